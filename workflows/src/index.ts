@@ -1,0 +1,12 @@
+export * from './flow.ts';
+export * from './json.ts';
+export * from './duration.ts';
+export * from './expressions.ts';
+export * from './templates.ts';
+export * from './validator.ts';
+export * from './nodes/index.ts';
+export { WEBHOOK_ACTIVITY, type WebhookRequest, type WebhookResponse } from './nodes/webhook.ts';
+export * from './interpreter/ports.ts';
+export * from './interpreter/state.ts';
+export { FlowInterpreter, RunStop, MAX_NODE_EXECUTIONS, type RunContext } from './interpreter/interpreter.ts';
+export { simulateFlow, type SimulationOptions, type SimulationResult } from './simulator.ts';

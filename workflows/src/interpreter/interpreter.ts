@@ -1,0 +1,185 @@
+import type { FlowDocument, FlowEdge, FlowNode } from '../flow.ts';
+import type { JsonValue } from '../json.ts';
+import { getNodeType } from '../nodes/index.ts';
+import type { NodeResult } from '../nodes/define.ts';
+import { ActivityCallError, type RuntimePorts } from './ports.ts';
+import type { NodeState, RunState } from './state.ts';
+
+export interface RunContext {
+  runId: string;
+  flowId: string;
+  versionId: string;
+  version: number;
+  input: JsonValue;
+}
+
+/** Stops the whole run: an end node's outcome or a node failure with no failure path. */
+export class RunStop extends Error {
+  constructor(
+    readonly status: 'completed' | 'failed' | 'cancelled',
+    reason: string,
+  ) {
+    super(reason);
+    this.name = 'RunStop';
+  }
+}
+
+/** A flow that loops (through a delay) more than this is almost surely a mistake; continue-as-new will lift it. */
+export const MAX_NODE_EXECUTIONS = 10_000;
+
+/**
+ * The pure interpreter core. It walks a validated graph token by token: a node runs when a
+ * token reaches it, and its result names the handle whose edges carry tokens on. Everything
+ * with time or side effects goes through `ports`, so the same code runs durably in Temporal
+ * and instantly on the simulator's virtual clock.
+ *
+ * Determinism: iteration follows document order; no Math.random, no wall clock but ports.now().
+ */
+export class FlowInterpreter {
+  readonly state: RunState;
+  private readonly nodes = new Map<string, FlowNode>();
+  private readonly outgoing = new Map<string, FlowEdge[]>();
+  private readonly incoming = new Map<string, FlowEdge[]>();
+  private readonly deadEdges = new Set<string>();
+  private readonly inflight = new Set<Promise<void>>();
+  private totalExecutions = 0;
+  /** The first thing that ended the run early: a RunStop, or an error the shell must see (cancellation). */
+  private failure: unknown;
+
+  constructor(
+    private readonly flow: FlowDocument,
+    private readonly ctx: RunContext,
+    private readonly ports: RuntimePorts,
+  ) {
+    this.state = { status: 'running', startedAt: ports.now(), nodes: {} };
+    for (const node of flow.nodes) {
+      this.nodes.set(node.id, node);
+      this.state.nodes[node.id] = { status: 'pending', executions: 0 };
+      this.outgoing.set(node.id, []);
+      this.incoming.set(node.id, []);
+    }
+    for (const edge of flow.edges) {
+      this.outgoing.get(edge.source)?.push(edge);
+      this.incoming.get(edge.target)?.push(edge);
+    }
+  }
+
+  async run(): Promise<RunState> {
+    const trigger = this.flow.nodes.find((n) => getNodeType(n.type)?.family === 'trigger');
+    if (!trigger) throw new RunStop('failed', 'The flow has no trigger');
+    this.launch(trigger.id);
+    while (this.inflight.size && this.failure === undefined) await Promise.race(this.inflight);
+    if (this.failure instanceof RunStop) this.finish(this.failure.status, this.failure.message);
+    else if (this.failure !== undefined) throw this.failure;
+    else this.finish('completed');
+    return this.state;
+  }
+
+  /** Marks nodes still running as cancelled; used by the shell when the run is cancelled from outside. */
+  markCancelled(reason: string): void {
+    for (const s of Object.values(this.state.nodes)) {
+      if (s.status === 'running') Object.assign(s, { status: 'cancelled', endedAt: this.ports.now() });
+    }
+    this.finish('cancelled', reason);
+  }
+
+  private finish(status: RunState['status'], reason?: string): void {
+    const now = this.ports.now();
+    for (const s of Object.values(this.state.nodes)) if (s.status === 'pending') s.status = 'skipped';
+    this.state.status = status;
+    this.state.endedAt = now;
+    if (reason) this.state.reason = reason;
+  }
+
+  private launch(nodeId: string): void {
+    // Errors are recorded, never left in a detached promise; the first one wins.
+    const task: Promise<void> = this.execute(nodeId)
+      .catch((err: unknown) => {
+        if (this.failure === undefined) this.failure = err;
+      })
+      .finally(() => this.inflight.delete(task));
+    this.inflight.add(task);
+  }
+
+  private scope(): Record<string, unknown> {
+    const nodes: Record<string, unknown> = {};
+    for (const [id, s] of Object.entries(this.state.nodes)) {
+      if (s.executions > 0) nodes[id] = { status: s.status, handle: s.handle ?? null, output: s.output ?? null };
+    }
+    const { runId, flowId, versionId, version, input } = this.ctx;
+    return { input, nodes, run: { id: runId, flowId, versionId, version, startedAt: new Date(this.state.startedAt).toISOString() } };
+  }
+
+  private async execute(nodeId: string): Promise<void> {
+    const node = this.nodes.get(nodeId)!;
+    const def = getNodeType(node.type);
+    const state = this.state.nodes[nodeId]!;
+    if (++this.totalExecutions > MAX_NODE_EXECUTIONS) {
+      throw new RunStop('failed', `The run executed more than ${MAX_NODE_EXECUTIONS} nodes; is a loop missing its exit?`);
+    }
+    state.executions += 1;
+    Object.assign(state, { status: 'running', startedAt: this.ports.now(), endedAt: undefined, durationMs: undefined, error: undefined, handle: undefined });
+    if (!def) return this.fail(node, state, `Unknown node type "${node.type}"`);
+
+    const parsed = def.configSchema.safeParse(node.config);
+    if (!parsed.success) return this.fail(node, state, `Invalid config: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+
+    let result: NodeResult;
+    try {
+      result = await def.execute({
+        node,
+        config: parsed.data,
+        ports: this.ports,
+        scope: this.scope(),
+        hasEdge: (handle) => (this.outgoing.get(nodeId) ?? []).some((e) => e.sourceHandle === handle),
+        executionKey: `${this.ctx.runId}/${nodeId}/${state.executions}`,
+      });
+    } catch (err) {
+      if (err instanceof RunStop) throw err;
+      if (err instanceof ActivityCallError || err instanceof Error) {
+        if (isCancellation(err)) throw err;
+        return this.fail(node, state, err.message);
+      }
+      throw err;
+    }
+
+    const endedAt = this.ports.now();
+    Object.assign(state, { status: 'completed', endedAt, durationMs: endedAt - state.startedAt!, handle: result.handle });
+    if (result.output !== undefined) state.output = result.output;
+    if (result.endRun) {
+      throw new RunStop(result.endRun.status, result.endRun.reason ?? `Ended at "${node.label ?? node.id}"`);
+    }
+    this.follow(nodeId, result.handle);
+  }
+
+  private fail(node: FlowNode, state: NodeState, message: string): never {
+    const endedAt = this.ports.now();
+    Object.assign(state, { status: 'failed', endedAt, durationMs: endedAt - (state.startedAt ?? endedAt), error: message });
+    throw new RunStop('failed', `"${node.label ?? node.id}" failed: ${message}`);
+  }
+
+  /** Sends tokens along the chosen handle and marks the paths not taken, so the live view shows them skipped. */
+  private follow(nodeId: string, handle: string | undefined): void {
+    const edges = this.outgoing.get(nodeId) ?? [];
+    for (const edge of edges) {
+      if (edge.sourceHandle === handle) this.deadEdges.delete(edge.id);
+      else this.killEdge(edge);
+    }
+    for (const edge of edges) if (edge.sourceHandle === handle) this.launch(edge.target);
+  }
+
+  private killEdge(edge: FlowEdge): void {
+    this.deadEdges.add(edge.id);
+    const target = this.state.nodes[edge.target];
+    if (!target || target.status !== 'pending') return;
+    if ((this.incoming.get(edge.target) ?? []).every((e) => this.deadEdges.has(e.id))) {
+      target.status = 'skipped';
+      for (const out of this.outgoing.get(edge.target) ?? []) this.killEdge(out);
+    }
+  }
+}
+
+/** Cancellation must pass through untouched: the shell turns it into a cancelled run. */
+export function isCancellation(err: unknown): boolean {
+  return err instanceof Error && (err.name === 'CancelledFailure' || (err as { cause?: Error }).cause?.name === 'CancelledFailure');
+}

@@ -1,0 +1,27 @@
+import type { JsonValue } from '../json.ts';
+
+export type NodeStatus = 'pending' | 'running' | 'completed' | 'failed' | 'skipped' | 'cancelled';
+export type RunStatus = 'running' | 'completed' | 'failed' | 'cancelled';
+
+export interface NodeState {
+  status: NodeStatus;
+  /** How many times the node has started in this run (loops through a delay re-enter it). */
+  executions: number;
+  startedAt?: number;
+  endedAt?: number;
+  durationMs?: number;
+  handle?: string;
+  output?: JsonValue;
+  error?: string;
+}
+
+export interface RunState {
+  status: RunStatus;
+  startedAt: number;
+  endedAt?: number;
+  /** Why the run failed or was cancelled, in words a designer can act on. */
+  reason?: string;
+  nodes: Record<string, NodeState>;
+}
+
+export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ['completed', 'failed', 'cancelled'];

@@ -1,0 +1,65 @@
+import type { z } from 'zod';
+import type { JsonValue } from '../json.ts';
+import type { FlowNode } from '../flow.ts';
+import type { RuntimePorts } from '../interpreter/ports.ts';
+
+export type NodeFamily = 'trigger' | 'control' | 'channel' | 'approval' | 'campaign' | 'monitoring' | 'review';
+export type Locale = 'en' | 'zh-CN';
+export const LOCALES: readonly Locale[] = ['en', 'zh-CN'];
+
+/** The words a node type shows in the editor, per locale. Field keys follow the config schema. */
+export interface NodeText {
+  title: string;
+  description: string;
+  fields?: Record<string, { label: string; help?: string }>;
+  handles?: Record<string, string>;
+}
+
+export interface NodeExpression {
+  /** Path inside the node's config, for error reporting. */
+  path: (string | number)[];
+  source: string;
+  kind: 'cel' | 'template';
+}
+
+/** What a node's semantics may use while it runs. */
+export interface NodeContext<C> {
+  node: FlowNode;
+  config: C;
+  ports: RuntimePorts;
+  /** The CEL scope: input, nodes' outputs, run metadata. A fresh copy; writing to it changes nothing. */
+  scope: Record<string, unknown>;
+  /** Whether an edge leaves this node's handle, so a node can choose between its failure path and failing the run. */
+  hasEdge(handle: string): boolean;
+  /** Execution key, unique per node execution in a run: the idempotency key for side effects. */
+  executionKey: string;
+}
+
+export interface NodeResult {
+  /** The handle to follow; undefined ends this branch (an end node). */
+  handle?: string;
+  output?: JsonValue;
+  /** An end node asking the run to stop with this outcome. */
+  endRun?: { status: 'completed' | 'failed' | 'cancelled'; reason?: string };
+}
+
+export interface NodeDefinition<S extends z.ZodType = z.ZodType> {
+  type: string;
+  family: NodeFamily;
+  configSchema: S;
+  /** Output handles for a given config, in display order. */
+  handles(config: z.output<S>): string[];
+  /** Triggers have no input handle. */
+  hasInput: boolean;
+  editor: { icon: string; color: string; defaultConfig: z.input<S> };
+  text: Record<Locale, NodeText>;
+  /** Markdown reference shown in the editor's help and served with the catalogue. */
+  docs: string;
+  /** CEL expressions inside the config, so the validator checks them before any run. */
+  expressions?(config: z.output<S>): NodeExpression[];
+  execute(ctx: NodeContext<z.output<S>>): Promise<NodeResult>;
+}
+
+export function defineNode<S extends z.ZodType>(def: NodeDefinition<S>): NodeDefinition<S> {
+  return def;
+}

@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import type { NodeDefinition, NodeFamily } from './define.ts';
+import { manualTrigger } from './manual-trigger.ts';
+import { webhook } from './webhook.ts';
+import { delay } from './delay.ts';
+import { condition } from './condition.ts';
+import { end } from './end.ts';
+
+/** The catalogue: every node type, each defined once in its own file. */
+export const NODE_TYPES: readonly NodeDefinition[] = [manualTrigger, webhook, delay, condition, end] as unknown as NodeDefinition[];
+
+const byType = new Map(NODE_TYPES.map((d) => [d.type, d]));
+
+export function getNodeType(type: string): NodeDefinition | undefined {
+  return byType.get(type);
+}
+
+export function isTrigger(type: string): boolean {
+  return byType.get(type)?.family === 'trigger';
+}
+
+export interface NodeTypeDescription {
+  type: string;
+  family: NodeFamily;
+  hasInput: boolean;
+  handles: string[];
+  editor: NodeDefinition['editor'];
+  text: NodeDefinition['text'];
+  docs: string;
+  configSchema: unknown;
+}
+
+/** The catalogue as data: what GET /api/node-types serves and what the editor's palette and forms read. */
+export function describeNodeTypes(): NodeTypeDescription[] {
+  return NODE_TYPES.map((d) => {
+    const defaults = d.configSchema.safeParse(d.editor.defaultConfig);
+    return {
+      type: d.type,
+      family: d.family,
+      hasInput: d.hasInput,
+      handles: d.handles(defaults.success ? defaults.data : {}),
+      editor: d.editor,
+      text: d.text,
+      docs: d.docs,
+      configSchema: z.toJSONSchema(d.configSchema, { io: 'input', unrepresentable: 'any' }),
+    };
+  });
+}
+
+export { manualTrigger, webhook, delay, condition, end };
+export type { NodeDefinition, NodeFamily, NodeText, NodeContext, NodeResult, Locale } from './define.ts';
+export { LOCALES } from './define.ts';

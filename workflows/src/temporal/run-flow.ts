@@ -1,0 +1,109 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancelledFailure,
+  TimeoutFailure,
+  defineQuery,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { JsonValue } from '../json.ts';
+import { validateFlow } from '../validator.ts';
+import { FlowInterpreter } from '../interpreter/interpreter.ts';
+import { ActivityCallError, type ActivityCallOptions, type RuntimePorts } from '../interpreter/ports.ts';
+import type { RunState } from '../interpreter/state.ts';
+
+/** What a run carries: the published version's graph itself, so the run is pinned to it. */
+export interface RunFlowInput {
+  flowId: string;
+  versionId: string;
+  version: number;
+  graph: unknown;
+  input: JsonValue;
+}
+
+export const runStateQuery = defineQuery<RunState | null>('runState');
+
+/** Temporal's side of the ports: durable timers and activities with the node's own retry policy. */
+function temporalPorts(): RuntimePorts {
+  const proxies = new Map<string, Record<string, (...args: unknown[]) => Promise<unknown>>>();
+  const proxyFor = (options: ActivityCallOptions) => {
+    const key = JSON.stringify(options);
+    let proxy = proxies.get(key);
+    if (!proxy) {
+      proxy = proxyActivities<Record<string, (...args: unknown[]) => Promise<unknown>>>({
+        startToCloseTimeout: options.startToCloseTimeoutMs,
+        retry: {
+          maximumAttempts: options.retry.maximumAttempts,
+          initialInterval: options.retry.initialIntervalMs,
+          backoffCoefficient: options.retry.backoffCoefficient,
+          maximumInterval: options.retry.maximumIntervalMs,
+        },
+      });
+      proxies.set(key, proxy);
+    }
+    return proxy;
+  };
+  return {
+    now: () => Date.now(),
+    sleep: (ms) => sleep(ms),
+    async callActivity<T>(name: string, args: unknown[], options: ActivityCallOptions): Promise<T> {
+      try {
+        return (await proxyFor(options)[name]!(...args)) as T;
+      } catch (err) {
+        if (err instanceof ActivityFailure && !isCancellation(err)) throw toActivityCallError(err);
+        throw err;
+      }
+    },
+  };
+}
+
+function toActivityCallError(err: ActivityFailure): ActivityCallError {
+  const cause = err.cause;
+  if (cause instanceof ApplicationFailure) {
+    return new ActivityCallError(cause.message, { nonRetryable: !!cause.nonRetryable, type: cause.type ?? undefined, data: cause.details?.[0] });
+  }
+  if (cause instanceof TimeoutFailure) return new ActivityCallError(`Timed out (${cause.timeoutType})`, { nonRetryable: false, type: 'Timeout' });
+  return new ActivityCallError(cause?.message ?? err.message, { nonRetryable: false });
+}
+
+/**
+ * The thin Temporal shell around the interpreter. It never lets a malformed graph or an
+ * unexpected error escape as a plain Error: that would fail the workflow task and retry it
+ * forever. Everything becomes a non-retryable ApplicationFailure with a readable reason.
+ */
+export async function runFlow(args: RunFlowInput): Promise<RunState> {
+  let interpreter: FlowInterpreter | undefined;
+  setHandler(runStateQuery, () => interpreter?.state ?? null);
+
+  const checked = validateFlow(args.graph);
+  if (!checked.ok) {
+    const first = checked.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw ApplicationFailure.nonRetryable(`The flow version is invalid: ${first.join('; ')}`, 'InvalidFlow', checked.issues);
+  }
+
+  const info = workflowInfo();
+  interpreter = new FlowInterpreter(
+    checked.flow,
+    { runId: info.workflowId, flowId: args.flowId, versionId: args.versionId, version: args.version, input: args.input ?? {} },
+    temporalPorts(),
+  );
+  let state: RunState;
+  try {
+    state = await interpreter.run();
+  } catch (err) {
+    if (isCancellation(err) || err instanceof CancelledFailure) {
+      interpreter.markCancelled('Cancelled by request');
+      throw err;
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    throw ApplicationFailure.nonRetryable(`Interpreter error: ${message}`, 'InterpreterError');
+  }
+  // Failed runs fail the workflow, so Temporal's own UI and metrics tell the truth too. An end
+  // node with outcome "cancelled" completes the workflow; the state it returns says cancelled.
+  if (state.status === 'failed') throw ApplicationFailure.nonRetryable(state.reason ?? 'The run failed', 'RunFailed', state);
+  return state;
+}

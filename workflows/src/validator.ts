@@ -1,0 +1,238 @@
+import type { z } from 'zod';
+import { flowDocumentSchema, type FlowDocument } from './flow.ts';
+import { findJsonProblems } from './json.ts';
+import { checkExpression } from './expressions.ts';
+import { getNodeType } from './nodes/index.ts';
+
+/**
+ * The static validator. The API runs it before saving or publishing, the editor runs it on
+ * every edit, and the workflow runs it before it executes anything, so a malformed document
+ * is refused at every door with the same words.
+ */
+export interface ValidationIssue {
+  path: (string | number)[];
+  message: string;
+  code: IssueCode;
+  nodeId?: string;
+  edgeId?: string;
+}
+
+export type IssueCode =
+  | 'schema'
+  | 'forbidden_key'
+  | 'unknown_type'
+  | 'config'
+  | 'duplicate_id'
+  | 'trigger_count'
+  | 'dangling_edge'
+  | 'unknown_handle'
+  | 'edge_into_trigger'
+  | 'unreachable'
+  | 'expression'
+  | 'cycle';
+
+export type ValidationResult = { ok: true; flow: FlowDocument } | { ok: false; issues: ValidationIssue[]; flow?: FlowDocument };
+
+export function zodIssuesToValidation(error: z.ZodError, prefix: (string | number)[] = [], code: IssueCode = 'schema'): ValidationIssue[] {
+  return error.issues.map((i) => ({ path: [...prefix, ...(i.path as (string | number)[])], message: i.message, code }));
+}
+
+export function validateFlow(raw: unknown): ValidationResult {
+  const hostile = findJsonProblems(raw);
+  if (hostile.length) {
+    return { ok: false, issues: hostile.map((p) => ({ path: p.path, message: p.message, code: 'forbidden_key' as const })) };
+  }
+  const parsed = flowDocumentSchema.safeParse(raw);
+  if (!parsed.success) return { ok: false, issues: attachIds(raw, zodIssuesToValidation(parsed.error)) };
+
+  const flow = parsed.data;
+  const issues: ValidationIssue[] = [];
+  const nodeIndex = new Map<string, number>();
+  const handlesOf = new Map<string, Set<string>>();
+
+  flow.nodes.forEach((node, i) => {
+    const at = ['nodes', i];
+    if (nodeIndex.has(node.id)) {
+      issues.push({ path: [...at, 'id'], nodeId: node.id, code: 'duplicate_id', message: `Node id "${node.id}" is used twice` });
+      return;
+    }
+    nodeIndex.set(node.id, i);
+    const def = getNodeType(node.type);
+    if (!def) {
+      issues.push({ path: [...at, 'type'], nodeId: node.id, code: 'unknown_type', message: `Unknown node type "${node.type}"` });
+      return;
+    }
+    const config = def.configSchema.safeParse(node.config);
+    if (!config.success) {
+      for (const issue of zodIssuesToValidation(config.error, [...at, 'config'], 'config')) issues.push({ ...issue, nodeId: node.id });
+      return;
+    }
+    // Later checks and the interpreter see the config with defaults applied.
+    node.config = config.data as Record<string, unknown>;
+    handlesOf.set(node.id, new Set(def.handles(config.data)));
+    for (const expr of def.expressions?.(config.data) ?? []) {
+      const check = checkExpression(expr.source);
+      if (!check.ok) {
+        issues.push({
+          path: [...at, 'config', ...expr.path],
+          nodeId: node.id,
+          code: 'expression',
+          message: `${expr.kind === 'cel' ? 'Expression' : 'Template expression'} "${truncate(expr.source)}" does not parse: ${check.error}`,
+        });
+      }
+    }
+  });
+  const triggers = flow.nodes.filter((n) => getNodeType(n.type)?.family === 'trigger');
+  if (triggers.length !== 1) {
+    issues.push({
+      path: ['nodes'],
+      code: 'trigger_count',
+      message: triggers.length === 0 ? 'A flow needs exactly one trigger; it has none' : `A flow needs exactly one trigger; it has ${triggers.length}`,
+      ...(triggers[1] ? { nodeId: triggers[1].id } : {}),
+    });
+  }
+
+  const edgeIds = new Set<string>();
+  const seenLinks = new Set<string>();
+  flow.edges.forEach((edge, i) => {
+    const at = ['edges', i];
+    const tag = { edgeId: edge.id };
+    if (edgeIds.has(edge.id)) issues.push({ path: [...at, 'id'], ...tag, code: 'duplicate_id', message: `Edge id "${edge.id}" is used twice` });
+    edgeIds.add(edge.id);
+    if (!nodeIndex.has(edge.source)) {
+      issues.push({ path: [...at, 'source'], ...tag, code: 'dangling_edge', message: `Edge starts at "${edge.source}", which is not a node` });
+    } else {
+      const handles = handlesOf.get(edge.source);
+      if (handles && !handles.has(edge.sourceHandle)) {
+        const list = [...handles].join(', ') || 'none';
+        issues.push({
+          path: [...at, 'sourceHandle'],
+          ...tag,
+          nodeId: edge.source,
+          code: 'unknown_handle',
+          message: `Node "${edge.source}" has no "${edge.sourceHandle}" handle (it has: ${list})`,
+        });
+      }
+    }
+    if (!nodeIndex.has(edge.target)) {
+      issues.push({ path: [...at, 'target'], ...tag, code: 'dangling_edge', message: `Edge ends at "${edge.target}", which is not a node` });
+    } else {
+      const target = flow.nodes[nodeIndex.get(edge.target)!]!;
+      if (getNodeType(target.type)?.hasInput === false) {
+        issues.push({ path: [...at, 'target'], ...tag, nodeId: target.id, code: 'edge_into_trigger', message: `"${target.id}" is a trigger and cannot have incoming edges` });
+      }
+    }
+    const link = `${edge.source}\u0000${edge.sourceHandle}\u0000${edge.target}`;
+    if (seenLinks.has(link)) issues.push({ path: [...at], ...tag, code: 'duplicate_id', message: 'The same connection is drawn twice' });
+    seenLinks.add(link);
+  });
+
+  const validEdges = flow.edges.filter((e) => nodeIndex.has(e.source) && nodeIndex.has(e.target));
+  if (triggers.length === 1) {
+    const reached = reachableFrom(triggers[0]!.id, validEdges);
+    flow.nodes.forEach((node, i) => {
+      if (!reached.has(node.id) && nodeIndex.get(node.id) === i) {
+        issues.push({ path: ['nodes', i], nodeId: node.id, code: 'unreachable', message: `"${node.label ?? node.id}" cannot be reached from the trigger` });
+      }
+    });
+  }
+
+  for (const cycle of cyclesWithoutDelay(flow, validEdges)) {
+    issues.push({
+      path: ['nodes', nodeIndex.get(cycle[0]!)!],
+      nodeId: cycle[0],
+      code: 'cycle',
+      message: `Loop without a delay: ${[...cycle, cycle[0]].join(' → ')}. A loop must pass through a delay node`,
+    });
+  }
+
+  return issues.length ? { ok: false, issues, flow } : { ok: true, flow };
+}
+
+function truncate(s: string): string {
+  return s.length > 60 ? `${s.slice(0, 57)}…` : s;
+}
+
+function reachableFrom(start: string, edges: { source: string; target: string }[]): Set<string> {
+  const next = new Map<string, string[]>();
+  for (const e of edges) next.set(e.source, [...(next.get(e.source) ?? []), e.target]);
+  const seen = new Set([start]);
+  const stack = [start];
+  while (stack.length) {
+    for (const t of next.get(stack.pop()!) ?? []) {
+      if (!seen.has(t)) {
+        seen.add(t);
+        stack.push(t);
+      }
+    }
+  }
+  return seen;
+}
+
+/** Strongly connected components (Tarjan, iterative) of the graph with delay nodes removed; each non-trivial one is a busy loop. */
+function cyclesWithoutDelay(flow: FlowDocument, edges: { source: string; target: string }[]): string[][] {
+  const isDelay = new Set(flow.nodes.filter((n) => n.type === 'control.delay').map((n) => n.id));
+  const adj = new Map<string, string[]>();
+  for (const e of edges) {
+    if (isDelay.has(e.source) || isDelay.has(e.target)) continue;
+    adj.set(e.source, [...(adj.get(e.source) ?? []), e.target]);
+  }
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const onStack = new Set<string>();
+  const stack: string[] = [];
+  const result: string[][] = [];
+  let counter = 0;
+  for (const root of flow.nodes.map((n) => n.id)) {
+    if (index.has(root)) continue;
+    const work: { node: string; i: number }[] = [{ node: root, i: 0 }];
+    index.set(root, counter);
+    low.set(root, counter++);
+    stack.push(root);
+    onStack.add(root);
+    while (work.length) {
+      const frame = work[work.length - 1]!;
+      const succ = adj.get(frame.node) ?? [];
+      if (frame.i < succ.length) {
+        const w = succ[frame.i++]!;
+        if (!index.has(w)) {
+          index.set(w, counter);
+          low.set(w, counter++);
+          stack.push(w);
+          onStack.add(w);
+          work.push({ node: w, i: 0 });
+        } else if (onStack.has(w)) {
+          low.set(frame.node, Math.min(low.get(frame.node)!, index.get(w)!));
+        }
+        continue;
+      }
+      work.pop();
+      const parent = work[work.length - 1];
+      if (parent) low.set(parent.node, Math.min(low.get(parent.node)!, low.get(frame.node)!));
+      if (low.get(frame.node) === index.get(frame.node)) {
+        const component: string[] = [];
+        let w: string;
+        do {
+          w = stack.pop()!;
+          onStack.delete(w);
+          component.push(w);
+        } while (w !== frame.node);
+        const selfLoop = (adj.get(frame.node) ?? []).includes(frame.node);
+        if (component.length > 1 || selfLoop) result.push(component.reverse());
+      }
+    }
+  }
+  return result;
+}
+
+/** Adds nodeId/edgeId to schema issues so the editor can paint the offending element. */
+function attachIds(raw: unknown, issues: ValidationIssue[]): ValidationIssue[] {
+  const doc = raw as { nodes?: { id?: unknown }[]; edges?: { id?: unknown }[] } | null;
+  return issues.map((issue) => {
+    const [kind, i] = issue.path;
+    if (typeof i !== 'number') return issue;
+    const id = kind === 'nodes' ? doc?.nodes?.[i]?.id : kind === 'edges' ? doc?.edges?.[i]?.id : undefined;
+    if (typeof id !== 'string') return issue;
+    return kind === 'nodes' ? { ...issue, nodeId: id } : { ...issue, edgeId: id };
+  });
+}
