@@ -147,7 +147,8 @@ export class FlowInterpreter {
     Object.assign(state, { status: 'completed', endedAt, durationMs: endedAt - state.startedAt!, handle: result.handle });
     if (result.output !== undefined) state.output = result.output;
     if (result.endRun) {
-      throw new RunStop(result.endRun.status, result.endRun.reason ?? `Ended at "${node.label ?? node.id}"`);
+      const { status, reason } = result.endRun;
+      throw new RunStop(status, reason ?? (status === 'completed' ? '' : `Ended at "${node.label ?? node.id}"`));
     }
     this.follow(nodeId, result.handle);
   }

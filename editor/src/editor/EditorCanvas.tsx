@@ -1,0 +1,81 @@
+import { useCallback, useMemo, type DragEvent } from 'react';
+import { Background, Controls, MarkerType, MiniMap, ReactFlow, useReactFlow, type Connection, type Edge } from '@xyflow/react';
+import { useTranslation } from 'react-i18next';
+import { nodeType } from '../catalogue.ts';
+import { canvasNodeTypes } from '../flow/FlowNodeView.tsx';
+import type { CanvasEdge, CanvasNode } from '../flow/graph.ts';
+import type { IssueIndex } from '../flow/issues.ts';
+import type { FlowDraft } from './useFlowDraft.ts';
+import { PALETTE_MIME } from './Palette.tsx';
+
+const DELETE_KEYS = ['Backspace', 'Delete'];
+const defaultEdgeOptions = { markerEnd: { type: MarkerType.ArrowClosed, width: 18, height: 18 } };
+
+function truncate(s: string, n: number): string {
+  return s.length > n ? `${s.slice(0, n - 1)}…` : s;
+}
+
+/** The editable canvas: drop from the palette, connect handles, delete with the keyboard. */
+export function EditorCanvas({ draft, issues }: { draft: FlowDraft; issues: IssueIndex }) {
+  const { t } = useTranslation();
+  const { screenToFlowPosition } = useReactFlow();
+
+  // Issues are painted on a derived copy so that React Flow's own edge state stays untouched.
+  const edges = useMemo<CanvasEdge[]>(
+    () =>
+      draft.edges.map((e) => {
+        const problems = issues.byEdge.get(e.id);
+        if (!problems?.length) return e;
+        return { ...e, className: 'fd-edge--error', label: truncate(problems[0]!.message, 48), data: { ...e.data, problems: problems.length } };
+      }),
+    [draft.edges, issues],
+  );
+
+  const onDragOver = useCallback((e: DragEvent) => {
+    if (!e.dataTransfer.types.includes(PALETTE_MIME)) return;
+    e.preventDefault();
+    e.dataTransfer.dropEffect = 'copy';
+  }, []);
+
+  const onDrop = useCallback(
+    (e: DragEvent) => {
+      const type = e.dataTransfer.getData(PALETTE_MIME);
+      if (!type || !nodeType(type)) return;
+      e.preventDefault();
+      const p = screenToFlowPosition({ x: e.clientX, y: e.clientY });
+      // Drop so the pointer sits near the node's top-left corner, as when dragging a card.
+      draft.addNode(type, { x: Math.round(p.x - 20), y: Math.round(p.y - 20) }, { select: true });
+    },
+    [draft, screenToFlowPosition],
+  );
+
+  const onConnect = useCallback((c: Connection) => void draft.connect(c), [draft]);
+  const isValidConnection = useCallback((c: Connection | Edge) => draft.canConnect(c), [draft]);
+
+  return (
+    <div className="fd-canvas" onDragOver={onDragOver} onDrop={onDrop} data-testid="canvas" aria-label={t('canvas.label')}>
+      <ReactFlow<CanvasNode, CanvasEdge>
+        nodes={draft.nodes}
+        edges={edges}
+        nodeTypes={canvasNodeTypes}
+        onNodesChange={draft.onNodesChange}
+        onEdgesChange={draft.onEdgesChange}
+        onConnect={onConnect}
+        isValidConnection={isValidConnection}
+        deleteKeyCode={DELETE_KEYS}
+        defaultEdgeOptions={defaultEdgeOptions}
+        fitView
+        fitViewOptions={{ maxZoom: 1.1, padding: 0.2 }}
+        minZoom={0.2}
+        snapToGrid
+        snapGrid={[8, 8]}
+        proOptions={{ hideAttribution: true }}
+      >
+        <Background gap={16} />
+        <Controls showInteractive={false} />
+        <MiniMap pannable zoomable nodeColor={(n) => nodeType((n as CanvasNode).data.type)?.editor.color ?? '#94a3b8'} />
+      </ReactFlow>
+      {draft.nodes.length === 0 && <div className="fd-canvas__empty">{t('canvas.empty')}</div>}
+    </div>
+  );
+}

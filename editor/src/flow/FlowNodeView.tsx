@@ -1,0 +1,91 @@
+import { memo, useEffect, useMemo, type CSSProperties } from 'react';
+import { Handle, Position, useUpdateNodeInternals, type NodeProps } from '@xyflow/react';
+import { useTranslation } from 'react-i18next';
+import { handleLabel, handlesFor, nodeText, nodeType } from '../catalogue.ts';
+import { useLocale } from '../i18n/index.ts';
+import { formatMs } from '../components/format.ts';
+import { useCanvasInfo } from './canvasContext.ts';
+import type { CanvasNode } from './graph.ts';
+
+/** One node on the canvas, in the editor and in the run view; everything it shows comes from the catalogue. */
+function FlowNodeViewImpl({ id, data, selected }: NodeProps<CanvasNode>) {
+  const { t } = useTranslation();
+  const locale = useLocale();
+  const { mode, issues, run } = useCanvasInfo();
+  const desc = nodeType(data.type);
+  const text = nodeText(data.type, locale);
+  const handles = useMemo(() => handlesFor(data.type, data.config), [data.type, data.config]);
+  const updateNodeInternals = useUpdateNodeInternals();
+  const handleKey = handles.join('\u0000');
+  useEffect(() => {
+    // React Flow caches handle positions; config-driven handles must be re-measured when they change.
+    updateNodeInternals(id);
+  }, [id, handleKey, updateNodeInternals]);
+
+  const nodeIssues = mode === 'edit' ? (issues.byNode.get(id) ?? []) : [];
+  const state = mode === 'run' ? run?.nodes[id] : undefined;
+  const status = mode === 'run' ? (state?.status ?? 'pending') : undefined;
+  const editable = mode === 'edit';
+  const classes = ['fd-node'];
+  if (selected) classes.push('is-selected');
+  if (nodeIssues.length) classes.push('has-issues');
+  if (!desc) classes.push('is-unknown');
+  if (status) classes.push(`status-${status}`);
+
+  const style = { '--node-color': desc?.editor.color ?? '#64748b' } as CSSProperties;
+  const title = text?.title ?? data.type;
+  const tooltip = nodeIssues.length ? nodeIssues.map((i) => `• ${i.message}`).join('\n') : (text?.description ?? '');
+
+  return (
+    <div className={classes.join(' ')} style={style} data-testid={`node-${id}`} data-status={status} data-type={data.type} title={tooltip}>
+      {(desc?.hasInput ?? true) && <Handle type="target" position={Position.Left} isConnectable={editable} className="fd-handle fd-handle--in" />}
+      <div className="fd-node__head">
+        <span className="fd-node__icon" aria-hidden>
+          {desc?.editor.icon ?? '?'}
+        </span>
+        <div className="fd-node__names">
+          <div className="fd-node__title">{title}</div>
+          <div className="fd-node__label">{data.label || id}</div>
+        </div>
+        {status && (
+          <span className={`fd-badge status-${status}`} data-testid={`node-status-${id}`}>
+            {t(`status.${status}`)}
+          </span>
+        )}
+        {nodeIssues.length > 0 && (
+          <span className="fd-node__issue-count" aria-label={t('problems.count', { count: nodeIssues.length })}>
+            {nodeIssues.length}
+          </span>
+        )}
+      </div>
+      {!desc && <div className="fd-node__note">{t('node.unknownType', { type: data.type })}</div>}
+      {state && (state.executions > 0 || state.durationMs !== undefined) && (
+        <div className="fd-node__run">
+          <span>{formatMs(state.durationMs ?? (state.startedAt && state.status === 'running' ? Date.now() - state.startedAt : undefined))}</span>
+          {state.executions > 1 && <span>{t('run.executionsShort', { count: state.executions })}</span>}
+        </div>
+      )}
+      {handles.length > 0 && (
+        <div className="fd-node__outputs">
+          {handles.map((h) => (
+            <div key={h} className={`fd-node__output${state?.handle === h ? ' is-taken' : ''}`} data-handle={h}>
+              <span className="fd-node__handle-label">{handleLabel(data.type, h, locale)}</span>
+              <Handle type="source" id={h} position={Position.Right} isConnectable={editable} className="fd-handle fd-handle--out" />
+            </div>
+          ))}
+        </div>
+      )}
+      {nodeIssues.length > 0 && (
+        <ul className="fd-node__issues">
+          {nodeIssues.slice(0, 2).map((i, n) => (
+            <li key={n}>{i.message}</li>
+          ))}
+          {nodeIssues.length > 2 && <li>{t('node.moreIssues', { count: nodeIssues.length - 2 })}</li>}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+export const FlowNodeView = memo(FlowNodeViewImpl);
+export const canvasNodeTypes = { flow: FlowNodeView };

@@ -1,0 +1,19 @@
+import { createContext, useContext } from 'react';
+import type { RunState } from '@flightdeck/workflows';
+import { EMPTY_INDEX, type IssueIndex } from './issues.ts';
+
+/**
+ * What node components need besides their own data. Kept out of node data so that a new
+ * validation result or run poll repaints nodes without rewriting React Flow's node array.
+ */
+export interface CanvasInfo {
+  mode: 'edit' | 'run';
+  issues: IssueIndex;
+  run: RunState | null;
+}
+
+export const CanvasContext = createContext<CanvasInfo>({ mode: 'edit', issues: EMPTY_INDEX, run: null });
+
+export function useCanvasInfo(): CanvasInfo {
+  return useContext(CanvasContext);
+}

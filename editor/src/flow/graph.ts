@@ -1,0 +1,73 @@
+import type { Edge, Node } from '@xyflow/react';
+import type { FlowDocument } from '@flightdeck/workflows';
+import { initialConfig, nodeTypes } from '../catalogue.ts';
+
+/** What a canvas node carries: the flow node minus id and position, which React Flow owns. */
+export type FlowNodeData = {
+  type: string;
+  label?: string;
+  config: Record<string, unknown>;
+};
+
+export type CanvasNode = Node<FlowNodeData, 'flow'>;
+export type CanvasEdge = Edge;
+
+export const CANVAS_NODE_TYPE = 'flow' as const;
+
+export function toCanvas(doc: FlowDocument): { nodes: CanvasNode[]; edges: CanvasEdge[] } {
+  return {
+    nodes: doc.nodes.map((n) => ({
+      id: n.id,
+      type: CANVAS_NODE_TYPE,
+      position: { x: n.position?.x ?? 0, y: n.position?.y ?? 0 },
+      data: { type: n.type, ...(n.label !== undefined ? { label: n.label } : {}), config: n.config ?? {} },
+    })),
+    edges: doc.edges.map((e) => ({ id: e.id, source: e.source, sourceHandle: e.sourceHandle, target: e.target })),
+  };
+}
+
+export function toDocument(nodes: readonly CanvasNode[], edges: readonly CanvasEdge[]): FlowDocument {
+  return {
+    schemaVersion: 1,
+    nodes: nodes.map((n) => ({
+      id: n.id,
+      type: n.data.type,
+      ...(n.data.label ? { label: n.data.label } : {}),
+      config: n.data.config,
+      // Whole pixels: sub-pixel drag noise would otherwise mark every flow as changed.
+      position: { x: Math.round(n.position.x), y: Math.round(n.position.y) },
+    })),
+    edges: edges.map((e) => ({ id: e.id, source: e.source, sourceHandle: e.sourceHandle ?? '', target: e.target })),
+  };
+}
+
+/** `channel.webhook` → `webhook_3`: readable, valid as a node id and as a CEL identifier in `nodes.<id>`. */
+export function nextNodeId(type: string, taken: Iterable<string>): string {
+  const used = new Set(taken);
+  let base = (type.split('.').pop() ?? 'node').replace(/[^A-Za-z0-9_]/g, '_').slice(0, 50);
+  if (!/^[A-Za-z_]/.test(base)) base = `n_${base}`;
+  for (let i = 1; ; i++) {
+    const id = `${base}_${i}`;
+    if (!used.has(id)) return id;
+  }
+}
+
+export function nextEdgeId(taken: Iterable<string>): string {
+  const used = new Set(taken);
+  for (let i = 1; ; i++) {
+    const id = `e_${i}`;
+    if (!used.has(id)) return id;
+  }
+}
+
+/** The graph a new flow starts with: one trigger, preferably the manual one. */
+export function initialGraph(): FlowDocument {
+  const triggers = nodeTypes().filter((d) => d.family === 'trigger');
+  const trigger = triggers.find((d) => d.type === 'trigger.manual') ?? triggers[0];
+  if (!trigger) return { schemaVersion: 1, nodes: [], edges: [] };
+  return {
+    schemaVersion: 1,
+    nodes: [{ id: nextNodeId(trigger.type, []), type: trigger.type, config: initialConfig(trigger.type), position: { x: 80, y: 160 } }],
+    edges: [],
+  };
+}

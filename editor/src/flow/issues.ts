@@ -1,0 +1,55 @@
+import type { ValidationIssue } from '@flightdeck/workflows';
+
+/** An issue from the local validator or from the server, with where it came from. */
+export interface Issue {
+  path: (string | number)[];
+  message: string;
+  code?: string;
+  nodeId?: string;
+  edgeId?: string;
+  source: 'local' | 'server';
+}
+
+export interface IssueIndex {
+  all: Issue[];
+  byNode: Map<string, Issue[]>;
+  byEdge: Map<string, Issue[]>;
+  general: Issue[];
+}
+
+export function fromValidation(issues: readonly ValidationIssue[]): Issue[] {
+  return issues.map((i) => ({ ...i, source: 'local' as const }));
+}
+
+/** The server sends paths as JSON-pointer-ish strings; split them so they compare with local ones. */
+export function fromServer(errors: readonly { path: string | (string | number)[]; message: string; code?: string; nodeId?: string; edgeId?: string }[]): Issue[] {
+  return errors.map((e) => ({
+    path: Array.isArray(e.path) ? e.path : e.path.split(/[./]/).filter(Boolean).map((p) => (/^\d+$/.test(p) ? Number(p) : p)),
+    message: e.message,
+    ...(e.code ? { code: e.code } : {}),
+    ...(e.nodeId ? { nodeId: e.nodeId } : {}),
+    ...(e.edgeId ? { edgeId: e.edgeId } : {}),
+    source: 'server' as const,
+  }));
+}
+
+export function indexIssues(issues: readonly Issue[]): IssueIndex {
+  const byNode = new Map<string, Issue[]>();
+  const byEdge = new Map<string, Issue[]>();
+  const general: Issue[] = [];
+  for (const issue of issues) {
+    // An edge issue that names its source node (unknown handle) belongs to the edge first.
+    if (issue.edgeId) byEdge.set(issue.edgeId, [...(byEdge.get(issue.edgeId) ?? []), issue]);
+    else if (issue.nodeId) byNode.set(issue.nodeId, [...(byNode.get(issue.nodeId) ?? []), issue]);
+    else general.push(issue);
+  }
+  return { all: [...issues], byNode, byEdge, general };
+}
+
+/** The part of an issue's path inside a node's config, or undefined when it is about something else. */
+export function configPath(issue: Issue): (string | number)[] | undefined {
+  const at = issue.path.indexOf('config');
+  return issue.path[0] === 'nodes' && at === 2 ? issue.path.slice(3) : undefined;
+}
+
+export const EMPTY_INDEX: IssueIndex = { all: [], byNode: new Map(), byEdge: new Map(), general: [] };

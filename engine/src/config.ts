@@ -1,0 +1,40 @@
+import { resolve } from 'node:path';
+
+/** Every setting comes from the environment, with defaults that make `npm start` work on a bare machine. */
+export interface EngineConfig {
+  port: number;
+  host: string;
+  databaseUrl: string | undefined;
+  temporalAddress: string | undefined;
+  temporalNamespace: string;
+  taskQueue: string;
+  dataDir: string;
+  embeddedPostgresPort: number;
+  temporalPort: number;
+  temporalUiPort: number;
+  logLevel: string;
+}
+
+function int(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${name} must be a port number, got "${raw}"`);
+  return n;
+}
+
+export function loadConfig(): EngineConfig {
+  return {
+    port: int('PORT', 4000),
+    host: process.env.HOST || '127.0.0.1',
+    databaseUrl: process.env.DATABASE_URL || undefined,
+    temporalAddress: process.env.TEMPORAL_ADDRESS || undefined,
+    temporalNamespace: process.env.TEMPORAL_NAMESPACE || 'default',
+    taskQueue: process.env.FLIGHTDECK_TASK_QUEUE || 'flightdeck-flows',
+    dataDir: resolve(process.env.FLIGHTDECK_DATA_DIR || '.data'),
+    embeddedPostgresPort: int('EMBEDDED_PG_PORT', 54329),
+    temporalPort: int('TEMPORAL_DEV_PORT', 7233),
+    temporalUiPort: int('TEMPORAL_DEV_UI_PORT', 8233),
+    logLevel: process.env.LOG_LEVEL || 'info',
+  };
+}

@@ -1,0 +1,75 @@
+import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { loadConfig } from '../config.ts';
+import { createLogger } from '../logger.ts';
+import { startEmbeddedPostgres } from './embedded-postgres.ts';
+import { HOW_TO_GET_TEMPORAL, buildTemporalCli, findTemporalCli, startTemporalDevServer } from './temporal-cli.ts';
+import { createFlowWorker } from '../worker/create-worker.ts';
+import { EDITOR_DIST, startServer } from '../server/start-server.ts';
+
+/**
+ * `npm start`: the whole stack on embedded defaults. PostgreSQL and the Temporal dev server
+ * are child processes with their data under ./.data; the worker and the API run here.
+ * DATABASE_URL or TEMPORAL_ADDRESS replace the embedded parts with real services.
+ */
+const config = loadConfig();
+const log = createLogger(config.logLevel);
+const stops: { name: string; stop: () => Promise<unknown> }[] = [];
+let stopping = false;
+
+async function shutdown(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    log.info('stopping…');
+    for (const { name, stop } of stops.reverse()) {
+      try {
+        await stop();
+        log.info(`${name} stopped`);
+      } catch (err) {
+        log.warn({ err }, `${name} did not stop cleanly`);
+      }
+    }
+  }
+  process.exit(code);
+}
+process.once('SIGINT', () => void shutdown(0));
+process.once('SIGTERM', () => void shutdown(0));
+
+try {
+  let databaseUrl = config.databaseUrl;
+  if (!databaseUrl) {
+    log.info(`starting embedded PostgreSQL (data in ${join(config.dataDir, 'pg')})`);
+    const pg = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPostgresPort, log: (l) => log.debug(l) });
+    stops.push({ name: 'PostgreSQL', stop: () => pg.stop() });
+    databaseUrl = pg.url;
+  }
+
+  let temporalAddress = config.temporalAddress;
+  let temporalUi: string | undefined;
+  if (!temporalAddress) {
+    const binary = findTemporalCli() ?? buildTemporalCli((l) => log.info(l));
+    if (!binary) {
+      console.error(`\n${HOW_TO_GET_TEMPORAL}\n`);
+      await shutdown(1);
+    }
+    const dbFile = join(config.dataDir, 'temporal.db');
+    log.info(`starting the Temporal dev server (${binary}, history in ${dbFile})`);
+    const temporal = await startTemporalDevServer({ binary: binary!, port: config.temporalPort, uiPort: config.temporalUiPort, dbFile, log: (l) => log.debug(l) });
+    stops.push({ name: 'Temporal dev server', stop: () => temporal.stop() });
+    temporalAddress = temporal.address;
+    temporalUi = temporal.uiUrl;
+  }
+
+  const { worker } = await createFlowWorker({ address: temporalAddress, namespace: config.temporalNamespace, taskQueue: config.taskQueue });
+  const workerDone = worker.run();
+  stops.push({ name: 'worker', stop: async () => { worker.shutdown(); await workerDone; } });
+
+  const server = await startServer({ databaseUrl, temporalAddress, namespace: config.temporalNamespace, taskQueue: config.taskQueue, host: config.host, port: config.port, log });
+  stops.push({ name: 'API', stop: () => server.close() });
+
+  if (!existsSync(join(EDITOR_DIST, 'index.html'))) log.warn('editor/dist is missing: run `npm run build` (npm start does it for you)');
+  console.log(`\n  Flightdeck is running:  ${server.url}\n${temporalUi ? `  (Temporal UI: ${temporalUi})\n` : ''}  Press Ctrl-C to stop.\n`);
+} catch (err) {
+  log.error({ err }, 'start-up failed');
+  await shutdown(1);
+}

@@ -1,0 +1,83 @@
+import type { Server } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { openDatabase, migrateDatabase, type DatabaseHandle } from '../db/client.ts';
+import { connectTemporal, type TemporalHandle } from '../temporal/client.ts';
+import { createApp } from '../api/app.ts';
+import type { Logger } from '../logger.ts';
+
+export const EDITOR_DIST = fileURLToPath(new URL('../../../editor/dist', import.meta.url));
+
+export interface ServerOptions {
+  databaseUrl: string;
+  temporalAddress: string;
+  namespace: string;
+  taskQueue: string;
+  host: string;
+  port: number;
+  log: Logger;
+  editorDist?: string;
+  /** How often runs that closed unobserved get their final state written; 0 turns it off. */
+  syncIntervalMs?: number;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  db: DatabaseHandle;
+  temporal: TemporalHandle;
+  app: ReturnType<typeof createApp>;
+  close(): Promise<void>;
+}
+
+/** Migrates the database, connects to Temporal and serves the API and the editor. */
+export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const db = openDatabase(opts.databaseUrl);
+  await migrateDatabase(db);
+  const temporal = await connectTemporal(opts.temporalAddress, opts.namespace);
+  const app = createApp({
+    db: db.db,
+    temporal: () => temporal.client,
+    temporalAddress: opts.temporalAddress,
+    namespace: opts.namespace,
+    taskQueue: opts.taskQueue,
+    log: opts.log,
+    editorDist: opts.editorDist ?? EDITOR_DIST,
+  });
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.app.listen(opts.port, opts.host, () => resolve(s));
+    s.once('error', reject);
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : opts.port;
+
+  let syncing = false;
+  const interval = opts.syncIntervalMs ?? 2000;
+  const timer = interval > 0
+    ? setInterval(() => {
+        if (syncing) return;
+        syncing = true;
+        app.runs
+          .syncRunning()
+          .catch((err: unknown) => opts.log.warn({ err }, 'run sync failed'))
+          .finally(() => {
+            syncing = false;
+          });
+      }, interval)
+    : undefined;
+  timer?.unref();
+
+  return {
+    url: `http://${opts.host === '0.0.0.0' ? 'localhost' : opts.host}:${port}`,
+    port,
+    db,
+    temporal,
+    app,
+    async close() {
+      if (timer) clearInterval(timer);
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await temporal.close();
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,140 @@
+import { and, desc, eq, max, sql } from 'drizzle-orm';
+import { validateFlow, type ValidationIssue } from '@flightdeck/workflows';
+import type { Database } from '../db/client.ts';
+import { flows, flowVersions, type FlowRow, type FlowVersionRow } from '../db/schema.ts';
+import { HttpProblem, issuesToFieldErrors, notFound } from '../api/problem.ts';
+
+export const EMPTY_GRAPH = {
+  schemaVersion: 1,
+  nodes: [{ id: 'trigger', type: 'trigger.manual', config: { sampleInput: {} }, position: { x: 0, y: 0 } }],
+  edges: [],
+};
+
+/** Problems that make a document unusable even as a draft; the rest are shown to the designer and block only publishing. */
+const FATAL_FOR_DRAFT = new Set<ValidationIssue['code']>(['schema', 'forbidden_key']);
+
+function checkDraft(graph: unknown): ValidationIssue[] {
+  const result = validateFlow(graph);
+  if (result.ok) return [];
+  const fatal = result.issues.filter((i) => FATAL_FOR_DRAFT.has(i.code));
+  if (fatal.length) throw new HttpProblem(422, 'Invalid flow document', `The flow document has ${fatal.length} problem(s)`, issuesToFieldErrors(fatal, ['graph']));
+  return result.issues;
+}
+
+export function presentFlow(row: FlowRow, latestVersion: number | null, issues?: ValidationIssue[]) {
+  if (!issues) {
+    const checked = validateFlow(row.graph);
+    issues = checked.ok ? [] : checked.issues;
+  }
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+    latestVersion,
+    graph: row.graph as Record<string, unknown>,
+    issues: issuesToFieldErrors(issues),
+  };
+}
+
+export function presentVersion(row: FlowVersionRow, withGraph = false) {
+  return {
+    id: row.id,
+    flowId: row.flowId,
+    version: row.version,
+    note: row.note,
+    createdAt: row.createdAt.toISOString(),
+    ...(withGraph ? { graph: row.graph as Record<string, unknown> } : {}),
+  };
+}
+
+export class FlowService {
+  constructor(private readonly db: Database) {}
+
+  async list() {
+    const latest = this.db
+      .select({ flowId: flowVersions.flowId, latest: max(flowVersions.version).as('latest') })
+      .from(flowVersions)
+      .groupBy(flowVersions.flowId)
+      .as('latest');
+    const rows = await this.db
+      .select({ flow: flows, latest: latest.latest })
+      .from(flows)
+      .leftJoin(latest, eq(latest.flowId, flows.id))
+      .orderBy(desc(flows.updatedAt))
+      .limit(500);
+    return rows.map(({ flow, latest: v }) => {
+      const { graph: _graph, issues: _issues, ...summary } = presentFlow(flow, v ?? null, []);
+      return summary;
+    });
+  }
+
+  async get(id: string) {
+    const row = await this.db.query.flows.findFirst({ where: eq(flows.id, id) });
+    if (!row) throw notFound('Flow', id);
+    return presentFlow(row, await this.latestVersion(id));
+  }
+
+  async create(input: { name: string; description: string; graph?: Record<string, unknown> }) {
+    const graph = input.graph ?? EMPTY_GRAPH;
+    const issues = checkDraft(graph);
+    const [row] = await this.db.insert(flows).values({ name: input.name, description: input.description, graph }).returning();
+    return presentFlow(row!, null, issues);
+  }
+
+  async update(id: string, input: { name?: string; description?: string; graph?: Record<string, unknown> }) {
+    const issues = input.graph !== undefined ? checkDraft(input.graph) : undefined;
+    const [row] = await this.db
+      .update(flows)
+      .set({ ...input, updatedAt: new Date() })
+      .where(eq(flows.id, id))
+      .returning();
+    if (!row) throw notFound('Flow', id);
+    return presentFlow(row, await this.latestVersion(id), issues);
+  }
+
+  /** Copies the draft into the next immutable version; refuses anything the validator objects to. */
+  async publish(id: string, note: string) {
+    return this.db.transaction(async (tx) => {
+      // Serialises concurrent publishes of one flow so version numbers never collide.
+      const [row] = await tx.select().from(flows).where(eq(flows.id, id)).for('update');
+      if (!row) throw notFound('Flow', id);
+      const checked = validateFlow(row.graph);
+      if (!checked.ok) {
+        throw new HttpProblem(422, 'Flow is not valid', `Fix ${checked.issues.length} problem(s) before publishing`, issuesToFieldErrors(checked.issues, ['graph']));
+      }
+      const [{ next }] = (await tx
+        .select({ next: sql<number>`coalesce(max(${flowVersions.version}), 0) + 1` })
+        .from(flowVersions)
+        .where(eq(flowVersions.flowId, id))) as [{ next: number }];
+      const [version] = await tx.insert(flowVersions).values({ flowId: id, version: Number(next), graph: row.graph, note }).returning();
+      return presentVersion(version!);
+    });
+  }
+
+  async versions(flowId: string) {
+    await this.get(flowId);
+    const rows = await this.db.select().from(flowVersions).where(eq(flowVersions.flowId, flowId)).orderBy(desc(flowVersions.version));
+    return rows.map((r) => presentVersion(r));
+  }
+
+  async version(flowId: string, version?: number): Promise<FlowVersionRow> {
+    const row = await this.db.query.flowVersions.findFirst({
+      where: version === undefined ? eq(flowVersions.flowId, flowId) : and(eq(flowVersions.flowId, flowId), eq(flowVersions.version, version)),
+      orderBy: desc(flowVersions.version),
+    });
+    if (!row) {
+      await this.get(flowId);
+      throw new HttpProblem(409, 'Not published', version === undefined ? 'Publish the flow before running it' : `Version ${version} does not exist`, [
+        { path: 'version', message: version === undefined ? 'The flow has no published version' : `No version ${version}` },
+      ]);
+    }
+    return row;
+  }
+
+  private async latestVersion(flowId: string): Promise<number | null> {
+    const [r] = await this.db.select({ v: max(flowVersions.version) }).from(flowVersions).where(eq(flowVersions.flowId, flowId));
+    return r?.v ?? null;
+  }
+}

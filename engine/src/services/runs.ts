@@ -1,0 +1,174 @@
+import { and, desc, eq, type SQL } from 'drizzle-orm';
+import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { JsonValue, RunState } from '@flightdeck/workflows';
+import type { RunFlowInput } from '@flightdeck/workflows/temporal';
+import type { Database } from '../db/client.ts';
+import { flowVersions, flows, runs, type RunRow } from '../db/schema.ts';
+import { HttpProblem, notFound } from '../api/problem.ts';
+import type { FlowService } from './flows.ts';
+
+type RunStatus = RunRow['status'];
+
+/** A query to a workflow needs a live worker; the view must not hang when none is up. */
+const QUERY_DEADLINE_MS = 3_000;
+
+export interface RunServiceDeps {
+  db: Database;
+  temporal: () => Client;
+  taskQueue: string;
+  flows: FlowService;
+}
+
+export function presentRun(row: RunRow, extra: { state?: RunState | null; graph?: unknown; flowName?: string } = {}) {
+  return {
+    id: row.id,
+    flowId: row.flowId,
+    ...(extra.flowName ? { flowName: extra.flowName } : {}),
+    versionId: row.versionId,
+    version: row.version,
+    status: row.status,
+    input: row.input,
+    reason: row.reason,
+    startedAt: row.startedAt.toISOString(),
+    endedAt: row.endedAt?.toISOString() ?? null,
+    workflowId: row.workflowId,
+    temporalRunId: row.temporalRunId,
+    state: (extra.state !== undefined ? extra.state : (row.state as RunState | null)) ?? null,
+    ...(extra.graph ? { graph: extra.graph as Record<string, unknown> } : {}),
+  };
+}
+
+export class RunService {
+  constructor(private readonly deps: RunServiceDeps) {}
+
+  private get db() {
+    return this.deps.db;
+  }
+
+  async start(flowId: string, body: { input: JsonValue; version?: number }) {
+    const version = await this.deps.flows.version(flowId, body.version);
+    const [row] = await this.db
+      .insert(runs)
+      .values({ flowId, versionId: version.id, version: version.version, workflowId: `pending-${crypto.randomUUID()}`, input: body.input })
+      .returning();
+    const workflowId = `run-${row!.id}`;
+    const args: RunFlowInput = { flowId, versionId: version.id, version: version.version, graph: version.graph, input: body.input };
+    try {
+      const handle = await this.deps.temporal().workflow.start('runFlow', { taskQueue: this.deps.taskQueue, workflowId, args: [args] });
+      const [updated] = await this.db.update(runs).set({ workflowId, temporalRunId: handle.firstExecutionRunId }).where(eq(runs.id, row!.id)).returning();
+      return presentRun(updated!, { graph: version.graph });
+    } catch (err) {
+      await this.db.update(runs).set({ workflowId, status: 'failed', reason: `Could not start: ${(err as Error).message}`, endedAt: new Date() }).where(eq(runs.id, row!.id));
+      throw new HttpProblem(503, 'Temporal unavailable', `The run could not be started: ${(err as Error).message}`);
+    }
+  }
+
+  async list(filter: { flowId?: string; status?: RunStatus; limit: number }) {
+    const where: SQL[] = [];
+    if (filter.flowId) where.push(eq(runs.flowId, filter.flowId));
+    if (filter.status) where.push(eq(runs.status, filter.status));
+    const rows = await this.db
+      .select({ run: runs, flowName: flows.name })
+      .from(runs)
+      .innerJoin(flows, eq(flows.id, runs.flowId))
+      .where(where.length ? and(...where) : undefined)
+      .orderBy(desc(runs.startedAt))
+      .limit(filter.limit);
+    return rows.map((r) => {
+      const { state: _state, ...summary } = presentRun(r.run, { flowName: r.flowName });
+      return { ...summary, state: null };
+    });
+  }
+
+  async get(id: string) {
+    const found = await this.db
+      .select({ run: runs, graph: flowVersions.graph, flowName: flows.name })
+      .from(runs)
+      .innerJoin(flowVersions, eq(flowVersions.id, runs.versionId))
+      .innerJoin(flows, eq(flows.id, runs.flowId))
+      .where(eq(runs.id, id));
+    const hit = found[0];
+    if (!hit) throw notFound('Run', id);
+    if (hit.run.status !== 'running') return presentRun(hit.run, { graph: hit.graph, flowName: hit.flowName });
+    const { row, state } = await this.refresh(hit.run);
+    return presentRun(row, { state, graph: hit.graph, flowName: hit.flowName });
+  }
+
+  async cancel(id: string) {
+    const row = await this.db.query.runs.findFirst({ where: eq(runs.id, id) });
+    if (!row) throw notFound('Run', id);
+    if (row.status !== 'running') throw new HttpProblem(409, 'Run has ended', `The run is already ${row.status}`);
+    await this.deps.temporal().workflow.getHandle(row.workflowId).cancel();
+    return this.get(id);
+  }
+
+  /** Brings the row up to date with Temporal; returns the live node state while the run goes on. */
+  async refresh(row: RunRow): Promise<{ row: RunRow; state: RunState | null }> {
+    const handle = this.deps.temporal().workflow.getHandle(row.workflowId);
+    let status: string;
+    try {
+      status = (await handle.describe()).status.name;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return { row: await this.close(row, 'failed', null, 'The workflow no longer exists in Temporal'), state: null };
+      return { row, state: row.state as RunState | null };
+    }
+    if (status === 'RUNNING' || status === 'CONTINUED_AS_NEW') {
+      return { row, state: (await this.queryState(row.workflowId)) ?? (row.state as RunState | null) };
+    }
+    let final: { status: RunStatus; state: RunState | null; reason: string | null };
+    if (status === 'COMPLETED') {
+      const state = (await handle.result()) as RunState;
+      final = { status: state.status === 'cancelled' ? 'cancelled' : 'completed', state, reason: state.reason ?? null };
+    } else if (status === 'FAILED') {
+      final = await this.failure(handle.result());
+    } else if (status === 'CANCELED' || status === 'CANCELLED') {
+      final = { status: 'cancelled', state: await this.queryState(row.workflowId), reason: 'Cancelled by request' };
+    } else {
+      final = { status: 'failed', state: await this.queryState(row.workflowId), reason: status === 'TIMED_OUT' ? 'The run timed out' : 'The run was terminated in Temporal' };
+    }
+    const updated = await this.close(row, final.status, final.state, final.reason);
+    return { row: updated, state: final.state };
+  }
+
+  private async failure(result: Promise<unknown>): Promise<{ status: RunStatus; state: RunState | null; reason: string | null }> {
+    try {
+      await result;
+      return { status: 'failed', state: null, reason: 'The run failed' };
+    } catch (err) {
+      const cause = err instanceof WorkflowFailedError ? err.cause : undefined;
+      if (cause instanceof ApplicationFailure) {
+        const state = cause.type === 'RunFailed' ? ((cause.details?.[0] as RunState | undefined) ?? null) : null;
+        return { status: 'failed', state, reason: cause.message };
+      }
+      return { status: 'failed', state: null, reason: (cause ?? (err as Error)).message };
+    }
+  }
+
+  private async queryState(workflowId: string): Promise<RunState | null> {
+    const client = this.deps.temporal();
+    try {
+      return await client.connection.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => client.workflow.getHandle(workflowId).query<RunState | null>('runState'));
+    } catch {
+      return null;
+    }
+  }
+
+  private async close(row: RunRow, status: RunStatus, state: RunState | null, reason: string | null): Promise<RunRow> {
+    const endedAt = state?.endedAt ? new Date(state.endedAt) : new Date();
+    const [updated] = await this.db.update(runs).set({ status, state, reason, endedAt }).where(and(eq(runs.id, row.id), eq(runs.status, 'running'))).returning();
+    return updated ?? (await this.db.query.runs.findFirst({ where: eq(runs.id, row.id) }))!;
+  }
+
+  /** Writes final states of runs that ended while nobody was looking, so past runs reopen without Temporal. */
+  async syncRunning(limit = 50): Promise<number> {
+    const open = await this.db.select().from(runs).where(eq(runs.status, 'running')).orderBy(runs.startedAt).limit(limit);
+    let closed = 0;
+    for (const row of open) {
+      if (!row.workflowId.startsWith('run-')) continue;
+      const { row: after } = await this.refresh(row);
+      if (after.status !== 'running') closed += 1;
+    }
+    return closed;
+  }
+}

@@ -1,0 +1,46 @@
+import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
+import { fileURLToPath } from 'node:url';
+import { createActivities } from '@flightdeck/activities';
+
+export const WORKFLOWS_PATH = fileURLToPath(new URL('../../../workflows/src/temporal/index.ts', import.meta.url));
+
+/** Bundling takes seconds; tests and the bench bundle once and share it. */
+export async function bundleFlowWorkflows(): Promise<WorkflowBundle> {
+  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
+}
+
+const quietBundlerLogger = {
+  log() {},
+  trace() {},
+  debug() {},
+  info() {},
+  warn() {},
+  error(message: string, meta?: unknown) {
+    console.error(message, meta ?? '');
+  },
+};
+
+export interface FlowWorkerOptions {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  workflowBundle?: WorkflowBundle;
+  /** Extra activities, for tests and the benchmark's hand-written baseline. */
+  activities?: Record<string, (...args: never[]) => Promise<unknown>>;
+  maxConcurrentActivityTaskExecutions?: number;
+}
+
+export async function createFlowWorker(opts: FlowWorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
+  const connection = await NativeConnection.connect({ address: opts.address });
+  const worker = await Worker.create({
+    connection,
+    namespace: opts.namespace,
+    taskQueue: opts.taskQueue,
+    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    activities: { ...createActivities(), ...(opts.activities ?? {}) },
+    maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions ?? 200,
+    // A stopped worker hands its tasks back quickly, so a restarted one picks up the run.
+    shutdownGraceTime: '5s',
+  });
+  return { worker, connection };
+}
