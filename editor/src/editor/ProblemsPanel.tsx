@@ -1,0 +1,59 @@
+import { useTranslation } from 'react-i18next';
+import type { CanvasEdge, CanvasNode } from '../flow/graph.ts';
+import type { Issue } from '../flow/issues.ts';
+
+/** Every issue in the draft; choosing one selects what it is about on the canvas. */
+export function ProblemsPanel(props: {
+  issues: Issue[];
+  nodes: CanvasNode[];
+  edges: CanvasEdge[];
+  onPick: (target: { nodeId?: string; edgeId?: string }) => void;
+}) {
+  const { t } = useTranslation();
+  if (!props.issues.length) {
+    return (
+      <div className="fd-problems fd-problems--ok" data-testid="problems-panel">
+        <span className="fd-ok-dot" aria-hidden /> {t('problems.none')}
+      </div>
+    );
+  }
+  const nodeName = (id: string) => {
+    const n = props.nodes.find((x) => x.id === id);
+    return n?.data.label || id;
+  };
+  const where = (issue: Issue): string => {
+    if (issue.edgeId) {
+      const e = props.edges.find((x) => x.id === issue.edgeId);
+      return e ? t('problems.edge', { from: nodeName(e.source), handle: e.sourceHandle, to: nodeName(e.target) }) : issue.edgeId;
+    }
+    if (issue.nodeId) return nodeName(issue.nodeId);
+    return t('problems.flow');
+  };
+  return (
+    <ul className="fd-problems" data-testid="problems-panel">
+      {props.issues.map((issue, n) => {
+        const target = issue.edgeId ? { edgeId: issue.edgeId } : issue.nodeId ? { nodeId: issue.nodeId } : undefined;
+        return (
+          <li key={n}>
+            <button
+              type="button"
+              className="fd-problem"
+              data-testid="problem-item"
+              data-node-id={issue.nodeId}
+              data-edge-id={issue.edgeId}
+              disabled={!target}
+              onClick={() => target && props.onPick(target)}
+            >
+              <span className="fd-problem__icon" aria-hidden>
+                !
+              </span>
+              <span className="fd-problem__where">{where(issue)}</span>
+              <span className="fd-problem__msg">{issue.message}</span>
+              {issue.source === 'server' && <span className="fd-tag">{t('problems.fromServer')}</span>}
+            </button>
+          </li>
+        );
+      })}
+    </ul>
+  );
+}

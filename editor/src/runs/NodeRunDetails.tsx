@@ -1,0 +1,60 @@
+import { useTranslation } from 'react-i18next';
+import type { FlowDocument, RunState } from '@flightdeck/workflows';
+import { handleLabel, nodeTitle } from '../catalogue.ts';
+import { useLocale } from '../i18n/index.ts';
+import { elapsed, formatDateTime, formatMs, prettyJson } from '../components/format.ts';
+import { StatusBadge } from './status.tsx';
+
+/** What one node did in a run: status, timing, the outcome it took, its output or error. */
+export function NodeRunDetails({ graph, state, nodeId }: { graph: FlowDocument; state: RunState | null; nodeId: string | null }) {
+  const { t } = useTranslation();
+  const locale = useLocale();
+  const node = nodeId ? graph.nodes.find((n) => n.id === nodeId) : undefined;
+  if (!node) return <p className="fd-muted">{t('run.pickNode')}</p>;
+  const s = state?.nodes[node.id];
+  const status = s?.status ?? 'pending';
+  const duration = s?.durationMs ?? (s?.startedAt !== undefined && status === 'running' ? elapsed(s.startedAt, undefined) : undefined);
+  return (
+    <div className="fd-run-node" data-testid="run-node-details" data-node-id={node.id}>
+      <h3 className="fd-run-node__title">
+        {node.label || node.id} <span className="fd-muted">· {nodeTitle(node.type, locale)}</span>
+      </h3>
+      <dl className="fd-facts">
+        <dt>{t('run.status')}</dt>
+        <dd>
+          <StatusBadge status={status} />
+        </dd>
+        <dt>{t('run.executions')}</dt>
+        <dd>{s?.executions ?? 0}</dd>
+        <dt>{t('run.started')}</dt>
+        <dd>{formatDateTime(s?.startedAt, locale)}</dd>
+        <dt>{t('run.ended')}</dt>
+        <dd>{formatDateTime(s?.endedAt, locale)}</dd>
+        <dt>{t('run.duration')}</dt>
+        <dd>{formatMs(duration)}</dd>
+        {s?.handle !== undefined && (
+          <>
+            <dt>{t('run.outcome')}</dt>
+            <dd>{handleLabel(node.type, s.handle, locale)}</dd>
+          </>
+        )}
+      </dl>
+      {s?.error && (
+        <>
+          <h4>{t('run.error')}</h4>
+          <pre className="fd-pre fd-pre--error" data-testid="run-node-error">
+            {s.error}
+          </pre>
+        </>
+      )}
+      <h4>{t('run.output')}</h4>
+      {s?.output !== undefined ? (
+        <pre className="fd-pre" data-testid="run-node-output">
+          {prettyJson(s.output)}
+        </pre>
+      ) : (
+        <p className="fd-muted">{t('run.noOutput')}</p>
+      )}
+    </div>
+  );
+}

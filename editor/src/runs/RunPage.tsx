@@ -1,0 +1,108 @@
+import { useTranslation } from 'react-i18next';
+import { problemOf } from '../api/client.ts';
+import { useCancelRun, useFlow, useRun } from '../api/queries.ts';
+import { AppHeader } from '../components/AppHeader.tsx';
+import { elapsed, formatDateTime, formatMs, prettyJson } from '../components/format.ts';
+import { Link } from '../components/Link.tsx';
+import { useToast } from '../components/Toasts.tsx';
+import { useLocale } from '../i18n/index.ts';
+import { href } from '../routes.ts';
+import { RunView } from './RunView.tsx';
+
+/** One run: its status while it runs (polled every second) and what each node did. */
+export function RunPage({ runId }: { runId: string }) {
+  const { t } = useTranslation();
+  const locale = useLocale();
+  const toast = useToast();
+  const run = useRun(runId);
+  const flow = useFlow(run.data?.flowId);
+  const cancel = useCancelRun(runId);
+
+  if (run.isPending) {
+    return (
+      <div className="fd-app">
+        <AppHeader />
+        <p className="fd-muted fd-pad">{t('common.loading')}</p>
+      </div>
+    );
+  }
+  if (run.isError) {
+    const p = problemOf(run.error);
+    return (
+      <div className="fd-app">
+        <AppHeader />
+        <div className="fd-state fd-state--error" role="alert" data-testid="run-error">
+          <h2>{t('run.loadError')}</h2>
+          <p>{p.detail ?? p.title}</p>
+          <button type="button" className="fd-btn" onClick={() => void run.refetch()}>
+            {t('common.retry')}
+          </button>
+        </div>
+      </div>
+    );
+  }
+
+  const r = run.data;
+  const status = r.state?.status ?? r.status;
+  const reason = r.reason ?? r.state?.reason;
+  return (
+    <div className="fd-app">
+      <AppHeader>
+        <nav className="fd-crumbs" aria-label={t('run.breadcrumb')}>
+          <Link href={href.flow(r.flowId)} data-testid="run-back">
+            {flow.data?.name ?? t('run.flow')}
+          </Link>
+          <span aria-hidden>›</span>
+          <span>{t('run.title', { id: r.id.slice(0, 8) })}</span>
+        </nav>
+      </AppHeader>
+      <section className="fd-runhead" aria-label={t('run.summary')}>
+        <div className="fd-runhead__status">
+          <span className={`fd-run-status status-${status}`} data-testid="run-status" data-status={status} role="status">
+            {t(`status.${status}`)}
+          </span>
+          {status === 'running' && (
+            <button
+              type="button"
+              className="fd-btn fd-btn--danger"
+              data-testid="run-cancel"
+              disabled={cancel.isPending}
+              onClick={() =>
+                cancel.mutate(undefined, {
+                  onSuccess: () => toast('info', t('run.cancelRequested')),
+                  onError: (e) => toast('error', t('run.cancelFailed', { detail: problemOf(e).detail ?? problemOf(e).title })),
+                })
+              }
+            >
+              {cancel.isPending ? t('run.cancelling') : t('run.cancel')}
+            </button>
+          )}
+        </div>
+        <dl className="fd-facts fd-facts--inline">
+          <dt>{t('run.version')}</dt>
+          <dd data-testid="run-version">v{r.version}</dd>
+          <dt>{t('run.started')}</dt>
+          <dd>{formatDateTime(r.startedAt, locale)}</dd>
+          <dt>{t('run.ended')}</dt>
+          <dd>{formatDateTime(r.endedAt, locale)}</dd>
+          <dt>{t('run.duration')}</dt>
+          <dd>{formatMs(elapsed(r.startedAt, r.endedAt))}</dd>
+          {reason && (
+            <>
+              <dt>{t('run.reason')}</dt>
+              <dd data-testid="run-reason">{reason}</dd>
+            </>
+          )}
+        </dl>
+        <details className="fd-runhead__input">
+          <summary>{t('run.input')}</summary>
+          <pre className="fd-pre">{prettyJson(r.input ?? {})}</pre>
+        </details>
+        {run.isRefetchError && <span className="fd-error-text">{t('run.pollError')}</span>}
+      </section>
+      <main className="fd-runpage">
+        <RunView graph={r.graph} state={r.state} />
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,37 @@
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { FlowDocument, RunState } from '@flightdeck/workflows';
+import { NodeRunDetails } from './NodeRunDetails.tsx';
+import { RunCanvas } from './RunCanvas.tsx';
+
+const LEGEND = ['pending', 'running', 'completed', 'failed', 'skipped', 'cancelled'] as const;
+
+/** A run's graph with per-node status, and the details of the node picked on it. Used for real runs and dry runs. */
+export function RunView({ graph, state }: { graph: FlowDocument; state: RunState | null }) {
+  const { t } = useTranslation();
+  const [selected, setSelected] = useState<string | null>(null);
+  const counts = new Map<string, number>();
+  for (const n of graph.nodes) {
+    const s = state?.nodes[n.id]?.status ?? 'pending';
+    counts.set(s, (counts.get(s) ?? 0) + 1);
+  }
+  return (
+    <div className="fd-runview">
+      <div className="fd-runview__canvas">
+        <RunCanvas graph={graph} state={state} selectedId={selected} onSelect={setSelected} />
+        <ul className="fd-legend" aria-label={t('run.legend')}>
+          {LEGEND.filter((s) => counts.get(s)).map((s) => (
+            <li key={s} className={`status-${s}`}>
+              <span className="fd-legend__dot" aria-hidden />
+              {t(`status.${s}`)} · {counts.get(s)}
+            </li>
+          ))}
+        </ul>
+      </div>
+      <aside className="fd-runview__side" aria-label={t('run.nodeDetails')}>
+        <div className="fd-panel__title">{t('run.nodeDetails')}</div>
+        <NodeRunDetails graph={graph} state={state} nodeId={selected} />
+      </aside>
+    </div>
+  );
+}

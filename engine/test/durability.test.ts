@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startStack, startWorker, type TestStack } from './support/stack.ts';
+import { startReceiver } from './support/receiver.ts';
+import { edge, fastRetry, flow, node } from './support/flows.ts';
+
+describe('durability', () => {
+  let stack: TestStack;
+  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+
+  beforeAll(async () => {
+    stack = await startStack('durable');
+    receiver = await startReceiver();
+  });
+  afterAll(async () => {
+    await receiver?.close();
+    await stack?.close();
+  });
+
+  it('a run survives a worker restart in the middle of a delay', async () => {
+    const graph = flow(
+      [
+        node('start', 'trigger.manual'),
+        node('before', 'channel.webhook', { url: `${receiver.url}/before`, body: { step: 'before' }, retry: fastRetry() }),
+        node('wait', 'control.delay', { duration: '3s' }),
+        node('after', 'channel.webhook', { url: `${receiver.url}/after`, body: { step: 'after' }, retry: fastRetry() }),
+        node('done', 'control.end'),
+      ],
+      [edge('start', 'next', 'before'), edge('before', 'sent', 'wait'), edge('wait', 'next', 'after'), edge('after', 'sent', 'done')],
+    );
+    const { flowId } = await stack.api.publishFlow('restart', graph);
+    const runId = await stack.api.startRun(flowId);
+    await stack.api.waitForNode(runId, 'wait', 'running');
+
+    // The worker dies mid-wait; nothing runs while it is down.
+    await stack.worker.stop();
+    await new Promise((r) => setTimeout(r, 3500));
+    expect(receiver.calls.filter((c) => c.path === '/after')).toHaveLength(0);
+
+    stack.worker = await startWorker(stack.taskQueue);
+    const result = await stack.api.waitForRun(runId);
+    expect(result.status).toBe('completed');
+    expect(result.state.nodes.after.status).toBe('completed');
+    // Replaying the history on the new worker did not repeat the first call.
+    expect(receiver.calls.filter((c) => c.path === '/before')).toHaveLength(1);
+    expect(receiver.calls.filter((c) => c.path === '/after')).toHaveLength(1);
+  });
+
+  it('a run keeps its pinned version while the flow is edited and republished', async () => {
+    const v1 = flow(
+      [
+        node('start', 'trigger.manual'),
+        node('wait', 'control.delay', { duration: '2s' }),
+        node('call', 'channel.webhook', { url: `${receiver.url}/pinned`, body: { version: 'one' }, retry: fastRetry() }),
+        node('done', 'control.end'),
+      ],
+      [edge('start', 'next', 'wait'), edge('wait', 'next', 'call'), edge('call', 'sent', 'done')],
+    );
+    const { flowId } = await stack.api.publishFlow('pinned', v1);
+    const runId = await stack.api.startRun(flowId);
+    await stack.api.waitForNode(runId, 'wait', 'running');
+
+    const v2 = structuredClone(v1);
+    (v2.nodes[2]!.config as { body: unknown }).body = { version: 'two' };
+    expect((await stack.api.put(`/api/flows/${flowId}`, { graph: v2 })).status).toBe(200);
+    const published = await stack.api.post(`/api/flows/${flowId}/versions`, { note: 'second' });
+    expect(published.body.version).toBe(2);
+
+    const first = await stack.api.waitForRun(runId);
+    expect(first.version).toBe(1);
+    expect(first.graph.nodes[2].config.body).toEqual({ version: 'one' });
+    const secondId = await stack.api.startRun(flowId);
+    const second = await stack.api.waitForRun(secondId);
+    expect(second.version).toBe(2);
+    expect(receiver.calls.filter((c) => c.path === '/pinned').map((c) => c.body)).toEqual([{ version: 'one' }, { version: 'two' }]);
+
+    const versions = await stack.api.get(`/api/flows/${flowId}/versions`);
+    expect(versions.body.items.map((v: { version: number }) => v.version)).toEqual([2, 1]);
+  });
+});

@@ -1,0 +1,121 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NODE_TYPES } from '@flightdeck/workflows';
+import { startStack, type TestStack } from './support/stack.ts';
+import { startReceiver } from './support/receiver.ts';
+import { edge, fastRetry, flow, node } from './support/flows.ts';
+
+/** Every node type, run for real: API → PostgreSQL → Temporal → worker → a real HTTP receiver. */
+describe('every node type runs on Temporal', () => {
+  let stack: TestStack;
+  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  const covered = new Set<string>();
+
+  beforeAll(async () => {
+    stack = await startStack('nodes');
+    receiver = await startReceiver();
+  });
+  afterAll(async () => {
+    await receiver?.close();
+    await stack?.close();
+  });
+
+  async function run(name: string, graph: ReturnType<typeof flow>, input: unknown = {}) {
+    for (const n of graph.nodes) covered.add(n.type);
+    const { flowId } = await stack.api.publishFlow(name, graph);
+    return stack.api.waitForRun(await stack.api.startRun(flowId, input));
+  }
+
+  it('manual trigger → webhook (templated body) → end', async () => {
+    const graph = flow(
+      [
+        node('start', 'trigger.manual'),
+        node('call', 'channel.webhook', {
+          url: `${receiver.url}/hooks/{{ input.campaign }}`,
+          headers: { 'x-campaign': '{{ input.campaign }}' },
+          body: { campaign: '{{ input.campaign }}', budget: '{{ input.budget }}', text: 'Budget {{ input.budget }} for {{ input.campaign }}', run: '{{ run.id }}' },
+          retry: fastRetry(),
+        }),
+        node('done', 'control.end'),
+      ],
+      [edge('start', 'next', 'call'), edge('call', 'sent', 'done')],
+    );
+    const before = receiver.calls.length;
+    const result = await run('webhook', graph, { campaign: 's618', budget: 1200000 });
+    expect(result.status).toBe('completed');
+    const call = receiver.calls[before]!;
+    expect(call.path).toBe('/hooks/s618');
+    expect(call.headers['x-campaign']).toBe('s618');
+    expect(call.headers['idempotency-key']).toBe(`${result.workflowId}/call/1`);
+    expect(call.body).toEqual({ campaign: 's618', budget: 1200000, text: 'Budget 1200000 for s618', run: result.workflowId });
+    const nodes = result.state.nodes;
+    expect(nodes.start.status).toBe('completed');
+    expect(nodes.call).toMatchObject({ status: 'completed', handle: 'sent', output: { status: 200, body: { ok: true }, attempt: 1 } });
+    expect(nodes.call.durationMs).toBeGreaterThanOrEqual(0);
+    expect(nodes.done.status).toBe('completed');
+  });
+
+  it('condition takes the true or the false path and skips the other', async () => {
+    const graph = flow(
+      [
+        node('start', 'trigger.manual'),
+        node('big', 'control.condition', { expression: 'input.budget > 1000000' }),
+        node('finance', 'control.end', { status: 'completed' }),
+        node('normal', 'control.end', { status: 'completed' }),
+      ],
+      [edge('start', 'next', 'big'), edge('big', 'true', 'finance'), edge('big', 'false', 'normal')],
+    );
+    const high = await run('cond-high', graph, { budget: 1200000 });
+    expect(high.state.nodes.big).toMatchObject({ status: 'completed', handle: 'true', output: { result: true } });
+    expect(high.state.nodes.finance.status).toBe('completed');
+    expect(high.state.nodes.normal.status).toBe('skipped');
+    const low = await run('cond-low', graph, { budget: 5000 });
+    expect(low.state.nodes.big.handle).toBe('false');
+    expect(low.state.nodes.finance.status).toBe('skipped');
+    expect(low.state.nodes.normal.status).toBe('completed');
+  });
+
+  it('delay waits on a durable timer', async () => {
+    const graph = flow(
+      [node('start', 'trigger.manual'), node('wait', 'control.delay', { duration: '1s' }), node('done', 'control.end')],
+      [edge('start', 'next', 'wait'), edge('wait', 'next', 'done')],
+    );
+    const result = await run('delay', graph);
+    expect(result.status).toBe('completed');
+    expect(result.state.nodes.wait.durationMs).toBeGreaterThanOrEqual(1000);
+    expect(result.state.nodes.wait.output.waitedMs).toBeGreaterThanOrEqual(1000);
+  });
+
+  it('end nodes end the run as failed or cancelled with their reason', async () => {
+    const failing = flow([node('start', 'trigger.manual'), node('stop', 'control.end', { status: 'failed', reason: 'Budget missing' })], [edge('start', 'next', 'stop')]);
+    const failed = await run('end-failed', failing);
+    expect(failed.status).toBe('failed');
+    expect(failed.reason).toContain('Budget missing');
+    expect(failed.state.nodes.stop.status).toBe('completed');
+
+    const cancelling = flow([node('start', 'trigger.manual'), node('stop', 'control.end', { status: 'cancelled' })], [edge('start', 'next', 'stop')]);
+    const cancelled = await run('end-cancelled', cancelling);
+    expect(cancelled.status).toBe('cancelled');
+  });
+
+  it('a run can be cancelled while it waits', async () => {
+    const graph = flow(
+      [node('start', 'trigger.manual'), node('wait', 'control.delay', { duration: '1h' }), node('done', 'control.end')],
+      [edge('start', 'next', 'wait'), edge('wait', 'next', 'done')],
+    );
+    const { flowId } = await stack.api.publishFlow('cancel-me', graph);
+    const runId = await stack.api.startRun(flowId);
+    await stack.api.waitForNode(runId, 'wait', 'running');
+    const cancel = await stack.api.post(`/api/runs/${runId}/cancel`);
+    expect(cancel.status).toBe(202);
+    const result = await stack.api.waitForRun(runId);
+    expect(result.status).toBe('cancelled');
+    expect(result.state.nodes.wait.status).toBe('cancelled');
+    expect(result.state.nodes.done.status).toBe('skipped');
+    const again = await stack.api.post(`/api/runs/${runId}/cancel`);
+    expect(again.status).toBe(409);
+  });
+
+  it('covered every node type in the catalogue', () => {
+    expect([...covered].sort()).toEqual(NODE_TYPES.map((d) => d.type).sort());
+  });
+});

@@ -1,0 +1,166 @@
+import { inject } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
+import { createFlowWorker } from '../../src/worker/create-worker.ts';
+import { startServer, type RunningServer } from '../../src/server/start-server.ts';
+import { createLogger } from '../../src/logger.ts';
+
+let runtimeInstalled = false;
+/** Temporal's own logs only when something is wrong. */
+export function quietTemporal(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
+  } catch {
+    /* already installed in this process */
+  }
+}
+
+/** A fresh database on the suite's PostgreSQL server. */
+export async function freshDatabase(label: string): Promise<string> {
+  const name = `t_${label.replace(/[^a-z0-9]/gi, '_').toLowerCase()}_${randomUUID().slice(0, 8)}`;
+  const admin = new pg.Client({ connectionString: inject('pgAdminUrl') });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${name}"`);
+  await admin.end();
+  return inject('pgUrlTemplate').replace('__DB__', name);
+}
+
+export interface TestWorker {
+  worker: Worker;
+  running: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startWorker(taskQueue: string, extra: Parameters<typeof createFlowWorker>[0]['activities'] = {}): Promise<TestWorker> {
+  quietTemporal();
+  const { worker, connection } = await createFlowWorker({
+    address: inject('temporalAddress'),
+    namespace: 'default',
+    taskQueue,
+    workflowBundle: { code: readFileSync(inject('workflowBundlePath'), 'utf8') },
+    activities: extra,
+  });
+  const running = worker.run();
+  let stopped: Promise<void> | undefined;
+  return {
+    worker,
+    running,
+    stop() {
+      stopped ??= (async () => {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await running;
+        await connection.close();
+      })();
+      return stopped;
+    },
+  };
+}
+
+export interface TestStack {
+  server: RunningServer;
+  worker: TestWorker;
+  taskQueue: string;
+  url: string;
+  api: ApiClient;
+  close(): Promise<void>;
+}
+
+/** API + worker against the suite's real PostgreSQL and Temporal, on a task queue of its own. */
+export async function startStack(label: string, opts: { worker?: boolean; editorDist?: string } = {}): Promise<TestStack> {
+  quietTemporal();
+  const taskQueue = `tq-${label}-${randomUUID().slice(0, 8)}`;
+  const server = await startServer({
+    databaseUrl: await freshDatabase(label),
+    temporalAddress: inject('temporalAddress'),
+    namespace: 'default',
+    taskQueue,
+    host: '127.0.0.1',
+    port: 0,
+    log: createLogger('silent'),
+    syncIntervalMs: 500,
+    editorDist: opts.editorDist,
+  });
+  const worker = opts.worker === false ? (undefined as unknown as TestWorker) : await startWorker(taskQueue);
+  const api = new ApiClient(server.url);
+  return {
+    server,
+    worker,
+    taskQueue,
+    url: server.url,
+    api,
+    async close() {
+      await worker?.stop();
+      await server.close();
+    },
+  };
+}
+
+export interface ApiResponse<T = any> {
+  status: number;
+  body: T;
+  contentType: string;
+}
+
+export class ApiClient {
+  constructor(readonly base: string) {}
+
+  async call<T = any>(method: string, path: string, body?: unknown, raw?: string): Promise<ApiResponse<T>> {
+    const res = await fetch(this.base + path, {
+      method,
+      headers: body !== undefined || raw !== undefined ? { 'content-type': 'application/json' } : {},
+      body: raw ?? (body !== undefined ? JSON.stringify(body) : undefined),
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      /* not JSON */
+    }
+    return { status: res.status, body: parsed as T, contentType: res.headers.get('content-type') ?? '' };
+  }
+
+  get = <T = any>(path: string) => this.call<T>('GET', path);
+  post = <T = any>(path: string, body: unknown = {}) => this.call<T>('POST', path, body);
+  put = <T = any>(path: string, body: unknown) => this.call<T>('PUT', path, body);
+
+  /** Create + publish in one go; fails the test loudly if either step is refused. */
+  async publishFlow(name: string, graph: unknown): Promise<{ flowId: string; version: number }> {
+    const created = await this.post('/api/flows', { name, graph });
+    if (created.status !== 201) throw new Error(`create failed: ${JSON.stringify(created.body)}`);
+    const published = await this.post(`/api/flows/${created.body.id}/versions`, {});
+    if (published.status !== 201) throw new Error(`publish failed: ${JSON.stringify(published.body)}`);
+    return { flowId: created.body.id, version: published.body.version };
+  }
+
+  async startRun(flowId: string, input: unknown = {}): Promise<string> {
+    const r = await this.post(`/api/flows/${flowId}/runs`, { input });
+    if (r.status !== 201) throw new Error(`start failed: ${JSON.stringify(r.body)}`);
+    return r.body.id;
+  }
+
+  /** Polls until the run leaves `running`, as the editor's live view does. */
+  async waitForRun(runId: string, timeoutMs = 60_000): Promise<any> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const r = await this.get(`/api/runs/${runId}`);
+      if (r.body?.status && r.body.status !== 'running') return r.body;
+      if (Date.now() > deadline) throw new Error(`run ${runId} still ${r.body?.status} after ${timeoutMs} ms: ${JSON.stringify(r.body?.state)}`);
+      await new Promise((res) => setTimeout(res, 100));
+    }
+  }
+
+  async waitForNode(runId: string, nodeId: string, status: string, timeoutMs = 30_000): Promise<any> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const r = await this.get(`/api/runs/${runId}`);
+      if (r.body?.state?.nodes?.[nodeId]?.status === status) return r.body;
+      if (Date.now() > deadline) throw new Error(`node ${nodeId} not ${status} after ${timeoutMs} ms: ${JSON.stringify(r.body?.state?.nodes?.[nodeId])}`);
+      await new Promise((res) => setTimeout(res, 100));
+    }
+  }
+}
