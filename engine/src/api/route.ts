@@ -1,6 +1,7 @@
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
-import { HttpProblem, zodFieldErrors } from './problem.ts';
+import { findJsonProblems } from '@flightdeck/workflows';
+import { HttpProblem, joinPath, zodFieldErrors } from './problem.ts';
 
 type Method = 'get' | 'post' | 'put' | 'delete';
 
@@ -59,6 +60,11 @@ export function defineRoute<P extends z.ZodType, Q extends z.ZodType, B extends 
   router[spec.method](spec.path, async (req: Request, res: Response) => {
     if (spec.body && req.method !== 'GET' && !req.is('application/json') && req.body === undefined) {
       throw new HttpProblem(415, 'Unsupported media type', 'Send the body as application/json');
+    }
+    // Before zod: copying an object with an own "__proto__" key would quietly turn it into a prototype.
+    const hostile = findJsonProblems(req.body ?? {});
+    if (hostile.length) {
+      throw new HttpProblem(400, 'Invalid request', 'The body contains keys that are not allowed', hostile.map((p) => ({ path: joinPath(p.path), message: p.message, code: 'forbidden_key' })));
     }
     const params = parse(spec.params, req.params, 'params');
     const query = parse(spec.query, req.query, 'query');

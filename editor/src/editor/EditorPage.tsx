@@ -1,0 +1,61 @@
+import { useMemo, useState } from 'react';
+import { ReactFlowProvider } from '@xyflow/react';
+import { useTranslation } from 'react-i18next';
+import { problemOf } from '../api/client.ts';
+import { useFlow } from '../api/queries.ts';
+import { AppHeader } from '../components/AppHeader.tsx';
+import { Link } from '../components/Link.tsx';
+import { initialGraph } from '../flow/graph.ts';
+import { href } from '../routes.ts';
+import { FlowEditor } from './FlowEditor.tsx';
+
+/** Loads a flow (or starts a new, unsaved one) and hands it to the editor. */
+export function EditorPage({ flowId }: { flowId: string | null }) {
+  const { t } = useTranslation();
+  // A flow created from #/flows/new keeps its editor instance (and viewport) when the URL gains its id.
+  const [createdId, setCreatedId] = useState<string | null>(null);
+  const adopted = flowId !== null && flowId === createdId;
+  const flow = useFlow(flowId && !adopted ? flowId : undefined);
+  const blank = useMemo(() => initialGraph(), []);
+
+  if (flowId === null || adopted) {
+    return (
+      <ReactFlowProvider key="new">
+        <FlowEditor flow={null} initialGraph={blank} onCreated={setCreatedId} />
+      </ReactFlowProvider>
+    );
+  }
+  if (flow.isPending) {
+    return (
+      <div className="fd-app">
+        <AppHeader />
+        <p className="fd-muted fd-pad">{t('common.loading')}</p>
+      </div>
+    );
+  }
+  if (flow.isError) {
+    const p = problemOf(flow.error);
+    return (
+      <div className="fd-app">
+        <AppHeader />
+        <div className="fd-state fd-state--error" role="alert" data-testid="flow-error">
+          <h2>{p.status === 404 ? t('editor.notFound') : t('editor.loadError')}</h2>
+          <p>{p.detail ?? p.title}</p>
+          <div className="fd-state__actions">
+            <button type="button" className="fd-btn" onClick={() => void flow.refetch()}>
+              {t('common.retry')}
+            </button>
+            <Link className="fd-btn" href={href.flows()}>
+              {t('editor.backToList')}
+            </Link>
+          </div>
+        </div>
+      </div>
+    );
+  }
+  return (
+    <ReactFlowProvider key={flow.data.id}>
+      <FlowEditor flow={flow.data} initialGraph={flow.data.graph ?? blank} onCreated={setCreatedId} />
+    </ReactFlowProvider>
+  );
+}

@@ -1,0 +1,174 @@
+import { useMemo, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { simulateFlow, type FlowDocument, type SimulationResult } from '@flightdeck/workflows';
+import { problemOf } from '../api/client.ts';
+import type { Run } from '../api/types.ts';
+import { isTriggerType } from '../catalogue.ts';
+import { Modal } from '../components/Modal.tsx';
+import { RunView } from '../runs/RunView.tsx';
+import { StatusBadge } from '../runs/status.tsx';
+
+function sampleInputOf(doc: FlowDocument): unknown {
+  const trigger = doc.nodes.find((n) => isTriggerType(n.type));
+  return trigger?.config.sampleInput ?? {};
+}
+
+/**
+ * Starts a run of the flow with a JSON input, publishing the draft first when the latest
+ * version would not be what the user sees; or dry-runs the draft in the browser.
+ */
+export function RunDialog(props: {
+  doc: FlowDocument;
+  problemCount: number;
+  latestVersion: number | null;
+  suggestPublish: boolean;
+  onStart: (args: { input: unknown; publishFirst: boolean }) => Promise<Run>;
+  onStarted: (run: Run) => void;
+  onClose: () => void;
+}) {
+  const { t } = useTranslation();
+  const [text, setText] = useState(() => JSON.stringify(sampleInputOf(props.doc), null, 2));
+  const mustPublish = props.latestVersion === null;
+  const [publishFirst, setPublishFirst] = useState(mustPublish || props.suggestPublish);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [simulation, setSimulation] = useState<SimulationResult | null>(null);
+
+  const parsed = useMemo((): { ok: true; value: unknown } | { ok: false; error: string } => {
+    if (!text.trim()) return { ok: true, value: {} };
+    try {
+      return { ok: true, value: JSON.parse(text) };
+    } catch (e) {
+      return { ok: false, error: e instanceof Error ? e.message : String(e) };
+    }
+  }, [text]);
+
+  const blocked = publishFirst && props.problemCount > 0;
+
+  const start = async () => {
+    if (!parsed.ok || busy) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const run = await props.onStart({ input: parsed.value, publishFirst });
+      props.onStarted(run);
+    } catch (e) {
+      const p = problemOf(e);
+      setError([p.detail ?? p.title, ...(p.errors ?? []).map((x) => `• ${x.message}`)].filter(Boolean).join('\n'));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const simulate = async () => {
+    if (!parsed.ok || busy) return;
+    setBusy(true);
+    setError(null);
+    try {
+      // Virtual time: delays finish at once, and activities answer with a canned success.
+      setSimulation(await simulateFlow(props.doc, { input: parsed.value as never }));
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (simulation) {
+    const status = simulation.state?.status ?? 'failed';
+    return (
+      <Modal
+        title={t('runDialog.simulationTitle')}
+        onClose={props.onClose}
+        wide
+        testId="simulation-dialog"
+        footer={
+          <>
+            <button type="button" className="fd-btn" onClick={() => setSimulation(null)}>
+              {t('runDialog.back')}
+            </button>
+            <button type="button" className="fd-btn fd-btn--primary" onClick={props.onClose}>
+              {t('common.close')}
+            </button>
+          </>
+        }
+      >
+        <div className="fd-sim__summary">
+          <StatusBadge status={status} testId="simulation-status" />
+          <span className="fd-muted">{t('runDialog.simulationNote', { calls: simulation.calls.length })}</span>
+          {simulation.state?.reason && <span>{simulation.state.reason}</span>}
+        </div>
+        {simulation.issues?.length ? (
+          <ul className="fd-field__issues">
+            {simulation.issues.map((i, n) => (
+              <li key={n}>{i.message}</li>
+            ))}
+          </ul>
+        ) : null}
+        {simulation.state && (
+          <div className="fd-sim__view">
+            <RunView graph={props.doc} state={simulation.state} />
+          </div>
+        )}
+      </Modal>
+    );
+  }
+
+  return (
+    <Modal
+      title={t('runDialog.title')}
+      onClose={props.onClose}
+      testId="run-dialog"
+      footer={
+        <>
+          <button type="button" className="fd-btn" data-testid="run-simulate" disabled={!parsed.ok || busy} onClick={() => void simulate()} title={t('runDialog.simulateHelp')}>
+            {t('runDialog.simulate')}
+          </button>
+          <span className="fd-spacer" />
+          <button type="button" className="fd-btn" onClick={props.onClose}>
+            {t('common.cancel')}
+          </button>
+          <button type="button" className="fd-btn fd-btn--primary" data-testid="run-start" disabled={!parsed.ok || busy || blocked} onClick={() => void start()}>
+            {busy ? t('runDialog.starting') : publishFirst ? t('runDialog.publishAndStart') : t('runDialog.start')}
+          </button>
+        </>
+      }
+    >
+      <div className="fd-field">
+        <label className="fd-field__label" htmlFor="run-input">
+          {t('runDialog.input')}
+        </label>
+        <textarea
+          id="run-input"
+          data-testid="run-input"
+          className={`fd-input fd-mono fd-json${parsed.ok ? '' : ' is-invalid'}`}
+          rows={10}
+          spellCheck={false}
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+        />
+        <p className="fd-field__help">{t('runDialog.inputHelp')}</p>
+        {!parsed.ok && (
+          <div className="fd-field__error" role="alert">
+            {t('form.jsonError', { error: parsed.error })}
+          </div>
+        )}
+      </div>
+      <label className="fd-check">
+        <input type="checkbox" data-testid="run-publish-first" checked={publishFirst} disabled={mustPublish} onChange={(e) => setPublishFirst(e.target.checked)} />
+        <span>{mustPublish ? t('runDialog.mustPublish') : t('runDialog.publishFirst')}</span>
+      </label>
+      {!publishFirst && props.latestVersion !== null && <p className="fd-muted">{t('runDialog.runsVersion', { version: props.latestVersion })}</p>}
+      {blocked && (
+        <p className="fd-error-text" role="alert">
+          {t('runDialog.blocked', { count: props.problemCount })}
+        </p>
+      )}
+      {error && (
+        <pre className="fd-pre fd-pre--error" role="alert" data-testid="run-error">
+          {error}
+        </pre>
+      )}
+    </Modal>
+  );
+}
