@@ -13,6 +13,8 @@ const DAY = 86_400_000;
 /** Keeps the whole file within a few seconds. Raise locally to hunt: FC_RUNS=2000 npx vitest … */
 const RUNS = Number(process.env.FC_RUNS ?? 0) || undefined;
 const runs = (n: number) => ({ numRuns: RUNS ?? n });
+/** Room for FC_RUNS hunts; the default runs take well under a second each. */
+const SLOW = { timeout: 600_000 };
 
 function expectWellFormedResult(result: ReturnType<typeof validateFlow>): void {
   expect(typeof result.ok).toBe('boolean');
@@ -189,7 +191,7 @@ const fakeArb = fc.array(fc.constantFrom('ok', 'retryable', 'fatal'), { minLengt
 const inputArb = fc.record({ amount: fc.integer({ min: 0, max: 300 }), flag: fc.boolean(), tags: fc.array(fc.constantFrom('vip', 'new'), { maxLength: 2 }), region: fc.constantFrom('cn', 'eu'), name: fc.string({ maxLength: 5 }) });
 
 describe('property: plausible documents', () => {
-  it('validate without throwing, and valid ones run to an end in the simulator', async () => {
+  it('validate without throwing, and valid ones run to an end in the simulator', SLOW, async () => {
     let valid = 0;
     let total = 0;
     await fc.assert(
@@ -226,7 +228,7 @@ describe('property: plausible documents', () => {
     expect(valid / total).toBeGreaterThan(0.1);
   });
 
-  it('end in a state whose nodes agree with the run: none still running, none failed in a run that did not fail', async () => {
+  it('end in a state whose nodes agree with the run: none still running, none failed in a run that did not fail', SLOW, async () => {
     await fc.assert(
       fc.asyncProperty(plausibleDoc, inputArb, fakeArb, async (doc, input, activities) => {
         if (!validateFlow(doc).ok) return;
@@ -287,7 +289,7 @@ const dagArb = fc.integer({ min: 1, max: 8 }).chain((size) =>
 );
 
 describe('property: DAG flows', () => {
-  it('are valid, complete, and visit exactly the nodes their taken handles lead to', async () => {
+  it('are valid, complete, and visit exactly the nodes their taken handles lead to', SLOW, async () => {
     await fc.assert(
       fc.asyncProperty(dagArb, fc.record({ amount: fc.integer({ min: 0, max: 300 }), flag: fc.boolean() }), async (doc, input) => {
         const checked = validateFlow(doc);

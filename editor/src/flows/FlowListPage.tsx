@@ -1,0 +1,95 @@
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { problemOf } from '../api/client.ts';
+import { useFlows } from '../api/queries.ts';
+import { AppHeader } from '../components/AppHeader.tsx';
+import { formatDateTime } from '../components/format.ts';
+import { Link } from '../components/Link.tsx';
+import { useLocale } from '../i18n/index.ts';
+import { href, navigate } from '../routes.ts';
+import { NewFlowDialog } from './NewFlowDialog.tsx';
+
+/** All flows, most recently changed first, with the way to create one. */
+export function FlowListPage() {
+  const { t } = useTranslation();
+  const locale = useLocale();
+  const flows = useFlows();
+  const [creating, setCreating] = useState(false);
+
+  let body;
+  if (flows.isPending) {
+    body = <p className="fd-muted">{t('common.loading')}</p>;
+  } else if (flows.isError) {
+    const p = problemOf(flows.error);
+    body = (
+      <div className="fd-state fd-state--error" role="alert" data-testid="flows-error">
+        <h2>{t('flows.loadError')}</h2>
+        <p>{p.status === 0 || !p.status ? t('flows.unreachable') : (p.detail ?? p.title)}</p>
+        <div className="fd-state__actions">
+          <button type="button" className="fd-btn" onClick={() => void flows.refetch()} disabled={flows.isFetching}>
+            {t('common.retry')}
+          </button>
+          <Link className="fd-btn" href={href.newFlow()} data-testid="scratch-flow">
+            {t('flows.scratch')}
+          </Link>
+        </div>
+      </div>
+    );
+  } else if (!flows.data.length) {
+    body = (
+      <div className="fd-state" data-testid="flows-empty">
+        <h2>{t('flows.emptyTitle')}</h2>
+        <p className="fd-muted">{t('flows.emptyText')}</p>
+        <button type="button" className="fd-btn fd-btn--primary" onClick={() => setCreating(true)}>
+          {t('flows.new')}
+        </button>
+      </div>
+    );
+  } else {
+    const sorted = [...flows.data].sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
+    body = (
+      <table className="fd-table" data-testid="flow-list">
+        <thead>
+          <tr>
+            <th>{t('flows.name')}</th>
+            <th>{t('flows.published')}</th>
+            <th>{t('flows.updated')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {sorted.map((f) => (
+            <tr key={f.id} data-testid={`flow-row-${f.id}`}>
+              <td>
+                <Link href={href.flow(f.id)} className="fd-flowlink" data-testid="flow-open">
+                  {f.name}
+                </Link>
+                {f.description && <div className="fd-muted fd-ellipsis">{f.description}</div>}
+              </td>
+              <td>{f.latestVersion === null ? <span className="fd-muted">{t('flows.draftOnly')}</span> : <span className="fd-version">v{f.latestVersion}</span>}</td>
+              <td>{formatDateTime(f.updatedAt, locale)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    );
+  }
+
+  return (
+    <div className="fd-app">
+      <AppHeader />
+      <main className="fd-page">
+        <div className="fd-page__head">
+          <div>
+            <h1>{t('flows.title')}</h1>
+            <p className="fd-muted">{t('flows.subtitle')}</p>
+          </div>
+          <button type="button" className="fd-btn fd-btn--primary" data-testid="new-flow" onClick={() => setCreating(true)}>
+            + {t('flows.new')}
+          </button>
+        </div>
+        {body}
+      </main>
+      {creating && <NewFlowDialog onClose={() => setCreating(false)} onCreated={(flow) => navigate(href.flow(flow.id))} />}
+    </div>
+  );
+}

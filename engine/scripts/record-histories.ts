@@ -1,0 +1,79 @@
+/**
+ * Records workflow histories for the replay test (engine/test/replay.test.ts). Run it when the
+ * interpreter changes on purpose and old histories must still replay:
+ *   npx tsx engine/scripts/record-histories.ts
+ * It starts its own PostgreSQL and Temporal dev server in a temp directory, runs a set of flows
+ * that cover every node type and outcome, and writes each history as JSON.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createServer } from 'node:http';
+import { execFileSync } from 'node:child_process';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { startEmbeddedPostgres } from '../src/launcher/embedded-postgres.ts';
+import { findTemporalCli, HOW_TO_GET_TEMPORAL, startTemporalDevServer } from '../src/launcher/temporal-cli.ts';
+import { createFlowWorker } from '../src/worker/create-worker.ts';
+import { startServer } from '../src/server/start-server.ts';
+import { createLogger } from '../src/logger.ts';
+import { RECORDED_FLOWS } from '../test/fixtures/recorded-flows.ts';
+
+Runtime.install({ logger: new DefaultLogger('ERROR') });
+const OUT = fileURLToPath(new URL('../test/fixtures/histories/', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'flightdeck-record-'));
+const binary = findTemporalCli();
+if (!binary) throw new Error(HOW_TO_GET_TEMPORAL);
+
+// The receiver answers by path: /ok → 200, /flaky → 500 twice then 200, /reject → 400.
+let flaky = 0;
+const receiver = createServer((req, res) => {
+  req.resume();
+  req.on('end', () => {
+    const status = req.url === '/reject' ? 400 : req.url === '/flaky' && flaky++ < 2 ? 500 : 200;
+    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ status }));
+  });
+});
+await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+const receiverUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}`;
+
+const pg = await startEmbeddedPostgres({ dataDir: dir, port: 54391 });
+const temporal = await startTemporalDevServer({ binary, port: 7291 });
+const taskQueue = 'record-histories';
+const { worker, connection } = await createFlowWorker({ address: temporal.address, namespace: 'default', taskQueue });
+const running = worker.run();
+const server = await startServer({ databaseUrl: pg.url, temporalAddress: temporal.address, namespace: 'default', taskQueue, host: '127.0.0.1', port: 0, log: createLogger('silent'), syncIntervalMs: 0 });
+
+async function call(method: string, path: string, body?: unknown) {
+  const res = await fetch(server.url + path, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const json = (await res.json()) as Record<string, any>;
+  if (res.status >= 400) throw new Error(`${method} ${path}: ${JSON.stringify(json)}`);
+  return json;
+}
+
+try {
+  for (const recorded of RECORDED_FLOWS) {
+    const created = await call('POST', '/api/flows', { name: recorded.name, graph: recorded.graph(receiverUrl) });
+    await call('POST', `/api/flows/${created.id}/versions`, {});
+    const run = await call('POST', `/api/flows/${created.id}/runs`, { input: recorded.input });
+    const handle = server.temporal.client.workflow.getHandle(run.workflowId);
+    if (recorded.cancelAfterMs) {
+      await new Promise((r) => setTimeout(r, recorded.cancelAfterMs));
+      await handle.cancel();
+    }
+    await handle.result().catch(() => undefined);
+    // The CLI's JSON is the canonical history format, the one Temporal's replayer reads.
+    const json = execFileSync(binary, ['workflow', 'show', '--workflow-id', run.workflowId, '--address', temporal.address, '--output', 'json'], { maxBuffer: 64 * 1024 * 1024 }).toString();
+    writeFileSync(join(OUT, `${recorded.name}.json`), json);
+    console.log(`recorded ${recorded.name}: ${(JSON.parse(json) as { events: unknown[] }).events.length} events`);
+  }
+} finally {
+  await server.close();
+  worker.shutdown();
+  await running;
+  await connection.close();
+  await temporal.stop();
+  await pg.stop();
+  receiver.close();
+  rmSync(dir, { recursive: true, force: true });
+}
