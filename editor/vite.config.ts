@@ -15,12 +15,20 @@ export default defineConfig({
     rollupOptions: {
       output: {
         // Split the large, rarely changing libraries so a redeploy of the app code stays small.
-        manualChunks: {
-          react: ['react', 'react-dom'],
-          flow: ['@xyflow/react'],
-          query: ['@tanstack/react-query'],
-          i18n: ['i18next', 'react-i18next'],
+        manualChunks(id) {
+          if (!id.includes('node_modules')) return undefined;
+          if (id.includes('@xyflow') || id.includes('d3-')) return 'flow';
+          if (/node_modules[\\/](react|react-dom|scheduler)[\\/]/.test(id)) return 'react';
+          if (id.includes('@tanstack')) return 'query';
+          if (id.includes('i18next')) return 'i18n';
+          if (id.includes('zod') || id.includes('cel-js')) return 'lang';
+          return undefined;
         },
+      },
+      onwarn(warning, warn) {
+        // zod ships comments Rollup cannot place; the warning is noise about a dependency.
+        if (warning.code === 'INVALID_ANNOTATION' && warning.id?.includes('node_modules/zod')) return;
+        warn(warning);
       },
     },
   },

@@ -47,11 +47,6 @@ function FlowNodeViewImpl({ id, data, selected }: NodeProps<CanvasNode>) {
           <div className="fd-node__title">{title}</div>
           <div className="fd-node__label">{data.label || id}</div>
         </div>
-        {status && (
-          <span className={`fd-badge status-${status}`} data-testid={`node-status-${id}`}>
-            {t(`status.${status}`)}
-          </span>
-        )}
         {nodeIssues.length > 0 && (
           <span className="fd-node__issue-count" aria-label={t('problems.count', { count: nodeIssues.length })}>
             {nodeIssues.length}
@@ -59,10 +54,15 @@ function FlowNodeViewImpl({ id, data, selected }: NodeProps<CanvasNode>) {
         )}
       </div>
       {!desc && <div className="fd-node__note">{t('node.unknownType', { type: data.type })}</div>}
-      {state && (state.executions > 0 || state.durationMs !== undefined) && (
+      {status && (
         <div className="fd-node__run">
-          <span>{formatMs(state.durationMs ?? (state.startedAt && state.status === 'running' ? Date.now() - state.startedAt : undefined))}</span>
-          {state.executions > 1 && <span>{t('run.executionsShort', { count: state.executions })}</span>}
+          <span className={`fd-badge status-${status}`} data-testid={`node-status-${id}`}>
+            {t(`status.${status}`)}
+          </span>
+          {state && state.executions > 1 && <span title={t('run.executions')}>{t('run.executionsShort', { count: state.executions })}</span>}
+          <span className="fd-node__duration">
+            {formatMs(state?.durationMs ?? (state?.startedAt !== undefined && status === 'running' ? Date.now() - state.startedAt : undefined))}
+          </span>
         </div>
       )}
       {handles.length > 0 && (

@@ -1,0 +1,63 @@
+# syntax=docker/dockerfile:1.7
+#
+# One image for the Flightdeck API (which also serves the built editor) and the Temporal workers.
+# docker-compose.yml runs it twice with different commands:
+#   api:    node --import tsx engine/src/server/main.ts
+#   worker: node --import tsx engine/src/worker/main.ts
+# The sources are TypeScript run by tsx, exactly as in development, so there is no compile step
+# to drift from; only the editor is built (Vite) into editor/dist.
+
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+# ---- dependencies (all of them: the editor build needs Vite) -----------------------------------
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+ENV npm_config_fund=false npm_config_audit=false npm_config_update_notifier=false
+# Manifests first, so that editing source does not invalidate the npm ci layer.
+COPY package.json package-lock.json ./
+COPY workflows/package.json workflows/
+COPY activities/package.json activities/
+COPY engine/package.json engine/
+COPY editor/package.json editor/
+RUN --mount=type=cache,target=/root/.npm npm ci
+
+# ---- build the editor --------------------------------------------------------------------------
+FROM deps AS build
+COPY . .
+RUN npm run build -w @flightdeck/editor
+
+# ---- tsx, on its own -----------------------------------------------------------------------------
+# tsx is a root devDependency, so `npm ci --omit=dev` leaves it out; install the locked version
+# in isolation and link it in below.
+FROM ${NODE_IMAGE} AS tsx
+WORKDIR /opt/tsx
+COPY package-lock.json /tmp/package-lock.json
+RUN --mount=type=cache,target=/root/.npm \
+    version="$(node -p "require('/tmp/package-lock.json').packages['node_modules/tsx'].version")" \
+    && echo '{"private":true}' > package.json \
+    && npm install --omit=dev --no-audit --no-fund --no-package-lock "tsx@${version}"
+
+# ---- runtime -----------------------------------------------------------------------------------
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=4000 \
+    npm_config_fund=false npm_config_audit=false npm_config_update_notifier=false
+WORKDIR /app
+COPY package.json package-lock.json ./
+COPY workflows/package.json workflows/
+COPY activities/package.json activities/
+COPY engine/package.json engine/
+COPY editor/package.json editor/
+RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev
+COPY --from=tsx /opt/tsx /opt/tsx
+RUN ln -s /opt/tsx/node_modules/tsx node_modules/tsx
+COPY . .
+COPY --from=build /app/editor/dist editor/dist
+# Fail the build, not the first deploy, if an entry point or a runtime import is missing.
+RUN node --import tsx --input-type=module -e "await import('./engine/src/server/start-server.ts'); await import('./engine/src/worker/create-worker.ts')"
+
+# Files stay root-owned and read-only to the process.
+USER node
+EXPOSE 4000
+CMD ["node", "--import", "tsx", "engine/src/server/main.ts"]
