@@ -37,7 +37,7 @@ describe('catalogue, OpenAPI and health', () => {
       ['/api/runs/{id}/cancel', 'post'],
       ['/api/node-types', 'get'],
       ['/healthz', 'get'],
-    ]) {
+    ] as const) {
       expect(doc.paths[path]?.[method], `${method} ${path}`).toBeDefined();
     }
     const create = doc.paths['/api/flows'].post;

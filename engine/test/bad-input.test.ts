@@ -165,7 +165,7 @@ describe('bad input', () => {
     for await (const wf of temporal.workflow.list({ query: `TaskQueue = "${stack.taskQueue}"` })) {
       if (wf.status.name === 'FAILED') {
         const desc = await temporal.workflow.getHandle(wf.workflowId).result().catch((e: Error) => e);
-        if (String((desc as Error).cause?.message ?? '').includes('invalid')) invalidSeen++;
+        if (String(((desc as Error).cause as Error | undefined)?.message ?? '').includes('invalid')) invalidSeen++;
       }
     }
     expect(invalidSeen).toBe(0);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FORBIDDEN_KEYS } from './json.ts';
 
 /**
  * The flow document: what the editor draws, the API stores and a run carries in its input.
@@ -10,7 +11,8 @@ export const FLOW_LIMITS = { nodes: 500, edges: 2000, documentBytes: 1_000_000 }
 export const NODE_ID = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 export const idSchema = z
   .string()
-  .regex(NODE_ID, 'Use 1–64 letters, digits or underscores, starting with a letter or underscore');
+  .regex(NODE_ID, 'Use 1–64 letters, digits or underscores, starting with a letter or underscore')
+  .refine((id) => !FORBIDDEN_KEYS.has(id), 'This id is reserved; choose another');
 
 export const positionSchema = z.strictObject({
   x: z.number().finite().min(-1e6).max(1e6),

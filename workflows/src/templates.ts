@@ -9,14 +9,22 @@ import type { JsonValue } from './json.ts';
 const PLACEHOLDER = /\{\{([\s\S]*?)\}\}/g;
 const WHOLE = /^\{\{([\s\S]*?)\}\}$/;
 
+const UNCLOSED = 'A "{{" placeholder is not closed with "}}"';
+
 export interface TemplateExpression {
   path: (string | number)[];
   source: string;
+  /** Set when the text has a "{{" that is never closed: there is no expression to check, only this error. */
+  error?: string;
 }
 
 export function templateExpressions(value: unknown, path: (string | number)[] = []): TemplateExpression[] {
   if (typeof value === 'string') {
-    return [...value.matchAll(PLACEHOLDER)].map((m) => ({ path, source: (m[1] ?? '').trim() }));
+    const found: TemplateExpression[] = [...value.matchAll(PLACEHOLDER)].map((m) => ({ path, source: (m[1] ?? '').trim() }));
+    const rest = value.replace(PLACEHOLDER, '');
+    const open = rest.indexOf('{{');
+    if (open >= 0) found.push({ path, source: rest.slice(open, open + 60), error: UNCLOSED });
+    return found;
   }
   if (Array.isArray(value)) return value.flatMap((v, i) => templateExpressions(v, [...path, i]));
   if (value !== null && typeof value === 'object') {
@@ -26,22 +34,10 @@ export function templateExpressions(value: unknown, path: (string | number)[] = 
 }
 
 export function checkTemplate(value: unknown): { path: (string | number)[]; error: string }[] {
-  const unclosed = findUnclosed(value);
-  const errors = templateExpressions(value)
-    .map((t) => ({ path: t.path, check: checkExpression(t.source) }))
+  return templateExpressions(value)
+    .map((t) => ({ path: t.path, check: t.error ? { ok: false, error: t.error } : checkExpression(t.source) }))
     .filter((r) => !r.check.ok)
     .map((r) => ({ path: r.path, error: r.check.error ?? 'invalid expression' }));
-  return [...unclosed, ...errors];
-}
-
-function findUnclosed(value: unknown, path: (string | number)[] = []): { path: (string | number)[]; error: string }[] {
-  if (typeof value === 'string') {
-    const stripped = value.replace(PLACEHOLDER, '');
-    return stripped.includes('{{') ? [{ path, error: 'A "{{" placeholder is not closed with "}}"' }] : [];
-  }
-  if (Array.isArray(value)) return value.flatMap((v, i) => findUnclosed(v, [...path, i]));
-  if (value !== null && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => findUnclosed(v, [...path, k]));
-  return [];
 }
 
 function asText(value: unknown): string {

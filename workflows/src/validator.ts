@@ -40,7 +40,7 @@ export function zodIssuesToValidation(error: z.ZodError, prefix: (string | numbe
 export function validateFlow(raw: unknown): ValidationResult {
   const hostile = findJsonProblems(raw);
   if (hostile.length) {
-    return { ok: false, issues: hostile.map((p) => ({ path: p.path, message: p.message, code: 'forbidden_key' as const })) };
+    return { ok: false, issues: attachIds(raw, hostile.map((p) => ({ path: p.path, message: p.message, code: 'forbidden_key' as const }))) };
   }
   const parsed = flowDocumentSchema.safeParse(raw);
   if (!parsed.success) return { ok: false, issues: attachIds(raw, zodIssuesToValidation(parsed.error)) };
@@ -71,7 +71,7 @@ export function validateFlow(raw: unknown): ValidationResult {
     node.config = config.data as Record<string, unknown>;
     handlesOf.set(node.id, new Set(def.handles(config.data)));
     for (const expr of def.expressions?.(config.data) ?? []) {
-      const check = checkExpression(expr.source);
+      const check = expr.error ? { ok: false, error: expr.error } : checkExpression(expr.source);
       if (!check.ok) {
         issues.push({
           path: [...at, 'config', ...expr.path],

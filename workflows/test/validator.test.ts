@@ -271,8 +271,8 @@ describe('validateFlow: expressions and templates', () => {
     expect(only(issuesOf(validateFlow(doc)), 'expression').message).toContain('empty');
   });
 
-  // The unclosed "{{" check exists in templates.ts (checkTemplate), but the webhook only reports
-  // placeholders that parse as placeholders; an unclosed one must not slip through silently.
+  // templates.ts knows unclosed placeholders (checkTemplate), but the validator only checks the
+  // expressions a node lists, and an unclosed "{{" lists none: it would be sent as literal text.
   it('rejects an unclosed {{ in a webhook body', () => {
     const doc = flow([trigger(), webhook('w', { body: { text: 'Hello {{ input.name' } })], [edge('t', 'w')]);
     const result = validateFlow(doc);

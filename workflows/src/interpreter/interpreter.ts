@@ -83,9 +83,17 @@ export class FlowInterpreter {
     this.finish('cancelled', reason);
   }
 
+  /** True once an end node, a failure or a cancellation has decided the run: no token may move on. */
+  private get stopped(): boolean {
+    return this.failure !== undefined || this.state.status !== 'running';
+  }
+
   private finish(status: RunState['status'], reason?: string): void {
     const now = this.ports.now();
-    for (const s of Object.values(this.state.nodes)) if (s.status === 'pending') s.status = 'skipped';
+    for (const s of Object.values(this.state.nodes)) {
+      if (s.status === 'pending') s.status = 'skipped';
+      else if (s.status === 'running') Object.assign(s, { status: 'cancelled', endedAt: now, durationMs: now - (s.startedAt ?? now) });
+    }
     this.state.status = status;
     this.state.endedAt = now;
     if (reason) this.state.reason = reason;
@@ -111,11 +119,12 @@ export class FlowInterpreter {
   }
 
   private async execute(nodeId: string): Promise<void> {
+    if (this.stopped) return;
     const node = this.nodes.get(nodeId)!;
     const def = getNodeType(node.type);
     const state = this.state.nodes[nodeId]!;
     if (++this.totalExecutions > MAX_NODE_EXECUTIONS) {
-      throw new RunStop('failed', `The run executed more than ${MAX_NODE_EXECUTIONS} nodes; is a loop missing its exit?`);
+      this.halt(new RunStop('failed', `The run executed more than ${MAX_NODE_EXECUTIONS} nodes; is a loop missing its exit?`));
     }
     state.executions += 1;
     Object.assign(state, { status: 'running', startedAt: this.ports.now(), endedAt: undefined, durationMs: undefined, error: undefined, handle: undefined });
@@ -136,6 +145,7 @@ export class FlowInterpreter {
       });
     } catch (err) {
       if (err instanceof RunStop) throw err;
+      if (this.stopped) return this.abandon(state);
       if (err instanceof ActivityCallError || err instanceof Error) {
         if (isCancellation(err)) throw err;
         return this.fail(node, state, err.message);
@@ -143,20 +153,34 @@ export class FlowInterpreter {
       throw err;
     }
 
+    if (this.stopped) return this.abandon(state);
     const endedAt = this.ports.now();
     Object.assign(state, { status: 'completed', endedAt, durationMs: endedAt - state.startedAt!, handle: result.handle });
     if (result.output !== undefined) state.output = result.output;
     if (result.endRun) {
       const { status, reason } = result.endRun;
-      throw new RunStop(status, reason ?? (status === 'completed' ? '' : `Ended at "${node.label ?? node.id}"`));
+      this.halt(new RunStop(status, reason ?? (status === 'completed' ? '' : `Ended at "${node.label ?? node.id}"`)));
     }
     this.follow(nodeId, result.handle);
+  }
+
+  /** A node that was still working when the run was decided: its outcome no longer counts. */
+  private abandon(state: NodeState): void {
+    if (state.status !== 'running') return;
+    const endedAt = this.ports.now();
+    Object.assign(state, { status: 'cancelled', endedAt, durationMs: endedAt - (state.startedAt ?? endedAt) });
   }
 
   private fail(node: FlowNode, state: NodeState, message: string): never {
     const endedAt = this.ports.now();
     Object.assign(state, { status: 'failed', endedAt, durationMs: endedAt - (state.startedAt ?? endedAt), error: message });
-    throw new RunStop('failed', `"${node.label ?? node.id}" failed: ${message}`);
+    this.halt(new RunStop('failed', `"${node.label ?? node.id}" failed: ${message}`));
+  }
+
+  /** Decides the run at once, not a microtask later, so that no other token slips past the decision. */
+  private halt(stop: RunStop): never {
+    if (this.failure === undefined) this.failure = stop;
+    throw stop;
   }
 
   /** Sends tokens along the chosen handle and marks the paths not taken, so the live view shows them skipped. */

@@ -20,6 +20,8 @@ export interface NodeExpression {
   path: (string | number)[];
   source: string;
   kind: 'cel' | 'template';
+  /** A problem found before parsing (an unclosed "{{"); reported as is. */
+  error?: string;
 }
 
 /** What a node's semantics may use while it runs. */

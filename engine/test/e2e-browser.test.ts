@@ -1,0 +1,113 @@
+/// <reference lib="dom" />
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startStack, type TestStack } from './support/stack.ts';
+import { startReceiver } from './support/receiver.ts';
+import { EDITOR_DIST } from '../src/server/start-server.ts';
+
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const SHOTS = fileURLToPath(new URL('../../test-results/', import.meta.url));
+
+/** A designer's first five minutes, in headless Chromium: draw trigger → webhook → end, publish, run, watch it complete. */
+describe('editor end to end', () => {
+  let stack: TestStack;
+  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    if (!existsSync(`${EDITOR_DIST}/index.html`)) throw new Error('editor/dist is missing: `npm test` builds it first (npm run build)');
+    if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: apt-get install -y chromium (.ci/run does)`);
+    mkdirSync(SHOTS, { recursive: true });
+    stack = await startStack('e2e');
+    receiver = await startReceiver(() => ({ status: 200, body: { received: true } }));
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+    page = await browser.newPage({ viewport: { width: 1440, height: 900 }, locale: 'en-US' });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await receiver?.close();
+    await stack?.close();
+  });
+
+  async function dragFromPalette(type: string, x: number, y: number) {
+    const canvas = page.getByTestId('canvas');
+    const box = (await canvas.boundingBox())!;
+    await page.getByTestId(`palette-${type}`).dragTo(canvas, { targetPosition: { x: Math.min(x, box.width - 40), y: Math.min(y, box.height - 40) } });
+  }
+
+  async function connect(sourceId: string, handle: string, targetId: string) {
+    const source = page.locator(`[data-testid="node-${sourceId}"] .react-flow__handle.source[data-handleid="${handle}"]`);
+    const target = page.locator(`[data-testid="node-${targetId}"] .react-flow__handle.target`);
+    const s = (await source.boundingBox())!;
+    const t = (await target.boundingBox())!;
+    await page.mouse.move(s.x + s.width / 2, s.y + s.height / 2);
+    await page.mouse.down();
+    await page.mouse.move((s.x + t.x) / 2, (s.y + t.y) / 2, { steps: 5 });
+    await page.mouse.move(t.x + t.width / 2, t.y + t.height / 2, { steps: 5 });
+    await page.mouse.up();
+  }
+
+  it('draws, publishes and runs a flow, and shows every node completed', async () => {
+    await page.goto(stack.url);
+    await page.getByTestId('new-flow').click();
+    await page.getByTestId('new-flow-name').fill('Launch announcement');
+    await page.getByTestId('new-flow-create').click();
+    await page.getByTestId('canvas').waitFor();
+    const trigger = page.locator('[data-type="trigger.manual"]');
+    await trigger.waitFor();
+    const triggerId = (await trigger.getAttribute('data-testid'))!.replace('node-', '');
+
+    // Real drag and drop from the palette.
+    await dragFromPalette('channel.webhook', 520, 200);
+    await dragFromPalette('control.end', 900, 200);
+    const webhookId = (await page.locator('[data-type="channel.webhook"]').getAttribute('data-testid'))!.replace('node-', '');
+    const endId = (await page.locator('[data-type="control.end"]').getAttribute('data-testid'))!.replace('node-', '');
+
+    // Before the edges exist the validator paints the new nodes as unreachable.
+    await expect.poll(async () => page.getByTestId('problems-count').innerText()).not.toMatch(/^0\b/);
+
+    await connect(triggerId, 'next', webhookId);
+    await connect(webhookId, 'sent', endId);
+    const edges = await page.evaluate(() => (window as any).__flightdeck.getFlow().edges.map((e: { source: string; sourceHandle: string; target: string }) => `${e.source}:${e.sourceHandle}->${e.target}`));
+    expect(edges.sort()).toEqual([`${triggerId}:next->${webhookId}`, `${webhookId}:sent->${endId}`].sort());
+
+    // Configure the webhook in the inspector, through its schema-generated form.
+    await page.getByTestId(`node-${webhookId}`).click();
+    await page.getByTestId('field-url').fill(`${receiver.url}/launch`);
+    await page.getByTestId('field-url').blur();
+    await expect.poll(async () => page.evaluate(() => (window as any).__flightdeck.getIssues().length)).toBe(0);
+
+    await page.getByTestId('save-flow').click();
+    await page.getByTestId('publish-flow').click();
+    await expect.poll(async () => page.getByTestId('latest-version').innerText(), { timeout: 10_000 }).toMatch(/1/);
+
+    await page.getByTestId('run-flow').click();
+    await page.getByTestId('run-input').fill('{"campaign": "s618", "budget": 1200000}');
+    await page.getByTestId('run-start').click();
+
+    const status = page.getByTestId('run-status');
+    await expect.poll(async () => status.getAttribute('data-status'), { timeout: 30_000 }).toBe('completed');
+    for (const id of [triggerId, webhookId, endId]) {
+      await expect.poll(async () => page.getByTestId(`node-${id}`).getAttribute('data-status'), { timeout: 10_000 }).toBe('completed');
+    }
+    expect(receiver.calls).toHaveLength(1);
+    expect(receiver.calls[0]!.path).toBe('/launch');
+    await page.screenshot({ path: `${SHOTS}run-view.png` });
+
+    // The output and timing of a node are one click away.
+    await page.getByTestId(`node-${webhookId}`).click();
+    await expect.poll(async () => page.getByTestId('run-node-output').innerText()).toContain('received');
+
+    // The language switch turns the whole UI to Chinese.
+    await page.getByTestId('lang-switch').click();
+    await expect.poll(async () => page.evaluate(() => document.documentElement.lang)).toBe('zh-CN');
+    await page.screenshot({ path: `${SHOTS}run-view-zh.png` });
+  });
+});
