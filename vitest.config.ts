@@ -7,6 +7,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          sequence: { groupOrder: 0 },
           include: ['workflows/test/**/*.test.ts', 'activities/test/**/*.test.ts', 'editor/test/**/*.test.ts'],
           environment: 'node',
         },
@@ -14,6 +15,8 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
+          // After the unit project, so the fast feedback comes first.
+          sequence: { groupOrder: 1 },
           include: ['engine/test/**/*.test.ts'],
           globalSetup: ['./engine/test/support/global-setup.ts'],
           // The Temporal worker's native bridge wants real processes, not worker threads.
