@@ -1,4 +1,4 @@
-import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import { createActivities } from '@flightdeck/activities';
 
@@ -20,6 +20,18 @@ const quietBundlerLogger = {
   },
 };
 
+let runtimeReady = false;
+/** Temporal's Rust core logs through this; WARN keeps the bundler's chatter out of the console. Once per process. */
+export function installWorkerRuntime(level: 'ERROR' | 'WARN' | 'INFO' = 'WARN'): void {
+  if (runtimeReady) return;
+  runtimeReady = true;
+  try {
+    Runtime.install({ logger: new DefaultLogger(level) });
+  } catch {
+    /* another module installed it first */
+  }
+}
+
 export interface FlowWorkerOptions {
   address: string;
   namespace: string;
@@ -31,6 +43,7 @@ export interface FlowWorkerOptions {
 }
 
 export async function createFlowWorker(opts: FlowWorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
+  installWorkerRuntime();
   const connection = await NativeConnection.connect({ address: opts.address });
   const worker = await Worker.create({
     connection,

@@ -2,21 +2,14 @@ import { inject } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
-import { createFlowWorker } from '../../src/worker/create-worker.ts';
+import type { Worker } from '@temporalio/worker';
+import { createFlowWorker, installWorkerRuntime } from '../../src/worker/create-worker.ts';
 import { startServer, type RunningServer } from '../../src/server/start-server.ts';
 import { createLogger } from '../../src/logger.ts';
 
-let runtimeInstalled = false;
 /** Temporal's own logs only when something is wrong. */
 export function quietTemporal(): void {
-  if (runtimeInstalled) return;
-  runtimeInstalled = true;
-  try {
-    Runtime.install({ logger: new DefaultLogger('ERROR') });
-  } catch {
-    /* already installed in this process */
-  }
+  installWorkerRuntime('ERROR');
 }
 
 /** A fresh database on the suite's PostgreSQL server. */
