@@ -26,17 +26,6 @@ FROM deps AS build
 COPY . .
 RUN npm run build -w @flightdeck/editor
 
-# ---- tsx, on its own -----------------------------------------------------------------------------
-# tsx is a root devDependency, so `npm ci --omit=dev` leaves it out; install the locked version
-# in isolation and link it in below.
-FROM ${NODE_IMAGE} AS tsx
-WORKDIR /opt/tsx
-COPY package-lock.json /tmp/package-lock.json
-RUN --mount=type=cache,target=/root/.npm \
-    version="$(node -p "require('/tmp/package-lock.json').packages['node_modules/tsx'].version")" \
-    && echo '{"private":true}' > package.json \
-    && npm install --omit=dev --no-audit --no-fund --no-package-lock "tsx@${version}"
-
 # ---- runtime -----------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \
@@ -50,8 +39,6 @@ COPY activities/package.json activities/
 COPY engine/package.json engine/
 COPY editor/package.json editor/
 RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev
-COPY --from=tsx /opt/tsx /opt/tsx
-RUN ln -s /opt/tsx/node_modules/tsx node_modules/tsx
 COPY . .
 COPY --from=build /app/editor/dist editor/dist
 # Fail the build, not the first deploy, if an entry point or a runtime import is missing.

@@ -6,6 +6,8 @@ export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly problem: Problem,
+    /** False when the answer did not come from the engine (network down, proxy error page, static server). */
+    readonly fromApi = true,
   ) {
     super(problem.detail ?? problem.title ?? `HTTP ${status}`);
     this.name = 'ApiError';
@@ -22,7 +24,7 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
     });
   } catch (err) {
     // status 0 marks "never reached the server", which the UI words differently from a refusal.
-    throw new ApiError(0, { title: 'Network error', detail: err instanceof Error ? err.message : String(err) });
+    throw new ApiError(0, { title: 'Network error', detail: err instanceof Error ? err.message : String(err) }, false);
   }
   const text = await res.text();
   let data: unknown;
@@ -32,12 +34,12 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
     data = undefined;
   }
   if (!res.ok) {
-    const problem = data && typeof data === 'object' ? (data as Problem) : { title: res.statusText, status: res.status };
-    throw new ApiError(res.status, problem);
+    const isProblem = !!data && typeof data === 'object';
+    throw new ApiError(res.status, isProblem ? (data as Problem) : { title: res.statusText, status: res.status }, isProblem);
   }
   // A static server answering with index.html is not the API; say so instead of failing later.
   if (data === undefined && res.status !== 204) {
-    throw new ApiError(res.status, { title: 'Unexpected response', detail: `${method} ${path} did not return JSON` });
+    throw new ApiError(res.status, { title: 'Unexpected response', detail: `${method} ${path} did not return JSON` }, false);
   }
   return data as T;
 }
@@ -56,8 +58,3 @@ export const api = {
   getRun: (id: string) => request<Run>('GET', `/api/runs/${enc(id)}`),
   cancelRun: (id: string) => request<Run>('POST', `/api/runs/${enc(id)}/cancel`),
 };
-
-export function problemOf(err: unknown): Problem {
-  if (err instanceof ApiError) return err.problem;
-  return { title: err instanceof Error ? err.message : String(err) };
-}

@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { nodeType } from '../catalogue.ts';
 import { canvasNodeTypes } from '../flow/FlowNodeView.tsx';
 import { useFlowAriaLabels } from '../flow/ariaLabels.ts';
+import { FIT_OPTIONS, FitView } from '../flow/FitView.tsx';
 import type { CanvasEdge, CanvasNode } from '../flow/graph.ts';
 import type { IssueIndex } from '../flow/issues.ts';
 import type { FlowDraft } from './useFlowDraft.ts';
@@ -28,7 +29,12 @@ export function EditorCanvas({ draft, issues }: { draft: FlowDraft; issues: Issu
       draft.edges.map((e) => {
         const problems = issues.byEdge.get(e.id);
         if (!problems?.length) return e;
-        return { ...e, className: 'fd-edge--error', label: truncate(problems[0]!.message, 48), data: { ...e.data, problems: problems.length } };
+        return {
+          ...e,
+          className: 'fd-edge--error',
+          label: truncate(problems[0]!.message, 48),
+          markerEnd: { type: MarkerType.ArrowClosed, width: 18, height: 18, color: '#dc2626' },
+        };
       }),
     [draft.edges, issues],
   );
@@ -67,13 +73,14 @@ export function EditorCanvas({ draft, issues }: { draft: FlowDraft; issues: Issu
         deleteKeyCode={DELETE_KEYS}
         defaultEdgeOptions={defaultEdgeOptions}
         fitView
-        fitViewOptions={{ maxZoom: 1.1, padding: 0.2 }}
+        fitViewOptions={FIT_OPTIONS}
         minZoom={0.2}
         snapToGrid
         snapGrid={[8, 8]}
         proOptions={{ hideAttribution: true }}
         ariaLabelConfig={ariaLabelConfig}
       >
+        <FitView />
         <Background gap={16} />
         <Controls showInteractive={false} />
         <MiniMap pannable zoomable nodeColor={(n) => nodeType((n as CanvasNode).data.type)?.editor.color ?? '#94a3b8'} />

@@ -1,7 +1,8 @@
 import { useMemo, useState } from 'react';
 import { ReactFlowProvider } from '@xyflow/react';
 import { useTranslation } from 'react-i18next';
-import { problemOf } from '../api/client.ts';
+import { ApiError } from '../api/client.ts';
+import { useErrorText } from '../components/errorText.ts';
 import { useFlow } from '../api/queries.ts';
 import { AppHeader } from '../components/AppHeader.tsx';
 import { Link } from '../components/Link.tsx';
@@ -17,6 +18,7 @@ export function EditorPage({ flowId }: { flowId: string | null }) {
   const adopted = flowId !== null && flowId === createdId;
   const flow = useFlow(flowId && !adopted ? flowId : undefined);
   const blank = useMemo(() => initialGraph(), []);
+  const errorText = useErrorText();
 
   if (flowId === null || adopted) {
     return (
@@ -34,13 +36,12 @@ export function EditorPage({ flowId }: { flowId: string | null }) {
     );
   }
   if (flow.isError) {
-    const p = problemOf(flow.error);
     return (
       <div className="fd-app">
         <AppHeader />
         <div className="fd-state fd-state--error" role="alert" data-testid="flow-error">
-          <h2>{p.status === 404 ? t('editor.notFound') : t('editor.loadError')}</h2>
-          <p>{p.detail ?? p.title}</p>
+          <h2>{flow.error instanceof ApiError && flow.error.status === 404 ? t('editor.notFound') : t('editor.loadError')}</h2>
+          <p>{errorText(flow.error)}</p>
           <div className="fd-state__actions">
             <button type="button" className="fd-btn" onClick={() => void flow.refetch()}>
               {t('common.retry')}

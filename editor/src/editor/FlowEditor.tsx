@@ -1,14 +1,17 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { flushSync } from 'react-dom';
 import { useReactFlow, type XYPosition } from '@xyflow/react';
 import { useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import type { FlowDocument } from '@flightdeck/workflows';
-import { api, ApiError, problemOf } from '../api/client.ts';
+import { api, ApiError } from '../api/client.ts';
+import { useErrorText } from '../components/errorText.ts';
 import { keys, useVersions } from '../api/queries.ts';
 import type { Flow, Run } from '../api/types.ts';
 import { AppHeader } from '../components/AppHeader.tsx';
 import { useToast } from '../components/Toasts.tsx';
 import { CanvasContext, type CanvasInfo } from '../flow/canvasContext.ts';
+import { freeSpot, orphanHandles } from '../flow/graph.ts';
 import { fromServer, indexIssues, type Issue } from '../flow/issues.ts';
 import { href, navigate, setLeaveGuard } from '../routes.ts';
 import { EditorCanvas } from './EditorCanvas.tsx';
@@ -32,6 +35,7 @@ const snapshotKey = (s: Snapshot) => JSON.stringify(s);
 export function FlowEditor(props: { flow: Flow | null; initialGraph: FlowDocument; onCreated: (id: string) => void }) {
   const { t } = useTranslation();
   const toast = useToast();
+  const errorText = useErrorText();
   const qc = useQueryClient();
   const { screenToFlowPosition, setCenter, getZoom } = useReactFlow();
 
@@ -58,7 +62,15 @@ export function FlowEditor(props: { flow: Flow | null; initialGraph: FlowDocumen
     [draft.issues, server, docKey],
   );
   const issueIndex = useMemo(() => indexIssues(allIssues), [allIssues]);
-  const canvasInfo = useMemo<CanvasInfo>(() => ({ mode: 'edit', issues: issueIndex, run: null }), [issueIndex]);
+  const orphans = useMemo(() => orphanHandles(draft.nodes, draft.edges), [draft.nodes, draft.edges]);
+  // Node drags produce new arrays every frame; key the map by content so nodes do not all repaint.
+  const orphanKey = JSON.stringify([...orphans]);
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  const stableOrphans = useMemo(() => orphans, [orphanKey]);
+  const canvasInfo = useMemo<CanvasInfo>(
+    () => ({ mode: 'edit', issues: issueIndex, run: null, orphanHandles: stableOrphans }),
+    [issueIndex, stableOrphans],
+  );
   const versions = useVersions(flowId ?? undefined);
 
   // Keep the latest values for async actions started from stale closures (dialogs, shortcuts).
@@ -118,11 +130,11 @@ export function FlowEditor(props: { flow: Flow | null; initialGraph: FlowDocumen
       await saveNow();
       toast('success', t('editor.saved'));
     } catch (e) {
-      toast('error', t('editor.saveFailed', { detail: problemOf(e).detail ?? problemOf(e).title }));
+      toast('error', t('editor.saveFailed', { detail: errorText(e) }));
     } finally {
       setBusy(null);
     }
-  }, [saveNow, toast, t]);
+  }, [saveNow, toast, t, errorText]);
 
   const publish = useCallback(async () => {
     if (draft.issues.length) {
@@ -136,11 +148,11 @@ export function FlowEditor(props: { flow: Flow | null; initialGraph: FlowDocumen
       const v = await publishNow(id);
       toast('success', t('editor.published', { version: v.version }));
     } catch (e) {
-      toast('error', t('editor.publishFailed', { detail: problemOf(e).detail ?? problemOf(e).title }));
+      toast('error', t('editor.publishFailed', { detail: errorText(e) }));
     } finally {
       setBusy(null);
     }
-  }, [draft.issues.length, publishNow, saveNow, toast, t]);
+  }, [draft.issues.length, publishNow, saveNow, toast, t, errorText]);
 
   const startRun = useCallback(
     async ({ input, publishFirst }: { input: unknown; publishFirst: boolean }): Promise<Run> => {
@@ -157,14 +169,20 @@ export function FlowEditor(props: { flow: Flow | null; initialGraph: FlowDocumen
   const latestAt = versions.data?.reduce<string | null>((acc, v) => (acc === null || v.createdAt > acc ? v.createdAt : acc), null) ?? null;
   const suggestPublish = dirty || latestVersion === null || (latestAt !== null && updatedAt !== null && updatedAt > latestAt);
 
-  const centerPosition = useCallback((): XYPosition => {
-    const el = document.querySelector('.fd-editor .fd-canvas');
-    const r = el?.getBoundingClientRect();
-    const p = r ? screenToFlowPosition({ x: r.left + r.width / 2, y: r.top + r.height / 2 }) : { x: 0, y: 0 };
-    // Nudge successive additions so they do not land exactly on top of each other.
-    const k = draft.nodes.length % 6;
-    return { x: Math.round(p.x - 90 + k * 24), y: Math.round(p.y - 40 + k * 24) };
-  }, [draft.nodes.length, screenToFlowPosition]);
+  /** Where a node added without a drop point goes: right of the selected node, else mid-view; never on top of another. */
+  const placeNew = useCallback((): XYPosition => {
+    const selected = draft.nodes.filter((n) => n.selected);
+    let p: XYPosition;
+    if (selected.length === 1) {
+      const s = selected[0]!;
+      p = { x: s.position.x + (s.measured?.width ?? 220) + 80, y: s.position.y };
+    } else {
+      const r = document.querySelector('.fd-editor .fd-canvas')?.getBoundingClientRect();
+      const c = r ? screenToFlowPosition({ x: r.left + r.width / 2, y: r.top + r.height / 2 }) : { x: 0, y: 0 };
+      p = { x: c.x - 110, y: c.y - 45 };
+    }
+    return freeSpot(p, draft.nodes);
+  }, [draft.nodes, screenToFlowPosition]);
 
   const pick = useCallback(
     (target: { nodeId?: string; edgeId?: string }) => {
@@ -203,17 +221,21 @@ export function FlowEditor(props: { flow: Flow | null; initialGraph: FlowDocumen
     };
   }, [dirty, t]);
 
+  // The test handle is created once and reads the latest render through a ref, so calls made
+  // back to back (each rendering synchronously) always see the previous call's result.
+  const latest = useRef({ draft, placeNew, allIssues });
+  latest.current = { draft, placeNew, allIssues };
   const testApi = useMemo<FlightdeckTestApi>(
     () => ({
-      addNode: (type, position) => draft.addNode(type, position ?? centerPosition()),
-      connect: (source, handle, target) => draft.connect({ source, sourceHandle: handle, target, targetHandle: null }),
-      getFlow: () => draft.getDocument(),
-      updateConfig: (nodeId, config) => draft.updateNodeData(nodeId, { config }),
-      select: (nodeId) => draft.select(nodeId ? { nodeId } : {}),
-      getIssues: () => allIssues,
+      addNode: (type, position) => latest.current.draft.addNode(type, position ?? latest.current.placeNew()),
+      connect: (source, handle, target) => latest.current.draft.connect({ source, sourceHandle: handle, target, targetHandle: null }),
+      getFlow: () => latest.current.draft.getDocument(),
+      updateConfig: (nodeId, config) => flushSync(() => latest.current.draft.updateNodeData(nodeId, { config })),
+      select: (nodeId) => flushSync(() => latest.current.draft.select(nodeId ? { nodeId } : {})),
+      getIssues: () => latest.current.allIssues,
       getFlowId: () => live.current.flowId,
     }),
-    [draft, centerPosition, allIssues],
+    [],
   );
   useTestHooks(testApi);
 
@@ -253,7 +275,7 @@ export function FlowEditor(props: { flow: Flow | null; initialGraph: FlowDocumen
       </AppHeader>
       <CanvasContext.Provider value={canvasInfo}>
         <main className="fd-workspace">
-          <Palette onAdd={(type) => void draft.addNode(type, centerPosition(), { select: true })} />
+          <Palette onAdd={(type) => void draft.addNode(type, placeNew(), { select: true })} />
           <section className="fd-center">
             <EditorCanvas draft={draft} issues={issueIndex} />
           </section>

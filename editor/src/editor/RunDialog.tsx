@@ -1,7 +1,8 @@
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { simulateFlow, type FlowDocument, type SimulationResult } from '@flightdeck/workflows';
-import { problemOf } from '../api/client.ts';
+import { ApiError } from '../api/client.ts';
+import { useErrorText } from '../components/errorText.ts';
 import type { Run } from '../api/types.ts';
 import { isTriggerType } from '../catalogue.ts';
 import { Modal } from '../components/Modal.tsx';
@@ -33,6 +34,7 @@ export function RunDialog(props: {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [simulation, setSimulation] = useState<SimulationResult | null>(null);
+  const errorText = useErrorText();
 
   const parsed = useMemo((): { ok: true; value: unknown } | { ok: false; error: string } => {
     if (!text.trim()) return { ok: true, value: {} };
@@ -53,8 +55,8 @@ export function RunDialog(props: {
       const run = await props.onStart({ input: parsed.value, publishFirst });
       props.onStarted(run);
     } catch (e) {
-      const p = problemOf(e);
-      setError([p.detail ?? p.title, ...(p.errors ?? []).map((x) => `• ${x.message}`)].filter(Boolean).join('\n'));
+      const details = e instanceof ApiError ? (e.problem.errors ?? []).map((x) => `• ${x.message}`) : [];
+      setError([errorText(e), ...details].join('\n'));
     } finally {
       setBusy(false);
     }
@@ -95,7 +97,7 @@ export function RunDialog(props: {
       >
         <div className="fd-sim__summary">
           <StatusBadge status={status} testId="simulation-status" />
-          <span className="fd-muted">{t('runDialog.simulationNote', { calls: simulation.calls.length })}</span>
+          <span className="fd-muted">{t('runDialog.simulationNote', { count: simulation.calls.length })}</span>
           {simulation.state?.reason && <span>{simulation.state.reason}</span>}
         </div>
         {simulation.issues?.length ? (

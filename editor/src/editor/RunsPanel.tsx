@@ -1,6 +1,6 @@
 import { useTranslation } from 'react-i18next';
 import { useRuns } from '../api/queries.ts';
-import { problemOf } from '../api/client.ts';
+import { useErrorText } from '../components/errorText.ts';
 import { elapsed, formatDateTime, formatMs } from '../components/format.ts';
 import { Link } from '../components/Link.tsx';
 import { useLocale } from '../i18n/index.ts';
@@ -12,12 +12,13 @@ export function RunsPanel({ flowId }: { flowId: string | null }) {
   const { t } = useTranslation();
   const locale = useLocale();
   const runs = useRuns(flowId ?? undefined);
+  const errorText = useErrorText();
   if (!flowId) return <p className="fd-muted fd-pad">{t('runs.saveFirst')}</p>;
   if (runs.isPending) return <p className="fd-muted fd-pad">{t('common.loading')}</p>;
   if (runs.isError)
     return (
       <p className="fd-error-text fd-pad">
-        {t('runs.loadError', { detail: problemOf(runs.error).detail ?? problemOf(runs.error).title })}{' '}
+        {t('runs.loadError', { detail: errorText(runs.error) })}{' '}
         <button type="button" className="fd-btn fd-btn--link" onClick={() => void runs.refetch()}>
           {t('common.retry')}
         </button>

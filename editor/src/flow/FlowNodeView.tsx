@@ -11,12 +11,13 @@ import type { CanvasNode } from './graph.ts';
 function FlowNodeViewImpl({ id, data, selected }: NodeProps<CanvasNode>) {
   const { t } = useTranslation();
   const locale = useLocale();
-  const { mode, issues, run } = useCanvasInfo();
+  const { mode, issues, run, orphanHandles } = useCanvasInfo();
+  const orphans = orphanHandles?.get(id) ?? [];
   const desc = nodeType(data.type);
   const text = nodeText(data.type, locale);
   const handles = useMemo(() => handlesFor(data.type, data.config), [data.type, data.config]);
   const updateNodeInternals = useUpdateNodeInternals();
-  const handleKey = handles.join('\u0000');
+  const handleKey = [...handles, ...orphans].join('\u0000');
   useEffect(() => {
     // React Flow caches handle positions; config-driven handles must be re-measured when they change.
     updateNodeInternals(id);
@@ -53,7 +54,8 @@ function FlowNodeViewImpl({ id, data, selected }: NodeProps<CanvasNode>) {
           </span>
         )}
       </div>
-      {!desc && <div className="fd-node__note">{t('node.unknownType', { type: data.type })}</div>}
+      {/* In the editor the issue list already says this. */}
+      {!desc && mode === 'run' && <div className="fd-node__note">{t('node.unknownType', { type: data.type })}</div>}
       {status && (
         <div className="fd-node__run">
           <span className={`fd-badge status-${status}`} data-testid={`node-status-${id}`}>
@@ -65,12 +67,18 @@ function FlowNodeViewImpl({ id, data, selected }: NodeProps<CanvasNode>) {
           </span>
         </div>
       )}
-      {handles.length > 0 && (
+      {handles.length + orphans.length > 0 && (
         <div className="fd-node__outputs">
           {handles.map((h) => (
             <div key={h} className={`fd-node__output${state?.handle === h ? ' is-taken' : ''}`} data-handle={h}>
               <span className="fd-node__handle-label">{handleLabel(data.type, h, locale)}</span>
               <Handle type="source" id={h} position={Position.Right} isConnectable={editable} className="fd-handle fd-handle--out" />
+            </div>
+          ))}
+          {orphans.map((h) => (
+            <div key={`orphan-${h}`} className="fd-node__output is-orphan" data-handle={h} title={t('node.orphanHandle', { handle: h })}>
+              <span className="fd-node__handle-label">⚠ {h}</span>
+              <Handle type="source" id={h} position={Position.Right} isConnectable={false} className="fd-handle fd-handle--out" />
             </div>
           ))}
         </div>

@@ -10,6 +10,8 @@ export interface CanvasInfo {
   mode: 'edit' | 'run';
   issues: IssueIndex;
   run: RunState | null;
+  /** Handles that edges leave from but the node no longer has (config changed, bad import); drawn so the edge stays visible. */
+  orphanHandles?: ReadonlyMap<string, readonly string[]>;
 }
 
 export const CanvasContext = createContext<CanvasInfo>({ mode: 'edit', issues: EMPTY_INDEX, run: null });

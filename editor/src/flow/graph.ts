@@ -1,6 +1,6 @@
-import type { Edge, Node } from '@xyflow/react';
+import type { Edge, Node, XYPosition } from '@xyflow/react';
 import type { FlowDocument } from '@flightdeck/workflows';
-import { initialConfig, nodeTypes } from '../catalogue.ts';
+import { handlesFor, initialConfig, nodeTypes } from '../catalogue.ts';
 
 /** What a canvas node carries: the flow node minus id and position, which React Flow owns. */
 export type FlowNodeData = {
@@ -70,4 +70,36 @@ export function initialGraph(): FlowDocument {
     nodes: [{ id: nextNodeId(trigger.type, []), type: trigger.type, config: initialConfig(trigger.type), position: { x: 80, y: 160 } }],
     edges: [],
   };
+}
+
+const NEW_NODE = { width: 220, height: 90 };
+const GAP = 24;
+
+/** The nearest spot at or below `p` where a new node would not cover an existing one. */
+export function freeSpot(p: XYPosition, nodes: readonly CanvasNode[]): XYPosition {
+  let q = { x: Math.round(p.x), y: Math.round(p.y) };
+  for (let tries = 0; tries < 40; tries++) {
+    const blocker = nodes.find((n) => {
+      const w = n.measured?.width ?? NEW_NODE.width;
+      const h = n.measured?.height ?? NEW_NODE.height;
+      return q.x < n.position.x + w + GAP && q.x + NEW_NODE.width + GAP > n.position.x && q.y < n.position.y + h + GAP && q.y + NEW_NODE.height + GAP > n.position.y;
+    });
+    if (!blocker) return q;
+    q = { x: q.x, y: Math.round(blocker.position.y + (blocker.measured?.height ?? NEW_NODE.height) + GAP + 8) };
+  }
+  return q;
+}
+
+/** Per node, the handles its outgoing edges name that its config no longer offers. */
+export function orphanHandles(nodes: readonly CanvasNode[], edges: readonly CanvasEdge[]): Map<string, string[]> {
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const out = new Map<string, string[]>();
+  for (const e of edges) {
+    const node = byId.get(e.source);
+    const handle = e.sourceHandle ?? '';
+    if (!node || handlesFor(node.data.type, node.data.config).includes(handle)) continue;
+    const list = out.get(node.id) ?? [];
+    if (!list.includes(handle)) out.set(node.id, [...list, handle]);
+  }
+  return out;
 }

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { problemOf } from '../api/client.ts';
+import { useErrorText } from '../components/errorText.ts';
 import { useFlows } from '../api/queries.ts';
 import { AppHeader } from '../components/AppHeader.tsx';
 import { formatDateTime } from '../components/format.ts';
@@ -14,17 +14,17 @@ export function FlowListPage() {
   const { t } = useTranslation();
   const locale = useLocale();
   const flows = useFlows();
+  const errorText = useErrorText();
   const [creating, setCreating] = useState(false);
 
   let body;
   if (flows.isPending) {
     body = <p className="fd-muted">{t('common.loading')}</p>;
   } else if (flows.isError) {
-    const p = problemOf(flows.error);
     body = (
       <div className="fd-state fd-state--error" role="alert" data-testid="flows-error">
         <h2>{t('flows.loadError')}</h2>
-        <p>{p.status === 0 || !p.status ? t('flows.unreachable') : (p.detail ?? p.title)}</p>
+        <p>{errorText(flows.error)}</p>
         <div className="fd-state__actions">
           <button type="button" className="fd-btn" onClick={() => void flows.refetch()} disabled={flows.isFetching}>
             {t('common.retry')}

@@ -1,7 +1,8 @@
 import { useState } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
-import { api, problemOf } from '../api/client.ts';
+import { api } from '../api/client.ts';
+import { useErrorText } from '../components/errorText.ts';
 import { keys } from '../api/queries.ts';
 import type { Flow } from '../api/types.ts';
 import { Modal } from '../components/Modal.tsx';
@@ -11,6 +12,7 @@ import { initialGraph } from '../flow/graph.ts';
 export function NewFlowDialog({ onClose, onCreated }: { onClose: () => void; onCreated: (flow: Flow) => void }) {
   const { t } = useTranslation();
   const qc = useQueryClient();
+  const errorText = useErrorText();
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
   const create = useMutation({
@@ -71,7 +73,7 @@ export function NewFlowDialog({ onClose, onCreated }: { onClose: () => void; onC
         </div>
         {create.isError && (
           <p className="fd-error-text" role="alert">
-            {t('flows.createError', { detail: problemOf(create.error).detail ?? problemOf(create.error).title })}
+            {t('flows.createError', { detail: errorText(create.error) })}
           </p>
         )}
       </form>

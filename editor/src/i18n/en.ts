@@ -2,6 +2,10 @@
 export const en = {
   app: { name: 'Flightdeck' },
   common: { loading: 'Loading…', retry: 'Retry', cancel: 'Cancel', close: 'Close' },
+  errors: {
+    unreachable: 'The Flightdeck API is not reachable. Check that the server is running, then retry.',
+    http: 'The server answered with HTTP {{status}}.',
+  },
   header: { flows: 'Flows', switchLanguage: 'Switch language (English / 中文)' },
   family: {
     trigger: 'Triggers',
@@ -35,7 +39,6 @@ export const en = {
     draftOnly: 'Draft only',
     updated: 'Last changed',
     loadError: 'Flows could not be loaded',
-    unreachable: 'The Flightdeck API is not reachable. Check that the server is running, then retry.',
     scratch: 'Open a scratch flow',
     emptyTitle: 'No flows yet',
     emptyText: 'Create your first flow: it starts with a manual trigger you can build on.',
@@ -90,6 +93,7 @@ export const en = {
     },
   },
   node: {
+    orphanHandle: 'This node has no "{{handle}}" outcome any more; delete or reconnect the edge.',
     unknownType: 'Unknown node type "{{type}}"',
     moreIssues_one: '…and {{count}} more problem',
     moreIssues_other: '…and {{count}} more problems',
@@ -152,8 +156,8 @@ export const en = {
     simulate: 'Dry run',
     simulateHelp: 'Simulate the draft in the browser: delays pass instantly and no messages are sent.',
     simulationTitle: 'Dry run result',
-    simulationNote_one: 'Simulated in the browser; {{calls}} activity call was faked.',
-    simulationNote_other: 'Simulated in the browser; {{calls}} activity calls were faked.',
+    simulationNote_one: 'Simulated in the browser; {{count}} activity call was faked.',
+    simulationNote_other: 'Simulated in the browser; {{count}} activity calls were faked.',
     back: 'Back',
   },
   run: {

@@ -4,6 +4,10 @@ import type { Resources } from './en.ts';
 export const zhCN: Resources = {
   app: { name: 'Flightdeck' },
   common: { loading: '加载中…', retry: '重试', cancel: '取消', close: '关闭' },
+  errors: {
+    unreachable: '无法连接 Flightdeck API。请确认服务器正在运行，然后重试。',
+    http: '服务器返回 HTTP {{status}}。',
+  },
   header: { flows: '流程', switchLanguage: '切换语言（English / 中文）' },
   family: {
     trigger: '触发器',
@@ -37,7 +41,6 @@ export const zhCN: Resources = {
     draftOnly: '仅草稿',
     updated: '最近修改',
     loadError: '无法加载流程',
-    unreachable: '无法连接 Flightdeck API。请确认服务器正在运行，然后重试。',
     scratch: '打开临时流程',
     emptyTitle: '还没有流程',
     emptyText: '创建第一个流程：它以一个手动触发节点开始。',
@@ -92,6 +95,7 @@ export const zhCN: Resources = {
     },
   },
   node: {
+    orphanHandle: '此节点已没有“{{handle}}”分支；请删除或重新连接这条连线。',
     unknownType: '未知的节点类型“{{type}}”',
     moreIssues_one: '……还有 {{count}} 个问题',
     moreIssues_other: '……还有 {{count}} 个问题',
@@ -154,8 +158,8 @@ export const zhCN: Resources = {
     simulate: '试运行',
     simulateHelp: '在浏览器中模拟草稿：延时立即结束，不会发送任何消息。',
     simulationTitle: '试运行结果',
-    simulationNote_one: '在浏览器中模拟；模拟了 {{calls}} 次活动调用。',
-    simulationNote_other: '在浏览器中模拟；模拟了 {{calls}} 次活动调用。',
+    simulationNote_one: '在浏览器中模拟；模拟了 {{count}} 次活动调用。',
+    simulationNote_other: '在浏览器中模拟；模拟了 {{count}} 次活动调用。',
     back: '返回',
   },
   run: {

@@ -1,9 +1,10 @@
-import { useMemo } from 'react';
-import { Background, Controls, MarkerType, MiniMap, ReactFlow } from '@xyflow/react';
+import { useEffect, useMemo, useRef } from 'react';
+import { Background, Controls, MarkerType, MiniMap, ReactFlow, ReactFlowProvider, useNodesState } from '@xyflow/react';
 import type { FlowDocument, RunState } from '@flightdeck/workflows';
 import { useTranslation } from 'react-i18next';
 import { canvasNodeTypes } from '../flow/FlowNodeView.tsx';
 import { useFlowAriaLabels } from '../flow/ariaLabels.ts';
+import { FIT_OPTIONS, FitView } from '../flow/FitView.tsx';
 import { CanvasContext, type CanvasInfo } from '../flow/canvasContext.ts';
 import { toCanvas, type CanvasEdge, type CanvasNode } from '../flow/graph.ts';
 import { EMPTY_INDEX } from '../flow/issues.ts';
@@ -17,15 +18,38 @@ const STATUS_COLOR: Record<string, string> = {
   cancelled: '#a16207',
 };
 
-/** The pinned graph of a run, read-only, painted with each node's status and the edges the run took. */
-export function RunCanvas(props: { graph: FlowDocument; state: RunState | null; selectedId: string | null; onSelect: (id: string | null) => void }) {
+function readOnly(nodes: CanvasNode[]): CanvasNode[] {
+  return nodes.map((n) => ({ ...n, draggable: false, connectable: false, deletable: false }));
+}
+
+/**
+ * The pinned graph of a run, read-only, painted with each node's status and the edges the run took.
+ * It has its own React Flow store: inside the editor (dry run) it must not share the editor's.
+ */
+export function RunCanvas(props: Parameters<typeof RunCanvasInner>[0]) {
+  return (
+    <ReactFlowProvider>
+      <RunCanvasInner {...props} />
+    </ReactFlowProvider>
+  );
+}
+
+function RunCanvasInner(props: { graph: FlowDocument; state: RunState | null; selectedId: string | null; onSelect: (id: string | null) => void }) {
   const { t } = useTranslation();
   const ariaLabelConfig = useFlowAriaLabels();
   const base = useMemo(() => toCanvas(props.graph), [props.graph]);
-  const nodes = useMemo<CanvasNode[]>(
-    () => base.nodes.map((n) => ({ ...n, selected: n.id === props.selectedId, draggable: false, connectable: false })),
-    [base, props.selectedId],
-  );
+  // React Flow records measured sizes through node changes; the minimap and fitView need them.
+  const [nodes, setNodes, onNodesChange] = useNodesState<CanvasNode>(readOnly(base.nodes));
+  const shown = useRef(base);
+  useEffect(() => {
+    // Only a different graph replaces the nodes; re-setting the same ones would drop their measurements.
+    if (shown.current === base) return;
+    shown.current = base;
+    setNodes(readOnly(base.nodes));
+  }, [base, setNodes]);
+  useEffect(() => {
+    setNodes((ns) => ns.map((n) => (!!n.selected === (n.id === props.selectedId) ? n : { ...n, selected: n.id === props.selectedId })));
+  }, [props.selectedId, setNodes, nodes.length]);
   const edges = useMemo<CanvasEdge[]>(
     () =>
       base.edges.map((e) => {
@@ -34,7 +58,7 @@ export function RunCanvas(props: { graph: FlowDocument; state: RunState | null; 
         // A node records the handle it left by, so an edge was taken when it leaves by that handle.
         const taken = !!source && source.executions > 0 && source.handle === e.sourceHandle && (target?.executions ?? 0) > 0;
         const className = taken ? 'fd-edge--taken' : props.state && props.state.status !== 'running' ? 'fd-edge--idle' : undefined;
-        return { ...e, className, animated: taken && target?.status === 'running', markerEnd: { type: MarkerType.ArrowClosed, width: 18, height: 18 } };
+        return { ...e, className, animated: taken && target?.status === 'running', markerEnd: { type: MarkerType.ArrowClosed, width: 18, height: 18, ...(taken ? { color: '#16a34a' } : {}) } };
       }),
     [base, props.state],
   );
@@ -45,6 +69,7 @@ export function RunCanvas(props: { graph: FlowDocument; state: RunState | null; 
         <ReactFlow<CanvasNode, CanvasEdge>
           nodes={nodes}
           edges={edges}
+          onNodesChange={onNodesChange}
           nodeTypes={canvasNodeTypes}
           nodesDraggable={false}
           nodesConnectable={false}
@@ -53,11 +78,12 @@ export function RunCanvas(props: { graph: FlowDocument; state: RunState | null; 
           onNodeClick={(_, n) => props.onSelect(n.id)}
           onPaneClick={() => props.onSelect(null)}
           fitView
-          fitViewOptions={{ maxZoom: 1.1, padding: 0.2 }}
+          fitViewOptions={FIT_OPTIONS}
           minZoom={0.2}
           proOptions={{ hideAttribution: true }}
           ariaLabelConfig={ariaLabelConfig}
         >
+          <FitView onResize />
           <Background gap={16} />
           <Controls showInteractive={false} />
           <MiniMap pannable zoomable nodeColor={(n) => STATUS_COLOR[props.state?.nodes[n.id]?.status ?? 'pending'] ?? '#94a3b8'} />

@@ -1,5 +1,5 @@
 import { useTranslation } from 'react-i18next';
-import { problemOf } from '../api/client.ts';
+import { useErrorText } from '../components/errorText.ts';
 import { useCancelRun, useFlow, useRun } from '../api/queries.ts';
 import { AppHeader } from '../components/AppHeader.tsx';
 import { elapsed, formatDateTime, formatMs, prettyJson } from '../components/format.ts';
@@ -14,6 +14,7 @@ export function RunPage({ runId }: { runId: string }) {
   const { t } = useTranslation();
   const locale = useLocale();
   const toast = useToast();
+  const errorText = useErrorText();
   const run = useRun(runId);
   const flow = useFlow(run.data?.flowId);
   const cancel = useCancelRun(runId);
@@ -27,13 +28,12 @@ export function RunPage({ runId }: { runId: string }) {
     );
   }
   if (run.isError) {
-    const p = problemOf(run.error);
     return (
       <div className="fd-app">
         <AppHeader />
         <div className="fd-state fd-state--error" role="alert" data-testid="run-error">
           <h2>{t('run.loadError')}</h2>
-          <p>{p.detail ?? p.title}</p>
+          <p>{errorText(run.error)}</p>
           <button type="button" className="fd-btn" onClick={() => void run.refetch()}>
             {t('common.retry')}
           </button>
@@ -70,7 +70,7 @@ export function RunPage({ runId }: { runId: string }) {
               onClick={() =>
                 cancel.mutate(undefined, {
                   onSuccess: () => toast('info', t('run.cancelRequested')),
-                  onError: (e) => toast('error', t('run.cancelFailed', { detail: problemOf(e).detail ?? problemOf(e).title })),
+                  onError: (e) => toast('error', t('run.cancelFailed', { detail: errorText(e) })),
                 })
               }
             >
