@@ -12,8 +12,19 @@ export interface SimulatedFailure {
 
 export type SimulatedActivity = (args: unknown[], attempt: number, now: number) => unknown | Promise<unknown>;
 
+/** Input a person gives a waiting task at a virtual time, e.g. an approver's vote. */
+export interface SimulatedTaskInput {
+  atMs: number;
+  nodeId: string;
+  input: unknown;
+}
+
 export interface SimulationOptions {
   input?: JsonValue;
+  campaign?: JsonValue;
+  requester?: { id: string; name: string; email?: string } | null;
+  /** Scripted human input, delivered to the node's open task at its virtual time (relative to the start). */
+  taskInputs?: SimulatedTaskInput[];
   startAt?: number;
   /** Activity name → fake. Unlisted activities succeed with `{ simulated: true }`. */
   activities?: Record<string, SimulatedActivity>;
@@ -27,6 +38,8 @@ export interface SimulationResult {
   state?: RunState;
   /** Every activity attempt, in order, with its virtual time. */
   calls: { name: string; args: unknown[]; attempt: number; at: number; outcome: 'ok' | 'error' }[];
+  /** What happened to each scripted task input: accepted, or the rejection's code and message. */
+  taskResults: { nodeId: string; atMs: number; accepted: boolean; code?: string; message?: string }[];
   virtualMs: number;
 }
 
@@ -38,17 +51,40 @@ export interface SimulationResult {
 export async function simulateFlow(graph: unknown, options: SimulationOptions = {}): Promise<SimulationResult> {
   const checked = validateFlow(graph);
   const calls: SimulationResult['calls'] = [];
-  if (!checked.ok) return { ok: false, issues: checked.issues, calls, virtualMs: 0 };
+  const taskResults: SimulationResult['taskResults'] = [];
+  if (!checked.ok) return { ok: false, issues: checked.issues, calls, taskResults, virtualMs: 0 };
 
   const start = options.startAt ?? Date.UTC(2026, 5, 1);
   let now = start;
   let seq = 0;
   const timers: { at: number; seq: number; resolve: () => void }[] = [];
   const sleep = (ms: number) => new Promise<void>((resolve) => timers.push({ at: now + Math.max(0, ms), seq: seq++, resolve }));
+  // Conditions are re-checked after every timer and every delivered input, as Temporal re-checks them after every activation.
+  const waiters = new Set<{ predicate: () => boolean; resolve: (v: boolean) => void }>();
+  const recheck = () => {
+    for (const w of [...waiters]) {
+      if (w.predicate()) {
+        waiters.delete(w);
+        w.resolve(true);
+      }
+    }
+  };
 
   const ports: RuntimePorts = {
     now: () => now,
     sleep,
+    waitUntil(predicate, timeoutMs) {
+      if (predicate()) return Promise.resolve(true);
+      return new Promise<boolean>((resolve) => {
+        const waiter = { predicate, resolve };
+        waiters.add(waiter);
+        if (timeoutMs !== undefined) {
+          void sleep(timeoutMs).then(() => {
+            if (waiters.delete(waiter)) resolve(false);
+          });
+        }
+      });
+    },
     async callActivity<T>(name: string, args: unknown[], opts: ActivityCallOptions): Promise<T> {
       const fake = options.activities?.[name] ?? (() => ({ simulated: true }));
       let interval = opts.retry.initialIntervalMs;
@@ -72,7 +108,7 @@ export async function simulateFlow(graph: unknown, options: SimulationOptions = 
 
   const interpreter = new FlowInterpreter(
     checked.flow,
-    { runId: 'simulation', flowId: 'simulation', versionId: 'draft', version: 0, input: options.input ?? {} },
+    { runId: 'simulation', flowId: 'simulation', versionId: 'draft', version: 0, input: options.input ?? {}, campaign: options.campaign, requester: options.requester ?? null },
     ports,
   );
   let done = false;
@@ -80,6 +116,19 @@ export async function simulateFlow(graph: unknown, options: SimulationOptions = 
     done = true;
   });
   const limit = start + (options.maxVirtualMs ?? 366 * 86_400_000);
+  for (const scripted of options.taskInputs ?? []) {
+    void sleep(scripted.atMs - (now - start)).then(() => {
+      const task = interpreter.openTasks().find((t) => t.nodeId === scripted.nodeId);
+      try {
+        if (!task) throw Object.assign(new Error(`No open task on "${scripted.nodeId}"`), { code: 'closed' });
+        interpreter.submitTask(task.id, scripted.input);
+        taskResults.push({ nodeId: scripted.nodeId, atMs: scripted.atMs, accepted: true });
+      } catch (err) {
+        taskResults.push({ nodeId: scripted.nodeId, atMs: scripted.atMs, accepted: false, code: (err as { code?: string }).code, message: (err as Error).message });
+      }
+      recheck();
+    });
+  }
   // Let every token run until all are blocked on timers, then jump the clock to the next one.
   while (!done) {
     await new Promise((r) => setTimeout(r, 0));
@@ -89,10 +138,12 @@ export async function simulateFlow(graph: unknown, options: SimulationOptions = 
     if (!next || next.at > limit) break;
     now = next.at;
     next.resolve();
+    await new Promise((r) => setTimeout(r, 0));
+    recheck();
   }
   if (!done) {
-    return { ok: false, state: interpreter.state, calls, virtualMs: now - start, issues: [{ path: [], code: 'schema', message: 'Simulation stopped: the run is still waiting at the end of the simulated time' }] };
+    return { ok: false, state: interpreter.state, calls, taskResults, virtualMs: now - start, issues: [{ path: [], code: 'schema', message: 'Simulation stopped: the run is still waiting at the end of the simulated time' }] };
   }
   const state = await running;
-  return { ok: true, state, calls, virtualMs: now - start };
+  return { ok: true, state, calls, taskResults, virtualMs: now - start };
 }

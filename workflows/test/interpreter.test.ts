@@ -123,6 +123,7 @@ describe('interpreter: conditions', () => {
       now: () => START,
       sleep: () => new Promise<void>((resolve) => (wake = resolve)),
       callActivity: async <T,>() => ({ status: 200 }) as T,
+      waitUntil: async () => true,
     };
     const interpreter = new FlowInterpreter(validated.flow, { runId: 'r', flowId: 'f', versionId: 'v', version: 1, input: { amount: 1 } }, ports);
     const done = interpreter.run();

@@ -20,9 +20,10 @@ export function useFlow(id: string | undefined) {
     queryKey: keys.flow(id ?? ''),
     queryFn: () => api.getFlow(id!),
     enabled: !!id,
-    // The editor owns the draft once loaded; a background refetch must not look like a remote edit.
+    // Opening a flow always reads the server's copy; after that the editor owns the draft, so
+    // window focus must not refetch it into something that looks like a remote edit.
+    refetchOnMount: 'always',
     refetchOnWindowFocus: false,
-    staleTime: Infinity,
   });
 }
 

@@ -27,7 +27,8 @@ export function EditorPage({ flowId }: { flowId: string | null }) {
       </ReactFlowProvider>
     );
   }
-  if (flow.isPending) {
+  // A cached copy may be stale; wait for this visit's read before the editor takes its draft from it.
+  if (flow.isPending || (flow.isFetching && !flow.isFetchedAfterMount)) {
     return (
       <div className="fd-app">
         <AppHeader />

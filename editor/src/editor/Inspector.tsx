@@ -4,6 +4,7 @@ import { handleLabel, nodeText, nodeType } from '../catalogue.ts';
 import { useLocale } from '../i18n/index.ts';
 import type { CanvasEdge, CanvasNode } from '../flow/graph.ts';
 import type { IssueIndex } from '../flow/issues.ts';
+import { JsonField } from './JsonField.tsx';
 import { SchemaForm } from './SchemaForm.tsx';
 import type { JsonSchema } from './schema.ts';
 import type { FlowDraft } from './useFlowDraft.ts';
@@ -122,7 +123,18 @@ function NodeInspector({ node, draft, issues }: { node: CanvasNode; draft: FlowD
           issues={nodeIssues}
         />
       ) : (
-        <p className="fd-muted">{t('node.unknownType', { type: node.data.type })}</p>
+        // A type this editor does not know (a newer catalogue, an import) is still editable as raw JSON.
+        <div className="fd-field">
+          <label className="fd-field__label" htmlFor={`cfg-${node.id}-raw`}>
+            {t('inspector.rawConfig')}
+          </label>
+          <JsonField
+            id={`cfg-${node.id}-raw`}
+            testId="field-config"
+            value={node.data.config}
+            onChange={(v) => draft.updateNodeData(node.id, { config: (v ?? {}) as Record<string, unknown> })}
+          />
+        </div>
       )}
       {desc?.docs && (
         <details className="fd-docs">

@@ -1,4 +1,6 @@
 import { useTranslation } from 'react-i18next';
+import { handleLabel } from '../catalogue.ts';
+import { useLocale } from '../i18n/index.ts';
 import type { CanvasEdge, CanvasNode } from '../flow/graph.ts';
 import type { Issue } from '../flow/issues.ts';
 
@@ -10,6 +12,7 @@ export function ProblemsPanel(props: {
   onPick: (target: { nodeId?: string; edgeId?: string }) => void;
 }) {
   const { t } = useTranslation();
+  const locale = useLocale();
   if (!props.issues.length) {
     return (
       <div className="fd-problems fd-problems--ok" data-testid="problems-panel">
@@ -24,7 +27,10 @@ export function ProblemsPanel(props: {
   const where = (issue: Issue): string => {
     if (issue.edgeId) {
       const e = props.edges.find((x) => x.id === issue.edgeId);
-      return e ? t('problems.edge', { from: nodeName(e.source), handle: e.sourceHandle, to: nodeName(e.target) }) : issue.edgeId;
+      if (!e) return issue.edgeId;
+      const source = props.nodes.find((x) => x.id === e.source);
+      const handle = source ? handleLabel(source.data.type, e.sourceHandle ?? '', locale) : e.sourceHandle;
+      return t('problems.edge', { from: nodeName(e.source), handle, to: nodeName(e.target) });
     }
     if (issue.nodeId) return nodeName(issue.nodeId);
     return t('problems.flow');

@@ -5,6 +5,7 @@ import { handleLabel, handlesFor, nodeText, nodeType } from '../catalogue.ts';
 import { useLocale } from '../i18n/index.ts';
 import { formatMs } from '../components/format.ts';
 import { useCanvasInfo } from './canvasContext.ts';
+import { takenHandles } from './runState.ts';
 import type { CanvasNode } from './graph.ts';
 
 /** One node on the canvas, in the editor and in the run view; everything it shows comes from the catalogue. */
@@ -26,6 +27,7 @@ function FlowNodeViewImpl({ id, data, selected }: NodeProps<CanvasNode>) {
   const nodeIssues = mode === 'edit' ? (issues.byNode.get(id) ?? []) : [];
   const state = mode === 'run' ? run?.nodes[id] : undefined;
   const status = mode === 'run' ? (state?.status ?? 'pending') : undefined;
+  const taken = takenHandles(state);
   const editable = mode === 'edit';
   const classes = ['fd-node'];
   if (selected) classes.push('is-selected');
@@ -59,7 +61,7 @@ function FlowNodeViewImpl({ id, data, selected }: NodeProps<CanvasNode>) {
       {status && (
         <div className="fd-node__run">
           <span className={`fd-badge status-${status}`} data-testid={`node-status-${id}`}>
-            {t(`status.${status}`)}
+            {t(`status.${status}`, { defaultValue: status })}
           </span>
           {state && state.executions > 1 && <span title={t('run.executions')}>{t('run.executionsShort', { count: state.executions })}</span>}
           <span className="fd-node__duration">
@@ -70,7 +72,7 @@ function FlowNodeViewImpl({ id, data, selected }: NodeProps<CanvasNode>) {
       {handles.length + orphans.length > 0 && (
         <div className="fd-node__outputs">
           {handles.map((h) => (
-            <div key={h} className={`fd-node__output${state?.handle === h ? ' is-taken' : ''}`} data-handle={h}>
+            <div key={h} className={`fd-node__output${taken.includes(h) ? ' is-taken' : ''}`} data-handle={h}>
               <span className="fd-node__handle-label">{handleLabel(data.type, h, locale)}</span>
               <Handle type="source" id={h} position={Position.Right} isConnectable={editable} className="fd-handle fd-handle--out" />
             </div>

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useErrorText } from '../components/errorText.ts';
+import { useDocumentTitle } from '../components/useDocumentTitle.ts';
 import { useFlows } from '../api/queries.ts';
 import { AppHeader } from '../components/AppHeader.tsx';
 import { formatDateTime } from '../components/format.ts';
@@ -16,6 +17,7 @@ export function FlowListPage() {
   const flows = useFlows();
   const errorText = useErrorText();
   const [creating, setCreating] = useState(false);
+  useDocumentTitle(t('flows.title'));
 
   let body;
   if (flows.isPending) {

@@ -99,6 +99,7 @@ export const en = {
     moreIssues_other: '…and {{count}} more problems',
   },
   inspector: {
+    rawConfig: 'Settings (JSON)',
     title: 'Inspector',
     id: 'Node id',
     idHelp: 'Expressions read this node’s output as nodes.{{id}}.output',
@@ -184,6 +185,7 @@ export const en = {
     executions: 'Executions',
     executionsShort: '×{{count}}',
     outcome: 'Outcome',
+    detail: 'Live detail',
     output: 'Output',
     noOutput: 'No output.',
     error: 'Error',

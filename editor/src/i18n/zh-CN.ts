@@ -101,6 +101,7 @@ export const zhCN: Resources = {
     moreIssues_other: '……还有 {{count}} 个问题',
   },
   inspector: {
+    rawConfig: '设置（JSON）',
     title: '属性',
     id: '节点 ID',
     idHelp: '表达式中以 nodes.{{id}}.output 读取此节点的输出',
@@ -186,6 +187,7 @@ export const zhCN: Resources = {
     executions: '执行次数',
     executionsShort: '×{{count}}',
     outcome: '结果分支',
+    detail: '实时详情',
     output: '输出',
     noOutput: '无输出。',
     error: '错误',

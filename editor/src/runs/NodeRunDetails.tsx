@@ -4,6 +4,7 @@ import { handleLabel, nodeTitle } from '../catalogue.ts';
 import { useLocale } from '../i18n/index.ts';
 import { elapsed, formatDateTime, formatMs, prettyJson } from '../components/format.ts';
 import { StatusBadge } from './status.tsx';
+import { takenHandles } from '../flow/runState.ts';
 
 /** What one node did in a run: status, timing, the outcome it took, its output or error. */
 export function NodeRunDetails({ graph, state, nodeId }: { graph: FlowDocument; state: RunState | null; nodeId: string | null }) {
@@ -32,10 +33,10 @@ export function NodeRunDetails({ graph, state, nodeId }: { graph: FlowDocument; 
         <dd>{formatDateTime(s?.endedAt, locale)}</dd>
         <dt>{t('run.duration')}</dt>
         <dd>{formatMs(duration)}</dd>
-        {s?.handle !== undefined && (
+        {takenHandles(s).length > 0 && (
           <>
             <dt>{t('run.outcome')}</dt>
-            <dd>{handleLabel(node.type, s.handle, locale)}</dd>
+            <dd>{takenHandles(s).map((h) => handleLabel(node.type, h, locale)).join(', ')}</dd>
           </>
         )}
       </dl>
@@ -44,6 +45,14 @@ export function NodeRunDetails({ graph, state, nodeId }: { graph: FlowDocument; 
           <h4>{t('run.error')}</h4>
           <pre className="fd-pre fd-pre--error" data-testid="run-node-error">
             {s.error}
+          </pre>
+        </>
+      )}
+      {s?.detail !== undefined && (
+        <>
+          <h4>{t('run.detail')}</h4>
+          <pre className="fd-pre" data-testid="run-node-detail">
+            {prettyJson(s.detail)}
           </pre>
         </>
       )}

@@ -8,6 +8,7 @@ import { FIT_OPTIONS, FitView } from '../flow/FitView.tsx';
 import { CanvasContext, type CanvasInfo } from '../flow/canvasContext.ts';
 import { toCanvas, type CanvasEdge, type CanvasNode } from '../flow/graph.ts';
 import { EMPTY_INDEX } from '../flow/issues.ts';
+import { takenHandles } from '../flow/runState.ts';
 
 const STATUS_COLOR: Record<string, string> = {
   pending: '#94a3b8',
@@ -56,7 +57,7 @@ function RunCanvasInner(props: { graph: FlowDocument; state: RunState | null; se
         const source = props.state?.nodes[e.source];
         const target = props.state?.nodes[e.target];
         // A node records the handle it left by, so an edge was taken when it leaves by that handle.
-        const taken = !!source && source.executions > 0 && source.handle === e.sourceHandle && (target?.executions ?? 0) > 0;
+        const taken = !!source && source.executions > 0 && takenHandles(source).includes(e.sourceHandle ?? '') && (target?.executions ?? 0) > 0;
         const className = taken ? 'fd-edge--taken' : props.state && props.state.status !== 'running' ? 'fd-edge--idle' : undefined;
         return { ...e, className, animated: taken && target?.status === 'running', markerEnd: { type: MarkerType.ArrowClosed, width: 18, height: 18, ...(taken ? { color: '#16a34a' } : {}) } };
       }),

@@ -1,5 +1,6 @@
 import { useTranslation } from 'react-i18next';
 import { useErrorText } from '../components/errorText.ts';
+import { useDocumentTitle } from '../components/useDocumentTitle.ts';
 import { useCancelRun, useFlow, useRun } from '../api/queries.ts';
 import { AppHeader } from '../components/AppHeader.tsx';
 import { elapsed, formatDateTime, formatMs, prettyJson } from '../components/format.ts';
@@ -18,6 +19,7 @@ export function RunPage({ runId }: { runId: string }) {
   const run = useRun(runId);
   const flow = useFlow(run.data?.flowId);
   const cancel = useCancelRun(runId);
+  useDocumentTitle(run.data ? `${t(`status.${run.data.status}`)} · ${flow.data?.name ?? t('run.title', { id: runId.slice(0, 8) })}` : null);
 
   if (run.isPending) {
     return (
@@ -59,7 +61,7 @@ export function RunPage({ runId }: { runId: string }) {
       <section className="fd-runhead" aria-label={t('run.summary')}>
         <div className="fd-runhead__status">
           <span className={`fd-run-status status-${status}`} data-testid="run-status" data-status={status} role="status">
-            {t(`status.${status}`)}
+            {t(`status.${status}`, { defaultValue: status })}
           </span>
           {status === 'running' && (
             <button
@@ -79,19 +81,27 @@ export function RunPage({ runId }: { runId: string }) {
           )}
         </div>
         <dl className="fd-facts fd-facts--inline">
-          <dt>{t('run.version')}</dt>
-          <dd data-testid="run-version">v{r.version}</dd>
-          <dt>{t('run.started')}</dt>
-          <dd>{formatDateTime(r.startedAt, locale)}</dd>
-          <dt>{t('run.ended')}</dt>
-          <dd>{formatDateTime(r.endedAt, locale)}</dd>
-          <dt>{t('run.duration')}</dt>
-          <dd>{formatMs(elapsed(r.startedAt, r.endedAt))}</dd>
+          <div>
+            <dt>{t('run.version')}</dt>
+            <dd data-testid="run-version">v{r.version}</dd>
+          </div>
+          <div>
+            <dt>{t('run.started')}</dt>
+            <dd>{formatDateTime(r.startedAt, locale)}</dd>
+          </div>
+          <div>
+            <dt>{t('run.ended')}</dt>
+            <dd>{formatDateTime(r.endedAt, locale)}</dd>
+          </div>
+          <div>
+            <dt>{t('run.duration')}</dt>
+            <dd>{formatMs(elapsed(r.startedAt, r.endedAt))}</dd>
+          </div>
           {reason && (
-            <>
+            <div>
               <dt>{t('run.reason')}</dt>
               <dd data-testid="run-reason">{reason}</dd>
-            </>
+            </div>
           )}
         </dl>
         <details className="fd-runhead__input">

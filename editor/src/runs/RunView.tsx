@@ -23,7 +23,7 @@ export function RunView({ graph, state }: { graph: FlowDocument; state: RunState
           {LEGEND.filter((s) => counts.get(s)).map((s) => (
             <li key={s} className={`status-${s}`}>
               <span className="fd-legend__dot" aria-hidden />
-              {t(`status.${s}`)} · {counts.get(s)}
+              {t(`status.${s}`, { defaultValue: s })} · {counts.get(s)}
             </li>
           ))}
         </ul>

@@ -2,8 +2,15 @@ import type { FlowDocument, FlowEdge, FlowNode } from '../flow.ts';
 import type { JsonValue } from '../json.ts';
 import { getNodeType } from '../nodes/index.ts';
 import type { NodeResult } from '../nodes/define.ts';
-import { ActivityCallError, type RuntimePorts } from './ports.ts';
+import { ActivityCallError, TaskRejection, type HumanTask, type RuntimePorts } from './ports.ts';
 import type { NodeState, RunState } from './state.ts';
+
+/** Who started the run: approvals exclude them (separation of duties) and notices name them. */
+export interface Requester {
+  id: string;
+  name: string;
+  email?: string;
+}
 
 export interface RunContext {
   runId: string;
@@ -11,6 +18,9 @@ export interface RunContext {
   versionId: string;
   version: number;
   input: JsonValue;
+  /** A snapshot of the run's campaign, taken when the run started; expressions read it as `campaign`. */
+  campaign?: JsonValue;
+  requester?: Requester | null;
 }
 
 /** Stops the whole run: an end node's outcome or a node failure with no failure path. */
@@ -42,6 +52,10 @@ export class FlowInterpreter {
   private readonly incoming = new Map<string, FlowEdge[]>();
   private readonly deadEdges = new Set<string>();
   private readonly inflight = new Set<Promise<void>>();
+  private readonly tasks = new Map<string, HumanTask>();
+  private readonly backgroundWork = new Set<Promise<unknown>>();
+  /** Per gated node (join): the incoming edges whose token arrived in the current wave, and whether it fired. */
+  private readonly gates = new Map<string, { arrived: Set<string>; fired: boolean }>();
   private totalExecutions = 0;
   /** The first thing that ended the run early: a RunStop, or an error the shell must see (cancellation). */
   private failure: unknown;
@@ -69,6 +83,9 @@ export class FlowInterpreter {
     if (!trigger) throw new RunStop('failed', 'The flow has no trigger');
     this.launch(trigger.id);
     while (this.inflight.size && this.failure === undefined) await Promise.race(this.inflight);
+    this.tasks.clear();
+    // Mirrors and notices started along the way finish before the run reports its end.
+    await Promise.allSettled([...this.backgroundWork]);
     if (this.failure instanceof RunStop) this.finish(this.failure.status, this.failure.message);
     else if (this.failure !== undefined) throw this.failure;
     else this.finish('completed');
@@ -81,6 +98,24 @@ export class FlowInterpreter {
       if (s.status === 'running') Object.assign(s, { status: 'cancelled', endedAt: this.ports.now() });
     }
     this.finish('cancelled', reason);
+  }
+
+  /** Open human tasks, for the shell's Update handler and the simulator. */
+  openTasks(): { id: string; nodeId: string }[] {
+    return [...this.tasks.values()].map((t) => ({ id: t.id, nodeId: t.nodeId }));
+  }
+
+  /** The Update validator: refuses input without changing anything. */
+  validateTaskInput(taskId: string, input: unknown): void {
+    const task = this.tasks.get(taskId);
+    if (!task) throw new TaskRejection('closed', 'This task is closed or does not exist');
+    task.validate(input);
+  }
+
+  /** The Update handler: applies input that passed validation and returns the task's view. */
+  submitTask(taskId: string, input: unknown): unknown {
+    this.validateTaskInput(taskId, input);
+    return this.tasks.get(taskId)!.apply(input);
   }
 
   /** True once an end node, a failure or a cancellation has decided the run: no token may move on. */
@@ -114,8 +149,14 @@ export class FlowInterpreter {
     for (const [id, s] of Object.entries(this.state.nodes)) {
       if (s.executions > 0) nodes[id] = { status: s.status, handle: s.handle ?? null, output: s.output ?? null };
     }
-    const { runId, flowId, versionId, version, input } = this.ctx;
-    return { input, nodes, run: { id: runId, flowId, versionId, version, startedAt: new Date(this.state.startedAt).toISOString() } };
+    const { runId, flowId, versionId, version, input, campaign, requester } = this.ctx;
+    return {
+      input,
+      nodes,
+      campaign: campaign ?? null,
+      requester: requester ?? null,
+      run: { id: runId, flowId, versionId, version, startedAt: new Date(this.state.startedAt).toISOString() },
+    };
   }
 
   private async execute(nodeId: string): Promise<void> {
@@ -142,6 +183,18 @@ export class FlowInterpreter {
         scope: this.scope(),
         hasEdge: (handle) => (this.outgoing.get(nodeId) ?? []).some((e) => e.sourceHandle === handle),
         executionKey: `${this.ctx.runId}/${nodeId}/${state.executions}`,
+        setDetail: (detail) => {
+          state.detail = detail;
+        },
+        openTask: (task) => {
+          this.tasks.set(task.id, task);
+          return () => this.tasks.delete(task.id);
+        },
+        background: (work) => {
+          const tracked = work.catch(() => undefined).finally(() => this.backgroundWork.delete(tracked));
+          this.backgroundWork.add(tracked);
+        },
+        peers: () => this.state.nodes,
       });
     } catch (err) {
       if (err instanceof RunStop) throw err;
@@ -155,13 +208,13 @@ export class FlowInterpreter {
 
     if (this.stopped) return this.abandon(state);
     const endedAt = this.ports.now();
-    Object.assign(state, { status: 'completed', endedAt, durationMs: endedAt - state.startedAt!, handle: result.handle });
+    Object.assign(state, { status: 'completed', endedAt, durationMs: endedAt - state.startedAt!, handle: result.handle ?? result.handles?.join(',') });
     if (result.output !== undefined) state.output = result.output;
     if (result.endRun) {
       const { status, reason } = result.endRun;
       this.halt(new RunStop(status, reason ?? (status === 'completed' ? '' : `Ended at "${node.label ?? node.id}"`)));
     }
-    this.follow(nodeId, result.handle);
+    this.follow(nodeId, result.handles ?? (result.handle === undefined ? [] : [result.handle]));
   }
 
   /** A node that was still working when the run was decided: its outcome no longer counts. */
@@ -183,20 +236,60 @@ export class FlowInterpreter {
     throw stop;
   }
 
-  /** Sends tokens along the chosen handle and marks the paths not taken, so the live view shows them skipped. */
-  private follow(nodeId: string, handle: string | undefined): void {
+  /** Sends tokens along the chosen handles and marks the paths not taken, so the live view shows them skipped. */
+  private follow(nodeId: string, handles: string[]): void {
     const edges = this.outgoing.get(nodeId) ?? [];
-    for (const edge of edges) {
-      if (edge.sourceHandle === handle) this.deadEdges.delete(edge.id);
-      else this.killEdge(edge);
+    const taken = edges.filter((e) => handles.includes(e.sourceHandle));
+    for (const edge of taken) this.deadEdges.delete(edge.id);
+    for (const edge of edges) if (!handles.includes(edge.sourceHandle)) this.killEdge(edge);
+    for (const edge of taken) this.arrive(edge);
+  }
+
+  /** A token reaches a node. Ungated nodes run on every arrival; a join asks its gate, and runs at most once per wave. */
+  private arrive(edge: FlowEdge): void {
+    const node = this.nodes.get(edge.target)!;
+    const def = getNodeType(node.type);
+    if (!def?.gate) return this.launch(edge.target);
+    const gate = this.gateFor(edge.target);
+    gate.arrived.add(edge.id);
+    this.consultGate(edge.target);
+  }
+
+  private gateFor(nodeId: string) {
+    let gate = this.gates.get(nodeId);
+    if (!gate) this.gates.set(nodeId, (gate = { arrived: new Set(), fired: false }));
+    return gate;
+  }
+
+  private consultGate(nodeId: string): void {
+    const node = this.nodes.get(nodeId)!;
+    const def = getNodeType(node.type)!;
+    const gate = this.gateFor(nodeId);
+    const incoming = this.incoming.get(nodeId) ?? [];
+    const dead = incoming.filter((e) => this.deadEdges.has(e.id) && !gate.arrived.has(e.id)).length;
+    const arrivals = { arrived: gate.arrived.size, dead, total: incoming.length };
+    const parsed = def.configSchema.safeParse(node.config);
+    const verdict = parsed.success ? def.gate!(parsed.data, arrivals) : 'fire';
+    if (!gate.fired && verdict === 'fire') {
+      gate.fired = true;
+      this.launch(nodeId);
+    } else if (!gate.fired && verdict === 'skip' && this.state.nodes[nodeId]!.status === 'pending') {
+      this.state.nodes[nodeId]!.status = 'skipped';
+      for (const out of this.outgoing.get(nodeId) ?? []) this.killEdge(out);
     }
-    for (const edge of edges) if (edge.sourceHandle === handle) this.launch(edge.target);
+    // Every incoming edge is settled: the next wave (a loop through a delay) starts afresh.
+    if (arrivals.arrived + arrivals.dead >= arrivals.total) this.gates.delete(nodeId);
   }
 
   private killEdge(edge: FlowEdge): void {
     this.deadEdges.add(edge.id);
     const target = this.state.nodes[edge.target];
-    if (!target || target.status !== 'pending') return;
+    if (!target) return;
+    if (getNodeType(this.nodes.get(edge.target)!.type)?.gate) {
+      if (target.status === 'pending' || this.gates.has(edge.target)) this.consultGate(edge.target);
+      return;
+    }
+    if (target.status !== 'pending') return;
     if ((this.incoming.get(edge.target) ?? []).every((e) => this.deadEdges.has(e.id))) {
       target.status = 'skipped';
       for (const out of this.outgoing.get(edge.target) ?? []) this.killEdge(out);

@@ -18,6 +18,31 @@ export interface RuntimePorts {
   now(): number;
   sleep(ms: number): Promise<void>;
   callActivity<T = unknown>(name: string, args: unknown[], options: ActivityCallOptions): Promise<T>;
+  /** Resolves true once `predicate` holds (re-checked after every event), or false when `timeoutMs` passes first. */
+  waitUntil(predicate: () => boolean, timeoutMs?: number): Promise<boolean>;
+}
+
+/** Why a human's input to a waiting task was refused; the API maps the code to 403, 409 or 422. */
+export type TaskRejectionCode = 'not_found' | 'not_eligible' | 'duplicate' | 'closed' | 'invalid';
+
+export class TaskRejection extends Error {
+  constructor(
+    readonly code: TaskRejectionCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'TaskRejection';
+  }
+}
+
+/** A wait for people (an approval), opened by a node and fed by the shell's Update handler. */
+export interface HumanTask<I = unknown> {
+  id: string;
+  nodeId: string;
+  /** Must not change anything; throws TaskRejection. Runs as the Temporal Update validator. */
+  validate(input: I): void;
+  /** Applies accepted input and returns the task's view. */
+  apply(input: I): unknown;
 }
 
 /** An activity failed for good (retries exhausted or non-retryable). Nodes decide what that means. */

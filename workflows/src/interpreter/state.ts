@@ -13,6 +13,8 @@ export interface NodeState {
   handle?: string;
   output?: JsonValue;
   error?: string;
+  /** What a waiting node shows while it waits: an approval's votes, reminders and escalations. */
+  detail?: JsonValue;
 }
 
 export interface RunState {

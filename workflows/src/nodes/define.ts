@@ -1,7 +1,8 @@
 import type { z } from 'zod';
 import type { JsonValue } from '../json.ts';
 import type { FlowNode } from '../flow.ts';
-import type { RuntimePorts } from '../interpreter/ports.ts';
+import type { HumanTask, RuntimePorts } from '../interpreter/ports.ts';
+import type { NodeState } from '../interpreter/state.ts';
 
 export type NodeFamily = 'trigger' | 'control' | 'channel' | 'approval' | 'campaign' | 'monitoring' | 'review';
 export type Locale = 'en' | 'zh-CN';
@@ -35,11 +36,28 @@ export interface NodeContext<C> {
   hasEdge(handle: string): boolean;
   /** Execution key, unique per node execution in a run: the idempotency key for side effects. */
   executionKey: string;
+  /** Publishes what the node shows while it runs (live view, queries). */
+  setDetail(detail: JsonValue): void;
+  /** Opens a task people act on through the run's Update handler; the returned function closes it. */
+  openTask(task: HumanTask): () => void;
+  /** Side work that must finish before the run ends but must not hold up the flow (mirroring, notices). */
+  background(work: Promise<unknown>): void;
+  /** Every node's state in this run, read-only: for rules that span nodes (separation of duties). */
+  peers(): Readonly<Record<string, Readonly<NodeState>>>;
+}
+
+/** How many tokens reached a gated node (a join) on its incoming edges, and how many edges died. */
+export interface Arrivals {
+  arrived: number;
+  dead: number;
+  total: number;
 }
 
 export interface NodeResult {
   /** The handle to follow; undefined ends this branch (an end node). */
   handle?: string;
+  /** Several handles at once: a parallel split. */
+  handles?: string[];
   output?: JsonValue;
   /** An end node asking the run to stop with this outcome. */
   endRun?: { status: 'completed' | 'failed' | 'cancelled'; reason?: string };
@@ -53,12 +71,15 @@ export interface NodeDefinition<S extends z.ZodType = z.ZodType> {
   handles(config: z.output<S>): string[];
   /** Triggers have no input handle. */
   hasInput: boolean;
-  editor: { icon: string; color: string; defaultConfig: z.input<S> };
+  /** `dynamicHandles`: handle names come from the config (a split's branches), so they have no translated labels. */
+  editor: { icon: string; color: string; defaultConfig: z.input<S>; dynamicHandles?: boolean };
   text: Record<Locale, NodeText>;
   /** Markdown reference shown in the editor's help and served with the catalogue. */
   docs: string;
   /** CEL expressions inside the config, so the validator checks them before any run. */
   expressions?(config: z.output<S>): NodeExpression[];
+  /** For joins: decides, from the arrivals so far, whether the node runs now, waits, or is skipped. Runs at most once per wave. */
+  gate?(config: z.output<S>, arrivals: Arrivals): 'fire' | 'wait' | 'skip';
   execute(ctx: NodeContext<z.output<S>>): Promise<NodeResult>;
 }
 

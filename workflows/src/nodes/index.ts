@@ -5,9 +5,11 @@ import { webhook } from './webhook.ts';
 import { delay } from './delay.ts';
 import { condition } from './condition.ts';
 import { end } from './end.ts';
+import { parallelSplit, join } from './parallel.ts';
+import { approval } from './approval.ts';
 
 /** The catalogue: every node type, each defined once in its own file. */
-export const NODE_TYPES: readonly NodeDefinition[] = [manualTrigger, webhook, delay, condition, end] as unknown as NodeDefinition[];
+export const NODE_TYPES: readonly NodeDefinition[] = [manualTrigger, approval, webhook, condition, parallelSplit, join, delay, end] as unknown as NodeDefinition[];
 
 const byType = new Map(NODE_TYPES.map((d) => [d.type, d]));
 
@@ -47,6 +49,6 @@ export function describeNodeTypes(): NodeTypeDescription[] {
   });
 }
 
-export { manualTrigger, webhook, delay, condition, end };
-export type { NodeDefinition, NodeFamily, NodeText, NodeContext, NodeResult, Locale } from './define.ts';
+export { manualTrigger, webhook, delay, condition, end, parallelSplit, join, approval };
+export type { NodeDefinition, NodeFamily, NodeText, NodeContext, NodeResult, Locale, Arrivals } from './define.ts';
 export { LOCALES } from './define.ts';

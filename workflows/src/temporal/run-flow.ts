@@ -2,8 +2,10 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancelledFailure,
+  condition,
   TimeoutFailure,
   defineQuery,
+  defineUpdate,
   isCancellation,
   proxyActivities,
   setHandler,
@@ -13,7 +15,8 @@ import {
 import type { JsonValue } from '../json.ts';
 import { validateFlow } from '../validator.ts';
 import { FlowInterpreter } from '../interpreter/interpreter.ts';
-import { ActivityCallError, type ActivityCallOptions, type RuntimePorts } from '../interpreter/ports.ts';
+import { ActivityCallError, TaskRejection, type ActivityCallOptions, type RuntimePorts } from '../interpreter/ports.ts';
+import type { Requester } from '../interpreter/interpreter.ts';
 import type { RunState } from '../interpreter/state.ts';
 
 /** What a run carries: the published version's graph itself, so the run is pinned to it. */
@@ -23,9 +26,18 @@ export interface RunFlowInput {
   version: number;
   graph: unknown;
   input: JsonValue;
+  campaign?: JsonValue;
+  requester?: Requester | null;
+}
+
+/** Input from a person to an open task (an approver's decision), addressed by task id. */
+export interface TaskInput {
+  taskId: string;
+  input: unknown;
 }
 
 export const runStateQuery = defineQuery<RunState | null>('runState');
+export const submitTaskUpdate = defineUpdate<unknown, [TaskInput]>('submitTask');
 
 /** Temporal's side of the ports: durable timers and activities with the node's own retry policy. */
 function temporalPorts(): RuntimePorts {
@@ -50,6 +62,13 @@ function temporalPorts(): RuntimePorts {
   return {
     now: () => Date.now(),
     sleep: (ms) => sleep(ms),
+    async waitUntil(predicate, timeoutMs) {
+      if (timeoutMs === undefined) {
+        await condition(predicate);
+        return true;
+      }
+      return condition(predicate, Math.max(1, timeoutMs));
+    },
     async callActivity<T>(name: string, args: unknown[], options: ActivityCallOptions): Promise<T> {
       try {
         return (await proxyFor(options)[name]!(...args)) as T;
@@ -70,6 +89,16 @@ function toActivityCallError(err: ActivityFailure): ActivityCallError {
   return new ActivityCallError(cause?.message ?? err.message, { nonRetryable: false });
 }
 
+/** A TaskRejection becomes an ApplicationFailure whose type is the rejection code, which the API maps to 403/409/422. */
+function guard<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof TaskRejection) throw ApplicationFailure.nonRetryable(err.message, err.code);
+    throw err;
+  }
+}
+
 /**
  * The thin Temporal shell around the interpreter. It never lets a malformed graph or an
  * unexpected error escape as a plain Error: that would fail the workflow task and retry it
@@ -78,6 +107,13 @@ function toActivityCallError(err: ActivityFailure): ActivityCallError {
 export async function runFlow(args: RunFlowInput): Promise<RunState> {
   let interpreter: FlowInterpreter | undefined;
   setHandler(runStateQuery, () => interpreter?.state ?? null);
+  // The validator refuses without touching history, so ineligible or late decisions leave no trace in the run.
+  setHandler(submitTaskUpdate, ({ taskId, input }) => guard(() => interpreter!.submitTask(taskId, input)), {
+    validator: ({ taskId, input }) => {
+      if (!interpreter) throw ApplicationFailure.nonRetryable('The run is not ready for decisions yet', 'closed');
+      guard(() => interpreter!.validateTaskInput(taskId, input));
+    },
+  });
 
   const checked = validateFlow(args.graph);
   if (!checked.ok) {
@@ -88,7 +124,7 @@ export async function runFlow(args: RunFlowInput): Promise<RunState> {
   const info = workflowInfo();
   interpreter = new FlowInterpreter(
     checked.flow,
-    { runId: info.workflowId, flowId: args.flowId, versionId: args.versionId, version: args.version, input: args.input ?? {} },
+    { runId: info.workflowId, flowId: args.flowId, versionId: args.versionId, version: args.version, input: args.input ?? {}, campaign: args.campaign, requester: args.requester ?? null },
     temporalPorts(),
   );
   let state: RunState;

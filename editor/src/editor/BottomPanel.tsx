@@ -1,0 +1,58 @@
+import type { ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { CanvasEdge, CanvasNode } from '../flow/graph.ts';
+import type { Issue } from '../flow/issues.ts';
+import { ProblemsPanel } from './ProblemsPanel.tsx';
+import { RunsPanel } from './RunsPanel.tsx';
+
+export type BottomTab = 'problems' | 'runs';
+
+/** The tabs under the canvas: the draft's problems and the flow's past runs. */
+export function BottomPanel(props: {
+  tab: BottomTab;
+  onTab: (tab: BottomTab) => void;
+  issues: Issue[];
+  nodes: CanvasNode[];
+  edges: CanvasEdge[];
+  onPick: (target: { nodeId?: string; edgeId?: string }) => void;
+  flowId: string | null;
+}) {
+  const { t } = useTranslation();
+  const tabButton = (tab: BottomTab, label: ReactNode) => (
+    <button
+      type="button"
+      role="tab"
+      id={`tab-${tab}`}
+      aria-selected={props.tab === tab}
+      aria-controls="bottom-tabpanel"
+      className={`fd-tab${props.tab === tab ? ' is-active' : ''}`}
+      data-testid={`tab-${tab}`}
+      onClick={() => props.onTab(tab)}
+    >
+      {label}
+    </button>
+  );
+  return (
+    <section className="fd-bottom" aria-label={t('editor.bottomPanel')}>
+      <div className="fd-tabs" role="tablist">
+        {tabButton(
+          'problems',
+          <>
+            {t('problems.title')}
+            <span className={`fd-count${props.issues.length ? ' is-bad' : ''}`} data-testid="problems-count">
+              {props.issues.length}
+            </span>
+          </>,
+        )}
+        {tabButton('runs', t('runs.title'))}
+      </div>
+      <div className="fd-tabpanel" role="tabpanel" id="bottom-tabpanel" aria-labelledby={`tab-${props.tab}`}>
+        {props.tab === 'problems' ? (
+          <ProblemsPanel issues={props.issues} nodes={props.nodes} edges={props.edges} onPick={props.onPick} />
+        ) : (
+          <RunsPanel flowId={props.flowId} />
+        )}
+      </div>
+    </section>
+  );
+}

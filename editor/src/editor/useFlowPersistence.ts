@@ -1,0 +1,92 @@
+import { useCallback, useMemo, useRef, useState } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import { useTranslation } from 'react-i18next';
+import type { FlowDocument } from '@flightdeck/workflows';
+import { api, ApiError } from '../api/client.ts';
+import { keys, useVersions } from '../api/queries.ts';
+import type { Flow, FlowVersion, Run } from '../api/types.ts';
+import { fromServer, type Issue } from '../flow/issues.ts';
+import type { FlowDraft } from './useFlowDraft.ts';
+
+const snapshotKey = (s: { name: string; description: string; graph: FlowDocument }) => JSON.stringify(s);
+
+/**
+ * The flow's life on the server: its name and description, whether the draft differs from
+ * what was saved, and the save → publish → run steps. A new flow is created on its first save.
+ */
+export function useFlowPersistence(flow: Flow | null, draft: FlowDraft, onCreated: (id: string) => void) {
+  const { t } = useTranslation();
+  const qc = useQueryClient();
+  const [flowId, setFlowId] = useState<string | null>(flow?.id ?? null);
+  const [name, setName] = useState(flow?.name ?? t('editor.untitled'));
+  const [description, setDescription] = useState(flow?.description ?? '');
+  const [latestVersion, setLatestVersion] = useState<number | null>(flow?.latestVersion ?? null);
+  const [updatedAt, setUpdatedAt] = useState<string | null>(flow?.updatedAt ?? null);
+  const [savedKey, setSavedKey] = useState(() => (flow ? snapshotKey({ name: flow.name, description: flow.description ?? '', graph: draft.doc }) : ''));
+  // Issues from the last refused publish; they hold only for the graph they were about.
+  const [server, setServer] = useState<{ docKey: string; issues: Issue[] } | null>(null);
+  const versions = useVersions(flowId ?? undefined);
+
+  const docKey = useMemo(() => JSON.stringify(draft.doc), [draft.doc]);
+  const dirty = snapshotKey({ name, description, graph: draft.doc }) !== savedKey;
+  const serverIssues = useMemo(() => (server && server.docKey === docKey ? server.issues : []), [server, docKey]);
+
+  // Async steps started from older renders (dialogs, shortcuts) must see the latest values.
+  const live = useRef({ flowId, name, description, dirty });
+  live.current = { flowId, name, description, dirty };
+
+  /** Saves the draft (creating the flow on first save) and returns its id. */
+  const saveNow = useCallback(async (): Promise<string> => {
+    const { flowId: id, name: n, description: d } = live.current;
+    const graph = draft.getDocument();
+    const body = { name: n.trim() || t('editor.untitled'), description: d, graph };
+    const saved = id ? await api.updateFlow(id, body) : await api.createFlow(body);
+    setSavedKey(snapshotKey({ name: n, description: d, graph }));
+    setLatestVersion(saved.latestVersion);
+    setUpdatedAt(saved.updatedAt);
+    qc.setQueryData(keys.flow(saved.id), saved);
+    void qc.invalidateQueries({ queryKey: keys.flows, exact: true });
+    if (!id) {
+      setFlowId(saved.id);
+      onCreated(saved.id);
+    }
+    return saved.id;
+  }, [draft, onCreated, qc, t]);
+
+  /** Saves first when there is anything unsaved, so what is published or run is what is on screen. */
+  const ensureSaved = useCallback(async () => (live.current.dirty || !live.current.flowId ? saveNow() : live.current.flowId), [saveNow]);
+
+  const publishNow = useCallback(async (): Promise<FlowVersion> => {
+    const id = await ensureSaved();
+    try {
+      const v = await api.publish(id);
+      setLatestVersion(v.version);
+      setServer(null);
+      void qc.invalidateQueries({ queryKey: keys.flow(id) });
+      void qc.invalidateQueries({ queryKey: keys.versions(id) });
+      void qc.invalidateQueries({ queryKey: keys.flows, exact: true });
+      return v;
+    } catch (e) {
+      if (e instanceof ApiError && e.problem.errors?.length) {
+        setServer({ docKey: JSON.stringify(draft.getDocument()), issues: fromServer(e.problem.errors) });
+      }
+      throw e;
+    }
+  }, [draft, ensureSaved, qc]);
+
+  const startRun = useCallback(
+    async ({ input, publishFirst }: { input: unknown; publishFirst: boolean }): Promise<Run> => {
+      const id = publishFirst ? (await publishNow()).flowId : await ensureSaved();
+      const run = await api.startRun(id, { input });
+      void qc.invalidateQueries({ queryKey: keys.runs(id) });
+      return run;
+    },
+    [ensureSaved, publishNow, qc],
+  );
+
+  // The latest version is behind the draft when the draft is unsaved or was saved after publishing.
+  const latestAt = versions.data?.reduce<string | null>((acc, v) => (acc === null || v.createdAt > acc ? v.createdAt : acc), null) ?? null;
+  const draftAhead = dirty || latestVersion === null || (latestAt !== null && updatedAt !== null && updatedAt > latestAt);
+
+  return { flowId, name, setName, description, setDescription, latestVersion, dirty, draftAhead, serverIssues, saveNow, publishNow, startRun };
+}

@@ -1,0 +1,342 @@
+import { z } from 'zod';
+import { durationMs, durationSchema } from '../duration.ts';
+import { evaluateExpression } from '../expressions.ts';
+import type { JsonValue } from '../json.ts';
+import { renderText } from '../templates.ts';
+import { TaskRejection, type ActivityCallOptions } from '../interpreter/ports.ts';
+import type { Requester } from '../interpreter/interpreter.ts';
+import { approverRefSchema, parseApproverString, type ApproverRef, type ConcreteApproverRef, type Person } from '../people.ts';
+import { defineNode, type NodeExpression } from './define.ts';
+import { toRetryPolicy } from './retry.ts';
+
+export const APPROVAL_ACTIVITIES = { resolve: 'resolveApprovers', sync: 'syncApprovalTask', notify: 'notifyApprovers' } as const;
+
+export type Decision = 'approve' | 'reject';
+export type ApprovalStatus = 'open' | 'approved' | 'rejected' | 'timed_out';
+
+export interface Vote {
+  userId: string;
+  name: string;
+  decision: Decision;
+  comment?: string;
+  at: string;
+  level: number;
+}
+
+/** The task as the run view, the inbox mirror and the e-mails see it. */
+export interface ApprovalTaskView {
+  taskId: string;
+  runId: string;
+  flowId: string;
+  nodeId: string;
+  title: string;
+  status: ApprovalStatus;
+  mode: 'any' | 'all' | 'quorum';
+  /** Approvals needed at the current level. */
+  needed: number;
+  level: number;
+  eligible: Person[];
+  excluded: { id: string; name: string; reason: string }[];
+  votes: Vote[];
+  reminders: { at: string; to: string[] }[];
+  escalations: { at: string; to: Person[]; reason: string }[];
+  openedAt: string;
+  dueAt: string;
+  closedAt?: string;
+  autoDecided?: boolean;
+  requester: Requester | null;
+  campaign: { id?: string; name?: string; department?: string } | null;
+  /** Grows with every change, so a late mirror write never overwrites a newer one. */
+  version: number;
+}
+
+export interface ResolveApproversRequest {
+  refs: ConcreteApproverRef[];
+  campaignDepartment: string | null;
+}
+
+export interface NotifyApproversRequest {
+  kind: 'opened' | 'reminder' | 'escalated';
+  task: ApprovalTaskView;
+  to: Person[];
+}
+
+export const decisionInputSchema = z.strictObject({
+  userId: z.string().min(1).max(200),
+  decision: z.enum(['approve', 'reject']),
+  comment: z.string().max(2000).optional(),
+});
+export type DecisionInput = z.infer<typeof decisionInputSchema>;
+
+/** Pure: what the votes so far at this level decide. */
+export function tally(view: Pick<ApprovalTaskView, 'mode' | 'needed' | 'eligible' | 'votes' | 'level'>): ApprovalStatus {
+  const votes = view.votes.filter((v) => v.level === view.level);
+  const approvals = votes.filter((v) => v.decision === 'approve').length;
+  const rejections = votes.length - approvals;
+  if (view.mode === 'any') return votes[0] ? (votes[0].decision === 'approve' ? 'approved' : 'rejected') : 'open';
+  if (approvals >= view.needed) return 'approved';
+  // Too few people are left who could still approve.
+  if (rejections > view.eligible.length - view.needed) return 'rejected';
+  return 'open';
+}
+
+export function neededApprovals(mode: 'any' | 'all' | 'quorum', quorum: { count?: number; percent?: number } | undefined, eligible: number): number {
+  if (mode === 'any') return 1;
+  if (mode === 'all') return eligible;
+  if (quorum?.count !== undefined) return Math.min(quorum.count, eligible);
+  return Math.min(eligible, Math.max(1, Math.ceil(((quorum?.percent ?? 50) / 100) * eligible)));
+}
+
+/** Pure: refuses a decision the task cannot take, with the reason an approver reads. */
+export function checkDecision(view: ApprovalTaskView, raw: unknown): DecisionInput {
+  const parsed = decisionInputSchema.safeParse(raw);
+  if (!parsed.success) throw new TaskRejection('invalid', `Invalid decision: ${parsed.error.issues[0]?.message ?? 'malformed'}`);
+  const input = parsed.data;
+  if (view.status !== 'open') throw new TaskRejection('closed', `This approval is already ${view.status.replace('_', ' ')}`);
+  if (view.requester?.id === input.userId) {
+    throw new TaskRejection('not_eligible', 'You requested this run, so someone else must approve it (separation of duties)');
+  }
+  const excluded = view.excluded.find((e) => e.id === input.userId);
+  if (excluded) throw new TaskRejection('not_eligible', `You cannot decide this approval: ${excluded.reason}`);
+  if (!view.eligible.some((p) => p.id === input.userId)) throw new TaskRejection('not_eligible', 'You are not an approver of this task');
+  if (view.votes.some((v) => v.userId === input.userId && v.level === view.level)) throw new TaskRejection('duplicate', 'You have already decided this approval');
+  if (input.decision === 'reject' && !input.comment?.trim()) throw new TaskRejection('invalid', 'A rejection needs a comment that says why');
+  return input;
+}
+
+const refsField = z.array(approverRefSchema).max(20);
+
+const configSchema = z
+  .strictObject({
+    title: z.string().min(1).max(200).default('Approval').meta({ widget: 'template' }),
+    approvers: refsField.min(1, 'Name at least one approver'),
+    mode: z.enum(['any', 'all', 'quorum']).default('any'),
+    quorum: z
+      .strictObject({ count: z.number().int().min(1).max(50).optional(), percent: z.number().min(1).max(100).optional() })
+      .refine((q) => (q.count === undefined) !== (q.percent === undefined), 'Give either a count or a percent')
+      .optional(),
+    distinctAcrossLevels: z.boolean().default(false),
+    due: durationSchema.default('3d'),
+    remindEvery: durationSchema.optional(),
+    onTimeout: z.enum(['escalate', 'auto_approve', 'auto_reject', 'branch']).default('branch'),
+    escalateTo: refsField.default([]),
+    maxEscalations: z.number().int().min(1).max(5).default(1),
+  })
+  .refine((c) => c.mode !== 'quorum' || c.quorum !== undefined, { message: 'A quorum needs a count or a percent', path: ['quorum'] })
+  .refine((c) => c.onTimeout !== 'escalate' || c.escalateTo.length > 0, { message: 'Say whom to escalate to', path: ['escalateTo'] });
+
+const quick: ActivityCallOptions = {
+  startToCloseTimeoutMs: 30_000,
+  retry: toRetryPolicy({ maximumAttempts: 10, initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' }),
+};
+
+function expressionRefs(refs: ApproverRef[], path: string): NodeExpression[] {
+  return refs.flatMap((r, i) => (r.kind === 'expression' ? [{ path: [path, i, 'expression'], source: r.expression, kind: 'cel' as const }] : []));
+}
+
+export const approval = defineNode({
+  type: 'approval.request',
+  family: 'approval',
+  configSchema,
+  handles: () => ['approved', 'rejected', 'timed_out'],
+  hasInput: true,
+  editor: {
+    icon: '✔',
+    color: '#be123c',
+    defaultConfig: { title: 'Approve {{ campaign.name }}', approvers: [{ kind: 'role', role: 'approver' }], mode: 'any', due: '2d', onTimeout: 'branch' },
+  },
+  text: {
+    en: {
+      title: 'Approval',
+      description: 'Asks people to approve or reject, durably: reminders, due time, escalation. Approvers act from the inbox or an e-mail link.',
+      fields: {
+        title: { label: 'Title', help: 'May use {{ campaign.name }}' },
+        approvers: { label: 'Approvers', help: 'Users, roles, department heads, or a CEL expression over the campaign' },
+        mode: { label: 'Mode', help: 'any: the first decision counts; all: everyone; quorum: N or a percentage' },
+        quorum: { label: 'Quorum' },
+        count: { label: 'Count' },
+        percent: { label: 'Percent' },
+        distinctAcrossLevels: { label: 'No one approves two levels of a run' },
+        due: { label: 'Due after' },
+        remindEvery: { label: 'Remind every' },
+        onTimeout: { label: 'When due' },
+        escalateTo: { label: 'Escalate to' },
+        maxEscalations: { label: 'Escalations at most' },
+      },
+      handles: { approved: 'approved', rejected: 'rejected', timed_out: 'timed out' },
+    },
+    'zh-CN': {
+      title: '审批',
+      description: '请相关人员批准或驳回，持久可靠：提醒、截止时间、升级。审批人可在待办或邮件链接中处理。',
+      fields: {
+        title: { label: '标题', help: '可使用 {{ campaign.name }}' },
+        approvers: { label: '审批人', help: '用户、角色、部门负责人，或基于活动数据的 CEL 表达式' },
+        mode: { label: '方式', help: '任一：首个决定生效；全部：所有人；法定人数：N 人或百分比' },
+        quorum: { label: '法定人数' },
+        count: { label: '人数' },
+        percent: { label: '百分比' },
+        distinctAcrossLevels: { label: '同一运行中不可跨级重复审批' },
+        due: { label: '截止时长' },
+        remindEvery: { label: '提醒间隔' },
+        onTimeout: { label: '超时处理' },
+        escalateTo: { label: '升级给' },
+        maxEscalations: { label: '最多升级次数' },
+      },
+      handles: { approved: '已批准', rejected: '已驳回', timed_out: '已超时' },
+    },
+  },
+  docs:
+    'A durable human task. Decisions arrive as a Temporal Update whose validator refuses ineligible approvers, second votes and decisions on closed tasks, ' +
+    'and are raced against durable timers for reminders and the due time. The requester never approves their own run. A rejection needs a comment.',
+  expressions: (config) => [...expressionRefs(config.approvers, 'approvers'), ...expressionRefs(config.escalateTo, 'escalateTo')],
+  async execute(ctx) {
+    const { config, ports, scope, node } = ctx;
+    const requester = (scope.requester as Requester | null) ?? null;
+    const campaign = (scope.campaign as ApprovalTaskView['campaign']) ?? null;
+    const run = scope.run as { id: string; flowId: string };
+    const iso = () => new Date(ports.now()).toISOString();
+
+    // Separation of duties, decided before anyone is asked: the requester, and (if set) people who decided another level.
+    const excludedFor = (people: Person[]) => {
+      const earlier = new Map<string, string>();
+      if (config.distinctAcrossLevels) {
+        for (const [id, peer] of Object.entries(ctx.peers())) {
+          const votes = (peer.detail as { votes?: Vote[] } | undefined)?.votes ?? [];
+          if (id !== node.id) for (const v of votes) earlier.set(v.userId, `decided the "${id}" level of this run`);
+        }
+      }
+      const excluded: ApprovalTaskView['excluded'] = [];
+      const eligible = people.filter((p) => {
+        const reason = p.id === requester?.id ? 'requested this run' : earlier.get(p.id);
+        if (reason) excluded.push({ id: p.id, name: p.name, reason });
+        return !reason;
+      });
+      return { eligible, excluded };
+    };
+    const resolve = async (refs: ApproverRef[]): Promise<Person[]> => {
+      const concrete = refs.flatMap((r): ConcreteApproverRef[] => {
+        if (r.kind !== 'expression') return [r];
+        const value = evaluateExpression(r.expression, scope);
+        const list = Array.isArray(value) ? value : value === null || value === '' ? [] : [value];
+        return list.map((v) => {
+          const ref = typeof v === 'string' ? parseApproverString(v) : undefined;
+          if (!ref) throw new Error(`Approver expression "${r.expression}" gave ${JSON.stringify(v)}; expected "user:…", "role:…" or "head:…"`);
+          return ref;
+        });
+      });
+      if (!concrete.length) return [];
+      return ports.callActivity<Person[]>(APPROVAL_ACTIVITIES.resolve, [{ refs: concrete, campaignDepartment: campaign?.department ?? null } satisfies ResolveApproversRequest], quick);
+    };
+
+    const first = excludedFor(await resolve(config.approvers));
+    if (!first.eligible.length) {
+      const why = first.excluded.length ? ` (excluded: ${first.excluded.map((e) => `${e.name}, ${e.reason}`).join('; ')})` : '';
+      throw new Error(`No one is eligible to approve${why}`);
+    }
+    const dueMs = durationMs(config.due);
+    const view: ApprovalTaskView = {
+      taskId: ctx.executionKey,
+      runId: run.id,
+      flowId: run.flowId,
+      nodeId: node.id,
+      title: renderText(config.title, scope),
+      status: 'open',
+      mode: config.mode,
+      needed: neededApprovals(config.mode, config.quorum, first.eligible.length),
+      level: 1,
+      eligible: first.eligible,
+      excluded: first.excluded,
+      votes: [],
+      reminders: [],
+      escalations: [],
+      openedAt: iso(),
+      dueAt: new Date(ports.now() + dueMs).toISOString(),
+      requester,
+      campaign,
+      version: 1,
+    };
+    const snapshot = () => JSON.parse(JSON.stringify(view)) as ApprovalTaskView;
+    const publish = () => {
+      view.version += 1;
+      ctx.setDetail(snapshot() as unknown as JsonValue);
+    };
+    const mirror = () => ctx.background(ports.callActivity(APPROVAL_ACTIVITIES.sync, [snapshot()], quick));
+    const notify = (kind: NotifyApproversRequest['kind'], to: Person[]) =>
+      ctx.background(ports.callActivity(APPROVAL_ACTIVITIES.notify, [{ kind, task: snapshot(), to } satisfies NotifyApproversRequest], quick));
+
+    ctx.setDetail(snapshot() as unknown as JsonValue);
+    // The inbox must show the task before anyone is told about it.
+    await ports.callActivity(APPROVAL_ACTIVITIES.sync, [snapshot()], quick);
+    notify('opened', view.eligible);
+
+    const close = ctx.openTask({
+      id: view.taskId,
+      nodeId: node.id,
+      validate: (input) => void checkDecision(view, input),
+      apply: (input) => {
+        const vote = checkDecision(view, input);
+        const person = view.eligible.find((p) => p.id === vote.userId)!;
+        view.votes.push({ userId: vote.userId, name: person.name, decision: vote.decision, ...(vote.comment ? { comment: vote.comment } : {}), at: iso(), level: view.level });
+        view.status = tally(view);
+        if (view.status !== 'open') view.closedAt = iso();
+        publish();
+        return snapshot();
+      },
+    });
+
+    const remindMs = config.remindEvery ? durationMs(config.remindEvery) : undefined;
+    let dueAt = ports.now() + dueMs;
+    let lastReminder = ports.now();
+    try {
+      while (view.status === 'open') {
+        const wakeAt = Math.min(remindMs ? lastReminder + remindMs : Infinity, dueAt);
+        const decided = await ports.waitUntil(() => view.status !== 'open', Math.max(0, wakeAt - ports.now()));
+        if (decided) break;
+        const now = ports.now();
+        if (now < dueAt) {
+          lastReminder = now;
+          const waiting = view.eligible.filter((p) => !view.votes.some((v) => v.userId === p.id && v.level === view.level));
+          view.reminders.push({ at: iso(), to: waiting.map((p) => p.id) });
+          publish();
+          mirror();
+          notify('reminder', waiting);
+          continue;
+        }
+        if (config.onTimeout === 'escalate' && view.escalations.length < config.maxEscalations) {
+          const next = excludedFor(await resolve(config.escalateTo));
+          if (next.eligible.length) {
+            view.level += 1;
+            view.eligible = next.eligible;
+            view.excluded = [...view.excluded, ...next.excluded];
+            view.needed = neededApprovals(config.mode, config.quorum, next.eligible.length);
+            view.escalations.push({ at: iso(), to: next.eligible, reason: `No decision within ${config.due}` });
+            dueAt = now + dueMs;
+            lastReminder = now;
+            view.dueAt = new Date(dueAt).toISOString();
+            publish();
+            mirror();
+            notify('escalated', next.eligible);
+            continue;
+          }
+        }
+        view.status = config.onTimeout === 'auto_approve' ? 'approved' : config.onTimeout === 'auto_reject' ? 'rejected' : 'timed_out';
+        view.autoDecided = config.onTimeout === 'auto_approve' || config.onTimeout === 'auto_reject';
+        view.closedAt = iso();
+        publish();
+      }
+    } finally {
+      close();
+    }
+    mirror();
+    const handle = view.status === 'approved' ? 'approved' : view.status === 'rejected' ? 'rejected' : 'timed_out';
+    return {
+      handle,
+      output: {
+        status: view.status,
+        votes: view.votes,
+        approvers: view.votes.filter((v) => v.decision === 'approve').map((v) => v.name),
+        ...(view.autoDecided ? { autoDecided: true } : {}),
+      } as unknown as JsonValue,
+    };
+  },
+});
