@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
-import { createActivities } from '@flightdeck/activities';
+import { sendWebhook } from '@flightdeck/activities';
 import type { RunState } from '@flightdeck/workflows';
 import { findTemporalCli, HOW_TO_GET_TEMPORAL, startTemporalDevServer } from '../src/launcher/temporal-cli.ts';
 
@@ -53,7 +53,7 @@ const temporal = await startTemporalDevServer({ binary, port: Number(process.env
 const workflowBundle = await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('./baseline-workflows.ts', import.meta.url)), logger: new DefaultLogger('ERROR') });
 const nativeConnection = await NativeConnection.connect({ address: temporal.address });
 const taskQueue = 'bench';
-const worker = await Worker.create({ connection: nativeConnection, taskQueue, workflowBundle, activities: createActivities(), maxConcurrentActivityTaskExecutions: 200, maxCachedWorkflows: 1000 });
+const worker = await Worker.create({ connection: nativeConnection, taskQueue, workflowBundle, activities: { sendWebhook }, maxConcurrentActivityTaskExecutions: 200, maxCachedWorkflows: 1000 });
 const workerRunning = worker.run();
 const connection = await Connection.connect({ address: temporal.address });
 const client = new Client({ connection });

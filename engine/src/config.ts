@@ -13,6 +13,12 @@ export interface EngineConfig {
   temporalPort: number;
   temporalUiPort: number;
   logLevel: string;
+  /** Signs one-click e-mail links. The launcher keeps one in the data directory when none is set. */
+  secret: string | undefined;
+  /** Where people reach the app; e-mail links point here. */
+  publicUrl: string | undefined;
+  smtpUrl: string | undefined;
+  mailFrom: string | undefined;
 }
 
 function int(name: string, fallback: number): number {
@@ -36,5 +42,9 @@ export function loadConfig(): EngineConfig {
     temporalPort: int('TEMPORAL_DEV_PORT', 7233),
     temporalUiPort: int('TEMPORAL_DEV_UI_PORT', 8233),
     logLevel: process.env.LOG_LEVEL || 'info',
+    secret: process.env.FLIGHTDECK_SECRET || undefined,
+    publicUrl: process.env.FLIGHTDECK_PUBLIC_URL || undefined,
+    smtpUrl: process.env.SMTP_URL || undefined,
+    mailFrom: process.env.MAIL_FROM || undefined,
   };
 }

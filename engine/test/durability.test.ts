@@ -36,7 +36,7 @@ describe('durability', () => {
     await new Promise((r) => setTimeout(r, 3500));
     expect(receiver.calls.filter((c) => c.path === '/after')).toHaveLength(0);
 
-    stack.worker = await startWorker(stack.taskQueue);
+    stack.worker = await startWorker(stack.taskQueue, stack.deps);
     const result = await stack.api.waitForRun(runId);
     expect(result.status).toBe('completed');
     expect(result.state.nodes.after.status).toBe('completed');

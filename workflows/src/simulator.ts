@@ -116,8 +116,10 @@ export async function simulateFlow(graph: unknown, options: SimulationOptions = 
     done = true;
   });
   const limit = start + (options.maxVirtualMs ?? 366 * 86_400_000);
+  const undelivered = new Set(options.taskInputs ?? []);
   for (const scripted of options.taskInputs ?? []) {
     void sleep(scripted.atMs - (now - start)).then(() => {
+      undelivered.delete(scripted);
       const task = interpreter.openTasks().find((t) => t.nodeId === scripted.nodeId);
       try {
         if (!task) throw Object.assign(new Error(`No open task on "${scripted.nodeId}"`), { code: 'closed' });
@@ -145,5 +147,9 @@ export async function simulateFlow(graph: unknown, options: SimulationOptions = 
     return { ok: false, state: interpreter.state, calls, taskResults, virtualMs: now - start, issues: [{ path: [], code: 'schema', message: 'Simulation stopped: the run is still waiting at the end of the simulated time' }] };
   }
   const state = await running;
+  // Input scripted for after the run ended is refused like input to a closed task, never silently dropped.
+  for (const scripted of undelivered) {
+    taskResults.push({ nodeId: scripted.nodeId, atMs: scripted.atMs, accepted: false, code: 'closed', message: 'The run had already ended' });
+  }
   return { ok: true, state, calls, taskResults, virtualMs: now - start };
 }

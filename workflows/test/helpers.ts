@@ -38,3 +38,66 @@ export function issuesOf(result: ValidationResult): ValidationIssue[] {
 export function viaJson<T>(value: T): unknown {
   return JSON.parse(JSON.stringify(value));
 }
+
+// ---- approvals, splits and joins (used by approval.test.ts and parallel.test.ts) ----
+
+export const approvalNode = (id: string, config: Record<string, unknown>): NodeInput => ({ id, type: 'approval.request', config });
+export const split = (id: string, branches: string[] = ['legal', 'brand']): NodeInput => ({ id, type: 'control.parallel', config: { branches } });
+export const joinNode = (id: string, config: Record<string, unknown> = { mode: 'all' }): NodeInput => ({ id, type: 'control.join', config });
+
+export interface DirectoryPerson {
+  id: string;
+  name: string;
+  email: string;
+  department: string;
+  roles: string[];
+  head?: boolean;
+}
+
+/** A small fake directory: users by id or e-mail, roles (optionally per department), department heads. */
+export const DIRECTORY: DirectoryPerson[] = [
+  { id: 'ann', name: 'Ann', email: 'ann@example.test', department: 'Legal', roles: ['approver'] },
+  { id: 'bob', name: 'Bob', email: 'bob@example.test', department: 'Legal', roles: ['approver'] },
+  { id: 'cat', name: 'Cat', email: 'cat@example.test', department: 'Legal', roles: ['approver'] },
+  { id: 'dan', name: 'Dan', email: 'dan@example.test', department: 'Brand', roles: ['approver'] },
+  { id: 'eve', name: 'Eve', email: 'eve@example.test', department: 'Brand', roles: ['approver'] },
+  { id: 'fay', name: 'Fay', email: 'fay@example.test', department: 'Finance', roles: ['approver'], head: true },
+  { id: 'gus', name: 'Gus', email: 'gus@example.test', department: 'Marketing', roles: ['designer'], head: true },
+  { id: 'hal', name: 'Hal', email: 'hal@example.test', department: 'Marketing', roles: ['approver'] },
+  { id: 'ivy', name: 'Ivy', email: 'ivy@example.test', department: 'Marketing', roles: ['approver'] },
+];
+
+type FakeRef = { kind: 'user'; user: string } | { kind: 'role'; role: string; department?: string } | { kind: 'department_head'; department: string };
+
+/** Maps concrete approver refs to people, in ref order, each person once. */
+export function resolveFromDirectory(refs: FakeRef[], campaignDepartment: string | null, directory: DirectoryPerson[] = DIRECTORY) {
+  const dept = (d: string | undefined) => (d === 'campaign' ? (campaignDepartment ?? undefined) : d);
+  const out = new Map<string, { id: string; name: string; email: string }>();
+  for (const ref of refs) {
+    const matches = directory.filter((p) =>
+      ref.kind === 'user'
+        ? p.id === ref.user || p.email === ref.user
+        : ref.kind === 'role'
+          ? p.roles.includes(ref.role) && (ref.department === undefined || p.department === dept(ref.department))
+          : !!p.head && p.department === dept(ref.department),
+    );
+    for (const p of matches) if (!out.has(p.id)) out.set(p.id, { id: p.id, name: p.name, email: p.email });
+  }
+  return [...out.values()];
+}
+
+/** The three approval activities, faked over the directory. */
+export function approvalActivities(directory: DirectoryPerson[] = DIRECTORY) {
+  return {
+    resolveApprovers: (args: unknown[]) => {
+      const req = args[0] as { refs: FakeRef[]; campaignDepartment: string | null };
+      return resolveFromDirectory(req.refs, req.campaignDepartment, directory);
+    },
+    syncApprovalTask: () => ({}),
+    notifyApprovers: () => ({}),
+  };
+}
+
+export const approve = (userId: string, comment?: string) => ({ userId, decision: 'approve' as const, ...(comment ? { comment } : {}) });
+export const reject = (userId: string, comment: string | undefined = 'Not ready') => ({ userId, decision: 'reject' as const, ...(comment !== undefined ? { comment } : {}) });
+export const user = (id: string) => ({ kind: 'user' as const, user: id });

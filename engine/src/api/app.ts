@@ -7,6 +7,14 @@ import type { Database } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
 import { FlowService } from '../services/flows.ts';
 import { RunService } from '../services/runs.ts';
+import { CampaignService } from '../services/campaigns.ts';
+import { PeopleService } from '../services/people.ts';
+import { ApprovalService } from '../services/approvals.ts';
+import { linkSigner } from '../auth/links.ts';
+import { authenticate } from './authenticate.ts';
+import { peopleRoutes } from './routes/people.ts';
+import { campaignRoutes } from './routes/campaigns.ts';
+import { approvalRoutes } from './routes/approvals.ts';
 import { buildOpenApi } from './openapi.ts';
 import { HttpProblem, problemHandler, sendProblem } from './problem.ts';
 import type { RouteRegistry } from './route.ts';
@@ -23,9 +31,19 @@ export interface AppDeps {
   log: Logger;
   /** The built editor (editor/dist); served at / when present. */
   editorDist?: string;
+  /** Signs e-mail approval links (shared with the worker). */
+  secret: string;
 }
 
-export function createApp(deps: AppDeps): { app: Express; runs: RunService; flows: FlowService } {
+export interface AppServices {
+  flows: FlowService;
+  runs: RunService;
+  campaigns: CampaignService;
+  people: PeopleService;
+  approvals: ApprovalService;
+}
+
+export function createApp(deps: AppDeps): { app: Express } & AppServices {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -33,10 +51,17 @@ export function createApp(deps: AppDeps): { app: Express; runs: RunService; flow
 
   const registry: RouteRegistry = [];
   const flows = new FlowService(deps.db);
-  const runs = new RunService({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, flows });
+  const campaigns = new CampaignService(deps.db);
+  const people = new PeopleService(deps.db);
+  const runs = new RunService({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, flows, campaigns });
+  const approvals = new ApprovalService(deps.db, deps.temporal, campaigns, runs);
   let openapi: unknown;
+  app.use(authenticate(people));
+  app.use(peopleRoutes(registry, people, deps.db));
   app.use(flowRoutes(registry, flows));
-  app.use(runRoutes(registry, runs));
+  app.use(runRoutes(registry, runs, flows, campaigns));
+  app.use(campaignRoutes(registry, campaigns, people));
+  app.use(approvalRoutes(registry, approvals, people, linkSigner(deps.secret)));
   app.use(systemRoutes(registry, deps, () => (openapi ??= buildOpenApi(registry, { title: 'Flightdeck API', version: '0.1.0' }))));
 
   app.use('/api', (req, res) => sendProblem(res, new HttpProblem(404, 'Not found', `No route ${req.method} ${req.originalUrl}`)));
@@ -45,5 +70,5 @@ export function createApp(deps: AppDeps): { app: Express; runs: RunService; flow
     app.get('/{*rest}', (_req, res) => res.sendFile(join(deps.editorDist!, 'index.html')));
   }
   app.use(problemHandler(deps.log));
-  return { app, runs, flows };
+  return { app, runs, flows, campaigns, people, approvals };
 }

@@ -14,6 +14,7 @@ export const createFlowBody = z.strictObject({
   name: z.string().trim().min(1, 'A flow needs a name').max(200),
   description: z.string().max(5000).default(''),
   graph: graphField.optional(),
+  departmentId: z.uuid({ message: 'Must be a UUID' }).nullable().optional().meta({ description: 'Owning department; yours if omitted' }),
 });
 
 export const updateFlowBody = z
@@ -28,11 +29,13 @@ export const publishBody = z.strictObject({ note: z.string().max(2000).default('
 
 export const startRunBody = z.strictObject({
   input: safeJsonSchema.default({}).meta({ description: 'Run input; expressions read it as `input`' }),
+  campaignId: z.uuid({ message: 'Must be a UUID' }).optional().meta({ description: 'The campaign this run belongs to; its snapshot is readable as `campaign`' }),
   version: z.number().int().min(1).optional().meta({ description: 'Version to run; the latest published one if omitted' }),
 });
 
 export const listRunsQuery = z.strictObject({
   flowId: z.uuid({ message: 'Must be a UUID' }).optional(),
+  campaignId: z.uuid({ message: 'Must be a UUID' }).optional(),
   status: z.enum(['running', 'completed', 'failed', 'cancelled']).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
@@ -44,7 +47,7 @@ export const problemSchema = z
   .meta({ id: 'Problem' });
 
 export const flowSummarySchema = z
-  .object({ id: z.uuid(), name: z.string(), description: z.string(), createdAt: z.string(), updatedAt: z.string(), latestVersion: z.number().int().nullable() })
+  .object({ id: z.uuid(), name: z.string(), description: z.string(), departmentId: z.uuid().nullable(), createdAt: z.string(), updatedAt: z.string(), latestVersion: z.number().int().nullable() })
   .meta({ id: 'FlowSummary' });
 
 export const flowSchema = flowSummarySchema
@@ -77,6 +80,8 @@ export const runSchema = z
     flowName: z.string().optional(),
     versionId: z.uuid(),
     version: z.number().int(),
+    campaignId: z.uuid().nullable(),
+    requestedBy: z.uuid().nullable(),
     status: z.enum(['running', 'completed', 'failed', 'cancelled']),
     input: z.unknown(),
     reason: z.string().nullable(),

@@ -2,6 +2,9 @@ import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import { findJsonProblems } from '@flightdeck/workflows';
 import { HttpProblem, joinPath, zodFieldErrors } from './problem.ts';
+import { can, scopeOf, type Actor, type Permission } from '../auth/access.ts';
+import { safeEqual } from '../auth/secrets.ts';
+import { CSRF_HEADER } from './authenticate.ts';
 
 type Method = 'get' | 'post' | 'put' | 'delete';
 
@@ -11,7 +14,18 @@ export interface RouteResponse {
   schema?: z.ZodType;
 }
 
+/**
+ * Who may call a route. `in` names the department the request touches (looked up from the
+ * resource, or taken from the body); 'any' means the permission in some department, for lists
+ * that the handler then filters.
+ */
+export type RouteAccess =
+  | 'public'
+  | 'signed_in'
+  | { permission: Permission; in: 'any' | ((r: ParsedRequest<any, any, any>) => Promise<string | null>) };
+
 export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
+  access: RouteAccess;
   method: Method;
   /** Express path syntax, `/api/flows/:id`. */
   path: string;
@@ -29,6 +43,8 @@ export interface ParsedRequest<P, Q, B> {
   body: B;
   req: Request;
   res: Response;
+  /** The caller; null only on public routes. */
+  actor: Actor;
 }
 
 export interface HandlerResult {
@@ -49,6 +65,10 @@ function parse<T extends z.ZodType>(schema: T | undefined, value: unknown, where
   return r.data;
 }
 
+function forbidden(permission: Permission): HttpProblem {
+  return new HttpProblem(403, 'Forbidden', `You need the ${permission} permission for this`);
+}
+
 /** Mounts a handler whose params, query and body are zod-validated, and records the route for OpenAPI. */
 export function defineRoute<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType>(
   router: Router,
@@ -66,10 +86,27 @@ export function defineRoute<P extends z.ZodType, Q extends z.ZodType, B extends 
     if (hostile.length) {
       throw new HttpProblem(400, 'Invalid request', 'The body contains keys that are not allowed', hostile.map((p) => ({ path: joinPath(p.path), message: p.message, code: 'forbidden_key' })));
     }
+    const actor = res.locals.actor as Actor | undefined;
+    if (spec.access !== 'public') {
+      if (!actor) throw new HttpProblem(401, 'Sign in required', res.locals.badToken ? 'The API token is not valid' : 'Sign in, or send an API token as "Authorization: Bearer …"');
+      // A cookie travels with any request the browser makes; the CSRF header proves the page is ours.
+      if (actor.via === 'session' && !['GET', 'HEAD', 'OPTIONS'].includes(req.method)) {
+        const sent = req.get(CSRF_HEADER) ?? '';
+        if (!safeEqual(sent, String(res.locals.csrfToken ?? ''))) throw new HttpProblem(403, 'CSRF check failed', `Send the session's CSRF token in the ${CSRF_HEADER} header`);
+      }
+    }
     const params = parse(spec.params, req.params, 'params');
     const query = parse(spec.query, req.query, 'query');
     const body = parse(spec.body, req.body ?? {}, 'body');
-    const result = await handler({ params, query, body, req, res });
+    const parsed = { params, query, body, req, res, actor: actor! };
+    if (typeof spec.access === 'object') {
+      const { permission } = spec.access;
+      const anywhere = scopeOf(actor!, permission);
+      // Refuse before looking anything up, so a 403 never depends on (or hints at) what exists.
+      if (anywhere !== 'all' && anywhere.length === 0) throw forbidden(permission);
+      if (spec.access.in !== 'any' && !can(actor!, permission, await spec.access.in(parsed))) throw forbidden(permission);
+    }
+    const result = await handler(parsed);
     for (const [k, v] of Object.entries(result.headers ?? {})) res.setHeader(k, v);
     if (result.body === undefined) res.status(result.status).end();
     else res.status(result.status).json(result.body);

@@ -1,10 +1,95 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigserial, boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+
+export const departments = pgTable('departments', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  name: text('name').notNull().unique(),
+  /** The department head: whom "head:<department>" approvers resolve to. */
+  headUserId: uuid('head_user_id'),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const users = pgTable('users', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  email: text('email').notNull().unique(),
+  name: text('name').notNull(),
+  passwordHash: text('password_hash'),
+  locale: text('locale', { enum: ['en', 'zh-CN'] })
+    .notNull()
+    .default('en'),
+  departmentId: uuid('department_id').references(() => departments.id),
+  active: boolean('active').notNull().default(true),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** A role, everywhere (department null) or in one department, optionally until a time. */
+export const roleGrants = pgTable(
+  'role_grants',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    role: text('role', { enum: ['admin', 'department_admin', 'designer', 'approver', 'analyst', 'viewer'] }).notNull(),
+    departmentId: uuid('department_id').references(() => departments.id, { onDelete: 'cascade' }),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+    grantedBy: uuid('granted_by'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('role_grants_user_idx').on(t.userId)],
+);
+
+/** Browser sessions; the cookie holds a random token whose SHA-256 is the id, so a database dump signs no one in. */
+export const sessions = pgTable('sessions', {
+  id: text('id').primaryKey(),
+  userId: uuid('user_id')
+    .notNull()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  csrfToken: text('csrf_token').notNull(),
+  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** Tokens for scripts, stored hashed like sessions. */
+export const apiTokens = pgTable('api_tokens', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  userId: uuid('user_id')
+    .notNull()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  name: text('name').notNull(),
+  tokenHash: text('token_hash').notNull().unique(),
+  expiresAt: timestamp('expires_at', { withTimezone: true }),
+  lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const campaigns = pgTable('campaigns', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  /** A stable handle from an import ("s618-new-product-launch"), so re-importing updates rather than duplicates. */
+  slug: text('slug').unique(),
+  name: text('name').notNull(),
+  ownerId: uuid('owner_id').references(() => users.id),
+  departmentId: uuid('department_id').references(() => departments.id),
+  status: text('status', { enum: ['draft', 'pending_approval', 'approved', 'scheduled', 'live', 'paused', 'completed', 'cancelled'] })
+    .notNull()
+    .default('draft'),
+  timezone: text('timezone').notNull().default('Asia/Shanghai'),
+  goals: jsonb('goals').notNull(),
+  budget: jsonb('budget').notNull(),
+  phases: jsonb('phases').notNull(),
+  channels: jsonb('channels').notNull(),
+  /** Everything else an import carried (base rates, anomalies), kept as it came. */
+  extra: jsonb('extra').notNull().default(sql`'{}'::jsonb`),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
 
 /** A flow's editable draft. Publishing copies the graph into an immutable flow_versions row. */
 export const flows = pgTable('flows', {
   id: uuid('id').primaryKey().defaultRandom(),
   name: text('name').notNull(),
+  departmentId: uuid('department_id').references(() => departments.id),
+  createdBy: uuid('created_by').references(() => users.id),
   description: text('description').notNull().default(''),
   graph: jsonb('graph').notNull(),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
@@ -38,6 +123,8 @@ export const runs = pgTable(
       .notNull()
       .references(() => flowVersions.id),
     version: integer('version').notNull(),
+    campaignId: uuid('campaign_id').references(() => campaigns.id),
+    requestedBy: uuid('requested_by').references(() => users.id),
     workflowId: text('workflow_id').notNull().unique(),
     temporalRunId: text('temporal_run_id'),
     status: text('status', { enum: ['running', 'completed', 'failed', 'cancelled'] })
@@ -53,6 +140,55 @@ export const runs = pgTable(
   (t) => [index('runs_flow_started_idx').on(t.flowId, t.startedAt), index('runs_status_idx').on(t.status)],
 );
 
+/** The inbox's copy of each approval task; the workflow is the truth, this is what lists and e-mails read. */
+export const approvalTasks = pgTable(
+  'approval_tasks',
+  {
+    taskId: text('task_id').primaryKey(),
+    runId: uuid('run_id')
+      .notNull()
+      .references(() => runs.id, { onDelete: 'cascade' }),
+    workflowId: text('workflow_id').notNull(),
+    nodeId: text('node_id').notNull(),
+    title: text('title').notNull(),
+    status: text('status', { enum: ['open', 'approved', 'rejected', 'timed_out'] }).notNull(),
+    eligibleUserIds: text('eligible_user_ids').array().notNull(),
+    detail: jsonb('detail').notNull(),
+    version: integer('version').notNull(),
+    dueAt: timestamp('due_at', { withTimezone: true }).notNull(),
+    openedAt: timestamp('opened_at', { withTimezone: true }).notNull(),
+    closedAt: timestamp('closed_at', { withTimezone: true }),
+  },
+  (t) => [index('approval_tasks_status_idx').on(t.status), index('approval_tasks_run_idx').on(t.runId)],
+);
+
+/** One-click e-mail links are single-use: the token's jti lands here when used. */
+export const usedLinkTokens = pgTable('used_link_tokens', {
+  jti: text('jti').primaryKey(),
+  usedAt: timestamp('used_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** Append-only: a trigger (see the migration) refuses UPDATE and DELETE. */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+    actorId: uuid('actor_id'),
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    entityType: text('entity_type').notNull(),
+    entityId: text('entity_id').notNull(),
+    departmentId: uuid('department_id'),
+    before: jsonb('before'),
+    after: jsonb('after'),
+  },
+  (t) => [index('audit_entity_idx').on(t.entityType, t.entityId), index('audit_at_idx').on(t.at)],
+);
+
 export type FlowRow = typeof flows.$inferSelect;
+export type UserRow = typeof users.$inferSelect;
+export type CampaignRow = typeof campaigns.$inferSelect;
+export type ApprovalTaskRow = typeof approvalTasks.$inferSelect;
 export type FlowVersionRow = typeof flowVersions.$inferSelect;
 export type RunRow = typeof runs.$inferSelect;

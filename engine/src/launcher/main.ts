@@ -6,6 +6,11 @@ import { startEmbeddedPostgres } from './embedded-postgres.ts';
 import { HOW_TO_GET_TEMPORAL, buildTemporalCli, findTemporalCli, startTemporalDevServer } from './temporal-cli.ts';
 import { createFlowWorker } from '../worker/create-worker.ts';
 import { EDITOR_DIST, startServer } from '../server/start-server.ts';
+import { buildActivityDeps } from '../worker/activity-deps.ts';
+import { openDatabase, migrateDatabase } from '../db/client.ts';
+import { loadOrCreateSecret } from '../seed/secret.ts';
+import { ensureFirstAdmin, FIRST_ADMIN_EMAIL } from '../seed/first-admin.ts';
+import { DEMO_PASSWORD, DEMO_USERS, seedDemo } from '../seed/demo.ts';
 
 /**
  * `npm start`: the whole stack on embedded defaults. PostgreSQL and the Temporal dev server
@@ -60,15 +65,38 @@ try {
     temporalUi = temporal.uiUrl;
   }
 
-  const { worker } = await createFlowWorker({ address: temporalAddress, namespace: config.temporalNamespace, taskQueue: config.taskQueue });
+  const secret = loadOrCreateSecret(config.dataDir, config.secret);
+  const publicUrl = config.publicUrl ?? `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`;
+  // Migrate before the worker's activities touch the database.
+  const migrator = openDatabase(databaseUrl, 2);
+  await migrateDatabase(migrator);
+  await migrator.close();
+  const workerDb = openDatabase(databaseUrl);
+  stops.push({ name: 'worker database pool', stop: () => workerDb.close() });
+  const deps = buildActivityDeps({ db: workerDb.db, secret, publicUrl, smtpUrl: config.smtpUrl, mailFrom: config.mailFrom, log: (l) => log.info(l) });
+  const { worker } = await createFlowWorker({ address: temporalAddress, namespace: config.temporalNamespace, taskQueue: config.taskQueue, deps });
   const workerDone = worker.run();
   stops.push({ name: 'worker', stop: async () => { worker.shutdown(); await workerDone; } });
 
-  const server = await startServer({ databaseUrl, temporalAddress, namespace: config.temporalNamespace, taskQueue: config.taskQueue, host: config.host, port: config.port, log });
+  const server = await startServer({ databaseUrl, temporalAddress, namespace: config.temporalNamespace, taskQueue: config.taskQueue, host: config.host, port: config.port, log, secret });
   stops.push({ name: 'API', stop: () => server.close() });
 
+  const admin = await ensureFirstAdmin(server.app.people);
+  let signIn = admin
+    ? `  First start: sign in as ${admin.email} with password ${admin.password}
+  (shown once; set FLIGHTDECK_ADMIN_PASSWORD to choose it)
+`
+    : `  Sign in as ${FIRST_ADMIN_EMAIL} with the password shown at the first start.
+`;
+  if (process.env.FLIGHTDECK_DEMO !== '0') {
+    const adminRow = await server.app.people.userRow((await server.app.people.listUsers()).find((u) => u.email === FIRST_ADMIN_EMAIL)!.id);
+    const { created } = await seedDemo(server.db.db, server.app, await server.app.people.actorFor(adminRow!, 'system'));
+    signIn += `  Demo people (password "${DEMO_PASSWORD}"): ${DEMO_USERS.map((u) => u.email).join(', ')}${created ? '' : ' (already there)'}
+`;
+  }
+
   if (!existsSync(join(EDITOR_DIST, 'index.html'))) log.warn('editor/dist is missing: run `npm run build` (npm start does it for you)');
-  console.log(`\n  Flightdeck is running:  ${server.url}\n${temporalUi ? `  (Temporal UI: ${temporalUi})\n` : ''}  Press Ctrl-C to stop.\n`);
+  console.log(`\n  Flightdeck is running:  ${server.url}\n${temporalUi ? `  (Temporal UI: ${temporalUi})\n` : ''}${signIn}  Press Ctrl-C to stop.\n`);
 } catch (err) {
   log.error({ err }, 'start-up failed');
   await shutdown(1);

@@ -1,12 +1,13 @@
 import { loadConfig } from '../config.ts';
 import { createLogger } from '../logger.ts';
 import { startServer } from './start-server.ts';
+import { ensureFirstAdmin } from '../seed/first-admin.ts';
 
 /** The API alone, against external PostgreSQL and Temporal (docker-compose, production). */
 const config = loadConfig();
 const log = createLogger(config.logLevel);
-if (!config.databaseUrl || !config.temporalAddress) {
-  log.error('DATABASE_URL and TEMPORAL_ADDRESS must be set for the standalone API; use `npm start` for the embedded stack');
+if (!config.databaseUrl || !config.temporalAddress || !config.secret) {
+  log.error('DATABASE_URL, TEMPORAL_ADDRESS and FLIGHTDECK_SECRET must be set for the standalone API; use `npm start` for the embedded stack');
   process.exit(1);
 }
 const server = await startServer({
@@ -17,7 +18,10 @@ const server = await startServer({
   host: process.env.HOST || '0.0.0.0',
   port: config.port,
   log,
+  secret: config.secret,
 });
+const admin = await ensureFirstAdmin(server.app.people);
+if (admin) log.warn({ email: admin.email }, `first administrator created; password: ${admin.password}`);
 log.info({ url: server.url }, 'API listening');
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {

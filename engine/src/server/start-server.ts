@@ -18,6 +18,7 @@ export interface ServerOptions {
   editorDist?: string;
   /** How often runs that closed unobserved get their final state written; 0 turns it off. */
   syncIntervalMs?: number;
+  secret: string;
 }
 
 export interface RunningServer {
@@ -42,6 +43,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     taskQueue: opts.taskQueue,
     log: opts.log,
     editorDist: opts.editorDist ?? EDITOR_DIST,
+    secret: opts.secret,
   });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.app.listen(opts.port, opts.host, () => resolve(s));

@@ -1,8 +1,10 @@
-import { and, desc, eq, max, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, max, sql } from 'drizzle-orm';
 import { validateFlow, type ValidationIssue } from '@flightdeck/workflows';
 import type { Database } from '../db/client.ts';
 import { flows, flowVersions, type FlowRow, type FlowVersionRow } from '../db/schema.ts';
 import { HttpProblem, issuesToFieldErrors, notFound } from '../api/problem.ts';
+import { scopeOf, type Actor } from '../auth/access.ts';
+import { audit } from './audit.ts';
 
 export const EMPTY_GRAPH = {
   schemaVersion: 1,
@@ -30,6 +32,7 @@ export function presentFlow(row: FlowRow, latestVersion: number | null, issues?:
     id: row.id,
     name: row.name,
     description: row.description,
+    departmentId: row.departmentId,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
     latestVersion,
@@ -52,7 +55,15 @@ export function presentVersion(row: FlowVersionRow, withGraph = false) {
 export class FlowService {
   constructor(private readonly db: Database) {}
 
-  async list() {
+  /** The department a flow belongs to, for access checks; 404 when there is no such flow. */
+  async departmentOf(id: string): Promise<string | null> {
+    const [row] = await this.db.select({ d: flows.departmentId }).from(flows).where(eq(flows.id, id));
+    if (!row) throw notFound('Flow', id);
+    return row.d;
+  }
+
+  async list(actor: Actor) {
+    const scope = scopeOf(actor, 'flows:read');
     const latest = this.db
       .select({ flowId: flowVersions.flowId, latest: max(flowVersions.version).as('latest') })
       .from(flowVersions)
@@ -62,6 +73,7 @@ export class FlowService {
       .select({ flow: flows, latest: latest.latest })
       .from(flows)
       .leftJoin(latest, eq(latest.flowId, flows.id))
+      .where(scope === 'all' ? undefined : scope.length ? inArray(flows.departmentId, scope) : sql`false`)
       .orderBy(desc(flows.updatedAt))
       .limit(500);
     return rows.map(({ flow, latest: v }) => {
@@ -76,26 +88,37 @@ export class FlowService {
     return presentFlow(row, await this.latestVersion(id));
   }
 
-  async create(input: { name: string; description: string; graph?: Record<string, unknown> }) {
+  async create(actor: Actor, input: { name: string; description: string; graph?: Record<string, unknown>; departmentId?: string | null }) {
     const graph = input.graph ?? EMPTY_GRAPH;
     const issues = checkDraft(graph);
-    const [row] = await this.db.insert(flows).values({ name: input.name, description: input.description, graph }).returning();
-    return presentFlow(row!, null, issues);
+    return this.db.transaction(async (tx) => {
+      const [row] = await tx
+        .insert(flows)
+        .values({ name: input.name, description: input.description, graph, departmentId: input.departmentId ?? actor.departmentId, createdBy: actor.id })
+        .returning();
+      await audit(tx, actor, { action: 'flow.created', entityType: 'flow', entityId: row!.id, departmentId: row!.departmentId, after: { name: row!.name, graph } });
+      return presentFlow(row!, null, issues);
+    });
   }
 
-  async update(id: string, input: { name?: string; description?: string; graph?: Record<string, unknown> }) {
+  async update(actor: Actor, id: string, input: { name?: string; description?: string; graph?: Record<string, unknown> }) {
     const issues = input.graph !== undefined ? checkDraft(input.graph) : undefined;
-    const [row] = await this.db
-      .update(flows)
-      .set({ ...input, updatedAt: new Date() })
-      .where(eq(flows.id, id))
-      .returning();
-    if (!row) throw notFound('Flow', id);
-    return presentFlow(row, await this.latestVersion(id), issues);
+    return this.db.transaction(async (tx) => {
+      const [before] = await tx.select().from(flows).where(eq(flows.id, id)).for('update');
+      if (!before) throw notFound('Flow', id);
+      const [row] = await tx
+        .update(flows)
+        .set({ ...input, updatedAt: new Date() })
+        .where(eq(flows.id, id))
+        .returning();
+      const pick = (f: typeof before) => Object.fromEntries(Object.keys(input).map((k) => [k, f[k as keyof typeof f]]));
+      await audit(tx, actor, { action: 'flow.updated', entityType: 'flow', entityId: id, departmentId: row!.departmentId, before: pick(before), after: pick(row!) });
+      return presentFlow(row!, await this.latestVersion(id), issues);
+    });
   }
 
   /** Copies the draft into the next immutable version; refuses anything the validator objects to. */
-  async publish(id: string, note: string) {
+  async publish(actor: Actor, id: string, note: string) {
     return this.db.transaction(async (tx) => {
       // Serialises concurrent publishes of one flow so version numbers never collide.
       const [row] = await tx.select().from(flows).where(eq(flows.id, id)).for('update');
@@ -109,6 +132,7 @@ export class FlowService {
         .from(flowVersions)
         .where(eq(flowVersions.flowId, id))) as [{ next: number }];
       const [version] = await tx.insert(flowVersions).values({ flowId: id, version: Number(next), graph: row.graph, note }).returning();
+      await audit(tx, actor, { action: 'version.published', entityType: 'version', entityId: version!.id, departmentId: row.departmentId, after: { flowId: id, version: version!.version, note } });
       return presentVersion(version!);
     });
   }

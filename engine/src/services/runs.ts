@@ -1,4 +1,4 @@
-import { and, desc, eq, type SQL } from 'drizzle-orm';
+import { and, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { JsonValue, RunState } from '@flightdeck/workflows';
@@ -7,6 +7,9 @@ import type { Database } from '../db/client.ts';
 import { flowVersions, flows, runs, type RunRow } from '../db/schema.ts';
 import { HttpProblem, notFound } from '../api/problem.ts';
 import type { FlowService } from './flows.ts';
+import type { CampaignService } from './campaigns.ts';
+import { scopeOf, type Actor } from '../auth/access.ts';
+import { audit } from './audit.ts';
 
 type RunStatus = RunRow['status'];
 
@@ -18,6 +21,7 @@ export interface RunServiceDeps {
   temporal: () => Client;
   taskQueue: string;
   flows: FlowService;
+  campaigns: CampaignService;
 }
 
 export function presentRun(row: RunRow, extra: { state?: RunState | null; graph?: unknown; flowName?: string } = {}) {
@@ -27,6 +31,8 @@ export function presentRun(row: RunRow, extra: { state?: RunState | null; graph?
     ...(extra.flowName ? { flowName: extra.flowName } : {}),
     versionId: row.versionId,
     version: row.version,
+    campaignId: row.campaignId,
+    requestedBy: row.requestedBy,
     status: row.status,
     input: row.input,
     reason: row.reason,
@@ -46,17 +52,34 @@ export class RunService {
     return this.deps.db;
   }
 
-  async start(flowId: string, body: { input: JsonValue; version?: number }) {
+  async departmentOf(runId: string): Promise<string | null> {
+    const [row] = await this.db.select({ d: flows.departmentId }).from(runs).innerJoin(flows, eq(flows.id, runs.flowId)).where(eq(runs.id, runId));
+    if (!row) throw notFound('Run', runId);
+    return row.d;
+  }
+
+  async start(actor: Actor, flowId: string, body: { input: JsonValue; version?: number; campaignId?: string }) {
     const version = await this.deps.flows.version(flowId, body.version);
+    // The campaign travels as a snapshot: later edits to the campaign do not change what this run decided on.
+    const campaign = body.campaignId ? await this.deps.campaigns.snapshot(body.campaignId) : undefined;
     const [row] = await this.db
       .insert(runs)
-      .values({ flowId, versionId: version.id, version: version.version, workflowId: `pending-${crypto.randomUUID()}`, input: body.input })
+      .values({ flowId, versionId: version.id, version: version.version, workflowId: `pending-${crypto.randomUUID()}`, input: body.input, campaignId: campaign?.id ?? null, requestedBy: actor.id })
       .returning();
     const workflowId = `run-${row!.id}`;
-    const args: RunFlowInput = { flowId, versionId: version.id, version: version.version, graph: version.graph, input: body.input };
+    const args: RunFlowInput = {
+      flowId,
+      versionId: version.id,
+      version: version.version,
+      graph: version.graph,
+      input: body.input,
+      campaign: (campaign as unknown as JsonValue) ?? null,
+      requester: { id: actor.id, name: actor.name, email: actor.email },
+    };
     try {
       const handle = await this.deps.temporal().workflow.start('runFlow', { taskQueue: this.deps.taskQueue, workflowId, args: [args] });
       const [updated] = await this.db.update(runs).set({ workflowId, temporalRunId: handle.firstExecutionRunId }).where(eq(runs.id, row!.id)).returning();
+      await audit(this.db, actor, { action: 'run.started', entityType: 'run', entityId: row!.id, after: { flowId, version: version.version, campaignId: campaign?.id ?? null, input: body.input } });
       return presentRun(updated!, { graph: version.graph });
     } catch (err) {
       await this.db.update(runs).set({ workflowId, status: 'failed', reason: `Could not start: ${(err as Error).message}`, endedAt: new Date() }).where(eq(runs.id, row!.id));
@@ -64,8 +87,11 @@ export class RunService {
     }
   }
 
-  async list(filter: { flowId?: string; status?: RunStatus; limit: number }) {
+  async list(actor: Actor, filter: { flowId?: string; campaignId?: string; status?: RunStatus; limit: number }) {
     const where: SQL[] = [];
+    const scope = scopeOf(actor, 'runs:read');
+    if (scope !== 'all') where.push(scope.length ? inArray(flows.departmentId, scope) : sql`false`);
+    if (filter.campaignId) where.push(eq(runs.campaignId, filter.campaignId));
     if (filter.flowId) where.push(eq(runs.flowId, filter.flowId));
     if (filter.status) where.push(eq(runs.status, filter.status));
     const rows = await this.db
@@ -95,11 +121,12 @@ export class RunService {
     return presentRun(row, { state, graph: hit.graph, flowName: hit.flowName });
   }
 
-  async cancel(id: string) {
+  async cancel(actor: Actor, id: string) {
     const row = await this.db.query.runs.findFirst({ where: eq(runs.id, id) });
     if (!row) throw notFound('Run', id);
     if (row.status !== 'running') throw new HttpProblem(409, 'Run has ended', `The run is already ${row.status}`);
     await this.deps.temporal().workflow.getHandle(row.workflowId).cancel();
+    await audit(this.db, actor, { action: 'run.cancel_requested', entityType: 'run', entityId: id, before: { status: row.status } });
     return this.get(id);
   }
 
@@ -157,6 +184,7 @@ export class RunService {
   private async close(row: RunRow, status: RunStatus, state: RunState | null, reason: string | null): Promise<RunRow> {
     const endedAt = state?.endedAt ? new Date(state.endedAt) : new Date();
     const [updated] = await this.db.update(runs).set({ status, state, reason, endedAt }).where(and(eq(runs.id, row.id), eq(runs.status, 'running'))).returning();
+    if (updated) await audit(this.db, null, { action: `run.${status}`, entityType: 'run', entityId: row.id, before: { status: 'running' }, after: { status, reason } });
     return updated ?? (await this.db.query.runs.findFirst({ where: eq(runs.id, row.id) }))!;
   }
 

@@ -1,6 +1,6 @@
 import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
-import { createActivities } from '@flightdeck/activities';
+import { createActivities, type ActivityDeps } from '@flightdeck/activities';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../../../workflows/src/temporal/index.ts', import.meta.url));
 
@@ -37,6 +37,7 @@ export interface FlowWorkerOptions {
   namespace: string;
   taskQueue: string;
   workflowBundle?: WorkflowBundle;
+  deps: ActivityDeps;
   /** Extra activities, for tests and the benchmark's hand-written baseline. */
   activities?: Record<string, (...args: never[]) => Promise<unknown>>;
   maxConcurrentActivityTaskExecutions?: number;
@@ -50,7 +51,7 @@ export async function createFlowWorker(opts: FlowWorkerOptions): Promise<{ worke
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: { ...createActivities(), ...(opts.activities ?? {}) },
+    activities: { ...createActivities(opts.deps), ...(opts.activities ?? {}) },
     maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions ?? 200,
     // A stopped worker hands its tasks back quickly, so a restarted one picks up the run.
     shutdownGraceTime: '5s',

@@ -1,14 +1,18 @@
 import { loadConfig } from '../config.ts';
 import { createLogger } from '../logger.ts';
 import { createFlowWorker } from './create-worker.ts';
+import { buildActivityDeps } from './activity-deps.ts';
+import { openDatabase } from '../db/client.ts';
 
 /** The worker as its own process, for docker-compose and horizontal scaling. */
 const config = loadConfig();
 const log = createLogger(config.logLevel);
-if (!config.temporalAddress) {
-  log.error('TEMPORAL_ADDRESS is not set; the standalone worker needs a Temporal server');
+if (!config.temporalAddress || !config.databaseUrl || !config.secret || !config.publicUrl) {
+  log.error('The standalone worker needs TEMPORAL_ADDRESS, DATABASE_URL, FLIGHTDECK_SECRET and FLIGHTDECK_PUBLIC_URL');
   process.exit(1);
 }
-const { worker } = await createFlowWorker({ address: config.temporalAddress, namespace: config.temporalNamespace, taskQueue: config.taskQueue });
+const db = openDatabase(config.databaseUrl);
+const deps = buildActivityDeps({ db: db.db, secret: config.secret, publicUrl: config.publicUrl, smtpUrl: config.smtpUrl, mailFrom: config.mailFrom, log: (l) => log.info(l) });
+const { worker } = await createFlowWorker({ address: config.temporalAddress, namespace: config.temporalNamespace, taskQueue: config.taskQueue, deps });
 log.info({ taskQueue: config.taskQueue, address: config.temporalAddress }, 'worker started');
 await worker.run();

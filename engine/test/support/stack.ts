@@ -6,6 +6,10 @@ import type { Worker } from '@temporalio/worker';
 import { createFlowWorker, installWorkerRuntime } from '../../src/worker/create-worker.ts';
 import { startServer, type RunningServer } from '../../src/server/start-server.ts';
 import { createLogger } from '../../src/logger.ts';
+import { buildActivityDeps } from '../../src/worker/activity-deps.ts';
+import type { ActivityDeps } from '@flightdeck/activities';
+import { ensureFirstAdmin } from '../../src/seed/first-admin.ts';
+import type { Role } from '@flightdeck/workflows';
 
 /** Temporal's own logs only when something is wrong. */
 export function quietTemporal(): void {
@@ -28,14 +32,14 @@ export interface TestWorker {
   stop(): Promise<void>;
 }
 
-export async function startWorker(taskQueue: string, extra: Parameters<typeof createFlowWorker>[0]['activities'] = {}): Promise<TestWorker> {
+export async function startWorker(taskQueue: string, deps: ActivityDeps): Promise<TestWorker> {
   quietTemporal();
   const { worker, connection } = await createFlowWorker({
     address: inject('temporalAddress'),
     namespace: 'default',
     taskQueue,
     workflowBundle: { code: readFileSync(inject('workflowBundlePath'), 'utf8') },
-    activities: extra,
+    deps,
   });
   const running = worker.run();
   let stopped: Promise<void> | undefined;
@@ -56,17 +60,28 @@ export async function startWorker(taskQueue: string, extra: Parameters<typeof cr
 export interface TestStack {
   server: RunningServer;
   worker: TestWorker;
+  deps: ActivityDeps;
   taskQueue: string;
   url: string;
+  secret: string;
+  /** Signed in as the first administrator (an API token). */
   api: ApiClient;
+  /** A new user with these grants (department names are created on demand), and a client signed in as them. */
+  user(name: string, grants: { role: Role; department: string | null }[], opts?: { department?: string; head?: string }): Promise<{ id: string; email: string; api: ApiClient }>;
+  departmentId(name: string): Promise<string>;
   close(): Promise<void>;
 }
 
+export const TEST_PASSWORD = 'correct horse battery staple';
+
 /** API + worker against the suite's real PostgreSQL and Temporal, on a task queue of its own. */
-export async function startStack(label: string, opts: { worker?: boolean; editorDist?: string } = {}): Promise<TestStack> {
+export async function startStack(label: string, opts: { worker?: boolean; editorDist?: string; smtpUrl?: string } = {}): Promise<TestStack> {
   quietTemporal();
+  process.env.FLIGHTDECK_BCRYPT_COST ??= '4';
   const taskQueue = `tq-${label}-${randomUUID().slice(0, 8)}`;
+  const secret = randomUUID();
   const server = await startServer({
+    secret,
     databaseUrl: await freshDatabase(label),
     temporalAddress: inject('temporalAddress'),
     namespace: 'default',
@@ -77,14 +92,30 @@ export async function startStack(label: string, opts: { worker?: boolean; editor
     syncIntervalMs: 500,
     editorDist: opts.editorDist,
   });
-  const worker = opts.worker === false ? (undefined as unknown as TestWorker) : await startWorker(taskQueue);
-  const api = new ApiClient(server.url);
+  const deps = buildActivityDeps({ db: server.db.db, secret, publicUrl: server.url, smtpUrl: opts.smtpUrl });
+  const worker = opts.worker === false ? (undefined as unknown as TestWorker) : await startWorker(taskQueue, deps);
+  const people = server.app.people;
+  await ensureFirstAdmin(people, TEST_PASSWORD);
+  const adminActor = await people.actorFor((await people.userRow((await people.listUsers())[0]!.id))!, 'system');
+  const api = new ApiClient(server.url, (await people.createApiToken(adminActor, 'tests')).token);
+  const departmentId = async (name: string) => (await people.ensureDepartment(adminActor, name)).id;
   return {
     server,
     worker,
+    deps,
     taskQueue,
+    secret,
     url: server.url,
     api,
+    departmentId,
+    async user(name, grants, o = {}) {
+      const email = `${name.toLowerCase().replace(/[^a-z0-9]+/g, '.')}.${randomUUID().slice(0, 6)}@test.flightdeck`;
+      const created = await people.createUser(adminActor, { email, name, password: TEST_PASSWORD, departmentId: o.department ? await departmentId(o.department) : null });
+      for (const g of grants) await people.grant(adminActor, { userId: created.id, role: g.role, departmentId: g.department ? await departmentId(g.department) : null });
+      if (o.head) await people.ensureDepartment(adminActor, o.head, created.id);
+      const actor = await people.actorFor((await people.userRow(created.id))!, 'system');
+      return { id: created.id, email, api: new ApiClient(server.url, (await people.createApiToken(actor, 'tests')).token) };
+    },
     async close() {
       await worker?.stop();
       await server.close();
@@ -99,12 +130,18 @@ export interface ApiResponse<T = any> {
 }
 
 export class ApiClient {
-  constructor(readonly base: string) {}
+  constructor(
+    readonly base: string,
+    readonly token?: string,
+  ) {}
 
   async call<T = any>(method: string, path: string, body?: unknown, raw?: string): Promise<ApiResponse<T>> {
     const res = await fetch(this.base + path, {
       method,
-      headers: body !== undefined || raw !== undefined ? { 'content-type': 'application/json' } : {},
+      headers: {
+        ...(body !== undefined || raw !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+      },
       body: raw ?? (body !== undefined ? JSON.stringify(body) : undefined),
     });
     const text = await res.text();
@@ -120,6 +157,7 @@ export class ApiClient {
   get = <T = any>(path: string) => this.call<T>('GET', path);
   post = <T = any>(path: string, body: unknown = {}) => this.call<T>('POST', path, body);
   put = <T = any>(path: string, body: unknown) => this.call<T>('PUT', path, body);
+  del = <T = any>(path: string) => this.call<T>('DELETE', path);
 
   /** Create + publish in one go; fails the test loudly if either step is refused. */
   async publishFlow(name: string, graph: unknown): Promise<{ flowId: string; version: number }> {
@@ -130,8 +168,8 @@ export class ApiClient {
     return { flowId: created.body.id, version: published.body.version };
   }
 
-  async startRun(flowId: string, input: unknown = {}): Promise<string> {
-    const r = await this.post(`/api/flows/${flowId}/runs`, { input });
+  async startRun(flowId: string, input: unknown = {}, campaignId?: string): Promise<string> {
+    const r = await this.post(`/api/flows/${flowId}/runs`, { input, ...(campaignId ? { campaignId } : {}) });
     if (r.status !== 201) throw new Error(`start failed: ${JSON.stringify(r.body)}`);
     return r.body.id;
   }

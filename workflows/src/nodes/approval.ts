@@ -84,7 +84,8 @@ export function neededApprovals(mode: 'any' | 'all' | 'quorum', quorum: { count?
   if (mode === 'any') return 1;
   if (mode === 'all') return eligible;
   if (quorum?.count !== undefined) return Math.min(quorum.count, eligible);
-  return Math.min(eligible, Math.max(1, Math.ceil(((quorum?.percent ?? 50) / 100) * eligible)));
+  // Multiply before dividing: (28 / 100) * 25 is 7.000000000000001, which would round up to 8.
+  return Math.min(eligible, Math.max(1, Math.ceil(((quorum?.percent ?? 50) * eligible) / 100)));
 }
 
 /** Pure: refuses a decision the task cannot take, with the reason an approver reads. */
@@ -143,7 +144,7 @@ export const approval = defineNode({
   editor: {
     icon: '✔',
     color: '#be123c',
-    defaultConfig: { title: 'Approve {{ campaign.name }}', approvers: [{ kind: 'role', role: 'approver' }], mode: 'any', due: '2d', onTimeout: 'branch' },
+    defaultConfig: { title: 'Approval needed', approvers: [{ kind: 'role', role: 'approver' }], mode: 'any', due: '2d', onTimeout: 'branch' },
   },
   text: {
     en: {
@@ -197,13 +198,15 @@ export const approval = defineNode({
     const iso = () => new Date(ports.now()).toISOString();
 
     // Separation of duties, decided before anyone is asked: the requester, and (if set) people who decided another level.
-    const excludedFor = (people: Person[]) => {
+    const excludedFor = (people: Person[], ownVotes: Vote[] = []) => {
       const earlier = new Map<string, string>();
       if (config.distinctAcrossLevels) {
         for (const [id, peer] of Object.entries(ctx.peers())) {
           const votes = (peer.detail as { votes?: Vote[] } | undefined)?.votes ?? [];
           if (id !== node.id) for (const v of votes) earlier.set(v.userId, `decided the "${id}" level of this run`);
         }
+        // An escalation is a level too: whoever decided an earlier level of this approval does not decide the next.
+        for (const v of ownVotes) earlier.set(v.userId, `decided level ${v.level} of this approval`);
       }
       const excluded: ApprovalTaskView['excluded'] = [];
       const eligible = people.filter((p) => {
@@ -225,7 +228,9 @@ export const approval = defineNode({
         });
       });
       if (!concrete.length) return [];
-      return ports.callActivity<Person[]>(APPROVAL_ACTIVITIES.resolve, [{ refs: concrete, campaignDepartment: campaign?.department ?? null } satisfies ResolveApproversRequest], quick);
+      const people = await ports.callActivity<Person[]>(APPROVAL_ACTIVITIES.resolve, [{ refs: concrete, campaignDepartment: campaign?.department ?? null } satisfies ResolveApproversRequest], quick);
+      // Someone named twice (as a user and through a role) is one approver: one vote, one notice.
+      return people.filter((p, i) => people.findIndex((q) => q.id === p.id) === i);
     };
 
     const first = excludedFor(await resolve(config.approvers));
@@ -303,7 +308,7 @@ export const approval = defineNode({
           continue;
         }
         if (config.onTimeout === 'escalate' && view.escalations.length < config.maxEscalations) {
-          const next = excludedFor(await resolve(config.escalateTo));
+          const next = excludedFor(await resolve(config.escalateTo), view.votes);
           if (next.eligible.length) {
             view.level += 1;
             view.eligible = next.eligible;
@@ -329,6 +334,12 @@ export const approval = defineNode({
     }
     mirror();
     const handle = view.status === 'approved' ? 'approved' : view.status === 'rejected' ? 'rejected' : 'timed_out';
+    // With no path drawn for the outcome, the branch must not end quietly: a join would count it as settled and
+    // carry on as if this approval had passed (Windmill #2639). Fail the node, as a webhook does without its failed path.
+    if (handle !== 'approved' && !ctx.hasEdge(handle)) {
+      const by = view.votes.filter((v) => v.decision === 'reject').map((v) => v.name);
+      throw new Error(handle === 'rejected' ? `Rejected${by.length ? ` by ${by.join(', ')}` : ''}, and no "rejected" path is drawn` : `No decision by ${view.dueAt}, and no "timed_out" path is drawn`);
+    }
     return {
       handle,
       output: {

@@ -7,9 +7,11 @@ import { condition } from './condition.ts';
 import { end } from './end.ts';
 import { parallelSplit, join } from './parallel.ts';
 import { approval } from './approval.ts';
+import { email } from './email.ts';
+import { campaignStatus } from './campaign-status.ts';
 
 /** The catalogue: every node type, each defined once in its own file. */
-export const NODE_TYPES: readonly NodeDefinition[] = [manualTrigger, approval, webhook, condition, parallelSplit, join, delay, end] as unknown as NodeDefinition[];
+export const NODE_TYPES: readonly NodeDefinition[] = [manualTrigger, approval, email, webhook, campaignStatus, condition, parallelSplit, join, delay, end] as unknown as NodeDefinition[];
 
 const byType = new Map(NODE_TYPES.map((d) => [d.type, d]));
 
@@ -49,6 +51,6 @@ export function describeNodeTypes(): NodeTypeDescription[] {
   });
 }
 
-export { manualTrigger, webhook, delay, condition, end, parallelSplit, join, approval };
+export { manualTrigger, webhook, delay, condition, end, parallelSplit, join, approval, email, campaignStatus };
 export type { NodeDefinition, NodeFamily, NodeText, NodeContext, NodeResult, Locale, Arrivals } from './define.ts';
 export { LOCALES } from './define.ts';

@@ -1,13 +1,18 @@
 import { Router } from 'express';
 import { list, listRunsQuery, problemSchema, runSchema, startRunBody, uuidParam } from '../contracts.ts';
-import { defineRoute, type RouteRegistry } from '../route.ts';
+import { defineRoute, type ParsedRequest, type RouteRegistry } from '../route.ts';
+import type { FlowService } from '../../services/flows.ts';
+import type { CampaignService } from '../../services/campaigns.ts';
+import { can } from '../../auth/access.ts';
+import { HttpProblem } from '../problem.ts';
 import type { RunService } from '../../services/runs.ts';
 
 const tag = 'Runs';
 const problem = (status: number, description: string) => ({ status, description, schema: problemSchema });
 
-export function runRoutes(registry: RouteRegistry, runs: RunService): Router {
+export function runRoutes(registry: RouteRegistry, runs: RunService, flows: FlowService, campaigns: CampaignService): Router {
   const r = Router();
+  const runDept = (q: ParsedRequest<{ id: string }, unknown, unknown>) => runs.departmentOf(q.params.id);
   defineRoute(
     r,
     registry,
@@ -15,29 +20,34 @@ export function runRoutes(registry: RouteRegistry, runs: RunService): Router {
       method: 'post',
       path: '/api/flows/:id/runs',
       tag,
+      access: { permission: 'runs:start', in: (q) => flows.departmentOf(q.params.id) },
       summary: 'Start a run of a published version',
       params: uuidParam,
       body: startRunBody,
       responses: [{ status: 201, description: 'Started', schema: runSchema }, problem(400, 'Invalid input'), problem(404, 'No such flow'), problem(409, 'Not published'), problem(503, 'Temporal unavailable')],
     },
-    async ({ params, body }) => {
-      const run = await runs.start(params.id, body);
+    async ({ params, body, actor }) => {
+      // Running against a campaign reads it, so the caller must be allowed to read that campaign too.
+      if (body.campaignId && !can(actor, 'campaigns:read', await campaigns.departmentOf(body.campaignId))) {
+        throw new HttpProblem(403, 'Forbidden', 'You need the campaigns:read permission for that campaign');
+      }
+      const run = await runs.start(actor, params.id, body);
       return { status: 201, body: run, headers: { location: `/api/runs/${run.id}` } };
     },
   );
-  defineRoute(r, registry, { method: 'get', path: '/api/runs', tag, summary: 'List runs', query: listRunsQuery, responses: [{ status: 200, description: 'Runs, newest first', schema: list(runSchema) }, problem(400, 'Invalid query')] }, async ({ query }) => ({
+  defineRoute(r, registry, { method: 'get', path: '/api/runs', tag, access: { permission: 'runs:read', in: 'any' }, summary: 'List runs', query: listRunsQuery, responses: [{ status: 200, description: 'Runs, newest first', schema: list(runSchema) }, problem(400, 'Invalid query')] }, async ({ query, actor }) => ({
     status: 200,
-    body: { items: await runs.list(query) },
+    body: { items: await runs.list(actor, query) },
   }));
-  defineRoute(r, registry, { method: 'get', path: '/api/runs/:id', tag, summary: 'Read a run with per-node state and its pinned graph', params: uuidParam, responses: [{ status: 200, description: 'The run', schema: runSchema }, problem(404, 'No such run')] }, async ({ params }) => ({
+  defineRoute(r, registry, { method: 'get', path: '/api/runs/:id', tag, access: { permission: 'runs:read', in: runDept }, summary: 'Read a run with per-node state and its pinned graph', params: uuidParam, responses: [{ status: 200, description: 'The run', schema: runSchema }, problem(404, 'No such run')] }, async ({ params }) => ({
     status: 200,
     body: await runs.get(params.id),
   }));
   defineRoute(
     r,
     registry,
-    { method: 'post', path: '/api/runs/:id/cancel', tag, summary: 'Cancel a running run', params: uuidParam, responses: [{ status: 202, description: 'Cancellation requested', schema: runSchema }, problem(404, 'No such run'), problem(409, 'The run has ended')] },
-    async ({ params }) => ({ status: 202, body: await runs.cancel(params.id) }),
+    { method: 'post', path: '/api/runs/:id/cancel', tag, access: { permission: 'runs:cancel', in: runDept }, summary: 'Cancel a running run', params: uuidParam, responses: [{ status: 202, description: 'Cancellation requested', schema: runSchema }, problem(404, 'No such run'), problem(409, 'The run has ended')] },
+    async ({ params, actor }) => ({ status: 202, body: await runs.cancel(actor, params.id) }),
   );
   return r;
 }

@@ -1,0 +1,117 @@
+import express, { Router, type Response } from 'express';
+import { z } from 'zod';
+import type { ApprovalTaskView } from '@flightdeck/workflows';
+import { defineRoute, type RouteRegistry } from '../route.ts';
+import { HttpProblem } from '../problem.ts';
+import { problemSchema } from '../contracts.ts';
+import type { ApprovalService } from '../../services/approvals.ts';
+import type { PeopleService } from '../../services/people.ts';
+import { LinkError, type LinkSigner } from '../../auth/links.ts';
+
+const tag = 'Approvals';
+const problem = (status: number, description: string) => ({ status, description, schema: problemSchema });
+const taskParam = z.strictObject({ taskId: z.string().min(1).max(300) });
+const decisionBody = z.strictObject({ decision: z.enum(['approve', 'reject']), comment: z.string().trim().max(2000).optional() });
+
+export function approvalRoutes(registry: RouteRegistry, approvals: ApprovalService, people: PeopleService, links: LinkSigner): Router {
+  const r = Router();
+  defineRoute(
+    r,
+    registry,
+    { method: 'get', path: '/api/approvals', tag, access: 'signed_in', summary: 'My approvals inbox, with each task\'s campaign context', query: z.strictObject({ status: z.enum(['open', 'closed']).default('open') }), responses: [{ status: 200, description: 'Tasks' }] },
+    async ({ actor, query }) => ({ status: 200, body: { items: await approvals.inbox(actor, query.status) } }),
+  );
+  defineRoute(
+    r,
+    registry,
+    { method: 'get', path: '/api/approvals/:taskId', tag, access: 'signed_in', summary: 'One approval task', params: taskParam, responses: [{ status: 200, description: 'The task' }, problem(403, 'Not yours'), problem(404, 'No such task')] },
+    async ({ actor, params }) => ({ status: 200, body: await approvals.get(actor, params.taskId) }),
+  );
+  defineRoute(
+    r,
+    registry,
+    {
+      method: 'post',
+      path: '/api/approvals/:taskId/decision',
+      tag,
+      access: 'signed_in',
+      summary: 'Approve or reject (a comment is required to reject)',
+      params: taskParam,
+      body: decisionBody,
+      responses: [{ status: 200, description: 'Decided' }, problem(403, 'Not an eligible approver'), problem(409, 'Already decided or closed'), problem(422, 'A rejection needs a comment')],
+    },
+    async ({ actor, params, body }) => ({ status: 200, body: await approvals.decide(actor, params.taskId, body.decision, body.comment) }),
+  );
+
+  // One-click links from e-mail. GET only shows a page: mail scanners that prefetch links decide nothing.
+  r.get('/approve', async (req, res) => {
+    const token = typeof req.query.token === 'string' ? req.query.token : '';
+    try {
+      const claims = await links.verify(token);
+      const row = await approvals.get(await people.actorFor(await userRow(people, claims.userId), 'email-link'), claims.taskId);
+      page(res, 200, confirmPage(row.task, claims.decision, token));
+    } catch (err) {
+      linkFailure(res, err);
+    }
+  });
+  r.post('/approve', express.urlencoded({ extended: false, limit: '16kb' }), async (req, res) => {
+    const token = typeof req.body?.token === 'string' ? req.body.token : '';
+    const comment = typeof req.body?.comment === 'string' ? req.body.comment.trim().slice(0, 2000) : undefined;
+    try {
+      const claims = await links.verify(token);
+      const actor = await people.actorFor(await userRow(people, claims.userId), 'email-link');
+      if (claims.decision === 'reject' && !comment) {
+        const row = await approvals.get(actor, claims.taskId);
+        return page(res, 422, confirmPage(row.task, 'reject', token, 'A rejection needs a comment that says why.'));
+      }
+      if (!(await approvals.consumeLink(claims.jti))) throw new HttpProblem(409, 'Link used', 'This link has been used already.');
+      const after = await approvals.decide(actor, claims.taskId, claims.decision, comment);
+      page(res, 200, `<h1>${claims.decision === 'approve' ? 'Approved' : 'Rejected'}</h1><p>${esc(after.title)}: the approval is now <strong>${esc(after.task.status.replace('_', ' '))}</strong>. Thank you, ${esc(actor.name)}.</p>`);
+    } catch (err) {
+      linkFailure(res, err);
+    }
+  });
+  return r;
+}
+
+async function userRow(people: PeopleService, id: string) {
+  const u = await people.userRow(id);
+  if (!u || !u.active) throw new LinkError('invalid', 'This link belongs to a user who no longer exists');
+  return u;
+}
+
+const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+function page(res: Response, status: number, body: string) {
+  res
+    .status(status)
+    .type('html')
+    .setHeader('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'")
+    .setHeader('referrer-policy', 'no-referrer')
+    .send(
+      `<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>Flightdeck approval</title>` +
+        `<style>body{font:16px system-ui,sans-serif;max-width:34rem;margin:2rem auto;padding:0 1rem;color:#0f172a}button{font:inherit;padding:.6rem 1.2rem;border-radius:.4rem;border:0;color:#fff;background:#2563eb}button.reject{background:#be123c}textarea{width:100%;min-height:6rem;font:inherit}.err{color:#be123c}</style>` +
+        `</head><body>${body}</body></html>`,
+    );
+}
+
+function confirmPage(task: ApprovalTaskView, decision: 'approve' | 'reject', token: string, error?: string): string {
+  const verb = decision === 'approve' ? 'Approve' : 'Reject';
+  if (task.status !== 'open') return `<h1>${esc(task.title)}</h1><p>This approval is already <strong>${esc(task.status.replace('_', ' '))}</strong>.</p>`;
+  return (
+    `<h1>${verb}: ${esc(task.title)}</h1>` +
+    (task.campaign?.name ? `<p>Campaign: ${esc(task.campaign.name)}</p>` : '') +
+    (task.requester ? `<p>Requested by ${esc(task.requester.name)}</p>` : '') +
+    `<p>Due ${esc(task.dueAt)}</p>` +
+    (error ? `<p class="err">${esc(error)}</p>` : '') +
+    `<form method="post" action="/approve"><input type="hidden" name="token" value="${esc(token)}">` +
+    `<p><label>Comment${decision === 'reject' ? ' (required)' : ' (optional)'}<br><textarea name="comment"${decision === 'reject' ? ' required' : ''}></textarea></label></p>` +
+    `<button type="submit" class="${decision}">${verb}</button></form>`
+  );
+}
+
+function linkFailure(res: Response, err: unknown) {
+  if (err instanceof LinkError) return page(res, err.reason === 'expired' ? 410 : 400, `<h1>Link not valid</h1><p class="err">${esc(err.message)}</p>`);
+  if (err instanceof HttpProblem) return page(res, err.status, `<h1>${esc(err.title)}</h1><p class="err">${esc(err.detail ?? '')}</p>`);
+  throw err;
+}

@@ -1,0 +1,127 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { desc, eq, inArray, or, sql } from 'drizzle-orm';
+import { roleSchema } from '@flightdeck/workflows';
+import { defineRoute, type RouteRegistry } from '../route.ts';
+import { HttpProblem } from '../problem.ts';
+import { problemSchema, uuidParam } from '../contracts.ts';
+import { SESSION_COOKIE } from '../authenticate.ts';
+import { isAdmin, scopeOf } from '../../auth/access.ts';
+import { SESSION_DAYS, type PeopleService } from '../../services/people.ts';
+import type { Database } from '../../db/client.ts';
+import { auditLog } from '../../db/schema.ts';
+
+const tag = 'People';
+const problem = (status: number, description: string) => ({ status, description, schema: problemSchema });
+
+const loginBody = z.strictObject({ email: z.email({ message: 'Not an e-mail address' }).max(200), password: z.string().min(1).max(200) });
+const userBody = z.strictObject({
+  email: z.email({ message: 'Not an e-mail address' }).max(200),
+  name: z.string().trim().min(1).max(200),
+  password: z.string().min(10, 'Use at least 10 characters').max(200),
+  departmentId: z.uuid().nullable().optional(),
+  locale: z.enum(['en', 'zh-CN']).optional(),
+});
+const grantBody = z.strictObject({
+  role: roleSchema,
+  departmentId: z.uuid().nullable().default(null).meta({ description: 'null: in every department' }),
+  expiresAt: z.iso.datetime({ offset: true }).nullable().optional().meta({ description: 'A temporary grant ends here' }),
+});
+const preferencesBody = z.strictObject({ locale: z.enum(['en', 'zh-CN']) });
+const tokenBody = z.strictObject({ name: z.string().trim().min(1).max(100), expiresAt: z.iso.datetime({ offset: true }).optional() });
+const departmentBody = z.strictObject({ name: z.string().trim().min(1).max(100), headUserId: z.uuid().nullable().optional() });
+const auditQuery = z.strictObject({
+  entityType: z.string().max(32).optional(),
+  entityId: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+export function peopleRoutes(registry: RouteRegistry, people: PeopleService, db: Database): Router {
+  const r = Router();
+
+  defineRoute(r, registry, { method: 'post', path: '/api/auth/login', tag, access: 'public', summary: 'Sign in; sets the session cookie and returns the CSRF token', body: loginBody, responses: [{ status: 200, description: 'Signed in' }, problem(401, 'Wrong e-mail or password')] }, async ({ body, res }) => {
+    const { token, csrfToken, actor } = await people.signIn(body.email, body.password);
+    res.cookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'lax', secure: process.env.NODE_ENV === 'production', maxAge: SESSION_DAYS * 86_400_000, path: '/' });
+    return { status: 200, body: { user: await people.getUser(actor.id), csrfToken } };
+  });
+  defineRoute(r, registry, { method: 'post', path: '/api/auth/logout', tag, access: 'signed_in', summary: 'Sign out', responses: [{ status: 204, description: 'Signed out' }] }, async ({ res }) => {
+    if (res.locals.sessionToken) await people.signOut(res.locals.sessionToken);
+    res.clearCookie(SESSION_COOKIE, { path: '/' });
+    return { status: 204 };
+  });
+  defineRoute(r, registry, { method: 'get', path: '/api/auth/me', tag, access: 'signed_in', summary: 'Who I am, my grants, and the CSRF token for this session', responses: [{ status: 200, description: 'Me' }, problem(401, 'Not signed in')] }, async ({ actor, res }) => ({
+    status: 200,
+    body: { user: await people.getUser(actor.id), csrfToken: res.locals.csrfToken ?? null },
+  }));
+  defineRoute(r, registry, { method: 'put', path: '/api/me/preferences', tag, access: 'signed_in', summary: 'My language, kept with my account', body: preferencesBody, responses: [{ status: 200, description: 'Saved' }] }, async ({ actor, body }) => ({
+    status: 200,
+    body: await people.setLocale(actor, body.locale),
+  }));
+  defineRoute(r, registry, { method: 'post', path: '/api/me/tokens', tag, access: 'signed_in', summary: 'Create an API token for scripts (shown once)', body: tokenBody, responses: [{ status: 201, description: 'The token' }] }, async ({ actor, body }) => ({
+    status: 201,
+    body: await people.createApiToken(actor, body.name, body.expiresAt ? new Date(body.expiresAt) : undefined),
+  }));
+
+  defineRoute(r, registry, { method: 'get', path: '/api/users', tag, access: { permission: 'people:read', in: 'any' }, summary: 'List users with their grants', responses: [{ status: 200, description: 'Users' }] }, async ({ actor }) => {
+    const scope = scopeOf(actor, 'people:read');
+    const all = await people.listUsers();
+    return { status: 200, body: { items: scope === 'all' ? all : all.filter((u) => u.departmentId && scope.includes(u.departmentId)) } };
+  });
+  defineRoute(
+    r,
+    registry,
+    { method: 'post', path: '/api/users', tag, access: { permission: 'people:manage', in: async (q) => q.body.departmentId ?? null }, summary: 'Create a user', body: userBody, responses: [{ status: 201, description: 'Created' }, problem(409, 'E-mail taken')] },
+    async ({ actor, body }) => ({ status: 201, body: await people.createUser(actor, body) }),
+  );
+  defineRoute(
+    r,
+    registry,
+    {
+      method: 'post',
+      path: '/api/users/:id/grants',
+      tag,
+      access: { permission: 'people:manage', in: async (q) => q.body.departmentId },
+      summary: 'Grant a role, everywhere or in one department, optionally until a time',
+      params: uuidParam,
+      body: grantBody,
+      responses: [{ status: 201, description: 'Granted' }, problem(403, 'Not allowed')],
+    },
+    async ({ actor, params, body }) => {
+      // Only an administrator hands out administration, or anything that reaches every department.
+      if ((body.role === 'admin' || body.departmentId === null) && !isAdmin(actor)) throw new HttpProblem(403, 'Forbidden', 'Only an administrator grants roles in every department or the admin role');
+      return { status: 201, body: await people.grant(actor, { userId: params.id, role: body.role, departmentId: body.departmentId, expiresAt: body.expiresAt ? new Date(body.expiresAt) : null }) };
+    },
+  );
+  defineRoute(
+    r,
+    registry,
+    { method: 'delete', path: '/api/grants/:id', tag, access: { permission: 'people:manage', in: async (q) => (await people.grantRow(q.params.id)).departmentId }, summary: 'Revoke a grant', params: uuidParam, responses: [{ status: 204, description: 'Revoked' }] },
+    async ({ actor, params }) => {
+      await people.revoke(actor, params.id);
+      return { status: 204 };
+    },
+  );
+  defineRoute(r, registry, { method: 'get', path: '/api/departments', tag, access: 'signed_in', summary: 'List departments', responses: [{ status: 200, description: 'Departments' }] }, async () => ({
+    status: 200,
+    body: { items: await people.listDepartments() },
+  }));
+  defineRoute(r, registry, { method: 'post', path: '/api/departments', tag, access: { permission: 'people:manage', in: async () => null }, summary: 'Create a department or set its head', body: departmentBody, responses: [{ status: 201, description: 'Saved' }] }, async ({ actor, body }) => ({
+    status: 201,
+    body: await people.ensureDepartment(actor, body.name, body.headUserId),
+  }));
+  defineRoute(r, registry, { method: 'get', path: '/api/audit', tag: 'Audit', access: { permission: 'audit:read', in: 'any' }, summary: 'The audit log, newest first', query: auditQuery, responses: [{ status: 200, description: 'Entries' }] }, async ({ actor, query }) => {
+    const scope = scopeOf(actor, 'audit:read');
+    const rows = await db
+      .select()
+      .from(auditLog)
+      .where(
+        sql`${query.entityType ? eq(auditLog.entityType, query.entityType) : sql`true`} and ${query.entityId ? eq(auditLog.entityId, query.entityId) : sql`true`} and ${
+          scope === 'all' ? sql`true` : scope.length ? or(inArray(auditLog.departmentId, scope), eq(auditLog.actorId, actor.id)) : eq(auditLog.actorId, actor.id)
+        }`,
+      )
+      .orderBy(desc(auditLog.id))
+      .limit(query.limit);
+    return { status: 200, body: { items: rows.map((e) => ({ ...e, at: e.at.toISOString() })) } };
+  });
+  return r;
+}

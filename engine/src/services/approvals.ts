@@ -1,0 +1,155 @@
+import { and, arrayContains, desc, eq, inArray, lt, ne, sql } from 'drizzle-orm';
+import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { ApprovalTaskView, Decision } from '@flightdeck/workflows';
+import type { Database } from '../db/client.ts';
+import { approvalTasks, runs, usedLinkTokens } from '../db/schema.ts';
+import { HttpProblem, notFound } from '../api/problem.ts';
+import { can, type Actor } from '../auth/access.ts';
+import type { CampaignService } from './campaigns.ts';
+import type { RunService } from './runs.ts';
+import { audit } from './audit.ts';
+
+/** Called by the worker's activity and after each decision; a write never replaces a newer version. */
+export async function mirrorApprovalTask(db: Database, view: ApprovalTaskView): Promise<void> {
+  const runId = view.runId.replace(/^run-/, '');
+  const values = {
+    taskId: view.taskId,
+    runId,
+    workflowId: view.runId,
+    nodeId: view.nodeId,
+    title: view.title,
+    status: view.status,
+    eligibleUserIds: view.eligible.map((p) => p.id),
+    detail: view,
+    version: view.version,
+    dueAt: new Date(view.dueAt),
+    openedAt: new Date(view.openedAt),
+    closedAt: view.closedAt ? new Date(view.closedAt) : null,
+  };
+  await db
+    .insert(approvalTasks)
+    .values(values)
+    .onConflictDoUpdate({ target: approvalTasks.taskId, set: values, setWhere: lt(approvalTasks.version, view.version) });
+}
+
+const REJECTION_STATUS: Record<string, number> = { not_eligible: 403, duplicate: 409, closed: 409, invalid: 422, not_found: 404 };
+
+export class ApprovalService {
+  constructor(
+    private readonly db: Database,
+    private readonly temporal: () => Client,
+    private readonly campaigns: CampaignService,
+    private readonly runs: RunService,
+  ) {}
+
+  mirror(view: ApprovalTaskView): Promise<void> {
+    return mirrorApprovalTask(this.db, view);
+  }
+
+  private async present(rows: (typeof approvalTasks.$inferSelect)[]) {
+    const runIds = [...new Set(rows.map((r) => r.runId))];
+    const runRows = runIds.length ? await this.db.select({ id: runs.id, campaignId: runs.campaignId, flowId: runs.flowId }).from(runs).where(inArray(runs.id, runIds)) : [];
+    const campaignCache = new Map<string, Awaited<ReturnType<CampaignService['get']>> | null>();
+    // "What was approved before": the other approvals of the same run, decided already.
+    const siblings = runIds.length ? await this.db.select().from(approvalTasks).where(and(inArray(approvalTasks.runId, runIds), ne(approvalTasks.status, 'open'))) : [];
+    return Promise.all(
+      rows.map(async (r) => {
+        const run = runRows.find((x) => x.id === r.runId);
+        let campaign = null;
+        if (run?.campaignId) {
+          if (!campaignCache.has(run.campaignId)) campaignCache.set(run.campaignId, await this.campaigns.get(run.campaignId).catch(() => null));
+          campaign = campaignCache.get(run.campaignId) ?? null;
+        }
+        const task = r.detail as ApprovalTaskView;
+        return {
+          taskId: r.taskId,
+          runId: r.runId,
+          flowId: run?.flowId ?? null,
+          nodeId: r.nodeId,
+          title: r.title,
+          status: r.status,
+          dueAt: r.dueAt.toISOString(),
+          openedAt: r.openedAt.toISOString(),
+          closedAt: r.closedAt?.toISOString() ?? null,
+          task,
+          campaign,
+          previous: siblings
+            .filter((s) => s.runId === r.runId && s.taskId !== r.taskId)
+            .map((s) => ({ title: s.title, status: s.status, votes: (s.detail as ApprovalTaskView).votes, closedAt: s.closedAt?.toISOString() ?? null })),
+        };
+      }),
+    );
+  }
+
+  /** My tasks: open ones I can decide, or closed ones I was asked to decide. */
+  async inbox(actor: Actor, status: 'open' | 'closed') {
+    const rows = await this.db
+      .select()
+      .from(approvalTasks)
+      .where(and(arrayContains(approvalTasks.eligibleUserIds, [actor.id]), status === 'open' ? eq(approvalTasks.status, 'open') : ne(approvalTasks.status, 'open')))
+      .orderBy(status === 'open' ? approvalTasks.dueAt : desc(approvalTasks.closedAt))
+      .limit(200);
+    return this.present(rows);
+  }
+
+  async get(actor: Actor, taskId: string) {
+    const row = await this.db.query.approvalTasks.findFirst({ where: eq(approvalTasks.taskId, taskId) });
+    if (!row) throw notFound('Approval', taskId);
+    const view = row.detail as ApprovalTaskView;
+    const involved = row.eligibleUserIds.includes(actor.id) || view.votes.some((v) => v.userId === actor.id);
+    if (!involved && !can(actor, 'runs:read', await this.runs.departmentOf(row.runId))) {
+      throw new HttpProblem(403, 'Forbidden', 'You are not an approver of this task');
+    }
+    return (await this.present([row]))[0]!;
+  }
+
+  /** Sends the decision to the workflow as an Update; the workflow's validator has the last word. */
+  async decide(actor: Actor, taskId: string, decision: Decision, comment?: string) {
+    const row = await this.db.query.approvalTasks.findFirst({ where: eq(approvalTasks.taskId, taskId) });
+    if (!row) throw notFound('Approval', taskId);
+    const before = row.detail as ApprovalTaskView;
+    let view: ApprovalTaskView;
+    try {
+      view = await this.temporal()
+        .workflow.getHandle(row.workflowId)
+        .executeUpdate<ApprovalTaskView, [{ taskId: string; input: unknown }]>('submitTask', { args: [{ taskId, input: { userId: actor.id, decision, ...(comment ? { comment } : {}) } }] });
+    } catch (err) {
+      const cause = err instanceof WorkflowUpdateFailedError ? err.cause : undefined;
+      if (cause instanceof ApplicationFailure && cause.type && REJECTION_STATUS[cause.type]) {
+        const status = REJECTION_STATUS[cause.type]!;
+        throw new HttpProblem(status, status === 403 ? 'Not allowed to decide' : status === 409 ? 'Cannot decide now' : 'Invalid decision', cause.message, [
+          { path: cause.type === 'invalid' ? 'comment' : 'taskId', message: cause.message, code: cause.type },
+        ]);
+      }
+      if ((err as Error).name === 'WorkflowNotFoundError' || /not found|already completed/i.test((err as Error).message)) {
+        throw new HttpProblem(409, 'Cannot decide now', 'The run this approval belongs to has ended');
+      }
+      throw err;
+    }
+    await this.mirror(view);
+    await audit(this.db, actor, {
+      action: `approval.${decision === 'approve' ? 'approved' : 'rejected'}`,
+      entityType: 'approval',
+      entityId: taskId,
+      departmentId: await this.runs.departmentOf(row.runId),
+      before: { status: before.status, votes: before.votes.length },
+      after: { status: view.status, decision, comment: comment ?? null },
+    });
+    return (await this.get(actor, taskId));
+  }
+
+  /** Marks an e-mail link's jti used; false when it was used before. */
+  async consumeLink(jti: string): Promise<boolean> {
+    const inserted = await this.db.insert(usedLinkTokens).values({ jti }).onConflictDoNothing().returning();
+    return inserted.length === 1;
+  }
+
+  async openCount(actor: Actor): Promise<number> {
+    const [r] = await this.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(approvalTasks)
+      .where(and(arrayContains(approvalTasks.eligibleUserIds, [actor.id]), eq(approvalTasks.status, 'open')));
+    return r?.n ?? 0;
+  }
+}

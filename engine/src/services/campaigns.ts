@@ -1,0 +1,189 @@
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Database } from '../db/client.ts';
+import { campaigns, departments, users, type CampaignRow } from '../db/schema.ts';
+import { HttpProblem, notFound } from '../api/problem.ts';
+import { scopeOf, type Actor } from '../auth/access.ts';
+import { audit } from './audit.ts';
+
+export const CAMPAIGN_STATUSES = ['draft', 'pending_approval', 'approved', 'scheduled', 'live', 'paused', 'completed', 'cancelled'] as const;
+export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
+
+/** Which status may follow which; anything else is refused with the allowed list. */
+const NEXT: Record<CampaignStatus, CampaignStatus[]> = {
+  draft: ['pending_approval', 'cancelled'],
+  pending_approval: ['approved', 'draft', 'cancelled'],
+  approved: ['scheduled', 'live', 'draft', 'cancelled'],
+  scheduled: ['live', 'approved', 'cancelled'],
+  live: ['paused', 'completed', 'cancelled'],
+  paused: ['live', 'completed', 'cancelled'],
+  completed: [],
+  cancelled: [],
+};
+
+const goalSchema = z.looseObject({
+  kpi: z.string().min(1).max(64),
+  target: z.number().finite(),
+  unit: z.string().max(16),
+  direction: z.enum(['min', 'max']).optional().meta({ description: '"max" means lower is better (CPA)' }),
+});
+const budgetLineSchema = z.looseObject({ channel: z.string().min(1).max(64), phase: z.string().max(32).optional(), amount: z.number().nonnegative() });
+const budgetSchema = z.strictObject({
+  total: z.number().nonnegative(),
+  currency: z.string().length(3).default('CNY'),
+  contingencyRatio: z.number().min(0).max(0.5).default(0.1),
+  lines: z.array(budgetLineSchema).max(100).default([]),
+});
+const phaseSchema = z.strictObject({ name: z.string().min(1).max(32), startsAt: z.iso.datetime({ offset: true }), endsAt: z.iso.datetime({ offset: true }) });
+
+export const campaignBodySchema = z
+  .strictObject({
+    name: z.string().trim().min(1).max(200),
+    departmentId: z.uuid().nullable().optional(),
+    ownerId: z.uuid().nullable().optional(),
+    timezone: z.string().max(64).default('Asia/Shanghai'),
+    goals: z.array(goalSchema).max(30).default([]),
+    budget: budgetSchema.default({ total: 0, currency: 'CNY', contingencyRatio: 0.1, lines: [] }),
+    phases: z.array(phaseSchema).max(10).default([]),
+    channels: z.array(z.looseObject({ name: z.string().min(1).max(64) })).max(50).default([]),
+  })
+  .refine((c) => c.phases.every((p) => p.startsAt < p.endsAt), { message: 'Each phase must end after it starts', path: ['phases'] })
+  .refine((c) => c.budget.lines.reduce((a, l) => a + l.amount, 0) <= c.budget.total, { message: 'Budget lines add up to more than the total', path: ['budget', 'lines'] });
+export type CampaignBody = z.output<typeof campaignBodySchema>;
+
+/** The scenario files' shape (snake_case, department by name), accepted as they are. */
+export const scenarioSchema = z.looseObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,80}$/),
+  name: z.string().min(1).max(200),
+  department: z.string().min(1).max(100),
+  goals: z.array(goalSchema),
+  budget: z.looseObject({ total: z.number(), currency: z.string().length(3).default('CNY'), contingency_ratio: z.number().min(0).max(0.5).default(0.1), lines: z.array(budgetLineSchema).default([]) }),
+  phases: z.array(z.looseObject({ name: z.string(), starts_at: z.string(), ends_at: z.string() })),
+  channels: z.array(z.looseObject({ name: z.string() })).default([]),
+  timezone: z.string().optional(),
+});
+
+export function presentCampaign(row: CampaignRow, departmentName: string | null) {
+  return {
+    id: row.id,
+    slug: row.slug,
+    name: row.name,
+    ownerId: row.ownerId,
+    departmentId: row.departmentId,
+    department: departmentName,
+    status: row.status,
+    timezone: row.timezone,
+    goals: row.goals as CampaignBody['goals'],
+    budget: row.budget as CampaignBody['budget'],
+    phases: row.phases as CampaignBody['phases'],
+    channels: row.channels as CampaignBody['channels'],
+    extra: row.extra as Record<string, unknown>,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+export type CampaignView = ReturnType<typeof presentCampaign>;
+
+export class CampaignService {
+  constructor(private readonly db: Database) {}
+
+  async departmentOf(id: string): Promise<string | null> {
+    const [row] = await this.db.select({ d: campaigns.departmentId }).from(campaigns).where(eq(campaigns.id, id));
+    if (!row) throw notFound('Campaign', id);
+    return row.d;
+  }
+
+  async get(id: string): Promise<CampaignView> {
+    const [row] = await this.db.select({ c: campaigns, dept: departments.name }).from(campaigns).leftJoin(departments, eq(departments.id, campaigns.departmentId)).where(eq(campaigns.id, id));
+    if (!row) throw notFound('Campaign', id);
+    return presentCampaign(row.c, row.dept);
+  }
+
+  /** What a run carries: the campaign plus its owner's name and address, for messages. */
+  async snapshot(id: string) {
+    const view = await this.get(id);
+    const owner = view.ownerId ? await this.db.query.users.findFirst({ where: eq(users.id, view.ownerId) }) : undefined;
+    return { ...view, owner: owner ? { id: owner.id, name: owner.name, email: owner.email } : null };
+  }
+
+  async list(actor: Actor, status?: CampaignStatus) {
+    const scope = scopeOf(actor, 'campaigns:read');
+    const rows = await this.db
+      .select({ c: campaigns, dept: departments.name })
+      .from(campaigns)
+      .leftJoin(departments, eq(departments.id, campaigns.departmentId))
+      .where(and(scope === 'all' ? undefined : scope.length ? inArray(campaigns.departmentId, scope) : sql`false`, status ? eq(campaigns.status, status) : undefined))
+      .orderBy(desc(campaigns.updatedAt))
+      .limit(500);
+    return rows.map((r) => presentCampaign(r.c, r.dept));
+  }
+
+  async create(actor: Actor, body: CampaignBody, extra: { slug?: string; extra?: Record<string, unknown> } = {}) {
+    const values = {
+      name: body.name,
+      departmentId: body.departmentId ?? actor.departmentId,
+      ownerId: body.ownerId ?? actor.id,
+      timezone: body.timezone,
+      goals: body.goals,
+      budget: body.budget,
+      phases: body.phases,
+      channels: body.channels,
+      extra: extra.extra ?? {},
+      slug: extra.slug ?? null,
+    };
+    return this.db.transaction(async (tx) => {
+      const existing = extra.slug ? await tx.query.campaigns.findFirst({ where: eq(campaigns.slug, extra.slug) }) : undefined;
+      const [row] = existing
+        ? await tx.update(campaigns).set({ ...values, updatedAt: new Date() }).where(eq(campaigns.id, existing.id)).returning()
+        : await tx.insert(campaigns).values(values).returning();
+      await audit(tx, actor, { action: existing ? 'campaign.reimported' : 'campaign.created', entityType: 'campaign', entityId: row!.id, departmentId: row!.departmentId, before: existing ?? null, after: values });
+      return row!.id;
+    }).then((id) => this.get(id));
+  }
+
+  async update(actor: Actor, id: string, body: CampaignBody) {
+    return this.db
+      .transaction(async (tx) => {
+        const [before] = await tx.select().from(campaigns).where(eq(campaigns.id, id)).for('update');
+        if (!before) throw notFound('Campaign', id);
+        const [row] = await tx
+          .update(campaigns)
+          .set({ name: body.name, timezone: body.timezone, goals: body.goals, budget: body.budget, phases: body.phases, channels: body.channels, updatedAt: new Date(), ...(body.ownerId ? { ownerId: body.ownerId } : {}) })
+          .where(eq(campaigns.id, id))
+          .returning();
+        await audit(tx, actor, { action: 'campaign.updated', entityType: 'campaign', entityId: id, departmentId: row!.departmentId, before, after: row });
+      })
+      .then(() => this.get(id));
+  }
+
+  async setStatus(actor: Actor | null, id: string, status: CampaignStatus) {
+    return this.db
+      .transaction(async (tx) => {
+        const [before] = await tx.select().from(campaigns).where(eq(campaigns.id, id)).for('update');
+        if (!before) throw notFound('Campaign', id);
+        if (before.status === status) return;
+        if (!NEXT[before.status].includes(status)) {
+          throw new HttpProblem(409, 'Status change not allowed', `A ${before.status} campaign can become: ${NEXT[before.status].join(', ') || 'nothing (it has ended)'}`, [{ path: 'status', message: `Not allowed from ${before.status}` }]);
+        }
+        await tx.update(campaigns).set({ status, updatedAt: new Date() }).where(eq(campaigns.id, id));
+        await audit(tx, actor, { action: 'campaign.status_changed', entityType: 'campaign', entityId: id, departmentId: before.departmentId, before: { status: before.status }, after: { status } });
+      })
+      .then(() => this.get(id));
+  }
+
+  /** Imports a scenario file as it is: department by name (created if new), re-import updates by its id. */
+  async importScenario(actor: Actor, raw: z.output<typeof scenarioSchema>, ensureDepartment: (name: string) => Promise<{ id: string }>) {
+    const dept = await ensureDepartment(raw.department);
+    const { id: slug, name, department: _d, goals, budget, phases, channels, timezone, ...rest } = raw;
+    const body = campaignBodySchema.parse({
+      name,
+      departmentId: dept.id,
+      timezone: timezone ?? 'Asia/Shanghai',
+      goals,
+      budget: { total: budget.total, currency: budget.currency, contingencyRatio: budget.contingency_ratio, lines: budget.lines },
+      phases: phases.map((p) => ({ name: p.name, startsAt: p.starts_at, endsAt: p.ends_at })),
+      channels,
+    });
+    return this.create(actor, body, { slug, extra: rest });
+  }
+}

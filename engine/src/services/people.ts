@@ -1,0 +1,161 @@
+import { and, eq, gt, isNull, or, sql } from 'drizzle-orm';
+import type { Database } from '../db/client.ts';
+import { apiTokens, departments, roleGrants, sessions, users, type UserRow } from '../db/schema.ts';
+import type { Actor, Grant } from '../auth/access.ts';
+import { hashPassword, randomToken, sha256, verifyPassword } from '../auth/secrets.ts';
+import { HttpProblem, notFound } from '../api/problem.ts';
+import { audit } from './audit.ts';
+import type { Role } from '@flightdeck/workflows';
+
+export const SESSION_DAYS = 7;
+
+export function presentUser(u: UserRow, grants: Grant[] = []) {
+  return {
+    id: u.id,
+    email: u.email,
+    name: u.name,
+    locale: u.locale,
+    departmentId: u.departmentId,
+    active: u.active,
+    grants: grants.map((g) => ({ role: g.role, departmentId: g.departmentId, expiresAt: g.expiresAt?.toISOString() ?? null })),
+  };
+}
+
+export class PeopleService {
+  constructor(private readonly db: Database) {}
+
+  async grantsOf(userId: string): Promise<Grant[]> {
+    const rows = await this.db
+      .select()
+      .from(roleGrants)
+      .where(and(eq(roleGrants.userId, userId), or(isNull(roleGrants.expiresAt), gt(roleGrants.expiresAt, new Date()))));
+    return rows.map((r) => ({ role: r.role, departmentId: r.departmentId, expiresAt: r.expiresAt }));
+  }
+
+  async actorFor(user: UserRow, via: Actor['via']): Promise<Actor> {
+    return { id: user.id, email: user.email, name: user.name, departmentId: user.departmentId, locale: user.locale, grants: await this.grantsOf(user.id), via };
+  }
+
+  async signIn(email: string, password: string): Promise<{ token: string; csrfToken: string; actor: Actor }> {
+    const user = await this.db.query.users.findFirst({ where: eq(users.email, email.trim().toLowerCase()) });
+    const ok = await verifyPassword(password, user?.passwordHash ?? null);
+    if (!user || !ok || !user.active) throw new HttpProblem(401, 'Sign-in failed', 'The e-mail or the password is wrong');
+    const token = randomToken();
+    const csrfToken = randomToken(18);
+    await this.db.insert(sessions).values({ id: sha256(token), userId: user.id, csrfToken, expiresAt: new Date(Date.now() + SESSION_DAYS * 86_400_000) });
+    const actor = await this.actorFor(user, 'session');
+    await audit(this.db, actor, { action: 'session.created', entityType: 'session', entityId: user.id });
+    return { token, csrfToken, actor };
+  }
+
+  async fromSession(token: string): Promise<{ actor: Actor; csrfToken: string } | undefined> {
+    const [row] = await this.db
+      .select({ user: users, csrf: sessions.csrfToken })
+      .from(sessions)
+      .innerJoin(users, eq(users.id, sessions.userId))
+      .where(and(eq(sessions.id, sha256(token)), gt(sessions.expiresAt, new Date()), eq(users.active, true)));
+    if (!row) return undefined;
+    return { actor: await this.actorFor(row.user, 'session'), csrfToken: row.csrf };
+  }
+
+  async signOut(token: string): Promise<void> {
+    await this.db.delete(sessions).where(eq(sessions.id, sha256(token)));
+  }
+
+  async fromApiToken(token: string): Promise<Actor | undefined> {
+    const [row] = await this.db
+      .select({ user: users, id: apiTokens.id })
+      .from(apiTokens)
+      .innerJoin(users, eq(users.id, apiTokens.userId))
+      .where(and(eq(apiTokens.tokenHash, sha256(token)), or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, new Date())), eq(users.active, true)));
+    if (!row) return undefined;
+    await this.db.update(apiTokens).set({ lastUsedAt: new Date() }).where(eq(apiTokens.id, row.id));
+    return this.actorFor(row.user, 'token');
+  }
+
+  async createApiToken(actor: Actor, name: string, expiresAt?: Date) {
+    const token = `fdk_${randomToken()}`;
+    const [row] = await this.db.insert(apiTokens).values({ userId: actor.id, name, tokenHash: sha256(token), expiresAt }).returning();
+    await audit(this.db, actor, { action: 'token.created', entityType: 'token', entityId: row!.id, after: { name, expiresAt } });
+    return { id: row!.id, name, token, expiresAt: expiresAt?.toISOString() ?? null, createdAt: row!.createdAt.toISOString() };
+  }
+
+  async userRow(id: string): Promise<UserRow | undefined> {
+    return this.db.query.users.findFirst({ where: eq(users.id, id) });
+  }
+
+  async getUser(id: string) {
+    const user = await this.db.query.users.findFirst({ where: eq(users.id, id) });
+    if (!user) throw notFound('User', id);
+    return presentUser(user, await this.grantsOf(id));
+  }
+
+  async listUsers() {
+    const rows = await this.db.select().from(users).orderBy(users.name);
+    return Promise.all(rows.map(async (u) => presentUser(u, await this.grantsOf(u.id))));
+  }
+
+  async createUser(actor: Actor | null, input: { email: string; name: string; password: string; departmentId?: string | null; locale?: 'en' | 'zh-CN' }) {
+    const email = input.email.trim().toLowerCase();
+    if (await this.db.query.users.findFirst({ where: eq(users.email, email) })) {
+      throw new HttpProblem(409, 'Already exists', `A user with e-mail ${email} exists`, [{ path: 'email', message: 'Taken' }]);
+    }
+    const [row] = await this.db
+      .insert(users)
+      .values({ email, name: input.name, passwordHash: await hashPassword(input.password), departmentId: input.departmentId ?? null, locale: input.locale ?? 'en' })
+      .returning();
+    await audit(this.db, actor, { action: 'user.created', entityType: 'user', entityId: row!.id, departmentId: row!.departmentId, after: { email, name: input.name, departmentId: row!.departmentId } });
+    return presentUser(row!);
+  }
+
+  async setLocale(actor: Actor, locale: 'en' | 'zh-CN') {
+    const [row] = await this.db.update(users).set({ locale }).where(eq(users.id, actor.id)).returning();
+    await audit(this.db, actor, { action: 'user.locale_changed', entityType: 'user', entityId: actor.id, before: { locale: actor.locale }, after: { locale } });
+    return presentUser(row!, actor.grants);
+  }
+
+  async grant(actor: Actor | null, input: { userId: string; role: Role; departmentId: string | null; expiresAt?: Date | null }) {
+    await this.getUser(input.userId);
+    const [row] = await this.db
+      .insert(roleGrants)
+      .values({ userId: input.userId, role: input.role, departmentId: input.departmentId, expiresAt: input.expiresAt ?? null, grantedBy: actor?.id ?? null })
+      .returning();
+    await audit(this.db, actor, { action: 'grant.created', entityType: 'grant', entityId: row!.id, departmentId: input.departmentId, after: { userId: input.userId, role: input.role, departmentId: input.departmentId, expiresAt: input.expiresAt ?? null } });
+    return { id: row!.id, userId: row!.userId, role: row!.role, departmentId: row!.departmentId, expiresAt: row!.expiresAt?.toISOString() ?? null };
+  }
+
+  async revoke(actor: Actor, grantId: string) {
+    const [row] = await this.db.delete(roleGrants).where(eq(roleGrants.id, grantId)).returning();
+    if (!row) throw notFound('Grant', grantId);
+    await audit(this.db, actor, { action: 'grant.revoked', entityType: 'grant', entityId: grantId, departmentId: row.departmentId, before: { userId: row.userId, role: row.role, departmentId: row.departmentId } });
+  }
+
+  async grantRow(grantId: string) {
+    const row = await this.db.query.roleGrants.findFirst({ where: eq(roleGrants.id, grantId) });
+    if (!row) throw notFound('Grant', grantId);
+    return row;
+  }
+
+  async listDepartments() {
+    return (await this.db.select().from(departments).orderBy(departments.name)).map((d) => ({ id: d.id, name: d.name, headUserId: d.headUserId }));
+  }
+
+  async ensureDepartment(actor: Actor | null, name: string, headUserId?: string | null) {
+    const existing = await this.db.query.departments.findFirst({ where: eq(departments.name, name) });
+    if (existing) {
+      if (headUserId !== undefined && existing.headUserId !== headUserId) {
+        await this.db.update(departments).set({ headUserId }).where(eq(departments.id, existing.id));
+        await audit(this.db, actor, { action: 'department.head_changed', entityType: 'department', entityId: existing.id, departmentId: existing.id, before: { headUserId: existing.headUserId }, after: { headUserId } });
+      }
+      return { id: existing.id, name, headUserId: headUserId ?? existing.headUserId };
+    }
+    const [row] = await this.db.insert(departments).values({ name, headUserId: headUserId ?? null }).returning();
+    await audit(this.db, actor, { action: 'department.created', entityType: 'department', entityId: row!.id, departmentId: row!.id, after: { name, headUserId } });
+    return { id: row!.id, name, headUserId: row!.headUserId };
+  }
+
+  async userCount(): Promise<number> {
+    const [r] = await this.db.select({ n: sql<number>`count(*)::int` }).from(users);
+    return r?.n ?? 0;
+  }
+}

@@ -1,0 +1,40 @@
+import { createMailer, type ActivityDeps } from '@flightdeck/activities';
+import type { Database } from '../db/client.ts';
+import { Directory } from '../services/directory.ts';
+import { mirrorApprovalTask } from '../services/approvals.ts';
+import { linkSigner } from '../auth/links.ts';
+import { CampaignService, type CampaignStatus } from '../services/campaigns.ts';
+
+/** E-mail links stay valid this long; the task's due time usually comes first. */
+export const LINK_TTL_SECONDS = 7 * 86_400;
+
+export interface ActivityDepsOptions {
+  db: Database;
+  secret: string;
+  publicUrl: string;
+  smtpUrl?: string;
+  mailFrom?: string;
+  log?: (line: string) => void;
+}
+
+/** The server-side pieces the activities call: the directory, the inbox mirror, the link signer and the mailer. */
+export function buildActivityDeps(opts: ActivityDepsOptions): ActivityDeps {
+  const directory = new Directory(opts.db);
+  const signer = linkSigner(opts.secret);
+  const base = opts.publicUrl.replace(/\/$/, '');
+  const mailer = createMailer({ smtpUrl: opts.smtpUrl, from: opts.mailFrom, log: opts.log });
+  const campaigns = new CampaignService(opts.db);
+  return {
+    mailer,
+    setCampaignStatus: async (req) => {
+      await campaigns.setStatus(null, req.campaignId, req.status as CampaignStatus);
+    },
+    approvals: {
+      resolvePeople: (req) => directory.resolve(req),
+      mirrorTask: (view) => mirrorApprovalTask(opts.db, view),
+      decisionLink: async (taskId, userId, decision) => `${base}/approve?token=${await signer.sign({ taskId, userId, decision }, LINK_TTL_SECONDS)}`,
+      inboxUrl: `${base}/#/inbox`,
+      mailer,
+    },
+  };
+}
