@@ -1,0 +1,55 @@
+import { SMTPServer } from 'smtp-server';
+
+export interface ReceivedMail {
+  to: string[];
+  raw: string;
+  subject: string;
+  /** The plain-text part, quoted-printable decoded. */
+  text: string;
+}
+
+function decodeQuotedPrintable(s: string): string {
+  const bytes = s.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+  return Buffer.from(bytes, 'latin1').toString('utf8');
+}
+
+/** The plain-text body of a nodemailer message, enough to follow its links. */
+function textPart(raw: string): string {
+  const parts = raw.split(/\r?\n--[^\r\n]+\r?\n/);
+  const part = parts.find((p) => /content-type: text\/plain/i.test(p)) ?? raw;
+  const [head, ...body] = part.split(/\r?\n\r?\n/);
+  const content = body.join('\n\n');
+  if (/content-transfer-encoding: quoted-printable/i.test(head ?? '')) return decodeQuotedPrintable(content);
+  if (/content-transfer-encoding: base64/i.test(head ?? '')) return Buffer.from(content.replace(/\s+/g, ''), 'base64').toString('utf8');
+  return content;
+}
+
+/** A real SMTP server on loopback, collecting what it receives. */
+export async function startSmtp(): Promise<{ url: string; mails: ReceivedMail[]; close(): Promise<void> }> {
+  const mails: ReceivedMail[] = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        const raw = Buffer.concat(chunks).toString('utf8');
+        const subject = /^subject: (.*)$/im.exec(raw)?.[1]?.trim() ?? '';
+        mails.push({ to: session.envelope.rcptTo.map((r) => r.address), raw, subject, text: textPart(raw) });
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.server.address() as { port: number }).port;
+  return { url: `smtp://127.0.0.1:${port}`, mails, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+export function linksIn(mail: ReceivedMail): { approve: string; reject: string } {
+  const approve = /Approve: (\S+)/.exec(mail.text)?.[1];
+  const reject = /Reject: (\S+)/.exec(mail.text)?.[1];
+  if (!approve || !reject) throw new Error(`no links in mail: ${mail.text}`);
+  return { approve, reject };
+}
