@@ -1,5 +1,5 @@
-import type { Flow, FlowPatch, FlowSummary, FlowVersion, Problem, Run } from './types.ts';
-import type { FlowDocument } from '@flightdeck/workflows';
+import type { Campaign, CampaignStatus, Department, Flow, FlowPatch, FlowSummary, FlowVersion, InboxItem, Problem, Run, Session, User } from './types.ts';
+import type { FlowDocument, Locale } from '@flightdeck/workflows';
 
 /** A failed API call, carrying the RFC 9457 problem the engine sent (or one made up for network failures). */
 export class ApiError extends Error {
@@ -14,13 +14,39 @@ export class ApiError extends Error {
   }
 }
 
-async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+/** The session's CSRF token, from sign-in or /api/auth/me; every state-changing call carries it. */
+let csrfToken: string | null = null;
+let onUnauthorized: (() => void) | null = null;
+
+export function setCsrfToken(token: string | null): void {
+  csrfToken = token;
+}
+
+/** Called on any 401 from the API (the session ended or never began); the auth layer shows the sign-in. */
+export function setUnauthorizedHandler(handler: (() => void) | null): void {
+  onUnauthorized = handler;
+}
+
+interface RequestOptions {
+  /** A 401 here is an answer, not a lost session (wrong password, the "am I signed in?" probe). */
+  quiet401?: boolean;
+  /** Send the body as it is (a file's text), not JSON-encoded. */
+  raw?: boolean;
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+async function request<T>(method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
   let res: Response;
+  const headers: Record<string, string> = { Accept: 'application/json, application/problem+json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (!SAFE_METHODS.has(method) && csrfToken) headers['x-csrf-token'] = csrfToken;
   try {
     res = await fetch(path, {
       method,
-      headers: { Accept: 'application/json, application/problem+json', ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
-      body: body !== undefined ? JSON.stringify(body) : undefined,
+      headers,
+      credentials: 'same-origin',
+      body: body === undefined ? undefined : options.raw && typeof body === 'string' ? body : JSON.stringify(body),
     });
   } catch (err) {
     // status 0 marks "never reached the server", which the UI words differently from a refusal.
@@ -34,6 +60,7 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
     data = undefined;
   }
   if (!res.ok) {
+    if (res.status === 401 && !options.quiet401) onUnauthorized?.();
     const isProblem = !!data && typeof data === 'object';
     throw new ApiError(res.status, isProblem ? (data as Problem) : { title: res.statusText, status: res.status }, isProblem);
   }
@@ -53,8 +80,25 @@ export const api = {
   updateFlow: (id: string, patch: FlowPatch) => request<Flow>('PUT', `/api/flows/${enc(id)}`, patch),
   publish: (id: string, note?: string) => request<FlowVersion>('POST', `/api/flows/${enc(id)}/versions`, note ? { note } : {}),
   listVersions: (id: string) => request<{ items: FlowVersion[] }>('GET', `/api/flows/${enc(id)}/versions`).then((r) => r.items),
-  startRun: (flowId: string, body: { input?: unknown; version?: number }) => request<Run>('POST', `/api/flows/${enc(flowId)}/runs`, body),
+  startRun: (flowId: string, body: { input?: unknown; version?: number; campaignId?: string }) => request<Run>('POST', `/api/flows/${enc(flowId)}/runs`, body),
   listRuns: (flowId: string) => request<{ items: Run[] }>('GET', `/api/runs?flowId=${enc(flowId)}`).then((r) => r.items),
+  listCampaignRuns: (campaignId: string) => request<{ items: Run[] }>('GET', `/api/runs?campaignId=${enc(campaignId)}`).then((r) => r.items),
   getRun: (id: string) => request<Run>('GET', `/api/runs/${enc(id)}`),
   cancelRun: (id: string) => request<Run>('POST', `/api/runs/${enc(id)}/cancel`),
+
+  login: (email: string, password: string) => request<Session>('POST', '/api/auth/login', { email, password }, { quiet401: true }),
+  me: () => request<Session>('GET', '/api/auth/me', undefined, { quiet401: true }),
+  logout: () => request<void>('POST', '/api/auth/logout', undefined, { quiet401: true }),
+  setPreferences: (prefs: { locale: Locale }) => request<User>('PUT', '/api/me/preferences', prefs),
+  listDepartments: () => request<{ items: Department[] }>('GET', '/api/departments').then((r) => r.items),
+
+  listCampaigns: () => request<{ items: Campaign[] }>('GET', '/api/campaigns').then((r) => r.items),
+  getCampaign: (id: string) => request<Campaign>('GET', `/api/campaigns/${enc(id)}`),
+  /** The scenario file's text goes as it is, so the server sees exactly what the user picked. */
+  importCampaign: (json: string) => request<Campaign>('POST', '/api/campaigns/import', json, { raw: true }),
+  setCampaignStatus: (id: string, status: CampaignStatus) => request<Campaign>('POST', `/api/campaigns/${enc(id)}/status`, { status }),
+
+  listApprovals: (status: 'open' | 'closed') => request<{ items: InboxItem[] }>('GET', `/api/approvals?status=${status}`).then((r) => r.items),
+  getApproval: (taskId: string) => request<InboxItem>('GET', `/api/approvals/${enc(taskId)}`),
+  decide: (taskId: string, body: { decision: 'approve' | 'reject'; comment?: string }) => request<InboxItem>('POST', `/api/approvals/${enc(taskId)}/decision`, body),
 };

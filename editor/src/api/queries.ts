@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from './client.ts';
-import type { Run } from './types.ts';
+import type { Campaign, CampaignStatus, InboxItem, Run } from './types.ts';
 
 /** Query keys in one place so mutations invalidate exactly what they change. */
 export const keys = {
@@ -9,6 +9,12 @@ export const keys = {
   versions: (id: string) => ['flows', id, 'versions'] as const,
   runs: (flowId: string) => ['runs', { flowId }] as const,
   run: (id: string) => ['run', id] as const,
+  campaigns: ['campaigns'] as const,
+  campaign: (id: string) => ['campaigns', id] as const,
+  campaignRuns: (id: string) => ['runs', { campaignId: id }] as const,
+  departments: ['departments'] as const,
+  approvals: ['approvals'] as const,
+  inbox: (status: 'open' | 'closed') => ['approvals', status] as const,
 };
 
 export function useFlows() {
@@ -58,6 +64,71 @@ export function useCancelRun(id: string) {
       qc.setQueryData(keys.run(id), (old: Run | undefined) => ({ ...old, ...run }));
       void qc.invalidateQueries({ queryKey: keys.run(id) });
       void qc.invalidateQueries({ queryKey: keys.runs(run.flowId) });
+    },
+  });
+}
+
+export function useCampaigns(options: { enabled?: boolean } = {}) {
+  return useQuery({ queryKey: keys.campaigns, queryFn: api.listCampaigns, enabled: options.enabled ?? true });
+}
+
+export function useCampaign(id: string) {
+  return useQuery({ queryKey: keys.campaign(id), queryFn: () => api.getCampaign(id) });
+}
+
+export function useCampaignRuns(id: string) {
+  return useQuery({
+    queryKey: keys.campaignRuns(id),
+    queryFn: () => api.listCampaignRuns(id),
+    refetchInterval: (q) => (q.state.data?.some((r) => r.status === 'running') ? 5000 : false),
+  });
+}
+
+export function useDepartments(options: { enabled?: boolean } = {}) {
+  return useQuery({ queryKey: keys.departments, queryFn: api.listDepartments, staleTime: 60_000, enabled: options.enabled ?? true });
+}
+
+export function useImportCampaign() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (json: string) => api.importCampaign(json),
+    onSuccess: (c: Campaign) => {
+      qc.setQueryData(keys.campaign(c.id), c);
+      void qc.invalidateQueries({ queryKey: keys.campaigns, exact: true });
+    },
+  });
+}
+
+export function useSetCampaignStatus(id: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (status: CampaignStatus) => api.setCampaignStatus(id, status),
+    onSuccess: (c: Campaign) => {
+      qc.setQueryData(keys.campaign(id), c);
+      void qc.invalidateQueries({ queryKey: keys.campaigns, exact: true });
+    },
+  });
+}
+
+/** My approvals; the inbox polls every 5 s, the header's badge less often. */
+export function useInbox(status: 'open' | 'closed', options: { refetchInterval?: number; enabled?: boolean } = {}) {
+  return useQuery({
+    queryKey: keys.inbox(status),
+    queryFn: () => api.listApprovals(status),
+    refetchInterval: options.refetchInterval ?? 5000,
+    enabled: options.enabled ?? true,
+  });
+}
+
+export function useDecide() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (args: { taskId: string; decision: 'approve' | 'reject'; comment?: string }) =>
+      api.decide(args.taskId, { decision: args.decision, ...(args.comment ? { comment: args.comment } : {}) }),
+    onSettled: (item: InboxItem | undefined) => {
+      // Decided or refused (someone else was quicker): either way the lists are out of date.
+      void qc.invalidateQueries({ queryKey: keys.approvals });
+      if (item) void qc.invalidateQueries({ queryKey: keys.run(item.runId) });
     },
   });
 }

@@ -1,4 +1,4 @@
-import type { FlowDocument, RunState, RunStatus } from '@flightdeck/workflows';
+import type { ApprovalStatus, ApprovalTaskView, FlowDocument, Locale, Role, RunState, RunStatus, Vote } from '@flightdeck/workflows';
 
 /** The shapes of the engine's HTTP API, as the editor reads them. */
 export interface ProblemError {
@@ -42,6 +42,12 @@ export interface FlowVersion {
 export interface Run {
   id: string;
   flowId: string;
+  /** Sent by the list endpoint. */
+  flowName?: string;
+  /** The campaign the run was started against; its snapshot is in the run's input as `campaign`. */
+  campaignId?: string | null;
+  /** The user who started the run. */
+  requestedBy?: string | null;
   versionId: string;
   version: number;
   status: RunStatus;
@@ -58,4 +64,91 @@ export interface FlowPatch {
   name?: string;
   description?: string;
   graph?: FlowDocument;
+}
+
+export interface Grant {
+  role: Role;
+  /** null: in every department. */
+  departmentId: string | null;
+  expiresAt: string | null;
+}
+
+export interface User {
+  id: string;
+  email: string;
+  name: string;
+  locale: Locale;
+  departmentId: string | null;
+  active: boolean;
+  grants: Grant[];
+}
+
+export interface Session {
+  user: User;
+  csrfToken: string | null;
+}
+
+export interface Department {
+  id: string;
+  name: string;
+  headUserId: string | null;
+}
+
+export const CAMPAIGN_STATUSES = ['draft', 'pending_approval', 'approved', 'scheduled', 'live', 'paused', 'completed', 'cancelled'] as const;
+export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
+
+export interface CampaignGoal {
+  kpi: string;
+  target: number;
+  unit: string;
+  /** "max": the target is a ceiling (lower is better, e.g. CPA). */
+  direction?: 'min' | 'max';
+  [key: string]: unknown;
+}
+
+export interface BudgetLine {
+  channel: string;
+  amount: number;
+  phase?: string;
+  [key: string]: unknown;
+}
+
+export interface Campaign {
+  id: string;
+  slug: string | null;
+  name: string;
+  ownerId: string | null;
+  departmentId: string | null;
+  department: string | null;
+  status: CampaignStatus;
+  timezone: string;
+  goals: CampaignGoal[];
+  budget: { total: number; currency: string; contingencyRatio: number; lines: BudgetLine[] };
+  phases: { name: string; startsAt: string; endsAt: string }[];
+  channels: { name: string; [key: string]: unknown }[];
+  createdAt?: string;
+  updatedAt?: string;
+}
+
+export interface PreviousApproval {
+  title: string;
+  status: ApprovalStatus;
+  votes: Vote[];
+  closedAt: string | null;
+}
+
+/** One approval task in my inbox, with the campaign it is about. */
+export interface InboxItem {
+  taskId: string;
+  runId: string;
+  flowId: string | null;
+  nodeId: string;
+  title: string;
+  status: ApprovalStatus;
+  dueAt: string;
+  openedAt: string;
+  closedAt: string | null;
+  task: ApprovalTaskView;
+  campaign: Campaign | null;
+  previous: PreviousApproval[];
 }
