@@ -1,13 +1,39 @@
+import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
+import { useAuth } from './auth/AuthProvider.tsx';
+import { SessionExpiredDialog, SignInPage } from './auth/SignInPage.tsx';
+import { CampaignListPage } from './campaigns/CampaignListPage.tsx';
+import { CampaignPage } from './campaigns/CampaignPage.tsx';
 import { AppHeader } from './components/AppHeader.tsx';
 import { Link } from './components/Link.tsx';
 import { EditorPage } from './editor/EditorPage.tsx';
 import { FlowListPage } from './flows/FlowListPage.tsx';
-import { href, parseRoute, useHash } from './routes.ts';
+import { InboxPage } from './inbox/InboxPage.tsx';
+import { href, navigate, parseRoute, useHash, type Route } from './routes.ts';
 import { RunPage } from './runs/RunPage.tsx';
 
 export function App() {
-  const route = parseRoute(useHash());
+  const hash = useHash();
+  const route = parseRoute(hash);
+  const auth = useAuth();
+  const needsSignIn = route.name !== 'signin' && auth.status === 'signedOut' && !auth.expired;
+
+  useEffect(() => {
+    // Not signed in: sign in first, then come back here.
+    if (needsSignIn) navigate(href.signIn(hash || null), { replace: true });
+  }, [needsSignIn, hash]);
+
+  if (auth.status === 'loading' || needsSignIn) return <Splash />;
+  if (route.name === 'signin') return <SignInPage next={route.next} />;
+  return (
+    <>
+      <Page route={route} />
+      {auth.status === 'signedOut' && auth.expired && <SessionExpiredDialog />}
+    </>
+  );
+}
+
+function Page({ route }: { route: Exclude<Route, { name: 'signin' }> }) {
   switch (route.name) {
     case 'flows':
       return <FlowListPage />;
@@ -15,9 +41,27 @@ export function App() {
       return <EditorPage key={route.flowId ?? 'new'} flowId={route.flowId} />;
     case 'run':
       return <RunPage key={route.runId} runId={route.runId} />;
+    case 'inbox':
+      return <InboxPage tab={route.tab} />;
+    case 'campaigns':
+      return <CampaignListPage />;
+    case 'campaign':
+      return <CampaignPage key={route.campaignId} campaignId={route.campaignId} />;
     default:
       return <NotFound />;
   }
+}
+
+function Splash() {
+  const { t } = useTranslation();
+  return (
+    <div className="fd-splash" aria-busy="true">
+      <span className="fd-brand__mark" aria-hidden>
+        ➤
+      </span>
+      <span className="fd-muted">{t('common.loading')}</span>
+    </div>
+  );
 }
 
 function NotFound() {

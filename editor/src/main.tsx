@@ -7,6 +7,7 @@ import './i18n/index.ts';
 import { App } from './App.tsx';
 import { ToastProvider } from './components/Toasts.tsx';
 import { ApiError } from './api/client.ts';
+import { AuthProvider } from './auth/AuthProvider.tsx';
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -22,7 +23,9 @@ createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <QueryClientProvider client={queryClient}>
       <ToastProvider>
-        <App />
+        <AuthProvider>
+          <App />
+        </AuthProvider>
       </ToastProvider>
     </QueryClientProvider>
   </StrictMode>,

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { ApiError } from '../api/client.ts';
 import { useErrorText } from '../components/errorText.ts';
 import { LanguageSwitch } from '../components/LanguageSwitch.tsx';
+import { Modal } from '../components/Modal.tsx';
 import { useDocumentTitle } from '../components/useDocumentTitle.ts';
 import { href, navigate } from '../routes.ts';
 import { useAuth } from './AuthProvider.tsx';
@@ -122,5 +123,16 @@ export function SignInPage({ next }: { next: string | null }) {
         )}
       </main>
     </div>
+  );
+}
+
+/** Shown over the open page when the session ends mid-work, so an unsaved flow is not lost. */
+export function SessionExpiredDialog() {
+  const { t } = useTranslation();
+  return (
+    <Modal title={t('auth.expiredTitle')} testId="signin-dialog">
+      <p className="fd-muted">{t('auth.expiredText')}</p>
+      <SignInForm />
+    </Modal>
   );
 }

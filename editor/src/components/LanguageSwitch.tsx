@@ -1,10 +1,12 @@
 import { useTranslation } from 'react-i18next';
+import { useOptionalAuth } from '../auth/AuthProvider.tsx';
 import { setLocale, useLocale } from '../i18n/index.ts';
 
-/** Toggles between English and Simplified Chinese; each language is named in itself. */
+/** Toggles between English and Simplified Chinese; each language is named in itself. Signed in, the choice is kept with the account. */
 export function LanguageSwitch() {
   const { t } = useTranslation();
   const locale = useLocale();
+  const auth = useOptionalAuth();
   const next = locale === 'en' ? 'zh-CN' : 'en';
   return (
     <button
@@ -14,7 +16,7 @@ export function LanguageSwitch() {
       data-locale={locale}
       aria-label={t('header.switchLanguage')}
       title={t('header.switchLanguage')}
-      onClick={() => setLocale(next)}
+      onClick={() => (auth ? auth.changeLocale(next) : setLocale(next))}
     >
       <span className={locale === 'en' ? 'is-active' : ''} lang="en">
         EN

@@ -2,7 +2,8 @@ import { useEffect, useRef, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 
 /** A modal dialog on the native <dialog> element, which brings focus trapping and Escape for free. */
-export function Modal(props: { title: string; onClose: () => void; children: ReactNode; footer?: ReactNode; wide?: boolean; testId?: string }) {
+/** Without onClose the dialog cannot be dismissed (Escape does nothing, no close button). */
+export function Modal(props: { title: string; onClose?: () => void; children: ReactNode; footer?: ReactNode; wide?: boolean; testId?: string }) {
   const { t } = useTranslation();
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => {
@@ -17,15 +18,17 @@ export function Modal(props: { title: string; onClose: () => void; children: Rea
       data-testid={props.testId}
       onCancel={(e) => {
         e.preventDefault();
-        props.onClose();
+        props.onClose?.();
       }}
       aria-labelledby="fd-modal-title"
     >
       <header className="fd-modal__head">
         <h2 id="fd-modal-title">{props.title}</h2>
-        <button type="button" className="fd-btn fd-btn--ghost fd-modal__close" aria-label={t('common.close')} onClick={props.onClose}>
-          ×
-        </button>
+        {props.onClose && (
+          <button type="button" className="fd-btn fd-btn--ghost fd-modal__close" aria-label={t('common.close')} onClick={props.onClose}>
+            ×
+          </button>
+        )}
       </header>
       <div className="fd-modal__body">{props.children}</div>
       {props.footer && <footer className="fd-modal__foot">{props.footer}</footer>}

@@ -171,14 +171,13 @@ export class FlowInterpreter {
     Object.assign(state, { status: 'running', startedAt: this.ports.now(), endedAt: undefined, durationMs: undefined, error: undefined, handle: undefined });
     if (!def) return this.fail(node, state, `Unknown node type "${node.type}"`);
 
-    const parsed = def.configSchema.safeParse(node.config);
-    if (!parsed.success) return this.fail(node, state, `Invalid config: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
 
     let result: NodeResult;
     try {
       result = await def.execute({
         node,
-        config: parsed.data,
+        // The validator already parsed every config (defaults applied); parsing again per node would cost every run.
+        config: node.config,
         ports: this.ports,
         scope: this.scope(),
         hasEdge: (handle) => (this.outgoing.get(nodeId) ?? []).some((e) => e.sourceHandle === handle),
@@ -268,8 +267,7 @@ export class FlowInterpreter {
     const incoming = this.incoming.get(nodeId) ?? [];
     const dead = incoming.filter((e) => this.deadEdges.has(e.id) && !gate.arrived.has(e.id)).length;
     const arrivals = { arrived: gate.arrived.size, dead, total: incoming.length };
-    const parsed = def.configSchema.safeParse(node.config);
-    const verdict = parsed.success ? def.gate!(parsed.data, arrivals) : 'fire';
+    const verdict = def.gate!(node.config, arrivals);
     if (!gate.fired && verdict === 'fire') {
       gate.fired = true;
       this.launch(nodeId);
