@@ -258,4 +258,13 @@ describe('Dockerfile', () => {
     expect(ignore).toContain('.git');
     expect(ignore).toContain('.data');
   });
+
+  it('api and workers share the link-signing secret and the public URL (a link signed by a worker verifies at the API)', () => {
+    for (const name of ['api', 'worker']) {
+      const raw = JSON.stringify(services[name]?.environment ?? {});
+      expect(raw, name).toContain('FLIGHTDECK_SECRET');
+      expect(raw, name).toContain('FLIGHTDECK_PUBLIC_URL');
+    }
+    expect(read('docker-compose.yml')).toMatch(/FLIGHTDECK_SECRET: \$\{FLIGHTDECK_SECRET:\?/);
+  });
 });
