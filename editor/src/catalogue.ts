@@ -32,6 +32,8 @@ export function nodeTitle(type: string, locale: Locale): string {
 }
 
 export function handleLabel(type: string, handle: string, locale: Locale): string {
+  // Handles named by the user (a split's branches) are shown as written; a translation could only clash with them.
+  if (BY_TYPE.get(type)?.editor.dynamicHandles) return handle;
   return nodeText(type, locale)?.handles?.[handle] ?? BY_TYPE.get(type)?.text.en.handles?.[handle] ?? handle;
 }
 

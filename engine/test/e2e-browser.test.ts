@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { startStack, type TestStack } from './support/stack.ts';
+import { startStack, TEST_PASSWORD, type TestStack } from './support/stack.ts';
+import { edge, flow, node } from './support/flows.ts';
 import { startReceiver } from './support/receiver.ts';
 import { EDITOR_DIST } from '../src/server/start-server.ts';
 
@@ -16,12 +17,14 @@ describe('editor end to end', () => {
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
   let browser: Browser;
   let page: Page;
+  let designer: Awaited<ReturnType<TestStack['user']>>;
 
   beforeAll(async () => {
     if (!existsSync(`${EDITOR_DIST}/index.html`)) throw new Error('editor/dist is missing: `npm test` builds it first (npm run build)');
     if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: apt-get install -y chromium (.ci/run does)`);
     mkdirSync(SHOTS, { recursive: true });
     stack = await startStack('e2e');
+    designer = await stack.user('Dana Designer', [{ role: 'designer', department: 'Marketing' }], { department: 'Marketing' });
     receiver = await startReceiver(() => ({ status: 200, body: { received: true } }));
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -54,7 +57,16 @@ describe('editor end to end', () => {
     await page.mouse.up();
   }
 
+  async function signIn(p: Page, email: string) {
+    await p.goto(`${stack.url}/#/signin`);
+    await p.getByTestId('signin-email').fill(email);
+    await p.getByTestId('signin-password').fill(TEST_PASSWORD);
+    await p.getByTestId('signin-submit').click();
+    await p.getByTestId('signout').waitFor();
+  }
+
   it('draws, publishes and runs a flow, and shows every node completed', async () => {
+    await signIn(page, designer.email);
     await page.goto(stack.url);
     await page.getByTestId('new-flow').click();
     await page.getByTestId('new-flow-name').fill('Launch announcement');
@@ -109,5 +121,45 @@ describe('editor end to end', () => {
     await page.getByTestId('lang-switch').click();
     await expect.poll(async () => page.evaluate(() => document.documentElement.lang)).toBe('zh-CN');
     await page.screenshot({ path: `${SHOTS}run-view-zh.png` });
+  });
+
+  it('an approver signs in on a phone, approves from the inbox, and the run moves on', async () => {
+    const approver = await stack.user('Bella Brand', [{ role: 'approver', department: 'Marketing' }], { department: 'Marketing' });
+    const graph = flow(
+      [
+        node('start', 'trigger.manual'),
+        node('brand', 'approval.request', { title: 'Brand review: spring sale', approvers: [{ kind: 'user', user: approver.email }], due: '1h' }),
+        node('go', 'channel.webhook', { url: `${receiver.url}/go` }),
+        node('done', 'control.end'),
+        node('stop', 'control.end', { status: 'failed' }),
+      ],
+      [edge('start', 'next', 'brand'), edge('brand', 'approved', 'go'), edge('go', 'sent', 'done'), edge('brand', 'rejected', 'stop'), edge('brand', 'timed_out', 'stop')],
+    );
+    const created = await designer.api.post('/api/flows', { name: 'Spring sale approval', graph });
+    await designer.api.post(`/api/flows/${created.body.id}/versions`, {});
+    const runId = await designer.api.startRun(created.body.id);
+    await designer.api.waitForNode(runId, 'brand', 'running');
+
+    const phone = await browser.newContext({ viewport: { width: 375, height: 812 }, locale: 'en-US', isMobile: true, hasTouch: true });
+    const p = await phone.newPage();
+    await signIn(p, approver.email);
+    await p.getByTestId('nav-inbox').click();
+    const card = p.getByTestId('inbox-item-brand');
+    await card.waitFor({ timeout: 15_000 });
+    expect(await card.innerText()).toContain('Brand review: spring sale');
+    // Nothing sticks out sideways at phone width.
+    expect(await p.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1)).toBe(true);
+    await p.screenshot({ path: `${SHOTS}inbox-phone.png`, fullPage: true });
+    await p.getByTestId('comment-brand').fill('On brand, go ahead');
+    await p.getByTestId('approve-brand').click();
+
+    const run = await designer.api.waitForRun(runId);
+    expect(run.status).toBe('completed');
+    expect(run.state.nodes.brand.detail.votes).toEqual([expect.objectContaining({ name: 'Bella Brand', decision: 'approve', comment: 'On brand, go ahead' })]);
+    expect(receiver.calls.some((c) => c.path === '/go')).toBe(true);
+    await p.goto(`${stack.url}/#/runs/${runId}`);
+    await expect.poll(async () => p.getByTestId('node-go').getAttribute('data-status'), { timeout: 10_000 }).toBe('completed');
+    await p.screenshot({ path: `${SHOTS}run-after-approval-phone.png` });
+    await phone.close();
   });
 });

@@ -125,10 +125,10 @@ export function useDecide() {
   return useMutation({
     mutationFn: (args: { taskId: string; decision: 'approve' | 'reject'; comment?: string }) =>
       api.decide(args.taskId, { decision: args.decision, ...(args.comment ? { comment: args.comment } : {}) }),
-    onSettled: (item: InboxItem | undefined) => {
-      // Decided or refused (someone else was quicker): either way the lists are out of date.
+    onSuccess: (item: InboxItem) => {
       void qc.invalidateQueries({ queryKey: keys.approvals });
-      if (item) void qc.invalidateQueries({ queryKey: keys.run(item.runId) });
+      void qc.invalidateQueries({ queryKey: keys.run(item.runId) });
     },
+    // A refusal is left on screen to be read; the inbox's 5 s poll brings the list up to date after.
   });
 }

@@ -21,6 +21,14 @@ export function DueTime({ view, testId }: { view: { status: string; dueAt: strin
   const locale = useLocale();
   const now = useNow();
   const overdue = isOverdue(view, now);
+  // Once decided, "in 2 days" would mislead; the date alone says when it was due.
+  if (view.status !== 'open') {
+    return (
+      <time className="fd-due" dateTime={view.dueAt} data-testid={testId}>
+        {formatShortDateTime(view.dueAt, locale)}
+      </time>
+    );
+  }
   return (
     <span className={`fd-due${overdue ? ' is-overdue' : ''}`} data-testid={testId} data-overdue={overdue || undefined}>
       {overdue && <strong>{t('approval.overdue')} · </strong>}

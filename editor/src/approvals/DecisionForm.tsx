@@ -43,6 +43,8 @@ export function DecisionForm(props: { taskId: string; nodeId: string; title: str
           const title =
             status === 403 ? t('decision.notAllowed') : status === 409 ? t('decision.conflict') : status === 422 ? t('decision.invalid') : t('decision.failed');
           setError({ title, detail: errorText(e), onComment: status === 422 });
+          // Someone else was quicker: the card leaves with the next refresh, so say it where it stays readable.
+          if (status === 409) toast('error', `${title} ${errorText(e)}`);
           if (status === 422) ref.current?.focus();
         },
       },

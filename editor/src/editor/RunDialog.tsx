@@ -1,9 +1,11 @@
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { simulateFlow, type FlowDocument, type SimulationResult } from '@flightdeck/workflows';
+import { APPROVAL_ACTIVITIES, simulateFlow, type ConcreteApproverRef, type FlowDocument, type JsonValue, type Person, type ResolveApproversRequest, type SimulationResult } from '@flightdeck/workflows';
 import { ApiError } from '../api/client.ts';
+import { useCampaigns } from '../api/queries.ts';
+import { useOptionalAuth } from '../auth/AuthProvider.tsx';
 import { useErrorText } from '../components/errorText.ts';
-import type { Run } from '../api/types.ts';
+import type { Campaign, Run, User } from '../api/types.ts';
 import { isTriggerType } from '../catalogue.ts';
 import { Modal } from '../components/Modal.tsx';
 import { RunView } from '../runs/RunView.tsx';
@@ -15,6 +17,40 @@ function sampleInputOf(doc: FlowDocument): unknown {
 }
 
 /**
+ * What a real run carries as `campaign` (the server adds the owner's name and address for
+ * messages). Without a directory the owner is only known when it is the user; otherwise a
+ * placeholder stands in, so expressions like campaign.owner.email still evaluate.
+ */
+function campaignSnapshot(c: Campaign, me: User | null | undefined): JsonValue {
+  const owner = c.ownerId
+    ? me && me.id === c.ownerId
+      ? { id: me.id, name: me.name, email: me.email }
+      : { id: c.ownerId, name: 'Campaign owner', email: 'owner@example.invalid' }
+    : null;
+  return JSON.parse(JSON.stringify({ ...c, owner })) as JsonValue;
+}
+
+/**
+ * The dry run has no directory of people: each approver reference stands for one made-up person
+ * named after it, so approval nodes open, remind and escalate as they would for real.
+ */
+function fakeResolveApprovers(args: unknown[]): Person[] {
+  const req = args[0] as ResolveApproversRequest | undefined;
+  const seen = new Map<string, Person>();
+  for (const ref of req?.refs ?? ([] as ConcreteApproverRef[])) {
+    const label =
+      ref.kind === 'user'
+        ? ref.user
+        : ref.kind === 'role'
+          ? `role:${ref.role}${ref.department ? `@${ref.department === 'campaign' ? (req?.campaignDepartment ?? 'campaign') : ref.department}` : ''}`
+          : `head:${ref.department === 'campaign' ? (req?.campaignDepartment ?? 'campaign') : ref.department}`;
+    const id = `sim:${label}`;
+    if (!seen.has(id)) seen.set(id, { id, name: label, email: label.includes('@') && ref.kind === 'user' ? label : `${label.replace(/[^a-z0-9]+/gi, '.')}@example.invalid` });
+  }
+  return [...seen.values()];
+}
+
+/**
  * Starts a run of the flow with a JSON input, publishing the draft first when the latest
  * version would not be what the user sees; or dry-runs the draft in the browser.
  */
@@ -23,7 +59,7 @@ export function RunDialog(props: {
   problemCount: number;
   latestVersion: number | null;
   suggestPublish: boolean;
-  onStart: (args: { input: unknown; publishFirst: boolean }) => Promise<Run>;
+  onStart: (args: { input: unknown; publishFirst: boolean; campaignId?: string }) => Promise<Run>;
   onStarted: (run: Run) => void;
   onClose: () => void;
 }) {
@@ -35,6 +71,11 @@ export function RunDialog(props: {
   const [error, setError] = useState<string | null>(null);
   const [simulation, setSimulation] = useState<SimulationResult | null>(null);
   const errorText = useErrorText();
+  const auth = useOptionalAuth();
+  // Offline or signed out there is nothing to list; the picker then offers only "no campaign".
+  const campaigns = useCampaigns({ enabled: auth?.status === 'signedIn' });
+  const [campaignId, setCampaignId] = useState('');
+  const campaign = campaigns.data?.find((c) => c.id === campaignId);
 
   const parsed = useMemo((): { ok: true; value: unknown } | { ok: false; error: string } => {
     if (!text.trim()) return { ok: true, value: {} };
@@ -52,7 +93,7 @@ export function RunDialog(props: {
     setBusy(true);
     setError(null);
     try {
-      const run = await props.onStart({ input: parsed.value, publishFirst });
+      const run = await props.onStart({ input: parsed.value, publishFirst, ...(campaignId ? { campaignId } : {}) });
       props.onStarted(run);
     } catch (e) {
       const details = e instanceof ApiError ? (e.problem.errors ?? []).map((x) => `• ${x.message}`) : [];
@@ -68,7 +109,15 @@ export function RunDialog(props: {
     setError(null);
     try {
       // Virtual time: delays finish at once, and activities answer with a canned success.
-      setSimulation(await simulateFlow(props.doc, { input: parsed.value as never }));
+      const me = auth?.user;
+      setSimulation(
+        await simulateFlow(props.doc, {
+          input: parsed.value as never,
+          ...(campaign ? { campaign: campaignSnapshot(campaign, me) } : {}),
+          requester: me ? { id: me.id, name: me.name, email: me.email } : null,
+          activities: { [APPROVAL_ACTIVITIES.resolve]: fakeResolveApprovers },
+        }),
+      );
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));
     } finally {
@@ -155,6 +204,23 @@ export function RunDialog(props: {
             {t('form.jsonError', { error: parsed.error })}
           </div>
         )}
+      </div>
+      <div className="fd-field">
+        <label className="fd-field__label" htmlFor="run-campaign">
+          {t('runDialog.campaign')}
+        </label>
+        <select id="run-campaign" data-testid="run-campaign" className="fd-input" value={campaignId} disabled={busy} onChange={(e) => setCampaignId(e.target.value)}>
+          <option value="">{t('runDialog.noCampaign')}</option>
+          {(campaigns.data ?? []).map((c) => (
+            <option key={c.id} value={c.id} data-slug={c.slug ?? undefined}>
+              {c.name}
+              {c.department ? ` · ${c.department}` : ''} ({t(`campaignStatus.${c.status}`, { defaultValue: c.status })})
+            </option>
+          ))}
+        </select>
+        <p className="fd-field__help">
+          {campaigns.isError ? t('runDialog.campaignsError', { detail: errorText(campaigns.error) }) : t('runDialog.campaignHelp')}
+        </p>
       </div>
       <label className="fd-check">
         <input type="checkbox" data-testid="run-publish-first" checked={publishFirst} disabled={mustPublish} onChange={(e) => setPublishFirst(e.target.checked)} />

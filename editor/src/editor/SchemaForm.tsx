@@ -3,7 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { parseDuration, formatDuration, type NodeText } from '@flightdeck/workflows';
 import { configPath, type Issue } from '../flow/issues.ts';
 import { JsonField } from './JsonField.tsx';
-import { fieldKind, humanize, isRequired, resolve, type JsonSchema } from './schema.ts';
+import { discriminatorOf, emptyValue, fieldKind, humanize, isRequired, resolve, type JsonSchema } from './schema.ts';
 
 type Path = string[];
 
@@ -25,16 +25,29 @@ function getAt(value: unknown, path: Path): unknown {
   return v;
 }
 
-/** Immutable write; undefined removes the key so optional fields fall back to their defaults. */
+/**
+ * Immutable write; undefined removes the key so optional fields fall back to their defaults.
+ * Numeric keys into an array write that element, so list items are edited in place.
+ */
 function setIn(obj: unknown, path: Path, value: unknown): Record<string, unknown> {
-  const base: Record<string, unknown> = obj && typeof obj === 'object' && !Array.isArray(obj) ? { ...(obj as Record<string, unknown>) } : {};
+  return setAny(obj, path, value) as Record<string, unknown>;
+}
+
+function setAny(obj: unknown, path: Path, value: unknown): unknown {
   const [head, ...rest] = path;
-  if (head === undefined) return base;
+  if (head === undefined) return value;
+  if (Array.isArray(obj) && /^\d+$/.test(head)) {
+    const arr = [...obj];
+    const i = Number(head);
+    arr[i] = rest.length === 0 ? value : setAny(arr[i], rest, value);
+    return arr;
+  }
+  const base: Record<string, unknown> = obj && typeof obj === 'object' && !Array.isArray(obj) ? { ...(obj as Record<string, unknown>) } : {};
   if (rest.length === 0) {
     if (value === undefined) delete base[head];
     else base[head] = value;
   } else {
-    base[head] = setIn(base[head], rest, value);
+    base[head] = setAny(base[head], rest, value);
   }
   return base;
 }
@@ -79,7 +92,7 @@ export function SchemaForm(props: {
   };
   const schema = resolve(root, root);
   const rootIssues = issuesAt(ctx, [], true);
-  if (fieldKind(schema) !== 'object') {
+  if (fieldKind(schema, root) !== 'object') {
     // A config that is not a plain object of fields is edited as JSON as a whole.
     return (
       <div className="fd-form">
@@ -120,39 +133,79 @@ function IssueList({ issues, id }: { issues: Issue[]; id?: string }) {
 
 function Field({ ctx, schema, path, required, value }: { ctx: FormContext; schema: JsonSchema; path: Path; required: boolean; value: unknown }) {
   const { t } = useTranslation();
-  const kind = fieldKind(schema);
+  const kind = fieldKind(schema, ctx.root);
   const name = path.join('.');
   const id = `${ctx.idPrefix}-${name}`;
   const testId = `field-${name}`;
-  const { label, help, options } = fieldText(ctx, path, schema);
-  const set = (v: unknown) => ctx.setAt(path, v);
-  const fieldIssues = issuesAt(ctx, path, kind === 'object');
+  const { label, help } = fieldText(ctx, path, schema);
+  const fieldIssues = issuesAt(ctx, path, kind === 'object' || kind === 'array' || kind === 'union');
   const invalid = fieldIssues.length > 0;
   const helpId = help ? `${id}-help` : undefined;
   const issuesId = invalid ? `${id}-issues` : undefined;
   const describedBy = [helpId, issuesId].filter(Boolean).join(' ') || undefined;
 
-  if (kind === 'object') {
+  if (kind === 'object' || kind === 'array' || kind === 'union') {
     return (
-      <fieldset className="fd-fieldset" data-testid={testId}>
-        <legend>{label}</legend>
+      <fieldset className="fd-fieldset" data-testid={testId} data-field={name}>
+        <legend>
+          {label}
+          {required && <span className="fd-required" aria-hidden> *</span>}
+        </legend>
         {help && <p className="fd-field__help">{help}</p>}
         <IssueList issues={fieldIssues} id={issuesId} />
-        <Fields ctx={ctx} schema={schema} path={path} value={value} />
+        {kind === 'object' && <Fields ctx={ctx} schema={schema} path={path} value={value} />}
+        {kind === 'array' && <ArrayField ctx={ctx} schema={schema} path={path} value={value} label={label} />}
+        {kind === 'union' && <UnionField ctx={ctx} schema={schema} path={path} value={value} />}
       </fieldset>
     );
   }
 
-  let control: ReactNode;
-  const common = { id, 'data-testid': testId, 'aria-invalid': invalid, 'aria-describedby': describedBy };
+  return (
+    <div className={`fd-field${invalid ? ' is-invalid' : ''}`} data-field={name}>
+      {kind !== 'boolean' && (
+        <label className="fd-field__label" htmlFor={id}>
+          {label}
+          {required && <span className="fd-required" aria-hidden> *</span>}
+          {schema.widget === 'cel' && <span className="fd-tag">CEL</span>}
+        </label>
+      )}
+      <Control ctx={ctx} schema={schema} path={path} required={required} value={value} id={id} testId={testId} invalid={invalid} describedBy={describedBy} label={label} />
+      {help && (
+        <p className="fd-field__help" id={helpId}>
+          {help}
+        </p>
+      )}
+      <IssueList issues={fieldIssues} id={issuesId} />
+    </div>
+  );
+}
+
+/** The input for one scalar value; list items use it without the label and help around it. */
+function Control(props: {
+  ctx: FormContext;
+  schema: JsonSchema;
+  path: Path;
+  required: boolean;
+  value: unknown;
+  id: string;
+  testId: string;
+  invalid: boolean;
+  describedBy?: string;
+  label: string;
+  /** For inputs without a visible label (list items). */
+  ariaLabel?: string;
+}) {
+  const { t } = useTranslation();
+  const { ctx, schema, path, required, value, id, testId, invalid, describedBy, label } = props;
+  const kind = fieldKind(schema, ctx.root);
+  const { options } = fieldText(ctx, path, schema);
+  const set = (v: unknown) => ctx.setAt(path, v);
+  const common = { id, 'data-testid': testId, 'aria-invalid': invalid, 'aria-describedby': describedBy, 'aria-label': props.ariaLabel };
   switch (kind) {
-    case 'json':
-      control = <JsonField id={id} testId={testId} value={value} onChange={set} invalid={invalid} describedBy={describedBy} />;
-      break;
     case 'enum': {
       const values = schema.enum ?? [];
       const current = value ?? schema.default;
-      control = (
+      return (
         <select
           {...common}
           className="fd-input"
@@ -170,33 +223,31 @@ function Field({ ctx, schema, path, required, value }: { ctx: FormContext; schem
           ))}
         </select>
       );
-      break;
     }
     case 'boolean':
-      control = (
+      return (
         <label className="fd-check">
           <input {...common} type="checkbox" checked={Boolean(value ?? schema.default ?? false)} onChange={(e) => set(e.target.checked)} />
           <span>{label}</span>
         </label>
       );
-      break;
     case 'number':
     case 'integer':
-      control = <NumberInput common={common} schema={schema} integer={kind === 'integer'} value={value} onChange={set} invalid={invalid} />;
-      break;
+      return <NumberInput common={common} schema={schema} integer={kind === 'integer'} value={value} onChange={set} invalid={invalid} />;
     case 'const':
-      control = <input {...common} className="fd-input" readOnly value={String(schema.const)} />;
-      break;
-    default: {
+      return <input {...common} className="fd-input" readOnly value={String(schema.const)} />;
+    case 'string': {
       const widget = schema.widget;
       const mono = widget === 'cel' || widget === 'template' || widget === 'json-template';
       const long = !widget && (schema.maxLength ?? 0) > 200;
       const str = typeof value === 'string' ? value : value === undefined ? '' : String(value);
       // Optional strings are removed when cleared; required ones keep "" so the validator can say why.
-      const onText = (s: string) => set(s === '' && !required ? undefined : s);
+      // List items always keep their place: removing one is what the remove button is for.
+      const inList = /^\d+$/.test(path[path.length - 1] ?? '');
+      const onText = (s: string) => set(s === '' && !required && !inList ? undefined : s);
       const placeholder =
         schema.default !== undefined ? String(schema.default) : widget === 'duration' ? '1h30m' : widget === 'cel' ? 'input.amount > 100' : undefined;
-      control = long ? (
+      const control = long ? (
         <textarea {...common} className={`fd-input${invalid ? ' is-invalid' : ''}`} rows={3} value={str} placeholder={placeholder} onChange={(e) => onText(e.target.value)} />
       ) : (
         <input
@@ -210,26 +261,170 @@ function Field({ ctx, schema, path, required, value }: { ctx: FormContext; schem
           onChange={(e) => onText(e.target.value)}
         />
       );
-      if (widget === 'duration') control = <>{control}<DurationHint text={str} /></>;
+      return widget === 'duration' ? (
+        <>
+          {control}
+          <DurationHint text={str} />
+        </>
+      ) : (
+        control
+      );
     }
+    default:
+      return <JsonField id={id} testId={testId} value={value} onChange={set} invalid={invalid} describedBy={describedBy} />;
   }
+}
 
+/**
+ * A list: simple items as one input per row, objects and unions as small cards. Items can be
+ * added (up to maxItems), removed and moved. "JSON" switches the whole list to a text area.
+ */
+function ArrayField({ ctx, schema, path, value, label }: { ctx: FormContext; schema: JsonSchema; path: Path; value: unknown; label: string }) {
+  const { t } = useTranslation();
+  const [asJson, setAsJson] = useState(false);
+  const items = Array.isArray(value) ? value : Array.isArray(schema.default) ? (schema.default as unknown[]) : [];
+  const itemSchema = resolve(schema.items!, ctx.root);
+  const itemKind = fieldKind(itemSchema, ctx.root);
+  const simple = itemKind !== 'object' && itemKind !== 'union';
+  const name = path.join('.');
+  const max = schema.maxItems ?? Infinity;
+  const set = (next: unknown[]) => ctx.setAt(path, next);
+  const move = (from: number, to: number) => {
+    const next = [...items];
+    const [it] = next.splice(from, 1);
+    next.splice(to, 0, it);
+    set(next);
+  };
+
+  if (asJson) {
+    return (
+      <>
+        <JsonField id={`${ctx.idPrefix}-${name}-json`} testId={`field-${name}-json`} value={items} onChange={(v) => ctx.setAt(path, v)} />
+        <button type="button" className="fd-btn fd-btn--link fd-list__mode" onClick={() => setAsJson(false)}>
+          {t('form.asForm')}
+        </button>
+      </>
+    );
+  }
   return (
-    <div className={`fd-field${invalid ? ' is-invalid' : ''}`} data-field={name}>
-      {kind !== 'boolean' && (
+    <>
+      {items.length === 0 && <p className="fd-muted fd-list__empty">{t('form.emptyList')}</p>}
+      <ol className={`fd-list${simple ? ' fd-list--simple' : ''}`} data-testid={`field-${name}-items`}>
+        {items.map((item, i) => {
+          const itemPath = [...path, String(i)];
+          const itemName = itemPath.join('.');
+          const itemIssues = issuesAt(ctx, itemPath, !simple);
+          const tools = (
+            <div className="fd-list__tools">
+              <button type="button" className="fd-btn fd-btn--icon" aria-label={t('form.moveUp', { n: i + 1 })} title={t('form.moveUp', { n: i + 1 })} disabled={i === 0} onClick={() => move(i, i - 1)}>
+                ↑
+              </button>
+              <button
+                type="button"
+                className="fd-btn fd-btn--icon"
+                aria-label={t('form.moveDown', { n: i + 1 })}
+                title={t('form.moveDown', { n: i + 1 })}
+                disabled={i === items.length - 1}
+                onClick={() => move(i, i + 1)}
+              >
+                ↓
+              </button>
+              <button
+                type="button"
+                className="fd-btn fd-btn--icon fd-btn--danger"
+                data-testid={`field-${itemName}-remove`}
+                aria-label={t('form.remove', { n: i + 1 })}
+                title={t('form.remove', { n: i + 1 })}
+                onClick={() => set(items.filter((_, k) => k !== i))}
+              >
+                ×
+              </button>
+            </div>
+          );
+          if (simple) {
+            return (
+              <li key={i} className="fd-list__row" data-field={itemName}>
+                <div className="fd-list__control">
+                  <Control
+                    ctx={ctx}
+                    schema={itemSchema}
+                    path={itemPath}
+                    required
+                    value={item}
+                    id={`${ctx.idPrefix}-${itemName}`}
+                    testId={`field-${itemName}`}
+                    invalid={itemIssues.length > 0}
+                    label={`${label} ${i + 1}`}
+                    ariaLabel={`${label} ${i + 1}`}
+                  />
+                  <IssueList issues={itemIssues} />
+                </div>
+                {tools}
+              </li>
+            );
+          }
+          return (
+            <li key={i} className="fd-list__card" data-field={itemName} data-testid={`field-${itemName}`}>
+              <div className="fd-list__cardhead">
+                <span className="fd-list__index">{i + 1}</span>
+                {tools}
+              </div>
+              <IssueList issues={itemIssues} />
+              {itemKind === 'union' ? <UnionField ctx={ctx} schema={itemSchema} path={itemPath} value={item} /> : <Fields ctx={ctx} schema={itemSchema} path={itemPath} value={item} />}
+            </li>
+          );
+        })}
+      </ol>
+      <div className="fd-list__foot">
+        <button type="button" className="fd-btn fd-btn--small" data-testid={`field-${name}-add`} disabled={items.length >= max} onClick={() => set([...items, emptyValue(itemSchema, ctx.root)])}>
+          + {t('form.add')}
+        </button>
+        <button type="button" className="fd-btn fd-btn--link fd-list__mode" data-testid={`field-${name}-as-json`} onClick={() => setAsJson(true)}>
+          {t('form.asJson')}
+        </button>
+      </div>
+    </>
+  );
+}
+
+/** A discriminated union ("kind": user | role | …): a selector for the variant, then that variant's fields. */
+function UnionField({ ctx, schema, path, value }: { ctx: FormContext; schema: JsonSchema; path: Path; value: unknown }) {
+  const d = discriminatorOf(schema, ctx.root)!;
+  const obj = value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  const current = d.variants.find((v) => v.value === obj[d.key]);
+  const keyPath = [...path, d.key];
+  const name = keyPath.join('.');
+  const id = `${ctx.idPrefix}-${name}`;
+  const { label, options } = fieldText(ctx, keyPath, {});
+  const keyIssues = issuesAt(ctx, keyPath, true);
+  const choose = (next: string) => {
+    const variant = d.variants.find((v) => v.value === next);
+    if (!variant) return;
+    // Keep what the new variant also has (a department stays a department), drop the rest.
+    const kept: Record<string, unknown> = { [d.key]: next };
+    for (const k of Object.keys(variant.schema.properties ?? {})) if (k !== d.key && obj[k] !== undefined) kept[k] = obj[k];
+    ctx.setAt(path, kept);
+  };
+  const rest: JsonSchema | undefined = current
+    ? { ...current.schema, properties: Object.fromEntries(Object.entries(current.schema.properties ?? {}).filter(([k]) => k !== d.key)) }
+    : undefined;
+  return (
+    <div className="fd-union">
+      <div className={`fd-field${keyIssues.length ? ' is-invalid' : ''}`} data-field={name}>
         <label className="fd-field__label" htmlFor={id}>
           {label}
-          {required && <span className="fd-required" aria-hidden> *</span>}
-          {schema.widget === 'cel' && <span className="fd-tag">CEL</span>}
         </label>
-      )}
-      {control}
-      {help && (
-        <p className="fd-field__help" id={helpId}>
-          {help}
-        </p>
-      )}
-      <IssueList issues={fieldIssues} id={issuesId} />
+        <select id={id} data-testid={`field-${name}`} className="fd-input" value={current?.value ?? ''} onChange={(e) => choose(e.target.value)}>
+          {!current && <option value="">—</option>}
+          {d.variants.map((v) => (
+            <option key={v.value} value={v.value}>
+              {options?.[v.value] ?? humanize(v.value)}
+            </option>
+          ))}
+        </select>
+        <IssueList issues={keyIssues} />
+      </div>
+      {rest && <Fields ctx={ctx} schema={rest} path={path} value={obj} />}
     </div>
   );
 }

@@ -16,6 +16,8 @@ export interface JsonSchema {
   anyOf?: JsonSchema[];
   oneOf?: JsonSchema[];
   items?: JsonSchema;
+  minItems?: number;
+  maxItems?: number;
   title?: string;
   description?: string;
   minimum?: number;
@@ -29,7 +31,70 @@ export interface JsonSchema {
   additionalProperties?: boolean | JsonSchema;
 }
 
-export type FieldKind = 'string' | 'number' | 'integer' | 'boolean' | 'enum' | 'object' | 'json' | 'const';
+export type FieldKind = 'string' | 'number' | 'integer' | 'boolean' | 'enum' | 'object' | 'json' | 'const' | 'array' | 'union';
+
+/** The kinds an array's items may have for the list editor; anything else is edited as JSON. */
+const LIST_ITEM_KINDS: readonly FieldKind[] = ['string', 'number', 'integer', 'enum', 'boolean', 'object', 'union'];
+
+export interface Discriminated {
+  /** The property whose constant tells the variants apart ("kind"). */
+  key: string;
+  variants: { value: string; schema: JsonSchema }[];
+}
+
+/**
+ * A union every variant of which is an object with one common property set to a different
+ * constant: zod's discriminatedUnion as JSON Schema. Anything looser is not recognised.
+ */
+export function discriminatorOf(schema: JsonSchema, root: JsonSchema): Discriminated | undefined {
+  const raw = schema.oneOf ?? schema.anyOf;
+  if (!raw || raw.length < 2) return undefined;
+  const variants = raw.map((v) => resolve(v, root));
+  if (!variants.every((v) => v.properties && primaryType(v) === 'object')) return undefined;
+  const first = variants[0]!;
+  for (const key of Object.keys(first.properties!)) {
+    const values = variants.map((v) => {
+      const p = v.properties?.[key];
+      const c = p ? resolve(p, root) : undefined;
+      return typeof c?.const === 'string' ? c.const : Array.isArray(c?.enum) && c.enum.length === 1 && typeof c.enum[0] === 'string' ? c.enum[0] : undefined;
+    });
+    if (values.every((x): x is string => x !== undefined) && new Set(values).size === values.length) {
+      return { key, variants: variants.map((schema, i) => ({ value: values[i]!, schema })) };
+    }
+  }
+  return undefined;
+}
+
+/** A first value for a new list item or a newly chosen union variant, before the user types anything. */
+export function emptyValue(schema: JsonSchema, root: JsonSchema): unknown {
+  const s = resolve(schema, root);
+  if (s.default !== undefined) return structuredClone(s.default);
+  const kind = fieldKind(s, root);
+  switch (kind) {
+    case 'union': {
+      const d = discriminatorOf(s, root)!;
+      const v = d.variants[0]!;
+      return applyDefaults(v.schema, { [d.key]: v.value }, root);
+    }
+    case 'object':
+      return applyDefaults(s, {}, root) ?? {};
+    case 'enum':
+      return s.enum?.[0];
+    case 'const':
+      return s.const;
+    case 'boolean':
+      return false;
+    case 'number':
+    case 'integer':
+      return s.minimum ?? 0;
+    case 'array':
+      return [];
+    case 'string':
+      return '';
+    default:
+      return null;
+  }
+}
 
 /** Inlines a local $ref, keeping the referring schema's own keywords (default, widget) on top. */
 export function resolve(schema: JsonSchema, root: JsonSchema): JsonSchema {
@@ -60,11 +125,12 @@ function primaryType(schema: JsonSchema): string | undefined {
   return schema.type;
 }
 
-export function fieldKind(schema: JsonSchema): FieldKind {
+/** How a schema is edited. `root` resolves $refs inside unions and array items; without it they fall back to JSON. */
+export function fieldKind(schema: JsonSchema, root?: JsonSchema): FieldKind {
   if (schema.widget === 'json' || schema.widget === 'json-template') return 'json';
   if (schema.const !== undefined) return 'const';
   if (Array.isArray(schema.enum) && schema.enum.every((v) => typeof v === 'string' || typeof v === 'number')) return 'enum';
-  if (schema.anyOf || schema.oneOf) return 'json';
+  if (schema.anyOf || schema.oneOf) return root && discriminatorOf(schema, root) ? 'union' : 'json';
   switch (primaryType(schema)) {
     case 'string':
       return 'string';
@@ -76,6 +142,10 @@ export function fieldKind(schema: JsonSchema): FieldKind {
       return 'boolean';
     case 'object':
       return schema.properties && Object.keys(schema.properties).length ? 'object' : 'json';
+    case 'array': {
+      if (!root || !schema.items || Array.isArray(schema.items)) return 'json';
+      return LIST_ITEM_KINDS.includes(fieldKind(resolve(schema.items, root), root)) ? 'array' : 'json';
+    }
     default:
       return 'json';
   }

@@ -75,10 +75,11 @@ export function useFlowPersistence(flow: Flow | null, draft: FlowDraft, onCreate
   }, [draft, ensureSaved, qc]);
 
   const startRun = useCallback(
-    async ({ input, publishFirst }: { input: unknown; publishFirst: boolean }): Promise<Run> => {
+    async ({ input, publishFirst, campaignId }: { input: unknown; publishFirst: boolean; campaignId?: string }): Promise<Run> => {
       const id = publishFirst ? (await publishNow()).flowId : await ensureSaved();
-      const run = await api.startRun(id, { input });
+      const run = await api.startRun(id, { input, ...(campaignId ? { campaignId } : {}) });
       void qc.invalidateQueries({ queryKey: keys.runs(id) });
+      if (campaignId) void qc.invalidateQueries({ queryKey: keys.campaignRuns(campaignId) });
       return run;
     },
     [ensureSaved, publishNow, qc],

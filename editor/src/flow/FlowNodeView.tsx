@@ -7,6 +7,7 @@ import { formatMs } from '../components/format.ts';
 import { useCanvasInfo } from './canvasContext.ts';
 import { takenHandles } from './runState.ts';
 import type { CanvasNode } from './graph.ts';
+import { approvalCount, isApprovalView } from '../approvals/approval.ts';
 
 /** One node on the canvas, in the editor and in the run view; everything it shows comes from the catalogue. */
 function FlowNodeViewImpl({ id, data, selected }: NodeProps<CanvasNode>) {
@@ -64,6 +65,16 @@ function FlowNodeViewImpl({ id, data, selected }: NodeProps<CanvasNode>) {
             {t(`status.${status}`, { defaultValue: status })}
           </span>
           {state && state.executions > 1 && <span title={t('run.executions')}>{t('run.executionsShort', { count: state.executions })}</span>}
+          {isApprovalView(state?.detail) && (
+            <span
+              className={`fd-node__approval astatus-${state.detail.status}`}
+              data-testid={`node-approval-${id}`}
+              data-status={state.detail.status}
+              title={t(`approval.status.${state.detail.status}`)}
+            >
+              {t('approval.progress', { approved: approvalCount(state.detail), needed: Math.max(1, state.detail.needed) })}
+            </span>
+          )}
           <span className="fd-node__duration">
             {formatMs(state?.durationMs ?? (state?.startedAt !== undefined && status === 'running' ? Date.now() - state.startedAt : undefined))}
           </span>

@@ -5,11 +5,16 @@ import { useLocale } from '../i18n/index.ts';
 import { elapsed, formatDateTime, formatMs, prettyJson } from '../components/format.ts';
 import { StatusBadge } from './status.tsx';
 import { takenHandles } from '../flow/runState.ts';
+import { ApprovalTaskDetails } from '../approvals/ApprovalTaskDetails.tsx';
+import { currentVotes, isApprovalView } from '../approvals/approval.ts';
+import { DecisionForm } from '../approvals/DecisionForm.tsx';
+import { useOptionalAuth } from '../auth/AuthProvider.tsx';
 
 /** What one node did in a run: status, timing, the outcome it took, its output or error. */
-export function NodeRunDetails({ graph, state, nodeId }: { graph: FlowDocument; state: RunState | null; nodeId: string | null }) {
+export function NodeRunDetails({ graph, state, nodeId, live = false }: { graph: FlowDocument; state: RunState | null; nodeId: string | null; live?: boolean }) {
   const { t } = useTranslation();
   const locale = useLocale();
+  const me = useOptionalAuth()?.user;
   const node = nodeId ? graph.nodes.find((n) => n.id === nodeId) : undefined;
   if (!node) return <p className="fd-muted">{t('run.pickNode')}</p>;
   const s = state?.nodes[node.id];
@@ -48,7 +53,22 @@ export function NodeRunDetails({ graph, state, nodeId }: { graph: FlowDocument; 
           </pre>
         </>
       )}
-      {s?.detail !== undefined && (
+      {isApprovalView(s?.detail) ? (
+        <>
+          <h4>{t('approval.task')}</h4>
+          <ApprovalTaskDetails view={s.detail} />
+          {/* An eligible approver looking at a real run may decide right here. */}
+          {live && me && s.detail.status === 'open' && s.detail.eligible.some((p) => p.id === me.id) && !currentVotes(s.detail).some((v) => v.userId === me.id) && (
+            <DecisionForm taskId={s.detail.taskId} nodeId={node.id} title={s.detail.title} />
+          )}
+          <details className="fd-raw">
+            <summary>{t('run.detail')}</summary>
+            <pre className="fd-pre" data-testid="run-node-detail">
+              {prettyJson(s.detail)}
+            </pre>
+          </details>
+        </>
+      ) : s?.detail !== undefined && (
         <>
           <h4>{t('run.detail')}</h4>
           <pre className="fd-pre" data-testid="run-node-detail">

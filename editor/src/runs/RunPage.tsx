@@ -1,7 +1,7 @@
 import { useTranslation } from 'react-i18next';
 import { useErrorText } from '../components/errorText.ts';
 import { useDocumentTitle } from '../components/useDocumentTitle.ts';
-import { useCancelRun, useFlow, useRun } from '../api/queries.ts';
+import { useCampaign, useCancelRun, useFlow, useRun } from '../api/queries.ts';
 import { AppHeader } from '../components/AppHeader.tsx';
 import { elapsed, formatDateTime, formatMs, prettyJson } from '../components/format.ts';
 import { Link } from '../components/Link.tsx';
@@ -97,6 +97,14 @@ export function RunPage({ runId }: { runId: string }) {
             <dt>{t('run.duration')}</dt>
             <dd>{formatMs(elapsed(r.startedAt, r.endedAt))}</dd>
           </div>
+          {r.campaignId && (
+            <div>
+              <dt>{t('run.campaign')}</dt>
+              <dd>
+                <RunCampaign id={r.campaignId} />
+              </dd>
+            </div>
+          )}
           {reason && (
             <div>
               <dt>{t('run.reason')}</dt>
@@ -111,8 +119,17 @@ export function RunPage({ runId }: { runId: string }) {
         {run.isRefetchError && <span className="fd-error-text">{t('run.pollError')}</span>}
       </section>
       <main className="fd-runpage">
-        <RunView graph={r.graph} state={r.state} />
+        <RunView graph={r.graph} state={r.state} live />
       </main>
     </div>
+  );
+}
+
+function RunCampaign({ id }: { id: string }) {
+  const campaign = useCampaign(id);
+  return (
+    <Link href={href.campaign(id)} data-testid="run-campaign-link">
+      {campaign.data?.name ?? id.slice(0, 8)}
+    </Link>
   );
 }

@@ -7,7 +7,8 @@ import { RunCanvas } from './RunCanvas.tsx';
 const LEGEND = ['pending', 'running', 'completed', 'failed', 'skipped', 'cancelled'] as const;
 
 /** A run's graph with per-node status, and the details of the node picked on it. Used for real runs and dry runs. */
-export function RunView({ graph, state }: { graph: FlowDocument; state: RunState | null }) {
+/** `live`: a real run on the server (decisions can be made from it), not a dry run. */
+export function RunView({ graph, state, live = false }: { graph: FlowDocument; state: RunState | null; live?: boolean }) {
   const { t } = useTranslation();
   const [selected, setSelected] = useState<string | null>(null);
   const counts = new Map<string, number>();
@@ -30,7 +31,7 @@ export function RunView({ graph, state }: { graph: FlowDocument; state: RunState
       </div>
       <aside className="fd-runview__side" aria-label={t('run.nodeDetails')}>
         <div className="fd-panel__title">{t('run.nodeDetails')}</div>
-        <NodeRunDetails graph={graph} state={state} nodeId={selected} />
+        <NodeRunDetails graph={graph} state={state} nodeId={selected} live={live} />
       </aside>
     </div>
   );
