@@ -35,12 +35,12 @@ describe('approvals', () => {
     );
   const users = (...people: { email: string }[]) => people.map((p) => ({ kind: 'user', user: p.email }));
 
-  async function startAsDesigner(config: Record<string, unknown>, name = 'test') {
+  async function startAsDesigner(config: Record<string, unknown>, name = 'test', waitUntilAsked = true) {
     const created = await designer.api.post('/api/flows', { name: `approval ${name}`, graph: approvalFlow(config) });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     expect((await designer.api.post(`/api/flows/${created.body.id}/versions`, {})).status).toBe(201);
     const runId = await designer.api.startRun(created.body.id, { name });
-    await designer.api.waitForNode(runId, 'ask', 'running');
+    if (waitUntilAsked) await designer.api.waitForNode(runId, 'ask', 'running');
     return runId;
   }
 
@@ -128,7 +128,7 @@ describe('approvals', () => {
   });
 
   it('auto-approves when due, if so configured', async () => {
-    const runId = await startAsDesigner({ approvers: users(approvers[0]!), due: '1s', onTimeout: 'auto_approve' }, 'auto');
+    const runId = await startAsDesigner({ approvers: users(approvers[0]!), due: '1s', onTimeout: 'auto_approve' }, 'auto', false);
     const run = await designer.api.waitForRun(runId, 20_000);
     expect(run.state.nodes.ask).toMatchObject({ handle: 'approved', output: { autoDecided: true } });
   });

@@ -2,10 +2,11 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import bcrypt from 'bcryptjs';
 
 /** bcrypt (pure JS, no native build). Cost 11: about a tenth of a second here, slow enough for offline guessing. */
-const COST = Number(process.env.FLIGHTDECK_BCRYPT_COST ?? 11);
+// Read at each call, so tests can lower it after this module has loaded.
+const cost = () => Number(process.env.FLIGHTDECK_BCRYPT_COST ?? 11);
 
 export function hashPassword(password: string): Promise<string> {
-  return bcrypt.hash(password, COST);
+  return bcrypt.hash(password, cost());
 }
 
 export function verifyPassword(password: string, hash: string | null): Promise<boolean> {

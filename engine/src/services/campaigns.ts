@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Database } from '../db/client.ts';
 import { campaigns, departments, users, type CampaignRow } from '../db/schema.ts';
 import { HttpProblem, notFound } from '../api/problem.ts';
-import { scopeOf, type Actor } from '../auth/access.ts';
+import { can, scopeOf, type Actor } from '../auth/access.ts';
 import { audit } from './audit.ts';
 
 export const CAMPAIGN_STATUSES = ['draft', 'pending_approval', 'approved', 'scheduled', 'live', 'paused', 'completed', 'cancelled'] as const;
@@ -133,6 +133,10 @@ export class CampaignService {
     };
     return this.db.transaction(async (tx) => {
       const existing = extra.slug ? await tx.query.campaigns.findFirst({ where: eq(campaigns.slug, extra.slug) }) : undefined;
+      // Re-importing overwrites (and may move) the campaign with this file id: the caller must be allowed to write it where it is now.
+      if (existing && !can(actor, 'campaigns:write', existing.departmentId)) {
+        throw new HttpProblem(403, 'Forbidden', 'You need the campaigns:write permission for the campaign this file updates');
+      }
       const [row] = existing
         ? await tx.update(campaigns).set({ ...values, updatedAt: new Date() }).where(eq(campaigns.id, existing.id)).returning()
         : await tx.insert(campaigns).values(values).returning();
