@@ -5,6 +5,49 @@ export const ROLES = ['admin', 'department_admin', 'designer', 'approver', 'anal
 export type Role = (typeof ROLES)[number];
 export const roleSchema = z.enum(ROLES);
 
+/** What a role may do. The server enforces it per route; the editor only hides buttons that would be refused. */
+export const PERMISSIONS = [
+  'flows:read',
+  'flows:write',
+  'flows:publish',
+  'runs:read',
+  'runs:start',
+  'runs:cancel',
+  'campaigns:read',
+  'campaigns:write',
+  'approvals:read',
+  'audit:read',
+  'people:read',
+  'people:manage',
+] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+const READ: Permission[] = ['flows:read', 'runs:read', 'campaigns:read'];
+
+export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
+  admin: PERMISSIONS,
+  department_admin: PERMISSIONS,
+  designer: [...READ, 'flows:write', 'flows:publish', 'runs:start', 'runs:cancel', 'campaigns:write'],
+  approver: [...READ, 'approvals:read'],
+  analyst: [...READ, 'approvals:read', 'audit:read'],
+  viewer: READ,
+};
+
+export const CAMPAIGN_STATUSES = ['draft', 'pending_approval', 'approved', 'scheduled', 'live', 'paused', 'completed', 'cancelled'] as const;
+export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
+
+/** Which campaign status may follow which. */
+export const CAMPAIGN_STATUS_NEXT: Record<CampaignStatus, readonly CampaignStatus[]> = {
+  draft: ['pending_approval', 'cancelled'],
+  pending_approval: ['approved', 'draft', 'cancelled'],
+  approved: ['scheduled', 'live', 'draft', 'cancelled'],
+  scheduled: ['live', 'approved', 'cancelled'],
+  live: ['paused', 'completed', 'cancelled'],
+  paused: ['live', 'completed', 'cancelled'],
+  completed: [],
+  cancelled: [],
+};
+
 /** A person as flows see them: enough to address, never a password or a token. */
 export interface Person {
   id: string;

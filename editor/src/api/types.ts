@@ -94,8 +94,8 @@ export interface Department {
   headUserId: string | null;
 }
 
-export const CAMPAIGN_STATUSES = ['draft', 'pending_approval', 'approved', 'scheduled', 'live', 'paused', 'completed', 'cancelled'] as const;
-export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
+export { CAMPAIGN_STATUSES, type CampaignStatus } from '@flightdeck/workflows';
+import type { CampaignStatus } from '@flightdeck/workflows';
 
 export interface CampaignGoal {
   kpi: string;

@@ -1,20 +1,7 @@
-import type { Role } from '@flightdeck/workflows';
+import { ROLE_PERMISSIONS, type Permission } from '@flightdeck/workflows';
 import type { User } from '../api/types.ts';
 
-/**
- * What each role may do, as the server's role matrix says (engine/src/auth/access.ts). Used only
- * to leave out buttons that would certainly be refused; the server decides every request.
- */
-type Permission = 'campaigns:write' | 'runs:start' | 'flows:write';
-const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
-  admin: ['campaigns:write', 'runs:start', 'flows:write'],
-  department_admin: ['campaigns:write', 'runs:start', 'flows:write'],
-  designer: ['campaigns:write', 'runs:start', 'flows:write'],
-  approver: [],
-  analyst: [],
-  viewer: [],
-};
-
+/** Only to leave out buttons that would certainly be refused; the server decides every request. */
 function liveGrants(user: User, now = Date.now()) {
   return user.grants.filter((g) => !g.expiresAt || new Date(g.expiresAt).getTime() > now);
 }

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { CAMPAIGN_STATUS_NEXT } from '@flightdeck/workflows';
 import { useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api, ApiError } from '../api/client.ts';
@@ -18,18 +19,6 @@ import { useLocale } from '../i18n/index.ts';
 import { href, navigate } from '../routes.ts';
 import { StatusBadge } from '../runs/status.tsx';
 import { BudgetBreakdown, CampaignStatusBadge, GoalsTable, PhaseTimeline } from './CampaignFacts.tsx';
-
-/** The moves the server allows from each status (it has the last word and answers 409 otherwise). */
-const NEXT: Record<CampaignStatus, CampaignStatus[]> = {
-  draft: ['pending_approval', 'cancelled'],
-  pending_approval: ['approved', 'draft', 'cancelled'],
-  approved: ['scheduled', 'live', 'draft', 'cancelled'],
-  scheduled: ['live', 'approved', 'cancelled'],
-  live: ['paused', 'completed', 'cancelled'],
-  paused: ['live', 'completed', 'cancelled'],
-  completed: [],
-  cancelled: [],
-};
 
 /** One campaign: goals, budget, phases, its status moves, and the runs started against it. */
 export function CampaignPage({ campaignId }: { campaignId: string }) {
@@ -142,7 +131,7 @@ function StatusActions({ campaign }: { campaign: Campaign }) {
   const toast = useToast();
   const errorText = useErrorText();
   const setStatus = useSetCampaignStatus(campaign.id);
-  const next = NEXT[campaign.status] ?? [];
+  const next = CAMPAIGN_STATUS_NEXT[campaign.status] ?? [];
   if (!next.length) return null;
   const move = (status: CampaignStatus) => {
     if (status === 'cancelled' && !window.confirm(t('campaign.confirmCancel', { name: campaign.name }))) return;

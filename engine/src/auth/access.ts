@@ -1,35 +1,11 @@
-import type { Role } from '@flightdeck/workflows';
+import { ROLE_PERMISSIONS, type Permission, type Role } from '@flightdeck/workflows';
 
 /**
- * Least privilege, written down once. The role-matrix test keeps its own copy of the expected
- * answers, so a change here that widens access fails a test.
+ * Least privilege: the role → permission table lives in workflows/src/people.ts, shared with the
+ * editor. The role-matrix test keeps its own copy of the expected answers, so a change there that
+ * widens access fails a test.
  */
-export const PERMISSIONS = [
-  'flows:read',
-  'flows:write',
-  'flows:publish',
-  'runs:read',
-  'runs:start',
-  'runs:cancel',
-  'campaigns:read',
-  'campaigns:write',
-  'approvals:read',
-  'audit:read',
-  'people:read',
-  'people:manage',
-] as const;
-export type Permission = (typeof PERMISSIONS)[number];
-
-const READ: Permission[] = ['flows:read', 'runs:read', 'campaigns:read'];
-
-export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
-  admin: PERMISSIONS,
-  department_admin: PERMISSIONS,
-  designer: [...READ, 'flows:write', 'flows:publish', 'runs:start', 'runs:cancel', 'campaigns:write'],
-  approver: [...READ, 'approvals:read'],
-  analyst: [...READ, 'approvals:read', 'audit:read'],
-  viewer: READ,
-};
+export { PERMISSIONS, ROLE_PERMISSIONS, type Permission } from '@flightdeck/workflows';
 
 export interface Grant {
   role: Role;

@@ -1,25 +1,13 @@
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
+import { CAMPAIGN_STATUS_NEXT as NEXT, type CampaignStatus } from '@flightdeck/workflows';
 import type { Database } from '../db/client.ts';
 import { campaigns, departments, users, type CampaignRow } from '../db/schema.ts';
 import { HttpProblem, notFound } from '../api/problem.ts';
 import { can, scopeOf, type Actor } from '../auth/access.ts';
 import { audit } from './audit.ts';
 
-export const CAMPAIGN_STATUSES = ['draft', 'pending_approval', 'approved', 'scheduled', 'live', 'paused', 'completed', 'cancelled'] as const;
-export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
-
-/** Which status may follow which; anything else is refused with the allowed list. */
-const NEXT: Record<CampaignStatus, CampaignStatus[]> = {
-  draft: ['pending_approval', 'cancelled'],
-  pending_approval: ['approved', 'draft', 'cancelled'],
-  approved: ['scheduled', 'live', 'draft', 'cancelled'],
-  scheduled: ['live', 'approved', 'cancelled'],
-  live: ['paused', 'completed', 'cancelled'],
-  paused: ['live', 'completed', 'cancelled'],
-  completed: [],
-  cancelled: [],
-};
+export { CAMPAIGN_STATUSES, type CampaignStatus } from '@flightdeck/workflows';
 
 const goalSchema = z.looseObject({
   kpi: z.string().min(1).max(64),
