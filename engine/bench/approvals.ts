@@ -4,6 +4,7 @@
  * server, the worker and the API, in one process.
  */
 import { createServer } from 'node:http';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,7 +41,7 @@ const pg = await startEmbeddedPostgres({ dataDir: dir, port: Number(process.env.
 const temporal = await startTemporalDevServer({ binary, port: Number(process.env.BENCH_TEMPORAL_PORT ?? 7297) });
 const secret = 'bench-secret';
 const taskQueue = 'bench-approvals';
-const server = await startServer({ databaseUrl: pg.url, temporalAddress: temporal.address, namespace: 'default', taskQueue, host: '127.0.0.1', port: 0, log: createLogger('silent'), secret, syncIntervalMs: 0 });
+const server = await startServer({ databaseUrl: pg.url, temporalAddress: temporal.address, namespace: 'default', taskQueue, host: '127.0.0.1', port: 0, log: createLogger('silent'), secret, encryptionKey: randomBytes(32), syncIntervalMs: 0 });
 const deps = buildActivityDeps({ db: server.db.db, secret, publicUrl: server.url });
 const { worker, connection } = await createFlowWorker({ address: temporal.address, namespace: 'default', taskQueue, deps });
 const running = worker.run();

@@ -16,6 +16,7 @@ import { startEmbeddedPostgres } from '../src/launcher/embedded-postgres.ts';
 import { findTemporalCli, HOW_TO_GET_TEMPORAL, startTemporalDevServer } from '../src/launcher/temporal-cli.ts';
 import { createFlowWorker } from '../src/worker/create-worker.ts';
 import { startServer } from '../src/server/start-server.ts';
+import { buildActivityDeps } from '../src/worker/activity-deps.ts';
 import { createLogger } from '../src/logger.ts';
 import { RECORDED_FLOWS } from '../test/fixtures/recorded-flows.ts';
 
@@ -40,12 +41,18 @@ const receiverUrl = `http://127.0.0.1:${(receiver.address() as { port: number })
 const pg = await startEmbeddedPostgres({ dataDir: dir, port: 54391 });
 const temporal = await startTemporalDevServer({ binary, port: 7291 });
 const taskQueue = 'record-histories';
-const { worker, connection } = await createFlowWorker({ address: temporal.address, namespace: 'default', taskQueue });
+const server = await startServer({ databaseUrl: pg.url, temporalAddress: temporal.address, namespace: 'default', taskQueue, host: '127.0.0.1', port: 0, log: createLogger('silent'), syncIntervalMs: 0, secret: 'record', encryptionKey: Buffer.alloc(32, 1) });
+const deps = buildActivityDeps({ db: server.db.db, secret: 'record', publicUrl: server.url });
+const { worker, connection } = await createFlowWorker({ address: temporal.address, namespace: 'default', taskQueue, deps });
 const running = worker.run();
-const server = await startServer({ databaseUrl: pg.url, temporalAddress: temporal.address, namespace: 'default', taskQueue, host: '127.0.0.1', port: 0, log: createLogger('silent'), syncIntervalMs: 0 });
+
+const people = server.app.people;
+const admin = await people.createUser(null, { email: 'recorder@local', name: 'Recorder', password: 'recorder-password' });
+await people.grant(null, { userId: admin.id, role: 'admin', departmentId: null });
+const token = (await people.createApiToken(await people.actorFor((await people.userRow(admin.id))!, 'system'), 'recorder')).token;
 
 async function call(method: string, path: string, body?: unknown) {
-  const res = await fetch(server.url + path, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(server.url + path, { method, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: body === undefined ? undefined : JSON.stringify(body) });
   const json = (await res.json()) as Record<string, any>;
   if (res.status >= 400) throw new Error(`${method} ${path}: ${JSON.stringify(json)}`);
   return json;

@@ -19,6 +19,8 @@ export interface EngineConfig {
   publicUrl: string | undefined;
   smtpUrl: string | undefined;
   mailFrom: string | undefined;
+  /** 32 bytes, base64: seals channel secrets. The launcher keeps one in the data directory when none is set. */
+  encryptionKey: string | undefined;
 }
 
 function int(name: string, fallback: number): number {
@@ -46,5 +48,6 @@ export function loadConfig(): EngineConfig {
     publicUrl: process.env.FLIGHTDECK_PUBLIC_URL || undefined,
     smtpUrl: process.env.SMTP_URL || undefined,
     mailFrom: process.env.MAIL_FROM || undefined,
+    encryptionKey: process.env.FLIGHTDECK_ENCRYPTION_KEY || undefined,
   };
 }

@@ -3,8 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { ApiClient, startStack, TEST_PASSWORD, type ApiResponse, type TestStack } from './support/stack.ts';
 import { edge, flow, node } from './support/flows.ts';
 
-// secrets.ts reads the bcrypt cost when it is first imported, which is before startStack sets it;
-// at the production cost every sign-in and new user here would take a tenth of a second or more.
+// At the production bcrypt cost every sign-in and new user here would take a tenth of a second or more.
 vi.hoisted(() => {
   process.env.FLIGHTDECK_BCRYPT_COST ??= '4';
 });
@@ -95,6 +94,10 @@ POST   /api/campaigns/{id}/status            Y Y Y - - -    - - - - -    -     !
 GET    /api/approvals                        Y Y Y Y Y Y    Y Y Y Y Y    Y     ! !
 GET    /api/approvals/{taskId}               Y Y Y Y Y Y    - - - - -    -     ! !
 POST   /api/approvals/{taskId}/decision      - - - Y - -    - - - - -    -     ! !
+GET    /api/connections                      Y Y Y - - -    Y Y - - -    -     ! !
+POST   /api/connections                      Y Y - - - -    - - - - -    -     ! !
+GET    /api/connections/{id}                 Y Y Y - - -    - - - - -    -     ! !
+DELETE /api/connections/{id}                 Y Y - - - -    - - - - -    -     ! !
 GET    /api/node-types                       Y Y Y Y Y Y    Y Y Y Y Y    Y     Y Y
 GET    /api/openapi.json                     Y Y Y Y Y Y    Y Y Y Y Y    Y     Y Y
 GET    /healthz                              Y Y Y Y Y Y    Y Y Y Y Y    Y     Y Y
@@ -184,6 +187,8 @@ describe('access matrix', () => {
     taskId: '',
     templateId: '',
     approver2Email: '',
+    connectionId: '',
+    connectionName: `Private connection ${rand()}`,
   };
   /** Alpha's private data: nobody outside Alpha may ever receive any of it. */
   let secrets: string[] = [];
@@ -234,6 +239,9 @@ describe('access matrix', () => {
     expect(campaign.status, JSON.stringify(campaign.body)).toBe(201);
     fx.campaignId = campaign.body.id;
     fx.templateId = (await admin.get('/api/templates')).body.items[0].id;
+    const connection = await admin.post('/api/connections', { kind: 'slack', name: fx.connectionName, departmentId: fx.alphaId, secrets: { url: 'https://hooks.slack.com/services/T/B/alpha' } });
+    expect(connection.status, JSON.stringify(connection.body)).toBe(201);
+    fx.connectionId = connection.body.id;
 
     // An approval asking the Alpha approver (and a second one, so one vote leaves it open).
     const approvalGraph = flow(
@@ -257,7 +265,7 @@ describe('access matrix', () => {
     }
     expect(fx.taskId, 'the approval task reached the inbox').not.toBe('');
 
-    secrets = [fx.flowName, fx.holdNode, fx.runInput, fx.campaignName, fx.approvalFlowName, fx.approvalTitle, people.viewer.email, fx.approver2Email];
+    secrets = [fx.flowName, fx.holdNode, fx.runInput, fx.campaignName, fx.approvalFlowName, fx.approvalTitle, people.viewer.email, fx.approver2Email, fx.connectionName];
   });
 
   afterAll(async () => {
@@ -398,6 +406,18 @@ describe('access matrix', () => {
       build: (_who, mark) => ({ path: '/api/campaigns/import', body: { id: mark, name: mark, department: 'Alpha', goals: [], budget: { total: 1000 }, phases: [] }, effect: marked(mark) }),
       check: (_who, res) => expect(res.body.departmentId).toBe(fx.alphaId),
     },
+    'GET /api/connections': { build: () => ({ path: '/api/connections' }), check: (who, res) => (isBeta(who) ? expect(ids(res)).not.toContain(fx.connectionId) : expect(ids(res)).toContain(fx.connectionId)) },
+    'POST /api/connections': {
+      build: (_who, mark) => ({ path: '/api/connections', body: { kind: 'slack', name: mark, departmentId: fx.alphaId, secrets: { url: 'https://hooks.slack.com/services/T/B/x' } }, effect: marked(mark) }),
+    },
+    'GET /api/connections/{id}': { build: () => ({ path: `/api/connections/${fx.connectionId}` }), check: (_who, res) => expect(res.body.name).toBe(fx.connectionName) },
+    'DELETE /api/connections/{id}': {
+      build: async () => {
+        const name = `Doomed connection ${rand()}`;
+        const r = await stack.api.post('/api/connections', { kind: 'slack', name, departmentId: fx.alphaId, secrets: { url: 'https://hooks.slack.com/services/T/B/y' } });
+        return { method: 'DELETE', path: `/api/connections/${r.body.id}`, secrets: [name], effect: (e) => e.action === 'connection.deleted' && e.entityId === r.body.id };
+      },
+    },
     'GET /api/campaigns/{id}': { build: () => ({ path: `/api/campaigns/${fx.campaignId}` }), check: (_who, res) => expect(res.body.name).toBe(fx.campaignName) },
     'PUT /api/campaigns/{id}': {
       build: (_who, mark) => ({ method: 'PUT', path: `/api/campaigns/${fx.campaignId}`, body: { name: fx.campaignName, channels: [{ name: mark }] }, effect: marked(mark) }),
@@ -482,7 +502,7 @@ describe('access matrix', () => {
   it('a refused call changes nothing; a permitted one is in the audit log', async () => {
     expect(results.length, 'the matrix ran').toBe(EXPECTED.size * PRINCIPALS.length);
     const audit: AuditRow[] = [];
-    for (const type of ['flow', 'version', 'run', 'campaign', 'approval', 'grant', 'user', 'department', 'token']) {
+    for (const type of ['flow', 'version', 'run', 'campaign', 'approval', 'grant', 'user', 'department', 'token', 'connection']) {
       const r = await stack.api.get(`/api/audit?entityType=${type}&limit=500`);
       expect(r.body.items.length, `fewer than 500 ${type} entries, so none were cut off`).toBeLessThan(500);
       audit.push(...r.body.items);

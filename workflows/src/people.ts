@@ -19,6 +19,8 @@ export const PERMISSIONS = [
   'audit:read',
   'people:read',
   'people:manage',
+  'connections:read',
+  'connections:manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -27,7 +29,7 @@ const READ: Permission[] = ['flows:read', 'runs:read', 'campaigns:read'];
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   admin: PERMISSIONS,
   department_admin: PERMISSIONS,
-  designer: [...READ, 'flows:write', 'flows:publish', 'runs:start', 'runs:cancel', 'campaigns:write'],
+  designer: [...READ, 'flows:write', 'flows:publish', 'runs:start', 'runs:cancel', 'campaigns:write', 'connections:read'],
   approver: [...READ, 'approvals:read'],
   analyst: [...READ, 'approvals:read', 'audit:read'],
   viewer: READ,

@@ -15,6 +15,9 @@ import { authenticate } from './authenticate.ts';
 import { peopleRoutes } from './routes/people.ts';
 import { campaignRoutes } from './routes/campaigns.ts';
 import { approvalRoutes } from './routes/approvals.ts';
+import { connectionRoutes } from './routes/connections.ts';
+import { ConnectionService } from '../services/connections.ts';
+import { secretBox } from '../auth/encryption.ts';
 import { buildOpenApi } from './openapi.ts';
 import { HttpProblem, problemHandler, sendProblem } from './problem.ts';
 import type { RouteRegistry } from './route.ts';
@@ -33,6 +36,8 @@ export interface AppDeps {
   editorDist?: string;
   /** Signs e-mail approval links (shared with the worker). */
   secret: string;
+  /** Seals channel secrets at rest (AES-256-GCM). */
+  encryptionKey: Buffer;
 }
 
 export interface AppServices {
@@ -41,6 +46,7 @@ export interface AppServices {
   campaigns: CampaignService;
   people: PeopleService;
   approvals: ApprovalService;
+  connections: ConnectionService;
 }
 
 export function createApp(deps: AppDeps): { app: Express } & AppServices {
@@ -55,6 +61,7 @@ export function createApp(deps: AppDeps): { app: Express } & AppServices {
   const people = new PeopleService(deps.db);
   const runs = new RunService({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, flows, campaigns });
   const approvals = new ApprovalService(deps.db, deps.temporal, campaigns, runs);
+  const connections = new ConnectionService(deps.db, secretBox(deps.encryptionKey));
   let openapi: unknown;
   app.use(authenticate(people));
   app.use(peopleRoutes(registry, people, deps.db));
@@ -62,6 +69,7 @@ export function createApp(deps: AppDeps): { app: Express } & AppServices {
   app.use(runRoutes(registry, runs, flows, campaigns));
   app.use(campaignRoutes(registry, campaigns, people));
   app.use(approvalRoutes(registry, approvals, people, linkSigner(deps.secret)));
+  app.use(connectionRoutes(registry, connections));
   app.use(systemRoutes(registry, deps, () => (openapi ??= buildOpenApi(registry, { title: 'Flightdeck API', version: '0.1.0' }))));
 
   app.use('/api', (req, res) => sendProblem(res, new HttpProblem(404, 'Not found', `No route ${req.method} ${req.originalUrl}`)));
@@ -70,5 +78,5 @@ export function createApp(deps: AppDeps): { app: Express } & AppServices {
     app.get('/{*rest}', (_req, res) => res.sendFile(join(deps.editorDist!, 'index.html')));
   }
   app.use(problemHandler(deps.log));
-  return { app, runs, flows, campaigns, people, approvals };
+  return { app, runs, flows, campaigns, people, approvals, connections };
 }

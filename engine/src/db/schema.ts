@@ -162,6 +162,37 @@ export const approvalTasks = pgTable(
   (t) => [index('approval_tasks_status_idx').on(t.status), index('approval_tasks_run_idx').on(t.runId)],
 );
 
+/** A department's way to reach a channel. Secrets (webhook URLs with keys, signing secrets, tokens) are sealed with AES-256-GCM. */
+export const channelConnections = pgTable('channel_connections', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  departmentId: uuid('department_id').references(() => departments.id),
+  kind: text('kind', { enum: ['wecom', 'feishu', 'dingtalk', 'slack', 'sms', 'webhook', 'email'] }).notNull(),
+  name: text('name').notNull(),
+  /** Non-secret settings (sender number, quiet hours, rate limit). */
+  settings: jsonb('settings').notNull().default(sql`'{}'::jsonb`),
+  secretSealed: text('secret_sealed').notNull(),
+  secretFields: text('secret_fields').array().notNull(),
+  createdBy: uuid('created_by').references(() => users.id),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** One row per message a receiver should see once: the key (run + node + recipient) is unique. */
+export const deliveries = pgTable('deliveries', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  idempotencyKey: text('idempotency_key').notNull().unique(),
+  connectionId: uuid('connection_id').references(() => channelConnections.id),
+  runId: text('run_id'),
+  nodeId: text('node_id'),
+  recipient: text('recipient').notNull(),
+  status: text('status', { enum: ['sending', 'sent', 'failed'] }).notNull(),
+  attempts: integer('attempts').notNull().default(0),
+  providerMessageId: text('provider_message_id'),
+  response: jsonb('response'),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  sentAt: timestamp('sent_at', { withTimezone: true }),
+});
+
 /** One-click e-mail links are single-use: the token's jti lands here when used. */
 export const usedLinkTokens = pgTable('used_link_tokens', {
   jti: text('jti').primaryKey(),

@@ -9,6 +9,8 @@ import { EDITOR_DIST, startServer } from '../server/start-server.ts';
 import { buildActivityDeps } from '../worker/activity-deps.ts';
 import { openDatabase, migrateDatabase } from '../db/client.ts';
 import { loadOrCreateSecret } from '../seed/secret.ts';
+import { parseEncryptionKey } from '../auth/encryption.ts';
+import { randomBytes } from 'node:crypto';
 import { ensureFirstAdmin, FIRST_ADMIN_EMAIL } from '../seed/first-admin.ts';
 import { DEMO_PASSWORD, DEMO_USERS, seedDemo } from '../seed/demo.ts';
 
@@ -66,6 +68,7 @@ try {
   }
 
   const secret = loadOrCreateSecret(config.dataDir, config.secret);
+  const encryptionKey = parseEncryptionKey(loadOrCreateSecret(config.dataDir, config.encryptionKey, 'encryption-key', () => randomBytes(32).toString('base64')));
   const publicUrl = config.publicUrl ?? `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`;
   // Migrate before the worker's activities touch the database.
   const migrator = openDatabase(databaseUrl, 2);
@@ -78,7 +81,7 @@ try {
   const workerDone = worker.run();
   stops.push({ name: 'worker', stop: async () => { worker.shutdown(); await workerDone; } });
 
-  const server = await startServer({ databaseUrl, temporalAddress, namespace: config.temporalNamespace, taskQueue: config.taskQueue, host: config.host, port: config.port, log, secret });
+  const server = await startServer({ databaseUrl, temporalAddress, namespace: config.temporalNamespace, taskQueue: config.taskQueue, host: config.host, port: config.port, log, secret, encryptionKey });
   stops.push({ name: 'API', stop: () => server.close() });
 
   const admin = await ensureFirstAdmin(server.app.people);

@@ -2,12 +2,13 @@ import { loadConfig } from '../config.ts';
 import { createLogger } from '../logger.ts';
 import { startServer } from './start-server.ts';
 import { ensureFirstAdmin } from '../seed/first-admin.ts';
+import { parseEncryptionKey } from '../auth/encryption.ts';
 
 /** The API alone, against external PostgreSQL and Temporal (docker-compose, production). */
 const config = loadConfig();
 const log = createLogger(config.logLevel);
-if (!config.databaseUrl || !config.temporalAddress || !config.secret) {
-  log.error('DATABASE_URL, TEMPORAL_ADDRESS and FLIGHTDECK_SECRET must be set for the standalone API; use `npm start` for the embedded stack');
+if (!config.databaseUrl || !config.temporalAddress || !config.secret || !config.encryptionKey) {
+  log.error('DATABASE_URL, TEMPORAL_ADDRESS, FLIGHTDECK_SECRET and FLIGHTDECK_ENCRYPTION_KEY must be set for the standalone API; use `npm start` for the embedded stack');
   process.exit(1);
 }
 const server = await startServer({
@@ -19,6 +20,7 @@ const server = await startServer({
   port: config.port,
   log,
   secret: config.secret,
+  encryptionKey: parseEncryptionKey(config.encryptionKey),
 });
 const admin = await ensureFirstAdmin(server.app.people);
 if (admin) log.warn({ email: admin.email }, `first administrator created; password: ${admin.password}`);

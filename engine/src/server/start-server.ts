@@ -19,6 +19,7 @@ export interface ServerOptions {
   /** How often runs that closed unobserved get their final state written; 0 turns it off. */
   syncIntervalMs?: number;
   secret: string;
+  encryptionKey: Buffer;
 }
 
 export interface RunningServer {
@@ -44,6 +45,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     log: opts.log,
     editorDist: opts.editorDist ?? EDITOR_DIST,
     secret: opts.secret,
+    encryptionKey: opts.encryptionKey,
   });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.app.listen(opts.port, opts.host, () => resolve(s));

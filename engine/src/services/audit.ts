@@ -6,7 +6,7 @@ type Executor = Pick<Database, 'insert'>;
 
 export interface AuditEntry {
   action: string;
-  entityType: 'flow' | 'version' | 'run' | 'campaign' | 'approval' | 'grant' | 'user' | 'department' | 'token' | 'session';
+  entityType: 'flow' | 'version' | 'run' | 'campaign' | 'approval' | 'grant' | 'user' | 'department' | 'token' | 'session' | 'connection';
   entityId: string;
   departmentId?: string | null;
   before?: unknown;

@@ -1,6 +1,6 @@
 import { inject } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { Worker } from '@temporalio/worker';
 import { createFlowWorker, installWorkerRuntime } from '../../src/worker/create-worker.ts';
@@ -80,8 +80,10 @@ export async function startStack(label: string, opts: { worker?: boolean; editor
   process.env.FLIGHTDECK_BCRYPT_COST ??= '4';
   const taskQueue = `tq-${label}-${randomUUID().slice(0, 8)}`;
   const secret = randomUUID();
+  const encryptionKey = randomBytes(32);
   const server = await startServer({
     secret,
+    encryptionKey,
     databaseUrl: await freshDatabase(label),
     temporalAddress: inject('temporalAddress'),
     namespace: 'default',

@@ -1,0 +1,39 @@
+import { Router } from 'express';
+import { defineRoute, type ParsedRequest, type RouteRegistry } from '../route.ts';
+import { problemSchema, uuidParam } from '../contracts.ts';
+import { connectionBody, type ConnectionService } from '../../services/connections.ts';
+
+const tag = 'Channels';
+const problem = (status: number, description: string) => ({ status, description, schema: problemSchema });
+
+export function connectionRoutes(registry: RouteRegistry, connections: ConnectionService): Router {
+  const r = Router();
+  const dept = (q: ParsedRequest<{ id: string }, unknown, unknown>) => connections.departmentOf(q.params.id);
+  defineRoute(r, registry, { method: 'get', path: '/api/connections', tag, access: { permission: 'connections:read', in: 'any' }, summary: 'Channel connections of my departments (secrets never included)', responses: [{ status: 200, description: 'Connections' }] }, async ({ actor }) => ({
+    status: 200,
+    body: { items: await connections.list(actor) },
+  }));
+  defineRoute(
+    r,
+    registry,
+    {
+      method: 'post',
+      path: '/api/connections',
+      tag,
+      access: { permission: 'connections:manage', in: async (q) => q.body.departmentId ?? q.actor.departmentId },
+      summary: 'Create a channel connection; its secrets are sealed with AES-256-GCM',
+      body: connectionBody,
+      responses: [{ status: 201, description: 'Created' }, problem(400, 'Invalid or incomplete secrets')],
+    },
+    async ({ actor, body }) => ({ status: 201, body: await connections.create(actor, body) }),
+  );
+  defineRoute(r, registry, { method: 'get', path: '/api/connections/:id', tag, access: { permission: 'connections:read', in: dept }, summary: 'One connection (secrets never included)', params: uuidParam, responses: [{ status: 200, description: 'The connection' }, problem(404, 'No such connection')] }, async ({ params }) => ({
+    status: 200,
+    body: await connections.get(params.id),
+  }));
+  defineRoute(r, registry, { method: 'delete', path: '/api/connections/:id', tag, access: { permission: 'connections:manage', in: dept }, summary: 'Delete a connection', params: uuidParam, responses: [{ status: 204, description: 'Deleted' }] }, async ({ actor, params }) => {
+    await connections.remove(actor, params.id);
+    return { status: 204 };
+  });
+  return r;
+}

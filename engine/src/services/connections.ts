@@ -1,0 +1,107 @@
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Database } from '../db/client.ts';
+import { channelConnections, type channelConnections as T } from '../db/schema.ts';
+import { HttpProblem, notFound, zodFieldErrors } from '../api/problem.ts';
+import { scopeOf, type Actor } from '../auth/access.ts';
+import type { SecretBox } from '../auth/encryption.ts';
+import { audit } from './audit.ts';
+
+export const CHANNEL_KINDS = ['wecom', 'feishu', 'dingtalk', 'slack', 'sms', 'webhook', 'email'] as const;
+export type ChannelKind = (typeof CHANNEL_KINDS)[number];
+
+const url = z.url({ protocol: /^https?$/, message: 'Must be an http(s) URL' }).max(2000);
+const secretText = z.string().min(1).max(500);
+
+/** What each kind keeps secret. Everything here is sealed; none of it is ever returned by the API. */
+export const SECRET_SCHEMAS: Record<ChannelKind, z.ZodObject> = {
+  wecom: z.strictObject({ url }),
+  feishu: z.strictObject({ url, secret: secretText.optional() }),
+  dingtalk: z.strictObject({ url, secret: secretText.optional() }),
+  slack: z.strictObject({ url }),
+  sms: z.strictObject({ accountSid: secretText, authToken: secretText, baseUrl: url.optional() }),
+  webhook: z.strictObject({ url, secret: secretText }),
+  email: z.strictObject({ smtpUrl: z.string().regex(/^smtps?:\/\//, 'Must be an smtp:// or smtps:// URL').max(2000) }),
+};
+
+export const connectionBody = z.strictObject({
+  kind: z.enum(CHANNEL_KINDS),
+  name: z.string().trim().min(1).max(200),
+  departmentId: z.uuid().nullable().optional(),
+  settings: z.record(z.string(), z.union([z.string().max(500), z.number(), z.boolean()])).default({}),
+  secrets: z.record(z.string(), z.string().max(2000)),
+});
+
+type Row = typeof T.$inferSelect;
+
+export function presentConnection(row: Row) {
+  return {
+    id: row.id,
+    kind: row.kind,
+    name: row.name,
+    departmentId: row.departmentId,
+    settings: row.settings as Record<string, unknown>,
+    /** Which secrets are set, never their values. */
+    secretFields: row.secretFields,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+export class ConnectionService {
+  constructor(
+    private readonly db: Database,
+    private readonly box: SecretBox,
+  ) {}
+
+  async departmentOf(id: string): Promise<string | null> {
+    const [row] = await this.db.select({ d: channelConnections.departmentId }).from(channelConnections).where(eq(channelConnections.id, id));
+    if (!row) throw notFound('Connection', id);
+    return row.d;
+  }
+
+  async list(actor: Actor) {
+    const scope = scopeOf(actor, 'connections:read');
+    const rows = await this.db
+      .select()
+      .from(channelConnections)
+      .where(scope === 'all' ? undefined : scope.length ? inArray(channelConnections.departmentId, scope) : sql`false`)
+      .orderBy(desc(channelConnections.updatedAt));
+    return rows.map(presentConnection);
+  }
+
+  async get(id: string) {
+    const row = await this.db.query.channelConnections.findFirst({ where: eq(channelConnections.id, id) });
+    if (!row) throw notFound('Connection', id);
+    return presentConnection(row);
+  }
+
+  async create(actor: Actor, body: z.output<typeof connectionBody>) {
+    const secrets = SECRET_SCHEMAS[body.kind].safeParse(body.secrets);
+    if (!secrets.success) throw new HttpProblem(400, 'Invalid request', `The ${body.kind} connection's secrets are incomplete`, zodFieldErrors(secrets.error, ['secrets']));
+    const id = crypto.randomUUID();
+    const fields = Object.keys(secrets.data);
+    return this.db.transaction(async (tx) => {
+      const [row] = await tx
+        .insert(channelConnections)
+        .values({ id, kind: body.kind, name: body.name, departmentId: body.departmentId ?? actor.departmentId, settings: body.settings, secretSealed: this.box.seal(JSON.stringify(secrets.data), id), secretFields: fields, createdBy: actor.id })
+        .returning();
+      // The audit log records which secrets were set, not what they are.
+      await audit(tx, actor, { action: 'connection.created', entityType: 'connection', entityId: id, departmentId: row!.departmentId, after: { kind: body.kind, name: body.name, settings: body.settings, secretFields: fields } });
+      return presentConnection(row!);
+    });
+  }
+
+  async remove(actor: Actor, id: string) {
+    const [row] = await this.db.delete(channelConnections).where(eq(channelConnections.id, id)).returning();
+    if (!row) throw notFound('Connection', id);
+    await audit(this.db, actor, { action: 'connection.deleted', entityType: 'connection', entityId: id, departmentId: row.departmentId, before: { kind: row.kind, name: row.name } });
+  }
+
+  /** For the worker only: the connection with its secrets opened. */
+  async reveal(id: string): Promise<{ kind: ChannelKind; settings: Record<string, unknown>; secrets: Record<string, string> }> {
+    const row = await this.db.query.channelConnections.findFirst({ where: and(eq(channelConnections.id, id)) });
+    if (!row) throw notFound('Connection', id);
+    return { kind: row.kind, settings: row.settings as Record<string, unknown>, secrets: JSON.parse(this.box.open(row.secretSealed, row.id)) };
+  }
+}

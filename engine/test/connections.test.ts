@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { startStack, type TestStack } from './support/stack.ts';
+
+/** Channel connections: per department, secrets sealed with AES-256-GCM, never returned, never in a dump. */
+describe('channel connections', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startStack('connections', { worker: false });
+  });
+  afterAll(async () => stack?.close());
+
+  const SECRET_URL = 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=PLAINTEXT-ROBOT-KEY-4f1c';
+  const SIGNING = 'SECdingtalk-PLAINTEXT-signing-secret-77';
+
+  it('stores secrets sealed: the API never returns them and a full dump of the database holds no plaintext', async () => {
+    const wecom = await stack.api.post('/api/connections', { kind: 'wecom', name: 'Ops group robot', secrets: { url: SECRET_URL } });
+    expect(wecom.status, JSON.stringify(wecom.body)).toBe(201);
+    expect(wecom.body).toMatchObject({ kind: 'wecom', name: 'Ops group robot', secretFields: ['url'] });
+    const ding = await stack.api.post('/api/connections', { kind: 'dingtalk', name: 'DingTalk alerts', secrets: { url: 'https://oapi.dingtalk.com/robot/send?access_token=PLAINTEXT-TOKEN-9', secret: SIGNING } });
+    expect(ding.status).toBe(201);
+
+    const listed = JSON.stringify((await stack.api.get('/api/connections')).body) + JSON.stringify((await stack.api.get(`/api/connections/${wecom.body.id}`)).body);
+    expect(listed).not.toContain('PLAINTEXT');
+
+    // Every row of every table, as text: what a dump would hold.
+    const client = new pg.Client({ connectionString: (stack.server.db.pool as unknown as { options: { connectionString: string } }).options.connectionString });
+    await client.connect();
+    const tables = await client.query(`select table_name from information_schema.tables where table_schema = 'public'`);
+    let dump = '';
+    for (const { table_name } of tables.rows) dump += (await client.query(`select row_to_json(t)::text as j from "${table_name}" t`)).rows.map((r) => r.j).join('\n');
+    await client.end();
+    expect(dump).toContain('Ops group robot');
+    expect(dump).not.toContain('PLAINTEXT');
+    expect(dump).toContain('v1:');
+
+    // The worker can open them again, with the key.
+    const opened = await stack.server.app.connections.reveal(ding.body.id);
+    expect(opened).toMatchObject({ kind: 'dingtalk', secrets: { secret: SIGNING } });
+  });
+
+  it('a sealed secret copied onto another connection does not open (the id is authenticated)', async () => {
+    const a = await stack.api.post('/api/connections', { kind: 'slack', name: 'A', secrets: { url: 'https://hooks.slack.com/services/T/B/PLAINTEXT-A' } });
+    const b = await stack.api.post('/api/connections', { kind: 'slack', name: 'B', secrets: { url: 'https://hooks.slack.com/services/T/B/PLAINTEXT-B' } });
+    await stack.server.db.pool.query(`update channel_connections set secret_sealed = (select secret_sealed from channel_connections where id = $1) where id = $2`, [a.body.id, b.body.id]);
+    await expect(stack.server.app.connections.reveal(b.body.id)).rejects.toThrow();
+  });
+
+  it('refuses incomplete or malformed secrets with the field named', async () => {
+    const res = await stack.api.post('/api/connections', { kind: 'webhook', name: 'x', secrets: { url: 'ftp://nope' } });
+    expect(res.status).toBe(400);
+    expect(res.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['secrets.secret', 'secrets.url']);
+  });
+
+  it('belongs to a department: designers there can read, not manage; others see nothing', async () => {
+    const dept = await stack.departmentId('Growth');
+    const created = await stack.api.post('/api/connections', { kind: 'slack', name: 'Growth Slack', departmentId: dept, secrets: { url: 'https://hooks.slack.com/services/T/B/C' } });
+    const designer = await stack.user('Gwen Designer', [{ role: 'designer', department: 'Growth' }], { department: 'Growth' });
+    const outsider = await stack.user('Otto Outsider', [{ role: 'designer', department: 'Other' }], { department: 'Other' });
+    expect((await designer.api.get(`/api/connections/${created.body.id}`)).status).toBe(200);
+    expect((await designer.api.post('/api/connections', { kind: 'slack', name: 'mine', departmentId: dept, secrets: { url: 'https://hooks.slack.com/x' } })).status).toBe(403);
+    const peek = await outsider.api.get(`/api/connections/${created.body.id}`);
+    expect(peek.status).toBe(403);
+    expect(JSON.stringify(peek.body)).not.toContain('Growth Slack');
+    expect((await outsider.api.get('/api/connections')).body.items.some((c: { id: string }) => c.id === created.body.id)).toBe(false);
+    expect((await stack.api.del(`/api/connections/${created.body.id}`)).status).toBe(204);
+  });
+});
