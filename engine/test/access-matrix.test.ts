@@ -94,6 +94,7 @@ POST   /api/campaigns/{id}/status            Y Y Y - - -    - - - - -    -     !
 GET    /api/approvals                        Y Y Y Y Y Y    Y Y Y Y Y    Y     ! !
 GET    /api/approvals/{taskId}               Y Y Y Y Y Y    - - - - -    -     ! !
 POST   /api/approvals/{taskId}/decision      - - - Y - -    - - - - -    -     ! !
+POST   /api/flows/{id}/hook-secret           Y Y Y - - -    - - - - -    -     ! !
 GET    /api/connections                      Y Y Y - - -    Y Y - - -    -     ! !
 POST   /api/connections                      Y Y - - - -    - - - - -    -     ! !
 GET    /api/connections/{id}                 Y Y Y - - -    - - - - -    -     ! !
@@ -405,6 +406,14 @@ describe('access matrix', () => {
     'POST /api/campaigns/import': {
       build: (_who, mark) => ({ path: '/api/campaigns/import', body: { id: mark, name: mark, department: 'Alpha', goals: [], budget: { total: 1000 }, phases: [] }, effect: marked(mark) }),
       check: (_who, res) => expect(res.body.departmentId).toBe(fx.alphaId),
+    },
+    'POST /api/flows/{id}/hook-secret': {
+      build: async () => {
+        const name = `Hooked flow ${rand()}`;
+        const r = await stack.api.post('/api/flows', { name, departmentId: fx.alphaId, graph: holdGraph(`hold_${rand()}`) });
+        return { path: `/api/flows/${r.body.id}/hook-secret`, secrets: [name], effect: (e) => e.action === 'hook.secret_rotated' && e.entityId === r.body.id };
+      },
+      check: (_who, res) => expect(res.body.secret).toMatch(/^whsec_/),
     },
     'GET /api/connections': { build: () => ({ path: '/api/connections' }), check: (who, res) => (isBeta(who) ? expect(ids(res)).not.toContain(fx.connectionId) : expect(ids(res)).toContain(fx.connectionId)) },
     'POST /api/connections': {

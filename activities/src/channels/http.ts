@@ -129,9 +129,3 @@ export function splitMentions(to: string[] | undefined): Mentions {
   }
   return out;
 }
-
-export function headerOf(headers: Record<string, string>, name: string): string | undefined {
-  const lower = name.toLowerCase();
-  for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === lower) return v;
-  return undefined;
-}

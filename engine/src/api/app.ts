@@ -16,6 +16,8 @@ import { peopleRoutes } from './routes/people.ts';
 import { campaignRoutes } from './routes/campaigns.ts';
 import { approvalRoutes } from './routes/approvals.ts';
 import { connectionRoutes } from './routes/connections.ts';
+import { hookSecretRoute, inboundHookRoute } from './routes/hooks.ts';
+import { HookService } from '../services/hooks.ts';
 import { ConnectionService } from '../services/connections.ts';
 import { secretBox } from '../auth/encryption.ts';
 import { buildOpenApi } from './openapi.ts';
@@ -53,15 +55,18 @@ export function createApp(deps: AppDeps): { app: Express } & AppServices {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  const box = secretBox(deps.encryptionKey);
+  const flows = new FlowService(deps.db);
+  const campaigns = new CampaignService(deps.db);
+  const runs = new RunService({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, flows, campaigns });
+  const hooks = new HookService(deps.db, box, runs);
+  app.use(inboundHookRoute(hooks));
   app.use(express.json({ limit: FLOW_LIMITS.documentBytes, strict: true, type: ['application/json', 'application/*+json'] }));
 
   const registry: RouteRegistry = [];
-  const flows = new FlowService(deps.db);
-  const campaigns = new CampaignService(deps.db);
   const people = new PeopleService(deps.db);
-  const runs = new RunService({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, flows, campaigns });
   const approvals = new ApprovalService(deps.db, deps.temporal, campaigns, runs);
-  const connections = new ConnectionService(deps.db, secretBox(deps.encryptionKey));
+  const connections = new ConnectionService(deps.db, box);
   let openapi: unknown;
   app.use(authenticate(people));
   app.use(peopleRoutes(registry, people, deps.db));
@@ -70,6 +75,7 @@ export function createApp(deps: AppDeps): { app: Express } & AppServices {
   app.use(campaignRoutes(registry, campaigns, people));
   app.use(approvalRoutes(registry, approvals, people, linkSigner(deps.secret)));
   app.use(connectionRoutes(registry, connections));
+  app.use(hookSecretRoute(registry, hooks, flows));
   app.use(systemRoutes(registry, deps, () => (openapi ??= buildOpenApi(registry, { title: 'Flightdeck API', version: '0.1.0' }))));
 
   app.use('/api', (req, res) => sendProblem(res, new HttpProblem(404, 'Not found', `No route ${req.method} ${req.originalUrl}`)));

@@ -177,6 +177,29 @@ export const channelConnections = pgTable('channel_connections', {
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
 
+/** A flow's inbound-webhook secret, sealed like channel secrets. */
+export const flowHooks = pgTable('flow_hooks', {
+  flowId: uuid('flow_id')
+    .primaryKey()
+    .references(() => flows.id, { onDelete: 'cascade' }),
+  secretSealed: text('secret_sealed').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** Events already accepted, by their webhook-id: a redelivery answers with the same run. */
+export const hookEvents = pgTable(
+  'hook_events',
+  {
+    flowId: uuid('flow_id')
+      .notNull()
+      .references(() => flows.id, { onDelete: 'cascade' }),
+    eventId: text('event_id').notNull(),
+    runId: uuid('run_id'),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('hook_events_flow_event_uq').on(t.flowId, t.eventId)],
+);
+
 /** One row per message a receiver should see once: the key (run + node + recipient) is unique. */
 export const deliveries = pgTable('deliveries', {
   id: uuid('id').primaryKey().defaultRandom(),

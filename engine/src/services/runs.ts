@@ -58,13 +58,18 @@ export class RunService {
     return row.d;
   }
 
-  async start(actor: Actor, flowId: string, body: { input: JsonValue; version?: number; campaignId?: string }) {
+  /** `actor` null: started by an event (a signed webhook), not by a person. `requireTrigger` refuses versions whose trigger differs. */
+  async start(actor: Actor | null, flowId: string, body: { input: JsonValue; version?: number; campaignId?: string }, requireTrigger?: string) {
     const version = await this.deps.flows.version(flowId, body.version);
+    if (requireTrigger) {
+      const trigger = (version.graph as { nodes: { type: string }[] }).nodes.find((n) => n.type.startsWith('trigger.'));
+      if (trigger?.type !== requireTrigger) throw new HttpProblem(409, 'Wrong trigger', `The published version starts with ${trigger?.type ?? 'no trigger'}, not ${requireTrigger}`);
+    }
     // The campaign travels as a snapshot: later edits to the campaign do not change what this run decided on.
     const campaign = body.campaignId ? await this.deps.campaigns.snapshot(body.campaignId) : undefined;
     const [row] = await this.db
       .insert(runs)
-      .values({ flowId, versionId: version.id, version: version.version, workflowId: `pending-${crypto.randomUUID()}`, input: body.input, campaignId: campaign?.id ?? null, requestedBy: actor.id })
+      .values({ flowId, versionId: version.id, version: version.version, workflowId: `pending-${crypto.randomUUID()}`, input: body.input, campaignId: campaign?.id ?? null, requestedBy: actor?.id ?? null })
       .returning();
     const workflowId = `run-${row!.id}`;
     const args: RunFlowInput = {
@@ -74,7 +79,7 @@ export class RunService {
       graph: version.graph,
       input: body.input,
       campaign: (campaign as unknown as JsonValue) ?? null,
-      requester: { id: actor.id, name: actor.name, email: actor.email },
+      requester: actor ? { id: actor.id, name: actor.name, email: actor.email } : null,
     };
     try {
       const handle = await this.deps.temporal().workflow.start('runFlow', { taskQueue: this.deps.taskQueue, workflowId, args: [args] });

@@ -1,0 +1,37 @@
+import express, { Router } from 'express';
+import { defineRoute, type RouteRegistry } from '../route.ts';
+import { problemSchema, uuidParam } from '../contracts.ts';
+import { HttpProblem, sendProblem } from '../problem.ts';
+import type { HookService } from '../../services/hooks.ts';
+import type { FlowService } from '../../services/flows.ts';
+
+/** The inbound endpoint reads the raw body (the signature covers the exact bytes), so it is mounted before the JSON parser. */
+export function inboundHookRoute(hooks: HookService): Router {
+  const r = Router();
+  r.post('/api/hooks/:flowId', express.raw({ type: () => true, limit: '1mb' }), async (req, res) => {
+    const flowId = String(req.params.flowId);
+    if (!/^[0-9a-f-]{36}$/i.test(flowId)) return sendProblem(res, new HttpProblem(404, 'Not found', 'No such hook'));
+    const { runId, duplicate } = await hooks.receive(flowId, req.headers, Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0));
+    res.status(202).json({ runId, duplicate, location: `/api/runs/${runId}` });
+  });
+  return r;
+}
+
+export function hookSecretRoute(registry: RouteRegistry, hooks: HookService, flows: FlowService): Router {
+  const r = Router();
+  defineRoute(
+    r,
+    registry,
+    {
+      method: 'post',
+      path: '/api/flows/:id/hook-secret',
+      tag: 'Flows',
+      access: { permission: 'flows:write', in: (q) => flows.departmentOf(q.params.id) },
+      summary: 'Create (or rotate) the signing secret for POST /api/hooks/<flow id>; shown once',
+      params: uuidParam,
+      responses: [{ status: 201, description: 'The secret and the hook URL' }, { status: 404, description: 'No such flow', schema: problemSchema }],
+    },
+    async ({ actor, params }) => ({ status: 201, body: await hooks.rotateSecret(actor, params.id, await flows.departmentOf(params.id)) }),
+  );
+  return r;
+}

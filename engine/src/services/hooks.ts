@@ -1,0 +1,85 @@
+import { and, eq } from 'drizzle-orm';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { JsonValue } from '@flightdeck/workflows';
+import { findJsonProblems } from '@flightdeck/workflows';
+import type { Database } from '../db/client.ts';
+import { flowHooks, hookEvents } from '../db/schema.ts';
+import { HttpProblem, joinPath } from '../api/problem.ts';
+import type { Actor } from '../auth/access.ts';
+import type { SecretBox } from '../auth/encryption.ts';
+import type { RunService } from './runs.ts';
+import { audit } from './audit.ts';
+
+/** How old a signed event may be: Standard Webhooks' recommendation, against replays of captured requests. */
+export const HOOK_TOLERANCE_SECONDS = 300;
+
+export function signStandardWebhook(secret: string, id: string, timestamp: number, body: string): string {
+  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
+  return `v1,${createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64')}`;
+}
+
+/** Inbound events that start runs: Standard Webhooks signatures, idempotent by webhook-id. */
+export class HookService {
+  constructor(
+    private readonly db: Database,
+    private readonly box: SecretBox,
+    private readonly runs: RunService,
+  ) {}
+
+  /** A new secret for the flow's hook, shown once; the old one stops working. */
+  async rotateSecret(actor: Actor, flowId: string, departmentId: string | null): Promise<{ secret: string; url: string }> {
+    const secret = `whsec_${randomBytes(24).toString('base64')}`;
+    const sealed = this.box.seal(secret, `hook:${flowId}`);
+    await this.db.insert(flowHooks).values({ flowId, secretSealed: sealed }).onConflictDoUpdate({ target: flowHooks.flowId, set: { secretSealed: sealed, createdAt: new Date() } });
+    await audit(this.db, actor, { action: 'hook.secret_rotated', entityType: 'flow', entityId: flowId, departmentId });
+    return { secret, url: `/api/hooks/${flowId}` };
+  }
+
+  async receive(flowId: string, headers: Record<string, string | string[] | undefined>, raw: Buffer): Promise<{ runId: string; duplicate: boolean }> {
+    const header = (name: string) => {
+      const v = headers[name];
+      return Array.isArray(v) ? v[0] : v;
+    };
+    const id = header('webhook-id');
+    const timestamp = Number(header('webhook-timestamp'));
+    const signatures = (header('webhook-signature') ?? '').split(' ').filter(Boolean);
+    if (!id || !Number.isFinite(timestamp) || !signatures.length) {
+      throw new HttpProblem(401, 'Unsigned event', 'Send webhook-id, webhook-timestamp and webhook-signature (Standard Webhooks)');
+    }
+    if (Math.abs(Date.now() / 1000 - timestamp) > HOOK_TOLERANCE_SECONDS) throw new HttpProblem(401, 'Stale event', `webhook-timestamp is more than ${HOOK_TOLERANCE_SECONDS} s away from now`);
+    const hook = await this.db.query.flowHooks.findFirst({ where: eq(flowHooks.flowId, flowId) });
+    // The same answer for "no such flow" and "bad signature": the endpoint does not tell which flows exist.
+    const expected = hook ? signStandardWebhook(this.box.open(hook.secretSealed, `hook:${flowId}`), id, timestamp, raw.toString('utf8')) : undefined;
+    const ok = expected !== undefined && signatures.some((s) => s.length === expected.length && timingSafeEqual(Buffer.from(s), Buffer.from(expected)));
+    if (!ok) throw new HttpProblem(401, 'Bad signature', 'The webhook-signature does not match');
+
+    let input: JsonValue;
+    try {
+      input = raw.length ? (JSON.parse(raw.toString('utf8')) as JsonValue) : {};
+    } catch {
+      throw new HttpProblem(400, 'Malformed JSON', 'The event body is not valid JSON', [{ path: '', message: 'Not valid JSON' }]);
+    }
+    const hostile = findJsonProblems(input);
+    if (hostile.length) throw new HttpProblem(400, 'Invalid request', 'The event contains keys that are not allowed', hostile.map((p) => ({ path: joinPath(p.path), message: p.message })));
+
+    // Claim the event id first: of two concurrent deliveries, exactly one starts a run.
+    const claimed = await this.db.insert(hookEvents).values({ flowId, eventId: id }).onConflictDoNothing().returning();
+    if (!claimed.length) {
+      for (let i = 0; i < 50; i++) {
+        const seen = await this.db.query.hookEvents.findFirst({ where: and(eq(hookEvents.flowId, flowId), eq(hookEvents.eventId, id)) });
+        if (seen?.runId) return { runId: seen.runId, duplicate: true };
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new HttpProblem(409, 'Event in progress', 'This event is being processed; retry later');
+    }
+    try {
+      const run = await this.runs.start(null, flowId, { input }, 'trigger.webhook');
+      await this.db.update(hookEvents).set({ runId: run.id }).where(and(eq(hookEvents.flowId, flowId), eq(hookEvents.eventId, id)));
+      return { runId: run.id, duplicate: false };
+    } catch (err) {
+      // Nothing started: let the sender's redelivery try again.
+      await this.db.delete(hookEvents).where(and(eq(hookEvents.flowId, flowId), eq(hookEvents.eventId, id)));
+      throw err;
+    }
+  }
+}
