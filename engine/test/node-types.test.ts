@@ -85,6 +85,18 @@ describe('every node type runs on Temporal', () => {
     expect(result.state.nodes.wait.output.waitedMs).toBeGreaterThanOrEqual(1000);
   });
 
+  it('wait-until sleeps durably until a (templated) time', async () => {
+    const graph = flow(
+      [node('start', 'trigger.manual'), node('until', 'control.wait_until', { at: '{{ input.at }}' }), node('done', 'control.end')],
+      [edge('start', 'next', 'until'), edge('until', 'next', 'done')],
+    );
+    const at = new Date(Date.now() + 1500).toISOString();
+    const result = await run('wait-until', graph, { at });
+    expect(result.status).toBe('completed');
+    expect(result.state.nodes.until.output.until).toBe(at);
+    expect(result.state.nodes.until.endedAt).toBeGreaterThanOrEqual(Date.parse(at));
+  });
+
   it('end nodes end the run as failed or cancelled with their reason', async () => {
     const failing = flow([node('start', 'trigger.manual'), node('stop', 'control.end', { status: 'failed', reason: 'Budget missing' })], [edge('start', 'next', 'stop')]);
     const failed = await run('end-failed', failing);

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { simulateFlow, validateFlow } from '../src/index.ts';
+
+const START = Date.UTC(2026, 4, 1);
+const graph = (config: Record<string, unknown>) => ({
+  schemaVersion: 1,
+  nodes: [
+    { id: 'start', type: 'trigger.manual', config: {}, position: { x: 0, y: 0 } },
+    { id: 'wait', type: 'control.wait_until', config, position: { x: 1, y: 0 } },
+    { id: 'done', type: 'control.end', config: {}, position: { x: 2, y: 0 } },
+  ],
+  edges: [
+    { id: 'a', source: 'start', sourceHandle: 'next', target: 'wait' },
+    { id: 'b', source: 'wait', sourceHandle: 'next', target: 'done' },
+  ],
+});
+const campaign = { name: '618', phases: [{ name: 'warm_up', startsAt: '2026-05-20T00:00:00Z', endsAt: '2026-05-27T00:00:00Z' }] };
+
+describe('wait until', () => {
+  it('waits for the start of a campaign phase, weeks ahead, on the virtual clock', async () => {
+    const r = await simulateFlow(graph({ phase: 'warm_up' }), { startAt: START, campaign });
+    expect(r.state?.status).toBe('completed');
+    expect(START + r.virtualMs).toBe(Date.parse('2026-05-20T00:00:00Z'));
+  });
+
+  it('applies an offset, renders a templated time, and goes on at once for a time in the past', async () => {
+    const early = await simulateFlow(graph({ phase: 'warm_up', offset: '-1d' }), { startAt: START, campaign });
+    expect(START + early.virtualMs).toBe(Date.parse('2026-05-19T00:00:00Z'));
+    const templated = await simulateFlow(graph({ at: '{{ input.when }}' }), { startAt: START, input: { when: '2026-05-02T08:00:00+08:00' } });
+    expect(START + templated.virtualMs).toBe(Date.parse('2026-05-02T00:00:00Z'));
+    const past = await simulateFlow(graph({ at: '2020-01-01T00:00:00Z' }), { startAt: START });
+    expect(past.virtualMs).toBe(0);
+    expect(past.state?.nodes.wait?.output).toMatchObject({ waitedMs: 0 });
+  });
+
+  it('fails readably for an unknown phase or a non-time, and the validator wants exactly one of phase or time', async () => {
+    const r = await simulateFlow(graph({ phase: 'burst' }), { startAt: START, campaign });
+    expect(r.state?.status).toBe('failed');
+    expect(r.state?.nodes.wait?.error).toContain('no phase "burst"');
+    const bad = await simulateFlow(graph({ at: 'next tuesday' }), { startAt: START });
+    expect(bad.state?.nodes.wait?.error).toContain('not a time');
+    const both = validateFlow(graph({ phase: 'warm_up', at: '2026-01-01T00:00:00Z' }));
+    expect(both.ok).toBe(false);
+    expect(!both.ok && both.issues[0]!.path).toEqual(['nodes', 1, 'config', 'phase']);
+  });
+});
