@@ -40,9 +40,10 @@ if (!binary) throw new Error(HOW_TO_GET_TEMPORAL);
 const pg = await startEmbeddedPostgres({ dataDir: dir, port: Number(process.env.BENCH_PG_PORT ?? 54398) });
 const temporal = await startTemporalDevServer({ binary, port: Number(process.env.BENCH_TEMPORAL_PORT ?? 7297) });
 const secret = 'bench-secret';
+const encryptionKey = randomBytes(32);
 const taskQueue = 'bench-approvals';
-const server = await startServer({ databaseUrl: pg.url, temporalAddress: temporal.address, namespace: 'default', taskQueue, host: '127.0.0.1', port: 0, log: createLogger('silent'), secret, encryptionKey: randomBytes(32), syncIntervalMs: 0 });
-const deps = buildActivityDeps({ db: server.db.db, secret, publicUrl: server.url });
+const server = await startServer({ databaseUrl: pg.url, temporalAddress: temporal.address, namespace: 'default', taskQueue, host: '127.0.0.1', port: 0, log: createLogger('silent'), secret, encryptionKey, syncIntervalMs: 0 });
+const deps = buildActivityDeps({ db: server.db.db, secret, encryptionKey, publicUrl: server.url });
 const { worker, connection } = await createFlowWorker({ address: temporal.address, namespace: 'default', taskQueue, deps });
 const running = worker.run();
 

@@ -42,7 +42,7 @@ const pg = await startEmbeddedPostgres({ dataDir: dir, port: 54391 });
 const temporal = await startTemporalDevServer({ binary, port: 7291 });
 const taskQueue = 'record-histories';
 const server = await startServer({ databaseUrl: pg.url, temporalAddress: temporal.address, namespace: 'default', taskQueue, host: '127.0.0.1', port: 0, log: createLogger('silent'), syncIntervalMs: 0, secret: 'record', encryptionKey: Buffer.alloc(32, 1) });
-const deps = buildActivityDeps({ db: server.db.db, secret: 'record', publicUrl: server.url });
+const deps = buildActivityDeps({ db: server.db.db, secret: 'record', encryptionKey: Buffer.alloc(32, 1), publicUrl: server.url });
 const { worker, connection } = await createFlowWorker({ address: temporal.address, namespace: 'default', taskQueue, deps });
 const running = worker.run();
 

@@ -7,6 +7,7 @@ export * from './validator.ts';
 export * from './nodes/index.ts';
 export { WEBHOOK_ACTIVITY, type WebhookRequest, type WebhookResponse } from './nodes/webhook.ts';
 export { EMAIL_ACTIVITY, type EmailRequest } from './nodes/email.ts';
+export { SEND_ACTIVITY, type SendRequest, type SendResult } from './nodes/send.ts';
 export { CAMPAIGN_STATUS_ACTIVITY, type CampaignStatusRequest } from './nodes/campaign-status.ts';
 export * from './interpreter/ports.ts';
 export * from './people.ts';

@@ -52,9 +52,9 @@ export function buildFeishuRequest(connection: FeishuConnection, message: Channe
     payload.msg_type = 'interactive';
     payload.card = card;
   } else if (message.title) {
-    const lines = message.text.split('\n').map((line) => [{ tag: 'text', text: line }]);
+    const lines: Array<Array<Record<string, string>>> = message.text.split('\n').map((line) => [{ tag: 'text', text: line }]);
     const at = [...(mentions.all ? ['all'] : []), ...mentions.userIds].map((id) => ({ tag: 'at', user_id: id }));
-    if (at.length) lines.push(at as never);
+    if (at.length) lines.push(at);
     payload.msg_type = 'post';
     payload.content = { post: { zh_cn: { title: message.title, content: lines } } };
   } else {

@@ -59,7 +59,7 @@ export const CHANNELS: { [K in ChannelKind]: ChannelAdapter<ConnectionOf<K>> } =
 };
 
 /** Sends through the adapter the connection's kind names. */
-export function sendToChannel(connection: ChannelConnection, message: ChannelMessage, opts: SendOptions): Promise<DeliveryResult> {
+export async function sendToChannel(connection: ChannelConnection, message: ChannelMessage, opts: SendOptions): Promise<DeliveryResult> {
   const adapter = CHANNELS[connection.kind] as ChannelAdapter<ChannelConnection> | undefined;
   if (!adapter) throw new Error(`unknown channel kind "${(connection as { kind: string }).kind}"`);
   return adapter.send(connection, message, opts);

@@ -76,7 +76,7 @@ try {
   await migrator.close();
   const workerDb = openDatabase(databaseUrl);
   stops.push({ name: 'worker database pool', stop: () => workerDb.close() });
-  const deps = buildActivityDeps({ db: workerDb.db, secret, publicUrl, smtpUrl: config.smtpUrl, mailFrom: config.mailFrom, log: (l) => log.info(l) });
+  const deps = buildActivityDeps({ db: workerDb.db, secret, encryptionKey, publicUrl, smtpUrl: config.smtpUrl, mailFrom: config.mailFrom, log: (l) => log.info(l) });
   const { worker } = await createFlowWorker({ address: temporalAddress, namespace: config.temporalNamespace, taskQueue: config.taskQueue, deps });
   const workerDone = worker.run();
   stops.push({ name: 'worker', stop: async () => { worker.shutdown(); await workerDone; } });

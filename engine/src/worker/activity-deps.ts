@@ -4,6 +4,9 @@ import { Directory } from '../services/directory.ts';
 import { mirrorApprovalTask } from '../services/approvals.ts';
 import { linkSigner } from '../auth/links.ts';
 import { CampaignService, type CampaignStatus } from '../services/campaigns.ts';
+import { ConnectionService } from '../services/connections.ts';
+import { deliveryLedger } from '../services/deliveries.ts';
+import { secretBox } from '../auth/encryption.ts';
 
 /** E-mail links stay valid this long; the task's due time usually comes first. */
 export const LINK_TTL_SECONDS = 7 * 86_400;
@@ -11,6 +14,8 @@ export const LINK_TTL_SECONDS = 7 * 86_400;
 export interface ActivityDepsOptions {
   db: Database;
   secret: string;
+  /** Opens channel secrets; the same key the API seals them with. */
+  encryptionKey: Buffer;
   publicUrl: string;
   smtpUrl?: string;
   mailFrom?: string;
@@ -26,6 +31,7 @@ export function buildActivityDeps(opts: ActivityDepsOptions): ActivityDeps {
   const campaigns = new CampaignService(opts.db);
   return {
     mailer,
+    deliveries: deliveryLedger(opts.db, new ConnectionService(opts.db, secretBox(opts.encryptionKey))),
     setCampaignStatus: async (req) => {
       await campaigns.setStatus(null, req.campaignId, req.status as CampaignStatus);
     },

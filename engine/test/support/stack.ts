@@ -94,7 +94,7 @@ export async function startStack(label: string, opts: { worker?: boolean; editor
     syncIntervalMs: 500,
     editorDist: opts.editorDist,
   });
-  const deps = buildActivityDeps({ db: server.db.db, secret, publicUrl: server.url, smtpUrl: opts.smtpUrl });
+  const deps = buildActivityDeps({ db: server.db.db, secret, encryptionKey, publicUrl: server.url, smtpUrl: opts.smtpUrl });
   const worker = opts.worker === false ? (undefined as unknown as TestWorker) : await startWorker(taskQueue, deps);
   const people = server.app.people;
   await ensureFirstAdmin(people, TEST_PASSWORD);

@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createActivities } from '@flightdeck/activities';
+import type { SendRequest } from '@flightdeck/workflows';
+import { startStack, type TestStack } from './support/stack.ts';
+import { edge, flow, node } from './support/flows.ts';
+import { startWeCom, startStandardWebhook } from '../../activities/test/channels/receivers.ts';
+
+const fast = { maximumAttempts: 4, initialInterval: '100ms', backoffCoefficient: 2, maximumInterval: '1s' };
+
+/** Sending through channel connections on the real stack, against local receivers that check signatures and count deliveries. */
+describe('channel send', () => {
+  let stack: TestStack;
+  let wecom: Awaited<ReturnType<typeof startWeCom>>;
+  let hook: Awaited<ReturnType<typeof startStandardWebhook>>;
+  let wecomId: string;
+  const WH_SECRET = 'whsec_' + Buffer.from('a signing secret of thirty two bytes!').toString('base64');
+
+  beforeAll(async () => {
+    stack = await startStack('channels');
+    wecom = await startWeCom('robot-key-1');
+    hook = await startStandardWebhook(WH_SECRET);
+    wecomId = (await stack.api.post('/api/connections', { kind: 'wecom', name: 'Ops robot', secrets: { url: wecom.webhookUrl } })).body.id;
+  });
+  afterAll(async () => {
+    await wecom?.close();
+    await hook?.close();
+    await stack?.close();
+  });
+
+  const sendFlow = (connection: string, text = 'Launch {{ input.name }} is live') =>
+    flow(
+      [node('start', 'trigger.manual'), node('announce', 'channel.send', { connection, title: 'Launch', text, retry: fast }), node('done', 'control.end'), node('oops', 'control.end', { status: 'completed', reason: 'send failed' })],
+      [edge('start', 'next', 'announce'), edge('announce', 'sent', 'done'), edge('announce', 'failed', 'oops')],
+    );
+
+  it('announces on a WeCom group robot, once', async () => {
+    const before = wecom.deliveries.length;
+    const { flowId } = await stack.api.publishFlow('wecom', sendFlow(wecomId));
+    const run = await stack.api.waitForRun(await stack.api.startRun(flowId, { name: '618' }));
+    expect(run.state.nodes.announce).toMatchObject({ status: 'completed', handle: 'sent' });
+    expect(wecom.deliveries.length - before).toBe(1);
+    expect(wecom.deliveries.at(-1)!.body).toContain('Launch 618 is live');
+  });
+
+  it('a 5xx is retried with backoff and still delivers once', async () => {
+    const before = wecom.deliveries.length;
+    wecom.forced.push({ status: 502, body: 'bad gateway' }, { status: 503, body: 'unavailable' });
+    const { flowId } = await stack.api.publishFlow('wecom retry', sendFlow(wecomId));
+    const run = await stack.api.waitForRun(await stack.api.startRun(flowId, { name: 'retry' }));
+    expect(run.state.nodes.announce.handle).toBe('sent');
+    expect(wecom.deliveries.length - before).toBe(1);
+    expect(wecom.duplicates).toBe(0);
+  });
+
+  it("a rejected message (WeCom errcode 93000) is not retried and takes the failed path with the provider's message", async () => {
+    const bad = (await stack.api.post('/api/connections', { kind: 'wecom', name: 'Wrong key', secrets: { url: wecom.webhookUrl.replace('robot-key-1', 'nope') } })).body.id;
+    const requestsBefore = wecom.requests.length;
+    const { flowId } = await stack.api.publishFlow('wecom bad', sendFlow(bad));
+    const run = await stack.api.waitForRun(await stack.api.startRun(flowId, { name: 'x' }));
+    expect(run.state.nodes.announce.handle).toBe('failed');
+    expect(run.state.nodes.announce.output.error).toContain('invalid webhook url');
+    expect(wecom.requests.length - requestsBefore).toBe(1);
+  });
+
+  it('a signed generic webhook verifies at the receiver', async () => {
+    const id = (await stack.api.post('/api/connections', { kind: 'webhook', name: 'Partner', secrets: { url: `${hook.url}`, secret: WH_SECRET } })).body.id;
+    const before = hook.deliveries.length;
+    const { flowId } = await stack.api.publishFlow('webhook channel', sendFlow(id));
+    const run = await stack.api.waitForRun(await stack.api.startRun(flowId, { name: 'signed' }));
+    expect(run.state.nodes.announce.handle).toBe('sent');
+    expect(hook.deliveries.length - before).toBe(1);
+  });
+
+  it('a repeated attempt with the same key (a retry after a lost completion) sends nothing again', async () => {
+    // What a worker killed after the provider answered leaves behind: the ledger says sent, Temporal retries the attempt.
+    const activities = createActivities(stack.deps);
+    const req: SendRequest = { connectionId: wecomId, idempotencyKey: `manual-${Date.now()}/announce/1/channel`, runId: 'run-manual', nodeId: 'announce', recipient: 'channel', message: { text: 'exactly once, please' } };
+    const before = wecom.deliveries.length;
+    const env = new MockActivityEnvironment({ attempt: 1 });
+    const first = (await env.run(activities.sendChannelMessage, req)) as { deduplicated: boolean };
+    const retry = (await new MockActivityEnvironment({ attempt: 2 }).run(activities.sendChannelMessage, req)) as { deduplicated: boolean };
+    expect(first.deduplicated).toBe(false);
+    expect(retry.deduplicated).toBe(true);
+    expect(wecom.deliveries.length - before).toBe(1);
+    expect(wecom.requests.filter((r) => r.body.includes('exactly once, please'))).toHaveLength(1);
+    const rows = await stack.server.db.pool.query('select status, attempts from deliveries where idempotency_key = $1', [req.idempotencyKey]);
+    expect(rows.rows).toEqual([{ status: 'sent', attempts: 2 }]);
+  });
+});
