@@ -64,6 +64,7 @@ export interface TestStack {
   taskQueue: string;
   url: string;
   secret: string;
+  encryptionKey: Buffer;
   /** Signed in as the first administrator (an API token). */
   api: ApiClient;
   /** A new user with these grants (department names are created on demand), and a client signed in as them. */
@@ -107,6 +108,7 @@ export async function startStack(label: string, opts: { worker?: boolean; editor
     deps,
     taskQueue,
     secret,
+    encryptionKey,
     url: server.url,
     api,
     departmentId,

@@ -4,6 +4,7 @@ import { ActivityCallError } from '../interpreter/ports.ts';
 import type { JsonValue } from '../json.ts';
 import { defineNode, type NodeExpression, type NodeResult } from './define.ts';
 import { retrySchema, toRetryPolicy } from './retry.ts';
+import { durationMs, durationSchema } from '../duration.ts';
 
 export const SEND_ACTIVITY = 'sendChannelMessage';
 
@@ -36,6 +37,7 @@ export const send = defineNode({
     text: template(4000).min(1),
     markdown: template(4000).optional(),
     to: template(2000).optional().meta({ description: 'SMS: comma-separated phone numbers, one message each. Chat: mentions.' }),
+    timeout: durationSchema.default('30s').meta({ description: 'How long one attempt may take before Temporal tries again (also how soon a crashed worker\'s send is retried)' }),
     retry: retrySchema.default({ maximumAttempts: 5, initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2m' }),
   }),
   handles: () => ['sent', 'failed'],
@@ -45,13 +47,13 @@ export const send = defineNode({
     en: {
       title: 'Send message',
       description: 'Sends through a channel connection (WeCom, Feishu, DingTalk, Slack, SMS, signed webhook). Each message goes out once, even across retries and restarts.',
-      fields: { connection: { label: 'Connection' }, title: { label: 'Title' }, text: { label: 'Text' }, markdown: { label: 'Markdown' }, to: { label: 'Recipients / mentions' }, retry: { label: 'Retry policy' } },
+      fields: { connection: { label: 'Connection' }, title: { label: 'Title' }, text: { label: 'Text' }, markdown: { label: 'Markdown' }, to: { label: 'Recipients / mentions' }, timeout: { label: 'Timeout per attempt' }, retry: { label: 'Retry policy' } },
       handles: { sent: 'sent', failed: 'failed' },
     },
     'zh-CN': {
       title: '发送消息',
       description: '通过渠道连接发送（企业微信、飞书、钉钉、Slack、短信、签名 Webhook）。每条消息只发送一次，重试或重启也不会重复。',
-      fields: { connection: { label: '连接' }, title: { label: '标题' }, text: { label: '正文' }, markdown: { label: 'Markdown' }, to: { label: '收件人 / @提醒' }, retry: { label: '重试策略' } },
+      fields: { connection: { label: '连接' }, title: { label: '标题' }, text: { label: '正文' }, markdown: { label: 'Markdown' }, to: { label: '收件人 / @提醒' }, timeout: { label: '单次超时' }, retry: { label: '重试策略' } },
       handles: { sent: '已发送', failed: '失败' },
     },
   },
@@ -78,7 +80,7 @@ export const send = defineNode({
           await ports.callActivity<SendResult>(
             SEND_ACTIVITY,
             [{ connectionId: config.connection, idempotencyKey: `${executionKey}/${d.recipient}`, runId, nodeId: node.id, recipient: d.recipient, message: { ...message, ...(d.to.length ? { to: d.to } : {}) } } satisfies SendRequest],
-            { startToCloseTimeoutMs: 30_000, retry: toRetryPolicy(config.retry) },
+            { startToCloseTimeoutMs: durationMs(config.timeout), retry: toRetryPolicy(config.retry) },
           ),
         );
       }
