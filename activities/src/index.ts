@@ -30,4 +30,4 @@ export { sendWebhook };
 export { createMailer, type Mailer, type OutgoingMail } from './email.ts';
 export type { ApprovalDeps } from './approvals.ts';
 export type { DeliveryLedger } from './deliver.ts';
-export type { ChannelConnection } from './channels/index.ts';
+export { sendToChannel, ChannelError, CHANNELS, type ChannelConnection } from './channels/index.ts';

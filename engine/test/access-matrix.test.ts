@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { ApiClient, startStack, TEST_PASSWORD, type ApiResponse, type TestStack } from './support/stack.ts';
 import { edge, flow, node } from './support/flows.ts';
+import { startSlack } from '../../activities/test/channels/receivers.ts';
 
 // At the production bcrypt cost every sign-in and new user here would take a tenth of a second or more.
 vi.hoisted(() => {
@@ -98,6 +99,7 @@ POST   /api/flows/{id}/hook-secret           Y Y Y - - -    - - - - -    -     !
 GET    /api/connections                      Y Y Y - - -    Y Y - - -    -     ! !
 POST   /api/connections                      Y Y - - - -    - - - - -    -     ! !
 GET    /api/connections/{id}                 Y Y Y - - -    - - - - -    -     ! !
+POST   /api/connections/{id}/test            Y Y - - - -    - - - - -    -     ! !
 DELETE /api/connections/{id}                 Y Y - - - -    - - - - -    -     ! !
 GET    /api/node-types                       Y Y Y Y Y Y    Y Y Y Y Y    Y     Y Y
 GET    /api/openapi.json                     Y Y Y Y Y Y    Y Y Y Y Y    Y     Y Y
@@ -194,12 +196,14 @@ describe('access matrix', () => {
   /** Alpha's private data: nobody outside Alpha may ever receive any of it. */
   let secrets: string[] = [];
   const extraRuns: string[] = [];
+  let slack: Awaited<ReturnType<typeof startSlack>>;
 
   const holdGraph = (hold: string) =>
     flow([node('start', 'trigger.manual'), node(hold, 'control.delay', { duration: '1h' }), node('done', 'control.end')], [edge('start', 'next', hold), edge(hold, 'next', 'done')]);
 
   beforeAll(async () => {
     stack = await startStack('access-matrix');
+    slack = await startSlack();
     const admin = stack.api;
     fx.alphaId = await stack.departmentId('Alpha');
     fx.betaId = await stack.departmentId('Beta');
@@ -273,6 +277,7 @@ describe('access matrix', () => {
     // The hour-long runs would otherwise outlive the test on the shared Temporal server.
     if (stack) await Promise.allSettled([fx.runId, ...extraRuns].filter(Boolean).map((id) => stack.api.post(`/api/runs/${id}/cancel`)));
     await stack?.close();
+    await slack?.close();
   });
 
   // Per-call fixtures, so calls never depend on each other's order.
@@ -420,6 +425,15 @@ describe('access matrix', () => {
       build: (_who, mark) => ({ path: '/api/connections', body: { kind: 'slack', name: mark, departmentId: fx.alphaId, secrets: { url: 'https://hooks.slack.com/services/T/B/x' } }, effect: marked(mark) }),
     },
     'GET /api/connections/{id}': { build: () => ({ path: `/api/connections/${fx.connectionId}` }), check: (_who, res) => expect(res.body.name).toBe(fx.connectionName) },
+    'POST /api/connections/{id}/test': {
+      // A connection to a local Slack-style receiver: a permitted test really sends, and only to loopback.
+      build: async () => {
+        const name = `Tested connection ${rand()}`;
+        const r = await stack.api.post('/api/connections', { kind: 'slack', name, departmentId: fx.alphaId, secrets: { url: slack.webhookUrl } });
+        return { path: `/api/connections/${r.body.id}/test`, body: {}, secrets: [name], effect: (e) => e.action === 'connection.tested' && e.entityId === r.body.id };
+      },
+      check: (_who, res) => expect(res.body.ok).toBe(true),
+    },
     'DELETE /api/connections/{id}': {
       build: async () => {
         const name = `Doomed connection ${rand()}`;

@@ -72,6 +72,18 @@ describe('channel send', () => {
     expect(hook.deliveries.length - before).toBe(1);
   });
 
+  it('the "send test message" button reports what the provider said', async () => {
+    const before = wecom.deliveries.length;
+    const ok = await stack.api.post(`/api/connections/${wecomId}/test`, { text: '测试消息 test message' });
+    expect(ok.body).toMatchObject({ ok: true, status: 200 });
+    expect(wecom.deliveries.length - before).toBe(1);
+    expect(wecom.deliveries.at(-1)!.body).toContain('测试消息');
+    const wrong = (await stack.api.post('/api/connections', { kind: 'wecom', name: 'Typo', secrets: { url: wecom.webhookUrl.replace('robot-key-1', 'typo') } })).body.id;
+    const refused = await stack.api.post(`/api/connections/${wrong}/test`, {});
+    expect(refused.status).toBe(200);
+    expect(refused.body).toMatchObject({ ok: false, retryable: false, error: expect.stringContaining('invalid webhook url') });
+  });
+
   it('a repeated attempt with the same key (a retry after a lost completion) sends nothing again', async () => {
     // What a worker killed after the provider answered leaves behind: the ledger says sent, Temporal retries the attempt.
     const activities = createActivities(stack.deps);

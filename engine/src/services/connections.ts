@@ -6,6 +6,7 @@ import { HttpProblem, notFound, zodFieldErrors } from '../api/problem.ts';
 import { scopeOf, type Actor } from '../auth/access.ts';
 import type { SecretBox } from '../auth/encryption.ts';
 import { audit } from './audit.ts';
+import { ChannelError, sendToChannel, type ChannelConnection } from '@flightdeck/activities';
 
 export const CHANNEL_KINDS = ['wecom', 'feishu', 'dingtalk', 'slack', 'sms', 'webhook', 'email'] as const;
 export type ChannelKind = (typeof CHANNEL_KINDS)[number];
@@ -96,6 +97,40 @@ export class ConnectionService {
     const [row] = await this.db.delete(channelConnections).where(eq(channelConnections.id, id)).returning();
     if (!row) throw notFound('Connection', id);
     await audit(this.db, actor, { action: 'connection.deleted', entityType: 'connection', entityId: id, departmentId: row.departmentId, before: { kind: row.kind, name: row.name } });
+  }
+
+  /** The connection as a channel adapter wants it, secrets opened. For the worker and the test button only. */
+  async channelConnection(id: string): Promise<ChannelConnection> {
+    const { kind, settings, secrets } = await this.reveal(id);
+    const s = settings as Record<string, string | undefined>;
+    switch (kind) {
+      case 'wecom':
+      case 'slack':
+        return { kind, webhookUrl: secrets.url! };
+      case 'feishu':
+      case 'dingtalk':
+        return { kind, webhookUrl: secrets.url!, ...(secrets.secret ? { secret: secrets.secret } : {}) };
+      case 'webhook':
+        return { kind, url: secrets.url!, secret: secrets.secret! };
+      case 'sms':
+        return { kind, provider: 'twilio', accountSid: secrets.accountSid!, authToken: secrets.authToken!, ...(s.from ? { from: s.from } : {}), ...(secrets.baseUrl ? { baseUrl: secrets.baseUrl } : {}) };
+      default:
+        throw new Error(`Connection kind ${kind} cannot take channel messages`);
+    }
+  }
+
+  /** Sends a test message now, outside any run, and says what the provider answered. */
+  async sendTest(actor: Actor, id: string, text: string) {
+    const connection = await this.channelConnection(id);
+    let outcome: { ok: boolean; status?: number; providerMessageId?: string; error?: string; retryable?: boolean };
+    try {
+      const r = await sendToChannel(connection, { title: 'Flightdeck test', text }, { idempotencyKey: `test/${id}/${crypto.randomUUID()}` });
+      outcome = { ok: true, status: r.status, ...(r.providerMessageId ? { providerMessageId: r.providerMessageId } : {}) };
+    } catch (err) {
+      outcome = err instanceof ChannelError ? { ok: false, status: err.status, error: err.message, retryable: err.retryable } : { ok: false, error: (err as Error).message };
+    }
+    await audit(this.db, actor, { action: 'connection.tested', entityType: 'connection', entityId: id, departmentId: await this.departmentOf(id), after: outcome });
+    return outcome;
   }
 
   /** For the worker only: the connection with its secrets opened. */

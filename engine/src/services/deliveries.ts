@@ -1,5 +1,5 @@
 import { eq, sql } from 'drizzle-orm';
-import type { ChannelConnection, DeliveryLedger } from '@flightdeck/activities';
+import type { DeliveryLedger } from '@flightdeck/activities';
 import type { Database } from '../db/client.ts';
 import { deliveries } from '../db/schema.ts';
 import type { ConnectionService } from './connections.ts';
@@ -21,23 +21,6 @@ export function deliveryLedger(db: Database, connections: ConnectionService): De
     async failed(key, error, response) {
       await db.update(deliveries).set({ status: 'failed', response: { error, response } as object }).where(eq(deliveries.idempotencyKey, key));
     },
-    async connection(id): Promise<ChannelConnection> {
-      const { kind, settings, secrets } = await connections.reveal(id);
-      const s = settings as Record<string, string | undefined>;
-      switch (kind) {
-        case 'wecom':
-        case 'slack':
-          return { kind, webhookUrl: secrets.url! };
-        case 'feishu':
-        case 'dingtalk':
-          return { kind, webhookUrl: secrets.url!, ...(secrets.secret ? { secret: secrets.secret } : {}) };
-        case 'webhook':
-          return { kind, url: secrets.url!, secret: secrets.secret! };
-        case 'sms':
-          return { kind, provider: 'twilio', accountSid: secrets.accountSid!, authToken: secrets.authToken!, ...(s.from ? { from: s.from } : {}), ...(secrets.baseUrl ? { baseUrl: secrets.baseUrl } : {}) };
-        default:
-          throw new Error(`Connection kind ${kind} cannot take channel messages`);
-      }
-    },
+    connection: (id) => connections.channelConnection(id),
   };
 }

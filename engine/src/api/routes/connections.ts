@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { z } from 'zod';
 import { defineRoute, type ParsedRequest, type RouteRegistry } from '../route.ts';
 import { problemSchema, uuidParam } from '../contracts.ts';
 import { connectionBody, type ConnectionService } from '../../services/connections.ts';
@@ -31,6 +32,21 @@ export function connectionRoutes(registry: RouteRegistry, connections: Connectio
     status: 200,
     body: await connections.get(params.id),
   }));
+  defineRoute(
+    r,
+    registry,
+    {
+      method: 'post',
+      path: '/api/connections/:id/test',
+      tag,
+      access: { permission: 'connections:manage', in: dept },
+      summary: "Send a test message now; answers with what the provider said (ok: false with the provider's message when it refused)",
+      params: uuidParam,
+      body: z.strictObject({ text: z.string().trim().min(1).max(500).default('Test message from Flightdeck 测试消息') }),
+      responses: [{ status: 200, description: 'The outcome' }],
+    },
+    async ({ actor, params, body }) => ({ status: 200, body: await connections.sendTest(actor, params.id, body.text) }),
+  );
   defineRoute(r, registry, { method: 'delete', path: '/api/connections/:id', tag, access: { permission: 'connections:manage', in: dept }, summary: 'Delete a connection', params: uuidParam, responses: [{ status: 204, description: 'Deleted' }] }, async ({ actor, params }) => {
     await connections.remove(actor, params.id);
     return { status: 204 };
