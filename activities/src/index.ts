@@ -1,6 +1,7 @@
 import { sendWebhook } from './webhook.ts';
 import { approvalActivities, type ApprovalDeps } from './approvals.ts';
 import type { CampaignStatusRequest, EmailRequest } from '@flightdeck/workflows';
+import type { RegisterRunRequest } from '@flightdeck/workflows/temporal';
 import type { Mailer } from './email.ts';
 import { deliveryActivities, type DeliveryLedger } from './deliver.ts';
 
@@ -9,6 +10,8 @@ export interface ActivityDeps {
   mailer: Mailer;
   setCampaignStatus(req: CampaignStatusRequest): Promise<void>;
   deliveries: DeliveryLedger;
+  /** Records a run a Temporal Schedule started (idempotent by workflow id). */
+  registerRun(req: RegisterRunRequest): Promise<void>;
 }
 
 /** The activities a worker registers, keyed by the names nodes call them by. */
@@ -19,6 +22,9 @@ export function createActivities(deps: ActivityDeps) {
     ...deliveryActivities(deps.deliveries),
     async sendEmail(req: EmailRequest): Promise<{ messageId: string }> {
       return deps.mailer.send({ to: req.to.join(', '), subject: req.subject, text: req.text, html: `<pre style="font:inherit;white-space:pre-wrap">${req.text.replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c]!)}</pre>` });
+    },
+    async registerScheduledRun(req: RegisterRunRequest): Promise<void> {
+      await deps.registerRun(req);
     },
     async setCampaignStatus(req: CampaignStatusRequest): Promise<void> {
       await deps.setCampaignStatus(req);

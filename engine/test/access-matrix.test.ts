@@ -96,6 +96,8 @@ GET    /api/approvals                        Y Y Y Y Y Y    Y Y Y Y Y    Y     !
 GET    /api/approvals/{taskId}               Y Y Y Y Y Y    - - - - -    -     ! !
 POST   /api/approvals/{taskId}/decision      - - - Y - -    - - - - -    -     ! !
 POST   /api/flows/{id}/hook-secret           Y Y Y - - -    - - - - -    -     ! !
+GET    /api/flows/{id}/schedule              Y Y Y Y Y Y    - - - - -    -     ! !
+POST   /api/flows/{id}/unpublish             Y Y Y - - -    - - - - -    -     ! !
 GET    /api/connections                      Y Y Y - - -    Y Y - - -    -     ! !
 POST   /api/connections                      Y Y - - - -    - - - - -    -     ! !
 GET    /api/connections/{id}                 Y Y Y - - -    - - - - -    -     ! !
@@ -412,6 +414,8 @@ describe('access matrix', () => {
       build: (_who, mark) => ({ path: '/api/campaigns/import', body: { id: mark, name: mark, department: 'Alpha', goals: [], budget: { total: 1000 }, phases: [] }, effect: marked(mark) }),
       check: (_who, res) => expect(res.body.departmentId).toBe(fx.alphaId),
     },
+    'GET /api/flows/{id}/schedule': { build: () => ({ path: `/api/flows/${fx.flowId}/schedule` }), check: (_who, res) => expect(res.body.schedule).toBeNull() },
+    'POST /api/flows/{id}/unpublish': { build: () => ({ path: `/api/flows/${fx.flowId}/unpublish` }), check: (_who, res) => expect(res.body.scheduleRemoved).toBe(false) },
     'POST /api/flows/{id}/hook-secret': {
       build: async () => {
         const name = `Hooked flow ${rand()}`;

@@ -18,6 +18,7 @@ import { approvalRoutes } from './routes/approvals.ts';
 import { connectionRoutes } from './routes/connections.ts';
 import { hookSecretRoute, inboundHookRoute } from './routes/hooks.ts';
 import { HookService } from '../services/hooks.ts';
+import { ScheduleService } from '../services/schedules.ts';
 import { ConnectionService } from '../services/connections.ts';
 import { secretBox } from '../auth/encryption.ts';
 import { buildOpenApi } from './openapi.ts';
@@ -70,7 +71,7 @@ export function createApp(deps: AppDeps): { app: Express } & AppServices {
   let openapi: unknown;
   app.use(authenticate(people));
   app.use(peopleRoutes(registry, people, deps.db));
-  app.use(flowRoutes(registry, flows));
+  app.use(flowRoutes(registry, flows, new ScheduleService(deps.db, deps.temporal, deps.taskQueue)));
   app.use(runRoutes(registry, runs, flows, campaigns));
   app.use(campaignRoutes(registry, campaigns, people));
   app.use(approvalRoutes(registry, approvals, people, linkSigner(deps.secret)));

@@ -12,7 +12,10 @@ import { audit } from './audit.ts';
 
 /** Called by the worker's activity and after each decision; a write never replaces a newer version. */
 export async function mirrorApprovalTask(db: Database, view: ApprovalTaskView): Promise<void> {
-  const runId = view.runId.replace(/^run-/, '');
+  // Runs started from the API are "run-<id>"; a schedule's runs have Temporal's own ids, so look it up.
+  const [run] = await db.select({ id: runs.id }).from(runs).where(eq(runs.workflowId, view.runId));
+  if (!run) throw new Error(`No run recorded for workflow ${view.runId}`);
+  const runId = run.id;
   const values = {
     taskId: view.taskId,
     runId,

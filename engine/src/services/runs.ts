@@ -198,7 +198,7 @@ export class RunService {
     const open = await this.db.select().from(runs).where(eq(runs.status, 'running')).orderBy(runs.startedAt).limit(limit);
     let closed = 0;
     for (const row of open) {
-      if (!row.workflowId.startsWith('run-')) continue;
+      if (row.workflowId.startsWith('pending-')) continue;
       const { row: after } = await this.refresh(row);
       if (after.status !== 'running') closed += 1;
     }

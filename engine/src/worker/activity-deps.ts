@@ -7,6 +7,7 @@ import { CampaignService, type CampaignStatus } from '../services/campaigns.ts';
 import { ConnectionService } from '../services/connections.ts';
 import { deliveryLedger } from '../services/deliveries.ts';
 import { secretBox } from '../auth/encryption.ts';
+import { runs } from '../db/schema.ts';
 
 /** E-mail links stay valid this long; the task's due time usually comes first. */
 export const LINK_TTL_SECONDS = 7 * 86_400;
@@ -31,6 +32,12 @@ export function buildActivityDeps(opts: ActivityDepsOptions): ActivityDeps {
   const campaigns = new CampaignService(opts.db);
   return {
     mailer,
+    registerRun: async (req) => {
+      await opts.db
+        .insert(runs)
+        .values({ flowId: req.flowId, versionId: req.versionId, version: req.version, workflowId: req.workflowId, temporalRunId: req.temporalRunId, input: req.input })
+        .onConflictDoNothing({ target: runs.workflowId });
+    },
     deliveries: deliveryLedger(opts.db, new ConnectionService(opts.db, secretBox(opts.encryptionKey))),
     setCampaignStatus: async (req) => {
       await campaigns.setStatus(null, req.campaignId, req.status as CampaignStatus);

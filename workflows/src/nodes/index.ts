@@ -11,10 +11,11 @@ import { email } from './email.ts';
 import { webhookTrigger } from './webhook-trigger.ts';
 import { waitUntil } from './wait-until.ts';
 import { send } from './send.ts';
+import { scheduleTrigger } from './schedule-trigger.ts';
 import { campaignStatus } from './campaign-status.ts';
 
 /** The catalogue: every node type, each defined once in its own file. */
-export const NODE_TYPES: readonly NodeDefinition[] = [manualTrigger, webhookTrigger, approval, send, email, webhook, campaignStatus, condition, parallelSplit, join, delay, waitUntil, end] as unknown as NodeDefinition[];
+export const NODE_TYPES: readonly NodeDefinition[] = [manualTrigger, webhookTrigger, scheduleTrigger, approval, send, email, webhook, campaignStatus, condition, parallelSplit, join, delay, waitUntil, end] as unknown as NodeDefinition[];
 
 const byType = new Map(NODE_TYPES.map((d) => [d.type, d]));
 
@@ -54,6 +55,6 @@ export function describeNodeTypes(): NodeTypeDescription[] {
   });
 }
 
-export { manualTrigger, webhookTrigger, waitUntil, send, webhook, delay, condition, end, parallelSplit, join, approval, email, campaignStatus };
+export { manualTrigger, webhookTrigger, scheduleTrigger, waitUntil, send, webhook, delay, condition, end, parallelSplit, join, approval, email, campaignStatus };
 export type { NodeDefinition, NodeFamily, NodeText, NodeContext, NodeResult, Locale, Arrivals } from './define.ts';
 export { LOCALES } from './define.ts';

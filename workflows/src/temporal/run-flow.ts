@@ -28,6 +28,19 @@ export interface RunFlowInput {
   input: JsonValue;
   campaign?: JsonValue;
   requester?: Requester | null;
+  /** Started by a Temporal Schedule: the run must first be recorded, since no API call created it. */
+  scheduled?: boolean;
+}
+
+export const REGISTER_RUN_ACTIVITY = 'registerScheduledRun';
+
+export interface RegisterRunRequest {
+  workflowId: string;
+  temporalRunId: string;
+  flowId: string;
+  versionId: string;
+  version: number;
+  input: JsonValue;
 }
 
 /** Input from a person to an open task (an approver's decision), addressed by task id. */
@@ -122,6 +135,10 @@ export async function runFlow(args: RunFlowInput): Promise<RunState> {
   }
 
   const info = workflowInfo();
+  if (args.scheduled) {
+    const register = proxyActivities<Record<string, (req: RegisterRunRequest) => Promise<void>>>({ startToCloseTimeout: 30_000, retry: { maximumAttempts: 20 } });
+    await register[REGISTER_RUN_ACTIVITY]!({ workflowId: info.workflowId, temporalRunId: info.runId, flowId: args.flowId, versionId: args.versionId, version: args.version, input: args.input ?? {} });
+  }
   interpreter = new FlowInterpreter(
     checked.flow,
     { runId: info.workflowId, flowId: args.flowId, versionId: args.versionId, version: args.version, input: args.input ?? {}, campaign: args.campaign, requester: args.requester ?? null },

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { createFlowBody, flowSchema, flowSummarySchema, flowVersionSchema, list, problemSchema, publishBody, updateFlowBody, uuidParam } from '../contracts.ts';
 import { defineRoute, type ParsedRequest, type RouteRegistry } from '../route.ts';
 import type { FlowService } from '../../services/flows.ts';
+import type { ScheduleService } from '../../services/schedules.ts';
 import { TEMPLATES } from '../../templates/standard-launch-approval.ts';
 import { notFound } from '../problem.ts';
 import { z } from 'zod';
@@ -9,7 +10,7 @@ import { z } from 'zod';
 const tag = 'Flows';
 const problem = (status: number, description: string) => ({ status, description, schema: problemSchema });
 
-export function flowRoutes(registry: RouteRegistry, flows: FlowService): Router {
+export function flowRoutes(registry: RouteRegistry, flows: FlowService, schedules: ScheduleService): Router {
   const r = Router();
   const flowDept = (req: ParsedRequest<{ id: string }, unknown, unknown>) => flows.departmentOf(req.params.id);
   defineRoute(r, registry, { method: 'get', path: '/api/flows', tag, access: { permission: 'flows:read', in: 'any' }, summary: 'List flows', responses: [{ status: 200, description: 'Flows, newest first', schema: list(flowSummarySchema) }] }, async ({ actor }) => ({
@@ -39,12 +40,29 @@ export function flowRoutes(registry: RouteRegistry, flows: FlowService): Router 
     r,
     registry,
     { method: 'post', path: '/api/flows/:id/versions', tag, access: { permission: 'flows:publish', in: flowDept }, summary: 'Publish the draft as a new immutable version', params: uuidParam, body: publishBody, responses: [{ status: 201, description: 'Published', schema: flowVersionSchema }, problem(404, 'No such flow'), problem(422, 'The draft does not validate')] },
-    async ({ params, body, actor }) => ({ status: 201, body: await flows.publish(actor, params.id, body.note) }),
+    async ({ params, body, actor }) => {
+      const published = await flows.publish(actor, params.id, body.note);
+      // A schedule follows the newest version: created, replaced, or removed when the trigger is not a schedule.
+      await schedules.sync(actor, params.id, await flows.version(params.id, published.version), await flows.departmentOf(params.id));
+      return { status: 201, body: published };
+    },
   );
   defineRoute(r, registry, { method: 'get', path: '/api/flows/:id/versions', tag, access: { permission: 'flows:read', in: flowDept }, summary: 'List published versions', params: uuidParam, responses: [{ status: 200, description: 'Versions, newest first', schema: list(flowVersionSchema) }, problem(404, 'No such flow')] }, async ({ params }) => ({
     status: 200,
     body: { items: await flows.versions(params.id) },
   }));
+  defineRoute(
+    r,
+    registry,
+    { method: 'get', path: '/api/flows/:id/schedule', tag, access: { permission: 'flows:read', in: flowDept }, summary: "The flow's Temporal Schedule: next and recent runs, overlap and catch-up policies (null when unscheduled)", params: uuidParam, responses: [{ status: 200, description: 'The schedule or null' }] },
+    async ({ params }) => ({ status: 200, body: { schedule: await schedules.describe(params.id) } }),
+  );
+  defineRoute(
+    r,
+    registry,
+    { method: 'post', path: '/api/flows/:id/unpublish', tag, access: { permission: 'flows:publish', in: flowDept }, summary: 'Stop the flow starting on its own: removes its schedule (versions and runs stay)', params: uuidParam, responses: [{ status: 200, description: 'Unpublished' }] },
+    async ({ params, actor }) => ({ status: 200, body: { scheduleRemoved: await schedules.remove(actor, params.id, await flows.departmentOf(params.id), 'unpublished') } }),
+  );
   defineRoute(r, registry, { method: 'get', path: '/api/templates', tag: 'Templates', access: 'signed_in', summary: 'Flow templates to start from', responses: [{ status: 200, description: 'Templates' }] }, async () => ({
     status: 200,
     body: { items: TEMPLATES.map((t) => ({ id: t.id, name: t.name, description: t.description, graph: t.graph })) },

@@ -1,0 +1,83 @@
+import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
+import { durationMs, type JsonValue } from '@flightdeck/workflows';
+import type { RunFlowInput } from '@flightdeck/workflows/temporal';
+import type { FlowVersionRow } from '../db/schema.ts';
+import type { Actor } from '../auth/access.ts';
+import type { Database } from '../db/client.ts';
+import { audit } from './audit.ts';
+
+const OVERLAP: Record<string, ScheduleOverlapPolicy> = {
+  skip: ScheduleOverlapPolicy.SKIP,
+  buffer_one: ScheduleOverlapPolicy.BUFFER_ONE,
+  buffer_all: ScheduleOverlapPolicy.BUFFER_ALL,
+  cancel_other: ScheduleOverlapPolicy.CANCEL_OTHER,
+  terminate_other: ScheduleOverlapPolicy.TERMINATE_OTHER,
+  allow_all: ScheduleOverlapPolicy.ALLOW_ALL,
+};
+
+export const scheduleIdOf = (flowId: string) => `flow-${flowId}`;
+
+interface ScheduleConfig {
+  cron: string;
+  timezone: string;
+  overlap: string;
+  catchupWindow: string;
+  sampleInput: JsonValue;
+}
+
+/** A flow whose published version starts with a schedule trigger has one Temporal Schedule, pinned to that version. */
+export class ScheduleService {
+  constructor(
+    private readonly db: Database,
+    private readonly temporal: () => Client,
+    private readonly taskQueue: string,
+  ) {}
+
+  /** After a publish: create or replace the schedule, or remove it when the new version is not scheduled. */
+  async sync(actor: Actor, flowId: string, version: FlowVersionRow, departmentId: string | null): Promise<void> {
+    const trigger = (version.graph as { nodes: { type: string; config: ScheduleConfig }[] }).nodes.find((n) => n.type === 'trigger.schedule');
+    if (!trigger) return void (await this.remove(actor, flowId, departmentId, 'the published version has no schedule'));
+    const c = trigger.config;
+    const args: RunFlowInput = { flowId, versionId: version.id, version: version.version, graph: version.graph, input: c.sampleInput ?? {}, scheduled: true };
+    const options = {
+      scheduleId: scheduleIdOf(flowId),
+      spec: { cronExpressions: [c.cron], timezone: c.timezone },
+      action: { type: 'startWorkflow' as const, workflowType: 'runFlow', taskQueue: this.taskQueue, args: [args], workflowId: `sched-${flowId}` },
+      policies: { overlap: OVERLAP[c.overlap] ?? ScheduleOverlapPolicy.SKIP, catchupWindow: durationMs(c.catchupWindow) },
+      memo: { flowId, version: version.version },
+    };
+    await this.remove(actor, flowId, departmentId, null);
+    await this.temporal().schedule.create(options);
+    await audit(this.db, actor, { action: 'schedule.created', entityType: 'flow', entityId: flowId, departmentId, after: { cron: c.cron, timezone: c.timezone, overlap: c.overlap, catchupWindow: c.catchupWindow, version: version.version } });
+  }
+
+  async remove(actor: Actor, flowId: string, departmentId: string | null, why: string | null): Promise<boolean> {
+    try {
+      await this.temporal().schedule.getHandle(scheduleIdOf(flowId)).delete();
+    } catch (err) {
+      if (err instanceof ScheduleNotFoundError) return false;
+      throw err;
+    }
+    if (why) await audit(this.db, actor, { action: 'schedule.removed', entityType: 'flow', entityId: flowId, departmentId, after: { why } });
+    return true;
+  }
+
+  async describe(flowId: string) {
+    try {
+      const d = await this.temporal().schedule.getHandle(scheduleIdOf(flowId)).describe();
+      return {
+        scheduleId: d.scheduleId,
+        version: (d.memo as { version?: number } | undefined)?.version ?? null,
+        timezone: d.spec.timezone ?? null,
+        overlap: d.policies.overlap,
+        catchupWindowMs: d.policies.catchupWindow,
+        paused: d.state.paused,
+        nextRuns: d.info.nextActionTimes.slice(0, 5).map((t) => t.toISOString()),
+        recentRuns: d.info.recentActions.map((a) => ({ at: a.takenAt.toISOString(), workflowId: a.action.workflow.workflowId })),
+      };
+    } catch (err) {
+      if (err instanceof ScheduleNotFoundError) return null;
+      throw err;
+    }
+  }
+}
