@@ -4,6 +4,7 @@ import { useAuth } from './auth/AuthProvider.tsx';
 import { SessionExpiredDialog, SignInPage } from './auth/SignInPage.tsx';
 import { CampaignListPage } from './campaigns/CampaignListPage.tsx';
 import { CampaignPage } from './campaigns/CampaignPage.tsx';
+import { ConnectionsPage } from './connections/ConnectionsPage.tsx';
 import { AppHeader } from './components/AppHeader.tsx';
 import { Link } from './components/Link.tsx';
 import { EditorPage } from './editor/EditorPage.tsx';
@@ -47,6 +48,8 @@ function Page({ route }: { route: Exclude<Route, { name: 'signin' }> }) {
       return <CampaignListPage />;
     case 'campaign':
       return <CampaignPage key={route.campaignId} campaignId={route.campaignId} />;
+    case 'connections':
+      return <ConnectionsPage />;
     default:
       return <NotFound />;
   }

@@ -9,6 +9,7 @@ export type Route =
   | { name: 'inbox'; tab: 'open' | 'closed' }
   | { name: 'campaigns' }
   | { name: 'campaign'; campaignId: string }
+  | { name: 'connections' }
   | { name: 'notFound'; hash: string };
 
 export function parseRoute(hash: string): Route {
@@ -21,6 +22,7 @@ export function parseRoute(hash: string): Route {
   if (path === '/inbox' || path === '/inbox/') return { name: 'inbox', tab: 'open' };
   if (path === '/inbox/closed') return { name: 'inbox', tab: 'closed' };
   if (path === '/campaigns' || path === '/campaigns/') return { name: 'campaigns' };
+  if (path === '/connections' || path === '/connections/') return { name: 'connections' };
   if (path === '/flows/new') return { name: 'editor', flowId: null };
   let m = /^\/flows\/([^/]+)\/?$/.exec(path);
   if (m) return { name: 'editor', flowId: decodeURIComponent(m[1]!) };
@@ -40,6 +42,7 @@ export const href = {
   inbox: (tab: 'open' | 'closed' = 'open') => (tab === 'closed' ? '#/inbox/closed' : '#/inbox'),
   campaigns: () => '#/campaigns',
   campaign: (id: string) => `#/campaigns/${encodeURIComponent(id)}`,
+  connections: () => '#/connections',
 };
 
 /** Where sign-in may send the user back to: an in-app hash route, never sign-in itself or another site. */

@@ -1,11 +1,11 @@
 /**
  * Records workflow histories for the replay test (engine/test/replay.test.ts). Run it when the
  * interpreter changes on purpose and old histories must still replay:
- *   npx tsx engine/scripts/record-histories.ts
+ *   npx tsx engine/scripts/record-histories.ts [name …]   (all, or just the named flows)
  * It starts its own PostgreSQL and Temporal dev server in a temp directory, runs a set of flows
  * that cover every node type and outcome, and writes each history as JSON.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,20 +50,32 @@ const people = server.app.people;
 const admin = await people.createUser(null, { email: 'recorder@local', name: 'Recorder', password: 'recorder-password' });
 await people.grant(null, { userId: admin.id, role: 'admin', departmentId: null });
 const token = (await people.createApiToken(await people.actorFor((await people.userRow(admin.id))!, 'system'), 'recorder')).token;
+const approverUser = await people.createUser(null, { email: 'approver@record.local', name: 'Approver', password: 'recorder-password' });
+const approverToken = (await people.createApiToken(await people.actorFor((await people.userRow(approverUser.id))!, 'system'), 'recorder')).token;
 
-async function call(method: string, path: string, body?: unknown) {
-  const res = await fetch(server.url + path, { method, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: body === undefined ? undefined : JSON.stringify(body) });
+async function call(method: string, path: string, body?: unknown, as = token) {
+  const res = await fetch(server.url + path, { method, headers: { 'content-type': 'application/json', authorization: `Bearer ${as}` }, body: body === undefined ? undefined : JSON.stringify(body) });
   const json = (await res.json()) as Record<string, any>;
   if (res.status >= 400) throw new Error(`${method} ${path}: ${JSON.stringify(json)}`);
   return json;
 }
 
 try {
-  for (const recorded of RECORDED_FLOWS) {
+  const only = process.argv.slice(2);
+  for (const recorded of RECORDED_FLOWS.filter((r) => !only.length || only.includes(r.name))) {
     const created = await call('POST', '/api/flows', { name: recorded.name, graph: recorded.graph(receiverUrl) });
     await call('POST', `/api/flows/${created.id}/versions`, {});
     const run = await call('POST', `/api/flows/${created.id}/runs`, { input: recorded.input });
     const handle = server.temporal.client.workflow.getHandle(run.workflowId);
+    for (const d of recorded.decisions ?? []) {
+      let task: { taskId: string } | undefined;
+      for (let i = 0; i < 100 && !task; i++) {
+        task = (await call('GET', '/api/approvals', undefined, approverToken)).items.find((t: { runId: string; nodeId: string }) => t.runId === run.id && t.nodeId === d.nodeId);
+        if (!task) await new Promise((r) => setTimeout(r, 100));
+      }
+      if (!task) throw new Error(`no task for ${d.nodeId}`);
+      await call('POST', `/api/approvals/${encodeURIComponent(task.taskId)}/decision`, { decision: d.decision, ...(d.comment ? { comment: d.comment } : {}) }, approverToken);
+    }
     if (recorded.cancelAfterMs) {
       await new Promise((r) => setTimeout(r, recorded.cancelAfterMs));
       await handle.cancel();
@@ -72,6 +84,11 @@ try {
     // The CLI's JSON is the canonical history format, the one Temporal's replayer reads.
     const json = execFileSync(binary, ['workflow', 'show', '--workflow-id', run.workflowId, '--address', temporal.address, '--output', 'json'], { maxBuffer: 64 * 1024 * 1024 }).toString();
     writeFileSync(join(OUT, `${recorded.name}.json`), json);
+    // Replays must use the same workflow id: task ids (and so recorded decisions) are built from it.
+    const idsFile = join(OUT, 'workflow-ids.json');
+    const ids = existsSync(idsFile) ? (JSON.parse(readFileSync(idsFile, 'utf8')) as Record<string, string>) : {};
+    ids[`${recorded.name}.json`] = run.workflowId;
+    writeFileSync(idsFile, `${JSON.stringify(ids, null, 2)}\n`);
     console.log(`recorded ${recorded.name}: ${(JSON.parse(json) as { events: unknown[] }).events.length} events`);
   }
 } finally {

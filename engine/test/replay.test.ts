@@ -12,7 +12,9 @@ import { quietTemporal } from './support/stack.ts';
  * Temporal patching (patched()) or worker versioning, not a re-recording.
  */
 const DIR = fileURLToPath(new URL('./fixtures/histories/', import.meta.url));
-const files = readdirSync(DIR).filter((f) => f.endsWith('.json'));
+const files = readdirSync(DIR).filter((f) => f.endsWith('.json') && f !== 'workflow-ids.json');
+/** The workflow id each history was recorded under; histories from before this file replay under any id. */
+const IDS = JSON.parse(readFileSync(join(DIR, 'workflow-ids.json'), 'utf8')) as Record<string, string>;
 
 describe('replay of recorded histories', () => {
   it('has fixtures to replay', () => {
@@ -23,7 +25,7 @@ describe('replay of recorded histories', () => {
     quietTemporal();
     const history = JSON.parse(readFileSync(join(DIR, file), 'utf8'));
     const workflowBundle = { code: readFileSync(inject('workflowBundlePath'), 'utf8') };
-    await expect(Worker.runReplayHistory({ workflowBundle, replayName: file }, history, `replay-${file}`)).resolves.toBeUndefined();
+    await expect(Worker.runReplayHistory({ workflowBundle, replayName: file }, history, IDS[file] ?? `replay-${file}`)).resolves.toBeUndefined();
   });
 
   it('detects a history that does not match the code', async () => {

@@ -1,4 +1,4 @@
-import type { Campaign, CampaignStatus, Department, Flow, FlowPatch, FlowSummary, FlowVersion, InboxItem, Problem, Run, Session, User } from './types.ts';
+import type { Campaign, CampaignStatus, Connection, ConnectionTestResult, Department, HookSecret, NewConnection, Flow, FlowPatch, FlowSummary, FlowVersion, InboxItem, Problem, Run, Session, User } from './types.ts';
 import type { FlowDocument, Locale } from '@flightdeck/workflows';
 
 /** A failed API call, carrying the RFC 9457 problem the engine sent (or one made up for network failures). */
@@ -100,5 +100,12 @@ export const api = {
 
   listApprovals: (status: 'open' | 'closed') => request<{ items: InboxItem[] }>('GET', `/api/approvals?status=${status}`).then((r) => r.items),
   getApproval: (taskId: string) => request<InboxItem>('GET', `/api/approvals/${enc(taskId)}`),
+  listConnections: () => request<{ items: Connection[] }>('GET', '/api/connections').then((r) => r.items),
+  createConnection: (body: NewConnection) => request<Connection>('POST', '/api/connections', body),
+  testConnection: (id: string, text?: string) => request<ConnectionTestResult>('POST', `/api/connections/${enc(id)}/test`, text ? { text } : {}),
+  deleteConnection: (id: string) => request<void>('DELETE', `/api/connections/${enc(id)}`),
+  /** Creates or rotates the signing secret of a webhook-triggered flow; the answer is the only time it is shown. */
+  rotateHookSecret: (flowId: string) => request<HookSecret>('POST', `/api/flows/${enc(flowId)}/hook-secret`),
+
   decide: (taskId: string, body: { decision: 'approve' | 'reject'; comment?: string }) => request<InboxItem>('POST', `/api/approvals/${enc(taskId)}/decision`, body),
 };

@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from './client.ts';
-import type { Campaign, CampaignStatus, InboxItem, Run } from './types.ts';
+import type { Campaign, CampaignStatus, Connection, InboxItem, NewConnection, Run } from './types.ts';
 
 /** Query keys in one place so mutations invalidate exactly what they change. */
 export const keys = {
@@ -13,6 +13,7 @@ export const keys = {
   campaign: (id: string) => ['campaigns', id] as const,
   campaignRuns: (id: string) => ['runs', { campaignId: id }] as const,
   departments: ['departments'] as const,
+  connections: ['connections'] as const,
   approvals: ['approvals'] as const,
   inbox: (status: 'open' | 'closed') => ['approvals', status] as const,
 };
@@ -130,5 +131,31 @@ export function useDecide() {
       void qc.invalidateQueries({ queryKey: keys.run(item.runId) });
     },
     // A refusal is left on screen to be read; the inbox's 5 s poll brings the list up to date after.
+  });
+}
+
+export function useConnections(options: { enabled?: boolean } = {}) {
+  return useQuery({ queryKey: keys.connections, queryFn: api.listConnections, enabled: options.enabled ?? true });
+}
+
+export function useCreateConnection() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (body: NewConnection) => api.createConnection(body),
+    onSuccess: (c: Connection) => {
+      qc.setQueryData(keys.connections, (old: Connection[] | undefined) => (old ? [c, ...old.filter((x) => x.id !== c.id)] : old));
+      void qc.invalidateQueries({ queryKey: keys.connections });
+    },
+  });
+}
+
+export function useDeleteConnection() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (id: string) => api.deleteConnection(id),
+    onSuccess: (_: void, id: string) => {
+      qc.setQueryData(keys.connections, (old: Connection[] | undefined) => old?.filter((x) => x.id !== id));
+      void qc.invalidateQueries({ queryKey: keys.connections });
+    },
   });
 }

@@ -152,3 +152,38 @@ export interface InboxItem {
   campaign: Campaign | null;
   previous: PreviousApproval[];
 }
+
+/** Where a channel message can go; each kind has its own secrets. */
+export const CONNECTION_KINDS = ['wecom', 'feishu', 'dingtalk', 'slack', 'sms', 'webhook', 'email'] as const;
+export type ConnectionKind = (typeof CONNECTION_KINDS)[number];
+
+/** A channel connection; the API says which secrets are set, never what they are. */
+export interface Connection {
+  id: string;
+  kind: ConnectionKind;
+  name: string;
+  departmentId: string | null;
+  settings: Record<string, string | number | boolean>;
+  secretFields: string[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface NewConnection {
+  kind: ConnectionKind;
+  name: string;
+  departmentId?: string;
+  settings?: Record<string, string | number | boolean>;
+  secrets: Record<string, string>;
+}
+
+/** What the provider said to a test message. */
+export type ConnectionTestResult =
+  | { ok: true; status: number; providerMessageId?: string }
+  | { ok: false; status?: number; error: string; retryable?: boolean };
+
+/** A flow's inbound webhook signing secret, shown once. */
+export interface HookSecret {
+  secret: string;
+  url: string;
+}

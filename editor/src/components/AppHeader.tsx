@@ -6,12 +6,13 @@ import { href, mayLeave, navigate, parseRoute, useHash } from '../routes.ts';
 import { LanguageSwitch } from './LanguageSwitch.tsx';
 import { Link } from './Link.tsx';
 
-type Section = 'flows' | 'campaigns' | 'inbox' | null;
+type Section = 'flows' | 'campaigns' | 'connections' | 'inbox' | null;
 
 function sectionOf(hash: string): Section {
   const r = parseRoute(hash);
   if (r.name === 'flows' || r.name === 'editor' || r.name === 'run') return 'flows';
   if (r.name === 'campaigns' || r.name === 'campaign') return 'campaigns';
+  if (r.name === 'connections') return 'connections';
   if (r.name === 'inbox') return 'inbox';
   return null;
 }
@@ -42,6 +43,9 @@ export function AppHeader({ children }: { children?: ReactNode }) {
         </Link>
         <Link href={href.campaigns()} className={navClass('campaigns')} aria-current={current('campaigns')} data-testid="nav-campaigns">
           {t('header.campaigns')}
+        </Link>
+        <Link href={href.connections()} className={navClass('connections')} aria-current={current('connections')} data-testid="nav-connections">
+          {t('header.connections')}
         </Link>
         <Link
           href={href.inbox()}
