@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startStack, TEST_PASSWORD, type TestStack } from './support/stack.ts';
 import { edge, flow, node } from './support/flows.ts';
+import { startWeCom } from '../../activities/test/channels/receivers.ts';
 import { startReceiver } from './support/receiver.ts';
 import { EDITOR_DIST } from '../src/server/start-server.ts';
 
@@ -161,5 +162,31 @@ describe('editor end to end', () => {
     await expect.poll(async () => p.getByTestId('node-go').getAttribute('data-status'), { timeout: 10_000 }).toBe('completed');
     await p.screenshot({ path: `${SHOTS}run-after-approval-phone.png` });
     await phone.close();
+  });
+
+  it('an admin creates a WeCom connection, sends a test message, and the robot receives it', async () => {
+    const robot = await startWeCom('e2e-robot-key');
+    try {
+      const p = await browser.newPage({ viewport: { width: 1280, height: 860 }, locale: 'en-US' });
+      await signIn(p, 'admin@flightdeck.local');
+      await p.getByTestId('nav-connections').click();
+      await p.getByTestId('connection-new').click();
+      await p.getByTestId('connection-kind').selectOption('wecom');
+      await p.getByTestId('connection-name').fill('Ops group robot');
+      await p.getByTestId('connection-secret-url').fill(robot.webhookUrl);
+      await p.getByTestId('connection-create').click();
+      const row = p.locator('[data-testid^="connection-row-"][data-name="Ops group robot"]');
+      await row.waitFor({ timeout: 10_000 });
+      // The secret is never shown back: only that it is set.
+      expect(await p.content()).not.toContain('e2e-robot-key');
+      const id = (await row.getAttribute('data-testid'))!.replace('connection-row-', '');
+      await p.getByTestId(`connection-test-${id}`).click();
+      await expect.poll(async () => p.getByTestId(`connection-test-result-${id}`).getAttribute('data-ok'), { timeout: 10_000 }).toBe('true');
+      expect(robot.deliveries).toHaveLength(1);
+      await p.screenshot({ path: `${SHOTS}connections.png` });
+      await p.close();
+    } finally {
+      await robot.close();
+    }
   });
 });

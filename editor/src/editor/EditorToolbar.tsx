@@ -11,6 +11,8 @@ export function EditorToolbar(props: {
   onSave: () => void;
   onPublish: () => void;
   onRun: () => void;
+  /** Present when the flow starts from a webhook: opens its signing secret. */
+  onHookSecret?: () => void;
 }) {
   const { t } = useTranslation();
   const disabled = props.busy !== null;
@@ -34,6 +36,19 @@ export function EditorToolbar(props: {
       )}
       <span className="fd-spacer" />
       <div className="fd-actions">
+        {props.onHookSecret && (
+          <button
+            type="button"
+            className="fd-btn fd-hookbtn"
+            data-testid="hook-secret"
+            disabled={disabled}
+            onClick={props.onHookSecret}
+            title={t('hookSecret.buttonHelp')}
+            aria-label={t('hookSecret.button')}
+          >
+            <span aria-hidden>🔑</span> <span className="fd-btn__label">{t('hookSecret.button')}</span>
+          </button>
+        )}
         <button type="button" className="fd-btn" data-testid="save-flow" disabled={disabled} onClick={props.onSave} title={t('editor.saveHelp')}>
           {t('editor.save')}
         </button>

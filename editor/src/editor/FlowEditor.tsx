@@ -15,6 +15,7 @@ import { href, navigate, setLeaveGuard } from '../routes.ts';
 import { BottomPanel, type BottomTab } from './BottomPanel.tsx';
 import { EditorCanvas } from './EditorCanvas.tsx';
 import { EditorToolbar } from './EditorToolbar.tsx';
+import { HookSecretDialog } from './HookSecretDialog.tsx';
 import { Inspector } from './Inspector.tsx';
 import { Palette } from './Palette.tsx';
 import { RunDialog } from './RunDialog.tsx';
@@ -38,6 +39,8 @@ export function FlowEditor(props: { flow: Flow | null; initialGraph: FlowDocumen
   const [busy, setBusy] = useState<'save' | 'publish' | null>(null);
   const [tab, setTab] = useState<BottomTab>('problems');
   const [runOpen, setRunOpen] = useState(false);
+  const [hookOpen, setHookOpen] = useState(false);
+  const webhookTriggered = draft.nodes.some((n) => n.data.type === 'trigger.webhook');
 
   const allIssues = useMemo(() => (store.serverIssues.length ? [...draft.issues, ...store.serverIssues] : draft.issues), [draft.issues, store.serverIssues]);
   const issueIndex = useMemo(() => indexIssues(allIssues), [allIssues]);
@@ -181,6 +184,7 @@ export function FlowEditor(props: { flow: Flow | null; initialGraph: FlowDocumen
           onSave={() => void save()}
           onPublish={() => void publish()}
           onRun={() => setRunOpen(true)}
+          onHookSecret={webhookTriggered ? () => setHookOpen(true) : undefined}
         />
       </AppHeader>
       <CanvasContext.Provider value={canvasInfo}>
@@ -193,6 +197,13 @@ export function FlowEditor(props: { flow: Flow | null; initialGraph: FlowDocumen
           <BottomPanel tab={tab} onTab={setTab} issues={allIssues} nodes={draft.nodes} edges={draft.edges} onPick={pick} flowId={store.flowId} />
         </main>
       </CanvasContext.Provider>
+      {hookOpen && (
+        <HookSecretDialog
+          // The secret belongs to a saved flow; an unsaved one is saved first.
+          ensureFlowId={async () => (store.flowId && !store.dirty ? store.flowId : saveNow())}
+          onClose={() => setHookOpen(false)}
+        />
+      )}
       {runOpen && (
         <RunDialog
           doc={draft.doc}

@@ -2,6 +2,7 @@ import { useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { parseDuration, formatDuration, type NodeText } from '@flightdeck/workflows';
 import { configPath, type Issue } from '../flow/issues.ts';
+import { ConnectionSelect } from './ConnectionSelect.tsx';
 import { JsonField } from './JsonField.tsx';
 import { discriminatorOf, emptyValue, fieldKind, humanize, isRequired, resolve, type JsonSchema } from './schema.ts';
 
@@ -238,6 +239,9 @@ function Control(props: {
       return <input {...common} className="fd-input" readOnly value={String(schema.const)} />;
     case 'string': {
       const widget = schema.widget;
+      if (widget === 'connection') {
+        return <ConnectionSelect id={id} value={value} onChange={set} invalid={invalid} describedBy={describedBy} ariaLabel={props.ariaLabel} />;
+      }
       const mono = widget === 'cel' || widget === 'template' || widget === 'json-template';
       const long = !widget && (schema.maxLength ?? 0) > 200;
       const str = typeof value === 'string' ? value : value === undefined ? '' : String(value);
