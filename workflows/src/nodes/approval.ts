@@ -270,10 +270,7 @@ export const approval = defineNode({
       ctx.background(ports.callActivity(APPROVAL_ACTIVITIES.notify, [{ kind, task: snapshot(), to } satisfies NotifyApproversRequest], quick));
 
     ctx.setDetail(snapshot() as unknown as JsonValue);
-    // The inbox must show the task before anyone is told about it.
-    await ports.callActivity(APPROVAL_ACTIVITIES.sync, [snapshot()], quick);
-    notify('opened', view.eligible);
-
+    // Open for decisions before the inbox can show it: a fast approver must never find it "closed".
     const close = ctx.openTask({
       id: view.taskId,
       nodeId: node.id,
@@ -293,6 +290,9 @@ export const approval = defineNode({
     let dueAt = ports.now() + dueMs;
     let lastReminder = ports.now();
     try {
+      // The inbox must show the task before anyone is told about it.
+      await ports.callActivity(APPROVAL_ACTIVITIES.sync, [snapshot()], quick);
+      notify('opened', view.eligible);
       while (view.status === 'open') {
         const wakeAt = Math.min(remindMs ? lastReminder + remindMs : Infinity, dueAt);
         const decided = await ports.waitUntil(() => view.status !== 'open', Math.max(0, wakeAt - ports.now()));
