@@ -79,7 +79,8 @@ try {
   const deps = buildActivityDeps({ db: workerDb.db, secret, encryptionKey, publicUrl, smtpUrl: config.smtpUrl, mailFrom: config.mailFrom, log: (l) => log.info(l) });
   const { worker } = await createFlowWorker({ address: temporalAddress, namespace: config.temporalNamespace, taskQueue: config.taskQueue, deps });
   const workerDone = worker.run();
-  stops.push({ name: 'worker', stop: async () => { worker.shutdown(); await workerDone; } });
+  // The Temporal runtime also reacts to Ctrl-C and may already be draining the worker.
+  stops.push({ name: 'worker', stop: async () => { if (worker.getState() === 'RUNNING') worker.shutdown(); await workerDone; } });
 
   const server = await startServer({ databaseUrl, temporalAddress, namespace: config.temporalNamespace, taskQueue: config.taskQueue, host: config.host, port: config.port, log, secret, encryptionKey });
   stops.push({ name: 'API', stop: () => server.close() });
