@@ -1,10 +1,10 @@
 import { useState } from 'react';
+import { ListQueryBody } from '../components/ListQueryBody.tsx';
 import { useTranslation } from 'react-i18next';
 import { useCampaigns } from '../api/queries.ts';
 import { useOptionalAuth } from '../auth/AuthProvider.tsx';
 import { mayDo } from '../auth/permissions.ts';
 import { AppHeader } from '../components/AppHeader.tsx';
-import { useErrorText } from '../components/errorText.ts';
 import { formatMoney } from '../components/format.ts';
 import { Link } from '../components/Link.tsx';
 import { useToast } from '../components/Toasts.tsx';
@@ -19,7 +19,6 @@ export function CampaignListPage() {
   const { t } = useTranslation();
   const locale = useLocale();
   const toast = useToast();
-  const errorText = useErrorText();
   const campaigns = useCampaigns();
   const canImport = mayDo(useOptionalAuth()?.user, 'campaigns:write');
   const [importing, setImporting] = useState(false);
@@ -27,66 +26,59 @@ export function CampaignListPage() {
   const [justImported, setJustImported] = useState<string | null>(null);
   useDocumentTitle(t('campaigns.title'));
 
-  let body;
-  if (campaigns.isPending) {
-    body = <p className="fd-muted">{t('common.loading')}</p>;
-  } else if (campaigns.isError) {
-    body = (
-      <div className="fd-state fd-state--error" role="alert" data-testid="campaigns-error">
-        <h2>{t('campaigns.loadError')}</h2>
-        <p>{errorText(campaigns.error)}</p>
-        <button type="button" className="fd-btn" onClick={() => void campaigns.refetch()}>
-          {t('common.retry')}
-        </button>
-      </div>
-    );
-  } else if (!campaigns.data.length) {
-    body = (
-      <div className="fd-state" data-testid="campaigns-empty">
-        <h2>{t('campaigns.emptyTitle')}</h2>
-        <p className="fd-muted">{t('campaigns.emptyText')}</p>
-        {canImport && (
+  const body = (
+    <ListQueryBody
+      query={campaigns}
+      testId="campaigns"
+      errorTitle={t('campaigns.loadError')}
+      emptyTitle={t('campaigns.emptyTitle')}
+      emptyText={t('campaigns.emptyText')}
+      emptyAction={
+        canImport && (
           <button type="button" className="fd-btn fd-btn--primary" onClick={() => setImporting(true)}>
             {t('campaigns.import')}
           </button>
-        )}
-      </div>
-    );
-  } else {
-    body = (
-      <div className="fd-table-wrap">
-        <table className="fd-table fd-table--campaigns" data-testid="campaign-list">
-          <thead>
-            <tr>
-              <th>{t('campaigns.name')}</th>
-              <th>{t('campaigns.status')}</th>
-              <th>{t('campaign.department')}</th>
-              <th className="fd-num">{t('campaign.budgetTotal')}</th>
-              <th>{t('campaigns.dates')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {campaigns.data.map((c) => (
-              <tr key={c.id} data-testid={`campaign-row-${c.slug ?? c.id}`} data-campaign-id={c.id} className={justImported === c.id ? 'is-new' : undefined}>
-                <td>
-                  <Link href={href.campaign(c.id)} className="fd-flowlink" data-testid="campaign-open">
-                    {c.name}
-                  </Link>
-                  {c.slug && <div className="fd-muted fd-mono">{c.slug}</div>}
-                </td>
-                <td>
-                  <CampaignStatusBadge status={c.status} testId="campaign-status" />
-                </td>
-                <td>{c.department ?? '—'}</td>
-                <td className="fd-num">{formatMoney(c.budget?.total, c.budget?.currency, locale)}</td>
-                <td className="fd-nowrap">{phaseRange(c.phases ?? [], locale, c.timezone)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-    );
-  }
+        )
+      }
+    >
+      {(items) => {
+        return (
+          <div className="fd-table-wrap">
+            <table className="fd-table fd-table--campaigns" data-testid="campaign-list">
+              <thead>
+                <tr>
+                  <th>{t('campaigns.name')}</th>
+                  <th>{t('campaigns.status')}</th>
+                  <th>{t('campaign.department')}</th>
+                  <th className="fd-num">{t('campaign.budgetTotal')}</th>
+                  <th>{t('campaigns.dates')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {items.map((c) => (
+                  <tr key={c.id} data-testid={`campaign-row-${c.slug ?? c.id}`} data-campaign-id={c.id} className={justImported === c.id ? 'is-new' : undefined}>
+                    <td>
+                      <Link href={href.campaign(c.id)} className="fd-flowlink" data-testid="campaign-open">
+                        {c.name}
+                      </Link>
+                      {c.slug && <div className="fd-muted fd-mono">{c.slug}</div>}
+                    </td>
+                    <td>
+                      <CampaignStatusBadge status={c.status} testId="campaign-status" />
+                    </td>
+                    <td>{c.department ?? '—'}</td>
+                    <td className="fd-num">{formatMoney(c.budget?.total, c.budget?.currency, locale)}</td>
+                    <td className="fd-nowrap">{phaseRange(c.phases ?? [], locale, c.timezone)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        );
+  
+      }}
+    </ListQueryBody>
+  );
 
   return (
     <div className="fd-app">

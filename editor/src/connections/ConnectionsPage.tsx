@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { ListQueryBody } from '../components/ListQueryBody.tsx';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api/client.ts';
 import { useConnections, useDeleteConnection, useDepartments } from '../api/queries.ts';
@@ -16,7 +17,6 @@ import { NewConnectionDialog } from './NewConnectionDialog.tsx';
 export function ConnectionsPage() {
   const { t } = useTranslation();
   const toast = useToast();
-  const errorText = useErrorText();
   const user = useOptionalAuth()?.user;
   const connections = useConnections();
   const departments = useDepartments();
@@ -27,47 +27,40 @@ export function ConnectionsPage() {
 
   const deptName = (id: string | null) => (id ? (departments.data?.find((d) => d.id === id)?.name ?? id.slice(0, 8)) : '—');
 
-  let body;
-  if (connections.isPending) {
-    body = <p className="fd-muted">{t('common.loading')}</p>;
-  } else if (connections.isError) {
-    body = (
-      <div className="fd-state fd-state--error" role="alert" data-testid="connections-error">
-        <h2>{t('connections.loadError')}</h2>
-        <p>{errorText(connections.error)}</p>
-        <button type="button" className="fd-btn" onClick={() => void connections.refetch()}>
-          {t('common.retry')}
-        </button>
-      </div>
-    );
-  } else if (!connections.data.length) {
-    body = (
-      <div className="fd-state" data-testid="connections-empty">
-        <h2>{t('connections.emptyTitle')}</h2>
-        <p className="fd-muted">{t('connections.emptyText')}</p>
-        {canCreate && (
+  const body = (
+    <ListQueryBody
+      query={connections}
+      testId="connections"
+      errorTitle={t('connections.loadError')}
+      emptyTitle={t('connections.emptyTitle')}
+      emptyText={t('connections.emptyText')}
+      emptyAction={
+        canCreate && (
           <button type="button" className="fd-btn fd-btn--primary" onClick={() => setCreating(true)}>
             {t('connections.new')}
           </button>
-        )}
-      </div>
-    );
-  } else {
-    body = (
-      <ul className="fd-conns" data-testid="connection-list">
-        {connections.data.map((c) => (
-          <ConnectionRow
-            key={c.id}
-            connection={c}
-            department={deptName(c.departmentId)}
-            canManage={mayDo(user, 'connections:manage', c.departmentId)}
-            isNew={justCreated === c.id}
-            onDeleted={() => toast('success', t('connections.deleted', { name: c.name }))}
-          />
-        ))}
-      </ul>
-    );
-  }
+        )
+      }
+    >
+      {(items) => {
+        return (
+          <ul className="fd-conns" data-testid="connection-list">
+            {items.map((c) => (
+              <ConnectionRow
+                key={c.id}
+                connection={c}
+                department={deptName(c.departmentId)}
+                canManage={mayDo(user, 'connections:manage', c.departmentId)}
+                isNew={justCreated === c.id}
+                onDeleted={() => toast('success', t('connections.deleted', { name: c.name }))}
+              />
+            ))}
+          </ul>
+        );
+  
+      }}
+    </ListQueryBody>
+  );
 
   return (
     <div className="fd-app">

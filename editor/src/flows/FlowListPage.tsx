@@ -1,6 +1,6 @@
 import { useState } from 'react';
+import { ListQueryBody } from '../components/ListQueryBody.tsx';
 import { useTranslation } from 'react-i18next';
-import { useErrorText } from '../components/errorText.ts';
 import { useDocumentTitle } from '../components/useDocumentTitle.ts';
 import { useFlows } from '../api/queries.ts';
 import { AppHeader } from '../components/AppHeader.tsx';
@@ -15,66 +15,58 @@ export function FlowListPage() {
   const { t } = useTranslation();
   const locale = useLocale();
   const flows = useFlows();
-  const errorText = useErrorText();
   const [creating, setCreating] = useState(false);
   useDocumentTitle(t('flows.title'));
 
-  let body;
-  if (flows.isPending) {
-    body = <p className="fd-muted">{t('common.loading')}</p>;
-  } else if (flows.isError) {
-    body = (
-      <div className="fd-state fd-state--error" role="alert" data-testid="flows-error">
-        <h2>{t('flows.loadError')}</h2>
-        <p>{errorText(flows.error)}</p>
-        <div className="fd-state__actions">
-          <button type="button" className="fd-btn" onClick={() => void flows.refetch()} disabled={flows.isFetching}>
-            {t('common.retry')}
-          </button>
-          <Link className="fd-btn" href={href.newFlow()} data-testid="scratch-flow">
-            {t('flows.scratch')}
-          </Link>
-        </div>
-      </div>
-    );
-  } else if (!flows.data.length) {
-    body = (
-      <div className="fd-state" data-testid="flows-empty">
-        <h2>{t('flows.emptyTitle')}</h2>
-        <p className="fd-muted">{t('flows.emptyText')}</p>
+  const body = (
+    <ListQueryBody
+      query={flows}
+      testId="flows"
+      errorTitle={t('flows.loadError')}
+      emptyTitle={t('flows.emptyTitle')}
+      emptyText={t('flows.emptyText')}
+      errorActions={
+        <Link className="fd-btn" href={href.newFlow()} data-testid="scratch-flow">
+          {t('flows.scratch')}
+        </Link>
+      }
+      emptyAction={
         <button type="button" className="fd-btn fd-btn--primary" onClick={() => setCreating(true)}>
           {t('flows.new')}
         </button>
-      </div>
-    );
-  } else {
-    const sorted = [...flows.data].sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
-    body = (
-      <table className="fd-table" data-testid="flow-list">
-        <thead>
-          <tr>
-            <th>{t('flows.name')}</th>
-            <th>{t('flows.published')}</th>
-            <th>{t('flows.updated')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {sorted.map((f) => (
-            <tr key={f.id} data-testid={`flow-row-${f.id}`}>
-              <td>
-                <Link href={href.flow(f.id)} className="fd-flowlink" data-testid="flow-open">
-                  {f.name}
-                </Link>
-                {f.description && <div className="fd-muted fd-ellipsis">{f.description}</div>}
-              </td>
-              <td>{f.latestVersion === null ? <span className="fd-muted">{t('flows.draftOnly')}</span> : <span className="fd-version">v{f.latestVersion}</span>}</td>
-              <td>{formatDateTime(f.updatedAt, locale)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    );
-  }
+      }
+    >
+      {(items) => {
+        const sorted = [...items].sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
+        return (
+          <table className="fd-table" data-testid="flow-list">
+            <thead>
+              <tr>
+                <th>{t('flows.name')}</th>
+                <th>{t('flows.published')}</th>
+                <th>{t('flows.updated')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {sorted.map((f) => (
+                <tr key={f.id} data-testid={`flow-row-${f.id}`}>
+                  <td>
+                    <Link href={href.flow(f.id)} className="fd-flowlink" data-testid="flow-open">
+                      {f.name}
+                    </Link>
+                    {f.description && <div className="fd-muted fd-ellipsis">{f.description}</div>}
+                  </td>
+                  <td>{f.latestVersion === null ? <span className="fd-muted">{t('flows.draftOnly')}</span> : <span className="fd-version">v{f.latestVersion}</span>}</td>
+                  <td>{formatDateTime(f.updatedAt, locale)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        );
+  
+      }}
+    </ListQueryBody>
+  );
 
   return (
     <div className="fd-app">

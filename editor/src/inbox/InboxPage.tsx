@@ -1,7 +1,7 @@
 import { useTranslation } from 'react-i18next';
+import { ListQueryBody } from '../components/ListQueryBody.tsx';
 import { useInbox } from '../api/queries.ts';
 import { AppHeader } from '../components/AppHeader.tsx';
-import { useErrorText } from '../components/errorText.ts';
 import { Link } from '../components/Link.tsx';
 import { useDocumentTitle } from '../components/useDocumentTitle.ts';
 import { href } from '../routes.ts';
@@ -10,41 +10,31 @@ import { InboxCard } from './InboxCard.tsx';
 /** My approvals: open ones to decide (polled every 5 s), and the ones already closed. */
 export function InboxPage({ tab }: { tab: 'open' | 'closed' }) {
   const { t } = useTranslation();
-  const errorText = useErrorText();
   const open = useInbox('open', { refetchInterval: 5000 });
   const closed = useInbox('closed', { refetchInterval: 5000, enabled: tab === 'closed' });
   const list = tab === 'open' ? open : closed;
   useDocumentTitle(open.data?.length ? `(${open.data.length}) ${t('inbox.title')}` : t('inbox.title'));
 
-  let body;
-  if (list.isPending) {
-    body = <p className="fd-muted">{t('common.loading')}</p>;
-  } else if (list.isError) {
-    body = (
-      <div className="fd-state fd-state--error" role="alert" data-testid="inbox-error">
-        <h2>{t('inbox.loadError')}</h2>
-        <p>{errorText(list.error)}</p>
-        <button type="button" className="fd-btn" onClick={() => void list.refetch()}>
-          {t('common.retry')}
-        </button>
-      </div>
-    );
-  } else if (!list.data.length) {
-    body = (
-      <div className="fd-state" data-testid="inbox-empty">
-        <h2>{tab === 'open' ? t('inbox.emptyTitle') : t('inbox.emptyClosedTitle')}</h2>
-        <p className="fd-muted">{tab === 'open' ? t('inbox.emptyText') : t('inbox.emptyClosedText')}</p>
-      </div>
-    );
-  } else {
-    body = (
-      <div className="fd-inbox__list" data-testid="inbox-list">
-        {list.data.map((item) => (
-          <InboxCard key={item.taskId} item={item} />
-        ))}
-      </div>
-    );
-  }
+  const body = (
+    <ListQueryBody
+      query={list}
+      testId="inbox"
+      errorTitle={t('inbox.loadError')}
+      emptyTitle={tab === 'open' ? t('inbox.emptyTitle') : t('inbox.emptyClosedTitle')}
+      emptyText={tab === 'open' ? t('inbox.emptyText') : t('inbox.emptyClosedText')}
+    >
+      {(items) => {
+        return (
+          <div className="fd-inbox__list" data-testid="inbox-list">
+            {items.map((item) => (
+              <InboxCard key={item.taskId} item={item} />
+            ))}
+          </div>
+        );
+  
+      }}
+    </ListQueryBody>
+  );
 
   return (
     <div className="fd-app">
