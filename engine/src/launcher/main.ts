@@ -93,7 +93,7 @@ try {
     : `  Sign in as ${FIRST_ADMIN_EMAIL} with the password shown at the first start.
 `;
   if (process.env.FLIGHTDECK_DEMO !== '0') {
-    const adminRow = await server.app.people.userRow((await server.app.people.listUsers()).find((u) => u.email === FIRST_ADMIN_EMAIL)!.id);
+    const adminRow = await server.app.people.userByEmail(FIRST_ADMIN_EMAIL);
     const { created } = await seedDemo(server.db.db, server.app, await server.app.people.actorFor(adminRow!, 'system'));
     signIn += `  Demo people (password "${DEMO_PASSWORD}"): ${DEMO_USERS.map((u) => u.email).join(', ')}${created ? '' : ' (already there)'}
 `;

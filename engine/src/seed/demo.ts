@@ -4,7 +4,7 @@ import { eq } from 'drizzle-orm';
 import type { Role } from '@flightdeck/workflows';
 import type { AppServices } from '../api/app.ts';
 import type { Database } from '../db/client.ts';
-import { flows, users } from '../db/schema.ts';
+import { flows } from '../db/schema.ts';
 import type { Actor } from '../auth/access.ts';
 import { scenarioSchema } from '../services/campaigns.ts';
 import { TEMPLATES } from '../templates/standard-launch-approval.ts';
@@ -39,19 +39,19 @@ export const DEMO_USERS: DemoUser[] = [
  */
 export async function seedDemo(db: Database, services: AppServices, admin: Actor): Promise<{ created: boolean }> {
   const { people, campaigns, flows: flowService } = services;
-  const first = !(await db.query.users.findFirst({ where: eq(users.email, DEMO_USERS[0]!.email) }));
+  const first = !(await people.userByEmail(DEMO_USERS[0]!.email));
   const depts = new Map<string, string>();
   for (const name of ['E-commerce', 'CRM', 'Brand', 'Legal', 'Finance']) depts.set(name, (await people.ensureDepartment(admin, name)).id);
   for (const u of DEMO_USERS) {
-    let row = await db.query.users.findFirst({ where: eq(users.email, u.email) });
+    let row = await people.userByEmail(u.email);
     if (!row) {
       const created = await people.createUser(admin, { email: u.email, name: u.name, password: DEMO_PASSWORD, departmentId: depts.get(u.department) ?? null });
       for (const g of u.grants) await people.grant(admin, { userId: created.id, role: g.role, departmentId: g.department ? depts.get(g.department)! : null });
-      row = await db.query.users.findFirst({ where: eq(users.email, u.email) });
+      row = await people.userByEmail(u.email);
     }
     if (u.heads) await people.ensureDepartment(admin, u.heads, row!.id);
   }
-  const dana = await people.actorFor((await db.query.users.findFirst({ where: eq(users.email, DEMO_USERS[0]!.email) }))!, 'system');
+  const dana = await people.actorFor((await people.userByEmail(DEMO_USERS[0]!.email))!, 'system');
   for (const file of readdirSync(SCENARIOS).filter((f) => f.endsWith('.campaign.json'))) {
     const scenario = scenarioSchema.parse(JSON.parse(readFileSync(SCENARIOS + file, 'utf8')));
     if (first) await campaigns.importScenario(dana, scenario, (name) => people.ensureDepartment(admin, name));

@@ -37,7 +37,7 @@ export class PeopleService {
   }
 
   async signIn(email: string, password: string): Promise<{ token: string; csrfToken: string; actor: Actor }> {
-    const user = await this.db.query.users.findFirst({ where: eq(users.email, email.trim().toLowerCase()) });
+    const user = await this.userByEmail(email);
     const ok = await verifyPassword(password, user?.passwordHash ?? null);
     if (!user || !ok || !user.active) throw new HttpProblem(401, 'Sign-in failed', 'The e-mail or the password is wrong');
     const token = randomToken();
@@ -92,7 +92,18 @@ export class PeopleService {
 
   async listUsers() {
     const rows = await this.db.select().from(users).orderBy(users.name);
-    return Promise.all(rows.map(async (u) => presentUser(u, await this.grantsOf(u.id))));
+    // One query for every live grant, not one per user.
+    const grants = await this.db.select().from(roleGrants).where(or(isNull(roleGrants.expiresAt), gt(roleGrants.expiresAt, new Date())));
+    return rows.map((u) =>
+      presentUser(
+        u,
+        grants.filter((g) => g.userId === u.id).map((g) => ({ role: g.role, departmentId: g.departmentId, expiresAt: g.expiresAt })),
+      ),
+    );
+  }
+
+  async userByEmail(email: string): Promise<UserRow | undefined> {
+    return this.db.query.users.findFirst({ where: eq(users.email, email.trim().toLowerCase()) });
   }
 
   async createUser(actor: Actor | null, input: { email: string; name: string; password: string; departmentId?: string | null; locale?: 'en' | 'zh-CN' }) {

@@ -8,7 +8,7 @@ import { startServer, type RunningServer } from '../../src/server/start-server.t
 import { createLogger } from '../../src/logger.ts';
 import { buildActivityDeps } from '../../src/worker/activity-deps.ts';
 import type { ActivityDeps } from '@flightdeck/activities';
-import { ensureFirstAdmin } from '../../src/seed/first-admin.ts';
+import { ensureFirstAdmin, FIRST_ADMIN_EMAIL } from '../../src/seed/first-admin.ts';
 import type { Role } from '@flightdeck/workflows';
 
 /** Temporal's own logs only when something is wrong. */
@@ -99,7 +99,7 @@ export async function startStack(label: string, opts: { worker?: boolean; editor
   const worker = opts.worker === false ? (undefined as unknown as TestWorker) : await startWorker(taskQueue, deps);
   const people = server.app.people;
   await ensureFirstAdmin(people, TEST_PASSWORD);
-  const adminActor = await people.actorFor((await people.userRow((await people.listUsers())[0]!.id))!, 'system');
+  const adminActor = await people.actorFor((await people.userByEmail(FIRST_ADMIN_EMAIL))!, 'system');
   const api = new ApiClient(server.url, (await people.createApiToken(adminActor, 'tests')).token);
   const departmentId = async (name: string) => (await people.ensureDepartment(adminActor, name)).id;
   return {
