@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { JsonValue, WebhookRequest, WebhookResponse } from '@flightdeck/workflows';
+import { describeBody, retryAfterMs, safeHost } from './channels/http.ts';
 
 const MAX_BODY_CHARS = 64_000;
 
@@ -16,20 +17,6 @@ async function readBody(res: Response): Promise<JsonValue> {
     }
   }
   return clipped;
-}
-
-function describe(body: JsonValue): string {
-  const s = typeof body === 'string' ? body : JSON.stringify(body);
-  return s.length > 300 ? `${s.slice(0, 300)}…` : s;
-}
-
-function retryAfterMs(res: Response): number | undefined {
-  const raw = res.headers.get('retry-after');
-  if (!raw) return undefined;
-  const secs = Number(raw);
-  if (Number.isFinite(secs)) return Math.min(secs * 1000, 3_600_000);
-  const at = Date.parse(raw);
-  return Number.isNaN(at) ? undefined : Math.max(0, Math.min(at - Date.now(), 3_600_000));
 }
 
 /**
@@ -63,19 +50,11 @@ export async function sendWebhook(req: WebhookRequest): Promise<WebhookResponse>
   const durationMs = Date.now() - started;
   if (res.status >= 200 && res.status < 300) return { status: res.status, body, attempt: info.attempt, durationMs };
 
-  const message = `HTTP ${res.status} from ${safeHost(req.url)}: ${describe(body)}`;
+  const message = `HTTP ${res.status} from ${safeHost(req.url)}: ${describeBody(body)}`;
   const details = { status: res.status, body };
   // Redirects are not followed: a moved endpoint is a configuration error, as is a 4xx.
   if (res.status < 500 && res.status !== 408 && res.status !== 429) {
     throw ApplicationFailure.create({ message, type: 'HttpClientError', nonRetryable: true, details: [details] });
   }
-  throw ApplicationFailure.create({ message, type: 'HttpServerError', nonRetryable: false, details: [details], nextRetryDelay: retryAfterMs(res) });
-}
-
-function safeHost(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return 'an invalid URL';
-  }
+  throw ApplicationFailure.create({ message, type: 'HttpServerError', nonRetryable: false, details: [details], nextRetryDelay: retryAfterMs(res.headers) });
 }
