@@ -1,5 +1,6 @@
 import type { ApprovalTaskView, NotifyApproversRequest, Person, ResolveApproversRequest } from '@flightdeck/workflows';
 import type { Mailer } from './email.ts';
+import { escapeHtml } from './html.ts';
 
 /** What the approval activities need from the server: its directory, its inbox mirror and its link signer. */
 export interface ApprovalDeps {
@@ -11,7 +12,7 @@ export interface ApprovalDeps {
   mailer: Mailer;
 }
 
-const escape = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const escape = escapeHtml;
 
 function subject(req: NotifyApproversRequest): string {
   const prefix = req.kind === 'reminder' ? 'Reminder: ' : req.kind === 'escalated' ? 'Escalated to you: ' : '';

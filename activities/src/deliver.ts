@@ -1,40 +1,232 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { SendRequest, SendResult } from '@flightdeck/workflows';
-import { ChannelError, sendToChannel, type ChannelConnection, type DeliveryResult } from './channels/index.ts';
+import { recipientLabel, renderMessage, type ChannelTarget, type DeliverRequest, type DeliverResult, type DeliveryOutcome, type HoldReason, type Recipient } from '@flightdeck/workflows';
+import { ChannelError, CHANNELS, sendToChannel, type ChannelConnection, type ChannelMessage, type DeliveryResult } from './channels/index.ts';
+import type { Mailer } from './email.ts';
+import { escapeHtml } from './html.ts';
+import { assignSlots, effectiveRateLimit, parseQuietHours, quietUntil } from './send-window.ts';
 
-/** The server side of exactly-once: a delivery ledger keyed by the idempotency key (unique in PostgreSQL). */
+export type DeliveryChannel = ChannelConnection['kind'] | 'email' | 'in-app';
+
+/** A send target as the store knows it: its kind and sending rules, and how to reach it. */
+export interface ResolvedTarget {
+  kind: DeliveryChannel;
+  connectionId: string | null;
+  name: string | null;
+  settings: Record<string, unknown>;
+  /** Chat, SMS and webhook connections; absent for e-mail and in-app. */
+  channel?: ChannelConnection;
+  /** An e-mail connection's own SMTP; absent: the server's mailer. */
+  mailer?: Mailer;
+}
+
+export interface LedgerRow {
+  idempotencyKey: string;
+  connectionId: string | null;
+  channel: DeliveryChannel;
+  runId: string;
+  nodeId: string;
+  recipient: string;
+}
+
+export interface InAppNotice {
+  idempotencyKey: string;
+  /** A user id or e-mail; the store finds the user. */
+  user: string;
+  title: string;
+  body: string;
+  link: string | null;
+  runId: string;
+}
+
+/** The server side of exactly-once: a ledger keyed by the idempotency key (unique in PostgreSQL), plus the shared send rules. */
 export interface DeliveryLedger {
-  /** Records an attempt; returns the earlier result when this key was already delivered. */
-  begin(req: SendRequest): Promise<{ alreadySent?: { providerMessageId: string | null } }>;
+  target(target: ChannelTarget): Promise<ResolvedTarget>;
+  /** Creates the rows that do not exist yet and returns every row's status. */
+  open(rows: LedgerRow[]): Promise<Map<string, { status: 'held' | 'sending' | 'sent' | 'failed'; providerMessageId: string | null; error: string | null }>>;
+  /** Atomically: if the connection is paused, marks the rows held and returns true. Resuming waits for this to finish. */
+  holdIfPaused(connectionId: string, keys: string[]): Promise<boolean>;
+  hold(keys: string[], reason: HoldReason, notBefore: Date | null): Promise<void>;
+  /** Send times for these keys within the connection's limit; keys reserved before keep their time. */
+  reserve(connectionId: string, keys: string[], assign: (taken: number[], count: number) => number[]): Promise<Map<string, number>>;
+  /** An attempt starts: status sending, attempts + 1. */
+  attempt(key: string): Promise<void>;
   sent(key: string, result: DeliveryResult): Promise<void>;
   failed(key: string, error: string, response: unknown): Promise<void>;
-  connection(id: string): Promise<ChannelConnection>;
+  /** Puts a notification under a user's bell, once per key. Throws `unknown user` if nobody matches. */
+  notify(notice: InAppNotice): Promise<{ id: string }>;
+  /** Server mailer for e-mail without a connection. */
+  mailer: Mailer;
+}
+
+const CHAT_KINDS = new Set<DeliveryChannel>(['wecom', 'feishu', 'dingtalk', 'slack']);
+/** Sends due within this are waited for in the activity; later ones hand back to a durable timer. */
+const WAIT_IN_ACTIVITY_MS = 2_000;
+const CONCURRENCY = 8;
+
+interface Item {
+  key: string;
+  recipient: string;
+  person?: Recipient;
+  /** Chat mentions. */
+  mentions?: string[];
+  /** Set when the recipient has no address this channel can use. */
+  problem?: string;
+}
+
+/** One delivery per recipient, or for chat one message that mentions everyone. */
+function planItems(kind: DeliveryChannel, req: DeliverRequest): Item[] {
+  const key = (recipient: string) => `${req.keyPrefix}/${recipient}`;
+  if (CHAT_KINDS.has(kind) || (kind === 'webhook' && req.recipients.length === 0)) {
+    const mentions = req.recipients.map((r) => r.address ?? r.phone ?? r.userId ?? '').filter(Boolean);
+    const recipient = mentions.length ? mentions.join(',') : 'channel';
+    return [{ key: key(recipient), recipient, mentions }];
+  }
+  return req.recipients.map((r) => {
+    const address = kind === 'sms' ? (r.phone ?? r.address) : kind === 'email' ? (r.email ?? r.address) : kind === 'in-app' ? (r.userId ?? r.address ?? r.email) : recipientLabel(r);
+    const recipient = address ?? recipientLabel(r);
+    const problem = address ? undefined : `${r.name ?? recipient} has no ${kind === 'sms' ? 'phone number' : kind === 'email' ? 'e-mail address' : 'address'}`;
+    return { key: key(recipient), recipient, person: r, ...(problem ? { problem } : {}) };
+  });
 }
 
 /**
- * Sends once. The key goes to the receiver too (header or webhook-id) where the platform can use
- * it; the ledger covers the rest: once a delivery is recorded as sent, a retry, a restarted worker
- * or a replayed history gets the recorded result instead of a second message.
+ * Sends a node's messages once each. What cannot go out yet (a paused channel, quiet hours,
+ * the rate limit, a 429) is recorded as held and handed back as "held until …": the workflow
+ * waits on a durable timer and calls again, and the ledger makes the second call skip whatever
+ * already went out. A retry attempt is only spent on a real failure (5xx, timeout).
  */
 export function deliveryActivities(ledger: DeliveryLedger) {
-  return {
-    async sendChannelMessage(req: SendRequest): Promise<SendResult> {
-      const { alreadySent } = await ledger.begin(req);
-      if (alreadySent) return { recipient: req.recipient, status: 'sent', deduplicated: true, ...(alreadySent.providerMessageId ? { providerMessageId: alreadySent.providerMessageId } : {}) };
-      const connection = await ledger.connection(req.connectionId);
-      let result: DeliveryResult;
-      try {
-        result = await sendToChannel(connection, req.message, { idempotencyKey: req.idempotencyKey, signal: Context.current().cancellationSignal });
-      } catch (err) {
-        if (err instanceof ChannelError) {
-          if (!err.retryable) await ledger.failed(req.idempotencyKey, err.message, err.body ?? null);
-          throw ApplicationFailure.create({ message: err.message, type: err.retryable ? 'ChannelRetryable' : 'ChannelRejected', nonRetryable: !err.retryable, nextRetryDelay: err.retryAfterMs });
+  async function deliverMessages(req: DeliverRequest): Promise<DeliverResult> {
+    const target = await ledger.target(req.target).catch((err: Error) => {
+      throw ApplicationFailure.nonRetryable(err.message, 'TargetNotFound');
+    });
+    const kind = target.kind;
+    const items = planItems(kind, req);
+    const rows = await ledger.open(items.map((i) => ({ idempotencyKey: i.key, connectionId: target.connectionId, channel: kind, runId: req.runId, nodeId: req.nodeId, recipient: i.recipient })));
+    const outcomes = new Map<string, DeliveryOutcome>();
+    const pending: Item[] = [];
+    for (const item of items) {
+      const row = rows.get(item.key)!;
+      if (row.status === 'sent') outcomes.set(item.key, { recipient: item.recipient, status: 'sent', deduplicated: true, ...(row.providerMessageId ? { providerMessageId: row.providerMessageId } : {}) });
+      else if (row.status === 'failed') outcomes.set(item.key, { recipient: item.recipient, status: 'failed', deduplicated: true, error: row.error ?? 'failed' });
+      else if (item.problem) {
+        await ledger.failed(item.key, item.problem, null);
+        outcomes.set(item.key, { recipient: item.recipient, status: 'failed', deduplicated: false, error: item.problem });
+      } else pending.push(item);
+    }
+
+    const result = (held?: DeliverResult['held']): DeliverResult => {
+      const all = [...outcomes.values()];
+      const failed = all.filter((o) => o.status === 'failed');
+      return { kind, sent: all.length - failed.length, failed: failed.length, outcomes: req.detail ? all : failed.slice(0, 100), ...(held ? { held } : {}) };
+    };
+    const holdRest = async (rest: Item[], reason: HoldReason, until: number | null) => {
+      await ledger.hold(rest.map((i) => i.key), reason, until === null ? null : new Date(until));
+      return result({ reason, until, pending: rest.length });
+    };
+    if (!pending.length) return result();
+
+    let slots = new Map<string, number>();
+    if (target.connectionId) {
+      if (await ledger.holdIfPaused(target.connectionId, pending.map((i) => i.key))) return result({ reason: 'paused', until: null, pending: pending.length });
+      const quiet = parseQuietHours(target.settings.quietHours as string | undefined);
+      const opensAt = quietUntil(Date.now(), quiet, req.timezone ?? (target.settings.timezone as string | undefined) ?? 'UTC');
+      if (opensAt !== undefined) return holdRest(pending, 'quiet_hours', opensAt);
+      const limit = kind in CHANNELS ? effectiveRateLimit(target.settings, CHANNELS[kind as ChannelConnection['kind']].ratePerMinute) : undefined;
+      if (limit) slots = await ledger.reserve(target.connectionId, pending.map((i) => i.key), (taken, count) => assignSlots(taken, count, limit, Date.now()));
+    }
+
+    const ctx = Context.current();
+    const queue = [...pending].sort((a, b) => (slots.get(a.key) ?? 0) - (slots.get(b.key) ?? 0));
+    // Shared by the concurrent senders: the earliest message that must wait, or a failure worth a retry.
+    const stop: { held?: { index: number; reason: HoldReason; until: number }; retryable?: ApplicationFailure } = {};
+    const holdFrom = (index: number, reason: HoldReason, until: number) => {
+      if (!stop.held || index < stop.held.index) stop.held = { index, reason, until };
+    };
+    let next = 0;
+    const worker = async () => {
+      while (next < queue.length && !stop.held && !stop.retryable) {
+        const index = next++;
+        const item = queue[index]!;
+        const due = slots.get(item.key) ?? 0;
+        if (due - Date.now() > WAIT_IN_ACTIVITY_MS) {
+          holdFrom(index, 'rate_limit', due);
+          return;
         }
-        throw err;
+        if (due > Date.now()) await ctx.sleep(due - Date.now());
+        ctx.heartbeat(index);
+        const outcome = await sendOne(target, req, item).catch((err: unknown) => {
+          if (err instanceof ChannelError && err.retryable && err.status === 429) {
+            holdFrom(index, 'rate_limit', Date.now() + (err.retryAfterMs ?? 60_000));
+            return undefined;
+          }
+          if (err instanceof ApplicationFailure) {
+            stop.retryable ??= err;
+            return undefined;
+          }
+          throw err;
+        });
+        if (outcome) outcomes.set(item.key, outcome);
       }
-      await ledger.sent(req.idempotencyKey, result);
-      return { recipient: req.recipient, status: 'sent', deduplicated: false, ...(result.providerMessageId ? { providerMessageId: result.providerMessageId } : {}) };
-    },
-  };
+    };
+    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, queue.length) }, worker));
+    if (stop.retryable) throw stop.retryable;
+    if (stop.held) {
+      const rest = queue.filter((i) => !outcomes.has(i.key));
+      return holdRest(rest, stop.held.reason, stop.held.until);
+    }
+    return result();
+  }
+
+  /** One message: the ledger says "sending", the provider answers, the ledger records it. */
+  async function sendOne(target: ResolvedTarget, req: DeliverRequest, item: Item): Promise<DeliveryOutcome> {
+    await ledger.attempt(item.key);
+    const variables = { ...req.variables, recipient: item.person ?? { address: item.recipient } };
+    const render = (source: string | undefined, mode: 'text' | 'html' = 'text') => (source === undefined ? undefined : renderMessage(source, variables, mode));
+    let result: DeliveryResult;
+    try {
+      if (target.kind === 'in-app') {
+        const { id } = await ledger.notify({ idempotencyKey: item.key, user: item.recipient, title: render(req.templates.title) ?? '', body: render(req.templates.text) ?? '', link: req.templates.link ? render(req.templates.link)! : null, runId: req.runId });
+        result = { status: 200, providerMessageId: id, body: null };
+      } else if (target.kind === 'email') {
+        const text = render(req.templates.text)!;
+        const html = req.templates.html ? render(req.templates.html, 'html')! : `<div style="white-space:pre-wrap;font-family:sans-serif">${escapeHtml(text)}</div>`;
+        const mail = await (target.mailer ?? ledger.mailer).send({ to: item.recipient, subject: render(req.templates.title) ?? '', text, html });
+        result = { status: 250, providerMessageId: mail.messageId, body: null };
+      } else {
+        const message: ChannelMessage = { text: render(req.templates.text)!, ...(req.templates.title ? { title: render(req.templates.title)! } : {}), ...(req.templates.markdown ? { markdown: render(req.templates.markdown)! } : {}) };
+        const to = item.mentions ?? [item.recipient];
+        if (to.length) message.to = to;
+        result = await sendToChannel(target.channel!, message, { idempotencyKey: item.key, signal: Context.current().cancellationSignal });
+      }
+    } catch (err) {
+      const channelError = err instanceof ChannelError ? err : smtpRejection(err);
+      if (!channelError) {
+        const message = err instanceof Error ? err.message : String(err);
+        if (/unknown user/i.test(message)) {
+          await ledger.failed(item.key, message, null);
+          return { recipient: item.recipient, status: 'failed', deduplicated: false, error: message };
+        }
+        throw ApplicationFailure.retryable(message, 'DeliveryError');
+      }
+      if (!channelError.retryable) {
+        await ledger.failed(item.key, channelError.message, channelError.body ?? null);
+        return { recipient: item.recipient, status: 'failed', deduplicated: false, error: channelError.message };
+      }
+      if (channelError.status === 429) throw channelError;
+      throw ApplicationFailure.create({ message: channelError.message, type: 'ChannelRetryable', nonRetryable: false, nextRetryDelay: channelError.retryAfterMs });
+    }
+    await ledger.sent(item.key, result);
+    return { recipient: item.recipient, status: 'sent', deduplicated: false, ...(result.providerMessageId ? { providerMessageId: result.providerMessageId } : {}) };
+  }
+
+  return { deliverMessages };
+}
+
+/** SMTP's permanent rejections (5xx for a recipient) are the provider saying no; the rest is worth retrying. */
+function smtpRejection(err: unknown): { message: string; retryable: boolean; status: number; retryAfterMs?: number; body: unknown } | undefined {
+  const e = err as { responseCode?: number; response?: string; message?: string };
+  if (typeof e?.responseCode !== 'number') return undefined;
+  return { message: `SMTP ${e.responseCode}: ${e.response ?? e.message ?? 'rejected'}`, status: e.responseCode, retryable: e.responseCode < 500, body: e.response ?? null };
 }

@@ -1,14 +1,16 @@
 import { sendWebhook } from './webhook.ts';
 import { approvalActivities, type ApprovalDeps } from './approvals.ts';
-import type { CampaignStatusRequest, EmailRequest } from '@flightdeck/workflows';
+import type { CampaignStatusRequest, ChannelControlRequest, LaunchRequest, LaunchResult } from '@flightdeck/workflows';
 import type { RegisterRunRequest } from '@flightdeck/workflows/temporal';
-import type { Mailer } from './email.ts';
 import { deliveryActivities, type DeliveryLedger } from './deliver.ts';
 
 export interface ActivityDeps {
   approvals: ApprovalDeps;
-  mailer: Mailer;
   setCampaignStatus(req: CampaignStatusRequest): Promise<void>;
+  /** Sets the campaign live and keeps the first launch time. */
+  launchCampaign(req: LaunchRequest): Promise<LaunchResult>;
+  /** Pauses or resumes a connection; resuming signals the runs holding messages for it. */
+  setChannelPaused(req: ChannelControlRequest): Promise<{ paused: boolean; resumedRuns: number }>;
   deliveries: DeliveryLedger;
   /** Records a run a Temporal Schedule started (idempotent by workflow id). */
   registerRun(req: RegisterRunRequest): Promise<void>;
@@ -20,20 +22,20 @@ export function createActivities(deps: ActivityDeps) {
     sendWebhook,
     ...approvalActivities(deps.approvals),
     ...deliveryActivities(deps.deliveries),
-    async sendEmail(req: EmailRequest): Promise<{ messageId: string }> {
-      return deps.mailer.send({ to: req.to.join(', '), subject: req.subject, text: req.text, html: `<pre style="font:inherit;white-space:pre-wrap">${req.text.replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c]!)}</pre>` });
-    },
     async registerScheduledRun(req: RegisterRunRequest): Promise<void> {
       await deps.registerRun(req);
     },
     async setCampaignStatus(req: CampaignStatusRequest): Promise<void> {
       await deps.setCampaignStatus(req);
     },
+    launchCampaign: (req: LaunchRequest) => deps.launchCampaign(req),
+    setChannelPaused: (req: ChannelControlRequest) => deps.setChannelPaused(req),
   };
 }
 
 export { sendWebhook };
 export { createMailer, type Mailer, type OutgoingMail } from './email.ts';
 export type { ApprovalDeps } from './approvals.ts';
-export type { DeliveryLedger } from './deliver.ts';
+export type { DeliveryLedger, DeliveryChannel, InAppNotice, LedgerRow, ResolvedTarget } from './deliver.ts';
+export { assignSlots, effectiveRateLimit, parseQuietHours, quietUntil, type QuietHours, type RateLimit } from './send-window.ts';
 export { sendToChannel, ChannelError, CHANNELS, type ChannelConnection } from './channels/index.ts';

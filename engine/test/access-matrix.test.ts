@@ -86,6 +86,7 @@ POST   /api/templates/{templateId}/flows     Y Y Y - - -    - - - - -    -     !
 GET    /api/runs                             Y Y Y Y Y Y    Y Y Y Y Y    -     ! !
 GET    /api/runs/{id}                        Y Y Y Y Y Y    - - - - -    -     ! !
 POST   /api/runs/{id}/cancel                 Y Y Y - - -    - - - - -    -     ! !
+GET    /api/runs/{id}/deliveries             Y Y Y Y Y Y    - - - - -    -     ! !
 GET    /api/campaigns                        Y Y Y Y Y Y    Y Y Y Y Y    -     ! !
 POST   /api/campaigns                        Y Y Y - - -    - - - - -    -     ! !
 POST   /api/campaigns/import                 Y Y Y - - -    - - - - -    -     ! !
@@ -102,7 +103,11 @@ GET    /api/connections                      Y Y Y - - -    Y Y - - -    -     !
 POST   /api/connections                      Y Y - - - -    - - - - -    -     ! !
 GET    /api/connections/{id}                 Y Y Y - - -    - - - - -    -     ! !
 POST   /api/connections/{id}/test            Y Y - - - -    - - - - -    -     ! !
+POST   /api/connections/{id}/pause           Y Y - - - -    - - - - -    -     ! !
+POST   /api/connections/{id}/resume          Y Y - - - -    - - - - -    -     ! !
 DELETE /api/connections/{id}                 Y Y - - - -    - - - - -    -     ! !
+GET    /api/notifications                    Y Y Y Y Y Y    Y Y Y Y Y    Y     ! !
+POST   /api/notifications/read               Y Y Y Y Y Y    Y Y Y Y Y    Y     ! !
 GET    /api/node-types                       Y Y Y Y Y Y    Y Y Y Y Y    Y     Y Y
 GET    /api/openapi.json                     Y Y Y Y Y Y    Y Y Y Y Y    Y     Y Y
 GET    /healthz                              Y Y Y Y Y Y    Y Y Y Y Y    Y     Y Y
@@ -438,6 +443,24 @@ describe('access matrix', () => {
       },
       check: (_who, res) => expect(res.body.ok).toBe(true),
     },
+    'POST /api/connections/{id}/pause': {
+      build: async (_who, mark) => {
+        const r = await stack.api.post('/api/connections', { kind: 'slack', name: `Pausable ${rand()}`, departmentId: fx.alphaId, secrets: { url: 'https://hooks.slack.com/services/T/B/p' } });
+        return { path: `/api/connections/${r.body.id}/pause`, body: { reason: mark }, effect: (e) => e.action === 'connection.paused' && e.entityId === r.body.id };
+      },
+      check: (_who, res) => expect(res.body.paused).toBe(true),
+    },
+    'POST /api/connections/{id}/resume': {
+      build: async () => {
+        const r = await stack.api.post('/api/connections', { kind: 'slack', name: `Resumable ${rand()}`, departmentId: fx.alphaId, secrets: { url: 'https://hooks.slack.com/services/T/B/r' } });
+        await stack.api.post(`/api/connections/${r.body.id}/pause`, { reason: 'maintenance' });
+        return { path: `/api/connections/${r.body.id}/resume`, body: {}, effect: (e) => e.action === 'connection.resumed' && e.entityId === r.body.id };
+      },
+      check: (_who, res) => expect(res.body.paused).toBe(false),
+    },
+    'GET /api/notifications': { build: () => ({ path: '/api/notifications' }), check: (_who, res) => expect(typeof res.body.unread).toBe('number') },
+    'POST /api/notifications/read': { build: () => ({ path: '/api/notifications/read', body: { all: true } }), check: (_who, res) => expect(res.body.unread).toBe(0) },
+    'GET /api/runs/{id}/deliveries': { build: () => ({ path: `/api/runs/${fx.runId}/deliveries` }), check: (_who, res) => expect(Array.isArray(res.body.items)).toBe(true) },
     'DELETE /api/connections/{id}': {
       build: async () => {
         const name = `Doomed connection ${rand()}`;

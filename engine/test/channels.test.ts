@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '@flightdeck/activities';
-import type { SendRequest } from '@flightdeck/workflows';
+import type { DeliverRequest, DeliverResult } from '@flightdeck/workflows';
 import { startStack, type TestStack } from './support/stack.ts';
 import { edge, flow, node } from './support/flows.ts';
 import { startWeCom, startStandardWebhook } from '../../activities/test/channels/receivers.ts';
@@ -87,16 +87,17 @@ describe('channel send', () => {
   it('a repeated attempt with the same key (a retry after a lost completion) sends nothing again', async () => {
     // What a worker killed after the provider answered leaves behind: the ledger says sent, Temporal retries the attempt.
     const activities = createActivities(stack.deps);
-    const req: SendRequest = { connectionId: wecomId, idempotencyKey: `manual-${Date.now()}/announce/1/channel`, runId: 'run-manual', nodeId: 'announce', recipient: 'channel', message: { text: 'exactly once, please' } };
+    const keyPrefix = `manual-${Date.now()}/announce/1`;
+    const req: DeliverRequest = { target: { connectionId: wecomId }, keyPrefix, runId: 'run-manual', nodeId: 'announce', templates: { text: 'exactly once, please' }, variables: {}, recipients: [], timezone: null, detail: true };
     const before = wecom.deliveries.length;
-    const env = new MockActivityEnvironment({ attempt: 1 });
-    const first = (await env.run(activities.sendChannelMessage, req)) as { deduplicated: boolean };
-    const retry = (await new MockActivityEnvironment({ attempt: 2 }).run(activities.sendChannelMessage, req)) as { deduplicated: boolean };
-    expect(first.deduplicated).toBe(false);
-    expect(retry.deduplicated).toBe(true);
+    const first = (await new MockActivityEnvironment({ attempt: 1 }).run(activities.deliverMessages, req)) as DeliverResult;
+    const retry = (await new MockActivityEnvironment({ attempt: 2 }).run(activities.deliverMessages, req)) as DeliverResult;
+    expect(first.outcomes).toEqual([expect.objectContaining({ status: 'sent', deduplicated: false })]);
+    expect(retry.outcomes).toEqual([expect.objectContaining({ status: 'sent', deduplicated: true })]);
     expect(wecom.deliveries.length - before).toBe(1);
     expect(wecom.requests.filter((r) => r.body.includes('exactly once, please'))).toHaveLength(1);
-    const rows = await stack.server.db.pool.query('select status, attempts from deliveries where idempotency_key = $1', [req.idempotencyKey]);
-    expect(rows.rows).toEqual([{ status: 'sent', attempts: 2 }]);
+    const rows = await stack.server.db.pool.query('select status, attempts from deliveries where idempotency_key = $1', [`${keyPrefix}/channel`]);
+    // One attempt reached the provider; the retry found the ledger row "sent" and sent nothing.
+    expect(rows.rows).toEqual([{ status: 'sent', attempts: 1 }]);
   });
 });

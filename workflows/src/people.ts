@@ -55,6 +55,8 @@ export interface Person {
   id: string;
   name: string;
   email: string;
+  /** For SMS and chat mentions, when the directory has one. */
+  phone?: string | null;
 }
 
 /**

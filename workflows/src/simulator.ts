@@ -30,6 +30,8 @@ export interface SimulationOptions {
   activities?: Record<string, SimulatedActivity>;
   /** Stop the virtual clock after this much simulated time. */
   maxVirtualMs?: number;
+  /** Outside events at virtual times (relative to the start), e.g. `connection:<id>` when a paused channel resumes. */
+  notices?: { atMs: number; key: string }[];
 }
 
 export interface SimulationResult {
@@ -70,6 +72,14 @@ export async function simulateFlow(graph: unknown, options: SimulationOptions = 
     }
   };
 
+  const notices = new Map<string, number>();
+  for (const n of options.notices ?? []) {
+    void sleep(n.atMs).then(() => {
+      notices.set(n.key, (notices.get(n.key) ?? 0) + 1);
+      recheck();
+    });
+  }
+
   const ports: RuntimePorts = {
     now: () => now,
     sleep,
@@ -84,6 +94,10 @@ export async function simulateFlow(graph: unknown, options: SimulationOptions = 
           });
         }
       });
+    },
+    waitForNotice(key, timeoutMs) {
+      const seen = notices.get(key) ?? 0;
+      return ports.waitUntil(() => (notices.get(key) ?? 0) > seen, timeoutMs);
     },
     async callActivity<T>(name: string, args: unknown[], opts: ActivityCallOptions): Promise<T> {
       const fake = options.activities?.[name] ?? (() => ({ simulated: true }));

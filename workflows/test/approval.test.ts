@@ -549,7 +549,7 @@ describe('approval: approver expressions', () => {
   ])('fails with a readable error when the expression gives %s', async (_what, expression, shown) => {
     const r = await sim(approvalFlow({ approvers: [{ kind: 'expression', expression }] }), { campaign });
     expect(r.state.status).toBe('failed');
-    expect(r.state.nodes.a!.error).toBe(`Approver expression "${expression}" gave ${shown}; expected "user:…", "role:…" or "head:…"`);
+    expect(r.state.nodes.a!.error).toBe(`People expression "${expression}" gave ${shown}; expected "user:…", "role:…" or "head:…"`);
     expect(r.calls.filter((c) => c.name === 'resolveApprovers')).toEqual([]);
   });
 
@@ -626,6 +626,7 @@ describe('approval: the Update contract on the interpreter', () => {
     const ports: RuntimePorts = {
       now: () => now,
       sleep: () => new Promise(() => {}),
+      waitForNotice: () => new Promise(() => {}),
       waitUntil: (predicate) =>
         new Promise((resolve) => {
           const check = () => (predicate() ? resolve(true) : waiters.push(check));

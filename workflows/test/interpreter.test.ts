@@ -124,6 +124,7 @@ describe('interpreter: conditions', () => {
       sleep: () => new Promise<void>((resolve) => (wake = resolve)),
       callActivity: async <T,>() => ({ status: 200 }) as T,
       waitUntil: async () => true,
+      waitForNotice: async () => true,
     };
     const interpreter = new FlowInterpreter(validated.flow, { runId: 'r', flowId: 'f', versionId: 'v', version: 1, input: { amount: 1 } }, ports);
     const done = interpreter.run();

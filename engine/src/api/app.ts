@@ -1,3 +1,6 @@
+import { signalNotice } from '../temporal/client.ts';
+import { NotificationService } from '../services/notifications.ts';
+import { notificationRoutes } from './routes/notifications.ts';
 import express, { type Express } from 'express';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -67,7 +70,7 @@ export function createApp(deps: AppDeps): { app: Express } & AppServices {
   const registry: RouteRegistry = [];
   const people = new PeopleService(deps.db);
   const approvals = new ApprovalService(deps.db, deps.temporal, campaigns, runs);
-  const connections = new ConnectionService(deps.db, box);
+  const connections = new ConnectionService(deps.db, box, signalNotice(deps.temporal));
   let openapi: unknown;
   app.use(authenticate(people));
   app.use(peopleRoutes(registry, people, deps.db));
@@ -76,6 +79,7 @@ export function createApp(deps: AppDeps): { app: Express } & AppServices {
   app.use(campaignRoutes(registry, campaigns, people));
   app.use(approvalRoutes(registry, approvals, people, linkSigner(deps.secret)));
   app.use(connectionRoutes(registry, connections));
+  app.use(notificationRoutes(registry, new NotificationService(deps.db)));
   app.use(hookSecretRoute(registry, hooks, flows));
   app.use(systemRoutes(registry, deps, () => (openapi ??= buildOpenApi(registry, { title: 'Flightdeck API', version: '0.1.0' }))));
 

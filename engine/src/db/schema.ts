@@ -14,6 +14,8 @@ export const users = pgTable('users', {
   email: text('email').notNull().unique(),
   name: text('name').notNull(),
   passwordHash: text('password_hash'),
+  /** E.164, for SMS and chat mentions. */
+  phone: text('phone'),
   locale: text('locale', { enum: ['en', 'zh-CN'] })
     .notNull()
     .default('en'),
@@ -74,6 +76,8 @@ export const campaigns = pgTable('campaigns', {
     .notNull()
     .default('draft'),
   timezone: text('timezone').notNull().default('Asia/Shanghai'),
+  /** Set by the first launch; a relaunch after a pause keeps it. */
+  launchedAt: timestamp('launched_at', { withTimezone: true }),
   goals: jsonb('goals').notNull(),
   budget: jsonb('budget').notNull(),
   phases: jsonb('phases').notNull(),
@@ -172,6 +176,9 @@ export const channelConnections = pgTable('channel_connections', {
   settings: jsonb('settings').notNull().default(sql`'{}'::jsonb`),
   secretSealed: text('secret_sealed').notNull(),
   secretFields: text('secret_fields').array().notNull(),
+  /** While set, every run holds its messages for this connection; resuming signals them. */
+  pausedAt: timestamp('paused_at', { withTimezone: true }),
+  pausedReason: text('paused_reason'),
   createdBy: uuid('created_by').references(() => users.id),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
@@ -201,20 +208,62 @@ export const hookEvents = pgTable(
 );
 
 /** One row per message a receiver should see once: the key (run + node + recipient) is unique. */
-export const deliveries = pgTable('deliveries', {
+export const deliveries = pgTable(
+  'deliveries',
+  {
   id: uuid('id').primaryKey().defaultRandom(),
   idempotencyKey: text('idempotency_key').notNull().unique(),
-  connectionId: uuid('connection_id').references(() => channelConnections.id),
+  connectionId: uuid('connection_id').references(() => channelConnections.id, { onDelete: 'set null' }),
+  /** The channel kind at the time ("wecom", "email", "in-app"), so the row reads well after its connection is gone. */
+  channel: text('channel').notNull().default('unknown'),
   runId: text('run_id'),
   nodeId: text('node_id'),
   recipient: text('recipient').notNull(),
-  status: text('status', { enum: ['sending', 'sent', 'failed'] }).notNull(),
+  status: text('status', { enum: ['held', 'sending', 'sent', 'failed'] }).notNull(),
+  /** Why a held message waits, and until when (null: until the channel is resumed). */
+  heldReason: text('held_reason', { enum: ['quiet_hours', 'rate_limit', 'paused'] }),
+  notBefore: timestamp('not_before', { withTimezone: true }),
+  error: text('error'),
   attempts: integer('attempts').notNull().default(0),
   providerMessageId: text('provider_message_id'),
   response: jsonb('response'),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   sentAt: timestamp('sent_at', { withTimezone: true }),
-});
+  },
+  (t) => [index('deliveries_run_idx').on(t.runId), index('deliveries_held_idx').on(t.connectionId, t.status)],
+);
+
+/** Reserved send times per connection: at most the limit in any window, shared by every worker and run. */
+export const deliverySlots = pgTable(
+  'delivery_slots',
+  {
+    idempotencyKey: text('idempotency_key').primaryKey(),
+    connectionId: uuid('connection_id')
+      .notNull()
+      .references(() => channelConnections.id, { onDelete: 'cascade' }),
+    at: timestamp('at', { withTimezone: true, precision: 3 }).notNull(),
+  },
+  (t) => [index('delivery_slots_connection_at_idx').on(t.connectionId, t.at)],
+);
+
+/** What the bell shows: one row per person and message, once (the key is run + node + recipient). */
+export const notifications = pgTable(
+  'notifications',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    idempotencyKey: text('idempotency_key').notNull().unique(),
+    title: text('title').notNull(),
+    body: text('body').notNull().default(''),
+    link: text('link'),
+    runId: text('run_id'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    readAt: timestamp('read_at', { withTimezone: true }),
+  },
+  (t) => [index('notifications_user_created_idx').on(t.userId, t.createdAt)],
+);
 
 /** One-click e-mail links are single-use: the token's jti lands here when used. */
 export const usedLinkTokens = pgTable('used_link_tokens', {

@@ -1,3 +1,4 @@
+import { lazyNotifier } from '../temporal/client.ts';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { loadConfig } from '../config.ts';
@@ -76,7 +77,7 @@ try {
   await migrator.close();
   const workerDb = openDatabase(databaseUrl);
   stops.push({ name: 'worker database pool', stop: () => workerDb.close() });
-  const deps = buildActivityDeps({ db: workerDb.db, secret, encryptionKey, publicUrl, smtpUrl: config.smtpUrl, mailFrom: config.mailFrom, log: (l) => log.info(l) });
+  const deps = buildActivityDeps({ db: workerDb.db, secret, encryptionKey, publicUrl, smtpUrl: config.smtpUrl, mailFrom: config.mailFrom, log: (l) => log.info(l), notifyRun: lazyNotifier(temporalAddress, config.temporalNamespace) });
   const { worker } = await createFlowWorker({ address: temporalAddress, namespace: config.temporalNamespace, taskQueue: config.taskQueue, deps });
   const workerDone = worker.run();
   // The Temporal runtime also reacts to Ctrl-C and may already be draining the worker.

@@ -66,6 +66,7 @@ export function presentCampaign(row: CampaignRow, departmentName: string | null)
     phases: row.phases as CampaignBody['phases'],
     channels: row.channels as CampaignBody['channels'],
     extra: row.extra as Record<string, unknown>,
+    launchedAt: row.launchedAt?.toISOString() ?? null,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
@@ -91,7 +92,7 @@ export class CampaignService {
   async snapshot(id: string) {
     const view = await this.get(id);
     const owner = view.ownerId ? await this.db.query.users.findFirst({ where: eq(users.id, view.ownerId) }) : undefined;
-    return { ...view, owner: owner ? { id: owner.id, name: owner.name, email: owner.email } : null };
+    return { ...view, owner: owner ? { id: owner.id, name: owner.name, email: owner.email, phone: owner.phone } : null };
   }
 
   async list(actor: Actor, status?: CampaignStatus) {
@@ -161,6 +162,25 @@ export class CampaignService {
         await audit(tx, actor, { action: 'campaign.status_changed', entityType: 'campaign', entityId: id, departmentId: before.departmentId, before: { status: before.status }, after: { status } });
       })
       .then(() => this.get(id));
+  }
+
+  /**
+   * A launch node's effect: the campaign goes live (from approved, scheduled or paused) and the
+   * first launch time is kept, so a relaunch after a pause does not rewrite history.
+   */
+  async launch(id: string, cause: { runId: string; nodeId: string }) {
+    return this.db.transaction(async (tx) => {
+      const [before] = await tx.select().from(campaigns).where(eq(campaigns.id, id)).for('update');
+      if (!before) throw notFound('Campaign', id);
+      if (before.status === 'live') return { status: 'live' as const, launchedAt: (before.launchedAt ?? before.updatedAt).toISOString(), alreadyLive: true };
+      if (!NEXT[before.status].includes('live')) {
+        throw new HttpProblem(409, 'Launch not allowed', `A ${before.status} campaign cannot go live; it must be approved, scheduled or paused first`);
+      }
+      const launchedAt = before.launchedAt ?? new Date();
+      await tx.update(campaigns).set({ status: 'live', launchedAt, updatedAt: new Date() }).where(eq(campaigns.id, id));
+      await audit(tx, null, { action: 'campaign.launched', entityType: 'campaign', entityId: id, departmentId: before.departmentId, before: { status: before.status }, after: { status: 'live', launchedAt: launchedAt.toISOString(), ...cause } });
+      return { status: 'live' as const, launchedAt: launchedAt.toISOString(), alreadyLive: false };
+    });
   }
 
   /** Imports a scenario file as it is: department by name (created if new), re-import updates by its id. */

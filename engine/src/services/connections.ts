@@ -6,7 +6,11 @@ import { HttpProblem, notFound, zodFieldErrors } from '../api/problem.ts';
 import { scopeOf, type Actor } from '../auth/access.ts';
 import type { SecretBox } from '../auth/encryption.ts';
 import { audit } from './audit.ts';
-import { ChannelError, sendToChannel, type ChannelConnection } from '@flightdeck/activities';
+import { ChannelError, CHANNELS, effectiveRateLimit, parseQuietHours, sendToChannel, type ChannelConnection } from '@flightdeck/activities';
+import { deliveries } from '../db/schema.ts';
+
+/** Tells a run that a channel it holds messages for was resumed (a Temporal signal). */
+export type NotifyRun = (workflowId: string, key: string) => Promise<void>;
 
 export const CHANNEL_KINDS = ['wecom', 'feishu', 'dingtalk', 'slack', 'sms', 'webhook', 'email'] as const;
 export type ChannelKind = (typeof CHANNEL_KINDS)[number];
@@ -44,6 +48,9 @@ export function presentConnection(row: Row) {
     settings: row.settings as Record<string, unknown>,
     /** Which secrets are set, never their values. */
     secretFields: row.secretFields,
+    paused: row.pausedAt !== null,
+    pausedAt: row.pausedAt?.toISOString() ?? null,
+    pausedReason: row.pausedReason,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
@@ -53,6 +60,7 @@ export class ConnectionService {
   constructor(
     private readonly db: Database,
     private readonly box: SecretBox,
+    private readonly notifyRun?: NotifyRun,
   ) {}
 
   async departmentOf(id: string): Promise<string | null> {
@@ -80,6 +88,7 @@ export class ConnectionService {
   async create(actor: Actor, body: z.output<typeof connectionBody>) {
     const secrets = SECRET_SCHEMAS[body.kind].safeParse(body.secrets);
     if (!secrets.success) throw new HttpProblem(400, 'Invalid request', `The ${body.kind} connection's secrets are incomplete`, zodFieldErrors(secrets.error, ['secrets']));
+    checkSendingRules(body.kind, body.settings);
     const id = crypto.randomUUID();
     const fields = Object.keys(secrets.data);
     return this.db.transaction(async (tx) => {
@@ -97,6 +106,37 @@ export class ConnectionService {
     const [row] = await this.db.delete(channelConnections).where(eq(channelConnections.id, id)).returning();
     if (!row) throw notFound('Connection', id);
     await audit(this.db, actor, { action: 'connection.deleted', entityType: 'connection', entityId: id, departmentId: row.departmentId, before: { kind: row.kind, name: row.name } });
+  }
+
+  /**
+   * Pauses or resumes a connection. Pausing holds messages in every run; resuming signals each
+   * run holding some, so they go out now rather than at the run's next periodic check.
+   */
+  async setPaused(actor: Actor | null, id: string, paused: boolean, reason: string | null, cause?: { runId: string; nodeId: string }) {
+    const row = await this.db.transaction(async (tx) => {
+      // FOR UPDATE waits for any send deciding "paused" right now (FOR SHARE), so its held rows are visible below.
+      const [before] = await tx.select().from(channelConnections).where(eq(channelConnections.id, id)).for('update');
+      if (!before) throw notFound('Connection', id);
+      const [after] = await tx
+        .update(channelConnections)
+        .set(paused ? { pausedAt: before.pausedAt ?? new Date(), pausedReason: reason } : { pausedAt: null, pausedReason: null })
+        .where(eq(channelConnections.id, id))
+        .returning();
+      if ((before.pausedAt !== null) !== paused) {
+        await audit(tx, actor, { action: paused ? 'connection.paused' : 'connection.resumed', entityType: 'connection', entityId: id, departmentId: before.departmentId, before: { paused: before.pausedAt !== null }, after: { paused, reason, ...cause } });
+      }
+      return after!;
+    });
+    let resumedRuns = 0;
+    if (!paused) {
+      const held = await this.db.selectDistinct({ runId: deliveries.runId }).from(deliveries).where(and(eq(deliveries.connectionId, id), eq(deliveries.status, 'held'), eq(deliveries.heldReason, 'paused')));
+      for (const h of held) {
+        if (!h.runId || !this.notifyRun) continue;
+        // A run that has ended cannot take the signal; its rows are history now.
+        await this.notifyRun(h.runId, `connection:${id}`).then(() => resumedRuns++, () => undefined);
+      }
+    }
+    return { connection: presentConnection(row), resumedRuns };
   }
 
   /** The connection as a channel adapter wants it, secrets opened. For the worker and the test button only. */
@@ -134,9 +174,32 @@ export class ConnectionService {
   }
 
   /** For the worker only: the connection with its secrets opened. */
-  async reveal(id: string): Promise<{ kind: ChannelKind; settings: Record<string, unknown>; secrets: Record<string, string> }> {
+  async reveal(id: string): Promise<{ kind: ChannelKind; name: string; settings: Record<string, unknown>; secrets: Record<string, string> }> {
     const row = await this.db.query.channelConnections.findFirst({ where: and(eq(channelConnections.id, id)) });
     if (!row) throw notFound('Connection', id);
-    return { kind: row.kind, settings: row.settings as Record<string, unknown>, secrets: JSON.parse(this.box.open(row.secretSealed, row.id)) };
+    return { kind: row.kind, name: row.name, settings: row.settings as Record<string, unknown>, secrets: JSON.parse(this.box.open(row.secretSealed, row.id)) };
   }
+}
+
+/** Quiet hours and rate limits are checked when saved, so a typo never silently stops a channel. */
+function checkSendingRules(kind: ChannelKind, settings: Record<string, unknown>) {
+  const problems: { path: string; message: string }[] = [];
+  try {
+    parseQuietHours(settings.quietHours as string | undefined);
+  } catch (err) {
+    problems.push({ path: 'settings.quietHours', message: (err as Error).message });
+  }
+  try {
+    effectiveRateLimit(settings, kind in CHANNELS ? CHANNELS[kind as keyof typeof CHANNELS].ratePerMinute : undefined);
+  } catch (err) {
+    problems.push({ path: settings.rateLimit !== undefined ? 'settings.rateLimit' : 'settings.ratePerMinute', message: (err as Error).message });
+  }
+  if (typeof settings.timezone === 'string') {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: settings.timezone });
+    } catch {
+      problems.push({ path: 'settings.timezone', message: `Unknown time zone "${settings.timezone}"` });
+    }
+  }
+  if (problems.length) throw new HttpProblem(400, 'Invalid request', problems[0]!.message, problems);
 }

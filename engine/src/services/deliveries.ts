@@ -1,26 +1,98 @@
-import { eq, sql } from 'drizzle-orm';
-import type { DeliveryLedger } from '@flightdeck/activities';
+import { and, asc, eq, gt, inArray, lt, sql } from 'drizzle-orm';
+import type { DeliveryLedger, Mailer } from '@flightdeck/activities';
+import { createMailer } from '@flightdeck/activities';
 import type { Database } from '../db/client.ts';
-import { deliveries } from '../db/schema.ts';
+import { channelConnections, deliveries, deliverySlots, notifications, users } from '../db/schema.ts';
 import type { ConnectionService } from './connections.ts';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Slots older than this can no longer limit anything. */
+const SLOT_HORIZON_MS = 60 * 60_000;
+
 /** The delivery ledger in PostgreSQL: the unique idempotency key is what makes a send happen once. */
-export function deliveryLedger(db: Database, connections: ConnectionService): DeliveryLedger {
+export function deliveryLedger(db: Database, connections: ConnectionService, mailer: Mailer): DeliveryLedger {
+  const connectionMailers = new Map<string, Mailer>();
   return {
-    async begin(req) {
-      const [row] = await db
-        .insert(deliveries)
-        .values({ idempotencyKey: req.idempotencyKey, connectionId: req.connectionId, runId: req.runId, nodeId: req.nodeId, recipient: req.recipient, status: 'sending', attempts: 1 })
-        .onConflictDoUpdate({ target: deliveries.idempotencyKey, set: { attempts: sql`${deliveries.attempts} + 1` } })
-        .returning();
-      return row!.status === 'sent' ? { alreadySent: { providerMessageId: row!.providerMessageId } } : {};
+    mailer,
+    async target(target) {
+      if ('builtin' in target) return { kind: target.builtin, connectionId: null, name: null, settings: {} };
+      const { kind, settings, name, secrets } = await connections.reveal(target.connectionId);
+      if (kind === 'email') {
+        let m = connectionMailers.get(target.connectionId);
+        if (!m) connectionMailers.set(target.connectionId, (m = createMailer({ smtpUrl: secrets.smtpUrl, ...(typeof settings.from === 'string' ? { from: settings.from } : {}) })));
+        return { kind, connectionId: target.connectionId, name, settings, mailer: m };
+      }
+      return { kind, connectionId: target.connectionId, name, settings, channel: await connections.channelConnection(target.connectionId) };
+    },
+    async open(rows) {
+      if (rows.length) {
+        await db
+          .insert(deliveries)
+          .values(rows.map((r) => ({ ...r, status: 'sending' as const, attempts: 0 })))
+          .onConflictDoNothing({ target: deliveries.idempotencyKey });
+      }
+      const found = rows.length
+        ? await db
+            .select({ key: deliveries.idempotencyKey, status: deliveries.status, providerMessageId: deliveries.providerMessageId, error: deliveries.error })
+            .from(deliveries)
+            .where(inArray(deliveries.idempotencyKey, rows.map((r) => r.idempotencyKey)))
+        : [];
+      return new Map(found.map((f) => [f.key, { status: f.status, providerMessageId: f.providerMessageId, error: f.error }]));
+    },
+    async holdIfPaused(connectionId, keys) {
+      return db.transaction(async (tx) => {
+        // FOR SHARE: a resume (FOR UPDATE) waits for this, then sees these rows held and signals their runs.
+        const [row] = await tx.select({ pausedAt: channelConnections.pausedAt }).from(channelConnections).where(eq(channelConnections.id, connectionId)).for('share');
+        if (!row?.pausedAt) return false;
+        await tx.update(deliveries).set({ status: 'held', heldReason: 'paused', notBefore: null }).where(inArray(deliveries.idempotencyKey, keys));
+        return true;
+      });
+    },
+    async hold(keys, reason, notBefore) {
+      if (keys.length) await db.update(deliveries).set({ status: 'held', heldReason: reason, notBefore }).where(inArray(deliveries.idempotencyKey, keys));
+    },
+    async reserve(connectionId, keys, assign) {
+      return db.transaction(async (tx) => {
+        // One reservation at a time per connection, across every worker and run.
+        await tx.select({ id: channelConnections.id }).from(channelConnections).where(eq(channelConnections.id, connectionId)).for('update');
+        const now = Date.now();
+        await tx.delete(deliverySlots).where(and(eq(deliverySlots.connectionId, connectionId), lt(deliverySlots.at, new Date(now - SLOT_HORIZON_MS))));
+        const mine = await tx.select().from(deliverySlots).where(inArray(deliverySlots.idempotencyKey, keys));
+        const slots = new Map(mine.map((m) => [m.idempotencyKey, m.at.getTime()]));
+        const fresh = keys.filter((k) => !slots.has(k));
+        if (fresh.length) {
+          const taken = await tx
+            .select({ at: deliverySlots.at })
+            .from(deliverySlots)
+            .where(and(eq(deliverySlots.connectionId, connectionId), gt(deliverySlots.at, new Date(now - SLOT_HORIZON_MS))))
+            .orderBy(asc(deliverySlots.at));
+          const times = assign(taken.map((t) => t.at.getTime()), fresh.length);
+          const values = fresh.map((k, i) => ({ idempotencyKey: k, connectionId, at: new Date(times[i]!) }));
+          for (let i = 0; i < values.length; i += 1000) await tx.insert(deliverySlots).values(values.slice(i, i + 1000));
+          for (const v of values) slots.set(v.idempotencyKey, v.at.getTime());
+        }
+        return slots;
+      });
+    },
+    async attempt(key) {
+      await db.update(deliveries).set({ status: 'sending', heldReason: null, notBefore: null, attempts: sql`${deliveries.attempts} + 1` }).where(eq(deliveries.idempotencyKey, key));
     },
     async sent(key, result) {
-      await db.update(deliveries).set({ status: 'sent', providerMessageId: result.providerMessageId ?? null, response: (result.body ?? null) as object | null, sentAt: new Date() }).where(eq(deliveries.idempotencyKey, key));
+      await db.update(deliveries).set({ status: 'sent', providerMessageId: result.providerMessageId ?? null, response: (result.body ?? null) as object | null, sentAt: new Date(), error: null }).where(eq(deliveries.idempotencyKey, key));
     },
     async failed(key, error, response) {
-      await db.update(deliveries).set({ status: 'failed', response: { error, response } as object }).where(eq(deliveries.idempotencyKey, key));
+      await db.update(deliveries).set({ status: 'failed', error, response: { error, response } as object }).where(eq(deliveries.idempotencyKey, key));
     },
-    connection: (id) => connections.channelConnection(id),
+    async notify(notice) {
+      const user = await db.query.users.findFirst({ where: UUID.test(notice.user) ? eq(users.id, notice.user) : eq(users.email, notice.user.toLowerCase()) });
+      if (!user) throw new Error(`Unknown user "${notice.user}": in-app notifications go to Flightdeck users`);
+      const link = notice.link ?? `/runs/${notice.runId.replace(/^run-/, '')}`;
+      await db
+        .insert(notifications)
+        .values({ userId: user.id, idempotencyKey: notice.idempotencyKey, title: notice.title, body: notice.body, link, runId: notice.runId })
+        .onConflictDoNothing({ target: notifications.idempotencyKey });
+      const [row] = await db.select({ id: notifications.id }).from(notifications).where(eq(notifications.idempotencyKey, notice.idempotencyKey));
+      return { id: row!.id };
+    },
   };
 }

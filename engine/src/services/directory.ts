@@ -45,6 +45,6 @@ export class Directory {
     }
     if (!ids.size) return [];
     const people = await this.db.select().from(users).where(and(inArray(users.id, [...ids]), eq(users.active, true))).orderBy(users.name);
-    return people.map((u) => ({ id: u.id, name: u.name, email: u.email }));
+    return people.map((u) => ({ id: u.id, name: u.name, email: u.email, phone: u.phone }));
   }
 }

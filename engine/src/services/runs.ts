@@ -1,10 +1,10 @@
-import { and, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { JsonValue, RunState } from '@flightdeck/workflows';
 import type { RunFlowInput } from '@flightdeck/workflows/temporal';
 import type { Database } from '../db/client.ts';
-import { flowVersions, flows, runs, type RunRow } from '../db/schema.ts';
+import { channelConnections, deliveries, flowVersions, flows, runs, type RunRow } from '../db/schema.ts';
 import { HttpProblem, notFound } from '../api/problem.ts';
 import type { FlowService } from './flows.ts';
 import type { CampaignService } from './campaigns.ts';
@@ -110,6 +110,34 @@ export class RunService {
       const { state: _state, ...summary } = presentRun(r.run, { flowName: r.flowName });
       return { ...summary, state: null };
     });
+  }
+
+  /** The run's messages from the delivery ledger: what went out, what waits and why, what failed. */
+  async deliveries(id: string) {
+    const [run] = await this.db.select({ workflowId: runs.workflowId }).from(runs).where(eq(runs.id, id));
+    if (!run) throw notFound('Run', id);
+    const rows = await this.db
+      .select({ d: deliveries, connectionName: channelConnections.name })
+      .from(deliveries)
+      .leftJoin(channelConnections, eq(channelConnections.id, deliveries.connectionId))
+      .where(eq(deliveries.runId, run.workflowId))
+      .orderBy(asc(deliveries.createdAt))
+      .limit(1000);
+    return rows.map(({ d, connectionName }) => ({
+      id: d.id,
+      nodeId: d.nodeId,
+      recipient: d.recipient,
+      channel: d.channel,
+      connectionId: d.connectionId,
+      connectionName,
+      status: d.status,
+      reason: d.status === 'held' ? d.heldReason : null,
+      notBefore: d.status === 'held' ? (d.notBefore?.toISOString() ?? null) : null,
+      attempts: d.attempts,
+      sentAt: d.sentAt?.toISOString() ?? null,
+      error: d.error,
+      createdAt: d.createdAt.toISOString(),
+    }));
   }
 
   async get(id: string) {

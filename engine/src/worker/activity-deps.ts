@@ -4,7 +4,7 @@ import { Directory } from '../services/directory.ts';
 import { mirrorApprovalTask } from '../services/approvals.ts';
 import { linkSigner } from '../auth/links.ts';
 import { CampaignService, type CampaignStatus } from '../services/campaigns.ts';
-import { ConnectionService } from '../services/connections.ts';
+import { ConnectionService, type NotifyRun } from '../services/connections.ts';
 import { deliveryLedger } from '../services/deliveries.ts';
 import { secretBox } from '../auth/encryption.ts';
 import { runs } from '../db/schema.ts';
@@ -21,6 +21,8 @@ export interface ActivityDepsOptions {
   smtpUrl?: string;
   mailFrom?: string;
   log?: (line: string) => void;
+  /** Signals a run (a resumed channel); without it, held runs find out at their next hourly check. */
+  notifyRun?: NotifyRun;
 }
 
 /** The server-side pieces the activities call: the directory, the inbox mirror, the link signer and the mailer. */
@@ -30,15 +32,20 @@ export function buildActivityDeps(opts: ActivityDepsOptions): ActivityDeps {
   const base = opts.publicUrl.replace(/\/$/, '');
   const mailer = createMailer({ smtpUrl: opts.smtpUrl, from: opts.mailFrom, log: opts.log });
   const campaigns = new CampaignService(opts.db);
+  const connections = new ConnectionService(opts.db, secretBox(opts.encryptionKey), opts.notifyRun);
   return {
-    mailer,
     registerRun: async (req) => {
       await opts.db
         .insert(runs)
         .values({ flowId: req.flowId, versionId: req.versionId, version: req.version, workflowId: req.workflowId, temporalRunId: req.temporalRunId, input: req.input })
         .onConflictDoNothing({ target: runs.workflowId });
     },
-    deliveries: deliveryLedger(opts.db, new ConnectionService(opts.db, secretBox(opts.encryptionKey))),
+    deliveries: deliveryLedger(opts.db, connections, mailer),
+    launchCampaign: (req) => campaigns.launch(req.campaignId, { runId: req.runId, nodeId: req.nodeId }),
+    setChannelPaused: async (req) => {
+      const { connection, resumedRuns } = await connections.setPaused(null, req.connectionId, req.paused, req.reason, { runId: req.runId, nodeId: req.nodeId });
+      return { paused: connection.paused, resumedRuns };
+    },
     setCampaignStatus: async (req) => {
       await campaigns.setStatus(null, req.campaignId, req.status as CampaignStatus);
     },

@@ -1,3 +1,4 @@
+import { lazyNotifier } from '../temporal/client.ts';
 import { loadConfig } from '../config.ts';
 import { createLogger } from '../logger.ts';
 import { createFlowWorker } from './create-worker.ts';
@@ -13,7 +14,7 @@ if (!config.temporalAddress || !config.databaseUrl || !config.secret || !config.
   process.exit(1);
 }
 const db = openDatabase(config.databaseUrl);
-const deps = buildActivityDeps({ db: db.db, secret: config.secret, encryptionKey: parseEncryptionKey(config.encryptionKey), publicUrl: config.publicUrl, smtpUrl: config.smtpUrl, mailFrom: config.mailFrom, log: (l) => log.info(l) });
+const deps = buildActivityDeps({ db: db.db, secret: config.secret, encryptionKey: parseEncryptionKey(config.encryptionKey), publicUrl: config.publicUrl, smtpUrl: config.smtpUrl, mailFrom: config.mailFrom, log: (l) => log.info(l), notifyRun: lazyNotifier(config.temporalAddress, config.temporalNamespace) });
 const { worker } = await createFlowWorker({ address: config.temporalAddress, namespace: config.temporalNamespace, taskQueue: config.taskQueue, deps });
 log.info({ taskQueue: config.taskQueue, address: config.temporalAddress }, 'worker started');
 await worker.run();

@@ -1,3 +1,4 @@
+import { lazyNotifier } from '../../src/temporal/client.ts';
 import { inject } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -95,7 +96,7 @@ export async function startStack(label: string, opts: { worker?: boolean; editor
     syncIntervalMs: 500,
     editorDist: opts.editorDist,
   });
-  const deps = buildActivityDeps({ db: server.db.db, secret, encryptionKey, publicUrl: server.url, smtpUrl: opts.smtpUrl });
+  const deps = buildActivityDeps({ db: server.db.db, secret, encryptionKey, publicUrl: server.url, smtpUrl: opts.smtpUrl, notifyRun: lazyNotifier(inject('temporalAddress'), 'default') });
   const worker = opts.worker === false ? (undefined as unknown as TestWorker) : await startWorker(taskQueue, deps);
   const people = server.app.people;
   await ensureFirstAdmin(people, TEST_PASSWORD);

@@ -150,9 +150,12 @@ export class FlowInterpreter {
       if (s.executions > 0) nodes[id] = { status: s.status, handle: s.handle ?? null, output: s.output ?? null };
     }
     const { runId, flowId, versionId, version, input, campaign, requester } = this.ctx;
+    // Metrics arrive with the event that started the run (a metric webhook) until the monitor nodes bring their own.
+    const metrics = input !== null && typeof input === 'object' && !Array.isArray(input) && typeof input.metrics === 'object' && input.metrics !== null ? input.metrics : {};
     return {
       input,
       nodes,
+      metrics,
       campaign: campaign ?? null,
       requester: requester ?? null,
       run: { id: runId, flowId, versionId, version, startedAt: new Date(this.state.startedAt).toISOString() },

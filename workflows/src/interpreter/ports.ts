@@ -20,6 +20,11 @@ export interface RuntimePorts {
   callActivity<T = unknown>(name: string, args: unknown[], options: ActivityCallOptions): Promise<T>;
   /** Resolves true once `predicate` holds (re-checked after every event), or false when `timeoutMs` passes first. */
   waitUntil(predicate: () => boolean, timeoutMs?: number): Promise<boolean>;
+  /**
+   * Waits for an outside event named `key` (a channel resumed), arriving after this call, or for
+   * `timeoutMs`. Resolves true when the event came. In Temporal the event is a signal.
+   */
+  waitForNotice(key: string, timeoutMs: number): Promise<boolean>;
 }
 
 /** Why a human's input to a waiting task was refused; the API maps the code to 403, 409 or 422. */

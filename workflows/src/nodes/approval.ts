@@ -8,8 +8,9 @@ import type { Requester } from '../interpreter/interpreter.ts';
 import { approverRefSchema, parseApproverString, type ApproverRef, type ConcreteApproverRef, type Person } from '../people.ts';
 import { defineNode, type NodeExpression } from './define.ts';
 import { toRetryPolicy } from './retry.ts';
+import { expressionRefs, quickActivity, resolvePeople, RESOLVE_PEOPLE_ACTIVITY } from './resolve-people.ts';
 
-export const APPROVAL_ACTIVITIES = { resolve: 'resolveApprovers', sync: 'syncApprovalTask', notify: 'notifyApprovers' } as const;
+export const APPROVAL_ACTIVITIES = { resolve: RESOLVE_PEOPLE_ACTIVITY, sync: 'syncApprovalTask', notify: 'notifyApprovers' } as const;
 
 export type Decision = 'approve' | 'reject';
 export type ApprovalStatus = 'open' | 'approved' | 'rejected' | 'timed_out';
@@ -50,10 +51,7 @@ export interface ApprovalTaskView {
   version: number;
 }
 
-export interface ResolveApproversRequest {
-  refs: ConcreteApproverRef[];
-  campaignDepartment: string | null;
-}
+export type { ResolvePeopleRequest as ResolveApproversRequest } from './resolve-people.ts';
 
 export interface NotifyApproversRequest {
   kind: 'opened' | 'reminder' | 'escalated';
@@ -126,14 +124,7 @@ const configSchema = z
   .refine((c) => c.mode !== 'quorum' || c.quorum !== undefined, { message: 'A quorum needs a count or a percent', path: ['quorum'] })
   .refine((c) => c.onTimeout !== 'escalate' || c.escalateTo.length > 0, { message: 'Say whom to escalate to', path: ['escalateTo'] });
 
-const quick: ActivityCallOptions = {
-  startToCloseTimeoutMs: 30_000,
-  retry: toRetryPolicy({ maximumAttempts: 10, initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' }),
-};
-
-function expressionRefs(refs: ApproverRef[], path: string): NodeExpression[] {
-  return refs.flatMap((r, i) => (r.kind === 'expression' ? [{ path: [path, i, 'expression'], source: r.expression, kind: 'cel' as const }] : []));
-}
+const quick = quickActivity;
 
 export const approval = defineNode({
   type: 'approval.request',
@@ -189,7 +180,7 @@ export const approval = defineNode({
   docs:
     'A durable human task. Decisions arrive as a Temporal Update whose validator refuses ineligible approvers, second votes and decisions on closed tasks, ' +
     'and are raced against durable timers for reminders and the due time. The requester never approves their own run. A rejection needs a comment.',
-  expressions: (config) => [...expressionRefs(config.approvers, 'approvers'), ...expressionRefs(config.escalateTo, 'escalateTo')],
+  expressions: (config) => [...expressionRefs(config.approvers, ['approvers']), ...expressionRefs(config.escalateTo, ['escalateTo'])],
   async execute(ctx) {
     const { config, ports, scope, node } = ctx;
     const requester = (scope.requester as Requester | null) ?? null;
@@ -216,22 +207,7 @@ export const approval = defineNode({
       });
       return { eligible, excluded };
     };
-    const resolve = async (refs: ApproverRef[]): Promise<Person[]> => {
-      const concrete = refs.flatMap((r): ConcreteApproverRef[] => {
-        if (r.kind !== 'expression') return [r];
-        const value = evaluateExpression(r.expression, scope);
-        const list = Array.isArray(value) ? value : value === null || value === '' ? [] : [value];
-        return list.map((v) => {
-          const ref = typeof v === 'string' ? parseApproverString(v) : undefined;
-          if (!ref) throw new Error(`Approver expression "${r.expression}" gave ${JSON.stringify(v)}; expected "user:…", "role:…" or "head:…"`);
-          return ref;
-        });
-      });
-      if (!concrete.length) return [];
-      const people = await ports.callActivity<Person[]>(APPROVAL_ACTIVITIES.resolve, [{ refs: concrete, campaignDepartment: campaign?.department ?? null } satisfies ResolveApproversRequest], quick);
-      // Someone named twice (as a user and through a role) is one approver: one vote, one notice.
-      return people.filter((p, i) => people.findIndex((q) => q.id === p.id) === i);
-    };
+    const resolve = (refs: ApproverRef[]) => resolvePeople(ports, scope, refs);
 
     const first = excludedFor(await resolve(config.approvers));
     if (!first.eligible.length) {

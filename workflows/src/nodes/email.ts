@@ -1,66 +1,54 @@
 import { z } from 'zod';
-import { renderText, templateExpressions } from '../templates.ts';
-import { ActivityCallError } from '../interpreter/ports.ts';
-import { defineNode, type NodeExpression, type NodeResult } from './define.ts';
-import { retrySchema, toRetryPolicy } from './retry.ts';
-
-export const EMAIL_ACTIVITY = 'sendEmail';
-
-export interface EmailRequest {
-  to: string[];
-  subject: string;
-  text: string;
-  idempotencyKey: string;
-}
-
-const template = (max: number) => z.string().min(1).max(max).meta({ widget: 'template' });
+import { defineNode } from './define.ts';
+import { retrySchema } from './retry.ts';
+import { durationSchema } from '../duration.ts';
+import { message, messageExpressions, recipientExpressions, recipientFields, resolveRecipients, sendAndRoute } from './deliver.ts';
 
 export const email = defineNode({
   type: 'channel.email',
   family: 'channel',
-  configSchema: z.strictObject({
-    to: template(1000).meta({ description: 'Comma-separated addresses; may use {{ campaign.owner.email }}' }),
-    subject: template(300),
-    text: template(20_000).meta({ widget: 'textarea' }),
-    retry: retrySchema.default({ maximumAttempts: 5, initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '5m' }),
-  }),
+  configSchema: z
+    .strictObject({
+      connection: z.uuid().optional().meta({ widget: 'connection', description: "An e-mail (SMTP) connection; empty uses the server's SMTP_URL" }),
+      ...recipientFields,
+      subject: message(300).min(1),
+      text: message(20_000).min(1).meta({ widget: 'message' }),
+      html: message(100_000, 'html').optional().meta({ description: 'The HTML part; every {{ output }} is HTML-escaped. Empty: the text, escaped, as HTML.' }),
+      timeout: durationSchema.default('1m'),
+      retry: retrySchema.default({ maximumAttempts: 5, initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '5m' }),
+    })
+    .refine((c) => !!c.to || c.people.length > 0 || c.owner, { message: 'Say who receives it: addresses, people or the campaign owner', path: ['to'] }),
   handles: () => ['sent', 'failed'],
   hasInput: true,
-  editor: { icon: '✉', color: '#0d9488', defaultConfig: { to: '{{ campaign.owner.email }}', subject: '{{ campaign.name }}', text: 'Hello {{ campaign.owner.name }},' } },
+  editor: { icon: '✉', color: '#0d9488', defaultConfig: { owner: true, subject: '{{ campaign.name }}', text: 'Hello {{ recipient.name }},' } },
   text: {
     en: {
       title: 'Send e-mail',
-      description: 'Sends a plain-text e-mail through the configured SMTP server. Fields are templates over the campaign and the run.',
-      fields: { to: { label: 'To' }, subject: { label: 'Subject' }, text: { label: 'Message' }, retry: { label: 'Retry policy' } },
+      description: 'Sends an e-mail (text and HTML parts) to each recipient through SMTP, once per recipient even across retries and restarts.',
+      fields: { connection: { label: 'SMTP connection' }, to: { label: 'To (addresses)' }, people: { label: 'People' }, owner: { label: 'Campaign owner' }, subject: { label: 'Subject' }, text: { label: 'Text' }, html: { label: 'HTML' }, timeout: { label: 'Timeout per attempt' }, retry: { label: 'Retry policy' } },
       handles: { sent: 'sent', failed: 'failed' },
     },
     'zh-CN': {
       title: '发送邮件',
-      description: '通过配置的 SMTP 服务器发送纯文本邮件。各字段可使用活动与运行数据的模板。',
-      fields: { to: { label: '收件人' }, subject: { label: '主题' }, text: { label: '正文' }, retry: { label: '重试策略' } },
+      description: '通过 SMTP 向每位收件人发送邮件（纯文本与 HTML），重试或重启也只发送一次。',
+      fields: { connection: { label: 'SMTP 连接' }, to: { label: '收件人地址' }, people: { label: '人员' }, owner: { label: '活动负责人' }, subject: { label: '主题' }, text: { label: '正文' }, html: { label: 'HTML' }, timeout: { label: '单次超时' }, retry: { label: '重试策略' } },
       handles: { sent: '已发送', failed: '失败' },
     },
   },
-  docs: 'E-mail through SMTP. The full channel set (SMS, WeCom, Feishu, DingTalk, Slack), HTML templates and exactly-once delivery come with the channels work.',
-  expressions: (config) =>
-    (['to', 'subject', 'text'] as const).flatMap((k): NodeExpression[] => templateExpressions(config[k], [k]).map((t) => ({ ...t, kind: 'template' as const }))),
-  async execute({ config, ports, scope, hasEdge, executionKey }): Promise<NodeResult> {
-    const request: EmailRequest = {
-      to: renderText(config.to, scope)
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
-      subject: renderText(config.subject, scope),
-      text: renderText(config.text, scope),
-      idempotencyKey: executionKey,
-    };
-    if (!request.to.length) throw new Error('The "To" field rendered to no address');
-    try {
-      const result = await ports.callActivity<{ messageId: string }>(EMAIL_ACTIVITY, [request], { startToCloseTimeoutMs: 60_000, retry: toRetryPolicy(config.retry) });
-      return { handle: 'sent', output: { to: request.to, subject: request.subject, messageId: result.messageId } };
-    } catch (err) {
-      if (err instanceof ActivityCallError && hasEdge('failed')) return { handle: 'failed', output: { error: err.message } };
-      throw err;
-    }
+  docs:
+    'Subject, text and HTML are Liquid templates over `campaign`, `run`, `metrics`, `input`, `nodes` and `recipient`; the HTML part escapes every output, so data never becomes markup. ' +
+    'One message per recipient, each with an idempotency key (run + node + recipient). An SMTP 5xx rejection of the recipient takes the failed path; connection trouble is retried.',
+  expressions: (config) => [...messageExpressions(config, ['subject', 'text', 'html']), ...recipientExpressions(config)],
+  async execute(ctx) {
+    const { config } = ctx;
+    const recipients = await resolveRecipients(ctx, config);
+    if (!recipients.length) throw new Error('The e-mail has no recipients (the addresses and people resolved to no one)');
+    return sendAndRoute(ctx, {
+      target: config.connection ? { connectionId: config.connection } : { builtin: 'email' },
+      templates: { title: config.subject, text: config.text, ...(config.html ? { html: config.html } : {}) },
+      recipients,
+      timeout: config.timeout,
+      retry: config.retry,
+    });
   },
 });

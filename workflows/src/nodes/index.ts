@@ -13,9 +13,13 @@ import { waitUntil } from './wait-until.ts';
 import { send } from './send.ts';
 import { scheduleTrigger } from './schedule-trigger.ts';
 import { campaignStatus } from './campaign-status.ts';
+import { notify } from './notify.ts';
+import { broadcast } from './broadcast.ts';
+import { launch } from './launch.ts';
+import { channelControl } from './channel-control.ts';
 
 /** The catalogue: every node type, each defined once in its own file. */
-export const NODE_TYPES: readonly NodeDefinition[] = [manualTrigger, webhookTrigger, scheduleTrigger, approval, send, email, webhook, campaignStatus, condition, parallelSplit, join, delay, waitUntil, end] as unknown as NodeDefinition[];
+export const NODE_TYPES: readonly NodeDefinition[] = [manualTrigger, webhookTrigger, scheduleTrigger, approval, send, email, notify, broadcast, webhook, launch, channelControl, campaignStatus, condition, parallelSplit, join, delay, waitUntil, end] as unknown as NodeDefinition[];
 
 const byType = new Map(NODE_TYPES.map((d) => [d.type, d]));
 
@@ -55,6 +59,6 @@ export function describeNodeTypes(): NodeTypeDescription[] {
   });
 }
 
-export { manualTrigger, webhookTrigger, scheduleTrigger, waitUntil, send, webhook, delay, condition, end, parallelSplit, join, approval, email, campaignStatus };
+export { manualTrigger, webhookTrigger, scheduleTrigger, waitUntil, send, webhook, delay, condition, end, parallelSplit, join, approval, email, campaignStatus, notify, broadcast, launch, channelControl };
 export type { NodeDefinition, NodeFamily, NodeText, NodeContext, NodeResult, Locale, Arrivals } from './define.ts';
 export { LOCALES } from './define.ts';

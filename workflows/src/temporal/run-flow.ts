@@ -5,6 +5,7 @@ import {
   condition,
   TimeoutFailure,
   defineQuery,
+  defineSignal,
   defineUpdate,
   isCancellation,
   proxyActivities,
@@ -51,9 +52,11 @@ export interface TaskInput {
 
 export const runStateQuery = defineQuery<RunState | null>('runState');
 export const submitTaskUpdate = defineUpdate<unknown, [TaskInput]>('submitTask');
+/** An outside event a node may be waiting for, by key ("connection:<id>" when a paused channel resumes). */
+export const noticeSignal = defineSignal<[string]>('notice');
 
 /** Temporal's side of the ports: durable timers and activities with the node's own retry policy. */
-function temporalPorts(): RuntimePorts {
+function temporalPorts(notices: Map<string, number>): RuntimePorts {
   const proxies = new Map<string, Record<string, (...args: unknown[]) => Promise<unknown>>>();
   const proxyFor = (options: ActivityCallOptions) => {
     const key = JSON.stringify(options);
@@ -81,6 +84,10 @@ function temporalPorts(): RuntimePorts {
         return true;
       }
       return condition(predicate, Math.max(1, timeoutMs));
+    },
+    async waitForNotice(key, timeoutMs) {
+      const seen = notices.get(key) ?? 0;
+      return condition(() => (notices.get(key) ?? 0) > seen, Math.max(1, timeoutMs));
     },
     async callActivity<T>(name: string, args: unknown[], options: ActivityCallOptions): Promise<T> {
       try {
@@ -119,6 +126,8 @@ function guard<T>(fn: () => T): T {
  */
 export async function runFlow(args: RunFlowInput): Promise<RunState> {
   let interpreter: FlowInterpreter | undefined;
+  const notices = new Map<string, number>();
+  setHandler(noticeSignal, (key) => void notices.set(key, (notices.get(key) ?? 0) + 1));
   setHandler(runStateQuery, () => interpreter?.state ?? null);
   // The validator refuses without touching history, so ineligible or late decisions leave no trace in the run.
   setHandler(submitTaskUpdate, ({ taskId, input }) => guard(() => interpreter!.submitTask(taskId, input)), {
@@ -142,7 +151,7 @@ export async function runFlow(args: RunFlowInput): Promise<RunState> {
   interpreter = new FlowInterpreter(
     checked.flow,
     { runId: info.workflowId, flowId: args.flowId, versionId: args.versionId, version: args.version, input: args.input ?? {}, campaign: args.campaign, requester: args.requester ?? null },
-    temporalPorts(),
+    temporalPorts(notices),
   );
   let state: RunState;
   try {

@@ -47,6 +47,39 @@ export function connectionRoutes(registry: RouteRegistry, connections: Connectio
     },
     async ({ actor, params, body }) => ({ status: 200, body: await connections.sendTest(actor, params.id, body.text) }),
   );
+  defineRoute(
+    r,
+    registry,
+    {
+      method: 'post',
+      path: '/api/connections/:id/pause',
+      tag,
+      access: { permission: 'connections:manage', in: dept },
+      summary: 'Pause a channel: every run holds its messages for it until it is resumed (nothing is dropped)',
+      params: uuidParam,
+      body: z.strictObject({ reason: z.string().trim().max(500).optional() }),
+      responses: [{ status: 200, description: 'The connection, paused' }, problem(404, 'No such connection')],
+    },
+    async ({ actor, params, body }) => ({ status: 200, body: (await connections.setPaused(actor, params.id, true, body.reason || null)).connection }),
+  );
+  defineRoute(
+    r,
+    registry,
+    {
+      method: 'post',
+      path: '/api/connections/:id/resume',
+      tag,
+      access: { permission: 'connections:manage', in: dept },
+      summary: 'Resume a paused channel; runs holding messages for it are signalled and send them now',
+      params: uuidParam,
+      body: z.strictObject({}),
+      responses: [{ status: 200, description: 'The connection, with how many waiting runs were told' }, problem(404, 'No such connection')],
+    },
+    async ({ actor, params }) => {
+      const { connection, resumedRuns } = await connections.setPaused(actor, params.id, false, null);
+      return { status: 200, body: { ...connection, resumedRuns } };
+    },
+  );
   defineRoute(r, registry, { method: 'delete', path: '/api/connections/:id', tag, access: { permission: 'connections:manage', in: dept }, summary: 'Delete a connection', params: uuidParam, responses: [{ status: 204, description: 'Deleted' }] }, async ({ actor, params }) => {
     await connections.remove(actor, params.id);
     return { status: 204 };

@@ -43,6 +43,10 @@ export function runRoutes(registry: RouteRegistry, runs: RunService, flows: Flow
     status: 200,
     body: await runs.get(params.id),
   }));
+  defineRoute(r, registry, { method: 'get', path: '/api/runs/:id/deliveries', tag, access: { permission: 'runs:read', in: runDept }, summary: "Every message this run sent or holds, with its status (held, sending, sent, failed)", params: uuidParam, responses: [{ status: 200, description: 'Deliveries, oldest first' }, problem(404, 'No such run')] }, async ({ params }) => ({
+    status: 200,
+    body: { items: await runs.deliveries(params.id) },
+  }));
   defineRoute(
     r,
     registry,

@@ -1,0 +1,70 @@
+import { Liquid } from 'liquidjs';
+
+/**
+ * Message bodies (chat text, SMS, e-mail) are Liquid templates: designers know the syntax from
+ * Shopify and mail tools, it has filters for dates and numbers, loops for lists, and it never
+ * runs arbitrary code. Structured config fields (URLs, JSON bodies) keep `{{ cel }}` placeholders.
+ *
+ * Two engines: one for text channels, one that HTML-escapes every output for e-mail's HTML part,
+ * so a campaign named `<b>618</b>` is shown, not interpreted. Limits keep a hostile template
+ * (a loop over a huge range) from stalling a workflow task.
+ */
+const LIMITS = { strictFilters: true, ownPropertyOnly: true, parseLimit: 100_000, memoryLimit: 2_000_000, cache: 200 } as const;
+const textEngine = new Liquid(LIMITS);
+const htmlEngine = new Liquid({ ...LIMITS, outputEscape: 'escape' });
+
+export type MessageMode = 'text' | 'html';
+
+/** Liquid cannot do arithmetic on BigInt (CEL's integers); everything else passes as is. */
+function liquidValue(value: unknown): unknown {
+  if (typeof value === 'bigint') return Number(value);
+  if (Array.isArray(value)) return value.map(liquidValue);
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = liquidValue(v);
+    return out;
+  }
+  return value;
+}
+
+/** Renders a message template; throws with Liquid's message (line and column) on a bad template or an unknown filter. */
+export function renderMessage(source: string, scope: Record<string, unknown>, mode: MessageMode = 'text'): string {
+  const engine = mode === 'html' ? htmlEngine : textEngine;
+  return engine.parseAndRenderSync(source, liquidValue(scope) as Record<string, unknown>);
+}
+
+/** The parse error of a template, or null when it parses (unknown filters are errors too). */
+export function checkMessage(source: string): string | null {
+  try {
+    textEngine.parse(source);
+    return null;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}
+
+/**
+ * What a template sees in the editor's live preview: the shapes a real run has (campaign
+ * snapshot, run, metrics, recipient), filled from the 618 scenario.
+ */
+export const SAMPLE_MESSAGE_SCOPE: Record<string, unknown> = {
+  campaign: {
+    id: '5f0c1e9a-0000-4000-8000-000000000618',
+    name: '618 new product A launch (Tmall + Douyin + Xiaohongshu)',
+    status: 'live',
+    department: 'E-commerce',
+    timezone: 'Asia/Shanghai',
+    owner: { id: '00000000-0000-4000-8000-0000000000e1', name: 'Evan Zhou', email: 'evan@flightdeck.local' },
+    budget: { total: 1200000, currency: 'CNY' },
+    phases: [
+      { name: 'warm_up', starts_at: '2026-05-20T00:00:00Z', ends_at: '2026-05-27T00:00:00Z' },
+      { name: 'burst', starts_at: '2026-05-27T00:00:00Z', ends_at: '2026-06-10T00:00:00Z' },
+      { name: 'return', starts_at: '2026-06-10T00:00:00Z', ends_at: '2026-06-19T00:00:00Z' },
+    ],
+    launchedAt: '2026-05-20T00:00:00Z',
+  },
+  run: { id: 'run-sample', flowId: 'flow-sample', version: 3, startedAt: '2026-05-20T00:00:00Z' },
+  metrics: { revenue: 412345.5, ctr: 0.031, cpa: 38.2, roi: 3.4, new_customer_share: 0.42 },
+  recipient: { name: 'Bella Wang', email: 'bella@flightdeck.local', phone: '+8613800000001' },
+  input: {},
+};
