@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { recipientLabel, renderMessage, type ChannelTarget, type DeliverRequest, type DeliverResult, type DeliveryOutcome, type HoldReason, type Recipient } from '@flightdeck/workflows';
@@ -198,7 +199,7 @@ export function deliveryActivities(ledger: DeliveryLedger) {
         const message: ChannelMessage = { text: render(req.templates.text)!, ...(req.templates.title ? { title: render(req.templates.title)! } : {}), ...(req.templates.markdown ? { markdown: render(req.templates.markdown)! } : {}) };
         const to = item.mentions ?? [item.recipient];
         if (to.length) message.to = to;
-        result = await sendToChannel(target.channel!, message, { idempotencyKey: item.key, signal: Context.current().cancellationSignal });
+        result = await sendToChannel(target.channel!, message, { idempotencyKey: providerKey(item.key), signal: Context.current().cancellationSignal });
       }
     } catch (err) {
       const channelError = err instanceof ChannelError ? err : smtpRejection(err);
@@ -222,6 +223,14 @@ export function deliveryActivities(ledger: DeliveryLedger) {
   }
 
   return { deliverMessages };
+}
+
+/**
+ * The key as providers see it (webhook-id, Idempotency-Key): stable per delivery, and free of the
+ * '.' and spaces an e-mail address would bring, which Standard Webhooks forbids in ids.
+ */
+export function providerKey(key: string): string {
+  return `msg_${createHash('sha256').update(key).digest('base64url').slice(0, 32)}`;
 }
 
 /** SMTP's permanent rejections (5xx for a recipient) are the provider saying no; the rest is worth retrying. */

@@ -47,13 +47,17 @@ export function quietUntil(now: number, window: QuietHours | undefined, timeZone
   if (!window) return undefined;
   const { minutes, seconds } = localParts(now, timeZone);
   if (!inWindow(minutes, window)) return undefined;
-  // Start at the next whole local minute, then jump by the local-minute distance and correct for offset changes.
+  // From the next whole minute, jump to the local end time, then correct by the signed local
+  // difference, which is what a DST change inside the window leaves behind.
   let t = now - seconds * 1000 - (now % 1000) + 60_000;
-  for (let i = 0; i < 4; i++) {
-    const local = localParts(t, timeZone).minutes;
-    if (!inWindow(local, window)) break;
-    t += (((window.endMin - local) % 1440) + 1440) % 1440 * 60_000 || 60_000;
+  t += ((((window.endMin - localParts(t, timeZone).minutes) % 1440) + 1440) % 1440) * 60_000;
+  for (let i = 0; i < 3; i++) {
+    const diff = ((((window.endMin - localParts(t, timeZone).minutes + 720) % 1440) + 1440) % 1440) - 720;
+    if (diff === 0) break;
+    t += diff * 60_000;
   }
+  // An end time that does not exist that day (skipped by DST) leaves us just past it.
+  while (inWindow(localParts(t, timeZone).minutes, window)) t += 60_000;
   return t;
 }
 

@@ -19,6 +19,8 @@ export interface Received {
   url: URL;
   headers: IncomingHttpHeaders;
   body: string;
+  /** When it arrived (ms since epoch), for rate and quiet-hours checks. */
+  at: number;
 }
 
 export interface Reply {
@@ -65,6 +67,7 @@ async function start(handler: Handler): Promise<Receiver> {
         url: new URL(req.url ?? '/', rx.base),
         headers: req.headers,
         body: Buffer.concat(chunks).toString('utf8'),
+        at: Date.now(),
       };
       rx.requests.push(received);
       if (rx.mode === 'hang') return; // never answer; the client must time out

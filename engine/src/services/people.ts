@@ -15,6 +15,8 @@ export function presentUser(u: UserRow, grants: Grant[] = []) {
     email: u.email,
     name: u.name,
     locale: u.locale,
+    // Personal data is masked in every listing; only the sending activities read the number.
+    phone: u.phone ? `${u.phone.slice(0, 4)}****${u.phone.slice(-4)}` : null,
     departmentId: u.departmentId,
     active: u.active,
     grants: grants.map((g) => ({ role: g.role, departmentId: g.departmentId, expiresAt: g.expiresAt?.toISOString() ?? null })),
@@ -106,14 +108,14 @@ export class PeopleService {
     return this.db.query.users.findFirst({ where: eq(users.email, email.trim().toLowerCase()) });
   }
 
-  async createUser(actor: Actor | null, input: { email: string; name: string; password: string; departmentId?: string | null; locale?: 'en' | 'zh-CN' }) {
+  async createUser(actor: Actor | null, input: { email: string; name: string; password: string; departmentId?: string | null; locale?: 'en' | 'zh-CN'; phone?: string }) {
     const email = input.email.trim().toLowerCase();
     if (await this.db.query.users.findFirst({ where: eq(users.email, email) })) {
       throw new HttpProblem(409, 'Already exists', `A user with e-mail ${email} exists`, [{ path: 'email', message: 'Taken' }]);
     }
     const [row] = await this.db
       .insert(users)
-      .values({ email, name: input.name, passwordHash: await hashPassword(input.password), departmentId: input.departmentId ?? null, locale: input.locale ?? 'en' })
+      .values({ email, name: input.name, passwordHash: await hashPassword(input.password), departmentId: input.departmentId ?? null, locale: input.locale ?? 'en', phone: input.phone ?? null })
       .returning();
     await audit(this.db, actor, { action: 'user.created', entityType: 'user', entityId: row!.id, departmentId: row!.departmentId, after: { email, name: input.name, departmentId: row!.departmentId } });
     return presentUser(row!);

@@ -9,7 +9,7 @@ const e = (source: string, sourceHandle: string, target: string) => ({ id: `${so
 export const FINANCE_THRESHOLD = 1_000_000;
 
 const tellOwner = (why: string) => ({
-  to: '{{ campaign.owner.email }}',
+  owner: true,
   subject: `{{ campaign.name }}: ${why}`,
   text: `Hello {{ campaign.owner.name }},\n\nThe launch approval for {{ campaign.name }} ended: ${why}.\nOpen the run to see who decided what and why.\n`,
 });

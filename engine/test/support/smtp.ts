@@ -6,6 +6,8 @@ export interface ReceivedMail {
   subject: string;
   /** The plain-text part, quoted-printable decoded. */
   text: string;
+  /** The HTML part, decoded; empty when there is none. */
+  html: string;
 }
 
 function decodeQuotedPrintable(s: string): string {
@@ -14,9 +16,10 @@ function decodeQuotedPrintable(s: string): string {
 }
 
 /** The plain-text body of a nodemailer message, enough to follow its links. */
-function textPart(raw: string): string {
+function textPart(raw: string, type: 'plain' | 'html' = 'plain'): string {
   const parts = raw.split(/\r?\n--[^\r\n]+\r?\n/);
-  const part = parts.find((p) => /content-type: text\/plain/i.test(p)) ?? raw;
+  const part = parts.find((p) => new RegExp(`content-type: text/${type}`, 'i').test(p));
+  if (!part) return type === 'plain' ? raw : '';
   const [head, ...body] = part.split(/\r?\n\r?\n/);
   const content = body.join('\n\n');
   if (/content-transfer-encoding: quoted-printable/i.test(head ?? '')) return decodeQuotedPrintable(content);
@@ -37,7 +40,7 @@ export async function startSmtp(): Promise<{ url: string; mails: ReceivedMail[];
       stream.on('end', () => {
         const raw = Buffer.concat(chunks).toString('utf8');
         const subject = /^subject: (.*)$/im.exec(raw)?.[1]?.trim() ?? '';
-        mails.push({ to: session.envelope.rcptTo.map((r) => r.address), raw, subject, text: textPart(raw) });
+        mails.push({ to: session.envelope.rcptTo.map((r) => r.address), raw, subject, text: textPart(raw), html: textPart(raw, 'html') });
         callback();
       });
     },

@@ -69,7 +69,7 @@ export interface TestStack {
   /** Signed in as the first administrator (an API token). */
   api: ApiClient;
   /** A new user with these grants (department names are created on demand), and a client signed in as them. */
-  user(name: string, grants: { role: Role; department: string | null }[], opts?: { department?: string; head?: string }): Promise<{ id: string; email: string; api: ApiClient }>;
+  user(name: string, grants: { role: Role; department: string | null }[], opts?: { department?: string; head?: string; phone?: string }): Promise<{ id: string; email: string; api: ApiClient }>;
   departmentId(name: string): Promise<string>;
   close(): Promise<void>;
 }
@@ -115,7 +115,7 @@ export async function startStack(label: string, opts: { worker?: boolean; editor
     departmentId,
     async user(name, grants, o = {}) {
       const email = `${name.toLowerCase().replace(/[^a-z0-9]+/g, '.')}.${randomUUID().slice(0, 6)}@test.flightdeck`;
-      const created = await people.createUser(adminActor, { email, name, password: TEST_PASSWORD, departmentId: o.department ? await departmentId(o.department) : null });
+      const created = await people.createUser(adminActor, { email, name, password: TEST_PASSWORD, departmentId: o.department ? await departmentId(o.department) : null, ...(o.phone ? { phone: o.phone } : {}) });
       for (const g of grants) await people.grant(adminActor, { userId: created.id, role: g.role, departmentId: g.department ? await departmentId(g.department) : null });
       if (o.head) await people.ensureDepartment(adminActor, o.head, created.id);
       const actor = await people.actorFor((await people.userRow(created.id))!, 'system');

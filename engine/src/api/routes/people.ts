@@ -21,6 +21,7 @@ const userBody = z.strictObject({
   password: z.string().min(10, 'Use at least 10 characters').max(200),
   departmentId: z.uuid().nullable().optional(),
   locale: z.enum(['en', 'zh-CN']).optional(),
+  phone: z.string().regex(/^\+[1-9]\d{6,14}$/, 'A phone number in E.164 form, like +8613800000000').optional(),
 });
 const grantBody = z.strictObject({
   role: roleSchema,

@@ -1,0 +1,205 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startStack, type TestStack } from './support/stack.ts';
+import { startSmtp } from './support/smtp.ts';
+import { edge, fastRetry, flow, node } from './support/flows.ts';
+import { startStandardWebhook, startTwilio, startWeCom } from '../../activities/test/channels/receivers.ts';
+
+const WH_SECRET = 'whsec_' + Buffer.from('a signing secret of thirty two bytes!').toString('base64');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const sendFlow = (connection: string, extra: Record<string, unknown> = {}) =>
+  flow(
+    [node('start', 'trigger.manual'), node('send', 'channel.send', { connection, text: 'message {{ input.i }}', retry: fastRetry(4), ...extra }), node('done', 'control.end'), node('oops', 'control.end', { status: 'failed', reason: 'send failed' })],
+    [edge('start', 'next', 'send'), edge('send', 'sent', 'done'), edge('send', 'failed', 'oops')],
+  );
+
+/** Quiet hours, rate limits, paused channels and recipients, on the real stack against local receivers. */
+describe.concurrent('delivery rules', () => {
+  let stack: TestStack;
+  let smtp: Awaited<ReturnType<typeof startSmtp>>;
+
+  beforeAll(async () => {
+    smtp = await startSmtp();
+    stack = await startStack('delivery', { smtpUrl: smtp.url });
+  });
+  afterAll(async () => {
+    await stack?.close();
+    await smtp?.close();
+  });
+
+  const connect = async (body: Record<string, unknown>) => {
+    const r = await stack.api.post('/api/connections', body);
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    return r.body.id as string;
+  };
+
+  async function deliveriesOf(runId: string) {
+    return (await stack.api.get(`/api/runs/${runId}/deliveries`)).body.items as { status: string; reason: string | null; notBefore: string | null; recipient: string; channel: string; attempts: number; error: string | null }[];
+  }
+
+  it('keeps to the connection rate limit with durable holds, not failed attempts', async () => {
+    const robot = await startWeCom('rate-key');
+    try {
+      const id = await connect({ kind: 'wecom', name: 'Rate-limited robot', secrets: { url: robot.webhookUrl }, settings: { rateLimit: '2/6s' } });
+      const { flowId } = await stack.api.publishFlow('rate', sendFlow(id));
+      const runs = await Promise.all([1, 2, 3, 4, 5].map((i) => stack.api.startRun(flowId, { i })));
+      const done = await Promise.all(runs.map((r) => stack.api.waitForRun(r, 60_000)));
+      expect(done.map((r) => r.status)).toEqual(['completed', 'completed', 'completed', 'completed', 'completed']);
+      expect(robot.deliveries).toHaveLength(5);
+      expect(robot.duplicates).toBe(0);
+      // No window of 6 s at the receiver saw more than two messages.
+      const times = robot.deliveries.map((d) => d.at).sort((a, b) => a - b);
+      for (let i = 2; i < times.length; i++) expect(times[i]! - times[i - 2]!).toBeGreaterThanOrEqual(5_900);
+      // The later ones were held by a durable timer (the output says so), and no Temporal retry was spent.
+      const held = done.filter((r) => r.state.nodes.send.output.held?.some((h: { reason: string }) => h.reason === 'rate_limit'));
+      expect(held.length).toBeGreaterThanOrEqual(2);
+      for (const r of runs) for (const d of await deliveriesOf(r)) expect(d).toMatchObject({ status: 'sent', attempts: 1 });
+    } finally {
+      await robot.close();
+    }
+  });
+
+  it('holds a message in quiet hours (campaign time zone) and sends it when the window opens', async () => {
+    const hook = await startStandardWebhook(WH_SECRET);
+    try {
+      // A quiet window from this minute to the next one (or the one after, if this one is nearly over), in UTC.
+      const now = new Date();
+      const hhmm = (d: Date) => `${String(d.getUTCHours()).padStart(2, '0')}:${String(d.getUTCMinutes()).padStart(2, '0')}`;
+      const end = new Date(now.getTime() + (now.getUTCSeconds() > 40 ? 120_000 : 60_000));
+      const opensAt = Date.UTC(end.getUTCFullYear(), end.getUTCMonth(), end.getUTCDate(), end.getUTCHours(), end.getUTCMinutes());
+      const id = await connect({ kind: 'webhook', name: 'Quiet partner', secrets: { url: hook.url, secret: WH_SECRET }, settings: { quietHours: `${hhmm(now)}-${hhmm(end)}`, timezone: 'UTC' } });
+      const { flowId } = await stack.api.publishFlow('quiet', sendFlow(id));
+      const runId = await stack.api.startRun(flowId, { i: 'after quiet hours' });
+      let held: Awaited<ReturnType<typeof deliveriesOf>> = [];
+      for (let i = 0; i < 50 && !held.some((d) => d.status === 'held'); i++) {
+        await sleep(200);
+        held = await deliveriesOf(runId);
+      }
+      expect(held).toEqual([expect.objectContaining({ status: 'held', reason: 'quiet_hours', notBefore: new Date(opensAt).toISOString(), channel: 'webhook' })]);
+      expect(hook.deliveries).toHaveLength(0);
+      const run = await stack.api.waitForRun(runId, 150_000);
+      expect(run.status).toBe('completed');
+      expect(hook.deliveries).toHaveLength(1);
+      expect(hook.deliveries[0]!.at).toBeGreaterThanOrEqual(opensAt);
+      expect(await deliveriesOf(runId)).toEqual([expect.objectContaining({ status: 'sent', attempts: 1, reason: null })]);
+    } finally {
+      await hook.close();
+    }
+  });
+
+  it('a paused channel holds messages; a resume node signals the waiting run, which sends at once', async () => {
+    const robot = await startWeCom('pause-key');
+    try {
+      const id = await connect({ kind: 'wecom', name: 'Pausable robot', secrets: { url: robot.webhookUrl } });
+      const paused = await stack.api.post(`/api/connections/${id}/pause`, { reason: 'brand review of the copy' });
+      expect(paused.body).toMatchObject({ paused: true, pausedReason: 'brand review of the copy' });
+      const { flowId } = await stack.api.publishFlow('paused send', sendFlow(id));
+      const runId = await stack.api.startRun(flowId, { i: 'held while paused' });
+      for (let i = 0; i < 50 && !(await deliveriesOf(runId)).some((d) => d.reason === 'paused'); i++) await sleep(200);
+      expect(await deliveriesOf(runId)).toEqual([expect.objectContaining({ status: 'held', reason: 'paused', notBefore: null })]);
+      expect((await stack.api.get(`/api/runs/${runId}`)).body.state.nodes.send.detail.held).toMatchObject({ reason: 'paused' });
+      await sleep(1_000);
+      expect(robot.requests).toHaveLength(0);
+
+      const resume = flow([node('start', 'trigger.manual'), node('resume', 'campaign.channel_control', { connection: id, action: 'resume' }), node('done', 'control.end')], [edge('start', 'next', 'resume'), edge('resume', 'next', 'done')]);
+      const resumer = await stack.api.publishFlow('resume channel', resume);
+      const resumedAt = Date.now();
+      const resumeRun = await stack.api.waitForRun(await stack.api.startRun(resumer.flowId));
+      expect(resumeRun.state.nodes.resume.output).toEqual({ paused: false, resumedRuns: 1 });
+      const run = await stack.api.waitForRun(runId, 20_000);
+      expect(run.status).toBe('completed');
+      expect(robot.deliveries).toHaveLength(1);
+      // Signalled, not found at the next hourly check.
+      expect(robot.deliveries[0]!.at - resumedAt).toBeLessThan(10_000);
+      const audit = (await stack.api.get(`/api/audit?entityId=${id}`)).body.items as { action: string }[];
+      expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(['connection.paused', 'connection.resumed']));
+    } finally {
+      await robot.close();
+    }
+  });
+
+  it('sends SMS to the people a role names, one each, and fails only whoever has no number', async () => {
+    const twilio = await startTwilio('AC123', 'twilio-token');
+    try {
+      const dept = `SMS ${Date.now()}`;
+      const a = await stack.user('Ann Approver', [{ role: 'approver', department: dept }], { department: dept, phone: '+8613800000001' });
+      const b = await stack.user('Ben Approver', [{ role: 'approver', department: dept }], { department: dept, phone: '+8613800000002' });
+      await stack.user('Cai NoPhone', [{ role: 'approver', department: dept }], { department: dept });
+      const id = await connect({ kind: 'sms', name: 'Twilio', secrets: { accountSid: 'AC123', authToken: 'twilio-token', baseUrl: twilio.base }, settings: { from: '+15005550006' } });
+      const graph = sendFlow(id, { text: 'Hi {{ recipient.name }}, launch review at 10:00', people: [{ kind: 'role', role: 'approver', department: dept }] });
+      const { flowId } = await stack.api.publishFlow('sms to role', graph);
+      const run = await stack.api.waitForRun(await stack.api.startRun(flowId, {}));
+      expect(run.state.nodes.send.handle).toBe('failed');
+      expect(run.state.nodes.send.output).toMatchObject({ sent: 2, failed: 1, error: 'Cai NoPhone has no phone number' });
+      const bodies = twilio.deliveries.map((d) => Object.fromEntries(new URLSearchParams(d.body)));
+      expect(bodies.map((f) => f.To).sort()).toEqual(['+8613800000001', '+8613800000002']);
+      expect(bodies.find((f) => f.To === '+8613800000001')!.Body).toBe('Hi Ann Approver, launch review at 10:00');
+      expect([a.id, b.id]).toHaveLength(2);
+    } finally {
+      await twilio.close();
+    }
+  });
+
+  it('e-mails the owner and a role, one message each, with the campaign name escaped in the HTML part; in-app reaches the bell', async () => {
+    const dept = `Mail ${Date.now()}`;
+    const owner = await stack.user('Olive Owner', [{ role: 'designer', department: dept }], { department: dept });
+    const legal = await stack.user('Lars Legal', [{ role: 'approver', department: dept }], { department: dept });
+    const departmentId = await stack.departmentId(dept);
+    const campaign = (await stack.api.post('/api/campaigns', { name: '<b>Spring</b> & "Friends" sale', departmentId, ownerId: owner.id, timezone: 'Asia/Shanghai', goals: [], budget: { total: 1000, currency: 'CNY' }, phases: [], channels: [] })).body;
+    expect(campaign.id).toBeTruthy();
+    const graph = flow(
+      [
+        node('start', 'trigger.manual'),
+        node('mail', 'channel.email', { owner: true, people: [{ kind: 'role', role: 'approver', department: dept }], subject: 'Ready: {{ campaign.name }}', text: 'Hello {{ recipient.name }}, {{ campaign.name }} is ready.', html: '<p>Hello {{ recipient.name }}, <em>{{ campaign.name }}</em> is ready.</p>', retry: fastRetry(3) }),
+        node('bell', 'channel.in_app', { owner: true, title: '{{ campaign.name }} is ready', text: 'Mail sent to {{ nodes.mail.output.sent }} people' }),
+        node('done', 'control.end'),
+      ],
+      [edge('start', 'next', 'mail'), edge('mail', 'sent', 'bell'), edge('bell', 'sent', 'done')],
+    );
+    const { flowId } = await stack.api.publishFlow('mail and bell', graph);
+    const runId = await stack.api.startRun(flowId, {}, campaign.id);
+    const run = await stack.api.waitForRun(runId);
+    expect(run.status, JSON.stringify(run.state?.nodes)).toBe('completed');
+    const mails = smtp.mails.filter((m) => m.subject.includes('Spring'));
+    expect(mails.map((m) => m.to[0]).sort()).toEqual([legal.email, owner.email].sort());
+    const toOwner = mails.find((m) => m.to[0] === owner.email)!;
+    expect(toOwner.text).toContain('Hello Olive Owner, <b>Spring</b> & "Friends" sale is ready.');
+    expect(toOwner.html).toContain('<em>&lt;b&gt;Spring&lt;/b&gt; &amp; &#34;Friends&#34; sale</em>');
+    const bell = await owner.api.get('/api/notifications');
+    expect(bell.body.unread).toBe(1);
+    expect(bell.body.items[0]).toMatchObject({ title: '<b>Spring</b> & "Friends" sale is ready', body: 'Mail sent to 2 people', link: `/runs/${runId}` });
+    expect((await legal.api.get('/api/notifications')).body.items).toHaveLength(0);
+    expect((await owner.api.post('/api/notifications/read', { ids: [bell.body.items[0].id] })).body).toEqual({ unread: 0 });
+    const deliveries = await deliveriesOf(runId);
+    expect(deliveries.map((d) => `${d.channel}:${d.status}`).sort()).toEqual(['email:sent', 'email:sent', 'in-app:sent']);
+  });
+
+  it('broadcasts to 1,200 recipients in three batches: each receives one message, even when a batch is retried mid-way', async () => {
+    const hook = await startStandardWebhook(WH_SECRET);
+    try {
+      const id = await connect({ kind: 'webhook', name: 'Audience endpoint', secrets: { url: hook.url, secret: WH_SECRET } });
+      const graph = flow(
+        [node('start', 'trigger.manual'), node('blast', 'channel.broadcast', { connection: id, recipients: 'input.recipients', text: 'Hi {{ recipient.name }}', batchSize: 500, retry: fastRetry(5) }), node('done', 'control.end')],
+        [edge('start', 'next', 'blast'), edge('blast', 'sent', 'done')],
+      );
+      const { flowId } = await stack.api.publishFlow('broadcast', graph);
+      const recipients = Array.from({ length: 1200 }, (_, i) => ({ address: `customer-${i}@example.test`, name: `Customer ${i}` }));
+      // The 700th request fails with a 503: that batch is retried, and the ledger skips who already got it.
+      const runId = await stack.api.startRun(flowId, { recipients });
+      for (let i = 0; i < 100 && hook.requests.length < 700; i++) await sleep(50);
+      hook.forced.push({ status: 503, body: 'busy' });
+      const run = await stack.api.waitForRun(runId, 120_000);
+      expect(run.status).toBe('completed');
+      expect(run.state.nodes.blast.output).toMatchObject({ sent: 1200, failed: 0, batches: 3 });
+      expect(hook.deliveries).toHaveLength(1200);
+      expect(hook.duplicates).toBe(0);
+      expect(new Set(hook.deliveries.map((d) => JSON.parse(d.body).data.to[0])).size).toBe(1200);
+      const history = await stack.server.temporal.client.workflow.getHandle(`run-${runId}`).fetchHistory();
+      const scheduled = history.events!.filter((e) => e.activityTaskScheduledEventAttributes);
+      expect(scheduled.length).toBeLessThanOrEqual(4);
+      expect(history.events!.length).toBeLessThan(60);
+    } finally {
+      await hook.close();
+    }
+  });
+});
