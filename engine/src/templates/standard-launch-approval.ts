@@ -58,4 +58,26 @@ export const standardLaunchApproval = {
   },
 };
 
-export const TEMPLATES = [standardLaunchApproval];
+/**
+ * The launch itself: wait (durably, for weeks if need be) for the warm-up phase, go live,
+ * announce on the team's channels, and tell the owner by e-mail and under the bell.
+ */
+export const launchOnWarmUp = {
+  id: 'launch-on-warm-up',
+  name: 'Launch on the warm-up date',
+  description: "Waits for the campaign's warm-up phase, sets it live, announces it on the chosen channels (add your WeCom/Feishu/DingTalk connections to the launch node) and e-mails the owner.",
+  graph: {
+    schemaVersion: 1,
+    nodes: [
+      n('start', 'trigger.manual', 'Schedule the launch', { sampleInput: {} }, 0, 200),
+      n('warm_up', 'control.wait_until', 'Wait for warm-up 预热', { phase: 'warm_up' }, 240, 200),
+      n('launch', 'campaign.launch', 'Go live and announce', { announce: [], title: '🚀 {{ campaign.name }} is live', text: '{{ campaign.name }} went live at {{ launch.at }}. Owner: {{ campaign.owner.name }}. Budget {{ campaign.budget.total }} {{ campaign.budget.currency }}.' }, 480, 200),
+      n('tell_owner', 'channel.email', 'E-mail the owner', { owner: true, subject: '{{ campaign.name }} is live', text: 'Hello {{ recipient.name }},\n\n{{ campaign.name }} went live at {{ nodes.launch.output.launchedAt }}.\nThe warm-up phase has started; the run view shows every announcement.\n', html: '<p>Hello {{ recipient.name }},</p><p><strong>{{ campaign.name }}</strong> went live at {{ nodes.launch.output.launchedAt }}.</p>' }, 720, 200),
+      n('live', 'control.end', 'Live', { status: 'completed' }, 960, 200),
+      n('launch_failed', 'control.end', 'Launch problem', { status: 'failed', reason: 'The launch or its announcement failed' }, 720, 400),
+    ],
+    edges: [e('start', 'next', 'warm_up'), e('warm_up', 'next', 'launch'), e('launch', 'next', 'tell_owner'), e('launch', 'failed', 'launch_failed'), e('tell_owner', 'sent', 'live'), e('tell_owner', 'failed', 'launch_failed')],
+  },
+};
+
+export const TEMPLATES = [standardLaunchApproval, launchOnWarmUp];

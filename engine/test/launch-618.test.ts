@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { startStack, type TestStack } from './support/stack.ts';
+import { startSmtp } from './support/smtp.ts';
+import { startWeCom } from '../../activities/test/channels/receivers.ts';
+
+const scenario = JSON.parse(readFileSync(fileURLToPath(new URL('../seed/s618-new-product-launch.campaign.json', import.meta.url)), 'utf8'));
+
+/**
+ * The issue's "done means": the approved 618 campaign launches on its warm-up date (moved a few
+ * seconds ahead), the launch shows in a WeCom-style robot and in a mailbox, and every delivery
+ * is listed with its status for the run view.
+ */
+describe('618 launches on its warm-up date', () => {
+  let stack: TestStack;
+  let smtp: Awaited<ReturnType<typeof startSmtp>>;
+  let robot: Awaited<ReturnType<typeof startWeCom>>;
+
+  beforeAll(async () => {
+    smtp = await startSmtp();
+    robot = await startWeCom('ecom-launch-room');
+    stack = await startStack('launch618', { smtpUrl: smtp.url });
+  });
+  afterAll(async () => {
+    await stack?.close();
+    await robot?.close();
+    await smtp?.close();
+  });
+
+  it('goes live, announces on WeCom, mails and notifies the owner, and lists every delivery', async () => {
+    const owner = await stack.user('Evan Zhou', [{ role: 'designer', department: 'E-commerce' }], { department: 'E-commerce', head: 'E-commerce' });
+    const imported = await owner.api.post('/api/campaigns/import', scenario);
+    expect(imported.status, JSON.stringify(imported.body)).toBe(201);
+    const campaign = imported.body;
+    // The warm-up date moves to a few seconds from now; the other phases keep their lengths after it.
+    const warmUp = Date.now() + 5_000;
+    const phases = [
+      { name: 'warm_up', startsAt: new Date(warmUp).toISOString(), endsAt: new Date(warmUp + 7 * 86_400_000).toISOString() },
+      { name: 'burst', startsAt: new Date(warmUp + 7 * 86_400_000).toISOString(), endsAt: new Date(warmUp + 21 * 86_400_000).toISOString() },
+      { name: 'return', startsAt: new Date(warmUp + 21 * 86_400_000).toISOString(), endsAt: new Date(warmUp + 30 * 86_400_000).toISOString() },
+    ];
+    const { id: _id, slug: _s, department: _d, status: _st, extra: _e, createdAt: _c, updatedAt: _u, launchedAt: _l, ...body } = campaign;
+    const updated = await owner.api.put(`/api/campaigns/${campaign.id}`, { ...body, phases });
+    expect(updated.status, JSON.stringify(updated.body)).toBe(200);
+    for (const status of ['pending_approval', 'approved']) expect((await stack.api.post(`/api/campaigns/${campaign.id}/status`, { status })).status).toBe(200);
+
+    // Connections are an admin's to manage; the designer picks one.
+    const wecom = (await stack.api.post('/api/connections', { kind: 'wecom', name: 'E-commerce launch room', departmentId: campaign.departmentId, secrets: { url: robot.webhookUrl } })).body.id;
+    expect(wecom).toBeTruthy();
+    const template = (await owner.api.post('/api/templates/launch-on-warm-up/flows', { name: '618 launch' })).body;
+    const graph = template.graph;
+    graph.nodes.find((n: { id: string }) => n.id === 'launch').config.announce = [wecom];
+    expect((await owner.api.put(`/api/flows/${template.id}`, { name: '618 launch', graph })).status).toBe(200);
+    expect((await owner.api.post(`/api/flows/${template.id}/versions`, {})).status).toBe(201);
+
+    const runId = await owner.api.startRun(template.id, {}, campaign.id);
+    const waiting = await owner.api.get(`/api/runs/${runId}`);
+    expect(waiting.body.state.nodes.launch.status).toBe('pending');
+    expect(robot.requests).toHaveLength(0);
+
+    const run = await owner.api.waitForRun(runId, 60_000);
+    expect(run.status, JSON.stringify(run.state?.nodes)).toBe('completed');
+    // Not before the warm-up date.
+    expect(Date.parse(run.state.nodes.launch.output.launchedAt)).toBeGreaterThanOrEqual(warmUp);
+
+    const live = (await owner.api.get(`/api/campaigns/${campaign.id}`)).body;
+    expect(live).toMatchObject({ status: 'live', launchedAt: run.state.nodes.launch.output.launchedAt });
+
+    expect(robot.deliveries).toHaveLength(1);
+    const announced = JSON.parse(robot.deliveries[0]!.body);
+    expect(announced.msgtype).toBe('text');
+    expect(announced.text.content).toContain('618 new product A launch (Tmall + Douyin + Xiaohongshu)');
+    expect(announced.text.content).toContain('Owner: Evan Zhou');
+
+    const mail = smtp.mails.find((m) => m.to.includes(owner.email));
+    expect(mail?.subject).toBe('618 new product A launch (Tmall + Douyin + Xiaohongshu) is live');
+    expect(mail?.html).toContain('<strong>618 new product A launch (Tmall + Douyin + Xiaohongshu)</strong>');
+
+    const bell = (await owner.api.get('/api/notifications')).body;
+    expect(bell.items[0]).toMatchObject({ title: '🚀 618 new product A launch (Tmall + Douyin + Xiaohongshu) is live', link: `/runs/${runId}` });
+
+    const deliveries = (await owner.api.get(`/api/runs/${runId}/deliveries`)).body.items;
+    expect(deliveries.map((d: { nodeId: string; channel: string; status: string; connectionName: string | null }) => [d.nodeId, d.channel, d.status, d.connectionName])).toEqual([
+      ['launch', 'wecom', 'sent', 'E-commerce launch room'],
+      ['launch', 'in-app', 'sent', null],
+      ['tell_owner', 'email', 'sent', null],
+    ]);
+
+    const audit = (await stack.api.get(`/api/audit?entityId=${campaign.id}`)).body.items as { action: string; after: { status?: string } }[];
+    expect(audit.find((a) => a.action === 'campaign.launched')?.after).toMatchObject({ status: 'live', nodeId: 'launch' });
+  });
+});
