@@ -19,3 +19,8 @@ export async function handWrittenTenSteps(args: { url: string; runId: string }):
   }
   return { nodeMs };
 }
+
+/** One webhook call and nothing else: the yardstick for a channel send (interpreter, ledger, signing). */
+export async function handWrittenOneSend(args: { url: string; runId: string }): Promise<void> {
+  await sendWebhook({ url: args.url, method: 'POST', headers: {}, body: { run: args.runId }, timeoutMs: 10_000, idempotencyKey: `${args.runId}/send/1` });
+}

@@ -33,6 +33,46 @@ export function renderMessage(source: string, scope: Record<string, unknown>, mo
   return engine.parseAndRenderSync(source, liquidValue(scope) as Record<string, unknown>);
 }
 
+/**
+ * Only the variables a set of templates reads, copied out of `scope`. Deliveries carry their
+ * variables into every activity's input (so into the history): a broadcast must not carry its
+ * 10,000-recipient run input into each of its batches when the text reads `campaign.name`.
+ */
+export function pickVariables(sources: string[], scope: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const source of sources) {
+    for (const segments of textEngine.globalVariableSegmentsSync(source)) {
+      // Copy down to the first dynamic or numeric segment; below that the whole value goes.
+      const path: string[] = [];
+      for (const s of segments) {
+        if (typeof s !== 'string') break;
+        path.push(s);
+      }
+      copyPath(scope, out, path);
+    }
+  }
+  return out;
+}
+
+function copyPath(from: Record<string, unknown>, to: Record<string, unknown>, path: string[]): void {
+  let src: unknown = from;
+  let dst = to;
+  for (let i = 0; i < path.length; i++) {
+    const key = path[i]!;
+    if (src === null || typeof src !== 'object' || !Object.hasOwn(src, key)) return;
+    const value = (src as Record<string, unknown>)[key];
+    const last = i === path.length - 1;
+    if (last || value === null || typeof value !== 'object' || Array.isArray(value)) {
+      dst[key] = value;
+      return;
+    }
+    const existing = dst[key];
+    if (existing !== undefined && (existing === null || typeof existing !== 'object' || Array.isArray(existing) || existing === value)) return;
+    dst = (dst[key] ??= {}) as Record<string, unknown>;
+    src = value;
+  }
+}
+
 /** The parse error of a template, or null when it parses (unknown filters are errors too). */
 export function checkMessage(source: string): string | null {
   try {

@@ -39,3 +39,17 @@ describe('message templates (Liquid)', () => {
     if (!result.ok) expect(result.issues).toContainEqual(expect.objectContaining({ nodeId: 's', path: expect.arrayContaining(['text']), message: expect.stringContaining('undefined filter: shout') }));
   });
 });
+
+describe('pickVariables', () => {
+  it('copies only what the templates read, so a big run input stays out of each delivery', async () => {
+    const { pickVariables } = await import('../src/messages.ts');
+    const scope = { campaign: { name: '618', budget: { total: 5, currency: 'CNY' }, phases: [{ name: 'warm_up' }] }, input: { recipients: Array.from({ length: 1000 }, (_, i) => `r${i}`), subject: 'x' }, nodes: { a: { output: { big: 'y'.repeat(1000), at: 't' } } } };
+    expect(pickVariables(['{{ campaign.name }} {{ campaign.budget.total }} {{ input.subject }}', '{% for p in campaign.phases %}{{ p.name }}{% endfor %} {{ nodes.a.output.at }}'], scope)).toEqual({
+      campaign: { name: '618', budget: { total: 5 }, phases: [{ name: 'warm_up' }] },
+      input: { subject: 'x' },
+      nodes: { a: { output: { at: 't' } } },
+    });
+    expect(pickVariables(['{{ campaign }}'], scope)).toEqual({ campaign: scope.campaign });
+    expect(pickVariables(['{{ missing.thing }}'], scope)).toEqual({});
+  });
+});

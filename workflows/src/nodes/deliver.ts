@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ActivityCallError } from '../interpreter/ports.ts';
-import { checkMessage } from '../messages.ts';
+import { checkMessage, pickVariables } from '../messages.ts';
 import { approverRefSchema, type Person } from '../people.ts';
 import { renderText, templateExpressions } from '../templates.ts';
 import type { JsonValue } from '../json.ts';
@@ -167,7 +167,8 @@ export async function deliverAll(ctx: NodeContext<unknown>, opts: DeliverOptions
   if (!batches.length) batches.push([]);
   const detail = opts.recipients.length <= 50;
   const campaign = scope.campaign as { timezone?: string } | null;
-  const variables = { campaign: scope.campaign ?? null, run: scope.run, input: scope.input, nodes: scope.nodes, requester: scope.requester ?? null, metrics: scope.metrics ?? {}, ...opts.variables };
+  const all = { campaign: scope.campaign ?? null, run: scope.run, input: scope.input, nodes: scope.nodes, requester: scope.requester ?? null, metrics: scope.metrics ?? {}, ...opts.variables };
+  const variables = pickVariables(Object.values(opts.templates).filter((t): t is string => typeof t === 'string'), all);
   const keyPrefix = opts.keySuffix ? `${executionKey}/${opts.keySuffix}` : executionKey;
   const summary: DeliverySummary = { kind: '', sent: 0, failed: 0, outcomes: [], batches: batches.length, held: [] };
   const options = { startToCloseTimeoutMs: durationMs(opts.timeout), retry: toRetryPolicy(opts.retry) };
