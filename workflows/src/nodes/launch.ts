@@ -25,7 +25,7 @@ export const launch = defineNode({
   type: 'campaign.launch',
   family: 'campaign',
   configSchema: z.strictObject({
-    announce: z.array(z.uuid()).max(10).default([]).meta({ widget: 'connections', description: 'Channel connections that announce the launch (team groups)' }),
+    announce: z.array(z.uuid().meta({ widget: 'connection' })).max(10).default([]).meta({ description: 'Channel connections that announce the launch (team groups)' }),
     title: message(200).default('🚀 {{ campaign.name }} is live'),
     text: message(4000).default('{{ campaign.name }} went live at {{ launch.at }} (owner: {{ campaign.owner.name }}).'),
     notifyOwner: z.boolean().default(true).meta({ description: "Put the launch under the owner's bell" }),
