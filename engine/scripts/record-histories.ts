@@ -61,9 +61,11 @@ async function call(method: string, path: string, body?: unknown, as = token) {
 }
 
 try {
+  const whSecret = 'whsec_' + Buffer.alloc(32, 7).toString('base64');
+  const { id: connectionId } = await call('POST', '/api/connections', { kind: 'webhook', name: 'Recorder receiver', secrets: { url: `${receiverUrl}/ok`, secret: whSecret }, settings: { rateLimit: '2/3s' } });
   const only = process.argv.slice(2);
   for (const recorded of RECORDED_FLOWS.filter((r) => !only.length || only.includes(r.name))) {
-    const created = await call('POST', '/api/flows', { name: recorded.name, graph: recorded.graph(receiverUrl) });
+    const created = await call('POST', '/api/flows', { name: recorded.name, graph: recorded.graph(receiverUrl, { connectionId }) });
     await call('POST', `/api/flows/${created.id}/versions`, {});
     const run = await call('POST', `/api/flows/${created.id}/runs`, { input: recorded.input });
     const handle = server.temporal.client.workflow.getHandle(run.workflowId);
