@@ -79,7 +79,8 @@ interface Item {
 function planItems(kind: DeliveryChannel, req: DeliverRequest): Item[] {
   const key = (recipient: string) => `${req.keyPrefix}/${recipient}`;
   if (CHAT_KINDS.has(kind) || (kind === 'webhook' && req.recipients.length === 0)) {
-    const mentions = req.recipients.map((r) => r.address ?? r.phone ?? r.userId ?? '').filter(Boolean);
+    // Chat platforms mention by their own user id or by mobile number; a Flightdeck user id means nothing there.
+    const mentions = req.recipients.map((r) => r.address ?? r.phone ?? '').filter(Boolean);
     const recipient = mentions.length ? mentions.join(',') : 'channel';
     return [{ key: key(recipient), recipient, mentions }];
   }
@@ -103,6 +104,8 @@ export function deliveryActivities(ledger: DeliveryLedger) {
       throw ApplicationFailure.nonRetryable(err.message, 'TargetNotFound');
     });
     const kind = target.kind;
+    if (req.onlyKinds && !req.onlyKinds.includes(kind)) throw ApplicationFailure.nonRetryable(`The connection "${target.name ?? kind}" is a ${kind} connection; this node sends ${req.onlyKinds.join(' or ')}`, 'WrongChannel');
+    if (!CHAT_KINDS.has(kind) && kind !== 'webhook' && req.recipients.length === 0) throw ApplicationFailure.nonRetryable(`A ${kind} message needs recipients; none were given or found`, 'NoRecipients');
     const items = planItems(kind, req);
     const rows = await ledger.open(items.map((i) => ({ idempotencyKey: i.key, connectionId: target.connectionId, channel: kind, runId: req.runId, nodeId: req.nodeId, recipient: i.recipient })));
     const outcomes = new Map<string, DeliveryOutcome>();

@@ -174,6 +174,25 @@ describe.concurrent('delivery rules', () => {
     expect(deliveries.map((d) => `${d.channel}:${d.status}`).sort()).toEqual(['email:sent', 'email:sent', 'in-app:sent']);
   });
 
+  it('refuses to send e-mail through a chat connection, and SMS without recipients, with a clear reason', async () => {
+    const robot = await startWeCom('wrong-kind');
+    try {
+      const id = await connect({ kind: 'wecom', name: 'Not a mailbox', secrets: { url: robot.webhookUrl } });
+      const mailGraph = flow(
+        [node('start', 'trigger.manual'), node('mail', 'channel.email', { connection: id, to: 'someone@example.test', subject: 's', text: 't', retry: fastRetry(2) }), node('done', 'control.end'), node('oops', 'control.end', { status: 'failed', reason: 'mail failed' })],
+        [edge('start', 'next', 'mail'), edge('mail', 'sent', 'done'), edge('mail', 'failed', 'oops')],
+      );
+      const mailRun = await stack.api.waitForRun(await stack.api.startRun((await stack.api.publishFlow('mail via wecom', mailGraph)).flowId, {}));
+      expect(mailRun.state.nodes.mail).toMatchObject({ handle: 'failed', output: { error: 'The connection "Not a mailbox" is a wecom connection; this node sends email' } });
+      const sms = await connect({ kind: 'sms', name: 'SMS nobody', secrets: { accountSid: 'AC1', authToken: 'x', baseUrl: 'http://127.0.0.1:9' }, settings: { from: '+15005550006' } });
+      const smsRun = await stack.api.waitForRun(await stack.api.startRun((await stack.api.publishFlow('sms nobody', sendFlow(sms))).flowId, {}));
+      expect(smsRun.state.nodes.send).toMatchObject({ handle: 'failed', output: { error: 'A sms message needs recipients; none were given or found' } });
+      expect(robot.requests).toHaveLength(0);
+    } finally {
+      await robot.close();
+    }
+  });
+
   it('broadcasts to 1,200 recipients in three batches: each receives one message, even when a batch is retried mid-way', async () => {
     const hook = await startStandardWebhook(WH_SECRET);
     try {

@@ -55,6 +55,8 @@ export interface DeliverRequest {
   timezone: string | null;
   /** Return every outcome (small sends) or only counts and failures (broadcast batches, to keep history small). */
   detail: boolean;
+  /** The channel kinds this node may send through (the e-mail node: e-mail only). */
+  onlyKinds?: string[];
 }
 
 export type HoldReason = 'quiet_hours' | 'rate_limit' | 'paused';
@@ -147,6 +149,7 @@ export interface DeliverOptions {
   keySuffix?: string;
   /** Template variables beyond the run's scope (the launch time). */
   variables?: Record<string, unknown>;
+  onlyKinds?: string[];
 }
 
 export interface DeliverySummary {
@@ -175,7 +178,7 @@ export async function deliverAll(ctx: NodeContext<unknown>, opts: DeliverOptions
   const total = Math.max(1, opts.recipients.length);
   for (const batch of batches) {
     for (;;) {
-      const request: DeliverRequest = { target: opts.target, keyPrefix, runId: (scope.run as { id: string }).id, nodeId: node.id, templates: opts.templates, variables, recipients: batch, timezone: campaign?.timezone ?? null, detail };
+      const request: DeliverRequest = { target: opts.target, keyPrefix, runId: (scope.run as { id: string }).id, nodeId: node.id, templates: opts.templates, variables, recipients: batch, timezone: campaign?.timezone ?? null, detail, ...(opts.onlyKinds ? { onlyKinds: opts.onlyKinds } : {}) };
       const result = await ports.callActivity<DeliverResult>(DELIVER_ACTIVITY, [request], options);
       summary.kind = result.kind;
       if (!result.held) {

@@ -47,6 +47,7 @@ export const email = defineNode({
       target: config.connection ? { connectionId: config.connection } : { builtin: 'email' },
       templates: { title: config.subject, text: config.text, ...(config.html ? { html: config.html } : {}) },
       recipients,
+      onlyKinds: ['email'],
       timeout: config.timeout,
       retry: config.retry,
     });
