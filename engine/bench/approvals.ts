@@ -4,23 +4,9 @@
  * server, the worker and the API, in one process.
  */
 import { createServer } from 'node:http';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { startEmbeddedPostgres } from '../src/launcher/embedded-postgres.ts';
-import { findTemporalCli, HOW_TO_GET_TEMPORAL, startTemporalDevServer } from '../src/launcher/temporal-cli.ts';
-import { createFlowWorker, installWorkerRuntime } from '../src/worker/create-worker.ts';
-import { buildActivityDeps } from '../src/worker/activity-deps.ts';
-import { startServer } from '../src/server/start-server.ts';
-import { createLogger } from '../src/logger.ts';
+import { percentile, startBenchStack, writeBenchResult } from './stack.ts';
 
 const DECISIONS = Number(process.env.BENCH_DECISIONS ?? 200);
-installWorkerRuntime('ERROR');
-process.env.FLIGHTDECK_BCRYPT_COST ??= '4';
-
-const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.max(0, Math.ceil((p / 100) * xs.length) - 1)]!;
 
 const arrivals = new Map<string, number>();
 const receiver = createServer((req, res) => {
@@ -34,34 +20,13 @@ const receiver = createServer((req, res) => {
 await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
 const receiverUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/next`;
 
-const dir = mkdtempSync(join(tmpdir(), 'flightdeck-bench-'));
-const binary = findTemporalCli();
-if (!binary) throw new Error(HOW_TO_GET_TEMPORAL);
-const pg = await startEmbeddedPostgres({ dataDir: dir, port: Number(process.env.BENCH_PG_PORT ?? 54398) });
-const temporal = await startTemporalDevServer({ binary, port: Number(process.env.BENCH_TEMPORAL_PORT ?? 7297) });
-const secret = 'bench-secret';
-const encryptionKey = randomBytes(32);
-const taskQueue = 'bench-approvals';
-const server = await startServer({ databaseUrl: pg.url, temporalAddress: temporal.address, namespace: 'default', taskQueue, host: '127.0.0.1', port: 0, log: createLogger('silent'), secret, encryptionKey, syncIntervalMs: 0 });
-const deps = buildActivityDeps({ db: server.db.db, secret, encryptionKey, publicUrl: server.url });
-const { worker, connection } = await createFlowWorker({ address: temporal.address, namespace: 'default', taskQueue, deps });
-const running = worker.run();
-
-const people = server.app.people;
-const system = { id: '00000000-0000-0000-0000-000000000000', email: 'bench@local', name: 'bench', departmentId: null, locale: 'en' as const, grants: [{ role: 'admin' as const, departmentId: null, expiresAt: null }], via: 'system' as const };
-const requester = await people.createUser(system, { email: 'requester@bench.local', name: 'Requester', password: 'bench-password' });
-await people.grant(system, { userId: requester.id, role: 'admin', departmentId: null });
-const approver = await people.createUser(system, { email: 'approver@bench.local', name: 'Approver', password: 'bench-password' });
-const requesterActor = await people.actorFor((await people.userRow(requester.id))!, 'system');
-const approverToken = (await people.createApiToken(await people.actorFor((await people.userRow(approver.id))!, 'system'), 'bench')).token;
-const requesterToken = (await people.createApiToken(requesterActor, 'bench')).token;
-
-async function api(token: string, method: string, path: string, body?: unknown) {
-  const res = await fetch(server.url + path, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-  const json = (await res.json().catch(() => ({}))) as any;
-  if (res.status >= 400) throw new Error(`${method} ${path} → ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
+const stack = await startBenchStack('approvals', { pg: Number(process.env.BENCH_PG_PORT ?? 54398), temporal: Number(process.env.BENCH_TEMPORAL_PORT ?? 7297) });
+const { server } = stack;
+const requester = await stack.user('requester@bench.local', 'Requester', 'admin');
+const approver = await stack.user('approver@bench.local', 'Approver');
+const requesterToken = requester.token;
+const approverToken = approver.token;
+const api = stack.api;
 
 const graph = {
   schemaVersion: 1,
@@ -113,15 +78,7 @@ console.log(row('decision call returns (Update accepted)', toDecisionReturn));
 console.log(row('next node starts (its startedAt)', toNextNodeStart));
 console.log(row("next node's webhook reaches the receiver", toNextCall));
 console.log(`    target: next node starts within 250 ms at p99\n`);
-const out = fileURLToPath(new URL('../../.bench/', import.meta.url));
-mkdirSync(out, { recursive: true });
-writeFileSync(`${out}approvals.json`, JSON.stringify({ command: 'npm run bench', decisions: DECISIONS, decisionReturnMs: { p50: percentile(toDecisionReturn, 50), p99: percentile(toDecisionReturn, 99) }, nextNodeStartMs: { p50: percentile(toNextNodeStart, 50), p99: percentile(toNextNodeStart, 99) }, nextCallMs: { p50: percentile(toNextCall, 50), p99: percentile(toNextCall, 99) } }, null, 2));
+writeBenchResult('approvals', { decisions: DECISIONS, decisionReturnMs: { p50: percentile(toDecisionReturn, 50), p99: percentile(toDecisionReturn, 99) }, nextNodeStartMs: { p50: percentile(toNextNodeStart, 50), p99: percentile(toNextNodeStart, 99) }, nextCallMs: { p50: percentile(toNextCall, 50), p99: percentile(toNextCall, 99) } });
 
-worker.shutdown();
-await running;
-await connection.close();
-await server.close();
-await temporal.stop();
-await pg.stop();
+await stack.close();
 receiver.close();
-rmSync(dir, { recursive: true, force: true });

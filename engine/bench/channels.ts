@@ -10,25 +10,15 @@
  */
 import { createServer } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker, bundleWorkflowCode, DefaultLogger, NativeConnection } from '@temporalio/worker';
 import protos from '@temporalio/proto';
 import { sendWebhook } from '@flightdeck/activities';
-import { startEmbeddedPostgres } from '../src/launcher/embedded-postgres.ts';
-import { findTemporalCli, HOW_TO_GET_TEMPORAL, startTemporalDevServer } from '../src/launcher/temporal-cli.ts';
-import { createFlowWorker, installWorkerRuntime } from '../src/worker/create-worker.ts';
-import { buildActivityDeps } from '../src/worker/activity-deps.ts';
-import { startServer } from '../src/server/start-server.ts';
-import { createLogger } from '../src/logger.ts';
+import { startBenchStack, writeBenchResult } from './stack.ts';
 
 const SENDS = Number(process.env.BENCH_SENDS ?? 1000);
 const BROADCAST = Number(process.env.BENCH_BROADCAST ?? 10_000);
 const BATCH = Number(process.env.BENCH_BATCH ?? 500);
-installWorkerRuntime('ERROR');
-process.env.FLIGHTDECK_BCRYPT_COST ??= '4';
 
 // The receiver counts distinct deliveries (webhook-id, or the run for the hand-written baseline) and when each arrived.
 const seen = new Map<string, number>();
@@ -46,18 +36,8 @@ const receiver = createServer((req, res) => {
 await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
 const receiverUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hook`;
 
-const dir = mkdtempSync(join(tmpdir(), 'flightdeck-bench-'));
-const binary = findTemporalCli();
-if (!binary) throw new Error(HOW_TO_GET_TEMPORAL);
-const pg = await startEmbeddedPostgres({ dataDir: dir, port: Number(process.env.BENCH_PG_PORT ?? 54397) });
-const temporal = await startTemporalDevServer({ binary, port: Number(process.env.BENCH_TEMPORAL_PORT ?? 7295) });
-const secret = 'bench-secret';
-const encryptionKey = randomBytes(32);
-const taskQueue = 'bench-channels';
-const server = await startServer({ databaseUrl: pg.url, temporalAddress: temporal.address, namespace: 'default', taskQueue, host: '127.0.0.1', port: 0, log: createLogger('silent'), secret, encryptionKey, syncIntervalMs: 0 });
-const deps = buildActivityDeps({ db: server.db.db, secret, encryptionKey, publicUrl: server.url });
-const { worker, connection } = await createFlowWorker({ address: temporal.address, namespace: 'default', taskQueue, deps });
-const running = worker.run();
+const stack = await startBenchStack('channels', { pg: Number(process.env.BENCH_PG_PORT ?? 54397), temporal: Number(process.env.BENCH_TEMPORAL_PORT ?? 7295) });
+const { server, temporal } = stack;
 // The baseline runs on its own worker and queue, with the same activity concurrency.
 const baselineConnection = await NativeConnection.connect({ address: temporal.address });
 const baselineWorker = await Worker.create({
@@ -70,16 +50,8 @@ const baselineWorker = await Worker.create({
 const baselineRunning = baselineWorker.run();
 const client = server.temporal.client;
 
-const system = { id: '00000000-0000-0000-0000-000000000000', email: 'bench@local', name: 'bench', departmentId: null, locale: 'en' as const, grants: [{ role: 'admin' as const, departmentId: null, expiresAt: null }], via: 'system' as const };
-const admin = await server.app.people.createUser(system, { email: 'admin@bench.local', name: 'Admin', password: 'bench-password' });
-await server.app.people.grant(system, { userId: admin.id, role: 'admin', departmentId: null });
-const token = (await server.app.people.createApiToken(await server.app.people.actorFor((await server.app.people.userRow(admin.id))!, 'system'), 'bench')).token;
-async function api(method: string, path: string, body?: unknown) {
-  const res = await fetch(server.url + path, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-  const json = (await res.json().catch(() => ({}))) as any;
-  if (res.status >= 400) throw new Error(`${method} ${path} → ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
+const admin = await stack.user('admin@bench.local', 'Admin', 'admin');
+const api = (method: string, path: string, body?: unknown) => stack.api(admin.token, method, path, body);
 const whSecret = 'whsec_' + randomBytes(32).toString('base64');
 const connectionId = (await api('POST', '/api/connections', { kind: 'webhook', name: 'Bench receiver', secrets: { url: receiverUrl, secret: whSecret } })).id;
 const pos = { x: 0, y: 0 };
@@ -121,8 +93,7 @@ async function measure(label: string, start: (i: number) => Promise<unknown>): P
   return { label, seconds, perSecond: SENDS / seconds };
 }
 
-const system2 = await server.app.people.actorFor((await server.app.people.userRow(admin.id))!, 'system');
-const flightdeck = await measure('Flightdeck send node', (i) => server.app.runs.start(system2, sendFlow.id, { input: { i } }));
+const flightdeck = await measure('Flightdeck send node', (i) => server.app.runs.start(admin.actor, sendFlow.id, { input: { i } }));
 const baseline = await measure('hand-written workflow', (i) => client.workflow.start('handWrittenOneSend', { taskQueue: 'bench-channels-baseline', workflowId: `baseline-${i}-${Date.now()}`, args: [{ url: receiverUrl, runId: `baseline-${i}-${Date.now()}` }] }));
 
 // 2. Broadcast to 10,000 -------------------------------------------------------------------
@@ -145,7 +116,7 @@ await api('POST', `/api/flows/${broadcastFlow.id}/versions`, {});
 const recipients = Array.from({ length: BROADCAST }, (_, i) => ({ address: `customer-${i}@example.test`, name: `Customer ${i}` }));
 const beforeBroadcast = seen.size;
 const b0 = Date.now();
-const run = await server.app.runs.start(system2, broadcastFlow.id, { input: { recipients } });
+const run = await server.app.runs.start(admin.actor, broadcastFlow.id, { input: { recipients } });
 await client.workflow.getHandle(run.workflowId).result();
 const broadcastSeconds = (Date.now() - b0) / 1000;
 const delivered = seen.size - beforeBroadcast;
@@ -163,21 +134,11 @@ line(`Broadcast to ${BROADCAST.toLocaleString('en')} recipients (batches of ${BA
 line(`  ${delivered} delivered in ${broadcastSeconds.toFixed(1)} s (${(delivered / broadcastSeconds).toFixed(0)}/s), duplicates at the receiver: ${duplicates}`);
 line(`  history: ${history.events!.length} events, ${(historyBytes / 1024).toFixed(0)} KiB, ${activities} activities scheduled (one per batch; Temporal warns at 10,240 events / 10 MB)\n`);
 
-const out = fileURLToPath(new URL('../../.bench/', import.meta.url));
-mkdirSync(out, { recursive: true });
-writeFileSync(
-  `${out}channels.json`,
-  JSON.stringify({ command: 'npm run bench', sends: SENDS, flightdeckPerSecond: flightdeck.perSecond, baselinePerSecond: baseline.perSecond, ratio: flightdeck.perSecond / baseline.perSecond, broadcast: { recipients: BROADCAST, batch: BATCH, delivered, seconds: broadcastSeconds, historyEvents: history.events!.length, historyBytes, activities, duplicates } }, null, 2),
-);
+writeBenchResult('channels', { sends: SENDS, flightdeckPerSecond: flightdeck.perSecond, baselinePerSecond: baseline.perSecond, ratio: flightdeck.perSecond / baseline.perSecond, broadcast: { recipients: BROADCAST, batch: BATCH, delivered, seconds: broadcastSeconds, historyEvents: history.events!.length, historyBytes, activities, duplicates } });
 if (delivered !== BROADCAST || duplicates) process.exitCode = 1;
 
-worker.shutdown();
 baselineWorker.shutdown();
-await Promise.all([running, baselineRunning]);
-await connection.close();
+await baselineRunning;
 await baselineConnection.close();
-await server.close();
-await temporal.stop();
-await pg.stop();
+await stack.close();
 receiver.close();
-rmSync(dir, { recursive: true, force: true });

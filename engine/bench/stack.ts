@@ -1,0 +1,75 @@
+/**
+ * The whole product in one process for the benchmarks: embedded PostgreSQL and a Temporal dev
+ * server in a temp directory, the API and a worker, and an admin with an API token.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startEmbeddedPostgres } from '../src/launcher/embedded-postgres.ts';
+import { findTemporalCli, HOW_TO_GET_TEMPORAL, startTemporalDevServer } from '../src/launcher/temporal-cli.ts';
+import { createFlowWorker, installWorkerRuntime } from '../src/worker/create-worker.ts';
+import { buildActivityDeps } from '../src/worker/activity-deps.ts';
+import { startServer } from '../src/server/start-server.ts';
+import { createLogger } from '../src/logger.ts';
+
+export const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.max(0, Math.ceil((p / 100) * xs.length) - 1)]!;
+
+const SYSTEM = { id: '00000000-0000-0000-0000-000000000000', email: 'bench@local', name: 'bench', departmentId: null, locale: 'en' as const, grants: [{ role: 'admin' as const, departmentId: null, expiresAt: null }], via: 'system' as const };
+
+export async function startBenchStack(label: string, ports: { pg: number; temporal: number }) {
+  installWorkerRuntime('ERROR');
+  process.env.FLIGHTDECK_BCRYPT_COST ??= '4';
+  const dir = mkdtempSync(join(tmpdir(), 'flightdeck-bench-'));
+  const binary = findTemporalCli();
+  if (!binary) throw new Error(HOW_TO_GET_TEMPORAL);
+  const pg = await startEmbeddedPostgres({ dataDir: dir, port: ports.pg });
+  const temporal = await startTemporalDevServer({ binary, port: ports.temporal });
+  const secret = 'bench-secret';
+  const encryptionKey = randomBytes(32);
+  const taskQueue = `bench-${label}`;
+  const server = await startServer({ databaseUrl: pg.url, temporalAddress: temporal.address, namespace: 'default', taskQueue, host: '127.0.0.1', port: 0, log: createLogger('silent'), secret, encryptionKey, syncIntervalMs: 0 });
+  const deps = buildActivityDeps({ db: server.db.db, secret, encryptionKey, publicUrl: server.url });
+  const { worker, connection } = await createFlowWorker({ address: temporal.address, namespace: 'default', taskQueue, deps });
+  const running = worker.run();
+  const people = server.app.people;
+
+  /** A user (with a role everywhere, if given), their actor and an API token. */
+  async function user(email: string, name: string, role?: 'admin') {
+    const created = await people.createUser(SYSTEM, { email, name, password: 'bench-password' });
+    if (role) await people.grant(SYSTEM, { userId: created.id, role, departmentId: null });
+    const actor = await people.actorFor((await people.userRow(created.id))!, 'system');
+    return { ...created, actor, token: (await people.createApiToken(actor, 'bench')).token };
+  }
+
+  async function api(token: string, method: string, path: string, body?: unknown) {
+    const res = await fetch(server.url + path, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const json = (await res.json().catch(() => ({}))) as any;
+    if (res.status >= 400) throw new Error(`${method} ${path} → ${res.status} ${JSON.stringify(json)}`);
+    return json;
+  }
+
+  return {
+    server,
+    temporal,
+    user,
+    api,
+    async close() {
+      worker.shutdown();
+      await running;
+      await connection.close();
+      await server.close();
+      await temporal.stop();
+      await pg.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Results land in .bench/<name>.json (git-ignored) next to what the console printed. */
+export function writeBenchResult(name: string, result: unknown): void {
+  const out = fileURLToPath(new URL('../../.bench/', import.meta.url));
+  mkdirSync(out, { recursive: true });
+  writeFileSync(`${out}${name}.json`, JSON.stringify({ command: 'npm run bench', ...(result as object) }, null, 2));
+}
