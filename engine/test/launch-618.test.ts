@@ -81,10 +81,10 @@ describe('618 launches on its warm-up date', () => {
     expect(bell.items[0]).toMatchObject({ title: '🚀 618 new product A launch (Tmall + Douyin + Xiaohongshu) is live', link: `/runs/${runId}` });
 
     const deliveries = (await owner.api.get(`/api/runs/${runId}/deliveries`)).body.items;
-    expect(deliveries.map((d: { nodeId: string; channel: string; status: string; connectionName: string | null }) => [d.nodeId, d.channel, d.status, d.connectionName])).toEqual([
-      ['launch', 'wecom', 'sent', 'E-commerce launch room'],
-      ['launch', 'in-app', 'sent', null],
-      ['tell_owner', 'email', 'sent', null],
+    expect(deliveries.map((d: { nodeId: string; channel: string; status: string; connectionName: string | null; recipientName: string | null }) => [d.nodeId, d.channel, d.status, d.connectionName, d.recipientName])).toEqual([
+      ['launch', 'wecom', 'sent', 'E-commerce launch room', null],
+      ['launch', 'in-app', 'sent', null, 'Evan Zhou'],
+      ['tell_owner', 'email', 'sent', null, 'Evan Zhou'],
     ]);
 
     const audit = (await stack.api.get(`/api/audit?entityId=${campaign.id}`)).body.items as { action: string; after: { status?: string } }[];

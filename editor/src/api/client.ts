@@ -1,4 +1,4 @@
-import type { Campaign, CampaignStatus, Connection, ConnectionTestResult, Department, HookSecret, NewConnection, Flow, FlowPatch, FlowSummary, FlowVersion, InboxItem, Problem, Run, Session, User } from './types.ts';
+import type { AppNotification, Campaign, CampaignStatus, Connection, Delivery, ConnectionTestResult, Department, HookSecret, NewConnection, Flow, FlowPatch, FlowSummary, FlowVersion, InboxItem, Problem, Run, Session, User } from './types.ts';
 import type { FlowDocument, Locale } from '@flightdeck/workflows';
 
 /** A failed API call, carrying the RFC 9457 problem the engine sent (or one made up for network failures). */
@@ -104,6 +104,11 @@ export const api = {
   createConnection: (body: NewConnection) => request<Connection>('POST', '/api/connections', body),
   testConnection: (id: string, text?: string) => request<ConnectionTestResult>('POST', `/api/connections/${enc(id)}/test`, text ? { text } : {}),
   deleteConnection: (id: string) => request<void>('DELETE', `/api/connections/${enc(id)}`),
+  pauseConnection: (id: string, reason?: string) => request<Connection>('POST', `/api/connections/${enc(id)}/pause`, reason ? { reason } : {}),
+  resumeConnection: (id: string) => request<Connection & { resumedRuns: number }>('POST', `/api/connections/${enc(id)}/resume`, {}),
+  listNotifications: () => request<{ items: AppNotification[]; unread: number }>('GET', '/api/notifications?limit=20'),
+  markNotificationsRead: (which: { ids: string[] } | { all: true }) => request<{ unread: number }>('POST', '/api/notifications/read', which),
+  listRunDeliveries: (runId: string) => request<{ items: Delivery[] }>('GET', `/api/runs/${enc(runId)}/deliveries`).then((r) => r.items),
   /** Creates or rotates the signing secret of a webhook-triggered flow; the answer is the only time it is shown. */
   rotateHookSecret: (flowId: string) => request<HookSecret>('POST', `/api/flows/${enc(flowId)}/hook-secret`),
 

@@ -16,6 +16,8 @@ export const keys = {
   connections: ['connections'] as const,
   approvals: ['approvals'] as const,
   inbox: (status: 'open' | 'closed') => ['approvals', status] as const,
+  notifications: ['notifications'] as const,
+  deliveries: (runId: string) => ['run', runId, 'deliveries'] as const,
 };
 
 export function useFlows() {
@@ -157,5 +159,31 @@ export function useDeleteConnection() {
       qc.setQueryData(keys.connections, (old: Connection[] | undefined) => old?.filter((x) => x.id !== id));
       void qc.invalidateQueries({ queryKey: keys.connections });
     },
+  });
+}
+
+/** The bell: polled gently, and on window focus, so a launch shows up without a reload. */
+export function useNotifications(enabled: boolean) {
+  return useQuery({ queryKey: keys.notifications, queryFn: api.listNotifications, refetchInterval: 15_000, refetchOnWindowFocus: true, enabled });
+}
+
+export function useMarkNotificationsRead() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (which: { ids: string[] } | { all: true }) => api.markNotificationsRead(which),
+    onSuccess: () => void qc.invalidateQueries({ queryKey: keys.notifications }),
+  });
+}
+
+/** A run's messages; polled while the run goes on, since held messages go out later. */
+export function useRunDeliveries(runId: string, live: boolean) {
+  return useQuery({ queryKey: keys.deliveries(runId), queryFn: () => api.listRunDeliveries(runId), refetchInterval: live ? 2000 : false });
+}
+
+export function usePauseConnection() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (args: { id: string; pause: boolean; reason?: string }) => (args.pause ? api.pauseConnection(args.id, args.reason) : api.resumeConnection(args.id)),
+    onSuccess: () => void qc.invalidateQueries({ queryKey: keys.connections }),
   });
 }

@@ -165,6 +165,10 @@ export interface Connection {
   departmentId: string | null;
   settings: Record<string, string | number | boolean>;
   secretFields: string[];
+  /** Paused: every run holds its messages for this connection until it is resumed. */
+  paused: boolean;
+  pausedAt: string | null;
+  pausedReason: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -186,4 +190,36 @@ export type ConnectionTestResult =
 export interface HookSecret {
   secret: string;
   url: string;
+}
+
+/** One notification under the bell. */
+export interface AppNotification {
+  id: string;
+  title: string;
+  body: string;
+  /** An app path such as /runs/<id>. */
+  link: string | null;
+  runId: string | null;
+  createdAt: string;
+  readAt: string | null;
+}
+
+export type DeliveryStatus = 'held' | 'sending' | 'sent' | 'failed';
+
+/** One message of a run, from the delivery ledger. */
+export interface Delivery {
+  id: string;
+  nodeId: string | null;
+  recipient: string;
+  recipientName: string | null;
+  channel: string;
+  connectionId: string | null;
+  connectionName: string | null;
+  status: DeliveryStatus;
+  reason: 'quiet_hours' | 'rate_limit' | 'paused' | null;
+  notBefore: string | null;
+  attempts: number;
+  sentAt: string | null;
+  error: string | null;
+  createdAt: string;
 }

@@ -4,6 +4,7 @@ import { useInbox } from '../api/queries.ts';
 import { useOptionalAuth } from '../auth/AuthProvider.tsx';
 import { href, mayLeave, navigate, parseRoute, useHash } from '../routes.ts';
 import { LanguageSwitch } from './LanguageSwitch.tsx';
+import { NotificationBell } from './NotificationBell.tsx';
 import { Link } from './Link.tsx';
 
 type Section = 'flows' | 'campaigns' | 'connections' | 'inbox' | null;
@@ -63,6 +64,7 @@ export function AppHeader({ children }: { children?: ReactNode }) {
         </Link>
       </nav>
       <div className="fd-header__middle">{children}</div>
+      {signedIn && <NotificationBell />}
       <LanguageSwitch />
       {signedIn && auth.user && (
         <div className="fd-user">

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { ListQueryBody } from '../components/ListQueryBody.tsx';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api/client.ts';
-import { useConnections, useDeleteConnection, useDepartments } from '../api/queries.ts';
+import { useConnections, useDeleteConnection, useDepartments, usePauseConnection } from '../api/queries.ts';
 import type { Connection, ConnectionTestResult } from '../api/types.ts';
 import { useOptionalAuth } from '../auth/AuthProvider.tsx';
 import { mayDo } from '../auth/permissions.ts';
@@ -99,6 +99,7 @@ function ConnectionRow(props: { connection: Connection; department: string; canM
   const errorText = useErrorText();
   const c = props.connection;
   const remove = useDeleteConnection();
+  const pause = usePauseConnection();
   const [testing, setTesting] = useState(false);
   const [result, setResult] = useState<ConnectionTestResult | null>(null);
   const [deleteError, setDeleteError] = useState<string | null>(null);
@@ -124,12 +125,33 @@ function ConnectionRow(props: { connection: Connection; department: string; canM
           <div className="fd-conn__name">{c.name}</div>
           <div className="fd-muted">
             {t(`connections.kind.${c.kind}`, { defaultValue: c.kind })} · {props.department}
+            {c.paused && (
+              <span className="fd-badge delivery-held fd-conn__paused" data-testid={`connection-paused-${c.id}`} title={c.pausedReason ?? undefined}>
+                {t('connections.paused')}
+              </span>
+            )}
           </div>
+          {c.paused && c.pausedReason && <div className="fd-small fd-muted">{c.pausedReason}</div>}
         </div>
         {props.canManage && (
           <div className="fd-conn__actions">
             <button type="button" className="fd-btn fd-btn--small" data-testid={`connection-test-${c.id}`} disabled={testing} onClick={test}>
               {testing ? t('connections.testing') : t('connections.test')}
+            </button>
+            <button
+              type="button"
+              className="fd-btn fd-btn--small"
+              data-testid={`connection-${c.paused ? 'resume' : 'pause'}-${c.id}`}
+              disabled={pause.isPending}
+              onClick={() => {
+                // Pausing holds every run's messages; a reason tells the people who wonder why nothing arrives.
+                const reason = c.paused ? undefined : window.prompt(t('connections.pauseReason'));
+                if (reason === null) return;
+                setDeleteError(null);
+                pause.mutate({ id: c.id, pause: !c.paused, ...(reason ? { reason } : {}) }, { onError: (e) => setDeleteError(errorText(e)) });
+              }}
+            >
+              {c.paused ? t('connections.resume') : t('connections.pause')}
             </button>
             <button
               type="button"

@@ -101,8 +101,8 @@ export function NewConnectionDialog({ onClose, onCreated }: { onClose: () => voi
           value={values[f.name] ?? ''}
           onChange={(e) => setValues((v) => ({ ...v, [f.name]: e.target.value }))}
         />
-        {t(`connections.help.${kind}.${f.name}`, { defaultValue: '' }) && (
-          <p className="fd-field__help">{t(`connections.help.${kind}.${f.name}`)}</p>
+        {t(`connections.help.${kind}.${f.name}`, { defaultValue: t(`connections.ruleHelp.${f.name}`, { defaultValue: '' }) }) && (
+          <p className="fd-field__help">{t(`connections.help.${kind}.${f.name}`, { defaultValue: t(`connections.ruleHelp.${f.name}`, { defaultValue: '' }) })}</p>
         )}
         {errs(path, id)}
       </div>

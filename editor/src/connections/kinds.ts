@@ -7,16 +7,22 @@ export interface KindField {
   example?: string;
 }
 
+/** Sending rules every connection may have: a quiet window (in the campaign's time zone) and a rate below the provider's. */
+const RULES: KindField[] = [
+  { name: 'quietHours', required: false, example: '22:00-08:00' },
+  { name: 'rateLimit', required: false, example: '20/1m' },
+];
+
 /** What each kind of connection needs: secrets (sealed on the server) and plain settings. */
 export const KIND_FIELDS: Record<ConnectionKind, { icon: string; secrets: KindField[]; settings: KindField[] }> = {
-  wecom: { icon: '💬', secrets: [{ name: 'url', required: true, example: 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…' }], settings: [] },
+  wecom: { icon: '💬', secrets: [{ name: 'url', required: true, example: 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…' }], settings: RULES },
   feishu: {
     icon: '🪶',
     secrets: [
       { name: 'url', required: true, example: 'https://open.feishu.cn/open-apis/bot/v2/hook/…' },
       { name: 'secret', required: false },
     ],
-    settings: [],
+    settings: RULES,
   },
   dingtalk: {
     icon: '🔔',
@@ -24,9 +30,9 @@ export const KIND_FIELDS: Record<ConnectionKind, { icon: string; secrets: KindFi
       { name: 'url', required: true, example: 'https://oapi.dingtalk.com/robot/send?access_token=…' },
       { name: 'secret', required: false, example: 'SEC…' },
     ],
-    settings: [],
+    settings: RULES,
   },
-  slack: { icon: '#', secrets: [{ name: 'url', required: true, example: 'https://hooks.slack.com/services/…' }], settings: [] },
+  slack: { icon: '#', secrets: [{ name: 'url', required: true, example: 'https://hooks.slack.com/services/…' }], settings: RULES },
   sms: {
     icon: '📱',
     secrets: [
@@ -34,7 +40,7 @@ export const KIND_FIELDS: Record<ConnectionKind, { icon: string; secrets: KindFi
       { name: 'authToken', required: true },
       { name: 'baseUrl', required: false, example: 'https://api.twilio.com' },
     ],
-    settings: [{ name: 'from', required: true, example: '+15005550006' }],
+    settings: [{ name: 'from', required: true, example: '+15005550006' }, ...RULES],
   },
   webhook: {
     icon: '🔗',
@@ -42,9 +48,9 @@ export const KIND_FIELDS: Record<ConnectionKind, { icon: string; secrets: KindFi
       { name: 'url', required: true, example: 'https://example.com/hooks/flightdeck' },
       { name: 'secret', required: true, example: 'whsec_…' },
     ],
-    settings: [],
+    settings: RULES,
   },
-  email: { icon: '✉', secrets: [{ name: 'smtpUrl', required: true, example: 'smtps://user:pass@smtp.example.com:465' }], settings: [] },
+  email: { icon: '✉', secrets: [{ name: 'smtpUrl', required: true, example: 'smtps://user:pass@smtp.example.com:465' }], settings: RULES },
 };
 
 /** Kinds a channel.send node can post to; e-mail goes through its own node. */

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { parseDuration, formatDuration, type NodeText } from '@flightdeck/workflows';
 import { configPath, type Issue } from '../flow/issues.ts';
 import { ConnectionSelect } from './ConnectionSelect.tsx';
+import { MessagePreview } from './MessagePreview.tsx';
 import { JsonField } from './JsonField.tsx';
 import { discriminatorOf, emptyValue, fieldKind, humanize, isRequired, resolve, type JsonSchema } from './schema.ts';
 
@@ -242,8 +243,8 @@ function Control(props: {
       if (widget === 'connection') {
         return <ConnectionSelect id={id} value={value} onChange={set} invalid={invalid} describedBy={describedBy} ariaLabel={props.ariaLabel} />;
       }
-      const mono = widget === 'cel' || widget === 'template' || widget === 'json-template';
-      const long = !widget && (schema.maxLength ?? 0) > 200;
+      const mono = widget === 'cel' || widget === 'template' || widget === 'json-template' || widget === 'message';
+      const long = (!widget && (schema.maxLength ?? 0) > 200) || widget === 'message';
       const str = typeof value === 'string' ? value : value === undefined ? '' : String(value);
       // Optional strings are removed when cleared; required ones keep "" so the validator can say why.
       // List items always keep their place: removing one is what the remove button is for.
@@ -265,6 +266,14 @@ function Control(props: {
           onChange={(e) => onText(e.target.value)}
         />
       );
+      if (widget === 'message') {
+        return (
+          <>
+            {control}
+            {str !== '' && <MessagePreview source={str} html={schema.format === 'html'} testId={testId} />}
+          </>
+        );
+      }
       return widget === 'duration' ? (
         <>
           {control}

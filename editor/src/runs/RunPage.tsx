@@ -9,6 +9,7 @@ import { useToast } from '../components/Toasts.tsx';
 import { useLocale } from '../i18n/index.ts';
 import { href } from '../routes.ts';
 import { RunView } from './RunView.tsx';
+import { RunDeliveries } from './RunDeliveries.tsx';
 
 /** One run: its status while it runs (polled every second) and what each node did. */
 export function RunPage({ runId }: { runId: string }) {
@@ -120,6 +121,7 @@ export function RunPage({ runId }: { runId: string }) {
       </section>
       <main className="fd-runpage">
         <RunView graph={r.graph} state={r.state} live />
+        <RunDeliveries runId={r.id} live={status === 'running'} />
       </main>
     </div>
   );

@@ -4,7 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { JsonValue, RunState } from '@flightdeck/workflows';
 import type { RunFlowInput } from '@flightdeck/workflows/temporal';
 import type { Database } from '../db/client.ts';
-import { channelConnections, deliveries, flowVersions, flows, runs, type RunRow } from '../db/schema.ts';
+import { channelConnections, deliveries, flowVersions, flows, runs, users, type RunRow } from '../db/schema.ts';
 import { HttpProblem, notFound } from '../api/problem.ts';
 import type { FlowService } from './flows.ts';
 import type { CampaignService } from './campaigns.ts';
@@ -117,16 +117,19 @@ export class RunService {
     const [run] = await this.db.select({ workflowId: runs.workflowId }).from(runs).where(eq(runs.id, id));
     if (!run) throw notFound('Run', id);
     const rows = await this.db
-      .select({ d: deliveries, connectionName: channelConnections.name })
+      .select({ d: deliveries, connectionName: channelConnections.name, recipientName: users.name })
       .from(deliveries)
       .leftJoin(channelConnections, eq(channelConnections.id, deliveries.connectionId))
+      // In-app rows are addressed by user id and e-mail rows by address: show the person's name where there is one.
+      .leftJoin(users, sql`${users.id}::text = ${deliveries.recipient} or ${users.email} = ${deliveries.recipient}`)
       .where(eq(deliveries.runId, run.workflowId))
       .orderBy(asc(deliveries.createdAt))
       .limit(1000);
-    return rows.map(({ d, connectionName }) => ({
+    return rows.map(({ d, connectionName, recipientName }) => ({
       id: d.id,
       nodeId: d.nodeId,
       recipient: d.recipient,
+      recipientName,
       channel: d.channel,
       connectionId: d.connectionId,
       connectionName,

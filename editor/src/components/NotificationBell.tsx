@@ -1,0 +1,80 @@
+import { useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { useMarkNotificationsRead, useNotifications } from '../api/queries.ts';
+import type { AppNotification } from '../api/types.ts';
+import { useLocale } from '../i18n/index.ts';
+import { navigate } from '../routes.ts';
+import { formatRelative } from './format.ts';
+
+/** In-app notifications: a bell with the unread count, and a panel of the latest ones. */
+export function NotificationBell() {
+  const { t } = useTranslation();
+  const locale = useLocale();
+  const [open, setOpen] = useState(false);
+  const notifications = useNotifications(true);
+  const markRead = useMarkNotificationsRead();
+  const root = useRef<HTMLDivElement>(null);
+  const unread = notifications.data?.unread ?? 0;
+
+  useEffect(() => {
+    if (!open) return;
+    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && setOpen(false);
+    const onClick = (e: MouseEvent) => !root.current?.contains(e.target as Node) && setOpen(false);
+    document.addEventListener('keydown', onKey);
+    document.addEventListener('mousedown', onClick);
+    return () => {
+      document.removeEventListener('keydown', onKey);
+      document.removeEventListener('mousedown', onClick);
+    };
+  }, [open]);
+
+  const openItem = (n: AppNotification) => {
+    if (!n.readAt) markRead.mutate({ ids: [n.id] });
+    setOpen(false);
+    if (n.link) navigate(`#${n.link}`);
+  };
+
+  return (
+    <div className="fd-bell" ref={root}>
+      <button
+        type="button"
+        className="fd-bell__button"
+        data-testid="bell"
+        aria-haspopup="true"
+        aria-expanded={open}
+        aria-label={unread ? t('bell.labelCount', { count: unread }) : t('bell.label')}
+        onClick={() => setOpen((o) => !o)}
+      >
+        <span aria-hidden>🔔</span>
+        {unread > 0 && (
+          <span className="fd-bell__badge" data-testid="bell-count" aria-hidden>
+            {unread > 99 ? '99+' : unread}
+          </span>
+        )}
+      </button>
+      {open && (
+        <div className="fd-bell__panel" role="dialog" aria-label={t('bell.title')} data-testid="bell-panel">
+          <div className="fd-bell__head">
+            <strong>{t('bell.title')}</strong>
+            <button type="button" className="fd-btn fd-btn--small" data-testid="bell-mark-all" disabled={!unread || markRead.isPending} onClick={() => markRead.mutate({ all: true })}>
+              {t('bell.markAll')}
+            </button>
+          </div>
+          {notifications.isError && <p className="fd-error-text fd-small">{t('bell.loadError')}</p>}
+          {notifications.data?.items.length === 0 && <p className="fd-muted fd-small fd-bell__empty">{t('bell.empty')}</p>}
+          <ul className="fd-bell__list">
+            {notifications.data?.items.map((n) => (
+              <li key={n.id}>
+                <button type="button" className={`fd-bell__item${n.readAt ? '' : ' is-unread'}`} data-testid="bell-item" onClick={() => openItem(n)}>
+                  <span className="fd-bell__title">{n.title}</span>
+                  {n.body && <span className="fd-bell__body">{n.body}</span>}
+                  <span className="fd-bell__time">{formatRelative(n.createdAt, locale)}</span>
+                </button>
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+    </div>
+  );
+}

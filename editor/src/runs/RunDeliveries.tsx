@@ -1,0 +1,95 @@
+import { useTranslation } from 'react-i18next';
+import { useRunDeliveries } from '../api/queries.ts';
+import type { Delivery } from '../api/types.ts';
+import { ListQueryBody } from '../components/ListQueryBody.tsx';
+import { formatDateTime } from '../components/format.ts';
+import { useLocale } from '../i18n/index.ts';
+
+/** Every message the run sent or holds, from the delivery ledger: the answer to "did it go out?". */
+export function RunDeliveries({ runId, live }: { runId: string; live: boolean }) {
+  const { t } = useTranslation();
+  const locale = useLocale();
+  const deliveries = useRunDeliveries(runId, live);
+  const counts = (deliveries.data ?? []).reduce<Record<string, number>>((acc, d) => ({ ...acc, [d.status]: (acc[d.status] ?? 0) + 1 }), {});
+  return (
+    <section className="fd-deliveries" aria-labelledby="deliveries-title" data-testid="run-deliveries">
+      <h2 id="deliveries-title" className="fd-deliveries__title">
+        {t('deliveries.title')}
+        {deliveries.data?.length ? (
+          <span className="fd-muted fd-deliveries__counts">
+            {(['sent', 'held', 'sending', 'failed'] as const)
+              .filter((s) => counts[s])
+              .map((s) => `${t(`deliveries.status.${s}`)} ${counts[s]}`)
+              .join(' · ')}
+          </span>
+        ) : null}
+      </h2>
+      {/* Most runs send nothing: one quiet line rather than a big empty state under the graph. */}
+      {deliveries.data?.length === 0 ? (
+        <p className="fd-muted fd-small" data-testid="deliveries-empty">
+          {t('deliveries.emptyText')}
+        </p>
+      ) : (
+        <ListQueryBody query={deliveries} testId="deliveries" errorTitle={t('deliveries.loadError')} emptyTitle={t('deliveries.emptyTitle')} emptyText={t('deliveries.emptyText')}>
+          {(items) => (
+            <div className="fd-table-wrap">
+              <table className="fd-table">
+                <thead>
+                  <tr>
+                    <th>{t('deliveries.node')}</th>
+                    <th>{t('deliveries.channel')}</th>
+                    <th>{t('deliveries.recipient')}</th>
+                    <th>{t('deliveries.statusCol')}</th>
+                    <th>{t('deliveries.attempts')}</th>
+                    <th>{t('deliveries.sentAt')}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {items.map((d) => (
+                    <tr key={d.id} data-testid="delivery-row" data-status={d.status} data-channel={d.channel}>
+                      <td>{d.nodeId ?? '—'}</td>
+                      <td>
+                        {t(`deliveries.channels.${d.channel}`, { defaultValue: d.channel })}
+                        {d.connectionName && <div className="fd-muted fd-small">{d.connectionName}</div>}
+                      </td>
+                      <td className="fd-deliveries__recipient" title={d.recipient}>
+                        {d.recipientName ?? (d.recipient === 'channel' ? t('deliveries.wholeChannel') : d.recipient)}
+                      </td>
+                      <td>
+                        <DeliveryStatus delivery={d} locale={locale} />
+                      </td>
+                      <td>{d.attempts}</td>
+                      <td>{formatDateTime(d.sentAt, locale)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </ListQueryBody>
+      )}
+    </section>
+  );
+}
+
+function DeliveryStatus({ delivery: d, locale }: { delivery: Delivery; locale: ReturnType<typeof useLocale> }) {
+  const { t } = useTranslation();
+  return (
+    <>
+      <span className={`fd-badge delivery-${d.status}`} data-testid="delivery-status">
+        {t(`deliveries.status.${d.status}`)}
+      </span>
+      {d.status === 'held' && d.reason && (
+        <div className="fd-small fd-muted" data-testid="delivery-held">
+          {t(`deliveries.reason.${d.reason}`)}
+          {d.notBefore && ` · ${t('deliveries.until', { time: formatDateTime(d.notBefore, locale) })}`}
+        </div>
+      )}
+      {d.error && (
+        <div className="fd-small fd-error-text" data-testid="delivery-error">
+          {d.error}
+        </div>
+      )}
+    </>
+  );
+}
