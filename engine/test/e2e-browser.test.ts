@@ -189,4 +189,55 @@ describe('editor end to end', () => {
       await robot.close();
     }
   });
+
+  it('a run that messages the designer: the run view lists each message, the bell shows it, the inspector previews the template', async () => {
+    const robot = await startWeCom('e2e-messages');
+    try {
+      const wecom = (await stack.api.post('/api/connections', { kind: 'wecom', name: 'Launch room', departmentId: await stack.departmentId('Marketing'), secrets: { url: robot.webhookUrl } })).body.id;
+      const graph = {
+        nodes: [
+          { id: 'start', type: 'trigger.manual', config: {}, position: { x: 0, y: 0 } },
+          { id: 'announce', type: 'channel.send', config: { connection: wecom, text: 'Launch {{ input.name | upcase }} is live' }, position: { x: 240, y: 0 } },
+          { id: 'bell', type: 'channel.in_app', config: { to: designer.email, title: '{{ input.name }} announced', text: 'WeCom said ok' }, position: { x: 480, y: 0 } },
+          { id: 'done', type: 'control.end', config: {}, position: { x: 720, y: 0 } },
+        ],
+        edges: [
+          { id: 'e1', source: 'start', sourceHandle: 'next', target: 'announce' },
+          { id: 'e2', source: 'announce', sourceHandle: 'sent', target: 'bell' },
+          { id: 'e3', source: 'bell', sourceHandle: 'sent', target: 'done' },
+        ],
+      };
+      const { flowId } = await designer.api.publishFlow('Messages e2e', graph);
+      const runId = await designer.api.startRun(flowId, { name: 'spring' });
+      await designer.api.waitForRun(runId);
+      expect(JSON.parse(robot.deliveries[0]!.body).text.content).toBe('Launch SPRING is live');
+
+      const p = await browser.newPage({ viewport: { width: 1280, height: 860 }, locale: 'en-US' });
+      await signIn(p, designer.email);
+      await p.goto(`${stack.url}/#/runs/${runId}`);
+      await expect.poll(async () => p.getByTestId('delivery-row').count(), { timeout: 10_000 }).toBe(2);
+      expect(await p.locator('[data-testid="delivery-row"][data-channel="wecom"] [data-testid="delivery-status"]').textContent()).toBe('Sent');
+      expect(await p.locator('[data-testid="delivery-row"][data-channel="in-app"]').textContent()).toContain('Dana Designer');
+      await expect.poll(async () => p.getByTestId('bell-count').textContent(), { timeout: 20_000 }).toBe('1');
+      await p.getByTestId('bell').click();
+      expect(await p.getByTestId('bell-item').first().textContent()).toContain('spring announced');
+      await p.screenshot({ path: `${SHOTS}bell-and-messages.png` });
+      await p.getByTestId('bell-item').first().click();
+      await expect.poll(async () => p.getByTestId('bell-count').count()).toBe(0);
+
+      // The inspector renders the message with the sample data, and says what is wrong with a broken template.
+      await p.goto(`${stack.url}/#/flows/${flowId}`);
+      await p.getByTestId('node-announce').click();
+      const preview = p.getByTestId('field-text-preview');
+      await preview.waitFor();
+      expect(await preview.textContent()).toContain('Launch  is live');
+      await p.getByTestId('field-text').fill('{{ campaign.name | upcase }} starts {{ campaign.phases[0].startsAt | date: "%Y-%m-%d" }}');
+      await expect.poll(async () => preview.textContent()).toContain('618 NEW PRODUCT A LAUNCH (TMALL + DOUYIN + XIAOHONGSHU) starts 2026-05-20');
+      await p.getByTestId('field-text').fill('{{ campaign.name | shout }}');
+      await expect.poll(async () => preview.textContent()).toContain('undefined filter: shout');
+      await p.close();
+    } finally {
+      await robot.close();
+    }
+  });
 });

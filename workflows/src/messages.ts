@@ -97,9 +97,9 @@ export const SAMPLE_MESSAGE_SCOPE: Record<string, unknown> = {
     owner: { id: '00000000-0000-4000-8000-0000000000e1', name: 'Evan Zhou', email: 'evan@flightdeck.local' },
     budget: { total: 1200000, currency: 'CNY' },
     phases: [
-      { name: 'warm_up', starts_at: '2026-05-20T00:00:00Z', ends_at: '2026-05-27T00:00:00Z' },
-      { name: 'burst', starts_at: '2026-05-27T00:00:00Z', ends_at: '2026-06-10T00:00:00Z' },
-      { name: 'return', starts_at: '2026-06-10T00:00:00Z', ends_at: '2026-06-19T00:00:00Z' },
+      { name: 'warm_up', startsAt: '2026-05-20T00:00:00Z', endsAt: '2026-05-27T00:00:00Z' },
+      { name: 'burst', startsAt: '2026-05-27T00:00:00Z', endsAt: '2026-06-10T00:00:00Z' },
+      { name: 'return', startsAt: '2026-06-10T00:00:00Z', endsAt: '2026-06-19T00:00:00Z' },
     ],
     launchedAt: '2026-05-20T00:00:00Z',
   },

@@ -45,7 +45,11 @@ export function NotificationBell() {
         aria-label={unread ? t('bell.labelCount', { count: unread }) : t('bell.label')}
         onClick={() => setOpen((o) => !o)}
       >
-        <span aria-hidden>🔔</span>
+        {/* An outline bell drawn here, not an emoji: it must not depend on the machine's fonts. */}
+        <svg width="20" height="20" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" aria-hidden>
+          <path d="M6 8a6 6 0 0 1 12 0c0 7 3 9 3 9H3s3-2 3-9" />
+          <path d="M10.3 21a1.94 1.94 0 0 0 3.4 0" />
+        </svg>
         {unread > 0 && (
           <span className="fd-bell__badge" data-testid="bell-count" aria-hidden>
             {unread > 99 ? '99+' : unread}

@@ -11,10 +11,12 @@ export function ConnectionSelect(props: {
   invalid: boolean;
   describedBy?: string;
   ariaLabel?: string;
+  kinds?: readonly string[];
 }) {
   const { t } = useTranslation();
   const connections = useConnections();
-  const usable = (connections.data ?? []).filter((c) => MESSAGE_KINDS.includes(c.kind));
+  const kinds: readonly string[] = props.kinds ?? MESSAGE_KINDS;
+  const usable = (connections.data ?? []).filter((c) => kinds.includes(c.kind));
   // New nodes carry an all-zero placeholder id until a connection is chosen.
   const placeholder = typeof props.value === 'string' && /^0{8}-0{4}-/.test(props.value);
   const current = typeof props.value === 'string' && !placeholder ? props.value : '';

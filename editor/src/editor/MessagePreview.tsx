@@ -29,6 +29,7 @@ export function MessagePreview({ source, html, testId }: { source: string; html:
       ) : (
         <div className="fd-preview__text">{rendered || <span className="fd-muted">{t('preview.empty')}</span>}</div>
       )}
+      <div className="fd-muted fd-small">{t('preview.note')}</div>
     </div>
   );
 }

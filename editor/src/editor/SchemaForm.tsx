@@ -241,7 +241,7 @@ function Control(props: {
     case 'string': {
       const widget = schema.widget;
       if (widget === 'connection') {
-        return <ConnectionSelect id={id} value={value} onChange={set} invalid={invalid} describedBy={describedBy} ariaLabel={props.ariaLabel} />;
+        return <ConnectionSelect id={id} value={value} onChange={set} invalid={invalid} describedBy={describedBy} ariaLabel={props.ariaLabel} kinds={schema.connectionKinds} />;
       }
       const mono = widget === 'cel' || widget === 'template' || widget === 'json-template' || widget === 'message';
       const long = (!widget && (schema.maxLength ?? 0) > 200) || widget === 'message';

@@ -11,6 +11,8 @@ export interface JsonSchema {
   const?: unknown;
   default?: unknown;
   widget?: string;
+  /** For widget "connection": the connection kinds the field accepts (default: the message channels). */
+  connectionKinds?: string[];
   $ref?: string;
   $defs?: Record<string, JsonSchema>;
   anyOf?: JsonSchema[];

@@ -67,6 +67,7 @@ export const en = {
     title: 'Preview with sample data (618 campaign)',
     error: 'The template does not render: {{error}}',
     empty: '(empty)',
+    note: 'Variables the sample does not have (other nodes\' outputs) render empty here.',
   },
   status: {
     pending: 'Pending',

@@ -69,6 +69,7 @@ export const zhCN: Resources = {
     title: '示例数据预览（618 活动）',
     error: '模板无法渲染：{{error}}',
     empty: '（空）',
+    note: '示例数据中没有的变量（如其他节点的输出）在此显示为空。',
   },
   status: {
     pending: '等待中',

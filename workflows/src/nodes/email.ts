@@ -9,7 +9,7 @@ export const email = defineNode({
   family: 'channel',
   configSchema: z
     .strictObject({
-      connection: z.uuid().optional().meta({ widget: 'connection', description: "An e-mail (SMTP) connection; empty uses the server's SMTP_URL" }),
+      connection: z.uuid().optional().meta({ widget: 'connection', connectionKinds: ['email'], description: "An e-mail (SMTP) connection; empty uses the server's SMTP_URL" }),
       ...recipientFields,
       subject: message(300).min(1),
       text: message(20_000).min(1).meta({ widget: 'message' }),
