@@ -50,9 +50,14 @@ export interface DeliveryLedger {
   hold(keys: string[], reason: HoldReason, notBefore: Date | null): Promise<void>;
   /** Send times for these keys within the connection's limit; keys reserved before keep their time. */
   reserve(connectionId: string, keys: string[], assign: (taken: number[], count: number) => number[]): Promise<Map<string, number>>;
-  /** An attempt starts: status sending, attempts + 1. */
-  attempt(key: string): Promise<void>;
+  /**
+   * Claims a delivery for this attempt until `leaseUntil`: status sending, attempts + 1. False
+   * when it is already sent or another live attempt holds it, so two attempts never both send.
+   */
+  attempt(key: string, leaseUntil: Date): Promise<boolean>;
   sent(key: string, result: DeliveryResult): Promise<void>;
+  /** This attempt did not deliver it (5xx, timeout, 429): the claim lapses so the next attempt may send. */
+  release(key: string, error: string): Promise<void>;
   failed(key: string, error: string, response: unknown): Promise<void>;
   /** Puts a notification under a user's bell, once per key. Throws `unknown user` if nobody matches. */
   notify(notice: InAppNotice): Promise<{ id: string }>;
@@ -185,7 +190,11 @@ export function deliveryActivities(ledger: DeliveryLedger) {
 
   /** One message: the ledger says "sending", the provider answers, the ledger records it. */
   async function sendOne(target: ResolvedTarget, req: DeliverRequest, item: Item): Promise<DeliveryOutcome> {
-    await ledger.attempt(item.key);
+    // The lease ends when this attempt's start-to-close timeout does: by the time Temporal retries
+    // after a crash the claim has lapsed, while a slow but live attempt keeps its messages.
+    const info = Context.current().info;
+    const claimed = await ledger.attempt(item.key, new Date(info.currentAttemptScheduledTimestampMs + info.startToCloseTimeoutMs + 1_000));
+    if (!claimed) throw ApplicationFailure.retryable(`The message to ${item.recipient} is being sent by another attempt`, 'DeliveryInFlight');
     const variables = { ...req.variables, recipient: item.person ?? { address: item.recipient } };
     const render = (source: string | undefined, mode: 'text' | 'html' = 'text') => (source === undefined ? undefined : renderMessage(source, variables, mode));
     let result: DeliveryResult;
@@ -212,12 +221,14 @@ export function deliveryActivities(ledger: DeliveryLedger) {
           await ledger.failed(item.key, message, null);
           return { recipient: item.recipient, status: 'failed', deduplicated: false, error: message };
         }
+        await ledger.release(item.key, message);
         throw ApplicationFailure.retryable(message, 'DeliveryError');
       }
       if (!channelError.retryable) {
         await ledger.failed(item.key, channelError.message, channelError.body ?? null);
         return { recipient: item.recipient, status: 'failed', deduplicated: false, error: channelError.message };
       }
+      await ledger.release(item.key, channelError.message);
       if (channelError.status === 429) throw channelError;
       throw ApplicationFailure.create({ message: channelError.message, type: 'ChannelRetryable', nonRetryable: false, nextRetryDelay: channelError.retryAfterMs });
     }

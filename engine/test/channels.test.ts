@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer } from 'node:http';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '@flightdeck/activities';
 import type { DeliverRequest, DeliverResult } from '@flightdeck/workflows';
@@ -99,5 +100,35 @@ describe('channel send', () => {
     const rows = await stack.server.db.pool.query('select status, attempts from deliveries where idempotency_key = $1', [`${keyPrefix}/channel`]);
     // One attempt reached the provider; the retry found the ledger row "sent" and sent nothing.
     expect(rows.rows).toEqual([{ status: 'sent', attempts: 1 }]);
+  });
+
+  it('two attempts running at once (a timed-out attempt still alive beside its retry) send once', async () => {
+    // A slow receiver keeps the first attempt inside its send while the second one starts.
+    const slow = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'), 600));
+    });
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
+    let arrivals = 0;
+    slow.on('request', () => arrivals++);
+    try {
+      const id = (await stack.api.post('/api/connections', { kind: 'webhook', name: 'Slow partner', secrets: { url: `http://127.0.0.1:${(slow.address() as { port: number }).port}/hook`, secret: WH_SECRET } })).body.id;
+      const activities = createActivities(stack.deps);
+      const req: DeliverRequest = { target: { connectionId: id }, keyPrefix: `overlap-${Date.now()}/send/1`, runId: 'run-overlap', nodeId: 'send', templates: { text: 'once' }, variables: {}, recipients: [], timezone: null, detail: true };
+      const env = (attempt: number) => new MockActivityEnvironment({ attempt, startToCloseTimeoutMs: 30_000, currentAttemptScheduledTimestampMs: Date.now() });
+      const first = env(1).run(activities.deliverMessages, req);
+      await new Promise((r) => setTimeout(r, 200));
+      const second = await env(2).run(activities.deliverMessages, req).then(
+        () => 'completed',
+        (err: Error) => err.message,
+      );
+      expect(second).toContain('being sent by another attempt');
+      expect(((await first) as DeliverResult).outcomes[0]).toMatchObject({ status: 'sent', deduplicated: false });
+      // Temporal's next retry finds it sent and sends nothing.
+      expect(((await env(3).run(activities.deliverMessages, req)) as DeliverResult).outcomes[0]).toMatchObject({ status: 'sent', deduplicated: true });
+      expect(arrivals).toBe(1);
+    } finally {
+      slow.close();
+    }
   });
 });

@@ -126,6 +126,8 @@ export interface Campaign {
   budget: { total: number; currency: string; contingencyRatio: number; lines: BudgetLine[] };
   phases: { name: string; startsAt: string; endsAt: string }[];
   channels: { name: string; [key: string]: unknown }[];
+  /** When it first went live (a launch node). */
+  launchedAt?: string | null;
   createdAt?: string;
   updatedAt?: string;
 }

@@ -80,6 +80,7 @@ function CampaignView({ campaign: c }: { campaign: Campaign }) {
               <CampaignStatusBadge status={c.status} testId="campaign-status" /> · {c.department ?? '—'} · {c.timezone}
               {c.slug && <span className="fd-mono"> · {c.slug}</span>}
               {me && c.ownerId === me.id && <span> · {t('campaign.ownedByYou')}</span>}
+              {c.launchedAt && <span data-testid="campaign-launched"> · {t('campaign.launchedAt', { time: formatDateTime(c.launchedAt, locale) })}</span>}
             </p>
           </div>
           {mayDo(me, 'runs:start') && (

@@ -173,6 +173,7 @@ export const en = {
       cancelled: 'Cancel campaign',
     },
     ownedByYou: 'owned by you',
+    launchedAt: 'live since {{time}}',
     updated: 'Last changed {{time}}',
     loadError: 'The campaign could not be loaded',
     notFound: 'This campaign does not exist',

@@ -175,6 +175,7 @@ export const zhCN: Resources = {
       cancelled: '取消活动',
     },
     ownedByYou: '由你负责',
+    launchedAt: '{{time}} 上线',
     updated: '最后修改于 {{time}}',
     loadError: '无法加载该活动',
     notFound: '该活动不存在',

@@ -223,6 +223,8 @@ export const deliveries = pgTable(
   /** Why a held message waits, and until when (null: until the channel is resumed). */
   heldReason: text('held_reason', { enum: ['quiet_hours', 'rate_limit', 'paused'] }),
   notBefore: timestamp('not_before', { withTimezone: true }),
+  /** The attempt sending it owns it until then; another attempt may not send it meanwhile. */
+  leaseUntil: timestamp('lease_until', { withTimezone: true }),
   error: text('error'),
   attempts: integer('attempts').notNull().default(0),
   providerMessageId: text('provider_message_id'),

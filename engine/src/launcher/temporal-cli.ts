@@ -73,8 +73,15 @@ export async function startTemporalDevServer(opts: {
   child.stdout?.on('data', (d) => log(String(d).trim()));
   child.stderr?.on('data', (d) => log(String(d).trim()));
   let exited: number | null | undefined;
+  // Detached, it would outlive us: whatever ends this process (Ctrl-C handled by another library's
+  // exit hook, a crash, process.exit) takes the dev server with it.
+  const stopWithUs = () => {
+    if (exited === undefined) child.kill('SIGTERM');
+  };
+  process.on('exit', stopWithUs);
   child.on('exit', (code) => {
     exited = code;
+    process.off('exit', stopWithUs);
   });
   const address = `127.0.0.1:${opts.port}`;
   const deadline = Date.now() + 60_000;

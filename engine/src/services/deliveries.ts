@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, lt, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { DeliveryLedger, Mailer } from '@flightdeck/activities';
 import { createMailer } from '@flightdeck/activities';
 import type { Database } from '../db/client.ts';
@@ -44,12 +44,15 @@ export function deliveryLedger(db: Database, connections: ConnectionService, mai
         // FOR SHARE: a resume (FOR UPDATE) waits for this, then sees these rows held and signals their runs.
         const [row] = await tx.select({ pausedAt: channelConnections.pausedAt }).from(channelConnections).where(eq(channelConnections.id, connectionId)).for('share');
         if (!row?.pausedAt) return false;
-        await tx.update(deliveries).set({ status: 'held', heldReason: 'paused', notBefore: null }).where(inArray(deliveries.idempotencyKey, keys));
+        await tx.update(deliveries).set({ status: 'held', heldReason: 'paused', notBefore: null, leaseUntil: null }).where(and(inArray(deliveries.idempotencyKey, keys), inArray(deliveries.status, ['held', 'sending'])));
         return true;
       });
     },
     async hold(keys, reason, notBefore) {
-      if (keys.length) await db.update(deliveries).set({ status: 'held', heldReason: reason, notBefore }).where(inArray(deliveries.idempotencyKey, keys));
+      if (keys.length) await db.update(deliveries).set({ status: 'held', heldReason: reason, notBefore, leaseUntil: null }).where(and(inArray(deliveries.idempotencyKey, keys), inArray(deliveries.status, ['held', 'sending'])));
+    },
+    async release(key, error) {
+      await db.update(deliveries).set({ leaseUntil: null, error }).where(and(eq(deliveries.idempotencyKey, key), eq(deliveries.status, 'sending')));
     },
     async reserve(connectionId, keys, assign) {
       return db.transaction(async (tx) => {
@@ -74,14 +77,19 @@ export function deliveryLedger(db: Database, connections: ConnectionService, mai
         return slots;
       });
     },
-    async attempt(key) {
-      await db.update(deliveries).set({ status: 'sending', heldReason: null, notBefore: null, attempts: sql`${deliveries.attempts} + 1` }).where(eq(deliveries.idempotencyKey, key));
+    async attempt(key, leaseUntil) {
+      const claimed = await db
+        .update(deliveries)
+        .set({ status: 'sending', heldReason: null, notBefore: null, leaseUntil, attempts: sql`${deliveries.attempts} + 1` })
+        .where(and(eq(deliveries.idempotencyKey, key), inArray(deliveries.status, ['held', 'sending']), or(isNull(deliveries.leaseUntil), lt(deliveries.leaseUntil, new Date()))))
+        .returning({ key: deliveries.idempotencyKey });
+      return claimed.length === 1;
     },
     async sent(key, result) {
-      await db.update(deliveries).set({ status: 'sent', providerMessageId: result.providerMessageId ?? null, response: (result.body ?? null) as object | null, sentAt: new Date(), error: null }).where(eq(deliveries.idempotencyKey, key));
+      await db.update(deliveries).set({ status: 'sent', leaseUntil: null, providerMessageId: result.providerMessageId ?? null, response: (result.body ?? null) as object | null, sentAt: new Date(), error: null }).where(eq(deliveries.idempotencyKey, key));
     },
     async failed(key, error, response) {
-      await db.update(deliveries).set({ status: 'failed', error, response: { error, response } as object }).where(eq(deliveries.idempotencyKey, key));
+      await db.update(deliveries).set({ status: 'failed', leaseUntil: null, error, response: { error, response } as object }).where(eq(deliveries.idempotencyKey, key));
     },
     async notify(notice) {
       const user = await db.query.users.findFirst({ where: UUID.test(notice.user) ? eq(users.id, notice.user) : eq(users.email, notice.user.toLowerCase()) });
