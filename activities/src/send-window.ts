@@ -94,9 +94,10 @@ export function effectiveRateLimit(settings: Record<string, unknown>, documented
 /**
  * Assigns send times to `count` new messages, first come first served, so that no window of
  * `perMs` holds more than `max` sends. `taken` are the connection's recent and future slots,
- * sorted. A small margin keeps the receiver's clock, not only ours, within the limit.
+ * sorted. A margin (250 ms) absorbs network and scheduling jitter, so the provider counting by
+ * arrival also sees the limit kept.
  */
-export function assignSlots(taken: number[], count: number, limit: RateLimit, notBefore: number, marginMs = 50): number[] {
+export function assignSlots(taken: number[], count: number, limit: RateLimit, notBefore: number, marginMs = 250): number[] {
   const times = [...taken];
   const out: number[] = [];
   for (let i = 0; i < count; i++) {
