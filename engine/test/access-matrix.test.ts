@@ -102,6 +102,7 @@ POST   /api/flows/{id}/unpublish             Y Y Y - - -    - - - - -    -     !
 GET    /api/connections                      Y Y Y - - -    Y Y - - -    -     ! !
 POST   /api/connections                      Y Y - - - -    - - - - -    -     ! !
 GET    /api/connections/{id}                 Y Y Y - - -    - - - - -    -     ! !
+PUT    /api/connections/{id}                 Y Y - - - -    - - - - -    -     ! !
 POST   /api/connections/{id}/test            Y Y - - - -    - - - - -    -     ! !
 POST   /api/connections/{id}/pause           Y Y - - - -    - - - - -    -     ! !
 POST   /api/connections/{id}/resume          Y Y - - - -    - - - - -    -     ! !
@@ -442,6 +443,13 @@ describe('access matrix', () => {
         return { path: `/api/connections/${r.body.id}/test`, body: {}, secrets: [name], effect: (e) => e.action === 'connection.tested' && e.entityId === r.body.id };
       },
       check: (_who, res) => expect(res.body.ok).toBe(true),
+    },
+    'PUT /api/connections/{id}': {
+      build: async (_who, mark) => {
+        const r = await stack.api.post('/api/connections', { kind: 'slack', name: `Editable ${rand()}`, departmentId: fx.alphaId, secrets: { url: 'https://hooks.slack.com/services/T/B/e' } });
+        return { method: 'PUT', path: `/api/connections/${r.body.id}`, body: { name: mark, settings: { quietHours: '22:00-08:00' } }, effect: marked(mark) };
+      },
+      check: (_who, res) => expect(res.body.settings).toEqual({ quietHours: '22:00-08:00' }),
     },
     'POST /api/connections/{id}/pause': {
       build: async (_who, mark) => {

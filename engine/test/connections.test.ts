@@ -52,6 +52,26 @@ describe('channel connections', () => {
     expect(res.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['secrets.secret', 'secrets.url']);
   });
 
+  it('can be renamed, given quiet hours and a lower rate, and have one secret replaced; the rest stays sealed', async () => {
+    const created = (await stack.api.post('/api/connections', { kind: 'dingtalk', name: 'Ding', secrets: { url: 'https://oapi.dingtalk.com/robot/send?access_token=PLAINTEXT-OLD', secret: 'SEC-PLAINTEXT-KEEP' } })).body;
+    const updated = await stack.api.put(`/api/connections/${created.id}`, { name: 'Ding alerts', settings: { quietHours: '22:30-07:30', rateLimit: '10/1m' }, secrets: { url: 'https://oapi.dingtalk.com/robot/send?access_token=PLAINTEXT-NEW' } });
+    expect(updated.status, JSON.stringify(updated.body)).toBe(200);
+    expect(updated.body).toMatchObject({ name: 'Ding alerts', settings: { quietHours: '22:30-07:30', rateLimit: '10/1m' }, secretFields: ['url', 'secret'] });
+    expect(JSON.stringify(updated.body)).not.toContain('PLAINTEXT');
+    expect((await stack.server.app.connections.reveal(created.id)).secrets).toEqual({ url: 'https://oapi.dingtalk.com/robot/send?access_token=PLAINTEXT-NEW', secret: 'SEC-PLAINTEXT-KEEP' });
+    const audit = JSON.stringify((await stack.api.get(`/api/audit?entityId=${created.id}`)).body);
+    expect(audit).toContain('connection.updated');
+    expect(audit).not.toContain('PLAINTEXT');
+
+    // Above DingTalk's documented 20 a minute, or a window that is not one: refused, the field named, nothing changed.
+    const tooFast = await stack.api.put(`/api/connections/${created.id}`, { settings: { rateLimit: '30/1m' } });
+    expect(tooFast.status).toBe(400);
+    expect(tooFast.body.errors).toEqual([{ path: 'settings.rateLimit', message: "The rate limit 30 per 60s is above the provider's documented 20 per minute" }]);
+    const badWindow = await stack.api.put(`/api/connections/${created.id}`, { settings: { quietHours: '10pm-7am' } });
+    expect(badWindow.body.errors).toEqual([{ path: 'settings.quietHours', message: 'Quiet hours "10pm-7am" must look like 22:00-08:00' }]);
+    expect((await stack.api.get(`/api/connections/${created.id}`)).body.settings).toEqual({ quietHours: '22:30-07:30', rateLimit: '10/1m' });
+  });
+
   it('belongs to a department: designers there can read, not manage; others see nothing', async () => {
     const dept = await stack.departmentId('Growth');
     const created = await stack.api.post('/api/connections', { kind: 'slack', name: 'Growth Slack', departmentId: dept, secrets: { url: 'https://hooks.slack.com/services/T/B/C' } });

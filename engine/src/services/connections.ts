@@ -37,6 +37,13 @@ export const connectionBody = z.strictObject({
   secrets: z.record(z.string(), z.string().max(2000)),
 });
 
+/** A change: a new name, the settings as a whole, and secrets to replace (fields left out keep their value). */
+export const connectionPatch = z.strictObject({
+  name: z.string().trim().min(1).max(200).optional(),
+  settings: connectionBody.shape.settings.optional(),
+  secrets: z.record(z.string(), z.string().min(1).max(2000)).optional(),
+});
+
 type Row = typeof T.$inferSelect;
 
 export function presentConnection(row: Row) {
@@ -99,6 +106,30 @@ export class ConnectionService {
       // The audit log records which secrets were set, not what they are.
       await audit(tx, actor, { action: 'connection.created', entityType: 'connection', entityId: id, departmentId: row!.departmentId, after: { kind: body.kind, name: body.name, settings: body.settings, secretFields: fields } });
       return presentConnection(row!);
+    });
+  }
+
+  async update(actor: Actor, id: string, patch: z.output<typeof connectionPatch>) {
+    const row = await this.db.query.channelConnections.findFirst({ where: eq(channelConnections.id, id) });
+    if (!row) throw notFound('Connection', id);
+    const settings = patch.settings ?? (row.settings as Record<string, string | number | boolean>);
+    checkSendingRules(row.kind, settings);
+    let sealed: { secretSealed: string; secretFields: string[] } | undefined;
+    if (patch.secrets && Object.keys(patch.secrets).length) {
+      const merged = { ...JSON.parse(this.box.open(row.secretSealed, row.id)), ...patch.secrets };
+      const secrets = SECRET_SCHEMAS[row.kind].safeParse(merged);
+      if (!secrets.success) throw new HttpProblem(400, 'Invalid request', `The ${row.kind} connection's secrets are invalid`, zodFieldErrors(secrets.error, ['secrets']));
+      sealed = { secretSealed: this.box.seal(JSON.stringify(secrets.data), row.id), secretFields: Object.keys(secrets.data) };
+    }
+    return this.db.transaction(async (tx) => {
+      const [after] = await tx
+        .update(channelConnections)
+        .set({ ...(patch.name ? { name: patch.name } : {}), settings, ...sealed, updatedAt: new Date() })
+        .where(eq(channelConnections.id, id))
+        .returning();
+      // Which secrets were replaced, never their values.
+      await audit(tx, actor, { action: 'connection.updated', entityType: 'connection', entityId: id, departmentId: row.departmentId, before: { name: row.name, settings: row.settings }, after: { name: after!.name, settings, replacedSecrets: Object.keys(patch.secrets ?? {}) } });
+      return presentConnection(after!);
     });
   }
 

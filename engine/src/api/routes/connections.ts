@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { defineRoute, type ParsedRequest, type RouteRegistry } from '../route.ts';
 import { problemSchema, uuidParam } from '../contracts.ts';
-import { connectionBody, type ConnectionService } from '../../services/connections.ts';
+import { connectionBody, connectionPatch, type ConnectionService } from '../../services/connections.ts';
 
 const tag = 'Channels';
 const problem = (status: number, description: string) => ({ status, description, schema: problemSchema });
@@ -32,6 +32,21 @@ export function connectionRoutes(registry: RouteRegistry, connections: Connectio
     status: 200,
     body: await connections.get(params.id),
   }));
+  defineRoute(
+    r,
+    registry,
+    {
+      method: 'put',
+      path: '/api/connections/:id',
+      tag,
+      access: { permission: 'connections:manage', in: dept },
+      summary: 'Rename a connection, change its settings (quiet hours, rate limit, sender) or replace some of its secrets',
+      params: uuidParam,
+      body: connectionPatch,
+      responses: [{ status: 200, description: 'The connection' }, problem(400, 'Invalid settings or secrets'), problem(404, 'No such connection')],
+    },
+    async ({ actor, params, body }) => ({ status: 200, body: await connections.update(actor, params.id, body) }),
+  );
   defineRoute(
     r,
     registry,
