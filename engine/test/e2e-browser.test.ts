@@ -183,7 +183,28 @@ describe('editor end to end', () => {
       await p.getByTestId(`connection-test-${id}`).click();
       await expect.poll(async () => p.getByTestId(`connection-test-result-${id}`).getAttribute('data-ok'), { timeout: 10_000 }).toBe('true');
       expect(robot.deliveries).toHaveLength(1);
+
+      // Quiet hours and a lower rate, set by editing; an over-the-limit rate is refused next to its field.
+      await p.getByTestId(`connection-edit-${id}`).click();
+      await p.getByTestId('connection-setting-quietHours').fill('22:00-08:00');
+      await p.getByTestId('connection-setting-rateLimit').fill('40/1m');
+      await p.getByTestId('connection-save').click();
+      await p.getByTestId('connection-setting-rateLimit-error').waitFor();
+      expect(await p.getByTestId('connection-setting-rateLimit-error').textContent()).toContain('documented 20 per minute');
+      await p.getByTestId('connection-setting-rateLimit').fill('10/1m');
+      await p.getByTestId('connection-save').click();
+      await p.getByTestId('connection-dialog').waitFor({ state: 'detached' });
+      await expect.poll(async () => (await stack.api.get(`/api/connections/${id}`)).body.settings).toEqual({ quietHours: '22:00-08:00', rateLimit: '10/1m' });
+      expect(await row.textContent()).toContain('22:00-08:00');
+
+      // Pause (with a reason) and resume.
+      p.once('dialog', (d) => void d.accept('Copy under legal review'));
+      await p.getByTestId(`connection-pause-${id}`).click();
+      await p.getByTestId(`connection-paused-${id}`).waitFor();
+      expect((await stack.api.get(`/api/connections/${id}`)).body).toMatchObject({ paused: true, pausedReason: 'Copy under legal review' });
       await p.screenshot({ path: `${SHOTS}connections.png` });
+      await p.getByTestId(`connection-resume-${id}`).click();
+      await p.getByTestId(`connection-paused-${id}`).waitFor({ state: 'detached' });
       await p.close();
     } finally {
       await robot.close();

@@ -104,6 +104,7 @@ export const api = {
   createConnection: (body: NewConnection) => request<Connection>('POST', '/api/connections', body),
   testConnection: (id: string, text?: string) => request<ConnectionTestResult>('POST', `/api/connections/${enc(id)}/test`, text ? { text } : {}),
   deleteConnection: (id: string) => request<void>('DELETE', `/api/connections/${enc(id)}`),
+  updateConnection: (id: string, patch: { name?: string; settings?: Record<string, string | number | boolean>; secrets?: Record<string, string> }) => request<Connection>('PUT', `/api/connections/${enc(id)}`, patch),
   pauseConnection: (id: string, reason?: string) => request<Connection>('POST', `/api/connections/${enc(id)}/pause`, reason ? { reason } : {}),
   resumeConnection: (id: string) => request<Connection & { resumedRuns: number }>('POST', `/api/connections/${enc(id)}/resume`, {}),
   listNotifications: () => request<{ items: AppNotification[]; unread: number }>('GET', '/api/notifications?limit=20'),

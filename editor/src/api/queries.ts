@@ -180,6 +180,14 @@ export function useRunDeliveries(runId: string, live: boolean) {
   return useQuery({ queryKey: keys.deliveries(runId), queryFn: () => api.listRunDeliveries(runId), refetchInterval: live ? 2000 : false });
 }
 
+export function useUpdateConnection() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (args: { id: string; patch: Parameters<typeof api.updateConnection>[1] }) => api.updateConnection(args.id, args.patch),
+    onSuccess: () => void qc.invalidateQueries({ queryKey: keys.connections }),
+  });
+}
+
 export function usePauseConnection() {
   const qc = useQueryClient();
   return useMutation({

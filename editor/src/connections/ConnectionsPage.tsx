@@ -11,7 +11,7 @@ import { useErrorText } from '../components/errorText.ts';
 import { useToast } from '../components/Toasts.tsx';
 import { useDocumentTitle } from '../components/useDocumentTitle.ts';
 import { KIND_FIELDS } from './kinds.ts';
-import { NewConnectionDialog } from './NewConnectionDialog.tsx';
+import { ConnectionDialog } from './ConnectionDialog.tsx';
 
 /** Channel connections (WeCom robots, Slack webhooks, SMS accounts…) that channel.send nodes post through. */
 export function ConnectionsPage() {
@@ -81,9 +81,9 @@ export function ConnectionsPage() {
         {body}
       </main>
       {creating && (
-        <NewConnectionDialog
+        <ConnectionDialog
           onClose={() => setCreating(false)}
-          onCreated={(c) => {
+          onSaved={(c) => {
             setCreating(false);
             setJustCreated(c.id);
             toast('success', t('connections.created', { name: c.name }));
@@ -100,6 +100,7 @@ function ConnectionRow(props: { connection: Connection; department: string; canM
   const c = props.connection;
   const remove = useDeleteConnection();
   const pause = usePauseConnection();
+  const [editing, setEditing] = useState(false);
   const [testing, setTesting] = useState(false);
   const [result, setResult] = useState<ConnectionTestResult | null>(null);
   const [deleteError, setDeleteError] = useState<string | null>(null);
@@ -137,6 +138,9 @@ function ConnectionRow(props: { connection: Connection; department: string; canM
           <div className="fd-conn__actions">
             <button type="button" className="fd-btn fd-btn--small" data-testid={`connection-test-${c.id}`} disabled={testing} onClick={test}>
               {testing ? t('connections.testing') : t('connections.test')}
+            </button>
+            <button type="button" className="fd-btn fd-btn--small" data-testid={`connection-edit-${c.id}`} onClick={() => setEditing(true)}>
+              {t('connections.edit')}
             </button>
             <button
               type="button"
@@ -202,6 +206,7 @@ function ConnectionRow(props: { connection: Connection; department: string; canM
           {deleteError}
         </div>
       )}
+      {editing && <ConnectionDialog existing={c} onClose={() => setEditing(false)} onSaved={() => setEditing(false)} />}
     </li>
   );
 }

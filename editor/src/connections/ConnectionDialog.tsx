@@ -1,7 +1,7 @@
 import { useMemo, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError } from '../api/client.ts';
-import { useCreateConnection, useDepartments } from '../api/queries.ts';
+import { useCreateConnection, useDepartments, useUpdateConnection } from '../api/queries.ts';
 import { CONNECTION_KINDS, type Connection, type ConnectionKind } from '../api/types.ts';
 import { useOptionalAuth } from '../auth/AuthProvider.tsx';
 import { mayDo } from '../auth/permissions.ts';
@@ -9,18 +9,23 @@ import { useErrorText } from '../components/errorText.ts';
 import { Modal } from '../components/Modal.tsx';
 import { KIND_FIELDS, type KindField } from './kinds.ts';
 
-/** Creates a connection; the secrets go to the server once and are never shown again. */
-export function NewConnectionDialog({ onClose, onCreated }: { onClose: () => void; onCreated: (c: Connection) => void }) {
+/**
+ * Creates a connection, or edits one (`existing`): the secrets go to the server and are never
+ * shown again; when editing, an empty secret field keeps the current value.
+ */
+export function ConnectionDialog({ existing, onClose, onSaved }: { existing?: Connection; onClose: () => void; onSaved: (c: Connection) => void }) {
   const { t } = useTranslation();
   const errorText = useErrorText();
   const user = useOptionalAuth()?.user;
   const departments = useDepartments();
   const create = useCreateConnection();
-  const [kind, setKind] = useState<ConnectionKind>('wecom');
-  const [name, setName] = useState('');
-  const [department, setDepartment] = useState<string>('');
+  const update = useUpdateConnection();
+  const saving = create.isPending || update.isPending;
+  const [kind, setKind] = useState<ConnectionKind>(existing?.kind ?? 'wecom');
+  const [name, setName] = useState(existing?.name ?? '');
+  const [department, setDepartment] = useState<string>(existing?.departmentId ?? '');
   const [secrets, setSecrets] = useState<Record<string, string>>({});
-  const [settings, setSettings] = useState<Record<string, string>>({});
+  const [settings, setSettings] = useState<Record<string, string>>(() => Object.fromEntries(Object.entries(existing?.settings ?? {}).map(([k, v]) => [k, String(v)])));
   const [fieldErrors, setFieldErrors] = useState<Record<string, string[]>>({});
   const [error, setError] = useState<string | null>(null);
 
@@ -34,37 +39,35 @@ export function NewConnectionDialog({ onClose, onCreated }: { onClose: () => voi
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    if (create.isPending) return;
+    if (saving) return;
     setError(null);
     setFieldErrors({});
     // Empty fields are left out, so the server names what is missing rather than "invalid URL".
     const pick = (fields: KindField[], values: Record<string, string>) =>
       Object.fromEntries(fields.map((f) => [f.name, (values[f.name] ?? '').trim()]).filter(([, v]) => v !== ''));
     const set = pick(meta.settings, settings);
-    create.mutate(
-      {
-        kind,
-        name: name.trim(),
-        ...(departmentId ? { departmentId } : {}),
-        ...(Object.keys(set).length ? { settings: set } : {}),
-        secrets: pick(meta.secrets, secrets),
+    const handlers = {
+      onSuccess: onSaved,
+      onError: (err: unknown) => {
+        const byPath: Record<string, string[]> = {};
+        const rest: string[] = [];
+        const known = new Set(['kind', 'name', 'departmentId', ...meta.secrets.map((f) => `secrets.${f.name}`), ...meta.settings.map((f) => `settings.${f.name}`)]);
+        for (const x of err instanceof ApiError ? (err.problem.errors ?? []) : []) {
+          if (known.has(x.path)) (byPath[x.path] ??= []).push(x.message);
+          else if (x.path === 'secrets' || x.path === 'settings') rest.push(x.message);
+          else rest.push(`${x.path ? `${x.path}: ` : ''}${x.message}`);
+        }
+        setFieldErrors(byPath);
+        setError([errorText(err), ...rest.map((m) => `• ${m}`)].join('\n'));
       },
-      {
-        onSuccess: onCreated,
-        onError: (err) => {
-          const byPath: Record<string, string[]> = {};
-          const rest: string[] = [];
-          const known = new Set(['kind', 'name', 'departmentId', ...meta.secrets.map((f) => `secrets.${f.name}`), ...meta.settings.map((f) => `settings.${f.name}`)]);
-          for (const x of err instanceof ApiError ? (err.problem.errors ?? []) : []) {
-            if (known.has(x.path)) (byPath[x.path] ??= []).push(x.message);
-            else if (x.path === 'secrets' || x.path === 'settings') rest.push(x.message);
-            else rest.push(`${x.path ? `${x.path}: ` : ''}${x.message}`);
-          }
-          setFieldErrors(byPath);
-          setError([errorText(err), ...rest.map((m) => `• ${m}`)].join('\n'));
-        },
-      },
-    );
+      };
+    const newSecrets = pick(meta.secrets, secrets);
+    if (existing) {
+      // Settings go as a whole (a cleared field is removed); secrets only where something was typed.
+      update.mutate({ id: existing.id, patch: { name: name.trim(), settings: set, ...(Object.keys(newSecrets).length ? { secrets: newSecrets } : {}) } }, handlers);
+    } else {
+      create.mutate({ kind, name: name.trim(), ...(departmentId ? { departmentId } : {}), ...(Object.keys(set).length ? { settings: set } : {}), secrets: newSecrets }, handlers);
+    }
   };
 
   const errs = (path: string, id: string) =>
@@ -85,7 +88,7 @@ export function NewConnectionDialog({ onClose, onCreated }: { onClose: () => voi
       <div className={`fd-field${invalid(path) ? ' is-invalid' : ''}`} key={`${kind}-${id}`}>
         <label className="fd-field__label" htmlFor={id}>
           {t(`connections.field.${f.name}`, { defaultValue: f.name })}
-          {f.required && <span className="fd-required" aria-hidden> *</span>}
+          {f.required && !(existing && group === 'secrets') && <span className="fd-required" aria-hidden> *</span>}
         </label>
         <input
           id={id}
@@ -94,8 +97,8 @@ export function NewConnectionDialog({ onClose, onCreated }: { onClose: () => voi
           type={group === 'secrets' ? 'password' : 'text'}
           autoComplete={group === 'secrets' ? 'new-password' : 'off'}
           spellCheck={false}
-          required={f.required}
-          placeholder={f.example}
+          required={f.required && !(existing && group === 'secrets')}
+          placeholder={existing && group === 'secrets' && existing.secretFields.includes(f.name) ? t('connections.keepSecret') : f.example}
           aria-invalid={invalid(path)}
           aria-describedby={describe(path, id)}
           value={values[f.name] ?? ''}
@@ -111,7 +114,7 @@ export function NewConnectionDialog({ onClose, onCreated }: { onClose: () => voi
 
   return (
     <Modal
-      title={t('connections.newTitle')}
+      title={existing ? t('connections.editTitle', { name: existing.name }) : t('connections.newTitle')}
       onClose={onClose}
       testId="connection-dialog"
       footer={
@@ -119,8 +122,8 @@ export function NewConnectionDialog({ onClose, onCreated }: { onClose: () => voi
           <button type="button" className="fd-btn" onClick={onClose}>
             {t('common.cancel')}
           </button>
-          <button type="submit" form="connection-form" className="fd-btn fd-btn--primary" data-testid="connection-create" disabled={create.isPending}>
-            {create.isPending ? t('connections.creating') : t('connections.create')}
+          <button type="submit" form="connection-form" className="fd-btn fd-btn--primary" data-testid={existing ? 'connection-save' : 'connection-create'} disabled={saving}>
+            {existing ? (saving ? t('connections.saving') : t('connections.save')) : saving ? t('connections.creating') : t('connections.create')}
           </button>
         </>
       }
@@ -136,6 +139,7 @@ export function NewConnectionDialog({ onClose, onCreated }: { onClose: () => voi
             data-testid="connection-kind"
             className="fd-input"
             value={kind}
+            disabled={!!existing}
             onChange={(e) => {
               setKind(e.target.value as ConnectionKind);
               setFieldErrors({});
@@ -177,7 +181,7 @@ export function NewConnectionDialog({ onClose, onCreated }: { onClose: () => voi
             data-testid="connection-department"
             className="fd-input"
             value={departmentId}
-            disabled={!allowed.length}
+            disabled={!allowed.length || !!existing}
             aria-invalid={invalid('departmentId')}
             onChange={(e) => setDepartment(e.target.value)}
           >
