@@ -3,6 +3,20 @@ import { validateFlow, type ValidationIssue } from './validator.ts';
 import { FlowInterpreter } from './interpreter/interpreter.ts';
 import { ActivityCallError, type ActivityCallOptions, type RuntimePorts } from './interpreter/ports.ts';
 import type { RunState } from './interpreter/state.ts';
+import { DELIVER_ACTIVITY, recipientLabel, type DeliverRequest, type DeliverResult } from './nodes/deliver.ts';
+import { LAUNCH_ACTIVITY, type LaunchResult } from './nodes/launch.ts';
+import { CHANNEL_CONTROL_ACTIVITY, type ChannelControlRequest } from './nodes/channel-control.ts';
+
+/** What a dry run assumes when nothing else is scripted: every message goes out, launches succeed. */
+const DEFAULT_FAKES: Record<string, SimulatedActivity> = {
+  [DELIVER_ACTIVITY]: (args): DeliverResult => {
+    const req = args[0] as DeliverRequest;
+    const to = req.recipients.length ? req.recipients.map(recipientLabel) : ['channel'];
+    return { kind: 'simulated', sent: to.length, failed: 0, outcomes: req.detail ? to.map((recipient) => ({ recipient, status: 'sent', deduplicated: false })) : [] };
+  },
+  [LAUNCH_ACTIVITY]: (_args, _attempt, now): LaunchResult => ({ status: 'live', launchedAt: new Date(now).toISOString(), alreadyLive: false }),
+  [CHANNEL_CONTROL_ACTIVITY]: (args) => ({ paused: (args[0] as ChannelControlRequest).paused, resumedRuns: 0 }),
+};
 
 /** A failure a simulated activity throws; `nonRetryable` mirrors Temporal's ApplicationFailure. */
 export interface SimulatedFailure {
@@ -100,7 +114,7 @@ export async function simulateFlow(graph: unknown, options: SimulationOptions = 
       return ports.waitUntil(() => (notices.get(key) ?? 0) > seen, timeoutMs);
     },
     async callActivity<T>(name: string, args: unknown[], opts: ActivityCallOptions): Promise<T> {
-      const fake = options.activities?.[name] ?? (() => ({ simulated: true }));
+      const fake = options.activities?.[name] ?? DEFAULT_FAKES[name] ?? (() => ({ simulated: true }));
       let interval = opts.retry.initialIntervalMs;
       for (let attempt = 1; ; attempt++) {
         try {
