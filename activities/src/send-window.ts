@@ -84,6 +84,8 @@ export function effectiveRateLimit(settings: Record<string, unknown>, documented
     own = { max: n, perMs: 60_000 };
   }
   if (own && own.max < 1) throw new Error('A rate limit must allow at least one message');
+  // Reserved send times are kept for an hour; a longer window could not be enforced.
+  if (own && own.perMs > 3_600_000) throw new Error('A rate limit period can be at most an hour (e.g. 100/1h)');
   const documented = documentedPerMinute ? { max: documentedPerMinute, perMs: 60_000 } : undefined;
   if (own && documented && own.max / own.perMs > documented.max / documented.perMs + 1e-12) {
     throw new Error(`The rate limit ${own.max} per ${own.perMs / 1000}s is above the provider's documented ${documented.max} per minute`);

@@ -53,6 +53,7 @@ describe('rate limits', () => {
     expect(() => effectiveRateLimit({ rateLimit: '5/1s' }, 20)).toThrow(/above/);
     expect(() => effectiveRateLimit({ rateLimit: 'fast' }, 20)).toThrow(/20\/1m/);
     expect(effectiveRateLimit({}, undefined)).toBeUndefined();
+    expect(() => effectiveRateLimit({ rateLimit: '100/24h' }, undefined)).toThrow(/at most an hour/);
   });
 
   it('never puts more than the limit in any window, first come first served', () => {

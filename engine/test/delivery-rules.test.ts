@@ -63,6 +63,27 @@ describe.concurrent('delivery rules', () => {
     }
   });
 
+  it('gives messages whose reserved time passed during a hold fresh slots, so a resume is not a burst', async () => {
+    const id = await connect({ kind: 'webhook', name: 'Slot keeper', secrets: { url: 'http://127.0.0.1:9/x', secret: WH_SECRET }, settings: { rateLimit: '1/10s' } });
+    const { assignSlots } = await import('@flightdeck/activities');
+    const limit = { max: 1, perMs: 10_000 };
+    const keys = ['stale-a', 'stale-b', 'stale-c'].map((k) => `${k}-${Date.now()}`);
+    const first = await stack.deps.deliveries.reserve(id, keys, (taken, n) => assignSlots(taken, n, limit, Date.now()));
+    const times = keys.map((k) => first.get(k)!);
+    expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(10_000);
+    // As if the run then sat out an hour of quiet hours: the reserved times are long past.
+    await stack.server.db.pool.query(`update delivery_slots set at = at - interval '50 minutes' where connection_id = $1`, [id]);
+    const now = Date.now();
+    const again = await stack.deps.deliveries.reserve(id, keys, (taken, n) => assignSlots(taken, n, limit, Date.now()));
+    const fresh = keys.map((k) => again.get(k)!);
+    expect(fresh[0]!).toBeGreaterThanOrEqual(now - 1_000);
+    expect(fresh[1]! - fresh[0]!).toBeGreaterThanOrEqual(10_000);
+    expect(fresh[2]! - fresh[1]!).toBeGreaterThanOrEqual(10_000);
+    // Asking again right away keeps those times.
+    const same = await stack.deps.deliveries.reserve(id, keys, (taken, n) => assignSlots(taken, n, limit, Date.now()));
+    expect(keys.map((k) => same.get(k))).toEqual(fresh);
+  });
+
   it('holds a message in quiet hours (campaign time zone) and sends it when the window opens', async () => {
     const hook = await startStandardWebhook(WH_SECRET);
     try {

@@ -8,6 +8,8 @@ import type { ConnectionService } from './connections.ts';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Slots older than this can no longer limit anything. */
 const SLOT_HORIZON_MS = 60 * 60_000;
+/** A reserved time this far in the past was not used when it came (timer latency is far below it). */
+const STALE_SLOT_MS = 10_000;
 
 /** The delivery ledger in PostgreSQL: the unique idempotency key is what makes a send happen once. */
 export function deliveryLedger(db: Database, connections: ConnectionService, mailer: Mailer): DeliveryLedger {
@@ -60,6 +62,9 @@ export function deliveryLedger(db: Database, connections: ConnectionService, mai
         await tx.select({ id: channelConnections.id }).from(channelConnections).where(eq(channelConnections.id, connectionId)).for('update');
         const now = Date.now();
         await tx.delete(deliverySlots).where(and(eq(deliverySlots.connectionId, connectionId), lt(deliverySlots.at, new Date(now - SLOT_HORIZON_MS))));
+        // A slot that passed long ago (the message then waited out quiet hours or a pause) no longer
+        // spaces anything: give it a fresh one, or everything held would go out in one burst.
+        await tx.delete(deliverySlots).where(and(inArray(deliverySlots.idempotencyKey, keys), lt(deliverySlots.at, new Date(now - STALE_SLOT_MS))));
         const mine = await tx.select().from(deliverySlots).where(inArray(deliverySlots.idempotencyKey, keys));
         const slots = new Map(mine.map((m) => [m.idempotencyKey, m.at.getTime()]));
         const fresh = keys.filter((k) => !slots.has(k));
