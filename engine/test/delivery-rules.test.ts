@@ -238,6 +238,9 @@ describe.concurrent('delivery rules', () => {
       expect(hook.deliveries).toHaveLength(1200);
       expect(hook.duplicates).toBe(0);
       expect(new Set(hook.deliveries.map((d) => JSON.parse(d.body).data.to[0])).size).toBe(1200);
+      const listed = (await stack.api.get(`/api/runs/${runId}/deliveries`)).body;
+      expect(listed).toMatchObject({ total: 1200, counts: { sent: 1200 } });
+      expect(listed.items).toHaveLength(500);
       const history = await stack.server.temporal.client.workflow.getHandle(`run-${runId}`).fetchHistory();
       const scheduled = history.events!.filter((e) => e.activityTaskScheduledEventAttributes);
       expect(scheduled.length).toBeLessThanOrEqual(4);

@@ -1,4 +1,4 @@
-import type { AppNotification, Campaign, CampaignStatus, Connection, Delivery, ConnectionTestResult, Department, HookSecret, NewConnection, Flow, FlowPatch, FlowSummary, FlowVersion, InboxItem, Problem, Run, Session, User } from './types.ts';
+import type { AppNotification, Campaign, CampaignStatus, Connection, Delivery, DeliveryStatus, ConnectionTestResult, Department, HookSecret, NewConnection, Flow, FlowPatch, FlowSummary, FlowVersion, InboxItem, Problem, Run, Session, User } from './types.ts';
 import type { FlowDocument, Locale } from '@flightdeck/workflows';
 
 /** A failed API call, carrying the RFC 9457 problem the engine sent (or one made up for network failures). */
@@ -109,7 +109,7 @@ export const api = {
   resumeConnection: (id: string) => request<Connection & { resumedRuns: number }>('POST', `/api/connections/${enc(id)}/resume`, {}),
   listNotifications: () => request<{ items: AppNotification[]; unread: number }>('GET', '/api/notifications?limit=20'),
   markNotificationsRead: (which: { ids: string[] } | { all: true }) => request<{ unread: number }>('POST', '/api/notifications/read', which),
-  listRunDeliveries: (runId: string) => request<{ items: Delivery[] }>('GET', `/api/runs/${enc(runId)}/deliveries`).then((r) => r.items),
+  listRunDeliveries: (runId: string) => request<{ items: Delivery[]; counts: Partial<Record<DeliveryStatus, number>>; total: number }>('GET', `/api/runs/${enc(runId)}/deliveries`),
   /** Creates or rotates the signing secret of a webhook-triggered flow; the answer is the only time it is shown. */
   rotateHookSecret: (flowId: string) => request<HookSecret>('POST', `/api/flows/${enc(flowId)}/hook-secret`),
 

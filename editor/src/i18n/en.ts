@@ -50,6 +50,7 @@ export const en = {
     attempts: 'Attempts',
     sentAt: 'Sent at',
     wholeChannel: 'the group',
+    showing: 'showing {{shown}} of {{total}}, failed and held first',
     until: 'until {{time}}',
     status: { held: 'Held', sending: 'Sending', sent: 'Sent', failed: 'Failed' },
     reason: { quiet_hours: 'Quiet hours', rate_limit: 'Rate limit', paused: 'Channel paused' },

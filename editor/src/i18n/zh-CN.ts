@@ -52,6 +52,7 @@ export const zhCN: Resources = {
     attempts: '尝试次数',
     sentAt: '发送时间',
     wholeChannel: '群',
+    showing: '显示 {{total}} 条中的 {{shown}} 条，失败与暂存优先',
     until: '至 {{time}}',
     status: { held: '暂存', sending: '发送中', sent: '已发送', failed: '失败' },
     reason: { quiet_hours: '免打扰时段', rate_limit: '频率限制', paused: '渠道已暂停' },

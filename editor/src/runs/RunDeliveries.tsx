@@ -1,7 +1,7 @@
 import { useTranslation } from 'react-i18next';
 import { useRunDeliveries } from '../api/queries.ts';
 import type { Delivery } from '../api/types.ts';
-import { ListQueryBody } from '../components/ListQueryBody.tsx';
+import { useErrorText } from '../components/errorText.ts';
 import { formatDateTime } from '../components/format.ts';
 import { useLocale } from '../i18n/index.ts';
 
@@ -9,64 +9,72 @@ import { useLocale } from '../i18n/index.ts';
 export function RunDeliveries({ runId, live }: { runId: string; live: boolean }) {
   const { t } = useTranslation();
   const locale = useLocale();
+  const errorText = useErrorText();
   const deliveries = useRunDeliveries(runId, live);
-  const counts = (deliveries.data ?? []).reduce<Record<string, number>>((acc, d) => ({ ...acc, [d.status]: (acc[d.status] ?? 0) + 1 }), {});
+  const data = deliveries.data;
   return (
     <section className="fd-deliveries" aria-labelledby="deliveries-title" data-testid="run-deliveries">
       <h2 id="deliveries-title" className="fd-deliveries__title">
         {t('deliveries.title')}
-        {deliveries.data?.length ? (
-          <span className="fd-muted fd-deliveries__counts">
+        {data?.total ? (
+          <span className="fd-muted fd-deliveries__counts" data-testid="deliveries-counts">
             {(['sent', 'held', 'sending', 'failed'] as const)
-              .filter((s) => counts[s])
-              .map((s) => `${t(`deliveries.status.${s}`)} ${counts[s]}`)
+              .filter((s) => data.counts[s])
+              .map((s) => `${t(`deliveries.status.${s}`)} ${data.counts[s]}`)
               .join(' · ')}
+            {data.items.length < data.total && ` · ${t('deliveries.showing', { shown: data.items.length, total: data.total })}`}
           </span>
         ) : null}
       </h2>
+      {deliveries.isPending && <p className="fd-muted fd-small">{t('common.loading')}</p>}
+      {deliveries.isError && (
+        <p className="fd-error-text fd-small" role="alert" data-testid="deliveries-error">
+          {t('deliveries.loadError')}: {errorText(deliveries.error)}{' '}
+          <button type="button" className="fd-btn fd-btn--small" onClick={() => void deliveries.refetch()}>
+            {t('common.retry')}
+          </button>
+        </p>
+      )}
       {/* Most runs send nothing: one quiet line rather than a big empty state under the graph. */}
-      {deliveries.data?.length === 0 ? (
+      {data && !data.items.length && (
         <p className="fd-muted fd-small" data-testid="deliveries-empty">
           {t('deliveries.emptyText')}
         </p>
-      ) : (
-        <ListQueryBody query={deliveries} testId="deliveries" errorTitle={t('deliveries.loadError')} emptyTitle={t('deliveries.emptyTitle')} emptyText={t('deliveries.emptyText')}>
-          {(items) => (
-            <div className="fd-table-wrap">
-              <table className="fd-table">
-                <thead>
-                  <tr>
-                    <th>{t('deliveries.node')}</th>
-                    <th>{t('deliveries.channel')}</th>
-                    <th>{t('deliveries.recipient')}</th>
-                    <th>{t('deliveries.statusCol')}</th>
-                    <th>{t('deliveries.attempts')}</th>
-                    <th>{t('deliveries.sentAt')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {items.map((d) => (
-                    <tr key={d.id} data-testid="delivery-row" data-status={d.status} data-channel={d.channel}>
-                      <td>{d.nodeId ?? '—'}</td>
-                      <td>
-                        {t(`deliveries.channels.${d.channel}`, { defaultValue: d.channel })}
-                        {d.connectionName && <div className="fd-muted fd-small">{d.connectionName}</div>}
-                      </td>
-                      <td className="fd-deliveries__recipient" title={d.recipient}>
-                        {d.recipientName ?? (d.recipient === 'channel' ? t('deliveries.wholeChannel') : d.recipient)}
-                      </td>
-                      <td>
-                        <DeliveryStatus delivery={d} locale={locale} />
-                      </td>
-                      <td>{d.attempts}</td>
-                      <td>{formatDateTime(d.sentAt, locale)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )}
-        </ListQueryBody>
+      )}
+      {data && data.items.length > 0 && (
+        <div className="fd-table-wrap">
+          <table className="fd-table">
+            <thead>
+              <tr>
+                <th>{t('deliveries.node')}</th>
+                <th>{t('deliveries.channel')}</th>
+                <th>{t('deliveries.recipient')}</th>
+                <th>{t('deliveries.statusCol')}</th>
+                <th>{t('deliveries.attempts')}</th>
+                <th>{t('deliveries.sentAt')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.items.map((d) => (
+                <tr key={d.id} data-testid="delivery-row" data-status={d.status} data-channel={d.channel}>
+                  <td>{d.nodeId ?? '—'}</td>
+                  <td>
+                    {t(`deliveries.channels.${d.channel}`, { defaultValue: d.channel })}
+                    {d.connectionName && <div className="fd-muted fd-small">{d.connectionName}</div>}
+                  </td>
+                  <td className="fd-deliveries__recipient" title={d.recipient}>
+                    {d.recipientName ?? (d.recipient === 'channel' ? t('deliveries.wholeChannel') : d.recipient)}
+                  </td>
+                  <td>
+                    <DeliveryStatus delivery={d} locale={locale} />
+                  </td>
+                  <td>{d.attempts}</td>
+                  <td>{formatDateTime(d.sentAt, locale)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
     </section>
   );

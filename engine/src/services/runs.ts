@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { JsonValue, RunState } from '@flightdeck/workflows';
@@ -44,6 +44,9 @@ export function presentRun(row: RunRow, extra: { state?: RunState | null; graph?
     ...(extra.graph ? { graph: extra.graph as Record<string, unknown> } : {}),
   };
 }
+
+/** How many of a run's messages the run view lists; the counts cover all of them. */
+const DELIVERIES_SHOWN = 500;
 
 export class RunService {
   constructor(private readonly deps: RunServiceDeps) {}
@@ -123,9 +126,12 @@ export class RunService {
       // In-app rows are addressed by user id and e-mail rows by address: show the person's name where there is one.
       .leftJoin(users, sql`${users.id}::text = ${deliveries.recipient} or ${users.email} = ${deliveries.recipient}`)
       .where(eq(deliveries.runId, run.workflowId))
-      .orderBy(asc(deliveries.createdAt))
-      .limit(1000);
-    return rows.map(({ d, connectionName, recipientName }) => ({
+      // A broadcast has thousands: what needs attention (failed, held) comes first, then the rest in order.
+      .orderBy(sql`case ${deliveries.status} when 'failed' then 0 when 'held' then 1 when 'sending' then 2 else 3 end`, asc(deliveries.createdAt))
+      .limit(DELIVERIES_SHOWN);
+    const counted = await this.db.select({ status: deliveries.status, n: count() }).from(deliveries).where(eq(deliveries.runId, run.workflowId)).groupBy(deliveries.status);
+    const counts = Object.fromEntries(counted.map((c) => [c.status, c.n])) as Partial<Record<'held' | 'sending' | 'sent' | 'failed', number>>;
+    const items = rows.map(({ d, connectionName, recipientName }) => ({
       id: d.id,
       nodeId: d.nodeId,
       recipient: d.recipient,
@@ -141,6 +147,7 @@ export class RunService {
       error: d.error,
       createdAt: d.createdAt.toISOString(),
     }));
+    return { items, counts, total: counted.reduce((a, c) => a + c.n, 0) };
   }
 
   async get(id: string) {

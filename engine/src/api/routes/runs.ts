@@ -43,9 +43,9 @@ export function runRoutes(registry: RouteRegistry, runs: RunService, flows: Flow
     status: 200,
     body: await runs.get(params.id),
   }));
-  defineRoute(r, registry, { method: 'get', path: '/api/runs/:id/deliveries', tag, access: { permission: 'runs:read', in: runDept }, summary: "Every message this run sent or holds, with its status (held, sending, sent, failed)", params: uuidParam, responses: [{ status: 200, description: 'Deliveries, oldest first' }, problem(404, 'No such run')] }, async ({ params }) => ({
+  defineRoute(r, registry, { method: 'get', path: '/api/runs/:id/deliveries', tag, access: { permission: 'runs:read', in: runDept }, summary: "This run's messages with their status (held, sending, sent, failed): failed and held first, at most 500, with counts of all", params: uuidParam, responses: [{ status: 200, description: 'Deliveries, oldest first' }, problem(404, 'No such run')] }, async ({ params }) => ({
     status: 200,
-    body: { items: await runs.deliveries(params.id) },
+    body: await runs.deliveries(params.id),
   }));
   defineRoute(
     r,
