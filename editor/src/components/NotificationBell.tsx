@@ -3,7 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { useMarkNotificationsRead, useNotifications } from '../api/queries.ts';
 import type { AppNotification } from '../api/types.ts';
 import { useLocale } from '../i18n/index.ts';
-import { navigate } from '../routes.ts';
+import { mayLeave, navigate } from '../routes.ts';
 import { formatRelative } from './format.ts';
 
 /** In-app notifications: a bell with the unread count, and a panel of the latest ones. */
@@ -14,11 +14,17 @@ export function NotificationBell() {
   const notifications = useNotifications(true);
   const markRead = useMarkNotificationsRead();
   const root = useRef<HTMLDivElement>(null);
+  const button = useRef<HTMLButtonElement>(null);
   const unread = notifications.data?.unread ?? 0;
 
   useEffect(() => {
     if (!open) return;
-    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && setOpen(false);
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== 'Escape') return;
+      setOpen(false);
+      // Keyboard users continue from the bell, not from the top of the page.
+      button.current?.focus();
+    };
     const onClick = (e: MouseEvent) => !root.current?.contains(e.target as Node) && setOpen(false);
     document.addEventListener('keydown', onKey);
     document.addEventListener('mousedown', onClick);
@@ -29,6 +35,8 @@ export function NotificationBell() {
   }, [open]);
 
   const openItem = (n: AppNotification) => {
+    // navigate() skips the editor's unsaved-changes guard that links go through, so ask here.
+    if (n.link && !mayLeave()) return;
     if (!n.readAt) markRead.mutate({ ids: [n.id] });
     setOpen(false);
     if (n.link) navigate(`#${n.link}`);
@@ -37,6 +45,7 @@ export function NotificationBell() {
   return (
     <div className="fd-bell" ref={root}>
       <button
+        ref={button}
         type="button"
         className="fd-bell__button"
         data-testid="bell"
@@ -64,6 +73,7 @@ export function NotificationBell() {
               {t('bell.markAll')}
             </button>
           </div>
+          {notifications.isPending && <p className="fd-muted fd-small fd-bell__empty">{t('common.loading')}</p>}
           {notifications.isError && <p className="fd-error-text fd-small">{t('bell.loadError')}</p>}
           {notifications.data?.items.length === 0 && <p className="fd-muted fd-small fd-bell__empty">{t('bell.empty')}</p>}
           <ul className="fd-bell__list">

@@ -253,7 +253,15 @@ function Control(props: {
       const placeholder =
         schema.default !== undefined ? String(schema.default) : widget === 'duration' ? '1h30m' : widget === 'cel' ? 'input.amount > 100' : undefined;
       const control = long ? (
-        <textarea {...common} className={`fd-input${invalid ? ' is-invalid' : ''}`} rows={3} value={str} placeholder={placeholder} onChange={(e) => onText(e.target.value)} />
+        <textarea
+          {...common}
+          className={`fd-input${mono ? ' fd-mono' : ''}${invalid ? ' is-invalid' : ''}`}
+          spellCheck={mono ? false : undefined}
+          rows={widget === 'message' ? 5 : 3}
+          value={str}
+          placeholder={placeholder}
+          onChange={(e) => onText(e.target.value)}
+        />
       ) : (
         <input
           {...common}

@@ -1,3 +1,4 @@
+import { useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useRunDeliveries } from '../api/queries.ts';
 import type { Delivery } from '../api/types.ts';
@@ -12,6 +13,13 @@ export function RunDeliveries({ runId, live }: { runId: string; live: boolean })
   const errorText = useErrorText();
   const deliveries = useRunDeliveries(runId, live);
   const data = deliveries.data;
+  // Polling stops with the run, up to 2 s after its last send: read once more so the table ends complete.
+  const wasLive = useRef(live);
+  const { refetch } = deliveries;
+  useEffect(() => {
+    if (wasLive.current && !live) void refetch();
+    wasLive.current = live;
+  }, [live, refetch]);
   return (
     <section className="fd-deliveries" aria-labelledby="deliveries-title" data-testid="run-deliveries">
       <h2 id="deliveries-title" className="fd-deliveries__title">
