@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { loadConfig } from '../config.ts';
 import { createLogger } from '../logger.ts';
 import { startEmbeddedPostgres } from './embedded-postgres.ts';
-import { HOW_TO_GET_TEMPORAL, buildTemporalCli, findTemporalCli, startTemporalDevServer } from './temporal-cli.ts';
+import { HOW_TO_GET_TEMPORAL, buildTemporalCli, downloadTemporalCli, findTemporalCli, startTemporalDevServer } from './temporal-cli.ts';
 import { createFlowWorker } from '../worker/create-worker.ts';
 import { EDITOR_DIST, startServer } from '../server/start-server.ts';
 import { buildActivityDeps } from '../worker/activity-deps.ts';
@@ -55,7 +55,7 @@ try {
   let temporalAddress = config.temporalAddress;
   let temporalUi: string | undefined;
   if (!temporalAddress) {
-    const binary = findTemporalCli() ?? buildTemporalCli((l) => log.info(l));
+    const binary = findTemporalCli() ?? (await downloadTemporalCli((l) => log.info(l))) ?? buildTemporalCli((l) => log.info(l));
     if (!binary) {
       console.error(`\n${HOW_TO_GET_TEMPORAL}\n`);
       await shutdown(1);

@@ -1,12 +1,15 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { accessSync, chmodSync, constants, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { arch, homedir, platform } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { Connection } from '@temporalio/client';
 
 /** Where `.ci/run` and the launcher build the CLI when no `temporal` is on PATH; outside the repo so builds are reused. */
 export const TEMPORAL_CLI_CACHE = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'flightdeck', 'bin');
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
+
+/** Temporal's CDN, the same one the SDK's own "cached-download" uses; a mirror can stand in for it. */
+export const TEMPORAL_DOWNLOAD_BASE = process.env.FLIGHTDECK_TEMPORAL_DOWNLOAD_URL || 'https://temporal.download/cli/archive';
 
 export const HOW_TO_GET_TEMPORAL = `No Temporal CLI was found, and none could be built or downloaded.
 Get one in any of these ways, then run the command again:
@@ -33,6 +36,54 @@ export function findTemporalCli(): string | undefined {
   }
   const cached = join(TEMPORAL_CLI_CACHE, 'temporal');
   return isExecutable(cached) ? cached : undefined;
+}
+
+/** The CDN's names for this machine, or undefined where it ships no tar.gz (Windows ships a zip). */
+function cdnPlatform(): { platform: string; arch: string } | undefined {
+  const os = platform() === 'linux' ? 'linux' : platform() === 'darwin' ? 'darwin' : undefined;
+  const cpu = arch() === 'x64' ? 'amd64' : arch() === 'arm64' ? 'arm64' : undefined;
+  return os && cpu ? { platform: os, arch: cpu } : undefined;
+}
+
+/**
+ * Downloads the release archive from Temporal's CDN into the cache. The friendly default on a
+ * machine with internet: seconds, where a Go build takes minutes. Any failure (offline, a proxy,
+ * a broken archive) returns undefined with the reason logged, so the caller can try Go next.
+ */
+export async function downloadTemporalCli(
+  log: (line: string) => void,
+  opts: { cacheDir?: string; baseUrl?: string; timeoutMs?: number } = {},
+): Promise<string | undefined> {
+  const target = cdnPlatform();
+  if (!target) return undefined;
+  const cacheDir = opts.cacheDir ?? TEMPORAL_CLI_CACHE;
+  const url = `${opts.baseUrl ?? TEMPORAL_DOWNLOAD_BASE}/${TEMPORAL_CLI_VERSION}?platform=${target.platform}&arch=${target.arch}`;
+  log(`Downloading the Temporal CLI ${TEMPORAL_CLI_VERSION} from ${url} into ${cacheDir} (first start only)…`);
+  mkdirSync(cacheDir, { recursive: true });
+  // Unpacked next to the cache and renamed in, so an interrupted download never leaves a half binary that looks usable.
+  const work = mkdtempSync(join(cacheDir, '.download-'));
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(opts.timeoutMs ?? 120_000), redirect: 'follow' });
+    if (!res.ok) throw new Error(`the server answered ${res.status} ${res.statusText}`);
+    const archive = join(work, 'temporal.tar.gz');
+    writeFileSync(archive, Buffer.from(await res.arrayBuffer()));
+    const untar = spawnSync('tar', ['-xzf', archive, '-C', work], { encoding: 'utf8' });
+    if (untar.status !== 0) throw new Error(`the archive did not unpack: ${(untar.stderr || untar.error?.message || '').trim()}`);
+    const unpacked = join(work, 'temporal');
+    if (!existsSync(unpacked)) throw new Error('the archive holds no `temporal` binary');
+    chmodSync(unpacked, 0o755);
+    const binary = join(cacheDir, 'temporal');
+    renameSync(unpacked, binary);
+    return binary;
+  } catch (err) {
+    const e = err as Error & { cause?: { code?: string; message?: string } };
+    const detail = e.cause?.code ?? e.cause?.message;
+    const reason = e.name === 'TimeoutError' ? 'it timed out' : detail ? `${e.message}: ${detail}` : e.message;
+    log(`Could not download the Temporal CLI (${reason}).`);
+    return undefined;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
 }
 
 /** Builds the CLI from the Go module proxy when Go is present. Takes minutes the first time. */
