@@ -40,22 +40,33 @@ export interface InAppNotice {
   runId: string;
 }
 
+export type LedgerStatus = 'held' | 'sending' | 'sent' | 'unconfirmed' | 'failed';
+
+/**
+ * What a claim found. `interrupted`: an earlier attempt claimed it and vanished (its worker died)
+ * without recording an answer, so the message may or may not have reached the provider.
+ */
+export type Claim = 'claimed' | 'busy' | 'interrupted';
+
 /** The server side of exactly-once: a ledger keyed by the idempotency key (unique in PostgreSQL), plus the shared send rules. */
 export interface DeliveryLedger {
   target(target: ChannelTarget): Promise<ResolvedTarget>;
   /** Creates the rows that do not exist yet and returns every row's status. */
-  open(rows: LedgerRow[]): Promise<Map<string, { status: 'held' | 'sending' | 'sent' | 'failed'; providerMessageId: string | null; error: string | null }>>;
+  open(rows: LedgerRow[]): Promise<Map<string, { status: LedgerStatus; providerMessageId: string | null; error: string | null }>>;
   /** Atomically: if the connection is paused, marks the rows held and returns true. Resuming waits for this to finish. */
   holdIfPaused(connectionId: string, keys: string[]): Promise<boolean>;
   hold(keys: string[], reason: HoldReason, notBefore: Date | null): Promise<void>;
   /** Send times for these keys within the connection's limit; keys reserved before keep their time. */
   reserve(connectionId: string, keys: string[], assign: (taken: number[], count: number) => number[]): Promise<Map<string, number>>;
   /**
-   * Claims a delivery for this attempt until `leaseUntil`: status sending, attempts + 1. False
-   * when it is already sent or another live attempt holds it, so two attempts never both send.
+   * Claims a delivery for this attempt until `leaseUntil`: status sending, attempts + 1. `busy`
+   * when it is already sent or another live attempt holds it, so two attempts never both send;
+   * `interrupted` (claimed as well) when the previous claim lapsed with no answer recorded.
    */
-  attempt(key: string, leaseUntil: Date): Promise<boolean>;
+  attempt(key: string, leaseUntil: Date): Promise<Claim>;
   sent(key: string, result: DeliveryResult): Promise<void>;
+  /** Closes an interrupted delivery without sending it again; `note` says why. */
+  unconfirmed(key: string, note: string): Promise<void>;
   /** This attempt did not deliver it (5xx, timeout, 429): the claim lapses so the next attempt may send. */
   release(key: string, error: string): Promise<void>;
   failed(key: string, error: string, response: unknown): Promise<void>;
@@ -66,6 +77,12 @@ export interface DeliveryLedger {
 }
 
 const CHAT_KINDS = new Set<DeliveryChannel>(['wecom', 'feishu', 'dingtalk', 'slack']);
+/**
+ * Channels whose receiver drops a repeat by itself: Standard Webhooks receivers de-duplicate by
+ * webhook-id, and in-app notices are unique by key in our own table. Chat robots, SMS and SMTP
+ * have no such key, so an interrupted send to them is never repeated.
+ */
+const REPEAT_SAFE = new Set<DeliveryChannel>(['webhook', 'in-app']);
 /** Sends due within this are waited for in the activity; later ones hand back to a durable timer. */
 const WAIT_IN_ACTIVITY_MS = 2_000;
 const CONCURRENCY = 8;
@@ -118,6 +135,7 @@ export function deliveryActivities(ledger: DeliveryLedger) {
     for (const item of items) {
       const row = rows.get(item.key)!;
       if (row.status === 'sent') outcomes.set(item.key, { recipient: item.recipient, status: 'sent', deduplicated: true, ...(row.providerMessageId ? { providerMessageId: row.providerMessageId } : {}) });
+      else if (row.status === 'unconfirmed') outcomes.set(item.key, { recipient: item.recipient, status: 'sent', deduplicated: true, unconfirmed: true, error: row.error ?? 'unconfirmed' });
       else if (row.status === 'failed') outcomes.set(item.key, { recipient: item.recipient, status: 'failed', deduplicated: true, error: row.error ?? 'failed' });
       else if (item.problem) {
         await ledger.failed(item.key, item.problem, null);
@@ -190,29 +208,29 @@ export function deliveryActivities(ledger: DeliveryLedger) {
 
   /** One message: the ledger says "sending", the provider answers, the ledger records it. */
   async function sendOne(target: ResolvedTarget, req: DeliverRequest, item: Item): Promise<DeliveryOutcome> {
+    // Rendered before the claim, so that a claim left behind by a dead worker means the request
+    // was about to go out or already had, never that it was still being prepared.
+    let send: () => Promise<DeliveryResult>;
+    try {
+      send = prepareSend(target, req, item);
+    } catch (err) {
+      const message = `The message could not be rendered: ${err instanceof Error ? err.message : String(err)}`;
+      await ledger.failed(item.key, message, null);
+      return { recipient: item.recipient, status: 'failed', deduplicated: false, error: message };
+    }
     // The lease ends when this attempt's start-to-close timeout does: by the time Temporal retries
     // after a crash the claim has lapsed, while a slow but live attempt keeps its messages.
     const info = Context.current().info;
-    const claimed = await ledger.attempt(item.key, new Date(info.currentAttemptScheduledTimestampMs + info.startToCloseTimeoutMs + 1_000));
-    if (!claimed) throw ApplicationFailure.retryable(`The message to ${item.recipient} is being sent by another attempt`, 'DeliveryInFlight');
-    const variables = { ...req.variables, recipient: item.person ?? { address: item.recipient } };
-    const render = (source: string | undefined, mode: 'text' | 'html' = 'text') => (source === undefined ? undefined : renderMessage(source, variables, mode));
+    const claim = await ledger.attempt(item.key, new Date(info.currentAttemptScheduledTimestampMs + info.startToCloseTimeoutMs + 1_000));
+    if (claim === 'busy') throw ApplicationFailure.retryable(`The message to ${item.recipient} is being sent by another attempt`, 'DeliveryInFlight');
+    if (claim === 'interrupted' && !REPEAT_SAFE.has(target.kind)) {
+      const note = `Unconfirmed: the worker sending this stopped before the provider's answer was recorded. It was not sent again, so it cannot arrive twice; check the ${target.name ?? target.kind} channel.`;
+      await ledger.unconfirmed(item.key, note);
+      return { recipient: item.recipient, status: 'sent', deduplicated: true, unconfirmed: true, error: note };
+    }
     let result: DeliveryResult;
     try {
-      if (target.kind === 'in-app') {
-        const { id } = await ledger.notify({ idempotencyKey: item.key, user: item.recipient, title: render(req.templates.title) ?? '', body: render(req.templates.text) ?? '', link: req.templates.link ? render(req.templates.link)! : null, runId: req.runId });
-        result = { status: 200, providerMessageId: id, body: null };
-      } else if (target.kind === 'email') {
-        const text = render(req.templates.text)!;
-        const html = req.templates.html ? render(req.templates.html, 'html')! : `<div style="white-space:pre-wrap;font-family:sans-serif">${escapeHtml(text)}</div>`;
-        const mail = await (target.mailer ?? ledger.mailer).send({ to: item.recipient, subject: render(req.templates.title) ?? '', text, html });
-        result = { status: 250, providerMessageId: mail.messageId, body: null };
-      } else {
-        const message: ChannelMessage = { text: render(req.templates.text)!, ...(req.templates.title ? { title: render(req.templates.title)! } : {}), ...(req.templates.markdown ? { markdown: render(req.templates.markdown)! } : {}) };
-        const to = item.mentions ?? [item.recipient];
-        if (to.length) message.to = to;
-        result = await sendToChannel(target.channel!, message, { idempotencyKey: providerKey(item.key), signal: Context.current().cancellationSignal });
-      }
+      result = await send();
     } catch (err) {
       const channelError = err instanceof ChannelError ? err : smtpRejection(err);
       if (!channelError) {
@@ -234,6 +252,26 @@ export function deliveryActivities(ledger: DeliveryLedger) {
     }
     await ledger.sent(item.key, result);
     return { recipient: item.recipient, status: 'sent', deduplicated: false, ...(result.providerMessageId ? { providerMessageId: result.providerMessageId } : {}) };
+  }
+
+  /** Renders the message for this recipient and returns the one call that delivers it. */
+  function prepareSend(target: ResolvedTarget, req: DeliverRequest, item: Item): () => Promise<DeliveryResult> {
+    const variables = { ...req.variables, recipient: item.person ?? { address: item.recipient } };
+    const render = (source: string | undefined, mode: 'text' | 'html' = 'text') => (source === undefined ? undefined : renderMessage(source, variables, mode));
+    if (target.kind === 'in-app') {
+      const notice: InAppNotice = { idempotencyKey: item.key, user: item.recipient, title: render(req.templates.title) ?? '', body: render(req.templates.text) ?? '', link: req.templates.link ? render(req.templates.link)! : null, runId: req.runId };
+      return async () => ({ status: 200, providerMessageId: (await ledger.notify(notice)).id, body: null });
+    }
+    if (target.kind === 'email') {
+      const text = render(req.templates.text)!;
+      const html = req.templates.html ? render(req.templates.html, 'html')! : `<div style="white-space:pre-wrap;font-family:sans-serif">${escapeHtml(text)}</div>`;
+      const mail = { to: item.recipient, subject: render(req.templates.title) ?? '', text, html };
+      return async () => ({ status: 250, providerMessageId: (await (target.mailer ?? ledger.mailer).send(mail)).messageId, body: null });
+    }
+    const message: ChannelMessage = { text: render(req.templates.text)!, ...(req.templates.title ? { title: render(req.templates.title)! } : {}), ...(req.templates.markdown ? { markdown: render(req.templates.markdown)! } : {}) };
+    const to = item.mentions ?? [item.recipient];
+    if (to.length) message.to = to;
+    return () => sendToChannel(target.channel!, message, { idempotencyKey: providerKey(item.key), signal: Context.current().cancellationSignal });
   }
 
   return { deliverMessages };

@@ -36,6 +36,6 @@ export function createActivities(deps: ActivityDeps) {
 export { sendWebhook };
 export { createMailer, type Mailer, type OutgoingMail } from './email.ts';
 export type { ApprovalDeps } from './approvals.ts';
-export type { DeliveryLedger, DeliveryChannel, InAppNotice, LedgerRow, ResolvedTarget } from './deliver.ts';
+export type { Claim, DeliveryLedger, DeliveryChannel, InAppNotice, LedgerRow, LedgerStatus, ResolvedTarget } from './deliver.ts';
 export { assignSlots, effectiveRateLimit, parseQuietHours, quietUntil, type QuietHours, type RateLimit } from './send-window.ts';
 export { sendToChannel, ChannelError, CHANNELS, type ChannelConnection } from './channels/index.ts';

@@ -4,29 +4,32 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startStack, startWorker, type TestStack } from './support/stack.ts';
 import { edge, flow, node } from './support/flows.ts';
-import { startWeCom } from '../../activities/test/channels/receivers.ts';
+import { startStandardWebhook, startWeCom, type Receiver } from '../../activities/test/channels/receivers.ts';
 
-/** The worker is killed after WeCom answered and the delivery was recorded, before Temporal heard of it. */
+const WH_SECRET = 'whsec_' + Buffer.from('a signing secret of thirty two bytes!').toString('base64');
+
+/**
+ * A real worker process is killed (SIGKILL) after the provider answered: once after the ledger
+ * recorded the answer, once before it could. Either way the receiver must not see the message twice.
+ */
 describe('exactly once across a worker crash', () => {
   let stack: TestStack;
-  let wecom: Awaited<ReturnType<typeof startWeCom>>;
+  const receivers: Receiver[] = [];
   beforeAll(async () => {
     stack = await startStack('crash', { worker: false });
-    wecom = await startWeCom('crash-key');
   });
   afterAll(async () => {
-    await wecom?.close();
+    await Promise.all(receivers.map((r) => r.close()));
     await stack?.close();
   });
 
-  it('the retried attempt on a new worker sends nothing again', async () => {
-    const connection = (await stack.api.post('/api/connections', { kind: 'wecom', name: 'Crash robot', secrets: { url: wecom.webhookUrl } })).body.id;
+  /** Publishes a one-send flow, runs it on a worker that dies at `crashAt`, then lets a healthy worker finish it. */
+  async function runThroughCrash(name: string, connection: string, crashAt: 'after-record' | 'before-record') {
     const graph = flow(
       [node('start', 'trigger.manual'), node('announce', 'channel.send', { connection, text: 'Launch is live', timeout: '3s', retry: { maximumAttempts: 5, initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '1s' } }), node('done', 'control.end')],
       [edge('start', 'next', 'announce'), edge('announce', 'sent', 'done')],
     );
-    const { flowId } = await stack.api.publishFlow('crash', graph);
-
+    const { flowId } = await stack.api.publishFlow(name, graph);
     const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./support/crashing-worker.ts', import.meta.url))], {
       env: {
         ...process.env,
@@ -36,6 +39,7 @@ describe('exactly once across a worker crash', () => {
         TEMPORAL_ADDRESS: inject('temporalAddress'),
         TASK_QUEUE: stack.taskQueue,
         BUNDLE_PATH: inject('workflowBundlePath'),
+        CRASH_AT: crashAt,
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -44,20 +48,55 @@ describe('exactly once across a worker crash', () => {
       child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
       child.once('exit', () => reject(new Error('the crashing worker exited before it was ready')));
     });
-
     const runId = await stack.api.startRun(flowId);
     expect(await exited).toBe('SIGKILL');
-    expect(wecom.requests).toHaveLength(1);
-
+    const afterCrash = { runId };
     // A healthy worker picks the run up once the dead attempt times out.
     stack.worker = await startWorker(stack.taskQueue, stack.deps);
     const run = await stack.api.waitForRun(runId, 30_000);
+    await stack.worker.stop();
+    const rows = await stack.server.db.pool.query(`select status, attempts, error from deliveries where run_id = $1`, [`run-${runId}`]);
+    return { ...afterCrash, run, rows: rows.rows as { status: string; attempts: number; error: string | null }[] };
+  }
+
+  it('killed after the answer was recorded: the retry on a new worker reads "sent" and sends nothing', async () => {
+    const wecom = await startWeCom('crash-key');
+    receivers.push(wecom);
+    const connection = (await stack.api.post('/api/connections', { kind: 'wecom', name: 'Crash robot', secrets: { url: wecom.webhookUrl } })).body.id;
+    const { run, rows } = await runThroughCrash('crash-after', connection, 'after-record');
     expect(run.status).toBe('completed');
     expect(run.state.nodes.announce.output.deliveries[0]).toMatchObject({ status: 'sent', deduplicated: true });
     expect(wecom.requests).toHaveLength(1);
-    expect(wecom.deliveries).toHaveLength(1);
-    const rows = await stack.server.db.pool.query(`select status, attempts from deliveries where run_id = $1`, [`run-${runId}`]);
     // The killed attempt is the only one that reached WeCom; the retry read "sent" from the ledger.
-    expect(rows.rows).toEqual([{ status: 'sent', attempts: 1 }]);
+    expect(rows).toMatchObject([{ status: 'sent', attempts: 1 }]);
+  });
+
+  it('killed before the answer was recorded: a chat robot is not sent to again, and the run says "unconfirmed"', async () => {
+    const wecom = await startWeCom('crash-key-2');
+    receivers.push(wecom);
+    const connection = (await stack.api.post('/api/connections', { kind: 'wecom', name: 'Crash robot 2', secrets: { url: wecom.webhookUrl } })).body.id;
+    const { run, runId, rows } = await runThroughCrash('crash-before', connection, 'before-record');
+    expect(wecom.requests).toHaveLength(1);
+    expect(run.status).toBe('completed');
+    expect(run.state.nodes.announce.output.deliveries[0]).toMatchObject({ status: 'sent', unconfirmed: true });
+    expect(rows).toMatchObject([{ status: 'unconfirmed', attempts: 1 }]);
+    expect(rows[0]!.error).toMatch(/not sent again/);
+    // The run view reads it from the ledger, with the reason.
+    const listed = (await stack.api.get(`/api/runs/${runId}/deliveries`)).body;
+    expect(listed.counts).toEqual({ unconfirmed: 1 });
+    expect(listed.items[0]).toMatchObject({ status: 'unconfirmed', channel: 'wecom' });
+  });
+
+  it('killed before the answer was recorded: a signed webhook is sent again with the same webhook-id, which the receiver drops', async () => {
+    const hook = await startStandardWebhook(WH_SECRET);
+    receivers.push(hook);
+    const connection = (await stack.api.post('/api/connections', { kind: 'webhook', name: 'Crash partner', secrets: { url: hook.url, secret: WH_SECRET } })).body.id;
+    const { run, rows } = await runThroughCrash('crash-webhook', connection, 'before-record');
+    expect(run.status).toBe('completed');
+    expect(hook.requests).toHaveLength(2);
+    expect(hook.requests[0]!.headers['webhook-id']).toBe(hook.requests[1]!.headers['webhook-id']);
+    expect(hook.deliveries).toHaveLength(1);
+    expect(hook.duplicates).toBe(1);
+    expect(rows).toMatchObject([{ status: 'sent', attempts: 2 }]);
   });
 });

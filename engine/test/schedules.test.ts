@@ -20,7 +20,7 @@ describe('schedule trigger', () => {
     expect(described.status).toBe(200);
     const s = described.body.schedule;
     expect(s).toMatchObject({ scheduleId: scheduleIdOf(flowId), timezone: 'Asia/Shanghai', version: 1, paused: false, catchupWindowMs: 600_000 });
-    expect(String(s.overlap)).toMatch(/SKIP/i);
+    expect(s.overlap).toBe('skip');
     // 09:00 in Shanghai is 01:00 UTC, on weekdays.
     for (const t of s.nextRuns) {
       expect(new Date(t).getUTCHours()).toBe(1);
@@ -37,6 +37,10 @@ describe('schedule trigger', () => {
     const run = await stack.api.waitForRun(runs[0]!.id);
     expect(run).toMatchObject({ status: 'completed', version: 1, input: { report: 'daily' }, requestedBy: null });
     expect(run.workflowId.startsWith('sched-')).toBe(true);
+    // The schedule lists what it started, and links it to the recorded run.
+    const after = (await stack.api.get(`/api/flows/${flowId}/schedule`)).body.schedule;
+    expect(after.cron).toBe('0 9 * * 1-5');
+    expect(after.recentRuns).toEqual([expect.objectContaining({ workflowId: run.workflowId, runId: run.id })]);
   });
 
   it('republishing without a schedule trigger removes it; unpublish removes it too', async () => {

@@ -7,6 +7,8 @@ export const keys = {
   flows: ['flows'] as const,
   flow: (id: string) => ['flows', id] as const,
   versions: (id: string) => ['flows', id, 'versions'] as const,
+  /** Under the flow's key: publishing invalidates the flow, and with it its schedule. */
+  schedule: (id: string) => ['flows', id, 'schedule'] as const,
   runs: (flowId: string) => ['runs', { flowId }] as const,
   run: (id: string) => ['run', id] as const,
   campaigns: ['campaigns'] as const,
@@ -38,6 +40,24 @@ export function useFlow(id: string | undefined) {
 
 export function useVersions(flowId: string | undefined) {
   return useQuery({ queryKey: keys.versions(flowId ?? ''), queryFn: () => api.listVersions(flowId!), enabled: !!flowId });
+}
+
+export function useSchedule(flowId: string | null) {
+  return useQuery({
+    queryKey: keys.schedule(flowId ?? ''),
+    queryFn: () => api.getSchedule(flowId!),
+    enabled: !!flowId,
+    // Next and recent runs move with the clock: a minute is fresh enough for a schedule.
+    refetchInterval: 60_000,
+  });
+}
+
+export function useUnpublish(flowId: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: () => api.unpublish(flowId),
+    onSuccess: () => void qc.invalidateQueries({ queryKey: keys.schedule(flowId) }),
+  });
 }
 
 export function useRuns(flowId: string | undefined) {

@@ -24,6 +24,23 @@ export interface FlowSummary {
   createdAt: string;
   updatedAt: string;
   latestVersion: number | null;
+  departmentId?: string | null;
+}
+
+export type OverlapPolicy = 'skip' | 'buffer_one' | 'buffer_all' | 'cancel_other' | 'terminate_other' | 'allow_all';
+
+/** A published flow's Temporal Schedule, as the server describes it. */
+export interface FlowSchedule {
+  scheduleId: string;
+  version: number | null;
+  cron: string | null;
+  timezone: string | null;
+  overlap: OverlapPolicy;
+  catchupWindowMs: number;
+  paused: boolean;
+  nextRuns: string[];
+  /** runId: once the run has recorded itself. */
+  recentRuns: { at: string; workflowId: string; runId: string | null }[];
 }
 
 export interface Flow extends FlowSummary {
@@ -206,7 +223,7 @@ export interface AppNotification {
   readAt: string | null;
 }
 
-export type DeliveryStatus = 'held' | 'sending' | 'sent' | 'failed';
+export type DeliveryStatus = 'held' | 'sending' | 'sent' | 'unconfirmed' | 'failed';
 
 /** One message of a run, from the delivery ledger. */
 export interface Delivery {

@@ -4,10 +4,11 @@ import type { CanvasEdge, CanvasNode } from '../flow/graph.ts';
 import type { Issue } from '../flow/issues.ts';
 import { ProblemsPanel } from './ProblemsPanel.tsx';
 import { RunsPanel } from './RunsPanel.tsx';
+import { SchedulePanel } from './SchedulePanel.tsx';
 
-export type BottomTab = 'problems' | 'runs';
+export type BottomTab = 'problems' | 'runs' | 'schedule';
 
-/** The tabs under the canvas: the draft's problems and the flow's past runs. */
+/** The tabs under the canvas: the draft's problems, the flow's past runs and, for a scheduled flow, its schedule. */
 export function BottomPanel(props: {
   tab: BottomTab;
   onTab: (tab: BottomTab) => void;
@@ -16,6 +17,8 @@ export function BottomPanel(props: {
   edges: CanvasEdge[];
   onPick: (target: { nodeId?: string; edgeId?: string }) => void;
   flowId: string | null;
+  /** Set when the draft starts with a schedule trigger. */
+  schedule?: { departmentId: string | null | undefined; draftAhead: boolean };
 }) {
   const { t } = useTranslation();
   const tabButton = (tab: BottomTab, label: ReactNode) => (
@@ -45,10 +48,13 @@ export function BottomPanel(props: {
           </>,
         )}
         {tabButton('runs', t('runs.title'))}
+        {props.schedule && tabButton('schedule', t('schedule.title'))}
       </div>
       <div className="fd-tabpanel" role="tabpanel" id="bottom-tabpanel" aria-labelledby={`tab-${props.tab}`}>
         {props.tab === 'problems' ? (
           <ProblemsPanel issues={props.issues} nodes={props.nodes} edges={props.edges} onPick={props.onPick} />
+        ) : props.tab === 'schedule' && props.schedule ? (
+          <SchedulePanel flowId={props.flowId} departmentId={props.schedule.departmentId} draftAhead={props.schedule.draftAhead} />
         ) : (
           <RunsPanel flowId={props.flowId} />
         )}

@@ -41,6 +41,7 @@ export function FlowEditor(props: { flow: Flow | null; initialGraph: FlowDocumen
   const [runOpen, setRunOpen] = useState(false);
   const [hookOpen, setHookOpen] = useState(false);
   const webhookTriggered = draft.nodes.some((n) => n.data.type === 'trigger.webhook');
+  const scheduled = draft.nodes.some((n) => n.data.type === 'trigger.schedule');
 
   const allIssues = useMemo(() => (store.serverIssues.length ? [...draft.issues, ...store.serverIssues] : draft.issues), [draft.issues, store.serverIssues]);
   const issueIndex = useMemo(() => indexIssues(allIssues), [allIssues]);
@@ -194,7 +195,10 @@ export function FlowEditor(props: { flow: Flow | null; initialGraph: FlowDocumen
             <EditorCanvas draft={draft} issues={issueIndex} />
           </section>
           <Inspector draft={draft} issues={issueIndex} description={store.description} onDescription={store.setDescription} />
-          <BottomPanel tab={tab} onTab={setTab} issues={allIssues} nodes={draft.nodes} edges={draft.edges} onPick={pick} flowId={store.flowId} />
+          <BottomPanel tab={tab} onTab={setTab} issues={allIssues} nodes={draft.nodes} edges={draft.edges} onPick={pick}
+            flowId={store.flowId}
+            {...(scheduled ? { schedule: { departmentId: props.flow?.departmentId, draftAhead: store.draftAhead } } : {})}
+          />
         </main>
       </CanvasContext.Provider>
       {hookOpen && (

@@ -26,7 +26,7 @@ export function RunDeliveries({ runId, live }: { runId: string; live: boolean })
         {t('deliveries.title')}
         {data?.total ? (
           <span className="fd-muted fd-deliveries__counts" data-testid="deliveries-counts">
-            {(['sent', 'held', 'sending', 'failed'] as const)
+            {(['sent', 'unconfirmed', 'held', 'sending', 'failed'] as const)
               .filter((s) => data.counts[s])
               .map((s) => `${t(`deliveries.status.${s}`)} ${data.counts[s]}`)
               .join(' · ')}
@@ -102,7 +102,7 @@ function DeliveryStatus({ delivery: d, locale }: { delivery: Delivery; locale: R
         </div>
       )}
       {d.error && (
-        <div className="fd-small fd-error-text" data-testid="delivery-error">
+        <div className={`fd-small ${d.status === 'unconfirmed' ? 'fd-muted' : 'fd-error-text'}`} data-testid="delivery-error">
           {d.error}
         </div>
       )}

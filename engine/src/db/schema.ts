@@ -219,7 +219,8 @@ export const deliveries = pgTable(
   runId: text('run_id'),
   nodeId: text('node_id'),
   recipient: text('recipient').notNull(),
-  status: text('status', { enum: ['held', 'sending', 'sent', 'failed'] }).notNull(),
+  /** `unconfirmed`: its worker died mid-send; not repeated, so it reached the receiver at most once. */
+  status: text('status', { enum: ['held', 'sending', 'sent', 'unconfirmed', 'failed'] }).notNull(),
   /** Why a held message waits, and until when (null: until the channel is resumed). */
   heldReason: text('held_reason', { enum: ['quiet_hours', 'rate_limit', 'paused'] }),
   notBefore: timestamp('not_before', { withTimezone: true }),

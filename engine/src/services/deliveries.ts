@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, lt, sql } from 'drizzle-orm';
 import type { DeliveryLedger, Mailer } from '@flightdeck/activities';
 import { createMailer } from '@flightdeck/activities';
 import type { Database } from '../db/client.ts';
@@ -83,15 +83,25 @@ export function deliveryLedger(db: Database, connections: ConnectionService, mai
       });
     },
     async attempt(key, leaseUntil) {
-      const claimed = await db
-        .update(deliveries)
-        .set({ status: 'sending', heldReason: null, notBefore: null, leaseUntil, attempts: sql`${deliveries.attempts} + 1` })
-        .where(and(eq(deliveries.idempotencyKey, key), inArray(deliveries.status, ['held', 'sending']), or(isNull(deliveries.leaseUntil), lt(deliveries.leaseUntil, new Date()))))
-        .returning({ key: deliveries.idempotencyKey });
-      return claimed.length === 1;
+      // One statement: the claim, and what the claim it replaced looked like. A lease that is still
+      // set but has lapsed was never released (every answer clears it): its worker died mid-send.
+      const { rows } = await db.execute<{ previous_lease: Date | null }>(sql`
+        update ${deliveries} d
+           set status = 'sending', held_reason = null, not_before = null, lease_until = ${leaseUntil}, attempts = d.attempts + 1
+          from (select idempotency_key, status, lease_until from ${deliveries} where idempotency_key = ${key}) prev
+         where d.idempotency_key = prev.idempotency_key
+           and d.status in ('held', 'sending')
+           and (d.lease_until is null or d.lease_until < ${new Date()})
+        returning case when prev.status = 'sending' then prev.lease_until end as previous_lease`);
+      if (!rows.length) return 'busy';
+      return rows[0]!.previous_lease ? 'interrupted' : 'claimed';
     },
     async sent(key, result) {
       await db.update(deliveries).set({ status: 'sent', leaseUntil: null, providerMessageId: result.providerMessageId ?? null, response: (result.body ?? null) as object | null, sentAt: new Date(), error: null }).where(eq(deliveries.idempotencyKey, key));
+    },
+    async unconfirmed(key, note) {
+      // The claim that found the interruption sent nothing: attempts keeps counting sends only.
+      await db.update(deliveries).set({ status: 'unconfirmed', leaseUntil: null, error: note, attempts: sql`${deliveries.attempts} - 1` }).where(eq(deliveries.idempotencyKey, key));
     },
     async failed(key, error, response) {
       await db.update(deliveries).set({ status: 'failed', leaseUntil: null, error, response: { error, response } as object }).where(eq(deliveries.idempotencyKey, key));

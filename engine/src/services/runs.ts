@@ -127,10 +127,10 @@ export class RunService {
       .leftJoin(users, sql`${users.id}::text = ${deliveries.recipient} or ${users.email} = ${deliveries.recipient}`)
       .where(eq(deliveries.runId, run.workflowId))
       // A broadcast has thousands: what needs attention (failed, held) comes first, then the rest in order.
-      .orderBy(sql`case ${deliveries.status} when 'failed' then 0 when 'held' then 1 when 'sending' then 2 else 3 end`, asc(deliveries.createdAt))
+      .orderBy(sql`case ${deliveries.status} when 'failed' then 0 when 'unconfirmed' then 1 when 'held' then 2 when 'sending' then 3 else 4 end`, asc(deliveries.createdAt))
       .limit(DELIVERIES_SHOWN);
     const counted = await this.db.select({ status: deliveries.status, n: count() }).from(deliveries).where(eq(deliveries.runId, run.workflowId)).groupBy(deliveries.status);
-    const counts = Object.fromEntries(counted.map((c) => [c.status, c.n])) as Partial<Record<'held' | 'sending' | 'sent' | 'failed', number>>;
+    const counts = Object.fromEntries(counted.map((c) => [c.status, c.n])) as Partial<Record<(typeof deliveries.status.enumValues)[number], number>>;
     const items = rows.map(({ d, connectionName, recipientName }) => ({
       id: d.id,
       nodeId: d.nodeId,

@@ -1,7 +1,8 @@
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import { durationMs, type JsonValue } from '@flightdeck/workflows';
 import type { RunFlowInput } from '@flightdeck/workflows/temporal';
-import type { FlowVersionRow } from '../db/schema.ts';
+import { inArray } from 'drizzle-orm';
+import { runs, type FlowVersionRow } from '../db/schema.ts';
 import type { Actor } from '../auth/access.ts';
 import type { Database } from '../db/client.ts';
 import { audit } from './audit.ts';
@@ -14,6 +15,8 @@ const OVERLAP: Record<string, ScheduleOverlapPolicy> = {
   terminate_other: ScheduleOverlapPolicy.TERMINATE_OTHER,
   allow_all: ScheduleOverlapPolicy.ALLOW_ALL,
 };
+
+const OVERLAP_NAME = new Map(Object.entries(OVERLAP).map(([name, policy]) => [policy, name]));
 
 export const scheduleIdOf = (flowId: string) => `flow-${flowId}`;
 
@@ -44,7 +47,7 @@ export class ScheduleService {
       spec: { cronExpressions: [c.cron], timezone: c.timezone },
       action: { type: 'startWorkflow' as const, workflowType: 'runFlow', taskQueue: this.taskQueue, args: [args], workflowId: `sched-${flowId}` },
       policies: { overlap: OVERLAP[c.overlap] ?? ScheduleOverlapPolicy.SKIP, catchupWindow: durationMs(c.catchupWindow) },
-      memo: { flowId, version: version.version },
+      memo: { flowId, version: version.version, cron: c.cron },
     };
     await this.remove(actor, flowId, departmentId, null);
     await this.temporal().schedule.create(options);
@@ -65,15 +68,21 @@ export class ScheduleService {
   async describe(flowId: string) {
     try {
       const d = await this.temporal().schedule.getHandle(scheduleIdOf(flowId)).describe();
+      const memo = (d.memo ?? {}) as { version?: number; cron?: string };
+      const recent = d.info.recentActions.map((a) => ({ at: a.takenAt.toISOString(), workflowId: a.action.workflow.workflowId }));
+      // Scheduled runs record themselves when they start; the ones recorded so far open in the run view.
+      const recorded = recent.length ? await this.db.select({ id: runs.id, workflowId: runs.workflowId }).from(runs).where(inArray(runs.workflowId, recent.map((r) => r.workflowId))) : [];
+      const runIds = new Map(recorded.map((r) => [r.workflowId, r.id]));
       return {
         scheduleId: d.scheduleId,
-        version: (d.memo as { version?: number } | undefined)?.version ?? null,
+        version: memo.version ?? null,
+        cron: memo.cron ?? null,
         timezone: d.spec.timezone ?? null,
-        overlap: d.policies.overlap,
+        overlap: OVERLAP_NAME.get(d.policies.overlap) ?? String(d.policies.overlap).toLowerCase(),
         catchupWindowMs: d.policies.catchupWindow,
         paused: d.state.paused,
         nextRuns: d.info.nextActionTimes.slice(0, 5).map((t) => t.toISOString()),
-        recentRuns: d.info.recentActions.map((a) => ({ at: a.takenAt.toISOString(), workflowId: a.action.workflow.workflowId })),
+        recentRuns: recent.map((r) => ({ ...r, runId: runIds.get(r.workflowId) ?? null })),
       };
     } catch (err) {
       if (err instanceof ScheduleNotFoundError) return null;

@@ -1,6 +1,7 @@
 /**
- * A worker process that dies (SIGKILL, no goodbye) right after a channel delivery is recorded as
- * sent and before the activity reports completion: the moment the exactly-once guarantee is about.
+ * A worker process that dies (SIGKILL, no goodbye) once a provider has answered a delivery:
+ * with CRASH_AT=after-record right after the ledger recorded it as sent, before the activity
+ * reports completion; with CRASH_AT=before-record before the ledger heard the answer at all.
  * Started by channels-crash.test.ts; everything comes from the environment.
  */
 import { readFileSync } from 'node:fs';
@@ -13,8 +14,9 @@ const env = (k: string) => process.env[k] ?? (() => { throw new Error(`${k} miss
 const db = openDatabase(env('DATABASE_URL'));
 const deps = buildActivityDeps({ db: db.db, secret: env('FLIGHTDECK_SECRET'), encryptionKey: Buffer.from(env('FLIGHTDECK_ENCRYPTION_KEY'), 'base64'), publicUrl: 'http://127.0.0.1' });
 const recordSent = deps.deliveries.sent;
+const crashAt = process.env.CRASH_AT ?? 'after-record';
 deps.deliveries.sent = async (key, result) => {
-  await recordSent(key, result);
+  if (crashAt === 'after-record') await recordSent(key, result);
   process.kill(process.pid, 'SIGKILL');
 };
 const { worker } = await createFlowWorker({ address: env('TEMPORAL_ADDRESS'), namespace: 'default', taskQueue: env('TASK_QUEUE'), workflowBundle: { code: readFileSync(env('BUNDLE_PATH'), 'utf8') }, deps });

@@ -66,6 +66,11 @@ export interface DeliveryOutcome {
   status: 'sent' | 'failed';
   /** True when an earlier attempt had already delivered it, so nothing went out again. */
   deduplicated: boolean;
+  /**
+   * An earlier attempt's worker died while sending, before the answer was recorded: it most
+   * likely arrived, and was not sent again so that it cannot arrive twice. `error` says so.
+   */
+  unconfirmed?: boolean;
   providerMessageId?: string;
   error?: string;
 }

@@ -1,0 +1,101 @@
+import { useTranslation } from 'react-i18next';
+import { formatDuration } from '@flightdeck/workflows';
+import { useSchedule, useUnpublish } from '../api/queries.ts';
+import { useOptionalAuth } from '../auth/AuthProvider.tsx';
+import { mayDo } from '../auth/permissions.ts';
+import { useErrorText } from '../components/errorText.ts';
+import { formatDateTime } from '../components/format.ts';
+import { Link } from '../components/Link.tsx';
+import { useLocale } from '../i18n/index.ts';
+import { href } from '../routes.ts';
+
+/**
+ * The published schedule as Temporal holds it, not as the draft says: which version it starts,
+ * when it fires next, what it does when a run overlaps or runs were missed, and what it started.
+ */
+export function SchedulePanel({ flowId, departmentId, draftAhead }: { flowId: string | null; departmentId: string | null | undefined; draftAhead: boolean }) {
+  const { t } = useTranslation();
+  const locale = useLocale();
+  const errorText = useErrorText();
+  const auth = useOptionalAuth();
+  const schedule = useSchedule(flowId);
+  const unpublish = useUnpublish(flowId ?? '');
+  if (!flowId) return <p className="fd-muted fd-pad">{t('schedule.publishFirst')}</p>;
+  if (schedule.isPending) return <p className="fd-muted fd-pad">{t('common.loading')}</p>;
+  if (schedule.isError)
+    return (
+      <p className="fd-error-text fd-pad">
+        {t('schedule.loadError', { detail: errorText(schedule.error) })}{' '}
+        <button type="button" className="fd-btn fd-btn--link" onClick={() => void schedule.refetch()}>
+          {t('common.retry')}
+        </button>
+      </p>
+    );
+  const s = schedule.data;
+  if (!s) return <p className="fd-muted fd-pad" data-testid="schedule-none">{t('schedule.none')}</p>;
+  return (
+    <div className="fd-pad fd-schedule" data-testid="schedule-panel">
+      <dl className="fd-facts fd-schedule__facts">
+        <dt>{t('schedule.version')}</dt>
+        <dd data-testid="schedule-version">
+          v{s.version ?? '?'}
+          {draftAhead && <span className="fd-muted fd-small"> · {t('schedule.draftAhead')}</span>}
+        </dd>
+        <dt>{t('schedule.cron')}</dt>
+        <dd>
+          <code data-testid="schedule-cron">{s.cron ?? '—'}</code> · {s.timezone ?? 'UTC'}
+        </dd>
+        <dt>{t('schedule.overlap')}</dt>
+        <dd data-testid="schedule-overlap">
+          <strong>{t(`schedule.overlapPolicy.${s.overlap}`)}</strong>
+          <div className="fd-muted fd-small">{t(`schedule.overlapHelp.${s.overlap}`)}</div>
+        </dd>
+        <dt>{t('schedule.catchup')}</dt>
+        <dd data-testid="schedule-catchup">
+          {formatDuration(s.catchupWindowMs)}
+          <div className="fd-muted fd-small">{t('schedule.catchupHelp', { window: formatDuration(s.catchupWindowMs) })}</div>
+        </dd>
+        <dt>{t('schedule.state')}</dt>
+        <dd>{s.paused ? t('schedule.paused') : t('schedule.active')}</dd>
+      </dl>
+      <div className="fd-schedule__lists">
+        <section aria-labelledby="schedule-next">
+          <h3 id="schedule-next" className="fd-schedule__heading">{t('schedule.next')}</h3>
+          <ol className="fd-schedule__times" data-testid="schedule-next-runs">
+            {s.nextRuns.map((at) => (
+              <li key={at}>{formatDateTime(at, locale)}</li>
+            ))}
+          </ol>
+        </section>
+        <section aria-labelledby="schedule-recent">
+          <h3 id="schedule-recent" className="fd-schedule__heading">{t('schedule.recent')}</h3>
+          {s.recentRuns.length ? (
+            <ol className="fd-schedule__times" data-testid="schedule-recent-runs">
+              {[...s.recentRuns].reverse().map((r) => (
+                <li key={r.workflowId}>{r.runId ? <Link href={href.run(r.runId)}>{formatDateTime(r.at, locale)}</Link> : formatDateTime(r.at, locale)}</li>
+              ))}
+            </ol>
+          ) : (
+            <p className="fd-muted fd-small">{t('schedule.noneYet')}</p>
+          )}
+        </section>
+      </div>
+      {mayDo(auth?.user, 'flows:publish', departmentId ?? undefined) && (
+        <p>
+          <button
+            type="button"
+            className="fd-btn fd-btn--small"
+            data-testid="schedule-unpublish"
+            disabled={unpublish.isPending}
+            onClick={() => {
+              if (window.confirm(t('schedule.confirmUnpublish'))) unpublish.mutate();
+            }}
+          >
+            {t('schedule.unpublish')}
+          </button>
+          {unpublish.isError && <span className="fd-error-text fd-small"> {errorText(unpublish.error)}</span>}
+        </p>
+      )}
+    </div>
+  );
+}
