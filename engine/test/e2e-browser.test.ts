@@ -262,4 +262,39 @@ describe('editor end to end', () => {
       await robot.close();
     }
   });
+
+  it('a scheduled flow shows its schedule as Temporal holds it: policies, next and recent runs; unpublish stops it', async () => {
+    const graph = flow(
+      [node('tick', 'trigger.schedule', { cron: '30 9 * * *', timezone: 'Asia/Shanghai', overlap: 'buffer_one', catchupWindow: '2h' }), node('done', 'control.end')],
+      [edge('tick', 'next', 'done')],
+    );
+    const { flowId } = await designer.api.publishFlow('Daily KPI digest', graph);
+    await stack.server.temporal.client.schedule.getHandle(`flow-${flowId}`).trigger();
+    const p = await browser.newPage({ viewport: { width: 1280, height: 860 }, locale: 'en-US' });
+    try {
+      await signIn(p, designer.email);
+      await p.goto(`${stack.url}/#/flows/${flowId}`);
+      await p.getByTestId('tab-schedule').click();
+      await p.getByTestId('schedule-panel').waitFor();
+      expect(await p.getByTestId('schedule-overlap').getAttribute('data-policy')).toBe('buffer_one');
+      expect(await p.getByTestId('schedule-cron').textContent()).toBe('30 9 * * *');
+      expect(await p.getByTestId('schedule-catchup').textContent()).toContain('2h');
+      expect(await p.locator('[data-testid="schedule-next-runs"] li').count()).toBe(5);
+      // The triggered run is listed and opens in the run view once it has recorded itself.
+      await expect
+        .poll(async () => {
+          await p.reload();
+          await p.getByTestId('tab-schedule').click();
+          return p.locator('[data-testid="schedule-recent-runs"] a').count();
+        }, { timeout: 20_000, interval: 1000 })
+        .toBe(1);
+      await p.screenshot({ path: `${SHOTS}schedule-panel.png` });
+      p.once('dialog', (d) => void d.accept());
+      await p.getByTestId('schedule-unpublish').click();
+      await p.getByTestId('schedule-none').waitFor();
+      expect((await designer.api.get(`/api/flows/${flowId}/schedule`)).body.schedule).toBeNull();
+    } finally {
+      await p.close();
+    }
+  });
 });

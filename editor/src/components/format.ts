@@ -42,12 +42,16 @@ export function formatDate(value: string | number | null | undefined, locale: Lo
   }
 }
 
-/** A short absolute time for lists: date and minutes. */
-export function formatShortDateTime(value: string | number | null | undefined, locale: Locale): string {
+/** A short absolute time for lists: date and minutes, in the viewer's time zone or the one given. */
+export function formatShortDateTime(value: string | number | null | undefined, locale: Locale, timeZone?: string | null): string {
   if (value === null || value === undefined || value === '') return '—';
   const date = new Date(value);
   if (Number.isNaN(date.getTime())) return String(value);
-  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(date);
+  try {
+    return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', ...(timeZone ? { timeZone } : {}) }).format(date);
+  } catch {
+    return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(date);
+  }
 }
 
 const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [

@@ -4,7 +4,7 @@ import { useSchedule, useUnpublish } from '../api/queries.ts';
 import { useOptionalAuth } from '../auth/AuthProvider.tsx';
 import { mayDo } from '../auth/permissions.ts';
 import { useErrorText } from '../components/errorText.ts';
-import { formatDateTime } from '../components/format.ts';
+import { formatShortDateTime } from '../components/format.ts';
 import { Link } from '../components/Link.tsx';
 import { useLocale } from '../i18n/index.ts';
 import { href } from '../routes.ts';
@@ -46,7 +46,7 @@ export function SchedulePanel({ flowId, departmentId, draftAhead }: { flowId: st
           <code data-testid="schedule-cron">{s.cron ?? '—'}</code> · {s.timezone ?? 'UTC'}
         </dd>
         <dt>{t('schedule.overlap')}</dt>
-        <dd data-testid="schedule-overlap">
+        <dd data-testid="schedule-overlap" data-policy={s.overlap}>
           <strong>{t(`schedule.overlapPolicy.${s.overlap}`)}</strong>
           <div className="fd-muted fd-small">{t(`schedule.overlapHelp.${s.overlap}`)}</div>
         </dd>
@@ -60,19 +60,24 @@ export function SchedulePanel({ flowId, departmentId, draftAhead }: { flowId: st
       </dl>
       <div className="fd-schedule__lists">
         <section aria-labelledby="schedule-next">
-          <h3 id="schedule-next" className="fd-schedule__heading">{t('schedule.next')}</h3>
+          {/* In the schedule's own zone: "09:30 Asia/Shanghai" is what the designer wrote. */}
+          <h3 id="schedule-next" className="fd-schedule__heading">
+            {t('schedule.next')} <span className="fd-schedule__zone">({s.timezone ?? 'UTC'})</span>
+          </h3>
           <ol className="fd-schedule__times" data-testid="schedule-next-runs">
             {s.nextRuns.map((at) => (
-              <li key={at}>{formatDateTime(at, locale)}</li>
+              <li key={at}>{formatShortDateTime(at, locale, s.timezone)}</li>
             ))}
           </ol>
         </section>
         <section aria-labelledby="schedule-recent">
-          <h3 id="schedule-recent" className="fd-schedule__heading">{t('schedule.recent')}</h3>
+          <h3 id="schedule-recent" className="fd-schedule__heading">
+            {t('schedule.recent')} <span className="fd-schedule__zone">({s.timezone ?? 'UTC'})</span>
+          </h3>
           {s.recentRuns.length ? (
             <ol className="fd-schedule__times" data-testid="schedule-recent-runs">
               {[...s.recentRuns].reverse().map((r) => (
-                <li key={r.workflowId}>{r.runId ? <Link href={href.run(r.runId)}>{formatDateTime(r.at, locale)}</Link> : formatDateTime(r.at, locale)}</li>
+                <li key={r.workflowId}>{r.runId ? <Link href={href.run(r.runId)}>{formatShortDateTime(r.at, locale, s.timezone)}</Link> : formatShortDateTime(r.at, locale, s.timezone)}</li>
               ))}
             </ol>
           ) : (
