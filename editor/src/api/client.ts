@@ -1,4 +1,4 @@
-import type { AppNotification, Campaign, CampaignStatus, Connection, Delivery, DeliveryStatus, ConnectionTestResult, Department, HookSecret, NewConnection, Flow, FlowPatch, FlowSchedule, FlowSummary, FlowVersion, InboxItem, Problem, Run, Session, User } from './types.ts';
+import type { AppNotification, Campaign, CampaignStatus, Connection, Delivery, DeliveryStatus, ConnectionTestResult, Department, HookSecret, NewConnection, Flow, FlowPatch, FlowSchedule, FlowSummary, FlowTemplate, FlowVersion, InboxItem, Problem, Run, Session, User } from './types.ts';
 import type { FlowDocument, Locale } from '@flightdeck/workflows';
 
 /** A failed API call, carrying the RFC 9457 problem the engine sent (or one made up for network failures). */
@@ -79,6 +79,8 @@ export const api = {
   createFlow: (body: { name: string; description?: string; graph?: FlowDocument }) => request<Flow>('POST', '/api/flows', body),
   updateFlow: (id: string, patch: FlowPatch) => request<Flow>('PUT', `/api/flows/${enc(id)}`, patch),
   publish: (id: string, note?: string) => request<FlowVersion>('POST', `/api/flows/${enc(id)}/versions`, note ? { note } : {}),
+  listTemplates: () => request<{ items: FlowTemplate[] }>('GET', '/api/templates').then((r) => r.items),
+  createFromTemplate: (templateId: string, body: { name?: string }) => request<Flow>('POST', `/api/templates/${enc(templateId)}/flows`, body),
   getSchedule: (id: string) => request<{ schedule: FlowSchedule | null }>('GET', `/api/flows/${enc(id)}/schedule`).then((r) => r.schedule),
   unpublish: (id: string) => request<{ scheduleRemoved: boolean }>('POST', `/api/flows/${enc(id)}/unpublish`),
   listVersions: (id: string) => request<{ items: FlowVersion[] }>('GET', `/api/flows/${enc(id)}/versions`).then((r) => r.items),

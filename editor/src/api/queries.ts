@@ -20,10 +20,16 @@ export const keys = {
   inbox: (status: 'open' | 'closed') => ['approvals', status] as const,
   notifications: ['notifications'] as const,
   deliveries: (runId: string) => ['run', runId, 'deliveries'] as const,
+  templates: ['templates'] as const,
 };
 
 export function useFlows() {
   return useQuery({ queryKey: keys.flows, queryFn: api.listFlows });
+}
+
+export function useTemplates() {
+  // Templates ship with the server: they change only with a new release.
+  return useQuery({ queryKey: keys.templates, queryFn: api.listTemplates, staleTime: Infinity });
 }
 
 export function useFlow(id: string | undefined) {

@@ -27,6 +27,15 @@ export interface FlowSummary {
   departmentId?: string | null;
 }
 
+/** A flow to start from; its name and description in English, with translations by locale. */
+export interface FlowTemplate {
+  id: string;
+  name: string;
+  description: string;
+  text?: Partial<Record<string, { name: string; description: string }>>;
+  graph: FlowDocument;
+}
+
 export type OverlapPolicy = 'skip' | 'buffer_one' | 'buffer_all' | 'cancel_other' | 'terminate_other' | 'allow_all';
 
 /** A published flow's Temporal Schedule, as the server describes it. */

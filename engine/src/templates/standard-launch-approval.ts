@@ -18,6 +18,7 @@ export const standardLaunchApproval = {
   id: 'standard-launch-approval',
   name: 'Standard launch approval',
   description: `Brand and legal/compliance in parallel, then the department head, then the finance director when the budget is above ${FINANCE_THRESHOLD.toLocaleString('en')}. Launch on approval; the owner hears about a rejection or a timeout.`,
+  zh: { name: '标准上线审批', description: `品牌与法务/合规并行审批，再由部门负责人审批；预算超过 ${FINANCE_THRESHOLD.toLocaleString('en')} 时加财务总监审批。通过后上线；被驳回或超时会通知负责人。` },
   graph: {
     schemaVersion: 1,
     nodes: [
@@ -66,6 +67,7 @@ export const launchOnWarmUp = {
   id: 'launch-on-warm-up',
   name: 'Launch on the warm-up date',
   description: "Waits for the campaign's warm-up phase, sets it live, announces it on the chosen channels (add your WeCom/Feishu/DingTalk connections to the launch node) and e-mails the owner.",
+  zh: { name: '预热日上线', description: '等待活动进入预热阶段，将其设为进行中，在所选渠道发布上线通知（在上线节点添加企业微信/飞书/钉钉连接），并邮件通知负责人。' },
   graph: {
     schemaVersion: 1,
     nodes: [

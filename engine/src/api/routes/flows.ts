@@ -65,7 +65,7 @@ export function flowRoutes(registry: RouteRegistry, flows: FlowService, schedule
   );
   defineRoute(r, registry, { method: 'get', path: '/api/templates', tag: 'Templates', access: 'signed_in', summary: 'Flow templates to start from', responses: [{ status: 200, description: 'Templates' }] }, async () => ({
     status: 200,
-    body: { items: TEMPLATES.map((t) => ({ id: t.id, name: t.name, description: t.description, graph: t.graph })) },
+    body: { items: TEMPLATES.map((t) => ({ id: t.id, name: t.name, description: t.description, text: { 'zh-CN': t.zh }, graph: t.graph })) },
   }));
   defineRoute(
     r,
