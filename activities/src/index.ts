@@ -1,6 +1,6 @@
 import { sendWebhook } from './webhook.ts';
 import { approvalActivities, type ApprovalDeps } from './approvals.ts';
-import type { CampaignStatusRequest, ChannelControlRequest, LaunchRequest, LaunchResult } from '@flightdeck/workflows';
+import type { CampaignPhase, CampaignStatusRequest, ChannelControlRequest, LaunchRequest, LaunchResult } from '@flightdeck/workflows';
 import type { RegisterRunRequest } from '@flightdeck/workflows/temporal';
 import { deliveryActivities, type DeliveryLedger } from './deliver.ts';
 
@@ -14,6 +14,8 @@ export interface ActivityDeps {
   deliveries: DeliveryLedger;
   /** Records a run a Temporal Schedule started (idempotent by workflow id). */
   registerRun(req: RegisterRunRequest): Promise<void>;
+  /** The campaign's phases as they are now, for a wait that was told they changed. */
+  campaignPhases(campaignId: string): Promise<CampaignPhase[]>;
 }
 
 /** The activities a worker registers, keyed by the names nodes call them by. */
@@ -29,6 +31,7 @@ export function createActivities(deps: ActivityDeps) {
       await deps.setCampaignStatus(req);
     },
     launchCampaign: (req: LaunchRequest) => deps.launchCampaign(req),
+    readCampaignPhases: async (campaignId: string) => ({ phases: await deps.campaignPhases(campaignId) }),
     setChannelPaused: (req: ChannelControlRequest) => deps.setChannelPaused(req),
   };
 }

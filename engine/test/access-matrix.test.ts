@@ -92,6 +92,7 @@ POST   /api/campaigns                        Y Y Y - - -    - - - - -    -     !
 POST   /api/campaigns/import                 Y Y Y - - -    - - - - -    -     ! !
 GET    /api/campaigns/{id}                   Y Y Y Y Y Y    - - - - -    -     ! !
 PUT    /api/campaigns/{id}                   Y Y Y - - -    - - - - -    -     ! !
+PUT    /api/campaigns/{id}/phases            Y Y Y - - -    - - - - -    -     ! !
 POST   /api/campaigns/{id}/status            Y Y Y - - -    - - - - -    -     ! !
 GET    /api/approvals                        Y Y Y Y Y Y    Y Y Y Y Y    Y     ! !
 GET    /api/approvals/{taskId}               Y Y Y Y Y Y    - - - - -    -     ! !
@@ -479,6 +480,11 @@ describe('access matrix', () => {
     'GET /api/campaigns/{id}': { build: () => ({ path: `/api/campaigns/${fx.campaignId}` }), check: (_who, res) => expect(res.body.name).toBe(fx.campaignName) },
     'PUT /api/campaigns/{id}': {
       build: (_who, mark) => ({ method: 'PUT', path: `/api/campaigns/${fx.campaignId}`, body: { name: fx.campaignName, channels: [{ name: mark }] }, effect: marked(mark) }),
+    },
+    'PUT /api/campaigns/{id}/phases': {
+      // The mark (12 characters) is a phase name, so the audit entry that moved the dates carries it.
+      build: (_who, mark) => ({ method: 'PUT', path: `/api/campaigns/${fx.campaignId}/phases`, body: { phases: [{ name: mark, startsAt: '2026-05-20T00:00:00Z', endsAt: '2026-05-27T00:00:00+08:00' }] }, effect: marked(mark) }),
+      check: (_who, res) => expect(res.body.notifiedRuns).toBe(0),
     },
     'POST /api/campaigns/{id}/status': {
       build: async () => {

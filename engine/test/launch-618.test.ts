@@ -90,4 +90,56 @@ describe('618 launches on its warm-up date', () => {
     const audit = (await stack.api.get(`/api/audit?entityId=${campaign.id}`)).body.items as { action: string; after: { status?: string } }[];
     expect(audit.find((a) => a.action === 'campaign.launched')?.after).toMatchObject({ status: 'live', nodeId: 'launch' });
   });
+
+  it('moving the warm-up date moves the waiting launch: earlier launches sooner, later holds it back', async () => {
+    const owner = await stack.user('Lina Wu', [{ role: 'designer', department: 'E-commerce' }], { department: 'E-commerce' });
+    const departmentId = await stack.departmentId('E-commerce');
+    const phasesFrom = (warmUp: number) => [
+      { name: 'warm_up', startsAt: new Date(warmUp).toISOString(), endsAt: new Date(warmUp + 7 * 86_400_000).toISOString() },
+      { name: 'burst', startsAt: new Date(warmUp + 7 * 86_400_000).toISOString(), endsAt: new Date(warmUp + 21 * 86_400_000).toISOString() },
+    ];
+    const approvedCampaign = async (name: string, warmUp: number) => {
+      const c = (await owner.api.post('/api/campaigns', { name, departmentId, phases: phasesFrom(warmUp) })).body;
+      for (const status of ['pending_approval', 'approved']) expect((await stack.api.post(`/api/campaigns/${c.id}/status`, { status })).status).toBe(200);
+      return c;
+    };
+    const flow = (await owner.api.post('/api/templates/launch-on-warm-up/flows', { name: 'Launch follows the date' })).body;
+    expect((await owner.api.post(`/api/flows/${flow.id}/versions`, {})).status).toBe(201);
+
+    // Brought forward: from tomorrow to a few seconds from now.
+    const early = await approvedCampaign('Brought forward', Date.now() + 86_400_000);
+    const earlyRun = await owner.api.startRun(flow.id, {}, early.id);
+    await expect.poll(async () => (await owner.api.get(`/api/runs/${earlyRun}`)).body.state?.nodes?.warm_up?.status, { timeout: 10_000 }).toBe('running');
+    const newDate = Date.now() + 3_000;
+    const moved = await owner.api.put(`/api/campaigns/${early.id}/phases`, { phases: phasesFrom(newDate) });
+    expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+    expect(moved.body.notifiedRuns).toBe(1);
+    const done = await owner.api.waitForRun(earlyRun, 30_000);
+    expect(done.status, JSON.stringify(done.state?.nodes)).toBe('completed');
+    expect(Date.parse(done.state.nodes.launch.output.launchedAt)).toBeGreaterThanOrEqual(newDate);
+    expect(done.state.nodes.warm_up.output.moved).toEqual([expect.objectContaining({ to: new Date(newDate).toISOString() })]);
+    expect((await owner.api.get(`/api/campaigns/${early.id}`)).body.status).toBe('live');
+
+    // Postponed: due in a few seconds, moved to next week; it must not launch on the old date.
+    const late = await approvedCampaign('Postponed', Date.now() + 4_000);
+    const lateRun = await owner.api.startRun(flow.id, {}, late.id);
+    await expect.poll(async () => (await owner.api.get(`/api/runs/${lateRun}`)).body.state?.nodes?.warm_up?.status, { timeout: 10_000 }).toBe('running');
+    expect((await owner.api.put(`/api/campaigns/${late.id}/phases`, { phases: phasesFrom(Date.now() + 7 * 86_400_000) })).body.notifiedRuns).toBe(1);
+    await new Promise((r) => setTimeout(r, 6_000));
+    const still = (await owner.api.get(`/api/runs/${lateRun}`)).body;
+    expect(still.status).toBe('running');
+    expect(still.state.nodes.launch.status).toBe('pending');
+    expect((await owner.api.get(`/api/campaigns/${late.id}`)).body.status).toBe('approved');
+    await owner.api.post(`/api/runs/${lateRun}/cancel`, {});
+  });
+
+  it('compares phase dates as times, not text, and refuses one that ends before it starts, naming the field', async () => {
+    const c = (await stack.api.post('/api/campaigns', { name: 'Bad dates', phases: [] })).body;
+    // 08:00 in Shanghai is 00:00 UTC, an hour before the end: fine, whatever the strings say.
+    expect((await stack.api.put(`/api/campaigns/${c.id}/phases`, { phases: [{ name: 'warm_up', startsAt: '2026-05-20T08:00:00+08:00', endsAt: '2026-05-20T01:00:00Z' }] })).status).toBe(200);
+    const res = await stack.api.put(`/api/campaigns/${c.id}/phases`, { phases: [{ name: 'warm_up', startsAt: '2026-05-20T09:00:00+08:00', endsAt: '2026-05-20T00:30:00Z' }] });
+    expect(res.status).toBe(400);
+    expect(res.contentType).toContain('application/problem+json');
+    expect(res.body.errors).toEqual([expect.objectContaining({ path: 'phases.0.endsAt', message: expect.stringContaining('must end after it starts') })]);
+  });
 });

@@ -9,6 +9,7 @@ export * from './nodes/index.ts';
 export { WEBHOOK_ACTIVITY, type WebhookRequest, type WebhookResponse } from './nodes/webhook.ts';
 export { DELIVER_ACTIVITY, recipientLabel, type ChannelTarget, type DeliverRequest, type DeliverResult, type DeliveryOutcome, type HoldReason, type MessageTemplates, type Recipient } from './nodes/deliver.ts';
 export { LAUNCH_ACTIVITY, type LaunchRequest, type LaunchResult } from './nodes/launch.ts';
+export { CAMPAIGN_PHASES_ACTIVITY, campaignNoticeKey, type CampaignPhase } from './nodes/wait-until.ts';
 export { CHANNEL_CONTROL_ACTIVITY, type ChannelControlRequest } from './nodes/channel-control.ts';
 export { RESOLVE_PEOPLE_ACTIVITY, type ResolvePeopleRequest } from './nodes/resolve-people.ts';
 export { CAMPAIGN_STATUS_ACTIVITY, type CampaignStatusRequest } from './nodes/campaign-status.ts';

@@ -6,6 +6,7 @@ import type { RunState } from './interpreter/state.ts';
 import { DELIVER_ACTIVITY, recipientLabel, type DeliverRequest, type DeliverResult } from './nodes/deliver.ts';
 import { LAUNCH_ACTIVITY, type LaunchResult } from './nodes/launch.ts';
 import { CHANNEL_CONTROL_ACTIVITY, type ChannelControlRequest } from './nodes/channel-control.ts';
+import { CAMPAIGN_PHASES_ACTIVITY } from './nodes/wait-until.ts';
 
 /** What a dry run assumes when nothing else is scripted: every message goes out, launches succeed. */
 const DEFAULT_FAKES: Record<string, SimulatedActivity> = {
@@ -114,7 +115,7 @@ export async function simulateFlow(graph: unknown, options: SimulationOptions = 
       return ports.waitUntil(() => (notices.get(key) ?? 0) > seen, timeoutMs);
     },
     async callActivity<T>(name: string, args: unknown[], opts: ActivityCallOptions): Promise<T> {
-      const fake = options.activities?.[name] ?? DEFAULT_FAKES[name] ?? (() => ({ simulated: true }));
+      const fake = options.activities?.[name] ?? DEFAULT_FAKES[name] ?? (name === CAMPAIGN_PHASES_ACTIVITY ? () => ({ phases: (options.campaign as { phases?: unknown } | undefined)?.phases ?? [] }) : () => ({ simulated: true }));
       let interval = opts.retry.initialIntervalMs;
       for (let attempt = 1; ; attempt++) {
         try {

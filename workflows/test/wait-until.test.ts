@@ -33,6 +33,32 @@ describe('wait until', () => {
     expect(past.state?.nodes.wait?.output).toMatchObject({ waitedMs: 0 });
   });
 
+  it('follows the campaign: an edit to the phase while waiting moves the wake-up, and the output lists the move', async () => {
+    const withId = { ...campaign, id: 'c-618' };
+    const later = '2026-05-25T00:00:00Z';
+    const r = await simulateFlow(graph({ phase: 'warm_up', offset: '-1h' }), {
+      startAt: START,
+      campaign: withId,
+      // Ten days in, someone postpones the warm-up by five days; the server signals the run.
+      notices: [{ atMs: 10 * 86_400_000, key: 'campaign:c-618' }],
+      activities: { readCampaignPhases: () => ({ phases: [{ name: 'warm_up', startsAt: later, endsAt: '2026-06-01T00:00:00Z' }] }) },
+    });
+    expect(r.state?.status).toBe('completed');
+    expect(START + r.virtualMs).toBe(Date.parse(later) - 3_600_000);
+    expect(r.state?.nodes.wait?.output).toMatchObject({ until: '2026-05-24T23:00:00.000Z', moved: [{ from: '2026-05-19T23:00:00.000Z', to: '2026-05-24T23:00:00.000Z', at: '2026-05-11T00:00:00.000Z' }] });
+    expect(r.calls.filter((c) => c.name === 'readCampaignPhases')).toHaveLength(1);
+  });
+
+  it('a notice that changes nothing keeps the time; a phase removed while waiting fails the node readably', async () => {
+    const withId = { ...campaign, id: 'c-618' };
+    const same = await simulateFlow(graph({ phase: 'warm_up' }), { startAt: START, campaign: withId, notices: [{ atMs: 86_400_000, key: 'campaign:c-618' }] });
+    expect(START + same.virtualMs).toBe(Date.parse('2026-05-20T00:00:00Z'));
+    expect(same.state?.nodes.wait?.output).not.toHaveProperty('moved');
+    const gone = await simulateFlow(graph({ phase: 'warm_up' }), { startAt: START, campaign: withId, notices: [{ atMs: 86_400_000, key: 'campaign:c-618' }], activities: { readCampaignPhases: () => ({ phases: [] }) } });
+    expect(gone.state?.status).toBe('failed');
+    expect(gone.state?.nodes.wait?.error).toContain('was removed while this run waited');
+  });
+
   it('fails readably for an unknown phase or a non-time, and the validator wants exactly one of phase or time', async () => {
     const r = await simulateFlow(graph({ phase: 'burst' }), { startAt: START, campaign });
     expect(r.state?.status).toBe('failed');

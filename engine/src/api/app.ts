@@ -61,7 +61,7 @@ export function createApp(deps: AppDeps): { app: Express } & AppServices {
   app.set('query parser', 'simple');
   const box = secretBox(deps.encryptionKey);
   const flows = new FlowService(deps.db);
-  const campaigns = new CampaignService(deps.db);
+  const campaigns = new CampaignService(deps.db, signalNotice(deps.temporal));
   const runs = new RunService({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, flows, campaigns });
   const hooks = new HookService(deps.db, box, runs);
   app.use(inboundHookRoute(hooks));

@@ -1,11 +1,12 @@
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { CAMPAIGN_STATUS_NEXT as NEXT, type CampaignStatus } from '@flightdeck/workflows';
+import { CAMPAIGN_STATUS_NEXT as NEXT, campaignNoticeKey, type CampaignStatus } from '@flightdeck/workflows';
 import type { Database } from '../db/client.ts';
-import { campaigns, departments, users, type CampaignRow } from '../db/schema.ts';
+import { campaigns, departments, runs, users, type CampaignRow } from '../db/schema.ts';
 import { HttpProblem, notFound } from '../api/problem.ts';
 import { can, scopeOf, type Actor } from '../auth/access.ts';
 import { audit } from './audit.ts';
+import type { NotifyRun } from './connections.ts';
 
 export { CAMPAIGN_STATUSES, type CampaignStatus } from '@flightdeck/workflows';
 
@@ -23,6 +24,17 @@ const budgetSchema = z.strictObject({
   lines: z.array(budgetLineSchema).max(100).default([]),
 });
 const phaseSchema = z.strictObject({ name: z.string().min(1).max(32), startsAt: z.iso.datetime({ offset: true }), endsAt: z.iso.datetime({ offset: true }) });
+// Times with different offsets do not compare as strings.
+const phasesSchema = z
+  .array(phaseSchema)
+  .max(10)
+  .superRefine((phases, ctx) => {
+    phases.forEach((p, i) => {
+      if (Date.parse(p.startsAt) >= Date.parse(p.endsAt)) ctx.addIssue({ code: 'custom', message: `The ${p.name} phase must end after it starts`, path: [i, 'endsAt'] });
+      if (phases.findIndex((q) => q.name === p.name) !== i) ctx.addIssue({ code: 'custom', message: `Two phases are called ${p.name}`, path: [i, 'name'] });
+    });
+  });
+export const campaignPhasesBodySchema = z.strictObject({ phases: phasesSchema });
 
 export const campaignBodySchema = z
   .strictObject({
@@ -32,10 +44,9 @@ export const campaignBodySchema = z
     timezone: z.string().max(64).default('Asia/Shanghai'),
     goals: z.array(goalSchema).max(30).default([]),
     budget: budgetSchema.default({ total: 0, currency: 'CNY', contingencyRatio: 0.1, lines: [] }),
-    phases: z.array(phaseSchema).max(10).default([]),
+    phases: phasesSchema.default([]),
     channels: z.array(z.looseObject({ name: z.string().min(1).max(64) })).max(50).default([]),
   })
-  .refine((c) => c.phases.every((p) => p.startsAt < p.endsAt), { message: 'Each phase must end after it starts', path: ['phases'] })
   .refine((c) => c.budget.lines.reduce((a, l) => a + l.amount, 0) <= c.budget.total, { message: 'Budget lines add up to more than the total', path: ['budget', 'lines'] });
 export type CampaignBody = z.output<typeof campaignBodySchema>;
 
@@ -74,7 +85,23 @@ export function presentCampaign(row: CampaignRow, departmentName: string | null)
 export type CampaignView = ReturnType<typeof presentCampaign>;
 
 export class CampaignService {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    /** Tells a waiting run its campaign's phases changed; absent, waits keep the dates they started with. */
+    private readonly notifyRun?: NotifyRun,
+  ) {}
+
+  /**
+   * After a commit that changed a campaign's phase dates: every running run of that campaign is
+   * told, so a wait for a phase follows the new date. Returns how many runs heard it.
+   */
+  private async phasesChanged(id: string, before: unknown, after: unknown): Promise<number> {
+    if (!this.notifyRun || JSON.stringify(before) === JSON.stringify(after)) return 0;
+    const running = await this.db.select({ workflowId: runs.workflowId }).from(runs).where(and(eq(runs.campaignId, id), eq(runs.status, 'running')));
+    // A run that ended meanwhile cannot be signalled, and needs nothing.
+    const told = await Promise.allSettled(running.map((r) => this.notifyRun!(r.workflowId, campaignNoticeKey(id))));
+    return told.filter((t) => t.status === 'fulfilled').length;
+  }
 
   async departmentOf(id: string): Promise<string | null> {
     const [row] = await this.db.select({ d: campaigns.departmentId }).from(campaigns).where(eq(campaigns.id, id));
@@ -130,23 +157,32 @@ export class CampaignService {
         ? await tx.update(campaigns).set({ ...values, updatedAt: new Date() }).where(eq(campaigns.id, existing.id)).returning()
         : await tx.insert(campaigns).values(values).returning();
       await audit(tx, actor, { action: existing ? 'campaign.reimported' : 'campaign.created', entityType: 'campaign', entityId: row!.id, departmentId: row!.departmentId, before: existing ?? null, after: values });
-      return row!.id;
-    }).then((id) => this.get(id));
+      return { id: row!.id, phasesBefore: existing?.phases };
+    }).then(async ({ id, phasesBefore }) => {
+      if (phasesBefore) await this.phasesChanged(id, phasesBefore, values.phases);
+      return this.get(id);
+    });
   }
 
   async update(actor: Actor, id: string, body: CampaignBody) {
-    return this.db
-      .transaction(async (tx) => {
-        const [before] = await tx.select().from(campaigns).where(eq(campaigns.id, id)).for('update');
-        if (!before) throw notFound('Campaign', id);
-        const [row] = await tx
-          .update(campaigns)
-          .set({ name: body.name, timezone: body.timezone, goals: body.goals, budget: body.budget, phases: body.phases, channels: body.channels, updatedAt: new Date(), ...(body.ownerId ? { ownerId: body.ownerId } : {}) })
-          .where(eq(campaigns.id, id))
-          .returning();
-        await audit(tx, actor, { action: 'campaign.updated', entityType: 'campaign', entityId: id, departmentId: row!.departmentId, before, after: row });
-      })
-      .then(() => this.get(id));
+    return this.write(actor, id, { name: body.name, timezone: body.timezone, goals: body.goals, budget: body.budget, phases: body.phases, channels: body.channels, ...(body.ownerId ? { ownerId: body.ownerId } : {}) });
+  }
+
+  /** Moves the phase dates only (the campaign page's date editor), leaving the rest as it is. */
+  async updatePhases(actor: Actor, id: string, phases: CampaignBody['phases']) {
+    return this.write(actor, id, { phases });
+  }
+
+  private async write(actor: Actor, id: string, changes: Partial<Pick<CampaignRow, 'name' | 'timezone' | 'goals' | 'budget' | 'phases' | 'channels' | 'ownerId'>>) {
+    const before = await this.db.transaction(async (tx) => {
+      const [row] = await tx.select().from(campaigns).where(eq(campaigns.id, id)).for('update');
+      if (!row) throw notFound('Campaign', id);
+      const [after] = await tx.update(campaigns).set({ ...changes, updatedAt: new Date() }).where(eq(campaigns.id, id)).returning();
+      await audit(tx, actor, { action: 'campaign.updated', entityType: 'campaign', entityId: id, departmentId: after!.departmentId, before: row, after });
+      return row;
+    });
+    const notifiedRuns = changes.phases ? await this.phasesChanged(id, before.phases, changes.phases) : 0;
+    return { ...(await this.get(id)), notifiedRuns };
   }
 
   async setStatus(actor: Actor | null, id: string, status: CampaignStatus) {

@@ -42,6 +42,7 @@ export function buildActivityDeps(opts: ActivityDepsOptions): ActivityDeps {
     },
     deliveries: deliveryLedger(opts.db, connections, mailer),
     launchCampaign: (req) => campaigns.launch(req.campaignId, { runId: req.runId, nodeId: req.nodeId }),
+    campaignPhases: async (campaignId) => (await campaigns.get(campaignId)).phases,
     setChannelPaused: async (req) => {
       const { connection, resumedRuns } = await connections.setPaused(null, req.connectionId, req.paused, req.reason, { runId: req.runId, nodeId: req.nodeId });
       return { paused: connection.paused, resumedRuns };

@@ -2,6 +2,27 @@ import { z } from 'zod';
 import { renderText, templateExpressions } from '../templates.ts';
 import { parseDuration } from '../duration.ts';
 import { defineNode, type NodeExpression } from './define.ts';
+import { quickActivity } from './resolve-people.ts';
+
+export const CAMPAIGN_PHASES_ACTIVITY = 'readCampaignPhases';
+
+export interface CampaignPhase {
+  name: string;
+  startsAt: string;
+  endsAt?: string;
+}
+
+/** The key the server signals when a campaign's phases change, so waiting runs look again. */
+export const campaignNoticeKey = (campaignId: string) => `campaign:${campaignId}`;
+
+function phaseStart(phases: CampaignPhase[], name: string, moved: boolean): number {
+  const phase = phases.find((p) => p.name === name);
+  if (!phase) {
+    const has = phases.map((p) => p.name).join(', ') || 'no campaign';
+    throw new Error(moved ? `The campaign's phase "${name}" was removed while this run waited for it (it has: ${has})` : `The run's campaign has no phase "${name}" (it has: ${has})`);
+  }
+  return Date.parse(phase.startsAt);
+}
 
 export const waitUntil = defineNode({
   type: 'control.wait_until',
@@ -34,26 +55,37 @@ export const waitUntil = defineNode({
       handles: { next: '下一步' },
     },
   },
-  docs: 'A durable timer to an absolute time. Phases come from the campaign snapshot the run carries, so a later edit to the campaign does not move a waiting run.',
+  docs:
+    'A durable timer to an absolute time. A phase start follows the campaign: when its dates are edited while the run waits, the server signals the run, which reads the phases again and waits for the new time (postponing a launch postpones it). ' +
+    'The output lists each move. A time given with `at` is fixed when the node starts.',
   expressions: (config) => (config.at ? templateExpressions(config.at, ['at']).map((t): NodeExpression => ({ ...t, kind: 'template' })) : []),
   async execute({ config, ports, scope }) {
+    const offset = config.offset ? (config.offset.startsWith('-') ? -1 : 1) * (parseDuration(config.offset.replace(/^-/, '')) ?? 0) : 0;
+    const startedAt = ports.now();
+    const campaign = scope.campaign as { id?: string; phases?: CampaignPhase[] } | null;
     let target: number;
-    if (config.phase !== undefined) {
-      const phases = ((scope.campaign as { phases?: { name: string; startsAt: string }[] } | null)?.phases ?? []);
-      const phase = phases.find((p) => p.name === config.phase);
-      if (!phase) throw new Error(`The run's campaign has no phase "${config.phase}" (it has: ${phases.map((p) => p.name).join(', ') || 'no campaign'})`);
-      target = Date.parse(phase.startsAt);
-    } else {
+    if (config.phase === undefined) {
       const text = renderText(config.at!, scope);
       target = Date.parse(text);
       if (Number.isNaN(target)) throw new Error(`"${text}" is not a time`);
+      target += offset;
+      if (target > startedAt) await ports.sleep(target - startedAt);
+      return { handle: 'next', output: { until: new Date(target).toISOString(), waitedMs: Math.max(0, target - startedAt) } };
     }
-    if (config.offset) {
-      const sign = config.offset.startsWith('-') ? -1 : 1;
-      target += sign * (parseDuration(config.offset.replace(/^-/, '')) ?? 0);
+    target = phaseStart(campaign?.phases ?? [], config.phase, false) + offset;
+    const moves: { from: string; to: string; at: string }[] = [];
+    while (target > ports.now()) {
+      if (!campaign?.id) {
+        await ports.sleep(target - ports.now());
+        break;
+      }
+      const edited = await ports.waitForNotice(campaignNoticeKey(campaign.id), target - ports.now());
+      if (!edited) break;
+      const fresh = await ports.callActivity<{ phases: CampaignPhase[] }>(CAMPAIGN_PHASES_ACTIVITY, [campaign.id], quickActivity);
+      const next = phaseStart(fresh.phases, config.phase, true) + offset;
+      if (next !== target) moves.push({ from: new Date(target).toISOString(), to: new Date(next).toISOString(), at: new Date(ports.now()).toISOString() });
+      target = next;
     }
-    const waitMs = Math.max(0, target - ports.now());
-    if (waitMs > 0) await ports.sleep(waitMs);
-    return { handle: 'next', output: { until: new Date(target).toISOString(), waitedMs: waitMs } };
+    return { handle: 'next', output: { until: new Date(target).toISOString(), waitedMs: ports.now() - startedAt, ...(moves.length ? { moved: moves } : {}) } };
   },
 });

@@ -4,7 +4,7 @@ import { defineRoute, type ParsedRequest, type RouteRegistry } from '../route.ts
 import { problemSchema, uuidParam } from '../contracts.ts';
 import { HttpProblem } from '../problem.ts';
 import { can } from '../../auth/access.ts';
-import { CAMPAIGN_STATUSES, campaignBodySchema, scenarioSchema, type CampaignService } from '../../services/campaigns.ts';
+import { CAMPAIGN_STATUSES, campaignBodySchema, campaignPhasesBodySchema, scenarioSchema, type CampaignService } from '../../services/campaigns.ts';
 import type { PeopleService } from '../../services/people.ts';
 
 const tag = 'Campaigns';
@@ -54,6 +54,21 @@ export function campaignRoutes(registry: RouteRegistry, campaigns: CampaignServi
     registry,
     { method: 'put', path: '/api/campaigns/:id', tag, access: { permission: 'campaigns:write', in: dept }, summary: 'Update a campaign', params: uuidParam, body: campaignBodySchema, responses: [{ status: 200, description: 'Updated' }] },
     async ({ actor, params, body }) => ({ status: 200, body: await campaigns.update(actor, params.id, body) }),
+  );
+  defineRoute(
+    r,
+    registry,
+    {
+      method: 'put',
+      path: '/api/campaigns/:id/phases',
+      tag,
+      access: { permission: 'campaigns:write', in: dept },
+      summary: "Move a campaign's phase dates; runs waiting for a phase follow the new dates (notifiedRuns says how many were told)",
+      params: uuidParam,
+      body: campaignPhasesBodySchema,
+      responses: [{ status: 200, description: 'Updated' }, problem(400, 'Invalid dates')],
+    },
+    async ({ actor, params, body }) => ({ status: 200, body: await campaigns.updatePhases(actor, params.id, body.phases) }),
   );
   defineRoute(
     r,
