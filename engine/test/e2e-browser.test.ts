@@ -8,6 +8,7 @@ import { edge, flow, node } from './support/flows.ts';
 import { startWeCom } from '../../activities/test/channels/receivers.ts';
 import { startReceiver } from './support/receiver.ts';
 import { EDITOR_DIST } from '../src/server/start-server.ts';
+import { toZonedInput } from '../../editor/src/components/zonedTime.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const SHOTS = fileURLToPath(new URL('../../test-results/', import.meta.url));
@@ -293,6 +294,65 @@ describe('editor end to end', () => {
       await p.getByTestId('schedule-unpublish').click();
       await p.getByTestId('schedule-none').waitFor();
       expect((await designer.api.get(`/api/flows/${flowId}/schedule`)).body.schedule).toBeNull();
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('a designer starts the launch flow from its template, runs it for a campaign, then brings the warm-up forward and the waiting run launches', async () => {
+    const departmentId = await stack.departmentId('Marketing');
+    const tomorrow = Date.now() + 86_400_000;
+    const day = 86_400_000;
+    const campaign = (
+      await designer.api.post('/api/campaigns', {
+        name: 'Spring sale',
+        departmentId,
+        timezone: 'Asia/Shanghai',
+        phases: [
+          { name: 'warm_up', startsAt: new Date(tomorrow).toISOString(), endsAt: new Date(tomorrow + 7 * day).toISOString() },
+          { name: 'burst', startsAt: new Date(tomorrow + 7 * day).toISOString(), endsAt: new Date(tomorrow + 14 * day).toISOString() },
+        ],
+      })
+    ).body;
+    for (const status of ['pending_approval', 'approved']) expect((await stack.api.post(`/api/campaigns/${campaign.id}/status`, { status })).status).toBe(200);
+
+    const p = await browser.newPage({ viewport: { width: 1280, height: 860 }, locale: 'en-US' });
+    try {
+      await signIn(p, designer.email);
+      await p.goto(`${stack.url}/#/flows`);
+      await p.getByTestId('new-flow').click();
+      await p.getByTestId('new-flow-template-launch-on-warm-up').check();
+      await p.getByTestId('new-flow-create').click();
+      await p.getByTestId('node-launch').waitFor();
+      expect(await p.locator('[data-testid^="node-"][data-type]').count()).toBe(6);
+      await p.getByTestId('run-flow').click();
+      await p.getByTestId('run-campaign').selectOption(campaign.id);
+      await p.getByTestId('run-start').click();
+      await p.waitForURL(/#\/runs\//);
+      const runId = p.url().split('/runs/')[1]!;
+      await expect.poll(async () => (await designer.api.get(`/api/runs/${runId}`)).body.state?.nodes?.warm_up?.status, { timeout: 10_000 }).toBe('running');
+
+      // The campaign page: bring warm-up forward to this minute, on the campaign's clock; burst moves with it.
+      await p.goto(`${stack.url}/#/campaigns/${campaign.id}`);
+      await p.getByTestId('campaign-edit-dates').click();
+      const now = toZonedInput(Date.now(), 'Asia/Shanghai');
+      await p.getByTestId('phase-0-startsAt').fill(now);
+      expect(await p.getByTestId('phase-1-startsAt').inputValue()).toBe(toZonedInput(Date.parse(`${now}:00+08:00`) + 7 * day, 'Asia/Shanghai'));
+      await p.screenshot({ path: `${SHOTS}phase-dates.png` });
+      await p.getByTestId('phase-dates-save').click();
+      await p.getByTestId('phase-dates-dialog').waitFor({ state: 'detached' });
+      const run = await designer.api.waitForRun(runId, 30_000);
+      expect(run.status, JSON.stringify(run.state?.nodes)).toBe('completed');
+      expect(run.state.nodes.warm_up.output.moved).toHaveLength(1);
+      await expect.poll(async () => p.getByTestId('campaign-status').getAttribute('data-status'), { timeout: 10_000 }).toBe('live');
+
+      // A phase that ends before it starts is refused beside the field, and nothing changes.
+      await p.getByTestId('campaign-edit-dates').click();
+      await p.getByTestId('phase-dates-keep').uncheck();
+      await p.getByTestId('phase-0-endsAt').fill('2020-01-01T00:00');
+      await p.getByTestId('phase-dates-save').click();
+      await p.getByTestId('phase-0-endsAt-error').waitFor();
+      expect((await designer.api.get(`/api/campaigns/${campaign.id}`)).body.phases[0].endsAt).not.toContain('2020');
     } finally {
       await p.close();
     }

@@ -100,6 +100,7 @@ export const api = {
   getCampaign: (id: string) => request<Campaign>('GET', `/api/campaigns/${enc(id)}`),
   /** The scenario file's text goes as it is, so the server sees exactly what the user picked. */
   importCampaign: (json: string) => request<Campaign>('POST', '/api/campaigns/import', json, { raw: true }),
+  setCampaignPhases: (id: string, phases: Campaign['phases']) => request<Campaign & { notifiedRuns: number }>('PUT', `/api/campaigns/${enc(id)}/phases`, { phases }),
   setCampaignStatus: (id: string, status: CampaignStatus) => request<Campaign>('POST', `/api/campaigns/${enc(id)}/status`, { status }),
 
   listApprovals: (status: 'open' | 'closed') => request<{ items: InboxItem[] }>('GET', `/api/approvals?status=${status}`).then((r) => r.items),

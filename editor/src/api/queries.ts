@@ -128,6 +128,17 @@ export function useImportCampaign() {
   });
 }
 
+export function useSetCampaignPhases(id: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (phases: Campaign['phases']) => api.setCampaignPhases(id, phases),
+    onSuccess: (c) => {
+      qc.setQueryData(keys.campaign(id), c);
+      void qc.invalidateQueries({ queryKey: keys.campaigns, exact: true });
+    },
+  });
+}
+
 export function useSetCampaignStatus(id: string) {
   const qc = useQueryClient();
   return useMutation({

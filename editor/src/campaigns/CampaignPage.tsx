@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { CAMPAIGN_STATUS_NEXT } from '@flightdeck/workflows';
 import { useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
@@ -19,6 +19,7 @@ import { useLocale } from '../i18n/index.ts';
 import { href, navigate } from '../routes.ts';
 import { StatusBadge } from '../runs/status.tsx';
 import { BudgetBreakdown, CampaignStatusBadge, GoalsTable, PhaseTimeline } from './CampaignFacts.tsx';
+import { PhaseDatesDialog } from './PhaseDatesDialog.tsx';
 
 /** One campaign: goals, budget, phases, its status moves, and the runs started against it. */
 export function CampaignPage({ campaignId }: { campaignId: string }) {
@@ -63,6 +64,8 @@ function CampaignView({ campaign: c }: { campaign: Campaign }) {
   const now = useNow(60_000);
   const me = useOptionalAuth()?.user;
   const [running, setRunning] = useState(false);
+  const [editingDates, setEditingDates] = useState(false);
+  useRefetchWhenRunsEnd(c.id);
   return (
     <div className="fd-app">
       <AppHeader>
@@ -102,7 +105,14 @@ function CampaignView({ campaign: c }: { campaign: Campaign }) {
             <BudgetBreakdown budget={c.budget} testId="campaign-budget" />
           </section>
           <section className="fd-card fd-section fd-section--wide" aria-labelledby="phases-h">
-            <h2 id="phases-h">{t('campaign.phases')}</h2>
+            <div className="fd-section__head">
+              <h2 id="phases-h">{t('campaign.phases')}</h2>
+              {mayDo(me, 'campaigns:write', c.departmentId) && c.phases.length > 0 && (
+                <button type="button" className="fd-btn fd-btn--small" data-testid="campaign-edit-dates" onClick={() => setEditingDates(true)}>
+                  {t('phaseDates.edit')}
+                </button>
+              )}
+            </div>
             <PhaseTimeline phases={c.phases} timezone={c.timezone} now={now} testId="campaign-phases" />
           </section>
           {c.channels.length > 0 && (
@@ -123,8 +133,20 @@ function CampaignView({ campaign: c }: { campaign: Campaign }) {
         {c.updatedAt && <p className="fd-muted">{t('campaign.updated', { time: formatDateTime(c.updatedAt, locale) })}</p>}
       </main>
       {running && <RunAgainstCampaign campaign={c} onClose={() => setRunning(false)} />}
+      {editingDates && <PhaseDatesDialog campaign={c} onClose={() => setEditingDates(false)} />}
     </div>
   );
+}
+
+/** A run that ends may have changed the campaign (a launch sets it live): read it again then. */
+function useRefetchWhenRunsEnd(campaignId: string) {
+  const qc = useQueryClient();
+  const running = useCampaignRuns(campaignId).data?.filter((r) => r.status === 'running').length ?? 0;
+  const last = useRef(running);
+  useEffect(() => {
+    if (running < last.current) void qc.invalidateQueries({ queryKey: keys.campaign(campaignId) });
+    last.current = running;
+  }, [running, campaignId, qc]);
 }
 
 function StatusActions({ campaign }: { campaign: Campaign }) {
