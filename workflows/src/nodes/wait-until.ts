@@ -59,7 +59,7 @@ export const waitUntil = defineNode({
     'A durable timer to an absolute time. A phase start follows the campaign: when its dates are edited while the run waits, the server signals the run, which reads the phases again and waits for the new time (postponing a launch postpones it). ' +
     'The output lists each move. A time given with `at` is fixed when the node starts.',
   expressions: (config) => (config.at ? templateExpressions(config.at, ['at']).map((t): NodeExpression => ({ ...t, kind: 'template' })) : []),
-  async execute({ config, ports, scope }) {
+  async execute({ config, ports, scope, setDetail }) {
     const offset = config.offset ? (config.offset.startsWith('-') ? -1 : 1) * (parseDuration(config.offset.replace(/^-/, '')) ?? 0) : 0;
     const startedAt = ports.now();
     const campaign = scope.campaign as { id?: string; phases?: CampaignPhase[] } | null;
@@ -69,12 +69,15 @@ export const waitUntil = defineNode({
       target = Date.parse(text);
       if (Number.isNaN(target)) throw new Error(`"${text}" is not a time`);
       target += offset;
+      setDetail({ waitingUntil: new Date(target).toISOString() });
       if (target > startedAt) await ports.sleep(target - startedAt);
       return { handle: 'next', output: { until: new Date(target).toISOString(), waitedMs: Math.max(0, target - startedAt) } };
     }
     target = phaseStart(campaign?.phases ?? [], config.phase, false) + offset;
     const moves: { from: string; to: string; at: string }[] = [];
     while (target > ports.now()) {
+      // What the run view shows while it waits: the wake-up time, and each move so far.
+      setDetail({ waitingUntil: new Date(target).toISOString(), phase: config.phase, ...(moves.length ? { moved: moves } : {}) });
       if (!campaign?.id) {
         await ports.sleep(target - ports.now());
         break;
