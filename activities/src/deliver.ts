@@ -5,7 +5,7 @@ import { recipientLabel, renderMessage, type ChannelTarget, type DeliverRequest,
 import { ChannelError, CHANNELS, sendToChannel, type ChannelConnection, type ChannelMessage, type DeliveryResult } from './channels/index.ts';
 import type { Mailer } from './email.ts';
 import { escapeHtml } from './html.ts';
-import { assignSlots, effectiveRateLimit, parseQuietHours, quietUntil } from './send-window.ts';
+import { admitWait, assignSlots, effectiveRateLimit, parseQuietHours, quietUntil, type RateLimit } from './send-window.ts';
 
 export type DeliveryChannel = ChannelConnection['kind'] | 'email' | 'in-app';
 
@@ -58,6 +58,12 @@ export interface DeliveryLedger {
   hold(keys: string[], reason: HoldReason, notBefore: Date | null): Promise<void>;
   /** Send times for these keys within the connection's limit; keys reserved before keep their time. */
   reserve(connectionId: string, keys: string[], assign: (taken: number[], count: number) => number[]): Promise<Map<string, number>>;
+  /**
+   * Just before a rate-limited send, one at a time per connection: `wait` is given the send
+   * times of the connection's other messages; when it answers 0, this key's time becomes now
+   * (it is going out), and admit returns 0. Otherwise it returns how long to wait.
+   */
+  admit(connectionId: string, key: string, wait: (sentAt: number[], now: number) => number): Promise<number>;
   /**
    * Claims a delivery for this attempt until `leaseUntil`: status sending, attempts + 1. `busy`
    * when it is already sent or another live attempt holds it, so two attempts never both send;
@@ -155,13 +161,15 @@ export function deliveryActivities(ledger: DeliveryLedger) {
     if (!pending.length) return result();
 
     let slots = new Map<string, number>();
+    let limit: RateLimit | undefined;
     if (target.connectionId) {
       if (await ledger.holdIfPaused(target.connectionId, pending.map((i) => i.key))) return result({ reason: 'paused', until: null, pending: pending.length });
       const quiet = parseQuietHours(target.settings.quietHours as string | undefined);
       const opensAt = quietUntil(Date.now(), quiet, req.timezone ?? (target.settings.timezone as string | undefined) ?? 'UTC');
       if (opensAt !== undefined) return holdRest(pending, 'quiet_hours', opensAt);
-      const limit = kind in CHANNELS ? effectiveRateLimit(target.settings, CHANNELS[kind as ChannelConnection['kind']].ratePerMinute) : undefined;
-      if (limit) slots = await ledger.reserve(target.connectionId, pending.map((i) => i.key), (taken, count) => assignSlots(taken, count, limit, Date.now()));
+      limit = kind in CHANNELS ? effectiveRateLimit(target.settings, CHANNELS[kind as ChannelConnection['kind']].ratePerMinute) : undefined;
+      const planned = limit;
+      if (planned) slots = await ledger.reserve(target.connectionId, pending.map((i) => i.key), (taken, count) => assignSlots(taken, count, planned, Date.now()));
     }
 
     const ctx = Context.current();
@@ -171,6 +179,8 @@ export function deliveryActivities(ledger: DeliveryLedger) {
     const holdFrom = (index: number, reason: HoldReason, until: number) => {
       if (!stop.held || index < stop.held.index) stop.held = { index, reason, until };
     };
+    const rate = limit && target.connectionId ? { limit, connectionId: target.connectionId } : undefined;
+    const admit = async (key: string) => (rate ? ledger.admit(rate.connectionId, key, (sentAt, now) => admitWait(sentAt, rate.limit, now)) : 0);
     let next = 0;
     const worker = async () => {
       while (next < queue.length && !stop.held && !stop.retryable) {
@@ -182,6 +192,14 @@ export function deliveryActivities(ledger: DeliveryLedger) {
           return;
         }
         if (due > Date.now()) await ctx.sleep(due - Date.now());
+        // The plan said now; what really went out (a message that left late) may say later.
+        for (let wait = await admit(item.key); wait > 0; wait = await admit(item.key)) {
+          if (wait > WAIT_IN_ACTIVITY_MS) {
+            holdFrom(index, 'rate_limit', Date.now() + wait);
+            return;
+          }
+          await ctx.sleep(wait);
+        }
         ctx.heartbeat(index);
         const outcome = await sendOne(target, req, item).catch((err: unknown) => {
           if (err instanceof ChannelError && err.retryable && err.status === 429) {

@@ -93,13 +93,16 @@ export function effectiveRateLimit(settings: Record<string, unknown>, documented
   return own ?? documented;
 }
 
+/** Added to every rate window, for the network between our clock and the provider's. */
+export const RATE_MARGIN_MS = 250;
+
 /**
  * Assigns send times to `count` new messages, first come first served, so that no window of
  * `perMs` holds more than `max` sends. `taken` are the connection's recent and future slots,
- * sorted. A margin (250 ms) absorbs network and scheduling jitter, so the provider counting by
- * arrival also sees the limit kept.
+ * sorted. A margin absorbs network jitter, so the provider counting by arrival also sees the
+ * limit kept. These are plans: `admitWait` checks each send against what really went out.
  */
-export function assignSlots(taken: number[], count: number, limit: RateLimit, notBefore: number, marginMs = 250): number[] {
+export function assignSlots(taken: number[], count: number, limit: RateLimit, notBefore: number, marginMs = RATE_MARGIN_MS): number[] {
   const times = [...taken];
   const out: number[] = [];
   for (let i = 0; i < count; i++) {
@@ -109,4 +112,17 @@ export function assignSlots(taken: number[], count: number, limit: RateLimit, no
     out.push(t);
   }
   return out;
+}
+
+/**
+ * How long a message due now must still wait so that no window of `perMs` (plus the margin)
+ * holds more than `max` sends, given when the others really went out (`sentAt`, sorted; those
+ * still in flight count at the time they were let go). 0: it may go now. Planned slots alone
+ * are not enough: a message that left late would squeeze the next window.
+ */
+export function admitWait(sentAt: number[], limit: RateLimit, now: number, marginMs = RATE_MARGIN_MS): number {
+  const span = limit.perMs + marginMs;
+  const inWindow = sentAt.filter((t) => t > now - span && t <= now);
+  if (inWindow.length < limit.max) return 0;
+  return inWindow[inWindow.length - limit.max]! + span - now;
 }

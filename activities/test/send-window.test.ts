@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assignSlots, effectiveRateLimit, parseQuietHours, quietUntil } from '../src/send-window.ts';
+import { admitWait, assignSlots, effectiveRateLimit, parseQuietHours, quietUntil } from '../src/send-window.ts';
 
 const at = (iso: string) => Date.parse(iso);
 
@@ -69,5 +69,29 @@ describe('rate limits', () => {
     expect(more[0]).toBe(t0 + 120_000);
     expect(assignSlots(slots, 16, limit, t0, 0)[14]).toBe(t0 + 120_000);
     expect(assignSlots(slots, 16, limit, t0, 0)[15]).toBe(t0 + 180_000);
+  });
+});
+
+describe('admitting a send against what really went out', () => {
+  const limit = { max: 2, perMs: 6_000 };
+  it('lets a message go while the window has room, and otherwise says how long to wait', () => {
+    expect(admitWait([], limit, 10_000, 250)).toBe(0);
+    expect(admitWait([9_000], limit, 10_000, 250)).toBe(0);
+    // Two went out at 4,000 and 9,000: the older must be 6,250 ms gone.
+    expect(admitWait([4_000, 9_000], limit, 10_000, 250)).toBe(250);
+    // Sends older than the window do not count; a planned time still ahead is not "sent".
+    expect(admitWait([1_000, 3_000, 9_000], limit, 10_000, 250)).toBe(0);
+  });
+
+  it('a message that left late pushes the next one back, which planned slots alone would not', () => {
+    // Planned 0, 0, 6,250: the first really left at 420, so the third may go at 6,670, not 6,250.
+    const planned = assignSlots([], 3, limit, 0, 250);
+    expect(planned).toEqual([0, 0, 6_250]);
+    // The third, due at 6,250: the one sent at 10 must leave the window first.
+    expect(admitWait([10, 420], limit, 6_250, 250)).toBe(10);
+    expect(admitWait([10, 420], limit, 6_260, 250)).toBe(0);
+    // The fourth, also due at 6,250, once the third went at 6,260: it waits for the late one (420) to leave.
+    expect(admitWait([10, 420, 6_260], limit, 6_260, 250)).toBe(420 + 6_250 - 6_260);
+    expect(admitWait([10, 420, 6_260], limit, 6_670, 250)).toBe(0);
   });
 });

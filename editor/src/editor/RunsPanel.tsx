@@ -1,6 +1,7 @@
 import { useTranslation } from 'react-i18next';
 import { useRuns } from '../api/queries.ts';
-import { useErrorText } from '../components/errorText.ts';
+import type { Run } from '../api/types.ts';
+import { PanelQuery } from '../components/PanelQuery.tsx';
 import { elapsed, formatDateTime, formatMs } from '../components/format.ts';
 import { Link } from '../components/Link.tsx';
 import { useLocale } from '../i18n/index.ts';
@@ -12,20 +13,18 @@ export function RunsPanel({ flowId }: { flowId: string | null }) {
   const { t } = useTranslation();
   const locale = useLocale();
   const runs = useRuns(flowId ?? undefined);
-  const errorText = useErrorText();
   if (!flowId) return <p className="fd-muted fd-pad">{t('runs.saveFirst')}</p>;
-  if (runs.isPending) return <p className="fd-muted fd-pad">{t('common.loading')}</p>;
-  if (runs.isError)
-    return (
-      <p className="fd-error-text fd-pad">
-        {t('runs.loadError', { detail: errorText(runs.error) })}{' '}
-        <button type="button" className="fd-btn fd-btn--link" onClick={() => void runs.refetch()}>
-          {t('common.retry')}
-        </button>
-      </p>
-    );
-  if (!runs.data.length) return <p className="fd-muted fd-pad">{t('runs.none')}</p>;
-  const sorted = [...runs.data].sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+  return (
+    <PanelQuery query={runs} loadError={(detail) => t('runs.loadError', { detail })}>
+      {(items) => (items.length ? <RunsTable runs={items} /> : <p className="fd-muted fd-pad">{t('runs.none')}</p>)}
+    </PanelQuery>
+  );
+}
+
+function RunsTable({ runs }: { runs: Run[] }) {
+  const { t } = useTranslation();
+  const locale = useLocale();
+  const sorted = [...runs].sort((a, b) => b.startedAt.localeCompare(a.startedAt));
   return (
     <table className="fd-table fd-table--compact" data-testid="runs-panel">
       <thead>

@@ -1,6 +1,8 @@
 import { useTranslation } from 'react-i18next';
 import { formatDuration } from '@flightdeck/workflows';
 import { useSchedule, useUnpublish } from '../api/queries.ts';
+import type { FlowSchedule } from '../api/types.ts';
+import { PanelQuery } from '../components/PanelQuery.tsx';
 import { useOptionalAuth } from '../auth/AuthProvider.tsx';
 import { mayDo } from '../auth/permissions.ts';
 import { useErrorText } from '../components/errorText.ts';
@@ -15,24 +17,21 @@ import { href } from '../routes.ts';
  */
 export function SchedulePanel({ flowId, departmentId, draftAhead }: { flowId: string | null; departmentId: string | null | undefined; draftAhead: boolean }) {
   const { t } = useTranslation();
+  const schedule = useSchedule(flowId);
+  if (!flowId) return <p className="fd-muted fd-pad">{t('schedule.publishFirst')}</p>;
+  return (
+    <PanelQuery query={schedule} loadError={(detail) => t('schedule.loadError', { detail })}>
+      {(s) => (s ? <ScheduleFacts s={s} flowId={flowId} departmentId={departmentId} draftAhead={draftAhead} /> : <p className="fd-muted fd-pad" data-testid="schedule-none">{t('schedule.none')}</p>)}
+    </PanelQuery>
+  );
+}
+
+function ScheduleFacts({ s, flowId, departmentId, draftAhead }: { s: FlowSchedule; flowId: string; departmentId: string | null | undefined; draftAhead: boolean }) {
+  const { t } = useTranslation();
   const locale = useLocale();
   const errorText = useErrorText();
   const auth = useOptionalAuth();
-  const schedule = useSchedule(flowId);
-  const unpublish = useUnpublish(flowId ?? '');
-  if (!flowId) return <p className="fd-muted fd-pad">{t('schedule.publishFirst')}</p>;
-  if (schedule.isPending) return <p className="fd-muted fd-pad">{t('common.loading')}</p>;
-  if (schedule.isError)
-    return (
-      <p className="fd-error-text fd-pad">
-        {t('schedule.loadError', { detail: errorText(schedule.error) })}{' '}
-        <button type="button" className="fd-btn fd-btn--link" onClick={() => void schedule.refetch()}>
-          {t('common.retry')}
-        </button>
-      </p>
-    );
-  const s = schedule.data;
-  if (!s) return <p className="fd-muted fd-pad" data-testid="schedule-none">{t('schedule.none')}</p>;
+  const unpublish = useUnpublish(flowId);
   return (
     <div className="fd-pad fd-schedule" data-testid="schedule-panel">
       <dl className="fd-facts fd-schedule__facts">

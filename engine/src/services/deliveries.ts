@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, lt, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, lt, lte, ne, sql } from 'drizzle-orm';
 import type { DeliveryLedger, Mailer } from '@flightdeck/activities';
 import { createMailer } from '@flightdeck/activities';
 import type { Database } from '../db/client.ts';
@@ -80,6 +80,22 @@ export function deliveryLedger(db: Database, connections: ConnectionService, mai
           for (const v of values) slots.set(v.idempotencyKey, v.at.getTime());
         }
         return slots;
+      });
+    },
+    async admit(connectionId, key, wait) {
+      return db.transaction(async (tx) => {
+        // The same lock as reserve: admissions and reservations for a connection take turns.
+        await tx.select({ id: channelConnections.id }).from(channelConnections).where(eq(channelConnections.id, connectionId)).for('update');
+        const now = Date.now();
+        const others = await tx
+          .select({ at: deliverySlots.at })
+          .from(deliverySlots)
+          .where(and(eq(deliverySlots.connectionId, connectionId), ne(deliverySlots.idempotencyKey, key), gt(deliverySlots.at, new Date(now - SLOT_HORIZON_MS)), lte(deliverySlots.at, new Date(now))))
+          .orderBy(asc(deliverySlots.at));
+        const ms = wait(others.map((o) => o.at.getTime()), now);
+        if (ms > 0) return ms;
+        await tx.update(deliverySlots).set({ at: new Date(now) }).where(eq(deliverySlots.idempotencyKey, key));
+        return 0;
       });
     },
     async attempt(key, leaseUntil) {
