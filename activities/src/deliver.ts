@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { recipientLabel, renderMessage, type ChannelTarget, type DeliverRequest, type DeliverResult, type DeliveryOutcome, type HoldReason, type Recipient } from '@flightdeck/workflows';
-import { ChannelError, CHANNELS, sendToChannel, type ChannelConnection, type ChannelMessage, type DeliveryResult } from './channels/index.ts';
+import { ChannelError, CHANNELS, DEFAULT_TIMEOUT_MS, sendToChannel, type ChannelConnection, type ChannelMessage, type DeliveryResult } from './channels/index.ts';
 import type { Mailer } from './email.ts';
 import { escapeHtml } from './html.ts';
 import { admitWait, assignSlots, effectiveRateLimit, parseQuietHours, quietUntil, type RateLimit } from './send-window.ts';
@@ -289,7 +289,11 @@ export function deliveryActivities(ledger: DeliveryLedger) {
     const message: ChannelMessage = { text: render(req.templates.text)!, ...(req.templates.title ? { title: render(req.templates.title)! } : {}), ...(req.templates.markdown ? { markdown: render(req.templates.markdown)! } : {}) };
     const to = item.mentions ?? [item.recipient];
     if (to.length) message.to = to;
-    return () => sendToChannel(target.channel!, message, { idempotencyKey: providerKey(item.key), signal: Context.current().cancellationSignal });
+    // A request gives up before its attempt's deadline, so a live attempt always records its
+    // outcome before its lease lapses: a lapsed lease then means a dead worker, nothing slower.
+    const info = Context.current().info;
+    const deadline = info.currentAttemptScheduledTimestampMs + info.startToCloseTimeoutMs - 250;
+    return () => sendToChannel(target.channel!, message, { idempotencyKey: providerKey(item.key), signal: Context.current().cancellationSignal, timeoutMs: Math.max(1, Math.min(DEFAULT_TIMEOUT_MS, deadline - Date.now())) });
   }
 
   return { deliverMessages };
