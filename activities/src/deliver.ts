@@ -128,6 +128,9 @@ function planItems(kind: DeliveryChannel, req: DeliverRequest): Item[] {
  */
 export function deliveryActivities(ledger: DeliveryLedger) {
   async function deliverMessages(req: DeliverRequest): Promise<DeliverResult> {
+    // When this attempt's start-to-close timeout ends, on this worker's clock (the server's
+    // timestamps may be skewed against it): leases and request timeouts are measured from here.
+    const attemptEnds = Date.now() + Context.current().info.startToCloseTimeoutMs;
     const target = await ledger.target(req.target).catch((err: Error) => {
       throw ApplicationFailure.nonRetryable(err.message, 'TargetNotFound');
     });
@@ -201,7 +204,7 @@ export function deliveryActivities(ledger: DeliveryLedger) {
           await ctx.sleep(wait);
         }
         ctx.heartbeat(index);
-        const outcome = await sendOne(target, req, item).catch((err: unknown) => {
+        const outcome = await sendOne(target, req, item, attemptEnds).catch((err: unknown) => {
           if (err instanceof ChannelError && err.retryable && err.status === 429) {
             holdFrom(index, 'rate_limit', Date.now() + (err.retryAfterMs ?? 60_000));
             return undefined;
@@ -225,21 +228,20 @@ export function deliveryActivities(ledger: DeliveryLedger) {
   }
 
   /** One message: the ledger says "sending", the provider answers, the ledger records it. */
-  async function sendOne(target: ResolvedTarget, req: DeliverRequest, item: Item): Promise<DeliveryOutcome> {
+  async function sendOne(target: ResolvedTarget, req: DeliverRequest, item: Item, attemptEnds: number): Promise<DeliveryOutcome> {
     // Rendered before the claim, so that a claim left behind by a dead worker means the request
     // was about to go out or already had, never that it was still being prepared.
     let send: () => Promise<DeliveryResult>;
     try {
-      send = prepareSend(target, req, item);
+      send = prepareSend(target, req, item, attemptEnds);
     } catch (err) {
       const message = `The message could not be rendered: ${err instanceof Error ? err.message : String(err)}`;
       await ledger.failed(item.key, message, null);
       return { recipient: item.recipient, status: 'failed', deduplicated: false, error: message };
     }
-    // The lease ends when this attempt's start-to-close timeout does: by the time Temporal retries
-    // after a crash the claim has lapsed, while a slow but live attempt keeps its messages.
-    const info = Context.current().info;
-    const claim = await ledger.attempt(item.key, new Date(info.currentAttemptScheduledTimestampMs + info.startToCloseTimeoutMs + 1_000));
+    // The lease ends just after this attempt's start-to-close timeout does: by the time Temporal
+    // retries after a crash the claim has lapsed, while a slow but live attempt keeps its messages.
+    const claim = await ledger.attempt(item.key, new Date(attemptEnds + 1_000));
     if (claim === 'busy') throw ApplicationFailure.retryable(`The message to ${item.recipient} is being sent by another attempt`, 'DeliveryInFlight');
     if (claim === 'interrupted' && !REPEAT_SAFE.has(target.kind)) {
       const note = `Unconfirmed: the worker sending this stopped before the provider's answer was recorded. It was not sent again, so it cannot arrive twice; check the ${target.name ?? target.kind} channel.`;
@@ -273,7 +275,7 @@ export function deliveryActivities(ledger: DeliveryLedger) {
   }
 
   /** Renders the message for this recipient and returns the one call that delivers it. */
-  function prepareSend(target: ResolvedTarget, req: DeliverRequest, item: Item): () => Promise<DeliveryResult> {
+  function prepareSend(target: ResolvedTarget, req: DeliverRequest, item: Item, attemptEnds: number): () => Promise<DeliveryResult> {
     const variables = { ...req.variables, recipient: item.person ?? { address: item.recipient } };
     const render = (source: string | undefined, mode: 'text' | 'html' = 'text') => (source === undefined ? undefined : renderMessage(source, variables, mode));
     if (target.kind === 'in-app') {
@@ -291,9 +293,7 @@ export function deliveryActivities(ledger: DeliveryLedger) {
     if (to.length) message.to = to;
     // A request gives up before its attempt's deadline, so a live attempt always records its
     // outcome before its lease lapses: a lapsed lease then means a dead worker, nothing slower.
-    const info = Context.current().info;
-    const deadline = info.currentAttemptScheduledTimestampMs + info.startToCloseTimeoutMs - 250;
-    return () => sendToChannel(target.channel!, message, { idempotencyKey: providerKey(item.key), signal: Context.current().cancellationSignal, timeoutMs: Math.max(1, Math.min(DEFAULT_TIMEOUT_MS, deadline - Date.now())) });
+    return () => sendToChannel(target.channel!, message, { idempotencyKey: providerKey(item.key), signal: Context.current().cancellationSignal, timeoutMs: Math.max(1, Math.min(DEFAULT_TIMEOUT_MS, attemptEnds - 250 - Date.now())) });
   }
 
   return { deliverMessages };
