@@ -1,6 +1,7 @@
 import { useTranslation } from 'react-i18next';
 import { formatDuration } from '@flightdeck/workflows';
 import { useSchedule, useUnpublish } from '../api/queries.ts';
+import { nodeText } from '../catalogue.ts';
 import type { FlowSchedule } from '../api/types.ts';
 import { PanelQuery } from '../components/PanelQuery.tsx';
 import { useOptionalAuth } from '../auth/AuthProvider.tsx';
@@ -32,6 +33,8 @@ function ScheduleFacts({ s, flowId, departmentId, draftAhead }: { s: FlowSchedul
   const errorText = useErrorText();
   const auth = useOptionalAuth();
   const unpublish = useUnpublish(flowId);
+  // Field names and policy names are the schedule trigger's own, as its inspector shows them.
+  const fields = nodeText('trigger.schedule', locale)?.fields;
   return (
     <div className="fd-pad fd-schedule" data-testid="schedule-panel">
       <dl className="fd-facts fd-schedule__facts">
@@ -40,16 +43,16 @@ function ScheduleFacts({ s, flowId, departmentId, draftAhead }: { s: FlowSchedul
           v{s.version ?? '?'}
           {draftAhead && <span className="fd-muted fd-small"> · {t('schedule.draftAhead')}</span>}
         </dd>
-        <dt>{t('schedule.cron')}</dt>
+        <dt>{fields?.cron?.label}</dt>
         <dd>
           <code data-testid="schedule-cron">{s.cron ?? '—'}</code> · {s.timezone ?? 'UTC'}
         </dd>
-        <dt>{t('schedule.overlap')}</dt>
+        <dt>{fields?.overlap?.label}</dt>
         <dd data-testid="schedule-overlap" data-policy={s.overlap}>
-          <strong>{t(`schedule.overlapPolicy.${s.overlap}`)}</strong>
+          <strong>{fields?.overlap?.options?.[s.overlap] ?? s.overlap}</strong>
           <div className="fd-muted fd-small">{t(`schedule.overlapHelp.${s.overlap}`)}</div>
         </dd>
-        <dt>{t('schedule.catchup')}</dt>
+        <dt>{fields?.catchupWindow?.label}</dt>
         <dd data-testid="schedule-catchup">
           {formatDuration(s.catchupWindowMs)}
           <div className="fd-muted fd-small">{t('schedule.catchupHelp', { window: formatDuration(s.catchupWindowMs) })}</div>

@@ -390,9 +390,6 @@ export const en = {
     loadError: 'The schedule could not be loaded: {{detail}}',
     version: 'Starts version',
     draftAhead: 'the draft has changes; publish to schedule them',
-    cron: 'Cron',
-    overlap: 'If the last run is still going',
-    overlapPolicy: { skip: 'Skip', buffer_one: 'Buffer one', buffer_all: 'Buffer all', cancel_other: 'Cancel the other', terminate_other: 'Terminate the other', allow_all: 'Allow all' },
     overlapHelp: {
       skip: 'The new run is not started while the previous one is still going.',
       buffer_one: 'One new run waits and starts when the previous one ends; more are skipped.',
@@ -401,7 +398,6 @@ export const en = {
       terminate_other: 'The previous run is stopped at once, then the new one starts.',
       allow_all: 'Runs start on time and may run side by side.',
     },
-    catchup: 'Catch-up window',
     catchupHelp: 'After downtime, runs missed within the last {{window}} are started; older ones are dropped.',
     state: 'State',
     active: 'Active',

@@ -392,9 +392,6 @@ export const zhCN: Resources = {
     loadError: '无法加载定时计划：{{detail}}',
     version: '启动的版本',
     draftAhead: '草稿有改动，发布后才生效',
-    cron: 'Cron',
-    overlap: '上次运行未结束时',
-    overlapPolicy: { skip: '跳过', buffer_one: '缓冲一次', buffer_all: '全部缓冲', cancel_other: '取消上一次', terminate_other: '终止上一次', allow_all: '全部允许' },
     overlapHelp: {
       skip: '上一次运行未结束时，不启动新的运行。',
       buffer_one: '最多一次新运行排队，待上一次结束后启动；其余跳过。',
@@ -403,7 +400,6 @@ export const zhCN: Resources = {
       terminate_other: '立即终止上一次运行，再启动新的运行。',
       allow_all: '按时启动，多次运行可同时进行。',
     },
-    catchup: '补跑时间窗',
     catchupHelp: '停机恢复后，补跑最近 {{window}} 内错过的运行；更早的将被丢弃。',
     state: '状态',
     active: '运行中',

@@ -12,7 +12,8 @@ export const LOCALES: readonly Locale[] = ['en', 'zh-CN'];
 export interface NodeText {
   title: string;
   description: string;
-  fields?: Record<string, { label: string; help?: string }>;
+  /** `options`: labels for an enum field's values. */
+  fields?: Record<string, { label: string; help?: string; options?: Record<string, string> }>;
   handles?: Record<string, string>;
 }
 

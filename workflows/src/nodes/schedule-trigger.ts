@@ -43,13 +43,13 @@ export const scheduleTrigger = defineNode({
     en: {
       title: 'Schedule',
       description: 'Starts runs on a cron schedule in a time zone, as a Temporal Schedule created when the version is published and removed when the flow is unpublished.',
-      fields: { cron: { label: 'Cron', help: 'minute hour day month weekday, e.g. 0 9 * * 1-5' }, timezone: { label: 'Time zone' }, overlap: { label: 'If the last run is still going' }, catchupWindow: { label: 'Catch up missed runs within' }, sampleInput: { label: 'Input for each run' } },
+      fields: { cron: { label: 'Cron', help: 'minute hour day month weekday, e.g. 0 9 * * 1-5' }, timezone: { label: 'Time zone' }, overlap: { label: 'If the last run is still going', options: { skip: 'Skip', buffer_one: 'Buffer one', buffer_all: 'Buffer all', cancel_other: 'Cancel the other', terminate_other: 'Terminate the other', allow_all: 'Allow all' } }, catchupWindow: { label: 'Catch up missed runs within' }, sampleInput: { label: 'Input for each run' } },
       handles: { next: 'next' },
     },
     'zh-CN': {
       title: '定时',
       description: '按时区内的 cron 计划启动运行：发布版本时创建 Temporal Schedule，取消发布时删除。',
-      fields: { cron: { label: 'Cron', help: '分 时 日 月 周，例如 0 9 * * 1-5' }, timezone: { label: '时区' }, overlap: { label: '上次运行未结束时' }, catchupWindow: { label: '补跑错过的运行（时间窗）' }, sampleInput: { label: '每次运行的输入' } },
+      fields: { cron: { label: 'Cron', help: '分 时 日 月 周，例如 0 9 * * 1-5' }, timezone: { label: '时区' }, overlap: { label: '上次运行未结束时', options: { skip: '跳过', buffer_one: '缓冲一次', buffer_all: '全部缓冲', cancel_other: '取消上一次', terminate_other: '终止上一次', allow_all: '全部允许' } }, catchupWindow: { label: '补跑错过的运行（时间窗）' }, sampleInput: { label: '每次运行的输入' } },
       handles: { next: '下一步' },
     },
   },
