@@ -67,7 +67,17 @@ try {
   for (const recorded of RECORDED_FLOWS.filter((r) => !only.length || only.includes(r.name))) {
     const created = await call('POST', '/api/flows', { name: recorded.name, graph: recorded.graph(receiverUrl, { connectionId }) });
     await call('POST', `/api/flows/${created.id}/versions`, {});
-    const run = await call('POST', `/api/flows/${created.id}/runs`, { input: recorded.input });
+    const phasesFrom = (warmUp: number) => [{ name: 'warm_up', startsAt: new Date(warmUp).toISOString(), endsAt: new Date(warmUp + 86_400_000).toISOString() }];
+    let campaignId: string | undefined;
+    if (recorded.campaignWarmUpInMs !== undefined) {
+      campaignId = (await call('POST', '/api/campaigns', { name: recorded.name, phases: phasesFrom(Date.now() + recorded.campaignWarmUpInMs) })).id as string;
+      for (const status of ['pending_approval', 'approved']) await call('POST', `/api/campaigns/${campaignId}/status`, { status });
+    }
+    const run = await call('POST', `/api/flows/${created.id}/runs`, { input: recorded.input, ...(campaignId ? { campaignId } : {}) });
+    if (recorded.movePhase && campaignId) {
+      await new Promise((r) => setTimeout(r, recorded.movePhase!.afterMs));
+      await call('PUT', `/api/campaigns/${campaignId}/phases`, { phases: phasesFrom(Date.now() + recorded.movePhase.toInMs) });
+    }
     const handle = server.temporal.client.workflow.getHandle(run.workflowId);
     for (const d of recorded.decisions ?? []) {
       let task: { taskId: string } | undefined;

@@ -54,17 +54,19 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;
 
-  let syncing = false;
+  // The sync in flight, if any: closing waits for it, or its Temporal calls would be retried on a
+  // closed channel (an uncaught error from inside the gRPC client's retry timer).
+  let syncing: Promise<void> | undefined;
   const interval = opts.syncIntervalMs ?? 2000;
   const timer = interval > 0
     ? setInterval(() => {
         if (syncing) return;
-        syncing = true;
-        app.runs
+        syncing = app.runs
           .syncRunning()
+          .then(() => undefined)
           .catch((err: unknown) => opts.log.warn({ err }, 'run sync failed'))
           .finally(() => {
-            syncing = false;
+            syncing = undefined;
           });
       }, interval)
     : undefined;
@@ -80,6 +82,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       if (timer) clearInterval(timer);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await syncing;
       await temporal.close();
       await db.close();
     },
