@@ -51,9 +51,16 @@ export type Claim = 'claimed' | 'busy' | 'interrupted';
 /** The server side of exactly-once: a ledger keyed by the idempotency key (unique in PostgreSQL), plus the shared send rules. */
 export interface DeliveryLedger {
   target(target: ChannelTarget): Promise<ResolvedTarget>;
-  /** Creates the rows that do not exist yet and returns every row's status. */
-  open(rows: LedgerRow[]): Promise<Map<string, { status: LedgerStatus; providerMessageId: string | null; error: string | null }>>;
-  /** Atomically: if the connection is paused, marks the rows held and returns true. Resuming waits for this to finish. */
+  /**
+   * Creates the rows that do not exist yet and returns every row's status. Rows an earlier
+   * attempt left interrupted (a lapsed lease) are settled first: released to be sent again, or
+   * closed as unconfirmed with `note`, before any hold can hide what happened to them.
+   */
+  open(rows: LedgerRow[], interrupted: { resend: true } | { note: string }): Promise<Map<string, { status: LedgerStatus; providerMessageId: string | null; error: string | null; leased: boolean }>>;
+  /**
+   * Atomically: if the connection is paused, marks the rows held and returns true. Resuming waits
+   * for this to finish. Holds never touch a row some attempt has leased.
+   */
   holdIfPaused(connectionId: string, keys: string[]): Promise<boolean>;
   hold(keys: string[], reason: HoldReason, notBefore: Date | null): Promise<void>;
   /** Send times for these keys within the connection's limit; keys reserved before keep their time. */
@@ -138,7 +145,10 @@ export function deliveryActivities(ledger: DeliveryLedger) {
     if (req.onlyKinds && !req.onlyKinds.includes(kind)) throw ApplicationFailure.nonRetryable(`The connection "${target.name ?? kind}" is a ${kind} connection; this node sends ${req.onlyKinds.join(' or ')}`, 'WrongChannel');
     if (!CHAT_KINDS.has(kind) && kind !== 'webhook' && req.recipients.length === 0) throw ApplicationFailure.nonRetryable(`A ${kind} message needs recipients; none were given or found`, 'NoRecipients');
     const items = planItems(kind, req);
-    const rows = await ledger.open(items.map((i) => ({ idempotencyKey: i.key, connectionId: target.connectionId, channel: kind, runId: req.runId, nodeId: req.nodeId, recipient: i.recipient })));
+    const rows = await ledger.open(
+      items.map((i) => ({ idempotencyKey: i.key, connectionId: target.connectionId, channel: kind, runId: req.runId, nodeId: req.nodeId, recipient: i.recipient })),
+      REPEAT_SAFE.has(kind) ? { resend: true } : { note: unconfirmedNote(target) },
+    );
     const outcomes = new Map<string, DeliveryOutcome>();
     const pending: Item[] = [];
     for (const item of items) {
@@ -151,6 +161,10 @@ export function deliveryActivities(ledger: DeliveryLedger) {
         outcomes.set(item.key, { recipient: item.recipient, status: 'failed', deduplicated: false, error: item.problem });
       } else pending.push(item);
     }
+    // Another live attempt is sending some of these: leave them to it and look again soon, rather
+    // than hold rows it owns (a hold would also hide a lease that lapses because that worker died).
+    const inFlight = pending.find((i) => rows.get(i.key)!.leased);
+    if (inFlight) throw ApplicationFailure.retryable(`The message to ${inFlight.recipient} is being sent by another attempt`, 'DeliveryInFlight');
 
     const result = (held?: DeliverResult['held']): DeliverResult => {
       const all = [...outcomes.values()];
@@ -187,6 +201,11 @@ export function deliveryActivities(ledger: DeliveryLedger) {
     let next = 0;
     const worker = async () => {
       while (next < queue.length && !stop.held && !stop.retryable) {
+        // An attempt past its deadline has been given up on by Temporal: the next one sends the rest.
+        if (Date.now() >= attemptEnds - 1_000) {
+          stop.retryable ??= ApplicationFailure.retryable('This attempt ran out of time; the next one sends the rest', 'AttemptDeadline');
+          return;
+        }
         const index = next++;
         const item = queue[index]!;
         const due = slots.get(item.key) ?? 0;
@@ -244,7 +263,7 @@ export function deliveryActivities(ledger: DeliveryLedger) {
     const claim = await ledger.attempt(item.key, new Date(attemptEnds + 1_000));
     if (claim === 'busy') throw ApplicationFailure.retryable(`The message to ${item.recipient} is being sent by another attempt`, 'DeliveryInFlight');
     if (claim === 'interrupted' && !REPEAT_SAFE.has(target.kind)) {
-      const note = `Unconfirmed: the worker sending this stopped before the provider's answer was recorded. It was not sent again, so it cannot arrive twice; check the ${target.name ?? target.kind} channel.`;
+      const note = unconfirmedNote(target);
       await ledger.unconfirmed(item.key, note);
       return { recipient: item.recipient, status: 'sent', deduplicated: true, unconfirmed: true, error: note };
     }
@@ -297,6 +316,10 @@ export function deliveryActivities(ledger: DeliveryLedger) {
   }
 
   return { deliverMessages };
+}
+
+function unconfirmedNote(target: ResolvedTarget): string {
+  return `Unconfirmed: the worker sending this stopped before the provider's answer was recorded. It was not sent again, so it cannot arrive twice; check the ${target.name ?? target.kind} channel.`;
 }
 
 /**

@@ -1,4 +1,5 @@
 import nodemailer, { type Transporter } from 'nodemailer';
+import SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 
 export interface OutgoingMail {
   to: string;
@@ -18,7 +19,9 @@ export interface Mailer {
 export function createMailer(opts: { smtpUrl?: string; from?: string; log?: (line: string) => void }): Mailer {
   const from = opts.from ?? 'Flightdeck <flightdeck@localhost>';
   let transport: Transporter;
-  if (opts.smtpUrl) transport = nodemailer.createTransport(opts.smtpUrl);
+  // nodemailer waits up to 2 minutes to connect and 10 for a quiet socket: far past a send's
+  // attempt timeout, which would leave a live send looking like a dead worker's.
+  if (opts.smtpUrl) transport = nodemailer.createTransport(new SMTPTransport({ url: opts.smtpUrl, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 20_000 }));
   else transport = nodemailer.createTransport({ jsonTransport: true });
   return {
     async send(mail) {

@@ -13,6 +13,10 @@ describe('campaign-zone wall times', () => {
     expect(new Date(fromZonedInput('2026-03-08T01:30', 'America/New_York')!).toISOString()).toBe('2026-03-08T06:30:00.000Z');
     expect(new Date(fromZonedInput('2026-03-08T03:30', 'America/New_York')!).toISOString()).toBe('2026-03-08T07:30:00.000Z');
     expect(new Date(fromZonedInput('2026-07-01T09:00', 'America/New_York')!).toISOString()).toBe('2026-07-01T13:00:00.000Z');
+    // 02:30 does not exist that night in New York, nor on 2026-03-29 in Berlin: just after the gap (03:30 summer time).
+    expect(new Date(fromZonedInput('2026-03-08T02:30', 'America/New_York')!).toISOString()).toBe('2026-03-08T07:30:00.000Z');
+    expect(new Date(fromZonedInput('2026-03-29T02:30', 'Europe/Berlin')!).toISOString()).toBe('2026-03-29T01:30:00.000Z');
+    expect(new Date(fromZonedInput('2026-10-25T12:00', 'Europe/Berlin')!).toISOString()).toBe('2026-10-25T11:00:00.000Z');
     for (const local of ['2026-01-15T09:00', '2026-07-15T09:00', '2026-11-01T00:30', '2026-11-01T03:00']) {
       expect(toZonedInput(fromZonedInput(local, 'America/New_York')!, 'America/New_York')).toBe(local);
     }

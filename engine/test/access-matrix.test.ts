@@ -305,9 +305,9 @@ describe('access matrix', () => {
     if (r.status !== 201) throw new Error(`grant: ${JSON.stringify(r.body)}`);
     return r.body.id;
   }
-  async function freshCampaign(): Promise<{ id: string; name: string }> {
+  async function freshCampaign(phases: unknown[] = []): Promise<{ id: string; name: string }> {
     const name = `Private campaign ${rand()}`;
-    const r = await stack.api.post('/api/campaigns', { name, departmentId: fx.alphaId });
+    const r = await stack.api.post('/api/campaigns', { name, departmentId: fx.alphaId, phases });
     if (r.status !== 201) throw new Error(`campaign: ${JSON.stringify(r.body)}`);
     return { id: r.body.id, name };
   }
@@ -482,8 +482,11 @@ describe('access matrix', () => {
       build: (_who, mark) => ({ method: 'PUT', path: `/api/campaigns/${fx.campaignId}`, body: { name: fx.campaignName, channels: [{ name: mark }] }, effect: marked(mark) }),
     },
     'PUT /api/campaigns/{id}/phases': {
-      // The mark (12 characters) is a phase name, so the audit entry that moved the dates carries it.
-      build: (_who, mark) => ({ method: 'PUT', path: `/api/campaigns/${fx.campaignId}/phases`, body: { phases: [{ name: mark, startsAt: '2026-05-20T00:00:00Z', endsAt: '2026-05-27T00:00:00+08:00' }] }, effect: marked(mark) }),
+      // The mark (12 characters) is a phase of a fresh campaign; the audit entry that moved its dates carries it.
+      build: async (_who, mark) => {
+        const c = await freshCampaign([{ name: mark, startsAt: '2026-05-01T00:00:00Z', endsAt: '2026-05-08T00:00:00Z' }]);
+        return { method: 'PUT', path: `/api/campaigns/${c.id}/phases`, body: { phases: [{ name: mark, startsAt: '2026-05-20T00:00:00Z', endsAt: '2026-05-27T00:00:00+08:00' }] }, secrets: [c.name], effect: (e) => e.action === 'campaign.updated' && e.entityId === c.id && JSON.stringify(e).includes('2026-05-20') };
+      },
       check: (_who, res) => expect(res.body.notifiedRuns).toBe(0),
     },
     'POST /api/campaigns/{id}/status': {

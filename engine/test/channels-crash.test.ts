@@ -24,7 +24,7 @@ describe('exactly once across a worker crash', () => {
   });
 
   /** Publishes a one-send flow, runs it on a worker that dies at `crashAt`, then lets a healthy worker finish it. */
-  async function runThroughCrash(name: string, connection: string, crashAt: 'after-record' | 'before-record') {
+  async function runThroughCrash(name: string, connection: string, crashAt: 'after-record' | 'before-record', beforeRecovery?: () => Promise<void>) {
     const graph = flow(
       [node('start', 'trigger.manual'), node('announce', 'channel.send', { connection, text: 'Launch is live', timeout: '3s', retry: { maximumAttempts: 5, initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '1s' } }), node('done', 'control.end')],
       [edge('start', 'next', 'announce'), edge('announce', 'sent', 'done')],
@@ -51,6 +51,7 @@ describe('exactly once across a worker crash', () => {
     const runId = await stack.api.startRun(flowId);
     expect(await exited).toBe('SIGKILL');
     const afterCrash = { runId };
+    await beforeRecovery?.();
     // A healthy worker picks the run up once the dead attempt times out.
     stack.worker = await startWorker(stack.taskQueue, stack.deps);
     const run = await stack.api.waitForRun(runId, 30_000);
@@ -98,5 +99,21 @@ describe('exactly once across a worker crash', () => {
     expect(hook.deliveries).toHaveLength(1);
     expect(hook.duplicates).toBe(1);
     expect(rows).toMatchObject([{ status: 'sent', attempts: 2 }]);
+  });
+
+  it('killed before the answer was recorded, and the channel paused meanwhile: the hold does not hide the crash, nothing is sent twice', async () => {
+    const wecom = await startWeCom('crash-key-3');
+    receivers.push(wecom);
+    const connection = (await stack.api.post('/api/connections', { kind: 'wecom', name: 'Crash robot 3', secrets: { url: wecom.webhookUrl } })).body.id;
+    const { run, rows } = await runThroughCrash('crash-paused', connection, 'before-record', async () => {
+      expect((await stack.api.post(`/api/connections/${connection}/pause`, { reason: 'checking what went out' })).status).toBe(200);
+    });
+    // The interrupted message is settled as unconfirmed before any hold could reset it, so the run ends even while paused.
+    expect(run.status).toBe('completed');
+    expect(run.state.nodes.announce.output.deliveries[0]).toMatchObject({ status: 'sent', unconfirmed: true });
+    expect(rows).toMatchObject([{ status: 'unconfirmed', attempts: 1 }]);
+    expect((await stack.api.post(`/api/connections/${connection}/resume`, {})).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(wecom.requests).toHaveLength(1);
   });
 });

@@ -134,12 +134,17 @@ describe('618 launches on its warm-up date', () => {
   });
 
   it('compares phase dates as times, not text, and refuses one that ends before it starts, naming the field', async () => {
-    const c = (await stack.api.post('/api/campaigns', { name: 'Bad dates', phases: [] })).body;
+    const c = (await stack.api.post('/api/campaigns', { name: 'Bad dates', phases: [{ name: 'warm_up', startsAt: '2026-05-01T00:00:00Z', endsAt: '2026-05-08T00:00:00Z' }] })).body;
     // 08:00 in Shanghai is 00:00 UTC, an hour before the end: fine, whatever the strings say.
     expect((await stack.api.put(`/api/campaigns/${c.id}/phases`, { phases: [{ name: 'warm_up', startsAt: '2026-05-20T08:00:00+08:00', endsAt: '2026-05-20T01:00:00Z' }] })).status).toBe(200);
     const res = await stack.api.put(`/api/campaigns/${c.id}/phases`, { phases: [{ name: 'warm_up', startsAt: '2026-05-20T09:00:00+08:00', endsAt: '2026-05-20T00:30:00Z' }] });
     expect(res.status).toBe(400);
     expect(res.contentType).toContain('application/problem+json');
     expect(res.body.errors).toEqual([expect.objectContaining({ path: 'phases.0.endsAt', message: expect.stringContaining('must end after it starts') })]);
+    // This endpoint moves dates; it does not add, rename or drop phases.
+    const renamed = await stack.api.put(`/api/campaigns/${c.id}/phases`, { phases: [{ name: 'preheat', startsAt: '2026-05-20T00:00:00Z', endsAt: '2026-05-21T00:00:00Z' }] });
+    expect(renamed.status).toBe(422);
+    expect(renamed.body.errors).toEqual([expect.objectContaining({ path: 'phases', message: expect.stringContaining('warm_up') })]);
+    expect((await stack.api.get(`/api/campaigns/${c.id}`)).body.phases[0].startsAt).toBe('2026-05-20T08:00:00+08:00');
   });
 });

@@ -110,10 +110,11 @@ export async function simulateFlow(graph: unknown, options: SimulationOptions = 
         }
       });
     },
-    waitForNotice(key, timeoutMs) {
-      const seen = notices.get(key) ?? 0;
+    waitForNotice(key, timeoutMs, since) {
+      const seen = since ?? notices.get(key) ?? 0;
       return ports.waitUntil(() => (notices.get(key) ?? 0) > seen, timeoutMs);
     },
+    noticeCount: (key) => notices.get(key) ?? 0,
     async callActivity<T>(name: string, args: unknown[], opts: ActivityCallOptions): Promise<T> {
       const fake = options.activities?.[name] ?? DEFAULT_FAKES[name] ?? (name === CAMPAIGN_PHASES_ACTIVITY ? () => ({ phases: (options.campaign as { phases?: unknown } | undefined)?.phases ?? [] }) : () => ({ simulated: true }));
       let interval = opts.retry.initialIntervalMs;

@@ -627,6 +627,7 @@ describe('approval: the Update contract on the interpreter', () => {
       now: () => now,
       sleep: () => new Promise(() => {}),
       waitForNotice: () => new Promise(() => {}),
+      noticeCount: () => 0,
       waitUntil: (predicate) =>
         new Promise((resolve) => {
           const check = () => (predicate() ? resolve(true) : waiters.push(check));

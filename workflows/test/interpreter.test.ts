@@ -125,6 +125,7 @@ describe('interpreter: conditions', () => {
       callActivity: async <T,>() => ({ status: 200 }) as T,
       waitUntil: async () => true,
       waitForNotice: async () => true,
+      noticeCount: () => 0,
     };
     const interpreter = new FlowInterpreter(validated.flow, { runId: 'r', flowId: 'f', versionId: 'v', version: 1, input: { amount: 1 } }, ports);
     const done = interpreter.run();

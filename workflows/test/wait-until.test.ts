@@ -49,6 +49,32 @@ describe('wait until', () => {
     expect(r.calls.filter((c) => c.name === 'readCampaignPhases')).toHaveLength(1);
   });
 
+  it('an edit made while the run was still in an earlier step is read when the wait starts', async () => {
+    const flow = {
+      schemaVersion: 1,
+      nodes: [
+        { id: 'start', type: 'trigger.manual', config: {}, position: { x: 0, y: 0 } },
+        { id: 'review', type: 'control.delay', config: { duration: '2d' }, position: { x: 1, y: 0 } },
+        { id: 'wait', type: 'control.wait_until', config: { phase: 'warm_up' }, position: { x: 2, y: 0 } },
+        { id: 'done', type: 'control.end', config: {}, position: { x: 3, y: 0 } },
+      ],
+      edges: [
+        { id: 'a', source: 'start', sourceHandle: 'next', target: 'review' },
+        { id: 'b', source: 'review', sourceHandle: 'next', target: 'wait' },
+        { id: 'c', source: 'wait', sourceHandle: 'next', target: 'done' },
+      ],
+    };
+    const r = await simulateFlow(flow, {
+      startAt: START,
+      campaign: { ...campaign, id: 'c-618' },
+      // Postponed on day one, while the run is still in its two-day review.
+      notices: [{ atMs: 86_400_000, key: 'campaign:c-618' }],
+      activities: { readCampaignPhases: () => ({ phases: [{ name: 'warm_up', startsAt: '2026-06-01T00:00:00Z', endsAt: '2026-06-08T00:00:00Z' }] }) },
+    });
+    expect(START + r.virtualMs).toBe(Date.parse('2026-06-01T00:00:00Z'));
+    expect(r.state?.nodes.wait?.output).toMatchObject({ moved: [{ from: '2026-05-20T00:00:00.000Z', to: '2026-06-01T00:00:00.000Z' }] });
+  });
+
   it('a notice that changes nothing keeps the time; a phase removed while waiting fails the node readably', async () => {
     const withId = { ...campaign, id: 'c-618' };
     const same = await simulateFlow(graph({ phase: 'warm_up' }), { startAt: START, campaign: withId, notices: [{ atMs: 86_400_000, key: 'campaign:c-618' }] });

@@ -38,8 +38,11 @@ export function fromZonedInput(text: string, timeZone: string): number | undefin
   const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/.exec(text);
   if (!m) return undefined;
   const wall = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]));
-  // The offset at the guess can differ from the offset at the answer across a DST change: look twice.
-  let ms = wall - offsetAt(wall, timeZone);
-  ms = wall - offsetAt(ms, timeZone);
-  return ms;
+  // The offset at the guess can differ from the offset at the answer across a DST change.
+  const o1 = offsetAt(wall, timeZone);
+  const o2 = offsetAt(wall - o1, timeZone);
+  if (o1 === o2) return wall - o1;
+  if (offsetAt(wall - o2, timeZone) === o2) return wall - o2;
+  // Neither offset holds: the wall time was skipped. The smaller offset lands just past the gap.
+  return wall - Math.min(o1, o2);
 }

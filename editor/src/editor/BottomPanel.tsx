@@ -21,14 +21,16 @@ export function BottomPanel(props: {
   schedule?: { departmentId: string | null | undefined; draftAhead: boolean };
 }) {
   const { t } = useTranslation();
+  // The Schedule tab goes with the schedule trigger; if it was showing, the runs take its place.
+  const current: BottomTab = props.tab === 'schedule' && !props.schedule ? 'runs' : props.tab;
   const tabButton = (tab: BottomTab, label: ReactNode) => (
     <button
       type="button"
       role="tab"
       id={`tab-${tab}`}
-      aria-selected={props.tab === tab}
+      aria-selected={current === tab}
       aria-controls="bottom-tabpanel"
-      className={`fd-tab${props.tab === tab ? ' is-active' : ''}`}
+      className={`fd-tab${current === tab ? ' is-active' : ''}`}
       data-testid={`tab-${tab}`}
       onClick={() => props.onTab(tab)}
     >
@@ -50,10 +52,10 @@ export function BottomPanel(props: {
         {tabButton('runs', t('runs.title'))}
         {props.schedule && tabButton('schedule', t('schedule.title'))}
       </div>
-      <div className="fd-tabpanel" role="tabpanel" id="bottom-tabpanel" aria-labelledby={`tab-${props.tab}`}>
-        {props.tab === 'problems' ? (
+      <div className="fd-tabpanel" role="tabpanel" id="bottom-tabpanel" aria-labelledby={`tab-${current}`}>
+        {current === 'problems' ? (
           <ProblemsPanel issues={props.issues} nodes={props.nodes} edges={props.edges} onPick={props.onPick} />
-        ) : props.tab === 'schedule' && props.schedule ? (
+        ) : current === 'schedule' && props.schedule ? (
           <SchedulePanel flowId={props.flowId} departmentId={props.schedule.departmentId} draftAhead={props.schedule.draftAhead} />
         ) : (
           <RunsPanel flowId={props.flowId} />

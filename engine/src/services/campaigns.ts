@@ -36,6 +36,13 @@ const phasesSchema = z
   });
 export const campaignPhasesBodySchema = z.strictObject({ phases: phasesSchema });
 
+type PhaseLike = { name: string; startsAt: string; endsAt: string };
+/** Same names and the same instants: jsonb reorders keys, and one time has many spellings. */
+function samePhases(a: unknown, b: unknown): boolean {
+  const norm = (v: unknown) => JSON.stringify(((v ?? []) as PhaseLike[]).map((p) => [p.name, Date.parse(p.startsAt), Date.parse(p.endsAt)]));
+  return norm(a) === norm(b);
+}
+
 export const campaignBodySchema = z
   .strictObject({
     name: z.string().trim().min(1).max(200),
@@ -96,7 +103,7 @@ export class CampaignService {
    * told, so a wait for a phase follows the new date. Returns how many runs heard it.
    */
   private async phasesChanged(id: string, before: unknown, after: unknown): Promise<number> {
-    if (!this.notifyRun || JSON.stringify(before) === JSON.stringify(after)) return 0;
+    if (!this.notifyRun || samePhases(before, after)) return 0;
     const running = await this.db.select({ workflowId: runs.workflowId }).from(runs).where(and(eq(runs.campaignId, id), eq(runs.status, 'running')));
     // A run that ended meanwhile cannot be signalled, and needs nothing.
     const told = await Promise.allSettled(running.map((r) => this.notifyRun!(r.workflowId, campaignNoticeKey(id))));
@@ -168,8 +175,13 @@ export class CampaignService {
     return this.write(actor, id, { name: body.name, timezone: body.timezone, goals: body.goals, budget: body.budget, phases: body.phases, channels: body.channels, ...(body.ownerId ? { ownerId: body.ownerId } : {}) });
   }
 
-  /** Moves the phase dates only (the campaign page's date editor), leaving the rest as it is. */
+  /** Moves the phase dates only (the campaign page's date editor): the phases stay the same ones. */
   async updatePhases(actor: Actor, id: string, phases: CampaignBody['phases']) {
+    const current = (await this.get(id)).phases;
+    const names = (list: { name: string }[]) => list.map((p) => p.name).sort().join(', ');
+    if (names(current) !== names(phases)) {
+      throw new HttpProblem(422, 'Phases differ', `This moves dates only; the campaign's phases are: ${names(current) || 'none'}. Change the phases themselves with PUT /api/campaigns/${id}.`, [{ path: 'phases', message: `Give dates for exactly these phases: ${names(current) || 'none'}` }]);
+    }
     return this.write(actor, id, { phases });
   }
 

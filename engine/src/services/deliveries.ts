@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, lt, lte, ne, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNotNull, isNull, lt, lte, ne, sql } from 'drizzle-orm';
 import type { DeliveryLedger, Mailer } from '@flightdeck/activities';
 import { createMailer } from '@flightdeck/activities';
 import type { Database } from '../db/client.ts';
@@ -26,35 +26,43 @@ export function deliveryLedger(db: Database, connections: ConnectionService, mai
       }
       return { kind, connectionId: target.connectionId, name, settings, channel: await connections.channelConnection(target.connectionId) };
     },
-    async open(rows) {
+    async open(rows, interrupted) {
       if (rows.length) {
         await db
           .insert(deliveries)
           .values(rows.map((r) => ({ ...r, status: 'sending' as const, attempts: 0 })))
           .onConflictDoNothing({ target: deliveries.idempotencyKey });
+        // A lease that is still set but has lapsed was never released: its worker died mid-send.
+        const lapsed = and(inArray(deliveries.idempotencyKey, rows.map((r) => r.idempotencyKey)), eq(deliveries.status, 'sending'), isNotNull(deliveries.leaseUntil), lt(deliveries.leaseUntil, new Date()));
+        if ('note' in interrupted) await db.update(deliveries).set({ status: 'unconfirmed', leaseUntil: null, error: interrupted.note }).where(lapsed);
+        else await db.update(deliveries).set({ leaseUntil: null }).where(lapsed);
       }
       const found = rows.length
         ? await db
-            .select({ key: deliveries.idempotencyKey, status: deliveries.status, providerMessageId: deliveries.providerMessageId, error: deliveries.error })
+            .select({ key: deliveries.idempotencyKey, status: deliveries.status, providerMessageId: deliveries.providerMessageId, error: deliveries.error, leaseUntil: deliveries.leaseUntil })
             .from(deliveries)
             .where(inArray(deliveries.idempotencyKey, rows.map((r) => r.idempotencyKey)))
         : [];
-      return new Map(found.map((f) => [f.key, { status: f.status, providerMessageId: f.providerMessageId, error: f.error }]));
+      return new Map(found.map((f) => [f.key, { status: f.status, providerMessageId: f.providerMessageId, error: f.error, leased: f.status === 'sending' && f.leaseUntil !== null }]));
     },
     async holdIfPaused(connectionId, keys) {
       return db.transaction(async (tx) => {
         // FOR SHARE: a resume (FOR UPDATE) waits for this, then sees these rows held and signals their runs.
         const [row] = await tx.select({ pausedAt: channelConnections.pausedAt }).from(channelConnections).where(eq(channelConnections.id, connectionId)).for('share');
         if (!row?.pausedAt) return false;
-        await tx.update(deliveries).set({ status: 'held', heldReason: 'paused', notBefore: null, leaseUntil: null }).where(and(inArray(deliveries.idempotencyKey, keys), inArray(deliveries.status, ['held', 'sending'])));
+        await tx.update(deliveries).set({ status: 'held', heldReason: 'paused', notBefore: null }).where(and(inArray(deliveries.idempotencyKey, keys), inArray(deliveries.status, ['held', 'sending']), isNull(deliveries.leaseUntil)));
         return true;
       });
     },
     async hold(keys, reason, notBefore) {
-      if (keys.length) await db.update(deliveries).set({ status: 'held', heldReason: reason, notBefore, leaseUntil: null }).where(and(inArray(deliveries.idempotencyKey, keys), inArray(deliveries.status, ['held', 'sending'])));
+      if (keys.length) await db.update(deliveries).set({ status: 'held', heldReason: reason, notBefore }).where(and(inArray(deliveries.idempotencyKey, keys), inArray(deliveries.status, ['held', 'sending']), isNull(deliveries.leaseUntil)));
     },
     async release(key, error) {
-      await db.update(deliveries).set({ leaseUntil: null, error }).where(and(eq(deliveries.idempotencyKey, key), eq(deliveries.status, 'sending')));
+      // Unconfirmed: a retry gave up on this attempt, which was alive after all and did not deliver. Say so.
+      await db
+        .update(deliveries)
+        .set({ leaseUntil: null, error, status: sql`case when ${deliveries.status} = 'unconfirmed' then 'failed' else ${deliveries.status} end` })
+        .where(and(eq(deliveries.idempotencyKey, key), inArray(deliveries.status, ['sending', 'unconfirmed'])));
     },
     async reserve(connectionId, keys, assign) {
       return db.transaction(async (tx) => {

@@ -21,10 +21,13 @@ export interface RuntimePorts {
   /** Resolves true once `predicate` holds (re-checked after every event), or false when `timeoutMs` passes first. */
   waitUntil(predicate: () => boolean, timeoutMs?: number): Promise<boolean>;
   /**
-   * Waits for an outside event named `key` (a channel resumed), arriving after this call, or for
-   * `timeoutMs`. Resolves true when the event came. In Temporal the event is a signal.
+   * Waits for an outside event named `key` (a channel resumed), or for `timeoutMs`. Resolves true
+   * when one came: after this call, or, given `since`, once more than `since` have arrived in
+   * the whole run. In Temporal the event is a signal.
    */
-  waitForNotice(key: string, timeoutMs: number): Promise<boolean>;
+  waitForNotice(key: string, timeoutMs: number, since?: number): Promise<boolean>;
+  /** How many `key` events this run has received so far. */
+  noticeCount(key: string): number;
 }
 
 /** Why a human's input to a waiting task was refused; the API maps the code to 403, 409 or 422. */

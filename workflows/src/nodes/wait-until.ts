@@ -75,19 +75,28 @@ export const waitUntil = defineNode({
     }
     target = phaseStart(campaign?.phases ?? [], config.phase, false) + offset;
     const moves: { from: string; to: string; at: string }[] = [];
-    while (target > ports.now()) {
+    const key = campaign?.id ? campaignNoticeKey(campaign.id) : undefined;
+    // Edits that came while the run was still in earlier steps count too: the snapshot is that old.
+    let seen = 0;
+    let edited = key !== undefined && ports.noticeCount(key) > 0;
+    for (;;) {
+      if (edited) {
+        // Counted before the read, so an edit that lands during it makes the loop read again.
+        seen = ports.noticeCount(key!);
+        const fresh = await ports.callActivity<{ phases: CampaignPhase[] }>(CAMPAIGN_PHASES_ACTIVITY, [campaign!.id], quickActivity);
+        const next = phaseStart(fresh.phases, config.phase, true) + offset;
+        if (next !== target) moves.push({ from: new Date(target).toISOString(), to: new Date(next).toISOString(), at: new Date(ports.now()).toISOString() });
+        target = next;
+      }
+      if (target <= ports.now()) break;
       // What the run view shows while it waits: the wake-up time, and each move so far.
       setDetail({ waitingUntil: new Date(target).toISOString(), phase: config.phase, ...(moves.length ? { moved: moves } : {}) });
-      if (!campaign?.id) {
+      if (key === undefined) {
         await ports.sleep(target - ports.now());
         break;
       }
-      const edited = await ports.waitForNotice(campaignNoticeKey(campaign.id), target - ports.now());
+      edited = await ports.waitForNotice(key, target - ports.now(), seen);
       if (!edited) break;
-      const fresh = await ports.callActivity<{ phases: CampaignPhase[] }>(CAMPAIGN_PHASES_ACTIVITY, [campaign.id], quickActivity);
-      const next = phaseStart(fresh.phases, config.phase, true) + offset;
-      if (next !== target) moves.push({ from: new Date(target).toISOString(), to: new Date(next).toISOString(), at: new Date(ports.now()).toISOString() });
-      target = next;
     }
     return { handle: 'next', output: { until: new Date(target).toISOString(), waitedMs: ports.now() - startedAt, ...(moves.length ? { moved: moves } : {}) } };
   },

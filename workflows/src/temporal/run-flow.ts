@@ -85,10 +85,11 @@ function temporalPorts(notices: Map<string, number>): RuntimePorts {
       }
       return condition(predicate, Math.max(1, timeoutMs));
     },
-    async waitForNotice(key, timeoutMs) {
-      const seen = notices.get(key) ?? 0;
+    async waitForNotice(key, timeoutMs, since) {
+      const seen = since ?? notices.get(key) ?? 0;
       return condition(() => (notices.get(key) ?? 0) > seen, Math.max(1, timeoutMs));
     },
+    noticeCount: (key) => notices.get(key) ?? 0,
     async callActivity<T>(name: string, args: unknown[], options: ActivityCallOptions): Promise<T> {
       try {
         return (await proxyFor(options)[name]!(...args)) as T;
