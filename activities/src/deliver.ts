@@ -137,7 +137,10 @@ export function deliveryActivities(ledger: DeliveryLedger) {
   async function deliverMessages(req: DeliverRequest): Promise<DeliverResult> {
     // When this attempt's start-to-close timeout ends, on this worker's clock (the server's
     // timestamps may be skewed against it): leases and request timeouts are measured from here.
-    const attemptEnds = Date.now() + Context.current().info.startToCloseTimeoutMs;
+    const { startToCloseTimeoutMs } = Context.current().info;
+    const attemptEnds = Date.now() + startToCloseTimeoutMs;
+    // No new message is started this close to the end (a second, less for very short attempts).
+    const stopClaimingAt = attemptEnds - Math.min(1_000, startToCloseTimeoutMs / 4);
     const target = await ledger.target(req.target).catch((err: Error) => {
       throw ApplicationFailure.nonRetryable(err.message, 'TargetNotFound');
     });
@@ -202,7 +205,7 @@ export function deliveryActivities(ledger: DeliveryLedger) {
     const worker = async () => {
       while (next < queue.length && !stop.held && !stop.retryable) {
         // An attempt past its deadline has been given up on by Temporal: the next one sends the rest.
-        if (Date.now() >= attemptEnds - 1_000) {
+        if (Date.now() >= stopClaimingAt) {
           stop.retryable ??= ApplicationFailure.retryable('This attempt ran out of time; the next one sends the rest', 'AttemptDeadline');
           return;
         }
