@@ -166,8 +166,8 @@ export function deliveryActivities(ledger: DeliveryLedger) {
     }
     // Another live attempt is sending some of these: leave them to it and look again soon, rather
     // than hold rows it owns (a hold would also hide a lease that lapses because that worker died).
-    const inFlight = pending.find((i) => rows.get(i.key)!.leased);
-    if (inFlight) throw ApplicationFailure.retryable(`The message to ${inFlight.recipient} is being sent by another attempt`, 'DeliveryInFlight');
+    const leased = pending.find((i) => rows.get(i.key)!.leased);
+    if (leased) throw inFlight(leased);
 
     const result = (held?: DeliverResult['held']): DeliverResult => {
       const all = [...outcomes.values()];
@@ -181,15 +181,17 @@ export function deliveryActivities(ledger: DeliveryLedger) {
     if (!pending.length) return result();
 
     let slots = new Map<string, number>();
-    let limit: RateLimit | undefined;
+    let rate: { limit: RateLimit; connectionId: string } | undefined;
     if (target.connectionId) {
       if (await ledger.holdIfPaused(target.connectionId, pending.map((i) => i.key))) return result({ reason: 'paused', until: null, pending: pending.length });
       const quiet = parseQuietHours(target.settings.quietHours as string | undefined);
       const opensAt = quietUntil(Date.now(), quiet, req.timezone ?? (target.settings.timezone as string | undefined) ?? 'UTC');
       if (opensAt !== undefined) return holdRest(pending, 'quiet_hours', opensAt);
-      limit = kind in CHANNELS ? effectiveRateLimit(target.settings, CHANNELS[kind as ChannelConnection['kind']].ratePerMinute) : undefined;
-      const planned = limit;
-      if (planned) slots = await ledger.reserve(target.connectionId, pending.map((i) => i.key), (taken, count) => assignSlots(taken, count, planned, Date.now()));
+      const limit = kind in CHANNELS ? effectiveRateLimit(target.settings, CHANNELS[kind as ChannelConnection['kind']].ratePerMinute) : undefined;
+      if (limit) {
+        rate = { limit, connectionId: target.connectionId };
+        slots = await ledger.reserve(target.connectionId, pending.map((i) => i.key), (taken, count) => assignSlots(taken, count, limit, Date.now()));
+      }
     }
 
     const ctx = Context.current();
@@ -199,8 +201,7 @@ export function deliveryActivities(ledger: DeliveryLedger) {
     const holdFrom = (index: number, reason: HoldReason, until: number) => {
       if (!stop.held || index < stop.held.index) stop.held = { index, reason, until };
     };
-    const rate = limit && target.connectionId ? { limit, connectionId: target.connectionId } : undefined;
-    const admit = async (key: string) => (rate ? ledger.admit(rate.connectionId, key, (sentAt, now) => admitWait(sentAt, rate.limit, now)) : 0);
+    const admit = async (key: string) => (rate ? ledger.admit(rate.connectionId, key, (sentAt, now) => admitWait(sentAt, rate!.limit, now)) : 0);
     let next = 0;
     const worker = async () => {
       while (next < queue.length && !stop.held && !stop.retryable) {
@@ -264,7 +265,7 @@ export function deliveryActivities(ledger: DeliveryLedger) {
     // The lease ends just after this attempt's start-to-close timeout does: by the time Temporal
     // retries after a crash the claim has lapsed, while a slow but live attempt keeps its messages.
     const claim = await ledger.attempt(item.key, new Date(attemptEnds + 1_000));
-    if (claim === 'busy') throw ApplicationFailure.retryable(`The message to ${item.recipient} is being sent by another attempt`, 'DeliveryInFlight');
+    if (claim === 'busy') throw inFlight(item);
     if (claim === 'interrupted' && !REPEAT_SAFE.has(target.kind)) {
       const note = unconfirmedNote(target);
       await ledger.unconfirmed(item.key, note);
@@ -319,6 +320,10 @@ export function deliveryActivities(ledger: DeliveryLedger) {
   }
 
   return { deliverMessages };
+}
+
+function inFlight(item: Item): ApplicationFailure {
+  return ApplicationFailure.retryable(`The message to ${item.recipient} is being sent by another attempt`, 'DeliveryInFlight');
 }
 
 function unconfirmedNote(target: ResolvedTarget): string {

@@ -87,6 +87,8 @@ export async function simulateFlow(graph: unknown, options: SimulationOptions = 
     }
   };
 
+  // The campaign is the simulation's own: re-reading its phases gives them back unchanged.
+  const fakes: Record<string, SimulatedActivity> = { ...DEFAULT_FAKES, [CAMPAIGN_PHASES_ACTIVITY]: () => ({ phases: (options.campaign as { phases?: unknown } | undefined)?.phases ?? [] }) };
   const notices = new Map<string, number>();
   for (const n of options.notices ?? []) {
     void sleep(n.atMs).then(() => {
@@ -116,7 +118,7 @@ export async function simulateFlow(graph: unknown, options: SimulationOptions = 
     },
     noticeCount: (key) => notices.get(key) ?? 0,
     async callActivity<T>(name: string, args: unknown[], opts: ActivityCallOptions): Promise<T> {
-      const fake = options.activities?.[name] ?? DEFAULT_FAKES[name] ?? (name === CAMPAIGN_PHASES_ACTIVITY ? () => ({ phases: (options.campaign as { phases?: unknown } | undefined)?.phases ?? [] }) : () => ({ simulated: true }));
+      const fake = options.activities?.[name] ?? fakes[name] ?? (() => ({ simulated: true }));
       let interval = opts.retry.initialIntervalMs;
       for (let attempt = 1; ; attempt++) {
         try {

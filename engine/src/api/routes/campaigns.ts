@@ -66,7 +66,7 @@ export function campaignRoutes(registry: RouteRegistry, campaigns: CampaignServi
       summary: "Move a campaign's phase dates; runs waiting for a phase follow the new dates (notifiedRuns says how many were told)",
       params: uuidParam,
       body: campaignPhasesBodySchema,
-      responses: [{ status: 200, description: 'Updated' }, problem(400, 'Invalid dates')],
+      responses: [{ status: 200, description: 'Updated' }, problem(400, 'Invalid dates'), problem(422, 'Not the campaign\'s phases (this moves dates only)')],
     },
     async ({ actor, params, body }) => ({ status: 200, body: await campaigns.updatePhases(actor, params.id, body.phases) }),
   );
