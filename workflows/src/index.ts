@@ -1,6 +1,7 @@
 export * from './flow.ts';
 export * from './json.ts';
 export * from './duration.ts';
+export * from './time.ts';
 export * from './expressions.ts';
 export * from './templates.ts';
 export * from './messages.ts';

@@ -3,6 +3,7 @@ import { flowDocumentSchema, type FlowDocument } from './flow.ts';
 import { findJsonProblems } from './json.ts';
 import { checkExpression } from './expressions.ts';
 import { getNodeType } from './nodes/index.ts';
+import { parseDuration } from './duration.ts';
 
 /**
  * The static validator. The API runs it before saving or publishing, the editor runs it on
@@ -142,7 +143,7 @@ export function validateFlow(raw: unknown): ValidationResult {
       path: ['nodes', nodeIndex.get(cycle[0]!)!],
       nodeId: cycle[0],
       code: 'cycle',
-      message: `Loop without a delay: ${[...cycle, cycle[0]].join(' → ')}. A loop must pass through a delay node`,
+      message: `Loop without a delay: ${[...cycle, cycle[0]].join(' → ')}. A loop must pass through a delay node of at least ${MIN_LOOP_DELAY_MS / 1000} s`,
     });
   }
 
@@ -169,9 +170,25 @@ function reachableFrom(start: string, edges: { source: string; target: string }[
   return seen;
 }
 
-/** Strongly connected components (Tarjan, iterative) of the graph with delay nodes removed; each non-trivial one is a busy loop. */
+/**
+ * A loop needs a real pause: a delay shorter than this (a "0s", "0ms" or "500ms") would let a
+ * loop spin thousands of times a minute, filling the run's history and the worker's queue.
+ */
+export const MIN_LOOP_DELAY_MS = 1_000;
+
+function breaksLoops(node: FlowDocument['nodes'][number]): boolean {
+  if (node.type !== 'control.delay') return false;
+  const duration = (node.config as { duration?: unknown } | undefined)?.duration;
+  const ms = typeof duration === 'string' ? parseDuration(duration) : undefined;
+  return ms !== undefined && ms >= MIN_LOOP_DELAY_MS;
+}
+
+/**
+ * Strongly connected components (Tarjan, iterative) of the graph with loop-breaking delay
+ * nodes removed; each non-trivial one is a busy loop.
+ */
 function cyclesWithoutDelay(flow: FlowDocument, edges: { source: string; target: string }[]): string[][] {
-  const isDelay = new Set(flow.nodes.filter((n) => n.type === 'control.delay').map((n) => n.id));
+  const isDelay = new Set(flow.nodes.filter(breaksLoops).map((n) => n.id));
   const adj = new Map<string, string[]>();
   for (const e of edges) {
     if (isDelay.has(e.source) || isDelay.has(e.target)) continue;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { validateFlow, type ValidationIssue } from '../src/validator.ts';
+import fc from 'fast-check';
+import { MIN_LOOP_DELAY_MS, validateFlow, type ValidationIssue } from '../src/validator.ts';
 import { FLOW_LIMITS } from '../src/flow.ts';
 import { condition, delay, edge, end, flow, issuesOf, minimalFlow, trigger, viaJson, webhook } from './helpers.ts';
 
@@ -216,6 +217,27 @@ describe('validateFlow: loops', () => {
 
   it('accepts a delay looping on itself', () => {
     expect(validateFlow(flow([trigger(), delay('d', '1d')], [edge('t', 'd'), edge('d', 'd')])).ok).toBe(true);
+  });
+
+  it('rejects a loop whose only delay is shorter than a second, however the duration is written', () => {
+    // Any spelling of a sub-second wait ("0s", "0ms", "999ms", "0m0s") must not count as a pause.
+    const shortDuration = fc.oneof(
+      fc.integer({ min: 0, max: MIN_LOOP_DELAY_MS - 1 }).map((ms) => `${ms}ms`),
+      fc.constantFrom('0s', '0m', '0h', '0d', '0w', '0m0s', '0h0m0ms', '000s'),
+    );
+    fc.assert(
+      fc.property(shortDuration, (duration) => {
+        const doc = flow([trigger(), webhook('a'), delay('d', duration)], [edge('t', 'a'), edge('a', 'd', 'sent'), edge('d', 'a')]);
+        const issue = only(issuesOf(validateFlow(doc)), 'cycle');
+        expect(issue.message).toContain('at least 1 s');
+      }),
+    );
+  });
+
+  it('accepts a loop through a delay of exactly the minimum', () => {
+    const doc = flow([trigger(), webhook('a'), delay('d', '1s')], [edge('t', 'a'), edge('a', 'd', 'sent'), edge('d', 'a')]);
+    const result = validateFlow(doc);
+    expect(result.ok ? [] : result.issues).toEqual([]);
   });
 
   it('rejects a busy inner loop even when an outer loop has a delay', () => {

@@ -1,6 +1,6 @@
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { CAMPAIGN_STATUS_NEXT as NEXT, campaignNoticeKey, type CampaignStatus } from '@flightdeck/workflows';
+import { CAMPAIGN_STATUS_NEXT as NEXT, campaignNoticeKey, instantSchema, timeZoneSchema, type CampaignStatus } from '@flightdeck/workflows';
 import type { Database } from '../db/client.ts';
 import { campaigns, departments, runs, users, type CampaignRow } from '../db/schema.ts';
 import { HttpProblem, notFound } from '../api/problem.ts';
@@ -23,7 +23,7 @@ const budgetSchema = z.strictObject({
   contingencyRatio: z.number().min(0).max(0.5).default(0.1),
   lines: z.array(budgetLineSchema).max(100).default([]),
 });
-const phaseSchema = z.strictObject({ name: z.string().min(1).max(32), startsAt: z.iso.datetime({ offset: true }), endsAt: z.iso.datetime({ offset: true }) });
+const phaseSchema = z.strictObject({ name: z.string().min(1).max(32), startsAt: instantSchema, endsAt: instantSchema });
 // Times with different offsets do not compare as strings.
 const phasesSchema = z
   .array(phaseSchema)
@@ -48,7 +48,7 @@ export const campaignBodySchema = z
     name: z.string().trim().min(1).max(200),
     departmentId: z.uuid().nullable().optional(),
     ownerId: z.uuid().nullable().optional(),
-    timezone: z.string().max(64).default('Asia/Shanghai'),
+    timezone: timeZoneSchema.default('Asia/Shanghai'),
     goals: z.array(goalSchema).max(30).default([]),
     budget: budgetSchema.default({ total: 0, currency: 'CNY', contingencyRatio: 0.1, lines: [] }),
     phases: phasesSchema.default([]),
@@ -66,7 +66,7 @@ export const scenarioSchema = z.looseObject({
   budget: z.looseObject({ total: z.number(), currency: z.string().length(3).default('CNY'), contingency_ratio: z.number().min(0).max(0.5).default(0.1), lines: z.array(budgetLineSchema).default([]) }),
   phases: z.array(z.looseObject({ name: z.string(), starts_at: z.string(), ends_at: z.string() })),
   channels: z.array(z.looseObject({ name: z.string() })).default([]),
-  timezone: z.string().optional(),
+  timezone: timeZoneSchema.optional(),
 });
 
 export function presentCampaign(row: CampaignRow, departmentName: string | null) {

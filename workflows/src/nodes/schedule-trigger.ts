@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { safeJsonSchema } from '../json.ts';
 import { durationSchema } from '../duration.ts';
 import { defineNode } from './define.ts';
+import { timeZoneSchema } from '../time.ts';
 
 const FIELD = /^(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(\/\d+)?(,(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(\/\d+)?)*$/;
 
@@ -15,15 +16,6 @@ export function checkCron(text: string): string | undefined {
   return bad >= 0 ? `Field ${bad + 1} ("${fields[bad]}") is not valid cron` : undefined;
 }
 
-export function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 export const OVERLAP_POLICIES = ['skip', 'buffer_one', 'buffer_all', 'cancel_other', 'terminate_other', 'allow_all'] as const;
 
 export const scheduleTrigger = defineNode({
@@ -31,7 +23,7 @@ export const scheduleTrigger = defineNode({
   family: 'trigger',
   configSchema: z.strictObject({
     cron: z.string().min(1).max(200).refine((c) => checkCron(c) === undefined, { error: (iss) => checkCron(String(iss.input)) ?? 'Not a cron expression' }),
-    timezone: z.string().max(64).default('Asia/Shanghai').refine(isTimeZone, 'Not an IANA time zone (e.g. Asia/Shanghai)'),
+    timezone: timeZoneSchema.default('Asia/Shanghai'),
     overlap: z.enum(OVERLAP_POLICIES).default('skip').meta({ description: 'When the previous run is still going: skip, buffer one/all, cancel or terminate it, or allow all' }),
     catchupWindow: durationSchema.default('1h').meta({ description: 'After downtime, start missed runs from at most this far back' }),
     sampleInput: safeJsonSchema.default({}).meta({ widget: 'json' }),
