@@ -3,6 +3,7 @@ import { approvalActivities, type ApprovalDeps } from './approvals.ts';
 import type { CampaignPhase, CampaignStatusRequest, ChannelControlRequest, LaunchRequest, LaunchResult } from '@flightdeck/workflows';
 import type { RegisterRunRequest } from '@flightdeck/workflows/temporal';
 import { deliveryActivities, type DeliveryLedger } from './deliver.ts';
+export { TargetNotFound } from './deliver.ts';
 
 export interface ActivityDeps {
   approvals: ApprovalDeps;

@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, inArray, isNotNull, isNull, lt, lte, ne, sql } from 'drizzle-orm';
 import type { DeliveryLedger, Mailer } from '@flightdeck/activities';
-import { createMailer } from '@flightdeck/activities';
+import { createMailer, TargetNotFound } from '@flightdeck/activities';
 import type { Database } from '../db/client.ts';
 import { channelConnections, deliveries, deliverySlots, notifications, users } from '../db/schema.ts';
 import type { ConnectionService } from './connections.ts';
@@ -18,13 +18,20 @@ export function deliveryLedger(db: Database, connections: ConnectionService, mai
     mailer,
     async target(target) {
       if ('builtin' in target) return { kind: target.builtin, connectionId: null, name: null, settings: {} };
-      const { kind, settings, name, secrets } = await connections.reveal(target.connectionId);
-      if (kind === 'email') {
-        let m = connectionMailers.get(target.connectionId);
-        if (!m) connectionMailers.set(target.connectionId, (m = createMailer({ smtpUrl: secrets.smtpUrl, ...(typeof settings.from === 'string' ? { from: settings.from } : {}) })));
-        return { kind, connectionId: target.connectionId, name, settings, mailer: m };
+      const { connectionId } = target;
+      try {
+        const { kind, settings, name, secrets } = await connections.reveal(connectionId);
+        if (kind === 'email') {
+          let m = connectionMailers.get(connectionId);
+          if (!m) connectionMailers.set(connectionId, (m = createMailer({ smtpUrl: secrets.smtpUrl, ...(typeof settings.from === 'string' ? { from: settings.from } : {}) })));
+          return { kind, connectionId, name, settings, mailer: m };
+        }
+        return { kind, connectionId, name, settings, channel: await connections.channelConnection(connectionId) };
+      } catch (err) {
+        // A deleted connection is final; a lost database connection is not, and must stay retryable.
+        if ((err as { status?: unknown }).status === 404) throw new TargetNotFound((err as Error).message);
+        throw err;
       }
-      return { kind, connectionId: target.connectionId, name, settings, channel: await connections.channelConnection(target.connectionId) };
     },
     async open(rows, interrupted) {
       if (rows.length) {

@@ -4,21 +4,13 @@
  * reports completion; with CRASH_AT=before-record before the ledger heard the answer at all.
  * Started by channels-crash.test.ts; everything comes from the environment.
  */
-import { readFileSync } from 'node:fs';
-import { openDatabase } from '../../src/db/client.ts';
-import { buildActivityDeps } from '../../src/worker/activity-deps.ts';
-import { createFlowWorker, installWorkerRuntime } from '../../src/worker/create-worker.ts';
+import { runWorkerFromEnv } from './worker-from-env.ts';
 
-installWorkerRuntime('ERROR');
-const env = (k: string) => process.env[k] ?? (() => { throw new Error(`${k} missing`); })();
-const db = openDatabase(env('DATABASE_URL'));
-const deps = buildActivityDeps({ db: db.db, secret: env('FLIGHTDECK_SECRET'), encryptionKey: Buffer.from(env('FLIGHTDECK_ENCRYPTION_KEY'), 'base64'), publicUrl: 'http://127.0.0.1' });
-const recordSent = deps.deliveries.sent;
 const crashAt = process.env.CRASH_AT ?? 'after-record';
-deps.deliveries.sent = async (key, result) => {
-  if (crashAt === 'after-record') await recordSent(key, result);
-  process.kill(process.pid, 'SIGKILL');
-};
-const { worker } = await createFlowWorker({ address: env('TEMPORAL_ADDRESS'), namespace: 'default', taskQueue: env('TASK_QUEUE'), workflowBundle: { code: readFileSync(env('BUNDLE_PATH'), 'utf8') }, deps });
-process.stdout.write('ready\n');
-await worker.run();
+await runWorkerFromEnv((deps) => {
+  const recordSent = deps.deliveries.sent;
+  deps.deliveries.sent = async (key, result) => {
+    if (crashAt === 'after-record') await recordSent(key, result);
+    process.kill(process.pid, 'SIGKILL');
+  };
+});

@@ -77,17 +77,27 @@ export interface TestStack {
 export const TEST_PASSWORD = 'correct horse battery staple';
 
 /** API + worker against the suite's real PostgreSQL and Temporal, on a task queue of its own. */
-export async function startStack(label: string, opts: { worker?: boolean; editorDist?: string; smtpUrl?: string } = {}): Promise<TestStack> {
+export interface StackOptions {
+  worker?: boolean;
+  editorDist?: string;
+  smtpUrl?: string;
+  /** Servers of the test's own (the chaos test restarts them); the suite's shared ones otherwise. */
+  databaseUrl?: string;
+  temporalAddress?: string;
+}
+
+export async function startStack(label: string, opts: StackOptions = {}): Promise<TestStack> {
   quietTemporal();
   process.env.FLIGHTDECK_BCRYPT_COST ??= '4';
   const taskQueue = `tq-${label}-${randomUUID().slice(0, 8)}`;
+  const temporalAddress = opts.temporalAddress ?? inject('temporalAddress');
   const secret = randomUUID();
   const encryptionKey = randomBytes(32);
   const server = await startServer({
     secret,
     encryptionKey,
-    databaseUrl: await freshDatabase(label),
-    temporalAddress: inject('temporalAddress'),
+    databaseUrl: opts.databaseUrl ?? (await freshDatabase(label)),
+    temporalAddress,
     namespace: 'default',
     taskQueue,
     host: '127.0.0.1',
@@ -96,7 +106,7 @@ export async function startStack(label: string, opts: { worker?: boolean; editor
     syncIntervalMs: 500,
     editorDist: opts.editorDist,
   });
-  const deps = buildActivityDeps({ db: server.db.db, secret, encryptionKey, publicUrl: server.url, smtpUrl: opts.smtpUrl, notifyRun: lazyNotifier(inject('temporalAddress'), 'default') });
+  const deps = buildActivityDeps({ db: server.db.db, secret, encryptionKey, publicUrl: server.url, smtpUrl: opts.smtpUrl, notifyRun: lazyNotifier(temporalAddress, 'default') });
   const worker = opts.worker === false ? (undefined as unknown as TestWorker) : await startWorker(taskQueue, deps);
   const people = server.app.people;
   await ensureFirstAdmin(people, TEST_PASSWORD);
