@@ -77,7 +77,7 @@ export interface TestStack {
 export const TEST_PASSWORD = 'correct horse battery staple';
 
 /** API + worker against the suite's real PostgreSQL and Temporal, on a task queue of its own. */
-export async function startStack(label: string, opts: { worker?: boolean; editorDist?: string; smtpUrl?: string } = {}): Promise<TestStack> {
+export async function startStack(label: string, opts: { worker?: boolean; editorDist?: string; smtpUrl?: string; clock?: () => number } = {}): Promise<TestStack> {
   quietTemporal();
   process.env.FLIGHTDECK_BCRYPT_COST ??= '4';
   const taskQueue = `tq-${label}-${randomUUID().slice(0, 8)}`;
@@ -95,6 +95,7 @@ export async function startStack(label: string, opts: { worker?: boolean; editor
     log: createLogger('silent'),
     syncIntervalMs: 500,
     editorDist: opts.editorDist,
+    clock: opts.clock,
   });
   const deps = buildActivityDeps({ db: server.db.db, secret, encryptionKey, publicUrl: server.url, smtpUrl: opts.smtpUrl, notifyRun: lazyNotifier(inject('temporalAddress'), 'default') });
   const worker = opts.worker === false ? (undefined as unknown as TestWorker) : await startWorker(taskQueue, deps);
