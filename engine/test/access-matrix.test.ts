@@ -663,7 +663,10 @@ describe('access matrix', () => {
     // Running against a campaign the caller may not read is refused.
     const betaCampaign = await stack.api.post('/api/campaigns', { name: `Beta private ${rand()}`, departmentId: fx.betaId });
     const run = await dan.post(`/api/flows/${fx.flowId}/runs`, { input: {}, campaignId: betaCampaign.body.id });
-    expect(run.status).toBe(403);
+    // Dan cannot see Beta: the campaign answers as one that does not exist.
+    const madeUp = await dan.post(`/api/flows/${fx.flowId}/runs`, { input: {}, campaignId: randomUUID() });
+    expect(run.status).toBe(404);
+    expect({ ...run.body, detail: run.body.detail.replace(betaCampaign.body.id, '<id>') }).toEqual({ ...madeUp.body, detail: madeUp.body.detail.replace(/[0-9a-f-]{36}/, '<id>') });
     expect(JSON.stringify(run.body)).not.toContain('Beta private');
     // Filters do not widen a list: a Beta outsider asking for Alpha's flow's runs gets none.
     expect((await clients.beta_viewer.get(`/api/runs?flowId=${fx.flowId}`)).body.items).toEqual([]);
