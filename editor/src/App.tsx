@@ -12,6 +12,7 @@ import { FlowListPage } from './flows/FlowListPage.tsx';
 import { InboxPage } from './inbox/InboxPage.tsx';
 import { href, navigate, parseRoute, useHash, type Route } from './routes.ts';
 import { RunPage } from './runs/RunPage.tsx';
+import { TokensPage } from './tokens/TokensPage.tsx';
 
 export function App() {
   const hash = useHash();
@@ -50,6 +51,8 @@ function Page({ route }: { route: Exclude<Route, { name: 'signin' }> }) {
       return <CampaignPage key={route.campaignId} campaignId={route.campaignId} />;
     case 'connections':
       return <ConnectionsPage />;
+    case 'tokens':
+      return <TokensPage />;
     default:
       return <NotFound />;
   }

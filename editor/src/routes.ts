@@ -10,6 +10,7 @@ export type Route =
   | { name: 'campaigns' }
   | { name: 'campaign'; campaignId: string }
   | { name: 'connections' }
+  | { name: 'tokens' }
   | { name: 'notFound'; hash: string };
 
 export function parseRoute(hash: string): Route {
@@ -23,6 +24,7 @@ export function parseRoute(hash: string): Route {
   if (path === '/inbox/closed') return { name: 'inbox', tab: 'closed' };
   if (path === '/campaigns' || path === '/campaigns/') return { name: 'campaigns' };
   if (path === '/connections' || path === '/connections/') return { name: 'connections' };
+  if (path === '/tokens' || path === '/tokens/') return { name: 'tokens' };
   if (path === '/flows/new') return { name: 'editor', flowId: null };
   let m = /^\/flows\/([^/]+)\/?$/.exec(path);
   if (m) return { name: 'editor', flowId: decodeURIComponent(m[1]!) };
@@ -43,6 +45,7 @@ export const href = {
   campaigns: () => '#/campaigns',
   campaign: (id: string) => `#/campaigns/${encodeURIComponent(id)}`,
   connections: () => '#/connections',
+  tokens: () => '#/tokens',
 };
 
 /** Where sign-in may send the user back to: an in-app hash route, never sign-in itself or another site. */

@@ -45,6 +45,7 @@ const ALPHA_INSIDERS: readonly Principal[] = ['admin', 'department_admin', 'desi
 /*
  * Y  permitted: 2xx
  * -  forbidden: 403
+ * 0  hidden: 404, exactly as for an id that does not exist (the thing is in a department the caller cannot see)
  * !  not signed in: 401
  *
  * Columns: Alpha (admin has a global grant; the others a grant in Alpha), Beta outsiders
@@ -58,6 +59,11 @@ const ALPHA_INSIDERS: readonly Principal[] = ['admin', 'department_admin', 'desi
  * - A decision counts only from an eligible approver named on the task; not even an admin may
  *   decide in their place (and the run's requester is excluded by separation of duties).
  * - Reading one approval task: its approvers, or whoever may read the run.
+ * - Existence stays private: a caller with no grant in Alpha gets 404 for Alpha's ids (0), the same
+ *   answer as for a made-up id; 403 is for those who may see the thing but not change it, and for
+ *   callers who lack the permission everywhere (refused before anything is looked up).
+ * - Tokens are managed from a signed-in session only; every caller here uses an API token, so
+ *   those routes refuse them all (sign-in-tokens.test.ts covers them with sessions).
  */
 const MATRIX = `
 #                                          |  Alpha        |  Beta     | exp | none bogus
@@ -66,48 +72,52 @@ POST   /api/auth/login                       Y Y Y Y Y Y    Y Y Y Y Y    Y     Y
 POST   /api/auth/logout                      Y Y Y Y Y Y    Y Y Y Y Y    Y     ! !
 GET    /api/auth/me                          Y Y Y Y Y Y    Y Y Y Y Y    Y     ! !
 PUT    /api/me/preferences                   Y Y Y Y Y Y    Y Y Y Y Y    Y     ! !
-POST   /api/me/tokens                        Y Y Y Y Y Y    Y Y Y Y Y    Y     ! !
+POST   /api/me/tokens                        - - - - - -    - - - - -    -     ! !
+GET    /api/me/tokens                        - - - - - -    - - - - -    -     ! !
+DELETE /api/me/tokens/{id}                   - - - - - -    - - - - -    -     ! !
+GET    /api/tokens                           - - - - - -    - - - - -    -     ! !
+DELETE /api/tokens/{id}                      - - - - - -    - - - - -    -     ! !
 GET    /api/users                            Y Y - - - -    Y - - - -    -     ! !
 POST   /api/users                            Y Y - - - -    - - - - -    -     ! !
 POST   /api/users/{id}/grants                Y Y - - - -    - - - - -    -     ! !
-DELETE /api/grants/{id}                      Y Y - - - -    - - - - -    -     ! !
+DELETE /api/grants/{id}                      Y Y - - - -    0 - - - -    -     ! !
 GET    /api/departments                      Y Y Y Y Y Y    Y Y Y Y Y    Y     ! !
 POST   /api/departments                      Y - - - - -    - - - - -    -     ! !
 GET    /api/audit                            Y Y - - Y -    Y - - Y -    -     ! !
 GET    /api/flows                            Y Y Y Y Y Y    Y Y Y Y Y    -     ! !
 POST   /api/flows                            Y Y Y - - -    - - - - -    -     ! !
-GET    /api/flows/{id}                       Y Y Y Y Y Y    - - - - -    -     ! !
-PUT    /api/flows/{id}                       Y Y Y - - -    - - - - -    -     ! !
-POST   /api/flows/{id}/versions              Y Y Y - - -    - - - - -    -     ! !
-GET    /api/flows/{id}/versions              Y Y Y Y Y Y    - - - - -    -     ! !
-POST   /api/flows/{id}/runs                  Y Y Y - - -    - - - - -    -     ! !
+GET    /api/flows/{id}                       Y Y Y Y Y Y    0 0 0 0 0    -     ! !
+PUT    /api/flows/{id}                       Y Y Y - - -    0 0 - - -    -     ! !
+POST   /api/flows/{id}/versions              Y Y Y - - -    0 0 - - -    -     ! !
+GET    /api/flows/{id}/versions              Y Y Y Y Y Y    0 0 0 0 0    -     ! !
+POST   /api/flows/{id}/runs                  Y Y Y - - -    0 0 - - -    -     ! !
 GET    /api/templates                        Y Y Y Y Y Y    Y Y Y Y Y    Y     ! !
 POST   /api/templates/{templateId}/flows     Y Y Y - - -    - - - - -    -     ! !
 GET    /api/runs                             Y Y Y Y Y Y    Y Y Y Y Y    -     ! !
-GET    /api/runs/{id}                        Y Y Y Y Y Y    - - - - -    -     ! !
-POST   /api/runs/{id}/cancel                 Y Y Y - - -    - - - - -    -     ! !
-GET    /api/runs/{id}/deliveries             Y Y Y Y Y Y    - - - - -    -     ! !
+GET    /api/runs/{id}                        Y Y Y Y Y Y    0 0 0 0 0    -     ! !
+POST   /api/runs/{id}/cancel                 Y Y Y - - -    0 0 - - -    -     ! !
+GET    /api/runs/{id}/deliveries             Y Y Y Y Y Y    0 0 0 0 0    -     ! !
 GET    /api/campaigns                        Y Y Y Y Y Y    Y Y Y Y Y    -     ! !
 POST   /api/campaigns                        Y Y Y - - -    - - - - -    -     ! !
 POST   /api/campaigns/import                 Y Y Y - - -    - - - - -    -     ! !
-GET    /api/campaigns/{id}                   Y Y Y Y Y Y    - - - - -    -     ! !
-PUT    /api/campaigns/{id}                   Y Y Y - - -    - - - - -    -     ! !
-PUT    /api/campaigns/{id}/phases            Y Y Y - - -    - - - - -    -     ! !
-POST   /api/campaigns/{id}/status            Y Y Y - - -    - - - - -    -     ! !
+GET    /api/campaigns/{id}                   Y Y Y Y Y Y    0 0 0 0 0    -     ! !
+PUT    /api/campaigns/{id}                   Y Y Y - - -    0 0 - - -    -     ! !
+PUT    /api/campaigns/{id}/phases            Y Y Y - - -    0 0 - - -    -     ! !
+POST   /api/campaigns/{id}/status            Y Y Y - - -    0 0 - - -    -     ! !
 GET    /api/approvals                        Y Y Y Y Y Y    Y Y Y Y Y    Y     ! !
-GET    /api/approvals/{taskId}               Y Y Y Y Y Y    - - - - -    -     ! !
-POST   /api/approvals/{taskId}/decision      - - - Y - -    - - - - -    -     ! !
-POST   /api/flows/{id}/hook-secret           Y Y Y - - -    - - - - -    -     ! !
-GET    /api/flows/{id}/schedule              Y Y Y Y Y Y    - - - - -    -     ! !
-POST   /api/flows/{id}/unpublish             Y Y Y - - -    - - - - -    -     ! !
+GET    /api/approvals/{taskId}               Y Y Y Y Y Y    0 0 0 0 0    0     ! !
+POST   /api/approvals/{taskId}/decision      - - - Y - -    0 0 0 0 0    0     ! !
+POST   /api/flows/{id}/hook-secret           Y Y Y - - -    0 0 - - -    -     ! !
+GET    /api/flows/{id}/schedule              Y Y Y Y Y Y    0 0 0 0 0    -     ! !
+POST   /api/flows/{id}/unpublish             Y Y Y - - -    0 0 - - -    -     ! !
 GET    /api/connections                      Y Y Y - - -    Y Y - - -    -     ! !
 POST   /api/connections                      Y Y - - - -    - - - - -    -     ! !
-GET    /api/connections/{id}                 Y Y Y - - -    - - - - -    -     ! !
-PUT    /api/connections/{id}                 Y Y - - - -    - - - - -    -     ! !
-POST   /api/connections/{id}/test            Y Y - - - -    - - - - -    -     ! !
-POST   /api/connections/{id}/pause           Y Y - - - -    - - - - -    -     ! !
-POST   /api/connections/{id}/resume          Y Y - - - -    - - - - -    -     ! !
-DELETE /api/connections/{id}                 Y Y - - - -    - - - - -    -     ! !
+GET    /api/connections/{id}                 Y Y Y - - -    0 0 - - -    -     ! !
+PUT    /api/connections/{id}                 Y Y - - - -    0 - - - -    -     ! !
+POST   /api/connections/{id}/test            Y Y - - - -    0 - - - -    -     ! !
+POST   /api/connections/{id}/pause           Y Y - - - -    0 - - - -    -     ! !
+POST   /api/connections/{id}/resume          Y Y - - - -    0 - - - -    -     ! !
+DELETE /api/connections/{id}                 Y Y - - - -    0 - - - -    -     ! !
 GET    /api/notifications                    Y Y Y Y Y Y    Y Y Y Y Y    Y     ! !
 POST   /api/notifications/read               Y Y Y Y Y Y    Y Y Y Y Y    Y     ! !
 GET    /api/node-types                       Y Y Y Y Y Y    Y Y Y Y Y    Y     Y Y
@@ -115,7 +125,7 @@ GET    /api/openapi.json                     Y Y Y Y Y Y    Y Y Y Y Y    Y     Y
 GET    /healthz                              Y Y Y Y Y Y    Y Y Y Y Y    Y     Y Y
 `;
 
-type Outcome = 'ok' | 403 | 401;
+type Outcome = 'ok' | 404 | 403 | 401;
 
 function parseMatrix(text: string): Map<string, Record<Principal, Outcome>> {
   const rows = new Map<string, Record<Principal, Outcome>>();
@@ -128,6 +138,7 @@ function parseMatrix(text: string): Map<string, Record<Principal, Outcome>> {
       const c = cells[i];
       if (c === 'Y') row[p] = 'ok';
       else if (c === '-') row[p] = 403;
+      else if (c === '0') row[p] = 404;
       else if (c === '!') row[p] = 401;
       else throw new Error(`matrix row ${method} ${path}: bad cell ${c}`);
     });
@@ -305,6 +316,12 @@ describe('access matrix', () => {
     if (r.status !== 201) throw new Error(`grant: ${JSON.stringify(r.body)}`);
     return r.body.id;
   }
+  /** A token of this principal (the viewer's for those without an account), made directly, not over HTTP. */
+  async function freshToken(who: Principal): Promise<string> {
+    const svc = stack.server.app.people;
+    const actor = await svc.actorFor((await svc.userRow((people[who] ?? people.viewer).id))!, 'system');
+    return (await svc.createApiToken(actor, `throwaway ${rand()}`)).id;
+  }
   async function freshCampaign(phases: unknown[] = []): Promise<{ id: string; name: string }> {
     const name = `Private campaign ${rand()}`;
     const r = await stack.api.post('/api/campaigns', { name, departmentId: fx.alphaId, phases });
@@ -330,6 +347,20 @@ describe('access matrix', () => {
     },
     'PUT /api/me/preferences': { build: () => ({ path: '/api/me/preferences', body: { locale: 'en' } }) },
     'POST /api/me/tokens': { build: (_who, mark) => ({ path: '/api/me/tokens', body: { name: mark }, effect: marked(mark) }) },
+    'GET /api/me/tokens': { build: () => ({ path: '/api/me/tokens' }) },
+    'DELETE /api/me/tokens/{id}': {
+      build: async (who) => {
+        const token = await freshToken(who);
+        return { method: 'DELETE', path: `/api/me/tokens/${token}`, effect: (e) => e.action === 'token.revoked' && e.entityId === token };
+      },
+    },
+    'GET /api/tokens': { build: () => ({ path: '/api/tokens' }) },
+    'DELETE /api/tokens/{id}': {
+      build: async () => {
+        const token = await freshToken('viewer');
+        return { method: 'DELETE', path: `/api/tokens/${token}`, effect: (e) => e.action === 'token.revoked' && e.entityId === token };
+      },
+    },
     'GET /api/users': {
       build: () => ({ path: '/api/users' }),
       check: (who, res) => {
@@ -533,7 +564,7 @@ describe('access matrix', () => {
     expect(Object.keys(ROUTES).sort()).toEqual([...EXPECTED.keys()].sort());
   });
 
-  it('every route × every caller: permitted calls succeed, refused ones get a bare 403 (or 401)', async () => {
+  it('every route × every caller: permitted calls succeed, refused ones get a bare 403, 404 (or 401)', async () => {
     const failures: string[] = [];
     const jobs = [...EXPECTED.entries()].flatMap(([route, row]) => PRINCIPALS.map((who) => ({ route, who, want: row[who] })));
     await pool(jobs, 8, async ({ route, who, want }) => {
@@ -603,9 +634,10 @@ describe('access matrix', () => {
     // Revoking: a Beta grant or a global one is out of reach.
     const betaGrant = await stack.api.post(`/api/users/${target}/grants`, { role: 'viewer', departmentId: fx.betaId });
     const globalGrant = await stack.api.post(`/api/users/${target}/grants`, { role: 'viewer', departmentId: null });
-    expect((await dora.del(`/api/grants/${betaGrant.body.id}`)).status).toBe(403);
+    // A Beta grant is out of Dora's sight (404, as for no grant at all); a global one is visible but not hers to revoke.
+    expect((await dora.del(`/api/grants/${betaGrant.body.id}`)).status).toBe(404);
     expect((await dora.del(`/api/grants/${globalGrant.body.id}`)).status).toBe(403);
-    expect((await clients.beta_department_admin.del(`/api/grants/${await freshGrant()}`)).status).toBe(403);
+    expect((await clients.beta_department_admin.del(`/api/grants/${await freshGrant()}`)).status).toBe(404);
     const after = (await stack.api.get('/api/users')).body.items.find((u: { id: string }) => u.id === target);
     expect(after.grants.map((g: { departmentId: string | null }) => g.departmentId)).toEqual(expect.arrayContaining([fx.betaId, null]));
     // Users: only into their own department.
@@ -631,7 +663,10 @@ describe('access matrix', () => {
     // Running against a campaign the caller may not read is refused.
     const betaCampaign = await stack.api.post('/api/campaigns', { name: `Beta private ${rand()}`, departmentId: fx.betaId });
     const run = await dan.post(`/api/flows/${fx.flowId}/runs`, { input: {}, campaignId: betaCampaign.body.id });
-    expect(run.status).toBe(403);
+    // Dan cannot see Beta: the campaign answers as one that does not exist.
+    const madeUp = await dan.post(`/api/flows/${fx.flowId}/runs`, { input: {}, campaignId: randomUUID() });
+    expect(run.status).toBe(404);
+    expect({ ...run.body, detail: run.body.detail.replace(betaCampaign.body.id, '<id>') }).toEqual({ ...madeUp.body, detail: madeUp.body.detail.replace(/[0-9a-f-]{36}/, '<id>') });
     expect(JSON.stringify(run.body)).not.toContain('Beta private');
     // Filters do not widen a list: a Beta outsider asking for Alpha's flow's runs gets none.
     expect((await clients.beta_viewer.get(`/api/runs?flowId=${fx.flowId}`)).body.items).toEqual([]);
@@ -649,10 +684,35 @@ describe('access matrix', () => {
     const after = await stack.api.get(`/api/campaigns/${original.body.id}`);
     expect.soft(after.body.departmentId, 'the campaign stays in Alpha').toBe(fx.alphaId);
     expect.soft(after.body.name, 'the campaign is not overwritten').toBe(name);
-    expect.soft((await clients.beta_designer.get(`/api/campaigns/${original.body.id}`)).status, 'the outsider cannot read it afterwards').toBe(403);
+    expect.soft((await clients.beta_designer.get(`/api/campaigns/${original.body.id}`)).status, 'the outsider cannot read it afterwards').toBe(404);
     // The overwrite's audit entry (a Beta entry) carries the whole Alpha campaign as "before".
     const betaAudit = await clients.beta_analyst.get('/api/audit?entityType=campaign&limit=500');
     expect.soft(JSON.stringify(betaAudit.body), 'Beta\'s audit log shows nothing of Alpha\'s campaign').not.toContain(name);
+  });
+
+  it('existence stays private: for every route with an id, a Beta designer gets the same answer for Alpha\'s real id as for a made-up one', async () => {
+    const idRoutes = [...EXPECTED.keys()].filter((r) => r.includes('{'));
+    expect(idRoutes.length).toBeGreaterThan(20);
+    const failures: string[] = [];
+    await pool(idRoutes, 4, async (route) => {
+      const call = await ROUTES[route]!.build('beta_designer', `mk${rand()}`);
+      const method = call.method ?? route.split(' ')[0]!;
+      // The id is the path segment where the route has its {parameter}.
+      const at = route.split(' ')[1]!.split('/').findIndex((seg) => seg.startsWith('{'));
+      const segments = call.path.split('/');
+      const realId = decodeURIComponent(segments[at]!);
+      const uuid = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
+      const fakeId = uuid.test(realId) ? realId.replace(uuid, randomUUID()) : `${realId}-${rand()}`;
+      const made = [...segments.slice(0, at), encodeURIComponent(fakeId), ...segments.slice(at + 1)].join('/');
+      expect(made, route).not.toBe(call.path);
+      const [real, fake] = [await clients.beta_designer.call(method, call.path, call.body), await clients.beta_designer.call(method, made, call.body)];
+      // The problem text may repeat the id the caller sent; nothing else may differ.
+      const shape = (res: ApiResponse, id: string) => ({ status: res.status, contentType: res.contentType, body: (JSON.stringify(res.body) ?? '').replaceAll(id, '<id>') });
+      const [x, y] = [shape(real, realId), shape(fake, fakeId)];
+      if (JSON.stringify(x) !== JSON.stringify(y)) failures.push(`${route}: real ${JSON.stringify(x).slice(0, 240)} vs made-up ${JSON.stringify(y).slice(0, 240)}`);
+      if (real.status < 400) failures.push(`${route}: the outsider was let in (${real.status})`);
+    });
+    expect(failures).toEqual([]);
   });
 
   it('CSRF: a signed-in browser session must send the token with every change', async () => {

@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, startWorker, type TestStack } from './support/stack.ts';
 import { startSmtp, linksIn } from './support/smtp.ts';
 import { edge, flow, node } from './support/flows.ts';
+import { eq } from 'drizzle-orm';
 import { linkSigner } from '../src/auth/links.ts';
+import { usedLinkTokens } from '../src/db/schema.ts';
 
 /** Approvals for real: PostgreSQL inbox, Temporal Updates and timers, a real SMTP server for the links. */
 describe('approvals', () => {
@@ -201,5 +203,35 @@ describe('approvals', () => {
 
     const audit = await stack.api.get(`/api/audit?entityType=approval`);
     expect(audit.body.items.some((e: { actor: string; action: string }) => e.action === 'approval.approved' && e.actor.includes('(e-mail link)'))).toBe(true);
+  });
+
+  it('a refused one-click decision leaves the link usable; only an accepted decision uses it up', async () => {
+    const signer = linkSigner(stack.secret);
+    const post = (t: string, comment = '') => fetch(`${stack.url}/approve`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: t, comment }) });
+    const used = async (t: string) => (await stack.server.db.db.select().from(usedLinkTokens).where(eq(usedLinkTokens.jti, (await signer.verify(t)).jti))).length > 0;
+
+    // Closed by someone else first: refused, and the link is not marked used.
+    const anyRun = await startAsDesigner({ approvers: users(approvers[0]!, approvers[1]!), mode: 'any', due: '1h' }, 'link-closed');
+    const anyTask = await taskOf(anyRun, approvers[0]!);
+    const avaLink = await signer.sign({ taskId: anyTask.taskId, userId: approvers[0]!.id, decision: 'approve' }, 3600);
+    expect((await approvers[1]!.api.post(`/api/approvals/${encodeURIComponent(anyTask.taskId)}/decision`, { decision: 'approve' })).status).toBe(200);
+    const closed = await post(avaLink);
+    expect(closed.status).toBe(409);
+    expect(await closed.text()).toContain("Cannot decide now");
+    expect(await used(avaLink)).toBe(false);
+
+    // Not eligible yet (Ben is asked only after the escalation): refused, not used up, and it works once he is asked.
+    const runId = await startAsDesigner({ approvers: users(approvers[0]!), due: '5s', onTimeout: 'escalate', escalateTo: users(approvers[1]!), maxEscalations: 1 }, 'link-escalate');
+    const first = await taskOf(runId, approvers[0]!);
+    const benLink = await signer.sign({ taskId: first.taskId, userId: approvers[1]!.id, decision: 'approve' }, 3600);
+    const early = await post(benLink);
+    expect(early.status).toBe(403);
+    expect(await used(benLink)).toBe(false);
+    await taskOf(runId, approvers[1]!);
+    const accepted = await post(benLink);
+    expect(accepted.status).toBe(200);
+    expect(await used(benLink)).toBe(true);
+    expect((await post(benLink)).status).toBe(409);
+    expect((await designer.api.waitForRun(runId)).state.nodes.ask.handle).toBe('approved');
   });
 });

@@ -80,7 +80,7 @@ describe('channel connections', () => {
     expect((await designer.api.get(`/api/connections/${created.body.id}`)).status).toBe(200);
     expect((await designer.api.post('/api/connections', { kind: 'slack', name: 'mine', departmentId: dept, secrets: { url: 'https://hooks.slack.com/x' } })).status).toBe(403);
     const peek = await outsider.api.get(`/api/connections/${created.body.id}`);
-    expect(peek.status).toBe(403);
+    expect(peek.status).toBe(404); // as if it did not exist
     expect(JSON.stringify(peek.body)).not.toContain('Growth Slack');
     expect((await outsider.api.get('/api/connections')).body.items.some((c: { id: string }) => c.id === created.body.id)).toBe(false);
     expect((await stack.api.del(`/api/connections/${created.body.id}`)).status).toBe(204);

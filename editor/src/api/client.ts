@@ -119,4 +119,19 @@ export const api = {
   rotateHookSecret: (flowId: string) => request<HookSecret>('POST', `/api/flows/${enc(flowId)}/hook-secret`),
 
   decide: (taskId: string, body: { decision: 'approve' | 'reject'; comment?: string }) => request<InboxItem>('POST', `/api/approvals/${enc(taskId)}/decision`, body),
+
+  listTokens: () => request<{ items: ApiToken[] }>('GET', '/api/me/tokens').then((r) => r.items),
+  /** The answer is the only time the secret is shown. */
+  createToken: (body: { name: string; scopes: TokenScope[]; expiresAt: string }) => request<ApiToken & { token: string }>('POST', '/api/me/tokens', body),
+  revokeToken: (id: string) => request<void>('DELETE', `/api/me/tokens/${enc(id)}`),
 };
+
+export type TokenScope = 'read' | 'write' | 'ingest';
+export interface ApiToken {
+  id: string;
+  name: string;
+  scopes: TokenScope[];
+  createdAt: string;
+  lastUsedAt: string | null;
+  expiresAt: string | null;
+}

@@ -71,6 +71,9 @@ export function AppHeader({ children }: { children?: ReactNode }) {
           <span className="fd-user__name" data-testid="user-name" title={auth.user.email}>
             {auth.user.name}
           </span>
+          <Link href={href.tokens()} className="fd-btn fd-btn--small" data-testid="nav-tokens">
+            {t('tokens.nav')}
+          </Link>
           <button
             type="button"
             className="fd-btn fd-btn--small"

@@ -570,6 +570,26 @@ export const en = {
     done: 'Done',
   },
   notFound: { title: 'Page not found', back: 'Go to flows' },
+  tokens: {
+    nav: 'API tokens',
+    title: 'API tokens',
+    subtitle: 'Tokens let scripts call the Flightdeck API as you, limited to the scopes you pick. A token is shown once, when it is created; only your signed-in session can create, list or revoke tokens.',
+    name: 'Name',
+    scopes: 'Scopes',
+    scope: { read: 'read (GET)', write: 'change things', ingest: 'only the metrics ingest endpoints' },
+    expires: 'Expires',
+    days_one: '{{count}} day',
+    days_other: '{{count}} days',
+    create: 'Create token',
+    created: 'Created',
+    lastUsed: 'Last used',
+    revoke: 'Revoke',
+    confirmRevoke: 'Revoke the token "{{name}}"? Scripts using it stop working at once.',
+    shownOnce: 'The token "{{name}}": copy it now, it is not shown again.',
+    loadError: 'Your tokens could not be loaded',
+    emptyTitle: 'No API tokens',
+    emptyText: 'Create one above for a script or an integration.',
+  },
 };
 
 type Widen<T> = { [K in keyof T]: T[K] extends string ? string : Widen<T[K]> };

@@ -14,6 +14,7 @@ import { CampaignService } from '../services/campaigns.ts';
 import { PeopleService } from '../services/people.ts';
 import { ApprovalService } from '../services/approvals.ts';
 import { linkSigner } from '../auth/links.ts';
+import { HookGuard, type Clock } from '../auth/throttle.ts';
 import { authenticate } from './authenticate.ts';
 import { peopleRoutes } from './routes/people.ts';
 import { campaignRoutes } from './routes/campaigns.ts';
@@ -44,6 +45,8 @@ export interface AppDeps {
   secret: string;
   /** Seals channel secrets at rest (AES-256-GCM). */
   encryptionKey: Buffer;
+  /** For sign-in and hook limits and token expiry; tests move it instead of sleeping. */
+  clock?: Clock;
 }
 
 export interface AppServices {
@@ -64,11 +67,11 @@ export function createApp(deps: AppDeps): { app: Express } & AppServices {
   const campaigns = new CampaignService(deps.db, signalNotice(deps.temporal));
   const runs = new RunService({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, flows, campaigns });
   const hooks = new HookService(deps.db, box, runs);
-  app.use(inboundHookRoute(hooks));
+  app.use(inboundHookRoute(hooks, new HookGuard(deps.clock)));
   app.use(express.json({ limit: FLOW_LIMITS.documentBytes, strict: true, type: ['application/json', 'application/*+json'] }));
 
   const registry: RouteRegistry = [];
-  const people = new PeopleService(deps.db);
+  const people = new PeopleService(deps.db, deps.clock);
   const approvals = new ApprovalService(deps.db, deps.temporal, campaigns, runs);
   const connections = new ConnectionService(deps.db, box, signalNotice(deps.temporal));
   let openapi: unknown;

@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { parse as parseCookie } from 'cookie';
 import type { PeopleService } from '../services/people.ts';
 
@@ -29,4 +29,9 @@ export function authenticate(people: PeopleService): RequestHandler {
     }
     next();
   };
+}
+
+/** The address limits count against: the socket's peer, or what Express's `trust proxy` setting derives from it. */
+export function clientIp(req: Request): string {
+  return req.ip ?? req.socket.remoteAddress ?? 'unknown';
 }

@@ -2,7 +2,8 @@ import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import { findJsonProblems } from '@flightdeck/workflows';
 import { HttpProblem, joinPath, zodFieldErrors } from './problem.ts';
-import { can, scopeOf, type Actor, type Permission } from '../auth/access.ts';
+import { can, scopeOf, seesDepartment, type Actor, type Permission } from '../auth/access.ts';
+import { requiredScope, tokenMay, type RouteScope } from '../auth/scopes.ts';
 import { safeEqual } from '../auth/secrets.ts';
 import { CSRF_HEADER } from './authenticate.ts';
 
@@ -22,7 +23,16 @@ export interface RouteResponse {
 export type RouteAccess =
   | 'public'
   | 'signed_in'
-  | { permission: Permission; in: 'any' | ((r: ParsedRequest<any, any, any>) => Promise<string | null>) };
+  | {
+      permission: Permission;
+      in: 'any' | ((r: ParsedRequest<any, any, any>) => Promise<string | null>);
+      /**
+       * The department comes from the resource the path names (any route with a path parameter), so
+       * outsiders get 404, not 403. false: the department is the caller's choice (in the body), where
+       * a refusal is a plain 403.
+       */
+      hidesOutsiders?: boolean;
+    };
 
 export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
   access: RouteAccess;
@@ -35,6 +45,8 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   query?: Q;
   body?: B;
   responses: RouteResponse[];
+  /** What an API token needs: by default 'read' for GET/HEAD and 'write' otherwise; 'session' refuses every token. */
+  scope?: RouteScope;
 }
 
 export interface ParsedRequest<P, Q, B> {
@@ -69,6 +81,27 @@ function forbidden(permission: Permission): HttpProblem {
   return new HttpProblem(403, 'Forbidden', `You need the ${permission} permission for this`);
 }
 
+/** The one answer for "no such thing" and "a thing in a department you cannot see", so ids do not tell which exist. */
+export function hidden(): HttpProblem {
+  return new HttpProblem(404, 'Not found', 'There is nothing here, or nothing you may see');
+}
+
+function scopeRefused(required: RouteScope): HttpProblem {
+  return required === 'session'
+    ? new HttpProblem(403, 'Session required', 'API tokens cannot do this; sign in to the editor')
+    : new HttpProblem(403, 'Token scope', `This API token lacks the ${required} scope`);
+}
+
+/** The department a route touches; a lookup that finds nothing answers exactly like one the caller may not see. */
+async function departmentOf(find: (r: ParsedRequest<any, any, any>) => Promise<string | null>, parsed: ParsedRequest<any, any, any>): Promise<string | null> {
+  try {
+    return await find(parsed);
+  } catch (err) {
+    if (err instanceof HttpProblem && err.status === 404) throw hidden();
+    throw err;
+  }
+}
+
 /** Mounts a handler whose params, query and body are zod-validated, and records the route for OpenAPI. */
 export function defineRoute<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType>(
   router: Router,
@@ -94,6 +127,9 @@ export function defineRoute<P extends z.ZodType, Q extends z.ZodType, B extends 
         const sent = req.get(CSRF_HEADER) ?? '';
         if (!safeEqual(sent, String(res.locals.csrfToken ?? ''))) throw new HttpProblem(403, 'CSRF check failed', `Send the session's CSRF token in the ${CSRF_HEADER} header`);
       }
+      // A token does what its scopes allow on top of its owner's roles; any other bearer is a token too.
+      const required = requiredScope(req.method, spec.scope);
+      if (actor.via === 'token' && !tokenMay(actor.token?.scopes ?? [], required)) throw scopeRefused(required);
     }
     const params = parse(spec.params, req.params, 'params');
     const query = parse(spec.query, req.query, 'query');
@@ -104,7 +140,12 @@ export function defineRoute<P extends z.ZodType, Q extends z.ZodType, B extends 
       const anywhere = scopeOf(actor!, permission);
       // Refuse before looking anything up, so a 403 never depends on (or hints at) what exists.
       if (anywhere !== 'all' && anywhere.length === 0) throw forbidden(permission);
-      if (spec.access.in !== 'any' && !can(actor!, permission, await spec.access.in(parsed))) throw forbidden(permission);
+      if (spec.access.in !== 'any') {
+        const department = await departmentOf(spec.access.in, parsed);
+        // 403 only for those who may know the thing exists; everyone else gets the same 404 as for a made-up id.
+        const hides = spec.access.hidesOutsiders ?? spec.path.includes(':');
+        if (!can(actor!, permission, department)) throw hides && !seesDepartment(actor!, department) ? hidden() : forbidden(permission);
+      }
     }
     const result = await handler(parsed);
     for (const [k, v] of Object.entries(result.headers ?? {})) res.setHeader(k, v);

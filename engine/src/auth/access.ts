@@ -1,4 +1,5 @@
 import { ROLE_PERMISSIONS, type Permission, type Role } from '@flightdeck/workflows';
+import type { TokenScope } from './scopes.ts';
 
 /**
  * Least privilege: the role → permission table lives in workflows/src/people.ts, shared with the
@@ -22,6 +23,8 @@ export interface Actor {
   locale: 'en' | 'zh-CN';
   grants: Grant[];
   via: 'session' | 'token' | 'email-link' | 'system';
+  /** Set when the caller sent an API token: which one, and what it may do. */
+  token?: { id: string; scopes: TokenScope[] };
 }
 
 function live(grants: Grant[], now: Date): Grant[] {
@@ -46,4 +49,13 @@ export function scopeOf(actor: Actor, permission: Permission, now = new Date()):
 
 export function isAdmin(actor: Actor, now = new Date()): boolean {
   return live(actor.grants, now).some((g) => g.role === 'admin' && g.departmentId === null);
+}
+
+/**
+ * Whether the actor may know that things in this department exist: any live grant that reaches it.
+ * Outside that, a resource answers 404 as if it did not exist. Things in no department are global
+ * and visible to everyone signed in.
+ */
+export function seesDepartment(actor: Actor, departmentId: string | null, now = new Date()): boolean {
+  return departmentId === null || live(actor.grants, now).some((g) => g.departmentId === null || g.departmentId === departmentId);
 }

@@ -9,9 +9,21 @@ export function hashPassword(password: string): Promise<string> {
   return bcrypt.hash(password, cost());
 }
 
-export function verifyPassword(password: string, hash: string | null): Promise<boolean> {
-  // Compare against a dummy when the user has no password, so timing does not tell which e-mails exist.
-  return bcrypt.compare(password, hash ?? '$2b$11$invalidinvalidinvalidinuJ0fXh3vQh7cW5l5y0Tq9wQm7e0n5xa');
+/** One dummy hash per cost, made on first use: an unknown user costs the same bcrypt work as a known one. */
+const dummies = new Map<number, Promise<string>>();
+function dummyHash(): Promise<string> {
+  const c = cost();
+  if (!dummies.has(c)) dummies.set(c, bcrypt.hash(randomBytes(16).toString('base64url'), c));
+  return dummies.get(c)!;
+}
+
+export async function verifyPassword(password: string, hash: string | null): Promise<boolean> {
+  // No user (or no password): compare against the dummy anyway, so timing does not tell which e-mails exist.
+  if (hash === null) {
+    await bcrypt.compare(password, await dummyHash());
+    return false;
+  }
+  return bcrypt.compare(password, hash);
 }
 
 export function randomToken(bytes = 32): string {

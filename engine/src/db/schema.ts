@@ -60,9 +60,13 @@ export const apiTokens = pgTable('api_tokens', {
     .references(() => users.id, { onDelete: 'cascade' }),
   name: text('name').notNull(),
   tokenHash: text('token_hash').notNull().unique(),
+  /** What the token may do on top of its owner's roles: read, write, ingest. */
+  scopes: text('scopes').array().notNull().default(sql`'{read,write}'::text[]`),
   expiresAt: timestamp('expires_at', { withTimezone: true }),
   lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  /** Kept (not deleted) so the owner's list and the audit log still name a revoked token. */
+  revokedAt: timestamp('revoked_at', { withTimezone: true }),
 });
 
 export const campaigns = pgTable('campaigns', {

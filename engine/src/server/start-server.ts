@@ -20,6 +20,8 @@ export interface ServerOptions {
   syncIntervalMs?: number;
   secret: string;
   encryptionKey: Buffer;
+  /** Tests inject one for sign-in limits and token expiry. */
+  clock?: () => number;
 }
 
 export interface RunningServer {
@@ -46,6 +48,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     editorDist: opts.editorDist ?? EDITOR_DIST,
     secret: opts.secret,
     encryptionKey: opts.encryptionKey,
+    clock: opts.clock,
   });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.app.listen(opts.port, opts.host, () => resolve(s));

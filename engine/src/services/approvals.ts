@@ -99,18 +99,22 @@ export class ApprovalService {
   async get(actor: Actor, taskId: string) {
     const row = await this.db.query.approvalTasks.findFirst({ where: eq(approvalTasks.taskId, taskId) });
     if (!row) throw notFound('Approval', taskId);
+    await this.mustSee(actor, row);
+    return (await this.present([row]))[0]!;
+  }
+
+  /** Its approvers and whoever may read the run see a task; to anyone else it does not exist (the same 404 as a made-up id). */
+  private async mustSee(actor: Actor, row: typeof approvalTasks.$inferSelect): Promise<void> {
     const view = row.detail as ApprovalTaskView;
     const involved = row.eligibleUserIds.includes(actor.id) || view.votes.some((v) => v.userId === actor.id);
-    if (!involved && !can(actor, 'runs:read', await this.runs.departmentOf(row.runId))) {
-      throw new HttpProblem(403, 'Forbidden', 'You are not an approver of this task');
-    }
-    return (await this.present([row]))[0]!;
+    if (!involved && !can(actor, 'runs:read', await this.runs.departmentOf(row.runId))) throw notFound('Approval', row.taskId);
   }
 
   /** Sends the decision to the workflow as an Update; the workflow's validator has the last word. */
   async decide(actor: Actor, taskId: string, decision: Decision, comment?: string) {
     const row = await this.db.query.approvalTasks.findFirst({ where: eq(approvalTasks.taskId, taskId) });
     if (!row) throw notFound('Approval', taskId);
+    await this.mustSee(actor, row);
     const before = row.detail as ApprovalTaskView;
     let view: ApprovalTaskView;
     try {
@@ -140,6 +144,10 @@ export class ApprovalService {
       after: { status: view.status, decision, comment: comment ?? null },
     });
     return (await this.get(actor, taskId));
+  }
+
+  async linkUsed(jti: string): Promise<boolean> {
+    return (await this.db.select({ jti: usedLinkTokens.jti }).from(usedLinkTokens).where(eq(usedLinkTokens.jti, jti))).length > 0;
   }
 
   /** Marks an e-mail link's jti used; false when it was used before. */

@@ -1,4 +1,4 @@
-import { and, eq, gt, isNull, or, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, isNull, or, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { apiTokens, departments, roleGrants, sessions, users, type UserRow } from '../db/schema.ts';
 import type { Actor, Grant } from '../auth/access.ts';
@@ -6,6 +6,23 @@ import { hashPassword, randomToken, sha256, verifyPassword } from '../auth/secre
 import { HttpProblem, notFound } from '../api/problem.ts';
 import { audit } from './audit.ts';
 import type { Role } from '@flightdeck/workflows';
+import { SignInGuard, systemClock, type Clock } from '../auth/throttle.ts';
+import { DEFAULT_TOKEN_DAYS, DEFAULT_TOKEN_SCOPES, MAX_TOKEN_DAYS, type TokenScope } from '../auth/scopes.ts';
+
+type TokenRow = typeof apiTokens.$inferSelect;
+
+/** A token as its owner (or an admin) sees it: never the secret, nor its hash. */
+export function presentToken(t: TokenRow) {
+  return {
+    id: t.id,
+    userId: t.userId,
+    name: t.name,
+    scopes: t.scopes as TokenScope[],
+    createdAt: t.createdAt.toISOString(),
+    lastUsedAt: t.lastUsedAt?.toISOString() ?? null,
+    expiresAt: t.expiresAt?.toISOString() ?? null,
+  };
+}
 
 export const SESSION_DAYS = 7;
 
@@ -24,7 +41,14 @@ export function presentUser(u: UserRow, grants: Grant[] = []) {
 }
 
 export class PeopleService {
-  constructor(private readonly db: Database) {}
+  private readonly guard: SignInGuard;
+
+  constructor(
+    private readonly db: Database,
+    private readonly clock: Clock = systemClock,
+  ) {
+    this.guard = new SignInGuard(clock);
+  }
 
   async grantsOf(userId: string): Promise<Grant[]> {
     const rows = await this.db
@@ -38,13 +62,23 @@ export class PeopleService {
     return { id: user.id, email: user.email, name: user.name, departmentId: user.departmentId, locale: user.locale, grants: await this.grantsOf(user.id), via };
   }
 
-  async signIn(email: string, password: string): Promise<{ token: string; csrfToken: string; actor: Actor }> {
-    const user = await this.userByEmail(email);
+  /**
+   * `ip` is the client's address, for the per-IP limits. A known and an unknown address take the
+   * same path: the same bcrypt work, the same counters, the same answer.
+   */
+  async signIn(email: string, password: string, ip: string): Promise<{ token: string; csrfToken: string; actor: Actor }> {
+    const address = email.trim().toLowerCase();
+    this.guard.check(address, ip);
+    const user = await this.userByEmail(address);
     const ok = await verifyPassword(password, user?.passwordHash ?? null);
-    if (!user || !ok || !user.active) throw new HttpProblem(401, 'Sign-in failed', 'The e-mail or the password is wrong');
+    if (!user || !ok || !user.active) {
+      this.guard.failed(address, ip);
+      throw new HttpProblem(401, 'Sign-in failed', 'The e-mail or the password is wrong');
+    }
+    this.guard.succeeded(address, ip);
     const token = randomToken();
     const csrfToken = randomToken(18);
-    await this.db.insert(sessions).values({ id: sha256(token), userId: user.id, csrfToken, expiresAt: new Date(Date.now() + SESSION_DAYS * 86_400_000) });
+    await this.db.insert(sessions).values({ id: sha256(token), userId: user.id, csrfToken, expiresAt: new Date(this.clock() + SESSION_DAYS * 86_400_000) });
     const actor = await this.actorFor(user, 'session');
     await audit(this.db, actor, { action: 'session.created', entityType: 'session', entityId: user.id });
     return { token, csrfToken, actor };
@@ -55,7 +89,7 @@ export class PeopleService {
       .select({ user: users, csrf: sessions.csrfToken })
       .from(sessions)
       .innerJoin(users, eq(users.id, sessions.userId))
-      .where(and(eq(sessions.id, sha256(token)), gt(sessions.expiresAt, new Date()), eq(users.active, true)));
+      .where(and(eq(sessions.id, sha256(token)), gt(sessions.expiresAt, new Date(this.clock())), eq(users.active, true)));
     if (!row) return undefined;
     return { actor: await this.actorFor(row.user, 'session'), csrfToken: row.csrf };
   }
@@ -65,21 +99,51 @@ export class PeopleService {
   }
 
   async fromApiToken(token: string): Promise<Actor | undefined> {
+    const now = new Date(this.clock());
     const [row] = await this.db
-      .select({ user: users, id: apiTokens.id })
+      .select({ user: users, id: apiTokens.id, scopes: apiTokens.scopes })
       .from(apiTokens)
       .innerJoin(users, eq(users.id, apiTokens.userId))
-      .where(and(eq(apiTokens.tokenHash, sha256(token)), or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, new Date())), eq(users.active, true)));
+      .where(and(eq(apiTokens.tokenHash, sha256(token)), isNull(apiTokens.revokedAt), or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, now)), eq(users.active, true)));
     if (!row) return undefined;
-    await this.db.update(apiTokens).set({ lastUsedAt: new Date() }).where(eq(apiTokens.id, row.id));
-    return this.actorFor(row.user, 'token');
+    await this.db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.id));
+    return { ...(await this.actorFor(row.user, 'token')), token: { id: row.id, scopes: row.scopes as TokenScope[] } };
   }
 
-  async createApiToken(actor: Actor, name: string, expiresAt?: Date) {
+  /** Shown once; only its hash is kept. Without `expiresAt` it lasts DEFAULT_TOKEN_DAYS (the route caps it). */
+  async createApiToken(actor: Actor, name: string, opts: { scopes?: readonly TokenScope[]; expiresAt?: Date } = {}) {
     const token = `fdk_${randomToken()}`;
-    const [row] = await this.db.insert(apiTokens).values({ userId: actor.id, name, tokenHash: sha256(token), expiresAt }).returning();
-    await audit(this.db, actor, { action: 'token.created', entityType: 'token', entityId: row!.id, after: { name, expiresAt } });
-    return { id: row!.id, name, token, expiresAt: expiresAt?.toISOString() ?? null, createdAt: row!.createdAt.toISOString() };
+    const scopes = [...new Set(opts.scopes ?? DEFAULT_TOKEN_SCOPES)];
+    const now = this.clock();
+    const expiresAt = opts.expiresAt ?? new Date(now + DEFAULT_TOKEN_DAYS * 86_400_000);
+    if (expiresAt.getTime() <= now || expiresAt.getTime() > now + MAX_TOKEN_DAYS * 86_400_000) {
+      throw new HttpProblem(400, 'Invalid request', `A token expires in the future, at most ${MAX_TOKEN_DAYS} days from now`, [{ path: 'expiresAt', message: `Between now and ${MAX_TOKEN_DAYS} days from now`, code: 'out_of_range' }]);
+    }
+    const [row] = await this.db.insert(apiTokens).values({ userId: actor.id, name, tokenHash: sha256(token), scopes, expiresAt }).returning();
+    await audit(this.db, actor, { action: 'token.created', entityType: 'token', entityId: row!.id, after: { userId: actor.id, name, scopes, expiresAt: expiresAt.toISOString() } });
+    return { ...presentToken(row!), token };
+  }
+
+  /** Live and expired tokens, not revoked ones; `userId` null: everyone's (for administrators). */
+  async listTokens(userId: string | null) {
+    const rows = await this.db
+      .select()
+      .from(apiTokens)
+      .where(and(isNull(apiTokens.revokedAt), userId ? eq(apiTokens.userId, userId) : sql`true`))
+      .orderBy(desc(apiTokens.createdAt))
+      .limit(1000);
+    return rows.map(presentToken);
+  }
+
+  /** `ownerId` null: any user's token (an administrator); otherwise someone else's token is "not found". */
+  async revokeToken(actor: Actor, tokenId: string, ownerId: string | null): Promise<void> {
+    const [row] = await this.db
+      .update(apiTokens)
+      .set({ revokedAt: new Date(this.clock()) })
+      .where(and(eq(apiTokens.id, tokenId), isNull(apiTokens.revokedAt), ownerId ? eq(apiTokens.userId, ownerId) : sql`true`))
+      .returning();
+    if (!row) throw notFound('Token', tokenId);
+    await audit(this.db, actor, { action: 'token.revoked', entityType: 'token', entityId: tokenId, before: { userId: row.userId, name: row.name, scopes: row.scopes } });
   }
 
   async userRow(id: string): Promise<UserRow | undefined> {

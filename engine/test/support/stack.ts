@@ -84,6 +84,8 @@ export interface StackOptions {
   /** Servers of the test's own (the chaos test restarts them); the suite's shared ones otherwise. */
   databaseUrl?: string;
   temporalAddress?: string;
+  /** The API's clock for sign-in limits and token expiry; tests advance it instead of waiting. */
+  clock?: () => number;
 }
 
 export async function startStack(label: string, opts: StackOptions = {}): Promise<TestStack> {
@@ -105,6 +107,7 @@ export async function startStack(label: string, opts: StackOptions = {}): Promis
     log: createLogger('silent'),
     syncIntervalMs: 500,
     editorDist: opts.editorDist,
+    clock: opts.clock,
   });
   const deps = buildActivityDeps({ db: server.db.db, secret, encryptionKey, publicUrl: server.url, smtpUrl: opts.smtpUrl, notifyRun: lazyNotifier(temporalAddress, 'default') });
   const worker = opts.worker === false ? (undefined as unknown as TestWorker) : await startWorker(taskQueue, deps);

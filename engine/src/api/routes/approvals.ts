@@ -24,7 +24,7 @@ export function approvalRoutes(registry: RouteRegistry, approvals: ApprovalServi
   defineRoute(
     r,
     registry,
-    { method: 'get', path: '/api/approvals/:taskId', tag, access: 'signed_in', summary: 'One approval task', params: taskParam, responses: [{ status: 200, description: 'The task' }, problem(403, 'Not yours'), problem(404, 'No such task')] },
+    { method: 'get', path: '/api/approvals/:taskId', tag, access: 'signed_in', summary: 'One approval task', params: taskParam, responses: [{ status: 200, description: 'The task' }, problem(404, 'No such task, or not one you may see')] },
     async ({ actor, params }) => ({ status: 200, body: await approvals.get(actor, params.taskId) }),
   );
   defineRoute(
@@ -38,7 +38,7 @@ export function approvalRoutes(registry: RouteRegistry, approvals: ApprovalServi
       summary: 'Approve or reject (a comment is required to reject)',
       params: taskParam,
       body: decisionBody,
-      responses: [{ status: 200, description: 'Decided' }, problem(403, 'Not an eligible approver'), problem(409, 'Already decided or closed'), problem(422, 'A rejection needs a comment')],
+      responses: [{ status: 200, description: 'Decided' }, problem(403, 'Not an eligible approver'), problem(404, 'No such task, or not one you may see'), problem(409, 'Already decided or closed'), problem(422, 'A rejection needs a comment')],
     },
     async ({ actor, params, body }) => ({ status: 200, body: await approvals.decide(actor, params.taskId, body.decision, body.comment) }),
   );
@@ -64,8 +64,11 @@ export function approvalRoutes(registry: RouteRegistry, approvals: ApprovalServi
         const row = await approvals.get(actor, claims.taskId);
         return page(res, 422, confirmPage(row.task, 'reject', token, 'A rejection needs a comment that says why.'));
       }
-      if (!(await approvals.consumeLink(claims.jti))) throw new HttpProblem(409, 'Link used', 'This link has been used already.');
+      if (await approvals.linkUsed(claims.jti)) throw new HttpProblem(409, 'Link used', 'This link has been used already.');
+      // Only a decision the workflow accepted uses the link up; a refused one (closed, not eligible, invalid) leaves it as it was.
+      // Two clicks at once cannot both count: the workflow takes one vote per approver.
       const after = await approvals.decide(actor, claims.taskId, claims.decision, comment);
+      await approvals.consumeLink(claims.jti);
       page(res, 200, `<h1>${claims.decision === 'approve' ? 'Approved' : 'Rejected'}</h1><p>${esc(after.title)}: the approval is now <strong>${esc(after.task.status.replace('_', ' '))}</strong>. Thank you, ${esc(actor.name)}.</p>`);
     } catch (err) {
       linkFailure(res, err);

@@ -74,7 +74,7 @@ export function flowRoutes(registry: RouteRegistry, flows: FlowService, schedule
       method: 'post',
       path: '/api/templates/:templateId/flows',
       tag: 'Templates',
-      access: { permission: 'flows:write', in: async (q) => q.body.departmentId ?? q.actor.departmentId },
+      access: { permission: 'flows:write', in: async (q) => q.body.departmentId ?? q.actor.departmentId, hidesOutsiders: false },
       summary: 'Create a flow (a draft) from a template',
       params: z.strictObject({ templateId: z.string().max(100) }),
       body: z.strictObject({ name: z.string().trim().min(1).max(200).optional(), departmentId: z.uuid().nullable().optional() }),

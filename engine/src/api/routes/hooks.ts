@@ -1,18 +1,39 @@
-import express, { Router } from 'express';
+import express, { Router, type RequestHandler } from 'express';
 import { defineRoute, type RouteRegistry } from '../route.ts';
 import { problemSchema, uuidParam } from '../contracts.ts';
 import { HttpProblem, sendProblem } from '../problem.ts';
 import type { HookService } from '../../services/hooks.ts';
 import type { FlowService } from '../../services/flows.ts';
+import { RateLimited, type HookGuard } from '../../auth/throttle.ts';
+import { clientIp } from '../authenticate.ts';
 
-/** The inbound endpoint reads the raw body (the signature covers the exact bytes), so it is mounted before the JSON parser. */
-export function inboundHookRoute(hooks: HookService): Router {
+/**
+ * The inbound endpoint reads the raw body (the signature covers the exact bytes), so it is mounted before the JSON parser.
+ * The rate limit comes before the body is read, so a flood costs us as little as possible.
+ */
+export function inboundHookRoute(hooks: HookService, guard: HookGuard): Router {
   const r = Router();
-  r.post('/api/hooks/:flowId', express.raw({ type: () => true, limit: '1mb' }), async (req, res) => {
+  const limit: RequestHandler = (req, res, next) => {
+    try {
+      guard.check(clientIp(req));
+      next();
+    } catch (err) {
+      if (!(err instanceof RateLimited)) throw err;
+      res.setHeader('retry-after', String(err.retryAfterSeconds));
+      sendProblem(res, err);
+    }
+  };
+  r.post('/api/hooks/:flowId', limit, express.raw({ type: () => true, limit: '1mb' }), async (req, res) => {
     const flowId = String(req.params.flowId);
     if (!/^[0-9a-f-]{36}$/i.test(flowId)) return sendProblem(res, new HttpProblem(404, 'Not found', 'No such hook'));
-    const { runId, duplicate } = await hooks.receive(flowId, req.headers, Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0));
-    res.status(202).json({ runId, duplicate, location: `/api/runs/${runId}` });
+    try {
+      const { runId, duplicate } = await hooks.receive(flowId, req.headers, Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0));
+      res.status(202).json({ runId, duplicate, location: `/api/runs/${runId}` });
+    } catch (err) {
+      // Unsigned, stale or badly signed: counts towards this address's lockout.
+      if (err instanceof HttpProblem && err.status === 401) guard.rejected(clientIp(req));
+      throw err;
+    }
   });
   return r;
 }

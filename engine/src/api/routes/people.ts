@@ -5,9 +5,11 @@ import { roleSchema } from '@flightdeck/workflows';
 import { defineRoute, type RouteRegistry } from '../route.ts';
 import { HttpProblem } from '../problem.ts';
 import { problemSchema, uuidParam } from '../contracts.ts';
-import { SESSION_COOKIE } from '../authenticate.ts';
+import { clientIp, SESSION_COOKIE } from '../authenticate.ts';
 import { isAdmin, scopeOf } from '../../auth/access.ts';
 import { SESSION_DAYS, type PeopleService } from '../../services/people.ts';
+import { DEFAULT_TOKEN_DAYS, DEFAULT_TOKEN_SCOPES, MAX_TOKEN_DAYS, TOKEN_SCOPES } from '../../auth/scopes.ts';
+import { RateLimited } from '../../auth/throttle.ts';
 import type { Database } from '../../db/client.ts';
 import { auditLog } from '../../db/schema.ts';
 
@@ -29,7 +31,18 @@ const grantBody = z.strictObject({
   expiresAt: z.iso.datetime({ offset: true }).nullable().optional().meta({ description: 'A temporary grant ends here' }),
 });
 const preferencesBody = z.strictObject({ locale: z.enum(['en', 'zh-CN']) });
-const tokenBody = z.strictObject({ name: z.string().trim().min(1).max(100), expiresAt: z.iso.datetime({ offset: true }).optional() });
+const tokenBody = z.strictObject({
+  name: z.string().trim().min(1).max(100),
+  scopes: z
+    .array(z.enum(TOKEN_SCOPES))
+    .min(1)
+    .max(TOKEN_SCOPES.length)
+    .refine((a) => new Set(a).size === a.length, 'Each scope once')
+    .optional()
+    .meta({ description: `What the token may do on top of your roles; default ${DEFAULT_TOKEN_SCOPES.join(', ')}` }),
+  expiresAt: z.iso.datetime({ offset: true }).optional().meta({ description: `Default ${DEFAULT_TOKEN_DAYS} days from now, at most ${MAX_TOKEN_DAYS}` }),
+});
+const tokenList = z.strictObject({ userId: z.uuid().optional() });
 const departmentBody = z.strictObject({ name: z.string().trim().min(1).max(100), headUserId: z.uuid().nullable().optional() });
 const auditQuery = z.strictObject({
   entityType: z.string().max(32).optional(),
@@ -40,11 +53,30 @@ const auditQuery = z.strictObject({
 export function peopleRoutes(registry: RouteRegistry, people: PeopleService, db: Database): Router {
   const r = Router();
 
-  defineRoute(r, registry, { method: 'post', path: '/api/auth/login', tag, access: 'public', summary: 'Sign in; sets the session cookie and returns the CSRF token', body: loginBody, responses: [{ status: 200, description: 'Signed in' }, problem(401, 'Wrong e-mail or password')] }, async ({ body, res }) => {
-    const { token, csrfToken, actor } = await people.signIn(body.email, body.password);
-    res.cookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'lax', secure: process.env.NODE_ENV === 'production', maxAge: SESSION_DAYS * 86_400_000, path: '/' });
-    return { status: 200, body: { user: await people.getUser(actor.id), csrfToken } };
-  });
+  defineRoute(
+    r,
+    registry,
+    {
+      method: 'post',
+      path: '/api/auth/login',
+      tag,
+      access: 'public',
+      summary: 'Sign in; sets the session cookie and returns the CSRF token',
+      body: loginBody,
+      responses: [{ status: 200, description: 'Signed in' }, problem(401, 'Wrong e-mail or password'), problem(429, 'Too many failed sign-ins (see Retry-After)')],
+    },
+    async ({ body, req, res }) => {
+      let session;
+      try {
+        session = await people.signIn(body.email, body.password, clientIp(req));
+      } catch (err) {
+        if (err instanceof RateLimited) res.setHeader('retry-after', String(err.retryAfterSeconds));
+        throw err;
+      }
+      res.cookie(SESSION_COOKIE, session.token, { httpOnly: true, sameSite: 'lax', secure: process.env.NODE_ENV === 'production', maxAge: SESSION_DAYS * 86_400_000, path: '/' });
+      return { status: 200, body: { user: await people.getUser(session.actor.id), csrfToken: session.csrfToken } };
+    },
+  );
   defineRoute(r, registry, { method: 'post', path: '/api/auth/logout', tag, access: 'signed_in', summary: 'Sign out', responses: [{ status: 204, description: 'Signed out' }] }, async ({ res }) => {
     if (res.locals.sessionToken) await people.signOut(res.locals.sessionToken);
     res.clearCookie(SESSION_COOKIE, { path: '/' });
@@ -58,10 +90,45 @@ export function peopleRoutes(registry: RouteRegistry, people: PeopleService, db:
     status: 200,
     body: await people.setLocale(actor, body.locale),
   }));
-  defineRoute(r, registry, { method: 'post', path: '/api/me/tokens', tag, access: 'signed_in', summary: 'Create an API token for scripts (shown once)', body: tokenBody, responses: [{ status: 201, description: 'The token' }] }, async ({ actor, body }) => ({
-    status: 201,
-    body: await people.createApiToken(actor, body.name, body.expiresAt ? new Date(body.expiresAt) : undefined),
+  // Tokens are managed from a signed-in session only: a token (stolen or not) cannot mint, list or revoke tokens.
+  const tokenAdmin = { permission: 'people:manage', in: async () => null } as const;
+  defineRoute(
+    r,
+    registry,
+    { method: 'post', path: '/api/me/tokens', tag, access: 'signed_in', scope: 'session', summary: 'Create an API token for scripts (shown once)', body: tokenBody, responses: [{ status: 201, description: 'The token' }, problem(403, 'Only from a session')] },
+    async ({ actor, body }) => ({
+      status: 201,
+      body: await people.createApiToken(actor, body.name, { ...(body.scopes ? { scopes: body.scopes } : {}), ...(body.expiresAt ? { expiresAt: new Date(body.expiresAt) } : {}) }),
+    }),
+  );
+  defineRoute(r, registry, { method: 'get', path: '/api/me/tokens', tag, access: 'signed_in', scope: 'session', summary: 'My API tokens (never their secrets)', responses: [{ status: 200, description: 'Tokens' }] }, async ({ actor }) => ({
+    status: 200,
+    body: { items: await people.listTokens(actor.id) },
   }));
+  defineRoute(
+    r,
+    registry,
+    { method: 'delete', path: '/api/me/tokens/:id', tag, access: 'signed_in', scope: 'session', summary: 'Revoke one of my API tokens', params: uuidParam, responses: [{ status: 204, description: 'Revoked' }, problem(404, 'No such token of mine')] },
+    async ({ actor, params }) => {
+      await people.revokeToken(actor, params.id, actor.id);
+      return { status: 204 };
+    },
+  );
+  defineRoute(
+    r,
+    registry,
+    { method: 'get', path: '/api/tokens', tag, access: tokenAdmin, scope: 'session', summary: 'Every API token, or one user\'s (administrators)', query: tokenList, responses: [{ status: 200, description: 'Tokens' }] },
+    async ({ query }) => ({ status: 200, body: { items: await people.listTokens(query.userId ?? null) } }),
+  );
+  defineRoute(
+    r,
+    registry,
+    { method: 'delete', path: '/api/tokens/:id', tag, access: tokenAdmin, scope: 'session', summary: 'Revoke anyone\'s API token (administrators)', params: uuidParam, responses: [{ status: 204, description: 'Revoked' }, problem(404, 'No such token')] },
+    async ({ actor, params }) => {
+      await people.revokeToken(actor, params.id, null);
+      return { status: 204 };
+    },
+  );
 
   defineRoute(r, registry, { method: 'get', path: '/api/users', tag, access: { permission: 'people:read', in: 'any' }, summary: 'List users with their grants', responses: [{ status: 200, description: 'Users' }] }, async ({ actor }) => {
     const scope = scopeOf(actor, 'people:read');
@@ -81,7 +148,8 @@ export function peopleRoutes(registry: RouteRegistry, people: PeopleService, db:
       method: 'post',
       path: '/api/users/:id/grants',
       tag,
-      access: { permission: 'people:manage', in: async (q) => q.body.departmentId },
+      // The department is the caller's choice, so a refusal there is a plain 403.
+      access: { permission: 'people:manage', in: async (q) => q.body.departmentId, hidesOutsiders: false },
       summary: 'Grant a role, everywhere or in one department, optionally until a time',
       params: uuidParam,
       body: grantBody,

@@ -3,8 +3,8 @@ import { list, listRunsQuery, problemSchema, runSchema, startRunBody, uuidParam 
 import { defineRoute, type ParsedRequest, type RouteRegistry } from '../route.ts';
 import type { FlowService } from '../../services/flows.ts';
 import type { CampaignService } from '../../services/campaigns.ts';
-import { can } from '../../auth/access.ts';
-import { HttpProblem } from '../problem.ts';
+import { can, seesDepartment } from '../../auth/access.ts';
+import { HttpProblem, notFound } from '../problem.ts';
 import type { RunService } from '../../services/runs.ts';
 
 const tag = 'Runs';
@@ -28,8 +28,12 @@ export function runRoutes(registry: RouteRegistry, runs: RunService, flows: Flow
     },
     async ({ params, body, actor }) => {
       // Running against a campaign reads it, so the caller must be allowed to read that campaign too.
-      if (body.campaignId && !can(actor, 'campaigns:read', await campaigns.departmentOf(body.campaignId))) {
-        throw new HttpProblem(403, 'Forbidden', 'You need the campaigns:read permission for that campaign');
+      // A campaign in a department the caller cannot see is answered as one that does not exist.
+      if (body.campaignId) {
+        const department = await campaigns.departmentOf(body.campaignId);
+        if (!can(actor, 'campaigns:read', department)) {
+          throw seesDepartment(actor, department) ? new HttpProblem(403, 'Forbidden', 'You need the campaigns:read permission for that campaign') : notFound('Campaign', body.campaignId);
+        }
       }
       const run = await runs.start(actor, params.id, body);
       return { status: 201, body: run, headers: { location: `/api/runs/${run.id}` } };
