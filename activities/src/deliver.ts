@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { recipientLabel, renderMessage, type ChannelTarget, type DeliverRequest, type DeliverResult, type DeliveryOutcome, type HoldReason, type Recipient } from '@flightdeck/workflows';
+import type { OutboundGuard } from './outbound/index.ts';
 import { ChannelError, CHANNELS, DEFAULT_TIMEOUT_MS, sendToChannel, type ChannelConnection, type ChannelMessage, type DeliveryResult } from './channels/index.ts';
 import type { Mailer } from './email.ts';
 import { escapeHtml } from './html.ts';
@@ -133,7 +134,8 @@ function planItems(kind: DeliveryChannel, req: DeliverRequest): Item[] {
  * waits on a durable timer and calls again, and the ledger makes the second call skip whatever
  * already went out. A retry attempt is only spent on a real failure (5xx, timeout).
  */
-export function deliveryActivities(ledger: DeliveryLedger) {
+/** `outbound` decides where channel requests may go (default: public addresses only). */
+export function deliveryActivities(ledger: DeliveryLedger, outbound?: OutboundGuard) {
   async function deliverMessages(req: DeliverRequest): Promise<DeliverResult> {
     // When this attempt's start-to-close timeout ends, on this worker's clock (the server's
     // timestamps may be skewed against it): leases and request timeouts are measured from here.
@@ -316,7 +318,7 @@ export function deliveryActivities(ledger: DeliveryLedger) {
     if (to.length) message.to = to;
     // A request gives up before its attempt's deadline, so a live attempt always records its
     // outcome before its lease lapses: a lapsed lease then means a dead worker, nothing slower.
-    return () => sendToChannel(target.channel!, message, { idempotencyKey: providerKey(item.key), signal: Context.current().cancellationSignal, timeoutMs: Math.max(1, Math.min(DEFAULT_TIMEOUT_MS, attemptEnds - 250 - Date.now())) });
+    return () => sendToChannel(target.channel!, message, { idempotencyKey: providerKey(item.key), signal: Context.current().cancellationSignal, outbound, timeoutMs: Math.max(1, Math.min(DEFAULT_TIMEOUT_MS, attemptEnds - 250 - Date.now())) });
   }
 
   return { deliverMessages };

@@ -1,4 +1,5 @@
 import { signalNotice } from '../temporal/client.ts';
+import type { OutboundGuard } from '@flightdeck/activities';
 import { NotificationService } from '../services/notifications.ts';
 import { notificationRoutes } from './routes/notifications.ts';
 import express, { type Express } from 'express';
@@ -44,6 +45,8 @@ export interface AppDeps {
   secret: string;
   /** Seals channel secrets at rest (AES-256-GCM). */
   encryptionKey: Buffer;
+  /** Where a connection's "send test message" may go; default: FLIGHTDECK_OUTBOUND_ALLOW of the environment. */
+  outbound?: OutboundGuard;
 }
 
 export interface AppServices {
@@ -70,7 +73,7 @@ export function createApp(deps: AppDeps): { app: Express } & AppServices {
   const registry: RouteRegistry = [];
   const people = new PeopleService(deps.db);
   const approvals = new ApprovalService(deps.db, deps.temporal, campaigns, runs);
-  const connections = new ConnectionService(deps.db, box, signalNotice(deps.temporal));
+  const connections = new ConnectionService(deps.db, box, signalNotice(deps.temporal), deps.outbound);
   let openapi: unknown;
   app.use(authenticate(people));
   app.use(peopleRoutes(registry, people, deps.db));

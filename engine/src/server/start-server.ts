@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import type { OutboundGuard } from '@flightdeck/activities';
 import { fileURLToPath } from 'node:url';
 import { openDatabase, migrateDatabase, type DatabaseHandle } from '../db/client.ts';
 import { connectTemporal, type TemporalHandle } from '../temporal/client.ts';
@@ -20,6 +21,7 @@ export interface ServerOptions {
   syncIntervalMs?: number;
   secret: string;
   encryptionKey: Buffer;
+  outbound?: OutboundGuard;
 }
 
 export interface RunningServer {
@@ -46,6 +48,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     editorDist: opts.editorDist ?? EDITOR_DIST,
     secret: opts.secret,
     encryptionKey: opts.encryptionKey,
+    outbound: opts.outbound,
   });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.app.listen(opts.port, opts.host, () => resolve(s));

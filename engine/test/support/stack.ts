@@ -8,7 +8,7 @@ import { createFlowWorker, installWorkerRuntime } from '../../src/worker/create-
 import { startServer, type RunningServer } from '../../src/server/start-server.ts';
 import { createLogger } from '../../src/logger.ts';
 import { buildActivityDeps } from '../../src/worker/activity-deps.ts';
-import type { ActivityDeps } from '@flightdeck/activities';
+import { createOutboundGuard, type ActivityDeps, type OutboundGuard } from '@flightdeck/activities';
 import { ensureFirstAdmin, FIRST_ADMIN_EMAIL } from '../../src/seed/first-admin.ts';
 import type { Role } from '@flightdeck/workflows';
 
@@ -76,8 +76,18 @@ export interface TestStack {
 
 export const TEST_PASSWORD = 'correct horse battery staple';
 
+/**
+ * The tests' receivers listen on loopback, which outbound calls refuse by default: the stack
+ * names it in the allowlist, as an operator running local receivers would.
+ */
+export const TEST_OUTBOUND_ALLOW = '127.0.0.1,::1';
+
 /** API + worker against the suite's real PostgreSQL and Temporal, on a task queue of its own. */
-export async function startStack(label: string, opts: { worker?: boolean; editorDist?: string; smtpUrl?: string } = {}): Promise<TestStack> {
+export async function startStack(
+  label: string,
+  opts: { worker?: boolean; editorDist?: string; smtpUrl?: string; outbound?: OutboundGuard } = {},
+): Promise<TestStack> {
+  const outbound = opts.outbound ?? createOutboundGuard({ allow: TEST_OUTBOUND_ALLOW });
   quietTemporal();
   process.env.FLIGHTDECK_BCRYPT_COST ??= '4';
   const taskQueue = `tq-${label}-${randomUUID().slice(0, 8)}`;
@@ -95,8 +105,9 @@ export async function startStack(label: string, opts: { worker?: boolean; editor
     log: createLogger('silent'),
     syncIntervalMs: 500,
     editorDist: opts.editorDist,
+    outbound,
   });
-  const deps = buildActivityDeps({ db: server.db.db, secret, encryptionKey, publicUrl: server.url, smtpUrl: opts.smtpUrl, notifyRun: lazyNotifier(inject('temporalAddress'), 'default') });
+  const deps = buildActivityDeps({ db: server.db.db, secret, encryptionKey, publicUrl: server.url, smtpUrl: opts.smtpUrl, notifyRun: lazyNotifier(inject('temporalAddress'), 'default'), outbound });
   const worker = opts.worker === false ? (undefined as unknown as TestWorker) : await startWorker(taskQueue, deps);
   const people = server.app.people;
   await ensureFirstAdmin(people, TEST_PASSWORD);
