@@ -117,3 +117,9 @@ export function refusedCategory(addr: Address): RefusedCategory | undefined {
   if (inner) return refusedCategory(inner);
   return v6.match(GLOBAL_UNICAST_V6) ? undefined : 'reserved';
 }
+
+/** The address a refusal is about: the IPv4 address inside an IPv6 form that carries one. */
+export function decidingAddress(addr: Address): Address {
+  if (addr.kind() === 'ipv4' || lookup(addr, METADATA_RANGES) || lookup(addr, V6_RANGES)) return addr;
+  return embeddedIPv4(addr as ipaddr.IPv6) ?? addr;
+}

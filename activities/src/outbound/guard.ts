@@ -1,6 +1,6 @@
 import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions, type LookupOneOptions } from 'node:dns';
 import { isIP } from 'node:net';
-import { parseAddress, refusedCategory, type RefusedCategory } from './address.ts';
+import { decidingAddress, parseAddress, refusedCategory, type RefusedCategory } from './address.ts';
 import { allowsAddress, allowsHost, normalizeHost, parseAllowlist, type AllowEntry } from './allowlist.ts';
 
 export const ALLOW_ENV = 'FLIGHTDECK_OUTBOUND_ALLOW';
@@ -72,7 +72,7 @@ export function createOutboundGuard(opts: OutboundGuardOptions = {}): OutboundGu
     // A resolver answering with something that is not an address is not to be trusted.
     if (!addr) throw new OutboundRefused(host, address, 'reserved');
     const category = refusedCategory(addr);
-    if (category && !allowsAddress(allow, addr, port)) throw new OutboundRefused(host, addr.toString(), category);
+    if (category && !allowsAddress(allow, addr, port)) throw new OutboundRefused(host, decidingAddress(addr).toString(), category);
   }
 
   function checkHost(rawHost: string, port: number): void {
