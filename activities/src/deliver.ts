@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { recipientLabel, renderMessage, type ChannelTarget, type DeliverRequest, type DeliverResult, type DeliveryOutcome, type HoldReason, type Recipient } from '@flightdeck/workflows';
-import type { OutboundGuard } from './outbound/index.ts';
+import { isOutboundRefused, type OutboundGuard } from './outbound/index.ts';
 import { ChannelError, CHANNELS, DEFAULT_TIMEOUT_MS, sendToChannel, type ChannelConnection, type ChannelMessage, type DeliveryResult } from './channels/index.ts';
 import type { Mailer } from './email.ts';
 import { escapeHtml } from './html.ts';
@@ -277,7 +277,7 @@ export function deliveryActivities(ledger: DeliveryLedger, outbound?: OutboundGu
     try {
       result = await send();
     } catch (err) {
-      const channelError = err instanceof ChannelError ? err : smtpRejection(err);
+      const channelError = err instanceof ChannelError ? err : isOutboundRefused(err) ? refusal(err) : smtpRejection(err);
       if (!channelError) {
         const message = err instanceof Error ? err.message : String(err);
         if (/unknown user/i.test(message)) {
@@ -341,6 +341,11 @@ export function providerKey(key: string): string {
 }
 
 /** SMTP's permanent rejections (5xx for a recipient) are the provider saying no; the rest is worth retrying. */
+/** A destination the outbound guard refuses (an e-mail connection's SMTP server): the same address is refused again. */
+function refusal(err: Error): NonNullable<ReturnType<typeof smtpRejection>> {
+  return { message: err.message, retryable: false, status: 0, body: null };
+}
+
 function smtpRejection(err: unknown): { message: string; retryable: boolean; status: number; retryAfterMs?: number; body: unknown } | undefined {
   const e = err as { responseCode?: number; response?: string; message?: string };
   if (typeof e?.responseCode !== 'number') return undefined;

@@ -71,14 +71,14 @@ function v6Text(groups: number[], compress: boolean, upper: boolean): string {
 const groupsWith = (prefix: number[], mask: number[]) =>
   fc.array(hextet, { minLength: 8, maxLength: 8 }).map((g) => g.map((x, i) => (i < prefix.length ? (prefix[i]! & mask[i]!) | (x & ~mask[i]! & 0xffff) : x)));
 
-const privateV6Groups = fc.oneof(
-  fc.constant([0, 0, 0, 0, 0, 0, 0, 1]), // loopback
-  fc.constant([0, 0, 0, 0, 0, 0, 0, 0]), // unspecified
+const privateV6Groups: fc.Arbitrary<number[]> = fc.oneof(
+  fc.constant<number[]>([0, 0, 0, 0, 0, 0, 0, 1]), // loopback
+  fc.constant<number[]>([0, 0, 0, 0, 0, 0, 0, 0]), // unspecified
   groupsWith([0xfc00], [0xfe00]), // ULA fc00::/7
   groupsWith([0xfe80], [0xffc0]), // link-local fe80::/10
   groupsWith([0xff00], [0xff00]), // multicast
   groupsWith([0xfec0], [0xffc0]), // site-local
-  fc.constant([0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254]), // AWS metadata over IPv6
+  fc.constant<number[]>([0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254]), // AWS metadata over IPv6
   groupsWith([0x2001, 0x0db8], [0xffff, 0xffff]), // documentation
   groupsWith([0x0100, 0, 0, 0], [0xffff, 0xffff, 0xffff, 0xffff]), // discard
   groupsWith([0x4000], [0xc000]), // outside 2000::/3
