@@ -162,6 +162,9 @@ describe('the address policy', () => {
         fc.tuple(privateV4, fc.nat()).chain(([a, which]) => urlAround(v4Spellings(a)[which % 12]!)),
         async (url) => {
           expect(await verdict(strict, url)).toBe('refused');
+          // The request itself stops before any socket: nothing listens, nothing is needed.
+          const err = await outboundRequest(strict, url, { method: 'POST', headers: {}, body: '{}' }).catch((e: unknown) => e);
+          expect(isOutboundRefused(err), String(err)).toBe(true);
         },
       ),
       { numRuns: 800 },
@@ -175,6 +178,7 @@ describe('the address policy', () => {
         const url = `http://${host}:8080/hook`;
         // A zone id is not valid in a URL: the parser refuses it before the guard is asked.
         expect(await verdict(strict, url)).toBe(zone ? 'invalid' : 'refused');
+        if (!zone) expect(isOutboundRefused(await outboundRequest(strict, url, { method: 'GET', headers: {} }).catch((e: unknown) => e))).toBe(true);
       }),
       { numRuns: 600 },
     );
