@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { createOutboundGuard, isOutboundRefused, OutboundRefused, outboundRequest, parseAllowlist, type Resolver } from '../src/outbound/index.ts';
+import { createOutboundGuard, guardFromEnv, isOutboundRefused, OutboundRefused, outboundRequest, parseAllowlist, type Resolver } from '../src/outbound/index.ts';
 import { sendWeCom } from '../src/channels/index.ts';
 
 // ---- generated addresses -------------------------------------------------------------------
@@ -255,6 +255,12 @@ describe('the allowlist', () => {
     expect(await verdict(named, 'https://a.b.corp.example/x')).toBe('refused');
     expect(await verdict(named, 'https://corp.example:8443/x')).toBe('refused');
     expect(await verdict(named, 'http://other.internal/x')).toBe('refused');
+  });
+
+  it('comes from FLIGHTDECK_OUTBOUND_ALLOW for callers handed no guard, and is empty without it', async () => {
+    expect(await verdict(guardFromEnv({ FLIGHTDECK_OUTBOUND_ALLOW: ' 127.0.0.1:4101 , 10.0.0.0/8' }), 'http://127.0.0.1:4101/')).toBe('admitted');
+    expect(await verdict(guardFromEnv({ FLIGHTDECK_OUTBOUND_ALLOW: '127.0.0.1:4101' }), 'http://127.0.0.1:4102/')).toBe('refused');
+    expect(await verdict(guardFromEnv({}), 'http://127.0.0.1:4101/')).toBe('refused');
   });
 
   it('rejects entries that are not addresses, ranges or names, so a typo cannot go unnoticed', () => {

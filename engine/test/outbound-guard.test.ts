@@ -12,6 +12,7 @@ import type { DeliverRequest, DeliverResult } from '@flightdeck/workflows';
 import { startStack, type TestStack } from './support/stack.ts';
 import { startReceiver } from './support/receiver.ts';
 import { edge, fastRetry, flow, node } from './support/flows.ts';
+import { loadConfig } from '../src/config.ts';
 
 const REFUSED = 'Refused: 127.0.0.1 is a loopback address; allow it with FLIGHTDECK_OUTBOUND_ALLOW';
 
@@ -138,6 +139,23 @@ describe('outbound calls', () => {
     } finally {
       smtp.close();
       await receiver.close();
+    }
+  });
+});
+
+describe('FLIGHTDECK_OUTBOUND_ALLOW', () => {
+  it('is read by the config, and an invalid entry stops start-up naming the variable and the entry', () => {
+    const before = process.env.FLIGHTDECK_OUTBOUND_ALLOW;
+    try {
+      process.env.FLIGHTDECK_OUTBOUND_ALLOW = '127.0.0.1:4101,10.0.0.0/8,hooks.internal';
+      expect(loadConfig().outboundAllow).toBe('127.0.0.1:4101,10.0.0.0/8,hooks.internal');
+      process.env.FLIGHTDECK_OUTBOUND_ALLOW = '127.0.0.1,10.0.0.0/33';
+      expect(() => loadConfig()).toThrow('FLIGHTDECK_OUTBOUND_ALLOW: "10.0.0.0/33" is not a valid CIDR range');
+      delete process.env.FLIGHTDECK_OUTBOUND_ALLOW;
+      expect(loadConfig().outboundAllow).toBe('');
+    } finally {
+      if (before === undefined) delete process.env.FLIGHTDECK_OUTBOUND_ALLOW;
+      else process.env.FLIGHTDECK_OUTBOUND_ALLOW = before;
     }
   });
 });
