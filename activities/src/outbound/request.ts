@@ -4,6 +4,28 @@ import type { OutboundGuard } from './guard.ts';
 
 /** Reading stops here: an answer is for a status and an error message, not for streaming. */
 const MAX_ANSWER_BYTES = 1_048_576;
+/** An idle pooled socket closes before the usual 5 s server keep-alive would close it under us. */
+const IDLE_SOCKET_MS = 4_000;
+
+const agents = new WeakMap<OutboundGuard, Map<string, http.Agent>>();
+
+/**
+ * Keep-alive agents, one per guard, scheme and port (the guard's lookup is bound to the port).
+ * A pooled socket was opened through the guard's lookup, so reusing it reaches only an address
+ * the guard admitted; the pool is keyed by host, so it is never lent to another host.
+ */
+function agentFor(guard: OutboundGuard, secure: boolean, port: number): http.Agent {
+  let byPort = agents.get(guard);
+  if (!byPort) agents.set(guard, (byPort = new Map()));
+  const key = `${secure ? 'https' : 'http'}:${port}`;
+  let agent = byPort.get(key);
+  if (!agent) {
+    const opts = { keepAlive: true, timeout: IDLE_SOCKET_MS, lookup: guard.lookupFor(port) };
+    agent = secure ? new https.Agent(opts) : new http.Agent(opts);
+    byPort.set(key, agent);
+  }
+  return agent;
+}
 
 export interface OutboundRequest {
   method: string;
@@ -42,10 +64,7 @@ export function outboundRequest(guard: OutboundGuard, rawUrl: string, req: Outbo
       {
         method: req.method,
         headers: req.body === undefined ? req.headers : { 'content-length': String(Buffer.byteLength(req.body)), ...req.headers },
-        // A fresh agent per request: the guard's lookup belongs to this port, and no pooled socket
-        // opened under another decision can be reused.
-        agent: false,
-        lookup: guard.lookupFor(port),
+        agent: agentFor(guard, url.protocol === 'https:', port),
         ...(req.signal ? { signal: req.signal } : {}),
       },
       (res) => {
