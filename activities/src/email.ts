@@ -30,11 +30,16 @@ export function createMailer(opts: { smtpUrl?: string; from?: string; log?: (lin
   const getSocket: SMTPTransport.Options['getSocket'] | undefined = guard
     ? (o, done) => {
         const port = Number(o.port) || (o.secure ? 465 : 587);
-        guardedConnect(guard, o.host || 'localhost', port).then((connection) => done(null, { connection }), (err: Error) => done(err, undefined as never));
+        guardedConnect(guard, o.host || 'localhost', port).then(
+          (connection) => done(null, { connection }),
+          (err: Error) => done(err, undefined as never),
+        );
       }
     : undefined;
   const timeouts = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 20_000 };
-  if (opts.smtpUrl) transport = nodemailer.createTransport(new SMTPTransport({ url: opts.smtpUrl, ...timeouts, ...(getSocket ? { getSocket } : {}) }));
+  if (opts.smtpUrl) {
+    transport = nodemailer.createTransport(new SMTPTransport({ url: opts.smtpUrl, ...timeouts, ...(getSocket ? { getSocket } : {}) }));
+  }
   else transport = nodemailer.createTransport({ jsonTransport: true });
   return {
     async send(mail) {

@@ -50,7 +50,8 @@ export function webhookActivity(guard: OutboundGuard) {
       if (isOutboundRefused(err)) throw ApplicationFailure.create({ message: err.message, type: 'OutboundRefused', nonRetryable: true });
       const cause = err as Error & { code?: string };
       if (cause instanceof TypeError && cause.message.startsWith('Invalid URL')) {
-        throw ApplicationFailure.create({ message: `The URL "${req.url.slice(0, 200)}" is not a valid URL`, type: 'HttpClientError', nonRetryable: true });
+        const message = `The URL "${req.url.slice(0, 200)}" is not a valid URL`;
+        throw ApplicationFailure.create({ message, type: 'HttpClientError', nonRetryable: true });
       }
       const why = timeout.aborted ? `no answer within ${req.timeoutMs} ms` : cause.code ?? cause.message;
       throw ApplicationFailure.retryable(`Request to ${safeHost(req.url)} failed: ${why}`, 'HttpNetworkError');

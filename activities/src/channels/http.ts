@@ -30,7 +30,9 @@ export async function perform(channel: ChannelKind, req: HttpRequestSpec, opts: 
   try {
     res = await outboundRequest(opts.outbound ?? STRICT, req.url, { method: req.method, headers: req.headers, body: req.body, signal });
   } catch (err) {
-    if (isOutboundRefused(err)) throw new ChannelError({ channel, retryable: false, providerCode: 'refused', providerMessage: err.message, cause: err });
+    if (isOutboundRefused(err)) {
+      throw new ChannelError({ channel, retryable: false, providerCode: 'refused', providerMessage: err.message, cause: err });
+    }
     // Also an answer that started but did not finish (timeout or reset mid-body): the provider may
     // or may not have accepted the message; retrying is safe only because the key travels with it.
     throw noAnswer(channel, req, err, timeout, timeoutMs);

@@ -102,7 +102,9 @@ export function createOutboundGuard(opts: OutboundGuardOptions = {}): OutboundGu
           (all) => {
             const family = options.family === 'IPv4' ? 4 : options.family === 'IPv6' ? 6 : options.family;
             const fit = family === 4 || family === 6 ? all.filter((a) => a.family === family) : all;
-            if (!fit.length) return callback(Object.assign(new Error(`${hostname} has no IPv${family} address`), { code: 'ENOTFOUND' }), '');
+            if (!fit.length) {
+              return callback(Object.assign(new Error(`${hostname} has no IPv${family} address`), { code: 'ENOTFOUND' }), '');
+            }
             if (options.all) callback(null, fit);
             else callback(null, fit[0]!.address, fit[0]!.family);
           },

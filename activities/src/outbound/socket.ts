@@ -19,7 +19,9 @@ export function guardedConnect(guard: OutboundGuard, host: string, port: number)
       socket.destroy();
       reject(err);
     };
-    socket.setTimeout(CONNECT_TIMEOUT_MS, () => fail(Object.assign(new Error(`no connection to ${host}:${port} within ${CONNECT_TIMEOUT_MS} ms`), { code: 'ETIMEDOUT' })));
+    socket.setTimeout(CONNECT_TIMEOUT_MS, () => {
+      fail(Object.assign(new Error(`no connection to ${host}:${port} within ${CONNECT_TIMEOUT_MS} ms`), { code: 'ETIMEDOUT' }));
+    });
     socket.once('error', fail);
     socket.once('connect', () => {
       socket.setTimeout(0);

@@ -201,7 +201,8 @@ export class ConnectionService {
     let outcome: { ok: boolean; status?: number; providerMessageId?: string; error?: string; retryable?: boolean };
     let refused: string | undefined;
     try {
-      const r = await sendToChannel(connection, { title: 'Flightdeck test', text }, { idempotencyKey: `test/${id}/${crypto.randomUUID()}`, outbound: this.outbound });
+      const opts = { idempotencyKey: `test/${id}/${crypto.randomUUID()}`, outbound: this.outbound };
+      const r = await sendToChannel(connection, { title: 'Flightdeck test', text }, opts);
       outcome = { ok: true, status: r.status, ...(r.providerMessageId ? { providerMessageId: r.providerMessageId } : {}) };
     } catch (err) {
       if (err instanceof ChannelError && isOutboundRefused(err.cause)) refused = (err.cause as Error).message;
