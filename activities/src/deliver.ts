@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { recipientLabel, renderMessage, type ChannelTarget, type DeliverRequest, type DeliverResult, type DeliveryOutcome, type HoldReason, type Recipient } from '@flightdeck/workflows';
+import { isOutboundRefused, type OutboundGuard } from './outbound/index.ts';
 import { ChannelError, CHANNELS, DEFAULT_TIMEOUT_MS, sendToChannel, type ChannelConnection, type ChannelMessage, type DeliveryResult } from './channels/index.ts';
 import type { Mailer } from './email.ts';
 import { escapeHtml } from './html.ts';
@@ -139,7 +140,8 @@ export class TargetNotFound extends Error {
   override name = 'TargetNotFound';
 }
 
-export function deliveryActivities(ledger: DeliveryLedger) {
+/** `outbound` decides where channel requests may go (default: public addresses only). */
+export function deliveryActivities(ledger: DeliveryLedger, outbound?: OutboundGuard) {
   async function deliverMessages(req: DeliverRequest): Promise<DeliverResult> {
     // When this attempt's start-to-close timeout ends, on this worker's clock (the server's
     // timestamps may be skewed against it): leases and request timeouts are measured from here.
@@ -283,7 +285,7 @@ export function deliveryActivities(ledger: DeliveryLedger) {
     try {
       result = await send();
     } catch (err) {
-      const channelError = err instanceof ChannelError ? err : smtpRejection(err);
+      const channelError = err instanceof ChannelError ? err : isOutboundRefused(err) ? refusal(err) : smtpRejection(err);
       if (!channelError) {
         const message = err instanceof Error ? err.message : String(err);
         if (/unknown user/i.test(message)) {
@@ -324,7 +326,7 @@ export function deliveryActivities(ledger: DeliveryLedger) {
     if (to.length) message.to = to;
     // A request gives up before its attempt's deadline, so a live attempt always records its
     // outcome before its lease lapses: a lapsed lease then means a dead worker, nothing slower.
-    return () => sendToChannel(target.channel!, message, { idempotencyKey: providerKey(item.key), signal: Context.current().cancellationSignal, timeoutMs: Math.max(1, Math.min(DEFAULT_TIMEOUT_MS, attemptEnds - 250 - Date.now())) });
+    return () => sendToChannel(target.channel!, message, { idempotencyKey: providerKey(item.key), signal: Context.current().cancellationSignal, outbound, timeoutMs: Math.max(1, Math.min(DEFAULT_TIMEOUT_MS, attemptEnds - 250 - Date.now())) });
   }
 
   return { deliverMessages };
@@ -347,6 +349,11 @@ export function providerKey(key: string): string {
 }
 
 /** SMTP's permanent rejections (5xx for a recipient) are the provider saying no; the rest is worth retrying. */
+/** A destination the outbound guard refuses (an e-mail connection's SMTP server): the same address is refused again. */
+function refusal(err: Error): NonNullable<ReturnType<typeof smtpRejection>> {
+  return { message: err.message, retryable: false, status: 0, body: null };
+}
+
 function smtpRejection(err: unknown): { message: string; retryable: boolean; status: number; retryAfterMs?: number; body: unknown } | undefined {
   const e = err as { responseCode?: number; response?: string; message?: string };
   if (typeof e?.responseCode !== 'number') return undefined;

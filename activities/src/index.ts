@@ -1,4 +1,5 @@
-import { sendWebhook } from './webhook.ts';
+import { sendWebhook, webhookActivity } from './webhook.ts';
+import { createOutboundGuard, type OutboundGuard } from './outbound/index.ts';
 import { approvalActivities, type ApprovalDeps } from './approvals.ts';
 import type { CampaignPhase, CampaignStatusRequest, ChannelControlRequest, LaunchRequest, LaunchResult } from '@flightdeck/workflows';
 import type { RegisterRunRequest } from '@flightdeck/workflows/temporal';
@@ -17,14 +18,17 @@ export interface ActivityDeps {
   registerRun(req: RegisterRunRequest): Promise<void>;
   /** The campaign's phases as they are now, for a wait that was told they changed. */
   campaignPhases(campaignId: string): Promise<CampaignPhase[]>;
+  /** Where webhook nodes and channel sends may connect. Default: public addresses only. */
+  outbound?: OutboundGuard;
 }
 
 /** The activities a worker registers, keyed by the names nodes call them by. */
 export function createActivities(deps: ActivityDeps) {
+  const outbound = deps.outbound ?? createOutboundGuard();
   return {
-    sendWebhook,
+    sendWebhook: webhookActivity(outbound),
     ...approvalActivities(deps.approvals),
-    ...deliveryActivities(deps.deliveries),
+    ...deliveryActivities(deps.deliveries, outbound),
     async registerScheduledRun(req: RegisterRunRequest): Promise<void> {
       await deps.registerRun(req);
     },
@@ -37,7 +41,8 @@ export function createActivities(deps: ActivityDeps) {
   };
 }
 
-export { sendWebhook };
+export { sendWebhook, webhookActivity };
+export * from './outbound/index.ts';
 export { createMailer, type Mailer, type OutgoingMail } from './email.ts';
 export type { ApprovalDeps } from './approvals.ts';
 export type { Claim, DeliveryLedger, DeliveryChannel, InAppNotice, LedgerRow, LedgerStatus, ResolvedTarget } from './deliver.ts';

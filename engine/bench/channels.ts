@@ -13,7 +13,10 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Worker, bundleWorkflowCode, DefaultLogger, NativeConnection } from '@temporalio/worker';
 import protos from '@temporalio/proto';
-import { sendWebhook } from '@flightdeck/activities';
+import { createOutboundGuard, webhookActivity } from '@flightdeck/activities';
+
+// The bench's receivers are on loopback, which outbound calls refuse unless allowed.
+const sendWebhook = webhookActivity(createOutboundGuard({ allow: '127.0.0.1' }));
 import { startBenchStack, writeBenchResult } from './stack.ts';
 
 const SENDS = Number(process.env.BENCH_SENDS ?? 1000);

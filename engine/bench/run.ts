@@ -8,7 +8,10 @@ import { fileURLToPath } from 'node:url';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
-import { sendWebhook } from '@flightdeck/activities';
+import { createOutboundGuard, webhookActivity } from '@flightdeck/activities';
+
+// The bench's receivers are on loopback, which outbound calls refuse unless allowed.
+const sendWebhook = webhookActivity(createOutboundGuard({ allow: '127.0.0.1' }));
 import type { RunState } from '@flightdeck/workflows';
 import { findTemporalCli, HOW_TO_GET_TEMPORAL, startTemporalDevServer } from '../src/launcher/temporal-cli.ts';
 

@@ -11,6 +11,7 @@ import { startEmbeddedPostgres } from '../src/launcher/embedded-postgres.ts';
 import { findTemporalCli, HOW_TO_GET_TEMPORAL, startTemporalDevServer } from '../src/launcher/temporal-cli.ts';
 import { createFlowWorker, installWorkerRuntime } from '../src/worker/create-worker.ts';
 import { buildActivityDeps } from '../src/worker/activity-deps.ts';
+import { createOutboundGuard } from '@flightdeck/activities';
 import { startServer } from '../src/server/start-server.ts';
 import { createLogger } from '../src/logger.ts';
 
@@ -29,8 +30,8 @@ export async function startBenchStack(label: string, ports: { pg: number; tempor
   const secret = 'bench-secret';
   const encryptionKey = randomBytes(32);
   const taskQueue = `bench-${label}`;
-  const server = await startServer({ databaseUrl: pg.url, temporalAddress: temporal.address, namespace: 'default', taskQueue, host: '127.0.0.1', port: 0, log: createLogger('silent'), secret, encryptionKey, syncIntervalMs: 0 });
-  const deps = buildActivityDeps({ db: server.db.db, secret, encryptionKey, publicUrl: server.url });
+  const server = await startServer({ databaseUrl: pg.url, temporalAddress: temporal.address, namespace: 'default', taskQueue, host: '127.0.0.1', port: 0, log: createLogger('silent'), secret, encryptionKey, syncIntervalMs: 0, outbound: createOutboundGuard({ allow: '127.0.0.1' }) });
+  const deps = buildActivityDeps({ db: server.db.db, secret, encryptionKey, publicUrl: server.url, outbound: createOutboundGuard({ allow: '127.0.0.1' }) });
   const { worker, connection } = await createFlowWorker({ address: temporal.address, namespace: 'default', taskQueue, deps });
   const running = worker.run();
   const people = server.app.people;

@@ -4,7 +4,11 @@
  *
  *   npx tsx engine/scripts/local-receivers.ts
  *   # then: a WeCom connection with the printed robot URL, and start Flightdeck with
- *   # SMTP_URL=smtp://127.0.0.1:2525 npm start
+ *   # FLIGHTDECK_OUTBOUND_ALLOW=127.0.0.1:4101 SMTP_URL=smtp://127.0.0.1:2525 npm start
+ *
+ * Outbound calls refuse loopback unless the allowlist names it, so the robot's exact host and
+ * port are allowed, nothing else on the machine. (SMTP_URL is the operator's own setting and
+ * needs no allowlist.)
  */
 import { createServer } from 'node:http';
 import { SMTPServer } from 'smtp-server';
@@ -29,7 +33,10 @@ const robot = createServer((req, res) => {
     }
   });
 });
-robot.listen(ROBOT_PORT, '127.0.0.1', () => console.log(`WeCom-style robot URL: http://127.0.0.1:${ROBOT_PORT}/cgi-bin/webhook/send?key=${KEY}`));
+robot.listen(ROBOT_PORT, '127.0.0.1', () => {
+  console.log(`WeCom-style robot URL: http://127.0.0.1:${ROBOT_PORT}/cgi-bin/webhook/send?key=${KEY}`);
+  console.log(`Allow Flightdeck to reach it: FLIGHTDECK_OUTBOUND_ALLOW=127.0.0.1:${ROBOT_PORT}`);
+});
 
 const smtp = new SMTPServer({
   authOptional: true,

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { ALLOW_ENV, parseAllowlist } from '@flightdeck/activities';
 
 /** Every setting comes from the environment, with defaults that make `npm start` work on a bare machine. */
 export interface EngineConfig {
@@ -21,6 +22,12 @@ export interface EngineConfig {
   mailFrom: string | undefined;
   /** 32 bytes, base64: seals channel secrets. The launcher keeps one in the data directory when none is set. */
   encryptionKey: string | undefined;
+  /**
+   * `FLIGHTDECK_OUTBOUND_ALLOW`: the private destinations webhook nodes and channel connections
+   * may reach (comma-separated CIDRs, addresses, host names, each with an optional `:port`).
+   * Empty by default: only public addresses.
+   */
+  outboundAllow: string;
 }
 
 function int(name: string, fallback: number): number {
@@ -29,6 +36,17 @@ function int(name: string, fallback: number): number {
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${name} must be a port number, got "${raw}"`);
   return n;
+}
+
+/** Checked at start-up, so a typo in the allowlist stops the process instead of refusing every send. */
+function outboundAllow(): string {
+  const raw = process.env[ALLOW_ENV] ?? '';
+  try {
+    parseAllowlist(raw);
+  } catch (err) {
+    throw new Error(`${ALLOW_ENV}: ${(err as Error).message}`);
+  }
+  return raw;
 }
 
 export function loadConfig(): EngineConfig {
@@ -49,5 +67,6 @@ export function loadConfig(): EngineConfig {
     smtpUrl: process.env.SMTP_URL || undefined,
     mailFrom: process.env.MAIL_FROM || undefined,
     encryptionKey: process.env.FLIGHTDECK_ENCRYPTION_KEY || undefined,
+    outboundAllow: outboundAllow(),
   };
 }

@@ -1,4 +1,8 @@
 import { ChannelError, DEFAULT_TIMEOUT_MS, type ChannelKind, type HttpRequestSpec, type SendOptions } from './types.ts';
+import { createOutboundGuard, isOutboundRefused, outboundRequest, type OutboundAnswer } from '../outbound/index.ts';
+
+/** Without a guard handed in, nothing but public addresses: safe whoever forgets to pass one. */
+const STRICT = createOutboundGuard();
 
 const MAX_BODY_CHARS = 64_000;
 const MAX_RETRY_AFTER_MS = 3_600_000;
@@ -12,28 +16,28 @@ export interface HttpAnswer {
 }
 
 /**
- * Performs one request with a timeout. No answer (timeout, refused connection, reset, DNS) is a
- * retryable `ChannelError`; any answer is returned for the adapter to interpret. Redirects are
- * not followed: a moved webhook is a configuration error, not something to chase.
+ * Performs one request with a timeout, through the outbound guard. A refused destination is a
+ * non-retryable `ChannelError` (code `refused`) and nothing is sent. No answer (timeout, refused
+ * connection, reset, DNS) is a retryable `ChannelError`; any answer is returned for the adapter
+ * to interpret. Redirects are not followed: a moved webhook is a configuration error, not
+ * something to chase, and a hop is a destination the guard would not have seen.
  */
 export async function perform(channel: ChannelKind, req: HttpRequestSpec, opts: SendOptions): Promise<HttpAnswer> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const timeout = AbortSignal.timeout(timeoutMs);
   const signal = opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout;
-  let res: Response;
+  let res: OutboundAnswer;
   try {
-    res = await fetch(req.url, { method: req.method, headers: req.headers, body: req.body, signal, redirect: 'manual' });
+    res = await outboundRequest(opts.outbound ?? STRICT, req.url, { method: req.method, headers: req.headers, body: req.body, signal });
   } catch (err) {
+    if (isOutboundRefused(err)) {
+      throw new ChannelError({ channel, retryable: false, providerCode: 'refused', providerMessage: err.message, cause: err });
+    }
+    // Also an answer that started but did not finish (timeout or reset mid-body): the provider may
+    // or may not have accepted the message; retrying is safe only because the key travels with it.
     throw noAnswer(channel, req, err, timeout, timeoutMs);
   }
-  let text: string;
-  try {
-    text = await res.text();
-  } catch (err) {
-    // The answer started but did not finish (timeout or reset mid-body): the provider may or may
-    // not have accepted the message; retrying is safe only because the key travels with it.
-    throw noAnswer(channel, req, err, timeout, timeoutMs);
-  }
+  const text = res.text;
   const clipped = text.length > MAX_BODY_CHARS ? `${text.slice(0, MAX_BODY_CHARS)}…` : text;
   let body: unknown = clipped;
   if (text.length > 0 && text.length <= MAX_BODY_CHARS) {
@@ -47,7 +51,7 @@ export async function perform(channel: ChannelKind, req: HttpRequestSpec, opts: 
 }
 
 function noAnswer(channel: ChannelKind, req: HttpRequestSpec, err: unknown, timeout: AbortSignal, timeoutMs: number): ChannelError {
-  const e = err as Error & { cause?: Error & { code?: string } };
+  const e = err as Error & { code?: string; cause?: Error & { code?: string } };
   if (timeout.aborted) {
     return new ChannelError({ channel, retryable: true, providerCode: 'timeout', providerMessage: `no answer from ${safeHost(req.url)} within ${timeoutMs} ms`, cause: err });
   }
@@ -55,7 +59,7 @@ function noAnswer(channel: ChannelKind, req: HttpRequestSpec, err: unknown, time
     // Cancelled by the caller: not a provider failure; the caller decides what happens next.
     return new ChannelError({ channel, retryable: true, providerCode: 'cancelled', providerMessage: `request to ${safeHost(req.url)} was cancelled`, cause: err });
   }
-  const why = e?.cause?.code ?? e?.cause?.message ?? e?.message ?? String(err);
+  const why = e?.code ?? e?.cause?.code ?? e?.cause?.message ?? e?.message ?? String(err);
   return new ChannelError({ channel, retryable: true, providerCode: 'network', providerMessage: `request to ${safeHost(req.url)} failed: ${why}`, cause: err });
 }
 

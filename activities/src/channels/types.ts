@@ -12,6 +12,8 @@
  * `ApplicationFailure` (retryable or not) with the provider's message.
  */
 
+import type { OutboundGuard } from '../outbound/guard.ts';
+
 export type ChannelKind = 'wecom' | 'feishu' | 'dingtalk' | 'slack' | 'sms' | 'webhook';
 
 export interface ChannelMessage {
@@ -115,6 +117,8 @@ export interface SendOptions {
   now?: () => number;
   /** Cancellation from the caller (e.g. Temporal's activity cancellation signal). */
   signal?: AbortSignal;
+  /** Where requests may go. Default: public addresses only (see `outbound/guard.ts`). */
+  outbound?: OutboundGuard;
 }
 
 export const DEFAULT_TIMEOUT_MS = 10_000;

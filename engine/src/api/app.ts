@@ -1,4 +1,5 @@
 import { signalNotice } from '../temporal/client.ts';
+import type { OutboundGuard } from '@flightdeck/activities';
 import { NotificationService } from '../services/notifications.ts';
 import { notificationRoutes } from './routes/notifications.ts';
 import express, { type Express } from 'express';
@@ -47,6 +48,8 @@ export interface AppDeps {
   encryptionKey: Buffer;
   /** For sign-in and hook limits and token expiry; tests move it instead of sleeping. */
   clock?: Clock;
+  /** Where a connection's "send test message" may go; default: FLIGHTDECK_OUTBOUND_ALLOW of the environment. */
+  outbound?: OutboundGuard;
 }
 
 export interface AppServices {
@@ -73,7 +76,7 @@ export function createApp(deps: AppDeps): { app: Express } & AppServices {
   const registry: RouteRegistry = [];
   const people = new PeopleService(deps.db, deps.clock);
   const approvals = new ApprovalService(deps.db, deps.temporal, campaigns, runs);
-  const connections = new ConnectionService(deps.db, box, signalNotice(deps.temporal));
+  const connections = new ConnectionService(deps.db, box, signalNotice(deps.temporal), deps.outbound);
   let openapi: unknown;
   app.use(authenticate(people));
   app.use(peopleRoutes(registry, people, deps.db));

@@ -3,6 +3,7 @@ import { createLogger } from '../logger.ts';
 import { startServer } from './start-server.ts';
 import { ensureFirstAdmin } from '../seed/first-admin.ts';
 import { parseEncryptionKey } from '../auth/encryption.ts';
+import { createOutboundGuard } from '@flightdeck/activities';
 
 /** The API alone, against external PostgreSQL and Temporal (docker-compose, production). */
 const config = loadConfig();
@@ -21,6 +22,7 @@ const server = await startServer({
   log,
   secret: config.secret,
   encryptionKey: parseEncryptionKey(config.encryptionKey),
+  outbound: createOutboundGuard({ allow: config.outboundAllow }),
 });
 const admin = await ensureFirstAdmin(server.app.people);
 if (admin) log.warn({ email: admin.email }, `first administrator created; password: ${admin.password}`);

@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import type { OutboundGuard } from '@flightdeck/activities';
 import { fileURLToPath } from 'node:url';
 import { openDatabase, migrateDatabase, type DatabaseHandle } from '../db/client.ts';
 import { connectTemporal, type TemporalHandle } from '../temporal/client.ts';
@@ -22,6 +23,7 @@ export interface ServerOptions {
   encryptionKey: Buffer;
   /** Tests inject one for sign-in limits and token expiry. */
   clock?: () => number;
+  outbound?: OutboundGuard;
 }
 
 export interface RunningServer {
@@ -49,6 +51,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     secret: opts.secret,
     encryptionKey: opts.encryptionKey,
     clock: opts.clock,
+    outbound: opts.outbound,
   });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.app.listen(opts.port, opts.host, () => resolve(s));

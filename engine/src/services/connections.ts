@@ -6,7 +6,7 @@ import { HttpProblem, notFound, zodFieldErrors } from '../api/problem.ts';
 import { scopeOf, type Actor } from '../auth/access.ts';
 import type { SecretBox } from '../auth/encryption.ts';
 import { audit } from './audit.ts';
-import { ChannelError, CHANNELS, effectiveRateLimit, parseQuietHours, sendToChannel, type ChannelConnection } from '@flightdeck/activities';
+import { ChannelError, CHANNELS, effectiveRateLimit, guardFromEnv, isOutboundRefused, parseQuietHours, sendToChannel, type ChannelConnection, type OutboundGuard } from '@flightdeck/activities';
 import { deliveries } from '../db/schema.ts';
 
 /** Tells a run that a channel it holds messages for was resumed (a Temporal signal). */
@@ -68,6 +68,8 @@ export class ConnectionService {
     private readonly db: Database,
     private readonly box: SecretBox,
     private readonly notifyRun?: NotifyRun,
+    /** Where the test button may send; the worker's guard decides for runs. */
+    private readonly outbound: OutboundGuard = guardFromEnv(),
   ) {}
 
   async departmentOf(id: string): Promise<string | null> {
@@ -190,17 +192,27 @@ export class ConnectionService {
     }
   }
 
-  /** Sends a test message now, outside any run, and says what the provider answered. */
+  /**
+   * Sends a test message now, outside any run, and says what the provider answered. A destination
+   * the outbound guard refuses is the caller's to fix: a 422 naming the secret that holds the URL.
+   */
   async sendTest(actor: Actor, id: string, text: string) {
     const connection = await this.channelConnection(id);
     let outcome: { ok: boolean; status?: number; providerMessageId?: string; error?: string; retryable?: boolean };
+    let refused: string | undefined;
     try {
-      const r = await sendToChannel(connection, { title: 'Flightdeck test', text }, { idempotencyKey: `test/${id}/${crypto.randomUUID()}` });
+      const opts = { idempotencyKey: `test/${id}/${crypto.randomUUID()}`, outbound: this.outbound };
+      const r = await sendToChannel(connection, { title: 'Flightdeck test', text }, opts);
       outcome = { ok: true, status: r.status, ...(r.providerMessageId ? { providerMessageId: r.providerMessageId } : {}) };
     } catch (err) {
+      if (err instanceof ChannelError && isOutboundRefused(err.cause)) refused = (err.cause as Error).message;
       outcome = err instanceof ChannelError ? { ok: false, status: err.status, error: err.message, retryable: err.retryable } : { ok: false, error: (err as Error).message };
     }
     await audit(this.db, actor, { action: 'connection.tested', entityType: 'connection', entityId: id, departmentId: await this.departmentOf(id), after: outcome });
+    if (refused) {
+      const path = connection.kind === 'sms' ? 'secrets.baseUrl' : 'secrets.url';
+      throw new HttpProblem(422, 'Destination refused', refused, [{ path, message: refused, code: 'outbound_refused' }]);
+    }
     return outcome;
   }
 

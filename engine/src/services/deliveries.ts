@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, inArray, isNotNull, isNull, lt, lte, ne, sql } from 'drizzle-orm';
-import type { DeliveryLedger, Mailer } from '@flightdeck/activities';
-import { createMailer, TargetNotFound } from '@flightdeck/activities';
+import type { DeliveryLedger, Mailer, OutboundGuard } from '@flightdeck/activities';
+import { createMailer, guardFromEnv, TargetNotFound } from '@flightdeck/activities';
 import type { Database } from '../db/client.ts';
 import { channelConnections, deliveries, deliverySlots, notifications, users } from '../db/schema.ts';
 import type { ConnectionService } from './connections.ts';
@@ -12,7 +12,8 @@ const SLOT_HORIZON_MS = 60 * 60_000;
 const STALE_SLOT_MS = 10_000;
 
 /** The delivery ledger in PostgreSQL: the unique idempotency key is what makes a send happen once. */
-export function deliveryLedger(db: Database, connections: ConnectionService, mailer: Mailer): DeliveryLedger {
+/** `outbound` guards the SMTP servers e-mail connections name (the operator's own SMTP_URL is not input). */
+export function deliveryLedger(db: Database, connections: ConnectionService, mailer: Mailer, outbound?: OutboundGuard): DeliveryLedger {
   const connectionMailers = new Map<string, Mailer>();
   return {
     mailer,
@@ -23,7 +24,7 @@ export function deliveryLedger(db: Database, connections: ConnectionService, mai
         const { kind, settings, name, secrets } = await connections.reveal(connectionId);
         if (kind === 'email') {
           let m = connectionMailers.get(connectionId);
-          if (!m) connectionMailers.set(connectionId, (m = createMailer({ smtpUrl: secrets.smtpUrl, ...(typeof settings.from === 'string' ? { from: settings.from } : {}) })));
+          if (!m) connectionMailers.set(connectionId, (m = createMailer({ smtpUrl: secrets.smtpUrl, outbound: outbound ?? guardFromEnv(), ...(typeof settings.from === 'string' ? { from: settings.from } : {}) })));
           return { kind, connectionId, name, settings, mailer: m };
         }
         return { kind, connectionId, name, settings, channel: await connections.channelConnection(connectionId) };

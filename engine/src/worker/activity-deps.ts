@@ -1,4 +1,4 @@
-import { createMailer, type ActivityDeps } from '@flightdeck/activities';
+import { createMailer, guardFromEnv, type ActivityDeps, type OutboundGuard } from '@flightdeck/activities';
 import type { Database } from '../db/client.ts';
 import { Directory } from '../services/directory.ts';
 import { mirrorApprovalTask } from '../services/approvals.ts';
@@ -23,6 +23,11 @@ export interface ActivityDepsOptions {
   log?: (line: string) => void;
   /** Signals a run (a resumed channel); without it, held runs find out at their next hourly check. */
   notifyRun?: NotifyRun;
+  /**
+   * Where webhook nodes, channel sends and e-mail connections may connect. Without it, the
+   * `FLIGHTDECK_OUTBOUND_ALLOW` of the environment (by default: public addresses only).
+   */
+  outbound?: OutboundGuard;
 }
 
 /** The server-side pieces the activities call: the directory, the inbox mirror, the link signer and the mailer. */
@@ -32,15 +37,17 @@ export function buildActivityDeps(opts: ActivityDepsOptions): ActivityDeps {
   const base = opts.publicUrl.replace(/\/$/, '');
   const mailer = createMailer({ smtpUrl: opts.smtpUrl, from: opts.mailFrom, log: opts.log });
   const campaigns = new CampaignService(opts.db);
-  const connections = new ConnectionService(opts.db, secretBox(opts.encryptionKey), opts.notifyRun);
+  const outbound = opts.outbound ?? guardFromEnv();
+  const connections = new ConnectionService(opts.db, secretBox(opts.encryptionKey), opts.notifyRun, outbound);
   return {
+    outbound,
     registerRun: async (req) => {
       await opts.db
         .insert(runs)
         .values({ flowId: req.flowId, versionId: req.versionId, version: req.version, workflowId: req.workflowId, temporalRunId: req.temporalRunId, input: req.input })
         .onConflictDoNothing({ target: runs.workflowId });
     },
-    deliveries: deliveryLedger(opts.db, connections, mailer),
+    deliveries: deliveryLedger(opts.db, connections, mailer, outbound),
     launchCampaign: (req) => campaigns.launch(req.campaignId, { runId: req.runId, nodeId: req.nodeId }),
     campaignPhases: async (campaignId) => (await campaigns.get(campaignId)).phases,
     setChannelPaused: async (req) => {

@@ -5,6 +5,7 @@ import { createFlowWorker } from './create-worker.ts';
 import { buildActivityDeps } from './activity-deps.ts';
 import { openDatabase } from '../db/client.ts';
 import { parseEncryptionKey } from '../auth/encryption.ts';
+import { createOutboundGuard } from '@flightdeck/activities';
 
 /** The worker as its own process, for docker-compose and horizontal scaling. */
 const config = loadConfig();
@@ -14,7 +15,7 @@ if (!config.temporalAddress || !config.databaseUrl || !config.secret || !config.
   process.exit(1);
 }
 const db = openDatabase(config.databaseUrl);
-const deps = buildActivityDeps({ db: db.db, secret: config.secret, encryptionKey: parseEncryptionKey(config.encryptionKey), publicUrl: config.publicUrl, smtpUrl: config.smtpUrl, mailFrom: config.mailFrom, log: (l) => log.info(l), notifyRun: lazyNotifier(config.temporalAddress, config.temporalNamespace) });
+const deps = buildActivityDeps({ db: db.db, secret: config.secret, encryptionKey: parseEncryptionKey(config.encryptionKey), publicUrl: config.publicUrl, smtpUrl: config.smtpUrl, mailFrom: config.mailFrom, log: (l) => log.info(l), notifyRun: lazyNotifier(config.temporalAddress, config.temporalNamespace), outbound: createOutboundGuard({ allow: config.outboundAllow }) });
 const { worker } = await createFlowWorker({ address: config.temporalAddress, namespace: config.temporalNamespace, taskQueue: config.taskQueue, deps });
 log.info({ taskQueue: config.taskQueue, address: config.temporalAddress }, 'worker started');
 await worker.run();

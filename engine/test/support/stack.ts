@@ -8,7 +8,7 @@ import { createFlowWorker, installWorkerRuntime } from '../../src/worker/create-
 import { startServer, type RunningServer } from '../../src/server/start-server.ts';
 import { createLogger } from '../../src/logger.ts';
 import { buildActivityDeps } from '../../src/worker/activity-deps.ts';
-import type { ActivityDeps } from '@flightdeck/activities';
+import { createOutboundGuard, type ActivityDeps, type OutboundGuard } from '@flightdeck/activities';
 import { ensureFirstAdmin, FIRST_ADMIN_EMAIL } from '../../src/seed/first-admin.ts';
 import type { Role } from '@flightdeck/workflows';
 
@@ -76,6 +76,12 @@ export interface TestStack {
 
 export const TEST_PASSWORD = 'correct horse battery staple';
 
+/**
+ * The tests' receivers listen on loopback, which outbound calls refuse by default: the stack
+ * names it in the allowlist, as an operator running local receivers would.
+ */
+export const TEST_OUTBOUND_ALLOW = '127.0.0.1,::1';
+
 /** API + worker against the suite's real PostgreSQL and Temporal, on a task queue of its own. */
 export interface StackOptions {
   worker?: boolean;
@@ -86,9 +92,11 @@ export interface StackOptions {
   temporalAddress?: string;
   /** The API's clock for sign-in limits and token expiry; tests advance it instead of waiting. */
   clock?: () => number;
+  outbound?: OutboundGuard;
 }
 
 export async function startStack(label: string, opts: StackOptions = {}): Promise<TestStack> {
+  const outbound = opts.outbound ?? createOutboundGuard({ allow: TEST_OUTBOUND_ALLOW });
   quietTemporal();
   process.env.FLIGHTDECK_BCRYPT_COST ??= '4';
   const taskQueue = `tq-${label}-${randomUUID().slice(0, 8)}`;
@@ -108,8 +116,9 @@ export async function startStack(label: string, opts: StackOptions = {}): Promis
     syncIntervalMs: 500,
     editorDist: opts.editorDist,
     clock: opts.clock,
+    outbound,
   });
-  const deps = buildActivityDeps({ db: server.db.db, secret, encryptionKey, publicUrl: server.url, smtpUrl: opts.smtpUrl, notifyRun: lazyNotifier(temporalAddress, 'default') });
+  const deps = buildActivityDeps({ db: server.db.db, secret, encryptionKey, publicUrl: server.url, smtpUrl: opts.smtpUrl, notifyRun: lazyNotifier(temporalAddress, 'default'), outbound });
   const worker = opts.worker === false ? (undefined as unknown as TestWorker) : await startWorker(taskQueue, deps);
   const people = server.app.people;
   await ensureFirstAdmin(people, TEST_PASSWORD);

@@ -4,7 +4,8 @@
  * its activity dependencies first.
  */
 import { readFileSync } from 'node:fs';
-import type { ActivityDeps } from '@flightdeck/activities';
+import { createOutboundGuard, type ActivityDeps } from '@flightdeck/activities';
+import { TEST_OUTBOUND_ALLOW } from './stack.ts';
 import { openDatabase } from '../../src/db/client.ts';
 import { lazyNotifier } from '../../src/temporal/client.ts';
 import { buildActivityDeps } from '../../src/worker/activity-deps.ts';
@@ -22,6 +23,7 @@ export async function runWorkerFromEnv(adjust?: (deps: ActivityDeps) => void): P
     encryptionKey: Buffer.from(env('FLIGHTDECK_ENCRYPTION_KEY'), 'base64'),
     publicUrl: 'http://127.0.0.1',
     notifyRun: lazyNotifier(address, 'default'),
+    outbound: createOutboundGuard({ allow: TEST_OUTBOUND_ALLOW }),
   });
   adjust?.(deps);
   const { worker } = await createFlowWorker({ address, namespace: 'default', taskQueue: env('TASK_QUEUE'), workflowBundle: { code: readFileSync(env('BUNDLE_PATH'), 'utf8') }, deps });

@@ -58,7 +58,10 @@ export function connectionRoutes(registry: RouteRegistry, connections: Connectio
       summary: "Send a test message now; answers with what the provider said (ok: false with the provider's message when it refused)",
       params: uuidParam,
       body: z.strictObject({ text: z.string().trim().min(1).max(500).default('Test message from Flightdeck 测试消息') }),
-      responses: [{ status: 200, description: 'The outcome' }],
+      responses: [
+        { status: 200, description: 'The outcome' },
+        { status: 422, description: 'The destination is refused by the outbound policy (FLIGHTDECK_OUTBOUND_ALLOW); names the secret holding the URL', schema: problemSchema },
+      ],
     },
     async ({ actor, params, body }) => ({ status: 200, body: await connections.sendTest(actor, params.id, body.text) }),
   );
