@@ -6,6 +6,8 @@ import { createApp } from '../api/app.ts';
 import type { Logger } from '../logger.ts';
 
 export const EDITOR_DIST = fileURLToPath(new URL('../../../editor/dist', import.meta.url));
+/** The editor built with its end-to-end test hooks (`npm run build:test -w @flightdeck/editor`); only tests serve it. */
+export const EDITOR_TEST_DIST = fileURLToPath(new URL('../../../editor/dist-test', import.meta.url));
 
 export interface ServerOptions {
   databaseUrl: string;

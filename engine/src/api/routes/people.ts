@@ -10,6 +10,7 @@ import { isAdmin, scopeOf } from '../../auth/access.ts';
 import { SESSION_DAYS, type PeopleService } from '../../services/people.ts';
 import type { Database } from '../../db/client.ts';
 import { auditLog } from '../../db/schema.ts';
+import { secureCookies } from '../security-headers.ts';
 
 const tag = 'People';
 const problem = (status: number, description: string) => ({ status, description, schema: problemSchema });
@@ -42,7 +43,7 @@ export function peopleRoutes(registry: RouteRegistry, people: PeopleService, db:
 
   defineRoute(r, registry, { method: 'post', path: '/api/auth/login', tag, access: 'public', summary: 'Sign in; sets the session cookie and returns the CSRF token', body: loginBody, responses: [{ status: 200, description: 'Signed in' }, problem(401, 'Wrong e-mail or password')] }, async ({ body, res }) => {
     const { token, csrfToken, actor } = await people.signIn(body.email, body.password);
-    res.cookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'lax', secure: process.env.NODE_ENV === 'production', maxAge: SESSION_DAYS * 86_400_000, path: '/' });
+    res.cookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'lax', secure: secureCookies(res.req), maxAge: SESSION_DAYS * 86_400_000, path: '/' });
     return { status: 200, body: { user: await people.getUser(actor.id), csrfToken } };
   });
   defineRoute(r, registry, { method: 'post', path: '/api/auth/logout', tag, access: 'signed_in', summary: 'Sign out', responses: [{ status: 204, description: 'Signed out' }] }, async ({ res }) => {
