@@ -27,6 +27,11 @@ export interface RunningPostgres {
 const USER = 'flightdeck';
 const PASSWORD = 'flightdeck';
 
+/** The embedded server's URL for a database (the launcher's defaults), for tools run beside `npm start`. */
+export function embeddedDatabaseUrl(port: number, database = 'flightdeck'): string {
+  return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
+}
+
 /**
  * Real PostgreSQL from the binaries that ship in npm. As root, Postgres refuses to run, so
  * initdb and the server run as a `postgres` system user, which must own the data directory.
@@ -60,7 +65,7 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
   if (!existsSync(join(databaseDir, 'PG_VERSION'))) await pg.initialise();
   await pg.start();
   const database = opts.database ?? 'flightdeck';
-  const urlFor = (db: string) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/${db}`;
+  const urlFor = (db: string) => embeddedDatabaseUrl(opts.port, db);
   const createDatabase = async (name: string) => {
     const client = pg.getPgClient('postgres', '127.0.0.1');
     await client.connect();
