@@ -37,7 +37,10 @@ export interface RunningServer {
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const db = openDatabase(opts.databaseUrl);
   await migrateDatabase(db);
-  const temporal = await connectTemporal(opts.temporalAddress, opts.namespace);
+  const temporal = await connectTemporal(opts.temporalAddress, opts.namespace).catch(async (err: unknown) => {
+    await db.close();
+    throw err;
+  });
   const app = createApp({
     db: db.db,
     temporal: () => temporal.client,
@@ -49,9 +52,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     secret: opts.secret,
     encryptionKey: opts.encryptionKey,
   });
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.app.listen(opts.port, opts.host, () => resolve(s));
+  const server: Server = await new Promise<Server>((resolve, reject) => {
+    // Express 5 hands a listen error (EADDRINUSE) to this callback instead of only emitting it.
+    const s = app.app.listen(opts.port, opts.host, (err?: Error) => (err ? reject(err) : resolve(s)));
     s.once('error', reject);
+  }).catch(async (err: unknown) => {
+    await temporal.close();
+    await db.close();
+    throw err;
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;
