@@ -14,10 +14,23 @@ export function launcherPidFiles(dataDir: string) {
   };
 }
 
-const isLauncher = (cmd: string) => /launcher[\\/]main\.ts/.test(cmd);
-const isTemporal = (cmd: string) => /\bserver\b.*\bstart-dev\b/.test(cmd);
-const isWorker = (cmd: string) => /worker[\\/]main\.ts/.test(cmd);
-const isPostgres = (cmd: string) => /(^|[\\/])postgres(\s|$)/.test(cmd) || /^postgres:/.test(cmd);
+/** The worker's command line names its data directory, so a leftover is told apart from another launcher's worker. */
+export const workerDataDirArg = (dataDir: string) => `--flightdeck-data-dir=${dataDir}`;
+
+/*
+ * What counts as ours: the right program *and* this data directory on its command line. A pid file may name
+ * any process (garbage, a pid reused after a reboot, another checkout's dev server on a shared machine);
+ * none of those is ever stopped.
+ */
+function matchers(dataDir: string) {
+  const has = (cmd: string, part: string) => ` ${cmd} `.includes(` ${part} `);
+  return {
+    launcher: (cmd: string) => /launcher[\\/]main\.ts/.test(cmd),
+    temporal: (cmd: string) => /\bstart-dev\b/.test(cmd) && has(cmd, join(dataDir, 'temporal.db')),
+    worker: (cmd: string) => /worker[\\/]main\.ts/.test(cmd) && has(cmd, workerDataDirArg(dataDir)),
+    postgres: (cmd: string) => /(^|[\\/])postgres(\s|$)/.test(cmd) && has(cmd, join(dataDir, 'pg')),
+  };
+}
 
 /**
  * A launcher killed without a chance to clean up (kill -9, a native abort, a power cut) leaves its
@@ -29,7 +42,8 @@ const isPostgres = (cmd: string) => /(^|[\\/])postgres(\s|$)/.test(cmd) || /^pos
 export async function clearLeftovers(dataDir: string, log: (line: string) => void): Promise<void> {
   mkdirSync(dataDir, { recursive: true });
   const files = launcherPidFiles(dataDir);
-  const other = files.launcher.running(isLauncher);
+  const is = matchers(dataDir);
+  const other = files.launcher.running(is.launcher);
   if (other !== undefined && other !== process.pid) {
     throw new StartFailure(
       `Another Flightdeck launcher (pid ${other}) is running on the data directory ${dataDir}.`,
@@ -37,10 +51,10 @@ export async function clearLeftovers(dataDir: string, log: (line: string) => voi
     );
   }
   const leftovers: [string, PidFile, (cmd: string) => boolean, NodeJS.Signals][] = [
-    ['worker', files.worker, isWorker, 'SIGTERM'],
-    ['Temporal dev server', files.temporal, isTemporal, 'SIGTERM'],
+    ['worker', files.worker, is.worker, 'SIGTERM'],
+    ['Temporal dev server', files.temporal, is.temporal, 'SIGTERM'],
     // SIGINT is PostgreSQL's fast shutdown: it checkpoints, so the next start needs no recovery.
-    ['PostgreSQL', files.postmaster, isPostgres, 'SIGINT'],
+    ['PostgreSQL', files.postmaster, is.postgres, 'SIGINT'],
   ];
   for (const [name, file, matches, signal] of leftovers) {
     const pid = file.running(matches);

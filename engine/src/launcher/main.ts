@@ -14,7 +14,7 @@ import { parseEncryptionKey } from '../auth/encryption.ts';
 import { ensureFirstAdmin, FIRST_ADMIN_EMAIL } from '../seed/first-admin.ts';
 import { DEMO_PASSWORD, DEMO_USERS, seedDemo } from '../seed/demo.ts';
 import { Supervisor } from './supervise.ts';
-import { clearLeftovers, launcherPidFiles } from './leftovers.ts';
+import { clearLeftovers, launcherPidFiles, workerDataDirArg } from './leftovers.ts';
 import { StartFailure, describeStartFailure } from './start-failure.ts';
 
 /**
@@ -104,6 +104,7 @@ try {
   const worker = new Supervisor({
     name: 'worker',
     module: WORKER_MAIN,
+    args: [workerDataDirArg(config.dataDir)],
     env: { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, TEMPORAL_NAMESPACE: config.temporalNamespace, FLIGHTDECK_TASK_QUEUE: config.taskQueue, FLIGHTDECK_SECRET: secret, FLIGHTDECK_ENCRYPTION_KEY: encryptionKey, FLIGHTDECK_PUBLIC_URL: publicUrl, FLIGHTDECK_WORKFLOW_BUNDLE: bundle },
     pidFile: pidFiles.worker,
     log: { info: (m) => log.info(m), warn: (m) => log.warn(m) },

@@ -6,6 +6,7 @@ export interface SupervisorOptions {
   name: string;
   /** The module to run with Node (tsx loaded), as a child with an IPC channel. */
   module: string;
+  args?: string[];
   env: NodeJS.ProcessEnv;
   pidFile?: PidFile;
   log: { info(msg: string): void; warn(msg: string): void };
@@ -42,7 +43,7 @@ export class Supervisor extends EventEmitter {
   start(): void {
     if (this.stopping) return;
     const startedAt = Date.now();
-    const child = fork(this.opts.module, [], {
+    const child = fork(this.opts.module, this.opts.args ?? [], {
       env: this.opts.env,
       // tsx by absolute URL, so the child starts from any working directory.
       execArgv: ['--import', import.meta.resolve('tsx')],
