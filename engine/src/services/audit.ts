@@ -19,6 +19,7 @@ export interface AuditEntry {
  * Who did what, when, and the before and after. Written in the same transaction as the change where there is one.
  * The database chains each entry to the one before (seq, prev_hash, hash: see drizzle/0008_audit_hash_chain.sql):
  * its trigger locks the chain head until this transaction ends, so concurrent writers queue and never fork it.
+ * Call it last in a transaction: the chain-head lock is then the last lock taken, so it can join no deadlock.
  */
 export async function audit(db: Executor, actor: Actor | null, entry: AuditEntry): Promise<void> {
   await db.insert(auditLog).values({
