@@ -5,13 +5,21 @@ import react from '@vitejs/plugin-react';
 const api = 'http://127.0.0.1:4000';
 const proxy = { '/api': api, '/healthz': api };
 
+/*
+ * The end-to-end tests drive the editor through window.__flightdeck (src/editor/testHooks.ts). Only the
+ * test build (`npm run build:test`, into dist-test, which `npm test` serves) compiles them in; the
+ * production build (dist) has neither the hooks nor source maps.
+ */
+const testBuild = process.env.FLIGHTDECK_TEST_BUILD === '1';
+
 export default defineConfig({
   plugins: [react()],
   base: '/',
+  define: { __FLIGHTDECK_TEST_HOOKS__: JSON.stringify(testBuild) },
   build: {
-    outDir: 'dist',
+    outDir: testBuild ? 'dist-test' : 'dist',
     emptyOutDir: true,
-    sourcemap: true,
+    sourcemap: testBuild,
     rollupOptions: {
       output: {
         // Split the large, rarely changing libraries so a redeploy of the app code stays small.

@@ -7,7 +7,7 @@ import { startStack, TEST_PASSWORD, type TestStack } from './support/stack.ts';
 import { edge, flow, node } from './support/flows.ts';
 import { startWeCom } from '../../activities/test/channels/receivers.ts';
 import { startReceiver } from './support/receiver.ts';
-import { EDITOR_DIST } from '../src/server/start-server.ts';
+import { EDITOR_TEST_DIST } from '../src/server/start-server.ts';
 import { toZonedInput } from '../../editor/src/components/zonedTime.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -22,7 +22,7 @@ describe('editor end to end', () => {
   let designer: Awaited<ReturnType<TestStack['user']>>;
 
   beforeAll(async () => {
-    if (!existsSync(`${EDITOR_DIST}/index.html`)) throw new Error('editor/dist is missing: `npm test` builds it first (npm run build)');
+    if (!existsSync(`${EDITOR_TEST_DIST}/index.html`)) throw new Error('editor/dist-test is missing: `npm test` builds it first (npm run build:test -w @flightdeck/editor)');
     if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: apt-get install -y chromium (.ci/run does)`);
     mkdirSync(SHOTS, { recursive: true });
     stack = await startStack('e2e');

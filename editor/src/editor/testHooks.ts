@@ -21,9 +21,11 @@ declare global {
   interface Window {
     __flightdeck?: FlightdeckTestApi;
   }
+  /** Set by vite.config.ts: true only in the test build, so production bundles carry no hooks. */
+  const __FLIGHTDECK_TEST_HOOKS__: boolean;
 }
 
-export function useTestHooks(api: FlightdeckTestApi): void {
+function installTestHooks(api: FlightdeckTestApi): void {
   useEffect(() => {
     window.__flightdeck = api;
     return () => {
@@ -31,3 +33,8 @@ export function useTestHooks(api: FlightdeckTestApi): void {
     };
   }, [api]);
 }
+
+function noTestHooks(_api: FlightdeckTestApi): void {}
+
+// A build-time constant, so the production bundle drops installTestHooks and the hook name entirely.
+export const useTestHooks = typeof __FLIGHTDECK_TEST_HOOKS__ !== 'undefined' && __FLIGHTDECK_TEST_HOOKS__ ? installTestHooks : noTestHooks;

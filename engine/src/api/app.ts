@@ -32,6 +32,7 @@ import type { RouteRegistry } from './route.ts';
 import { flowRoutes } from './routes/flows.ts';
 import { runRoutes } from './routes/runs.ts';
 import { systemRoutes } from './routes/system.ts';
+import { installSecurityHeaders } from './security-headers.ts';
 
 export interface AppDeps {
   db: Database;
@@ -64,6 +65,7 @@ export interface AppServices {
 export function createApp(deps: AppDeps): { app: Express } & AppServices {
   const app = express();
   app.disable('x-powered-by');
+  installSecurityHeaders(app);
   app.set('query parser', 'simple');
   const box = secretBox(deps.encryptionKey);
   const flows = new FlowService(deps.db);

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigserial, boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 export const departments = pgTable('departments', {
   id: uuid('id').primaryKey().defaultRandom(),
@@ -292,8 +292,15 @@ export const auditLog = pgTable(
     departmentId: uuid('department_id'),
     before: jsonb('before'),
     after: jsonb('after'),
+    /*
+     * The hash chain (migration 0008): the database's BEFORE INSERT trigger sets all three, whatever the
+     * writer sends, under the audit_chain_head row lock; `npm run audit:verify` checks them.
+     */
+    seq: bigint('seq', { mode: 'number' }).notNull().default(0),
+    prevHash: text('prev_hash').notNull().default(''),
+    hash: text('hash').notNull().default(''),
   },
-  (t) => [index('audit_entity_idx').on(t.entityType, t.entityId), index('audit_at_idx').on(t.at)],
+  (t) => [index('audit_entity_idx').on(t.entityType, t.entityId), index('audit_at_idx').on(t.at), uniqueIndex('audit_seq_idx').on(t.seq)],
 );
 
 export type FlowRow = typeof flows.$inferSelect;

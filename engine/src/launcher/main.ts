@@ -1,27 +1,33 @@
-import { lazyNotifier } from '../temporal/client.ts';
 import { join } from 'node:path';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { once } from 'node:events';
+import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../config.ts';
 import { createLogger } from '../logger.ts';
 import { startEmbeddedPostgres } from './embedded-postgres.ts';
 import { HOW_TO_GET_TEMPORAL, buildTemporalCli, downloadTemporalCli, findTemporalCli, startTemporalDevServer } from './temporal-cli.ts';
-import { createFlowWorker } from '../worker/create-worker.ts';
 import { EDITOR_DIST, startServer } from '../server/start-server.ts';
-import { buildActivityDeps } from '../worker/activity-deps.ts';
 import { openDatabase, migrateDatabase } from '../db/client.ts';
 import { loadOrCreateSecret } from '../seed/secret.ts';
 import { parseEncryptionKey } from '../auth/encryption.ts';
-import { randomBytes } from 'node:crypto';
 import { ensureFirstAdmin, FIRST_ADMIN_EMAIL } from '../seed/first-admin.ts';
 import { DEMO_PASSWORD, DEMO_USERS, seedDemo } from '../seed/demo.ts';
+import { Supervisor } from './supervise.ts';
+import { clearLeftovers, launcherPidFiles, workerDataDirArg } from './leftovers.ts';
+import { StartFailure, describeStartFailure } from './start-failure.ts';
 
 /**
- * `npm start`: the whole stack on embedded defaults. PostgreSQL and the Temporal dev server
- * are child processes with their data under ./.data; the worker and the API run here.
- * DATABASE_URL or TEMPORAL_ADDRESS replace the embedded parts with real services.
+ * `npm start`: the whole stack on embedded defaults. PostgreSQL, the Temporal dev server and the worker
+ * are child processes, each in its own process group (Ctrl-C reaches only this process, which stops them
+ * in order); the API runs here. The worker is restarted with backoff whenever it dies, so a crash there
+ * never takes the API down. A launcher that was killed outright leaves pid files in the data directory,
+ * and the next start stops what they name. DATABASE_URL or TEMPORAL_ADDRESS replace the embedded parts.
  */
+const WORKER_MAIN = fileURLToPath(new URL('../worker/main.ts', import.meta.url));
 const config = loadConfig();
 const log = createLogger(config.logLevel);
+const pidFiles = launcherPidFiles(config.dataDir);
 const stops: { name: string; stop: () => Promise<unknown> }[] = [];
 let stopping = false;
 
@@ -37,15 +43,28 @@ async function shutdown(code: number): Promise<never> {
         log.warn({ err }, `${name} did not stop cleanly`);
       }
     }
+    if (pidFiles.launcher.read() === process.pid) pidFiles.launcher.remove();
   }
   process.exit(code);
 }
-process.once('SIGINT', () => void shutdown(0));
-process.once('SIGTERM', () => void shutdown(0));
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => void shutdown(0));
+// A bug in the API must not leave the children behind either: stop them in order, then exit non-zero.
+process.once('uncaughtException', (err) => {
+  log.fatal({ err }, 'the launcher crashed');
+  void shutdown(1);
+});
+process.once('unhandledRejection', (err) => {
+  log.fatal({ err }, 'the launcher crashed');
+  void shutdown(1);
+});
 
+let stage = 'launcher';
 try {
+  await clearLeftovers(config.dataDir, (l) => log.warn(l));
+
   let databaseUrl = config.databaseUrl;
   if (!databaseUrl) {
+    stage = 'postgres';
     log.info(`starting embedded PostgreSQL (data in ${join(config.dataDir, 'pg')})`);
     const pg = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPostgresPort, log: (l) => log.debug(l) });
     stops.push({ name: 'PostgreSQL', stop: () => pg.stop() });
@@ -55,37 +74,50 @@ try {
   let temporalAddress = config.temporalAddress;
   let temporalUi: string | undefined;
   if (!temporalAddress) {
+    stage = 'temporal';
     const binary = findTemporalCli() ?? (await downloadTemporalCli((l) => log.info(l))) ?? buildTemporalCli((l) => log.info(l));
-    if (!binary) {
-      console.error(`\n${HOW_TO_GET_TEMPORAL}\n`);
-      await shutdown(1);
-    }
+    if (!binary) throw new StartFailure('No Temporal CLI was found, and none could be built or downloaded.', `\n${HOW_TO_GET_TEMPORAL}`);
     const dbFile = join(config.dataDir, 'temporal.db');
     log.info(`starting the Temporal dev server (${binary}, history in ${dbFile})`);
-    const temporal = await startTemporalDevServer({ binary: binary!, port: config.temporalPort, uiPort: config.temporalUiPort, dbFile, log: (l) => log.debug(l) });
-    stops.push({ name: 'Temporal dev server', stop: () => temporal.stop() });
+    const temporal = await startTemporalDevServer({ binary, port: config.temporalPort, uiPort: config.temporalUiPort, dbFile, log: (l) => log.debug(l) });
+    if (temporal.process.pid) pidFiles.temporal.write(temporal.process.pid);
+    stops.push({ name: 'Temporal dev server', stop: async () => (await temporal.stop(), pidFiles.temporal.remove()) });
     temporalAddress = temporal.address;
     temporalUi = temporal.uiUrl;
   }
 
   const secret = loadOrCreateSecret(config.dataDir, config.secret);
-  const encryptionKey = parseEncryptionKey(loadOrCreateSecret(config.dataDir, config.encryptionKey, 'encryption-key', () => randomBytes(32).toString('base64')));
+  const encryptionKey = loadOrCreateSecret(config.dataDir, config.encryptionKey, 'encryption-key', () => randomBytes(32).toString('base64'));
   const publicUrl = config.publicUrl ?? `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`;
   // Migrate before the worker's activities touch the database.
+  stage = 'database migrations';
   const migrator = openDatabase(databaseUrl, 2);
-  await migrateDatabase(migrator);
-  await migrator.close();
-  const workerDb = openDatabase(databaseUrl);
-  stops.push({ name: 'worker database pool', stop: () => workerDb.close() });
-  const deps = buildActivityDeps({ db: workerDb.db, secret, encryptionKey, publicUrl, smtpUrl: config.smtpUrl, mailFrom: config.mailFrom, log: (l) => log.info(l), notifyRun: lazyNotifier(temporalAddress, config.temporalNamespace) });
-  const { worker } = await createFlowWorker({ address: temporalAddress, namespace: config.temporalNamespace, taskQueue: config.taskQueue, deps });
-  const workerDone = worker.run();
-  // The Temporal runtime also reacts to Ctrl-C and may already be draining the worker.
-  stops.push({ name: 'worker', stop: async () => { if (worker.getState() === 'RUNNING') worker.shutdown(); await workerDone; } });
+  try {
+    await migrateDatabase(migrator);
+  } finally {
+    await migrator.close();
+  }
 
-  const server = await startServer({ databaseUrl, temporalAddress, namespace: config.temporalNamespace, taskQueue: config.taskQueue, host: config.host, port: config.port, log, secret, encryptionKey });
+  stage = 'worker';
+  const bundle = join(config.dataDir, 'workflow-bundle.js');
+  rmSync(bundle, { force: true });
+  const worker = new Supervisor({
+    name: 'worker',
+    module: WORKER_MAIN,
+    args: [workerDataDirArg(config.dataDir)],
+    env: { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, TEMPORAL_NAMESPACE: config.temporalNamespace, FLIGHTDECK_TASK_QUEUE: config.taskQueue, FLIGHTDECK_SECRET: secret, FLIGHTDECK_ENCRYPTION_KEY: encryptionKey, FLIGHTDECK_PUBLIC_URL: publicUrl, FLIGHTDECK_WORKFLOW_BUNDLE: bundle },
+    pidFile: pidFiles.worker,
+    log: { info: (m) => log.info(m), warn: (m) => log.warn(m) },
+  });
+  const firstReady = once(worker, 'ready');
+  worker.start();
+  stops.push({ name: 'worker', stop: async () => (await worker.stop(), rmSync(bundle, { force: true })) });
+
+  stage = 'api';
+  const server = await startServer({ databaseUrl, temporalAddress, namespace: config.temporalNamespace, taskQueue: config.taskQueue, host: config.host, port: config.port, log, secret, encryptionKey: parseEncryptionKey(encryptionKey) });
   stops.push({ name: 'API', stop: () => server.close() });
 
+  stage = 'first start';
   const admin = await ensureFirstAdmin(server.app.people);
   let signIn = admin
     ? `  First start: sign in as ${admin.email} with password ${admin.password}
@@ -101,8 +133,11 @@ try {
   }
 
   if (!existsSync(join(EDITOR_DIST, 'index.html'))) log.warn('editor/dist is missing: run `npm run build` (npm start does it for you)');
+  // Runs only move once the worker polls; its restarts are logged if it cannot start.
+  await firstReady;
   console.log(`\n  Flightdeck is running:  ${server.url}\n${temporalUi ? `  (Temporal UI: ${temporalUi})\n` : ''}${signIn}  Press Ctrl-C to stop.\n`);
 } catch (err) {
-  log.error({ err }, 'start-up failed');
+  log.debug({ err }, 'start-up failed');
+  console.error(`\n  Flightdeck could not start.\n  ${describeStartFailure(err, stage)}\n`);
   await shutdown(1);
 }

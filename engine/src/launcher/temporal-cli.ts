@@ -121,8 +121,14 @@ export async function startTemporalDevServer(opts: {
   // Its own process group, so Ctrl-C in a terminal reaches the launcher first and the launcher stops it in order.
   const child = spawn(opts.binary, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const log = opts.log ?? (() => {});
-  child.stdout?.on('data', (d) => log(String(d).trim()));
-  child.stderr?.on('data', (d) => log(String(d).trim()));
+  const recent: string[] = [];
+  const remember = (d: Buffer) => {
+    log(String(d).trim());
+    recent.push(...String(d).split('\n').map((l) => l.trim()).filter(Boolean));
+    recent.splice(0, Math.max(0, recent.length - 8));
+  };
+  child.stdout?.on('data', remember);
+  child.stderr?.on('data', remember);
   let exited: number | null | undefined;
   // Detached, it would outlive us: whatever ends this process (Ctrl-C handled by another library's
   // exit hook, a crash, process.exit) takes the dev server with it.
@@ -137,7 +143,11 @@ export async function startTemporalDevServer(opts: {
   const address = `127.0.0.1:${opts.port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (exited !== undefined) throw new Error(`The Temporal dev server exited at start (code ${exited}). Is port ${opts.port} taken?`);
+    if (exited !== undefined) {
+      throw new Error(
+        `The Temporal dev server exited at start (code ${exited}). Is port ${opts.port} (or its UI or metrics port) taken? Its last words:\n    ${recent.join('\n    ')}`,
+      );
+    }
     try {
       const conn = await Connection.connect({ address, connectTimeout: 1000 });
       await conn.workflowService.getSystemInfo({});

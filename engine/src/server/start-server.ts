@@ -7,6 +7,8 @@ import { createApp } from '../api/app.ts';
 import type { Logger } from '../logger.ts';
 
 export const EDITOR_DIST = fileURLToPath(new URL('../../../editor/dist', import.meta.url));
+/** The editor built with its end-to-end test hooks (`npm run build:test -w @flightdeck/editor`); only tests serve it. */
+export const EDITOR_TEST_DIST = fileURLToPath(new URL('../../../editor/dist-test', import.meta.url));
 
 export interface ServerOptions {
   databaseUrl: string;
@@ -39,7 +41,10 @@ export interface RunningServer {
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const db = openDatabase(opts.databaseUrl);
   await migrateDatabase(db);
-  const temporal = await connectTemporal(opts.temporalAddress, opts.namespace);
+  const temporal = await connectTemporal(opts.temporalAddress, opts.namespace).catch(async (err: unknown) => {
+    await db.close();
+    throw err;
+  });
   const app = createApp({
     db: db.db,
     temporal: () => temporal.client,
@@ -53,9 +58,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     clock: opts.clock,
     outbound: opts.outbound,
   });
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.app.listen(opts.port, opts.host, () => resolve(s));
+  const server: Server = await new Promise<Server>((resolve, reject) => {
+    // Express 5 hands a listen error (EADDRINUSE) to this callback instead of only emitting it.
+    const s = app.app.listen(opts.port, opts.host, (err?: Error) => (err ? reject(err) : resolve(s)));
     s.once('error', reject);
+  }).catch(async (err: unknown) => {
+    await temporal.close();
+    await db.close();
+    throw err;
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;

@@ -5,7 +5,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { Worker } from '@temporalio/worker';
 import { createFlowWorker, installWorkerRuntime } from '../../src/worker/create-worker.ts';
-import { startServer, type RunningServer } from '../../src/server/start-server.ts';
+import { EDITOR_TEST_DIST, startServer, type RunningServer } from '../../src/server/start-server.ts';
 import { createLogger } from '../../src/logger.ts';
 import { buildActivityDeps } from '../../src/worker/activity-deps.ts';
 import { createOutboundGuard, type ActivityDeps, type OutboundGuard } from '@flightdeck/activities';
@@ -114,7 +114,8 @@ export async function startStack(label: string, opts: StackOptions = {}): Promis
     port: 0,
     log: createLogger('silent'),
     syncIntervalMs: 500,
-    editorDist: opts.editorDist,
+    // The test build: the browser tests drive the editor through window.__flightdeck.
+    editorDist: opts.editorDist ?? EDITOR_TEST_DIST,
     clock: opts.clock,
     outbound,
   });

@@ -12,6 +12,7 @@ import { DEFAULT_TOKEN_DAYS, DEFAULT_TOKEN_SCOPES, MAX_TOKEN_DAYS, TOKEN_SCOPES 
 import { RateLimited } from '../../auth/throttle.ts';
 import type { Database } from '../../db/client.ts';
 import { auditLog } from '../../db/schema.ts';
+import { secureCookies } from '../security-headers.ts';
 
 const tag = 'People';
 const problem = (status: number, description: string) => ({ status, description, schema: problemSchema });
@@ -73,7 +74,7 @@ export function peopleRoutes(registry: RouteRegistry, people: PeopleService, db:
         if (err instanceof RateLimited) res.setHeader('retry-after', String(err.retryAfterSeconds));
         throw err;
       }
-      res.cookie(SESSION_COOKIE, session.token, { httpOnly: true, sameSite: 'lax', secure: process.env.NODE_ENV === 'production', maxAge: SESSION_DAYS * 86_400_000, path: '/' });
+      res.cookie(SESSION_COOKIE, session.token, { httpOnly: true, sameSite: 'lax', secure: secureCookies(res.req), maxAge: SESSION_DAYS * 86_400_000, path: '/' });
       return { status: 200, body: { user: await people.getUser(session.actor.id), csrfToken: session.csrfToken } };
     },
   );
