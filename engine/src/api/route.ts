@@ -5,6 +5,7 @@ import { HttpProblem, joinPath, zodFieldErrors } from './problem.ts';
 import { can, scopeOf, type Actor, type Permission } from '../auth/access.ts';
 import { safeEqual } from '../auth/secrets.ts';
 import { CSRF_HEADER } from './authenticate.ts';
+import { findUnstorableStrings } from './unstorable.ts';
 
 type Method = 'get' | 'post' | 'put' | 'delete';
 
@@ -95,6 +96,8 @@ export function defineRoute<P extends z.ZodType, Q extends z.ZodType, B extends 
         if (!safeEqual(sent, String(res.locals.csrfToken ?? ''))) throw new HttpProblem(403, 'CSRF check failed', `Send the session's CSRF token in the ${CSRF_HEADER} header`);
       }
     }
+    const unstorable = [...findUnstorableStrings(req.params, ['params']), ...findUnstorableStrings(req.query, ['query']), ...findUnstorableStrings(req.body ?? {})];
+    if (unstorable.length) throw new HttpProblem(400, 'Invalid request', 'The request contains text that cannot be stored', unstorable);
     const params = parse(spec.params, req.params, 'params');
     const query = parse(spec.query, req.query, 'query');
     const body = parse(spec.body, req.body ?? {}, 'body');

@@ -6,7 +6,8 @@ import { HttpProblem, notFound, zodFieldErrors } from '../api/problem.ts';
 import { scopeOf, type Actor } from '../auth/access.ts';
 import type { SecretBox } from '../auth/encryption.ts';
 import { audit } from './audit.ts';
-import { ChannelError, CHANNELS, effectiveRateLimit, parseQuietHours, sendToChannel, type ChannelConnection } from '@flightdeck/activities';
+import { ChannelError, CHANNELS, createMailer, effectiveRateLimit, parseQuietHours, sendToChannel, type ChannelConnection } from '@flightdeck/activities';
+import { invalid } from './errors.ts';
 import { deliveries } from '../db/schema.ts';
 
 /** Tells a run that a channel it holds messages for was resumed (a Temporal signal). */
@@ -186,17 +187,26 @@ export class ConnectionService {
       case 'sms':
         return { kind, provider: 'twilio', accountSid: secrets.accountSid!, authToken: secrets.authToken!, ...(s.from ? { from: s.from } : {}), ...(secrets.baseUrl ? { baseUrl: secrets.baseUrl } : {}) };
       default:
-        throw new Error(`Connection kind ${kind} cannot take channel messages`);
+        // E-mail goes through a mailer (deliveries and sendTest pick it), never a chat adapter.
+        throw invalid('kind', `A ${kind} connection does not take channel messages`, 'wrong_kind');
     }
   }
 
   /** Sends a test message now, outside any run, and says what the provider answered. */
   async sendTest(actor: Actor, id: string, text: string) {
-    const connection = await this.channelConnection(id);
+    const { kind } = await this.reveal(id);
     let outcome: { ok: boolean; status?: number; providerMessageId?: string; error?: string; retryable?: boolean };
     try {
-      const r = await sendToChannel(connection, { title: 'Flightdeck test', text }, { idempotencyKey: `test/${id}/${crypto.randomUUID()}` });
-      outcome = { ok: true, status: r.status, ...(r.providerMessageId ? { providerMessageId: r.providerMessageId } : {}) };
+      if (kind === 'email') {
+        // An e-mail connection is tested with an e-mail to whoever pressed the button.
+        const { settings, secrets } = await this.reveal(id);
+        const mailer = createMailer({ smtpUrl: secrets.smtpUrl, ...(typeof settings.from === 'string' ? { from: settings.from } : {}) });
+        const sent = await mailer.send({ to: actor.email, subject: 'Flightdeck test', text, html: `<p>${escapeHtml(text)}</p>` });
+        outcome = { ok: true, status: 250, providerMessageId: sent.messageId };
+      } else {
+        const r = await sendToChannel(await this.channelConnection(id), { title: 'Flightdeck test', text }, { idempotencyKey: `test/${id}/${crypto.randomUUID()}` });
+        outcome = { ok: true, status: r.status, ...(r.providerMessageId ? { providerMessageId: r.providerMessageId } : {}) };
+      }
     } catch (err) {
       outcome = err instanceof ChannelError ? { ok: false, status: err.status, error: err.message, retryable: err.retryable } : { ok: false, error: (err as Error).message };
     }
@@ -211,6 +221,8 @@ export class ConnectionService {
     return { kind: row.kind, name: row.name, settings: row.settings as Record<string, unknown>, secrets: JSON.parse(this.box.open(row.secretSealed, row.id)) };
   }
 }
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /** Quiet hours and rate limits are checked when saved, so a typo never silently stops a channel. */
 function checkSendingRules(kind: ChannelKind, settings: Record<string, unknown>) {

@@ -5,6 +5,7 @@ import type { Actor, Grant } from '../auth/access.ts';
 import { hashPassword, randomToken, sha256, verifyPassword } from '../auth/secrets.ts';
 import { HttpProblem, notFound } from '../api/problem.ts';
 import { audit } from './audit.ts';
+import { invalid } from './errors.ts';
 import type { Role } from '@flightdeck/workflows';
 
 export const SESSION_DAYS = 7;
@@ -154,6 +155,8 @@ export class PeopleService {
   }
 
   async ensureDepartment(actor: Actor | null, name: string, headUserId?: string | null) {
+    // head_user_id has no foreign key (departments and users refer to each other): check it here.
+    if (headUserId && !(await this.userRow(headUserId))) throw invalid('headUserId', `No user ${headUserId}`, 'not_found');
     const existing = await this.db.query.departments.findFirst({ where: eq(departments.name, name) });
     if (existing) {
       if (headUserId !== undefined && existing.headUserId !== headUserId) {
