@@ -51,15 +51,15 @@ const PATTERNS: [RegExp, string | ((m: string) => string)][] = [
   [/(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, `$1 ${REDACTED}`],
   // credentials in URLs (smtp://user:pass@host, https://user:pass@host)
   [/([a-z][a-z0-9+.-]*:\/\/)[^\s/@:]+:[^\s/@]+@/gi, `$1${REDACTED}@`],
-  // phone numbers: E.164 and long digit runs keep only their first and last digits
-  [/\+?\d[\d -]{8,17}\d/g, (m) => maskPhone(m)],
+  // Phone numbers keep only their first and last two digits: E.164 (+ and 7 to 15 digits, spaces or
+  // dashes allowed) and bare Chinese mobile numbers. Times, counts and ports are not phone-shaped.
+  [/\+\d[\d -]{5,18}\d/g, (m) => maskPhone(m)],
+  [/(?<!\d)1[3-9]\d{9}(?!\d)/g, (m) => maskPhone(m)],
 ];
 
 function maskPhone(m: string): string {
   const digits = m.replace(/\D/g, '');
-  if (digits.length < 8 || digits.length > 15) return m;
-  // Timestamps and counts look like digit runs too; only numbers shaped like phones are masked.
-  if (!m.startsWith('+') && !/^1[3-9]\d{9}$/.test(digits)) return m;
+  if (digits.length < 7) return m;
   return `${m.startsWith('+') ? '+' : ''}${digits.slice(0, 2)}****${digits.slice(-2)}`;
 }
 

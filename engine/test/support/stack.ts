@@ -6,7 +6,7 @@ import pg from 'pg';
 import type { Worker } from '@temporalio/worker';
 import { createFlowWorker, installWorkerRuntime } from '../../src/worker/create-worker.ts';
 import { startServer, type RunningServer } from '../../src/server/start-server.ts';
-import { createLogger } from '../../src/logger.ts';
+import { createLogger, type Logger } from '../../src/logger.ts';
 import { buildActivityDeps } from '../../src/worker/activity-deps.ts';
 import type { ActivityDeps } from '@flightdeck/activities';
 import { ensureFirstAdmin, FIRST_ADMIN_EMAIL } from '../../src/seed/first-admin.ts';
@@ -77,7 +77,7 @@ export interface TestStack {
 export const TEST_PASSWORD = 'correct horse battery staple';
 
 /** API + worker against the suite's real PostgreSQL and Temporal, on a task queue of its own. */
-export async function startStack(label: string, opts: { worker?: boolean; editorDist?: string; smtpUrl?: string } = {}): Promise<TestStack> {
+export async function startStack(label: string, opts: { worker?: boolean; editorDist?: string; smtpUrl?: string; log?: Logger } = {}): Promise<TestStack> {
   quietTemporal();
   process.env.FLIGHTDECK_BCRYPT_COST ??= '4';
   const taskQueue = `tq-${label}-${randomUUID().slice(0, 8)}`;
@@ -92,7 +92,7 @@ export async function startStack(label: string, opts: { worker?: boolean; editor
     taskQueue,
     host: '127.0.0.1',
     port: 0,
-    log: createLogger('silent'),
+    log: opts.log ?? createLogger('silent'),
     syncIntervalMs: 500,
     editorDist: opts.editorDist,
   });
