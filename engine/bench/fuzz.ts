@@ -38,7 +38,7 @@ try {
         const counts = byRoute.get(x.request.route) ?? new Map<number, number>();
         counts.set(x.status, (counts.get(x.status) ?? 0) + 1);
         byRoute.set(x.request.route, counts);
-        if (x.status >= 500) failures.push(x);
+        if (x.status >= 500 || x.status === 0) failures.push(x);
       }
       return true;
     }),

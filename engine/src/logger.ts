@@ -88,8 +88,10 @@ export function scrubValue(value: unknown, depth = 0): unknown {
 /** pino's err serializer, minus what a database error carries: SQL parameters, row values in `detail`. */
 export function serializeError(err: unknown): Record<string, unknown> {
   const db = scrubDatabaseError(err);
-  if (db) return { type: 'DatabaseError', message: db.message, code: (db as { code?: string }).code, stack: db.stack?.split('\n').slice(0, 1).join('\n') };
-  if (!(err instanceof Error)) return err && typeof err === 'object' ? (scrubValue(err) as Record<string, unknown>) : { message: scrubText(String(err)) };
+  if (db) return { type: 'DatabaseError', message: db.message, code: (db as { code?: string }).code };
+  if (!(err instanceof Error)) {
+    return err && typeof err === 'object' ? (scrubValue(err) as Record<string, unknown>) : { message: scrubText(String(err)) };
+  }
   const { params: _p, query: _q, detail: _d, ...rest } = stdSerializers.err(err) as unknown as Record<string, unknown>;
   if (err.cause !== undefined) rest.cause = serializeError(err.cause);
   return rest;

@@ -41,7 +41,7 @@ describe('API fuzz', () => {
           sent++;
           hits.set(x.request.route, (hits.get(x.request.route) ?? 0) + 1);
           const api = x.request.url.startsWith('/api') || x.request.url.startsWith('/healthz');
-          if (x.status >= 500 || (api && x.status >= 400 && !x.contentType.includes('application/problem+json'))) failures.push(x);
+          if (x.status >= 500 || x.status === 0 || (api && x.status >= 400 && !x.contentType.includes('application/problem+json'))) failures.push(x);
         }
         return true;
       }),

@@ -14,7 +14,9 @@ export function hasUnstorableText(s: string): boolean {
 }
 
 function describe(s: string): string {
-  return s.includes('\u0000') ? 'Contains a NUL character (\\u0000), which cannot be stored' : 'Contains a lone UTF-16 surrogate, which is not valid Unicode text';
+  return s.includes('\u0000')
+    ? 'Contains a NUL character (\\u0000), which cannot be stored'
+    : 'Contains a lone UTF-16 surrogate, which is not valid Unicode text';
 }
 
 /** Every string (value or key) under `value` that cannot be stored, with its dotted path under `prefix`. */
@@ -29,7 +31,8 @@ export function findUnstorableStrings(value: unknown, prefix: string[] = []): Fi
       v.forEach((item, i) => stack.push({ v: item, path: [...path, String(i)] }));
     } else if (v && typeof v === 'object' && !Buffer.isBuffer(v)) {
       for (const [k, item] of Object.entries(v)) {
-        if (hasUnstorableText(k)) found.push({ path: [...path, k].join('.'), message: `The key ${describe(k).toLowerCase()}`, code: 'unstorable_text' });
+        const message = `The key ${describe(k).toLowerCase()}`;
+        if (hasUnstorableText(k)) found.push({ path: [...path, k].join('.'), message, code: 'unstorable_text' });
         stack.push({ v: item, path: [...path, k] });
       }
     }

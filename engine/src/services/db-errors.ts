@@ -80,7 +80,11 @@ export function scrubDatabaseError(err: unknown): Error | undefined {
   const isDrizzle = err instanceof Error && err.name === 'DrizzleQueryError';
   if (!e && !isDrizzle) return undefined;
   const query = isDrizzle ? String((err as { query?: unknown }).query ?? '') : '';
-  const parts = [e ? `${e.code} ${withoutValue(e.message)}` : 'Database query failed', e?.constraint ? `constraint ${e.constraint}` : '', query ? `query: ${query.slice(0, 300)}` : ''];
+  const parts = [
+    e ? `${e.code} ${withoutValue(e.message)}` : 'Database query failed',
+    e?.constraint ? `constraint ${e.constraint}` : '',
+    query ? `query: ${query.slice(0, 300)}` : '',
+  ];
   const scrubbed = new Error(parts.filter(Boolean).join('; '));
   scrubbed.name = 'DatabaseError';
   if (e?.code) Object.assign(scrubbed, { code: e.code });

@@ -44,5 +44,6 @@ export class Malformed extends DomainError {
 }
 
 /** One-field shorthand: `invalid('departmentId', 'No such department')`. */
-export const invalid = (path: string, message: string, code?: string) => new Invalid(message, [{ path, message, ...(code ? { code } : {}) }]);
-export const conflict = (path: string, message: string, code?: string) => new Conflict(message, [{ path, message, ...(code ? { code } : {}) }]);
+const issue = (path: string, message: string, code?: string): FieldIssue => ({ path, message, ...(code ? { code } : {}) });
+export const invalid = (path: string, message: string, code?: string) => new Invalid(message, [issue(path, message, code)]);
+export const conflict = (path: string, message: string, code?: string) => new Conflict(message, [issue(path, message, code)]);

@@ -1,4 +1,5 @@
-import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, type ActivityInboundCallsInterceptor, type LogEntry, type WorkflowBundle } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import type { ActivityExecuteInput, ActivityInboundCallsInterceptor, LogEntry, Next, WorkflowBundle } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import { inspect } from 'node:util';
 import { scrubText, scrubValue } from '../logger.ts';
@@ -45,7 +46,7 @@ export function scrubbedLogFunction(entry: LogEntry): void {
  * logs: it goes out without drizzle's SQL parameters (recipients' phone numbers, sealed secrets).
  */
 class ScrubDatabaseErrors implements ActivityInboundCallsInterceptor {
-  async execute(input: Parameters<NonNullable<ActivityInboundCallsInterceptor['execute']>>[0], next: Parameters<NonNullable<ActivityInboundCallsInterceptor['execute']>>[1]) {
+  async execute(input: ActivityExecuteInput, next: Next<ActivityInboundCallsInterceptor, 'execute'>) {
     try {
       return await next(input);
     } catch (err) {
