@@ -30,7 +30,7 @@ export const publishBody = z.strictObject({ note: z.string().max(2000).default('
 export const startRunBody = z.strictObject({
   input: safeJsonSchema.default({}).meta({ description: 'Run input; expressions read it as `input`' }),
   campaignId: z.uuid({ message: 'Must be a UUID' }).optional().meta({ description: 'The campaign this run belongs to; its snapshot is readable as `campaign`' }),
-  version: z.number().int().min(1).optional().meta({ description: 'Version to run; the latest published one if omitted' }),
+  version: z.number().int().min(1).max(2_147_483_647).optional().meta({ description: 'Version to run; the latest published one if omitted' }),
 });
 
 export const listRunsQuery = z.strictObject({

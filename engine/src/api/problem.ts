@@ -1,6 +1,8 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import type { z } from 'zod';
 import type { ValidationIssue } from '@flightdeck/workflows';
+import { DomainError } from '../services/errors.ts';
+import { domainErrorFromDb } from '../services/db-errors.ts';
 
 /** One problem with a field; `path` is dotted ("graph.nodes.2.config.url") so a client can point at the field. */
 export interface FieldError {
@@ -52,6 +54,23 @@ export function sendProblem(res: Response, p: HttpProblem): void {
     .json({ type: `https://flightdeck.dev/problems/${slug}`, title: p.title, status: p.status, ...(p.detail ? { detail: p.detail } : {}), ...(p.errors ? { errors: p.errors } : {}), ...(p.extra ?? {}) });
 }
 
+const DOMAIN_STATUS: Record<DomainError['kind'], [number, string]> = {
+  not_found: [404, 'Not found'],
+  forbidden: [403, 'Forbidden'],
+  conflict: [409, 'Conflict'],
+  invalid: [422, 'Invalid request'],
+  malformed: [400, 'Invalid request'],
+};
+
+/** A service's refusal, or PostgreSQL's, as the problem the client gets; undefined for our own faults. */
+export function problemFromError(err: unknown): HttpProblem | undefined {
+  if (err instanceof HttpProblem) return err;
+  const domain = err instanceof DomainError ? err : domainErrorFromDb(err);
+  if (!domain) return undefined;
+  const [status, title] = DOMAIN_STATUS[domain.kind];
+  return new HttpProblem(status, title, domain.message, domain.issues.length ? domain.issues : undefined);
+}
+
 interface BodyParserError {
   type?: string;
   status?: number;
@@ -61,7 +80,8 @@ interface BodyParserError {
 /** The last middleware: user mistakes become 4xx problems; only our own faults are 500s, and they say nothing internal. */
 export function problemHandler(log: { error(obj: unknown, msg?: string): void }): ErrorRequestHandler {
   return (err, _req, res, _next) => {
-    if (err instanceof HttpProblem) return sendProblem(res, err);
+    const known = problemFromError(err);
+    if (known) return sendProblem(res, known);
     const bp = err as BodyParserError;
     if (bp.type === 'entity.too.large') return sendProblem(res, new HttpProblem(413, 'Payload too large', 'The request body is larger than 1 MB'));
     if (bp.type === 'entity.parse.failed') return sendProblem(res, new HttpProblem(400, 'Malformed JSON', `The request body is not valid JSON: ${bp.message ?? ''}`.trim(), [{ path: '', message: 'Not valid JSON' }]));

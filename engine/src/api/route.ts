@@ -6,6 +6,7 @@ import { can, scopeOf, seesDepartment, type Actor, type Permission } from '../au
 import { requiredScope, tokenMay, type RouteScope } from '../auth/scopes.ts';
 import { safeEqual } from '../auth/secrets.ts';
 import { CSRF_HEADER } from './authenticate.ts';
+import { findUnstorableStrings } from './unstorable.ts';
 
 type Method = 'get' | 'post' | 'put' | 'delete';
 
@@ -131,6 +132,8 @@ export function defineRoute<P extends z.ZodType, Q extends z.ZodType, B extends 
       const required = requiredScope(req.method, spec.scope);
       if (actor.via === 'token' && !tokenMay(actor.token?.scopes ?? [], required)) throw scopeRefused(required);
     }
+    const unstorable = [...findUnstorableStrings(req.params, ['params']), ...findUnstorableStrings(req.query, ['query']), ...findUnstorableStrings(req.body ?? {})];
+    if (unstorable.length) throw new HttpProblem(400, 'Invalid request', 'The request contains text that cannot be stored', unstorable);
     const params = parse(spec.params, req.params, 'params');
     const query = parse(spec.query, req.query, 'query');
     const body = parse(spec.body, req.body ?? {}, 'body');

@@ -6,6 +6,7 @@ import { campaigns, departments, runs, users, type CampaignRow } from '../db/sch
 import { HttpProblem, notFound } from '../api/problem.ts';
 import { can, scopeOf, type Actor } from '../auth/access.ts';
 import { audit } from './audit.ts';
+import { Invalid } from './errors.ts';
 import type { NotifyRun } from './connections.ts';
 
 export { CAMPAIGN_STATUSES, type CampaignStatus } from '@flightdeck/workflows';
@@ -235,7 +236,7 @@ export class CampaignService {
   async importScenario(actor: Actor, raw: z.output<typeof scenarioSchema>, ensureDepartment: (name: string) => Promise<{ id: string }>) {
     const dept = await ensureDepartment(raw.department);
     const { id: slug, name, department: _d, goals, budget, phases, channels, timezone, ...rest } = raw;
-    const body = campaignBodySchema.parse({
+    const checked = campaignBodySchema.safeParse({
       name,
       departmentId: dept.id,
       timezone: timezone ?? 'Asia/Shanghai',
@@ -244,6 +245,11 @@ export class CampaignService {
       phases: phases.map((p) => ({ name: p.name, startsAt: p.starts_at, endsAt: p.ends_at })),
       channels,
     });
-    return this.create(actor, body, { slug, extra: rest });
+    // The file's own names for the fields, so the importer can find what to fix.
+    const FILE_NAMES: Record<string, string> = { startsAt: 'starts_at', endsAt: 'ends_at', contingencyRatio: 'contingency_ratio' };
+    if (!checked.success) {
+      throw new Invalid(`The scenario file has ${checked.error.issues.length} problem(s)`, checked.error.issues.map((i) => ({ path: i.path.map((k) => FILE_NAMES[String(k)] ?? String(k)).join('.'), message: i.message, code: i.code })));
+    }
+    return this.create(actor, checked.data, { slug, extra: rest });
   }
 }

@@ -6,7 +6,8 @@ import { HttpProblem, notFound, zodFieldErrors } from '../api/problem.ts';
 import { scopeOf, type Actor } from '../auth/access.ts';
 import type { SecretBox } from '../auth/encryption.ts';
 import { audit } from './audit.ts';
-import { ChannelError, CHANNELS, effectiveRateLimit, guardFromEnv, isOutboundRefused, parseQuietHours, sendToChannel, type ChannelConnection, type OutboundGuard } from '@flightdeck/activities';
+import { ChannelError, CHANNELS, createMailer, effectiveRateLimit, guardFromEnv, isOutboundRefused, parseQuietHours, sendToChannel, type ChannelConnection, type OutboundGuard } from '@flightdeck/activities';
+import { invalid } from './errors.ts';
 import { deliveries } from '../db/schema.ts';
 
 /** Tells a run that a channel it holds messages for was resumed (a Temporal signal). */
@@ -188,7 +189,8 @@ export class ConnectionService {
       case 'sms':
         return { kind, provider: 'twilio', accountSid: secrets.accountSid!, authToken: secrets.authToken!, ...(s.from ? { from: s.from } : {}), ...(secrets.baseUrl ? { baseUrl: secrets.baseUrl } : {}) };
       default:
-        throw new Error(`Connection kind ${kind} cannot take channel messages`);
+        // E-mail goes through a mailer (deliveries and sendTest pick it), never a chat adapter.
+        throw invalid('kind', `A ${kind} connection does not take channel messages`, 'wrong_kind');
     }
   }
 
@@ -197,20 +199,28 @@ export class ConnectionService {
    * the outbound guard refuses is the caller's to fix: a 422 naming the secret that holds the URL.
    */
   async sendTest(actor: Actor, id: string, text: string) {
-    const connection = await this.channelConnection(id);
+    const { kind } = await this.reveal(id);
     let outcome: { ok: boolean; status?: number; providerMessageId?: string; error?: string; retryable?: boolean };
     let refused: string | undefined;
     try {
-      const opts = { idempotencyKey: `test/${id}/${crypto.randomUUID()}`, outbound: this.outbound };
-      const r = await sendToChannel(connection, { title: 'Flightdeck test', text }, opts);
-      outcome = { ok: true, status: r.status, ...(r.providerMessageId ? { providerMessageId: r.providerMessageId } : {}) };
+      if (kind === 'email') {
+        // An e-mail connection is tested with an e-mail to whoever pressed the button.
+        const { settings, secrets } = await this.reveal(id);
+        const mailer = createMailer({ smtpUrl: secrets.smtpUrl, outbound: this.outbound, ...(typeof settings.from === 'string' ? { from: settings.from } : {}) });
+        const sent = await mailer.send({ to: actor.email, subject: 'Flightdeck test', text, html: `<p>${escapeHtml(text)}</p>` });
+        outcome = { ok: true, status: 250, providerMessageId: sent.messageId };
+      } else {
+        const r = await sendToChannel(await this.channelConnection(id), { title: 'Flightdeck test', text }, { idempotencyKey: `test/${id}/${crypto.randomUUID()}`, outbound: this.outbound });
+        outcome = { ok: true, status: r.status, ...(r.providerMessageId ? { providerMessageId: r.providerMessageId } : {}) };
+      }
     } catch (err) {
       if (err instanceof ChannelError && isOutboundRefused(err.cause)) refused = (err.cause as Error).message;
+      else if (isOutboundRefused(err)) refused = (err as Error).message;
       outcome = err instanceof ChannelError ? { ok: false, status: err.status, error: err.message, retryable: err.retryable } : { ok: false, error: (err as Error).message };
     }
     await audit(this.db, actor, { action: 'connection.tested', entityType: 'connection', entityId: id, departmentId: await this.departmentOf(id), after: outcome });
     if (refused) {
-      const path = connection.kind === 'sms' ? 'secrets.baseUrl' : 'secrets.url';
+      const path = kind === 'sms' ? 'secrets.baseUrl' : kind === 'email' ? 'secrets.smtpUrl' : 'secrets.url';
       throw new HttpProblem(422, 'Destination refused', refused, [{ path, message: refused, code: 'outbound_refused' }]);
     }
     return outcome;
@@ -223,6 +233,8 @@ export class ConnectionService {
     return { kind: row.kind, name: row.name, settings: row.settings as Record<string, unknown>, secrets: JSON.parse(this.box.open(row.secretSealed, row.id)) };
   }
 }
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /** Quiet hours and rate limits are checked when saved, so a typo never silently stops a channel. */
 function checkSendingRules(kind: ChannelKind, settings: Record<string, unknown>) {

@@ -5,6 +5,7 @@ import { findJsonProblems } from '@flightdeck/workflows';
 import type { Database } from '../db/client.ts';
 import { flowHooks, hookEvents } from '../db/schema.ts';
 import { HttpProblem, joinPath } from '../api/problem.ts';
+import { findUnstorableStrings } from '../api/unstorable.ts';
 import type { Actor } from '../auth/access.ts';
 import type { SecretBox } from '../auth/encryption.ts';
 import type { RunService } from './runs.ts';
@@ -61,6 +62,9 @@ export class HookService {
     }
     const hostile = findJsonProblems(input);
     if (hostile.length) throw new HttpProblem(400, 'Invalid request', 'The event contains keys that are not allowed', hostile.map((p) => ({ path: joinPath(p.path), message: p.message })));
+    const unstorable = findUnstorableStrings(input);
+    if (unstorable.length) throw new HttpProblem(400, 'Invalid request', 'The event contains text that cannot be stored', unstorable);
+    if (id.length > 200 || findUnstorableStrings(id).length) throw new HttpProblem(400, 'Invalid request', 'webhook-id must be at most 200 characters of text', [{ path: 'webhook-id', message: 'Too long or not text' }]);
 
     // Claim the event id first: of two concurrent deliveries, exactly one starts a run.
     const claimed = await this.db.insert(hookEvents).values({ flowId, eventId: id }).onConflictDoNothing().returning();

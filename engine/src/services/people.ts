@@ -5,6 +5,7 @@ import type { Actor, Grant } from '../auth/access.ts';
 import { hashPassword, randomToken, sha256, verifyPassword } from '../auth/secrets.ts';
 import { HttpProblem, notFound } from '../api/problem.ts';
 import { audit } from './audit.ts';
+import { invalid } from './errors.ts';
 import type { Role } from '@flightdeck/workflows';
 import { SignInGuard, systemClock, type Clock } from '../auth/throttle.ts';
 import { DEFAULT_TOKEN_DAYS, DEFAULT_TOKEN_SCOPES, MAX_TOKEN_DAYS, type TokenScope } from '../auth/scopes.ts';
@@ -218,6 +219,8 @@ export class PeopleService {
   }
 
   async ensureDepartment(actor: Actor | null, name: string, headUserId?: string | null) {
+    // head_user_id has no foreign key (departments and users refer to each other): check it here.
+    if (headUserId && !(await this.userRow(headUserId))) throw invalid('headUserId', `No user ${headUserId}`, 'not_found');
     const existing = await this.db.query.departments.findFirst({ where: eq(departments.name, name) });
     if (existing) {
       if (headUserId !== undefined && existing.headUserId !== headUserId) {

@@ -1,5 +1,9 @@
-import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import type { ActivityExecuteInput, ActivityInboundCallsInterceptor, LogEntry, Next, WorkflowBundle } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
+import { inspect } from 'node:util';
+import { scrubText, scrubValue } from '../logger.ts';
+import { scrubDatabaseError } from '../services/db-errors.ts';
 import { createActivities, type ActivityDeps } from '@flightdeck/activities';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../../../workflows/src/temporal/index.ts', import.meta.url));
@@ -20,13 +24,44 @@ const quietBundlerLogger = {
   },
 };
 
+/** Where the worker's log lines go; a test swaps it to read them. */
+let workerLogSink: (line: string) => void = (line) => process.stderr.write(line);
+export function setWorkerLogSink(sink: (line: string) => void): () => void {
+  const before = workerLogSink;
+  workerLogSink = sink;
+  return () => {
+    workerLogSink = before;
+  };
+}
+
+/** Temporal's log lines (activity failures quote the error) pass the same scrubbing as the API's. */
+export function scrubbedLogFunction(entry: LogEntry): void {
+  const at = new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString();
+  const meta = entry.meta === undefined ? '' : ` ${inspect(scrubValue(entry.meta), { depth: 6, breakLength: Infinity })}`;
+  workerLogSink(`${at} [${entry.level}] ${scrubText(entry.message)}${meta}\n`);
+}
+
+/**
+ * A database error leaving an activity becomes the failure Temporal stores, shows in the run and
+ * logs: it goes out without drizzle's SQL parameters (recipients' phone numbers, sealed secrets).
+ */
+class ScrubDatabaseErrors implements ActivityInboundCallsInterceptor {
+  async execute(input: ActivityExecuteInput, next: Next<ActivityInboundCallsInterceptor, 'execute'>) {
+    try {
+      return await next(input);
+    } catch (err) {
+      throw scrubDatabaseError(err) ?? err;
+    }
+  }
+}
+
 let runtimeReady = false;
 /** Temporal's Rust core logs through this; WARN keeps the bundler's chatter out of the console. Once per process. */
 export function installWorkerRuntime(level: 'ERROR' | 'WARN' | 'INFO' = 'WARN'): void {
   if (runtimeReady) return;
   runtimeReady = true;
   try {
-    Runtime.install({ logger: new DefaultLogger(level) });
+    Runtime.install({ logger: new DefaultLogger(level, scrubbedLogFunction) });
   } catch {
     /* another module installed it first */
   }
@@ -52,6 +87,7 @@ export async function createFlowWorker(opts: FlowWorkerOptions): Promise<{ worke
     taskQueue: opts.taskQueue,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: { ...createActivities(opts.deps), ...(opts.activities ?? {}) },
+    interceptors: { activity: [() => ({ inbound: new ScrubDatabaseErrors() })] },
     maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions ?? 200,
     // A stopped worker hands its tasks back quickly, so a restarted one picks up the run.
     shutdownGraceTime: '5s',

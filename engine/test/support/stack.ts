@@ -6,7 +6,7 @@ import pg from 'pg';
 import type { Worker } from '@temporalio/worker';
 import { createFlowWorker, installWorkerRuntime } from '../../src/worker/create-worker.ts';
 import { EDITOR_TEST_DIST, startServer, type RunningServer } from '../../src/server/start-server.ts';
-import { createLogger } from '../../src/logger.ts';
+import { createLogger, type Logger } from '../../src/logger.ts';
 import { buildActivityDeps } from '../../src/worker/activity-deps.ts';
 import { createOutboundGuard, type ActivityDeps, type OutboundGuard } from '@flightdeck/activities';
 import { ensureFirstAdmin, FIRST_ADMIN_EMAIL } from '../../src/seed/first-admin.ts';
@@ -93,6 +93,7 @@ export interface StackOptions {
   /** The API's clock for sign-in limits and token expiry; tests advance it instead of waiting. */
   clock?: () => number;
   outbound?: OutboundGuard;
+  log?: Logger;
 }
 
 export async function startStack(label: string, opts: StackOptions = {}): Promise<TestStack> {
@@ -112,7 +113,7 @@ export async function startStack(label: string, opts: StackOptions = {}): Promis
     taskQueue,
     host: '127.0.0.1',
     port: 0,
-    log: createLogger('silent'),
+    log: opts.log ?? createLogger('silent'),
     syncIntervalMs: 500,
     // The test build: the browser tests drive the editor through window.__flightdeck.
     editorDist: opts.editorDist ?? EDITOR_TEST_DIST,

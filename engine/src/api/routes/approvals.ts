@@ -2,7 +2,8 @@ import express, { Router, type Response } from 'express';
 import { z } from 'zod';
 import type { ApprovalTaskView } from '@flightdeck/workflows';
 import { defineRoute, type RouteRegistry } from '../route.ts';
-import { HttpProblem } from '../problem.ts';
+import { HttpProblem, problemFromError } from '../problem.ts';
+import { hasUnstorableText } from '../unstorable.ts';
 import { problemSchema } from '../contracts.ts';
 import type { ApprovalService } from '../../services/approvals.ts';
 import type { PeopleService } from '../../services/people.ts';
@@ -60,6 +61,7 @@ export function approvalRoutes(registry: RouteRegistry, approvals: ApprovalServi
     try {
       const claims = await links.verify(token);
       const actor = await people.actorFor(await userRow(people, claims.userId), 'email-link');
+      if (comment && hasUnstorableText(comment)) throw new HttpProblem(400, 'Invalid comment', 'The comment contains characters that cannot be stored');
       if (claims.decision === 'reject' && !comment) {
         const row = await approvals.get(actor, claims.taskId);
         return page(res, 422, confirmPage(row.task, 'reject', token, 'A rejection needs a comment that says why.'));
@@ -115,6 +117,7 @@ function confirmPage(task: ApprovalTaskView, decision: 'approve' | 'reject', tok
 
 function linkFailure(res: Response, err: unknown) {
   if (err instanceof LinkError) return page(res, err.reason === 'expired' ? 410 : 400, `<h1>Link not valid</h1><p class="err">${esc(err.message)}</p>`);
-  if (err instanceof HttpProblem) return page(res, err.status, `<h1>${esc(err.title)}</h1><p class="err">${esc(err.detail ?? '')}</p>`);
+  const problem = problemFromError(err);
+  if (problem) return page(res, problem.status, `<h1>${esc(problem.title)}</h1><p class="err">${esc(problem.detail ?? '')}</p>`);
   throw err;
 }

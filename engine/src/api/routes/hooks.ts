@@ -25,7 +25,7 @@ export function inboundHookRoute(hooks: HookService, guard: HookGuard): Router {
   };
   r.post('/api/hooks/:flowId', limit, express.raw({ type: () => true, limit: '1mb' }), async (req, res) => {
     const flowId = String(req.params.flowId);
-    if (!/^[0-9a-f-]{36}$/i.test(flowId)) return sendProblem(res, new HttpProblem(404, 'Not found', 'No such hook'));
+    if (!uuidParam.shape.id.safeParse(flowId).success) return sendProblem(res, new HttpProblem(404, 'Not found', 'No such hook'));
     try {
       const { runId, duplicate } = await hooks.receive(flowId, req.headers, Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0));
       res.status(202).json({ runId, duplicate, location: `/api/runs/${runId}` });
