@@ -3,10 +3,12 @@ import { fileURLToPath } from 'node:url';
 import { createActivities, type ActivityDeps } from '@flightdeck/activities';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../../../workflows/src/temporal/index.ts', import.meta.url));
+/** Shares one expression budget per activation (see the module). */
+export const WORKFLOW_INTERCEPTORS_PATH = fileURLToPath(new URL('../../../workflows/src/temporal/interceptors.ts', import.meta.url));
 
 /** Bundling takes seconds; tests and the bench bundle once and share it. */
 export async function bundleFlowWorkflows(): Promise<WorkflowBundle> {
-  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
+  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: [WORKFLOW_INTERCEPTORS_PATH], logger: quietBundlerLogger });
 }
 
 const quietBundlerLogger = {
@@ -51,6 +53,7 @@ export async function createFlowWorker(opts: FlowWorkerOptions): Promise<{ worke
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    interceptors: { workflowModules: [WORKFLOW_INTERCEPTORS_PATH] },
     activities: { ...createActivities(opts.deps), ...(opts.activities ?? {}) },
     maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions ?? 200,
     // A stopped worker hands its tasks back quickly, so a restarted one picks up the run.
