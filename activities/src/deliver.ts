@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { recipientLabel, renderMessage, type ChannelTarget, type DeliverRequest, type DeliverResult, type DeliveryOutcome, type HoldReason, type Recipient } from '@flightdeck/workflows';
+import { isTemplateLimitError, recipientLabel, renderMessage, type ChannelTarget, type DeliverRequest, type DeliverResult, type DeliveryOutcome, type HoldReason, type Recipient } from '@flightdeck/workflows';
 import { ChannelError, CHANNELS, DEFAULT_TIMEOUT_MS, sendToChannel, type ChannelConnection, type ChannelMessage, type DeliveryResult } from './channels/index.ts';
 import type { Mailer } from './email.ts';
 import { escapeHtml } from './html.ts';
@@ -297,10 +297,30 @@ export function deliveryActivities(ledger: DeliveryLedger) {
     return { recipient: item.recipient, status: 'sent', deduplicated: false, ...(result.providerMessageId ? { providerMessageId: result.providerMessageId } : {}) };
   }
 
+  /**
+   * Templates that went over a render limit in this process (MESSAGE_LIMITS bounds one render): the
+   * next recipient fails at once instead of paying the limit again, so a hostile template costs
+   * one bounded render per worker, not one per recipient of a 10,000-recipient broadcast.
+   */
+  const tooCostly = new Map<string, string>();
+  function renderBounded(source: string, variables: Record<string, unknown>, mode: 'text' | 'html'): string {
+    const refused = tooCostly.get(`${mode}:${source}`);
+    if (refused) throw new Error(refused);
+    try {
+      return renderMessage(source, variables, mode);
+    } catch (err) {
+      if (isTemplateLimitError(err)) {
+        if (tooCostly.size > 500) tooCostly.clear();
+        tooCostly.set(`${mode}:${source}`, err instanceof Error ? err.message : String(err));
+      }
+      throw err;
+    }
+  }
+
   /** Renders the message for this recipient and returns the one call that delivers it. */
   function prepareSend(target: ResolvedTarget, req: DeliverRequest, item: Item, attemptEnds: number): () => Promise<DeliveryResult> {
     const variables = { ...req.variables, recipient: item.person ?? { address: item.recipient } };
-    const render = (source: string | undefined, mode: 'text' | 'html' = 'text') => (source === undefined ? undefined : renderMessage(source, variables, mode));
+    const render = (source: string | undefined, mode: 'text' | 'html' = 'text') => (source === undefined ? undefined : renderBounded(source, variables, mode));
     if (target.kind === 'in-app') {
       const notice: InAppNotice = { idempotencyKey: item.key, user: item.recipient, title: render(req.templates.title) ?? '', body: render(req.templates.text) ?? '', link: req.templates.link ? render(req.templates.link)! : null, runId: req.runId };
       return async () => ({ status: 200, providerMessageId: (await ledger.notify(notice)).id, body: null });
