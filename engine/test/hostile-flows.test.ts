@@ -80,14 +80,14 @@ describe('hostile flows fail alone', () => {
   });
 
   it('a chain of conditions shares one budget per workflow task, in the real sandbox', async () => {
-    // Each costs about 800,000 steps: under the per-expression budget, over the shared one by the fourth.
+    // Each costs about 400,000 steps: under the per-expression budget, over the shared one by the fourth.
     const expression = 'input.xs.map(a, input.ys.map(b, b)).size() > 0';
     const chain = Array.from({ length: 6 }, (_, i) => node(`c${i}`, 'control.condition', { expression }));
     const graph = flow(
       [node('start', 'trigger.manual'), ...chain, node('done', 'control.end')],
       [edge('start', 'next', 'c0'), ...chain.slice(1).map((c, i) => edge(`c${i}`, 'true', c.id)), edge('c5', 'true', 'done')],
     );
-    const run = await runFlow('shared budget', graph, { xs: Array.from({ length: 1_000 }, (_, i) => i), ys: Array.from({ length: 400 }, (_, i) => i) });
+    const run = await runFlow('shared budget', graph, { xs: Array.from({ length: 1_000 }, (_, i) => i), ys: Array.from({ length: 200 }, (_, i) => i) });
     expect(run.status).toBe('failed');
     expect(run.state.nodes.c0.status).toBe('completed');
     const failed = Object.values(run.state.nodes as Record<string, { status: string; error?: string }>).find((n) => n.status === 'failed');

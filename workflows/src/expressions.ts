@@ -27,7 +27,8 @@ export const MAX_EXPRESSION_LENGTH = 4000;
  * the scope (`input`, `nodes`, …) are free to read; what is built from them is not.
  */
 export const EXPRESSION_LIMITS = {
-  maxSteps: 1_000_000,
+  /** About 150 ms of one core; see engine/bench/hostile.ts. */
+  maxSteps: 500_000,
   maxAllocation: 4_000_000,
   maxStringLength: 100_000,
   /** As many as one broadcast takes, so `input.people.map(p, p.email)` works for a full list. */
@@ -40,7 +41,7 @@ export const EXPRESSION_LIMITS = {
    * a chain of conditions runs in one task, and the sandbox's execution timeout must stay out of
    * reach, because Node aborts the whole process when that timeout hits inside a microtask.
    */
-  maxStepsPerTask: 3_000_000,
+  maxStepsPerTask: 1_500_000,
 } as const;
 
 export interface ExpressionCheck {

@@ -56,6 +56,13 @@ export async function createFlowWorker(opts: FlowWorkerOptions): Promise<{ worke
     interceptors: { workflowModules: [WORKFLOW_INTERCEPTORS_PATH] },
     activities: { ...createActivities(opts.deps), ...(opts.activities ?? {}) },
     maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions ?? 200,
+    // The sandbox's timeout is wall-clock: on a loaded machine a task's bounded CPU (the expression
+    // budget keeps one activation near 0.5 s of one core) can stretch several times over, and when
+    // the timeout fires inside a promise callback Node aborts the whole process
+    // (nodejs/node#38503). Nothing in a flow can run unbounded, so this is only a backstop. The SDK
+    // (1.24) honours the option (worker-options.js spreads it over its 5 s default) but no longer
+    // lists it in WorkerOptions, hence the spread.
+    ...({ isolateExecutionTimeout: '30s' } as object),
     // A stopped worker hands its tasks back quickly, so a restarted one picks up the run.
     shutdownGraceTime: '5s',
   });
