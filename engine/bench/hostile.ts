@@ -58,7 +58,7 @@ for (const [name, source] of Object.entries(TEMPLATES)) {
   console.log(`  ${name.padEnd(40)} ${String(t.ms).padStart(7)} ms  ${t.error}`);
 }
 
-const stack = await startBenchStack('hostile', { pg: Number(process.env.BENCH_PG_PORT ?? 54398), temporal: Number(process.env.BENCH_TEMPORAL_PORT ?? 7296) });
+const stack = await startBenchStack('hostile', { pg: Number(process.env.BENCH_PG_PORT ?? 54431), temporal: Number(process.env.BENCH_TEMPORAL_PORT ?? 7331) });
 const admin = await stack.user('hostile-bench@local', 'Bench admin', 'admin');
 const call = (method: string, path: string, body?: unknown) => stack.api(admin.token, method, path, body);
 

@@ -66,6 +66,10 @@ describe('hostile flows fail alone', () => {
       [edge('start', 'next', 'check'), edge('check', 'true', 'yes'), edge('check', 'false', 'no')],
     );
 
+  it('runs workflows with the sandbox timeout far above what the budgets allow', () => {
+    expect(stack.worker.worker.options.isolateExecutionTimeoutMs).toBe(30_000);
+  });
+
   it('a condition over its budget fails its run with the reason', async () => {
     const input = { xs: Array.from({ length: 3_000 }, (_, i) => i), word: 'x'.repeat(1_000), text: 'y'.repeat(20_000) };
     // fast-check picks the order and which of the hostile shapes run; each run must fail alone.
