@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { isTemplateLimitError, recipientLabel, renderMessage, type ChannelTarget, type DeliverRequest, type DeliverResult, type DeliveryOutcome, type HoldReason, type Recipient } from '@flightdeck/workflows';
+import { isTemplateLimitError, recipientLabel, type ChannelTarget, type DeliverRequest, type DeliverResult, type DeliveryOutcome, type HoldReason, type Recipient } from '@flightdeck/workflows';
 import { ChannelError, CHANNELS, DEFAULT_TIMEOUT_MS, sendToChannel, type ChannelConnection, type ChannelMessage, type DeliveryResult } from './channels/index.ts';
 import type { Mailer } from './email.ts';
+import { sharedRenderPool, type RenderPool } from './render-pool.ts';
 import { escapeHtml } from './html.ts';
 import { admitWait, assignSlots, effectiveRateLimit, parseQuietHours, quietUntil, type RateLimit } from './send-window.ts';
 
@@ -133,7 +134,7 @@ function planItems(kind: DeliveryChannel, req: DeliverRequest): Item[] {
  * waits on a durable timer and calls again, and the ledger makes the second call skip whatever
  * already went out. A retry attempt is only spent on a real failure (5xx, timeout).
  */
-export function deliveryActivities(ledger: DeliveryLedger) {
+export function deliveryActivities(ledger: DeliveryLedger, renderer: RenderPool = sharedRenderPool()) {
   async function deliverMessages(req: DeliverRequest): Promise<DeliverResult> {
     // When this attempt's start-to-close timeout ends, on this worker's clock (the server's
     // timestamps may be skewed against it): leases and request timeouts are measured from here.
@@ -256,7 +257,7 @@ export function deliveryActivities(ledger: DeliveryLedger) {
     // was about to go out or already had, never that it was still being prepared.
     let send: () => Promise<DeliveryResult>;
     try {
-      send = prepareSend(target, req, item, attemptEnds);
+      send = await prepareSend(target, req, item, attemptEnds);
     } catch (err) {
       const message = `The message could not be rendered: ${err instanceof Error ? err.message : String(err)}`;
       await ledger.failed(item.key, message, null);
@@ -298,16 +299,16 @@ export function deliveryActivities(ledger: DeliveryLedger) {
   }
 
   /**
-   * Templates that went over a render limit in this process (MESSAGE_LIMITS bounds one render): the
-   * next recipient fails at once instead of paying the limit again, so a hostile template costs
-   * one bounded render per worker, not one per recipient of a 10,000-recipient broadcast.
+   * Templates that went over a render limit in this process (MESSAGE_LIMITS bounds one render, the
+   * render thread's timeout the rest): the next recipient fails at once instead of paying the
+   * limit again, so a hostile template costs one bounded render per worker, not one per recipient.
    */
   const tooCostly = new Map<string, string>();
-  function renderBounded(source: string, variables: Record<string, unknown>, mode: 'text' | 'html'): string {
+  async function renderBounded(source: string, variables: Record<string, unknown>, mode: 'text' | 'html'): Promise<string> {
     const refused = tooCostly.get(`${mode}:${source}`);
     if (refused) throw new Error(refused);
     try {
-      return renderMessage(source, variables, mode);
+      return await renderer.render(source, variables, mode);
     } catch (err) {
       if (isTemplateLimitError(err)) {
         if (tooCostly.size > 500) tooCostly.clear();
@@ -318,20 +319,24 @@ export function deliveryActivities(ledger: DeliveryLedger) {
   }
 
   /** Renders the message for this recipient and returns the one call that delivers it. */
-  function prepareSend(target: ResolvedTarget, req: DeliverRequest, item: Item, attemptEnds: number): () => Promise<DeliveryResult> {
+  async function prepareSend(target: ResolvedTarget, req: DeliverRequest, item: Item, attemptEnds: number): Promise<() => Promise<DeliveryResult>> {
     const variables = { ...req.variables, recipient: item.person ?? { address: item.recipient } };
-    const render = (source: string | undefined, mode: 'text' | 'html' = 'text') => (source === undefined ? undefined : renderBounded(source, variables, mode));
+    const render = async (source: string | undefined, mode: 'text' | 'html' = 'text') => (source === undefined ? undefined : renderBounded(source, variables, mode));
     if (target.kind === 'in-app') {
-      const notice: InAppNotice = { idempotencyKey: item.key, user: item.recipient, title: render(req.templates.title) ?? '', body: render(req.templates.text) ?? '', link: req.templates.link ? render(req.templates.link)! : null, runId: req.runId };
+      const notice: InAppNotice = { idempotencyKey: item.key, user: item.recipient, title: (await render(req.templates.title)) ?? '', body: (await render(req.templates.text)) ?? '', link: req.templates.link ? (await render(req.templates.link))! : null, runId: req.runId };
       return async () => ({ status: 200, providerMessageId: (await ledger.notify(notice)).id, body: null });
     }
     if (target.kind === 'email') {
-      const text = render(req.templates.text)!;
-      const html = req.templates.html ? render(req.templates.html, 'html')! : `<div style="white-space:pre-wrap;font-family:sans-serif">${escapeHtml(text)}</div>`;
-      const mail = { to: item.recipient, subject: render(req.templates.title) ?? '', text, html };
+      const text = (await render(req.templates.text))!;
+      const html = req.templates.html ? (await render(req.templates.html, 'html'))! : `<div style="white-space:pre-wrap;font-family:sans-serif">${escapeHtml(text)}</div>`;
+      const mail = { to: item.recipient, subject: (await render(req.templates.title)) ?? '', text, html };
       return async () => ({ status: 250, providerMessageId: (await (target.mailer ?? ledger.mailer).send(mail)).messageId, body: null });
     }
-    const message: ChannelMessage = { text: render(req.templates.text)!, ...(req.templates.title ? { title: render(req.templates.title)! } : {}), ...(req.templates.markdown ? { markdown: render(req.templates.markdown)! } : {}) };
+    const message: ChannelMessage = {
+      text: (await render(req.templates.text))!,
+      ...(req.templates.title ? { title: (await render(req.templates.title))! } : {}),
+      ...(req.templates.markdown ? { markdown: (await render(req.templates.markdown))! } : {}),
+    };
     const to = item.mentions ?? [item.recipient];
     if (to.length) message.to = to;
     // A request gives up before its attempt's deadline, so a live attempt always records its

@@ -28,7 +28,7 @@ export const MESSAGE_LIMITS = {
 /** The errors that say the template itself is too costly, whatever the recipient: a sender need not try it again. */
 export function isTemplateLimitError(err: unknown): boolean {
   const message = err instanceof Error ? err.message : String(err);
-  return /render limit exceeded|memory alloc limit exceeded|parse length limit exceeded|rendered message is longer/i.test(message);
+  return /render limit exceeded|memory alloc limit exceeded|parse length limit exceeded|rendered message is longer|took longer than|ran out of memory/i.test(message);
 }
 
 export const PARTIALS_REFUSED = 'Message templates cannot include other templates (include, render, layout); write the text in place';
