@@ -219,6 +219,13 @@ export function deliveryActivities(ledger: DeliveryLedger, renderer: RenderPool 
           return;
         }
         if (due > Date.now()) await ctx.sleep(due - Date.now());
+        // Rendered before admission (so before the claim too): rendering takes a thread, which may
+        // be starting, and the time a message is admitted at must be the time it leaves.
+        const prepared = await prepareOrFail(target, req, item, attemptEnds);
+        if ('outcome' in prepared) {
+          outcomes.set(item.key, prepared.outcome);
+          continue;
+        }
         // The plan said now; what really went out (a message that left late) may say later.
         for (let wait = await admit(item.key); wait > 0; wait = await admit(item.key)) {
           if (wait > WAIT_IN_ACTIVITY_MS) {
@@ -228,7 +235,7 @@ export function deliveryActivities(ledger: DeliveryLedger, renderer: RenderPool 
           await ctx.sleep(wait);
         }
         ctx.heartbeat(index);
-        const outcome = await sendOne(target, req, item, attemptEnds).catch((err: unknown) => {
+        const outcome = await sendOne(target, item, prepared.send, attemptEnds).catch((err: unknown) => {
           if (err instanceof ChannelError && err.retryable && err.status === 429) {
             holdFrom(index, 'rate_limit', Date.now() + (err.retryAfterMs ?? 60_000));
             return undefined;
@@ -251,18 +258,23 @@ export function deliveryActivities(ledger: DeliveryLedger, renderer: RenderPool 
     return result();
   }
 
-  /** One message: the ledger says "sending", the provider answers, the ledger records it. */
-  async function sendOne(target: ResolvedTarget, req: DeliverRequest, item: Item, attemptEnds: number): Promise<DeliveryOutcome> {
-    // Rendered before the claim, so that a claim left behind by a dead worker means the request
-    // was about to go out or already had, never that it was still being prepared.
-    let send: () => Promise<DeliveryResult>;
+  /**
+   * Renders one message, or records why it cannot be. Done before the claim, so that a claim left
+   * behind by a dead worker means the request was about to go out or already had, never that it
+   * was still being prepared.
+   */
+  async function prepareOrFail(target: ResolvedTarget, req: DeliverRequest, item: Item, attemptEnds: number): Promise<{ send: () => Promise<DeliveryResult> } | { outcome: DeliveryOutcome }> {
     try {
-      send = await prepareSend(target, req, item, attemptEnds);
+      return { send: await prepareSend(target, req, item, attemptEnds) };
     } catch (err) {
       const message = `The message could not be rendered: ${err instanceof Error ? err.message : String(err)}`;
       await ledger.failed(item.key, message, null);
-      return { recipient: item.recipient, status: 'failed', deduplicated: false, error: message };
+      return { outcome: { recipient: item.recipient, status: 'failed', deduplicated: false, error: message } };
     }
+  }
+
+  /** One message: the ledger says "sending", the provider answers, the ledger records it. */
+  async function sendOne(target: ResolvedTarget, item: Item, send: () => Promise<DeliveryResult>, attemptEnds: number): Promise<DeliveryOutcome> {
     // The lease ends just after this attempt's start-to-close timeout does: by the time Temporal
     // retries after a crash the claim has lapsed, while a slow but live attempt keeps its messages.
     const claim = await ledger.attempt(item.key, new Date(attemptEnds + 1_000));
