@@ -135,6 +135,7 @@ function planItems(kind: DeliveryChannel, req: DeliverRequest): Item[] {
  * already went out. A retry attempt is only spent on a real failure (5xx, timeout).
  */
 export function deliveryActivities(ledger: DeliveryLedger, renderer: RenderPool = sharedRenderPool()) {
+  renderer.warm();
   async function deliverMessages(req: DeliverRequest): Promise<DeliverResult> {
     // When this attempt's start-to-close timeout ends, on this worker's clock (the server's
     // timestamps may be skewed against it): leases and request timeouts are measured from here.

@@ -55,6 +55,15 @@ export class RenderPool {
     });
   }
 
+  /** Starts the thread ahead of the first render, so that no activity attempt pays for its start-up. */
+  warm(): void {
+    try {
+      this.thread();
+    } catch {
+      /* the first render reports it */
+    }
+  }
+
   async close(): Promise<void> {
     const worker = this.worker;
     this.worker = undefined;
