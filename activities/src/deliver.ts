@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { recipientLabel, renderMessage, type ChannelTarget, type DeliverRequest, type DeliverResult, type DeliveryOutcome, type HoldReason, type Recipient } from '@flightdeck/workflows';
+import { isTemplateLimitError, recipientLabel, type ChannelTarget, type DeliverRequest, type DeliverResult, type DeliveryOutcome, type HoldReason, type Recipient } from '@flightdeck/workflows';
 import { isOutboundRefused, type OutboundGuard } from './outbound/index.ts';
 import { ChannelError, CHANNELS, DEFAULT_TIMEOUT_MS, sendToChannel, type ChannelConnection, type ChannelMessage, type DeliveryResult } from './channels/index.ts';
 import type { Mailer } from './email.ts';
+import { sharedRenderPool, type RenderPool } from './render-pool.ts';
 import { escapeHtml } from './html.ts';
 import { admitWait, assignSlots, effectiveRateLimit, parseQuietHours, quietUntil, type RateLimit } from './send-window.ts';
 
@@ -141,7 +142,8 @@ export class TargetNotFound extends Error {
 }
 
 /** `outbound` decides where channel requests may go (default: public addresses only). */
-export function deliveryActivities(ledger: DeliveryLedger, outbound?: OutboundGuard) {
+export function deliveryActivities(ledger: DeliveryLedger, outbound?: OutboundGuard, renderer: RenderPool = sharedRenderPool()) {
+  renderer.warm();
   async function deliverMessages(req: DeliverRequest): Promise<DeliverResult> {
     // When this attempt's start-to-close timeout ends, on this worker's clock (the server's
     // timestamps may be skewed against it): leases and request timeouts are measured from here.
@@ -228,6 +230,13 @@ export function deliveryActivities(ledger: DeliveryLedger, outbound?: OutboundGu
           return;
         }
         if (due > Date.now()) await ctx.sleep(due - Date.now());
+        // Rendered before admission (so before the claim too): rendering takes a thread, which may
+        // be starting, and the time a message is admitted at must be the time it leaves.
+        const prepared = await prepareOrFail(target, req, item, attemptEnds);
+        if ('outcome' in prepared) {
+          outcomes.set(item.key, prepared.outcome);
+          continue;
+        }
         // The plan said now; what really went out (a message that left late) may say later.
         for (let wait = await admit(item.key); wait > 0; wait = await admit(item.key)) {
           if (wait > WAIT_IN_ACTIVITY_MS) {
@@ -237,7 +246,7 @@ export function deliveryActivities(ledger: DeliveryLedger, outbound?: OutboundGu
           await ctx.sleep(wait);
         }
         ctx.heartbeat(index);
-        const outcome = await sendOne(target, req, item, attemptEnds).catch((err: unknown) => {
+        const outcome = await sendOne(target, item, prepared.send, attemptEnds).catch((err: unknown) => {
           if (err instanceof ChannelError && err.retryable && err.status === 429) {
             holdFrom(index, 'rate_limit', Date.now() + (err.retryAfterMs ?? 60_000));
             return undefined;
@@ -260,18 +269,23 @@ export function deliveryActivities(ledger: DeliveryLedger, outbound?: OutboundGu
     return result();
   }
 
-  /** One message: the ledger says "sending", the provider answers, the ledger records it. */
-  async function sendOne(target: ResolvedTarget, req: DeliverRequest, item: Item, attemptEnds: number): Promise<DeliveryOutcome> {
-    // Rendered before the claim, so that a claim left behind by a dead worker means the request
-    // was about to go out or already had, never that it was still being prepared.
-    let send: () => Promise<DeliveryResult>;
+  /**
+   * Renders one message, or records why it cannot be. Done before the claim, so that a claim left
+   * behind by a dead worker means the request was about to go out or already had, never that it
+   * was still being prepared.
+   */
+  async function prepareOrFail(target: ResolvedTarget, req: DeliverRequest, item: Item, attemptEnds: number): Promise<{ send: () => Promise<DeliveryResult> } | { outcome: DeliveryOutcome }> {
     try {
-      send = prepareSend(target, req, item, attemptEnds);
+      return { send: await prepareSend(target, req, item, attemptEnds) };
     } catch (err) {
       const message = `The message could not be rendered: ${err instanceof Error ? err.message : String(err)}`;
       await ledger.failed(item.key, message, null);
-      return { recipient: item.recipient, status: 'failed', deduplicated: false, error: message };
+      return { outcome: { recipient: item.recipient, status: 'failed', deduplicated: false, error: message } };
     }
+  }
+
+  /** One message: the ledger says "sending", the provider answers, the ledger records it. */
+  async function sendOne(target: ResolvedTarget, item: Item, send: () => Promise<DeliveryResult>, attemptEnds: number): Promise<DeliveryOutcome> {
     // The lease ends just after this attempt's start-to-close timeout does: by the time Temporal
     // retries after a crash the claim has lapsed, while a slow but live attempt keeps its messages.
     const claim = await ledger.attempt(item.key, new Date(attemptEnds + 1_000));
@@ -307,21 +321,45 @@ export function deliveryActivities(ledger: DeliveryLedger, outbound?: OutboundGu
     return { recipient: item.recipient, status: 'sent', deduplicated: false, ...(result.providerMessageId ? { providerMessageId: result.providerMessageId } : {}) };
   }
 
+  /**
+   * Templates that went over a render limit in this process (MESSAGE_LIMITS bounds one render, the
+   * render thread's timeout the rest): the next recipient fails at once instead of paying the
+   * limit again, so a hostile template costs one bounded render per worker, not one per recipient.
+   */
+  const tooCostly = new Map<string, string>();
+  async function renderBounded(source: string, variables: Record<string, unknown>, mode: 'text' | 'html'): Promise<string> {
+    const refused = tooCostly.get(`${mode}:${source}`);
+    if (refused) throw new Error(refused);
+    try {
+      return await renderer.render(source, variables, mode);
+    } catch (err) {
+      if (isTemplateLimitError(err)) {
+        if (tooCostly.size > 500) tooCostly.clear();
+        tooCostly.set(`${mode}:${source}`, err instanceof Error ? err.message : String(err));
+      }
+      throw err;
+    }
+  }
+
   /** Renders the message for this recipient and returns the one call that delivers it. */
-  function prepareSend(target: ResolvedTarget, req: DeliverRequest, item: Item, attemptEnds: number): () => Promise<DeliveryResult> {
+  async function prepareSend(target: ResolvedTarget, req: DeliverRequest, item: Item, attemptEnds: number): Promise<() => Promise<DeliveryResult>> {
     const variables = { ...req.variables, recipient: item.person ?? { address: item.recipient } };
-    const render = (source: string | undefined, mode: 'text' | 'html' = 'text') => (source === undefined ? undefined : renderMessage(source, variables, mode));
+    const render = async (source: string | undefined, mode: 'text' | 'html' = 'text') => (source === undefined ? undefined : renderBounded(source, variables, mode));
     if (target.kind === 'in-app') {
-      const notice: InAppNotice = { idempotencyKey: item.key, user: item.recipient, title: render(req.templates.title) ?? '', body: render(req.templates.text) ?? '', link: req.templates.link ? render(req.templates.link)! : null, runId: req.runId };
+      const notice: InAppNotice = { idempotencyKey: item.key, user: item.recipient, title: (await render(req.templates.title)) ?? '', body: (await render(req.templates.text)) ?? '', link: req.templates.link ? (await render(req.templates.link))! : null, runId: req.runId };
       return async () => ({ status: 200, providerMessageId: (await ledger.notify(notice)).id, body: null });
     }
     if (target.kind === 'email') {
-      const text = render(req.templates.text)!;
-      const html = req.templates.html ? render(req.templates.html, 'html')! : `<div style="white-space:pre-wrap;font-family:sans-serif">${escapeHtml(text)}</div>`;
-      const mail = { to: item.recipient, subject: render(req.templates.title) ?? '', text, html };
+      const text = (await render(req.templates.text))!;
+      const html = req.templates.html ? (await render(req.templates.html, 'html'))! : `<div style="white-space:pre-wrap;font-family:sans-serif">${escapeHtml(text)}</div>`;
+      const mail = { to: item.recipient, subject: (await render(req.templates.title)) ?? '', text, html };
       return async () => ({ status: 250, providerMessageId: (await (target.mailer ?? ledger.mailer).send(mail)).messageId, body: null });
     }
-    const message: ChannelMessage = { text: render(req.templates.text)!, ...(req.templates.title ? { title: render(req.templates.title)! } : {}), ...(req.templates.markdown ? { markdown: render(req.templates.markdown)! } : {}) };
+    const message: ChannelMessage = {
+      text: (await render(req.templates.text))!,
+      ...(req.templates.title ? { title: (await render(req.templates.title))! } : {}),
+      ...(req.templates.markdown ? { markdown: (await render(req.templates.markdown))! } : {}),
+    };
     const to = item.mentions ?? [item.recipient];
     if (to.length) message.to = to;
     // A request gives up before its attempt's deadline, so a live attempt always records its

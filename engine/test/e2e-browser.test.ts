@@ -196,7 +196,8 @@ describe('editor end to end', () => {
       await p.getByTestId('connection-save').click();
       await p.getByTestId('connection-dialog').waitFor({ state: 'detached' });
       await expect.poll(async () => (await stack.api.get(`/api/connections/${id}`)).body.settings).toEqual({ quietHours: '22:00-08:00', rateLimit: '10/1m' });
-      expect(await row.textContent()).toContain('22:00-08:00');
+      // The list re-reads after the save; wait for it rather than racing it.
+      await expect.poll(async () => row.textContent()).toContain('22:00-08:00');
 
       // Pause (with a reason) and resume.
       p.once('dialog', (d) => void d.accept('Copy under legal review'));
@@ -287,7 +288,7 @@ describe('editor end to end', () => {
           await p.reload();
           await p.getByTestId('tab-schedule').click();
           return p.locator('[data-testid="schedule-recent-runs"] a').count();
-        }, { timeout: 20_000, interval: 1000 })
+        }, { timeout: 60_000, interval: 1000 })
         .toBe(1);
       await p.screenshot({ path: `${SHOTS}schedule-panel.png` });
       p.once('dialog', (d) => void d.accept());

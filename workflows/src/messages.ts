@@ -6,12 +6,61 @@ import { Liquid } from 'liquidjs';
  * runs arbitrary code. Structured config fields (URLs, JSON bodies) keep `{{ cel }}` placeholders.
  *
  * Two engines: one for text channels, one that HTML-escapes every output for e-mail's HTML part,
- * so a campaign named `<b>618</b>` is shown, not interpreted. Limits keep a hostile template
- * (a loop over a huge range) from stalling a workflow task.
+ * so a campaign named `<b>618</b>` is shown, not interpreted.
+ *
+ * Whoever writes a template, its cost is bounded and it reaches nothing but its variables:
+ * - no partials: `include`, `render` and `layout` are refused when the template is parsed (so at
+ *   publish time too), and the engines look templates up in an empty in-memory map, never on disk
+ *   (liquidjs's default Node file system is rooted at the working directory, where `.data` lives);
+ * - parse, render-time and memory limits (MESSAGE_LIMITS), and a cap on the rendered text.
  */
-const LIMITS = { strictFilters: true, ownPropertyOnly: true, parseLimit: 100_000, memoryLimit: 2_000_000, cache: 200 } as const;
-const textEngine = new Liquid(LIMITS);
-const htmlEngine = new Liquid({ ...LIMITS, outputEscape: 'escape' });
+export const MESSAGE_LIMITS = {
+  /** Characters of template source. */
+  maxTemplateLength: 100_000,
+  /** Milliseconds one render may take; liquidjs checks it before every tag and output. */
+  renderMs: 50,
+  /** Characters and elements liquidjs may allocate in filters, ranges and loops in one render. */
+  memory: 2_000_000,
+  /** Characters of rendered text. */
+  maxOutputLength: 200_000,
+} as const;
+
+/** The errors that say the template itself is too costly, whatever the recipient: a sender need not try it again. */
+export function isTemplateLimitError(err: unknown): boolean {
+  const message = err instanceof Error ? err.message : String(err);
+  return /render limit exceeded|memory alloc limit exceeded|parse length limit exceeded|rendered message is longer|took longer than|ran out of memory/i.test(message);
+}
+
+export const PARTIALS_REFUSED = 'Message templates cannot include other templates (include, render, layout); write the text in place';
+
+const LIMITS = {
+  strictFilters: true,
+  ownPropertyOnly: true,
+  parseLimit: MESSAGE_LIMITS.maxTemplateLength,
+  renderLimit: MESSAGE_LIMITS.renderMs,
+  memoryLimit: MESSAGE_LIMITS.memory,
+  cache: 200,
+  // An in-memory lookup with nothing in it: no template name ever reaches a file system.
+  templates: {},
+  relativeReference: false,
+  dynamicPartials: false,
+} as const;
+
+function withoutPartials(engine: Liquid): Liquid {
+  for (const tag of ['include', 'render', 'layout']) {
+    engine.registerTag(tag, {
+      parse() {
+        throw new Error(PARTIALS_REFUSED);
+      },
+      render() {
+        throw new Error(PARTIALS_REFUSED);
+      },
+    });
+  }
+  return engine;
+}
+const textEngine = withoutPartials(new Liquid(LIMITS));
+const htmlEngine = withoutPartials(new Liquid({ ...LIMITS, outputEscape: 'escape' }));
 
 export type MessageMode = 'text' | 'html';
 
@@ -30,7 +79,9 @@ function liquidValue(value: unknown): unknown {
 /** Renders a message template; throws with Liquid's message (line and column) on a bad template or an unknown filter. */
 export function renderMessage(source: string, scope: Record<string, unknown>, mode: MessageMode = 'text'): string {
   const engine = mode === 'html' ? htmlEngine : textEngine;
-  return engine.parseAndRenderSync(source, liquidValue(scope) as Record<string, unknown>);
+  const text = engine.parseAndRenderSync(source, liquidValue(scope) as Record<string, unknown>);
+  if (text.length > MESSAGE_LIMITS.maxOutputLength) throw new Error(`The rendered message is longer than ${MESSAGE_LIMITS.maxOutputLength} characters`);
+  return text;
 }
 
 /**

@@ -7,10 +7,12 @@ import { scrubDatabaseError } from '../services/db-errors.ts';
 import { createActivities, type ActivityDeps } from '@flightdeck/activities';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../../../workflows/src/temporal/index.ts', import.meta.url));
+/** Shares one expression budget per activation (see the module). */
+export const WORKFLOW_INTERCEPTORS_PATH = fileURLToPath(new URL('../../../workflows/src/temporal/interceptors.ts', import.meta.url));
 
 /** Bundling takes seconds; tests and the bench bundle once and share it. */
 export async function bundleFlowWorkflows(): Promise<WorkflowBundle> {
-  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
+  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: [WORKFLOW_INTERCEPTORS_PATH], logger: quietBundlerLogger });
 }
 
 const quietBundlerLogger = {
@@ -86,9 +88,16 @@ export async function createFlowWorker(opts: FlowWorkerOptions): Promise<{ worke
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    interceptors: { workflowModules: [WORKFLOW_INTERCEPTORS_PATH], activity: [() => ({ inbound: new ScrubDatabaseErrors() })] },
     activities: { ...createActivities(opts.deps), ...(opts.activities ?? {}) },
-    interceptors: { activity: [() => ({ inbound: new ScrubDatabaseErrors() })] },
     maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions ?? 200,
+    // The sandbox's timeout is wall-clock: on a loaded machine a task's bounded CPU (the expression
+    // budget keeps one activation near 0.5 s of one core) can stretch several times over, and when
+    // the timeout fires inside a promise callback Node aborts the whole process
+    // (nodejs/node#38503). Nothing in a flow can run unbounded, so this is only a backstop. The SDK
+    // (1.24) honours the option (worker-options.js spreads it over its 5 s default) but no longer
+    // lists it in WorkerOptions, hence the spread.
+    ...({ isolateExecutionTimeout: '30s' } as object),
     // A stopped worker hands its tasks back quickly, so a restarted one picks up the run.
     shutdownGraceTime: '5s',
   });
