@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { desc, eq, inArray, or, sql } from 'drizzle-orm';
-import { roleSchema } from '@flightdeck/workflows';
+import { instantSchema, roleSchema } from '@flightdeck/workflows';
 import { defineRoute, type RouteRegistry } from '../route.ts';
 import { HttpProblem } from '../problem.ts';
 import { problemSchema, uuidParam } from '../contracts.ts';
@@ -29,7 +29,7 @@ const userBody = z.strictObject({
 const grantBody = z.strictObject({
   role: roleSchema,
   departmentId: z.uuid().nullable().default(null).meta({ description: 'null: in every department' }),
-  expiresAt: z.iso.datetime({ offset: true }).nullable().optional().meta({ description: 'A temporary grant ends here' }),
+  expiresAt: instantSchema.nullable().optional().meta({ description: 'A temporary grant ends here' }),
 });
 const preferencesBody = z.strictObject({ locale: z.enum(['en', 'zh-CN']) });
 const tokenBody = z.strictObject({
@@ -41,7 +41,7 @@ const tokenBody = z.strictObject({
     .refine((a) => new Set(a).size === a.length, 'Each scope once')
     .optional()
     .meta({ description: `What the token may do on top of your roles; default ${DEFAULT_TOKEN_SCOPES.join(', ')}` }),
-  expiresAt: z.iso.datetime({ offset: true }).optional().meta({ description: `Default ${DEFAULT_TOKEN_DAYS} days from now, at most ${MAX_TOKEN_DAYS}` }),
+  expiresAt: instantSchema.optional().meta({ description: `Default ${DEFAULT_TOKEN_DAYS} days from now, at most ${MAX_TOKEN_DAYS}` }),
 });
 const tokenList = z.strictObject({ userId: z.uuid().optional() });
 const departmentBody = z.strictObject({ name: z.string().trim().min(1).max(100), headUserId: z.uuid().nullable().optional() });
