@@ -1,4 +1,5 @@
 import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { DomainErrorsAreFinal } from './domain-failures.ts';
 import type { ActivityExecuteInput, ActivityInboundCallsInterceptor, LogEntry, Next, WorkflowBundle } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import { inspect } from 'node:util';
@@ -88,7 +89,7 @@ export async function createFlowWorker(opts: FlowWorkerOptions): Promise<{ worke
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    interceptors: { workflowModules: [WORKFLOW_INTERCEPTORS_PATH], activity: [() => ({ inbound: new ScrubDatabaseErrors() })] },
+    interceptors: { workflowModules: [WORKFLOW_INTERCEPTORS_PATH], activity: [() => ({ inbound: new ScrubDatabaseErrors() }), () => ({ inbound: new DomainErrorsAreFinal() })] },
     activities: { ...createActivities(opts.deps), ...(opts.activities ?? {}) },
     maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions ?? 200,
     // The sandbox's timeout is wall-clock: on a loaded machine a task's bounded CPU (the expression

@@ -1,0 +1,47 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startStack, type TestStack } from './support/stack.ts';
+import { edge, flow, node } from './support/flows.ts';
+import { finalFailureOf } from '../src/worker/domain-failures.ts';
+import { Conflict, NotFound } from '../src/services/errors.ts';
+import { HttpProblem } from '../src/api/problem.ts';
+
+/**
+ * A service's refusal reaches the flow as a non-retryable failure on the first attempt: a launch
+ * that is not allowed takes the node's failed path at once, with the service's reason, instead of
+ * being retried for minutes first.
+ */
+describe('domain errors in activities are final', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startStack('domain-failures');
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('maps refusals to non-retryable failures and leaves everything else retryable', () => {
+    expect(finalFailureOf(new Conflict('A draft campaign cannot go live'))).toMatchObject({ nonRetryable: true, message: 'A draft campaign cannot go live' });
+    expect(finalFailureOf(new NotFound('Connection x does not exist'))).toMatchObject({ nonRetryable: true });
+    expect(finalFailureOf(new HttpProblem(409, 'Launch not allowed', 'A draft campaign cannot go live'))).toMatchObject({ nonRetryable: true, type: 'Launchnotallowed' });
+    expect(finalFailureOf(new HttpProblem(429, 'Too many requests'))).toBeUndefined();
+    expect(finalFailureOf(new Error('Connection terminated unexpectedly'))).toBeUndefined();
+  });
+
+  it('a refused launch fails its node on the first attempt with the reason', async () => {
+    const campaign = await stack.api.post('/api/campaigns', { name: 'Still a draft', departmentId: await stack.departmentId('Marketing') });
+    expect(campaign.status, JSON.stringify(campaign.body)).toBe(201);
+    const graph = flow(
+      [node('start', 'trigger.manual'), node('launch', 'campaign.launch', { announce: [] }), node('live', 'control.end'), node('refused', 'control.end', { status: 'completed', reason: 'not launched' })],
+      [edge('start', 'next', 'launch'), edge('launch', 'next', 'live'), edge('launch', 'failed', 'refused')],
+    );
+    const { flowId } = await stack.api.publishFlow('launch a draft', graph);
+    const runId = await stack.api.startRun(flowId, {}, campaign.body.id);
+    const run = await stack.api.waitForRun(runId);
+    expect(run.state.nodes.launch).toMatchObject({ status: 'completed', handle: 'failed' });
+    expect(run.state.nodes.launch.output.error).toMatch(/cannot go live/);
+    // One attempt, no retries: the history has a single start of the launch activity, attempt 1.
+    const history = await stack.server.temporal.client.workflow.getHandle(run.workflowId).fetchHistory();
+    const starts = (history.events ?? []).filter((e) => e.activityTaskStartedEventAttributes);
+    expect(starts.map((e) => e.activityTaskStartedEventAttributes!.attempt)).toEqual([1]);
+  });
+});
