@@ -6,6 +6,7 @@ export * from './expressions.ts';
 export * from './templates.ts';
 export * from './messages.ts';
 export * from './validator.ts';
+export * from './frozen.ts';
 export * from './nodes/index.ts';
 export { WEBHOOK_ACTIVITY, type WebhookRequest, type WebhookResponse } from './nodes/webhook.ts';
 export { DELIVER_ACTIVITY, recipientLabel, type ChannelTarget, type DeliverRequest, type DeliverResult, type DeliveryOutcome, type HoldReason, type MessageTemplates, type Recipient } from './nodes/deliver.ts';

@@ -104,7 +104,10 @@ export const flows = pgTable('flows', {
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
 
-/** Never updated after insert: a run pins one of these, and the graph travels in the workflow input. */
+/**
+ * Never updated after insert (except once, to freeze a version published before freezing existed): a run
+ * pins one of these, and the graph travels in the workflow input.
+ */
 export const flowVersions = pgTable(
   'flow_versions',
   {
@@ -113,7 +116,11 @@ export const flowVersions = pgTable(
       .notNull()
       .references(() => flows.id, { onDelete: 'cascade' }),
     version: integer('version').notNull(),
+    /** The frozen graph: normalized by the validator at publish time (every default filled in). */
     graph: jsonb('graph').notNull(),
+    /** FROZEN_FORMAT and sha-256 of the canonical graph; null only on versions published before freezing, frozen on first use. */
+    format: integer('format'),
+    contentHash: text('content_hash'),
     note: text('note').notNull().default(''),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },

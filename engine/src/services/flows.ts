@@ -1,10 +1,15 @@
-import { and, desc, eq, inArray, max, sql } from 'drizzle-orm';
-import { validateFlow, type ValidationIssue } from '@flightdeck/workflows';
+import { and, desc, eq, inArray, isNull, max, sql } from 'drizzle-orm';
+import { freezeFlow, validateFlow, type ValidationIssue } from '@flightdeck/workflows';
 import type { Database } from '../db/client.ts';
 import { flows, flowVersions, type FlowRow, type FlowVersionRow } from '../db/schema.ts';
 import { HttpProblem, issuesToFieldErrors, notFound } from '../api/problem.ts';
 import { scopeOf, type Actor } from '../auth/access.ts';
 import { audit } from './audit.ts';
+
+/** What a run carries besides the graph, so the workflow can trust the version as frozen. */
+export function frozenFields(version: FlowVersionRow): { format?: number; contentHash?: string } {
+  return version.contentHash ? { format: version.format ?? undefined, contentHash: version.contentHash } : {};
+}
 
 export const EMPTY_GRAPH = {
   schemaVersion: 1,
@@ -123,15 +128,17 @@ export class FlowService {
       // Serialises concurrent publishes of one flow so version numbers never collide.
       const [row] = await tx.select().from(flows).where(eq(flows.id, id)).for('update');
       if (!row) throw notFound('Flow', id);
-      const checked = validateFlow(row.graph);
+      // What is stored is what the validator produced, defaults and all: the version means this from now on.
+      const checked = freezeFlow(row.graph);
       if (!checked.ok) {
         throw new HttpProblem(422, 'Flow is not valid', `Fix ${checked.issues.length} problem(s) before publishing`, issuesToFieldErrors(checked.issues, ['graph']));
       }
+      const { graph, format, hash } = checked.frozen;
       const [{ next }] = (await tx
         .select({ next: sql<number>`coalesce(max(${flowVersions.version}), 0) + 1` })
         .from(flowVersions)
         .where(eq(flowVersions.flowId, id))) as [{ next: number }];
-      const [version] = await tx.insert(flowVersions).values({ flowId: id, version: Number(next), graph: row.graph, note }).returning();
+      const [version] = await tx.insert(flowVersions).values({ flowId: id, version: Number(next), graph, format, contentHash: hash, note }).returning();
       await audit(tx, actor, { action: 'version.published', entityType: 'version', entityId: version!.id, departmentId: row.departmentId, after: { flowId: id, version: version!.version, note } });
       return presentVersion(version!);
     });
@@ -154,7 +161,27 @@ export class FlowService {
         { path: 'version', message: version === undefined ? 'The flow has no published version' : `No version ${version}` },
       ]);
     }
-    return row;
+    return row.contentHash ? row : this.freezeLegacy(row);
+  }
+
+  /**
+   * A version published before freezing existed is frozen on its first run: normalized by today's
+   * validator once, stored, and from then on run as stored. One that today's validator refuses is
+   * not run at all (it would have failed inside the workflow): the answer says what to fix.
+   */
+  private async freezeLegacy(row: FlowVersionRow): Promise<FlowVersionRow> {
+    const checked = freezeFlow(row.graph);
+    if (!checked.ok) {
+      throw new HttpProblem(409, 'Version no longer valid', `Version ${row.version} was published before versions were frozen and does not pass today's checks; publish the flow again`, issuesToFieldErrors(checked.issues, ['graph']));
+    }
+    const { graph, format, hash } = checked.frozen;
+    const [frozen] = await this.db
+      .update(flowVersions)
+      .set({ graph, format, contentHash: hash })
+      .where(and(eq(flowVersions.id, row.id), isNull(flowVersions.contentHash)))
+      .returning();
+    // Another start froze it first: read what it stored.
+    return frozen ?? (await this.db.query.flowVersions.findFirst({ where: eq(flowVersions.id, row.id) }))!;
   }
 
   private async latestVersion(flowId: string): Promise<number | null> {

@@ -6,7 +6,7 @@ import type { RunFlowInput } from '@flightdeck/workflows/temporal';
 import type { Database } from '../db/client.ts';
 import { channelConnections, deliveries, flowVersions, flows, runs, users, type RunRow } from '../db/schema.ts';
 import { HttpProblem, notFound } from '../api/problem.ts';
-import type { FlowService } from './flows.ts';
+import { frozenFields, type FlowService } from './flows.ts';
 import type { CampaignService } from './campaigns.ts';
 import { scopeOf, type Actor } from '../auth/access.ts';
 import { audit } from './audit.ts';
@@ -80,6 +80,7 @@ export class RunService {
       versionId: version.id,
       version: version.version,
       graph: version.graph,
+      ...frozenFields(version),
       input: body.input,
       campaign: (campaign as unknown as JsonValue) ?? null,
       requester: actor ? { id: actor.id, name: actor.name, email: actor.email } : null,

@@ -1,6 +1,7 @@
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import { durationMs, type JsonValue } from '@flightdeck/workflows';
 import type { RunFlowInput } from '@flightdeck/workflows/temporal';
+import { frozenFields } from './flows.ts';
 import { inArray } from 'drizzle-orm';
 import { runs, type FlowVersionRow } from '../db/schema.ts';
 import type { Actor } from '../auth/access.ts';
@@ -41,7 +42,7 @@ export class ScheduleService {
     const trigger = (version.graph as { nodes: { type: string; config: ScheduleConfig }[] }).nodes.find((n) => n.type === 'trigger.schedule');
     if (!trigger) return void (await this.remove(actor, flowId, departmentId, 'the published version has no schedule'));
     const c = trigger.config;
-    const args: RunFlowInput = { flowId, versionId: version.id, version: version.version, graph: version.graph, input: c.sampleInput ?? {}, scheduled: true };
+    const args: RunFlowInput = { flowId, versionId: version.id, version: version.version, graph: version.graph, ...frozenFields(version), input: c.sampleInput ?? {}, scheduled: true };
     const options = {
       scheduleId: scheduleIdOf(flowId),
       spec: { cronExpressions: [c.cron], timezone: c.timezone },

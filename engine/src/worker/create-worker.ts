@@ -1,4 +1,4 @@
-import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, type BundleOptions } from '@temporalio/worker';
 import { DomainErrorsAreFinal } from './domain-failures.ts';
 import type { ActivityExecuteInput, ActivityInboundCallsInterceptor, LogEntry, Next, WorkflowBundle } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
@@ -12,8 +12,9 @@ export const WORKFLOWS_PATH = fileURLToPath(new URL('../../../workflows/src/temp
 export const WORKFLOW_INTERCEPTORS_PATH = fileURLToPath(new URL('../../../workflows/src/temporal/interceptors.ts', import.meta.url));
 
 /** Bundling takes seconds; tests and the bench bundle once and share it. */
-export async function bundleFlowWorkflows(): Promise<WorkflowBundle> {
-  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: [WORKFLOW_INTERCEPTORS_PATH], logger: quietBundlerLogger });
+/** `webpackConfigHook`: for tests that build a worker whose code differs (a changed default) to prove replay does not care. */
+export async function bundleFlowWorkflows(opts: Pick<BundleOptions, 'webpackConfigHook'> = {}): Promise<WorkflowBundle> {
+  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: [WORKFLOW_INTERCEPTORS_PATH], logger: quietBundlerLogger, ...opts });
 }
 
 const quietBundlerLogger = {

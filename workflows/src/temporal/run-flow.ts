@@ -15,6 +15,8 @@ import {
 } from '@temporalio/workflow';
 import type { JsonValue } from '../json.ts';
 import { validateFlow } from '../validator.ts';
+import { thawFlow } from '../frozen.ts';
+import type { FlowDocument } from '../flow.ts';
 import { FlowInterpreter } from '../interpreter/interpreter.ts';
 import { ActivityCallError, TaskRejection, type ActivityCallOptions, type RuntimePorts } from '../interpreter/ports.ts';
 import type { Requester } from '../interpreter/interpreter.ts';
@@ -26,6 +28,9 @@ export interface RunFlowInput {
   versionId: string;
   version: number;
   graph: unknown;
+  /** Set on frozen versions: the graph is trusted as published once its hash checks out. Absent on runs started before freezing. */
+  format?: number;
+  contentHash?: string;
   input: JsonValue;
   campaign?: JsonValue;
   requester?: Requester | null;
@@ -121,6 +126,27 @@ function guard<T>(fn: () => T): T {
 }
 
 /**
+ * The graph this run executes. A frozen version is used exactly as published (its hash checked),
+ * never re-validated or re-defaulted, so its meaning and its replay cannot change under it. Runs
+ * started before versions were frozen carry a raw graph and keep the path they started on.
+ */
+function pinnedFlow(args: RunFlowInput): FlowDocument {
+  if (args.contentHash !== undefined) {
+    try {
+      return thawFlow({ format: args.format, hash: args.contentHash, graph: args.graph });
+    } catch (err) {
+      throw ApplicationFailure.nonRetryable((err as Error).message, 'InvalidFlow');
+    }
+  }
+  const checked = validateFlow(args.graph);
+  if (!checked.ok) {
+    const first = checked.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw ApplicationFailure.nonRetryable(`The flow version is invalid: ${first.join('; ')}`, 'InvalidFlow', checked.issues);
+  }
+  return checked.flow;
+}
+
+/**
  * The thin Temporal shell around the interpreter. It never lets a malformed graph or an
  * unexpected error escape as a plain Error: that would fail the workflow task and retry it
  * forever. Everything becomes a non-retryable ApplicationFailure with a readable reason.
@@ -138,11 +164,7 @@ export async function runFlow(args: RunFlowInput): Promise<RunState> {
     },
   });
 
-  const checked = validateFlow(args.graph);
-  if (!checked.ok) {
-    const first = checked.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`);
-    throw ApplicationFailure.nonRetryable(`The flow version is invalid: ${first.join('; ')}`, 'InvalidFlow', checked.issues);
-  }
+  const flow = pinnedFlow(args);
 
   const info = workflowInfo();
   if (args.scheduled) {
@@ -150,7 +172,7 @@ export async function runFlow(args: RunFlowInput): Promise<RunState> {
     await register[REGISTER_RUN_ACTIVITY]!({ workflowId: info.workflowId, temporalRunId: info.runId, flowId: args.flowId, versionId: args.versionId, version: args.version, input: args.input ?? {} });
   }
   interpreter = new FlowInterpreter(
-    checked.flow,
+    flow,
     { runId: info.workflowId, flowId: args.flowId, versionId: args.versionId, version: args.version, input: args.input ?? {}, campaign: args.campaign, requester: args.requester ?? null },
     temporalPorts(notices),
   );
