@@ -216,6 +216,13 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     // Progress counts approvals and messages alike, so faults land in both halves of a run.
     const progress = () => (decided.size + receiver.deliveries.length) / (2 * opts.runs);
 
+    // A kill that finds the worker still restarting from the last one waits for the next round, so every fault happens.
+    const killIfDue = () => {
+      if (!killAt.length || progress() < killAt[0]!) return;
+      if (!supervisor!.kill()) return;
+      killAt.shift();
+      log(`killed the worker at ${(progress() * 100).toFixed(0)} %`);
+    };
     const restartTemporal = async () => {
       log('restarting the Temporal dev server on its database file');
       await temporal!.stop();
@@ -253,24 +260,18 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
               } else approvalCallsFailed++;
             }),
           );
-          if (killAt.length && progress() >= killAt[0]!) {
-            killAt.shift();
-            if (supervisor.kill()) log(`killed the worker at ${(progress() * 100).toFixed(0)} %`);
-          }
+          killIfDue();
         }
       } else approvalCallsFailed++;
       const p = progress();
-      if (killAt.length && p >= killAt[0]!) {
-        killAt.shift();
-        if (supervisor.kill()) log(`killed the worker at ${(p * 100).toFixed(0)} %`);
-      }
+      killIfDue();
       if (!temporalRestarts && p >= temporalAt) await restartTemporal();
       if (!postgresRestarts && p >= postgresAt) await restartPostgres();
       if (decided.size >= opts.runs && !killAt.length && temporalRestarts && postgresRestarts && (await patiently('count runs', deadline, finished))) break;
       if (decided.size >= opts.runs && (killAt.length || !temporalRestarts || !postgresRestarts)) {
         // Everything is approved before all faults fired (a fast machine): fire the rest now, while messages are still going out.
-        if (killAt.length && supervisor.kill()) log('killed the worker (remaining fault)');
-        killAt.shift();
+        if (killAt.length) killAt[0] = 0;
+        killIfDue();
         if (!temporalRestarts) await restartTemporal();
         if (!postgresRestarts) await restartPostgres();
       }
