@@ -57,15 +57,15 @@ export function TokensPage() {
             <p className="fd-muted">{t('tokens.subtitle')}</p>
           </div>
         </div>
-        <form className="fd-card" onSubmit={submit} data-testid="token-form">
+        <form className="fd-card fd-section fd-form fd-token-form" onSubmit={submit} data-testid="token-form">
           <label className="fd-field">
-            <span>{t('tokens.name')}</span>
-            <input value={name} maxLength={100} required onChange={(e) => setName(e.target.value)} data-testid="token-name" />
+            <span className="fd-field__label">{t('tokens.name')}</span>
+            <input className="fd-input" value={name} maxLength={100} required onChange={(e) => setName(e.target.value)} data-testid="token-name" />
           </label>
-          <fieldset className="fd-field">
-            <legend>{t('tokens.scopes')}</legend>
+          <fieldset className="fd-field fd-token-form__scopes">
+            <legend className="fd-field__label">{t('tokens.scopes')}</legend>
             {SCOPES.map((s) => (
-              <label key={s} title={t(`tokens.scope.${s}`)}>
+              <label key={s} className="fd-check" title={t(`tokens.scope.${s}`)}>
                 <input
                   type="checkbox"
                   checked={scopes.includes(s)}
@@ -77,8 +77,8 @@ export function TokensPage() {
             ))}
           </fieldset>
           <label className="fd-field">
-            <span>{t('tokens.expires')}</span>
-            <select value={days} onChange={(e) => setDays(Number(e.target.value))} data-testid="token-days">
+            <span className="fd-field__label">{t('tokens.expires')}</span>
+            <select className="fd-input" value={days} onChange={(e) => setDays(Number(e.target.value))} data-testid="token-days">
               {LIFETIMES.map((d) => (
                 <option key={d} value={d}>
                   {t('tokens.days', { count: d })}
@@ -86,7 +86,7 @@ export function TokensPage() {
               ))}
             </select>
           </label>
-          <button type="submit" className="fd-btn fd-btn--primary" disabled={create.isPending || !name.trim() || !scopes.length} data-testid="token-create">
+          <button type="submit" className="fd-btn fd-btn--primary fd-token-form__submit" disabled={create.isPending || !name.trim() || !scopes.length} data-testid="token-create">
             {t('tokens.create')}
           </button>
           {error && (
@@ -96,7 +96,7 @@ export function TokensPage() {
           )}
         </form>
         {secret && (
-          <div className="fd-card" role="status" data-testid="token-secret">
+          <div className="fd-card fd-section" role="status" data-testid="token-secret">
             <p>{t('tokens.shownOnce', { name: secret.name })}</p>
             <code className="fd-mono">{secret.token}</code>
           </div>

@@ -90,7 +90,8 @@ export async function createFlowWorker(opts: FlowWorkerOptions): Promise<{ worke
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    interceptors: { workflowModules: [WORKFLOW_INTERCEPTORS_PATH], activity: [() => ({ inbound: new ScrubDatabaseErrors() }), () => ({ inbound: new DomainErrorsAreFinal() })] },
+    // A prebuilt bundle carries the workflow interceptors already (bundleFlowWorkflows puts them in).
+    interceptors: { ...(opts.workflowBundle ? {} : { workflowModules: [WORKFLOW_INTERCEPTORS_PATH] }), activity: [() => ({ inbound: new ScrubDatabaseErrors() }), () => ({ inbound: new DomainErrorsAreFinal() })] },
     activities: { ...createActivities(opts.deps), ...(opts.activities ?? {}) },
     maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions ?? 200,
     // The sandbox's timeout is wall-clock: on a loaded machine a task's bounded CPU (the expression
