@@ -2,7 +2,7 @@ import { sendWebhook, webhookActivity } from './webhook.ts';
 import { createOutboundGuard, type OutboundGuard } from './outbound/index.ts';
 import { approvalActivities, type ApprovalDeps } from './approvals.ts';
 import type { CampaignPhase, CampaignStatusRequest, ChannelControlRequest, LaunchRequest, LaunchResult } from '@flightdeck/workflows';
-import type { RegisterRunRequest } from '@flightdeck/workflows/temporal';
+import type { FlowActivities, RegisterRunRequest } from '@flightdeck/workflows';
 import { deliveryActivities, type DeliveryLedger } from './deliver.ts';
 export { TargetNotFound } from './deliver.ts';
 
@@ -22,10 +22,13 @@ export interface ActivityDeps {
   outbound?: OutboundGuard;
 }
 
-/** The activities a worker registers, keyed by the names nodes call them by. */
+/**
+ * The activities a worker registers, keyed by the names nodes call them by. `satisfies` checks
+ * each name and signature against FlowActivities, the contract the workflow shell proxies.
+ */
 export function createActivities(deps: ActivityDeps) {
   const outbound = deps.outbound ?? createOutboundGuard();
-  return {
+  const activities = {
     sendWebhook: webhookActivity(outbound),
     ...approvalActivities(deps.approvals),
     ...deliveryActivities(deps.deliveries, outbound),
@@ -38,7 +41,8 @@ export function createActivities(deps: ActivityDeps) {
     launchCampaign: (req: LaunchRequest) => deps.launchCampaign(req),
     readCampaignPhases: async (campaignId: string) => ({ phases: await deps.campaignPhases(campaignId) }),
     setChannelPaused: (req: ChannelControlRequest) => deps.setChannelPaused(req),
-  };
+  } satisfies FlowActivities;
+  return activities;
 }
 
 export { sendWebhook, webhookActivity };

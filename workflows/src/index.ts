@@ -16,6 +16,7 @@ export { CHANNEL_CONTROL_ACTIVITY, type ChannelControlRequest } from './nodes/ch
 export { RESOLVE_PEOPLE_ACTIVITY, type ResolvePeopleRequest } from './nodes/resolve-people.ts';
 export { CAMPAIGN_STATUS_ACTIVITY, type CampaignStatusRequest } from './nodes/campaign-status.ts';
 export * from './interpreter/ports.ts';
+export type { ActivityArgs, ActivityName, ActivityResult, FlowActivities, RegisterRunRequest } from './activities.ts';
 export * from './people.ts';
 export { APPROVAL_ACTIVITIES, checkDecision, decisionInputSchema, neededApprovals, tally, type ApprovalTaskView, type ApprovalStatus, type Decision, type DecisionInput, type NotifyApproversRequest, type ResolveApproversRequest, type Vote } from './nodes/approval.ts';
 export * from './interpreter/state.ts';

@@ -6,17 +6,17 @@ import type { RunState } from './interpreter/state.ts';
 import { DELIVER_ACTIVITY, recipientLabel, type DeliverRequest, type DeliverResult } from './nodes/deliver.ts';
 import { LAUNCH_ACTIVITY, type LaunchResult } from './nodes/launch.ts';
 import { CHANNEL_CONTROL_ACTIVITY, type ChannelControlRequest } from './nodes/channel-control.ts';
-import { CAMPAIGN_PHASES_ACTIVITY } from './nodes/wait-until.ts';
+import { CAMPAIGN_PHASES_ACTIVITY, type CampaignPhase } from './nodes/wait-until.ts';
+import type { ActivityArgs, ActivityName, ActivityResult } from './activities.ts';
 
 /** What a dry run assumes when nothing else is scripted: every message goes out, launches succeed. */
-const DEFAULT_FAKES: Record<string, SimulatedActivity> = {
-  [DELIVER_ACTIVITY]: (args): DeliverResult => {
-    const req = args[0] as DeliverRequest;
+const DEFAULT_FAKES: SimulatedActivities = {
+  [DELIVER_ACTIVITY]: ([req]): DeliverResult => {
     const to = req.recipients.length ? req.recipients.map(recipientLabel) : ['channel'];
     return { kind: 'simulated', sent: to.length, failed: 0, outcomes: req.detail ? to.map((recipient) => ({ recipient, status: 'sent', deduplicated: false })) : [] };
   },
   [LAUNCH_ACTIVITY]: (_args, _attempt, now): LaunchResult => ({ status: 'live', launchedAt: new Date(now).toISOString(), alreadyLive: false }),
-  [CHANNEL_CONTROL_ACTIVITY]: (args) => ({ paused: (args[0] as ChannelControlRequest).paused, resumedRuns: 0 }),
+  [CHANNEL_CONTROL_ACTIVITY]: ([req]) => ({ paused: req.paused, resumedRuns: 0 }),
 };
 
 /** A failure a simulated activity throws; `nonRetryable` mirrors Temporal's ApplicationFailure. */
@@ -25,7 +25,14 @@ export interface SimulatedFailure {
   nonRetryable?: boolean;
 }
 
-export type SimulatedActivity = (args: unknown[], attempt: number, now: number) => unknown | Promise<unknown>;
+/** A fake for activity K, typed by the same contract (FlowActivities) the activities package implements. */
+export type SimulatedActivity<K extends ActivityName = ActivityName> = (
+  args: ActivityArgs<K>,
+  attempt: number,
+  now: number,
+) => ActivityResult<K> | Promise<ActivityResult<K>>;
+
+export type SimulatedActivities = { [K in ActivityName]?: SimulatedActivity<K> };
 
 /** Input a person gives a waiting task at a virtual time, e.g. an approver's vote. */
 export interface SimulatedTaskInput {
@@ -42,7 +49,7 @@ export interface SimulationOptions {
   taskInputs?: SimulatedTaskInput[];
   startAt?: number;
   /** Activity name → fake. Unlisted activities succeed with `{ simulated: true }`. */
-  activities?: Record<string, SimulatedActivity>;
+  activities?: SimulatedActivities;
   /** Stop the virtual clock after this much simulated time. */
   maxVirtualMs?: number;
   /** Outside events at virtual times (relative to the start), e.g. `connection:<id>` when a paused channel resumes. */
@@ -88,7 +95,10 @@ export async function simulateFlow(graph: unknown, options: SimulationOptions = 
   };
 
   // The campaign is the simulation's own: re-reading its phases gives them back unchanged.
-  const fakes: Record<string, SimulatedActivity> = { ...DEFAULT_FAKES, [CAMPAIGN_PHASES_ACTIVITY]: () => ({ phases: (options.campaign as { phases?: unknown } | undefined)?.phases ?? [] }) };
+  const fakes: SimulatedActivities = {
+    ...DEFAULT_FAKES,
+    [CAMPAIGN_PHASES_ACTIVITY]: () => ({ phases: (options.campaign as { phases?: CampaignPhase[] } | undefined)?.phases ?? [] }),
+  };
   const notices = new Map<string, number>();
   for (const n of options.notices ?? []) {
     void sleep(n.atMs).then(() => {
@@ -117,14 +127,16 @@ export async function simulateFlow(graph: unknown, options: SimulationOptions = 
       return ports.waitUntil(() => (notices.get(key) ?? 0) > seen, timeoutMs);
     },
     noticeCount: (key) => notices.get(key) ?? 0,
-    async callActivity<T>(name: string, args: unknown[], opts: ActivityCallOptions): Promise<T> {
-      const fake = options.activities?.[name] ?? fakes[name] ?? (() => ({ simulated: true }));
+    async callActivity<K extends ActivityName>(name: K, args: ActivityArgs<K>, opts: ActivityCallOptions): Promise<ActivityResult<K>> {
+      // An unscripted activity with no default fake answers `{ simulated: true }`, whatever its result type says.
+      const unscripted = (() => ({ simulated: true })) as unknown as SimulatedActivity<K>;
+      const fake = (options.activities?.[name] ?? fakes[name] ?? unscripted) as SimulatedActivity<K>;
       let interval = opts.retry.initialIntervalMs;
       for (let attempt = 1; ; attempt++) {
         try {
           const result = await fake(args, attempt, now);
           calls.push({ name, args, attempt, at: now, outcome: 'ok' });
-          return result as T;
+          return result;
         } catch (err) {
           calls.push({ name, args, attempt, at: now, outcome: 'error' });
           const failure = err as SimulatedFailure;

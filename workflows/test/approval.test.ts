@@ -7,6 +7,7 @@ import type { RunState } from '../src/interpreter/state.ts';
 import { validateFlow } from '../src/validator.ts';
 import { checkDecision, neededApprovals, tally, type ApprovalTaskView, type NotifyApproversRequest, type Vote } from '../src/nodes/approval.ts';
 import { WEBHOOK_ACTIVITY, type WebhookRequest } from '../src/nodes/webhook.ts';
+import type { ResolvePeopleRequest } from '../src/nodes/resolve-people.ts';
 import type { FlowDocumentInput } from '../src/flow.ts';
 import {
   approvalActivities,
@@ -633,7 +634,8 @@ describe('approval: the Update contract on the interpreter', () => {
           const check = () => (predicate() ? resolve(true) : waiters.push(check));
           check();
         }),
-      callActivity: async <T,>(name: string, args: unknown[]) => (name === 'resolveApprovers' ? approvalActivities().resolveApprovers(args) : {}) as T,
+      // This hand-made port fakes only the resolver; every other activity answers nothing.
+      callActivity: async (name, args) => (name === 'resolveApprovers' ? approvalActivities().resolveApprovers(args as [ResolvePeopleRequest]) : undefined) as never,
     };
     const checked = validateFlow(approvalFlow({ approvers: three, mode: 'any' }));
     if (!checked.ok) throw new Error('invalid');

@@ -1,6 +1,7 @@
 /** Small builders for flow documents in tests. Not a test file itself. */
 import type { FlowDocumentInput } from '../src/flow.ts';
 import type { ValidationIssue, ValidationResult } from '../src/validator.ts';
+import type { SimulatedActivities } from '../src/simulator.ts';
 
 export type NodeInput = FlowDocumentInput['nodes'][number];
 export type EdgeInput = FlowDocumentInput['edges'][number];
@@ -89,13 +90,10 @@ export function resolveFromDirectory(refs: FakeRef[], campaignDepartment: string
 /** The three approval activities, faked over the directory. */
 export function approvalActivities(directory: DirectoryPerson[] = DIRECTORY) {
   return {
-    resolveApprovers: (args: unknown[]) => {
-      const req = args[0] as { refs: FakeRef[]; campaignDepartment: string | null };
-      return resolveFromDirectory(req.refs, req.campaignDepartment, directory);
-    },
-    syncApprovalTask: () => ({}),
-    notifyApprovers: () => ({}),
-  };
+    resolveApprovers: ([req]) => resolveFromDirectory(req.refs as FakeRef[], req.campaignDepartment, directory),
+    syncApprovalTask: () => undefined,
+    notifyApprovers: ([req]) => ({ sent: req.to.length }),
+  } satisfies SimulatedActivities;
 }
 
 export const approve = (userId: string, comment?: string) => ({ userId, decision: 'approve' as const, ...(comment ? { comment } : {}) });

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { simulateFlow, type SimulatedActivity, type SimulationOptions, type SimulationResult } from '../src/simulator.ts';
+import { simulateFlow, type SimulatedActivities, type SimulatedActivity, type SimulationOptions, type SimulationResult } from '../src/simulator.ts';
 import { FlowInterpreter, MAX_NODE_EXECUTIONS } from '../src/interpreter/interpreter.ts';
 import type { RuntimePorts } from '../src/interpreter/ports.ts';
 import type { RunState } from '../src/interpreter/state.ts';
 import { TERMINAL_RUN_STATUSES } from '../src/interpreter/state.ts';
 import { validateFlow } from '../src/validator.ts';
-import { WEBHOOK_ACTIVITY, type WebhookRequest } from '../src/nodes/webhook.ts';
+import { WEBHOOK_ACTIVITY, type WebhookRequest, type WebhookResponse } from '../src/nodes/webhook.ts';
 import type { FlowDocumentInput } from '../src/flow.ts';
 import { condition, delay, edge, end, flow, trigger, webhook } from './helpers.ts';
 
@@ -21,8 +21,8 @@ async function run(doc: FlowDocumentInput, options: SimulationOptions = {}): Pro
   return result as SimulationResult & { state: RunState };
 }
 
-function webhookFake(answer: (req: WebhookRequest, attempt: number) => unknown): Record<string, SimulatedActivity> {
-  return { [WEBHOOK_ACTIVITY]: (args, attempt) => answer(args[0] as WebhookRequest, attempt) };
+function webhookFake(answer: (req: WebhookRequest, attempt: number) => WebhookResponse | Promise<WebhookResponse>): SimulatedActivities {
+  return { [WEBHOOK_ACTIVITY]: ([req], attempt) => answer(req, attempt) };
 }
 
 const branchFlow = () =>

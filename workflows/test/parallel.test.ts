@@ -368,9 +368,9 @@ describe('parallel approvals end to end', () => {
       campaign,
       activities: {
         resolveApprovers: (args) => {
-          const req = args[0] as { refs: { kind: string; department?: string }[] };
-          const base = approvalActivities().resolveApprovers(args) as { id: string }[];
-          return req.refs.some((x) => x.department === 'Brand') ? [...base, { id: 'gus', name: 'Gus', email: 'gus@example.test' }] : base;
+          const [req] = args;
+          const base = approvalActivities().resolveApprovers(args);
+          return req.refs.some((x) => 'department' in x && x.department === 'Brand') ? [...base, { id: 'gus', name: 'Gus', email: 'gus@example.test' }] : base;
         },
       },
       taskInputs: [v(MIN, 'brand', approve('gus')), v(2 * MIN, 'brand', approve('eve')), v(3 * MIN, 'legal', approve('ann'))],

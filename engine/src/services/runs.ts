@@ -10,6 +10,7 @@ import { frozenFields, type FlowService } from './flows.ts';
 import type { CampaignService } from './campaigns.ts';
 import { scopeOf, type Actor } from '../auth/access.ts';
 import { audit } from './audit.ts';
+import { RUN_FLOW_WORKFLOW, type RunFlowWorkflow } from './run-flow-workflow.ts';
 
 type RunStatus = RunRow['status'];
 
@@ -86,7 +87,7 @@ export class RunService {
       requester: actor ? { id: actor.id, name: actor.name, email: actor.email } : null,
     };
     try {
-      const handle = await this.deps.temporal().workflow.start('runFlow', { taskQueue: this.deps.taskQueue, workflowId, args: [args] });
+      const handle = await this.deps.temporal().workflow.start<RunFlowWorkflow>(RUN_FLOW_WORKFLOW, { taskQueue: this.deps.taskQueue, workflowId, args: [args] });
       const [updated] = await this.db.update(runs).set({ workflowId, temporalRunId: handle.firstExecutionRunId }).where(eq(runs.id, row!.id)).returning();
       await audit(this.db, actor, { action: 'run.started', entityType: 'run', entityId: row!.id, after: { flowId, version: version.version, campaignId: campaign?.id ?? null, input: body.input } });
       return presentRun(updated!, { graph: version.graph });

@@ -7,6 +7,7 @@ import { runs, type FlowVersionRow } from '../db/schema.ts';
 import type { Actor } from '../auth/access.ts';
 import type { Database } from '../db/client.ts';
 import { audit } from './audit.ts';
+import { RUN_FLOW_WORKFLOW, type RunFlowWorkflow } from './run-flow-workflow.ts';
 
 const OVERLAP: Record<string, ScheduleOverlapPolicy> = {
   skip: ScheduleOverlapPolicy.SKIP,
@@ -46,12 +47,12 @@ export class ScheduleService {
     const options = {
       scheduleId: scheduleIdOf(flowId),
       spec: { cronExpressions: [c.cron], timezone: c.timezone },
-      action: { type: 'startWorkflow' as const, workflowType: 'runFlow', taskQueue: this.taskQueue, args: [args], workflowId: `sched-${flowId}` },
+      action: { type: 'startWorkflow' as const, workflowType: RUN_FLOW_WORKFLOW, taskQueue: this.taskQueue, args: [args] as const, workflowId: `sched-${flowId}` },
       policies: { overlap: OVERLAP[c.overlap] ?? ScheduleOverlapPolicy.SKIP, catchupWindow: durationMs(c.catchupWindow) },
       memo: { flowId, version: version.version, cron: c.cron },
     };
     await this.remove(actor, flowId, departmentId, null);
-    await this.temporal().schedule.create(options);
+    await this.temporal().schedule.create<RunFlowWorkflow>(options);
     await audit(this.db, actor, { action: 'schedule.created', entityType: 'flow', entityId: flowId, departmentId, after: { cron: c.cron, timezone: c.timezone, overlap: c.overlap, catchupWindow: c.catchupWindow, version: version.version } });
   }
 

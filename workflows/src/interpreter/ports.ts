@@ -1,3 +1,5 @@
+import type { ActivityArgs, ActivityName, ActivityResult } from '../activities.ts';
+
 /**
  * The interpreter's only contact with the outside world. Temporal implements these in the
  * workflow (durable timers, activities); the simulator implements them on a virtual clock.
@@ -17,7 +19,8 @@ export interface ActivityCallOptions {
 export interface RuntimePorts {
   now(): number;
   sleep(ms: number): Promise<void>;
-  callActivity<T = unknown>(name: string, args: unknown[], options: ActivityCallOptions): Promise<T>;
+  /** Name, arguments and result are checked against FlowActivities, the one contract with the activities package. */
+  callActivity<K extends ActivityName>(name: K, args: ActivityArgs<K>, options: ActivityCallOptions): Promise<ActivityResult<K>>;
   /** Resolves true once `predicate` holds (re-checked after every event), or false when `timeoutMs` passes first. */
   waitUntil(predicate: () => boolean, timeoutMs?: number): Promise<boolean>;
   /**

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { defineNode, type NodeResult } from './define.ts';
 import { toRetryPolicy } from './retry.ts';
+import type { ActivityName } from '../activities.ts';
 
-export const CAMPAIGN_STATUS_ACTIVITY = 'setCampaignStatus';
+export const CAMPAIGN_STATUS_ACTIVITY = 'setCampaignStatus' satisfies ActivityName;
 
 export interface CampaignStatusRequest {
   campaignId: string;

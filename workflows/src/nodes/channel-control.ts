@@ -2,8 +2,9 @@ import { z } from 'zod';
 import { defineNode, type NodeResult } from './define.ts';
 import { ActivityCallError } from '../interpreter/ports.ts';
 import { quickActivity } from './resolve-people.ts';
+import type { ActivityName } from '../activities.ts';
 
-export const CHANNEL_CONTROL_ACTIVITY = 'setChannelPaused';
+export const CHANNEL_CONTROL_ACTIVITY = 'setChannelPaused' satisfies ActivityName;
 
 export interface ChannelControlRequest {
   connectionId: string;
@@ -42,7 +43,7 @@ export const channelControl = defineNode({
   async execute({ config, ports, scope, node, hasEdge }): Promise<NodeResult> {
     const request: ChannelControlRequest = { connectionId: config.connection, paused: config.action === 'pause', reason: config.reason ?? null, runId: (scope.run as { id: string }).id, nodeId: node.id };
     try {
-      const result = await ports.callActivity<{ paused: boolean; resumedRuns: number }>(CHANNEL_CONTROL_ACTIVITY, [request], quickActivity);
+      const result = await ports.callActivity(CHANNEL_CONTROL_ACTIVITY, [request], quickActivity);
       return { handle: 'next', output: result };
     } catch (err) {
       if (err instanceof ActivityCallError && hasEdge('failed')) return { handle: 'failed', output: { error: err.message } };

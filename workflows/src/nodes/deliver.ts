@@ -8,6 +8,7 @@ import { durationMs } from '../duration.ts';
 import type { NodeContext, NodeExpression, NodeResult } from './define.ts';
 import { expressionRefs, resolvePeople } from './resolve-people.ts';
 import { toRetryPolicy, type RetryConfig } from './retry.ts';
+import type { ActivityName } from '../activities.ts';
 
 /**
  * Everything that sends a message (send, e-mail, in-app, broadcast, launch announcements) goes
@@ -16,7 +17,7 @@ import { toRetryPolicy, type RetryConfig } from './retry.ts';
  * "held until …" instead of failing, so waiting never spends a retry attempt, and the workflow
  * waits on a durable timer (or, for a paused channel, for the resume signal).
  */
-export const DELIVER_ACTIVITY = 'deliverMessages';
+export const DELIVER_ACTIVITY = 'deliverMessages' satisfies ActivityName;
 
 export type ChannelTarget = { connectionId: string } | { builtin: 'email' | 'in-app' };
 
@@ -184,7 +185,7 @@ export async function deliverAll(ctx: NodeContext<unknown>, opts: DeliverOptions
   for (const batch of batches) {
     for (;;) {
       const request: DeliverRequest = { target: opts.target, keyPrefix, runId: (scope.run as { id: string }).id, nodeId: node.id, templates: opts.templates, variables, recipients: batch, timezone: campaign?.timezone ?? null, detail, ...(opts.onlyKinds ? { onlyKinds: opts.onlyKinds } : {}) };
-      const result = await ports.callActivity<DeliverResult>(DELIVER_ACTIVITY, [request], options);
+      const result = await ports.callActivity(DELIVER_ACTIVITY, [request], options);
       summary.kind = result.kind;
       if (!result.held) {
         summary.sent += result.sent;

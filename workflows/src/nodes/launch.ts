@@ -5,8 +5,9 @@ import { ActivityCallError } from '../interpreter/ports.ts';
 import type { JsonValue } from '../json.ts';
 import { deliverAll, message, messageExpressions, type DeliverySummary } from './deliver.ts';
 import { quickActivity } from './resolve-people.ts';
+import type { ActivityName } from '../activities.ts';
 
-export const LAUNCH_ACTIVITY = 'launchCampaign';
+export const LAUNCH_ACTIVITY = 'launchCampaign' satisfies ActivityName;
 
 export interface LaunchRequest {
   campaignId: string;
@@ -59,7 +60,7 @@ export const launch = defineNode({
     if (!campaign?.id) throw new Error('This run has no campaign; start it for a campaign');
     let launched: LaunchResult;
     try {
-      launched = await ports.callActivity<LaunchResult>(LAUNCH_ACTIVITY, [{ campaignId: campaign.id, runId: (scope.run as { id: string }).id, nodeId: node.id } satisfies LaunchRequest], quickActivity);
+      launched = await ports.callActivity(LAUNCH_ACTIVITY, [{ campaignId: campaign.id, runId: (scope.run as { id: string }).id, nodeId: node.id } satisfies LaunchRequest], quickActivity);
     } catch (err) {
       if (err instanceof ActivityCallError && hasEdge('failed')) return { handle: 'failed', output: { error: err.message } };
       throw err;

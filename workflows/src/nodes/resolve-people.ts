@@ -3,9 +3,10 @@ import type { ActivityCallOptions, RuntimePorts } from '../interpreter/ports.ts'
 import { parseApproverString, type ApproverRef, type ConcreteApproverRef, type Person } from '../people.ts';
 import { toRetryPolicy } from './retry.ts';
 import type { NodeExpression } from './define.ts';
+import type { ActivityName } from '../activities.ts';
 
 /** The directory lookup behind approvers and recipients: users, roles and department heads become people. */
-export const RESOLVE_PEOPLE_ACTIVITY = 'resolveApprovers';
+export const RESOLVE_PEOPLE_ACTIVITY = 'resolveApprovers' satisfies ActivityName;
 
 export interface ResolvePeopleRequest {
   refs: ConcreteApproverRef[];
@@ -40,6 +41,6 @@ export async function resolvePeople(ports: RuntimePorts, scope: Record<string, u
   });
   if (!concrete.length) return [];
   const campaign = scope.campaign as { department?: string } | null;
-  const people = await ports.callActivity<Person[]>(RESOLVE_PEOPLE_ACTIVITY, [{ refs: concrete, campaignDepartment: campaign?.department ?? null } satisfies ResolvePeopleRequest], quickActivity);
+  const people = await ports.callActivity(RESOLVE_PEOPLE_ACTIVITY, [{ refs: concrete, campaignDepartment: campaign?.department ?? null } satisfies ResolvePeopleRequest], quickActivity);
   return people.filter((p, i) => people.findIndex((q) => q.id === p.id) === i);
 }

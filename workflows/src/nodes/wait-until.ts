@@ -3,8 +3,9 @@ import { renderText, templateExpressions } from '../templates.ts';
 import { parseDuration } from '../duration.ts';
 import { defineNode, type NodeExpression } from './define.ts';
 import { quickActivity } from './resolve-people.ts';
+import type { ActivityName } from '../activities.ts';
 
-export const CAMPAIGN_PHASES_ACTIVITY = 'readCampaignPhases';
+export const CAMPAIGN_PHASES_ACTIVITY = 'readCampaignPhases' satisfies ActivityName;
 
 export interface CampaignPhase {
   name: string;
@@ -83,7 +84,7 @@ export const waitUntil = defineNode({
       if (edited) {
         // Counted before the read, so an edit that lands during it makes the loop read again.
         seen = ports.noticeCount(key!);
-        const fresh = await ports.callActivity<{ phases: CampaignPhase[] }>(CAMPAIGN_PHASES_ACTIVITY, [campaign!.id], quickActivity);
+        const fresh = await ports.callActivity(CAMPAIGN_PHASES_ACTIVITY, [campaign!.id!], quickActivity);
         const next = phaseStart(fresh.phases, config.phase, true) + offset;
         if (next !== target) moves.push({ from: new Date(target).toISOString(), to: new Date(next).toISOString(), at: new Date(ports.now()).toISOString() });
         target = next;

@@ -5,6 +5,7 @@ import { renderTemplate, renderText, templateExpressions } from '../templates.ts
 import { ActivityCallError } from '../interpreter/ports.ts';
 import { defineNode, type NodeExpression } from './define.ts';
 import { retrySchema, toRetryPolicy } from './retry.ts';
+import type { ActivityName } from '../activities.ts';
 
 /** The request the webhook activity receives; the activity lives in activities/, this is its contract. */
 export interface WebhookRequest {
@@ -23,7 +24,7 @@ export interface WebhookResponse {
   durationMs: number;
 }
 
-export const WEBHOOK_ACTIVITY = 'sendWebhook';
+export const WEBHOOK_ACTIVITY = 'sendWebhook' satisfies ActivityName;
 
 const headerName = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$/, 'Not a valid HTTP header name');
 
@@ -106,7 +107,7 @@ export const webhook = defineNode({
       idempotencyKey: executionKey,
     };
     try {
-      const response = await ports.callActivity<WebhookResponse>(WEBHOOK_ACTIVITY, [request], {
+      const response = await ports.callActivity(WEBHOOK_ACTIVITY, [request], {
         // One attempt's budget plus headroom for connection set-up.
         startToCloseTimeoutMs: request.timeoutMs + 5_000,
         retry: toRetryPolicy(config.retry),

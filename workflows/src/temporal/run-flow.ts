@@ -21,6 +21,7 @@ import { FlowInterpreter } from '../interpreter/interpreter.ts';
 import { ActivityCallError, TaskRejection, type ActivityCallOptions, type RuntimePorts } from '../interpreter/ports.ts';
 import type { Requester } from '../interpreter/interpreter.ts';
 import type { RunState } from '../interpreter/state.ts';
+import type { ActivityArgs, ActivityName, ActivityResult, FlowActivities, RegisterRunRequest } from '../activities.ts';
 
 /** What a run carries: the published version's graph itself, so the run is pinned to it. */
 export interface RunFlowInput {
@@ -38,16 +39,8 @@ export interface RunFlowInput {
   scheduled?: boolean;
 }
 
-export const REGISTER_RUN_ACTIVITY = 'registerScheduledRun';
-
-export interface RegisterRunRequest {
-  workflowId: string;
-  temporalRunId: string;
-  flowId: string;
-  versionId: string;
-  version: number;
-  input: JsonValue;
-}
+export const REGISTER_RUN_ACTIVITY = 'registerScheduledRun' satisfies ActivityName;
+export type { RegisterRunRequest };
 
 /** Input from a person to an open task (an approver's decision), addressed by task id. */
 export interface TaskInput {
@@ -62,12 +55,12 @@ export const noticeSignal = defineSignal<[string]>('notice');
 
 /** Temporal's side of the ports: durable timers and activities with the node's own retry policy. */
 function temporalPorts(notices: Map<string, number>): RuntimePorts {
-  const proxies = new Map<string, Record<string, (...args: unknown[]) => Promise<unknown>>>();
+  const proxies = new Map<string, FlowActivities>();
   const proxyFor = (options: ActivityCallOptions) => {
     const key = JSON.stringify(options);
     let proxy = proxies.get(key);
     if (!proxy) {
-      proxy = proxyActivities<Record<string, (...args: unknown[]) => Promise<unknown>>>({
+      proxy = proxyActivities<FlowActivities>({
         startToCloseTimeout: options.startToCloseTimeoutMs,
         retry: {
           maximumAttempts: options.retry.maximumAttempts,
@@ -95,9 +88,11 @@ function temporalPorts(notices: Map<string, number>): RuntimePorts {
       return condition(() => (notices.get(key) ?? 0) > seen, Math.max(1, timeoutMs));
     },
     noticeCount: (key) => notices.get(key) ?? 0,
-    async callActivity<T>(name: string, args: unknown[], options: ActivityCallOptions): Promise<T> {
+    async callActivity<K extends ActivityName>(name: K, args: ActivityArgs<K>, options: ActivityCallOptions): Promise<ActivityResult<K>> {
+      // TypeScript cannot tie FlowActivities[K] to ActivityArgs<K> for a generic K; the port's signature checks callers.
+      const activity = proxyFor(options)[name] as unknown as (...a: ActivityArgs<K>) => Promise<ActivityResult<K>>;
       try {
-        return (await proxyFor(options)[name]!(...args)) as T;
+        return await activity(...args);
       } catch (err) {
         if (err instanceof ActivityFailure && !isCancellation(err)) throw toActivityCallError(err);
         throw err;
@@ -168,8 +163,8 @@ export async function runFlow(args: RunFlowInput): Promise<RunState> {
 
   const info = workflowInfo();
   if (args.scheduled) {
-    const register = proxyActivities<Record<string, (req: RegisterRunRequest) => Promise<void>>>({ startToCloseTimeout: 30_000, retry: { maximumAttempts: 20 } });
-    await register[REGISTER_RUN_ACTIVITY]!({ workflowId: info.workflowId, temporalRunId: info.runId, flowId: args.flowId, versionId: args.versionId, version: args.version, input: args.input ?? {} });
+    const register = proxyActivities<Pick<FlowActivities, typeof REGISTER_RUN_ACTIVITY>>({ startToCloseTimeout: 30_000, retry: { maximumAttempts: 20 } });
+    await register[REGISTER_RUN_ACTIVITY]({ workflowId: info.workflowId, temporalRunId: info.runId, flowId: args.flowId, versionId: args.versionId, version: args.version, input: args.input ?? {} });
   }
   interpreter = new FlowInterpreter(
     flow,

@@ -1,0 +1,47 @@
+/**
+ * The contract between the flow language and its side effects: every activity a node may call,
+ * by name, with its argument and result types. The workflow shell proxies it, the activities
+ * package implements it (`createActivities` must satisfy it) and the simulator fakes it, so a
+ * renamed activity or a changed payload fails the type check instead of a run. Types only: the
+ * workflow sandbox and the browser import it.
+ *
+ * Properties, not methods, so an implementation's parameters are checked strictly (method
+ * parameters are bivariant in TypeScript).
+ */
+import type { JsonValue } from './json.ts';
+import type { Person } from './people.ts';
+import type { WebhookRequest, WebhookResponse } from './nodes/webhook.ts';
+import type { DeliverRequest, DeliverResult } from './nodes/deliver.ts';
+import type { LaunchRequest, LaunchResult } from './nodes/launch.ts';
+import type { CampaignPhase } from './nodes/wait-until.ts';
+import type { ChannelControlRequest } from './nodes/channel-control.ts';
+import type { CampaignStatusRequest } from './nodes/campaign-status.ts';
+import type { ResolvePeopleRequest } from './nodes/resolve-people.ts';
+import type { ApprovalTaskView, NotifyApproversRequest } from './nodes/approval.ts';
+
+/** What a scheduled run records about itself before it starts, since no API call created it. */
+export interface RegisterRunRequest {
+  workflowId: string;
+  temporalRunId: string;
+  flowId: string;
+  versionId: string;
+  version: number;
+  input: JsonValue;
+}
+
+export interface FlowActivities {
+  sendWebhook: (req: WebhookRequest) => Promise<WebhookResponse>;
+  deliverMessages: (req: DeliverRequest) => Promise<DeliverResult>;
+  resolveApprovers: (req: ResolvePeopleRequest) => Promise<Person[]>;
+  syncApprovalTask: (view: ApprovalTaskView) => Promise<void>;
+  notifyApprovers: (req: NotifyApproversRequest) => Promise<{ sent: number }>;
+  registerScheduledRun: (req: RegisterRunRequest) => Promise<void>;
+  setCampaignStatus: (req: CampaignStatusRequest) => Promise<void>;
+  launchCampaign: (req: LaunchRequest) => Promise<LaunchResult>;
+  readCampaignPhases: (campaignId: string) => Promise<{ phases: CampaignPhase[] }>;
+  setChannelPaused: (req: ChannelControlRequest) => Promise<{ paused: boolean; resumedRuns: number }>;
+}
+
+export type ActivityName = keyof FlowActivities;
+export type ActivityArgs<K extends ActivityName> = Parameters<FlowActivities[K]>;
+export type ActivityResult<K extends ActivityName> = Awaited<ReturnType<FlowActivities[K]>>;
