@@ -52,3 +52,4 @@ export type { ApprovalDeps } from './approvals.ts';
 export type { Claim, DeliveryLedger, DeliveryChannel, InAppNotice, LedgerRow, LedgerStatus, ResolvedTarget } from './deliver.ts';
 export { assignSlots, effectiveRateLimit, parseQuietHours, quietUntil, type QuietHours, type RateLimit } from './send-window.ts';
 export { sendToChannel, ChannelError, CHANNELS, type ChannelConnection } from './channels/index.ts';
+export * from './channels/catalogue.ts';

@@ -20,7 +20,8 @@ import { describeBody, httpRetryable, perform, requireUrl, retryAfterMs, splitMe
  * - "每个机器人每分钟最多发送20条消息到群里，如果超过20条，会限流10分钟": 20 per minute per robot,
  *   and a 10-minute lock-out when exceeded.
  */
-export const DINGTALK_RATE_PER_MINUTE = 20;
+// The limit itself lives in the catalogue, with the kind's other facts.
+export { DINGTALK_RATE_PER_MINUTE } from './catalogue.ts';
 export const DINGTALK_LOCKOUT_MS = 10 * 60_000;
 
 /** -1 system busy; 130101 / 410100 sending too fast (rate limit). */

@@ -20,7 +20,8 @@ import { describeBody, httpRetryable, perform, requireUrl, retryAfterMs, splitMe
  *   not allowed, 19024 keyword not found, 9499 bad request; 11232 is the rate-limit error.
  * - Limit: 100 requests per minute and 5 per second per bot; request body at most 20 KB.
  */
-export const FEISHU_RATE_PER_MINUTE = 100;
+// The limit itself lives in the catalogue, with the kind's other facts.
+export { FEISHU_RATE_PER_MINUTE } from './catalogue.ts';
 export const FEISHU_RATE_PER_SECOND = 5;
 export const FEISHU_MAX_BODY_BYTES = 20 * 1024;
 

@@ -1,57 +1,61 @@
-import { sendWeCom, WECOM_RATE_PER_MINUTE } from './wecom.ts';
-import { FEISHU_RATE_PER_MINUTE, sendFeishu } from './feishu.ts';
-import { DINGTALK_RATE_PER_MINUTE, sendDingTalk } from './dingtalk.ts';
-import { sendSlack, SLACK_RATE_PER_MINUTE } from './slack.ts';
+import { sendWeCom } from './wecom.ts';
+import { sendFeishu } from './feishu.ts';
+import { sendDingTalk } from './dingtalk.ts';
+import { sendSlack } from './slack.ts';
 import { sendSms } from './sms.ts';
 import { sendWebhookChannel } from './webhook.ts';
 import type { ChannelAdapter, ChannelConnection, ChannelKind, ChannelMessage, DeliveryResult, SendOptions } from './types.ts';
+import { CHANNEL_CATALOGUE } from './catalogue.ts';
 
 type ConnectionOf<K extends ChannelKind> = Extract<ChannelConnection, { kind: K }>;
 
-/** Every chat/SMS/webhook channel: how to send, the documented rate limit, and where it is documented. */
+/**
+ * Every chat/SMS/webhook channel: how to send and where the format is documented. The label and
+ * rate limit come from the catalogue; the mapped type asks for an adapter for each message kind.
+ */
 export const CHANNELS: { [K in ChannelKind]: ChannelAdapter<ConnectionOf<K>> } = {
   wecom: {
     kind: 'wecom',
-    label: 'WeCom group robot (企业微信群机器人)',
+    label: CHANNEL_CATALOGUE.wecom.label,
     description: 'Posts text or markdown to a WeCom group through the robot webhook. The key in the URL is the credential; mentions by user id or mobile.',
-    ratePerMinute: WECOM_RATE_PER_MINUTE,
+    ratePerMinute: CHANNEL_CATALOGUE.wecom.ratePerMinute,
     docs: ['https://developer.work.weixin.qq.com/document/path/91770'],
     send: sendWeCom,
   },
   feishu: {
     kind: 'feishu',
-    label: 'Feishu / Lark custom bot (飞书自定义机器人)',
+    label: CHANNEL_CATALOGUE.feishu.label,
     description: 'Posts text, rich text (post) or a markdown card to a Feishu group, signed with the bot secret (HMAC-SHA256 of timestamp and secret).',
-    ratePerMinute: FEISHU_RATE_PER_MINUTE,
+    ratePerMinute: CHANNEL_CATALOGUE.feishu.ratePerMinute,
     docs: ['https://open.feishu.cn/document/client-docs/bot-v3/add-custom-bot'],
     send: sendFeishu,
   },
   dingtalk: {
     kind: 'dingtalk',
-    label: 'DingTalk custom robot (钉钉自定义机器人)',
+    label: CHANNEL_CATALOGUE.dingtalk.label,
     description: 'Posts text or markdown to a DingTalk group; with 加签 the URL carries a millisecond timestamp and an HMAC-SHA256 sign. Exceeding the limit locks the robot for 10 minutes.',
-    ratePerMinute: DINGTALK_RATE_PER_MINUTE,
+    ratePerMinute: CHANNEL_CATALOGUE.dingtalk.ratePerMinute,
     docs: ['https://open.dingtalk.com/document/robots/custom-robot-access', 'https://open.dingtalk.com/document/robots/customize-robot-security-settings'],
     send: sendDingTalk,
   },
   slack: {
     kind: 'slack',
-    label: 'Slack incoming webhook',
+    label: CHANNEL_CATALOGUE.slack.label,
     description: 'Posts text with Block Kit blocks (header, mrkdwn sections) to the channel the webhook was created for.',
-    ratePerMinute: SLACK_RATE_PER_MINUTE,
+    ratePerMinute: CHANNEL_CATALOGUE.slack.ratePerMinute,
     docs: ['https://docs.slack.dev/messaging/sending-messages-using-incoming-webhooks', 'https://docs.slack.dev/apis/web-api/rate-limits'],
     send: sendSlack,
   },
   sms: {
     kind: 'sms',
-    label: 'SMS',
+    label: CHANNEL_CATALOGUE.sms.label,
     description: 'Sends one SMS to one recipient through the connection\'s provider (Twilio first; Aliyun and Tencent fit the same provider interface).',
     docs: ['https://www.twilio.com/docs/messaging/api/message-resource'],
     send: sendSms,
   },
   webhook: {
     kind: 'webhook',
-    label: 'Webhook (Standard Webhooks)',
+    label: CHANNEL_CATALOGUE.webhook.label,
     description: 'POSTs a JSON event signed with HMAC-SHA256 over id, timestamp and body (webhook-id / webhook-timestamp / webhook-signature); webhook-id is the idempotency key.',
     docs: ['https://www.standardwebhooks.com'],
     send: sendWebhookChannel,
@@ -66,6 +70,7 @@ export async function sendToChannel(connection: ChannelConnection, message: Chan
 }
 
 export * from './types.ts';
+export * from './catalogue.ts';
 export { buildWeComRequest, sendWeCom, WECOM_RATE_PER_MINUTE, WECOM_TEXT_MAX_BYTES, WECOM_MARKDOWN_MAX_BYTES } from './wecom.ts';
 export { buildFeishuRequest, feishuSign, sendFeishu, FEISHU_RATE_PER_MINUTE, FEISHU_RATE_PER_SECOND, FEISHU_MAX_BODY_BYTES } from './feishu.ts';
 export { buildDingTalkRequest, dingtalkSign, sendDingTalk, DINGTALK_RATE_PER_MINUTE, DINGTALK_LOCKOUT_MS } from './dingtalk.ts';

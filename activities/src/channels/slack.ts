@@ -12,7 +12,8 @@ import { describeBody, httpRetryable, perform, requireUrl, retryAfterMs, splitMe
  *   `user_not_found`, 403 `action_prohibited` / `invalid_token`, 404 `channel_not_found` /
  *   `no_service`, 410 `channel_is_archived`, 429 rate limited (with Retry-After), 500 `rollup_error`.
  */
-export const SLACK_RATE_PER_MINUTE = 60;
+// The limit itself lives in the catalogue, with the kind's other facts.
+export { SLACK_RATE_PER_MINUTE } from './catalogue.ts';
 /** Slack truncates `text` beyond 40,000 characters; a section block's text allows 3,000. */
 const SECTION_MAX_CHARS = 3000;
 const HEADER_MAX_CHARS = 150;

@@ -13,8 +13,10 @@
  */
 
 import type { OutboundGuard } from '../outbound/guard.ts';
+import type { MESSAGE_KINDS } from './catalogue.ts';
 
-export type ChannelKind = 'wecom' | 'feishu' | 'dingtalk' | 'slack' | 'sms' | 'webhook';
+/** The kinds channel adapters send to: the catalogue's message kinds. */
+export type ChannelKind = (typeof MESSAGE_KINDS)[number];
 
 export interface ChannelMessage {
   /** Heading. Used where the format has one (DingTalk markdown title, Feishu post/card, Slack header). */

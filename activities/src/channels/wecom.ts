@@ -13,7 +13,8 @@ import { describeBody, httpRetryable, perform, requireUrl, retryAfterMs, splitMe
  *   `errcode` otherwise.
  * - "每个机器人发送的消息不能超过20条/分钟": 20 messages per minute per robot.
  */
-export const WECOM_RATE_PER_MINUTE = 20;
+// The limit itself lives in the catalogue, with the kind's other facts.
+export { WECOM_RATE_PER_MINUTE } from './catalogue.ts';
 export const WECOM_TEXT_MAX_BYTES = 2048;
 export const WECOM_MARKDOWN_MAX_BYTES = 4096;
 

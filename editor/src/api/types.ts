@@ -182,8 +182,8 @@ export interface InboxItem {
 }
 
 /** Where a channel message can go; each kind has its own secrets. */
-export const CONNECTION_KINDS = ['wecom', 'feishu', 'dingtalk', 'slack', 'sms', 'webhook', 'email'] as const;
-export type ConnectionKind = (typeof CONNECTION_KINDS)[number];
+export { CHANNEL_KINDS as CONNECTION_KINDS, type ConnectionKind } from '@flightdeck/activities/catalogue';
+import type { ConnectionKind } from '@flightdeck/activities/catalogue';
 
 /** A channel connection; the API says which secrets are set, never what they are. */
 export interface Connection {

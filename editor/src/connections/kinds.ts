@@ -1,57 +1,24 @@
+// What the connection forms and pickers show, derived from the channel catalogue that the server
+// checks secrets against (browser-safe: it imports zod only).
+import { CHANNEL_CATALOGUE, MESSAGE_KINDS as CATALOGUE_MESSAGE_KINDS, type ChannelField, type ChannelKindDefinition } from '@flightdeck/activities/catalogue';
 import type { ConnectionKind } from '../api/types.ts';
 
-export interface KindField {
-  name: string;
-  required: boolean;
-  /** Shown as a placeholder, to say what the value looks like. */
-  example?: string;
+export type KindField = Pick<ChannelField, 'name' | 'required' | 'example'>;
+
+export interface KindForm {
+  icon: string;
+  secrets: KindField[];
+  settings: KindField[];
 }
 
-/** Sending rules every connection may have: a quiet window (in the campaign's time zone) and a rate below the provider's. */
-const RULES: KindField[] = [
-  { name: 'quietHours', required: false, example: '22:00-08:00' },
-  { name: 'rateLimit', required: false, example: '20/1m' },
-];
+/** A catalogue's kinds as forms: icon, secrets (sealed on the server) and plain settings. */
+export function kindForms<K extends string>(catalogue: { readonly [P in K]: ChannelKindDefinition }): Record<K, KindForm> {
+  const field = ({ name, required, example }: ChannelField): KindField => ({ name, required, ...(example ? { example } : {}) });
+  const entries = Object.entries<ChannelKindDefinition>(catalogue).map(([k, d]) => [k, { icon: d.icon, secrets: d.secrets.map(field), settings: d.settings.map(field) }]);
+  return Object.fromEntries(entries) as Record<K, KindForm>;
+}
 
-/** What each kind of connection needs: secrets (sealed on the server) and plain settings. */
-export const KIND_FIELDS: Record<ConnectionKind, { icon: string; secrets: KindField[]; settings: KindField[] }> = {
-  wecom: { icon: '💬', secrets: [{ name: 'url', required: true, example: 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…' }], settings: RULES },
-  feishu: {
-    icon: '🪶',
-    secrets: [
-      { name: 'url', required: true, example: 'https://open.feishu.cn/open-apis/bot/v2/hook/…' },
-      { name: 'secret', required: false },
-    ],
-    settings: RULES,
-  },
-  dingtalk: {
-    icon: '🔔',
-    secrets: [
-      { name: 'url', required: true, example: 'https://oapi.dingtalk.com/robot/send?access_token=…' },
-      { name: 'secret', required: false, example: 'SEC…' },
-    ],
-    settings: RULES,
-  },
-  slack: { icon: '#', secrets: [{ name: 'url', required: true, example: 'https://hooks.slack.com/services/…' }], settings: RULES },
-  sms: {
-    icon: '📱',
-    secrets: [
-      { name: 'accountSid', required: true, example: 'AC…' },
-      { name: 'authToken', required: true },
-      { name: 'baseUrl', required: false, example: 'https://api.twilio.com' },
-    ],
-    settings: [{ name: 'from', required: true, example: '+15005550006' }, ...RULES],
-  },
-  webhook: {
-    icon: '🔗',
-    secrets: [
-      { name: 'url', required: true, example: 'https://example.com/hooks/flightdeck' },
-      { name: 'secret', required: true, example: 'whsec_…' },
-    ],
-    settings: RULES,
-  },
-  email: { icon: '✉', secrets: [{ name: 'smtpUrl', required: true, example: 'smtps://user:pass@smtp.example.com:465' }], settings: RULES },
-};
+export const KIND_FIELDS: Record<ConnectionKind, KindForm> = kindForms(CHANNEL_CATALOGUE);
 
 /** Kinds a channel.send node can post to; e-mail goes through its own node. */
-export const MESSAGE_KINDS: readonly ConnectionKind[] = ['wecom', 'feishu', 'dingtalk', 'slack', 'sms', 'webhook'];
+export const MESSAGE_KINDS: readonly ConnectionKind[] = CATALOGUE_MESSAGE_KINDS;

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { bigint, bigserial, boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { CHANNEL_KINDS } from '@flightdeck/activities/catalogue';
 
 export const departments = pgTable('departments', {
   id: uuid('id').primaryKey().defaultRandom(),
@@ -181,7 +182,7 @@ export const approvalTasks = pgTable(
 export const channelConnections = pgTable('channel_connections', {
   id: uuid('id').primaryKey().defaultRandom(),
   departmentId: uuid('department_id').references(() => departments.id),
-  kind: text('kind', { enum: ['wecom', 'feishu', 'dingtalk', 'slack', 'sms', 'webhook', 'email'] }).notNull(),
+  kind: text('kind', { enum: CHANNEL_KINDS }).notNull(),
   name: text('name').notNull(),
   /** Non-secret settings (sender number, quiet hours, rate limit). */
   settings: jsonb('settings').notNull().default(sql`'{}'::jsonb`),

@@ -6,29 +6,19 @@ import { HttpProblem, notFound, zodFieldErrors } from '../api/problem.ts';
 import { scopeOf, type Actor } from '../auth/access.ts';
 import type { SecretBox } from '../auth/encryption.ts';
 import { audit } from './audit.ts';
-import { ChannelError, CHANNELS, createMailer, effectiveRateLimit, guardFromEnv, isOutboundRefused, parseQuietHours, sendToChannel, type ChannelConnection, type OutboundGuard } from '@flightdeck/activities';
+import { CHANNEL_CATALOGUE, CHANNEL_KINDS, secretSchemas, type ConnectionKind } from '@flightdeck/activities';
+import { ChannelError, createMailer, effectiveRateLimit, guardFromEnv, isOutboundRefused, parseQuietHours, sendToChannel, type ChannelConnection, type OutboundGuard } from '@flightdeck/activities';
 import { invalid } from './errors.ts';
 import { deliveries } from '../db/schema.ts';
 
 /** Tells a run that a channel it holds messages for was resumed (a Temporal signal). */
 export type NotifyRun = (workflowId: string, key: string) => Promise<void>;
 
-export const CHANNEL_KINDS = ['wecom', 'feishu', 'dingtalk', 'slack', 'sms', 'webhook', 'email'] as const;
-export type ChannelKind = (typeof CHANNEL_KINDS)[number];
+export { CHANNEL_KINDS } from '@flightdeck/activities';
+export type ChannelKind = ConnectionKind;
 
-const url = z.url({ protocol: /^https?$/, message: 'Must be an http(s) URL' }).max(2000);
-const secretText = z.string().min(1).max(500);
-
-/** What each kind keeps secret. Everything here is sealed; none of it is ever returned by the API. */
-export const SECRET_SCHEMAS: Record<ChannelKind, z.ZodObject> = {
-  wecom: z.strictObject({ url }),
-  feishu: z.strictObject({ url, secret: secretText.optional() }),
-  dingtalk: z.strictObject({ url, secret: secretText.optional() }),
-  slack: z.strictObject({ url }),
-  sms: z.strictObject({ accountSid: secretText, authToken: secretText, baseUrl: url.optional() }),
-  webhook: z.strictObject({ url, secret: secretText }),
-  email: z.strictObject({ smtpUrl: z.string().regex(/^smtps?:\/\//, 'Must be an smtp:// or smtps:// URL').max(2000) }),
-};
+/** What each kind keeps secret, from the channel catalogue. Everything here is sealed; none of it is ever returned by the API. */
+export const SECRET_SCHEMAS = secretSchemas(CHANNEL_CATALOGUE);
 
 export const connectionBody = z.strictObject({
   kind: z.enum(CHANNEL_KINDS),
@@ -245,7 +235,7 @@ function checkSendingRules(kind: ChannelKind, settings: Record<string, unknown>)
     problems.push({ path: 'settings.quietHours', message: (err as Error).message });
   }
   try {
-    effectiveRateLimit(settings, kind in CHANNELS ? CHANNELS[kind as keyof typeof CHANNELS].ratePerMinute : undefined);
+    effectiveRateLimit(settings, CHANNEL_CATALOGUE[kind].ratePerMinute);
   } catch (err) {
     problems.push({ path: settings.rateLimit !== undefined ? 'settings.rateLimit' : 'settings.ratePerMinute', message: (err as Error).message });
   }
