@@ -138,5 +138,6 @@ export function secretSchema(definition: ChannelKindDefinition): z.ZodObject {
 
 /** Each kind's secret schema, derived from a catalogue (the real one, or a test's). */
 export function secretSchemas<K extends string>(catalogue: { readonly [P in K]: ChannelKindDefinition }): Record<K, z.ZodObject> {
-  return Object.fromEntries(Object.entries<ChannelKindDefinition>(catalogue).map(([k, d]) => [k, secretSchema(d)])) as Record<K, z.ZodObject>;
+  const entries = Object.entries<ChannelKindDefinition>(catalogue).map(([k, d]) => [k, secretSchema(d)]);
+  return Object.fromEntries(entries) as Record<K, z.ZodObject>;
 }

@@ -11,7 +11,11 @@ import { toRetryPolicy } from './retry.ts';
 import { expressionRefs, quickActivity, resolvePeople, RESOLVE_PEOPLE_ACTIVITY } from './resolve-people.ts';
 import type { ActivityName } from '../activities.ts';
 
-export const APPROVAL_ACTIVITIES = { resolve: RESOLVE_PEOPLE_ACTIVITY, sync: 'syncApprovalTask', notify: 'notifyApprovers' } as const satisfies Record<string, ActivityName>;
+export const APPROVAL_ACTIVITIES = {
+  resolve: RESOLVE_PEOPLE_ACTIVITY,
+  sync: 'syncApprovalTask',
+  notify: 'notifyApprovers',
+} as const satisfies Record<string, ActivityName>;
 
 export type Decision = 'approve' | 'reject';
 export type ApprovalStatus = 'open' | 'approved' | 'rejected' | 'timed_out';

@@ -163,7 +163,8 @@ export async function runFlow(args: RunFlowInput): Promise<RunState> {
 
   const info = workflowInfo();
   if (args.scheduled) {
-    const register = proxyActivities<Pick<FlowActivities, typeof REGISTER_RUN_ACTIVITY>>({ startToCloseTimeout: 30_000, retry: { maximumAttempts: 20 } });
+    const registerOptions = { startToCloseTimeout: 30_000, retry: { maximumAttempts: 20 } };
+    const register = proxyActivities<Pick<FlowActivities, typeof REGISTER_RUN_ACTIVITY>>(registerOptions);
     await register[REGISTER_RUN_ACTIVITY]({ workflowId: info.workflowId, temporalRunId: info.runId, flowId: args.flowId, versionId: args.versionId, version: args.version, input: args.input ?? {} });
   }
   interpreter = new FlowInterpreter(
