@@ -15,7 +15,7 @@ import { CampaignService } from '../services/campaigns.ts';
 import { PeopleService } from '../services/people.ts';
 import { ApprovalService } from '../services/approvals.ts';
 import { linkSigner } from '../auth/links.ts';
-import { HookGuard, type Clock } from '../auth/throttle.ts';
+import { HookGuard, HOOK_LIMITS, type Clock } from '../auth/throttle.ts';
 import { authenticate } from './authenticate.ts';
 import { peopleRoutes } from './routes/people.ts';
 import { campaignRoutes } from './routes/campaigns.ts';
@@ -49,6 +49,8 @@ export interface AppDeps {
   encryptionKey: Buffer;
   /** For sign-in and hook limits and token expiry; tests move it instead of sleeping. */
   clock?: Clock;
+  /** The hook endpoint's per-IP limits; only the benchmarks raise them, for their own loopback sender. */
+  hookLimits?: typeof HOOK_LIMITS;
   /** Where a connection's "send test message" may go; default: FLIGHTDECK_OUTBOUND_ALLOW of the environment. */
   outbound?: OutboundGuard;
 }
@@ -72,7 +74,7 @@ export function createApp(deps: AppDeps): { app: Express } & AppServices {
   const campaigns = new CampaignService(deps.db, signalNotice(deps.temporal));
   const runs = new RunService({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, flows, campaigns });
   const hooks = new HookService(deps.db, box, runs);
-  app.use(inboundHookRoute(hooks, new HookGuard(deps.clock)));
+  app.use(inboundHookRoute(hooks, new HookGuard(deps.clock, deps.hookLimits)));
   app.use(express.json({ limit: FLOW_LIMITS.documentBytes, strict: true, type: ['application/json', 'application/*+json'] }));
 
   const registry: RouteRegistry = [];

@@ -5,6 +5,7 @@ import { openDatabase, migrateDatabase, type DatabaseHandle } from '../db/client
 import { connectTemporal, type TemporalHandle } from '../temporal/client.ts';
 import { createApp } from '../api/app.ts';
 import type { Logger } from '../logger.ts';
+import type { HOOK_LIMITS } from '../auth/throttle.ts';
 
 export const EDITOR_DIST = fileURLToPath(new URL('../../../editor/dist', import.meta.url));
 /** The editor built with its end-to-end test hooks (`npm run build:test -w @flightdeck/editor`); only tests serve it. */
@@ -26,6 +27,8 @@ export interface ServerOptions {
   /** Tests inject one for sign-in limits and token expiry. */
   clock?: () => number;
   outbound?: OutboundGuard;
+  /** Raised only by the benchmarks for their loopback sender; the product keeps HOOK_LIMITS. */
+  hookLimits?: typeof HOOK_LIMITS;
 }
 
 export interface RunningServer {
@@ -57,6 +60,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     encryptionKey: opts.encryptionKey,
     clock: opts.clock,
     outbound: opts.outbound,
+    hookLimits: opts.hookLimits,
   });
   const server: Server = await new Promise<Server>((resolve, reject) => {
     // Express 5 hands a listen error (EADDRINUSE) to this callback instead of only emitting it.

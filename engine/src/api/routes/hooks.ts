@@ -6,12 +6,13 @@ import type { HookService } from '../../services/hooks.ts';
 import type { FlowService } from '../../services/flows.ts';
 import { RateLimited, type HookGuard } from '../../auth/throttle.ts';
 import { clientIp } from '../authenticate.ts';
+import { HookAdmission, HookBusy } from '../hook-admission.ts';
 
 /**
  * The inbound endpoint reads the raw body (the signature covers the exact bytes), so it is mounted before the JSON parser.
  * The rate limit comes before the body is read, so a flood costs us as little as possible.
  */
-export function inboundHookRoute(hooks: HookService, guard: HookGuard): Router {
+export function inboundHookRoute(hooks: HookService, guard: HookGuard, admission = new HookAdmission()): Router {
   const r = Router();
   const limit: RequestHandler = (req, res, next) => {
     try {
@@ -27,11 +28,13 @@ export function inboundHookRoute(hooks: HookService, guard: HookGuard): Router {
     const flowId = String(req.params.flowId);
     if (!uuidParam.shape.id.safeParse(flowId).success) return sendProblem(res, new HttpProblem(404, 'Not found', 'No such hook'));
     try {
-      const { runId, duplicate } = await hooks.receive(flowId, req.headers, Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0));
+      const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const { runId, duplicate } = await admission.admit(() => hooks.receive(flowId, req.headers, raw));
       res.status(202).json({ runId, duplicate, location: `/api/runs/${runId}` });
     } catch (err) {
       // Unsigned, stale or badly signed: counts towards this address's lockout.
       if (err instanceof HttpProblem && err.status === 401) guard.rejected(clientIp(req));
+      if (err instanceof HookBusy) res.setHeader('retry-after', String(err.retryAfterSeconds));
       throw err;
     }
   });

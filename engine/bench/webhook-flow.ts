@@ -1,0 +1,224 @@
+/**
+ * Part of npm run bench: a webhook flow (trigger.webhook → channel.webhook to a local receiver →
+ * control.end) fed signed events (Standard Webhooks) by 10 concurrent senders through
+ * POST /api/hooks/<flow>, side by side with the hand-written yardstick (one activity making the
+ * same HTTP call, started straight from a Temporal client) in the same run, on the same dev server.
+ *
+ * Measures completed runs/s (events in / last run closed, from the histories), event→receiver
+ * latency p50/p99 (sender clock to receiver clock, one process), whether the backlog grows (first
+ * tenth against last tenth), and worker time per workflow task from the histories'
+ * WorkflowTaskStarted→Completed timestamps, the first task of a run and the later ones apart.
+ *
+ * The stack is the product's: embedded PostgreSQL, the dev server keeping its database file, the API
+ * and the worker (in this process, where `npm start` runs the worker as a child process).
+ */
+import { createServer } from 'node:http';
+import { cpus, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker, bundleWorkflowCode, DefaultLogger, NativeConnection } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
+import { createOutboundGuard, webhookActivity } from '@flightdeck/activities';
+import { signStandardWebhook } from '../src/services/hooks.ts';
+import { HOOK_LIMITS } from '../src/auth/throttle.ts';
+import { percentile, startBenchStack, writeBenchResult } from './stack.ts';
+
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 1000);
+const SENDERS = Number(process.env.BENCH_SENDERS ?? 10);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 20);
+const COMMAND = `BENCH_EVENTS=${EVENTS} BENCH_SENDERS=${SENDERS} npx tsx engine/bench/webhook-flow.ts   (part of npm run bench)`;
+
+// The receiver notes when each delivery arrived, keyed by the event (flow) or the workflow (yardstick).
+const arrived = new Map<string, number>();
+let duplicates = 0;
+const receiver = createServer((req, res) => {
+  let body = '';
+  req.on('data', (c) => (body += c));
+  req.on('end', () => {
+    const parsed = JSON.parse(body) as { event?: string; run?: string };
+    const key = parsed.event ?? parsed.run ?? body;
+    if (arrived.has(key)) duplicates++;
+    else arrived.set(key, performance.now());
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+  });
+});
+await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+const receiverUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hook`;
+
+// The default stays 600/min per IP; only this bench's loopback sender gets room for its load.
+const hookLimits = { ...HOOK_LIMITS, perMinute: 1_000_000 };
+const stack = await startBenchStack('webhook-flow', { pg: Number(process.env.BENCH_PG_PORT ?? 54398), temporal: Number(process.env.BENCH_TEMPORAL_PORT ?? 7296) }, { durable: true, hookLimits });
+const { server, temporal } = stack;
+const client: Client = server.temporal.client;
+
+// The yardstick: its own queue and worker, the same activity concurrency as the product's worker.
+const yardQueue = 'bench-webhook-yardstick';
+const yardConnection = await NativeConnection.connect({ address: temporal.address });
+const yardWorker = await Worker.create({
+  connection: yardConnection,
+  taskQueue: yardQueue,
+  workflowBundle: await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('./baseline-workflows.ts', import.meta.url)), logger: new DefaultLogger('ERROR') }),
+  activities: { sendWebhook: webhookActivity(createOutboundGuard({ allow: '127.0.0.1' })) },
+  maxConcurrentActivityTaskExecutions: 200,
+});
+const yardRunning = yardWorker.run();
+
+const admin = await stack.user('admin@bench.local', 'Admin', 'admin');
+const api = (method: string, path: string, body?: unknown) => stack.api(admin.token, method, path, body);
+const pos = { x: 0, y: 0 };
+const created = await api('POST', '/api/flows', {
+  name: 'bench webhook flow',
+  graph: {
+    schemaVersion: 1,
+    nodes: [
+      { id: 'event', type: 'trigger.webhook', config: {}, position: pos },
+      { id: 'forward', type: 'channel.webhook', config: { url: receiverUrl, body: { event: '{{ input.event }}' } }, position: pos },
+      { id: 'done', type: 'control.end', config: {}, position: pos },
+    ],
+    edges: [
+      { id: 'e1', source: 'event', sourceHandle: 'next', target: 'forward' },
+      { id: 'e2', source: 'forward', sourceHandle: 'sent', target: 'done' },
+    ],
+  },
+});
+const flowId: string = created.id;
+await api('POST', `/api/flows/${flowId}/versions`, {});
+const { secret } = await api('POST', `/api/flows/${flowId}/hook-secret`, {});
+
+interface Sent {
+  key: string;
+  workflowId: string;
+  sentAt: number;
+}
+const refusals: Record<string, number> = {};
+
+/** One signed event, retried after Retry-After when refused with 429/503, as a Standard Webhooks sender does. */
+async function sendEvent(key: string): Promise<Sent> {
+  const raw = JSON.stringify({ event: key });
+  const sentAt = performance.now();
+  for (;;) {
+    const ts = Math.floor(Date.now() / 1000);
+    const res = await fetch(`${server.url}/api/hooks/${flowId}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'webhook-id': key, 'webhook-timestamp': String(ts), 'webhook-signature': signStandardWebhook(secret, key, ts, raw) },
+      body: raw,
+    });
+    const json = (await res.json()) as { runId?: string };
+    if (res.status === 202) return { key, workflowId: `run-${json.runId}`, sentAt };
+    if (res.status !== 429 && res.status !== 503) throw new Error(`hook answered ${res.status} ${JSON.stringify(json)}`);
+    refusals[res.status] = (refusals[res.status] ?? 0) + 1;
+    await new Promise((r) => setTimeout(r, Number(res.headers.get('retry-after') ?? 1) * 1000));
+  }
+}
+
+async function startYardstick(key: string): Promise<Sent> {
+  const sentAt = performance.now();
+  await client.workflow.start('handWrittenOneSend', { taskQueue: yardQueue, workflowId: key, args: [{ url: receiverUrl, runId: key }] });
+  return { key, workflowId: key, sentAt };
+}
+
+/** `count` items from `senders` concurrent loops, each sending its next item once the last was accepted. */
+async function fromSenders(count: number, prefix: string, send: (key: string) => Promise<Sent>): Promise<Sent[]> {
+  const out: Sent[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: SENDERS }, async () => {
+      while (next < count) out.push(await send(`${prefix}-${next++}`));
+    }),
+  );
+  return out;
+}
+
+const ms = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) => Number(t?.seconds ?? 0) * 1000 + (t?.nanos ?? 0) / 1e6;
+
+/** From each run's history: when it closed, and how long each workflow task took on the worker. */
+async function histories(sent: Sent[]) {
+  const firstTaskMs: number[] = [];
+  const laterTaskMs: number[] = [];
+  let lastClose = 0;
+  let open = 0;
+  for (let i = 0; i < sent.length; i += 20) {
+    await Promise.all(
+      sent.slice(i, i + 20).map(async ({ workflowId }) => {
+        const events = (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+        let startedAt: number | undefined;
+        let tasks = 0;
+        for (const e of events) {
+          if (e.workflowTaskStartedEventAttributes) startedAt = ms(e.eventTime);
+          else if (e.workflowTaskCompletedEventAttributes && startedAt !== undefined) {
+            (tasks++ === 0 ? firstTaskMs : laterTaskMs).push(ms(e.eventTime) - startedAt);
+            startedAt = undefined;
+          }
+        }
+        const last = events[events.length - 1];
+        if (last?.workflowExecutionCompletedEventAttributes) lastClose = Math.max(lastClose, ms(last.eventTime));
+        else open++;
+      }),
+    );
+  }
+  const summary = (xs: number[]) => ({ n: xs.length, p50: +percentile(xs, 50).toFixed(1), p99: +percentile(xs, 99).toFixed(1) });
+  return { lastCloseEpochMs: lastClose, notCompleted: open, workflowTaskMs: { first: summary(firstTaskMs), later: summary(laterTaskMs) } };
+}
+
+async function waitForArrivals(sent: Sent[]) {
+  const deadline = Date.now() + 30 * 60_000;
+  while (sent.some((s) => !arrived.has(s.key))) {
+    if (Date.now() > deadline) throw new Error('deliveries did not all arrive within 30 minutes');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function measure(label: string, send: (key: string) => Promise<Sent>) {
+  const epochAtStart = Date.now();
+  const t0 = performance.now();
+  const sent = await fromSenders(EVENTS, label, send);
+  await waitForArrivals(sent);
+  const latency = sent.map((s) => arrived.get(s.key)! - s.sentAt);
+  const h = await histories(sent);
+  const seconds = (h.lastCloseEpochMs - epochAtStart) / 1000;
+  const tenth = Math.max(1, Math.floor(EVENTS / 10));
+  return {
+    runsPerSec: +(EVENTS / seconds).toFixed(1),
+    acceptedPerSec: +(EVENTS / ((Math.max(...sent.map((s) => s.sentAt)) - t0) / 1000)).toFixed(1),
+    latencyMs: { p50: Math.round(percentile(latency, 50)), p99: Math.round(percentile(latency, 99)) },
+    backlog: { firstTenthP50Ms: Math.round(percentile(latency.slice(0, tenth), 50)), lastTenthP50Ms: Math.round(percentile(latency.slice(-tenth), 50)) },
+    ...h,
+  };
+}
+
+// Warm both paths (bundles, caches, JIT) before measuring; then alternate nothing: one after the other.
+await waitForArrivals([...(await fromSenders(WARMUP, 'warm-flow', sendEvent)), ...(await fromSenders(WARMUP, 'warm-yard', startYardstick))]);
+const flightdeck = await measure('flow', sendEvent);
+const yardstick = await measure('yard', startYardstick);
+
+const machine = `${process.platform} ${process.arch}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), node ${process.version}, shared machine, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`;
+const result = {
+  command: COMMAND,
+  machine,
+  events: EVENTS,
+  senders: SENDERS,
+  flightdeck,
+  yardstick,
+  ratio: { runsPerSec: +(flightdeck.runsPerSec / yardstick.runsPerSec).toFixed(3) },
+  refusals,
+  duplicates,
+  targets: { runsPerSec: 40, p50Ms: 150, p99Ms: 500, ratio: 0.9, workflowTaskMs: 10 },
+};
+
+const row = (name: string, r: typeof flightdeck) =>
+  `    ${name.padEnd(12)} ${String(r.runsPerSec).padStart(6)} runs/s   p50 ${String(r.latencyMs.p50).padStart(6)} ms   p99 ${String(r.latencyMs.p99).padStart(6)} ms   ` +
+  `backlog p50 ${r.backlog.firstTenthP50Ms}→${r.backlog.lastTenthP50Ms} ms   task first p50/p99 ${r.workflowTaskMs.first.p50}/${r.workflowTaskMs.first.p99} ms, ` +
+  `later ${r.workflowTaskMs.later.p50}/${r.workflowTaskMs.later.p99} ms${r.notCompleted ? `   (${r.notCompleted} not completed)` : ''}`;
+console.log(`\nWebhook flow: ${EVENTS} signed events from ${SENDERS} concurrent senders, against the hand-written yardstick\n`);
+console.log(row('flightdeck', flightdeck));
+console.log(row('yardstick', yardstick));
+console.log(`    ratio        ${result.ratio.runsPerSec}× runs/s   (targets: ≥ 40 runs/s, p50 ≤ 150 ms, p99 ≤ 500 ms, ≥ 0.9×, ≤ 10 ms per task)`);
+console.log(`    refusals ${JSON.stringify(refusals)}, duplicate deliveries ${duplicates}`);
+console.log(`  command: ${COMMAND}\n  machine: ${machine}`);
+writeBenchResult('webhook-flow', result);
+console.log('  written to .bench/webhook-flow.json');
+
+yardWorker.shutdown();
+await yardRunning;
+await yardConnection.close();
+await stack.close();
+receiver.close();
