@@ -9,7 +9,7 @@ import type { MessageMode } from '@flightdeck/workflows';
  * message, and the next render starts a new thread. One render runs at a time, so the timeout
  * measures that render alone, never its queue.
  */
-export const RENDER_TIMEOUT_MS = 1_000;
+export const RENDER_TIMEOUT_MS = 2_000;
 export const RENDER_THREAD_MEMORY_MB = 128;
 
 interface Job {

@@ -197,7 +197,8 @@ describe('hostile Liquid', () => {
     expect(checkMessage('{% liquid\ninclude "x"\n%}')).toContain(PARTIALS_REFUSED);
   });
 
-  it('stops nested loops, huge ranges and string doubling at the render and memory limits', () => {
+  // Each case may run up to the render limit (wall time) before it is stopped: a hang guard, not a speed bound.
+  it('stops nested loops, huge ranges and string doubling at the render and memory limits', { timeout: 120_000 }, () => {
     const loops = (depth: number, list: string) => {
       let body = '{{ a0 }}';
       for (let i = depth - 1; i >= 0; i--) body = `{% for a${i} in ${list} %}${body}{% endfor %}`;
