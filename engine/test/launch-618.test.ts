@@ -120,12 +120,14 @@ describe('618 launches on its warm-up date', () => {
     expect(done.state.nodes.warm_up.output.moved).toEqual([expect.objectContaining({ to: new Date(newDate).toISOString() })]);
     expect((await owner.api.get(`/api/campaigns/${early.id}`)).body.status).toBe('live');
 
-    // Postponed: due in a few seconds, moved to next week; it must not launch on the old date.
-    const late = await approvedCampaign('Postponed', Date.now() + 4_000);
+    // Postponed: due shortly, moved to next week; it must not launch on the old date. The old date leaves a busy
+    // machine room to move it first, and the test then waits until that date has passed, not a fixed time.
+    const oldDate = Date.now() + 15_000;
+    const late = await approvedCampaign('Postponed', oldDate);
     const lateRun = await owner.api.startRun(flow.id, {}, late.id);
-    await expect.poll(async () => (await owner.api.get(`/api/runs/${lateRun}`)).body.state?.nodes?.warm_up?.status, { timeout: 10_000 }).toBe('running');
+    await expect.poll(async () => (await owner.api.get(`/api/runs/${lateRun}`)).body.state?.nodes?.warm_up?.status, { timeout: 14_000 }).toBe('running');
     expect((await owner.api.put(`/api/campaigns/${late.id}/phases`, { phases: phasesFrom(Date.now() + 7 * 86_400_000) })).body.notifiedRuns).toBe(1);
-    await new Promise((r) => setTimeout(r, 6_000));
+    await new Promise((r) => setTimeout(r, oldDate + 2_000 - Date.now()));
     const still = (await owner.api.get(`/api/runs/${lateRun}`)).body;
     expect(still.status).toBe('running');
     expect(still.state.nodes.launch.status).toBe('pending');
