@@ -34,7 +34,7 @@ describe('618 launches on its warm-up date', () => {
     expect(imported.status, JSON.stringify(imported.body)).toBe(201);
     const campaign = imported.body;
     // The warm-up date moves to a few seconds from now; the other phases keep their lengths after it.
-    const warmUp = Date.now() + 5_000;
+    const warmUp = Date.now() + 8_000;
     const phases = [
       { name: 'warm_up', startsAt: new Date(warmUp).toISOString(), endsAt: new Date(warmUp + 7 * 86_400_000).toISOString() },
       { name: 'burst', startsAt: new Date(warmUp + 7 * 86_400_000).toISOString(), endsAt: new Date(warmUp + 21 * 86_400_000).toISOString() },
@@ -56,8 +56,12 @@ describe('618 launches on its warm-up date', () => {
 
     const runId = await owner.api.startRun(template.id, {}, campaign.id);
     const waiting = await owner.api.get(`/api/runs/${runId}`);
-    expect(waiting.body.state.nodes.launch.status).toBe('pending');
-    expect(robot.requests).toHaveLength(0);
+    // A look taken before the warm-up date shows the run waiting; a busy machine may look later, when launching is
+    // right. The launch time below proves the wait either way.
+    if (Date.now() < warmUp) {
+      expect(waiting.body.state.nodes.launch.status).toBe('pending');
+      expect(robot.requests).toHaveLength(0);
+    }
 
     const run = await owner.api.waitForRun(runId, 60_000);
     expect(run.status, JSON.stringify(run.state?.nodes)).toBe('completed');
