@@ -290,7 +290,8 @@ describe('no answer', () => {
   it('a refused connection is a retryable network error', async () => {
     const rx = await startSlack();
     await rx.close(); // the port is now closed
-    const err = await failure(sendSlack({ kind: 'slack', webhookUrl: rx.webhookUrl }, MSG, { outbound: LOCAL, idempotencyKey: 'k1', timeoutMs: 1000 }));
+    // A timeout far beyond any busy machine's delay, so the refusal is what ends it.
+    const err = await failure(sendSlack({ kind: 'slack', webhookUrl: rx.webhookUrl }, MSG, { outbound: LOCAL, idempotencyKey: 'k1', timeoutMs: 60_000 }));
     expect(err).toMatchObject({ retryable: true, providerCode: 'network', status: undefined });
   });
 
@@ -298,8 +299,9 @@ describe('no answer', () => {
     const rx = await track(startSlack());
     rx.mode = 'hang';
     const ctrl = new AbortController();
-    setTimeout(() => ctrl.abort(), 50);
-    const err = await failure(sendSlack({ kind: 'slack', webhookUrl: rx.webhookUrl }, MSG, { outbound: LOCAL, idempotencyKey: 'k1', timeoutMs: 5000, signal: ctrl.signal }));
+    // Aborted once the request is in (an event, not a guess), with a timeout that cannot win the race.
+    rx.onRequest = () => ctrl.abort();
+    const err = await failure(sendSlack({ kind: 'slack', webhookUrl: rx.webhookUrl }, MSG, { outbound: LOCAL, idempotencyKey: 'k1', timeoutMs: 60_000, signal: ctrl.signal }));
     expect(err.providerCode).toBe('cancelled');
   });
 });
