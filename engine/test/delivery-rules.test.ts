@@ -127,7 +127,8 @@ describe.concurrent('delivery rules', () => {
       expect(paused.body).toMatchObject({ paused: true, pausedReason: 'brand review of the copy' });
       const { flowId } = await stack.api.publishFlow('paused send', sendFlow(id));
       const runId = await stack.api.startRun(flowId, { i: 'held while paused' });
-      for (const deadline = Date.now() + 60_000; Date.now() < deadline && !(await deliveriesOf(runId)).some((d) => d.reason === 'paused'); ) await sleep(200);
+      const isHeld = async () => (await deliveriesOf(runId)).some((d) => d.reason === 'paused');
+      for (const deadline = Date.now() + 60_000; Date.now() < deadline && !(await isHeld()); ) await sleep(200);
       expect(await deliveriesOf(runId)).toEqual([expect.objectContaining({ status: 'held', reason: 'paused', notBefore: null })]);
       expect((await stack.api.get(`/api/runs/${runId}`)).body.state.nodes.send.detail.held).toMatchObject({ reason: 'paused' });
       await sleep(1_000);
