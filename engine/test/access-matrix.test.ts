@@ -283,7 +283,7 @@ describe('access matrix', () => {
     expect(af.status, JSON.stringify(af.body)).toBe(201);
     expect((await admin.post(`/api/flows/${af.body.id}/versions`, {})).status).toBe(201);
     const approvalRun = await admin.startRun(af.body.id, { secret: fx.runInput });
-    for (let i = 0; i < 150 && !fx.taskId; i++) {
+    for (const deadline = Date.now() + 60_000; !fx.taskId && Date.now() < deadline; ) {
       const inbox = await clients.approver.get('/api/approvals');
       fx.taskId = inbox.body.items.find((t: { runId: string }) => t.runId === approvalRun)?.taskId ?? '';
       if (!fx.taskId) await new Promise((r) => setTimeout(r, 100));

@@ -103,10 +103,12 @@ describe('channel send', () => {
   });
 
   it('two attempts running at once (a timed-out attempt still alive beside its retry) send once', async () => {
-    // A slow receiver keeps the first attempt inside its send while the second one starts.
+    // A receiver that answers only when the test lets it keeps the first attempt inside its send while the second one starts.
+    let answer!: () => void;
+    const answered = new Promise<void>((r) => (answer = r));
     const slow = createServer((req, res) => {
       req.resume();
-      req.on('end', () => setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'), 600));
+      req.on('end', () => void answered.then(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{}')));
     });
     await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
     let arrivals = 0;
@@ -117,17 +119,19 @@ describe('channel send', () => {
       const req: DeliverRequest = { target: { connectionId: id }, keyPrefix: `overlap-${Date.now()}/send/1`, runId: 'run-overlap', nodeId: 'send', templates: { text: 'once' }, variables: {}, recipients: [], timezone: null, detail: true };
       const env = (attempt: number) => new MockActivityEnvironment({ attempt, startToCloseTimeoutMs: 30_000, currentAttemptScheduledTimestampMs: Date.now() });
       const first = env(1).run(activities.deliverMessages, req);
-      await new Promise((r) => setTimeout(r, 200));
+      while (arrivals === 0) await new Promise((r) => setTimeout(r, 20));
       const second = await env(2).run(activities.deliverMessages, req).then(
         () => 'completed',
         (err: Error) => err.message,
       );
+      answer();
       expect(second).toContain('being sent by another attempt');
       expect(((await first) as DeliverResult).outcomes[0]).toMatchObject({ status: 'sent', deduplicated: false });
       // Temporal's next retry finds it sent and sends nothing.
       expect(((await env(3).run(activities.deliverMessages, req)) as DeliverResult).outcomes[0]).toMatchObject({ status: 'sent', deduplicated: true });
       expect(arrivals).toBe(1);
     } finally {
+      answer();
       slow.close();
     }
   });

@@ -51,9 +51,11 @@ describe.concurrent('delivery rules', () => {
       const slots = (await stack.server.db.pool.query('select extract(epoch from at) * 1000 as at from delivery_slots where connection_id = $1 order by at', [id])).rows.map((r) => Number(r.at));
       expect(slots).toHaveLength(5);
       for (let i = 2; i < slots.length; i++) expect(slots[i]! - slots[i - 2]!).toBeGreaterThanOrEqual(6_000);
-      // …and so does the receiver, by arrival time, within the margin a busy test machine's jitter eats into.
+      // …and nothing left before its admitted time: the i-th arrival is no earlier than the i-th slot. (Gaps between
+      // arrivals are not compared: a busy machine delays one request in transit more than the next, which says
+      // nothing about the limiter.)
       const times = robot.deliveries.map((d) => d.at).sort((a, b) => a - b);
-      for (let i = 2; i < times.length; i++) expect(times[i]! - times[i - 2]!).toBeGreaterThanOrEqual(5_900);
+      for (let i = 0; i < times.length; i++) expect(times[i]!).toBeGreaterThanOrEqual(Math.floor(slots[i]!));
       // The later ones were held by a durable timer (the output says so), and no Temporal retry was spent.
       const held = done.filter((r) => r.state.nodes.send.output.held?.some((h: { reason: string }) => h.reason === 'rate_limit'));
       expect(held.length).toBeGreaterThanOrEqual(2);
@@ -87,16 +89,20 @@ describe.concurrent('delivery rules', () => {
   it('holds a message in quiet hours (campaign time zone) and sends it when the window opens', async () => {
     const hook = await startStandardWebhook(WH_SECRET);
     try {
-      // A quiet window from this minute to the next one (or the one after, if this one is nearly over), in UTC.
+      // Quiet hours have minute granularity, so the real stack waits for a real minute boundary; the rules
+      // themselves are tested on explicit clocks in activities/test/send-window.test.ts. The window began a minute
+      // ago (a slow start is still inside it) and ends on the first boundary at least 30 s away, which leaves a busy
+      // machine time to reach the send node; the hold is awaited as an event, not a fixed number of polls.
       const now = new Date();
       const hhmm = (d: Date) => `${String(d.getUTCHours()).padStart(2, '0')}:${String(d.getUTCMinutes()).padStart(2, '0')}`;
-      const end = new Date(now.getTime() + (now.getUTCSeconds() > 40 ? 120_000 : 60_000));
+      const end = new Date(now.getTime() + (now.getUTCSeconds() >= 30 ? 120_000 : 60_000));
       const opensAt = Date.UTC(end.getUTCFullYear(), end.getUTCMonth(), end.getUTCDate(), end.getUTCHours(), end.getUTCMinutes());
-      const id = await connect({ kind: 'webhook', name: 'Quiet partner', secrets: { url: hook.url, secret: WH_SECRET }, settings: { quietHours: `${hhmm(now)}-${hhmm(end)}`, timezone: 'UTC' } });
+      const quietHours = `${hhmm(new Date(now.getTime() - 60_000))}-${hhmm(end)}`;
+      const id = await connect({ kind: 'webhook', name: 'Quiet partner', secrets: { url: hook.url, secret: WH_SECRET }, settings: { quietHours, timezone: 'UTC' } });
       const { flowId } = await stack.api.publishFlow('quiet', sendFlow(id));
       const runId = await stack.api.startRun(flowId, { i: 'after quiet hours' });
       let held: Awaited<ReturnType<typeof deliveriesOf>> = [];
-      for (let i = 0; i < 50 && !held.some((d) => d.status === 'held'); i++) {
+      while (held.length === 0 && Date.now() < opensAt) {
         await sleep(200);
         held = await deliveriesOf(runId);
       }
@@ -104,6 +110,7 @@ describe.concurrent('delivery rules', () => {
       expect(hook.deliveries).toHaveLength(0);
       const run = await stack.api.waitForRun(runId, 150_000);
       expect(run.status).toBe('completed');
+      expect(run.state.nodes.send.output.held).toEqual([{ reason: 'quiet_hours', until: new Date(opensAt).toISOString() }]);
       expect(hook.deliveries).toHaveLength(1);
       expect(hook.deliveries[0]!.at).toBeGreaterThanOrEqual(opensAt);
       expect(await deliveriesOf(runId)).toEqual([expect.objectContaining({ status: 'sent', attempts: 1, reason: null })]);
@@ -120,7 +127,8 @@ describe.concurrent('delivery rules', () => {
       expect(paused.body).toMatchObject({ paused: true, pausedReason: 'brand review of the copy' });
       const { flowId } = await stack.api.publishFlow('paused send', sendFlow(id));
       const runId = await stack.api.startRun(flowId, { i: 'held while paused' });
-      for (let i = 0; i < 50 && !(await deliveriesOf(runId)).some((d) => d.reason === 'paused'); i++) await sleep(200);
+      const isHeld = async () => (await deliveriesOf(runId)).some((d) => d.reason === 'paused');
+      for (const deadline = Date.now() + 60_000; Date.now() < deadline && !(await isHeld()); ) await sleep(200);
       expect(await deliveriesOf(runId)).toEqual([expect.objectContaining({ status: 'held', reason: 'paused', notBefore: null })]);
       expect((await stack.api.get(`/api/runs/${runId}`)).body.state.nodes.send.detail.held).toMatchObject({ reason: 'paused' });
       await sleep(1_000);
@@ -128,14 +136,15 @@ describe.concurrent('delivery rules', () => {
 
       const resume = flow([node('start', 'trigger.manual'), node('resume', 'campaign.channel_control', { connection: id, action: 'resume' }), node('done', 'control.end')], [edge('start', 'next', 'resume'), edge('resume', 'next', 'done')]);
       const resumer = await stack.api.publishFlow('resume channel', resume);
-      const resumedAt = Date.now();
       const resumeRun = await stack.api.waitForRun(await stack.api.startRun(resumer.flowId));
       expect(resumeRun.state.nodes.resume.output).toEqual({ paused: false, resumedRuns: 1 });
-      const run = await stack.api.waitForRun(runId, 20_000);
+      const run = await stack.api.waitForRun(runId, 60_000);
       expect(run.status).toBe('completed');
       expect(robot.deliveries).toHaveLength(1);
-      // Signalled, not found at the next hourly check.
-      expect(robot.deliveries[0]!.at - resumedAt).toBeLessThan(10_000);
+      // Signalled, not found at the next hourly check: the history holds the signal, and its recheck timer never fired.
+      const history = await stack.server.temporal.client.workflow.getHandle(`run-${runId}`).fetchHistory();
+      expect(history.events!.some((e) => e.workflowExecutionSignaledEventAttributes)).toBe(true);
+      expect(history.events!.filter((e) => e.timerFiredEventAttributes)).toHaveLength(0);
       const audit = (await stack.api.get(`/api/audit?entityId=${id}`)).body.items as { action: string }[];
       expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(['connection.paused', 'connection.resumed']));
     } finally {
@@ -230,7 +239,7 @@ describe.concurrent('delivery rules', () => {
       const recipients = Array.from({ length: 1200 }, (_, i) => ({ address: `customer-${i}@example.test`, name: `Customer ${i}` }));
       // The 700th request fails with a 503: that batch is retried, and the ledger skips who already got it.
       const runId = await stack.api.startRun(flowId, { recipients });
-      for (let i = 0; i < 100 && hook.requests.length < 700; i++) await sleep(50);
+      for (const deadline = Date.now() + 60_000; Date.now() < deadline && hook.requests.length < 700; ) await sleep(50);
       hook.forced.push({ status: 503, body: 'busy' });
       const run = await stack.api.waitForRun(runId, 120_000);
       expect(run.status).toBe('completed');

@@ -21,7 +21,8 @@ describe('durability', () => {
       [
         node('start', 'trigger.manual'),
         node('before', 'channel.webhook', { url: `${receiver.url}/before`, body: { step: 'before' }, retry: fastRetry() }),
-        node('wait', 'control.delay', { duration: '3s' }),
+        // Long enough that a busy machine still finds it running and stops the worker inside it.
+        node('wait', 'control.delay', { duration: '10s' }),
         node('after', 'channel.webhook', { url: `${receiver.url}/after`, body: { step: 'after' }, retry: fastRetry() }),
         node('done', 'control.end'),
       ],
@@ -29,11 +30,13 @@ describe('durability', () => {
     );
     const { flowId } = await stack.api.publishFlow('restart', graph);
     const runId = await stack.api.startRun(flowId);
-    await stack.api.waitForNode(runId, 'wait', 'running');
+    const waiting = await stack.api.waitForNode(runId, 'wait', 'running', 9_000);
 
-    // The worker dies mid-wait; nothing runs while it is down.
+    // The worker dies mid-wait; nothing runs while it is down, even once the delay is over.
     await stack.worker.stop();
-    await new Promise((r) => setTimeout(r, 3500));
+    expect(receiver.calls.filter((c) => c.path === '/after')).toHaveLength(0);
+    const delayEnds = Number(waiting.state.nodes.wait.startedAt) + 10_000;
+    await new Promise((r) => setTimeout(r, Math.max(0, delayEnds + 500 - Date.now())));
     expect(receiver.calls.filter((c) => c.path === '/after')).toHaveLength(0);
 
     stack.worker = await startWorker(stack.taskQueue, stack.deps);
@@ -46,34 +49,48 @@ describe('durability', () => {
   });
 
   it('a run keeps its pinned version while the flow is edited and republished', async () => {
+    // The run is held at a gate the test opens, so it is certainly mid-run while the flow changes (a short delay raced it).
+    let open!: () => void;
+    const opened = new Promise<void>((r) => (open = r));
+    const gate = await startReceiver(async () => {
+      await opened;
+      return { status: 200, body: { ok: true } };
+    });
     const v1 = flow(
       [
         node('start', 'trigger.manual'),
-        node('wait', 'control.delay', { duration: '2s' }),
+        node('wait', 'channel.webhook', { url: `${gate.url}/gate`, body: {}, timeout: '1m', retry: fastRetry() }),
         node('call', 'channel.webhook', { url: `${receiver.url}/pinned`, body: { version: 'one' }, retry: fastRetry() }),
         node('done', 'control.end'),
       ],
-      [edge('start', 'next', 'wait'), edge('wait', 'next', 'call'), edge('call', 'sent', 'done')],
+      [edge('start', 'next', 'wait'), edge('wait', 'sent', 'call'), edge('call', 'sent', 'done')],
     );
     const { flowId } = await stack.api.publishFlow('pinned', v1);
     const runId = await stack.api.startRun(flowId);
-    await stack.api.waitForNode(runId, 'wait', 'running');
+    try {
+      await stack.api.waitForNode(runId, 'wait', 'running');
+      expect(receiver.calls.filter((c) => c.path === '/pinned')).toHaveLength(0);
 
-    const v2 = structuredClone(v1);
-    (v2.nodes[2]!.config as { body: unknown }).body = { version: 'two' };
-    expect((await stack.api.put(`/api/flows/${flowId}`, { graph: v2 })).status).toBe(200);
-    const published = await stack.api.post(`/api/flows/${flowId}/versions`, { note: 'second' });
-    expect(published.body.version).toBe(2);
+      const v2 = structuredClone(v1);
+      (v2.nodes[2]!.config as { body: unknown }).body = { version: 'two' };
+      expect((await stack.api.put(`/api/flows/${flowId}`, { graph: v2 })).status).toBe(200);
+      const published = await stack.api.post(`/api/flows/${flowId}/versions`, { note: 'second' });
+      expect(published.body.version).toBe(2);
+      open();
 
-    const first = await stack.api.waitForRun(runId);
-    expect(first.version).toBe(1);
-    expect(first.graph.nodes[2].config.body).toEqual({ version: 'one' });
-    const secondId = await stack.api.startRun(flowId);
-    const second = await stack.api.waitForRun(secondId);
-    expect(second.version).toBe(2);
-    expect(receiver.calls.filter((c) => c.path === '/pinned').map((c) => c.body)).toEqual([{ version: 'one' }, { version: 'two' }]);
+      const first = await stack.api.waitForRun(runId);
+      expect(first.version).toBe(1);
+      expect(first.graph.nodes[2].config.body).toEqual({ version: 'one' });
+      const secondId = await stack.api.startRun(flowId);
+      const second = await stack.api.waitForRun(secondId);
+      expect(second.version).toBe(2);
+      expect(receiver.calls.filter((c) => c.path === '/pinned').map((c) => c.body)).toEqual([{ version: 'one' }, { version: 'two' }]);
 
-    const versions = await stack.api.get(`/api/flows/${flowId}/versions`);
-    expect(versions.body.items.map((v: { version: number }) => v.version)).toEqual([2, 1]);
+      const versions = await stack.api.get(`/api/flows/${flowId}/versions`);
+      expect(versions.body.items.map((v: { version: number }) => v.version)).toEqual([2, 1]);
+    } finally {
+      open();
+      await gate.close();
+    }
   });
 });

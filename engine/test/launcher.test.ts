@@ -124,8 +124,10 @@ describe('npm start: the launcher', { timeout: 300_000 }, () => {
     await l.waitForOutput(/worker ready \(pid \d+\)/);
     const base = `http://127.0.0.1:${ports.api}`;
     const api = await signedIn(base);
-    const { flowId } = await api.publishFlow('Survives a worker crash', flow([node('start', 'trigger.manual'), node('wait', 'control.delay', { duration: '2s' }), node('done', 'control.end')], [edge('start', 'next', 'wait'), edge('wait', 'next', 'done')]));
+    const { flowId } = await api.publishFlow('Survives a worker crash', flow([node('start', 'trigger.manual'), node('wait', 'control.delay', { duration: '10s' }), node('done', 'control.end')], [edge('start', 'next', 'wait'), edge('wait', 'next', 'done')]));
     runId = await api.startRun(flowId, {});
+    // Long enough that the kill certainly lands while the run is in flight, however busy the machine.
+    expect((await api.get(`/api/runs/${runId}`)).body.status).toBe('running');
 
     const first = files.worker.read()!;
     expect(commandLineOf(first)).toMatch(/worker[\\/]main\.ts/);

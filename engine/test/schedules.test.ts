@@ -29,7 +29,7 @@ describe('schedule trigger', () => {
 
     await stack.server.temporal.client.schedule.getHandle(scheduleIdOf(flowId)).trigger();
     let runs: { id: string; status: string; input: unknown; version: number }[] = [];
-    for (let i = 0; i < 100 && !runs.length; i++) {
+    for (const deadline = Date.now() + 60_000; !runs.length && Date.now() < deadline; ) {
       runs = (await stack.api.get(`/api/runs?flowId=${flowId}`)).body.items;
       if (!runs.length) await new Promise((r) => setTimeout(r, 100));
     }

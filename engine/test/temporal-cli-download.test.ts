@@ -77,9 +77,8 @@ describe('downloading the Temporal CLI when none is installed', () => {
     await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
     const port = (probe.address() as AddressInfo).port;
     await new Promise<void>((r) => probe.close(() => r()));
-    const started = Date.now();
-    expect(await downloadTemporalCli((l) => lines.push(l), { cacheDir, baseUrl: `http://127.0.0.1:${port}/x`, timeoutMs: 5000 })).toBeUndefined();
-    expect(Date.now() - started).toBeLessThan(5000);
+    // A timeout far beyond the test's own: the refusal, not a clock, is what ends the attempt (the message says which).
+    expect(await downloadTemporalCli((l) => lines.push(l), { cacheDir, baseUrl: `http://127.0.0.1:${port}/x`, timeoutMs: 600_000 })).toBeUndefined();
     expect(lines.at(-1)).toMatch(/Could not download the Temporal CLI \(fetch failed: ECONNREFUSED\)/);
   });
 });

@@ -41,6 +41,8 @@ export interface Receiver {
   /** Accepted requests whose idempotency key had already been delivered. */
   duplicates: number;
   mode: Mode;
+  /** Called as each request arrives, so a test can act on the arrival instead of guessing its time. */
+  onRequest?: (req: Received) => void;
   /** Replies to give instead of the platform logic, first in first out. */
   forced: Reply[];
   /** Records an accepted delivery; returns false for a duplicate. */
@@ -70,6 +72,7 @@ async function start(handler: Handler): Promise<Receiver> {
         at: Date.now(),
       };
       rx.requests.push(received);
+      rx.onRequest?.(received);
       if (rx.mode === 'hang') return; // never answer; the client must time out
       let reply: Reply;
       if (tooBig) reply = { status: 413, body: 'request entity too large' };
