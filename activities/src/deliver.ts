@@ -52,7 +52,6 @@ export type Claim = 'claimed' | 'busy' | 'interrupted';
 
 /** The server side of exactly-once: a ledger keyed by the idempotency key (unique in PostgreSQL), plus the shared send rules. */
 export interface DeliveryLedger {
-  /** Throws TargetNotFound when the connection does not exist; anything else is worth a retry. */
   target(target: ChannelTarget): Promise<ResolvedTarget>;
   /**
    * Creates the rows that do not exist yet and returns every row's status. Rows an earlier
@@ -136,11 +135,6 @@ function planItems(kind: DeliveryChannel, req: DeliverRequest): Item[] {
  * waits on a durable timer and calls again, and the ledger makes the second call skip whatever
  * already went out. A retry attempt is only spent on a real failure (5xx, timeout).
  */
-/** The ledger's answer when a node names a connection that is gone: no retry can fix it. */
-export class TargetNotFound extends Error {
-  override name = 'TargetNotFound';
-}
-
 /** `outbound` decides where channel requests may go (default: public addresses only). */
 export function deliveryActivities(ledger: DeliveryLedger, outbound?: OutboundGuard, renderer: RenderPool = sharedRenderPool()) {
   renderer.warm();
@@ -151,11 +145,9 @@ export function deliveryActivities(ledger: DeliveryLedger, outbound?: OutboundGu
     const attemptEnds = Date.now() + startToCloseTimeoutMs;
     // No new message is started this close to the end (a second, less for very short attempts).
     const stopClaimingAt = attemptEnds - Math.min(1_000, startToCloseTimeoutMs / 4);
-    // Only a connection that does not exist fails the node; a database that is restarting is retried.
-    const target = await ledger.target(req.target).catch((err: unknown) => {
-      if (err instanceof TargetNotFound) throw ApplicationFailure.nonRetryable(err.message, 'TargetNotFound');
-      throw err;
-    });
+    // A connection that does not exist is the engine's refusal, made final by its activity interceptor
+    // (engine/src/worker/domain-failures.ts); a database that is restarting stays retryable.
+    const target = await ledger.target(req.target);
     const kind = target.kind;
     if (req.onlyKinds && !req.onlyKinds.includes(kind)) throw ApplicationFailure.nonRetryable(`The connection "${target.name ?? kind}" is a ${kind} connection; this node sends ${req.onlyKinds.join(' or ')}`, 'WrongChannel');
     if (!CHAT_KINDS.has(kind) && kind !== 'webhook' && req.recipients.length === 0) throw ApplicationFailure.nonRetryable(`A ${kind} message needs recipients; none were given or found`, 'NoRecipients');

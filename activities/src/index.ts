@@ -4,7 +4,6 @@ import { approvalActivities, type ApprovalDeps } from './approvals.ts';
 import type { CampaignPhase, CampaignStatusRequest, ChannelControlRequest, LaunchRequest, LaunchResult } from '@flightdeck/workflows';
 import type { FlowActivities, RegisterRunRequest } from '@flightdeck/workflows';
 import { deliveryActivities, type DeliveryLedger } from './deliver.ts';
-export { TargetNotFound } from './deliver.ts';
 
 export interface ActivityDeps {
   approvals: ApprovalDeps;

@@ -44,4 +44,20 @@ describe('domain errors in activities are final', () => {
     const starts = (history.events ?? []).filter((e) => e.activityTaskStartedEventAttributes);
     expect(starts.map((e) => e.activityTaskStartedEventAttributes!.attempt)).toEqual([1]);
   });
+
+  it('a send through a connection deleted after publishing fails its node on the first attempt', async () => {
+    const created = await stack.api.post('/api/connections', { kind: 'webhook', name: 'Soon gone', departmentId: await stack.departmentId('Marketing'), secrets: { url: 'https://partner.example/hook', secret: 'whsec_' + Buffer.from('a signing secret of thirty two bytes!').toString('base64') } });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const graph = flow(
+      [node('start', 'trigger.manual'), node('announce', 'channel.send', { connection: created.body.id, text: 'hello' }), node('done', 'control.end'), node('lost', 'control.end', { status: 'completed', reason: 'no connection' })],
+      [edge('start', 'next', 'announce'), edge('announce', 'sent', 'done'), edge('announce', 'failed', 'lost')],
+    );
+    const { flowId } = await stack.api.publishFlow('send through a deleted connection', graph);
+    expect((await stack.api.del(`/api/connections/${created.body.id}`)).status).toBe(204);
+    const run = await stack.api.waitForRun(await stack.api.startRun(flowId));
+    expect(run.state.nodes.announce).toMatchObject({ status: 'completed', handle: 'failed' });
+    const history = await stack.server.temporal.client.workflow.getHandle(run.workflowId).fetchHistory();
+    const starts = (history.events ?? []).filter((e) => e.activityTaskStartedEventAttributes);
+    expect(starts.map((e) => e.activityTaskStartedEventAttributes!.attempt)).toEqual([1]);
+  });
 });

@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, inArray, isNotNull, isNull, lt, lte, ne, sql } from 'drizzle-orm';
 import type { DeliveryLedger, Mailer, OutboundGuard } from '@flightdeck/activities';
-import { createMailer, guardFromEnv, TargetNotFound } from '@flightdeck/activities';
+import { createMailer, guardFromEnv } from '@flightdeck/activities';
 import type { Database } from '../db/client.ts';
 import { channelConnections, deliveries, deliverySlots, notifications, users } from '../db/schema.ts';
 import type { ConnectionService } from './connections.ts';
@@ -19,20 +19,15 @@ export function deliveryLedger(db: Database, connections: ConnectionService, mai
     mailer,
     async target(target) {
       if ('builtin' in target) return { kind: target.builtin, connectionId: null, name: null, settings: {} };
+      // A missing connection throws a 404, which the worker's interceptor makes final (domain-failures.ts).
       const { connectionId } = target;
-      try {
-        const { kind, settings, name, secrets } = await connections.reveal(connectionId);
-        if (kind === 'email') {
-          let m = connectionMailers.get(connectionId);
-          if (!m) connectionMailers.set(connectionId, (m = createMailer({ smtpUrl: secrets.smtpUrl, outbound: outbound ?? guardFromEnv(), ...(typeof settings.from === 'string' ? { from: settings.from } : {}) })));
-          return { kind, connectionId, name, settings, mailer: m };
-        }
-        return { kind, connectionId, name, settings, channel: await connections.channelConnection(connectionId) };
-      } catch (err) {
-        // A deleted connection is final; a lost database connection is not, and must stay retryable.
-        if ((err as { status?: unknown }).status === 404) throw new TargetNotFound((err as Error).message);
-        throw err;
+      const { kind, settings, name, secrets } = await connections.reveal(connectionId);
+      if (kind === 'email') {
+        let m = connectionMailers.get(connectionId);
+        if (!m) connectionMailers.set(connectionId, (m = createMailer({ smtpUrl: secrets.smtpUrl, outbound: outbound ?? guardFromEnv(), ...(typeof settings.from === 'string' ? { from: settings.from } : {}) })));
+        return { kind, connectionId, name, settings, mailer: m };
       }
+      return { kind, connectionId, name, settings, channel: await connections.channelConnection(connectionId) };
     },
     async open(rows, interrupted) {
       if (rows.length) {
