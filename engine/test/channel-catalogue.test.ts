@@ -14,7 +14,8 @@ import {
   type ConnectionKind,
 } from '@flightdeck/activities';
 import { channelConnections } from '../src/db/schema.ts';
-import { connectionBody, SECRET_SCHEMAS } from '../src/services/connections.ts';
+import { SECRET_SCHEMAS } from '../src/services/connections.ts';
+import { connectionBody } from '../src/api/contracts/connections.ts';
 import { KIND_FIELDS, MESSAGE_KINDS, kindForms } from '../../editor/src/connections/kinds.ts';
 import { CONNECTION_KINDS } from '../../editor/src/api/types.ts';
 

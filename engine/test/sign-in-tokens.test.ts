@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
 import express from 'express';
+import { z } from 'zod';
 import type { Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import bcrypt from 'bcryptjs';
@@ -88,7 +89,7 @@ describe('sign-in limits, token scopes and lifetimes', () => {
     app.use(express.json());
     app.use(authenticate(stack.server.app.people));
     const router = express.Router();
-    defineRoute(router, [], { method: 'post', path: '/probe/ingest', tag: 'x', access: 'signed_in', scope: 'ingest', summary: 'probe', responses: [] }, async () => ({ status: 202, body: { ok: true } }));
+    defineRoute(router, [], { method: 'post', path: '/probe/ingest', tag: 'x', access: 'signed_in', scope: 'ingest', summary: 'probe', responses: [{ status: 202, description: 'ok', schema: z.object({ ok: z.boolean() }) }] }, async () => ({ status: 202, body: { ok: true } }));
     app.use(router);
     app.use(problemHandler({ error: () => undefined }));
     probe = await new Promise((resolve) => {

@@ -1,5 +1,39 @@
-import type { AppNotification, Campaign, CampaignStatus, Connection, Delivery, DeliveryStatus, ConnectionTestResult, Department, HookSecret, NewConnection, Flow, FlowPatch, FlowSchedule, FlowSummary, FlowTemplate, FlowVersion, InboxItem, Problem, Run, Session, User } from './types.ts';
-import type { FlowDocument, Locale } from '@flightdeck/workflows';
+import type {
+  Campaign,
+  CampaignPhases,
+  CampaignStatus,
+  CampaignUpdated,
+  Connection,
+  ConnectionPatch,
+  ConnectionResumed,
+  ConnectionTestResult,
+  CreatedToken,
+  Decision,
+  Department,
+  Flow,
+  FlowPatch,
+  FlowSchedule,
+  FlowSummary,
+  FlowTemplate,
+  FlowVersion,
+  HookSecret,
+  InboxItem,
+  MarkRead,
+  NewConnection,
+  NewFlow,
+  NewToken,
+  NotificationList,
+  ApiToken,
+  Problem,
+  Run,
+  RunDeliveries,
+  RunSummary,
+  Session,
+  StartRun,
+  Unread,
+  User,
+} from './types.ts';
+import type { Locale } from '@flightdeck/workflows';
 
 /** A failed API call, carrying the RFC 9457 problem the engine sent (or one made up for network failures). */
 export class ApiError extends Error {
@@ -76,7 +110,7 @@ const enc = encodeURIComponent;
 export const api = {
   listFlows: () => request<{ items: FlowSummary[] }>('GET', '/api/flows').then((r) => r.items),
   getFlow: (id: string) => request<Flow>('GET', `/api/flows/${enc(id)}`),
-  createFlow: (body: { name: string; description?: string; graph?: FlowDocument }) => request<Flow>('POST', '/api/flows', body),
+  createFlow: (body: NewFlow) => request<Flow>('POST', '/api/flows', body),
   updateFlow: (id: string, patch: FlowPatch) => request<Flow>('PUT', `/api/flows/${enc(id)}`, patch),
   publish: (id: string, note?: string) => request<FlowVersion>('POST', `/api/flows/${enc(id)}/versions`, note ? { note } : {}),
   listTemplates: () => request<{ items: FlowTemplate[] }>('GET', '/api/templates').then((r) => r.items),
@@ -84,9 +118,9 @@ export const api = {
   getSchedule: (id: string) => request<{ schedule: FlowSchedule | null }>('GET', `/api/flows/${enc(id)}/schedule`).then((r) => r.schedule),
   unpublish: (id: string) => request<{ scheduleRemoved: boolean }>('POST', `/api/flows/${enc(id)}/unpublish`),
   listVersions: (id: string) => request<{ items: FlowVersion[] }>('GET', `/api/flows/${enc(id)}/versions`).then((r) => r.items),
-  startRun: (flowId: string, body: { input?: unknown; version?: number; campaignId?: string }) => request<Run>('POST', `/api/flows/${enc(flowId)}/runs`, body),
-  listRuns: (flowId: string) => request<{ items: Run[] }>('GET', `/api/runs?flowId=${enc(flowId)}`).then((r) => r.items),
-  listCampaignRuns: (campaignId: string) => request<{ items: Run[] }>('GET', `/api/runs?campaignId=${enc(campaignId)}`).then((r) => r.items),
+  startRun: (flowId: string, body: StartRun) => request<Run>('POST', `/api/flows/${enc(flowId)}/runs`, body),
+  listRuns: (flowId: string) => request<{ items: RunSummary[] }>('GET', `/api/runs?flowId=${enc(flowId)}`).then((r) => r.items),
+  listCampaignRuns: (campaignId: string) => request<{ items: RunSummary[] }>('GET', `/api/runs?campaignId=${enc(campaignId)}`).then((r) => r.items),
   getRun: (id: string) => request<Run>('GET', `/api/runs/${enc(id)}`),
   cancelRun: (id: string) => request<Run>('POST', `/api/runs/${enc(id)}/cancel`),
 
@@ -100,7 +134,7 @@ export const api = {
   getCampaign: (id: string) => request<Campaign>('GET', `/api/campaigns/${enc(id)}`),
   /** The scenario file's text goes as it is, so the server sees exactly what the user picked. */
   importCampaign: (json: string) => request<Campaign>('POST', '/api/campaigns/import', json, { raw: true }),
-  setCampaignPhases: (id: string, phases: Campaign['phases']) => request<Campaign & { notifiedRuns: number }>('PUT', `/api/campaigns/${enc(id)}/phases`, { phases }),
+  setCampaignPhases: (id: string, phases: CampaignPhases) => request<CampaignUpdated>('PUT', `/api/campaigns/${enc(id)}/phases`, { phases }),
   setCampaignStatus: (id: string, status: CampaignStatus) => request<Campaign>('POST', `/api/campaigns/${enc(id)}/status`, { status }),
 
   listApprovals: (status: 'open' | 'closed') => request<{ items: InboxItem[] }>('GET', `/api/approvals?status=${status}`).then((r) => r.items),
@@ -109,29 +143,19 @@ export const api = {
   createConnection: (body: NewConnection) => request<Connection>('POST', '/api/connections', body),
   testConnection: (id: string, text?: string) => request<ConnectionTestResult>('POST', `/api/connections/${enc(id)}/test`, text ? { text } : {}),
   deleteConnection: (id: string) => request<void>('DELETE', `/api/connections/${enc(id)}`),
-  updateConnection: (id: string, patch: { name?: string; settings?: Record<string, string | number | boolean>; secrets?: Record<string, string> }) => request<Connection>('PUT', `/api/connections/${enc(id)}`, patch),
+  updateConnection: (id: string, patch: ConnectionPatch) => request<Connection>('PUT', `/api/connections/${enc(id)}`, patch),
   pauseConnection: (id: string, reason?: string) => request<Connection>('POST', `/api/connections/${enc(id)}/pause`, reason ? { reason } : {}),
-  resumeConnection: (id: string) => request<Connection & { resumedRuns: number }>('POST', `/api/connections/${enc(id)}/resume`, {}),
-  listNotifications: () => request<{ items: AppNotification[]; unread: number }>('GET', '/api/notifications?limit=20'),
-  markNotificationsRead: (which: { ids: string[] } | { all: true }) => request<{ unread: number }>('POST', '/api/notifications/read', which),
-  listRunDeliveries: (runId: string) => request<{ items: Delivery[]; counts: Partial<Record<DeliveryStatus, number>>; total: number }>('GET', `/api/runs/${enc(runId)}/deliveries`),
+  resumeConnection: (id: string) => request<ConnectionResumed>('POST', `/api/connections/${enc(id)}/resume`, {}),
+  listNotifications: () => request<NotificationList>('GET', '/api/notifications?limit=20'),
+  markNotificationsRead: (which: MarkRead) => request<Unread>('POST', '/api/notifications/read', which),
+  listRunDeliveries: (runId: string) => request<RunDeliveries>('GET', `/api/runs/${enc(runId)}/deliveries`),
   /** Creates or rotates the signing secret of a webhook-triggered flow; the answer is the only time it is shown. */
   rotateHookSecret: (flowId: string) => request<HookSecret>('POST', `/api/flows/${enc(flowId)}/hook-secret`),
 
-  decide: (taskId: string, body: { decision: 'approve' | 'reject'; comment?: string }) => request<InboxItem>('POST', `/api/approvals/${enc(taskId)}/decision`, body),
+  decide: (taskId: string, body: Decision) => request<InboxItem>('POST', `/api/approvals/${enc(taskId)}/decision`, body),
 
   listTokens: () => request<{ items: ApiToken[] }>('GET', '/api/me/tokens').then((r) => r.items),
   /** The answer is the only time the secret is shown. */
-  createToken: (body: { name: string; scopes: TokenScope[]; expiresAt: string }) => request<ApiToken & { token: string }>('POST', '/api/me/tokens', body),
+  createToken: (body: NewToken) => request<CreatedToken>('POST', '/api/me/tokens', body),
   revokeToken: (id: string) => request<void>('DELETE', `/api/me/tokens/${enc(id)}`),
 };
-
-export type TokenScope = 'read' | 'write' | 'ingest';
-export interface ApiToken {
-  id: string;
-  name: string;
-  scopes: TokenScope[];
-  createdAt: string;
-  lastUsedAt: string | null;
-  expiresAt: string | null;
-}

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { flushSync } from 'react-dom';
 import { useReactFlow, type XYPosition } from '@xyflow/react';
 import { useTranslation } from 'react-i18next';
-import type { FlowDocument } from '@flightdeck/workflows';
+import type { FlowDocumentInput } from '@flightdeck/workflows';
 import type { Flow } from '../api/types.ts';
 import { AppHeader } from '../components/AppHeader.tsx';
 import { useErrorText } from '../components/errorText.ts';
@@ -27,7 +27,7 @@ const NODE_W = 220;
 const NODE_H = 90;
 
 /** The editor for one flow: toolbar, palette, canvas, inspector and the bottom panels. */
-export function FlowEditor(props: { flow: Flow | null; initialGraph: FlowDocument; onCreated: (id: string) => void }) {
+export function FlowEditor(props: { flow: Flow | null; initialGraph: FlowDocumentInput; onCreated: (id: string) => void }) {
   const { t } = useTranslation();
   const toast = useToast();
   const errorText = useErrorText();

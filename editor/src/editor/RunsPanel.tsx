@@ -1,6 +1,6 @@
 import { useTranslation } from 'react-i18next';
 import { useRuns } from '../api/queries.ts';
-import type { Run } from '../api/types.ts';
+import type { RunSummary } from '../api/types.ts';
 import { PanelQuery } from '../components/PanelQuery.tsx';
 import { elapsed, formatDateTime, formatMs } from '../components/format.ts';
 import { Link } from '../components/Link.tsx';
@@ -21,7 +21,7 @@ export function RunsPanel({ flowId }: { flowId: string | null }) {
   );
 }
 
-function RunsTable({ runs }: { runs: Run[] }) {
+function RunsTable({ runs }: { runs: RunSummary[] }) {
   const { t } = useTranslation();
   const locale = useLocale();
   const sorted = [...runs].sort((a, b) => b.startedAt.localeCompare(a.startedAt));

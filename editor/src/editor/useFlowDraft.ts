@@ -1,7 +1,7 @@
 import { useCallback, useMemo, useRef } from 'react';
 import { flushSync } from 'react-dom';
 import { addEdge, useEdgesState, useNodesState, type Connection, type Edge, type XYPosition } from '@xyflow/react';
-import { validateFlow, type FlowDocument } from '@flightdeck/workflows';
+import { validateFlow, type FlowDocumentInput } from '@flightdeck/workflows';
 import { hasInput, initialConfig } from '../catalogue.ts';
 import { nextEdgeId, nextNodeId, toCanvas, toDocument, CANVAS_NODE_TYPE, type CanvasEdge, type CanvasNode, type FlowNodeData } from '../flow/graph.ts';
 import { fromValidation, type Issue } from '../flow/issues.ts';
@@ -10,7 +10,7 @@ import { fromValidation, type Issue } from '../flow/issues.ts';
  * The draft graph being edited: React Flow's controlled nodes and edges, the flow document
  * derived from them, and the validator's verdict on it. Every edit goes through here.
  */
-export function useFlowDraft(initial: FlowDocument) {
+export function useFlowDraft(initial: FlowDocumentInput) {
   const start = useMemo(() => toCanvas(initial), [initial]);
   const [nodes, setNodes, onNodesChange] = useNodesState<CanvasNode>(start.nodes);
   const [edges, setEdges, onEdgesChange] = useEdgesState<CanvasEdge>(start.edges);

@@ -1,5 +1,5 @@
 import type { Edge, Node, XYPosition } from '@xyflow/react';
-import type { FlowDocument } from '@flightdeck/workflows';
+import type { FlowDocument, FlowDocumentInput } from '@flightdeck/workflows';
 import { handlesFor, initialConfig, nodeTypes } from '../catalogue.ts';
 
 /** What a canvas node carries: the flow node minus id and position, which React Flow owns. */
@@ -14,7 +14,8 @@ export type CanvasEdge = Edge;
 
 export const CANVAS_NODE_TYPE = 'flow' as const;
 
-export function toCanvas(doc: FlowDocument): { nodes: CanvasNode[]; edges: CanvasEdge[] } {
+/** Accepts a document as sent (a draft may leave config and position out). */
+export function toCanvas(doc: FlowDocumentInput): { nodes: CanvasNode[]; edges: CanvasEdge[] } {
   return {
     nodes: doc.nodes.map((n) => ({
       id: n.id,

@@ -1,4 +1,5 @@
 import type { ValidationIssue } from '@flightdeck/workflows';
+import type { ProblemError } from '../api/types.ts';
 
 /** An issue from the local validator or from the server, with where it came from. */
 export interface Issue {
@@ -21,10 +22,10 @@ export function fromValidation(issues: readonly ValidationIssue[]): Issue[] {
   return issues.map((i) => ({ ...i, source: 'local' as const }));
 }
 
-/** The server sends paths as JSON-pointer-ish strings; split them so they compare with local ones. */
-export function fromServer(errors: readonly { path: string | (string | number)[]; message: string; code?: string; nodeId?: string; edgeId?: string }[]): Issue[] {
+/** The server sends dotted paths ("graph.nodes.2.config.url"); split them so they compare with local ones. */
+export function fromServer(errors: readonly ProblemError[]): Issue[] {
   return errors.map((e) => ({
-    path: Array.isArray(e.path) ? e.path : e.path.split(/[./]/).filter(Boolean).map((p) => (/^\d+$/.test(p) ? Number(p) : p)),
+    path: e.path.split(/[./]/).filter(Boolean).map((p) => (/^\d+$/.test(p) ? Number(p) : p)),
     message: e.message,
     ...(e.code ? { code: e.code } : {}),
     ...(e.nodeId ? { nodeId: e.nodeId } : {}),

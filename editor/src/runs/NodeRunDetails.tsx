@@ -1,5 +1,5 @@
 import { useTranslation } from 'react-i18next';
-import type { FlowDocument, RunState } from '@flightdeck/workflows';
+import type { FlowDocumentInput, RunState } from '@flightdeck/workflows';
 import { handleLabel, nodeTitle } from '../catalogue.ts';
 import { useLocale } from '../i18n/index.ts';
 import { elapsed, formatDateTime, formatMs, prettyJson } from '../components/format.ts';
@@ -11,7 +11,7 @@ import { DecisionForm } from '../approvals/DecisionForm.tsx';
 import { useOptionalAuth } from '../auth/AuthProvider.tsx';
 
 /** What one node did in a run: status, timing, the outcome it took, its output or error. */
-export function NodeRunDetails({ graph, state, nodeId, live = false }: { graph: FlowDocument; state: RunState | null; nodeId: string | null; live?: boolean }) {
+export function NodeRunDetails({ graph, state, nodeId, live = false }: { graph: FlowDocumentInput; state: RunState | null; nodeId: string | null; live?: boolean }) {
   const { t } = useTranslation();
   const locale = useLocale();
   const me = useOptionalAuth()?.user;

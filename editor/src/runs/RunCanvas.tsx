@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useRef } from 'react';
 import { Background, Controls, MarkerType, MiniMap, ReactFlow, ReactFlowProvider, useNodesState } from '@xyflow/react';
-import type { FlowDocument, RunState } from '@flightdeck/workflows';
+import type { FlowDocumentInput, RunState } from '@flightdeck/workflows';
 import { useTranslation } from 'react-i18next';
 import { canvasNodeTypes } from '../flow/FlowNodeView.tsx';
 import { useFlowAriaLabels } from '../flow/ariaLabels.ts';
@@ -35,7 +35,7 @@ export function RunCanvas(props: Parameters<typeof RunCanvasInner>[0]) {
   );
 }
 
-function RunCanvasInner(props: { graph: FlowDocument; state: RunState | null; selectedId: string | null; onSelect: (id: string | null) => void }) {
+function RunCanvasInner(props: { graph: FlowDocumentInput; state: RunState | null; selectedId: string | null; onSelect: (id: string | null) => void }) {
   const { t } = useTranslation();
   const ariaLabelConfig = useFlowAriaLabels();
   const base = useMemo(() => toCanvas(props.graph), [props.graph]);

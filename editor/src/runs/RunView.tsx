@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { FlowDocument, RunState } from '@flightdeck/workflows';
+import type { FlowDocumentInput, RunState } from '@flightdeck/workflows';
 import { NodeRunDetails } from './NodeRunDetails.tsx';
 import { RunCanvas } from './RunCanvas.tsx';
 
@@ -8,7 +8,7 @@ const LEGEND = ['pending', 'running', 'completed', 'failed', 'skipped', 'cancell
 
 /** A run's graph with per-node status, and the details of the node picked on it. Used for real runs and dry runs. */
 /** `live`: a real run on the server (decisions can be made from it), not a dry run. */
-export function RunView({ graph, state, live = false }: { graph: FlowDocument; state: RunState | null; live?: boolean }) {
+export function RunView({ graph, state, live = false }: { graph: FlowDocumentInput; state: RunState | null; live?: boolean }) {
   const { t } = useTranslation();
   const [selected, setSelected] = useState<string | null>(null);
   const counts = new Map<string, number>();

@@ -1,7 +1,8 @@
 import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
-import { api, type TokenScope } from '../api/client.ts';
+import { api } from '../api/client.ts';
+import type { TokenScope } from '../api/types.ts';
 import { AppHeader } from '../components/AppHeader.tsx';
 import { ListQueryBody } from '../components/ListQueryBody.tsx';
 import { useErrorText } from '../components/errorText.ts';

@@ -21,14 +21,14 @@ import { peopleRoutes } from './routes/people.ts';
 import { campaignRoutes } from './routes/campaigns.ts';
 import { approvalRoutes } from './routes/approvals.ts';
 import { connectionRoutes } from './routes/connections.ts';
-import { hookSecretRoute, inboundHookRoute } from './routes/hooks.ts';
+import { hookSecretRoute, inboundHookDoc, inboundHookRoute } from './routes/hooks.ts';
 import { HookService } from '../services/hooks.ts';
 import { ScheduleService } from '../services/schedules.ts';
 import { ConnectionService } from '../services/connections.ts';
 import { secretBox } from '../auth/encryption.ts';
 import { buildOpenApi } from './openapi.ts';
 import { HttpProblem, problemHandler, sendProblem } from './problem.ts';
-import type { RouteRegistry } from './route.ts';
+import { CHECK_RESPONSES, type RouteRegistry } from './route.ts';
 import { flowRoutes } from './routes/flows.ts';
 import { runRoutes } from './routes/runs.ts';
 import { systemRoutes } from './routes/system.ts';
@@ -53,6 +53,8 @@ export interface AppDeps {
   hookLimits?: typeof HOOK_LIMITS;
   /** Where a connection's "send test message" may go; default: FLIGHTDECK_OUTBOUND_ALLOW of the environment. */
   outbound?: OutboundGuard;
+  /** Check every answer against its route's declared schema (the tests do): drift becomes a 500 that names it. */
+  checkResponses?: boolean;
 }
 
 export interface AppServices {
@@ -64,7 +66,7 @@ export interface AppServices {
   connections: ConnectionService;
 }
 
-export function createApp(deps: AppDeps): { app: Express } & AppServices {
+export function createApp(deps: AppDeps): { app: Express; registry: RouteRegistry } & AppServices {
   const app = express();
   app.disable('x-powered-by');
   installSecurityHeaders(app);
@@ -77,11 +79,12 @@ export function createApp(deps: AppDeps): { app: Express } & AppServices {
   app.use(inboundHookRoute(hooks, new HookGuard(deps.clock, deps.hookLimits)));
   app.use(express.json({ limit: FLOW_LIMITS.documentBytes, strict: true, type: ['application/json', 'application/*+json'] }));
 
-  const registry: RouteRegistry = [];
+  const registry: RouteRegistry = [inboundHookDoc];
+  app.set(CHECK_RESPONSES, deps.checkResponses === true);
   const people = new PeopleService(deps.db, deps.clock);
   const approvals = new ApprovalService(deps.db, deps.temporal, campaigns, runs);
   const connections = new ConnectionService(deps.db, box, signalNotice(deps.temporal), deps.outbound);
-  let openapi: unknown;
+  let openapi: ReturnType<typeof buildOpenApi> | undefined;
   app.use(authenticate(people));
   app.use(peopleRoutes(registry, people, deps.db));
   app.use(flowRoutes(registry, flows, new ScheduleService(deps.db, deps.temporal, deps.taskQueue)));
@@ -99,5 +102,5 @@ export function createApp(deps: AppDeps): { app: Express } & AppServices {
     app.get('/{*rest}', (_req, res) => res.sendFile(join(deps.editorDist!, 'index.html')));
   }
   app.use(problemHandler(deps.log));
-  return { app, runs, flows, campaigns, people, approvals, connections };
+  return { app, registry, runs, flows, campaigns, people, approvals, connections };
 }

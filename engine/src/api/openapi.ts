@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import type { RouteRegistry } from './route.ts';
+import { problemSchema } from './contracts/common.ts';
+import type { openApiSchema } from './contracts/system.ts';
 
 /** OpenAPI 3.1 from the registered routes' zod schemas (3.1 speaks JSON Schema 2020-12, which zod emits). */
-export function buildOpenApi(registry: RouteRegistry, info: { title: string; version: string }): Record<string, unknown> {
+export function buildOpenApi(registry: RouteRegistry, info: { title: string; version: string }): z.output<typeof openApiSchema> {
   const components: Record<string, unknown> = {};
   const toSchema = (schema: z.ZodType, io: 'input' | 'output') => {
     const raw = z.toJSONSchema(schema, { io, target: 'draft-2020-12', unrepresentable: 'any' });
@@ -27,7 +29,7 @@ export function buildOpenApi(registry: RouteRegistry, info: { title: string; ver
     }
     const responses: Record<string, unknown> = {};
     for (const r of route.responses) {
-      const problem = r.status >= 400;
+      const problem = r.schema === problemSchema;
       responses[String(r.status)] = {
         description: r.description,
         ...(r.schema ? { content: { [problem ? 'application/problem+json' : 'application/json']: { schema: toSchema(r.schema, 'output') } } } : {}),
@@ -42,5 +44,5 @@ export function buildOpenApi(registry: RouteRegistry, info: { title: string; ver
       responses,
     };
   }
-  return { openapi: '3.1.0', info, paths, components: { schemas: components } };
+  return { openapi: '3.1.0' as const, info, paths, components: { schemas: components } };
 }

@@ -1,17 +1,12 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import type { z } from 'zod';
 import type { ValidationIssue } from '@flightdeck/workflows';
+import type { fieldErrorSchema } from './contracts/common.ts';
 import { DomainError } from '../services/errors.ts';
 import { domainErrorFromDb } from '../services/db-errors.ts';
 
-/** One problem with a field; `path` is dotted ("graph.nodes.2.config.url") so a client can point at the field. */
-export interface FieldError {
-  path: string;
-  message: string;
-  code?: string;
-  nodeId?: string;
-  edgeId?: string;
-}
+/** One problem with a field, as the contract defines it. */
+export type FieldError = z.output<typeof fieldErrorSchema>;
 
 /** RFC 9457 problem details; every error the API returns is one of these. */
 export class HttpProblem extends Error {

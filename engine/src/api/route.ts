@@ -7,12 +7,15 @@ import { requiredScope, tokenMay, type RouteScope } from '../auth/scopes.ts';
 import { safeEqual } from '../auth/secrets.ts';
 import { CSRF_HEADER } from './authenticate.ts';
 import { findUnstorableStrings } from './unstorable.ts';
+import type { problemSchema } from './contracts/common.ts';
+import { responseDrift } from './response-check.ts';
 
 type Method = 'get' | 'post' | 'put' | 'delete';
 
 export interface RouteResponse {
   status: number;
   description: string;
+  /** Required for every success that has a body; the handler's answer must fit it. */
   schema?: z.ZodType;
 }
 
@@ -45,7 +48,7 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   params?: P;
   query?: Q;
   body?: B;
-  responses: RouteResponse[];
+  responses: readonly RouteResponse[];
   /** What an API token needs: by default 'read' for GET/HEAD and 'write' otherwise; 'session' refuses every token. */
   scope?: RouteScope;
 }
@@ -60,11 +63,24 @@ export interface ParsedRequest<P, Q, B> {
   actor: Actor;
 }
 
-export interface HandlerResult {
-  status: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-}
+type Headers = Record<string, string>;
+/**
+ * What a handler may answer: one of its route's declared statuses, with a body that status's schema
+ * accepts (none where it has no schema). Problems are thrown, so their statuses are not answers here.
+ */
+type Answer<R> = R extends { status: infer S extends number }
+  ? number extends S
+    ? never
+    : R extends { schema: infer Z extends z.ZodType }
+      ? Z extends typeof problemSchema
+        ? never
+        : { status: S; body: z.input<Z>; headers?: Headers }
+      : { status: S; body?: undefined; headers?: Headers }
+  : never;
+export type HandlerResult<R extends readonly RouteResponse[]> = Answer<R[number]>;
+
+/** An app setting: when on (the tests), every answer is checked against its declared schema, and drift is a 500 naming it. */
+export const CHECK_RESPONSES = 'flightdeck check responses';
 
 /** Every route the app mounts, for the OpenAPI document. */
 export type RouteRegistry = RouteSpec<z.ZodType, z.ZodType, z.ZodType>[];
@@ -103,13 +119,30 @@ async function departmentOf(find: (r: ParsedRequest<any, any, any>) => Promise<s
   }
 }
 
-/** Mounts a handler whose params, query and body are zod-validated, and records the route for OpenAPI. */
-export function defineRoute<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType>(
+/** A success with a body and no schema would be a hole in the contract (and in the editor's types): refused when mounting. */
+function requireSchemas(spec: RouteSpec<z.ZodType, z.ZodType, z.ZodType>): void {
+  for (const r of spec.responses) {
+    if (r.status >= 200 && r.status < 300 && r.status !== 204 && !r.schema) throw new Error(`${spec.method.toUpperCase()} ${spec.path}: its ${r.status} answer needs a schema`);
+  }
+}
+
+function checkAnswer(spec: RouteSpec<z.ZodType, z.ZodType, z.ZodType>, result: { status: number; body?: unknown }): void {
+  const declared = spec.responses.find((r) => r.status === result.status);
+  const where = `${spec.method.toUpperCase()} ${spec.path} answered ${result.status}`;
+  if (!declared) throw new HttpProblem(500, 'Undeclared response', `${where}, which the route does not declare`);
+  const drift = declared.schema ? responseDrift(declared.schema, result.body) : result.body === undefined ? [] : ['a body, where the route declares none'];
+  if (drift.length) throw new HttpProblem(500, 'Response does not match its contract', `${where}: ${drift.slice(0, 10).join('; ')}`);
+}
+
+/** Mounts a handler whose params, query and body are zod-validated and whose answer fits its declared responses; records the route for OpenAPI. */
+// A is the handler's own answer, inferred as written (const keeps 200 a 200) and then held to the declared responses.
+export function defineRoute<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, const R extends readonly RouteResponse[], const A extends HandlerResult<R>>(
   router: Router,
   registry: RouteRegistry,
-  spec: RouteSpec<P, Q, B>,
-  handler: (r: ParsedRequest<z.output<P>, z.output<Q>, z.output<B>>) => Promise<HandlerResult>,
+  spec: RouteSpec<P, Q, B> & { responses: R },
+  handler: (r: ParsedRequest<z.output<P>, z.output<Q>, z.output<B>>) => Promise<A>,
 ): void {
+  requireSchemas(spec as unknown as RouteSpec<z.ZodType, z.ZodType, z.ZodType>);
   registry.push(spec as unknown as RouteSpec<z.ZodType, z.ZodType, z.ZodType>);
   router[spec.method](spec.path, async (req: Request, res: Response) => {
     if (spec.body && req.method !== 'GET' && !req.is('application/json') && req.body === undefined) {
@@ -150,7 +183,8 @@ export function defineRoute<P extends z.ZodType, Q extends z.ZodType, B extends 
         if (!can(actor!, permission, department)) throw hides && !seesDepartment(actor!, department) ? hidden() : forbidden(permission);
       }
     }
-    const result = await handler(parsed);
+    const result: { status: number; body?: unknown; headers?: Headers } = await handler(parsed);
+    if (req.app.get(CHECK_RESPONSES)) checkAnswer(spec as unknown as RouteSpec<z.ZodType, z.ZodType, z.ZodType>, result);
     for (const [k, v] of Object.entries(result.headers ?? {})) res.setHeader(k, v);
     if (result.body === undefined) res.status(result.status).end();
     else res.status(result.status).json(result.body);

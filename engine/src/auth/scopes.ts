@@ -1,16 +1,10 @@
-/**
- * What an API token may do, on top of its owner's roles. A session (the editor) is not limited by
- * scopes; a token is, and some routes (minting and listing tokens) take no token at all.
- */
-export const TOKEN_SCOPES = ['read', 'write', 'ingest'] as const;
-export type TokenScope = (typeof TOKEN_SCOPES)[number];
+import type { TokenScope } from '../api/contracts/people.ts';
+
+// The scopes are part of the API's contract (the editor offers them); the rules about them live here.
+export { DEFAULT_TOKEN_DAYS, DEFAULT_TOKEN_SCOPES, MAX_TOKEN_DAYS, TOKEN_SCOPES, type TokenScope } from '../api/contracts/people.ts';
 
 /** What a route asks of a token: a scope, or 'session' for routes a token may never call. */
 export type RouteScope = TokenScope | 'session';
-
-export const DEFAULT_TOKEN_SCOPES: readonly TokenScope[] = ['read', 'write'];
-export const DEFAULT_TOKEN_DAYS = 90;
-export const MAX_TOKEN_DAYS = 365;
 
 /** GET and HEAD read, every other method writes, unless the route says otherwise (ingest endpoints say 'ingest'). */
 export function requiredScope(method: string, declared?: RouteScope): RouteScope {

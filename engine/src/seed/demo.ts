@@ -6,7 +6,7 @@ import type { AppServices } from '../api/app.ts';
 import type { Database } from '../db/client.ts';
 import { flows } from '../db/schema.ts';
 import type { Actor } from '../auth/access.ts';
-import { scenarioSchema } from '../services/campaigns.ts';
+import { scenarioSchema } from '../api/contracts/campaigns.ts';
 import { TEMPLATES } from '../templates/standard-launch-approval.ts';
 
 export const DEMO_PASSWORD = 'flightdeck-demo';

@@ -29,6 +29,8 @@ export interface ServerOptions {
   outbound?: OutboundGuard;
   /** Raised only by the benchmarks for their loopback sender; the product keeps HOOK_LIMITS. */
   hookLimits?: typeof HOOK_LIMITS;
+  /** The tests check every answer against its declared schema. */
+  checkResponses?: boolean;
 }
 
 export interface RunningServer {
@@ -61,6 +63,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     clock: opts.clock,
     outbound: opts.outbound,
     hookLimits: opts.hookLimits,
+    checkResponses: opts.checkResponses,
   });
   const server: Server = await new Promise<Server>((resolve, reject) => {
     // Express 5 hands a listen error (EADDRINUSE) to this callback instead of only emitting it.

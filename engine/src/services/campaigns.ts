@@ -1,6 +1,6 @@
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
-import { z } from 'zod';
-import { CAMPAIGN_STATUS_NEXT as NEXT, campaignNoticeKey, instantSchema, timeZoneSchema, type CampaignStatus } from '@flightdeck/workflows';
+import type { z } from 'zod';
+import { CAMPAIGN_STATUS_NEXT as NEXT, campaignNoticeKey, type CampaignStatus } from '@flightdeck/workflows';
 import type { Database } from '../db/client.ts';
 import { campaigns, departments, runs, users, type CampaignRow } from '../db/schema.ts';
 import { HttpProblem, notFound } from '../api/problem.ts';
@@ -8,34 +8,9 @@ import { can, scopeOf, type Actor } from '../auth/access.ts';
 import { audit } from './audit.ts';
 import { Invalid } from './errors.ts';
 import type { NotifyRun } from './connections.ts';
+import { campaignBodySchema, type CampaignBody, type scenarioSchema } from '../api/contracts/campaigns.ts';
 
 export { CAMPAIGN_STATUSES, type CampaignStatus } from '@flightdeck/workflows';
-
-const goalSchema = z.looseObject({
-  kpi: z.string().min(1).max(64),
-  target: z.number().finite(),
-  unit: z.string().max(16),
-  direction: z.enum(['min', 'max']).optional().meta({ description: '"max" means lower is better (CPA)' }),
-});
-const budgetLineSchema = z.looseObject({ channel: z.string().min(1).max(64), phase: z.string().max(32).optional(), amount: z.number().nonnegative() });
-const budgetSchema = z.strictObject({
-  total: z.number().nonnegative(),
-  currency: z.string().length(3).default('CNY'),
-  contingencyRatio: z.number().min(0).max(0.5).default(0.1),
-  lines: z.array(budgetLineSchema).max(100).default([]),
-});
-const phaseSchema = z.strictObject({ name: z.string().min(1).max(32), startsAt: instantSchema, endsAt: instantSchema });
-// Times with different offsets do not compare as strings.
-const phasesSchema = z
-  .array(phaseSchema)
-  .max(10)
-  .superRefine((phases, ctx) => {
-    phases.forEach((p, i) => {
-      if (Date.parse(p.startsAt) >= Date.parse(p.endsAt)) ctx.addIssue({ code: 'custom', message: `The ${p.name} phase must end after it starts`, path: [i, 'endsAt'] });
-      if (phases.findIndex((q) => q.name === p.name) !== i) ctx.addIssue({ code: 'custom', message: `Two phases are called ${p.name}`, path: [i, 'name'] });
-    });
-  });
-export const campaignPhasesBodySchema = z.strictObject({ phases: phasesSchema });
 
 type PhaseLike = { name: string; startsAt: string; endsAt: string };
 /** Same names and the same instants: jsonb reorders keys, and one time has many spellings. */
@@ -43,32 +18,6 @@ function samePhases(a: unknown, b: unknown): boolean {
   const norm = (v: unknown) => JSON.stringify(((v ?? []) as PhaseLike[]).map((p) => [p.name, Date.parse(p.startsAt), Date.parse(p.endsAt)]));
   return norm(a) === norm(b);
 }
-
-export const campaignBodySchema = z
-  .strictObject({
-    name: z.string().trim().min(1).max(200),
-    departmentId: z.uuid().nullable().optional(),
-    ownerId: z.uuid().nullable().optional(),
-    timezone: timeZoneSchema.default('Asia/Shanghai'),
-    goals: z.array(goalSchema).max(30).default([]),
-    budget: budgetSchema.default({ total: 0, currency: 'CNY', contingencyRatio: 0.1, lines: [] }),
-    phases: phasesSchema.default([]),
-    channels: z.array(z.looseObject({ name: z.string().min(1).max(64) })).max(50).default([]),
-  })
-  .refine((c) => c.budget.lines.reduce((a, l) => a + l.amount, 0) <= c.budget.total, { message: 'Budget lines add up to more than the total', path: ['budget', 'lines'] });
-export type CampaignBody = z.output<typeof campaignBodySchema>;
-
-/** The scenario files' shape (snake_case, department by name), accepted as they are. */
-export const scenarioSchema = z.looseObject({
-  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,80}$/),
-  name: z.string().min(1).max(200),
-  department: z.string().min(1).max(100),
-  goals: z.array(goalSchema),
-  budget: z.looseObject({ total: z.number(), currency: z.string().length(3).default('CNY'), contingency_ratio: z.number().min(0).max(0.5).default(0.1), lines: z.array(budgetLineSchema).default([]) }),
-  phases: z.array(z.looseObject({ name: z.string(), starts_at: z.string(), ends_at: z.string() })),
-  channels: z.array(z.looseObject({ name: z.string() })).default([]),
-  timezone: timeZoneSchema.optional(),
-});
 
 export function presentCampaign(row: CampaignRow, departmentName: string | null) {
   return {

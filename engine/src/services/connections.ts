@@ -1,15 +1,16 @@
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { Database } from '../db/client.ts';
 import { channelConnections, type channelConnections as T } from '../db/schema.ts';
 import { HttpProblem, notFound, zodFieldErrors } from '../api/problem.ts';
 import { scopeOf, type Actor } from '../auth/access.ts';
 import type { SecretBox } from '../auth/encryption.ts';
 import { audit } from './audit.ts';
-import { CHANNEL_CATALOGUE, CHANNEL_KINDS, secretSchemas, type ConnectionKind } from '@flightdeck/activities';
+import { CHANNEL_CATALOGUE, secretSchemas, type ConnectionKind } from '@flightdeck/activities';
 import { ChannelError, createMailer, effectiveRateLimit, guardFromEnv, isOutboundRefused, parseQuietHours, sendToChannel, type ChannelConnection, type OutboundGuard } from '@flightdeck/activities';
 import { invalid } from './errors.ts';
 import { deliveries } from '../db/schema.ts';
+import type { connectionBody, connectionPatch, connectionSchema, connectionTestResultSchema } from '../api/contracts/connections.ts';
 
 /** Tells a run that a channel it holds messages for was resumed (a Temporal signal). */
 export type NotifyRun = (workflowId: string, key: string) => Promise<void>;
@@ -20,30 +21,16 @@ export type ChannelKind = ConnectionKind;
 /** What each kind keeps secret, from the channel catalogue. Everything here is sealed; none of it is ever returned by the API. */
 export const SECRET_SCHEMAS = secretSchemas(CHANNEL_CATALOGUE);
 
-export const connectionBody = z.strictObject({
-  kind: z.enum(CHANNEL_KINDS),
-  name: z.string().trim().min(1).max(200),
-  departmentId: z.uuid().nullable().optional(),
-  settings: z.record(z.string(), z.union([z.string().max(500), z.number(), z.boolean()])).default({}),
-  secrets: z.record(z.string(), z.string().max(2000)),
-});
-
-/** A change: a new name, the settings as a whole, and secrets to replace (fields left out keep their value). */
-export const connectionPatch = z.strictObject({
-  name: z.string().trim().min(1).max(200).optional(),
-  settings: connectionBody.shape.settings.optional(),
-  secrets: z.record(z.string(), z.string().min(1).max(2000)).optional(),
-});
-
 type Row = typeof T.$inferSelect;
 
-export function presentConnection(row: Row) {
+export function presentConnection(row: Row): z.output<typeof connectionSchema> {
   return {
     id: row.id,
     kind: row.kind,
     name: row.name,
     departmentId: row.departmentId,
-    settings: row.settings as Record<string, unknown>,
+    // Saved through connectionBody or connectionPatch, so only these kinds of values.
+    settings: row.settings as Record<string, string | number | boolean>,
     /** Which secrets are set, never their values. */
     secretFields: row.secretFields,
     paused: row.pausedAt !== null,
@@ -190,7 +177,7 @@ export class ConnectionService {
    */
   async sendTest(actor: Actor, id: string, text: string) {
     const { kind } = await this.reveal(id);
-    let outcome: { ok: boolean; status?: number; providerMessageId?: string; error?: string; retryable?: boolean };
+    let outcome: z.output<typeof connectionTestResultSchema>;
     let refused: string | undefined;
     try {
       if (kind === 'email') {

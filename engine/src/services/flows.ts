@@ -1,10 +1,12 @@
 import { and, desc, eq, inArray, isNull, max, sql } from 'drizzle-orm';
-import { freezeFlow, validateFlow, type ValidationIssue } from '@flightdeck/workflows';
+import type { z } from 'zod';
+import { freezeFlow, validateFlow, type FlowDocumentInput, type ValidationIssue } from '@flightdeck/workflows';
 import type { Database } from '../db/client.ts';
 import { flows, flowVersions, type FlowRow, type FlowVersionRow } from '../db/schema.ts';
 import { HttpProblem, issuesToFieldErrors, notFound } from '../api/problem.ts';
 import { scopeOf, type Actor } from '../auth/access.ts';
 import { audit } from './audit.ts';
+import type { flowSchema, flowVersionSchema } from '../api/contracts/flows.ts';
 
 /** What a run carries besides the graph, so the workflow can trust the version as frozen. */
 export function frozenFields(version: FlowVersionRow): { format?: number; contentHash?: string } {
@@ -28,7 +30,7 @@ function checkDraft(graph: unknown): ValidationIssue[] {
   return result.issues;
 }
 
-export function presentFlow(row: FlowRow, latestVersion: number | null, issues?: ValidationIssue[]) {
+export function presentFlow(row: FlowRow, latestVersion: number | null, issues?: ValidationIssue[]): z.output<typeof flowSchema> {
   if (!issues) {
     const checked = validateFlow(row.graph);
     issues = checked.ok ? [] : checked.issues;
@@ -41,20 +43,14 @@ export function presentFlow(row: FlowRow, latestVersion: number | null, issues?:
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
     latestVersion,
-    graph: row.graph as Record<string, unknown>,
+    // A draft passed the document schema when it was saved (checkDraft), as it was sent.
+    graph: row.graph as FlowDocumentInput,
     issues: issuesToFieldErrors(issues),
   };
 }
 
-export function presentVersion(row: FlowVersionRow, withGraph = false) {
-  return {
-    id: row.id,
-    flowId: row.flowId,
-    version: row.version,
-    note: row.note,
-    createdAt: row.createdAt.toISOString(),
-    ...(withGraph ? { graph: row.graph as Record<string, unknown> } : {}),
-  };
+export function presentVersion(row: FlowVersionRow): z.output<typeof flowVersionSchema> {
+  return { id: row.id, flowId: row.flowId, version: row.version, note: row.note, createdAt: row.createdAt.toISOString() };
 }
 
 export class FlowService {
@@ -147,7 +143,7 @@ export class FlowService {
   async versions(flowId: string) {
     await this.get(flowId);
     const rows = await this.db.select().from(flowVersions).where(eq(flowVersions.flowId, flowId)).orderBy(desc(flowVersions.version));
-    return rows.map((r) => presentVersion(r));
+    return rows.map(presentVersion);
   }
 
   async version(flowId: string, version?: number): Promise<FlowVersionRow> {

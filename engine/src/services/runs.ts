@@ -1,7 +1,8 @@
 import { and, asc, count, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { JsonValue, RunState } from '@flightdeck/workflows';
+import type { z } from 'zod';
+import type { FlowDocumentInput, JsonValue, RunState } from '@flightdeck/workflows';
 import type { RunFlowInput } from '@flightdeck/workflows/temporal';
 import type { Database } from '../db/client.ts';
 import { channelConnections, deliveries, flowVersions, flows, runs, users, type RunRow } from '../db/schema.ts';
@@ -11,6 +12,7 @@ import type { CampaignService } from './campaigns.ts';
 import { scopeOf, type Actor } from '../auth/access.ts';
 import { audit } from './audit.ts';
 import { RUN_FLOW_WORKFLOW, type RunFlowWorkflow } from './run-flow-workflow.ts';
+import type { runDeliveriesSchema, runSchema, runSummarySchema } from '../api/contracts/runs.ts';
 
 type RunStatus = RunRow['status'];
 
@@ -25,24 +27,32 @@ export interface RunServiceDeps {
   campaigns: CampaignService;
 }
 
-export function presentRun(row: RunRow, extra: { state?: RunState | null; graph?: unknown; flowName?: string } = {}) {
+function runFields(row: RunRow) {
   return {
     id: row.id,
     flowId: row.flowId,
-    ...(extra.flowName ? { flowName: extra.flowName } : {}),
     versionId: row.versionId,
     version: row.version,
     campaignId: row.campaignId,
     requestedBy: row.requestedBy,
     status: row.status,
-    input: row.input,
+    input: row.input as JsonValue,
     reason: row.reason,
     startedAt: row.startedAt.toISOString(),
     endedAt: row.endedAt?.toISOString() ?? null,
     workflowId: row.workflowId,
     temporalRunId: row.temporalRunId,
+  };
+}
+
+/** A run with its node state (the live one when given, else the one stored) and the graph of its version. */
+export function presentRun(row: RunRow, extra: { graph: unknown; state?: RunState | null; flowName?: string }): z.output<typeof runSchema> {
+  return {
+    ...runFields(row),
+    ...(extra.flowName ? { flowName: extra.flowName } : {}),
     state: (extra.state !== undefined ? extra.state : (row.state as RunState | null)) ?? null,
-    ...(extra.graph ? { graph: extra.graph as Record<string, unknown> } : {}),
+    // A version's graph is stored frozen (or, from before freezing, as it was published).
+    graph: extra.graph as FlowDocumentInput,
   };
 }
 
@@ -111,14 +121,11 @@ export class RunService {
       .where(where.length ? and(...where) : undefined)
       .orderBy(desc(runs.startedAt))
       .limit(filter.limit);
-    return rows.map((r) => {
-      const { state: _state, ...summary } = presentRun(r.run, { flowName: r.flowName });
-      return { ...summary, state: null };
-    });
+    return rows.map((r): z.output<typeof runSummarySchema> => ({ ...runFields(r.run), flowName: r.flowName, state: null }));
   }
 
   /** The run's messages from the delivery ledger: what went out, what waits and why, what failed. */
-  async deliveries(id: string) {
+  async deliveries(id: string): Promise<z.output<typeof runDeliveriesSchema>> {
     const [run] = await this.db.select({ workflowId: runs.workflowId }).from(runs).where(eq(runs.id, id));
     if (!run) throw notFound('Run', id);
     const rows = await this.db

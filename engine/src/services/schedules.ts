@@ -7,9 +7,13 @@ import { runs, type FlowVersionRow } from '../db/schema.ts';
 import type { Actor } from '../auth/access.ts';
 import type { Database } from '../db/client.ts';
 import { audit } from './audit.ts';
+import type { OVERLAP_POLICIES, flowScheduleSchema } from '../api/contracts/flows.ts';
+import type { z } from 'zod';
+
+type OverlapPolicy = (typeof OVERLAP_POLICIES)[number];
 import { RUN_FLOW_WORKFLOW, type RunFlowWorkflow } from './run-flow-workflow.ts';
 
-const OVERLAP: Record<string, ScheduleOverlapPolicy> = {
+const OVERLAP: Record<OverlapPolicy, ScheduleOverlapPolicy> = {
   skip: ScheduleOverlapPolicy.SKIP,
   buffer_one: ScheduleOverlapPolicy.BUFFER_ONE,
   buffer_all: ScheduleOverlapPolicy.BUFFER_ALL,
@@ -18,7 +22,7 @@ const OVERLAP: Record<string, ScheduleOverlapPolicy> = {
   allow_all: ScheduleOverlapPolicy.ALLOW_ALL,
 };
 
-const OVERLAP_NAME = new Map(Object.entries(OVERLAP).map(([name, policy]) => [policy, name]));
+const OVERLAP_NAME = new Map(Object.entries(OVERLAP).map(([name, policy]) => [policy, name as OverlapPolicy]));
 
 export const scheduleIdOf = (flowId: string) => `flow-${flowId}`;
 
@@ -48,7 +52,7 @@ export class ScheduleService {
       scheduleId: scheduleIdOf(flowId),
       spec: { cronExpressions: [c.cron], timezone: c.timezone },
       action: { type: 'startWorkflow' as const, workflowType: RUN_FLOW_WORKFLOW, taskQueue: this.taskQueue, args: [args] as const, workflowId: `sched-${flowId}` },
-      policies: { overlap: OVERLAP[c.overlap] ?? ScheduleOverlapPolicy.SKIP, catchupWindow: durationMs(c.catchupWindow) },
+      policies: { overlap: OVERLAP[c.overlap as OverlapPolicy] ?? ScheduleOverlapPolicy.SKIP, catchupWindow: durationMs(c.catchupWindow) },
       memo: { flowId, version: version.version, cron: c.cron },
     };
     await this.remove(actor, flowId, departmentId, null);
@@ -67,7 +71,7 @@ export class ScheduleService {
     return true;
   }
 
-  async describe(flowId: string) {
+  async describe(flowId: string): Promise<z.output<typeof flowScheduleSchema> | null> {
     try {
       const d = await this.temporal().schedule.getHandle(scheduleIdOf(flowId)).describe();
       const memo = (d.memo ?? {}) as { version?: number; cron?: string };
@@ -80,7 +84,8 @@ export class ScheduleService {
         version: memo.version ?? null,
         cron: memo.cron ?? null,
         timezone: d.spec.timezone ?? null,
-        overlap: OVERLAP_NAME.get(d.policies.overlap) ?? String(d.policies.overlap).toLowerCase(),
+        // Temporal applies skip where no policy is set (and names no other); the answer says what applies.
+        overlap: OVERLAP_NAME.get(d.policies.overlap) ?? 'skip',
         catchupWindowMs: d.policies.catchupWindow,
         paused: d.state.paused,
         nextRuns: d.info.nextActionTimes.slice(0, 5).map((t) => t.toISOString()),

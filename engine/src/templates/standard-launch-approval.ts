@@ -1,8 +1,19 @@
+import type { FlowDocumentInput } from '@flightdeck/workflows';
+
 /**
  * "Standard launch approval": brand and legal review side by side, then the department head,
  * then the finance director when the budget is above the threshold; launch on approval, tell
  * the owner on rejection or timeout.
  */
+/** A template as it ships: English name and description, the Chinese ones, and a valid flow document. */
+interface Template {
+  id: string;
+  name: string;
+  description: string;
+  zh: { name: string; description: string };
+  graph: FlowDocumentInput;
+}
+
 const n = (id: string, type: string, label: string, config: Record<string, unknown>, x: number, y: number) => ({ id, type, label, config, position: { x, y } });
 const e = (source: string, sourceHandle: string, target: string) => ({ id: `${source}__${sourceHandle}__${target}`, source, sourceHandle, target });
 
@@ -57,7 +68,7 @@ export const standardLaunchApproval = {
       e('back_to_draft', 'next', 'rejected_end'),
     ],
   },
-};
+} satisfies Template;
 
 /**
  * The launch itself: wait (durably, for weeks if need be) for the warm-up phase, go live,
@@ -80,6 +91,6 @@ export const launchOnWarmUp = {
     ],
     edges: [e('start', 'next', 'warm_up'), e('warm_up', 'next', 'launch'), e('launch', 'next', 'tell_owner'), e('launch', 'failed', 'launch_failed'), e('tell_owner', 'sent', 'live'), e('tell_owner', 'failed', 'launch_failed')],
   },
-};
+} satisfies Template;
 
 export const TEMPLATES = [standardLaunchApproval, launchOnWarmUp];

@@ -119,6 +119,8 @@ export async function startStack(label: string, opts: StackOptions = {}): Promis
     editorDist: opts.editorDist ?? EDITOR_TEST_DIST,
     clock: opts.clock,
     outbound,
+    // Every answer in every test is checked against its route's schema: drift fails the test that saw it.
+    checkResponses: true,
   });
   const deps = buildActivityDeps({ db: server.db.db, secret, encryptionKey, publicUrl: server.url, smtpUrl: opts.smtpUrl, notifyRun: lazyNotifier(temporalAddress, 'default'), outbound });
   const worker = opts.worker === false ? (undefined as unknown as TestWorker) : await startWorker(taskQueue, deps);

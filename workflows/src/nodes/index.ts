@@ -39,7 +39,7 @@ export interface NodeTypeDescription {
   editor: NodeDefinition['editor'];
   text: NodeDefinition['text'];
   docs: string;
-  configSchema: unknown;
+  configSchema: Record<string, unknown>;
 }
 
 /** The catalogue as data: what GET /api/node-types serves and what the editor's palette and forms read. */

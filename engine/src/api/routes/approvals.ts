@@ -1,31 +1,28 @@
 import express, { Router, type Response } from 'express';
-import { z } from 'zod';
 import type { ApprovalTaskView } from '@flightdeck/workflows';
 import { defineRoute, type RouteRegistry } from '../route.ts';
 import { HttpProblem, problemFromError } from '../problem.ts';
 import { hasUnstorableText } from '../unstorable.ts';
-import { problemSchema } from '../contracts.ts';
+import { approvalListQuery, approvalTaskParam, decisionBody, inboxItemSchema, list, problemSchema } from '../contracts/index.ts';
 import type { ApprovalService } from '../../services/approvals.ts';
 import type { PeopleService } from '../../services/people.ts';
 import { LinkError, type LinkSigner } from '../../auth/links.ts';
 
 const tag = 'Approvals';
 const problem = (status: number, description: string) => ({ status, description, schema: problemSchema });
-const taskParam = z.strictObject({ taskId: z.string().min(1).max(300) });
-const decisionBody = z.strictObject({ decision: z.enum(['approve', 'reject']), comment: z.string().trim().max(2000).optional() });
 
 export function approvalRoutes(registry: RouteRegistry, approvals: ApprovalService, people: PeopleService, links: LinkSigner): Router {
   const r = Router();
   defineRoute(
     r,
     registry,
-    { method: 'get', path: '/api/approvals', tag, access: 'signed_in', summary: 'My approvals inbox, with each task\'s campaign context', query: z.strictObject({ status: z.enum(['open', 'closed']).default('open') }), responses: [{ status: 200, description: 'Tasks' }] },
+    { method: 'get', path: '/api/approvals', tag, access: 'signed_in', summary: 'My approvals inbox, with each task\'s campaign context', query: approvalListQuery, responses: [{ status: 200, description: 'Tasks', schema: list(inboxItemSchema) }] },
     async ({ actor, query }) => ({ status: 200, body: { items: await approvals.inbox(actor, query.status) } }),
   );
   defineRoute(
     r,
     registry,
-    { method: 'get', path: '/api/approvals/:taskId', tag, access: 'signed_in', summary: 'One approval task', params: taskParam, responses: [{ status: 200, description: 'The task' }, problem(404, 'No such task, or not one you may see')] },
+    { method: 'get', path: '/api/approvals/:taskId', tag, access: 'signed_in', summary: 'One approval task', params: approvalTaskParam, responses: [{ status: 200, description: 'The task', schema: inboxItemSchema }, problem(404, 'No such task, or not one you may see')] },
     async ({ actor, params }) => ({ status: 200, body: await approvals.get(actor, params.taskId) }),
   );
   defineRoute(
@@ -37,9 +34,9 @@ export function approvalRoutes(registry: RouteRegistry, approvals: ApprovalServi
       tag,
       access: 'signed_in',
       summary: 'Approve or reject (a comment is required to reject)',
-      params: taskParam,
+      params: approvalTaskParam,
       body: decisionBody,
-      responses: [{ status: 200, description: 'Decided' }, problem(403, 'Not an eligible approver'), problem(404, 'No such task, or not one you may see'), problem(409, 'Already decided or closed'), problem(422, 'A rejection needs a comment')],
+      responses: [{ status: 200, description: 'Decided: the task as it is now', schema: inboxItemSchema }, problem(403, 'Not an eligible approver'), problem(404, 'No such task, or not one you may see'), problem(409, 'Already decided or closed'), problem(422, 'A rejection needs a comment')],
     },
     async ({ actor, params, body }) => ({ status: 200, body: await approvals.decide(actor, params.taskId, body.decision, body.comment) }),
   );

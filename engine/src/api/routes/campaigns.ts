@@ -1,10 +1,21 @@
 import { Router } from 'express';
-import { z } from 'zod';
 import { defineRoute, type ParsedRequest, type RouteRegistry } from '../route.ts';
-import { problemSchema, uuidParam } from '../contracts.ts';
+import {
+  campaignBodySchema,
+  campaignPhasesBodySchema,
+  campaignSchema,
+  campaignStatusBody,
+  campaignUpdatedSchema,
+  list,
+  problemSchema,
+  scenarioSchema,
+  uuidParam,
+} from '../contracts/index.ts';
+import { CAMPAIGN_STATUSES } from '@flightdeck/workflows';
+import { z } from 'zod';
 import { HttpProblem } from '../problem.ts';
 import { can } from '../../auth/access.ts';
-import { CAMPAIGN_STATUSES, campaignBodySchema, campaignPhasesBodySchema, scenarioSchema, type CampaignService } from '../../services/campaigns.ts';
+import type { CampaignService } from '../../services/campaigns.ts';
 import type { PeopleService } from '../../services/people.ts';
 
 const tag = 'Campaigns';
@@ -17,13 +28,13 @@ export function campaignRoutes(registry: RouteRegistry, campaigns: CampaignServi
   defineRoute(
     r,
     registry,
-    { method: 'get', path: '/api/campaigns', tag, access: { permission: 'campaigns:read', in: 'any' }, summary: 'List campaigns', query: z.strictObject({ status: z.enum(CAMPAIGN_STATUSES).optional() }), responses: [{ status: 200, description: 'Campaigns' }] },
+    { method: 'get', path: '/api/campaigns', tag, access: { permission: 'campaigns:read', in: 'any' }, summary: 'List campaigns', query: z.strictObject({ status: z.enum(CAMPAIGN_STATUSES).optional() }), responses: [{ status: 200, description: 'Campaigns', schema: list(campaignSchema) }] },
     async ({ actor, query }) => ({ status: 200, body: { items: await campaigns.list(actor, query.status) } }),
   );
   defineRoute(
     r,
     registry,
-    { method: 'post', path: '/api/campaigns', tag, access: { permission: 'campaigns:write', in: async (q) => q.body.departmentId ?? q.actor.departmentId }, summary: 'Create a campaign', body: campaignBodySchema, responses: [{ status: 201, description: 'Created' }, problem(400, 'Invalid')] },
+    { method: 'post', path: '/api/campaigns', tag, access: { permission: 'campaigns:write', in: async (q) => q.body.departmentId ?? q.actor.departmentId }, summary: 'Create a campaign', body: campaignBodySchema, responses: [{ status: 201, description: 'Created', schema: campaignSchema }, problem(400, 'Invalid')] },
     async ({ actor, body }) => ({ status: 201, body: await campaigns.create(actor, body) }),
   );
   defineRoute(
@@ -37,7 +48,7 @@ export function campaignRoutes(registry: RouteRegistry, campaigns: CampaignServi
       access: { permission: 'campaigns:write', in: 'any' },
       summary: 'Import a scenario file (../shared/scenarios/*.campaign.json) as it is; re-importing updates it',
       body: scenarioSchema,
-      responses: [{ status: 201, description: 'Imported' }, problem(400, 'Invalid file'), problem(403, 'Not allowed in that department')],
+      responses: [{ status: 201, description: 'Imported', schema: campaignSchema }, problem(400, 'Invalid file'), problem(403, 'Not allowed in that department')],
     },
     async ({ actor, body }) => {
       const existing = (await people.listDepartments()).find((d) => d.name === body.department);
@@ -45,14 +56,14 @@ export function campaignRoutes(registry: RouteRegistry, campaigns: CampaignServi
       return { status: 201, body: await campaigns.importScenario(actor, body, (name) => people.ensureDepartment(actor, name)) };
     },
   );
-  defineRoute(r, registry, { method: 'get', path: '/api/campaigns/:id', tag, access: { permission: 'campaigns:read', in: dept }, summary: 'Read a campaign', params: uuidParam, responses: [{ status: 200, description: 'The campaign' }, problem(404, 'No such campaign')] }, async ({ params }) => ({
+  defineRoute(r, registry, { method: 'get', path: '/api/campaigns/:id', tag, access: { permission: 'campaigns:read', in: dept }, summary: 'Read a campaign', params: uuidParam, responses: [{ status: 200, description: 'The campaign', schema: campaignSchema }, problem(404, 'No such campaign')] }, async ({ params }) => ({
     status: 200,
     body: await campaigns.get(params.id),
   }));
   defineRoute(
     r,
     registry,
-    { method: 'put', path: '/api/campaigns/:id', tag, access: { permission: 'campaigns:write', in: dept }, summary: 'Update a campaign', params: uuidParam, body: campaignBodySchema, responses: [{ status: 200, description: 'Updated' }] },
+    { method: 'put', path: '/api/campaigns/:id', tag, access: { permission: 'campaigns:write', in: dept }, summary: 'Update a campaign', params: uuidParam, body: campaignBodySchema, responses: [{ status: 200, description: 'Updated', schema: campaignUpdatedSchema }] },
     async ({ actor, params, body }) => ({ status: 200, body: await campaigns.update(actor, params.id, body) }),
   );
   defineRoute(
@@ -66,7 +77,7 @@ export function campaignRoutes(registry: RouteRegistry, campaigns: CampaignServi
       summary: "Move a campaign's phase dates; runs waiting for a phase follow the new dates (notifiedRuns says how many were told)",
       params: uuidParam,
       body: campaignPhasesBodySchema,
-      responses: [{ status: 200, description: 'Updated' }, problem(400, 'Invalid dates'), problem(422, 'Not the campaign\'s phases (this moves dates only)')],
+      responses: [{ status: 200, description: 'Updated', schema: campaignUpdatedSchema }, problem(400, 'Invalid dates'), problem(422, 'Not the campaign\'s phases (this moves dates only)')],
     },
     async ({ actor, params, body }) => ({ status: 200, body: await campaigns.updatePhases(actor, params.id, body.phases) }),
   );
@@ -80,8 +91,8 @@ export function campaignRoutes(registry: RouteRegistry, campaigns: CampaignServi
       access: { permission: 'campaigns:write', in: dept },
       summary: 'Move a campaign to another status (draft → pending approval → approved → scheduled → live …)',
       params: uuidParam,
-      body: z.strictObject({ status: z.enum(CAMPAIGN_STATUSES) }),
-      responses: [{ status: 200, description: 'Changed' }, problem(409, 'Not allowed from the current status')],
+      body: campaignStatusBody,
+      responses: [{ status: 200, description: 'Changed', schema: campaignSchema }, problem(409, 'Not allowed from the current status')],
     },
     async ({ actor, params, body }) => ({ status: 200, body: await campaigns.setStatus(actor, params.id, body.status) }),
   );

@@ -1,8 +1,19 @@
 import { Router } from 'express';
-import { z } from 'zod';
 import { defineRoute, type ParsedRequest, type RouteRegistry } from '../route.ts';
-import { problemSchema, uuidParam } from '../contracts.ts';
-import { connectionBody, connectionPatch, type ConnectionService } from '../../services/connections.ts';
+import {
+  connectionBody,
+  connectionPatch,
+  connectionPauseBody,
+  connectionResumedSchema,
+  connectionSchema,
+  connectionTestBody,
+  connectionTestResultSchema,
+  list,
+  problemSchema,
+  uuidParam,
+} from '../contracts/index.ts';
+import type { ConnectionService } from '../../services/connections.ts';
+import { z } from 'zod';
 
 const tag = 'Channels';
 const problem = (status: number, description: string) => ({ status, description, schema: problemSchema });
@@ -10,7 +21,7 @@ const problem = (status: number, description: string) => ({ status, description,
 export function connectionRoutes(registry: RouteRegistry, connections: ConnectionService): Router {
   const r = Router();
   const dept = (q: ParsedRequest<{ id: string }, unknown, unknown>) => connections.departmentOf(q.params.id);
-  defineRoute(r, registry, { method: 'get', path: '/api/connections', tag, access: { permission: 'connections:read', in: 'any' }, summary: 'Channel connections of my departments (secrets never included)', responses: [{ status: 200, description: 'Connections' }] }, async ({ actor }) => ({
+  defineRoute(r, registry, { method: 'get', path: '/api/connections', tag, access: { permission: 'connections:read', in: 'any' }, summary: 'Channel connections of my departments (secrets never included)', responses: [{ status: 200, description: 'Connections', schema: list(connectionSchema) }] }, async ({ actor }) => ({
     status: 200,
     body: { items: await connections.list(actor) },
   }));
@@ -24,11 +35,11 @@ export function connectionRoutes(registry: RouteRegistry, connections: Connectio
       access: { permission: 'connections:manage', in: async (q) => q.body.departmentId ?? q.actor.departmentId },
       summary: 'Create a channel connection; its secrets are sealed with AES-256-GCM',
       body: connectionBody,
-      responses: [{ status: 201, description: 'Created' }, problem(400, 'Invalid or incomplete secrets')],
+      responses: [{ status: 201, description: 'Created', schema: connectionSchema }, problem(400, 'Invalid or incomplete secrets')],
     },
     async ({ actor, body }) => ({ status: 201, body: await connections.create(actor, body) }),
   );
-  defineRoute(r, registry, { method: 'get', path: '/api/connections/:id', tag, access: { permission: 'connections:read', in: dept }, summary: 'One connection (secrets never included)', params: uuidParam, responses: [{ status: 200, description: 'The connection' }, problem(404, 'No such connection')] }, async ({ params }) => ({
+  defineRoute(r, registry, { method: 'get', path: '/api/connections/:id', tag, access: { permission: 'connections:read', in: dept }, summary: 'One connection (secrets never included)', params: uuidParam, responses: [{ status: 200, description: 'The connection', schema: connectionSchema }, problem(404, 'No such connection')] }, async ({ params }) => ({
     status: 200,
     body: await connections.get(params.id),
   }));
@@ -43,7 +54,7 @@ export function connectionRoutes(registry: RouteRegistry, connections: Connectio
       summary: 'Rename a connection, change its settings (quiet hours, rate limit, sender) or replace some of its secrets',
       params: uuidParam,
       body: connectionPatch,
-      responses: [{ status: 200, description: 'The connection' }, problem(400, 'Invalid settings or secrets'), problem(404, 'No such connection')],
+      responses: [{ status: 200, description: 'The connection', schema: connectionSchema }, problem(400, 'Invalid settings or secrets'), problem(404, 'No such connection')],
     },
     async ({ actor, params, body }) => ({ status: 200, body: await connections.update(actor, params.id, body) }),
   );
@@ -57,9 +68,9 @@ export function connectionRoutes(registry: RouteRegistry, connections: Connectio
       access: { permission: 'connections:manage', in: dept },
       summary: "Send a test message now; answers with what the provider said (ok: false with the provider's message when it refused)",
       params: uuidParam,
-      body: z.strictObject({ text: z.string().trim().min(1).max(500).default('Test message from Flightdeck 测试消息') }),
+      body: connectionTestBody,
       responses: [
-        { status: 200, description: 'The outcome' },
+        { status: 200, description: 'The outcome', schema: connectionTestResultSchema },
         { status: 422, description: 'The destination is refused by the outbound policy (FLIGHTDECK_OUTBOUND_ALLOW); names the secret holding the URL', schema: problemSchema },
       ],
     },
@@ -75,8 +86,8 @@ export function connectionRoutes(registry: RouteRegistry, connections: Connectio
       access: { permission: 'connections:manage', in: dept },
       summary: 'Pause a channel: every run holds its messages for it until it is resumed (nothing is dropped)',
       params: uuidParam,
-      body: z.strictObject({ reason: z.string().trim().max(500).optional() }),
-      responses: [{ status: 200, description: 'The connection, paused' }, problem(404, 'No such connection')],
+      body: connectionPauseBody,
+      responses: [{ status: 200, description: 'The connection, paused', schema: connectionSchema }, problem(404, 'No such connection')],
     },
     async ({ actor, params, body }) => ({ status: 200, body: (await connections.setPaused(actor, params.id, true, body.reason || null)).connection }),
   );
@@ -91,7 +102,7 @@ export function connectionRoutes(registry: RouteRegistry, connections: Connectio
       summary: 'Resume a paused channel; runs holding messages for it are signalled and send them now',
       params: uuidParam,
       body: z.strictObject({}),
-      responses: [{ status: 200, description: 'The connection, with how many waiting runs were told' }, problem(404, 'No such connection')],
+      responses: [{ status: 200, description: 'The connection, with how many waiting runs were told', schema: connectionResumedSchema }, problem(404, 'No such connection')],
     },
     async ({ actor, params }) => {
       const { connection, resumedRuns } = await connections.setPaused(actor, params.id, false, null);

@@ -1,5 +1,19 @@
 import { Router } from 'express';
-import { createFlowBody, flowSchema, flowSummarySchema, flowVersionSchema, list, problemSchema, publishBody, updateFlowBody, uuidParam } from '../contracts.ts';
+import {
+  createFlowBody,
+  flowSchema,
+  flowSummarySchema,
+  flowTemplateSchema,
+  flowVersionSchema,
+  list,
+  problemSchema,
+  publishBody,
+  scheduleAnswerSchema,
+  templateFlowBody,
+  unpublishedSchema,
+  updateFlowBody,
+  uuidParam,
+} from '../contracts/index.ts';
 import { defineRoute, type ParsedRequest, type RouteRegistry } from '../route.ts';
 import type { FlowService } from '../../services/flows.ts';
 import type { ScheduleService } from '../../services/schedules.ts';
@@ -54,16 +68,16 @@ export function flowRoutes(registry: RouteRegistry, flows: FlowService, schedule
   defineRoute(
     r,
     registry,
-    { method: 'get', path: '/api/flows/:id/schedule', tag, access: { permission: 'flows:read', in: flowDept }, summary: "The flow's Temporal Schedule: next and recent runs, overlap and catch-up policies (null when unscheduled)", params: uuidParam, responses: [{ status: 200, description: 'The schedule or null' }] },
+    { method: 'get', path: '/api/flows/:id/schedule', tag, access: { permission: 'flows:read', in: flowDept }, summary: "The flow's Temporal Schedule: next and recent runs, overlap and catch-up policies (null when unscheduled)", params: uuidParam, responses: [{ status: 200, description: 'The schedule or null', schema: scheduleAnswerSchema }] },
     async ({ params }) => ({ status: 200, body: { schedule: await schedules.describe(params.id) } }),
   );
   defineRoute(
     r,
     registry,
-    { method: 'post', path: '/api/flows/:id/unpublish', tag, access: { permission: 'flows:publish', in: flowDept }, summary: 'Stop the flow starting on its own: removes its schedule (versions and runs stay)', params: uuidParam, responses: [{ status: 200, description: 'Unpublished' }] },
+    { method: 'post', path: '/api/flows/:id/unpublish', tag, access: { permission: 'flows:publish', in: flowDept }, summary: 'Stop the flow starting on its own: removes its schedule (versions and runs stay)', params: uuidParam, responses: [{ status: 200, description: 'Unpublished', schema: unpublishedSchema }] },
     async ({ params, actor }) => ({ status: 200, body: { scheduleRemoved: await schedules.remove(actor, params.id, await flows.departmentOf(params.id), 'unpublished') } }),
   );
-  defineRoute(r, registry, { method: 'get', path: '/api/templates', tag: 'Templates', access: 'signed_in', summary: 'Flow templates to start from', responses: [{ status: 200, description: 'Templates' }] }, async () => ({
+  defineRoute(r, registry, { method: 'get', path: '/api/templates', tag: 'Templates', access: 'signed_in', summary: 'Flow templates to start from', responses: [{ status: 200, description: 'Templates', schema: list(flowTemplateSchema) }] }, async () => ({
     status: 200,
     body: { items: TEMPLATES.map((t) => ({ id: t.id, name: t.name, description: t.description, text: { 'zh-CN': t.zh }, graph: t.graph })) },
   }));
@@ -77,7 +91,7 @@ export function flowRoutes(registry: RouteRegistry, flows: FlowService, schedule
       access: { permission: 'flows:write', in: async (q) => q.body.departmentId ?? q.actor.departmentId, hidesOutsiders: false },
       summary: 'Create a flow (a draft) from a template',
       params: z.strictObject({ templateId: z.string().max(100) }),
-      body: z.strictObject({ name: z.string().trim().min(1).max(200).optional(), departmentId: z.uuid().nullable().optional() }),
+      body: templateFlowBody,
       responses: [{ status: 201, description: 'Created', schema: flowSchema }, problem(404, 'No such template')],
     },
     async ({ params, body, actor }) => {

@@ -1,12 +1,29 @@
 import express, { Router, type RequestHandler } from 'express';
-import { defineRoute, type RouteRegistry } from '../route.ts';
-import { problemSchema, uuidParam } from '../contracts.ts';
+import type { z } from 'zod';
+import { defineRoute, type RouteRegistry, type RouteSpec } from '../route.ts';
+import { hookAcceptedSchema, hookSecretSchema, problemSchema, uuidParam } from '../contracts/index.ts';
 import { HttpProblem, sendProblem } from '../problem.ts';
 import type { HookService } from '../../services/hooks.ts';
 import type { FlowService } from '../../services/flows.ts';
 import { RateLimited, type HookGuard } from '../../auth/throttle.ts';
 import { clientIp } from '../authenticate.ts';
 import { HookAdmission, HookBusy } from '../hook-admission.ts';
+
+/** The inbound endpoint, for the OpenAPI document only: it is mounted by hand (below), not by defineRoute. */
+export const inboundHookDoc: RouteSpec<typeof uuidParam, z.ZodType, z.ZodType> = {
+  method: 'post',
+  path: '/api/hooks/:id',
+  tag: 'Flows',
+  access: 'public',
+  summary: 'A signed event (Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature) starts a run of the published version',
+  params: uuidParam,
+  responses: [
+    { status: 202, description: 'Accepted: the run started (or had started for this webhook-id)', schema: hookAcceptedSchema },
+    { status: 401, description: 'Unsigned, stale or badly signed', schema: problemSchema },
+    { status: 429, description: 'Too many rejected events from this address (see Retry-After)', schema: problemSchema },
+    { status: 503, description: 'Runs cannot start fast enough now (see Retry-After)', schema: problemSchema },
+  ],
+};
 
 /**
  * The inbound endpoint reads the raw body (the signature covers the exact bytes), so it is mounted before the JSON parser.
@@ -30,7 +47,8 @@ export function inboundHookRoute(hooks: HookService, guard: HookGuard, admission
     try {
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const { runId, duplicate } = await admission.admit(() => hooks.receive(flowId, req.headers, raw));
-      res.status(202).json({ runId, duplicate, location: `/api/runs/${runId}` });
+      const accepted: z.input<typeof hookAcceptedSchema> = { runId, duplicate, location: `/api/runs/${runId}` };
+      res.status(202).json(accepted);
     } catch (err) {
       // Unsigned, stale or badly signed: counts towards this address's lockout.
       if (err instanceof HttpProblem && err.status === 401) guard.rejected(clientIp(req));
@@ -53,7 +71,7 @@ export function hookSecretRoute(registry: RouteRegistry, hooks: HookService, flo
       access: { permission: 'flows:write', in: (q) => flows.departmentOf(q.params.id) },
       summary: 'Create (or rotate) the signing secret for POST /api/hooks/<flow id>; shown once',
       params: uuidParam,
-      responses: [{ status: 201, description: 'The secret and the hook URL' }, { status: 404, description: 'No such flow', schema: problemSchema }],
+      responses: [{ status: 201, description: 'The secret and the hook URL', schema: hookSecretSchema }, { status: 404, description: 'No such flow', schema: problemSchema }],
     },
     async ({ actor, params }) => ({ status: 201, body: await hooks.rotateSecret(actor, params.id, await flows.departmentOf(params.id)) }),
   );

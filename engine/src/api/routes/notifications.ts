@@ -1,7 +1,6 @@
 import { Router } from 'express';
-import { z } from 'zod';
 import { defineRoute, type RouteRegistry } from '../route.ts';
-import { problemSchema } from '../contracts.ts';
+import { markReadBody, notificationListQuery, notificationListSchema, problemSchema, unreadSchema } from '../contracts/index.ts';
 import type { NotificationService } from '../../services/notifications.ts';
 
 const tag = 'Notifications';
@@ -11,7 +10,7 @@ export function notificationRoutes(registry: RouteRegistry, notifications: Notif
   defineRoute(
     r,
     registry,
-    { method: 'get', path: '/api/notifications', tag, access: 'signed_in', summary: 'My in-app notifications (the bell), newest first, with the unread count', query: z.strictObject({ limit: z.coerce.number().int().min(1).max(100).default(20) }), responses: [{ status: 200, description: 'Notifications' }, { status: 400, description: 'Invalid query', schema: problemSchema }] },
+    { method: 'get', path: '/api/notifications', tag, access: 'signed_in', summary: 'My in-app notifications (the bell), newest first, with the unread count', query: notificationListQuery, responses: [{ status: 200, description: 'Notifications', schema: notificationListSchema }, { status: 400, description: 'Invalid query', schema: problemSchema }] },
     async ({ actor, query }) => ({ status: 200, body: await notifications.list(actor.id, query.limit) }),
   );
   defineRoute(
@@ -23,8 +22,8 @@ export function notificationRoutes(registry: RouteRegistry, notifications: Notif
       tag,
       access: 'signed_in',
       summary: 'Mark some (ids) or all of my notifications read',
-      body: z.union([z.strictObject({ ids: z.array(z.uuid()).min(1).max(100) }), z.strictObject({ all: z.literal(true) })]),
-      responses: [{ status: 200, description: 'The unread count after' }, { status: 400, description: 'Invalid body', schema: problemSchema }],
+      body: markReadBody,
+      responses: [{ status: 200, description: 'The unread count after', schema: unreadSchema }, { status: 400, description: 'Invalid body', schema: problemSchema }],
     },
     async ({ actor, body }) => ({ status: 200, body: await notifications.markRead(actor.id, body) }),
   );

@@ -1,14 +1,31 @@
 import { Router } from 'express';
-import { z } from 'zod';
+import type { JsonValue } from '@flightdeck/workflows';
 import { desc, eq, inArray, or, sql } from 'drizzle-orm';
-import { instantSchema, roleSchema } from '@flightdeck/workflows';
 import { defineRoute, type RouteRegistry } from '../route.ts';
 import { HttpProblem } from '../problem.ts';
-import { problemSchema, uuidParam } from '../contracts.ts';
+import {
+  apiTokenSchema,
+  auditEntrySchema,
+  auditQuery,
+  createdTokenSchema,
+  departmentBody,
+  departmentSchema,
+  grantBody,
+  grantSchema,
+  list,
+  loginBody,
+  preferencesBody,
+  problemSchema,
+  sessionSchema,
+  tokenBody,
+  tokenListQuery,
+  userBody,
+  userSchema,
+  uuidParam,
+} from '../contracts/index.ts';
 import { clientIp, SESSION_COOKIE } from '../authenticate.ts';
 import { isAdmin, scopeOf } from '../../auth/access.ts';
 import { SESSION_DAYS, type PeopleService } from '../../services/people.ts';
-import { DEFAULT_TOKEN_DAYS, DEFAULT_TOKEN_SCOPES, MAX_TOKEN_DAYS, TOKEN_SCOPES } from '../../auth/scopes.ts';
 import { RateLimited } from '../../auth/throttle.ts';
 import type { Database } from '../../db/client.ts';
 import { auditLog } from '../../db/schema.ts';
@@ -16,40 +33,6 @@ import { secureCookies } from '../security-headers.ts';
 
 const tag = 'People';
 const problem = (status: number, description: string) => ({ status, description, schema: problemSchema });
-
-const loginBody = z.strictObject({ email: z.email({ message: 'Not an e-mail address' }).max(200), password: z.string().min(1).max(200) });
-const userBody = z.strictObject({
-  email: z.email({ message: 'Not an e-mail address' }).max(200),
-  name: z.string().trim().min(1).max(200),
-  password: z.string().min(10, 'Use at least 10 characters').max(200),
-  departmentId: z.uuid().nullable().optional(),
-  locale: z.enum(['en', 'zh-CN']).optional(),
-  phone: z.string().regex(/^\+[1-9]\d{6,14}$/, 'A phone number in E.164 form, like +8613800000000').optional(),
-});
-const grantBody = z.strictObject({
-  role: roleSchema,
-  departmentId: z.uuid().nullable().default(null).meta({ description: 'null: in every department' }),
-  expiresAt: instantSchema.nullable().optional().meta({ description: 'A temporary grant ends here' }),
-});
-const preferencesBody = z.strictObject({ locale: z.enum(['en', 'zh-CN']) });
-const tokenBody = z.strictObject({
-  name: z.string().trim().min(1).max(100),
-  scopes: z
-    .array(z.enum(TOKEN_SCOPES))
-    .min(1)
-    .max(TOKEN_SCOPES.length)
-    .refine((a) => new Set(a).size === a.length, 'Each scope once')
-    .optional()
-    .meta({ description: `What the token may do on top of your roles; default ${DEFAULT_TOKEN_SCOPES.join(', ')}` }),
-  expiresAt: instantSchema.optional().meta({ description: `Default ${DEFAULT_TOKEN_DAYS} days from now, at most ${MAX_TOKEN_DAYS}` }),
-});
-const tokenList = z.strictObject({ userId: z.uuid().optional() });
-const departmentBody = z.strictObject({ name: z.string().trim().min(1).max(100), headUserId: z.uuid().nullable().optional() });
-const auditQuery = z.strictObject({
-  entityType: z.string().max(32).optional(),
-  entityId: z.string().max(200).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
-});
 
 export function peopleRoutes(registry: RouteRegistry, people: PeopleService, db: Database): Router {
   const r = Router();
@@ -64,7 +47,7 @@ export function peopleRoutes(registry: RouteRegistry, people: PeopleService, db:
       access: 'public',
       summary: 'Sign in; sets the session cookie and returns the CSRF token',
       body: loginBody,
-      responses: [{ status: 200, description: 'Signed in' }, problem(401, 'Wrong e-mail or password'), problem(429, 'Too many failed sign-ins (see Retry-After)')],
+      responses: [{ status: 200, description: 'Signed in', schema: sessionSchema }, problem(401, 'Wrong e-mail or password'), problem(429, 'Too many failed sign-ins (see Retry-After)')],
     },
     async ({ body, req, res }) => {
       let session;
@@ -83,11 +66,11 @@ export function peopleRoutes(registry: RouteRegistry, people: PeopleService, db:
     res.clearCookie(SESSION_COOKIE, { path: '/' });
     return { status: 204 };
   });
-  defineRoute(r, registry, { method: 'get', path: '/api/auth/me', tag, access: 'signed_in', summary: 'Who I am, my grants, and the CSRF token for this session', responses: [{ status: 200, description: 'Me' }, problem(401, 'Not signed in')] }, async ({ actor, res }) => ({
+  defineRoute(r, registry, { method: 'get', path: '/api/auth/me', tag, access: 'signed_in', summary: 'Who I am, my grants, and the CSRF token for this session', responses: [{ status: 200, description: 'Me', schema: sessionSchema }, problem(401, 'Not signed in')] }, async ({ actor, res }) => ({
     status: 200,
     body: { user: await people.getUser(actor.id), csrfToken: res.locals.csrfToken ?? null },
   }));
-  defineRoute(r, registry, { method: 'put', path: '/api/me/preferences', tag, access: 'signed_in', summary: 'My language, kept with my account', body: preferencesBody, responses: [{ status: 200, description: 'Saved' }] }, async ({ actor, body }) => ({
+  defineRoute(r, registry, { method: 'put', path: '/api/me/preferences', tag, access: 'signed_in', summary: 'My language, kept with my account', body: preferencesBody, responses: [{ status: 200, description: 'Saved', schema: userSchema }] }, async ({ actor, body }) => ({
     status: 200,
     body: await people.setLocale(actor, body.locale),
   }));
@@ -96,13 +79,13 @@ export function peopleRoutes(registry: RouteRegistry, people: PeopleService, db:
   defineRoute(
     r,
     registry,
-    { method: 'post', path: '/api/me/tokens', tag, access: 'signed_in', scope: 'session', summary: 'Create an API token for scripts (shown once)', body: tokenBody, responses: [{ status: 201, description: 'The token' }, problem(403, 'Only from a session')] },
+    { method: 'post', path: '/api/me/tokens', tag, access: 'signed_in', scope: 'session', summary: 'Create an API token for scripts (shown once)', body: tokenBody, responses: [{ status: 201, description: 'The token', schema: createdTokenSchema }, problem(403, 'Only from a session')] },
     async ({ actor, body }) => ({
       status: 201,
       body: await people.createApiToken(actor, body.name, { ...(body.scopes ? { scopes: body.scopes } : {}), ...(body.expiresAt ? { expiresAt: new Date(body.expiresAt) } : {}) }),
     }),
   );
-  defineRoute(r, registry, { method: 'get', path: '/api/me/tokens', tag, access: 'signed_in', scope: 'session', summary: 'My API tokens (never their secrets)', responses: [{ status: 200, description: 'Tokens' }] }, async ({ actor }) => ({
+  defineRoute(r, registry, { method: 'get', path: '/api/me/tokens', tag, access: 'signed_in', scope: 'session', summary: 'My API tokens (never their secrets)', responses: [{ status: 200, description: 'Tokens', schema: list(apiTokenSchema) }] }, async ({ actor }) => ({
     status: 200,
     body: { items: await people.listTokens(actor.id) },
   }));
@@ -118,7 +101,7 @@ export function peopleRoutes(registry: RouteRegistry, people: PeopleService, db:
   defineRoute(
     r,
     registry,
-    { method: 'get', path: '/api/tokens', tag, access: tokenAdmin, scope: 'session', summary: 'Every API token, or one user\'s (administrators)', query: tokenList, responses: [{ status: 200, description: 'Tokens' }] },
+    { method: 'get', path: '/api/tokens', tag, access: tokenAdmin, scope: 'session', summary: 'Every API token, or one user\'s (administrators)', query: tokenListQuery, responses: [{ status: 200, description: 'Tokens', schema: list(apiTokenSchema) }] },
     async ({ query }) => ({ status: 200, body: { items: await people.listTokens(query.userId ?? null) } }),
   );
   defineRoute(
@@ -131,7 +114,7 @@ export function peopleRoutes(registry: RouteRegistry, people: PeopleService, db:
     },
   );
 
-  defineRoute(r, registry, { method: 'get', path: '/api/users', tag, access: { permission: 'people:read', in: 'any' }, summary: 'List users with their grants', responses: [{ status: 200, description: 'Users' }] }, async ({ actor }) => {
+  defineRoute(r, registry, { method: 'get', path: '/api/users', tag, access: { permission: 'people:read', in: 'any' }, summary: 'List users with their grants', responses: [{ status: 200, description: 'Users', schema: list(userSchema) }] }, async ({ actor }) => {
     const scope = scopeOf(actor, 'people:read');
     const all = await people.listUsers();
     return { status: 200, body: { items: scope === 'all' ? all : all.filter((u) => u.departmentId && scope.includes(u.departmentId)) } };
@@ -139,7 +122,7 @@ export function peopleRoutes(registry: RouteRegistry, people: PeopleService, db:
   defineRoute(
     r,
     registry,
-    { method: 'post', path: '/api/users', tag, access: { permission: 'people:manage', in: async (q) => q.body.departmentId ?? null }, summary: 'Create a user', body: userBody, responses: [{ status: 201, description: 'Created' }, problem(409, 'E-mail taken')] },
+    { method: 'post', path: '/api/users', tag, access: { permission: 'people:manage', in: async (q) => q.body.departmentId ?? null }, summary: 'Create a user', body: userBody, responses: [{ status: 201, description: 'Created', schema: userSchema }, problem(409, 'E-mail taken')] },
     async ({ actor, body }) => ({ status: 201, body: await people.createUser(actor, body) }),
   );
   defineRoute(
@@ -154,7 +137,7 @@ export function peopleRoutes(registry: RouteRegistry, people: PeopleService, db:
       summary: 'Grant a role, everywhere or in one department, optionally until a time',
       params: uuidParam,
       body: grantBody,
-      responses: [{ status: 201, description: 'Granted' }, problem(403, 'Not allowed')],
+      responses: [{ status: 201, description: 'Granted', schema: grantSchema }, problem(403, 'Not allowed')],
     },
     async ({ actor, params, body }) => {
       // Only an administrator hands out administration, or anything that reaches every department.
@@ -171,15 +154,15 @@ export function peopleRoutes(registry: RouteRegistry, people: PeopleService, db:
       return { status: 204 };
     },
   );
-  defineRoute(r, registry, { method: 'get', path: '/api/departments', tag, access: 'signed_in', summary: 'List departments', responses: [{ status: 200, description: 'Departments' }] }, async () => ({
+  defineRoute(r, registry, { method: 'get', path: '/api/departments', tag, access: 'signed_in', summary: 'List departments', responses: [{ status: 200, description: 'Departments', schema: list(departmentSchema) }] }, async () => ({
     status: 200,
     body: { items: await people.listDepartments() },
   }));
-  defineRoute(r, registry, { method: 'post', path: '/api/departments', tag, access: { permission: 'people:manage', in: async () => null }, summary: 'Create a department or set its head', body: departmentBody, responses: [{ status: 201, description: 'Saved' }] }, async ({ actor, body }) => ({
+  defineRoute(r, registry, { method: 'post', path: '/api/departments', tag, access: { permission: 'people:manage', in: async () => null }, summary: 'Create a department or set its head', body: departmentBody, responses: [{ status: 201, description: 'Saved', schema: departmentSchema }] }, async ({ actor, body }) => ({
     status: 201,
     body: await people.ensureDepartment(actor, body.name, body.headUserId),
   }));
-  defineRoute(r, registry, { method: 'get', path: '/api/audit', tag: 'Audit', access: { permission: 'audit:read', in: 'any' }, summary: 'The audit log, newest first', query: auditQuery, responses: [{ status: 200, description: 'Entries' }] }, async ({ actor, query }) => {
+  defineRoute(r, registry, { method: 'get', path: '/api/audit', tag: 'Audit', access: { permission: 'audit:read', in: 'any' }, summary: 'The audit log, newest first', query: auditQuery, responses: [{ status: 200, description: 'Entries', schema: list(auditEntrySchema) }] }, async ({ actor, query }) => {
     const scope = scopeOf(actor, 'audit:read');
     const rows = await db
       .select()
@@ -191,7 +174,7 @@ export function peopleRoutes(registry: RouteRegistry, people: PeopleService, db:
       )
       .orderBy(desc(auditLog.id))
       .limit(query.limit);
-    return { status: 200, body: { items: rows.map((e) => ({ ...e, at: e.at.toISOString() })) } };
+    return { status: 200, body: { items: rows.map((e) => ({ ...e, at: e.at.toISOString(), before: e.before as JsonValue, after: e.after as JsonValue })) } };
   });
   return r;
 }

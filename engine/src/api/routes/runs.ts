@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { list, listRunsQuery, problemSchema, runSchema, startRunBody, uuidParam } from '../contracts.ts';
+import { list, listRunsQuery, problemSchema, runDeliveriesSchema, runSchema, runSummarySchema, startRunBody, uuidParam } from '../contracts/index.ts';
 import { defineRoute, type ParsedRequest, type RouteRegistry } from '../route.ts';
 import type { FlowService } from '../../services/flows.ts';
 import type { CampaignService } from '../../services/campaigns.ts';
@@ -39,7 +39,7 @@ export function runRoutes(registry: RouteRegistry, runs: RunService, flows: Flow
       return { status: 201, body: run, headers: { location: `/api/runs/${run.id}` } };
     },
   );
-  defineRoute(r, registry, { method: 'get', path: '/api/runs', tag, access: { permission: 'runs:read', in: 'any' }, summary: 'List runs', query: listRunsQuery, responses: [{ status: 200, description: 'Runs, newest first', schema: list(runSchema) }, problem(400, 'Invalid query')] }, async ({ query, actor }) => ({
+  defineRoute(r, registry, { method: 'get', path: '/api/runs', tag, access: { permission: 'runs:read', in: 'any' }, summary: 'List runs', query: listRunsQuery, responses: [{ status: 200, description: 'Runs, newest first', schema: list(runSummarySchema) }, problem(400, 'Invalid query')] }, async ({ query, actor }) => ({
     status: 200,
     body: { items: await runs.list(actor, query) },
   }));
@@ -47,7 +47,7 @@ export function runRoutes(registry: RouteRegistry, runs: RunService, flows: Flow
     status: 200,
     body: await runs.get(params.id),
   }));
-  defineRoute(r, registry, { method: 'get', path: '/api/runs/:id/deliveries', tag, access: { permission: 'runs:read', in: runDept }, summary: "This run's messages with their status (held, sending, sent, failed): failed and held first, at most 500, with counts of all", params: uuidParam, responses: [{ status: 200, description: 'Deliveries, oldest first' }, problem(404, 'No such run')] }, async ({ params }) => ({
+  defineRoute(r, registry, { method: 'get', path: '/api/runs/:id/deliveries', tag, access: { permission: 'runs:read', in: runDept }, summary: "This run's messages with their status (held, sending, sent, failed): failed and held first, at most 500, with counts of all", params: uuidParam, responses: [{ status: 200, description: 'Deliveries: failed and held first, then oldest first', schema: runDeliveriesSchema }, problem(404, 'No such run')] }, async ({ params }) => ({
     status: 200,
     body: await runs.deliveries(params.id),
   }));

@@ -1,8 +1,8 @@
 import { Router } from 'express';
 import { sql } from 'drizzle-orm';
-import { z } from 'zod';
 import { describeNodeTypes } from '@flightdeck/workflows';
-import { healthSchema } from '../contracts.ts';
+import type { z } from 'zod';
+import { healthSchema, list, nodeTypeSchema, openApiSchema } from '../contracts/index.ts';
 import { defineRoute, type RouteRegistry } from '../route.ts';
 import type { Database } from '../../db/client.ts';
 import type { Client } from '@temporalio/client';
@@ -24,16 +24,16 @@ async function timed<T>(fn: () => Promise<T>): Promise<{ ok: boolean; latencyMs:
   }
 }
 
-export function systemRoutes(registry: RouteRegistry, deps: SystemDeps, openapi: () => unknown): Router {
+export function systemRoutes(registry: RouteRegistry, deps: SystemDeps, openapi: () => z.output<typeof openApiSchema>): Router {
   const r = Router();
   const catalogue = describeNodeTypes();
   defineRoute(
     r,
     registry,
-    { method: 'get', path: '/api/node-types', tag: 'Catalogue', access: 'public', summary: 'Every node type with its config JSON Schema, handles, editor metadata and docs', responses: [{ status: 200, description: 'The catalogue', schema: z.object({ items: z.array(z.record(z.string(), z.unknown())) }) }] },
+    { method: 'get', path: '/api/node-types', tag: 'Catalogue', access: 'public', summary: 'Every node type with its config JSON Schema, handles, editor metadata and docs', responses: [{ status: 200, description: 'The catalogue', schema: list(nodeTypeSchema) }] },
     async () => ({ status: 200, body: { items: catalogue } }),
   );
-  defineRoute(r, registry, { method: 'get', path: '/api/openapi.json', tag: 'System', access: 'public', summary: 'This document', responses: [{ status: 200, description: 'OpenAPI 3.1' }] }, async () => ({ status: 200, body: openapi() }));
+  defineRoute(r, registry, { method: 'get', path: '/api/openapi.json', tag: 'System', access: 'public', summary: 'This document', responses: [{ status: 200, description: 'OpenAPI 3.1', schema: openApiSchema }] }, async () => ({ status: 200, body: openapi() }));
   defineRoute(
     r,
     registry,

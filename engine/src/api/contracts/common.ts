@@ -1,0 +1,20 @@
+import { z } from 'zod';
+
+/** Pieces every area's contract uses: path ids, times, problems and lists. */
+export const uuidParam = z.strictObject({ id: z.uuid({ message: 'Must be a UUID' }) });
+
+/** A time the server wrote (ISO 8601; the server's own are UTC, a person's keep their offset). */
+export const timestamp = z.iso.datetime({ offset: true });
+
+/** One problem with a field; `path` is dotted ("graph.nodes.2.config.url") so a client can point at the field. */
+export const fieldErrorSchema = z.object({ path: z.string(), message: z.string(), code: z.string().optional(), nodeId: z.string().optional(), edgeId: z.string().optional() });
+
+export const problemSchema = z
+  .object({ type: z.string(), title: z.string(), status: z.number().int(), detail: z.string().optional(), errors: z.array(fieldErrorSchema).optional() })
+  .meta({ id: 'Problem' });
+
+export const list = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item) });
+
+/** Compile-time only: a schema's output and a type defined elsewhere (the flow language's) are the same shape. */
+export type SameShape<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+export type Assert<T extends true> = T;

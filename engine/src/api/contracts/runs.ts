@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { safeJsonSchema, type RunState } from '@flightdeck/workflows';
+import { timestamp, type Assert, type SameShape } from './common.ts';
+import { flowGraphSchema } from './flows.ts';
+
+export const RUN_STATUSES = ['running', 'completed', 'failed', 'cancelled'] as const;
+
+export const startRunBody = z.strictObject({
+  input: safeJsonSchema.default({}).meta({ description: 'Run input; expressions read it as `input`' }),
+  campaignId: z.uuid({ message: 'Must be a UUID' }).optional().meta({ description: 'The campaign this run belongs to; its snapshot is readable as `campaign`' }),
+  version: z.number().int().min(1).max(2_147_483_647).optional().meta({ description: 'Version to run; the latest published one if omitted' }),
+});
+
+export const listRunsQuery = z.strictObject({
+  flowId: z.uuid({ message: 'Must be a UUID' }).optional(),
+  campaignId: z.uuid({ message: 'Must be a UUID' }).optional(),
+  status: z.enum(RUN_STATUSES).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+const nodeState = z.object({
+  status: z.enum(['pending', 'running', 'completed', 'failed', 'skipped', 'cancelled']),
+  executions: z.number().int(),
+  startedAt: z.number().optional(),
+  endedAt: z.number().optional(),
+  durationMs: z.number().optional(),
+  handle: z.string().optional(),
+  output: z.json().optional(),
+  error: z.string().optional(),
+  detail: z.json().optional().meta({ description: "What a waiting node shows while it waits: an approval's votes, reminders and escalations" }),
+});
+
+export const runStateSchema = z
+  .object({ status: z.enum(RUN_STATUSES), startedAt: z.number(), endedAt: z.number().optional(), reason: z.string().optional(), nodes: z.record(z.string(), nodeState) })
+  .meta({ id: 'RunState' });
+type _RunStateIsTheInterpreters = Assert<SameShape<z.output<typeof runStateSchema>, RunState>>;
+
+const runFields = {
+  id: z.uuid(),
+  flowId: z.uuid(),
+  versionId: z.uuid(),
+  version: z.number().int(),
+  campaignId: z.uuid().nullable().meta({ description: "The campaign the run was started against; its snapshot is in the run's input as `campaign`" }),
+  requestedBy: z.uuid().nullable().meta({ description: 'Who started it; null for an event or a schedule' }),
+  status: z.enum(RUN_STATUSES),
+  input: z.json(),
+  reason: z.string().nullable(),
+  startedAt: timestamp,
+  endedAt: timestamp.nullable(),
+  workflowId: z.string(),
+  temporalRunId: z.string().nullable(),
+};
+
+/** One run with its per-node state and the graph of the version it runs. */
+export const runSchema = z
+  .object({ ...runFields, flowName: z.string().optional().meta({ description: 'Not sent when the run has just started' }), state: runStateSchema.nullable(), graph: flowGraphSchema })
+  .meta({ id: 'Run' });
+
+/** A run in a list: no graph, and no node state (read the run for those). */
+export const runSummarySchema = z.object({ ...runFields, flowName: z.string(), state: z.null() }).meta({ id: 'RunSummary' });
+
+export const DELIVERY_STATUSES = ['held', 'sending', 'sent', 'unconfirmed', 'failed'] as const;
+
+/** One message of a run, from the delivery ledger. */
+export const deliverySchema = z
+  .object({
+    id: z.uuid(),
+    nodeId: z.string().nullable(),
+    recipient: z.string(),
+    recipientName: z.string().nullable(),
+    channel: z.string().meta({ description: 'The channel kind at the time ("wecom", "email", "in-app")' }),
+    connectionId: z.uuid().nullable(),
+    connectionName: z.string().nullable(),
+    status: z.enum(DELIVERY_STATUSES),
+    reason: z.enum(['quiet_hours', 'rate_limit', 'paused']).nullable().meta({ description: 'Why a held message waits' }),
+    notBefore: timestamp.nullable().meta({ description: 'A held message waits until then (null: until its channel is resumed)' }),
+    attempts: z.number().int(),
+    sentAt: timestamp.nullable(),
+    error: z.string().nullable(),
+    createdAt: timestamp,
+  })
+  .meta({ id: 'Delivery' });
+
+export const runDeliveriesSchema = z.object({
+  items: z.array(deliverySchema),
+  counts: z.partialRecord(z.enum(DELIVERY_STATUSES), z.number().int()).meta({ description: "Every message of the run by status, beyond the ones listed" }),
+  total: z.number().int(),
+});
