@@ -71,6 +71,16 @@ export const decisionInputSchema = z.strictObject({
 });
 export type DecisionInput = z.infer<typeof decisionInputSchema>;
 
+/**
+ * What a task shows of the run's campaign: its id, name and department. Not the whole snapshot,
+ * which carries the owner's contact details and would be copied into every task and mirror row.
+ */
+function campaignContext(snapshot: unknown): ApprovalTaskView['campaign'] {
+  if (!snapshot || typeof snapshot !== 'object') return null;
+  const { id, name, department } = snapshot as Record<string, unknown>;
+  return { ...(typeof id === 'string' ? { id } : {}), ...(typeof name === 'string' ? { name } : {}), ...(typeof department === 'string' ? { department } : {}) };
+}
+
 /** Pure: what the votes so far at this level decide. */
 export function tally(view: Pick<ApprovalTaskView, 'mode' | 'needed' | 'eligible' | 'votes' | 'level'>): ApprovalStatus {
   const votes = view.votes.filter((v) => v.level === view.level);
@@ -189,7 +199,7 @@ export const approval = defineNode({
   async execute(ctx) {
     const { config, ports, scope, node } = ctx;
     const requester = (scope.requester as Requester | null) ?? null;
-    const campaign = (scope.campaign as ApprovalTaskView['campaign']) ?? null;
+    const campaign = campaignContext(scope.campaign);
     const run = scope.run as { id: string; flowId: string };
     const iso = () => new Date(ports.now()).toISOString();
 
