@@ -13,7 +13,8 @@ const CONTRACTS = join(root, 'engine/src/api/contracts');
 const ALLOWED_PACKAGES = new Set(['zod', '@flightdeck/workflows', '@flightdeck/activities/catalogue']);
 const CATALOGUE = join(root, 'activities/src/channels/catalogue.ts');
 
-const specifiers = (source: string) => [...source.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+'([^']+)'|import\(\s*'([^']+)'\s*\)/g)].map((m) => m[1] ?? m[2]!);
+const specifiers = (source: string) =>
+  [...source.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+'([^']+)'|import\(\s*'([^']+)'\s*\)/g)].map((m) => m[1] ?? m[2]!);
 // Node's globals, which a bundler would have to shim (or could not).
 const NODE_GLOBALS = /\b(process\.|Buffer\b|require\(|__dirname|__filename|setImmediate)/;
 

@@ -89,7 +89,9 @@ describe('sign-in limits, token scopes and lifetimes', () => {
     app.use(express.json());
     app.use(authenticate(stack.server.app.people));
     const router = express.Router();
-    defineRoute(router, [], { method: 'post', path: '/probe/ingest', tag: 'x', access: 'signed_in', scope: 'ingest', summary: 'probe', responses: [{ status: 202, description: 'ok', schema: z.object({ ok: z.boolean() }) }] }, async () => ({ status: 202, body: { ok: true } }));
+    const probeSpec = { method: 'post', path: '/probe/ingest', tag: 'x', access: 'signed_in', scope: 'ingest', summary: 'probe' } as const;
+    const accepted = { status: 202, description: 'ok', schema: z.object({ ok: z.boolean() }) } as const;
+    defineRoute(router, [], { ...probeSpec, responses: [accepted] }, async () => ({ status: 202, body: { ok: true } }));
     app.use(router);
     app.use(problemHandler({ error: () => undefined }));
     probe = await new Promise((resolve) => {

@@ -114,13 +114,15 @@ export const api = {
   updateFlow: (id: string, patch: FlowPatch) => request<Flow>('PUT', `/api/flows/${enc(id)}`, patch),
   publish: (id: string, note?: string) => request<FlowVersion>('POST', `/api/flows/${enc(id)}/versions`, note ? { note } : {}),
   listTemplates: () => request<{ items: FlowTemplate[] }>('GET', '/api/templates').then((r) => r.items),
-  createFromTemplate: (templateId: string, body: { name?: string }) => request<Flow>('POST', `/api/templates/${enc(templateId)}/flows`, body),
+  createFromTemplate: (templateId: string, body: { name?: string }) =>
+    request<Flow>('POST', `/api/templates/${enc(templateId)}/flows`, body),
   getSchedule: (id: string) => request<{ schedule: FlowSchedule | null }>('GET', `/api/flows/${enc(id)}/schedule`).then((r) => r.schedule),
   unpublish: (id: string) => request<{ scheduleRemoved: boolean }>('POST', `/api/flows/${enc(id)}/unpublish`),
   listVersions: (id: string) => request<{ items: FlowVersion[] }>('GET', `/api/flows/${enc(id)}/versions`).then((r) => r.items),
   startRun: (flowId: string, body: StartRun) => request<Run>('POST', `/api/flows/${enc(flowId)}/runs`, body),
   listRuns: (flowId: string) => request<{ items: RunSummary[] }>('GET', `/api/runs?flowId=${enc(flowId)}`).then((r) => r.items),
-  listCampaignRuns: (campaignId: string) => request<{ items: RunSummary[] }>('GET', `/api/runs?campaignId=${enc(campaignId)}`).then((r) => r.items),
+  listCampaignRuns: (campaignId: string) =>
+    request<{ items: RunSummary[] }>('GET', `/api/runs?campaignId=${enc(campaignId)}`).then((r) => r.items),
   getRun: (id: string) => request<Run>('GET', `/api/runs/${enc(id)}`),
   cancelRun: (id: string) => request<Run>('POST', `/api/runs/${enc(id)}/cancel`),
 
@@ -134,17 +136,21 @@ export const api = {
   getCampaign: (id: string) => request<Campaign>('GET', `/api/campaigns/${enc(id)}`),
   /** The scenario file's text goes as it is, so the server sees exactly what the user picked. */
   importCampaign: (json: string) => request<Campaign>('POST', '/api/campaigns/import', json, { raw: true }),
-  setCampaignPhases: (id: string, phases: CampaignPhases) => request<CampaignUpdated>('PUT', `/api/campaigns/${enc(id)}/phases`, { phases }),
+  setCampaignPhases: (id: string, phases: CampaignPhases) =>
+    request<CampaignUpdated>('PUT', `/api/campaigns/${enc(id)}/phases`, { phases }),
   setCampaignStatus: (id: string, status: CampaignStatus) => request<Campaign>('POST', `/api/campaigns/${enc(id)}/status`, { status }),
 
-  listApprovals: (status: 'open' | 'closed') => request<{ items: InboxItem[] }>('GET', `/api/approvals?status=${status}`).then((r) => r.items),
+  listApprovals: (status: 'open' | 'closed') =>
+    request<{ items: InboxItem[] }>('GET', `/api/approvals?status=${status}`).then((r) => r.items),
   getApproval: (taskId: string) => request<InboxItem>('GET', `/api/approvals/${enc(taskId)}`),
   listConnections: () => request<{ items: Connection[] }>('GET', '/api/connections').then((r) => r.items),
   createConnection: (body: NewConnection) => request<Connection>('POST', '/api/connections', body),
-  testConnection: (id: string, text?: string) => request<ConnectionTestResult>('POST', `/api/connections/${enc(id)}/test`, text ? { text } : {}),
+  testConnection: (id: string, text?: string) =>
+    request<ConnectionTestResult>('POST', `/api/connections/${enc(id)}/test`, text ? { text } : {}),
   deleteConnection: (id: string) => request<void>('DELETE', `/api/connections/${enc(id)}`),
   updateConnection: (id: string, patch: ConnectionPatch) => request<Connection>('PUT', `/api/connections/${enc(id)}`, patch),
-  pauseConnection: (id: string, reason?: string) => request<Connection>('POST', `/api/connections/${enc(id)}/pause`, reason ? { reason } : {}),
+  pauseConnection: (id: string, reason?: string) =>
+    request<Connection>('POST', `/api/connections/${enc(id)}/pause`, reason ? { reason } : {}),
   resumeConnection: (id: string) => request<ConnectionResumed>('POST', `/api/connections/${enc(id)}/resume`, {}),
   listNotifications: () => request<NotificationList>('GET', '/api/notifications?limit=20'),
   markNotificationsRead: (which: MarkRead) => request<Unread>('POST', '/api/notifications/read', which),

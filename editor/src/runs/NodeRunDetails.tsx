@@ -10,8 +10,15 @@ import { currentVotes, isApprovalView } from '../approvals/approval.ts';
 import { DecisionForm } from '../approvals/DecisionForm.tsx';
 import { useOptionalAuth } from '../auth/AuthProvider.tsx';
 
+interface NodeRunDetailsProps {
+  graph: FlowDocumentInput;
+  state: RunState | null;
+  nodeId: string | null;
+  live?: boolean;
+}
+
 /** What one node did in a run: status, timing, the outcome it took, its output or error. */
-export function NodeRunDetails({ graph, state, nodeId, live = false }: { graph: FlowDocumentInput; state: RunState | null; nodeId: string | null; live?: boolean }) {
+export function NodeRunDetails({ graph, state, nodeId, live = false }: NodeRunDetailsProps) {
   const { t } = useTranslation();
   const locale = useLocale();
   const me = useOptionalAuth()?.user;

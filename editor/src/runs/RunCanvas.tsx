@@ -35,7 +35,14 @@ export function RunCanvas(props: Parameters<typeof RunCanvasInner>[0]) {
   );
 }
 
-function RunCanvasInner(props: { graph: FlowDocumentInput; state: RunState | null; selectedId: string | null; onSelect: (id: string | null) => void }) {
+interface RunCanvasProps {
+  graph: FlowDocumentInput;
+  state: RunState | null;
+  selectedId: string | null;
+  onSelect: (id: string | null) => void;
+}
+
+function RunCanvasInner(props: RunCanvasProps) {
   const { t } = useTranslation();
   const ariaLabelConfig = useFlowAriaLabels();
   const base = useMemo(() => toCanvas(props.graph), [props.graph]);

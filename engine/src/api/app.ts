@@ -21,7 +21,7 @@ import { peopleRoutes } from './routes/people.ts';
 import { campaignRoutes } from './routes/campaigns.ts';
 import { approvalRoutes } from './routes/approvals.ts';
 import { connectionRoutes } from './routes/connections.ts';
-import { hookSecretRoute, inboundHookDoc, inboundHookRoute } from './routes/hooks.ts';
+import { hookSecretRoute, inboundHookRoute } from './routes/hooks.ts';
 import { HookService } from '../services/hooks.ts';
 import { ScheduleService } from '../services/schedules.ts';
 import { ConnectionService } from '../services/connections.ts';
@@ -79,7 +79,7 @@ export function createApp(deps: AppDeps): { app: Express; registry: RouteRegistr
   app.use(inboundHookRoute(hooks, new HookGuard(deps.clock, deps.hookLimits)));
   app.use(express.json({ limit: FLOW_LIMITS.documentBytes, strict: true, type: ['application/json', 'application/*+json'] }));
 
-  const registry: RouteRegistry = [inboundHookDoc];
+  const registry: RouteRegistry = [];
   app.set(CHECK_RESPONSES, deps.checkResponses === true);
   const people = new PeopleService(deps.db, deps.clock);
   const approvals = new ApprovalService(deps.db, deps.temporal, campaigns, runs);

@@ -20,7 +20,10 @@ export function buildOpenApi(registry: RouteRegistry, info: { title: string; ver
   for (const route of registry) {
     const path = route.path.replace(/:([A-Za-z_]+)/g, '{$1}');
     const parameters: unknown[] = [];
-    for (const [where, schema] of [['path', route.params], ['query', route.query]] as const) {
+    for (const [where, schema] of [
+      ['path', route.params],
+      ['query', route.query],
+    ] as const) {
       if (!schema) continue;
       const json = toSchema(schema, 'input') as { properties?: Record<string, unknown>; required?: string[] };
       for (const [name, s] of Object.entries(json.properties ?? {})) {
@@ -32,15 +35,22 @@ export function buildOpenApi(registry: RouteRegistry, info: { title: string; ver
       const problem = r.schema === problemSchema;
       responses[String(r.status)] = {
         description: r.description,
-        ...(r.schema ? { content: { [problem ? 'application/problem+json' : 'application/json']: { schema: toSchema(r.schema, 'output') } } } : {}),
+        ...(r.schema
+          ? { content: { [problem ? 'application/problem+json' : 'application/json']: { schema: toSchema(r.schema, 'output') } } }
+          : {}),
       };
     }
     (paths[path] ??= {})[route.method] = {
       summary: route.summary,
       tags: [route.tag],
-      operationId: `${route.method}${path.replace(/[{}]/g, '').replace(/\/(\w)/g, (_, c: string) => c.toUpperCase()).replace(/[^A-Za-z0-9]/g, '')}`,
+      operationId: `${route.method}${path
+        .replace(/[{}]/g, '')
+        .replace(/\/(\w)/g, (_, c: string) => c.toUpperCase())
+        .replace(/[^A-Za-z0-9]/g, '')}`,
       ...(parameters.length ? { parameters } : {}),
-      ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: toSchema(route.body, 'input') } } } } : {}),
+      ...(route.body
+        ? { requestBody: { required: true, content: { 'application/json': { schema: toSchema(route.body, 'input') } } } }
+        : {}),
       responses,
     };
   }

@@ -20,8 +20,14 @@ export function responseDrift(schema: z.ZodType, body: unknown): string[] {
 function differences(sent: unknown, parsed: unknown, path: PropertyKey[]): string[] {
   if (Array.isArray(sent) && Array.isArray(parsed)) return sent.flatMap((v, i) => differences(v, parsed[i], [...path, i]));
   if (!isObject(sent) || !isObject(parsed)) return [];
-  const unknown = Object.keys(sent).filter((k) => !(k in parsed)).map((k) => `${joinPath([...path, k])}: sent, but not in the schema`);
-  const filled = Object.keys(parsed).filter((k) => !(k in sent) && parsed[k] !== undefined).map((k) => `${joinPath([...path, k])}: not sent, but the schema fills it in`);
-  const nested = Object.keys(sent).filter((k) => k in parsed).flatMap((k) => differences(sent[k], parsed[k], [...path, k]));
+  const unknown = Object.keys(sent)
+    .filter((k) => !(k in parsed))
+    .map((k) => `${joinPath([...path, k])}: sent, but not in the schema`);
+  const filled = Object.keys(parsed)
+    .filter((k) => !(k in sent) && parsed[k] !== undefined)
+    .map((k) => `${joinPath([...path, k])}: not sent, but the schema fills it in`);
+  const nested = Object.keys(sent)
+    .filter((k) => k in parsed)
+    .flatMap((k) => differences(sent[k], parsed[k], [...path, k]));
   return [...unknown, ...filled, ...nested];
 }

@@ -89,7 +89,12 @@ function parse<T extends z.ZodType>(schema: T | undefined, value: unknown, where
   if (!schema) return undefined as z.output<T>;
   const r = schema.safeParse(value);
   if (!r.success) {
-    throw new HttpProblem(status, 'Invalid request', `The request ${where} has ${r.error.issues.length} problem(s)`, zodFieldErrors(r.error, where === 'body' ? [] : [where]));
+    throw new HttpProblem(
+      status,
+      'Invalid request',
+      `The request ${where} has ${r.error.issues.length} problem(s)`,
+      zodFieldErrors(r.error, where === 'body' ? [] : [where]),
+    );
   }
   return r.data;
 }
@@ -110,7 +115,10 @@ function scopeRefused(required: RouteScope): HttpProblem {
 }
 
 /** The department a route touches; a lookup that finds nothing answers exactly like one the caller may not see. */
-async function departmentOf(find: (r: ParsedRequest<any, any, any>) => Promise<string | null>, parsed: ParsedRequest<any, any, any>): Promise<string | null> {
+async function departmentOf(
+  find: (r: ParsedRequest<any, any, any>) => Promise<string | null>,
+  parsed: ParsedRequest<any, any, any>,
+): Promise<string | null> {
   try {
     return await find(parsed);
   } catch (err) {
@@ -122,7 +130,8 @@ async function departmentOf(find: (r: ParsedRequest<any, any, any>) => Promise<s
 /** A success with a body and no schema would be a hole in the contract (and in the editor's types): refused when mounting. */
 function requireSchemas(spec: RouteSpec<z.ZodType, z.ZodType, z.ZodType>): void {
   for (const r of spec.responses) {
-    if (r.status >= 200 && r.status < 300 && r.status !== 204 && !r.schema) throw new Error(`${spec.method.toUpperCase()} ${spec.path}: its ${r.status} answer needs a schema`);
+    const bodiless = r.status === 204 || r.status < 200 || r.status >= 300;
+    if (!bodiless && !r.schema) throw new Error(`${spec.method.toUpperCase()} ${spec.path}: its ${r.status} answer needs a schema`);
   }
 }
 
@@ -130,13 +139,26 @@ function checkAnswer(spec: RouteSpec<z.ZodType, z.ZodType, z.ZodType>, result: {
   const declared = spec.responses.find((r) => r.status === result.status);
   const where = `${spec.method.toUpperCase()} ${spec.path} answered ${result.status}`;
   if (!declared) throw new HttpProblem(500, 'Undeclared response', `${where}, which the route does not declare`);
-  const drift = declared.schema ? responseDrift(declared.schema, result.body) : result.body === undefined ? [] : ['a body, where the route declares none'];
+  const drift = declared.schema
+    ? responseDrift(declared.schema, result.body)
+    : result.body === undefined
+      ? []
+      : ['a body, where the route declares none'];
   if (drift.length) throw new HttpProblem(500, 'Response does not match its contract', `${where}: ${drift.slice(0, 10).join('; ')}`);
 }
 
-/** Mounts a handler whose params, query and body are zod-validated and whose answer fits its declared responses; records the route for OpenAPI. */
-// A is the handler's own answer, inferred as written (const keeps 200 a 200) and then held to the declared responses.
-export function defineRoute<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, const R extends readonly RouteResponse[], const A extends HandlerResult<R>>(
+/**
+ * Mounts a handler whose params, query and body are zod-validated and whose answer fits its
+ * declared responses; records the route for OpenAPI. A is the handler's answer, inferred as
+ * written (const keeps a 200 a 200, where plain inference would widen it) and then held to R.
+ */
+export function defineRoute<
+  P extends z.ZodType,
+  Q extends z.ZodType,
+  B extends z.ZodType,
+  const R extends readonly RouteResponse[],
+  const A extends HandlerResult<R>,
+>(
   router: Router,
   registry: RouteRegistry,
   spec: RouteSpec<P, Q, B> & { responses: R },
@@ -151,21 +173,36 @@ export function defineRoute<P extends z.ZodType, Q extends z.ZodType, B extends 
     // Before zod: copying an object with an own "__proto__" key would quietly turn it into a prototype.
     const hostile = findJsonProblems(req.body ?? {});
     if (hostile.length) {
-      throw new HttpProblem(400, 'Invalid request', 'The body contains keys that are not allowed', hostile.map((p) => ({ path: joinPath(p.path), message: p.message, code: 'forbidden_key' })));
+      throw new HttpProblem(
+        400,
+        'Invalid request',
+        'The body contains keys that are not allowed',
+        hostile.map((p) => ({ path: joinPath(p.path), message: p.message, code: 'forbidden_key' })),
+      );
     }
     const actor = res.locals.actor as Actor | undefined;
     if (spec.access !== 'public') {
-      if (!actor) throw new HttpProblem(401, 'Sign in required', res.locals.badToken ? 'The API token is not valid' : 'Sign in, or send an API token as "Authorization: Bearer …"');
+      if (!actor)
+        throw new HttpProblem(
+          401,
+          'Sign in required',
+          res.locals.badToken ? 'The API token is not valid' : 'Sign in, or send an API token as "Authorization: Bearer …"',
+        );
       // A cookie travels with any request the browser makes; the CSRF header proves the page is ours.
       if (actor.via === 'session' && !['GET', 'HEAD', 'OPTIONS'].includes(req.method)) {
         const sent = req.get(CSRF_HEADER) ?? '';
-        if (!safeEqual(sent, String(res.locals.csrfToken ?? ''))) throw new HttpProblem(403, 'CSRF check failed', `Send the session's CSRF token in the ${CSRF_HEADER} header`);
+        if (!safeEqual(sent, String(res.locals.csrfToken ?? '')))
+          throw new HttpProblem(403, 'CSRF check failed', `Send the session's CSRF token in the ${CSRF_HEADER} header`);
       }
       // A token does what its scopes allow on top of its owner's roles; any other bearer is a token too.
       const required = requiredScope(req.method, spec.scope);
       if (actor.via === 'token' && !tokenMay(actor.token?.scopes ?? [], required)) throw scopeRefused(required);
     }
-    const unstorable = [...findUnstorableStrings(req.params, ['params']), ...findUnstorableStrings(req.query, ['query']), ...findUnstorableStrings(req.body ?? {})];
+    const unstorable = [
+      ...findUnstorableStrings(req.params, ['params']),
+      ...findUnstorableStrings(req.query, ['query']),
+      ...findUnstorableStrings(req.body ?? {}),
+    ];
     if (unstorable.length) throw new HttpProblem(400, 'Invalid request', 'The request contains text that cannot be stored', unstorable);
     const params = parse(spec.params, req.params, 'params');
     const query = parse(spec.query, req.query, 'query');

@@ -78,7 +78,11 @@ export type DecisionInput = z.infer<typeof decisionInputSchema>;
 function campaignContext(snapshot: unknown): ApprovalTaskView['campaign'] {
   if (!snapshot || typeof snapshot !== 'object') return null;
   const { id, name, department } = snapshot as Record<string, unknown>;
-  return { ...(typeof id === 'string' ? { id } : {}), ...(typeof name === 'string' ? { name } : {}), ...(typeof department === 'string' ? { department } : {}) };
+  return {
+    ...(typeof id === 'string' ? { id } : {}),
+    ...(typeof name === 'string' ? { name } : {}),
+    ...(typeof department === 'string' ? { department } : {}),
+  };
 }
 
 /** Pure: what the votes so far at this level decide. */

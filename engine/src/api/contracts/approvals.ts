@@ -11,7 +11,14 @@ export const decisionBody = z.strictObject({ decision: z.enum(['approve', 'rejec
 
 const person = z.object({ id: z.string(), name: z.string(), email: z.string(), phone: z.string().nullable().optional() });
 
-const voteSchema = z.object({ userId: z.string(), name: z.string(), decision: z.enum(['approve', 'reject']), comment: z.string().optional(), at: timestamp, level: z.number().int() });
+const voteSchema = z.object({
+  userId: z.string(),
+  name: z.string(),
+  decision: z.enum(['approve', 'reject']),
+  comment: z.string().optional(),
+  at: timestamp,
+  level: z.number().int(),
+});
 
 /** The task as the approval workflow keeps it: who may decide, the votes, reminders and escalations so far. */
 export const approvalTaskViewSchema = z
@@ -55,6 +62,8 @@ export const inboxItemSchema = z
     closedAt: timestamp.nullable(),
     task: approvalTaskViewSchema,
     campaign: campaignSchema.nullable(),
-    previous: z.array(z.object({ title: z.string(), status: z.enum(APPROVAL_STATUSES), votes: z.array(voteSchema), closedAt: timestamp.nullable() })),
+    previous: z.array(
+      z.object({ title: z.string(), status: z.enum(APPROVAL_STATUSES), votes: z.array(voteSchema), closedAt: timestamp.nullable() }),
+    ),
   })
   .meta({ id: 'InboxItem' });

@@ -8,7 +8,11 @@ const goalSchema = z.looseObject({
   unit: z.string().max(16),
   direction: z.enum(['min', 'max']).optional().meta({ description: '"max" means lower is better (CPA)' }),
 });
-const budgetLineSchema = z.looseObject({ channel: z.string().min(1).max(64), phase: z.string().max(32).optional(), amount: z.number().nonnegative() });
+const budgetLineSchema = z.looseObject({
+  channel: z.string().min(1).max(64),
+  phase: z.string().max(32).optional(),
+  amount: z.number().nonnegative(),
+});
 const budgetSchema = z.strictObject({
   total: z.number().nonnegative(),
   currency: z.string().length(3).default('CNY'),
@@ -22,8 +26,10 @@ const phasesSchema = z
   .max(10)
   .superRefine((phases, ctx) => {
     phases.forEach((p, i) => {
-      if (Date.parse(p.startsAt) >= Date.parse(p.endsAt)) ctx.addIssue({ code: 'custom', message: `The ${p.name} phase must end after it starts`, path: [i, 'endsAt'] });
-      if (phases.findIndex((q) => q.name === p.name) !== i) ctx.addIssue({ code: 'custom', message: `Two phases are called ${p.name}`, path: [i, 'name'] });
+      if (Date.parse(p.startsAt) >= Date.parse(p.endsAt))
+        ctx.addIssue({ code: 'custom', message: `The ${p.name} phase must end after it starts`, path: [i, 'endsAt'] });
+      if (phases.findIndex((q) => q.name === p.name) !== i)
+        ctx.addIssue({ code: 'custom', message: `Two phases are called ${p.name}`, path: [i, 'name'] });
     });
   });
 const channelsSchema = z.array(z.looseObject({ name: z.string().min(1).max(64) })).max(50);
@@ -41,7 +47,10 @@ export const campaignBodySchema = z
     phases: phasesSchema.default([]),
     channels: channelsSchema.default([]),
   })
-  .refine((c) => c.budget.lines.reduce((a, l) => a + l.amount, 0) <= c.budget.total, { message: 'Budget lines add up to more than the total', path: ['budget', 'lines'] });
+  .refine((c) => c.budget.lines.reduce((a, l) => a + l.amount, 0) <= c.budget.total, {
+    message: 'Budget lines add up to more than the total',
+    path: ['budget', 'lines'],
+  });
 export type CampaignBody = z.output<typeof campaignBodySchema>;
 
 export const campaignStatusBody = z.strictObject({ status: z.enum(CAMPAIGN_STATUSES) });
@@ -52,7 +61,12 @@ export const scenarioSchema = z.looseObject({
   name: z.string().min(1).max(200),
   department: z.string().min(1).max(100),
   goals: z.array(goalSchema),
-  budget: z.looseObject({ total: z.number(), currency: z.string().length(3).default('CNY'), contingency_ratio: z.number().min(0).max(0.5).default(0.1), lines: z.array(budgetLineSchema).default([]) }),
+  budget: z.looseObject({
+    total: z.number(),
+    currency: z.string().length(3).default('CNY'),
+    contingency_ratio: z.number().min(0).max(0.5).default(0.1),
+    lines: z.array(budgetLineSchema).default([]),
+  }),
   phases: z.array(z.looseObject({ name: z.string(), starts_at: z.string(), ends_at: z.string() })),
   channels: z.array(z.looseObject({ name: z.string() })).default([]),
   timezone: timeZoneSchema.optional(),

@@ -7,10 +7,22 @@ export const uuidParam = z.strictObject({ id: z.uuid({ message: 'Must be a UUID'
 export const timestamp = z.iso.datetime({ offset: true });
 
 /** One problem with a field; `path` is dotted ("graph.nodes.2.config.url") so a client can point at the field. */
-export const fieldErrorSchema = z.object({ path: z.string(), message: z.string(), code: z.string().optional(), nodeId: z.string().optional(), edgeId: z.string().optional() });
+export const fieldErrorSchema = z.object({
+  path: z.string(),
+  message: z.string(),
+  code: z.string().optional(),
+  nodeId: z.string().optional(),
+  edgeId: z.string().optional(),
+});
 
 export const problemSchema = z
-  .object({ type: z.string(), title: z.string(), status: z.number().int(), detail: z.string().optional(), errors: z.array(fieldErrorSchema).optional() })
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string().optional(),
+    errors: z.array(fieldErrorSchema).optional(),
+  })
   .meta({ id: 'Problem' });
 
 export const list = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item) });

@@ -20,7 +20,9 @@ export const connectionPatch = z.strictObject({
   secrets: z.record(z.string(), z.string().min(1).max(2000)).optional(),
 });
 
-export const connectionTestBody = z.strictObject({ text: z.string().trim().min(1).max(500).default('Test message from Flightdeck 测试消息') });
+export const connectionTestBody = z.strictObject({
+  text: z.string().trim().min(1).max(500).default('Test message from Flightdeck 测试消息'),
+});
 export const connectionPauseBody = z.strictObject({ reason: z.string().trim().max(500).optional() });
 
 /** A channel connection; the API says which secrets are set, never what they are. */
@@ -40,7 +42,9 @@ export const connectionSchema = z
   })
   .meta({ id: 'Connection' });
 
-export const connectionResumedSchema = connectionSchema.extend({ resumedRuns: z.number().int().meta({ description: 'Runs holding messages for it that were told' }) });
+export const connectionResumedSchema = connectionSchema.extend({
+  resumedRuns: z.number().int().meta({ description: 'Runs holding messages for it that were told' }),
+});
 
 /** What the provider said to a test message. */
 export const connectionTestResultSchema = z.discriminatedUnion('ok', [

@@ -18,11 +18,16 @@ export const updateFlowBody = z
     description: z.string().max(5000).optional(),
     graph: graphField.optional(),
   })
-  .refine((b) => b.name !== undefined || b.description !== undefined || b.graph !== undefined, { message: 'Nothing to update: send name, description or graph' });
+  .refine((b) => b.name !== undefined || b.description !== undefined || b.graph !== undefined, {
+    message: 'Nothing to update: send name, description or graph',
+  });
 
 export const publishBody = z.strictObject({ note: z.string().max(2000).default('') });
 
-export const templateFlowBody = z.strictObject({ name: z.string().trim().min(1).max(200).optional(), departmentId: z.uuid().nullable().optional() });
+export const templateFlowBody = z.strictObject({
+  name: z.string().trim().min(1).max(200).optional(),
+  departmentId: z.uuid().nullable().optional(),
+});
 
 /**
  * A flow document as it was sent: drafts are stored as the designer saved them, so a node's
@@ -31,20 +36,35 @@ export const templateFlowBody = z.strictObject({ name: z.string().trim().min(1).
 export const flowGraphSchema = flowDocumentSchema
   .extend({
     schemaVersion: z.literal(1).optional(),
-    nodes: z.array(flowNodeSchema.extend({ config: z.record(z.string(), z.unknown()).optional(), position: positionSchema.optional() })).max(FLOW_LIMITS.nodes),
+    nodes: z
+      .array(flowNodeSchema.extend({ config: z.record(z.string(), z.unknown()).optional(), position: positionSchema.optional() }))
+      .max(FLOW_LIMITS.nodes),
   })
   .meta({ id: 'FlowDocument' });
 type _GraphIsTheDocument = Assert<SameShape<z.output<typeof flowGraphSchema>, FlowDocumentInput>>;
 
 export const flowSummarySchema = z
-  .object({ id: z.uuid(), name: z.string(), description: z.string(), departmentId: z.uuid().nullable(), createdAt: timestamp, updatedAt: timestamp, latestVersion: z.number().int().nullable() })
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    description: z.string(),
+    departmentId: z.uuid().nullable(),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+    latestVersion: z.number().int().nullable(),
+  })
   .meta({ id: 'FlowSummary' });
 
 export const flowSchema = flowSummarySchema
-  .extend({ graph: flowGraphSchema, issues: z.array(fieldErrorSchema).meta({ description: 'Validator findings on the draft; publishing needs none' }) })
+  .extend({
+    graph: flowGraphSchema,
+    issues: z.array(fieldErrorSchema).meta({ description: 'Validator findings on the draft; publishing needs none' }),
+  })
   .meta({ id: 'Flow' });
 
-export const flowVersionSchema = z.object({ id: z.uuid(), flowId: z.uuid(), version: z.number().int(), note: z.string(), createdAt: timestamp }).meta({ id: 'FlowVersion' });
+export const flowVersionSchema = z
+  .object({ id: z.uuid(), flowId: z.uuid(), version: z.number().int(), note: z.string(), createdAt: timestamp })
+  .meta({ id: 'FlowVersion' });
 
 /** Temporal's overlap policies, by the names a schedule trigger's config uses. */
 export const OVERLAP_POLICIES = ['skip', 'buffer_one', 'buffer_all', 'cancel_other', 'terminate_other', 'allow_all'] as const;
@@ -59,7 +79,13 @@ export const flowScheduleSchema = z
     catchupWindowMs: z.number().int(),
     paused: z.boolean(),
     nextRuns: z.array(timestamp),
-    recentRuns: z.array(z.object({ at: timestamp, workflowId: z.string(), runId: z.uuid().nullable().meta({ description: 'Once the run has recorded itself' }) })),
+    recentRuns: z.array(
+      z.object({
+        at: timestamp,
+        workflowId: z.string(),
+        runId: z.uuid().nullable().meta({ description: 'Once the run has recorded itself' }),
+      }),
+    ),
   })
   .meta({ id: 'FlowSchedule' });
 
@@ -78,7 +104,14 @@ export const flowTemplateSchema = z
   .meta({ id: 'FlowTemplate' });
 
 /** A flow's inbound webhook signing secret, shown once. */
-export const hookSecretSchema = z.object({ secret: z.string(), url: z.string().meta({ description: 'The path to POST signed events to' }) });
+export const hookSecretSchema = z.object({
+  secret: z.string(),
+  url: z.string().meta({ description: 'The path to POST signed events to' }),
+});
 
 /** What the inbound hook answers a signed event with. */
-export const hookAcceptedSchema = z.object({ runId: z.uuid(), duplicate: z.boolean().meta({ description: 'This webhook-id was seen before; runId is the run it started' }), location: z.string() });
+export const hookAcceptedSchema = z.object({
+  runId: z.uuid(),
+  duplicate: z.boolean().meta({ description: 'This webhook-id was seen before; runId is the run it started' }),
+  location: z.string(),
+});

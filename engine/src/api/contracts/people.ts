@@ -15,14 +15,20 @@ export const MAX_TOKEN_DAYS = 365;
 const localeSchema = z.enum(['en', 'zh-CN']);
 type _EveryLocale = Assert<SameShape<z.output<typeof localeSchema>, Locale>>;
 
-export const loginBody = z.strictObject({ email: z.email({ message: 'Not an e-mail address' }).max(200), password: z.string().min(1).max(200) });
+export const loginBody = z.strictObject({
+  email: z.email({ message: 'Not an e-mail address' }).max(200),
+  password: z.string().min(1).max(200),
+});
 export const userBody = z.strictObject({
   email: z.email({ message: 'Not an e-mail address' }).max(200),
   name: z.string().trim().min(1).max(200),
   password: z.string().min(10, 'Use at least 10 characters').max(200),
   departmentId: z.uuid().nullable().optional(),
   locale: localeSchema.optional(),
-  phone: z.string().regex(/^\+[1-9]\d{6,14}$/, 'A phone number in E.164 form, like +8613800000000').optional(),
+  phone: z
+    .string()
+    .regex(/^\+[1-9]\d{6,14}$/, 'A phone number in E.164 form, like +8613800000000')
+    .optional(),
 });
 export const grantBody = z.strictObject({
   role: roleSchema,
@@ -58,20 +64,40 @@ export const userSchema = z
     phone: z.string().nullable().meta({ description: 'Masked (+861****0000): listings never show the whole number' }),
     departmentId: z.uuid().nullable(),
     active: z.boolean(),
-    grants: z.array(z.object({ role: roleSchema, departmentId: z.uuid().nullable().meta({ description: 'null: in every department' }), expiresAt: timestamp.nullable() })),
+    grants: z.array(
+      z.object({
+        role: roleSchema,
+        departmentId: z.uuid().nullable().meta({ description: 'null: in every department' }),
+        expiresAt: timestamp.nullable(),
+      }),
+    ),
   })
   .meta({ id: 'User' });
 
 /** Who is signed in, and the CSRF token state-changing calls carry (null when the caller is an API token). */
 export const sessionSchema = z.object({ user: userSchema, csrfToken: z.string().nullable() }).meta({ id: 'Session' });
 
-export const grantSchema = z.object({ id: z.uuid(), userId: z.uuid(), role: roleSchema, departmentId: z.uuid().nullable(), expiresAt: timestamp.nullable() });
+export const grantSchema = z.object({
+  id: z.uuid(),
+  userId: z.uuid(),
+  role: roleSchema,
+  departmentId: z.uuid().nullable(),
+  expiresAt: timestamp.nullable(),
+});
 
 export const departmentSchema = z.object({ id: z.uuid(), name: z.string(), headUserId: z.uuid().nullable() }).meta({ id: 'Department' });
 
 /** A token as its owner (or an administrator) sees it: never the secret. */
 export const apiTokenSchema = z
-  .object({ id: z.uuid(), userId: z.uuid(), name: z.string(), scopes: z.array(z.enum(TOKEN_SCOPES)), createdAt: timestamp, lastUsedAt: timestamp.nullable(), expiresAt: timestamp.nullable() })
+  .object({
+    id: z.uuid(),
+    userId: z.uuid(),
+    name: z.string(),
+    scopes: z.array(z.enum(TOKEN_SCOPES)),
+    createdAt: timestamp,
+    lastUsedAt: timestamp.nullable(),
+    expiresAt: timestamp.nullable(),
+  })
   .meta({ id: 'ApiToken' });
 
 export const createdTokenSchema = apiTokenSchema.extend({ token: z.string().meta({ description: 'The secret, shown this once' }) });

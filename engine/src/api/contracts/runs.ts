@@ -7,8 +7,17 @@ export const RUN_STATUSES = ['running', 'completed', 'failed', 'cancelled'] as c
 
 export const startRunBody = z.strictObject({
   input: safeJsonSchema.default({}).meta({ description: 'Run input; expressions read it as `input`' }),
-  campaignId: z.uuid({ message: 'Must be a UUID' }).optional().meta({ description: 'The campaign this run belongs to; its snapshot is readable as `campaign`' }),
-  version: z.number().int().min(1).max(2_147_483_647).optional().meta({ description: 'Version to run; the latest published one if omitted' }),
+  campaignId: z
+    .uuid({ message: 'Must be a UUID' })
+    .optional()
+    .meta({ description: 'The campaign this run belongs to; its snapshot is readable as `campaign`' }),
+  version: z
+    .number()
+    .int()
+    .min(1)
+    .max(2_147_483_647)
+    .optional()
+    .meta({ description: 'Version to run; the latest published one if omitted' }),
 });
 
 export const listRunsQuery = z.strictObject({
@@ -27,11 +36,20 @@ const nodeState = z.object({
   handle: z.string().optional(),
   output: z.json().optional(),
   error: z.string().optional(),
-  detail: z.json().optional().meta({ description: "What a waiting node shows while it waits: an approval's votes, reminders and escalations" }),
+  detail: z
+    .json()
+    .optional()
+    .meta({ description: "What a waiting node shows while it waits: an approval's votes, reminders and escalations" }),
 });
 
 export const runStateSchema = z
-  .object({ status: z.enum(RUN_STATUSES), startedAt: z.number(), endedAt: z.number().optional(), reason: z.string().optional(), nodes: z.record(z.string(), nodeState) })
+  .object({
+    status: z.enum(RUN_STATUSES),
+    startedAt: z.number(),
+    endedAt: z.number().optional(),
+    reason: z.string().optional(),
+    nodes: z.record(z.string(), nodeState),
+  })
   .meta({ id: 'RunState' });
 type _RunStateIsTheInterpreters = Assert<SameShape<z.output<typeof runStateSchema>, RunState>>;
 
@@ -40,7 +58,10 @@ const runFields = {
   flowId: z.uuid(),
   versionId: z.uuid(),
   version: z.number().int(),
-  campaignId: z.uuid().nullable().meta({ description: "The campaign the run was started against; its snapshot is in the run's input as `campaign`" }),
+  campaignId: z
+    .uuid()
+    .nullable()
+    .meta({ description: "The campaign the run was started against; its snapshot is in the run's input as `campaign`" }),
   requestedBy: z.uuid().nullable().meta({ description: 'Who started it; null for an event or a schedule' }),
   status: z.enum(RUN_STATUSES),
   input: z.json(),
@@ -53,7 +74,12 @@ const runFields = {
 
 /** One run with its per-node state and the graph of the version it runs. */
 export const runSchema = z
-  .object({ ...runFields, flowName: z.string().optional().meta({ description: 'Not sent when the run has just started' }), state: runStateSchema.nullable(), graph: flowGraphSchema })
+  .object({
+    ...runFields,
+    flowName: z.string().optional().meta({ description: 'Not sent when the run has just started' }),
+    state: runStateSchema.nullable(),
+    graph: flowGraphSchema,
+  })
   .meta({ id: 'Run' });
 
 /** A run in a list: no graph, and no node state (read the run for those). */
@@ -83,6 +109,8 @@ export const deliverySchema = z
 
 export const runDeliveriesSchema = z.object({
   items: z.array(deliverySchema),
-  counts: z.partialRecord(z.enum(DELIVERY_STATUSES), z.number().int()).meta({ description: "Every message of the run by status, beyond the ones listed" }),
+  counts: z
+    .partialRecord(z.enum(DELIVERY_STATUSES), z.number().int())
+    .meta({ description: 'Every message of the run by status, beyond the ones listed' }),
   total: z.number().int(),
 });

@@ -13,7 +13,9 @@ export const healthSchema = z.object({
 const nodeText = z.object({
   title: z.string(),
   description: z.string(),
-  fields: z.record(z.string(), z.object({ label: z.string(), help: z.string().optional(), options: z.record(z.string(), z.string()).optional() })).optional(),
+  fields: z
+    .record(z.string(), z.object({ label: z.string(), help: z.string().optional(), options: z.record(z.string(), z.string()).optional() }))
+    .optional(),
   handles: z.record(z.string(), z.string()).optional(),
 });
 

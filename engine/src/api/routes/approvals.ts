@@ -16,13 +16,29 @@ export function approvalRoutes(registry: RouteRegistry, approvals: ApprovalServi
   defineRoute(
     r,
     registry,
-    { method: 'get', path: '/api/approvals', tag, access: 'signed_in', summary: 'My approvals inbox, with each task\'s campaign context', query: approvalListQuery, responses: [{ status: 200, description: 'Tasks', schema: list(inboxItemSchema) }] },
+    {
+      method: 'get',
+      path: '/api/approvals',
+      tag,
+      access: 'signed_in',
+      summary: "My approvals inbox, with each task's campaign context",
+      query: approvalListQuery,
+      responses: [{ status: 200, description: 'Tasks', schema: list(inboxItemSchema) }],
+    },
     async ({ actor, query }) => ({ status: 200, body: { items: await approvals.inbox(actor, query.status) } }),
   );
   defineRoute(
     r,
     registry,
-    { method: 'get', path: '/api/approvals/:taskId', tag, access: 'signed_in', summary: 'One approval task', params: approvalTaskParam, responses: [{ status: 200, description: 'The task', schema: inboxItemSchema }, problem(404, 'No such task, or not one you may see')] },
+    {
+      method: 'get',
+      path: '/api/approvals/:taskId',
+      tag,
+      access: 'signed_in',
+      summary: 'One approval task',
+      params: approvalTaskParam,
+      responses: [{ status: 200, description: 'The task', schema: inboxItemSchema }, problem(404, 'No such task, or not one you may see')],
+    },
     async ({ actor, params }) => ({ status: 200, body: await approvals.get(actor, params.taskId) }),
   );
   defineRoute(
@@ -36,7 +52,13 @@ export function approvalRoutes(registry: RouteRegistry, approvals: ApprovalServi
       summary: 'Approve or reject (a comment is required to reject)',
       params: approvalTaskParam,
       body: decisionBody,
-      responses: [{ status: 200, description: 'Decided: the task as it is now', schema: inboxItemSchema }, problem(403, 'Not an eligible approver'), problem(404, 'No such task, or not one you may see'), problem(409, 'Already decided or closed'), problem(422, 'A rejection needs a comment')],
+      responses: [
+        { status: 200, description: 'Decided: the task as it is now', schema: inboxItemSchema },
+        problem(403, 'Not an eligible approver'),
+        problem(404, 'No such task, or not one you may see'),
+        problem(409, 'Already decided or closed'),
+        problem(422, 'A rejection needs a comment'),
+      ],
     },
     async ({ actor, params, body }) => ({ status: 200, body: await approvals.decide(actor, params.taskId, body.decision, body.comment) }),
   );
@@ -58,7 +80,8 @@ export function approvalRoutes(registry: RouteRegistry, approvals: ApprovalServi
     try {
       const claims = await links.verify(token);
       const actor = await people.actorFor(await userRow(people, claims.userId), 'email-link');
-      if (comment && hasUnstorableText(comment)) throw new HttpProblem(400, 'Invalid comment', 'The comment contains characters that cannot be stored');
+      if (comment && hasUnstorableText(comment))
+        throw new HttpProblem(400, 'Invalid comment', 'The comment contains characters that cannot be stored');
       if (claims.decision === 'reject' && !comment) {
         const row = await approvals.get(actor, claims.taskId);
         return page(res, 422, confirmPage(row.task, 'reject', token, 'A rejection needs a comment that says why.'));
@@ -68,7 +91,13 @@ export function approvalRoutes(registry: RouteRegistry, approvals: ApprovalServi
       // Two clicks at once cannot both count: the workflow takes one vote per approver.
       const after = await approvals.decide(actor, claims.taskId, claims.decision, comment);
       await approvals.consumeLink(claims.jti);
-      page(res, 200, `<h1>${claims.decision === 'approve' ? 'Approved' : 'Rejected'}</h1><p>${esc(after.title)}: the approval is now <strong>${esc(after.task.status.replace('_', ' '))}</strong>. Thank you, ${esc(actor.name)}.</p>`);
+      page(
+        res,
+        200,
+        `<h1>${claims.decision === 'approve' ? 'Approved' : 'Rejected'}</h1>` +
+          `<p>${esc(after.title)}: the approval is now <strong>${esc(after.task.status.replace('_', ' '))}</strong>.` +
+          ` Thank you, ${esc(actor.name)}.</p>`,
+      );
     } catch (err) {
       linkFailure(res, err);
     }
@@ -99,7 +128,8 @@ function page(res: Response, status: number, body: string) {
 
 function confirmPage(task: ApprovalTaskView, decision: 'approve' | 'reject', token: string, error?: string): string {
   const verb = decision === 'approve' ? 'Approve' : 'Reject';
-  if (task.status !== 'open') return `<h1>${esc(task.title)}</h1><p>This approval is already <strong>${esc(task.status.replace('_', ' '))}</strong>.</p>`;
+  if (task.status !== 'open')
+    return `<h1>${esc(task.title)}</h1><p>This approval is already <strong>${esc(task.status.replace('_', ' '))}</strong>.</p>`;
   return (
     `<h1>${verb}: ${esc(task.title)}</h1>` +
     (task.campaign?.name ? `<p>Campaign: ${esc(task.campaign.name)}</p>` : '') +
@@ -113,7 +143,8 @@ function confirmPage(task: ApprovalTaskView, decision: 'approve' | 'reject', tok
 }
 
 function linkFailure(res: Response, err: unknown) {
-  if (err instanceof LinkError) return page(res, err.reason === 'expired' ? 410 : 400, `<h1>Link not valid</h1><p class="err">${esc(err.message)}</p>`);
+  if (err instanceof LinkError)
+    return page(res, err.reason === 'expired' ? 410 : 400, `<h1>Link not valid</h1><p class="err">${esc(err.message)}</p>`);
   const problem = problemFromError(err);
   if (problem) return page(res, problem.status, `<h1>${esc(problem.title)}</h1><p class="err">${esc(problem.detail ?? '')}</p>`);
   throw err;

@@ -28,13 +28,29 @@ export function campaignRoutes(registry: RouteRegistry, campaigns: CampaignServi
   defineRoute(
     r,
     registry,
-    { method: 'get', path: '/api/campaigns', tag, access: { permission: 'campaigns:read', in: 'any' }, summary: 'List campaigns', query: z.strictObject({ status: z.enum(CAMPAIGN_STATUSES).optional() }), responses: [{ status: 200, description: 'Campaigns', schema: list(campaignSchema) }] },
+    {
+      method: 'get',
+      path: '/api/campaigns',
+      tag,
+      access: { permission: 'campaigns:read', in: 'any' },
+      summary: 'List campaigns',
+      query: z.strictObject({ status: z.enum(CAMPAIGN_STATUSES).optional() }),
+      responses: [{ status: 200, description: 'Campaigns', schema: list(campaignSchema) }],
+    },
     async ({ actor, query }) => ({ status: 200, body: { items: await campaigns.list(actor, query.status) } }),
   );
   defineRoute(
     r,
     registry,
-    { method: 'post', path: '/api/campaigns', tag, access: { permission: 'campaigns:write', in: async (q) => q.body.departmentId ?? q.actor.departmentId }, summary: 'Create a campaign', body: campaignBodySchema, responses: [{ status: 201, description: 'Created', schema: campaignSchema }, problem(400, 'Invalid')] },
+    {
+      method: 'post',
+      path: '/api/campaigns',
+      tag,
+      access: { permission: 'campaigns:write', in: async (q) => q.body.departmentId ?? q.actor.departmentId },
+      summary: 'Create a campaign',
+      body: campaignBodySchema,
+      responses: [{ status: 201, description: 'Created', schema: campaignSchema }, problem(400, 'Invalid')],
+    },
     async ({ actor, body }) => ({ status: 201, body: await campaigns.create(actor, body) }),
   );
   defineRoute(
@@ -48,22 +64,49 @@ export function campaignRoutes(registry: RouteRegistry, campaigns: CampaignServi
       access: { permission: 'campaigns:write', in: 'any' },
       summary: 'Import a scenario file (../shared/scenarios/*.campaign.json) as it is; re-importing updates it',
       body: scenarioSchema,
-      responses: [{ status: 201, description: 'Imported', schema: campaignSchema }, problem(400, 'Invalid file'), problem(403, 'Not allowed in that department')],
+      responses: [
+        { status: 201, description: 'Imported', schema: campaignSchema },
+        problem(400, 'Invalid file'),
+        problem(403, 'Not allowed in that department'),
+      ],
     },
     async ({ actor, body }) => {
       const existing = (await people.listDepartments()).find((d) => d.name === body.department);
-      if (!can(actor, 'campaigns:write', existing?.id ?? null)) throw new HttpProblem(403, 'Forbidden', `You need the campaigns:write permission in ${body.department}`);
+      if (!can(actor, 'campaigns:write', existing?.id ?? null))
+        throw new HttpProblem(403, 'Forbidden', `You need the campaigns:write permission in ${body.department}`);
       return { status: 201, body: await campaigns.importScenario(actor, body, (name) => people.ensureDepartment(actor, name)) };
     },
   );
-  defineRoute(r, registry, { method: 'get', path: '/api/campaigns/:id', tag, access: { permission: 'campaigns:read', in: dept }, summary: 'Read a campaign', params: uuidParam, responses: [{ status: 200, description: 'The campaign', schema: campaignSchema }, problem(404, 'No such campaign')] }, async ({ params }) => ({
-    status: 200,
-    body: await campaigns.get(params.id),
-  }));
   defineRoute(
     r,
     registry,
-    { method: 'put', path: '/api/campaigns/:id', tag, access: { permission: 'campaigns:write', in: dept }, summary: 'Update a campaign', params: uuidParam, body: campaignBodySchema, responses: [{ status: 200, description: 'Updated', schema: campaignUpdatedSchema }] },
+    {
+      method: 'get',
+      path: '/api/campaigns/:id',
+      tag,
+      access: { permission: 'campaigns:read', in: dept },
+      summary: 'Read a campaign',
+      params: uuidParam,
+      responses: [{ status: 200, description: 'The campaign', schema: campaignSchema }, problem(404, 'No such campaign')],
+    },
+    async ({ params }) => ({
+      status: 200,
+      body: await campaigns.get(params.id),
+    }),
+  );
+  defineRoute(
+    r,
+    registry,
+    {
+      method: 'put',
+      path: '/api/campaigns/:id',
+      tag,
+      access: { permission: 'campaigns:write', in: dept },
+      summary: 'Update a campaign',
+      params: uuidParam,
+      body: campaignBodySchema,
+      responses: [{ status: 200, description: 'Updated', schema: campaignUpdatedSchema }],
+    },
     async ({ actor, params, body }) => ({ status: 200, body: await campaigns.update(actor, params.id, body) }),
   );
   defineRoute(
@@ -77,7 +120,11 @@ export function campaignRoutes(registry: RouteRegistry, campaigns: CampaignServi
       summary: "Move a campaign's phase dates; runs waiting for a phase follow the new dates (notifiedRuns says how many were told)",
       params: uuidParam,
       body: campaignPhasesBodySchema,
-      responses: [{ status: 200, description: 'Updated', schema: campaignUpdatedSchema }, problem(400, 'Invalid dates'), problem(422, 'Not the campaign\'s phases (this moves dates only)')],
+      responses: [
+        { status: 200, description: 'Updated', schema: campaignUpdatedSchema },
+        problem(400, 'Invalid dates'),
+        problem(422, "Not the campaign's phases (this moves dates only)"),
+      ],
     },
     async ({ actor, params, body }) => ({ status: 200, body: await campaigns.updatePhases(actor, params.id, body.phases) }),
   );

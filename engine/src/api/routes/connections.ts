@@ -21,10 +21,22 @@ const problem = (status: number, description: string) => ({ status, description,
 export function connectionRoutes(registry: RouteRegistry, connections: ConnectionService): Router {
   const r = Router();
   const dept = (q: ParsedRequest<{ id: string }, unknown, unknown>) => connections.departmentOf(q.params.id);
-  defineRoute(r, registry, { method: 'get', path: '/api/connections', tag, access: { permission: 'connections:read', in: 'any' }, summary: 'Channel connections of my departments (secrets never included)', responses: [{ status: 200, description: 'Connections', schema: list(connectionSchema) }] }, async ({ actor }) => ({
-    status: 200,
-    body: { items: await connections.list(actor) },
-  }));
+  defineRoute(
+    r,
+    registry,
+    {
+      method: 'get',
+      path: '/api/connections',
+      tag,
+      access: { permission: 'connections:read', in: 'any' },
+      summary: 'Channel connections of my departments (secrets never included)',
+      responses: [{ status: 200, description: 'Connections', schema: list(connectionSchema) }],
+    },
+    async ({ actor }) => ({
+      status: 200,
+      body: { items: await connections.list(actor) },
+    }),
+  );
   defineRoute(
     r,
     registry,
@@ -39,10 +51,23 @@ export function connectionRoutes(registry: RouteRegistry, connections: Connectio
     },
     async ({ actor, body }) => ({ status: 201, body: await connections.create(actor, body) }),
   );
-  defineRoute(r, registry, { method: 'get', path: '/api/connections/:id', tag, access: { permission: 'connections:read', in: dept }, summary: 'One connection (secrets never included)', params: uuidParam, responses: [{ status: 200, description: 'The connection', schema: connectionSchema }, problem(404, 'No such connection')] }, async ({ params }) => ({
-    status: 200,
-    body: await connections.get(params.id),
-  }));
+  defineRoute(
+    r,
+    registry,
+    {
+      method: 'get',
+      path: '/api/connections/:id',
+      tag,
+      access: { permission: 'connections:read', in: dept },
+      summary: 'One connection (secrets never included)',
+      params: uuidParam,
+      responses: [{ status: 200, description: 'The connection', schema: connectionSchema }, problem(404, 'No such connection')],
+    },
+    async ({ params }) => ({
+      status: 200,
+      body: await connections.get(params.id),
+    }),
+  );
   defineRoute(
     r,
     registry,
@@ -54,7 +79,11 @@ export function connectionRoutes(registry: RouteRegistry, connections: Connectio
       summary: 'Rename a connection, change its settings (quiet hours, rate limit, sender) or replace some of its secrets',
       params: uuidParam,
       body: connectionPatch,
-      responses: [{ status: 200, description: 'The connection', schema: connectionSchema }, problem(400, 'Invalid settings or secrets'), problem(404, 'No such connection')],
+      responses: [
+        { status: 200, description: 'The connection', schema: connectionSchema },
+        problem(400, 'Invalid settings or secrets'),
+        problem(404, 'No such connection'),
+      ],
     },
     async ({ actor, params, body }) => ({ status: 200, body: await connections.update(actor, params.id, body) }),
   );
@@ -71,7 +100,11 @@ export function connectionRoutes(registry: RouteRegistry, connections: Connectio
       body: connectionTestBody,
       responses: [
         { status: 200, description: 'The outcome', schema: connectionTestResultSchema },
-        { status: 422, description: 'The destination is refused by the outbound policy (FLIGHTDECK_OUTBOUND_ALLOW); names the secret holding the URL', schema: problemSchema },
+        {
+          status: 422,
+          description: 'The destination is refused by the outbound policy (FLIGHTDECK_OUTBOUND_ALLOW); names the secret holding the URL',
+          schema: problemSchema,
+        },
       ],
     },
     async ({ actor, params, body }) => ({ status: 200, body: await connections.sendTest(actor, params.id, body.text) }),
@@ -89,7 +122,10 @@ export function connectionRoutes(registry: RouteRegistry, connections: Connectio
       body: connectionPauseBody,
       responses: [{ status: 200, description: 'The connection, paused', schema: connectionSchema }, problem(404, 'No such connection')],
     },
-    async ({ actor, params, body }) => ({ status: 200, body: (await connections.setPaused(actor, params.id, true, body.reason || null)).connection }),
+    async ({ actor, params, body }) => ({
+      status: 200,
+      body: (await connections.setPaused(actor, params.id, true, body.reason || null)).connection,
+    }),
   );
   defineRoute(
     r,
@@ -102,16 +138,32 @@ export function connectionRoutes(registry: RouteRegistry, connections: Connectio
       summary: 'Resume a paused channel; runs holding messages for it are signalled and send them now',
       params: uuidParam,
       body: z.strictObject({}),
-      responses: [{ status: 200, description: 'The connection, with how many waiting runs were told', schema: connectionResumedSchema }, problem(404, 'No such connection')],
+      responses: [
+        { status: 200, description: 'The connection, with how many waiting runs were told', schema: connectionResumedSchema },
+        problem(404, 'No such connection'),
+      ],
     },
     async ({ actor, params }) => {
       const { connection, resumedRuns } = await connections.setPaused(actor, params.id, false, null);
       return { status: 200, body: { ...connection, resumedRuns } };
     },
   );
-  defineRoute(r, registry, { method: 'delete', path: '/api/connections/:id', tag, access: { permission: 'connections:manage', in: dept }, summary: 'Delete a connection', params: uuidParam, responses: [{ status: 204, description: 'Deleted' }] }, async ({ actor, params }) => {
-    await connections.remove(actor, params.id);
-    return { status: 204 };
-  });
+  defineRoute(
+    r,
+    registry,
+    {
+      method: 'delete',
+      path: '/api/connections/:id',
+      tag,
+      access: { permission: 'connections:manage', in: dept },
+      summary: 'Delete a connection',
+      params: uuidParam,
+      responses: [{ status: 204, description: 'Deleted' }],
+    },
+    async ({ actor, params }) => {
+      await connections.remove(actor, params.id);
+      return { status: 204 };
+    },
+  );
   return r;
 }

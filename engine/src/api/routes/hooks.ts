@@ -9,8 +9,13 @@ import { RateLimited, type HookGuard } from '../../auth/throttle.ts';
 import { clientIp } from '../authenticate.ts';
 import { HookAdmission, HookBusy } from '../hook-admission.ts';
 
-/** The inbound endpoint, for the OpenAPI document only: it is mounted by hand (below), not by defineRoute. */
-export const inboundHookDoc: RouteSpec<typeof uuidParam, z.ZodType, z.ZodType> = {
+/**
+ * The inbound endpoint's contract. It is mounted by hand (below), not by defineRoute, and kept out
+ * of /api/openapi.json with the e-mail link pages: the signature is its authentication, where the
+ * access matrix and the fuzz take every documented route to be a token's. api-docs.test.ts holds
+ * its answers to this.
+ */
+export const inboundHookContract: RouteSpec<typeof uuidParam, z.ZodType, z.ZodType> = {
   method: 'post',
   path: '/api/hooks/:id',
   tag: 'Flows',
@@ -71,7 +76,10 @@ export function hookSecretRoute(registry: RouteRegistry, hooks: HookService, flo
       access: { permission: 'flows:write', in: (q) => flows.departmentOf(q.params.id) },
       summary: 'Create (or rotate) the signing secret for POST /api/hooks/<flow id>; shown once',
       params: uuidParam,
-      responses: [{ status: 201, description: 'The secret and the hook URL', schema: hookSecretSchema }, { status: 404, description: 'No such flow', schema: problemSchema }],
+      responses: [
+        { status: 201, description: 'The secret and the hook URL', schema: hookSecretSchema },
+        { status: 404, description: 'No such flow', schema: problemSchema },
+      ],
     },
     async ({ actor, params }) => ({ status: 201, body: await hooks.rotateSecret(actor, params.id, await flows.departmentOf(params.id)) }),
   );

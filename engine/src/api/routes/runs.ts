@@ -1,5 +1,14 @@
 import { Router } from 'express';
-import { list, listRunsQuery, problemSchema, runDeliveriesSchema, runSchema, runSummarySchema, startRunBody, uuidParam } from '../contracts/index.ts';
+import {
+  list,
+  listRunsQuery,
+  problemSchema,
+  runDeliveriesSchema,
+  runSchema,
+  runSummarySchema,
+  startRunBody,
+  uuidParam,
+} from '../contracts/index.ts';
 import { defineRoute, type ParsedRequest, type RouteRegistry } from '../route.ts';
 import type { FlowService } from '../../services/flows.ts';
 import type { CampaignService } from '../../services/campaigns.ts';
@@ -24,7 +33,13 @@ export function runRoutes(registry: RouteRegistry, runs: RunService, flows: Flow
       summary: 'Start a run of a published version',
       params: uuidParam,
       body: startRunBody,
-      responses: [{ status: 201, description: 'Started', schema: runSchema }, problem(400, 'Invalid input'), problem(404, 'No such flow'), problem(409, 'Not published'), problem(503, 'Temporal unavailable')],
+      responses: [
+        { status: 201, description: 'Started', schema: runSchema },
+        problem(400, 'Invalid input'),
+        problem(404, 'No such flow'),
+        problem(409, 'Not published'),
+        problem(503, 'Temporal unavailable'),
+      ],
     },
     async ({ params, body, actor }) => {
       // Running against a campaign reads it, so the caller must be allowed to read that campaign too.
@@ -32,29 +47,86 @@ export function runRoutes(registry: RouteRegistry, runs: RunService, flows: Flow
       if (body.campaignId) {
         const department = await campaigns.departmentOf(body.campaignId);
         if (!can(actor, 'campaigns:read', department)) {
-          throw seesDepartment(actor, department) ? new HttpProblem(403, 'Forbidden', 'You need the campaigns:read permission for that campaign') : notFound('Campaign', body.campaignId);
+          throw seesDepartment(actor, department)
+            ? new HttpProblem(403, 'Forbidden', 'You need the campaigns:read permission for that campaign')
+            : notFound('Campaign', body.campaignId);
         }
       }
       const run = await runs.start(actor, params.id, body);
       return { status: 201, body: run, headers: { location: `/api/runs/${run.id}` } };
     },
   );
-  defineRoute(r, registry, { method: 'get', path: '/api/runs', tag, access: { permission: 'runs:read', in: 'any' }, summary: 'List runs', query: listRunsQuery, responses: [{ status: 200, description: 'Runs, newest first', schema: list(runSummarySchema) }, problem(400, 'Invalid query')] }, async ({ query, actor }) => ({
-    status: 200,
-    body: { items: await runs.list(actor, query) },
-  }));
-  defineRoute(r, registry, { method: 'get', path: '/api/runs/:id', tag, access: { permission: 'runs:read', in: runDept }, summary: 'Read a run with per-node state and its pinned graph', params: uuidParam, responses: [{ status: 200, description: 'The run', schema: runSchema }, problem(404, 'No such run')] }, async ({ params }) => ({
-    status: 200,
-    body: await runs.get(params.id),
-  }));
-  defineRoute(r, registry, { method: 'get', path: '/api/runs/:id/deliveries', tag, access: { permission: 'runs:read', in: runDept }, summary: "This run's messages with their status (held, sending, sent, failed): failed and held first, at most 500, with counts of all", params: uuidParam, responses: [{ status: 200, description: 'Deliveries: failed and held first, then oldest first', schema: runDeliveriesSchema }, problem(404, 'No such run')] }, async ({ params }) => ({
-    status: 200,
-    body: await runs.deliveries(params.id),
-  }));
   defineRoute(
     r,
     registry,
-    { method: 'post', path: '/api/runs/:id/cancel', tag, access: { permission: 'runs:cancel', in: runDept }, summary: 'Cancel a running run', params: uuidParam, responses: [{ status: 202, description: 'Cancellation requested', schema: runSchema }, problem(404, 'No such run'), problem(409, 'The run has ended')] },
+    {
+      method: 'get',
+      path: '/api/runs',
+      tag,
+      access: { permission: 'runs:read', in: 'any' },
+      summary: 'List runs',
+      query: listRunsQuery,
+      responses: [{ status: 200, description: 'Runs, newest first', schema: list(runSummarySchema) }, problem(400, 'Invalid query')],
+    },
+    async ({ query, actor }) => ({
+      status: 200,
+      body: { items: await runs.list(actor, query) },
+    }),
+  );
+  defineRoute(
+    r,
+    registry,
+    {
+      method: 'get',
+      path: '/api/runs/:id',
+      tag,
+      access: { permission: 'runs:read', in: runDept },
+      summary: 'Read a run with per-node state and its pinned graph',
+      params: uuidParam,
+      responses: [{ status: 200, description: 'The run', schema: runSchema }, problem(404, 'No such run')],
+    },
+    async ({ params }) => ({
+      status: 200,
+      body: await runs.get(params.id),
+    }),
+  );
+  defineRoute(
+    r,
+    registry,
+    {
+      method: 'get',
+      path: '/api/runs/:id/deliveries',
+      tag,
+      access: { permission: 'runs:read', in: runDept },
+      summary:
+        "This run's messages with their status (held, sending, sent, failed): failed and held first, at most 500, with counts of all",
+      params: uuidParam,
+      responses: [
+        { status: 200, description: 'Deliveries: failed and held first, then oldest first', schema: runDeliveriesSchema },
+        problem(404, 'No such run'),
+      ],
+    },
+    async ({ params }) => ({
+      status: 200,
+      body: await runs.deliveries(params.id),
+    }),
+  );
+  defineRoute(
+    r,
+    registry,
+    {
+      method: 'post',
+      path: '/api/runs/:id/cancel',
+      tag,
+      access: { permission: 'runs:cancel', in: runDept },
+      summary: 'Cancel a running run',
+      params: uuidParam,
+      responses: [
+        { status: 202, description: 'Cancellation requested', schema: runSchema },
+        problem(404, 'No such run'),
+        problem(409, 'The run has ended'),
+      ],
+    },
     async ({ params, actor }) => ({ status: 202, body: await runs.cancel(actor, params.id) }),
   );
   return r;

@@ -30,18 +30,57 @@ export function systemRoutes(registry: RouteRegistry, deps: SystemDeps, openapi:
   defineRoute(
     r,
     registry,
-    { method: 'get', path: '/api/node-types', tag: 'Catalogue', access: 'public', summary: 'Every node type with its config JSON Schema, handles, editor metadata and docs', responses: [{ status: 200, description: 'The catalogue', schema: list(nodeTypeSchema) }] },
+    {
+      method: 'get',
+      path: '/api/node-types',
+      tag: 'Catalogue',
+      access: 'public',
+      summary: 'Every node type with its config JSON Schema, handles, editor metadata and docs',
+      responses: [{ status: 200, description: 'The catalogue', schema: list(nodeTypeSchema) }],
+    },
     async () => ({ status: 200, body: { items: catalogue } }),
   );
-  defineRoute(r, registry, { method: 'get', path: '/api/openapi.json', tag: 'System', access: 'public', summary: 'This document', responses: [{ status: 200, description: 'OpenAPI 3.1', schema: openApiSchema }] }, async () => ({ status: 200, body: openapi() }));
   defineRoute(
     r,
     registry,
-    { method: 'get', path: '/healthz', tag: 'System', access: 'public', summary: 'State of PostgreSQL and Temporal', responses: [{ status: 200, description: 'All up', schema: healthSchema }, { status: 503, description: 'Something is down', schema: healthSchema }] },
+    {
+      method: 'get',
+      path: '/api/openapi.json',
+      tag: 'System',
+      access: 'public',
+      summary: 'This document',
+      responses: [{ status: 200, description: 'OpenAPI 3.1', schema: openApiSchema }],
+    },
+    async () => ({ status: 200, body: openapi() }),
+  );
+  defineRoute(
+    r,
+    registry,
+    {
+      method: 'get',
+      path: '/healthz',
+      tag: 'System',
+      access: 'public',
+      summary: 'State of PostgreSQL and Temporal',
+      responses: [
+        { status: 200, description: 'All up', schema: healthSchema },
+        { status: 503, description: 'Something is down', schema: healthSchema },
+      ],
+    },
     async () => {
-      const [postgres, temporal] = await Promise.all([timed(() => deps.db.execute(sql`select 1`)), timed(() => deps.temporal().connection.workflowService.getSystemInfo({}))]);
+      const [postgres, temporal] = await Promise.all([
+        timed(() => deps.db.execute(sql`select 1`)),
+        timed(() => deps.temporal().connection.workflowService.getSystemInfo({})),
+      ]);
       const ok = postgres.ok && temporal.ok;
-      return { status: ok ? 200 : 503, body: { status: ok ? 'ok' : 'degraded', postgres, temporal: { ...temporal, address: deps.temporalAddress, namespace: deps.namespace } } };
+      return {
+        status: ok ? 200 : 503,
+        body: {
+          status: ok ? 'ok' : 'degraded',
+          postgres,
+          temporal: { ...temporal, address: deps.temporalAddress, namespace: deps.namespace },
+        },
+      };
     },
   );
   return r;
