@@ -100,7 +100,7 @@ describe('web security', () => {
     expect(box!.width).toBeGreaterThan(100);
     await page.getByTestId('palette-control.end').dragTo(page.getByTestId('canvas'), { targetPosition: { x: Math.min(600, box!.width - 40), y: 200 } });
     await page.locator('[data-type="control.end"]').click();
-    await expect.poll(() => page.locator('.react-flow__node.selected').count()).toBe(1);
+    await expect.poll(() => page.locator('.react-flow__node.selected').count(), { timeout: SAFETY_NET_MS }).toBe(1);
     expect(await page.evaluate(() => (window as any).__flightdeck)).toBeUndefined();
     expect(await page.evaluate(() => (window as any).__violations)).toEqual([]);
     expect(cspConsole).toEqual([]);
