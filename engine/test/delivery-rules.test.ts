@@ -254,9 +254,10 @@ describe('quiet hours on a controlled clock', () => {
       const { flowId } = await stack.api.publishFlow('quiet', sendFlow(r.body.id));
       const runId = await stack.api.startRun(flowId, { i: 'after quiet hours' });
       const deliveries = async () => (await stack.api.get(`/api/runs/${runId}/deliveries`)).body.items;
+      // (The row opens as "sending" and becomes "held" a moment later: the wait is for the hold itself.)
       const held = await waitFor('the quiet-hours hold', async () => {
         const items = await deliveries();
-        return items.length > 0 && items;
+        return items.some((d: { status: string }) => d.status === 'held') && items;
       });
       const opens = new Date(OPENS_AT).toISOString();
       expect(held).toEqual([expect.objectContaining({ status: 'held', reason: 'quiet_hours', notBefore: opens, channel: 'webhook' })]);
