@@ -135,8 +135,19 @@ function planItems(kind: DeliveryChannel, req: DeliverRequest): Item[] {
  * waits on a durable timer and calls again, and the ledger makes the second call skip whatever
  * already went out. A retry attempt is only spent on a real failure (5xx, timeout).
  */
-/** `outbound` decides where channel requests may go (default: public addresses only). */
-export function deliveryActivities(ledger: DeliveryLedger, outbound?: OutboundGuard, renderer: RenderPool = sharedRenderPool()) {
+export interface DeliveryOptions {
+  /** Where channel requests may go (default: public addresses only). */
+  outbound?: OutboundGuard;
+  renderer?: RenderPool;
+  /**
+   * The clock quiet hours are read on (default: the worker's). Leases, attempt deadlines and rate
+   * slots stay on the real clock, where Temporal's timeouts and the ledger's times are.
+   */
+  quietHoursClock?: () => number;
+}
+
+export function deliveryActivities(ledger: DeliveryLedger, opts: DeliveryOptions = {}) {
+  const { outbound, renderer = sharedRenderPool(), quietHoursClock = Date.now } = opts;
   renderer.warm();
   async function deliverMessages(req: DeliverRequest): Promise<DeliverResult> {
     // When this attempt's start-to-close timeout ends, on this worker's clock (the server's
@@ -178,9 +189,10 @@ export function deliveryActivities(ledger: DeliveryLedger, outbound?: OutboundGu
       const failed = all.filter((o) => o.status === 'failed');
       return { kind, sent: all.length - failed.length, failed: failed.length, outcomes: req.detail ? all : failed.slice(0, 100), ...(held ? { held } : {}) };
     };
-    const holdRest = async (rest: Item[], reason: HoldReason, until: number | null) => {
+    // `now` is the clock `until` was decided on: the run waits the difference (see DeliverResult.held.waitMs).
+    const holdRest = async (rest: Item[], reason: HoldReason, until: number | null, now = Date.now()) => {
       await ledger.hold(rest.map((i) => i.key), reason, until === null ? null : new Date(until));
-      return result({ reason, until, pending: rest.length });
+      return result({ reason, until, pending: rest.length, ...(until === null ? {} : { waitMs: Math.max(0, until - now) }) });
     };
     if (!pending.length) return result();
 
@@ -189,8 +201,9 @@ export function deliveryActivities(ledger: DeliveryLedger, outbound?: OutboundGu
     if (target.connectionId) {
       if (await ledger.holdIfPaused(target.connectionId, pending.map((i) => i.key))) return result({ reason: 'paused', until: null, pending: pending.length });
       const quiet = parseQuietHours(target.settings.quietHours as string | undefined);
-      const opensAt = quietUntil(Date.now(), quiet, req.timezone ?? (target.settings.timezone as string | undefined) ?? 'UTC');
-      if (opensAt !== undefined) return holdRest(pending, 'quiet_hours', opensAt);
+      const quietNow = quietHoursClock();
+      const opensAt = quietUntil(quietNow, quiet, req.timezone ?? (target.settings.timezone as string | undefined) ?? 'UTC');
+      if (opensAt !== undefined) return holdRest(pending, 'quiet_hours', opensAt, quietNow);
       const limit = kind in CHANNELS ? effectiveRateLimit(target.settings, CHANNELS[kind as ChannelConnection['kind']].ratePerMinute) : undefined;
       if (limit) {
         rate = { limit, connectionId: target.connectionId };

@@ -19,6 +19,8 @@ export interface ActivityDeps {
   campaignPhases(campaignId: string): Promise<CampaignPhase[]>;
   /** Where webhook nodes and channel sends may connect. Default: public addresses only. */
   outbound?: OutboundGuard;
+  /** The clock channel sends read quiet hours on; tests set it on either side of a window's end instead of waiting for one. */
+  quietHoursClock?: () => number;
 }
 
 /**
@@ -30,7 +32,7 @@ export function createActivities(deps: ActivityDeps) {
   const activities = {
     sendWebhook: webhookActivity(outbound),
     ...approvalActivities(deps.approvals),
-    ...deliveryActivities(deps.deliveries, outbound),
+    ...deliveryActivities(deps.deliveries, { outbound, quietHoursClock: deps.quietHoursClock }),
     async registerScheduledRun(req: RegisterRunRequest): Promise<void> {
       await deps.registerRun(req);
     },

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { ApiClient, startStack, TEST_PASSWORD, type ApiResponse, type TestStack } from './support/stack.ts';
 import { edge, flow, node } from './support/flows.ts';
+import { waitFor } from './support/wait-for.ts';
 import { startSlack } from '../../activities/test/channels/receivers.ts';
 
 // At the production bcrypt cost every sign-in and new user here would take a tenth of a second or more.
@@ -283,12 +284,10 @@ describe('access matrix', () => {
     expect(af.status, JSON.stringify(af.body)).toBe(201);
     expect((await admin.post(`/api/flows/${af.body.id}/versions`, {})).status).toBe(201);
     const approvalRun = await admin.startRun(af.body.id, { secret: fx.runInput });
-    for (const deadline = Date.now() + 60_000; !fx.taskId && Date.now() < deadline; ) {
+    fx.taskId = await waitFor('the approval task in the inbox', async () => {
       const inbox = await clients.approver.get('/api/approvals');
-      fx.taskId = inbox.body.items.find((t: { runId: string }) => t.runId === approvalRun)?.taskId ?? '';
-      if (!fx.taskId) await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(fx.taskId, 'the approval task reached the inbox').not.toBe('');
+      return inbox.body.items.find((t: { runId: string }) => t.runId === approvalRun)?.taskId as string | undefined;
+    });
 
     secrets = [fx.flowName, fx.holdNode, fx.runInput, fx.campaignName, fx.approvalFlowName, fx.approvalTitle, people.viewer.email, fx.approver2Email, fx.connectionName];
   });

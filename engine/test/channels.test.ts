@@ -112,14 +112,14 @@ describe('channel send', () => {
     });
     await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
     let arrivals = 0;
-    slow.on('request', () => arrivals++);
+    const arrived = new Promise<void>((r) => slow.on('request', () => (arrivals++, r())));
     try {
       const id = (await stack.api.post('/api/connections', { kind: 'webhook', name: 'Slow partner', secrets: { url: `http://127.0.0.1:${(slow.address() as { port: number }).port}/hook`, secret: WH_SECRET } })).body.id;
       const activities = createActivities(stack.deps);
       const req: DeliverRequest = { target: { connectionId: id }, keyPrefix: `overlap-${Date.now()}/send/1`, runId: 'run-overlap', nodeId: 'send', templates: { text: 'once' }, variables: {}, recipients: [], timezone: null, detail: true };
       const env = (attempt: number) => new MockActivityEnvironment({ attempt, startToCloseTimeoutMs: 30_000, currentAttemptScheduledTimestampMs: Date.now() });
       const first = env(1).run(activities.deliverMessages, req);
-      while (arrivals === 0) await new Promise((r) => setTimeout(r, 20));
+      await arrived;
       const second = await env(2).run(activities.deliverMessages, req).then(
         () => 'completed',
         (err: Error) => err.message,

@@ -3,9 +3,9 @@ import { startStack, type TestStack } from './support/stack.ts';
 import { startSmtp } from './support/smtp.ts';
 import { edge, fastRetry, flow, node } from './support/flows.ts';
 import { startStandardWebhook, startTwilio, startWeCom } from '../../activities/test/channels/receivers.ts';
+import { waitFor } from './support/wait-for.ts';
 
 const WH_SECRET = 'whsec_' + Buffer.from('a signing secret of thirty two bytes!').toString('base64');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const sendFlow = (connection: string, extra: Record<string, unknown> = {}) =>
   flow(
@@ -43,7 +43,7 @@ describe.concurrent('delivery rules', () => {
       const id = await connect({ kind: 'wecom', name: 'Rate-limited robot', secrets: { url: robot.webhookUrl }, settings: { rateLimit: '2/6s' } });
       const { flowId } = await stack.api.publishFlow('rate', sendFlow(id));
       const runs = await Promise.all([1, 2, 3, 4, 5].map((i) => stack.api.startRun(flowId, { i })));
-      const done = await Promise.all(runs.map((r) => stack.api.waitForRun(r, 60_000)));
+      const done = await Promise.all(runs.map((r) => stack.api.waitForRun(r)));
       expect(done.map((r) => r.status)).toEqual(['completed', 'completed', 'completed', 'completed', 'completed']);
       expect(robot.deliveries).toHaveLength(5);
       expect(robot.duplicates).toBe(0);
@@ -86,39 +86,6 @@ describe.concurrent('delivery rules', () => {
     expect(keys.map((k) => same.get(k))).toEqual(fresh);
   });
 
-  it('holds a message in quiet hours (campaign time zone) and sends it when the window opens', async () => {
-    const hook = await startStandardWebhook(WH_SECRET);
-    try {
-      // Quiet hours have minute granularity, so the real stack waits for a real minute boundary; the rules
-      // themselves are tested on explicit clocks in activities/test/send-window.test.ts. The window began a minute
-      // ago (a slow start is still inside it) and ends on the first boundary at least 30 s away, which leaves a busy
-      // machine time to reach the send node; the hold is awaited as an event, not a fixed number of polls.
-      const now = new Date();
-      const hhmm = (d: Date) => `${String(d.getUTCHours()).padStart(2, '0')}:${String(d.getUTCMinutes()).padStart(2, '0')}`;
-      const end = new Date(now.getTime() + (now.getUTCSeconds() >= 30 ? 120_000 : 60_000));
-      const opensAt = Date.UTC(end.getUTCFullYear(), end.getUTCMonth(), end.getUTCDate(), end.getUTCHours(), end.getUTCMinutes());
-      const quietHours = `${hhmm(new Date(now.getTime() - 60_000))}-${hhmm(end)}`;
-      const id = await connect({ kind: 'webhook', name: 'Quiet partner', secrets: { url: hook.url, secret: WH_SECRET }, settings: { quietHours, timezone: 'UTC' } });
-      const { flowId } = await stack.api.publishFlow('quiet', sendFlow(id));
-      const runId = await stack.api.startRun(flowId, { i: 'after quiet hours' });
-      let held: Awaited<ReturnType<typeof deliveriesOf>> = [];
-      while (held.length === 0 && Date.now() < opensAt) {
-        await sleep(200);
-        held = await deliveriesOf(runId);
-      }
-      expect(held).toEqual([expect.objectContaining({ status: 'held', reason: 'quiet_hours', notBefore: new Date(opensAt).toISOString(), channel: 'webhook' })]);
-      expect(hook.deliveries).toHaveLength(0);
-      const run = await stack.api.waitForRun(runId, 150_000);
-      expect(run.status).toBe('completed');
-      expect(run.state.nodes.send.output.held).toEqual([{ reason: 'quiet_hours', until: new Date(opensAt).toISOString() }]);
-      expect(hook.deliveries).toHaveLength(1);
-      expect(hook.deliveries[0]!.at).toBeGreaterThanOrEqual(opensAt);
-      expect(await deliveriesOf(runId)).toEqual([expect.objectContaining({ status: 'sent', attempts: 1, reason: null })]);
-    } finally {
-      await hook.close();
-    }
-  });
-
   it('a paused channel holds messages; a resume node signals the waiting run, which sends at once', async () => {
     const robot = await startWeCom('pause-key');
     try {
@@ -127,18 +94,18 @@ describe.concurrent('delivery rules', () => {
       expect(paused.body).toMatchObject({ paused: true, pausedReason: 'brand review of the copy' });
       const { flowId } = await stack.api.publishFlow('paused send', sendFlow(id));
       const runId = await stack.api.startRun(flowId, { i: 'held while paused' });
-      const isHeld = async () => (await deliveriesOf(runId)).some((d) => d.reason === 'paused');
-      for (const deadline = Date.now() + 60_000; Date.now() < deadline && !(await isHeld()); ) await sleep(200);
+      await waitFor('the paused hold', async () => (await deliveriesOf(runId)).some((d) => d.reason === 'paused'));
       expect(await deliveriesOf(runId)).toEqual([expect.objectContaining({ status: 'held', reason: 'paused', notBefore: null })]);
-      expect((await stack.api.get(`/api/runs/${runId}`)).body.state.nodes.send.detail.held).toMatchObject({ reason: 'paused' });
-      await sleep(1_000);
+      const shown = async () => (await stack.api.get(`/api/runs/${runId}`)).body.state.nodes.send.detail?.held?.reason === 'paused';
+      await waitFor('the hold in the run view', shown);
+      // The hold is recorded before the activity answers, and the run now waits for the resume: nothing went out.
       expect(robot.requests).toHaveLength(0);
 
       const resume = flow([node('start', 'trigger.manual'), node('resume', 'campaign.channel_control', { connection: id, action: 'resume' }), node('done', 'control.end')], [edge('start', 'next', 'resume'), edge('resume', 'next', 'done')]);
       const resumer = await stack.api.publishFlow('resume channel', resume);
       const resumeRun = await stack.api.waitForRun(await stack.api.startRun(resumer.flowId));
       expect(resumeRun.state.nodes.resume.output).toEqual({ paused: false, resumedRuns: 1 });
-      const run = await stack.api.waitForRun(runId, 60_000);
+      const run = await stack.api.waitForRun(runId);
       expect(run.status).toBe('completed');
       expect(robot.deliveries).toHaveLength(1);
       // Signalled, not found at the next hourly check: the history holds the signal, and its recheck timer never fired.
@@ -237,13 +204,16 @@ describe.concurrent('delivery rules', () => {
       );
       const { flowId } = await stack.api.publishFlow('broadcast', graph);
       const recipients = Array.from({ length: 1200 }, (_, i) => ({ address: `customer-${i}@example.test`, name: `Customer ${i}` }));
-      // The 700th request fails with a 503: that batch is retried, and the ledger skips who already got it.
+      // The 700th request fails with a 503 (forced as it arrives): that batch is retried, and the ledger skips who
+      // already got it.
+      hook.onRequest = () => {
+        if (hook.requests.length === 700) hook.forced.push({ status: 503, body: 'busy' });
+      };
       const runId = await stack.api.startRun(flowId, { recipients });
-      for (const deadline = Date.now() + 60_000; Date.now() < deadline && hook.requests.length < 700; ) await sleep(50);
-      hook.forced.push({ status: 503, body: 'busy' });
-      const run = await stack.api.waitForRun(runId, 120_000);
+      const run = await stack.api.waitForRun(runId);
       expect(run.status).toBe('completed');
       expect(run.state.nodes.blast.output).toMatchObject({ sent: 1200, failed: 0, batches: 3 });
+      expect(hook.forced).toEqual([]); // the 503 was given
       expect(hook.deliveries).toHaveLength(1200);
       expect(hook.duplicates).toBe(0);
       expect(new Set(hook.deliveries.map((d) => JSON.parse(d.body).data.to[0])).size).toBe(1200);
@@ -254,6 +224,53 @@ describe.concurrent('delivery rules', () => {
       const scheduled = history.events!.filter((e) => e.activityTaskScheduledEventAttributes);
       expect(scheduled.length).toBeLessThanOrEqual(4);
       expect(history.events!.length).toBeLessThan(60);
+    } finally {
+      await hook.close();
+    }
+  });
+});
+
+/**
+ * Quiet hours on the real stack, read on a clock the test sets: the activities see 07:59:58 in Shanghai inside
+ * 22:00-08:00, the test moves the clock to 08:00 once the hold is recorded, and the run's own timer (the 2 s that
+ * were left) brings it back. Waiting for a real window to end took up to 90 s and raced the clock.
+ */
+describe('quiet hours on a controlled clock', () => {
+  const OPENS_AT = Date.UTC(2030, 5, 18, 0, 0, 0); // 08:00 in Shanghai
+  let now = OPENS_AT - 2_000;
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startStack('quiet', { quietHoursClock: () => now });
+  });
+  afterAll(async () => stack?.close());
+
+  it('holds a message in quiet hours (the connection time zone) and sends it when the window opens', async () => {
+    const hook = await startStandardWebhook(WH_SECRET);
+    try {
+      const settings = { quietHours: '22:00-08:00', timezone: 'Asia/Shanghai' };
+      const secrets = { url: hook.url, secret: WH_SECRET };
+      const r = await stack.api.post('/api/connections', { kind: 'webhook', name: 'Quiet partner', secrets, settings });
+      expect(r.status, JSON.stringify(r.body)).toBe(201);
+      const { flowId } = await stack.api.publishFlow('quiet', sendFlow(r.body.id));
+      const runId = await stack.api.startRun(flowId, { i: 'after quiet hours' });
+      const deliveries = async () => (await stack.api.get(`/api/runs/${runId}/deliveries`)).body.items;
+      // (The row opens as "sending" and becomes "held" a moment later: the wait is for the hold itself.)
+      const held = await waitFor('the quiet-hours hold', async () => {
+        const items = await deliveries();
+        return items.some((d: { status: string }) => d.status === 'held') && items;
+      });
+      const opens = new Date(OPENS_AT).toISOString();
+      expect(held).toEqual([expect.objectContaining({ status: 'held', reason: 'quiet_hours', notBefore: opens, channel: 'webhook' })]);
+      // However long this took, the clock still says 07:59:58: every look at it since has held the message again.
+      expect(hook.requests).toHaveLength(0);
+      now = OPENS_AT;
+      const run = await stack.api.waitForRun(runId);
+      expect(run.status).toBe('completed');
+      const holds = run.state.nodes.send.output.held as unknown[];
+      expect(holds.length).toBeGreaterThanOrEqual(1);
+      for (const h of holds) expect(h).toEqual({ reason: 'quiet_hours', until: opens });
+      expect(hook.deliveries).toHaveLength(1);
+      expect(await deliveries()).toEqual([expect.objectContaining({ status: 'sent', attempts: 1, reason: null })]);
     } finally {
       await hook.close();
     }

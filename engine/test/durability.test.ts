@@ -16,32 +16,40 @@ describe('durability', () => {
     await stack?.close();
   });
 
-  it('a run survives a worker restart in the middle of a delay', async () => {
+  it('a run survives a worker restart in the middle of a durable wait, and a wake-up sent while it was down is kept', async () => {
+    // The wait is for a campaign date (tomorrow), so the worker certainly stops inside it: a 10 s delay raced the
+    // clock (a busy machine could find it over before the worker stopped).
+    const DAY = 86_400_000;
+    const iso = (t: number) => new Date(t).toISOString();
+    const phasesFrom = (at: number) => [{ name: 'warm_up', startsAt: iso(at), endsAt: iso(at + 7 * DAY) }];
+    const campaign = await stack.api.post('/api/campaigns', { name: 'Durable wait', phases: phasesFrom(Date.now() + DAY) });
+    expect(campaign.status, JSON.stringify(campaign.body)).toBe(201);
     const graph = flow(
       [
         node('start', 'trigger.manual'),
         node('before', 'channel.webhook', { url: `${receiver.url}/before`, body: { step: 'before' }, retry: fastRetry() }),
-        // Long enough that a busy machine still finds it running and stops the worker inside it.
-        node('wait', 'control.delay', { duration: '10s' }),
+        node('wait', 'control.wait_until', { phase: 'warm_up' }),
         node('after', 'channel.webhook', { url: `${receiver.url}/after`, body: { step: 'after' }, retry: fastRetry() }),
         node('done', 'control.end'),
       ],
       [edge('start', 'next', 'before'), edge('before', 'sent', 'wait'), edge('wait', 'next', 'after'), edge('after', 'sent', 'done')],
     );
     const { flowId } = await stack.api.publishFlow('restart', graph);
-    const runId = await stack.api.startRun(flowId);
-    const waiting = await stack.api.waitForNode(runId, 'wait', 'running', 9_000);
+    const runId = await stack.api.startRun(flowId, {}, campaign.body.id);
+    await stack.api.waitForNode(runId, 'wait', 'running');
 
-    // The worker dies mid-wait; nothing runs while it is down, even once the delay is over.
+    // The worker dies mid-wait; while it is down the date moves to now. The wake-up waits in Temporal's history, and
+    // nothing runs without a worker.
     await stack.worker.stop();
-    expect(receiver.calls.filter((c) => c.path === '/after')).toHaveLength(0);
-    const delayEnds = Number(waiting.state.nodes.wait.startedAt) + 10_000;
-    await new Promise((r) => setTimeout(r, Math.max(0, delayEnds + 500 - Date.now())));
+    const moved = await stack.api.put(`/api/campaigns/${campaign.body.id}/phases`, { phases: phasesFrom(Date.now()) });
+    expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+    expect(moved.body.notifiedRuns).toBe(1);
     expect(receiver.calls.filter((c) => c.path === '/after')).toHaveLength(0);
 
     stack.worker = await startWorker(stack.taskQueue, stack.deps);
     const result = await stack.api.waitForRun(runId);
     expect(result.status).toBe('completed');
+    expect(result.state.nodes.wait.output.moved).toHaveLength(1);
     expect(result.state.nodes.after.status).toBe('completed');
     // Replaying the history on the new worker did not repeat the first call.
     expect(receiver.calls.filter((c) => c.path === '/before')).toHaveLength(1);

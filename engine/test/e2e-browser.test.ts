@@ -7,6 +7,7 @@ import { startStack, TEST_PASSWORD, type TestStack } from './support/stack.ts';
 import { edge, flow, node } from './support/flows.ts';
 import { startWeCom } from '../../activities/test/channels/receivers.ts';
 import { startReceiver } from './support/receiver.ts';
+import { SAFETY_NET_MS } from './support/wait-for.ts';
 import { EDITOR_TEST_DIST } from '../src/server/start-server.ts';
 import { toZonedInput } from '../../editor/src/components/zonedTime.ts';
 
@@ -33,13 +34,20 @@ describe('editor end to end', () => {
       headless: true,
       args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
     });
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 }, locale: 'en-US' });
+    page = await newPage({ viewport: { width: 1440, height: 900 }, locale: 'en-US' });
   });
   afterAll(async () => {
     await browser?.close();
     await receiver?.close();
     await stack?.close();
   });
+
+  /** Playwright's 30 s action timeouts are hang guards too: a page on a busy machine gets the suite's safety net. */
+  async function newPage(opts: Parameters<Browser['newPage']>[0]): Promise<Page> {
+    const p = await browser.newPage(opts);
+    p.setDefaultTimeout(SAFETY_NET_MS);
+    return p;
+  }
 
   async function dragFromPalette(type: string, x: number, y: number) {
     const canvas = page.getByTestId('canvas');
@@ -85,7 +93,7 @@ describe('editor end to end', () => {
     const endId = (await page.locator('[data-type="control.end"]').getAttribute('data-testid'))!.replace('node-', '');
 
     // Before the edges exist the validator paints the new nodes as unreachable.
-    await expect.poll(async () => page.getByTestId('problems-count').innerText(), { timeout: 30_000 }).not.toMatch(/^0\b/);
+    await expect.poll(async () => page.getByTestId('problems-count').innerText(), { timeout: SAFETY_NET_MS }).not.toMatch(/^0\b/);
 
     await connect(triggerId, 'next', webhookId);
     await connect(webhookId, 'sent', endId);
@@ -96,20 +104,20 @@ describe('editor end to end', () => {
     await page.getByTestId(`node-${webhookId}`).click();
     await page.getByTestId('field-url').fill(`${receiver.url}/launch`);
     await page.getByTestId('field-url').blur();
-    await expect.poll(async () => page.evaluate(() => (window as any).__flightdeck.getIssues().length), { timeout: 30_000 }).toBe(0);
+    await expect.poll(async () => page.evaluate(() => (window as any).__flightdeck.getIssues().length), { timeout: SAFETY_NET_MS }).toBe(0);
 
     await page.getByTestId('save-flow').click();
     await page.getByTestId('publish-flow').click();
-    await expect.poll(async () => page.getByTestId('latest-version').innerText(), { timeout: 30_000 }).toMatch(/1/);
+    await expect.poll(async () => page.getByTestId('latest-version').innerText(), { timeout: SAFETY_NET_MS }).toMatch(/1/);
 
     await page.getByTestId('run-flow').click();
     await page.getByTestId('run-input').fill('{"campaign": "s618", "budget": 1200000}');
     await page.getByTestId('run-start').click();
 
     const status = page.getByTestId('run-status');
-    await expect.poll(async () => status.getAttribute('data-status'), { timeout: 30_000 }).toBe('completed');
+    await expect.poll(async () => status.getAttribute('data-status'), { timeout: SAFETY_NET_MS }).toBe('completed');
     for (const id of [triggerId, webhookId, endId]) {
-      await expect.poll(async () => page.getByTestId(`node-${id}`).getAttribute('data-status'), { timeout: 30_000 }).toBe('completed');
+      await expect.poll(async () => page.getByTestId(`node-${id}`).getAttribute('data-status'), { timeout: SAFETY_NET_MS }).toBe('completed');
     }
     expect(receiver.calls).toHaveLength(1);
     expect(receiver.calls[0]!.path).toBe('/launch');
@@ -117,11 +125,11 @@ describe('editor end to end', () => {
 
     // The output and timing of a node are one click away.
     await page.getByTestId(`node-${webhookId}`).click();
-    await expect.poll(async () => page.getByTestId('run-node-output').innerText(), { timeout: 30_000 }).toContain('received');
+    await expect.poll(async () => page.getByTestId('run-node-output').innerText(), { timeout: SAFETY_NET_MS }).toContain('received');
 
     // The language switch turns the whole UI to Chinese.
     await page.getByTestId('lang-switch').click();
-    await expect.poll(async () => page.evaluate(() => document.documentElement.lang), { timeout: 30_000 }).toBe('zh-CN');
+    await expect.poll(async () => page.evaluate(() => document.documentElement.lang), { timeout: SAFETY_NET_MS }).toBe('zh-CN');
     await page.screenshot({ path: `${SHOTS}run-view-zh.png` });
   });
 
@@ -143,11 +151,12 @@ describe('editor end to end', () => {
     await designer.api.waitForNode(runId, 'brand', 'running');
 
     const phone = await browser.newContext({ viewport: { width: 375, height: 812 }, locale: 'en-US', isMobile: true, hasTouch: true });
+    phone.setDefaultTimeout(SAFETY_NET_MS);
     const p = await phone.newPage();
     await signIn(p, approver.email);
     await p.getByTestId('nav-inbox').click();
     const card = p.getByTestId('inbox-item-brand');
-    await card.waitFor({ timeout: 30_000 });
+    await card.waitFor({ timeout: SAFETY_NET_MS });
     expect(await card.innerText()).toContain('Brand review: spring sale');
     // Nothing sticks out sideways at phone width.
     expect(await p.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1)).toBe(true);
@@ -160,7 +169,7 @@ describe('editor end to end', () => {
     expect(run.state.nodes.brand.detail.votes).toEqual([expect.objectContaining({ name: 'Bella Brand', decision: 'approve', comment: 'On brand, go ahead' })]);
     expect(receiver.calls.some((c) => c.path === '/go')).toBe(true);
     await p.goto(`${stack.url}/#/runs/${runId}`);
-    await expect.poll(async () => p.getByTestId('node-go').getAttribute('data-status'), { timeout: 30_000 }).toBe('completed');
+    await expect.poll(async () => p.getByTestId('node-go').getAttribute('data-status'), { timeout: SAFETY_NET_MS }).toBe('completed');
     await p.screenshot({ path: `${SHOTS}run-after-approval-phone.png` });
     await phone.close();
   });
@@ -168,7 +177,7 @@ describe('editor end to end', () => {
   it('an admin creates a WeCom connection, sends a test message, and the robot receives it', async () => {
     const robot = await startWeCom('e2e-robot-key');
     try {
-      const p = await browser.newPage({ viewport: { width: 1280, height: 860 }, locale: 'en-US' });
+      const p = await newPage({ viewport: { width: 1280, height: 860 }, locale: 'en-US' });
       await signIn(p, 'admin@flightdeck.local');
       await p.getByTestId('nav-connections').click();
       await p.getByTestId('connection-new').click();
@@ -177,12 +186,12 @@ describe('editor end to end', () => {
       await p.getByTestId('connection-secret-url').fill(robot.webhookUrl);
       await p.getByTestId('connection-create').click();
       const row = p.locator('[data-testid^="connection-row-"][data-name="Ops group robot"]');
-      await row.waitFor({ timeout: 30_000 });
+      await row.waitFor({ timeout: SAFETY_NET_MS });
       // The secret is never shown back: only that it is set.
       expect(await p.content()).not.toContain('e2e-robot-key');
       const id = (await row.getAttribute('data-testid'))!.replace('connection-row-', '');
       await p.getByTestId(`connection-test-${id}`).click();
-      await expect.poll(async () => p.getByTestId(`connection-test-result-${id}`).getAttribute('data-ok'), { timeout: 30_000 }).toBe('true');
+      await expect.poll(async () => p.getByTestId(`connection-test-result-${id}`).getAttribute('data-ok'), { timeout: SAFETY_NET_MS }).toBe('true');
       expect(robot.deliveries).toHaveLength(1);
 
       // Quiet hours and a lower rate, set by editing; an over-the-limit rate is refused next to its field.
@@ -195,9 +204,9 @@ describe('editor end to end', () => {
       await p.getByTestId('connection-setting-rateLimit').fill('10/1m');
       await p.getByTestId('connection-save').click();
       await p.getByTestId('connection-dialog').waitFor({ state: 'detached' });
-      await expect.poll(async () => (await stack.api.get(`/api/connections/${id}`)).body.settings, { timeout: 30_000 }).toEqual({ quietHours: '22:00-08:00', rateLimit: '10/1m' });
+      await expect.poll(async () => (await stack.api.get(`/api/connections/${id}`)).body.settings, { timeout: SAFETY_NET_MS }).toEqual({ quietHours: '22:00-08:00', rateLimit: '10/1m' });
       // The list re-reads after the save; wait for it rather than racing it.
-      await expect.poll(async () => row.textContent(), { timeout: 30_000 }).toContain('22:00-08:00');
+      await expect.poll(async () => row.textContent(), { timeout: SAFETY_NET_MS }).toContain('22:00-08:00');
 
       // Pause (with a reason) and resume.
       p.once('dialog', (d) => void d.accept('Copy under legal review'));
@@ -235,19 +244,19 @@ describe('editor end to end', () => {
       await designer.api.waitForRun(runId);
       expect(JSON.parse(robot.deliveries[0]!.body).text.content).toBe('Launch SPRING is live');
 
-      const p = await browser.newPage({ viewport: { width: 1280, height: 860 }, locale: 'en-US' });
+      const p = await newPage({ viewport: { width: 1280, height: 860 }, locale: 'en-US' });
       await signIn(p, designer.email);
       await p.goto(`${stack.url}/#/runs/${runId}`);
-      await expect.poll(async () => p.getByTestId('delivery-row').count(), { timeout: 30_000 }).toBe(2);
+      await expect.poll(async () => p.getByTestId('delivery-row').count(), { timeout: SAFETY_NET_MS }).toBe(2);
       // (Dana chose 中文 in an earlier test; the statuses are checked by value, not by their words.)
       expect(await p.locator('[data-testid="delivery-row"][data-channel="wecom"]').getAttribute('data-status')).toBe('sent');
       expect(await p.locator('[data-testid="delivery-row"][data-channel="in-app"]').textContent()).toContain('Dana Designer');
-      await expect.poll(async () => p.getByTestId('bell-count').textContent(), { timeout: 30_000 }).toBe('1');
+      await expect.poll(async () => p.getByTestId('bell-count').textContent(), { timeout: SAFETY_NET_MS }).toBe('1');
       await p.getByTestId('bell').click();
       expect(await p.getByTestId('bell-item').first().textContent()).toContain('spring announced');
       await p.screenshot({ path: `${SHOTS}bell-and-messages.png` });
       await p.getByTestId('bell-item').first().click();
-      await expect.poll(async () => p.getByTestId('bell-count').count(), { timeout: 30_000 }).toBe(0);
+      await expect.poll(async () => p.getByTestId('bell-count').count(), { timeout: SAFETY_NET_MS }).toBe(0);
 
       // The inspector renders the message with the sample data, and says what is wrong with a broken template.
       await p.goto(`${stack.url}/#/flows/${flowId}`);
@@ -256,9 +265,9 @@ describe('editor end to end', () => {
       await preview.waitFor();
       expect(await preview.textContent()).toContain('Launch  is live');
       await p.getByTestId('field-text').fill('{{ campaign.name | upcase }} starts {{ campaign.phases[0].startsAt | date: "%Y-%m-%d" }}');
-      await expect.poll(async () => preview.textContent(), { timeout: 30_000 }).toContain('618 NEW PRODUCT A LAUNCH (TMALL + DOUYIN + XIAOHONGSHU) starts 2026-05-20');
+      await expect.poll(async () => preview.textContent(), { timeout: SAFETY_NET_MS }).toContain('618 NEW PRODUCT A LAUNCH (TMALL + DOUYIN + XIAOHONGSHU) starts 2026-05-20');
       await p.getByTestId('field-text').fill('{{ campaign.name | shout }}');
-      await expect.poll(async () => preview.textContent(), { timeout: 30_000 }).toContain('undefined filter: shout');
+      await expect.poll(async () => preview.textContent(), { timeout: SAFETY_NET_MS }).toContain('undefined filter: shout');
       await p.close();
     } finally {
       await robot.close();
@@ -272,7 +281,7 @@ describe('editor end to end', () => {
     );
     const { flowId } = await designer.api.publishFlow('Daily KPI digest', graph);
     await stack.server.temporal.client.schedule.getHandle(`flow-${flowId}`).trigger();
-    const p = await browser.newPage({ viewport: { width: 1280, height: 860 }, locale: 'en-US' });
+    const p = await newPage({ viewport: { width: 1280, height: 860 }, locale: 'en-US' });
     try {
       await signIn(p, designer.email);
       await p.goto(`${stack.url}/#/flows/${flowId}`);
@@ -288,7 +297,7 @@ describe('editor end to end', () => {
           await p.reload();
           await p.getByTestId('tab-schedule').click();
           return p.locator('[data-testid="schedule-recent-runs"] a').count();
-        }, { timeout: 60_000, interval: 1000 })
+        }, { timeout: SAFETY_NET_MS, interval: 1000 })
         .toBe(1);
       await p.screenshot({ path: `${SHOTS}schedule-panel.png` });
       p.once('dialog', (d) => void d.accept());
@@ -317,7 +326,7 @@ describe('editor end to end', () => {
     ).body;
     for (const status of ['pending_approval', 'approved']) expect((await stack.api.post(`/api/campaigns/${campaign.id}/status`, { status })).status).toBe(200);
 
-    const p = await browser.newPage({ viewport: { width: 1280, height: 860 }, locale: 'en-US' });
+    const p = await newPage({ viewport: { width: 1280, height: 860 }, locale: 'en-US' });
     try {
       await signIn(p, designer.email);
       await p.goto(`${stack.url}/#/flows`);
@@ -331,7 +340,7 @@ describe('editor end to end', () => {
       await p.getByTestId('run-start').click();
       await p.waitForURL(/#\/runs\//);
       const runId = p.url().split('/runs/')[1]!;
-      await expect.poll(async () => (await designer.api.get(`/api/runs/${runId}`)).body.state?.nodes?.warm_up?.status, { timeout: 30_000 }).toBe('running');
+      await expect.poll(async () => (await designer.api.get(`/api/runs/${runId}`)).body.state?.nodes?.warm_up?.status, { timeout: SAFETY_NET_MS }).toBe('running');
 
       // The campaign page: bring warm-up forward to this minute, on the campaign's clock; burst moves with it.
       await p.goto(`${stack.url}/#/campaigns/${campaign.id}`);
@@ -342,10 +351,10 @@ describe('editor end to end', () => {
       await p.screenshot({ path: `${SHOTS}phase-dates.png` });
       await p.getByTestId('phase-dates-save').click();
       await p.getByTestId('phase-dates-dialog').waitFor({ state: 'detached' });
-      const run = await designer.api.waitForRun(runId, 30_000);
+      const run = await designer.api.waitForRun(runId);
       expect(run.status, JSON.stringify(run.state?.nodes)).toBe('completed');
       expect(run.state.nodes.warm_up.output.moved).toHaveLength(1);
-      await expect.poll(async () => p.getByTestId('campaign-status').getAttribute('data-status'), { timeout: 30_000 }).toBe('live');
+      await expect.poll(async () => p.getByTestId('campaign-status').getAttribute('data-status'), { timeout: SAFETY_NET_MS }).toBe('live');
 
       // A phase that ends before it starts is refused beside the field, and nothing changes.
       await p.getByTestId('campaign-edit-dates').click();

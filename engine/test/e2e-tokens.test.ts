@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 import { ApiClient, startStack, TEST_PASSWORD, type TestStack } from './support/stack.ts';
 import { EDITOR_DIST } from '../src/server/start-server.ts';
+import { SAFETY_NET_MS } from './support/wait-for.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
@@ -25,6 +26,7 @@ describe('editor: API tokens', () => {
 
   it('creates a token with scopes, shows its secret once, lists it and revokes it', async () => {
     const page = await browser.newPage({ locale: 'en-US' });
+    page.setDefaultTimeout(SAFETY_NET_MS); // Playwright's 30 s default is only a hang guard: the suite's own one
     await page.goto(`${stack.url}/#/signin`);
     await page.getByTestId('signin-email').fill(dana.email);
     await page.getByTestId('signin-password').fill(TEST_PASSWORD);

@@ -6,6 +6,7 @@ import { inject } from 'vitest';
 import { contentHash } from '@flightdeck/workflows';
 import { startStack, startWorker, type TestStack, type TestWorker } from './support/stack.ts';
 import { edge, flow, node } from './support/flows.ts';
+import { waitFor } from './support/wait-for.ts';
 import { bundleFlowWorkflows, createFlowWorker } from '../src/worker/create-worker.ts';
 
 const DAY = 86_400_000;
@@ -49,11 +50,9 @@ describe('frozen versions', () => {
     );
 
   const task = async (runId: string, nodeId: string) => {
-    for (;;) {
-      const r = await stack.server.db.pool.query(`select task_id, due_at, opened_at from approval_tasks where run_id = $1 and node_id = $2`, [runId, nodeId]);
-      if (r.rows[0]) return { taskId: r.rows[0].task_id as string, dueInMs: r.rows[0].due_at.getTime() - r.rows[0].opened_at.getTime() };
-      await new Promise((res) => setTimeout(res, 100));
-    }
+    const query = `select task_id, due_at, opened_at from approval_tasks where run_id = $1 and node_id = $2`;
+    const row = await waitFor(`the ${nodeId} task`, async () => (await stack.server.db.pool.query(query, [runId, nodeId])).rows[0]);
+    return { taskId: row.task_id as string, dueInMs: row.due_at.getTime() - row.opened_at.getTime() };
   };
   const approve = async (taskId: string) => expect((await approver.api.post(`/api/approvals/${encodeURIComponent(taskId)}/decision`, { decision: 'approve' })).status).toBe(200);
 

@@ -57,7 +57,7 @@ describe('hostile flows fail alone', () => {
 
   async function runFlow(name: string, graph: ReturnType<typeof flow>, input: unknown = {}) {
     const { flowId } = await stack.api.publishFlow(name, graph);
-    return stack.api.waitForRun(await stack.api.startRun(flowId, input), 120_000);
+    return stack.api.waitForRun(await stack.api.startRun(flowId, input));
   }
 
   const conditionFlow = (expression: string) =>

@@ -4,12 +4,13 @@ import { fileURLToPath } from 'node:url';
 import { startStack, type TestStack } from './support/stack.ts';
 import { startSmtp } from './support/smtp.ts';
 import { startWeCom } from '../../activities/test/channels/receivers.ts';
+import { waitFor } from './support/wait-for.ts';
 
 const scenario = JSON.parse(readFileSync(fileURLToPath(new URL('../seed/s618-new-product-launch.campaign.json', import.meta.url)), 'utf8'));
 
 /**
- * The issue's "done means": the approved 618 campaign launches on its warm-up date (moved a few
- * seconds ahead), the launch shows in a WeCom-style robot and in a mailbox, and every delivery
+ * The issue's "done means": the approved 618 campaign launches on its warm-up date (moved to a
+ * second ahead while the run waits), the launch shows in a WeCom-style robot and in a mailbox, and every delivery
  * is listed with its status for the run view.
  */
 describe('618 launches on its warm-up date', () => {
@@ -33,13 +34,15 @@ describe('618 launches on its warm-up date', () => {
     const imported = await owner.api.post('/api/campaigns/import', scenario);
     expect(imported.status, JSON.stringify(imported.body)).toBe(201);
     const campaign = imported.body;
-    // The warm-up date moves to a few seconds from now; the other phases keep their lengths after it.
-    const warmUp = Date.now() + 8_000;
-    const phases = [
-      { name: 'warm_up', startsAt: new Date(warmUp).toISOString(), endsAt: new Date(warmUp + 7 * 86_400_000).toISOString() },
-      { name: 'burst', startsAt: new Date(warmUp + 7 * 86_400_000).toISOString(), endsAt: new Date(warmUp + 21 * 86_400_000).toISOString() },
-      { name: 'return', startsAt: new Date(warmUp + 21 * 86_400_000).toISOString(), endsAt: new Date(warmUp + 30 * 86_400_000).toISOString() },
+    // The warm-up date is tomorrow while the test looks at the waiting run, then moves to a second from now (as an
+    // owner would move it): what the run shows while it waits no longer depends on how soon a busy machine looks.
+    const DAY = 86_400_000;
+    const phasesFrom = (warmUp: number) => [
+      { name: 'warm_up', startsAt: new Date(warmUp).toISOString(), endsAt: new Date(warmUp + 7 * DAY).toISOString() },
+      { name: 'burst', startsAt: new Date(warmUp + 7 * DAY).toISOString(), endsAt: new Date(warmUp + 21 * DAY).toISOString() },
+      { name: 'return', startsAt: new Date(warmUp + 21 * DAY).toISOString(), endsAt: new Date(warmUp + 30 * DAY).toISOString() },
     ];
+    const phases = phasesFrom(Date.now() + DAY);
     const { id: _id, slug: _s, department: _d, status: _st, extra: _e, createdAt: _c, updatedAt: _u, launchedAt: _l, ...body } = campaign;
     const updated = await owner.api.put(`/api/campaigns/${campaign.id}`, { ...body, phases });
     expect(updated.status, JSON.stringify(updated.body)).toBe(200);
@@ -55,15 +58,15 @@ describe('618 launches on its warm-up date', () => {
     expect((await owner.api.post(`/api/flows/${template.id}/versions`, {})).status).toBe(201);
 
     const runId = await owner.api.startRun(template.id, {}, campaign.id);
-    const waiting = await owner.api.get(`/api/runs/${runId}`);
-    // A look taken before the warm-up date shows the run waiting; a busy machine may look later, when launching is
-    // right. The launch time below proves the wait either way.
-    if (Date.now() < warmUp) {
-      expect(waiting.body.state.nodes.launch.status).toBe('pending');
-      expect(robot.requests).toHaveLength(0);
-    }
+    const waiting = await owner.api.waitForNode(runId, 'warm_up', 'running');
+    expect(waiting.state.nodes.launch.status).toBe('pending');
+    expect(robot.requests).toHaveLength(0);
+    const warmUp = Date.now() + 1_000;
+    const moved = await owner.api.put(`/api/campaigns/${campaign.id}/phases`, { phases: phasesFrom(warmUp) });
+    expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+    expect(moved.body.notifiedRuns).toBe(1);
 
-    const run = await owner.api.waitForRun(runId, 60_000);
+    const run = await owner.api.waitForRun(runId);
     expect(run.status, JSON.stringify(run.state?.nodes)).toBe('completed');
     // Not before the warm-up date.
     expect(Date.parse(run.state.nodes.launch.output.launchedAt)).toBeGreaterThanOrEqual(warmUp);
@@ -113,28 +116,43 @@ describe('618 launches on its warm-up date', () => {
     // Brought forward: from tomorrow to a few seconds from now.
     const early = await approvedCampaign('Brought forward', Date.now() + 86_400_000);
     const earlyRun = await owner.api.startRun(flow.id, {}, early.id);
-    await expect.poll(async () => (await owner.api.get(`/api/runs/${earlyRun}`)).body.state?.nodes?.warm_up?.status, { timeout: 10_000 }).toBe('running');
+    await owner.api.waitForNode(earlyRun, 'warm_up', 'running');
     const newDate = Date.now() + 3_000;
     const moved = await owner.api.put(`/api/campaigns/${early.id}/phases`, { phases: phasesFrom(newDate) });
     expect(moved.status, JSON.stringify(moved.body)).toBe(200);
     expect(moved.body.notifiedRuns).toBe(1);
-    const done = await owner.api.waitForRun(earlyRun, 30_000);
+    const done = await owner.api.waitForRun(earlyRun);
     expect(done.status, JSON.stringify(done.state?.nodes)).toBe('completed');
     expect(Date.parse(done.state.nodes.launch.output.launchedAt)).toBeGreaterThanOrEqual(newDate);
     expect(done.state.nodes.warm_up.output.moved).toEqual([expect.objectContaining({ to: new Date(newDate).toISOString() })]);
     expect((await owner.api.get(`/api/campaigns/${early.id}`)).body.status).toBe('live');
 
-    // Postponed: due shortly, moved to next week; it must not launch on the old date. The old date leaves a busy
-    // machine room to move it first, and the test then waits until that date has passed, not a fixed time.
-    const oldDate = Date.now() + 15_000;
+    // Postponed: due tomorrow, moved to next week. Waiting for the old date to pass would take a day (and a short old
+    // date raced the move), so the evidence is the run's own timers: the one for the old date was cancelled, and the
+    // only one left fires next week.
+    const oldDate = Date.now() + 86_400_000;
     const late = await approvedCampaign('Postponed', oldDate);
     const lateRun = await owner.api.startRun(flow.id, {}, late.id);
-    await expect.poll(async () => (await owner.api.get(`/api/runs/${lateRun}`)).body.state?.nodes?.warm_up?.status, { timeout: 14_000 }).toBe('running');
-    expect((await owner.api.put(`/api/campaigns/${late.id}/phases`, { phases: phasesFrom(Date.now() + 7 * 86_400_000) })).body.notifiedRuns).toBe(1);
-    await new Promise((r) => setTimeout(r, oldDate + 2_000 - Date.now()));
-    const still = (await owner.api.get(`/api/runs/${lateRun}`)).body;
+    await owner.api.waitForNode(lateRun, 'warm_up', 'running');
+    const nextWeek = Date.now() + 7 * 86_400_000;
+    expect((await owner.api.put(`/api/campaigns/${late.id}/phases`, { phases: phasesFrom(nextWeek) })).body.notifiedRuns).toBe(1);
+    const still = await waitFor('the wait to follow the new date', async () => {
+      const r = (await owner.api.get(`/api/runs/${lateRun}`)).body;
+      return r.state.nodes.warm_up.detail?.waitingUntil === new Date(nextWeek).toISOString() && r;
+    });
     expect(still.status).toBe('running');
+    const move = { from: new Date(oldDate).toISOString(), to: new Date(nextWeek).toISOString() };
+    expect(still.state.nodes.warm_up.detail.moved).toEqual([expect.objectContaining(move)]);
     expect(still.state.nodes.launch.status).toBe('pending');
+    const history = await stack.server.temporal.client.workflow.getHandle(still.workflowId).fetchHistory();
+    const timers = history.events!.flatMap((e) => {
+      const started = e.timerStartedEventAttributes;
+      return started ? [{ id: started.timerId, seconds: Number(started.startToFireTimeout?.seconds ?? 0) }] : [];
+    });
+    const cancelled = new Set(history.events!.map((e) => e.timerCanceledEventAttributes?.timerId).filter(Boolean));
+    expect(history.events!.some((e) => e.timerFiredEventAttributes)).toBe(false);
+    expect(timers.filter((t) => cancelled.has(t.id)).map((t) => Math.round(t.seconds / 3600))).toEqual([24]);
+    expect(timers.filter((t) => !cancelled.has(t.id)).map((t) => Math.round(t.seconds / 86_400))).toEqual([7]);
     expect((await owner.api.get(`/api/campaigns/${late.id}`)).body.status).toBe('approved');
     await owner.api.post(`/api/runs/${lateRun}/cancel`, {});
   });

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startStack, type TestStack } from './support/stack.ts';
 import { startSmtp } from './support/smtp.ts';
+import { waitFor } from './support/wait-for.ts';
 
 const scenario = (name: string) => JSON.parse(readFileSync(fileURLToPath(new URL(`../seed/${name}.campaign.json`, import.meta.url)), 'utf8'));
 
@@ -30,17 +31,15 @@ describe('Standard launch approval template', () => {
   });
 
   async function decide(who: keyof typeof people, runId: string, nodeId: string, decision: 'approve' | 'reject', comment?: string) {
-    for (let i = 0; i < 100; i++) {
+    // Awaited until it shows up (a count of polls was a hidden ten-second bound).
+    const task = await waitFor(`${nodeId} in ${who}'s inbox`, async () => {
       const inbox = await people[who].api.get('/api/approvals');
-      const task = inbox.body.items.find((t: { runId: string; nodeId: string }) => t.runId === runId && t.nodeId === nodeId);
-      if (task) {
-        const res = await people[who].api.post(`/api/approvals/${encodeURIComponent(task.taskId)}/decision`, { decision, ...(comment ? { comment } : {}) });
-        expect(res.status, JSON.stringify(res.body)).toBe(200);
-        return task;
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`${who} never got ${nodeId}`);
+      return inbox.body.items.find((t: { runId: string; nodeId: string }) => t.runId === runId && t.nodeId === nodeId);
+    });
+    const path = `/api/approvals/${encodeURIComponent(task.taskId)}/decision`;
+    const res = await people[who].api.post(path, { decision, ...(comment ? { comment } : {}) });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    return task;
   }
 
   async function setUp(file: string) {

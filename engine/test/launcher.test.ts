@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { freePort } from './support/global-setup.ts';
 import { ApiClient } from './support/stack.ts';
 import { edge, flow, node } from './support/flows.ts';
+import { SAFETY_NET_MS } from './support/wait-for.ts';
 import { commandLineOf, isAlive, stopPid, waitFor } from '../src/launcher/processes.ts';
 import { launcherPidFiles } from '../src/launcher/leftovers.ts';
 
@@ -97,7 +98,7 @@ function occupy(port: number): Promise<Server> {
 }
 
 // Each launcher start bundles the workflows and starts PostgreSQL and a dev server: minutes on a busy 2-core machine.
-describe('npm start: the launcher', { timeout: 300_000 }, () => {
+describe('npm start: the launcher', { timeout: 600_000 }, () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'fd-launcher-'));
   const files = launcherPidFiles(dataDir);
   const launched: Launched[] = [];
@@ -140,7 +141,7 @@ describe('npm start: the launcher', { timeout: 300_000 }, () => {
     expect(files.worker.read()).toBe(second);
     // The API never went down with it.
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
-    const run = await api.waitForRun(runId, 120_000);
+    const run = await api.waitForRun(runId);
     expect(run.status).toBe('completed');
     expect(run.state.nodes.done.status).toBe('completed');
   });
@@ -152,7 +153,7 @@ describe('npm start: the launcher', { timeout: 300_000 }, () => {
     l1!.child.kill('SIGKILL');
     await l1!.exited;
     // The worker notices its launcher is gone (the IPC channel closes) and ends; PostgreSQL and Temporal cannot, and stay.
-    expect(await waitFor(() => !isAlive(worker), 60_000)).toBe(true);
+    expect(await waitFor(() => !isAlive(worker), SAFETY_NET_MS)).toBe(true);
     expect(commandLineOf(leftovers.temporal)).toMatch(/start-dev/);
     expect(commandLineOf(leftovers.postgres)).toMatch(/postgres/);
     expect(existsSync(files.launcher.path)).toBe(true);

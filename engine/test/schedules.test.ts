@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type TestStack } from './support/stack.ts';
 import { edge, flow, node } from './support/flows.ts';
 import { scheduleIdOf } from '../src/services/schedules.ts';
+import { waitFor } from './support/wait-for.ts';
 
 /** Schedule triggers become Temporal Schedules on publish, and go away on unpublish. */
 describe('schedule trigger', () => {
@@ -28,11 +29,10 @@ describe('schedule trigger', () => {
     }
 
     await stack.server.temporal.client.schedule.getHandle(scheduleIdOf(flowId)).trigger();
-    let runs: { id: string; status: string; input: unknown; version: number }[] = [];
-    for (const deadline = Date.now() + 60_000; !runs.length && Date.now() < deadline; ) {
-      runs = (await stack.api.get(`/api/runs?flowId=${flowId}`)).body.items;
-      if (!runs.length) await new Promise((r) => setTimeout(r, 100));
-    }
+    const runs: { id: string; status: string; input: unknown; version: number }[] = await waitFor('the scheduled run', async () => {
+      const items = (await stack.api.get(`/api/runs?flowId=${flowId}`)).body.items;
+      return items.length > 0 && items;
+    });
     expect(runs).toHaveLength(1);
     const run = await stack.api.waitForRun(runs[0]!.id);
     expect(run).toMatchObject({ status: 'completed', version: 1, input: { report: 'daily' }, requestedBy: null });

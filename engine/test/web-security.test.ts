@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { startStack, TEST_PASSWORD, type TestStack } from './support/stack.ts';
 import { EDITOR_DIST } from '../src/server/start-server.ts';
 import { installSecurityHeaders, secureCookies, trustProxySetting } from '../src/api/security-headers.ts';
+import { SAFETY_NET_MS } from './support/wait-for.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
@@ -71,6 +72,7 @@ describe('web security', () => {
     if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: apt-get install -y chromium (.ci/run does)`);
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'] });
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
+    page.setDefaultTimeout(SAFETY_NET_MS); // Playwright's 30 s default is only a hang guard: the suite's own one
     const cspConsole: string[] = [];
     page.on('console', (m) => {
       if (/content security policy/i.test(m.text())) cspConsole.push(m.text());
@@ -98,7 +100,7 @@ describe('web security', () => {
     expect(box!.width).toBeGreaterThan(100);
     await page.getByTestId('palette-control.end').dragTo(page.getByTestId('canvas'), { targetPosition: { x: Math.min(600, box!.width - 40), y: 200 } });
     await page.locator('[data-type="control.end"]').click();
-    await expect.poll(() => page.locator('.react-flow__node.selected').count()).toBe(1);
+    await expect.poll(() => page.locator('.react-flow__node.selected').count(), { timeout: SAFETY_NET_MS }).toBe(1);
     expect(await page.evaluate(() => (window as any).__flightdeck)).toBeUndefined();
     expect(await page.evaluate(() => (window as any).__violations)).toEqual([]);
     expect(cspConsole).toEqual([]);

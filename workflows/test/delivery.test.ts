@@ -44,6 +44,22 @@ describe('delivery loop', () => {
     expect(req.timezone).toBe('Asia/Shanghai');
   });
 
+  it("waits as long as the activity's own clock said was left, whatever the run's clock reads", async () => {
+    const calls: number[] = [];
+    // A worker clock a day behind the run's: `until` is in the run's past, yet the window is still 2 h away.
+    const r = await simulateFlow(graph(sendNode), {
+      activities: {
+        deliverMessages: (args, _attempt, now) => {
+          calls.push(now);
+          const held = { reason: 'quiet_hours', until: now - 22 * HOUR, pending: 1, waitMs: 2 * HOUR } as const;
+          return calls.length === 1 ? ({ kind: 'wecom', sent: 0, failed: 0, outcomes: [], held } satisfies DeliverResult) : sent(args[0] as DeliverRequest);
+        },
+      },
+    });
+    expect(r.state!.status).toBe('completed');
+    expect(calls[1]! - calls[0]!).toBe(2 * HOUR);
+  });
+
   it('a paused channel waits for the resume notice, not for a timer', async () => {
     const calls: number[] = [];
     const r = await simulateFlow(graph(sendNode), {

@@ -28,6 +28,8 @@ export interface ActivityDepsOptions {
    * `FLIGHTDECK_OUTBOUND_ALLOW` of the environment (by default: public addresses only).
    */
   outbound?: OutboundGuard;
+  /** The clock quiet hours are read on (default: the worker's); the tests' controlled clock. */
+  quietHoursClock?: () => number;
 }
 
 /** The server-side pieces the activities call: the directory, the inbox mirror, the link signer and the mailer. */
@@ -41,6 +43,7 @@ export function buildActivityDeps(opts: ActivityDepsOptions): ActivityDeps {
   const connections = new ConnectionService(opts.db, secretBox(opts.encryptionKey), opts.notifyRun, outbound);
   return {
     outbound,
+    ...(opts.quietHoursClock ? { quietHoursClock: opts.quietHoursClock } : {}),
     registerRun: async (req) => {
       await opts.db
         .insert(runs)

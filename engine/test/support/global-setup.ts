@@ -18,6 +18,20 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * A port found free can be taken before the server binds it (a second copy of the suite starts
+ * beside this one, or another engineer's stack): a start that fails is tried again on a new port.
+ */
+async function onFreePort<T>(start: (port: number) => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start(await freePort());
+    } catch (err) {
+      if (attempt >= attempts) throw err;
+    }
+  }
+}
+
 declare module 'vitest' {
   export interface ProvidedContext {
     pgAdminUrl: string;
@@ -37,8 +51,8 @@ export default async function setup(project: TestProject) {
   const binary = findTemporalCli();
   if (!binary) throw new Error(HOW_TO_GET_TEMPORAL);
   const started = await Promise.allSettled([
-    freePort().then((port) => startEmbeddedPostgres({ dataDir: dir, port, database: 'flightdeck_test' })),
-    freePort().then((port) => startTemporalDevServer({ binary, port })),
+    onFreePort((port) => startEmbeddedPostgres({ dataDir: dir, port, database: 'flightdeck_test' })),
+    onFreePort((port) => startTemporalDevServer({ binary, port })),
     bundleFlowWorkflows(),
   ]);
   const failed = started.find((s) => s.status === 'rejected');

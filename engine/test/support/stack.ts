@@ -11,6 +11,7 @@ import { buildActivityDeps } from '../../src/worker/activity-deps.ts';
 import { createOutboundGuard, type ActivityDeps, type OutboundGuard } from '@flightdeck/activities';
 import { ensureFirstAdmin, FIRST_ADMIN_EMAIL } from '../../src/seed/first-admin.ts';
 import type { Role } from '@flightdeck/workflows';
+import { SAFETY_NET_MS, waitFor } from './wait-for.ts';
 
 /** Temporal's own logs only when something is wrong. */
 export function quietTemporal(): void {
@@ -92,6 +93,8 @@ export interface StackOptions {
   temporalAddress?: string;
   /** The API's clock for sign-in limits and token expiry; tests advance it instead of waiting. */
   clock?: () => number;
+  /** The worker's clock for quiet hours; tests step it across a window's end instead of waiting for one. */
+  quietHoursClock?: () => number;
   outbound?: OutboundGuard;
   log?: Logger;
 }
@@ -122,7 +125,8 @@ export async function startStack(label: string, opts: StackOptions = {}): Promis
     // Every answer in every test is checked against its route's schema: drift fails the test that saw it.
     checkResponses: true,
   });
-  const deps = buildActivityDeps({ db: server.db.db, secret, encryptionKey, publicUrl: server.url, smtpUrl: opts.smtpUrl, notifyRun: lazyNotifier(temporalAddress, 'default'), outbound });
+  const notifyRun = lazyNotifier(temporalAddress, 'default');
+  const deps = buildActivityDeps({ db: server.db.db, secret, encryptionKey, publicUrl: server.url, smtpUrl: opts.smtpUrl, notifyRun, outbound, quietHoursClock: opts.quietHoursClock });
   const worker = opts.worker === false ? (undefined as unknown as TestWorker) : await startWorker(taskQueue, deps);
   const people = server.app.people;
   await ensureFirstAdmin(people, TEST_PASSWORD);
@@ -205,24 +209,28 @@ export class ApiClient {
     return r.body.id;
   }
 
-  /** Polls until the run leaves `running`, as the editor's live view does. */
-  async waitForRun(runId: string, timeoutMs = 60_000): Promise<any> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const r = await this.get(`/api/runs/${runId}`);
-      if (r.body?.status && r.body.status !== 'running') return r.body;
-      if (Date.now() > deadline) throw new Error(`run ${runId} still ${r.body?.status} after ${timeoutMs} ms: ${JSON.stringify(r.body?.state)}`);
-      await new Promise((res) => setTimeout(res, 100));
+  /** Polls until the run leaves `running`, as the editor's live view does. The bound is only a safety net. */
+  async waitForRun(runId: string, timeoutMs = SAFETY_NET_MS): Promise<any> {
+    let last: any;
+    try {
+      return await waitFor(`run ${runId} to end`, async () => {
+        last = (await this.get(`/api/runs/${runId}`)).body;
+        return last?.status && last.status !== 'running' ? last : undefined;
+      }, { timeoutMs });
+    } catch (err) {
+      throw new Error(`${(err as Error).message}; still ${last?.status}: ${JSON.stringify(last?.state)}`);
     }
   }
 
-  async waitForNode(runId: string, nodeId: string, status: string, timeoutMs = 30_000): Promise<any> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const r = await this.get(`/api/runs/${runId}`);
-      if (r.body?.state?.nodes?.[nodeId]?.status === status) return r.body;
-      if (Date.now() > deadline) throw new Error(`node ${nodeId} not ${status} after ${timeoutMs} ms: ${JSON.stringify(r.body?.state?.nodes?.[nodeId])}`);
-      await new Promise((res) => setTimeout(res, 100));
+  async waitForNode(runId: string, nodeId: string, status: string, timeoutMs = SAFETY_NET_MS): Promise<any> {
+    let last: any;
+    try {
+      return await waitFor(`node ${nodeId} of run ${runId} to be ${status}`, async () => {
+        last = (await this.get(`/api/runs/${runId}`)).body;
+        return last?.state?.nodes?.[nodeId]?.status === status ? last : undefined;
+      }, { timeoutMs });
+    } catch (err) {
+      throw new Error(`${(err as Error).message}; it is ${JSON.stringify(last?.state?.nodes?.[nodeId])}`);
     }
   }
 }

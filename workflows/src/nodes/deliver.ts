@@ -83,7 +83,17 @@ export interface DeliverResult {
   /** Every outcome when `detail` was asked for; otherwise only failures (at most 100). */
   outcomes: DeliveryOutcome[];
   /** Not everything could go out yet: wait until `until` (null: until the channel is resumed), then ask again. */
-  held?: { reason: HoldReason; until: number | null; pending: number };
+  held?: {
+    reason: HoldReason;
+    until: number | null;
+    pending: number;
+    /**
+     * How far `until` was on the clock the activity decided on: the run waits this long, so a worker
+     * clock that differs from Temporal's (or a test's controlled one) wakes it neither before the
+     * window opens nor long after. Results recorded before it existed wait for `until` instead.
+     */
+    waitMs?: number;
+  };
 }
 
 /** Fields every sending node shares: who receives it. */
@@ -200,7 +210,7 @@ export async function deliverAll(ctx: NodeContext<unknown>, opts: DeliverOptions
         const connectionId = 'connectionId' in opts.target ? opts.target.connectionId : '';
         await ports.waitForNotice(`connection:${connectionId}`, PAUSED_RECHECK_MS);
       } else {
-        await ports.sleep(Math.max(0, until - ports.now()));
+        await ports.sleep(Math.max(0, result.held.waitMs ?? until - ports.now()));
       }
     }
   }
