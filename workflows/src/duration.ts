@@ -10,7 +10,18 @@ const PART = /(\d+)(ms|s|m|h|d|w)/y;
 /** Longest wait we accept in one node: a year. Longer campaigns chain waits. */
 export const MAX_DURATION_MS = 366 * UNIT_MS.d;
 
+/** Monitors read the same few durations on every evaluation. */
+const parsed = new Map<string, number | undefined>();
+
 export function parseDuration(text: string): number | undefined {
+  if (parsed.has(text)) return parsed.get(text);
+  const ms = parseUncached(text);
+  if (parsed.size >= 1000) parsed.clear();
+  parsed.set(text, ms);
+  return ms;
+}
+
+function parseUncached(text: string): number | undefined {
   const src = text.trim();
   if (!src) return undefined;
   PART.lastIndex = 0;

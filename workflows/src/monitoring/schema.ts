@@ -1,0 +1,211 @@
+import { z } from 'zod';
+import { durationSchema, parseDuration } from '../duration.ts';
+import { DAY_MS } from '../time.ts';
+import { MAX_METRIC_VALUE, METRIC_IDS, RAW_METRICS } from '../kpi.ts';
+
+/**
+ * Monitor rules: the config of the monitor node. Plain fields with defaults, so the editor's
+ * form shows a usable rule as soon as a kind is picked; every field says what it does.
+ */
+
+export const SEVERITIES = ['info', 'warning', 'critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+/** Evaluation cadences: divisors of an hour, so buckets line up with the campaign's wall clock. */
+export const CADENCES = ['5m', '10m', '15m', '30m', '1h'] as const;
+
+/** A window longer than this many buckets would make one evaluation cost more than it should. */
+export const MAX_WINDOW_BUCKETS = 168;
+export const MAX_LATENESS_MS = 31 * DAY_MS;
+
+const HANDLE = /^[a-z][a-z0-9_]{0,47}$/;
+const finite = z.number().min(-MAX_METRIC_VALUE).max(MAX_METRIC_VALUE);
+const channelName = z.string().trim().min(1).max(64);
+
+const common = {
+  id: z
+    .string()
+    .regex(HANDLE, 'Start with a lower-case letter; then lower-case letters, digits or _ (at most 48)')
+    .describe('Names the rule; it is also the monitor node\'s output handle for this rule'),
+  label: z.string().trim().max(120).optional().describe('What alerts call the rule (the id when empty)'),
+  severity: z.enum(SEVERITIES).default('warning').describe('info, warning or critical: decides the escalation ladder'),
+  per: z
+    .enum(['channel', 'campaign'])
+    .default('channel')
+    .describe('channel: each channel is judged on its own and alerts on its own; campaign: the channels are summed first'),
+  channels: z.array(channelName).max(50).default([]).describe('Only these channels (empty: every channel of the campaign)'),
+  for: durationSchema.default('0s').describe('Pending period: the condition must hold this long before the rule fires (0s: at once)'),
+  keepFiringFor: durationSchema
+    .default('0s')
+    .describe('After the condition stops holding, keep firing this long before resolving, so a value near the line does not flap'),
+};
+
+const metric = z.enum(METRIC_IDS).describe('A raw metric (impressions, spend…) or a derived KPI (ctr, cvr, cpa, roi, aov, cpm, budget_burn…)');
+const window = durationSchema
+  .optional()
+  .describe('Judge the metric summed over this trailing window (e.g. 6h, 1d); empty: one evaluation bucket');
+
+const thresholdFields = {
+  kind: z.literal('threshold'),
+  metric,
+  window,
+  op: z.enum(['above', 'below']).default('above').describe('Fire when the value is above or below the threshold'),
+  value: finite.default(0).describe('The threshold, in the metric\'s unit (a ratio such as 0.02 for 2 %)'),
+};
+
+const targetFields = {
+  kind: z.literal('target'),
+  metric,
+  window,
+  against: z
+    .enum(['goal', 'plan'])
+    .default('goal')
+    .describe('goal: the campaign goal\'s target; plan: the channel\'s planned rate in the campaign (its ctr, cvr, cpm, aov, new_share)'),
+  goal: z.string().trim().max(64).optional().describe('The campaign goal to compare with, by KPI (default: the rule\'s metric)'),
+  share: z.number().positive().max(100).default(0.8).describe('The line as a share of the goal\'s target: 0.8 = 20 % below it, 1.2 = 20 % above it'),
+  op: z
+    .enum(['worse', 'above', 'below'])
+    .default('worse')
+    .describe('worse: below the line for a goal to reach, above it for a ceiling (CPA, direction "max"); or always above / below'),
+};
+
+const deviationFields = {
+  kind: z.literal('deviation'),
+  metric,
+  window,
+  by: z.number().positive().max(100).default(0.15).describe('How far from the baseline, as a share: 0.15 = ±15 %'),
+  direction: z.enum(['either', 'up', 'down']).default('either').describe('Which moves count: either way, only rises, or only falls'),
+  baseline: z
+    .enum(['same_time', 'trailing'])
+    .default('same_time')
+    .describe('same_time: the same window on previous days (in the campaign\'s time zone); trailing: the period just before the window'),
+  days: z.number().int().min(1).max(28).default(7).describe('same_time: how many previous days make the baseline'),
+  stat: z
+    .enum(['median', 'mean'])
+    .default('median')
+    .describe('same_time: median (an anomaly of fewer than half the days does not become the baseline) or mean of those days'),
+  trailing: durationSchema
+    .default('1d')
+    .describe('trailing: how far back the baseline reaches; also the fallback on day one, before any previous day exists'),
+  ignoreBelow: z
+    .number()
+    .min(0)
+    .max(MAX_METRIC_VALUE)
+    .default(0)
+    .describe('Ignore moves while both the value and its baseline are below this level: a rise from 1 to 2 mentions is +100 % but not news'),
+};
+
+export const conditionSchema = z.discriminatedUnion('kind', [z.strictObject(thresholdFields), z.strictObject(targetFields), z.strictObject(deviationFields)]);
+export type RuleCondition = z.output<typeof conditionSchema>;
+
+export const ruleSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ ...common, ...thresholdFields }).describe('Absolute threshold: the metric above or below a fixed value'),
+  z.strictObject({ ...common, ...targetFields }).describe('Against the campaign goal: e.g. CTR 20 % below its target, CPA 20 % above its ceiling'),
+  z.strictObject({ ...common, ...deviationFields }).describe('Deviation from a dynamic baseline: e.g. ±15 % from the same hour on the previous 7 days'),
+  z
+    .strictObject({
+      ...common,
+      kind: z.literal('sustained'),
+      count: z.number().int().min(2).max(31).default(3).describe('How many in a row'),
+      unit: z
+        .enum(['days', 'evaluations'])
+        .default('days')
+        .describe('days: whole calendar days in the campaign\'s time zone, each judged on the day\'s total; evaluations: consecutive evaluations'),
+      condition: conditionSchema.describe('What must hold each time (for days, over the whole day: its window is the day)'),
+    })
+    .describe('Sustained: a condition that holds N days or N evaluations in a row ("10 % off for 3 days")'),
+  z
+    .strictObject({
+      ...common,
+      kind: z.literal('budget'),
+      share: z.number().positive().max(10).default(0.8).describe('Fire when spend reaches this share of the budget: 0.8 = 80 %, 1 = exhausted'),
+      basis: z
+        .enum(['actual', 'projected'])
+        .default('actual')
+        .describe('actual: spend so far; projected: spend so far extended in a straight line to the campaign\'s end'),
+    })
+    .describe('Budget burn: per channel against its budget line, per campaign against the total'),
+  z
+    .strictObject({
+      ...common,
+      kind: z.literal('no_data'),
+      after: durationSchema.default('2h').describe('Fire when a channel has reported nothing for this long'),
+      metric: z.enum(RAW_METRICS).default('impressions').describe('The metric whose reports count as data'),
+      zeroIsData: z
+        .boolean()
+        .default(false)
+        .describe('Off: a report of 0 counts as silence (ad platforms report zeros during an outage); on: any report counts'),
+    })
+    .describe('No data: a channel silent for a while, judged against the campaign\'s latest data and, when live, the clock'),
+]);
+export type Rule = z.output<typeof ruleSchema>;
+export type RuleInput = z.input<typeof ruleSchema>;
+export type RuleKind = Rule['kind'];
+
+const ms = (text: string) => parseDuration(text) ?? 0;
+
+export const monitorConfigSchema = z
+  .strictObject({
+    every: z.enum(CADENCES).default('1h').describe('How often rules are judged: one bucket of metrics, on the campaign\'s wall clock'),
+    lateness: durationSchema
+      .default('7d')
+      .describe('How far back a late or corrected point may still change alerts; older corrections count from then on'),
+    rules: z.array(ruleSchema).min(1).max(50).describe('One output handle per rule'),
+  })
+  .superRefine((monitor, ctx) => {
+    const every = ms(monitor.every);
+    if (ms(monitor.lateness) > MAX_LATENESS_MS) ctx.addIssue({ code: 'custom', path: ['lateness'], message: 'At most 31d' });
+    const seen = new Set<string>();
+    monitor.rules.forEach((rule, i) => {
+      if (seen.has(rule.id)) ctx.addIssue({ code: 'custom', path: ['rules', i, 'id'], message: `Two rules are called "${rule.id}"` });
+      seen.add(rule.id);
+      const windowed = rule.kind === 'sustained' ? (rule.unit === 'evaluations' ? rule.condition : undefined) : rule;
+      const windowPath = rule.kind === 'sustained' ? ['rules', i, 'condition', 'window'] : ['rules', i, 'window'];
+      if (windowed && 'window' in windowed && windowed.window !== undefined) {
+        const w = ms(windowed.window);
+        if (w < every || w % every !== 0) ctx.addIssue({ code: 'custom', path: windowPath, message: `Must be a whole number of evaluation buckets (${monitor.every})` });
+        else if (w / every > MAX_WINDOW_BUCKETS) ctx.addIssue({ code: 'custom', path: windowPath, message: `At most ${MAX_WINDOW_BUCKETS} buckets of ${monitor.every}` });
+      }
+      const deviation = rule.kind === 'deviation' ? rule : rule.kind === 'sustained' && rule.condition.kind === 'deviation' ? rule.condition : undefined;
+      if (deviation) {
+        const base = rule.kind === 'sustained' ? ['rules', i, 'condition'] : ['rules', i];
+        const t = ms(deviation.trailing);
+        if (t < every || t > 7 * DAY_MS) ctx.addIssue({ code: 'custom', path: [...base, 'trailing'], message: `Between ${monitor.every} and 7d` });
+      }
+      if (rule.kind === 'no_data' && ms(rule.after) < every) ctx.addIssue({ code: 'custom', path: ['rules', i, 'after'], message: `At least one evaluation bucket (${monitor.every})` });
+      for (const key of ['for', 'keepFiringFor'] as const) {
+        if (ms(rule[key]) > MAX_LATENESS_MS) ctx.addIssue({ code: 'custom', path: ['rules', i, key], message: 'At most 31d' });
+      }
+    });
+  });
+export type MonitorConfig = z.output<typeof monitorConfigSchema>;
+export type MonitorConfigInput = z.input<typeof monitorConfigSchema>;
+
+export interface MonitorIssue {
+  path: (string | number)[];
+  message: string;
+}
+
+export type ParsedMonitor = { ok: true; monitor: MonitorConfig } | { ok: false; issues: MonitorIssue[] };
+
+/** Checks a monitor config as a user wrote it; never throws. */
+export function parseMonitor(raw: unknown): ParsedMonitor {
+  const parsed = monitorConfigSchema.safeParse(raw);
+  if (parsed.success) return { ok: true, monitor: parsed.data };
+  return { ok: false, issues: parsed.error.issues.map((i) => ({ path: i.path.map((k) => (typeof k === 'symbol' ? String(k) : k)), message: i.message })) };
+}
+
+export const RULE_KIND_TEXT: Readonly<Record<RuleKind, { en: string; 'zh-CN': string }>> = {
+  threshold: { en: 'Absolute threshold', 'zh-CN': '绝对阈值' },
+  target: { en: 'Against the goal', 'zh-CN': '对比目标' },
+  deviation: { en: 'Deviation from baseline', 'zh-CN': '偏离基线' },
+  sustained: { en: 'Sustained', 'zh-CN': '持续偏离' },
+  budget: { en: 'Budget burn', 'zh-CN': '预算消耗' },
+  no_data: { en: 'No data', 'zh-CN': '数据中断' },
+};
+
+export const SEVERITY_TEXT: Readonly<Record<Severity, { en: string; 'zh-CN': string }>> = {
+  info: { en: 'Info', 'zh-CN': '提示' },
+  warning: { en: 'Warning', 'zh-CN': '警告' },
+  critical: { en: 'Critical', 'zh-CN': '严重' },
+};
