@@ -181,14 +181,14 @@ export function peopleRoutes(registry: RouteRegistry, people: PeopleService, db:
   }));
   defineRoute(r, registry, { method: 'get', path: '/api/audit', tag: 'Audit', access: { permission: 'audit:read', in: 'any' }, summary: 'The audit log, newest first', query: auditQuery, responses: [{ status: 200, description: 'Entries' }] }, async ({ actor, query }) => {
     const scope = scopeOf(actor, 'audit:read');
+    const ofType = query.entityType ? eq(auditLog.entityType, query.entityType) : sql`true`;
+    const ofEntity = query.entityId ? eq(auditLog.entityId, query.entityId) : sql`true`;
+    const visible =
+      scope === 'all' ? sql`true` : scope.length ? or(inArray(auditLog.departmentId, scope), eq(auditLog.actorId, actor.id)) : eq(auditLog.actorId, actor.id);
     const rows = await db
       .select()
       .from(auditLog)
-      .where(
-        sql`${query.entityType ? eq(auditLog.entityType, query.entityType) : sql`true`} and ${query.entityId ? eq(auditLog.entityId, query.entityId) : sql`true`} and ${
-          scope === 'all' ? sql`true` : scope.length ? or(inArray(auditLog.departmentId, scope), eq(auditLog.actorId, actor.id)) : eq(auditLog.actorId, actor.id)
-        }`,
-      )
+      .where(sql`${ofType} and ${ofEntity} and ${visible}`)
       .orderBy(desc(auditLog.id))
       .limit(query.limit);
     return { status: 200, body: { items: rows.map((e) => ({ ...e, at: e.at.toISOString() })) } };
