@@ -42,7 +42,8 @@ RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev
 COPY . .
 COPY --from=build /app/editor/dist editor/dist
 # Fail the build, not the first deploy, if an entry point or a runtime import is missing.
-RUN node --import tsx --input-type=module -e "await import('./engine/src/server/start-server.ts'); await import('./engine/src/worker/create-worker.ts')"
+RUN node --import tsx --input-type=module \
+  -e "await import('./engine/src/server/start-server.ts'); await import('./engine/src/worker/create-worker.ts')"
 
 # Files stay root-owned and read-only to the process.
 USER node

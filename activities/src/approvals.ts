@@ -44,7 +44,8 @@ export function approvalActivities(deps: ApprovalDeps) {
           (task.campaign?.name ? `<p>Campaign: ${escape(task.campaign.name)}</p>` : '') +
           (task.requester ? `<p>Requested by: ${escape(task.requester.name)}</p>` : '') +
           `<p>Due: ${escape(task.dueAt)}</p>` +
-          `<p><a href="${escape(approve)}">Approve</a> · <a href="${escape(reject)}">Reject</a> · <a href="${escape(deps.inboxUrl)}">Open the inbox</a></p>`;
+          `<p><a href="${escape(approve)}">Approve</a> · ` +
+            `<a href="${escape(reject)}">Reject</a> · <a href="${escape(deps.inboxUrl)}">Open the inbox</a></p>`;
         await deps.mailer.send({ to: person.email, subject: subject(req), text, html });
         sent += 1;
       }

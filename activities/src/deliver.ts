@@ -380,7 +380,8 @@ function inFlight(item: Item): ApplicationFailure {
 }
 
 function unconfirmedNote(target: ResolvedTarget): string {
-  return `Unconfirmed: the worker sending this stopped before the provider's answer was recorded. It was not sent again, so it cannot arrive twice; check the ${target.name ?? target.kind} channel.`;
+  return `Unconfirmed: the worker sending this stopped before the provider's answer was recorded. ` +
+    `It was not sent again, so it cannot arrive twice; check the ${target.name ?? target.kind} channel.`;
 }
 
 /**

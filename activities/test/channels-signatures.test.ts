@@ -110,7 +110,8 @@ describe('DingTalk signature', () => {
       KEY,
     );
     // quote_plus(b64) from the sample, appended after the existing access_token.
-    expect(req.url).toBe('https://oapi.dingtalk.com/robot/send?access_token=tok&timestamp=1577262236757&sign=tnW2y%2FBZQoBRdAl2d5jwJkw6S0Pc2x9c%2FVHvkdM9uyo%3D');
+    expect(req.url).toBe('https://oapi.dingtalk.com/robot/send?access_token=tok&timestamp=1577262236757&' +
+      'sign=tnW2y%2FBZQoBRdAl2d5jwJkw6S0Pc2x9c%2FVHvkdM9uyo%3D');
   });
 
   it('is urlencode(base64(HMAC-SHA256(secret, "timestamp_ms\\nsecret"))) in the query', () => {

@@ -117,7 +117,8 @@ function v4Spellings(a: V4): string[] {
     `${a[0]}.${a[1]}.${(a[2] << 8) | a[3]}`, // short: a.b.cd
     `[${mapped}]`,
     `[${mapped.toUpperCase()}]`,
-    [...dotted(a)].map((c) => (c === '.' ? '。' : String.fromCharCode(c.charCodeAt(0) + 0xfee0))).join(''), // full-width digits, ideographic dots
+    // full-width digits, ideographic dots
+    [...dotted(a)].map((c) => (c === '.' ? '。' : String.fromCharCode(c.charCodeAt(0) + 0xfee0))).join(''),
   ];
 }
 

@@ -134,8 +134,10 @@ line(`  ${flightdeck.label.padEnd(24)} ${flightdeck.perSecond.toFixed(1).padStar
 line(`  ${baseline.label.padEnd(24)} ${baseline.perSecond.toFixed(1).padStart(7)} deliveries/s  (${baseline.seconds.toFixed(1)} s)`);
 line(`  ratio Flightdeck / hand-written: ${(flightdeck.perSecond / baseline.perSecond).toFixed(2)}×`);
 line(`Broadcast to ${BROADCAST.toLocaleString('en')} recipients (batches of ${BATCH}):`);
-line(`  ${delivered} delivered in ${broadcastSeconds.toFixed(1)} s (${(delivered / broadcastSeconds).toFixed(0)}/s), duplicates at the receiver: ${duplicates}`);
-line(`  history: ${history.events!.length} events, ${(historyBytes / 1024).toFixed(0)} KiB, ${activities} activities scheduled (one per batch; Temporal warns at 10,240 events / 10 MB)\n`);
+line(`  ${delivered} delivered in ${broadcastSeconds.toFixed(1)} s (${(delivered / broadcastSeconds).toFixed(0)}/s), ` +
+  `duplicates at the receiver: ${duplicates}`);
+line(`  history: ${history.events!.length} events, ${(historyBytes / 1024).toFixed(0)} KiB, ${activities} activities scheduled ` +
+  `(one per batch; Temporal warns at 10,240 events / 10 MB)\n`);
 
 writeBenchResult('channels', { sends: SENDS, flightdeckPerSecond: flightdeck.perSecond, baselinePerSecond: baseline.perSecond, ratio: flightdeck.perSecond / baseline.perSecond, broadcast: { recipients: BROADCAST, batch: BATCH, delivered, seconds: broadcastSeconds, historyEvents: history.events!.length, historyBytes, activities, duplicates } });
 if (delivered !== BROADCAST || duplicates) process.exitCode = 1;

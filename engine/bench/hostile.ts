@@ -19,14 +19,18 @@ const input = { xs: Array.from({ length: 3_000 }, (_, i) => i), word: 'x'.repeat
 
 const EXPRESSIONS: Record<string, string> = {
   'nested map over input (9M iterations)': 'input.xs.map(a, input.xs.map(b, a * b)).size() > 0',
-  'three nested maps over literals': `${literalList(300)}.map(a, ${literalList(300)}.map(b, ${literalList(300)}.map(c, a + b + c))).size() > 0`,
-  'string doubling': 'cel.bind(s, input.word + input.word, cel.bind(t, s + s + s + s + s + s + s + s, cel.bind(u, t + t + t + t + t + t + t + t, u + u + u + u))).size() > 0',
+  'three nested maps over literals': `${literalList(300)}.map(a, ${literalList(300)}.map(b, ${literalList(300)}` +
+    `.map(c, a + b + c))).size() > 0`,
+  'string doubling': 'cel.bind(s, input.word + input.word, cel.bind(t, s + s + s + s + s + s + s + s, ' +
+    'cel.bind(u, t + t + t + t + t + t + t + t, u + u + u + u))).size() > 0',
   'huge split, mapped': 'input.text.split("").map(c, input.text).size() > 0',
   'deep equality in a loop': 'input.xs.all(x, input.xs == input.xs)',
   'regex bomb (a+)+$ on 5,000 chars': 'input.s.matches("(a+)+$")',
 };
 const TEMPLATES: Record<string, string> = {
-  'five nested loops over a split': '{% assign s = "x,x,x,x,x,x,x,x,x,x,x,x,x,x,x,x,x,x,x,x" | split: "," %}{% for a in s %}{% for b in s %}{% for c in s %}{% for d in s %}{% for e in s %}{{ a }}{% endfor %}{% endfor %}{% endfor %}{% endfor %}{% endfor %}',
+  'five nested loops over a split': '{% assign s = "x,x,x,x,x,x,x,x,x,x,x,x,x,x,x,x,x,x,x,x" | split: "," %}' +
+    '{% for a in s %}{% for b in s %}{% for c in s %}{% for d in s %}{% for e in s %}{{ a }}' +
+      '{% endfor %}{% endfor %}{% endfor %}{% endfor %}{% endfor %}',
   'range of 50M': '{% for i in (1..50000000) %}{{ i }}{% endfor %}',
   'append doubling': '{% assign s = "xxxxxxxxxx" %}{% for i in (1..40) %}{% assign s = s | append: s %}{% endfor %}{{ s | size }}',
   '3000 x 3000 liquid tag loops': '{% liquid\nfor i in (1..3000)\nfor j in (1..3000)\necho i\nendfor\nendfor\n%}',
@@ -160,6 +164,7 @@ const result = {
 };
 console.log(`/healthz idle:          ${JSON.stringify(result.healthzIdleMs)}`);
 console.log(`/healthz, ${RUNS} hostile runs: ${JSON.stringify(result.healthzUnderHostileLoadMs)} (worker and API in one process)`);
-console.log(`hostile runs: ${JSON.stringify(statuses)} in ${Math.round(hostileMs)} ms; ordinary run after: ${ordinaryRun.status} in ${Math.round(ordinaryMs)} ms`);
+console.log(`hostile runs: ${JSON.stringify(statuses)} in ${Math.round(hostileMs)} ms; ` +
+  `ordinary run after: ${ordinaryRun.status} in ${Math.round(ordinaryMs)} ms`);
 writeBenchResult('hostile', result);
 await stack.close();

@@ -190,7 +190,8 @@ await waitForArrivals([...(await fromSenders(WARMUP, 'warm-flow', sendEvent)), .
 const flightdeck = await measure('flow', sendEvent);
 const yardstick = await measure('yard', startYardstick);
 
-const machine = `${process.platform} ${process.arch}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), node ${process.version}, shared machine, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`;
+const machine = `${process.platform} ${process.arch}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ` +
+  `node ${process.version}, shared machine, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`;
 const result = {
   command: COMMAND,
   machine,
@@ -205,8 +206,10 @@ const result = {
 };
 
 const row = (name: string, r: typeof flightdeck) =>
-  `    ${name.padEnd(12)} ${String(r.runsPerSec).padStart(6)} runs/s   p50 ${String(r.latencyMs.p50).padStart(6)} ms   p99 ${String(r.latencyMs.p99).padStart(6)} ms   ` +
-  `backlog p50 ${r.backlog.firstTenthP50Ms}→${r.backlog.lastTenthP50Ms} ms   task first p50/p99 ${r.workflowTaskMs.first.p50}/${r.workflowTaskMs.first.p99} ms, ` +
+  `    ${name.padEnd(12)} ${String(r.runsPerSec).padStart(6)} runs/s   p50 ${String(r.latencyMs.p50).padStart(6)} ms   ` +
+    `p99 ${String(r.latencyMs.p99).padStart(6)} ms   ` +
+  `backlog p50 ${r.backlog.firstTenthP50Ms}→${r.backlog.lastTenthP50Ms} ms   ` +
+    `task first p50/p99 ${r.workflowTaskMs.first.p50}/${r.workflowTaskMs.first.p99} ms, ` +
   `later ${r.workflowTaskMs.later.p50}/${r.workflowTaskMs.later.p99} ms${r.notCompleted ? `   (${r.notCompleted} not completed)` : ''}`;
 console.log(`\nWebhook flow: ${EVENTS} signed events from ${SENDERS} concurrent senders, against the hand-written yardstick\n`);
 console.log(row('flightdeck', flightdeck));

@@ -44,7 +44,7 @@ function outboundAllow(): string {
   try {
     parseAllowlist(raw);
   } catch (err) {
-    throw new Error(`${ALLOW_ENV}: ${(err as Error).message}`);
+    throw new Error(`${ALLOW_ENV}: ${(err as Error).message}`, { cause: err });
   }
   return raw;
 }

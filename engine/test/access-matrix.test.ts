@@ -689,7 +689,7 @@ describe('access matrix', () => {
     expect.soft(JSON.stringify(betaAudit.body), 'Beta\'s audit log shows nothing of Alpha\'s campaign').not.toContain(name);
   });
 
-  it('existence stays private: for every route with an id, a Beta designer gets the same answer for Alpha\'s real id as for a made-up one', async () => {
+  it("existence stays private: every route with an id answers a Beta designer alike for Alpha's real id and a made-up one", async () => {
     const idRoutes = [...EXPECTED.keys()].filter((r) => r.includes('{'));
     expect(idRoutes.length).toBeGreaterThan(20);
     const failures: string[] = [];

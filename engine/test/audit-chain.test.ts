@@ -84,7 +84,8 @@ describe('tamper-evident audit log', () => {
 
   it('a writer cannot forge the chain columns: the trigger sets them', async () => {
     const { rows } = await handle.pool.query<{ seq: string; hash: string }>(
-      `INSERT INTO audit_log (actor, action, entity_type, entity_id, seq, prev_hash, hash) VALUES ('x', 'forge', 'flow', 'f', 999, 'a', 'b') RETURNING seq, hash`,
+      `INSERT INTO audit_log (actor, action, entity_type, entity_id, seq, prev_hash, hash) ` +
+        `VALUES ('x', 'forge', 'flow', 'f', 999, 'a', 'b') RETURNING seq, hash`,
     );
     expect(Number(rows[0]!.seq)).toBe(31);
     expect(rows[0]!.hash).toMatch(/^[0-9a-f]{64}$/);

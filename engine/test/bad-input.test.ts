@@ -65,7 +65,8 @@ describe('bad input', () => {
   });
 
   it('prototype-pollution keys anywhere in the document', async () => {
-    const raw = `{"name":"evil","graph":{"nodes":[{"id":"start","type":"trigger.manual","config":{"__proto__":{"polluted":true}}}],"edges":[]}}`;
+    const raw = `{"name":"evil","graph":{"nodes":[{"id":"start","type":"trigger.manual",` +
+      `"config":{"__proto__":{"polluted":true}}}],"edges":[]}}`;
     const res = await stack.api.call('POST', '/api/flows', undefined, raw);
     expectProblem(res, 400);
     expect(res.body.errors[0].path).toBe('graph.nodes.0.config.__proto__');

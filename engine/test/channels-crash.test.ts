@@ -88,7 +88,7 @@ describe('exactly once across a worker crash', () => {
     expect(listed.items[0]).toMatchObject({ status: 'unconfirmed', channel: 'wecom' });
   });
 
-  it('killed before the answer was recorded: a signed webhook is sent again with the same webhook-id, which the receiver drops', async () => {
+  it('killed before the answer was recorded: a signed webhook goes again with the same webhook-id, which the receiver drops', async () => {
     const hook = await startStandardWebhook(WH_SECRET);
     receivers.push(hook);
     const connection = (await stack.api.post('/api/connections', { kind: 'webhook', name: 'Crash partner', secrets: { url: hook.url, secret: WH_SECRET } })).body.id;
@@ -101,7 +101,7 @@ describe('exactly once across a worker crash', () => {
     expect(rows).toMatchObject([{ status: 'sent', attempts: 2 }]);
   });
 
-  it('killed before the answer was recorded, and the channel paused meanwhile: the hold does not hide the crash, nothing is sent twice', async () => {
+  it('killed before the answer was recorded, channel paused meanwhile: the hold does not hide the crash; nothing sent twice', async () => {
     const wecom = await startWeCom('crash-key-3');
     receivers.push(wecom);
     const connection = (await stack.api.post('/api/connections', { kind: 'wecom', name: 'Crash robot 3', secrets: { url: wecom.webhookUrl } })).body.id;

@@ -141,7 +141,7 @@ describe.concurrent('delivery rules', () => {
     }
   });
 
-  it('e-mails the owner and a role, one message each, with the campaign name escaped in the HTML part; in-app reaches the bell', async () => {
+  it('e-mails the owner and a role, one message each, the campaign name escaped in the HTML part; in-app reaches the bell', async () => {
     const dept = `Mail ${Date.now()}`;
     const owner = await stack.user('Olive Owner', [{ role: 'designer', department: dept }], { department: dept });
     const legal = await stack.user('Lars Legal', [{ role: 'approver', department: dept }], { department: dept });

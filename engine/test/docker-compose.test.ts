@@ -38,6 +38,7 @@ function interpolate(value: string): string {
   return value
     .replace(/\$\$/g, '\u0000')
     .replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}/g, (_, _name: string, fallback?: string) => fallback ?? '')
+    // eslint-disable-next-line no-control-regex -- NUL stands in for an escaped $$ while the variables are replaced
     .replace(/\u0000/g, '$');
 }
 

@@ -222,7 +222,7 @@ describe('editor end to end', () => {
     }
   });
 
-  it('a run that messages the designer: the run view lists each message, the bell shows it, the inspector previews the template', async () => {
+  it('a run messaging the designer: the run view lists each message, the bell shows it, the inspector previews the template', async () => {
     const robot = await startWeCom('e2e-messages');
     try {
       const wecom = (await stack.api.post('/api/connections', { kind: 'wecom', name: 'Launch room', departmentId: await stack.departmentId('Marketing'), secrets: { url: robot.webhookUrl } })).body.id;
@@ -309,7 +309,7 @@ describe('editor end to end', () => {
     }
   });
 
-  it('a designer starts the launch flow from its template, runs it for a campaign, then brings the warm-up forward and the waiting run launches', async () => {
+  it('a designer runs the launch flow from its template for a campaign, moves the warm-up forward; the waiting run launches', async () => {
     const departmentId = await stack.departmentId('Marketing');
     const tomorrow = Date.now() + 86_400_000;
     const day = 86_400_000;

@@ -15,14 +15,17 @@ const literalList = (n: number) => `[${Array.from({ length: n }, (_, i) => i).jo
 const HOSTILE_CONDITIONS = [
   'input.xs.map(a, input.xs.map(b, a * b)).size() > 0',
   `${literalList(300)}.map(a, ${literalList(300)}.map(b, ${literalList(300)}.map(c, a + b + c))).size() > 0`,
-  'cel.bind(s, input.word + input.word + input.word + input.word, cel.bind(t, s + s + s + s + s + s + s + s, cel.bind(u, t + t + t + t + t + t + t + t, u + u + u + u + u + u + u + u))).size() > 0',
+  'cel.bind(s, input.word + input.word + input.word + input.word, cel.bind(t, s + s + s + s + s + s + s + s, ' +
+    'cel.bind(u, t + t + t + t + t + t + t + t, u + u + u + u + u + u + u + u))).size() > 0',
   'input.text.split("").map(c, input.text).size() > 0',
   'input.xs.all(x, input.xs == input.xs)',
   'false || input.xs.exists(x, input.xs.map(y, x * y).size() < 0)',
 ];
 
 const NESTED_LOOPS =
-  '{% assign s = "x,x,x,x,x,x,x,x,x,x,x,x,x,x,x,x,x,x,x,x" | split: "," %}{% for a in s %}{% for b in s %}{% for c in s %}{% for d in s %}{% for e in s %}{{ a }}{% endfor %}{% endfor %}{% endfor %}{% endfor %}{% endfor %}';
+  '{% assign s = "x,x,x,x,x,x,x,x,x,x,x,x,x,x,x,x,x,x,x,x" | split: "," %}' +
+    '{% for a in s %}{% for b in s %}{% for c in s %}{% for d in s %}{% for e in s %}{{ a }}' +
+      '{% endfor %}{% endfor %}{% endfor %}{% endfor %}{% endfor %}';
 const HOSTILE_TEMPLATES = [
   NESTED_LOOPS,
   '{% for i in (1..50000000) %}{{ i }}{% endfor %}',
@@ -33,7 +36,7 @@ const HOSTILE_TEMPLATES = [
 describe('hostile flows fail alone', () => {
   let stack: TestStack;
   let healthChecks = 0;
-  let healthFailures: string[] = [];
+  const healthFailures: string[] = [];
   let probing = true;
   let probe: Promise<void>;
 

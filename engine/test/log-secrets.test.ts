@@ -17,7 +17,11 @@ function capture() {
   const waiters: { re: RegExp; resolve: () => void }[] = [];
   const push = (line: string) => {
     lines.push(line);
-    for (const w of [...waiters]) if (w.re.test(line)) (waiters.splice(waiters.indexOf(w), 1), w.resolve());
+    for (const w of [...waiters]) {
+      if (!w.re.test(line)) continue;
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve();
+    }
   };
   const stream = new Writable({
     write(chunk, _enc, done) {
@@ -106,7 +110,7 @@ describe('logs never hold secrets', () => {
       }
     }
 
-    it('sign-ins, constraint violations, server faults and a failing run with a phone number: the logs show none of the secrets', async () => {
+    it('sign-ins, constraint violations, server faults and a failing run with a phone number: the logs show no secret', async () => {
       const s = stack.api;
       // Bad sign-ins.
       expect((await s.post('/api/auth/login', { email: 'admin@flightdeck.local', password: 'wrong password' })).status).toBe(401);

@@ -119,7 +119,7 @@ describe('sign-in limits, token scopes and lifetimes', () => {
   const unknownAddress = fc.stringMatching(/^[a-z0-9]{1,20}(\.[a-z0-9]{1,10})?@[a-z]{1,12}\.test$/);
   const wrongPassword = fc.string({ minLength: 1, maxLength: 200 }).filter((p) => p !== TEST_PASSWORD);
 
-  it('hammering sign-in: the lockout engages at N, Retry-After is right, the clock unlocks it, and an unknown address looks the same', async () => {
+  it('hammering sign-in: lockout engages at N, Retry-After is right, the clock unlocks it, an unknown address looks the same', async () => {
     const N = SIGN_IN_LIMITS.pair.threshold;
     await fc.assert(
       fc.asyncProperty(unknownAddress, fc.array(wrongPassword, { minLength: N, maxLength: N }), fc.boolean(), async (unknown, passwords, shout) => {

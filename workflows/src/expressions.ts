@@ -279,7 +279,7 @@ function compileRegex(pattern: string): RE2JS {
     try {
       re = RE2JS.compile(pattern);
     } catch (err) {
-      throw new Error(`Invalid regular expression: ${pattern} (${err instanceof Error ? err.message : String(err)})`);
+      throw new Error(`Invalid regular expression: ${pattern} (${err instanceof Error ? err.message : String(err)})`, { cause: err });
     }
     if (regexCache.size > 200) regexCache.clear();
     regexCache.set(pattern, re);
@@ -329,7 +329,8 @@ function compile(source: string): Prepared {
     useRe2(root);
     prepared = { compiled };
     if (nesting > EXPRESSION_LIMITS.maxComprehensionNesting) {
-      prepared.refusal = `Comprehensions (map, filter, all, exists, exists_one) nest ${nesting} deep; at most ${EXPRESSION_LIMITS.maxComprehensionNesting} are allowed`;
+      prepared.refusal = `Comprehensions (map, filter, all, exists, exists_one) nest ${nesting} deep; ` +
+        `at most ${EXPRESSION_LIMITS.maxComprehensionNesting} are allowed`;
     }
     if (cache.size > 500) cache.clear();
     cache.set(source, prepared);

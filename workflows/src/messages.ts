@@ -30,10 +30,22 @@ export const MESSAGE_LIMITS = {
   maxOutputLength: 200_000,
 } as const;
 
+const TEMPLATE_LIMIT_ERROR = new RegExp(
+  [
+    'render limit exceeded',
+    'memory alloc limit exceeded',
+    'parse length limit exceeded',
+    'rendered message is longer',
+    'took longer than',
+    'ran out of memory',
+  ].join('|'),
+  'i',
+);
+
 /** The errors that say the template itself is too costly, whatever the recipient: a sender need not try it again. */
 export function isTemplateLimitError(err: unknown): boolean {
   const message = err instanceof Error ? err.message : String(err);
-  return /render limit exceeded|memory alloc limit exceeded|parse length limit exceeded|rendered message is longer|took longer than|ran out of memory/i.test(message);
+  return TEMPLATE_LIMIT_ERROR.test(message);
 }
 
 export const PARTIALS_REFUSED = 'Message templates cannot include other templates (include, render, layout); write the text in place';

@@ -3,9 +3,9 @@ import { validateFlow, type ValidationIssue } from './validator.ts';
 import { FlowInterpreter } from './interpreter/interpreter.ts';
 import { ActivityCallError, type ActivityCallOptions, type RuntimePorts } from './interpreter/ports.ts';
 import type { RunState } from './interpreter/state.ts';
-import { DELIVER_ACTIVITY, recipientLabel, type DeliverRequest, type DeliverResult } from './nodes/deliver.ts';
+import { DELIVER_ACTIVITY, recipientLabel, type DeliverResult } from './nodes/deliver.ts';
 import { LAUNCH_ACTIVITY, type LaunchResult } from './nodes/launch.ts';
-import { CHANNEL_CONTROL_ACTIVITY, type ChannelControlRequest } from './nodes/channel-control.ts';
+import { CHANNEL_CONTROL_ACTIVITY } from './nodes/channel-control.ts';
 import { CAMPAIGN_PHASES_ACTIVITY, type CampaignPhase } from './nodes/wait-until.ts';
 import type { ActivityArgs, ActivityName, ActivityResult } from './activities.ts';
 

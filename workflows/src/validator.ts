@@ -78,7 +78,8 @@ export function validateFlow(raw: unknown): ValidationResult {
           path: [...at, 'config', ...expr.path],
           nodeId: node.id,
           code: 'expression',
-          message: `${expr.kind === 'cel' ? 'Expression' : 'Template expression'} "${truncate(expr.source)}" does not parse: ${check.error}`,
+          message: `${expr.kind === 'cel' ? 'Expression' : 'Template expression'} "${truncate(expr.source)}"` +
+            ` does not parse: ${check.error}`,
         });
       }
     }
@@ -143,7 +144,8 @@ export function validateFlow(raw: unknown): ValidationResult {
       path: ['nodes', nodeIndex.get(cycle[0]!)!],
       nodeId: cycle[0],
       code: 'cycle',
-      message: `Loop without a delay: ${[...cycle, cycle[0]].join(' → ')}. A loop must pass through a delay node of at least ${MIN_LOOP_DELAY_MS / 1000} s`,
+      message: `Loop without a delay: ${[...cycle, cycle[0]].join(' → ')}. ` +
+        `A loop must pass through a delay node of at least ${MIN_LOOP_DELAY_MS / 1000} s`,
     });
   }
 

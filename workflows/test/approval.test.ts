@@ -16,7 +16,6 @@ import {
   delay,
   DIRECTORY,
   edge,
-  end,
   flow,
   issuesOf,
   reject,

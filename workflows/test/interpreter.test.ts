@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { simulateFlow, type SimulatedActivities, type SimulatedActivity, type SimulationOptions, type SimulationResult } from '../src/simulator.ts';
+import { simulateFlow, type SimulatedActivities, type SimulationOptions, type SimulationResult } from '../src/simulator.ts';
 import { FlowInterpreter, MAX_NODE_EXECUTIONS } from '../src/interpreter/interpreter.ts';
 import type { RuntimePorts } from '../src/interpreter/ports.ts';
 import type { RunState } from '../src/interpreter/state.ts';

@@ -3,7 +3,8 @@ import { checkMessage, renderMessage, SAMPLE_MESSAGE_SCOPE, validateFlow } from 
 
 describe('message templates (Liquid)', () => {
   it('renders campaign, run, metrics and recipient variables with filters', () => {
-    const text = renderMessage('{{ campaign.name | truncate: 9 }} · ROI {{ metrics.roi }} · budget {{ campaign.budget.total | divided_by: 10000 }}万 · hi {{ recipient.name }}', SAMPLE_MESSAGE_SCOPE);
+    const text = renderMessage('{{ campaign.name | truncate: 9 }} · ROI {{ metrics.roi }}' +
+      ' · budget {{ campaign.budget.total | divided_by: 10000 }}万 · hi {{ recipient.name }}', SAMPLE_MESSAGE_SCOPE);
     expect(text).toBe('618 ne... · ROI 3.4 · budget 120万 · hi Bella Wang');
   });
 

@@ -17,7 +17,8 @@ export const CHANNELS: { [K in ChannelKind]: ChannelAdapter<ConnectionOf<K>> } =
   wecom: {
     kind: 'wecom',
     label: CHANNEL_CATALOGUE.wecom.label,
-    description: 'Posts text or markdown to a WeCom group through the robot webhook. The key in the URL is the credential; mentions by user id or mobile.',
+    description: 'Posts text or markdown to a WeCom group through the robot webhook. ' +
+      'The key in the URL is the credential; mentions by user id or mobile.',
     ratePerMinute: CHANNEL_CATALOGUE.wecom.ratePerMinute,
     docs: ['https://developer.work.weixin.qq.com/document/path/91770'],
     send: sendWeCom,
@@ -25,7 +26,8 @@ export const CHANNELS: { [K in ChannelKind]: ChannelAdapter<ConnectionOf<K>> } =
   feishu: {
     kind: 'feishu',
     label: CHANNEL_CATALOGUE.feishu.label,
-    description: 'Posts text, rich text (post) or a markdown card to a Feishu group, signed with the bot secret (HMAC-SHA256 of timestamp and secret).',
+    description: 'Posts text, rich text (post) or a markdown card to a Feishu group, ' +
+      'signed with the bot secret (HMAC-SHA256 of timestamp and secret).',
     ratePerMinute: CHANNEL_CATALOGUE.feishu.ratePerMinute,
     docs: ['https://open.feishu.cn/document/client-docs/bot-v3/add-custom-bot'],
     send: sendFeishu,
@@ -33,7 +35,8 @@ export const CHANNELS: { [K in ChannelKind]: ChannelAdapter<ConnectionOf<K>> } =
   dingtalk: {
     kind: 'dingtalk',
     label: CHANNEL_CATALOGUE.dingtalk.label,
-    description: 'Posts text or markdown to a DingTalk group; with 加签 the URL carries a millisecond timestamp and an HMAC-SHA256 sign. Exceeding the limit locks the robot for 10 minutes.',
+    description: 'Posts text or markdown to a DingTalk group; with 加签 the URL carries a millisecond timestamp and an HMAC-SHA256 sign. ' +
+      'Exceeding the limit locks the robot for 10 minutes.',
     ratePerMinute: CHANNEL_CATALOGUE.dingtalk.ratePerMinute,
     docs: ['https://open.dingtalk.com/document/robots/custom-robot-access', 'https://open.dingtalk.com/document/robots/customize-robot-security-settings'],
     send: sendDingTalk,
@@ -49,14 +52,16 @@ export const CHANNELS: { [K in ChannelKind]: ChannelAdapter<ConnectionOf<K>> } =
   sms: {
     kind: 'sms',
     label: CHANNEL_CATALOGUE.sms.label,
-    description: 'Sends one SMS to one recipient through the connection\'s provider (Twilio first; Aliyun and Tencent fit the same provider interface).',
+    description: 'Sends one SMS to one recipient through the connection\'s provider ' +
+      '(Twilio first; Aliyun and Tencent fit the same provider interface).',
     docs: ['https://www.twilio.com/docs/messaging/api/message-resource'],
     send: sendSms,
   },
   webhook: {
     kind: 'webhook',
     label: CHANNEL_CATALOGUE.webhook.label,
-    description: 'POSTs a JSON event signed with HMAC-SHA256 over id, timestamp and body (webhook-id / webhook-timestamp / webhook-signature); webhook-id is the idempotency key.',
+    description: 'POSTs a JSON event signed with HMAC-SHA256 over id, timestamp and body (webhook-id / webhook-timestamp / webhook-signature); ' +
+      'webhook-id is the idempotency key.',
     docs: ['https://www.standardwebhooks.com'],
     send: sendWebhookChannel,
   },

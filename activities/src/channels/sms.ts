@@ -130,7 +130,8 @@ export function smsFromMessage(message: ChannelMessage): SmsMessage {
       channel: 'sms',
       retryable: false,
       providerCode: 'recipients',
-      providerMessage: `an SMS send takes exactly one recipient (got ${to.length}); send once per recipient so each has its own idempotency key`,
+      providerMessage: `an SMS send takes exactly one recipient (got ${to.length}); ` +
+        `send once per recipient so each has its own idempotency key`,
     });
   }
   const body = message.title ? `${message.title}\n${message.text}` : message.text;

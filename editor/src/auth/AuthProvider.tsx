@@ -61,6 +61,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   }, [adopt]);
 
   useEffect(() => {
+    // eslint-disable-next-line react-hooks/set-state-in-effect -- probe sets state only once /api/me answers, not synchronously
     void probe();
   }, [probe]);
 

@@ -120,7 +120,7 @@ export function BudgetBreakdown({ budget, testId }: { budget: Campaign['budget']
 const PHASE_COLORS = ['#60a5fa', '#f97316', '#a78bfa', '#34d399', '#f472b6', '#facc15'];
 
 /** Phases to scale on one line, with their dates, and where today falls. */
-export function PhaseTimeline({ phases, timezone, now = Date.now(), testId }: { phases: Campaign['phases']; timezone?: string; now?: number; testId?: string }) {
+export function PhaseTimeline({ phases, timezone, now, testId }: { phases: Campaign['phases']; timezone?: string; now: number; testId?: string }) {
   const { t } = useTranslation();
   const locale = useLocale();
   const phaseLabel = usePhaseLabel();

@@ -86,7 +86,7 @@ export function ImportCampaignDialog({ onClose, onImported }: { onClose: () => v
           className={`fd-input fd-mono fd-json${parsed && !parsed.ok ? ' is-invalid' : ''}`}
           rows={10}
           spellCheck={false}
-          placeholder='{ "id": "s618-new-product-launch", "name": "…", "department": "E-commerce", "goals": […], "budget": {…}, "phases": […] }'
+          placeholder={'{ "id": "s618-new-product-launch", "name": "…", "department": "E-commerce", ' + '"goals": […], "budget": {…}, "phases": […] }'}
           value={text}
           onChange={(e) => {
             setText(e.target.value);

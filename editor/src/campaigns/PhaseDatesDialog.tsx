@@ -126,7 +126,8 @@ export function PhaseDatesDialog({ campaign, onClose }: { campaign: Campaign; on
       >
         <p className="fd-muted fd-small">{t('phaseDates.help', { timezone: tz })}</p>
         <label className="fd-check">
-          <input type="checkbox" checked={keepLengths} onChange={(e) => setKeepLengths(e.target.checked)} data-testid="phase-dates-keep" /> {t('phaseDates.keepLengths')}
+          <input type="checkbox" checked={keepLengths} onChange={(e) => setKeepLengths(e.target.checked)} data-testid="phase-dates-keep" />
+          {t('phaseDates.keepLengths')}
         </label>
         {rows.map((r, i) => (
           <fieldset key={r.name} className="fd-phase-dates" data-testid={`phase-dates-${r.name}`}>

@@ -154,6 +154,7 @@ export function FlowEditor(props: { flow: Flow | null; initialGraph: FlowDocumen
   // Created once and reading the latest render through a ref, so back-to-back calls (each
   // rendering synchronously) always see the previous call's result.
   const latest = useRef({ draft, placeNew, allIssues, flowId: store.flowId });
+  // eslint-disable-next-line react-hooks/refs -- written during render on purpose, for the reason above
   latest.current = { draft, placeNew, allIssues, flowId: store.flowId };
   const testApi = useMemo<FlightdeckTestApi>(
     () => ({

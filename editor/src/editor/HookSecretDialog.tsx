@@ -4,6 +4,7 @@ import { api } from '../api/client.ts';
 import type { HookSecret } from '../api/types.ts';
 import { useErrorText } from '../components/errorText.ts';
 import { Modal } from '../components/Modal.tsx';
+import { useNow } from '../components/useNow.ts';
 
 /**
  * The signing secret of a webhook-triggered flow. Creating one replaces the last; the server
@@ -15,6 +16,7 @@ export function HookSecretDialog({ ensureFlowId, onClose }: { ensureFlowId: () =
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [result, setResult] = useState<HookSecret | null>(null);
+  const now = useNow();
 
   const create = async () => {
     setBusy(true);
@@ -73,7 +75,7 @@ export function HookSecretDialog({ ensureFlowId, onClose }: { ensureFlowId: () =
                 `POST ${url}`,
                 'content-type: application/json',
                 'webhook-id: msg_2KWPBgLlAfxdpx2AI54pPJ85f4W',
-                `webhook-timestamp: ${Math.floor(Date.now() / 1000)}`,
+                `webhook-timestamp: ${Math.floor(now / 1000)}`,
                 'webhook-signature: v1,<base64 HMAC-SHA256(id.timestamp.body)>',
                 '',
                 '{ "campaignId": "…" }',

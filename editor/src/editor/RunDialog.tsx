@@ -37,13 +37,14 @@ function campaignSnapshot(c: Campaign, me: User | null | undefined): JsonValue {
 function fakeResolveApprovers(args: unknown[]): Person[] {
   const req = args[0] as ResolveApproversRequest | undefined;
   const seen = new Map<string, Person>();
+  const department = (name: string) => (name === 'campaign' ? (req?.campaignDepartment ?? 'campaign') : name);
   for (const ref of req?.refs ?? ([] as ConcreteApproverRef[])) {
     const label =
       ref.kind === 'user'
         ? ref.user
         : ref.kind === 'role'
-          ? `role:${ref.role}${ref.department ? `@${ref.department === 'campaign' ? (req?.campaignDepartment ?? 'campaign') : ref.department}` : ''}`
-          : `head:${ref.department === 'campaign' ? (req?.campaignDepartment ?? 'campaign') : ref.department}`;
+          ? `role:${ref.role}${ref.department ? `@${department(ref.department)}` : ''}`
+          : `head:${department(ref.department)}`;
     const id = `sim:${label}`;
     if (!seen.has(id)) seen.set(id, { id, name: label, email: label.includes('@') && ref.kind === 'user' ? label : `${label.replace(/[^a-z0-9]+/gi, '.')}@example.invalid` });
   }

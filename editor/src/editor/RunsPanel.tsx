@@ -11,7 +11,6 @@ import { StatusBadge } from '../runs/status.tsx';
 /** Past runs of this flow, newest first; each opens in the run view. */
 export function RunsPanel({ flowId }: { flowId: string | null }) {
   const { t } = useTranslation();
-  const locale = useLocale();
   const runs = useRuns(flowId ?? undefined);
   if (!flowId) return <p className="fd-muted fd-pad">{t('runs.saveFirst')}</p>;
   return (

@@ -1,4 +1,4 @@
-import { useState, type ReactNode } from 'react';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { parseDuration, formatDuration, type NodeText } from '@flightdeck/workflows';
 import { configPath, type Issue } from '../flow/issues.ts';
@@ -134,7 +134,6 @@ function IssueList({ issues, id }: { issues: Issue[]; id?: string }) {
 }
 
 function Field({ ctx, schema, path, required, value }: { ctx: FormContext; schema: JsonSchema; path: Path; required: boolean; value: unknown }) {
-  const { t } = useTranslation();
   const kind = fieldKind(schema, ctx.root);
   const name = path.join('.');
   const id = `${ctx.idPrefix}-${name}`;

@@ -25,7 +25,7 @@ declare global {
   const __FLIGHTDECK_TEST_HOOKS__: boolean;
 }
 
-function installTestHooks(api: FlightdeckTestApi): void {
+function useInstalledTestHooks(api: FlightdeckTestApi): void {
   useEffect(() => {
     window.__flightdeck = api;
     return () => {
@@ -36,5 +36,5 @@ function installTestHooks(api: FlightdeckTestApi): void {
 
 function noTestHooks(_api: FlightdeckTestApi): void {}
 
-// A build-time constant, so the production bundle drops installTestHooks and the hook name entirely.
-export const useTestHooks = typeof __FLIGHTDECK_TEST_HOOKS__ !== 'undefined' && __FLIGHTDECK_TEST_HOOKS__ ? installTestHooks : noTestHooks;
+// A build-time constant, so the production bundle drops useInstalledTestHooks and the hook name entirely.
+export const useTestHooks = typeof __FLIGHTDECK_TEST_HOOKS__ !== 'undefined' && __FLIGHTDECK_TEST_HOOKS__ ? useInstalledTestHooks : noTestHooks;

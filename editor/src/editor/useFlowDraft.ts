@@ -18,8 +18,10 @@ export function useFlowDraft(initial: FlowDocumentInput) {
   // Mirrors of the latest state, so imperative callers (test hooks, id generation) see edits at once.
   const nodesRef = useRef(nodes);
   const edgesRef = useRef(edges);
+  /* eslint-disable react-hooks/refs -- written during render, not in an effect, for the reason above */
   nodesRef.current = nodes;
   edgesRef.current = edges;
+  /* eslint-enable react-hooks/refs */
 
   const doc = useMemo(() => toDocument(nodes, edges), [nodes, edges]);
   // Dragging changes positions many times a second; validation only needs to rerun when structure changes.

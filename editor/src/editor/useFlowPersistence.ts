@@ -33,6 +33,7 @@ export function useFlowPersistence(flow: Flow | null, draft: FlowDraft, onCreate
 
   // Async steps started from older renders (dialogs, shortcuts) must see the latest values.
   const live = useRef({ flowId, name, description, dirty });
+  // eslint-disable-next-line react-hooks/refs -- written during render, so a step started right after it sees this render's values
   live.current = { flowId, name, description, dirty };
 
   /** Saves the draft (creating the flow on first save) and returns its id. */

@@ -76,7 +76,10 @@ function FlowNodeViewImpl({ id, data, selected }: NodeProps<CanvasNode>) {
             </span>
           )}
           <span className="fd-node__duration">
-            {formatMs(state?.durationMs ?? (state?.startedAt !== undefined && status === 'running' ? Date.now() - state.startedAt : undefined))}
+            {formatMs(
+              // eslint-disable-next-line react-hooks/purity -- a running node's time so far as of this render; each poll re-renders it
+              state?.durationMs ?? (state?.startedAt !== undefined && status === 'running' ? Date.now() - state.startedAt : undefined),
+            )}
           </span>
         </div>
       )}

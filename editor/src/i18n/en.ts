@@ -133,7 +133,8 @@ export const en = {
   phaseDates: {
     title: 'Phase dates',
     edit: 'Edit dates',
-    help: 'Times are on the campaign’s clock ({{timezone}}). Runs waiting for a phase follow the new dates: bringing warm-up forward launches sooner, postponing it holds the launch back.',
+    help: 'Times are on the campaign’s clock ({{timezone}}). ' +
+      'Runs waiting for a phase follow the new dates: bringing warm-up forward launches sooner, postponing it holds the launch back.',
     keepLengths: 'Keep the phases’ lengths: moving a start moves its end and every later phase',
     starts: 'Starts',
     ends: 'Ends',
@@ -432,7 +433,8 @@ export const en = {
     publishAndStart: 'Publish and start',
     starting: 'Starting…',
     simulate: 'Dry run',
-    simulateHelp: 'Simulate the draft in the browser: delays pass instantly, no messages are sent, and approvals get no decisions, so they follow their timeout.',
+    simulateHelp: 'Simulate the draft in the browser: delays pass instantly, no messages are sent, ' +
+      'and approvals get no decisions, so they follow their timeout.',
     simulationTitle: 'Dry run result',
     simulationNote_one: 'Simulated in the browser; {{count}} activity call was faked.',
     simulationNote_other: 'Simulated in the browser; {{count}} activity calls were faked.',
@@ -475,7 +477,8 @@ export const en = {
   },
   connections: {
     title: 'Channels',
-    subtitle: 'Connections to WeCom, Feishu, DingTalk, Slack, SMS and webhooks that "Send message" steps post through. Secrets are sealed on the server and never shown again.',
+    subtitle: 'Connections to WeCom, Feishu, DingTalk, Slack, SMS and webhooks that "Send message" steps post through. ' +
+      'Secrets are sealed on the server and never shown again.',
     new: 'New connection',
     newTitle: 'New channel connection',
     create: 'Create connection',
@@ -565,7 +568,10 @@ export const en = {
     copied: 'Copied',
     headers: 'Signing (Standard Webhooks)',
     headersHelp:
-      'Each request carries webhook-id (a unique event id; repeats are ignored), webhook-timestamp (Unix seconds, within 5 minutes of now) and webhook-signature ("v1," + base64 HMAC-SHA256 of "id.timestamp.body", keyed with the base64 part of the secret after whsec_). Any Standard Webhooks library can sign them.',
+      'Each request carries webhook-id (a unique event id; repeats are ignored), ' +
+        'webhook-timestamp (Unix seconds, within 5 minutes of now) ' +
+          'and webhook-signature ("v1," + base64 HMAC-SHA256 of "id.timestamp.body", keyed with the base64 part of the secret after whsec_). ' +
+            'Any Standard Webhooks library can sign them.',
     publishNote: 'The JSON body becomes the run\'s input. Events start the latest published version, so publish after changing the flow.',
     done: 'Done',
   },
@@ -573,7 +579,8 @@ export const en = {
   tokens: {
     nav: 'API tokens',
     title: 'API tokens',
-    subtitle: 'Tokens let scripts call the Flightdeck API as you, limited to the scopes you pick. A token is shown once, when it is created; only your signed-in session can create, list or revoke tokens.',
+    subtitle: 'Tokens let scripts call the Flightdeck API as you, limited to the scopes you pick. ' +
+      'A token is shown once, when it is created; only your signed-in session can create, list or revoke tokens.',
     name: 'Name',
     scopes: 'Scopes',
     scope: { read: 'read (GET)', write: 'change things', ingest: 'only the metrics ingest endpoints' },

@@ -567,7 +567,9 @@ export const zhCN: Resources = {
     copied: '已复制',
     headers: '签名（Standard Webhooks）',
     headersHelp:
-      '每个请求都带有 webhook-id（唯一事件 ID，重复的会被忽略）、webhook-timestamp（Unix 秒，与当前时间相差不超过 5 分钟）和 webhook-signature（"v1," 加上以密钥 whsec_ 之后的 base64 部分为键、对 "id.timestamp.body" 计算的 HMAC-SHA256 的 base64）。任何 Standard Webhooks 库都能生成这些请求头。',
+      '每个请求都带有 webhook-id（唯一事件 ID，重复的会被忽略）、webhook-timestamp（Unix 秒，与当前时间相差不超过 5 分钟）' +
+        '和 webhook-signature（"v1," 加上以密钥 whsec_ 之后的 base64 部分为键、对 "id.timestamp.body" 计算的 HMAC-SHA256 的 base64）。' +
+          '任何 Standard Webhooks 库都能生成这些请求头。',
     publishNote: 'JSON 请求体就是运行的输入。事件启动的是最新发布的版本，修改流程后请发布。',
     done: '完成',
   },

@@ -24,12 +24,12 @@ export interface RouteResponse {
  * resource, or taken from the body); 'any' means the permission in some department, for lists
  * that the handler then filters.
  */
-export type RouteAccess =
+export type RouteAccess<P = unknown, Q = unknown, B = unknown> =
   | 'public'
   | 'signed_in'
   | {
       permission: Permission;
-      in: 'any' | ((r: ParsedRequest<any, any, any>) => Promise<string | null>);
+      in: 'any' | ((r: ParsedRequest<P, Q, B>) => Promise<string | null>);
       /**
        * The department comes from the resource the path names (any route with a path parameter), so
        * outsiders get 404, not 403. false: the department is the caller's choice (in the body), where
@@ -39,7 +39,7 @@ export type RouteAccess =
     };
 
 export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
-  access: RouteAccess;
+  access: RouteAccess<z.output<P>, z.output<Q>, z.output<B>>;
   method: Method;
   /** Express path syntax, `/api/flows/:id`. */
   path: string;
@@ -115,10 +115,7 @@ function scopeRefused(required: RouteScope): HttpProblem {
 }
 
 /** The department a route touches; a lookup that finds nothing answers exactly like one the caller may not see. */
-async function departmentOf(
-  find: (r: ParsedRequest<any, any, any>) => Promise<string | null>,
-  parsed: ParsedRequest<any, any, any>,
-): Promise<string | null> {
+async function departmentOf<R>(find: (r: R) => Promise<string | null>, parsed: R): Promise<string | null> {
   try {
     return await find(parsed);
   } catch (err) {

@@ -5,6 +5,7 @@ import type { FieldError } from './problem.ts';
  * refuses the escape; text would silently turn it into U+FFFD). Such strings are refused at the
  * edge, anywhere in the request, keys included, rather than stored changed or failing deep inside.
  */
+// eslint-disable-next-line no-control-regex -- the NUL character is one of the things this looks for
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 const MAX_REPORTED = 20;

@@ -42,7 +42,7 @@ export async function backupDatabase(pool: Pool, file: string): Promise<{ tables
     if (!gzip.write(`${JSON.stringify(line)}\n`)) await once(gzip, 'drain');
   };
   let rows = 0;
-  let tables: string[] = [];
+  let tables: string[];
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     tables = await publicTables(client);
@@ -101,7 +101,8 @@ export async function restoreDatabase(pool: Pool, file: string): Promise<{ rows:
         if (header.format !== BACKUP_FORMAT) throw new RestoreRefused(`${file} is not a Flightdeck backup (${BACKUP_FORMAT})`);
         const here = await migrationsApplied(pool);
         if (here !== header.migrations) {
-          throw new RestoreRefused(`The backup was made at migration ${header.migrations}, this database is at ${here}: restore with the Flightdeck version that made it (its start migrates), then upgrade`);
+          throw new RestoreRefused(`The backup was made at migration ${header.migrations}, this database is at ${here}: ` +
+            `restore with the Flightdeck version that made it (its start migrates), then upgrade`);
         }
         const existing = await publicTables(client);
         const missing = header.tables.filter((t) => !existing.includes(t));

@@ -145,7 +145,8 @@ export async function startTemporalDevServer(opts: {
   for (;;) {
     if (exited !== undefined) {
       throw new Error(
-        `The Temporal dev server exited at start (code ${exited}). Is port ${opts.port} (or its UI or metrics port) taken? Its last words:\n    ${recent.join('\n    ')}`,
+        `The Temporal dev server exited at start (code ${exited}). ` +
+          `Is port ${opts.port} (or its UI or metrics port) taken? Its last words:\n    ${recent.join('\n    ')}`,
       );
     }
     try {
@@ -156,7 +157,7 @@ export async function startTemporalDevServer(opts: {
     } catch (err) {
       if (Date.now() > deadline) {
         child.kill('SIGKILL');
-        throw new Error(`The Temporal dev server did not answer on ${address} within 60 s: ${(err as Error).message}`);
+        throw new Error(`The Temporal dev server did not answer on ${address} within 60 s: ${(err as Error).message}`, { cause: err });
       }
       await new Promise((r) => setTimeout(r, 250));
     }

@@ -96,7 +96,8 @@ export async function verifyAuditChain(pool: Pick<Pool, 'query'>, batch = 1000):
   const h = head.rows[0];
   if (!h) return { ok: false, entries, broken: { seq: expectedSeq, id: 0, at: '', action: '', entity: '', reason: 'the chain head row is missing' } };
   if (Number(h.seq) !== entries || h.hash !== prev) {
-    return { ok: false, entries, broken: { seq: Number(h.seq), id: 0, at: '', action: '', entity: '', reason: `the chain head says ${h.seq} entries ending in ${h.hash.slice(0, 12)}…, the log has ${entries} (entries at the end were removed)` } };
+    return { ok: false, entries, broken: { seq: Number(h.seq), id: 0, at: '', action: '', entity: '', reason: `the chain head says ${h.seq} entries ending in ${h.hash.slice(0, 12)}…, ` +
+      `the log has ${entries} (entries at the end were removed)` } };
   }
   return { ok: true, entries, headHash: prev };
 }

@@ -130,7 +130,8 @@ export class CampaignService {
     const current = (await this.get(id)).phases;
     const names = (list: { name: string }[]) => list.map((p) => p.name).sort().join(', ');
     if (names(current) !== names(phases)) {
-      throw new HttpProblem(422, 'Phases differ', `This moves dates only; the campaign's phases are: ${names(current) || 'none'}. Change the phases themselves with PUT /api/campaigns/${id}.`, [{ path: 'phases', message: `Give dates for exactly these phases: ${names(current) || 'none'}` }]);
+      throw new HttpProblem(422, 'Phases differ', `This moves dates only; the campaign's phases are: ${names(current) || 'none'}. ` +
+        `Change the phases themselves with PUT /api/campaigns/${id}.`, [{ path: 'phases', message: `Give dates for exactly these phases: ${names(current) || 'none'}` }]);
     }
     return this.write(actor, id, { phases });
   }

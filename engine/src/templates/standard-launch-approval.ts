@@ -22,13 +22,16 @@ export const FINANCE_THRESHOLD = 1_000_000;
 const tellOwner = (why: string) => ({
   owner: true,
   subject: `{{ campaign.name }}: ${why}`,
-  text: `Hello {{ campaign.owner.name }},\n\nThe launch approval for {{ campaign.name }} ended: ${why}.\nOpen the run to see who decided what and why.\n`,
+  text: `Hello {{ campaign.owner.name }},\n\nThe launch approval for {{ campaign.name }} ended: ${why}.` +
+    `\nOpen the run to see who decided what and why.\n`,
 });
 
 export const standardLaunchApproval = {
   id: 'standard-launch-approval',
   name: 'Standard launch approval',
-  description: `Brand and legal/compliance in parallel, then the department head, then the finance director when the budget is above ${FINANCE_THRESHOLD.toLocaleString('en')}. Launch on approval; the owner hears about a rejection or a timeout.`,
+  description: `Brand and legal/compliance in parallel, then the department head, ` +
+    `then the finance director when the budget is above ${FINANCE_THRESHOLD.toLocaleString('en')}. ` +
+      `Launch on approval; the owner hears about a rejection or a timeout.`,
   zh: { name: '标准上线审批', description: `品牌与法务/合规并行审批，再由部门负责人审批；预算超过 ${FINANCE_THRESHOLD.toLocaleString('en')} 时加财务总监审批。通过后上线；被驳回或超时会通知负责人。` },
   graph: {
     schemaVersion: 1,
@@ -77,15 +80,19 @@ export const standardLaunchApproval = {
 export const launchOnWarmUp = {
   id: 'launch-on-warm-up',
   name: 'Launch on the warm-up date',
-  description: "Waits for the campaign's warm-up phase, sets it live, announces it on the chosen channels (add your WeCom/Feishu/DingTalk connections to the launch node) and e-mails the owner.",
+  description: "Waits for the campaign's warm-up phase, sets it live, announces it on the chosen channels " +
+    "(add your WeCom/Feishu/DingTalk connections to the launch node) and e-mails the owner.",
   zh: { name: '预热日上线', description: '等待活动进入预热阶段，将其设为进行中，在所选渠道发布上线通知（在上线节点添加企业微信/飞书/钉钉连接），并邮件通知负责人。' },
   graph: {
     schemaVersion: 1,
     nodes: [
       n('start', 'trigger.manual', 'Schedule the launch', { sampleInput: {} }, 0, 200),
       n('warm_up', 'control.wait_until', 'Wait for warm-up 预热', { phase: 'warm_up' }, 240, 200),
-      n('launch', 'campaign.launch', 'Go live and announce', { announce: [], title: '🚀 {{ campaign.name }} is live', text: '{{ campaign.name }} went live at {{ launch.at }}. Owner: {{ campaign.owner.name }}. Budget {{ campaign.budget.total }} {{ campaign.budget.currency }}.' }, 480, 200),
-      n('tell_owner', 'channel.email', 'E-mail the owner', { owner: true, subject: '{{ campaign.name }} is live', text: 'Hello {{ recipient.name }},\n\n{{ campaign.name }} went live at {{ nodes.launch.output.launchedAt }}.\nThe warm-up phase has started; the run view shows every announcement.\n', html: '<p>Hello {{ recipient.name }},</p><p><strong>{{ campaign.name }}</strong> went live at {{ nodes.launch.output.launchedAt }}.</p>' }, 720, 200),
+      n('launch', 'campaign.launch', 'Go live and announce', { announce: [], title: '🚀 {{ campaign.name }} is live', text: '{{ campaign.name }} went live at {{ launch.at }}. ' +
+        'Owner: {{ campaign.owner.name }}. Budget {{ campaign.budget.total }} {{ campaign.budget.currency }}.' }, 480, 200),
+      n('tell_owner', 'channel.email', 'E-mail the owner', { owner: true, subject: '{{ campaign.name }} is live', text: 'Hello {{ recipient.name }},\n\n{{ campaign.name }} went live at {{ nodes.launch.output.launchedAt }}.' +
+        '\nThe warm-up phase has started; the run view shows every announcement.\n', html: '<p>Hello {{ recipient.name }},</p>' +
+          '<p><strong>{{ campaign.name }}</strong> went live at {{ nodes.launch.output.launchedAt }}.</p>' }, 720, 200),
       n('live', 'control.end', 'Live', { status: 'completed' }, 960, 200),
       n('launch_failed', 'control.end', 'Launch problem', { status: 'failed', reason: 'The launch or its announcement failed' }, 720, 400),
     ],

@@ -282,7 +282,8 @@ export function send(base: string, tokens: Partial<Record<Caller, string>>, r: F
 /** What a failure report prints for one response. */
 export function describeResult(x: FuzzResult): string {
   const body = x.request.body === undefined ? '' : ` body=${JSON.stringify(x.request.body.slice(0, 400))}`;
-  return `${x.status} ${x.request.route} as ${x.request.caller}: ${x.request.method} ${x.request.url.slice(0, 300)}${body} → ${x.text.slice(0, 400)}`;
+  return `${x.status} ${x.request.route} as ${x.request.caller}: ` +
+    `${x.request.method} ${x.request.url.slice(0, 300)}${body} → ${x.text.slice(0, 400)}`;
 }
 
 /**

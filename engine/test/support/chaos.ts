@@ -131,7 +131,7 @@ async function patiently<T>(what: string, deadline: number, call: () => Promise<
     try {
       return await call();
     } catch (err) {
-      if (Date.now() > deadline) throw new Error(`${what}: still failing at the deadline: ${String(err)}`);
+      if (Date.now() > deadline) throw new Error(`${what}: still failing at the deadline: ${String(err)}`, { cause: err });
       await new Promise((r) => setTimeout(r, 250));
     }
   }
@@ -280,7 +280,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
 
     const statuses = await patiently('read runs', deadline, () =>
       pool.query<{ id: string; status: string; reason: string | null; done: string | null; ask: unknown; announce: unknown }>(
-        `select id, status, reason, state->'nodes'->'done'->>'status' as done, state->'nodes'->'ask' as ask, state->'nodes'->'announce' as announce
+        `select id, status, reason, state->'nodes'->'done'->>'status' as done,
+                state->'nodes'->'ask' as ask, state->'nodes'->'announce' as announce
          from runs where flow_id = $1`,
         [flowId],
       ),
@@ -336,9 +337,13 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
 export function formatChaosReport(r: ChaosReport): string {
   return [
     `chaos (seed ${r.seed}): ${r.completed}/${r.runs} runs completed in ${r.seconds} s`,
-    `  faults: ${r.workerKills} worker kills (SIGKILL, ${r.workerStarts} worker starts), ${r.temporalRestarts} Temporal restart, ${r.postgresRestarts} PostgreSQL restart`,
-    `  approvals: ${r.approvalsAccepted} decisions accepted, ${r.tasksApproved} tasks approved, ${r.approvalCallsFailed} calls failed during faults and were retried`,
-    `  messages: ${r.messagesReceived} received, ${r.webhookRequests} requests (${r.resends} resends under the same webhook-id, dropped by the receiver), ${r.runsWithDuplicateMessages} duplicated, ${r.runsWithoutMessage} missing`,
+    `  faults: ${r.workerKills} worker kills (SIGKILL, ${r.workerStarts} worker starts), ` +
+      `${r.temporalRestarts} Temporal restart, ${r.postgresRestarts} PostgreSQL restart`,
+    `  approvals: ${r.approvalsAccepted} decisions accepted, ${r.tasksApproved} tasks approved, ` +
+      `${r.approvalCallsFailed} calls failed during faults and were retried`,
+    `  messages: ${r.messagesReceived} received, ${r.webhookRequests} requests ` +
+      `(${r.resends} resends under the same webhook-id, dropped by the receiver), ` +
+      `${r.runsWithDuplicateMessages} duplicated, ${r.runsWithoutMessage} missing`,
     `  ledger: ${r.ledgerRows} rows ${JSON.stringify(r.ledgerByStatus)}`,
   ].join('\n');
 }

@@ -1,13 +1,11 @@
 import { z } from 'zod';
 import { durationMs, durationSchema } from '../duration.ts';
-import { evaluateExpression } from '../expressions.ts';
 import type { JsonValue } from '../json.ts';
 import { renderText } from '../templates.ts';
-import { TaskRejection, type ActivityCallOptions } from '../interpreter/ports.ts';
+import { TaskRejection } from '../interpreter/ports.ts';
 import type { Requester } from '../interpreter/interpreter.ts';
-import { approverRefSchema, parseApproverString, type ApproverRef, type ConcreteApproverRef, type Person } from '../people.ts';
-import { defineNode, type NodeExpression } from './define.ts';
-import { toRetryPolicy } from './retry.ts';
+import { approverRefSchema, type ApproverRef, type Person } from '../people.ts';
+import { defineNode } from './define.ts';
 import { expressionRefs, quickActivity, resolvePeople, RESOLVE_PEOPLE_ACTIVITY } from './resolve-people.ts';
 import type { ActivityName } from '../activities.ts';
 
@@ -197,8 +195,10 @@ export const approval = defineNode({
     },
   },
   docs:
-    'A durable human task. Decisions arrive as a Temporal Update whose validator refuses ineligible approvers, second votes and decisions on closed tasks, ' +
-    'and are raced against durable timers for reminders and the due time. The requester never approves their own run. A rejection needs a comment.',
+    'A durable human task. Decisions arrive as a Temporal Update whose validator refuses ineligible approvers, ' +
+      'second votes and decisions on closed tasks, ' +
+    'and are raced against durable timers for reminders and the due time. ' +
+      'The requester never approves their own run. A rejection needs a comment.',
   expressions: (config) => [...expressionRefs(config.approvers, ['approvers']), ...expressionRefs(config.escalateTo, ['escalateTo'])],
   async execute(ctx) {
     const { config, ports, scope, node } = ctx;

@@ -24,7 +24,10 @@ export const broadcast = defineNode({
   family: 'channel',
   configSchema: z.strictObject({
     connection: z.uuid({ message: 'Choose a channel connection' }).meta({ widget: 'connection' }),
-    recipients: z.string().min(1).max(2000).meta({ widget: 'cel', description: 'A CEL expression giving the list, e.g. input.recipients: addresses, or objects with address/email/phone/name' }),
+    recipients: z.string().min(1).max(2000).meta({
+      widget: 'cel',
+      description: 'A CEL expression giving the list, e.g. input.recipients: addresses, or objects with address/email/phone/name',
+    }),
     title: message(200).optional(),
     text: message(4000).min(1),
     batchSize: z.number().int().min(1).max(1000).default(500).meta({ description: 'Recipients per activity: 10,000 recipients in batches of 500 is 20 activities in the history, not 10,000' }),
@@ -49,8 +52,10 @@ export const broadcast = defineNode({
     },
   },
   docs:
-    'Each batch is one activity that sends its recipients with a ledger row each (the idempotency key is run + node + recipient), so a retried batch skips whoever already got the message. ' +
-    'The history holds one activity per batch and only counts and failures, never a result per recipient. Rate limits and quiet hours hold a batch durably. ' +
+    'Each batch is one activity that sends its recipients with a ledger row each (the idempotency key is run + node + recipient), ' +
+      'so a retried batch skips whoever already got the message. ' +
+    'The history holds one activity per batch and only counts and failures, never a result per recipient. ' +
+      'Rate limits and quiet hours hold a batch durably. ' +
     'Any failed recipient takes the failed path once every batch is done; the output counts sent and failed.',
   expressions: (config) => [{ path: ['recipients'], source: config.recipients, kind: 'cel' as const }, ...messageExpressions(config, ['title', 'text'])],
   async execute(ctx) {

@@ -98,7 +98,10 @@ export interface DeliverResult {
 
 /** Fields every sending node shares: who receives it. */
 export const recipientFields = {
-  to: z.string().max(200_000).optional().meta({ widget: 'template', description: 'Explicit addresses (e-mail, phone, chat user id), comma- or line-separated; may hold {{ cel }} placeholders' }),
+  to: z.string().max(200_000).optional().meta({
+    widget: 'template',
+    description: 'Explicit addresses (e-mail, phone, chat user id), comma- or line-separated; may hold {{ cel }} placeholders',
+  }),
   people: z.array(approverRefSchema).max(50).default([]).meta({ description: 'Users, roles, department heads, or a CEL expression giving "user:…", "role:…", "head:…"' }),
   owner: z.boolean().default(false).meta({ description: "The campaign's owner" }),
 };

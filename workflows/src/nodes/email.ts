@@ -36,8 +36,10 @@ export const email = defineNode({
     },
   },
   docs:
-    'Subject, text and HTML are Liquid templates over `campaign`, `run`, `metrics`, `input`, `nodes` and `recipient`; the HTML part escapes every output, so data never becomes markup. ' +
-    'One message per recipient, each with an idempotency key (run + node + recipient). An SMTP 5xx rejection of the recipient takes the failed path; connection trouble is retried.',
+    'Subject, text and HTML are Liquid templates over `campaign`, `run`, `metrics`, `input`, `nodes` and `recipient`; ' +
+      'the HTML part escapes every output, so data never becomes markup. ' +
+    'One message per recipient, each with an idempotency key (run + node + recipient). ' +
+      'An SMTP 5xx rejection of the recipient takes the failed path; connection trouble is retried.',
   expressions: (config) => [...messageExpressions(config, ['subject', 'text', 'html']), ...recipientExpressions(config)],
   async execute(ctx) {
     const { config } = ctx;

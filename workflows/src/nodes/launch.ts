@@ -50,8 +50,10 @@ export const launch = defineNode({
     },
   },
   docs:
-    'The campaign must be approved, scheduled or paused; anything else takes the failed path with the reason. The launch time is kept from the first launch. ' +
-    'Announcements are Liquid templates with `launch.at` besides the usual variables, sent exactly once per channel (quiet hours and rate limits apply). ' +
+    'The campaign must be approved, scheduled or paused; anything else takes the failed path with the reason. ' +
+      'The launch time is kept from the first launch. ' +
+    'Announcements are Liquid templates with `launch.at` besides the usual variables, ' +
+      'sent exactly once per channel (quiet hours and rate limits apply). ' +
     'A failed announcement takes the failed path after the campaign is live; the output says which channel failed.',
   expressions: (config) => messageExpressions(config, ['title', 'text']),
   async execute(ctx): Promise<NodeResult> {

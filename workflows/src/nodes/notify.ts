@@ -32,7 +32,8 @@ export const notify = defineNode({
       handles: { sent: '已发送', failed: '失败' },
     },
   },
-  docs: 'Title and text are Liquid templates. One notification per person, once, even across retries. Explicit entries must be user ids or e-mails of Flightdeck users; unknown ones fail.',
+  docs: 'Title and text are Liquid templates. One notification per person, once, even across retries. ' +
+    'Explicit entries must be user ids or e-mails of Flightdeck users; unknown ones fail.',
   expressions: (config) => [...messageExpressions(config, ['title', 'text']), ...recipientExpressions(config)],
   async execute(ctx) {
     const { config } = ctx;

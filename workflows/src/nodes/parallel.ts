@@ -62,7 +62,8 @@ export const join = defineNode({
     },
   },
   docs:
-    'An explicit join, so a step after two branches runs exactly once. Branches that were not taken (a condition\'s other side) count as settled: ' +
+    'An explicit join, so a step after two branches runs exactly once. ' +
+      'Branches that were not taken (a condition\'s other side) count as settled: ' +
     '"all" continues when every incoming edge has either arrived or died; if none can arrive, the join is skipped.',
   gate(config, { arrived, dead, total }) {
     const need = config.mode === 'all' ? total - dead : config.mode === 'any' ? 1 : (config.count ?? 1);

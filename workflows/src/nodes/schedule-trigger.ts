@@ -34,7 +34,8 @@ export const scheduleTrigger = defineNode({
   text: {
     en: {
       title: 'Schedule',
-      description: 'Starts runs on a cron schedule in a time zone, as a Temporal Schedule created when the version is published and removed when the flow is unpublished.',
+      description: 'Starts runs on a cron schedule in a time zone, ' +
+        'as a Temporal Schedule created when the version is published and removed when the flow is unpublished.',
       fields: { cron: { label: 'Cron', help: 'minute hour day month weekday, e.g. 0 9 * * 1-5' }, timezone: { label: 'Time zone' }, overlap: { label: 'If the last run is still going', options: { skip: 'Skip', buffer_one: 'Buffer one', buffer_all: 'Buffer all', cancel_other: 'Cancel the other', terminate_other: 'Terminate the other', allow_all: 'Allow all' } }, catchupWindow: { label: 'Catch up missed runs within' }, sampleInput: { label: 'Input for each run' } },
       handles: { next: 'next' },
     },
@@ -45,7 +46,8 @@ export const scheduleTrigger = defineNode({
       handles: { next: '下一步' },
     },
   },
-  docs: 'Each scheduled run is pinned to the version that was published when the schedule was (re)created, and gets sampleInput as its input.',
+  docs: 'Each scheduled run is pinned to the version that was published when the schedule was (re)created, ' +
+    'and gets sampleInput as its input.',
   async execute() {
     return { handle: 'next' };
   },

@@ -13,7 +13,9 @@ export const send = defineNode({
     text: message(4000).min(1),
     markdown: message(4000).optional(),
     ...recipientFields,
-    timeout: durationSchema.default('30s').meta({ description: 'How long one attempt may take before Temporal tries again (also how soon a crashed worker\'s send is retried)' }),
+    timeout: durationSchema.default('30s').meta({
+      description: "How long one attempt may take before Temporal tries again (also how soon a crashed worker's send is retried)",
+    }),
     retry: retrySchema.default({ maximumAttempts: 5, initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2m' }),
   }),
   handles: () => ['sent', 'failed'],
@@ -22,7 +24,8 @@ export const send = defineNode({
   text: {
     en: {
       title: 'Send message',
-      description: 'Sends through a channel connection (WeCom, Feishu, DingTalk, Slack, SMS, signed webhook). Each message goes out once, even across retries and restarts; quiet hours and rate limits hold it, never drop it.',
+      description: 'Sends through a channel connection (WeCom, Feishu, DingTalk, Slack, SMS, signed webhook). ' +
+        'Each message goes out once, even across retries and restarts; quiet hours and rate limits hold it, never drop it.',
       fields: { connection: { label: 'Connection' }, title: { label: 'Title' }, text: { label: 'Text' }, markdown: { label: 'Markdown' }, to: { label: 'Recipients / mentions' }, people: { label: 'People' }, owner: { label: 'Campaign owner' }, timeout: { label: 'Timeout per attempt' }, retry: { label: 'Retry policy' } },
       handles: { sent: 'sent', failed: 'failed' },
     },
@@ -36,9 +39,12 @@ export const send = defineNode({
   docs:
     'Title, text and markdown are Liquid templates over `campaign`, `run`, `metrics`, `input`, `nodes` and `recipient`. ' +
     'Chat channels get one message that mentions the recipients (by phone or user id); SMS and webhooks get one message per recipient. ' +
-    'A 5xx or a timeout is retried with backoff; a 4xx (or the platform\'s "bad request" code) takes the failed path with the provider\'s message. ' +
-    'Every delivery has an idempotency key (run + node + recipient) stored under a unique constraint: a retried activity, a killed worker or a replay never sends a delivered message again. ' +
-    "Quiet hours (in the campaign's time zone), the connection's rate limit and a paused channel hold messages; they go out when allowed, without using up retries.",
+    'A 5xx or a timeout is retried with backoff; a 4xx (or the platform\'s "bad request" code) ' +
+      'takes the failed path with the provider\'s message. ' +
+    'Every delivery has an idempotency key (run + node + recipient) stored under a unique constraint: ' +
+      'a retried activity, a killed worker or a replay never sends a delivered message again. ' +
+    "Quiet hours (in the campaign's time zone), the connection's rate limit and a paused channel hold messages; " +
+      "they go out when allowed, without using up retries.",
   expressions: (config) => [...messageExpressions(config, ['title', 'text', 'markdown']), ...recipientExpressions(config)],
   async execute(ctx) {
     const { config } = ctx;

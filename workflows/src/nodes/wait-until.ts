@@ -45,7 +45,8 @@ export const waitUntil = defineNode({
   text: {
     en: {
       title: 'Wait until',
-      description: "Waits durably until a time, or until a phase of the run's campaign starts (weeks ahead is fine). A time in the past goes on at once.",
+      description: "Waits durably until a time, or until a phase of the run's campaign starts (weeks ahead is fine). " +
+        "A time in the past goes on at once.",
       fields: { phase: { label: 'Campaign phase' }, at: { label: 'Time (ISO 8601)' }, offset: { label: 'Offset' } },
       handles: { next: 'next' },
     },
@@ -57,7 +58,8 @@ export const waitUntil = defineNode({
     },
   },
   docs:
-    'A durable timer to an absolute time. A phase start follows the campaign: when its dates are edited while the run waits, the server signals the run, which reads the phases again and waits for the new time (postponing a launch postpones it). ' +
+    'A durable timer to an absolute time. A phase start follows the campaign: when its dates are edited while the run waits, ' +
+      'the server signals the run, which reads the phases again and waits for the new time (postponing a launch postpones it). ' +
     'The output lists each move. A time given with `at` is fixed when the node starts.',
   expressions: (config) => (config.at ? templateExpressions(config.at, ['at']).map((t): NodeExpression => ({ ...t, kind: 'template' })) : []),
   async execute({ config, ports, scope, setDetail }) {
