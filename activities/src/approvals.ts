@@ -45,7 +45,7 @@ export function approvalActivities(deps: ApprovalDeps) {
           (task.requester ? `<p>Requested by: ${escape(task.requester.name)}</p>` : '') +
           `<p>Due: ${escape(task.dueAt)}</p>` +
           `<p><a href="${escape(approve)}">Approve</a> · ` +
-            `<a href="${escape(reject)}">Reject</a> · <a href="${escape(deps.inboxUrl)}">Open the inbox</a></p>`;
+          `<a href="${escape(reject)}">Reject</a> · <a href="${escape(deps.inboxUrl)}">Open the inbox</a></p>`;
         await deps.mailer.send({ to: person.email, subject: subject(req), text, html });
         sent += 1;
       }

@@ -1,9 +1,26 @@
 import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { isTemplateLimitError, recipientLabel, type ChannelTarget, type DeliverRequest, type DeliverResult, type DeliveryOutcome, type HoldReason, type Recipient } from '@flightdeck/workflows';
+import {
+  isTemplateLimitError,
+  recipientLabel,
+  type ChannelTarget,
+  type DeliverRequest,
+  type DeliverResult,
+  type DeliveryOutcome,
+  type HoldReason,
+  type Recipient,
+} from '@flightdeck/workflows';
 import { isOutboundRefused, type OutboundGuard } from './outbound/index.ts';
-import { ChannelError, CHANNELS, DEFAULT_TIMEOUT_MS, sendToChannel, type ChannelConnection, type ChannelMessage, type DeliveryResult } from './channels/index.ts';
+import {
+  ChannelError,
+  CHANNELS,
+  DEFAULT_TIMEOUT_MS,
+  sendToChannel,
+  type ChannelConnection,
+  type ChannelMessage,
+  type DeliveryResult,
+} from './channels/index.ts';
 import type { Mailer } from './email.ts';
 import { sharedRenderPool, type RenderPool } from './render-pool.ts';
 import { escapeHtml } from './html.ts';
@@ -58,7 +75,10 @@ export interface DeliveryLedger {
    * attempt left interrupted (a lapsed lease) are settled first: released to be sent again, or
    * closed as unconfirmed with `note`, before any hold can hide what happened to them.
    */
-  open(rows: LedgerRow[], interrupted: { resend: true } | { note: string }): Promise<Map<string, { status: LedgerStatus; providerMessageId: string | null; error: string | null; leased: boolean }>>;
+  open(
+    rows: LedgerRow[],
+    interrupted: { resend: true } | { note: string },
+  ): Promise<Map<string, { status: LedgerStatus; providerMessageId: string | null; error: string | null; leased: boolean }>>;
   /**
    * Atomically: if the connection is paused, marks the rows held and returns true. Resuming waits
    * for this to finish. Holds never touch a row some attempt has leased.
@@ -122,9 +142,18 @@ function planItems(kind: DeliveryChannel, req: DeliverRequest): Item[] {
     return [{ key: key(recipient), recipient, mentions }];
   }
   return req.recipients.map((r) => {
-    const address = kind === 'sms' ? (r.phone ?? r.address) : kind === 'email' ? (r.email ?? r.address) : kind === 'in-app' ? (r.userId ?? r.address ?? r.email) : recipientLabel(r);
+    const address =
+      kind === 'sms'
+        ? (r.phone ?? r.address)
+        : kind === 'email'
+          ? (r.email ?? r.address)
+          : kind === 'in-app'
+            ? (r.userId ?? r.address ?? r.email)
+            : recipientLabel(r);
     const recipient = address ?? recipientLabel(r);
-    const problem = address ? undefined : `${r.name ?? recipient} has no ${kind === 'sms' ? 'phone number' : kind === 'email' ? 'e-mail address' : 'address'}`;
+    const problem = address
+      ? undefined
+      : `${r.name ?? recipient} has no ${kind === 'sms' ? 'phone number' : kind === 'email' ? 'e-mail address' : 'address'}`;
     return { key: key(recipient), recipient, person: r, ...(problem ? { problem } : {}) };
   });
 }
@@ -160,20 +189,46 @@ export function deliveryActivities(ledger: DeliveryLedger, opts: DeliveryOptions
     // (engine/src/worker/domain-failures.ts); a database that is restarting stays retryable.
     const target = await ledger.target(req.target);
     const kind = target.kind;
-    if (req.onlyKinds && !req.onlyKinds.includes(kind)) throw ApplicationFailure.nonRetryable(`The connection "${target.name ?? kind}" is a ${kind} connection; this node sends ${req.onlyKinds.join(' or ')}`, 'WrongChannel');
-    if (!CHAT_KINDS.has(kind) && kind !== 'webhook' && req.recipients.length === 0) throw ApplicationFailure.nonRetryable(`A ${kind} message needs recipients; none were given or found`, 'NoRecipients');
+    if (req.onlyKinds && !req.onlyKinds.includes(kind))
+      throw ApplicationFailure.nonRetryable(
+        `The connection "${target.name ?? kind}" is a ${kind} connection; this node sends ${req.onlyKinds.join(' or ')}`,
+        'WrongChannel',
+      );
+    if (!CHAT_KINDS.has(kind) && kind !== 'webhook' && req.recipients.length === 0)
+      throw ApplicationFailure.nonRetryable(`A ${kind} message needs recipients; none were given or found`, 'NoRecipients');
     const items = planItems(kind, req);
     const rows = await ledger.open(
-      items.map((i) => ({ idempotencyKey: i.key, connectionId: target.connectionId, channel: kind, runId: req.runId, nodeId: req.nodeId, recipient: i.recipient })),
+      items.map((i) => ({
+        idempotencyKey: i.key,
+        connectionId: target.connectionId,
+        channel: kind,
+        runId: req.runId,
+        nodeId: req.nodeId,
+        recipient: i.recipient,
+      })),
       REPEAT_SAFE.has(kind) ? { resend: true } : { note: unconfirmedNote(target) },
     );
     const outcomes = new Map<string, DeliveryOutcome>();
     const pending: Item[] = [];
     for (const item of items) {
       const row = rows.get(item.key)!;
-      if (row.status === 'sent') outcomes.set(item.key, { recipient: item.recipient, status: 'sent', deduplicated: true, ...(row.providerMessageId ? { providerMessageId: row.providerMessageId } : {}) });
-      else if (row.status === 'unconfirmed') outcomes.set(item.key, { recipient: item.recipient, status: 'sent', deduplicated: true, unconfirmed: true, error: row.error ?? 'unconfirmed' });
-      else if (row.status === 'failed') outcomes.set(item.key, { recipient: item.recipient, status: 'failed', deduplicated: true, error: row.error ?? 'failed' });
+      if (row.status === 'sent')
+        outcomes.set(item.key, {
+          recipient: item.recipient,
+          status: 'sent',
+          deduplicated: true,
+          ...(row.providerMessageId ? { providerMessageId: row.providerMessageId } : {}),
+        });
+      else if (row.status === 'unconfirmed')
+        outcomes.set(item.key, {
+          recipient: item.recipient,
+          status: 'sent',
+          deduplicated: true,
+          unconfirmed: true,
+          error: row.error ?? 'unconfirmed',
+        });
+      else if (row.status === 'failed')
+        outcomes.set(item.key, { recipient: item.recipient, status: 'failed', deduplicated: true, error: row.error ?? 'failed' });
       else if (item.problem) {
         await ledger.failed(item.key, item.problem, null);
         outcomes.set(item.key, { recipient: item.recipient, status: 'failed', deduplicated: false, error: item.problem });
@@ -187,11 +242,21 @@ export function deliveryActivities(ledger: DeliveryLedger, opts: DeliveryOptions
     const result = (held?: DeliverResult['held']): DeliverResult => {
       const all = [...outcomes.values()];
       const failed = all.filter((o) => o.status === 'failed');
-      return { kind, sent: all.length - failed.length, failed: failed.length, outcomes: req.detail ? all : failed.slice(0, 100), ...(held ? { held } : {}) };
+      return {
+        kind,
+        sent: all.length - failed.length,
+        failed: failed.length,
+        outcomes: req.detail ? all : failed.slice(0, 100),
+        ...(held ? { held } : {}),
+      };
     };
     // `now` is the clock `until` was decided on: the run waits the difference (see DeliverResult.held.waitMs).
     const holdRest = async (rest: Item[], reason: HoldReason, until: number | null, now = Date.now()) => {
-      await ledger.hold(rest.map((i) => i.key), reason, until === null ? null : new Date(until));
+      await ledger.hold(
+        rest.map((i) => i.key),
+        reason,
+        until === null ? null : new Date(until),
+      );
       return result({ reason, until, pending: rest.length, ...(until === null ? {} : { waitMs: Math.max(0, until - now) }) });
     };
     if (!pending.length) return result();
@@ -199,15 +264,26 @@ export function deliveryActivities(ledger: DeliveryLedger, opts: DeliveryOptions
     let slots = new Map<string, number>();
     let rate: { limit: RateLimit; connectionId: string } | undefined;
     if (target.connectionId) {
-      if (await ledger.holdIfPaused(target.connectionId, pending.map((i) => i.key))) return result({ reason: 'paused', until: null, pending: pending.length });
+      if (
+        await ledger.holdIfPaused(
+          target.connectionId,
+          pending.map((i) => i.key),
+        )
+      )
+        return result({ reason: 'paused', until: null, pending: pending.length });
       const quiet = parseQuietHours(target.settings.quietHours as string | undefined);
       const quietNow = quietHoursClock();
       const opensAt = quietUntil(quietNow, quiet, req.timezone ?? (target.settings.timezone as string | undefined) ?? 'UTC');
       if (opensAt !== undefined) return holdRest(pending, 'quiet_hours', opensAt, quietNow);
-      const limit = kind in CHANNELS ? effectiveRateLimit(target.settings, CHANNELS[kind as ChannelConnection['kind']].ratePerMinute) : undefined;
+      const limit =
+        kind in CHANNELS ? effectiveRateLimit(target.settings, CHANNELS[kind as ChannelConnection['kind']].ratePerMinute) : undefined;
       if (limit) {
         rate = { limit, connectionId: target.connectionId };
-        slots = await ledger.reserve(target.connectionId, pending.map((i) => i.key), (taken, count) => assignSlots(taken, count, limit, Date.now()));
+        slots = await ledger.reserve(
+          target.connectionId,
+          pending.map((i) => i.key),
+          (taken, count) => assignSlots(taken, count, limit, Date.now()),
+        );
       }
     }
 
@@ -218,7 +294,8 @@ export function deliveryActivities(ledger: DeliveryLedger, opts: DeliveryOptions
     const holdFrom = (index: number, reason: HoldReason, until: number) => {
       if (!stop.held || index < stop.held.index) stop.held = { index, reason, until };
     };
-    const admit = async (key: string) => (rate ? ledger.admit(rate.connectionId, key, (sentAt, now) => admitWait(sentAt, rate!.limit, now)) : 0);
+    const admit = async (key: string) =>
+      rate ? ledger.admit(rate.connectionId, key, (sentAt, now) => admitWait(sentAt, rate!.limit, now)) : 0;
     let next = 0;
     const worker = async () => {
       while (next < queue.length && !stop.held && !stop.retryable) {
@@ -279,7 +356,12 @@ export function deliveryActivities(ledger: DeliveryLedger, opts: DeliveryOptions
    * behind by a dead worker means the request was about to go out or already had, never that it
    * was still being prepared.
    */
-  async function prepareOrFail(target: ResolvedTarget, req: DeliverRequest, item: Item, attemptEnds: number): Promise<{ send: () => Promise<DeliveryResult> } | { outcome: DeliveryOutcome }> {
+  async function prepareOrFail(
+    target: ResolvedTarget,
+    req: DeliverRequest,
+    item: Item,
+    attemptEnds: number,
+  ): Promise<{ send: () => Promise<DeliveryResult> } | { outcome: DeliveryOutcome }> {
     try {
       return { send: await prepareSend(target, req, item, attemptEnds) };
     } catch (err) {
@@ -290,7 +372,12 @@ export function deliveryActivities(ledger: DeliveryLedger, opts: DeliveryOptions
   }
 
   /** One message: the ledger says "sending", the provider answers, the ledger records it. */
-  async function sendOne(target: ResolvedTarget, item: Item, send: () => Promise<DeliveryResult>, attemptEnds: number): Promise<DeliveryOutcome> {
+  async function sendOne(
+    target: ResolvedTarget,
+    item: Item,
+    send: () => Promise<DeliveryResult>,
+    attemptEnds: number,
+  ): Promise<DeliveryOutcome> {
     // The lease ends just after this attempt's start-to-close timeout does: by the time Temporal
     // retries after a crash the claim has lapsed, while a slow but live attempt keeps its messages.
     const claim = await ledger.attempt(item.key, new Date(attemptEnds + 1_000));
@@ -320,10 +407,20 @@ export function deliveryActivities(ledger: DeliveryLedger, opts: DeliveryOptions
       }
       await ledger.release(item.key, channelError.message);
       if (channelError.status === 429) throw channelError;
-      throw ApplicationFailure.create({ message: channelError.message, type: 'ChannelRetryable', nonRetryable: false, nextRetryDelay: channelError.retryAfterMs });
+      throw ApplicationFailure.create({
+        message: channelError.message,
+        type: 'ChannelRetryable',
+        nonRetryable: false,
+        nextRetryDelay: channelError.retryAfterMs,
+      });
     }
     await ledger.sent(item.key, result);
-    return { recipient: item.recipient, status: 'sent', deduplicated: false, ...(result.providerMessageId ? { providerMessageId: result.providerMessageId } : {}) };
+    return {
+      recipient: item.recipient,
+      status: 'sent',
+      deduplicated: false,
+      ...(result.providerMessageId ? { providerMessageId: result.providerMessageId } : {}),
+    };
   }
 
   /**
@@ -347,16 +444,31 @@ export function deliveryActivities(ledger: DeliveryLedger, opts: DeliveryOptions
   }
 
   /** Renders the message for this recipient and returns the one call that delivers it. */
-  async function prepareSend(target: ResolvedTarget, req: DeliverRequest, item: Item, attemptEnds: number): Promise<() => Promise<DeliveryResult>> {
+  async function prepareSend(
+    target: ResolvedTarget,
+    req: DeliverRequest,
+    item: Item,
+    attemptEnds: number,
+  ): Promise<() => Promise<DeliveryResult>> {
     const variables = { ...req.variables, recipient: item.person ?? { address: item.recipient } };
-    const render = async (source: string | undefined, mode: 'text' | 'html' = 'text') => (source === undefined ? undefined : renderBounded(source, variables, mode));
+    const render = async (source: string | undefined, mode: 'text' | 'html' = 'text') =>
+      source === undefined ? undefined : renderBounded(source, variables, mode);
     if (target.kind === 'in-app') {
-      const notice: InAppNotice = { idempotencyKey: item.key, user: item.recipient, title: (await render(req.templates.title)) ?? '', body: (await render(req.templates.text)) ?? '', link: req.templates.link ? (await render(req.templates.link))! : null, runId: req.runId };
+      const notice: InAppNotice = {
+        idempotencyKey: item.key,
+        user: item.recipient,
+        title: (await render(req.templates.title)) ?? '',
+        body: (await render(req.templates.text)) ?? '',
+        link: req.templates.link ? (await render(req.templates.link))! : null,
+        runId: req.runId,
+      };
       return async () => ({ status: 200, providerMessageId: (await ledger.notify(notice)).id, body: null });
     }
     if (target.kind === 'email') {
       const text = (await render(req.templates.text))!;
-      const html = req.templates.html ? (await render(req.templates.html, 'html'))! : `<div style="white-space:pre-wrap;font-family:sans-serif">${escapeHtml(text)}</div>`;
+      const html = req.templates.html
+        ? (await render(req.templates.html, 'html'))!
+        : `<div style="white-space:pre-wrap;font-family:sans-serif">${escapeHtml(text)}</div>`;
       const mail = { to: item.recipient, subject: (await render(req.templates.title)) ?? '', text, html };
       return async () => ({ status: 250, providerMessageId: (await (target.mailer ?? ledger.mailer).send(mail)).messageId, body: null });
     }
@@ -369,7 +481,13 @@ export function deliveryActivities(ledger: DeliveryLedger, opts: DeliveryOptions
     if (to.length) message.to = to;
     // A request gives up before its attempt's deadline, so a live attempt always records its
     // outcome before its lease lapses: a lapsed lease then means a dead worker, nothing slower.
-    return () => sendToChannel(target.channel!, message, { idempotencyKey: providerKey(item.key), signal: Context.current().cancellationSignal, outbound, timeoutMs: Math.max(1, Math.min(DEFAULT_TIMEOUT_MS, attemptEnds - 250 - Date.now())) });
+    return () =>
+      sendToChannel(target.channel!, message, {
+        idempotencyKey: providerKey(item.key),
+        signal: Context.current().cancellationSignal,
+        outbound,
+        timeoutMs: Math.max(1, Math.min(DEFAULT_TIMEOUT_MS, attemptEnds - 250 - Date.now())),
+      });
   }
 
   return { deliverMessages };
@@ -380,8 +498,10 @@ function inFlight(item: Item): ApplicationFailure {
 }
 
 function unconfirmedNote(target: ResolvedTarget): string {
-  return `Unconfirmed: the worker sending this stopped before the provider's answer was recorded. ` +
-    `It was not sent again, so it cannot arrive twice; check the ${target.name ?? target.kind} channel.`;
+  return (
+    `Unconfirmed: the worker sending this stopped before the provider's answer was recorded. ` +
+    `It was not sent again, so it cannot arrive twice; check the ${target.name ?? target.kind} channel.`
+  );
 }
 
 /**
@@ -398,8 +518,15 @@ function refusal(err: Error): NonNullable<ReturnType<typeof smtpRejection>> {
   return { message: err.message, retryable: false, status: 0, body: null };
 }
 
-function smtpRejection(err: unknown): { message: string; retryable: boolean; status: number; retryAfterMs?: number; body: unknown } | undefined {
+function smtpRejection(
+  err: unknown,
+): { message: string; retryable: boolean; status: number; retryAfterMs?: number; body: unknown } | undefined {
   const e = err as { responseCode?: number; response?: string; message?: string };
   if (typeof e?.responseCode !== 'number') return undefined;
-  return { message: `SMTP ${e.responseCode}: ${e.response ?? e.message ?? 'rejected'}`, status: e.responseCode, retryable: e.responseCode < 500, body: e.response ?? null };
+  return {
+    message: `SMTP ${e.responseCode}: ${e.response ?? e.message ?? 'rejected'}`,
+    status: e.responseCode,
+    retryable: e.responseCode < 500,
+    body: e.response ?? null,
+  };
 }

@@ -39,8 +39,7 @@ export function createMailer(opts: { smtpUrl?: string; from?: string; log?: (lin
   const timeouts = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 20_000 };
   if (opts.smtpUrl) {
     transport = nodemailer.createTransport(new SMTPTransport({ url: opts.smtpUrl, ...timeouts, ...(getSocket ? { getSocket } : {}) }));
-  }
-  else transport = nodemailer.createTransport({ jsonTransport: true });
+  } else transport = nodemailer.createTransport({ jsonTransport: true });
   return {
     async send(mail) {
       const info = await transport.sendMail({ from, ...mail });

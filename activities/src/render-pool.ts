@@ -72,7 +72,10 @@ export class RenderPool {
 
   private thread(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(THREAD_ENTRY, { workerData: { module: this.workerUrl.href }, resourceLimits: { maxOldGenerationSizeMb: RENDER_THREAD_MEMORY_MB, maxYoungGenerationSizeMb: 16 } });
+    const worker = new Worker(THREAD_ENTRY, {
+      workerData: { module: this.workerUrl.href },
+      resourceLimits: { maxOldGenerationSizeMb: RENDER_THREAD_MEMORY_MB, maxYoungGenerationSizeMb: 16 },
+    });
     this.started++;
     this.ready = false;
     worker.unref();
@@ -100,7 +103,9 @@ export class RenderPool {
         queueMicrotask(() => this.pump());
       }
     };
-    worker.on('error', (err) => lost(/memory/i.test(err.message) ? 'Rendering the message ran out of memory' : `The render thread failed: ${err.message}`));
+    worker.on('error', (err) =>
+      lost(/memory/i.test(err.message) ? 'Rendering the message ran out of memory' : `The render thread failed: ${err.message}`),
+    );
     worker.on('exit', () => lost('The render thread stopped'));
     this.worker = worker;
     return worker;

@@ -53,7 +53,7 @@ export function webhookActivity(guard: OutboundGuard) {
         const message = `The URL "${req.url.slice(0, 200)}" is not a valid URL`;
         throw ApplicationFailure.create({ message, type: 'HttpClientError', nonRetryable: true });
       }
-      const why = timeout.aborted ? `no answer within ${req.timeoutMs} ms` : cause.code ?? cause.message;
+      const why = timeout.aborted ? `no answer within ${req.timeoutMs} ms` : (cause.code ?? cause.message);
       throw ApplicationFailure.retryable(`Request to ${safeHost(req.url)} failed: ${why}`, 'HttpNetworkError');
     }
     return answer(req, res, info.attempt, Date.now() - started);
@@ -73,5 +73,11 @@ function answer(req: WebhookRequest, res: OutboundAnswer, attempt: number, durat
   if (res.status < 500 && res.status !== 408 && res.status !== 429) {
     throw ApplicationFailure.create({ message, type: 'HttpClientError', nonRetryable: true, details: [details] });
   }
-  throw ApplicationFailure.create({ message, type: 'HttpServerError', nonRetryable: false, details: [details], nextRetryDelay: retryAfterMs(res.headers) });
+  throw ApplicationFailure.create({
+    message,
+    type: 'HttpServerError',
+    nonRetryable: false,
+    details: [details],
+    nextRetryDelay: retryAfterMs(res.headers),
+  });
 }

@@ -8,7 +8,15 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { createOutboundGuard, guardFromEnv, isOutboundRefused, OutboundRefused, outboundRequest, parseAllowlist, type Resolver } from '../src/outbound/index.ts';
+import {
+  createOutboundGuard,
+  guardFromEnv,
+  isOutboundRefused,
+  OutboundRefused,
+  outboundRequest,
+  parseAllowlist,
+  type Resolver,
+} from '../src/outbound/index.ts';
 import { sendWeCom } from '../src/channels/index.ts';
 
 // ---- generated addresses -------------------------------------------------------------------
@@ -42,10 +50,16 @@ const PRIVATE_V4: [V4, number][] = [
   [[198, 51, 100, 0], 24],
   [[203, 0, 113, 0], 24],
 ];
-const privateV4 = fc.oneof(...PRIVATE_V4.map(([b, l]) => v4In(b, l)), fc.constant<V4>([169, 254, 169, 254]), fc.constant<V4>([255, 255, 255, 255]));
+const privateV4 = fc.oneof(
+  ...PRIVATE_V4.map(([b, l]) => v4In(b, l)),
+  fc.constant<V4>([169, 254, 169, 254]),
+  fc.constant<V4>([255, 255, 255, 255]),
+);
 
 /** First octets with no special-use block anywhere in them. */
-const PUBLIC_FIRST = [1, 2, 3, 4, 5, 8, 9, 11, 12, 13, 17, 20, 23, 31, 34, 35, 40, 45, 52, 60, 80, 91, 101, 104, 110, 120, 140, 150, 185, 200, 210, 220, 223];
+const PUBLIC_FIRST = [
+  1, 2, 3, 4, 5, 8, 9, 11, 12, 13, 17, 20, 23, 31, 34, 35, 40, 45, 52, 60, 80, 91, 101, 104, 110, 120, 140, 150, 185, 200, 210, 220, 223,
+];
 const publicV4 = fc.tuple(fc.constantFrom(...PUBLIC_FIRST), octet, octet, octet) as fc.Arbitrary<V4>;
 
 const hextet = fc.integer({ min: 0, max: 0xffff });
@@ -57,19 +71,25 @@ function v6Text(groups: number[], compress: boolean, upper: boolean): string {
   let text = groups.map(hex).join(':');
   if (compress) {
     let best = [-1, 0];
-    for (let i = 0; i < 8; ) {
+    for (let i = 0; i < 8;) {
       let j = i;
       while (j < 8 && groups[j] === 0) j++;
       if (j - i > best[1]!) best = [i, j - i];
       i = j === i ? i + 1 : j;
     }
-    if (best[1]! >= 2) text = `${groups.slice(0, best[0]).map(hex).join(':')}::${groups.slice(best[0]! + best[1]!).map(hex).join(':')}`;
+    if (best[1]! >= 2)
+      text = `${groups.slice(0, best[0]).map(hex).join(':')}::${groups
+        .slice(best[0]! + best[1]!)
+        .map(hex)
+        .join(':')}`;
   }
   return upper ? text.toUpperCase() : text;
 }
 
 const groupsWith = (prefix: number[], mask: number[]) =>
-  fc.array(hextet, { minLength: 8, maxLength: 8 }).map((g) => g.map((x, i) => (i < prefix.length ? (prefix[i]! & mask[i]!) | (x & ~mask[i]! & 0xffff) : x)));
+  fc
+    .array(hextet, { minLength: 8, maxLength: 8 })
+    .map((g) => g.map((x, i) => (i < prefix.length ? (prefix[i]! & mask[i]!) | (x & ~mask[i]! & 0xffff) : x)));
 
 const privateV6Groups: fc.Arbitrary<number[]> = fc.oneof(
   fc.constant<number[]>([0, 0, 0, 0, 0, 0, 0, 1]), // loopback
@@ -97,7 +117,7 @@ const embedding = (a: V4): number[][] => {
 };
 const privateEmbedded = fc
   .tuple(privateV4, fc.integer({ min: 0, max: 4 }))
-  .filter(([a]) => !(a.every((x) => x === 0)))
+  .filter(([a]) => !a.every((x) => x === 0))
   .map(([a, i]) => embedding(a)[i]!);
 const publicV6Groups = fc.oneof(groupsWith([0x2400], [0xff00]), groupsWith([0x2a00], [0xff00]), groupsWith([0x2600], [0xff00]));
 
@@ -174,13 +194,22 @@ describe('the address policy', () => {
 
   it('refuses private IPv6 addresses, and IPv6 forms carrying a private IPv4 address', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(privateV6Groups, privateEmbedded), fc.boolean(), fc.boolean(), fc.constantFrom('', '%25eth0', '%251'), async (g, compress, upper, zone) => {
-        const host = `[${v6Text(g, compress, upper)}${zone}]`;
-        const url = `http://${host}:8080/hook`;
-        // A zone id is not valid in a URL: the parser refuses it before the guard is asked.
-        expect(await verdict(strict, url)).toBe(zone ? 'invalid' : 'refused');
-        if (!zone) expect(isOutboundRefused(await outboundRequest(strict, url, { method: 'GET', headers: {} }).catch((e: unknown) => e))).toBe(true);
-      }),
+      fc.asyncProperty(
+        fc.oneof(privateV6Groups, privateEmbedded),
+        fc.boolean(),
+        fc.boolean(),
+        fc.constantFrom('', '%25eth0', '%251'),
+        async (g, compress, upper, zone) => {
+          const host = `[${v6Text(g, compress, upper)}${zone}]`;
+          const url = `http://${host}:8080/hook`;
+          // A zone id is not valid in a URL: the parser refuses it before the guard is asked.
+          expect(await verdict(strict, url)).toBe(zone ? 'invalid' : 'refused');
+          if (!zone)
+            expect(isOutboundRefused(await outboundRequest(strict, url, { method: 'GET', headers: {} }).catch((e: unknown) => e))).toBe(
+              true,
+            );
+        },
+      ),
       { numRuns: 600 },
     );
   });
@@ -202,7 +231,16 @@ describe('the address policy', () => {
   });
 
   it('refuses names for the machine itself and for metadata services, in any case, with a trailing dot or as IDN', async () => {
-    const names = ['localhost', 'LOCALHOST', 'localhost.', 'api.localhost', 'metadata.google.internal', 'METADATA.GOOGLE.INTERNAL.', 'ⓛocalhost', 'ｌｏｃａｌｈｏｓｔ'];
+    const names = [
+      'localhost',
+      'LOCALHOST',
+      'localhost.',
+      'api.localhost',
+      'metadata.google.internal',
+      'METADATA.GOOGLE.INTERNAL.',
+      'ⓛocalhost',
+      'ｌｏｃａｌｈｏｓｔ',
+    ];
     for (const n of names) expect(await verdict(strict, `http://${n}/x`), n).toBe('refused');
   });
 
@@ -211,12 +249,17 @@ describe('the address policy', () => {
       fc.asyncProperty(
         fc.domain(),
         fc.array(publicV4.map(dotted), { maxLength: 3 }),
-        fc.oneof(privateV4.map(dotted), fc.oneof(privateV6Groups, privateEmbedded).map((g) => v6Text(g, true, false))),
+        fc.oneof(
+          privateV4.map(dotted),
+          fc.oneof(privateV6Groups, privateEmbedded).map((g) => v6Text(g, true, false)),
+        ),
         fc.nat(),
         async (host, publics, bad, at) => {
           const answer = [...publics];
           answer.splice(at % (publics.length + 1), 0, bad);
-          const guard = createOutboundGuard({ resolver: async () => answer.map((address) => ({ address, family: address.includes(':') ? 6 : 4 })) });
+          const guard = createOutboundGuard({
+            resolver: async () => answer.map((address) => ({ address, family: address.includes(':') ? 6 : 4 })),
+          });
           const v = await verdict(guard, `https://${host}/hook`);
           // fc.domain() can produce names the guard refuses on their own (a "localhost" label): refused either way.
           expect(v).toBe('refused');
@@ -224,7 +267,12 @@ describe('the address policy', () => {
       ),
       { numRuns: 400 },
     );
-    const publicOnly = createOutboundGuard({ resolver: async () => [{ address: '93.184.215.14', family: 4 }, { address: '2606:2800:21f:cb07:6820:80da:af6b:8b2c', family: 6 }] });
+    const publicOnly = createOutboundGuard({
+      resolver: async () => [
+        { address: '93.184.215.14', family: 4 },
+        { address: '2606:2800:21f:cb07:6820:80da:af6b:8b2c', family: 6 },
+      ],
+    });
     expect(await verdict(publicOnly, 'https://example.com/')).toBe('admitted');
   });
 
@@ -250,7 +298,10 @@ describe('the allowlist', () => {
       }),
       { numRuns: 300 },
     );
-    const named = createOutboundGuard({ allow: 'hooks.internal, *.corp.example:8443', resolver: async () => [{ address: '10.1.2.3', family: 4 }] });
+    const named = createOutboundGuard({
+      allow: 'hooks.internal, *.corp.example:8443',
+      resolver: async () => [{ address: '10.1.2.3', family: 4 }],
+    });
     expect(await verdict(named, 'http://HOOKS.internal./x')).toBe('admitted');
     expect(await verdict(named, 'https://a.b.corp.example:8443/x')).toBe('admitted');
     expect(await verdict(named, 'https://a.b.corp.example/x')).toBe('refused');
@@ -259,7 +310,9 @@ describe('the allowlist', () => {
   });
 
   it('comes from FLIGHTDECK_OUTBOUND_ALLOW for callers handed no guard, and is empty without it', async () => {
-    expect(await verdict(guardFromEnv({ FLIGHTDECK_OUTBOUND_ALLOW: ' 127.0.0.1:4101 , 10.0.0.0/8' }), 'http://127.0.0.1:4101/')).toBe('admitted');
+    expect(await verdict(guardFromEnv({ FLIGHTDECK_OUTBOUND_ALLOW: ' 127.0.0.1:4101 , 10.0.0.0/8' }), 'http://127.0.0.1:4101/')).toBe(
+      'admitted',
+    );
     expect(await verdict(guardFromEnv({ FLIGHTDECK_OUTBOUND_ALLOW: '127.0.0.1:4101' }), 'http://127.0.0.1:4102/')).toBe('refused');
     expect(await verdict(guardFromEnv({}), 'http://127.0.0.1:4101/')).toBe('refused');
   });
@@ -268,7 +321,14 @@ describe('the allowlist', () => {
     for (const bad of ['10.0.0.0/33', '127.0.0.1:0', '127.0.0.1:70000', 'http://x', 'a b', '[::1', '::1/129']) {
       expect(() => parseAllowlist(bad), bad).toThrow();
     }
-    expect(parseAllowlist('127.0.0.1, ::1, [::1]:8080, fc00::/7, 10.0.0.0/8:443, localhost').map((e) => e.kind)).toEqual(['range', 'range', 'range', 'range', 'range', 'host']);
+    expect(parseAllowlist('127.0.0.1, ::1, [::1]:8080, fc00::/7, 10.0.0.0/8:443, localhost').map((e) => e.kind)).toEqual([
+      'range',
+      'range',
+      'range',
+      'range',
+      'range',
+      'host',
+    ]);
   });
 });
 
@@ -284,7 +344,9 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
 });
 
-async function receiver(answer: (res: import('node:http').ServerResponse) => void = (res) => res.end('{"errcode":0,"errmsg":"ok"}')): Promise<Rx> {
+async function receiver(
+  answer: (res: import('node:http').ServerResponse) => void = (res) => res.end('{"errcode":0,"errmsg":"ok"}'),
+): Promise<Rx> {
   const rx = { port: 0, hits: 0, close: async () => undefined };
   const server = createServer((req, res) => {
     rx.hits++;
@@ -300,7 +362,7 @@ async function receiver(answer: (res: import('node:http').ServerResponse) => voi
 const post = { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' };
 
 describe('the connect-time check', () => {
-  it('connects to the address it checked: a made-up name reaches the receiver only through the guard\'s lookup', async () => {
+  it("connects to the address it checked: a made-up name reaches the receiver only through the guard's lookup", async () => {
     const rx = await receiver();
     const guard = createOutboundGuard({ allow: `127.0.0.1:${rx.port}`, resolver: async () => [{ address: '127.0.0.1', family: 4 }] });
     const ans = await outboundRequest(guard, `http://robot.invalid:${rx.port}/send`, post);
@@ -311,7 +373,9 @@ describe('the connect-time check', () => {
   it('refuses a name that resolves to loopback, and nothing reaches the receiver', async () => {
     const rx = await receiver();
     const guard = createOutboundGuard({ resolver: async () => [{ address: '127.0.0.1', family: 4 }] });
-    await expect(outboundRequest(guard, `http://robot.invalid:${rx.port}/send`, post)).rejects.toThrow(/Refused: robot\.invalid \(127\.0\.0\.1\) is a loopback address/);
+    await expect(outboundRequest(guard, `http://robot.invalid:${rx.port}/send`, post)).rejects.toThrow(
+      /Refused: robot\.invalid \(127\.0\.0\.1\) is a loopback address/,
+    );
     expect(rx.hits).toBe(0);
   });
 
@@ -339,7 +403,11 @@ describe('the connect-time check', () => {
     const guard = createOutboundGuard({ allow: `127.0.0.1:${outer.port}` });
     const ans = await outboundRequest(guard, `http://127.0.0.1:${outer.port}/hook`, post);
     expect(ans.status).toBe(307);
-    const err = await sendWeCom({ kind: 'wecom', webhookUrl: `http://127.0.0.1:${outer.port}/cgi-bin/webhook/send?key=k` }, { text: 'x' }, { idempotencyKey: 'k', outbound: guard }).catch((e: unknown) => e);
+    const err = await sendWeCom(
+      { kind: 'wecom', webhookUrl: `http://127.0.0.1:${outer.port}/cgi-bin/webhook/send?key=k` },
+      { text: 'x' },
+      { idempotencyKey: 'k', outbound: guard },
+    ).catch((e: unknown) => e);
     expect(err).toMatchObject({ retryable: false, status: 307 });
     expect(outer.hits).toBe(2);
     expect(inner.hits).toBe(0);
@@ -348,8 +416,16 @@ describe('the connect-time check', () => {
   it('a channel send to loopback without an allowlist is a non-retryable refusal, and nothing is sent', async () => {
     const rx = await receiver();
     for (const outbound of [undefined, createOutboundGuard()]) {
-      const err = await sendWeCom({ kind: 'wecom', webhookUrl: `http://127.0.0.1:${rx.port}/cgi-bin/webhook/send?key=k` }, { text: 'x' }, { idempotencyKey: 'k', ...(outbound ? { outbound } : {}) }).catch((e: unknown) => e);
-      expect(err).toMatchObject({ retryable: false, providerCode: 'refused', providerMessage: 'Refused: 127.0.0.1 is a loopback address; allow it with FLIGHTDECK_OUTBOUND_ALLOW' });
+      const err = await sendWeCom(
+        { kind: 'wecom', webhookUrl: `http://127.0.0.1:${rx.port}/cgi-bin/webhook/send?key=k` },
+        { text: 'x' },
+        { idempotencyKey: 'k', ...(outbound ? { outbound } : {}) },
+      ).catch((e: unknown) => e);
+      expect(err).toMatchObject({
+        retryable: false,
+        providerCode: 'refused',
+        providerMessage: 'Refused: 127.0.0.1 is a loopback address; allow it with FLIGHTDECK_OUTBOUND_ALLOW',
+      });
     }
     expect(rx.hits).toBe(0);
   });

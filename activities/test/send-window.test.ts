@@ -14,7 +14,7 @@ describe('quiet hours', () => {
     expect(() => parseQuietHours('08:00-08:00')).toThrow(/same time/);
   });
 
-  it("holds a message sent at 23:30 Shanghai time until 08:00 there, and lets 12:00 through", () => {
+  it('holds a message sent at 23:30 Shanghai time until 08:00 there, and lets 12:00 through', () => {
     // 23:30 in Shanghai is 15:30 UTC.
     expect(quietUntil(at('2026-05-19T15:30:00Z'), night, 'Asia/Shanghai')).toBe(at('2026-05-20T00:00:00Z'));
     expect(quietUntil(at('2026-05-20T04:00:00Z'), night, 'Asia/Shanghai')).toBeUndefined();

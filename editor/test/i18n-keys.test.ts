@@ -29,7 +29,8 @@ describe('UI strings', () => {
       for (const m of readFileSync(file, 'utf8').matchAll(/\bt\(\s*'([a-zA-Z0-9_.-]+)'/g)) {
         const key = m[1]!;
         // Plural forms live under key_one / key_other.
-        if (!english.has(key) && !english.has(`${key}_one`) && !english.has(`${key}_other`)) missing.push(`${file.replace(SRC, '')}: ${key}`);
+        if (!english.has(key) && !english.has(`${key}_one`) && !english.has(`${key}_other`))
+          missing.push(`${file.replace(SRC, '')}: ${key}`);
       }
     }
     expect(missing).toEqual([]);

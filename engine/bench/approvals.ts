@@ -20,7 +20,10 @@ const receiver = createServer((req, res) => {
 await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
 const receiverUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/next`;
 
-const stack = await startBenchStack('approvals', { pg: Number(process.env.BENCH_PG_PORT ?? 54398), temporal: Number(process.env.BENCH_TEMPORAL_PORT ?? 7297) });
+const stack = await startBenchStack('approvals', {
+  pg: Number(process.env.BENCH_PG_PORT ?? 54398),
+  temporal: Number(process.env.BENCH_TEMPORAL_PORT ?? 7297),
+});
 const { server } = stack;
 const requester = await stack.user('requester@bench.local', 'Requester', 'admin');
 const approver = await stack.user('approver@bench.local', 'Approver');
@@ -32,7 +35,12 @@ const graph = {
   schemaVersion: 1,
   nodes: [
     { id: 'start', type: 'trigger.manual', config: {}, position: { x: 0, y: 0 } },
-    { id: 'ask', type: 'approval.request', config: { title: 'Bench approval', approvers: [{ kind: 'user', user: 'approver@bench.local' }], due: '1h' }, position: { x: 200, y: 0 } },
+    {
+      id: 'ask',
+      type: 'approval.request',
+      config: { title: 'Bench approval', approvers: [{ kind: 'user', user: 'approver@bench.local' }], due: '1h' },
+      position: { x: 200, y: 0 },
+    },
     { id: 'next', type: 'channel.webhook', config: { url: receiverUrl, body: { run: '{{ run.id }}' } }, position: { x: 400, y: 0 } },
     { id: 'done', type: 'control.end', config: {}, position: { x: 600, y: 0 } },
     { id: 'no', type: 'control.end', config: {}, position: { x: 600, y: 200 } },
@@ -68,17 +76,25 @@ for (const task of open) {
   const workflowId = `run-${task.runId}`;
   for (let i = 0; i < 500 && !arrivals.has(workflowId); i++) await new Promise((r) => setTimeout(r, 2));
   toNextCall.push(arrivals.get(workflowId)! - t0);
-  const state = (await server.temporal.client.workflow.getHandle(workflowId).query('runState')) as { nodes: Record<string, { startedAt?: number }> };
+  const state = (await server.temporal.client.workflow.getHandle(workflowId).query('runState')) as {
+    nodes: Record<string, { startedAt?: number }>;
+  };
   toNextNodeStart.push(state.nodes.next!.startedAt! - t0);
 }
 
-const row = (name: string, xs: number[]) => `    ${name.padEnd(44)} p50 ${String(percentile(xs, 50)).padStart(4)} ms   p99 ${String(percentile(xs, 99)).padStart(4)} ms`;
+const row = (name: string, xs: number[]) =>
+  `    ${name.padEnd(44)} p50 ${String(percentile(xs, 50)).padStart(4)} ms   p99 ${String(percentile(xs, 99)).padStart(4)} ms`;
 console.log(`\nApproval decision → next node, ${DECISIONS} decisions through the API (real PostgreSQL, Temporal, worker)\n`);
 console.log(row('decision call returns (Update accepted)', toDecisionReturn));
 console.log(row('next node starts (its startedAt)', toNextNodeStart));
 console.log(row("next node's webhook reaches the receiver", toNextCall));
 console.log(`    target: next node starts within 250 ms at p99\n`);
-writeBenchResult('approvals', { decisions: DECISIONS, decisionReturnMs: { p50: percentile(toDecisionReturn, 50), p99: percentile(toDecisionReturn, 99) }, nextNodeStartMs: { p50: percentile(toNextNodeStart, 50), p99: percentile(toNextNodeStart, 99) }, nextCallMs: { p50: percentile(toNextCall, 50), p99: percentile(toNextCall, 99) } });
+writeBenchResult('approvals', {
+  decisions: DECISIONS,
+  decisionReturnMs: { p50: percentile(toDecisionReturn, 50), p99: percentile(toDecisionReturn, 99) },
+  nextNodeStartMs: { p50: percentile(toNextNodeStart, 50), p99: percentile(toNextNodeStart, 99) },
+  nextCallMs: { p50: percentile(toNextCall, 50), p99: percentile(toNextCall, 99) },
+});
 
 await stack.close();
 receiver.close();

@@ -14,7 +14,14 @@ export async function handWrittenTenSteps(args: { url: string; runId: string }):
   const nodeMs: number[] = [];
   for (let i = 1; i <= 10; i++) {
     const started = Date.now();
-    await sendWebhook({ url: args.url, method: 'POST', headers: {}, body: { step: i, run: args.runId }, timeoutMs: 10_000, idempotencyKey: `${args.runId}/step${i}/1` });
+    await sendWebhook({
+      url: args.url,
+      method: 'POST',
+      headers: {},
+      body: { step: i, run: args.runId },
+      timeoutMs: 10_000,
+      idempotencyKey: `${args.runId}/step${i}/1`,
+    });
     nodeMs.push(Date.now() - started);
   }
   return { nodeMs };
@@ -22,5 +29,12 @@ export async function handWrittenTenSteps(args: { url: string; runId: string }):
 
 /** One webhook call and nothing else: the yardstick for a channel send (interpreter, ledger, signing). */
 export async function handWrittenOneSend(args: { url: string; runId: string }): Promise<void> {
-  await sendWebhook({ url: args.url, method: 'POST', headers: {}, body: { run: args.runId }, timeoutMs: 10_000, idempotencyKey: `${args.runId}/send/1` });
+  await sendWebhook({
+    url: args.url,
+    method: 'POST',
+    headers: {},
+    body: { run: args.runId },
+    timeoutMs: 10_000,
+    idempotencyKey: `${args.runId}/send/1`,
+  });
 }

@@ -39,14 +39,20 @@ const receiver = createServer((req, res) => {
 await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
 const receiverUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hook`;
 
-const stack = await startBenchStack('channels', { pg: Number(process.env.BENCH_PG_PORT ?? 54397), temporal: Number(process.env.BENCH_TEMPORAL_PORT ?? 7295) });
+const stack = await startBenchStack('channels', {
+  pg: Number(process.env.BENCH_PG_PORT ?? 54397),
+  temporal: Number(process.env.BENCH_TEMPORAL_PORT ?? 7295),
+});
 const { server, temporal } = stack;
 // The baseline runs on its own worker and queue, with the same activity concurrency.
 const baselineConnection = await NativeConnection.connect({ address: temporal.address });
 const baselineWorker = await Worker.create({
   connection: baselineConnection,
   taskQueue: 'bench-channels-baseline',
-  workflowBundle: await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('./baseline-workflows.ts', import.meta.url)), logger: new DefaultLogger('ERROR') }),
+  workflowBundle: await bundleWorkflowCode({
+    workflowsPath: fileURLToPath(new URL('./baseline-workflows.ts', import.meta.url)),
+    logger: new DefaultLogger('ERROR'),
+  }),
   activities: { sendWebhook },
   maxConcurrentActivityTaskExecutions: 200,
 });
@@ -56,7 +62,9 @@ const client = server.temporal.client;
 const admin = await stack.user('admin@bench.local', 'Admin', 'admin');
 const api = (method: string, path: string, body?: unknown) => stack.api(admin.token, method, path, body);
 const whSecret = 'whsec_' + randomBytes(32).toString('base64');
-const connectionId = (await api('POST', '/api/connections', { kind: 'webhook', name: 'Bench receiver', secrets: { url: receiverUrl, secret: whSecret } })).id;
+const connectionId = (
+  await api('POST', '/api/connections', { kind: 'webhook', name: 'Bench receiver', secrets: { url: receiverUrl, secret: whSecret } })
+).id;
 const pos = { x: 0, y: 0 };
 
 async function waitFor(predicate: () => boolean, what: string, timeoutMs = 600_000) {
@@ -85,19 +93,32 @@ const sendFlow = await api('POST', '/api/flows', {
 });
 await api('POST', `/api/flows/${sendFlow.id}/versions`, {});
 
-async function measure(label: string, start: (i: number) => Promise<unknown>): Promise<{ label: string; seconds: number; perSecond: number }> {
+async function measure(
+  label: string,
+  start: (i: number) => Promise<unknown>,
+): Promise<{ label: string; seconds: number; perSecond: number }> {
   const before = seen.size;
   const t0 = Date.now();
   // Start everything at once (50 start calls in flight), so the sends queue up on the task queue.
   let next = 0;
-  await Promise.all(Array.from({ length: 50 }, async () => { while (next < SENDS) await start(next++); }));
+  await Promise.all(
+    Array.from({ length: 50 }, async () => {
+      while (next < SENDS) await start(next++);
+    }),
+  );
   await waitFor(() => seen.size - before >= SENDS, `${label} deliveries`);
   const seconds = (Math.max(...[...seen.values()].slice(before)) - t0) / 1000;
   return { label, seconds, perSecond: SENDS / seconds };
 }
 
 const flightdeck = await measure('Flightdeck send node', (i) => server.app.runs.start(admin.actor, sendFlow.id, { input: { i } }));
-const baseline = await measure('hand-written workflow', (i) => client.workflow.start('handWrittenOneSend', { taskQueue: 'bench-channels-baseline', workflowId: `baseline-${i}-${Date.now()}`, args: [{ url: receiverUrl, runId: `baseline-${i}-${Date.now()}` }] }));
+const baseline = await measure('hand-written workflow', (i) =>
+  client.workflow.start('handWrittenOneSend', {
+    taskQueue: 'bench-channels-baseline',
+    workflowId: `baseline-${i}-${Date.now()}`,
+    args: [{ url: receiverUrl, runId: `baseline-${i}-${Date.now()}` }],
+  }),
+);
 
 // 2. Broadcast to 10,000 -------------------------------------------------------------------
 const broadcastFlow = await api('POST', '/api/flows', {
@@ -106,7 +127,17 @@ const broadcastFlow = await api('POST', '/api/flows', {
     schemaVersion: 1,
     nodes: [
       { id: 'start', type: 'trigger.manual', config: {}, position: pos },
-      { id: 'blast', type: 'channel.broadcast', config: { connection: connectionId, recipients: 'input.recipients', text: 'Hi {{ recipient.name }}, 618 starts now', batchSize: BATCH }, position: pos },
+      {
+        id: 'blast',
+        type: 'channel.broadcast',
+        config: {
+          connection: connectionId,
+          recipients: 'input.recipients',
+          text: 'Hi {{ recipient.name }}, 618 starts now',
+          batchSize: BATCH,
+        },
+        position: pos,
+      },
       { id: 'done', type: 'control.end', config: {}, position: pos },
     ],
     edges: [
@@ -134,12 +165,31 @@ line(`  ${flightdeck.label.padEnd(24)} ${flightdeck.perSecond.toFixed(1).padStar
 line(`  ${baseline.label.padEnd(24)} ${baseline.perSecond.toFixed(1).padStart(7)} deliveries/s  (${baseline.seconds.toFixed(1)} s)`);
 line(`  ratio Flightdeck / hand-written: ${(flightdeck.perSecond / baseline.perSecond).toFixed(2)}×`);
 line(`Broadcast to ${BROADCAST.toLocaleString('en')} recipients (batches of ${BATCH}):`);
-line(`  ${delivered} delivered in ${broadcastSeconds.toFixed(1)} s (${(delivered / broadcastSeconds).toFixed(0)}/s), ` +
-  `duplicates at the receiver: ${duplicates}`);
-line(`  history: ${history.events!.length} events, ${(historyBytes / 1024).toFixed(0)} KiB, ${activities} activities scheduled ` +
-  `(one per batch; Temporal warns at 10,240 events / 10 MB)\n`);
+line(
+  `  ${delivered} delivered in ${broadcastSeconds.toFixed(1)} s (${(delivered / broadcastSeconds).toFixed(0)}/s), ` +
+    `duplicates at the receiver: ${duplicates}`,
+);
+line(
+  `  history: ${history.events!.length} events, ${(historyBytes / 1024).toFixed(0)} KiB, ${activities} activities scheduled ` +
+    `(one per batch; Temporal warns at 10,240 events / 10 MB)\n`,
+);
 
-writeBenchResult('channels', { sends: SENDS, flightdeckPerSecond: flightdeck.perSecond, baselinePerSecond: baseline.perSecond, ratio: flightdeck.perSecond / baseline.perSecond, broadcast: { recipients: BROADCAST, batch: BATCH, delivered, seconds: broadcastSeconds, historyEvents: history.events!.length, historyBytes, activities, duplicates } });
+writeBenchResult('channels', {
+  sends: SENDS,
+  flightdeckPerSecond: flightdeck.perSecond,
+  baselinePerSecond: baseline.perSecond,
+  ratio: flightdeck.perSecond / baseline.perSecond,
+  broadcast: {
+    recipients: BROADCAST,
+    batch: BATCH,
+    delivered,
+    seconds: broadcastSeconds,
+    historyEvents: history.events!.length,
+    historyBytes,
+    activities,
+    duplicates,
+  },
+});
 if (delivered !== BROADCAST || duplicates) process.exitCode = 1;
 
 baselineWorker.shutdown();

@@ -31,7 +31,11 @@ const report = await runChaos({
 console.log(formatChaosReport(report));
 console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`);
 writeBenchResult('chaos', { ...report, notCompleted: report.notCompleted.length });
-const ok = report.notCompleted.length === 0 && report.runsWithDuplicateMessages === 0 && report.runsWithoutMessage === 0 && report.tasksApproved === report.runs;
+const ok =
+  report.notCompleted.length === 0 &&
+  report.runsWithDuplicateMessages === 0 &&
+  report.runsWithoutMessage === 0 &&
+  report.tasksApproved === report.runs;
 if (!ok) {
   console.error('chaos: some runs did not complete exactly once', JSON.stringify(report.notCompleted.slice(0, 5), null, 2));
   process.exit(1);

@@ -11,15 +11,26 @@ const TOTAL = Math.max(20_000, Number(process.env.FUZZ_REQUESTS ?? 20_000));
 const BATCH = 8;
 const seed = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31);
 
-const stack = await startBenchStack('fuzz', { pg: Number(process.env.BENCH_PG_PORT ?? 54398), temporal: Number(process.env.BENCH_TEMPORAL_PORT ?? 7296) });
+const stack = await startBenchStack('fuzz', {
+  pg: Number(process.env.BENCH_PG_PORT ?? 54398),
+  temporal: Number(process.env.BENCH_TEMPORAL_PORT ?? 7296),
+});
 try {
   const people = stack.server.app.people;
   const admin = await stack.user('fuzz-admin@bench.local', 'Fuzz admin', 'admin');
   const mine = (await people.ensureDepartment(admin.actor, 'Fuzz A')).id;
   const other = (await people.ensureDepartment(admin.actor, 'Fuzz B')).id;
-  const created = await people.createUser(admin.actor, { email: 'fuzz-designer@bench.local', name: 'Fuzz designer', password: 'bench-password', departmentId: mine });
+  const created = await people.createUser(admin.actor, {
+    email: 'fuzz-designer@bench.local',
+    name: 'Fuzz designer',
+    password: 'bench-password',
+    departmentId: mine,
+  });
   await people.grant(admin.actor, { userId: created.id, role: 'designer', departmentId: mine });
-  const designer = { id: created.id, token: (await people.createApiToken(await people.actorFor((await people.userRow(created.id))!, 'system'), 'fuzz')).token };
+  const designer = {
+    id: created.id,
+    token: (await people.createApiToken(await people.actorFor((await people.userRow(created.id))!, 'system'), 'fuzz')).token,
+  };
   const fixtures = await createFuzzFixtures(stack.server.url, admin.token, { mine, other }, [designer.id, admin.id]);
   const doc = await (await fetch(`${stack.server.url}/api/openapi.json`)).json();
   const { routes, arbitrary } = routeRequests(doc, fixtures);
@@ -45,7 +56,11 @@ try {
     { numRuns: Math.ceil(TOTAL / BATCH), seed },
   );
   const seconds = (performance.now() - started) / 1000;
-  const fmt = (m: Map<number, number>) => [...m].sort(([a], [b]) => a - b).map(([s, n]) => `${s}×${n}`).join(' ');
+  const fmt = (m: Map<number, number>) =>
+    [...m]
+      .sort(([a], [b]) => a - b)
+      .map(([s, n]) => `${s}×${n}`)
+      .join(' ');
   console.log(`fuzz: ${sent} requests in ${seconds.toFixed(1)} s (seed ${seed}); by status: ${fmt(byStatus)}`);
   for (const route of routes) console.log(`  ${route.padEnd(48)} ${fmt(byRoute.get(route) ?? new Map())}`);
   for (const f of failures.slice(0, 50)) console.log(`  5xx: ${describeResult(f)}`);

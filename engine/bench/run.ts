@@ -37,7 +37,12 @@ const tenStepFlow = {
   schemaVersion: 1,
   nodes: [
     { id: 'start', type: 'trigger.manual', config: {}, position: { x: 0, y: 0 } },
-    ...Array.from({ length: 10 }, (_, i) => ({ id: `step${i + 1}`, type: 'channel.webhook', config: { url, body: { step: i + 1, run: '{{ run.id }}' } }, position: { x: (i + 1) * 200, y: 0 } })),
+    ...Array.from({ length: 10 }, (_, i) => ({
+      id: `step${i + 1}`,
+      type: 'channel.webhook',
+      config: { url, body: { step: i + 1, run: '{{ run.id }}' } },
+      position: { x: (i + 1) * 200, y: 0 },
+    })),
     { id: 'done', type: 'control.end', config: {}, position: { x: 2400, y: 0 } },
   ],
   edges: [
@@ -53,10 +58,20 @@ if (!binary) {
   process.exit(1);
 }
 const temporal = await startTemporalDevServer({ binary, port: Number(process.env.BENCH_TEMPORAL_PORT ?? 7299) });
-const workflowBundle = await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('./baseline-workflows.ts', import.meta.url)), logger: new DefaultLogger('ERROR') });
+const workflowBundle = await bundleWorkflowCode({
+  workflowsPath: fileURLToPath(new URL('./baseline-workflows.ts', import.meta.url)),
+  logger: new DefaultLogger('ERROR'),
+});
 const nativeConnection = await NativeConnection.connect({ address: temporal.address });
 const taskQueue = 'bench';
-const worker = await Worker.create({ connection: nativeConnection, taskQueue, workflowBundle, activities: { sendWebhook }, maxConcurrentActivityTaskExecutions: 200, maxCachedWorkflows: 1000 });
+const worker = await Worker.create({
+  connection: nativeConnection,
+  taskQueue,
+  workflowBundle,
+  activities: { sendWebhook },
+  maxConcurrentActivityTaskExecutions: 200,
+  maxCachedWorkflows: 1000,
+});
 const workerRunning = worker.run();
 const connection = await Connection.connect({ address: temporal.address });
 const client = new Client({ connection });
@@ -67,14 +82,20 @@ async function runOnce(mode: Mode): Promise<{ ms: number; nodeMs: number[] }> {
   const id = `bench-${mode}-${seq++}`;
   const started = performance.now();
   if (mode === 'interpreter') {
-    const state = (await client.workflow.execute('runFlow', { taskQueue, workflowId: id, args: [{ flowId: 'bench', versionId: 'bench', version: 1, graph: tenStepFlow, input: {} }] })) as RunState;
+    const state = (await client.workflow.execute('runFlow', {
+      taskQueue,
+      workflowId: id,
+      args: [{ flowId: 'bench', versionId: 'bench', version: 1, graph: tenStepFlow, input: {} }],
+    })) as RunState;
     if (state.status !== 'completed') throw new Error(`interpreter run ${id} ended ${state.status}`);
     const nodeMs = Object.entries(state.nodes)
       .filter(([k]) => k.startsWith('step'))
       .map(([, s]) => s.durationMs ?? NaN);
     return { ms: performance.now() - started, nodeMs };
   }
-  const res = (await client.workflow.execute('handWrittenTenSteps', { taskQueue, workflowId: id, args: [{ url, runId: id }] })) as { nodeMs: number[] };
+  const res = (await client.workflow.execute('handWrittenTenSteps', { taskQueue, workflowId: id, args: [{ url, runId: id }] })) as {
+    nodeMs: number[];
+  };
   return { ms: performance.now() - started, nodeMs: res.nodeMs };
 }
 
@@ -85,7 +106,10 @@ async function throughput(mode: Mode): Promise<number> {
 }
 
 // Warm up both paths (bundle load, worker caches, JIT) before measuring anything.
-await Promise.all([...Array.from({ length: 20 }, () => runOnce('interpreter')), ...Array.from({ length: 20 }, () => runOnce('hand-written'))]);
+await Promise.all([
+  ...Array.from({ length: 20 }, () => runOnce('interpreter')),
+  ...Array.from({ length: 20 }, () => runOnce('hand-written')),
+]);
 
 const rps: Record<Mode, number[]> = { interpreter: [], 'hand-written': [] };
 for (let round = 0; round < ROUNDS; round++) {
@@ -94,7 +118,10 @@ for (let round = 0; round < ROUNDS; round++) {
   for (const mode of order) rps[mode].push(await throughput(mode));
 }
 
-const latency: Record<Mode, { runMs: number[]; nodeMs: number[] }> = { interpreter: { runMs: [], nodeMs: [] }, 'hand-written': { runMs: [], nodeMs: [] } };
+const latency: Record<Mode, { runMs: number[]; nodeMs: number[] }> = {
+  interpreter: { runMs: [], nodeMs: [] },
+  'hand-written': { runMs: [], nodeMs: [] },
+};
 for (let i = 0; i < LATENCY_RUNS; i++) {
   for (const mode of (i % 2 === 0 ? ['interpreter', 'hand-written'] : ['hand-written', 'interpreter']) as Mode[]) {
     const r = await runOnce(mode);
@@ -112,16 +139,27 @@ const results = {
   command: 'npm run bench',
   concurrentRuns: CONCURRENT,
   rounds: ROUNDS,
-  throughputRunsPerSec: { interpreter: +interp.toFixed(1), handWritten: +hand.toFixed(1), ratio: +(interp / hand).toFixed(3), samples: rps },
+  throughputRunsPerSec: {
+    interpreter: +interp.toFixed(1),
+    handWritten: +hand.toFixed(1),
+    ratio: +(interp / hand).toFixed(3),
+    samples: rps,
+  },
   perNodeLatencyMs: {
     interpreter: { p50: perNode('interpreter', 50), p99: perNode('interpreter', 99) },
     handWritten: { p50: perNode('hand-written', 50), p99: perNode('hand-written', 99) },
-    overhead: { p50: perNode('interpreter', 50) - perNode('hand-written', 50), p99: perNode('interpreter', 99) - perNode('hand-written', 99) },
+    overhead: {
+      p50: perNode('interpreter', 50) - perNode('hand-written', 50),
+      p99: perNode('interpreter', 99) - perNode('hand-written', 99),
+    },
   },
   endToEndPerNodeMs: {
     interpreter: { p50: +perRunNode('interpreter', 50).toFixed(2), p99: +perRunNode('interpreter', 99).toFixed(2) },
     handWritten: { p50: +perRunNode('hand-written', 50).toFixed(2), p99: +perRunNode('hand-written', 99).toFixed(2) },
-    overhead: { p50: +(perRunNode('interpreter', 50) - perRunNode('hand-written', 50)).toFixed(2), p99: +(perRunNode('interpreter', 99) - perRunNode('hand-written', 99)).toFixed(2) },
+    overhead: {
+      p50: +(perRunNode('interpreter', 50) - perRunNode('hand-written', 50)).toFixed(2),
+      p99: +(perRunNode('interpreter', 99) - perRunNode('hand-written', 99)).toFixed(2),
+    },
   },
   latencyRuns: LATENCY_RUNS,
   machine: `${process.platform} ${process.arch}, node ${process.version}`,
@@ -135,7 +173,9 @@ console.log(`    ratio         ${(interp / hand).toFixed(3)}×   (target ≥ 0.9
 console.log(`  per-node latency, sequential runs (${LATENCY_RUNS} each; workflow clock, ms):`);
 console.log(`    interpreter   p50 ${results.perNodeLatencyMs.interpreter.p50}  p99 ${results.perNodeLatencyMs.interpreter.p99}`);
 console.log(`    hand-written  p50 ${results.perNodeLatencyMs.handWritten.p50}  p99 ${results.perNodeLatencyMs.handWritten.p99}`);
-console.log(`    overhead      p50 ${results.perNodeLatencyMs.overhead.p50}  p99 ${results.perNodeLatencyMs.overhead.p99}   (target p50 < 2 ms)`);
+console.log(
+  `    overhead      p50 ${results.perNodeLatencyMs.overhead.p50}  p99 ${results.perNodeLatencyMs.overhead.p99}   (target p50 < 2 ms)`,
+);
 console.log(`  end-to-end run time / 10 (client clock, ms):`);
 console.log(`    interpreter   p50 ${results.endToEndPerNodeMs.interpreter.p50}  p99 ${results.endToEndPerNodeMs.interpreter.p99}`);
 console.log(`    hand-written  p50 ${results.endToEndPerNodeMs.handWritten.p50}  p99 ${results.endToEndPerNodeMs.handWritten.p99}`);

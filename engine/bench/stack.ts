@@ -18,22 +18,57 @@ import type { HOOK_LIMITS } from '../src/auth/throttle.ts';
 
 export const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.max(0, Math.ceil((p / 100) * xs.length) - 1)]!;
 
-const SYSTEM = { id: '00000000-0000-0000-0000-000000000000', email: 'bench@local', name: 'bench', departmentId: null, locale: 'en' as const, grants: [{ role: 'admin' as const, departmentId: null, expiresAt: null }], via: 'system' as const };
+const SYSTEM = {
+  id: '00000000-0000-0000-0000-000000000000',
+  email: 'bench@local',
+  name: 'bench',
+  departmentId: null,
+  locale: 'en' as const,
+  grants: [{ role: 'admin' as const, departmentId: null, expiresAt: null }],
+  via: 'system' as const,
+};
 
 /** `durable`: the dev server keeps its database file, as `npm start` runs it; `hookLimits`: raised for the bench's own loopback sender. */
-export async function startBenchStack(label: string, ports: { pg: number; temporal: number }, opts: { durable?: boolean; hookLimits?: typeof HOOK_LIMITS } = {}) {
+export async function startBenchStack(
+  label: string,
+  ports: { pg: number; temporal: number },
+  opts: { durable?: boolean; hookLimits?: typeof HOOK_LIMITS } = {},
+) {
   installWorkerRuntime('ERROR');
   process.env.FLIGHTDECK_BCRYPT_COST ??= '4';
   const dir = mkdtempSync(join(tmpdir(), 'flightdeck-bench-'));
   const binary = findTemporalCli();
   if (!binary) throw new Error(HOW_TO_GET_TEMPORAL);
   const pg = await startEmbeddedPostgres({ dataDir: dir, port: ports.pg });
-  const temporal = await startTemporalDevServer({ binary, port: ports.temporal, dbFile: opts.durable ? join(dir, 'temporal.db') : undefined });
+  const temporal = await startTemporalDevServer({
+    binary,
+    port: ports.temporal,
+    dbFile: opts.durable ? join(dir, 'temporal.db') : undefined,
+  });
   const secret = 'bench-secret';
   const encryptionKey = randomBytes(32);
   const taskQueue = `bench-${label}`;
-  const server = await startServer({ databaseUrl: pg.url, temporalAddress: temporal.address, namespace: 'default', taskQueue, host: '127.0.0.1', port: 0, log: createLogger('silent'), secret, encryptionKey, syncIntervalMs: 0, outbound: createOutboundGuard({ allow: '127.0.0.1' }), hookLimits: opts.hookLimits });
-  const deps = buildActivityDeps({ db: server.db.db, secret, encryptionKey, publicUrl: server.url, outbound: createOutboundGuard({ allow: '127.0.0.1' }) });
+  const server = await startServer({
+    databaseUrl: pg.url,
+    temporalAddress: temporal.address,
+    namespace: 'default',
+    taskQueue,
+    host: '127.0.0.1',
+    port: 0,
+    log: createLogger('silent'),
+    secret,
+    encryptionKey,
+    syncIntervalMs: 0,
+    outbound: createOutboundGuard({ allow: '127.0.0.1' }),
+    hookLimits: opts.hookLimits,
+  });
+  const deps = buildActivityDeps({
+    db: server.db.db,
+    secret,
+    encryptionKey,
+    publicUrl: server.url,
+    outbound: createOutboundGuard({ allow: '127.0.0.1' }),
+  });
   const { worker, connection } = await createFlowWorker({ address: temporal.address, namespace: 'default', taskQueue, deps });
   const running = worker.run();
   const people = server.app.people;
@@ -47,7 +82,11 @@ export async function startBenchStack(label: string, ports: { pg: number; tempor
   }
 
   async function api(token: string, method: string, path: string, body?: unknown) {
-    const res = await fetch(server.url + path, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(server.url + path, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const json = (await res.json().catch(() => ({}))) as any;
     if (res.status >= 400) throw new Error(`${method} ${path} → ${res.status} ${JSON.stringify(json)}`);
     return json;

@@ -46,7 +46,11 @@ const receiverUrl = `http://127.0.0.1:${(receiver.address() as { port: number })
 
 // The default stays 600/min per IP; only this bench's loopback sender gets room for its load.
 const hookLimits = { ...HOOK_LIMITS, perMinute: 1_000_000 };
-const stack = await startBenchStack('webhook-flow', { pg: Number(process.env.BENCH_PG_PORT ?? 54398), temporal: Number(process.env.BENCH_TEMPORAL_PORT ?? 7296) }, { durable: true, hookLimits });
+const stack = await startBenchStack(
+  'webhook-flow',
+  { pg: Number(process.env.BENCH_PG_PORT ?? 54398), temporal: Number(process.env.BENCH_TEMPORAL_PORT ?? 7296) },
+  { durable: true, hookLimits },
+);
 const { server, temporal } = stack;
 const client: Client = server.temporal.client;
 
@@ -56,7 +60,10 @@ const yardConnection = await NativeConnection.connect({ address: temporal.addres
 const yardWorker = await Worker.create({
   connection: yardConnection,
   taskQueue: yardQueue,
-  workflowBundle: await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('./baseline-workflows.ts', import.meta.url)), logger: new DefaultLogger('ERROR') }),
+  workflowBundle: await bundleWorkflowCode({
+    workflowsPath: fileURLToPath(new URL('./baseline-workflows.ts', import.meta.url)),
+    logger: new DefaultLogger('ERROR'),
+  }),
   activities: { sendWebhook: webhookActivity(createOutboundGuard({ allow: '127.0.0.1' })) },
   maxConcurrentActivityTaskExecutions: 200,
 });
@@ -99,7 +106,12 @@ async function sendEvent(key: string): Promise<Sent> {
     const ts = Math.floor(Date.now() / 1000);
     const res = await fetch(`${server.url}/api/hooks/${flowId}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'webhook-id': key, 'webhook-timestamp': String(ts), 'webhook-signature': signStandardWebhook(secret, key, ts, raw) },
+      headers: {
+        'content-type': 'application/json',
+        'webhook-id': key,
+        'webhook-timestamp': String(ts),
+        'webhook-signature': signStandardWebhook(secret, key, ts, raw),
+      },
       body: raw,
     });
     const json = (await res.json()) as { runId?: string };
@@ -180,18 +192,27 @@ async function measure(label: string, send: (key: string) => Promise<Sent>) {
     runsPerSec: +(EVENTS / seconds).toFixed(1),
     acceptedPerSec: +(EVENTS / ((Math.max(...sent.map((s) => s.sentAt)) - t0) / 1000)).toFixed(1),
     latencyMs: { p50: Math.round(percentile(latency, 50)), p99: Math.round(percentile(latency, 99)) },
-    backlog: { firstTenthP50Ms: Math.round(percentile(latency.slice(0, tenth), 50)), lastTenthP50Ms: Math.round(percentile(latency.slice(-tenth), 50)) },
+    backlog: {
+      firstTenthP50Ms: Math.round(percentile(latency.slice(0, tenth), 50)),
+      lastTenthP50Ms: Math.round(percentile(latency.slice(-tenth), 50)),
+    },
     ...h,
   };
 }
 
 // Warm both paths (bundles, caches, JIT) before measuring; then alternate nothing: one after the other.
-await waitForArrivals([...(await fromSenders(WARMUP, 'warm-flow', sendEvent)), ...(await fromSenders(WARMUP, 'warm-yard', startYardstick))]);
+await waitForArrivals([
+  ...(await fromSenders(WARMUP, 'warm-flow', sendEvent)),
+  ...(await fromSenders(WARMUP, 'warm-yard', startYardstick)),
+]);
 const flightdeck = await measure('flow', sendEvent);
 const yardstick = await measure('yard', startYardstick);
 
-const machine = `${process.platform} ${process.arch}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ` +
-  `node ${process.version}, shared machine, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`;
+const machine =
+  `${process.platform} ${process.arch}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ` +
+  `node ${process.version}, shared machine, load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`;
 const result = {
   command: COMMAND,
   machine,
@@ -207,14 +228,16 @@ const result = {
 
 const row = (name: string, r: typeof flightdeck) =>
   `    ${name.padEnd(12)} ${String(r.runsPerSec).padStart(6)} runs/s   p50 ${String(r.latencyMs.p50).padStart(6)} ms   ` +
-    `p99 ${String(r.latencyMs.p99).padStart(6)} ms   ` +
+  `p99 ${String(r.latencyMs.p99).padStart(6)} ms   ` +
   `backlog p50 ${r.backlog.firstTenthP50Ms}→${r.backlog.lastTenthP50Ms} ms   ` +
-    `task first p50/p99 ${r.workflowTaskMs.first.p50}/${r.workflowTaskMs.first.p99} ms, ` +
+  `task first p50/p99 ${r.workflowTaskMs.first.p50}/${r.workflowTaskMs.first.p99} ms, ` +
   `later ${r.workflowTaskMs.later.p50}/${r.workflowTaskMs.later.p99} ms${r.notCompleted ? `   (${r.notCompleted} not completed)` : ''}`;
 console.log(`\nWebhook flow: ${EVENTS} signed events from ${SENDERS} concurrent senders, against the hand-written yardstick\n`);
 console.log(row('flightdeck', flightdeck));
 console.log(row('yardstick', yardstick));
-console.log(`    ratio        ${result.ratio.runsPerSec}× runs/s   (targets: ≥ 40 runs/s, p50 ≤ 150 ms, p99 ≤ 500 ms, ≥ 0.9×, ≤ 10 ms per task)`);
+console.log(
+  `    ratio        ${result.ratio.runsPerSec}× runs/s   (targets: ≥ 40 runs/s, p50 ≤ 150 ms, p99 ≤ 500 ms, ≥ 0.9×, ≤ 10 ms per task)`,
+);
 console.log(`    refusals ${JSON.stringify(refusals)}, duplicate deliveries ${duplicates}`);
 console.log(`  command: ${COMMAND}\n  machine: ${machine}`);
 writeBenchResult('webhook-flow', result);

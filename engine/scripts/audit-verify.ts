@@ -16,8 +16,10 @@ try {
   const verdict = await verifyAuditChain(pool);
   if (verdict.ok) {
     console.log(`audit chain intact: ${verdict.entries} entries, head ${verdict.headHash}`);
-    console.log('Keep the head hash somewhere else (a ticket, a log): ' +
-      'a later verify that ends in a different hash for the same entry count means the whole chain was rewritten.');
+    console.log(
+      'Keep the head hash somewhere else (a ticket, a log): ' +
+        'a later verify that ends in a different hash for the same entry count means the whole chain was rewritten.',
+    );
   } else {
     const b = verdict.broken;
     console.error(`audit chain BROKEN after ${verdict.entries} intact entries`);

@@ -41,7 +41,9 @@ try {
   }
 } catch (err) {
   const e = err as Error & { code?: string };
-  console.error(err instanceof RestoreRefused ? `restore refused: ${e.message}` : `${command} failed on ${where}: ${e.code ?? ''} ${e.message}`);
+  console.error(
+    err instanceof RestoreRefused ? `restore refused: ${e.message}` : `${command} failed on ${where}: ${e.code ?? ''} ${e.message}`,
+  );
   if (e.code === 'ECONNREFUSED') console.error('Start Flightdeck first (npm start runs the embedded PostgreSQL), or set DATABASE_URL.');
   code = 1;
 } finally {

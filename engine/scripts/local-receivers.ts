@@ -23,7 +23,8 @@ const robot = createServer((req, res) => {
   req.on('end', () => {
     const url = new URL(req.url ?? '/', `http://127.0.0.1:${ROBOT_PORT}`);
     const reply = (b: object) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(b));
-    if (url.pathname !== '/cgi-bin/webhook/send' || url.searchParams.get('key') !== KEY) return reply({ errcode: 93000, errmsg: 'invalid webhook url' });
+    if (url.pathname !== '/cgi-bin/webhook/send' || url.searchParams.get('key') !== KEY)
+      return reply({ errcode: 93000, errmsg: 'invalid webhook url' });
     try {
       const msg = JSON.parse(body) as { msgtype: string; text?: { content: string }; markdown?: { content: string } };
       console.log(`\n[WeCom robot] ${new Date().toISOString()} ${msg.msgtype}\n${msg.text?.content ?? msg.markdown?.content ?? body}`);

@@ -23,7 +23,12 @@ const end = rest.slice(1).search(/\n#/);
 const section = end < 0 ? rest : rest.slice(0, end + 1);
 const serious = Object.values(report.vulnerabilities).filter((v) => v.severity === 'high' || v.severity === 'critical');
 const undocumented = serious.filter((v) => !section.includes(`| \`${v.name}\` |`));
-for (const v of serious) console.log(`npm audit: ${v.severity} in ${v.name} ` +
-  `(${undocumented.includes(v) ? 'NOT documented in README' : 'documented in README as not applying'})`);
+for (const v of serious)
+  console.log(
+    `npm audit: ${v.severity} in ${v.name} ` +
+      `(${undocumented.includes(v) ? 'NOT documented in README' : 'documented in README as not applying'})`,
+  );
 if (undocumented.length) process.exit(1);
-console.log(`npm audit: no undocumented high or critical finding (${Object.keys(report.vulnerabilities).length} packages with any finding)`);
+console.log(
+  `npm audit: no undocumented high or critical finding (${Object.keys(report.vulnerabilities).length} packages with any finding)`,
+);

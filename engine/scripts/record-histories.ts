@@ -41,7 +41,18 @@ const receiverUrl = `http://127.0.0.1:${(receiver.address() as { port: number })
 const pg = await startEmbeddedPostgres({ dataDir: dir, port: 54391 });
 const temporal = await startTemporalDevServer({ binary, port: 7291 });
 const taskQueue = 'record-histories';
-const server = await startServer({ databaseUrl: pg.url, temporalAddress: temporal.address, namespace: 'default', taskQueue, host: '127.0.0.1', port: 0, log: createLogger('silent'), syncIntervalMs: 0, secret: 'record', encryptionKey: Buffer.alloc(32, 1) });
+const server = await startServer({
+  databaseUrl: pg.url,
+  temporalAddress: temporal.address,
+  namespace: 'default',
+  taskQueue,
+  host: '127.0.0.1',
+  port: 0,
+  log: createLogger('silent'),
+  syncIntervalMs: 0,
+  secret: 'record',
+  encryptionKey: Buffer.alloc(32, 1),
+});
 const deps = buildActivityDeps({ db: server.db.db, secret: 'record', encryptionKey: Buffer.alloc(32, 1), publicUrl: server.url });
 const { worker, connection } = await createFlowWorker({ address: temporal.address, namespace: 'default', taskQueue, deps });
 const running = worker.run();
@@ -51,10 +62,15 @@ const admin = await people.createUser(null, { email: 'recorder@local', name: 'Re
 await people.grant(null, { userId: admin.id, role: 'admin', departmentId: null });
 const token = (await people.createApiToken(await people.actorFor((await people.userRow(admin.id))!, 'system'), 'recorder')).token;
 const approverUser = await people.createUser(null, { email: 'approver@record.local', name: 'Approver', password: 'recorder-password' });
-const approverToken = (await people.createApiToken(await people.actorFor((await people.userRow(approverUser.id))!, 'system'), 'recorder')).token;
+const approverToken = (await people.createApiToken(await people.actorFor((await people.userRow(approverUser.id))!, 'system'), 'recorder'))
+  .token;
 
 async function call(method: string, path: string, body?: unknown, as = token) {
-  const res = await fetch(server.url + path, { method, headers: { 'content-type': 'application/json', authorization: `Bearer ${as}` }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(server.url + path, {
+    method,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${as}` },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const json = (await res.json()) as Record<string, any>;
   if (res.status >= 400) throw new Error(`${method} ${path}: ${JSON.stringify(json)}`);
   return json;
@@ -62,15 +78,24 @@ async function call(method: string, path: string, body?: unknown, as = token) {
 
 try {
   const whSecret = 'whsec_' + Buffer.alloc(32, 7).toString('base64');
-  const { id: connectionId } = await call('POST', '/api/connections', { kind: 'webhook', name: 'Recorder receiver', secrets: { url: `${receiverUrl}/ok`, secret: whSecret }, settings: { rateLimit: '2/3s' } });
+  const { id: connectionId } = await call('POST', '/api/connections', {
+    kind: 'webhook',
+    name: 'Recorder receiver',
+    secrets: { url: `${receiverUrl}/ok`, secret: whSecret },
+    settings: { rateLimit: '2/3s' },
+  });
   const only = process.argv.slice(2);
   for (const recorded of RECORDED_FLOWS.filter((r) => !only.length || only.includes(r.name))) {
     const created = await call('POST', '/api/flows', { name: recorded.name, graph: recorded.graph(receiverUrl, { connectionId }) });
     await call('POST', `/api/flows/${created.id}/versions`, {});
-    const phasesFrom = (warmUp: number) => [{ name: 'warm_up', startsAt: new Date(warmUp).toISOString(), endsAt: new Date(warmUp + 86_400_000).toISOString() }];
+    const phasesFrom = (warmUp: number) => [
+      { name: 'warm_up', startsAt: new Date(warmUp).toISOString(), endsAt: new Date(warmUp + 86_400_000).toISOString() },
+    ];
     let campaignId: string | undefined;
     if (recorded.campaignWarmUpInMs !== undefined) {
-      campaignId = (await call('POST', '/api/campaigns', { name: recorded.name, phases: phasesFrom(Date.now() + recorded.campaignWarmUpInMs) })).id as string;
+      campaignId = (
+        await call('POST', '/api/campaigns', { name: recorded.name, phases: phasesFrom(Date.now() + recorded.campaignWarmUpInMs) })
+      ).id as string;
       for (const status of ['pending_approval', 'approved']) await call('POST', `/api/campaigns/${campaignId}/status`, { status });
     }
     const run = await call('POST', `/api/flows/${created.id}/runs`, { input: recorded.input, ...(campaignId ? { campaignId } : {}) });
@@ -82,11 +107,18 @@ try {
     for (const d of recorded.decisions ?? []) {
       let task: { taskId: string } | undefined;
       for (let i = 0; i < 100 && !task; i++) {
-        task = (await call('GET', '/api/approvals', undefined, approverToken)).items.find((t: { runId: string; nodeId: string }) => t.runId === run.id && t.nodeId === d.nodeId);
+        task = (await call('GET', '/api/approvals', undefined, approverToken)).items.find(
+          (t: { runId: string; nodeId: string }) => t.runId === run.id && t.nodeId === d.nodeId,
+        );
         if (!task) await new Promise((r) => setTimeout(r, 100));
       }
       if (!task) throw new Error(`no task for ${d.nodeId}`);
-      await call('POST', `/api/approvals/${encodeURIComponent(task.taskId)}/decision`, { decision: d.decision, ...(d.comment ? { comment: d.comment } : {}) }, approverToken);
+      await call(
+        'POST',
+        `/api/approvals/${encodeURIComponent(task.taskId)}/decision`,
+        { decision: d.decision, ...(d.comment ? { comment: d.comment } : {}) },
+        approverToken,
+      );
     }
     if (recorded.cancelAfterMs) {
       await new Promise((r) => setTimeout(r, recorded.cancelAfterMs));
@@ -94,7 +126,11 @@ try {
     }
     await handle.result().catch(() => undefined);
     // The CLI's JSON is the canonical history format, the one Temporal's replayer reads.
-    const json = execFileSync(binary, ['workflow', 'show', '--workflow-id', run.workflowId, '--address', temporal.address, '--output', 'json'], { maxBuffer: 64 * 1024 * 1024 }).toString();
+    const json = execFileSync(
+      binary,
+      ['workflow', 'show', '--workflow-id', run.workflowId, '--address', temporal.address, '--output', 'json'],
+      { maxBuffer: 64 * 1024 * 1024 },
+    ).toString();
     writeFileSync(join(OUT, `${recorded.name}.json`), json);
     // Replays must use the same workflow id: task ids (and so recorded decisions) are built from it.
     const idsFile = join(OUT, 'workflow-ids.json');

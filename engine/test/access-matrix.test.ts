@@ -133,7 +133,8 @@ function parseMatrix(text: string): Map<string, Record<Principal, Outcome>> {
   for (const line of text.split('\n')) {
     if (!line.trim() || line.trim().startsWith('#')) continue;
     const [method, path, ...cells] = line.trim().split(/\s+/);
-    if (cells.length !== PRINCIPALS.length) throw new Error(`matrix row ${method} ${path}: ${cells.length} cells, want ${PRINCIPALS.length}`);
+    if (cells.length !== PRINCIPALS.length)
+      throw new Error(`matrix row ${method} ${path}: ${cells.length} cells, want ${PRINCIPALS.length}`);
     const row = {} as Record<Principal, Outcome>;
     PRINCIPALS.forEach((p, i) => {
       const c = cells[i];
@@ -220,7 +221,10 @@ describe('access matrix', () => {
   let slack: Awaited<ReturnType<typeof startSlack>>;
 
   const holdGraph = (hold: string) =>
-    flow([node('start', 'trigger.manual'), node(hold, 'control.delay', { duration: '1h' }), node('done', 'control.end')], [edge('start', 'next', hold), edge(hold, 'next', 'done')]);
+    flow(
+      [node('start', 'trigger.manual'), node(hold, 'control.delay', { duration: '1h' }), node('done', 'control.end')],
+      [edge('start', 'next', hold), edge(hold, 'next', 'done')],
+    );
 
   beforeAll(async () => {
     stack = await startStack('access-matrix');
@@ -250,7 +254,11 @@ describe('access matrix', () => {
     clients.anonymous = new ApiClient(stack.url);
     clients.bogus_token = new ApiClient(stack.url, `fdk_${'x'.repeat(43)}`);
     // A temporary grant that has run out confers nothing.
-    const expired = await admin.post(`/api/users/${people.expired.id}/grants`, { role: 'designer', departmentId: fx.alphaId, expiresAt: new Date(Date.now() - 60_000).toISOString() });
+    const expired = await admin.post(`/api/users/${people.expired.id}/grants`, {
+      role: 'designer',
+      departmentId: fx.alphaId,
+      expiresAt: new Date(Date.now() - 60_000).toISOString(),
+    });
     expect(expired.status, JSON.stringify(expired.body)).toBe(201);
     const approver2 = await stack.user('Al Approver', [{ role: 'approver', department: 'Alpha' }], { department: 'Alpha' });
     fx.approver2Email = approver2.email;
@@ -265,7 +273,12 @@ describe('access matrix', () => {
     expect(campaign.status, JSON.stringify(campaign.body)).toBe(201);
     fx.campaignId = campaign.body.id;
     fx.templateId = (await admin.get('/api/templates')).body.items[0].id;
-    const connection = await admin.post('/api/connections', { kind: 'slack', name: fx.connectionName, departmentId: fx.alphaId, secrets: { url: 'https://hooks.slack.com/services/T/B/alpha' } });
+    const connection = await admin.post('/api/connections', {
+      kind: 'slack',
+      name: fx.connectionName,
+      departmentId: fx.alphaId,
+      secrets: { url: 'https://hooks.slack.com/services/T/B/alpha' },
+    });
     expect(connection.status, JSON.stringify(connection.body)).toBe(201);
     fx.connectionId = connection.body.id;
 
@@ -273,7 +286,15 @@ describe('access matrix', () => {
     const approvalGraph = flow(
       [
         node('start', 'trigger.manual'),
-        node('ask', 'approval.request', { title: fx.approvalTitle, approvers: [{ kind: 'user', user: people.approver.email }, { kind: 'user', user: approver2.email }], mode: 'all', due: '1d' }),
+        node('ask', 'approval.request', {
+          title: fx.approvalTitle,
+          approvers: [
+            { kind: 'user', user: people.approver.email },
+            { kind: 'user', user: approver2.email },
+          ],
+          mode: 'all',
+          due: '1d',
+        }),
         node('yes', 'control.end'),
         node('no', 'control.end'),
         node('late', 'control.end'),
@@ -289,7 +310,17 @@ describe('access matrix', () => {
       return inbox.body.items.find((t: { runId: string }) => t.runId === approvalRun)?.taskId as string | undefined;
     });
 
-    secrets = [fx.flowName, fx.holdNode, fx.runInput, fx.campaignName, fx.approvalFlowName, fx.approvalTitle, people.viewer.email, fx.approver2Email, fx.connectionName];
+    secrets = [
+      fx.flowName,
+      fx.holdNode,
+      fx.runInput,
+      fx.campaignName,
+      fx.approvalFlowName,
+      fx.approvalTitle,
+      people.viewer.email,
+      fx.approver2Email,
+      fx.connectionName,
+    ];
   });
 
   afterAll(async () => {
@@ -306,7 +337,12 @@ describe('access matrix', () => {
     return id;
   }
   async function freshUser(): Promise<string> {
-    const r = await stack.api.post('/api/users', { email: `throwaway.${rand()}@test.flightdeck`, name: 'Throwaway', password: TEST_PASSWORD, departmentId: fx.alphaId });
+    const r = await stack.api.post('/api/users', {
+      email: `throwaway.${rand()}@test.flightdeck`,
+      name: 'Throwaway',
+      password: TEST_PASSWORD,
+      departmentId: fx.alphaId,
+    });
     if (r.status !== 201) throw new Error(`user: ${JSON.stringify(r.body)}`);
     return r.body.id;
   }
@@ -373,12 +409,20 @@ describe('access matrix', () => {
       },
     },
     'POST /api/users': {
-      build: (_who, mark) => ({ path: '/api/users', body: { email: `${mark}@test.flightdeck`, name: mark, password: TEST_PASSWORD, departmentId: fx.alphaId }, effect: marked(mark) }),
+      build: (_who, mark) => ({
+        path: '/api/users',
+        body: { email: `${mark}@test.flightdeck`, name: mark, password: TEST_PASSWORD, departmentId: fx.alphaId },
+        effect: marked(mark),
+      }),
     },
     'POST /api/users/{id}/grants': {
       build: async () => {
         const target = await freshUser();
-        return { path: `/api/users/${target}/grants`, body: { role: 'viewer', departmentId: fx.alphaId }, effect: (e) => e.action === 'grant.created' && e.after?.userId === target };
+        return {
+          path: `/api/users/${target}/grants`,
+          body: { role: 'viewer', departmentId: fx.alphaId },
+          effect: (e) => e.action === 'grant.created' && e.after?.userId === target,
+        };
       },
     },
     'DELETE /api/grants/{id}': {
@@ -405,22 +449,37 @@ describe('access matrix', () => {
       },
     },
     'POST /api/flows': {
-      build: (_who, mark) => ({ path: '/api/flows', body: { name: mark, graph: holdGraph('hold'), departmentId: fx.alphaId }, effect: marked(mark) }),
+      build: (_who, mark) => ({
+        path: '/api/flows',
+        body: { name: mark, graph: holdGraph('hold'), departmentId: fx.alphaId },
+        effect: marked(mark),
+      }),
     },
     'GET /api/flows/{id}': {
       build: () => ({ path: `/api/flows/${fx.flowId}` }),
       check: (_who, res) => expect(res.body.name).toBe(fx.flowName),
     },
-    'PUT /api/flows/{id}': { build: (_who, mark) => ({ method: 'PUT', path: `/api/flows/${fx.flowId}`, body: { description: mark }, effect: marked(mark) }) },
-    'POST /api/flows/{id}/versions': { build: (_who, mark) => ({ path: `/api/flows/${fx.flowId}/versions`, body: { note: mark }, effect: marked(mark) }) },
-    'GET /api/flows/{id}/versions': { build: () => ({ path: `/api/flows/${fx.flowId}/versions` }), check: (_who, res) => expect(res.body.items.length).toBeGreaterThan(0) },
+    'PUT /api/flows/{id}': {
+      build: (_who, mark) => ({ method: 'PUT', path: `/api/flows/${fx.flowId}`, body: { description: mark }, effect: marked(mark) }),
+    },
+    'POST /api/flows/{id}/versions': {
+      build: (_who, mark) => ({ path: `/api/flows/${fx.flowId}/versions`, body: { note: mark }, effect: marked(mark) }),
+    },
+    'GET /api/flows/{id}/versions': {
+      build: () => ({ path: `/api/flows/${fx.flowId}/versions` }),
+      check: (_who, res) => expect(res.body.items.length).toBeGreaterThan(0),
+    },
     'POST /api/flows/{id}/runs': {
       build: (_who, mark) => ({ path: `/api/flows/${fx.flowId}/runs`, body: { input: { mark } }, effect: marked(mark) }),
       check: (_who, res) => void extraRuns.push(res.body.id),
     },
     'GET /api/templates': { build: () => ({ path: '/api/templates' }) },
     'POST /api/templates/{templateId}/flows': {
-      build: (_who, mark) => ({ path: `/api/templates/${fx.templateId}/flows`, body: { name: mark, departmentId: fx.alphaId }, effect: marked(mark) }),
+      build: (_who, mark) => ({
+        path: `/api/templates/${fx.templateId}/flows`,
+        body: { name: mark, departmentId: fx.alphaId },
+        effect: marked(mark),
+      }),
     },
     'GET /api/runs': {
       build: () => ({ path: '/api/runs?limit=200' }),
@@ -446,83 +505,185 @@ describe('access matrix', () => {
         else expect(ids(res)).toContain(fx.campaignId);
       },
     },
-    'POST /api/campaigns': { build: (_who, mark) => ({ path: '/api/campaigns', body: { name: mark, departmentId: fx.alphaId }, effect: marked(mark) }) },
+    'POST /api/campaigns': {
+      build: (_who, mark) => ({ path: '/api/campaigns', body: { name: mark, departmentId: fx.alphaId }, effect: marked(mark) }),
+    },
     'POST /api/campaigns/import': {
-      build: (_who, mark) => ({ path: '/api/campaigns/import', body: { id: mark, name: mark, department: 'Alpha', goals: [], budget: { total: 1000 }, phases: [] }, effect: marked(mark) }),
+      build: (_who, mark) => ({
+        path: '/api/campaigns/import',
+        body: { id: mark, name: mark, department: 'Alpha', goals: [], budget: { total: 1000 }, phases: [] },
+        effect: marked(mark),
+      }),
       check: (_who, res) => expect(res.body.departmentId).toBe(fx.alphaId),
     },
-    'GET /api/flows/{id}/schedule': { build: () => ({ path: `/api/flows/${fx.flowId}/schedule` }), check: (_who, res) => expect(res.body.schedule).toBeNull() },
-    'POST /api/flows/{id}/unpublish': { build: () => ({ path: `/api/flows/${fx.flowId}/unpublish` }), check: (_who, res) => expect(res.body.scheduleRemoved).toBe(false) },
+    'GET /api/flows/{id}/schedule': {
+      build: () => ({ path: `/api/flows/${fx.flowId}/schedule` }),
+      check: (_who, res) => expect(res.body.schedule).toBeNull(),
+    },
+    'POST /api/flows/{id}/unpublish': {
+      build: () => ({ path: `/api/flows/${fx.flowId}/unpublish` }),
+      check: (_who, res) => expect(res.body.scheduleRemoved).toBe(false),
+    },
     'POST /api/flows/{id}/hook-secret': {
       build: async () => {
         const name = `Hooked flow ${rand()}`;
         const r = await stack.api.post('/api/flows', { name, departmentId: fx.alphaId, graph: holdGraph(`hold_${rand()}`) });
-        return { path: `/api/flows/${r.body.id}/hook-secret`, secrets: [name], effect: (e) => e.action === 'hook.secret_rotated' && e.entityId === r.body.id };
+        return {
+          path: `/api/flows/${r.body.id}/hook-secret`,
+          secrets: [name],
+          effect: (e) => e.action === 'hook.secret_rotated' && e.entityId === r.body.id,
+        };
       },
       check: (_who, res) => expect(res.body.secret).toMatch(/^whsec_/),
     },
-    'GET /api/connections': { build: () => ({ path: '/api/connections' }), check: (who, res) => (isBeta(who) ? expect(ids(res)).not.toContain(fx.connectionId) : expect(ids(res)).toContain(fx.connectionId)) },
-    'POST /api/connections': {
-      build: (_who, mark) => ({ path: '/api/connections', body: { kind: 'slack', name: mark, departmentId: fx.alphaId, secrets: { url: 'https://hooks.slack.com/services/T/B/x' } }, effect: marked(mark) }),
+    'GET /api/connections': {
+      build: () => ({ path: '/api/connections' }),
+      check: (who, res) => (isBeta(who) ? expect(ids(res)).not.toContain(fx.connectionId) : expect(ids(res)).toContain(fx.connectionId)),
     },
-    'GET /api/connections/{id}': { build: () => ({ path: `/api/connections/${fx.connectionId}` }), check: (_who, res) => expect(res.body.name).toBe(fx.connectionName) },
+    'POST /api/connections': {
+      build: (_who, mark) => ({
+        path: '/api/connections',
+        body: { kind: 'slack', name: mark, departmentId: fx.alphaId, secrets: { url: 'https://hooks.slack.com/services/T/B/x' } },
+        effect: marked(mark),
+      }),
+    },
+    'GET /api/connections/{id}': {
+      build: () => ({ path: `/api/connections/${fx.connectionId}` }),
+      check: (_who, res) => expect(res.body.name).toBe(fx.connectionName),
+    },
     'POST /api/connections/{id}/test': {
       // A connection to a local Slack-style receiver: a permitted test really sends, and only to loopback.
       build: async () => {
         const name = `Tested connection ${rand()}`;
-        const r = await stack.api.post('/api/connections', { kind: 'slack', name, departmentId: fx.alphaId, secrets: { url: slack.webhookUrl } });
-        return { path: `/api/connections/${r.body.id}/test`, body: {}, secrets: [name], effect: (e) => e.action === 'connection.tested' && e.entityId === r.body.id };
+        const r = await stack.api.post('/api/connections', {
+          kind: 'slack',
+          name,
+          departmentId: fx.alphaId,
+          secrets: { url: slack.webhookUrl },
+        });
+        return {
+          path: `/api/connections/${r.body.id}/test`,
+          body: {},
+          secrets: [name],
+          effect: (e) => e.action === 'connection.tested' && e.entityId === r.body.id,
+        };
       },
       check: (_who, res) => expect(res.body.ok).toBe(true),
     },
     'PUT /api/connections/{id}': {
       build: async (_who, mark) => {
-        const r = await stack.api.post('/api/connections', { kind: 'slack', name: `Editable ${rand()}`, departmentId: fx.alphaId, secrets: { url: 'https://hooks.slack.com/services/T/B/e' } });
-        return { method: 'PUT', path: `/api/connections/${r.body.id}`, body: { name: mark, settings: { quietHours: '22:00-08:00' } }, effect: marked(mark) };
+        const r = await stack.api.post('/api/connections', {
+          kind: 'slack',
+          name: `Editable ${rand()}`,
+          departmentId: fx.alphaId,
+          secrets: { url: 'https://hooks.slack.com/services/T/B/e' },
+        });
+        return {
+          method: 'PUT',
+          path: `/api/connections/${r.body.id}`,
+          body: { name: mark, settings: { quietHours: '22:00-08:00' } },
+          effect: marked(mark),
+        };
       },
       check: (_who, res) => expect(res.body.settings).toEqual({ quietHours: '22:00-08:00' }),
     },
     'POST /api/connections/{id}/pause': {
       build: async (_who, mark) => {
-        const r = await stack.api.post('/api/connections', { kind: 'slack', name: `Pausable ${rand()}`, departmentId: fx.alphaId, secrets: { url: 'https://hooks.slack.com/services/T/B/p' } });
-        return { path: `/api/connections/${r.body.id}/pause`, body: { reason: mark }, effect: (e) => e.action === 'connection.paused' && e.entityId === r.body.id };
+        const r = await stack.api.post('/api/connections', {
+          kind: 'slack',
+          name: `Pausable ${rand()}`,
+          departmentId: fx.alphaId,
+          secrets: { url: 'https://hooks.slack.com/services/T/B/p' },
+        });
+        return {
+          path: `/api/connections/${r.body.id}/pause`,
+          body: { reason: mark },
+          effect: (e) => e.action === 'connection.paused' && e.entityId === r.body.id,
+        };
       },
       check: (_who, res) => expect(res.body.paused).toBe(true),
     },
     'POST /api/connections/{id}/resume': {
       build: async () => {
-        const r = await stack.api.post('/api/connections', { kind: 'slack', name: `Resumable ${rand()}`, departmentId: fx.alphaId, secrets: { url: 'https://hooks.slack.com/services/T/B/r' } });
+        const r = await stack.api.post('/api/connections', {
+          kind: 'slack',
+          name: `Resumable ${rand()}`,
+          departmentId: fx.alphaId,
+          secrets: { url: 'https://hooks.slack.com/services/T/B/r' },
+        });
         await stack.api.post(`/api/connections/${r.body.id}/pause`, { reason: 'maintenance' });
-        return { path: `/api/connections/${r.body.id}/resume`, body: {}, effect: (e) => e.action === 'connection.resumed' && e.entityId === r.body.id };
+        return {
+          path: `/api/connections/${r.body.id}/resume`,
+          body: {},
+          effect: (e) => e.action === 'connection.resumed' && e.entityId === r.body.id,
+        };
       },
       check: (_who, res) => expect(res.body.paused).toBe(false),
     },
-    'GET /api/notifications': { build: () => ({ path: '/api/notifications' }), check: (_who, res) => expect(typeof res.body.unread).toBe('number') },
-    'POST /api/notifications/read': { build: () => ({ path: '/api/notifications/read', body: { all: true } }), check: (_who, res) => expect(res.body.unread).toBe(0) },
-    'GET /api/runs/{id}/deliveries': { build: () => ({ path: `/api/runs/${fx.runId}/deliveries` }), check: (_who, res) => expect(Array.isArray(res.body.items)).toBe(true) },
+    'GET /api/notifications': {
+      build: () => ({ path: '/api/notifications' }),
+      check: (_who, res) => expect(typeof res.body.unread).toBe('number'),
+    },
+    'POST /api/notifications/read': {
+      build: () => ({ path: '/api/notifications/read', body: { all: true } }),
+      check: (_who, res) => expect(res.body.unread).toBe(0),
+    },
+    'GET /api/runs/{id}/deliveries': {
+      build: () => ({ path: `/api/runs/${fx.runId}/deliveries` }),
+      check: (_who, res) => expect(Array.isArray(res.body.items)).toBe(true),
+    },
     'DELETE /api/connections/{id}': {
       build: async () => {
         const name = `Doomed connection ${rand()}`;
-        const r = await stack.api.post('/api/connections', { kind: 'slack', name, departmentId: fx.alphaId, secrets: { url: 'https://hooks.slack.com/services/T/B/y' } });
-        return { method: 'DELETE', path: `/api/connections/${r.body.id}`, secrets: [name], effect: (e) => e.action === 'connection.deleted' && e.entityId === r.body.id };
+        const r = await stack.api.post('/api/connections', {
+          kind: 'slack',
+          name,
+          departmentId: fx.alphaId,
+          secrets: { url: 'https://hooks.slack.com/services/T/B/y' },
+        });
+        return {
+          method: 'DELETE',
+          path: `/api/connections/${r.body.id}`,
+          secrets: [name],
+          effect: (e) => e.action === 'connection.deleted' && e.entityId === r.body.id,
+        };
       },
     },
-    'GET /api/campaigns/{id}': { build: () => ({ path: `/api/campaigns/${fx.campaignId}` }), check: (_who, res) => expect(res.body.name).toBe(fx.campaignName) },
+    'GET /api/campaigns/{id}': {
+      build: () => ({ path: `/api/campaigns/${fx.campaignId}` }),
+      check: (_who, res) => expect(res.body.name).toBe(fx.campaignName),
+    },
     'PUT /api/campaigns/{id}': {
-      build: (_who, mark) => ({ method: 'PUT', path: `/api/campaigns/${fx.campaignId}`, body: { name: fx.campaignName, channels: [{ name: mark }] }, effect: marked(mark) }),
+      build: (_who, mark) => ({
+        method: 'PUT',
+        path: `/api/campaigns/${fx.campaignId}`,
+        body: { name: fx.campaignName, channels: [{ name: mark }] },
+        effect: marked(mark),
+      }),
     },
     'PUT /api/campaigns/{id}/phases': {
       // The mark (12 characters) is a phase of a fresh campaign; the audit entry that moved its dates carries it.
       build: async (_who, mark) => {
         const c = await freshCampaign([{ name: mark, startsAt: '2026-05-01T00:00:00Z', endsAt: '2026-05-08T00:00:00Z' }]);
-        return { method: 'PUT', path: `/api/campaigns/${c.id}/phases`, body: { phases: [{ name: mark, startsAt: '2026-05-20T00:00:00Z', endsAt: '2026-05-27T00:00:00+08:00' }] }, secrets: [c.name], effect: (e) => e.action === 'campaign.updated' && e.entityId === c.id && JSON.stringify(e).includes('2026-05-20') };
+        return {
+          method: 'PUT',
+          path: `/api/campaigns/${c.id}/phases`,
+          body: { phases: [{ name: mark, startsAt: '2026-05-20T00:00:00Z', endsAt: '2026-05-27T00:00:00+08:00' }] },
+          secrets: [c.name],
+          effect: (e) => e.action === 'campaign.updated' && e.entityId === c.id && JSON.stringify(e).includes('2026-05-20'),
+        };
       },
       check: (_who, res) => expect(res.body.notifiedRuns).toBe(0),
     },
     'POST /api/campaigns/{id}/status': {
       build: async () => {
         const c = await freshCampaign();
-        return { path: `/api/campaigns/${c.id}/status`, body: { status: 'pending_approval' }, secrets: [c.name], effect: (e) => e.action === 'campaign.status_changed' && e.entityId === c.id };
+        return {
+          path: `/api/campaigns/${c.id}/status`,
+          body: { status: 'pending_approval' },
+          secrets: [c.name],
+          effect: (e) => e.action === 'campaign.status_changed' && e.entityId === c.id,
+        };
       },
       check: (_who, res) => expect(res.body.status).toBe('pending_approval'),
     },
@@ -534,9 +695,16 @@ describe('access matrix', () => {
         else expect(tasks).not.toContain(fx.taskId);
       },
     },
-    'GET /api/approvals/{taskId}': { build: () => ({ path: `/api/approvals/${encodeURIComponent(fx.taskId)}` }), check: (_who, res) => expect(res.body.title).toBe(fx.approvalTitle) },
+    'GET /api/approvals/{taskId}': {
+      build: () => ({ path: `/api/approvals/${encodeURIComponent(fx.taskId)}` }),
+      check: (_who, res) => expect(res.body.title).toBe(fx.approvalTitle),
+    },
     'POST /api/approvals/{taskId}/decision': {
-      build: (_who, mark) => ({ path: `/api/approvals/${encodeURIComponent(fx.taskId)}/decision`, body: { decision: 'approve', comment: mark }, effect: marked(mark) }),
+      build: (_who, mark) => ({
+        path: `/api/approvals/${encodeURIComponent(fx.taskId)}/decision`,
+        body: { decision: 'approve', comment: mark },
+        effect: marked(mark),
+      }),
       check: (_who, res) => expect(res.body.task.status).toBe('open'), // the second approver has yet to vote
     },
     'GET /api/node-types': { build: () => ({ path: '/api/node-types' }) },
@@ -555,11 +723,19 @@ describe('access matrix', () => {
 
   it('the matrix lists every route in the OpenAPI document, and only those', async () => {
     const doc = await stack.api.get('/api/openapi.json');
-    const documented = Object.entries(doc.body.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
+    const documented = Object.entries(doc.body.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
+    );
     expect(documented.length).toBeGreaterThan(30);
     // A new route must get a row in MATRIX (and a request in ROUTES) before this passes.
-    expect(documented.filter((r) => !EXPECTED.has(r)), 'routes missing from MATRIX').toEqual([]);
-    expect([...EXPECTED.keys()].filter((r) => !documented.includes(r)), 'MATRIX rows for routes that do not exist').toEqual([]);
+    expect(
+      documented.filter((r) => !EXPECTED.has(r)),
+      'routes missing from MATRIX',
+    ).toEqual([]);
+    expect(
+      [...EXPECTED.keys()].filter((r) => !documented.includes(r)),
+      'MATRIX rows for routes that do not exist',
+    ).toEqual([]);
     expect(Object.keys(ROUTES).sort()).toEqual([...EXPECTED.keys()].sort());
   });
 
@@ -640,7 +816,13 @@ describe('access matrix', () => {
     const after = (await stack.api.get('/api/users')).body.items.find((u: { id: string }) => u.id === target);
     expect(after.grants.map((g: { departmentId: string | null }) => g.departmentId)).toEqual(expect.arrayContaining([fx.betaId, null]));
     // Users: only into their own department.
-    const user = (departmentId?: string | null) => dora.post('/api/users', { email: `u.${rand()}@test.flightdeck`, name: 'New', password: TEST_PASSWORD, ...(departmentId !== undefined ? { departmentId } : {}) });
+    const user = (departmentId?: string | null) =>
+      dora.post('/api/users', {
+        email: `u.${rand()}@test.flightdeck`,
+        name: 'New',
+        password: TEST_PASSWORD,
+        ...(departmentId !== undefined ? { departmentId } : {}),
+      });
     expect((await user(fx.alphaId)).status).toBe(201);
     expect((await user(fx.betaId)).status).toBe(403);
     expect((await user(null)).status).toBe(403);
@@ -652,9 +834,31 @@ describe('access matrix', () => {
     expect((await dan.post('/api/flows', { name: 'x', departmentId: fx.betaId })).status).toBe(403);
     expect((await dan.post('/api/campaigns', { name: 'x', departmentId: fx.betaId })).status).toBe(403);
     expect((await dan.post(`/api/templates/${fx.templateId}/flows`, { departmentId: fx.betaId })).status).toBe(403);
-    expect((await dan.post('/api/campaigns/import', { id: `x${rand()}`, name: 'x', department: 'Beta', goals: [], budget: { total: 1 }, phases: [] })).status).toBe(403);
+    expect(
+      (
+        await dan.post('/api/campaigns/import', {
+          id: `x${rand()}`,
+          name: 'x',
+          department: 'Beta',
+          goals: [],
+          budget: { total: 1 },
+          phases: [],
+        })
+      ).status,
+    ).toBe(403);
     // A department that does not exist yet would be created: only an admin may do that.
-    expect((await dan.post('/api/campaigns/import', { id: `x${rand()}`, name: 'x', department: `New ${rand()}`, goals: [], budget: { total: 1 }, phases: [] })).status).toBe(403);
+    expect(
+      (
+        await dan.post('/api/campaigns/import', {
+          id: `x${rand()}`,
+          name: 'x',
+          department: `New ${rand()}`,
+          goals: [],
+          budget: { total: 1 },
+          phases: [],
+        })
+      ).status,
+    ).toBe(403);
     // Omitting the department means one's own.
     const own = await dan.post('/api/flows', { name: `own ${rand()}` });
     expect(own.status).toBe(201);
@@ -665,16 +869,26 @@ describe('access matrix', () => {
     // Dan cannot see Beta: the campaign answers as one that does not exist.
     const madeUp = await dan.post(`/api/flows/${fx.flowId}/runs`, { input: {}, campaignId: randomUUID() });
     expect(run.status).toBe(404);
-    expect({ ...run.body, detail: run.body.detail.replace(betaCampaign.body.id, '<id>') }).toEqual({ ...madeUp.body, detail: madeUp.body.detail.replace(/[0-9a-f-]{36}/, '<id>') });
+    expect({ ...run.body, detail: run.body.detail.replace(betaCampaign.body.id, '<id>') }).toEqual({
+      ...madeUp.body,
+      detail: madeUp.body.detail.replace(/[0-9a-f-]{36}/, '<id>'),
+    });
     expect(JSON.stringify(run.body)).not.toContain('Beta private');
     // Filters do not widen a list: a Beta outsider asking for Alpha's flow's runs gets none.
     expect((await clients.beta_viewer.get(`/api/runs?flowId=${fx.flowId}`)).body.items).toEqual([]);
   });
 
-  it('re-importing a scenario cannot take over another department\'s campaign', async () => {
+  it("re-importing a scenario cannot take over another department's campaign", async () => {
     const slug = `alpha-launch-${rand()}`;
     const name = `Alpha launch plan ${rand()}`;
-    const scenario = (department: string, n: string) => ({ id: slug, name: n, department, goals: [{ kpi: 'revenue', target: 5_000_000, unit: 'CNY' }], budget: { total: 1_000_000 }, phases: [] });
+    const scenario = (department: string, n: string) => ({
+      id: slug,
+      name: n,
+      department,
+      goals: [{ kpi: 'revenue', target: 5_000_000, unit: 'CNY' }],
+      budget: { total: 1_000_000 },
+      phases: [],
+    });
     const original = await stack.api.post('/api/campaigns/import', scenario('Alpha', name));
     expect(original.status).toBe(201);
     // A Beta designer may write in Beta, so the route lets them in; the file's id names Alpha's campaign.
@@ -683,10 +897,12 @@ describe('access matrix', () => {
     const after = await stack.api.get(`/api/campaigns/${original.body.id}`);
     expect.soft(after.body.departmentId, 'the campaign stays in Alpha').toBe(fx.alphaId);
     expect.soft(after.body.name, 'the campaign is not overwritten').toBe(name);
-    expect.soft((await clients.beta_designer.get(`/api/campaigns/${original.body.id}`)).status, 'the outsider cannot read it afterwards').toBe(404);
+    expect
+      .soft((await clients.beta_designer.get(`/api/campaigns/${original.body.id}`)).status, 'the outsider cannot read it afterwards')
+      .toBe(404);
     // The overwrite's audit entry (a Beta entry) carries the whole Alpha campaign as "before".
     const betaAudit = await clients.beta_analyst.get('/api/audit?entityType=campaign&limit=500');
-    expect.soft(JSON.stringify(betaAudit.body), 'Beta\'s audit log shows nothing of Alpha\'s campaign').not.toContain(name);
+    expect.soft(JSON.stringify(betaAudit.body), "Beta's audit log shows nothing of Alpha's campaign").not.toContain(name);
   });
 
   it("existence stays private: every route with an id answers a Beta designer alike for Alpha's real id and a made-up one", async () => {
@@ -697,31 +913,57 @@ describe('access matrix', () => {
       const call = await ROUTES[route]!.build('beta_designer', `mk${rand()}`);
       const method = call.method ?? route.split(' ')[0]!;
       // The id is the path segment where the route has its {parameter}.
-      const at = route.split(' ')[1]!.split('/').findIndex((seg) => seg.startsWith('{'));
+      const at = route
+        .split(' ')[1]!
+        .split('/')
+        .findIndex((seg) => seg.startsWith('{'));
       const segments = call.path.split('/');
       const realId = decodeURIComponent(segments[at]!);
       const uuid = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
       const fakeId = uuid.test(realId) ? realId.replace(uuid, randomUUID()) : `${realId}-${rand()}`;
       const made = [...segments.slice(0, at), encodeURIComponent(fakeId), ...segments.slice(at + 1)].join('/');
       expect(made, route).not.toBe(call.path);
-      const [real, fake] = [await clients.beta_designer.call(method, call.path, call.body), await clients.beta_designer.call(method, made, call.body)];
+      const [real, fake] = [
+        await clients.beta_designer.call(method, call.path, call.body),
+        await clients.beta_designer.call(method, made, call.body),
+      ];
       // The problem text may repeat the id the caller sent; nothing else may differ.
-      const shape = (res: ApiResponse, id: string) => ({ status: res.status, contentType: res.contentType, body: (JSON.stringify(res.body) ?? '').replaceAll(id, '<id>') });
+      const shape = (res: ApiResponse, id: string) => ({
+        status: res.status,
+        contentType: res.contentType,
+        body: (JSON.stringify(res.body) ?? '').replaceAll(id, '<id>'),
+      });
       const [x, y] = [shape(real, realId), shape(fake, fakeId)];
-      if (JSON.stringify(x) !== JSON.stringify(y)) failures.push(`${route}: real ${JSON.stringify(x).slice(0, 240)} vs made-up ${JSON.stringify(y).slice(0, 240)}`);
+      if (JSON.stringify(x) !== JSON.stringify(y))
+        failures.push(`${route}: real ${JSON.stringify(x).slice(0, 240)} vs made-up ${JSON.stringify(y).slice(0, 240)}`);
       if (real.status < 400) failures.push(`${route}: the outsider was let in (${real.status})`);
     });
     expect(failures).toEqual([]);
   });
 
   it('CSRF: a signed-in browser session must send the token with every change', async () => {
-    const login = await fetch(`${stack.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: people.designer.email, password: TEST_PASSWORD }) });
+    const login = await fetch(`${stack.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: people.designer.email, password: TEST_PASSWORD }),
+    });
     expect(login.status).toBe(200);
     const { csrfToken } = (await login.json()) as { csrfToken: string };
-    const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const cookie = login.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
     expect(cookie).toMatch(/^fd_session=/);
     const send = (method: string, path: string, body?: unknown, csrf?: string) =>
-      fetch(`${stack.url}${path}`, { method, headers: { cookie, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(csrf !== undefined ? { 'x-csrf-token': csrf } : {}) }, body: body !== undefined ? JSON.stringify(body) : undefined });
+      fetch(`${stack.url}${path}`, {
+        method,
+        headers: {
+          cookie,
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...(csrf !== undefined ? { 'x-csrf-token': csrf } : {}),
+        },
+        body: body !== undefined ? JSON.stringify(body) : undefined,
+      });
 
     const me = await send('GET', '/api/auth/me');
     expect(me.status).toBe(200);

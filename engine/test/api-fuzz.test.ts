@@ -44,7 +44,8 @@ describe('API fuzz', () => {
           sent++;
           hits.set(x.request.route, (hits.get(x.request.route) ?? 0) + 1);
           const api = x.request.url.startsWith('/api') || x.request.url.startsWith('/healthz');
-          if (x.status >= 500 || x.status === 0 || (api && x.status >= 400 && !x.contentType.includes('application/problem+json'))) failures.push(x);
+          if (x.status >= 500 || x.status === 0 || (api && x.status >= 400 && !x.contentType.includes('application/problem+json')))
+            failures.push(x);
         }
         return true;
       }),
@@ -66,7 +67,14 @@ describe('API fuzz', () => {
     const nul = await s.post('/api/flows', { name: 'ok', description: 'a\u0000b' });
     expect(nul.status).toBe(400);
     expect(nul.body.errors[0]).toMatchObject({ path: 'description', code: 'unstorable_text' });
-    const surrogate = await s.post('/api/flows', { name: 'ok', graph: { schemaVersion: 1, nodes: [{ id: 'start', type: 'trigger.manual', config: { sampleInput: { note: 'x\ud800' } } }], edges: [] } });
+    const surrogate = await s.post('/api/flows', {
+      name: 'ok',
+      graph: {
+        schemaVersion: 1,
+        nodes: [{ id: 'start', type: 'trigger.manual', config: { sampleInput: { note: 'x\ud800' } } }],
+        edges: [],
+      },
+    });
     expect(surrogate.status).toBe(400);
     expect(surrogate.body.errors[0].path).toBe('graph.nodes.0.config.sampleInput.note');
     const inQuery = await s.get('/api/audit?entityType=%00');
@@ -88,7 +96,10 @@ describe('API fuzz', () => {
     expect(head.body.errors[0].path).toBe('headUserId');
     // A unique constraint, straight from PostgreSQL (the service's own check is not in the way here).
     const db = stack.server.db.db;
-    const taken = await db.insert(departments).values({ name: 'Fuzz A' }).catch((err: unknown) => err);
+    const taken = await db
+      .insert(departments)
+      .values({ name: 'Fuzz A' })
+      .catch((err: unknown) => err);
     expect(domainErrorFromDb(taken)).toMatchObject({ kind: 'conflict', issues: [{ path: 'name', code: 'unique' }] });
     // The inbound hook takes only UUIDs, and says nothing about which exist.
     clockOffset += 24 * 3_600_000;
@@ -100,7 +111,14 @@ describe('API fuzz', () => {
     expect(tested.status).toBe(200);
     expect(tested.body).toMatchObject({ ok: false, error: expect.any(String) });
     // A scenario file that the campaign schema refuses: 422 with the file's own field names.
-    const file = await s.post('/api/campaigns/import', { id: 'bad-file', name: 'x', department: 'Fuzz A', goals: [], budget: { total: 1, lines: [{ channel: 'a', amount: 5 }] }, phases: [{ name: 'p', starts_at: 'soon', ends_at: 'later' }] });
+    const file = await s.post('/api/campaigns/import', {
+      id: 'bad-file',
+      name: 'x',
+      department: 'Fuzz A',
+      goals: [],
+      budget: { total: 1, lines: [{ channel: 'a', amount: 5 }] },
+      phases: [{ name: 'p', starts_at: 'soon', ends_at: 'later' }],
+    });
     expect(file.status).toBe(422);
     expect(file.body.errors.map((e: { path: string }) => e.path)).toContain('phases.0.starts_at');
   });

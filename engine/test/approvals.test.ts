@@ -18,7 +18,8 @@ describe('approvals', () => {
     smtp = await startSmtp();
     stack = await startStack('approvals', { smtpUrl: smtp.url });
     designer = await stack.user('Dana Designer', [{ role: 'designer', department: 'Marketing' }], { department: 'Marketing' });
-    for (const name of ['Ava', 'Ben', 'Cy']) approvers.push(await stack.user(`${name} Approver`, [{ role: 'approver', department: 'Marketing' }], { department: 'Marketing' }));
+    for (const name of ['Ava', 'Ben', 'Cy'])
+      approvers.push(await stack.user(`${name} Approver`, [{ role: 'approver', department: 'Marketing' }], { department: 'Marketing' }));
   });
   afterAll(async () => {
     await stack?.close();
@@ -60,7 +61,10 @@ describe('approvals', () => {
     const task = await taskOf(runId, approvers[1]!);
     expect(task.title).toBe('Launch any');
     expect(task.task.eligible.map((p: { name: string }) => p.name).sort()).toEqual(['Ava Approver', 'Ben Approver']);
-    const decided = await approvers[1]!.api.post(`/api/approvals/${encodeURIComponent(task.taskId)}/decision`, { decision: 'approve', comment: 'Looks good' });
+    const decided = await approvers[1]!.api.post(`/api/approvals/${encodeURIComponent(task.taskId)}/decision`, {
+      decision: 'approve',
+      comment: 'Looks good',
+    });
     expect(decided.status).toBe(200);
     expect(decided.body.task.status).toBe('approved');
     const run = await designer.api.waitForRun(runId);
@@ -114,7 +118,9 @@ describe('approvals', () => {
     // None of those refusals reached the run's history as a vote.
     const still = await designer.api.get(`/api/runs/${runId}`);
     expect(still.body.state.nodes.ask.detail.votes).toEqual([]);
-    expect((await approvers[0]!.api.post(path, { decision: 'reject', comment: 'Claims need legal proof' })).body.task.status).toBe('rejected');
+    expect((await approvers[0]!.api.post(path, { decision: 'reject', comment: 'Claims need legal proof' })).body.task.status).toBe(
+      'rejected',
+    );
   });
 
   it('reminds every second while no one decides', async () => {
@@ -167,7 +173,10 @@ describe('approvals', () => {
     expect(await subjectsTo(approvers[0]!)).toEqual(new Set(['approval needed, Launch escalate']));
     const lateFirst = await approvers[0]!.api.post(`/api/approvals/${encodeURIComponent(task.taskId)}/decision`, { decision: 'approve' });
     expect(lateFirst.status).toBe(403);
-    expect((await approvers[1]!.api.post(`/api/approvals/${encodeURIComponent(task.taskId)}/decision`, { decision: 'approve' })).body.task.status).toBe('approved');
+    expect(
+      (await approvers[1]!.api.post(`/api/approvals/${encodeURIComponent(task.taskId)}/decision`, { decision: 'approve' })).body.task
+        .status,
+    ).toBe('approved');
     expect((await designer.api.waitForRun(runId)).state.nodes.ask.handle).toBe('approved');
   });
 
@@ -201,7 +210,12 @@ describe('approvals', () => {
     const token = new URL(approve).searchParams.get('token')!;
     const tampered = token.slice(0, -3) + (token.endsWith('AAA') ? 'BBB' : 'AAA');
     expect((await fetch(`${stack.url}/approve?token=${tampered}`)).status).toBe(400);
-    const post = (t: string, comment = '') => fetch(`${stack.url}/approve`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: t, comment }) });
+    const post = (t: string, comment = '') =>
+      fetch(`${stack.url}/approve`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token: t, comment }),
+      });
     expect((await post(tampered)).status).toBe(400);
 
     const expired = await linkSigner(stack.secret).sign({ taskId: 'x', userId: approvers[2]!.id, decision: 'approve' }, -60);
@@ -220,22 +234,39 @@ describe('approvals', () => {
     expect(run.state.nodes.ask.detail.votes).toEqual([expect.objectContaining({ name: 'Cy Approver', decision: 'approve' })]);
 
     const audit = await stack.api.get(`/api/audit?entityType=approval`);
-    expect(audit.body.items.some((e: { actor: string; action: string }) => e.action === 'approval.approved' && e.actor.includes('(e-mail link)'))).toBe(true);
+    expect(
+      audit.body.items.some(
+        (e: { actor: string; action: string }) => e.action === 'approval.approved' && e.actor.includes('(e-mail link)'),
+      ),
+    ).toBe(true);
   });
 
   it('a refused one-click decision leaves the link usable; only an accepted decision uses it up', async () => {
     const signer = linkSigner(stack.secret);
-    const post = (t: string, comment = '') => fetch(`${stack.url}/approve`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: t, comment }) });
-    const used = async (t: string) => (await stack.server.db.db.select().from(usedLinkTokens).where(eq(usedLinkTokens.jti, (await signer.verify(t)).jti))).length > 0;
+    const post = (t: string, comment = '') =>
+      fetch(`${stack.url}/approve`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token: t, comment }),
+      });
+    const used = async (t: string) =>
+      (
+        await stack.server.db.db
+          .select()
+          .from(usedLinkTokens)
+          .where(eq(usedLinkTokens.jti, (await signer.verify(t)).jti))
+      ).length > 0;
 
     // Closed by someone else first: refused, and the link is not marked used.
     const anyRun = await startAsDesigner({ approvers: users(approvers[0]!, approvers[1]!), mode: 'any', due: '1h' }, 'link-closed');
     const anyTask = await taskOf(anyRun, approvers[0]!);
     const avaLink = await signer.sign({ taskId: anyTask.taskId, userId: approvers[0]!.id, decision: 'approve' }, 3600);
-    expect((await approvers[1]!.api.post(`/api/approvals/${encodeURIComponent(anyTask.taskId)}/decision`, { decision: 'approve' })).status).toBe(200);
+    expect(
+      (await approvers[1]!.api.post(`/api/approvals/${encodeURIComponent(anyTask.taskId)}/decision`, { decision: 'approve' })).status,
+    ).toBe(200);
     const closed = await post(avaLink);
     expect(closed.status).toBe(409);
-    expect(await closed.text()).toContain("Cannot decide now");
+    expect(await closed.text()).toContain('Cannot decide now');
     expect(await used(avaLink)).toBe(false);
 
     // Refused by the workflow (Cy is no approver of this task): not used up either.

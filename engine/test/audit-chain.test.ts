@@ -42,9 +42,14 @@ async function asSuperuser(handle: DatabaseHandle, statement: string, params: un
 
 function runVerifyCommand(databaseUrl: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile('npm', ['run', '--silent', 'audit:verify'], { cwd: ENGINE, env: { ...process.env, DATABASE_URL: databaseUrl } }, (err, stdout, stderr) => {
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      'npm',
+      ['run', '--silent', 'audit:verify'],
+      { cwd: ENGINE, env: { ...process.env, DATABASE_URL: databaseUrl } },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -71,7 +76,9 @@ describe('tamper-evident audit log', () => {
         }),
       ),
     );
-    const { rows } = await handle.pool.query<{ seq: string; prev_hash: string; hash: string }>('SELECT seq, prev_hash, hash FROM audit_log ORDER BY seq');
+    const { rows } = await handle.pool.query<{ seq: string; prev_hash: string; hash: string }>(
+      'SELECT seq, prev_hash, hash FROM audit_log ORDER BY seq',
+    );
     expect(rows.map((r) => Number(r.seq))).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
     expect(rows[0]!.prev_hash).toBe(AUDIT_GENESIS_HASH);
     for (let i = 1; i < rows.length; i++) expect(rows[i]!.prev_hash).toBe(rows[i - 1]!.hash);
@@ -115,7 +122,11 @@ describe('tamper-evident audit log', () => {
       const tail = await verifyAuditChain(db.pool);
       expect(tail).toMatchObject({ ok: false, entries: 4, broken: { reason: expect.stringMatching(/removed/) } });
       await asSuperuser(db, 'DELETE FROM audit_log WHERE seq = 2');
-      expect(await verifyAuditChain(db.pool)).toMatchObject({ ok: false, entries: 1, broken: { seq: 3, reason: expect.stringMatching(/missing/) } });
+      expect(await verifyAuditChain(db.pool)).toMatchObject({
+        ok: false,
+        entries: 1,
+        broken: { seq: 3, reason: expect.stringMatching(/missing/) },
+      });
     } finally {
       await db.close();
     }
@@ -125,23 +136,28 @@ describe('tamper-evident audit log', () => {
     const db = await chainDb('audit_property');
     try {
       await fc.assert(
-        fc.asyncProperty(fc.array(entryArb, { minLength: 1, maxLength: 6 }), fc.nat(), fc.constantFrom('action', 'entity_id', 'before', 'after', 'actor', 'at'), async (entries, pick, column) => {
-          await asSuperuser(db, 'TRUNCATE audit_log');
-          await asSuperuser(db, `UPDATE audit_chain_head SET seq = 0, hash = $1`, [AUDIT_GENESIS_HASH]);
-          for (const e of entries) await audit(db.db, system, { ...e, entityType: 'campaign' });
-          expect(await verifyAuditChain(db.pool)).toMatchObject({ ok: true, entries: entries.length });
-          const seq = (pick % entries.length) + 1;
-          const change: Record<string, string> = {
-            action: `action = action || '!'`,
-            entity_id: `entity_id = entity_id || '!'`,
-            before: `before = jsonb_build_array(before)`,
-            after: `after = jsonb_build_object('x', after)`,
-            actor: `actor = 'someone else'`,
-            at: `at = at + interval '1 microsecond'`,
-          };
-          await asSuperuser(db, `UPDATE audit_log SET ${change[column]} WHERE seq = $1`, [seq]);
-          expect(await verifyAuditChain(db.pool)).toMatchObject({ ok: false, broken: { seq } });
-        }),
+        fc.asyncProperty(
+          fc.array(entryArb, { minLength: 1, maxLength: 6 }),
+          fc.nat(),
+          fc.constantFrom('action', 'entity_id', 'before', 'after', 'actor', 'at'),
+          async (entries, pick, column) => {
+            await asSuperuser(db, 'TRUNCATE audit_log');
+            await asSuperuser(db, `UPDATE audit_chain_head SET seq = 0, hash = $1`, [AUDIT_GENESIS_HASH]);
+            for (const e of entries) await audit(db.db, system, { ...e, entityType: 'campaign' });
+            expect(await verifyAuditChain(db.pool)).toMatchObject({ ok: true, entries: entries.length });
+            const seq = (pick % entries.length) + 1;
+            const change: Record<string, string> = {
+              action: `action = action || '!'`,
+              entity_id: `entity_id = entity_id || '!'`,
+              before: `before = jsonb_build_array(before)`,
+              after: `after = jsonb_build_object('x', after)`,
+              actor: `actor = 'someone else'`,
+              at: `at = at + interval '1 microsecond'`,
+            };
+            await asSuperuser(db, `UPDATE audit_log SET ${change[column]} WHERE seq = $1`, [seq]);
+            expect(await verifyAuditChain(db.pool)).toMatchObject({ ok: false, broken: { seq } });
+          },
+        ),
         { numRuns: 15 },
       );
     } finally {
@@ -162,11 +178,19 @@ describe('tamper-evident audit log', () => {
       writeFileSync(journalPath, JSON.stringify({ ...journal, entries: journal.entries.slice(0, upTo) }));
       await migrate(legacy.db, { migrationsFolder: dir });
       for (let i = 0; i < 4; i++) {
-        await legacy.pool.query(`INSERT INTO audit_log (actor, action, entity_type, entity_id, after) VALUES ('system', $1, 'flow', $2, $3)`, [`old.${i}`, `f${i}`, JSON.stringify({ n: i, s: 'é☃' })]);
+        await legacy.pool.query(
+          `INSERT INTO audit_log (actor, action, entity_type, entity_id, after) VALUES ('system', $1, 'flow', $2, $3)`,
+          [`old.${i}`, `f${i}`, JSON.stringify({ n: i, s: 'é☃' })],
+        );
       }
       await migrateDatabase(legacy);
       const { rows } = await legacy.pool.query<{ seq: string; action: string }>('SELECT seq, action FROM audit_log ORDER BY id');
-      expect(rows.map((r) => [Number(r.seq), r.action])).toEqual([[1, 'old.0'], [2, 'old.1'], [3, 'old.2'], [4, 'old.3']]);
+      expect(rows.map((r) => [Number(r.seq), r.action])).toEqual([
+        [1, 'old.0'],
+        [2, 'old.1'],
+        [3, 'old.2'],
+        [4, 'old.3'],
+      ]);
       await audit(legacy.db, system, { action: 'new', entityType: 'flow', entityId: 'f9' });
       expect(await verifyAuditChain(legacy.pool)).toMatchObject({ ok: true, entries: 5 });
     } finally {

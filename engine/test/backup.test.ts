@@ -15,16 +15,22 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 function npmRun(script: string, file: string, databaseUrl: string): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
-    execFile('npm', ['run', '--silent', script, '--', file], { cwd: ROOT, env: { ...process.env, DATABASE_URL: databaseUrl } }, (err, stdout, stderr) => {
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr });
-    });
+    execFile(
+      'npm',
+      ['run', '--silent', script, '--', file],
+      { cwd: ROOT, env: { ...process.env, DATABASE_URL: databaseUrl } },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr });
+      },
+    );
   });
 }
 
 async function counts(pool: RunningServer['db']['pool']): Promise<Record<string, number>> {
   const tables = await pool.query<{ tablename: string }>(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename`);
   const out: Record<string, number> = {};
-  for (const { tablename } of tables.rows) out[tablename] = Number((await pool.query(`SELECT count(*) AS n FROM "${tablename}"`)).rows[0].n);
+  for (const { tablename } of tables.rows)
+    out[tablename] = Number((await pool.query(`SELECT count(*) AS n FROM "${tablename}"`)).rows[0].n);
   return out;
 }
 
@@ -45,7 +51,10 @@ describe('backup and restore of the application database', () => {
 
   it('backs up, restores into a fresh database, and the app started on it sees the same data', async () => {
     const designer = await stack.user('Backup Designer', [{ role: 'designer', department: 'Marketing' }], { department: 'Marketing' });
-    const { flowId } = await designer.api.publishFlow('Kept in the backup ☃', flow([node('start', 'trigger.manual'), node('done', 'control.end')], [edge('start', 'next', 'done')]));
+    const { flowId } = await designer.api.publishFlow(
+      'Kept in the backup ☃',
+      flow([node('start', 'trigger.manual'), node('done', 'control.end')], [edge('start', 'next', 'done')]),
+    );
     const runId = await designer.api.startRun(flowId, { note: 'before the backup' });
     expect((await designer.api.waitForRun(runId)).status).toBe('completed');
     const sourceUrl = stack.server.db.pool.options.connectionString!;
@@ -82,7 +91,9 @@ describe('backup and restore of the application database', () => {
     expect((await again.get(`/api/runs/${runId}`)).body.status).toBe('completed');
     // The audit log comes back as it was, its hash chain intact, and new entries extend it.
     expect(await verifyAuditChain(restored.db.pool)).toMatchObject({ ok: true });
-    expect((await again.post('/api/flows', { name: 'After the restore', graph: flow([node('start', 'trigger.manual')], []) })).status).toBe(201);
+    expect((await again.post('/api/flows', { name: 'After the restore', graph: flow([node('start', 'trigger.manual')], []) })).status).toBe(
+      201,
+    );
     const chain = await verifyAuditChain(restored.db.pool);
     expect(chain.ok).toBe(true);
     // New ids continue after the restored ones (sequences restored).

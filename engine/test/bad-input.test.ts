@@ -19,7 +19,10 @@ describe('bad input', () => {
   });
 
   const good = () =>
-    flow([node('start', 'trigger.manual'), node('call', 'channel.webhook', { url: 'http://127.0.0.1:9/x' }), node('done', 'control.end')], [edge('start', 'next', 'call'), edge('call', 'sent', 'done')]);
+    flow(
+      [node('start', 'trigger.manual'), node('call', 'channel.webhook', { url: 'http://127.0.0.1:9/x' }), node('done', 'control.end')],
+      [edge('start', 'next', 'call'), edge('call', 'sent', 'done')],
+    );
 
   function expectProblem(res: { status: number; contentType: string; body: any }, status: number) {
     expect(res.status).toBe(status);
@@ -44,7 +47,12 @@ describe('bad input', () => {
 
   it('a bad CEL expression, in a condition and in a template', async () => {
     const g = flow(
-      [node('start', 'trigger.manual'), node('check', 'control.condition', { expression: 'input.budget >' }), node('call', 'channel.webhook', { url: 'http://127.0.0.1:9/x', body: { a: '{{ nosuchfn(1) }}' } }), node('done', 'control.end')],
+      [
+        node('start', 'trigger.manual'),
+        node('check', 'control.condition', { expression: 'input.budget >' }),
+        node('call', 'channel.webhook', { url: 'http://127.0.0.1:9/x', body: { a: '{{ nosuchfn(1) }}' } }),
+        node('done', 'control.end'),
+      ],
       [edge('start', 'next', 'check'), edge('check', 'true', 'call'), edge('check', 'false', 'done'), edge('call', 'sent', 'done')],
     );
     const res = await createAndPublish(g);
@@ -56,7 +64,12 @@ describe('bad input', () => {
 
   it('a cycle without a delay', async () => {
     const g = flow(
-      [node('start', 'trigger.manual'), node('a', 'control.condition', { expression: 'true' }), node('b', 'control.condition', { expression: 'true' }), node('done', 'control.end')],
+      [
+        node('start', 'trigger.manual'),
+        node('a', 'control.condition', { expression: 'true' }),
+        node('b', 'control.condition', { expression: 'true' }),
+        node('done', 'control.end'),
+      ],
       [edge('start', 'next', 'a'), edge('a', 'true', 'b'), edge('b', 'true', 'a'), edge('a', 'false', 'done'), edge('b', 'false', 'done')],
     );
     const res = await createAndPublish(g);
@@ -65,21 +78,29 @@ describe('bad input', () => {
   });
 
   it('prototype-pollution keys anywhere in the document', async () => {
-    const raw = `{"name":"evil","graph":{"nodes":[{"id":"start","type":"trigger.manual",` +
-      `"config":{"__proto__":{"polluted":true}}}],"edges":[]}}`;
+    const raw =
+      `{"name":"evil","graph":{"nodes":[{"id":"start","type":"trigger.manual",` + `"config":{"__proto__":{"polluted":true}}}],"edges":[]}}`;
     const res = await stack.api.call('POST', '/api/flows', undefined, raw);
     expectProblem(res, 400);
     expect(res.body.errors[0].path).toBe('graph.nodes.0.config.__proto__');
     const raw2 = `{"name":"evil","graph":{"nodes":[],"edges":[],"constructor":{"prototype":{"x":1}}}}`;
     expectProblem(await stack.api.call('POST', '/api/flows', undefined, raw2), 400);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-    const runInput = await stack.api.call('POST', `/api/flows/${(await stack.api.publishFlow('ok', good())).flowId}/runs`, undefined, '{"input":{"__proto__":{"admin":true}}}');
+    const runInput = await stack.api.call(
+      'POST',
+      `/api/flows/${(await stack.api.publishFlow('ok', good())).flowId}/runs`,
+      undefined,
+      '{"input":{"__proto__":{"admin":true}}}',
+    );
     expectProblem(runInput, 400);
     expect(runInput.body.errors[0].path).toBe('input.__proto__');
   });
 
   it('a huge document', async () => {
-    const nodes = [node('start', 'trigger.manual'), ...Array.from({ length: 600 }, (_, i) => node(`d${i}`, 'control.delay', { duration: '1s' }))];
+    const nodes = [
+      node('start', 'trigger.manual'),
+      ...Array.from({ length: 600 }, (_, i) => node(`d${i}`, 'control.delay', { duration: '1s' })),
+    ];
     const res = await stack.api.post('/api/flows', { name: 'huge', graph: flow(nodes, []) });
     expectProblem(res, 422);
     expect(res.body.errors[0].path).toBe('graph.nodes');
@@ -139,7 +160,15 @@ describe('bad input', () => {
           }),
           { maxLength: 6 },
         ),
-        edges: fc.array(fc.record({ id: fc.string({ maxLength: 4 }), source: ids, sourceHandle: fc.constantFrom('next', 'true', 'false', 'sent', 'failed', 'nope'), target: ids }), { maxLength: 6 }),
+        edges: fc.array(
+          fc.record({
+            id: fc.string({ maxLength: 4 }),
+            source: ids,
+            sourceHandle: fc.constantFrom('next', 'true', 'false', 'sent', 'failed', 'nope'),
+            target: ids,
+          }),
+          { maxLength: 6 },
+        ),
       }),
     );
     await fc.assert(
@@ -165,7 +194,10 @@ describe('bad input', () => {
     let invalidSeen = 0;
     for await (const wf of temporal.workflow.list({ query: `TaskQueue = "${stack.taskQueue}"` })) {
       if (wf.status.name === 'FAILED') {
-        const desc = await temporal.workflow.getHandle(wf.workflowId).result().catch((e: Error) => e);
+        const desc = await temporal.workflow
+          .getHandle(wf.workflowId)
+          .result()
+          .catch((e: Error) => e);
         if (String(((desc as Error).cause as Error | undefined)?.message ?? '').includes('invalid')) invalidSeen++;
       }
     }

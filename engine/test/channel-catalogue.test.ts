@@ -79,7 +79,11 @@ describe('the channel catalogue is the one list of kinds', () => {
 
 describe('secret schemas derived from the catalogue refuse what the catalogue does not allow', () => {
   const kindArb = fc.constantFrom(...CHANNEL_KINDS);
-  const VALID: Record<string, string> = { url: 'https://hooks.example.test/x', smtpUrl: 'smtps://u:p@smtp.example.test:465', text: 'sekrit' };
+  const VALID: Record<string, string> = {
+    url: 'https://hooks.example.test/x',
+    smtpUrl: 'smtps://u:p@smtp.example.test:465',
+    text: 'sekrit',
+  };
   const validValue = (format: string) => VALID[format]!;
 
   it('accepts exactly the required fields with valid values, and refuses any unknown field', () => {
@@ -96,7 +100,11 @@ describe('secret schemas derived from the catalogue refuse what the catalogue do
 
   it('refuses a secret that is missing, empty, not a string or (for URLs) not http(s)', () => {
     const notString = fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.string()));
-    const bad = fc.oneof(fc.constant(''), notString, fc.string().map((s) => `javascript:${s}`));
+    const bad = fc.oneof(
+      fc.constant(''),
+      notString,
+      fc.string().map((s) => `javascript:${s}`),
+    );
     fc.assert(
       fc.property(kindArb, fc.nat(), bad, fc.boolean(), (kind, pick, value, omit) => {
         const def = CHANNEL_CATALOGUE[kind];

@@ -24,9 +24,23 @@ describe('exactly once across a worker crash', () => {
   });
 
   /** Publishes a one-send flow, runs it on a worker that dies at `crashAt`, then lets a healthy worker finish it. */
-  async function runThroughCrash(name: string, connection: string, crashAt: 'after-record' | 'before-record', beforeRecovery?: () => Promise<void>) {
+  async function runThroughCrash(
+    name: string,
+    connection: string,
+    crashAt: 'after-record' | 'before-record',
+    beforeRecovery?: () => Promise<void>,
+  ) {
     const graph = flow(
-      [node('start', 'trigger.manual'), node('announce', 'channel.send', { connection, text: 'Launch is live', timeout: '3s', retry: { maximumAttempts: 5, initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '1s' } }), node('done', 'control.end')],
+      [
+        node('start', 'trigger.manual'),
+        node('announce', 'channel.send', {
+          connection,
+          text: 'Launch is live',
+          timeout: '3s',
+          retry: { maximumAttempts: 5, initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '1s' },
+        }),
+        node('done', 'control.end'),
+      ],
       [edge('start', 'next', 'announce'), edge('announce', 'sent', 'done')],
     );
     const { flowId } = await stack.api.publishFlow(name, graph);
@@ -63,7 +77,9 @@ describe('exactly once across a worker crash', () => {
   it('killed after the answer was recorded: the retry on a new worker reads "sent" and sends nothing', async () => {
     const wecom = await startWeCom('crash-key');
     receivers.push(wecom);
-    const connection = (await stack.api.post('/api/connections', { kind: 'wecom', name: 'Crash robot', secrets: { url: wecom.webhookUrl } })).body.id;
+    const connection = (
+      await stack.api.post('/api/connections', { kind: 'wecom', name: 'Crash robot', secrets: { url: wecom.webhookUrl } })
+    ).body.id;
     const { run, rows } = await runThroughCrash('crash-after', connection, 'after-record');
     expect(run.status).toBe('completed');
     expect(run.state.nodes.announce.output.deliveries[0]).toMatchObject({ status: 'sent', deduplicated: true });
@@ -75,7 +91,9 @@ describe('exactly once across a worker crash', () => {
   it('killed before the answer was recorded: a chat robot is not sent to again, and the run says "unconfirmed"', async () => {
     const wecom = await startWeCom('crash-key-2');
     receivers.push(wecom);
-    const connection = (await stack.api.post('/api/connections', { kind: 'wecom', name: 'Crash robot 2', secrets: { url: wecom.webhookUrl } })).body.id;
+    const connection = (
+      await stack.api.post('/api/connections', { kind: 'wecom', name: 'Crash robot 2', secrets: { url: wecom.webhookUrl } })
+    ).body.id;
     const { run, runId, rows } = await runThroughCrash('crash-before', connection, 'before-record');
     expect(wecom.requests).toHaveLength(1);
     expect(run.status).toBe('completed');
@@ -91,7 +109,9 @@ describe('exactly once across a worker crash', () => {
   it('killed before the answer was recorded: a signed webhook goes again with the same webhook-id, which the receiver drops', async () => {
     const hook = await startStandardWebhook(WH_SECRET);
     receivers.push(hook);
-    const connection = (await stack.api.post('/api/connections', { kind: 'webhook', name: 'Crash partner', secrets: { url: hook.url, secret: WH_SECRET } })).body.id;
+    const connection = (
+      await stack.api.post('/api/connections', { kind: 'webhook', name: 'Crash partner', secrets: { url: hook.url, secret: WH_SECRET } })
+    ).body.id;
     const { run, rows } = await runThroughCrash('crash-webhook', connection, 'before-record');
     expect(run.status).toBe('completed');
     expect(hook.requests).toHaveLength(2);
@@ -104,7 +124,9 @@ describe('exactly once across a worker crash', () => {
   it('killed before the answer was recorded, channel paused meanwhile: the hold does not hide the crash; nothing sent twice', async () => {
     const wecom = await startWeCom('crash-key-3');
     receivers.push(wecom);
-    const connection = (await stack.api.post('/api/connections', { kind: 'wecom', name: 'Crash robot 3', secrets: { url: wecom.webhookUrl } })).body.id;
+    const connection = (
+      await stack.api.post('/api/connections', { kind: 'wecom', name: 'Crash robot 3', secrets: { url: wecom.webhookUrl } })
+    ).body.id;
     const { run, rows } = await runThroughCrash('crash-paused', connection, 'before-record', async () => {
       expect((await stack.api.post(`/api/connections/${connection}/pause`, { reason: 'checking what went out' })).status).toBe(200);
     });

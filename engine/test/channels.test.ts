@@ -31,7 +31,12 @@ describe('channel send', () => {
 
   const sendFlow = (connection: string, text = 'Launch {{ input.name }} is live') =>
     flow(
-      [node('start', 'trigger.manual'), node('announce', 'channel.send', { connection, title: 'Launch', text, retry: fast }), node('done', 'control.end'), node('oops', 'control.end', { status: 'completed', reason: 'send failed' })],
+      [
+        node('start', 'trigger.manual'),
+        node('announce', 'channel.send', { connection, title: 'Launch', text, retry: fast }),
+        node('done', 'control.end'),
+        node('oops', 'control.end', { status: 'completed', reason: 'send failed' }),
+      ],
       [edge('start', 'next', 'announce'), edge('announce', 'sent', 'done'), edge('announce', 'failed', 'oops')],
     );
 
@@ -55,7 +60,13 @@ describe('channel send', () => {
   });
 
   it("a rejected message (WeCom errcode 93000) is not retried and takes the failed path with the provider's message", async () => {
-    const bad = (await stack.api.post('/api/connections', { kind: 'wecom', name: 'Wrong key', secrets: { url: wecom.webhookUrl.replace('robot-key-1', 'nope') } })).body.id;
+    const bad = (
+      await stack.api.post('/api/connections', {
+        kind: 'wecom',
+        name: 'Wrong key',
+        secrets: { url: wecom.webhookUrl.replace('robot-key-1', 'nope') },
+      })
+    ).body.id;
     const requestsBefore = wecom.requests.length;
     const { flowId } = await stack.api.publishFlow('wecom bad', sendFlow(bad));
     const run = await stack.api.waitForRun(await stack.api.startRun(flowId, { name: 'x' }));
@@ -65,7 +76,9 @@ describe('channel send', () => {
   });
 
   it('a signed generic webhook verifies at the receiver', async () => {
-    const id = (await stack.api.post('/api/connections', { kind: 'webhook', name: 'Partner', secrets: { url: `${hook.url}`, secret: WH_SECRET } })).body.id;
+    const id = (
+      await stack.api.post('/api/connections', { kind: 'webhook', name: 'Partner', secrets: { url: `${hook.url}`, secret: WH_SECRET } })
+    ).body.id;
     const before = hook.deliveries.length;
     const { flowId } = await stack.api.publishFlow('webhook channel', sendFlow(id));
     const run = await stack.api.waitForRun(await stack.api.startRun(flowId, { name: 'signed' }));
@@ -79,7 +92,13 @@ describe('channel send', () => {
     expect(ok.body).toMatchObject({ ok: true, status: 200 });
     expect(wecom.deliveries.length - before).toBe(1);
     expect(wecom.deliveries.at(-1)!.body).toContain('测试消息');
-    const wrong = (await stack.api.post('/api/connections', { kind: 'wecom', name: 'Typo', secrets: { url: wecom.webhookUrl.replace('robot-key-1', 'typo') } })).body.id;
+    const wrong = (
+      await stack.api.post('/api/connections', {
+        kind: 'wecom',
+        name: 'Typo',
+        secrets: { url: wecom.webhookUrl.replace('robot-key-1', 'typo') },
+      })
+    ).body.id;
     const refused = await stack.api.post(`/api/connections/${wrong}/test`, {});
     expect(refused.status).toBe(200);
     expect(refused.body).toMatchObject({ ok: false, retryable: false, error: expect.stringContaining('invalid webhook url') });
@@ -89,7 +108,17 @@ describe('channel send', () => {
     // What a worker killed after the provider answered leaves behind: the ledger says sent, Temporal retries the attempt.
     const activities = createActivities(stack.deps);
     const keyPrefix = `manual-${Date.now()}/announce/1`;
-    const req: DeliverRequest = { target: { connectionId: wecomId }, keyPrefix, runId: 'run-manual', nodeId: 'announce', templates: { text: 'exactly once, please' }, variables: {}, recipients: [], timezone: null, detail: true };
+    const req: DeliverRequest = {
+      target: { connectionId: wecomId },
+      keyPrefix,
+      runId: 'run-manual',
+      nodeId: 'announce',
+      templates: { text: 'exactly once, please' },
+      variables: {},
+      recipients: [],
+      timezone: null,
+      detail: true,
+    };
     const before = wecom.deliveries.length;
     const first = (await new MockActivityEnvironment({ attempt: 1 }).run(activities.deliverMessages, req)) as DeliverResult;
     const retry = (await new MockActivityEnvironment({ attempt: 2 }).run(activities.deliverMessages, req)) as DeliverResult;
@@ -97,7 +126,9 @@ describe('channel send', () => {
     expect(retry.outcomes).toEqual([expect.objectContaining({ status: 'sent', deduplicated: true })]);
     expect(wecom.deliveries.length - before).toBe(1);
     expect(wecom.requests.filter((r) => r.body.includes('exactly once, please'))).toHaveLength(1);
-    const rows = await stack.server.db.pool.query('select status, attempts from deliveries where idempotency_key = $1', [`${keyPrefix}/channel`]);
+    const rows = await stack.server.db.pool.query('select status, attempts from deliveries where idempotency_key = $1', [
+      `${keyPrefix}/channel`,
+    ]);
     // One attempt reached the provider; the retry found the ledger row "sent" and sent nothing.
     expect(rows.rows).toEqual([{ status: 'sent', attempts: 1 }]);
   });
@@ -114,21 +145,43 @@ describe('channel send', () => {
     let arrivals = 0;
     const arrived = new Promise<void>((r) => slow.on('request', () => (arrivals++, r())));
     try {
-      const id = (await stack.api.post('/api/connections', { kind: 'webhook', name: 'Slow partner', secrets: { url: `http://127.0.0.1:${(slow.address() as { port: number }).port}/hook`, secret: WH_SECRET } })).body.id;
+      const id = (
+        await stack.api.post('/api/connections', {
+          kind: 'webhook',
+          name: 'Slow partner',
+          secrets: { url: `http://127.0.0.1:${(slow.address() as { port: number }).port}/hook`, secret: WH_SECRET },
+        })
+      ).body.id;
       const activities = createActivities(stack.deps);
-      const req: DeliverRequest = { target: { connectionId: id }, keyPrefix: `overlap-${Date.now()}/send/1`, runId: 'run-overlap', nodeId: 'send', templates: { text: 'once' }, variables: {}, recipients: [], timezone: null, detail: true };
-      const env = (attempt: number) => new MockActivityEnvironment({ attempt, startToCloseTimeoutMs: 30_000, currentAttemptScheduledTimestampMs: Date.now() });
+      const req: DeliverRequest = {
+        target: { connectionId: id },
+        keyPrefix: `overlap-${Date.now()}/send/1`,
+        runId: 'run-overlap',
+        nodeId: 'send',
+        templates: { text: 'once' },
+        variables: {},
+        recipients: [],
+        timezone: null,
+        detail: true,
+      };
+      const env = (attempt: number) =>
+        new MockActivityEnvironment({ attempt, startToCloseTimeoutMs: 30_000, currentAttemptScheduledTimestampMs: Date.now() });
       const first = env(1).run(activities.deliverMessages, req);
       await arrived;
-      const second = await env(2).run(activities.deliverMessages, req).then(
-        () => 'completed',
-        (err: Error) => err.message,
-      );
+      const second = await env(2)
+        .run(activities.deliverMessages, req)
+        .then(
+          () => 'completed',
+          (err: Error) => err.message,
+        );
       answer();
       expect(second).toContain('being sent by another attempt');
       expect(((await first) as DeliverResult).outcomes[0]).toMatchObject({ status: 'sent', deduplicated: false });
       // Temporal's next retry finds it sent and sends nothing.
-      expect(((await env(3).run(activities.deliverMessages, req)) as DeliverResult).outcomes[0]).toMatchObject({ status: 'sent', deduplicated: true });
+      expect(((await env(3).run(activities.deliverMessages, req)) as DeliverResult).outcomes[0]).toMatchObject({
+        status: 'sent',
+        deduplicated: true,
+      });
       expect(arrivals).toBe(1);
     } finally {
       answer();

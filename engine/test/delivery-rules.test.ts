@@ -9,7 +9,12 @@ const WH_SECRET = 'whsec_' + Buffer.from('a signing secret of thirty two bytes!'
 
 const sendFlow = (connection: string, extra: Record<string, unknown> = {}) =>
   flow(
-    [node('start', 'trigger.manual'), node('send', 'channel.send', { connection, text: 'message {{ input.i }}', retry: fastRetry(4), ...extra }), node('done', 'control.end'), node('oops', 'control.end', { status: 'failed', reason: 'send failed' })],
+    [
+      node('start', 'trigger.manual'),
+      node('send', 'channel.send', { connection, text: 'message {{ input.i }}', retry: fastRetry(4), ...extra }),
+      node('done', 'control.end'),
+      node('oops', 'control.end', { status: 'failed', reason: 'send failed' }),
+    ],
     [edge('start', 'next', 'send'), edge('send', 'sent', 'done'), edge('send', 'failed', 'oops')],
   );
 
@@ -34,13 +39,26 @@ describe.concurrent('delivery rules', () => {
   };
 
   async function deliveriesOf(runId: string) {
-    return (await stack.api.get(`/api/runs/${runId}/deliveries`)).body.items as { status: string; reason: string | null; notBefore: string | null; recipient: string; channel: string; attempts: number; error: string | null }[];
+    return (await stack.api.get(`/api/runs/${runId}/deliveries`)).body.items as {
+      status: string;
+      reason: string | null;
+      notBefore: string | null;
+      recipient: string;
+      channel: string;
+      attempts: number;
+      error: string | null;
+    }[];
   }
 
   it('keeps to the connection rate limit with durable holds, not failed attempts', async () => {
     const robot = await startWeCom('rate-key');
     try {
-      const id = await connect({ kind: 'wecom', name: 'Rate-limited robot', secrets: { url: robot.webhookUrl }, settings: { rateLimit: '2/6s' } });
+      const id = await connect({
+        kind: 'wecom',
+        name: 'Rate-limited robot',
+        secrets: { url: robot.webhookUrl },
+        settings: { rateLimit: '2/6s' },
+      });
       const { flowId } = await stack.api.publishFlow('rate', sendFlow(id));
       const runs = await Promise.all([1, 2, 3, 4, 5].map((i) => stack.api.startRun(flowId, { i })));
       const done = await Promise.all(runs.map((r) => stack.api.waitForRun(r)));
@@ -48,7 +66,12 @@ describe.concurrent('delivery rules', () => {
       expect(robot.deliveries).toHaveLength(5);
       expect(robot.duplicates).toBe(0);
       // The reserved send times keep two per 6 s (plus the jitter margin)…
-      const slots = (await stack.server.db.pool.query('select extract(epoch from at) * 1000 as at from delivery_slots where connection_id = $1 order by at', [id])).rows.map((r) => Number(r.at));
+      const slots = (
+        await stack.server.db.pool.query(
+          'select extract(epoch from at) * 1000 as at from delivery_slots where connection_id = $1 order by at',
+          [id],
+        )
+      ).rows.map((r) => Number(r.at));
       expect(slots).toHaveLength(5);
       for (let i = 2; i < slots.length; i++) expect(slots[i]! - slots[i - 2]!).toBeGreaterThanOrEqual(6_000);
       // …and nothing left before its admitted time: the i-th arrival is no earlier than the i-th slot. (Gaps between
@@ -66,7 +89,12 @@ describe.concurrent('delivery rules', () => {
   });
 
   it('gives messages whose reserved time passed during a hold fresh slots, so a resume is not a burst', async () => {
-    const id = await connect({ kind: 'webhook', name: 'Slot keeper', secrets: { url: 'http://127.0.0.1:9/x', secret: WH_SECRET }, settings: { rateLimit: '1/10s' } });
+    const id = await connect({
+      kind: 'webhook',
+      name: 'Slot keeper',
+      secrets: { url: 'http://127.0.0.1:9/x', secret: WH_SECRET },
+      settings: { rateLimit: '1/10s' },
+    });
     const { assignSlots } = await import('@flightdeck/activities');
     const limit = { max: 1, perMs: 10_000 };
     const keys = ['stale-a', 'stale-b', 'stale-c'].map((k) => `${k}-${Date.now()}`);
@@ -101,7 +129,14 @@ describe.concurrent('delivery rules', () => {
       // The hold is recorded before the activity answers, and the run now waits for the resume: nothing went out.
       expect(robot.requests).toHaveLength(0);
 
-      const resume = flow([node('start', 'trigger.manual'), node('resume', 'campaign.channel_control', { connection: id, action: 'resume' }), node('done', 'control.end')], [edge('start', 'next', 'resume'), edge('resume', 'next', 'done')]);
+      const resume = flow(
+        [
+          node('start', 'trigger.manual'),
+          node('resume', 'campaign.channel_control', { connection: id, action: 'resume' }),
+          node('done', 'control.end'),
+        ],
+        [edge('start', 'next', 'resume'), edge('resume', 'next', 'done')],
+      );
       const resumer = await stack.api.publishFlow('resume channel', resume);
       const resumeRun = await stack.api.waitForRun(await stack.api.startRun(resumer.flowId));
       expect(resumeRun.state.nodes.resume.output).toEqual({ paused: false, resumedRuns: 1 });
@@ -126,8 +161,16 @@ describe.concurrent('delivery rules', () => {
       const a = await stack.user('Ann Approver', [{ role: 'approver', department: dept }], { department: dept, phone: '+8613800000001' });
       const b = await stack.user('Ben Approver', [{ role: 'approver', department: dept }], { department: dept, phone: '+8613800000002' });
       await stack.user('Cai NoPhone', [{ role: 'approver', department: dept }], { department: dept });
-      const id = await connect({ kind: 'sms', name: 'Twilio', secrets: { accountSid: 'AC123', authToken: 'twilio-token', baseUrl: twilio.base }, settings: { from: '+15005550006' } });
-      const graph = sendFlow(id, { text: 'Hi {{ recipient.name }}, launch review at 10:00', people: [{ kind: 'role', role: 'approver', department: dept }] });
+      const id = await connect({
+        kind: 'sms',
+        name: 'Twilio',
+        secrets: { accountSid: 'AC123', authToken: 'twilio-token', baseUrl: twilio.base },
+        settings: { from: '+15005550006' },
+      });
+      const graph = sendFlow(id, {
+        text: 'Hi {{ recipient.name }}, launch review at 10:00',
+        people: [{ kind: 'role', role: 'approver', department: dept }],
+      });
       const { flowId } = await stack.api.publishFlow('sms to role', graph);
       const run = await stack.api.waitForRun(await stack.api.startRun(flowId, {}));
       expect(run.state.nodes.send.handle).toBe('failed');
@@ -146,13 +189,35 @@ describe.concurrent('delivery rules', () => {
     const owner = await stack.user('Olive Owner', [{ role: 'designer', department: dept }], { department: dept });
     const legal = await stack.user('Lars Legal', [{ role: 'approver', department: dept }], { department: dept });
     const departmentId = await stack.departmentId(dept);
-    const campaign = (await stack.api.post('/api/campaigns', { name: '<b>Spring</b> & "Friends" sale', departmentId, ownerId: owner.id, timezone: 'Asia/Shanghai', goals: [], budget: { total: 1000, currency: 'CNY' }, phases: [], channels: [] })).body;
+    const campaign = (
+      await stack.api.post('/api/campaigns', {
+        name: '<b>Spring</b> & "Friends" sale',
+        departmentId,
+        ownerId: owner.id,
+        timezone: 'Asia/Shanghai',
+        goals: [],
+        budget: { total: 1000, currency: 'CNY' },
+        phases: [],
+        channels: [],
+      })
+    ).body;
     expect(campaign.id).toBeTruthy();
     const graph = flow(
       [
         node('start', 'trigger.manual'),
-        node('mail', 'channel.email', { owner: true, people: [{ kind: 'role', role: 'approver', department: dept }], subject: 'Ready: {{ campaign.name }}', text: 'Hello {{ recipient.name }}, {{ campaign.name }} is ready.', html: '<p>Hello {{ recipient.name }}, <em>{{ campaign.name }}</em> is ready.</p>', retry: fastRetry(3) }),
-        node('bell', 'channel.in_app', { owner: true, title: '{{ campaign.name }} is ready', text: 'Mail sent to {{ nodes.mail.output.sent }} people' }),
+        node('mail', 'channel.email', {
+          owner: true,
+          people: [{ kind: 'role', role: 'approver', department: dept }],
+          subject: 'Ready: {{ campaign.name }}',
+          text: 'Hello {{ recipient.name }}, {{ campaign.name }} is ready.',
+          html: '<p>Hello {{ recipient.name }}, <em>{{ campaign.name }}</em> is ready.</p>',
+          retry: fastRetry(3),
+        }),
+        node('bell', 'channel.in_app', {
+          owner: true,
+          title: '{{ campaign.name }} is ready',
+          text: 'Mail sent to {{ nodes.mail.output.sent }} people',
+        }),
         node('done', 'control.end'),
       ],
       [edge('start', 'next', 'mail'), edge('mail', 'sent', 'bell'), edge('bell', 'sent', 'done')],
@@ -168,7 +233,11 @@ describe.concurrent('delivery rules', () => {
     expect(toOwner.html).toContain('<em>&lt;b&gt;Spring&lt;/b&gt; &amp; &#34;Friends&#34; sale</em>');
     const bell = await owner.api.get('/api/notifications');
     expect(bell.body.unread).toBe(1);
-    expect(bell.body.items[0]).toMatchObject({ title: '<b>Spring</b> & "Friends" sale is ready', body: 'Mail sent to 2 people', link: `/runs/${runId}` });
+    expect(bell.body.items[0]).toMatchObject({
+      title: '<b>Spring</b> & "Friends" sale is ready',
+      body: 'Mail sent to 2 people',
+      link: `/runs/${runId}`,
+    });
     expect((await legal.api.get('/api/notifications')).body.items).toHaveLength(0);
     expect((await owner.api.post('/api/notifications/read', { ids: [bell.body.items[0].id] })).body).toEqual({ unread: 0 });
     const deliveries = await deliveriesOf(runId);
@@ -180,14 +249,34 @@ describe.concurrent('delivery rules', () => {
     try {
       const id = await connect({ kind: 'wecom', name: 'Not a mailbox', secrets: { url: robot.webhookUrl } });
       const mailGraph = flow(
-        [node('start', 'trigger.manual'), node('mail', 'channel.email', { connection: id, to: 'someone@example.test', subject: 's', text: 't', retry: fastRetry(2) }), node('done', 'control.end'), node('oops', 'control.end', { status: 'failed', reason: 'mail failed' })],
+        [
+          node('start', 'trigger.manual'),
+          node('mail', 'channel.email', { connection: id, to: 'someone@example.test', subject: 's', text: 't', retry: fastRetry(2) }),
+          node('done', 'control.end'),
+          node('oops', 'control.end', { status: 'failed', reason: 'mail failed' }),
+        ],
         [edge('start', 'next', 'mail'), edge('mail', 'sent', 'done'), edge('mail', 'failed', 'oops')],
       );
-      const mailRun = await stack.api.waitForRun(await stack.api.startRun((await stack.api.publishFlow('mail via wecom', mailGraph)).flowId, {}));
-      expect(mailRun.state.nodes.mail).toMatchObject({ handle: 'failed', output: { error: 'The connection "Not a mailbox" is a wecom connection; this node sends email' } });
-      const sms = await connect({ kind: 'sms', name: 'SMS nobody', secrets: { accountSid: 'AC1', authToken: 'x', baseUrl: 'http://127.0.0.1:9' }, settings: { from: '+15005550006' } });
-      const smsRun = await stack.api.waitForRun(await stack.api.startRun((await stack.api.publishFlow('sms nobody', sendFlow(sms))).flowId, {}));
-      expect(smsRun.state.nodes.send).toMatchObject({ handle: 'failed', output: { error: 'A sms message needs recipients; none were given or found' } });
+      const mailRun = await stack.api.waitForRun(
+        await stack.api.startRun((await stack.api.publishFlow('mail via wecom', mailGraph)).flowId, {}),
+      );
+      expect(mailRun.state.nodes.mail).toMatchObject({
+        handle: 'failed',
+        output: { error: 'The connection "Not a mailbox" is a wecom connection; this node sends email' },
+      });
+      const sms = await connect({
+        kind: 'sms',
+        name: 'SMS nobody',
+        secrets: { accountSid: 'AC1', authToken: 'x', baseUrl: 'http://127.0.0.1:9' },
+        settings: { from: '+15005550006' },
+      });
+      const smsRun = await stack.api.waitForRun(
+        await stack.api.startRun((await stack.api.publishFlow('sms nobody', sendFlow(sms))).flowId, {}),
+      );
+      expect(smsRun.state.nodes.send).toMatchObject({
+        handle: 'failed',
+        output: { error: 'A sms message needs recipients; none were given or found' },
+      });
       expect(robot.requests).toHaveLength(0);
     } finally {
       await robot.close();
@@ -199,7 +288,17 @@ describe.concurrent('delivery rules', () => {
     try {
       const id = await connect({ kind: 'webhook', name: 'Audience endpoint', secrets: { url: hook.url, secret: WH_SECRET } });
       const graph = flow(
-        [node('start', 'trigger.manual'), node('blast', 'channel.broadcast', { connection: id, recipients: 'input.recipients', text: 'Hi {{ recipient.name }}', batchSize: 500, retry: fastRetry(5) }), node('done', 'control.end')],
+        [
+          node('start', 'trigger.manual'),
+          node('blast', 'channel.broadcast', {
+            connection: id,
+            recipients: 'input.recipients',
+            text: 'Hi {{ recipient.name }}',
+            batchSize: 500,
+            retry: fastRetry(5),
+          }),
+          node('done', 'control.end'),
+        ],
         [edge('start', 'next', 'blast'), edge('blast', 'sent', 'done')],
       );
       const { flowId } = await stack.api.publishFlow('broadcast', graph);

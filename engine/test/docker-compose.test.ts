@@ -35,11 +35,13 @@ const services = compose.services;
 
 /** Compose interpolation with no .env: `${X:-default}` and `${X-default}` take their default, `$$` is a dollar. */
 function interpolate(value: string): string {
-  return value
-    .replace(/\$\$/g, '\u0000')
-    .replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}/g, (_, _name: string, fallback?: string) => fallback ?? '')
-    // eslint-disable-next-line no-control-regex -- NUL stands in for an escaped $$ while the variables are replaced
-    .replace(/\u0000/g, '$');
+  return (
+    value
+      .replace(/\$\$/g, '\u0000')
+      .replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}/g, (_, _name: string, fallback?: string) => fallback ?? '')
+      // eslint-disable-next-line no-control-regex -- NUL stands in for an escaped $$ while the variables are replaced
+      .replace(/\u0000/g, '$')
+  );
 }
 
 function envOf(name: string): Env {
@@ -55,7 +57,9 @@ function envOf(name: string): Env {
 
 function dependsOn(service: Service): Record<string, string | undefined> {
   const d = service.depends_on ?? [];
-  return Array.isArray(d) ? Object.fromEntries(d.map((n) => [n, undefined])) : Object.fromEntries(Object.entries(d).map(([n, v]) => [n, v?.condition]));
+  return Array.isArray(d)
+    ? Object.fromEntries(d.map((n) => [n, undefined]))
+    : Object.fromEntries(Object.entries(d).map(([n, v]) => [n, v?.condition]));
 }
 
 function commandOf(service: Service): string[] {
@@ -71,7 +75,8 @@ function serviceByImage(repository: string): [string, Service] {
 }
 
 const [pgName, pg] = serviceByImage('postgres');
-const [temporalName, temporal] = Object.entries(services).find(([, s]) => /^temporalio\/(auto-setup|server)$/.test(s.image?.split(':')[0] ?? '')) ?? [];
+const [temporalName, temporal] =
+  Object.entries(services).find(([, s]) => /^temporalio\/(auto-setup|server)$/.test(s.image?.split(':')[0] ?? '')) ?? [];
 const [uiName] = serviceByImage('temporalio/ui');
 const APP_SERVICES = ['api', 'worker'] as const;
 
@@ -100,7 +105,8 @@ describe('docker-compose.yml', () => {
       for (const [dep, condition] of Object.entries(dependsOn(service))) {
         expect(Object.keys(services), `${name} depends on "${dep}"`).toContain(dep);
         expect(dep, `${name} depends on itself`).not.toBe(name);
-        if (condition === 'service_healthy') expect(services[dep]!.healthcheck?.test, `${dep} has a healthcheck (${name} waits for it)`).toBeDefined();
+        if (condition === 'service_healthy')
+          expect(services[dep]!.healthcheck?.test, `${dep} has a healthcheck (${name} waits for it)`).toBeDefined();
       }
     }
   });
@@ -119,7 +125,9 @@ describe('docker-compose.yml', () => {
 
   it('gives PostgreSQL a pg_isready healthcheck and a named volume for its data', () => {
     expect(JSON.stringify(pg.healthcheck?.test)).toContain('pg_isready');
-    const data = (pg.volumes ?? []).map((v) => (typeof v === 'string' ? v.split(':') : [v.source ?? '', v.target])).find(([, target]) => target === '/var/lib/postgresql/data');
+    const data = (pg.volumes ?? [])
+      .map((v) => (typeof v === 'string' ? v.split(':') : [v.source ?? '', v.target]))
+      .find(([, target]) => target === '/var/lib/postgresql/data');
     expect(data, 'a volume on /var/lib/postgresql/data').toBeDefined();
     expect(data![0]).toMatch(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/);
   });
@@ -215,7 +223,9 @@ describe('docker-compose.yml', () => {
   it('ships the Temporal dynamic config it names', () => {
     const path = envOf(temporalName!).DYNAMIC_CONFIG_FILE_PATH;
     if (!path) return;
-    const mount = (temporal!.volumes ?? []).find((v) => typeof v === 'string' && v.split(':')[1] === '/etc/temporal/config/dynamicconfig') as string | undefined;
+    const mount = (temporal!.volumes ?? []).find(
+      (v) => typeof v === 'string' && v.split(':')[1] === '/etc/temporal/config/dynamicconfig',
+    ) as string | undefined;
     expect(mount, 'the dynamic config directory is mounted').toBeDefined();
     const file = join(ROOT, mount!.split(':')[0]!, path.replace(/^config\/dynamicconfig\//, ''));
     expect(existsSync(file), file).toBe(true);
@@ -233,7 +243,9 @@ describe('Dockerfile', () => {
 
   it('builds on node:20-bookworm-slim', () => {
     const args = Object.fromEntries(instructions.filter((l) => /^ARG /.test(l)).map((l) => l.slice(4).split('=') as [string, string]));
-    const bases = instructions.filter((l) => /^FROM /i.test(l)).map((l) => l.split(/\s+/)[1]!.replace(/^\$\{(\w+)\}$/, (_, n: string) => args[n] ?? n));
+    const bases = instructions
+      .filter((l) => /^FROM /i.test(l))
+      .map((l) => l.split(/\s+/)[1]!.replace(/^\$\{(\w+)\}$/, (_, n: string) => args[n] ?? n));
     expect(bases.length).toBeGreaterThan(0);
     for (const base of bases) expect(['node:20-bookworm-slim', 'deps', 'build', 'tsx', 'runtime']).toContain(base);
     expect(bases).toContain('node:20-bookworm-slim');
@@ -254,7 +266,9 @@ describe('Dockerfile', () => {
   });
 
   it('has a .dockerignore that keeps node_modules and local state out of the context', () => {
-    const ignore = read('.dockerignore').split('\n').map((l) => l.trim());
+    const ignore = read('.dockerignore')
+      .split('\n')
+      .map((l) => l.trim());
     expect(ignore.some((l) => /^(\*\*\/)?node_modules\/?$/.test(l))).toBe(true);
     expect(ignore).toContain('.git');
     expect(ignore).toContain('.data');

@@ -20,9 +20,15 @@ describe('domain errors in activities are final', () => {
   });
 
   it('maps refusals to non-retryable failures and leaves everything else retryable', () => {
-    expect(finalFailureOf(new Conflict('A draft campaign cannot go live'))).toMatchObject({ nonRetryable: true, message: 'A draft campaign cannot go live' });
+    expect(finalFailureOf(new Conflict('A draft campaign cannot go live'))).toMatchObject({
+      nonRetryable: true,
+      message: 'A draft campaign cannot go live',
+    });
     expect(finalFailureOf(new NotFound('Connection x does not exist'))).toMatchObject({ nonRetryable: true });
-    expect(finalFailureOf(new HttpProblem(409, 'Launch not allowed', 'A draft campaign cannot go live'))).toMatchObject({ nonRetryable: true, type: 'Launchnotallowed' });
+    expect(finalFailureOf(new HttpProblem(409, 'Launch not allowed', 'A draft campaign cannot go live'))).toMatchObject({
+      nonRetryable: true,
+      type: 'Launchnotallowed',
+    });
     expect(finalFailureOf(new HttpProblem(429, 'Too many requests'))).toBeUndefined();
     expect(finalFailureOf(new Error('Connection terminated unexpectedly'))).toBeUndefined();
   });
@@ -31,7 +37,12 @@ describe('domain errors in activities are final', () => {
     const campaign = await stack.api.post('/api/campaigns', { name: 'Still a draft', departmentId: await stack.departmentId('Marketing') });
     expect(campaign.status, JSON.stringify(campaign.body)).toBe(201);
     const graph = flow(
-      [node('start', 'trigger.manual'), node('launch', 'campaign.launch', { announce: [] }), node('live', 'control.end'), node('refused', 'control.end', { status: 'completed', reason: 'not launched' })],
+      [
+        node('start', 'trigger.manual'),
+        node('launch', 'campaign.launch', { announce: [] }),
+        node('live', 'control.end'),
+        node('refused', 'control.end', { status: 'completed', reason: 'not launched' }),
+      ],
       [edge('start', 'next', 'launch'), edge('launch', 'next', 'live'), edge('launch', 'failed', 'refused')],
     );
     const { flowId } = await stack.api.publishFlow('launch a draft', graph);
@@ -46,10 +57,23 @@ describe('domain errors in activities are final', () => {
   });
 
   it('a send through a connection deleted after publishing fails its node on the first attempt', async () => {
-    const created = await stack.api.post('/api/connections', { kind: 'webhook', name: 'Soon gone', departmentId: await stack.departmentId('Marketing'), secrets: { url: 'https://partner.example/hook', secret: 'whsec_' + Buffer.from('a signing secret of thirty two bytes!').toString('base64') } });
+    const created = await stack.api.post('/api/connections', {
+      kind: 'webhook',
+      name: 'Soon gone',
+      departmentId: await stack.departmentId('Marketing'),
+      secrets: {
+        url: 'https://partner.example/hook',
+        secret: 'whsec_' + Buffer.from('a signing secret of thirty two bytes!').toString('base64'),
+      },
+    });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const graph = flow(
-      [node('start', 'trigger.manual'), node('announce', 'channel.send', { connection: created.body.id, text: 'hello' }), node('done', 'control.end'), node('lost', 'control.end', { status: 'completed', reason: 'no connection' })],
+      [
+        node('start', 'trigger.manual'),
+        node('announce', 'channel.send', { connection: created.body.id, text: 'hello' }),
+        node('done', 'control.end'),
+        node('lost', 'control.end', { status: 'completed', reason: 'no connection' }),
+      ],
       [edge('start', 'next', 'announce'), edge('announce', 'sent', 'done'), edge('announce', 'failed', 'lost')],
     );
     const { flowId } = await stack.api.publishFlow('send through a deleted connection', graph);

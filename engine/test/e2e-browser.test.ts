@@ -23,7 +23,8 @@ describe('editor end to end', () => {
   let designer: Awaited<ReturnType<TestStack['user']>>;
 
   beforeAll(async () => {
-    if (!existsSync(`${EDITOR_TEST_DIST}/index.html`)) throw new Error('editor/dist-test is missing: `npm test` builds it first (npm run build:test -w @flightdeck/editor)');
+    if (!existsSync(`${EDITOR_TEST_DIST}/index.html`))
+      throw new Error('editor/dist-test is missing: `npm test` builds it first (npm run build:test -w @flightdeck/editor)');
     if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: apt-get install -y chromium (.ci/run does)`);
     mkdirSync(SHOTS, { recursive: true });
     stack = await startStack('e2e');
@@ -32,7 +33,15 @@ describe('editor end to end', () => {
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-dev-shm-usage',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
     page = await newPage({ viewport: { width: 1440, height: 900 }, locale: 'en-US' });
   });
@@ -52,7 +61,9 @@ describe('editor end to end', () => {
   async function dragFromPalette(type: string, x: number, y: number) {
     const canvas = page.getByTestId('canvas');
     const box = (await canvas.boundingBox())!;
-    await page.getByTestId(`palette-${type}`).dragTo(canvas, { targetPosition: { x: Math.min(x, box.width - 40), y: Math.min(y, box.height - 40) } });
+    await page
+      .getByTestId(`palette-${type}`)
+      .dragTo(canvas, { targetPosition: { x: Math.min(x, box.width - 40), y: Math.min(y, box.height - 40) } });
   }
 
   async function connect(sourceId: string, handle: string, targetId: string) {
@@ -97,7 +108,11 @@ describe('editor end to end', () => {
 
     await connect(triggerId, 'next', webhookId);
     await connect(webhookId, 'sent', endId);
-    const edges = await page.evaluate(() => (window as any).__flightdeck.getFlow().edges.map((e: { source: string; sourceHandle: string; target: string }) => `${e.source}:${e.sourceHandle}->${e.target}`));
+    const edges = await page.evaluate(() =>
+      (window as any).__flightdeck
+        .getFlow()
+        .edges.map((e: { source: string; sourceHandle: string; target: string }) => `${e.source}:${e.sourceHandle}->${e.target}`),
+    );
     expect(edges.sort()).toEqual([`${triggerId}:next->${webhookId}`, `${webhookId}:sent->${endId}`].sort());
 
     // Configure the webhook in the inspector, through its schema-generated form.
@@ -117,7 +132,9 @@ describe('editor end to end', () => {
     const status = page.getByTestId('run-status');
     await expect.poll(async () => status.getAttribute('data-status'), { timeout: SAFETY_NET_MS }).toBe('completed');
     for (const id of [triggerId, webhookId, endId]) {
-      await expect.poll(async () => page.getByTestId(`node-${id}`).getAttribute('data-status'), { timeout: SAFETY_NET_MS }).toBe('completed');
+      await expect
+        .poll(async () => page.getByTestId(`node-${id}`).getAttribute('data-status'), { timeout: SAFETY_NET_MS })
+        .toBe('completed');
     }
     expect(receiver.calls).toHaveLength(1);
     expect(receiver.calls[0]!.path).toBe('/launch');
@@ -138,12 +155,22 @@ describe('editor end to end', () => {
     const graph = flow(
       [
         node('start', 'trigger.manual'),
-        node('brand', 'approval.request', { title: 'Brand review: spring sale', approvers: [{ kind: 'user', user: approver.email }], due: '1h' }),
+        node('brand', 'approval.request', {
+          title: 'Brand review: spring sale',
+          approvers: [{ kind: 'user', user: approver.email }],
+          due: '1h',
+        }),
         node('go', 'channel.webhook', { url: `${receiver.url}/go` }),
         node('done', 'control.end'),
         node('stop', 'control.end', { status: 'failed' }),
       ],
-      [edge('start', 'next', 'brand'), edge('brand', 'approved', 'go'), edge('go', 'sent', 'done'), edge('brand', 'rejected', 'stop'), edge('brand', 'timed_out', 'stop')],
+      [
+        edge('start', 'next', 'brand'),
+        edge('brand', 'approved', 'go'),
+        edge('go', 'sent', 'done'),
+        edge('brand', 'rejected', 'stop'),
+        edge('brand', 'timed_out', 'stop'),
+      ],
     );
     const created = await designer.api.post('/api/flows', { name: 'Spring sale approval', graph });
     await designer.api.post(`/api/flows/${created.body.id}/versions`, {});
@@ -166,7 +193,9 @@ describe('editor end to end', () => {
 
     const run = await designer.api.waitForRun(runId);
     expect(run.status).toBe('completed');
-    expect(run.state.nodes.brand.detail.votes).toEqual([expect.objectContaining({ name: 'Bella Brand', decision: 'approve', comment: 'On brand, go ahead' })]);
+    expect(run.state.nodes.brand.detail.votes).toEqual([
+      expect.objectContaining({ name: 'Bella Brand', decision: 'approve', comment: 'On brand, go ahead' }),
+    ]);
     expect(receiver.calls.some((c) => c.path === '/go')).toBe(true);
     await p.goto(`${stack.url}/#/runs/${runId}`);
     await expect.poll(async () => p.getByTestId('node-go').getAttribute('data-status'), { timeout: SAFETY_NET_MS }).toBe('completed');
@@ -191,7 +220,9 @@ describe('editor end to end', () => {
       expect(await p.content()).not.toContain('e2e-robot-key');
       const id = (await row.getAttribute('data-testid'))!.replace('connection-row-', '');
       await p.getByTestId(`connection-test-${id}`).click();
-      await expect.poll(async () => p.getByTestId(`connection-test-result-${id}`).getAttribute('data-ok'), { timeout: SAFETY_NET_MS }).toBe('true');
+      await expect
+        .poll(async () => p.getByTestId(`connection-test-result-${id}`).getAttribute('data-ok'), { timeout: SAFETY_NET_MS })
+        .toBe('true');
       expect(robot.deliveries).toHaveLength(1);
 
       // Quiet hours and a lower rate, set by editing; an over-the-limit rate is refused next to its field.
@@ -204,7 +235,9 @@ describe('editor end to end', () => {
       await p.getByTestId('connection-setting-rateLimit').fill('10/1m');
       await p.getByTestId('connection-save').click();
       await p.getByTestId('connection-dialog').waitFor({ state: 'detached' });
-      await expect.poll(async () => (await stack.api.get(`/api/connections/${id}`)).body.settings, { timeout: SAFETY_NET_MS }).toEqual({ quietHours: '22:00-08:00', rateLimit: '10/1m' });
+      await expect
+        .poll(async () => (await stack.api.get(`/api/connections/${id}`)).body.settings, { timeout: SAFETY_NET_MS })
+        .toEqual({ quietHours: '22:00-08:00', rateLimit: '10/1m' });
       // The list re-reads after the save; wait for it rather than racing it.
       await expect.poll(async () => row.textContent(), { timeout: SAFETY_NET_MS }).toContain('22:00-08:00');
 
@@ -225,12 +258,29 @@ describe('editor end to end', () => {
   it('a run messaging the designer: the run view lists each message, the bell shows it, the inspector previews the template', async () => {
     const robot = await startWeCom('e2e-messages');
     try {
-      const wecom = (await stack.api.post('/api/connections', { kind: 'wecom', name: 'Launch room', departmentId: await stack.departmentId('Marketing'), secrets: { url: robot.webhookUrl } })).body.id;
+      const wecom = (
+        await stack.api.post('/api/connections', {
+          kind: 'wecom',
+          name: 'Launch room',
+          departmentId: await stack.departmentId('Marketing'),
+          secrets: { url: robot.webhookUrl },
+        })
+      ).body.id;
       const graph = {
         nodes: [
           { id: 'start', type: 'trigger.manual', config: {}, position: { x: 0, y: 0 } },
-          { id: 'announce', type: 'channel.send', config: { connection: wecom, text: 'Launch {{ input.name | upcase }} is live' }, position: { x: 240, y: 0 } },
-          { id: 'bell', type: 'channel.in_app', config: { to: designer.email, title: '{{ input.name }} announced', text: 'WeCom said ok' }, position: { x: 480, y: 0 } },
+          {
+            id: 'announce',
+            type: 'channel.send',
+            config: { connection: wecom, text: 'Launch {{ input.name | upcase }} is live' },
+            position: { x: 240, y: 0 },
+          },
+          {
+            id: 'bell',
+            type: 'channel.in_app',
+            config: { to: designer.email, title: '{{ input.name }} announced', text: 'WeCom said ok' },
+            position: { x: 480, y: 0 },
+          },
           { id: 'done', type: 'control.end', config: {}, position: { x: 720, y: 0 } },
         ],
         edges: [
@@ -265,7 +315,9 @@ describe('editor end to end', () => {
       await preview.waitFor();
       expect(await preview.textContent()).toContain('Launch  is live');
       await p.getByTestId('field-text').fill('{{ campaign.name | upcase }} starts {{ campaign.phases[0].startsAt | date: "%Y-%m-%d" }}');
-      await expect.poll(async () => preview.textContent(), { timeout: SAFETY_NET_MS }).toContain('618 NEW PRODUCT A LAUNCH (TMALL + DOUYIN + XIAOHONGSHU) starts 2026-05-20');
+      await expect
+        .poll(async () => preview.textContent(), { timeout: SAFETY_NET_MS })
+        .toContain('618 NEW PRODUCT A LAUNCH (TMALL + DOUYIN + XIAOHONGSHU) starts 2026-05-20');
       await p.getByTestId('field-text').fill('{{ campaign.name | shout }}');
       await expect.poll(async () => preview.textContent(), { timeout: SAFETY_NET_MS }).toContain('undefined filter: shout');
       await p.close();
@@ -276,7 +328,10 @@ describe('editor end to end', () => {
 
   it('a scheduled flow shows its schedule as Temporal holds it: policies, next and recent runs; unpublish stops it', async () => {
     const graph = flow(
-      [node('tick', 'trigger.schedule', { cron: '30 9 * * *', timezone: 'Asia/Shanghai', overlap: 'buffer_one', catchupWindow: '2h' }), node('done', 'control.end')],
+      [
+        node('tick', 'trigger.schedule', { cron: '30 9 * * *', timezone: 'Asia/Shanghai', overlap: 'buffer_one', catchupWindow: '2h' }),
+        node('done', 'control.end'),
+      ],
       [edge('tick', 'next', 'done')],
     );
     const { flowId } = await designer.api.publishFlow('Daily KPI digest', graph);
@@ -293,11 +348,14 @@ describe('editor end to end', () => {
       expect(await p.locator('[data-testid="schedule-next-runs"] li').count()).toBe(5);
       // The triggered run is listed and opens in the run view once it has recorded itself.
       await expect
-        .poll(async () => {
-          await p.reload();
-          await p.getByTestId('tab-schedule').click();
-          return p.locator('[data-testid="schedule-recent-runs"] a').count();
-        }, { timeout: SAFETY_NET_MS, interval: 1000 })
+        .poll(
+          async () => {
+            await p.reload();
+            await p.getByTestId('tab-schedule').click();
+            return p.locator('[data-testid="schedule-recent-runs"] a').count();
+          },
+          { timeout: SAFETY_NET_MS, interval: 1000 },
+        )
         .toBe(1);
       await p.screenshot({ path: `${SHOTS}schedule-panel.png` });
       p.once('dialog', (d) => void d.accept());
@@ -324,7 +382,8 @@ describe('editor end to end', () => {
         ],
       })
     ).body;
-    for (const status of ['pending_approval', 'approved']) expect((await stack.api.post(`/api/campaigns/${campaign.id}/status`, { status })).status).toBe(200);
+    for (const status of ['pending_approval', 'approved'])
+      expect((await stack.api.post(`/api/campaigns/${campaign.id}/status`, { status })).status).toBe(200);
 
     const p = await newPage({ viewport: { width: 1280, height: 860 }, locale: 'en-US' });
     try {
@@ -340,14 +399,18 @@ describe('editor end to end', () => {
       await p.getByTestId('run-start').click();
       await p.waitForURL(/#\/runs\//);
       const runId = p.url().split('/runs/')[1]!;
-      await expect.poll(async () => (await designer.api.get(`/api/runs/${runId}`)).body.state?.nodes?.warm_up?.status, { timeout: SAFETY_NET_MS }).toBe('running');
+      await expect
+        .poll(async () => (await designer.api.get(`/api/runs/${runId}`)).body.state?.nodes?.warm_up?.status, { timeout: SAFETY_NET_MS })
+        .toBe('running');
 
       // The campaign page: bring warm-up forward to this minute, on the campaign's clock; burst moves with it.
       await p.goto(`${stack.url}/#/campaigns/${campaign.id}`);
       await p.getByTestId('campaign-edit-dates').click();
       const now = toZonedInput(Date.now(), 'Asia/Shanghai');
       await p.getByTestId('phase-0-startsAt').fill(now);
-      expect(await p.getByTestId('phase-1-startsAt').inputValue()).toBe(toZonedInput(Date.parse(`${now}:00+08:00`) + 7 * day, 'Asia/Shanghai'));
+      expect(await p.getByTestId('phase-1-startsAt').inputValue()).toBe(
+        toZonedInput(Date.parse(`${now}:00+08:00`) + 7 * day, 'Asia/Shanghai'),
+      );
       await p.screenshot({ path: `${SHOTS}phase-dates.png` });
       await p.getByTestId('phase-dates-save').click();
       await p.getByTestId('phase-dates-dialog').waitFor({ state: 'detached' });

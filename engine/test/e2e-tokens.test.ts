@@ -17,7 +17,11 @@ describe('editor: API tokens', () => {
     if (!existsSync(`${EDITOR_DIST}/index.html`)) throw new Error('editor/dist is missing: `npm test` builds it first (npm run build)');
     stack = await startStack('e2e-tokens', { worker: false });
     dana = await stack.user('Dana Designer', [{ role: 'designer', department: 'Marketing' }], { department: 'Marketing' });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+    });
   });
   afterAll(async () => {
     await browser?.close();

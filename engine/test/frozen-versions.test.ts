@@ -54,10 +54,17 @@ describe('frozen versions', () => {
     const row = await waitFor(`the ${nodeId} task`, async () => (await stack.server.db.pool.query(query, [runId, nodeId])).rows[0]);
     return { taskId: row.task_id as string, dueInMs: row.due_at.getTime() - row.opened_at.getTime() };
   };
-  const approve = async (taskId: string) => expect((await approver.api.post(`/api/approvals/${encodeURIComponent(taskId)}/decision`, { decision: 'approve' })).status).toBe(200);
+  const approve = async (taskId: string) =>
+    expect((await approver.api.post(`/api/approvals/${encodeURIComponent(taskId)}/decision`, { decision: 'approve' })).status).toBe(200);
 
   async function changedWorker(): Promise<TestWorker> {
-    const { worker, connection } = await createFlowWorker({ address: inject('temporalAddress'), namespace: 'default', taskQueue: stack.taskQueue, workflowBundle: changedBundle, deps: stack.deps });
+    const { worker, connection } = await createFlowWorker({
+      address: inject('temporalAddress'),
+      namespace: 'default',
+      taskQueue: stack.taskQueue,
+      workflowBundle: changedBundle,
+      deps: stack.deps,
+    });
     const running = worker.run();
     let stopped: Promise<void> | undefined;
     const stop = () =>
@@ -73,7 +80,8 @@ describe('frozen versions', () => {
 
   it('publishing stores the normalized graph with its format and hash', async () => {
     const { flowId } = await stack.api.publishFlow('frozen', graph());
-    const row = (await stack.server.db.pool.query(`select graph, format, content_hash from flow_versions where flow_id = $1`, [flowId])).rows[0];
+    const row = (await stack.server.db.pool.query(`select graph, format, content_hash from flow_versions where flow_id = $1`, [flowId]))
+      .rows[0];
     expect(row.format).toBe(1);
     expect(row.content_hash).toBe(contentHash(row.graph));
     const first = row.graph.nodes.find((n: { id: string }) => n.id === 'first');
@@ -106,10 +114,17 @@ describe('frozen versions', () => {
     const { flowId } = await stack.api.publishFlow('unfrozen control', graph());
     const version = (await stack.server.db.pool.query(`select id from flow_versions where flow_id = $1`, [flowId])).rows[0];
     const id = randomUUID();
-    await stack.server.db.pool.query(`insert into runs (id, flow_id, version_id, version, workflow_id, input) values ($1, $2, $3, 1, $4, '{}')`, [id, flowId, version.id, `run-${id}`]);
+    await stack.server.db.pool.query(
+      `insert into runs (id, flow_id, version_id, version, workflow_id, input) values ($1, $2, $3, 1, $4, '{}')`,
+      [id, flowId, version.id, `run-${id}`],
+    );
     await changedWorker();
     // The shape a run had before versions were frozen: the raw draft, no hash.
-    await stack.server.temporal.client.workflow.start('runFlow', { taskQueue: stack.taskQueue, workflowId: `run-${id}`, args: [{ flowId, versionId: version.id, version: 1, graph: graph(), input: {} }] });
+    await stack.server.temporal.client.workflow.start('runFlow', {
+      taskQueue: stack.taskQueue,
+      workflowId: `run-${id}`,
+      args: [{ flowId, versionId: version.id, version: 1, graph: graph(), input: {} }],
+    });
     expect((await task(id, 'first')).dueInMs).toBe(9 * DAY);
     await stack.server.temporal.client.workflow.getHandle(`run-${id}`).terminate('control done');
   });
@@ -117,18 +132,31 @@ describe('frozen versions', () => {
   it("a version published before freezing is frozen on its first run; one today's checks refuse is not run, with the reason", async () => {
     const { flowId } = await stack.api.publishFlow('legacy', graph());
     // As a version from before this change looks: the raw draft, no format, no hash.
-    await stack.server.db.pool.query(`update flow_versions set graph = $2, format = null, content_hash = null where flow_id = $1`, [flowId, JSON.stringify(graph())]);
+    await stack.server.db.pool.query(`update flow_versions set graph = $2, format = null, content_hash = null where flow_id = $1`, [
+      flowId,
+      JSON.stringify(graph()),
+    ]);
     await startWorker(stack.taskQueue, stack.deps).then((w) => workers.push(w));
     const runId = await stack.api.startRun(flowId);
     expect((await task(runId, 'first')).dueInMs).toBe(3 * DAY);
-    const row = (await stack.server.db.pool.query(`select graph, format, content_hash from flow_versions where flow_id = $1`, [flowId])).rows[0];
+    const row = (await stack.server.db.pool.query(`select graph, format, content_hash from flow_versions where flow_id = $1`, [flowId]))
+      .rows[0];
     expect(row).toMatchObject({ format: 1, content_hash: contentHash(row.graph) });
     expect(row.graph.nodes[1].config.due).toBe('3d');
 
     // A legacy version with a loop through a 0 s delay, which publishing refuses today.
-    const busy = flow([node('start', 'trigger.manual'), node('ping', 'control.delay', { duration: '0s' })], [edge('start', 'next', 'ping'), edge('ping', 'next', 'ping')]);
-    const { flowId: busyId } = await stack.api.publishFlow('legacy busy', flow([node('start', 'trigger.manual'), node('done', 'control.end')], [edge('start', 'next', 'done')]));
-    await stack.server.db.pool.query(`update flow_versions set graph = $2, format = null, content_hash = null where flow_id = $1`, [busyId, JSON.stringify(busy)]);
+    const busy = flow(
+      [node('start', 'trigger.manual'), node('ping', 'control.delay', { duration: '0s' })],
+      [edge('start', 'next', 'ping'), edge('ping', 'next', 'ping')],
+    );
+    const { flowId: busyId } = await stack.api.publishFlow(
+      'legacy busy',
+      flow([node('start', 'trigger.manual'), node('done', 'control.end')], [edge('start', 'next', 'done')]),
+    );
+    await stack.server.db.pool.query(`update flow_versions set graph = $2, format = null, content_hash = null where flow_id = $1`, [
+      busyId,
+      JSON.stringify(busy),
+    ]);
     const refused = await stack.api.post(`/api/flows/${busyId}/runs`, {});
     expect(refused.status).toBe(409);
     expect(refused.body.detail).toMatch(/publish the flow again/);

@@ -8,7 +8,13 @@ describe('hook admission', () => {
     await fc.assert(
       fc.asyncProperty(
         fc.integer({ min: 1, max: 8 }),
-        fc.array(fc.oneof(fc.constant({ op: 'admit' as const }), fc.record({ op: fc.constantFrom('resolve' as const, 'reject' as const), pick: fc.nat() })), { maxLength: 60 }),
+        fc.array(
+          fc.oneof(
+            fc.constant({ op: 'admit' as const }),
+            fc.record({ op: fc.constantFrom('resolve' as const, 'reject' as const), pick: fc.nat() }),
+          ),
+          { maxLength: 60 },
+        ),
         async (max, ops) => {
           const gate = new HookAdmission(max);
           const pending: { resolve: () => void; reject: (e: Error) => void; done: Promise<unknown> }[] = [];
@@ -51,8 +57,16 @@ describe('hook admission', () => {
   });
 
   it('rejects bounds that are not positive integers', () => {
-    fc.assert(fc.property(fc.oneof(fc.integer({ max: 0 }), fc.double().filter((d) => !Number.isInteger(d))), (bad) => {
-      expect(() => new HookAdmission(bad)).toThrow(RangeError);
-    }));
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.integer({ max: 0 }),
+          fc.double().filter((d) => !Number.isInteger(d)),
+        ),
+        (bad) => {
+          expect(() => new HookAdmission(bad)).toThrow(RangeError);
+        },
+      ),
+    );
   });
 });

@@ -15,7 +15,15 @@ describe('webhook / event trigger', () => {
     stack = await startStack('hooks');
     receiver = await startReceiver();
     const graph = flow(
-      [node('event', 'trigger.webhook'), node('forward', 'channel.webhook', { url: `${receiver.url}/order`, body: { order: '{{ input.order }}', amount: '{{ input.amount }}' }, retry: fastRetry() }), node('done', 'control.end')],
+      [
+        node('event', 'trigger.webhook'),
+        node('forward', 'channel.webhook', {
+          url: `${receiver.url}/order`,
+          body: { order: '{{ input.order }}', amount: '{{ input.amount }}' },
+          retry: fastRetry(),
+        }),
+        node('done', 'control.end'),
+      ],
       [edge('event', 'next', 'forward'), edge('forward', 'sent', 'done')],
     );
     ({ flowId } = await stack.api.publishFlow('order paid', graph));
@@ -34,7 +42,12 @@ describe('webhook / event trigger', () => {
     const ts = opts.timestamp ?? Math.floor(Date.now() / 1000);
     return fetch(`${stack.url}/api/hooks/${opts.flow ?? flowId}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(ts), 'webhook-signature': signStandardWebhook(opts.secret ?? secret, id, ts, raw) },
+      headers: {
+        'content-type': 'application/json',
+        'webhook-id': id,
+        'webhook-timestamp': String(ts),
+        'webhook-signature': signStandardWebhook(opts.secret ?? secret, id, ts, raw),
+      },
       body: raw,
     });
   };
@@ -55,7 +68,11 @@ describe('webhook / event trigger', () => {
   });
 
   it('two concurrent deliveries of one event start exactly one run', async () => {
-    const answers = await Promise.all([deliver('evt_2', { order: 'B-2' }), deliver('evt_2', { order: 'B-2' }), deliver('evt_2', { order: 'B-2' })]);
+    const answers = await Promise.all([
+      deliver('evt_2', { order: 'B-2' }),
+      deliver('evt_2', { order: 'B-2' }),
+      deliver('evt_2', { order: 'B-2' }),
+    ]);
     const bodies = await Promise.all(answers.map((a) => a.json()));
     expect(answers.map((a) => a.status)).toEqual([202, 202, 202]);
     expect(new Set(bodies.map((b) => b.runId)).size).toBe(1);
@@ -67,15 +84,30 @@ describe('webhook / event trigger', () => {
   it('refuses bad signatures, stale timestamps, unsigned calls, and flows that are not event-triggered', async () => {
     expect((await deliver('evt_3', { x: 1 }, { secret: 'whsec_' + Buffer.from('wrong secret').toString('base64') })).status).toBe(401);
     expect((await deliver('evt_4', { x: 1 }, { timestamp: Math.floor(Date.now() / 1000) - 3600 })).status).toBe(401);
-    const unsigned = await fetch(`${stack.url}/api/hooks/${flowId}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const unsigned = await fetch(`${stack.url}/api/hooks/${flowId}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(unsigned.status).toBe(401);
     expect(unsigned.headers.get('content-type')).toContain('application/problem+json');
     // The signature covers the exact bytes: a changed body fails.
     const ts = Math.floor(Date.now() / 1000);
-    const tampered = await fetch(`${stack.url}/api/hooks/${flowId}`, { method: 'POST', headers: { 'webhook-id': 'evt_5', 'webhook-timestamp': String(ts), 'webhook-signature': signStandardWebhook(secret, 'evt_5', ts, '{"amount":1}') }, body: '{"amount":1000}' });
+    const tampered = await fetch(`${stack.url}/api/hooks/${flowId}`, {
+      method: 'POST',
+      headers: {
+        'webhook-id': 'evt_5',
+        'webhook-timestamp': String(ts),
+        'webhook-signature': signStandardWebhook(secret, 'evt_5', ts, '{"amount":1}'),
+      },
+      body: '{"amount":1000}',
+    });
     expect(tampered.status).toBe(401);
 
-    const manual = await stack.api.publishFlow('manual only', flow([node('start', 'trigger.manual'), node('done', 'control.end')], [edge('start', 'next', 'done')]));
+    const manual = await stack.api.publishFlow(
+      'manual only',
+      flow([node('start', 'trigger.manual'), node('done', 'control.end')], [edge('start', 'next', 'done')]),
+    );
     const manualSecret = (await stack.api.post(`/api/flows/${manual.flowId}/hook-secret`, {})).body.secret;
     expect((await deliver('evt_6', {}, { flow: manual.flowId, secret: manualSecret })).status).toBe(409);
     // An unknown flow gets the same answer as a bad signature: the endpoint does not tell which flows exist.

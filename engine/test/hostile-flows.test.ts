@@ -24,8 +24,8 @@ const HOSTILE_CONDITIONS = [
 
 const NESTED_LOOPS =
   '{% assign s = "x,x,x,x,x,x,x,x,x,x,x,x,x,x,x,x,x,x,x,x" | split: "," %}' +
-    '{% for a in s %}{% for b in s %}{% for c in s %}{% for d in s %}{% for e in s %}{{ a }}' +
-      '{% endfor %}{% endfor %}{% endfor %}{% endfor %}{% endfor %}';
+  '{% for a in s %}{% for b in s %}{% for c in s %}{% for d in s %}{% for e in s %}{{ a }}' +
+  '{% endfor %}{% endfor %}{% endfor %}{% endfor %}{% endfor %}';
 const HOSTILE_TEMPLATES = [
   NESTED_LOOPS,
   '{% for i in (1..50000000) %}{{ i }}{% endfor %}',
@@ -65,7 +65,12 @@ describe('hostile flows fail alone', () => {
 
   const conditionFlow = (expression: string) =>
     flow(
-      [node('start', 'trigger.manual'), node('check', 'control.condition', { expression }), node('yes', 'control.end'), node('no', 'control.end')],
+      [
+        node('start', 'trigger.manual'),
+        node('check', 'control.condition', { expression }),
+        node('yes', 'control.end'),
+        node('no', 'control.end'),
+      ],
       [edge('start', 'next', 'check'), edge('check', 'true', 'yes'), edge('check', 'false', 'no')],
     );
 
@@ -94,7 +99,10 @@ describe('hostile flows fail alone', () => {
       [node('start', 'trigger.manual'), ...chain, node('done', 'control.end')],
       [edge('start', 'next', 'c0'), ...chain.slice(1).map((c, i) => edge(`c${i}`, 'true', c.id)), edge('c5', 'true', 'done')],
     );
-    const run = await runFlow('shared budget', graph, { xs: Array.from({ length: 1_000 }, (_, i) => i), ys: Array.from({ length: 200 }, (_, i) => i) });
+    const run = await runFlow('shared budget', graph, {
+      xs: Array.from({ length: 1_000 }, (_, i) => i),
+      ys: Array.from({ length: 200 }, (_, i) => i),
+    });
     expect(run.status).toBe('failed');
     expect(run.state.nodes.c0.status).toBe('completed');
     const failed = Object.values(run.state.nodes as Record<string, { status: string; error?: string }>).find((n) => n.status === 'failed');
@@ -104,13 +112,20 @@ describe('hostile flows fail alone', () => {
   it('a message template over its render or memory limit fails its delivery with the reason', async () => {
     const graph = (text: string) =>
       flow(
-        [node('start', 'trigger.manual'), node('bell', 'channel.in_app', { to: FIRST_ADMIN_EMAIL, title: 'Hostile', text }), node('done', 'control.end'), node('bad', 'control.end', { status: 'failed', reason: 'delivery failed' })],
+        [
+          node('start', 'trigger.manual'),
+          node('bell', 'channel.in_app', { to: FIRST_ADMIN_EMAIL, title: 'Hostile', text }),
+          node('done', 'control.end'),
+          node('bad', 'control.end', { status: 'failed', reason: 'delivery failed' }),
+        ],
         [edge('start', 'next', 'bell'), edge('bell', 'sent', 'done'), edge('bell', 'failed', 'bad')],
       );
     const runs = await Promise.all(HOSTILE_TEMPLATES.map((text, i) => runFlow(`hostile template ${i}`, graph(text))));
     for (const run of runs) {
       expect(run.state.nodes.bell.handle).toBe('failed');
-      expect(run.state.nodes.bell.output.error).toMatch(/could not be rendered: .*(render limit exceeded|memory alloc limit exceeded|longer than)/);
+      expect(run.state.nodes.bell.output.error).toMatch(
+        /could not be rendered: .*(render limit exceeded|memory alloc limit exceeded|longer than)/,
+      );
       expect(run.state.nodes.done.status).not.toBe('completed');
     }
   });
@@ -119,7 +134,11 @@ describe('hostile flows fail alone', () => {
     const names = ['"../../.data/secret"', "'/etc/passwd'", 'campaign.name', '{{ input.path }}', '".data/encryption-key"'];
     for (const [i, tag] of ['include', 'render', 'layout', 'include', 'render'].entries()) {
       const graph = flow(
-        [node('start', 'trigger.manual'), node('bell', 'channel.in_app', { to: FIRST_ADMIN_EMAIL, title: 'Leak', text: `{% ${tag} ${names[i]} %}` }), node('done', 'control.end')],
+        [
+          node('start', 'trigger.manual'),
+          node('bell', 'channel.in_app', { to: FIRST_ADMIN_EMAIL, title: 'Leak', text: `{% ${tag} ${names[i]} %}` }),
+          node('done', 'control.end'),
+        ],
         [edge('start', 'next', 'bell'), edge('bell', 'sent', 'done')],
       );
       const created = await stack.api.post('/api/flows', { name: `leak ${i}`, graph });
@@ -135,7 +154,15 @@ describe('hostile flows fail alone', () => {
     expect(normal.status).toBe('completed');
     expect(normal.state.nodes.yes.status).toBe('completed');
     const bell = flow(
-      [node('start', 'trigger.manual'), node('bell', 'channel.in_app', { to: FIRST_ADMIN_EMAIL, title: '{{ input.name }} is ready', text: '{% for p in input.phases %}{{ p }} {% endfor %}' }), node('done', 'control.end')],
+      [
+        node('start', 'trigger.manual'),
+        node('bell', 'channel.in_app', {
+          to: FIRST_ADMIN_EMAIL,
+          title: '{{ input.name }} is ready',
+          text: '{% for p in input.phases %}{{ p }} {% endfor %}',
+        }),
+        node('done', 'control.end'),
+      ],
       [edge('start', 'next', 'bell'), edge('bell', 'sent', 'done')],
     );
     const delivered = await runFlow('ordinary bell', bell, { name: 'Spring', phases: ['warm_up', 'burst'] });

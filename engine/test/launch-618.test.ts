@@ -30,7 +30,10 @@ describe('618 launches on its warm-up date', () => {
   });
 
   it('goes live, announces on WeCom, mails and notifies the owner, and lists every delivery', async () => {
-    const owner = await stack.user('Evan Zhou', [{ role: 'designer', department: 'E-commerce' }], { department: 'E-commerce', head: 'E-commerce' });
+    const owner = await stack.user('Evan Zhou', [{ role: 'designer', department: 'E-commerce' }], {
+      department: 'E-commerce',
+      head: 'E-commerce',
+    });
     const imported = await owner.api.post('/api/campaigns/import', scenario);
     expect(imported.status, JSON.stringify(imported.body)).toBe(201);
     const campaign = imported.body;
@@ -46,10 +49,18 @@ describe('618 launches on its warm-up date', () => {
     const { id: _id, slug: _s, department: _d, status: _st, extra: _e, createdAt: _c, updatedAt: _u, launchedAt: _l, ...body } = campaign;
     const updated = await owner.api.put(`/api/campaigns/${campaign.id}`, { ...body, phases });
     expect(updated.status, JSON.stringify(updated.body)).toBe(200);
-    for (const status of ['pending_approval', 'approved']) expect((await stack.api.post(`/api/campaigns/${campaign.id}/status`, { status })).status).toBe(200);
+    for (const status of ['pending_approval', 'approved'])
+      expect((await stack.api.post(`/api/campaigns/${campaign.id}/status`, { status })).status).toBe(200);
 
     // Connections are an admin's to manage; the designer picks one.
-    const wecom = (await stack.api.post('/api/connections', { kind: 'wecom', name: 'E-commerce launch room', departmentId: campaign.departmentId, secrets: { url: robot.webhookUrl } })).body.id;
+    const wecom = (
+      await stack.api.post('/api/connections', {
+        kind: 'wecom',
+        name: 'E-commerce launch room',
+        departmentId: campaign.departmentId,
+        secrets: { url: robot.webhookUrl },
+      })
+    ).body.id;
     expect(wecom).toBeTruthy();
     const template = (await owner.api.post('/api/templates/launch-on-warm-up/flows', { name: '618 launch' })).body;
     const graph = template.graph;
@@ -85,16 +96,32 @@ describe('618 launches on its warm-up date', () => {
     expect(mail?.html).toContain('<strong>618 new product A launch (Tmall + Douyin + Xiaohongshu)</strong>');
 
     const bell = (await owner.api.get('/api/notifications')).body;
-    expect(bell.items[0]).toMatchObject({ title: '🚀 618 new product A launch (Tmall + Douyin + Xiaohongshu) is live', link: `/runs/${runId}` });
+    expect(bell.items[0]).toMatchObject({
+      title: '🚀 618 new product A launch (Tmall + Douyin + Xiaohongshu) is live',
+      link: `/runs/${runId}`,
+    });
 
     const deliveries = (await owner.api.get(`/api/runs/${runId}/deliveries`)).body.items;
-    expect(deliveries.map((d: { nodeId: string; channel: string; status: string; connectionName: string | null; recipientName: string | null }) => [d.nodeId, d.channel, d.status, d.connectionName, d.recipientName])).toEqual([
+    expect(
+      deliveries.map(
+        (d: { nodeId: string; channel: string; status: string; connectionName: string | null; recipientName: string | null }) => [
+          d.nodeId,
+          d.channel,
+          d.status,
+          d.connectionName,
+          d.recipientName,
+        ],
+      ),
+    ).toEqual([
       ['launch', 'wecom', 'sent', 'E-commerce launch room', null],
       ['launch', 'in-app', 'sent', null, 'Evan Zhou'],
       ['tell_owner', 'email', 'sent', null, 'Evan Zhou'],
     ]);
 
-    const audit = (await stack.api.get(`/api/audit?entityId=${campaign.id}`)).body.items as { action: string; after: { status?: string } }[];
+    const audit = (await stack.api.get(`/api/audit?entityId=${campaign.id}`)).body.items as {
+      action: string;
+      after: { status?: string };
+    }[];
     expect(audit.find((a) => a.action === 'campaign.launched')?.after).toMatchObject({ status: 'live', nodeId: 'launch' });
   });
 
@@ -103,11 +130,16 @@ describe('618 launches on its warm-up date', () => {
     const departmentId = await stack.departmentId('E-commerce');
     const phasesFrom = (warmUp: number) => [
       { name: 'warm_up', startsAt: new Date(warmUp).toISOString(), endsAt: new Date(warmUp + 7 * 86_400_000).toISOString() },
-      { name: 'burst', startsAt: new Date(warmUp + 7 * 86_400_000).toISOString(), endsAt: new Date(warmUp + 21 * 86_400_000).toISOString() },
+      {
+        name: 'burst',
+        startsAt: new Date(warmUp + 7 * 86_400_000).toISOString(),
+        endsAt: new Date(warmUp + 21 * 86_400_000).toISOString(),
+      },
     ];
     const approvedCampaign = async (name: string, warmUp: number) => {
       const c = (await owner.api.post('/api/campaigns', { name, departmentId, phases: phasesFrom(warmUp) })).body;
-      for (const status of ['pending_approval', 'approved']) expect((await stack.api.post(`/api/campaigns/${c.id}/status`, { status })).status).toBe(200);
+      for (const status of ['pending_approval', 'approved'])
+        expect((await stack.api.post(`/api/campaigns/${c.id}/status`, { status })).status).toBe(200);
       return c;
     };
     const flow = (await owner.api.post('/api/templates/launch-on-warm-up/flows', { name: 'Launch follows the date' })).body;
@@ -158,15 +190,32 @@ describe('618 launches on its warm-up date', () => {
   });
 
   it('compares phase dates as times, not text, and refuses one that ends before it starts, naming the field', async () => {
-    const c = (await stack.api.post('/api/campaigns', { name: 'Bad dates', phases: [{ name: 'warm_up', startsAt: '2026-05-01T00:00:00Z', endsAt: '2026-05-08T00:00:00Z' }] })).body;
+    const c = (
+      await stack.api.post('/api/campaigns', {
+        name: 'Bad dates',
+        phases: [{ name: 'warm_up', startsAt: '2026-05-01T00:00:00Z', endsAt: '2026-05-08T00:00:00Z' }],
+      })
+    ).body;
     // 08:00 in Shanghai is 00:00 UTC, an hour before the end: fine, whatever the strings say.
-    expect((await stack.api.put(`/api/campaigns/${c.id}/phases`, { phases: [{ name: 'warm_up', startsAt: '2026-05-20T08:00:00+08:00', endsAt: '2026-05-20T01:00:00Z' }] })).status).toBe(200);
-    const res = await stack.api.put(`/api/campaigns/${c.id}/phases`, { phases: [{ name: 'warm_up', startsAt: '2026-05-20T09:00:00+08:00', endsAt: '2026-05-20T00:30:00Z' }] });
+    expect(
+      (
+        await stack.api.put(`/api/campaigns/${c.id}/phases`, {
+          phases: [{ name: 'warm_up', startsAt: '2026-05-20T08:00:00+08:00', endsAt: '2026-05-20T01:00:00Z' }],
+        })
+      ).status,
+    ).toBe(200);
+    const res = await stack.api.put(`/api/campaigns/${c.id}/phases`, {
+      phases: [{ name: 'warm_up', startsAt: '2026-05-20T09:00:00+08:00', endsAt: '2026-05-20T00:30:00Z' }],
+    });
     expect(res.status).toBe(400);
     expect(res.contentType).toContain('application/problem+json');
-    expect(res.body.errors).toEqual([expect.objectContaining({ path: 'phases.0.endsAt', message: expect.stringContaining('must end after it starts') })]);
+    expect(res.body.errors).toEqual([
+      expect.objectContaining({ path: 'phases.0.endsAt', message: expect.stringContaining('must end after it starts') }),
+    ]);
     // This endpoint moves dates; it does not add, rename or drop phases.
-    const renamed = await stack.api.put(`/api/campaigns/${c.id}/phases`, { phases: [{ name: 'preheat', startsAt: '2026-05-20T00:00:00Z', endsAt: '2026-05-21T00:00:00Z' }] });
+    const renamed = await stack.api.put(`/api/campaigns/${c.id}/phases`, {
+      phases: [{ name: 'preheat', startsAt: '2026-05-20T00:00:00Z', endsAt: '2026-05-21T00:00:00Z' }],
+    });
     expect(renamed.status).toBe(422);
     expect(renamed.body.errors).toEqual([expect.objectContaining({ path: 'phases', message: expect.stringContaining('warm_up') })]);
     expect((await stack.api.get(`/api/campaigns/${c.id}`)).body.phases[0].startsAt).toBe('2026-05-20T08:00:00+08:00');

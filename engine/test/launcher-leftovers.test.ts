@@ -24,7 +24,19 @@ describe('launcher leftovers: hostile pid files', () => {
     const files = launcherPidFiles(dataDir);
     const content = fc.oneof(
       fc.string({ maxLength: 40 }),
-      fc.constantFrom(String(innocent.pid), String(process.pid), String(process.ppid), '1', '0', '-1', '99999999', `${innocent.pid}\n/etc`, ' \n', '1e3', '0x10'),
+      fc.constantFrom(
+        String(innocent.pid),
+        String(process.pid),
+        String(process.ppid),
+        '1',
+        '0',
+        '-1',
+        '99999999',
+        `${innocent.pid}\n/etc`,
+        ' \n',
+        '1e3',
+        '0x10',
+      ),
       fc.integer({ min: -10, max: 4_194_304 }).map(String),
     );
     await fc.assert(

@@ -40,7 +40,8 @@ function launch(dataDir: string, ports: { api: number; pg: number; temporal: num
     FLIGHTDECK_BCRYPT_COST: '4',
     LOG_LEVEL: 'info',
   };
-  for (const k of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'FLIGHTDECK_SECRET', 'FLIGHTDECK_ENCRYPTION_KEY', 'FLIGHTDECK_PUBLIC_URL']) delete env[k];
+  for (const k of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'FLIGHTDECK_SECRET', 'FLIGHTDECK_ENCRYPTION_KEY', 'FLIGHTDECK_PUBLIC_URL'])
+    delete env[k];
   const child = spawn(process.execPath, ['--import', 'tsx', LAUNCHER], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const listeners = new Set<() => void>();
@@ -80,11 +81,19 @@ function launch(dataDir: string, ports: { api: number; pg: number; temporal: num
 }
 
 async function signedIn(base: string): Promise<ApiClient> {
-  const login = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'admin@flightdeck.local', password: PASSWORD }) });
+  const login = await fetch(`${base}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: 'admin@flightdeck.local', password: PASSWORD }),
+  });
   expect(login.status).toBe(200);
   const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
   const { csrfToken } = (await login.json()) as { csrfToken: string };
-  const token = await fetch(`${base}/api/me/tokens`, { method: 'POST', headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrfToken }, body: JSON.stringify({ name: 'launcher test' }) });
+  const token = await fetch(`${base}/api/me/tokens`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrfToken },
+    body: JSON.stringify({ name: 'launcher test' }),
+  });
   expect(token.status).toBe(201);
   return new ApiClient(base, ((await token.json()) as { token: string }).token);
 }
@@ -110,7 +119,11 @@ describe('npm start: the launcher', { timeout: 600_000 }, () => {
     // Whatever a failed test left: the launchers, then anything their pid files name.
     for (const l of launched) if (l.child.exitCode === null) l.child.kill('SIGINT');
     await Promise.all(launched.map((l) => Promise.race([l.exited, new Promise((r) => setTimeout(r, 30_000))])));
-    for (const [file, signal] of [[files.worker, 'SIGKILL'], [files.temporal, 'SIGTERM'], [files.postmaster, 'SIGINT']] as const) {
+    for (const [file, signal] of [
+      [files.worker, 'SIGKILL'],
+      [files.temporal, 'SIGTERM'],
+      [files.postmaster, 'SIGINT'],
+    ] as const) {
       const pid = file.read();
       if (pid && commandLineOf(pid)) await stopPid(pid, signal, 10_000);
     }
@@ -125,7 +138,13 @@ describe('npm start: the launcher', { timeout: 600_000 }, () => {
     await l.waitForOutput(/worker ready \(pid \d+\)/);
     const base = `http://127.0.0.1:${ports.api}`;
     const api = await signedIn(base);
-    const { flowId } = await api.publishFlow('Survives a worker crash', flow([node('start', 'trigger.manual'), node('wait', 'control.delay', { duration: '10s' }), node('done', 'control.end')], [edge('start', 'next', 'wait'), edge('wait', 'next', 'done')]));
+    const { flowId } = await api.publishFlow(
+      'Survives a worker crash',
+      flow(
+        [node('start', 'trigger.manual'), node('wait', 'control.delay', { duration: '10s' }), node('done', 'control.end')],
+        [edge('start', 'next', 'wait'), edge('wait', 'next', 'done')],
+      ),
+    );
     runId = await api.startRun(flowId, {});
     // Long enough that the kill certainly lands while the run is in flight, however busy the machine.
     expect((await api.get(`/api/runs/${runId}`)).body.status).toBe('running');

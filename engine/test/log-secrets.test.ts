@@ -33,7 +33,8 @@ function capture() {
     stream,
     push,
     text: () => lines.join(''),
-    seen: (re: RegExp) => (lines.some((l) => re.test(l)) ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ re, resolve }))),
+    seen: (re: RegExp) =>
+      lines.some((l) => re.test(l)) ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ re, resolve })),
   };
 }
 
@@ -57,12 +58,23 @@ describe('logs never hold secrets', () => {
       fc.asyncProperty(secret, key, fc.string({ maxLength: 20 }), fc.nat({ max: 3 }), async (s, k, text, where) => {
         const out = capture();
         const log = createLogger('info', out.stream);
-        const cause = Object.assign(new Error(`insert failed for ${s}`), { code: '23505', severity: 'ERROR', detail: `Key (phone)=(${s}) already exists.` });
+        const cause = Object.assign(new Error(`insert failed for ${s}`), {
+          code: '23505',
+          severity: 'ERROR',
+          detail: `Key (phone)=(${s}) already exists.`,
+        });
         const err = new DrizzleQueryError('insert into "users" ("phone") values ($1)', [s, text], cause);
         if (where === 0) log.error({ err }, 'unhandled error');
         else if (where === 1) log.warn({ [k]: { nested: [{ [k]: s }], text: `${text} ${s} ${text}` } }, 'context');
         else if (where === 2) log.info(`sending to ${s} now`);
-        else log.error({ err: new Error(`could not use ${s}`, { cause: err }), req: { headers: { authorization: `Bearer ${s}`, cookie: `fd_session=${s}` } } }, 'failed');
+        else
+          log.error(
+            {
+              err: new Error(`could not use ${s}`, { cause: err }),
+              req: { headers: { authorization: `Bearer ${s}`, cookie: `fd_session=${s}` } },
+            },
+            'failed',
+          );
         const printed = out.text();
         expect(printed.length).toBeGreaterThan(0);
         expect(printed).not.toContain(s);
@@ -74,7 +86,9 @@ describe('logs never hold secrets', () => {
   });
 
   it('scrubText keeps ordinary numbers (times, counts, ids) as they are', () => {
-    expect(scrubText('took 1234 ms, 2026-12-01T23:12:00.000Z, run 42, port 54329')).toBe('took 1234 ms, 2026-12-01T23:12:00.000Z, run 42, port 54329');
+    expect(scrubText('took 1234 ms, 2026-12-01T23:12:00.000Z, run 42, port 54329')).toBe(
+      'took 1234 ms, 2026-12-01T23:12:00.000Z, run 42, port 54329',
+    );
     expect(scrubText('to +8613812345678')).toBe('to +86****78');
   });
 
@@ -120,23 +134,46 @@ describe('logs never hold secrets', () => {
       expect((await s.post('/api/users', { email, name: 'Dup', password: PASSWORD, phone: PHONE })).status).toBe(201);
       const dup = await s.post('/api/users', { email, name: 'Dup', password: PASSWORD, phone: PHONE });
       expect(dup.status).toBe(409);
-      const fk = await s.post('/api/users', { email: `fk.${email}`, name: 'FK', password: PASSWORD, departmentId: '00000000-0000-4000-8000-000000000000' });
+      const fk = await s.post('/api/users', {
+        email: `fk.${email}`,
+        name: 'FK',
+        password: PASSWORD,
+        departmentId: '00000000-0000-4000-8000-000000000000',
+      });
       expect(fk.status).toBe(422);
       expect(fk.body.errors[0].path).toBe('departmentId');
 
       // Server faults whose SQL parameters hold a password hash, a phone number and sealed secrets.
-      const fault = await withColumnGone('users', 'locale', () => s.post('/api/users', { email: `fault.${email}`, name: 'Fault', password: PASSWORD, phone: PHONE }));
+      const fault = await withColumnGone('users', 'locale', () =>
+        s.post('/api/users', { email: `fault.${email}`, name: 'Fault', password: PASSWORD, phone: PHONE }),
+      );
       expect(fault.status).toBe(500);
-      const sealedFault = await withColumnGone('channel_connections', 'secret_fields', () => s.post('/api/connections', { kind: 'webhook', name: 'Signed', secrets: { url: 'https://example.com/hook', secret: SIGNING } }));
+      const sealedFault = await withColumnGone('channel_connections', 'secret_fields', () =>
+        s.post('/api/connections', { kind: 'webhook', name: 'Signed', secrets: { url: 'https://example.com/hook', secret: SIGNING } }),
+      );
       expect(sealedFault.status).toBe(500);
 
       // A run that fails writing its deliveries: the ledger insert carries the recipient's phone number.
-      const sms = await s.post('/api/connections', { kind: 'sms', name: 'SMS', settings: { from: '+15550000000' }, secrets: { accountSid: 'AC-test', authToken: AUTH_TOKEN, baseUrl: 'http://127.0.0.1:9' } });
+      const sms = await s.post('/api/connections', {
+        kind: 'sms',
+        name: 'SMS',
+        settings: { from: '+15550000000' },
+        secrets: { accountSid: 'AC-test', authToken: AUTH_TOKEN, baseUrl: 'http://127.0.0.1:9' },
+      });
       expect(sms.status, JSON.stringify(sms.body)).toBe(201);
       const { flowId } = await s.publishFlow(
         'sms to a phone',
         flow(
-          [node('start', 'trigger.manual'), node('send', 'channel.broadcast', { connection: sms.body.id, recipients: 'input.recipients', text: 'Hello', retry: { maximumAttempts: 1, initialInterval: '100ms', backoffCoefficient: 2, maximumInterval: '1s' } }), node('done', 'control.end')],
+          [
+            node('start', 'trigger.manual'),
+            node('send', 'channel.broadcast', {
+              connection: sms.body.id,
+              recipients: 'input.recipients',
+              text: 'Hello',
+              retry: { maximumAttempts: 1, initialInterval: '100ms', backoffCoefficient: 2, maximumInterval: '1s' },
+            }),
+            node('done', 'control.end'),
+          ],
           [edge('start', 'next', 'send'), edge('send', 'sent', 'done'), edge('send', 'failed', 'done')],
         ),
       );
@@ -146,14 +183,26 @@ describe('logs never hold secrets', () => {
         await s.post(`/api/runs/${runId}/cancel`, {});
       });
 
-      const [sealedRow] = (await stack.server.db.db.execute(sql`select secret_sealed from channel_connections where id = ${sms.body.id}`)).rows as { secret_sealed: string }[];
-      const [hashRow] = (await stack.server.db.db.execute(sql`select password_hash from users where email = ${email}`)).rows as { password_hash: string }[];
+      const [sealedRow] = (await stack.server.db.db.execute(sql`select secret_sealed from channel_connections where id = ${sms.body.id}`))
+        .rows as { secret_sealed: string }[];
+      const [hashRow] = (await stack.server.db.db.execute(sql`select password_hash from users where email = ${email}`)).rows as {
+        password_hash: string;
+      }[];
       const logs = api.text() + worker.text();
       // The faults were logged (so the check below means something) ...
       expect(api.text()).toContain('unhandled error');
       expect(worker.text()).toContain('Activity failed');
       // ... and none of these appear anywhere.
-      for (const secret of [PHONE, PHONE.slice(1), SIGNING, AUTH_TOKEN, PASSWORD, hashRow!.password_hash, sealedRow!.secret_sealed, stack.api.token!]) {
+      for (const secret of [
+        PHONE,
+        PHONE.slice(1),
+        SIGNING,
+        AUTH_TOKEN,
+        PASSWORD,
+        hashRow!.password_hash,
+        sealedRow!.secret_sealed,
+        stack.api.token!,
+      ]) {
         expect(logs, `a log line holds ${secret.slice(0, 6)}…`).not.toContain(secret);
       }
       expect(logs).not.toMatch(BCRYPT);

@@ -32,7 +32,12 @@ describe('every node type runs on Temporal', () => {
         node('call', 'channel.webhook', {
           url: `${receiver.url}/hooks/{{ input.campaign }}`,
           headers: { 'x-campaign': '{{ input.campaign }}' },
-          body: { campaign: '{{ input.campaign }}', budget: '{{ input.budget }}', text: 'Budget {{ input.budget }} for {{ input.campaign }}', run: '{{ run.id }}' },
+          body: {
+            campaign: '{{ input.campaign }}',
+            budget: '{{ input.budget }}',
+            text: 'Budget {{ input.budget }} for {{ input.campaign }}',
+            run: '{{ run.id }}',
+          },
           retry: fastRetry(),
         }),
         node('done', 'control.end'),
@@ -98,13 +103,19 @@ describe('every node type runs on Temporal', () => {
   });
 
   it('end nodes end the run as failed or cancelled with their reason', async () => {
-    const failing = flow([node('start', 'trigger.manual'), node('stop', 'control.end', { status: 'failed', reason: 'Budget missing' })], [edge('start', 'next', 'stop')]);
+    const failing = flow(
+      [node('start', 'trigger.manual'), node('stop', 'control.end', { status: 'failed', reason: 'Budget missing' })],
+      [edge('start', 'next', 'stop')],
+    );
     const failed = await run('end-failed', failing);
     expect(failed.status).toBe('failed');
     expect(failed.reason).toContain('Budget missing');
     expect(failed.state.nodes.stop.status).toBe('completed');
 
-    const cancelling = flow([node('start', 'trigger.manual'), node('stop', 'control.end', { status: 'cancelled' })], [edge('start', 'next', 'stop')]);
+    const cancelling = flow(
+      [node('start', 'trigger.manual'), node('stop', 'control.end', { status: 'cancelled' })],
+      [edge('start', 'next', 'stop')],
+    );
     const cancelled = await run('end-cancelled', cancelling);
     expect(cancelled.status).toBe('cancelled');
   });
@@ -138,7 +149,15 @@ describe('every node type runs on Temporal', () => {
         node('after', 'channel.webhook', { url: `${receiver.url}/after-join`, retry: fastRetry() }),
         node('done', 'control.end'),
       ],
-      [edge('start', 'next', 'fork'), edge('fork', 'left', 'slow'), edge('fork', 'right', 'fast'), edge('slow', 'next', 'meet'), edge('fast', 'sent', 'meet'), edge('meet', 'next', 'after'), edge('after', 'sent', 'done')],
+      [
+        edge('start', 'next', 'fork'),
+        edge('fork', 'left', 'slow'),
+        edge('fork', 'right', 'fast'),
+        edge('slow', 'next', 'meet'),
+        edge('fast', 'sent', 'meet'),
+        edge('meet', 'next', 'after'),
+        edge('after', 'sent', 'done'),
+      ],
     );
     const result = await run('split-join', graph);
     expect(result.status).toBe('completed');
@@ -151,7 +170,18 @@ describe('every node type runs on Temporal', () => {
   // channel sends in channels.test.ts, schedules in schedules.test.ts, in-app, broadcast and pause/resume in
   // delivery-rules.test.ts, launch in launch-618.test.ts.
   it('covered every node type in the catalogue, here or in another file', () => {
-    const elsewhere = ['approval.request', 'channel.email', 'campaign.status', 'trigger.webhook', 'channel.send', 'trigger.schedule', 'channel.in_app', 'channel.broadcast', 'campaign.channel_control', 'campaign.launch'];
+    const elsewhere = [
+      'approval.request',
+      'channel.email',
+      'campaign.status',
+      'trigger.webhook',
+      'channel.send',
+      'trigger.schedule',
+      'channel.in_app',
+      'channel.broadcast',
+      'campaign.channel_control',
+      'campaign.launch',
+    ];
     expect([...new Set([...covered, ...elsewhere])].sort()).toEqual(NODE_TYPES.map((d) => d.type).sort());
   });
 });

@@ -30,7 +30,10 @@ describe('outbound calls', () => {
   let strict: TestStack;
   let allowed: TestStack;
   beforeAll(async () => {
-    [strict, allowed] = await Promise.all([startStack('outbound-strict', { outbound: createOutboundGuard() }), startStack('outbound-allowed')]);
+    [strict, allowed] = await Promise.all([
+      startStack('outbound-strict', { outbound: createOutboundGuard() }),
+      startStack('outbound-allowed'),
+    ]);
   });
   afterAll(async () => Promise.all([strict?.close(), allowed?.close()]));
 
@@ -39,7 +42,13 @@ describe('outbound calls', () => {
     try {
       const port = new URL(receiver.url).port;
       const { flowId } = await strict.api.publishFlow('input-url', graph);
-      const spellings = [`http://127.0.0.1:${port}/x`, `http://2130706433:${port}/x`, `http://0177.0.0.1:${port}/x`, `http://127.1:${port}/x`, `http://[::ffff:127.0.0.1]:${port}/x`];
+      const spellings = [
+        `http://127.0.0.1:${port}/x`,
+        `http://2130706433:${port}/x`,
+        `http://0177.0.0.1:${port}/x`,
+        `http://127.1:${port}/x`,
+        `http://[::ffff:127.0.0.1]:${port}/x`,
+      ];
       for (const url of spellings) {
         const result = await strict.api.waitForRun(await strict.api.startRun(flowId, { url }));
         expect(result.state.nodes.call, url).toMatchObject({ status: 'completed', handle: 'failed' });
@@ -58,7 +67,9 @@ describe('outbound calls', () => {
     const receiver = await startReceiver();
     try {
       const { flowId } = await strict.api.publishFlow('input-name', graph);
-      const result = await strict.api.waitForRun(await strict.api.startRun(flowId, { url: `http://localhost:${new URL(receiver.url).port}/x` }));
+      const result = await strict.api.waitForRun(
+        await strict.api.startRun(flowId, { url: `http://localhost:${new URL(receiver.url).port}/x` }),
+      );
       expect(result.state.nodes.call.output.error).toContain('Refused: localhost is a loopback address');
       expect(receiver.calls).toHaveLength(0);
     } finally {
@@ -81,7 +92,11 @@ describe('outbound calls', () => {
   it('"send test message" to a loopback URL is a 422 naming the field, and nothing is sent', async () => {
     const receiver = await startReceiver(() => ({ status: 200, body: { errcode: 0, errmsg: 'ok' } }));
     try {
-      const wecom = await strict.api.post('/api/connections', { kind: 'wecom', name: 'Local robot', secrets: { url: `${receiver.url}/cgi-bin/webhook/send?key=k` } });
+      const wecom = await strict.api.post('/api/connections', {
+        kind: 'wecom',
+        name: 'Local robot',
+        secrets: { url: `${receiver.url}/cgi-bin/webhook/send?key=k` },
+      });
       expect(wecom.status).toBe(201);
       const res = await strict.api.post(`/api/connections/${wecom.body.id}/test`, { text: 'hello' });
       expect(res.status).toBe(422);
@@ -91,7 +106,11 @@ describe('outbound calls', () => {
       expect(receiver.calls).toHaveLength(0);
 
       // With the allowlist the same connection is tested for real.
-      const ok = await allowed.api.post('/api/connections', { kind: 'wecom', name: 'Local robot', secrets: { url: `${receiver.url}/cgi-bin/webhook/send?key=k` } });
+      const ok = await allowed.api.post('/api/connections', {
+        kind: 'wecom',
+        name: 'Local robot',
+        secrets: { url: `${receiver.url}/cgi-bin/webhook/send?key=k` },
+      });
       const tested = await allowed.api.post(`/api/connections/${ok.body.id}/test`, { text: 'hello' });
       expect(tested).toMatchObject({ status: 200, body: { ok: true, status: 200 } });
       expect(receiver.calls).toHaveLength(1);
@@ -100,7 +119,7 @@ describe('outbound calls', () => {
     }
   });
 
-  it('channel sends in a run are refused the same way: chat, SMS provider base URL, and an e-mail connection\'s SMTP server', async () => {
+  it("channel sends in a run are refused the same way: chat, SMS provider base URL, and an e-mail connection's SMTP server", async () => {
     const receiver = await startReceiver(() => ({ status: 200, body: { errcode: 0, errmsg: 'ok' } }));
     let smtpConnections = 0;
     const smtp = createServer((socket) => {
@@ -109,9 +128,20 @@ describe('outbound calls', () => {
     });
     await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', r));
     try {
-      const wecom = (await strict.api.post('/api/connections', { kind: 'wecom', name: 'Robot', secrets: { url: `${receiver.url}/cgi-bin/webhook/send?key=k` } })).body.id;
+      const wecom = (
+        await strict.api.post('/api/connections', {
+          kind: 'wecom',
+          name: 'Robot',
+          secrets: { url: `${receiver.url}/cgi-bin/webhook/send?key=k` },
+        })
+      ).body.id;
       const announce = flow(
-        [node('start', 'trigger.manual'), node('announce', 'channel.send', { connection: wecom, text: 'hi', retry: fastRetry(3) }), node('done', 'control.end'), node('oops', 'control.end', { status: 'completed', reason: 'send failed' })],
+        [
+          node('start', 'trigger.manual'),
+          node('announce', 'channel.send', { connection: wecom, text: 'hi', retry: fastRetry(3) }),
+          node('done', 'control.end'),
+          node('oops', 'control.end', { status: 'completed', reason: 'send failed' }),
+        ],
         [edge('start', 'next', 'announce'), edge('announce', 'sent', 'done'), edge('announce', 'failed', 'oops')],
       );
       const { flowId } = await strict.api.publishFlow('announce', announce);
@@ -121,14 +151,40 @@ describe('outbound calls', () => {
 
       const activities = createActivities(strict.deps);
       const deliver = async (connectionId: string, recipients: DeliverRequest['recipients']) => {
-        const req: DeliverRequest = { target: { connectionId }, keyPrefix: `guard-${connectionId}/send/1`, runId: 'run-guard', nodeId: 'send', templates: { text: 'hi', title: 'Hi' }, variables: {}, recipients, timezone: null, detail: true };
-        const env = new MockActivityEnvironment({ attempt: 1, startToCloseTimeoutMs: 30_000, currentAttemptScheduledTimestampMs: Date.now() });
-        return env.run(activities.deliverMessages, req).then((r) => JSON.stringify((r as DeliverResult).outcomes), (err: Error) => err.message);
+        const req: DeliverRequest = {
+          target: { connectionId },
+          keyPrefix: `guard-${connectionId}/send/1`,
+          runId: 'run-guard',
+          nodeId: 'send',
+          templates: { text: 'hi', title: 'Hi' },
+          variables: {},
+          recipients,
+          timezone: null,
+          detail: true,
+        };
+        const env = new MockActivityEnvironment({
+          attempt: 1,
+          startToCloseTimeoutMs: 30_000,
+          currentAttemptScheduledTimestampMs: Date.now(),
+        });
+        return env.run(activities.deliverMessages, req).then(
+          (r) => JSON.stringify((r as DeliverResult).outcomes),
+          (err: Error) => err.message,
+        );
       };
-      const sms = (await strict.api.post('/api/connections', { kind: 'sms', name: 'SMS', settings: { from: '+15005550006' }, secrets: { accountSid: 'AC1', authToken: 't', baseUrl: receiver.url } })).body.id;
+      const sms = (
+        await strict.api.post('/api/connections', {
+          kind: 'sms',
+          name: 'SMS',
+          settings: { from: '+15005550006' },
+          secrets: { accountSid: 'AC1', authToken: 't', baseUrl: receiver.url },
+        })
+      ).body.id;
       expect(await deliver(sms, [{ phone: '+8613800001111' }])).toContain(REFUSED);
       const port = (smtp.address() as { port: number }).port;
-      const mail = (await strict.api.post('/api/connections', { kind: 'email', name: 'Team SMTP', secrets: { smtpUrl: `smtp://127.0.0.1:${port}` } })).body.id;
+      const mail = (
+        await strict.api.post('/api/connections', { kind: 'email', name: 'Team SMTP', secrets: { smtpUrl: `smtp://127.0.0.1:${port}` } })
+      ).body.id;
       expect(await deliver(mail, [{ email: 'ops@example.com' }])).toContain(REFUSED);
       // Failed, not retried: the outcome is in the result, not an activity failure Temporal would retry.
       expect(await deliver(sms, [{ phone: '+8613800001112' }])).toMatch(/"status":"failed"/);

@@ -16,7 +16,9 @@ describe('the render thread', () => {
 
   it('renders text and HTML off the event loop', async () => {
     expect(await pool.render('Hello {{ recipient.name }}', { recipient: { name: 'Bella' } }, 'text')).toBe('Hello Bella');
-    expect(await pool.render('<p>{{ campaign.name }}</p>', { campaign: { name: '<b>618</b>' } }, 'html')).toBe('<p>&lt;b&gt;618&lt;/b&gt;</p>');
+    expect(await pool.render('<p>{{ campaign.name }}</p>', { campaign: { name: '<b>618</b>' } }, 'html')).toBe(
+      '<p>&lt;b&gt;618&lt;/b&gt;</p>',
+    );
   });
 
   it('answers hostile templates with their limit error, and keeps rendering afterwards', async () => {
@@ -32,7 +34,9 @@ describe('the render thread', () => {
           fc.constantFrom('{% include "../../.data/secret" %}', '{% render "/etc/passwd" %}', '{% layout campaign.name %}'),
         ),
         async (source) => {
-          await expect(pool.render(source, { campaign: { name: '../../.data/secret' } }, 'text')).rejects.toThrow(/limit exceeded|longer than|cannot include/);
+          await expect(pool.render(source, { campaign: { name: '../../.data/secret' } }, 'text')).rejects.toThrow(
+            /limit exceeded|longer than|cannot include/,
+          );
         },
       ),
       { numRuns: 12 },

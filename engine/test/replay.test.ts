@@ -25,17 +25,23 @@ describe('replay of recorded histories', () => {
     quietTemporal();
     const history = JSON.parse(readFileSync(join(DIR, file), 'utf8'));
     const workflowBundle = { code: readFileSync(inject('workflowBundlePath'), 'utf8') };
-    await expect(Worker.runReplayHistory({ workflowBundle, replayName: file }, history, IDS[file] ?? `replay-${file}`)).resolves.toBeUndefined();
+    await expect(
+      Worker.runReplayHistory({ workflowBundle, replayName: file }, history, IDS[file] ?? `replay-${file}`),
+    ).resolves.toBeUndefined();
   });
 
   it('detects a history that does not match the code', async () => {
     quietTemporal();
     const history = JSON.parse(readFileSync(join(DIR, 'webhook-condition-delay.json'), 'utf8'));
     // Swap the recorded activity for a timer: what an incompatible interpreter change looks like.
-    const scheduled = history.events.find((e: { eventType: string }) => e.eventType === 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED' || e.eventType === 'ActivityTaskScheduled');
+    const scheduled = history.events.find(
+      (e: { eventType: string }) => e.eventType === 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED' || e.eventType === 'ActivityTaskScheduled',
+    );
     expect(scheduled).toBeDefined();
     scheduled.activityTaskScheduledEventAttributes.activityType.name = 'somethingElse';
     const workflowBundle = { code: readFileSync(inject('workflowBundlePath'), 'utf8') };
-    await expect(Worker.runReplayHistory({ workflowBundle, replayName: 'tampered' }, history, 'replay-tampered')).rejects.toThrow(/[Nn]ondetermin/);
+    await expect(Worker.runReplayHistory({ workflowBundle, replayName: 'tampered' }, history, 'replay-tampered')).rejects.toThrow(
+      /[Nn]ondetermin/,
+    );
   });
 });

@@ -13,14 +13,33 @@ describe('schedule trigger', () => {
   afterAll(async () => stack?.close());
 
   const scheduled = (cron: string, extra: Record<string, unknown> = {}) =>
-    flow([node('tick', 'trigger.schedule', { cron, timezone: 'Asia/Shanghai', overlap: 'skip', catchupWindow: '10m', sampleInput: { report: 'daily' }, ...extra }), node('done', 'control.end')], [edge('tick', 'next', 'done')]);
+    flow(
+      [
+        node('tick', 'trigger.schedule', {
+          cron,
+          timezone: 'Asia/Shanghai',
+          overlap: 'skip',
+          catchupWindow: '10m',
+          sampleInput: { report: 'daily' },
+          ...extra,
+        }),
+        node('done', 'control.end'),
+      ],
+      [edge('tick', 'next', 'done')],
+    );
 
   it('publishing creates the schedule with its policies; firing it starts a recorded run of the pinned version', async () => {
     const { flowId } = await stack.api.publishFlow('weekday 9am', scheduled('0 9 * * 1-5'));
     const described = await stack.api.get(`/api/flows/${flowId}/schedule`);
     expect(described.status).toBe(200);
     const s = described.body.schedule;
-    expect(s).toMatchObject({ scheduleId: scheduleIdOf(flowId), timezone: 'Asia/Shanghai', version: 1, paused: false, catchupWindowMs: 600_000 });
+    expect(s).toMatchObject({
+      scheduleId: scheduleIdOf(flowId),
+      timezone: 'Asia/Shanghai',
+      version: 1,
+      paused: false,
+      catchupWindowMs: 600_000,
+    });
     expect(s.overlap).toBe('skip');
     // 09:00 in Shanghai is 01:00 UTC, on weekdays.
     for (const t of s.nextRuns) {
@@ -46,7 +65,9 @@ describe('schedule trigger', () => {
   it('republishing without a schedule trigger removes it; unpublish removes it too', async () => {
     const { flowId } = await stack.api.publishFlow('hourly', scheduled('@every 1h'));
     expect((await stack.api.get(`/api/flows/${flowId}/schedule`)).body.schedule).not.toBeNull();
-    await stack.api.put(`/api/flows/${flowId}`, { graph: flow([node('start', 'trigger.manual'), node('done', 'control.end')], [edge('start', 'next', 'done')]) });
+    await stack.api.put(`/api/flows/${flowId}`, {
+      graph: flow([node('start', 'trigger.manual'), node('done', 'control.end')], [edge('start', 'next', 'done')]),
+    });
     await stack.api.post(`/api/flows/${flowId}/versions`, {});
     expect((await stack.api.get(`/api/flows/${flowId}/schedule`)).body.schedule).toBeNull();
 

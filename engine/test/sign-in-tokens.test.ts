@@ -68,13 +68,30 @@ describe('sign-in limits, token scopes and lifetimes', () => {
   let probeUrl = '';
 
   const login = async (email: string, password: string): Promise<Answer> =>
-    answer(await fetch(`${stack.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) }));
+    answer(
+      await fetch(`${stack.url}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email, password }),
+      }),
+    );
 
   async function session(email: string): Promise<Session> {
-    const res = await fetch(`${stack.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: TEST_PASSWORD }) });
+    const res = await fetch(`${stack.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password: TEST_PASSWORD }),
+    });
     expect(res.status).toBe(200);
     const { csrfToken } = (await res.json()) as { csrfToken: string };
-    return new Session(stack.url, res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; '), csrfToken);
+    return new Session(
+      stack.url,
+      res.headers
+        .getSetCookie()
+        .map((c) => c.split(';')[0])
+        .join('; '),
+      csrfToken,
+    );
   }
 
   /** Every counter forgets after an hour without failures. */
@@ -122,30 +139,35 @@ describe('sign-in limits, token scopes and lifetimes', () => {
   it('hammering sign-in: lockout engages at N, Retry-After is right, the clock unlocks it, an unknown address looks the same', async () => {
     const N = SIGN_IN_LIMITS.pair.threshold;
     await fc.assert(
-      fc.asyncProperty(unknownAddress, fc.array(wrongPassword, { minLength: N, maxLength: N }), fc.boolean(), async (unknown, passwords, shout) => {
-        forgetAll();
-        // The lockout is per address, however it is spelled.
-        const known = shout ? dana.email.toUpperCase() : dana.email;
-        for (const [i, pw] of passwords.entries()) {
-          const [k, u] = [await login(known, pw), await login(unknown, pw)];
-          expect(k.status, `failure ${i + 1}`).toBe(401);
+      fc.asyncProperty(
+        unknownAddress,
+        fc.array(wrongPassword, { minLength: N, maxLength: N }),
+        fc.boolean(),
+        async (unknown, passwords, shout) => {
+          forgetAll();
+          // The lockout is per address, however it is spelled.
+          const known = shout ? dana.email.toUpperCase() : dana.email;
+          for (const [i, pw] of passwords.entries()) {
+            const [k, u] = [await login(known, pw), await login(unknown, pw)];
+            expect(k.status, `failure ${i + 1}`).toBe(401);
+            expect(u).toEqual(k);
+          }
+          const [k, u] = [await login(known, passwords[0]!), await login(unknown, passwords[0]!)];
+          expect(k.status).toBe(429);
+          expect(k.contentType).toContain('application/problem+json');
+          expect(k.retryAfter).toBe(String(SIGN_IN_LIMITS.pair.baseLockMs / 1000));
           expect(u).toEqual(k);
-        }
-        const [k, u] = [await login(known, passwords[0]!), await login(unknown, passwords[0]!)];
-        expect(k.status).toBe(429);
-        expect(k.contentType).toContain('application/problem+json');
-        expect(k.retryAfter).toBe(String(SIGN_IN_LIMITS.pair.baseLockMs / 1000));
-        expect(u).toEqual(k);
-        // While locked even the right password is refused: the lockout is not an oracle.
-        expect((await login(dana.email, TEST_PASSWORD)).status).toBe(429);
-        clock.advance(SIGN_IN_LIMITS.pair.baseLockMs - 1000);
-        expect((await login(dana.email, TEST_PASSWORD)).retryAfter).toBe('1');
-        clock.advance(1000);
-        expect((await login(dana.email, TEST_PASSWORD)).status).toBe(200);
-        // The right password cleared the address's failures; the unknown address stays counted.
-        expect((await login(dana.email, passwords[0]!)).status).toBe(401);
-        expect((await login(unknown, passwords[0]!)).status).toBe(401);
-      }),
+          // While locked even the right password is refused: the lockout is not an oracle.
+          expect((await login(dana.email, TEST_PASSWORD)).status).toBe(429);
+          clock.advance(SIGN_IN_LIMITS.pair.baseLockMs - 1000);
+          expect((await login(dana.email, TEST_PASSWORD)).retryAfter).toBe('1');
+          clock.advance(1000);
+          expect((await login(dana.email, TEST_PASSWORD)).status).toBe(200);
+          // The right password cleared the address's failures; the unknown address stays counted.
+          expect((await login(dana.email, passwords[0]!)).status).toBe(401);
+          expect((await login(unknown, passwords[0]!)).status).toBe(401);
+        },
+      ),
       { numRuns: 8 },
     );
   });
@@ -165,7 +187,17 @@ describe('sign-in limits, token scopes and lifetimes', () => {
 
   it('the hook endpoint limits bad signatures per address, with Retry-After', async () => {
     forgetAll();
-    const hook = () => fetch(`${stack.url}/api/hooks/${randomUUID()}`, { method: 'POST', headers: { 'content-type': 'application/json', 'webhook-id': 'x', 'webhook-timestamp': String(Math.floor(Date.now() / 1000)), 'webhook-signature': 'v1,bad' }, body: '{}' }).then(answer);
+    const hook = () =>
+      fetch(`${stack.url}/api/hooks/${randomUUID()}`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'webhook-id': 'x',
+          'webhook-timestamp': String(Math.floor(Date.now() / 1000)),
+          'webhook-signature': 'v1,bad',
+        },
+        body: '{}',
+      }).then(answer);
     for (let i = 0; i < HOOK_LIMITS.badSignatures.threshold; i++) expect((await hook()).status).toBe(401);
     const limited = await hook();
     expect(limited.status).toBe(429);
@@ -202,9 +234,18 @@ describe('sign-in limits, token scopes and lifetimes', () => {
     expect(mine.body.items.every((t: { userId: string }) => t.userId === dana.id)).toBe(true);
 
     // No bearer token of any scope manages tokens, not even with every scope.
-    for (const token of [made.body.token, dana.api.token!, (await s.call('POST', '/api/me/tokens', { name: 'all', scopes: [...TOKEN_SCOPES] })).body.token]) {
+    for (const token of [
+      made.body.token,
+      dana.api.token!,
+      (await s.call('POST', '/api/me/tokens', { name: 'all', scopes: [...TOKEN_SCOPES] })).body.token,
+    ]) {
       const t = new ApiClient(stack.url, token);
-      for (const [method, path] of [['POST', '/api/me/tokens'], ['GET', '/api/me/tokens'], ['DELETE', `/api/me/tokens/${made.body.id}`], ['GET', '/api/tokens']] as const) {
+      for (const [method, path] of [
+        ['POST', '/api/me/tokens'],
+        ['GET', '/api/me/tokens'],
+        ['DELETE', `/api/me/tokens/${made.body.id}`],
+        ['GET', '/api/tokens'],
+      ] as const) {
         const r = await t.call(method, path, method === 'POST' ? { name: 'minted by a token' } : undefined);
         expect(r.status, `${method} ${path}`).toBe(403);
         expect(r.body.title).toBe('Session required');
@@ -230,8 +271,16 @@ describe('sign-in limits, token scopes and lifetimes', () => {
     expect((await s.call('GET', '/api/me/tokens')).body.items.map((t: { id: string }) => t.id)).not.toContain(made.body.id);
 
     const audit = (await stack.api.get('/api/audit?entityType=token&limit=500')).body.items as { action: string; entityId: string }[];
-    for (const [action, id] of [['token.created', made.body.id], ['token.revoked', made.body.id], ['token.created', coraToken.body.id], ['token.revoked', coraToken.body.id]]) {
-      expect(audit.some((e) => e.action === action && e.entityId === id), `${action} ${id}`).toBe(true);
+    for (const [action, id] of [
+      ['token.created', made.body.id],
+      ['token.revoked', made.body.id],
+      ['token.created', coraToken.body.id],
+      ['token.revoked', coraToken.body.id],
+    ]) {
+      expect(
+        audit.some((e) => e.action === action && e.entityId === id),
+        `${action} ${id}`,
+      ).toBe(true);
     }
     expect(JSON.stringify(audit)).not.toContain(made.body.token);
   });
@@ -248,7 +297,14 @@ describe('sign-in limits, token scopes and lifetimes', () => {
     }
     await fc.assert(
       fc.asyncProperty(
-        fc.record({ name: fc.anything(), scopes: fc.oneof(fc.anything(), fc.array(fc.string({ maxLength: 8 }), { maxLength: 5 })), expiresAt: fc.anything() }, { requiredKeys: [] }),
+        fc.record(
+          {
+            name: fc.anything(),
+            scopes: fc.oneof(fc.anything(), fc.array(fc.string({ maxLength: 8 }), { maxLength: 5 })),
+            expiresAt: fc.anything(),
+          },
+          { requiredKeys: [] },
+        ),
         async (body) => {
           const r = await s.call('POST', '/api/me/tokens', body);
           expect(r.status, JSON.stringify(body)).toBeLessThan(500);
@@ -263,7 +319,7 @@ describe('sign-in limits, token scopes and lifetimes', () => {
     );
   });
 
-  it('scopes × methods × routes: a token does only what its scopes allow, on top of its owner\'s roles', async () => {
+  it("scopes × methods × routes: a token does only what its scopes allow, on top of its owner's roles", async () => {
     forgetAll();
     const s = await session(dana.email);
     const ROUTES: { method: string; url: () => string; body?: () => unknown; declared?: RouteScope }[] = [
@@ -277,25 +333,32 @@ describe('sign-in limits, token scopes and lifetimes', () => {
       { method: 'POST', url: () => `${probeUrl}/probe/ingest`, body: () => ({}), declared: 'ingest' },
     ];
     await fc.assert(
-      fc.asyncProperty(fc.subarray([...TOKEN_SCOPES], { minLength: 1 }), fc.shuffledSubarray(ROUTES, { minLength: 1 }), async (scopes, routes) => {
-        const made = await s.call('POST', '/api/me/tokens', { name: 'prop', scopes });
-        expect(made.status).toBe(201);
-        for (const route of routes) {
-          const body = route.body?.();
-          const res = await fetch(route.url(), {
-            method: route.method,
-            headers: { authorization: `Bearer ${made.body.token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-            body: body !== undefined ? JSON.stringify(body) : undefined,
-          }).then(answer);
-          const required = requiredScope(route.method, route.declared);
-          const allowed = required !== 'session' && scopes.includes(required as never);
-          if (allowed) expect(res.status, `${route.method} ${route.url()} with ${scopes}`).toBeLessThan(300);
-          else {
-            expect(res.status, `${route.method} ${route.url()} with ${scopes}`).toBe(403);
-            expect(res.body.title).toBe(required === 'session' ? 'Session required' : 'Token scope');
+      fc.asyncProperty(
+        fc.subarray([...TOKEN_SCOPES], { minLength: 1 }),
+        fc.shuffledSubarray(ROUTES, { minLength: 1 }),
+        async (scopes, routes) => {
+          const made = await s.call('POST', '/api/me/tokens', { name: 'prop', scopes });
+          expect(made.status).toBe(201);
+          for (const route of routes) {
+            const body = route.body?.();
+            const res = await fetch(route.url(), {
+              method: route.method,
+              headers: {
+                authorization: `Bearer ${made.body.token}`,
+                ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+              },
+              body: body !== undefined ? JSON.stringify(body) : undefined,
+            }).then(answer);
+            const required = requiredScope(route.method, route.declared);
+            const allowed = required !== 'session' && scopes.includes(required as never);
+            if (allowed) expect(res.status, `${route.method} ${route.url()} with ${scopes}`).toBeLessThan(300);
+            else {
+              expect(res.status, `${route.method} ${route.url()} with ${scopes}`).toBe(403);
+              expect(res.body.title).toBe(required === 'session' ? 'Session required' : 'Token scope');
+            }
           }
-        }
-      }),
+        },
+      ),
       { numRuns: 15 },
     );
     // Scopes never widen roles: a write token of a viewer still cannot create a flow.

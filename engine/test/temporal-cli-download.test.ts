@@ -24,7 +24,9 @@ beforeAll(async () => {
     requests.push(req.url ?? '');
     const url = new URL(req.url ?? '/', 'http://x');
     if (url.pathname === `/good/${TEMPORAL_CLI_VERSION}`) {
-      res.writeHead(302, { location: `/files/temporal_cli_${url.searchParams.get('platform')}_${url.searchParams.get('arch')}.tar.gz` }).end();
+      res
+        .writeHead(302, { location: `/files/temporal_cli_${url.searchParams.get('platform')}_${url.searchParams.get('arch')}.tar.gz` })
+        .end();
     } else if (url.pathname.startsWith('/files/')) {
       res.writeHead(200, { 'content-type': 'application/gzip' }).end(archive);
     } else if (url.pathname === `/broken/${TEMPORAL_CLI_VERSION}`) {
@@ -78,7 +80,9 @@ describe('downloading the Temporal CLI when none is installed', () => {
     const port = (probe.address() as AddressInfo).port;
     await new Promise<void>((r) => probe.close(() => r()));
     // A timeout far beyond the test's own: the refusal, not a clock, is what ends the attempt (the message says which).
-    expect(await downloadTemporalCli((l) => lines.push(l), { cacheDir, baseUrl: `http://127.0.0.1:${port}/x`, timeoutMs: 600_000 })).toBeUndefined();
+    expect(
+      await downloadTemporalCli((l) => lines.push(l), { cacheDir, baseUrl: `http://127.0.0.1:${port}/x`, timeoutMs: 600_000 }),
+    ).toBeUndefined();
     expect(lines.at(-1)).toMatch(/Could not download the Temporal CLI \(fetch failed: ECONNREFUSED\)/);
   });
 });

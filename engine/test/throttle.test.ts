@@ -23,7 +23,11 @@ describe('Lockout', () => {
   it('locks at exactly the threshold, for base × 2^n capped at the maximum, and forgets after a quiet period', () => {
     fc.assert(
       fc.property(
-        fc.record({ threshold: fc.integer({ min: 1, max: 8 }), baseLockMs: fc.integer({ min: 1, max: 60_000 }), maxLockMs: fc.integer({ min: 60_000, max: 900_000 }) }),
+        fc.record({
+          threshold: fc.integer({ min: 1, max: 8 }),
+          baseLockMs: fc.integer({ min: 1, max: 60_000 }),
+          maxLockMs: fc.integer({ min: 60_000, max: 900_000 }),
+        }),
         fc.integer({ min: 1, max: 6 }),
         fc.string({ maxLength: 40 }),
         (p, rounds, key) => {
@@ -82,15 +86,18 @@ describe('SignInGuard', () => {
 
   it('one IP guessing across many addresses is stopped by the IP limit; its own right password does not reset it', () => {
     fc.assert(
-      fc.property(fc.uniqueArray(fc.emailAddress(), { minLength: SIGN_IN_LIMITS.ip.threshold, maxLength: SIGN_IN_LIMITS.ip.threshold }), (emails) => {
-        const guard = new SignInGuard(fakeClock().now);
-        for (const e of emails.slice(0, -1)) guard.failed(e, '192.0.2.1');
-        expect(waitOf(() => guard.check('fresh@x.test', '192.0.2.1'))).toBeNull();
-        guard.failed(emails.at(-1)!, '192.0.2.1');
-        guard.succeeded('mine@x.test', '192.0.2.1');
-        expect(waitOf(() => guard.check('fresh@x.test', '192.0.2.1'))).toBe(60);
-        expect(waitOf(() => guard.check('fresh@x.test', '192.0.2.2'))).toBeNull();
-      }),
+      fc.property(
+        fc.uniqueArray(fc.emailAddress(), { minLength: SIGN_IN_LIMITS.ip.threshold, maxLength: SIGN_IN_LIMITS.ip.threshold }),
+        (emails) => {
+          const guard = new SignInGuard(fakeClock().now);
+          for (const e of emails.slice(0, -1)) guard.failed(e, '192.0.2.1');
+          expect(waitOf(() => guard.check('fresh@x.test', '192.0.2.1'))).toBeNull();
+          guard.failed(emails.at(-1)!, '192.0.2.1');
+          guard.succeeded('mine@x.test', '192.0.2.1');
+          expect(waitOf(() => guard.check('fresh@x.test', '192.0.2.1'))).toBe(60);
+          expect(waitOf(() => guard.check('fresh@x.test', '192.0.2.2'))).toBeNull();
+        },
+      ),
       { numRuns: 20 },
     );
   });
@@ -99,15 +106,20 @@ describe('SignInGuard', () => {
 describe('RateWindow and HookGuard', () => {
   it('allows `limit` hits a window and says when the window ends', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 50 }), fc.integer({ min: 1000, max: 120_000 }), fc.integer({ min: 0, max: 999 }), (limit, windowMs, step) => {
-        const clock = fakeClock();
-        const w = new RateWindow(limit, windowMs, clock.now);
-        for (let i = 0; i < limit; i++) expect(w.hit('k')).toBe(0);
-        clock.advance(step);
-        expect(w.hit('k')).toBe(windowMs - step);
-        clock.advance(windowMs - step);
-        expect(w.hit('k')).toBe(0);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 50 }),
+        fc.integer({ min: 1000, max: 120_000 }),
+        fc.integer({ min: 0, max: 999 }),
+        (limit, windowMs, step) => {
+          const clock = fakeClock();
+          const w = new RateWindow(limit, windowMs, clock.now);
+          for (let i = 0; i < limit; i++) expect(w.hit('k')).toBe(0);
+          clock.advance(step);
+          expect(w.hit('k')).toBe(windowMs - step);
+          clock.advance(windowMs - step);
+          expect(w.hit('k')).toBe(0);
+        },
+      ),
     );
   });
 

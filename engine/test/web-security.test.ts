@@ -24,7 +24,8 @@ function expectHardened(headers: Headers, where: string) {
 
 /** Every file of the production build, for what must not ship in it. */
 function productionFiles(): string[] {
-  const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
+  const walk = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
   return walk(EDITOR_DIST);
 }
 
@@ -43,7 +44,16 @@ describe('web security', () => {
   });
 
   it('sends the headers on the editor, the API, errors and the one-click approval page', async () => {
-    for (const path of ['/', '/index.html', '/flows/anything', '/api/openapi.json', '/api/flows', '/api/no-such-route', '/healthz', '/approve?token=forged']) {
+    for (const path of [
+      '/',
+      '/index.html',
+      '/flows/anything',
+      '/api/openapi.json',
+      '/api/flows',
+      '/api/no-such-route',
+      '/healthz',
+      '/approve?token=forged',
+    ]) {
       const res = await fetch(`${stack.url}${path}`);
       expectHardened(res.headers, path);
     }
@@ -70,7 +80,11 @@ describe('web security', () => {
 
   it('renders the editor in Chromium under the CSP with no policy violation', async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: apt-get install -y chromium (.ci/run does)`);
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'],
+    });
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
     page.setDefaultTimeout(SAFETY_NET_MS); // Playwright's 30 s default is only a hang guard: the suite's own one
     const cspConsole: string[] = [];
@@ -79,7 +93,9 @@ describe('web security', () => {
     });
     await page.addInitScript(() => {
       (window as any).__violations = [];
-      document.addEventListener('securitypolicyviolation', (e) => (window as any).__violations.push(`${e.violatedDirective} ${e.blockedURI}`));
+      document.addEventListener('securitypolicyviolation', (e) =>
+        (window as any).__violations.push(`${e.violatedDirective} ${e.blockedURI}`),
+      );
     });
     const designer = await stack.user('Csp Designer', [{ role: 'designer', department: 'Marketing' }], { department: 'Marketing' });
     await page.goto(`${stack.url}/#/signin`);
@@ -93,12 +109,17 @@ describe('web security', () => {
     await page.getByTestId('canvas').waitFor();
     // React Flow has laid the trigger out (its transform is an inline style set through the CSSOM).
     await page.locator('[data-type="trigger.manual"]').waitFor();
-    const transform = await page.locator('.react-flow__node').first().evaluate((el) => (el as HTMLElement).style.transform);
+    const transform = await page
+      .locator('.react-flow__node')
+      .first()
+      .evaluate((el) => (el as HTMLElement).style.transform);
     expect(transform).toMatch(/translate/);
     // Stylesheets applied: the canvas has a real size. A node dragged in from the palette and selected.
     const box = await page.getByTestId('canvas').boundingBox();
     expect(box!.width).toBeGreaterThan(100);
-    await page.getByTestId('palette-control.end').dragTo(page.getByTestId('canvas'), { targetPosition: { x: Math.min(600, box!.width - 40), y: 200 } });
+    await page
+      .getByTestId('palette-control.end')
+      .dragTo(page.getByTestId('canvas'), { targetPosition: { x: Math.min(600, box!.width - 40), y: 200 } });
     await page.locator('[data-type="control.end"]').click();
     await expect.poll(() => page.locator('.react-flow__node.selected').count(), { timeout: SAFETY_NET_MS }).toBe(1);
     expect(await page.evaluate(() => (window as any).__flightdeck)).toBeUndefined();
@@ -109,7 +130,11 @@ describe('web security', () => {
   it('marks the session cookie Secure over HTTPS through a trusted proxy, and not over plain HTTP', async () => {
     const designer = await stack.user('Cookie Person', [{ role: 'viewer', department: 'Marketing' }], { department: 'Marketing' });
     const login = (headers: Record<string, string>) =>
-      fetch(`${stack.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ email: designer.email, password: TEST_PASSWORD }) });
+      fetch(`${stack.url}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ email: designer.email, password: TEST_PASSWORD }),
+      });
     // The suite's server trusts no proxy, so a forged X-Forwarded-Proto changes nothing.
     const plain = await login({ 'x-forwarded-proto': 'https' });
     expect(plain.status).toBe(200);

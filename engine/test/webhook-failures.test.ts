@@ -22,7 +22,9 @@ describe('webhook failures follow the retry policy and the failure path', () => 
     );
 
   it('a 500 is retried and the run completes when the receiver recovers', async () => {
-    const receiver = await startReceiver((_call, i) => (i < 2 ? { status: 500, body: { error: 'busy' } } : { status: 200, body: { accepted: true } }));
+    const receiver = await startReceiver((_call, i) =>
+      i < 2 ? { status: 500, body: { error: 'busy' } } : { status: 200, body: { accepted: true } },
+    );
     try {
       const { flowId } = await stack.api.publishFlow('retry-500', graphFor(`${receiver.url}/flaky`, true));
       const result = await stack.api.waitForRun(await stack.api.startRun(flowId));

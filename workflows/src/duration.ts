@@ -57,7 +57,12 @@ export function formatDuration(ms: number): string {
   if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)}s`;
   const parts: string[] = [];
   let rest = Math.round(ms / 1000);
-  for (const [unit, sec] of [['d', 86400], ['h', 3600], ['m', 60], ['s', 1]] as const) {
+  for (const [unit, sec] of [
+    ['d', 86400],
+    ['h', 3600],
+    ['m', 60],
+    ['s', 1],
+  ] as const) {
     if (rest >= sec) {
       parts.push(`${Math.floor(rest / sec)}${unit}`);
       rest %= sec;

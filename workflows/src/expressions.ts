@@ -147,7 +147,20 @@ function lengthOf(value: unknown): number {
 const PASS_THROUGH = new Set(['id', '.', '.?', '[]', '[?]', 'value', 'accuValue', 'accuInc', '?:', '||', '&&', '!_', 'comprehension']);
 
 /** Calls that do not walk their arguments: charging them the size of what they are given would refuse `has(input.x)` on a big input. */
-const CONSTANT_TIME_CALLS = new Set(['size', 'has', 'bind', 'dyn', 'type', 'of', 'ofNonZeroValue', 'none', 'hasValue', 'value', 'orValue', 'or']);
+const CONSTANT_TIME_CALLS = new Set([
+  'size',
+  'has',
+  'bind',
+  'dyn',
+  'type',
+  'of',
+  'ofNonZeroValue',
+  'none',
+  'hasValue',
+  'value',
+  'orValue',
+  'or',
+]);
 
 class Meter {
   steps = 0;
@@ -192,10 +205,15 @@ class Meter {
 
   private allocate(amount: number, value: unknown): void {
     this.allocated += amount;
-    if (this.allocated > EXPRESSION_LIMITS.maxAllocation) this.fail(`Expression exceeded its allocation budget of ${EXPRESSION_LIMITS.maxAllocation} (string characters plus list and map elements)`);
+    if (this.allocated > EXPRESSION_LIMITS.maxAllocation)
+      this.fail(
+        `Expression exceeded its allocation budget of ${EXPRESSION_LIMITS.maxAllocation} (string characters plus list and map elements)`,
+      );
     const length = lengthOf(value);
-    if (typeof value === 'string' && length > EXPRESSION_LIMITS.maxStringLength) this.fail(`Expression built a string longer than ${EXPRESSION_LIMITS.maxStringLength} characters`);
-    if (typeof value !== 'string' && length > EXPRESSION_LIMITS.maxListSize) this.fail(`Expression built a list or map with more than ${EXPRESSION_LIMITS.maxListSize} elements`);
+    if (typeof value === 'string' && length > EXPRESSION_LIMITS.maxStringLength)
+      this.fail(`Expression built a string longer than ${EXPRESSION_LIMITS.maxStringLength} characters`);
+    if (typeof value !== 'string' && length > EXPRESSION_LIMITS.maxListSize)
+      this.fail(`Expression built a list or map with more than ${EXPRESSION_LIMITS.maxListSize} elements`);
   }
 }
 
@@ -275,7 +293,8 @@ const regexCache = new Map<string, RE2JS>();
 function compileRegex(pattern: string): RE2JS {
   let re = regexCache.get(pattern);
   if (!re) {
-    if (pattern.length > EXPRESSION_LIMITS.maxRegexLength) throw new Error(`Regular expression longer than ${EXPRESSION_LIMITS.maxRegexLength} characters`);
+    if (pattern.length > EXPRESSION_LIMITS.maxRegexLength)
+      throw new Error(`Regular expression longer than ${EXPRESSION_LIMITS.maxRegexLength} characters`);
     try {
       re = RE2JS.compile(pattern);
     } catch (err) {
@@ -329,7 +348,8 @@ function compile(source: string): Prepared {
     useRe2(root);
     prepared = { compiled };
     if (nesting > EXPRESSION_LIMITS.maxComprehensionNesting) {
-      prepared.refusal = `Comprehensions (map, filter, all, exists, exists_one) nest ${nesting} deep; ` +
+      prepared.refusal =
+        `Comprehensions (map, filter, all, exists, exists_one) nest ${nesting} deep; ` +
         `at most ${EXPRESSION_LIMITS.maxComprehensionNesting} are allowed`;
     }
     if (cache.size > 500) cache.clear();
@@ -406,7 +426,8 @@ export function fromCel(value: unknown): unknown {
 export const lastExpressionCost = { steps: 0, allocated: 0 };
 
 export function evaluateExpression(source: string, scope: Record<string, unknown>): unknown {
-  if (!meterReady) throw new ExpressionError(source, `Expression "${source}" failed: the evaluator cannot be metered, so nothing is evaluated`);
+  if (!meterReady)
+    throw new ExpressionError(source, `Expression "${source}" failed: the evaluator cannot be metered, so nothing is evaluated`);
   const outer = meter;
   const m = new Meter();
   try {

@@ -9,7 +9,17 @@ export * from './validator.ts';
 export * from './frozen.ts';
 export * from './nodes/index.ts';
 export { WEBHOOK_ACTIVITY, type WebhookRequest, type WebhookResponse } from './nodes/webhook.ts';
-export { DELIVER_ACTIVITY, recipientLabel, type ChannelTarget, type DeliverRequest, type DeliverResult, type DeliveryOutcome, type HoldReason, type MessageTemplates, type Recipient } from './nodes/deliver.ts';
+export {
+  DELIVER_ACTIVITY,
+  recipientLabel,
+  type ChannelTarget,
+  type DeliverRequest,
+  type DeliverResult,
+  type DeliveryOutcome,
+  type HoldReason,
+  type MessageTemplates,
+  type Recipient,
+} from './nodes/deliver.ts';
 export { LAUNCH_ACTIVITY, type LaunchRequest, type LaunchResult } from './nodes/launch.ts';
 export { CAMPAIGN_PHASES_ACTIVITY, campaignNoticeKey, type CampaignPhase } from './nodes/wait-until.ts';
 export { CHANNEL_CONTROL_ACTIVITY, type ChannelControlRequest } from './nodes/channel-control.ts';
@@ -18,7 +28,20 @@ export { CAMPAIGN_STATUS_ACTIVITY, type CampaignStatusRequest } from './nodes/ca
 export * from './interpreter/ports.ts';
 export type { ActivityArgs, ActivityName, ActivityResult, FlowActivities, RegisterRunRequest } from './activities.ts';
 export * from './people.ts';
-export { APPROVAL_ACTIVITIES, checkDecision, decisionInputSchema, neededApprovals, tally, type ApprovalTaskView, type ApprovalStatus, type Decision, type DecisionInput, type NotifyApproversRequest, type ResolveApproversRequest, type Vote } from './nodes/approval.ts';
+export {
+  APPROVAL_ACTIVITIES,
+  checkDecision,
+  decisionInputSchema,
+  neededApprovals,
+  tally,
+  type ApprovalTaskView,
+  type ApprovalStatus,
+  type Decision,
+  type DecisionInput,
+  type NotifyApproversRequest,
+  type ResolveApproversRequest,
+  type Vote,
+} from './nodes/approval.ts';
 export * from './interpreter/state.ts';
 export { FlowInterpreter, RunStop, MAX_NODE_EXECUTIONS, type RunContext, type Requester } from './interpreter/interpreter.ts';
 export { simulateFlow, type SimulationOptions, type SimulationResult } from './simulator.ts';

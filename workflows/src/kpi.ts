@@ -17,7 +17,11 @@ export const METRIC_IDS = [...RAW_METRICS, ...DERIVED_KPIS] as const;
 export type MetricId = RawMetric | DerivedKpi;
 
 /** Other names the source documents and goal files use for the same KPI. */
-export const KPI_ALIASES: Readonly<Record<string, MetricId>> = { cac: 'cpa', new_share: 'new_customer_share', negative: 'negative_mentions' };
+export const KPI_ALIASES: Readonly<Record<string, MetricId>> = {
+  cac: 'cpa',
+  new_share: 'new_customer_share',
+  negative: 'negative_mentions',
+};
 
 /** Sums of raw metrics over some points. A metric no point reported is absent, not zero. */
 export type RawSums = Partial<Record<RawMetric, number>>;
@@ -45,8 +49,23 @@ export interface MetricDefinition {
   formula: string;
 }
 
-const raw = (id: RawMetric, en: string, zh: string, unit: MetricUnit, better: Better): MetricDefinition => ({ id, label: { en, 'zh-CN': zh }, unit, better, formula: `sum of ${id}` });
-const ratio = (id: DerivedKpi, en: string, zh: string, unit: MetricUnit, better: Better, numerator: RawMetric, denominator: RawMetric | 'budget', scale = 1): MetricDefinition => ({
+const raw = (id: RawMetric, en: string, zh: string, unit: MetricUnit, better: Better): MetricDefinition => ({
+  id,
+  label: { en, 'zh-CN': zh },
+  unit,
+  better,
+  formula: `sum of ${id}`,
+});
+const ratio = (
+  id: DerivedKpi,
+  en: string,
+  zh: string,
+  unit: MetricUnit,
+  better: Better,
+  numerator: RawMetric,
+  denominator: RawMetric | 'budget',
+  scale = 1,
+): MetricDefinition => ({
   id,
   label: { en, 'zh-CN': zh },
   unit,
@@ -156,7 +175,8 @@ export interface MetricPoint {
 
 /** Adds one value into sums in place. Unknown metric names are not KPI inputs and are left out. */
 export function addToSums(sums: RawSums, metric: string, value: number): void {
-  if (!isMetricValue(value)) throw new MetricValueError(`${metric}: ${String(value)} is not a metric value (a finite number up to ${MAX_METRIC_VALUE})`);
+  if (!isMetricValue(value))
+    throw new MetricValueError(`${metric}: ${String(value)} is not a metric value (a finite number up to ${MAX_METRIC_VALUE})`);
   if (!isRawMetric(metric)) return;
   sums[metric] = (sums[metric] ?? 0) + value;
 }
@@ -189,7 +209,8 @@ export function checkPoint(p: MetricPoint, i: number): number {
   const t = typeof p.ts === 'string' ? Date.parse(p.ts) : NaN;
   if (!Number.isFinite(t)) throw new MetricValueError(`Point ${i}: "${String(p.ts)}" is not a time`);
   if (typeof p.channel !== 'string' || !p.channel) throw new MetricValueError(`Point ${i}: no channel`);
-  if (!isMetricValue(p.value)) throw new MetricValueError(`Point ${i}: ${String(p.value)} is not a metric value (a finite number up to ${MAX_METRIC_VALUE})`);
+  if (!isMetricValue(p.value))
+    throw new MetricValueError(`Point ${i}: ${String(p.value)} is not a metric value (a finite number up to ${MAX_METRIC_VALUE})`);
   return t;
 }
 
@@ -217,9 +238,13 @@ export interface Bucket {
  * calendar days, 23 or 25 hours long across a DST change), in time order. `every` may also be a
  * number of ms that divides an hour.
  */
-export function bucketPoints(points: readonly MetricPoint[], options: { every: 'hour' | 'day' | number; timeZone: string; channel?: PointFilter['channel'] }): Bucket[] {
+export function bucketPoints(
+  points: readonly MetricPoint[],
+  options: { every: 'hour' | 'day' | number; timeZone: string; channel?: PointFilter['channel'] },
+): Bucket[] {
   const every = options.every === 'hour' ? HOUR_MS : options.every === 'day' ? DAY_MS : options.every;
-  if (every !== DAY_MS && (!Number.isInteger(every) || every <= 0 || HOUR_MS % every !== 0)) throw new MetricValueError(`A bucket of ${every} ms does not divide an hour`);
+  if (every !== DAY_MS && (!Number.isInteger(every) || every <= 0 || HOUR_MS % every !== 0))
+    throw new MetricValueError(`A bucket of ${every} ms does not divide an hour`);
   const wanted = channelTest(options.channel);
   const starts = new Map<number, RawSums>();
   points.forEach((p, i) => {

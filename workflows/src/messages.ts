@@ -97,7 +97,8 @@ function liquidValue(value: unknown): unknown {
 export function renderMessage(source: string, scope: Record<string, unknown>, mode: MessageMode = 'text'): string {
   const engine = mode === 'html' ? htmlEngine : textEngine;
   const text = engine.parseAndRenderSync(source, liquidValue(scope) as Record<string, unknown>);
-  if (text.length > MESSAGE_LIMITS.maxOutputLength) throw new Error(`The rendered message is longer than ${MESSAGE_LIMITS.maxOutputLength} characters`);
+  if (text.length > MESSAGE_LIMITS.maxOutputLength)
+    throw new Error(`The rendered message is longer than ${MESSAGE_LIMITS.maxOutputLength} characters`);
   return text;
 }
 
@@ -135,7 +136,8 @@ function copyPath(from: Record<string, unknown>, to: Record<string, unknown>, pa
       return;
     }
     const existing = dst[key];
-    if (existing !== undefined && (existing === null || typeof existing !== 'object' || Array.isArray(existing) || existing === value)) return;
+    if (existing !== undefined && (existing === null || typeof existing !== 'object' || Array.isArray(existing) || existing === value))
+      return;
     dst = (dst[key] ??= {}) as Record<string, unknown>;
     src = value;
   }

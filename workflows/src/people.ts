@@ -35,7 +35,16 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   viewer: READ,
 };
 
-export const CAMPAIGN_STATUSES = ['draft', 'pending_approval', 'approved', 'scheduled', 'live', 'paused', 'completed', 'cancelled'] as const;
+export const CAMPAIGN_STATUSES = [
+  'draft',
+  'pending_approval',
+  'approved',
+  'scheduled',
+  'live',
+  'paused',
+  'completed',
+  'cancelled',
+] as const;
 export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
 
 /** Which campaign status may follow which. */

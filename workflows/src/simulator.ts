@@ -13,9 +13,18 @@ import type { ActivityArgs, ActivityName, ActivityResult } from './activities.ts
 const DEFAULT_FAKES: SimulatedActivities = {
   [DELIVER_ACTIVITY]: ([req]): DeliverResult => {
     const to = req.recipients.length ? req.recipients.map(recipientLabel) : ['channel'];
-    return { kind: 'simulated', sent: to.length, failed: 0, outcomes: req.detail ? to.map((recipient) => ({ recipient, status: 'sent', deduplicated: false })) : [] };
+    return {
+      kind: 'simulated',
+      sent: to.length,
+      failed: 0,
+      outcomes: req.detail ? to.map((recipient) => ({ recipient, status: 'sent', deduplicated: false })) : [],
+    };
   },
-  [LAUNCH_ACTIVITY]: (_args, _attempt, now): LaunchResult => ({ status: 'live', launchedAt: new Date(now).toISOString(), alreadyLive: false }),
+  [LAUNCH_ACTIVITY]: (_args, _attempt, now): LaunchResult => ({
+    status: 'live',
+    launchedAt: new Date(now).toISOString(),
+    alreadyLive: false,
+  }),
   [CHANNEL_CONTROL_ACTIVITY]: ([req]) => ({ paused: req.paused, resumedRuns: 0 }),
 };
 
@@ -152,7 +161,15 @@ export async function simulateFlow(graph: unknown, options: SimulationOptions = 
 
   const interpreter = new FlowInterpreter(
     checked.flow,
-    { runId: 'simulation', flowId: 'simulation', versionId: 'draft', version: 0, input: options.input ?? {}, campaign: options.campaign, requester: options.requester ?? null },
+    {
+      runId: 'simulation',
+      flowId: 'simulation',
+      versionId: 'draft',
+      version: 0,
+      input: options.input ?? {},
+      campaign: options.campaign,
+      requester: options.requester ?? null,
+    },
     ports,
   );
   let done = false;
@@ -170,7 +187,13 @@ export async function simulateFlow(graph: unknown, options: SimulationOptions = 
         interpreter.submitTask(task.id, scripted.input);
         taskResults.push({ nodeId: scripted.nodeId, atMs: scripted.atMs, accepted: true });
       } catch (err) {
-        taskResults.push({ nodeId: scripted.nodeId, atMs: scripted.atMs, accepted: false, code: (err as { code?: string }).code, message: (err as Error).message });
+        taskResults.push({
+          nodeId: scripted.nodeId,
+          atMs: scripted.atMs,
+          accepted: false,
+          code: (err as { code?: string }).code,
+          message: (err as Error).message,
+        });
       }
       recheck();
     });
@@ -188,12 +211,25 @@ export async function simulateFlow(graph: unknown, options: SimulationOptions = 
     recheck();
   }
   if (!done) {
-    return { ok: false, state: interpreter.state, calls, taskResults, virtualMs: now - start, issues: [{ path: [], code: 'schema', message: 'Simulation stopped: the run is still waiting at the end of the simulated time' }] };
+    return {
+      ok: false,
+      state: interpreter.state,
+      calls,
+      taskResults,
+      virtualMs: now - start,
+      issues: [{ path: [], code: 'schema', message: 'Simulation stopped: the run is still waiting at the end of the simulated time' }],
+    };
   }
   const state = await running;
   // Input scripted for after the run ended is refused like input to a closed task, never silently dropped.
   for (const scripted of undelivered) {
-    taskResults.push({ nodeId: scripted.nodeId, atMs: scripted.atMs, accepted: false, code: 'closed', message: 'The run had already ended' });
+    taskResults.push({
+      nodeId: scripted.nodeId,
+      atMs: scripted.atMs,
+      accepted: false,
+      code: 'closed',
+      message: 'The run had already ended',
+    });
   }
   return { ok: true, state, calls, taskResults, virtualMs: now - start };
 }

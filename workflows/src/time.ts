@@ -41,9 +41,7 @@ export function isSaneInstant(text: string): boolean {
 }
 
 /** An ISO 8601 date-time with an offset, between 2000 and 2100. */
-export const instantSchema = z.iso
-  .datetime({ offset: true })
-  .refine(isSaneInstant, 'Pick a date between 2000-01-01 and 2099-12-31');
+export const instantSchema = z.iso.datetime({ offset: true }).refine(isSaneInstant, 'Pick a date between 2000-01-01 and 2099-12-31');
 
 export const HOUR_MS = 3_600_000;
 export const DAY_MS = 86_400_000;
@@ -62,7 +60,16 @@ const offsetCache = new Map<string, Map<number, number>>();
 function wallFormatter(timeZone: string): Intl.DateTimeFormat {
   let f = wallFormatters.get(timeZone);
   if (!f) {
-    f = new Intl.DateTimeFormat('en-GB', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    f = new Intl.DateTimeFormat('en-GB', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
     wallFormatters.set(timeZone, f);
   }
   return f;

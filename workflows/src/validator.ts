@@ -41,7 +41,13 @@ export function zodIssuesToValidation(error: z.ZodError, prefix: (string | numbe
 export function validateFlow(raw: unknown): ValidationResult {
   const hostile = findJsonProblems(raw);
   if (hostile.length) {
-    return { ok: false, issues: attachIds(raw, hostile.map((p) => ({ path: p.path, message: p.message, code: 'forbidden_key' as const }))) };
+    return {
+      ok: false,
+      issues: attachIds(
+        raw,
+        hostile.map((p) => ({ path: p.path, message: p.message, code: 'forbidden_key' as const })),
+      ),
+    };
   }
   const parsed = flowDocumentSchema.safeParse(raw);
   if (!parsed.success) return { ok: false, issues: attachIds(raw, zodIssuesToValidation(parsed.error)) };
@@ -78,8 +84,8 @@ export function validateFlow(raw: unknown): ValidationResult {
           path: [...at, 'config', ...expr.path],
           nodeId: node.id,
           code: 'expression',
-          message: `${expr.kind === 'cel' ? 'Expression' : 'Template expression'} "${truncate(expr.source)}"` +
-            ` does not parse: ${check.error}`,
+          message:
+            `${expr.kind === 'cel' ? 'Expression' : 'Template expression'} "${truncate(expr.source)}"` + ` does not parse: ${check.error}`,
         });
       }
     }
@@ -89,7 +95,10 @@ export function validateFlow(raw: unknown): ValidationResult {
     issues.push({
       path: ['nodes'],
       code: 'trigger_count',
-      message: triggers.length === 0 ? 'A flow needs exactly one trigger; it has none' : `A flow needs exactly one trigger; it has ${triggers.length}`,
+      message:
+        triggers.length === 0
+          ? 'A flow needs exactly one trigger; it has none'
+          : `A flow needs exactly one trigger; it has ${triggers.length}`,
       ...(triggers[1] ? { nodeId: triggers[1].id } : {}),
     });
   }
@@ -99,10 +108,16 @@ export function validateFlow(raw: unknown): ValidationResult {
   flow.edges.forEach((edge, i) => {
     const at = ['edges', i];
     const tag = { edgeId: edge.id };
-    if (edgeIds.has(edge.id)) issues.push({ path: [...at, 'id'], ...tag, code: 'duplicate_id', message: `Edge id "${edge.id}" is used twice` });
+    if (edgeIds.has(edge.id))
+      issues.push({ path: [...at, 'id'], ...tag, code: 'duplicate_id', message: `Edge id "${edge.id}" is used twice` });
     edgeIds.add(edge.id);
     if (!nodeIndex.has(edge.source)) {
-      issues.push({ path: [...at, 'source'], ...tag, code: 'dangling_edge', message: `Edge starts at "${edge.source}", which is not a node` });
+      issues.push({
+        path: [...at, 'source'],
+        ...tag,
+        code: 'dangling_edge',
+        message: `Edge starts at "${edge.source}", which is not a node`,
+      });
     } else {
       const handles = handlesOf.get(edge.source);
       if (handles && !handles.has(edge.sourceHandle)) {
@@ -117,11 +132,22 @@ export function validateFlow(raw: unknown): ValidationResult {
       }
     }
     if (!nodeIndex.has(edge.target)) {
-      issues.push({ path: [...at, 'target'], ...tag, code: 'dangling_edge', message: `Edge ends at "${edge.target}", which is not a node` });
+      issues.push({
+        path: [...at, 'target'],
+        ...tag,
+        code: 'dangling_edge',
+        message: `Edge ends at "${edge.target}", which is not a node`,
+      });
     } else {
       const target = flow.nodes[nodeIndex.get(edge.target)!]!;
       if (getNodeType(target.type)?.hasInput === false) {
-        issues.push({ path: [...at, 'target'], ...tag, nodeId: target.id, code: 'edge_into_trigger', message: `"${target.id}" is a trigger and cannot have incoming edges` });
+        issues.push({
+          path: [...at, 'target'],
+          ...tag,
+          nodeId: target.id,
+          code: 'edge_into_trigger',
+          message: `"${target.id}" is a trigger and cannot have incoming edges`,
+        });
       }
     }
     const link = `${edge.source}\u0000${edge.sourceHandle}\u0000${edge.target}`;
@@ -134,7 +160,12 @@ export function validateFlow(raw: unknown): ValidationResult {
     const reached = reachableFrom(triggers[0]!.id, validEdges);
     flow.nodes.forEach((node, i) => {
       if (!reached.has(node.id) && nodeIndex.get(node.id) === i) {
-        issues.push({ path: ['nodes', i], nodeId: node.id, code: 'unreachable', message: `"${node.label ?? node.id}" cannot be reached from the trigger` });
+        issues.push({
+          path: ['nodes', i],
+          nodeId: node.id,
+          code: 'unreachable',
+          message: `"${node.label ?? node.id}" cannot be reached from the trigger`,
+        });
       }
     });
   }
@@ -144,7 +175,8 @@ export function validateFlow(raw: unknown): ValidationResult {
       path: ['nodes', nodeIndex.get(cycle[0]!)!],
       nodeId: cycle[0],
       code: 'cycle',
-      message: `Loop without a delay: ${[...cycle, cycle[0]].join(' → ')}. ` +
+      message:
+        `Loop without a delay: ${[...cycle, cycle[0]].join(' → ')}. ` +
         `A loop must pass through a delay node of at least ${MIN_LOOP_DELAY_MS / 1000} s`,
     });
   }

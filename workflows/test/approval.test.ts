@@ -1,11 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { simulateFlow, type SimulatedActivity, type SimulatedTaskInput, type SimulationOptions, type SimulationResult } from '../src/simulator.ts';
+import {
+  simulateFlow,
+  type SimulatedActivity,
+  type SimulatedTaskInput,
+  type SimulationOptions,
+  type SimulationResult,
+} from '../src/simulator.ts';
 import { FlowInterpreter } from '../src/interpreter/interpreter.ts';
 import { TaskRejection, type RuntimePorts } from '../src/interpreter/ports.ts';
 import type { RunState } from '../src/interpreter/state.ts';
 import { validateFlow } from '../src/validator.ts';
-import { checkDecision, neededApprovals, tally, type ApprovalTaskView, type NotifyApproversRequest, type Vote } from '../src/nodes/approval.ts';
+import {
+  checkDecision,
+  neededApprovals,
+  tally,
+  type ApprovalTaskView,
+  type NotifyApproversRequest,
+  type Vote,
+} from '../src/nodes/approval.ts';
 import { WEBHOOK_ACTIVITY, type WebhookRequest } from '../src/nodes/webhook.ts';
 import type { ResolvePeopleRequest } from '../src/nodes/resolve-people.ts';
 import type { FlowDocumentInput } from '../src/flow.ts';
@@ -39,19 +52,29 @@ async function sim(doc: FlowDocumentInput, options: SimulationOptions = {}): Pro
 }
 
 /** Webhook nodes called, in order, by node id (the helper's URL ends with it). */
-const hooks = (r: SimulationResult) => r.calls.filter((c) => c.name === WEBHOOK_ACTIVITY).map((c) => (c.args[0] as WebhookRequest).url.split('/').pop());
+const hooks = (r: SimulationResult) =>
+  r.calls.filter((c) => c.name === WEBHOOK_ACTIVITY).map((c) => (c.args[0] as WebhookRequest).url.split('/').pop());
 const notices = (r: SimulationResult) =>
-  r.calls.filter((c) => c.name === 'notifyApprovers').map((c) => {
-    const req = c.args[0] as NotifyApproversRequest;
-    return { kind: req.kind, at: c.at - START, to: req.to.map((p) => p.id) };
-  });
+  r.calls
+    .filter((c) => c.name === 'notifyApprovers')
+    .map((c) => {
+      const req = c.args[0] as NotifyApproversRequest;
+      return { kind: req.kind, at: c.at - START, to: req.to.map((p) => p.id) };
+    });
 const detail = (r: Done, id = 'a') => r.state.nodes[id]!.detail as unknown as ApprovalTaskView;
 const vote = (atMs: number, input: unknown, nodeId = 'a'): SimulatedTaskInput => ({ atMs, nodeId, input });
 
 /** trigger → approval "a" → go (approved) / stop (rejected) / late (timed_out); `linger` keeps the run going a day after "go". */
 function approvalFlow(config: Record<string, unknown>, linger = false): FlowDocumentInput {
   return flow(
-    [trigger(), approvalNode('a', { due: '4h', ...config }), webhook('go'), webhook('stop'), webhook('late'), ...(linger ? [delay('d', '1d')] : [])],
+    [
+      trigger(),
+      approvalNode('a', { due: '4h', ...config }),
+      webhook('go'),
+      webhook('stop'),
+      webhook('late'),
+      ...(linger ? [delay('d', '1d')] : []),
+    ],
     [
       edge('t', 'a'),
       edge('a', 'go', 'approved'),
@@ -67,10 +90,17 @@ const campaign = { id: 'c1', name: '618 Launch', department: 'Marketing', budget
 
 describe('approval: mode any', () => {
   it('the first approval decides, follows approved and skips the other paths', async () => {
-    const r = await sim(approvalFlow({ approvers: three, mode: 'any', title: 'Approve {{ campaign.name }}' }, true), { campaign, taskInputs: [vote(30 * MIN, approve('bob')), vote(40 * MIN, approve('ann'))] });
+    const r = await sim(approvalFlow({ approvers: three, mode: 'any', title: 'Approve {{ campaign.name }}' }, true), {
+      campaign,
+      taskInputs: [vote(30 * MIN, approve('bob')), vote(40 * MIN, approve('ann'))],
+    });
     expect(r.state.status).toBe('completed');
     expect(r.state.nodes.a).toMatchObject({ status: 'completed', handle: 'approved', endedAt: START + 30 * MIN });
-    expect(r.state.nodes.a!.output).toMatchObject({ status: 'approved', approvers: ['Bob'], votes: [{ userId: 'bob', name: 'Bob', decision: 'approve', at: iso(30 * MIN), level: 1 }] });
+    expect(r.state.nodes.a!.output).toMatchObject({
+      status: 'approved',
+      approvers: ['Bob'],
+      votes: [{ userId: 'bob', name: 'Bob', decision: 'approve', at: iso(30 * MIN), level: 1 }],
+    });
     expect(hooks(r)).toEqual(['go']);
     expect(r.state.nodes.stop!.status).toBe('skipped');
     expect(r.state.nodes.late!.status).toBe('skipped');
@@ -78,19 +108,36 @@ describe('approval: mode any', () => {
       { nodeId: 'a', atMs: 30 * MIN, accepted: true },
       expect.objectContaining({ nodeId: 'a', atMs: 40 * MIN, accepted: false, code: 'closed' }),
     ]);
-    expect(detail(r)).toMatchObject({ status: 'approved', title: 'Approve 618 Launch', mode: 'any', needed: 1, closedAt: iso(30 * MIN), openedAt: iso(0), dueAt: iso(4 * HOUR) });
+    expect(detail(r)).toMatchObject({
+      status: 'approved',
+      title: 'Approve 618 Launch',
+      mode: 'any',
+      needed: 1,
+      closedAt: iso(30 * MIN),
+      openedAt: iso(0),
+      dueAt: iso(4 * HOUR),
+    });
   });
 
   it('the first rejection decides and follows rejected, keeping the comment', async () => {
-    const r = await sim(approvalFlow({ approvers: three, mode: 'any' }), { taskInputs: [vote(10 * MIN, reject('cat', 'Claims unsupported'))] });
-    expect(r.state.nodes.a).toMatchObject({ handle: 'rejected', output: { status: 'rejected', approvers: [], votes: [{ userId: 'cat', decision: 'reject', comment: 'Claims unsupported' }] } });
+    const r = await sim(approvalFlow({ approvers: three, mode: 'any' }), {
+      taskInputs: [vote(10 * MIN, reject('cat', 'Claims unsupported'))],
+    });
+    expect(r.state.nodes.a).toMatchObject({
+      handle: 'rejected',
+      output: { status: 'rejected', approvers: [], votes: [{ userId: 'cat', decision: 'reject', comment: 'Claims unsupported' }] },
+    });
     expect(hooks(r)).toEqual(['stop']);
     expect(r.state.nodes.go!.status).toBe('skipped');
     expect(r.state.nodes.late!.status).toBe('skipped');
   });
 
   it('resolves approvers through the activity with concrete refs and the campaign department, then syncs and notifies', async () => {
-    const refs = [user('ann'), { kind: 'role', role: 'approver', department: 'campaign' }, { kind: 'department_head', department: 'Finance' }];
+    const refs = [
+      user('ann'),
+      { kind: 'role', role: 'approver', department: 'campaign' },
+      { kind: 'department_head', department: 'Finance' },
+    ];
     const r = await sim(approvalFlow({ approvers: refs }), { campaign, taskInputs: [vote(MIN, approve('hal'))] });
     const resolveCalls = r.calls.filter((c) => c.name === 'resolveApprovers');
     expect(resolveCalls).toHaveLength(1);
@@ -124,8 +171,14 @@ describe('approval: mode all', () => {
   });
 
   it('stays open with partial approvals until due', async () => {
-    const r = await sim(approvalFlow({ approvers: three, mode: 'all' }), { taskInputs: [vote(MIN, approve('ann')), vote(2 * MIN, approve('bob'))] });
-    expect(r.state.nodes.a).toMatchObject({ handle: 'timed_out', endedAt: START + 4 * HOUR, output: { status: 'timed_out', approvers: ['Ann', 'Bob'] } });
+    const r = await sim(approvalFlow({ approvers: three, mode: 'all' }), {
+      taskInputs: [vote(MIN, approve('ann')), vote(2 * MIN, approve('bob'))],
+    });
+    expect(r.state.nodes.a).toMatchObject({
+      handle: 'timed_out',
+      endedAt: START + 4 * HOUR,
+      output: { status: 'timed_out', approvers: ['Ann', 'Bob'] },
+    });
     expect(hooks(r)).toEqual(['late']);
   });
 
@@ -143,7 +196,9 @@ describe('approval: mode all', () => {
     const naive: SimulatedActivity = (args) => {
       const { refs } = args[0] as { refs: { kind: string; user?: string; department?: string }[] };
       return refs.flatMap((ref) =>
-        DIRECTORY.filter((p) => (ref.kind === 'user' ? p.id === ref.user : p.department === ref.department && p.roles.includes('approver'))).map(({ id, name, email }) => ({ id, name, email })),
+        DIRECTORY.filter((p) =>
+          ref.kind === 'user' ? p.id === ref.user : p.department === ref.department && p.roles.includes('approver'),
+        ).map(({ id, name, email }) => ({ id, name, email })),
       );
     };
     const r = await sim(approvalFlow({ approvers: [user('ann'), { kind: 'role', role: 'approver', department: 'Legal' }], mode: 'all' }), {
@@ -165,12 +220,16 @@ describe('approval: mode quorum', () => {
   });
 
   it('2 of 3: one rejection leaves it open, a later approval pair still approves', async () => {
-    const r = await sim(approvalFlow(quorum2), { taskInputs: [vote(MIN, reject('bob')), vote(2 * MIN, approve('ann')), vote(3 * MIN, approve('cat'))] });
+    const r = await sim(approvalFlow(quorum2), {
+      taskInputs: [vote(MIN, reject('bob')), vote(2 * MIN, approve('ann')), vote(3 * MIN, approve('cat'))],
+    });
     expect(r.state.nodes.a).toMatchObject({ handle: 'approved', endedAt: START + 3 * MIN });
   });
 
   it('2 of 3: two rejections reject, since approval is no longer possible', async () => {
-    const r = await sim(approvalFlow(quorum2), { taskInputs: [vote(MIN, approve('ann')), vote(2 * MIN, reject('bob')), vote(3 * MIN, reject('cat'))] });
+    const r = await sim(approvalFlow(quorum2), {
+      taskInputs: [vote(MIN, approve('ann')), vote(2 * MIN, reject('bob')), vote(3 * MIN, reject('cat'))],
+    });
     expect(r.state.nodes.a).toMatchObject({ handle: 'rejected', endedAt: START + 3 * MIN });
     expect(hooks(r)).toEqual(['stop']);
   });
@@ -181,10 +240,14 @@ describe('approval: mode quorum', () => {
     const two = await sim(approvalFlow(cfg), { taskInputs: [vote(MIN, approve('ann')), vote(2 * MIN, approve('bob'))] });
     expect(detail(two).needed).toBe(3);
     expect(two.state.nodes.a!.handle).toBe('timed_out');
-    const threeOk = await sim(approvalFlow(cfg), { taskInputs: [vote(MIN, approve('ann')), vote(2 * MIN, approve('bob')), vote(3 * MIN, approve('eve'))] });
+    const threeOk = await sim(approvalFlow(cfg), {
+      taskInputs: [vote(MIN, approve('ann')), vote(2 * MIN, approve('bob')), vote(3 * MIN, approve('eve'))],
+    });
     expect(threeOk.state.nodes.a).toMatchObject({ handle: 'approved', endedAt: START + 3 * MIN });
     // 3 rejections out of 5 leave only 2 who could approve: rejected.
-    const rej = await sim(approvalFlow(cfg), { taskInputs: [vote(MIN, reject('ann')), vote(2 * MIN, reject('bob')), vote(3 * MIN, reject('cat'))] });
+    const rej = await sim(approvalFlow(cfg), {
+      taskInputs: [vote(MIN, reject('ann')), vote(2 * MIN, reject('bob')), vote(3 * MIN, reject('cat'))],
+    });
     expect(rej.state.nodes.a).toMatchObject({ handle: 'rejected', endedAt: START + 3 * MIN });
   });
 
@@ -208,11 +271,20 @@ describe('approval: mode quorum', () => {
 
   it('a percentage quorum is exact, without floating-point error: 28% of 25 people needs 7 approvals', async () => {
     // 0.28 * 25 is 7.000000000000001 in floating point, which must not round up to 8.
-    const crowd: DirectoryPerson[] = Array.from({ length: 25 }, (_, i) => ({ id: `m${i}`, name: `M${i}`, email: `m${i}@example.test`, department: 'Crowd', roles: ['approver'] }));
-    const r = await sim(approvalFlow({ approvers: [{ kind: 'role', role: 'approver', department: 'Crowd' }], mode: 'quorum', quorum: { percent: 28 } }), {
-      activities: approvalActivities(crowd),
-      taskInputs: Array.from({ length: 7 }, (_, i) => vote((i + 1) * MIN, approve(`m${i}`))),
-    });
+    const crowd: DirectoryPerson[] = Array.from({ length: 25 }, (_, i) => ({
+      id: `m${i}`,
+      name: `M${i}`,
+      email: `m${i}@example.test`,
+      department: 'Crowd',
+      roles: ['approver'],
+    }));
+    const r = await sim(
+      approvalFlow({ approvers: [{ kind: 'role', role: 'approver', department: 'Crowd' }], mode: 'quorum', quorum: { percent: 28 } }),
+      {
+        activities: approvalActivities(crowd),
+        taskInputs: Array.from({ length: 7 }, (_, i) => vote((i + 1) * MIN, approve(`m${i}`))),
+      },
+    );
     expect(detail(r).needed).toBe(7);
     expect(r.state.nodes.a).toMatchObject({ handle: 'approved', endedAt: START + 7 * MIN });
 
@@ -236,14 +308,20 @@ describe('approval: tally (pure)', () => {
     eligible: Array.from({ length: n }, (_, i) => ({ id: `p${i}`, name: `P${i}`, email: `p${i}@x.test` })),
     votes,
   });
-  const v = (i: number, decision: 'approve' | 'reject', level = 1): Vote => ({ userId: `p${i}`, name: `P${i}`, decision, at: iso(0), level });
+  const v = (i: number, decision: 'approve' | 'reject', level = 1): Vote => ({
+    userId: `p${i}`,
+    name: `P${i}`,
+    decision,
+    at: iso(0),
+    level,
+  });
 
   it('property: decided exactly when approvals reach the need or too few can still approve', () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 1, max: 7 }).chain((n) =>
-          fc.tuple(fc.constant(n), fc.integer({ min: 1, max: n }), fc.array(fc.boolean(), { minLength: 0, maxLength: n })),
-        ),
+        fc
+          .integer({ min: 1, max: 7 })
+          .chain((n) => fc.tuple(fc.constant(n), fc.integer({ min: 1, max: n }), fc.array(fc.boolean(), { minLength: 0, maxLength: n }))),
         ([n, needed, decisions]) => {
           const votes = decisions.map((ok, i) => v(i, ok ? 'approve' : 'reject'));
           const approvals = decisions.filter(Boolean).length;
@@ -270,7 +348,13 @@ describe('approval: refused decisions', () => {
   const cfg = { approvers: three, mode: 'all' };
 
   it('refuses a rejection without a comment (invalid), also a blank one', async () => {
-    const r = await sim(approvalFlow(cfg), { taskInputs: [vote(MIN, { userId: 'ann', decision: 'reject' }), vote(2 * MIN, reject('ann', '   ')), vote(3 * MIN, reject('ann', 'Fix the legal copy'))] });
+    const r = await sim(approvalFlow(cfg), {
+      taskInputs: [
+        vote(MIN, { userId: 'ann', decision: 'reject' }),
+        vote(2 * MIN, reject('ann', '   ')),
+        vote(3 * MIN, reject('ann', 'Fix the legal copy')),
+      ],
+    });
     expect(r.taskResults[0]).toMatchObject({ accepted: false, code: 'invalid', message: expect.stringMatching(/comment/) });
     expect(r.taskResults[1]).toMatchObject({ accepted: false, code: 'invalid' });
     expect(r.taskResults[2]).toMatchObject({ accepted: true });
@@ -285,18 +369,27 @@ describe('approval: refused decisions', () => {
   });
 
   it('refuses a vote after the task closed (closed)', async () => {
-    const r = await sim(approvalFlow({ approvers: three, mode: 'any' }, true), { taskInputs: [vote(MIN, approve('ann')), vote(2 * HOUR, approve('bob'))] });
+    const r = await sim(approvalFlow({ approvers: three, mode: 'any' }, true), {
+      taskInputs: [vote(MIN, approve('ann')), vote(2 * HOUR, approve('bob'))],
+    });
     expect(r.taskResults[1]).toMatchObject({ accepted: false, code: 'closed' });
     expect(detail(r).votes.map((v) => v.userId)).toEqual(['ann']);
   });
 
   it('refuses a vote given in the same instant the task closes (closed)', async () => {
-    const r = await sim(approvalFlow({ approvers: three, mode: 'all' }, true), { taskInputs: [vote(MIN, reject('ann')), vote(MIN, approve('bob'))] });
-    expect(r.taskResults.map((t) => [t.accepted, t.code])).toEqual([[true, undefined], [false, 'closed']]);
+    const r = await sim(approvalFlow({ approvers: three, mode: 'all' }, true), {
+      taskInputs: [vote(MIN, reject('ann')), vote(MIN, approve('bob'))],
+    });
+    expect(r.taskResults.map((t) => [t.accepted, t.code])).toEqual([
+      [true, undefined],
+      [false, 'closed'],
+    ]);
   });
 
   it('reports a scripted vote that comes after the run has ended as refused, not silently dropped', async () => {
-    const r = await sim(approvalFlow({ approvers: three, mode: 'any' }), { taskInputs: [vote(MIN, approve('ann')), vote(2 * HOUR, approve('bob'))] });
+    const r = await sim(approvalFlow({ approvers: three, mode: 'any' }), {
+      taskInputs: [vote(MIN, approve('ann')), vote(2 * HOUR, approve('bob'))],
+    });
     expect(r.state.status).toBe('completed');
     expect(r.taskResults).toHaveLength(2);
     expect(r.taskResults[1]).toMatchObject({ nodeId: 'a', atMs: 2 * HOUR, accepted: false, code: 'closed' });
@@ -310,9 +403,19 @@ describe('approval: refused decisions', () => {
   });
 
   it('refuses malformed input (invalid)', async () => {
-    const bad = [{ userId: 'ann', decision: 'maybe' }, { decision: 'approve' }, { userId: '', decision: 'approve' }, { userId: 'ann', decision: 'approve', extra: 1 }, 'approve', null, 42, { userId: 'ann', decision: 'reject', comment: 'x'.repeat(2001) }];
+    const bad = [
+      { userId: 'ann', decision: 'maybe' },
+      { decision: 'approve' },
+      { userId: '', decision: 'approve' },
+      { userId: 'ann', decision: 'approve', extra: 1 },
+      'approve',
+      null,
+      42,
+      { userId: 'ann', decision: 'reject', comment: 'x'.repeat(2001) },
+    ];
     const r = await sim(approvalFlow(cfg), { taskInputs: bad.map((input, i) => vote((i + 1) * MIN, input)) });
-    for (const t of r.taskResults) expect(t).toMatchObject({ accepted: false, code: 'invalid', message: expect.stringMatching(/^Invalid decision/) });
+    for (const t of r.taskResults)
+      expect(t).toMatchObject({ accepted: false, code: 'invalid', message: expect.stringMatching(/^Invalid decision/) });
     expect(detail(r).votes).toEqual([]);
   });
 
@@ -328,7 +431,11 @@ describe('approval: separation of duties', () => {
       requester: { id: 'ann', name: 'Ann', email: 'ann@example.test' },
       taskInputs: [vote(MIN, approve('ann')), vote(2 * MIN, approve('bob'))],
     });
-    expect(r.taskResults[0]).toMatchObject({ accepted: false, code: 'not_eligible', message: expect.stringMatching(/separation of duties/) });
+    expect(r.taskResults[0]).toMatchObject({
+      accepted: false,
+      code: 'not_eligible',
+      message: expect.stringMatching(/separation of duties/),
+    });
     expect(r.taskResults[1]).toMatchObject({ accepted: true });
     expect(detail(r).eligible.map((p) => p.id)).toEqual(['bob', 'cat']);
     expect(detail(r).excluded).toEqual([{ id: 'ann', name: 'Ann', reason: 'requested this run' }]);
@@ -337,8 +444,15 @@ describe('approval: separation of duties', () => {
   });
 
   it('refuses the requester even when they are not in the approver list', async () => {
-    const r = await sim(approvalFlow({ approvers: three }), { requester: { id: 'gus', name: 'Gus' }, taskInputs: [vote(MIN, approve('gus'))] });
-    expect(r.taskResults[0]).toMatchObject({ accepted: false, code: 'not_eligible', message: expect.stringMatching(/separation of duties/) });
+    const r = await sim(approvalFlow({ approvers: three }), {
+      requester: { id: 'gus', name: 'Gus' },
+      taskInputs: [vote(MIN, approve('gus'))],
+    });
+    expect(r.taskResults[0]).toMatchObject({
+      accepted: false,
+      code: 'not_eligible',
+      message: expect.stringMatching(/separation of duties/),
+    });
   });
 
   it('fails the node with a readable reason when the requester is the only approver', async () => {
@@ -352,7 +466,12 @@ describe('approval: separation of duties', () => {
   /** l1 (Ann or Bob) → l2 (Ann, Bob or Cat) with distinctAcrossLevels. */
   const twoLevels = (l2: Record<string, unknown>) =>
     flow(
-      [trigger(), approvalNode('l1', { approvers: [user('ann'), user('bob')], due: '4h' }), approvalNode('l2', { due: '4h', distinctAcrossLevels: true, ...l2 }), webhook('go')],
+      [
+        trigger(),
+        approvalNode('l1', { approvers: [user('ann'), user('bob')], due: '4h' }),
+        approvalNode('l2', { due: '4h', distinctAcrossLevels: true, ...l2 }),
+        webhook('go'),
+      ],
       [edge('t', 'l1'), edge('l1', 'l2', 'approved'), edge('l2', 'go', 'approved')],
     );
 
@@ -382,13 +501,22 @@ describe('approval: separation of duties', () => {
   it('distinctAcrossLevels: fails with a readable reason when no one is left', async () => {
     const r = await sim(twoLevels({ approvers: [user('ann')] }), { taskInputs: [vote(MIN, approve('ann'), 'l1')] });
     expect(r.state.status).toBe('failed');
-    expect(r.state.nodes.l2).toMatchObject({ status: 'failed', error: 'No one is eligible to approve (excluded: Ann, decided the "l1" level of this run)' });
+    expect(r.state.nodes.l2).toMatchObject({
+      status: 'failed',
+      error: 'No one is eligible to approve (excluded: Ann, decided the "l1" level of this run)',
+    });
     expect(r.state.reason).toMatch(/^"l2" failed: No one is eligible/);
   });
 
   it('distinctAcrossLevels: someone who approved level 1 cannot approve the escalated level 2 of the same approval', async () => {
     // Mode all: Ann approves, Bob never does; at due the task escalates to Ann and Cat.
-    const doc = approvalFlow({ approvers: [user('ann'), user('bob')], mode: 'all', distinctAcrossLevels: true, onTimeout: 'escalate', escalateTo: [user('ann'), user('cat')] });
+    const doc = approvalFlow({
+      approvers: [user('ann'), user('bob')],
+      mode: 'all',
+      distinctAcrossLevels: true,
+      onTimeout: 'escalate',
+      escalateTo: [user('ann'), user('cat')],
+    });
     const r = await sim(doc, { taskInputs: [vote(MIN, approve('ann')), vote(5 * HOUR, approve('ann'))] });
     expect(detail(r).level).toBe(2);
     expect(r.taskResults[1]).toMatchObject({ accepted: false, code: 'not_eligible' });
@@ -398,7 +526,9 @@ describe('approval: separation of duties', () => {
 
 describe('approval: reminders', () => {
   it('reminds every hour until due those who have not voted, recorded in the node detail', async () => {
-    const r = await sim(approvalFlow({ approvers: three, mode: 'all', remindEvery: '1h', due: '4h' }), { taskInputs: [vote(90 * MIN, approve('ann'))] });
+    const r = await sim(approvalFlow({ approvers: three, mode: 'all', remindEvery: '1h', due: '4h' }), {
+      taskInputs: [vote(90 * MIN, approve('ann'))],
+    });
     expect(detail(r).reminders).toEqual([
       { at: iso(HOUR), to: ['ann', 'bob', 'cat'] },
       { at: iso(2 * HOUR), to: ['bob', 'cat'] },
@@ -416,7 +546,9 @@ describe('approval: reminders', () => {
   });
 
   it('stops reminding once decided', async () => {
-    const r = await sim(approvalFlow({ approvers: three, remindEvery: '1h', due: '4h' }), { taskInputs: [vote(150 * MIN, approve('bob'))] });
+    const r = await sim(approvalFlow({ approvers: three, remindEvery: '1h', due: '4h' }), {
+      taskInputs: [vote(150 * MIN, approve('bob'))],
+    });
     expect(detail(r).reminders.map((x) => x.at)).toEqual([iso(HOUR), iso(2 * HOUR)]);
     expect(r.state.nodes.a).toMatchObject({ handle: 'approved', endedAt: START + 150 * MIN });
     expect(r.virtualMs).toBeLessThanOrEqual(4 * HOUR);
@@ -440,7 +572,11 @@ describe('approval: timeouts', () => {
 
   it('auto_approve: approved with output.autoDecided', async () => {
     const r = await sim(approvalFlow({ approvers: three, onTimeout: 'auto_approve' }));
-    expect(r.state.nodes.a).toMatchObject({ handle: 'approved', endedAt: START + 4 * HOUR, output: { status: 'approved', autoDecided: true, approvers: [] } });
+    expect(r.state.nodes.a).toMatchObject({
+      handle: 'approved',
+      endedAt: START + 4 * HOUR,
+      output: { status: 'approved', autoDecided: true, approvers: [] },
+    });
     expect(detail(r)).toMatchObject({ status: 'approved', autoDecided: true, closedAt: iso(4 * HOUR) });
     expect(hooks(r)).toEqual(['go']);
   });
@@ -452,30 +588,45 @@ describe('approval: timeouts', () => {
   });
 
   it('a vote before due wins over auto_approve', async () => {
-    const r = await sim(approvalFlow({ approvers: three, onTimeout: 'auto_approve' }), { taskInputs: [vote(3 * HOUR, reject('ann', 'no'))] });
+    const r = await sim(approvalFlow({ approvers: three, onTimeout: 'auto_approve' }), {
+      taskInputs: [vote(3 * HOUR, reject('ann', 'no'))],
+    });
     expect(r.state.nodes.a!.handle).toBe('rejected');
     expect(r.state.nodes.a!.output).not.toHaveProperty('autoDecided');
   });
 
   const escalating = (extra: Record<string, unknown> = {}) =>
-    approvalFlow({ approvers: [user('ann')], onTimeout: 'escalate', escalateTo: [{ kind: 'department_head', department: 'campaign' }], ...extra });
+    approvalFlow({
+      approvers: [user('ann')],
+      onTimeout: 'escalate',
+      escalateTo: [{ kind: 'department_head', department: 'campaign' }],
+      ...extra,
+    });
 
   it('escalate: moves to level 2 with the escalateTo approvers, and a level-2 vote decides', async () => {
     const r = await sim(escalating(), { campaign, taskInputs: [vote(4.5 * HOUR, approve('ann')), vote(5 * HOUR, approve('gus'))] });
     const d = detail(r);
     expect(d.level).toBe(2);
     expect(d.eligible.map((p) => p.id)).toEqual(['gus']);
-    expect(d.escalations).toEqual([{ at: iso(4 * HOUR), to: [{ id: 'gus', name: 'Gus', email: 'gus@example.test' }], reason: 'No decision within 4h' }]);
+    expect(d.escalations).toEqual([
+      { at: iso(4 * HOUR), to: [{ id: 'gus', name: 'Gus', email: 'gus@example.test' }], reason: 'No decision within 4h' },
+    ]);
     expect(d.dueAt).toBe(iso(8 * HOUR));
     // Level-1 approvers no longer decide.
     expect(r.taskResults[0]).toMatchObject({ accepted: false, code: 'not_eligible' });
     expect(r.taskResults[1]).toMatchObject({ accepted: true });
-    expect(r.state.nodes.a).toMatchObject({ handle: 'approved', endedAt: START + 5 * HOUR, output: { approvers: ['Gus'], votes: [{ userId: 'gus', level: 2 }] } });
+    expect(r.state.nodes.a).toMatchObject({
+      handle: 'approved',
+      endedAt: START + 5 * HOUR,
+      output: { approvers: ['Gus'], votes: [{ userId: 'gus', level: 2 }] },
+    });
     expect(notices(r)).toEqual([
       { kind: 'opened', at: 0, to: ['ann'] },
       { kind: 'escalated', at: 4 * HOUR, to: ['gus'] },
     ]);
-    expect(r.calls.filter((c) => c.name === 'resolveApprovers')[1]!.args).toEqual([{ refs: [{ kind: 'department_head', department: 'campaign' }], campaignDepartment: 'Marketing' }]);
+    expect(r.calls.filter((c) => c.name === 'resolveApprovers')[1]!.args).toEqual([
+      { refs: [{ kind: 'department_head', department: 'campaign' }], campaignDepartment: 'Marketing' },
+    ]);
   });
 
   it('escalate: a level-2 rejection decides rejected', async () => {
@@ -489,7 +640,10 @@ describe('approval: timeouts', () => {
     expect(detail(one).escalations).toHaveLength(1);
     expect(hooks(one)).toEqual(['late']);
 
-    const twice = await sim(escalating({ maxEscalations: 2, escalateTo: [{ kind: 'department_head', department: 'campaign' }, user('fay')] }), { campaign });
+    const twice = await sim(
+      escalating({ maxEscalations: 2, escalateTo: [{ kind: 'department_head', department: 'campaign' }, user('fay')] }),
+      { campaign },
+    );
     expect(twice.state.nodes.a).toMatchObject({ handle: 'timed_out', endedAt: START + 12 * HOUR });
     expect(detail(twice).level).toBe(3);
     expect(detail(twice).escalations.map((e) => e.at)).toEqual([iso(4 * HOUR), iso(8 * HOUR)]);
@@ -512,11 +666,19 @@ describe('approval: timeouts', () => {
 
 describe('approval: approver expressions', () => {
   const withFinance = () =>
-    approvalFlow({ approvers: [user('hal'), { kind: 'expression', expression: 'campaign.budget.total > 1000000 ? ["head:Finance"] : []' }], mode: 'all' });
+    approvalFlow({
+      approvers: [user('hal'), { kind: 'expression', expression: 'campaign.budget.total > 1000000 ? ["head:Finance"] : []' }],
+      mode: 'all',
+    });
 
   it('adds the Finance head when the budget is above the threshold', async () => {
-    const r = await sim(withFinance(), { campaign: { ...campaign, budget: { total: 2_000_000 } }, taskInputs: [vote(MIN, approve('hal')), vote(2 * MIN, approve('fay'))] });
-    expect(r.calls.find((c) => c.name === 'resolveApprovers')!.args).toEqual([{ refs: [user('hal'), { kind: 'department_head', department: 'Finance' }], campaignDepartment: 'Marketing' }]);
+    const r = await sim(withFinance(), {
+      campaign: { ...campaign, budget: { total: 2_000_000 } },
+      taskInputs: [vote(MIN, approve('hal')), vote(2 * MIN, approve('fay'))],
+    });
+    expect(r.calls.find((c) => c.name === 'resolveApprovers')!.args).toEqual([
+      { refs: [user('hal'), { kind: 'department_head', department: 'Finance' }], campaignDepartment: 'Marketing' },
+    ]);
     expect(detail(r).eligible.map((p) => p.id)).toEqual(['hal', 'fay']);
     expect(r.state.nodes.a!.handle).toBe('approved');
   });
@@ -529,12 +691,19 @@ describe('approval: approver expressions', () => {
 
   it('accepts a single string and every ref form', async () => {
     const expr = (e: string) => ({ kind: 'expression', expression: e });
-    const r = await sim(approvalFlow({ approvers: [expr('"user:ann@example.test"'), expr('["role:approver@Brand", "head:" + campaign.department]')] }), {
-      campaign,
-      taskInputs: [vote(MIN, approve('gus'))],
-    });
+    const r = await sim(
+      approvalFlow({ approvers: [expr('"user:ann@example.test"'), expr('["role:approver@Brand", "head:" + campaign.department]')] }),
+      {
+        campaign,
+        taskInputs: [vote(MIN, approve('gus'))],
+      },
+    );
     expect(r.calls.find((c) => c.name === 'resolveApprovers')!.args[0]).toEqual({
-      refs: [user('ann@example.test'), { kind: 'role', role: 'approver', department: 'Brand' }, { kind: 'department_head', department: 'Marketing' }],
+      refs: [
+        user('ann@example.test'),
+        { kind: 'role', role: 'approver', department: 'Brand' },
+        { kind: 'department_head', department: 'Marketing' },
+      ],
       campaignDepartment: 'Marketing',
     });
     expect(detail(r).eligible.map((p) => p.id)).toEqual(['ann', 'dan', 'eve', 'gus']);
@@ -570,13 +739,20 @@ describe('approval: validator', () => {
 
   it('quorum mode without a quorum', () => {
     expect(at({ approvers: three, mode: 'quorum' })).toContainEqual(
-      expect.objectContaining({ path: ['nodes', 1, 'config', 'quorum'], code: 'config', nodeId: 'a', message: 'A quorum needs a count or a percent' }),
+      expect.objectContaining({
+        path: ['nodes', 1, 'config', 'quorum'],
+        code: 'config',
+        nodeId: 'a',
+        message: 'A quorum needs a count or a percent',
+      }),
     );
   });
 
   it('a quorum with both or neither of count and percent', () => {
     for (const quorum of [{ count: 2, percent: 50 }, {}]) {
-      expect(at({ approvers: three, mode: 'quorum', quorum })).toContainEqual(expect.objectContaining({ path: ['nodes', 1, 'config', 'quorum'], message: 'Give either a count or a percent' }));
+      expect(at({ approvers: three, mode: 'quorum', quorum })).toContainEqual(
+        expect.objectContaining({ path: ['nodes', 1, 'config', 'quorum'], message: 'Give either a count or a percent' }),
+      );
     }
   });
 
@@ -587,16 +763,22 @@ describe('approval: validator', () => {
   });
 
   it('empty approvers', () => {
-    expect(at({ approvers: [] })).toContainEqual(expect.objectContaining({ path: ['nodes', 1, 'config', 'approvers'], code: 'config', message: 'Name at least one approver' }));
+    expect(at({ approvers: [] })).toContainEqual(
+      expect.objectContaining({ path: ['nodes', 1, 'config', 'approvers'], code: 'config', message: 'Name at least one approver' }),
+    );
     expect(at({})).toContainEqual(expect.objectContaining({ path: ['nodes', 1, 'config', 'approvers'], code: 'config' }));
   });
 
   it('malformed refs, modes and durations', () => {
-    expect(at({ approvers: [{ kind: 'role', role: 'king' }] })).toContainEqual(expect.objectContaining({ path: ['nodes', 1, 'config', 'approvers', 0, 'role'] }));
+    expect(at({ approvers: [{ kind: 'role', role: 'king' }] })).toContainEqual(
+      expect.objectContaining({ path: ['nodes', 1, 'config', 'approvers', 0, 'role'] }),
+    );
     expect(at({ approvers: [{ kind: 'group', group: 'x' }] })[0]!.path.slice(0, 5)).toEqual(['nodes', 1, 'config', 'approvers', 0]);
     expect(at({ approvers: three, mode: 'majority' })).toContainEqual(expect.objectContaining({ path: ['nodes', 1, 'config', 'mode'] }));
     expect(at({ approvers: three, due: 'soon' })).toContainEqual(expect.objectContaining({ path: ['nodes', 1, 'config', 'due'] }));
-    expect(at({ approvers: three, maxEscalations: 0 })).toContainEqual(expect.objectContaining({ path: ['nodes', 1, 'config', 'maxEscalations'] }));
+    expect(at({ approvers: three, maxEscalations: 0 })).toContainEqual(
+      expect.objectContaining({ path: ['nodes', 1, 'config', 'maxEscalations'] }),
+    );
   });
 
   it('bad CEL in an approver or escalation expression, with its path', () => {
@@ -606,16 +788,31 @@ describe('approval: validator', () => {
       escalateTo: [{ kind: 'expression', expression: '["head:" +' }],
     });
     expect(issues).toEqual([
-      expect.objectContaining({ path: ['nodes', 1, 'config', 'approvers', 1, 'expression'], code: 'expression', nodeId: 'a', message: expect.stringMatching(/^Expression "campaign.budget.total >" does not parse/) }),
+      expect.objectContaining({
+        path: ['nodes', 1, 'config', 'approvers', 1, 'expression'],
+        code: 'expression',
+        nodeId: 'a',
+        message: expect.stringMatching(/^Expression "campaign.budget.total >" does not parse/),
+      }),
       expect.objectContaining({ path: ['nodes', 1, 'config', 'escalateTo', 0, 'expression'], code: 'expression' }),
     ]);
   });
 
   it('accepts a good config and names the approval handles', () => {
-    const ok = validateFlow(approvalFlow({ approvers: [{ kind: 'expression', expression: 'campaign.budget.total > 1000000 ? ["head:Finance"] : []' }], mode: 'quorum', quorum: { percent: 60 } }));
+    const ok = validateFlow(
+      approvalFlow({
+        approvers: [{ kind: 'expression', expression: 'campaign.budget.total > 1000000 ? ["head:Finance"] : []' }],
+        mode: 'quorum',
+        quorum: { percent: 60 },
+      }),
+    );
     expect(ok.ok).toBe(true);
-    const bad = issuesOf(validateFlow(flow([trigger(), approvalNode('a', { approvers: three }), webhook('w')], [edge('t', 'a'), edge('a', 'w', 'next')])));
-    expect(bad).toContainEqual(expect.objectContaining({ code: 'unknown_handle', message: 'Node "a" has no "next" handle (it has: approved, rejected, timed_out)' }));
+    const bad = issuesOf(
+      validateFlow(flow([trigger(), approvalNode('a', { approvers: three }), webhook('w')], [edge('t', 'a'), edge('a', 'w', 'next')])),
+    );
+    expect(bad).toContainEqual(
+      expect.objectContaining({ code: 'unknown_handle', message: 'Node "a" has no "next" handle (it has: approved, rejected, timed_out)' }),
+    );
   });
 });
 
@@ -634,11 +831,16 @@ describe('approval: the Update contract on the interpreter', () => {
           check();
         }),
       // This hand-made port fakes only the resolver; every other activity answers nothing.
-      callActivity: async (name, args) => (name === 'resolveApprovers' ? approvalActivities().resolveApprovers(args as [ResolvePeopleRequest]) : undefined) as never,
+      callActivity: async (name, args) =>
+        (name === 'resolveApprovers' ? approvalActivities().resolveApprovers(args as [ResolvePeopleRequest]) : undefined) as never,
     };
     const checked = validateFlow(approvalFlow({ approvers: three, mode: 'any' }));
     if (!checked.ok) throw new Error('invalid');
-    const interpreter = new FlowInterpreter(checked.flow, { runId: 'r1', flowId: 'f1', versionId: 'v1', version: 1, input: {}, requester: { id: 'cat', name: 'Cat' } }, ports);
+    const interpreter = new FlowInterpreter(
+      checked.flow,
+      { runId: 'r1', flowId: 'f1', versionId: 'v1', version: 1, input: {}, requester: { id: 'cat', name: 'Cat' } },
+      ports,
+    );
     const running = interpreter.run();
     for (let i = 0; i < 10 && !interpreter.openTasks().length; i++) await new Promise((r) => setTimeout(r, 0));
     const [task] = interpreter.openTasks();
@@ -651,8 +853,16 @@ describe('approval: the Update contract on the interpreter', () => {
 
     now += MIN;
     const view = interpreter.submitTask(task!.id, approve('ann')) as ApprovalTaskView;
-    expect(view).toMatchObject({ status: 'approved', votes: [{ userId: 'ann', at: iso(MIN) }], taskId: 'r1/a/1', runId: 'r1', flowId: 'f1' });
-    expect(() => interpreter.validateTaskInput(task!.id, approve('bob'))).toThrow(expect.objectContaining({ code: 'closed', message: 'This approval is already approved' }));
+    expect(view).toMatchObject({
+      status: 'approved',
+      votes: [{ userId: 'ann', at: iso(MIN) }],
+      taskId: 'r1/a/1',
+      runId: 'r1',
+      flowId: 'f1',
+    });
+    expect(() => interpreter.validateTaskInput(task!.id, approve('bob'))).toThrow(
+      expect.objectContaining({ code: 'closed', message: 'This approval is already approved' }),
+    );
     for (const w of waiters.splice(0)) w();
     const state = await running;
     expect(state.status).toBe('completed');
@@ -668,7 +878,14 @@ describe('approval: determinism', () => {
       requester: { id: 'hal', name: 'Hal' },
       taskInputs: [vote(MIN, approve('hal')), vote(2 * HOUR, approve('ann')), vote(5 * HOUR, reject('gus', 'Too early'))],
     };
-    const doc = () => approvalFlow({ approvers: three, mode: 'all', remindEvery: '1h', onTimeout: 'escalate', escalateTo: [{ kind: 'department_head', department: 'campaign' }] });
+    const doc = () =>
+      approvalFlow({
+        approvers: three,
+        mode: 'all',
+        remindEvery: '1h',
+        onTimeout: 'escalate',
+        escalateTo: [{ kind: 'department_head', department: 'campaign' }],
+      });
     const a = await sim(doc(), opts);
     const b = await sim(doc(), opts);
     expect(a.state.nodes.a!.handle).toBe('rejected');
@@ -678,4 +895,3 @@ describe('approval: determinism', () => {
     expect(JSON.stringify(b.state)).toBe(JSON.stringify(a.state));
   });
 });
-

@@ -11,24 +11,28 @@ describe('node catalogue', () => {
     expect(getNodeType('constructor')).toBeUndefined();
   });
 
-  it.each(NODE_TYPES.map((d) => [d.type, d] as const))('%s: its default config is valid and its handles are labelled in every locale', (_, def) => {
-    const parsed = def.configSchema.safeParse(def.editor.defaultConfig);
-    expect(parsed.success, JSON.stringify(parsed.error?.issues)).toBe(true);
-    const handles = def.handles(parsed.data);
-    expect(new Set(handles).size).toBe(handles.length);
-    expect(def.hasInput).toBe(def.family !== 'trigger');
-    expect(isTrigger(def.type)).toBe(def.family === 'trigger');
-    for (const locale of LOCALES) {
-      const text = def.text[locale];
-      expect(text.title, locale).toBeTruthy();
-      expect(text.description, locale).toBeTruthy();
-      if (!def.editor.dynamicHandles) for (const h of handles) expect(text.handles?.[h], `${locale} label of handle ${h}`).toBeTruthy();
-    }
-    // Field labels exist for every top-level config field, in every locale.
-    const shape = (def.configSchema as unknown as { shape?: Record<string, unknown> }).shape ?? {};
-    for (const field of Object.keys(shape)) for (const locale of LOCALES) expect(def.text[locale].fields?.[field]?.label, `${locale} label of ${field}`).toBeTruthy();
-    expect(def.docs.length).toBeGreaterThan(10);
-  });
+  it.each(NODE_TYPES.map((d) => [d.type, d] as const))(
+    '%s: its default config is valid and its handles are labelled in every locale',
+    (_, def) => {
+      const parsed = def.configSchema.safeParse(def.editor.defaultConfig);
+      expect(parsed.success, JSON.stringify(parsed.error?.issues)).toBe(true);
+      const handles = def.handles(parsed.data);
+      expect(new Set(handles).size).toBe(handles.length);
+      expect(def.hasInput).toBe(def.family !== 'trigger');
+      expect(isTrigger(def.type)).toBe(def.family === 'trigger');
+      for (const locale of LOCALES) {
+        const text = def.text[locale];
+        expect(text.title, locale).toBeTruthy();
+        expect(text.description, locale).toBeTruthy();
+        if (!def.editor.dynamicHandles) for (const h of handles) expect(text.handles?.[h], `${locale} label of handle ${h}`).toBeTruthy();
+      }
+      // Field labels exist for every top-level config field, in every locale.
+      const shape = (def.configSchema as unknown as { shape?: Record<string, unknown> }).shape ?? {};
+      for (const field of Object.keys(shape))
+        for (const locale of LOCALES) expect(def.text[locale].fields?.[field]?.label, `${locale} label of ${field}`).toBeTruthy();
+      expect(def.docs.length).toBeGreaterThan(10);
+    },
+  );
 
   it('describes itself as plain data with JSON Schemas for the editor', () => {
     const described = describeNodeTypes();

@@ -19,7 +19,12 @@ const graph = (node: Record<string, unknown>, ok = 'sent') => ({
   ],
 });
 const sendNode = { type: 'channel.send', config: { connection: CONNECTION, text: 'Hi {{ campaign.name }}' } };
-const sent = (_req: DeliverRequest): DeliverResult => ({ kind: 'wecom', sent: 1, failed: 0, outcomes: [{ recipient: 'channel', status: 'sent', deduplicated: false }] });
+const sent = (_req: DeliverRequest): DeliverResult => ({
+  kind: 'wecom',
+  sent: 1,
+  failed: 0,
+  outcomes: [{ recipient: 'channel', status: 'sent', deduplicated: false }],
+});
 
 /** The workflow side of delivery on a virtual clock: holds become durable waits, never failures. */
 describe('delivery loop', () => {
@@ -30,7 +35,15 @@ describe('delivery loop', () => {
       activities: {
         deliverMessages: (args, _attempt, now) => {
           calls.push(now);
-          return calls.length === 1 ? ({ kind: 'wecom', sent: 0, failed: 0, outcomes: [], held: { reason: 'quiet_hours', until: now + 9 * HOUR, pending: 1 } } satisfies DeliverResult) : sent(args[0] as DeliverRequest);
+          return calls.length === 1
+            ? ({
+                kind: 'wecom',
+                sent: 0,
+                failed: 0,
+                outcomes: [],
+                held: { reason: 'quiet_hours', until: now + 9 * HOUR, pending: 1 },
+              } satisfies DeliverResult)
+            : sent(args[0] as DeliverRequest);
         },
       },
     });
@@ -52,7 +65,9 @@ describe('delivery loop', () => {
         deliverMessages: (args, _attempt, now) => {
           calls.push(now);
           const held = { reason: 'quiet_hours', until: now - 22 * HOUR, pending: 1, waitMs: 2 * HOUR } as const;
-          return calls.length === 1 ? ({ kind: 'wecom', sent: 0, failed: 0, outcomes: [], held } satisfies DeliverResult) : sent(args[0] as DeliverRequest);
+          return calls.length === 1
+            ? ({ kind: 'wecom', sent: 0, failed: 0, outcomes: [], held } satisfies DeliverResult)
+            : sent(args[0] as DeliverRequest);
         },
       },
     });
@@ -67,7 +82,15 @@ describe('delivery loop', () => {
       activities: {
         deliverMessages: (args, _attempt, now) => {
           calls.push(now);
-          return calls.length === 1 ? ({ kind: 'wecom', sent: 0, failed: 0, outcomes: [], held: { reason: 'paused', until: null, pending: 1 } } satisfies DeliverResult) : sent(args[0] as DeliverRequest);
+          return calls.length === 1
+            ? ({
+                kind: 'wecom',
+                sent: 0,
+                failed: 0,
+                outcomes: [],
+                held: { reason: 'paused', until: null, pending: 1 },
+              } satisfies DeliverResult)
+            : sent(args[0] as DeliverRequest);
         },
       },
     });
@@ -81,7 +104,15 @@ describe('delivery loop', () => {
       activities: {
         deliverMessages: (args, _attempt, now) => {
           calls.push(now);
-          return calls.length < 3 ? ({ kind: 'wecom', sent: 0, failed: 0, outcomes: [], held: { reason: 'paused', until: null, pending: 1 } } satisfies DeliverResult) : sent(args[0] as DeliverRequest);
+          return calls.length < 3
+            ? ({
+                kind: 'wecom',
+                sent: 0,
+                failed: 0,
+                outcomes: [],
+                held: { reason: 'paused', until: null, pending: 1 },
+              } satisfies DeliverResult)
+            : sent(args[0] as DeliverRequest);
         },
       },
     });
@@ -91,7 +122,10 @@ describe('delivery loop', () => {
 
   it('a broadcast sends in batches and keeps only counts for big lists', async () => {
     const recipients = Array.from({ length: 1234 }, (_, i) => `+86138${String(i).padStart(8, '0')}`);
-    const r = await simulateFlow(graph({ type: 'channel.broadcast', config: { connection: CONNECTION, recipients: 'input.recipients', text: 'Hi', batchSize: 500 } }), { input: { recipients } });
+    const r = await simulateFlow(
+      graph({ type: 'channel.broadcast', config: { connection: CONNECTION, recipients: 'input.recipients', text: 'Hi', batchSize: 500 } }),
+      { input: { recipients } },
+    );
     expect(r.state!.status).toBe('completed');
     const batches = r.calls.filter((c) => c.name === 'deliverMessages').map((c) => (c.args[0] as DeliverRequest).recipients.length);
     expect(batches).toEqual([500, 500, 234]);
@@ -101,16 +135,32 @@ describe('delivery loop', () => {
   });
 
   it('a failed recipient takes the failed path with the provider message; sent ones stay sent', async () => {
-    const r = await simulateFlow(graph({ type: 'channel.send', config: { connection: CONNECTION, text: 'Hi', to: '+8613800000001, +8613800000002' } }), {
-      activities: {
-        deliverMessages: (): DeliverResult => ({ kind: 'sms', sent: 1, failed: 1, outcomes: [{ recipient: '+8613800000001', status: 'sent', deduplicated: false }, { recipient: '+8613800000002', status: 'failed', deduplicated: false, error: "sms: The 'To' number is not valid (HTTP 400)" }] }),
+    const r = await simulateFlow(
+      graph({ type: 'channel.send', config: { connection: CONNECTION, text: 'Hi', to: '+8613800000001, +8613800000002' } }),
+      {
+        activities: {
+          deliverMessages: (): DeliverResult => ({
+            kind: 'sms',
+            sent: 1,
+            failed: 1,
+            outcomes: [
+              { recipient: '+8613800000001', status: 'sent', deduplicated: false },
+              { recipient: '+8613800000002', status: 'failed', deduplicated: false, error: "sms: The 'To' number is not valid (HTTP 400)" },
+            ],
+          }),
+        },
       },
+    );
+    expect(r.state!.nodes.send).toMatchObject({
+      handle: 'failed',
+      output: { sent: 1, failed: 1, error: "sms: The 'To' number is not valid (HTTP 400)" },
     });
-    expect(r.state!.nodes.send).toMatchObject({ handle: 'failed', output: { sent: 1, failed: 1, error: "sms: The 'To' number is not valid (HTTP 400)" } });
   });
 
   it('a dry run with nothing scripted assumes delivery and a successful launch', async () => {
-    const r = await simulateFlow(graph({ type: 'campaign.launch', config: { announce: [CONNECTION] } }, 'next'), { campaign: { id: 'c1', name: '618', owner: { id: 'u1', name: 'Evan', email: 'evan@x' } } });
+    const r = await simulateFlow(graph({ type: 'campaign.launch', config: { announce: [CONNECTION] } }, 'next'), {
+      campaign: { id: 'c1', name: '618', owner: { id: 'u1', name: 'Evan', email: 'evan@x' } },
+    });
     expect(r.state!.nodes.send).toMatchObject({ status: 'completed', handle: 'next', output: { status: 'live' } });
   });
 });

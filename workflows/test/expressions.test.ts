@@ -3,12 +3,17 @@ import { checkExpression, evaluateExpression, ExpressionError, fromCel, MAX_EXPR
 import { checkTemplate, renderTemplate, renderText, templateExpressions } from '../src/templates.ts';
 
 describe('checkExpression', () => {
-  it.each(['true', 'input.amount > 100', 'nodes.call_crm.output.status == 200', 'input.tags.exists(t, t == "vip")', 'size(input.items) >= 2 && run.version > 0', '"a" + "b"', 'has(input.optional)'])(
-    'accepts %j',
-    (src) => {
-      expect(checkExpression(src)).toEqual({ ok: true });
-    },
-  );
+  it.each([
+    'true',
+    'input.amount > 100',
+    'nodes.call_crm.output.status == 200',
+    'input.tags.exists(t, t == "vip")',
+    'size(input.items) >= 2 && run.version > 0',
+    '"a" + "b"',
+    'has(input.optional)',
+  ])('accepts %j', (src) => {
+    expect(checkExpression(src)).toEqual({ ok: true });
+  });
 
   it.each([
     ['input.amount >', /./],
@@ -96,7 +101,14 @@ describe('fromCel', () => {
   it('converts CEL values back to JSON', () => {
     expect(fromCel(5n)).toBe(5);
     expect(fromCel([1n, [2n]])).toEqual([1, [2]]);
-    expect(fromCel(new Map<unknown, unknown>([['a', 1n], [2, 'b']]))).toEqual({ a: 1, '2': 'b' });
+    expect(
+      fromCel(
+        new Map<unknown, unknown>([
+          ['a', 1n],
+          [2, 'b'],
+        ]),
+      ),
+    ).toEqual({ a: 1, '2': 'b' });
     expect(fromCel(new Uint8Array([1, 2]))).toEqual([1, 2]);
     expect(fromCel(new Date(Date.UTC(2026, 5, 18)))).toBe('2026-06-18T00:00:00.000Z');
     expect(fromCel({ x: { y: 3n } })).toEqual({ x: { y: 3 } });
@@ -127,7 +139,10 @@ describe('templates', () => {
   });
 
   it('renders nested objects and arrays and leaves other values alone', () => {
-    expect(renderTemplate({ a: ['{{ run.id }}', 1, null, false], b: { c: 'x{{ input.n + 1 }}' } }, scope)).toEqual({ a: ['r1', 1, null, false], b: { c: 'x6' } });
+    expect(renderTemplate({ a: ['{{ run.id }}', 1, null, false], b: { c: 'x{{ input.n + 1 }}' } }, scope)).toEqual({
+      a: ['r1', 1, null, false],
+      b: { c: 'x6' },
+    });
   });
 
   it('does not render keys', () => {

@@ -32,7 +32,9 @@ describe('frozen versions', () => {
     expect(w.config).toMatchObject({ method: 'POST', retry: expect.any(Object) });
     // jsonb hands keys back in another order; the hash is over the canonical form.
     const reordered = JSON.parse(JSON.stringify(frozen.frozen.graph, Object.keys(frozen.frozen.graph).reverse()));
-    expect(thawFlow({ ...frozen.frozen, graph: { ...reordered, nodes: frozen.frozen.graph.nodes, edges: frozen.frozen.graph.edges } })).toEqual(frozen.frozen.graph);
+    expect(
+      thawFlow({ ...frozen.frozen, graph: { ...reordered, nodes: frozen.frozen.graph.nodes, edges: frozen.frozen.graph.edges } }),
+    ).toEqual(frozen.frozen.graph);
   });
 
   it('a changed graph, a wrong hash or an unknown format is refused, whatever was changed', () => {

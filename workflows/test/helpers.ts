@@ -43,8 +43,16 @@ export function viaJson<T>(value: T): unknown {
 // ---- approvals, splits and joins (used by approval.test.ts and parallel.test.ts) ----
 
 export const approvalNode = (id: string, config: Record<string, unknown>): NodeInput => ({ id, type: 'approval.request', config });
-export const split = (id: string, branches: string[] = ['legal', 'brand']): NodeInput => ({ id, type: 'control.parallel', config: { branches } });
-export const joinNode = (id: string, config: Record<string, unknown> = { mode: 'all' }): NodeInput => ({ id, type: 'control.join', config });
+export const split = (id: string, branches: string[] = ['legal', 'brand']): NodeInput => ({
+  id,
+  type: 'control.parallel',
+  config: { branches },
+});
+export const joinNode = (id: string, config: Record<string, unknown> = { mode: 'all' }): NodeInput => ({
+  id,
+  type: 'control.join',
+  config,
+});
 
 export interface DirectoryPerson {
   id: string;
@@ -68,7 +76,8 @@ export const DIRECTORY: DirectoryPerson[] = [
   { id: 'ivy', name: 'Ivy', email: 'ivy@example.test', department: 'Marketing', roles: ['approver'] },
 ];
 
-type FakeRef = { kind: 'user'; user: string } | { kind: 'role'; role: string; department?: string } | { kind: 'department_head'; department: string };
+type FakeRef =
+  { kind: 'user'; user: string } | { kind: 'role'; role: string; department?: string } | { kind: 'department_head'; department: string };
 
 /** Maps concrete approver refs to people, in ref order, each person once. */
 export function resolveFromDirectory(refs: FakeRef[], campaignDepartment: string | null, directory: DirectoryPerson[] = DIRECTORY) {
@@ -97,5 +106,9 @@ export function approvalActivities(directory: DirectoryPerson[] = DIRECTORY) {
 }
 
 export const approve = (userId: string, comment?: string) => ({ userId, decision: 'approve' as const, ...(comment ? { comment } : {}) });
-export const reject = (userId: string, comment: string | undefined = 'Not ready') => ({ userId, decision: 'reject' as const, ...(comment !== undefined ? { comment } : {}) });
+export const reject = (userId: string, comment: string | undefined = 'Not ready') => ({
+  userId,
+  decision: 'reject' as const,
+  ...(comment !== undefined ? { comment } : {}),
+});
 export const user = (id: string) => ({ kind: 'user' as const, user: id });

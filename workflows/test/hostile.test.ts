@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { beginExpressionTask, checkExpression, endExpressionTask, evaluateExpression, EXPRESSION_LIMITS, ExpressionError } from '../src/expressions.ts';
+import {
+  beginExpressionTask,
+  checkExpression,
+  endExpressionTask,
+  evaluateExpression,
+  EXPRESSION_LIMITS,
+  ExpressionError,
+} from '../src/expressions.ts';
 import { checkMessage, MESSAGE_LIMITS, PARTIALS_REFUSED, renderMessage } from '../src/messages.ts';
 
 /**
@@ -9,7 +16,11 @@ import { checkMessage, MESSAGE_LIMITS, PARTIALS_REFUSED, renderMessage } from '.
  */
 const BUDGET = /budget|longer than|more than|nest|Regular expression|limit exceeded/;
 
-function outcome(source: string, scope: Record<string, unknown> = {}, anyFailure = false): 'refused' | 'over budget' | 'failed' | { value: unknown } {
+function outcome(
+  source: string,
+  scope: Record<string, unknown> = {},
+  anyFailure = false,
+): 'refused' | 'over budget' | 'failed' | { value: unknown } {
   const check = checkExpression(source);
   if (!check.ok) return 'refused';
   try {
@@ -37,30 +48,45 @@ describe('hostile CEL', () => {
 
   it('stops nested comprehensions over large literals at the step budget', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 200, max: 1000 }), fc.constantFrom('map', 'filter', 'all', 'exists', 'exists_one'), fc.integer({ min: 2, max: 3 }), (n, fn, depth) => {
-        const body = (level: number): string => (level === depth ? 'x0 + 1 > 0' : `${literalList(n)}.${fn}(x${level + 1}, ${body(level + 1)})`);
-        const source = `${literalList(n)}.${fn}(x0, ${body(0)})`.replace(/x0 \+ 1 > 0/, fn === 'map' ? 'x0 + 1' : 'x0 + 1 > 0');
-        const result = outcome(source);
-        // Four levels are refused by the nesting limit (or the parser's size limit) before running.
-        if (depth === 3) expect(result).toBe('refused');
-        else expect(result === 'refused' || result === 'over budget' || typeof result === 'object').toBe(true);
-        // exists stops at its first match; the others walk every element.
-        if (depth === 2 && fn !== 'exists' && result !== 'refused') expect(result).toBe('over budget');
-      }),
+      fc.property(
+        fc.integer({ min: 200, max: 1000 }),
+        fc.constantFrom('map', 'filter', 'all', 'exists', 'exists_one'),
+        fc.integer({ min: 2, max: 3 }),
+        (n, fn, depth) => {
+          const body = (level: number): string =>
+            level === depth ? 'x0 + 1 > 0' : `${literalList(n)}.${fn}(x${level + 1}, ${body(level + 1)})`;
+          const source = `${literalList(n)}.${fn}(x0, ${body(0)})`.replace(/x0 \+ 1 > 0/, fn === 'map' ? 'x0 + 1' : 'x0 + 1 > 0');
+          const result = outcome(source);
+          // Four levels are refused by the nesting limit (or the parser's size limit) before running.
+          if (depth === 3) expect(result).toBe('refused');
+          else expect(result === 'refused' || result === 'over budget' || typeof result === 'object').toBe(true);
+          // exists stops at its first match; the others walk every element.
+          if (depth === 2 && fn !== 'exists' && result !== 'refused') expect(result).toBe('over budget');
+        },
+      ),
       { numRuns: 15 },
     );
   });
 
   it('stops string doubling at the string and allocation limits', () => {
     fc.assert(
-      fc.property(fc.string({ minLength: 1, maxLength: 20 }), fc.integer({ min: 2, max: 8 }), fc.integer({ min: 4, max: 10 }), (seed, fan, levels) => {
-        let source = 'v0';
-        for (let i = levels; i >= 1; i--) source = `cel.bind(v${i}, ${Array(fan).fill(`v${i - 1}`).join(' + ')}, ${source.replaceAll(`v${i - 1}`, `v${i}`)})`;
-        source = `cel.bind(v0, ${JSON.stringify(seed)}, ${source})`;
-        const result = outcome(source);
-        if (typeof result === 'object') expect(String(result.value).length).toBeLessThanOrEqual(EXPRESSION_LIMITS.maxStringLength);
-        if (seed.length * fan ** levels > EXPRESSION_LIMITS.maxStringLength) expect(result).not.toEqual(expect.objectContaining({ value: expect.anything() }));
-      }),
+      fc.property(
+        fc.string({ minLength: 1, maxLength: 20 }),
+        fc.integer({ min: 2, max: 8 }),
+        fc.integer({ min: 4, max: 10 }),
+        (seed, fan, levels) => {
+          let source = 'v0';
+          for (let i = levels; i >= 1; i--)
+            source = `cel.bind(v${i}, ${Array(fan)
+              .fill(`v${i - 1}`)
+              .join(' + ')}, ${source.replaceAll(`v${i - 1}`, `v${i}`)})`;
+          source = `cel.bind(v0, ${JSON.stringify(seed)}, ${source})`;
+          const result = outcome(source);
+          if (typeof result === 'object') expect(String(result.value).length).toBeLessThanOrEqual(EXPRESSION_LIMITS.maxStringLength);
+          if (seed.length * fan ** levels > EXPRESSION_LIMITS.maxStringLength)
+            expect(result).not.toEqual(expect.objectContaining({ value: expect.anything() }));
+        },
+      ),
       { numRuns: 40 },
     );
   });
@@ -90,7 +116,12 @@ describe('hostile CEL', () => {
   it('a budget error inside || or a quantifier still fails the evaluation', () => {
     const expensive = `${literalList(100)}.map(a, ${literalList(100)}.map(b, ${literalList(100)}.map(c, a * b * c))).size() > 0`;
     const wide = 'input.xs.map(a, input.xs.map(b, a * b)).size() > 0';
-    for (const source of [`true || ${expensive}`, `${expensive} || true`, `[1, 2].exists(x, x == 2 || ${wide})`, `!(${expensive}) && false`]) {
+    for (const source of [
+      `true || ${expensive}`,
+      `${expensive} || true`,
+      `[1, 2].exists(x, x == 2 || ${wide})`,
+      `!(${expensive}) && false`,
+    ]) {
       const result = outcome(source, { input: { xs: Array.from({ length: 2_000 }, (_, i) => i) } });
       // `true || …` short-circuits without evaluating; every other form spends the budget.
       if (source.startsWith('true ||')) expect(result).toEqual({ value: true });
@@ -100,10 +131,14 @@ describe('hostile CEL', () => {
 
   it('matches() runs in linear time: regex bombs answer instead of backtracking', () => {
     fc.assert(
-      fc.property(fc.constantFrom('(a+)+$', '(a|a)*$', '(a*)*b', '^(a|aa)+$', '(.*a){20}', '(x+x+)+y'), fc.integer({ min: 20, max: 5_000 }), (pattern, n) => {
-        const result = outcome(`input.s.matches(${JSON.stringify(pattern)})`, { input: { s: `${'a'.repeat(n)}!` } });
-        expect(result === 'over budget' || (typeof result === 'object' && typeof result.value === 'boolean')).toBe(true);
-      }),
+      fc.property(
+        fc.constantFrom('(a+)+$', '(a|a)*$', '(a*)*b', '^(a|aa)+$', '(.*a){20}', '(x+x+)+y'),
+        fc.integer({ min: 20, max: 5_000 }),
+        (pattern, n) => {
+          const result = outcome(`input.s.matches(${JSON.stringify(pattern)})`, { input: { s: `${'a'.repeat(n)}!` } });
+          expect(result === 'over budget' || (typeof result === 'object' && typeof result.value === 'boolean')).toBe(true);
+        },
+      ),
       { numRuns: 30 },
     );
     expect(evaluateExpression('"2026-05-20".matches("^[0-9]{4}-[0-9]{2}-[0-9]{2}$")', {})).toBe(true);
@@ -118,7 +153,9 @@ describe('hostile CEL', () => {
       expr: fc.oneof(
         { depthSize: 'small', withCrossShrink: true },
         leaf,
-        fc.tuple(tie('expr'), fc.constantFrom('map', 'filter', 'exists', 'all')).map(([recv, fn]) => `${recv}.${fn}(y, ${fn === 'map' ? `${literalList(50)}` : 'true'})`),
+        fc
+          .tuple(tie('expr'), fc.constantFrom('map', 'filter', 'exists', 'all'))
+          .map(([recv, fn]) => `${recv}.${fn}(y, ${fn === 'map' ? `${literalList(50)}` : 'true'})`),
         fc.tuple(tie('expr'), tie('expr')).map(([a, b]) => `(${a} + ${b})`),
         fc.tuple(tie('expr'), tie('expr')).map(([a, b]) => `${a}.map(q, ${b})`),
       ),
@@ -126,8 +163,14 @@ describe('hostile CEL', () => {
     fc.assert(
       fc.property(step, (source) => {
         // Some mix types that CEL refuses at run time ('failed'); none may run unbounded.
-        const result = outcome(`size(${source}) >= 0`, { input: { xs: Array.from({ length: 2_000 }, (_, i) => i), s: 'x'.repeat(50_000) } }, true);
-        expect(result === 'refused' || result === 'over budget' || result === 'failed' || (typeof result === 'object' && result.value === true)).toBe(true);
+        const result = outcome(
+          `size(${source}) >= 0`,
+          { input: { xs: Array.from({ length: 2_000 }, (_, i) => i), s: 'x'.repeat(50_000) } },
+          true,
+        );
+        expect(
+          result === 'refused' || result === 'over budget' || result === 'failed' || (typeof result === 'object' && result.value === true),
+        ).toBe(true);
       }),
       { numRuns: 60 },
     );
@@ -166,7 +209,16 @@ describe('hostile CEL', () => {
 });
 
 describe('hostile Liquid', () => {
-  const SECRETS = ['../../.data/secret', '.data/secret', '.data/encryption-key', '/etc/passwd', '../../../../etc/passwd', 'package.json', 'C:\\Windows\\win.ini', 'file:///etc/passwd'];
+  const SECRETS = [
+    '../../.data/secret',
+    '.data/secret',
+    '.data/encryption-key',
+    '/etc/passwd',
+    '../../../../etc/passwd',
+    'package.json',
+    'C:\\Windows\\win.ini',
+    'file:///etc/passwd',
+  ];
   const partialName = fc.oneof(
     fc.constantFrom(...SECRETS).map((p) => JSON.stringify(p)),
     fc.constantFrom(...SECRETS).map((p) => `'${p}'`),
@@ -176,20 +228,26 @@ describe('hostile Liquid', () => {
 
   it('refuses include, render and layout with any name, at check time and at render time', () => {
     fc.assert(
-      fc.property(fc.constantFrom('include', 'render', 'layout'), partialName, fc.constantFrom('', '-'), fc.string({ maxLength: 20 }), (tag, name, trim, around) => {
-        const source = `${around.replaceAll('{', '')}{%${trim} ${tag} ${name} ${trim}%}`;
-        const checked = checkMessage(source);
-        expect(checked).not.toBeNull();
-        for (const mode of ['text', 'html'] as const) {
-          let rendered: string | undefined;
-          try {
-            rendered = renderMessage(source, { campaign: { name: '../../.data/secret' }, input: { path: '/etc/passwd' } }, mode);
-          } catch (err) {
-            expect((err as Error).message).not.toMatch(/root:|ENOENT|secret/);
+      fc.property(
+        fc.constantFrom('include', 'render', 'layout'),
+        partialName,
+        fc.constantFrom('', '-'),
+        fc.string({ maxLength: 20 }),
+        (tag, name, trim, around) => {
+          const source = `${around.replaceAll('{', '')}{%${trim} ${tag} ${name} ${trim}%}`;
+          const checked = checkMessage(source);
+          expect(checked).not.toBeNull();
+          for (const mode of ['text', 'html'] as const) {
+            let rendered: string | undefined;
+            try {
+              rendered = renderMessage(source, { campaign: { name: '../../.data/secret' }, input: { path: '/etc/passwd' } }, mode);
+            } catch (err) {
+              expect((err as Error).message).not.toMatch(/root:|ENOENT|secret/);
+            }
+            expect(rendered).toBeUndefined();
           }
-          expect(rendered).toBeUndefined();
-        }
-      }),
+        },
+      ),
       { numRuns: 120 },
     );
     expect(checkMessage('{% include "../../.data/secret" %}')).toContain(PARTIALS_REFUSED);
@@ -210,7 +268,9 @@ describe('hostile Liquid', () => {
           fc.integer({ min: 5, max: 8 }).map((d) => loops(d, 's')),
           fc.integer({ min: 3, max: 5 }).map((d) => loops(d, '(1..1000)')),
           fc.integer({ min: 3_000_000, max: 20_000_000 }).map((n) => `{% for i in (1..${n}) %}{{ i }}{% endfor %}`),
-          fc.integer({ min: 20, max: 40 }).map((n) => `{% assign s = "xxxxxxxxxx" %}{% for i in (1..${n}) %}{% assign s = s | append: s %}{% endfor %}{{ s | size }}`),
+          fc
+            .integer({ min: 20, max: 40 })
+            .map((n) => `{% assign s = "xxxxxxxxxx" %}{% for i in (1..${n}) %}{% assign s = s | append: s %}{% endfor %}{{ s | size }}`),
           fc.constant('{% liquid\nfor i in (1..2000)\nfor j in (1..2000)\necho i\nendfor\nendfor\n%}'),
           fc.constant(`{{ "${'x'.repeat(1000)}" | split: "" | join: "${'y'.repeat(2000)}" }}`),
         ),
@@ -228,6 +288,10 @@ describe('hostile Liquid', () => {
   });
 
   it('still renders ordinary templates', () => {
-    expect(renderMessage('{% for p in campaign.phases %}{{ p.name }} {% endfor %}', { campaign: { phases: [{ name: 'warm_up' }, { name: 'burst' }] } })).toBe('warm_up burst ');
+    expect(
+      renderMessage('{% for p in campaign.phases %}{{ p.name }} {% endfor %}', {
+        campaign: { phases: [{ name: 'warm_up' }, { name: 'burst' }] },
+      }),
+    ).toBe('warm_up burst ');
   });
 });

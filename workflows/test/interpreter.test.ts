@@ -63,7 +63,14 @@ describe('interpreter: a linear flow', () => {
     expect(state.startedAt).toBe(START);
     expect(state.endedAt).toBe(START + 2 * HOUR);
     expect(virtualMs).toBe(2 * HOUR);
-    expect(state.nodes.t).toMatchObject({ status: 'completed', executions: 1, handle: 'next', startedAt: START, endedAt: START, durationMs: 0 });
+    expect(state.nodes.t).toMatchObject({
+      status: 'completed',
+      executions: 1,
+      handle: 'next',
+      startedAt: START,
+      endedAt: START,
+      durationMs: 0,
+    });
     expect(state.nodes.w).toMatchObject({
       status: 'completed',
       handle: 'sent',
@@ -71,7 +78,14 @@ describe('interpreter: a linear flow', () => {
       startedAt: START,
       durationMs: 0,
     });
-    expect(state.nodes.d).toMatchObject({ status: 'completed', handle: 'next', output: { waitedMs: 2 * HOUR }, startedAt: START, endedAt: START + 2 * HOUR, durationMs: 2 * HOUR });
+    expect(state.nodes.d).toMatchObject({
+      status: 'completed',
+      handle: 'next',
+      output: { waitedMs: 2 * HOUR },
+      startedAt: START,
+      endedAt: START + 2 * HOUR,
+      durationMs: 2 * HOUR,
+    });
     expect(state.nodes.e).toMatchObject({ status: 'completed', output: { status: 'completed' }, startedAt: START + 2 * HOUR });
     expect(calls).toHaveLength(1);
   });
@@ -80,7 +94,14 @@ describe('interpreter: a linear flow', () => {
     const { calls } = await run(doc);
     expect(calls[0]).toMatchObject({ name: WEBHOOK_ACTIVITY, attempt: 1, at: START, outcome: 'ok' });
     expect(calls[0]!.args).toEqual([
-      { url: 'https://hooks.example.test/w', method: 'POST', headers: {}, body: {}, timeoutMs: 10 * SECOND, idempotencyKey: 'simulation/w/1' },
+      {
+        url: 'https://hooks.example.test/w',
+        method: 'POST',
+        headers: {},
+        body: {},
+        timeoutMs: 10 * SECOND,
+        idempotencyKey: 'simulation/w/1',
+      },
     ]);
   });
 
@@ -122,12 +143,16 @@ describe('interpreter: conditions', () => {
     const ports: RuntimePorts = {
       now: () => START,
       sleep: () => new Promise<void>((resolve) => (wake = resolve)),
-      callActivity: async <T,>() => ({ status: 200 }) as T,
+      callActivity: async <T>() => ({ status: 200 }) as T,
       waitUntil: async () => true,
       waitForNotice: async () => true,
       noticeCount: () => 0,
     };
-    const interpreter = new FlowInterpreter(validated.flow, { runId: 'r', flowId: 'f', versionId: 'v', version: 1, input: { amount: 1 } }, ports);
+    const interpreter = new FlowInterpreter(
+      validated.flow,
+      { runId: 'r', flowId: 'f', versionId: 'v', version: 1, input: { amount: 1 } },
+      ports,
+    );
     const done = interpreter.run();
     for (let i = 0; i < 20 && !wake; i++) await Promise.resolve();
     await new Promise((r) => setTimeout(r, 0));
@@ -145,7 +170,13 @@ describe('interpreter: conditions', () => {
   it('does not skip a node where a taken branch merges back', async () => {
     const doc = flow(
       [trigger(), condition('c', 'input.vip'), webhook('gift'), webhook('plain'), webhook('merge')],
-      [edge('t', 'c'), edge('c', 'gift', 'true'), edge('c', 'plain', 'false'), edge('gift', 'merge', 'sent'), edge('plain', 'merge', 'sent')],
+      [
+        edge('t', 'c'),
+        edge('c', 'gift', 'true'),
+        edge('c', 'plain', 'false'),
+        edge('gift', 'merge', 'sent'),
+        edge('plain', 'merge', 'sent'),
+      ],
     );
     const { state } = await run(doc, { input: { vip: true } });
     expect(state.nodes.plain!.status).toBe('skipped');
@@ -177,7 +208,13 @@ describe('interpreter: conditions', () => {
 
   it('reads previous node outputs and run metadata', async () => {
     const doc = flow(
-      [trigger(), webhook('crm'), condition('c', 'nodes.crm.output.status == 201 && nodes.crm.status == "completed" && run.id == "simulation"'), end('yes'), end('no', { status: 'failed' })],
+      [
+        trigger(),
+        webhook('crm'),
+        condition('c', 'nodes.crm.output.status == 201 && nodes.crm.status == "completed" && run.id == "simulation"'),
+        end('yes'),
+        end('no', { status: 'failed' }),
+      ],
       [edge('t', 'crm'), edge('crm', 'c', 'sent'), edge('c', 'yes', 'true'), edge('c', 'no', 'false')],
     );
     const { state } = await run(doc, { activities: webhookFake(() => ({ status: 201, body: null, attempt: 1, durationMs: 1 })) });
@@ -198,7 +235,10 @@ describe('interpreter: delays', () => {
   });
 
   it('runs stacked delays one after the other', async () => {
-    const doc = flow([trigger(), delay('a', '1h30m'), delay('b', '2d'), delay('c', '45s')], [edge('t', 'a'), edge('a', 'b'), edge('b', 'c')]);
+    const doc = flow(
+      [trigger(), delay('a', '1h30m'), delay('b', '2d'), delay('c', '45s')],
+      [edge('t', 'a'), edge('a', 'b'), edge('b', 'c')],
+    );
     const { state, virtualMs } = await run(doc);
     expect(virtualMs).toBe(90 * 60_000 + 2 * DAY + 45 * SECOND);
     expect(state.nodes.b!.startedAt).toBe(START + 90 * 60_000);
@@ -206,7 +246,10 @@ describe('interpreter: delays', () => {
   });
 
   it('runs parallel delays side by side', async () => {
-    const doc = flow([trigger(), delay('short', '1h'), delay('long', '1d'), webhook('after_short')], [edge('t', 'short'), edge('t', 'long'), edge('short', 'after_short')]);
+    const doc = flow(
+      [trigger(), delay('short', '1h'), delay('long', '1d'), webhook('after_short')],
+      [edge('t', 'short'), edge('t', 'long'), edge('short', 'after_short')],
+    );
     const { state, virtualMs, calls } = await run(doc);
     expect(virtualMs).toBe(DAY);
     expect(calls[0]!.at).toBe(START + HOUR);
@@ -248,7 +291,12 @@ describe('interpreter: webhook retries and failures', () => {
       [2, 10 * SECOND, 'error'],
       [3, 40 * SECOND, 'ok'],
     ]);
-    expect(state.nodes.w).toMatchObject({ status: 'completed', handle: 'sent', durationMs: 40 * SECOND, output: { status: 200, attempt: 3 } });
+    expect(state.nodes.w).toMatchObject({
+      status: 'completed',
+      handle: 'sent',
+      durationMs: 40 * SECOND,
+      output: { status: 200, attempt: 3 },
+    });
     expect(state.nodes.bad!.status).toBe('skipped');
   });
 
@@ -258,7 +306,11 @@ describe('interpreter: webhook retries and failures', () => {
   });
 
   it('takes the failed path when retries run out', async () => {
-    const { state, calls } = await run(retrying(2, true), { activities: webhookFake(() => { throw { message: 'still 503' }; }) });
+    const { state, calls } = await run(retrying(2, true), {
+      activities: webhookFake(() => {
+        throw { message: 'still 503' };
+      }),
+    });
     expect(calls).toHaveLength(2);
     expect(state.nodes.w).toMatchObject({ status: 'completed', handle: 'failed', output: { error: 'still 503', nonRetryable: false } });
     expect(state.status).toBe('failed');
@@ -312,7 +364,10 @@ describe('interpreter: end nodes', () => {
   });
 
   it('skips nodes that had not started when the run ended', async () => {
-    const doc = flow([trigger(), end('stop', { status: 'cancelled' }), delay('d', '1h'), webhook('later')], [edge('t', 'stop'), edge('t', 'd'), edge('d', 'later')]);
+    const doc = flow(
+      [trigger(), end('stop', { status: 'cancelled' }), delay('d', '1h'), webhook('later')],
+      [edge('t', 'stop'), edge('t', 'd'), edge('d', 'later')],
+    );
     const { state } = await run(doc);
     expect(state.status).toBe('cancelled');
     expect(state.nodes.later!.status).toBe('skipped');
@@ -397,7 +452,13 @@ describe('interpreter: loops', () => {
     let polls = 0;
     const doc = flow(
       [trigger(), webhook('poll'), condition('ready', 'nodes.poll.output.body.ready'), delay('wait', '15m'), end('done')],
-      [edge('t', 'poll'), edge('poll', 'ready', 'sent'), edge('ready', 'wait', 'false'), edge('wait', 'poll'), edge('ready', 'done', 'true')],
+      [
+        edge('t', 'poll'),
+        edge('poll', 'ready', 'sent'),
+        edge('ready', 'wait', 'false'),
+        edge('wait', 'poll'),
+        edge('ready', 'done', 'true'),
+      ],
     );
     const { state, calls, virtualMs } = await run(doc, {
       activities: webhookFake(() => ({ status: 200, body: { ready: ++polls >= 4 }, attempt: 1, durationMs: 1 })),
@@ -410,7 +471,12 @@ describe('interpreter: loops', () => {
     expect(state.nodes.wait!.executions).toBe(3);
     expect(state.nodes.done).toMatchObject({ status: 'completed', executions: 1 });
     // Each execution has its own idempotency key.
-    expect(calls.map((c) => (c.args[0] as WebhookRequest).idempotencyKey)).toEqual(['simulation/poll/1', 'simulation/poll/2', 'simulation/poll/3', 'simulation/poll/4']);
+    expect(calls.map((c) => (c.args[0] as WebhookRequest).idempotencyKey)).toEqual([
+      'simulation/poll/1',
+      'simulation/poll/2',
+      'simulation/poll/3',
+      'simulation/poll/4',
+    ]);
   });
 
   it(`stops an endless loop after ${MAX_NODE_EXECUTIONS} node executions with a clear reason`, async () => {
@@ -442,7 +508,16 @@ describe('interpreter: determinism', () => {
           webhook('x'),
           end('e'),
         ],
-        [edge('t', 'a'), edge('t', 'd1'), edge('t', 'd2'), edge('a', 'c', 'sent'), edge('c', 'b', 'true'), edge('c', 'x', 'false'), edge('d1', 'e'), edge('b', 'e', 'sent')],
+        [
+          edge('t', 'a'),
+          edge('t', 'd1'),
+          edge('t', 'd2'),
+          edge('a', 'c', 'sent'),
+          edge('c', 'b', 'true'),
+          edge('c', 'x', 'false'),
+          edge('d1', 'e'),
+          edge('b', 'e', 'sent'),
+        ],
       );
     const opts = (): SimulationOptions => ({
       input: { n: 1 },

@@ -19,7 +19,15 @@ import {
   type RawSums,
 } from '../src/kpi.ts';
 
-const SUMS: RawSums = { impressions: 20_000, clicks: 500, conversions: 10, spend: 840, revenue: 2_180, new_customers: 4, negative_mentions: 3 };
+const SUMS: RawSums = {
+  impressions: 20_000,
+  clicks: 500,
+  conversions: 10,
+  spend: 840,
+  revenue: 2_180,
+  new_customers: 4,
+  negative_mentions: 3,
+};
 
 describe('derived KPIs', () => {
   it('computes each KPI from raw sums, once, as its definition says', () => {
@@ -71,8 +79,14 @@ describe('derived KPIs', () => {
   });
 
   it('never gives NaN or Infinity for any finite sums within the bounds', () => {
-    const value = fc.oneof(fc.constant(0), fc.double({ min: -MAX_METRIC_VALUE, max: MAX_METRIC_VALUE, noNaN: true }), fc.double({ min: 1e-300, max: 1e-290, noNaN: true }));
-    const sums = fc.record(Object.fromEntries(RAW_METRICS.map((m) => [m, value])) as Record<(typeof RAW_METRICS)[number], typeof value>, { requiredKeys: [] });
+    const value = fc.oneof(
+      fc.constant(0),
+      fc.double({ min: -MAX_METRIC_VALUE, max: MAX_METRIC_VALUE, noNaN: true }),
+      fc.double({ min: 1e-300, max: 1e-290, noNaN: true }),
+    );
+    const sums = fc.record(Object.fromEntries(RAW_METRICS.map((m) => [m, value])) as Record<(typeof RAW_METRICS)[number], typeof value>, {
+      requiredKeys: [],
+    });
     fc.assert(
       fc.property(sums, fc.option(value), (s, budget) => {
         for (const v of Object.values(allMetricValues(s, { budget }))) expect(v === null || Number.isFinite(v)).toBe(true);
@@ -115,7 +129,10 @@ describe('goals and attainment', () => {
   });
 
   it('finds a goal by its KPI or an alias', () => {
-    const goals = [{ kpi: 'CAC', target: 45, direction: 'max' as const }, { kpi: 'ctr', target: 0.025 }];
+    const goals = [
+      { kpi: 'CAC', target: 45, direction: 'max' as const },
+      { kpi: 'ctr', target: 0.025 },
+    ];
     expect(goalFor(goals, 'cpa')?.target).toBe(45);
     expect(goalFor(goals, 'cvr')).toBeUndefined();
   });
@@ -137,7 +154,10 @@ describe('sums and buckets', () => {
   it('sums per channel or overall, within a time window [from, to)', () => {
     expect(sumPoints(points)).toEqual({ clicks: 22, impressions: 400, spend: 7 });
     expect(sumPoints(points, { channel: 'a' })).toEqual({ clicks: 15, impressions: 400 });
-    expect(sumPoints(points, { channel: ['a', 'b'], from: '2026-05-20T00:30:00Z', to: '2026-05-20T16:00:00Z' })).toEqual({ clicks: 12, spend: 3 });
+    expect(sumPoints(points, { channel: ['a', 'b'], from: '2026-05-20T00:30:00Z', to: '2026-05-20T16:00:00Z' })).toEqual({
+      clicks: 12,
+      spend: 3,
+    });
     expect(sumPoints(points, { channel: '*', from: Date.parse('2026-05-20T16:00:00Z') })).toEqual({ spend: 4 });
   });
 
@@ -149,7 +169,7 @@ describe('sums and buckets', () => {
     expect(() => sumPoints([pt('2026-05-20T00:00:00Z', 'z', 'spend', Infinity)], { channel: 'a' })).toThrow(MetricValueError);
   });
 
-  it('buckets by the hour and by the calendar day of the campaign\'s zone', () => {
+  it("buckets by the hour and by the calendar day of the campaign's zone", () => {
     expect(bucketPoints(points, { every: 'hour', timeZone: 'UTC', channel: 'b' })).toEqual([
       { start: '2026-05-20T00:00:00.000Z', sums: { clicks: 7 } },
       { start: '2026-05-20T15:00:00.000Z', sums: { spend: 3 } },
@@ -162,15 +182,23 @@ describe('sums and buckets', () => {
     ]);
   });
 
-  it('aligns hours to the zone\'s wall clock (Kolkata\'s hours start at half past the UTC hour)', () => {
-    const b = bucketPoints([pt('2026-05-20T10:45:00Z', 'a', 'clicks', 1), pt('2026-05-20T11:15:00Z', 'a', 'clicks', 1)], { every: 'hour', timeZone: 'Asia/Kolkata' });
+  it("aligns hours to the zone's wall clock (Kolkata's hours start at half past the UTC hour)", () => {
+    const b = bucketPoints([pt('2026-05-20T10:45:00Z', 'a', 'clicks', 1), pt('2026-05-20T11:15:00Z', 'a', 'clicks', 1)], {
+      every: 'hour',
+      timeZone: 'Asia/Kolkata',
+    });
     expect(b).toEqual([{ start: '2026-05-20T10:30:00.000Z', sums: { clicks: 2 } }]);
     expect(() => bucketPoints([], { every: 7 * 60_000, timeZone: 'UTC' })).toThrow(/does not divide an hour/);
   });
 
   it('makes days 23 and 25 hours long across DST changes (New York, March and November)', () => {
     const days = bucketPoints(
-      [pt('2026-03-08T12:00:00Z', 'a', 'clicks', 1), pt('2026-03-09T12:00:00Z', 'a', 'clicks', 1), pt('2026-11-01T12:00:00Z', 'a', 'clicks', 1), pt('2026-11-02T12:00:00Z', 'a', 'clicks', 1)],
+      [
+        pt('2026-03-08T12:00:00Z', 'a', 'clicks', 1),
+        pt('2026-03-09T12:00:00Z', 'a', 'clicks', 1),
+        pt('2026-11-01T12:00:00Z', 'a', 'clicks', 1),
+        pt('2026-11-02T12:00:00Z', 'a', 'clicks', 1),
+      ],
       { every: 'day', timeZone: 'America/New_York' },
     ).map((b) => b.start);
     expect(days).toEqual(['2026-03-08T05:00:00.000Z', '2026-03-09T04:00:00.000Z', '2026-11-01T04:00:00.000Z', '2026-11-02T05:00:00.000Z']);

@@ -44,15 +44,23 @@ async function sim(doc: FlowDocumentInput, options: SimulationOptions = {}): Pro
 }
 
 /** Webhook calls as [node id, virtual ms since start]. */
-const hookCalls = (r: SimulationResult) => r.calls.filter((c) => c.name === WEBHOOK_ACTIVITY).map((c) => [(c.args[0] as WebhookRequest).url.split('/').pop(), c.at - START]);
+const hookCalls = (r: SimulationResult) =>
+  r.calls.filter((c) => c.name === WEBHOOK_ACTIVITY).map((c) => [(c.args[0] as WebhookRequest).url.split('/').pop(), c.at - START]);
 const callsTo = (r: SimulationResult, id: string) => hookCalls(r).filter(([n]) => n === id);
 
 /** t → split s (branch names) → branch i: delay d_<name> → join j → webhook "after". */
-function splitJoin(branches: { name: string; wait: string }[], joinConfig: Record<string, unknown>, tail: 'none' | 'end' = 'none'): FlowDocumentInput {
+function splitJoin(
+  branches: { name: string; wait: string }[],
+  joinConfig: Record<string, unknown>,
+  tail: 'none' | 'end' = 'none',
+): FlowDocumentInput {
   return flow(
     [
       trigger(),
-      split('s', branches.map((b) => b.name)),
+      split(
+        's',
+        branches.map((b) => b.name),
+      ),
       ...branches.map((b) => delay(`d_${b.name}`, b.wait)),
       joinNode('j', joinConfig),
       webhook('after'),
@@ -69,7 +77,15 @@ function splitJoin(branches: { name: string; wait: string }[], joinConfig: Recor
 
 describe('parallel split + join all', () => {
   it('runs both branches side by side; the join fires once, when the last arrives, and the step after runs exactly once', async () => {
-    const r = await sim(splitJoin([{ name: 'legal', wait: '1h' }, { name: 'brand', wait: '3h' }], { mode: 'all' }));
+    const r = await sim(
+      splitJoin(
+        [
+          { name: 'legal', wait: '1h' },
+          { name: 'brand', wait: '3h' },
+        ],
+        { mode: 'all' },
+      ),
+    );
     expect(r.state.status).toBe('completed');
     expect(r.state.nodes.s).toMatchObject({ status: 'completed', handle: 'legal,brand', output: { branches: ['legal', 'brand'] } });
     expect(r.state.nodes.d_legal).toMatchObject({ status: 'completed', startedAt: START, endedAt: START + HOUR });
@@ -82,7 +98,14 @@ describe('parallel split + join all', () => {
   it('fires once when both branches arrive in the same instant', async () => {
     const doc = flow(
       [trigger(), split('s'), webhook('legal'), webhook('brand'), joinNode('j'), webhook('after')],
-      [edge('t', 's'), edge('s', 'legal', 'legal'), edge('s', 'brand', 'brand'), edge('legal', 'j', 'sent'), edge('brand', 'j', 'sent'), edge('j', 'after')],
+      [
+        edge('t', 's'),
+        edge('s', 'legal', 'legal'),
+        edge('s', 'brand', 'brand'),
+        edge('legal', 'j', 'sent'),
+        edge('brand', 'j', 'sent'),
+        edge('j', 'after'),
+      ],
     );
     const r = await sim(doc);
     expect(hookCalls(r)).toEqual([
@@ -93,7 +116,7 @@ describe('parallel split + join all', () => {
     expect(r.state.nodes.j!.executions).toBe(1);
   });
 
-  it('keeps each branch\'s output apart, and the step after the join reads both', async () => {
+  it("keeps each branch's output apart, and the step after the join reads both", async () => {
     const doc = flow(
       [
         trigger(),
@@ -103,15 +126,30 @@ describe('parallel split + join all', () => {
         joinNode('j'),
         webhook('after', { body: { legal: '{{ nodes.legal.output.body.url }}', brand: '{{ nodes.brand.output.body.url }}' } }),
       ],
-      [edge('t', 's'), edge('s', 'legal', 'legal'), edge('s', 'brand', 'brand'), edge('legal', 'j', 'sent'), edge('brand', 'j', 'sent'), edge('j', 'after')],
+      [
+        edge('t', 's'),
+        edge('s', 'legal', 'legal'),
+        edge('s', 'brand', 'brand'),
+        edge('legal', 'j', 'sent'),
+        edge('brand', 'j', 'sent'),
+        edge('j', 'after'),
+      ],
     );
     const r = await sim(doc);
     const after = r.calls.find((c) => c.name === WEBHOOK_ACTIVITY && (c.args[0] as WebhookRequest).url.endsWith('/after'))!;
-    expect((after.args[0] as WebhookRequest).body).toEqual({ legal: 'https://hooks.example.test/legal', brand: 'https://hooks.example.test/brand' });
+    expect((after.args[0] as WebhookRequest).body).toEqual({
+      legal: 'https://hooks.example.test/legal',
+      brand: 'https://hooks.example.test/brand',
+    });
   });
 
   it('splits into more than two branches', async () => {
-    const r = await sim(splitJoin(['a', 'b', 'c', 'd'].map((name, i) => ({ name, wait: `${i + 1}h` })), { mode: 'all' }));
+    const r = await sim(
+      splitJoin(
+        ['a', 'b', 'c', 'd'].map((name, i) => ({ name, wait: `${i + 1}h` })),
+        { mode: 'all' },
+      ),
+    );
     expect(hookCalls(r)).toEqual([['after', 4 * HOUR]]);
     expect(r.state.nodes.s!.handle).toBe('a,b,c,d');
   });
@@ -119,7 +157,15 @@ describe('parallel split + join all', () => {
 
 describe('join any and N of M', () => {
   it('any: fires on the first arrival; a later arrival does not run the step after again', async () => {
-    const r = await sim(splitJoin([{ name: 'legal', wait: '1h' }, { name: 'brand', wait: '3h' }], { mode: 'any' }));
+    const r = await sim(
+      splitJoin(
+        [
+          { name: 'legal', wait: '1h' },
+          { name: 'brand', wait: '3h' },
+        ],
+        { mode: 'any' },
+      ),
+    );
     expect(hookCalls(r)).toEqual([['after', HOUR]]);
     expect(r.state.nodes.j).toMatchObject({ status: 'completed', executions: 1, startedAt: START + HOUR });
     // The slower branch still finishes, and the run ends when it does.
@@ -128,7 +174,16 @@ describe('join any and N of M', () => {
   });
 
   it('any: an end node after the join ends the run and cancels the slower branch', async () => {
-    const r = await sim(splitJoin([{ name: 'legal', wait: '1h' }, { name: 'brand', wait: '3h' }], { mode: 'any' }, 'end'));
+    const r = await sim(
+      splitJoin(
+        [
+          { name: 'legal', wait: '1h' },
+          { name: 'brand', wait: '3h' },
+        ],
+        { mode: 'any' },
+        'end',
+      ),
+    );
     expect(r.state).toMatchObject({ status: 'completed', endedAt: START + HOUR });
     expect(r.state.nodes.d_brand!.status).toBe('cancelled');
     expect(hookCalls(r)).toEqual([['after', HOUR]]);
@@ -205,7 +260,15 @@ describe('join with branches that die', () => {
     // legal: condition → (true) webhook review → join; false kills review, and so review's edge into the join.
     const doc = flow(
       [trigger(), split('s'), condition('c', 'input.review'), webhook('review'), delay('d', '30m'), joinNode('j'), webhook('after')],
-      [edge('t', 's'), edge('s', 'c', 'legal'), edge('c', 'review', 'true'), edge('review', 'j', 'sent'), edge('s', 'd', 'brand'), edge('d', 'j'), edge('j', 'after')],
+      [
+        edge('t', 's'),
+        edge('s', 'c', 'legal'),
+        edge('c', 'review', 'true'),
+        edge('review', 'j', 'sent'),
+        edge('s', 'd', 'brand'),
+        edge('d', 'j'),
+        edge('j', 'after'),
+      ],
     );
     const r = await sim(doc, { input: { review: false } });
     expect(r.state.nodes.review!.status).toBe('skipped');
@@ -215,7 +278,15 @@ describe('join with branches that die', () => {
   it('is skipped, with everything after it, when no branch can arrive', async () => {
     const doc = flow(
       [trigger(), split('s'), condition('c1', 'input.a'), condition('c2', 'input.b'), joinNode('j'), webhook('after'), end('e')],
-      [edge('t', 's'), edge('s', 'c1', 'legal'), edge('s', 'c2', 'brand'), edge('c1', 'j', 'true'), edge('c2', 'j', 'true'), edge('j', 'after'), edge('after', 'e', 'sent')],
+      [
+        edge('t', 's'),
+        edge('s', 'c1', 'legal'),
+        edge('s', 'c2', 'brand'),
+        edge('c1', 'j', 'true'),
+        edge('c2', 'j', 'true'),
+        edge('j', 'after'),
+        edge('after', 'e', 'sent'),
+      ],
     );
     const r = await sim(doc, { input: { a: false, b: false } });
     expect(r.state.status).toBe('completed');
@@ -229,7 +300,14 @@ describe('join with branches that die', () => {
     const doc = (mode: Record<string, unknown>) =>
       flow(
         [trigger(), split('s'), condition('c1', 'input.a'), condition('c2', 'input.b'), joinNode('j', mode), webhook('after')],
-        [edge('t', 's'), edge('s', 'c1', 'legal'), edge('s', 'c2', 'brand'), edge('c1', 'j', 'true'), edge('c2', 'j', 'true'), edge('j', 'after')],
+        [
+          edge('t', 's'),
+          edge('s', 'c1', 'legal'),
+          edge('s', 'c2', 'brand'),
+          edge('c1', 'j', 'true'),
+          edge('c2', 'j', 'true'),
+          edge('j', 'after'),
+        ],
       );
     expect((await sim(doc({ mode: 'any' }), { input: { a: false, b: false } })).state.nodes.j!.status).toBe('skipped');
     const one = await sim(doc({ mode: 'any' }), { input: { a: false, b: true } });
@@ -239,8 +317,25 @@ describe('join with branches that die', () => {
 
   it('count 2 of 3: skipped once two branches are dead; the third arriving later does not run it', async () => {
     const doc = flow(
-      [trigger(), split('s', ['a', 'b', 'c']), condition('ca', 'input.a'), condition('cb', 'input.b'), delay('dc', '1h'), joinNode('j', { mode: 'count', count: 2 }), webhook('after')],
-      [edge('t', 's'), edge('s', 'ca', 'a'), edge('s', 'cb', 'b'), edge('s', 'dc', 'c'), edge('ca', 'j', 'true'), edge('cb', 'j', 'true'), edge('dc', 'j'), edge('j', 'after')],
+      [
+        trigger(),
+        split('s', ['a', 'b', 'c']),
+        condition('ca', 'input.a'),
+        condition('cb', 'input.b'),
+        delay('dc', '1h'),
+        joinNode('j', { mode: 'count', count: 2 }),
+        webhook('after'),
+      ],
+      [
+        edge('t', 's'),
+        edge('s', 'ca', 'a'),
+        edge('s', 'cb', 'b'),
+        edge('s', 'dc', 'c'),
+        edge('ca', 'j', 'true'),
+        edge('cb', 'j', 'true'),
+        edge('dc', 'j'),
+        edge('j', 'after'),
+      ],
     );
     const dead = await sim(doc, { input: { a: false, b: false } });
     expect(dead.state.nodes.j!.status).toBe('skipped');
@@ -251,7 +346,8 @@ describe('join with branches that die', () => {
   });
 
   it('gate (pure): all / any / count over arrivals and dead edges', () => {
-    const gate = (config: { mode: 'all' | 'any' | 'count'; count?: number }, arrived: number, dead: number, total: number) => joinType.gate!(config, { arrived, dead, total });
+    const gate = (config: { mode: 'all' | 'any' | 'count'; count?: number }, arrived: number, dead: number, total: number) =>
+      joinType.gate!(config, { arrived, dead, total });
     expect(gate({ mode: 'all' }, 1, 0, 2)).toBe('wait');
     expect(gate({ mode: 'all' }, 2, 0, 2)).toBe('fire');
     expect(gate({ mode: 'all' }, 1, 1, 2)).toBe('fire');
@@ -280,7 +376,12 @@ describe('parallel approvals end to end', () => {
         approvalNode('legal', { title: 'Legal review of {{ campaign.name }}', approvers: [role('Legal')], mode: 'any', due: '1d' }),
         approvalNode('brand', { title: 'Brand review', approvers: [role('Brand')], mode: 'quorum', quorum: { count: 2 }, due: '1d' }),
         joinNode('j'),
-        approvalNode('head', { title: 'Head sign-off', approvers: [{ kind: 'department_head', department: 'campaign' }], due: '1d', distinctAcrossLevels: true }),
+        approvalNode('head', {
+          title: 'Head sign-off',
+          approvers: [{ kind: 'department_head', department: 'campaign' }],
+          due: '1d',
+          distinctAcrossLevels: true,
+        }),
         webhook('launch'),
         end('done'),
         end('refused', { status: 'failed', reason: 'A review refused the campaign' }),
@@ -322,7 +423,12 @@ describe('parallel approvals end to end', () => {
       ['head', true, undefined],
     ]);
     expect(r.state.nodes.legal).toMatchObject({ handle: 'approved', startedAt: START, endedAt: START + HOUR });
-    expect(r.state.nodes.brand).toMatchObject({ handle: 'approved', startedAt: START, endedAt: START + 2 * HOUR, output: { approvers: ['Dan', 'Eve'] } });
+    expect(r.state.nodes.brand).toMatchObject({
+      handle: 'approved',
+      startedAt: START,
+      endedAt: START + 2 * HOUR,
+      output: { approvers: ['Dan', 'Eve'] },
+    });
     expect(r.state.nodes.j).toMatchObject({ executions: 1, startedAt: START + 2 * HOUR });
     expect(r.state.nodes.head).toMatchObject({ executions: 1, handle: 'approved', startedAt: START + 2 * HOUR, endedAt: START + 3 * HOUR });
     expect(callsTo(r, 'launch')).toEqual([['launch', 3 * HOUR]]);
@@ -345,7 +451,14 @@ describe('parallel approvals end to end', () => {
   });
 
   it('a legal rejection ends the run; the brand review is cancelled and the head is never asked', async () => {
-    const r = await sim(doc(), { campaign, taskInputs: [v(30 * MIN, 'brand', approve('dan')), v(HOUR, 'legal', reject('bob', 'Promo terms break ad law')), v(2 * HOUR, 'brand', approve('eve'))] });
+    const r = await sim(doc(), {
+      campaign,
+      taskInputs: [
+        v(30 * MIN, 'brand', approve('dan')),
+        v(HOUR, 'legal', reject('bob', 'Promo terms break ad law')),
+        v(2 * HOUR, 'brand', approve('eve')),
+      ],
+    });
     expect(r.state).toMatchObject({ status: 'failed', reason: 'A review refused the campaign', endedAt: START + HOUR });
     expect(r.state.nodes.brand!.status).toBe('cancelled');
     expect(r.state.nodes.j!.status).toBe('skipped');
@@ -355,8 +468,16 @@ describe('parallel approvals end to end', () => {
   });
 
   it('the requester is excluded in a parallel branch too', async () => {
-    const r = await sim(doc(), { campaign, requester: { id: 'dan', name: 'Dan' }, taskInputs: [v(MIN, 'brand', approve('dan')), v(2 * MIN, 'legal', approve('ann'))] });
-    expect(r.taskResults[0]).toMatchObject({ accepted: false, code: 'not_eligible', message: expect.stringMatching(/separation of duties/) });
+    const r = await sim(doc(), {
+      campaign,
+      requester: { id: 'dan', name: 'Dan' },
+      taskInputs: [v(MIN, 'brand', approve('dan')), v(2 * MIN, 'legal', approve('ann'))],
+    });
+    expect(r.taskResults[0]).toMatchObject({
+      accepted: false,
+      code: 'not_eligible',
+      message: expect.stringMatching(/separation of duties/),
+    });
     // Quorum 2 is capped at the one eligible brand approver, who never votes: the review times out.
     expect(r.state.nodes.brand).toMatchObject({ handle: 'timed_out' });
     expect(r.state.status).toBe('failed');
@@ -370,25 +491,50 @@ describe('parallel approvals end to end', () => {
         resolveApprovers: (args) => {
           const [req] = args;
           const base = approvalActivities().resolveApprovers(args);
-          return req.refs.some((x) => 'department' in x && x.department === 'Brand') ? [...base, { id: 'gus', name: 'Gus', email: 'gus@example.test' }] : base;
+          return req.refs.some((x) => 'department' in x && x.department === 'Brand')
+            ? [...base, { id: 'gus', name: 'Gus', email: 'gus@example.test' }]
+            : base;
         },
       },
       taskInputs: [v(MIN, 'brand', approve('gus')), v(2 * MIN, 'brand', approve('eve')), v(3 * MIN, 'legal', approve('ann'))],
     });
-    expect(r.state.nodes.head).toMatchObject({ status: 'failed', error: 'No one is eligible to approve (excluded: Gus, decided the "brand" level of this run)' });
+    expect(r.state.nodes.head).toMatchObject({
+      status: 'failed',
+      error: 'No one is eligible to approve (excluded: Gus, decided the "brand" level of this run)',
+    });
     expect(r.state.status).toBe('failed');
   });
 
   it('a review rejected in a branch is not bypassed by join all when its rejected path is not drawn (Windmill #2639)', async () => {
     // legal and brand approve into the join; neither draws a rejected or timed-out path.
     const bare = flow(
-      [trigger(), split('s'), approvalNode('legal', { approvers: [role('Legal')] }), approvalNode('brand', { approvers: [role('Brand')] }), joinNode('j'), approvalNode('head', { approvers: [{ kind: 'department_head', department: 'campaign' }] }), webhook('launch')],
-      [edge('t', 's'), edge('s', 'legal', 'legal'), edge('s', 'brand', 'brand'), edge('legal', 'j', 'approved'), edge('brand', 'j', 'approved'), edge('j', 'head'), edge('head', 'launch', 'approved')],
+      [
+        trigger(),
+        split('s'),
+        approvalNode('legal', { approvers: [role('Legal')] }),
+        approvalNode('brand', { approvers: [role('Brand')] }),
+        joinNode('j'),
+        approvalNode('head', { approvers: [{ kind: 'department_head', department: 'campaign' }] }),
+        webhook('launch'),
+      ],
+      [
+        edge('t', 's'),
+        edge('s', 'legal', 'legal'),
+        edge('s', 'brand', 'brand'),
+        edge('legal', 'j', 'approved'),
+        edge('brand', 'j', 'approved'),
+        edge('j', 'head'),
+        edge('head', 'launch', 'approved'),
+      ],
     );
     const result = await simulateFlow(bare, {
       campaign,
       activities: approvalActivities(),
-      taskInputs: [v(HOUR, 'legal', reject('ann', 'Misleading claim')), v(2 * HOUR, 'brand', approve('dan')), v(3 * HOUR, 'head', approve('gus'))],
+      taskInputs: [
+        v(HOUR, 'legal', reject('ann', 'Misleading claim')),
+        v(2 * HOUR, 'brand', approve('dan')),
+        v(3 * HOUR, 'head', approve('gus')),
+      ],
     });
     // Either fix is acceptable: the validator refuses the flow, or the run stops at the rejection.
     if (!result.state) {
@@ -415,8 +561,25 @@ describe('parallel determinism', () => {
   it('a split/join flow with dying branches gives identical final state on every run', async () => {
     const doc = () =>
       flow(
-        [trigger(), split('s', ['a', 'b', 'c']), condition('ca', 'input.a'), delay('db', '2h'), delay('dc', '1h'), joinNode('j', { mode: 'count', count: 2 }), webhook('after')],
-        [edge('t', 's'), edge('s', 'ca', 'a'), edge('s', 'db', 'b'), edge('s', 'dc', 'c'), edge('ca', 'j', 'true'), edge('db', 'j'), edge('dc', 'j'), edge('j', 'after')],
+        [
+          trigger(),
+          split('s', ['a', 'b', 'c']),
+          condition('ca', 'input.a'),
+          delay('db', '2h'),
+          delay('dc', '1h'),
+          joinNode('j', { mode: 'count', count: 2 }),
+          webhook('after'),
+        ],
+        [
+          edge('t', 's'),
+          edge('s', 'ca', 'a'),
+          edge('s', 'db', 'b'),
+          edge('s', 'dc', 'c'),
+          edge('ca', 'j', 'true'),
+          edge('db', 'j'),
+          edge('dc', 'j'),
+          edge('j', 'after'),
+        ],
       );
     const runs = await Promise.all([0, 1, 2].map(() => sim(doc(), { input: { a: false } })));
     for (const r of runs.slice(1)) {
@@ -431,20 +594,31 @@ describe('validator: split and join', () => {
   const at = (node: ReturnType<typeof split>) => issuesOf(validateFlow(flow([trigger(), node], [edge('t', node.id)])));
 
   it('a split needs two or more distinct, well-formed branch names', () => {
-    expect(at(split('s', ['only']))).toContainEqual(expect.objectContaining({ path: ['nodes', 1, 'config', 'branches'], code: 'config', message: 'A split needs at least two branches' }));
-    expect(at(split('s', ['a', 'a']))).toContainEqual(expect.objectContaining({ path: ['nodes', 1, 'config', 'branches'], message: 'Branch names must differ' }));
+    expect(at(split('s', ['only']))).toContainEqual(
+      expect.objectContaining({ path: ['nodes', 1, 'config', 'branches'], code: 'config', message: 'A split needs at least two branches' }),
+    );
+    expect(at(split('s', ['a', 'a']))).toContainEqual(
+      expect.objectContaining({ path: ['nodes', 1, 'config', 'branches'], message: 'Branch names must differ' }),
+    );
     expect(at(split('s', ['a', 'Legal Review']))).toContainEqual(expect.objectContaining({ path: ['nodes', 1, 'config', 'branches', 1] }));
   });
 
   it('a count join needs its count', () => {
     expect(at(joinNode('j', { mode: 'count' }))).toContainEqual(
-      expect.objectContaining({ path: ['nodes', 1, 'config', 'count'], code: 'config', nodeId: 'j', message: 'Say how many branches must arrive' }),
+      expect.objectContaining({
+        path: ['nodes', 1, 'config', 'count'],
+        code: 'config',
+        nodeId: 'j',
+        message: 'Say how many branches must arrive',
+      }),
     );
   });
 
   it('edges leave a split by its branch names only', () => {
     const issues = issuesOf(validateFlow(flow([trigger(), split('s'), webhook('w')], [edge('t', 's'), edge('s', 'w', 'finance')])));
-    expect(issues).toContainEqual(expect.objectContaining({ code: 'unknown_handle', message: 'Node "s" has no "finance" handle (it has: legal, brand)' }));
+    expect(issues).toContainEqual(
+      expect.objectContaining({ code: 'unknown_handle', message: 'Node "s" has no "finance" handle (it has: legal, brand)' }),
+    );
   });
 
   it('accepts a split with its default branches and a join with defaults', () => {

@@ -40,9 +40,21 @@ describe('property: validateFlow on arbitrary input', () => {
 
   it('never throws on anything JavaScript can hold', () => {
     fc.assert(
-      fc.property(fc.anything({ withBigInt: true, withDate: true, withMap: true, withSet: true, withTypedArray: true, withNullPrototype: true, withSparseArray: true, withBoxedValues: true }), (value) => {
-        expectWellFormedResult(validateFlow(value));
-      }),
+      fc.property(
+        fc.anything({
+          withBigInt: true,
+          withDate: true,
+          withMap: true,
+          withSet: true,
+          withTypedArray: true,
+          withNullPrototype: true,
+          withSparseArray: true,
+          withBoxedValues: true,
+        }),
+        (value) => {
+          expectWellFormedResult(validateFlow(value));
+        },
+      ),
       runs(300),
     );
   });
@@ -55,11 +67,21 @@ describe('property: validateFlow on arbitrary input', () => {
         nodes: fc.array(
           fc.oneof(
             anyValue,
-            fc.record({ id: fc.oneof(fc.constantFrom('t', 'a', '__proto__', 'constructor'), fc.string()), type: fc.oneof(fc.constantFrom(...NODE_TYPES.map((d) => d.type)), fc.string()), config: anyValue }, { requiredKeys: ['id', 'type'] }),
+            fc.record(
+              {
+                id: fc.oneof(fc.constantFrom('t', 'a', '__proto__', 'constructor'), fc.string()),
+                type: fc.oneof(fc.constantFrom(...NODE_TYPES.map((d) => d.type)), fc.string()),
+                config: anyValue,
+              },
+              { requiredKeys: ['id', 'type'] },
+            ),
           ),
           { maxLength: 6 },
         ),
-        edges: fc.array(fc.oneof(anyValue, fc.record({ id: fc.string(), source: fc.string(), sourceHandle: fc.string(), target: fc.string() })), { maxLength: 6 }),
+        edges: fc.array(
+          fc.oneof(anyValue, fc.record({ id: fc.string(), source: fc.string(), sourceHandle: fc.string(), target: fc.string() })),
+          { maxLength: 6 },
+        ),
       },
       { requiredKeys: [] },
     );
@@ -78,13 +100,31 @@ describe('property: validateFlow on arbitrary input', () => {
 const IDS = ['t', 'a', 'b', 'c', 'd', 'e', 'f', 'g'];
 const HANDLES = ['next', 'true', 'false', 'sent', 'failed', 'approved'];
 /** Mostly good values, sometimes a bad one: enough valid documents reach the simulator. */
-const mostly = <T,>(good: T[], bad: T[]): fc.Arbitrary<T> =>
+const mostly = <T>(good: T[], bad: T[]): fc.Arbitrary<T> =>
   fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...good) }, { weight: 1, arbitrary: fc.constantFrom(...bad) });
 const DURATIONS = mostly(['1m', '1h', '2h30m', '1d', '2d'], ['5 parsecs', '', '400d']);
 // Some good ones still fail at run time (not a bool, a node not yet run): that is the simulator's job to report.
-const EXPRESSIONS = mostly(['true', 'false', 'input.amount > 100', 'input.flag', '!input.flag', 'input.amount', 'nodes.a.output.status == 200', 'size(input.tags) > 0'], ['input.amount >', 'nope(']);
-const URLS = mostly(['https://hooks.example.test/x', 'https://hooks.example.test/{{ input.region }}', '{{ input.url }}'], ['ftp://nope', 'https://x.test/{{ ) }}']);
-const BODIES = mostly<unknown>([{}, { n: '{{ input.amount }}' }, { text: 'Hi {{ input.name }}' }, { x: '{{ nodes.a.output }}' }, ['{{ input.tags }}']], [{ bad: '{{ 1 + }}' }]);
+const EXPRESSIONS = mostly(
+  [
+    'true',
+    'false',
+    'input.amount > 100',
+    'input.flag',
+    '!input.flag',
+    'input.amount',
+    'nodes.a.output.status == 200',
+    'size(input.tags) > 0',
+  ],
+  ['input.amount >', 'nope('],
+);
+const URLS = mostly(
+  ['https://hooks.example.test/x', 'https://hooks.example.test/{{ input.region }}', '{{ input.url }}'],
+  ['ftp://nope', 'https://x.test/{{ ) }}'],
+);
+const BODIES = mostly<unknown>(
+  [{}, { n: '{{ input.amount }}' }, { text: 'Hi {{ input.name }}' }, { x: '{{ nodes.a.output }}' }, ['{{ input.tags }}']],
+  [{ bad: '{{ 1 + }}' }],
+);
 
 const configFor = (type: string): fc.Arbitrary<Record<string, unknown>> => {
   const def = getNodeType(type);
@@ -103,7 +143,10 @@ const configFor = (type: string): fc.Arbitrary<Record<string, unknown>> => {
           {
             url: URLS,
             body: BODIES,
-            retry: fc.record({ maximumAttempts: mostly([1, 2, 4], [0]), initialInterval: mostly(['1s', '30s'], ['x']) }, { requiredKeys: [] }),
+            retry: fc.record(
+              { maximumAttempts: mostly([1, 2, 4], [0]), initialInterval: mostly(['1s', '30s'], ['x']) },
+              { requiredKeys: [] },
+            ),
             timeout: fc.constantFrom('10s', '1m'),
           },
           { requiredKeys: ['url'] },
@@ -132,17 +175,37 @@ const plausibleDoc = fc
   })
   .chain(({ count, seedTypes }) => {
     const ids = IDS.slice(0, count);
-    const nodes = fc.tuple(...ids.map((id, i) => (i === 0 ? nodeArb(id, fc.oneof({ weight: 9, arbitrary: fc.constant('trigger.manual') }, { weight: 1, arbitrary: fc.constant(seedTypes[0]!) })) : nodeArb(id, fc.constant(seedTypes[i]!)))));
+    const nodes = fc.tuple(
+      ...ids.map((id, i) =>
+        i === 0
+          ? nodeArb(
+              id,
+              fc.oneof({ weight: 9, arbitrary: fc.constant('trigger.manual') }, { weight: 1, arbitrary: fc.constant(seedTypes[0]!) }),
+            )
+          : nodeArb(id, fc.constant(seedTypes[i]!)),
+      ),
+    );
     const wiring = fc.array(fc.tuple(fc.nat(), fc.nat(), fc.nat()), { minLength: count - 1, maxLength: count - 1 });
-    const noise = fc.oneof({ weight: 3, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: fc.array(
-      fc.record({
-        source: fc.oneof(fc.constantFrom(...ids), fc.constant('ghost')),
-        target: fc.oneof(fc.constantFrom(...ids), fc.constant('ghost')),
-        sourceHandle: fc.constantFrom(...HANDLES),
-      }),
-      { maxLength: 4 },
-    ) });
-    return fc.tuple(nodes, wiring, noise, fc.integer({ min: 0, max: 9 }).map((n) => n === 0));
+    const noise = fc.oneof(
+      { weight: 3, arbitrary: fc.constant([]) },
+      {
+        weight: 1,
+        arbitrary: fc.array(
+          fc.record({
+            source: fc.oneof(fc.constantFrom(...ids), fc.constant('ghost')),
+            target: fc.oneof(fc.constantFrom(...ids), fc.constant('ghost')),
+            sourceHandle: fc.constantFrom(...HANDLES),
+          }),
+          { maxLength: 4 },
+        ),
+      },
+    );
+    return fc.tuple(
+      nodes,
+      wiring,
+      noise,
+      fc.integer({ min: 0, max: 9 }).map((n) => n === 0),
+    );
   })
   .map(([nodes, wiring, noise, duplicateAnId]) => {
     const edges: EdgeInput[] = [];
@@ -176,19 +239,27 @@ function hasCycle(flow: FlowDocument): boolean {
 }
 
 /** A webhook fake that fails on a pattern drawn by fast-check, sometimes for good. */
-const fakeArb = fc.array(fc.constantFrom('ok', 'retryable', 'fatal'), { minLength: 1, maxLength: 8 }).map((pattern): Record<string, SimulatedActivity> => {
-  let call = 0;
-  return {
-    [WEBHOOK_ACTIVITY]: () => {
-      const outcome = pattern[call++ % pattern.length];
-      if (outcome === 'retryable') throw { message: '503' };
-      if (outcome === 'fatal') throw { message: '400', nonRetryable: true };
-      return { status: 200, body: { ok: true }, attempt: 1, durationMs: 1 };
-    },
-  };
-});
+const fakeArb = fc
+  .array(fc.constantFrom('ok', 'retryable', 'fatal'), { minLength: 1, maxLength: 8 })
+  .map((pattern): Record<string, SimulatedActivity> => {
+    let call = 0;
+    return {
+      [WEBHOOK_ACTIVITY]: () => {
+        const outcome = pattern[call++ % pattern.length];
+        if (outcome === 'retryable') throw { message: '503' };
+        if (outcome === 'fatal') throw { message: '400', nonRetryable: true };
+        return { status: 200, body: { ok: true }, attempt: 1, durationMs: 1 };
+      },
+    };
+  });
 
-const inputArb = fc.record({ amount: fc.integer({ min: 0, max: 300 }), flag: fc.boolean(), tags: fc.array(fc.constantFrom('vip', 'new'), { maxLength: 2 }), region: fc.constantFrom('cn', 'eu'), name: fc.string({ maxLength: 5 }) });
+const inputArb = fc.record({
+  amount: fc.integer({ min: 0, max: 300 }),
+  flag: fc.boolean(),
+  tags: fc.array(fc.constantFrom('vip', 'new'), { maxLength: 2 }),
+  region: fc.constantFrom('cn', 'eu'),
+  name: fc.string({ maxLength: 5 }),
+});
 
 describe('property: plausible documents', () => {
   it('validate without throwing, and valid ones run to an end in the simulator', SLOW, async () => {
@@ -279,7 +350,14 @@ const dagArb = fc.integer({ min: 1, max: 8 }).chain((size) =>
         nodes.push({ id, type: spec.kind, config });
         spec.preds.forEach((p, k) => {
           const source = nodes[p]!;
-          const handles = source.type === 'trigger.manual' ? ['next'] : source.type === 'channel.webhook' ? ['sent'] : source.type === 'control.delay' ? ['next'] : ['true', 'false'];
+          const handles =
+            source.type === 'trigger.manual'
+              ? ['next']
+              : source.type === 'channel.webhook'
+                ? ['sent']
+                : source.type === 'control.delay'
+                  ? ['next']
+                  : ['true', 'false'];
           const sourceHandle = handles[spec.handleSeeds[k]! % handles.length]!;
           edges.push({ id: `e${edges.length}`, source: source.id, sourceHandle, target: id });
         });
@@ -306,7 +384,9 @@ describe('property: DAG flows', () => {
             expect(s).toMatchObject({ status: 'completed', executions: 1, handle: 'next' });
             continue;
           }
-          const taken = incoming(node.id).filter((e) => state.nodes[e.source]!.status === 'completed' && state.nodes[e.source]!.handle === e.sourceHandle);
+          const taken = incoming(node.id).filter(
+            (e) => state.nodes[e.source]!.status === 'completed' && state.nodes[e.source]!.handle === e.sourceHandle,
+          );
           if (s.status === 'completed') {
             // Every completed node has a completed predecessor whose taken handle has an edge to it…
             expect(taken.length, `${node.id} ran without a taken edge into it`).toBeGreaterThan(0);

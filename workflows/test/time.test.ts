@@ -1,6 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { DAY_MS, EARLIEST_DATE, LATEST_DATE, addLocalDays, bucketStart, instantSchema, isTimeZone, localDate, localDayStart, timeZoneSchema, wallToInstant, zoneOffsetMs } from '../src/time.ts';
+import {
+  DAY_MS,
+  EARLIEST_DATE,
+  LATEST_DATE,
+  addLocalDays,
+  bucketStart,
+  instantSchema,
+  isTimeZone,
+  localDate,
+  localDayStart,
+  timeZoneSchema,
+  wallToInstant,
+  zoneOffsetMs,
+} from '../src/time.ts';
 
 describe('time zones', () => {
   it('accepts every IANA zone the runtime knows', () => {
@@ -9,16 +22,24 @@ describe('time zones', () => {
   });
 
   it('refuses offsets, abbreviations and junk, whatever is generated', () => {
-    const offset = fc.tuple(fc.constantFrom('+', '-'), fc.integer({ min: 0, max: 23 }), fc.integer({ min: 0, max: 59 }))
+    const offset = fc
+      .tuple(fc.constantFrom('+', '-'), fc.integer({ min: 0, max: 23 }), fc.integer({ min: 0, max: 59 }))
       .map(([s, h, m]) => `${s}${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}`);
     const junk = fc.string({ maxLength: 70 }).filter((s) => !Intl.supportedValuesOf('timeZone').includes(s) && s !== 'UTC');
     fc.assert(
-      fc.property(fc.oneof(offset, junk, fc.constantFrom('Mars/Olympus_Mons', 'asia/shanghai', 'Asia/Shanghai/', '../etc/passwd', 'Asia/Shanghai\u0000')), (zone) => {
-        // A typo'd or made-up zone must never reach a formatter on the worker.
-        if (isTimeZone(zone)) expect(() => new Intl.DateTimeFormat('en', { timeZone: zone })).not.toThrow();
-        expect(timeZoneSchema.safeParse(zone).success).toBe(isTimeZone(zone));
-        expect(isTimeZone(zone) && /^[+-]/.test(zone)).toBe(false);
-      }),
+      fc.property(
+        fc.oneof(
+          offset,
+          junk,
+          fc.constantFrom('Mars/Olympus_Mons', 'asia/shanghai', 'Asia/Shanghai/', '../etc/passwd', 'Asia/Shanghai\u0000'),
+        ),
+        (zone) => {
+          // A typo'd or made-up zone must never reach a formatter on the worker.
+          if (isTimeZone(zone)) expect(() => new Intl.DateTimeFormat('en', { timeZone: zone })).not.toThrow();
+          expect(timeZoneSchema.safeParse(zone).success).toBe(isTimeZone(zone));
+          expect(isTimeZone(zone) && /^[+-]/.test(zone)).toBe(false);
+        },
+      ),
     );
   });
 });
@@ -37,24 +58,46 @@ describe('instants', () => {
   });
 
   it('refuses strings that are not date-times', () => {
-    fc.assert(fc.property(fc.string({ maxLength: 40 }), (s) => {
-      if (instantSchema.safeParse(s).success) expect(Number.isFinite(Date.parse(s))).toBe(true);
-    }));
+    fc.assert(
+      fc.property(fc.string({ maxLength: 40 }), (s) => {
+        if (instantSchema.safeParse(s).success) expect(Number.isFinite(Date.parse(s))).toBe(true);
+      }),
+    );
   });
 });
 
 /** The zone's wall clock straight from Intl, without any cache: what the helpers must agree with. */
 function wallOf(ms: number, timeZone: string): number {
-  const f = new Intl.DateTimeFormat('en-GB', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  const f = new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  });
   const p = Object.fromEntries(f.formatToParts(new Date(ms)).map((x) => [x.type, x.value]));
   return Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second)) + (ms % 1000);
 }
 
-const ZONES = ['UTC', 'Asia/Shanghai', 'Asia/Kolkata', 'Asia/Kathmandu', 'America/New_York', 'Europe/Berlin', 'Australia/Sydney', 'America/Sao_Paulo', 'Pacific/Chatham', 'Africa/Casablanca'];
+const ZONES = [
+  'UTC',
+  'Asia/Shanghai',
+  'Asia/Kolkata',
+  'Asia/Kathmandu',
+  'America/New_York',
+  'Europe/Berlin',
+  'Australia/Sydney',
+  'America/Sao_Paulo',
+  'Pacific/Chatham',
+  'Africa/Casablanca',
+];
 const instant = fc.integer({ min: Date.UTC(2001, 0, 1), max: Date.UTC(2098, 0, 1) });
 
 describe('wall clocks in a zone', () => {
-  it('knows each zone\'s offset as Intl does, whatever the instant (the quarter-hour cache included)', () => {
+  it("knows each zone's offset as Intl does, whatever the instant (the quarter-hour cache included)", () => {
     fc.assert(
       fc.property(fc.constantFrom(...ZONES), instant, (zone, ms) => {
         expect(zoneOffsetMs(ms, zone)).toBe(wallOf(ms, zone) - ms);
@@ -74,7 +117,8 @@ describe('wall clocks in a zone', () => {
         const wantDate = new Date(Date.parse(`${localDate(ms, zone)}T00:00:00Z`) + k * DAY_MS).toISOString().slice(0, 10);
         expect(localDate(later, zone)).toBe(wantDate);
         // Same wall time, unless that time does not exist on the day reached (moved past the gap).
-        if (wallOf(later, zone) % DAY_MS !== wallOf(ms, zone) % DAY_MS) expect(wallOf(later, zone) % DAY_MS).toBeGreaterThan(wallOf(ms, zone) % DAY_MS);
+        if (wallOf(later, zone) % DAY_MS !== wallOf(ms, zone) % DAY_MS)
+          expect(wallOf(later, zone) % DAY_MS).toBeGreaterThan(wallOf(ms, zone) % DAY_MS);
       }),
       { numRuns: 300 },
     );
@@ -90,9 +134,15 @@ describe('wall clocks in a zone', () => {
     expect(new Date(wallToInstant(wall('2026-10-25T02:30:00'), 'Europe/Berlin')).toISOString()).toBe('2026-10-25T00:30:00.000Z');
   });
 
-  it('aligns buckets to the zone\'s wall clock', () => {
-    expect(new Date(bucketStart(Date.parse('2026-05-20T10:45:00Z'), 3_600_000, 'Asia/Kolkata')).toISOString()).toBe('2026-05-20T10:30:00.000Z');
-    expect(new Date(bucketStart(Date.parse('2026-05-20T10:50:00Z'), 1_800_000, 'Asia/Kathmandu')).toISOString()).toBe('2026-05-20T10:45:00.000Z');
-    expect(new Date(bucketStart(Date.parse('2026-05-20T10:45:00Z'), 3_600_000, 'Asia/Shanghai')).toISOString()).toBe('2026-05-20T10:00:00.000Z');
+  it("aligns buckets to the zone's wall clock", () => {
+    expect(new Date(bucketStart(Date.parse('2026-05-20T10:45:00Z'), 3_600_000, 'Asia/Kolkata')).toISOString()).toBe(
+      '2026-05-20T10:30:00.000Z',
+    );
+    expect(new Date(bucketStart(Date.parse('2026-05-20T10:50:00Z'), 1_800_000, 'Asia/Kathmandu')).toISOString()).toBe(
+      '2026-05-20T10:45:00.000Z',
+    );
+    expect(new Date(bucketStart(Date.parse('2026-05-20T10:45:00Z'), 3_600_000, 'Asia/Shanghai')).toISOString()).toBe(
+      '2026-05-20T10:00:00.000Z',
+    );
   });
 });

@@ -42,7 +42,12 @@ describe('validateFlow: a valid flow', () => {
   it('fills retry defaults field by field', () => {
     const result = validateFlow(flow([trigger(), webhook('w', { retry: { maximumAttempts: 7 } })], [edge('t', 'w')]));
     if (!result.ok) throw new Error(JSON.stringify(result.issues));
-    expect(result.flow.nodes[1]!.config.retry).toEqual({ maximumAttempts: 7, initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' });
+    expect(result.flow.nodes[1]!.config.retry).toEqual({
+      maximumAttempts: 7,
+      initialInterval: '1s',
+      backoffCoefficient: 2,
+      maximumInterval: '1m',
+    });
   });
 
   it('does not mutate the document it was given', () => {
@@ -84,7 +89,10 @@ describe('validateFlow: triggers', () => {
   });
 
   it('rejects two triggers and names the second', () => {
-    const issue = only(issuesOf(validateFlow(flow([trigger('t1'), trigger('t2'), end('e')], [edge('t1', 'e'), edge('t2', 'e')]))), 'trigger_count');
+    const issue = only(
+      issuesOf(validateFlow(flow([trigger('t1'), trigger('t2'), end('e')], [edge('t1', 'e'), edge('t2', 'e')]))),
+      'trigger_count',
+    );
     expect(issue.message).toMatch(/has 2/);
     expect(issue.nodeId).toBe('t2');
     expect(issue.path).toEqual(['nodes']);
@@ -200,7 +208,14 @@ describe('validateFlow: loops', () => {
   it('reports each loop of a graph with two separate loops', () => {
     const doc = flow(
       [trigger(), webhook('a'), webhook('b'), webhook('c'), webhook('d')],
-      [edge('t', 'a'), edge('a', 'b', 'sent'), edge('b', 'a', 'sent'), edge('a', 'c', 'failed'), edge('c', 'd', 'sent'), edge('d', 'c', 'sent')],
+      [
+        edge('t', 'a'),
+        edge('a', 'b', 'sent'),
+        edge('b', 'a', 'sent'),
+        edge('a', 'c', 'failed'),
+        edge('c', 'd', 'sent'),
+        edge('d', 'c', 'sent'),
+      ],
     );
     const cycles = issuesOf(validateFlow(doc)).filter((i) => i.code === 'cycle');
     expect(cycles.map((i) => i.nodeId).sort()).toEqual(['a', 'c']);
@@ -339,7 +354,10 @@ describe('validateFlow: config schemas', () => {
   });
 
   it('rejects a bad end status and a bad webhook URL', () => {
-    const doc = flow([trigger(), webhook('w', { url: 'ftp://nope' }), end('e', { status: 'exploded' })], [edge('t', 'w'), edge('w', 'e', 'sent')]);
+    const doc = flow(
+      [trigger(), webhook('w', { url: 'ftp://nope' }), end('e', { status: 'exploded' })],
+      [edge('t', 'w'), edge('w', 'e', 'sent')],
+    );
     const issues = issuesOf(validateFlow(doc)).filter((i) => i.code === 'config');
     expect(issues.map((i) => [i.nodeId, i.path.join('.')])).toEqual([
       ['w', 'nodes.1.config.url'],
@@ -367,7 +385,9 @@ describe('validateFlow: config schemas', () => {
 
   it('attaches edgeId to schema issues of an edge', () => {
     const doc = { nodes: [trigger()], edges: [{ id: 'e1', source: 't', target: 'x' }] };
-    expect(issuesOf(validateFlow(doc))).toContainEqual(expect.objectContaining({ code: 'schema', path: ['edges', 0, 'sourceHandle'], edgeId: 'e1' }));
+    expect(issuesOf(validateFlow(doc))).toContainEqual(
+      expect.objectContaining({ code: 'schema', path: ['edges', 0, 'sourceHandle'], edgeId: 'e1' }),
+    );
   });
 
   it('rejects an unsupported schemaVersion', () => {
@@ -435,7 +455,14 @@ describe('validateFlow: hostile documents', () => {
 
   it(`accepts exactly ${FLOW_LIMITS.nodes} nodes`, () => {
     const nodes = [trigger(), ...Array.from({ length: FLOW_LIMITS.nodes - 1 }, (_, i) => end(`e${i}`))];
-    expect(validateFlow(flow(nodes, nodes.slice(1).map((n) => edge('t', n.id)))).ok).toBe(true);
+    expect(
+      validateFlow(
+        flow(
+          nodes,
+          nodes.slice(1).map((n) => edge('t', n.id)),
+        ),
+      ).ok,
+    ).toBe(true);
   });
 
   it.each([

@@ -26,7 +26,10 @@ describe('wait until', () => {
   it('applies an offset, renders a templated time, and goes on at once for a time in the past', async () => {
     const early = await simulateFlow(graph({ phase: 'warm_up', offset: '-1d' }), { startAt: START, campaign });
     expect(START + early.virtualMs).toBe(Date.parse('2026-05-19T00:00:00Z'));
-    const templated = await simulateFlow(graph({ at: '{{ input.when }}' }), { startAt: START, input: { when: '2026-05-02T08:00:00+08:00' } });
+    const templated = await simulateFlow(graph({ at: '{{ input.when }}' }), {
+      startAt: START,
+      input: { when: '2026-05-02T08:00:00+08:00' },
+    });
     expect(START + templated.virtualMs).toBe(Date.parse('2026-05-02T00:00:00Z'));
     const past = await simulateFlow(graph({ at: '2020-01-01T00:00:00Z' }), { startAt: START });
     expect(past.virtualMs).toBe(0);
@@ -45,7 +48,10 @@ describe('wait until', () => {
     });
     expect(r.state?.status).toBe('completed');
     expect(START + r.virtualMs).toBe(Date.parse(later) - 3_600_000);
-    expect(r.state?.nodes.wait?.output).toMatchObject({ until: '2026-05-24T23:00:00.000Z', moved: [{ from: '2026-05-19T23:00:00.000Z', to: '2026-05-24T23:00:00.000Z', at: '2026-05-11T00:00:00.000Z' }] });
+    expect(r.state?.nodes.wait?.output).toMatchObject({
+      until: '2026-05-24T23:00:00.000Z',
+      moved: [{ from: '2026-05-19T23:00:00.000Z', to: '2026-05-24T23:00:00.000Z', at: '2026-05-11T00:00:00.000Z' }],
+    });
     expect(r.calls.filter((c) => c.name === 'readCampaignPhases')).toHaveLength(1);
   });
 
@@ -69,7 +75,9 @@ describe('wait until', () => {
       campaign: { ...campaign, id: 'c-618' },
       // Postponed on day one, while the run is still in its two-day review.
       notices: [{ atMs: 86_400_000, key: 'campaign:c-618' }],
-      activities: { readCampaignPhases: () => ({ phases: [{ name: 'warm_up', startsAt: '2026-06-01T00:00:00Z', endsAt: '2026-06-08T00:00:00Z' }] }) },
+      activities: {
+        readCampaignPhases: () => ({ phases: [{ name: 'warm_up', startsAt: '2026-06-01T00:00:00Z', endsAt: '2026-06-08T00:00:00Z' }] }),
+      },
     });
     expect(START + r.virtualMs).toBe(Date.parse('2026-06-01T00:00:00Z'));
     expect(r.state?.nodes.wait?.output).toMatchObject({ moved: [{ from: '2026-05-20T00:00:00.000Z', to: '2026-06-01T00:00:00.000Z' }] });
@@ -77,10 +85,19 @@ describe('wait until', () => {
 
   it('a notice that changes nothing keeps the time; a phase removed while waiting fails the node readably', async () => {
     const withId = { ...campaign, id: 'c-618' };
-    const same = await simulateFlow(graph({ phase: 'warm_up' }), { startAt: START, campaign: withId, notices: [{ atMs: 86_400_000, key: 'campaign:c-618' }] });
+    const same = await simulateFlow(graph({ phase: 'warm_up' }), {
+      startAt: START,
+      campaign: withId,
+      notices: [{ atMs: 86_400_000, key: 'campaign:c-618' }],
+    });
     expect(START + same.virtualMs).toBe(Date.parse('2026-05-20T00:00:00Z'));
     expect(same.state?.nodes.wait?.output).not.toHaveProperty('moved');
-    const gone = await simulateFlow(graph({ phase: 'warm_up' }), { startAt: START, campaign: withId, notices: [{ atMs: 86_400_000, key: 'campaign:c-618' }], activities: { readCampaignPhases: () => ({ phases: [] }) } });
+    const gone = await simulateFlow(graph({ phase: 'warm_up' }), {
+      startAt: START,
+      campaign: withId,
+      notices: [{ atMs: 86_400_000, key: 'campaign:c-618' }],
+      activities: { readCampaignPhases: () => ({ phases: [] }) },
+    });
     expect(gone.state?.status).toBe('failed');
     expect(gone.state?.nodes.wait?.error).toContain('was removed while this run waited');
   });

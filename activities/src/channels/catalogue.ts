@@ -126,7 +126,10 @@ export const MESSAGE_KINDS = messageKinds(CHANNEL_CATALOGUE, CHANNEL_KINDS) as E
 const FORMATS: Record<FieldFormat, z.ZodType<string>> = {
   url: z.url({ protocol: /^https?$/, message: 'Must be an http(s) URL' }).max(2000),
   text: z.string().min(1).max(500),
-  smtpUrl: z.string().regex(/^smtps?:\/\//, 'Must be an smtp:// or smtps:// URL').max(2000),
+  smtpUrl: z
+    .string()
+    .regex(/^smtps?:\/\//, 'Must be an smtp:// or smtps:// URL')
+    .max(2000),
 };
 
 /** The schema of a kind's secrets: exactly its fields (unknown ones refused), each in its format. */

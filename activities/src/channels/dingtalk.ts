@@ -1,5 +1,12 @@
 import { createHmac } from 'node:crypto';
-import { ChannelError, type ChannelMessage, type DeliveryResult, type DingTalkConnection, type HttpRequestSpec, type SendOptions } from './types.ts';
+import {
+  ChannelError,
+  type ChannelMessage,
+  type DeliveryResult,
+  type DingTalkConnection,
+  type HttpRequestSpec,
+  type SendOptions,
+} from './types.ts';
 import { describeBody, httpRetryable, perform, requireUrl, retryAfterMs, splitMentions } from './http.ts';
 
 /**
@@ -33,7 +40,12 @@ export function dingtalkSign(timestampMs: number | string, secret: string): stri
   return createHmac('sha256', secret).update(`${timestampMs}\n${secret}`, 'utf8').digest('base64');
 }
 
-export function buildDingTalkRequest(connection: DingTalkConnection, message: ChannelMessage, now: number, idempotencyKey: string): HttpRequestSpec {
+export function buildDingTalkRequest(
+  connection: DingTalkConnection,
+  message: ChannelMessage,
+  now: number,
+  idempotencyKey: string,
+): HttpRequestSpec {
   const url = requireUrl('dingtalk', connection.webhookUrl);
   if (connection.secret) {
     const timestamp = String(Math.floor(now));
@@ -79,11 +91,24 @@ export async function sendDingTalk(connection: DingTalkConnection, message: Chan
   const req = buildDingTalkRequest(connection, message, now, opts.idempotencyKey);
   const ans = await perform('dingtalk', req, opts);
   if (ans.status < 200 || ans.status >= 300) {
-    throw new ChannelError({ channel: 'dingtalk', retryable: httpRetryable(ans.status), status: ans.status, providerMessage: describeBody(ans.body), retryAfterMs: retryAfterMs(ans.headers, now), body: ans.body });
+    throw new ChannelError({
+      channel: 'dingtalk',
+      retryable: httpRetryable(ans.status),
+      status: ans.status,
+      providerMessage: describeBody(ans.body),
+      retryAfterMs: retryAfterMs(ans.headers, now),
+      body: ans.body,
+    });
   }
   const b = ans.body as { errcode?: unknown; errmsg?: unknown } | undefined;
   if (!b || typeof b !== 'object' || typeof b.errcode !== 'number') {
-    throw new ChannelError({ channel: 'dingtalk', retryable: false, status: ans.status, providerMessage: `unexpected answer: ${describeBody(ans.body)}`, body: ans.body });
+    throw new ChannelError({
+      channel: 'dingtalk',
+      retryable: false,
+      status: ans.status,
+      providerMessage: `unexpected answer: ${describeBody(ans.body)}`,
+      body: ans.body,
+    });
   }
   if (b.errcode === 0) return { status: ans.status, body: ans.body };
   throw new ChannelError({

@@ -1,5 +1,12 @@
 import { createHmac } from 'node:crypto';
-import { ChannelError, type ChannelMessage, type DeliveryResult, type FeishuConnection, type HttpRequestSpec, type SendOptions } from './types.ts';
+import {
+  ChannelError,
+  type ChannelMessage,
+  type DeliveryResult,
+  type FeishuConnection,
+  type HttpRequestSpec,
+  type SendOptions,
+} from './types.ts';
 import { describeBody, httpRetryable, perform, requireUrl, retryAfterMs, splitMentions, utf8Bytes } from './http.ts';
 
 /**
@@ -33,7 +40,12 @@ export function feishuSign(timestampSeconds: number | string, secret: string): s
   return createHmac('sha256', `${timestampSeconds}\n${secret}`).update('').digest('base64');
 }
 
-export function buildFeishuRequest(connection: FeishuConnection, message: ChannelMessage, now: number, idempotencyKey: string): HttpRequestSpec {
+export function buildFeishuRequest(
+  connection: FeishuConnection,
+  message: ChannelMessage,
+  now: number,
+  idempotencyKey: string,
+): HttpRequestSpec {
   const url = requireUrl('feishu', connection.webhookUrl);
   const mentions = splitMentions(message.to);
   const payload: Record<string, unknown> = {};
@@ -59,14 +71,22 @@ export function buildFeishuRequest(connection: FeishuConnection, message: Channe
     payload.msg_type = 'post';
     payload.content = { post: { zh_cn: { title: message.title, content: lines } } };
   } else {
-    const at = [...(mentions.all ? ['<at user_id="all">所有人</at>'] : []), ...mentions.userIds.map((id) => `<at user_id="${escapeAttr(id)}"></at>`)].join(' ');
+    const at = [
+      ...(mentions.all ? ['<at user_id="all">所有人</at>'] : []),
+      ...mentions.userIds.map((id) => `<at user_id="${escapeAttr(id)}"></at>`),
+    ].join(' ');
     payload.msg_type = 'text';
     payload.content = { text: at ? `${message.text} ${at}` : message.text };
   }
   const body = JSON.stringify(payload);
   const n = utf8Bytes(body);
   if (n > FEISHU_MAX_BODY_BYTES) {
-    throw new ChannelError({ channel: 'feishu', retryable: false, providerCode: 'too_long', providerMessage: `the request body is ${n} bytes; Feishu allows ${FEISHU_MAX_BODY_BYTES}` });
+    throw new ChannelError({
+      channel: 'feishu',
+      retryable: false,
+      providerCode: 'too_long',
+      providerMessage: `the request body is ${n} bytes; Feishu allows ${FEISHU_MAX_BODY_BYTES}`,
+    });
   }
   return {
     url: url.toString(),
@@ -85,17 +105,36 @@ export async function sendFeishu(connection: FeishuConnection, message: ChannelM
   const now = opts.now?.() ?? Date.now();
   const req = buildFeishuRequest(connection, message, now, opts.idempotencyKey);
   const ans = await perform('feishu', req, opts);
-  const b = (ans.body && typeof ans.body === 'object' ? ans.body : {}) as { code?: unknown; msg?: unknown; StatusCode?: unknown; StatusMessage?: unknown };
+  const b = (ans.body && typeof ans.body === 'object' ? ans.body : {}) as {
+    code?: unknown;
+    msg?: unknown;
+    StatusCode?: unknown;
+    StatusMessage?: unknown;
+  };
   const code = typeof b.code === 'number' ? b.code : typeof b.StatusCode === 'number' ? b.StatusCode : undefined;
   const msg = String(b.msg ?? b.StatusMessage ?? describeBody(ans.body));
   const wait = retryAfterMs(ans.headers, now) ?? resetHeaderMs(ans.headers);
   if (ans.status >= 200 && ans.status < 300 && code === 0) return { status: ans.status, body: ans.body };
   if (ans.status >= 200 && ans.status < 300 && code === undefined) {
-    throw new ChannelError({ channel: 'feishu', retryable: false, status: ans.status, providerMessage: `unexpected answer: ${describeBody(ans.body)}`, body: ans.body });
+    throw new ChannelError({
+      channel: 'feishu',
+      retryable: false,
+      status: ans.status,
+      providerMessage: `unexpected answer: ${describeBody(ans.body)}`,
+      body: ans.body,
+    });
   }
   // Feishu answers rate limits with HTTP 429 (or 400 on older endpoints) and code 99991400.
   const retryable = httpRetryable(ans.status) || (code !== undefined && RETRYABLE_CODES.has(code));
-  throw new ChannelError({ channel: 'feishu', retryable, status: ans.status, providerCode: code, providerMessage: msg, retryAfterMs: wait, body: ans.body });
+  throw new ChannelError({
+    channel: 'feishu',
+    retryable,
+    status: ans.status,
+    providerCode: code,
+    providerMessage: msg,
+    retryAfterMs: wait,
+    body: ans.body,
+  });
 }
 
 /** `x-ogw-ratelimit-reset`: seconds until the rate-limit window resets. */

@@ -53,14 +53,32 @@ export async function perform(channel: ChannelKind, req: HttpRequestSpec, opts: 
 function noAnswer(channel: ChannelKind, req: HttpRequestSpec, err: unknown, timeout: AbortSignal, timeoutMs: number): ChannelError {
   const e = err as Error & { code?: string; cause?: Error & { code?: string } };
   if (timeout.aborted) {
-    return new ChannelError({ channel, retryable: true, providerCode: 'timeout', providerMessage: `no answer from ${safeHost(req.url)} within ${timeoutMs} ms`, cause: err });
+    return new ChannelError({
+      channel,
+      retryable: true,
+      providerCode: 'timeout',
+      providerMessage: `no answer from ${safeHost(req.url)} within ${timeoutMs} ms`,
+      cause: err,
+    });
   }
   if (e?.name === 'AbortError') {
     // Cancelled by the caller: not a provider failure; the caller decides what happens next.
-    return new ChannelError({ channel, retryable: true, providerCode: 'cancelled', providerMessage: `request to ${safeHost(req.url)} was cancelled`, cause: err });
+    return new ChannelError({
+      channel,
+      retryable: true,
+      providerCode: 'cancelled',
+      providerMessage: `request to ${safeHost(req.url)} was cancelled`,
+      cause: err,
+    });
   }
   const why = e?.code ?? e?.cause?.code ?? e?.cause?.message ?? e?.message ?? String(err);
-  return new ChannelError({ channel, retryable: true, providerCode: 'network', providerMessage: `request to ${safeHost(req.url)} failed: ${why}`, cause: err });
+  return new ChannelError({
+    channel,
+    retryable: true,
+    providerCode: 'network',
+    providerMessage: `request to ${safeHost(req.url)} failed: ${why}`,
+    cause: err,
+  });
 }
 
 /**

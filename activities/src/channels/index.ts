@@ -17,7 +17,8 @@ export const CHANNELS: { [K in ChannelKind]: ChannelAdapter<ConnectionOf<K>> } =
   wecom: {
     kind: 'wecom',
     label: CHANNEL_CATALOGUE.wecom.label,
-    description: 'Posts text or markdown to a WeCom group through the robot webhook. ' +
+    description:
+      'Posts text or markdown to a WeCom group through the robot webhook. ' +
       'The key in the URL is the credential; mentions by user id or mobile.',
     ratePerMinute: CHANNEL_CATALOGUE.wecom.ratePerMinute,
     docs: ['https://developer.work.weixin.qq.com/document/path/91770'],
@@ -26,7 +27,8 @@ export const CHANNELS: { [K in ChannelKind]: ChannelAdapter<ConnectionOf<K>> } =
   feishu: {
     kind: 'feishu',
     label: CHANNEL_CATALOGUE.feishu.label,
-    description: 'Posts text, rich text (post) or a markdown card to a Feishu group, ' +
+    description:
+      'Posts text, rich text (post) or a markdown card to a Feishu group, ' +
       'signed with the bot secret (HMAC-SHA256 of timestamp and secret).',
     ratePerMinute: CHANNEL_CATALOGUE.feishu.ratePerMinute,
     docs: ['https://open.feishu.cn/document/client-docs/bot-v3/add-custom-bot'],
@@ -35,10 +37,14 @@ export const CHANNELS: { [K in ChannelKind]: ChannelAdapter<ConnectionOf<K>> } =
   dingtalk: {
     kind: 'dingtalk',
     label: CHANNEL_CATALOGUE.dingtalk.label,
-    description: 'Posts text or markdown to a DingTalk group; with 加签 the URL carries a millisecond timestamp and an HMAC-SHA256 sign. ' +
+    description:
+      'Posts text or markdown to a DingTalk group; with 加签 the URL carries a millisecond timestamp and an HMAC-SHA256 sign. ' +
       'Exceeding the limit locks the robot for 10 minutes.',
     ratePerMinute: CHANNEL_CATALOGUE.dingtalk.ratePerMinute,
-    docs: ['https://open.dingtalk.com/document/robots/custom-robot-access', 'https://open.dingtalk.com/document/robots/customize-robot-security-settings'],
+    docs: [
+      'https://open.dingtalk.com/document/robots/custom-robot-access',
+      'https://open.dingtalk.com/document/robots/customize-robot-security-settings',
+    ],
     send: sendDingTalk,
   },
   slack: {
@@ -52,7 +58,8 @@ export const CHANNELS: { [K in ChannelKind]: ChannelAdapter<ConnectionOf<K>> } =
   sms: {
     kind: 'sms',
     label: CHANNEL_CATALOGUE.sms.label,
-    description: 'Sends one SMS to one recipient through the connection\'s provider ' +
+    description:
+      "Sends one SMS to one recipient through the connection's provider " +
       '(Twilio first; Aliyun and Tencent fit the same provider interface).',
     docs: ['https://www.twilio.com/docs/messaging/api/message-resource'],
     send: sendSms,
@@ -60,7 +67,8 @@ export const CHANNELS: { [K in ChannelKind]: ChannelAdapter<ConnectionOf<K>> } =
   webhook: {
     kind: 'webhook',
     label: CHANNEL_CATALOGUE.webhook.label,
-    description: 'POSTs a JSON event signed with HMAC-SHA256 over id, timestamp and body (webhook-id / webhook-timestamp / webhook-signature); ' +
+    description:
+      'POSTs a JSON event signed with HMAC-SHA256 over id, timestamp and body (webhook-id / webhook-timestamp / webhook-signature); ' +
       'webhook-id is the idempotency key.',
     docs: ['https://www.standardwebhooks.com'],
     send: sendWebhookChannel,
@@ -77,8 +85,25 @@ export async function sendToChannel(connection: ChannelConnection, message: Chan
 export * from './types.ts';
 export * from './catalogue.ts';
 export { buildWeComRequest, sendWeCom, WECOM_RATE_PER_MINUTE, WECOM_TEXT_MAX_BYTES, WECOM_MARKDOWN_MAX_BYTES } from './wecom.ts';
-export { buildFeishuRequest, feishuSign, sendFeishu, FEISHU_RATE_PER_MINUTE, FEISHU_RATE_PER_SECOND, FEISHU_MAX_BODY_BYTES } from './feishu.ts';
+export {
+  buildFeishuRequest,
+  feishuSign,
+  sendFeishu,
+  FEISHU_RATE_PER_MINUTE,
+  FEISHU_RATE_PER_SECOND,
+  FEISHU_MAX_BODY_BYTES,
+} from './feishu.ts';
 export { buildDingTalkRequest, dingtalkSign, sendDingTalk, DINGTALK_RATE_PER_MINUTE, DINGTALK_LOCKOUT_MS } from './dingtalk.ts';
 export { buildSlackRequest, sendSlack, SLACK_RATE_PER_MINUTE } from './slack.ts';
-export { buildSmsRequest, buildTwilioRequest, sendSms, smsFromMessage, twilioProvider, SMS_PROVIDERS, TWILIO_BODY_MAX_CHARS, type SmsMessage, type SmsProvider } from './sms.ts';
+export {
+  buildSmsRequest,
+  buildTwilioRequest,
+  sendSms,
+  smsFromMessage,
+  twilioProvider,
+  SMS_PROVIDERS,
+  TWILIO_BODY_MAX_CHARS,
+  type SmsMessage,
+  type SmsProvider,
+} from './sms.ts';
 export { buildWebhookRequest, sendWebhookChannel, standardWebhookSignature, webhookSecretBytes, WEBHOOK_EVENT_TYPE } from './webhook.ts';

@@ -1,4 +1,11 @@
-import { ChannelError, type ChannelMessage, type DeliveryResult, type HttpRequestSpec, type SendOptions, type SlackConnection } from './types.ts';
+import {
+  ChannelError,
+  type ChannelMessage,
+  type DeliveryResult,
+  type HttpRequestSpec,
+  type SendOptions,
+  type SlackConnection,
+} from './types.ts';
 import { describeBody, httpRetryable, perform, requireUrl, retryAfterMs, splitMentions } from './http.ts';
 
 /**
@@ -18,7 +25,12 @@ export { SLACK_RATE_PER_MINUTE } from './catalogue.ts';
 const SECTION_MAX_CHARS = 3000;
 const HEADER_MAX_CHARS = 150;
 
-export function buildSlackRequest(connection: SlackConnection, message: ChannelMessage, _now: number, idempotencyKey: string): HttpRequestSpec {
+export function buildSlackRequest(
+  connection: SlackConnection,
+  message: ChannelMessage,
+  _now: number,
+  idempotencyKey: string,
+): HttpRequestSpec {
   const url = requireUrl('slack', connection.webhookUrl);
   const mentions = splitMentions(message.to);
   const at = [...(mentions.all ? ['<!channel>'] : []), ...mentions.userIds.map((id) => `<@${id}>`)].join(' ');
@@ -26,7 +38,8 @@ export function buildSlackRequest(connection: SlackConnection, message: ChannelM
   const payload: Record<string, unknown> = { text: at ? `${fallback} ${at}` : fallback };
   if (message.markdown || message.title) {
     const blocks: unknown[] = [];
-    if (message.title) blocks.push({ type: 'header', text: { type: 'plain_text', text: clip(message.title, HEADER_MAX_CHARS), emoji: true } });
+    if (message.title)
+      blocks.push({ type: 'header', text: { type: 'plain_text', text: clip(message.title, HEADER_MAX_CHARS), emoji: true } });
     const body = message.markdown ?? message.text;
     for (let i = 0; i < body.length; i += SECTION_MAX_CHARS) {
       blocks.push({ type: 'section', text: { type: 'mrkdwn', text: body.slice(i, i + SECTION_MAX_CHARS) } });

@@ -1,4 +1,12 @@
-import { ChannelError, type ChannelMessage, type DeliveryResult, type HttpRequestSpec, type SendOptions, type SmsConnection, type TwilioSmsConnection } from './types.ts';
+import {
+  ChannelError,
+  type ChannelMessage,
+  type DeliveryResult,
+  type HttpRequestSpec,
+  type SendOptions,
+  type SmsConnection,
+  type TwilioSmsConnection,
+} from './types.ts';
 import { describeBody, httpRetryable, perform, requireUrl, retryAfterMs } from './http.ts';
 
 /**
@@ -56,22 +64,52 @@ export const TWILIO_BODY_MAX_CHARS = 1600;
 const TWILIO_DEFAULT_BASE = 'https://api.twilio.com';
 const TWILIO_RETRYABLE_CODES = new Set([20429, 20500, 20503]);
 
-export function buildTwilioRequest(connection: TwilioSmsConnection, sms: SmsMessage, _now: number, idempotencyKey: string): HttpRequestSpec {
+export function buildTwilioRequest(
+  connection: TwilioSmsConnection,
+  sms: SmsMessage,
+  _now: number,
+  idempotencyKey: string,
+): HttpRequestSpec {
   if (!connection.accountSid || !connection.authToken) {
-    throw new ChannelError({ channel: 'sms', retryable: false, providerCode: 'config', providerMessage: 'the Twilio connection needs an Account SID and an Auth Token' });
+    throw new ChannelError({
+      channel: 'sms',
+      retryable: false,
+      providerCode: 'config',
+      providerMessage: 'the Twilio connection needs an Account SID and an Auth Token',
+    });
   }
   if (!connection.from && !connection.messagingServiceSid) {
-    throw new ChannelError({ channel: 'sms', retryable: false, providerCode: 'config', providerMessage: 'the Twilio connection needs a From number or a Messaging Service SID' });
+    throw new ChannelError({
+      channel: 'sms',
+      retryable: false,
+      providerCode: 'config',
+      providerMessage: 'the Twilio connection needs a From number or a Messaging Service SID',
+    });
   }
   if (!E164.test(sms.to)) {
-    throw new ChannelError({ channel: 'sms', retryable: false, providerCode: 'invalid_to', providerMessage: `"${sms.to}" is not an E.164 phone number` });
+    throw new ChannelError({
+      channel: 'sms',
+      retryable: false,
+      providerCode: 'invalid_to',
+      providerMessage: `"${sms.to}" is not an E.164 phone number`,
+    });
   }
-  if (!sms.body.trim()) throw new ChannelError({ channel: 'sms', retryable: false, providerCode: 'empty', providerMessage: 'the SMS body is empty' });
+  if (!sms.body.trim())
+    throw new ChannelError({ channel: 'sms', retryable: false, providerCode: 'empty', providerMessage: 'the SMS body is empty' });
   if (sms.body.length > TWILIO_BODY_MAX_CHARS) {
-    throw new ChannelError({ channel: 'sms', retryable: false, providerCode: 'too_long', providerMessage: `the SMS body is ${sms.body.length} characters; Twilio allows ${TWILIO_BODY_MAX_CHARS}` });
+    throw new ChannelError({
+      channel: 'sms',
+      retryable: false,
+      providerCode: 'too_long',
+      providerMessage: `the SMS body is ${sms.body.length} characters; Twilio allows ${TWILIO_BODY_MAX_CHARS}`,
+    });
   }
   const base = (connection.baseUrl ?? TWILIO_DEFAULT_BASE).replace(/\/+$/, '');
-  const url = requireUrl('sms', `${base}/2010-04-01/Accounts/${encodeURIComponent(connection.accountSid)}/Messages.json`, 'Twilio base URL');
+  const url = requireUrl(
+    'sms',
+    `${base}/2010-04-01/Accounts/${encodeURIComponent(connection.accountSid)}/Messages.json`,
+    'Twilio base URL',
+  );
   const form = new URLSearchParams();
   form.set('To', sms.to);
   if (connection.messagingServiceSid) form.set('MessagingServiceSid', connection.messagingServiceSid);
@@ -93,13 +131,27 @@ export function buildTwilioRequest(connection: TwilioSmsConnection, sms: SmsMess
 export const twilioProvider: SmsProvider<TwilioSmsConnection> = {
   id: 'twilio',
   label: 'Twilio',
-  docs: ['https://www.twilio.com/docs/messaging/api/message-resource#create-a-message-resource', 'https://www.twilio.com/docs/usage/twilios-response'],
+  docs: [
+    'https://www.twilio.com/docs/messaging/api/message-resource#create-a-message-resource',
+    'https://www.twilio.com/docs/usage/twilios-response',
+  ],
   buildRequest: buildTwilioRequest,
   interpret(ans, now) {
-    const b = (ans.body && typeof ans.body === 'object' ? ans.body : {}) as { sid?: unknown; code?: unknown; message?: unknown; status?: unknown };
+    const b = (ans.body && typeof ans.body === 'object' ? ans.body : {}) as {
+      sid?: unknown;
+      code?: unknown;
+      message?: unknown;
+      status?: unknown;
+    };
     if (ans.status >= 200 && ans.status < 300) {
       if (typeof b.sid !== 'string') {
-        throw new ChannelError({ channel: 'sms', retryable: false, status: ans.status, providerMessage: `unexpected answer: ${describeBody(ans.body)}`, body: ans.body });
+        throw new ChannelError({
+          channel: 'sms',
+          retryable: false,
+          status: ans.status,
+          providerMessage: `unexpected answer: ${describeBody(ans.body)}`,
+          body: ans.body,
+        });
       }
       return { status: ans.status, providerMessageId: b.sid, body: ans.body };
     }
@@ -130,8 +182,8 @@ export function smsFromMessage(message: ChannelMessage): SmsMessage {
       channel: 'sms',
       retryable: false,
       providerCode: 'recipients',
-      providerMessage: `an SMS send takes exactly one recipient (got ${to.length}); ` +
-        `send once per recipient so each has its own idempotency key`,
+      providerMessage:
+        `an SMS send takes exactly one recipient (got ${to.length}); ` + `send once per recipient so each has its own idempotency key`,
     });
   }
   const body = message.title ? `${message.title}\n${message.text}` : message.text;
@@ -152,6 +204,12 @@ export async function sendSms(connection: SmsConnection, message: ChannelMessage
 
 function providerOf(connection: SmsConnection): SmsProvider {
   const p = (SMS_PROVIDERS as Record<string, SmsProvider | undefined>)[connection.provider];
-  if (!p) throw new ChannelError({ channel: 'sms', retryable: false, providerCode: 'config', providerMessage: `unknown SMS provider "${connection.provider}"` });
+  if (!p)
+    throw new ChannelError({
+      channel: 'sms',
+      retryable: false,
+      providerCode: 'config',
+      providerMessage: `unknown SMS provider "${connection.provider}"`,
+    });
   return p;
 }

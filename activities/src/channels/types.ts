@@ -86,12 +86,7 @@ export interface WebhookConnection {
 }
 
 export type ChannelConnection =
-  | WeComConnection
-  | FeishuConnection
-  | DingTalkConnection
-  | SlackConnection
-  | SmsConnection
-  | WebhookConnection;
+  WeComConnection | FeishuConnection | DingTalkConnection | SlackConnection | SmsConnection | WebhookConnection;
 
 /** The exact request an adapter sends. `body` is the serialized bytes that were signed. */
 export interface HttpRequestSpec {
@@ -156,7 +151,8 @@ export class ChannelError extends Error {
   readonly body?: unknown;
 
   constructor(init: ChannelErrorInit) {
-    const where = init.status === undefined ? '' : ` (HTTP ${init.status}${init.providerCode === undefined ? '' : `, code ${init.providerCode}`})`;
+    const where =
+      init.status === undefined ? '' : ` (HTTP ${init.status}${init.providerCode === undefined ? '' : `, code ${init.providerCode}`})`;
     const codeOnly = init.status === undefined && init.providerCode !== undefined ? ` (code ${init.providerCode})` : '';
     super(`${init.channel}: ${init.providerMessage}${where}${codeOnly}`, init.cause === undefined ? undefined : { cause: init.cause });
     this.name = 'ChannelError';

@@ -1,5 +1,12 @@
 import { createHmac } from 'node:crypto';
-import { ChannelError, type ChannelMessage, type DeliveryResult, type HttpRequestSpec, type SendOptions, type WebhookConnection } from './types.ts';
+import {
+  ChannelError,
+  type ChannelMessage,
+  type DeliveryResult,
+  type HttpRequestSpec,
+  type SendOptions,
+  type WebhookConnection,
+} from './types.ts';
 import { describeBody, httpRetryable, perform, requireUrl, retryAfterMs } from './http.ts';
 
 /**
@@ -21,7 +28,12 @@ export function webhookSecretBytes(secret: string): Buffer {
   const raw = secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : secret;
   const bytes = Buffer.from(raw, 'base64');
   if (!raw || bytes.length === 0) {
-    throw new ChannelError({ channel: 'webhook', retryable: false, providerCode: 'config', providerMessage: 'the signing secret must be whsec_ followed by base64' });
+    throw new ChannelError({
+      channel: 'webhook',
+      retryable: false,
+      providerCode: 'config',
+      providerMessage: 'the signing secret must be whsec_ followed by base64',
+    });
   }
   return bytes;
 }
@@ -32,11 +44,21 @@ export function standardWebhookSignature(secret: string, msgId: string, timestam
   return `v1,${mac}`;
 }
 
-export function buildWebhookRequest(connection: WebhookConnection, message: ChannelMessage, now: number, idempotencyKey: string): HttpRequestSpec {
+export function buildWebhookRequest(
+  connection: WebhookConnection,
+  message: ChannelMessage,
+  now: number,
+  idempotencyKey: string,
+): HttpRequestSpec {
   const url = requireUrl('webhook', connection.url, 'webhook URL');
   // The spec warns against ids containing '.', which would make the signed content ambiguous.
   if (!idempotencyKey || idempotencyKey.includes('.') || /\s/.test(idempotencyKey)) {
-    throw new ChannelError({ channel: 'webhook', retryable: false, providerCode: 'config', providerMessage: 'the idempotency key (webhook-id) must be non-empty without "." or spaces' });
+    throw new ChannelError({
+      channel: 'webhook',
+      retryable: false,
+      providerCode: 'config',
+      providerMessage: 'the idempotency key (webhook-id) must be non-empty without "." or spaces',
+    });
   }
   const timestamp = Math.floor(now / 1000);
   const data: Record<string, unknown> = { text: message.text };
@@ -60,12 +82,19 @@ export function buildWebhookRequest(connection: WebhookConnection, message: Chan
   };
 }
 
-export async function sendWebhookChannel(connection: WebhookConnection, message: ChannelMessage, opts: SendOptions): Promise<DeliveryResult> {
+export async function sendWebhookChannel(
+  connection: WebhookConnection,
+  message: ChannelMessage,
+  opts: SendOptions,
+): Promise<DeliveryResult> {
   const now = opts.now?.() ?? Date.now();
   const req = buildWebhookRequest(connection, message, now, opts.idempotencyKey);
   const ans = await perform('webhook', req, opts);
   if (ans.status >= 200 && ans.status < 300) return { status: ans.status, body: ans.body };
-  const message_ = ans.status >= 300 && ans.status < 400 ? `redirected to ${ans.headers.get('location') ?? '(no location)'}; update the webhook URL` : describeBody(ans.body);
+  const message_ =
+    ans.status >= 300 && ans.status < 400
+      ? `redirected to ${ans.headers.get('location') ?? '(no location)'}; update the webhook URL`
+      : describeBody(ans.body);
   throw new ChannelError({
     channel: 'webhook',
     retryable: httpRetryable(ans.status),

@@ -1,4 +1,11 @@
-import { ChannelError, type ChannelMessage, type DeliveryResult, type HttpRequestSpec, type SendOptions, type WeComConnection } from './types.ts';
+import {
+  ChannelError,
+  type ChannelMessage,
+  type DeliveryResult,
+  type HttpRequestSpec,
+  type SendOptions,
+  type WeComConnection,
+} from './types.ts';
 import { describeBody, httpRetryable, perform, requireUrl, retryAfterMs, splitMentions, utf8Bytes } from './http.ts';
 
 /**
@@ -23,7 +30,12 @@ const RETRYABLE_CODES = new Set([-1, 45009, 45033]);
 /** The robot's rate-limit lock-out is per minute. */
 const RATE_LIMIT_WAIT_MS = 60_000;
 
-export function buildWeComRequest(connection: WeComConnection, message: ChannelMessage, _now: number, idempotencyKey: string): HttpRequestSpec {
+export function buildWeComRequest(
+  connection: WeComConnection,
+  message: ChannelMessage,
+  _now: number,
+  idempotencyKey: string,
+): HttpRequestSpec {
   const url = requireUrl('wecom', connection.webhookUrl);
   const mentions = splitMentions(message.to);
   let payload: unknown;
@@ -51,9 +63,16 @@ export function buildWeComRequest(connection: WeComConnection, message: ChannelM
 }
 
 function ensureSize(content: string, max: number, what: string): void {
-  if (!content.trim()) throw new ChannelError({ channel: 'wecom', retryable: false, providerCode: 'empty', providerMessage: `the ${what} content is empty` });
+  if (!content.trim())
+    throw new ChannelError({ channel: 'wecom', retryable: false, providerCode: 'empty', providerMessage: `the ${what} content is empty` });
   const n = utf8Bytes(content);
-  if (n > max) throw new ChannelError({ channel: 'wecom', retryable: false, providerCode: 'too_long', providerMessage: `the ${what} content is ${n} bytes; WeCom allows ${max}` });
+  if (n > max)
+    throw new ChannelError({
+      channel: 'wecom',
+      retryable: false,
+      providerCode: 'too_long',
+      providerMessage: `the ${what} content is ${n} bytes; WeCom allows ${max}`,
+    });
 }
 
 export async function sendWeCom(connection: WeComConnection, message: ChannelMessage, opts: SendOptions): Promise<DeliveryResult> {
@@ -61,11 +80,24 @@ export async function sendWeCom(connection: WeComConnection, message: ChannelMes
   const req = buildWeComRequest(connection, message, now, opts.idempotencyKey);
   const ans = await perform('wecom', req, opts);
   if (ans.status < 200 || ans.status >= 300) {
-    throw new ChannelError({ channel: 'wecom', retryable: httpRetryable(ans.status), status: ans.status, providerMessage: describeBody(ans.body), retryAfterMs: retryAfterMs(ans.headers, now), body: ans.body });
+    throw new ChannelError({
+      channel: 'wecom',
+      retryable: httpRetryable(ans.status),
+      status: ans.status,
+      providerMessage: describeBody(ans.body),
+      retryAfterMs: retryAfterMs(ans.headers, now),
+      body: ans.body,
+    });
   }
   const b = ans.body as { errcode?: unknown; errmsg?: unknown } | undefined;
   if (!b || typeof b !== 'object' || typeof b.errcode !== 'number') {
-    throw new ChannelError({ channel: 'wecom', retryable: false, status: ans.status, providerMessage: `unexpected answer: ${describeBody(ans.body)}`, body: ans.body });
+    throw new ChannelError({
+      channel: 'wecom',
+      retryable: false,
+      status: ans.status,
+      providerMessage: `unexpected answer: ${describeBody(ans.body)}`,
+      body: ans.body,
+    });
   }
   if (b.errcode === 0) return { status: ans.status, body: ans.body };
   const retryable = RETRYABLE_CODES.has(b.errcode);

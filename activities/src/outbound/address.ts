@@ -6,15 +6,7 @@ import ipaddr from 'ipaddr.js';
  * here rather than taken from a library's range names so the policy can be read in one place.
  */
 export type RefusedCategory =
-  | 'loopback'
-  | 'private'
-  | 'carrier-grade NAT'
-  | 'link-local'
-  | 'metadata'
-  | 'unspecified'
-  | 'multicast'
-  | 'broadcast'
-  | 'reserved';
+  'loopback' | 'private' | 'carrier-grade NAT' | 'link-local' | 'metadata' | 'unspecified' | 'multicast' | 'broadcast' | 'reserved';
 
 type Table = [cidr: string, category: RefusedCategory][];
 

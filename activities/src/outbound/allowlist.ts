@@ -61,7 +61,10 @@ export function normalizeHost(host: string): string {
 
 export function parseAllowlist(raw: string | readonly string[] | undefined): AllowEntry[] {
   const items = typeof raw === 'string' ? raw.split(',') : (raw ?? []);
-  return items.map((s) => s.trim()).filter(Boolean).map(entry);
+  return items
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map(entry);
 }
 
 function portMatches(e: AllowEntry, p: number): boolean {

@@ -80,7 +80,10 @@ async function start(handler: Handler): Promise<Receiver> {
       else if (rx.mode === 'error500') reply = { status: 500, body: 'internal error' };
       else reply = handler(received, rx);
       const isText = typeof reply.body === 'string';
-      res.writeHead(reply.status, { 'content-type': isText ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8', ...reply.headers });
+      res.writeHead(reply.status, {
+        'content-type': isText ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8',
+        ...reply.headers,
+      });
       res.end(isText ? reply.body : JSON.stringify(reply.body));
     });
   });
@@ -158,7 +161,8 @@ export async function startWeCom(key: string, opts: { perMinute?: number } = {})
     if (type !== 'text' && type !== 'markdown') return { status: 200, body: { errcode: 40008, errmsg: 'invalid message type' } };
     const content = (b?.[type] as { content?: unknown } | undefined)?.content;
     if (typeof content !== 'string' || !content) return { status: 200, body: { errcode: 44004, errmsg: 'empty content' } };
-    if (Buffer.byteLength(content) > (type === 'text' ? 2048 : 4096)) return { status: 200, body: { errcode: 40058, errmsg: 'content exceed max length' } };
+    if (Buffer.byteLength(content) > (type === 'text' ? 2048 : 4096))
+      return { status: 200, body: { errcode: 40058, errmsg: 'content exceed max length' } };
     if (!allow()) return { status: 200, body: { errcode: 45009, errmsg: 'api freq out of limit' } };
     rx.accept(req, header(req, 'idempotency-key'));
     return { status: 200, body: { errcode: 0, errmsg: 'ok' } };
@@ -170,7 +174,9 @@ export async function startWeCom(key: string, opts: { perMinute?: number } = {})
 
 /** Feishu's documented check: HMAC-SHA256 keyed by "timestamp\nsecret" over nothing, base64. */
 export function feishuExpectedSign(timestamp: string, secret: string): string {
-  return createHmac('sha256', Buffer.from(`${timestamp}\n${secret}`, 'utf8')).update(Buffer.alloc(0)).digest('base64');
+  return createHmac('sha256', Buffer.from(`${timestamp}\n${secret}`, 'utf8'))
+    .update(Buffer.alloc(0))
+    .digest('base64');
 }
 
 export async function startFeishu(token: string, secret: string | undefined): Promise<Receiver & { webhookUrl: string }> {
@@ -185,7 +191,10 @@ export async function startFeishu(token: string, secret: string | undefined): Pr
       const ts = typeof b.timestamp === 'string' || typeof b.timestamp === 'number' ? String(b.timestamp) : '';
       const fresh = /^\d+$/.test(ts) && Math.abs(Date.now() / 1000 - Number(ts)) <= 3600;
       if (!fresh || typeof b.sign !== 'string' || !safeEqual(b.sign, feishuExpectedSign(ts, secret))) {
-        return { status: 200, body: { code: 19021, data: {}, msg: 'sign match fail or timestamp is not within one hour from current time' } };
+        return {
+          status: 200,
+          body: { code: 19021, data: {}, msg: 'sign match fail or timestamp is not within one hour from current time' },
+        };
       }
     }
     const type = b.msg_type;
@@ -205,10 +214,16 @@ export async function startFeishu(token: string, secret: string | undefined): Pr
 
 /** DingTalk's documented check: base64(HmacSHA256(key = secret, "timestamp\nsecret")). */
 export function dingtalkExpectedSign(timestamp: string, secret: string): string {
-  return createHmac('sha256', Buffer.from(secret, 'utf8')).update(Buffer.from(`${timestamp}\n${secret}`, 'utf8')).digest('base64');
+  return createHmac('sha256', Buffer.from(secret, 'utf8'))
+    .update(Buffer.from(`${timestamp}\n${secret}`, 'utf8'))
+    .digest('base64');
 }
 
-export async function startDingTalk(token: string, secret: string | undefined, opts: { perMinute?: number } = {}): Promise<Receiver & { webhookUrl: string }> {
+export async function startDingTalk(
+  token: string,
+  secret: string | undefined,
+  opts: { perMinute?: number } = {},
+): Promise<Receiver & { webhookUrl: string }> {
   const allow = perMinute(opts.perMinute ?? 20);
   const rx = await start((req, rx) => {
     const q = req.url.searchParams;
@@ -248,7 +263,8 @@ export async function startSlack(path = '/services/T000/B000/XXXXXXXX'): Promise
     const b = json(req.body);
     if (!b) return { status: 400, body: 'invalid_payload' };
     if (typeof b.text !== 'string' && !Array.isArray(b.blocks)) return { status: 400, body: 'no_text' };
-    if (Array.isArray(b.blocks) && b.blocks.some((x) => typeof (x as { type?: unknown }).type !== 'string')) return { status: 400, body: 'invalid_blocks' };
+    if (Array.isArray(b.blocks) && b.blocks.some((x) => typeof (x as { type?: unknown }).type !== 'string'))
+      return { status: 400, body: 'invalid_blocks' };
     rx.accept(req, header(req, 'idempotency-key'));
     return { status: 200, headers: { 'content-type': 'text/html' }, body: 'ok' };
   });
@@ -260,30 +276,78 @@ export async function startSlack(path = '/services/T000/B000/XXXXXXXX'): Promise
 export async function startTwilio(accountSid: string, authToken: string): Promise<Receiver> {
   let n = 0;
   return start((req, rx) => {
-    const unauthorized = { status: 401, headers: { 'www-authenticate': 'Basic realm="Twilio API"' }, body: { code: 20003, message: 'Authenticate', more_info: 'https://www.twilio.com/docs/errors/20003', status: 401 } };
+    const unauthorized = {
+      status: 401,
+      headers: { 'www-authenticate': 'Basic realm="Twilio API"' },
+      body: { code: 20003, message: 'Authenticate', more_info: 'https://www.twilio.com/docs/errors/20003', status: 401 },
+    };
     const auth = header(req, 'authorization') ?? '';
     if (!auth.startsWith('Basic ')) return unauthorized;
     const [user, ...rest] = Buffer.from(auth.slice(6), 'base64').toString('utf8').split(':');
     if (user !== accountSid || !safeEqual(rest.join(':'), authToken)) return unauthorized;
     if (req.url.pathname !== `/2010-04-01/Accounts/${accountSid}/Messages.json`) {
-      return { status: 404, body: { code: 20404, message: `The requested resource ${req.url.pathname} was not found`, more_info: 'https://www.twilio.com/docs/errors/20404', status: 404 } };
+      return {
+        status: 404,
+        body: {
+          code: 20404,
+          message: `The requested resource ${req.url.pathname} was not found`,
+          more_info: 'https://www.twilio.com/docs/errors/20404',
+          status: 404,
+        },
+      };
     }
     if (!(header(req, 'content-type') ?? '').startsWith('application/x-www-form-urlencoded')) {
-      return { status: 400, body: { code: 21602, message: 'Message body is required.', more_info: 'https://www.twilio.com/docs/errors/21602', status: 400 } };
+      return {
+        status: 400,
+        body: { code: 21602, message: 'Message body is required.', more_info: 'https://www.twilio.com/docs/errors/21602', status: 400 },
+      };
     }
     const form = new URLSearchParams(req.body);
     const to = form.get('To') ?? '';
     if (!/^\+[1-9]\d{6,14}$/.test(to)) {
-      return { status: 400, body: { code: 21211, message: `The 'To' number ${to} is not a valid phone number.`, more_info: 'https://www.twilio.com/docs/errors/21211', status: 400 } };
+      return {
+        status: 400,
+        body: {
+          code: 21211,
+          message: `The 'To' number ${to} is not a valid phone number.`,
+          more_info: 'https://www.twilio.com/docs/errors/21211',
+          status: 400,
+        },
+      };
     }
     if (!form.get('From') && !form.get('MessagingServiceSid')) {
-      return { status: 400, body: { code: 21603, message: "A 'From' or 'MessagingServiceSid' parameter is required to send a message.", more_info: 'https://www.twilio.com/docs/errors/21603', status: 400 } };
+      return {
+        status: 400,
+        body: {
+          code: 21603,
+          message: "A 'From' or 'MessagingServiceSid' parameter is required to send a message.",
+          more_info: 'https://www.twilio.com/docs/errors/21603',
+          status: 400,
+        },
+      };
     }
     const body = form.get('Body') ?? '';
-    if (!body) return { status: 400, body: { code: 21602, message: 'Message body is required.', more_info: 'https://www.twilio.com/docs/errors/21602', status: 400 } };
+    if (!body)
+      return {
+        status: 400,
+        body: { code: 21602, message: 'Message body is required.', more_info: 'https://www.twilio.com/docs/errors/21602', status: 400 },
+      };
     rx.accept(req, header(req, 'idempotency-key'));
     const sid = `SM${(++n).toString(16).padStart(32, '0')}`;
-    return { status: 201, body: { sid, account_sid: accountSid, to, from: form.get('From'), body, status: 'queued', api_version: '2010-04-01', error_code: null, error_message: null } };
+    return {
+      status: 201,
+      body: {
+        sid,
+        account_sid: accountSid,
+        to,
+        from: form.get('From'),
+        body,
+        status: 'queued',
+        api_version: '2010-04-01',
+        error_code: null,
+        error_message: null,
+      },
+    };
   });
 }
 
@@ -298,7 +362,8 @@ export async function startStandardWebhook(secret: string, path = '/hooks/flight
     const ts = header(req, 'webhook-timestamp');
     const sigs = header(req, 'webhook-signature');
     if (!id || !ts || !sigs) return { status: 400, body: { error: 'missing webhook headers' } };
-    if (!/^\d+$/.test(ts) || Math.abs(Date.now() / 1000 - Number(ts)) > 5 * 60) return { status: 401, body: { error: 'timestamp outside tolerance' } };
+    if (!/^\d+$/.test(ts) || Math.abs(Date.now() / 1000 - Number(ts)) > 5 * 60)
+      return { status: 401, body: { error: 'timestamp outside tolerance' } };
     const expected = createHmac('sha256', key).update(`${id}.${ts}.${req.body}`).digest('base64');
     const ok = sigs.split(' ').some((entry) => {
       const [version, sig] = entry.split(',', 2);

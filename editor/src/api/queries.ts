@@ -201,7 +201,13 @@ export function useDeleteConnection() {
 
 /** The bell: polled gently, and on window focus, so a launch shows up without a reload. */
 export function useNotifications(enabled: boolean) {
-  return useQuery({ queryKey: keys.notifications, queryFn: api.listNotifications, refetchInterval: 15_000, refetchOnWindowFocus: true, enabled });
+  return useQuery({
+    queryKey: keys.notifications,
+    queryFn: api.listNotifications,
+    refetchInterval: 15_000,
+    refetchOnWindowFocus: true,
+    enabled,
+  });
 }
 
 export function useMarkNotificationsRead() {
@@ -228,7 +234,8 @@ export function useUpdateConnection() {
 export function usePauseConnection() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (args: { id: string; pause: boolean; reason?: string }) => (args.pause ? api.pauseConnection(args.id, args.reason) : api.resumeConnection(args.id)),
+    mutationFn: (args: { id: string; pause: boolean; reason?: string }) =>
+      args.pause ? api.pauseConnection(args.id, args.reason) : api.resumeConnection(args.id),
     onSuccess: () => void qc.invalidateQueries({ queryKey: keys.connections }),
   });
 }

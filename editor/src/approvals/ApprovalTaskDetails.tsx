@@ -57,7 +57,11 @@ export function ApprovalProgress({ view }: { view: ApprovalTaskView }) {
 
 function VoteBadge({ decision }: { decision: Vote['decision'] }) {
   const { t } = useTranslation();
-  return <span className={`fd-badge astatus-${decision === 'approve' ? 'approved' : 'rejected'}`}>{t(decision === 'approve' ? 'approval.voteApprove' : 'approval.voteReject')}</span>;
+  return (
+    <span className={`fd-badge astatus-${decision === 'approve' ? 'approved' : 'rejected'}`}>
+      {t(decision === 'approve' ? 'approval.voteApprove' : 'approval.voteReject')}
+    </span>
+  );
 }
 
 export function VoteList({ votes, showLevel }: { votes: Vote[]; showLevel?: boolean }) {
@@ -176,7 +180,9 @@ export function ApprovalTaskDetails({ view, summary = true }: { view: ApprovalTa
             {view.reminders.map((r, i) => (
               <li key={i}>
                 <time dateTime={r.at}>{formatShortDateTime(r.at, locale)}</time>
-                <span>{r.to.length ? t('approval.remindedPeople', { names: r.to.map(nameOf).join(', ') }) : t('approval.remindedNobody')}</span>
+                <span>
+                  {r.to.length ? t('approval.remindedPeople', { names: r.to.map(nameOf).join(', ') }) : t('approval.remindedNobody')}
+                </span>
               </li>
             ))}
           </ul>

@@ -41,7 +41,13 @@ export function DecisionForm(props: { taskId: string; nodeId: string; title: str
         onError: (e) => {
           const status = e instanceof ApiError ? e.status : 0;
           const title =
-            status === 403 ? t('decision.notAllowed') : status === 409 ? t('decision.conflict') : status === 422 ? t('decision.invalid') : t('decision.failed');
+            status === 403
+              ? t('decision.notAllowed')
+              : status === 409
+                ? t('decision.conflict')
+                : status === 422
+                  ? t('decision.invalid')
+                  : t('decision.failed');
           setError({ title, detail: errorText(e), onComment: status === 422 });
           // Someone else was quicker: the card leaves with the next refresh, so say it where it stays readable.
           if (status === 409) toast('error', `${title} ${errorText(e)}`);

@@ -68,7 +68,9 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   useEffect(() => {
     setUnauthorizedHandler(() => {
       setCsrfToken(null);
-      setState((s) => (s.status === 'signedOut' ? s : { status: 'signedOut', user: null, expired: s.status === 'signedIn' || s.status === 'offline' }));
+      setState((s) =>
+        s.status === 'signedOut' ? s : { status: 'signedOut', user: null, expired: s.status === 'signedIn' || s.status === 'offline' },
+      );
     });
     return () => setUnauthorizedHandler(null);
   }, []);

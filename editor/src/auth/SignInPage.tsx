@@ -80,7 +80,12 @@ export function SignInForm({ onSignedIn, autoFocus = true }: { onSignedIn?: () =
           {error}
         </p>
       )}
-      <button type="submit" className="fd-btn fd-btn--primary fd-btn--block" data-testid="signin-submit" disabled={busy || !email.trim() || !password}>
+      <button
+        type="submit"
+        className="fd-btn fd-btn--primary fd-btn--block"
+        data-testid="signin-submit"
+        disabled={busy || !email.trim() || !password}
+      >
         {busy ? t('auth.signingIn') : t('auth.signIn')}
       </button>
     </form>

@@ -13,6 +13,8 @@ function liveGrants(user: User, now = Date.now()) {
 export function mayDo(user: User | null | undefined, permission: Permission, departmentId?: string | null): boolean {
   if (!user) return true;
   return liveGrants(user).some(
-    (g) => (ROLE_PERMISSIONS[g.role] ?? []).includes(permission) && (departmentId === undefined || g.departmentId === null || g.departmentId === departmentId),
+    (g) =>
+      (ROLE_PERMISSIONS[g.role] ?? []).includes(permission) &&
+      (departmentId === undefined || g.departmentId === null || g.departmentId === departmentId),
   );
 }

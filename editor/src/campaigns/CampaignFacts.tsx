@@ -120,7 +120,17 @@ export function BudgetBreakdown({ budget, testId }: { budget: Campaign['budget']
 const PHASE_COLORS = ['#60a5fa', '#f97316', '#a78bfa', '#34d399', '#f472b6', '#facc15'];
 
 /** Phases to scale on one line, with their dates, and where today falls. */
-export function PhaseTimeline({ phases, timezone, now, testId }: { phases: Campaign['phases']; timezone?: string; now: number; testId?: string }) {
+export function PhaseTimeline({
+  phases,
+  timezone,
+  now,
+  testId,
+}: {
+  phases: Campaign['phases'];
+  timezone?: string;
+  now: number;
+  testId?: string;
+}) {
   const { t } = useTranslation();
   const locale = useLocale();
   const phaseLabel = usePhaseLabel();
@@ -141,7 +151,9 @@ export function PhaseTimeline({ phases, timezone, now, testId }: { phases: Campa
           <div
             key={`${p.name}-${i}`}
             className="fd-timeline__seg"
-            style={{ left: `${pct(p.s)}%`, width: `${pct(p.e) - pct(p.s)}%`, '--seg': PHASE_COLORS[i % PHASE_COLORS.length] } as CSSProperties}
+            style={
+              { left: `${pct(p.s)}%`, width: `${pct(p.e) - pct(p.s)}%`, '--seg': PHASE_COLORS[i % PHASE_COLORS.length] } as CSSProperties
+            }
             title={phaseLabel(p.name)}
           >
             <span>{phaseLabel(p.name)}</span>
@@ -167,8 +179,14 @@ export function PhaseTimeline({ phases, timezone, now, testId }: { phases: Campa
 
 /** First start to last end, for lists. */
 export function phaseRange(phases: Campaign['phases'], locale: string, timezone?: string): string {
-  const starts = phases.map((p) => p.startsAt).filter(Boolean).sort();
-  const ends = phases.map((p) => p.endsAt).filter(Boolean).sort();
+  const starts = phases
+    .map((p) => p.startsAt)
+    .filter(Boolean)
+    .sort();
+  const ends = phases
+    .map((p) => p.endsAt)
+    .filter(Boolean)
+    .sort();
   if (!starts.length || !ends.length) return '—';
   return `${formatDate(starts[0], locale as never, timezone)} – ${formatDate(ends[ends.length - 1], locale as never, timezone)}`;
 }

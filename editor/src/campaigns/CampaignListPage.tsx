@@ -56,7 +56,12 @@ export function CampaignListPage() {
               </thead>
               <tbody>
                 {items.map((c) => (
-                  <tr key={c.id} data-testid={`campaign-row-${c.slug ?? c.id}`} data-campaign-id={c.id} className={justImported === c.id ? 'is-new' : undefined}>
+                  <tr
+                    key={c.id}
+                    data-testid={`campaign-row-${c.slug ?? c.id}`}
+                    data-campaign-id={c.id}
+                    className={justImported === c.id ? 'is-new' : undefined}
+                  >
                     <td>
                       <Link href={href.campaign(c.id)} className="fd-flowlink" data-testid="campaign-open">
                         {c.name}
@@ -75,7 +80,6 @@ export function CampaignListPage() {
             </table>
           </div>
         );
-  
       }}
     </ListQueryBody>
   );

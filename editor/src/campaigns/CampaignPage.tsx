@@ -83,7 +83,9 @@ function CampaignView({ campaign: c }: { campaign: Campaign }) {
               <CampaignStatusBadge status={c.status} testId="campaign-status" /> · {c.department ?? '—'} · {c.timezone}
               {c.slug && <span className="fd-mono"> · {c.slug}</span>}
               {me && c.ownerId === me.id && <span> · {t('campaign.ownedByYou')}</span>}
-              {c.launchedAt && <span data-testid="campaign-launched"> · {t('campaign.launchedAt', { time: formatDateTime(c.launchedAt, locale) })}</span>}
+              {c.launchedAt && (
+                <span data-testid="campaign-launched"> · {t('campaign.launchedAt', { time: formatDateTime(c.launchedAt, locale) })}</span>
+              )}
             </p>
           </div>
           {mayDo(me, 'runs:start') && (
@@ -108,7 +110,12 @@ function CampaignView({ campaign: c }: { campaign: Campaign }) {
             <div className="fd-section__head">
               <h2 id="phases-h">{t('campaign.phases')}</h2>
               {mayDo(me, 'campaigns:write', c.departmentId) && c.phases.length > 0 && (
-                <button type="button" className="fd-btn fd-btn--small" data-testid="campaign-edit-dates" onClick={() => setEditingDates(true)}>
+                <button
+                  type="button"
+                  className="fd-btn fd-btn--small"
+                  data-testid="campaign-edit-dates"
+                  onClick={() => setEditingDates(true)}
+                >
                   {t('phaseDates.edit')}
                 </button>
               )}
@@ -194,7 +201,12 @@ function CampaignRuns({ campaignId }: { campaignId: string }) {
   const flowName = (id: string, fallback?: string) => fallback ?? flows.data?.find((f) => f.id === id)?.name ?? id.slice(0, 8);
   if (runs.isPending) return <p className="fd-muted">{t('common.loading')}</p>;
   if (runs.isError) return <p className="fd-error-text">{t('runs.loadError', { detail: errorText(runs.error) })}</p>;
-  if (!runs.data.length) return <p className="fd-muted" data-testid="campaign-runs-empty">{t('campaign.noRuns')}</p>;
+  if (!runs.data.length)
+    return (
+      <p className="fd-muted" data-testid="campaign-runs-empty">
+        {t('campaign.noRuns')}
+      </p>
+    );
   const sorted = [...runs.data].sort((a, b) => b.startedAt.localeCompare(a.startedAt));
   return (
     <div className="fd-table-wrap">
@@ -267,7 +279,13 @@ function RunAgainstCampaign({ campaign, onClose }: { campaign: Campaign; onClose
           <button type="button" className="fd-btn" onClick={onClose}>
             {t('common.cancel')}
           </button>
-          <button type="button" className="fd-btn fd-btn--primary" data-testid="campaign-run-start" disabled={!chosen || busy} onClick={() => void start()}>
+          <button
+            type="button"
+            className="fd-btn fd-btn--primary"
+            data-testid="campaign-run-start"
+            disabled={!chosen || busy}
+            onClick={() => void start()}
+          >
             {busy ? t('runDialog.starting') : t('runDialog.start')}
           </button>
         </>
@@ -283,7 +301,13 @@ function RunAgainstCampaign({ campaign, onClose }: { campaign: Campaign; onClose
           <label className="fd-field__label" htmlFor="campaign-run-flow">
             {t('campaign.flow')}
           </label>
-          <select id="campaign-run-flow" data-testid="campaign-run-flow" className="fd-input" value={chosen} onChange={(e) => setFlowId(e.target.value)}>
+          <select
+            id="campaign-run-flow"
+            data-testid="campaign-run-flow"
+            className="fd-input"
+            value={chosen}
+            onChange={(e) => setFlowId(e.target.value)}
+          >
             {published.map((f) => (
               <option key={f.id} value={f.id}>
                 {f.name} (v{f.latestVersion})

@@ -49,7 +49,13 @@ export function ImportCampaignDialog({ onClose, onImported }: { onClose: () => v
           <button type="button" className="fd-btn" onClick={onClose}>
             {t('common.cancel')}
           </button>
-          <button type="button" className="fd-btn fd-btn--primary" data-testid="campaign-import-submit" disabled={!parsed?.ok || importer.isPending} onClick={submit}>
+          <button
+            type="button"
+            className="fd-btn fd-btn--primary"
+            data-testid="campaign-import-submit"
+            disabled={!parsed?.ok || importer.isPending}
+            onClick={submit}
+          >
             {importer.isPending ? t('campaigns.importing') : t('campaigns.importSubmit')}
           </button>
         </>
@@ -86,7 +92,9 @@ export function ImportCampaignDialog({ onClose, onImported }: { onClose: () => v
           className={`fd-input fd-mono fd-json${parsed && !parsed.ok ? ' is-invalid' : ''}`}
           rows={10}
           spellCheck={false}
-          placeholder={'{ "id": "s618-new-product-launch", "name": "…", "department": "E-commerce", ' + '"goals": […], "budget": {…}, "phases": […] }'}
+          placeholder={
+            '{ "id": "s618-new-product-launch", "name": "…", "department": "E-commerce", ' + '"goals": […], "budget": {…}, "phases": […] }'
+          }
           value={text}
           onChange={(e) => {
             setText(e.target.value);

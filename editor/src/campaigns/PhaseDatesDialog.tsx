@@ -27,7 +27,9 @@ export function PhaseDatesDialog({ campaign, onClose }: { campaign: Campaign; on
   const phaseLabel = usePhaseLabel();
   const save = useSetCampaignPhases(campaign.id);
   const tz = campaign.timezone;
-  const [rows, setRows] = useState<Row[]>(() => campaign.phases.map((p) => ({ name: p.name, start: toZonedInput(p.startsAt, tz), end: toZonedInput(p.endsAt, tz) })));
+  const [rows, setRows] = useState<Row[]>(() =>
+    campaign.phases.map((p) => ({ name: p.name, start: toZonedInput(p.startsAt, tz), end: toZonedInput(p.endsAt, tz) })),
+  );
   const [keepLengths, setKeepLengths] = useState(true);
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
   const [error, setError] = useState<string | null>(null);
@@ -41,7 +43,9 @@ export function PhaseDatesDialog({ campaign, onClose }: { campaign: Campaign; on
         const ms = fromZonedInput(text, tz);
         return ms === undefined ? text : toZonedInput(ms + after - before, tz);
       };
-      return old.map((r, i) => (i === index ? { ...r, start: value, end: shift(r.end) } : i > index ? { ...r, start: shift(r.start), end: shift(r.end) } : r));
+      return old.map((r, i) =>
+        i === index ? { ...r, start: value, end: shift(r.end) } : i > index ? { ...r, start: shift(r.start), end: shift(r.end) } : r,
+      );
     });
   };
   const setEnd = (index: number, value: string) => setRows((old) => old.map((r, i) => (i === index ? { ...r, end: value } : r)));
@@ -110,7 +114,13 @@ export function PhaseDatesDialog({ campaign, onClose }: { campaign: Campaign; on
           <button type="button" className="fd-btn" onClick={onClose}>
             {t('common.cancel')}
           </button>
-          <button type="submit" form="phase-dates-form" className="fd-btn fd-btn--primary" data-testid="phase-dates-save" disabled={save.isPending}>
+          <button
+            type="submit"
+            form="phase-dates-form"
+            className="fd-btn fd-btn--primary"
+            data-testid="phase-dates-save"
+            disabled={save.isPending}
+          >
             {save.isPending ? t('phaseDates.saving') : t('phaseDates.save')}
           </button>
         </>

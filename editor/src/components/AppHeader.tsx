@@ -45,7 +45,12 @@ export function AppHeader({ children }: { children?: ReactNode }) {
         <Link href={href.campaigns()} className={navClass('campaigns')} aria-current={current('campaigns')} data-testid="nav-campaigns">
           {t('header.campaigns')}
         </Link>
-        <Link href={href.connections()} className={navClass('connections')} aria-current={current('connections')} data-testid="nav-connections">
+        <Link
+          href={href.connections()}
+          className={navClass('connections')}
+          aria-current={current('connections')}
+          data-testid="nav-connections"
+        >
           {t('header.connections')}
         </Link>
         <Link

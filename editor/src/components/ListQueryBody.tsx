@@ -17,7 +17,16 @@ interface ListQueryBodyProps<T> {
 }
 
 /** The loading, failed and empty states every list page has, so each page only says how to show its items. */
-export function ListQueryBody<T>({ query, testId, errorTitle, errorActions, emptyTitle, emptyText, emptyAction, children }: ListQueryBodyProps<T>) {
+export function ListQueryBody<T>({
+  query,
+  testId,
+  errorTitle,
+  errorActions,
+  emptyTitle,
+  emptyText,
+  emptyAction,
+  children,
+}: ListQueryBodyProps<T>) {
   const { t } = useTranslation();
   const errorText = useErrorText();
   if (query.isPending) return <p className="fd-muted">{t('common.loading')}</p>;

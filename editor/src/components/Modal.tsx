@@ -3,7 +3,14 @@ import { useTranslation } from 'react-i18next';
 
 /** A modal dialog on the native <dialog> element, which brings focus trapping and Escape for free. */
 /** Without onClose the dialog cannot be dismissed (Escape does nothing, no close button). */
-export function Modal(props: { title: string; onClose?: () => void; children: ReactNode; footer?: ReactNode; wide?: boolean; testId?: string }) {
+export function Modal(props: {
+  title: string;
+  onClose?: () => void;
+  children: ReactNode;
+  footer?: ReactNode;
+  wide?: boolean;
+  testId?: string;
+}) {
   const { t } = useTranslation();
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => {

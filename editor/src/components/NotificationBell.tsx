@@ -55,7 +55,17 @@ export function NotificationBell() {
         onClick={() => setOpen((o) => !o)}
       >
         {/* An outline bell drawn here, not an emoji: it must not depend on the machine's fonts. */}
-        <svg width="20" height="20" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" aria-hidden>
+        <svg
+          width="20"
+          height="20"
+          viewBox="0 0 24 24"
+          fill="none"
+          stroke="currentColor"
+          strokeWidth="2"
+          strokeLinecap="round"
+          strokeLinejoin="round"
+          aria-hidden
+        >
           <path d="M6 8a6 6 0 0 1 12 0c0 7 3 9 3 9H3s3-2 3-9" />
           <path d="M10.3 21a1.94 1.94 0 0 0 3.4 0" />
         </svg>
@@ -69,7 +79,13 @@ export function NotificationBell() {
         <div className="fd-bell__panel" role="dialog" aria-label={t('bell.title')} data-testid="bell-panel">
           <div className="fd-bell__head">
             <strong>{t('bell.title')}</strong>
-            <button type="button" className="fd-btn fd-btn--small" data-testid="bell-mark-all" disabled={!unread || markRead.isPending} onClick={() => markRead.mutate({ all: true })}>
+            <button
+              type="button"
+              className="fd-btn fd-btn--small"
+              data-testid="bell-mark-all"
+              disabled={!unread || markRead.isPending}
+              onClick={() => markRead.mutate({ all: true })}
+            >
               {t('bell.markAll')}
             </button>
           </div>
@@ -79,7 +95,12 @@ export function NotificationBell() {
           <ul className="fd-bell__list">
             {notifications.data?.items.map((n) => (
               <li key={n.id}>
-                <button type="button" className={`fd-bell__item${n.readAt ? '' : ' is-unread'}`} data-testid="bell-item" onClick={() => openItem(n)}>
+                <button
+                  type="button"
+                  className={`fd-bell__item${n.readAt ? '' : ' is-unread'}`}
+                  data-testid="bell-item"
+                  onClick={() => openItem(n)}
+                >
                   <span className="fd-bell__title">{n.title}</span>
                   {n.body && <span className="fd-bell__body">{n.body}</span>}
                   <span className="fd-bell__time">{formatRelative(n.createdAt, locale)}</span>

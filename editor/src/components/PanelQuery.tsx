@@ -4,7 +4,15 @@ import { useTranslation } from 'react-i18next';
 import { useErrorText } from './errorText.ts';
 
 /** Loading and failed states of a panel under the canvas: one quiet line each, with Retry. */
-export function PanelQuery<T>({ query, loadError, children }: { query: UseQueryResult<T, unknown>; loadError: (detail: string) => string; children: (data: T) => ReactNode }) {
+export function PanelQuery<T>({
+  query,
+  loadError,
+  children,
+}: {
+  query: UseQueryResult<T, unknown>;
+  loadError: (detail: string) => string;
+  children: (data: T) => ReactNode;
+}) {
   const { t } = useTranslation();
   const errorText = useErrorText();
   if (query.isPending) return <p className="fd-muted fd-pad">{t('common.loading')}</p>;

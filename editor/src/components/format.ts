@@ -79,7 +79,11 @@ export function formatRelative(value: string | number | null | undefined, locale
 export function formatMoney(amount: number | null | undefined, currency: string | undefined, locale: Locale): string {
   if (amount === null || amount === undefined || !Number.isFinite(amount)) return '—';
   try {
-    return new Intl.NumberFormat(locale, { style: 'currency', currency: currency || 'CNY', maximumFractionDigits: amount % 1 === 0 ? 0 : 2 }).format(amount);
+    return new Intl.NumberFormat(locale, {
+      style: 'currency',
+      currency: currency || 'CNY',
+      maximumFractionDigits: amount % 1 === 0 ? 0 : 2,
+    }).format(amount);
   } catch {
     return `${new Intl.NumberFormat(locale).format(amount)} ${currency ?? ''}`.trim();
   }

@@ -13,7 +13,15 @@ import { KIND_FIELDS, type KindField } from './kinds.ts';
  * Creates a connection, or edits one (`existing`): the secrets go to the server and are never
  * shown again; when editing, an empty secret field keeps the current value.
  */
-export function ConnectionDialog({ existing, onClose, onSaved }: { existing?: Connection; onClose: () => void; onSaved: (c: Connection) => void }) {
+export function ConnectionDialog({
+  existing,
+  onClose,
+  onSaved,
+}: {
+  existing?: Connection;
+  onClose: () => void;
+  onSaved: (c: Connection) => void;
+}) {
   const { t } = useTranslation();
   const errorText = useErrorText();
   const user = useOptionalAuth()?.user;
@@ -25,7 +33,9 @@ export function ConnectionDialog({ existing, onClose, onSaved }: { existing?: Co
   const [name, setName] = useState(existing?.name ?? '');
   const [department, setDepartment] = useState<string>(existing?.departmentId ?? '');
   const [secrets, setSecrets] = useState<Record<string, string>>({});
-  const [settings, setSettings] = useState<Record<string, string>>(() => Object.fromEntries(Object.entries(existing?.settings ?? {}).map(([k, v]) => [k, String(v)])));
+  const [settings, setSettings] = useState<Record<string, string>>(() =>
+    Object.fromEntries(Object.entries(existing?.settings ?? {}).map(([k, v]) => [k, String(v)])),
+  );
   const [fieldErrors, setFieldErrors] = useState<Record<string, string[]>>({});
   const [error, setError] = useState<string | null>(null);
 
@@ -51,7 +61,13 @@ export function ConnectionDialog({ existing, onClose, onSaved }: { existing?: Co
       onError: (err: unknown) => {
         const byPath: Record<string, string[]> = {};
         const rest: string[] = [];
-        const known = new Set(['kind', 'name', 'departmentId', ...meta.secrets.map((f) => `secrets.${f.name}`), ...meta.settings.map((f) => `settings.${f.name}`)]);
+        const known = new Set([
+          'kind',
+          'name',
+          'departmentId',
+          ...meta.secrets.map((f) => `secrets.${f.name}`),
+          ...meta.settings.map((f) => `settings.${f.name}`),
+        ]);
         for (const x of err instanceof ApiError ? (err.problem.errors ?? []) : []) {
           if (known.has(x.path)) (byPath[x.path] ??= []).push(x.message);
           else if (x.path === 'secrets' || x.path === 'settings') rest.push(x.message);
@@ -60,13 +76,28 @@ export function ConnectionDialog({ existing, onClose, onSaved }: { existing?: Co
         setFieldErrors(byPath);
         setError([errorText(err), ...rest.map((m) => `• ${m}`)].join('\n'));
       },
-      };
+    };
     const newSecrets = pick(meta.secrets, secrets);
     if (existing) {
       // Settings go as a whole (a cleared field is removed); secrets only where something was typed.
-      update.mutate({ id: existing.id, patch: { name: name.trim(), settings: set, ...(Object.keys(newSecrets).length ? { secrets: newSecrets } : {}) } }, handlers);
+      update.mutate(
+        {
+          id: existing.id,
+          patch: { name: name.trim(), settings: set, ...(Object.keys(newSecrets).length ? { secrets: newSecrets } : {}) },
+        },
+        handlers,
+      );
     } else {
-      create.mutate({ kind, name: name.trim(), ...(departmentId ? { departmentId } : {}), ...(Object.keys(set).length ? { settings: set } : {}), secrets: newSecrets }, handlers);
+      create.mutate(
+        {
+          kind,
+          name: name.trim(),
+          ...(departmentId ? { departmentId } : {}),
+          ...(Object.keys(set).length ? { settings: set } : {}),
+          secrets: newSecrets,
+        },
+        handlers,
+      );
     }
   };
 
@@ -88,7 +119,12 @@ export function ConnectionDialog({ existing, onClose, onSaved }: { existing?: Co
       <div className={`fd-field${invalid(path) ? ' is-invalid' : ''}`} key={`${kind}-${id}`}>
         <label className="fd-field__label" htmlFor={id}>
           {t(`connections.field.${f.name}`, { defaultValue: f.name })}
-          {f.required && !(existing && group === 'secrets') && <span className="fd-required" aria-hidden> *</span>}
+          {f.required && !(existing && group === 'secrets') && (
+            <span className="fd-required" aria-hidden>
+              {' '}
+              *
+            </span>
+          )}
         </label>
         <input
           id={id}
@@ -105,7 +141,9 @@ export function ConnectionDialog({ existing, onClose, onSaved }: { existing?: Co
           onChange={(e) => setValues((v) => ({ ...v, [f.name]: e.target.value }))}
         />
         {t(`connections.help.${kind}.${f.name}`, { defaultValue: t(`connections.ruleHelp.${f.name}`, { defaultValue: '' }) }) && (
-          <p className="fd-field__help">{t(`connections.help.${kind}.${f.name}`, { defaultValue: t(`connections.ruleHelp.${f.name}`, { defaultValue: '' }) })}</p>
+          <p className="fd-field__help">
+            {t(`connections.help.${kind}.${f.name}`, { defaultValue: t(`connections.ruleHelp.${f.name}`, { defaultValue: '' }) })}
+          </p>
         )}
         {errs(path, id)}
       </div>
@@ -122,8 +160,20 @@ export function ConnectionDialog({ existing, onClose, onSaved }: { existing?: Co
           <button type="button" className="fd-btn" onClick={onClose}>
             {t('common.cancel')}
           </button>
-          <button type="submit" form="connection-form" className="fd-btn fd-btn--primary" data-testid={existing ? 'connection-save' : 'connection-create'} disabled={saving}>
-            {existing ? (saving ? t('connections.saving') : t('connections.save')) : saving ? t('connections.creating') : t('connections.create')}
+          <button
+            type="submit"
+            form="connection-form"
+            className="fd-btn fd-btn--primary"
+            data-testid={existing ? 'connection-save' : 'connection-create'}
+            disabled={saving}
+          >
+            {existing
+              ? saving
+                ? t('connections.saving')
+                : t('connections.save')
+              : saving
+                ? t('connections.creating')
+                : t('connections.create')}
           </button>
         </>
       }
@@ -156,7 +206,10 @@ export function ConnectionDialog({ existing, onClose, onSaved }: { existing?: Co
         <div className={`fd-field${invalid('name') ? ' is-invalid' : ''}`}>
           <label className="fd-field__label" htmlFor="connection-name">
             {t('connections.name')}
-            <span className="fd-required" aria-hidden> *</span>
+            <span className="fd-required" aria-hidden>
+              {' '}
+              *
+            </span>
           </label>
           <input
             id="connection-name"

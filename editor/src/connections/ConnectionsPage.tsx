@@ -57,7 +57,6 @@ export function ConnectionsPage() {
             ))}
           </ul>
         );
-  
       }}
     </ListQueryBody>
   );
@@ -77,7 +76,11 @@ export function ConnectionsPage() {
             </button>
           )}
         </div>
-        {!canCreate && <p className="fd-muted" data-testid="connections-readonly">{t('connections.readOnly')}</p>}
+        {!canCreate && (
+          <p className="fd-muted" data-testid="connections-readonly">
+            {t('connections.readOnly')}
+          </p>
+        )}
         {body}
       </main>
       {creating && (
@@ -127,7 +130,11 @@ function ConnectionRow(props: { connection: Connection; department: string; canM
           <div className="fd-muted">
             {t(`connections.kind.${c.kind}`, { defaultValue: c.kind })} · {props.department}
             {c.paused && (
-              <span className="fd-badge delivery-held fd-conn__paused" data-testid={`connection-paused-${c.id}`} title={c.pausedReason ?? undefined}>
+              <span
+                className="fd-badge delivery-held fd-conn__paused"
+                data-testid={`connection-paused-${c.id}`}
+                title={c.pausedReason ?? undefined}
+              >
                 {t('connections.paused')}
               </span>
             )}
@@ -136,7 +143,13 @@ function ConnectionRow(props: { connection: Connection; department: string; canM
         </div>
         {props.canManage && (
           <div className="fd-conn__actions">
-            <button type="button" className="fd-btn fd-btn--small" data-testid={`connection-test-${c.id}`} disabled={testing} onClick={test}>
+            <button
+              type="button"
+              className="fd-btn fd-btn--small"
+              data-testid={`connection-test-${c.id}`}
+              disabled={testing}
+              onClick={test}
+            >
               {testing ? t('connections.testing') : t('connections.test')}
             </button>
             <button type="button" className="fd-btn fd-btn--small" data-testid={`connection-edit-${c.id}`} onClick={() => setEditing(true)}>
@@ -152,7 +165,10 @@ function ConnectionRow(props: { connection: Connection; department: string; canM
                 const reason = c.paused ? undefined : window.prompt(t('connections.pauseReason'));
                 if (reason === null) return;
                 setDeleteError(null);
-                pause.mutate({ id: c.id, pause: !c.paused, ...(reason ? { reason } : {}) }, { onError: (e) => setDeleteError(errorText(e)) });
+                pause.mutate(
+                  { id: c.id, pause: !c.paused, ...(reason ? { reason } : {}) },
+                  { onError: (e) => setDeleteError(errorText(e)) },
+                );
               }}
             >
               {c.paused ? t('connections.resume') : t('connections.pause')}

@@ -41,7 +41,11 @@ export function ConnectionSelect(props: {
           </option>
         ))}
       </select>
-      {placeholder && <p className="fd-field__error" data-testid="field-connection-unset">{t('connections.notChosen')}</p>}
+      {placeholder && (
+        <p className="fd-field__error" data-testid="field-connection-unset">
+          {t('connections.notChosen')}
+        </p>
+      )}
       {connections.isError && <div className="fd-field__error">{t('connections.loadError')}</div>}
       {connections.isSuccess && !usable.length && <p className="fd-field__help">{t('connections.noneYet')}</p>}
       {/* A new tab, so the flow being edited stays open with its unsaved changes. */}

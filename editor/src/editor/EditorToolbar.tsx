@@ -49,10 +49,24 @@ export function EditorToolbar(props: {
             <span aria-hidden>🔑</span> <span className="fd-btn__label">{t('hookSecret.button')}</span>
           </button>
         )}
-        <button type="button" className="fd-btn" data-testid="save-flow" disabled={disabled} onClick={props.onSave} title={t('editor.saveHelp')}>
+        <button
+          type="button"
+          className="fd-btn"
+          data-testid="save-flow"
+          disabled={disabled}
+          onClick={props.onSave}
+          title={t('editor.saveHelp')}
+        >
           {t('editor.save')}
         </button>
-        <button type="button" className="fd-btn" data-testid="publish-flow" disabled={disabled} onClick={props.onPublish} title={t('editor.publishHelp')}>
+        <button
+          type="button"
+          className="fd-btn"
+          data-testid="publish-flow"
+          disabled={disabled}
+          onClick={props.onPublish}
+          title={t('editor.publishHelp')}
+        >
           {props.busy === 'publish' ? t('editor.publishing') : t('editor.publish')}
         </button>
         <button type="button" className="fd-btn fd-btn--primary" data-testid="run-flow" disabled={disabled} onClick={props.onRun}>

@@ -43,14 +43,20 @@ export function FlowEditor(props: { flow: Flow | null; initialGraph: FlowDocumen
   const webhookTriggered = draft.nodes.some((n) => n.data.type === 'trigger.webhook');
   const scheduled = draft.nodes.some((n) => n.data.type === 'trigger.schedule');
 
-  const allIssues = useMemo(() => (store.serverIssues.length ? [...draft.issues, ...store.serverIssues] : draft.issues), [draft.issues, store.serverIssues]);
+  const allIssues = useMemo(
+    () => (store.serverIssues.length ? [...draft.issues, ...store.serverIssues] : draft.issues),
+    [draft.issues, store.serverIssues],
+  );
   const issueIndex = useMemo(() => indexIssues(allIssues), [allIssues]);
   const orphans = useMemo(() => orphanHandles(draft.nodes, draft.edges), [draft.nodes, draft.edges]);
   // Drags make new node arrays every frame; key the map by content so nodes do not all repaint.
   const orphanKey = JSON.stringify([...orphans]);
   // eslint-disable-next-line react-hooks/exhaustive-deps
   const stableOrphans = useMemo(() => orphans, [orphanKey]);
-  const canvasInfo = useMemo<CanvasInfo>(() => ({ mode: 'edit', issues: issueIndex, run: null, orphanHandles: stableOrphans }), [issueIndex, stableOrphans]);
+  const canvasInfo = useMemo<CanvasInfo>(
+    () => ({ mode: 'edit', issues: issueIndex, run: null, orphanHandles: stableOrphans }),
+    [issueIndex, stableOrphans],
+  );
 
   const save = useCallback(async () => {
     setBusy('save');
@@ -196,7 +202,13 @@ export function FlowEditor(props: { flow: Flow | null; initialGraph: FlowDocumen
             <EditorCanvas draft={draft} issues={issueIndex} />
           </section>
           <Inspector draft={draft} issues={issueIndex} description={store.description} onDescription={store.setDescription} />
-          <BottomPanel tab={tab} onTab={setTab} issues={allIssues} nodes={draft.nodes} edges={draft.edges} onPick={pick}
+          <BottomPanel
+            tab={tab}
+            onTab={setTab}
+            issues={allIssues}
+            nodes={draft.nodes}
+            edges={draft.edges}
+            onPick={pick}
             flowId={store.flowId}
             {...(scheduled ? { schedule: { departmentId: props.flow?.departmentId, draftAhead: store.draftAhead } } : {})}
           />

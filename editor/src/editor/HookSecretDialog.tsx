@@ -47,7 +47,13 @@ export function HookSecretDialog({ ensureFlowId, onClose }: { ensureFlowId: () =
             <button type="button" className="fd-btn" onClick={onClose}>
               {t('common.cancel')}
             </button>
-            <button type="button" className="fd-btn fd-btn--primary" data-testid="hook-secret-create" disabled={busy} onClick={() => void create()}>
+            <button
+              type="button"
+              className="fd-btn fd-btn--primary"
+              data-testid="hook-secret-create"
+              disabled={busy}
+              onClick={() => void create()}
+            >
               {busy ? t('hookSecret.creating') : t('hookSecret.create')}
             </button>
           </>

@@ -10,12 +10,7 @@ import type { JsonSchema } from './schema.ts';
 import type { FlowDraft } from './useFlowDraft.ts';
 
 /** The right-hand panel: the selected node's settings, the selected edge, or the flow itself. */
-export function Inspector(props: {
-  draft: FlowDraft;
-  issues: IssueIndex;
-  description: string;
-  onDescription: (s: string) => void;
-}) {
+export function Inspector(props: { draft: FlowDraft; issues: IssueIndex; description: string; onDescription: (s: string) => void }) {
   const { t } = useTranslation();
   const selectedNodes = props.draft.nodes.filter((n) => n.selected);
   const selectedEdges = props.draft.edges.filter((e) => e.selected);

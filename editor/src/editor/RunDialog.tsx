@@ -1,6 +1,15 @@
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { APPROVAL_ACTIVITIES, simulateFlow, type ConcreteApproverRef, type FlowDocument, type JsonValue, type Person, type ResolveApproversRequest, type SimulationResult } from '@flightdeck/workflows';
+import {
+  APPROVAL_ACTIVITIES,
+  simulateFlow,
+  type ConcreteApproverRef,
+  type FlowDocument,
+  type JsonValue,
+  type Person,
+  type ResolveApproversRequest,
+  type SimulationResult,
+} from '@flightdeck/workflows';
 import { ApiError } from '../api/client.ts';
 import { useCampaigns } from '../api/queries.ts';
 import { useOptionalAuth } from '../auth/AuthProvider.tsx';
@@ -46,7 +55,12 @@ function fakeResolveApprovers(args: unknown[]): Person[] {
           ? `role:${ref.role}${ref.department ? `@${department(ref.department)}` : ''}`
           : `head:${department(ref.department)}`;
     const id = `sim:${label}`;
-    if (!seen.has(id)) seen.set(id, { id, name: label, email: label.includes('@') && ref.kind === 'user' ? label : `${label.replace(/[^a-z0-9]+/gi, '.')}@example.invalid` });
+    if (!seen.has(id))
+      seen.set(id, {
+        id,
+        name: label,
+        email: label.includes('@') && ref.kind === 'user' ? label : `${label.replace(/[^a-z0-9]+/gi, '.')}@example.invalid`,
+      });
   }
   return [...seen.values()];
 }
@@ -173,14 +187,27 @@ export function RunDialog(props: {
       testId="run-dialog"
       footer={
         <>
-          <button type="button" className="fd-btn" data-testid="run-simulate" disabled={!parsed.ok || busy} onClick={() => void simulate()} title={t('runDialog.simulateHelp')}>
+          <button
+            type="button"
+            className="fd-btn"
+            data-testid="run-simulate"
+            disabled={!parsed.ok || busy}
+            onClick={() => void simulate()}
+            title={t('runDialog.simulateHelp')}
+          >
             {t('runDialog.simulate')}
           </button>
           <span className="fd-spacer" />
           <button type="button" className="fd-btn" onClick={props.onClose}>
             {t('common.cancel')}
           </button>
-          <button type="button" className="fd-btn fd-btn--primary" data-testid="run-start" disabled={!parsed.ok || busy || blocked} onClick={() => void start()}>
+          <button
+            type="button"
+            className="fd-btn fd-btn--primary"
+            data-testid="run-start"
+            disabled={!parsed.ok || busy || blocked}
+            onClick={() => void start()}
+          >
             {busy ? t('runDialog.starting') : publishFirst ? t('runDialog.publishAndStart') : t('runDialog.start')}
           </button>
         </>
@@ -210,7 +237,14 @@ export function RunDialog(props: {
         <label className="fd-field__label" htmlFor="run-campaign">
           {t('runDialog.campaign')}
         </label>
-        <select id="run-campaign" data-testid="run-campaign" className="fd-input" value={campaignId} disabled={busy} onChange={(e) => setCampaignId(e.target.value)}>
+        <select
+          id="run-campaign"
+          data-testid="run-campaign"
+          className="fd-input"
+          value={campaignId}
+          disabled={busy}
+          onChange={(e) => setCampaignId(e.target.value)}
+        >
           <option value="">{t('runDialog.noCampaign')}</option>
           {(campaigns.data ?? []).map((c) => (
             <option key={c.id} value={c.id} data-slug={c.slug ?? undefined}>
@@ -224,10 +258,18 @@ export function RunDialog(props: {
         </p>
       </div>
       <label className="fd-check">
-        <input type="checkbox" data-testid="run-publish-first" checked={publishFirst} disabled={mustPublish} onChange={(e) => setPublishFirst(e.target.checked)} />
+        <input
+          type="checkbox"
+          data-testid="run-publish-first"
+          checked={publishFirst}
+          disabled={mustPublish}
+          onChange={(e) => setPublishFirst(e.target.checked)}
+        />
         <span>{mustPublish ? t('runDialog.mustPublish') : t('runDialog.publishFirst')}</span>
       </label>
-      {!publishFirst && props.latestVersion !== null && <p className="fd-muted">{t('runDialog.runsVersion', { version: props.latestVersion })}</p>}
+      {!publishFirst && props.latestVersion !== null && (
+        <p className="fd-muted">{t('runDialog.runsVersion', { version: props.latestVersion })}</p>
+      )}
       {blocked && (
         <p className="fd-error-text" role="alert">
           {t('runDialog.blocked', { count: props.problemCount })}

@@ -16,18 +16,44 @@ import { href } from '../routes.ts';
  * The published schedule as Temporal holds it, not as the draft says: which version it starts,
  * when it fires next, what it does when a run overlaps or runs were missed, and what it started.
  */
-export function SchedulePanel({ flowId, departmentId, draftAhead }: { flowId: string | null; departmentId: string | null | undefined; draftAhead: boolean }) {
+export function SchedulePanel({
+  flowId,
+  departmentId,
+  draftAhead,
+}: {
+  flowId: string | null;
+  departmentId: string | null | undefined;
+  draftAhead: boolean;
+}) {
   const { t } = useTranslation();
   const schedule = useSchedule(flowId);
   if (!flowId) return <p className="fd-muted fd-pad">{t('schedule.publishFirst')}</p>;
   return (
     <PanelQuery query={schedule} loadError={(detail) => t('schedule.loadError', { detail })}>
-      {(s) => (s ? <ScheduleFacts s={s} flowId={flowId} departmentId={departmentId} draftAhead={draftAhead} /> : <p className="fd-muted fd-pad" data-testid="schedule-none">{t('schedule.none')}</p>)}
+      {(s) =>
+        s ? (
+          <ScheduleFacts s={s} flowId={flowId} departmentId={departmentId} draftAhead={draftAhead} />
+        ) : (
+          <p className="fd-muted fd-pad" data-testid="schedule-none">
+            {t('schedule.none')}
+          </p>
+        )
+      }
     </PanelQuery>
   );
 }
 
-function ScheduleFacts({ s, flowId, departmentId, draftAhead }: { s: FlowSchedule; flowId: string; departmentId: string | null | undefined; draftAhead: boolean }) {
+function ScheduleFacts({
+  s,
+  flowId,
+  departmentId,
+  draftAhead,
+}: {
+  s: FlowSchedule;
+  flowId: string;
+  departmentId: string | null | undefined;
+  draftAhead: boolean;
+}) {
   const { t } = useTranslation();
   const locale = useLocale();
   const errorText = useErrorText();
@@ -79,7 +105,13 @@ function ScheduleFacts({ s, flowId, departmentId, draftAhead }: { s: FlowSchedul
           {s.recentRuns.length ? (
             <ol className="fd-schedule__times" data-testid="schedule-recent-runs">
               {[...s.recentRuns].reverse().map((r) => (
-                <li key={r.workflowId}>{r.runId ? <Link href={href.run(r.runId)}>{formatShortDateTime(r.at, locale, s.timezone)}</Link> : formatShortDateTime(r.at, locale, s.timezone)}</li>
+                <li key={r.workflowId}>
+                  {r.runId ? (
+                    <Link href={href.run(r.runId)}>{formatShortDateTime(r.at, locale, s.timezone)}</Link>
+                  ) : (
+                    formatShortDateTime(r.at, locale, s.timezone)
+                  )}
+                </li>
               ))}
             </ol>
           ) : (

@@ -44,7 +44,8 @@ function setAny(obj: unknown, path: Path, value: unknown): unknown {
     arr[i] = rest.length === 0 ? value : setAny(arr[i], rest, value);
     return arr;
   }
-  const base: Record<string, unknown> = obj && typeof obj === 'object' && !Array.isArray(obj) ? { ...(obj as Record<string, unknown>) } : {};
+  const base: Record<string, unknown> =
+    obj && typeof obj === 'object' && !Array.isArray(obj) ? { ...(obj as Record<string, unknown>) } : {};
   if (rest.length === 0) {
     if (value === undefined) delete base[head];
     else base[head] = value;
@@ -59,7 +60,8 @@ function fieldText(ctx: FormContext, path: Path, schema: JsonSchema): { label: s
   const key = path[path.length - 1] ?? '';
   const dotted = path.join('.');
   type Entry = { label: string; help?: string; options?: Record<string, string> };
-  const entry = (ctx.text?.fields?.[dotted] ?? ctx.text?.fields?.[key] ?? ctx.fallback?.fields?.[dotted] ?? ctx.fallback?.fields?.[key]) as Entry | undefined;
+  const entry = (ctx.text?.fields?.[dotted] ?? ctx.text?.fields?.[key] ?? ctx.fallback?.fields?.[dotted] ?? ctx.fallback?.fields?.[key]) as
+    Entry | undefined;
   return { label: entry?.label ?? schema.title ?? humanize(key), help: entry?.help ?? schema.description, options: entry?.options };
 }
 
@@ -98,7 +100,12 @@ export function SchemaForm(props: {
     // A config that is not a plain object of fields is edited as JSON as a whole.
     return (
       <div className="fd-form">
-        <JsonField id={`${ctx.idPrefix}-all`} testId="field-config" value={props.value} onChange={(v) => props.onChange((v ?? {}) as Record<string, unknown>)} />
+        <JsonField
+          id={`${ctx.idPrefix}-all`}
+          testId="field-config"
+          value={props.value}
+          onChange={(v) => props.onChange((v ?? {}) as Record<string, unknown>)}
+        />
         <IssueList issues={rootIssues} />
       </div>
     );
@@ -116,7 +123,14 @@ function Fields({ ctx, schema, path, value }: { ctx: FormContext; schema: JsonSc
   return (
     <>
       {Object.entries(schema.properties ?? {}).map(([key, child]) => (
-        <Field key={key} ctx={ctx} schema={resolve(child, ctx.root)} path={[...path, key]} required={isRequired(schema, key)} value={getAt(value, [key])} />
+        <Field
+          key={key}
+          ctx={ctx}
+          schema={resolve(child, ctx.root)}
+          path={[...path, key]}
+          required={isRequired(schema, key)}
+          value={getAt(value, [key])}
+        />
       ))}
     </>
   );
@@ -133,7 +147,19 @@ function IssueList({ issues, id }: { issues: Issue[]; id?: string }) {
   );
 }
 
-function Field({ ctx, schema, path, required, value }: { ctx: FormContext; schema: JsonSchema; path: Path; required: boolean; value: unknown }) {
+function Field({
+  ctx,
+  schema,
+  path,
+  required,
+  value,
+}: {
+  ctx: FormContext;
+  schema: JsonSchema;
+  path: Path;
+  required: boolean;
+  value: unknown;
+}) {
   const kind = fieldKind(schema, ctx.root);
   const name = path.join('.');
   const id = `${ctx.idPrefix}-${name}`;
@@ -150,7 +176,12 @@ function Field({ ctx, schema, path, required, value }: { ctx: FormContext; schem
       <fieldset className="fd-fieldset" data-testid={testId} data-field={name}>
         <legend>
           {label}
-          {required && <span className="fd-required" aria-hidden> *</span>}
+          {required && (
+            <span className="fd-required" aria-hidden>
+              {' '}
+              *
+            </span>
+          )}
         </legend>
         {help && <p className="fd-field__help">{help}</p>}
         <IssueList issues={fieldIssues} id={issuesId} />
@@ -166,11 +197,27 @@ function Field({ ctx, schema, path, required, value }: { ctx: FormContext; schem
       {kind !== 'boolean' && (
         <label className="fd-field__label" htmlFor={id}>
           {label}
-          {required && <span className="fd-required" aria-hidden> *</span>}
+          {required && (
+            <span className="fd-required" aria-hidden>
+              {' '}
+              *
+            </span>
+          )}
           {schema.widget === 'cel' && <span className="fd-tag">CEL</span>}
         </label>
       )}
-      <Control ctx={ctx} schema={schema} path={path} required={required} value={value} id={id} testId={testId} invalid={invalid} describedBy={describedBy} label={label} />
+      <Control
+        ctx={ctx}
+        schema={schema}
+        path={path}
+        required={required}
+        value={value}
+        id={id}
+        testId={testId}
+        invalid={invalid}
+        describedBy={describedBy}
+        label={label}
+      />
       {help && (
         <p className="fd-field__help" id={helpId}>
           {help}
@@ -240,7 +287,17 @@ function Control(props: {
     case 'string': {
       const widget = schema.widget;
       if (widget === 'connection') {
-        return <ConnectionSelect id={id} value={value} onChange={set} invalid={invalid} describedBy={describedBy} ariaLabel={props.ariaLabel} kinds={schema.connectionKinds} />;
+        return (
+          <ConnectionSelect
+            id={id}
+            value={value}
+            onChange={set}
+            invalid={invalid}
+            describedBy={describedBy}
+            ariaLabel={props.ariaLabel}
+            kinds={schema.connectionKinds}
+          />
+        );
       }
       const mono = widget === 'cel' || widget === 'template' || widget === 'json-template' || widget === 'message';
       const long = (!widget && (schema.maxLength ?? 0) > 200) || widget === 'message';
@@ -250,7 +307,13 @@ function Control(props: {
       const inList = /^\d+$/.test(path[path.length - 1] ?? '');
       const onText = (s: string) => set(s === '' && !required && !inList ? undefined : s);
       const placeholder =
-        schema.default !== undefined ? String(schema.default) : widget === 'duration' ? '1h30m' : widget === 'cel' ? 'input.amount > 100' : undefined;
+        schema.default !== undefined
+          ? String(schema.default)
+          : widget === 'duration'
+            ? '1h30m'
+            : widget === 'cel'
+              ? 'input.amount > 100'
+              : undefined;
       const control = long ? (
         <textarea
           {...common}
@@ -299,7 +362,19 @@ function Control(props: {
  * A list: simple items as one input per row, objects and unions as small cards. Items can be
  * added (up to maxItems), removed and moved. "JSON" switches the whole list to a text area.
  */
-function ArrayField({ ctx, schema, path, value, label }: { ctx: FormContext; schema: JsonSchema; path: Path; value: unknown; label: string }) {
+function ArrayField({
+  ctx,
+  schema,
+  path,
+  value,
+  label,
+}: {
+  ctx: FormContext;
+  schema: JsonSchema;
+  path: Path;
+  value: unknown;
+  label: string;
+}) {
   const { t } = useTranslation();
   const [asJson, setAsJson] = useState(false);
   const items = Array.isArray(value) ? value : Array.isArray(schema.default) ? (schema.default as unknown[]) : [];
@@ -336,7 +411,14 @@ function ArrayField({ ctx, schema, path, value, label }: { ctx: FormContext; sch
           const itemIssues = issuesAt(ctx, itemPath, !simple);
           const tools = (
             <div className="fd-list__tools">
-              <button type="button" className="fd-btn fd-btn--icon" aria-label={t('form.moveUp', { n: i + 1 })} title={t('form.moveUp', { n: i + 1 })} disabled={i === 0} onClick={() => move(i, i - 1)}>
+              <button
+                type="button"
+                className="fd-btn fd-btn--icon"
+                aria-label={t('form.moveUp', { n: i + 1 })}
+                title={t('form.moveUp', { n: i + 1 })}
+                disabled={i === 0}
+                onClick={() => move(i, i - 1)}
+              >
                 ↑
               </button>
               <button
@@ -390,16 +472,31 @@ function ArrayField({ ctx, schema, path, value, label }: { ctx: FormContext; sch
                 {tools}
               </div>
               <IssueList issues={itemIssues} />
-              {itemKind === 'union' ? <UnionField ctx={ctx} schema={itemSchema} path={itemPath} value={item} /> : <Fields ctx={ctx} schema={itemSchema} path={itemPath} value={item} />}
+              {itemKind === 'union' ? (
+                <UnionField ctx={ctx} schema={itemSchema} path={itemPath} value={item} />
+              ) : (
+                <Fields ctx={ctx} schema={itemSchema} path={itemPath} value={item} />
+              )}
             </li>
           );
         })}
       </ol>
       <div className="fd-list__foot">
-        <button type="button" className="fd-btn fd-btn--small" data-testid={`field-${name}-add`} disabled={items.length >= max} onClick={() => set([...items, emptyValue(itemSchema, ctx.root)])}>
+        <button
+          type="button"
+          className="fd-btn fd-btn--small"
+          data-testid={`field-${name}-add`}
+          disabled={items.length >= max}
+          onClick={() => set([...items, emptyValue(itemSchema, ctx.root)])}
+        >
           + {t('form.add')}
         </button>
-        <button type="button" className="fd-btn fd-btn--link fd-list__mode" data-testid={`field-${name}-as-json`} onClick={() => setAsJson(true)}>
+        <button
+          type="button"
+          className="fd-btn fd-btn--link fd-list__mode"
+          data-testid={`field-${name}-as-json`}
+          onClick={() => setAsJson(true)}
+        >
           {t('form.asJson')}
         </button>
       </div>
@@ -434,7 +531,13 @@ function UnionField({ ctx, schema, path, value }: { ctx: FormContext; schema: Js
         <label className="fd-field__label" htmlFor={id}>
           {label}
         </label>
-        <select id={id} data-testid={`field-${name}`} className="fd-input" value={current?.value ?? ''} onChange={(e) => choose(e.target.value)}>
+        <select
+          id={id}
+          data-testid={`field-${name}`}
+          className="fd-input"
+          value={current?.value ?? ''}
+          onChange={(e) => choose(e.target.value)}
+        >
           {!current && <option value="">—</option>}
           {d.variants.map((v) => (
             <option key={v.value} value={v.value}>

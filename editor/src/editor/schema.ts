@@ -58,7 +58,11 @@ export function discriminatorOf(schema: JsonSchema, root: JsonSchema): Discrimin
     const values = variants.map((v) => {
       const p = v.properties?.[key];
       const c = p ? resolve(p, root) : undefined;
-      return typeof c?.const === 'string' ? c.const : Array.isArray(c?.enum) && c.enum.length === 1 && typeof c.enum[0] === 'string' ? c.enum[0] : undefined;
+      return typeof c?.const === 'string'
+        ? c.const
+        : Array.isArray(c?.enum) && c.enum.length === 1 && typeof c.enum[0] === 'string'
+          ? c.enum[0]
+          : undefined;
     });
     if (values.every((x): x is string => x !== undefined) && new Set(values).size === values.length) {
       return { key, variants: variants.map((schema, i) => ({ value: values[i]!, schema })) };
@@ -103,7 +107,9 @@ export function resolve(schema: JsonSchema, root: JsonSchema): JsonSchema {
   let current = schema;
   for (let depth = 0; current.$ref && depth < 16; depth++) {
     const m = /^#\/(?:\$defs|definitions)\/(.+)$/.exec(current.$ref);
-    const target = m ? (root.$defs ?? (root as { definitions?: Record<string, JsonSchema> }).definitions)?.[decodeURIComponent(m[1]!)] : undefined;
+    const target = m
+      ? (root.$defs ?? (root as { definitions?: Record<string, JsonSchema> }).definitions)?.[decodeURIComponent(m[1]!)]
+      : undefined;
     const { $ref: _ref, ...own } = current;
     current = target ? { ...target, ...own } : own;
   }
@@ -180,6 +186,9 @@ export function isRequired(parent: JsonSchema, key: string): boolean {
 
 /** Turns a camelCase key into words, for fields the catalogue gives no label. */
 export function humanize(key: string): string {
-  const words = key.replace(/[_-]+/g, ' ').replace(/([a-z0-9])([A-Z])/g, '$1 $2').trim();
+  const words = key
+    .replace(/[_-]+/g, ' ')
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .trim();
   return words.charAt(0).toUpperCase() + words.slice(1);
 }

@@ -37,4 +37,5 @@ function useInstalledTestHooks(api: FlightdeckTestApi): void {
 function noTestHooks(_api: FlightdeckTestApi): void {}
 
 // A build-time constant, so the production bundle drops useInstalledTestHooks and the hook name entirely.
-export const useTestHooks = typeof __FLIGHTDECK_TEST_HOOKS__ !== 'undefined' && __FLIGHTDECK_TEST_HOOKS__ ? useInstalledTestHooks : noTestHooks;
+export const useTestHooks =
+  typeof __FLIGHTDECK_TEST_HOOKS__ !== 'undefined' && __FLIGHTDECK_TEST_HOOKS__ ? useInstalledTestHooks : noTestHooks;

@@ -3,7 +3,16 @@ import { flushSync } from 'react-dom';
 import { addEdge, useEdgesState, useNodesState, type Connection, type Edge, type XYPosition } from '@xyflow/react';
 import { validateFlow, type FlowDocumentInput } from '@flightdeck/workflows';
 import { hasInput, initialConfig } from '../catalogue.ts';
-import { nextEdgeId, nextNodeId, toCanvas, toDocument, CANVAS_NODE_TYPE, type CanvasEdge, type CanvasNode, type FlowNodeData } from '../flow/graph.ts';
+import {
+  nextEdgeId,
+  nextNodeId,
+  toCanvas,
+  toDocument,
+  CANVAS_NODE_TYPE,
+  type CanvasEdge,
+  type CanvasNode,
+  type FlowNodeData,
+} from '../flow/graph.ts';
 import { fromValidation, type Issue } from '../flow/issues.ts';
 
 /**
@@ -34,8 +43,17 @@ export function useFlowDraft(initial: FlowDocumentInput) {
 
   const addNode = useCallback(
     (type: string, position: XYPosition, options: { select?: boolean } = {}): string => {
-      const id = nextNodeId(type, nodesRef.current.map((n) => n.id));
-      const node: CanvasNode = { id, type: CANVAS_NODE_TYPE, position, data: { type, config: initialConfig(type) }, selected: !!options.select };
+      const id = nextNodeId(
+        type,
+        nodesRef.current.map((n) => n.id),
+      );
+      const node: CanvasNode = {
+        id,
+        type: CANVAS_NODE_TYPE,
+        position,
+        data: { type, config: initialConfig(type) },
+        selected: !!options.select,
+      };
       const next = [...nodesRef.current.map((n) => (options.select && n.selected ? { ...n, selected: false } : n)), node];
       nodesRef.current = next;
       // Synchronous so that an id handed back to a caller is already on the canvas.
@@ -93,7 +111,22 @@ export function useFlowDraft(initial: FlowDocumentInput) {
 
   const getDocument = useCallback(() => toDocument(nodesRef.current, edgesRef.current), []);
 
-  return { nodes, edges, onNodesChange, onEdgesChange, doc, issues, addNode, connect, canConnect, updateNodeData, removeNode, removeEdge, select, getDocument };
+  return {
+    nodes,
+    edges,
+    onNodesChange,
+    onEdgesChange,
+    doc,
+    issues,
+    addNode,
+    connect,
+    canConnect,
+    updateNodeData,
+    removeNode,
+    removeEdge,
+    select,
+    getDocument,
+  };
 }
 
 export type FlowDraft = ReturnType<typeof useFlowDraft>;

@@ -22,7 +22,9 @@ export function useFlowPersistence(flow: Flow | null, draft: FlowDraft, onCreate
   const [description, setDescription] = useState(flow?.description ?? '');
   const [latestVersion, setLatestVersion] = useState<number | null>(flow?.latestVersion ?? null);
   const [updatedAt, setUpdatedAt] = useState<string | null>(flow?.updatedAt ?? null);
-  const [savedKey, setSavedKey] = useState(() => (flow ? snapshotKey({ name: flow.name, description: flow.description ?? '', graph: draft.doc }) : ''));
+  const [savedKey, setSavedKey] = useState(() =>
+    flow ? snapshotKey({ name: flow.name, description: flow.description ?? '', graph: draft.doc }) : '',
+  );
   // Issues from the last refused publish; they hold only for the graph they were about.
   const [server, setServer] = useState<{ docKey: string; issues: Issue[] } | null>(null);
   const versions = useVersions(flowId ?? undefined);
@@ -90,5 +92,18 @@ export function useFlowPersistence(flow: Flow | null, draft: FlowDraft, onCreate
   const latestAt = versions.data?.reduce<string | null>((acc, v) => (acc === null || v.createdAt > acc ? v.createdAt : acc), null) ?? null;
   const draftAhead = dirty || latestVersion === null || (latestAt !== null && updatedAt !== null && updatedAt > latestAt);
 
-  return { flowId, name, setName, description, setDescription, latestVersion, dirty, draftAhead, serverIssues, saveNow, publishNow, startRun };
+  return {
+    flowId,
+    name,
+    setName,
+    description,
+    setDescription,
+    latestVersion,
+    dirty,
+    draftAhead,
+    serverIssues,
+    saveNow,
+    publishNow,
+    startRun,
+  };
 }

@@ -42,7 +42,9 @@ function FlowNodeViewImpl({ id, data, selected }: NodeProps<CanvasNode>) {
 
   return (
     <div className={classes.join(' ')} style={style} data-testid={`node-${id}`} data-status={status} data-type={data.type} title={tooltip}>
-      {(desc?.hasInput ?? true) && <Handle type="target" position={Position.Left} isConnectable={editable} className="fd-handle fd-handle--in" />}
+      {(desc?.hasInput ?? true) && (
+        <Handle type="target" position={Position.Left} isConnectable={editable} className="fd-handle fd-handle--in" />
+      )}
       <div className="fd-node__head">
         <span className="fd-node__icon" aria-hidden>
           {desc?.editor.icon ?? '?'}
@@ -64,7 +66,9 @@ function FlowNodeViewImpl({ id, data, selected }: NodeProps<CanvasNode>) {
           <span className={`fd-badge status-${status}`} data-testid={`node-status-${id}`}>
             {t(`status.${status}`, { defaultValue: status })}
           </span>
-          {state && state.executions > 1 && <span title={t('run.executions')}>{t('run.executionsShort', { count: state.executions })}</span>}
+          {state && state.executions > 1 && (
+            <span title={t('run.executions')}>{t('run.executionsShort', { count: state.executions })}</span>
+          )}
           {isApprovalView(state?.detail) && (
             <span
               className={`fd-node__approval astatus-${state.detail.status}`}

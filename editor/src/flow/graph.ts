@@ -83,7 +83,12 @@ export function freeSpot(p: XYPosition, nodes: readonly CanvasNode[]): XYPositio
     const blocker = nodes.find((n) => {
       const w = n.measured?.width ?? NEW_NODE.width;
       const h = n.measured?.height ?? NEW_NODE.height;
-      return q.x < n.position.x + w + GAP && q.x + NEW_NODE.width + GAP > n.position.x && q.y < n.position.y + h + GAP && q.y + NEW_NODE.height + GAP > n.position.y;
+      return (
+        q.x < n.position.x + w + GAP &&
+        q.x + NEW_NODE.width + GAP > n.position.x &&
+        q.y < n.position.y + h + GAP &&
+        q.y + NEW_NODE.height + GAP > n.position.y
+      );
     });
     if (!blocker) return q;
     q = { x: q.x, y: Math.round(blocker.position.y + (blocker.measured?.height ?? NEW_NODE.height) + GAP + 8) };

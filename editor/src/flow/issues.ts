@@ -25,7 +25,10 @@ export function fromValidation(issues: readonly ValidationIssue[]): Issue[] {
 /** The server sends dotted paths ("graph.nodes.2.config.url"); split them so they compare with local ones. */
 export function fromServer(errors: readonly ProblemError[]): Issue[] {
   return errors.map((e) => ({
-    path: e.path.split(/[./]/).filter(Boolean).map((p) => (/^\d+$/.test(p) ? Number(p) : p)),
+    path: e.path
+      .split(/[./]/)
+      .filter(Boolean)
+      .map((p) => (/^\d+$/.test(p) ? Number(p) : p)),
     message: e.message,
     ...(e.code ? { code: e.code } : {}),
     ...(e.nodeId ? { nodeId: e.nodeId } : {}),

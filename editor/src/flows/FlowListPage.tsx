@@ -56,14 +56,19 @@ export function FlowListPage() {
                     </Link>
                     {f.description && <div className="fd-muted fd-ellipsis">{f.description}</div>}
                   </td>
-                  <td>{f.latestVersion === null ? <span className="fd-muted">{t('flows.draftOnly')}</span> : <span className="fd-version">v{f.latestVersion}</span>}</td>
+                  <td>
+                    {f.latestVersion === null ? (
+                      <span className="fd-muted">{t('flows.draftOnly')}</span>
+                    ) : (
+                      <span className="fd-version">v{f.latestVersion}</span>
+                    )}
+                  </td>
                   <td>{formatDateTime(f.updatedAt, locale)}</td>
                 </tr>
               ))}
             </tbody>
           </table>
         );
-  
       }}
     </ListQueryBody>
   );

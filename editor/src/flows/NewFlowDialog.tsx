@@ -19,7 +19,8 @@ export function NewFlowDialog({ onClose, onCreated }: { onClose: () => void; onC
   const [templateId, setTemplateId] = useState<string>('');
   const locale = useLocale();
   const templates = useTemplates();
-  const textOf = (tpl: { name: string; description: string; text?: Partial<Record<string, { name: string; description: string }>> }) => tpl.text?.[locale] ?? tpl.text?.[locale.split('-')[0]!] ?? tpl;
+  const textOf = (tpl: { name: string; description: string; text?: Partial<Record<string, { name: string; description: string }>> }) =>
+    tpl.text?.[locale] ?? tpl.text?.[locale.split('-')[0]!] ?? tpl;
   const template = templates.data?.find((x) => x.id === templateId);
   const create = useMutation({
     mutationFn: async () => {
@@ -46,7 +47,13 @@ export function NewFlowDialog({ onClose, onCreated }: { onClose: () => void; onC
           <button type="button" className="fd-btn" onClick={onClose}>
             {t('common.cancel')}
           </button>
-          <button type="submit" form="new-flow-form" className="fd-btn fd-btn--primary" data-testid="new-flow-create" disabled={(!name.trim() && !template) || create.isPending}>
+          <button
+            type="submit"
+            form="new-flow-form"
+            className="fd-btn fd-btn--primary"
+            data-testid="new-flow-create"
+            disabled={(!name.trim() && !template) || create.isPending}
+          >
             {create.isPending ? t('flows.creating') : t('flows.create')}
           </button>
         </>
@@ -63,7 +70,14 @@ export function NewFlowDialog({ onClose, onCreated }: { onClose: () => void; onC
         <fieldset className="fd-field fd-templates" data-testid="new-flow-templates">
           <legend className="fd-field__label">{t('flows.startFrom')}</legend>
           <label className={`fd-template${templateId === '' ? ' is-chosen' : ''}`}>
-            <input type="radio" name="template" value="" checked={templateId === ''} onChange={() => setTemplateId('')} data-testid="new-flow-template-blank" />
+            <input
+              type="radio"
+              name="template"
+              value=""
+              checked={templateId === ''}
+              onChange={() => setTemplateId('')}
+              data-testid="new-flow-template-blank"
+            />
             <span>
               <strong>{t('flows.blank')}</strong>
               <span className="fd-muted fd-small">{t('flows.blankHelp')}</span>
@@ -71,7 +85,14 @@ export function NewFlowDialog({ onClose, onCreated }: { onClose: () => void; onC
           </label>
           {templates.data?.map((tpl) => (
             <label key={tpl.id} className={`fd-template${templateId === tpl.id ? ' is-chosen' : ''}`}>
-              <input type="radio" name="template" value={tpl.id} checked={templateId === tpl.id} onChange={() => setTemplateId(tpl.id)} data-testid={`new-flow-template-${tpl.id}`} />
+              <input
+                type="radio"
+                name="template"
+                value={tpl.id}
+                checked={templateId === tpl.id}
+                onChange={() => setTemplateId(tpl.id)}
+                data-testid={`new-flow-template-${tpl.id}`}
+              />
               <span>
                 <strong>{textOf(tpl).name}</strong>
                 <span className="fd-muted fd-small">{textOf(tpl).description}</span>
@@ -99,7 +120,13 @@ export function NewFlowDialog({ onClose, onCreated }: { onClose: () => void; onC
           <label className="fd-field__label" htmlFor="new-flow-description">
             {t('flows.description')}
           </label>
-          <textarea id="new-flow-description" className="fd-input" rows={3} value={description} onChange={(e) => setDescription(e.target.value)} />
+          <textarea
+            id="new-flow-description"
+            className="fd-input"
+            rows={3}
+            value={description}
+            onChange={(e) => setDescription(e.target.value)}
+          />
         </div>
         {create.isError && (
           <p className="fd-error-text" role="alert">

@@ -54,7 +54,16 @@ export const en = {
     until: 'until {{time}}',
     status: { held: 'Held', sending: 'Sending', sent: 'Sent', unconfirmed: 'Unconfirmed', failed: 'Failed' },
     reason: { quiet_hours: 'Quiet hours', rate_limit: 'Rate limit', paused: 'Channel paused' },
-    channels: { wecom: 'WeCom', feishu: 'Feishu', dingtalk: 'DingTalk', slack: 'Slack', sms: 'SMS', webhook: 'Webhook', email: 'E-mail', 'in-app': 'In-app' },
+    channels: {
+      wecom: 'WeCom',
+      feishu: 'Feishu',
+      dingtalk: 'DingTalk',
+      slack: 'Slack',
+      sms: 'SMS',
+      webhook: 'Webhook',
+      email: 'E-mail',
+      'in-app': 'In-app',
+    },
   },
   bell: {
     label: 'Notifications',
@@ -68,7 +77,7 @@ export const en = {
     title: 'Preview with sample data (618 campaign)',
     error: 'The template does not render: {{error}}',
     empty: '(empty)',
-    note: 'Variables the sample does not have (other nodes\' outputs) render empty here.',
+    note: "Variables the sample does not have (other nodes' outputs) render empty here.",
   },
   status: {
     pending: 'Pending',
@@ -133,7 +142,8 @@ export const en = {
   phaseDates: {
     title: 'Phase dates',
     edit: 'Edit dates',
-    help: 'Times are on the campaign’s clock ({{timezone}}). ' +
+    help:
+      'Times are on the campaign’s clock ({{timezone}}). ' +
       'Runs waiting for a phase follow the new dates: bringing warm-up forward launches sooner, postponing it holds the launch back.',
     keepLengths: 'Keep the phases’ lengths: moving a start moves its end and every later phase',
     starts: 'Starts',
@@ -433,7 +443,8 @@ export const en = {
     publishAndStart: 'Publish and start',
     starting: 'Starting…',
     simulate: 'Dry run',
-    simulateHelp: 'Simulate the draft in the browser: delays pass instantly, no messages are sent, ' +
+    simulateHelp:
+      'Simulate the draft in the browser: delays pass instantly, no messages are sent, ' +
       'and approvals get no decisions, so they follow their timeout.',
     simulationTitle: 'Dry run result',
     simulationNote_one: 'Simulated in the browser; {{count}} activity call was faked.',
@@ -477,7 +488,8 @@ export const en = {
   },
   connections: {
     title: 'Channels',
-    subtitle: 'Connections to WeCom, Feishu, DingTalk, Slack, SMS and webhooks that "Send message" steps post through. ' +
+    subtitle:
+      'Connections to WeCom, Feishu, DingTalk, Slack, SMS and webhooks that "Send message" steps post through. ' +
       'Secrets are sealed on the server and never shown again.',
     new: 'New connection',
     newTitle: 'New channel connection',
@@ -548,7 +560,12 @@ export const en = {
       feishu: { url: '', secret: 'Only if the robot has "signature verification" turned on.' },
       dingtalk: { url: '', secret: 'Only if the robot uses the "sign" security setting (starts with SEC).' },
       slack: { url: '' },
-      sms: { accountSid: '', authToken: '', baseUrl: 'Leave empty for Twilio; set it for a compatible gateway.', from: 'The number messages are sent from, in E.164 form (+8613…).' },
+      sms: {
+        accountSid: '',
+        authToken: '',
+        baseUrl: 'Leave empty for Twilio; set it for a compatible gateway.',
+        from: 'The number messages are sent from, in E.164 form (+8613…).',
+      },
       webhook: { url: '', secret: 'A Standard Webhooks secret (whsec_…); each delivery is signed with it.' },
       email: { smtpUrl: 'smtp:// or smtps://user:password@host:port' },
     },
@@ -558,7 +575,8 @@ export const en = {
     buttonHelp: 'Create the signing secret and URL that start this flow from another system',
     title: 'Webhook trigger',
     intro: 'Other systems start this flow by POSTing JSON to its hook URL, signed with a secret only they and Flightdeck know.',
-    rotateWarning: 'Creating a secret replaces any earlier one: senders using the old secret are refused from now on. Unsaved changes are saved first.',
+    rotateWarning:
+      'Creating a secret replaces any earlier one: senders using the old secret are refused from now on. Unsaved changes are saved first.',
     create: 'Create secret',
     creating: 'Creating…',
     shownOnce: 'Copy the secret now. It is shown only this once; if it is lost, create a new one.',
@@ -569,17 +587,18 @@ export const en = {
     headers: 'Signing (Standard Webhooks)',
     headersHelp:
       'Each request carries webhook-id (a unique event id; repeats are ignored), ' +
-        'webhook-timestamp (Unix seconds, within 5 minutes of now) ' +
-          'and webhook-signature ("v1," + base64 HMAC-SHA256 of "id.timestamp.body", keyed with the base64 part of the secret after whsec_). ' +
-            'Any Standard Webhooks library can sign them.',
-    publishNote: 'The JSON body becomes the run\'s input. Events start the latest published version, so publish after changing the flow.',
+      'webhook-timestamp (Unix seconds, within 5 minutes of now) ' +
+      'and webhook-signature ("v1," + base64 HMAC-SHA256 of "id.timestamp.body", keyed with the base64 part of the secret after whsec_). ' +
+      'Any Standard Webhooks library can sign them.',
+    publishNote: "The JSON body becomes the run's input. Events start the latest published version, so publish after changing the flow.",
     done: 'Done',
   },
   notFound: { title: 'Page not found', back: 'Go to flows' },
   tokens: {
     nav: 'API tokens',
     title: 'API tokens',
-    subtitle: 'Tokens let scripts call the Flightdeck API as you, limited to the scopes you pick. ' +
+    subtitle:
+      'Tokens let scripts call the Flightdeck API as you, limited to the scopes you pick. ' +
       'A token is shown once, when it is created; only your signed-in session can create, list or revoke tokens.',
     name: 'Name',
     scopes: 'Scopes',

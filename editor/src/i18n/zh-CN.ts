@@ -56,7 +56,16 @@ export const zhCN: Resources = {
     until: '至 {{time}}',
     status: { held: '暂存', sending: '发送中', sent: '已发送', unconfirmed: '未确认', failed: '失败' },
     reason: { quiet_hours: '免打扰时段', rate_limit: '频率限制', paused: '渠道已暂停' },
-    channels: { wecom: '企业微信', feishu: '飞书', dingtalk: '钉钉', slack: 'Slack', sms: '短信', webhook: 'Webhook', email: '邮件', 'in-app': '站内' },
+    channels: {
+      wecom: '企业微信',
+      feishu: '飞书',
+      dingtalk: '钉钉',
+      slack: 'Slack',
+      sms: '短信',
+      webhook: 'Webhook',
+      email: '邮件',
+      'in-app': '站内',
+    },
   },
   bell: {
     label: '通知',
@@ -568,8 +577,8 @@ export const zhCN: Resources = {
     headers: '签名（Standard Webhooks）',
     headersHelp:
       '每个请求都带有 webhook-id（唯一事件 ID，重复的会被忽略）、webhook-timestamp（Unix 秒，与当前时间相差不超过 5 分钟）' +
-        '和 webhook-signature（"v1," 加上以密钥 whsec_ 之后的 base64 部分为键、对 "id.timestamp.body" 计算的 HMAC-SHA256 的 base64）。' +
-          '任何 Standard Webhooks 库都能生成这些请求头。',
+      '和 webhook-signature（"v1," 加上以密钥 whsec_ 之后的 base64 部分为键、对 "id.timestamp.body" 计算的 HMAC-SHA256 的 base64）。' +
+      '任何 Standard Webhooks 库都能生成这些请求头。',
     publishNote: 'JSON 请求体就是运行的输入。事件启动的是最新发布的版本，修改流程后请发布。',
     done: '完成',
   },
@@ -577,7 +586,8 @@ export const zhCN: Resources = {
   tokens: {
     nav: 'API 令牌',
     title: 'API 令牌',
-    subtitle: '令牌让脚本以你的身份调用 Flightdeck API，且只限于你选择的权限范围。令牌只在创建时显示一次；只有登录的会话能创建、查看或吊销令牌。',
+    subtitle:
+      '令牌让脚本以你的身份调用 Flightdeck API，且只限于你选择的权限范围。令牌只在创建时显示一次；只有登录的会话能创建、查看或吊销令牌。',
     name: '名称',
     scopes: '权限范围',
     scope: { read: '读取（GET）', write: '修改', ingest: '仅指标上报接口' },

@@ -47,7 +47,11 @@ export function InboxCard({ item }: { item: InboxItem }) {
         <div>
           <dt>{t('approval.campaign')}</dt>
           <dd data-testid="inbox-item-campaign">
-            {campaign ? <Link href={href.campaign(campaign.id)}>{campaign.name}</Link> : (campaignName ?? <span className="fd-muted">{t('inbox.noCampaign')}</span>)}
+            {campaign ? (
+              <Link href={href.campaign(campaign.id)}>{campaign.name}</Link>
+            ) : (
+              (campaignName ?? <span className="fd-muted">{t('inbox.noCampaign')}</span>)
+            )}
           </dd>
         </div>
         <div>

@@ -31,7 +31,6 @@ export function InboxPage({ tab }: { tab: 'open' | 'closed' }) {
             ))}
           </div>
         );
-  
       }}
     </ListQueryBody>
   );
@@ -47,11 +46,23 @@ export function InboxPage({ tab }: { tab: 'open' | 'closed' }) {
           </div>
         </div>
         <div className="fd-tabs fd-tabs--page" role="tablist" aria-label={t('inbox.title')}>
-          <Link href={href.inbox('open')} role="tab" aria-selected={tab === 'open'} className={`fd-tab${tab === 'open' ? ' is-active' : ''}`} data-testid="inbox-tab-open">
+          <Link
+            href={href.inbox('open')}
+            role="tab"
+            aria-selected={tab === 'open'}
+            className={`fd-tab${tab === 'open' ? ' is-active' : ''}`}
+            data-testid="inbox-tab-open"
+          >
             {t('inbox.open')}
             <span className={`fd-count${open.data?.length ? ' is-bad' : ''}`}>{open.data?.length ?? '…'}</span>
           </Link>
-          <Link href={href.inbox('closed')} role="tab" aria-selected={tab === 'closed'} className={`fd-tab${tab === 'closed' ? ' is-active' : ''}`} data-testid="inbox-tab-closed">
+          <Link
+            href={href.inbox('closed')}
+            role="tab"
+            aria-selected={tab === 'closed'}
+            className={`fd-tab${tab === 'closed' ? ' is-active' : ''}`}
+            data-testid="inbox-tab-closed"
+          >
             {t('inbox.closed')}
           </Link>
           {list.isRefetchError && <span className="fd-error-text fd-inbox__poll">{t('run.pollError')}</span>}

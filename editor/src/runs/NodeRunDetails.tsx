@@ -48,7 +48,11 @@ export function NodeRunDetails({ graph, state, nodeId, live = false }: NodeRunDe
         {takenHandles(s).length > 0 && (
           <>
             <dt>{t('run.outcome')}</dt>
-            <dd>{takenHandles(s).map((h) => handleLabel(node.type, h, locale)).join(', ')}</dd>
+            <dd>
+              {takenHandles(s)
+                .map((h) => handleLabel(node.type, h, locale))
+                .join(', ')}
+            </dd>
           </>
         )}
       </dl>
@@ -65,9 +69,13 @@ export function NodeRunDetails({ graph, state, nodeId, live = false }: NodeRunDe
           <h4>{t('approval.task')}</h4>
           <ApprovalTaskDetails view={s.detail} />
           {/* An eligible approver looking at a real run may decide right here. */}
-          {live && me && s.detail.status === 'open' && s.detail.eligible.some((p) => p.id === me.id) && !currentVotes(s.detail).some((v) => v.userId === me.id) && (
-            <DecisionForm taskId={s.detail.taskId} nodeId={node.id} title={s.detail.title} />
-          )}
+          {live &&
+            me &&
+            s.detail.status === 'open' &&
+            s.detail.eligible.some((p) => p.id === me.id) &&
+            !currentVotes(s.detail).some((v) => v.userId === me.id) && (
+              <DecisionForm taskId={s.detail.taskId} nodeId={node.id} title={s.detail.title} />
+            )}
           <details className="fd-raw">
             <summary>{t('run.detail')}</summary>
             <pre className="fd-pre" data-testid="run-node-detail">
@@ -75,13 +83,15 @@ export function NodeRunDetails({ graph, state, nodeId, live = false }: NodeRunDe
             </pre>
           </details>
         </>
-      ) : s?.detail !== undefined && (
-        <>
-          <h4>{t('run.detail')}</h4>
-          <pre className="fd-pre" data-testid="run-node-detail">
-            {prettyJson(s.detail)}
-          </pre>
-        </>
+      ) : (
+        s?.detail !== undefined && (
+          <>
+            <h4>{t('run.detail')}</h4>
+            <pre className="fd-pre" data-testid="run-node-detail">
+              {prettyJson(s.detail)}
+            </pre>
+          </>
+        )
       )}
       <h4>{t('run.output')}</h4>
       {s?.output !== undefined ? (

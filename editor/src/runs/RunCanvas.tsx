@@ -64,9 +64,15 @@ function RunCanvasInner(props: RunCanvasProps) {
         const source = props.state?.nodes[e.source];
         const target = props.state?.nodes[e.target];
         // A node records the handle it left by, so an edge was taken when it leaves by that handle.
-        const taken = !!source && source.executions > 0 && takenHandles(source).includes(e.sourceHandle ?? '') && (target?.executions ?? 0) > 0;
+        const taken =
+          !!source && source.executions > 0 && takenHandles(source).includes(e.sourceHandle ?? '') && (target?.executions ?? 0) > 0;
         const className = taken ? 'fd-edge--taken' : props.state && props.state.status !== 'running' ? 'fd-edge--idle' : undefined;
-        return { ...e, className, animated: taken && target?.status === 'running', markerEnd: { type: MarkerType.ArrowClosed, width: 18, height: 18, ...(taken ? { color: '#16a34a' } : {}) } };
+        return {
+          ...e,
+          className,
+          animated: taken && target?.status === 'running',
+          markerEnd: { type: MarkerType.ArrowClosed, width: 18, height: 18, ...(taken ? { color: '#16a34a' } : {}) },
+        };
       }),
     [base, props.state],
   );

@@ -61,7 +61,14 @@ export function TokensPage() {
         <form className="fd-card fd-section fd-form fd-token-form" onSubmit={submit} data-testid="token-form">
           <label className="fd-field">
             <span className="fd-field__label">{t('tokens.name')}</span>
-            <input className="fd-input" value={name} maxLength={100} required onChange={(e) => setName(e.target.value)} data-testid="token-name" />
+            <input
+              className="fd-input"
+              value={name}
+              maxLength={100}
+              required
+              onChange={(e) => setName(e.target.value)}
+              data-testid="token-name"
+            />
           </label>
           <fieldset className="fd-field fd-token-form__scopes">
             <legend className="fd-field__label">{t('tokens.scopes')}</legend>
@@ -87,7 +94,12 @@ export function TokensPage() {
               ))}
             </select>
           </label>
-          <button type="submit" className="fd-btn fd-btn--primary fd-token-form__submit" disabled={create.isPending || !name.trim() || !scopes.length} data-testid="token-create">
+          <button
+            type="submit"
+            className="fd-btn fd-btn--primary fd-token-form__submit"
+            disabled={create.isPending || !name.trim() || !scopes.length}
+            data-testid="token-create"
+          >
             {t('tokens.create')}
           </button>
           {error && (
@@ -102,7 +114,13 @@ export function TokensPage() {
             <code className="fd-mono">{secret.token}</code>
           </div>
         )}
-        <ListQueryBody query={tokens} testId="tokens" errorTitle={t('tokens.loadError')} emptyTitle={t('tokens.emptyTitle')} emptyText={t('tokens.emptyText')}>
+        <ListQueryBody
+          query={tokens}
+          testId="tokens"
+          errorTitle={t('tokens.loadError')}
+          emptyTitle={t('tokens.emptyTitle')}
+          emptyText={t('tokens.emptyText')}
+        >
           {(items) => (
             <table className="fd-table" data-testid="token-list">
               <thead>

@@ -98,7 +98,13 @@ export function createApp(deps: AppDeps): { app: Express; registry: RouteRegistr
 
   app.use('/api', (req, res) => sendProblem(res, new HttpProblem(404, 'Not found', `No route ${req.method} ${req.originalUrl}`)));
   if (deps.editorDist && existsSync(join(deps.editorDist, 'index.html'))) {
-    app.use(express.static(deps.editorDist, { index: 'index.html', maxAge: '1h', setHeaders: (res, path) => path.endsWith('index.html') && res.setHeader('cache-control', 'no-cache') }));
+    app.use(
+      express.static(deps.editorDist, {
+        index: 'index.html',
+        maxAge: '1h',
+        setHeaders: (res, path) => path.endsWith('index.html') && res.setHeader('cache-control', 'no-cache'),
+      }),
+    );
     app.get('/{*rest}', (_req, res) => res.sendFile(join(deps.editorDist!, 'index.html')));
   }
   app.use(problemHandler(deps.log));

@@ -46,7 +46,14 @@ export function sendProblem(res: Response, p: HttpProblem): void {
   res
     .status(p.status)
     .type('application/problem+json')
-    .json({ type: `https://flightdeck.dev/problems/${slug}`, title: p.title, status: p.status, ...(p.detail ? { detail: p.detail } : {}), ...(p.errors ? { errors: p.errors } : {}), ...(p.extra ?? {}) });
+    .json({
+      type: `https://flightdeck.dev/problems/${slug}`,
+      title: p.title,
+      status: p.status,
+      ...(p.detail ? { detail: p.detail } : {}),
+      ...(p.errors ? { errors: p.errors } : {}),
+      ...(p.extra ?? {}),
+    });
 }
 
 const DOMAIN_STATUS: Record<DomainError['kind'], [number, string]> = {
@@ -78,10 +85,19 @@ export function problemHandler(log: { error(obj: unknown, msg?: string): void })
     const known = problemFromError(err);
     if (known) return sendProblem(res, known);
     const bp = err as BodyParserError;
-    if (bp.type === 'entity.too.large') return sendProblem(res, new HttpProblem(413, 'Payload too large', 'The request body is larger than 1 MB'));
-    if (bp.type === 'entity.parse.failed') return sendProblem(res, new HttpProblem(400, 'Malformed JSON', `The request body is not valid JSON: ${bp.message ?? ''}`.trim(), [{ path: '', message: 'Not valid JSON' }]));
-    if (bp.type === 'encoding.unsupported' || bp.type === 'charset.unsupported') return sendProblem(res, new HttpProblem(415, 'Unsupported encoding', bp.message));
-    if (typeof bp.status === 'number' && bp.status >= 400 && bp.status < 500) return sendProblem(res, new HttpProblem(bp.status, 'Bad request', bp.message));
+    if (bp.type === 'entity.too.large')
+      return sendProblem(res, new HttpProblem(413, 'Payload too large', 'The request body is larger than 1 MB'));
+    if (bp.type === 'entity.parse.failed')
+      return sendProblem(
+        res,
+        new HttpProblem(400, 'Malformed JSON', `The request body is not valid JSON: ${bp.message ?? ''}`.trim(), [
+          { path: '', message: 'Not valid JSON' },
+        ]),
+      );
+    if (bp.type === 'encoding.unsupported' || bp.type === 'charset.unsupported')
+      return sendProblem(res, new HttpProblem(415, 'Unsupported encoding', bp.message));
+    if (typeof bp.status === 'number' && bp.status >= 400 && bp.status < 500)
+      return sendProblem(res, new HttpProblem(bp.status, 'Bad request', bp.message));
     log.error({ err }, 'unhandled error');
     sendProblem(res, new HttpProblem(500, 'Internal error', 'Something went wrong on our side; it has been logged'));
   };

@@ -25,7 +25,9 @@ interface Header {
 const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 async function migrationsApplied(client: PoolClient | Pool): Promise<number> {
-  const r = await client.query<{ n: string }>(`SELECT count(*) AS n FROM drizzle.__drizzle_migrations`).catch(() => ({ rows: [{ n: '0' }] }));
+  const r = await client
+    .query<{ n: string }>(`SELECT count(*) AS n FROM drizzle.__drizzle_migrations`)
+    .catch(() => ({ rows: [{ n: '0' }] }));
   return Number(r.rows[0]!.n);
 }
 
@@ -52,12 +54,20 @@ export async function backupDatabase(pool: Pool, file: string): Promise<{ tables
       const s = await client.query<{ last_value: string; is_called: boolean }>(`SELECT last_value, is_called FROM ${ident(name)}`);
       sequences.push({ name, value: s.rows[0]!.last_value, called: s.rows[0]!.is_called });
     }
-    const header: Header = { format: BACKUP_FORMAT, createdAt: new Date().toISOString(), migrations: await migrationsApplied(client), tables, sequences };
+    const header: Header = {
+      format: BACKUP_FORMAT,
+      createdAt: new Date().toISOString(),
+      migrations: await migrationsApplied(client),
+      tables,
+      sequences,
+    };
     await write(header);
     for (const table of tables) {
       await write({ table });
       for (let offset = 0; ; offset += BATCH) {
-        const r = await client.query<{ j: unknown }>(`SELECT row_to_json(t) AS j FROM ${ident(table)} t ORDER BY ctid LIMIT ${BATCH} OFFSET ${offset}`);
+        const r = await client.query<{ j: unknown }>(
+          `SELECT row_to_json(t) AS j FROM ${ident(table)} t ORDER BY ctid LIMIT ${BATCH} OFFSET ${offset}`,
+        );
         for (const row of r.rows) await write(row.j);
         rows += r.rows.length;
         if (r.rows.length < BATCH) break;
@@ -89,7 +99,9 @@ export async function restoreDatabase(pool: Pool, file: string): Promise<{ rows:
     let batch: unknown[] = [];
     const flush = async () => {
       if (!table || !batch.length) return;
-      await client.query(`INSERT INTO ${ident(table)} SELECT * FROM json_populate_recordset(NULL::${ident(table)}, $1::json)`, [JSON.stringify(batch)]);
+      await client.query(`INSERT INTO ${ident(table)} SELECT * FROM json_populate_recordset(NULL::${ident(table)}, $1::json)`, [
+        JSON.stringify(batch),
+      ]);
       rows += batch.length;
       batch = [];
     };
@@ -101,14 +113,17 @@ export async function restoreDatabase(pool: Pool, file: string): Promise<{ rows:
         if (header.format !== BACKUP_FORMAT) throw new RestoreRefused(`${file} is not a Flightdeck backup (${BACKUP_FORMAT})`);
         const here = await migrationsApplied(pool);
         if (here !== header.migrations) {
-          throw new RestoreRefused(`The backup was made at migration ${header.migrations}, this database is at ${here}: ` +
-            `restore with the Flightdeck version that made it (its start migrates), then upgrade`);
+          throw new RestoreRefused(
+            `The backup was made at migration ${header.migrations}, this database is at ${here}: ` +
+              `restore with the Flightdeck version that made it (its start migrates), then upgrade`,
+          );
         }
         const existing = await publicTables(client);
         const missing = header.tables.filter((t) => !existing.includes(t));
         if (missing.length) throw new RestoreRefused(`The database lacks the tables ${missing.join(', ')}`);
         const users = await client.query<{ n: string }>('SELECT count(*) AS n FROM users').catch(() => ({ rows: [{ n: '0' }] }));
-        if (Number(users.rows[0]!.n) > 0) throw new RestoreRefused('The target database already has data (users): restore only into a new, empty database');
+        if (Number(users.rows[0]!.n) > 0)
+          throw new RestoreRefused('The target database already has data (users): restore only into a new, empty database');
         await client.query('BEGIN');
         await client.query('SET LOCAL session_replication_role = replica');
         // What the migrations seeded (the audit chain head) comes from the backup instead.

@@ -62,7 +62,10 @@ export const apiTokens = pgTable('api_tokens', {
   name: text('name').notNull(),
   tokenHash: text('token_hash').notNull().unique(),
   /** What the token may do on top of its owner's roles: read, write, ingest. */
-  scopes: text('scopes').array().notNull().default(sql`'{read,write}'::text[]`),
+  scopes: text('scopes')
+    .array()
+    .notNull()
+    .default(sql`'{read,write}'::text[]`),
   expiresAt: timestamp('expires_at', { withTimezone: true }),
   lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
@@ -88,7 +91,9 @@ export const campaigns = pgTable('campaigns', {
   phases: jsonb('phases').notNull(),
   channels: jsonb('channels').notNull(),
   /** Everything else an import carried (base rates, anomalies), kept as it came. */
-  extra: jsonb('extra').notNull().default(sql`'{}'::jsonb`),
+  extra: jsonb('extra')
+    .notNull()
+    .default(sql`'{}'::jsonb`),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
@@ -146,7 +151,9 @@ export const runs = pgTable(
     status: text('status', { enum: ['running', 'completed', 'failed', 'cancelled'] })
       .notNull()
       .default('running'),
-    input: jsonb('input').notNull().default(sql`'{}'::jsonb`),
+    input: jsonb('input')
+      .notNull()
+      .default(sql`'{}'::jsonb`),
     /** Per-node state, written once the run closes; while it runs the API asks the workflow. */
     state: jsonb('state'),
     reason: text('reason'),
@@ -185,7 +192,9 @@ export const channelConnections = pgTable('channel_connections', {
   kind: text('kind', { enum: CHANNEL_KINDS }).notNull(),
   name: text('name').notNull(),
   /** Non-secret settings (sender number, quiet hours, rate limit). */
-  settings: jsonb('settings').notNull().default(sql`'{}'::jsonb`),
+  settings: jsonb('settings')
+    .notNull()
+    .default(sql`'{}'::jsonb`),
   secretSealed: text('secret_sealed').notNull(),
   secretFields: text('secret_fields').array().notNull(),
   /** While set, every run holds its messages for this connection; resuming signals them. */
@@ -223,27 +232,27 @@ export const hookEvents = pgTable(
 export const deliveries = pgTable(
   'deliveries',
   {
-  id: uuid('id').primaryKey().defaultRandom(),
-  idempotencyKey: text('idempotency_key').notNull().unique(),
-  connectionId: uuid('connection_id').references(() => channelConnections.id, { onDelete: 'set null' }),
-  /** The channel kind at the time ("wecom", "email", "in-app"), so the row reads well after its connection is gone. */
-  channel: text('channel').notNull().default('unknown'),
-  runId: text('run_id'),
-  nodeId: text('node_id'),
-  recipient: text('recipient').notNull(),
-  /** `unconfirmed`: its worker died mid-send; not repeated, so it reached the receiver at most once. */
-  status: text('status', { enum: ['held', 'sending', 'sent', 'unconfirmed', 'failed'] }).notNull(),
-  /** Why a held message waits, and until when (null: until the channel is resumed). */
-  heldReason: text('held_reason', { enum: ['quiet_hours', 'rate_limit', 'paused'] }),
-  notBefore: timestamp('not_before', { withTimezone: true }),
-  /** The attempt sending it owns it until then; another attempt may not send it meanwhile. */
-  leaseUntil: timestamp('lease_until', { withTimezone: true }),
-  error: text('error'),
-  attempts: integer('attempts').notNull().default(0),
-  providerMessageId: text('provider_message_id'),
-  response: jsonb('response'),
-  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-  sentAt: timestamp('sent_at', { withTimezone: true }),
+    id: uuid('id').primaryKey().defaultRandom(),
+    idempotencyKey: text('idempotency_key').notNull().unique(),
+    connectionId: uuid('connection_id').references(() => channelConnections.id, { onDelete: 'set null' }),
+    /** The channel kind at the time ("wecom", "email", "in-app"), so the row reads well after its connection is gone. */
+    channel: text('channel').notNull().default('unknown'),
+    runId: text('run_id'),
+    nodeId: text('node_id'),
+    recipient: text('recipient').notNull(),
+    /** `unconfirmed`: its worker died mid-send; not repeated, so it reached the receiver at most once. */
+    status: text('status', { enum: ['held', 'sending', 'sent', 'unconfirmed', 'failed'] }).notNull(),
+    /** Why a held message waits, and until when (null: until the channel is resumed). */
+    heldReason: text('held_reason', { enum: ['quiet_hours', 'rate_limit', 'paused'] }),
+    notBefore: timestamp('not_before', { withTimezone: true }),
+    /** The attempt sending it owns it until then; another attempt may not send it meanwhile. */
+    leaseUntil: timestamp('lease_until', { withTimezone: true }),
+    error: text('error'),
+    attempts: integer('attempts').notNull().default(0),
+    providerMessageId: text('provider_message_id'),
+    response: jsonb('response'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    sentAt: timestamp('sent_at', { withTimezone: true }),
   },
   (t) => [index('deliveries_run_idx').on(t.runId), index('deliveries_held_idx').on(t.connectionId, t.status)],
 );

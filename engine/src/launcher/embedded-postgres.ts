@@ -57,7 +57,12 @@ export function postmasterPidFile(dataDir: string): PidFile {
  * Real PostgreSQL from the binaries that ship in npm. As root, Postgres refuses to run, so
  * initdb and the server run as a `postgres` system user, which must own the data directory.
  */
-export async function startEmbeddedPostgres(opts: { dataDir: string; port: number; database?: string; log?: (line: string) => void }): Promise<RunningPostgres> {
+export async function startEmbeddedPostgres(opts: {
+  dataDir: string;
+  port: number;
+  database?: string;
+  log?: (line: string) => void;
+}): Promise<RunningPostgres> {
   const databaseDir = join(opts.dataDir, 'pg');
   const isRoot = process.getuid?.() === 0;
   mkdirSync(opts.dataDir, { recursive: true });
@@ -76,7 +81,16 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
   const env = { ...process.env, LC_MESSAGES: 'C' };
   if (!existsSync(join(databaseDir, 'PG_VERSION'))) await initdb(bin, databaseDir, ids, env, log);
 
-  const args = ['-D', databaseDir, '-p', String(opts.port), '-c', `unix_socket_directories=${isRoot ? '/tmp' : databaseDir}`, '-c', 'listen_addresses=127.0.0.1'];
+  const args = [
+    '-D',
+    databaseDir,
+    '-p',
+    String(opts.port),
+    '-c',
+    `unix_socket_directories=${isRoot ? '/tmp' : databaseDir}`,
+    '-c',
+    'listen_addresses=127.0.0.1',
+  ];
   // Its own process group: Ctrl-C reaches the launcher, which stops the database last.
   const child = spawn(bin.postgres, args, { ...ids, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const recent: string[] = [];
@@ -102,7 +116,11 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
     });
     child.once('error', (err) => reject(new PostgresStartError(`PostgreSQL could not be started (${bin.postgres}): ${err.message}`)));
     void exitedPromise.then(() =>
-      reject(new PostgresStartError(`PostgreSQL exited while starting (code ${exited?.code ?? exited?.signal}). Its last words:\n    ${recent.join('\n    ')}`)),
+      reject(
+        new PostgresStartError(
+          `PostgreSQL exited while starting (code ${exited?.code ?? exited?.signal}). Its last words:\n    ${recent.join('\n    ')}`,
+        ),
+      ),
     );
   });
 
@@ -136,21 +154,36 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
   return { url: urlFor(database), urlFor, createDatabase, pid: child.pid!, stop };
 }
 
-async function initdb(bin: Binaries, databaseDir: string, ids: { uid?: number; gid?: number }, env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<void> {
+async function initdb(
+  bin: Binaries,
+  databaseDir: string,
+  ids: { uid?: number; gid?: number },
+  env: NodeJS.ProcessEnv,
+  log: (line: string) => void,
+): Promise<void> {
   const passwordFile = join(tmpdir(), `pg-password-${randomBytes(6).toString('hex')}`);
   writeFileSync(passwordFile, `${PASSWORD}\n`, { mode: 0o644 });
   try {
     await new Promise<void>((resolve, reject) => {
       const child: ChildProcess = spawn(
         bin.initdb,
-        [`--pgdata=${databaseDir}`, '--auth=scram-sha-256', `--username=${USER}`, `--pwfile=${passwordFile}`, '--encoding=UTF8', '--lc-messages=C'],
+        [
+          `--pgdata=${databaseDir}`,
+          '--auth=scram-sha-256',
+          `--username=${USER}`,
+          `--pwfile=${passwordFile}`,
+          '--encoding=UTF8',
+          '--lc-messages=C',
+        ],
         { ...ids, env, stdio: ['ignore', 'pipe', 'pipe'] },
       );
       let stderr = '';
       child.stdout!.on('data', (d: Buffer) => log(d.toString('utf8').trim()));
       child.stderr!.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
       child.once('error', reject);
-      child.once('close', (code) => (code === 0 ? resolve() : reject(new PostgresStartError(`initdb failed (code ${code}): ${stderr.trim()}`))));
+      child.once('close', (code) =>
+        code === 0 ? resolve() : reject(new PostgresStartError(`initdb failed (code ${code}): ${stderr.trim()}`)),
+      );
     });
   } finally {
     rmSync(passwordFile, { force: true });

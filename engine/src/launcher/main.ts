@@ -79,7 +79,13 @@ try {
     if (!binary) throw new StartFailure('No Temporal CLI was found, and none could be built or downloaded.', `\n${HOW_TO_GET_TEMPORAL}`);
     const dbFile = join(config.dataDir, 'temporal.db');
     log.info(`starting the Temporal dev server (${binary}, history in ${dbFile})`);
-    const temporal = await startTemporalDevServer({ binary, port: config.temporalPort, uiPort: config.temporalUiPort, dbFile, log: (l) => log.debug(l) });
+    const temporal = await startTemporalDevServer({
+      binary,
+      port: config.temporalPort,
+      uiPort: config.temporalUiPort,
+      dbFile,
+      log: (l) => log.debug(l),
+    });
     if (temporal.process.pid) pidFiles.temporal.write(temporal.process.pid);
     stops.push({ name: 'Temporal dev server', stop: async () => (await temporal.stop(), pidFiles.temporal.remove()) });
     temporalAddress = temporal.address;
@@ -87,7 +93,9 @@ try {
   }
 
   const secret = loadOrCreateSecret(config.dataDir, config.secret);
-  const encryptionKey = loadOrCreateSecret(config.dataDir, config.encryptionKey, 'encryption-key', () => randomBytes(32).toString('base64'));
+  const encryptionKey = loadOrCreateSecret(config.dataDir, config.encryptionKey, 'encryption-key', () =>
+    randomBytes(32).toString('base64'),
+  );
   const publicUrl = config.publicUrl ?? `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`;
   // Migrate before the worker's activities touch the database.
   stage = 'database migrations';
@@ -105,7 +113,17 @@ try {
     name: 'worker',
     module: WORKER_MAIN,
     args: [workerDataDirArg(config.dataDir)],
-    env: { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, TEMPORAL_NAMESPACE: config.temporalNamespace, FLIGHTDECK_TASK_QUEUE: config.taskQueue, FLIGHTDECK_SECRET: secret, FLIGHTDECK_ENCRYPTION_KEY: encryptionKey, FLIGHTDECK_PUBLIC_URL: publicUrl, FLIGHTDECK_WORKFLOW_BUNDLE: bundle },
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      TEMPORAL_ADDRESS: temporalAddress,
+      TEMPORAL_NAMESPACE: config.temporalNamespace,
+      FLIGHTDECK_TASK_QUEUE: config.taskQueue,
+      FLIGHTDECK_SECRET: secret,
+      FLIGHTDECK_ENCRYPTION_KEY: encryptionKey,
+      FLIGHTDECK_PUBLIC_URL: publicUrl,
+      FLIGHTDECK_WORKFLOW_BUNDLE: bundle,
+    },
     pidFile: pidFiles.worker,
     log: { info: (m) => log.info(m), warn: (m) => log.warn(m) },
   });
@@ -114,7 +132,17 @@ try {
   stops.push({ name: 'worker', stop: async () => (await worker.stop(), rmSync(bundle, { force: true })) });
 
   stage = 'api';
-  const server = await startServer({ databaseUrl, temporalAddress, namespace: config.temporalNamespace, taskQueue: config.taskQueue, host: config.host, port: config.port, log, secret, encryptionKey: parseEncryptionKey(encryptionKey) });
+  const server = await startServer({
+    databaseUrl,
+    temporalAddress,
+    namespace: config.temporalNamespace,
+    taskQueue: config.taskQueue,
+    host: config.host,
+    port: config.port,
+    log,
+    secret,
+    encryptionKey: parseEncryptionKey(encryptionKey),
+  });
   stops.push({ name: 'API', stop: () => server.close() });
 
   stage = 'first start';
@@ -135,7 +163,9 @@ try {
   if (!existsSync(join(EDITOR_DIST, 'index.html'))) log.warn('editor/dist is missing: run `npm run build` (npm start does it for you)');
   // Runs only move once the worker polls; its restarts are logged if it cannot start.
   await firstReady;
-  console.log(`\n  Flightdeck is running:  ${server.url}\n${temporalUi ? `  (Temporal UI: ${temporalUi})\n` : ''}${signIn}  Press Ctrl-C to stop.\n`);
+  console.log(
+    `\n  Flightdeck is running:  ${server.url}\n${temporalUi ? `  (Temporal UI: ${temporalUi})\n` : ''}${signIn}  Press Ctrl-C to stop.\n`,
+  );
 } catch (err) {
   log.debug({ err }, 'start-up failed');
   console.error(`\n  Flightdeck could not start.\n  ${describeStartFailure(err, stage)}\n`);

@@ -28,8 +28,9 @@ export function describeStartFailure(err: unknown, stage: string): string {
   earlier Flightdeck), or choose another port with ${setting}=…`;
   }
   if (e.code === 'EACCES' && e.port !== undefined) {
-    return `Not allowed to listen on port ${e.port} (ports below 1024 need privileges).` +
-      `\n  What to do: choose a port above 1024 with PORT=…`;
+    return (
+      `Not allowed to listen on port ${e.port} (ports below 1024 need privileges).` + `\n  What to do: choose a port above 1024 with PORT=…`
+    );
   }
   if (e.code === 'ECONNREFUSED' || e.code === 'ENOTFOUND' || e.code === '28P01' || e.code === '3D000') {
     return `Could not reach the database for the ${stage}: ${e.message} (${e.code}).

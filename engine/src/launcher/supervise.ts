@@ -67,8 +67,10 @@ export class Supervisor extends EventEmitter {
       if (this.stopping) return;
       this.failures = Date.now() - startedAt > (this.opts.stableMs ?? 60_000) ? 1 : this.failures + 1;
       const delay = (this.opts.backoffMs ?? defaultBackoff)(this.failures);
-      this.opts.log.warn(`${this.opts.name} (pid ${child.pid}) ended (${signal ?? `code ${code}`}); ` +
-        `starting it again in ${delay} ms (failure ${this.failures} in a row)`);
+      this.opts.log.warn(
+        `${this.opts.name} (pid ${child.pid}) ended (${signal ?? `code ${code}`}); ` +
+          `starting it again in ${delay} ms (failure ${this.failures} in a row)`,
+      );
       this.restartTimer = setTimeout(() => this.start(), delay);
     });
   }

@@ -124,7 +124,12 @@ export async function startTemporalDevServer(opts: {
   const recent: string[] = [];
   const remember = (d: Buffer) => {
     log(String(d).trim());
-    recent.push(...String(d).split('\n').map((l) => l.trim()).filter(Boolean));
+    recent.push(
+      ...String(d)
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean),
+    );
     recent.splice(0, Math.max(0, recent.length - 8));
   };
   child.stdout?.on('data', remember);

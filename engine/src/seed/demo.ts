@@ -22,15 +22,73 @@ interface DemoUser {
 
 /** People for the 618 story: a designer, the reviewers, the heads, an analyst and a viewer. */
 export const DEMO_USERS: DemoUser[] = [
-  { email: 'dana@demo.flightdeck', name: 'Dana Designer 设计', department: 'E-commerce', grants: [{ role: 'designer', department: 'E-commerce' }, { role: 'designer', department: 'CRM' }] },
-  { email: 'bella@demo.flightdeck', name: 'Bella Brand 品牌', department: 'Brand', grants: [{ role: 'approver', department: 'Brand' }, { role: 'viewer', department: 'E-commerce' }] },
+  {
+    email: 'dana@demo.flightdeck',
+    name: 'Dana Designer 设计',
+    department: 'E-commerce',
+    grants: [
+      { role: 'designer', department: 'E-commerce' },
+      { role: 'designer', department: 'CRM' },
+    ],
+  },
+  {
+    email: 'bella@demo.flightdeck',
+    name: 'Bella Brand 品牌',
+    department: 'Brand',
+    grants: [
+      { role: 'approver', department: 'Brand' },
+      { role: 'viewer', department: 'E-commerce' },
+    ],
+  },
   { email: 'bruno@demo.flightdeck', name: 'Bruno Brand 品牌', department: 'Brand', grants: [{ role: 'approver', department: 'Brand' }] },
-  { email: 'leo@demo.flightdeck', name: 'Leo Legal 法务', department: 'Legal', grants: [{ role: 'approver', department: 'Legal' }, { role: 'viewer', department: 'E-commerce' }] },
-  { email: 'evan@demo.flightdeck', name: 'Evan E-commerce Head 电商负责人', department: 'E-commerce', heads: 'E-commerce', grants: [{ role: 'approver', department: 'E-commerce' }, { role: 'analyst', department: 'E-commerce' }] },
-  { email: 'fiona@demo.flightdeck', name: 'Fiona Finance Director 财务总监', department: 'Finance', heads: 'Finance', grants: [{ role: 'approver', department: 'Finance' }, { role: 'viewer', department: null }] },
-  { email: 'cora@demo.flightdeck', name: 'Cora CRM Head 会员负责人', department: 'CRM', heads: 'CRM', grants: [{ role: 'department_admin', department: 'CRM' }] },
-  { email: 'ana@demo.flightdeck', name: 'Ana Analyst 分析', department: 'E-commerce', grants: [{ role: 'analyst', department: 'E-commerce' }] },
-  { email: 'victor@demo.flightdeck', name: 'Victor Viewer 访客', department: 'E-commerce', grants: [{ role: 'viewer', department: 'E-commerce' }] },
+  {
+    email: 'leo@demo.flightdeck',
+    name: 'Leo Legal 法务',
+    department: 'Legal',
+    grants: [
+      { role: 'approver', department: 'Legal' },
+      { role: 'viewer', department: 'E-commerce' },
+    ],
+  },
+  {
+    email: 'evan@demo.flightdeck',
+    name: 'Evan E-commerce Head 电商负责人',
+    department: 'E-commerce',
+    heads: 'E-commerce',
+    grants: [
+      { role: 'approver', department: 'E-commerce' },
+      { role: 'analyst', department: 'E-commerce' },
+    ],
+  },
+  {
+    email: 'fiona@demo.flightdeck',
+    name: 'Fiona Finance Director 财务总监',
+    department: 'Finance',
+    heads: 'Finance',
+    grants: [
+      { role: 'approver', department: 'Finance' },
+      { role: 'viewer', department: null },
+    ],
+  },
+  {
+    email: 'cora@demo.flightdeck',
+    name: 'Cora CRM Head 会员负责人',
+    department: 'CRM',
+    heads: 'CRM',
+    grants: [{ role: 'department_admin', department: 'CRM' }],
+  },
+  {
+    email: 'ana@demo.flightdeck',
+    name: 'Ana Analyst 分析',
+    department: 'E-commerce',
+    grants: [{ role: 'analyst', department: 'E-commerce' }],
+  },
+  {
+    email: 'victor@demo.flightdeck',
+    name: 'Victor Viewer 访客',
+    department: 'E-commerce',
+    grants: [{ role: 'viewer', department: 'E-commerce' }],
+  },
 ];
 
 /**
@@ -45,8 +103,14 @@ export async function seedDemo(db: Database, services: AppServices, admin: Actor
   for (const u of DEMO_USERS) {
     let row = await people.userByEmail(u.email);
     if (!row) {
-      const created = await people.createUser(admin, { email: u.email, name: u.name, password: DEMO_PASSWORD, departmentId: depts.get(u.department) ?? null });
-      for (const g of u.grants) await people.grant(admin, { userId: created.id, role: g.role, departmentId: g.department ? depts.get(g.department)! : null });
+      const created = await people.createUser(admin, {
+        email: u.email,
+        name: u.name,
+        password: DEMO_PASSWORD,
+        departmentId: depts.get(u.department) ?? null,
+      });
+      for (const g of u.grants)
+        await people.grant(admin, { userId: created.id, role: g.role, departmentId: g.department ? depts.get(g.department)! : null });
       row = await people.userByEmail(u.email);
     }
     if (u.heads) await people.ensureDepartment(admin, u.heads, row!.id);
@@ -59,7 +123,10 @@ export async function seedDemo(db: Database, services: AppServices, admin: Actor
   for (const template of TEMPLATES) {
     const exists = await db.query.flows.findFirst({ where: eq(flows.name, template.name) });
     if (!exists) {
-      const flow = await flowService.create({ ...dana, via: 'system' }, { name: template.name, description: template.description, graph: template.graph, departmentId: depts.get('E-commerce')! });
+      const flow = await flowService.create(
+        { ...dana, via: 'system' },
+        { name: template.name, description: template.description, graph: template.graph, departmentId: depts.get('E-commerce')! },
+      );
       await flowService.publish(dana, flow.id, 'Template');
     }
   }

@@ -9,8 +9,10 @@ import { createOutboundGuard } from '@flightdeck/activities';
 const config = loadConfig();
 const log = createLogger(config.logLevel);
 if (!config.databaseUrl || !config.temporalAddress || !config.secret || !config.encryptionKey) {
-  log.error('DATABASE_URL, TEMPORAL_ADDRESS, FLIGHTDECK_SECRET and FLIGHTDECK_ENCRYPTION_KEY ' +
-    'must be set for the standalone API; use `npm start` for the embedded stack');
+  log.error(
+    'DATABASE_URL, TEMPORAL_ADDRESS, FLIGHTDECK_SECRET and FLIGHTDECK_ENCRYPTION_KEY ' +
+      'must be set for the standalone API; use `npm start` for the embedded stack',
+  );
   process.exit(1);
 }
 const server = await startServer({

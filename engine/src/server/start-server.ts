@@ -81,18 +81,19 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   // closed channel (an uncaught error from inside the gRPC client's retry timer).
   let syncing: Promise<void> | undefined;
   const interval = opts.syncIntervalMs ?? 2000;
-  const timer = interval > 0
-    ? setInterval(() => {
-        if (syncing) return;
-        syncing = app.runs
-          .syncRunning()
-          .then(() => undefined)
-          .catch((err: unknown) => opts.log.warn({ err }, 'run sync failed'))
-          .finally(() => {
-            syncing = undefined;
-          });
-      }, interval)
-    : undefined;
+  const timer =
+    interval > 0
+      ? setInterval(() => {
+          if (syncing) return;
+          syncing = app.runs
+            .syncRunning()
+            .then(() => undefined)
+            .catch((err: unknown) => opts.log.warn({ err }, 'run sync failed'))
+            .finally(() => {
+              syncing = undefined;
+            });
+        }, interval)
+      : undefined;
   timer?.unref();
 
   return {

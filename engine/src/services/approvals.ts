@@ -52,16 +52,24 @@ export class ApprovalService {
 
   private async present(rows: (typeof approvalTasks.$inferSelect)[]) {
     const runIds = [...new Set(rows.map((r) => r.runId))];
-    const runRows = runIds.length ? await this.db.select({ id: runs.id, campaignId: runs.campaignId, flowId: runs.flowId }).from(runs).where(inArray(runs.id, runIds)) : [];
+    const runRows = runIds.length
+      ? await this.db.select({ id: runs.id, campaignId: runs.campaignId, flowId: runs.flowId }).from(runs).where(inArray(runs.id, runIds))
+      : [];
     const campaignCache = new Map<string, Awaited<ReturnType<CampaignService['get']>> | null>();
     // "What was approved before": the other approvals of the same run, decided already.
-    const siblings = runIds.length ? await this.db.select().from(approvalTasks).where(and(inArray(approvalTasks.runId, runIds), ne(approvalTasks.status, 'open'))) : [];
+    const siblings = runIds.length
+      ? await this.db
+          .select()
+          .from(approvalTasks)
+          .where(and(inArray(approvalTasks.runId, runIds), ne(approvalTasks.status, 'open')))
+      : [];
     return Promise.all(
       rows.map(async (r) => {
         const run = runRows.find((x) => x.id === r.runId);
         let campaign = null;
         if (run?.campaignId) {
-          if (!campaignCache.has(run.campaignId)) campaignCache.set(run.campaignId, await this.campaigns.get(run.campaignId).catch(() => null));
+          if (!campaignCache.has(run.campaignId))
+            campaignCache.set(run.campaignId, await this.campaigns.get(run.campaignId).catch(() => null));
           campaign = campaignCache.get(run.campaignId) ?? null;
         }
         const task = r.detail as ApprovalTaskView;
@@ -79,7 +87,12 @@ export class ApprovalService {
           campaign,
           previous: siblings
             .filter((s) => s.runId === r.runId && s.taskId !== r.taskId)
-            .map((s) => ({ title: s.title, status: s.status, votes: (s.detail as ApprovalTaskView).votes, closedAt: s.closedAt?.toISOString() ?? null })),
+            .map((s) => ({
+              title: s.title,
+              status: s.status,
+              votes: (s.detail as ApprovalTaskView).votes,
+              closedAt: s.closedAt?.toISOString() ?? null,
+            })),
         };
       }),
     );
@@ -90,7 +103,12 @@ export class ApprovalService {
     const rows = await this.db
       .select()
       .from(approvalTasks)
-      .where(and(arrayContains(approvalTasks.eligibleUserIds, [actor.id]), status === 'open' ? eq(approvalTasks.status, 'open') : ne(approvalTasks.status, 'open')))
+      .where(
+        and(
+          arrayContains(approvalTasks.eligibleUserIds, [actor.id]),
+          status === 'open' ? eq(approvalTasks.status, 'open') : ne(approvalTasks.status, 'open'),
+        ),
+      )
       .orderBy(status === 'open' ? approvalTasks.dueAt : desc(approvalTasks.closedAt))
       .limit(200);
     return this.present(rows);
@@ -120,14 +138,19 @@ export class ApprovalService {
     try {
       view = await this.temporal()
         .workflow.getHandle(row.workflowId)
-        .executeUpdate<ApprovalTaskView, [{ taskId: string; input: unknown }]>('submitTask', { args: [{ taskId, input: { userId: actor.id, decision, ...(comment ? { comment } : {}) } }] });
+        .executeUpdate<ApprovalTaskView, [{ taskId: string; input: unknown }]>('submitTask', {
+          args: [{ taskId, input: { userId: actor.id, decision, ...(comment ? { comment } : {}) } }],
+        });
     } catch (err) {
       const cause = err instanceof WorkflowUpdateFailedError ? err.cause : undefined;
       if (cause instanceof ApplicationFailure && cause.type && REJECTION_STATUS[cause.type]) {
         const status = REJECTION_STATUS[cause.type]!;
-        throw new HttpProblem(status, status === 403 ? 'Not allowed to decide' : status === 409 ? 'Cannot decide now' : 'Invalid decision', cause.message, [
-          { path: cause.type === 'invalid' ? 'comment' : 'taskId', message: cause.message, code: cause.type },
-        ]);
+        throw new HttpProblem(
+          status,
+          status === 403 ? 'Not allowed to decide' : status === 409 ? 'Cannot decide now' : 'Invalid decision',
+          cause.message,
+          [{ path: cause.type === 'invalid' ? 'comment' : 'taskId', message: cause.message, code: cause.type }],
+        );
       }
       if ((err as Error).name === 'WorkflowNotFoundError' || /not found|already completed/i.test((err as Error).message)) {
         throw new HttpProblem(409, 'Cannot decide now', 'The run this approval belongs to has ended');
@@ -143,7 +166,7 @@ export class ApprovalService {
       before: { status: before.status, votes: before.votes.length },
       after: { status: view.status, decision, comment: comment ?? null },
     });
-    return (await this.get(actor, taskId));
+    return await this.get(actor, taskId);
   }
 
   async linkUsed(jti: string): Promise<boolean> {

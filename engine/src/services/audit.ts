@@ -24,7 +24,9 @@ export interface AuditEntry {
 export async function audit(db: Executor, actor: Actor | null, entry: AuditEntry): Promise<void> {
   await db.insert(auditLog).values({
     actorId: actor && actor.via !== 'system' ? actor.id : null,
-    actor: actor ? `${actor.name} <${actor.email}>${actor.via === 'token' ? ' (API token)' : actor.via === 'email-link' ? ' (e-mail link)' : ''}` : 'system',
+    actor: actor
+      ? `${actor.name} <${actor.email}>${actor.via === 'token' ? ' (API token)' : actor.via === 'email-link' ? ' (e-mail link)' : ''}`
+      : 'system',
     action: entry.action,
     entityType: entry.entityType,
     entityId: entry.entityId,
@@ -80,11 +82,21 @@ export async function verifyAuditChain(pool: Pick<Pool, 'query'>, batch = 1000):
       const broken = (reason: string): AuditVerdict => ({
         ok: false,
         entries,
-        broken: { seq: Number(r.seq), id: Number(r.id), at: r.at.toISOString(), action: r.action, entity: `${r.entity_type} ${r.entity_id}`, reason },
+        broken: {
+          seq: Number(r.seq),
+          id: Number(r.id),
+          at: r.at.toISOString(),
+          action: r.action,
+          entity: `${r.entity_type} ${r.entity_id}`,
+          reason,
+        },
       });
       if (Number(r.seq) !== expectedSeq) return broken(`entry ${expectedSeq} is missing (next is ${r.seq})`);
-      if (r.prev_hash !== prev) return broken('its previous-entry hash does not match the entry before it (an entry was removed, reordered or rewritten)');
-      const hash = createHash('sha256').update(r.canonical + r.prev_hash, 'utf8').digest('hex');
+      if (r.prev_hash !== prev)
+        return broken('its previous-entry hash does not match the entry before it (an entry was removed, reordered or rewritten)');
+      const hash = createHash('sha256')
+        .update(r.canonical + r.prev_hash, 'utf8')
+        .digest('hex');
       if (hash !== r.hash) return broken('its content does not match its hash (the entry was edited)');
       prev = r.hash;
       expectedSeq += 1;
@@ -94,10 +106,27 @@ export async function verifyAuditChain(pool: Pick<Pool, 'query'>, batch = 1000):
   }
   const head = await pool.query<{ seq: string; hash: string }>('SELECT seq, hash FROM audit_chain_head WHERE id = 1');
   const h = head.rows[0];
-  if (!h) return { ok: false, entries, broken: { seq: expectedSeq, id: 0, at: '', action: '', entity: '', reason: 'the chain head row is missing' } };
+  if (!h)
+    return {
+      ok: false,
+      entries,
+      broken: { seq: expectedSeq, id: 0, at: '', action: '', entity: '', reason: 'the chain head row is missing' },
+    };
   if (Number(h.seq) !== entries || h.hash !== prev) {
-    return { ok: false, entries, broken: { seq: Number(h.seq), id: 0, at: '', action: '', entity: '', reason: `the chain head says ${h.seq} entries ending in ${h.hash.slice(0, 12)}…, ` +
-      `the log has ${entries} (entries at the end were removed)` } };
+    return {
+      ok: false,
+      entries,
+      broken: {
+        seq: Number(h.seq),
+        id: 0,
+        at: '',
+        action: '',
+        entity: '',
+        reason:
+          `the chain head says ${h.seq} entries ending in ${h.hash.slice(0, 12)}…, ` +
+          `the log has ${entries} (entries at the end were removed)`,
+      },
+    };
   }
   return { ok: true, entries, headHash: prev };
 }

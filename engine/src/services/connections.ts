@@ -7,7 +7,17 @@ import { scopeOf, type Actor } from '../auth/access.ts';
 import type { SecretBox } from '../auth/encryption.ts';
 import { audit } from './audit.ts';
 import { CHANNEL_CATALOGUE, secretSchemas, type ConnectionKind } from '@flightdeck/activities';
-import { ChannelError, createMailer, effectiveRateLimit, guardFromEnv, isOutboundRefused, parseQuietHours, sendToChannel, type ChannelConnection, type OutboundGuard } from '@flightdeck/activities';
+import {
+  ChannelError,
+  createMailer,
+  effectiveRateLimit,
+  guardFromEnv,
+  isOutboundRefused,
+  parseQuietHours,
+  sendToChannel,
+  type ChannelConnection,
+  type OutboundGuard,
+} from '@flightdeck/activities';
 import { invalid } from './errors.ts';
 import { deliveries } from '../db/schema.ts';
 import type { connectionBody, connectionPatch, connectionSchema, connectionTestResultSchema } from '../api/contracts/connections.ts';
@@ -51,7 +61,10 @@ export class ConnectionService {
   ) {}
 
   async departmentOf(id: string): Promise<string | null> {
-    const [row] = await this.db.select({ d: channelConnections.departmentId }).from(channelConnections).where(eq(channelConnections.id, id));
+    const [row] = await this.db
+      .select({ d: channelConnections.departmentId })
+      .from(channelConnections)
+      .where(eq(channelConnections.id, id));
     if (!row) throw notFound('Connection', id);
     return row.d;
   }
@@ -74,17 +87,38 @@ export class ConnectionService {
 
   async create(actor: Actor, body: z.output<typeof connectionBody>) {
     const secrets = SECRET_SCHEMAS[body.kind].safeParse(body.secrets);
-    if (!secrets.success) throw new HttpProblem(400, 'Invalid request', `The ${body.kind} connection's secrets are incomplete`, zodFieldErrors(secrets.error, ['secrets']));
+    if (!secrets.success)
+      throw new HttpProblem(
+        400,
+        'Invalid request',
+        `The ${body.kind} connection's secrets are incomplete`,
+        zodFieldErrors(secrets.error, ['secrets']),
+      );
     checkSendingRules(body.kind, body.settings);
     const id = crypto.randomUUID();
     const fields = Object.keys(secrets.data);
     return this.db.transaction(async (tx) => {
       const [row] = await tx
         .insert(channelConnections)
-        .values({ id, kind: body.kind, name: body.name, departmentId: body.departmentId ?? actor.departmentId, settings: body.settings, secretSealed: this.box.seal(JSON.stringify(secrets.data), id), secretFields: fields, createdBy: actor.id })
+        .values({
+          id,
+          kind: body.kind,
+          name: body.name,
+          departmentId: body.departmentId ?? actor.departmentId,
+          settings: body.settings,
+          secretSealed: this.box.seal(JSON.stringify(secrets.data), id),
+          secretFields: fields,
+          createdBy: actor.id,
+        })
         .returning();
       // The audit log records which secrets were set, not what they are.
-      await audit(tx, actor, { action: 'connection.created', entityType: 'connection', entityId: id, departmentId: row!.departmentId, after: { kind: body.kind, name: body.name, settings: body.settings, secretFields: fields } });
+      await audit(tx, actor, {
+        action: 'connection.created',
+        entityType: 'connection',
+        entityId: id,
+        departmentId: row!.departmentId,
+        after: { kind: body.kind, name: body.name, settings: body.settings, secretFields: fields },
+      });
       return presentConnection(row!);
     });
   }
@@ -98,7 +132,13 @@ export class ConnectionService {
     if (patch.secrets && Object.keys(patch.secrets).length) {
       const merged = { ...JSON.parse(this.box.open(row.secretSealed, row.id)), ...patch.secrets };
       const secrets = SECRET_SCHEMAS[row.kind].safeParse(merged);
-      if (!secrets.success) throw new HttpProblem(400, 'Invalid request', `The ${row.kind} connection's secrets are invalid`, zodFieldErrors(secrets.error, ['secrets']));
+      if (!secrets.success)
+        throw new HttpProblem(
+          400,
+          'Invalid request',
+          `The ${row.kind} connection's secrets are invalid`,
+          zodFieldErrors(secrets.error, ['secrets']),
+        );
       sealed = { secretSealed: this.box.seal(JSON.stringify(secrets.data), row.id), secretFields: Object.keys(secrets.data) };
     }
     return this.db.transaction(async (tx) => {
@@ -108,7 +148,14 @@ export class ConnectionService {
         .where(eq(channelConnections.id, id))
         .returning();
       // Which secrets were replaced, never their values.
-      await audit(tx, actor, { action: 'connection.updated', entityType: 'connection', entityId: id, departmentId: row.departmentId, before: { name: row.name, settings: row.settings }, after: { name: after!.name, settings, replacedSecrets: Object.keys(patch.secrets ?? {}) } });
+      await audit(tx, actor, {
+        action: 'connection.updated',
+        entityType: 'connection',
+        entityId: id,
+        departmentId: row.departmentId,
+        before: { name: row.name, settings: row.settings },
+        after: { name: after!.name, settings, replacedSecrets: Object.keys(patch.secrets ?? {}) },
+      });
       return presentConnection(after!);
     });
   }
@@ -116,7 +163,13 @@ export class ConnectionService {
   async remove(actor: Actor, id: string) {
     const [row] = await this.db.delete(channelConnections).where(eq(channelConnections.id, id)).returning();
     if (!row) throw notFound('Connection', id);
-    await audit(this.db, actor, { action: 'connection.deleted', entityType: 'connection', entityId: id, departmentId: row.departmentId, before: { kind: row.kind, name: row.name } });
+    await audit(this.db, actor, {
+      action: 'connection.deleted',
+      entityType: 'connection',
+      entityId: id,
+      departmentId: row.departmentId,
+      before: { kind: row.kind, name: row.name },
+    });
   }
 
   /**
@@ -134,17 +187,30 @@ export class ConnectionService {
         .where(eq(channelConnections.id, id))
         .returning();
       if ((before.pausedAt !== null) !== paused) {
-        await audit(tx, actor, { action: paused ? 'connection.paused' : 'connection.resumed', entityType: 'connection', entityId: id, departmentId: before.departmentId, before: { paused: before.pausedAt !== null }, after: { paused, reason, ...cause } });
+        await audit(tx, actor, {
+          action: paused ? 'connection.paused' : 'connection.resumed',
+          entityType: 'connection',
+          entityId: id,
+          departmentId: before.departmentId,
+          before: { paused: before.pausedAt !== null },
+          after: { paused, reason, ...cause },
+        });
       }
       return after!;
     });
     let resumedRuns = 0;
     if (!paused) {
-      const held = await this.db.selectDistinct({ runId: deliveries.runId }).from(deliveries).where(and(eq(deliveries.connectionId, id), eq(deliveries.status, 'held'), eq(deliveries.heldReason, 'paused')));
+      const held = await this.db
+        .selectDistinct({ runId: deliveries.runId })
+        .from(deliveries)
+        .where(and(eq(deliveries.connectionId, id), eq(deliveries.status, 'held'), eq(deliveries.heldReason, 'paused')));
       for (const h of held) {
         if (!h.runId || !this.notifyRun) continue;
         // A run that has ended cannot take the signal; its rows are history now.
-        await this.notifyRun(h.runId, `connection:${id}`).then(() => resumedRuns++, () => undefined);
+        await this.notifyRun(h.runId, `connection:${id}`).then(
+          () => resumedRuns++,
+          () => undefined,
+        );
       }
     }
     return { connection: presentConnection(row), resumedRuns };
@@ -164,7 +230,14 @@ export class ConnectionService {
       case 'webhook':
         return { kind, url: secrets.url!, secret: secrets.secret! };
       case 'sms':
-        return { kind, provider: 'twilio', accountSid: secrets.accountSid!, authToken: secrets.authToken!, ...(s.from ? { from: s.from } : {}), ...(secrets.baseUrl ? { baseUrl: secrets.baseUrl } : {}) };
+        return {
+          kind,
+          provider: 'twilio',
+          accountSid: secrets.accountSid!,
+          authToken: secrets.authToken!,
+          ...(s.from ? { from: s.from } : {}),
+          ...(secrets.baseUrl ? { baseUrl: secrets.baseUrl } : {}),
+        };
       default:
         // E-mail goes through a mailer (deliveries and sendTest pick it), never a chat adapter.
         throw invalid('kind', `A ${kind} connection does not take channel messages`, 'wrong_kind');
@@ -183,19 +256,36 @@ export class ConnectionService {
       if (kind === 'email') {
         // An e-mail connection is tested with an e-mail to whoever pressed the button.
         const { settings, secrets } = await this.reveal(id);
-        const mailer = createMailer({ smtpUrl: secrets.smtpUrl, outbound: this.outbound, ...(typeof settings.from === 'string' ? { from: settings.from } : {}) });
+        const mailer = createMailer({
+          smtpUrl: secrets.smtpUrl,
+          outbound: this.outbound,
+          ...(typeof settings.from === 'string' ? { from: settings.from } : {}),
+        });
         const sent = await mailer.send({ to: actor.email, subject: 'Flightdeck test', text, html: `<p>${escapeHtml(text)}</p>` });
         outcome = { ok: true, status: 250, providerMessageId: sent.messageId };
       } else {
-        const r = await sendToChannel(await this.channelConnection(id), { title: 'Flightdeck test', text }, { idempotencyKey: `test/${id}/${crypto.randomUUID()}`, outbound: this.outbound });
+        const r = await sendToChannel(
+          await this.channelConnection(id),
+          { title: 'Flightdeck test', text },
+          { idempotencyKey: `test/${id}/${crypto.randomUUID()}`, outbound: this.outbound },
+        );
         outcome = { ok: true, status: r.status, ...(r.providerMessageId ? { providerMessageId: r.providerMessageId } : {}) };
       }
     } catch (err) {
       if (err instanceof ChannelError && isOutboundRefused(err.cause)) refused = (err.cause as Error).message;
       else if (isOutboundRefused(err)) refused = (err as Error).message;
-      outcome = err instanceof ChannelError ? { ok: false, status: err.status, error: err.message, retryable: err.retryable } : { ok: false, error: (err as Error).message };
+      outcome =
+        err instanceof ChannelError
+          ? { ok: false, status: err.status, error: err.message, retryable: err.retryable }
+          : { ok: false, error: (err as Error).message };
     }
-    await audit(this.db, actor, { action: 'connection.tested', entityType: 'connection', entityId: id, departmentId: await this.departmentOf(id), after: outcome });
+    await audit(this.db, actor, {
+      action: 'connection.tested',
+      entityType: 'connection',
+      entityId: id,
+      departmentId: await this.departmentOf(id),
+      after: outcome,
+    });
     if (refused) {
       const path = kind === 'sms' ? 'secrets.baseUrl' : kind === 'email' ? 'secrets.smtpUrl' : 'secrets.url';
       throw new HttpProblem(422, 'Destination refused', refused, [{ path, message: refused, code: 'outbound_refused' }]);
@@ -204,14 +294,22 @@ export class ConnectionService {
   }
 
   /** For the worker only: the connection with its secrets opened. */
-  async reveal(id: string): Promise<{ kind: ChannelKind; name: string; settings: Record<string, unknown>; secrets: Record<string, string> }> {
+  async reveal(
+    id: string,
+  ): Promise<{ kind: ChannelKind; name: string; settings: Record<string, unknown>; secrets: Record<string, string> }> {
     const row = await this.db.query.channelConnections.findFirst({ where: and(eq(channelConnections.id, id)) });
     if (!row) throw notFound('Connection', id);
-    return { kind: row.kind, name: row.name, settings: row.settings as Record<string, unknown>, secrets: JSON.parse(this.box.open(row.secretSealed, row.id)) };
+    return {
+      kind: row.kind,
+      name: row.name,
+      settings: row.settings as Record<string, unknown>,
+      secrets: JSON.parse(this.box.open(row.secretSealed, row.id)),
+    };
   }
 }
 
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const escapeHtml = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /** Quiet hours and rate limits are checked when saved, so a typo never silently stops a channel. */
 function checkSendingRules(kind: ChannelKind, settings: Record<string, unknown>) {
@@ -224,7 +322,10 @@ function checkSendingRules(kind: ChannelKind, settings: Record<string, unknown>)
   try {
     effectiveRateLimit(settings, CHANNEL_CATALOGUE[kind].ratePerMinute);
   } catch (err) {
-    problems.push({ path: settings.rateLimit !== undefined ? 'settings.rateLimit' : 'settings.ratePerMinute', message: (err as Error).message });
+    problems.push({
+      path: settings.rateLimit !== undefined ? 'settings.rateLimit' : 'settings.ratePerMinute',
+      message: (err as Error).message,
+    });
   }
   if (typeof settings.timezone === 'string') {
     try {

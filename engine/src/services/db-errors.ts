@@ -42,7 +42,11 @@ function fromConstraint(e: PgError): string | undefined {
 }
 
 /** "invalid input syntax for type uuid: \"x\"" → "invalid input syntax for type uuid": the value may be anything. */
-const withoutValue = (message: string) => message.replace(/:\s*".*$/s, '').replace(/\s+/g, ' ').trim();
+const withoutValue = (message: string) =>
+  message
+    .replace(/:\s*".*$/s, '')
+    .replace(/\s+/g, ' ')
+    .trim();
 
 export function domainErrorFromDb(err: unknown): DomainError | undefined {
   const e = pgErrorOf(err);

@@ -20,7 +20,9 @@ export class Directory {
     const ids = new Set<string>();
     for (const ref of req.refs) {
       if (ref.kind === 'user') {
-        const u = await this.db.query.users.findFirst({ where: UUID.test(ref.user) ? eq(users.id, ref.user) : eq(users.email, ref.user.toLowerCase()) });
+        const u = await this.db.query.users.findFirst({
+          where: UUID.test(ref.user) ? eq(users.id, ref.user) : eq(users.email, ref.user.toLowerCase()),
+        });
         if (u) ids.add(u.id);
       } else if (ref.kind === 'department_head') {
         const id = await this.departmentId(ref.department, req.campaignDepartment);
@@ -44,7 +46,11 @@ export class Directory {
       }
     }
     if (!ids.size) return [];
-    const people = await this.db.select().from(users).where(and(inArray(users.id, [...ids]), eq(users.active, true))).orderBy(users.name);
+    const people = await this.db
+      .select()
+      .from(users)
+      .where(and(inArray(users.id, [...ids]), eq(users.active, true)))
+      .orderBy(users.name);
     return people.map((u) => ({ id: u.id, name: u.name, email: u.email, phone: u.phone }));
   }
 }

@@ -26,7 +26,13 @@ function checkDraft(graph: unknown): ValidationIssue[] {
   const result = validateFlow(graph);
   if (result.ok) return [];
   const fatal = result.issues.filter((i) => FATAL_FOR_DRAFT.has(i.code));
-  if (fatal.length) throw new HttpProblem(422, 'Invalid flow document', `The flow document has ${fatal.length} problem(s)`, issuesToFieldErrors(fatal, ['graph']));
+  if (fatal.length)
+    throw new HttpProblem(
+      422,
+      'Invalid flow document',
+      `The flow document has ${fatal.length} problem(s)`,
+      issuesToFieldErrors(fatal, ['graph']),
+    );
   return result.issues;
 }
 
@@ -95,9 +101,21 @@ export class FlowService {
     return this.db.transaction(async (tx) => {
       const [row] = await tx
         .insert(flows)
-        .values({ name: input.name, description: input.description, graph, departmentId: input.departmentId ?? actor.departmentId, createdBy: actor.id })
+        .values({
+          name: input.name,
+          description: input.description,
+          graph,
+          departmentId: input.departmentId ?? actor.departmentId,
+          createdBy: actor.id,
+        })
         .returning();
-      await audit(tx, actor, { action: 'flow.created', entityType: 'flow', entityId: row!.id, departmentId: row!.departmentId, after: { name: row!.name, graph } });
+      await audit(tx, actor, {
+        action: 'flow.created',
+        entityType: 'flow',
+        entityId: row!.id,
+        departmentId: row!.departmentId,
+        after: { name: row!.name, graph },
+      });
       return presentFlow(row!, null, issues);
     });
   }
@@ -113,7 +131,14 @@ export class FlowService {
         .where(eq(flows.id, id))
         .returning();
       const pick = (f: typeof before) => Object.fromEntries(Object.keys(input).map((k) => [k, f[k as keyof typeof f]]));
-      await audit(tx, actor, { action: 'flow.updated', entityType: 'flow', entityId: id, departmentId: row!.departmentId, before: pick(before), after: pick(row!) });
+      await audit(tx, actor, {
+        action: 'flow.updated',
+        entityType: 'flow',
+        entityId: id,
+        departmentId: row!.departmentId,
+        before: pick(before),
+        after: pick(row!),
+      });
       return presentFlow(row!, await this.latestVersion(id), issues);
     });
   }
@@ -127,15 +152,29 @@ export class FlowService {
       // What is stored is what the validator produced, defaults and all: the version means this from now on.
       const checked = freezeFlow(row.graph);
       if (!checked.ok) {
-        throw new HttpProblem(422, 'Flow is not valid', `Fix ${checked.issues.length} problem(s) before publishing`, issuesToFieldErrors(checked.issues, ['graph']));
+        throw new HttpProblem(
+          422,
+          'Flow is not valid',
+          `Fix ${checked.issues.length} problem(s) before publishing`,
+          issuesToFieldErrors(checked.issues, ['graph']),
+        );
       }
       const { graph, format, hash } = checked.frozen;
       const [{ next }] = (await tx
         .select({ next: sql<number>`coalesce(max(${flowVersions.version}), 0) + 1` })
         .from(flowVersions)
         .where(eq(flowVersions.flowId, id))) as [{ next: number }];
-      const [version] = await tx.insert(flowVersions).values({ flowId: id, version: Number(next), graph, format, contentHash: hash, note }).returning();
-      await audit(tx, actor, { action: 'version.published', entityType: 'version', entityId: version!.id, departmentId: row.departmentId, after: { flowId: id, version: version!.version, note } });
+      const [version] = await tx
+        .insert(flowVersions)
+        .values({ flowId: id, version: Number(next), graph, format, contentHash: hash, note })
+        .returning();
+      await audit(tx, actor, {
+        action: 'version.published',
+        entityType: 'version',
+        entityId: version!.id,
+        departmentId: row.departmentId,
+        after: { flowId: id, version: version!.version, note },
+      });
       return presentVersion(version!);
     });
   }
@@ -148,14 +187,18 @@ export class FlowService {
 
   async version(flowId: string, version?: number): Promise<FlowVersionRow> {
     const row = await this.db.query.flowVersions.findFirst({
-      where: version === undefined ? eq(flowVersions.flowId, flowId) : and(eq(flowVersions.flowId, flowId), eq(flowVersions.version, version)),
+      where:
+        version === undefined ? eq(flowVersions.flowId, flowId) : and(eq(flowVersions.flowId, flowId), eq(flowVersions.version, version)),
       orderBy: desc(flowVersions.version),
     });
     if (!row) {
       await this.get(flowId);
-      throw new HttpProblem(409, 'Not published', version === undefined ? 'Publish the flow before running it' : `Version ${version} does not exist`, [
-        { path: 'version', message: version === undefined ? 'The flow has no published version' : `No version ${version}` },
-      ]);
+      throw new HttpProblem(
+        409,
+        'Not published',
+        version === undefined ? 'Publish the flow before running it' : `Version ${version} does not exist`,
+        [{ path: 'version', message: version === undefined ? 'The flow has no published version' : `No version ${version}` }],
+      );
     }
     return row.contentHash ? row : this.freezeLegacy(row);
   }
@@ -168,7 +211,12 @@ export class FlowService {
   private async freezeLegacy(row: FlowVersionRow): Promise<FlowVersionRow> {
     const checked = freezeFlow(row.graph);
     if (!checked.ok) {
-      throw new HttpProblem(409, 'Version no longer valid', `Version ${row.version} was published before versions were frozen and does not pass today's checks; publish the flow again`, issuesToFieldErrors(checked.issues, ['graph']));
+      throw new HttpProblem(
+        409,
+        'Version no longer valid',
+        `Version ${row.version} was published before versions were frozen and does not pass today's checks; publish the flow again`,
+        issuesToFieldErrors(checked.issues, ['graph']),
+      );
     }
     const { graph, format, hash } = checked.frozen;
     const [frozen] = await this.db
@@ -181,7 +229,10 @@ export class FlowService {
   }
 
   private async latestVersion(flowId: string): Promise<number | null> {
-    const [r] = await this.db.select({ v: max(flowVersions.version) }).from(flowVersions).where(eq(flowVersions.flowId, flowId));
+    const [r] = await this.db
+      .select({ v: max(flowVersions.version) })
+      .from(flowVersions)
+      .where(eq(flowVersions.flowId, flowId));
     return r?.v ?? null;
   }
 }

@@ -31,12 +31,19 @@ export class HookService {
   async rotateSecret(actor: Actor, flowId: string, departmentId: string | null): Promise<{ secret: string; url: string }> {
     const secret = `whsec_${randomBytes(24).toString('base64')}`;
     const sealed = this.box.seal(secret, `hook:${flowId}`);
-    await this.db.insert(flowHooks).values({ flowId, secretSealed: sealed }).onConflictDoUpdate({ target: flowHooks.flowId, set: { secretSealed: sealed, createdAt: new Date() } });
+    await this.db
+      .insert(flowHooks)
+      .values({ flowId, secretSealed: sealed })
+      .onConflictDoUpdate({ target: flowHooks.flowId, set: { secretSealed: sealed, createdAt: new Date() } });
     await audit(this.db, actor, { action: 'hook.secret_rotated', entityType: 'flow', entityId: flowId, departmentId });
     return { secret, url: `/api/hooks/${flowId}` };
   }
 
-  async receive(flowId: string, headers: Record<string, string | string[] | undefined>, raw: Buffer): Promise<{ runId: string; duplicate: boolean }> {
+  async receive(
+    flowId: string,
+    headers: Record<string, string | string[] | undefined>,
+    raw: Buffer,
+  ): Promise<{ runId: string; duplicate: boolean }> {
     const header = (name: string) => {
       const v = headers[name];
       return Array.isArray(v) ? v[0] : v;
@@ -47,11 +54,16 @@ export class HookService {
     if (!id || !Number.isFinite(timestamp) || !signatures.length) {
       throw new HttpProblem(401, 'Unsigned event', 'Send webhook-id, webhook-timestamp and webhook-signature (Standard Webhooks)');
     }
-    if (Math.abs(Date.now() / 1000 - timestamp) > HOOK_TOLERANCE_SECONDS) throw new HttpProblem(401, 'Stale event', `webhook-timestamp is more than ${HOOK_TOLERANCE_SECONDS} s away from now`);
+    if (Math.abs(Date.now() / 1000 - timestamp) > HOOK_TOLERANCE_SECONDS)
+      throw new HttpProblem(401, 'Stale event', `webhook-timestamp is more than ${HOOK_TOLERANCE_SECONDS} s away from now`);
     const hook = await this.db.query.flowHooks.findFirst({ where: eq(flowHooks.flowId, flowId) });
     // The same answer for "no such flow" and "bad signature": the endpoint does not tell which flows exist.
-    const expected = hook ? signStandardWebhook(this.box.open(hook.secretSealed, `hook:${flowId}`), id, timestamp, raw.toString('utf8')) : undefined;
-    const ok = expected !== undefined && signatures.some((s) => s.length === expected.length && timingSafeEqual(Buffer.from(s), Buffer.from(expected)));
+    const expected = hook
+      ? signStandardWebhook(this.box.open(hook.secretSealed, `hook:${flowId}`), id, timestamp, raw.toString('utf8'))
+      : undefined;
+    const ok =
+      expected !== undefined &&
+      signatures.some((s) => s.length === expected.length && timingSafeEqual(Buffer.from(s), Buffer.from(expected)));
     if (!ok) throw new HttpProblem(401, 'Bad signature', 'The webhook-signature does not match');
 
     let input: JsonValue;
@@ -61,10 +73,19 @@ export class HookService {
       throw new HttpProblem(400, 'Malformed JSON', 'The event body is not valid JSON', [{ path: '', message: 'Not valid JSON' }]);
     }
     const hostile = findJsonProblems(input);
-    if (hostile.length) throw new HttpProblem(400, 'Invalid request', 'The event contains keys that are not allowed', hostile.map((p) => ({ path: joinPath(p.path), message: p.message })));
+    if (hostile.length)
+      throw new HttpProblem(
+        400,
+        'Invalid request',
+        'The event contains keys that are not allowed',
+        hostile.map((p) => ({ path: joinPath(p.path), message: p.message })),
+      );
     const unstorable = findUnstorableStrings(input);
     if (unstorable.length) throw new HttpProblem(400, 'Invalid request', 'The event contains text that cannot be stored', unstorable);
-    if (id.length > 200 || findUnstorableStrings(id).length) throw new HttpProblem(400, 'Invalid request', 'webhook-id must be at most 200 characters of text', [{ path: 'webhook-id', message: 'Too long or not text' }]);
+    if (id.length > 200 || findUnstorableStrings(id).length)
+      throw new HttpProblem(400, 'Invalid request', 'webhook-id must be at most 200 characters of text', [
+        { path: 'webhook-id', message: 'Too long or not text' },
+      ]);
 
     // Claim the event id first: of two concurrent deliveries, exactly one starts a run.
     const claimed = await this.db.insert(hookEvents).values({ flowId, eventId: id }).onConflictDoNothing().returning();
@@ -78,7 +99,10 @@ export class HookService {
     }
     try {
       const run = await this.runs.start(null, flowId, { input }, 'trigger.webhook');
-      await this.db.update(hookEvents).set({ runId: run.id }).where(and(eq(hookEvents.flowId, flowId), eq(hookEvents.eventId, id)));
+      await this.db
+        .update(hookEvents)
+        .set({ runId: run.id })
+        .where(and(eq(hookEvents.flowId, flowId), eq(hookEvents.eventId, id)));
       return { runId: run.id, duplicate: false };
     } catch (err) {
       // Nothing started: let the sender's redelivery try again.

@@ -60,7 +60,15 @@ export class PeopleService {
   }
 
   async actorFor(user: UserRow, via: Actor['via']): Promise<Actor> {
-    return { id: user.id, email: user.email, name: user.name, departmentId: user.departmentId, locale: user.locale, grants: await this.grantsOf(user.id), via };
+    return {
+      id: user.id,
+      email: user.email,
+      name: user.name,
+      departmentId: user.departmentId,
+      locale: user.locale,
+      grants: await this.grantsOf(user.id),
+      via,
+    };
   }
 
   /**
@@ -79,7 +87,9 @@ export class PeopleService {
     this.guard.succeeded(address, ip);
     const token = randomToken();
     const csrfToken = randomToken(18);
-    await this.db.insert(sessions).values({ id: sha256(token), userId: user.id, csrfToken, expiresAt: new Date(this.clock() + SESSION_DAYS * 86_400_000) });
+    await this.db
+      .insert(sessions)
+      .values({ id: sha256(token), userId: user.id, csrfToken, expiresAt: new Date(this.clock() + SESSION_DAYS * 86_400_000) });
     const actor = await this.actorFor(user, 'session');
     await audit(this.db, actor, { action: 'session.created', entityType: 'session', entityId: user.id });
     return { token, csrfToken, actor };
@@ -105,7 +115,14 @@ export class PeopleService {
       .select({ user: users, id: apiTokens.id, scopes: apiTokens.scopes })
       .from(apiTokens)
       .innerJoin(users, eq(users.id, apiTokens.userId))
-      .where(and(eq(apiTokens.tokenHash, sha256(token)), isNull(apiTokens.revokedAt), or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, now)), eq(users.active, true)));
+      .where(
+        and(
+          eq(apiTokens.tokenHash, sha256(token)),
+          isNull(apiTokens.revokedAt),
+          or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, now)),
+          eq(users.active, true),
+        ),
+      );
     if (!row) return undefined;
     await this.db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.id));
     return { ...(await this.actorFor(row.user, 'token')), token: { id: row.id, scopes: row.scopes as TokenScope[] } };
@@ -118,10 +135,20 @@ export class PeopleService {
     const now = this.clock();
     const expiresAt = opts.expiresAt ?? new Date(now + DEFAULT_TOKEN_DAYS * 86_400_000);
     if (expiresAt.getTime() <= now || expiresAt.getTime() > now + MAX_TOKEN_DAYS * 86_400_000) {
-      throw new HttpProblem(400, 'Invalid request', `A token expires in the future, at most ${MAX_TOKEN_DAYS} days from now`, [{ path: 'expiresAt', message: `Between now and ${MAX_TOKEN_DAYS} days from now`, code: 'out_of_range' }]);
+      throw new HttpProblem(400, 'Invalid request', `A token expires in the future, at most ${MAX_TOKEN_DAYS} days from now`, [
+        { path: 'expiresAt', message: `Between now and ${MAX_TOKEN_DAYS} days from now`, code: 'out_of_range' },
+      ]);
     }
-    const [row] = await this.db.insert(apiTokens).values({ userId: actor.id, name, tokenHash: sha256(token), scopes, expiresAt }).returning();
-    await audit(this.db, actor, { action: 'token.created', entityType: 'token', entityId: row!.id, after: { userId: actor.id, name, scopes, expiresAt: expiresAt.toISOString() } });
+    const [row] = await this.db
+      .insert(apiTokens)
+      .values({ userId: actor.id, name, tokenHash: sha256(token), scopes, expiresAt })
+      .returning();
+    await audit(this.db, actor, {
+      action: 'token.created',
+      entityType: 'token',
+      entityId: row!.id,
+      after: { userId: actor.id, name, scopes, expiresAt: expiresAt.toISOString() },
+    });
     return { ...presentToken(row!), token };
   }
 
@@ -144,7 +171,12 @@ export class PeopleService {
       .where(and(eq(apiTokens.id, tokenId), isNull(apiTokens.revokedAt), ownerId ? eq(apiTokens.userId, ownerId) : sql`true`))
       .returning();
     if (!row) throw notFound('Token', tokenId);
-    await audit(this.db, actor, { action: 'token.revoked', entityType: 'token', entityId: tokenId, before: { userId: row.userId, name: row.name, scopes: row.scopes } });
+    await audit(this.db, actor, {
+      action: 'token.revoked',
+      entityType: 'token',
+      entityId: tokenId,
+      before: { userId: row.userId, name: row.name, scopes: row.scopes },
+    });
   }
 
   async userRow(id: string): Promise<UserRow | undefined> {
@@ -160,7 +192,10 @@ export class PeopleService {
   async listUsers() {
     const rows = await this.db.select().from(users).orderBy(users.name);
     // One query for every live grant, not one per user.
-    const grants = await this.db.select().from(roleGrants).where(or(isNull(roleGrants.expiresAt), gt(roleGrants.expiresAt, new Date())));
+    const grants = await this.db
+      .select()
+      .from(roleGrants)
+      .where(or(isNull(roleGrants.expiresAt), gt(roleGrants.expiresAt, new Date())));
     return rows.map((u) =>
       presentUser(
         u,
@@ -173,22 +208,44 @@ export class PeopleService {
     return this.db.query.users.findFirst({ where: eq(users.email, email.trim().toLowerCase()) });
   }
 
-  async createUser(actor: Actor | null, input: { email: string; name: string; password: string; departmentId?: string | null; locale?: 'en' | 'zh-CN'; phone?: string }) {
+  async createUser(
+    actor: Actor | null,
+    input: { email: string; name: string; password: string; departmentId?: string | null; locale?: 'en' | 'zh-CN'; phone?: string },
+  ) {
     const email = input.email.trim().toLowerCase();
     if (await this.db.query.users.findFirst({ where: eq(users.email, email) })) {
       throw new HttpProblem(409, 'Already exists', `A user with e-mail ${email} exists`, [{ path: 'email', message: 'Taken' }]);
     }
     const [row] = await this.db
       .insert(users)
-      .values({ email, name: input.name, passwordHash: await hashPassword(input.password), departmentId: input.departmentId ?? null, locale: input.locale ?? 'en', phone: input.phone ?? null })
+      .values({
+        email,
+        name: input.name,
+        passwordHash: await hashPassword(input.password),
+        departmentId: input.departmentId ?? null,
+        locale: input.locale ?? 'en',
+        phone: input.phone ?? null,
+      })
       .returning();
-    await audit(this.db, actor, { action: 'user.created', entityType: 'user', entityId: row!.id, departmentId: row!.departmentId, after: { email, name: input.name, departmentId: row!.departmentId } });
+    await audit(this.db, actor, {
+      action: 'user.created',
+      entityType: 'user',
+      entityId: row!.id,
+      departmentId: row!.departmentId,
+      after: { email, name: input.name, departmentId: row!.departmentId },
+    });
     return presentUser(row!);
   }
 
   async setLocale(actor: Actor, locale: 'en' | 'zh-CN') {
     const [row] = await this.db.update(users).set({ locale }).where(eq(users.id, actor.id)).returning();
-    await audit(this.db, actor, { action: 'user.locale_changed', entityType: 'user', entityId: actor.id, before: { locale: actor.locale }, after: { locale } });
+    await audit(this.db, actor, {
+      action: 'user.locale_changed',
+      entityType: 'user',
+      entityId: actor.id,
+      before: { locale: actor.locale },
+      after: { locale },
+    });
     return presentUser(row!, actor.grants);
   }
 
@@ -196,16 +253,40 @@ export class PeopleService {
     await this.getUser(input.userId);
     const [row] = await this.db
       .insert(roleGrants)
-      .values({ userId: input.userId, role: input.role, departmentId: input.departmentId, expiresAt: input.expiresAt ?? null, grantedBy: actor?.id ?? null })
+      .values({
+        userId: input.userId,
+        role: input.role,
+        departmentId: input.departmentId,
+        expiresAt: input.expiresAt ?? null,
+        grantedBy: actor?.id ?? null,
+      })
       .returning();
-    await audit(this.db, actor, { action: 'grant.created', entityType: 'grant', entityId: row!.id, departmentId: input.departmentId, after: { userId: input.userId, role: input.role, departmentId: input.departmentId, expiresAt: input.expiresAt ?? null } });
-    return { id: row!.id, userId: row!.userId, role: row!.role, departmentId: row!.departmentId, expiresAt: row!.expiresAt?.toISOString() ?? null };
+    await audit(this.db, actor, {
+      action: 'grant.created',
+      entityType: 'grant',
+      entityId: row!.id,
+      departmentId: input.departmentId,
+      after: { userId: input.userId, role: input.role, departmentId: input.departmentId, expiresAt: input.expiresAt ?? null },
+    });
+    return {
+      id: row!.id,
+      userId: row!.userId,
+      role: row!.role,
+      departmentId: row!.departmentId,
+      expiresAt: row!.expiresAt?.toISOString() ?? null,
+    };
   }
 
   async revoke(actor: Actor, grantId: string) {
     const [row] = await this.db.delete(roleGrants).where(eq(roleGrants.id, grantId)).returning();
     if (!row) throw notFound('Grant', grantId);
-    await audit(this.db, actor, { action: 'grant.revoked', entityType: 'grant', entityId: grantId, departmentId: row.departmentId, before: { userId: row.userId, role: row.role, departmentId: row.departmentId } });
+    await audit(this.db, actor, {
+      action: 'grant.revoked',
+      entityType: 'grant',
+      entityId: grantId,
+      departmentId: row.departmentId,
+      before: { userId: row.userId, role: row.role, departmentId: row.departmentId },
+    });
   }
 
   async grantRow(grantId: string) {
@@ -215,7 +296,11 @@ export class PeopleService {
   }
 
   async listDepartments() {
-    return (await this.db.select().from(departments).orderBy(departments.name)).map((d) => ({ id: d.id, name: d.name, headUserId: d.headUserId }));
+    return (await this.db.select().from(departments).orderBy(departments.name)).map((d) => ({
+      id: d.id,
+      name: d.name,
+      headUserId: d.headUserId,
+    }));
   }
 
   async ensureDepartment(actor: Actor | null, name: string, headUserId?: string | null) {
@@ -225,12 +310,28 @@ export class PeopleService {
     if (existing) {
       if (headUserId !== undefined && existing.headUserId !== headUserId) {
         await this.db.update(departments).set({ headUserId }).where(eq(departments.id, existing.id));
-        await audit(this.db, actor, { action: 'department.head_changed', entityType: 'department', entityId: existing.id, departmentId: existing.id, before: { headUserId: existing.headUserId }, after: { headUserId } });
+        await audit(this.db, actor, {
+          action: 'department.head_changed',
+          entityType: 'department',
+          entityId: existing.id,
+          departmentId: existing.id,
+          before: { headUserId: existing.headUserId },
+          after: { headUserId },
+        });
       }
       return { id: existing.id, name, headUserId: headUserId ?? existing.headUserId };
     }
-    const [row] = await this.db.insert(departments).values({ name, headUserId: headUserId ?? null }).returning();
-    await audit(this.db, actor, { action: 'department.created', entityType: 'department', entityId: row!.id, departmentId: row!.id, after: { name, headUserId } });
+    const [row] = await this.db
+      .insert(departments)
+      .values({ name, headUserId: headUserId ?? null })
+      .returning();
+    await audit(this.db, actor, {
+      action: 'department.created',
+      entityType: 'department',
+      entityId: row!.id,
+      departmentId: row!.id,
+      after: { name, headUserId },
+    });
     return { id: row!.id, name, headUserId: row!.headUserId };
   }
 

@@ -67,23 +67,45 @@ export class RunService {
   }
 
   async departmentOf(runId: string): Promise<string | null> {
-    const [row] = await this.db.select({ d: flows.departmentId }).from(runs).innerJoin(flows, eq(flows.id, runs.flowId)).where(eq(runs.id, runId));
+    const [row] = await this.db
+      .select({ d: flows.departmentId })
+      .from(runs)
+      .innerJoin(flows, eq(flows.id, runs.flowId))
+      .where(eq(runs.id, runId));
     if (!row) throw notFound('Run', runId);
     return row.d;
   }
 
   /** `actor` null: started by an event (a signed webhook), not by a person. `requireTrigger` refuses versions whose trigger differs. */
-  async start(actor: Actor | null, flowId: string, body: { input: JsonValue; version?: number; campaignId?: string }, requireTrigger?: string) {
+  async start(
+    actor: Actor | null,
+    flowId: string,
+    body: { input: JsonValue; version?: number; campaignId?: string },
+    requireTrigger?: string,
+  ) {
     const version = await this.deps.flows.version(flowId, body.version);
     if (requireTrigger) {
       const trigger = (version.graph as { nodes: { type: string }[] }).nodes.find((n) => n.type.startsWith('trigger.'));
-      if (trigger?.type !== requireTrigger) throw new HttpProblem(409, 'Wrong trigger', `The published version starts with ${trigger?.type ?? 'no trigger'}, not ${requireTrigger}`);
+      if (trigger?.type !== requireTrigger)
+        throw new HttpProblem(
+          409,
+          'Wrong trigger',
+          `The published version starts with ${trigger?.type ?? 'no trigger'}, not ${requireTrigger}`,
+        );
     }
     // The campaign travels as a snapshot: later edits to the campaign do not change what this run decided on.
     const campaign = body.campaignId ? await this.deps.campaigns.snapshot(body.campaignId) : undefined;
     const [row] = await this.db
       .insert(runs)
-      .values({ flowId, versionId: version.id, version: version.version, workflowId: `pending-${crypto.randomUUID()}`, input: body.input, campaignId: campaign?.id ?? null, requestedBy: actor?.id ?? null })
+      .values({
+        flowId,
+        versionId: version.id,
+        version: version.version,
+        workflowId: `pending-${crypto.randomUUID()}`,
+        input: body.input,
+        campaignId: campaign?.id ?? null,
+        requestedBy: actor?.id ?? null,
+      })
       .returning();
     const workflowId = `run-${row!.id}`;
     const args: RunFlowInput = {
@@ -97,12 +119,26 @@ export class RunService {
       requester: actor ? { id: actor.id, name: actor.name, email: actor.email } : null,
     };
     try {
-      const handle = await this.deps.temporal().workflow.start<RunFlowWorkflow>(RUN_FLOW_WORKFLOW, { taskQueue: this.deps.taskQueue, workflowId, args: [args] });
-      const [updated] = await this.db.update(runs).set({ workflowId, temporalRunId: handle.firstExecutionRunId }).where(eq(runs.id, row!.id)).returning();
-      await audit(this.db, actor, { action: 'run.started', entityType: 'run', entityId: row!.id, after: { flowId, version: version.version, campaignId: campaign?.id ?? null, input: body.input } });
+      const handle = await this.deps
+        .temporal()
+        .workflow.start<RunFlowWorkflow>(RUN_FLOW_WORKFLOW, { taskQueue: this.deps.taskQueue, workflowId, args: [args] });
+      const [updated] = await this.db
+        .update(runs)
+        .set({ workflowId, temporalRunId: handle.firstExecutionRunId })
+        .where(eq(runs.id, row!.id))
+        .returning();
+      await audit(this.db, actor, {
+        action: 'run.started',
+        entityType: 'run',
+        entityId: row!.id,
+        after: { flowId, version: version.version, campaignId: campaign?.id ?? null, input: body.input },
+      });
       return presentRun(updated!, { graph: version.graph });
     } catch (err) {
-      await this.db.update(runs).set({ workflowId, status: 'failed', reason: `Could not start: ${(err as Error).message}`, endedAt: new Date() }).where(eq(runs.id, row!.id));
+      await this.db
+        .update(runs)
+        .set({ workflowId, status: 'failed', reason: `Could not start: ${(err as Error).message}`, endedAt: new Date() })
+        .where(eq(runs.id, row!.id));
       throw new HttpProblem(503, 'Temporal unavailable', `The run could not be started: ${(err as Error).message}`);
     }
   }
@@ -136,10 +172,19 @@ export class RunService {
       .leftJoin(users, sql`${users.id}::text = ${deliveries.recipient} or ${users.email} = ${deliveries.recipient}`)
       .where(eq(deliveries.runId, run.workflowId))
       // A broadcast has thousands: what needs attention (failed, held) comes first, then the rest in order.
-      .orderBy(sql`case ${deliveries.status} when 'failed' then 0 when 'unconfirmed' then 1 when 'held' then 2 when 'sending' then 3 else 4 end`, asc(deliveries.createdAt))
+      .orderBy(
+        sql`case ${deliveries.status} when 'failed' then 0 when 'unconfirmed' then 1 when 'held' then 2 when 'sending' then 3 else 4 end`,
+        asc(deliveries.createdAt),
+      )
       .limit(DELIVERIES_SHOWN);
-    const counted = await this.db.select({ status: deliveries.status, n: count() }).from(deliveries).where(eq(deliveries.runId, run.workflowId)).groupBy(deliveries.status);
-    const counts = Object.fromEntries(counted.map((c) => [c.status, c.n])) as Partial<Record<(typeof deliveries.status.enumValues)[number], number>>;
+    const counted = await this.db
+      .select({ status: deliveries.status, n: count() })
+      .from(deliveries)
+      .where(eq(deliveries.runId, run.workflowId))
+      .groupBy(deliveries.status);
+    const counts = Object.fromEntries(counted.map((c) => [c.status, c.n])) as Partial<
+      Record<(typeof deliveries.status.enumValues)[number], number>
+    >;
     const items = rows.map(({ d, connectionName, recipientName }) => ({
       id: d.id,
       nodeId: d.nodeId,
@@ -189,7 +234,8 @@ export class RunService {
     try {
       status = (await handle.describe()).status.name;
     } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return { row: await this.close(row, 'failed', null, 'The workflow no longer exists in Temporal'), state: null };
+      if (err instanceof WorkflowNotFoundError)
+        return { row: await this.close(row, 'failed', null, 'The workflow no longer exists in Temporal'), state: null };
       return { row, state: row.state as RunState | null };
     }
     if (status === 'RUNNING' || status === 'CONTINUED_AS_NEW') {
@@ -204,7 +250,11 @@ export class RunService {
     } else if (status === 'CANCELED' || status === 'CANCELLED') {
       final = { status: 'cancelled', state: await this.queryState(row.workflowId), reason: 'Cancelled by request' };
     } else {
-      final = { status: 'failed', state: await this.queryState(row.workflowId), reason: status === 'TIMED_OUT' ? 'The run timed out' : 'The run was terminated in Temporal' };
+      final = {
+        status: 'failed',
+        state: await this.queryState(row.workflowId),
+        reason: status === 'TIMED_OUT' ? 'The run timed out' : 'The run was terminated in Temporal',
+      };
     }
     const updated = await this.close(row, final.status, final.state, final.reason);
     return { row: updated, state: final.state };
@@ -227,7 +277,9 @@ export class RunService {
   private async queryState(workflowId: string): Promise<RunState | null> {
     const client = this.deps.temporal();
     try {
-      return await client.connection.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => client.workflow.getHandle(workflowId).query<RunState | null>('runState'));
+      return await client.connection.withDeadline(Date.now() + QUERY_DEADLINE_MS, () =>
+        client.workflow.getHandle(workflowId).query<RunState | null>('runState'),
+      );
     } catch {
       return null;
     }
@@ -235,8 +287,19 @@ export class RunService {
 
   private async close(row: RunRow, status: RunStatus, state: RunState | null, reason: string | null): Promise<RunRow> {
     const endedAt = state?.endedAt ? new Date(state.endedAt) : new Date();
-    const [updated] = await this.db.update(runs).set({ status, state, reason, endedAt }).where(and(eq(runs.id, row.id), eq(runs.status, 'running'))).returning();
-    if (updated) await audit(this.db, null, { action: `run.${status}`, entityType: 'run', entityId: row.id, before: { status: 'running' }, after: { status, reason } });
+    const [updated] = await this.db
+      .update(runs)
+      .set({ status, state, reason, endedAt })
+      .where(and(eq(runs.id, row.id), eq(runs.status, 'running')))
+      .returning();
+    if (updated)
+      await audit(this.db, null, {
+        action: `run.${status}`,
+        entityType: 'run',
+        entityId: row.id,
+        before: { status: 'running' },
+        after: { status, reason },
+      });
     return updated ?? (await this.db.query.runs.findFirst({ where: eq(runs.id, row.id) }))!;
   }
 

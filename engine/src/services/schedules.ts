@@ -44,20 +44,42 @@ export class ScheduleService {
 
   /** After a publish: create or replace the schedule, or remove it when the new version is not scheduled. */
   async sync(actor: Actor, flowId: string, version: FlowVersionRow, departmentId: string | null): Promise<void> {
-    const trigger = (version.graph as { nodes: { type: string; config: ScheduleConfig }[] }).nodes.find((n) => n.type === 'trigger.schedule');
+    const trigger = (version.graph as { nodes: { type: string; config: ScheduleConfig }[] }).nodes.find(
+      (n) => n.type === 'trigger.schedule',
+    );
     if (!trigger) return void (await this.remove(actor, flowId, departmentId, 'the published version has no schedule'));
     const c = trigger.config;
-    const args: RunFlowInput = { flowId, versionId: version.id, version: version.version, graph: version.graph, ...frozenFields(version), input: c.sampleInput ?? {}, scheduled: true };
+    const args: RunFlowInput = {
+      flowId,
+      versionId: version.id,
+      version: version.version,
+      graph: version.graph,
+      ...frozenFields(version),
+      input: c.sampleInput ?? {},
+      scheduled: true,
+    };
     const options = {
       scheduleId: scheduleIdOf(flowId),
       spec: { cronExpressions: [c.cron], timezone: c.timezone },
-      action: { type: 'startWorkflow' as const, workflowType: RUN_FLOW_WORKFLOW, taskQueue: this.taskQueue, args: [args] as const, workflowId: `sched-${flowId}` },
+      action: {
+        type: 'startWorkflow' as const,
+        workflowType: RUN_FLOW_WORKFLOW,
+        taskQueue: this.taskQueue,
+        args: [args] as const,
+        workflowId: `sched-${flowId}`,
+      },
       policies: { overlap: OVERLAP[c.overlap as OverlapPolicy] ?? ScheduleOverlapPolicy.SKIP, catchupWindow: durationMs(c.catchupWindow) },
       memo: { flowId, version: version.version, cron: c.cron },
     };
     await this.remove(actor, flowId, departmentId, null);
     await this.temporal().schedule.create<RunFlowWorkflow>(options);
-    await audit(this.db, actor, { action: 'schedule.created', entityType: 'flow', entityId: flowId, departmentId, after: { cron: c.cron, timezone: c.timezone, overlap: c.overlap, catchupWindow: c.catchupWindow, version: version.version } });
+    await audit(this.db, actor, {
+      action: 'schedule.created',
+      entityType: 'flow',
+      entityId: flowId,
+      departmentId,
+      after: { cron: c.cron, timezone: c.timezone, overlap: c.overlap, catchupWindow: c.catchupWindow, version: version.version },
+    });
   }
 
   async remove(actor: Actor, flowId: string, departmentId: string | null, why: string | null): Promise<boolean> {
@@ -67,7 +89,8 @@ export class ScheduleService {
       if (err instanceof ScheduleNotFoundError) return false;
       throw err;
     }
-    if (why) await audit(this.db, actor, { action: 'schedule.removed', entityType: 'flow', entityId: flowId, departmentId, after: { why } });
+    if (why)
+      await audit(this.db, actor, { action: 'schedule.removed', entityType: 'flow', entityId: flowId, departmentId, after: { why } });
     return true;
   }
 
@@ -77,7 +100,17 @@ export class ScheduleService {
       const memo = (d.memo ?? {}) as { version?: number; cron?: string };
       const recent = d.info.recentActions.map((a) => ({ at: a.takenAt.toISOString(), workflowId: a.action.workflow.workflowId }));
       // Scheduled runs record themselves when they start; the ones recorded so far open in the run view.
-      const recorded = recent.length ? await this.db.select({ id: runs.id, workflowId: runs.workflowId }).from(runs).where(inArray(runs.workflowId, recent.map((r) => r.workflowId))) : [];
+      const recorded = recent.length
+        ? await this.db
+            .select({ id: runs.id, workflowId: runs.workflowId })
+            .from(runs)
+            .where(
+              inArray(
+                runs.workflowId,
+                recent.map((r) => r.workflowId),
+              ),
+            )
+        : [];
       const runIds = new Map(recorded.map((r) => [r.workflowId, r.id]));
       return {
         scheduleId: d.scheduleId,

@@ -14,37 +14,120 @@ interface Template {
   graph: FlowDocumentInput;
 }
 
-const n = (id: string, type: string, label: string, config: Record<string, unknown>, x: number, y: number) => ({ id, type, label, config, position: { x, y } });
-const e = (source: string, sourceHandle: string, target: string) => ({ id: `${source}__${sourceHandle}__${target}`, source, sourceHandle, target });
+const n = (id: string, type: string, label: string, config: Record<string, unknown>, x: number, y: number) => ({
+  id,
+  type,
+  label,
+  config,
+  position: { x, y },
+});
+const e = (source: string, sourceHandle: string, target: string) => ({
+  id: `${source}__${sourceHandle}__${target}`,
+  source,
+  sourceHandle,
+  target,
+});
 
 export const FINANCE_THRESHOLD = 1_000_000;
 
 const tellOwner = (why: string) => ({
   owner: true,
   subject: `{{ campaign.name }}: ${why}`,
-  text: `Hello {{ campaign.owner.name }},\n\nThe launch approval for {{ campaign.name }} ended: ${why}.` +
+  text:
+    `Hello {{ campaign.owner.name }},\n\nThe launch approval for {{ campaign.name }} ended: ${why}.` +
     `\nOpen the run to see who decided what and why.\n`,
 });
 
 export const standardLaunchApproval = {
   id: 'standard-launch-approval',
   name: 'Standard launch approval',
-  description: `Brand and legal/compliance in parallel, then the department head, ` +
+  description:
+    `Brand and legal/compliance in parallel, then the department head, ` +
     `then the finance director when the budget is above ${FINANCE_THRESHOLD.toLocaleString('en')}. ` +
-      `Launch on approval; the owner hears about a rejection or a timeout.`,
-  zh: { name: '标准上线审批', description: `品牌与法务/合规并行审批，再由部门负责人审批；预算超过 ${FINANCE_THRESHOLD.toLocaleString('en')} 时加财务总监审批。通过后上线；被驳回或超时会通知负责人。` },
+    `Launch on approval; the owner hears about a rejection or a timeout.`,
+  zh: {
+    name: '标准上线审批',
+    description: `品牌与法务/合规并行审批，再由部门负责人审批；预算超过 ${FINANCE_THRESHOLD.toLocaleString('en')} 时加财务总监审批。通过后上线；被驳回或超时会通知负责人。`,
+  },
   graph: {
     schemaVersion: 1,
     nodes: [
       n('start', 'trigger.manual', 'Request launch approval', { sampleInput: {} }, 0, 200),
       n('submitted', 'campaign.status', 'Pending approval', { status: 'pending_approval' }, 240, 200),
       n('reviews', 'control.parallel', 'Brand and legal in parallel', { branches: ['brand', 'legal'] }, 480, 200),
-      n('brand_review', 'approval.request', 'Brand review', { title: 'Brand review: {{ campaign.name }}', approvers: [{ kind: 'role', role: 'approver', department: 'Brand' }], mode: 'any', due: '2d', remindEvery: '1d', onTimeout: 'branch' }, 720, 60),
-      n('legal_review', 'approval.request', 'Legal/compliance review', { title: 'Legal and compliance review: {{ campaign.name }}', approvers: [{ kind: 'role', role: 'approver', department: 'Legal' }], mode: 'any', due: '2d', remindEvery: '1d', onTimeout: 'branch' }, 720, 340),
+      n(
+        'brand_review',
+        'approval.request',
+        'Brand review',
+        {
+          title: 'Brand review: {{ campaign.name }}',
+          approvers: [{ kind: 'role', role: 'approver', department: 'Brand' }],
+          mode: 'any',
+          due: '2d',
+          remindEvery: '1d',
+          onTimeout: 'branch',
+        },
+        720,
+        60,
+      ),
+      n(
+        'legal_review',
+        'approval.request',
+        'Legal/compliance review',
+        {
+          title: 'Legal and compliance review: {{ campaign.name }}',
+          approvers: [{ kind: 'role', role: 'approver', department: 'Legal' }],
+          mode: 'any',
+          due: '2d',
+          remindEvery: '1d',
+          onTimeout: 'branch',
+        },
+        720,
+        340,
+      ),
       n('reviews_done', 'control.join', 'Both reviews passed', { mode: 'all' }, 980, 200),
-      n('head_approval', 'approval.request', 'Department head', { title: 'Department head approval: {{ campaign.name }}', approvers: [{ kind: 'department_head', department: 'campaign' }], mode: 'any', due: '2d', remindEvery: '1d', distinctAcrossLevels: true, onTimeout: 'escalate', escalateTo: [{ kind: 'role', role: 'department_admin', department: 'campaign' }], maxEscalations: 1 }, 1220, 200),
-      n('big_budget', 'control.condition', 'Budget above threshold?', { expression: `campaign.budget.total > ${FINANCE_THRESHOLD}` }, 1460, 200),
-      n('finance_approval', 'approval.request', 'Finance director', { title: 'Finance approval: {{ campaign.name }}', approvers: [{ kind: 'department_head', department: 'Finance' }], mode: 'any', due: '2d', remindEvery: '1d', distinctAcrossLevels: true, onTimeout: 'branch' }, 1700, 60),
+      n(
+        'head_approval',
+        'approval.request',
+        'Department head',
+        {
+          title: 'Department head approval: {{ campaign.name }}',
+          approvers: [{ kind: 'department_head', department: 'campaign' }],
+          mode: 'any',
+          due: '2d',
+          remindEvery: '1d',
+          distinctAcrossLevels: true,
+          onTimeout: 'escalate',
+          escalateTo: [{ kind: 'role', role: 'department_admin', department: 'campaign' }],
+          maxEscalations: 1,
+        },
+        1220,
+        200,
+      ),
+      n(
+        'big_budget',
+        'control.condition',
+        'Budget above threshold?',
+        { expression: `campaign.budget.total > ${FINANCE_THRESHOLD}` },
+        1460,
+        200,
+      ),
+      n(
+        'finance_approval',
+        'approval.request',
+        'Finance director',
+        {
+          title: 'Finance approval: {{ campaign.name }}',
+          approvers: [{ kind: 'department_head', department: 'Finance' }],
+          mode: 'any',
+          due: '2d',
+          remindEvery: '1d',
+          distinctAcrossLevels: true,
+          onTimeout: 'branch',
+        },
+        1700,
+        60,
+      ),
       n('launch', 'campaign.status', 'Launch: mark approved', { status: 'approved' }, 1960, 200),
       n('approved_end', 'control.end', 'Approved', { status: 'completed' }, 2200, 200),
       n('tell_rejected', 'channel.email', 'Tell the owner: rejected', tellOwner('rejected'), 1460, 520),
@@ -65,7 +148,10 @@ export const standardLaunchApproval = {
       e('big_budget', 'false', 'launch'),
       e('finance_approval', 'approved', 'launch'),
       e('launch', 'next', 'approved_end'),
-      ...['brand_review', 'legal_review', 'head_approval', 'finance_approval'].flatMap((id) => [e(id, 'rejected', 'tell_rejected'), e(id, 'timed_out', 'tell_timeout')]),
+      ...['brand_review', 'legal_review', 'head_approval', 'finance_approval'].flatMap((id) => [
+        e(id, 'rejected', 'tell_rejected'),
+        e(id, 'timed_out', 'tell_timeout'),
+      ]),
       e('tell_rejected', 'sent', 'back_to_draft'),
       e('tell_timeout', 'sent', 'back_to_draft'),
       e('back_to_draft', 'next', 'rejected_end'),
@@ -80,23 +166,60 @@ export const standardLaunchApproval = {
 export const launchOnWarmUp = {
   id: 'launch-on-warm-up',
   name: 'Launch on the warm-up date',
-  description: "Waits for the campaign's warm-up phase, sets it live, announces it on the chosen channels " +
-    "(add your WeCom/Feishu/DingTalk connections to the launch node) and e-mails the owner.",
-  zh: { name: '预热日上线', description: '等待活动进入预热阶段，将其设为进行中，在所选渠道发布上线通知（在上线节点添加企业微信/飞书/钉钉连接），并邮件通知负责人。' },
+  description:
+    "Waits for the campaign's warm-up phase, sets it live, announces it on the chosen channels " +
+    '(add your WeCom/Feishu/DingTalk connections to the launch node) and e-mails the owner.',
+  zh: {
+    name: '预热日上线',
+    description: '等待活动进入预热阶段，将其设为进行中，在所选渠道发布上线通知（在上线节点添加企业微信/飞书/钉钉连接），并邮件通知负责人。',
+  },
   graph: {
     schemaVersion: 1,
     nodes: [
       n('start', 'trigger.manual', 'Schedule the launch', { sampleInput: {} }, 0, 200),
       n('warm_up', 'control.wait_until', 'Wait for warm-up 预热', { phase: 'warm_up' }, 240, 200),
-      n('launch', 'campaign.launch', 'Go live and announce', { announce: [], title: '🚀 {{ campaign.name }} is live', text: '{{ campaign.name }} went live at {{ launch.at }}. ' +
-        'Owner: {{ campaign.owner.name }}. Budget {{ campaign.budget.total }} {{ campaign.budget.currency }}.' }, 480, 200),
-      n('tell_owner', 'channel.email', 'E-mail the owner', { owner: true, subject: '{{ campaign.name }} is live', text: 'Hello {{ recipient.name }},\n\n{{ campaign.name }} went live at {{ nodes.launch.output.launchedAt }}.' +
-        '\nThe warm-up phase has started; the run view shows every announcement.\n', html: '<p>Hello {{ recipient.name }},</p>' +
-          '<p><strong>{{ campaign.name }}</strong> went live at {{ nodes.launch.output.launchedAt }}.</p>' }, 720, 200),
+      n(
+        'launch',
+        'campaign.launch',
+        'Go live and announce',
+        {
+          announce: [],
+          title: '🚀 {{ campaign.name }} is live',
+          text:
+            '{{ campaign.name }} went live at {{ launch.at }}. ' +
+            'Owner: {{ campaign.owner.name }}. Budget {{ campaign.budget.total }} {{ campaign.budget.currency }}.',
+        },
+        480,
+        200,
+      ),
+      n(
+        'tell_owner',
+        'channel.email',
+        'E-mail the owner',
+        {
+          owner: true,
+          subject: '{{ campaign.name }} is live',
+          text:
+            'Hello {{ recipient.name }},\n\n{{ campaign.name }} went live at {{ nodes.launch.output.launchedAt }}.' +
+            '\nThe warm-up phase has started; the run view shows every announcement.\n',
+          html:
+            '<p>Hello {{ recipient.name }},</p>' +
+            '<p><strong>{{ campaign.name }}</strong> went live at {{ nodes.launch.output.launchedAt }}.</p>',
+        },
+        720,
+        200,
+      ),
       n('live', 'control.end', 'Live', { status: 'completed' }, 960, 200),
       n('launch_failed', 'control.end', 'Launch problem', { status: 'failed', reason: 'The launch or its announcement failed' }, 720, 400),
     ],
-    edges: [e('start', 'next', 'warm_up'), e('warm_up', 'next', 'launch'), e('launch', 'next', 'tell_owner'), e('launch', 'failed', 'launch_failed'), e('tell_owner', 'sent', 'live'), e('tell_owner', 'failed', 'launch_failed')],
+    edges: [
+      e('start', 'next', 'warm_up'),
+      e('warm_up', 'next', 'launch'),
+      e('launch', 'next', 'tell_owner'),
+      e('launch', 'failed', 'launch_failed'),
+      e('tell_owner', 'sent', 'live'),
+      e('tell_owner', 'failed', 'launch_failed'),
+    ],
   },
 } satisfies Template;
 

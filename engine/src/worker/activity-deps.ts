@@ -47,14 +47,24 @@ export function buildActivityDeps(opts: ActivityDepsOptions): ActivityDeps {
     registerRun: async (req) => {
       await opts.db
         .insert(runs)
-        .values({ flowId: req.flowId, versionId: req.versionId, version: req.version, workflowId: req.workflowId, temporalRunId: req.temporalRunId, input: req.input })
+        .values({
+          flowId: req.flowId,
+          versionId: req.versionId,
+          version: req.version,
+          workflowId: req.workflowId,
+          temporalRunId: req.temporalRunId,
+          input: req.input,
+        })
         .onConflictDoNothing({ target: runs.workflowId });
     },
     deliveries: deliveryLedger(opts.db, connections, mailer, outbound),
     launchCampaign: (req) => campaigns.launch(req.campaignId, { runId: req.runId, nodeId: req.nodeId }),
     campaignPhases: async (campaignId) => (await campaigns.get(campaignId)).phases,
     setChannelPaused: async (req) => {
-      const { connection, resumedRuns } = await connections.setPaused(null, req.connectionId, req.paused, req.reason, { runId: req.runId, nodeId: req.nodeId });
+      const { connection, resumedRuns } = await connections.setPaused(null, req.connectionId, req.paused, req.reason, {
+        runId: req.runId,
+        nodeId: req.nodeId,
+      });
       return { paused: connection.paused, resumedRuns };
     },
     setCampaignStatus: async (req) => {
@@ -63,7 +73,8 @@ export function buildActivityDeps(opts: ActivityDepsOptions): ActivityDeps {
     approvals: {
       resolvePeople: (req) => directory.resolve(req),
       mirrorTask: (view) => mirrorApprovalTask(opts.db, view),
-      decisionLink: async (taskId, userId, decision) => `${base}/approve?token=${await signer.sign({ taskId, userId, decision }, LINK_TTL_SECONDS)}`,
+      decisionLink: async (taskId, userId, decision) =>
+        `${base}/approve?token=${await signer.sign({ taskId, userId, decision }, LINK_TTL_SECONDS)}`,
       inboxUrl: `${base}/#/inbox`,
       mailer,
     },

@@ -14,7 +14,12 @@ export const WORKFLOW_INTERCEPTORS_PATH = fileURLToPath(new URL('../../../workfl
 /** Bundling takes seconds; tests and the bench bundle once and share it. */
 /** `webpackConfigHook`: for tests that build a worker whose code differs (a changed default) to prove replay does not care. */
 export async function bundleFlowWorkflows(opts: Pick<BundleOptions, 'webpackConfigHook'> = {}): Promise<WorkflowBundle> {
-  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: [WORKFLOW_INTERCEPTORS_PATH], logger: quietBundlerLogger, ...opts });
+  return bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    workflowInterceptorModules: [WORKFLOW_INTERCEPTORS_PATH],
+    logger: quietBundlerLogger,
+    ...opts,
+  });
 }
 
 const quietBundlerLogger = {
@@ -91,7 +96,10 @@ export async function createFlowWorker(opts: FlowWorkerOptions): Promise<{ worke
     taskQueue: opts.taskQueue,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     // A prebuilt bundle carries the workflow interceptors already (bundleFlowWorkflows puts them in).
-    interceptors: { ...(opts.workflowBundle ? {} : { workflowModules: [WORKFLOW_INTERCEPTORS_PATH] }), activity: [() => ({ inbound: new ScrubDatabaseErrors() }), () => ({ inbound: new DomainErrorsAreFinal() })] },
+    interceptors: {
+      ...(opts.workflowBundle ? {} : { workflowModules: [WORKFLOW_INTERCEPTORS_PATH] }),
+      activity: [() => ({ inbound: new ScrubDatabaseErrors() }), () => ({ inbound: new DomainErrorsAreFinal() })],
+    },
     activities: { ...createActivities(opts.deps), ...(opts.activities ?? {}) },
     maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions ?? 200,
     // The sandbox's timeout is wall-clock: on a loaded machine a task's bounded CPU (the expression

@@ -13,7 +13,10 @@ import { HttpProblem } from '../api/problem.ts';
 export function finalFailureOf(err: unknown): ApplicationFailure | undefined {
   if (err instanceof DomainError) return ApplicationFailure.nonRetryable(err.message, err.name, { kind: err.kind, issues: err.issues });
   if (err instanceof HttpProblem && err.status >= 400 && err.status < 500 && err.status !== 429) {
-    return ApplicationFailure.nonRetryable(err.detail ?? err.title, err.title.replace(/[^A-Za-z]+/g, '') || 'Refused', { status: err.status, errors: err.errors ?? [] });
+    return ApplicationFailure.nonRetryable(err.detail ?? err.title, err.title.replace(/[^A-Za-z]+/g, '') || 'Refused', {
+      status: err.status,
+      errors: err.errors ?? [],
+    });
   }
   return undefined;
 }

@@ -16,12 +16,30 @@ import { createOutboundGuard } from '@flightdeck/activities';
 const config = loadConfig();
 const log = createLogger(config.logLevel);
 if (!config.temporalAddress || !config.databaseUrl || !config.secret || !config.publicUrl || !config.encryptionKey) {
-  log.error('The standalone worker needs TEMPORAL_ADDRESS, DATABASE_URL, FLIGHTDECK_SECRET, FLIGHTDECK_ENCRYPTION_KEY and FLIGHTDECK_PUBLIC_URL');
+  log.error(
+    'The standalone worker needs TEMPORAL_ADDRESS, DATABASE_URL, FLIGHTDECK_SECRET, FLIGHTDECK_ENCRYPTION_KEY and FLIGHTDECK_PUBLIC_URL',
+  );
   process.exit(1);
 }
 const db = openDatabase(config.databaseUrl);
-const deps = buildActivityDeps({ db: db.db, secret: config.secret, encryptionKey: parseEncryptionKey(config.encryptionKey), publicUrl: config.publicUrl, smtpUrl: config.smtpUrl, mailFrom: config.mailFrom, log: (l) => log.info(l), notifyRun: lazyNotifier(config.temporalAddress, config.temporalNamespace), outbound: createOutboundGuard({ allow: config.outboundAllow }) });
-const { worker } = await createFlowWorker({ address: config.temporalAddress, namespace: config.temporalNamespace, taskQueue: config.taskQueue, deps, workflowBundle: await cachedBundle() });
+const deps = buildActivityDeps({
+  db: db.db,
+  secret: config.secret,
+  encryptionKey: parseEncryptionKey(config.encryptionKey),
+  publicUrl: config.publicUrl,
+  smtpUrl: config.smtpUrl,
+  mailFrom: config.mailFrom,
+  log: (l) => log.info(l),
+  notifyRun: lazyNotifier(config.temporalAddress, config.temporalNamespace),
+  outbound: createOutboundGuard({ allow: config.outboundAllow }),
+});
+const { worker } = await createFlowWorker({
+  address: config.temporalAddress,
+  namespace: config.temporalNamespace,
+  taskQueue: config.taskQueue,
+  deps,
+  workflowBundle: await cachedBundle(),
+});
 if (process.send) {
   process.once('disconnect', () => {
     log.warn('the launcher is gone; stopping the worker');

@@ -30,12 +30,38 @@ export interface FuzzFixtures {
 }
 
 type Schema = Record<string, any>;
-type Op = { parameters?: { name: string; in: 'path' | 'query'; required?: boolean; schema: Schema }[]; requestBody?: { content: Record<string, { schema: Schema }> } };
+type Op = {
+  parameters?: { name: string; in: 'path' | 'query'; required?: boolean; schema: Schema }[];
+  requestBody?: { content: Record<string, { schema: Schema }> };
+};
 
 const UNSTORABLE = ['\u0000', 'a\u0000b', '\ud800', 'x\udc00y', '\udbff\u0000', '\u0000'.repeat(3), '\ud83d'];
-const NOT_UUIDS = ['not-a-uuid', '------------------------------------', '00000000-0000-0000-0000-00000000000g', '0', '-1', "1' or '1'='1", '../../etc/passwd', '%00', '{}', 'ffffffffffffffffffffffffffffffff', 'x'.repeat(300)];
+const NOT_UUIDS = [
+  'not-a-uuid',
+  '------------------------------------',
+  '00000000-0000-0000-0000-00000000000g',
+  '0',
+  '-1',
+  "1' or '1'='1",
+  '../../etc/passwd',
+  '%00',
+  '{}',
+  'ffffffffffffffffffffffffffffffff',
+  'x'.repeat(300),
+];
 const HUGE_NUMBERS = [2 ** 31, -(2 ** 31) - 1, 2 ** 53 + 2, 2 ** 63, -(2 ** 64), 1e21, 1e308, -1e308, 5e-324, 1.5, -1, 0, 2_147_483_648];
-const DATES = ['0000-01-01T00:00:00Z', '-000001-01-01T00:00:00Z', '9999-12-31T23:59:59Z', '+275760-09-13T00:00:00Z', '294277-01-01T00:00:00Z', '2026-02-30T00:00:00Z', '2026-13-01T00:00:00Z', '1970-01-01T00:00:00+23:59', 'yesterday', ''];
+const DATES = [
+  '0000-01-01T00:00:00Z',
+  '-000001-01-01T00:00:00Z',
+  '9999-12-31T23:59:59Z',
+  '+275760-09-13T00:00:00Z',
+  '294277-01-01T00:00:00Z',
+  '2026-02-30T00:00:00Z',
+  '2026-13-01T00:00:00Z',
+  '1970-01-01T00:00:00+23:59',
+  'yesterday',
+  '',
+];
 
 const hostileScalar = (f: FuzzFixtures): fc.Arbitrary<unknown> =>
   fc.oneof(
@@ -52,14 +78,39 @@ const hostileScalar = (f: FuzzFixtures): fc.Arbitrary<unknown> =>
     fc.bigInt({ min: -(2n ** 70n), max: 2n ** 70n }).map((b) => Number(b)),
   );
 
-const KNOWN_KEYS = ['url', 'secret', 'smtpUrl', 'accountSid', 'authToken', 'baseUrl', 'from', 'quietHours', 'rateLimit', 'ratePerMinute', 'timezone', 'phone', 'campaign', 'owner', 'id', 'departmentId', 'x'];
+const KNOWN_KEYS = [
+  'url',
+  'secret',
+  'smtpUrl',
+  'accountSid',
+  'authToken',
+  'baseUrl',
+  'from',
+  'quietHours',
+  'rateLimit',
+  'ratePerMinute',
+  'timezone',
+  'phone',
+  'campaign',
+  'owner',
+  'id',
+  'departmentId',
+  'x',
+];
 
 /** Up to this deep into nested schemas; below it, anything goes. */
 const MAX_DEPTH = 5;
 
 /** A value for `schema` that is valid-ish, with some chance of going wrong at every level. */
-function fromSchema(schema: Schema | undefined, defs: Record<string, Schema>, f: FuzzFixtures, depth = 0, clean = false): fc.Arbitrary<unknown> {
-  if (!schema || depth > MAX_DEPTH) return clean ? fc.jsonValue({ maxDepth: 2 }) : fc.oneof(hostileScalar(f), fc.jsonValue({ maxDepth: 2 }));
+function fromSchema(
+  schema: Schema | undefined,
+  defs: Record<string, Schema>,
+  f: FuzzFixtures,
+  depth = 0,
+  clean = false,
+): fc.Arbitrary<unknown> {
+  if (!schema || depth > MAX_DEPTH)
+    return clean ? fc.jsonValue({ maxDepth: 2 }) : fc.oneof(hostileScalar(f), fc.jsonValue({ maxDepth: 2 }));
   if (schema.$ref) return fromSchema(defs[String(schema.$ref).split('/').pop()!], defs, f, depth + 1, clean);
   const right = wellTyped(schema, defs, f, depth, clean);
   if (clean) return right;
@@ -73,14 +124,18 @@ function textFor(schema: Schema, clean = false): fc.Arbitrary<string> {
   const min = Number(schema.minLength ?? 0);
   const max = Math.max(min, Math.min(Number(schema.maxLength ?? 60), 60));
   const plain = fc.oneof(fc.string({ minLength: min, maxLength: max }), fc.string({ unit: 'grapheme', minLength: min, maxLength: max }));
-  const poisoned = fc.tuple(fc.string({ maxLength: Math.max(0, max - 2) }), fc.constantFrom(...UNSTORABLE)).map(([a, bad]) => (a + bad).slice(0, Math.max(max, 1)).padEnd(min, 'x'));
+  const poisoned = fc
+    .tuple(fc.string({ maxLength: Math.max(0, max - 2) }), fc.constantFrom(...UNSTORABLE))
+    .map(([a, bad]) => (a + bad).slice(0, Math.max(max, 1)).padEnd(min, 'x'));
   return clean ? plain : fc.oneof({ arbitrary: plain, weight: 5 }, { arbitrary: poisoned, weight: 2 });
 }
 
 function numberFor(schema: Schema, integer: boolean, clean = false): fc.Arbitrary<number> {
   const min = typeof schema.minimum === 'number' ? schema.minimum : -1e6;
   const max = typeof schema.maximum === 'number' ? schema.maximum : 1e6;
-  const inRange = integer ? fc.integer({ min: Math.max(min, -(2 ** 31)), max: Math.min(max, 2 ** 31 - 1) }) : fc.double({ min, max, noNaN: true });
+  const inRange = integer
+    ? fc.integer({ min: Math.max(min, -(2 ** 31)), max: Math.min(max, 2 ** 31 - 1) })
+    : fc.double({ min, max, noNaN: true });
   // Within the schema's bounds but past a column's: when the schema has no maximum, the database has one.
   const edge = fc.constantFrom(...HUGE_NUMBERS.filter((n) => n >= min && n <= max && (!integer || Number.isInteger(n))), min, max);
   return clean ? inRange : fc.oneof({ arbitrary: inRange, weight: 3 }, { arbitrary: edge, weight: 2 });
@@ -96,10 +151,21 @@ function wellTyped(schema: Schema, defs: Record<string, Schema>, f: FuzzFixtures
   switch (type) {
     case 'string':
       if (schema.format === 'uuid') return fc.oneof(f.ids.length ? fc.constantFrom(...f.ids) : fc.uuid(), fc.uuid());
-      if (schema.format === 'date-time') return fc.oneof(fc.date({ min: new Date(-8.64e15), max: new Date(8.64e15), noInvalidDate: true }).map((d) => d.toISOString()), fc.constantFrom(...DATES));
+      if (schema.format === 'date-time')
+        return fc.oneof(
+          fc.date({ min: new Date(-8.64e15), max: new Date(8.64e15), noInvalidDate: true }).map((d) => d.toISOString()),
+          fc.constantFrom(...DATES),
+        );
       if (schema.format === 'email') return fc.oneof(fc.emailAddress(), fc.constantFrom('admin@flightdeck.local', 'a@b.c'));
-      if (schema.pattern) return fc.oneof(fc.stringMatching(new RegExp(schema.pattern)).filter((s) => s.length < 500), textFor(schema, clean));
-      return fc.oneof({ arbitrary: textFor(schema, clean), weight: 4 }, { arbitrary: f.departmentNames.length ? fc.constantFrom(...f.departmentNames) : fc.string(), weight: 1 });
+      if (schema.pattern)
+        return fc.oneof(
+          fc.stringMatching(new RegExp(schema.pattern)).filter((s) => s.length < 500),
+          textFor(schema, clean),
+        );
+      return fc.oneof(
+        { arbitrary: textFor(schema, clean), weight: 4 },
+        { arbitrary: f.departmentNames.length ? fc.constantFrom(...f.departmentNames) : fc.string(), weight: 1 },
+      );
     case 'integer':
       return numberFor(schema, true, clean);
     case 'number':
@@ -109,7 +175,10 @@ function wellTyped(schema: Schema, defs: Record<string, Schema>, f: FuzzFixtures
     case 'null':
       return fc.constant(null);
     case 'array':
-      return fc.array(fromSchema(schema.items, defs, f, depth + 1, clean), { minLength: Math.min(Number(schema.minItems ?? 0), 4), maxLength: Math.max(Math.min(Number(schema.maxItems ?? 4), 4), Math.min(Number(schema.minItems ?? 0), 4)) });
+      return fc.array(fromSchema(schema.items, defs, f, depth + 1, clean), {
+        minLength: Math.min(Number(schema.minItems ?? 0), 4),
+        maxLength: Math.max(Math.min(Number(schema.maxItems ?? 4), 4), Math.min(Number(schema.minItems ?? 0), 4)),
+      });
     case 'object':
       return objectFor(schema, defs, f, depth, clean);
     default:
@@ -148,22 +217,59 @@ function dropOne(o: Record<string, unknown>, keys: string[]) {
 
 /** A graph-shaped body: nodes with hostile configs, the kind services look ids up in. */
 function graphLike(f: FuzzFixtures): fc.Arbitrary<unknown> {
-  const nodeTypes = ['trigger.manual', 'trigger.webhook', 'trigger.schedule', 'channel.webhook', 'control.end', 'control.delay', 'approval.request', 'channel.email', 'campaign.launch', 'channel.broadcast', 'x'];
-  const config = fc.dictionary(fc.constantFrom('connection', 'announce', 'url', 'duration', 'cron', 'people', 'expression', 'campaign', 'sampleInput', '\u0000'), fc.oneof(hostileScalar(f), fc.array(hostileScalar(f), { maxLength: 3 })), { maxKeys: 4 });
-  const node = fc.record({ id: fc.oneof(fc.constantFrom('start', 'a', 'b', 'done'), fc.constantFrom(...UNSTORABLE)), type: fc.constantFrom(...nodeTypes), config, position: fc.record({ x: fc.constantFrom(...HUGE_NUMBERS), y: fc.integer() }) });
-  const edge = fc.record({ id: fc.string({ maxLength: 4 }), source: fc.constantFrom('start', 'a', 'b'), sourceHandle: fc.constantFrom('next', 'sent', 'true'), target: fc.constantFrom('a', 'b', 'done') });
-  return fc.record({ schemaVersion: fc.constantFrom(1, 2, 2 ** 31, '1'), nodes: fc.array(node, { maxLength: 4 }), edges: fc.array(edge, { maxLength: 3 }) });
+  const nodeTypes = [
+    'trigger.manual',
+    'trigger.webhook',
+    'trigger.schedule',
+    'channel.webhook',
+    'control.end',
+    'control.delay',
+    'approval.request',
+    'channel.email',
+    'campaign.launch',
+    'channel.broadcast',
+    'x',
+  ];
+  const config = fc.dictionary(
+    fc.constantFrom('connection', 'announce', 'url', 'duration', 'cron', 'people', 'expression', 'campaign', 'sampleInput', '\u0000'),
+    fc.oneof(hostileScalar(f), fc.array(hostileScalar(f), { maxLength: 3 })),
+    { maxKeys: 4 },
+  );
+  const node = fc.record({
+    id: fc.oneof(fc.constantFrom('start', 'a', 'b', 'done'), fc.constantFrom(...UNSTORABLE)),
+    type: fc.constantFrom(...nodeTypes),
+    config,
+    position: fc.record({ x: fc.constantFrom(...HUGE_NUMBERS), y: fc.integer() }),
+  });
+  const edge = fc.record({
+    id: fc.string({ maxLength: 4 }),
+    source: fc.constantFrom('start', 'a', 'b'),
+    sourceHandle: fc.constantFrom('next', 'sent', 'true'),
+    target: fc.constantFrom('a', 'b', 'done'),
+  });
+  return fc.record({
+    schemaVersion: fc.constantFrom(1, 2, 2 ** 31, '1'),
+    nodes: fc.array(node, { maxLength: 4 }),
+    edges: fc.array(edge, { maxLength: 3 }),
+  });
 }
 
 function pathValue(f: FuzzFixtures, name: string): fc.Arbitrary<string> {
   const real = name === 'taskId' && f.taskIds.length ? fc.constantFrom(...f.taskIds) : f.ids.length ? fc.constantFrom(...f.ids) : fc.uuid();
-  return fc.oneof({ arbitrary: real, weight: 4 }, { arbitrary: fc.uuid(), weight: 2 }, { arbitrary: fc.constantFrom(...NOT_UUIDS, ...UNSTORABLE, 'standard-launch-approval'), weight: 3 }, { arbitrary: fc.string({ minLength: 1, maxLength: 50 }), weight: 1 });
+  return fc.oneof(
+    { arbitrary: real, weight: 4 },
+    { arbitrary: fc.uuid(), weight: 2 },
+    { arbitrary: fc.constantFrom(...NOT_UUIDS, ...UNSTORABLE, 'standard-launch-approval'), weight: 3 },
+    { arbitrary: fc.string({ minLength: 1, maxLength: 50 }), weight: 1 },
+  );
 }
 
 const encodeQuery = (q: Record<string, unknown>) =>
   Object.entries(q)
     .filter(([, v]) => v !== undefined)
-    .flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((x) => `${encodeSegment(k)}=${encodeSegment(typeof x === 'string' ? x : JSON.stringify(x))}`))
+    .flatMap(([k, v]) =>
+      (Array.isArray(v) ? v : [v]).map((x) => `${encodeSegment(k)}=${encodeSegment(typeof x === 'string' ? x : JSON.stringify(x))}`),
+    )
     .join('&');
 
 /** Percent-encodes what a URL cannot carry; lone surrogates (which encodeURIComponent refuses) as their WTF-8 bytes. */
@@ -188,12 +294,28 @@ function bodyText(value: fc.Arbitrary<unknown>): fc.Arbitrary<string | undefined
   return fc.oneof(
     { arbitrary: value.map((v) => JSON.stringify(v)), weight: 12 },
     { arbitrary: fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)), weight: 2 },
-    { arbitrary: fc.constantFrom('{"a":', 'null', '[]', '"\\u0000"', '{"name":"\\ud800"}', '{"x":1e999}', '{"__proto__":{"a":1}}', '', '\u0000'), weight: 1 },
+    {
+      arbitrary: fc.constantFrom(
+        '{"a":',
+        'null',
+        '[]',
+        '"\\u0000"',
+        '{"name":"\\ud800"}',
+        '{"x":1e999}',
+        '{"__proto__":{"a":1}}',
+        '',
+        '\u0000',
+      ),
+      weight: 1,
+    },
     { arbitrary: fc.constant(undefined), weight: 1 },
   );
 }
 
-export function routeRequests(openapi: { paths: Record<string, Record<string, Op>>; components?: { schemas?: Record<string, Schema> } }, f: FuzzFixtures): { routes: string[]; arbitrary: fc.Arbitrary<FuzzRequest> } {
+export function routeRequests(
+  openapi: { paths: Record<string, Record<string, Op>>; components?: { schemas?: Record<string, Schema> } },
+  f: FuzzFixtures,
+): { routes: string[]; arbitrary: fc.Arbitrary<FuzzRequest> } {
   const defs = openapi.components?.schemas ?? {};
   const perRoute: fc.Arbitrary<FuzzRequest>[] = [];
   const routes: string[] = [];
@@ -203,9 +325,20 @@ export function routeRequests(openapi: { paths: Record<string, Record<string, Op
       const pathParams = (op.parameters ?? []).filter((p) => p.in === 'path');
       const queryParams = (op.parameters ?? []).filter((p) => p.in === 'query');
       const params = fc.record(Object.fromEntries(pathParams.map((p) => [p.name, pathValue(f, p.name)])));
-      const queryValue = (p: { schema: Schema }) => fc.oneof({ arbitrary: fromSchema(p.schema, defs, f, 0, true), weight: 3 }, { arbitrary: fromSchema(p.schema, defs, f), weight: 2 }, { arbitrary: fc.array(fc.string(), { minLength: 2, maxLength: 2 }), weight: 1 });
+      const queryValue = (p: { schema: Schema }) =>
+        fc.oneof(
+          { arbitrary: fromSchema(p.schema, defs, f, 0, true), weight: 3 },
+          { arbitrary: fromSchema(p.schema, defs, f), weight: 2 },
+          { arbitrary: fc.array(fc.string(), { minLength: 2, maxLength: 2 }), weight: 1 },
+        );
       const queryDoc = fc.record(Object.fromEntries(queryParams.map((p) => [p.name, queryValue(p)])), { requiredKeys: [] });
-      const extraQuery = fc.oneof({ arbitrary: fc.constant({}), weight: 6 }, { arbitrary: fc.dictionary(fc.constantFrom('x', 'limit', 'id', '\u0000'), fc.string({ maxLength: 8 }), { minKeys: 1, maxKeys: 1 }), weight: 1 });
+      const extraQuery = fc.oneof(
+        { arbitrary: fc.constant({}), weight: 6 },
+        {
+          arbitrary: fc.dictionary(fc.constantFrom('x', 'limit', 'id', '\u0000'), fc.string({ maxLength: 8 }), { minKeys: 1, maxKeys: 1 }),
+          weight: 1,
+        },
+      );
       const query = fc.tuple(queryDoc, extraQuery).map(([a, b]) => ({ ...b, ...a }));
       const bodySchema = op.requestBody?.content['application/json']?.schema;
       const bodyValue = bodySchema
@@ -218,25 +351,60 @@ export function routeRequests(openapi: { paths: Record<string, Record<string, Op
         : fc.oneof(fc.constant({}), fc.jsonValue({ maxDepth: 2 }));
       const body = method === 'get' || method === 'delete' ? fc.constant(undefined) : bodyText(bodyValue);
       perRoute.push(
-        fc.record({ caller: fc.constantFrom<Caller>('admin', 'designer', 'anonymous'), params, query, body }).map(({ caller, params: p, query: q, body: b }) => {
-          const path = route.replace(/\{(\w+)\}/g, (_, name: string) => encodeSegment(String(p[name] ?? '')));
-          // Node's HTTP parser refuses request heads over 16 KB by closing the socket: keep URLs under it.
-          const qs = encodeQuery(q).slice(0, 8000).replace(/%[0-9A-F]?$/i, '');
-          return { caller, method: method.toUpperCase(), route: `${method.toUpperCase()} ${route}`, url: qs ? `${path}?${qs}` : path, ...(b !== undefined ? { body: b } : {}) };
-        }),
+        fc
+          .record({ caller: fc.constantFrom<Caller>('admin', 'designer', 'anonymous'), params, query, body })
+          .map(({ caller, params: p, query: q, body: b }) => {
+            const path = route.replace(/\{(\w+)\}/g, (_, name: string) => encodeSegment(String(p[name] ?? '')));
+            // Node's HTTP parser refuses request heads over 16 KB by closing the socket: keep URLs under it.
+            const qs = encodeQuery(q)
+              .slice(0, 8000)
+              .replace(/%[0-9A-F]?$/i, '');
+            return {
+              caller,
+              method: method.toUpperCase(),
+              route: `${method.toUpperCase()} ${route}`,
+              url: qs ? `${path}?${qs}` : path,
+              ...(b !== undefined ? { body: b } : {}),
+            };
+          }),
       );
     }
   }
   // Outside the document: the signed inbound hook (reachable by anyone) and the one-click approval page.
-  const hook = fc.record({ flowId: pathValue(f, 'flowId'), body: bodyText(fc.jsonValue()), id: fc.oneof(fc.string(), fc.constant('x'.repeat(5000))), ts: fc.oneof(fc.constant(String(Math.floor(Date.now() / 1000))), fc.constantFrom('NaN', '1e309', '-1', '99999999999999999999')), sig: fc.string() }).map(
-    ({ flowId, body, id, ts, sig }): FuzzRequest => ({ caller: 'anonymous', method: 'POST', route: 'POST /api/hooks/{flowId}', url: `/api/hooks/${encodeSegment(flowId)}`, ...(body !== undefined ? { body } : {}), headers: { 'webhook-id': ascii(id), 'webhook-timestamp': ts, 'webhook-signature': ascii(sig) } }),
-  );
-  const approve = fc.record({ token: fc.oneof(fc.string(), fc.constantFrom(...UNSTORABLE, ...NOT_UUIDS)), comment: fc.oneof(fc.string(), fc.constantFrom(...UNSTORABLE)) }).chain(({ token, comment }) =>
-    fc.constantFrom<FuzzRequest>(
-      { caller: 'anonymous', method: 'GET', route: 'GET /approve', url: `/approve?token=${encodeSegment(token)}` },
-      { caller: 'designer', method: 'POST', route: 'POST /approve', url: '/approve', body: `token=${encodeSegment(token)}&comment=${encodeSegment(comment)}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } },
-    ),
-  );
+  const hook = fc
+    .record({
+      flowId: pathValue(f, 'flowId'),
+      body: bodyText(fc.jsonValue()),
+      id: fc.oneof(fc.string(), fc.constant('x'.repeat(5000))),
+      ts: fc.oneof(fc.constant(String(Math.floor(Date.now() / 1000))), fc.constantFrom('NaN', '1e309', '-1', '99999999999999999999')),
+      sig: fc.string(),
+    })
+    .map(({ flowId, body, id, ts, sig }): FuzzRequest => ({
+      caller: 'anonymous',
+      method: 'POST',
+      route: 'POST /api/hooks/{flowId}',
+      url: `/api/hooks/${encodeSegment(flowId)}`,
+      ...(body !== undefined ? { body } : {}),
+      headers: { 'webhook-id': ascii(id), 'webhook-timestamp': ts, 'webhook-signature': ascii(sig) },
+    }));
+  const approve = fc
+    .record({
+      token: fc.oneof(fc.string(), fc.constantFrom(...UNSTORABLE, ...NOT_UUIDS)),
+      comment: fc.oneof(fc.string(), fc.constantFrom(...UNSTORABLE)),
+    })
+    .chain(({ token, comment }) =>
+      fc.constantFrom<FuzzRequest>(
+        { caller: 'anonymous', method: 'GET', route: 'GET /approve', url: `/approve?token=${encodeSegment(token)}` },
+        {
+          caller: 'designer',
+          method: 'POST',
+          route: 'POST /approve',
+          url: '/approve',
+          body: `token=${encodeSegment(token)}&comment=${encodeSegment(comment)}`,
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        },
+      ),
+    );
   routes.push('POST /api/hooks/{flowId}', 'GET /approve', 'POST /approve');
   return { routes, arbitrary: fc.oneof(...perRoute, hook, approve) };
 }
@@ -272,7 +440,14 @@ export function send(base: string, tokens: Partial<Record<Caller, string>>, r: F
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('error', noAnswer);
-      res.on('end', () => resolve({ request: r, status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () =>
+        resolve({
+          request: r,
+          status: res.statusCode ?? 0,
+          contentType: String(res.headers['content-type'] ?? ''),
+          text: Buffer.concat(chunks).toString('utf8'),
+        }),
+      );
     });
     req.on('error', noAnswer);
     req.end(r.body);
@@ -282,8 +457,10 @@ export function send(base: string, tokens: Partial<Record<Caller, string>>, r: F
 /** What a failure report prints for one response. */
 export function describeResult(x: FuzzResult): string {
   const body = x.request.body === undefined ? '' : ` body=${JSON.stringify(x.request.body.slice(0, 400))}`;
-  return `${x.status} ${x.request.route} as ${x.request.caller}: ` +
-    `${x.request.method} ${x.request.url.slice(0, 300)}${body} → ${x.text.slice(0, 400)}`;
+  return (
+    `${x.status} ${x.request.route} as ${x.request.caller}: ` +
+    `${x.request.method} ${x.request.url.slice(0, 300)}${body} → ${x.text.slice(0, 400)}`
+  );
 }
 
 /**
@@ -291,22 +468,48 @@ export function describeResult(x: FuzzResult): string {
  * connections (one of them e-mail, used where chat connections go) in the designer's department and
  * in another one, plus users, grants and the departments themselves.
  */
-export async function createFuzzFixtures(base: string, adminToken: string, departments: { mine: string; other: string }, extraIds: string[] = []): Promise<FuzzFixtures> {
+export async function createFuzzFixtures(
+  base: string,
+  adminToken: string,
+  departments: { mine: string; other: string },
+  extraIds: string[] = [],
+): Promise<FuzzFixtures> {
   const call = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(base + path, { method, headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(base + path, {
+      method,
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const json = (await res.json().catch(() => ({}))) as any;
     if (res.status >= 300) throw new Error(`fixture ${method} ${path} → ${res.status} ${JSON.stringify(json)}`);
     return json;
   };
   const ids = [departments.mine, departments.other, ...extraIds];
-  const trivial = { schemaVersion: 1, nodes: [{ id: 'start', type: 'trigger.manual', config: {}, position: { x: 0, y: 0 } }, { id: 'done', type: 'control.end', config: {}, position: { x: 200, y: 0 } }], edges: [{ id: 'e', source: 'start', sourceHandle: 'next', target: 'done' }] };
+  const trivial = {
+    schemaVersion: 1,
+    nodes: [
+      { id: 'start', type: 'trigger.manual', config: {}, position: { x: 0, y: 0 } },
+      { id: 'done', type: 'control.end', config: {}, position: { x: 200, y: 0 } },
+    ],
+    edges: [{ id: 'e', source: 'start', sourceHandle: 'next', target: 'done' }],
+  };
   for (const departmentId of [departments.mine, departments.other]) {
     const f = await call('POST', '/api/flows', { name: 'fuzz target', graph: trivial, departmentId });
     await call('POST', `/api/flows/${f.id}/versions`, { note: 'fuzz' });
     const run = await call('POST', `/api/flows/${f.id}/runs`, { input: { phone: '+8613800000000' } });
     const c = await call('POST', '/api/campaigns', { name: 'fuzz campaign', departmentId });
-    const chat = await call('POST', '/api/connections', { kind: 'webhook', name: 'fuzz hook', departmentId, secrets: { url: 'http://127.0.0.1:9/fuzz', secret: 'fuzz-signing-secret' } });
-    const mail = await call('POST', '/api/connections', { kind: 'email', name: 'fuzz mail', departmentId, secrets: { smtpUrl: 'smtp://127.0.0.1:9' } });
+    const chat = await call('POST', '/api/connections', {
+      kind: 'webhook',
+      name: 'fuzz hook',
+      departmentId,
+      secrets: { url: 'http://127.0.0.1:9/fuzz', secret: 'fuzz-signing-secret' },
+    });
+    const mail = await call('POST', '/api/connections', {
+      kind: 'email',
+      name: 'fuzz mail',
+      departmentId,
+      secrets: { smtpUrl: 'smtp://127.0.0.1:9' },
+    });
     ids.push(f.id, run.id, c.id, chat.id, mail.id);
   }
   const users = await call('GET', '/api/users');

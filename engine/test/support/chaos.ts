@@ -160,14 +160,31 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     const s = stack;
     const designer = await s.user('Chaos Designer', [{ role: 'designer', department: 'Chaos' }], { department: 'Chaos' });
     const approver = await s.user('Chaos Approver', [{ role: 'approver', department: 'Chaos' }], { department: 'Chaos' });
-    const connection = (await s.api.post('/api/connections', { kind: 'webhook', name: 'Chaos partner', departmentId: await s.departmentId('Chaos'), secrets: { url: receiver.url, secret: WH_SECRET } })).body;
+    const connection = (
+      await s.api.post('/api/connections', {
+        kind: 'webhook',
+        name: 'Chaos partner',
+        departmentId: await s.departmentId('Chaos'),
+        secrets: { url: receiver.url, secret: WH_SECRET },
+      })
+    ).body;
     if (!connection?.id) throw new Error(`connection not created: ${JSON.stringify(connection)}`);
     const graph = flow(
       [
         node('start', 'trigger.manual'),
-        node('ask', 'approval.request', { title: 'Launch {{ input.n }}', approvers: [{ kind: 'user', user: approver.email }], mode: 'any', due: '7d' }),
+        node('ask', 'approval.request', {
+          title: 'Launch {{ input.n }}',
+          approvers: [{ kind: 'user', user: approver.email }],
+          mode: 'any',
+          due: '7d',
+        }),
         node('settle', 'control.delay', { duration: '2s' }),
-        node('announce', 'channel.send', { connection: connection.id, text: 'Run {{ input.n }} is live', timeout: '5s', retry: { maximumAttempts: 50, initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '2s' } }),
+        node('announce', 'channel.send', {
+          connection: connection.id,
+          text: 'Run {{ input.n }} is live',
+          timeout: '5s',
+          retry: { maximumAttempts: 50, initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '2s' },
+        }),
         node('done', 'control.end', { status: 'completed', reason: 'announced' }),
         node('refused', 'control.end', { status: 'failed', reason: 'not approved' }),
         node('undelivered', 'control.end', { status: 'failed', reason: 'announcement failed' }),
@@ -244,7 +261,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     };
 
     for (;;) {
-      if (Date.now() > deadline) throw new Error(`chaos: runs still going at the hang guard (${decided.size} approved, ${receiver.deliveries.length} received)`);
+      if (Date.now() > deadline)
+        throw new Error(`chaos: runs still going at the hang guard (${decided.size} approved, ${receiver.deliveries.length} received)`);
       // The scripted approver: approve whatever is open in the inbox.
       const inbox = await approver.api.get('/api/approvals').catch(() => undefined);
       if (inbox?.status === 200) {
@@ -253,7 +271,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
         for (let i = 0; i < open.length; i += 10) {
           await Promise.all(
             open.slice(i, i + 10).map(async (task) => {
-              const r = await approver.api.post(`/api/approvals/${encodeURIComponent(task.taskId)}/decision`, { decision: 'approve' }).catch(() => undefined);
+              const r = await approver.api
+                .post(`/api/approvals/${encodeURIComponent(task.taskId)}/decision`, { decision: 'approve' })
+                .catch(() => undefined);
               if (r?.status === 200) {
                 approvalsAccepted++;
                 decided.add(task.taskId);
@@ -267,7 +287,14 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       killIfDue();
       if (!temporalRestarts && p >= temporalAt) await restartTemporal();
       if (!postgresRestarts && p >= postgresAt) await restartPostgres();
-      if (decided.size >= opts.runs && !killAt.length && temporalRestarts && postgresRestarts && (await patiently('count runs', deadline, finished))) break;
+      if (
+        decided.size >= opts.runs &&
+        !killAt.length &&
+        temporalRestarts &&
+        postgresRestarts &&
+        (await patiently('count runs', deadline, finished))
+      )
+        break;
       if (decided.size >= opts.runs && (killAt.length || !temporalRestarts || !postgresRestarts)) {
         // Everything is approved before all faults fired (a fast machine): fire the rest now, while messages are still going out.
         if (killAt.length) killAt[0] = 0;
@@ -309,7 +336,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       seed: opts.seed,
       runs: opts.runs,
       completed: completed.length,
-      notCompleted: statuses.rows.filter((r) => !(r.status === 'completed' && r.done === 'completed')).map((r) => ({ runId: r.id, status: r.status, reason: r.reason, ask: r.ask, announce: r.announce })),
+      notCompleted: statuses.rows
+        .filter((r) => !(r.status === 'completed' && r.done === 'completed'))
+        .map((r) => ({ runId: r.id, status: r.status, reason: r.reason, ask: r.ask, announce: r.announce })),
       workerKills: supervisor.kills,
       workerStarts: supervisor.starts,
       temporalRestarts,

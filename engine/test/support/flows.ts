@@ -5,7 +5,12 @@ export interface NodeSpec {
   config?: Record<string, unknown>;
 }
 
-export function node(id: string, type: string, config: Record<string, unknown> = {}, x = 0): NodeSpec & { position: { x: number; y: number } } {
+export function node(
+  id: string,
+  type: string,
+  config: Record<string, unknown> = {},
+  x = 0,
+): NodeSpec & { position: { x: number; y: number } } {
   return { id, type, config, position: { x, y: 0 } };
 }
 
@@ -17,4 +22,9 @@ export function flow(nodes: ReturnType<typeof node>[], edges: ReturnType<typeof 
   return { schemaVersion: 1, nodes: nodes.map((n, i) => ({ ...n, position: { x: i * 220, y: 0 } })), edges };
 }
 
-export const fastRetry = (maximumAttempts = 3) => ({ maximumAttempts, initialInterval: '100ms', backoffCoefficient: 2, maximumInterval: '1s' });
+export const fastRetry = (maximumAttempts = 3) => ({
+  maximumAttempts,
+  initialInterval: '100ms',
+  backoffCoefficient: 2,
+  maximumInterval: '1s',
+});

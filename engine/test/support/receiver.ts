@@ -8,10 +8,17 @@ export interface ReceivedCall {
   at: number;
 }
 
-export type Responder = (call: ReceivedCall, index: number) => { status: number; body?: unknown; headers?: Record<string, string> } | Promise<{ status: number; body?: unknown; headers?: Record<string, string> }>;
+export type Responder = (
+  call: ReceivedCall,
+  index: number,
+) =>
+  | { status: number; body?: unknown; headers?: Record<string, string> }
+  | Promise<{ status: number; body?: unknown; headers?: Record<string, string> }>;
 
 /** A real HTTP receiver on loopback that records every call, standing in for a chat bot or webhook endpoint. */
-export async function startReceiver(respond: Responder = () => ({ status: 200, body: { ok: true } })): Promise<{ url: string; calls: ReceivedCall[]; close(): Promise<void>; server: Server }> {
+export async function startReceiver(
+  respond: Responder = () => ({ status: 200, body: { ok: true } }),
+): Promise<{ url: string; calls: ReceivedCall[]; close(): Promise<void>; server: Server }> {
   const calls: ReceivedCall[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];

@@ -70,7 +70,11 @@ export interface TestStack {
   /** Signed in as the first administrator (an API token). */
   api: ApiClient;
   /** A new user with these grants (department names are created on demand), and a client signed in as them. */
-  user(name: string, grants: { role: Role; department: string | null }[], opts?: { department?: string; head?: string; phone?: string }): Promise<{ id: string; email: string; api: ApiClient }>;
+  user(
+    name: string,
+    grants: { role: Role; department: string | null }[],
+    opts?: { department?: string; head?: string; phone?: string },
+  ): Promise<{ id: string; email: string; api: ApiClient }>;
   departmentId(name: string): Promise<string>;
   close(): Promise<void>;
 }
@@ -126,7 +130,16 @@ export async function startStack(label: string, opts: StackOptions = {}): Promis
     checkResponses: true,
   });
   const notifyRun = lazyNotifier(temporalAddress, 'default');
-  const deps = buildActivityDeps({ db: server.db.db, secret, encryptionKey, publicUrl: server.url, smtpUrl: opts.smtpUrl, notifyRun, outbound, quietHoursClock: opts.quietHoursClock });
+  const deps = buildActivityDeps({
+    db: server.db.db,
+    secret,
+    encryptionKey,
+    publicUrl: server.url,
+    smtpUrl: opts.smtpUrl,
+    notifyRun,
+    outbound,
+    quietHoursClock: opts.quietHoursClock,
+  });
   const worker = opts.worker === false ? (undefined as unknown as TestWorker) : await startWorker(taskQueue, deps);
   const people = server.app.people;
   await ensureFirstAdmin(people, TEST_PASSWORD);
@@ -145,8 +158,19 @@ export async function startStack(label: string, opts: StackOptions = {}): Promis
     departmentId,
     async user(name, grants, o = {}) {
       const email = `${name.toLowerCase().replace(/[^a-z0-9]+/g, '.')}.${randomUUID().slice(0, 6)}@test.flightdeck`;
-      const created = await people.createUser(adminActor, { email, name, password: TEST_PASSWORD, departmentId: o.department ? await departmentId(o.department) : null, ...(o.phone ? { phone: o.phone } : {}) });
-      for (const g of grants) await people.grant(adminActor, { userId: created.id, role: g.role, departmentId: g.department ? await departmentId(g.department) : null });
+      const created = await people.createUser(adminActor, {
+        email,
+        name,
+        password: TEST_PASSWORD,
+        departmentId: o.department ? await departmentId(o.department) : null,
+        ...(o.phone ? { phone: o.phone } : {}),
+      });
+      for (const g of grants)
+        await people.grant(adminActor, {
+          userId: created.id,
+          role: g.role,
+          departmentId: g.department ? await departmentId(g.department) : null,
+        });
       if (o.head) await people.ensureDepartment(adminActor, o.head, created.id);
       const actor = await people.actorFor((await people.userRow(created.id))!, 'system');
       return { id: created.id, email, api: new ApiClient(server.url, (await people.createApiToken(actor, 'tests')).token) };
@@ -213,24 +237,32 @@ export class ApiClient {
   async waitForRun(runId: string, timeoutMs = SAFETY_NET_MS): Promise<any> {
     let last: any;
     try {
-      return await waitFor(`run ${runId} to end`, async () => {
-        last = (await this.get(`/api/runs/${runId}`)).body;
-        return last?.status && last.status !== 'running' ? last : undefined;
-      }, { timeoutMs });
+      return await waitFor(
+        `run ${runId} to end`,
+        async () => {
+          last = (await this.get(`/api/runs/${runId}`)).body;
+          return last?.status && last.status !== 'running' ? last : undefined;
+        },
+        { timeoutMs },
+      );
     } catch (err) {
-      throw new Error(`${(err as Error).message}; still ${last?.status}: ${JSON.stringify(last?.state)}`);
+      throw new Error(`${(err as Error).message}; still ${last?.status}: ${JSON.stringify(last?.state)}`, { cause: err });
     }
   }
 
   async waitForNode(runId: string, nodeId: string, status: string, timeoutMs = SAFETY_NET_MS): Promise<any> {
     let last: any;
     try {
-      return await waitFor(`node ${nodeId} of run ${runId} to be ${status}`, async () => {
-        last = (await this.get(`/api/runs/${runId}`)).body;
-        return last?.state?.nodes?.[nodeId]?.status === status ? last : undefined;
-      }, { timeoutMs });
+      return await waitFor(
+        `node ${nodeId} of run ${runId} to be ${status}`,
+        async () => {
+          last = (await this.get(`/api/runs/${runId}`)).body;
+          return last?.state?.nodes?.[nodeId]?.status === status ? last : undefined;
+        },
+        { timeoutMs },
+      );
     } catch (err) {
-      throw new Error(`${(err as Error).message}; it is ${JSON.stringify(last?.state?.nodes?.[nodeId])}`);
+      throw new Error(`${(err as Error).message}; it is ${JSON.stringify(last?.state?.nodes?.[nodeId])}`, { cause: err });
     }
   }
 }

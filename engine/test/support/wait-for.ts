@@ -9,7 +9,11 @@ export const SAFETY_NET_MS = 3 * 60_000;
  * Polls `probe` until it returns something other than undefined, null or false, and returns that.
  * `what` names the awaited event in the error a hung wait ends with.
  */
-export async function waitFor<T>(what: string, probe: () => T | Promise<T>, opts: { timeoutMs?: number; everyMs?: number } = {}): Promise<Exclude<T, undefined | null | false>> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | Promise<T>,
+  opts: { timeoutMs?: number; everyMs?: number } = {},
+): Promise<Exclude<T, undefined | null | false>> {
   const timeoutMs = opts.timeoutMs ?? SAFETY_NET_MS;
   const deadline = Date.now() + timeoutMs;
   for (;;) {

@@ -11,7 +11,11 @@ import { lazyNotifier } from '../../src/temporal/client.ts';
 import { buildActivityDeps } from '../../src/worker/activity-deps.ts';
 import { createFlowWorker, installWorkerRuntime } from '../../src/worker/create-worker.ts';
 
-const env = (k: string) => process.env[k] ?? (() => { throw new Error(`${k} missing`); })();
+const env = (k: string) =>
+  process.env[k] ??
+  (() => {
+    throw new Error(`${k} missing`);
+  })();
 
 export async function runWorkerFromEnv(adjust?: (deps: ActivityDeps) => void): Promise<void> {
   installWorkerRuntime('ERROR');
@@ -26,7 +30,13 @@ export async function runWorkerFromEnv(adjust?: (deps: ActivityDeps) => void): P
     outbound: createOutboundGuard({ allow: TEST_OUTBOUND_ALLOW }),
   });
   adjust?.(deps);
-  const { worker } = await createFlowWorker({ address, namespace: 'default', taskQueue: env('TASK_QUEUE'), workflowBundle: { code: readFileSync(env('BUNDLE_PATH'), 'utf8') }, deps });
+  const { worker } = await createFlowWorker({
+    address,
+    namespace: 'default',
+    taskQueue: env('TASK_QUEUE'),
+    workflowBundle: { code: readFileSync(env('BUNDLE_PATH'), 'utf8') },
+    deps,
+  });
   process.stdout.write('ready\n');
   await worker.run();
 }

@@ -151,7 +151,10 @@ export class FlowInterpreter {
     }
     const { runId, flowId, versionId, version, input, campaign, requester } = this.ctx;
     // Metrics arrive with the event that started the run (a metric webhook) until the monitor nodes bring their own.
-    const metrics = input !== null && typeof input === 'object' && !Array.isArray(input) && typeof input.metrics === 'object' && input.metrics !== null ? input.metrics : {};
+    const metrics =
+      input !== null && typeof input === 'object' && !Array.isArray(input) && typeof input.metrics === 'object' && input.metrics !== null
+        ? input.metrics
+        : {};
     return {
       input,
       nodes,
@@ -171,9 +174,15 @@ export class FlowInterpreter {
       this.halt(new RunStop('failed', `The run executed more than ${MAX_NODE_EXECUTIONS} nodes; is a loop missing its exit?`));
     }
     state.executions += 1;
-    Object.assign(state, { status: 'running', startedAt: this.ports.now(), endedAt: undefined, durationMs: undefined, error: undefined, handle: undefined });
+    Object.assign(state, {
+      status: 'running',
+      startedAt: this.ports.now(),
+      endedAt: undefined,
+      durationMs: undefined,
+      error: undefined,
+      handle: undefined,
+    });
     if (!def) return this.fail(node, state, `Unknown node type "${node.type}"`);
-
 
     let result: NodeResult;
     try {
@@ -210,7 +219,12 @@ export class FlowInterpreter {
 
     if (this.stopped) return this.abandon(state);
     const endedAt = this.ports.now();
-    Object.assign(state, { status: 'completed', endedAt, durationMs: endedAt - state.startedAt!, handle: result.handle ?? result.handles?.join(',') });
+    Object.assign(state, {
+      status: 'completed',
+      endedAt,
+      durationMs: endedAt - state.startedAt!,
+      handle: result.handle ?? result.handles?.join(','),
+    });
     if (result.output !== undefined) state.output = result.output;
     if (result.endRun) {
       const { status, reason } = result.endRun;

@@ -49,7 +49,15 @@ export function monitorBenchCase(options: { days?: number; channels?: number; mo
       const impressions = 10_000 * noise();
       const clicks = impressions * 0.03 * noise();
       const conversions = clicks * 0.03 * noise();
-      const values = { impressions, clicks, conversions, spend: impressions * 0.04 * noise(), revenue: conversions * 200 * noise(), new_customers: conversions * 0.4 * noise(), negative_mentions: 0.5 * noise() };
+      const values = {
+        impressions,
+        clicks,
+        conversions,
+        spend: impressions * 0.04 * noise(),
+        revenue: conversions * 200 * noise(),
+        new_customers: conversions * 0.4 * noise(),
+        negative_mentions: 0.5 * noise(),
+      };
       return Object.entries(values).map(([metric, value]) => ({ ts, channel, metric, value }));
     });
   };

@@ -42,7 +42,8 @@ function planOf(channel: { [rate: string]: unknown }): Partial<Record<MetricId, 
 }
 
 export function campaignFacts(campaign: MonitoredCampaign): CampaignFacts {
-  if (!isTimeZone(campaign.timezone)) throw new MonitorInputError(`campaign.timezone: "${String(campaign.timezone)}" is not an IANA time zone`);
+  if (!isTimeZone(campaign.timezone))
+    throw new MonitorInputError(`campaign.timezone: "${String(campaign.timezone)}" is not an IANA time zone`);
   const starts = (campaign.phases ?? []).map((p) => Date.parse(p.startsAt)).filter(Number.isFinite);
   const ends = (campaign.phases ?? []).map((p) => Date.parse(p.endsAt)).filter(Number.isFinite);
   const lines = new Map<string, number>();

@@ -168,7 +168,8 @@ class Evaluation {
     input: EvaluateInput,
   ) {
     this.every = durationOf(monitor.every);
-    if (series.every !== this.every) throw new MonitorInputError(`The series has buckets of ${series.every} ms; the monitor evaluates every ${monitor.every}`);
+    if (series.every !== this.every)
+      throw new MonitorInputError(`The series has buckets of ${series.every} ms; the monitor evaluates every ${monitor.every}`);
     this.lateness = durationOf(monitor.lateness);
     this.facts = campaignFacts(campaign);
     this.judge = new Judge(series, this.facts);
@@ -184,7 +185,14 @@ class Evaluation {
   }
 
   prepare(rule: Rule, index: number): Prepared {
-    return { rule, index, forMs: durationOf(rule.for), keepMs: durationOf(rule.keepFiringFor), unit: unitOf(rule), fingerprint: fingerprintOf(rule, this.every, this.facts.timeZone) };
+    return {
+      rule,
+      index,
+      forMs: durationOf(rule.for),
+      keepMs: durationOf(rule.keepFiringFor),
+      unit: unitOf(rule),
+      fingerprint: fingerprintOf(rule, this.every, this.facts.timeZone),
+    };
   }
 
   /** The last bucket this rule should judge: the watermark, and for no-data rules the clock's last complete bucket. */
@@ -209,8 +217,18 @@ class Evaluation {
   }
 
   /** Where a rule's replay starts, and from which machines. */
-  replayStart(p: Prepared, prior: RuleState | undefined, head: number): { start: number; machines: Record<string, MachineState>; fresh: boolean } {
-    const point = replayPoint(prior, p.fingerprint, this.changedFrom, this.every, this.campaignStart ?? this.bucket(this.series.earliest() ?? head));
+  replayStart(
+    p: Prepared,
+    prior: RuleState | undefined,
+    head: number,
+  ): { start: number; machines: Record<string, MachineState>; fresh: boolean } {
+    const point = replayPoint(
+      prior,
+      p.fingerprint,
+      this.changedFrom,
+      this.every,
+      this.campaignStart ?? this.bucket(this.series.earliest() ?? head),
+    );
     const machines = point.from === 'fresh' ? {} : copyMachines(point.from === 'current' ? prior!.machines : point.from.machines);
     // Whatever the timestamps say, one call walks a bounded number of buckets.
     return { start: Math.max(point.start, this.bucket(head - MAX_REPLAY_MS)), machines, fresh: point.from === 'fresh' };
@@ -237,7 +255,9 @@ class Evaluation {
       case 'deviation':
         return this.judge.atBucket(rule, scope, b);
       case 'sustained':
-        return rule.unit === 'days' ? this.sustainedDays(rule.condition, rule.count, scope, m, b) : this.sustainedEvaluations(rule.condition, rule.count, scope, m, b);
+        return rule.unit === 'days'
+          ? this.sustainedDays(rule.condition, rule.count, scope, m, b)
+          : this.sustainedEvaluations(rule.condition, rule.count, scope, m, b);
       case 'budget': {
         const burn = this.burn(this.judge.spendBefore(scope.channels, b + this.every), scope.budget, b, rule.basis);
         return { holds: burn === null ? null : burn >= rule.share, value: burn, threshold: rule.share };
@@ -263,7 +283,10 @@ class Evaluation {
    * days all held) stands for every evaluation until the next day is complete.
    */
   private sustainedDays(cond: RuleCondition, count: number, scope: Scope, m: MachineState, b: number): Judgement {
-    if (!this.judge.endsDay(b)) return m.carried === null ? { holds: null, value: null, threshold: null } : { holds: m.carried, value: m.value, threshold: m.threshold, baseline: m.baseline };
+    if (!this.judge.endsDay(b))
+      return m.carried === null
+        ? { holds: null, value: null, threshold: null }
+        : { holds: m.carried, value: m.value, threshold: m.threshold, baseline: m.baseline };
     const tz = this.facts.timeZone;
     const day = localDayStart(b, tz);
     const last = this.judge.overDay(cond, scope, day);
@@ -298,18 +321,24 @@ class Evaluation {
       const where = rule.kind === 'sustained' ? ['condition'] : [];
       if (cond.against === 'plan') {
         if (rule.per === 'campaign') say([...where, 'against'], 'A plan is per channel: judge this rule per channel');
-        else if (![...this.facts.plans.values()].some((plan) => plan[cond.metric] !== undefined)) say([...where, 'metric'], `No channel of the campaign plans a ${cond.metric}`);
+        else if (![...this.facts.plans.values()].some((plan) => plan[cond.metric] !== undefined))
+          say([...where, 'metric'], `No channel of the campaign plans a ${cond.metric}`);
       } else {
         const goal = namedGoal(this.facts, cond);
         if (!goal) say([...where, cond.goal ? 'goal' : 'metric'], `The campaign has no goal for ${cond.goal ?? cond.metric}`);
-        else if (goal.by === 'end') say([...where, 'goal'], `The ${goal.kpi} goal is a total for the campaign's end, not a rate to hold; use a threshold or budget rule`);
+        else if (goal.by === 'end')
+          say(
+            [...where, 'goal'],
+            `The ${goal.kpi} goal is a total for the campaign's end, not a rate to hold; use a threshold or budget rule`,
+          );
       }
     }
     if (rule.kind === 'budget') {
       if (rule.per === 'campaign' && !rule.channels.length && this.facts.total === null) say(['per'], 'The campaign has no budget total');
-      if (rule.per === 'channel' && this.facts.lines.size === 0) say(['per'], 'The campaign\'s budget has no lines per channel');
+      if (rule.per === 'channel' && this.facts.lines.size === 0) say(['per'], "The campaign's budget has no lines per channel");
       for (const [i, c] of rule.channels.entries()) if (!this.facts.lines.has(c)) say(['channels', i], `The budget has no line for ${c}`);
-      if (rule.basis === 'projected' && (this.facts.start === null || this.facts.end === null)) say(['basis'], 'A projection needs the campaign\'s phase dates');
+      if (rule.basis === 'projected' && (this.facts.start === null || this.facts.end === null))
+        say(['basis'], "A projection needs the campaign's phase dates");
     }
     return out;
   }
@@ -320,7 +349,13 @@ class Evaluation {
  * after its last bucket, or, when points changed a bucket already judged, from the newest
  * snapshot at or before them (the oldest one when they are older than every snapshot).
  */
-function replayPoint(prior: RuleState | undefined, fingerprint: string, changedFrom: number | undefined, every: number, freshStart: number): { start: number; from: Checkpoint | 'current' | 'fresh' } {
+function replayPoint(
+  prior: RuleState | undefined,
+  fingerprint: string,
+  changedFrom: number | undefined,
+  every: number,
+  freshStart: number,
+): { start: number; from: Checkpoint | 'current' | 'fresh' } {
   if (!prior || prior.fingerprint !== fingerprint || prior.through === null) return { start: freshStart, from: 'fresh' };
   const next = prior.through + every;
   if (changedFrom === undefined || changedFrom >= next) return { start: next, from: 'current' };
@@ -353,7 +388,15 @@ const identity = (t: Transition) => canonicalJson(t);
 
 function isRuleState(v: unknown): v is RuleState {
   const s = v as RuleState | null;
-  return !!s && typeof s === 'object' && typeof s.fingerprint === 'string' && Array.isArray(s.checkpoints) && Array.isArray(s.log) && !!s.machines && typeof s.machines === 'object';
+  return (
+    !!s &&
+    typeof s === 'object' &&
+    typeof s.fingerprint === 'string' &&
+    Array.isArray(s.checkpoints) &&
+    Array.isArray(s.log) &&
+    !!s.machines &&
+    typeof s.machines === 'object'
+  );
 }
 
 /** First bucket of a UTC day: where a rule keeps a snapshot for late points. */
@@ -415,7 +458,14 @@ function runRule(ev: Evaluation, p: Prepared, prior: RuleState | undefined): Rul
   const retained = [...(older.length ? [older[older.length - 1]!] : []), ...checkpoints.filter((c) => c.at >= horizon)];
   const oldest = retained[0]?.at ?? start;
   return {
-    state: { fingerprint: p.fingerprint, through: head, machines, checkpoints: retained, tail, log: [...kept, ...fresh_].filter((t) => Date.parse(t.at) >= oldest) },
+    state: {
+      fingerprint: p.fingerprint,
+      through: head,
+      machines,
+      checkpoints: retained,
+      tail,
+      log: [...kept, ...fresh_].filter((t) => Date.parse(t.at) >= oldest),
+    },
     added: fresh_.filter((t) => !before.has(identity(t))),
     retracted: revisable.filter((t) => !after.has(identity(t))),
   };
@@ -433,10 +483,12 @@ function wakeOf(ev: Evaluation, p: Prepared, key: string, m: MachineState): Wake
   const channel = key === '*' ? null : key;
   const change = selfChangeAt(m, ev.every, p.forMs, p.keepMs);
   const candidates: Wake[] = [];
-  if (change !== undefined) candidates.push({ at: iso(change + ev.every)!, ruleId: p.rule.id, channel, reason: m.phase === 'pending' ? 'pending' : 'keep_firing' });
+  if (change !== undefined)
+    candidates.push({ at: iso(change + ev.every)!, ruleId: p.rule.id, channel, reason: m.phase === 'pending' ? 'pending' : 'keep_firing' });
   if (p.rule.kind === 'no_data' && m.phase === 'ok' && m.lastSeen !== null) {
     const silentAt = m.lastSeen + Math.ceil(durationOf(p.rule.after) / ev.every) * ev.every;
-    if (ev.facts.end === null || silentAt < ev.facts.end) candidates.push({ at: iso(silentAt + ev.every)!, ruleId: p.rule.id, channel, reason: 'no_data' });
+    if (ev.facts.end === null || silentAt < ev.facts.end)
+      candidates.push({ at: iso(silentAt + ev.every)!, ruleId: p.rule.id, channel, reason: 'no_data' });
   }
   return candidates.sort((a, b) => Date.parse(a.at) - Date.parse(b.at))[0];
 }
@@ -445,7 +497,12 @@ function wakeOf(ev: Evaluation, p: Prepared, key: string, m: MachineState): Wake
  * Judges a monitor's rules over a campaign's series. Pure: the same (config, campaign, state,
  * series, changedFrom, now) give the same result, in the workflow sandbox, the server or a browser.
  */
-export function evaluateMonitor(monitor: MonitorConfig, campaign: MonitoredCampaign, state: MonitorState | null | undefined, input: EvaluateInput): EvaluationResult {
+export function evaluateMonitor(
+  monitor: MonitorConfig,
+  campaign: MonitoredCampaign,
+  state: MonitorState | null | undefined,
+  input: EvaluateInput,
+): EvaluationResult {
   const ev = new Evaluation(monitor, campaign, input.series, input);
   const priorRules = state && state.format === MONITOR_STATE_FORMAT && state.rules && typeof state.rules === 'object' ? state.rules : {};
   const rules: Record<string, RuleState> = {};
@@ -498,14 +555,17 @@ export function evaluateMonitor(monitor: MonitorConfig, campaign: MonitoredCampa
 function lookback(rule: Rule, every: number): number {
   const windowed = (c: RuleCondition) => (c.window ? durationOf(c.window) - every : 0);
   // A day more than the baseline's days: 23-hour and 25-hour days around a DST change.
-  const baseline = (c: RuleCondition) => (c.kind === 'deviation' ? Math.max(c.baseline === 'same_time' ? (c.days + 1) * DAY_MS : 0, durationOf(c.trailing)) : 0);
+  const baseline = (c: RuleCondition) =>
+    c.kind === 'deviation' ? Math.max(c.baseline === 'same_time' ? (c.days + 1) * DAY_MS : 0, durationOf(c.trailing)) : 0;
   switch (rule.kind) {
     case 'threshold':
     case 'target':
     case 'deviation':
       return windowed(rule) + baseline(rule);
     case 'sustained':
-      return rule.unit === 'days' ? (rule.count + 1) * DAY_MS + baseline(rule.condition) : windowed(rule.condition) + baseline(rule.condition);
+      return rule.unit === 'days'
+        ? (rule.count + 1) * DAY_MS + baseline(rule.condition)
+        : windowed(rule.condition) + baseline(rule.condition);
     case 'budget':
       return 0;
     case 'no_data':
@@ -523,7 +583,12 @@ export interface EvaluationPlan {
 }
 
 /** What to load before calling evaluateMonitor, given what changed and the new watermark. */
-export function planEvaluation(monitor: MonitorConfig, campaign: MonitoredCampaign, state: MonitorState | null | undefined, options: { changedFrom?: string | number; watermark?: string | number } = {}): EvaluationPlan {
+export function planEvaluation(
+  monitor: MonitorConfig,
+  campaign: MonitoredCampaign,
+  state: MonitorState | null | undefined,
+  options: { changedFrom?: string | number; watermark?: string | number } = {},
+): EvaluationPlan {
   const every = durationOf(monitor.every);
   const facts = campaignFacts(campaign);
   const bucket = (ms: number) => bucketStart(ms, every, facts.timeZone);
@@ -535,7 +600,13 @@ export function planEvaluation(monitor: MonitorConfig, campaign: MonitoredCampai
     const prior = Object.hasOwn(priorRules, rule.id) && isRuleState(priorRules[rule.id]) ? priorRules[rule.id] : undefined;
     const fresh = facts.start === null ? undefined : bucket(facts.start);
     if (fresh === undefined && (!prior || prior.fingerprint !== fingerprintOf(rule, every, facts.timeZone))) return { from: null };
-    const point = replayPoint(prior, fingerprintOf(rule, every, facts.timeZone), changed === undefined ? undefined : bucket(changed), every, fresh ?? 0);
+    const point = replayPoint(
+      prior,
+      fingerprintOf(rule, every, facts.timeZone),
+      changed === undefined ? undefined : bucket(changed),
+      every,
+      fresh ?? 0,
+    );
     let start = point.start;
     if (watermark !== undefined) start = Math.max(start, bucket(watermark - MAX_REPLAY_MS));
     from = Math.min(from, start - lookback(rule, every));

@@ -99,14 +99,27 @@ export class Judge {
   /** The condition over the whole calendar day starting at `day`. */
   overDay(cond: RuleCondition, scope: Scope, day: number): Judgement {
     const to = addLocalDays(day, 1, this.facts.timeZone);
-    return this.judge(cond, scope, this.daySpan(cond.metric, scope, day), day, to, (k) => this.daySpan(cond.metric, scope, addLocalDays(day, -k, this.facts.timeZone)));
+    return this.judge(cond, scope, this.daySpan(cond.metric, scope, day), day, to, (k) =>
+      this.daySpan(cond.metric, scope, addLocalDays(day, -k, this.facts.timeZone)),
+    );
   }
 
-  private judge(cond: RuleCondition, scope: Scope, current: SpanValue, from: number, to: number, sameTimeDaysBefore: (k: number) => SpanValue): Judgement {
+  private judge(
+    cond: RuleCondition,
+    scope: Scope,
+    current: SpanValue,
+    from: number,
+    to: number,
+    sameTimeDaysBefore: (k: number) => SpanValue,
+  ): Judgement {
     const value = current.value;
     switch (cond.kind) {
       case 'threshold':
-        return { holds: value === null ? null : cond.op === 'above' ? value > cond.value : value < cond.value, value, threshold: cond.value };
+        return {
+          holds: value === null ? null : cond.op === 'above' ? value > cond.value : value < cond.value,
+          value,
+          threshold: cond.value,
+        };
       case 'target': {
         const goal = targetGoal(this.facts, cond, scope);
         if (!goal || value === null) return { holds: null, value, threshold: null };
@@ -115,7 +128,10 @@ export class Judge {
         return { holds: above ? value > threshold : value < threshold, value, threshold };
       }
       case 'deviation': {
-        const baseline = cond.baseline === 'same_time' ? (this.sameTime(cond, sameTimeDaysBefore) ?? this.trailing(cond, scope, from, to)) : this.trailing(cond, scope, from, to);
+        const baseline =
+          cond.baseline === 'same_time'
+            ? (this.sameTime(cond, sameTimeDaysBefore) ?? this.trailing(cond, scope, from, to))
+            : this.trailing(cond, scope, from, to);
         if (value === null || baseline === null || baseline === 0) return { holds: null, value, threshold: null, baseline };
         const rel = value / baseline - 1;
         const up = value >= baseline;

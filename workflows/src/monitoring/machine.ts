@@ -40,7 +40,18 @@ export interface PhaseChange {
 }
 
 export function freshMachine(lastSeen: number | null = null): MachineState {
-  return { phase: 'ok', since: null, cleared: null, streak: 0, lastSeen, carried: null, value: null, threshold: null, baseline: null, at: null };
+  return {
+    phase: 'ok',
+    since: null,
+    cleared: null,
+    streak: 0,
+    lastSeen,
+    carried: null,
+    value: null,
+    threshold: null,
+    baseline: null,
+    at: null,
+  };
 }
 
 /** Machines hold only primitives, so a spread is a full copy. */

@@ -26,7 +26,7 @@ const common = {
   id: z
     .string()
     .regex(HANDLE, 'Start with a lower-case letter; then lower-case letters, digits or _ (at most 48)')
-    .describe('Names the rule; it is also the monitor node\'s output handle for this rule'),
+    .describe("Names the rule; it is also the monitor node's output handle for this rule"),
   label: z.string().trim().max(120).optional().describe('What alerts call the rule (the id when empty)'),
   severity: z.enum(SEVERITIES).default('warning').describe('info, warning or critical: decides the escalation ladder'),
   per: z
@@ -40,7 +40,9 @@ const common = {
     .describe('After the condition stops holding, keep firing this long before resolving, so a value near the line does not flap'),
 };
 
-const metric = z.enum(METRIC_IDS).describe('A raw metric (impressions, spend…) or a derived KPI (ctr, cvr, cpa, roi, aov, cpm, budget_burn…)');
+const metric = z
+  .enum(METRIC_IDS)
+  .describe('A raw metric (impressions, spend…) or a derived KPI (ctr, cvr, cpa, roi, aov, cpm, budget_burn…)');
 const window = durationSchema
   .optional()
   .describe('Judge the metric summed over this trailing window (e.g. 6h, 1d); empty: one evaluation bucket');
@@ -50,7 +52,7 @@ const thresholdFields = {
   metric,
   window,
   op: z.enum(['above', 'below']).default('above').describe('Fire when the value is above or below the threshold'),
-  value: finite.default(0).describe('The threshold, in the metric\'s unit (a ratio such as 0.02 for 2 %)'),
+  value: finite.default(0).describe("The threshold, in the metric's unit (a ratio such as 0.02 for 2 %)"),
 };
 
 const targetFields = {
@@ -60,9 +62,14 @@ const targetFields = {
   against: z
     .enum(['goal', 'plan'])
     .default('goal')
-    .describe('goal: the campaign goal\'s target; plan: the channel\'s planned rate in the campaign (its ctr, cvr, cpm, aov, new_share)'),
-  goal: z.string().trim().max(64).optional().describe('The campaign goal to compare with, by KPI (default: the rule\'s metric)'),
-  share: z.number().positive().max(100).default(0.8).describe('The line as a share of the goal\'s target: 0.8 = 20 % below it, 1.2 = 20 % above it'),
+    .describe("goal: the campaign goal's target; plan: the channel's planned rate in the campaign (its ctr, cvr, cpm, aov, new_share)"),
+  goal: z.string().trim().max(64).optional().describe("The campaign goal to compare with, by KPI (default: the rule's metric)"),
+  share: z
+    .number()
+    .positive()
+    .max(100)
+    .default(0.8)
+    .describe("The line as a share of the goal's target: 0.8 = 20 % below it, 1.2 = 20 % above it"),
   op: z
     .enum(['worse', 'above', 'below'])
     .default('worse')
@@ -78,7 +85,7 @@ const deviationFields = {
   baseline: z
     .enum(['same_time', 'trailing'])
     .default('same_time')
-    .describe('same_time: the same window on previous days (in the campaign\'s time zone); trailing: the period just before the window'),
+    .describe("same_time: the same window on previous days (in the campaign's time zone); trailing: the period just before the window"),
   days: z.number().int().min(1).max(28).default(7).describe('same_time: how many previous days make the baseline'),
   stat: z
     .enum(['median', 'mean'])
@@ -92,16 +99,26 @@ const deviationFields = {
     .min(0)
     .max(MAX_METRIC_VALUE)
     .default(0)
-    .describe('Ignore moves while both the value and its baseline are below this level: a rise from 1 to 2 mentions is +100 % but not news'),
+    .describe(
+      'Ignore moves while both the value and its baseline are below this level: a rise from 1 to 2 mentions is +100 % but not news',
+    ),
 };
 
-export const conditionSchema = z.discriminatedUnion('kind', [z.strictObject(thresholdFields), z.strictObject(targetFields), z.strictObject(deviationFields)]);
+export const conditionSchema = z.discriminatedUnion('kind', [
+  z.strictObject(thresholdFields),
+  z.strictObject(targetFields),
+  z.strictObject(deviationFields),
+]);
 export type RuleCondition = z.output<typeof conditionSchema>;
 
 export const ruleSchema = z.discriminatedUnion('kind', [
   z.strictObject({ ...common, ...thresholdFields }).describe('Absolute threshold: the metric above or below a fixed value'),
-  z.strictObject({ ...common, ...targetFields }).describe('Against the campaign goal: e.g. CTR 20 % below its target, CPA 20 % above its ceiling'),
-  z.strictObject({ ...common, ...deviationFields }).describe('Deviation from a dynamic baseline: e.g. ±15 % from the same hour on the previous 7 days'),
+  z
+    .strictObject({ ...common, ...targetFields })
+    .describe('Against the campaign goal: e.g. CTR 20 % below its target, CPA 20 % above its ceiling'),
+  z
+    .strictObject({ ...common, ...deviationFields })
+    .describe('Deviation from a dynamic baseline: e.g. ±15 % from the same hour on the previous 7 days'),
   z
     .strictObject({
       ...common,
@@ -110,7 +127,9 @@ export const ruleSchema = z.discriminatedUnion('kind', [
       unit: z
         .enum(['days', 'evaluations'])
         .default('days')
-        .describe('days: whole calendar days in the campaign\'s time zone, each judged on the day\'s total; evaluations: consecutive evaluations'),
+        .describe(
+          "days: whole calendar days in the campaign's time zone, each judged on the day's total; evaluations: consecutive evaluations",
+        ),
       condition: conditionSchema.describe('What must hold each time (for days, over the whole day: its window is the day)'),
     })
     .describe('Sustained: a condition that holds N days or N evaluations in a row ("10 % off for 3 days")'),
@@ -118,11 +137,16 @@ export const ruleSchema = z.discriminatedUnion('kind', [
     .strictObject({
       ...common,
       kind: z.literal('budget'),
-      share: z.number().positive().max(10).default(0.8).describe('Fire when spend reaches this share of the budget: 0.8 = 80 %, 1 = exhausted'),
+      share: z
+        .number()
+        .positive()
+        .max(10)
+        .default(0.8)
+        .describe('Fire when spend reaches this share of the budget: 0.8 = 80 %, 1 = exhausted'),
       basis: z
         .enum(['actual', 'projected'])
         .default('actual')
-        .describe('actual: spend so far; projected: spend so far extended in a straight line to the campaign\'s end'),
+        .describe("actual: spend so far; projected: spend so far extended in a straight line to the campaign's end"),
     })
     .describe('Budget burn: per channel against its budget line, per campaign against the total'),
   z
@@ -136,7 +160,7 @@ export const ruleSchema = z.discriminatedUnion('kind', [
         .default(false)
         .describe('Off: a report of 0 counts as silence (ad platforms report zeros during an outage); on: any report counts'),
     })
-    .describe('No data: a channel silent for a while, judged against the campaign\'s latest data and, when live, the clock'),
+    .describe("No data: a channel silent for a while, judged against the campaign's latest data and, when live, the clock"),
 ]);
 export type Rule = z.output<typeof ruleSchema>;
 export type RuleInput = z.input<typeof ruleSchema>;
@@ -146,7 +170,7 @@ const ms = (text: string) => parseDuration(text) ?? 0;
 
 export const monitorConfigSchema = z
   .strictObject({
-    every: z.enum(CADENCES).default('1h').describe('How often rules are judged: one bucket of metrics, on the campaign\'s wall clock'),
+    every: z.enum(CADENCES).default('1h').describe("How often rules are judged: one bucket of metrics, on the campaign's wall clock"),
     lateness: durationSchema
       .default('7d')
       .describe('How far back a late or corrected point may still change alerts; older corrections count from then on'),
@@ -163,16 +187,21 @@ export const monitorConfigSchema = z
       const windowPath = rule.kind === 'sustained' ? ['rules', i, 'condition', 'window'] : ['rules', i, 'window'];
       if (windowed && 'window' in windowed && windowed.window !== undefined) {
         const w = ms(windowed.window);
-        if (w < every || w % every !== 0) ctx.addIssue({ code: 'custom', path: windowPath, message: `Must be a whole number of evaluation buckets (${monitor.every})` });
-        else if (w / every > MAX_WINDOW_BUCKETS) ctx.addIssue({ code: 'custom', path: windowPath, message: `At most ${MAX_WINDOW_BUCKETS} buckets of ${monitor.every}` });
+        if (w < every || w % every !== 0)
+          ctx.addIssue({ code: 'custom', path: windowPath, message: `Must be a whole number of evaluation buckets (${monitor.every})` });
+        else if (w / every > MAX_WINDOW_BUCKETS)
+          ctx.addIssue({ code: 'custom', path: windowPath, message: `At most ${MAX_WINDOW_BUCKETS} buckets of ${monitor.every}` });
       }
-      const deviation = rule.kind === 'deviation' ? rule : rule.kind === 'sustained' && rule.condition.kind === 'deviation' ? rule.condition : undefined;
+      const deviation =
+        rule.kind === 'deviation' ? rule : rule.kind === 'sustained' && rule.condition.kind === 'deviation' ? rule.condition : undefined;
       if (deviation) {
         const base = rule.kind === 'sustained' ? ['rules', i, 'condition'] : ['rules', i];
         const t = ms(deviation.trailing);
-        if (t < every || t > 7 * DAY_MS) ctx.addIssue({ code: 'custom', path: [...base, 'trailing'], message: `Between ${monitor.every} and 7d` });
+        if (t < every || t > 7 * DAY_MS)
+          ctx.addIssue({ code: 'custom', path: [...base, 'trailing'], message: `Between ${monitor.every} and 7d` });
       }
-      if (rule.kind === 'no_data' && ms(rule.after) < every) ctx.addIssue({ code: 'custom', path: ['rules', i, 'after'], message: `At least one evaluation bucket (${monitor.every})` });
+      if (rule.kind === 'no_data' && ms(rule.after) < every)
+        ctx.addIssue({ code: 'custom', path: ['rules', i, 'after'], message: `At least one evaluation bucket (${monitor.every})` });
       for (const key of ['for', 'keepFiringFor'] as const) {
         if (ms(rule[key]) > MAX_LATENESS_MS) ctx.addIssue({ code: 'custom', path: ['rules', i, key], message: 'At most 31d' });
       }
@@ -192,7 +221,10 @@ export type ParsedMonitor = { ok: true; monitor: MonitorConfig } | { ok: false; 
 export function parseMonitor(raw: unknown): ParsedMonitor {
   const parsed = monitorConfigSchema.safeParse(raw);
   if (parsed.success) return { ok: true, monitor: parsed.data };
-  return { ok: false, issues: parsed.error.issues.map((i) => ({ path: i.path.map((k) => (typeof k === 'symbol' ? String(k) : k)), message: i.message })) };
+  return {
+    ok: false,
+    issues: parsed.error.issues.map((i) => ({ path: i.path.map((k) => (typeof k === 'symbol' ? String(k) : k)), message: i.message })),
+  };
 }
 
 export const RULE_KIND_TEXT: Readonly<Record<RuleKind, { en: string; 'zh-CN': string }>> = {

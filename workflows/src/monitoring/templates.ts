@@ -45,29 +45,58 @@ const sustainedOff = (metric: 'ctr' | 'cvr'): RuleInput => ({
   severity: 'warning',
 });
 
-const belowTarget = (metric: 'ctr' | 'cvr'): RuleInput => ({ id: `${metric}_below_target`, kind: 'target', metric, per: 'channel', share: 0.8, op: 'worse', severity: 'warning' });
+const belowTarget = (metric: 'ctr' | 'cvr'): RuleInput => ({
+  id: `${metric}_below_target`,
+  kind: 'target',
+  metric,
+  per: 'channel',
+  share: 0.8,
+  op: 'worse',
+  severity: 'warning',
+});
 
 const RULES: readonly TemplateRule[] = [
   {
     rule: deviation('ctr'),
-    label: { en: 'CTR moved more than ±15 % from its baseline: tell the ops owner', 'zh-CN': '点击率偏离动态基线超过 ±15%：通知运营负责人' },
+    label: {
+      en: 'CTR moved more than ±15 % from its baseline: tell the ops owner',
+      'zh-CN': '点击率偏离动态基线超过 ±15%：通知运营负责人',
+    },
   },
   {
     rule: deviation('cvr', '6h'),
-    label: { en: 'CVR moved more than ±15 % from its baseline: tell the ops owner', 'zh-CN': '转化率偏离动态基线超过 ±15%：通知运营负责人' },
+    label: {
+      en: 'CVR moved more than ±15 % from its baseline: tell the ops owner',
+      'zh-CN': '转化率偏离动态基线超过 ±15%：通知运营负责人',
+    },
   },
-  { rule: belowTarget('ctr'), needsGoal: 'ctr', label: { en: 'A channel\'s CTR is 20 % below target', 'zh-CN': '渠道点击率低于目标 20%' } },
-  { rule: belowTarget('cvr'), needsGoal: 'cvr', label: { en: 'A channel\'s CVR is 20 % below target', 'zh-CN': '渠道转化率低于目标 20%' } },
+  { rule: belowTarget('ctr'), needsGoal: 'ctr', label: { en: "A channel's CTR is 20 % below target", 'zh-CN': '渠道点击率低于目标 20%' } },
+  { rule: belowTarget('cvr'), needsGoal: 'cvr', label: { en: "A channel's CVR is 20 % below target", 'zh-CN': '渠道转化率低于目标 20%' } },
   {
     rule: sustainedOff('ctr'),
-    label: { en: 'CTR 10 % off its baseline for 3 days running: open an optimisation review', 'zh-CN': '点击率连续 3 天偏离基线 10% 以上：发起优化复盘' },
+    label: {
+      en: 'CTR 10 % off its baseline for 3 days running: open an optimisation review',
+      'zh-CN': '点击率连续 3 天偏离基线 10% 以上：发起优化复盘',
+    },
   },
   {
     rule: sustainedOff('cvr'),
-    label: { en: 'CVR 10 % off its baseline for 3 days running: open an optimisation review', 'zh-CN': '转化率连续 3 天偏离基线 10% 以上：发起优化复盘' },
+    label: {
+      en: 'CVR 10 % off its baseline for 3 days running: open an optimisation review',
+      'zh-CN': '转化率连续 3 天偏离基线 10% 以上：发起优化复盘',
+    },
   },
   {
-    rule: { id: 'cpa_over_benchmark', kind: 'target', metric: 'cpa', per: 'campaign', share: 1.2, op: 'worse', for: '6h', severity: 'warning' },
+    rule: {
+      id: 'cpa_over_benchmark',
+      kind: 'target',
+      metric: 'cpa',
+      per: 'campaign',
+      share: 1.2,
+      op: 'worse',
+      for: '6h',
+      severity: 'warning',
+    },
     needsGoal: 'cpa',
     label: { en: 'CPA more than 20 % above its benchmark: re-review the spend', 'zh-CN': '单次转化成本高于基准 20% 以上：重新审批投放' },
   },
@@ -88,16 +117,27 @@ const RULES: readonly TemplateRule[] = [
     label: { en: 'Negative mentions up 50 %: crisis response', 'zh-CN': '负面声量上升 50%：启动危机响应' },
   },
   {
-    rule: { id: 'channel_below_plan', kind: 'sustained', per: 'channel', count: 14, unit: 'days', condition: { kind: 'target', metric: 'ctr', against: 'plan', share: 0.9, op: 'below' }, severity: 'warning' },
-    label: { en: 'A channel below its planned CTR two weeks running: pause it and find the cause', 'zh-CN': '渠道连续两周低于计划点击率：暂停并做根因分析' },
+    rule: {
+      id: 'channel_below_plan',
+      kind: 'sustained',
+      per: 'channel',
+      count: 14,
+      unit: 'days',
+      condition: { kind: 'target', metric: 'ctr', against: 'plan', share: 0.9, op: 'below' },
+      severity: 'warning',
+    },
+    label: {
+      en: 'A channel below its planned CTR two weeks running: pause it and find the cause',
+      'zh-CN': '渠道连续两周低于计划点击率：暂停并做根因分析',
+    },
   },
   {
     rule: { id: 'budget_line_warning', kind: 'budget', per: 'channel', share: 0.8, basis: 'actual', severity: 'warning' },
-    label: { en: 'Spend reached 80 % of the channel\'s budget line', 'zh-CN': '花费达到渠道预算的 80%' },
+    label: { en: "Spend reached 80 % of the channel's budget line", 'zh-CN': '花费达到渠道预算的 80%' },
   },
   {
     rule: { id: 'budget_line_exhausted', kind: 'budget', per: 'channel', share: 1, basis: 'actual', severity: 'critical' },
-    label: { en: 'The channel\'s budget line is exhausted', 'zh-CN': '渠道预算已用完' },
+    label: { en: "The channel's budget line is exhausted", 'zh-CN': '渠道预算已用完' },
   },
   {
     rule: { id: 'no_data', kind: 'no_data', per: 'channel', after: '2h', metric: 'impressions', zeroIsData: false, severity: 'warning' },
@@ -116,6 +156,6 @@ export function campaignKpiWatch(options: { locale?: Locale; goals?: readonly Go
 }
 
 export const CAMPAIGN_KPI_WATCH_TEXT: Record<Locale, { title: string; description: string }> = {
-  en: { title: 'Campaign KPI watch', description: 'The source documents\' alert rules with their figures, ready to attach to a campaign.' },
+  en: { title: 'Campaign KPI watch', description: "The source documents' alert rules with their figures, ready to attach to a campaign." },
   'zh-CN': { title: '活动 KPI 监控', description: '来源文档中的告警规则及其阈值，可直接挂到活动上。' },
 };

@@ -95,7 +95,11 @@ export function tally(view: Pick<ApprovalTaskView, 'mode' | 'needed' | 'eligible
   return 'open';
 }
 
-export function neededApprovals(mode: 'any' | 'all' | 'quorum', quorum: { count?: number; percent?: number } | undefined, eligible: number): number {
+export function neededApprovals(
+  mode: 'any' | 'all' | 'quorum',
+  quorum: { count?: number; percent?: number } | undefined,
+  eligible: number,
+): number {
   if (mode === 'any') return 1;
   if (mode === 'all') return eligible;
   if (quorum?.count !== undefined) return Math.min(quorum.count, eligible);
@@ -115,8 +119,10 @@ export function checkDecision(view: ApprovalTaskView, raw: unknown): DecisionInp
   const excluded = view.excluded.find((e) => e.id === input.userId);
   if (excluded) throw new TaskRejection('not_eligible', `You cannot decide this approval: ${excluded.reason}`);
   if (!view.eligible.some((p) => p.id === input.userId)) throw new TaskRejection('not_eligible', 'You are not an approver of this task');
-  if (view.votes.some((v) => v.userId === input.userId && v.level === view.level)) throw new TaskRejection('duplicate', 'You have already decided this approval');
-  if (input.decision === 'reject' && !input.comment?.trim()) throw new TaskRejection('invalid', 'A rejection needs a comment that says why');
+  if (view.votes.some((v) => v.userId === input.userId && v.level === view.level))
+    throw new TaskRejection('duplicate', 'You have already decided this approval');
+  if (input.decision === 'reject' && !input.comment?.trim())
+    throw new TaskRejection('invalid', 'A rejection needs a comment that says why');
   return input;
 }
 
@@ -152,12 +158,19 @@ export const approval = defineNode({
   editor: {
     icon: '✔',
     color: '#be123c',
-    defaultConfig: { title: 'Approval needed', approvers: [{ kind: 'role', role: 'approver' }], mode: 'any', due: '2d', onTimeout: 'branch' },
+    defaultConfig: {
+      title: 'Approval needed',
+      approvers: [{ kind: 'role', role: 'approver' }],
+      mode: 'any',
+      due: '2d',
+      onTimeout: 'branch',
+    },
   },
   text: {
     en: {
       title: 'Approval',
-      description: 'Asks people to approve or reject, durably: reminders, due time, escalation. Approvers act from the inbox or an e-mail link.',
+      description:
+        'Asks people to approve or reject, durably: reminders, due time, escalation. Approvers act from the inbox or an e-mail link.',
       fields: {
         title: { label: 'Title', help: 'May use {{ campaign.name }}' },
         approvers: { label: 'Approvers', help: 'Users, roles, department heads, or a CEL expression over the campaign' },
@@ -196,9 +209,9 @@ export const approval = defineNode({
   },
   docs:
     'A durable human task. Decisions arrive as a Temporal Update whose validator refuses ineligible approvers, ' +
-      'second votes and decisions on closed tasks, ' +
+    'second votes and decisions on closed tasks, ' +
     'and are raced against durable timers for reminders and the due time. ' +
-      'The requester never approves their own run. A rejection needs a comment.',
+    'The requester never approves their own run. A rejection needs a comment.',
   expressions: (config) => [...expressionRefs(config.approvers, ['approvers']), ...expressionRefs(config.escalateTo, ['escalateTo'])],
   async execute(ctx) {
     const { config, ports, scope, node } = ctx;
@@ -262,7 +275,9 @@ export const approval = defineNode({
     };
     const mirror = () => ctx.background(ports.callActivity(APPROVAL_ACTIVITIES.sync, [snapshot()], quick));
     const notify = (kind: NotifyApproversRequest['kind'], to: Person[]) =>
-      ctx.background(ports.callActivity(APPROVAL_ACTIVITIES.notify, [{ kind, task: snapshot(), to } satisfies NotifyApproversRequest], quick));
+      ctx.background(
+        ports.callActivity(APPROVAL_ACTIVITIES.notify, [{ kind, task: snapshot(), to } satisfies NotifyApproversRequest], quick),
+      );
 
     ctx.setDetail(snapshot() as unknown as JsonValue);
     // Open for decisions before the inbox can show it: a fast approver must never find it "closed".
@@ -273,7 +288,14 @@ export const approval = defineNode({
       apply: (input) => {
         const vote = checkDecision(view, input);
         const person = view.eligible.find((p) => p.id === vote.userId)!;
-        view.votes.push({ userId: vote.userId, name: person.name, decision: vote.decision, ...(vote.comment ? { comment: vote.comment } : {}), at: iso(), level: view.level });
+        view.votes.push({
+          userId: vote.userId,
+          name: person.name,
+          decision: vote.decision,
+          ...(vote.comment ? { comment: vote.comment } : {}),
+          at: iso(),
+          level: view.level,
+        });
         view.status = tally(view);
         if (view.status !== 'open') view.closedAt = iso();
         publish();
@@ -333,7 +355,11 @@ export const approval = defineNode({
     // carry on as if this approval had passed (Windmill #2639). Fail the node, as a webhook does without its failed path.
     if (handle !== 'approved' && !ctx.hasEdge(handle)) {
       const by = view.votes.filter((v) => v.decision === 'reject').map((v) => v.name);
-      throw new Error(handle === 'rejected' ? `Rejected${by.length ? ` by ${by.join(', ')}` : ''}, and no "rejected" path is drawn` : `No decision by ${view.dueAt}, and no "timed_out" path is drawn`);
+      throw new Error(
+        handle === 'rejected'
+          ? `Rejected${by.length ? ` by ${by.join(', ')}` : ''}, and no "rejected" path is drawn`
+          : `No decision by ${view.dueAt}, and no "timed_out" path is drawn`,
+      );
     }
     return {
       handle,

@@ -40,10 +40,21 @@ export const campaignStatus = defineNode({
     const campaign = scope.campaign as { id?: string } | null;
     if (!campaign?.id) throw new Error('This run has no campaign; start it for a campaign');
     try {
-      await ports.callActivity(CAMPAIGN_STATUS_ACTIVITY, [{ campaignId: campaign.id, status: config.status, runId: (scope.run as { id: string }).id, nodeId: node.id } satisfies CampaignStatusRequest], {
-        startToCloseTimeoutMs: 30_000,
-        retry: toRetryPolicy({ maximumAttempts: 5, initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' }),
-      });
+      await ports.callActivity(
+        CAMPAIGN_STATUS_ACTIVITY,
+        [
+          {
+            campaignId: campaign.id,
+            status: config.status,
+            runId: (scope.run as { id: string }).id,
+            nodeId: node.id,
+          } satisfies CampaignStatusRequest,
+        ],
+        {
+          startToCloseTimeoutMs: 30_000,
+          retry: toRetryPolicy({ maximumAttempts: 5, initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' }),
+        },
+      );
       return { handle: 'next', output: { status: config.status } };
     } catch (err) {
       if (hasEdge('failed')) return { handle: 'failed', output: { error: (err as Error).message } };

@@ -39,10 +39,17 @@ export const channelControl = defineNode({
       handles: { next: '下一步', failed: '失败' },
     },
   },
-  docs: 'Pausing holds messages, it never drops them: runs waiting on the channel are signalled when it resumes and send then. ' +
+  docs:
+    'Pausing holds messages, it never drops them: runs waiting on the channel are signalled when it resumes and send then. ' +
     'The change is audited with this run as its cause; the Channels page can do the same by hand.',
   async execute({ config, ports, scope, node, hasEdge }): Promise<NodeResult> {
-    const request: ChannelControlRequest = { connectionId: config.connection, paused: config.action === 'pause', reason: config.reason ?? null, runId: (scope.run as { id: string }).id, nodeId: node.id };
+    const request: ChannelControlRequest = {
+      connectionId: config.connection,
+      paused: config.action === 'pause',
+      reason: config.reason ?? null,
+      runId: (scope.run as { id: string }).id,
+      nodeId: node.id,
+    };
     try {
       const result = await ports.callActivity(CHANNEL_CONTROL_ACTIVITY, [request], quickActivity);
       return { handle: 'next', output: result };

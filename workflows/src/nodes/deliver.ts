@@ -102,14 +102,25 @@ export const recipientFields = {
     widget: 'template',
     description: 'Explicit addresses (e-mail, phone, chat user id), comma- or line-separated; may hold {{ cel }} placeholders',
   }),
-  people: z.array(approverRefSchema).max(50).default([]).meta({ description: 'Users, roles, department heads, or a CEL expression giving "user:…", "role:…", "head:…"' }),
+  people: z
+    .array(approverRefSchema)
+    .max(50)
+    .default([])
+    .meta({ description: 'Users, roles, department heads, or a CEL expression giving "user:…", "role:…", "head:…"' }),
   owner: z.boolean().default(false).meta({ description: "The campaign's owner" }),
 };
 
-export const message = (max: number, format?: 'html') => z.string().max(max).meta({ widget: 'message', ...(format ? { format } : {}) });
+export const message = (max: number, format?: 'html') =>
+  z
+    .string()
+    .max(max)
+    .meta({ widget: 'message', ...(format ? { format } : {}) });
 
 export function recipientExpressions(config: { to?: string; people: z.output<typeof recipientFields.people> }): NodeExpression[] {
-  return [...(config.to ? templateExpressions(config.to, ['to']).map((t) => ({ ...t, kind: 'template' as const })) : []), ...expressionRefs(config.people, ['people'])];
+  return [
+    ...(config.to ? templateExpressions(config.to, ['to']).map((t) => ({ ...t, kind: 'template' as const })) : []),
+    ...expressionRefs(config.people, ['people']),
+  ];
 }
 
 /** Liquid templates are parsed at publish time, so a typo or an unknown filter never reaches a run. */
@@ -125,7 +136,10 @@ export function messageExpressions<C extends Record<string, unknown>>(config: C,
 const ADDRESS_SPLIT = /[,;\n]/;
 
 /** Everyone a node's recipient fields name, once each. */
-export async function resolveRecipients(ctx: NodeContext<unknown>, config: { to?: string; people: z.output<typeof recipientFields.people>; owner: boolean }): Promise<Recipient[]> {
+export async function resolveRecipients(
+  ctx: NodeContext<unknown>,
+  config: { to?: string; people: z.output<typeof recipientFields.people>; owner: boolean },
+): Promise<Recipient[]> {
   const { ports, scope } = ctx;
   const out: Recipient[] = [];
   const seen = new Set<string>();
@@ -143,7 +157,11 @@ export async function resolveRecipients(ctx: NodeContext<unknown>, config: { to?
   }
   for (const p of await resolvePeople(ports, scope, config.people)) add(person(p), `user:${p.id}`);
   if (config.to) {
-    for (const a of renderText(config.to, scope).split(ADDRESS_SPLIT).map((s) => s.trim()).filter(Boolean)) add({ address: a }, `address:${a.toLowerCase()}`);
+    for (const a of renderText(config.to, scope)
+      .split(ADDRESS_SPLIT)
+      .map((s) => s.trim())
+      .filter(Boolean))
+      add({ address: a }, `address:${a.toLowerCase()}`);
   }
   return out;
 }
@@ -189,15 +207,37 @@ export async function deliverAll(ctx: NodeContext<unknown>, opts: DeliverOptions
   if (!batches.length) batches.push([]);
   const detail = opts.recipients.length <= 50;
   const campaign = scope.campaign as { timezone?: string } | null;
-  const all = { campaign: scope.campaign ?? null, run: scope.run, input: scope.input, nodes: scope.nodes, requester: scope.requester ?? null, metrics: scope.metrics ?? {}, ...opts.variables };
-  const variables = pickVariables(Object.values(opts.templates).filter((t): t is string => typeof t === 'string'), all);
+  const all = {
+    campaign: scope.campaign ?? null,
+    run: scope.run,
+    input: scope.input,
+    nodes: scope.nodes,
+    requester: scope.requester ?? null,
+    metrics: scope.metrics ?? {},
+    ...opts.variables,
+  };
+  const variables = pickVariables(
+    Object.values(opts.templates).filter((t): t is string => typeof t === 'string'),
+    all,
+  );
   const keyPrefix = opts.keySuffix ? `${executionKey}/${opts.keySuffix}` : executionKey;
   const summary: DeliverySummary = { kind: '', sent: 0, failed: 0, outcomes: [], batches: batches.length, held: [] };
   const options = { startToCloseTimeoutMs: durationMs(opts.timeout), retry: toRetryPolicy(opts.retry) };
   const total = Math.max(1, opts.recipients.length);
   for (const batch of batches) {
     for (;;) {
-      const request: DeliverRequest = { target: opts.target, keyPrefix, runId: (scope.run as { id: string }).id, nodeId: node.id, templates: opts.templates, variables, recipients: batch, timezone: campaign?.timezone ?? null, detail, ...(opts.onlyKinds ? { onlyKinds: opts.onlyKinds } : {}) };
+      const request: DeliverRequest = {
+        target: opts.target,
+        keyPrefix,
+        runId: (scope.run as { id: string }).id,
+        nodeId: node.id,
+        templates: opts.templates,
+        variables,
+        recipients: batch,
+        timezone: campaign?.timezone ?? null,
+        detail,
+        ...(opts.onlyKinds ? { onlyKinds: opts.onlyKinds } : {}),
+      };
       const result = await ports.callActivity(DELIVER_ACTIVITY, [request], options);
       summary.kind = result.kind;
       if (!result.held) {
@@ -208,7 +248,11 @@ export async function deliverAll(ctx: NodeContext<unknown>, opts: DeliverOptions
       }
       const { reason, until } = result.held;
       summary.held.push({ reason, until: until === null ? null : new Date(until).toISOString() });
-      ctx.setDetail({ held: { reason, until: until === null ? null : new Date(until).toISOString(), pending: result.held.pending }, sent: summary.sent + result.sent, total } as JsonValue);
+      ctx.setDetail({
+        held: { reason, until: until === null ? null : new Date(until).toISOString(), pending: result.held.pending },
+        sent: summary.sent + result.sent,
+        total,
+      } as JsonValue);
       if (until === null) {
         const connectionId = 'connectionId' in opts.target ? opts.target.connectionId : '';
         await ports.waitForNotice(`connection:${connectionId}`, PAUSED_RECHECK_MS);
@@ -230,9 +274,17 @@ export async function sendAndRoute(ctx: NodeContext<unknown>, opts: DeliverOptio
     if (err instanceof ActivityCallError && ctx.hasEdge('failed')) return { handle: 'failed', output: { error: err.message } };
     throw err;
   }
-  const output = { channel: summary.kind, sent: summary.sent, failed: summary.failed, batches: summary.batches, deliveries: summary.outcomes, ...(summary.held.length ? { held: summary.held } : {}) } as unknown as JsonValue;
+  const output = {
+    channel: summary.kind,
+    sent: summary.sent,
+    failed: summary.failed,
+    batches: summary.batches,
+    deliveries: summary.outcomes,
+    ...(summary.held.length ? { held: summary.held } : {}),
+  } as unknown as JsonValue;
   if (summary.failed === 0) return { handle: 'sent', output };
   const first = summary.outcomes.find((o) => o.status === 'failed');
-  if (ctx.hasEdge('failed')) return { handle: 'failed', output: { ...(output as object), error: first?.error ?? 'A delivery failed' } as JsonValue };
+  if (ctx.hasEdge('failed'))
+    return { handle: 'failed', output: { ...(output as object), error: first?.error ?? 'A delivery failed' } as JsonValue };
   throw new Error(`${summary.failed} deliver${summary.failed === 1 ? 'y' : 'ies'} failed: ${first?.error ?? 'rejected'}`);
 }

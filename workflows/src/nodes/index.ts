@@ -19,7 +19,26 @@ import { launch } from './launch.ts';
 import { channelControl } from './channel-control.ts';
 
 /** The catalogue: every node type, each defined once in its own file. */
-export const NODE_TYPES: readonly NodeDefinition[] = [manualTrigger, webhookTrigger, scheduleTrigger, approval, send, email, notify, broadcast, webhook, launch, channelControl, campaignStatus, condition, parallelSplit, join, delay, waitUntil, end] as unknown as NodeDefinition[];
+export const NODE_TYPES: readonly NodeDefinition[] = [
+  manualTrigger,
+  webhookTrigger,
+  scheduleTrigger,
+  approval,
+  send,
+  email,
+  notify,
+  broadcast,
+  webhook,
+  launch,
+  channelControl,
+  campaignStatus,
+  condition,
+  parallelSplit,
+  join,
+  delay,
+  waitUntil,
+  end,
+] as unknown as NodeDefinition[];
 
 const byType = new Map(NODE_TYPES.map((d) => [d.type, d]));
 
@@ -59,6 +78,25 @@ export function describeNodeTypes(): NodeTypeDescription[] {
   });
 }
 
-export { manualTrigger, webhookTrigger, scheduleTrigger, waitUntil, send, webhook, delay, condition, end, parallelSplit, join, approval, email, campaignStatus, notify, broadcast, launch, channelControl };
+export {
+  manualTrigger,
+  webhookTrigger,
+  scheduleTrigger,
+  waitUntil,
+  send,
+  webhook,
+  delay,
+  condition,
+  end,
+  parallelSplit,
+  join,
+  approval,
+  email,
+  campaignStatus,
+  notify,
+  broadcast,
+  launch,
+  channelControl,
+};
 export type { NodeDefinition, NodeFamily, NodeText, NodeContext, NodeResult, Locale, Arrivals } from './define.ts';
 export { LOCALES } from './define.ts';

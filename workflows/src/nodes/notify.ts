@@ -14,7 +14,10 @@ export const notify = defineNode({
       link: z.string().max(500).optional().meta({ description: 'An app path the notification opens, e.g. /campaigns/…; empty: this run' }),
       retry: retrySchema.default({ maximumAttempts: 10, initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' }),
     })
-    .refine((c) => !!c.to || c.people.length > 0 || c.owner, { message: 'Say who is notified: people, user ids or the campaign owner', path: ['people'] }),
+    .refine((c) => !!c.to || c.people.length > 0 || c.owner, {
+      message: 'Say who is notified: people, user ids or the campaign owner',
+      path: ['people'],
+    }),
   handles: () => ['sent', 'failed'],
   hasInput: true,
   editor: { icon: '🔔', color: '#0d9488', defaultConfig: { owner: true, title: '{{ campaign.name }}: step done' } },
@@ -22,17 +25,34 @@ export const notify = defineNode({
     en: {
       title: 'In-app notification',
       description: 'Puts a notification under the bell in Flightdeck for each recipient.',
-      fields: { to: { label: 'User ids or e-mails' }, people: { label: 'People' }, owner: { label: 'Campaign owner' }, title: { label: 'Title' }, text: { label: 'Text' }, link: { label: 'Link' }, retry: { label: 'Retry policy' } },
+      fields: {
+        to: { label: 'User ids or e-mails' },
+        people: { label: 'People' },
+        owner: { label: 'Campaign owner' },
+        title: { label: 'Title' },
+        text: { label: 'Text' },
+        link: { label: 'Link' },
+        retry: { label: 'Retry policy' },
+      },
       handles: { sent: 'sent', failed: 'failed' },
     },
     'zh-CN': {
       title: '站内通知',
       description: '在 Flightdeck 的铃铛下为每位收件人添加一条通知。',
-      fields: { to: { label: '用户 ID 或邮箱' }, people: { label: '人员' }, owner: { label: '活动负责人' }, title: { label: '标题' }, text: { label: '正文' }, link: { label: '链接' }, retry: { label: '重试策略' } },
+      fields: {
+        to: { label: '用户 ID 或邮箱' },
+        people: { label: '人员' },
+        owner: { label: '活动负责人' },
+        title: { label: '标题' },
+        text: { label: '正文' },
+        link: { label: '链接' },
+        retry: { label: '重试策略' },
+      },
       handles: { sent: '已发送', failed: '失败' },
     },
   },
-  docs: 'Title and text are Liquid templates. One notification per person, once, even across retries. ' +
+  docs:
+    'Title and text are Liquid templates. One notification per person, once, even across retries. ' +
     'Explicit entries must be user ids or e-mails of Flightdeck users; unknown ones fail.',
   expressions: (config) => [...messageExpressions(config, ['title', 'text']), ...recipientExpressions(config)],
   async execute(ctx) {

@@ -29,7 +29,7 @@ export const parallelSplit = defineNode({
       fields: { branches: { label: '分支', help: '每个名称对应一个出口' } },
     },
   },
-  docs: 'Each branch gets its own token; outputs are per node, so branches never overwrite each other\'s data.',
+  docs: "Each branch gets its own token; outputs are per node, so branches never overwrite each other's data.",
   async execute({ config }) {
     return { handles: config.branches, output: { branches: config.branches } };
   },
@@ -63,7 +63,7 @@ export const join = defineNode({
   },
   docs:
     'An explicit join, so a step after two branches runs exactly once. ' +
-      'Branches that were not taken (a condition\'s other side) count as settled: ' +
+    "Branches that were not taken (a condition's other side) count as settled: " +
     '"all" continues when every incoming edge has either arrived or died; if none can arrive, the join is skipped.',
   gate(config, { arrived, dead, total }) {
     const need = config.mode === 'all' ? total - dead : config.mode === 'any' ? 1 : (config.count ?? 1);

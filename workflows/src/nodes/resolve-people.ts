@@ -21,7 +21,9 @@ export const quickActivity: ActivityCallOptions = {
 
 /** The CEL expressions among people references, for the validator. */
 export function expressionRefs(refs: ApproverRef[], path: (string | number)[]): NodeExpression[] {
-  return refs.flatMap((r, i) => (r.kind === 'expression' ? [{ path: [...path, i, 'expression'], source: r.expression, kind: 'cel' as const }] : []));
+  return refs.flatMap((r, i) =>
+    r.kind === 'expression' ? [{ path: [...path, i, 'expression'], source: r.expression, kind: 'cel' as const }] : [],
+  );
 }
 
 /**
@@ -41,6 +43,10 @@ export async function resolvePeople(ports: RuntimePorts, scope: Record<string, u
   });
   if (!concrete.length) return [];
   const campaign = scope.campaign as { department?: string } | null;
-  const people = await ports.callActivity(RESOLVE_PEOPLE_ACTIVITY, [{ refs: concrete, campaignDepartment: campaign?.department ?? null } satisfies ResolvePeopleRequest], quickActivity);
+  const people = await ports.callActivity(
+    RESOLVE_PEOPLE_ACTIVITY,
+    [{ refs: concrete, campaignDepartment: campaign?.department ?? null } satisfies ResolvePeopleRequest],
+    quickActivity,
+  );
   return people.filter((p, i) => people.findIndex((q) => q.id === p.id) === i);
 }

@@ -20,7 +20,11 @@ function phaseStart(phases: CampaignPhase[], name: string, moved: boolean): numb
   const phase = phases.find((p) => p.name === name);
   if (!phase) {
     const has = phases.map((p) => p.name).join(', ') || 'no campaign';
-    throw new Error(moved ? `The campaign's phase "${name}" was removed while this run waited for it (it has: ${has})` : `The run's campaign has no phase "${name}" (it has: ${has})`);
+    throw new Error(
+      moved
+        ? `The campaign's phase "${name}" was removed while this run waited for it (it has: ${has})`
+        : `The run's campaign has no phase "${name}" (it has: ${has})`,
+    );
   }
   return Date.parse(phase.startsAt);
 }
@@ -38,15 +42,19 @@ export const waitUntil = defineNode({
         .optional()
         .meta({ description: 'Shift from that time, e.g. -1h to wake an hour before' }),
     })
-    .refine((c) => (c.phase === undefined) !== (c.at === undefined), { message: 'Give either a campaign phase or a time', path: ['phase'] }),
+    .refine((c) => (c.phase === undefined) !== (c.at === undefined), {
+      message: 'Give either a campaign phase or a time',
+      path: ['phase'],
+    }),
   handles: () => ['next'],
   hasInput: true,
   editor: { icon: '⏰', color: '#7c3aed', defaultConfig: { phase: 'warm_up' } },
   text: {
     en: {
       title: 'Wait until',
-      description: "Waits durably until a time, or until a phase of the run's campaign starts (weeks ahead is fine). " +
-        "A time in the past goes on at once.",
+      description:
+        "Waits durably until a time, or until a phase of the run's campaign starts (weeks ahead is fine). " +
+        'A time in the past goes on at once.',
       fields: { phase: { label: 'Campaign phase' }, at: { label: 'Time (ISO 8601)' }, offset: { label: 'Offset' } },
       handles: { next: 'next' },
     },
@@ -59,9 +67,10 @@ export const waitUntil = defineNode({
   },
   docs:
     'A durable timer to an absolute time. A phase start follows the campaign: when its dates are edited while the run waits, ' +
-      'the server signals the run, which reads the phases again and waits for the new time (postponing a launch postpones it). ' +
+    'the server signals the run, which reads the phases again and waits for the new time (postponing a launch postpones it). ' +
     'The output lists each move. A time given with `at` is fixed when the node starts.',
-  expressions: (config) => (config.at ? templateExpressions(config.at, ['at']).map((t): NodeExpression => ({ ...t, kind: 'template' })) : []),
+  expressions: (config) =>
+    config.at ? templateExpressions(config.at, ['at']).map((t): NodeExpression => ({ ...t, kind: 'template' })) : [],
   async execute({ config, ports, scope, setDetail }) {
     const offset = config.offset ? (config.offset.startsWith('-') ? -1 : 1) * (parseDuration(config.offset.replace(/^-/, '')) ?? 0) : 0;
     const startedAt = ports.now();
@@ -88,7 +97,8 @@ export const waitUntil = defineNode({
         seen = ports.noticeCount(key!);
         const fresh = await ports.callActivity(CAMPAIGN_PHASES_ACTIVITY, [campaign!.id!], quickActivity);
         const next = phaseStart(fresh.phases, config.phase, true) + offset;
-        if (next !== target) moves.push({ from: new Date(target).toISOString(), to: new Date(next).toISOString(), at: new Date(ports.now()).toISOString() });
+        if (next !== target)
+          moves.push({ from: new Date(target).toISOString(), to: new Date(next).toISOString(), at: new Date(ports.now()).toISOString() });
         target = next;
       }
       if (target <= ports.now()) break;
@@ -101,6 +111,9 @@ export const waitUntil = defineNode({
       edited = await ports.waitForNotice(key, target - ports.now(), seen);
       if (!edited) break;
     }
-    return { handle: 'next', output: { until: new Date(target).toISOString(), waitedMs: ports.now() - startedAt, ...(moves.length ? { moved: moves } : {}) } };
+    return {
+      handle: 'next',
+      output: { until: new Date(target).toISOString(), waitedMs: ports.now() - startedAt, ...(moves.length ? { moved: moves } : {}) },
+    };
   },
 });

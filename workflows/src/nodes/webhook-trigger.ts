@@ -14,7 +14,8 @@ export const webhookTrigger = defineNode({
   text: {
     en: {
       title: 'Webhook / event trigger',
-      description: 'Starts a run when a signed event is POSTed to /api/hooks/<flow id>. A redelivered event (same webhook-id) starts nothing new.',
+      description:
+        'Starts a run when a signed event is POSTed to /api/hooks/<flow id>. A redelivered event (same webhook-id) starts nothing new.',
       fields: { sampleInput: { label: 'Sample event', help: 'The event body is the run input: read it as input.*' } },
       handles: { next: 'next' },
     },

@@ -89,9 +89,9 @@ export const webhook = defineNode({
   },
   docs:
     'POSTs JSON to a URL. Each request carries an `Idempotency-Key` header (run + node + execution) ' +
-      'so a receiver can drop a retried duplicate. ' +
-    'A 5xx answer or a timeout is retried by the node\'s retry policy; a 4xx is final. ' +
-      'When retries end, the `failed` handle is taken if connected, else the run fails.',
+    'so a receiver can drop a retried duplicate. ' +
+    "A 5xx answer or a timeout is retried by the node's retry policy; a 4xx is final. " +
+    'When retries end, the `failed` handle is taken if connected, else the run fails.',
   expressions: (config) => {
     const out: NodeExpression[] = [];
     for (const t of templateExpressions(config.url, ['url'])) out.push({ ...t, kind: 'template' });
@@ -117,7 +117,14 @@ export const webhook = defineNode({
       return { handle: 'sent', output: response as unknown as JsonValue };
     } catch (err) {
       if (err instanceof ActivityCallError && hasEdge('failed')) {
-        return { handle: 'failed', output: { error: err.message, nonRetryable: err.details.nonRetryable, ...(err.details.data ? { response: err.details.data as JsonValue } : {}) } };
+        return {
+          handle: 'failed',
+          output: {
+            error: err.message,
+            nonRetryable: err.details.nonRetryable,
+            ...(err.details.data ? { response: err.details.data as JsonValue } : {}),
+          },
+        };
       }
       throw err;
     }

@@ -104,9 +104,14 @@ function temporalPorts(notices: Map<string, number>): RuntimePorts {
 function toActivityCallError(err: ActivityFailure): ActivityCallError {
   const cause = err.cause;
   if (cause instanceof ApplicationFailure) {
-    return new ActivityCallError(cause.message, { nonRetryable: !!cause.nonRetryable, type: cause.type ?? undefined, data: cause.details?.[0] });
+    return new ActivityCallError(cause.message, {
+      nonRetryable: !!cause.nonRetryable,
+      type: cause.type ?? undefined,
+      data: cause.details?.[0],
+    });
   }
-  if (cause instanceof TimeoutFailure) return new ActivityCallError(`Timed out (${cause.timeoutType})`, { nonRetryable: false, type: 'Timeout' });
+  if (cause instanceof TimeoutFailure)
+    return new ActivityCallError(`Timed out (${cause.timeoutType})`, { nonRetryable: false, type: 'Timeout' });
   return new ActivityCallError(cause?.message ?? err.message, { nonRetryable: false });
 }
 
@@ -165,11 +170,26 @@ export async function runFlow(args: RunFlowInput): Promise<RunState> {
   if (args.scheduled) {
     const registerOptions = { startToCloseTimeout: 30_000, retry: { maximumAttempts: 20 } };
     const register = proxyActivities<Pick<FlowActivities, typeof REGISTER_RUN_ACTIVITY>>(registerOptions);
-    await register[REGISTER_RUN_ACTIVITY]({ workflowId: info.workflowId, temporalRunId: info.runId, flowId: args.flowId, versionId: args.versionId, version: args.version, input: args.input ?? {} });
+    await register[REGISTER_RUN_ACTIVITY]({
+      workflowId: info.workflowId,
+      temporalRunId: info.runId,
+      flowId: args.flowId,
+      versionId: args.versionId,
+      version: args.version,
+      input: args.input ?? {},
+    });
   }
   interpreter = new FlowInterpreter(
     flow,
-    { runId: info.workflowId, flowId: args.flowId, versionId: args.versionId, version: args.version, input: args.input ?? {}, campaign: args.campaign, requester: args.requester ?? null },
+    {
+      runId: info.workflowId,
+      flowId: args.flowId,
+      versionId: args.versionId,
+      version: args.version,
+      input: args.input ?? {},
+      campaign: args.campaign,
+      requester: args.requester ?? null,
+    },
     temporalPorts(notices),
   );
   let state: RunState;

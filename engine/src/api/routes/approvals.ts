@@ -120,8 +120,11 @@ function page(res: Response, status: number, body: string) {
     .setHeader('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'")
     .setHeader('referrer-policy', 'no-referrer')
     .send(
-      `<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>Flightdeck approval</title>` +
-        `<style>body{font:16px system-ui,sans-serif;max-width:34rem;margin:2rem auto;padding:0 1rem;color:#0f172a}button{font:inherit;padding:.6rem 1.2rem;border-radius:.4rem;border:0;color:#fff;background:#2563eb}button.reject{background:#be123c}textarea{width:100%;min-height:6rem;font:inherit}.err{color:#be123c}</style>` +
+      `<!doctype html><html><head><meta charset="utf-8">` +
+        `<meta name="viewport" content="width=device-width,initial-scale=1"><title>Flightdeck approval</title>` +
+        `<style>body{font:16px system-ui,sans-serif;max-width:34rem;margin:2rem auto;padding:0 1rem;color:#0f172a}` +
+        `button{font:inherit;padding:.6rem 1.2rem;border-radius:.4rem;border:0;color:#fff;background:#2563eb}` +
+        `button.reject{background:#be123c}textarea{width:100%;min-height:6rem;font:inherit}.err{color:#be123c}</style>` +
         `</head><body>${body}</body></html>`,
     );
 }
@@ -137,7 +140,8 @@ function confirmPage(task: ApprovalTaskView, decision: 'approve' | 'reject', tok
     `<p>Due ${esc(task.dueAt)}</p>` +
     (error ? `<p class="err">${esc(error)}</p>` : '') +
     `<form method="post" action="/approve"><input type="hidden" name="token" value="${esc(token)}">` +
-    `<p><label>Comment${decision === 'reject' ? ' (required)' : ' (optional)'}<br><textarea name="comment"${decision === 'reject' ? ' required' : ''}></textarea></label></p>` +
+    `<p><label>Comment${decision === 'reject' ? ' (required)' : ' (optional)'}<br>` +
+    `<textarea name="comment"${decision === 'reject' ? ' required' : ''}></textarea></label></p>` +
     `<button type="submit" class="${decision}">${verb}</button></form>`
   );
 }
