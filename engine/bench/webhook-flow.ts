@@ -12,6 +12,7 @@
  * The stack is the product's: embedded PostgreSQL, the dev server keeping its database file, the API
  * and the worker (in this process, where `npm start` runs the worker as a child process).
  */
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -179,11 +180,25 @@ async function waitForArrivals(sent: Sent[]) {
   }
 }
 
+/** CPU seconds of the dev server (a child process), from /proc: load-independent where wall-clock rates are not. */
+function temporalCpuMs(): number {
+  try {
+    const fields = readFileSync(`/proc/${temporal.process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
 async function measure(label: string, send: (key: string) => Promise<Sent>) {
   const epochAtStart = Date.now();
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  const server0 = temporalCpuMs();
   const sent = await fromSenders(EVENTS, label, send);
   await waitForArrivals(sent);
+  const cpu = process.cpuUsage(cpu0);
+  const serverMs = temporalCpuMs() - server0;
   const latency = sent.map((s) => arrived.get(s.key)! - s.sentAt);
   const h = await histories(sent);
   const seconds = (h.lastCloseEpochMs - epochAtStart) / 1000;
@@ -192,6 +207,8 @@ async function measure(label: string, send: (key: string) => Promise<Sent>) {
     runsPerSec: +(EVENTS / seconds).toFixed(1),
     acceptedPerSec: +(EVENTS / ((Math.max(...sent.map((s) => s.sentAt)) - t0) / 1000)).toFixed(1),
     latencyMs: { p50: Math.round(percentile(latency, 50)), p99: Math.round(percentile(latency, 99)) },
+    // This process holds the API, both workers and the senders; the dev server is measured apart.
+    cpuMsPerRun: { node: +((cpu.user + cpu.system) / 1000 / EVENTS).toFixed(2), temporal: +(serverMs / EVENTS).toFixed(2) },
     backlog: {
       firstTenthP50Ms: Math.round(percentile(latency.slice(0, tenth), 50)),
       lastTenthP50Ms: Math.round(percentile(latency.slice(-tenth), 50)),
@@ -231,7 +248,8 @@ const row = (name: string, r: typeof flightdeck) =>
   `p99 ${String(r.latencyMs.p99).padStart(6)} ms   ` +
   `backlog p50 ${r.backlog.firstTenthP50Ms}→${r.backlog.lastTenthP50Ms} ms   ` +
   `task first p50/p99 ${r.workflowTaskMs.first.p50}/${r.workflowTaskMs.first.p99} ms, ` +
-  `later ${r.workflowTaskMs.later.p50}/${r.workflowTaskMs.later.p99} ms${r.notCompleted ? `   (${r.notCompleted} not completed)` : ''}`;
+  `later ${r.workflowTaskMs.later.p50}/${r.workflowTaskMs.later.p99} ms   ` +
+  `CPU/run node ${r.cpuMsPerRun.node} ms, temporal ${r.cpuMsPerRun.temporal} ms${r.notCompleted ? `   (${r.notCompleted} not completed)` : ''}`;
 console.log(`\nWebhook flow: ${EVENTS} signed events from ${SENDERS} concurrent senders, against the hand-written yardstick\n`);
 console.log(row('flightdeck', flightdeck));
 console.log(row('yardstick', yardstick));
@@ -248,3 +266,5 @@ await yardRunning;
 await yardConnection.close();
 await stack.close();
 receiver.close();
+// Keep-alive sockets of the senders' agent would hold the process open after the results are out.
+process.exit(0);

@@ -283,3 +283,11 @@ describe('Dockerfile', () => {
     expect(read('docker-compose.yml')).toMatch(/FLIGHTDECK_SECRET: \$\{FLIGHTDECK_SECRET:\?/);
   });
 });
+
+describe('Temporal dispatch settings', () => {
+  it('match between the dev server (npm start) and the compose server', async () => {
+    const { DEV_SERVER_DYNAMIC_CONFIG } = await import('../src/launcher/temporal-cli.ts');
+    const file = parse(read('docker/temporal/dynamicconfig/production-sql.yaml')) as Record<string, [{ value: unknown }]>;
+    expect(file['system.enableActivityEagerExecution']?.[0].value).toBe(DEV_SERVER_DYNAMIC_CONFIG['system.enableActivityEagerExecution']);
+  });
+});

@@ -106,16 +106,43 @@ export interface RunningTemporal {
   stop(): Promise<void>;
 }
 
+/**
+ * How the product runs the dev server (docker-compose's Temporal gets the same values). Measured by
+ * `npm run bench` (engine/bench/webhook-flow.ts prints the dev server's CPU per run):
+ * - eager activity dispatch: an activity scheduled by a workflow task goes back to the worker in the
+ *   task's own response when the worker has a free slot, instead of a trip through matching;
+ * - one task-queue partition: with a handful of pollers, four partitions (the default) mostly
+ *   make polls miss and tasks wait for the forwarder;
+ */
+export const DEV_SERVER_DYNAMIC_CONFIG: Readonly<Record<string, string | number | boolean>> = {
+  'system.enableActivityEagerExecution': true,
+  'matching.numTaskqueueReadPartitions': 1,
+  'matching.numTaskqueueWritePartitions': 1,
+};
+
+/**
+ * The database file in write-ahead-log mode with `synchronous=normal`: a commit no longer waits for
+ * two fsyncs. A crash of the server process keeps every committed transaction; an OS crash or a
+ * power cut may lose the last few (SQLite's documented WAL+NORMAL trade), which the production
+ * stack (docker-compose, PostgreSQL behind Temporal) does not share.
+ */
+export const DEV_SERVER_SQLITE_PRAGMAS: readonly string[] = ['journal_mode=wal', 'synchronous=normal'];
+
 /** Starts `temporal server start-dev` and waits until its frontend answers. */
 export async function startTemporalDevServer(opts: {
   binary: string;
   port: number;
   uiPort?: number;
   dbFile?: string;
+  /** More dynamic config on top of DEV_SERVER_DYNAMIC_CONFIG (tests lower history limits this way). */
+  dynamicConfig?: Record<string, string | number | boolean>;
   log?: (line: string) => void;
 }): Promise<RunningTemporal> {
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--log-level', 'error', '--namespace', 'default'];
-  if (opts.dbFile) args.push('--db-filename', opts.dbFile);
+  if (opts.dbFile) args.push('--db-filename', opts.dbFile, ...DEV_SERVER_SQLITE_PRAGMAS.flatMap((p) => ['--sqlite-pragma', p]));
+  for (const [key, value] of Object.entries({ ...DEV_SERVER_DYNAMIC_CONFIG, ...opts.dynamicConfig })) {
+    args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
+  }
   if (opts.uiPort) args.push('--ui-port', String(opts.uiPort));
   else args.push('--headless');
   // Its own process group, so Ctrl-C in a terminal reaches the launcher first and the launcher stops it in order.
