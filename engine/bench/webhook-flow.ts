@@ -249,7 +249,8 @@ const row = (name: string, r: typeof flightdeck) =>
   `backlog p50 ${r.backlog.firstTenthP50Ms}→${r.backlog.lastTenthP50Ms} ms   ` +
   `task first p50/p99 ${r.workflowTaskMs.first.p50}/${r.workflowTaskMs.first.p99} ms, ` +
   `later ${r.workflowTaskMs.later.p50}/${r.workflowTaskMs.later.p99} ms   ` +
-  `CPU/run node ${r.cpuMsPerRun.node} ms, temporal ${r.cpuMsPerRun.temporal} ms${r.notCompleted ? `   (${r.notCompleted} not completed)` : ''}`;
+  `CPU/run node ${r.cpuMsPerRun.node} ms, temporal ${r.cpuMsPerRun.temporal} ms` +
+  (r.notCompleted ? `   (${r.notCompleted} not completed)` : '');
 console.log(`\nWebhook flow: ${EVENTS} signed events from ${SENDERS} concurrent senders, against the hand-written yardstick\n`);
 console.log(row('flightdeck', flightdeck));
 console.log(row('yardstick', yardstick));
