@@ -3,6 +3,7 @@ import { createOutboundGuard, type OutboundGuard } from './outbound/index.ts';
 import { approvalActivities, type ApprovalDeps } from './approvals.ts';
 import type { CampaignPhase, CampaignStatusRequest, ChannelControlRequest, LaunchRequest, LaunchResult } from '@flightdeck/workflows';
 import type { FlowActivities, RegisterRunRequest } from '@flightdeck/workflows';
+import type { AlertView, AttachMonitorRequest, CheckMonitorRequest, MonitorCheck, RecordAlertEventRequest } from '@flightdeck/workflows';
 import { deliveryActivities, type DeliveryLedger } from './deliver.ts';
 
 export interface ActivityDeps {
@@ -17,10 +18,20 @@ export interface ActivityDeps {
   registerRun(req: RegisterRunRequest): Promise<void>;
   /** The campaign's phases as they are now, for a wait that was told they changed. */
   campaignPhases(campaignId: string): Promise<CampaignPhase[]>;
+  /** The server's monitors and alerts: rules are judged on ingest, the flow only attaches, looks and escalates. */
+  monitors: MonitorDeps;
   /** Where webhook nodes and channel sends may connect. Default: public addresses only. */
   outbound?: OutboundGuard;
   /** The clock channel sends read quiet hours on; tests set it on either side of a window's end instead of waiting for one. */
   quietHoursClock?: () => number;
+}
+
+export interface MonitorDeps {
+  attach(req: AttachMonitorRequest): Promise<MonitorCheck>;
+  check(req: CheckMonitorRequest): Promise<MonitorCheck>;
+  detach(monitorId: string): Promise<void>;
+  readAlert(alertId: string): Promise<AlertView>;
+  recordEvent(req: RecordAlertEventRequest): Promise<void>;
 }
 
 /**
@@ -42,6 +53,11 @@ export function createActivities(deps: ActivityDeps) {
     launchCampaign: (req: LaunchRequest) => deps.launchCampaign(req),
     readCampaignPhases: async (campaignId: string) => ({ phases: await deps.campaignPhases(campaignId) }),
     setChannelPaused: (req: ChannelControlRequest) => deps.setChannelPaused(req),
+    attachMonitor: (req: AttachMonitorRequest) => deps.monitors.attach(req),
+    checkMonitor: (req: CheckMonitorRequest) => deps.monitors.check(req),
+    detachMonitor: (req: { monitorId: string }) => deps.monitors.detach(req.monitorId),
+    readAlert: (alertId: string) => deps.monitors.readAlert(alertId),
+    recordAlertEvent: (req: RecordAlertEventRequest) => deps.monitors.recordEvent(req),
   } satisfies FlowActivities;
   return activities;
 }

@@ -18,6 +18,8 @@ import type { ChannelControlRequest } from './nodes/channel-control.ts';
 import type { CampaignStatusRequest } from './nodes/campaign-status.ts';
 import type { ResolvePeopleRequest } from './nodes/resolve-people.ts';
 import type { ApprovalTaskView, NotifyApproversRequest } from './nodes/approval.ts';
+import type { AttachMonitorRequest, CheckMonitorRequest, MonitorCheck } from './nodes/monitor.ts';
+import type { AlertView, RecordAlertEventRequest } from './nodes/escalate.ts';
 
 /** What a scheduled run records about itself before it starts, since no API call created it. */
 export interface RegisterRunRequest {
@@ -40,6 +42,11 @@ export interface FlowActivities {
   launchCampaign: (req: LaunchRequest) => Promise<LaunchResult>;
   readCampaignPhases: (campaignId: string) => Promise<{ phases: CampaignPhase[] }>;
   setChannelPaused: (req: ChannelControlRequest) => Promise<{ paused: boolean; resumedRuns: number }>;
+  attachMonitor: (req: AttachMonitorRequest) => Promise<MonitorCheck>;
+  checkMonitor: (req: CheckMonitorRequest) => Promise<MonitorCheck>;
+  detachMonitor: (req: { monitorId: string }) => Promise<void>;
+  readAlert: (alertId: string) => Promise<AlertView>;
+  recordAlertEvent: (req: RecordAlertEventRequest) => Promise<void>;
 }
 
 export type ActivityName = keyof FlowActivities;

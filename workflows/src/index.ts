@@ -48,3 +48,5 @@ export { simulateFlow, type SimulationOptions, type SimulationResult } from './s
 export * from './kpi.ts';
 export * from './monitoring/index.ts';
 export { monitorBenchCase, type MonitorBenchCase } from './monitoring/bench.ts';
+export * from './nodes/monitor.ts';
+export * from './nodes/escalate.ts';

@@ -17,6 +17,8 @@ import { notify } from './notify.ts';
 import { broadcast } from './broadcast.ts';
 import { launch } from './launch.ts';
 import { channelControl } from './channel-control.ts';
+import { monitor } from './monitor.ts';
+import { escalate } from './escalate.ts';
 
 /** The catalogue: every node type, each defined once in its own file. */
 export const NODE_TYPES: readonly NodeDefinition[] = [
@@ -32,6 +34,8 @@ export const NODE_TYPES: readonly NodeDefinition[] = [
   launch,
   channelControl,
   campaignStatus,
+  monitor,
+  escalate,
   condition,
   parallelSplit,
   join,
