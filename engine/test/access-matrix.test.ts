@@ -865,7 +865,20 @@ describe('access matrix', () => {
   it('a refused call changes nothing; a permitted one is in the audit log', async () => {
     expect(results.length, 'the matrix ran').toBe(EXPECTED.size * PRINCIPALS.length);
     const audit: AuditRow[] = [];
-    for (const type of ['flow', 'version', 'run', 'campaign', 'approval', 'grant', 'user', 'department', 'token', 'connection', 'alert', 'silence']) {
+    for (const type of [
+      'flow',
+      'version',
+      'run',
+      'campaign',
+      'approval',
+      'grant',
+      'user',
+      'department',
+      'token',
+      'connection',
+      'alert',
+      'silence',
+    ]) {
       const r = await stack.api.get(`/api/audit?entityType=${type}&limit=500`);
       expect(r.body.items.length, `fewer than 500 ${type} entries, so none were cut off`).toBeLessThan(500);
       audit.push(...r.body.items);

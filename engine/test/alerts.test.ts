@@ -110,7 +110,8 @@ describe('alerts', () => {
     const dup = await db()
       .execute(
         sql`INSERT INTO alerts (campaign_id, rule_id, channel, dedup_key, severity, fired_at, last_fired_at, unit)
-            SELECT campaign_id, rule_id, channel, dedup_key, severity, fired_at, last_fired_at, unit FROM alerts WHERE id = ${opened!.alertId}`,
+            SELECT campaign_id, rule_id, channel, dedup_key, severity, fired_at, last_fired_at, unit
+              FROM alerts WHERE id = ${opened!.alertId}`,
       )
       .catch((err: unknown) => err);
     expect(domainErrorFromDb(dup)?.kind).toBe('conflict');
@@ -266,7 +267,7 @@ describe('alerts', () => {
     expect(unknownCampaign.status).toBe(404);
   });
 
-  it('the one-click link: GET only shows the page, POST acknowledges once, reuse is refused; strangers and forgeries get nothing', async () => {
+  it('one-click link: GET only shows a page, POST acknowledges once, reuse is refused; strangers and forgeries get nothing', async () => {
     const id = await open('neg_sentiment', null);
     const link = await ackLink(id, designer.id);
     expect(link.startsWith(`${stack.url}/alert-ack?token=`)).toBe(true);
@@ -332,9 +333,9 @@ describe('alerts', () => {
     expect(all.items.map((a: { channel: string }) => a.channel)).toEqual(['c', 'b', 'a']);
     expect(all.items.every((a: { campaignName: string }) => a.campaignName === 'Double 11')).toBe(true);
     expect((await mine(`campaignId=${otherCampaignId}&severity=critical`)).items.map((a: { channel: string }) => a.channel)).toEqual(['a']);
-    expect((await mine(`campaignId=${otherCampaignId}&from=${at(2)}&to=${at(3)}`)).items.map((a: { channel: string }) => a.channel)).toEqual([
-      'b',
-    ]);
+    expect(
+      (await mine(`campaignId=${otherCampaignId}&from=${at(2)}&to=${at(3)}`)).items.map((a: { channel: string }) => a.channel),
+    ).toEqual(['b']);
     expect((await mine(`ruleId=budget_line&state=open`)).items).toHaveLength(3);
     expect((await mine(`ruleId=budget_line&state=resolved`)).items).toHaveLength(0);
     expect((await mine('state=resolved')).items.every((a: { state: string }) => a.state === 'resolved')).toBe(true);
@@ -372,12 +373,15 @@ describe('alerts', () => {
       fc.uuid(),
     );
     const body = fc.oneof(
-      fc.dictionary(fc.constantFrom('until', 'campaignId', 'ruleId', 'channel', 'startsAt', 'endsAt', 'comment', 'x', '__proto__'), hostile),
+      fc.dictionary(
+        fc.constantFrom('until', 'campaignId', 'ruleId', 'channel', 'startsAt', 'endsAt', 'comment', 'x', '__proto__'),
+        hostile,
+      ),
       hostile,
     );
     const query = fc.dictionary(
       fc.constantFrom('campaignId', 'ruleId', 'state', 'severity', 'from', 'to', 'limit', 'cursor', 'status', 'extra'),
-      hostile.map((v) => (typeof v === 'string' ? v : JSON.stringify(v) ?? '')),
+      hostile.map((v) => (typeof v === 'string' ? v : (JSON.stringify(v) ?? ''))),
       { maxKeys: 4 },
     );
     const target = fc.oneof(fc.constant(id), fc.uuid(), fc.constantFrom('x', '%00', '..', 'a'.repeat(300)));
@@ -385,7 +389,9 @@ describe('alerts', () => {
       query.map((q) => ({ method: 'GET', path: `/api/alerts?${new URLSearchParams(q as Record<string, string>)}` })),
       query.map((q) => ({ method: 'GET', path: `/api/silences?${new URLSearchParams(q as Record<string, string>)}` })),
       fc.tuple(target, body).map(([t, b]) => ({ method: 'POST', path: `/api/alerts/${encodeURIComponent(t)}/snooze`, body: b })),
-      fc.tuple(target, fc.constantFrom('ack', 'resolve')).map(([t, v]) => ({ method: 'POST', path: `/api/alerts/${encodeURIComponent(t)}/${v}` })),
+      fc
+        .tuple(target, fc.constantFrom('ack', 'resolve'))
+        .map(([t, v]) => ({ method: 'POST', path: `/api/alerts/${encodeURIComponent(t)}/${v}` })),
       target.map((t) => ({ method: 'GET', path: `/api/alerts/${encodeURIComponent(t)}` })),
       body.map((b) => ({ method: 'POST', path: '/api/silences', body: b })),
       target.map((t) => ({ method: 'DELETE', path: `/api/silences/${encodeURIComponent(t)}` })),

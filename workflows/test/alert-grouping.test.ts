@@ -19,7 +19,13 @@ import {
 const T0 = Date.parse('2026-06-18T00:00:00Z');
 const S = 1000;
 const key = groupKeyOf({ campaignId: 'c1', ruleId: 'ctr_drop' });
-const firing = (id: string, since = T0, more: Partial<GroupedAlert> = {}): GroupedAlert => ({ id, groupKey: key, state: 'firing', since, ...more });
+const firing = (id: string, since = T0, more: Partial<GroupedAlert> = {}): GroupedAlert => ({
+  id,
+  groupKey: key,
+  state: 'firing',
+  since,
+  ...more,
+});
 
 /** Drives grouping on an injected clock: each step is "at time t, these alerts are open", and keeps the memory. */
 function timeline() {

@@ -392,7 +392,10 @@ export const silences = pgTable(
     comment: text('comment').notNull().default(''),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('silences_campaign_ends_idx').on(t.campaignId, t.endsAt), check('silences_ends_after_starts', sql`${t.endsAt} >= ${t.startsAt}`)],
+  (t) => [
+    index('silences_campaign_ends_idx').on(t.campaignId, t.endsAt),
+    check('silences_ends_after_starts', sql`${t.endsAt} >= ${t.startsAt}`),
+  ],
 );
 
 /** Append-only: a trigger (see the migration) refuses UPDATE and DELETE. */

@@ -103,7 +103,11 @@ export class AlertService {
           .update(alerts)
           .set({ state: 'resolved', resolvedAt: batch.receivedAt, resolvedBy: null, snoozedUntil: null, updatedAt: batch.receivedAt })
           .where(eq(alerts.id, open.id));
-        await this.event(tx, open.id, 'resolved', null, batch.receivedAt, { by: 'rule', eventTime: at.toISOString(), value: finite(t.value) });
+        await this.event(tx, open.id, 'resolved', null, batch.receivedAt, {
+          by: 'rule',
+          eventTime: at.toISOString(),
+          value: finite(t.value),
+        });
         changes.push({ ...changeOf(open, 'resolved'), state: 'resolved' });
       }
     }
@@ -193,7 +197,14 @@ export class AlertService {
   /** A message about the alert went out (or an escalation happened): onto its timeline, with the delay since its points arrived. */
   async recordNotified(
     alertId: string,
-    n: { kind?: 'notified' | 'escalated'; at: Date; channelKind: string; target: string; deliveryId?: string | null; pointArrivedAt?: Date },
+    n: {
+      kind?: 'notified' | 'escalated';
+      at: Date;
+      channelKind: string;
+      target: string;
+      deliveryId?: string | null;
+      pointArrivedAt?: Date;
+    },
     tx: Executor = this.db,
   ): Promise<void> {
     const [row] = await tx.select({ openedAt: alerts.openedAt }).from(alerts).where(eq(alerts.id, alertId));
@@ -242,7 +253,8 @@ export class AlertService {
   ackByLink(actor: Actor, alertId: string, jti: string) {
     return this.act(actor, alertId, { kind: 'ack' }, async (tx) => {
       const used = await tx.insert(usedLinkTokens).values({ jti }).onConflictDoNothing().returning();
-      if (!used.length) throw new Conflict('This link has been used already', [{ path: 'token', message: 'Used already', code: 'link_used' }]);
+      if (!used.length)
+        throw new Conflict('This link has been used already', [{ path: 'token', message: 'Used already', code: 'link_used' }]);
     });
   }
 
@@ -306,10 +318,7 @@ export class AlertService {
       f.from ? gte(alerts.firedAt, new Date(f.from)) : undefined,
       f.to ? lt(alerts.firedAt, new Date(f.to)) : undefined,
       f.after
-        ? or(
-            lt(alerts.firedAt, new Date(f.after.firedAt)),
-            and(eq(alerts.firedAt, new Date(f.after.firedAt)), lt(alerts.id, f.after.id)),
-          )
+        ? or(lt(alerts.firedAt, new Date(f.after.firedAt)), and(eq(alerts.firedAt, new Date(f.after.firedAt)), lt(alerts.id, f.after.id)))
         : undefined,
     ];
     const rows = await this.selectAlerts()
@@ -396,7 +405,14 @@ export class AlertService {
         entityType: 'silence',
         entityId: row!.id,
         departmentId: campaign.d,
-        after: { campaignId: row!.campaignId, ruleId: row!.ruleId, channel: row!.channel, startsAt: iso(row!.startsAt), endsAt: iso(row!.endsAt), comment: row!.comment },
+        after: {
+          campaignId: row!.campaignId,
+          ruleId: row!.ruleId,
+          channel: row!.channel,
+          startsAt: iso(row!.startsAt),
+          endsAt: iso(row!.endsAt),
+          comment: row!.comment,
+        },
       });
       return row!.id;
     });

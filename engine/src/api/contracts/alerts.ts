@@ -3,7 +3,9 @@ import { ALERT_EVENT_KINDS, ALERT_STATES, instantSchema, SEVERITIES } from '@fli
 import { timestamp } from './common.ts';
 
 /** Rule ids are the monitor's handles: lower-case, digits and _. */
-const ruleId = z.string().regex(/^[a-z][a-z0-9_]{0,47}$/, 'A rule id: a lower-case letter, then lower-case letters, digits or _ (at most 48)');
+const ruleId = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]{0,47}$/, 'A rule id: a lower-case letter, then lower-case letters, digits or _ (at most 48)');
 const channel = z.string().trim().min(1).max(64);
 const person = z.object({ id: z.uuid(), name: z.string() });
 
@@ -13,7 +15,10 @@ export const alertListQuery = z
   .strictObject({
     campaignId: z.uuid().optional(),
     ruleId: ruleId.optional(),
-    state: z.enum([...ALERT_STATES, 'open']).optional().meta({ description: "'open': every state but resolved" }),
+    state: z
+      .enum([...ALERT_STATES, 'open'])
+      .optional()
+      .meta({ description: "'open': every state but resolved" }),
     severity: z.enum(SEVERITIES).optional(),
     from: instantSchema.optional().meta({ description: 'Fired at or after (event time)' }),
     to: instantSchema.optional().meta({ description: 'Fired before (event time)' }),

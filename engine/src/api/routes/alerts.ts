@@ -67,7 +67,10 @@ export function alertRoutes(
       access: { permission: 'campaigns:read', in: alertDept },
       summary: 'One alert with its timeline: fired, notified, acknowledged, resolved, by whom and when',
       params: uuidParam,
-      responses: [{ status: 200, description: 'The alert', schema: alertDetailSchema }, problem(404, 'No such alert, or not one you may see')],
+      responses: [
+        { status: 200, description: 'The alert', schema: alertDetailSchema },
+        problem(404, 'No such alert, or not one you may see'),
+      ],
     },
     async ({ params }) => ({ status: 200, body: await alerts.get(params.id) }),
   );
