@@ -111,6 +111,14 @@ POST   /api/approvals/{taskId}/decision      - - - Y - -    0 0 0 0 0    0     !
 POST   /api/flows/{id}/hook-secret           Y Y Y - - -    0 0 - - -    -     ! !
 GET    /api/flows/{id}/schedule              Y Y Y Y Y Y    0 0 0 0 0    -     ! !
 POST   /api/flows/{id}/unpublish             Y Y Y - - -    0 0 - - -    -     ! !
+GET    /api/alerts                           Y Y Y Y Y Y    Y Y Y Y Y    -     ! !
+GET    /api/alerts/{id}                      Y Y Y Y Y Y    0 0 0 0 0    -     ! !
+POST   /api/alerts/{id}/ack                  Y Y Y - - -    0 0 - - -    -     ! !
+POST   /api/alerts/{id}/resolve              Y Y Y - - -    0 0 - - -    -     ! !
+POST   /api/alerts/{id}/snooze               Y Y Y - - -    0 0 - - -    -     ! !
+GET    /api/silences                         Y Y Y Y Y Y    Y Y Y Y Y    -     ! !
+POST   /api/silences                         Y Y Y - - -    0 0 - - -    -     ! !
+DELETE /api/silences/{id}                    Y Y Y - - -    0 0 - - -    -     ! !
 GET    /api/connections                      Y Y Y - - -    Y Y - - -    -     ! !
 POST   /api/connections                      Y Y - - - -    - - - - -    -     ! !
 GET    /api/connections/{id}                 Y Y Y - - -    0 0 - - -    -     ! !
@@ -214,6 +222,7 @@ describe('access matrix', () => {
     approver2Email: '',
     connectionId: '',
     connectionName: `Private connection ${rand()}`,
+    alertId: '',
   };
   /** Alpha's private data: nobody outside Alpha may ever receive any of it. */
   let secrets: string[] = [];
@@ -281,6 +290,7 @@ describe('access matrix', () => {
     });
     expect(connection.status, JSON.stringify(connection.body)).toBe(201);
     fx.connectionId = connection.body.id;
+    fx.alertId = await freshAlert('fixture_rule');
 
     // An approval asking the Alpha approver (and a second one, so one vote leaves it open).
     const approvalGraph = flow(
@@ -362,6 +372,36 @@ describe('access matrix', () => {
     const r = await stack.api.post('/api/campaigns', { name, departmentId: fx.alphaId, phases });
     if (r.status !== 201) throw new Error(`campaign: ${JSON.stringify(r.body)}`);
     return { id: r.body.id, name };
+  }
+
+  /** An alert of Alpha's campaign, as a monitor's transition opens it; `rule` keeps each one apart. */
+  async function freshAlert(rule: string): Promise<string> {
+    const changes = await stack.server.db.db.transaction((tx) =>
+      stack.server.app.alerts.applyTransitions(tx, {
+        campaignId: fx.campaignId,
+        nodeId: 'watch',
+        transitions: [
+          {
+            ruleId: rule,
+            channel: 'tmall',
+            from: 'pending',
+            to: 'firing',
+            at: '2026-06-18T02:00:00.000Z',
+            value: 0.01,
+            threshold: 0.015,
+            severity: 'warning',
+            unit: 'ratio',
+          },
+        ],
+        receivedAt: new Date(),
+      }),
+    );
+    return changes[0]!.alertId;
+  }
+  async function freshSilence(): Promise<string> {
+    const r = await stack.api.post('/api/silences', { campaignId: fx.campaignId, endsAt: new Date(Date.now() + 86_400_000).toISOString() });
+    if (r.status !== 201) throw new Error(`silence: ${JSON.stringify(r.body)}`);
+    return r.body.id;
   }
 
   const isBeta = (who: Principal) => who.startsWith('beta_');
@@ -535,6 +575,56 @@ describe('access matrix', () => {
         };
       },
       check: (_who, res) => expect(res.body.secret).toMatch(/^whsec_/),
+    },
+    'GET /api/alerts': {
+      build: () => ({ path: '/api/alerts' }),
+      check: (who, res) => {
+        if (isBeta(who)) expect((res.body.items as { campaignId: string }[]).filter((a) => a.campaignId === fx.campaignId)).toEqual([]);
+        else expect(ids(res)).toContain(fx.alertId);
+      },
+    },
+    'GET /api/alerts/{id}': {
+      build: () => ({ path: `/api/alerts/${fx.alertId}` }),
+      check: (_who, res) => expect(res.body.campaignName).toBe(fx.campaignName),
+    },
+    'POST /api/alerts/{id}/ack': {
+      build: async (_who, mark) => {
+        const id = await freshAlert(mark);
+        return { path: `/api/alerts/${id}/ack`, effect: (e) => e.action === 'alert.acknowledged' && e.entityId === id };
+      },
+      check: (_who, res) => expect(res.body.state).toBe('acknowledged'),
+    },
+    'POST /api/alerts/{id}/resolve': {
+      build: async (_who, mark) => {
+        const id = await freshAlert(mark);
+        return { path: `/api/alerts/${id}/resolve`, effect: (e) => e.action === 'alert.resolved' && e.entityId === id };
+      },
+      check: (_who, res) => expect(res.body.state).toBe('resolved'),
+    },
+    'POST /api/alerts/{id}/snooze': {
+      build: async (_who, mark) => {
+        const id = await freshAlert(mark);
+        return {
+          path: `/api/alerts/${id}/snooze`,
+          body: { until: new Date(Date.now() + 3_600_000).toISOString() },
+          effect: (e) => e.action === 'alert.snoozed' && e.entityId === id,
+        };
+      },
+      check: (_who, res) => expect(res.body.state).toBe('snoozed'),
+    },
+    'GET /api/silences': { build: () => ({ path: `/api/silences?campaignId=${fx.campaignId}` }) },
+    'POST /api/silences': {
+      build: (_who, mark) => ({
+        path: '/api/silences',
+        body: { campaignId: fx.campaignId, endsAt: new Date(Date.now() + 86_400_000).toISOString(), comment: mark },
+        effect: marked(mark),
+      }),
+    },
+    'DELETE /api/silences/{id}': {
+      build: async () => {
+        const id = await freshSilence();
+        return { method: 'DELETE', path: `/api/silences/${id}`, effect: (e) => e.action === 'silence.expired' && e.entityId === id };
+      },
     },
     'GET /api/connections': {
       build: () => ({ path: '/api/connections' }),
@@ -775,7 +865,20 @@ describe('access matrix', () => {
   it('a refused call changes nothing; a permitted one is in the audit log', async () => {
     expect(results.length, 'the matrix ran').toBe(EXPECTED.size * PRINCIPALS.length);
     const audit: AuditRow[] = [];
-    for (const type of ['flow', 'version', 'run', 'campaign', 'approval', 'grant', 'user', 'department', 'token', 'connection']) {
+    for (const type of [
+      'flow',
+      'version',
+      'run',
+      'campaign',
+      'approval',
+      'grant',
+      'user',
+      'department',
+      'token',
+      'connection',
+      'alert',
+      'silence',
+    ]) {
       const r = await stack.api.get(`/api/audit?entityType=${type}&limit=500`);
       expect(r.body.items.length, `fewer than 500 ${type} entries, so none were cut off`).toBeLessThan(500);
       audit.push(...r.body.items);

@@ -408,6 +408,43 @@ describe('catalogue, OpenAPI, health, and every route against its contract', () 
     expect((await session.get('/api/auth/me')).status).toBe(401);
   });
 
+  it('alerts, their timeline and actions, and silences', async () => {
+    const campaign = await api().post('/api/campaigns', { name: 'Alerting campaign' });
+    const transition = (channel: string) => ({
+      ruleId: 'ctr_low',
+      channel,
+      from: 'pending' as const,
+      to: 'firing' as const,
+      at: '2026-06-18T02:00:00.000Z',
+      value: 0.01,
+      threshold: 0.015,
+      severity: 'warning' as const,
+      unit: 'ratio' as const,
+    });
+    const db = stack.server.db.db;
+    const changes = await db.transaction((tx) =>
+      stack.server.app.alerts.applyTransitions(tx, {
+        campaignId: campaign.body.id,
+        nodeId: 'watch',
+        transitions: [transition('tmall'), transition('jd')],
+        receivedAt: new Date(),
+      }),
+    );
+    const [first, second] = changes.map((c) => c.alertId);
+    const page = (await api().get(`/api/alerts?campaignId=${campaign.body.id}&limit=1`)).body;
+    expect(page.items).toHaveLength(1);
+    expect(page.nextCursor).not.toBeNull();
+    expect((await api().get(`/api/alerts/${first}`)).body.timeline[0].kind).toBe('fired');
+    expect((await api().post(`/api/alerts/${first}/ack`)).body.state).toBe('acknowledged');
+    const until = new Date(Date.now() + 3_600_000).toISOString();
+    expect((await api().post(`/api/alerts/${second}/snooze`, { until })).body.state).toBe('snoozed');
+    expect((await api().post(`/api/alerts/${first}/resolve`)).body.state).toBe('resolved');
+    const silence = await api().post('/api/silences', { campaignId: campaign.body.id, endsAt: until, comment: 'maintenance' });
+    expect(silence.status).toBe(201);
+    expect((await api().get(`/api/silences?campaignId=${campaign.body.id}`)).body.items).toHaveLength(1);
+    expect((await api().del(`/api/silences/${silence.body.id}`)).status).toBe(204);
+  });
+
   it('every route has answered a real call, with a body that fits its contract', () => {
     const missing = registry.map((r) => `${r.method} ${r.path}`).filter((r) => !answered.has(r));
     expect(missing).toEqual([]);

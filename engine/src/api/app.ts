@@ -2,6 +2,8 @@ import { signalNotice } from '../temporal/client.ts';
 import type { OutboundGuard } from '@flightdeck/activities';
 import { NotificationService } from '../services/notifications.ts';
 import { notificationRoutes } from './routes/notifications.ts';
+import { alertRoutes } from './routes/alerts.ts';
+import { AlertService } from '../services/alerts.ts';
 import express, { type Express } from 'express';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -64,6 +66,7 @@ export interface AppServices {
   people: PeopleService;
   approvals: ApprovalService;
   connections: ConnectionService;
+  alerts: AlertService;
 }
 
 export function createApp(deps: AppDeps): { app: Express; registry: RouteRegistry } & AppServices {
@@ -90,7 +93,10 @@ export function createApp(deps: AppDeps): { app: Express; registry: RouteRegistr
   app.use(flowRoutes(registry, flows, new ScheduleService(deps.db, deps.temporal, deps.taskQueue)));
   app.use(runRoutes(registry, runs, flows, campaigns));
   app.use(campaignRoutes(registry, campaigns, people));
-  app.use(approvalRoutes(registry, approvals, people, linkSigner(deps.secret)));
+  const links = linkSigner(deps.secret);
+  const alerts = new AlertService(deps.db, deps.clock);
+  app.use(approvalRoutes(registry, approvals, people, links));
+  app.use(alertRoutes(registry, alerts, campaigns, people, links));
   app.use(connectionRoutes(registry, connections));
   app.use(notificationRoutes(registry, new NotificationService(deps.db)));
   app.use(hookSecretRoute(registry, hooks, flows));
@@ -108,5 +114,5 @@ export function createApp(deps: AppDeps): { app: Express; registry: RouteRegistr
     app.get('/{*rest}', (_req, res) => res.sendFile(join(deps.editorDist!, 'index.html')));
   }
   app.use(problemHandler(deps.log));
-  return { app, registry, runs, flows, campaigns, people, approvals, connections };
+  return { app, registry, runs, flows, campaigns, people, approvals, connections, alerts };
 }

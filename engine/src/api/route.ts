@@ -9,6 +9,7 @@ import { CSRF_HEADER } from './authenticate.ts';
 import { findUnstorableStrings } from './unstorable.ts';
 import type { problemSchema } from './contracts/common.ts';
 import { responseDrift } from './response-check.ts';
+import { DomainError } from '../services/errors.ts';
 
 type Method = 'get' | 'post' | 'put' | 'delete';
 
@@ -119,7 +120,7 @@ async function departmentOf<R>(find: (r: R) => Promise<string | null>, parsed: R
   try {
     return await find(parsed);
   } catch (err) {
-    if (err instanceof HttpProblem && err.status === 404) throw hidden();
+    if ((err instanceof HttpProblem && err.status === 404) || (err instanceof DomainError && err.kind === 'not_found')) throw hidden();
     throw err;
   }
 }

@@ -20,6 +20,15 @@ export class LinkError extends Error {
 }
 
 const AUDIENCE = 'flightdeck:approval-link';
+/** Its own audience, so an approval link never acknowledges an alert, nor the other way round. */
+const ALERT_ACK_AUDIENCE = 'flightdeck:alert-ack-link';
+
+/** What a one-click alert acknowledgement link carries. */
+export interface AlertAckClaims {
+  alertId: string;
+  userId: string;
+  jti: string;
+}
 
 export function linkSigner(secret: string) {
   const key = new TextEncoder().encode(secret);
@@ -48,6 +57,43 @@ export function linkSigner(secret: string) {
         throw new LinkError('invalid', 'This link is not valid (it may have been altered)');
       }
     },
+    async signAlertAck(claims: Omit<AlertAckClaims, 'jti'>, ttlSeconds: number): Promise<string> {
+      return new SignJWT({ alert: claims.alertId })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(claims.userId)
+        .setAudience(ALERT_ACK_AUDIENCE)
+        .setJti(randomUUID())
+        .setIssuedAt()
+        .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSeconds)
+        .sign(key);
+    },
+    async verifyAlertAck(token: string): Promise<AlertAckClaims> {
+      try {
+        const { payload } = await jwtVerify(token, key, { audience: ALERT_ACK_AUDIENCE, algorithms: ['HS256'] });
+        if (typeof payload.alert !== 'string' || !payload.sub || !payload.jti)
+          throw new LinkError('invalid', 'This link is not a Flightdeck alert link');
+        return { alertId: payload.alert, userId: payload.sub, jti: payload.jti };
+      } catch (err) {
+        if (err instanceof LinkError) throw err;
+        if (err instanceof errors.JWTExpired) throw new LinkError('expired', 'This link has expired; acknowledge from Flightdeck instead');
+        throw new LinkError('invalid', 'This link is not valid (it may have been altered)');
+      }
+    },
   };
 }
 export type LinkSigner = ReturnType<typeof linkSigner>;
+
+/** Alert links stay valid a day: an alert nobody acknowledged by then has been escalated long since. */
+export const ALERT_LINK_TTL_SECONDS = 86_400;
+
+/**
+ * `alertAckLink(alertId, personId)`: the URL of a one-click acknowledgement for that person, for channel messages
+ * to include. Its GET shows a confirmation page; only the page's POST acknowledges, once.
+ */
+export function alertAckLinker(secret: string, publicUrl: string) {
+  const signer = linkSigner(secret);
+  const base = publicUrl.replace(/\/$/, '');
+  return async function alertAckLink(alertId: string, personId: string): Promise<string> {
+    return `${base}/alert-ack?token=${await signer.signAlertAck({ alertId, userId: personId }, ALERT_LINK_TTL_SECONDS)}`;
+  };
+}

@@ -1,6 +1,21 @@
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  bigserial,
+  boolean,
+  check,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
 import { CHANNEL_KINDS } from '@flightdeck/activities/catalogue';
+import { ALERT_EVENT_KINDS, ALERT_STATES, SEVERITIES } from '@flightdeck/workflows';
 
 export const departments = pgTable('departments', {
   id: uuid('id').primaryKey().defaultRandom(),
@@ -295,6 +310,94 @@ export const usedLinkTokens = pgTable('used_link_tokens', {
   usedAt: timestamp('used_at', { withTimezone: true }).notNull().defaultNow(),
 });
 
+/**
+ * What a monitor's rule raised: one row per incident. The dedup key (node, rule, channel) is unique among a
+ * campaign's open alerts, so a rule that fires again while its alert is open refires that alert.
+ */
+export const alerts = pgTable(
+  'alerts',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    campaignId: uuid('campaign_id')
+      .notNull()
+      .references(() => campaigns.id, { onDelete: 'cascade' }),
+    runId: uuid('run_id').references(() => runs.id, { onDelete: 'set null' }),
+    nodeId: text('node_id'),
+    ruleId: text('rule_id').notNull(),
+    /** null: a rule over the whole campaign. */
+    channel: text('channel'),
+    dedupKey: text('dedup_key').notNull(),
+    severity: text('severity', { enum: SEVERITIES }).notNull(),
+    state: text('state', { enum: ALERT_STATES }).notNull().default('firing'),
+    snoozedUntil: timestamp('snoozed_until', { withTimezone: true }),
+    /** Event time: the start of the bucket whose evaluation fired the rule. */
+    firedAt: timestamp('fired_at', { withTimezone: true }).notNull(),
+    /** Event time of the latest refire (firedAt until one comes). */
+    lastFiredAt: timestamp('last_fired_at', { withTimezone: true }).notNull(),
+    value: doublePrecision('value'),
+    threshold: doublePrecision('threshold'),
+    baseline: doublePrecision('baseline'),
+    unit: text('unit').notNull(),
+    /** When the points that fired it arrived (received time). */
+    openedAt: timestamp('opened_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    acknowledgedAt: timestamp('acknowledged_at', { withTimezone: true }),
+    acknowledgedBy: uuid('acknowledged_by').references(() => users.id, { onDelete: 'set null' }),
+    resolvedAt: timestamp('resolved_at', { withTimezone: true }),
+    /** null with resolvedAt set: the rule resolved it. */
+    resolvedBy: uuid('resolved_by').references(() => users.id, { onDelete: 'set null' }),
+  },
+  (t) => [
+    uniqueIndex('alerts_open_dedup_uq')
+      .on(t.campaignId, t.dedupKey)
+      .where(sql`${t.state} <> 'resolved'`),
+    index('alerts_campaign_fired_idx').on(t.campaignId, t.firedAt),
+    index('alerts_fired_idx').on(t.firedAt),
+    index('alerts_state_idx').on(t.state),
+  ],
+);
+
+/** An alert's timeline: every change and every message about it, with who and when. */
+export const alertEvents = pgTable(
+  'alert_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    alertId: uuid('alert_id')
+      .notNull()
+      .references(() => alerts.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: ALERT_EVENT_KINDS }).notNull(),
+    /** The person who did it; null for the rule, the clock or the system. */
+    actorId: uuid('actor_id').references(() => users.id, { onDelete: 'set null' }),
+    at: timestamp('at', { withTimezone: true }).notNull(),
+    detail: jsonb('detail')
+      .notNull()
+      .default(sql`'{}'::jsonb`),
+  },
+  (t) => [index('alert_events_alert_idx').on(t.alertId, t.id)],
+);
+
+/** Mutes a campaign's alerts (one rule, one channel, or all) for a while; expiring one moves its end to now. */
+export const silences = pgTable(
+  'silences',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    campaignId: uuid('campaign_id')
+      .notNull()
+      .references(() => campaigns.id, { onDelete: 'cascade' }),
+    ruleId: text('rule_id'),
+    channel: text('channel'),
+    startsAt: timestamp('starts_at', { withTimezone: true }).notNull(),
+    endsAt: timestamp('ends_at', { withTimezone: true }).notNull(),
+    createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+    comment: text('comment').notNull().default(''),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('silences_campaign_ends_idx').on(t.campaignId, t.endsAt),
+    check('silences_ends_after_starts', sql`${t.endsAt} >= ${t.startsAt}`),
+  ],
+);
+
 /** Append-only: a trigger (see the migration) refuses UPDATE and DELETE. */
 export const auditLog = pgTable(
   'audit_log',
@@ -326,3 +429,5 @@ export type CampaignRow = typeof campaigns.$inferSelect;
 export type ApprovalTaskRow = typeof approvalTasks.$inferSelect;
 export type FlowVersionRow = typeof flowVersions.$inferSelect;
 export type RunRow = typeof runs.$inferSelect;
+export type AlertRow = typeof alerts.$inferSelect;
+export type SilenceRow = typeof silences.$inferSelect;

@@ -8,7 +8,20 @@ type Executor = Pick<Database, 'insert'>;
 
 export interface AuditEntry {
   action: string;
-  entityType: 'flow' | 'version' | 'run' | 'campaign' | 'approval' | 'grant' | 'user' | 'department' | 'token' | 'session' | 'connection';
+  entityType:
+    | 'flow'
+    | 'version'
+    | 'run'
+    | 'campaign'
+    | 'approval'
+    | 'grant'
+    | 'user'
+    | 'department'
+    | 'token'
+    | 'session'
+    | 'connection'
+    | 'alert'
+    | 'silence';
   entityId: string;
   departmentId?: string | null;
   before?: unknown;

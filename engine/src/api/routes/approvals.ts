@@ -1,7 +1,8 @@
-import express, { Router, type Response } from 'express';
+import express, { Router } from 'express';
 import type { ApprovalTaskView } from '@flightdeck/workflows';
 import { defineRoute, type RouteRegistry } from '../route.ts';
-import { HttpProblem, problemFromError } from '../problem.ts';
+import { HttpProblem } from '../problem.ts';
+import { esc, linkFailure, page } from '../link-page.ts';
 import { hasUnstorableText } from '../unstorable.ts';
 import { approvalListQuery, approvalTaskParam, decisionBody, inboxItemSchema, list, problemSchema } from '../contracts/index.ts';
 import type { ApprovalService } from '../../services/approvals.ts';
@@ -111,24 +112,6 @@ async function userRow(people: PeopleService, id: string) {
   return u;
 }
 
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-
-function page(res: Response, status: number, body: string) {
-  res
-    .status(status)
-    .type('html')
-    .setHeader('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'")
-    .setHeader('referrer-policy', 'no-referrer')
-    .send(
-      `<!doctype html><html><head><meta charset="utf-8">` +
-        `<meta name="viewport" content="width=device-width,initial-scale=1"><title>Flightdeck approval</title>` +
-        `<style>body{font:16px system-ui,sans-serif;max-width:34rem;margin:2rem auto;padding:0 1rem;color:#0f172a}` +
-        `button{font:inherit;padding:.6rem 1.2rem;border-radius:.4rem;border:0;color:#fff;background:#2563eb}` +
-        `button.reject{background:#be123c}textarea{width:100%;min-height:6rem;font:inherit}.err{color:#be123c}</style>` +
-        `</head><body>${body}</body></html>`,
-    );
-}
-
 function confirmPage(task: ApprovalTaskView, decision: 'approve' | 'reject', token: string, error?: string): string {
   const verb = decision === 'approve' ? 'Approve' : 'Reject';
   if (task.status !== 'open')
@@ -144,12 +127,4 @@ function confirmPage(task: ApprovalTaskView, decision: 'approve' | 'reject', tok
     `<textarea name="comment"${decision === 'reject' ? ' required' : ''}></textarea></label></p>` +
     `<button type="submit" class="${decision}">${verb}</button></form>`
   );
-}
-
-function linkFailure(res: Response, err: unknown) {
-  if (err instanceof LinkError)
-    return page(res, err.reason === 'expired' ? 410 : 400, `<h1>Link not valid</h1><p class="err">${esc(err.message)}</p>`);
-  const problem = problemFromError(err);
-  if (problem) return page(res, problem.status, `<h1>${esc(problem.title)}</h1><p class="err">${esc(problem.detail ?? '')}</p>`);
-  throw err;
 }

@@ -1,0 +1,110 @@
+import { z } from 'zod';
+import { ALERT_EVENT_KINDS, ALERT_STATES, instantSchema, SEVERITIES } from '@flightdeck/workflows';
+import { timestamp } from './common.ts';
+
+/** Rule ids are the monitor's handles: lower-case, digits and _. */
+const ruleId = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]{0,47}$/, 'A rule id: a lower-case letter, then lower-case letters, digits or _ (at most 48)');
+const channel = z.string().trim().min(1).max(64);
+const person = z.object({ id: z.uuid(), name: z.string() });
+
+export const ALERT_PAGE_MAX = 200;
+
+export const alertListQuery = z
+  .strictObject({
+    campaignId: z.uuid().optional(),
+    ruleId: ruleId.optional(),
+    state: z
+      .enum([...ALERT_STATES, 'open'])
+      .optional()
+      .meta({ description: "'open': every state but resolved" }),
+    severity: z.enum(SEVERITIES).optional(),
+    from: instantSchema.optional().meta({ description: 'Fired at or after (event time)' }),
+    to: instantSchema.optional().meta({ description: 'Fired before (event time)' }),
+    limit: z.coerce.number().int().min(1).max(ALERT_PAGE_MAX).default(50),
+    cursor: z
+      .string()
+      .max(200)
+      .regex(/^[A-Za-z0-9_-]+$/, 'Not a cursor from this API')
+      .optional()
+      .meta({ description: "The previous page's nextCursor" }),
+  })
+  .refine((q) => !q.from || !q.to || Date.parse(q.from) < Date.parse(q.to), { path: ['to'], message: 'Must be after from' });
+
+export const snoozeBody = z.strictObject({
+  until: instantSchema.meta({ description: 'In the future, at most 30 days ahead' }),
+});
+
+export const silenceBody = z.strictObject({
+  campaignId: z.uuid(),
+  ruleId: ruleId.nullable().optional().meta({ description: 'null or absent: every rule of the campaign' }),
+  channel: channel.nullable().optional().meta({ description: 'null or absent: every channel' }),
+  startsAt: instantSchema.optional().meta({ description: 'Default now' }),
+  endsAt: instantSchema.meta({ description: 'After the start and in the future; at most 90 days after the start' }),
+  comment: z.string().trim().max(2000).optional(),
+});
+
+export const silenceListQuery = z.strictObject({
+  campaignId: z.uuid().optional(),
+  status: z.enum(['pending', 'active', 'expired']).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+/** One alert as lists show it: enough for an Alerts page row without another call. */
+export const alertSchema = z
+  .object({
+    id: z.uuid(),
+    campaignId: z.uuid(),
+    campaignName: z.string(),
+    runId: z.uuid().nullable(),
+    nodeId: z.string().nullable(),
+    ruleId: z.string(),
+    channel: z.string().nullable().meta({ description: 'null: a rule over the whole campaign' }),
+    severity: z.enum(SEVERITIES),
+    state: z.enum(ALERT_STATES),
+    snoozedUntil: timestamp.nullable(),
+    firedAt: timestamp.meta({ description: 'Event time: the start of the bucket that fired the rule' }),
+    lastFiredAt: timestamp,
+    value: z.number().nullable(),
+    threshold: z.number().nullable(),
+    baseline: z.number().nullable(),
+    unit: z.string(),
+    openedAt: timestamp.meta({ description: 'When the points that fired it arrived' }),
+    updatedAt: timestamp,
+    acknowledgedAt: timestamp.nullable(),
+    acknowledgedBy: person.nullable(),
+    resolvedAt: timestamp.nullable(),
+    resolvedBy: person.nullable().meta({ description: 'null with resolvedAt set: the rule resolved it' }),
+  })
+  .meta({ id: 'Alert' });
+
+export const alertEventSchema = z.object({
+  id: z.number().int(),
+  kind: z.enum(ALERT_EVENT_KINDS),
+  at: timestamp,
+  actor: person.nullable().meta({ description: 'null: the rule, the clock or the system' }),
+  detail: z.record(z.string(), z.unknown()),
+});
+
+export const alertDetailSchema = alertSchema
+  .extend({ timeline: z.array(alertEventSchema).meta({ description: 'Oldest first; the latest 1000 entries' }) })
+  .meta({ id: 'AlertDetail' });
+
+export const alertPageSchema = z.object({ items: z.array(alertSchema), nextCursor: z.string().nullable() });
+
+export const silenceSchema = z
+  .object({
+    id: z.uuid(),
+    campaignId: z.uuid(),
+    campaignName: z.string(),
+    ruleId: z.string().nullable(),
+    channel: z.string().nullable(),
+    startsAt: timestamp,
+    endsAt: timestamp,
+    status: z.enum(['pending', 'active', 'expired']),
+    createdBy: person.nullable(),
+    comment: z.string(),
+    createdAt: timestamp,
+  })
+  .meta({ id: 'Silence' });

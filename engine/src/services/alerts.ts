@@ -1,0 +1,573 @@
+import { and, desc, eq, gt, gte, inArray, lt, lte, ne, or, sql, type SQL } from 'drizzle-orm';
+import {
+  alertDedupKey,
+  decideAlert,
+  silenceMatches,
+  silenceStatus,
+  snoozeOver,
+  type AlertAction,
+  type AlertEventKind,
+  type AlertState,
+  type Severity,
+  type Transition,
+} from '@flightdeck/workflows';
+import type { Database } from '../db/client.ts';
+import { alertEvents, alerts, campaigns, silences, usedLinkTokens, users, type AlertRow, type SilenceRow } from '../db/schema.ts';
+import { scopeOf, type Actor } from '../auth/access.ts';
+import type { Clock } from '../auth/throttle.ts';
+import { audit } from './audit.ts';
+import { Conflict, invalid, NotFound } from './errors.ts';
+
+/** A transaction or the database itself: applyTransitions runs inside the ingest path's transaction. */
+export type Executor = Pick<Database, 'select' | 'insert' | 'update' | 'execute'>;
+
+/** What applyTransitions changed; the caller signals the flow's workflow only when this is not empty. */
+export interface AlertChange {
+  alertId: string;
+  kind: 'opened' | 'refired' | 'resolved' | 'unsnoozed';
+  ruleId: string;
+  channel: string | null;
+  severity: Severity;
+  state: AlertState;
+  /** A silence matched when it opened or refired: nobody is to be told. */
+  silenced: boolean;
+}
+
+export interface TransitionBatch {
+  campaignId: string;
+  runId?: string | null;
+  /** The monitor node that evaluated the rules. */
+  nodeId?: string | null;
+  transitions: readonly Transition[];
+  /** When the points that caused them arrived (not their event time). */
+  receivedAt: Date;
+}
+
+export interface AlertListFilter {
+  campaignId?: string;
+  ruleId?: string;
+  state?: AlertState | 'open';
+  severity?: Severity;
+  from?: string;
+  to?: string;
+  limit: number;
+  /** The last item of the previous page. */
+  after?: { firedAt: string; id: string };
+}
+
+export interface SilenceInput {
+  campaignId: string;
+  ruleId?: string | null;
+  channel?: string | null;
+  startsAt?: string;
+  endsAt: string;
+  comment?: string;
+}
+
+/** Longest silence, and how far ahead one may be planned: a campaign's flight is weeks, not seasons. */
+export const MAX_SILENCE_MS = 90 * 86_400_000;
+/** One alert's timeline as the API shows it: the most recent entries. */
+export const TIMELINE_LIMIT = 1000;
+/** Snoozed alerts woken in one sweep; the next sweep takes the rest. */
+const WAKE_BATCH = 500;
+
+const iso = (d: Date | null) => d?.toISOString() ?? null;
+const finite = (n: number | null | undefined) => (typeof n === 'number' && Number.isFinite(n) ? n : null);
+const personId = (actor: Actor | null) => (actor && actor.via !== 'system' ? actor.id : null);
+
+export class AlertService {
+  constructor(
+    private readonly db: Database,
+    private readonly clock: Clock = () => Date.now(),
+  ) {}
+
+  // ---- the ingest path --------------------------------------------------------------------------
+
+  /**
+   * Opens, refires and resolves alerts for a batch of rule transitions, in the caller's transaction
+   * (the one that stored the points). One open alert per dedup key: a rule that fires again while its
+   * alert is open refires that alert; firing → ok resolves it. Pending changes nothing here.
+   */
+  async applyTransitions(tx: Executor, batch: TransitionBatch): Promise<AlertChange[]> {
+    const nodeId = batch.nodeId ?? null;
+    const changes: AlertChange[] = [...(await this.wakeSnoozed(tx, batch.receivedAt, batch.campaignId))];
+    // In event-time order, so a fire and its resolution in one batch end resolved.
+    const ordered = [...batch.transitions].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+    for (const t of ordered) {
+      const key = alertDedupKey({ nodeId, ruleId: t.ruleId, channel: t.channel });
+      if (t.to === 'firing') changes.push(await this.fire(tx, batch, nodeId, key, t));
+      else if (t.to === 'ok') {
+        const open = await this.openAlert(tx, batch.campaignId, key);
+        if (!open) continue;
+        const at = new Date(t.at);
+        await tx
+          .update(alerts)
+          .set({ state: 'resolved', resolvedAt: batch.receivedAt, resolvedBy: null, snoozedUntil: null, updatedAt: batch.receivedAt })
+          .where(eq(alerts.id, open.id));
+        await this.event(tx, open.id, 'resolved', null, batch.receivedAt, {
+          by: 'rule',
+          eventTime: at.toISOString(),
+          value: finite(t.value),
+        });
+        changes.push({ ...changeOf(open, 'resolved'), state: 'resolved' });
+      }
+    }
+    return changes;
+  }
+
+  private async fire(tx: Executor, batch: TransitionBatch, nodeId: string | null, key: string, t: Transition): Promise<AlertChange> {
+    const firedAt = new Date(t.at);
+    const measured = { value: finite(t.value), threshold: finite(t.threshold), baseline: finite(t.baseline), unit: t.unit };
+    const silence = await this.silenceFor(tx, { campaignId: batch.campaignId, ruleId: t.ruleId, channel: t.channel }, batch.receivedAt);
+    let open = await this.openAlert(tx, batch.campaignId, key);
+    if (!open) {
+      // A concurrent batch may open the same alert first; the partial unique index decides, and this one refires it.
+      const [created] = await tx
+        .insert(alerts)
+        .values({
+          campaignId: batch.campaignId,
+          runId: batch.runId ?? null,
+          nodeId,
+          ruleId: t.ruleId,
+          channel: t.channel,
+          dedupKey: key,
+          severity: t.severity,
+          state: 'firing',
+          firedAt,
+          lastFiredAt: firedAt,
+          ...measured,
+          openedAt: batch.receivedAt,
+          updatedAt: batch.receivedAt,
+        })
+        .onConflictDoNothing({ target: [alerts.campaignId, alerts.dedupKey], where: sql`${alerts.state} <> 'resolved'` })
+        .returning();
+      if (created) {
+        await this.event(tx, created.id, 'fired', null, batch.receivedAt, { eventTime: t.at, from: t.from, ...measured });
+        if (silence) await this.event(tx, created.id, 'silenced', null, batch.receivedAt, { silenceId: silence.id });
+        return { ...changeOf(created, 'opened'), silenced: silence !== null };
+      }
+      open = await this.openAlert(tx, batch.campaignId, key);
+      if (!open) throw new Error(`alert ${key} of campaign ${batch.campaignId} neither inserted nor found`);
+    }
+    const [updated] = await tx
+      .update(alerts)
+      .set({
+        severity: t.severity,
+        ...measured,
+        lastFiredAt: firedAt > open.lastFiredAt ? firedAt : open.lastFiredAt,
+        updatedAt: batch.receivedAt,
+      })
+      .where(eq(alerts.id, open.id))
+      .returning();
+    await this.event(tx, open.id, 'refired', null, batch.receivedAt, { eventTime: t.at, from: t.from, ...measured });
+    if (silence) await this.event(tx, open.id, 'silenced', null, batch.receivedAt, { silenceId: silence.id });
+    return { ...changeOf(updated!, 'refired'), silenced: silence !== null };
+  }
+
+  private async openAlert(tx: Executor, campaignId: string, key: string): Promise<AlertRow | undefined> {
+    const [row] = await tx
+      .select()
+      .from(alerts)
+      .where(and(eq(alerts.campaignId, campaignId), eq(alerts.dedupKey, key), ne(alerts.state, 'resolved')))
+      .for('update');
+    return row;
+  }
+
+  /**
+   * Snoozed alerts whose time has come fire again (of one campaign, or all): for the ingest path and for a
+   * periodic sweep. Recorded as 'unsnoozed' by nobody, at `now`.
+   */
+  async wakeSnoozed(tx: Executor, now: Date, campaignId?: string): Promise<AlertChange[]> {
+    const due = await tx
+      .select()
+      .from(alerts)
+      .where(and(eq(alerts.state, 'snoozed'), lte(alerts.snoozedUntil, now), campaignId ? eq(alerts.campaignId, campaignId) : undefined))
+      .orderBy(alerts.snoozedUntil)
+      .limit(WAKE_BATCH)
+      .for('update', { skipLocked: true });
+    const woken: AlertChange[] = [];
+    for (const row of due) {
+      if (!snoozeOver({ state: row.state, snoozedUntil: row.snoozedUntil?.getTime() ?? null }, now.getTime())) continue;
+      await tx.update(alerts).set({ state: 'firing', snoozedUntil: null, updatedAt: now }).where(eq(alerts.id, row.id));
+      await this.event(tx, row.id, 'unsnoozed', null, now, { snoozedUntil: iso(row.snoozedUntil) });
+      woken.push({ ...changeOf(row, 'unsnoozed'), state: 'firing' });
+    }
+    return woken;
+  }
+
+  /** A message about the alert went out (or an escalation happened): onto its timeline, with the delay since its points arrived. */
+  async recordNotified(
+    alertId: string,
+    n: {
+      kind?: 'notified' | 'escalated';
+      at: Date;
+      channelKind: string;
+      target: string;
+      deliveryId?: string | null;
+      pointArrivedAt?: Date;
+    },
+    tx: Executor = this.db,
+  ): Promise<void> {
+    const [row] = await tx.select({ openedAt: alerts.openedAt }).from(alerts).where(eq(alerts.id, alertId));
+    if (!row) throw new NotFound(`Alert ${alertId} does not exist`);
+    const arrived = n.pointArrivedAt ?? row.openedAt;
+    await this.event(tx, alertId, n.kind ?? 'notified', null, n.at, {
+      channelKind: n.channelKind,
+      target: n.target,
+      deliveryId: n.deliveryId ?? null,
+      delayMs: n.at.getTime() - arrived.getTime(),
+    });
+  }
+
+  private async event(tx: Executor, alertId: string, kind: AlertEventKind, actorId: string | null, at: Date, detail: object) {
+    await tx.insert(alertEvents).values({ alertId, kind, actorId, at, detail });
+  }
+
+  // ---- people acting on alerts --------------------------------------------------------------------
+
+  async departmentOf(alertId: string): Promise<string | null> {
+    const [row] = await this.db
+      .select({ d: campaigns.departmentId })
+      .from(alerts)
+      .innerJoin(campaigns, eq(campaigns.id, alerts.campaignId))
+      .where(eq(alerts.id, alertId));
+    if (!row) throw new NotFound(`Alert ${alertId} does not exist`);
+    return row.d;
+  }
+
+  acknowledge(actor: Actor, alertId: string) {
+    return this.act(actor, alertId, { kind: 'ack' });
+  }
+
+  resolve(actor: Actor, alertId: string) {
+    return this.act(actor, alertId, { kind: 'resolve' });
+  }
+
+  snooze(actor: Actor, alertId: string, until: Date) {
+    return this.act(actor, alertId, { kind: 'snooze', until: until.getTime() });
+  }
+
+  /**
+   * The one-click link: uses up the link's jti and acknowledges in one transaction, so a refused
+   * acknowledgement (already resolved) leaves the link as it was, and a second click finds it used.
+   */
+  ackByLink(actor: Actor, alertId: string, jti: string) {
+    return this.act(actor, alertId, { kind: 'ack' }, async (tx) => {
+      const used = await tx.insert(usedLinkTokens).values({ jti }).onConflictDoNothing().returning();
+      if (!used.length)
+        throw new Conflict('This link has been used already', [{ path: 'token', message: 'Used already', code: 'link_used' }]);
+    });
+  }
+
+  async linkUsed(jti: string): Promise<boolean> {
+    return (await this.db.select({ jti: usedLinkTokens.jti }).from(usedLinkTokens).where(eq(usedLinkTokens.jti, jti))).length > 0;
+  }
+
+  private async act(actor: Actor, alertId: string, action: AlertAction, first?: (tx: Executor) => Promise<void>) {
+    const now = new Date(this.clock());
+    await this.db.transaction(async (tx) => {
+      await first?.(tx);
+      const [row] = await tx.select().from(alerts).where(eq(alerts.id, alertId)).for('update');
+      if (!row) throw new NotFound(`Alert ${alertId} does not exist`);
+      let current = row;
+      // A snooze that ran out is over before anyone acts on the alert.
+      if (snoozeOver({ state: row.state, snoozedUntil: row.snoozedUntil?.getTime() ?? null }, now.getTime())) {
+        await this.event(tx, row.id, 'unsnoozed', null, now, { snoozedUntil: iso(row.snoozedUntil) });
+        current = { ...row, state: 'firing', snoozedUntil: null };
+      }
+      const verdict = decideAlert({ state: current.state, snoozedUntil: current.snoozedUntil?.getTime() ?? null }, action, now.getTime());
+      if (!verdict.ok) {
+        if (verdict.code === 'invalid') throw invalid(verdict.field ?? '', verdict.reason);
+        throw new Conflict(verdict.reason, [{ path: '', message: verdict.reason, code: 'alert_state' }]);
+      }
+      const who = personId(actor);
+      const set: Partial<typeof alerts.$inferInsert> = { state: verdict.state, updatedAt: now };
+      if (action.kind === 'ack') Object.assign(set, { acknowledgedAt: now, acknowledgedBy: who, snoozedUntil: null });
+      if (action.kind === 'resolve') Object.assign(set, { resolvedAt: now, resolvedBy: who, snoozedUntil: null });
+      if (action.kind === 'snooze') set.snoozedUntil = new Date(action.until);
+      await tx.update(alerts).set(set).where(eq(alerts.id, row.id));
+      const kind = ({ ack: 'acknowledged', resolve: 'resolved', snooze: 'snoozed', unsnooze: 'unsnoozed' } as const)[action.kind];
+      const detail = {
+        via: actor.via,
+        from: current.state,
+        ...(action.kind === 'snooze' ? { until: new Date(action.until).toISOString() } : {}),
+      };
+      await this.event(tx, row.id, kind, who, now, detail);
+      const [dept] = await tx.select({ d: campaigns.departmentId }).from(campaigns).where(eq(campaigns.id, row.campaignId));
+      await audit(tx, actor, {
+        action: `alert.${kind}`,
+        entityType: 'alert',
+        entityId: row.id,
+        departmentId: dept?.d ?? null,
+        before: { state: row.state, snoozedUntil: iso(row.snoozedUntil) },
+        after: { state: verdict.state, ...(set.snoozedUntil ? { snoozedUntil: set.snoozedUntil.toISOString() } : {}) },
+      });
+    });
+    return this.get(alertId);
+  }
+
+  // ---- reading ----------------------------------------------------------------------------------
+
+  async list(actor: Actor, f: AlertListFilter) {
+    const scope = scopeOf(actor, 'campaigns:read');
+    const where: (SQL | undefined)[] = [
+      scope === 'all' ? undefined : scope.length ? inArray(campaigns.departmentId, scope) : sql`false`,
+      f.campaignId ? eq(alerts.campaignId, f.campaignId) : undefined,
+      f.ruleId ? eq(alerts.ruleId, f.ruleId) : undefined,
+      f.state === 'open' ? ne(alerts.state, 'resolved') : f.state ? eq(alerts.state, f.state) : undefined,
+      f.severity ? eq(alerts.severity, f.severity) : undefined,
+      f.from ? gte(alerts.firedAt, new Date(f.from)) : undefined,
+      f.to ? lt(alerts.firedAt, new Date(f.to)) : undefined,
+      f.after
+        ? or(lt(alerts.firedAt, new Date(f.after.firedAt)), and(eq(alerts.firedAt, new Date(f.after.firedAt)), lt(alerts.id, f.after.id)))
+        : undefined,
+    ];
+    const rows = await this.selectAlerts()
+      .where(and(...where))
+      .orderBy(desc(alerts.firedAt), desc(alerts.id))
+      .limit(f.limit + 1);
+    const page = rows.slice(0, f.limit);
+    const last = page.at(-1);
+    return {
+      items: page.map(present),
+      nextCursor: rows.length > f.limit && last ? encodeCursor(last.a.firedAt, last.a.id) : null,
+    };
+  }
+
+  async get(alertId: string) {
+    const [row] = await this.selectAlerts().where(eq(alerts.id, alertId));
+    if (!row) throw new NotFound(`Alert ${alertId} does not exist`);
+    const events = await this.db
+      .select({ e: alertEvents, name: users.name })
+      .from(alertEvents)
+      .leftJoin(users, eq(users.id, alertEvents.actorId))
+      .where(eq(alertEvents.alertId, alertId))
+      .orderBy(desc(alertEvents.id))
+      .limit(TIMELINE_LIMIT);
+    return {
+      ...present(row),
+      timeline: events.reverse().map(({ e, name }) => ({
+        id: e.id,
+        kind: e.kind,
+        at: e.at.toISOString(),
+        actor: e.actorId ? { id: e.actorId, name: name ?? '' } : null,
+        detail: e.detail as Record<string, unknown>,
+      })),
+    };
+  }
+
+  private selectAlerts() {
+    const acker = sql<string | null>`(SELECT name FROM users WHERE users.id = ${alerts.acknowledgedBy})`;
+    const resolver = sql<string | null>`(SELECT name FROM users WHERE users.id = ${alerts.resolvedBy})`;
+    return this.db
+      .select({ a: alerts, campaignName: campaigns.name, ackName: acker, resolverName: resolver })
+      .from(alerts)
+      .innerJoin(campaigns, eq(campaigns.id, alerts.campaignId));
+  }
+
+  // ---- silences ---------------------------------------------------------------------------------
+
+  async silenceDepartment(silenceId: string): Promise<string | null> {
+    const [row] = await this.db
+      .select({ d: campaigns.departmentId })
+      .from(silences)
+      .innerJoin(campaigns, eq(campaigns.id, silences.campaignId))
+      .where(eq(silences.id, silenceId));
+    if (!row) throw new NotFound(`Silence ${silenceId} does not exist`);
+    return row.d;
+  }
+
+  async createSilence(actor: Actor, input: SilenceInput) {
+    const now = this.clock();
+    const startsAt = input.startsAt ? Date.parse(input.startsAt) : now;
+    const endsAt = Date.parse(input.endsAt);
+    if (Math.abs(startsAt - now) > MAX_SILENCE_MS) throw invalid('startsAt', 'Start within 90 days of now');
+    if (endsAt <= startsAt) throw invalid('endsAt', 'End after the start');
+    if (endsAt <= now) throw invalid('endsAt', 'End in the future');
+    if (endsAt - startsAt > MAX_SILENCE_MS) throw invalid('endsAt', 'A silence lasts 90 days at most');
+    const id = await this.db.transaction(async (tx) => {
+      const [campaign] = await tx.select({ d: campaigns.departmentId }).from(campaigns).where(eq(campaigns.id, input.campaignId));
+      if (!campaign) throw invalid('campaignId', 'No such campaign');
+      const [row] = await tx
+        .insert(silences)
+        .values({
+          campaignId: input.campaignId,
+          ruleId: input.ruleId ?? null,
+          channel: input.channel ?? null,
+          startsAt: new Date(startsAt),
+          endsAt: new Date(endsAt),
+          createdBy: personId(actor),
+          comment: input.comment ?? '',
+          createdAt: new Date(now),
+        })
+        .returning();
+      await audit(tx, actor, {
+        action: 'silence.created',
+        entityType: 'silence',
+        entityId: row!.id,
+        departmentId: campaign.d,
+        after: {
+          campaignId: row!.campaignId,
+          ruleId: row!.ruleId,
+          channel: row!.channel,
+          startsAt: iso(row!.startsAt),
+          endsAt: iso(row!.endsAt),
+          comment: row!.comment,
+        },
+      });
+      return row!.id;
+    });
+    return this.getSilence(id);
+  }
+
+  /** Expires a silence: its end moves to now (a planned one never starts). The row stays, for the review's timeline. */
+  async expireSilence(actor: Actor, silenceId: string): Promise<void> {
+    const now = new Date(this.clock());
+    await this.db.transaction(async (tx) => {
+      const [row] = await tx
+        .select({ s: silences, d: campaigns.departmentId })
+        .from(silences)
+        .innerJoin(campaigns, eq(campaigns.id, silences.campaignId))
+        .where(eq(silences.id, silenceId))
+        .for('update', { of: silences });
+      if (!row) throw new NotFound(`Silence ${silenceId} does not exist`);
+      if (row.s.endsAt <= now) return;
+      const endsAt = row.s.startsAt > now ? row.s.startsAt : now;
+      await tx.update(silences).set({ endsAt }).where(eq(silences.id, silenceId));
+      await audit(tx, actor, {
+        action: 'silence.expired',
+        entityType: 'silence',
+        entityId: silenceId,
+        departmentId: row.d,
+        before: { endsAt: iso(row.s.endsAt) },
+        after: { endsAt: iso(endsAt) },
+      });
+    });
+  }
+
+  async listSilences(actor: Actor, f: { campaignId?: string; status?: 'active' | 'pending' | 'expired'; limit: number }) {
+    const scope = scopeOf(actor, 'campaigns:read');
+    const now = new Date(this.clock());
+    const status =
+      f.status === 'active'
+        ? and(lte(silences.startsAt, now), gt(silences.endsAt, now))
+        : f.status === 'pending'
+          ? gt(silences.startsAt, now)
+          : f.status === 'expired'
+            ? lte(silences.endsAt, now)
+            : undefined;
+    const rows = await this.selectSilences()
+      .where(
+        and(
+          scope === 'all' ? undefined : scope.length ? inArray(campaigns.departmentId, scope) : sql`false`,
+          f.campaignId ? eq(silences.campaignId, f.campaignId) : undefined,
+          status,
+        ),
+      )
+      .orderBy(desc(silences.endsAt), desc(silences.id))
+      .limit(f.limit);
+    return rows.map((r) => presentSilence(r, now.getTime()));
+  }
+
+  private async getSilence(id: string) {
+    const [row] = await this.selectSilences().where(eq(silences.id, id));
+    if (!row) throw new NotFound(`Silence ${id} does not exist`);
+    return presentSilence(row, this.clock());
+  }
+
+  private selectSilences() {
+    return this.db
+      .select({ s: silences, campaignName: campaigns.name, creator: users.name })
+      .from(silences)
+      .innerJoin(campaigns, eq(campaigns.id, silences.campaignId))
+      .leftJoin(users, eq(users.id, silences.createdBy));
+  }
+
+  /** The silence that mutes this alert at `at`, if any. */
+  async isSilenced(alert: { campaignId: string; ruleId: string; channel: string | null }, at: Date): Promise<boolean> {
+    return (await this.silenceFor(this.db, alert, at)) !== null;
+  }
+
+  private async silenceFor(tx: Executor, alert: { campaignId: string; ruleId: string; channel: string | null }, at: Date) {
+    const candidates = await tx
+      .select()
+      .from(silences)
+      .where(and(eq(silences.campaignId, alert.campaignId), lte(silences.startsAt, at), gt(silences.endsAt, at)))
+      .limit(200);
+    const hit = candidates.find((s) => silenceMatches(silenceTimes(s), alert, at.getTime()));
+    return hit ?? null;
+  }
+}
+
+const silenceTimes = (s: SilenceRow) => ({ ...s, startsAt: s.startsAt.getTime(), endsAt: s.endsAt.getTime() });
+
+function changeOf(row: AlertRow, kind: AlertChange['kind']): AlertChange {
+  return { alertId: row.id, kind, ruleId: row.ruleId, channel: row.channel, severity: row.severity, state: row.state, silenced: false };
+}
+
+type AlertSelect = { a: AlertRow; campaignName: string; ackName: string | null; resolverName: string | null };
+
+function present({ a, campaignName, ackName, resolverName }: AlertSelect) {
+  return {
+    id: a.id,
+    campaignId: a.campaignId,
+    campaignName,
+    runId: a.runId,
+    nodeId: a.nodeId,
+    ruleId: a.ruleId,
+    channel: a.channel,
+    severity: a.severity,
+    state: a.state,
+    snoozedUntil: iso(a.snoozedUntil),
+    firedAt: a.firedAt.toISOString(),
+    lastFiredAt: a.lastFiredAt.toISOString(),
+    value: a.value,
+    threshold: a.threshold,
+    baseline: a.baseline,
+    unit: a.unit,
+    openedAt: a.openedAt.toISOString(),
+    updatedAt: a.updatedAt.toISOString(),
+    acknowledgedAt: iso(a.acknowledgedAt),
+    acknowledgedBy: a.acknowledgedBy ? { id: a.acknowledgedBy, name: ackName ?? '' } : null,
+    resolvedAt: iso(a.resolvedAt),
+    resolvedBy: a.resolvedBy ? { id: a.resolvedBy, name: resolverName ?? '' } : null,
+  };
+}
+export type AlertView = ReturnType<typeof present>;
+
+function presentSilence(r: { s: SilenceRow; campaignName: string; creator: string | null }, now: number) {
+  const { s } = r;
+  return {
+    id: s.id,
+    campaignId: s.campaignId,
+    campaignName: r.campaignName,
+    ruleId: s.ruleId,
+    channel: s.channel,
+    startsAt: s.startsAt.toISOString(),
+    endsAt: s.endsAt.toISOString(),
+    status: silenceStatus(silenceTimes(s), now),
+    createdBy: s.createdBy ? { id: s.createdBy, name: r.creator ?? '' } : null,
+    comment: s.comment,
+    createdAt: s.createdAt.toISOString(),
+  };
+}
+
+/** Pages are keyset cursors (fired time, id): opaque to clients, stable while alerts are added. */
+export function encodeCursor(firedAt: Date, id: string): string {
+  return Buffer.from(JSON.stringify([firedAt.toISOString(), id])).toString('base64url');
+}
+
+/** The cursor back, or null when it is not one of ours. */
+export function decodeCursor(cursor: string): { firedAt: string; id: string } | null {
+  try {
+    const v: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (!Array.isArray(v) || v.length !== 2 || typeof v[0] !== 'string' || typeof v[1] !== 'string') return null;
+    const [firedAt, id] = v as [string, string];
+    const t = Date.parse(firedAt);
+    if (!Number.isFinite(t) || new Date(t).toISOString() !== firedAt) return null;
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return null;
+    return { firedAt, id };
+  } catch {
+    return null;
+  }
+}
