@@ -3,7 +3,7 @@ import { createOutboundGuard, type OutboundGuard } from './outbound/index.ts';
 import { approvalActivities, type ApprovalDeps } from './approvals.ts';
 import type { CampaignPhase, CampaignStatusRequest, ChannelControlRequest, LaunchRequest, LaunchResult } from '@flightdeck/workflows';
 import type { FlowActivities, RegisterRunRequest } from '@flightdeck/workflows';
-import type { AlertView, AttachMonitorRequest, CheckMonitorRequest, MonitorCheck, RecordAlertEventRequest } from '@flightdeck/workflows';
+import type { AlertView, ReadAlertRequest, AttachMonitorRequest, CheckMonitorRequest, MonitorCheck, RecordAlertEventRequest } from '@flightdeck/workflows';
 import { deliveryActivities, type DeliveryLedger } from './deliver.ts';
 
 export interface ActivityDeps {
@@ -30,7 +30,7 @@ export interface MonitorDeps {
   attach(req: AttachMonitorRequest): Promise<MonitorCheck>;
   check(req: CheckMonitorRequest): Promise<MonitorCheck>;
   detach(monitorId: string): Promise<void>;
-  readAlert(alertId: string): Promise<AlertView>;
+  readAlert(req: ReadAlertRequest): Promise<AlertView>;
   recordEvent(req: RecordAlertEventRequest): Promise<void>;
 }
 
@@ -56,7 +56,7 @@ export function createActivities(deps: ActivityDeps) {
     attachMonitor: (req: AttachMonitorRequest) => deps.monitors.attach(req),
     checkMonitor: (req: CheckMonitorRequest) => deps.monitors.check(req),
     detachMonitor: (req: { monitorId: string }) => deps.monitors.detach(req.monitorId),
-    readAlert: (alertId: string) => deps.monitors.readAlert(alertId),
+    readAlert: (req: ReadAlertRequest) => deps.monitors.readAlert(req),
     recordAlertEvent: (req: RecordAlertEventRequest) => deps.monitors.recordEvent(req),
   } satisfies FlowActivities;
   return activities;

@@ -19,7 +19,7 @@ import type { CampaignStatusRequest } from './nodes/campaign-status.ts';
 import type { ResolvePeopleRequest } from './nodes/resolve-people.ts';
 import type { ApprovalTaskView, NotifyApproversRequest } from './nodes/approval.ts';
 import type { AttachMonitorRequest, CheckMonitorRequest, MonitorCheck } from './nodes/monitor.ts';
-import type { AlertView, RecordAlertEventRequest } from './nodes/escalate.ts';
+import type { AlertView, ReadAlertRequest, RecordAlertEventRequest } from './nodes/escalate.ts';
 
 /** What a scheduled run records about itself before it starts, since no API call created it. */
 export interface RegisterRunRequest {
@@ -45,7 +45,7 @@ export interface FlowActivities {
   attachMonitor: (req: AttachMonitorRequest) => Promise<MonitorCheck>;
   checkMonitor: (req: CheckMonitorRequest) => Promise<MonitorCheck>;
   detachMonitor: (req: { monitorId: string }) => Promise<void>;
-  readAlert: (alertId: string) => Promise<AlertView>;
+  readAlert: (req: ReadAlertRequest) => Promise<AlertView>;
   recordAlertEvent: (req: RecordAlertEventRequest) => Promise<void>;
 }
 

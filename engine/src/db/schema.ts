@@ -346,6 +346,8 @@ export const alerts = pgTable(
     resolvedAt: timestamp('resolved_at', { withTimezone: true }),
     /** null with resolvedAt set: the rule resolved it. */
     resolvedBy: uuid('resolved_by').references(() => users.id, { onDelete: 'set null' }),
+    /** The monitor node execution the alert was handed to (its rule's handle), so each alert starts one branch. */
+    claimedBy: text('claimed_by'),
   },
   (t) => [
     uniqueIndex('alerts_open_dedup_uq')
@@ -354,6 +356,41 @@ export const alerts = pgTable(
     index('alerts_campaign_fired_idx').on(t.campaignId, t.firedAt),
     index('alerts_fired_idx').on(t.firedAt),
     index('alerts_state_idx').on(t.state),
+  ],
+);
+
+/**
+ * A monitor node's watch over its campaign: the frozen rules, the evaluator's state (rule machines,
+ * checkpoints for late points) and what the run view shows. The ingest path evaluates the active
+ * ones in the transaction that stores the points.
+ */
+export const monitors = pgTable(
+  'monitors',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    campaignId: uuid('campaign_id')
+      .notNull()
+      .references(() => campaigns.id, { onDelete: 'cascade' }),
+    /** The run's Temporal workflow id, which the ingest path signals. */
+    workflowId: text('workflow_id').notNull(),
+    nodeId: text('node_id').notNull(),
+    /** The node execution that attached it last (a flow loops back to its monitor to keep watching). */
+    executionKey: text('execution_key').notNull(),
+    config: jsonb('config').notNull(),
+    state: jsonb('state'),
+    statuses: jsonb('statuses')
+      .notNull()
+      .default(sql`'[]'::jsonb`),
+    watermark: timestamp('watermark', { withTimezone: true }),
+    nextWake: timestamp('next_wake', { withTimezone: true }),
+    active: boolean('active').notNull().default(true),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    // One per run and node: a loop back to the monitor keeps its rule state, and an alert's episode is never judged twice.
+    uniqueIndex('monitors_run_node_uq').on(t.workflowId, t.nodeId),
+    index('monitors_campaign_active_idx').on(t.campaignId).where(sql`${t.active}`),
   ],
 );
 

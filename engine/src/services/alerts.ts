@@ -1,5 +1,6 @@
 import { and, desc, eq, gt, gte, inArray, lt, lte, ne, or, sql, type SQL } from 'drizzle-orm';
 import {
+  alertNoticeKey,
   alertDedupKey,
   decideAlert,
   silenceMatches,
@@ -12,7 +13,7 @@ import {
   type Transition,
 } from '@flightdeck/workflows';
 import type { Database } from '../db/client.ts';
-import { alertEvents, alerts, campaigns, silences, usedLinkTokens, users, type AlertRow, type SilenceRow } from '../db/schema.ts';
+import { alertEvents, alerts, campaigns, runs, silences, usedLinkTokens, users, type AlertRow, type SilenceRow } from '../db/schema.ts';
 import { scopeOf, type Actor } from '../auth/access.ts';
 import type { Clock } from '../auth/throttle.ts';
 import { audit } from './audit.ts';
@@ -79,6 +80,8 @@ export class AlertService {
   constructor(
     private readonly db: Database,
     private readonly clock: Clock = () => Date.now(),
+    /** Tells the alert's run that a person acted (an escalation stops on an ack); absent, the run finds out on its next look. */
+    private readonly signal?: (workflowId: string, key: string) => Promise<void>,
   ) {}
 
   // ---- the ingest path --------------------------------------------------------------------------
@@ -303,7 +306,19 @@ export class AlertService {
         after: { state: verdict.state, ...(set.snoozedUntil ? { snoozedUntil: set.snoozedUntil.toISOString() } : {}) },
       });
     });
+    await this.signalRun(alertId);
     return this.get(alertId);
+  }
+
+  /** After the commit: the run escalating this alert looks at it again at once. A run that has ended cannot take it. */
+  private async signalRun(alertId: string): Promise<void> {
+    if (!this.signal) return;
+    const [row] = await this.db
+      .select({ workflowId: runs.workflowId })
+      .from(alerts)
+      .innerJoin(runs, eq(runs.id, alerts.runId))
+      .where(eq(alerts.id, alertId));
+    if (row) await this.signal(row.workflowId, alertNoticeKey(alertId)).catch(() => undefined);
   }
 
   // ---- reading ----------------------------------------------------------------------------------

@@ -1,3 +1,4 @@
+import { MONITORING_TEMPLATES } from './monitoring-templates.ts';
 import type { FlowDocumentInput } from '@flightdeck/workflows';
 
 /**
@@ -223,4 +224,4 @@ export const launchOnWarmUp = {
   },
 } satisfies Template;
 
-export const TEMPLATES = [standardLaunchApproval, launchOnWarmUp];
+export const TEMPLATES = [standardLaunchApproval, launchOnWarmUp, ...MONITORING_TEMPLATES];

@@ -8,6 +8,9 @@ import { ConnectionService, type NotifyRun } from '../services/connections.ts';
 import { deliveryLedger } from '../services/deliveries.ts';
 import { secretBox } from '../auth/encryption.ts';
 import { runs } from '../db/schema.ts';
+import { AlertService } from '../services/alerts.ts';
+import { MonitorService } from '../services/monitors.ts';
+import { alertAckLinker } from '../auth/links.ts';
 
 /** E-mail links stay valid this long; the task's due time usually comes first. */
 export const LINK_TTL_SECONDS = 7 * 86_400;
@@ -41,8 +44,22 @@ export function buildActivityDeps(opts: ActivityDepsOptions): ActivityDeps {
   const campaigns = new CampaignService(opts.db);
   const outbound = opts.outbound ?? guardFromEnv();
   const connections = new ConnectionService(opts.db, secretBox(opts.encryptionKey), opts.notifyRun, outbound);
+  const monitors = new MonitorService({
+    db: opts.db,
+    alerts: new AlertService(opts.db, undefined, opts.notifyRun),
+    campaigns,
+    signal: opts.notifyRun,
+    links: { page: (alertId) => `${base}/#/alerts/${alertId}`, ack: alertAckLinker(opts.secret, opts.publicUrl) },
+  });
   return {
     outbound,
+    monitors: {
+      attach: (req) => monitors.attach(req),
+      check: (req) => monitors.check(req),
+      detach: (id) => monitors.detach(id),
+      readAlert: (req) => monitors.readAlert(req),
+      recordEvent: (req) => monitors.recordEvent(req),
+    },
     ...(opts.quietHoursClock ? { quietHoursClock: opts.quietHoursClock } : {}),
     registerRun: async (req) => {
       await opts.db

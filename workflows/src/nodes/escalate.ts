@@ -2,8 +2,9 @@ import { z } from 'zod';
 import { defineNode } from './define.ts';
 import { durationSchema, parseDuration } from '../duration.ts';
 import { quickActivity } from './resolve-people.ts';
-import { deliverAll, message, messageExpressions, recipientExpressions, recipientFields, resolveRecipients } from './deliver.ts';
-import { alertNoticeKey, type AlertState, type FlowAlert } from './monitor.ts';
+import { deliverAll, message, type Recipient, messageExpressions, recipientExpressions, recipientFields, resolveRecipients } from './deliver.ts';
+import { alertNoticeKey, type FlowAlert } from './monitor.ts';
+import type { AlertState } from '../monitoring/alert-state.ts';
 import { SEVERITIES, type Severity } from '../monitoring/schema.ts';
 import { DEFAULT_RETRY } from './retry.ts';
 import type { ActivityName } from '../activities.ts';
@@ -16,8 +17,16 @@ export interface AlertView {
   alertId: string;
   state: AlertState;
   snoozedUntil: string | null;
-  /** A signed one-click link that acknowledges the alert (GET shows a confirmation page, POST decides). */
-  ackUrl: string;
+  /** The alert's page in Flightdeck (acking there needs a sign-in): the link a group chat gets. */
+  pageUrl: string;
+  /** Per person asked for: a signed one-click link acknowledging as them (GET shows a confirmation page, POST decides). */
+  ackUrls: Record<string, string>;
+}
+
+export interface ReadAlertRequest {
+  alertId: string;
+  /** User ids to sign one-click ack links for. */
+  people?: string[];
 }
 
 export interface RecordAlertEventRequest {
@@ -122,7 +131,7 @@ export const escalate = defineNode({
     const levels = config.bySeverity[alert.severity as Severity] ?? config.levels;
     const key = alertNoticeKey(alert.alertId);
     const runId = (scope.run as { id: string }).id;
-    const read = () => ports.callActivity(READ_ALERT_ACTIVITY, [alert.alertId], quickActivity);
+    const read = (people: string[] = []) => ports.callActivity(READ_ALERT_ACTIVITY, [{ alertId: alert.alertId, people }], quickActivity);
     const settled = (view: AlertView) =>
       view.state === 'acknowledged' ? 'acknowledged' : view.state === 'resolved' ? 'resolved' : undefined;
     const steps: JsonValue[] = [];
@@ -133,15 +142,30 @@ export const escalate = defineNode({
         const done = settled(view);
         if (done) return { handle: done, output: { alert: alert as unknown as JsonValue, steps, by: done } };
         const recipients = await resolveRecipients(ctx, level);
-        const summary = await deliverAll(ctx, {
-          target: level.connection ? { connectionId: level.connection } : { builtin: 'email' },
-          templates: { title: config.title, text: config.text },
-          recipients,
-          timeout: '30s',
-          retry: DEFAULT_RETRY,
-          keySuffix: `r${round}l${index}`,
-          variables: { alert: { ...alert, ackUrl: view.ackUrl }, escalation: { level: index + 1, round: round + 1 } },
-        });
+        const people = recipients.flatMap((r) => (r.userId ? [r.userId] : []));
+        if (people.length) view = await read(people);
+        const target = level.connection ? { connectionId: level.connection } : ({ builtin: 'email' } as const);
+        const send = (to: Recipient[], ackUrl: string, suffix: string) =>
+          deliverAll(ctx, {
+            target,
+            templates: { title: config.title, text: config.text },
+            recipients: to,
+            timeout: '30s',
+            retry: DEFAULT_RETRY,
+            keySuffix: `r${round}l${index}${suffix}`,
+            variables: { alert: { ...alert, ackUrl }, escalation: { level: index + 1, round: round + 1 } },
+          });
+        // A person gets a link that acks as them; a group robot, or an address outside the directory, the alert's page.
+        const summary = { kind: '', sent: 0, failed: 0 };
+        const parts = target.builtin
+          ? recipients.map((r, i) => send([r], (r.userId && view.ackUrls[r.userId]) || view.pageUrl, `/${i}`))
+          : [send(recipients, view.pageUrl, '')];
+        for (const part of parts) {
+          const done = await part;
+          summary.kind = done.kind;
+          summary.sent += done.sent;
+          summary.failed += done.failed;
+        }
         const step = {
           alertId: alert.alertId,
           kind: index === 0 && round === 0 ? 'notified' : 'escalated',

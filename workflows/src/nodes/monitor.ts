@@ -14,7 +14,8 @@ export const monitorNoticeKey = (monitorId: string) => `monitor:${monitorId}`;
 /** The key the alerts service signals when an alert is acked, resolved or snoozed, so an escalation looks again. */
 export const alertNoticeKey = (alertId: string) => `alert:${alertId}`;
 
-export type AlertState = 'firing' | 'acknowledged' | 'resolved' | 'snoozed';
+import type { AlertState } from '../monitoring/alert-state.ts';
+
 
 /** An alert as the flow sees it: what fired, where, when (event time) and against what. */
 export interface FlowAlert {

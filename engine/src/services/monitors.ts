@@ -1,0 +1,289 @@
+import { and, asc, eq, inArray, isNull, or, sql } from 'drizzle-orm';
+import {
+  BucketSeries,
+  campaignFacts,
+  evaluateMonitor,
+  monitorNoticeKey,
+  parseDuration,
+  planEvaluation,
+  type AlertView,
+  type AttachMonitorRequest,
+  type CheckMonitorRequest,
+  type FlowAlert,
+  type MetricPoint,
+  type MonitorCheck,
+  type MonitorConfig,
+  type MonitoredCampaign,
+  type MonitorState,
+  type RawSums,
+  type ReadAlertRequest,
+  type RecordAlertEventRequest,
+  type RuleStatus,
+} from '@flightdeck/workflows';
+import type { Database } from '../db/client.ts';
+import { alerts, monitors, runs } from '../db/schema.ts';
+import type { AlertService, Executor } from './alerts.ts';
+import type { CampaignService } from './campaigns.ts';
+import type { AffectedSeries, MetricsTx } from './metrics.ts';
+import { NotFound } from './errors.ts';
+
+type MonitorRow = typeof monitors.$inferSelect;
+
+/** Tells a run something changed (a Temporal signal); failures are the run's to recover from on its recheck. */
+export type Signal = (workflowId: string, key: string) => Promise<void>;
+
+export interface MonitorServiceDeps {
+  db: Database;
+  alerts: AlertService;
+  campaigns: Pick<CampaignService, 'get'>;
+  signal?: Signal;
+  /** The alert's page and per-person one-click ack links. */
+  links?: { page(alertId: string): string; ack(alertId: string, userId: string): Promise<string> };
+  clock?: () => number;
+}
+
+/**
+ * The engine's side of the monitor node: rules are judged here, in event time, by the pure
+ * evaluator from `workflows/`, over the points PostgreSQL holds. The ingest path calls
+ * `afterPointsStored` in the transaction that stored the points; the run is signalled after the
+ * commit only when a rule changed state, so a monitor costs Temporal nothing while all is well.
+ */
+export class MonitorService {
+  private readonly clock: () => number;
+
+  constructor(private readonly deps: MonitorServiceDeps) {
+    this.clock = deps.clock ?? (() => Date.now());
+  }
+
+  /** The ingest hook: evaluates every active monitor of the campaign; returns what to signal once the points commit. */
+  async afterPointsStored(tx: MetricsTx, campaignId: string, affected: readonly AffectedSeries[]): Promise<() => Promise<void>> {
+    const active = await tx
+      .select()
+      .from(monitors)
+      .where(and(eq(monitors.campaignId, campaignId), eq(monitors.active, true)))
+      .orderBy(asc(monitors.id))
+      .for('update');
+    if (!active.length || !affected.length) return async () => {};
+    const campaign = await this.monitoredCampaign(campaignId);
+    const changedFrom = Math.min(...affected.map((a) => Date.parse(a.minTs)));
+    const watermark = Math.max(...affected.map((a) => Date.parse(a.maxTs)));
+    const wake: MonitorRow[] = [];
+    for (const row of active) {
+      const changed = await this.evaluate(tx, row, campaign, { changedFrom, watermark });
+      if (changed) wake.push(row);
+    }
+    return () => this.signalAll(wake);
+  }
+
+  async attach(req: AttachMonitorRequest): Promise<MonitorCheck> {
+    const campaign = await this.monitoredCampaign(req.campaignId);
+    return this.deps.db.transaction(async (tx) => {
+      await tx
+        .insert(monitors)
+        .values({ campaignId: req.campaignId, workflowId: req.runId, nodeId: req.nodeId, executionKey: req.executionKey, config: req.monitor })
+        .onConflictDoUpdate({
+          target: [monitors.workflowId, monitors.nodeId],
+          set: { active: true, executionKey: req.executionKey, updatedAt: new Date(this.clock()) },
+        });
+      const [row] = await tx
+        .select()
+        .from(monitors)
+        .where(and(eq(monitors.workflowId, req.runId), eq(monitors.nodeId, req.nodeId)))
+        .for('update');
+      // Everything stored so far: a monitor attached mid-campaign judges the past as well, in event time.
+      if (row!.state === null) await this.evaluate(tx, row!, campaign, {});
+      return this.checkIn(tx, row!.id, req.executionKey, campaign, undefined);
+    });
+  }
+
+  async check(req: CheckMonitorRequest): Promise<MonitorCheck> {
+    const [row] = await this.deps.db.select({ campaignId: monitors.campaignId }).from(monitors).where(eq(monitors.id, req.monitorId));
+    if (!row) throw new NotFound(`Monitor ${req.monitorId} does not exist`);
+    const campaign = await this.monitoredCampaign(row.campaignId);
+    return this.deps.db.transaction((tx) => this.checkIn(tx, req.monitorId, req.executionKey, campaign, req.now));
+  }
+
+  async detach(monitorId: string): Promise<void> {
+    await this.deps.db.update(monitors).set({ active: false, updatedAt: new Date(this.clock()) }).where(eq(monitors.id, monitorId));
+  }
+
+  async statusesOfRun(workflowId: string) {
+    return this.deps.db
+      .select({ id: monitors.id, nodeId: monitors.nodeId, statuses: monitors.statuses, watermark: monitors.watermark, active: monitors.active })
+      .from(monitors)
+      .where(eq(monitors.workflowId, workflowId));
+  }
+
+  async readAlert(req: ReadAlertRequest): Promise<AlertView> {
+    const [row] = await this.deps.db
+      .select({ state: alerts.state, snoozedUntil: alerts.snoozedUntil })
+      .from(alerts)
+      .where(eq(alerts.id, req.alertId));
+    if (!row) throw new NotFound(`Alert ${req.alertId} does not exist`);
+    const links = this.deps.links;
+    if (!links) throw new Error('This monitor service signs no links (the API process does not read alerts for runs)');
+    const ackUrls: Record<string, string> = {};
+    for (const userId of [...new Set(req.people ?? [])].slice(0, 100)) ackUrls[userId] = await links.ack(req.alertId, userId);
+    return {
+      alertId: req.alertId,
+      state: row.state,
+      snoozedUntil: row.snoozedUntil?.toISOString() ?? null,
+      pageUrl: links.page(req.alertId),
+      ackUrls,
+    };
+  }
+
+  async recordEvent(req: RecordAlertEventRequest): Promise<void> {
+    await this.deps.alerts.recordNotified(req.alertId, {
+      kind: req.kind,
+      at: new Date(this.clock()),
+      channelKind: req.channelKind,
+      target: `level ${req.level}${req.round > 1 ? ` (round ${req.round})` : ''}: ${req.recipients.join(', ') || 'the channel'}`,
+    });
+  }
+
+  /** The campaign as the evaluator reads it: its zone, goals, budget lines, phases and channel plans. */
+  private async monitoredCampaign(campaignId: string): Promise<MonitoredCampaign> {
+    const c = (await this.deps.campaigns.get(campaignId)) as unknown as MonitoredCampaign & { timezone?: string };
+    return c;
+  }
+
+  /** Judges one monitor, stores its state and applies its transitions to alerts; true when an alert changed. */
+  private async evaluate(
+    tx: Executor,
+    row: MonitorRow,
+    campaign: MonitoredCampaign,
+    at: { changedFrom?: number; watermark?: number; now?: number },
+  ): Promise<boolean> {
+    const config = row.config as MonitorConfig;
+    const state = row.state as MonitorState | null;
+    const every = parseDuration(config.every) ?? 3_600_000;
+    const watermark = at.watermark ?? row.watermark?.getTime();
+    const plan = planEvaluation(config, campaign, state, { changedFrom: at.changedFrom, watermark });
+    const from = plan.from === null ? null : Date.parse(plan.from);
+    const series = BucketSeries.fromPoints(await this.points(tx, row.campaignId, from), {
+      every,
+      timeZone: campaignFacts(campaign).timeZone,
+      ...(from === null ? {} : { opening: { before: from, totals: await this.totalsBefore(tx, row.campaignId, from) } }),
+    });
+    const result = evaluateMonitor(config, campaign, state, {
+      series,
+      ...(at.changedFrom === undefined ? {} : { changedFrom: at.changedFrom }),
+      ...(at.now === undefined ? {} : { now: at.now }),
+    });
+    await tx
+      .update(monitors)
+      .set({
+        state: result.state,
+        statuses: result.statuses,
+        watermark: result.watermark ? new Date(result.watermark) : row.watermark,
+        nextWake: result.nextWake ? new Date(result.nextWake.at) : null,
+        updatedAt: new Date(this.clock()),
+      })
+      .where(eq(monitors.id, row.id));
+    if (!result.transitions.length) return false;
+    const [run] = await tx.select({ id: runs.id }).from(runs).where(eq(runs.workflowId, row.workflowId));
+    const changes = await this.deps.alerts.applyTransitions(tx, {
+      campaignId: row.campaignId,
+      runId: run?.id ?? null,
+      nodeId: row.nodeId,
+      transitions: result.transitions,
+      receivedAt: new Date(this.clock()),
+    });
+    return changes.length > 0;
+  }
+
+  /** One call of the node: judge what time alone changes (no-data, pending, keep-firing), then claim one alert. */
+  private async checkIn(tx: Executor, monitorId: string, executionKey: string, campaign: MonitoredCampaign, now: number | undefined) {
+    const [row] = await tx.select().from(monitors).where(eq(monitors.id, monitorId)).for('update');
+    if (!row) throw new NotFound(`Monitor ${monitorId} does not exist`);
+    let current: MonitorRow = row;
+    const facts = campaignFacts(campaign);
+    // The wall clock judges silence only while the campaign runs; a replay afterwards is judged on its watermark alone.
+    const live = now !== undefined && (facts.start === null || now >= facts.start) && (facts.end === null || now < facts.end);
+    if (live) {
+      await this.evaluate(tx, row, campaign, { now });
+      current = (await tx.select().from(monitors).where(eq(monitors.id, monitorId)))[0] ?? row;
+    }
+    const fired = await this.claim(tx, current!, executionKey);
+    const end = facts.end;
+    const every = parseDuration((row.config as MonitorConfig).every) ?? 3_600_000;
+    const lateness = parseDuration((row.config as MonitorConfig).lateness) ?? 0;
+    // Over when the data has reached the campaign's last bucket, or the clock is past its end and the late points' window.
+    const dataDone = end !== null && current.watermark !== null && current.watermark.getTime() >= end - every;
+    const clockDone = end !== null && now !== undefined && now >= end + lateness;
+    return {
+      monitorId,
+      statuses: current.statuses as RuleStatus[],
+      watermark: current.watermark?.toISOString() ?? null,
+      fired,
+      nextWakeMs: current.nextWake?.getTime() ?? null,
+      ended: !fired && now !== undefined && (dataDone || clockDone),
+    } satisfies MonitorCheck;
+  }
+
+  /** The oldest firing alert of this monitor's node nobody took, or the one this execution took before (a retried call). */
+  private async claim(tx: Executor, row: MonitorRow, executionKey: string): Promise<FlowAlert | null> {
+    const [alert] = await tx
+      .select()
+      .from(alerts)
+      .where(
+        and(
+          eq(alerts.campaignId, row.campaignId),
+          eq(alerts.nodeId, row.nodeId),
+          or(
+            eq(alerts.claimedBy, executionKey),
+            and(isNull(alerts.claimedBy), inArray(alerts.state, ['firing']), sql`${alerts.openedAt} >= ${row.createdAt}`),
+          ),
+        ),
+      )
+      .orderBy(sql`${alerts.claimedBy} IS NULL`, asc(alerts.firedAt), asc(alerts.id))
+      .limit(1)
+      .for('update', { skipLocked: true });
+    if (!alert) return null;
+    if (alert.claimedBy === null) await tx.update(alerts).set({ claimedBy: executionKey }).where(eq(alerts.id, alert.id));
+    const config = row.config as MonitorConfig;
+    const rule = config.rules.find((r) => r.id === alert.ruleId);
+    return {
+      alertId: alert.id,
+      ruleId: alert.ruleId,
+      ruleLabel: rule?.label || alert.ruleId,
+      channel: alert.channel,
+      severity: alert.severity,
+      state: alert.state,
+      firedAt: alert.firedAt.toISOString(),
+      value: alert.value,
+      threshold: alert.threshold,
+      unit: alert.unit,
+    };
+  }
+
+  /** Stored points from `from` on, summed over dimensions per channel, metric and timestamp. */
+  private async points(tx: Executor, campaignId: string, from: number | null): Promise<MetricPoint[]> {
+    const rows = await tx.execute<{ channel: string; metric: string; ts: string; value: number }>(sql`
+      SELECT channel, metric, to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ts, sum(value)::float8 AS value
+      FROM metric_points
+      WHERE campaign_id = ${campaignId}::uuid ${from === null ? sql`` : sql`AND ts >= ${new Date(from).toISOString()}::timestamptz`}
+      GROUP BY channel, metric, ts ORDER BY ts`);
+    return rows.rows.map((r) => ({ ts: r.ts, channel: r.channel, metric: r.metric, value: Number(r.value) }));
+  }
+
+  /** Each channel's totals before `from`: budget burn reads cumulative spend. */
+  private async totalsBefore(tx: Executor, campaignId: string, from: number): Promise<Record<string, RawSums>> {
+    const rows = await tx.execute<{ channel: string; metric: string; value: number }>(sql`
+      SELECT channel, metric, sum(value)::float8 AS value FROM metric_points
+      WHERE campaign_id = ${campaignId}::uuid AND ts < ${new Date(from).toISOString()}::timestamptz
+      GROUP BY channel, metric`);
+    const totals: Record<string, RawSums> = {};
+    for (const r of rows.rows) (totals[r.channel] ??= {})[r.metric as keyof RawSums] = Number(r.value);
+    return totals;
+  }
+
+  private async signalAll(rows: readonly MonitorRow[]): Promise<void> {
+    if (!this.deps.signal) return;
+    for (const row of rows) {
+      // A run that has ended cannot take the signal; its monitor is history now.
+      await this.deps.signal(row.workflowId, monitorNoticeKey(row.id)).catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,146 @@
+import { campaignKpiWatch, CAMPAIGN_KPI_WATCH_TEXT, type FlowDocumentInput, type RuleInput } from '@flightdeck/workflows';
+
+/**
+ * The monitoring half of the lifecycle as ready flows: "Campaign KPI watch" (the source documents'
+ * rules with their figures; warnings tell the owner, critical ones escalate) and "Crisis response"
+ * (negative mentions +50 % → customer service, then the PR lead, then an executive, within the
+ * 4-hour containment window). Both loop back to their monitor after each alert, through a short
+ * delay (a loop needs one), so the watch goes on until the campaign ends.
+ */
+
+const n = (id: string, type: string, label: string, config: Record<string, unknown>, x: number, y: number) => ({
+  id,
+  type,
+  label,
+  config,
+  position: { x, y },
+});
+const e = (source: string, sourceHandle: string, target: string) => ({ id: `${source}__${sourceHandle}__${target}`, source, sourceHandle, target });
+
+const ownerNotice = {
+  owner: true,
+  title: '{{ nodes.monitor.output.alert.ruleLabel }}: {{ campaign.name }}',
+  text:
+    '{{ nodes.monitor.output.alert.ruleLabel }} on {{ nodes.monitor.output.alert.channel | default: "the campaign" }} ' +
+    'at {{ nodes.monitor.output.alert.firedAt }}: {{ nodes.monitor.output.alert.value }} against ' +
+    '{{ nodes.monitor.output.alert.threshold }}.',
+};
+
+const watchRules = campaignKpiWatch().rules as RuleInput[];
+const critical = new Set(watchRules.filter((r) => r.severity === 'critical').map((r) => r.id));
+
+const kpiWatchGraph: FlowDocumentInput = {
+  schemaVersion: 1,
+  nodes: [
+    n('start', 'trigger.manual', 'Start watching', { sampleInput: {} }, 0, 240),
+    n('monitor', 'monitoring.monitor', 'Campaign KPI watch', campaignKpiWatch() as Record<string, unknown>, 260, 240),
+    n('tell_owner', 'channel.in_app', 'Tell the owner', ownerNotice, 560, 120),
+    n(
+      'escalate',
+      'monitoring.escalate',
+      'Escalate',
+      {
+        monitor: 'monitor',
+        levels: [
+          { owner: true, ackWithin: '30m' },
+          { people: [{ kind: 'department_head', department: 'campaign' }], ackWithin: '1h' },
+        ],
+        repeat: 1,
+      },
+      560,
+      360,
+    ),
+    n('again', 'control.delay', 'Keep watching', { duration: '1s' }, 860, 240),
+    n('done', 'control.end', 'Campaign over', { status: 'completed' }, 560, 560),
+  ],
+  edges: [
+    e('start', 'next', 'monitor'),
+    ...watchRules.map((r) => e('monitor', r.id, critical.has(r.id) ? 'escalate' : 'tell_owner')),
+    e('monitor', 'ended', 'done'),
+    e('tell_owner', 'sent', 'again'),
+    e('tell_owner', 'failed', 'again'),
+    e('escalate', 'acknowledged', 'again'),
+    e('escalate', 'resolved', 'again'),
+    e('escalate', 'exhausted', 'again'),
+    e('again', 'next', 'monitor'),
+  ],
+};
+
+export const campaignKpiWatchFlow = {
+  id: 'campaign-kpi-watch',
+  name: CAMPAIGN_KPI_WATCH_TEXT.en.title,
+  description:
+    CAMPAIGN_KPI_WATCH_TEXT.en.description +
+    ' Warnings reach the owner under the bell; critical alerts escalate to the owner, then the department head.',
+  zh: {
+    name: CAMPAIGN_KPI_WATCH_TEXT['zh-CN'].title,
+    description: CAMPAIGN_KPI_WATCH_TEXT['zh-CN'].description + ' 警告以站内通知告知负责人；严重告警先升级给负责人，再到部门负责人。',
+  },
+  graph: kpiWatchGraph,
+};
+
+const crisisRule: RuleInput = {
+  id: 'negative_spike',
+  label: 'Negative mentions up 50 %',
+  kind: 'deviation',
+  metric: 'negative_mentions',
+  per: 'campaign',
+  by: 0.5,
+  direction: 'up',
+  baseline: 'same_time',
+  days: 14,
+  ignoreBelow: 10,
+  keepFiringFor: '2h',
+  severity: 'critical',
+};
+
+export const crisisResponse = {
+  id: 'crisis-response',
+  name: 'Crisis response',
+  description:
+    'Negative mentions 50 % above the same hours of the past two weeks: level 1 (the campaign owner, as customer service lead) ' +
+    'has an hour to acknowledge, then the department head (PR lead), then the admins (executive), aiming at containment ' +
+    'within the 4-hour window. Every step is on the alert’s timeline.',
+  zh: {
+    name: '危机响应',
+    description:
+      '负面声量比过去两周同时段高 50%：第一级（活动负责人，作为客服负责人）须在 1 小时内确认，否则升级到部门负责人（公关负责人），' +
+      '再到管理员（高管），目标是在 4 小时窗口内控制事态。每一步都记录在告警时间线上。',
+  },
+  graph: {
+    schemaVersion: 1,
+    nodes: [
+      n('start', 'trigger.manual', 'Start watching', { sampleInput: {} }, 0, 200),
+      n('monitor', 'monitoring.monitor', 'Negative mentions', { every: '1h', lateness: '7d', rules: [crisisRule] }, 260, 200),
+      n(
+        'escalate',
+        'monitoring.escalate',
+        'Crisis ladder',
+        {
+          monitor: 'monitor',
+          levels: [
+            { owner: true, ackWithin: '1h' },
+            { people: [{ kind: 'department_head', department: 'campaign' }], ackWithin: '1h' },
+            { people: [{ kind: 'role', role: 'admin' }], ackWithin: '2h' },
+          ],
+          repeat: 0,
+        },
+        560,
+        200,
+      ),
+      n('again', 'control.delay', 'Keep watching', { duration: '1s' }, 860, 200),
+      n('done', 'control.end', 'Campaign over', { status: 'completed' }, 560, 420),
+    ],
+    edges: [
+      e('start', 'next', 'monitor'),
+      e('monitor', 'negative_spike', 'escalate'),
+      e('monitor', 'ended', 'done'),
+      e('escalate', 'acknowledged', 'again'),
+      e('escalate', 'resolved', 'again'),
+      e('escalate', 'exhausted', 'again'),
+      e('again', 'next', 'monitor'),
+    ],
+  } satisfies FlowDocumentInput,
+};
+
+export const MONITORING_TEMPLATES = [campaignKpiWatchFlow, crisisResponse];

@@ -1,0 +1,134 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { sql } from 'drizzle-orm';
+import { startStack, type TestStack } from './support/stack.ts';
+import { startSmtp } from './support/smtp.ts';
+import { startWeCom } from '../../activities/test/channels/receivers.ts';
+import { waitFor } from './support/wait-for.ts';
+
+const scenario = JSON.parse(readFileSync(fileURLToPath(new URL('../seed/s618-new-product-launch.campaign.json', import.meta.url)), 'utf8'));
+const csv = readFileSync(fileURLToPath(new URL('../../../shared/scenarios/s618-new-product-launch.metrics.csv', import.meta.url)), 'utf8');
+const [header, ...rows] = csv.trim().split('\n');
+const START = Date.parse('2026-05-20T00:00:00Z');
+const HOUR = 3_600_000;
+const hourOf = (row: string) => (Date.parse(row.slice(0, row.indexOf(','))) - START) / HOUR;
+
+/**
+ * The monitoring half of the lifecycle end to end, on real PostgreSQL and Temporal: the 618 scenario's
+ * metrics arrive through the ingest API as an ad platform's export would send them (hour by hour, in
+ * batches); the crisis monitor fires once, in event time, on the negative-mentions spike; the escalation
+ * policy tells level 1 in a WeCom robot, finds no ack in time, mails level 2 (the department head), and
+ * stops when the head acknowledges from the one-click link in that mail.
+ */
+describe('monitor → alert → escalation, on the 618 scenario', () => {
+  let stack: TestStack;
+  let smtp: Awaited<ReturnType<typeof startSmtp>>;
+  let robot: Awaited<ReturnType<typeof startWeCom>>;
+
+  beforeAll(async () => {
+    smtp = await startSmtp();
+    robot = await startWeCom('crisis-room');
+    stack = await startStack('monitorflow', { smtpUrl: smtp.url });
+  });
+  afterAll(async () => {
+    await stack?.close();
+    await robot?.close();
+    await smtp?.close();
+  });
+
+  it('fires once on the spike, escalates past an unanswered level 1, and an ack from the mail stops it', async () => {
+    const owner = await stack.user('Evan Zhou', [{ role: 'designer', department: 'E-commerce' }], { department: 'E-commerce' });
+    const head = await stack.user('Hana Head', [{ role: 'approver', department: 'E-commerce' }], {
+      department: 'E-commerce',
+      head: 'E-commerce',
+    });
+    const imported = await owner.api.post('/api/campaigns/import', scenario);
+    expect(imported.status, JSON.stringify(imported.body)).toBe(201);
+    const campaign = imported.body;
+    const wecom = (
+      await stack.api.post('/api/connections', {
+        kind: 'wecom',
+        name: 'Crisis room',
+        departmentId: campaign.departmentId,
+        secrets: { url: robot.webhookUrl },
+      })
+    ).body.id;
+    expect(wecom).toBeTruthy();
+
+    const template = (await owner.api.post('/api/templates/crisis-response/flows', { name: '618 crisis' })).body;
+    const graph = template.graph;
+    // Level 1 is the crisis room's robot with a short time to answer, so the test sees the escalation happen.
+    graph.nodes.find((n: { id: string }) => n.id === 'escalate').config.levels = [
+      { connection: wecom, ackWithin: '2s' },
+      { people: [{ kind: 'department_head', department: 'campaign' }], ackWithin: '1h' },
+      { people: [{ kind: 'role', role: 'admin' }], ackWithin: '1h' },
+    ];
+    expect((await owner.api.put(`/api/flows/${template.id}`, { name: '618 crisis', graph })).status).toBe(200);
+    expect((await owner.api.post(`/api/flows/${template.id}/versions`, {})).status).toBe(201);
+    const runId = await owner.api.startRun(template.id, {}, campaign.id);
+    await owner.api.waitForNode(runId, 'monitor', 'running');
+
+    // An ingest-only token, as an ad platform's export job would hold.
+    const people = stack.server.app.people;
+    const ownerActor = await people.actorFor((await people.userRow(owner.id))!, 'system');
+    const token = (await people.createApiToken(ownerActor, 'export job', { scopes: ['ingest'] })).token;
+    const post = (lines: string[]) =>
+      fetch(`${stack.url}/api/campaigns/${campaign.id}/metrics`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' },
+        body: [header, ...lines].join('\n'),
+      });
+    // Up to ten hours after the spike ends: a day at a time, then hour by hour around the spike.
+    const until = 516;
+    for (let from = 0; from < until; ) {
+      const step = from >= 480 ? 1 : 24;
+      const batch = rows.filter((r) => hourOf(r) >= from && hourOf(r) < Math.min(until, from + step));
+      const res = await post(batch);
+      expect(res.status, await res.clone().text()).toBe(200);
+      from += step;
+    }
+
+    // Exactly one alert, the spike's, at a simulated time inside the injected window (hours 494–506).
+    const list = (await owner.api.get(`/api/alerts?campaign=${campaign.id}`)).body;
+    expect(list.items.map((a: { ruleId: string }) => a.ruleId)).toEqual(['negative_spike']);
+    const alert = list.items[0];
+    const firedHour = (Date.parse(alert.firedAt) - START) / HOUR;
+    expect(firedHour).toBeGreaterThanOrEqual(494);
+    expect(firedHour).toBeLessThan(506);
+    expect(alert.severity).toBe('critical');
+
+    // Level 1: the robot. Nobody acks within its 2 s, so level 2: a mail to the department head with their own link.
+    await waitFor('level 1 in the WeCom robot', () => robot.requests.length >= 1);
+    expect(JSON.stringify(robot.requests[0]!.body)).toContain('Level 1');
+    const mail = await waitFor('level 2 in the head’s mailbox', () => smtp.mails.find((m) => m.to.includes(head.email)));
+    const link = /https?:\/\/\S*\/alert-ack\?token=[\w.-]+/.exec(mail.text)?.[0];
+    expect(link, mail.text).toBeTruthy();
+    const page = await fetch(link!);
+    expect(page.status).toBe(200);
+    expect((await owner.api.get(`/api/alerts/${alert.id}`)).body.state).toBe('firing');
+    const acked = await fetch(`${stack.url}/alert-ack`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: new URL(link!).searchParams.get('token')! }).toString(),
+    });
+    expect(acked.status).toBe(200);
+
+    // The ack stops the ladder at once: the escalation takes its acknowledged handle and level 3 is never called.
+    const escalated = await owner.api.waitForNode(runId, 'escalate', 'completed');
+    expect(escalated.state.nodes.escalate.handle ?? escalated.state.nodes.escalate.output?.by).toBe('acknowledged');
+    const view = (await owner.api.get(`/api/alerts/${alert.id}`)).body;
+    expect(view).toMatchObject({ state: 'acknowledged', acknowledgedBy: { id: head.id } });
+    const kinds = view.timeline.map((t: { kind: string }) => t.kind);
+    expect(kinds).toEqual(expect.arrayContaining(['fired', 'notified', 'escalated', 'acknowledged']));
+    expect(kinds.filter((k: string) => k === 'escalated')).toHaveLength(1);
+    const mailsToAdmins = smtp.mails.filter((m) => !m.to.includes(head.email) && /Level 3/.test(m.text));
+    expect(mailsToAdmins).toHaveLength(0);
+
+    // The monitor's state is in the run view's detail, and its row keeps the rule's state for the next loop.
+    const monitorRows = await stack.server.db.db.execute<{ n: number }>(
+      sql`SELECT count(*)::int AS n FROM monitors WHERE campaign_id = ${campaign.id}`,
+    );
+    expect(monitorRows.rows[0]!.n).toBe(1);
+  });
+});
