@@ -2,9 +2,9 @@ import { canonicalJson, contentHash } from '../frozen.ts';
 import { parseDuration } from '../duration.ts';
 import { METRICS, type MetricUnit } from '../kpi.ts';
 import { addLocalDays, bucketStart, DAY_MS, localDayStart } from '../time.ts';
-import { campaignFacts, MonitorInputError, type CampaignFacts, type MonitoredCampaign } from './campaign.ts';
+import { campaignFacts, isSaneTime, MonitorInputError, type CampaignFacts, type MonitoredCampaign } from './campaign.ts';
 import { Judge, namedGoal, type Scope } from './judge.ts';
-import { copyMachines, freshMachine, selfChangeAt, step, type Judgement, type MachineState, type RulePhase } from './machine.ts';
+import { copyMachines, freshMachine, machineMap, selfChangeAt, step, type Judgement, type MachineState, type RulePhase } from './machine.ts';
 import type { MonitorConfig, Rule, RuleCondition, Severity } from './schema.ts';
 import type { MetricSeries } from './series.ts';
 
@@ -24,7 +24,10 @@ import type { MetricSeries } from './series.ts';
 export const MONITOR_STATE_FORMAT = 1;
 
 /** A replay never walks more buckets than this in one call (400 days of hours), whatever the timestamps. */
-const MAX_REPLAY_MS = 400 * DAY_MS;
+export const MAX_REPLAY_MS = 400 * DAY_MS;
+
+/** Every channel is a machine per rule and a read per bucket: more than this is not one campaign's channels but bad data. */
+export const MAX_MONITORED_CHANNELS = 200;
 
 export interface Transition {
   ruleId: string;
@@ -123,6 +126,13 @@ const toMs = (t: string | number | undefined): number | undefined => {
   const ms = typeof t === 'number' ? t : Date.parse(t);
   return Number.isFinite(ms) ? ms : undefined;
 };
+/** An input time: absent, or a time the zone arithmetic can handle (refused by name otherwise). */
+function saneMs(field: string, t: string | number | undefined): number | undefined {
+  if (t === undefined) return undefined;
+  const ms = toMs(t);
+  if (ms === undefined || !isSaneTime(ms)) throw new MonitorInputError(`${field}: "${String(t)}" is not a time between 2000 and 2099`);
+  return ms;
+}
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 const durationOf = (text: string) => parseDuration(text) ?? 0;
 
@@ -174,9 +184,12 @@ class Evaluation {
     this.facts = campaignFacts(campaign);
     this.judge = new Judge(series, this.facts);
     this.watermark = series.latest();
-    const changed = toMs(input.changedFrom);
+    const first = series.earliest();
+    for (const [field, t] of [['series.latest()', this.watermark], ['series.earliest()', first]] as const)
+      if (t !== undefined && !isSaneTime(t)) throw new MonitorInputError(`${field}: ${t} is not a time between 2000 and 2099`);
+    const changed = saneMs('changedFrom', input.changedFrom);
     this.changedFrom = changed === undefined ? undefined : this.bucket(changed);
-    this.now = toMs(input.now);
+    this.now = saneMs('now', input.now);
     this.campaignStart = this.facts.start === null ? null : this.bucket(this.facts.start);
   }
 
@@ -208,11 +221,15 @@ class Evaluation {
 
   scopes(rule: Rule, known: readonly string[]): Scope[] {
     const chosen = rule.channels.length ? rule.channels : [...new Set([...this.facts.declared, ...this.series.channels()])].sort();
+    if (chosen.length > MAX_MONITORED_CHANNELS)
+      throw new MonitorInputError(`The series has ${chosen.length} channels; a monitor judges at most ${MAX_MONITORED_CHANNELS}`);
     if (rule.per === 'campaign') {
       const budget = rule.channels.length ? sumLines(this.facts, rule.channels) : this.facts.total;
       return [{ key: '*', channels: chosen, budget }];
     }
     const keys = rule.channels.length ? chosen : [...new Set([...chosen, ...known.filter((k) => k !== '*')])].sort();
+    if (keys.length > MAX_MONITORED_CHANNELS)
+      throw new MonitorInputError(`The series has ${keys.length} channels; a monitor judges at most ${MAX_MONITORED_CHANNELS}`);
     return keys.map((c) => ({ key: c, channels: [c], budget: this.facts.lines.get(c) ?? null }));
   }
 
@@ -229,7 +246,7 @@ class Evaluation {
       this.every,
       this.campaignStart ?? this.bucket(this.series.earliest() ?? head),
     );
-    const machines = point.from === 'fresh' ? {} : copyMachines(point.from === 'current' ? prior!.machines : point.from.machines);
+    const machines = point.from === 'fresh' ? machineMap() : copyMachines(point.from === 'current' ? prior!.machines : point.from.machines);
     // Whatever the timestamps say, one call walks a bounded number of buckets.
     return { start: Math.max(point.start, this.bucket(head - MAX_REPLAY_MS)), machines, fresh: point.from === 'fresh' };
   }
@@ -386,16 +403,25 @@ function sumLines(facts: CampaignFacts, channels: readonly string[]): number | n
 /** A transition is the same only if everything about it is: a late point that changes its value retracts and re-adds it. */
 const identity = (t: Transition) => canonicalJson(t);
 
+const isMachines = (v: unknown): v is Record<string, MachineState> =>
+  !!v && typeof v === 'object' && Object.values(v).every((m) => !!m && typeof m === 'object' && typeof (m as MachineState).phase === 'string');
+const isCheckpoint = (c: unknown): c is Checkpoint =>
+  !!c && typeof c === 'object' && Number.isFinite((c as Checkpoint).at) && isMachines((c as Checkpoint).machines);
+
+/** State comes back from storage: a shape we did not write starts the rule again rather than failing the call. */
 function isRuleState(v: unknown): v is RuleState {
   const s = v as RuleState | null;
   return (
     !!s &&
     typeof s === 'object' &&
     typeof s.fingerprint === 'string' &&
+    (s.through === null || Number.isFinite(s.through)) &&
     Array.isArray(s.checkpoints) &&
+    s.checkpoints.every(isCheckpoint) &&
+    (s.tail === null || isCheckpoint(s.tail)) &&
     Array.isArray(s.log) &&
-    !!s.machines &&
-    typeof s.machines === 'object'
+    s.log.every((t) => !!t && typeof t === 'object' && typeof t.at === 'string') &&
+    isMachines(s.machines)
   );
 }
 
@@ -592,8 +618,8 @@ export function planEvaluation(
   const every = durationOf(monitor.every);
   const facts = campaignFacts(campaign);
   const bucket = (ms: number) => bucketStart(ms, every, facts.timeZone);
-  const changed = toMs(options.changedFrom);
-  const watermark = toMs(options.watermark);
+  const changed = saneMs('changedFrom', options.changedFrom);
+  const watermark = saneMs('watermark', options.watermark);
   const priorRules = state && state.format === MONITOR_STATE_FORMAT && state.rules ? state.rules : {};
   let from = Infinity;
   for (const rule of monitor.rules) {
