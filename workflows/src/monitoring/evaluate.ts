@@ -62,6 +62,11 @@ export interface RuleState {
   tail: Checkpoint | null;
   /** Transitions since the oldest checkpoint: the ones a late point may still retract. */
   log: Transition[];
+  /**
+   * The bucket judging began at. Without phase dates it is the earliest point seen then, and a
+   * point older than it (within lateness) starts the rule again from there. Absent in older states.
+   */
+  origin?: number | null;
 }
 
 /** Per (campaign, monitor): store it as JSON and hand it back on the next call. */
@@ -238,17 +243,20 @@ class Evaluation {
     p: Prepared,
     prior: RuleState | undefined,
     head: number,
-  ): { start: number; machines: Record<string, MachineState>; fresh: boolean } {
+  ): { start: number; machines: Record<string, MachineState>; fresh: boolean; origin: number | null } {
     const point = replayPoint(
       prior,
       p.fingerprint,
       this.changedFrom,
       this.every,
       this.campaignStart ?? this.bucket(this.series.earliest() ?? head),
+      this.campaignStart === null ? head - this.lateness : null,
     );
-    const machines = point.from === 'fresh' ? machineMap() : copyMachines(point.from === 'current' ? prior!.machines : point.from.machines);
+    const anew = point.from === 'fresh' || point.from === 'restart';
+    const machines = anew ? machineMap() : copyMachines(point.from === 'current' ? prior!.machines : (point.from as Checkpoint).machines);
     // Whatever the timestamps say, one call walks a bounded number of buckets.
-    return { start: Math.max(point.start, this.bucket(head - MAX_REPLAY_MS)), machines, fresh: point.from === 'fresh' };
+    const start = Math.max(point.start, this.bucket(head - MAX_REPLAY_MS));
+    return { start, machines, fresh: point.from === 'fresh', origin: anew ? start : (prior?.origin ?? null) };
   }
 
   newMachine(rule: Rule, scope: Scope, start: number): MachineState {
@@ -364,7 +372,9 @@ class Evaluation {
 /**
  * Where a rule's judging resumes: a new or changed rule from the campaign's start; otherwise
  * after its last bucket, or, when points changed a bucket already judged, from the newest
- * snapshot at or before them (the oldest one when they are older than every snapshot).
+ * snapshot at or before them (the oldest one when they are older than every snapshot). A
+ * campaign without phase dates starts where its data starts, so a point before that (and no
+ * older than `openHorizon`) starts the rule again from the point, as if it had come first.
  */
 function replayPoint(
   prior: RuleState | undefined,
@@ -372,10 +382,13 @@ function replayPoint(
   changedFrom: number | undefined,
   every: number,
   freshStart: number,
-): { start: number; from: Checkpoint | 'current' | 'fresh' } {
+  openHorizon: number | null,
+): { start: number; from: Checkpoint | 'current' | 'fresh' | 'restart' } {
   if (!prior || prior.fingerprint !== fingerprint || prior.through === null) return { start: freshStart, from: 'fresh' };
   const next = prior.through + every;
   if (changedFrom === undefined || changedFrom >= next) return { start: next, from: 'current' };
+  if (openHorizon !== null && typeof prior.origin === 'number' && changedFrom < prior.origin && changedFrom >= openHorizon)
+    return { start: changedFrom, from: 'restart' };
   const snapshots = prior.tail ? [...prior.checkpoints, prior.tail] : prior.checkpoints;
   let best: Checkpoint | undefined;
   let oldest: Checkpoint | undefined;
@@ -442,7 +455,7 @@ function runRule(ev: Evaluation, p: Prepared, prior: RuleState | undefined): Rul
   if (head === undefined) return { state: usable ?? emptyRuleState(p.fingerprint), added: [], retracted: [] };
   // Never un-judge: a rule the clock carried past the watermark stays judged that far.
   if (usable?.through != null) head = Math.max(head, usable.through);
-  const { start, machines, fresh } = ev.replayStart(p, usable, head);
+  const { start, machines, fresh, origin } = ev.replayStart(p, usable, head);
   const base = fresh || !usable ? emptyRuleState(p.fingerprint) : usable;
   if (start > head) return { state: base, added: [], retracted: [] };
 
@@ -491,6 +504,7 @@ function runRule(ev: Evaluation, p: Prepared, prior: RuleState | undefined): Rul
       checkpoints: retained,
       tail,
       log: [...kept, ...fresh_].filter((t) => Date.parse(t.at) >= oldest),
+      origin,
     },
     added: fresh_.filter((t) => !before.has(identity(t))),
     retracted: revisable.filter((t) => !after.has(identity(t))),
@@ -498,7 +512,7 @@ function runRule(ev: Evaluation, p: Prepared, prior: RuleState | undefined): Rul
 }
 
 function emptyRuleState(fingerprint: string): RuleState {
-  return { fingerprint, through: null, machines: {}, checkpoints: [], tail: null, log: [] };
+  return { fingerprint, through: null, machines: machineMap(), checkpoints: [], tail: null, log: [] };
 }
 
 export function emptyMonitorState(): MonitorState {
@@ -632,6 +646,7 @@ export function planEvaluation(
       changed === undefined ? undefined : bucket(changed),
       every,
       fresh ?? 0,
+      fresh === undefined ? (watermark ?? changed ?? 0) - durationOf(monitor.lateness) : null,
     );
     let start = point.start;
     if (watermark !== undefined) start = Math.max(start, bucket(watermark - MAX_REPLAY_MS));

@@ -35,6 +35,8 @@ export interface ReplayResult {
   problems: MonitorProblem[];
   /** How many evaluation calls the replay made. */
   calls: number;
+  /** Transitions reported by one call and retracted by a later one, in the order they were retracted. */
+  retractions: Transition[];
 }
 
 const identity = (t: Transition) => canonicalJson(t);
@@ -77,6 +79,7 @@ export function replayMonitor(
   let standing: Transition[] = [];
   let statuses: RuleStatus[] = [];
   let problems: MonitorProblem[] = [];
+  const retractions: Transition[] = [];
   let offset = 0;
   for (const batch of batches) {
     try {
@@ -91,6 +94,7 @@ export function replayMonitor(
     const changedFrom = Math.min(...batch.map((p) => Date.parse(p.ts)));
     const result = evaluateMonitor(monitor, campaign, state, { series, changedFrom });
     state = result.state;
+    retractions.push(...result.retracted);
     if (result.retracted.length) {
       const gone = new Map<string, number>();
       for (const t of result.retracted) gone.set(identity(t), (gone.get(identity(t)) ?? 0) + 1);
@@ -116,5 +120,5 @@ export function replayMonitor(
         a.i - b.i,
     )
     .map(({ t }) => t);
-  return { transitions, state, statuses, problems, calls: batches.length };
+  return { transitions, state, statuses, problems, calls: batches.length, retractions };
 }
