@@ -80,11 +80,20 @@ export function budgetCrossing(points: readonly MetricPoint[], channel: string, 
 /**
  * "A ratio KPI more than `by` off the median of the same local day's value on up to `days`
  * previous days, `count` days running": the hours (ISO, each day's last hour) at which that
- * verdict turns true and false.
+ * verdict turns true and false. With no previous day, the baseline is the KPI over the 24 hours
+ * before the day (given 3 hours of data).
  */
 export function sustainedDayVerdicts(
   points: readonly MetricPoint[],
-  o: { channel: string; numerator: RawMetric; denominator: RawMetric; by: number; days: number; count: number; timeZone: string },
+  o: {
+    channel: string;
+    numerator: RawMetric;
+    denominator: RawMetric;
+    by: number;
+    days: number;
+    count: number;
+    timeZone: string;
+  },
 ): { fires: string[]; resolves: string[] } {
   const num = hourlySums(points, o.numerator).get(o.channel) ?? new Map<number, number>();
   const den = hourlySums(points, o.denominator).get(o.channel) ?? new Map<number, number>();
@@ -101,6 +110,18 @@ export function sustainedDayVerdicts(
     const s = byDay.get(day);
     return s && s.d > 0 ? s.n / s.d : null;
   };
+  const trailingDay = (day: number) => {
+    let n = 0;
+    let d = 0;
+    let hours = 0;
+    for (let t = day - 24 * HOUR_MS; t < day; t += HOUR_MS) {
+      if (!den.has(t)) continue;
+      hours++;
+      d += den.get(t)!;
+      n += num.get(t) ?? 0;
+    }
+    return hours >= 3 && d > 0 ? n / d : null;
+  };
   const held = new Map<number, boolean | null>();
   for (const day of days) {
     const v = value(day);
@@ -111,7 +132,7 @@ export function sustainedDayVerdicts(
     }
     previous.sort((a, b) => a - b);
     const m = previous.length >> 1;
-    const median = previous.length === 0 ? null : previous.length % 2 ? previous[m]! : (previous[m - 1]! + previous[m]!) / 2;
+    const median = previous.length === 0 ? trailingDay(day) : previous.length % 2 ? previous[m]! : (previous[m - 1]! + previous[m]!) / 2;
     held.set(day, v === null || median === null || median === 0 ? null : Math.abs(v / median - 1) > o.by);
   }
   const fires: string[] = [];
