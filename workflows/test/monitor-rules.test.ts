@@ -22,6 +22,7 @@ import {
   type MonitoredCampaign,
   type ReplayResult,
   type RuleInput,
+  type RuleState,
   type Transition,
 } from '../src/monitoring/index.ts';
 import { DAY_MS, HOUR_MS } from '../src/time.ts';
@@ -73,7 +74,10 @@ describe('s618 new product launch under "Campaign KPI watch"', () => {
   });
 
   it('the xhs_kol CTR drop: below target and off baseline from its first hour, the 3-day rule when the third day ends', () => {
-    expect(of(run, 'ctr_below_target', 'xhs_kol')).toEqual([`${hourAt(s, ctr.from_hour)} ok->firing`, `${hourAt(s, ctr.to_hour)} firing->ok`]);
+    expect(of(run, 'ctr_below_target', 'xhs_kol')).toEqual([
+      `${hourAt(s, ctr.from_hour)} ok->firing`,
+      `${hourAt(s, ctr.to_hour)} firing->ok`,
+    ]);
     expect(of(run, 'ctr_deviation', 'xhs_kol')).toEqual([`${hourAt(s, ctr.from_hour)} ok->firing`, `${hourAt(s, ctr.to_hour)} firing->ok`]);
     const days = sustainedDayVerdicts(s.points, {
       channel: 'xhs_kol',
@@ -174,11 +178,7 @@ describe('s618 new product launch under "Campaign KPI watch"', () => {
         () => delivered(s.points, (p) => p.channel === 'xhs_kol' && during(p, ctr.from_hour, ctr.to_hour), 72 * 21),
         'bucket',
       ],
-      [
-        'the CPM spike hours a day late',
-        () => delivered(s.points, (p) => during(p, cpm.from_hour, cpm.to_hour), 24 * 21),
-        'bucket',
-      ],
+      ['the CPM spike hours a day late', () => delivered(s.points, (p) => during(p, cpm.from_hour, cpm.to_hour), 24 * 21), 'bucket'],
     ];
     for (const [name, points, batch] of variants) {
       it(name, () => {
@@ -257,7 +257,7 @@ describe('loyalty repurchase under "Campaign KPI watch"', () => {
     expect(t.value).toBeLessThan(0.06 * 0.8);
   });
 
-  it('the 6-hour CVR deviation fires within the window\'s first 6 hours and clears within 6 hours of its end', () => {
+  it("the 6-hour CVR deviation fires within the window's first 6 hours and clears within 6 hours of its end", () => {
     const [fire, clear, ...rest] = run.transitions.filter((t) => t.ruleId === 'cvr_deviation' && t.channel === 'sms');
     expect(rest).toEqual([]);
     const hour = (t: Transition) => (Date.parse(t.at) - s.start) / HOUR_MS;
@@ -401,7 +401,7 @@ describe('deviation from baseline: the same hour on previous days, day one on th
     r = replayMonitor(synthetic(days), parse({ rules: [rule] }), points);
   });
 
-  it('fires on day one\'s evening peak against the trailing day, never again on it once days compare with days', () => {
+  it("fires on day one's evening peak against the trailing day, never again on it once days compare with days", () => {
     const peaks = r.transitions.filter((t) => new Date(Date.parse(t.at) + 8 * HOUR_MS).getUTCHours() === 20);
     expect(peaks.map(line)).toEqual([`${at(20)} mentions_up * ok->firing`]);
     const first = peaks[0]!;
@@ -436,7 +436,7 @@ describe('deviation from baseline: the same hour on previous days, day one on th
   });
 });
 
-describe('baselines at the campaign\'s start, live silence, projections, DST days', () => {
+describe("baselines at the campaign's start, live silence, projections, DST days", () => {
   // 08:00 in Shanghai: day one has only its last 16 hours.
   const morning = Date.parse('2026-03-01T00:00:00Z');
   const campaign: MonitoredCampaign = {
@@ -447,7 +447,7 @@ describe('baselines at the campaign\'s start, live silence, projections, DST day
   };
   const hourAfter = (h: number) => new Date(morning + h * HOUR_MS).toISOString();
 
-  it('a steady count is no rise: previous days\' spans that began before the campaign are no baseline for sums', () => {
+  it("a steady count is no rise: previous days' spans that began before the campaign are no baseline for sums", () => {
     const steady = hourly(morning, 72, ['web'], () => ({ negative_mentions: 5, impressions: 1000, clicks: 20 }));
     const rules: RuleInput[] = [
       { id: 'six_hours', kind: 'deviation', metric: 'negative_mentions', per: 'campaign', by: 0.5, window: '6h', days: 7 },
@@ -485,7 +485,7 @@ describe('baselines at the campaign\'s start, live silence, projections, DST day
     expect(late.transitions).toEqual([]);
   });
 
-  it('projected burn: spend so far drawn to the campaign\'s end, from the first day on', () => {
+  it("projected burn: spend so far drawn to the campaign's end, from the first day on", () => {
     // 120 an hour for 10 days is 28,800 of a 24,000 budget: projected 120 %, actual 20 % after two days.
     const points = hourly(morning, 48, ['web'], () => ({ spend: 120 }));
     const rules: RuleInput[] = [
@@ -498,7 +498,7 @@ describe('baselines at the campaign\'s start, live silence, projections, DST day
     expect(r.statuses.find((x) => x.ruleId === 'actual')!.value).toBeCloseTo(0.24, 12);
   });
 
-  it('sustained days follow the campaign\'s calendar across a DST change (a 23-hour day)', () => {
+  it("sustained days follow the campaign's calendar across a DST change (a 23-hour day)", () => {
     const berlin: MonitoredCampaign = {
       timezone: 'Europe/Berlin',
       phases: [{ startsAt: '2026-03-26T23:00:00Z', endsAt: '2026-04-05T22:00:00Z' }],
@@ -517,7 +517,10 @@ describe('baselines at the campaign\'s start, live silence, projections, DST day
     };
     const r = replayMonitor(berlin, parse({ rules: [rule] }), points);
     // The last hourly bucket of 29 March (CEST) starts at 21:00 UTC; of 30 March at 21:00 UTC too.
-    expect(r.transitions.map(line)).toEqual(['2026-03-29T21:00:00.000Z two_low_days web ok->firing', '2026-03-30T21:00:00.000Z two_low_days web firing->ok']);
+    expect(r.transitions.map(line)).toEqual([
+      '2026-03-29T21:00:00.000Z two_low_days web ok->firing',
+      '2026-03-30T21:00:00.000Z two_low_days web firing->ok',
+    ]);
   });
 });
 
@@ -566,17 +569,17 @@ describe('hostile input', () => {
       keepFiringFor: junk,
       after: junk,
       trailing: junk,
-      condition: fc.oneof(junk, fc.record({ kind: fc.constantFrom('threshold', 'deviation', 'target'), metric: fc.constantFrom('ctr', 'x') })),
+      condition: fc.oneof(
+        junk,
+        fc.record({ kind: fc.constantFrom('threshold', 'deviation', 'target'), metric: fc.constantFrom('ctr', 'x') }),
+      ),
       extra: junk,
     },
     { requiredKeys: [] },
   );
   const hostileConfig = fc.oneof(
     fc.anything({ maxDepth: 3 }),
-    fc.record(
-      { every: junk, lateness: junk, rules: fc.oneof(junk, fc.array(hostileRule, { maxLength: 60 })) },
-      { requiredKeys: [] },
-    ),
+    fc.record({ every: junk, lateness: junk, rules: fc.oneof(junk, fc.array(hostileRule, { maxLength: 60 })) }, { requiredKeys: [] }),
   );
 
   it('parseMonitor never throws: a config is a monitor or a list of issues with paths', () => {
@@ -592,7 +595,13 @@ describe('hostile input', () => {
 
   it('a config that parses runs on a small series without throwing', () => {
     const series = BucketSeries.fromPoints(
-      hourly(START, 30, ['web', 'douyin_ads'], (h) => ({ impressions: 1000, clicks: 20 + h, spend: 50, conversions: 1, negative_mentions: h })),
+      hourly(START, 30, ['web', 'douyin_ads'], (h) => ({
+        impressions: 1000,
+        clicks: 20 + h,
+        spend: 50,
+        conversions: 1,
+        negative_mentions: h,
+      })),
       { every: HOUR_MS, timeZone: 'Asia/Shanghai' },
     );
     const rule = fc.oneof(
@@ -622,7 +631,14 @@ describe('hostile input', () => {
 
   const ts = fc.oneof(
     fc.integer({ min: 0, max: 72 }).map((h) => at(h)),
-    fc.constantFrom('+275760-09-13T00:00:00.000Z', '-271821-04-20T00:00:00.000Z', '2100-01-01T00:00:00Z', '1970-01-01T00:00:00Z', 'soon', ''),
+    fc.constantFrom(
+      '+275760-09-13T00:00:00.000Z',
+      '-271821-04-20T00:00:00.000Z',
+      '2100-01-01T00:00:00Z',
+      '1970-01-01T00:00:00Z',
+      'soon',
+      '',
+    ),
     fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
   );
   const point = fc.record({
@@ -696,8 +712,16 @@ describe('hostile input', () => {
       fc.array(fc.anything({ maxDepth: 2 }), { minLength: 1, maxLength: 3 }),
       fc.dictionary(fc.constantFrom('web', '__proto__'), fc.anything({ maxDepth: 2 })),
     );
+    const field = fc.constantFrom('phase', 'since', 'cleared', 'streak', 'lastSeen', 'carried', 'value', 'at');
+    const junkValue = fc.oneof(fc.double(), fc.constantFrom(8.64e15, -8.64e15, 1e300, 'ok', null, true), fc.integer());
     const stored = fc.oneof(
       fc.anything({ maxDepth: 4 }),
+      fc.tuple(fc.boolean(), field, junkValue).map(([inCheckpoint, key, value]) => {
+        const state = JSON.parse(JSON.stringify(good)) as { rules: Record<string, RuleState> };
+        const rule = state.rules.low_ctr!;
+        (inCheckpoint ? rule.checkpoints[0]!.machines : rule.machines).web![key] = value as never;
+        return state;
+      }),
       fc.tuple(part, junkPart).map(([key, value]) => {
         const state = JSON.parse(JSON.stringify(good)) as { rules: Record<string, Record<string, unknown>> };
         state.rules.low_ctr![key] = value;
@@ -743,7 +767,12 @@ describe('hostile input', () => {
     expect(calls).toBeLessThan(buckets * template.rules.length * 2 * 60);
     expect(r.watermark).toBe(new Date(head).toISOString());
 
-    const crowd = hourly(START, 1, Array.from({ length: MAX_MONITORED_CHANNELS + 1 }, (_, i) => `c${i}`), () => ({ impressions: 1 }));
+    const crowd = hourly(
+      START,
+      1,
+      Array.from({ length: MAX_MONITORED_CHANNELS + 1 }, (_, i) => `c${i}`),
+      () => ({ impressions: 1 }),
+    );
     expect(() => replayMonitor(campaign, template, crowd)).toThrow(/at most 200/);
   });
 });
@@ -763,7 +792,13 @@ describe('event-time determinism (property)', () => {
         unit: 'days',
         condition: { kind: 'deviation', metric: 'ctr', by: 0.05, days: 2, stat: 'mean' },
       },
-      { id: 'ctr_evals', kind: 'sustained', count: 3, unit: 'evaluations', condition: { kind: 'threshold', metric: 'ctr', op: 'below', value: 0.02 } },
+      {
+        id: 'ctr_evals',
+        kind: 'sustained',
+        count: 3,
+        unit: 'evaluations',
+        condition: { kind: 'threshold', metric: 'ctr', op: 'below', value: 0.02 },
+      },
       { id: 'burn', kind: 'budget', share: 0.3 },
       { id: 'burn_projected', kind: 'budget', per: 'campaign', share: 0.9, basis: 'projected' },
       { id: 'silent', kind: 'no_data', after: '2h' },
@@ -789,7 +824,10 @@ describe('event-time determinism (property)', () => {
   });
 
   it('the same without phase dates, where judging starts at the earliest point', () => {
-    check({ ...campaign, phases: [] }, monitor.rules.filter((r) => r.id !== 'burn_projected'));
+    check(
+      { ...campaign, phases: [] },
+      monitor.rules.filter((r) => r.id !== 'burn_projected'),
+    );
   });
 
   function check(campaign: MonitoredCampaign, rules = monitor.rules) {
@@ -900,7 +938,9 @@ describe('describeRule', () => {
   });
 
   it('no data', () => {
-    expect(d({ id: 'a', kind: 'no_data', after: '2h' })).toBe('A channel reports no impressions for 2 hours (a report of 0 counts as silence)');
+    expect(d({ id: 'a', kind: 'no_data', after: '2h' })).toBe(
+      'A channel reports no impressions for 2 hours (a report of 0 counts as silence)',
+    );
     expect(d({ id: 'a', kind: 'no_data', after: '2h' }, 'zh-CN')).toBe('任一渠道 2 小时没有曝光量数据（上报 0 也算无数据）');
     const one: RuleInput = { id: 'a', kind: 'no_data', after: '90m', channels: ['tmall_search'], zeroIsData: true, metric: 'clicks' };
     expect(d(one)).toBe('tmall_search reports no clicks for 90 minutes');

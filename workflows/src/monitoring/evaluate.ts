@@ -4,7 +4,16 @@ import { METRICS, type MetricUnit } from '../kpi.ts';
 import { addLocalDays, bucketStart, DAY_MS, localDayStart } from '../time.ts';
 import { campaignFacts, isSaneTime, MonitorInputError, type CampaignFacts, type MonitoredCampaign } from './campaign.ts';
 import { Judge, namedGoal, type Scope } from './judge.ts';
-import { copyMachines, freshMachine, machineMap, selfChangeAt, step, type Judgement, type MachineState, type RulePhase } from './machine.ts';
+import {
+  copyMachines,
+  freshMachine,
+  machineMap,
+  selfChangeAt,
+  step,
+  type Judgement,
+  type MachineState,
+  type RulePhase,
+} from './machine.ts';
 import type { MonitorConfig, Rule, RuleCondition, Severity } from './schema.ts';
 import type { MetricSeries } from './series.ts';
 
@@ -190,7 +199,10 @@ class Evaluation {
     this.judge = new Judge(series, this.facts);
     this.watermark = series.latest();
     const first = series.earliest();
-    for (const [field, t] of [['series.latest()', this.watermark], ['series.earliest()', first]] as const)
+    for (const [field, t] of [
+      ['series.latest()', this.watermark],
+      ['series.earliest()', first],
+    ] as const)
       if (t !== undefined && !isSaneTime(t)) throw new MonitorInputError(`${field}: ${t} is not a time between 2000 and 2099`);
     const changed = saneMs('changedFrom', input.changedFrom);
     this.changedFrom = changed === undefined ? undefined : this.bucket(changed);
@@ -416,10 +428,25 @@ function sumLines(facts: CampaignFacts, channels: readonly string[]): number | n
 /** A transition is the same only if everything about it is: a late point that changes its value retracts and re-adds it. */
 const identity = (t: Transition) => canonicalJson(t);
 
-const isMachines = (v: unknown): v is Record<string, MachineState> =>
-  !!v && typeof v === 'object' && Object.values(v).every((m) => !!m && typeof m === 'object' && typeof (m as MachineState).phase === 'string');
+const PHASES: readonly unknown[] = ['ok', 'pending', 'firing'];
+const timeOrNull = (v: unknown) => v === null || isSaneTime(v);
+const numberOrNull = (v: unknown) => v === null || (typeof v === 'number' && Number.isFinite(v));
+/** Machine times become ISO strings in statuses: one out of Date's range would throw there. */
+function isMachine(v: unknown): v is MachineState {
+  const m = v as MachineState | null;
+  return (
+    !!m &&
+    typeof m === 'object' &&
+    PHASES.includes(m.phase) &&
+    [m.since, m.cleared, m.lastSeen, m.at].every(timeOrNull) &&
+    [m.value, m.threshold, m.baseline].every(numberOrNull) &&
+    Number.isInteger(m.streak) &&
+    (m.carried === null || typeof m.carried === 'boolean')
+  );
+}
+const isMachines = (v: unknown): v is Record<string, MachineState> => !!v && typeof v === 'object' && Object.values(v).every(isMachine);
 const isCheckpoint = (c: unknown): c is Checkpoint =>
-  !!c && typeof c === 'object' && Number.isFinite((c as Checkpoint).at) && isMachines((c as Checkpoint).machines);
+  !!c && typeof c === 'object' && isSaneTime((c as Checkpoint).at) && isMachines((c as Checkpoint).machines);
 
 /** State comes back from storage: a shape we did not write starts the rule again rather than failing the call. */
 function isRuleState(v: unknown): v is RuleState {
@@ -428,7 +455,8 @@ function isRuleState(v: unknown): v is RuleState {
     !!s &&
     typeof s === 'object' &&
     typeof s.fingerprint === 'string' &&
-    (s.through === null || Number.isFinite(s.through)) &&
+    (s.through === null || isSaneTime(s.through)) &&
+    (s.origin === undefined || s.origin === null || isSaneTime(s.origin)) &&
     Array.isArray(s.checkpoints) &&
     s.checkpoints.every(isCheckpoint) &&
     (s.tail === null || isCheckpoint(s.tail)) &&

@@ -2,7 +2,14 @@ import { canonicalJson } from '../frozen.ts';
 import { parseDuration } from '../duration.ts';
 import { MetricValueError, type MetricPoint } from '../kpi.ts';
 import { MonitorInputError, type MonitoredCampaign } from './campaign.ts';
-import { emptyMonitorState, evaluateMonitor, type MonitorProblem, type MonitorState, type RuleStatus, type Transition } from './evaluate.ts';
+import {
+  emptyMonitorState,
+  evaluateMonitor,
+  type MonitorProblem,
+  type MonitorState,
+  type RuleStatus,
+  type Transition,
+} from './evaluate.ts';
 import type { MonitorConfig } from './schema.ts';
 import { BucketSeries } from './series.ts';
 
