@@ -8,12 +8,14 @@ import {
   emptyMonitorState,
   evaluateMonitor,
   MAX_MONITORED_CHANNELS,
+  MAX_READS_PER_EVALUATION,
   MAX_REPLAY_CALLS,
   MAX_REPLAY_MS,
   MAX_REPLAY_POINTS,
   MonitorInputError,
   parseMonitor,
   planEvaluation,
+  readsPerEvaluation,
   replayMonitor,
   ruleSchema,
   type MetricSeries,
@@ -739,7 +741,7 @@ describe('hostile input', () => {
   });
 
   it('bounds one call: a point in 2099 walks at most MAX_REPLAY_MS of buckets; too many channels are refused', () => {
-    const reads = new Set<number>();
+    const read = new Set<number>();
     const inner = BucketSeries.fromPoints(
       [...ctrSeries([0.03]), { ts: '2099-12-31T00:00:00Z', channel: 'web', metric: 'impressions', value: 1 }],
       { every: HOUR_MS, timeZone: 'Asia/Shanghai' },
@@ -752,7 +754,7 @@ describe('hostile input', () => {
       channels: () => inner.channels(),
       bucket: (c, b) => {
         calls++;
-        reads.add(b);
+        read.add(b);
         return inner.bucket(c, b);
       },
       totalBefore: (c, m, b) => inner.totalBefore(c, m, b),
@@ -761,11 +763,20 @@ describe('hostile input', () => {
     const head = inner.latest()!;
     // The deepest look-back of the template: 14 days of same-hour baselines for 14-day sustained rules.
     const deepest = head - MAX_REPLAY_MS - 31 * DAY_MS;
-    expect(Math.min(...reads)).toBeGreaterThanOrEqual(deepest);
+    expect(Math.min(...read)).toBeGreaterThanOrEqual(deepest);
     const buckets = MAX_REPLAY_MS / HOUR_MS + 1;
-    // Per bucket and machine: a window and 14 baseline days of it, a day's 24 buckets for sustained rules (cached per call).
-    expect(calls).toBeLessThan(buckets * template.rules.length * 2 * 60);
+    const reads = template.rules.reduce((n, rule) => n + readsPerEvaluation(rule, HOUR_MS), 0);
+    expect(reads).toBeLessThan(MAX_READS_PER_EVALUATION / 20);
+    // Every bucket walked, for each channel, reads what the rules say (day spans of sustained rules once per call).
+    expect(calls).toBeLessThanOrEqual(buckets * 2 * reads);
     expect(r.watermark).toBe(new Date(head).toISOString());
+
+    // A monitor that would read too much per evaluation is refused when it is written, naming where.
+    const heavy = parseMonitor({
+      every: '5m',
+      rules: Array.from({ length: 5 }, (_, i) => ({ id: `r${i}`, kind: 'deviation', metric: 'ctr', window: '14h', days: 28 })),
+    });
+    expect(heavy.ok ? [] : heavy.issues.map((i) => i.path)).toEqual([['rules']]);
 
     const crowd = hourly(
       START,
