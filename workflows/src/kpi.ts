@@ -1,4 +1,4 @@
-import { DAY_MS, HOUR_MS, bucketStart, localDayStart } from './time.ts';
+import { DAY_MS, EARLIEST_DATE, HOUR_MS, LATEST_DATE, bucketStart, localDayStart } from './time.ts';
 
 /**
  * The one definition of campaign KPI maths, shared by the monitor, the charts, the review and the
@@ -208,6 +208,8 @@ function channelTest(channel: PointFilter['channel']): (name: string) => boolean
 export function checkPoint(p: MetricPoint, i: number): number {
   const t = typeof p.ts === 'string' ? Date.parse(p.ts) : NaN;
   if (!Number.isFinite(t)) throw new MetricValueError(`Point ${i}: "${String(p.ts)}" is not a time`);
+  // Year 275760 parses, but a day after it is no date at all, and every zone lookup near it throws.
+  if (t < EARLIEST_DATE || t >= LATEST_DATE) throw new MetricValueError(`Point ${i}: "${p.ts}" is not between 2000 and 2099`);
   if (typeof p.channel !== 'string' || !p.channel) throw new MetricValueError(`Point ${i}: no channel`);
   if (!isMetricValue(p.value))
     throw new MetricValueError(`Point ${i}: ${String(p.value)} is not a metric value (a finite number up to ${MAX_METRIC_VALUE})`);

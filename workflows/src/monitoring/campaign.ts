@@ -1,5 +1,5 @@
 import { isMetricValue, isRawMetric, metricIdOf, type Goal, type MetricId } from '../kpi.ts';
-import { isTimeZone } from '../time.ts';
+import { EARLIEST_DATE, isTimeZone, LATEST_DATE } from '../time.ts';
 
 /** What the evaluator reads of a campaign: the engine's campaign view fits as it is. */
 export interface MonitoredCampaign {
@@ -41,11 +41,16 @@ function planOf(channel: { [rate: string]: unknown }): Partial<Record<MetricId, 
   return plan;
 }
 
+/** Times the evaluator can do zone arithmetic on; outside them a date is a typo, and Intl throws near the ends of Date's range. */
+export function isSaneTime(ms: unknown): ms is number {
+  return typeof ms === 'number' && Number.isFinite(ms) && ms >= EARLIEST_DATE && ms < LATEST_DATE;
+}
+
 export function campaignFacts(campaign: MonitoredCampaign): CampaignFacts {
   if (!isTimeZone(campaign.timezone))
     throw new MonitorInputError(`campaign.timezone: "${String(campaign.timezone)}" is not an IANA time zone`);
-  const starts = (campaign.phases ?? []).map((p) => Date.parse(p.startsAt)).filter(Number.isFinite);
-  const ends = (campaign.phases ?? []).map((p) => Date.parse(p.endsAt)).filter(Number.isFinite);
+  const starts = (campaign.phases ?? []).map((p) => Date.parse(p.startsAt)).filter(isSaneTime);
+  const ends = (campaign.phases ?? []).map((p) => Date.parse(p.endsAt)).filter(isSaneTime);
   const lines = new Map<string, number>();
   for (const line of campaign.budget?.lines ?? []) {
     if (Number.isFinite(line.amount)) lines.set(line.channel, (lines.get(line.channel) ?? 0) + line.amount);

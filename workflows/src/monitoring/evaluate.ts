@@ -2,9 +2,18 @@ import { canonicalJson, contentHash } from '../frozen.ts';
 import { parseDuration } from '../duration.ts';
 import { METRICS, type MetricUnit } from '../kpi.ts';
 import { addLocalDays, bucketStart, DAY_MS, localDayStart } from '../time.ts';
-import { campaignFacts, MonitorInputError, type CampaignFacts, type MonitoredCampaign } from './campaign.ts';
+import { campaignFacts, isSaneTime, MonitorInputError, type CampaignFacts, type MonitoredCampaign } from './campaign.ts';
 import { Judge, namedGoal, type Scope } from './judge.ts';
-import { copyMachines, freshMachine, selfChangeAt, step, type Judgement, type MachineState, type RulePhase } from './machine.ts';
+import {
+  copyMachines,
+  freshMachine,
+  machineMap,
+  selfChangeAt,
+  step,
+  type Judgement,
+  type MachineState,
+  type RulePhase,
+} from './machine.ts';
 import type { MonitorConfig, Rule, RuleCondition, Severity } from './schema.ts';
 import type { MetricSeries } from './series.ts';
 
@@ -24,7 +33,10 @@ import type { MetricSeries } from './series.ts';
 export const MONITOR_STATE_FORMAT = 1;
 
 /** A replay never walks more buckets than this in one call (400 days of hours), whatever the timestamps. */
-const MAX_REPLAY_MS = 400 * DAY_MS;
+export const MAX_REPLAY_MS = 400 * DAY_MS;
+
+/** Every channel is a machine per rule and a read per bucket: more than this is not one campaign's channels but bad data. */
+export const MAX_MONITORED_CHANNELS = 200;
 
 export interface Transition {
   ruleId: string;
@@ -59,6 +71,11 @@ export interface RuleState {
   tail: Checkpoint | null;
   /** Transitions since the oldest checkpoint: the ones a late point may still retract. */
   log: Transition[];
+  /**
+   * The bucket judging began at. Without phase dates it is the earliest point seen then, and a
+   * point older than it (within lateness) starts the rule again from there. Absent in older states.
+   */
+  origin?: number | null;
 }
 
 /** Per (campaign, monitor): store it as JSON and hand it back on the next call. */
@@ -123,6 +140,13 @@ const toMs = (t: string | number | undefined): number | undefined => {
   const ms = typeof t === 'number' ? t : Date.parse(t);
   return Number.isFinite(ms) ? ms : undefined;
 };
+/** An input time: absent, or a time the zone arithmetic can handle (refused by name otherwise). */
+function saneMs(field: string, t: string | number | undefined): number | undefined {
+  if (t === undefined) return undefined;
+  const ms = toMs(t);
+  if (ms === undefined || !isSaneTime(ms)) throw new MonitorInputError(`${field}: "${String(t)}" is not a time between 2000 and 2099`);
+  return ms;
+}
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 const durationOf = (text: string) => parseDuration(text) ?? 0;
 
@@ -174,9 +198,15 @@ class Evaluation {
     this.facts = campaignFacts(campaign);
     this.judge = new Judge(series, this.facts);
     this.watermark = series.latest();
-    const changed = toMs(input.changedFrom);
+    const first = series.earliest();
+    for (const [field, t] of [
+      ['series.latest()', this.watermark],
+      ['series.earliest()', first],
+    ] as const)
+      if (t !== undefined && !isSaneTime(t)) throw new MonitorInputError(`${field}: ${t} is not a time between 2000 and 2099`);
+    const changed = saneMs('changedFrom', input.changedFrom);
     this.changedFrom = changed === undefined ? undefined : this.bucket(changed);
-    this.now = toMs(input.now);
+    this.now = saneMs('now', input.now);
     this.campaignStart = this.facts.start === null ? null : this.bucket(this.facts.start);
   }
 
@@ -208,11 +238,15 @@ class Evaluation {
 
   scopes(rule: Rule, known: readonly string[]): Scope[] {
     const chosen = rule.channels.length ? rule.channels : [...new Set([...this.facts.declared, ...this.series.channels()])].sort();
+    if (chosen.length > MAX_MONITORED_CHANNELS)
+      throw new MonitorInputError(`The series has ${chosen.length} channels; a monitor judges at most ${MAX_MONITORED_CHANNELS}`);
     if (rule.per === 'campaign') {
       const budget = rule.channels.length ? sumLines(this.facts, rule.channels) : this.facts.total;
       return [{ key: '*', channels: chosen, budget }];
     }
     const keys = rule.channels.length ? chosen : [...new Set([...chosen, ...known.filter((k) => k !== '*')])].sort();
+    if (keys.length > MAX_MONITORED_CHANNELS)
+      throw new MonitorInputError(`The series has ${keys.length} channels; a monitor judges at most ${MAX_MONITORED_CHANNELS}`);
     return keys.map((c) => ({ key: c, channels: [c], budget: this.facts.lines.get(c) ?? null }));
   }
 
@@ -221,17 +255,20 @@ class Evaluation {
     p: Prepared,
     prior: RuleState | undefined,
     head: number,
-  ): { start: number; machines: Record<string, MachineState>; fresh: boolean } {
+  ): { start: number; machines: Record<string, MachineState>; fresh: boolean; origin: number | null } {
     const point = replayPoint(
       prior,
       p.fingerprint,
       this.changedFrom,
       this.every,
       this.campaignStart ?? this.bucket(this.series.earliest() ?? head),
+      this.campaignStart === null ? head - this.lateness : null,
     );
-    const machines = point.from === 'fresh' ? {} : copyMachines(point.from === 'current' ? prior!.machines : point.from.machines);
+    const anew = point.from === 'fresh' || point.from === 'restart';
+    const machines = anew ? machineMap() : copyMachines(point.from === 'current' ? prior!.machines : (point.from as Checkpoint).machines);
     // Whatever the timestamps say, one call walks a bounded number of buckets.
-    return { start: Math.max(point.start, this.bucket(head - MAX_REPLAY_MS)), machines, fresh: point.from === 'fresh' };
+    const start = Math.max(point.start, this.bucket(head - MAX_REPLAY_MS));
+    return { start, machines, fresh: point.from === 'fresh', origin: anew ? start : (prior?.origin ?? null) };
   }
 
   newMachine(rule: Rule, scope: Scope, start: number): MachineState {
@@ -347,7 +384,9 @@ class Evaluation {
 /**
  * Where a rule's judging resumes: a new or changed rule from the campaign's start; otherwise
  * after its last bucket, or, when points changed a bucket already judged, from the newest
- * snapshot at or before them (the oldest one when they are older than every snapshot).
+ * snapshot at or before them (the oldest one when they are older than every snapshot). A
+ * campaign without phase dates starts where its data starts, so a point before that (and no
+ * older than `openHorizon`) starts the rule again from the point, as if it had come first.
  */
 function replayPoint(
   prior: RuleState | undefined,
@@ -355,10 +394,13 @@ function replayPoint(
   changedFrom: number | undefined,
   every: number,
   freshStart: number,
-): { start: number; from: Checkpoint | 'current' | 'fresh' } {
+  openHorizon: number | null,
+): { start: number; from: Checkpoint | 'current' | 'fresh' | 'restart' } {
   if (!prior || prior.fingerprint !== fingerprint || prior.through === null) return { start: freshStart, from: 'fresh' };
   const next = prior.through + every;
   if (changedFrom === undefined || changedFrom >= next) return { start: next, from: 'current' };
+  if (openHorizon !== null && typeof prior.origin === 'number' && changedFrom < prior.origin && changedFrom >= openHorizon)
+    return { start: changedFrom, from: 'restart' };
   const snapshots = prior.tail ? [...prior.checkpoints, prior.tail] : prior.checkpoints;
   let best: Checkpoint | undefined;
   let oldest: Checkpoint | undefined;
@@ -386,16 +428,41 @@ function sumLines(facts: CampaignFacts, channels: readonly string[]): number | n
 /** A transition is the same only if everything about it is: a late point that changes its value retracts and re-adds it. */
 const identity = (t: Transition) => canonicalJson(t);
 
+const PHASES: readonly unknown[] = ['ok', 'pending', 'firing'];
+const timeOrNull = (v: unknown) => v === null || isSaneTime(v);
+const numberOrNull = (v: unknown) => v === null || (typeof v === 'number' && Number.isFinite(v));
+/** Machine times become ISO strings in statuses: one out of Date's range would throw there. */
+function isMachine(v: unknown): v is MachineState {
+  const m = v as MachineState | null;
+  return (
+    !!m &&
+    typeof m === 'object' &&
+    PHASES.includes(m.phase) &&
+    [m.since, m.cleared, m.lastSeen, m.at].every(timeOrNull) &&
+    [m.value, m.threshold, m.baseline].every(numberOrNull) &&
+    Number.isInteger(m.streak) &&
+    (m.carried === null || typeof m.carried === 'boolean')
+  );
+}
+const isMachines = (v: unknown): v is Record<string, MachineState> => !!v && typeof v === 'object' && Object.values(v).every(isMachine);
+const isCheckpoint = (c: unknown): c is Checkpoint =>
+  !!c && typeof c === 'object' && isSaneTime((c as Checkpoint).at) && isMachines((c as Checkpoint).machines);
+
+/** State comes back from storage: a shape we did not write starts the rule again rather than failing the call. */
 function isRuleState(v: unknown): v is RuleState {
   const s = v as RuleState | null;
   return (
     !!s &&
     typeof s === 'object' &&
     typeof s.fingerprint === 'string' &&
+    (s.through === null || isSaneTime(s.through)) &&
+    (s.origin === undefined || s.origin === null || isSaneTime(s.origin)) &&
     Array.isArray(s.checkpoints) &&
+    s.checkpoints.every(isCheckpoint) &&
+    (s.tail === null || isCheckpoint(s.tail)) &&
     Array.isArray(s.log) &&
-    !!s.machines &&
-    typeof s.machines === 'object'
+    s.log.every((t) => !!t && typeof t === 'object' && typeof t.at === 'string') &&
+    isMachines(s.machines)
   );
 }
 
@@ -416,7 +483,7 @@ function runRule(ev: Evaluation, p: Prepared, prior: RuleState | undefined): Rul
   if (head === undefined) return { state: usable ?? emptyRuleState(p.fingerprint), added: [], retracted: [] };
   // Never un-judge: a rule the clock carried past the watermark stays judged that far.
   if (usable?.through != null) head = Math.max(head, usable.through);
-  const { start, machines, fresh } = ev.replayStart(p, usable, head);
+  const { start, machines, fresh, origin } = ev.replayStart(p, usable, head);
   const base = fresh || !usable ? emptyRuleState(p.fingerprint) : usable;
   if (start > head) return { state: base, added: [], retracted: [] };
 
@@ -465,6 +532,7 @@ function runRule(ev: Evaluation, p: Prepared, prior: RuleState | undefined): Rul
       checkpoints: retained,
       tail,
       log: [...kept, ...fresh_].filter((t) => Date.parse(t.at) >= oldest),
+      origin,
     },
     added: fresh_.filter((t) => !before.has(identity(t))),
     retracted: revisable.filter((t) => !after.has(identity(t))),
@@ -472,7 +540,7 @@ function runRule(ev: Evaluation, p: Prepared, prior: RuleState | undefined): Rul
 }
 
 function emptyRuleState(fingerprint: string): RuleState {
-  return { fingerprint, through: null, machines: {}, checkpoints: [], tail: null, log: [] };
+  return { fingerprint, through: null, machines: machineMap(), checkpoints: [], tail: null, log: [] };
 }
 
 export function emptyMonitorState(): MonitorState {
@@ -592,8 +660,8 @@ export function planEvaluation(
   const every = durationOf(monitor.every);
   const facts = campaignFacts(campaign);
   const bucket = (ms: number) => bucketStart(ms, every, facts.timeZone);
-  const changed = toMs(options.changedFrom);
-  const watermark = toMs(options.watermark);
+  const changed = saneMs('changedFrom', options.changedFrom);
+  const watermark = saneMs('watermark', options.watermark);
   const priorRules = state && state.format === MONITOR_STATE_FORMAT && state.rules ? state.rules : {};
   let from = Infinity;
   for (const rule of monitor.rules) {
@@ -606,6 +674,7 @@ export function planEvaluation(
       changed === undefined ? undefined : bucket(changed),
       every,
       fresh ?? 0,
+      fresh === undefined ? (watermark ?? changed ?? 0) - durationOf(monitor.lateness) : null,
     );
     let start = point.start;
     if (watermark !== undefined) start = Math.max(start, bucket(watermark - MAX_REPLAY_MS));

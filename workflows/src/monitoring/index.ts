@@ -6,3 +6,5 @@ export * from './evaluate.ts';
 export * from './templates.ts';
 export * from './alert-state.ts';
 export * from './grouping.ts';
+export * from './replay.ts';
+export { describeRule, durationText } from './describe.ts';

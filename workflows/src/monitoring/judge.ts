@@ -1,5 +1,5 @@
-import { addSums, goalFor, lowerIsBetter, metricIdOf, metricValue, type Goal, type MetricId, type RawSums } from '../kpi.ts';
-import { addLocalDays, localDayStart } from '../time.ts';
+import { addSums, goalFor, lowerIsBetter, metricIdOf, metricValue, METRICS, type Goal, type MetricId, type RawSums } from '../kpi.ts';
+import { addLocalDays, bucketStart, localDayStart } from '../time.ts';
 import { parseDuration } from '../duration.ts';
 import type { CampaignFacts } from './campaign.ts';
 import type { Judgement } from './machine.ts';
@@ -30,11 +30,26 @@ const MIN_TRAILING_BUCKETS = 3;
  */
 export class Judge {
   private readonly days = new Map<string, SpanValue>();
+  /** The campaign's first bucket: a span that begins before it saw only part of its hours. */
+  private readonly firstBucket: number | null;
 
   constructor(
     private readonly series: MetricSeries,
     private readonly facts: CampaignFacts,
-  ) {}
+  ) {
+    this.firstBucket = facts.start === null ? null : bucketStart(facts.start, series.every, facts.timeZone);
+  }
+
+  /**
+   * Whether a previous day's span can stand for that time of day. One that began before the
+   * campaign holds only its later hours: for a sum (mentions, spend, burn) 6 hours against 2 is
+   * not a rise, while a rate of two sums (CTR over 4 of 6 hours) is still the rate.
+   */
+  private comparable(metric: MetricId, start: number): boolean {
+    if (this.firstBucket === null || start >= this.firstBucket) return true;
+    const d = METRICS[metric].denominator;
+    return d !== undefined && d !== 'budget';
+  }
 
   get every(): number {
     return this.series.every;
@@ -92,16 +107,17 @@ export class Judge {
     return this.judge(cond, scope, this.span(cond.metric, scope, from, to), from, to, (k) => {
       const tz = this.facts.timeZone;
       const start = addLocalDays(from, -k, tz);
-      return this.span(cond.metric, scope, start, start + (to - from));
+      return this.comparable(cond.metric, start) ? this.span(cond.metric, scope, start, start + (to - from)) : null;
     });
   }
 
   /** The condition over the whole calendar day starting at `day`. */
   overDay(cond: RuleCondition, scope: Scope, day: number): Judgement {
     const to = addLocalDays(day, 1, this.facts.timeZone);
-    return this.judge(cond, scope, this.daySpan(cond.metric, scope, day), day, to, (k) =>
-      this.daySpan(cond.metric, scope, addLocalDays(day, -k, this.facts.timeZone)),
-    );
+    return this.judge(cond, scope, this.daySpan(cond.metric, scope, day), day, to, (k) => {
+      const start = addLocalDays(day, -k, this.facts.timeZone);
+      return this.comparable(cond.metric, start) ? this.daySpan(cond.metric, scope, start) : null;
+    });
   }
 
   private judge(
@@ -110,7 +126,7 @@ export class Judge {
     current: SpanValue,
     from: number,
     to: number,
-    sameTimeDaysBefore: (k: number) => SpanValue,
+    sameTimeDaysBefore: (k: number) => SpanValue | null,
   ): Judgement {
     const value = current.value;
     switch (cond.kind) {
@@ -144,10 +160,10 @@ export class Judge {
   }
 
   /** The median (or mean) of the same span on each of the previous days that has a value. */
-  private sameTime(cond: Extract<RuleCondition, { kind: 'deviation' }>, before: (k: number) => SpanValue): number | null {
+  private sameTime(cond: Extract<RuleCondition, { kind: 'deviation' }>, before: (k: number) => SpanValue | null): number | null {
     const values: number[] = [];
     for (let k = 1; k <= cond.days; k++) {
-      const v = before(k).value;
+      const v = before(k)?.value ?? null;
       if (v !== null) values.push(v);
     }
     if (!values.length) return null;

@@ -3,6 +3,11 @@
  * pending from the first evaluation the condition holds until it has held for `for`; firing
  * until the condition has stopped holding for `keepFiringFor`. Times are event times (the
  * buckets' own starts, epoch ms), never the clock.
+ *
+ * A bucket is judged when it is complete, so its judgement plays Prometheus' evaluation at the
+ * bucket's end: `for: 3h` on hourly buckets fires on the fourth bad bucket in a row (3 hours after
+ * the first was judged), and `keepFiringFor: 2h` resolves on the third clear one. A lull of two
+ * clear hours inside a crisis thus keeps one alert, which is what the template counts on.
  */
 
 export type RulePhase = 'ok' | 'pending' | 'firing';
@@ -54,9 +59,17 @@ export function freshMachine(lastSeen: number | null = null): MachineState {
   };
 }
 
+/**
+ * Machines are keyed by channel name, which the data chooses: a map without a prototype, so a
+ * channel called "__proto__" or "constructor" is a channel like any other.
+ */
+export function machineMap(): Record<string, MachineState> {
+  return Object.create(null) as Record<string, MachineState>;
+}
+
 /** Machines hold only primitives, so a spread is a full copy. */
 export function copyMachines(machines: Readonly<Record<string, MachineState>>): Record<string, MachineState> {
-  const out: Record<string, MachineState> = {};
+  const out = machineMap();
   for (const key of Object.keys(machines)) out[key] = { ...machines[key]! };
   return out;
 }

@@ -168,6 +168,24 @@ export type RuleKind = Rule['kind'];
 
 const ms = (text: string) => parseDuration(text) ?? 0;
 
+/**
+ * What the rules may read per evaluation and channel, in buckets: windows times baseline days,
+ * plus trailing reaches. With the buckets one call walks (MAX_REPLAY_MS) and the channels
+ * (MAX_MONITORED_CHANNELS) it bounds a call's cost; the template reads a few hundred.
+ */
+export const MAX_READS_PER_EVALUATION = 20_000;
+
+/** Buckets one evaluation of the rule reads for one channel (sustained days: per bucket, its days' spans amortised). */
+export function readsPerEvaluation(rule: Rule, every: number): number {
+  if (rule.kind === 'budget' || rule.kind === 'no_data') return 1;
+  const cond = rule.kind === 'sustained' ? rule.condition : rule;
+  const daily = rule.kind === 'sustained' && rule.unit === 'days';
+  const span = daily ? 1 : cond.window ? ms(cond.window) / every : 1;
+  if (cond.kind !== 'deviation') return span;
+  const baselineDays = cond.baseline === 'same_time' ? cond.days : 0;
+  return span * (1 + baselineDays) + ms(cond.trailing) / every / (daily ? DAY_MS / every : 1);
+}
+
 export const monitorConfigSchema = z
   .strictObject({
     every: z.enum(CADENCES).default('1h').describe("How often rules are judged: one bucket of metrics, on the campaign's wall clock"),
@@ -178,6 +196,15 @@ export const monitorConfigSchema = z
   })
   .superRefine((monitor, ctx) => {
     const every = ms(monitor.every);
+    const reads = monitor.rules.reduce((n, rule) => n + readsPerEvaluation(rule, every), 0);
+    if (reads > MAX_READS_PER_EVALUATION)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['rules'],
+        message:
+          `The rules read ${Math.ceil(reads)} buckets per evaluation and channel; at most ${MAX_READS_PER_EVALUATION} ` +
+          '(use shorter windows, fewer baseline days or a longer cadence)',
+      });
     if (ms(monitor.lateness) > MAX_LATENESS_MS) ctx.addIssue({ code: 'custom', path: ['lateness'], message: 'At most 31d' });
     const seen = new Set<string>();
     monitor.rules.forEach((rule, i) => {
