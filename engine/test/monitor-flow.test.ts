@@ -81,7 +81,7 @@ describe('monitor → alert → escalation, on the 618 scenario', () => {
       });
     // Up to ten hours after the spike ends: a day at a time, then hour by hour around the spike.
     const until = 516;
-    for (let from = 0; from < until; ) {
+    for (let from = 0; from < until;) {
       const step = from >= 480 ? 1 : 24;
       const batch = rows.filter((r) => hourOf(r) >= from && hourOf(r) < Math.min(until, from + step));
       const res = await post(batch);

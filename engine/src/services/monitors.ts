@@ -80,7 +80,13 @@ export class MonitorService {
     return this.deps.db.transaction(async (tx) => {
       await tx
         .insert(monitors)
-        .values({ campaignId: req.campaignId, workflowId: req.runId, nodeId: req.nodeId, executionKey: req.executionKey, config: req.monitor })
+        .values({
+          campaignId: req.campaignId,
+          workflowId: req.runId,
+          nodeId: req.nodeId,
+          executionKey: req.executionKey,
+          config: req.monitor,
+        })
         .onConflictDoUpdate({
           target: [monitors.workflowId, monitors.nodeId],
           set: { active: true, executionKey: req.executionKey, updatedAt: new Date(this.clock()) },
@@ -104,12 +110,21 @@ export class MonitorService {
   }
 
   async detach(monitorId: string): Promise<void> {
-    await this.deps.db.update(monitors).set({ active: false, updatedAt: new Date(this.clock()) }).where(eq(monitors.id, monitorId));
+    await this.deps.db
+      .update(monitors)
+      .set({ active: false, updatedAt: new Date(this.clock()) })
+      .where(eq(monitors.id, monitorId));
   }
 
   async statusesOfRun(workflowId: string) {
     return this.deps.db
-      .select({ id: monitors.id, nodeId: monitors.nodeId, statuses: monitors.statuses, watermark: monitors.watermark, active: monitors.active })
+      .select({
+        id: monitors.id,
+        nodeId: monitors.nodeId,
+        statuses: monitors.statuses,
+        watermark: monitors.watermark,
+        active: monitors.active,
+      })
       .from(monitors)
       .where(eq(monitors.workflowId, workflowId));
   }

@@ -15,7 +15,12 @@ const n = (id: string, type: string, label: string, config: Record<string, unkno
   config,
   position: { x, y },
 });
-const e = (source: string, sourceHandle: string, target: string) => ({ id: `${source}__${sourceHandle}__${target}`, source, sourceHandle, target });
+const e = (source: string, sourceHandle: string, target: string) => ({
+  id: `${source}__${sourceHandle}__${target}`,
+  source,
+  sourceHandle,
+  target,
+});
 
 const ownerNotice = {
   owner: true,

@@ -2,7 +2,15 @@ import { z } from 'zod';
 import { defineNode } from './define.ts';
 import { durationSchema, parseDuration } from '../duration.ts';
 import { quickActivity } from './resolve-people.ts';
-import { deliverAll, message, type Recipient, messageExpressions, recipientExpressions, recipientFields, resolveRecipients } from './deliver.ts';
+import {
+  deliverAll,
+  message,
+  type Recipient,
+  messageExpressions,
+  recipientExpressions,
+  recipientFields,
+  resolveRecipients,
+} from './deliver.ts';
 import { alertNoticeKey, type FlowAlert } from './monitor.ts';
 import type { AlertState } from '../monitoring/alert-state.ts';
 import { SEVERITIES, type Severity } from '../monitoring/schema.ts';

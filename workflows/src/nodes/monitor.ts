@@ -16,7 +16,6 @@ export const alertNoticeKey = (alertId: string) => `alert:${alertId}`;
 
 import type { AlertState } from '../monitoring/alert-state.ts';
 
-
 /** An alert as the flow sees it: what fired, where, when (event time) and against what. */
 export interface FlowAlert {
   alertId: string;
@@ -100,7 +99,7 @@ export const monitor = defineNode({
   docs:
     'Rules are judged in event time by the ingest path (`POST /api/campaigns/:id/metrics`), in the same transaction as the ' +
     'points; the run is signalled only when a rule changes state, and keeps one durable timer for pending, keep-firing and ' +
-    'no-data periods. Each firing alert is handed to the flow once, on its rule\'s handle, with the alert as the output ' +
+    "no-data periods. Each firing alert is handed to the flow once, on its rule's handle, with the alert as the output " +
     '(`nodes.<id>.output.alert`). Alerts stay open until acknowledged or resolved, whatever the flow does next.',
   async execute({ config, ports, scope, node, executionKey, setDetail }) {
     const campaignId = (scope.campaign as { id?: string } | null)?.id;
