@@ -32,6 +32,8 @@ import { CHECK_RESPONSES, type RouteRegistry } from './route.ts';
 import { flowRoutes } from './routes/flows.ts';
 import { runRoutes } from './routes/runs.ts';
 import { systemRoutes } from './routes/system.ts';
+import { metricsBodyParser, metricsRoutes } from './routes/metrics.ts';
+import { MetricsService, type AfterInsert } from '../services/metrics.ts';
 import { installSecurityHeaders } from './security-headers.ts';
 
 export interface AppDeps {
@@ -55,6 +57,8 @@ export interface AppDeps {
   outbound?: OutboundGuard;
   /** Check every answer against its route's declared schema (the tests do): drift becomes a 500 that names it. */
   checkResponses?: boolean;
+  /** Runs inside each metrics batch's transaction after its points are written (the monitor's seam); default none. */
+  afterMetricsInsert?: AfterInsert;
 }
 
 export interface AppServices {
@@ -64,6 +68,7 @@ export interface AppServices {
   people: PeopleService;
   approvals: ApprovalService;
   connections: ConnectionService;
+  metrics: MetricsService;
 }
 
 export function createApp(deps: AppDeps): { app: Express; registry: RouteRegistry } & AppServices {
@@ -77,6 +82,7 @@ export function createApp(deps: AppDeps): { app: Express; registry: RouteRegistr
   const runs = new RunService({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, flows, campaigns });
   const hooks = new HookService(deps.db, box, runs);
   app.use(inboundHookRoute(hooks, new HookGuard(deps.clock, deps.hookLimits)));
+  app.use(metricsBodyParser());
   app.use(express.json({ limit: FLOW_LIMITS.documentBytes, strict: true, type: ['application/json', 'application/*+json'] }));
 
   const registry: RouteRegistry = [];
@@ -84,12 +90,14 @@ export function createApp(deps: AppDeps): { app: Express; registry: RouteRegistr
   const people = new PeopleService(deps.db, deps.clock);
   const approvals = new ApprovalService(deps.db, deps.temporal, campaigns, runs);
   const connections = new ConnectionService(deps.db, box, signalNotice(deps.temporal), deps.outbound);
+  const metrics = new MetricsService(deps.db, { afterInsert: deps.afterMetricsInsert });
   let openapi: ReturnType<typeof buildOpenApi> | undefined;
   app.use(authenticate(people));
   app.use(peopleRoutes(registry, people, deps.db));
   app.use(flowRoutes(registry, flows, new ScheduleService(deps.db, deps.temporal, deps.taskQueue)));
   app.use(runRoutes(registry, runs, flows, campaigns));
   app.use(campaignRoutes(registry, campaigns, people));
+  app.use(metricsRoutes(registry, metrics));
   app.use(approvalRoutes(registry, approvals, people, linkSigner(deps.secret)));
   app.use(connectionRoutes(registry, connections));
   app.use(notificationRoutes(registry, new NotificationService(deps.db)));
@@ -108,5 +116,5 @@ export function createApp(deps: AppDeps): { app: Express; registry: RouteRegistr
     app.get('/{*rest}', (_req, res) => res.sendFile(join(deps.editorDist!, 'index.html')));
   }
   app.use(problemHandler(deps.log));
-  return { app, registry, runs, flows, campaigns, people, approvals, connections };
+  return { app, registry, runs, flows, campaigns, people, approvals, connections, metrics };
 }

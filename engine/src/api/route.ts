@@ -9,6 +9,7 @@ import { CSRF_HEADER } from './authenticate.ts';
 import { findUnstorableStrings } from './unstorable.ts';
 import type { problemSchema } from './contracts/common.ts';
 import { responseDrift } from './response-check.ts';
+import { DomainError } from '../services/errors.ts';
 
 type Method = 'get' | 'post' | 'put' | 'delete';
 
@@ -49,6 +50,13 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   query?: Q;
   body?: B;
   responses: readonly RouteResponse[];
+  /** Longer than the summary: rules a client must know (the OpenAPI operation's description). */
+  description?: string;
+  /**
+   * A body the handler reads itself, by media type (JSON or CSV, say): documented in OpenAPI, not
+   * parsed here. With it, leave `body` out.
+   */
+  documentedBody?: Record<string, z.ZodType>;
   /** What an API token needs: by default 'read' for GET/HEAD and 'write' otherwise; 'session' refuses every token. */
   scope?: RouteScope;
 }
@@ -119,7 +127,7 @@ async function departmentOf<R>(find: (r: R) => Promise<string | null>, parsed: R
   try {
     return await find(parsed);
   } catch (err) {
-    if (err instanceof HttpProblem && err.status === 404) throw hidden();
+    if ((err instanceof HttpProblem && err.status === 404) || (err instanceof DomainError && err.kind === 'not_found')) throw hidden();
     throw err;
   }
 }

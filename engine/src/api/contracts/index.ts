@@ -16,3 +16,4 @@ export * from './people.ts';
 export * from './approvals.ts';
 export * from './notifications.ts';
 export * from './system.ts';
+export * from './metrics.ts';
