@@ -110,8 +110,8 @@ export function parseCsvValue(text: string): unknown {
 
 /** Dimensions: a flat object of a few short string keys and values, and their canonical key. */
 export function checkDimensions(dims: unknown): { dimensions: Record<string, string>; key: string } | string {
-  if (dims === undefined || dims === null) return { dimensions: {}, key: '' };
-  if (typeof dims !== 'object' || Array.isArray(dims)) return 'Dimensions are an object of string keys and string values';
+  if (dims === undefined) return { dimensions: {}, key: '' };
+  if (typeof dims !== 'object' || dims === null || Array.isArray(dims)) return 'Dimensions are an object of string keys and string values';
   const entries = Object.entries(dims as Record<string, unknown>);
   if (entries.length > INGEST_LIMITS.dimensionKeys) return `At most ${INGEST_LIMITS.dimensionKeys} dimensions`;
   for (const [k, v] of entries) {
