@@ -95,7 +95,9 @@ describe('metrics ingest', () => {
 
     // What comes back sums to what the file says, per channel and metric.
     const day = { from: '2026-06-01T00:00:00+08:00', to: '2026-06-02T00:00:00+08:00' };
-    const read = await stack.api.get(`/api/campaigns/${id618}/metrics?from=${encodeURIComponent(day.from)}&to=${encodeURIComponent(day.to)}`);
+    const read = await stack.api.get(
+      `/api/campaigns/${id618}/metrics?from=${encodeURIComponent(day.from)}&to=${encodeURIComponent(day.to)}`,
+    );
     expect(read.status).toBe(200);
     expect(read.body).toMatchObject({ bucket: null, truncated: false });
     expect(read.body.items).toHaveLength(24 * 3 * 7);
@@ -178,7 +180,12 @@ describe('metrics ingest', () => {
     ]);
     expect(json.status).toBe(422);
     expect(json.body.rejected).toBe(4);
-    expect(json.body.errors.map((e: { path: string }) => e.path)).toEqual(['points.1.ts', 'points.2.metric', 'points.3.dimensions', 'points.4']);
+    expect(json.body.errors.map((e: { path: string }) => e.path)).toEqual([
+      'points.1.ts',
+      'points.2.metric',
+      'points.3.dimensions',
+      'points.4',
+    ]);
     expect(await stored(cid)).toBe(0);
   });
 
@@ -248,8 +255,9 @@ describe('metrics ingest', () => {
     const seen: { campaignId: string; affected: AffectedSeries[]; visible: number }[] = [];
     const hooked = new MetricsService(stack.server.db.db, {
       afterInsert: async (tx, campaignId, affected) => {
-        const visible = (await tx.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM metric_points WHERE campaign_id = ${campaignId}`))
-          .rows[0]!.n;
+        const visible = (
+          await tx.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM metric_points WHERE campaign_id = ${campaignId}`)
+        ).rows[0]!.n;
         seen.push({ campaignId, affected, visible });
       },
     });
@@ -300,8 +308,19 @@ describe('metrics ingest', () => {
     const badInCsv = [
       fc.record({ ts: fc.oneof(fc.string(), fc.constant('2026-05-20T00:00:00'), fc.constant('2100-01-01T00:00:00Z'), fc.integer()) }),
       fc.record({ channel: fc.oneof(fc.string({ minLength: 65 }), fc.constantFrom('', 'Upper', '-x', 'a b', 'ü')) }),
-      fc.record({ metric: fc.oneof(fc.string().map((s) => `x${s}`), fc.constantFrom('ctr', 'roi', 'page_views', '')) }),
-      fc.record({ value: fc.oneof(fc.constantFrom(NaN, Infinity, 1e16, -1e300), fc.string().map((s) => `v${s}`), fc.constant(null)) }),
+      fc.record({
+        metric: fc.oneof(
+          fc.string().map((s) => `x${s}`),
+          fc.constantFrom('ctr', 'roi', 'page_views', ''),
+        ),
+      }),
+      fc.record({
+        value: fc.oneof(
+          fc.constantFrom(NaN, Infinity, 1e16, -1e300),
+          fc.string().map((s) => `v${s}`),
+          fc.constant(null),
+        ),
+      }),
     ];
     const badInJson = [
       ...badInCsv,
@@ -320,7 +339,10 @@ describe('metrics ingest', () => {
       fc
         .tuple(
           fc.array(good, { maxLength: 20 }),
-          fc.array(fc.tuple(good, bad).map(([g, b]) => ({ ...g, ...b }) as Record<string, unknown>), { minLength: 1, maxLength: 5 }),
+          fc.array(
+            fc.tuple(good, bad).map(([g, b]) => ({ ...g, ...b }) as Record<string, unknown>),
+            { minLength: 1, maxLength: 5 },
+          ),
           fc.nat(),
         )
         .map(([goods, bads, seed]) => {

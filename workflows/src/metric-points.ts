@@ -210,7 +210,11 @@ export function readMetricsCsv(text: string): CsvRows {
     const cells = line.split(',');
     if (cells.length !== 4) {
       if (issues.length < INGEST_LIMITS.listedIssues)
-        issues.push({ at: i + 1, field: 'point', message: `Expected 4 comma-separated fields (${METRICS_CSV_HEADER}), found ${cells.length}` });
+        issues.push({
+          at: i + 1,
+          field: 'point',
+          message: `Expected 4 comma-separated fields (${METRICS_CSV_HEADER}), found ${cells.length}`,
+        });
       badLines++;
       continue;
     }

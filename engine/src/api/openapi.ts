@@ -55,7 +55,9 @@ export function buildOpenApi(registry: RouteRegistry, info: { title: string; ver
           ? {
               requestBody: {
                 required: true,
-                content: Object.fromEntries(Object.entries(route.documentedBody).map(([type, s]) => [type, { schema: toSchema(s, 'input') }])),
+                content: Object.fromEntries(
+                  Object.entries(route.documentedBody).map(([type, s]) => [type, { schema: toSchema(s, 'input') }]),
+                ),
               },
             }
           : {}),

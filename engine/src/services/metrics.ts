@@ -181,7 +181,12 @@ export class MetricsService {
     if (q.bucket === '1h') {
       const hour = sql`date_bin('1 hour', ${metricPoints.ts}, timestamptz '2000-01-01T00:00:00Z')`;
       const rows = await this.db
-        .select({ ts: hour.mapWith(metricPoints.ts), channel: metricPoints.channel, metric: metricPoints.metric, value: sql<number>`sum(${metricPoints.value})` })
+        .select({
+          ts: hour.mapWith(metricPoints.ts),
+          channel: metricPoints.channel,
+          metric: metricPoints.metric,
+          value: sql<number>`sum(${metricPoints.value})`,
+        })
         .from(metricPoints)
         .where(and(...where))
         .groupBy(hour, metricPoints.channel, metricPoints.metric)

@@ -42,7 +42,9 @@ export function metricsBodyParser(): Router {
     (err as { type?: string } | undefined)?.type === 'entity.too.large'
       ? next(new HttpProblem(413, 'Payload too large', `A metrics batch is at most ${INGEST_LIMITS.bodyBytes} bytes; split it`))
       : next(err);
-  r.post(PATH, (req: Request, res: Response, next: NextFunction) => json(req, res, (err?: unknown) => (err ? tooLarge(err, next) : next())));
+  r.post(PATH, (req: Request, res: Response, next: NextFunction) =>
+    json(req, res, (err?: unknown) => (err ? tooLarge(err, next) : next())),
+  );
   r.post(PATH, (req: Request, res: Response, next: NextFunction) => csv(req, res, (err?: unknown) => (err ? tooLarge(err, next) : next())));
   return r;
 }
