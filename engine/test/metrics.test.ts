@@ -1,4 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { sql } from 'drizzle-orm';
@@ -287,6 +291,23 @@ describe('metrics ingest', () => {
     const more = failing.checkJson({ points: [point('2026-05-20T07:00:00Z', 'sms', 'spend', 9)] });
     await expect(failing.ingest(cid, more)).rejects.toThrow('rule evaluation failed');
     expect(await stored(cid)).toBe(3);
+  });
+
+  it('npm run replay sends a scenario file through the API by timestamp and prints its progress', async () => {
+    const made = await stack.api.post('/api/campaigns', { name: 'Replayed' });
+    const cid = made.body.id as string;
+    // The first three hours of the 618 file.
+    const file = join(mkdtempSync(join(tmpdir(), 'replay-')), 'three-hours.metrics.csv');
+    writeFileSync(file, csvLines.slice(0, 1 + 21 * 3).join('\n') + '\n');
+    const script = new URL('../scripts/replay.ts', import.meta.url).pathname;
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', script, cid, file, '--speed', '1e9', '--url', stack.url, '--token', ingestToken],
+      { timeout: 120_000 },
+    );
+    expect(stdout).toContain('Replaying 63 points in 3 batches');
+    expect(stdout).toContain('[100%] 2026-05-20T02:00:00.000Z  63/63 points (0 replaced)');
+    expect(await stored(cid)).toBe(63);
   });
 
   it('reads refuse bad windows and metrics with 400 naming the field', async () => {
