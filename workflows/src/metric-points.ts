@@ -223,3 +223,50 @@ export function readMetricsCsv(text: string): CsvRows {
   }
   return { rows, issues, badLines };
 }
+
+export interface CsvBatch {
+  /** A batch the API takes: the header, then up to `size` of the file's data lines. */
+  text: string;
+  /** The file's line number of the batch's first data line (the file's header is line 1). */
+  firstLine: number;
+  points: number;
+}
+
+/**
+ * Splits a large scenario file into batches the API takes, each with the header, so a browser can
+ * upload it in sequence and show progress. Line numbers in a refusal are the batch's; `fileLine`
+ * maps them back to the file's. Blank lines are dropped, which shifts nothing (the map keeps them).
+ */
+export function splitMetricsCsv(text: string, size: number = INGEST_LIMITS.points): CsvBatch[] {
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  const header = lines[0] ?? '';
+  const out: CsvBatch[] = [];
+  let current: string[] = [];
+  let first = 0;
+  for (let i = 1; i < lines.length; i++) {
+    if (lines[i]!.trim() === '') continue;
+    if (current.length === 0) first = i + 1;
+    current.push(lines[i]!);
+    if (current.length === size) {
+      out.push({ text: [header, ...current].join('\n') + '\n', firstLine: first, points: current.length });
+      current = [];
+    }
+  }
+  if (current.length) out.push({ text: [header, ...current].join('\n') + '\n', firstLine: first, points: current.length });
+  return out;
+}
+
+/**
+ * The file's line number for line `batchLine` of a batch that splitMetricsCsv made: the batch's lines
+ * are consecutive non-blank lines of the file, so this needs the file's text to skip blank ones.
+ */
+export function fileLineOf(text: string, batch: CsvBatch, batchLine: number): number {
+  if (batchLine <= 1) return 1;
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  let seen = 0;
+  for (let i = batch.firstLine - 1; i < lines.length; i++) {
+    if (lines[i]!.trim() === '') continue;
+    if (++seen === batchLine - 1) return i + 1;
+  }
+  return batch.firstLine + batchLine - 2;
+}
