@@ -105,6 +105,8 @@ GET    /api/campaigns/{id}                   Y Y Y Y Y Y    0 0 0 0 0    -     !
 PUT    /api/campaigns/{id}                   Y Y Y - - -    0 0 - - -    -     ! !
 PUT    /api/campaigns/{id}/phases            Y Y Y - - -    0 0 - - -    -     ! !
 POST   /api/campaigns/{id}/status            Y Y Y - - -    0 0 - - -    -     ! !
+POST   /api/campaigns/{id}/metrics           Y Y Y - - -    0 0 - - -    -     ! !
+GET    /api/campaigns/{id}/metrics           Y Y Y Y Y Y    0 0 0 0 0    -     ! !
 GET    /api/approvals                        Y Y Y Y Y Y    Y Y Y Y Y    Y     ! !
 GET    /api/approvals/{taskId}               Y Y Y Y Y Y    0 0 0 0 0    0     ! !
 POST   /api/approvals/{taskId}/decision      - - - Y - -    0 0 0 0 0    0     ! !
@@ -181,6 +183,8 @@ interface Call {
   secrets?: string[];
   /** Finds the audit entry the call leaves when it takes effect; a refused call must leave none. */
   effect?: (e: AuditRow) => boolean;
+  /** Sent with this token instead of the caller's read/write one (the ingest route takes ingest tokens only). */
+  token?: string;
 }
 
 interface RouteCase {
@@ -366,6 +370,12 @@ describe('access matrix', () => {
     const svc = stack.server.app.people;
     const actor = await svc.actorFor((await svc.userRow((people[who] ?? people.viewer).id))!, 'system');
     return (await svc.createApiToken(actor, `throwaway ${rand()}`)).id;
+  }
+  /** An ingest-scope token of a principal with an account. */
+  async function ingestToken(who: Principal): Promise<string> {
+    const svc = stack.server.app.people;
+    const actor = await svc.actorFor((await svc.userRow(people[who]!.id))!, 'system');
+    return (await svc.createApiToken(actor, `ingest ${rand()}`, { scopes: ['ingest'] })).token;
   }
   async function freshCampaign(phases: unknown[] = []): Promise<{ id: string; name: string }> {
     const name = `Private campaign ${rand()}`;
@@ -751,6 +761,18 @@ describe('access matrix', () => {
         effect: marked(mark),
       }),
     },
+    'POST /api/campaigns/{id}/metrics': {
+      build: async (who) => ({
+        path: `/api/campaigns/${fx.campaignId}/metrics`,
+        body: { points: [{ ts: '2026-05-20T00:00:00Z', channel: 'sms', metric: 'clicks', value: 1 }] },
+        ...(people[who] ? { token: await ingestToken(who) } : {}),
+      }),
+      check: (_who, res) => expect(res.body).toMatchObject({ accepted: 1, rejected: 0 }),
+    },
+    'GET /api/campaigns/{id}/metrics': {
+      build: () => ({ path: `/api/campaigns/${fx.campaignId}/metrics?bucket=1h` }),
+      check: (_who, res) => expect(res.body.bucket).toBe('1h'),
+    },
     'PUT /api/campaigns/{id}/phases': {
       // The mark (12 characters) is a phase of a fresh campaign; the audit entry that moved its dates carries it.
       build: async (_who, mark) => {
@@ -836,7 +858,7 @@ describe('access matrix', () => {
       const mark = `mk${rand()}`;
       const call = await ROUTES[route]!.build(who, mark);
       const method = call.method ?? route.split(' ')[0]!;
-      const res = await clients[who].call(method, call.path, call.body);
+      const res = await (call.token ? new ApiClient(stack.url, call.token) : clients[who]).call(method, call.path, call.body);
       const text = JSON.stringify(res.body) ?? '';
       results.push({ route, who, permitted: want === 'ok', status: res.status, effect: call.effect });
       try {

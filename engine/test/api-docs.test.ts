@@ -158,6 +158,9 @@ describe('catalogue, OpenAPI, health, and every route against its contract', () 
     const create = doc.paths['/api/flows'].post;
     expect(create.requestBody.content['application/json'].schema.required).toContain('name');
     expect(create.responses['422'].content['application/problem+json']).toBeDefined();
+    const ingestOp = doc.paths['/api/campaigns/{id}/metrics'].post;
+    expect(Object.keys(ingestOp.requestBody.content)).toEqual(['application/json', 'text/csv']);
+    expect(ingestOp.description).toMatch(/stored whole or not at all/);
     // A 503 from /healthz is the health document, not a problem.
     expect(Object.keys(doc.paths['/healthz'].get.responses['503'].content)).toEqual(['application/json']);
     expect(doc.paths['/api/runs/{id}'].get.parameters[0]).toMatchObject({ name: 'id', in: 'path', required: true });
@@ -252,6 +255,28 @@ describe('catalogue, OpenAPI, health, and every route against its contract', () 
     );
     expect(imported.status).toBe(201);
     expect(Object.keys(imported.body.extra).length).toBeGreaterThan(0);
+
+    // Metrics go in with an ingest-scope token (JSON or CSV) and come out with a read token, raw or per hour.
+    const people = stack.server.app.people;
+    const adminActor = await people.actorFor((await people.userByEmail(FIRST_ADMIN_EMAIL))!, 'system');
+    const ingest = { token: (await people.createApiToken(adminActor, 'ingest', { scopes: ['ingest'] })).token };
+    const metricsPath = `/api/campaigns/${imported.body.slug}/metrics`;
+    const pushed = await as(ingest).post(metricsPath, {
+      points: [{ ts: '2026-05-20T00:00:00+08:00', channel: 'douyin_ads', metric: 'clicks', value: 479.02, dimensions: { creative: 'a' } }],
+    });
+    expect(pushed.body).toEqual({ accepted: 1, replaced: 0, rejected: 0 });
+    const csv = 'ts,channel,metric,value\n2026-05-20T01:00:00Z,douyin_ads,spend,624.56\n';
+    const csvPushed = await call(ingest, 'POST', metricsPath, undefined, { raw: csv, headers: { 'content-type': 'text/csv' } });
+    expect(csvPushed.body).toEqual({ accepted: 1, replaced: 0, rejected: 0 });
+    const refused = await call(ingest, 'POST', metricsPath, undefined, {
+      raw: 'ts,channel,metric,value\nx,y,z,w\n',
+      headers: { 'content-type': 'text/csv' },
+    });
+    expect(refused.status).toBe(422);
+    expect((await api().get(metricsPath)).body.items).toHaveLength(2);
+    expect((await api().get(`${metricsPath}?bucket=1h&metric=spend`)).body.items).toEqual([
+      { ts: '2026-05-20T01:00:00.000Z', channel: 'douyin_ads', metric: 'spend', value: 624.56 },
+    ]);
     const campaign = await api().post('/api/campaigns', {
       name: 'Contract campaign',
       phases: [{ name: 'warm_up', startsAt: '2026-05-20T00:00:00+08:00', endsAt: '2026-05-31T00:00:00+08:00' }],

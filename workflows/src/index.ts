@@ -46,6 +46,7 @@ export * from './interpreter/state.ts';
 export { FlowInterpreter, RunStop, MAX_NODE_EXECUTIONS, type RunContext, type Requester } from './interpreter/interpreter.ts';
 export { simulateFlow, type SimulationOptions, type SimulationResult } from './simulator.ts';
 export * from './kpi.ts';
+export * from './metric-points.ts';
 export * from './monitoring/index.ts';
 export { monitorBenchCase, type MonitorBenchCase } from './monitoring/bench.ts';
 export * from './nodes/monitor.ts';

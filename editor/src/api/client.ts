@@ -18,6 +18,7 @@ import type {
   FlowVersion,
   HookSecret,
   InboxItem,
+  IngestResult,
   MarkRead,
   NewConnection,
   NewFlow,
@@ -66,6 +67,8 @@ interface RequestOptions {
   quiet401?: boolean;
   /** Send the body as it is (a file's text), not JSON-encoded. */
   raw?: boolean;
+  /** The raw body's media type, when it is not JSON (a CSV file). */
+  contentType?: string;
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -73,7 +76,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 async function request<T>(method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
   let res: Response;
   const headers: Record<string, string> = { Accept: 'application/json, application/problem+json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (body !== undefined) headers['Content-Type'] = options.raw && options.contentType ? options.contentType : 'application/json';
   if (!SAFE_METHODS.has(method) && csrfToken) headers['x-csrf-token'] = csrfToken;
   try {
     res = await fetch(path, {
@@ -136,6 +139,9 @@ export const api = {
   getCampaign: (id: string) => request<Campaign>('GET', `/api/campaigns/${enc(id)}`),
   /** The scenario file's text goes as it is, so the server sees exactly what the user picked. */
   importCampaign: (json: string) => request<Campaign>('POST', '/api/campaigns/import', json, { raw: true }),
+  /** One batch of a metrics file (header included), stored whole or refused whole. */
+  postMetricsCsv: (campaignId: string, csv: string) =>
+    request<IngestResult>('POST', `/api/campaigns/${enc(campaignId)}/metrics`, csv, { raw: true, contentType: 'text/csv' }),
   setCampaignPhases: (id: string, phases: CampaignPhases) =>
     request<CampaignUpdated>('PUT', `/api/campaigns/${enc(id)}/phases`, { phases }),
   setCampaignStatus: (id: string, status: CampaignStatus) => request<Campaign>('POST', `/api/campaigns/${enc(id)}/status`, { status }),

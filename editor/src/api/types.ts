@@ -48,6 +48,7 @@ export { CAMPAIGN_STATUSES, type CampaignStatus } from '@flightdeck/workflows';
 export type Campaign = Out<typeof C.campaignSchema>;
 /** After moving dates: how many waiting runs were told. */
 export type CampaignUpdated = Out<typeof C.campaignUpdatedSchema>;
+export type IngestResult = Out<typeof C.ingestResultSchema>;
 export type CampaignGoal = Campaign['goals'][number];
 export type BudgetLine = Campaign['budget']['lines'][number];
 export type CampaignPhases = In<typeof C.campaignPhasesBodySchema>['phases'];

@@ -205,6 +205,21 @@ export const en = {
     notFound: 'This campaign does not exist',
     back: 'Back to campaigns',
   },
+  metrics: {
+    title: 'Metrics',
+    upload: 'Upload CSV…',
+    help:
+      'A metrics file as the scenarios have them ({{header}}, one point a line). It goes up in batches; each batch is stored ' +
+      'whole or not at all, and the same point sent again replaces the earlier value.',
+    batches: '{{done}} of {{total}} batches',
+    progress: 'Upload progress',
+    counts: '{{accepted}} points stored, {{replaced}} of them replaced earlier values',
+    done: 'Upload complete.',
+    failed: 'Upload stopped: {{detail}} The {{done}} batches before this one are stored.',
+    problem: 'Line {{line}}, {{field}}: {{message}}',
+    row: 'row',
+    empty: 'The file has no points.',
+  },
   approval: {
     task: 'Approval',
     title: 'Title',

@@ -4,6 +4,7 @@ import { NotificationService } from '../services/notifications.ts';
 import { notificationRoutes } from './routes/notifications.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { AlertService } from '../services/alerts.ts';
+import { MonitorService } from '../services/monitors.ts';
 import express, { type Express } from 'express';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,6 +35,8 @@ import { CHECK_RESPONSES, type RouteRegistry } from './route.ts';
 import { flowRoutes } from './routes/flows.ts';
 import { runRoutes } from './routes/runs.ts';
 import { systemRoutes } from './routes/system.ts';
+import { metricsBodyParser, metricsRoutes } from './routes/metrics.ts';
+import { MetricsService, type AfterInsert } from '../services/metrics.ts';
 import { installSecurityHeaders } from './security-headers.ts';
 
 export interface AppDeps {
@@ -57,6 +60,8 @@ export interface AppDeps {
   outbound?: OutboundGuard;
   /** Check every answer against its route's declared schema (the tests do): drift becomes a 500 that names it. */
   checkResponses?: boolean;
+  /** Runs inside each metrics batch's transaction after its points are written (the monitor's seam); default none. */
+  afterMetricsInsert?: AfterInsert;
 }
 
 export interface AppServices {
@@ -67,6 +72,7 @@ export interface AppServices {
   approvals: ApprovalService;
   connections: ConnectionService;
   alerts: AlertService;
+  metrics: MetricsService;
 }
 
 export function createApp(deps: AppDeps): { app: Express; registry: RouteRegistry } & AppServices {
@@ -80,6 +86,7 @@ export function createApp(deps: AppDeps): { app: Express; registry: RouteRegistr
   const runs = new RunService({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, flows, campaigns });
   const hooks = new HookService(deps.db, box, runs);
   app.use(inboundHookRoute(hooks, new HookGuard(deps.clock, deps.hookLimits)));
+  app.use(metricsBodyParser());
   app.use(express.json({ limit: FLOW_LIMITS.documentBytes, strict: true, type: ['application/json', 'application/*+json'] }));
 
   const registry: RouteRegistry = [];
@@ -87,14 +94,20 @@ export function createApp(deps: AppDeps): { app: Express; registry: RouteRegistr
   const people = new PeopleService(deps.db, deps.clock);
   const approvals = new ApprovalService(deps.db, deps.temporal, campaigns, runs);
   const connections = new ConnectionService(deps.db, box, signalNotice(deps.temporal), deps.outbound);
+  const alerts = new AlertService(deps.db, deps.clock, signalNotice(deps.temporal));
+  // Rules are judged where the points land, in their transaction; the run hears only of a change of state.
+  const monitors = new MonitorService({ db: deps.db, alerts, campaigns, signal: signalNotice(deps.temporal), clock: deps.clock });
+  const metrics = new MetricsService(deps.db, {
+    afterInsert: deps.afterMetricsInsert ?? ((tx, campaignId, affected) => monitors.afterPointsStored(tx, campaignId, affected)),
+  });
   let openapi: ReturnType<typeof buildOpenApi> | undefined;
   app.use(authenticate(people));
   app.use(peopleRoutes(registry, people, deps.db));
   app.use(flowRoutes(registry, flows, new ScheduleService(deps.db, deps.temporal, deps.taskQueue)));
   app.use(runRoutes(registry, runs, flows, campaigns));
   app.use(campaignRoutes(registry, campaigns, people));
+  app.use(metricsRoutes(registry, metrics));
   const links = linkSigner(deps.secret);
-  const alerts = new AlertService(deps.db, deps.clock);
   app.use(approvalRoutes(registry, approvals, people, links));
   app.use(alertRoutes(registry, alerts, campaigns, people, links));
   app.use(connectionRoutes(registry, connections));
@@ -114,5 +127,5 @@ export function createApp(deps: AppDeps): { app: Express; registry: RouteRegistr
     app.get('/{*rest}', (_req, res) => res.sendFile(join(deps.editorDist!, 'index.html')));
   }
   app.use(problemHandler(deps.log));
-  return { app, registry, runs, flows, campaigns, people, approvals, connections, alerts };
+  return { app, registry, runs, flows, campaigns, people, approvals, connections, alerts, metrics };
 }

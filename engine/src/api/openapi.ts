@@ -42,6 +42,7 @@ export function buildOpenApi(registry: RouteRegistry, info: { title: string; ver
     }
     (paths[path] ??= {})[route.method] = {
       summary: route.summary,
+      ...(route.description ? { description: route.description } : {}),
       tags: [route.tag],
       operationId: `${route.method}${path
         .replace(/[{}]/g, '')
@@ -50,7 +51,16 @@ export function buildOpenApi(registry: RouteRegistry, info: { title: string; ver
       ...(parameters.length ? { parameters } : {}),
       ...(route.body
         ? { requestBody: { required: true, content: { 'application/json': { schema: toSchema(route.body, 'input') } } } }
-        : {}),
+        : route.documentedBody
+          ? {
+              requestBody: {
+                required: true,
+                content: Object.fromEntries(
+                  Object.entries(route.documentedBody).map(([type, s]) => [type, { schema: toSchema(s, 'input') }]),
+                ),
+              },
+            }
+          : {}),
       responses,
     };
   }

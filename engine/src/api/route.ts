@@ -50,6 +50,13 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   query?: Q;
   body?: B;
   responses: readonly RouteResponse[];
+  /** Longer than the summary: rules a client must know (the OpenAPI operation's description). */
+  description?: string;
+  /**
+   * A body the handler reads itself, by media type (JSON or CSV, say): documented in OpenAPI, not
+   * parsed here. With it, leave `body` out.
+   */
+  documentedBody?: Record<string, z.ZodType>;
   /** What an API token needs: by default 'read' for GET/HEAD and 'write' otherwise; 'session' refuses every token. */
   scope?: RouteScope;
 }

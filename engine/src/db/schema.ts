@@ -460,6 +460,35 @@ export const auditLog = pgTable(
   (t) => [index('audit_entity_idx').on(t.entityType, t.entityId), index('audit_at_idx').on(t.at), uniqueIndex('audit_seq_idx').on(t.seq)],
 );
 
+/**
+ * Campaign metrics as ad platforms report them: one value per campaign, channel, raw metric, time and
+ * set of dimensions. A later report of the same point replaces the value (last write wins), so the
+ * key includes dimensions_key, the dimensions' canonical text (sorted pairs; '' for none).
+ */
+export const metricPoints = pgTable(
+  'metric_points',
+  {
+    campaignId: uuid('campaign_id')
+      .notNull()
+      .references(() => campaigns.id, { onDelete: 'cascade' }),
+    channel: text('channel').notNull(),
+    metric: text('metric').notNull(),
+    ts: timestamp('ts', { withTimezone: true }).notNull(),
+    dimensions: jsonb('dimensions')
+      .notNull()
+      .default(sql`'{}'::jsonb`),
+    dimensionsKey: text('dimensions_key').notNull().default(''),
+    value: doublePrecision('value').notNull(),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    // The upsert's conflict target, and the index for one channel's or one metric's series over time.
+    uniqueIndex('metric_points_key_idx').on(t.campaignId, t.channel, t.metric, t.ts, t.dimensionsKey),
+    // A time window across every channel and metric (the charts' default view, the monitor's evaluation).
+    index('metric_points_campaign_ts_idx').on(t.campaignId, t.ts),
+  ],
+);
+
 export type FlowRow = typeof flows.$inferSelect;
 export type UserRow = typeof users.$inferSelect;
 export type CampaignRow = typeof campaigns.$inferSelect;

@@ -17,3 +17,4 @@ export * from './approvals.ts';
 export * from './notifications.ts';
 export * from './system.ts';
 export * from './alerts.ts';
+export * from './metrics.ts';
