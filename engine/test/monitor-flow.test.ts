@@ -79,18 +79,21 @@ describe('monitor → alert → escalation, on the 618 scenario', () => {
         headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' },
         body: [header, ...lines].join('\n'),
       });
-    // Up to ten hours after the spike ends: a day at a time, then hour by hour around the spike.
-    const until = 516;
-    for (let from = 0; from < until;) {
-      const step = from >= 480 ? 1 : 24;
-      const batch = rows.filter((r) => hourOf(r) >= from && hourOf(r) < Math.min(until, from + step));
-      const res = await post(batch);
-      expect(res.status, await res.clone().text()).toBe(200);
-      from += step;
-    }
+    const ingest = async (fromHour: number, untilHour: number) => {
+      // A day at a time, then hour by hour around the spike, as an hourly export job would send them.
+      for (let from = fromHour; from < untilHour;) {
+        const step = from >= 480 ? 1 : 24;
+        const batch = rows.filter((r) => hourOf(r) >= from && hourOf(r) < Math.min(untilHour, from + step));
+        const res = await post(batch);
+        expect(res.status, await res.clone().text()).toBe(200);
+        from += step;
+      }
+    };
+    // Into the spike (hours 494–506), not past it: the rule would resolve the alert and end the escalation.
+    await ingest(0, 500);
 
     // Exactly one alert, the spike's, at a simulated time inside the injected window (hours 494–506).
-    const list = (await owner.api.get(`/api/alerts?campaign=${campaign.id}`)).body;
+    const list = (await owner.api.get(`/api/alerts?campaignId=${campaign.id}`)).body;
     expect(list.items.map((a: { ruleId: string }) => a.ruleId)).toEqual(['negative_spike']);
     const alert = list.items[0];
     const firedHour = (Date.parse(alert.firedAt) - START) / HOUR;
@@ -124,6 +127,11 @@ describe('monitor → alert → escalation, on the 618 scenario', () => {
     expect(kinds.filter((k: string) => k === 'escalated')).toHaveLength(1);
     const mailsToAdmins = smtp.mails.filter((m) => !m.to.includes(head.email) && /Level 3/.test(m.text));
     expect(mailsToAdmins).toHaveLength(0);
+
+    // The rest of the scenario's day: the spike ends, the rule resolves the acknowledged alert, and nothing else fires.
+    await ingest(500, 520);
+    const after = (await owner.api.get(`/api/alerts?campaignId=${campaign.id}`)).body.items;
+    expect(after.map((a: { id: string; state: string }) => [a.id, a.state])).toEqual([[alert.id, 'resolved']]);
 
     // The monitor's state is in the run view's detail, and its row keeps the rule's state for the next loop.
     const monitorRows = await stack.server.db.db.execute<{ n: number }>(
