@@ -47,7 +47,7 @@ export function AlertActions({ alert, canAct }: { alert: Alert; canAct: boolean 
           data-testid={`alert-snooze-${alert.id}`}
           onClick={() => setDialog('snooze')}
         >
-          ⏰ {t('alerts.snooze')}
+          {t('alerts.snooze')}
         </button>
       )}
       {allowed.resolve && (
@@ -72,7 +72,7 @@ export function AlertActions({ alert, canAct }: { alert: Alert; canAct: boolean 
         data-testid={`alert-silence-${alert.id}`}
         onClick={() => setDialog('silence')}
       >
-        🔕 {t('alerts.silence')}
+        {t('alerts.silence')}
       </button>
       {dialog === 'snooze' && <SnoozeDialog alert={alert} onClose={() => setDialog(null)} />}
       {dialog === 'silence' && (

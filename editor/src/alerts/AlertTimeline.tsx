@@ -4,6 +4,7 @@ import { formatDateTime, formatShortDateTime, formatTarget } from '../components
 import { useLocale } from '../i18n/index.ts';
 import { formatDelay, keyDelays, timelineSteps, type Step } from './alertFormat.ts';
 
+/** Glyphs from the common text fonts (DejaVu, Segoe, SF): emoji are missing on many Linux desktops. */
 const ICON: Record<Step['kind'], string> = {
   fired: '⚡',
   refired: '⚡',
@@ -11,9 +12,9 @@ const ICON: Record<Step['kind'], string> = {
   escalated: '⇪',
   acknowledged: '✓',
   resolved: '✔',
-  snoozed: '⏰',
-  unsnoozed: '⏰',
-  silenced: '🔕',
+  snoozed: '◷',
+  unsnoozed: '↻',
+  silenced: '∅',
 };
 
 /**

@@ -15,22 +15,21 @@ export function formatDelay(ms: number): string {
   if (!Number.isFinite(ms)) return '—';
   const sign = ms < 0 ? '−' : '+';
   const a = Math.abs(ms);
-  if (a < S) return `${sign}${trim((a / S).toFixed(2))} s`;
-  if (a < 10 * S) return `${sign}${trim((a / S).toFixed(1))} s`;
-  if (a < MIN) return `${sign}${Math.round(a / S)} s`;
-  const two = (big: number, bigUnit: string, small: number, smallUnit: string) => {
-    // Rounded in the small unit first, so 59.6 s never shows as "1 min 60 s".
-    const total = Math.round(a / small);
-    const per = big / small;
-    const hi = Math.floor(total / per);
-    const lo = total % per;
-    return `${sign}${hi} ${bigUnit}${lo ? ` ${lo} ${smallUnit}` : ''}`;
-  };
-  if (a < H) return two(MIN, 'min', S, 's');
-  if (a < D) return two(H, 'h', MIN, 'min');
-  return two(D, 'd', H, 'h');
+  // Each unit is chosen after rounding, so 59.6 s reads "+1 min", never "+60 s" or "+1 min 60 s".
+  const fine = (a / S).toFixed(a < S ? 2 : 1);
+  if (Number(fine) < 10) return `${sign}${trim(fine)} s`;
+  const secs = Math.round(a / S);
+  if (secs < 60) return `${sign}${secs} s`;
+  const two = (hi: number, hiUnit: string, lo: number, loUnit: string) => `${sign}${whole(hi)} ${hiUnit}${lo ? ` ${lo} ${loUnit}` : ''}`;
+  if (secs < 3600) return two(Math.floor(secs / 60), 'min', secs % 60, 's');
+  const mins = Math.round(a / MIN);
+  if (mins < 1440) return two(Math.floor(mins / 60), 'h', mins % 60, 'min');
+  const hours = Math.round(a / H);
+  return two(Math.floor(hours / 24), 'd', hours % 24, 'h');
 }
 
+/** Digits, however large (String() would switch to exponent notation past 1e21). */
+const whole = (n: number) => new Intl.NumberFormat('en', { useGrouping: false, maximumFractionDigits: 0 }).format(n);
 const trim = (fixed: string) => fixed.replace(/\.?0+$/, '') || '0';
 
 export type SnoozePreset = '1h' | '4h' | '1d';

@@ -170,8 +170,7 @@ export const api = {
   createToken: (body: NewToken) => request<CreatedToken>('POST', '/api/me/tokens', body),
   revokeToken: (id: string) => request<void>('DELETE', `/api/me/tokens/${enc(id)}`),
 
-  listAlerts: (filter: AlertFilter, cursor?: string | null) =>
-    request<AlertPage>('GET', `/api/alerts?${alertQuery(filter, cursor)}`),
+  listAlerts: (filter: AlertFilter, cursor?: string | null) => request<AlertPage>('GET', `/api/alerts?${alertQuery(filter, cursor)}`),
   getAlert: (id: string) => request<AlertDetail>('GET', `/api/alerts/${enc(id)}`),
   ackAlert: (id: string) => request<AlertDetail>('POST', `/api/alerts/${enc(id)}/ack`),
   resolveAlert: (id: string) => request<AlertDetail>('POST', `/api/alerts/${enc(id)}/resolve`),
