@@ -66,7 +66,7 @@ export function AlertActions({ alert, canAct }: { alert: Alert; canAct: boolean 
       )}
       <button
         type="button"
-        className="fd-btn fd-btn--small fd-btn--ghost"
+        className="fd-btn fd-btn--small"
         aria-label={t('alerts.silenceLabel', names)}
         aria-haspopup="dialog"
         data-testid={`alert-silence-${alert.id}`}
