@@ -13,7 +13,7 @@ export function UntilPicker(props: { legend: string; value: Until; onChange: (u:
   return (
     <fieldset className="fd-fieldset fd-until" data-testid={props.testId}>
       <legend>{props.legend}</legend>
-      <div className="fd-until__presets" role="radiogroup" aria-label={props.legend}>
+      <div className="fd-until__presets">
         {SNOOZE_PRESETS.map((p) => (
           <label key={p} className={`fd-chip${'preset' in props.value && props.value.preset === p ? ' is-on' : ''}`}>
             <input
