@@ -1,5 +1,7 @@
 import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
+import { AlertPage } from './alerts/AlertPage.tsx';
+import { AlertsPage } from './alerts/AlertsPage.tsx';
 import { useAuth } from './auth/AuthProvider.tsx';
 import { SessionExpiredDialog, SignInPage } from './auth/SignInPage.tsx';
 import { CampaignListPage } from './campaigns/CampaignListPage.tsx';
@@ -53,6 +55,10 @@ function Page({ route }: { route: Exclude<Route, { name: 'signin' }> }) {
       return <ConnectionsPage />;
     case 'tokens':
       return <TokensPage />;
+    case 'alerts':
+      return <AlertsPage view={route.view} />;
+    case 'alert':
+      return <AlertPage key={route.alertId} alertId={route.alertId} />;
     default:
       return <NotFound />;
   }

@@ -1,4 +1,6 @@
 import { useSyncExternalStore } from 'react';
+import { ALERT_STATES, SEVERITIES, type AlertState, type Severity } from '@flightdeck/workflows';
+import type { AlertFilter } from './api/types.ts';
 
 /** Hash routes: the engine serves one index.html, so the app needs no server-side routing. */
 export type Route =
@@ -11,6 +13,8 @@ export type Route =
   | { name: 'campaign'; campaignId: string }
   | { name: 'connections' }
   | { name: 'tokens' }
+  | { name: 'alerts'; view: AlertsView }
+  | { name: 'alert'; alertId: string }
   | { name: 'notFound'; hash: string };
 
 export function parseRoute(hash: string): Route {
@@ -25,11 +29,14 @@ export function parseRoute(hash: string): Route {
   if (path === '/campaigns' || path === '/campaigns/') return { name: 'campaigns' };
   if (path === '/connections' || path === '/connections/') return { name: 'connections' };
   if (path === '/tokens' || path === '/tokens/') return { name: 'tokens' };
+  if (path === '/alerts' || path === '/alerts/') return { name: 'alerts', view: alertsViewOf(query) };
   if (path === '/flows/new') return { name: 'editor', flowId: null };
   let m = /^\/flows\/([^/]+)\/?$/.exec(path);
   if (m) return { name: 'editor', flowId: decodeURIComponent(m[1]!) };
   m = /^\/runs\/([^/]+)\/?$/.exec(path);
   if (m) return { name: 'run', runId: decodeURIComponent(m[1]!) };
+  m = /^\/alerts\/([^/]+)\/?$/.exec(path);
+  if (m) return { name: 'alert', alertId: decodeURIComponent(m[1]!) };
   m = /^\/campaigns\/([^/]+)\/?$/.exec(path);
   if (m) return { name: 'campaign', campaignId: decodeURIComponent(m[1]!) };
   return { name: 'notFound', hash: path };
@@ -46,7 +53,46 @@ export const href = {
   campaign: (id: string) => `#/campaigns/${encodeURIComponent(id)}`,
   connections: () => '#/connections',
   tokens: () => '#/tokens',
+  alerts: (view: Partial<AlertsView> = {}) => {
+    const q = new URLSearchParams();
+    if (view.campaignId) q.set('campaignId', view.campaignId);
+    if (view.severity) q.set('severity', view.severity);
+    if (view.state && view.state !== 'open') q.set('state', view.state);
+    return q.size ? `#/alerts?${q}` : '#/alerts';
+  },
+  alert: (id: string) => `#/alerts/${encodeURIComponent(id)}`,
 };
+
+/** What the Alerts page shows; 'open' (every state but resolved) unless the address says otherwise. */
+export interface AlertsView {
+  campaignId?: string;
+  severity?: Severity;
+  state: AlertState | 'open' | 'all';
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const oneOf = <T extends string>(values: readonly T[], v: string | null): T | undefined =>
+  v !== null && (values as readonly string[]).includes(v) ? (v as T) : undefined;
+
+/**
+ * The Alerts page's filters from its address, so a filtered view can be shared. Anything the API would
+ * refuse is left out here rather than shown as an error for a hand-edited link.
+ */
+export function alertsViewOf(query: URLSearchParams): AlertsView {
+  const campaignId = query.get('campaignId');
+  const severity = oneOf(SEVERITIES, query.get('severity'));
+  return {
+    ...(campaignId && UUID.test(campaignId) ? { campaignId } : {}),
+    ...(severity ? { severity } : {}),
+    state: oneOf([...ALERT_STATES, 'open', 'all'] as const, query.get('state')) ?? 'open',
+  };
+}
+
+/** The API's filter for a view: 'all' is no filter at all. */
+export function alertFilterOf(view: AlertsView): AlertFilter {
+  const { state, ...rest } = view;
+  return state === 'all' ? rest : { ...rest, state };
+}
 
 /** Where sign-in may send the user back to: an in-app hash route, never sign-in itself or another site. */
 export function safeNext(next: string | null | undefined): string | null {

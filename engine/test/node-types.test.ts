@@ -181,6 +181,9 @@ describe('every node type runs on Temporal', () => {
       'channel.broadcast',
       'campaign.channel_control',
       'campaign.launch',
+      // engine/test/monitor-flow.test.ts: the crisis flow on the 618 scenario, ingest to ack.
+      'monitoring.monitor',
+      'monitoring.escalate',
     ];
     expect([...new Set([...covered, ...elsewhere])].sort()).toEqual(NODE_TYPES.map((d) => d.type).sort());
   });

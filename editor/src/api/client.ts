@@ -1,4 +1,7 @@
 import type {
+  AlertDetail,
+  AlertFilter,
+  AlertPage,
   Campaign,
   CampaignPhases,
   CampaignStatus,
@@ -22,6 +25,7 @@ import type {
   MarkRead,
   NewConnection,
   NewFlow,
+  NewSilence,
   NewToken,
   NotificationList,
   ApiToken,
@@ -30,6 +34,7 @@ import type {
   RunDeliveries,
   RunSummary,
   Session,
+  Silence,
   StartRun,
   Unread,
   User,
@@ -170,4 +175,23 @@ export const api = {
   /** The answer is the only time the secret is shown. */
   createToken: (body: NewToken) => request<CreatedToken>('POST', '/api/me/tokens', body),
   revokeToken: (id: string) => request<void>('DELETE', `/api/me/tokens/${enc(id)}`),
+
+  listAlerts: (filter: AlertFilter, cursor?: string | null) => request<AlertPage>('GET', `/api/alerts?${alertQuery(filter, cursor)}`),
+  getAlert: (id: string) => request<AlertDetail>('GET', `/api/alerts/${enc(id)}`),
+  ackAlert: (id: string) => request<AlertDetail>('POST', `/api/alerts/${enc(id)}/ack`),
+  resolveAlert: (id: string) => request<AlertDetail>('POST', `/api/alerts/${enc(id)}/resolve`),
+  snoozeAlert: (id: string, until: string) => request<AlertDetail>('POST', `/api/alerts/${enc(id)}/snooze`, { until }),
+  /** Pending and active silences end after every expired one, so they lead the list. */
+  listSilences: () => request<{ items: Silence[] }>('GET', '/api/silences?limit=100').then((r) => r.items),
+  createSilence: (body: NewSilence) => request<Silence>('POST', '/api/silences', body),
+  expireSilence: (id: string) => request<void>('DELETE', `/api/silences/${enc(id)}`),
 };
+
+/** The list's query string: only the filters that are set, so the server's defaults apply to the rest. */
+export function alertQuery(filter: AlertFilter, cursor?: string | null, limit = 50): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(filter)) if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
+  q.set('limit', String(limit));
+  if (cursor) q.set('cursor', cursor);
+  return q.toString();
+}

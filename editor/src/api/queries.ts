@@ -1,6 +1,6 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from './client.ts';
-import type { Campaign, CampaignStatus, Connection, InboxItem, NewConnection, Run } from './types.ts';
+import type { AlertDetail, AlertFilter, Campaign, CampaignStatus, Connection, InboxItem, NewConnection, NewSilence, Run } from './types.ts';
 
 /** Query keys in one place so mutations invalidate exactly what they change. */
 export const keys = {
@@ -21,6 +21,10 @@ export const keys = {
   notifications: ['notifications'] as const,
   deliveries: (runId: string) => ['run', runId, 'deliveries'] as const,
   templates: ['templates'] as const,
+  alerts: ['alerts'] as const,
+  alertList: (filter: AlertFilter) => ['alerts', 'list', filter] as const,
+  alert: (id: string) => ['alerts', 'one', id] as const,
+  silences: ['silences'] as const,
 };
 
 export function useFlows() {
@@ -237,5 +241,55 @@ export function usePauseConnection() {
     mutationFn: (args: { id: string; pause: boolean; reason?: string }) =>
       args.pause ? api.pauseConnection(args.id, args.reason) : api.resumeConnection(args.id),
     onSuccess: () => void qc.invalidateQueries({ queryKey: keys.connections }),
+  });
+}
+
+/** Alerts a page at a time (keyset cursor); polled, since rules fire while the page is open. */
+export function useAlerts(filter: AlertFilter) {
+  return useInfiniteQuery({
+    queryKey: keys.alertList(filter),
+    queryFn: ({ pageParam }) => api.listAlerts(filter, pageParam),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.nextCursor,
+    refetchInterval: 30_000,
+  });
+}
+
+export function useAlert(id: string) {
+  return useQuery({ queryKey: keys.alert(id), queryFn: () => api.getAlert(id), refetchInterval: 15_000 });
+}
+
+export type AlertAct = { kind: 'ack' } | { kind: 'resolve' } | { kind: 'snooze'; until: string };
+
+/** Ack, resolve or snooze; the answer is the alert with its timeline, so the detail needs no second read. */
+export function useAlertAction() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, act }: { id: string; act: AlertAct }) =>
+      act.kind === 'ack' ? api.ackAlert(id) : act.kind === 'resolve' ? api.resolveAlert(id) : api.snoozeAlert(id, act.until),
+    onSuccess: (alert: AlertDetail) => {
+      qc.setQueryData(keys.alert(alert.id), alert);
+      void qc.invalidateQueries({ queryKey: [...keys.alerts, 'list'] });
+    },
+  });
+}
+
+export function useSilences() {
+  return useQuery({ queryKey: keys.silences, queryFn: api.listSilences, refetchInterval: 60_000 });
+}
+
+export function useCreateSilence() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (body: NewSilence) => api.createSilence(body),
+    onSuccess: () => void qc.invalidateQueries({ queryKey: keys.silences }),
+  });
+}
+
+export function useExpireSilence() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (id: string) => api.expireSilence(id),
+    onSuccess: () => void qc.invalidateQueries({ queryKey: keys.silences }),
   });
 }

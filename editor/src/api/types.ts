@@ -70,3 +70,14 @@ export type AppNotification = Out<typeof C.notificationSchema>;
 export type NotificationList = Out<typeof C.notificationListSchema>;
 export type MarkRead = In<typeof C.markReadBody>;
 export type Unread = Out<typeof C.unreadSchema>;
+
+export { ALERT_STATES, SEVERITIES, type AlertState, type Severity } from '@flightdeck/workflows';
+/** One alert as lists show it; the detail adds its timeline. */
+export type Alert = Out<typeof C.alertSchema>;
+export type AlertDetail = Out<typeof C.alertDetailSchema>;
+export type AlertEvent = AlertDetail['timeline'][number];
+export type AlertPage = Out<typeof C.alertPageSchema>;
+/** The list's filters as the query string takes them (limit and cursor left to the client). */
+export type AlertFilter = Omit<In<typeof C.alertListQuery>, 'limit' | 'cursor'>;
+export type Silence = Out<typeof C.silenceSchema>;
+export type NewSilence = In<typeof C.silenceBody>;
