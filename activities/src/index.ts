@@ -3,7 +3,14 @@ import { createOutboundGuard, type OutboundGuard } from './outbound/index.ts';
 import { approvalActivities, type ApprovalDeps } from './approvals.ts';
 import type { CampaignPhase, CampaignStatusRequest, ChannelControlRequest, LaunchRequest, LaunchResult } from '@flightdeck/workflows';
 import type { FlowActivities, RegisterRunRequest } from '@flightdeck/workflows';
-import type { AlertView, ReadAlertRequest, AttachMonitorRequest, CheckMonitorRequest, MonitorCheck, RecordAlertEventRequest } from '@flightdeck/workflows';
+import type {
+  AlertView,
+  ReadAlertRequest,
+  AttachMonitorRequest,
+  CheckMonitorRequest,
+  MonitorCheck,
+  RecordAlertEventRequest,
+} from '@flightdeck/workflows';
 import { deliveryActivities, type DeliveryLedger } from './deliver.ts';
 
 export interface ActivityDeps {

@@ -62,7 +62,7 @@ describe('alerts in the editor', () => {
     ctrAlert = await fire(tr('ctr_low', 'tmall', new Date(T - 2 * HOUR).toISOString()), T - 60_000);
     await stack.server.app.alerts.recordNotified(ctrAlert, { at: new Date(T - 60_000 + 1234), channelKind: 'wecom', target: 'Ops room' });
     cpaAlert = await fire(
-      tr('cpa_high', null, new Date(T - HOUR).toISOString(), { severity: 'critical', value: 48.5, threshold: 40, unit: 'CNY' }),
+      tr('cpa_high', null, new Date(T - HOUR).toISOString(), { severity: 'critical', value: 48.5, threshold: 40, unit: 'money' }),
       T - 30_000,
     );
     browser = await chromium.launch({

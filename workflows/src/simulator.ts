@@ -8,6 +8,7 @@ import { LAUNCH_ACTIVITY, type LaunchResult } from './nodes/launch.ts';
 import { CHANNEL_CONTROL_ACTIVITY } from './nodes/channel-control.ts';
 import { CAMPAIGN_PHASES_ACTIVITY, type CampaignPhase } from './nodes/wait-until.ts';
 import type { ActivityArgs, ActivityName, ActivityResult } from './activities.ts';
+import { ATTACH_MONITOR_ACTIVITY, DETACH_MONITOR_ACTIVITY } from './nodes/monitor.ts';
 
 /** What a dry run assumes when nothing else is scripted: every message goes out, launches succeed. */
 const DEFAULT_FAKES: SimulatedActivities = {
@@ -26,6 +27,16 @@ const DEFAULT_FAKES: SimulatedActivities = {
     alreadyLive: false,
   }),
   [CHANNEL_CONTROL_ACTIVITY]: ([req]) => ({ paused: req.paused, resumedRuns: 0 }),
+  // A dry run has no metrics unless it scripts them: the watch finds nothing and ends with the campaign.
+  [ATTACH_MONITOR_ACTIVITY]: ([req]) => ({
+    monitorId: `simulated:${req.nodeId}`,
+    statuses: [],
+    watermark: null,
+    fired: null,
+    nextWakeMs: null,
+    ended: true,
+  }),
+  [DETACH_MONITOR_ACTIVITY]: () => undefined,
 };
 
 /** A failure a simulated activity throws; `nonRetryable` mirrors Temporal's ApplicationFailure. */

@@ -390,7 +390,9 @@ export const monitors = pgTable(
   (t) => [
     // One per run and node: a loop back to the monitor keeps its rule state, and an alert's episode is never judged twice.
     uniqueIndex('monitors_run_node_uq').on(t.workflowId, t.nodeId),
-    index('monitors_campaign_active_idx').on(t.campaignId).where(sql`${t.active}`),
+    index('monitors_campaign_active_idx')
+      .on(t.campaignId)
+      .where(sql`${t.active}`),
   ],
 );
 

@@ -69,7 +69,7 @@ export const monitor = defineNode({
   type: 'monitoring.monitor',
   family: 'monitoring',
   configSchema: monitorConfigSchema,
-  handles: (config) => [...config.rules.map((r) => r.id), 'ended'],
+  handles: (config) => [...(config.rules ?? []).map((r) => r.id), 'ended'],
   hasInput: true,
   editor: {
     icon: '📈',
