@@ -55,12 +55,34 @@ const kpiWatchGraph: FlowDocumentInput = {
       560,
       360,
     ),
+    n(
+      'reapprove_spend',
+      'approval.request',
+      'Re-approve spend',
+      {
+        title:
+          'CPA over benchmark on {{ nodes.monitor.output.alert.channel | default: "the campaign" }}: ' +
+          're-approve spend for {{ campaign.name }}',
+        approvers: [{ kind: 'department_head', department: 'campaign' }],
+        mode: 'any',
+        due: '1d',
+        remindEvery: '4h',
+        onTimeout: 'branch',
+      },
+      560,
+      600,
+    ),
     n('again', 'control.delay', 'Keep watching', { duration: '1s' }, 860, 240),
-    n('done', 'control.end', 'Campaign over', { status: 'completed' }, 560, 560),
+    n('done', 'control.end', 'Campaign over', { status: 'completed' }, 560, 840),
   ],
   edges: [
     e('start', 'next', 'monitor'),
-    ...watchRules.map((r) => e('monitor', r.id, critical.has(r.id) ? 'escalate' : 'tell_owner')),
+    ...watchRules.map((r) =>
+      e('monitor', r.id, r.id === 'cpa_over_benchmark' ? 'reapprove_spend' : critical.has(r.id) ? 'escalate' : 'tell_owner'),
+    ),
+    e('reapprove_spend', 'approved', 'again'),
+    e('reapprove_spend', 'rejected', 'again'),
+    e('reapprove_spend', 'timed_out', 'again'),
     e('monitor', 'ended', 'done'),
     e('tell_owner', 'sent', 'again'),
     e('tell_owner', 'failed', 'again'),
@@ -76,10 +98,13 @@ export const campaignKpiWatchFlow = {
   name: CAMPAIGN_KPI_WATCH_TEXT.en.title,
   description:
     CAMPAIGN_KPI_WATCH_TEXT.en.description +
-    ' Warnings reach the owner under the bell; critical alerts escalate to the owner, then the department head.',
+    ' Warnings reach the owner under the bell; CPA over its benchmark asks the department head to re-approve the spend; ' +
+    'critical alerts escalate to the owner, then the department head.',
   zh: {
     name: CAMPAIGN_KPI_WATCH_TEXT['zh-CN'].title,
-    description: CAMPAIGN_KPI_WATCH_TEXT['zh-CN'].description + ' 警告以站内通知告知负责人；严重告警先升级给负责人，再到部门负责人。',
+    description:
+      CAMPAIGN_KPI_WATCH_TEXT['zh-CN'].description +
+      ' 警告以站内通知告知负责人；单次转化成本超出基准时请部门负责人重新审批投放；严重告警先升级给负责人，再到部门负责人。',
   },
   graph: kpiWatchGraph,
 };

@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { NODE_TYPES, validateFlow } from '@flightdeck/workflows';
+import { TEMPLATES } from '../src/templates/standard-launch-approval.ts';
+
+/** Every shipped template is a valid flow in both languages, and the monitoring ones route every rule somewhere. */
+describe('shipped templates', () => {
+  it.each(TEMPLATES.map((t) => [t.id, t] as const))('%s validates and has its Chinese name and description', (_id, t) => {
+    const checked = validateFlow(t.graph);
+    expect(checked.ok, JSON.stringify('issues' in checked ? checked.issues : [])).toBe(true);
+    expect(t.zh.name.length).toBeGreaterThan(0);
+    expect(t.zh.description.length).toBeGreaterThan(0);
+  });
+
+  it('the monitoring templates give every rule handle an edge and end when the campaign does', () => {
+    const monitor = NODE_TYPES.find((d) => d.type === 'monitoring.monitor')!;
+    for (const id of ['campaign-kpi-watch', 'crisis-response']) {
+      const t = TEMPLATES.find((x) => x.id === id)!;
+      const node = t.graph.nodes.find((n) => n.type === 'monitoring.monitor')!;
+      const parsed = monitor.configSchema.parse(node.config);
+      const handles = monitor.handles(parsed);
+      const wired = new Set(t.graph.edges.filter((e) => e.source === node.id).map((e) => e.sourceHandle));
+      expect([...wired].sort(), id).toEqual([...handles].sort());
+    }
+  });
+});
