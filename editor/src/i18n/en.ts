@@ -471,6 +471,22 @@ export const en = {
     campaignHelp: 'The run keeps a snapshot of the campaign; expressions read it as campaign.*, e.g. campaign.budget.total.',
     campaignsError: 'Campaigns could not be listed: {{detail}}',
   },
+  monitor: {
+    rules: 'Rules, as last judged',
+    watermark: 'Data up to',
+    noData: 'no data yet',
+    rule: 'Rule',
+    channel: 'Channel',
+    state: 'State',
+    since: 'Since',
+    value: 'Last value / threshold',
+    wholeCampaign: 'whole campaign',
+    states: {
+      ok: 'ok',
+      pending: 'pending',
+      firing: 'firing',
+    },
+  },
   run: {
     campaign: 'Campaign',
     title: 'Run {{id}}',

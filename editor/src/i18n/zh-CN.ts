@@ -467,6 +467,22 @@ export const zhCN: Resources = {
     campaignHelp: '运行会保存活动快照；表达式可通过 campaign.* 读取，例如 campaign.budget.total。',
     campaignsError: '无法列出活动：{{detail}}',
   },
+  monitor: {
+    rules: '规则（最近一次评估）',
+    watermark: '数据截至',
+    noData: '尚无数据',
+    rule: '规则',
+    channel: '渠道',
+    state: '状态',
+    since: '起始',
+    value: '最新值 / 阈值',
+    wholeCampaign: '整个活动',
+    states: {
+      ok: '正常',
+      pending: '待定',
+      firing: '告警中',
+    },
+  },
   run: {
     campaign: '活动',
     title: '运行 {{id}}',

@@ -9,6 +9,7 @@ import { ApprovalTaskDetails } from '../approvals/ApprovalTaskDetails.tsx';
 import { currentVotes, isApprovalView } from '../approvals/approval.ts';
 import { DecisionForm } from '../approvals/DecisionForm.tsx';
 import { useOptionalAuth } from '../auth/AuthProvider.tsx';
+import { isMonitorDetail, MonitorRules } from './MonitorRules.tsx';
 
 interface NodeRunDetailsProps {
   graph: FlowDocumentInput;
@@ -82,6 +83,11 @@ export function NodeRunDetails({ graph, state, nodeId, live = false }: NodeRunDe
               {prettyJson(s.detail)}
             </pre>
           </details>
+        </>
+      ) : isMonitorDetail(s?.detail) ? (
+        <>
+          <h4>{t('monitor.rules')}</h4>
+          <MonitorRules detail={s.detail} />
         </>
       ) : (
         s?.detail !== undefined && (
