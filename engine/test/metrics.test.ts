@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { tmpdir } from 'node:os';
@@ -11,7 +12,7 @@ import { startStack, type TestStack } from './support/stack.ts';
 import { MetricsService, type AffectedSeries } from '../src/services/metrics.ts';
 import { FIRST_ADMIN_EMAIL } from '../src/seed/first-admin.ts';
 
-const SCENARIO = '/work/shared/scenarios/s618-new-product-launch.metrics.csv';
+const SCENARIO = fileURLToPath(new URL('../seed/s618-new-product-launch.metrics.csv', import.meta.url));
 const csvText = readFileSync(SCENARIO, 'utf8');
 const csvLines = csvText.trimEnd().split('\n');
 const header = csvLines[0]!;

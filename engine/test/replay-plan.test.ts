@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -36,7 +37,7 @@ describe('the replay plan', () => {
   });
 
   it('the 618 file: 720 hourly batches of 21 points, an hour a second at 3600', () => {
-    const rows = replayRows(readFileSync('/work/shared/scenarios/s618-new-product-launch.metrics.csv', 'utf8'));
+    const rows = replayRows(readFileSync(fileURLToPath(new URL('../seed/s618-new-product-launch.metrics.csv', import.meta.url)), 'utf8'));
     const plan = planReplay(rows, 3600);
     expect(plan).toHaveLength(720);
     expect(plan.every((b) => b.lines.length === 21)).toBe(true);

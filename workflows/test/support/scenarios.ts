@@ -1,9 +1,11 @@
+import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import type { MetricPoint } from '../../src/kpi.ts';
 import type { MonitoredCampaign } from '../../src/monitoring/index.ts';
 
 /** The shared scenario files, read as they are: the tests judge the evaluator against the data the product ships with. */
-const DIR = '/work/shared/scenarios';
+// The scenario files ship with the repo (engine/seed, copied from the brief's shared scenarios), so a clean clone tests alone.
+const DIR = fileURLToPath(new URL('../../../engine/seed', import.meta.url));
 
 export interface ScenarioAnomaly {
   channel: string;
