@@ -138,5 +138,23 @@ describe('monitor → alert → escalation, on the 618 scenario', () => {
       sql`SELECT count(*)::int AS n FROM monitors WHERE campaign_id = ${campaign.id}`,
     );
     expect(monitorRows.rows[0]!.n).toBe(1);
+
+    // A silence: the next spike opens its alert, but nobody hears of it until the silence ends, and then at once.
+    const arrivals: number[] = [];
+    robot.onRequest = () => arrivals.push(Date.now());
+    const endsAt = new Date(Date.now() + 4_000).toISOString();
+    const silence = await owner.api.post('/api/silences', { campaignId: campaign.id, ruleId: 'negative_spike', endsAt, comment: 'on it' });
+    expect(silence.status, JSON.stringify(silence.body)).toBe(201);
+    await waitFor('the monitor watching again', async () => {
+      const run = await owner.api.get(`/api/runs/${runId}`);
+      return run.body.state.nodes.monitor.executions === 2 && run.body.state.nodes.monitor.status === 'running';
+    });
+    const at = (h: number) => new Date(START + h * HOUR).toISOString();
+    const spike = ['douyin_ads', 'xhs_kol', 'tmall_search'].map((channel) => `${at(530)},${channel},negative_mentions,50`);
+    expect((await post(spike)).status).toBe(200);
+    const open = (await owner.api.get(`/api/alerts?campaignId=${campaign.id}&state=open`)).body.items;
+    expect(open.map((a: { ruleId: string }) => a.ruleId)).toEqual(['negative_spike']);
+    await waitFor('level 1 once the silence is over', () => arrivals.length >= 1);
+    expect(arrivals[0]!).toBeGreaterThanOrEqual(Date.parse(endsAt));
   });
 });

@@ -503,6 +503,11 @@ export class AlertService {
     return (await this.silenceFor(this.db, alert, at)) !== null;
   }
 
+  /** When the silence muting this alert at `at` ends, or null when none does. */
+  async silencedUntil(alert: { campaignId: string; ruleId: string; channel: string | null }, at: Date): Promise<Date | null> {
+    return (await this.silenceFor(this.db, alert, at))?.endsAt ?? null;
+  }
+
   private async silenceFor(tx: Executor, alert: { campaignId: string; ruleId: string; channel: string | null }, at: Date) {
     const candidates = await tx
       .select()

@@ -29,6 +29,11 @@ import { NotFound } from './errors.ts';
 
 type MonitorRow = typeof monitors.$inferSelect;
 
+const earliest = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.min(a, b));
+
+/** Open alerts looked at per claim: silenced ones are passed over, so a few silences never hide the next alert. */
+const CLAIM_CANDIDATES = 20;
+
 /** Tells a run something changed (a Temporal signal); failures are the run's to recover from on its recheck. */
 export type Signal = (workflowId: string, key: string) => Promise<void>;
 
@@ -220,26 +225,37 @@ export class MonitorService {
       await this.evaluate(tx, row, campaign, { now });
       current = (await tx.select().from(monitors).where(eq(monitors.id, monitorId)))[0] ?? row;
     }
-    const fired = await this.claim(tx, current!, executionKey);
+    const { alert: fired, mutedUntil } = await this.claim(tx, current, executionKey);
     const end = facts.end;
     const every = parseDuration((row.config as MonitorConfig).every) ?? 3_600_000;
     const lateness = parseDuration((row.config as MonitorConfig).lateness) ?? 0;
-    // Over when the data has reached the campaign's last bucket, or the clock is past its end and the late points' window.
+    // Over when the data has reached the campaign's last bucket, or when the clock is past its end and its late points'
+    // window and no point has arrived for that long. Not the clock alone: a campaign replayed after its dates (a demo,
+    // a backfill from an ad platform) is watched while its points keep coming.
     const dataDone = end !== null && current.watermark !== null && current.watermark.getTime() >= end - every;
-    const clockDone = end !== null && now !== undefined && now >= end + lateness;
+    let clockDone = false;
+    if (end !== null && now !== undefined && now >= end + lateness) {
+      const last = await this.lastArrival(tx, current.campaignId);
+      clockDone = last === null || now - last >= lateness;
+    }
     return {
       monitorId,
       statuses: current.statuses as RuleStatus[],
       watermark: current.watermark?.toISOString() ?? null,
       fired,
-      nextWakeMs: current.nextWake?.getTime() ?? null,
+      // A silence ending is a wake too: the alert it hid is handed over then, if it still fires.
+      nextWakeMs: earliest(current.nextWake?.getTime() ?? null, mutedUntil),
       ended: !fired && now !== undefined && (dataDone || clockDone),
     } satisfies MonitorCheck;
   }
 
   /** The oldest firing alert of this monitor's node nobody took, or the one this execution took before (a retried call). */
-  private async claim(tx: Executor, row: MonitorRow, executionKey: string): Promise<FlowAlert | null> {
-    const [alert] = await tx
+  private async claim(
+    tx: Executor,
+    row: MonitorRow,
+    executionKey: string,
+  ): Promise<{ alert: FlowAlert | null; mutedUntil: number | null }> {
+    const candidates = await tx
       .select()
       .from(alerts)
       .where(
@@ -253,24 +269,49 @@ export class MonitorService {
         ),
       )
       .orderBy(sql`${alerts.claimedBy} IS NULL`, asc(alerts.firedAt), asc(alerts.id))
-      .limit(1)
+      .limit(CLAIM_CANDIDATES)
       .for('update', { skipLocked: true });
-    if (!alert) return null;
+    // A silenced alert is not handed to the flow (nobody is told); once its silence ends, the next look takes it.
+    const now = new Date(this.clock());
+    let alert: (typeof candidates)[number] | undefined;
+    let mutedUntil: number | null = null;
+    for (const c of candidates) {
+      const until = c.claimedBy === executionKey ? null : await this.deps.alerts.silencedUntil(c, now);
+      if (until === null) {
+        alert = c;
+        break;
+      }
+      mutedUntil = Math.min(mutedUntil ?? Infinity, until.getTime());
+    }
+    if (!alert) return { alert: null, mutedUntil };
     if (alert.claimedBy === null) await tx.update(alerts).set({ claimedBy: executionKey }).where(eq(alerts.id, alert.id));
     const config = row.config as MonitorConfig;
     const rule = config.rules.find((r) => r.id === alert.ruleId);
     return {
-      alertId: alert.id,
-      ruleId: alert.ruleId,
-      ruleLabel: rule?.label || alert.ruleId,
-      channel: alert.channel,
-      severity: alert.severity,
-      state: alert.state,
-      firedAt: alert.firedAt.toISOString(),
-      value: alert.value,
-      threshold: alert.threshold,
-      unit: alert.unit,
+      mutedUntil: null,
+      alert: {
+        alertId: alert.id,
+        ruleId: alert.ruleId,
+        ruleLabel: rule?.label || alert.ruleId,
+        channel: alert.channel,
+        severity: alert.severity,
+        state: alert.state,
+        firedAt: alert.firedAt.toISOString(),
+        value: alert.value,
+        threshold: alert.threshold,
+        unit: alert.unit,
+      },
     };
+  }
+
+  /** When the campaign's latest point arrived (received time), or null when none has. */
+  private async lastArrival(tx: Executor, campaignId: string): Promise<number | null> {
+    const rows = await tx.execute<{ ms: string | null }>(
+      sql`SELECT (extract(epoch FROM max(received_at)) * 1000)::bigint::text AS ms
+          FROM metric_points WHERE campaign_id = ${campaignId}::uuid`,
+    );
+    const ms = rows.rows[0]?.ms;
+    return ms ? Number(ms) : null;
   }
 
   /** Stored points from `from` on, summed over dimensions per channel, metric and timestamp. */
