@@ -26,7 +26,8 @@ export const REVIEW_CONVENTIONS = {
     'rate = actual ÷ target; for a lower-is-better goal (direction "max", or a KPI such as CPA or CPM) rate = target ÷ actual, ' +
     'so 1 is on target and more is better everywhere',
   bands: '< 0.7 under, 0.7 to < 0.9 at risk, 0.9 to 1.1 on track, > 1.1 over',
-  noValue: 'null means no value: a ratio whose denominator is zero, or a metric no point reported; never NaN or Infinity',
+  noValue:
+    'null means no value: a ratio whose denominator is zero, or a metric no point reported; never a not-a-number or an infinite value',
   ratios: 'ratios are fractions (0.025 = 2.5 %); ROI = revenue ÷ spend; AOV = revenue ÷ conversions (an order is a conversion)',
   budget:
     "variance = actual − planned (positive is overspend); a line with a phase counts the channel's spend within that phase; " +

@@ -4,7 +4,9 @@ import {
   attainment,
   bucketPoints,
   checkPoint,
+  isMetricValue,
   isRawMetric,
+  MAX_METRIC_VALUE,
   lowerIsBetter,
   METRICS,
   metricIdOf,
@@ -18,10 +20,15 @@ import {
 import { isTimeZone, localDate } from '../time.ts';
 import { REVIEW_CONVENTIONS, STATUS_BANDS, statusOf } from './bands.ts';
 import { buildTimeline } from './timeline.ts';
+import { isSaneTime } from '../monitoring/campaign.ts';
 import { REVIEW_LIMITS, ReviewInputError, type ReviewCampaign, type ReviewRecords } from './types.ts';
 
 /** Bumped whenever a field changes meaning or goes away, so stored reviews can be read by the version that wrote them. */
 export const REVIEW_FORMAT = 1;
+
+const MAX_PHASES = 50;
+const MAX_GOALS = 50;
+const MAX_LINES = 200;
 
 /** The efficiency KPIs of the review, in the order the report shows them. */
 export const REVIEW_KPIS = ['ctr', 'cvr', 'cpa', 'cpm', 'roi', 'aov', 'new_customer_share'] as const;
@@ -46,13 +53,20 @@ interface PhaseWindow {
   to: number;
 }
 
-function phaseWindows(campaign: ReviewCampaign): PhaseWindow[] {
+/** What the review left out of a campaign it could not read, so the document says so instead of throwing or guessing. */
+type Warn = (field: string, message: string) => void;
+
+function phaseWindows(campaign: ReviewCampaign, warn: Warn): PhaseWindow[] {
   const phases = campaign.phases ?? [];
   if (!Array.isArray(phases)) throw new ReviewInputError('campaign.phases', 'not a list');
-  return phases
-    .map((p) => ({ name: String(p?.name), from: Date.parse(String(p?.startsAt)), to: Date.parse(String(p?.endsAt)) }))
-    .filter((p) => Number.isFinite(p.from) && Number.isFinite(p.to) && p.from < p.to)
-    .slice(0, 50);
+  const out: PhaseWindow[] = [];
+  phases.slice(0, MAX_PHASES).forEach((p, i) => {
+    const w = { name: String(p?.name), from: Date.parse(String(p?.startsAt)), to: Date.parse(String(p?.endsAt)) };
+    if (isSaneTime(w.from) && isSaneTime(w.to) && w.from < w.to) out.push(w);
+    else warn(`campaign.phases.${i}`, 'no start and later end between 2000 and 2099; left out');
+  });
+  if (phases.length > MAX_PHASES) warn('campaign.phases', `only the first ${MAX_PHASES} phases are reviewed`);
+  return out;
 }
 
 /** One pass over the points: sums per channel, per channel × phase, and outside every phase. */
@@ -63,6 +77,7 @@ function accumulate(points: readonly MetricPoint[], phases: readonly PhaseWindow
   let reported = 0;
   points.forEach((p, i) => {
     let t: number;
+    if (typeof p !== 'object' || p === null) throw new ReviewInputError(`points.${i}`, 'not a metric point');
     try {
       t = checkPoint(p, i);
     } catch (err) {
@@ -95,10 +110,14 @@ function accumulate(points: readonly MetricPoint[], phases: readonly PhaseWindow
   return { byChannel, byChannelPhase, outside, reported };
 }
 
-function goalRows(campaign: ReviewCampaign, total: RawSums, budgetTotal: number | null) {
-  const goals = Array.isArray(campaign.goals) ? campaign.goals.slice(0, 50) : [];
+function goalRows(campaign: ReviewCampaign, total: RawSums, budgetTotal: number | null, warn: Warn) {
+  const goals = Array.isArray(campaign.goals) ? campaign.goals.slice(0, MAX_GOALS) : [];
   return goals
-    .filter((g) => g && typeof g.kpi === 'string' && typeof g.target === 'number' && Number.isFinite(g.target))
+    .filter((g, i) => {
+      const ok = g && typeof g.kpi === 'string' && isMetricValue(g.target);
+      if (!ok) warn(`campaign.goals.${i}`, `no KPI name, or a target that is not a number up to ${MAX_METRIC_VALUE}; left out`);
+      return ok;
+    })
     .map((g) => {
       const metric = metricIdOf(g.kpi) ?? null;
       const actual = metric ? metricValue(metric, total, { budget: budgetTotal }) : null;
@@ -126,13 +145,20 @@ function budgetSection(
   byChannel: Map<string, RawSums>,
   byChannelPhase: Map<string, RawSums[]>,
   phases: PhaseWindow[],
+  warn: Warn,
 ) {
   const b = campaign.budget ?? null;
-  const total = typeof b?.total === 'number' && Number.isFinite(b.total) && b.total > 0 ? b.total : null;
-  const rawLines = Array.isArray(b?.lines) ? b.lines.slice(0, 200) : [];
+  const total = isMetricValue(b?.total) && b.total > 0 ? b.total : null;
+  if (b?.total !== undefined && b.total !== 0 && total === null)
+    warn('campaign.budget.total', 'not a positive number up to 1e15; left out');
+  const rawLines = Array.isArray(b?.lines) ? b.lines.slice(0, MAX_LINES) : [];
   const spendOf = (sums: RawSums | undefined) => metricValue('spend', sums ?? {}) ?? 0;
   const lines = rawLines
-    .filter((l) => l && typeof l.channel === 'string' && typeof l.amount === 'number' && Number.isFinite(l.amount))
+    .filter((l, i) => {
+      const ok = l && typeof l.channel === 'string' && isMetricValue(l.amount);
+      if (!ok) warn(`campaign.budget.lines.${i}`, `no channel, or an amount that is not a number up to ${MAX_METRIC_VALUE}; left out`);
+      return ok;
+    })
     .map((l) => {
       const phase = typeof l.phase === 'string' && l.phase ? l.phase : null;
       const k = phase === null ? -1 : phases.findIndex((p) => p.name === phase);
@@ -159,7 +185,9 @@ function budgetSection(
   let spent = 0;
   for (const sums of byChannel.values()) spent += spendOf(sums);
   const planned = lines.reduce((a, l) => a + l.planned, 0);
-  const ratio = typeof b?.contingencyRatio === 'number' && Number.isFinite(b.contingencyRatio) ? b.contingencyRatio : 0;
+  const given = b?.contingencyRatio;
+  const ratio = typeof given === 'number' && given >= 0 && given <= 1 ? given : 0;
+  if (given !== undefined && ratio !== given) warn('campaign.budget.contingencyRatio', 'not a share between 0 and 1; no reserve counted');
   const reserve = total !== null && ratio > 0 ? total * ratio : null;
   const beyondLines = Math.max(0, spent - planned);
   return {
@@ -217,7 +245,9 @@ export function computeReview(
     throw new ReviewInputError('campaign.timezone', `"${String(campaign.timezone)}" is not an IANA time zone`);
   if (!Array.isArray(points)) throw new ReviewInputError('points', 'not a list');
   if (points.length > REVIEW_LIMITS.points) throw new ReviewInputError('points', `at most ${REVIEW_LIMITS.points} (got ${points.length})`);
-  const phases = phaseWindows(campaign);
+  const warnings: { field: string; message: string }[] = [];
+  const warn: Warn = (field, message) => warnings.length < 100 && warnings.push({ field, message });
+  const phases = phaseWindows(campaign, warn);
   const timeline = buildTimeline(campaign, records ?? {});
   const { byChannel, byChannelPhase, outside, reported } = accumulate(points, phases);
 
@@ -234,6 +264,8 @@ export function computeReview(
     conventions: REVIEW_CONVENTIONS,
     bands: STATUS_BANDS,
     points: reported,
+    /** Parts of the campaign the review could not read and left out, each with its field. */
+    warnings,
   };
 
   if (reported === 0) {
@@ -252,8 +284,8 @@ export function computeReview(
 
   const total: RawSums = {};
   for (const sums of byChannel.values()) addSums(total, sums);
-  const budget = budgetSection(campaign, byChannel, byChannelPhase, phases);
-  const attainmentRows = goalRows(campaign, total, budget.total);
+  const budget = budgetSection(campaign, byChannel, byChannelPhase, phases, warn);
+  const attainmentRows = goalRows(campaign, total, budget.total, warn);
 
   const channelNames = [...byChannel.keys()].sort();
   const channels = channelNames.map((name) => ({ name, ...kpiSet(byChannel.get(name)!) }));

@@ -28,11 +28,15 @@ export interface TimelineEvent {
   text: string;
 }
 
+/** Nested lists are best effort: a malformed one reads as empty. */
+const listOf = <T>(l: readonly T[] | null | undefined): readonly T[] =>
+  Array.isArray(l) ? l.filter((x) => typeof x === 'object' && x !== null) : [];
+
 function bounded<T>(list: readonly T[] | undefined, limit: number, field: string): readonly T[] {
   const l = list ?? [];
   if (!Array.isArray(l)) throw new ReviewInputError(field, 'not a list');
   if (l.length > limit) throw new ReviewInputError(field, `at most ${limit} (got ${l.length})`);
-  return l;
+  return l.filter((x) => typeof x === 'object' && x !== null);
 }
 
 function alertEntry(a: ReviewAlert, i: number) {
@@ -71,27 +75,33 @@ export function buildTimeline(campaign: ReviewCampaign, records: ReviewRecords) 
       openedAt: iso(opened),
       closedAt: iso(closed),
       durationMs: duration(opened, closed),
-      votes: (a.votes ?? []).slice(0, 100).map((v) => ({
-        name: String(v.name),
-        decision: String(v.decision),
-        comment: typeof v.comment === 'string' ? v.comment : null,
-        at: iso(instant(v.at)),
-        afterMs: duration(opened, instant(v.at)),
-      })),
-      escalations: (a.escalations ?? []).slice(0, 100).map((e) => ({ at: iso(instant(e.at)), reason: String(e.reason ?? '') })),
+      votes: listOf(a.votes)
+        .slice(0, 100)
+        .map((v) => ({
+          name: String(v.name),
+          decision: String(v.decision),
+          comment: typeof v.comment === 'string' ? v.comment : null,
+          at: iso(instant(v.at)),
+          afterMs: duration(opened, instant(v.at)),
+        })),
+      escalations: listOf(a.escalations)
+        .slice(0, 100)
+        .map((e) => ({ at: iso(instant(e.at)), reason: String(e.reason ?? '') })),
     };
   });
   const alerts = bounded(records.alerts, REVIEW_LIMITS.alerts, 'records.alerts').map(alertEntry);
   const phaseChanges = bounded(records.phaseChanges, REVIEW_LIMITS.phaseChanges, 'records.phaseChanges').map((c) => {
-    const before = new Map((c.before ?? []).map((p) => [p.name, p]));
+    const before = new Map(listOf(c.before).map((p) => [p.name, p]));
     return {
       at: iso(instant(c.at)),
       actor: c.actor ?? null,
-      changes: (c.after ?? []).slice(0, 10).map((p) => ({
-        phase: String(p.name),
-        startsAt: { from: before.get(p.name)?.startsAt ?? null, to: p.startsAt },
-        endsAt: { from: before.get(p.name)?.endsAt ?? null, to: p.endsAt },
-      })),
+      changes: listOf(c.after)
+        .slice(0, 10)
+        .map((p) => ({
+          phase: String(p.name),
+          startsAt: { from: before.get(p.name)?.startsAt ?? null, to: p.startsAt },
+          endsAt: { from: before.get(p.name)?.endsAt ?? null, to: p.endsAt },
+        })),
     };
   });
   const launchAt = instant(records.launch?.at);
@@ -99,7 +109,7 @@ export function buildTimeline(campaign: ReviewCampaign, records: ReviewRecords) 
 
   const events: TimelineEvent[] = [];
   const push = (at: string | null, kind: TimelineEvent['kind'], text: string) => at && events.push({ at, kind, text });
-  for (const p of campaign.phases ?? []) {
+  for (const p of listOf(campaign.phases)) {
     push(iso(instant(p.startsAt)), 'phase_start', `${p.name} starts`);
     push(iso(instant(p.endsAt)), 'phase_end', `${p.name} ends`);
   }
