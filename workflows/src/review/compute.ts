@@ -18,13 +18,13 @@ import {
   type RawSums,
 } from '../kpi.ts';
 import { isTimeZone, localDate } from '../time.ts';
-import { REVIEW_CONVENTIONS, STATUS_BANDS, statusOf } from './bands.ts';
+import { REVIEW_CONVENTIONS, STATUS_BANDS, statusOf, type GoalStatus } from './bands.ts';
 import { buildTimeline } from './timeline.ts';
 import { isSaneTime } from '../monitoring/campaign.ts';
 import { REVIEW_LIMITS, ReviewInputError, type ReviewCampaign, type ReviewRecords } from './types.ts';
 
 /** Bumped whenever a field changes meaning or goes away, so stored reviews can be read by the version that wrote them. */
-export const REVIEW_FORMAT = 1;
+export const REVIEW_FORMAT = 1 as const;
 
 const MAX_PHASES = 50;
 const MAX_GOALS = 50;
@@ -261,8 +261,8 @@ export function computeReview(
       endsAt: phases.length ? new Date(Math.max(...phases.map((p) => p.to))).toISOString() : null,
     },
     generatedAt: typeof options.generatedAt === 'string' ? options.generatedAt : null,
-    conventions: REVIEW_CONVENTIONS,
-    bands: STATUS_BANDS,
+    conventions: { ...REVIEW_CONVENTIONS } as Record<keyof typeof REVIEW_CONVENTIONS, string>,
+    bands: STATUS_BANDS.map((b) => ({ status: b.status as GoalStatus, from: b.from as number | null, to: b.to as number | null, label: { ...b.label } as { en: string; 'zh-CN': string } })),
     points: reported,
     /** Parts of the campaign the review could not read and left out, each with its field. */
     warnings,
