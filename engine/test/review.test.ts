@@ -22,7 +22,7 @@ function fileTotals() {
 describe('GET /api/campaigns/:id/review and review.csv', () => {
   let stack: TestStack;
   // The API's clock: an acknowledgement lands when the test says, so its delay is exact.
-  let now = Date.parse('2026-06-01T02:20:00Z');
+  const now = Date.parse('2026-06-01T02:20:00Z');
   let id618: string;
 
   beforeAll(async () => {
@@ -127,7 +127,9 @@ describe('GET /api/campaigns/:id/review and review.csv', () => {
       '2026-06-20T00:00:00Z',
     );
     expect(review.timeline.launch).not.toBeNull();
-    expect(review.timeline.events.map((e: { kind: string }) => e.kind)).toEqual(expect.arrayContaining(['alert', 'alert_ack', 'launch', 'phase_change']));
+    expect(review.timeline.events.map((e: { kind: string }) => e.kind)).toEqual(
+      expect.arrayContaining(['alert', 'alert_ack', 'launch', 'phase_change']),
+    );
   });
 
   it('review.csv: the same figures as text/csv', async () => {
@@ -150,7 +152,9 @@ describe('GET /api/campaigns/:id/review and review.csv', () => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ noData: true, attainment: [], budget: null, daily: [] });
     expect(res.body.summary).toMatch(/No metrics/);
-    const csv = await fetch(`${stack.url}/api/campaigns/${made.body.id}/review.csv`, { headers: { authorization: `Bearer ${stack.api.token}` } });
+    const csv = await fetch(`${stack.url}/api/campaigns/${made.body.id}/review.csv`, {
+      headers: { authorization: `Bearer ${stack.api.token}` },
+    });
     expect(await csv.text()).toContain('summary,campaign,no_data');
   });
 
@@ -168,14 +172,17 @@ describe('GET /api/campaigns/:id/review and review.csv', () => {
 
   it('hostile ids: always a 4xx problem, never a 5xx', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.string({ maxLength: 200 }), fc.constantFrom('..', '%00', 'a'.repeat(129), '__proto__', 'review')), async (id) => {
-        for (const suffix of ['review', 'review.csv']) {
-          const res = await stack.api.get(`/api/campaigns/${encodeURIComponent(id)}/${suffix}`);
-          expect(res.status, `${id} → ${res.status}`).toBeGreaterThanOrEqual(400);
-          expect(res.status, `${id} → ${res.status}`).toBeLessThan(500);
-          expect(res.contentType).toMatch(/^application\/problem\+json/);
-        }
-      }),
+      fc.asyncProperty(
+        fc.oneof(fc.string({ maxLength: 200 }), fc.constantFrom('..', '%00', 'a'.repeat(129), '__proto__', 'review')),
+        async (id) => {
+          for (const suffix of ['review', 'review.csv']) {
+            const res = await stack.api.get(`/api/campaigns/${encodeURIComponent(id)}/${suffix}`);
+            expect(res.status, `${id} → ${res.status}`).toBeGreaterThanOrEqual(400);
+            expect(res.status, `${id} → ${res.status}`).toBeLessThan(500);
+            expect(res.contentType).toMatch(/^application\/problem\+json/);
+          }
+        },
+      ),
       { numRuns: 60 },
     );
   });

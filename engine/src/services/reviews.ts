@@ -97,7 +97,12 @@ export class ReviewService {
       .orderBy(asc(auditLog.id))
       .limit(REVIEW_LIMITS.phaseChanges * 5);
     const phaseChanges: ReviewPhaseChange[] = audits
-      .map((a) => ({ at: a.at, actor: a.actor, before: (a.before as { phases?: Phase[] } | null)?.phases, after: (a.after as { phases?: Phase[] } | null)?.phases }))
+      .map((a) => ({
+        at: a.at,
+        actor: a.actor,
+        before: (a.before as { phases?: Phase[] } | null)?.phases,
+        after: (a.after as { phases?: Phase[] } | null)?.phases,
+      }))
       .filter((a) => Array.isArray(a.before) && Array.isArray(a.after) && !samePhases(a.before, a.after))
       .slice(0, REVIEW_LIMITS.phaseChanges)
       .map((a) => ({ at: a.at.toISOString(), actor: a.actor, before: a.before!, after: a.after! }));

@@ -262,7 +262,12 @@ export function computeReview(
     },
     generatedAt: typeof options.generatedAt === 'string' ? options.generatedAt : null,
     conventions: { ...REVIEW_CONVENTIONS } as Record<keyof typeof REVIEW_CONVENTIONS, string>,
-    bands: STATUS_BANDS.map((b) => ({ status: b.status as GoalStatus, from: b.from as number | null, to: b.to as number | null, label: { ...b.label } as { en: string; 'zh-CN': string } })),
+    bands: STATUS_BANDS.map((b) => ({
+      status: b.status as GoalStatus,
+      from: b.from as number | null,
+      to: b.to as number | null,
+      label: { ...b.label } as { en: string; 'zh-CN': string },
+    })),
     points: reported,
     /** Parts of the campaign the review could not read and left out, each with its field. */
     warnings,

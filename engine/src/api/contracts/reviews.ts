@@ -94,7 +94,17 @@ const timelineSchema = z.object({
   events: z.array(
     z.object({
       at: z.string(),
-      kind: z.enum(['phase_start', 'phase_end', 'approval_opened', 'approval_closed', 'launch', 'alert', 'alert_ack', 'alert_escalated', 'phase_change']),
+      kind: z.enum([
+        'phase_start',
+        'phase_end',
+        'approval_opened',
+        'approval_closed',
+        'launch',
+        'alert',
+        'alert_ack',
+        'alert_escalated',
+        'phase_change',
+      ]),
       text: z.string(),
     }),
   ),
@@ -147,13 +157,26 @@ export const reviewSchema = z
       topChannel: top,
       topPhase: top,
       missed: z.array(
-        z.object({ kpi: z.string(), metric: z.string().nullable(), target: z.number(), actual: z.number(), by: z.number(), rate: z.number() }),
+        z.object({
+          kpi: z.string(),
+          metric: z.string().nullable(),
+          target: z.number(),
+          actual: z.number(),
+          by: z.number(),
+          rate: z.number(),
+        }),
       ),
       overspentLines: z.array(
         z.object({ channel: z.string(), phase: z.string().nullable(), planned: z.number(), actual: z.number(), overspend: z.number() }),
       ),
       topRules: z.array(
-        z.object({ ruleId: z.string(), fired: z.number().int(), refired: z.number().int(), channels: z.array(z.string()), severities: z.array(z.string()) }),
+        z.object({
+          ruleId: z.string(),
+          fired: z.number().int(),
+          refired: z.number().int(),
+          channels: z.array(z.string()),
+          severities: z.array(z.string()),
+        }),
       ),
     }),
     daily: z.array(z.object({ date: z.string(), spend: figure, revenue: figure, roi: figure })),
