@@ -116,8 +116,14 @@ export class ReviewService {
           openedAt: t.openedAt.toISOString(),
           closedAt: t.closedAt?.toISOString() ?? null,
           dueAt: t.dueAt.toISOString(),
-          votes: (view.votes ?? []).map((v) => ({ name: v.name, decision: v.decision, comment: v.comment, at: v.at, level: v.level })),
-          escalations: (view.escalations ?? []).map((e) => ({ at: e.at, reason: e.reason })),
+          votes: (Array.isArray(view.votes) ? view.votes : []).map((v) => ({
+            name: v.name,
+            decision: v.decision,
+            comment: v.comment,
+            at: v.at,
+            level: v.level,
+          })),
+          escalations: (Array.isArray(view.escalations) ? view.escalations : []).map((e) => ({ at: e.at, reason: e.reason })),
         };
       }),
       launch: launchedAt ? { at: launchedAt } : null,
