@@ -66,7 +66,8 @@ describe('catalogue, OpenAPI, health, and every route against its contract', () 
       body: init.raw ?? (body === undefined ? undefined : JSON.stringify(body)),
     });
     const text = await res.text();
-    const json = text ? JSON.parse(text) : undefined;
+    // A CSV export answers text, which its contract (a string schema) checks as it is.
+    const json = res.headers.get('content-type')?.startsWith('text/csv') ? text : text ? JSON.parse(text) : undefined;
     const route = routeOf(method, path.split('?')[0]!);
     expect(route, `${method} ${path} reached no registered route`).toBeDefined();
     const where = `${method} ${route!.path} answered ${res.status}: ${text.slice(0, 300)}`;
@@ -161,6 +162,8 @@ describe('catalogue, OpenAPI, health, and every route against its contract', () 
     const ingestOp = doc.paths['/api/campaigns/{id}/metrics'].post;
     expect(Object.keys(ingestOp.requestBody.content)).toEqual(['application/json', 'text/csv']);
     expect(ingestOp.description).toMatch(/stored whole or not at all/);
+    expect(Object.keys(doc.paths['/api/campaigns/{id}/review.csv'].get.responses['200'].content)).toEqual(['text/csv; charset=utf-8']);
+    expect(doc.components.schemas.CampaignReview).toBeDefined();
     // A 503 from /healthz is the health document, not a problem.
     expect(Object.keys(doc.paths['/healthz'].get.responses['503'].content)).toEqual(['application/json']);
     expect(doc.paths['/api/runs/{id}'].get.parameters[0]).toMatchObject({ name: 'id', in: 'path', required: true });
@@ -277,6 +280,13 @@ describe('catalogue, OpenAPI, health, and every route against its contract', () 
     expect((await api().get(`${metricsPath}?bucket=1h&metric=spend`)).body.items).toEqual([
       { ts: '2026-05-20T01:00:00.000Z', channel: 'douyin_ads', metric: 'spend', value: 624.56 },
     ]);
+    // The review (复盘) of what those points say, as JSON and as CSV.
+    const review = await api().get(`/api/campaigns/${imported.body.slug}/review`);
+    expect(review.body).toMatchObject({ format: 1, noData: false });
+    expect(review.body.budget.lines.find((l: { channel: string }) => l.channel === 'douyin_ads').actual).toBe(624.56);
+    const reviewCsv = await api().get(`/api/campaigns/${imported.body.id}/review.csv`);
+    expect(reviewCsv.headers.get('content-type')).toMatch(/^text\/csv/);
+    expect(reviewCsv.body).toMatch(/^section,scope,metric,actual,target,rate,status\r\n/);
     const campaign = await api().post('/api/campaigns', {
       name: 'Contract campaign',
       phases: [{ name: 'warm_up', startsAt: '2026-05-20T00:00:00+08:00', endsAt: '2026-05-31T00:00:00+08:00' }],

@@ -48,6 +48,7 @@ export { simulateFlow, type SimulationOptions, type SimulationResult } from './s
 export * from './kpi.ts';
 export * from './metric-points.ts';
 export * from './monitoring/index.ts';
+export * from './review/index.ts';
 export { monitorBenchCase, type MonitorBenchCase } from './monitoring/bench.ts';
 export * from './nodes/monitor.ts';
 export * from './nodes/escalate.ts';

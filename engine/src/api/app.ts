@@ -38,6 +38,8 @@ import { systemRoutes } from './routes/system.ts';
 import { metricsBodyParser, metricsRoutes } from './routes/metrics.ts';
 import { MetricsService, type AfterInsert } from '../services/metrics.ts';
 import { installSecurityHeaders } from './security-headers.ts';
+import { reviewRoutes } from './routes/reviews.ts';
+import { ReviewService } from '../services/reviews.ts';
 
 export interface AppDeps {
   db: Database;
@@ -107,6 +109,7 @@ export function createApp(deps: AppDeps): { app: Express; registry: RouteRegistr
   app.use(runRoutes(registry, runs, flows, campaigns));
   app.use(campaignRoutes(registry, campaigns, people));
   app.use(metricsRoutes(registry, metrics));
+  app.use(reviewRoutes(registry, new ReviewService(deps.db, campaigns, deps.clock), metrics));
   const links = linkSigner(deps.secret);
   app.use(approvalRoutes(registry, approvals, people, links));
   app.use(alertRoutes(registry, alerts, campaigns, people, links));

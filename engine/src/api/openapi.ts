@@ -36,7 +36,11 @@ export function buildOpenApi(registry: RouteRegistry, info: { title: string; ver
       responses[String(r.status)] = {
         description: r.description,
         ...(r.schema
-          ? { content: { [problem ? 'application/problem+json' : 'application/json']: { schema: toSchema(r.schema, 'output') } } }
+          ? {
+              content: {
+                [problem ? 'application/problem+json' : (r.mediaType ?? 'application/json')]: { schema: toSchema(r.schema, 'output') },
+              },
+            }
           : {}),
       };
     }

@@ -18,6 +18,8 @@ export interface RouteResponse {
   description: string;
   /** Required for every success that has a body; the handler's answer must fit it. */
   schema?: z.ZodType;
+  /** The body's media type when it is not JSON (a CSV export): the handler's answer is then text, sent as it is. */
+  mediaType?: string;
 }
 
 /**
@@ -228,7 +230,9 @@ export function defineRoute<
     const result: { status: number; body?: unknown; headers?: Headers } = await handler(parsed);
     if (req.app.get(CHECK_RESPONSES)) checkAnswer(spec as unknown as RouteSpec<z.ZodType, z.ZodType, z.ZodType>, result);
     for (const [k, v] of Object.entries(result.headers ?? {})) res.setHeader(k, v);
+    const mediaType = spec.responses.find((r) => r.status === result.status)?.mediaType;
     if (result.body === undefined) res.status(result.status).end();
+    else if (mediaType) res.status(result.status).type(mediaType).send(String(result.body));
     else res.status(result.status).json(result.body);
   });
 }

@@ -18,3 +18,4 @@ export * from './notifications.ts';
 export * from './system.ts';
 export * from './alerts.ts';
 export * from './metrics.ts';
+export * from './reviews.ts';

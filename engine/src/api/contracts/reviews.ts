@@ -1,0 +1,189 @@
+import { z } from 'zod';
+import { REVIEW_FORMAT } from '@flightdeck/workflows';
+
+/** A figure, or null for "no value" (a zero denominator, a metric nothing reported); never NaN. */
+const figure = z.number().nullable();
+const label = z.object({ en: z.string(), 'zh-CN': z.string() });
+const status = z.enum(['under', 'at_risk', 'on_track', 'over']);
+
+const kpiSetSchema = z.object({
+  totals: z.object({
+    impressions: figure,
+    clicks: figure,
+    conversions: figure,
+    spend: figure,
+    revenue: figure,
+    new_customers: figure,
+    negative_mentions: figure,
+  }),
+  kpis: z.object({ ctr: figure, cvr: figure, cpa: figure, cpm: figure, roi: figure, aov: figure, new_customer_share: figure }),
+});
+
+const goalRowSchema = z.object({
+  kpi: z.string(),
+  metric: z.string().nullable().meta({ description: 'The KPI id the goal names, or null for one the KPI module does not know' }),
+  label,
+  unit: z.string().nullable(),
+  direction: z.enum(['higher_is_better', 'lower_is_better']),
+  target: z.number(),
+  actual: figure,
+  rate: figure.meta({ description: 'actual ÷ target; target ÷ actual for a lower-is-better goal (CPA)' }),
+  status: status.nullable(),
+  met: z.boolean().nullable(),
+  difference: figure.meta({ description: 'actual − target (target − actual when lower is better): positive is good news' }),
+});
+
+const budgetLineSchema = z.object({
+  channel: z.string(),
+  phase: z.string().nullable(),
+  planned: z.number(),
+  actual: figure.meta({ description: "The channel's spend (within the phase, for a phase's line); null for a phase the campaign lacks" }),
+  variance: figure,
+  varianceRate: figure,
+  burn: figure,
+  overspent: z.boolean(),
+  overspend: z.number(),
+});
+
+const timelineSchema = z.object({
+  approvals: z.array(
+    z.object({
+      taskId: z.string(),
+      title: z.string(),
+      status: z.string(),
+      openedAt: z.string().nullable(),
+      closedAt: z.string().nullable(),
+      durationMs: figure,
+      votes: z.array(
+        z.object({ name: z.string(), decision: z.string(), comment: z.string().nullable(), at: z.string().nullable(), afterMs: figure }),
+      ),
+      escalations: z.array(z.object({ at: z.string().nullable(), reason: z.string() })),
+    }),
+  ),
+  launch: z.object({ at: z.string(), by: z.string().nullable() }).nullable(),
+  alerts: z.array(
+    z.object({
+      id: z.string(),
+      ruleId: z.string(),
+      channel: z.string().nullable(),
+      severity: z.string(),
+      firedAt: z.string().nullable(),
+      openedAt: z.string().nullable(),
+      acknowledgedAt: z.string().nullable(),
+      acknowledgedBy: z.string().nullable(),
+      ackAfterMs: figure,
+      escalations: z.array(z.object({ at: z.string().nullable(), afterMs: figure })),
+      refires: z.number().int(),
+      resolvedAt: z.string().nullable(),
+      resolveAfterMs: figure,
+    }),
+  ),
+  phaseChanges: z.array(
+    z.object({
+      at: z.string().nullable(),
+      actor: z.string().nullable(),
+      changes: z.array(
+        z.object({
+          phase: z.string(),
+          startsAt: z.object({ from: z.string().nullable(), to: z.string() }),
+          endsAt: z.object({ from: z.string().nullable(), to: z.string() }),
+        }),
+      ),
+    }),
+  ),
+  events: z.array(
+    z.object({
+      at: z.string(),
+      kind: z.enum([
+        'phase_start',
+        'phase_end',
+        'approval_opened',
+        'approval_closed',
+        'launch',
+        'alert',
+        'alert_ack',
+        'alert_escalated',
+        'phase_change',
+      ]),
+      text: z.string(),
+    }),
+  ),
+});
+
+const top = z.object({ name: z.string(), revenue: z.number(), share: figure }).nullable();
+
+/** The post-campaign review (复盘) document, as workflows/src/review/compute.ts makes it. */
+export const reviewSchema = z
+  .object({
+    format: z.literal(REVIEW_FORMAT).meta({ description: 'The document format; bumped when a field changes meaning' }),
+    campaign: z.object({
+      id: z.string().nullable(),
+      name: z.string().nullable(),
+      timezone: z.string(),
+      startsAt: z.string().nullable(),
+      endsAt: z.string().nullable(),
+    }),
+    generatedAt: z.string().nullable(),
+    conventions: z.record(z.string(), z.string()).meta({ description: 'How each figure is computed, stated by the document itself' }),
+    bands: z.array(z.object({ status, from: z.number().nullable(), to: z.number().nullable(), label })),
+    points: z.number().int().meta({ description: 'Hourly figures the review read' }),
+    warnings: z.array(z.object({ field: z.string(), message: z.string() })),
+    noData: z.boolean().meta({ description: 'No metrics were recorded: the sections are empty, not zero' }),
+    summary: z.string().nullable(),
+    attainment: z.array(goalRowSchema),
+    efficiency: z.object({
+      overall: kpiSetSchema,
+      channels: z.array(kpiSetSchema.extend({ name: z.string() })),
+      phases: z.array(kpiSetSchema.extend({ name: z.string(), startsAt: z.string(), endsAt: z.string() })),
+      outsidePhases: kpiSetSchema.nullable(),
+    }),
+    budget: z
+      .object({
+        currency: z.string().nullable(),
+        total: figure,
+        planned: z.number(),
+        actual: z.number(),
+        variance: figure,
+        burn: figure,
+        overspent: z.boolean(),
+        lines: z.array(budgetLineSchema),
+        unplanned: z.array(z.object({ channel: z.string(), actual: z.number() })),
+        contingency: z
+          .object({ ratio: z.number(), reserve: z.number(), used: z.number(), usedRate: figure, exceededBy: z.number() })
+          .nullable(),
+      })
+      .nullable(),
+    highlights: z.object({
+      topChannel: top,
+      topPhase: top,
+      missed: z.array(
+        z.object({
+          kpi: z.string(),
+          metric: z.string().nullable(),
+          target: z.number(),
+          actual: z.number(),
+          by: z.number(),
+          rate: z.number(),
+        }),
+      ),
+      overspentLines: z.array(
+        z.object({ channel: z.string(), phase: z.string().nullable(), planned: z.number(), actual: z.number(), overspend: z.number() }),
+      ),
+      topRules: z.array(
+        z.object({
+          ruleId: z.string(),
+          fired: z.number().int(),
+          refired: z.number().int(),
+          channels: z.array(z.string()),
+          severities: z.array(z.string()),
+        }),
+      ),
+    }),
+    daily: z.array(z.object({ date: z.string(), spend: figure, revenue: figure, roi: figure })),
+    timeline: timelineSchema,
+  })
+  .meta({ id: 'CampaignReview' });
+
+export const reviewCsvSchema = z.string().meta({
+  description: 'text/csv: "section,scope,metric,actual,target,rate,status", one figure a row; an empty cell is no value',
+});
