@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { computeReview, reviewCsv, type MetricPoint, type ReviewCampaign, type ReviewRecords } from '@flightdeck/workflows';
 import { percentile, writeBenchResult } from './stack.ts';
 
-const DIR = new URL('../../../shared/scenarios/', import.meta.url);
+const DIR = new URL('../seed/', import.meta.url);
 const RUNS = Number(process.env.BENCH_REVIEW_RUNS ?? 7);
 const TARGET_MS = 1000;
 

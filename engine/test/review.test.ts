@@ -1,11 +1,12 @@
+import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { INGEST_LIMITS, REVIEW_CSV_HEADER } from '@flightdeck/workflows';
 import { startStack, type TestStack } from './support/stack.ts';
 
-const CSV = readFileSync('/work/shared/scenarios/s618-new-product-launch.metrics.csv', 'utf8');
-const SCENARIO = JSON.parse(readFileSync('/work/shared/scenarios/s618-new-product-launch.campaign.json', 'utf8'));
+const CSV = readFileSync(fileURLToPath(new URL('../seed/s618-new-product-launch.metrics.csv', import.meta.url)), 'utf8');
+const SCENARIO = JSON.parse(readFileSync(fileURLToPath(new URL('../seed/s618-new-product-launch.campaign.json', import.meta.url)), 'utf8'));
 
 /** The test's own sums from the file, to hold the API's figures to. */
 function fileTotals() {

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -13,7 +14,8 @@ import {
 } from '../src/review/index.ts';
 import type { MetricPoint } from '../src/kpi.ts';
 
-const DIR = '/work/shared/scenarios';
+// The scenario files ship with the repo (engine/seed), so a clean clone tests alone.
+const DIR = fileURLToPath(new URL('../../engine/seed', import.meta.url));
 
 interface ScenarioFile {
   name: string;
