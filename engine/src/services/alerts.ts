@@ -198,7 +198,11 @@ export class AlertService {
     return woken;
   }
 
-  /** A message about the alert went out (or an escalation happened): onto its timeline, with the delay since its points arrived. */
+  /**
+   * A message about the alert went out (or an escalation happened): onto its timeline, with the delay since its points arrived.
+   * With a `key` (a run's ladder step) it is recorded once: the activity is retried when its worker died after the insert
+   * but before Temporal heard of it, and the retry must not put the same step on the timeline twice.
+   */
   async recordNotified(
     alertId: string,
     n: {
@@ -208,17 +212,29 @@ export class AlertService {
       target: string;
       deliveryId?: string | null;
       pointArrivedAt?: Date;
+      key?: string;
     },
-    tx: Executor = this.db,
+    tx?: Executor,
   ): Promise<void> {
-    const [row] = await tx.select({ openedAt: alerts.openedAt }).from(alerts).where(eq(alerts.id, alertId));
+    if (!tx) return this.db.transaction((t) => this.recordNotified(alertId, n, t));
+    // The alert's row lock serialises two attempts of one step (a retry racing a worker that was only presumed dead).
+    const [row] = await tx.select({ openedAt: alerts.openedAt }).from(alerts).where(eq(alerts.id, alertId)).for('update');
     if (!row) throw new NotFound(`Alert ${alertId} does not exist`);
+    if (n.key !== undefined) {
+      const [seen] = await tx
+        .select({ id: alertEvents.id })
+        .from(alertEvents)
+        .where(and(eq(alertEvents.alertId, alertId), sql`${alertEvents.detail}->>'key' = ${n.key}`))
+        .limit(1);
+      if (seen) return;
+    }
     const arrived = n.pointArrivedAt ?? row.openedAt;
     await this.event(tx, alertId, n.kind ?? 'notified', null, n.at, {
       channelKind: n.channelKind,
       target: n.target,
       deliveryId: n.deliveryId ?? null,
       delayMs: n.at.getTime() - arrived.getTime(),
+      ...(n.key === undefined ? {} : { key: n.key }),
     });
   }
 

@@ -159,6 +159,8 @@ export class MonitorService {
       at: new Date(this.clock()),
       channelKind: req.channelKind,
       target: `level ${req.level}${req.round > 1 ? ` (round ${req.round})` : ''}: ${req.recipients.join(', ') || 'the channel'}`,
+      // One entry per step of one run's ladder, however often the activity is retried.
+      key: `${req.runId}/${req.nodeId}/r${req.round}l${req.level}`,
     });
   }
 

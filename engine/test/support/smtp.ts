@@ -28,8 +28,15 @@ function textPart(raw: string, type: 'plain' | 'html' = 'plain'): string {
 }
 
 /** A real SMTP server on loopback, collecting what it receives. */
-export async function startSmtp(): Promise<{ url: string; mails: ReceivedMail[]; close(): Promise<void> }> {
+export async function startSmtp(): Promise<{
+  url: string;
+  mails: ReceivedMail[];
+  /** Called as each mail is received, before the sender hears it was: a test can act on the arrival (kill the sender). */
+  onMail?: (mail: ReceivedMail) => void;
+  close(): Promise<void>;
+}> {
   const mails: ReceivedMail[] = [];
+  const hooks: { onMail?: (mail: ReceivedMail) => void } = {};
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
@@ -40,14 +47,20 @@ export async function startSmtp(): Promise<{ url: string; mails: ReceivedMail[];
       stream.on('end', () => {
         const raw = Buffer.concat(chunks).toString('utf8');
         const subject = /^subject: (.*)$/im.exec(raw)?.[1]?.trim() ?? '';
-        mails.push({ to: session.envelope.rcptTo.map((r) => r.address), raw, subject, text: textPart(raw), html: textPart(raw, 'html') });
+        const mail = { to: session.envelope.rcptTo.map((r) => r.address), raw, subject, text: textPart(raw), html: textPart(raw, 'html') };
+        mails.push(mail);
+        hooks.onMail?.(mail);
         callback();
       });
     },
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.server.address() as { port: number }).port;
-  return { url: `smtp://127.0.0.1:${port}`, mails, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return Object.assign(hooks, {
+    url: `smtp://127.0.0.1:${port}`,
+    mails,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  });
 }
 
 export function linksIn(mail: ReceivedMail): { approve: string; reject: string } {

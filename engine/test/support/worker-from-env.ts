@@ -25,7 +25,9 @@ export async function runWorkerFromEnv(adjust?: (deps: ActivityDeps) => void): P
     db: db.db,
     secret: env('FLIGHTDECK_SECRET'),
     encryptionKey: Buffer.from(env('FLIGHTDECK_ENCRYPTION_KEY'), 'base64'),
-    publicUrl: 'http://127.0.0.1',
+    // The links in messages (a one-click ack) point at the test's API when it says where that is.
+    publicUrl: process.env.PUBLIC_URL ?? 'http://127.0.0.1',
+    ...(process.env.SMTP_URL ? { smtpUrl: process.env.SMTP_URL } : {}),
     notifyRun: lazyNotifier(address, 'default'),
     outbound: createOutboundGuard({ allow: TEST_OUTBOUND_ALLOW }),
   });
