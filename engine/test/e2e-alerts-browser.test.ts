@@ -228,4 +228,82 @@ describe('alerts in the editor', () => {
       await ctx.close();
     }
   });
+
+  it("charts a campaign's KPIs with its goal line and alert markers; a marker leads to the alert, and its ack shows on the chart", async () => {
+    const made = await stack.api.post('/api/campaigns', {
+      name: 'Double 11',
+      departmentId: await stack.departmentId('Ops'),
+      goals: [
+        { kpi: 'ctr', target: 0.025, unit: 'ratio' },
+        { kpi: 'cpa', target: 45, unit: 'CNY', direction: 'max' },
+      ],
+      channels: [{ name: 'tmall' }, { name: 'jd' }],
+    });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    const id: string = made.body.id;
+    // Six hours of points before the server's clock; Tmall's CTR drops to 1.2 % two hours ago.
+    const H = Math.floor(T / HOUR) * HOUR;
+    const hours = [6, 5, 4, 3, 2, 1].map((n) => H - n * HOUR);
+    const points = hours.flatMap((t) => {
+      const ts = new Date(t).toISOString();
+      return [
+        { ts, channel: 'tmall', metric: 'impressions', value: 10_000 },
+        { ts, channel: 'tmall', metric: 'clicks', value: t === H - 2 * HOUR ? 120 : 300 },
+        { ts, channel: 'tmall', metric: 'conversions', value: 20 },
+        { ts, channel: 'tmall', metric: 'spend', value: 800 },
+        { ts, channel: 'jd', metric: 'impressions', value: 8_000 },
+        { ts, channel: 'jd', metric: 'clicks', value: 200 },
+        { ts, channel: 'jd', metric: 'conversions', value: 10 },
+        { ts, channel: 'jd', metric: 'spend', value: 500 },
+      ];
+    });
+    const metrics = stack.server.app.metrics;
+    expect(await metrics.ingest(id, metrics.checkJson({ points }))).toMatchObject({ accepted: points.length });
+    const [change] = await stack.server.db.db.transaction((tx) =>
+      stack.server.app.alerts.applyTransitions(tx, {
+        campaignId: id,
+        nodeId: 'watch',
+        transitions: [tr('ctr_low', 'tmall', new Date(H - 2 * HOUR).toISOString())],
+        receivedAt: new Date(H - 2 * HOUR + 60_000),
+      }),
+    );
+    const alertId = change!.alertId;
+
+    const { ctx, p } = await open({ width: 1280, height: 900 });
+    try {
+      await p.goto(`${stack.url}/#/campaigns/${id}`);
+      const chart = p.getByTestId('kpi-chart');
+      await chart.locator('canvas').waitFor();
+      expect(await chart.getAttribute('aria-label')).toBe('CTR (click-through rate) per hour, Overall');
+      expect(await p.getByTestId('chart-goal').innerText()).toBe('Goal line: 2.5% (higher is better)');
+      // The Tmall alert is not on the overall line.
+      expect(await p.getByTestId(`chart-marker-${alertId}-fired`).count()).toBe(0);
+
+      await p.getByTestId('chart-channel').selectOption('tmall');
+      const fired = p.getByTestId(`chart-marker-${alertId}-fired`);
+      await fired.waitFor();
+      expect(await fired.innerText()).toContain('ctr_low fired');
+      await fired.getByRole('link').click();
+      await poll(() => p.evaluate(() => location.hash)).toBe(`#/alerts/${alertId}`);
+      await p.getByTestId(`alert-ack-${alertId}`).click();
+      await poll(() => p.getByTestId('alert-detail-state').getAttribute('data-state')).toBe('acknowledged');
+
+      await p.goto(`${stack.url}/#/campaigns/${id}`);
+      await p.getByTestId('kpi-chart').locator('canvas').waitFor();
+      await p.getByTestId('chart-channel').selectOption('tmall');
+      await p.getByTestId(`chart-marker-${alertId}-acked`).waitFor();
+      await p.getByTestId('campaign-charts').scrollIntoViewIfNeeded();
+      // Hover the hour the CTR dropped: the tooltip names the value in its unit and the alert that fired there.
+      const box = (await p.getByTestId('kpi-chart').boundingBox())!;
+      await p.mouse.move(box.x + 72 + ((box.width - 96) * 4) / 5, box.y + box.height / 2);
+      await p.getByTestId('campaign-charts').screenshot({ path: `${SHOTS}campaign-kpi-chart.png` });
+
+      await p.getByTestId('chart-kpi').selectOption('cpa');
+      await poll(() => p.getByTestId('chart-goal').innerText()).toBe('Ceiling line: CN¥45 (lower is better)');
+      expect(await p.getByTestId('kpi-chart').getAttribute('aria-label')).toBe('CPA / CAC (cost per acquisition) per hour, tmall');
+      await p.getByTestId('campaign-charts').screenshot({ path: `${SHOTS}campaign-kpi-chart-cpa.png` });
+    } finally {
+      await ctx.close();
+    }
+  });
 });
