@@ -90,8 +90,9 @@ describe('KPI chart model', () => {
       alert('a1', { acknowledgedAt: '2026-06-01T04:20:00.000Z' }),
       alert('a2', { ruleId: 'cpa_high' }),
       alert('a3', { ruleId: 'ctr_tmall', channel: 'tmall', firedAt: H1 }),
-      // Its run is not known: it shows on every chart of its scope rather than vanish.
-      alert('a4', { ruleId: 'mystery', runId: null, firedAt: H0 }),
+      // Their runs are not known: they show on the charts of their scope and unit rather than vanish.
+      alert('a4', { ruleId: 'mystery', runId: null, firedAt: H0, unit: 'ratio' }),
+      alert('a5', { ruleId: 'mystery_money', runId: null, firedAt: H0, unit: 'money' }),
     ];
     const rules = rulesOfRuns([RUN], alerts);
     const overall = buildKpiChart({ points: POINTS, alerts, kpi: 'ctr', channel: null, timeZone: ZONE, rules });
@@ -102,6 +103,8 @@ describe('KPI chart model', () => {
     ]);
     const tmall = buildKpiChart({ points: POINTS, alerts, kpi: 'ctr', channel: 'tmall', timeZone: ZONE, rules });
     expect(tmall.markers.map((m) => [m.alertId, m.y])).toEqual([['a3', 0.03]]);
+    const cpa = buildKpiChart({ points: POINTS, alerts, kpi: 'cpa', channel: null, timeZone: ZONE, rules });
+    expect(cpa.markers.map((m) => m.alertId)).toEqual(['a5', 'a2']);
   });
 
   it('never throws and never yields NaN, whatever the points, alerts, goals and zone', () => {
@@ -128,6 +131,7 @@ describe('KPI chart model', () => {
         severity: fc.oneof(fc.constantFrom('warning', 'critical'), fc.anything()),
         firedAt: time,
         acknowledgedAt: fc.oneof(fc.constant(null), time),
+        unit: fc.oneof(fc.constantFrom('ratio', 'money'), fc.anything()),
         runId: fc.oneof(fc.constant('run-1'), fc.anything()),
         nodeId: fc.oneof(fc.constant('watch'), fc.anything()),
       }),

@@ -295,7 +295,9 @@ describe('alerts in the editor', () => {
       await p.getByTestId('campaign-charts').scrollIntoViewIfNeeded();
       // Hover the hour the CTR dropped: the tooltip names the value in its unit and the alert that fired there.
       const box = (await p.getByTestId('kpi-chart').boundingBox())!;
-      await p.mouse.move(box.x + 72 + ((box.width - 96) * 4) / 5, box.y + box.height / 2);
+      // The time axis runs from the first hour to the acknowledgement (T); the grid has 72 px on the left, 24 on the right.
+      const drop = (4 * HOUR) / (T - (H - 6 * HOUR));
+      await p.mouse.move(box.x + 72 + (box.width - 96) * drop, box.y + box.height / 2);
       await p.getByTestId('campaign-charts').screenshot({ path: `${SHOTS}campaign-kpi-chart.png` });
 
       await p.getByTestId('chart-kpi').selectOption('cpa');

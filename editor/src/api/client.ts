@@ -181,7 +181,8 @@ export const api = {
 
   listAlerts: (filter: AlertFilter, cursor?: string | null) => request<AlertPage>('GET', `/api/alerts?${alertQuery(filter, cursor)}`),
   /** A campaign's latest alerts, every state: the chart's markers (the list carries the ack time). */
-  listCampaignAlerts: (campaignId: string) => request<AlertPage>('GET', `/api/alerts?${alertQuery({ campaignId, state: undefined }, null, 200)}`),
+  listCampaignAlerts: (campaignId: string) =>
+    request<AlertPage>('GET', `/api/alerts?${alertQuery({ campaignId, state: undefined }, null, 200)}`),
   getAlert: (id: string) => request<AlertDetail>('GET', `/api/alerts/${enc(id)}`),
   ackAlert: (id: string) => request<AlertDetail>('POST', `/api/alerts/${enc(id)}/ack`),
   resolveAlert: (id: string) => request<AlertDetail>('POST', `/api/alerts/${enc(id)}/resolve`),

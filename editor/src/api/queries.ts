@@ -293,6 +293,8 @@ export function useAlertAction() {
     onSuccess: (alert: AlertDetail) => {
       qc.setQueryData(keys.alert(alert.id), alert);
       void qc.invalidateQueries({ queryKey: [...keys.alerts, 'list'] });
+      // The campaign page's chart marks acknowledgements too.
+      void qc.invalidateQueries({ queryKey: keys.campaignAlerts(alert.campaignId) });
     },
   });
 }

@@ -43,7 +43,14 @@ export function KpiCharts({ campaign: c }: { campaign: Campaign }) {
   // eslint-disable-next-line react-hooks/exhaustive-deps -- the runs change when their ids do
   const rules = useMemo(() => rulesOfRuns(runData.filter(Boolean), alertItems), [runKey, alertItems]);
   const points = useMemo(() => metrics.data?.items ?? [], [metrics.data]);
-  const channels = useMemo(() => channelsOf(points, c.channels.map((ch) => ch.name)), [points, c.channels]);
+  const channels = useMemo(
+    () =>
+      channelsOf(
+        points,
+        c.channels.map((ch) => ch.name),
+      ),
+    [points, c.channels],
+  );
   const budget = channel ? c.budget.lines.filter((l) => l.channel === channel).reduce((s, l) => s + l.amount, 0) : c.budget.total;
 
   const model = useMemo(
@@ -82,7 +89,13 @@ export function KpiCharts({ campaign: c }: { campaign: Campaign }) {
           <label className="fd-field__label" htmlFor="chart-kpi">
             {t('charts.kpi')}
           </label>
-          <select id="chart-kpi" className="fd-input" data-testid="chart-kpi" value={kpi} onChange={(e) => setKpi(e.target.value as MetricId)}>
+          <select
+            id="chart-kpi"
+            className="fd-input"
+            data-testid="chart-kpi"
+            value={kpi}
+            onChange={(e) => setKpi(e.target.value as MetricId)}
+          >
             {METRIC_IDS.map((id) => (
               <option key={id} value={id}>
                 {METRICS[id].label[locale]}
@@ -129,7 +142,9 @@ export function KpiCharts({ campaign: c }: { campaign: Campaign }) {
           <ul className="fd-chart__legend" data-testid="chart-legend">
             {model.target && (
               <li className="fd-chart__goal" data-testid="chart-goal">
-                {model.target.lowerIsBetter ? t('charts.ceilingText', { value: fmt(model.target.value) }) : t('charts.goalText', { value: fmt(model.target.value) })}
+                {model.target.lowerIsBetter
+                  ? t('charts.ceilingText', { value: fmt(model.target.value) })
+                  : t('charts.goalText', { value: fmt(model.target.value) })}
               </li>
             )}
             {model.thresholds.map((th) => (

@@ -28,6 +28,8 @@ export interface ChartAlert {
   severity: string;
   firedAt: string;
   acknowledgedAt: string | null;
+  /** The unit of the value that fired it (ratio, money, count, ms). */
+  unit?: string;
   nodeId?: string | null;
   runId?: string | null;
 }
@@ -193,8 +195,8 @@ export function buildKpiChart(input: KpiChartInput): KpiChartModel {
   for (const a of alerts) {
     if ((a.channel ?? null) !== input.channel) continue;
     const rule = rules.get(a.ruleId);
-    // An alert whose rule is not known (its run is gone) still shows, on every chart of its scope.
-    if (rule && ruleMetric(rule) !== input.kpi) continue;
+    // An alert whose rule is not known (no run, or its run is gone) still shows on the charts of its scope and unit.
+    if (rule ? ruleMetric(rule) !== input.kpi : typeof a.unit === 'string' && a.unit !== METRICS[input.kpi].unit) continue;
     const fired = timeOf(a.firedAt)!;
     markers.push({ alertId: a.id, kind: 'fired', at: fired, y: yAt(series, fired, fallbackY), ruleId: a.ruleId, severity: a.severity });
     const acked = timeOf(a.acknowledgedAt);

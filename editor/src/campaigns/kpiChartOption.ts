@@ -42,25 +42,31 @@ export function kpiChartOption(
 ): ChartOption {
   const fmt = (v: number) => formatKpi(v, o.kpi, o.currency, o.locale);
   const label = METRICS[o.kpi].label[o.locale];
+  // A numeric yAxis snaps to the nearest data value (ECharts 6); a string is read as the exact value.
   const lines: LineSeriesOption['markLine'] = {
     silent: true,
     symbol: 'none',
+    label: { position: 'insideEndTop' },
     data: [
       ...(model.target
         ? [
             {
-              yAxis: model.target.value,
+              yAxis: String(model.target.value),
               name: 'goal',
               lineStyle: { color: '#16a34a', type: 'dashed' as const, width: 2 },
-              label: { formatter: `${model.target.lowerIsBetter ? o.words.ceiling : o.words.goal} ${fmt(model.target.value)}`, color: '#15803d' },
+              label: {
+                position: 'insideEndTop' as const,
+                formatter: `${model.target.lowerIsBetter ? o.words.ceiling : o.words.goal} ${fmt(model.target.value)}`,
+                color: '#15803d',
+              },
             },
           ]
         : []),
       ...model.thresholds.map((t) => ({
-        yAxis: t.value,
+        yAxis: String(t.value),
         name: t.ruleId,
         lineStyle: { color: '#dc2626', type: 'dotted' as const, width: 2 },
-        label: { formatter: `${plain(o.words.rule(t.ruleId))} ${fmt(t.value)}`, color: '#b91c1c' },
+        label: { position: 'insideEndTop' as const, formatter: `${plain(o.words.rule(t.ruleId))} ${fmt(t.value)}`, color: '#b91c1c' },
       })),
     ],
   };
