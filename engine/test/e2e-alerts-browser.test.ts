@@ -229,7 +229,7 @@ describe('alerts in the editor', () => {
     }
   });
 
-  it("charts a campaign's KPIs with its goal line and alert markers; a marker leads to the alert, and its ack shows on the chart", async () => {
+  it("charts a campaign's KPIs with its goal line and alert markers; a marker opens the alert, whose ack shows on the chart", async () => {
     const made = await stack.api.post('/api/campaigns', {
       name: 'Double 11',
       departmentId: await stack.departmentId('Ops'),

@@ -165,12 +165,14 @@ export function buildKpiChart(input: KpiChartInput): KpiChartModel {
   let skipped = (Array.isArray(input.points) ? input.points.length : 0) - points.length;
   skipped += (Array.isArray(input.alerts) ? input.alerts.length : 0) - alerts.length;
 
-  let buckets: ReturnType<typeof bucketPoints> = [];
+  const hourly = (timeZone: string) =>
+    bucketPoints(points, { every: 'hour', timeZone, ...(input.channel ? { channel: input.channel } : {}) });
+  let buckets;
   try {
-    buckets = bucketPoints(points, { every: 'hour', timeZone: input.timeZone, ...(input.channel ? { channel: input.channel } : {}) });
+    buckets = hourly(input.timeZone);
   } catch {
     // Only a zone Intl does not know gets here: the points are good, so draw them in UTC hours.
-    buckets = bucketPoints(points, { every: 'hour', timeZone: 'UTC', ...(input.channel ? { channel: input.channel } : {}) });
+    buckets = hourly('UTC');
   }
   const budget = typeof input.budget === 'number' && Number.isFinite(input.budget) ? input.budget : null;
   const series: [number, number][] = [];

@@ -31,7 +31,9 @@ export function EChart(props: { option: ChartOption; onClick?: (e: ChartClick) =
   const box = useRef<HTMLDivElement>(null);
   const chart = useRef<echarts.ECharts | null>(null);
   const onClick = useRef(props.onClick);
-  onClick.current = props.onClick;
+  useEffect(() => {
+    onClick.current = props.onClick;
+  }, [props.onClick]);
 
   useEffect(() => {
     const el = box.current!;
