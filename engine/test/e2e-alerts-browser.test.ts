@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import type { Transition } from '@flightdeck/workflows';
+import { describeRule, parseMonitor, type Transition } from '@flightdeck/workflows';
 import { startStack, TEST_PASSWORD, type TestStack } from './support/stack.ts';
 import { SAFETY_NET_MS } from './support/wait-for.ts';
 import { EDITOR_TEST_DIST } from '../src/server/start-server.ts';
@@ -27,6 +27,8 @@ describe('alerts in the editor', () => {
   let campaignId = '';
   let ctrAlert = '';
   let cpaAlert = '';
+  /** The charted campaign, whose points the monitor preview replays next. */
+  let doubleEleven = '';
 
   const tr = (ruleId: string, channel: string | null, at: string, more: Partial<Transition> = {}) =>
     ({
@@ -241,6 +243,7 @@ describe('alerts in the editor', () => {
     });
     expect(made.status, JSON.stringify(made.body)).toBe(201);
     const id: string = made.body.id;
+    doubleEleven = id;
     // Six hours of points before the server's clock; Tmall's CTR drops to 1.2 % two hours ago.
     const H = Math.floor(T / HOUR) * HOUR;
     const hours = [6, 5, 4, 3, 2, 1].map((n) => H - n * HOUR);
@@ -304,6 +307,45 @@ describe('alerts in the editor', () => {
       await poll(() => p.getByTestId('chart-goal').innerText()).toBe('Ceiling line: CN¥45 (lower is better)');
       expect(await p.getByTestId('kpi-chart').getAttribute('aria-label')).toBe('CPA / CAC (cost per acquisition) per hour, tmall');
       await p.getByTestId('campaign-charts').screenshot({ path: `${SHOTS}campaign-kpi-chart-cpa.png` });
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  it("the monitor node's inspector says each rule in words and how often it would have fired on the campaign's data", async () => {
+    expect(doubleEleven).not.toBe('');
+    const config = {
+      every: '1h',
+      rules: [{ id: 'ctr_low', kind: 'threshold', metric: 'ctr', op: 'below', value: 0.02, channels: ['tmall'] }],
+    };
+    const graph = {
+      nodes: [
+        { id: 'start', type: 'trigger.manual', config: {}, position: { x: 0, y: 0 } },
+        { id: 'watch', type: 'monitoring.monitor', config, position: { x: 260, y: 0 } },
+      ],
+      edges: [{ id: 'e1', source: 'start', sourceHandle: 'next', target: 'watch' }],
+    };
+    const made = await designer.api.post('/api/flows', { name: 'Watch Double 11', graph });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    const parsed = parseMonitor(config);
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
+
+    const { ctx, p } = await open({ width: 1440, height: 900 });
+    try {
+      await p.goto(`${stack.url}/#/flows/${made.body.id}`);
+      await p.getByTestId('node-watch').click();
+      const rule = p.getByTestId('monitor-rule-ctr_low');
+      await rule.waitFor();
+      expect(await rule.innerText()).toContain(describeRule(parsed.monitor.rules[0]!, 'en'));
+      await p.getByTestId('monitor-replay-campaign').selectOption({ label: 'Double 11' });
+      await p.getByTestId('monitor-replay-run').click();
+      const result = p.getByTestId('monitor-replay-ctr_low');
+      await result.waitFor();
+      // Tmall's CTR was 3 % every hour but the one at 1.2 %: the rule fires once, and resolves after it.
+      expect(await result.getAttribute('data-count')).toBe('1');
+      expect(await result.innerText()).toContain('Would have fired 1 time');
+      expect(await result.innerText()).toContain('tmall · value 1.2%');
+      await p.getByTestId('inspector').screenshot({ path: `${SHOTS}monitor-preview.png` });
     } finally {
       await ctx.close();
     }
