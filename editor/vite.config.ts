@@ -30,6 +30,7 @@ export default defineConfig({
           if (id.includes('@tanstack')) return 'query';
           if (id.includes('i18next')) return 'i18n';
           if (id.includes('zod') || id.includes('cel-js')) return 'lang';
+          if (/node_modules[\\/](echarts|zrender)[\\/]/.test(id)) return 'charts';
           return undefined;
         },
       },

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import type { Transition } from '@flightdeck/workflows';
+import { describeRule, parseMonitor, type Transition } from '@flightdeck/workflows';
 import { startStack, TEST_PASSWORD, type TestStack } from './support/stack.ts';
 import { SAFETY_NET_MS } from './support/wait-for.ts';
 import { EDITOR_TEST_DIST } from '../src/server/start-server.ts';
@@ -27,6 +27,8 @@ describe('alerts in the editor', () => {
   let campaignId = '';
   let ctrAlert = '';
   let cpaAlert = '';
+  /** The charted campaign, whose points the monitor preview replays next. */
+  let doubleEleven = '';
 
   const tr = (ruleId: string, channel: string | null, at: string, more: Partial<Transition> = {}) =>
     ({
@@ -224,6 +226,143 @@ describe('alerts in the editor', () => {
       await p.getByTestId('alert-timeline').waitFor();
       expect(await p.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1)).toBe(true);
       await p.screenshot({ path: `${SHOTS}alert-timeline-phone.png`, fullPage: true });
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  it("charts a campaign's KPIs with its goal line and alert markers; a marker opens the alert, whose ack shows on the chart", async () => {
+    const made = await stack.api.post('/api/campaigns', {
+      name: 'Double 11',
+      departmentId: await stack.departmentId('Ops'),
+      goals: [
+        { kpi: 'ctr', target: 0.025, unit: 'ratio' },
+        { kpi: 'cpa', target: 45, unit: 'CNY', direction: 'max' },
+      ],
+      channels: [{ name: 'tmall' }, { name: 'jd' }],
+    });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    const id: string = made.body.id;
+    doubleEleven = id;
+    // Six hours of points before the server's clock; Tmall's CTR drops to 1.2 % two hours ago.
+    const H = Math.floor(T / HOUR) * HOUR;
+    const hours = [6, 5, 4, 3, 2, 1].map((n) => H - n * HOUR);
+    const points = hours.flatMap((t) => {
+      const ts = new Date(t).toISOString();
+      return [
+        { ts, channel: 'tmall', metric: 'impressions', value: 10_000 },
+        { ts, channel: 'tmall', metric: 'clicks', value: t === H - 2 * HOUR ? 120 : 300 },
+        { ts, channel: 'tmall', metric: 'conversions', value: 20 },
+        { ts, channel: 'tmall', metric: 'spend', value: 800 },
+        { ts, channel: 'jd', metric: 'impressions', value: 8_000 },
+        { ts, channel: 'jd', metric: 'clicks', value: 200 },
+        { ts, channel: 'jd', metric: 'conversions', value: 10 },
+        { ts, channel: 'jd', metric: 'spend', value: 500 },
+      ];
+    });
+    const metrics = stack.server.app.metrics;
+    expect(await metrics.ingest(id, metrics.checkJson({ points }))).toMatchObject({ accepted: points.length });
+    const [change] = await stack.server.db.db.transaction((tx) =>
+      stack.server.app.alerts.applyTransitions(tx, {
+        campaignId: id,
+        nodeId: 'watch',
+        transitions: [tr('ctr_low', 'tmall', new Date(H - 2 * HOUR).toISOString())],
+        receivedAt: new Date(H - 2 * HOUR + 60_000),
+      }),
+    );
+    const alertId = change!.alertId;
+
+    const { ctx, p } = await open({ width: 1280, height: 900 });
+    try {
+      await p.goto(`${stack.url}/#/campaigns/${id}`);
+      const chart = p.getByTestId('kpi-chart');
+      await chart.locator('canvas').waitFor();
+      expect(await chart.getAttribute('aria-label')).toBe('CTR (click-through rate) per hour, Overall');
+      expect(await p.getByTestId('chart-goal').innerText()).toBe('Goal line: 2.5% (higher is better)');
+      // The Tmall alert is not on the overall line.
+      expect(await p.getByTestId(`chart-marker-${alertId}-fired`).count()).toBe(0);
+
+      await p.getByTestId('chart-channel').selectOption('tmall');
+      const fired = p.getByTestId(`chart-marker-${alertId}-fired`);
+      await fired.waitFor();
+      expect(await fired.innerText()).toContain('ctr_low fired');
+      await fired.getByRole('link').click();
+      await poll(() => p.evaluate(() => location.hash)).toBe(`#/alerts/${alertId}`);
+      await p.getByTestId(`alert-ack-${alertId}`).click();
+      await poll(() => p.getByTestId('alert-detail-state').getAttribute('data-state')).toBe('acknowledged');
+
+      await p.goto(`${stack.url}/#/campaigns/${id}`);
+      await p.getByTestId('kpi-chart').locator('canvas').waitFor();
+      await p.getByTestId('chart-channel').selectOption('tmall');
+      await p.getByTestId(`chart-marker-${alertId}-acked`).waitFor();
+      await p.getByTestId('campaign-charts').scrollIntoViewIfNeeded();
+      // Hover the hour the CTR dropped: the tooltip names the value in its unit and the alert that fired there.
+      const box = (await p.getByTestId('kpi-chart').boundingBox())!;
+      // The time axis runs from the first hour to the acknowledgement (T); the grid has 72 px on the left, 24 on the right.
+      const drop = (4 * HOUR) / (T - (H - 6 * HOUR));
+      await p.mouse.move(box.x + 72 + (box.width - 96) * drop, box.y + box.height / 2);
+      await p.getByTestId('campaign-charts').screenshot({ path: `${SHOTS}campaign-kpi-chart.png` });
+
+      await p.getByTestId('chart-kpi').selectOption('cpa');
+      await poll(() => p.getByTestId('chart-goal').innerText()).toBe('Ceiling line: CN¥45 (lower is better)');
+      expect(await p.getByTestId('kpi-chart').getAttribute('aria-label')).toBe('CPA / CAC (cost per acquisition) per hour, tmall');
+      await p.getByTestId('campaign-charts').screenshot({ path: `${SHOTS}campaign-kpi-chart-cpa.png` });
+
+      // In Chinese: the KPI's name, the line's words, the money.
+      await p.getByTestId('lang-switch').click();
+      await poll(() => p.evaluate(() => document.documentElement.lang)).toBe('zh-CN');
+      await poll(() => p.getByTestId('chart-goal').innerText()).toBe('上限线：¥45（越低越好）');
+      expect(await p.getByTestId('kpi-chart').getAttribute('aria-label')).toBe('单次转化成本 / 获客成本 (CPA/CAC)（每小时），tmall');
+      await p.getByTestId('campaign-charts').screenshot({ path: `${SHOTS}campaign-kpi-chart-zh.png` });
+      await p.getByTestId('lang-switch').click();
+      await poll(() => p.evaluate(() => document.documentElement.lang)).toBe('en');
+
+      // The marker on the canvas opens its alert too: CTR 1.2 % on an axis from 0 to 3.3 % (the top value × 1.1).
+      await p.getByTestId('chart-kpi').selectOption('ctr');
+      const at = (await p.getByTestId('kpi-chart').boundingBox())!;
+      const point = { x: at.x + 72 + (at.width - 96) * drop, y: at.y + 24 + (at.height - 64) * (1 - 0.012 / 0.033) };
+      // The pin stands on the point: its head is a few pixels above it.
+      await p.mouse.click(point.x, point.y - 8);
+      await poll(() => p.evaluate(() => location.hash)).toBe(`#/alerts/${alertId}`);
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  it("the monitor node's inspector says each rule in words and how often it would have fired on the campaign's data", async () => {
+    expect(doubleEleven).not.toBe('');
+    const config = {
+      every: '1h',
+      rules: [{ id: 'ctr_low', kind: 'threshold', metric: 'ctr', op: 'below', value: 0.02, channels: ['tmall'] }],
+    };
+    const graph = {
+      nodes: [
+        { id: 'start', type: 'trigger.manual', config: {}, position: { x: 0, y: 0 } },
+        { id: 'watch', type: 'monitoring.monitor', config, position: { x: 260, y: 0 } },
+      ],
+      edges: [{ id: 'e1', source: 'start', sourceHandle: 'next', target: 'watch' }],
+    };
+    const made = await designer.api.post('/api/flows', { name: 'Watch Double 11', graph });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    const parsed = parseMonitor(config);
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
+
+    const { ctx, p } = await open({ width: 1440, height: 900 });
+    try {
+      await p.goto(`${stack.url}/#/flows/${made.body.id}`);
+      await p.getByTestId('node-watch').click();
+      const rule = p.getByTestId('monitor-rule-ctr_low');
+      await rule.waitFor();
+      expect(await rule.innerText()).toContain(describeRule(parsed.monitor.rules[0]!, 'en'));
+      await p.getByTestId('monitor-replay-campaign').selectOption({ label: 'Double 11' });
+      await p.getByTestId('monitor-replay-run').click();
+      const result = p.getByTestId('monitor-replay-ctr_low');
+      await result.waitFor();
+      // Tmall's CTR was 3 % every hour but the one at 1.2 %: the rule fires once, and resolves after it.
+      expect(await result.getAttribute('data-count')).toBe('1');
+      expect(await result.innerText()).toContain('Would have fired 1 time');
+      expect(await result.innerText()).toContain('tmall · value 1.2%');
+      await p.getByTestId('inspector').screenshot({ path: `${SHOTS}monitor-preview.png` });
     } finally {
       await ctx.close();
     }

@@ -22,6 +22,7 @@ import type {
   HookSecret,
   InboxItem,
   IngestResult,
+  MetricsAnswer,
   MarkRead,
   NewConnection,
   NewFlow,
@@ -147,6 +148,8 @@ export const api = {
   /** One batch of a metrics file (header included), stored whole or refused whole. */
   postMetricsCsv: (campaignId: string, csv: string) =>
     request<IngestResult>('POST', `/api/campaigns/${enc(campaignId)}/metrics`, csv, { raw: true, contentType: 'text/csv' }),
+  /** Hourly sums per channel and metric; the KPIs are computed in the browser from these sums. */
+  getCampaignMetrics: (campaignId: string) => request<MetricsAnswer>('GET', `/api/campaigns/${enc(campaignId)}/metrics?bucket=1h`),
   setCampaignPhases: (id: string, phases: CampaignPhases) =>
     request<CampaignUpdated>('PUT', `/api/campaigns/${enc(id)}/phases`, { phases }),
   setCampaignStatus: (id: string, status: CampaignStatus) => request<Campaign>('POST', `/api/campaigns/${enc(id)}/status`, { status }),
@@ -177,6 +180,9 @@ export const api = {
   revokeToken: (id: string) => request<void>('DELETE', `/api/me/tokens/${enc(id)}`),
 
   listAlerts: (filter: AlertFilter, cursor?: string | null) => request<AlertPage>('GET', `/api/alerts?${alertQuery(filter, cursor)}`),
+  /** A campaign's latest alerts, every state: the chart's markers (the list carries the ack time). */
+  listCampaignAlerts: (campaignId: string) =>
+    request<AlertPage>('GET', `/api/alerts?${alertQuery({ campaignId, state: undefined }, null, 200)}`),
   getAlert: (id: string) => request<AlertDetail>('GET', `/api/alerts/${enc(id)}`),
   ackAlert: (id: string) => request<AlertDetail>('POST', `/api/alerts/${enc(id)}/ack`),
   resolveAlert: (id: string) => request<AlertDetail>('POST', `/api/alerts/${enc(id)}/resolve`),

@@ -1,4 +1,4 @@
-import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useInfiniteQuery, useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from './client.ts';
 import type { AlertDetail, AlertFilter, Campaign, CampaignStatus, Connection, InboxItem, NewConnection, NewSilence, Run } from './types.ts';
 
@@ -24,6 +24,8 @@ export const keys = {
   alerts: ['alerts'] as const,
   alertList: (filter: AlertFilter) => ['alerts', 'list', filter] as const,
   alert: (id: string) => ['alerts', 'one', id] as const,
+  campaignAlerts: (campaignId: string) => ['alerts', 'campaign', campaignId] as const,
+  campaignMetrics: (campaignId: string) => ['campaigns', campaignId, 'metrics'] as const,
   silences: ['silences'] as const,
 };
 
@@ -107,6 +109,27 @@ export function useCampaigns(options: { enabled?: boolean } = {}) {
 
 export function useCampaign(id: string) {
   return useQuery({ queryKey: keys.campaign(id), queryFn: () => api.getCampaign(id) });
+}
+
+/** Hourly sums; polled slowly, since points arrive while the page is open. */
+export function useCampaignMetrics(id: string | undefined) {
+  return useQuery({
+    queryKey: keys.campaignMetrics(id ?? ''),
+    queryFn: () => api.getCampaignMetrics(id!),
+    enabled: !!id,
+    refetchInterval: 60_000,
+  });
+}
+
+export function useCampaignAlerts(id: string) {
+  return useQuery({ queryKey: keys.campaignAlerts(id), queryFn: () => api.listCampaignAlerts(id), refetchInterval: 30_000 });
+}
+
+/** The runs a few alerts came from (each holds the graph with its monitor's rules); at most `max` of them. */
+export function useRunsById(ids: readonly string[], max = 10) {
+  return useQueries({
+    queries: [...new Set(ids)].slice(0, max).map((id) => ({ queryKey: keys.run(id), queryFn: () => api.getRun(id), staleTime: 300_000 })),
+  });
 }
 
 export function useCampaignRuns(id: string) {
@@ -270,6 +293,8 @@ export function useAlertAction() {
     onSuccess: (alert: AlertDetail) => {
       qc.setQueryData(keys.alert(alert.id), alert);
       void qc.invalidateQueries({ queryKey: [...keys.alerts, 'list'] });
+      // The campaign page's chart marks acknowledgements too.
+      void qc.invalidateQueries({ queryKey: keys.campaignAlerts(alert.campaignId) });
     },
   });
 }

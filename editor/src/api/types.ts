@@ -49,6 +49,7 @@ export type Campaign = Out<typeof C.campaignSchema>;
 /** After moving dates: how many waiting runs were told. */
 export type CampaignUpdated = Out<typeof C.campaignUpdatedSchema>;
 export type IngestResult = Out<typeof C.ingestResultSchema>;
+export type MetricsAnswer = Out<typeof C.metricsAnswerSchema>;
 export type CampaignGoal = Campaign['goals'][number];
 export type BudgetLine = Campaign['budget']['lines'][number];
 export type CampaignPhases = In<typeof C.campaignPhasesBodySchema>['phases'];

@@ -20,6 +20,7 @@ import { href, navigate } from '../routes.ts';
 import { StatusBadge } from '../runs/status.tsx';
 import { BudgetBreakdown, CampaignStatusBadge, GoalsTable, PhaseTimeline } from './CampaignFacts.tsx';
 import { PhaseDatesDialog } from './PhaseDatesDialog.tsx';
+import { KpiCharts } from './KpiCharts.tsx';
 import { MetricsCard } from './MetricsCard.tsx';
 
 /** One campaign: goals, budget, phases, its status moves, and the runs started against it. */
@@ -133,6 +134,7 @@ function CampaignView({ campaign: c }: { campaign: Campaign }) {
               </ul>
             </section>
           )}
+          <KpiCharts campaign={c} />
           {mayDo(me, 'campaigns:write', c.departmentId) && <MetricsCard campaignId={c.id} />}
           <section className="fd-card fd-section fd-section--wide" aria-labelledby="runs-h">
             <h2 id="runs-h">{t('campaign.runs')}</h2>

@@ -1,7 +1,9 @@
 import { useRef, useState } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { fileLineOf, INGEST_LIMITS, splitMetricsCsv, type CsvBatch } from '@flightdeck/workflows';
 import { api, ApiError } from '../api/client.ts';
+import { keys } from '../api/queries.ts';
 import { useErrorText } from '../components/errorText.ts';
 
 /** Small enough that the bar moves on a scenario file (15,000 points: 8 batches), well under the API's limit. */
@@ -28,6 +30,7 @@ interface Upload {
 export function MetricsCard({ campaignId }: { campaignId: string }) {
   const { t } = useTranslation();
   const errorText = useErrorText();
+  const qc = useQueryClient();
   const input = useRef<HTMLInputElement>(null);
   const [upload, setUpload] = useState<Upload | null>(null);
 
@@ -43,6 +46,8 @@ export function MetricsCard({ campaignId }: { campaignId: string }) {
         progress.accepted += r.accepted;
         progress.replaced += r.replaced;
         setUpload({ ...progress });
+        // The charts above draw what is stored so far.
+        void qc.invalidateQueries({ queryKey: keys.campaignMetrics(campaignId) });
       } catch (e) {
         setUpload({ ...progress, state: 'failed', error: errorText(e), problems: problemsOf(e, text, batch) });
         return;

@@ -5,6 +5,7 @@ import { useLocale } from '../i18n/index.ts';
 import type { CanvasEdge, CanvasNode } from '../flow/graph.ts';
 import type { IssueIndex } from '../flow/issues.ts';
 import { JsonField } from './JsonField.tsx';
+import { MonitorPreview } from './MonitorPreview.tsx';
 import { SchemaForm } from './SchemaForm.tsx';
 import type { JsonSchema } from './schema.ts';
 import type { FlowDraft } from './useFlowDraft.ts';
@@ -131,6 +132,7 @@ function NodeInspector({ node, draft, issues }: { node: CanvasNode; draft: FlowD
           />
         </div>
       )}
+      {node.data.type === 'monitoring.monitor' && <MonitorPreview config={node.data.config} />}
       {desc?.docs && (
         <details className="fd-docs">
           <summary>{t('inspector.reference')}</summary>
