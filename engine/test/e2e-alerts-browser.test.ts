@@ -316,7 +316,6 @@ describe('alerts in the editor', () => {
       await p.getByTestId('campaign-charts').screenshot({ path: `${SHOTS}campaign-kpi-chart-zh.png` });
       await p.getByTestId('lang-switch').click();
       await poll(() => p.evaluate(() => document.documentElement.lang)).toBe('en');
-
     } finally {
       await ctx.close();
     }
