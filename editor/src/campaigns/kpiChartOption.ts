@@ -75,7 +75,8 @@ export function kpiChartOption(
   const { min, max } = yRange(model);
   return {
     animation: false,
-    grid: { left: 72, right: 24, top: 24, bottom: 40 },
+    // Fixed margins (ECharts 6 would otherwise shrink the plot to fit labels), so the plot is where one expects it.
+    grid: { left: 72, right: 48, top: 24, bottom: 40, outerBoundsMode: 'none' },
     xAxis: {
       type: 'time',
       axisLabel: { hideOverlap: true, formatter: (v: number) => formatShortDateTime(v, o.locale, o.timeZone) },
