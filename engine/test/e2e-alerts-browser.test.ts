@@ -92,6 +92,11 @@ describe('alerts in the editor', () => {
     return { ctx, p };
   }
   const poll = <T>(fn: () => Promise<T>) => expect.poll(fn, { timeout: SAFETY_NET_MS });
+  /**
+   * The language is the user's preference on the server: each switch is saved before the next, or
+   * two saves in flight may land out of order and leave the next test in the other language.
+   */
+  const localeSaved = (locale: string) => poll(async () => (await designer.api.get('/api/auth/me')).body.user?.locale).toBe(locale);
 
   it('lists the alerts; Acknowledge changes the row, and the timeline shows who acknowledged, when, and each delay', async () => {
     const { ctx, p } = await open({ width: 1280, height: 860 });
@@ -154,11 +159,13 @@ describe('alerts in the editor', () => {
       // The whole page in Chinese.
       await p.getByTestId('lang-switch').click();
       await poll(() => p.evaluate(() => document.documentElement.lang)).toBe('zh-CN');
+      await localeSaved('zh-CN');
       expect(await steps.nth(2).innerText()).toContain('已确认');
       expect(await steps.nth(1).innerText()).toContain('已通过企业微信通知 Ops room');
       await p.screenshot({ path: `${SHOTS}alert-timeline-zh.png`, fullPage: true });
       await p.getByTestId('lang-switch').click();
       await poll(() => p.evaluate(() => document.documentElement.lang)).toBe('en');
+      await localeSaved('en');
     } finally {
       await ctx.close();
     }
@@ -298,9 +305,9 @@ describe('alerts in the editor', () => {
       await p.getByTestId('campaign-charts').scrollIntoViewIfNeeded();
       // Hover the hour the CTR dropped: the tooltip names the value in its unit and the alert that fired there.
       const box = (await p.getByTestId('kpi-chart').boundingBox())!;
-      // The time axis runs from the first hour to the acknowledgement (T); the grid has 72 px on the left, 24 on the right.
+      // The time axis runs from the first hour to the acknowledgement (T); the grid has 72 px on the left, 48 on the right.
       const drop = (4 * HOUR) / (T - (H - 6 * HOUR));
-      await p.mouse.move(box.x + 72 + (box.width - 96) * drop, box.y + box.height / 2);
+      await p.mouse.move(box.x + 72 + (box.width - 120) * drop, box.y + box.height / 2);
       await p.getByTestId('campaign-charts').screenshot({ path: `${SHOTS}campaign-kpi-chart.png` });
 
       await p.getByTestId('chart-kpi').selectOption('cpa');
@@ -311,11 +318,13 @@ describe('alerts in the editor', () => {
       // In Chinese: the KPI's name, the line's words, the money.
       await p.getByTestId('lang-switch').click();
       await poll(() => p.evaluate(() => document.documentElement.lang)).toBe('zh-CN');
+      await localeSaved('zh-CN');
       await poll(() => p.getByTestId('chart-goal').innerText()).toBe('上限线：¥45（越低越好）');
       expect(await p.getByTestId('kpi-chart').getAttribute('aria-label')).toBe('单次转化成本 / 获客成本 (CPA/CAC)（每小时），tmall');
       await p.getByTestId('campaign-charts').screenshot({ path: `${SHOTS}campaign-kpi-chart-zh.png` });
       await p.getByTestId('lang-switch').click();
       await poll(() => p.evaluate(() => document.documentElement.lang)).toBe('en');
+      await localeSaved('en');
     } finally {
       await ctx.close();
     }

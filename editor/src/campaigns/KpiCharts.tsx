@@ -139,6 +139,7 @@ export function KpiCharts({ campaign: c }: { campaign: Campaign }) {
             testId="kpi-chart"
             label={t('charts.label', { kpi: METRICS[kpi].label[locale], scope: channel || t('charts.overall') })}
           />
+          {metrics.data.truncated && <p className="fd-muted">{t('charts.truncated')}</p>}
           <ul className="fd-chart__legend" data-testid="chart-legend">
             {model.target && (
               <li className="fd-chart__goal" data-testid="chart-goal">

@@ -159,7 +159,8 @@ function yAt(series: readonly [number, number][], at: number, fallback: number):
 }
 
 export function buildKpiChart(input: KpiChartInput): KpiChartModel {
-  const goals = (input.goals ?? []).filter((g) => isObject(g) && typeof g.kpi === 'string' && Number.isFinite(g.target));
+  // A target beyond what a metric may hold (±1e15) is no goal: a line at 1e308 would stretch the axis to Infinity.
+  const goals = (input.goals ?? []).filter((g) => isObject(g) && typeof g.kpi === 'string' && isMetricValue(g.target));
   const points = Array.isArray(input.points) ? input.points.filter(goodPoint) : [];
   const alerts = Array.isArray(input.alerts) ? input.alerts.filter(goodAlert) : [];
   let skipped = (Array.isArray(input.points) ? input.points.length : 0) - points.length;

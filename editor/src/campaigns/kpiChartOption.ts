@@ -33,7 +33,10 @@ function yRange(model: KpiChartModel): { min: number; max: number } {
   ].filter(Number.isFinite);
   const lo = Math.min(0, ...ys);
   const hi = Math.max(0, ...ys);
-  return { min: lo < 0 ? lo * 1.1 : 0, max: hi > 0 ? hi * 1.1 : 1 };
+  const min = lo < 0 ? lo * 1.1 : 0;
+  const max = hi > 0 ? hi * 1.1 : 1;
+  // Values near the float limit would overflow by the 10 % headroom; the axis then keeps the values themselves.
+  return { min: Number.isFinite(min) ? min : lo, max: Number.isFinite(max) ? max : hi };
 }
 
 export function kpiChartOption(
@@ -75,7 +78,8 @@ export function kpiChartOption(
   const { min, max } = yRange(model);
   return {
     animation: false,
-    grid: { left: 72, right: 24, top: 24, bottom: 40 },
+    // Fixed margins (ECharts 6 would otherwise shrink the plot to fit labels), so the plot is where one expects it.
+    grid: { left: 72, right: 48, top: 24, bottom: 40, outerBoundsMode: 'none' },
     xAxis: {
       type: 'time',
       axisLabel: { hideOverlap: true, formatter: (v: number) => formatShortDateTime(v, o.locale, o.timeZone) },

@@ -222,6 +222,7 @@ export const en = {
     label: '{{kpi}} per hour, {{scope}}',
     empty: 'No metrics yet: upload a CSV or send points to the ingest API.',
     noValues: 'No hour has a value for this KPI here (its denominator is zero or missing).',
+    truncated: 'More points are stored than one read returns (50,000 rows); the chart shows the earliest ones.',
     loadError: 'The metrics could not be read: {{detail}}',
   },
   monitorPreview: {

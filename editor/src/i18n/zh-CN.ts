@@ -222,6 +222,7 @@ export const zhCN: Resources = {
     label: '{{kpi}}（每小时），{{scope}}',
     empty: '暂无指标数据：请上传 CSV 或通过接入 API 推送数据点。',
     noValues: '该范围内没有任何一小时有此指标的值（分母为零或缺失）。',
+    truncated: '存储的数据点超过单次读取上限（50,000 行）；图表仅显示最早的部分。',
     loadError: '无法读取指标数据：{{detail}}',
   },
   monitorPreview: {
