@@ -107,6 +107,8 @@ PUT    /api/campaigns/{id}/phases            Y Y Y - - -    0 0 - - -    -     !
 POST   /api/campaigns/{id}/status            Y Y Y - - -    0 0 - - -    -     ! !
 POST   /api/campaigns/{id}/metrics           Y Y Y - - -    0 0 - - -    -     ! !
 GET    /api/campaigns/{id}/metrics           Y Y Y Y Y Y    0 0 0 0 0    -     ! !
+GET    /api/campaigns/{id}/review            Y Y Y Y Y Y    0 0 0 0 0    -     ! !
+GET    /api/campaigns/{id}/review.csv        Y Y Y Y Y Y    0 0 0 0 0    -     ! !
 GET    /api/approvals                        Y Y Y Y Y Y    Y Y Y Y Y    Y     ! !
 GET    /api/approvals/{taskId}               Y Y Y Y Y Y    0 0 0 0 0    0     ! !
 POST   /api/approvals/{taskId}/decision      - - - Y - -    0 0 0 0 0    0     ! !
@@ -772,6 +774,13 @@ describe('access matrix', () => {
     'GET /api/campaigns/{id}/metrics': {
       build: () => ({ path: `/api/campaigns/${fx.campaignId}/metrics?bucket=1h` }),
       check: (_who, res) => expect(res.body.bucket).toBe('1h'),
+    },
+    'GET /api/campaigns/{id}/review': {
+      build: () => ({ path: `/api/campaigns/${fx.campaignId}/review` }),
+      check: (_who, res) => expect(res.body.format).toBe(1),
+    },
+    'GET /api/campaigns/{id}/review.csv': {
+      build: () => ({ path: `/api/campaigns/${fx.campaignId}/review.csv` }),
     },
     'PUT /api/campaigns/{id}/phases': {
       // The mark (12 characters) is a phase of a fresh campaign; the audit entry that moved its dates carries it.

@@ -8,7 +8,7 @@ import { startWeCom } from '../../activities/test/channels/receivers.ts';
 import { waitFor } from './support/wait-for.ts';
 
 const scenario = JSON.parse(readFileSync(fileURLToPath(new URL('../seed/s618-new-product-launch.campaign.json', import.meta.url)), 'utf8'));
-const csv = readFileSync(fileURLToPath(new URL('../../../shared/scenarios/s618-new-product-launch.metrics.csv', import.meta.url)), 'utf8');
+const csv = readFileSync(fileURLToPath(new URL('../seed/s618-new-product-launch.metrics.csv', import.meta.url)), 'utf8');
 const [header, ...rows] = csv.trim().split('\n');
 const START = Date.parse('2026-05-20T00:00:00Z');
 const HOUR = 3_600_000;
