@@ -1,18 +1,11 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startStack, type TestStack } from './support/stack.ts';
 import { startSmtp } from './support/smtp.ts';
 import { startWeCom } from '../../activities/test/channels/receivers.ts';
 import { waitFor } from './support/wait-for.ts';
-
-const scenario = JSON.parse(readFileSync(fileURLToPath(new URL('../seed/s618-new-product-launch.campaign.json', import.meta.url)), 'utf8'));
-const csv = readFileSync(fileURLToPath(new URL('../seed/s618-new-product-launch.metrics.csv', import.meta.url)), 'utf8');
-const [header, ...rows] = csv.trim().split('\n');
-const START = Date.parse('2026-05-20T00:00:00Z');
-const HOUR = 3_600_000;
-const hourOf = (row: string) => (Date.parse(row.slice(0, row.indexOf(','))) - START) / HOUR;
+import { crisisFlow, scenarioIngest } from './support/crisis-flow.ts';
 
 interface WorkerProcess {
   child: ChildProcess;
@@ -74,32 +67,7 @@ describe('an escalation across worker crashes', () => {
   }
 
   it('tells level 1 once, mails the head once, keeps one timeline entry per step, and the ack still stops it', async () => {
-    const owner = await stack.user('Evan Zhou', [{ role: 'designer', department: 'E-commerce' }], { department: 'E-commerce' });
-    const head = await stack.user('Hana Head', [{ role: 'approver', department: 'E-commerce' }], {
-      department: 'E-commerce',
-      head: 'E-commerce',
-    });
-    const imported = await owner.api.post('/api/campaigns/import', scenario);
-    expect(imported.status, JSON.stringify(imported.body)).toBe(201);
-    const campaign = imported.body;
-    const wecom = (
-      await stack.api.post('/api/connections', {
-        kind: 'wecom',
-        name: 'Crisis room',
-        departmentId: campaign.departmentId,
-        secrets: { url: robot.webhookUrl },
-      })
-    ).body.id;
-    expect(wecom).toBeTruthy();
-    const template = (await owner.api.post('/api/templates/crisis-response/flows', { name: '618 crisis' })).body;
-    const graph = template.graph;
-    graph.nodes.find((n: { id: string }) => n.id === 'escalate').config.levels = [
-      { connection: wecom, ackWithin: '2s' },
-      { people: [{ kind: 'department_head', department: 'campaign' }], ackWithin: '1h' },
-      { people: [{ kind: 'role', role: 'admin' }], ackWithin: '1h' },
-    ];
-    expect((await owner.api.put(`/api/flows/${template.id}`, { name: '618 crisis', graph })).status).toBe(200);
-    expect((await owner.api.post(`/api/flows/${template.id}/versions`, {})).status).toBe(201);
+    const { owner, head, campaign, flowId } = await crisisFlow(stack, robot.webhookUrl);
 
     // Crash 1: the robot has level 1 in hand, the worker has not heard its answer.
     const first = await startWorkerProcess();
@@ -107,24 +75,11 @@ describe('an escalation across worker crashes', () => {
       robot.onRequest = undefined;
       first.child.kill('SIGKILL');
     };
-    const runId = await owner.api.startRun(template.id, {}, campaign.id);
+    const runId = await owner.api.startRun(flowId, {}, campaign.id);
     await owner.api.waitForNode(runId, 'monitor', 'running');
 
-    const people = stack.server.app.people;
-    const ownerActor = await people.actorFor((await people.userRow(owner.id))!, 'system');
-    const token = (await people.createApiToken(ownerActor, 'export job', { scopes: ['ingest'] })).token;
-    for (let from = 0; from < 500;) {
-      // A day at a time, then hour by hour around the spike; not past it, or the rule would resolve the alert.
-      const step = from >= 480 ? 1 : 24;
-      const batch = rows.filter((r) => hourOf(r) >= from && hourOf(r) < Math.min(500, from + step));
-      const res = await fetch(`${stack.url}/api/campaigns/${campaign.id}/metrics`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' },
-        body: [header, ...batch].join('\n'),
-      });
-      expect(res.status, await res.clone().text()).toBe(200);
-      from += step;
-    }
+    // Not past the spike, or the rule would resolve the alert.
+    await (await scenarioIngest(stack, campaign.id, owner.id)).ingest(0, 500);
     const list = (await owner.api.get(`/api/alerts?campaignId=${campaign.id}`)).body;
     expect(list.items.map((a: { ruleId: string }) => a.ruleId)).toEqual(['negative_spike']);
     const alert = list.items[0];

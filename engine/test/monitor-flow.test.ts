@@ -1,18 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { startStack, type TestStack } from './support/stack.ts';
 import { startSmtp } from './support/smtp.ts';
 import { startWeCom } from '../../activities/test/channels/receivers.ts';
 import { waitFor } from './support/wait-for.ts';
-
-const scenario = JSON.parse(readFileSync(fileURLToPath(new URL('../seed/s618-new-product-launch.campaign.json', import.meta.url)), 'utf8'));
-const csv = readFileSync(fileURLToPath(new URL('../seed/s618-new-product-launch.metrics.csv', import.meta.url)), 'utf8');
-const [header, ...rows] = csv.trim().split('\n');
-const START = Date.parse('2026-05-20T00:00:00Z');
-const HOUR = 3_600_000;
-const hourOf = (row: string) => (Date.parse(row.slice(0, row.indexOf(','))) - START) / HOUR;
+import { crisisFlow, HOUR, S618_START as START, scenarioIngest } from './support/crisis-flow.ts';
 
 /**
  * The monitoring half of the lifecycle end to end, on real PostgreSQL and Temporal: the 618 scenario's
@@ -38,57 +30,11 @@ describe('monitor → alert → escalation, on the 618 scenario', () => {
   });
 
   it('fires once on the spike, escalates past an unanswered level 1, and an ack from the mail stops it', async () => {
-    const owner = await stack.user('Evan Zhou', [{ role: 'designer', department: 'E-commerce' }], { department: 'E-commerce' });
-    const head = await stack.user('Hana Head', [{ role: 'approver', department: 'E-commerce' }], {
-      department: 'E-commerce',
-      head: 'E-commerce',
-    });
-    const imported = await owner.api.post('/api/campaigns/import', scenario);
-    expect(imported.status, JSON.stringify(imported.body)).toBe(201);
-    const campaign = imported.body;
-    const wecom = (
-      await stack.api.post('/api/connections', {
-        kind: 'wecom',
-        name: 'Crisis room',
-        departmentId: campaign.departmentId,
-        secrets: { url: robot.webhookUrl },
-      })
-    ).body.id;
-    expect(wecom).toBeTruthy();
-
-    const template = (await owner.api.post('/api/templates/crisis-response/flows', { name: '618 crisis' })).body;
-    const graph = template.graph;
-    // Level 1 is the crisis room's robot with a short time to answer, so the test sees the escalation happen.
-    graph.nodes.find((n: { id: string }) => n.id === 'escalate').config.levels = [
-      { connection: wecom, ackWithin: '2s' },
-      { people: [{ kind: 'department_head', department: 'campaign' }], ackWithin: '1h' },
-      { people: [{ kind: 'role', role: 'admin' }], ackWithin: '1h' },
-    ];
-    expect((await owner.api.put(`/api/flows/${template.id}`, { name: '618 crisis', graph })).status).toBe(200);
-    expect((await owner.api.post(`/api/flows/${template.id}/versions`, {})).status).toBe(201);
-    const runId = await owner.api.startRun(template.id, {}, campaign.id);
+    const { owner, head, campaign, flowId } = await crisisFlow(stack, robot.webhookUrl);
+    const runId = await owner.api.startRun(flowId, {}, campaign.id);
     await owner.api.waitForNode(runId, 'monitor', 'running');
 
-    // An ingest-only token, as an ad platform's export job would hold.
-    const people = stack.server.app.people;
-    const ownerActor = await people.actorFor((await people.userRow(owner.id))!, 'system');
-    const token = (await people.createApiToken(ownerActor, 'export job', { scopes: ['ingest'] })).token;
-    const post = (lines: string[]) =>
-      fetch(`${stack.url}/api/campaigns/${campaign.id}/metrics`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' },
-        body: [header, ...lines].join('\n'),
-      });
-    const ingest = async (fromHour: number, untilHour: number) => {
-      // A day at a time, then hour by hour around the spike, as an hourly export job would send them.
-      for (let from = fromHour; from < untilHour;) {
-        const step = from >= 480 ? 1 : 24;
-        const batch = rows.filter((r) => hourOf(r) >= from && hourOf(r) < Math.min(untilHour, from + step));
-        const res = await post(batch);
-        expect(res.status, await res.clone().text()).toBe(200);
-        from += step;
-      }
-    };
+    const { post, ingest } = await scenarioIngest(stack, campaign.id, owner.id);
     // Into the spike (hours 494–506), not past it: the rule would resolve the alert and end the escalation.
     await ingest(0, 500);
 

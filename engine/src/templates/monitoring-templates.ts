@@ -1,4 +1,5 @@
 import { campaignKpiWatch, CAMPAIGN_KPI_WATCH_TEXT, type FlowDocumentInput, type RuleInput } from '@flightdeck/workflows';
+import { e, n } from './graph.ts';
 
 /**
  * The monitoring half of the lifecycle as ready flows: "Campaign KPI watch" (the source documents'
@@ -7,20 +8,6 @@ import { campaignKpiWatch, CAMPAIGN_KPI_WATCH_TEXT, type FlowDocumentInput, type
  * 4-hour containment window). Both loop back to their monitor after each alert, through a short
  * delay (a loop needs one), so the watch goes on until the campaign ends.
  */
-
-const n = (id: string, type: string, label: string, config: Record<string, unknown>, x: number, y: number) => ({
-  id,
-  type,
-  label,
-  config,
-  position: { x, y },
-});
-const e = (source: string, sourceHandle: string, target: string) => ({
-  id: `${source}__${sourceHandle}__${target}`,
-  source,
-  sourceHandle,
-  target,
-});
 
 const ownerNotice = {
   owner: true,

@@ -1,5 +1,6 @@
 import { MONITORING_TEMPLATES } from './monitoring-templates.ts';
 import type { FlowDocumentInput } from '@flightdeck/workflows';
+import { e, n } from './graph.ts';
 
 /**
  * "Standard launch approval": brand and legal review side by side, then the department head,
@@ -14,20 +15,6 @@ interface Template {
   zh: { name: string; description: string };
   graph: FlowDocumentInput;
 }
-
-const n = (id: string, type: string, label: string, config: Record<string, unknown>, x: number, y: number) => ({
-  id,
-  type,
-  label,
-  config,
-  position: { x, y },
-});
-const e = (source: string, sourceHandle: string, target: string) => ({
-  id: `${source}__${sourceHandle}__${target}`,
-  source,
-  sourceHandle,
-  target,
-});
 
 export const FINANCE_THRESHOLD = 1_000_000;
 
