@@ -84,4 +84,27 @@ describe('domain errors in activities are final', () => {
     const starts = (history.events ?? []).filter((e) => e.activityTaskStartedEventAttributes);
     expect(starts.map((e) => e.activityTaskStartedEventAttributes!.attempt)).toEqual([1]);
   });
+
+  it('refuses to start a run that would fail for want of a campaign, naming the field and the step', async () => {
+    const graph = flow(
+      [
+        node('start', 'trigger.manual'),
+        node('tell', 'channel.webhook', { url: 'https://hooks.example.test/x', body: { budget: '{{ campaign.budget }}' } }),
+        node('done', 'control.end'),
+      ],
+      [edge('start', 'next', 'tell'), edge('tell', 'sent', 'done')],
+    );
+    const { flowId } = await stack.api.publishFlow('needs a campaign', graph);
+    const refused = await stack.api.post(`/api/flows/${flowId}/runs`, { input: {} });
+    expect(refused.status).toBe(422);
+    expect(refused.contentType).toMatch(/application\/problem\+json/);
+    expect(refused.body.errors).toEqual([
+      expect.objectContaining({
+        path: 'campaignId',
+        message: expect.stringContaining('"tell" fails without one (it reads campaign.budget)'),
+      }),
+    ]);
+    const runs = await stack.api.get(`/api/runs?flowId=${flowId}`);
+    expect(runs.body.items).toHaveLength(0);
+  });
 });

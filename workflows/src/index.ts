@@ -52,3 +52,4 @@ export * from './review/index.ts';
 export { monitorBenchCase, type MonitorBenchCase } from './monitoring/bench.ts';
 export * from './nodes/monitor.ts';
 export * from './nodes/escalate.ts';
+export * from './flow-warnings.ts';

@@ -83,6 +83,13 @@ export type ApproverRef = z.infer<typeof approverRefSchema>;
 /** What the resolver activity receives: expressions already evaluated in the workflow. */
 export type ConcreteApproverRef = Exclude<ApproverRef, { kind: 'expression' }>;
 
+/** Why these references need the run's campaign ("campaign" stands for its department), or undefined. */
+export function refsNeedCampaign(refs: readonly ApproverRef[]): string | undefined {
+  const ref = refs.find((r) => (r.kind === 'role' || r.kind === 'department_head') && r.department === 'campaign');
+  if (!ref) return undefined;
+  return ref.kind === 'role' ? `it asks the ${ref.role}s of the campaign's department` : "it asks the campaign's department head";
+}
+
 export function parseApproverString(text: string): ConcreteApproverRef | undefined {
   const [kind, rest] = [text.slice(0, text.indexOf(':')), text.slice(text.indexOf(':') + 1)];
   if (!rest) return undefined;

@@ -13,6 +13,8 @@ export function BottomPanel(props: {
   tab: BottomTab;
   onTab: (tab: BottomTab) => void;
   issues: Issue[];
+  /** Shown after the problems; they do not block publishing. */
+  warnings: Issue[];
   nodes: CanvasNode[];
   edges: CanvasEdge[];
   onPick: (target: { nodeId?: string; edgeId?: string }) => void;
@@ -47,6 +49,15 @@ export function BottomPanel(props: {
             <span className={`fd-count${props.issues.length ? ' is-bad' : ''}`} data-testid="problems-count">
               {props.issues.length}
             </span>
+            {props.warnings.length > 0 && (
+              <span
+                className="fd-count is-warn"
+                data-testid="warnings-count"
+                title={t('problems.warnings', { count: props.warnings.length })}
+              >
+                ⚠ {props.warnings.length}
+              </span>
+            )}
           </>,
         )}
         {tabButton('runs', t('runs.title'))}
@@ -54,7 +65,7 @@ export function BottomPanel(props: {
       </div>
       <div className="fd-tabpanel" role="tabpanel" id="bottom-tabpanel" aria-labelledby={`tab-${current}`}>
         {current === 'problems' ? (
-          <ProblemsPanel issues={props.issues} nodes={props.nodes} edges={props.edges} onPick={props.onPick} />
+          <ProblemsPanel issues={props.issues} warnings={props.warnings} nodes={props.nodes} edges={props.edges} onPick={props.onPick} />
         ) : current === 'schedule' && props.schedule ? (
           <SchedulePanel flowId={props.flowId} departmentId={props.schedule.departmentId} draftAhead={props.schedule.draftAhead} />
         ) : (

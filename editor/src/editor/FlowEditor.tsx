@@ -206,6 +206,7 @@ export function FlowEditor(props: { flow: Flow | null; initialGraph: FlowDocumen
             tab={tab}
             onTab={setTab}
             issues={allIssues}
+            warnings={draft.warnings}
             nodes={draft.nodes}
             edges={draft.edges}
             onPick={pick}
@@ -225,6 +226,7 @@ export function FlowEditor(props: { flow: Flow | null; initialGraph: FlowDocumen
         <RunDialog
           doc={draft.doc}
           problemCount={draft.issues.length}
+          campaignNeeds={draft.campaignNeeds}
           latestVersion={store.latestVersion}
           suggestPublish={store.draftAhead}
           onStart={store.startRun}

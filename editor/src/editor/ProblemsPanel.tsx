@@ -7,13 +7,14 @@ import type { Issue } from '../flow/issues.ts';
 /** Every issue in the draft; choosing one selects what it is about on the canvas. */
 export function ProblemsPanel(props: {
   issues: Issue[];
+  warnings: Issue[];
   nodes: CanvasNode[];
   edges: CanvasEdge[];
   onPick: (target: { nodeId?: string; edgeId?: string }) => void;
 }) {
   const { t } = useTranslation();
   const locale = useLocale();
-  if (!props.issues.length) {
+  if (!props.issues.length && !props.warnings.length) {
     return (
       <div className="fd-problems fd-problems--ok" data-testid="problems-panel">
         <span className="fd-ok-dot" aria-hidden /> {t('problems.none')}
@@ -37,21 +38,26 @@ export function ProblemsPanel(props: {
   };
   return (
     <ul className="fd-problems" data-testid="problems-panel">
-      {props.issues.map((issue, n) => {
+      {!props.issues.length && (
+        <li className="fd-problems--ok" data-testid="problems-ready-with-warnings">
+          <span className="fd-ok-dot" aria-hidden /> {t('problems.readyWithWarnings', { count: props.warnings.length })}
+        </li>
+      )}
+      {[...props.issues, ...props.warnings].map((issue, n) => {
         const target = issue.edgeId ? { edgeId: issue.edgeId } : issue.nodeId ? { nodeId: issue.nodeId } : undefined;
         return (
           <li key={n}>
             <button
               type="button"
-              className="fd-problem"
-              data-testid="problem-item"
+              className={`fd-problem${issue.warning ? ' fd-problem--warning' : ''}`}
+              data-testid={issue.warning ? 'warning-item' : 'problem-item'}
               data-node-id={issue.nodeId}
               data-edge-id={issue.edgeId}
               disabled={!target}
               onClick={() => target && props.onPick(target)}
             >
               <span className="fd-problem__icon" aria-hidden>
-                !
+                {issue.warning ? '⚠' : '!'}
               </span>
               <span className="fd-problem__where">{where(issue)}</span>
               <span className="fd-problem__msg">{issue.message}</span>

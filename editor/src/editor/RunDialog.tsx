@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import {
   APPROVAL_ACTIVITIES,
   simulateFlow,
+  type CampaignNeed,
   type ConcreteApproverRef,
   type FlowDocument,
   type JsonValue,
@@ -72,6 +73,8 @@ function fakeResolveApprovers(args: unknown[]): Person[] {
 export function RunDialog(props: {
   doc: FlowDocument;
   problemCount: number;
+  /** Steps that fail without a campaign: the run cannot start until one is chosen. */
+  campaignNeeds: CampaignNeed[];
   latestVersion: number | null;
   suggestPublish: boolean;
   onStart: (args: { input: unknown; publishFirst: boolean; campaignId?: string }) => Promise<Run>;
@@ -101,7 +104,8 @@ export function RunDialog(props: {
     }
   }, [text]);
 
-  const blocked = publishFirst && props.problemCount > 0;
+  const needsCampaign = props.campaignNeeds.length > 0 && !campaignId;
+  const blocked = (publishFirst && props.problemCount > 0) || needsCampaign;
 
   const start = async () => {
     if (!parsed.ok || busy) return;
@@ -256,6 +260,17 @@ export function RunDialog(props: {
         <p className="fd-field__help">
           {campaigns.isError ? t('runDialog.campaignsError', { detail: errorText(campaigns.error) }) : t('runDialog.campaignHelp')}
         </p>
+        {needsCampaign && (
+          <div className="fd-field__error" role="alert" data-testid="run-needs-campaign">
+            {t('runDialog.needsCampaign', {
+              steps: props.campaignNeeds
+                .slice(0, 3)
+                .map((n) => `"${props.doc.nodes.find((x) => x.id === n.nodeId)?.label ?? n.nodeId}" (${n.reason})`)
+                .join(', '),
+              count: props.campaignNeeds.length,
+            })}
+          </div>
+        )}
       </div>
       <label className="fd-check">
         <input

@@ -1,7 +1,13 @@
 import { useCallback, useMemo, useRef } from 'react';
 import { flushSync } from 'react-dom';
 import { addEdge, useEdgesState, useNodesState, type Connection, type Edge, type XYPosition } from '@xyflow/react';
-import { validateFlow, type FlowDocumentInput } from '@flightdeck/workflows';
+import {
+  campaignNeeds as campaignNeedsOf,
+  flowWarnings,
+  validateFlow,
+  type CampaignNeed,
+  type FlowDocumentInput,
+} from '@flightdeck/workflows';
 import { hasInput, initialConfig } from '../catalogue.ts';
 import {
   nextEdgeId,
@@ -13,7 +19,7 @@ import {
   type CanvasNode,
   type FlowNodeData,
 } from '../flow/graph.ts';
-import { fromValidation, type Issue } from '../flow/issues.ts';
+import { fromValidation, fromWarnings, type Issue } from '../flow/issues.ts';
 
 /**
  * The draft graph being edited: React Flow's controlled nodes and edges, the flow document
@@ -35,9 +41,10 @@ export function useFlowDraft(initial: FlowDocumentInput) {
   const doc = useMemo(() => toDocument(nodes, edges), [nodes, edges]);
   // Dragging changes positions many times a second; validation only needs to rerun when structure changes.
   const structureKey = useMemo(() => JSON.stringify({ n: doc.nodes.map(({ position: _p, ...rest }) => rest), e: doc.edges }), [doc]);
-  const issues: Issue[] = useMemo(() => {
+  const { issues, warnings, campaignNeeds } = useMemo((): { issues: Issue[]; warnings: Issue[]; campaignNeeds: CampaignNeed[] } => {
     const result = validateFlow(doc);
-    return result.ok ? [] : fromValidation(result.issues);
+    if (!result.ok) return { issues: fromValidation(result.issues), warnings: [], campaignNeeds: [] };
+    return { issues: [], warnings: fromWarnings(flowWarnings(result.flow)), campaignNeeds: campaignNeedsOf(result.flow) };
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [structureKey]);
 
@@ -118,6 +125,8 @@ export function useFlowDraft(initial: FlowDocumentInput) {
     onEdgesChange,
     doc,
     issues,
+    warnings,
+    campaignNeeds,
     addNode,
     connect,
     canConnect,

@@ -1,4 +1,4 @@
-import type { ValidationIssue } from '@flightdeck/workflows';
+import type { FlowWarning, ValidationIssue } from '@flightdeck/workflows';
 import type { ProblemError } from '../api/types.ts';
 
 /** An issue from the local validator or from the server, with where it came from. */
@@ -9,6 +9,8 @@ export interface Issue {
   nodeId?: string;
   edgeId?: string;
   source: 'local' | 'server';
+  /** A warning does not block publishing: the flow is valid but a run may fail (flowWarnings). */
+  warning?: true;
 }
 
 export interface IssueIndex {
@@ -20,6 +22,10 @@ export interface IssueIndex {
 
 export function fromValidation(issues: readonly ValidationIssue[]): Issue[] {
   return issues.map((i) => ({ ...i, source: 'local' as const }));
+}
+
+export function fromWarnings(warnings: readonly FlowWarning[]): Issue[] {
+  return warnings.map(({ handle: _h, ...w }) => ({ ...w, source: 'local' as const, warning: true as const }));
 }
 
 /** The server sends dotted paths ("graph.nodes.2.config.url"); split them so they compare with local ones. */

@@ -2,7 +2,7 @@ import { and, asc, count, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { z } from 'zod';
-import type { FlowDocumentInput, JsonValue, RunState } from '@flightdeck/workflows';
+import { campaignNeeds, type FlowDocument, type FlowDocumentInput, type JsonValue, type RunState } from '@flightdeck/workflows';
 import type { RunFlowInput } from '@flightdeck/workflows/temporal';
 import type { Database } from '../db/client.ts';
 import { channelConnections, deliveries, flowVersions, flows, runs, users, type RunRow } from '../db/schema.ts';
@@ -10,6 +10,7 @@ import { HttpProblem, notFound } from '../api/problem.ts';
 import { frozenFields, type FlowService } from './flows.ts';
 import type { CampaignService } from './campaigns.ts';
 import { scopeOf, type Actor } from '../auth/access.ts';
+import { invalid } from './errors.ts';
 import { audit } from './audit.ts';
 import { RUN_FLOW_WORKFLOW, type RunFlowWorkflow } from './run-flow-workflow.ts';
 import type { runDeliveriesSchema, runSchema, runSummarySchema } from '../api/contracts/runs.ts';
@@ -59,6 +60,18 @@ export function presentRun(row: RunRow, extra: { graph: unknown; state?: RunStat
 /** How many of a run's messages the run view lists; the counts cover all of them. */
 const DELIVERIES_SHOWN = 500;
 
+/** A version is frozen, so what it needs is computed once per version; bounded, oldest forgotten first. */
+const needsByVersion = new Map<string, ReturnType<typeof campaignNeeds>>();
+function campaignNeedsOf(versionId: string, graph: FlowDocument) {
+  let needs = needsByVersion.get(versionId);
+  if (!needs) {
+    needs = campaignNeeds(graph);
+    if (needsByVersion.size >= 1_000) needsByVersion.delete(needsByVersion.keys().next().value!);
+    needsByVersion.set(versionId, needs);
+  }
+  return needs;
+}
+
 export class RunService {
   constructor(private readonly deps: RunServiceDeps) {}
 
@@ -92,6 +105,11 @@ export class RunService {
           'Wrong trigger',
           `The published version starts with ${trigger?.type ?? 'no trigger'}, not ${requireTrigger}`,
         );
+    }
+    if (!body.campaignId) {
+      const [need] = campaignNeedsOf(version.id, version.graph as FlowDocument);
+      // Refused at the door: started without one, the run would fail at that step, perhaps an hour later.
+      if (need) throw invalid('campaignId', `This flow needs a campaign: "${need.nodeId}" fails without one (${need.reason})`, 'required');
     }
     // The campaign travels as a snapshot: later edits to the campaign do not change what this run decided on.
     const campaign = body.campaignId ? await this.deps.campaigns.snapshot(body.campaignId) : undefined;

@@ -4,7 +4,7 @@ import type { JsonValue } from '../json.ts';
 import { renderText } from '../templates.ts';
 import { TaskRejection } from '../interpreter/ports.ts';
 import type { Requester } from '../interpreter/interpreter.ts';
-import { approverRefSchema, type ApproverRef, type Person } from '../people.ts';
+import { approverRefSchema, refsNeedCampaign, type ApproverRef, type Person } from '../people.ts';
 import { defineNode } from './define.ts';
 import { expressionRefs, quickActivity, resolvePeople, RESOLVE_PEOPLE_ACTIVITY } from './resolve-people.ts';
 import type { ActivityName } from '../activities.ts';
@@ -213,6 +213,12 @@ export const approval = defineNode({
     'and are raced against durable timers for reminders and the due time. ' +
     'The requester never approves their own run. A rejection needs a comment.',
   expressions: (config) => [...expressionRefs(config.approvers, ['approvers']), ...expressionRefs(config.escalateTo, ['escalateTo'])],
+  needsCampaign: (config) => refsNeedCampaign(config.approvers) ?? refsNeedCampaign(config.escalateTo),
+  // Auto-decided timeouts take the approved or rejected path; the others end as timed_out.
+  outcomesThatFailUndrawn: (config) => [
+    'rejected',
+    ...(config.onTimeout === 'auto_approve' || config.onTimeout === 'auto_reject' ? [] : ['timed_out']),
+  ],
   async execute(ctx) {
     const { config, ports, scope, node } = ctx;
     const requester = (scope.requester as Requester | null) ?? null;

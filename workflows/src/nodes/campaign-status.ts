@@ -36,6 +36,7 @@ export const campaignStatus = defineNode({
     },
   },
   docs: 'Needs a run started for a campaign. The change is audited with the run as its cause.',
+  needsCampaign: () => "it changes the run's campaign's status",
   async execute({ config, ports, scope, node, hasEdge }): Promise<NodeResult> {
     const campaign = scope.campaign as { id?: string } | null;
     if (!campaign?.id) throw new Error('This run has no campaign; start it for a campaign');

@@ -79,6 +79,13 @@ export interface NodeDefinition<S extends z.ZodType = z.ZodType> {
   docs: string;
   /** CEL expressions inside the config, so the validator checks them before any run. */
   expressions?(config: z.output<S>): NodeExpression[];
+  /**
+   * Handles whose outcome fails the run when no edge is drawn from them (an approval's rejection), so
+   * the editor warns before publishing instead of the run failing an hour later.
+   */
+  outcomesThatFailUndrawn?(config: z.output<S>): string[];
+  /** Why this node cannot run without the run's campaign (in words), or undefined when it can. */
+  needsCampaign?(config: z.output<S>): string | undefined;
   /** For joins: decides, from the arrivals so far, whether the node runs now, waits, or is skipped. Runs at most once per wave. */
   gate?(config: z.output<S>, arrivals: Arrivals): 'fire' | 'wait' | 'skip';
   execute(ctx: NodeContext<z.output<S>>): Promise<NodeResult>;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ActivityCallError } from '../interpreter/ports.ts';
 import { checkMessage, pickVariables } from '../messages.ts';
-import { approverRefSchema, type Person } from '../people.ts';
+import { approverRefSchema, refsNeedCampaign, type Person } from '../people.ts';
 import { renderText, templateExpressions } from '../templates.ts';
 import type { JsonValue } from '../json.ts';
 import { durationMs } from '../duration.ts';
@@ -109,6 +109,11 @@ export const recipientFields = {
     .meta({ description: 'Users, roles, department heads, or a CEL expression giving "user:…", "role:…", "head:…"' }),
   owner: z.boolean().default(false).meta({ description: "The campaign's owner" }),
 };
+
+/** Why a node's recipients need the run's campaign (its owner, its department), or undefined. */
+export function recipientsNeedCampaign(config: { owner: boolean; people: z.output<typeof recipientFields.people> }): string | undefined {
+  return config.owner ? "it sends to the campaign's owner" : refsNeedCampaign(config.people);
+}
 
 export const message = (max: number, format?: 'html') =>
   z

@@ -2,7 +2,15 @@ import { z } from 'zod';
 import { defineNode } from './define.ts';
 import { retrySchema } from './retry.ts';
 import { durationSchema } from '../duration.ts';
-import { message, messageExpressions, recipientExpressions, recipientFields, resolveRecipients, sendAndRoute } from './deliver.ts';
+import {
+  message,
+  messageExpressions,
+  recipientExpressions,
+  recipientFields,
+  recipientsNeedCampaign,
+  resolveRecipients,
+  sendAndRoute,
+} from './deliver.ts';
 
 export const email = defineNode({
   type: 'channel.email',
@@ -77,6 +85,7 @@ export const email = defineNode({
     'the HTML part escapes every output, so data never becomes markup. ' +
     'One message per recipient, each with an idempotency key (run + node + recipient). ' +
     'An SMTP 5xx rejection of the recipient takes the failed path; connection trouble is retried.',
+  needsCampaign: recipientsNeedCampaign,
   expressions: (config) => [...messageExpressions(config, ['subject', 'text', 'html']), ...recipientExpressions(config)],
   async execute(ctx) {
     const { config } = ctx;

@@ -9,6 +9,7 @@ import {
   messageExpressions,
   recipientExpressions,
   recipientFields,
+  recipientsNeedCampaign,
   resolveRecipients,
 } from './deliver.ts';
 import { alertNoticeKey, type FlowAlert } from './monitor.ts';
@@ -131,6 +132,11 @@ export const escalate = defineNode({
     ...messageExpressions(config, ['title', 'text']),
     ...[config.levels, ...Object.values(config.bySeverity)].flatMap((levels) => (levels ?? []).flatMap((l) => recipientExpressions(l))),
   ],
+  needsCampaign: (config) =>
+    [config.levels, ...Object.values(config.bySeverity)]
+      .flatMap((levels) => levels ?? [])
+      .map(recipientsNeedCampaign)
+      .find(Boolean),
   async execute(ctx) {
     const { config, ports, scope, node } = ctx;
     const nodes = (scope.nodes ?? {}) as Record<string, { output?: { alert?: FlowAlert } } | undefined>;

@@ -72,6 +72,7 @@ export const launch = defineNode({
     'sent exactly once per channel (quiet hours and rate limits apply). ' +
     'A failed announcement takes the failed path after the campaign is live; the output says which channel failed.',
   expressions: (config) => messageExpressions(config, ['title', 'text']),
+  needsCampaign: () => "it launches the run's campaign",
   async execute(ctx): Promise<NodeResult> {
     const { config, ports, scope, node, hasEdge } = ctx;
     const campaign = scope.campaign as { id?: string; owner?: { id: string } | null; timezone?: string } | null;

@@ -101,6 +101,7 @@ export const monitor = defineNode({
     'points; the run is signalled only when a rule changes state, and keeps one durable timer for pending, keep-firing and ' +
     "no-data periods. Each firing alert is handed to the flow once, on its rule's handle, with the alert as the output " +
     '(`nodes.<id>.output.alert`). Alerts stay open until acknowledged or resolved, whatever the flow does next.',
+  needsCampaign: () => "it watches the run's campaign's metrics",
   async execute({ config, ports, scope, node, executionKey, setDetail }) {
     const campaignId = (scope.campaign as { id?: string } | null)?.id;
     if (!campaignId) throw new Error("A monitor watches the run's campaign; this run has none");

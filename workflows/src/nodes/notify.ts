@@ -1,7 +1,15 @@
 import { z } from 'zod';
 import { defineNode } from './define.ts';
 import { retrySchema } from './retry.ts';
-import { message, messageExpressions, recipientExpressions, recipientFields, resolveRecipients, sendAndRoute } from './deliver.ts';
+import {
+  message,
+  messageExpressions,
+  recipientExpressions,
+  recipientFields,
+  recipientsNeedCampaign,
+  resolveRecipients,
+  sendAndRoute,
+} from './deliver.ts';
 
 export const notify = defineNode({
   type: 'channel.in_app',
@@ -54,6 +62,7 @@ export const notify = defineNode({
   docs:
     'Title and text are Liquid templates. One notification per person, once, even across retries. ' +
     'Explicit entries must be user ids or e-mails of Flightdeck users; unknown ones fail.',
+  needsCampaign: recipientsNeedCampaign,
   expressions: (config) => [...messageExpressions(config, ['title', 'text']), ...recipientExpressions(config)],
   async execute(ctx) {
     const { config } = ctx;

@@ -2,7 +2,15 @@ import { z } from 'zod';
 import { defineNode } from './define.ts';
 import { retrySchema } from './retry.ts';
 import { durationSchema } from '../duration.ts';
-import { message, messageExpressions, recipientExpressions, recipientFields, resolveRecipients, sendAndRoute } from './deliver.ts';
+import {
+  message,
+  messageExpressions,
+  recipientExpressions,
+  recipientFields,
+  recipientsNeedCampaign,
+  resolveRecipients,
+  sendAndRoute,
+} from './deliver.ts';
 
 export const send = defineNode({
   type: 'channel.send',
@@ -71,6 +79,7 @@ export const send = defineNode({
     'a retried activity, a killed worker or a replay never sends a delivered message again. ' +
     "Quiet hours (in the campaign's time zone), the connection's rate limit and a paused channel hold messages; " +
     'they go out when allowed, without using up retries.',
+  needsCampaign: recipientsNeedCampaign,
   expressions: (config) => [...messageExpressions(config, ['title', 'text', 'markdown']), ...recipientExpressions(config)],
   async execute(ctx) {
     const { config } = ctx;

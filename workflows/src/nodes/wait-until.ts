@@ -69,6 +69,7 @@ export const waitUntil = defineNode({
     'A durable timer to an absolute time. A phase start follows the campaign: when its dates are edited while the run waits, ' +
     'the server signals the run, which reads the phases again and waits for the new time (postponing a launch postpones it). ' +
     'The output lists each move. A time given with `at` is fixed when the node starts.',
+  needsCampaign: (config) => (config.phase === undefined ? undefined : `it waits for the campaign's phase "${config.phase}"`),
   expressions: (config) =>
     config.at ? templateExpressions(config.at, ['at']).map((t): NodeExpression => ({ ...t, kind: 'template' })) : [],
   async execute({ config, ports, scope, setDetail }) {
