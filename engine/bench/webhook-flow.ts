@@ -55,14 +55,15 @@ const stack = await startBenchStack(
 const { server, temporal } = stack;
 const client: Client = server.temporal.client;
 
-// The yardstick: its own queue and worker, the same activity concurrency as the product's worker.
+// The yardstick: its own queue and worker, the same activity concurrency as the product's worker, and a
+// bundle of the hand-written workflow alone (the shared one's runFlow export loaded all of Flightdeck's modules per run).
 const yardQueue = 'bench-webhook-yardstick';
 const yardConnection = await NativeConnection.connect({ address: temporal.address });
 const yardWorker = await Worker.create({
   connection: yardConnection,
   taskQueue: yardQueue,
   workflowBundle: await bundleWorkflowCode({
-    workflowsPath: fileURLToPath(new URL('./baseline-workflows.ts', import.meta.url)),
+    workflowsPath: fileURLToPath(new URL('./hand-written-workflows.ts', import.meta.url)),
     logger: new DefaultLogger('ERROR'),
   }),
   activities: { sendWebhook: webhookActivity(createOutboundGuard({ allow: '127.0.0.1' })) },
