@@ -422,12 +422,8 @@ export function fromCel(value: unknown): unknown {
   return value;
 }
 
-/**
- * What the last evaluation on this thread cost; for the bench and the tests. A function over module
- * state, not an exported object: the worker shares this module across runs and freezes its exports.
- */
-let lastCost = { steps: 0, allocated: 0 };
-export const lastExpressionCost = (): { steps: number; allocated: number } => ({ ...lastCost });
+/** What the last evaluation on this thread cost; for the bench and the tests. */
+export const lastExpressionCost = { steps: 0, allocated: 0 };
 
 export function evaluateExpression(source: string, scope: Record<string, unknown>): unknown {
   if (!meterReady)
@@ -451,7 +447,8 @@ export function evaluateExpression(source: string, scope: Record<string, unknown
   } finally {
     meter = outer;
     if (task) task.steps += m.steps;
-    lastCost = { steps: m.steps, allocated: m.allocated };
+    lastExpressionCost.steps = m.steps;
+    lastExpressionCost.allocated = m.allocated;
   }
 }
 

@@ -19,29 +19,13 @@ export const WORKFLOW_INTERCEPTORS_PATH = fileURLToPath(new URL('../../../workfl
  */
 export const PRELOADED_LIBRARIES = ['zod', 'liquidjs', '@marcbachmann/cel-js'] as const;
 
-/**
- * Our own pure domain modules that the workflow imports, evaluated once per reusable V8 context as
- * well: building every node type's zod schemas and the validator's tables was most of a run's
- * worker time (12 ms of a 3-node run's 28 ms, and most of its garbage). The sandbox deep-freezes
- * what they export. Their module-level state is either a pure cache (parsed expressions, compiled
- * regexes, time-zone offsets: a hit gives what a miss would) or the expression step budget, which
- * the activate interceptor opens and closes around each activation, and activations of different
- * runs never interleave in one context. run-flow.ts itself (it binds @temporalio/workflow's
- * per-run APIs) still loads per run.
- */
-const domainModule = (path: string) => fileURLToPath(new URL(`../../../workflows/src/${path}`, import.meta.url));
-export const PRELOADED_DOMAIN_MODULES = ['validator.ts', 'frozen.ts', 'interpreter/interpreter.ts', 'interpreter/ports.ts'].map(
-  domainModule,
-);
-export const PRELOADED_MODULES = [...PRELOADED_LIBRARIES, ...PRELOADED_DOMAIN_MODULES];
-
 /** Bundling takes seconds; tests and the bench bundle once and share it. */
 /** `webpackConfigHook`: for tests that build a worker whose code differs (a changed default) to prove replay does not care. */
 export async function bundleFlowWorkflows(opts: Pick<BundleOptions, 'webpackConfigHook'> = {}): Promise<WorkflowBundle> {
   return bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
     workflowInterceptorModules: [WORKFLOW_INTERCEPTORS_PATH],
-    preloadModules: PRELOADED_MODULES,
+    preloadModules: [...PRELOADED_LIBRARIES],
     logger: quietBundlerLogger,
     ...opts,
   });
@@ -121,7 +105,7 @@ export async function createFlowWorker(opts: FlowWorkerOptions): Promise<{ worke
     taskQueue: opts.taskQueue,
     ...(opts.workflowBundle
       ? { workflowBundle: opts.workflowBundle }
-      : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { preloadModules: PRELOADED_MODULES } }),
+      : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { preloadModules: [...PRELOADED_LIBRARIES] } }),
     // A prebuilt bundle carries the workflow interceptors already (bundleFlowWorkflows puts them in).
     interceptors: {
       ...(opts.workflowBundle ? {} : { workflowModules: [WORKFLOW_INTERCEPTORS_PATH] }),

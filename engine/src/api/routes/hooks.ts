@@ -7,7 +7,7 @@ import type { HookService } from '../../services/hooks.ts';
 import type { FlowService } from '../../services/flows.ts';
 import { RateLimited, type HookGuard } from '../../auth/throttle.ts';
 import { clientIp } from '../authenticate.ts';
-import { HookAdmission, HookBusy } from '../hook-admission.ts';
+import { HookAdmission, HookBusy, HOOK_MAX_OPEN_RUNS, HOOK_OPEN_HOLD_MS } from '../hook-admission.ts';
 
 /**
  * The inbound endpoint's contract. It is mounted by hand (below), not by defineRoute, and kept out
@@ -26,7 +26,13 @@ export const inboundHookContract: RouteSpec<typeof uuidParam, z.ZodType, z.ZodTy
     { status: 202, description: 'Accepted: the run started (or had started for this webhook-id)', schema: hookAcceptedSchema },
     { status: 401, description: 'Unsigned, stale or badly signed', schema: problemSchema },
     { status: 429, description: 'Too many rejected events from this address (see Retry-After)', schema: problemSchema },
-    { status: 503, description: 'Runs cannot start fast enough now (see Retry-After)', schema: problemSchema },
+    {
+      status: 503,
+      description:
+        `Runs cannot keep up now: too many events starting runs, or ${HOOK_MAX_OPEN_RUNS} runs started by events ` +
+        `(in the last ${HOOK_OPEN_HOLD_MS / 1000} s) still open. Retry after Retry-After seconds`,
+      schema: problemSchema,
+    },
   ],
 };
 
