@@ -20,9 +20,7 @@ describe('webhook overload pushback', () => {
 
   beforeAll(async () => {
     stack = await startStack('hooks-overload', { hookAdmission: { maxOpen: 1 } });
-    receiver = await startReceiver(
-      () => new Promise((resolve) => held.push(() => resolve({ status: 200, body: { ok: true } }))),
-    );
+    receiver = await startReceiver(() => new Promise((resolve) => held.push(() => resolve({ status: 200, body: { ok: true } }))));
     const graph = flow(
       [
         node('event', 'trigger.webhook'),

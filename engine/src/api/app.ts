@@ -24,7 +24,7 @@ import { peopleRoutes } from './routes/people.ts';
 import { campaignRoutes } from './routes/campaigns.ts';
 import { approvalRoutes } from './routes/approvals.ts';
 import { connectionRoutes } from './routes/connections.ts';
-import { hookSecretRoute, inboundHookRoute } from './routes/hooks.ts';
+import { hookSecretRoute, inboundHookContract, inboundHookRoute } from './routes/hooks.ts';
 import { HookAdmission, type HookAdmissionLimits } from './hook-admission.ts';
 import { HookService } from '../services/hooks.ts';
 import { ScheduleService } from '../services/schedules.ts';
@@ -119,7 +119,13 @@ export function createApp(deps: AppDeps): { app: Express; registry: RouteRegistr
   app.use(connectionRoutes(registry, connections));
   app.use(notificationRoutes(registry, new NotificationService(deps.db)));
   app.use(hookSecretRoute(registry, hooks, flows));
-  app.use(systemRoutes(registry, deps, () => (openapi ??= buildOpenApi(registry, { title: 'Flightdeck API', version: '0.1.0' }))));
+  app.use(
+    systemRoutes(
+      registry,
+      deps,
+      () => (openapi ??= buildOpenApi([...registry, inboundHookContract], { title: 'Flightdeck API', version: '0.1.0' })),
+    ),
+  );
 
   app.use('/api', (req, res) => sendProblem(res, new HttpProblem(404, 'Not found', `No route ${req.method} ${req.originalUrl}`)));
   if (deps.editorDist && existsSync(join(deps.editorDist, 'index.html'))) {
