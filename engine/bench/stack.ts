@@ -35,6 +35,7 @@ export async function startBenchStack(
   ports: { pg: number; temporal: number },
   opts: { durable?: boolean; hookLimits?: typeof HOOK_LIMITS; hookAdmission?: HookAdmissionLimits } = {},
 ) {
+  // BENCH_WORKER_LOG=WARN shows why workflow tasks fail when a bench hangs.
   installWorkerRuntime((process.env.BENCH_WORKER_LOG as 'WARN' | undefined) ?? 'ERROR');
   process.env.FLIGHTDECK_BCRYPT_COST ??= '4';
   const dir = mkdtempSync(join(tmpdir(), 'flightdeck-bench-'));

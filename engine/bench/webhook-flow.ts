@@ -337,7 +337,7 @@ console.log(`\nWebhook flow: ${EVENTS} signed events from ${SENDERS} concurrent 
 console.log(row('flightdeck', flightdeck));
 console.log(row('yardstick', yardstick));
 console.log(
-  `    ratio        ${result.ratio.runsPerSec}× runs/s   (targets: ≥ 40 runs/s, p50 ≤ 150 ms, p99 ≤ 500 ms, ≥ 0.9×, ≤ 10 ms per task)`,
+  `    ratio        ${result.ratio.runsPerSec}× runs/s   ` + '(targets: ≥ 40 runs/s, p50 ≤ 150 ms, p99 ≤ 500 ms, ≥ 0.9×, ≤ 10 ms per task)',
 );
 console.log(`    refusals ${JSON.stringify(refusals)}, duplicate deliveries ${duplicates}`);
 const o = overloadPhase;
