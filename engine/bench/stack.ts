@@ -15,6 +15,7 @@ import { createOutboundGuard } from '@flightdeck/activities';
 import { startServer } from '../src/server/start-server.ts';
 import { createLogger } from '../src/logger.ts';
 import type { HOOK_LIMITS } from '../src/auth/throttle.ts';
+import type { HookAdmissionLimits } from '../src/api/hook-admission.ts';
 
 export const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.max(0, Math.ceil((p / 100) * xs.length) - 1)]!;
 
@@ -32,9 +33,10 @@ const SYSTEM = {
 export async function startBenchStack(
   label: string,
   ports: { pg: number; temporal: number },
-  opts: { durable?: boolean; hookLimits?: typeof HOOK_LIMITS } = {},
+  opts: { durable?: boolean; hookLimits?: typeof HOOK_LIMITS; hookAdmission?: HookAdmissionLimits } = {},
 ) {
-  installWorkerRuntime('ERROR');
+  // BENCH_WORKER_LOG=WARN shows why workflow tasks fail when a bench hangs.
+  installWorkerRuntime((process.env.BENCH_WORKER_LOG as 'WARN' | undefined) ?? 'ERROR');
   process.env.FLIGHTDECK_BCRYPT_COST ??= '4';
   const dir = mkdtempSync(join(tmpdir(), 'flightdeck-bench-'));
   const binary = findTemporalCli();
@@ -61,6 +63,7 @@ export async function startBenchStack(
     syncIntervalMs: 0,
     outbound: createOutboundGuard({ allow: '127.0.0.1' }),
     hookLimits: opts.hookLimits,
+    hookAdmission: opts.hookAdmission,
   });
   const deps = buildActivityDeps({
     db: server.db.db,

@@ -26,6 +26,7 @@ import { percentile, startBenchStack, writeBenchResult } from './stack.ts';
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1000);
 const SENDERS = Number(process.env.BENCH_SENDERS ?? 10);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 20);
+const OVERLOAD_SECONDS = Number(process.env.BENCH_OVERLOAD_SECONDS ?? 20);
 const COMMAND = `BENCH_EVENTS=${EVENTS} BENCH_SENDERS=${SENDERS} npx tsx engine/bench/webhook-flow.ts   (part of npm run bench)`;
 
 // The receiver notes when each delivery arrived, keyed by the event (flow) or the workflow (yardstick).
@@ -55,14 +56,15 @@ const stack = await startBenchStack(
 const { server, temporal } = stack;
 const client: Client = server.temporal.client;
 
-// The yardstick: its own queue and worker, the same activity concurrency as the product's worker.
+// The yardstick: its own queue and worker, the same activity concurrency as the product's worker, and a
+// bundle of the hand-written workflow alone (the shared one's runFlow export loaded all of Flightdeck's modules per run).
 const yardQueue = 'bench-webhook-yardstick';
 const yardConnection = await NativeConnection.connect({ address: temporal.address });
 const yardWorker = await Worker.create({
   connection: yardConnection,
   taskQueue: yardQueue,
   workflowBundle: await bundleWorkflowCode({
-    workflowsPath: fileURLToPath(new URL('./baseline-workflows.ts', import.meta.url)),
+    workflowsPath: fileURLToPath(new URL('./hand-written-workflows.ts', import.meta.url)),
     logger: new DefaultLogger('ERROR'),
   }),
   activities: { sendWebhook: webhookActivity(createOutboundGuard({ allow: '127.0.0.1' })) },
@@ -225,6 +227,85 @@ await waitForArrivals([
 const flightdeck = await measure('flow', sendEvent);
 const yardstick = await measure('yard', startYardstick);
 
+/** One signed event, one attempt: 202 or a refusal (429/503 with Retry-After), counted, never retried here. */
+async function offerEvent(key: string): Promise<{ accepted: boolean; retryAfter: string | null }> {
+  const raw = JSON.stringify({ event: key });
+  const ts = Math.floor(Date.now() / 1000);
+  const res = await fetch(`${server.url}/api/hooks/${flowId}`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'webhook-id': key,
+      'webhook-timestamp': String(ts),
+      'webhook-signature': signStandardWebhook(secret, key, ts, raw),
+    },
+    body: raw,
+  });
+  await res.arrayBuffer();
+  if (res.status === 202) return { accepted: true, retryAfter: null };
+  if (res.status !== 429 && res.status !== 503) throw new Error(`hook answered ${res.status}`);
+  return { accepted: false, retryAfter: res.headers.get('retry-after') };
+}
+
+/**
+ * Overload: events offered open-loop at twice the rate the flow just sustained (paced, not waiting
+ * for answers), for OVERLOAD_SECONDS. The product's own bound (hook-admission.ts) must hold: some are
+ * refused with Retry-After, the accepted ones arrive, and the number accepted but not yet delivered
+ * stays flat instead of growing with the offered load.
+ */
+async function overload(rate: number) {
+  const count = Math.round(rate * OVERLOAD_SECONDS);
+  const sentAt = new Map<string, number>();
+  const offers: Promise<void>[] = [];
+  let accepted = 0;
+  let refused = 0;
+  let withRetryAfter = 0;
+  const backlog: number[] = [];
+  const acceptedKeys: string[] = [];
+  const sampler = setInterval(() => backlog.push(acceptedKeys.filter((k) => !arrived.has(k)).length), 250);
+  const t0 = performance.now();
+  for (let i = 0; i < count; i++) {
+    const due = t0 + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const key = `over-${i}`;
+    sentAt.set(key, performance.now());
+    offers.push(
+      offerEvent(key).then((o) => {
+        if (o.accepted) {
+          accepted++;
+          acceptedKeys.push(key);
+        } else {
+          refused++;
+          if (o.retryAfter) withRetryAfter++;
+        }
+      }),
+    );
+  }
+  await Promise.all(offers);
+  const offeredSeconds = (performance.now() - t0) / 1000;
+  await waitForArrivals(acceptedKeys.map((key) => ({ key, workflowId: '', sentAt: 0 })));
+  clearInterval(sampler);
+  const latency = acceptedKeys.map((k) => arrived.get(k)! - sentAt.get(k)!);
+  const quarter = Math.max(1, Math.floor(backlog.length / 4));
+  const offeredBacklog = backlog.slice(0, Math.round((offeredSeconds * 1000) / 250));
+  return {
+    offeredPerSec: +(count / offeredSeconds).toFixed(1),
+    offered: count,
+    accepted,
+    refused,
+    refusedWithRetryAfter: withRetryAfter,
+    acceptedLatencyMs: { p50: Math.round(percentile(latency, 50)), p99: Math.round(percentile(latency, 99)) },
+    // Accepted but not yet at the receiver, sampled every 250 ms while the load was offered.
+    backlog: {
+      max: Math.max(...offeredBacklog),
+      secondQuarterMax: Math.max(...offeredBacklog.slice(quarter, 2 * quarter)),
+      lastQuarterMax: Math.max(...offeredBacklog.slice(-quarter)),
+    },
+  };
+}
+const overloadPhase = await overload(2 * flightdeck.runsPerSec);
+
 const machine =
   `${process.platform} ${process.arch}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ` +
   `node ${process.version}, shared machine, load average ${loadavg()
@@ -239,6 +320,7 @@ const result = {
   yardstick,
   ratio: { runsPerSec: +(flightdeck.runsPerSec / yardstick.runsPerSec).toFixed(3) },
   refusals,
+  overload: overloadPhase,
   duplicates,
   targets: { runsPerSec: 40, p50Ms: 150, p99Ms: 500, ratio: 0.9, workflowTaskMs: 10 },
 };
@@ -255,9 +337,16 @@ console.log(`\nWebhook flow: ${EVENTS} signed events from ${SENDERS} concurrent 
 console.log(row('flightdeck', flightdeck));
 console.log(row('yardstick', yardstick));
 console.log(
-  `    ratio        ${result.ratio.runsPerSec}× runs/s   (targets: ≥ 40 runs/s, p50 ≤ 150 ms, p99 ≤ 500 ms, ≥ 0.9×, ≤ 10 ms per task)`,
+  `    ratio        ${result.ratio.runsPerSec}× runs/s   ` + '(targets: ≥ 40 runs/s, p50 ≤ 150 ms, p99 ≤ 500 ms, ≥ 0.9×, ≤ 10 ms per task)',
 );
 console.log(`    refusals ${JSON.stringify(refusals)}, duplicate deliveries ${duplicates}`);
+const o = overloadPhase;
+console.log(
+  `    overload     ${o.offeredPerSec}/s offered (2× the sustained rate) for ${OVERLOAD_SECONDS} s: ${o.accepted} accepted, ` +
+    `${o.refused} refused (${o.refusedWithRetryAfter} with Retry-After); accepted p50 ${o.acceptedLatencyMs.p50} ms, ` +
+    `p99 ${o.acceptedLatencyMs.p99} ms; backlog max ${o.backlog.max} (2nd quarter ${o.backlog.secondQuarterMax}, ` +
+    `last quarter ${o.backlog.lastQuarterMax})`,
+);
 console.log(`  command: ${COMMAND}\n  machine: ${machine}`);
 writeBenchResult('webhook-flow', result);
 console.log('  written to .bench/webhook-flow.json');

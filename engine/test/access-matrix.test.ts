@@ -19,8 +19,11 @@ vi.hoisted(() => {
  * ROLE_PERMISSIONS in src/auth/access.ts: a change there that widens access has to fail here.
  *
  * The e-mail approval pages (GET/POST /approve) are not in the OpenAPI document: they are public
- * HTML guarded by a signed, single-use link token, and approvals.test.ts covers them.
+ * HTML guarded by a signed, single-use link token, and approvals.test.ts covers them. The inbound
+ * hook (POST /api/hooks/{id}) is in the document but not in the matrix: no token or role opens it,
+ * only the flow's signing secret does; hooks.test.ts and api-docs.test.ts cover it.
  */
+const SIGNED_NOT_TOKEN = new Set(['POST /api/hooks/{id}']);
 
 const PRINCIPALS = [
   'admin',
@@ -845,7 +848,9 @@ describe('access matrix', () => {
   it('the matrix lists every route in the OpenAPI document, and only those', async () => {
     const doc = await stack.api.get('/api/openapi.json');
     const documented = Object.entries(doc.body.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) =>
-      Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
+      Object.keys(ops)
+        .map((m) => `${m.toUpperCase()} ${path}`)
+        .filter((r) => !SIGNED_NOT_TOKEN.has(r)),
     );
     expect(documented.length).toBeGreaterThan(30);
     // A new route must get a row in MATRIX (and a request in ROUTES) before this passes.

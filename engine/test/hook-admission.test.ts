@@ -2,69 +2,97 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { HookAdmission, HookBusy } from '../src/api/hook-admission.ts';
 
-/** Backpressure on POST /api/hooks: a bounded number of events starting runs, the rest refused with 503. */
+interface Deferred {
+  resolve: () => void;
+  reject: (e: Error) => void;
+  promise: Promise<void>;
+}
+const deferred = (): Deferred => {
+  let resolve!: () => void, reject!: (e: Error) => void;
+  const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+  return { resolve, reject, promise };
+};
+const settle = () => new Promise<void>((r) => setImmediate(r));
+
+/**
+ * Backpressure on POST /api/hooks: a bounded number of events starting runs and a bounded number of
+ * open runs that events started; the rest refused with 503. Time never matters here: holdMs is an hour.
+ */
 describe('hook admission', () => {
-  it('never admits more than the bound, refuses exactly at it, and frees every slot however work ends', async () => {
+  it('never exceeds either bound, refuses exactly at them, and frees every slot however starts and runs end', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.integer({ min: 1, max: 8 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 1, max: 10 }),
         fc.array(
           fc.oneof(
             fc.constant({ op: 'admit' as const }),
-            fc.record({ op: fc.constantFrom('resolve' as const, 'reject' as const), pick: fc.nat() }),
+            fc.record({ op: fc.constantFrom('started' as const, 'startFailed' as const, 'closed' as const), pick: fc.nat() }),
           ),
           { maxLength: 60 },
         ),
-        async (max, ops) => {
-          const gate = new HookAdmission(max);
-          const pending: { resolve: () => void; reject: (e: Error) => void; done: Promise<unknown> }[] = [];
+        async (maxStarting, maxOpen, ops) => {
+          const gate = new HookAdmission({ maxStarting, maxOpen, holdMs: 3_600_000 });
+          const starting: { start: Deferred; closed: Deferred; done: Promise<unknown> }[] = [];
+          const open: Deferred[] = [];
           for (const step of ops) {
             if (step.op === 'admit') {
-              const before = gate.inFlight;
-              let resolve!: () => void, reject!: (e: Error) => void;
-              const work = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
-              const done = gate.admit(() => work).catch((e: unknown) => e);
-              if (before >= max) expect(await done).toBeInstanceOf(HookBusy);
-              else pending.push({ resolve, reject, done });
-            } else if (pending.length) {
-              const [p] = pending.splice(step.pick % pending.length, 1);
-              if (step.op === 'resolve') p!.resolve();
-              else p!.reject(new Error('start failed'));
-              await p!.done;
+              const refuse = gate.inFlight >= maxStarting || gate.inFlight + gate.openRuns >= maxOpen;
+              const start = deferred();
+              const closed = deferred();
+              const done = gate.admit(() => start.promise.then(() => ({ closed: closed.promise }))).catch((e: unknown) => e);
+              if (refuse) expect(await done).toBeInstanceOf(HookBusy);
+              else starting.push({ start, closed, done });
+            } else if (step.op === 'closed') {
+              if (open.length) open.splice(step.pick % open.length, 1)[0]!.resolve();
+            } else if (starting.length) {
+              const [s] = starting.splice(step.pick % starting.length, 1);
+              if (step.op === 'started') {
+                s!.start.resolve();
+                open.push(s!.closed);
+              } else s!.start.reject(new Error('start failed'));
+              await s!.done;
             }
-            expect(gate.inFlight).toBe(pending.length);
-            expect(gate.inFlight).toBeLessThanOrEqual(max);
+            await settle();
+            expect(gate.inFlight).toBe(starting.length);
+            expect(gate.openRuns).toBe(open.length);
+            expect(gate.inFlight).toBeLessThanOrEqual(maxStarting);
+            expect(gate.inFlight + gate.openRuns).toBeLessThanOrEqual(maxOpen);
           }
-          for (const p of pending) p.resolve();
-          await Promise.all(pending.map((p) => p.done));
+          for (const s of starting) s.start.reject(new Error('stop'));
+          await Promise.all(starting.map((s) => s.done));
+          for (const o of open) o.reject(new Error('run failed'));
+          await settle();
           expect(gate.inFlight).toBe(0);
+          expect(gate.openRuns).toBe(0);
         },
       ),
     );
   });
 
   it('a refusal is a 503 problem with a Retry-After in seconds', async () => {
-    const gate = new HookAdmission(1);
-    let release!: () => void;
-    const first = gate.admit(() => new Promise<void>((r) => (release = r)));
-    const refused = await gate.admit(async () => 'never').catch((e: unknown) => e);
+    const gate = new HookAdmission({ maxStarting: 1 });
+    const first = deferred();
+    const admitted = gate.admit(() => first.promise.then(() => ({})));
+    const refused = await gate.admit(async () => ({})).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(HookBusy);
     expect((refused as HookBusy).status).toBe(503);
     expect((refused as HookBusy).retryAfterSeconds).toBeGreaterThanOrEqual(1);
-    release();
-    await first;
-    expect(await gate.admit(async () => 'ok')).toBe('ok');
+    first.resolve();
+    await admitted;
+    expect(await gate.admit(async () => ({ runId: 'r', closed: undefined }))).toEqual({ runId: 'r', closed: undefined });
   });
 
   it('rejects bounds that are not positive integers', () => {
     fc.assert(
       fc.property(
+        fc.constantFrom('maxStarting' as const, 'maxOpen' as const, 'holdMs' as const),
         fc.oneof(
           fc.integer({ max: 0 }),
           fc.double().filter((d) => !Number.isInteger(d)),
         ),
-        (bad) => {
-          expect(() => new HookAdmission(bad)).toThrow(RangeError);
+        (field, bad) => {
+          expect(() => new HookAdmission({ [field]: bad })).toThrow(RangeError);
         },
       ),
     );

@@ -24,7 +24,8 @@ import { peopleRoutes } from './routes/people.ts';
 import { campaignRoutes } from './routes/campaigns.ts';
 import { approvalRoutes } from './routes/approvals.ts';
 import { connectionRoutes } from './routes/connections.ts';
-import { hookSecretRoute, inboundHookRoute } from './routes/hooks.ts';
+import { hookSecretRoute, inboundHookContract, inboundHookRoute } from './routes/hooks.ts';
+import { HookAdmission, type HookAdmissionLimits } from './hook-admission.ts';
 import { HookService } from '../services/hooks.ts';
 import { ScheduleService } from '../services/schedules.ts';
 import { ConnectionService } from '../services/connections.ts';
@@ -58,6 +59,8 @@ export interface AppDeps {
   clock?: Clock;
   /** The hook endpoint's per-IP limits; only the benchmarks raise them, for their own loopback sender. */
   hookLimits?: typeof HOOK_LIMITS;
+  /** The hook endpoint's backpressure bounds (hook-admission.ts); tests lower them. */
+  hookAdmission?: HookAdmissionLimits;
   /** Where a connection's "send test message" may go; default: FLIGHTDECK_OUTBOUND_ALLOW of the environment. */
   outbound?: OutboundGuard;
   /** Check every answer against its route's declared schema (the tests do): drift becomes a 500 that names it. */
@@ -87,7 +90,7 @@ export function createApp(deps: AppDeps): { app: Express; registry: RouteRegistr
   const campaigns = new CampaignService(deps.db, signalNotice(deps.temporal));
   const runs = new RunService({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, flows, campaigns });
   const hooks = new HookService(deps.db, box, runs);
-  app.use(inboundHookRoute(hooks, new HookGuard(deps.clock, deps.hookLimits)));
+  app.use(inboundHookRoute(hooks, new HookGuard(deps.clock, deps.hookLimits), new HookAdmission(deps.hookAdmission)));
   app.use(metricsBodyParser());
   app.use(express.json({ limit: FLOW_LIMITS.documentBytes, strict: true, type: ['application/json', 'application/*+json'] }));
 
@@ -116,7 +119,13 @@ export function createApp(deps: AppDeps): { app: Express; registry: RouteRegistr
   app.use(connectionRoutes(registry, connections));
   app.use(notificationRoutes(registry, new NotificationService(deps.db)));
   app.use(hookSecretRoute(registry, hooks, flows));
-  app.use(systemRoutes(registry, deps, () => (openapi ??= buildOpenApi(registry, { title: 'Flightdeck API', version: '0.1.0' }))));
+  app.use(
+    systemRoutes(
+      registry,
+      deps,
+      () => (openapi ??= buildOpenApi([...registry, inboundHookContract], { title: 'Flightdeck API', version: '0.1.0' })),
+    ),
+  );
 
   app.use('/api', (req, res) => sendProblem(res, new HttpProblem(404, 'Not found', `No route ${req.method} ${req.originalUrl}`)));
   if (deps.editorDist && existsSync(join(deps.editorDist, 'index.html'))) {

@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import type { HookAdmissionLimits } from '../api/hook-admission.ts';
 import type { OutboundGuard } from '@flightdeck/activities';
 import { fileURLToPath } from 'node:url';
 import { openDatabase, migrateDatabase, type DatabaseHandle } from '../db/client.ts';
@@ -29,6 +30,8 @@ export interface ServerOptions {
   outbound?: OutboundGuard;
   /** Raised only by the benchmarks for their loopback sender; the product keeps HOOK_LIMITS. */
   hookLimits?: typeof HOOK_LIMITS;
+  /** The hook endpoint's backpressure bounds; tests and the bench's overload phase lower them. */
+  hookAdmission?: HookAdmissionLimits;
   /** The tests check every answer against its declared schema. */
   checkResponses?: boolean;
 }
@@ -63,6 +66,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     clock: opts.clock,
     outbound: opts.outbound,
     hookLimits: opts.hookLimits,
+    hookAdmission: opts.hookAdmission,
     checkResponses: opts.checkResponses,
   });
   const server: Server = await new Promise<Server>((resolve, reject) => {

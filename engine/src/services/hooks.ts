@@ -43,7 +43,7 @@ export class HookService {
     flowId: string,
     headers: Record<string, string | string[] | undefined>,
     raw: Buffer,
-  ): Promise<{ runId: string; duplicate: boolean }> {
+  ): Promise<{ runId: string; duplicate: boolean; closed?: Promise<void> }> {
     const header = (name: string) => {
       const v = headers[name];
       return Array.isArray(v) ? v[0] : v;
@@ -103,7 +103,7 @@ export class HookService {
         .update(hookEvents)
         .set({ runId: run.id })
         .where(and(eq(hookEvents.flowId, flowId), eq(hookEvents.eventId, id)));
-      return { runId: run.id, duplicate: false };
+      return { runId: run.id, duplicate: false, closed: this.runs.whenClosed(run.workflowId) };
     } catch (err) {
       // Nothing started: let the sender's redelivery try again.
       await this.db.delete(hookEvents).where(and(eq(hookEvents.flowId, flowId), eq(hookEvents.eventId, id)));

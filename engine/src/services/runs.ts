@@ -161,6 +161,18 @@ export class RunService {
     }
   }
 
+  /** Settles when the workflow closes, however it ends (one long poll on Temporal, no result read by the caller). */
+  whenClosed(workflowId: string): Promise<void> {
+    return this.deps
+      .temporal()
+      .workflow.getHandle(workflowId)
+      .result()
+      .then(
+        () => undefined,
+        () => undefined,
+      );
+  }
+
   async list(actor: Actor, filter: { flowId?: string; campaignId?: string; status?: RunStatus; limit: number }) {
     const where: SQL[] = [];
     const scope = scopeOf(actor, 'runs:read');

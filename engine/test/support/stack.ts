@@ -1,4 +1,5 @@
 import { lazyNotifier } from '../../src/temporal/client.ts';
+import type { HookAdmissionLimits } from '../../src/api/hook-admission.ts';
 import { inject } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -100,6 +101,8 @@ export interface StackOptions {
   /** The worker's clock for quiet hours; tests step it across a window's end instead of waiting for one. */
   quietHoursClock?: () => number;
   outbound?: OutboundGuard;
+  /** The hook endpoint's backpressure bounds, lowered to test the refusal. */
+  hookAdmission?: HookAdmissionLimits;
   log?: Logger;
 }
 
@@ -126,6 +129,7 @@ export async function startStack(label: string, opts: StackOptions = {}): Promis
     editorDist: opts.editorDist ?? EDITOR_TEST_DIST,
     clock: opts.clock,
     outbound,
+    hookAdmission: opts.hookAdmission,
     // Every answer in every test is checked against its route's schema: drift fails the test that saw it.
     checkResponses: true,
   });

@@ -1,5 +1,5 @@
 import express, { Router, type RequestHandler } from 'express';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { defineRoute, type RouteRegistry, type RouteSpec } from '../route.ts';
 import { hookAcceptedSchema, hookSecretSchema, problemSchema, uuidParam } from '../contracts/index.ts';
 import { HttpProblem, sendProblem } from '../problem.ts';
@@ -7,13 +7,13 @@ import type { HookService } from '../../services/hooks.ts';
 import type { FlowService } from '../../services/flows.ts';
 import { RateLimited, type HookGuard } from '../../auth/throttle.ts';
 import { clientIp } from '../authenticate.ts';
-import { HookAdmission, HookBusy } from '../hook-admission.ts';
+import { HookAdmission, HookBusy, HOOK_MAX_OPEN_RUNS, HOOK_MAX_STARTING, HOOK_OPEN_HOLD_MS } from '../hook-admission.ts';
 
 /**
- * The inbound endpoint's contract. It is mounted by hand (below), not by defineRoute, and kept out
- * of /api/openapi.json with the e-mail link pages: the signature is its authentication, where the
- * access matrix and the fuzz take every documented route to be a token's. api-docs.test.ts holds
- * its answers to this.
+ * The inbound endpoint's contract. It is mounted by hand (below), not by defineRoute, and stays out
+ * of the route registry (the signature is its authentication, where the access matrix and the fuzz
+ * take every registered route to be a token's); /api/openapi.json lists it beside the registry.
+ * api-docs.test.ts holds its answers to this.
  */
 export const inboundHookContract: RouteSpec<typeof uuidParam, z.ZodType, z.ZodType> = {
   method: 'post',
@@ -21,12 +21,30 @@ export const inboundHookContract: RouteSpec<typeof uuidParam, z.ZodType, z.ZodTy
   tag: 'Flows',
   access: 'public',
   summary: 'A signed event (Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature) starts a run of the published version',
+  description:
+    'The body is any JSON (at most 1 MB), signed over its exact bytes. Runs that events start are bounded: past ' +
+    `${HOOK_MAX_STARTING} events starting at once, or ${HOOK_MAX_OPEN_RUNS} open runs started in the last ` +
+    `${HOOK_OPEN_HOLD_MS / 1000} s, the answer is 503 with Retry-After (seconds), as Standard Webhooks senders expect.`,
+  documentedBody: { 'application/json': z.unknown() },
   params: uuidParam,
   responses: [
     { status: 202, description: 'Accepted: the run started (or had started for this webhook-id)', schema: hookAcceptedSchema },
+    { status: 400, description: 'Not JSON, or JSON with keys or text that cannot be stored', schema: problemSchema },
     { status: 401, description: 'Unsigned, stale or badly signed', schema: problemSchema },
+    { status: 404, description: 'Not a flow id', schema: problemSchema },
+    {
+      status: 409,
+      description: 'The published version has another trigger, or this event is still being processed',
+      schema: problemSchema,
+    },
     { status: 429, description: 'Too many rejected events from this address (see Retry-After)', schema: problemSchema },
-    { status: 503, description: 'Runs cannot start fast enough now (see Retry-After)', schema: problemSchema },
+    {
+      status: 503,
+      description:
+        `Runs cannot keep up now: too many events starting runs, or ${HOOK_MAX_OPEN_RUNS} runs started by events ` +
+        `(in the last ${HOOK_OPEN_HOLD_MS / 1000} s) still open. Retry after Retry-After seconds`,
+      schema: problemSchema,
+    },
   ],
 };
 

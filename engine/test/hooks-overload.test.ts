@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startStack, type TestStack } from './support/stack.ts';
+import { startReceiver } from './support/receiver.ts';
+import { edge, fastRetry, flow, node } from './support/flows.ts';
+import { signStandardWebhook } from '../src/services/hooks.ts';
+import { waitFor } from './support/wait-for.ts';
+
+/**
+ * Overload pushback on POST /api/hooks/:id with the bound lowered to one open run: while the first
+ * event's run is held open (its receiver has not answered), the next event is refused with 503,
+ * Retry-After and problem+json, and nothing starts for it; once the run ends, the sender's retry is
+ * accepted. No timing: every step waits on an event (the receiver's call, the run's end).
+ */
+describe('webhook overload pushback', () => {
+  let stack: TestStack;
+  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let flowId: string;
+  let secret: string;
+  const held: (() => void)[] = [];
+
+  beforeAll(async () => {
+    stack = await startStack('hooks-overload', { hookAdmission: { maxOpen: 1 } });
+    receiver = await startReceiver(() => new Promise((resolve) => held.push(() => resolve({ status: 200, body: { ok: true } }))));
+    const graph = flow(
+      [
+        node('event', 'trigger.webhook'),
+        node('forward', 'channel.webhook', { url: `${receiver.url}/order`, body: { order: '{{ input.order }}' }, retry: fastRetry() }),
+        node('done', 'control.end'),
+      ],
+      [edge('event', 'next', 'forward'), edge('forward', 'sent', 'done')],
+    );
+    ({ flowId } = await stack.api.publishFlow('overload', graph));
+    secret = (await stack.api.post(`/api/flows/${flowId}/hook-secret`, {})).body.secret;
+  });
+  afterAll(async () => {
+    for (const release of held) release();
+    await receiver?.close();
+    await stack?.close();
+  });
+
+  const deliver = (id: string, body: unknown) => {
+    const raw = JSON.stringify(body);
+    const ts = Math.floor(Date.now() / 1000);
+    return fetch(`${stack.url}/api/hooks/${flowId}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'webhook-id': id,
+        'webhook-timestamp': String(ts),
+        'webhook-signature': signStandardWebhook(secret, id, ts, raw),
+      },
+      body: raw,
+    });
+  };
+  const runsOf = async (order: string) =>
+    (await stack.api.get(`/api/runs?flowId=${flowId}`)).body.items.filter((r: { input: { order?: string } }) => r.input.order === order);
+
+  it('refuses with 503, Retry-After and problem+json while the bound is full, and accepts the retry once a run ends', async () => {
+    const first = await deliver('evt_a', { order: 'A' });
+    expect(first.status).toBe(202);
+    const { runId } = await first.json();
+    // The run is open: its delivery reached the receiver, which holds its answer.
+    await waitFor('the first delivery to arrive', () => held.length === 1);
+
+    const refused = await deliver('evt_b', { order: 'B' });
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    const problem = await refused.json();
+    expect(problem).toMatchObject({ status: 503, title: 'Busy' });
+    expect(problem.detail).toMatch(/still open/);
+    expect(await runsOf('B')).toHaveLength(0);
+
+    held.shift()!();
+    expect((await stack.api.waitForRun(runId)).status).toBe('completed');
+    // The slot frees when Temporal reports the run closed: the sender's retries end in a 202.
+    const retried = await waitFor('the retry to be accepted', async () => {
+      const res = await deliver('evt_b', { order: 'B' });
+      return res.status === 202 ? res : res.status === 503 ? undefined : expect.fail(`answered ${res.status}`);
+    });
+    expect((await retried.json()).duplicate).toBe(false);
+    await waitFor('the second delivery to arrive', () => held.length === 1);
+    held.shift()!();
+    const [run] = await runsOf('B');
+    expect((await stack.api.waitForRun(run.id)).status).toBe('completed');
+    expect(receiver.calls.map((c) => (c.body as { order: string }).order)).toEqual(['A', 'B']);
+  });
+});
