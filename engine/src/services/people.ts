@@ -5,7 +5,7 @@ import type { Actor, Grant } from '../auth/access.ts';
 import { hashPassword, randomToken, sha256, verifyPassword } from '../auth/secrets.ts';
 import { HttpProblem, notFound } from '../api/problem.ts';
 import { audit } from './audit.ts';
-import { invalid } from './errors.ts';
+import { conflict, invalid } from './errors.ts';
 import type { Role } from '@flightdeck/workflows';
 import { SignInGuard, systemClock, type Clock } from '../auth/throttle.ts';
 import { DEFAULT_TOKEN_DAYS, DEFAULT_TOKEN_SCOPES, MAX_TOKEN_DAYS, type TokenScope } from '../auth/scopes.ts';
@@ -278,14 +278,36 @@ export class PeopleService {
   }
 
   async revoke(actor: Actor, grantId: string) {
-    const [row] = await this.db.delete(roleGrants).where(eq(roleGrants.id, grantId)).returning();
-    if (!row) throw notFound('Grant', grantId);
-    await audit(this.db, actor, {
-      action: 'grant.revoked',
-      entityType: 'grant',
-      entityId: grantId,
-      departmentId: row.departmentId,
-      before: { userId: row.userId, role: row.role, departmentId: row.departmentId },
+    await this.db.transaction(async (tx) => {
+      const [row] = await tx.select().from(roleGrants).where(eq(roleGrants.id, grantId));
+      if (!row) throw notFound('Grant', grantId);
+      if (row.role === 'admin' && row.departmentId === null) {
+        // One lock for every revoke of an administrator grant: two at once queue (row locks taken in turn would
+        // deadlock), so they cannot both see the other's grant and leave none.
+        await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext('flightdeck:admin-grants'))`);
+        const live = await tx
+          .select({ id: roleGrants.id })
+          .from(roleGrants)
+          .where(
+            and(
+              eq(roleGrants.role, 'admin'),
+              isNull(roleGrants.departmentId),
+              or(isNull(roleGrants.expiresAt), gt(roleGrants.expiresAt, new Date(this.clock()))),
+            ),
+          );
+        // Read after the lock (read committed): a revoke that went first is seen. An expired grant may always go.
+        if (live.some((g) => g.id === grantId) && !live.some((g) => g.id !== grantId)) {
+          throw conflict('id', 'This is the last administrator grant: grant administration to someone else first', 'last_admin');
+        }
+      }
+      await tx.delete(roleGrants).where(eq(roleGrants.id, grantId));
+      await audit(tx, actor, {
+        action: 'grant.revoked',
+        entityType: 'grant',
+        entityId: grantId,
+        departmentId: row.departmentId,
+        before: { userId: row.userId, role: row.role, departmentId: row.departmentId },
+      });
     });
   }
 

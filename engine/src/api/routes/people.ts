@@ -281,9 +281,9 @@ export function peopleRoutes(registry: RouteRegistry, people: PeopleService, db:
       path: '/api/grants/:id',
       tag,
       access: { permission: 'people:manage', in: async (q) => (await people.grantRow(q.params.id)).departmentId },
-      summary: 'Revoke a grant',
+      summary: 'Revoke a grant (never the last live administrator grant)',
       params: uuidParam,
-      responses: [{ status: 204, description: 'Revoked' }],
+      responses: [{ status: 204, description: 'Revoked' }, problem(409, 'The last administrator grant')],
     },
     async ({ actor, params }) => {
       await people.revoke(actor, params.id);
