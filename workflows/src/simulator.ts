@@ -1,6 +1,6 @@
 import type { JsonValue } from './json.ts';
 import { validateFlow, type ValidationIssue } from './validator.ts';
-import { FlowInterpreter } from './interpreter/interpreter.ts';
+import { FlowInterpreter, type InterpreterSnapshot } from './interpreter/interpreter.ts';
 import { ActivityCallError, type ActivityCallOptions, type RuntimePorts } from './interpreter/ports.ts';
 import type { RunState } from './interpreter/state.ts';
 import { DELIVER_ACTIVITY, recipientLabel, type DeliverResult } from './nodes/deliver.ts';
@@ -74,6 +74,11 @@ export interface SimulationOptions {
   maxVirtualMs?: number;
   /** Outside events at virtual times (relative to the start), e.g. `connection:<id>` when a paused channel resumes. */
   notices?: { atMs: number; key: string }[];
+  /**
+   * Continue as new whenever the run can hand over (every running node parked), as Temporal does once a
+   * history grows long: the interpreter is dropped and a fresh one goes on from its JSON snapshot.
+   */
+  handOverWhenParked?: boolean;
 }
 
 export interface SimulationResult {
@@ -85,6 +90,8 @@ export interface SimulationResult {
   /** What happened to each scripted task input: accepted, or the rejection's code and message. */
   taskResults: { nodeId: string; atMs: number; accepted: boolean; code?: string; message?: string }[];
   virtualMs: number;
+  /** How many times the run continued as new (with handOverWhenParked). */
+  handovers?: number;
 }
 
 /**
@@ -101,10 +108,16 @@ export async function simulateFlow(graph: unknown, options: SimulationOptions = 
   const start = options.startAt ?? Date.UTC(2026, 5, 1);
   let now = start;
   let seq = 0;
-  const timers: { at: number; seq: number; resolve: () => void }[] = [];
-  const sleep = (ms: number) => new Promise<void>((resolve) => timers.push({ at: now + Math.max(0, ms), seq: seq++, resolve }));
+  // A run's timers and waits belong to its generation: a hand-over drops the old run's, as Temporal forgets a closed run.
+  // Scripted events (generation -1) belong to the world and outlive hand-overs.
+  let generation = 0;
+  const timers: { at: number; seq: number; gen: number; resolve: () => void }[] = [];
+  const sleepIn = (gen: number, ms: number) =>
+    new Promise<void>((resolve) => timers.push({ at: now + Math.max(0, ms), seq: seq++, gen, resolve }));
+  const sleep = (ms: number) => sleepIn(generation, ms);
+  const scripted = (ms: number) => sleepIn(-1, ms);
   // Conditions are re-checked after every timer and every delivered input, as Temporal re-checks them after every activation.
-  const waiters = new Set<{ predicate: () => boolean; resolve: (v: boolean) => void }>();
+  const waiters = new Set<{ predicate: () => boolean; resolve: (v: boolean) => void; gen: number }>();
   const recheck = () => {
     for (const w of [...waiters]) {
       if (w.predicate()) {
@@ -121,7 +134,7 @@ export async function simulateFlow(graph: unknown, options: SimulationOptions = 
   };
   const notices = new Map<string, number>();
   for (const n of options.notices ?? []) {
-    void sleep(n.atMs).then(() => {
+    void scripted(n.atMs).then(() => {
       notices.set(n.key, (notices.get(n.key) ?? 0) + 1);
       recheck();
     });
@@ -133,7 +146,7 @@ export async function simulateFlow(graph: unknown, options: SimulationOptions = 
     waitUntil(predicate, timeoutMs) {
       if (predicate()) return Promise.resolve(true);
       return new Promise<boolean>((resolve) => {
-        const waiter = { predicate, resolve };
+        const waiter = { predicate, resolve, gen: generation };
         waiters.add(waiter);
         if (timeoutMs !== undefined) {
           void sleep(timeoutMs).then(() => {
@@ -170,37 +183,48 @@ export async function simulateFlow(graph: unknown, options: SimulationOptions = 
     },
   };
 
-  const interpreter = new FlowInterpreter(
-    checked.flow,
-    {
-      runId: 'simulation',
-      flowId: 'simulation',
-      versionId: 'draft',
-      version: 0,
-      input: options.input ?? {},
-      campaign: options.campaign,
-      requester: options.requester ?? null,
-    },
-    ports,
-  );
+  const context = {
+    runId: 'simulation',
+    flowId: 'simulation',
+    versionId: 'draft',
+    version: 0,
+    input: options.input ?? {},
+    campaign: options.campaign,
+    requester: options.requester ?? null,
+  };
+  let interpreter = new FlowInterpreter(checked.flow, context, ports);
   let done = false;
-  const running = interpreter.run().finally(() => {
-    done = true;
-  });
+  const begin = (it: FlowInterpreter) =>
+    it.run().finally(() => {
+      if (it === interpreter) done = true;
+    });
+  let running = begin(interpreter);
+  let handovers = 0;
+  let lastHandOverAt: number | undefined;
+  const handOver = () => {
+    // Through JSON, as the snapshot travels in Temporal: anything that does not survive that is a bug here too.
+    const snapshot = JSON.parse(JSON.stringify(interpreter.snapshot())) as InterpreterSnapshot;
+    generation += 1;
+    for (let i = timers.length - 1; i >= 0; i--) if (timers[i]!.gen !== -1) timers.splice(i, 1);
+    for (const w of [...waiters]) if (w.gen !== -1) waiters.delete(w);
+    interpreter = new FlowInterpreter(checked.flow, context, ports, snapshot);
+    handovers += 1;
+    running = begin(interpreter);
+  };
   const limit = start + (options.maxVirtualMs ?? 366 * 86_400_000);
   const undelivered = new Set(options.taskInputs ?? []);
-  for (const scripted of options.taskInputs ?? []) {
-    void sleep(scripted.atMs - (now - start)).then(() => {
-      undelivered.delete(scripted);
-      const task = interpreter.openTasks().find((t) => t.nodeId === scripted.nodeId);
+  for (const input of options.taskInputs ?? []) {
+    void scripted(input.atMs - (now - start)).then(() => {
+      undelivered.delete(input);
+      const task = interpreter.openTasks().find((t) => t.nodeId === input.nodeId);
       try {
-        if (!task) throw Object.assign(new Error(`No open task on "${scripted.nodeId}"`), { code: 'closed' });
-        interpreter.submitTask(task.id, scripted.input);
-        taskResults.push({ nodeId: scripted.nodeId, atMs: scripted.atMs, accepted: true });
+        if (!task) throw Object.assign(new Error(`No open task on "${input.nodeId}"`), { code: 'closed' });
+        interpreter.submitTask(task.id, input.input);
+        taskResults.push({ nodeId: input.nodeId, atMs: input.atMs, accepted: true });
       } catch (err) {
         taskResults.push({
-          nodeId: scripted.nodeId,
-          atMs: scripted.atMs,
+          nodeId: input.nodeId,
+          atMs: input.atMs,
           accepted: false,
           code: (err as { code?: string }).code,
           message: (err as Error).message,
@@ -213,6 +237,12 @@ export async function simulateFlow(graph: unknown, options: SimulationOptions = 
   while (!done) {
     await new Promise((r) => setTimeout(r, 0));
     if (done) break;
+    // At most once per virtual instant: a resumed node looks once and parks again at the same time.
+    if (options.handOverWhenParked && lastHandOverAt !== now && interpreter.canHandOver()) {
+      lastHandOverAt = now;
+      handOver();
+      continue;
+    }
     timers.sort((a, b) => a.at - b.at || a.seq - b.seq);
     const next = timers.shift();
     if (!next || next.at > limit) break;
@@ -242,5 +272,5 @@ export async function simulateFlow(graph: unknown, options: SimulationOptions = 
       message: 'The run had already ended',
     });
   }
-  return { ok: true, state, calls, taskResults, virtualMs: now - start };
+  return { ok: true, state, calls, taskResults, virtualMs: now - start, ...(options.handOverWhenParked ? { handovers } : {}) };
 }

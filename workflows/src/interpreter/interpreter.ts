@@ -34,8 +34,19 @@ export class RunStop extends Error {
   }
 }
 
-/** A flow that loops (through a delay) more than this is almost surely a mistake; continue-as-new will lift it. */
+/** A flow that loops (through a delay) more than this in one run is almost surely a mistake; counted per run of a chain. */
 export const MAX_NODE_EXECUTIONS = 10_000;
+
+/**
+ * What a run hands to the run that continues it as new: everything the interpreter knows, and where
+ * each waiting node stood. JSON only, so it travels as the next run's input.
+ */
+export interface InterpreterSnapshot {
+  state: RunState;
+  deadEdges: string[];
+  gates: { nodeId: string; arrived: string[]; fired: boolean }[];
+  parked: { nodeId: string; position: JsonValue }[];
+}
 
 /**
  * The pure interpreter core. It walks a validated graph token by token: a node runs when a
@@ -57,6 +68,9 @@ export class FlowInterpreter {
   /** Per gated node (join): the incoming edges whose token arrived in the current wave, and whether it fired. */
   private readonly gates = new Map<string, { arrived: Set<string>; fired: boolean }>();
   private totalExecutions = 0;
+  /** Running executions per node, and the position of those parked in a durable wait. */
+  private readonly active = new Map<string, number>();
+  private readonly parked = new Map<string, JsonValue>();
   /** The first thing that ended the run early: a RunStop, or an error the shell must see (cancellation). */
   private failure: unknown;
 
@@ -64,11 +78,12 @@ export class FlowInterpreter {
     private readonly flow: FlowDocument,
     private readonly ctx: RunContext,
     private readonly ports: RuntimePorts,
+    private readonly resumeFrom?: InterpreterSnapshot,
   ) {
-    this.state = { status: 'running', startedAt: ports.now(), nodes: {} };
+    this.state = resumeFrom ? resumeFrom.state : { status: 'running', startedAt: ports.now(), nodes: {} };
     for (const node of flow.nodes) {
       this.nodes.set(node.id, node);
-      this.state.nodes[node.id] = { status: 'pending', executions: 0 };
+      if (!resumeFrom) this.state.nodes[node.id] = { status: 'pending', executions: 0 };
       this.outgoing.set(node.id, []);
       this.incoming.set(node.id, []);
     }
@@ -79,9 +94,15 @@ export class FlowInterpreter {
   }
 
   async run(): Promise<RunState> {
-    const trigger = this.flow.nodes.find((n) => getNodeType(n.type)?.family === 'trigger');
-    if (!trigger) throw new RunStop('failed', 'The flow has no trigger');
-    this.launch(trigger.id);
+    if (this.resumeFrom) {
+      for (const id of this.resumeFrom.deadEdges) this.deadEdges.add(id);
+      for (const g of this.resumeFrom.gates) this.gates.set(g.nodeId, { arrived: new Set(g.arrived), fired: g.fired });
+      for (const p of this.resumeFrom.parked) this.launch(p.nodeId, p.position);
+    } else {
+      const trigger = this.flow.nodes.find((n) => getNodeType(n.type)?.family === 'trigger');
+      if (!trigger) throw new RunStop('failed', 'The flow has no trigger');
+      this.launch(trigger.id);
+    }
     while (this.inflight.size && this.failure === undefined) await Promise.race(this.inflight);
     this.tasks.clear();
     // Mirrors and notices started along the way finish before the run reports its end.
@@ -98,6 +119,25 @@ export class FlowInterpreter {
       if (s.status === 'running') Object.assign(s, { status: 'cancelled', endedAt: this.ports.now() });
     }
     this.finish('cancelled', reason);
+  }
+
+  /**
+   * True when the run can be handed to a new one now: every running node is parked (one execution each),
+   * no person's task is open and no side work is pending. Approvals do not park, so they defer it.
+   */
+  canHandOver(): boolean {
+    if (this.stopped || this.tasks.size || this.backgroundWork.size || !this.active.size) return false;
+    for (const [nodeId, count] of this.active) if (count !== 1 || !this.parked.has(nodeId)) return false;
+    return true;
+  }
+
+  snapshot(): InterpreterSnapshot {
+    return {
+      state: this.state,
+      deadEdges: [...this.deadEdges],
+      gates: [...this.gates].map(([nodeId, g]) => ({ nodeId, arrived: [...g.arrived], fired: g.fired })),
+      parked: [...this.parked].map(([nodeId, position]) => ({ nodeId, position })),
+    };
   }
 
   /** Open human tasks, for the shell's Update handler and the simulator. */
@@ -134,13 +174,20 @@ export class FlowInterpreter {
     if (reason) this.state.reason = reason;
   }
 
-  private launch(nodeId: string): void {
+  private launch(nodeId: string, resume?: JsonValue): void {
+    this.active.set(nodeId, (this.active.get(nodeId) ?? 0) + 1);
     // Errors are recorded, never left in a detached promise; the first one wins.
-    const task: Promise<void> = this.execute(nodeId)
+    const task: Promise<void> = this.execute(nodeId, resume)
       .catch((err: unknown) => {
         if (this.failure === undefined) this.failure = err;
       })
-      .finally(() => this.inflight.delete(task));
+      .finally(() => {
+        this.inflight.delete(task);
+        const left = (this.active.get(nodeId) ?? 1) - 1;
+        if (left > 0) this.active.set(nodeId, left);
+        else this.active.delete(nodeId);
+        this.parked.delete(nodeId);
+      });
     this.inflight.add(task);
   }
 
@@ -165,7 +212,7 @@ export class FlowInterpreter {
     };
   }
 
-  private async execute(nodeId: string): Promise<void> {
+  private async execute(nodeId: string, resume?: JsonValue): Promise<void> {
     if (this.stopped) return;
     const node = this.nodes.get(nodeId)!;
     const def = getNodeType(node.type);
@@ -173,15 +220,18 @@ export class FlowInterpreter {
     if (++this.totalExecutions > MAX_NODE_EXECUTIONS) {
       this.halt(new RunStop('failed', `The run executed more than ${MAX_NODE_EXECUTIONS} nodes; is a loop missing its exit?`));
     }
-    state.executions += 1;
-    Object.assign(state, {
-      status: 'running',
-      startedAt: this.ports.now(),
-      endedAt: undefined,
-      durationMs: undefined,
-      error: undefined,
-      handle: undefined,
-    });
+    // A resumed execution is the same execution (same key, same start), carried on in a new run.
+    if (resume === undefined) {
+      state.executions += 1;
+      Object.assign(state, {
+        status: 'running',
+        startedAt: this.ports.now(),
+        endedAt: undefined,
+        durationMs: undefined,
+        error: undefined,
+        handle: undefined,
+      });
+    }
     if (!def) return this.fail(node, state, `Unknown node type "${node.type}"`);
 
     let result: NodeResult;
@@ -206,6 +256,9 @@ export class FlowInterpreter {
           this.backgroundWork.add(tracked);
         },
         peers: () => this.state.nodes,
+        park: (position) => void this.parked.set(nodeId, position),
+        unpark: () => void this.parked.delete(nodeId),
+        ...(resume === undefined ? {} : { resume }),
       });
     } catch (err) {
       if (err instanceof RunStop) throw err;

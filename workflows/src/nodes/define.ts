@@ -45,6 +45,15 @@ export interface NodeContext<C> {
   background(work: Promise<unknown>): void;
   /** Every node's state in this run, read-only: for rules that span nodes (separation of duties). */
   peers(): Readonly<Record<string, Readonly<NodeState>>>;
+  /**
+   * Declares that the node now sits in a durable wait from which `position` (JSON) is enough to go on.
+   * While every running node is parked the run may continue as new: the new run re-starts the parked
+   * nodes with `resume` set to their position. Call `unpark` before doing anything else.
+   */
+  park(position: JsonValue): void;
+  unpark(): void;
+  /** Set when this execution continues one from before a continue-as-new: the position it parked at. */
+  resume?: JsonValue;
 }
 
 /** How many tokens reached a gated node (a join) on its incoming edges, and how many edges died. */

@@ -24,10 +24,15 @@ export const delay = defineNode({
     },
   },
   docs: 'A durable timer. The only node through which a flow may loop back.',
-  async execute({ config, ports }) {
-    const ms = durationMs(config.duration);
-    const started = ports.now();
-    await ports.sleep(ms);
+  async execute({ config, ports, park, unpark, resume }) {
+    const parked = resume as { startedAt?: unknown; until?: unknown } | undefined;
+    const started = typeof parked?.startedAt === 'number' ? parked.startedAt : ports.now();
+    const until = typeof parked?.until === 'number' ? parked.until : started + durationMs(config.duration);
+    // A run may continue as new during the wait; the next one sleeps only what is left.
+    park({ startedAt: started, until });
+    const left = until - ports.now();
+    if (left > 0) await ports.sleep(left);
+    unpark();
     return { handle: 'next', output: { waitedMs: ports.now() - started } };
   },
 });

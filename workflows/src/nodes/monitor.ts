@@ -102,17 +102,26 @@ export const monitor = defineNode({
     "no-data periods. Each firing alert is handed to the flow once, on its rule's handle, with the alert as the output " +
     '(`nodes.<id>.output.alert`). Alerts stay open until acknowledged or resolved, whatever the flow does next.',
   needsCampaign: () => "it watches the run's campaign's metrics",
-  async execute({ config, ports, scope, node, executionKey, setDetail }) {
+  async execute({ config, ports, scope, node, executionKey, setDetail, park, unpark, resume }) {
     const campaignId = (scope.campaign as { id?: string } | null)?.id;
     if (!campaignId) throw new Error("A monitor watches the run's campaign; this run has none");
     const runId = (scope.run as { id: string }).id;
-    const request: AttachMonitorRequest = { runId, nodeId: node.id, executionKey, campaignId, monitor: config };
-    let check = await ports.callActivity(ATTACH_MONITOR_ACTIVITY, [request], quickActivity);
-    if (typeof check?.monitorId !== 'string') throw new Error('The monitor service attached no monitor');
-    const key = monitorNoticeKey(check.monitorId);
+    const parked = resume as { monitorId?: unknown; seen?: unknown } | undefined;
+    let check: MonitorCheck;
     // Zero, not the count now: a signal sent between the attach and this line is newer than what the attach read.
     // A needless look costs one activity; a missed one, an alert that waits for the recheck.
     let seen = 0;
+    if (typeof parked?.monitorId === 'string') {
+      // Continued as new: the rules' state is in PostgreSQL; look once, since a signal may have come during the hand-over.
+      seen = typeof parked.seen === 'number' ? parked.seen : 0;
+      const again: CheckMonitorRequest = { monitorId: parked.monitorId, executionKey, now: ports.now() };
+      check = await ports.callActivity(CHECK_MONITOR_ACTIVITY, [again], quickActivity);
+    } else {
+      const request: AttachMonitorRequest = { runId, nodeId: node.id, executionKey, campaignId, monitor: config };
+      check = await ports.callActivity(ATTACH_MONITOR_ACTIVITY, [request], quickActivity);
+    }
+    if (typeof check?.monitorId !== 'string') throw new Error('The monitor service attached no monitor');
+    const key = monitorNoticeKey(check.monitorId);
     for (;;) {
       setDetail({ monitorId: check.monitorId, watermark: check.watermark, statuses: check.statuses } as unknown as JsonValue);
       if (check.fired) return { handle: check.fired.ruleId, output: { alert: check.fired } as unknown as JsonValue };
@@ -121,7 +130,10 @@ export const monitor = defineNode({
         return { handle: 'ended', output: { statuses: check.statuses } as unknown as JsonValue };
       }
       const wait = check.nextWakeMs === null ? RECHECK_MS : Math.min(RECHECK_MS, Math.max(1, check.nextWakeMs - ports.now()));
+      // The wait is the hand-over point of a continue-as-new: the next run resumes here with what was seen.
+      park({ monitorId: check.monitorId, seen });
       await ports.waitForNotice(key, wait, seen);
+      unpark();
       // Counted before the call that reads the state, so a signal sent while it runs is not missed.
       seen = ports.noticeCount(key);
       const next: CheckMonitorRequest = { monitorId: check.monitorId, executionKey, now: ports.now() };

@@ -1,5 +1,7 @@
 import {
   ActivityFailure,
+  allHandlersFinished,
+  continueAsNew,
   ApplicationFailure,
   CancelledFailure,
   condition,
@@ -19,7 +21,7 @@ import { thawFlow } from '../frozen.ts';
 import type { FlowDocument } from '../flow.ts';
 import { FlowInterpreter } from '../interpreter/interpreter.ts';
 import { ActivityCallError, TaskRejection, type ActivityCallOptions, type RuntimePorts } from '../interpreter/ports.ts';
-import type { Requester } from '../interpreter/interpreter.ts';
+import type { InterpreterSnapshot, Requester } from '../interpreter/interpreter.ts';
 import type { RunState } from '../interpreter/state.ts';
 import type { ActivityArgs, ActivityName, ActivityResult, FlowActivities, RegisterRunRequest } from '../activities.ts';
 
@@ -37,6 +39,20 @@ export interface RunFlowInput {
   requester?: Requester | null;
   /** Started by a Temporal Schedule: the run must first be recorded, since no API call created it. */
   scheduled?: boolean;
+  /** Set when this run continues an earlier one of the same workflow id as new (its history had grown long). */
+  resume?: { interpreter: InterpreterSnapshot; notices: Record<string, number>; handovers: number };
+}
+
+/**
+ * Well under Temporal's warnings (10,240 events, 10 MB), in case a server never suggests it; a server that
+ * suggests earlier (limit.historyCount.suggestContinueAsNew) is followed.
+ */
+const HANDOVER_EVENTS = 8_000;
+const HANDOVER_BYTES = 8 * 1024 * 1024;
+
+function historyIsLong(): boolean {
+  const info = workflowInfo();
+  return info.continueAsNewSuggested || info.historyLength > HANDOVER_EVENTS || info.historySize > HANDOVER_BYTES;
 }
 
 export const REGISTER_RUN_ACTIVITY = 'registerScheduledRun' satisfies ActivityName;
@@ -153,7 +169,8 @@ function pinnedFlow(args: RunFlowInput): FlowDocument {
  */
 export async function runFlow(args: RunFlowInput): Promise<RunState> {
   let interpreter: FlowInterpreter | undefined;
-  const notices = new Map<string, number>();
+  // Notice counts carry over a continue-as-new, so a node resumed with "seen n" compares against the same count.
+  const notices = new Map<string, number>(Object.entries(args.resume?.notices ?? {}));
   setHandler(noticeSignal, (key) => void notices.set(key, (notices.get(key) ?? 0) + 1));
   setHandler(runStateQuery, () => interpreter?.state ?? null);
   // The validator refuses without touching history, so ineligible or late decisions leave no trace in the run.
@@ -167,7 +184,7 @@ export async function runFlow(args: RunFlowInput): Promise<RunState> {
   const flow = pinnedFlow(args);
 
   const info = workflowInfo();
-  if (args.scheduled) {
+  if (args.scheduled && !args.resume) {
     const registerOptions = { startToCloseTimeout: 30_000, retry: { maximumAttempts: 20 } };
     const register = proxyActivities<Pick<FlowActivities, typeof REGISTER_RUN_ACTIVITY>>(registerOptions);
     await register[REGISTER_RUN_ACTIVITY]({
@@ -191,10 +208,26 @@ export async function runFlow(args: RunFlowInput): Promise<RunState> {
       requester: args.requester ?? null,
     },
     temporalPorts(notices),
+    args.resume?.interpreter,
   );
-  let state: RunState;
+  const running = interpreter;
+  const ran = interpreter.run();
+  let handOver = false;
+  let state: RunState | undefined;
   try {
-    state = await interpreter.run();
+    for (;;) {
+      // Re-checked after every activation: hand over once the history is long and every running node is parked.
+      const longAndParked = condition(() => historyIsLong() && running.canHandOver());
+      state = await Promise.race([ran, longAndParked.then(() => undefined)]);
+      if (state !== undefined) break;
+      // Signals that came meanwhile have run their handlers (Temporal completes no task while some are buffered)...
+      await condition(allHandlersFinished);
+      // ...and a node they woke in the same activation has left its wait by now: then this is not the moment yet.
+      if (running.canHandOver()) {
+        handOver = true;
+        break;
+      }
+    }
   } catch (err) {
     if (isCancellation(err) || err instanceof CancelledFailure) {
       interpreter.markCancelled('Cancelled by request');
@@ -203,6 +236,17 @@ export async function runFlow(args: RunFlowInput): Promise<RunState> {
     const message = err instanceof Error ? err.message : String(err);
     throw ApplicationFailure.nonRetryable(`Interpreter error: ${message}`, 'InterpreterError');
   }
+  if (state === undefined && handOver) {
+    return continueAsNew<typeof runFlow>({
+      ...args,
+      resume: {
+        interpreter: interpreter.snapshot(),
+        notices: Object.fromEntries(notices),
+        handovers: (args.resume?.handovers ?? 0) + 1,
+      },
+    });
+  }
+  if (state === undefined) throw ApplicationFailure.nonRetryable('The run stopped without a state', 'InterpreterError');
   // Failed runs fail the workflow, so Temporal's own UI and metrics tell the truth too. An end
   // node with outcome "cancelled" completes the workflow; the state it returns says cancelled.
   if (state.status === 'failed') throw ApplicationFailure.nonRetryable(state.reason ?? 'The run failed', 'RunFailed', state);
