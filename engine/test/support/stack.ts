@@ -35,10 +35,10 @@ export interface TestWorker {
   stop(): Promise<void>;
 }
 
-export async function startWorker(taskQueue: string, deps: ActivityDeps): Promise<TestWorker> {
+export async function startWorker(taskQueue: string, deps: ActivityDeps, address = inject('temporalAddress')): Promise<TestWorker> {
   quietTemporal();
   const { worker, connection } = await createFlowWorker({
-    address: inject('temporalAddress'),
+    address,
     namespace: 'default',
     taskQueue,
     workflowBundle: { code: readFileSync(inject('workflowBundlePath'), 'utf8') },
@@ -144,7 +144,7 @@ export async function startStack(label: string, opts: StackOptions = {}): Promis
     outbound,
     quietHoursClock: opts.quietHoursClock,
   });
-  const worker = opts.worker === false ? (undefined as unknown as TestWorker) : await startWorker(taskQueue, deps);
+  const worker = opts.worker === false ? (undefined as unknown as TestWorker) : await startWorker(taskQueue, deps, temporalAddress);
   const people = server.app.people;
   await ensureFirstAdmin(people, TEST_PASSWORD);
   const adminActor = await people.actorFor((await people.userByEmail(FIRST_ADMIN_EMAIL))!, 'system');
