@@ -560,6 +560,10 @@ export const en = {
     noOutput: 'No output.',
     error: 'Error',
     legend: 'Legend',
+    parent: 'Started by',
+    parentLink: '{{flow}}, step {{node}}',
+    children: 'Sub-flow runs',
+    childLink: '{{flow}} v{{version}} (step {{node}})',
   },
   connections: {
     title: 'Channels',

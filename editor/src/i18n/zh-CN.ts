@@ -556,6 +556,10 @@ export const zhCN: Resources = {
     noOutput: '无输出。',
     error: '错误',
     legend: '图例',
+    parent: '父流程运行',
+    parentLink: '{{flow}}，步骤 {{node}}',
+    children: '子流程运行',
+    childLink: '{{flow}} v{{version}}（步骤 {{node}}）',
   },
   connections: {
     title: '渠道',
