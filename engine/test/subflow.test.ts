@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type TestStack } from './support/stack.ts';
 import { startReceiver } from './support/receiver.ts';
@@ -126,5 +127,51 @@ describe('flow.subflow', () => {
     expect(run.status).toBe('failed');
     expect(run.state.nodes.sub.status).toBe('failed');
     expect(run.reason).toMatch(/nest at most 3 deep/);
+  });
+
+  it('hostile sub-flow configs are refused as problem+json naming a field, never a 5xx', async () => {
+    const real = await stack.api.publishFlow('real target', endsOnly());
+    const value = fc.oneof(
+      fc.constantFrom<unknown>(null, '', 'nope', -1, 0, 2 ** 31, 1e308, '__proto__', [], {}, true, real.flowId, real.version),
+      fc.string({ maxLength: 40 }),
+      fc.integer(),
+      fc.uuid(),
+    );
+    const config = fc.record(
+      { flowId: fc.oneof(value, fc.constant(real.flowId)), version: fc.oneof(value, fc.integer({ min: 1, max: 3 })), input: fc.oneof(value, fc.constantFrom('input', '1 +', 'x'.repeat(4_100))), wait: value },
+      { requiredKeys: [] },
+    );
+    let accepted = 0;
+    let refusedReferences = 0;
+    await fc.assert(
+      fc.asyncProperty(config, async (cfg) => {
+        const graph = flow(
+          [node('start', 'trigger.manual'), node('sub', 'flow.subflow', cfg), node('done', 'control.end')],
+          [edge('start', 'next', 'sub'), edge('sub', cfg.wait === false ? 'started' : 'completed', 'done')],
+        );
+        const created = await stack.api.post('/api/flows', { name: 'hostile', graph });
+        expect(created.status).toBeLessThan(500);
+        if (created.status !== 201) {
+          expect(created.contentType).toContain('application/problem+json');
+          return;
+        }
+        const published = await stack.api.post(`/api/flows/${created.body.id}/versions`, {});
+        expect(published.status).toBeLessThan(500);
+        if (published.status === 201) {
+          accepted += 1;
+          // Only a real flow at a published version passes.
+          expect([cfg.flowId, cfg.version]).toEqual([real.flowId, real.version]);
+          return;
+        }
+        expect(published.status).toBe(422);
+        if (published.body.errors.some((e: { path: string }) => /config\.(flowId|version)$/.test(e.path))) refusedReferences += 1;
+        expect(published.contentType).toContain('application/problem+json');
+        expect(published.body.errors.length).toBeGreaterThan(0);
+        for (const e of published.body.errors as { path: string }[]) expect(e.path).toMatch(/^graph\./);
+      }),
+      { numRuns: 40 },
+    );
+    // What fast-check generated reached the reference check too, not only the schema.
+    expect(accepted + refusedReferences).toBeGreaterThan(0);
   });
 });
