@@ -47,11 +47,20 @@ describe('flow.subflow', () => {
       const parentRun = await stack.api.waitForRun(parentRunId);
       expect(parentRun.status, JSON.stringify(parentRun.state)).toBe('completed');
       const sub = parentRun.state.nodes.sub;
-      expect(sub).toMatchObject({ status: 'completed', handle: 'completed', output: { status: 'completed', flowName: 'child: post the alert' } });
+      expect(sub).toMatchObject({
+        status: 'completed',
+        handle: 'completed',
+        output: { status: 'completed', flowName: 'child: post the alert' },
+      });
       const childRunId = sub.output.childRunId as string;
 
       const childRun = await stack.api.waitForRun(childRunId);
-      expect(childRun).toMatchObject({ status: 'completed', flowId: child.flowId, version: child.version, input: { alert: { id: 'alert-42' } } });
+      expect(childRun).toMatchObject({
+        status: 'completed',
+        flowId: child.flowId,
+        version: child.version,
+        input: { alert: { id: 'alert-42' } },
+      });
       expect(childRun.parent).toMatchObject({ runId: parentRunId, nodeId: 'sub', flowId: parent.flowId, status: 'completed' });
       expect(childRun.children).toEqual([]);
 
@@ -71,7 +80,7 @@ describe('flow.subflow', () => {
     }
   });
 
-  it('publishing refuses a sub-flow that does not exist, is not visible or is not published at that version, naming the field', async () => {
+  it('publishing refuses a sub-flow that does not exist, is hidden or is not published at that version, naming the field', async () => {
     const published = await stack.api.publishFlow('target', endsOnly());
     const attempt = async (api: TestStack['api'], flowId: string, version: number) => {
       const graph = flow(
@@ -92,7 +101,11 @@ describe('flow.subflow', () => {
     expect(unpublished.body.errors).toEqual([expect.objectContaining({ path: 'graph.nodes.1.config.version' })]);
 
     // A designer of another department cannot see a flow of this one: the same answer as no such flow.
-    const hidden = await stack.api.post('/api/flows', { name: 'legal only', graph: endsOnly(), departmentId: await stack.departmentId('Legal') });
+    const hidden = await stack.api.post('/api/flows', {
+      name: 'legal only',
+      graph: endsOnly(),
+      departmentId: await stack.departmentId('Legal'),
+    });
     expect((await stack.api.post(`/api/flows/${hidden.body.id}/versions`, {})).status).toBe(201);
     const outsider = await stack.user('Outsider', [{ role: 'designer', department: 'Brand' }], { department: 'Brand' });
     const notVisible = await attempt(outsider.api, hidden.body.id, 1);
@@ -138,7 +151,12 @@ describe('flow.subflow', () => {
       fc.uuid(),
     );
     const config = fc.record(
-      { flowId: fc.oneof(value, fc.constant(real.flowId)), version: fc.oneof(value, fc.integer({ min: 1, max: 3 })), input: fc.oneof(value, fc.constantFrom('input', '1 +', 'x'.repeat(4_100))), wait: value },
+      {
+        flowId: fc.oneof(value, fc.constant(real.flowId)),
+        version: fc.oneof(value, fc.integer({ min: 1, max: 3 })),
+        input: fc.oneof(value, fc.constantFrom('input', '1 +', 'x'.repeat(4_100))),
+        wait: value,
+      },
       { requiredKeys: [] },
     );
     let accepted = 0;

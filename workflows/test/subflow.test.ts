@@ -29,7 +29,12 @@ describe('flow.subflow in the simulator', () => {
     const prepare = result.calls.filter((c) => c.name === PREPARE_SUBFLOW_ACTIVITY);
     expect(prepare).toHaveLength(1);
     const req = prepare[0]!.args[0] as PrepareSubflowRequest;
-    expect(req).toMatchObject({ flowId: CHILD_FLOW, version: 2, parentNodeId: 'sub', input: { alert: { id: 'a1', severity: 'critical' } } });
+    expect(req).toMatchObject({
+      flowId: CHILD_FLOW,
+      version: 2,
+      parentNodeId: 'sub',
+      input: { alert: { id: 'a1', severity: 'critical' } },
+    });
     expect(req.childWorkflowId).toBe(childWorkflowId('simulation/sub/1'));
     expect(sub.output).toMatchObject({ childRunId: `simulated:${req.childWorkflowId}`, status: 'completed' });
   });

@@ -5,7 +5,15 @@ import { flows, runs, type RunRow } from '../db/schema.ts';
 /** The link of a run to its parent, and to each run it started, as the run view shows them. */
 export interface RunLinks {
   parent: { runId: string; nodeId: string; flowId: string; flowName: string; status: RunRow['status'] } | null;
-  children: { runId: string; nodeId: string; flowId: string; flowName: string; version: number; status: RunRow['status']; startedAt: string }[];
+  children: {
+    runId: string;
+    nodeId: string;
+    flowId: string;
+    flowName: string;
+    version: number;
+    status: RunRow['status'];
+    startedAt: string;
+  }[];
 }
 
 /** A run's parent (when a sub-flow node started it) and the runs its sub-flow nodes started. */
@@ -39,4 +47,3 @@ export async function runLinks(db: Database, runId: string): Promise<RunLinks> {
   }));
   return { parent, children };
 }
-

@@ -28,8 +28,11 @@ export async function checkSubflowReferences(tx: Tx, actor: Actor, graph: FlowDo
       .from(flowVersions)
       .where(and(eq(flowVersions.flowId, config.flowId), eq(flowVersions.version, config.version)));
     if (!version)
-      issues.push({ path: `${at}.version`, message: `Node "${node.id}": version ${config.version} is not published`, code: 'not_published' });
+      issues.push({
+        path: `${at}.version`,
+        message: `Node "${node.id}": version ${config.version} is not published`,
+        code: 'not_published',
+      });
   }
   if (issues.length) throw new Invalid(`Fix ${issues.length} sub-flow reference(s) before publishing`, issues);
 }
-

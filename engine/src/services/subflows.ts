@@ -1,10 +1,5 @@
 import { eq, or } from 'drizzle-orm';
-import {
-  MAX_SUBFLOW_DEPTH,
-  subflowInputProblem,
-  type PreparedSubflow,
-  type PrepareSubflowRequest,
-} from '@flightdeck/workflows';
+import { MAX_SUBFLOW_DEPTH, subflowInputProblem, type PreparedSubflow, type PrepareSubflowRequest } from '@flightdeck/workflows';
 import type { Database } from '../db/client.ts';
 import { flows, runs } from '../db/schema.ts';
 import { can, type Actor } from '../auth/access.ts';
@@ -41,7 +36,9 @@ export class SubflowService {
       // A run no person started (an event, a schedule) reaches only flows of its own department.
       const [own] = await this.db.select({ d: flows.departmentId }).from(flows).where(eq(flows.id, parent.flowId));
       if (own?.d !== child.departmentId)
-        throw new Forbidden(`A run started by an event may only start flows of its own department`, [{ path: 'flowId', message: 'Not allowed' }]);
+        throw new Forbidden(`A run started by an event may only start flows of its own department`, [
+          { path: 'flowId', message: 'Not allowed' },
+        ]);
     }
     const depth = await this.depthOf(parent.id);
     if (depth >= MAX_SUBFLOW_DEPTH)
@@ -60,7 +57,10 @@ export class SubflowService {
         parentNodeId: req.parentNodeId,
       })
       .onConflictDoNothing({ target: runs.workflowId });
-    const [row] = await this.db.select({ id: runs.id, parentRunId: runs.parentRunId }).from(runs).where(eq(runs.workflowId, req.childWorkflowId));
+    const [row] = await this.db
+      .select({ id: runs.id, parentRunId: runs.parentRunId })
+      .from(runs)
+      .where(eq(runs.workflowId, req.childWorkflowId));
     // A workflow id is ours to reuse only for the same parent (a retried activity, a replay).
     if (row?.parentRunId !== parent.id) throw invalid('childWorkflowId', 'That workflow id belongs to another run', 'taken');
     return {
@@ -92,7 +92,8 @@ export class SubflowService {
   private async starter(userId: string | null): Promise<Actor | null> {
     if (!userId) return null;
     const user = await this.people.userRow(userId);
-    if (!user || !user.active) throw new Forbidden('Whoever started this run can no longer start runs', [{ path: 'requesterId', message: 'Not active' }]);
+    if (!user || !user.active)
+      throw new Forbidden('Whoever started this run can no longer start runs', [{ path: 'requesterId', message: 'Not active' }]);
     return this.people.actorFor(user, 'system');
   }
 

@@ -92,7 +92,7 @@ export const subflow = defineNode({
   editor: {
     icon: '↳',
     color: '#0f766e',
-    defaultConfig: { flowId: NO_FLOW_YET, version: 1, input: 'nodes.monitor.output.alert', wait: true }
+    defaultConfig: { flowId: NO_FLOW_YET, version: 1, input: 'nodes.monitor.output.alert', wait: true },
   },
   text: {
     en: {
@@ -121,7 +121,7 @@ export const subflow = defineNode({
   docs:
     'Starts the named flow at the pinned version, published and visible to whoever publishes this flow (checked again at run ' +
     'time against whoever started this run). The input is a CEL expression; by default `nodes.monitor.output.alert`. ' +
-    'The child is its own run, linked both ways (its `parent`, this run\'s `children`); exactly one child per execution. ' +
+    "The child is its own run, linked both ways (its `parent`, this run's `children`); exactly one child per execution. " +
     `With wait on, the node takes completed or failed as the child ends; with wait off, started. Sub-flows nest at most ` +
     `${MAX_SUBFLOW_DEPTH} deep. Output: \`childRunId\`, \`status\`.`,
   expressions: (config) => [{ path: ['input'], source: config.input, kind: 'cel' }],

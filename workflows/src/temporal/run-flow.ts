@@ -120,7 +120,9 @@ async function runChild(workflowId: string, args: RunFlowInput, wait: boolean): 
   if (!wait) return { status: 'started' };
   try {
     const state = await handle.result();
-    return state.status === 'completed' ? { status: 'completed' } : { status: 'failed', reason: state.reason ?? `The run was ${state.status}` };
+    return state.status === 'completed'
+      ? { status: 'completed' }
+      : { status: 'failed', reason: state.reason ?? `The run was ${state.status}` };
   } catch (err) {
     // A child cancelled on its own is its outcome; only this run's own cancellation goes on up.
     if (CancellationScope.current().consideredCancelled) throw err;
