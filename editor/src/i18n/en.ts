@@ -530,6 +530,13 @@ export const en = {
       firing: 'firing',
     },
   },
+  subflow: {
+    choose: 'Choose a published flow…',
+    unknown: 'A flow you cannot see ({{id}}…)',
+    option: '{{name}} (latest v{{version}})',
+    notChosen: 'Choose the flow this step starts.',
+    loadError: 'The flows could not be loaded',
+  },
   run: {
     campaign: 'Campaign',
     title: 'Run {{id}}',

@@ -72,7 +72,7 @@ export const subflow = defineNode({
   type: SUBFLOW_TYPE,
   family: 'control',
   configSchema: z.strictObject({
-    flowId: z.uuid({ message: 'Must be a flow id (UUID)' }).meta({ description: 'The published flow to start' }),
+    flowId: z.uuid({ message: 'Must be a flow id (UUID)' }).meta({ widget: 'flow', description: 'The published flow to start' }),
     version: z
       .number()
       .int()
