@@ -10,6 +10,8 @@ import type {
   CheckMonitorRequest,
   MonitorCheck,
   RecordAlertEventRequest,
+  PrepareSubflowRequest,
+  PreparedSubflow,
 } from '@flightdeck/workflows';
 import { deliveryActivities, type DeliveryLedger } from './deliver.ts';
 
@@ -27,6 +29,8 @@ export interface ActivityDeps {
   campaignPhases(campaignId: string): Promise<CampaignPhase[]>;
   /** The server's monitors and alerts: rules are judged on ingest, the flow only attaches, looks and escalates. */
   monitors: MonitorDeps;
+  /** Checks and registers a sub-flow's child run (idempotent by its workflow id) and returns its pinned graph. */
+  prepareSubflow(req: PrepareSubflowRequest): Promise<PreparedSubflow>;
   /** Where webhook nodes and channel sends may connect. Default: public addresses only. */
   outbound?: OutboundGuard;
   /** The clock channel sends read quiet hours on; tests set it on either side of a window's end instead of waiting for one. */
@@ -65,6 +69,7 @@ export function createActivities(deps: ActivityDeps) {
     detachMonitor: (req: { monitorId: string }) => deps.monitors.detach(req.monitorId),
     readAlert: (req: ReadAlertRequest) => deps.monitors.readAlert(req),
     recordAlertEvent: (req: RecordAlertEventRequest) => deps.monitors.recordEvent(req),
+    prepareSubflow: (req: PrepareSubflowRequest) => deps.prepareSubflow(req),
   } satisfies FlowActivities;
   return activities;
 }

@@ -184,6 +184,8 @@ describe('every node type runs on Temporal', () => {
       // engine/test/monitor-flow.test.ts: the crisis flow on the 618 scenario, ingest to ack.
       'monitoring.monitor',
       'monitoring.escalate',
+      // engine/test/subflow.test.ts: a parent starts a published child flow that posts to a receiver.
+      'flow.subflow',
     ];
     expect([...new Set([...covered, ...elsewhere])].sort()).toEqual(NODE_TYPES.map((d) => d.type).sort());
   });

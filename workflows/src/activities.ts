@@ -19,6 +19,7 @@ import type { CampaignStatusRequest } from './nodes/campaign-status.ts';
 import type { ResolvePeopleRequest } from './nodes/resolve-people.ts';
 import type { ApprovalTaskView, NotifyApproversRequest } from './nodes/approval.ts';
 import type { AttachMonitorRequest, CheckMonitorRequest, MonitorCheck } from './nodes/monitor.ts';
+import type { PrepareSubflowRequest, PreparedSubflow } from './nodes/subflow.ts';
 import type { AlertView, ReadAlertRequest, RecordAlertEventRequest } from './nodes/escalate.ts';
 
 /** What a scheduled run records about itself before it starts, since no API call created it. */
@@ -47,6 +48,8 @@ export interface FlowActivities {
   detachMonitor: (req: { monitorId: string }) => Promise<void>;
   readAlert: (req: ReadAlertRequest) => Promise<AlertView>;
   recordAlertEvent: (req: RecordAlertEventRequest) => Promise<void>;
+  /** Checks the starter may run the pinned version, registers the child run (idempotent by workflow id) and hands back its graph. */
+  prepareSubflow: (req: PrepareSubflowRequest) => Promise<PreparedSubflow>;
 }
 
 export type ActivityName = keyof FlowActivities;

@@ -51,5 +51,17 @@ export * from './monitoring/index.ts';
 export * from './review/index.ts';
 export { monitorBenchCase, type MonitorBenchCase } from './monitoring/bench.ts';
 export * from './nodes/monitor.ts';
+export {
+  SUBFLOW_TYPE,
+  PREPARE_SUBFLOW_ACTIVITY,
+  MAX_SUBFLOW_DEPTH,
+  MAX_SUBFLOW_INPUT_BYTES,
+  NO_FLOW_YET,
+  childWorkflowId,
+  subflowInputProblem,
+  type PrepareSubflowRequest,
+  type PreparedSubflow,
+  type ChildFlowOutcome,
+} from './nodes/subflow.ts';
 export * from './nodes/escalate.ts';
 export * from './flow-warnings.ts';

@@ -9,6 +9,7 @@ import { CHANNEL_CONTROL_ACTIVITY } from './nodes/channel-control.ts';
 import { CAMPAIGN_PHASES_ACTIVITY, type CampaignPhase } from './nodes/wait-until.ts';
 import type { ActivityArgs, ActivityName, ActivityResult } from './activities.ts';
 import { ATTACH_MONITOR_ACTIVITY, DETACH_MONITOR_ACTIVITY } from './nodes/monitor.ts';
+import { PREPARE_SUBFLOW_ACTIVITY, type ChildFlowOutcome } from './nodes/subflow.ts';
 
 /** What a dry run assumes when nothing else is scripted: every message goes out, launches succeed. */
 const DEFAULT_FAKES: SimulatedActivities = {
@@ -37,6 +38,13 @@ const DEFAULT_FAKES: SimulatedActivities = {
     ended: true,
   }),
   [DETACH_MONITOR_ACTIVITY]: () => undefined,
+  // A dry run starts no real run: the child is named after its workflow id, and its graph is not needed.
+  [PREPARE_SUBFLOW_ACTIVITY]: ([req]) => ({
+    childRunId: `simulated:${req.childWorkflowId}`,
+    childWorkflowId: req.childWorkflowId,
+    flowName: 'simulated sub-flow',
+    args: { flowId: req.flowId, versionId: 'simulated', version: req.version, graph: null, input: req.input, requester: null },
+  }),
 };
 
 /** A failure a simulated activity throws; `nonRetryable` mirrors Temporal's ApplicationFailure. */
@@ -79,6 +87,8 @@ export interface SimulationOptions {
    * history grows long: the interpreter is dropped and a fresh one goes on from its JSON snapshot.
    */
   handOverWhenParked?: boolean;
+  /** How a sub-flow's child run ends, by its workflow id; by default it succeeds at once (completed, or started without wait). */
+  childFlows?: (req: { workflowId: string; wait: boolean }) => ChildFlowOutcome;
 }
 
 export interface SimulationResult {
@@ -160,6 +170,10 @@ export async function simulateFlow(graph: unknown, options: SimulationOptions = 
       return ports.waitUntil(() => (notices.get(key) ?? 0) > seen, timeoutMs);
     },
     noticeCount: (key) => notices.get(key) ?? 0,
+    async runChildFlow({ workflowId, wait }) {
+      const scripted = options.childFlows?.({ workflowId, wait });
+      return scripted ?? { status: wait ? 'completed' : 'started' };
+    },
     async callActivity<K extends ActivityName>(name: K, args: ActivityArgs<K>, opts: ActivityCallOptions): Promise<ActivityResult<K>> {
       // An unscripted activity with no default fake answers `{ simulated: true }`, whatever its result type says.
       const unscripted = (() => ({ simulated: true })) as unknown as SimulatedActivity<K>;

@@ -825,6 +825,7 @@ describe('approval: the Update contract on the interpreter', () => {
       sleep: () => new Promise(() => {}),
       waitForNotice: () => new Promise(() => {}),
       noticeCount: () => 0,
+      runChildFlow: () => new Promise(() => {}),
       waitUntil: (predicate) =>
         new Promise((resolve) => {
           const check = () => (predicate() ? resolve(true) : waiters.push(check));

@@ -147,6 +147,7 @@ describe('interpreter: conditions', () => {
       waitUntil: async () => true,
       waitForNotice: async () => true,
       noticeCount: () => 0,
+      runChildFlow: async () => ({ status: 'started' }),
     };
     const interpreter = new FlowInterpreter(
       validated.flow,

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { parseDuration, formatDuration, type NodeText } from '@flightdeck/workflows';
 import { configPath, type Issue } from '../flow/issues.ts';
 import { ConnectionSelect } from './ConnectionSelect.tsx';
+import { FlowSelect } from './FlowSelect.tsx';
 import { MessagePreview } from './MessagePreview.tsx';
 import { JsonField } from './JsonField.tsx';
 import { discriminatorOf, emptyValue, fieldKind, humanize, isRequired, resolve, type JsonSchema } from './schema.ts';
@@ -286,6 +287,9 @@ function Control(props: {
       return <input {...common} className="fd-input" readOnly value={String(schema.const)} />;
     case 'string': {
       const widget = schema.widget;
+      if (widget === 'flow') {
+        return <FlowSelect id={id} value={value} onChange={set} invalid={invalid} describedBy={describedBy} ariaLabel={props.ariaLabel} />;
+      }
       if (widget === 'connection') {
         return (
           <ConnectionSelect

@@ -530,6 +530,13 @@ export const en = {
       firing: 'firing',
     },
   },
+  subflow: {
+    choose: 'Choose a published flow…',
+    unknown: 'A flow you cannot see ({{id}}…)',
+    option: '{{name}} (latest v{{version}})',
+    notChosen: 'Choose the flow this step starts.',
+    loadError: 'The flows could not be loaded',
+  },
   run: {
     campaign: 'Campaign',
     title: 'Run {{id}}',
@@ -560,6 +567,10 @@ export const en = {
     noOutput: 'No output.',
     error: 'Error',
     legend: 'Legend',
+    parent: 'Started by',
+    parentLink: '{{flow}}, step {{node}}',
+    children: 'Sub-flow runs',
+    childLink: '{{flow}} v{{version}} (step {{node}})',
   },
   connections: {
     title: 'Channels',

@@ -526,6 +526,13 @@ export const zhCN: Resources = {
       firing: '告警中',
     },
   },
+  subflow: {
+    choose: '选择已发布的流程…',
+    unknown: '你无权查看的流程（{{id}}…）',
+    option: '{{name}}（最新 v{{version}}）',
+    notChosen: '请选择此步骤要启动的流程。',
+    loadError: '无法加载流程列表',
+  },
   run: {
     campaign: '活动',
     title: '运行 {{id}}',
@@ -556,6 +563,10 @@ export const zhCN: Resources = {
     noOutput: '无输出。',
     error: '错误',
     legend: '图例',
+    parent: '父流程运行',
+    parentLink: '{{flow}}，步骤 {{node}}',
+    children: '子流程运行',
+    childLink: '{{flow}} v{{version}}（步骤 {{node}}）',
   },
   connections: {
     title: '渠道',

@@ -10,6 +10,7 @@ import { useLocale } from '../i18n/index.ts';
 import { href } from '../routes.ts';
 import { RunView } from './RunView.tsx';
 import { RunDeliveries } from './RunDeliveries.tsx';
+import { RunLinks } from './RunLinks.tsx';
 
 /** One run: its status while it runs (polled every second) and what each node did. */
 export function RunPage({ runId }: { runId: string }) {
@@ -106,6 +107,7 @@ export function RunPage({ runId }: { runId: string }) {
               </dd>
             </div>
           )}
+          <RunLinks run={r} />
           {reason && (
             <div>
               <dt>{t('run.reason')}</dt>

@@ -13,6 +13,7 @@ import {
   timestamp,
   uniqueIndex,
   uuid,
+  type AnyPgColumn,
 } from 'drizzle-orm/pg-core';
 import { CHANNEL_KINDS } from '@flightdeck/activities/catalogue';
 import { ALERT_EVENT_KINDS, ALERT_STATES, SEVERITIES } from '@flightdeck/workflows';
@@ -174,8 +175,15 @@ export const runs = pgTable(
     reason: text('reason'),
     startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
     endedAt: timestamp('ended_at', { withTimezone: true }),
+    /** Set on a sub-flow's run: the run and node that started it. */
+    parentRunId: uuid('parent_run_id').references((): AnyPgColumn => runs.id, { onDelete: 'set null' }),
+    parentNodeId: text('parent_node_id'),
   },
-  (t) => [index('runs_flow_started_idx').on(t.flowId, t.startedAt), index('runs_status_idx').on(t.status)],
+  (t) => [
+    index('runs_flow_started_idx').on(t.flowId, t.startedAt),
+    index('runs_status_idx').on(t.status),
+    index('runs_parent_idx').on(t.parentRunId),
+  ],
 );
 
 /** The inbox's copy of each approval task; the workflow is the truth, this is what lists and e-mails read. */

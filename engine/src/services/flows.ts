@@ -6,6 +6,7 @@ import { flows, flowVersions, type FlowRow, type FlowVersionRow } from '../db/sc
 import { HttpProblem, issuesToFieldErrors, notFound } from '../api/problem.ts';
 import { scopeOf, type Actor } from '../auth/access.ts';
 import { audit } from './audit.ts';
+import { checkSubflowReferences } from './subflow-references.ts';
 import type { flowSchema, flowVersionSchema } from '../api/contracts/flows.ts';
 
 /** What a run carries besides the graph, so the workflow can trust the version as frozen. */
@@ -159,6 +160,7 @@ export class FlowService {
           issuesToFieldErrors(checked.issues, ['graph']),
         );
       }
+      await checkSubflowReferences(tx, actor, checked.frozen.graph);
       const { graph, format, hash } = checked.frozen;
       const [{ next }] = (await tx
         .select({ next: sql<number>`coalesce(max(${flowVersions.version}), 0) + 1` })

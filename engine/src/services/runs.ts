@@ -13,6 +13,7 @@ import { scopeOf, type Actor } from '../auth/access.ts';
 import { invalid } from './errors.ts';
 import { audit } from './audit.ts';
 import { RUN_FLOW_WORKFLOW, type RunFlowWorkflow } from './run-flow-workflow.ts';
+import { runLinks, type RunLinks } from './run-links.ts';
 import type { runDeliveriesSchema, runSchema, runSummarySchema } from '../api/contracts/runs.ts';
 
 type RunStatus = RunRow['status'];
@@ -47,9 +48,15 @@ function runFields(row: RunRow) {
 }
 
 /** A run with its node state (the live one when given, else the one stored) and the graph of its version. */
-export function presentRun(row: RunRow, extra: { graph: unknown; state?: RunState | null; flowName?: string }): z.output<typeof runSchema> {
+export function presentRun(
+  row: RunRow,
+  extra: { graph: unknown; state?: RunState | null; flowName?: string; links?: RunLinks },
+): z.output<typeof runSchema> {
   return {
     ...runFields(row),
+    // A run just started has no children yet; its parent is known from the row alone only by id, so it is read with the run.
+    parent: extra.links?.parent ?? null,
+    children: extra.links?.children ?? [],
     ...(extra.flowName ? { flowName: extra.flowName } : {}),
     state: (extra.state !== undefined ? extra.state : (row.state as RunState | null)) ?? null,
     // A version's graph is stored frozen (or, from before freezing, as it was published).
@@ -243,9 +250,10 @@ export class RunService {
       .where(eq(runs.id, id));
     const hit = found[0];
     if (!hit) throw notFound('Run', id);
-    if (hit.run.status !== 'running') return presentRun(hit.run, { graph: hit.graph, flowName: hit.flowName });
+    const links = await runLinks(this.db, id);
+    if (hit.run.status !== 'running') return presentRun(hit.run, { graph: hit.graph, flowName: hit.flowName, links });
     const { row, state } = await this.refresh(hit.run);
-    return presentRun(row, { state, graph: hit.graph, flowName: hit.flowName });
+    return presentRun(row, { state, graph: hit.graph, flowName: hit.flowName, links });
   }
 
   async cancel(actor: Actor, id: string) {
@@ -264,6 +272,8 @@ export class RunService {
     try {
       status = (await handle.describe()).status.name;
     } catch (err) {
+      // A sub-flow's run is registered just before its parent starts the child workflow: not there yet is not gone.
+      if (err instanceof WorkflowNotFoundError && (await this.parentStillRunning(row))) return { row, state: null };
       if (err instanceof WorkflowNotFoundError)
         return { row: await this.close(row, 'failed', null, 'The workflow no longer exists in Temporal'), state: null };
       return { row, state: row.state as RunState | null };
@@ -288,6 +298,12 @@ export class RunService {
     }
     const updated = await this.close(row, final.status, final.state, final.reason);
     return { row: updated, state: final.state };
+  }
+
+  private async parentStillRunning(row: RunRow): Promise<boolean> {
+    if (!row.parentRunId) return false;
+    const [parent] = await this.db.select({ status: runs.status }).from(runs).where(eq(runs.id, row.parentRunId));
+    return parent?.status === 'running';
   }
 
   private async failure(result: Promise<unknown>): Promise<{ status: RunStatus; state: RunState | null; reason: string | null }> {

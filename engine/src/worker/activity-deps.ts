@@ -11,6 +11,9 @@ import { runs } from '../db/schema.ts';
 import { AlertService } from '../services/alerts.ts';
 import { MonitorService } from '../services/monitors.ts';
 import { alertAckLinker } from '../auth/links.ts';
+import { FlowService } from '../services/flows.ts';
+import { PeopleService } from '../services/people.ts';
+import { SubflowService } from '../services/subflows.ts';
 
 /** E-mail links stay valid this long; the task's due time usually comes first. */
 export const LINK_TTL_SECONDS = 7 * 86_400;
@@ -51,8 +54,10 @@ export function buildActivityDeps(opts: ActivityDepsOptions): ActivityDeps {
     signal: opts.notifyRun,
     links: { page: (alertId) => `${base}/#/alerts/${alertId}`, ack: alertAckLinker(opts.secret, opts.publicUrl) },
   });
+  const subflows = new SubflowService(opts.db, new FlowService(opts.db), new PeopleService(opts.db));
   return {
     outbound,
+    prepareSubflow: (req) => subflows.prepare(req),
     monitors: {
       attach: (req) => monitors.attach(req),
       check: (req) => monitors.check(req),

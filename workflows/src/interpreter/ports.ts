@@ -1,4 +1,5 @@
 import type { ActivityArgs, ActivityName, ActivityResult } from '../activities.ts';
+import type { ChildFlowOutcome, PreparedSubflow } from '../nodes/subflow.ts';
 
 /**
  * The interpreter's only contact with the outside world. Temporal implements these in the
@@ -31,6 +32,11 @@ export interface RuntimePorts {
   waitForNotice(key: string, timeoutMs: number, since?: number): Promise<boolean>;
   /** How many `key` events this run has received so far. */
   noticeCount(key: string): number;
+  /**
+   * Starts a sub-flow's run under this one (in Temporal a child workflow with this id, so one per id) and,
+   * with `wait`, resolves when it ends. Never rejects for the child's own failure: that is an outcome.
+   */
+  runChildFlow(req: { workflowId: string; args: PreparedSubflow['args']; wait: boolean }): Promise<ChildFlowOutcome>;
 }
 
 /** Why a human's input to a waiting task was refused; the API maps the code to 403, 409 or 422. */

@@ -19,6 +19,7 @@ import { launch } from './launch.ts';
 import { channelControl } from './channel-control.ts';
 import { monitor } from './monitor.ts';
 import { escalate } from './escalate.ts';
+import { subflow } from './subflow.ts';
 
 /** The catalogue: every node type, each defined once in its own file. */
 export const NODE_TYPES: readonly NodeDefinition[] = [
@@ -36,6 +37,7 @@ export const NODE_TYPES: readonly NodeDefinition[] = [
   campaignStatus,
   monitor,
   escalate,
+  subflow,
   condition,
   parallelSplit,
   join,
@@ -101,6 +103,7 @@ export {
   broadcast,
   launch,
   channelControl,
+  subflow,
 };
 export type { NodeDefinition, NodeFamily, NodeText, NodeContext, NodeResult, Locale, Arrivals } from './define.ts';
 export { LOCALES } from './define.ts';

@@ -3,7 +3,10 @@ import {
   allHandlersFinished,
   continueAsNew,
   ApplicationFailure,
+  CancellationScope,
   CancelledFailure,
+  ChildWorkflowFailure,
+  ParentClosePolicy,
   condition,
   TimeoutFailure,
   defineQuery,
@@ -13,6 +16,7 @@ import {
   proxyActivities,
   setHandler,
   sleep,
+  startChild,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { JsonValue } from '../json.ts';
@@ -23,6 +27,7 @@ import { FlowInterpreter } from '../interpreter/interpreter.ts';
 import { ActivityCallError, TaskRejection, type ActivityCallOptions, type RuntimePorts } from '../interpreter/ports.ts';
 import type { InterpreterSnapshot, Requester } from '../interpreter/interpreter.ts';
 import type { RunState } from '../interpreter/state.ts';
+import type { ChildFlowOutcome } from '../nodes/subflow.ts';
 import type { ActivityArgs, ActivityName, ActivityResult, FlowActivities, RegisterRunRequest } from '../activities.ts';
 
 /** What a run carries: the published version's graph itself, so the run is pinned to it. */
@@ -104,6 +109,7 @@ function temporalPorts(notices: Map<string, number>): RuntimePorts {
       return condition(() => (notices.get(key) ?? 0) > seen, Math.max(1, timeoutMs));
     },
     noticeCount: (key) => notices.get(key) ?? 0,
+    runChildFlow: ({ workflowId, args, wait }) => runChild(workflowId, args, wait),
     async callActivity<K extends ActivityName>(name: K, args: ActivityArgs<K>, options: ActivityCallOptions): Promise<ActivityResult<K>> {
       // TypeScript cannot tie FlowActivities[K] to ActivityArgs<K> for a generic K; the port's signature checks callers.
       const activity = proxyFor(options)[name] as unknown as (...a: ActivityArgs<K>) => Promise<ActivityResult<K>>;
@@ -115,6 +121,30 @@ function temporalPorts(notices: Map<string, number>): RuntimePorts {
       }
     },
   };
+}
+
+/**
+ * One child per node execution: the id is the execution's, and a replay finds the start in history. A child the
+ * parent does not wait for outlives it (abandoned); one it waits for is cancelled with it.
+ */
+async function runChild(workflowId: string, args: RunFlowInput, wait: boolean): Promise<ChildFlowOutcome> {
+  const handle = await startChild(runFlow, {
+    workflowId,
+    args: [args],
+    parentClosePolicy: wait ? ParentClosePolicy.REQUEST_CANCEL : ParentClosePolicy.ABANDON,
+  });
+  if (!wait) return { status: 'started' };
+  try {
+    const state = await handle.result();
+    return state.status === 'completed'
+      ? { status: 'completed' }
+      : { status: 'failed', reason: state.reason ?? `The run was ${state.status}` };
+  } catch (err) {
+    // A child cancelled on its own is its outcome; only this run's own cancellation goes on up.
+    if (CancellationScope.current().consideredCancelled) throw err;
+    if (err instanceof ChildWorkflowFailure) return { status: 'failed', reason: err.cause?.message ?? err.message };
+    throw err;
+  }
 }
 
 function toActivityCallError(err: ActivityFailure): ActivityCallError {

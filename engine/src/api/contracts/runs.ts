@@ -72,10 +72,23 @@ const runFields = {
   temporalRunId: z.string().nullable(),
 };
 
+const runLink = { runId: z.uuid(), nodeId: z.string(), flowId: z.uuid(), flowName: z.string(), status: z.enum(RUN_STATUSES) };
+
+export const runParentSchema = z
+  .object(runLink)
+  .nullable()
+  .meta({ id: 'RunParent', description: 'The run whose sub-flow node (`nodeId`) started this one; null for a top-level run' });
+
+export const runChildSchema = z
+  .object({ ...runLink, version: z.number().int(), startedAt: timestamp })
+  .meta({ id: 'RunChild', description: "A run one of this run's sub-flow nodes (`nodeId`) started" });
+
 /** One run with its per-node state and the graph of the version it runs. */
 export const runSchema = z
   .object({
     ...runFields,
+    parent: runParentSchema,
+    children: z.array(runChildSchema).max(200),
     flowName: z.string().optional().meta({ description: 'Not sent when the run has just started' }),
     state: runStateSchema.nullable(),
     graph: flowGraphSchema,
