@@ -57,14 +57,16 @@ describe('continue-as-new on a long monitoring run', () => {
   it('keeps the watch, the alert, the escalation and every signal across hand-overs', async () => {
     const { owner, head, campaign, flowId } = await crisisFlow(stack, robot.webhookUrl);
     const runId = await owner.api.startRun(flowId, {}, campaign.id);
-    await owner.api.waitForNode(runId, 'monitor', 'running');
+    // Attached (its id in the node's detail), not only started: points sent before the attach would have no rules to meet.
+    const monitorId = await waitFor('the monitor attached', async () => {
+      return (await owner.api.get(`/api/runs/${runId}`)).body.state?.nodes.monitor?.detail?.monitorId as string | undefined;
+    });
     const run = (await owner.api.get(`/api/runs/${runId}`)).body;
     const firstRunId = (await stack.server.temporal.client.workflow.getHandle(run.workflowId).describe()).runId;
 
     const { ingest } = await scenarioIngest(stack, campaign.id, owner.id);
     // Noise beside the ingest: notices the monitor must take in whether they land before, during or after a hand-over.
     const handle = stack.server.temporal.client.workflow.getHandle(run.workflowId);
-    const monitorId = (await owner.api.get(`/api/runs/${runId}`)).body.state.nodes.monitor.detail.monitorId as string;
     const burst = Promise.all(Array.from({ length: 30 }, () => handle.signal('notice', `monitor:${monitorId}`)));
     await ingest(0, 500);
     await burst;

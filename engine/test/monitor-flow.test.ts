@@ -32,7 +32,11 @@ describe('monitor → alert → escalation, on the 618 scenario', () => {
   it('fires once on the spike, escalates past an unanswered level 1, and an ack from the mail stops it', async () => {
     const { owner, head, campaign, flowId } = await crisisFlow(stack, robot.webhookUrl);
     const runId = await owner.api.startRun(flowId, {}, campaign.id);
-    await owner.api.waitForNode(runId, 'monitor', 'running');
+    // Attached (its id in the node's detail), not only started: points sent before the attach would have no rules to meet.
+    await waitFor(
+      'the monitor attached',
+      async () => (await owner.api.get(`/api/runs/${runId}`)).body.state?.nodes.monitor?.detail?.monitorId,
+    );
 
     const { post, ingest } = await scenarioIngest(stack, campaign.id, owner.id);
     // Into the spike (hours 494–506), not past it: the rule would resolve the alert and end the escalation.
