@@ -55,7 +55,10 @@ export type LessonPatch = z.output<typeof lessonPatchSchema>;
 
 export const lessonSharedBodySchema = z.strictObject({ shared: z.boolean() });
 
-const dateOrInstant = z.union([z.iso.date(), z.iso.datetime({ offset: true })]);
+// Years 1970 to 9999: every such time is one PostgreSQL and JS both store and compare alike.
+const dateOrInstant = z
+  .union([z.iso.date(), z.iso.datetime({ offset: true })])
+  .refine((v) => Date.parse(v) >= 0 && Date.parse(v) < Date.UTC(9999, 11, 31), { message: 'A date between 1970 and 9999' });
 
 /** GET /api/lessons: every filter optional; without q the newest come first. */
 export const lessonQuerySchema = z
