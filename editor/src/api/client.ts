@@ -131,9 +131,8 @@ function lessonQuery(filter: LessonFilter, page: number, limit: number): string 
   return q.toString();
 }
 function relatedQuery(r: RelatedLessonsQuery): string {
-  const q = new URLSearchParams(
-    'campaignId' in r ? { campaignId: r.campaignId } : { channels: r.channels.join(','), kpis: r.kpis.join(',') },
-  );
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(r)) if (typeof v === 'string' && v) q.set(k, v);
   return q.toString();
 }
 

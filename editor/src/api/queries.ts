@@ -346,7 +346,7 @@ export function useLessonSearch(filter: LessonFilter) {
 
 /** Past lessons and comparable campaigns for a campaign (or a plan's channels and KPIs). */
 export function useRelatedLessons(q: RelatedLessonsQuery | null) {
-  return useQuery({ queryKey: keys.relatedLessons(q ?? { channels: [], kpis: [] }), queryFn: () => api.relatedLessons(q!), enabled: !!q });
+  return useQuery({ queryKey: keys.relatedLessons(q ?? {}), queryFn: () => api.relatedLessons(q!), enabled: !!q });
 }
 
 export function useCreateLesson() {

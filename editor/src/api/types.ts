@@ -91,7 +91,8 @@ export type LessonHighlight = LessonHit['highlight'];
 export type LessonFilter = Omit<In<typeof C.lessonQuerySchema>, 'limit' | 'page'>;
 export type NewLesson = In<typeof C.lessonInputSchema>;
 export type LessonsRelated = Out<typeof C.lessonsRelatedSchema>;
-export type RelatedLessonsQuery = { campaignId: string } | { channels: string[]; kpis: string[] };
+/** Channels and KPIs comma-separated, as the query string takes them. */
+export type RelatedLessonsQuery = Omit<In<typeof C.lessonsRelatedQuerySchema>, 'limit'>;
 export type LessonOutcome = NonNullable<Lesson['outcome']>;
 /** The filter's choices; typed against the contract, so a new outcome there fails to compile here. */
 export const LESSON_OUTCOMES = ['met', 'missed', 'mixed'] as const satisfies readonly LessonOutcome[];
