@@ -126,9 +126,10 @@ export class LessonService {
   }
 
   /**
-   * Records a lesson. actor null: the system (a review node's task recorded on someone's behalf).
-   * The department is the given one, else the campaign's, else the author's; a person may record
-   * lessons only where they can read campaigns.
+   * Records a lesson; the actor is its author (null: nobody in particular). The department is the
+   * given one, else the campaign's, else the author's. A person may record lessons only where they
+   * can read campaigns; an actor `via: 'system'` (a review node's lesson task, recording what its
+   * assignee wrote; the demo seed) is not checked.
    */
   async create(input: LessonInput, actor: Actor | null): Promise<LessonView> {
     const v = parseOrThrow(lessonInputSchema.safeParse(input));
@@ -153,7 +154,7 @@ export class LessonService {
         .values({
           ...texts,
           ...searchColumns(texts),
-          authorId: actor && actor.via !== 'system' ? actor.id : null,
+          authorId: actor?.id ?? null,
           departmentId,
           campaignId: v.campaignId ?? null,
           reviewVersion: v.reviewVersion ?? null,
@@ -290,7 +291,7 @@ export class LessonService {
         .offset((query.page - 1) * query.limit),
       // Counted up to a bound, so a broad query over a large base costs no more than a page of it.
       this.db
-        .execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM (SELECT 1 FROM ${lessons} WHERE ${where} LIMIT 1000) x`)
+        .execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM (SELECT 1 FROM ${lessons} WHERE ${where ?? sql`true`} LIMIT 1000) x`)
         .then((r) => r.rows),
       terms ? this.stems(terms) : Promise.resolve([]),
     ]);
