@@ -20,8 +20,8 @@ export type { LessonInput } from '../api/contracts/lessons.ts';
 
 type Texts = Pick<LessonRow, 'fact' | 'cause' | 'insight' | 'action' | 'kpi' | 'channel'>;
 
-/** What the tsvector is built from: A (fact, insight) outranks B (cause, action and the tags). */
-function searchColumns(t: Texts) {
+/** What the tsvector is built from: A (fact, insight) outranks B (cause, action and the tags). Exported for the bench's bulk load. */
+export function searchColumns(t: Texts) {
   return {
     searchA: segmentForIndex(`${t.fact}\n${t.insight}`),
     searchB: segmentForIndex(`${t.cause}\n${t.action}\n${t.kpi ?? ''}\n${t.channel ?? ''}`),
@@ -126,7 +126,7 @@ export class LessonService {
   }
 
   /**
-   * Records a lesson; the actor is its author (null: nobody in particular). The department is the
+   * Records a lesson; the actor is its author when it is a person (null: nobody in particular). The department is the
    * given one, else the campaign's, else the author's. A person may record lessons only where they
    * can read campaigns; an actor `via: 'system'` (a review node's lesson task, recording what its
    * assignee wrote; the demo seed) is not checked.
@@ -148,13 +148,15 @@ export class LessonService {
       throw new Forbidden('You may record lessons only in your own departments', [{ path: 'departmentId', message: 'Not yours' }]);
     const texts = { fact: v.fact, cause: v.cause, insight: v.insight, action: v.action, kpi: v.kpi ?? null, channel: v.channel ?? null };
     const lang = v.lang ?? (hasChinese(`${v.fact}${v.cause}${v.insight}${v.action}`) ? 'zh-CN' : 'en');
+    // A system actor may carry an id that names nobody (the bench's); only a person is an author.
+    const [author] = actor ? await this.db.select({ id: users.id }).from(users).where(eq(users.id, actor.id)) : [];
     const id = await this.db.transaction(async (tx) => {
       const [row] = await tx
         .insert(lessons)
         .values({
           ...texts,
           ...searchColumns(texts),
-          authorId: actor?.id ?? null,
+          authorId: author?.id ?? null,
           departmentId,
           campaignId: v.campaignId ?? null,
           reviewVersion: v.reviewVersion ?? null,
