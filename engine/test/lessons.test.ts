@@ -6,6 +6,7 @@ import { INGEST_LIMITS } from '@flightdeck/workflows';
 import { startStack, type ApiClient, type TestStack } from './support/stack.ts';
 import { LESSON_LIMITS } from '../src/api/contracts/lessons.ts';
 import { seedDemoLessons } from '../src/seed/demo-lessons.ts';
+import { chineseTsquery, highlight, searchTerms, segmentForIndex } from '../src/services/lesson-text.ts';
 
 const CSV = readFileSync(fileURLToPath(new URL('../seed/s618-new-product-launch.metrics.csv', import.meta.url)), 'utf8');
 const SCENARIO = JSON.parse(readFileSync(fileURLToPath(new URL('../seed/s618-new-product-launch.campaign.json', import.meta.url)), 'utf8'));
@@ -16,6 +17,47 @@ const marked = (hit: Hit, field: string) =>
   hit.highlight[field]!.filter((r) => r.match)
     .map((r) => r.text)
     .join('|');
+
+describe('lesson text: segmentation and highlights (pure)', () => {
+  const han = fc.constantFrom(...'预算达人投放超支小红书抖音天猫搜索新客转化率短信会员复购社群大促流量'.split(''));
+  const text = fc
+    .array(fc.oneof(han, han, fc.constantFrom(' ', '，', 'a', 'KOL', '618', '。')), { maxLength: 40 })
+    .map((xs) => xs.join(''));
+
+  it('property: every Chinese run of two or more characters in a text is, as bigrams in order, among its index tokens', () => {
+    fc.assert(
+      fc.property(text, fc.nat(), fc.integer({ min: 2, max: 5 }), (t, at, len) => {
+        const runs = t.match(/\p{Script=Han}+/gu) ?? [];
+        const long = runs.filter((r) => r.length >= 2);
+        if (!long.length) return;
+        const run = long[at % long.length]!;
+        const start = at % (run.length - 1);
+        const piece = run.slice(start, start + len);
+        if (piece.length < 2) return;
+        const tokens = segmentForIndex(t).split(' ');
+        const grams = searchTerms(piece).chinese[0]!;
+        const found = tokens.some((_, i) => grams.every((g, k) => tokens[i + k] === g));
+        expect(found, `${piece} in ${t}: ${tokens.join(' ')}`).toBe(true);
+      }),
+      { numRuns: 500, seed: 15 },
+    );
+  });
+
+  it('property: highlights cover the text exactly, and mark every occurrence of the Chinese query', () => {
+    fc.assert(
+      fc.property(text, fc.string({ maxLength: 12 }), (t, q) => {
+        const terms = searchTerms(q);
+        const runs = highlight(t, terms, ['kol']);
+        expect(runs.map((r) => r.text).join('')).toBe(t);
+        for (const grams of terms.chinese.filter((g) => g.length === 1 && [...g[0]!].length === 2))
+          if (t.includes(grams[0]!)) expect(runs.some((r) => r.match && r.text.includes(grams[0]!))).toBe(true);
+        // The query's tsquery text holds nothing but quoted Han characters and operators.
+        expect(chineseTsquery(terms)).toMatch(/^[\p{Script=Han}'&|<>\-:*() ]*$/u);
+      }),
+      { numRuns: 500, seed: 16 },
+    );
+  });
+});
 
 describe('the lessons knowledge base (real PostgreSQL)', () => {
   let stack: TestStack;
