@@ -106,6 +106,24 @@ describe('lessons in the editor', () => {
       await p.getByTestId(`lesson-${englishId}`).waitFor();
       expect(await p.getByTestId(`lesson-${englishId}`).getByTestId('lesson-action').locator('mark').allInnerTexts()).toEqual(['budgets']);
 
+      // Recording one by hand; 达人 (which the segmenter cuts in two) then finds it, marked.
+      await p.getByTestId('lesson-record').click();
+      const dialog = p.getByTestId('lesson-dialog');
+      await dialog.getByTestId('lesson-campaign').selectOption(earlierId);
+      await dialog.getByTestId('lesson-input-fact').fill('小红书达人种草带来的新客最多。');
+      await dialog.getByTestId('lesson-input-cause').fill('选择了腰部达人。');
+      await dialog.getByTestId('lesson-input-insight').fill('腰部达人性价比高。');
+      await dialog.getByTestId('lesson-input-action').fill('扩大合作名单。');
+      await dialog.getByTestId('lesson-submit').click();
+      await expect.poll(() => dialog.count(), { timeout: SAFETY_NET_MS }).toBe(0);
+      await p.getByTestId('lessons-q').fill('达人');
+      await p.getByTestId('lessons-search').click();
+      const recorded = p.locator('[data-testid^="lesson-"][lang="zh-CN"]', { hasText: '小红书' });
+      await recorded.waitFor();
+      expect(await recorded.getByTestId('lesson-fact').locator('mark').allInnerTexts()).toEqual(['达人']);
+      const stored = await stack.api.get(`/api/lessons?q=${encodeURIComponent('达人')}`);
+      expect(stored.body.items).toMatchObject([{ campaignId: earlierId, authorId: analyst.id, fact: '小红书达人种草带来的新客最多。' }]);
+
       // The new campaign on the same channel: the past lesson and the earlier campaign.
       await p.goto(`${stack.url}/#/campaigns/${newId}`);
       const panel = p.getByTestId('related-lessons');

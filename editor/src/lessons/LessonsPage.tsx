@@ -7,6 +7,7 @@ import { useErrorText } from '../components/errorText.ts';
 import { useDocumentTitle } from '../components/useDocumentTitle.ts';
 import { href, navigate, type LessonsView } from '../routes.ts';
 import { LessonCard } from './LessonCard.tsx';
+import { LessonDialog } from './LessonDialog.tsx';
 
 /** The lessons knowledge base: full-text search (Chinese included) with filters in the address, matches marked. */
 export function LessonsPage({ view }: { view: LessonsView }) {
@@ -17,6 +18,7 @@ export function LessonsPage({ view }: { view: LessonsView }) {
   const pages = search.data?.pages ?? [];
   const items = pages.flatMap((p) => p.items);
   const total = pages[0]?.total ?? 0;
+  const [recording, setRecording] = useState(false);
 
   let body;
   if (search.isPending) body = <p className="fd-muted">{t('common.loading')}</p>;
@@ -62,10 +64,14 @@ export function LessonsPage({ view }: { view: LessonsView }) {
             <h1>{t('lessons.title')}</h1>
             <p className="fd-muted">{t('lessons.subtitle')}</p>
           </div>
+          <button type="button" className="fd-btn fd-btn--primary" onClick={() => setRecording(true)} data-testid="lesson-record">
+            {t('lessons.record')}
+          </button>
         </div>
         <LessonFilters view={view} />
         {body}
       </main>
+      {recording && <LessonDialog onClose={() => setRecording(false)} />}
     </div>
   );
 }
