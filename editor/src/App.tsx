@@ -12,6 +12,7 @@ import { Link } from './components/Link.tsx';
 import { EditorPage } from './editor/EditorPage.tsx';
 import { FlowListPage } from './flows/FlowListPage.tsx';
 import { InboxPage } from './inbox/InboxPage.tsx';
+import { LessonsPage } from './lessons/LessonsPage.tsx';
 import { href, navigate, parseRoute, useHash, type Route } from './routes.ts';
 import { RunPage } from './runs/RunPage.tsx';
 import { TokensPage } from './tokens/TokensPage.tsx';
@@ -59,6 +60,8 @@ function Page({ route }: { route: Exclude<Route, { name: 'signin' }> }) {
       return <AlertsPage view={route.view} />;
     case 'alert':
       return <AlertPage key={route.alertId} alertId={route.alertId} />;
+    case 'lessons':
+      return <LessonsPage view={route.view} />;
     default:
       return <NotFound />;
   }

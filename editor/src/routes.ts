@@ -15,6 +15,7 @@ export type Route =
   | { name: 'tokens' }
   | { name: 'alerts'; view: AlertsView }
   | { name: 'alert'; alertId: string }
+  | { name: 'lessons'; view: LessonsView }
   | { name: 'notFound'; hash: string };
 
 export function parseRoute(hash: string): Route {
@@ -30,6 +31,7 @@ export function parseRoute(hash: string): Route {
   if (path === '/connections' || path === '/connections/') return { name: 'connections' };
   if (path === '/tokens' || path === '/tokens/') return { name: 'tokens' };
   if (path === '/alerts' || path === '/alerts/') return { name: 'alerts', view: alertsViewOf(query) };
+  if (path === '/lessons' || path === '/lessons/') return { name: 'lessons', view: lessonsViewOf(query) };
   if (path === '/flows/new') return { name: 'editor', flowId: null };
   let m = /^\/flows\/([^/]+)\/?$/.exec(path);
   if (m) return { name: 'editor', flowId: decodeURIComponent(m[1]!) };
@@ -61,7 +63,26 @@ export const href = {
     return q.size ? `#/alerts?${q}` : '#/alerts';
   },
   alert: (id: string) => `#/alerts/${encodeURIComponent(id)}`,
+  lessons: (view: LessonsView = {}) => {
+    const q = new URLSearchParams();
+    for (const k of LESSON_VIEW_KEYS) if (view[k]) q.set(k, view[k]);
+    return q.size ? `#/lessons?${q}` : '#/lessons';
+  },
 };
+
+/** The Lessons page's search and filters, kept in the address so a search can be shared. */
+export type LessonsView = Partial<Record<(typeof LESSON_VIEW_KEYS)[number], string>>;
+const LESSON_VIEW_KEYS = ['q', 'department', 'channel', 'kpi', 'outcome', 'from', 'to'] as const;
+
+/** What the address asks for, trimmed to what the API takes (it refuses the rest with a problem the page shows). */
+export function lessonsViewOf(query: URLSearchParams): LessonsView {
+  const view: LessonsView = {};
+  for (const k of LESSON_VIEW_KEYS) {
+    const v = query.get(k)?.trim();
+    if (v) view[k] = v.slice(0, 200);
+  }
+  return view;
+}
 
 /** What the Alerts page shows; 'open' (every state but resolved) unless the address says otherwise. */
 export interface AlertsView {

@@ -66,6 +66,9 @@ const ALPHA_INSIDERS: readonly Principal[] = ['admin', 'department_admin', 'desi
  * - Existence stays private: a caller with no grant in Alpha gets 404 for Alpha's ids (0), the same
  *   answer as for a made-up id; 403 is for those who may see the thing but not change it, and for
  *   callers who lack the permission everywhere (refused before anything is looked up).
+ * - Lessons: every reader of campaigns may search and record them in their departments; a lesson of
+ *   Alpha (not shared) is hidden from Beta; its author or Alpha's campaign editors change or delete
+ *   it; only the global admin shares it with every department.
  * - Tokens are managed from a signed-in session only; every caller here uses an API token, so
  *   those routes refuse them all (sign-in-tokens.test.ts covers them with sessions).
  */
@@ -136,6 +139,13 @@ POST   /api/connections/{id}/resume          Y Y - - - -    0 - - - -    -     !
 DELETE /api/connections/{id}                 Y Y - - - -    0 - - - -    -     ! !
 GET    /api/notifications                    Y Y Y Y Y Y    Y Y Y Y Y    Y     ! !
 POST   /api/notifications/read               Y Y Y Y Y Y    Y Y Y Y Y    Y     ! !
+GET    /api/lessons                          Y Y Y Y Y Y    Y Y Y Y Y    -     ! !
+POST   /api/lessons                          Y Y Y Y Y Y    - - - - -    -     ! !
+GET    /api/lessons/related                  Y Y Y Y Y Y    0 0 0 0 0    -     ! !
+GET    /api/lessons/{id}                     Y Y Y Y Y Y    0 0 0 0 0    -     ! !
+PATCH  /api/lessons/{id}                     Y Y Y - - -    0 0 0 0 0    -     ! !
+DELETE /api/lessons/{id}                     Y Y Y - - -    0 0 0 0 0    -     ! !
+PUT    /api/lessons/{id}/shared              Y - - - - -    0 0 0 0 0    -     ! !
 GET    /api/node-types                       Y Y Y Y Y Y    Y Y Y Y Y    Y     Y Y
 GET    /api/openapi.json                     Y Y Y Y Y Y    Y Y Y Y Y    Y     Y Y
 GET    /healthz                              Y Y Y Y Y Y    Y Y Y Y Y    Y     Y Y
@@ -232,6 +242,8 @@ describe('access matrix', () => {
     connectionId: '',
     connectionName: `Private connection ${rand()}`,
     alertId: '',
+    lessonId: '',
+    lessonFact: `Private lesson ${rand()}`,
   };
   /** Alpha's private data: nobody outside Alpha may ever receive any of it. */
   let secrets: string[] = [];
@@ -300,6 +312,7 @@ describe('access matrix', () => {
     expect(connection.status, JSON.stringify(connection.body)).toBe(201);
     fx.connectionId = connection.body.id;
     fx.alertId = await freshAlert('fixture_rule');
+    fx.lessonId = await freshLesson(fx.lessonFact, 'fixture_kpi');
 
     // An approval asking the Alpha approver (and a second one, so one vote leaves it open).
     const approvalGraph = flow(
@@ -339,6 +352,7 @@ describe('access matrix', () => {
       people.viewer.email,
       fx.approver2Email,
       fx.connectionName,
+      fx.lessonFact,
     ];
   });
 
@@ -412,6 +426,12 @@ describe('access matrix', () => {
       }),
     );
     return changes[0]!.alertId;
+  }
+  /** A lesson of Alpha's, not shared, recorded by the first administrator. */
+  async function freshLesson(fact = `Private lesson ${rand()}`, kpi = 'throwaway'): Promise<string> {
+    const r = await stack.api.post('/api/lessons', { departmentId: fx.alphaId, fact, cause: 'c', insight: 'i', action: 'a', kpi });
+    if (r.status !== 201) throw new Error(`lesson: ${JSON.stringify(r.body)}`);
+    return r.body.id;
   }
   async function freshSilence(): Promise<string> {
     const r = await stack.api.post('/api/silences', { campaignId: fx.campaignId, endsAt: new Date(Date.now() + 86_400_000).toISOString() });
@@ -831,6 +851,56 @@ describe('access matrix', () => {
       }),
       check: (_who, res) => expect(res.body.task.status).toBe('open'), // the second approver has yet to vote
     },
+    'GET /api/lessons': {
+      build: () => ({ path: '/api/lessons?kpi=fixture_kpi' }),
+      check: (who, res) => (isBeta(who) ? expect(ids(res)).not.toContain(fx.lessonId) : expect(ids(res)).toContain(fx.lessonId)),
+    },
+    'POST /api/lessons': {
+      build: (_who, mark) => ({
+        path: '/api/lessons',
+        body: { departmentId: fx.alphaId, fact: `Lesson ${mark}`, cause: 'c', insight: 'i', action: 'a' },
+        effect: (e) => e.action === 'lesson.create' && JSON.stringify(e).includes(mark),
+      }),
+      check: (_who, res) => expect(res.body.departmentId).toBe(fx.alphaId),
+    },
+    'GET /api/lessons/related': {
+      build: () => ({ path: `/api/lessons/related?campaignId=${fx.campaignId}` }),
+      check: (_who, res) => expect(res.body).toMatchObject({ lessons: expect.any(Array), campaigns: expect.any(Array) }),
+    },
+    'GET /api/lessons/{id}': {
+      build: () => ({ path: `/api/lessons/${fx.lessonId}` }),
+      check: (_who, res) => expect(res.body.fact).toBe(fx.lessonFact),
+    },
+    'PATCH /api/lessons/{id}': {
+      build: async (_who, mark) => {
+        const id = await freshLesson();
+        return {
+          method: 'PATCH',
+          path: `/api/lessons/${id}`,
+          body: { insight: mark },
+          effect: (e) => e.action === 'lesson.update' && e.entityId === id,
+        };
+      },
+      check: (_who, res) => expect(res.body.insight).toMatch(/^mk/),
+    },
+    'DELETE /api/lessons/{id}': {
+      build: async () => {
+        const id = await freshLesson();
+        return { method: 'DELETE', path: `/api/lessons/${id}`, effect: (e) => e.action === 'lesson.delete' && e.entityId === id };
+      },
+    },
+    'PUT /api/lessons/{id}/shared': {
+      build: async () => {
+        const id = await freshLesson();
+        return {
+          method: 'PUT',
+          path: `/api/lessons/${id}/shared`,
+          body: { shared: true },
+          effect: (e) => e.action === 'lesson.share' && e.entityId === id,
+        };
+      },
+      check: (_who, res) => expect(res.body.shared).toBe(true),
+    },
     'GET /api/node-types': { build: () => ({ path: '/api/node-types' }) },
     'GET /api/openapi.json': { build: () => ({ path: '/api/openapi.json' }) },
     'GET /healthz': { build: () => ({ path: '/healthz' }) },
@@ -914,6 +984,7 @@ describe('access matrix', () => {
       'connection',
       'alert',
       'silence',
+      'lesson',
     ]) {
       const r = await stack.api.get(`/api/audit?entityType=${type}&limit=500`);
       expect(r.body.items.length, `fewer than 500 ${type} entries, so none were cut off`).toBeLessThan(500);

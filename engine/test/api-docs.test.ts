@@ -96,6 +96,7 @@ describe('catalogue, OpenAPI, health, and every route against its contract', () 
     get: (path: string) => call(who, 'GET', path),
     post: (path: string, body: unknown = {}) => call(who, 'POST', path, body),
     put: (path: string, body: unknown) => call(who, 'PUT', path, body),
+    patch: (path: string, body: unknown) => call(who, 'PATCH', path, body),
     del: (path: string) => call(who, 'DELETE', path),
   });
   const api = () => as(admin);
@@ -291,6 +292,28 @@ describe('catalogue, OpenAPI, health, and every route against its contract', () 
     const reviewCsv = await api().get(`/api/campaigns/${imported.body.id}/review.csv`);
     expect(reviewCsv.headers.get('content-type')).toMatch(/^text\/csv/);
     expect(reviewCsv.body).toMatch(/^section,scope,metric,actual,target,rate,status\r\n/);
+    // Lessons from it, searched in Chinese, and what a new plan on the same channel draws from them.
+    const lesson = await api().post('/api/lessons', {
+      campaignId: imported.body.id,
+      fact: '抖音预算在爆发期超支。',
+      cause: '没有日预算上限。',
+      insight: '大促流量更贵。',
+      action: '设置日预算上限。',
+      channel: 'douyin_ads',
+      kpi: 'cpa',
+      outcome: 'missed',
+    });
+    expect(lesson.status).toBe(201);
+    const lessonPath = `/api/lessons/${lesson.body.id}`;
+    const found = await api().get(`/api/lessons?q=${encodeURIComponent('预算')}&channel=douyin_ads`);
+    expect(found.body.items.map((l: { id: string }) => l.id)).toEqual([lesson.body.id]);
+    expect((await api().get(lessonPath)).body.lang).toBe('zh-CN');
+    expect((await api().patch(lessonPath, { outcome: 'mixed' })).body.outcome).toBe('mixed');
+    expect((await api().put(`${lessonPath}/shared`, { shared: true })).body.shared).toBe(true);
+    const related = await api().get('/api/lessons/related?channels=douyin_ads');
+    expect(related.body.lessons.map((l: { id: string }) => l.id)).toEqual([lesson.body.id]);
+    expect(related.body.campaigns.map((c: { id: string }) => c.id)).toEqual([imported.body.id]);
+    expect((await api().del(lessonPath)).status).toBe(204);
     const campaign = await api().post('/api/campaigns', {
       name: 'Contract campaign',
       phases: [{ name: 'warm_up', startsAt: '2026-05-20T00:00:00+08:00', endsAt: '2026-05-31T00:00:00+08:00' }],

@@ -57,6 +57,9 @@ describe('backup and restore of the application database', () => {
     );
     const runId = await designer.api.startRun(flowId, { note: 'before the backup' });
     expect((await designer.api.waitForRun(runId)).status).toBe('completed');
+    // A lesson: its search vector is a generated column, which the restore computes again rather than copies.
+    const lesson = await designer.api.post('/api/lessons', { fact: '达人预算超支', cause: 'c', insight: 'i', action: 'a' });
+    expect(lesson.status, JSON.stringify(lesson.body)).toBe(201);
     const sourceUrl = stack.server.db.pool.options.connectionString!;
 
     const backup = await npmRun('db:backup', file, sourceUrl);
@@ -89,6 +92,9 @@ describe('backup and restore of the application database', () => {
     expect(f.body.name).toBe('Kept in the backup ☃');
     expect((await again.get(`/api/flows/${flowId}/versions`)).body.items).toHaveLength(1);
     expect((await again.get(`/api/runs/${runId}`)).body.status).toBe('completed');
+    expect((await again.get(`/api/lessons?q=${encodeURIComponent('达人')}`)).body.items.map((l: { id: string }) => l.id)).toEqual([
+      lesson.body.id,
+    ]);
     // The audit log comes back as it was, its hash chain intact, and new entries extend it.
     expect(await verifyAuditChain(restored.db.pool)).toMatchObject({ ok: true });
     expect((await again.post('/api/flows', { name: 'After the restore', graph: flow([node('start', 'trigger.manual')], []) })).status).toBe(

@@ -22,6 +22,12 @@ import type {
   HookSecret,
   InboxItem,
   IngestResult,
+  Lesson,
+  LessonFilter,
+  LessonSearch,
+  LessonsRelated,
+  NewLesson,
+  RelatedLessonsQuery,
   MetricsAnswer,
   MarkRead,
   NewConnection,
@@ -116,6 +122,20 @@ async function request<T>(method: string, path: string, body?: unknown, options:
 
 const enc = encodeURIComponent;
 
+/** Only the filters that are set: an empty field is no filter, not an empty one. */
+function lessonQuery(filter: LessonFilter, page: number, limit: number): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(filter)) if (typeof v === 'string' && v.trim()) q.set(k, v.trim());
+  q.set('page', String(page));
+  q.set('limit', String(limit));
+  return q.toString();
+}
+function relatedQuery(r: RelatedLessonsQuery): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(r)) if (typeof v === 'string' && v) q.set(k, v);
+  return q.toString();
+}
+
 export const api = {
   listFlows: () => request<{ items: FlowSummary[] }>('GET', '/api/flows').then((r) => r.items),
   getFlow: (id: string) => request<Flow>('GET', `/api/flows/${enc(id)}`),
@@ -183,6 +203,10 @@ export const api = {
   /** A campaign's latest alerts, every state: the chart's markers (the list carries the ack time). */
   listCampaignAlerts: (campaignId: string) =>
     request<AlertPage>('GET', `/api/alerts?${alertQuery({ campaignId, state: undefined }, null, 200)}`),
+  searchLessons: (filter: LessonFilter, page: number, limit = 20) =>
+    request<LessonSearch>('GET', `/api/lessons?${lessonQuery(filter, page, limit)}`),
+  createLesson: (body: NewLesson) => request<Lesson>('POST', '/api/lessons', body),
+  relatedLessons: (q: RelatedLessonsQuery) => request<LessonsRelated>('GET', `/api/lessons/related?${relatedQuery(q)}`),
   getAlert: (id: string) => request<AlertDetail>('GET', `/api/alerts/${enc(id)}`),
   ackAlert: (id: string) => request<AlertDetail>('POST', `/api/alerts/${enc(id)}/ack`),
   resolveAlert: (id: string) => request<AlertDetail>('POST', `/api/alerts/${enc(id)}/resolve`),

@@ -1,6 +1,18 @@
 import { useInfiniteQuery, useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from './client.ts';
-import type { AlertDetail, AlertFilter, Campaign, CampaignStatus, Connection, InboxItem, NewConnection, NewSilence, Run } from './types.ts';
+import type {
+  AlertDetail,
+  AlertFilter,
+  Campaign,
+  CampaignStatus,
+  Connection,
+  InboxItem,
+  LessonFilter,
+  NewConnection,
+  NewSilence,
+  RelatedLessonsQuery,
+  Run,
+} from './types.ts';
 
 /** Query keys in one place so mutations invalidate exactly what they change. */
 export const keys = {
@@ -27,6 +39,9 @@ export const keys = {
   campaignAlerts: (campaignId: string) => ['alerts', 'campaign', campaignId] as const,
   campaignMetrics: (campaignId: string) => ['campaigns', campaignId, 'metrics'] as const,
   silences: ['silences'] as const,
+  lessons: ['lessons'] as const,
+  lessonSearch: (filter: LessonFilter) => ['lessons', 'search', filter] as const,
+  relatedLessons: (q: RelatedLessonsQuery) => ['lessons', 'related', q] as const,
 };
 
 export function useFlows() {
@@ -316,5 +331,28 @@ export function useExpireSilence() {
   return useMutation({
     mutationFn: (id: string) => api.expireSilence(id),
     onSuccess: () => void qc.invalidateQueries({ queryKey: keys.silences }),
+  });
+}
+
+/** Lessons a page at a time; a new filter starts again at page one. */
+export function useLessonSearch(filter: LessonFilter) {
+  return useInfiniteQuery({
+    queryKey: keys.lessonSearch(filter),
+    queryFn: ({ pageParam }) => api.searchLessons(filter, pageParam),
+    initialPageParam: 1,
+    getNextPageParam: (last) => (last.page * last.limit < last.total && last.page < 20 ? last.page + 1 : undefined),
+  });
+}
+
+/** Past lessons and comparable campaigns for a campaign (or a plan's channels and KPIs). */
+export function useRelatedLessons(q: RelatedLessonsQuery | null) {
+  return useQuery({ queryKey: keys.relatedLessons(q ?? {}), queryFn: () => api.relatedLessons(q!), enabled: !!q });
+}
+
+export function useCreateLesson() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: api.createLesson,
+    onSuccess: () => qc.invalidateQueries({ queryKey: keys.lessons }),
   });
 }

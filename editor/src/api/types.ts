@@ -82,3 +82,17 @@ export type AlertPage = Out<typeof C.alertPageSchema>;
 export type AlertFilter = Omit<In<typeof C.alertListQuery>, 'limit' | 'cursor'>;
 export type Silence = Out<typeof C.silenceSchema>;
 export type NewSilence = In<typeof C.silenceBody>;
+
+export type Lesson = Out<typeof C.lessonSchema>;
+export type LessonHit = Out<typeof C.lessonHitSchema>;
+export type LessonSearch = Out<typeof C.lessonSearchSchema>;
+export type LessonHighlight = LessonHit['highlight'];
+/** The search's filters as the query string takes them; paging is the client's. */
+export type LessonFilter = Omit<In<typeof C.lessonQuerySchema>, 'limit' | 'page'>;
+export type NewLesson = In<typeof C.lessonInputSchema>;
+export type LessonsRelated = Out<typeof C.lessonsRelatedSchema>;
+/** Channels and KPIs comma-separated, as the query string takes them. */
+export type RelatedLessonsQuery = Omit<In<typeof C.lessonsRelatedQuerySchema>, 'limit'>;
+export type LessonOutcome = NonNullable<Lesson['outcome']>;
+/** The filter's choices; typed against the contract, so a new outcome there fails to compile here. */
+export const LESSON_OUTCOMES = ['met', 'missed', 'mixed'] as const satisfies readonly LessonOutcome[];

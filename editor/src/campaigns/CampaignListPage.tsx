@@ -13,6 +13,7 @@ import { useLocale } from '../i18n/index.ts';
 import { href } from '../routes.ts';
 import { CampaignStatusBadge, phaseRange } from './CampaignFacts.tsx';
 import { ImportCampaignDialog } from './ImportCampaignDialog.tsx';
+import { RelatedLessonsPanel } from '../lessons/RelatedLessonsPanel.tsx';
 
 /** Every campaign I may read, most recently changed first, and the way to import one. */
 export function CampaignListPage() {
@@ -100,6 +101,8 @@ export function CampaignListPage() {
           )}
         </div>
         {body}
+        {/* A campaign just created by an import: what earlier ones on its channels and goals taught. */}
+        {justImported && <RelatedLessonsPanel query={{ campaignId: justImported }} testId="imported-lessons" />}
       </main>
       {importing && (
         <ImportCampaignDialog

@@ -22,6 +22,7 @@ import { BudgetBreakdown, CampaignStatusBadge, GoalsTable, PhaseTimeline } from 
 import { PhaseDatesDialog } from './PhaseDatesDialog.tsx';
 import { KpiCharts } from './KpiCharts.tsx';
 import { MetricsCard } from './MetricsCard.tsx';
+import { RelatedLessonsPanel } from '../lessons/RelatedLessonsPanel.tsx';
 
 /** One campaign: goals, budget, phases, its status moves, and the runs started against it. */
 export function CampaignPage({ campaignId }: { campaignId: string }) {
@@ -134,6 +135,7 @@ function CampaignView({ campaign: c }: { campaign: Campaign }) {
               </ul>
             </section>
           )}
+          <RelatedLessonsPanel query={{ campaignId: c.id }} />
           <KpiCharts campaign={c} />
           {mayDo(me, 'campaigns:write', c.departmentId) && <MetricsCard campaignId={c.id} />}
           <section className="fd-card fd-section fd-section--wide" aria-labelledby="runs-h">

@@ -7,13 +7,14 @@ import { LanguageSwitch } from './LanguageSwitch.tsx';
 import { NotificationBell } from './NotificationBell.tsx';
 import { Link } from './Link.tsx';
 
-type Section = 'flows' | 'campaigns' | 'alerts' | 'connections' | 'inbox' | null;
+type Section = 'flows' | 'campaigns' | 'alerts' | 'lessons' | 'connections' | 'inbox' | null;
 
 function sectionOf(hash: string): Section {
   const r = parseRoute(hash);
   if (r.name === 'flows' || r.name === 'editor' || r.name === 'run') return 'flows';
   if (r.name === 'campaigns' || r.name === 'campaign') return 'campaigns';
   if (r.name === 'alerts' || r.name === 'alert') return 'alerts';
+  if (r.name === 'lessons') return 'lessons';
   if (r.name === 'connections') return 'connections';
   if (r.name === 'inbox') return 'inbox';
   return null;
@@ -48,6 +49,9 @@ export function AppHeader({ children }: { children?: ReactNode }) {
         </Link>
         <Link href={href.alerts()} className={navClass('alerts')} aria-current={current('alerts')} data-testid="nav-alerts">
           {t('header.alerts')}
+        </Link>
+        <Link href={href.lessons()} className={navClass('lessons')} aria-current={current('lessons')} data-testid="nav-lessons">
+          {t('header.lessons')}
         </Link>
         <Link
           href={href.connections()}

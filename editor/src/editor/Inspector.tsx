@@ -6,6 +6,7 @@ import type { CanvasEdge, CanvasNode } from '../flow/graph.ts';
 import type { IssueIndex } from '../flow/issues.ts';
 import { JsonField } from './JsonField.tsx';
 import { MonitorPreview } from './MonitorPreview.tsx';
+import { FlowLessons } from '../lessons/FlowLessons.tsx';
 import { SchemaForm } from './SchemaForm.tsx';
 import type { JsonSchema } from './schema.ts';
 import type { FlowDraft } from './useFlowDraft.ts';
@@ -46,6 +47,7 @@ export function Inspector(props: { draft: FlowDraft; issues: IssueIndex; descrip
           <dd>{props.draft.edges.length}</dd>
         </dl>
         <p className="fd-muted">{t('inspector.nothingSelected')}</p>
+        <FlowLessons />
       </div>
     );
   }

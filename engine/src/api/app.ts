@@ -41,6 +41,9 @@ import { MetricsService, type AfterInsert } from '../services/metrics.ts';
 import { installSecurityHeaders } from './security-headers.ts';
 import { reviewRoutes } from './routes/reviews.ts';
 import { ReviewService } from '../services/reviews.ts';
+import { lessonRoutes } from './routes/lessons.ts';
+import { LessonService } from '../services/lessons.ts';
+import { RelatedLessonsService } from '../services/lessons-related.ts';
 
 export interface AppDeps {
   db: Database;
@@ -78,6 +81,7 @@ export interface AppServices {
   connections: ConnectionService;
   alerts: AlertService;
   metrics: MetricsService;
+  lessons: LessonService;
 }
 
 export function createApp(deps: AppDeps): { app: Express; registry: RouteRegistry } & AppServices {
@@ -112,7 +116,10 @@ export function createApp(deps: AppDeps): { app: Express; registry: RouteRegistr
   app.use(runRoutes(registry, runs, flows, campaigns));
   app.use(campaignRoutes(registry, campaigns, people));
   app.use(metricsRoutes(registry, metrics));
-  app.use(reviewRoutes(registry, new ReviewService(deps.db, campaigns, deps.clock), metrics));
+  const reviews = new ReviewService(deps.db, campaigns, deps.clock);
+  app.use(reviewRoutes(registry, reviews, metrics));
+  const lessons = new LessonService(deps.db);
+  app.use(lessonRoutes(registry, lessons, new RelatedLessonsService(lessons, campaigns, reviews)));
   const links = linkSigner(deps.secret);
   app.use(approvalRoutes(registry, approvals, people, links));
   app.use(alertRoutes(registry, alerts, campaigns, people, links));
@@ -139,5 +146,5 @@ export function createApp(deps: AppDeps): { app: Express; registry: RouteRegistr
     app.get('/{*rest}', (_req, res) => res.sendFile(join(deps.editorDist!, 'index.html')));
   }
   app.use(problemHandler(deps.log));
-  return { app, registry, runs, flows, campaigns, people, approvals, connections, alerts, metrics };
+  return { app, registry, runs, flows, campaigns, people, approvals, connections, alerts, metrics, lessons };
 }

@@ -11,7 +11,7 @@ import type { problemSchema } from './contracts/common.ts';
 import { responseDrift } from './response-check.ts';
 import { DomainError } from '../services/errors.ts';
 
-type Method = 'get' | 'post' | 'put' | 'delete';
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 export interface RouteResponse {
   status: number;

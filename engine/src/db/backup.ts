@@ -36,6 +36,16 @@ async function publicTables(client: PoolClient): Promise<string[]> {
   return r.rows.map((t) => t.tablename);
 }
 
+/** A table's columns that take values on insert: all but the generated ones. */
+async function storedColumns(client: PoolClient, table: string): Promise<string[]> {
+  const r = await client.query<{ name: string }>(
+    `SELECT attname AS name FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped AND attgenerated = ''
+     ORDER BY attnum`,
+    [`public.${ident(table)}`],
+  );
+  return r.rows.map((c) => c.name);
+}
+
 export async function backupDatabase(pool: Pool, file: string): Promise<{ tables: number; rows: number }> {
   const client = await pool.connect();
   const gzip = createGzip();
@@ -99,9 +109,12 @@ export async function restoreDatabase(pool: Pool, file: string): Promise<{ rows:
     let batch: unknown[] = [];
     const flush = async () => {
       if (!table || !batch.length) return;
-      await client.query(`INSERT INTO ${ident(table)} SELECT * FROM json_populate_recordset(NULL::${ident(table)}, $1::json)`, [
-        JSON.stringify(batch),
-      ]);
+      // A generated column (lessons.search) takes no value: PostgreSQL computes it again from the rest.
+      const columns = (await storedColumns(client, table)).map(ident).join(', ');
+      await client.query(
+        `INSERT INTO ${ident(table)} (${columns}) SELECT ${columns} FROM json_populate_recordset(NULL::${ident(table)}, $1::json)`,
+        [JSON.stringify(batch)],
+      );
       rows += batch.length;
       batch = [];
     };

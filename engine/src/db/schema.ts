@@ -4,6 +4,7 @@ import {
   bigserial,
   boolean,
   check,
+  customType,
   doublePrecision,
   index,
   integer,
@@ -499,6 +500,56 @@ export const metricPoints = pgTable(
   ],
 );
 
+/** PostgreSQL's tsvector; drizzle has no built-in for it. Written only by the generated column below. */
+const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
+const weighted = (column: string, weight: 'A' | 'B') =>
+  ['simple', 'english'].map((config) => `setweight(to_tsvector('${config}'::regconfig, ${column}), '${weight}')`).join(' || ');
+const searchVector = sql.raw(`${weighted('search_a', 'A')} || ${weighted('search_b', 'B')}`);
+
+/**
+ * The lessons knowledge base: what a campaign taught, in the review's form (fact, cause, insight, action).
+ * Search: search_a (fact, insight) and search_b (cause, action, kpi, channel) hold the texts segmented in
+ * JS (engine/src/services/lesson-text.ts: Chinese words from Intl.Segmenter plus overlapping character
+ * bigrams, Latin words as written), and search is built from them by PostgreSQL, weighted A and B, through
+ * both the `simple` config (Chinese, exact words) and `english` (stems).
+ */
+export const lessons = pgTable(
+  'lessons',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    authorId: uuid('author_id').references(() => users.id, { onDelete: 'set null' }),
+    departmentId: uuid('department_id').references(() => departments.id, { onDelete: 'set null' }),
+    campaignId: uuid('campaign_id').references(() => campaigns.id, { onDelete: 'set null' }),
+    reviewVersion: integer('review_version'),
+    runId: uuid('run_id').references(() => runs.id, { onDelete: 'set null' }),
+    fact: text('fact').notNull(),
+    cause: text('cause').notNull(),
+    insight: text('insight').notNull(),
+    action: text('action').notNull(),
+    kpi: text('kpi'),
+    channel: text('channel'),
+    outcome: text('outcome', { enum: ['met', 'missed', 'mixed'] }),
+    lang: text('lang', { enum: ['en', 'zh-CN'] })
+      .notNull()
+      .default('en'),
+    /** Set by an admin: visible to every department, not only its own. */
+    shared: boolean('shared').notNull().default(false),
+    searchA: text('search_a').notNull().default(''),
+    searchB: text('search_b').notNull().default(''),
+    search: tsvector('search').notNull().generatedAlwaysAs(searchVector),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('lessons_search_idx').using('gin', t.search),
+    index('lessons_department_created_idx').on(t.departmentId, t.createdAt),
+    index('lessons_campaign_idx').on(t.campaignId),
+    index('lessons_shared_idx')
+      .on(t.createdAt)
+      .where(sql`${t.shared}`),
+  ],
+);
+
 export type FlowRow = typeof flows.$inferSelect;
 export type UserRow = typeof users.$inferSelect;
 export type CampaignRow = typeof campaigns.$inferSelect;
@@ -507,3 +558,4 @@ export type FlowVersionRow = typeof flowVersions.$inferSelect;
 export type RunRow = typeof runs.$inferSelect;
 export type AlertRow = typeof alerts.$inferSelect;
 export type SilenceRow = typeof silences.$inferSelect;
+export type LessonRow = typeof lessons.$inferSelect;

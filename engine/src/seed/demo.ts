@@ -8,6 +8,7 @@ import { flows } from '../db/schema.ts';
 import type { Actor } from '../auth/access.ts';
 import { scenarioSchema } from '../api/contracts/campaigns.ts';
 import { TEMPLATES } from '../templates/standard-launch-approval.ts';
+import { seedDemoLessons } from './demo-lessons.ts';
 
 export const DEMO_PASSWORD = 'flightdeck-demo';
 const SCENARIOS = fileURLToPath(new URL('../../seed/', import.meta.url));
@@ -120,6 +121,7 @@ export async function seedDemo(db: Database, services: AppServices, admin: Actor
     const scenario = scenarioSchema.parse(JSON.parse(readFileSync(SCENARIOS + file, 'utf8')));
     if (first) await campaigns.importScenario(dana, scenario, (name) => people.ensureDepartment(admin, name));
   }
+  await seedDemoLessons(db, people, services.lessons);
   for (const template of TEMPLATES) {
     const exists = await db.query.flows.findFirst({ where: eq(flows.name, template.name) });
     if (!exists) {

@@ -21,7 +21,8 @@ export interface AuditEntry {
     | 'session'
     | 'connection'
     | 'alert'
-    | 'silence';
+    | 'silence'
+    | 'lesson';
   entityId: string;
   departmentId?: string | null;
   before?: unknown;

@@ -19,3 +19,4 @@ export * from './system.ts';
 export * from './alerts.ts';
 export * from './metrics.ts';
 export * from './reviews.ts';
+export * from './lessons.ts';
