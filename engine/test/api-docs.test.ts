@@ -163,7 +163,8 @@ describe('catalogue, OpenAPI, health, and every route against its contract', () 
     expect(Object.keys(ingestOp.requestBody.content)).toEqual(['application/json', 'text/csv']);
     expect(ingestOp.description).toMatch(/stored whole or not at all/);
     expect(Object.keys(doc.paths['/api/campaigns/{id}/review.csv'].get.responses['200'].content)).toEqual(['text/csv; charset=utf-8']);
-    expect(doc.components.schemas.CampaignReview).toBeDefined();
+    expect(doc.components.schemas.StoredCampaignReview).toBeDefined();
+    expect(doc.components.schemas.ReviewComparison).toBeDefined();
     // A 503 from /healthz is the health document, not a problem.
     expect(Object.keys(doc.paths['/healthz'].get.responses['503'].content)).toEqual(['application/json']);
     expect(doc.paths['/api/runs/{id}'].get.parameters[0]).toMatchObject({ name: 'id', in: 'path', required: true });
@@ -287,6 +288,13 @@ describe('catalogue, OpenAPI, health, and every route against its contract', () 
     const reviewCsv = await api().get(`/api/campaigns/${imported.body.id}/review.csv`);
     expect(reviewCsv.headers.get('content-type')).toMatch(/^text\/csv/);
     expect(reviewCsv.body).toMatch(/^section,scope,metric,actual,target,rate,status\r\n/);
+    expect(review.body.stored).toMatchObject({ version: 1, trigger: 'first_read' });
+    const recomputed = await api().post(`/api/campaigns/${imported.body.id}/review`, {});
+    expect(recomputed.body.stored).toMatchObject({ version: 2, trigger: 'person' });
+    expect(
+      (await api().get(`/api/campaigns/${imported.body.id}/reviews`)).body.versions.map((v: { version: number }) => v.version),
+    ).toEqual([2, 1]);
+    expect((await api().get(`/api/campaigns/${imported.body.id}/reviews/compare?from=1&to=2`)).body.changed).toEqual([]);
     const campaign = await api().post('/api/campaigns', {
       name: 'Contract campaign',
       phases: [{ name: 'warm_up', startsAt: '2026-05-20T00:00:00+08:00', endsAt: '2026-05-31T00:00:00+08:00' }],
