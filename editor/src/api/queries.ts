@@ -26,6 +26,8 @@ export const keys = {
   alert: (id: string) => ['alerts', 'one', id] as const,
   campaignAlerts: (campaignId: string) => ['alerts', 'campaign', campaignId] as const,
   campaignMetrics: (campaignId: string) => ['campaigns', campaignId, 'metrics'] as const,
+  review: (campaignId: string, version: number | null) => ['campaigns', campaignId, 'review', version ?? 'latest'] as const,
+  reviews: (campaignId: string) => ['campaigns', campaignId, 'reviews'] as const,
   silences: ['silences'] as const,
 };
 
@@ -112,6 +114,14 @@ export function useCampaign(id: string) {
 }
 
 /** Hourly sums; polled slowly, since points arrive while the page is open. */
+export function useReview(campaignId: string, version: number | null) {
+  return useQuery({ queryKey: keys.review(campaignId, version), queryFn: () => api.getReview(campaignId, version) });
+}
+
+export function useReviewVersions(campaignId: string) {
+  return useQuery({ queryKey: keys.reviews(campaignId), queryFn: () => api.listReviews(campaignId) });
+}
+
 export function useCampaignMetrics(id: string | undefined) {
   return useQuery({
     queryKey: keys.campaignMetrics(id ?? ''),
