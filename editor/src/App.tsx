@@ -6,6 +6,7 @@ import { useAuth } from './auth/AuthProvider.tsx';
 import { SessionExpiredDialog, SignInPage } from './auth/SignInPage.tsx';
 import { CampaignListPage } from './campaigns/CampaignListPage.tsx';
 import { CampaignPage } from './campaigns/CampaignPage.tsx';
+import { ReviewPage } from './campaigns/ReviewPage.tsx';
 import { ConnectionsPage } from './connections/ConnectionsPage.tsx';
 import { AppHeader } from './components/AppHeader.tsx';
 import { Link } from './components/Link.tsx';
@@ -52,6 +53,8 @@ function Page({ route }: { route: Exclude<Route, { name: 'signin' }> }) {
       return <CampaignListPage />;
     case 'campaign':
       return <CampaignPage key={route.campaignId} campaignId={route.campaignId} />;
+    case 'review':
+      return <ReviewPage key={`${route.campaignId}/${route.version ?? ''}`} campaignId={route.campaignId} version={route.version} />;
     case 'connections':
       return <ConnectionsPage />;
     case 'tokens':

@@ -11,6 +11,7 @@ export type Route =
   | { name: 'inbox'; tab: 'open' | 'closed' }
   | { name: 'campaigns' }
   | { name: 'campaign'; campaignId: string }
+  | { name: 'review'; campaignId: string; version: number | null }
   | { name: 'connections' }
   | { name: 'tokens' }
   | { name: 'alerts'; view: AlertsView }
@@ -39,6 +40,8 @@ export function parseRoute(hash: string): Route {
   if (m) return { name: 'run', runId: decodeURIComponent(m[1]!) };
   m = /^\/alerts\/([^/]+)\/?$/.exec(path);
   if (m) return { name: 'alert', alertId: decodeURIComponent(m[1]!) };
+  m = /^\/campaigns\/([^/]+)\/review\/?$/.exec(path);
+  if (m) return { name: 'review', campaignId: decodeURIComponent(m[1]!), version: versionOf(query.get('version')) };
   m = /^\/campaigns\/([^/]+)\/?$/.exec(path);
   if (m) return { name: 'campaign', campaignId: decodeURIComponent(m[1]!) };
   return { name: 'notFound', hash: path };
@@ -53,6 +56,7 @@ export const href = {
   inbox: (tab: 'open' | 'closed' = 'open') => (tab === 'closed' ? '#/inbox/closed' : '#/inbox'),
   campaigns: () => '#/campaigns',
   campaign: (id: string) => `#/campaigns/${encodeURIComponent(id)}`,
+  review: (id: string, version?: number | null) => `#/campaigns/${encodeURIComponent(id)}/review${version ? `?version=${version}` : ''}`,
   connections: () => '#/connections',
   tokens: () => '#/tokens',
   alerts: (view: Partial<AlertsView> = {}) => {
@@ -90,6 +94,9 @@ export interface AlertsView {
   severity?: Severity;
   state: AlertState | 'open' | 'all';
 }
+
+/** A review version from the address; anything else means the latest. */
+const versionOf = (v: string | null): number | null => (v && /^[1-9][0-9]{0,8}$/.test(v) ? Number(v) : null);
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const oneOf = <T extends string>(values: readonly T[], v: string | null): T | undefined =>

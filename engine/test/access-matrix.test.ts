@@ -115,6 +115,9 @@ POST   /api/campaigns/{id}/metrics           Y Y Y - - -    0 0 - - -    -     !
 GET    /api/campaigns/{id}/metrics           Y Y Y Y Y Y    0 0 0 0 0    -     ! !
 GET    /api/campaigns/{id}/review            Y Y Y Y Y Y    0 0 0 0 0    -     ! !
 GET    /api/campaigns/{id}/review.csv        Y Y Y Y Y Y    0 0 0 0 0    -     ! !
+POST   /api/campaigns/{id}/review            Y Y Y - - -    0 0 - - -    -     ! !
+GET    /api/campaigns/{id}/reviews           Y Y Y Y Y Y    0 0 0 0 0    -     ! !
+GET    /api/campaigns/{id}/reviews/compare   Y Y Y Y Y Y    0 0 0 0 0    -     ! !
 GET    /api/approvals                        Y Y Y Y Y Y    Y Y Y Y Y    Y     ! !
 GET    /api/approvals/{taskId}               Y Y Y Y Y Y    0 0 0 0 0    0     ! !
 POST   /api/approvals/{taskId}/decision      - - - Y - -    0 0 0 0 0    0     ! !
@@ -804,6 +807,22 @@ describe('access matrix', () => {
     },
     'GET /api/campaigns/{id}/review.csv': {
       build: () => ({ path: `/api/campaigns/${fx.campaignId}/review.csv` }),
+    },
+    'POST /api/campaigns/{id}/review': {
+      build: () => ({ path: `/api/campaigns/${fx.campaignId}/review` }),
+      check: (_who, res) => expect(res.body.stored.trigger).toBe('person'),
+    },
+    'GET /api/campaigns/{id}/reviews': {
+      build: () => ({ path: `/api/campaigns/${fx.campaignId}/reviews` }),
+      check: (_who, res) => expect(Array.isArray(res.body.versions)).toBe(true),
+    },
+    'GET /api/campaigns/{id}/reviews/compare': {
+      // Version 1 exists once any GET of the review has run; comparing it with itself changes nothing.
+      build: async () => {
+        await stack.api.get(`/api/campaigns/${fx.campaignId}/review`);
+        return { path: `/api/campaigns/${fx.campaignId}/reviews/compare?from=1&to=1` };
+      },
+      check: (_who, res) => expect(res.body.changed).toEqual([]),
     },
     'PUT /api/campaigns/{id}/phases': {
       // The mark (12 characters) is a phase of a fresh campaign; the audit entry that moved its dates carries it.

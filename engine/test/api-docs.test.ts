@@ -169,6 +169,8 @@ describe('catalogue, OpenAPI, health, and every route against its contract', () 
     expect(hook.responses['202'].content['application/json'].schema).toBeDefined();
     expect(hook.responses['503'].content['application/problem+json']).toBeDefined();
     expect(hook.description).toMatch(/Retry-After/);
+    expect(doc.components.schemas.StoredCampaignReview).toBeDefined();
+    expect(doc.components.schemas.ReviewComparison).toBeDefined();
     // A 503 from /healthz is the health document, not a problem.
     expect(Object.keys(doc.paths['/healthz'].get.responses['503'].content)).toEqual(['application/json']);
     expect(doc.paths['/api/runs/{id}'].get.parameters[0]).toMatchObject({ name: 'id', in: 'path', required: true });
@@ -314,6 +316,13 @@ describe('catalogue, OpenAPI, health, and every route against its contract', () 
     expect(related.body.lessons.map((l: { id: string }) => l.id)).toEqual([lesson.body.id]);
     expect(related.body.campaigns.map((c: { id: string }) => c.id)).toEqual([imported.body.id]);
     expect((await api().del(lessonPath)).status).toBe(204);
+    expect(review.body.stored).toMatchObject({ version: 1, trigger: 'first_read' });
+    const recomputed = await api().post(`/api/campaigns/${imported.body.id}/review`, {});
+    expect(recomputed.body.stored).toMatchObject({ version: 2, trigger: 'person' });
+    expect(
+      (await api().get(`/api/campaigns/${imported.body.id}/reviews`)).body.versions.map((v: { version: number }) => v.version),
+    ).toEqual([2, 1]);
+    expect((await api().get(`/api/campaigns/${imported.body.id}/reviews/compare?from=1&to=2`)).body.changed).toEqual([]);
     const campaign = await api().post('/api/campaigns', {
       name: 'Contract campaign',
       phases: [{ name: 'warm_up', startsAt: '2026-05-20T00:00:00+08:00', endsAt: '2026-05-31T00:00:00+08:00' }],

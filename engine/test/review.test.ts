@@ -111,7 +111,11 @@ describe('GET /api/campaigns/:id/review and review.csv', () => {
       expect((await stack.api.post(`/api/campaigns/${id618}/status`, { status })).status).toBe(200);
     await stack.server.app.campaigns.launch(id618, { runId: 'none', nodeId: 'launch' });
 
+    // The first GET stored version 1 before any of this: a recompute stores what is there now.
+    const recomputed = await stack.api.post(`/api/campaigns/${id618}/review`, {});
+    expect(recomputed.status, JSON.stringify(recomputed.body).slice(0, 300)).toBe(201);
     const review = (await stack.api.get(`/api/campaigns/${id618}/review`)).body;
+    expect(review.stored.version).toBe(recomputed.body.stored.version);
     expect(review.timeline.alerts).toHaveLength(1);
     expect(review.timeline.alerts[0]).toMatchObject({
       ruleId: 'ctr_below_target',
@@ -171,12 +175,102 @@ describe('GET /api/campaigns/:id/review and review.csv', () => {
     expect(anonymous.status).toBe(401);
   });
 
+  it('stored versions: late data makes a new version, the earlier one stays, and the comparison names what changed', async () => {
+    const made = await stack.api.post('/api/campaigns/import', { ...SCENARIO, id: 'late-data-618', name: 'Late data 618' });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    const id = made.body.id;
+    const metrics = stack.server.app.metrics;
+    const early = [
+      { ts: '2026-06-01T02:00:00Z', channel: 'douyin_ads', metric: 'spend', value: 100 },
+      { ts: '2026-06-01T02:00:00Z', channel: 'douyin_ads', metric: 'revenue', value: 1000 },
+    ];
+    await metrics.ingest(id, metrics.checkJson({ points: early }));
+    const first = await stack.api.get(`/api/campaigns/${id}/review`);
+    expect(first.body.stored).toMatchObject({ version: 1, trigger: 'first_read', points: 2, actor: expect.any(String) });
+    expect(first.body.stored.watermark).not.toBeNull();
+    // A second read answers the stored version, not a new one.
+    expect((await stack.api.get(`/api/campaigns/${id}/review`)).body.stored.version).toBe(1);
+
+    // The platform reports late: a revenue correction for the same hour and a channel that had not reported.
+    const late = [
+      { ts: '2026-06-01T02:00:00Z', channel: 'douyin_ads', metric: 'revenue', value: 1500 },
+      { ts: '2026-06-01T03:00:00Z', channel: 'xhs_kol', metric: 'spend', value: 40 },
+    ];
+    await metrics.ingest(id, metrics.checkJson({ points: late }));
+    const second = await stack.api.post(`/api/campaigns/${id}/review`, {});
+    expect(second.status).toBe(201);
+    expect(second.body.stored).toMatchObject({ version: 2, trigger: 'person', points: 3 });
+    expect(second.body.efficiency.overall.totals.revenue).toBe(1500);
+
+    const v1 = (await stack.api.get(`/api/campaigns/${id}/review?version=1`)).body;
+    expect(v1.efficiency.overall.totals.revenue).toBe(1000);
+    expect(v1).toEqual(first.body);
+    expect((await stack.api.get(`/api/campaigns/${id}/review`)).body.stored.version).toBe(2);
+    const list = (await stack.api.get(`/api/campaigns/${id}/reviews`)).body.versions;
+    expect(list.map((v: { version: number; trigger: string }) => [v.version, v.trigger])).toEqual([
+      [2, 'person'],
+      [1, 'first_read'],
+    ]);
+
+    const diff = (await stack.api.get(`/api/campaigns/${id}/reviews/compare?from=1&to=2`)).body;
+    const change = (section: string, scope: string, metric: string) =>
+      diff.changed.find(
+        (c: { section: string; scope: string; metric: string }) => c.section === section && c.scope === scope && c.metric === metric,
+      );
+    expect(change('overall', 'campaign', 'revenue')).toMatchObject({ from: { actual: 1000 }, to: { actual: 1500 }, delta: 500 });
+    expect(change('channel', 'xhs_kol', 'spend')).toMatchObject({ from: null, to: { actual: 40 } });
+    expect(change('overall', 'campaign', 'impressions')).toBeUndefined();
+    expect(diff.figures).toBeGreaterThan(diff.changed.length);
+
+    // The CSV of either version.
+    const csv = async (q: string) =>
+      (await fetch(`${stack.url}/api/campaigns/${id}/review.csv${q}`, { headers: { authorization: `Bearer ${stack.api.token}` } })).text();
+    expect(await csv('?version=1')).toMatch(/\r\noverall,campaign,revenue,1000,/);
+    expect(await csv('')).toMatch(/\r\noverall,campaign,revenue,1500,/);
+
+    // Recomputes at once get distinct versions, none lost to a clash.
+    const many = await Promise.all([1, 2, 3].map(() => stack.api.post(`/api/campaigns/${id}/review`, {})));
+    expect(many.map((r) => r.status)).toEqual([201, 201, 201]);
+    expect(many.map((r) => r.body.stored.version).sort()).toEqual([3, 4, 5]);
+
+    expect((await stack.api.get(`/api/campaigns/${id}/review?version=99`)).status).toBe(404);
+    const viewer = await stack.user('Vera Viewer', [{ role: 'viewer', department: null }]);
+    expect((await viewer.api.post(`/api/campaigns/${id}/review`, {})).status).toBe(403);
+  });
+
+  it('hostile versions: never a 5xx, always problem+json naming the field', async () => {
+    const hostile = fc.oneof(
+      fc.string({ maxLength: 40 }),
+      fc.integer().map(String),
+      fc.double().map(String),
+      fc.constantFrom('0', '-1', '1e400', 'NaN', '0x10', '2147483648', ' 1', '1.5', '[]', '__proto__'),
+    );
+    await fc.assert(
+      fc.asyncProperty(hostile, hostile, async (a, b) => {
+        const paths = [
+          `/api/campaigns/${id618}/review?version=${encodeURIComponent(a)}`,
+          `/api/campaigns/${id618}/review.csv?version=${encodeURIComponent(a)}`,
+          `/api/campaigns/${id618}/reviews/compare?from=${encodeURIComponent(a)}&to=${encodeURIComponent(b)}`,
+        ];
+        for (const path of paths) {
+          const res = await stack.api.get(path);
+          expect(res.status, `${path} → ${res.status}`).toBeLessThan(500);
+          if (res.status >= 400) expect(res.contentType).toMatch(/^application\/problem\+json/);
+        }
+      }),
+      { numRuns: 60 },
+    );
+    const bad = await stack.api.get(`/api/campaigns/${id618}/review?version=abc`);
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toContain('version');
+  });
+
   it('hostile ids: always a 4xx problem, never a 5xx', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.oneof(fc.string({ maxLength: 200 }), fc.constantFrom('..', '%00', 'a'.repeat(129), '__proto__', 'review')),
         async (id) => {
-          for (const suffix of ['review', 'review.csv']) {
+          for (const suffix of ['review', 'review.csv', 'reviews', 'reviews/compare?from=1&to=1']) {
             const res = await stack.api.get(`/api/campaigns/${encodeURIComponent(id)}/${suffix}`);
             expect(res.status, `${id} → ${res.status}`).toBeGreaterThanOrEqual(400);
             expect(res.status, `${id} → ${res.status}`).toBeLessThan(500);

@@ -2,6 +2,8 @@ import type {
   AlertDetail,
   AlertFilter,
   AlertPage,
+  ReviewVersions,
+  StoredReview,
   Campaign,
   CampaignPhases,
   CampaignStatus,
@@ -169,6 +171,10 @@ export const api = {
   postMetricsCsv: (campaignId: string, csv: string) =>
     request<IngestResult>('POST', `/api/campaigns/${enc(campaignId)}/metrics`, csv, { raw: true, contentType: 'text/csv' }),
   /** Hourly sums per channel and metric; the KPIs are computed in the browser from these sums. */
+  getReview: (campaignId: string, version: number | null) =>
+    request<StoredReview>('GET', `/api/campaigns/${enc(campaignId)}/review${version ? `?version=${version}` : ''}`),
+  recomputeReview: (campaignId: string) => request<StoredReview>('POST', `/api/campaigns/${enc(campaignId)}/review`),
+  listReviews: (campaignId: string) => request<ReviewVersions>('GET', `/api/campaigns/${enc(campaignId)}/reviews`),
   getCampaignMetrics: (campaignId: string) => request<MetricsAnswer>('GET', `/api/campaigns/${enc(campaignId)}/metrics?bucket=1h`),
   setCampaignPhases: (id: string, phases: CampaignPhases) =>
     request<CampaignUpdated>('PUT', `/api/campaigns/${enc(id)}/phases`, { phases }),

@@ -38,6 +38,8 @@ export const keys = {
   alert: (id: string) => ['alerts', 'one', id] as const,
   campaignAlerts: (campaignId: string) => ['alerts', 'campaign', campaignId] as const,
   campaignMetrics: (campaignId: string) => ['campaigns', campaignId, 'metrics'] as const,
+  review: (campaignId: string, version: number | null) => ['campaigns', campaignId, 'review', version ?? 'latest'] as const,
+  reviews: (campaignId: string) => ['campaigns', campaignId, 'reviews'] as const,
   silences: ['silences'] as const,
   lessons: ['lessons'] as const,
   lessonSearch: (filter: LessonFilter) => ['lessons', 'search', filter] as const,
@@ -127,6 +129,14 @@ export function useCampaign(id: string) {
 }
 
 /** Hourly sums; polled slowly, since points arrive while the page is open. */
+export function useReview(campaignId: string, version: number | null) {
+  return useQuery({ queryKey: keys.review(campaignId, version), queryFn: () => api.getReview(campaignId, version) });
+}
+
+export function useReviewVersions(campaignId: string) {
+  return useQuery({ queryKey: keys.reviews(campaignId), queryFn: () => api.listReviews(campaignId) });
+}
+
 export function useCampaignMetrics(id: string | undefined) {
   return useQuery({
     queryKey: keys.campaignMetrics(id ?? ''),

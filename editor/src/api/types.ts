@@ -51,6 +51,9 @@ export type CampaignUpdated = Out<typeof C.campaignUpdatedSchema>;
 export type IngestResult = Out<typeof C.ingestResultSchema>;
 export type MetricsAnswer = Out<typeof C.metricsAnswerSchema>;
 export type CampaignGoal = Campaign['goals'][number];
+export type StoredReview = Out<typeof C.storedReviewSchema>;
+export type ReviewVersion = Out<typeof C.reviewVersionSchema>;
+export type ReviewVersions = Out<typeof C.reviewVersionsSchema>;
 export type BudgetLine = Campaign['budget']['lines'][number];
 export type CampaignPhases = In<typeof C.campaignPhasesBodySchema>['phases'];
 

@@ -86,6 +86,10 @@ function CampaignView({ campaign: c }: { campaign: Campaign }) {
               <CampaignStatusBadge status={c.status} testId="campaign-status" /> · {c.department ?? '—'} · {c.timezone}
               {c.slug && <span className="fd-mono"> · {c.slug}</span>}
               {me && c.ownerId === me.id && <span> · {t('campaign.ownedByYou')}</span>}
+              {' · '}
+              <Link href={href.review(c.id)} data-testid="campaign-review-link">
+                {t('review.open')}
+              </Link>
               {c.launchedAt && (
                 <span data-testid="campaign-launched"> · {t('campaign.launchedAt', { time: formatDateTime(c.launchedAt, locale) })}</span>
               )}

@@ -550,6 +550,33 @@ export const lessons = pgTable(
   ],
 );
 
+/**
+ * Stored post-campaign reviews (复盘), one JSON document per campaign and version. A recompute (after late
+ * data, say) adds a version and keeps the earlier ones, so two can be compared. `source` says who or what
+ * asked for it (a person's name, or the flow's review node); `points` and `watermark` say which data it read.
+ */
+export const reviews = pgTable(
+  'reviews',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    campaignId: uuid('campaign_id')
+      .notNull()
+      .references(() => campaigns.id, { onDelete: 'cascade' }),
+    version: integer('version').notNull(),
+    document: jsonb('document').notNull(),
+    /** 'person' (by API), 'flow' (the review node) or 'first_read' (computed on the first GET). */
+    trigger: text('trigger').notNull(),
+    actorId: uuid('actor_id').references(() => users.id, { onDelete: 'set null' }),
+    actor: text('actor').notNull(),
+    runId: uuid('run_id').references(() => runs.id, { onDelete: 'set null' }),
+    /** Hourly figures the review read, and the latest received_at among the campaign's points then (null: none). */
+    points: integer('points').notNull(),
+    watermark: timestamp('watermark', { withTimezone: true }),
+    computedAt: timestamp('computed_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [uniqueIndex('reviews_campaign_version_uq').on(t.campaignId, t.version), check('reviews_version_positive', sql`${t.version} > 0`)],
+);
+
 export type FlowRow = typeof flows.$inferSelect;
 export type UserRow = typeof users.$inferSelect;
 export type CampaignRow = typeof campaigns.$inferSelect;
@@ -559,3 +586,4 @@ export type RunRow = typeof runs.$inferSelect;
 export type AlertRow = typeof alerts.$inferSelect;
 export type SilenceRow = typeof silences.$inferSelect;
 export type LessonRow = typeof lessons.$inferSelect;
+export type ReviewRow = typeof reviews.$inferSelect;

@@ -1,29 +1,73 @@
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, max, sql } from 'drizzle-orm';
 import {
+  compareReviews,
   computeReview,
   REVIEW_LIMITS,
   ReviewInputError,
-  reviewCsv,
   type ApprovalTaskView,
   type MetricPoint,
   type Review,
+  type ReviewComparison,
   type ReviewPhaseChange,
   type ReviewRecords,
 } from '@flightdeck/workflows';
 import type { Database } from '../db/client.ts';
-import { alertEvents, alerts, approvalTasks, auditLog, runs, users } from '../db/schema.ts';
+import { alertEvents, alerts, approvalTasks, auditLog, metricPoints, reviews, runs, users, type ReviewRow } from '../db/schema.ts';
 import { systemClock, type Clock } from '../auth/throttle.ts';
 import type { CampaignService } from './campaigns.ts';
-import { Invalid } from './errors.ts';
+import { conflict, Invalid, NotFound } from './errors.ts';
 
 type Phase = { name: string; startsAt: string; endsAt: string };
+
+/** Versions kept per campaign: a recompute past this is refused (bounded storage; each is one document of a few hundred KB at most). */
+export const REVIEW_VERSIONS_MAX = 500;
+
+/** Who or what asked for a stored review: a person through the API, the flow's review node, or the first read of a campaign's review. */
+export interface ReviewRequester {
+  trigger: 'person' | 'flow' | 'first_read';
+  actorId: string | null;
+  actor: string;
+  runId?: string | null;
+}
+
+/** A stored version without its document: who computed it, when, and from which data. */
+export interface StoredReviewMeta {
+  version: number;
+  computedAt: string;
+  trigger: ReviewRequester['trigger'];
+  actor: string;
+  runId: string | null;
+  /** Hourly figures it read. */
+  points: number;
+  /** The latest arrival (received_at) among the campaign's metric points when it was computed; null: none. */
+  watermark: string | null;
+}
+
+export interface StoredReview {
+  stored: StoredReviewMeta;
+  review: Review;
+}
+
+const metaOf = (
+  row: Pick<ReviewRow, 'version' | 'computedAt' | 'trigger' | 'actor' | 'runId' | 'points' | 'watermark'>,
+): StoredReviewMeta => ({
+  version: row.version,
+  computedAt: row.computedAt.toISOString(),
+  trigger: row.trigger as ReviewRequester['trigger'],
+  actor: row.actor,
+  runId: row.runId,
+  points: row.points,
+  watermark: row.watermark?.toISOString() ?? null,
+});
+const storedOf = (row: ReviewRow): StoredReview => ({ stored: metaOf(row), review: row.document as Review });
 const samePhases = (a: unknown, b: unknown) => JSON.stringify(a ?? []) === JSON.stringify(b ?? []);
 
 /**
  * The post-campaign review, computed on request from what is stored: hourly sums of the metric
  * points (summed across dimensions, which the KPIs do not split by), the run's approvals, the
- * launch, the alerts with their events, and the phase date changes from the audit log. Nothing is
- * stored: the same data gives the same review.
+ * launch, the alerts with their events, and the phase date changes from the audit log; the same data
+ * gives the same review. Stored versions (table reviews) keep each computation, so a recompute after
+ * late data adds a version and two versions can be compared.
  */
 export class ReviewService {
   constructor(
@@ -153,7 +197,99 @@ export class ReviewService {
     }
   }
 
-  async csv(campaignId: string): Promise<string> {
-    return reviewCsv(await this.review(campaignId));
+  /** Computes the review now and stores it as the campaign's next version. */
+  async store(campaignId: string, by: ReviewRequester): Promise<StoredReview> {
+    return this.storeUnder(campaignId, by, false);
+  }
+
+  /** The latest stored version; none yet: computed and stored now (as version 1, trigger first_read). */
+  async latest(campaignId: string, by: Omit<ReviewRequester, 'trigger'>): Promise<StoredReview> {
+    const row = await this.latestRow(campaignId);
+    return row ? storedOf(row) : this.storeUnder(campaignId, { ...by, trigger: 'first_read' }, true);
+  }
+
+  async version(campaignId: string, version: number): Promise<StoredReview> {
+    const [row] = await this.db
+      .select()
+      .from(reviews)
+      .where(and(eq(reviews.campaignId, campaignId), eq(reviews.version, version)));
+    if (!row) throw new NotFound(`The campaign has no review version ${version}`, [{ path: 'version', message: 'No such version' }]);
+    return storedOf(row);
+  }
+
+  /** Every stored version, newest first, without documents. */
+  async versions(campaignId: string): Promise<StoredReviewMeta[]> {
+    const rows = await this.db
+      .select({
+        version: reviews.version,
+        computedAt: reviews.computedAt,
+        trigger: reviews.trigger,
+        actor: reviews.actor,
+        runId: reviews.runId,
+        points: reviews.points,
+        watermark: reviews.watermark,
+      })
+      .from(reviews)
+      .where(eq(reviews.campaignId, campaignId))
+      .orderBy(desc(reviews.version))
+      .limit(REVIEW_VERSIONS_MAX);
+    return rows.map(metaOf);
+  }
+
+  /** Which figures changed from one version to another (either order). */
+  async compare(
+    campaignId: string,
+    from: number,
+    to: number,
+  ): Promise<{ from: StoredReviewMeta; to: StoredReviewMeta } & ReviewComparison> {
+    const [a, b] = await Promise.all([this.version(campaignId, from), this.version(campaignId, to)]);
+    return { from: a.stored, to: b.stored, ...compareReviews(a.review, b.review) };
+  }
+
+  private latestRow(campaignId: string): Promise<ReviewRow | undefined> {
+    return this.latestRowIn(this.db, campaignId);
+  }
+
+  /**
+   * Numbers versions under a per-campaign transaction lock, so two recomputes at once get 1 and 2, not a
+   * clash; onlyIfNone: the first read's store, which a concurrent first read may have done already.
+   */
+  private async storeUnder(campaignId: string, by: ReviewRequester, onlyIfNone: boolean): Promise<StoredReview> {
+    return this.db.transaction(async (tx) => {
+      await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext('flightdeck.review'), hashtext(${campaignId}))`);
+      const [top] = await tx
+        .select({ version: max(reviews.version) })
+        .from(reviews)
+        .where(eq(reviews.campaignId, campaignId));
+      const last = top?.version ?? 0;
+      if (onlyIfNone && last > 0) return storedOf((await this.latestRowIn(tx, campaignId))!);
+      if (last >= REVIEW_VERSIONS_MAX) throw conflict('version', `A campaign keeps at most ${REVIEW_VERSIONS_MAX} review versions`);
+      const [mark] = await tx
+        .select({ watermark: max(metricPoints.receivedAt) })
+        .from(metricPoints)
+        .where(eq(metricPoints.campaignId, campaignId));
+      const review = await this.review(campaignId);
+      const [row] = await tx
+        .insert(reviews)
+        .values({
+          campaignId,
+          version: last + 1,
+          document: review,
+          trigger: by.trigger,
+          actorId: by.actorId,
+          actor: by.actor,
+          runId: by.runId ?? null,
+          points: review.points,
+          watermark: mark?.watermark ?? null,
+          computedAt: new Date(this.clock()),
+        })
+        .returning();
+      return storedOf(row!);
+    });
+  }
+
+  private async latestRowIn(tx: Pick<Database, 'select'>, campaignId: string): Promise<ReviewRow | undefined> {
+    const [row] = await tx.select().from(reviews).where(eq(reviews.campaignId, campaignId)).orderBy(desc(reviews.version)).limit(1);
+    return row;
   }
 }

@@ -14,18 +14,29 @@ function cell(text: string): string {
 /** Numbers as JavaScript prints them (full precision, no thousands separators); no value is an empty cell. */
 const num = (n: number | null | undefined) => (typeof n === 'number' && Number.isFinite(n) ? String(n) : '');
 
-/** The review's figures as CSV: one row per figure, the same rows whatever the campaign. Pure. */
-export function reviewCsv(review: Review): string {
-  const rows: string[] = [REVIEW_CSV_HEADER];
+/** One figure of a review: the unit of its CSV and of a comparison between two versions. */
+export interface ReviewFigure {
+  section: string;
+  scope: string;
+  metric: string;
+  actual: number | null;
+  target: number | null;
+  rate: number | null;
+  status: string;
+}
+
+/** The review's figures, one per row, the same rows whatever the campaign. Pure. */
+export function reviewFigures(review: Review): ReviewFigure[] {
+  const rows: ReviewFigure[] = [];
   const row = (
     section: string,
     scope: string,
     metric: string,
     actual: number | null,
-    target?: number | null,
-    rate?: number | null,
+    target: number | null = null,
+    rate: number | null = null,
     status = '',
-  ) => rows.push([cell(section), cell(scope), cell(metric), num(actual), num(target), num(rate), cell(status)].join(','));
+  ) => rows.push({ section, scope, metric, actual, target, rate, status });
 
   if (review.noData) row('summary', 'campaign', 'no_data', null, null, null, 'no metrics recorded');
   for (const g of review.attainment) row('attainment', 'campaign', g.kpi, g.actual, g.target, g.rate, g.status ?? '');
@@ -57,5 +68,13 @@ export function reviewCsv(review: Review): string {
     row('daily', d.date, 'spend', d.spend);
     row('daily', d.date, 'revenue', d.revenue);
   }
-  return rows.join('\r\n') + '\r\n';
+  return rows;
+}
+
+/** The review's figures as CSV: "section,scope,metric,actual,target,rate,status", one figure a row. Pure. */
+export function reviewCsv(review: Review): string {
+  const lines = reviewFigures(review).map((f) =>
+    [cell(f.section), cell(f.scope), cell(f.metric), num(f.actual), num(f.target), num(f.rate), cell(f.status)].join(','),
+  );
+  return [REVIEW_CSV_HEADER, ...lines].join('\r\n') + '\r\n';
 }

@@ -187,3 +187,46 @@ export const reviewSchema = z
 export const reviewCsvSchema = z.string().meta({
   description: 'text/csv: "section,scope,metric,actual,target,rate,status", one figure a row; an empty cell is no value',
 });
+
+/** A stored review version's provenance: who or what computed it, when, from which data. */
+export const reviewVersionSchema = z
+  .object({
+    version: z.number().int().min(1),
+    computedAt: z.string(),
+    trigger: z.enum(['person', 'flow', 'first_read']).meta({
+      description: 'person: POST by someone; flow: the review node; first_read: computed on the first GET, when none was stored',
+    }),
+    actor: z.string(),
+    runId: z.string().nullable().meta({ description: 'The run whose review node stored it' }),
+    points: z.number().int().meta({ description: 'Hourly figures it read' }),
+    watermark: z.string().nullable().meta({ description: "The latest arrival among the campaign's metric points then; null: none" }),
+  })
+  .meta({ id: 'ReviewVersion' });
+
+export const storedReviewSchema = reviewSchema.extend({ stored: reviewVersionSchema }).meta({ id: 'StoredCampaignReview' });
+
+export const reviewVersionsSchema = z.object({ versions: z.array(reviewVersionSchema).meta({ description: 'Newest first' }) });
+
+const figureValues = z.object({ actual: figure, target: figure, rate: figure, status: z.string() }).nullable();
+export const reviewComparisonSchema = z
+  .object({
+    from: reviewVersionSchema,
+    to: reviewVersionSchema,
+    figures: z.number().int().meta({ description: 'Figures compared: the CSV rows of both versions' }),
+    changed: z.array(
+      z.object({
+        section: z.string(),
+        scope: z.string(),
+        metric: z.string(),
+        from: figureValues.meta({ description: 'null: the figure is not in the earlier version' }),
+        to: figureValues.meta({ description: 'null: the figure is not in the later version' }),
+        delta: figure.meta({ description: 'to.actual − from.actual' }),
+      }),
+    ),
+  })
+  .meta({ id: 'ReviewComparison' });
+
+/** A version number as a query value; one that was never stored is a 404 naming `version`. */
+const versionNumber = z.coerce.number().int().min(1).max(2_147_483_647);
+export const reviewVersionQuery = z.strictObject({ version: versionNumber.optional() });
+export const reviewCompareQuery = z.strictObject({ from: versionNumber, to: versionNumber });
