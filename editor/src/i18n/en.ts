@@ -175,7 +175,8 @@ export const en = {
     noData: 'No metrics were recorded for this campaign: there is nothing to review yet.',
     conventions: 'How the figures are computed',
     cpaConvention:
-      'Attainment is actual ÷ target; for a lower-is-better goal such as CPA it is target ÷ actual, so 100 % or more always means the goal was met.',
+      'Attainment is actual ÷ target; for a lower-is-better goal such as CPA it is target ÷ actual, ' +
+      'so 100 % or more always means the goal was met.',
     bands: 'Status bands',
     band: 'Band',
     range: 'Attainment',
