@@ -53,6 +53,14 @@ export interface MonitorServiceDeps {
  * `afterPointsStored` in the transaction that stored the points; the run is signalled after the
  * commit only when a rule changed state, so a monitor costs Temporal nothing while all is well.
  */
+/**
+ * Ingest and attach take turns per campaign. Without it a batch committing while a monitor attaches is
+ * judged by neither: the attach reads only committed points, and the batch sees only committed monitors.
+ */
+async function lockCampaignMonitors(tx: MetricsTx, campaignId: string): Promise<void> {
+  await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${`flightdeck:monitors:${campaignId}`}))`);
+}
+
 export class MonitorService {
   private readonly clock: () => number;
 
@@ -62,6 +70,7 @@ export class MonitorService {
 
   /** The ingest hook: evaluates every active monitor of the campaign; returns what to signal once the points commit. */
   async afterPointsStored(tx: MetricsTx, campaignId: string, affected: readonly AffectedSeries[]): Promise<() => Promise<void>> {
+    await lockCampaignMonitors(tx, campaignId);
     const active = await tx
       .select()
       .from(monitors)
@@ -83,6 +92,7 @@ export class MonitorService {
   async attach(req: AttachMonitorRequest): Promise<MonitorCheck> {
     const campaign = await this.monitoredCampaign(req.campaignId);
     return this.deps.db.transaction(async (tx) => {
+      await lockCampaignMonitors(tx, req.campaignId);
       await tx
         .insert(monitors)
         .values({
