@@ -10,6 +10,8 @@ const csv = seed('s618-new-product-launch.metrics.csv');
 const [header, ...rows] = csv.trim().split('\n');
 export const S618_START = Date.parse('2026-05-20T00:00:00Z');
 export const HOUR = 3_600_000;
+/** The scenario's CSV rows (ts,channel,metric,value) of the hours [from, until). */
+export const scenarioRows = (from: number, until: number) => rows.filter((r) => hourOf(r) >= from && hourOf(r) < until);
 const hourOf = (row: string) => (Date.parse(row.slice(0, row.indexOf(','))) - S618_START) / HOUR;
 
 /**

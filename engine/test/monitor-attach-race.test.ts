@@ -1,0 +1,73 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { validateFlow } from '@flightdeck/workflows';
+import { startStack, type TestStack } from './support/stack.ts';
+import { waitFor } from './support/wait-for.ts';
+import { crisisFlow, scenarioIngest, scenarioRows } from './support/crisis-flow.ts';
+import { MonitorService } from '../src/services/monitors.ts';
+
+/**
+ * An ingest batch that is committing while a monitor attaches: the attach reads only committed points
+ * and the batch judges only the monitors it can see, so without turns neither would judge that batch.
+ * Here a transaction holds the batch's turn (as the ingest hook takes it) with the spike's points
+ * written; the attach waits for it, and then finds the spike.
+ */
+describe('a monitor attached while a batch commits', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startStack('attach-race', { worker: false });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('waits for the batch and judges its points', async () => {
+    const { owner, campaign, flowId } = await crisisFlow(stack, 'https://robot.example.test/hook');
+    const { ingest } = await scenarioIngest(stack, campaign.id, owner.id);
+    await ingest(0, 494);
+    const graph = (await owner.api.get(`/api/flows/${flowId}`)).body.graph;
+    const checked = validateFlow(graph);
+    if (!checked.ok) throw new Error(JSON.stringify(checked.issues));
+    const monitorConfig = checked.flow.nodes.find((n) => n.id === 'monitor')!.config;
+
+    const batch = await stack.server.db.pool.connect();
+    try {
+      await batch.query('BEGIN');
+      await batch.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`flightdeck:monitors:${campaign.id}`]);
+      for (const row of scenarioRows(494, 500)) {
+        const [ts, channel, metric, value] = row.split(',');
+        await batch.query('INSERT INTO metric_points (campaign_id, channel, metric, ts, value) VALUES ($1, $2, $3, $4, $5)', [
+          campaign.id,
+          channel,
+          metric,
+          ts,
+          Number(value),
+        ]);
+      }
+      const monitors = new MonitorService({
+        db: stack.server.db.db,
+        alerts: stack.server.app.alerts,
+        campaigns: stack.server.app.campaigns,
+        signal: async () => {},
+      });
+      const attached = monitors.attach({
+        runId: 'race-run',
+        nodeId: 'monitor',
+        executionKey: 'race-run/monitor/1',
+        campaignId: campaign.id,
+        monitor: monitorConfig as never,
+      });
+      // The attach is queued behind the batch's turn: PostgreSQL shows its advisory lock waiting.
+      await waitFor('the attach waiting for its turn', async () => {
+        const { rows } = await stack.server.db.pool.query(
+          `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+        );
+        return rows[0].n > 0;
+      });
+      await batch.query('COMMIT');
+      const check = await attached;
+      expect(check.fired?.ruleId).toBe('negative_spike');
+    } finally {
+      batch.release();
+    }
+  });
+});
