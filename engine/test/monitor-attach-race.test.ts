@@ -59,7 +59,8 @@ describe('a monitor attached while a batch commits', () => {
       // The attach is queued behind the batch's turn: PostgreSQL shows its advisory lock waiting.
       await waitFor('the attach waiting for its turn', async () => {
         const { rows } = await stack.server.db.pool.query(
-          `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+          `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
+             AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
         );
         return rows[0].n > 0;
       });
