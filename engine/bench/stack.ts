@@ -3,7 +3,7 @@
  * server in a temp directory, the API and a worker, and an admin with an API token.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +16,16 @@ import { startServer } from '../src/server/start-server.ts';
 import { createLogger } from '../src/logger.ts';
 import type { HOOK_LIMITS } from '../src/auth/throttle.ts';
 import type { HookAdmissionLimits } from '../src/api/hook-admission.ts';
+
+/** CPU ms of another process (the dev server), from /proc: load-independent where wall-clock rates are not. */
+export function processCpuMs(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return NaN;
+  }
+}
 
 export const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.max(0, Math.ceil((p / 100) * xs.length) - 1)]!;
 

@@ -12,7 +12,6 @@
  * The stack is the product's: embedded PostgreSQL, the dev server keeping its database file, the API
  * and the worker (in this process, where `npm start` runs the worker as a child process).
  */
-import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +20,7 @@ import type { Client } from '@temporalio/client';
 import { createOutboundGuard, webhookActivity } from '@flightdeck/activities';
 import { signStandardWebhook } from '../src/services/hooks.ts';
 import { HOOK_LIMITS } from '../src/auth/throttle.ts';
-import { percentile, startBenchStack, writeBenchResult } from './stack.ts';
+import { percentile, processCpuMs, startBenchStack, writeBenchResult } from './stack.ts';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1000);
 const SENDERS = Number(process.env.BENCH_SENDERS ?? 10);
@@ -182,15 +181,7 @@ async function waitForArrivals(sent: Sent[]) {
   }
 }
 
-/** CPU seconds of the dev server (a child process), from /proc: load-independent where wall-clock rates are not. */
-function temporalCpuMs(): number {
-  try {
-    const fields = readFileSync(`/proc/${temporal.process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-  } catch {
-    return NaN;
-  }
-}
+const temporalCpuMs = () => processCpuMs(temporal.process.pid);
 
 async function measure(label: string, send: (key: string) => Promise<Sent>) {
   const epochAtStart = Date.now();
