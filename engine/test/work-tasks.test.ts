@@ -64,7 +64,9 @@ describe('work tasks', () => {
     expect(task.assignee.user.name).toBe('Ava Assignee');
     // Told under the bell when it opened.
     await waitFor('the in-app notice', async () =>
-      (await ava.api.get('/api/notifications')).body.items.find((n: { title: string }) => n.title === 'New task: Optimisation review: alpha'),
+      (await ava.api.get('/api/notifications')).body.items.find(
+        (n: { title: string }) => n.title === 'New task: Optimisation review: alpha',
+      ),
     );
     const path = `/api/tasks/${task.id}/complete`;
     // Someone who may not read the run learns nothing: the 404 of a made-up id.
