@@ -43,7 +43,11 @@ export function WorkTaskCard({ task }: { task: WorkTask }) {
   });
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
   const [error, setError] = useState<string | null>(null);
-  const set = (k: keyof typeof form) => (e: { target: { value: string } }) => setForm({ ...form, [k]: e.target.value });
+  const set = (k: keyof typeof form) => (e: { target: { value: string } }) => {
+    setForm({ ...form, [k]: e.target.value });
+    // A field being corrected no longer shows the refusal it had.
+    if (fieldErrors[k]) setFieldErrors(({ [k]: _gone, ...rest }) => rest);
+  };
   const overdue = isOverdue(task, now);
 
   const submit = () => {
