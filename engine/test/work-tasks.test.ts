@@ -152,6 +152,16 @@ describe('work tasks', () => {
     expect(late.status).toBe(409);
   });
 
+  it('cancelling the run cancels its open task, which then leaves the list and cannot be completed', async () => {
+    const runId = await start({ assignees: [{ kind: 'user', user: ava.email }], due: '1d' }, 'cancel');
+    const task = await taskOf(runId, ava);
+    expect((await designer.api.post(`/api/runs/${runId}/cancel`)).status).toBe(202);
+    expect((await designer.api.waitForRun(runId)).status).toBe('cancelled');
+    expect((await ava.api.get(`/api/tasks/${task.id}`)).body.status).toBe('cancelled');
+    expect((await ava.api.get('/api/tasks')).body.items.map((t: { id: string }) => t.id)).not.toContain(task.id);
+    expect((await ava.api.post(`/api/tasks/${task.id}/complete`, {})).status).toBe(409);
+  });
+
   it('property: no body, id or caller gets a 5xx from POST /api/tasks/:id/complete', async () => {
     const runId = await start({ owner: true, kind: 'lesson', due: '1h' }, 'fuzz', campaignId);
     const task = await taskOf(runId, olive);

@@ -4,7 +4,14 @@ import { simulateFlow, type SimulatedActivities, type SimulationResult } from '.
 import type { RunState } from '../src/interpreter/state.ts';
 import { validateFlow } from '../src/validator.ts';
 import { DELIVER_ACTIVITY, type DeliverRequest } from '../src/nodes/deliver.ts';
-import { WORK_TASK_ACTIVITIES, workTaskNoticeKey, type OpenWorkTasksRequest, type WorkTaskState } from '../src/nodes/work-tasks.ts';
+import {
+  awaitWorkTasks,
+  WORK_TASK_ACTIVITIES,
+  workTaskNoticeKey,
+  type OpenWorkTasksRequest,
+  type WorkTaskState,
+} from '../src/nodes/work-tasks.ts';
+import type { NodeContext } from '../src/nodes/define.ts';
 import { edge, flow, trigger, webhook } from './helpers.ts';
 
 const START = Date.UTC(2026, 5, 1);
@@ -41,7 +48,7 @@ function taskTable(completions: Record<number, number>) {
         if (!rows.has(id))
           rows.set(id, { id, slot, status: 'open', assignee: `slot ${slot}`, notify: [person(slot)], completedBy: null, result: null });
       });
-      return pick([...rows.keys()]);
+      return pick(req.assignees.map((_, slot) => `${req.executionKey}/${slot}`));
     },
     [WORK_TASK_ACTIVITIES.read]: ([req], _attempt, now) => {
       settle(now);
@@ -194,5 +201,64 @@ describe('human.task', () => {
       ),
       { numRuns: 40 },
     );
+  });
+});
+
+describe('awaitWorkTasks, as a review node would call it', () => {
+  it('two batches in one node execution make distinct tasks, signal keys and messages', async () => {
+    const table = taskTable({ 0: 30 * 60_000 });
+    let now = START;
+    const calls: { name: string; arg: unknown }[] = [];
+    const waits: string[] = [];
+    const ports = {
+      now: () => now,
+      sleep: async (ms: number) => void (now += ms),
+      waitUntil: async () => false,
+      // Nobody signals: each wait runs to its timeout on this clock.
+      waitForNotice: async (key: string, ms: number) => {
+        waits.push(key);
+        now += ms;
+        return false;
+      },
+      noticeCount: () => 0,
+      runChildFlow: async () => ({ status: 'completed' as const }),
+      callActivity: async (name: string, args: unknown[]) => {
+        calls.push({ name, arg: args[0] });
+        const fake = (table.activities as Record<string, (a: unknown[], attempt: number, at: number) => unknown>)[name];
+        return fake ? fake(args, 1, now) : { kind: 'in-app', sent: 1, failed: 0, outcomes: [] };
+      },
+    } as unknown as NodeContext<unknown>['ports'];
+    const ctx = {
+      node: { id: 'review', type: 'review', config: {} },
+      config: {},
+      ports,
+      scope: { run: { id: 'wf-1' }, campaign: null },
+      hasEdge: () => true,
+      executionKey: 'wf-1/review/1',
+      setDetail: () => {},
+      openTask: () => () => {},
+      background: () => {},
+      peers: () => ({}),
+      park: () => {},
+      unpark: () => {},
+    } as unknown as NodeContext<unknown>;
+    const ask = (batch: string) =>
+      awaitWorkTasks(ctx, {
+        kind: 'lesson',
+        title: 'Lessons',
+        instructions: '',
+        assignees: [{ kind: 'user', user: 'u' }],
+        dueMs: HOUR,
+        waitFor: 'all',
+        batch,
+      });
+    const first = await ask('lessons');
+    const second = await ask('sign-off');
+    expect(first.outcome).toBe('done');
+    expect(first.tasks[0]!.id).toBe('wf-1/review/1/lessons/0');
+    expect(second.tasks[0]!.id).toBe('wf-1/review/1/sign-off/0');
+    expect(new Set(waits)).toEqual(new Set([workTaskNoticeKey('wf-1/review/1/lessons'), workTaskNoticeKey('wf-1/review/1/sign-off')]));
+    const prefixes = calls.filter((c) => c.name === DELIVER_ACTIVITY).map((c) => (c.arg as DeliverRequest).keyPrefix);
+    expect(prefixes).toEqual(['wf-1/review/1/lessons/opened', 'wf-1/review/1/sign-off/opened']);
   });
 });

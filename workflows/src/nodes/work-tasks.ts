@@ -79,6 +79,8 @@ export interface AwaitWorkTasksOptions {
   /** any: the first completion settles it (the others are cancelled); all: every task must be done. */
   waitFor: 'any' | 'all';
   hints?: LessonHints;
+  /** Tells apart several sets of tasks one node execution waits for (a review asking for lessons, then for sign-off). */
+  batch?: string;
 }
 
 export interface WorkTasksOutcome {
@@ -104,8 +106,10 @@ const recipients = (tasks: WorkTaskState[]): Recipient[] => {
  * timed_out. The human.task node runs on it, and so can a review node's lesson tasks.
  */
 export async function awaitWorkTasks(ctx: NodeContext<unknown>, opts: AwaitWorkTasksOptions): Promise<WorkTasksOutcome> {
-  const { ports, scope, node, executionKey } = ctx;
+  const { ports, scope, node } = ctx;
   if (!opts.assignees.length) throw new Error('No one to assign the task to');
+  const executionKey = opts.batch ? `${ctx.executionKey}/${opts.batch}` : ctx.executionKey;
+  const suffix = (s: string) => (opts.batch ? `${opts.batch}/${s}` : s);
   const campaign = scope.campaign as { id?: string; department?: string } | null;
   const dueAtMs = ports.now() + opts.dueMs;
   const dueAt = new Date(dueAtMs).toISOString();
@@ -138,7 +142,7 @@ export async function awaitWorkTasks(ctx: NodeContext<unknown>, opts: AwaitWorkT
       variables: { task: { title: opts.title, dueAt } },
     });
   show();
-  await tell(tasks, 'opened', 'New task: ');
+  await tell(tasks, suffix('opened'), 'New task: ');
 
   const key = workTaskNoticeKey(executionKey);
   const read = async () => {
@@ -168,7 +172,7 @@ export async function awaitWorkTasks(ctx: NodeContext<unknown>, opts: AwaitWorkT
       const open = tasks.filter((t) => t.status === 'open');
       reminders.push({ at: new Date(at).toISOString(), to: recipients(open).map((r) => r.userId!) });
       show();
-      await tell(open, `remind-${reminders.length}`, 'Reminder: ');
+      await tell(open, suffix(`remind-${reminders.length}`), 'Reminder: ');
     }
   }
   const open = tasks.filter((t) => t.status === 'open').map((t) => t.id);
