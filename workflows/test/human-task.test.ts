@@ -102,6 +102,11 @@ describe('human.task', () => {
     const late = validateFlow(taskFlow({ assignees: [{ kind: 'user', user: 'a@b.c' }], due: 'soon' }));
     expect(late.ok).toBe(false);
     expect(validateFlow(taskFlow({ assignees: [{ kind: 'role', role: 'analyst', department: 'CRM' }] })).ok).toBe(true);
+    // Reminders stay a handful of messages: not more than once a minute, at most 100 before the due time.
+    const user = [{ kind: 'user', user: 'a@b.c' }];
+    expect(validateFlow(taskFlow({ assignees: user, due: '1h', remindEvery: '30s' })).ok).toBe(false);
+    expect(validateFlow(taskFlow({ assignees: user, due: '1w', remindEvery: '1m' })).ok).toBe(false);
+    expect(validateFlow(taskFlow({ assignees: user, due: '1w', remindEvery: '2h' })).ok).toBe(true);
   });
 
   it('done: the signal after a completion ends the wait at once and takes "done"', async () => {
@@ -260,5 +265,53 @@ describe('awaitWorkTasks, as a review node would call it', () => {
     expect(new Set(waits)).toEqual(new Set([workTaskNoticeKey('wf-1/review/1/lessons'), workTaskNoticeKey('wf-1/review/1/sign-off')]));
     const prefixes = calls.filter((c) => c.name === DELIVER_ACTIVITY).map((c) => (c.arg as DeliverRequest).keyPrefix);
     expect(prefixes).toEqual(['wf-1/review/1/lessons/opened', 'wf-1/review/1/sign-off/opened']);
+  });
+});
+
+describe('human.task config, hostile', () => {
+  it('property: generated bad configs are refused with issues, never a throw; accepted ones run to an outcome', async () => {
+    const text = fc.oneof(
+      fc.string({ maxLength: 30 }),
+      fc.constantFrom('{{ ', '{{ input.name }}', '{{ nope( }}', '{{ campaign.owner.name }}', 'x'.repeat(5000), '\u0000'),
+    );
+    const ref = fc.oneof(
+      fc.record({ kind: fc.constant('user'), user: text }),
+      fc.record(
+        { kind: fc.constant('role'), role: fc.constantFrom('analyst', 'wizard'), department: text },
+        { requiredKeys: ['kind', 'role'] },
+      ),
+      fc.record({ kind: fc.constant('expression'), expression: fc.constantFrom('"user:a@b.c"', '1 +', '["role:viewer"]', 'input.who') }),
+      fc.jsonValue({ maxDepth: 1 }),
+    );
+    const config = fc.record(
+      {
+        title: text,
+        instructions: text,
+        kind: fc.constantFrom('task', 'lesson', 'chore'),
+        assignees: fc.array(ref, { maxLength: 3 }),
+        owner: fc.oneof(fc.boolean(), fc.constant('yes')),
+        waitFor: fc.constantFrom('any', 'all', 'most'),
+        due: fc.constantFrom('1h', '2d', 'soon', '', '999999w', 5),
+        remindEvery: fc.constantFrom('15m', '1h', 'often', '0s'),
+        kpi: text,
+        channel: text,
+        extra: fc.jsonValue({ maxDepth: 1 }),
+      },
+      { requiredKeys: [] },
+    );
+    await fc.assert(
+      fc.asyncProperty(config, async (c) => {
+        const doc = taskFlow(c);
+        const checked = validateFlow(doc);
+        if (!checked.ok) {
+          expect(checked.issues.length).toBeGreaterThan(0);
+          return;
+        }
+        const r = await simulateFlow(doc, { input: { name: 'n', who: 'user:a@b.c' }, maxVirtualMs: 3 * 86_400_000 });
+        expect(r.ok).toBe(true);
+        expect(['completed', 'failed']).toContain(r.state!.nodes.work!.status);
+      }),
+      { numRuns: 150 },
+    );
   });
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationMs, durationSchema } from '../duration.ts';
+import { durationMs, durationSchema, parseDuration } from '../duration.ts';
 import type { JsonValue } from '../json.ts';
 import { renderText, templateExpressions } from '../templates.ts';
 import { approverRefSchema, refsNeedCampaign, type ConcreteApproverRef, type Person } from '../people.ts';
@@ -8,6 +8,9 @@ import { concreteRefs, expressionRefs } from './resolve-people.ts';
 import { awaitWorkTasks } from './work-tasks.ts';
 
 export const HUMAN_TASK_TYPE = 'human.task';
+
+/** Reminders per task before it is due, so a config cannot turn one task into a stream of messages. */
+export const MAX_REMINDERS = 100;
 
 const hint = z.string().trim().min(1).max(64).optional();
 
@@ -27,6 +30,16 @@ const configSchema = z
   .refine((c) => c.owner || c.assignees.length > 0, {
     message: 'Say who does it: people, roles or the campaign owner',
     path: ['assignees'],
+  })
+  // Reminders are messages to people: a minute apart at the least, and at most MAX_REMINDERS before the due time.
+  // Parsed leniently: a duration its own field refused must not throw here.
+  .refine((c) => !c.remindEvery || (parseDuration(c.remindEvery) ?? Infinity) >= 60_000, {
+    message: 'Remind at most once a minute',
+    path: ['remindEvery'],
+  })
+  .refine((c) => !c.remindEvery || (parseDuration(c.due) ?? 0) / (parseDuration(c.remindEvery) ?? Infinity) <= MAX_REMINDERS, {
+    message: `At most ${MAX_REMINDERS} reminders before the due time: remind less often`,
+    path: ['remindEvery'],
   });
 
 type Config = z.output<typeof configSchema>;
