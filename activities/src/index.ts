@@ -12,6 +12,9 @@ import type {
   RecordAlertEventRequest,
   PrepareSubflowRequest,
   PreparedSubflow,
+  CloseWorkTasksRequest,
+  OpenWorkTasksRequest,
+  WorkTaskState,
 } from '@flightdeck/workflows';
 import { deliveryActivities, type DeliveryLedger } from './deliver.ts';
 
@@ -31,10 +34,18 @@ export interface ActivityDeps {
   monitors: MonitorDeps;
   /** Checks and registers a sub-flow's child run (idempotent by its workflow id) and returns its pinned graph. */
   prepareSubflow(req: PrepareSubflowRequest): Promise<PreparedSubflow>;
+  /** The server's work_tasks table: created once per node execution, completed by people through the API. */
+  workTasks: WorkTaskDeps;
   /** Where webhook nodes and channel sends may connect. Default: public addresses only. */
   outbound?: OutboundGuard;
   /** The clock channel sends read quiet hours on; tests set it on either side of a window's end instead of waiting for one. */
   quietHoursClock?: () => number;
+}
+
+export interface WorkTaskDeps {
+  open(req: OpenWorkTasksRequest): Promise<WorkTaskState[]>;
+  read(ids: string[]): Promise<WorkTaskState[]>;
+  close(req: CloseWorkTasksRequest): Promise<WorkTaskState[]>;
 }
 
 export interface MonitorDeps {
@@ -70,6 +81,9 @@ export function createActivities(deps: ActivityDeps) {
     readAlert: (req: ReadAlertRequest) => deps.monitors.readAlert(req),
     recordAlertEvent: (req: RecordAlertEventRequest) => deps.monitors.recordEvent(req),
     prepareSubflow: (req: PrepareSubflowRequest) => deps.prepareSubflow(req),
+    openWorkTasks: (req: OpenWorkTasksRequest) => deps.workTasks.open(req),
+    readWorkTasks: (req: { ids: string[] }) => deps.workTasks.read(req.ids),
+    closeWorkTasks: (req: CloseWorkTasksRequest) => deps.workTasks.close(req),
   } satisfies FlowActivities;
   return activities;
 }

@@ -63,6 +63,7 @@ const ALPHA_INSIDERS: readonly Principal[] = ['admin', 'department_admin', 'desi
  * - A decision counts only from an eligible approver named on the task; not even an admin may
  *   decide in their place (and the run's requester is excluded by separation of duties).
  * - Reading one approval task: its approvers, or whoever may read the run.
+ * - Work tasks (human.task) likewise: only the assignee completes one; whoever may read the run sees it.
  * - Existence stays private: a caller with no grant in Alpha gets 404 for Alpha's ids (0), the same
  *   answer as for a made-up id; 403 is for those who may see the thing but not change it, and for
  *   callers who lack the permission everywhere (refused before anything is looked up).
@@ -121,6 +122,9 @@ GET    /api/campaigns/{id}/reviews/compare   Y Y Y Y Y Y    0 0 0 0 0    -     !
 GET    /api/approvals                        Y Y Y Y Y Y    Y Y Y Y Y    Y     ! !
 GET    /api/approvals/{taskId}               Y Y Y Y Y Y    0 0 0 0 0    0     ! !
 POST   /api/approvals/{taskId}/decision      - - - Y - -    0 0 0 0 0    0     ! !
+GET    /api/tasks                            Y Y Y Y Y Y    Y Y Y Y Y    Y     ! !
+GET    /api/tasks/{id}                       Y Y Y Y Y Y    0 0 0 0 0    0     ! !
+POST   /api/tasks/{id}/complete              - - - Y - -    0 0 0 0 0    0     ! !
 POST   /api/flows/{id}/hook-secret           Y Y Y - - -    0 0 - - -    -     ! !
 GET    /api/flows/{id}/schedule              Y Y Y Y Y Y    0 0 0 0 0    -     ! !
 POST   /api/flows/{id}/unpublish             Y Y Y - - -    0 0 - - -    -     ! !
@@ -240,6 +244,9 @@ describe('access matrix', () => {
     approvalFlowName: `Private approval flow ${rand()}`,
     approvalTitle: `Private approval ${rand()}`,
     taskId: '',
+    workFlowId: '',
+    workTitle: `Private task ${rand()}`,
+    workTaskId: '',
     templateId: '',
     approver2Email: '',
     connectionId: '',
@@ -345,7 +352,24 @@ describe('access matrix', () => {
       return inbox.body.items.find((t: { runId: string }) => t.runId === approvalRun)?.taskId as string | undefined;
     });
 
+    // A work task for the Alpha approver, by name; completing one is tried on fresh ones (freshWorkTask).
+    const workGraph = flow(
+      [
+        node('start', 'trigger.manual'),
+        node('work', 'human.task', { title: fx.workTitle, assignees: [{ kind: 'user', user: people.approver.email }], due: '1d' }),
+        node('done', 'control.end'),
+        node('late', 'control.end'),
+      ],
+      [edge('start', 'next', 'work'), edge('work', 'done', 'done'), edge('work', 'timed_out', 'late')],
+    );
+    const wf = await admin.post('/api/flows', { name: `Private task flow ${rand()}`, graph: workGraph, departmentId: fx.alphaId });
+    expect(wf.status, JSON.stringify(wf.body)).toBe(201);
+    expect((await admin.post(`/api/flows/${wf.body.id}/versions`, {})).status).toBe(201);
+    fx.workFlowId = wf.body.id;
+    fx.workTaskId = await freshWorkTask();
+
     secrets = [
+      fx.workTitle,
       fx.flowName,
       fx.holdNode,
       fx.runInput,
@@ -431,6 +455,15 @@ describe('access matrix', () => {
     return changes[0]!.alertId;
   }
   /** A lesson of Alpha's, not shared, recorded by the first administrator. */
+  /** A run whose human.task waits for the Alpha approver; its task's id once the approver's list shows it. */
+  async function freshWorkTask(): Promise<string> {
+    const runId = await stack.api.startRun(fx.workFlowId, {});
+    extraRuns.push(runId);
+    return waitFor('the work task in the list', async () => {
+      const mine = await clients.approver.get('/api/tasks');
+      return mine.body.items.find((t: { runId: string }) => t.runId === runId)?.id as string | undefined;
+    });
+  }
   async function freshLesson(fact = `Private lesson ${rand()}`, kpi = 'throwaway'): Promise<string> {
     const r = await stack.api.post('/api/lessons', { departmentId: fx.alphaId, fact, cause: 'c', insight: 'i', action: 'a', kpi });
     if (r.status !== 201) throw new Error(`lesson: ${JSON.stringify(r.body)}`);
@@ -870,6 +903,26 @@ describe('access matrix', () => {
       }),
       check: (_who, res) => expect(res.body.task.status).toBe('open'), // the second approver has yet to vote
     },
+    'GET /api/tasks': {
+      build: () => ({ path: '/api/tasks' }),
+      check: (who, res) => {
+        const tasks = ids(res);
+        if (who === 'approver') expect(tasks).toContain(fx.workTaskId);
+        else expect(tasks).not.toContain(fx.workTaskId);
+      },
+    },
+    'GET /api/tasks/{id}': {
+      build: () => ({ path: `/api/tasks/${fx.workTaskId}` }),
+      check: (_who, res) => expect(res.body.title).toBe(fx.workTitle),
+    },
+    'POST /api/tasks/{id}/complete': {
+      build: async (_who, mark) => ({
+        path: `/api/tasks/${await freshWorkTask()}/complete`,
+        body: { note: mark },
+        effect: marked(mark),
+      }),
+      check: (_who, res) => expect(res.body.status).toBe('done'),
+    },
     'GET /api/lessons': {
       build: () => ({ path: '/api/lessons?kpi=fixture_kpi' }),
       check: (who, res) => (isBeta(who) ? expect(ids(res)).not.toContain(fx.lessonId) : expect(ids(res)).toContain(fx.lessonId)),
@@ -1004,6 +1057,7 @@ describe('access matrix', () => {
       'alert',
       'silence',
       'lesson',
+      'task',
     ]) {
       const r = await stack.api.get(`/api/audit?entityType=${type}&limit=500`);
       expect(r.body.items.length, `fewer than 500 ${type} entries, so none were cut off`).toBeLessThan(500);

@@ -434,6 +434,29 @@ describe('catalogue, OpenAPI, health, and every route against its contract', () 
     await runEnded(long.body.id);
     expect((await api().get(`/api/runs?flowId=${waiting.body.id}`)).body.items[0].status).toBe('cancelled');
 
+    // A lesson task for Ava: her list, the task, and completing it with the lesson form.
+    const asks = await api().post('/api/flows', {
+      name: 'Lesson task',
+      graph: flow(
+        [
+          node('start', 'trigger.manual'),
+          node('work', 'human.task', { title: 'Record a lesson', kind: 'lesson', assignees: [{ kind: 'user', user: ava.email }] }),
+          node('done', 'control.end'),
+          node('late', 'control.end'),
+        ],
+        [edge('start', 'next', 'work'), edge('work', 'done', 'done'), edge('work', 'timed_out', 'late')],
+      ),
+    });
+    await api().post(`/api/flows/${asks.body.id}/versions`, {});
+    const asked = await api().post(`/api/flows/${asks.body.id}/runs`, {});
+    const work = await until('the work task in the list', async () =>
+      (await avaApi.get('/api/tasks')).body.items.find((t: { runId: string }) => t.runId === asked.body.id),
+    );
+    expect((await avaApi.get(`/api/tasks/${work.id}`)).body.kind).toBe('lesson');
+    const recorded = await avaApi.post(`/api/tasks/${work.id}/complete`, { fact: 'f', cause: 'c', insight: 'i', action: 'a', kpi: 'roi' });
+    expect(recorded.body.result.lessonId).toBeTruthy();
+    await runEnded(asked.body.id);
+
     expect((await api().del(`/api/connections/${conn}`)).status).toBe(204);
   });
 

@@ -20,6 +20,7 @@ import type { ResolvePeopleRequest } from './nodes/resolve-people.ts';
 import type { ApprovalTaskView, NotifyApproversRequest } from './nodes/approval.ts';
 import type { AttachMonitorRequest, CheckMonitorRequest, MonitorCheck } from './nodes/monitor.ts';
 import type { PrepareSubflowRequest, PreparedSubflow } from './nodes/subflow.ts';
+import type { CloseWorkTasksRequest, OpenWorkTasksRequest, WorkTaskState } from './nodes/work-tasks.ts';
 import type { AlertView, ReadAlertRequest, RecordAlertEventRequest } from './nodes/escalate.ts';
 
 /** What a scheduled run records about itself before it starts, since no API call created it. */
@@ -50,6 +51,11 @@ export interface FlowActivities {
   recordAlertEvent: (req: RecordAlertEventRequest) => Promise<void>;
   /** Checks the starter may run the pinned version, registers the child run (idempotent by workflow id) and hands back its graph. */
   prepareSubflow: (req: PrepareSubflowRequest) => Promise<PreparedSubflow>;
+  /** Creates a node execution's work tasks, once (by execution key and slot), and says whom to tell. */
+  openWorkTasks: (req: OpenWorkTasksRequest) => Promise<WorkTaskState[]>;
+  readWorkTasks: (req: { ids: string[] }) => Promise<WorkTaskState[]>;
+  /** Closes those of `ids` still open (a completion that came first stays done) and returns those tasks as they are now. */
+  closeWorkTasks: (req: CloseWorkTasksRequest) => Promise<WorkTaskState[]>;
 }
 
 export type ActivityName = keyof FlowActivities;

@@ -64,4 +64,6 @@ export {
   type ChildFlowOutcome,
 } from './nodes/subflow.ts';
 export * from './nodes/escalate.ts';
+export * from './nodes/work-tasks.ts';
+export { HUMAN_TASK_TYPE, humanTask } from './nodes/human-task.ts';
 export * from './flow-warnings.ts';

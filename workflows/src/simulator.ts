@@ -10,6 +10,32 @@ import { CAMPAIGN_PHASES_ACTIVITY, type CampaignPhase } from './nodes/wait-until
 import type { ActivityArgs, ActivityName, ActivityResult } from './activities.ts';
 import { ATTACH_MONITOR_ACTIVITY, DETACH_MONITOR_ACTIVITY } from './nodes/monitor.ts';
 import { PREPARE_SUBFLOW_ACTIVITY, type ChildFlowOutcome } from './nodes/subflow.ts';
+import { WORK_TASK_ACTIVITIES, type WorkTaskState } from './nodes/work-tasks.ts';
+
+/** A dry run's task table: tasks are made and read back, and nobody completes them, so they run to their due time. */
+function simulatedWorkTasks(): SimulatedActivities {
+  const rows = new Map<string, WorkTaskState>();
+  const pick = (ids: string[]) => ids.flatMap((id) => (rows.has(id) ? [{ ...rows.get(id)! }] : []));
+  return {
+    [WORK_TASK_ACTIVITIES.open]: ([req]) =>
+      req.assignees.map((a, slot) => {
+        const id = `${req.executionKey}/${slot}`;
+        if (!rows.has(id)) {
+          const assignee = a.kind === 'user' ? a.user : a.kind === 'role' ? `role:${a.role}` : `head:${a.department}`;
+          rows.set(id, { id, slot, status: 'open', assignee, notify: [], completedBy: null, result: null });
+        }
+        return { ...rows.get(id)! };
+      }),
+    [WORK_TASK_ACTIVITIES.read]: ([req]) => pick(req.ids),
+    [WORK_TASK_ACTIVITIES.close]: ([req]) => {
+      for (const id of req.ids) {
+        const row = rows.get(id);
+        if (row?.status === 'open') row.status = req.status;
+      }
+      return pick(req.ids);
+    },
+  };
+}
 
 /** What a dry run assumes when nothing else is scripted: every message goes out, launches succeed. */
 const DEFAULT_FAKES: SimulatedActivities = {
@@ -140,6 +166,7 @@ export async function simulateFlow(graph: unknown, options: SimulationOptions = 
   // The campaign is the simulation's own: re-reading its phases gives them back unchanged.
   const fakes: SimulatedActivities = {
     ...DEFAULT_FAKES,
+    ...simulatedWorkTasks(),
     [CAMPAIGN_PHASES_ACTIVITY]: () => ({ phases: (options.campaign as { phases?: CampaignPhase[] } | undefined)?.phases ?? [] }),
   };
   const notices = new Map<string, number>();

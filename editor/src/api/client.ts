@@ -23,6 +23,8 @@ import type {
   FlowVersion,
   HookSecret,
   InboxItem,
+  WorkTask,
+  WorkTaskCompletion,
   IngestResult,
   Lesson,
   LessonFilter,
@@ -183,6 +185,8 @@ export const api = {
   listApprovals: (status: 'open' | 'closed') =>
     request<{ items: InboxItem[] }>('GET', `/api/approvals?status=${status}`).then((r) => r.items),
   getApproval: (taskId: string) => request<InboxItem>('GET', `/api/approvals/${enc(taskId)}`),
+  listWorkTasks: (status: 'open' | 'done') => request<{ items: WorkTask[] }>('GET', `/api/tasks?status=${status}`).then((r) => r.items),
+  completeWorkTask: (id: string, body: WorkTaskCompletion) => request<WorkTask>('POST', `/api/tasks/${enc(id)}/complete`, body),
   listConnections: () => request<{ items: Connection[] }>('GET', '/api/connections').then((r) => r.items),
   createConnection: (body: NewConnection) => request<Connection>('POST', '/api/connections', body),
   testConnection: (id: string, text?: string) =>

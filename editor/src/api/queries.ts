@@ -7,6 +7,8 @@ import type {
   CampaignStatus,
   Connection,
   InboxItem,
+  WorkTask,
+  WorkTaskCompletion,
   LessonFilter,
   NewConnection,
   NewSilence,
@@ -31,6 +33,8 @@ export const keys = {
   approvals: ['approvals'] as const,
   inbox: (status: 'open' | 'closed') => ['approvals', status] as const,
   notifications: ['notifications'] as const,
+  workTasks: ['tasks'] as const,
+  workTaskList: (status: 'open' | 'done') => ['tasks', status] as const,
   deliveries: (runId: string) => ['run', runId, 'deliveries'] as const,
   templates: ['templates'] as const,
   alerts: ['alerts'] as const,
@@ -222,6 +226,28 @@ export function useDecide() {
       void qc.invalidateQueries({ queryKey: keys.run(item.runId) });
     },
     // A refusal is left on screen to be read; the inbox's 5 s poll brings the list up to date after.
+  });
+}
+
+/** Tasks flows gave me, polled with the approvals beside them. */
+export function useWorkTasks(status: 'open' | 'done', options: { refetchInterval?: number; enabled?: boolean } = {}) {
+  return useQuery({
+    queryKey: keys.workTaskList(status),
+    queryFn: () => api.listWorkTasks(status),
+    refetchInterval: options.refetchInterval ?? 5000,
+    enabled: options.enabled ?? true,
+  });
+}
+
+export function useCompleteWorkTask() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (args: { id: string; body: WorkTaskCompletion }) => api.completeWorkTask(args.id, args.body),
+    onSuccess: (task: WorkTask) => {
+      void qc.invalidateQueries({ queryKey: keys.workTasks });
+      void qc.invalidateQueries({ queryKey: keys.run(task.runId) });
+      if (task.kind === 'lesson') void qc.invalidateQueries({ queryKey: keys.lessons });
+    },
   });
 }
 

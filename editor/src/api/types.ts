@@ -62,6 +62,10 @@ export type InboxItem = Out<typeof C.inboxItemSchema>;
 export type PreviousApproval = InboxItem['previous'][number];
 export type Decision = In<typeof C.decisionBody>;
 
+/** A task a flow gave me (human.task): a plain one, or a lesson to record. */
+export type WorkTask = Out<typeof C.workTaskSchema>;
+export type WorkTaskCompletion = In<typeof C.workTaskCompleteBody>;
+
 /** Where a channel message can go; each kind has its own secrets. */
 export { CHANNEL_KINDS as CONNECTION_KINDS, type ConnectionKind } from '@flightdeck/activities/catalogue';
 export type Connection = Out<typeof C.connectionSchema>;

@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useInbox } from '../api/queries.ts';
+import { useInbox, useWorkTasks } from '../api/queries.ts';
 import { useOptionalAuth } from '../auth/AuthProvider.tsx';
 import { href, mayLeave, navigate, parseRoute, useHash } from '../routes.ts';
 import { LanguageSwitch } from './LanguageSwitch.tsx';
@@ -28,7 +28,9 @@ export function AppHeader({ children }: { children?: ReactNode }) {
   const signedIn = auth?.status === 'signedIn';
   // The badge polls gently; the inbox page itself polls every 5 s through the same query.
   const inbox = useInbox('open', { refetchInterval: 30_000, enabled: signedIn });
-  const open = inbox.data?.length ?? 0;
+  const tasks = useWorkTasks('open', { refetchInterval: 30_000, enabled: signedIn });
+  // Approvals and work tasks wait in the same inbox, so the badge counts both.
+  const open = (inbox.data?.length ?? 0) + (tasks.data?.length ?? 0);
   const navClass = (s: Section) => `fd-header__nav${section === s ? ' is-active' : ''}`;
   const current = (s: Section) => (section === s ? ('page' as const) : undefined);
 

@@ -1,19 +1,38 @@
 import { useTranslation } from 'react-i18next';
 import { ListQueryBody } from '../components/ListQueryBody.tsx';
-import { useInbox } from '../api/queries.ts';
+import { useInbox, useWorkTasks } from '../api/queries.ts';
 import { AppHeader } from '../components/AppHeader.tsx';
 import { Link } from '../components/Link.tsx';
 import { useDocumentTitle } from '../components/useDocumentTitle.ts';
 import { href } from '../routes.ts';
 import { InboxCard } from './InboxCard.tsx';
+import { WorkTaskCard } from './WorkTaskCard.tsx';
 
-/** My approvals: open ones to decide (polled every 5 s), and the ones already closed. */
+/** My approvals: open ones to decide (polled every 5 s), and the ones already closed; open work tasks above them. */
 export function InboxPage({ tab }: { tab: 'open' | 'closed' }) {
   const { t } = useTranslation();
   const open = useInbox('open', { refetchInterval: 5000 });
   const closed = useInbox('closed', { refetchInterval: 5000, enabled: tab === 'closed' });
+  const tasks = useWorkTasks('open', { refetchInterval: 5000 });
   const list = tab === 'open' ? open : closed;
-  useDocumentTitle(open.data?.length ? `(${open.data.length}) ${t('inbox.title')}` : t('inbox.title'));
+  const waiting = (open.data?.length ?? 0) + (tasks.data?.length ?? 0);
+  useDocumentTitle(waiting ? `(${waiting}) ${t('inbox.title')}` : t('inbox.title'));
+
+  const work =
+    tab === 'open' && (tasks.data?.length || tasks.isError) ? (
+      <section className="fd-inbox__tasks" data-testid="work-tasks" aria-labelledby="work-tasks-heading">
+        <h2 id="work-tasks-heading">{t('tasks.heading')}</h2>
+        {tasks.isError ? (
+          <p className="fd-error-text">{t('tasks.loadError')}</p>
+        ) : (
+          <div className="fd-inbox__list">
+            {tasks.data!.map((task) => (
+              <WorkTaskCard key={task.id} task={task} />
+            ))}
+          </div>
+        )}
+      </section>
+    ) : null;
 
   const body = (
     <ListQueryBody
@@ -54,7 +73,7 @@ export function InboxPage({ tab }: { tab: 'open' | 'closed' }) {
             data-testid="inbox-tab-open"
           >
             {t('inbox.open')}
-            <span className={`fd-count${open.data?.length ? ' is-bad' : ''}`}>{open.data?.length ?? '…'}</span>
+            <span className={`fd-count${waiting ? ' is-bad' : ''}`}>{open.data ? waiting : '…'}</span>
           </Link>
           <Link
             href={href.inbox('closed')}
@@ -67,7 +86,10 @@ export function InboxPage({ tab }: { tab: 'open' | 'closed' }) {
           </Link>
           {list.isRefetchError && <span className="fd-error-text fd-inbox__poll">{t('run.pollError')}</span>}
         </div>
-        <div role="tabpanel">{body}</div>
+        <div role="tabpanel">
+          {work}
+          {body}
+        </div>
       </main>
     </div>
   );

@@ -42,6 +42,8 @@ import { installSecurityHeaders } from './security-headers.ts';
 import { reviewRoutes } from './routes/reviews.ts';
 import { ReviewService } from '../services/reviews.ts';
 import { lessonRoutes } from './routes/lessons.ts';
+import { workTaskRoutes } from './routes/work-tasks.ts';
+import { WorkTaskService } from '../services/work-tasks.ts';
 import { LessonService } from '../services/lessons.ts';
 import { RelatedLessonsService } from '../services/lessons-related.ts';
 
@@ -122,6 +124,7 @@ export function createApp(deps: AppDeps): { app: Express; registry: RouteRegistr
   app.use(lessonRoutes(registry, lessons, new RelatedLessonsService(lessons, campaigns, reviews)));
   const links = linkSigner(deps.secret);
   app.use(approvalRoutes(registry, approvals, people, links));
+  app.use(workTaskRoutes(registry, new WorkTaskService(deps.db, lessons, runs, signalNotice(deps.temporal), deps.log)));
   app.use(alertRoutes(registry, alerts, campaigns, people, links));
   app.use(connectionRoutes(registry, connections));
   app.use(notificationRoutes(registry, new NotificationService(deps.db)));

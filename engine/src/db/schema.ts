@@ -17,7 +17,7 @@ import {
   type AnyPgColumn,
 } from 'drizzle-orm/pg-core';
 import { CHANNEL_KINDS } from '@flightdeck/activities/catalogue';
-import { ALERT_EVENT_KINDS, ALERT_STATES, SEVERITIES } from '@flightdeck/workflows';
+import { ALERT_EVENT_KINDS, ALERT_STATES, ROLES, SEVERITIES } from '@flightdeck/workflows';
 
 export const departments = pgTable('departments', {
   id: uuid('id').primaryKey().defaultRandom(),
@@ -577,6 +577,60 @@ export const reviews = pgTable(
   (t) => [uniqueIndex('reviews_campaign_version_uq').on(t.campaignId, t.version), check('reviews_version_positive', sql`${t.version} > 0`)],
 );
 
+/**
+ * Work for a person or a role that a flow waits for (human.task, the review's lesson tasks). One row per assignee
+ * of a node execution (`slot`), so an activity retry finds its rows instead of adding more. A role task belongs to
+ * whoever holds the role in the department (or everywhere) when they act, not to a list fixed at creation.
+ */
+export const workTasks = pgTable(
+  'work_tasks',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    runId: uuid('run_id')
+      .notNull()
+      .references(() => runs.id, { onDelete: 'cascade' }),
+    workflowId: text('workflow_id').notNull(),
+    nodeId: text('node_id').notNull(),
+    executionKey: text('execution_key').notNull(),
+    slot: integer('slot').notNull(),
+    kind: text('kind', { enum: ['task', 'lesson'] }).notNull(),
+    title: text('title').notNull(),
+    instructions: text('instructions').notNull().default(''),
+    assigneeUserId: uuid('assignee_user_id').references(() => users.id, { onDelete: 'set null' }),
+    assigneeRole: text('assignee_role', { enum: ROLES }),
+    assigneeDepartmentId: uuid('assignee_department_id').references(() => departments.id, { onDelete: 'set null' }),
+    campaignId: uuid('campaign_id').references(() => campaigns.id, { onDelete: 'set null' }),
+    /** For a lesson: the KPI, channel and outcome it is about, as the form's starting values. */
+    hints: jsonb('hints')
+      .notNull()
+      .default(sql`'{}'::jsonb`),
+    dueAt: timestamp('due_at', { withTimezone: true }).notNull(),
+    remindEveryMs: bigint('remind_every_ms', { mode: 'number' }),
+    status: text('status', { enum: ['open', 'done', 'timed_out', 'cancelled'] })
+      .notNull()
+      .default('open'),
+    /** A lesson task: `{ lessonId }`; a plain task: `{ note }`. */
+    result: jsonb('result'),
+    completedBy: uuid('completed_by').references(() => users.id, { onDelete: 'set null' }),
+    completedAt: timestamp('completed_at', { withTimezone: true }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('work_tasks_execution_slot_idx').on(t.executionKey, t.slot),
+    index('work_tasks_user_open_idx')
+      .on(t.assigneeUserId, t.dueAt)
+      .where(sql`${t.status} = 'open'`),
+    index('work_tasks_role_open_idx')
+      .on(t.assigneeRole, t.assigneeDepartmentId, t.dueAt)
+      .where(sql`${t.status} = 'open'`),
+    index('work_tasks_run_idx').on(t.runId),
+    index('work_tasks_campaign_idx').on(t.campaignId),
+    check('work_tasks_one_assignee', sql`(${t.assigneeUserId} IS NULL) <> (${t.assigneeRole} IS NULL)`),
+    check('work_tasks_kind', sql`${t.kind} IN ('task', 'lesson')`),
+    check('work_tasks_status', sql`${t.status} IN ('open', 'done', 'timed_out', 'cancelled')`),
+  ],
+);
+
 export type FlowRow = typeof flows.$inferSelect;
 export type UserRow = typeof users.$inferSelect;
 export type CampaignRow = typeof campaigns.$inferSelect;
@@ -587,3 +641,4 @@ export type AlertRow = typeof alerts.$inferSelect;
 export type SilenceRow = typeof silences.$inferSelect;
 export type LessonRow = typeof lessons.$inferSelect;
 export type ReviewRow = typeof reviews.$inferSelect;
+export type WorkTaskRow = typeof workTasks.$inferSelect;

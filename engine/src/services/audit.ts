@@ -22,7 +22,8 @@ export interface AuditEntry {
     | 'connection'
     | 'alert'
     | 'silence'
-    | 'lesson';
+    | 'lesson'
+    | 'task';
   entityId: string;
   departmentId?: string | null;
   before?: unknown;

@@ -1,5 +1,5 @@
 import { and, eq, gt, inArray, isNull, or } from 'drizzle-orm';
-import type { Person, ResolveApproversRequest } from '@flightdeck/workflows';
+import type { Person, ResolveApproversRequest, Role } from '@flightdeck/workflows';
 import type { Database } from '../db/client.ts';
 import { departments, roleGrants, users } from '../db/schema.ts';
 
@@ -9,11 +9,37 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export class Directory {
   constructor(private readonly db: Database) {}
 
-  private async departmentId(name: string, campaignDepartment: string | null): Promise<string | undefined> {
+  async departmentId(name: string, campaignDepartment: string | null): Promise<string | undefined> {
     const wanted = name === 'campaign' ? campaignDepartment : name;
     if (!wanted) return undefined;
     const row = await this.db.query.departments.findFirst({ where: eq(departments.name, wanted) });
     return row?.id;
+  }
+
+  /** Who holds a role in a department now: its holders there, plus whoever holds it everywhere (null: anywhere). */
+  async roleHolderIds(role: Role, departmentId: string | null): Promise<string[]> {
+    const rows = await this.db
+      .select({ userId: roleGrants.userId })
+      .from(roleGrants)
+      .where(
+        and(
+          eq(roleGrants.role, role),
+          or(isNull(roleGrants.expiresAt), gt(roleGrants.expiresAt, new Date())),
+          departmentId ? or(eq(roleGrants.departmentId, departmentId), isNull(roleGrants.departmentId)) : undefined,
+        ),
+      );
+    return [...new Set(rows.map((r) => r.userId))];
+  }
+
+  /** Active people by id, by name. */
+  async people(ids: string[]): Promise<Person[]> {
+    if (!ids.length) return [];
+    const rows = await this.db
+      .select()
+      .from(users)
+      .where(and(inArray(users.id, ids), eq(users.active, true)))
+      .orderBy(users.name);
+    return rows.map((u) => ({ id: u.id, name: u.name, email: u.email, phone: u.phone }));
   }
 
   async resolve(req: ResolveApproversRequest): Promise<Person[]> {
@@ -31,26 +57,9 @@ export class Directory {
       } else {
         const deptId = ref.department ? await this.departmentId(ref.department, req.campaignDepartment) : undefined;
         if (ref.department && !deptId) continue;
-        const rows = await this.db
-          .select({ userId: roleGrants.userId })
-          .from(roleGrants)
-          .where(
-            and(
-              eq(roleGrants.role, ref.role),
-              or(isNull(roleGrants.expiresAt), gt(roleGrants.expiresAt, new Date())),
-              // A department's role holders, plus whoever holds the role everywhere.
-              deptId ? or(eq(roleGrants.departmentId, deptId), isNull(roleGrants.departmentId)) : undefined,
-            ),
-          );
-        for (const r of rows) ids.add(r.userId);
+        for (const id of await this.roleHolderIds(ref.role, deptId ?? null)) ids.add(id);
       }
     }
-    if (!ids.size) return [];
-    const people = await this.db
-      .select()
-      .from(users)
-      .where(and(inArray(users.id, [...ids]), eq(users.active, true)))
-      .orderBy(users.name);
-    return people.map((u) => ({ id: u.id, name: u.name, email: u.email, phone: u.phone }));
+    return this.people([...ids]);
   }
 }

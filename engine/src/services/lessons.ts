@@ -104,11 +104,14 @@ export interface LessonSearchResult {
   total: number;
 }
 
+/** The database or a transaction someone else holds (a lesson task records its lesson in the completion's). */
+export type LessonExecutor = Pick<Database, 'select' | 'insert' | 'transaction'>;
+
 export class LessonService {
   constructor(private readonly db: Database) {}
 
-  private async row(id: string) {
-    const [r] = await this.db
+  private async row(id: string, db: LessonExecutor = this.db) {
+    const [r] = await db
       .select(selection)
       .from(lessons)
       .leftJoin(users, eq(users.id, lessons.authorId))
@@ -131,17 +134,17 @@ export class LessonService {
    * can read campaigns; an actor `via: 'system'` (a review node's lesson task, recording what its
    * assignee wrote; the demo seed) is not checked.
    */
-  async create(input: LessonInput, actor: Actor | null): Promise<LessonView> {
+  async create(input: LessonInput, actor: Actor | null, db: LessonExecutor = this.db): Promise<LessonView> {
     const v = parseOrThrow(lessonInputSchema.safeParse(input));
     let departmentId: string | null = v.departmentId ?? null;
     if (v.campaignId) {
-      const [c] = await this.db.select({ d: campaigns.departmentId }).from(campaigns).where(eq(campaigns.id, v.campaignId));
+      const [c] = await db.select({ d: campaigns.departmentId }).from(campaigns).where(eq(campaigns.id, v.campaignId));
       // A campaign the author may not see is as absent as one that does not exist.
       if (!c || (actor && !seesDepartment(actor, c.d))) throw invalid('campaignId', 'No such campaign');
       if (v.departmentId === undefined) departmentId = c.d;
     } else if (v.departmentId === undefined) departmentId = actor?.departmentId ?? null;
     if (departmentId && v.departmentId) {
-      const [d] = await this.db.select({ id: departments.id }).from(departments).where(eq(departments.id, departmentId));
+      const [d] = await db.select({ id: departments.id }).from(departments).where(eq(departments.id, departmentId));
       if (!d) throw invalid('departmentId', 'No such department');
     }
     if (actor && actor.via !== 'system' && !can(actor, 'campaigns:read', departmentId) && actor.departmentId !== departmentId)
@@ -149,8 +152,8 @@ export class LessonService {
     const texts = { fact: v.fact, cause: v.cause, insight: v.insight, action: v.action, kpi: v.kpi ?? null, channel: v.channel ?? null };
     const lang = v.lang ?? (hasChinese(`${v.fact}${v.cause}${v.insight}${v.action}`) ? 'zh-CN' : 'en');
     // A system actor may carry an id that names nobody (the bench's); only a person is an author.
-    const [author] = actor ? await this.db.select({ id: users.id }).from(users).where(eq(users.id, actor.id)) : [];
-    const id = await this.db.transaction(async (tx) => {
+    const [author] = actor ? await db.select({ id: users.id }).from(users).where(eq(users.id, actor.id)) : [];
+    const id = await db.transaction(async (tx) => {
       const [row] = await tx
         .insert(lessons)
         .values({
@@ -168,7 +171,7 @@ export class LessonService {
       await audit(tx, actor, { action: 'lesson.create', entityType: 'lesson', entityId: row!.id, departmentId, after: { ...texts, lang } });
       return row!.id;
     });
-    return present((await this.row(id))!);
+    return present((await this.row(id, db))!);
   }
 
   async get(id: string, actor: Actor): Promise<LessonView> {

@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import { campaignNeeds, type FlowDocument, type FlowDocumentInput, type JsonValue, type RunState } from '@flightdeck/workflows';
 import type { RunFlowInput } from '@flightdeck/workflows/temporal';
 import type { Database } from '../db/client.ts';
-import { channelConnections, deliveries, flowVersions, flows, runs, users, type RunRow } from '../db/schema.ts';
+import { channelConnections, deliveries, flowVersions, flows, runs, users, workTasks, type RunRow } from '../db/schema.ts';
 import { HttpProblem, notFound } from '../api/problem.ts';
 import { frozenFields, type FlowService } from './flows.ts';
 import type { CampaignService } from './campaigns.ts';
@@ -338,7 +338,12 @@ export class RunService {
       .set({ status, state, reason, endedAt })
       .where(and(eq(runs.id, row.id), eq(runs.status, 'running')))
       .returning();
-    if (updated)
+    if (updated) {
+      // A run that ended by cancellation or failure leaves no task open in anyone's inbox that nothing waits for.
+      await this.db
+        .update(workTasks)
+        .set({ status: 'cancelled' })
+        .where(and(eq(workTasks.runId, row.id), eq(workTasks.status, 'open')));
       await audit(this.db, null, {
         action: `run.${status}`,
         entityType: 'run',
@@ -346,6 +351,7 @@ export class RunService {
         before: { status: 'running' },
         after: { status, reason },
       });
+    }
     return updated ?? (await this.db.query.runs.findFirst({ where: eq(runs.id, row.id) }))!;
   }
 

@@ -20,6 +20,7 @@ import { channelControl } from './channel-control.ts';
 import { monitor } from './monitor.ts';
 import { escalate } from './escalate.ts';
 import { subflow } from './subflow.ts';
+import { humanTask } from './human-task.ts';
 
 /** The catalogue: every node type, each defined once in its own file. */
 export const NODE_TYPES: readonly NodeDefinition[] = [
@@ -27,6 +28,7 @@ export const NODE_TYPES: readonly NodeDefinition[] = [
   webhookTrigger,
   scheduleTrigger,
   approval,
+  humanTask,
   send,
   email,
   notify,
@@ -97,6 +99,7 @@ export {
   parallelSplit,
   join,
   approval,
+  humanTask,
   email,
   campaignStatus,
   notify,

@@ -26,12 +26,9 @@ export function expressionRefs(refs: ApproverRef[], path: (string | number)[]): 
   );
 }
 
-/**
- * Evaluates expression references in the workflow (they read the run's scope), then asks the
- * directory once. Someone named twice (as a user and through a role) comes back once.
- */
-export async function resolvePeople(ports: RuntimePorts, scope: Record<string, unknown>, refs: ApproverRef[]): Promise<Person[]> {
-  const concrete = refs.flatMap((r): ConcreteApproverRef[] => {
+/** Evaluates expression references in the workflow (they read the run's scope) into the directory's vocabulary. */
+export function concreteRefs(scope: Record<string, unknown>, refs: ApproverRef[]): ConcreteApproverRef[] {
+  return refs.flatMap((r): ConcreteApproverRef[] => {
     if (r.kind !== 'expression') return [r];
     const value = evaluateExpression(r.expression, scope);
     const list = Array.isArray(value) ? value : value === null || value === '' ? [] : [value];
@@ -41,6 +38,11 @@ export async function resolvePeople(ports: RuntimePorts, scope: Record<string, u
       return ref;
     });
   });
+}
+
+/** Asks the directory once for everyone the references name. Someone named twice (as a user and through a role) comes back once. */
+export async function resolvePeople(ports: RuntimePorts, scope: Record<string, unknown>, refs: ApproverRef[]): Promise<Person[]> {
+  const concrete = concreteRefs(scope, refs);
   if (!concrete.length) return [];
   const campaign = scope.campaign as { department?: string } | null;
   const people = await ports.callActivity(
