@@ -12,6 +12,8 @@ import type {
   RecordAlertEventRequest,
   PrepareSubflowRequest,
   PreparedSubflow,
+  StoreReviewRequest,
+  StoredReviewResult,
 } from '@flightdeck/workflows';
 import { deliveryActivities, type DeliveryLedger } from './deliver.ts';
 
@@ -31,6 +33,8 @@ export interface ActivityDeps {
   monitors: MonitorDeps;
   /** Checks and registers a sub-flow's child run (idempotent by its workflow id) and returns its pinned graph. */
   prepareSubflow(req: PrepareSubflowRequest): Promise<PreparedSubflow>;
+  /** Computes and stores the campaign's next review version, once per execution key. */
+  storeReview(req: StoreReviewRequest): Promise<StoredReviewResult>;
   /** Where webhook nodes and channel sends may connect. Default: public addresses only. */
   outbound?: OutboundGuard;
   /** The clock channel sends read quiet hours on; tests set it on either side of a window's end instead of waiting for one. */
@@ -70,6 +74,7 @@ export function createActivities(deps: ActivityDeps) {
     readAlert: (req: ReadAlertRequest) => deps.monitors.readAlert(req),
     recordAlertEvent: (req: RecordAlertEventRequest) => deps.monitors.recordEvent(req),
     prepareSubflow: (req: PrepareSubflowRequest) => deps.prepareSubflow(req),
+    storeCampaignReview: (req: StoreReviewRequest) => deps.storeReview(req),
   } satisfies FlowActivities;
   return activities;
 }

@@ -20,6 +20,7 @@ import type { ResolvePeopleRequest } from './nodes/resolve-people.ts';
 import type { ApprovalTaskView, NotifyApproversRequest } from './nodes/approval.ts';
 import type { AttachMonitorRequest, CheckMonitorRequest, MonitorCheck } from './nodes/monitor.ts';
 import type { PrepareSubflowRequest, PreparedSubflow } from './nodes/subflow.ts';
+import type { StoreReviewRequest, StoredReviewResult } from './nodes/review.ts';
 import type { AlertView, ReadAlertRequest, RecordAlertEventRequest } from './nodes/escalate.ts';
 
 /** What a scheduled run records about itself before it starts, since no API call created it. */
@@ -50,6 +51,8 @@ export interface FlowActivities {
   recordAlertEvent: (req: RecordAlertEventRequest) => Promise<void>;
   /** Checks the starter may run the pinned version, registers the child run (idempotent by workflow id) and hands back its graph. */
   prepareSubflow: (req: PrepareSubflowRequest) => Promise<PreparedSubflow>;
+  /** Computes the campaign's review and stores it as its next version, once per node execution (a retry finds it). */
+  storeCampaignReview: (req: StoreReviewRequest) => Promise<StoredReviewResult>;
 }
 
 export type ActivityName = keyof FlowActivities;

@@ -64,4 +64,5 @@ export {
   type ChildFlowOutcome,
 } from './nodes/subflow.ts';
 export * from './nodes/escalate.ts';
+export { STORE_REVIEW_ACTIVITY, type StoreReviewRequest, type StoredReviewResult } from './nodes/review.ts';
 export * from './flow-warnings.ts';

@@ -14,6 +14,7 @@ import { alertAckLinker } from '../auth/links.ts';
 import { FlowService } from '../services/flows.ts';
 import { PeopleService } from '../services/people.ts';
 import { SubflowService } from '../services/subflows.ts';
+import { ReviewService } from '../services/reviews.ts';
 
 /** E-mail links stay valid this long; the task's due time usually comes first. */
 export const LINK_TTL_SECONDS = 7 * 86_400;
@@ -55,8 +56,10 @@ export function buildActivityDeps(opts: ActivityDepsOptions): ActivityDeps {
     links: { page: (alertId) => `${base}/#/alerts/${alertId}`, ack: alertAckLinker(opts.secret, opts.publicUrl) },
   });
   const subflows = new SubflowService(opts.db, new FlowService(opts.db), new PeopleService(opts.db));
+  const reviews = new ReviewService(opts.db, campaigns);
   return {
     outbound,
+    storeReview: (req) => reviews.storeForFlow(req),
     prepareSubflow: (req) => subflows.prepare(req),
     monitors: {
       attach: (req) => monitors.attach(req),

@@ -20,6 +20,7 @@ import { channelControl } from './channel-control.ts';
 import { monitor } from './monitor.ts';
 import { escalate } from './escalate.ts';
 import { subflow } from './subflow.ts';
+import { review } from './review.ts';
 
 /** The catalogue: every node type, each defined once in its own file. */
 export const NODE_TYPES: readonly NodeDefinition[] = [
@@ -38,6 +39,7 @@ export const NODE_TYPES: readonly NodeDefinition[] = [
   monitor,
   escalate,
   subflow,
+  review,
   condition,
   parallelSplit,
   join,
@@ -104,6 +106,7 @@ export {
   launch,
   channelControl,
   subflow,
+  review,
 };
 export type { NodeDefinition, NodeFamily, NodeText, NodeContext, NodeResult, Locale, Arrivals } from './define.ts';
 export { LOCALES } from './define.ts';
