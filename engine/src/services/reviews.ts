@@ -211,7 +211,8 @@ export class ReviewService {
    * committed (a lost reply, a worker that died) answers that version instead of adding another.
    */
   async storeForFlow(req: StoreReviewRequest): Promise<StoredReviewResult> {
-    const by: ReviewRequester = { trigger: 'flow', actorId: null, actor: `Review node "${req.nodeId}"`, runId: req.runId };
+    const [run] = await this.db.select({ id: runs.id }).from(runs).where(eq(runs.workflowId, req.workflowId));
+    const by: ReviewRequester = { trigger: 'flow', actorId: null, actor: `Review node "${req.nodeId}"`, runId: run?.id ?? null };
     const row = await this.storeUnder(req.campaignId, by, false, { at: req.at, executionKey: req.executionKey });
     return {
       reviewId: row.id,

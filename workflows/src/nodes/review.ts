@@ -14,7 +14,8 @@ export const STORE_REVIEW_ACTIVITY = 'storeCampaignReview' satisfies ActivityNam
 
 export interface StoreReviewRequest {
   campaignId: string;
-  runId: string;
+  /** The run's workflow id (scope `run.id`); the stored version names the run it belongs to. */
+  workflowId: string;
   nodeId: string;
   /** One stored version per node execution: a retried call finds the version the first attempt stored. */
   executionKey: string;
@@ -107,7 +108,7 @@ export const review = defineNode({
   async execute({ config, ports, scope, node, executionKey, setDetail, park, unpark, resume }) {
     const campaign = scope.campaign as { id?: string; phases?: CampaignPhase[] } | null;
     if (!campaign?.id) throw new Error("A review node reviews the run's campaign; this run has none");
-    const runId = (scope.run as { id: string }).id;
+    const workflowId = (scope.run as { id: string }).id;
     const settle = durationMs(config.settle);
     const parked = resume as Partial<Position> | undefined;
     const resumed = typeof parked?.end === 'number' && typeof parked.startedAt === 'number';
@@ -155,7 +156,7 @@ export const review = defineNode({
     }
     const waitedMs = ports.now() - startedAt;
     setDetail({ computing: true });
-    const request: StoreReviewRequest = { campaignId: campaign.id, runId, nodeId: node.id, executionKey, at: ports.now() };
+    const request: StoreReviewRequest = { campaignId: campaign.id, workflowId, nodeId: node.id, executionKey, at: ports.now() };
     const stored = await ports.callActivity(STORE_REVIEW_ACTIVITY, [request], reviewActivity);
     if (typeof stored?.reviewId !== 'string') throw new Error('The review service stored no review');
     // Lesson tasks, when configured, open here and may leave by `timed_out`; none are, so the review is done.
