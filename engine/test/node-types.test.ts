@@ -186,6 +186,8 @@ describe('every node type runs on Temporal', () => {
       'monitoring.escalate',
       // engine/test/subflow.test.ts: a parent starts a published child flow that posts to a receiver.
       'flow.subflow',
+      // engine/test/review-node.test.ts: waits for the 618 campaign's end through a date edit and stores its review.
+      'campaign.review',
     ];
     expect([...new Set([...covered, ...elsewhere])].sort()).toEqual(NODE_TYPES.map((d) => d.type).sort());
   });

@@ -63,7 +63,7 @@ export class ReviewPdfRenderer {
 
   constructor(private readonly opts: ReviewPdfOptions) {
     this.timeoutMs = opts.timeoutMs ?? 30_000;
-    this.queueLimit = opts.queueLimit ?? 4;
+    this.queueLimit = opts.queueLimit ?? 16;
   }
 
   private get chromiumPath(): string {
