@@ -133,6 +133,23 @@ describe('the campaign.review node on the 618 scenario (real PostgreSQL + Tempor
     expect((await stack.api.get(`/api/campaigns/${campaignId}/reviews`)).body.versions.length).toBe(before);
   });
 
+  it('a campaign that keeps no more versions fails the node at once with the reason, not after five tries', async () => {
+    const full = (await stack.api.post('/api/campaigns/import', { ...SCENARIO, id: 'full-618', name: 'Full 618' })).body.id;
+    await stack.server.db.db.execute(sql`
+      INSERT INTO reviews (campaign_id, version, document, trigger, actor, points, computed_at)
+      SELECT ${full}::uuid, v, '{}'::jsonb, 'person', 'test', 0, now() FROM generate_series(1, 500) AS v`);
+    const { flowId } = await stack.api.publishFlow(
+      'Review a full campaign',
+      flow(
+        [node('start', 'trigger.manual'), node('review', 'campaign.review', { settle: '0s' }), node('done', 'control.end')],
+        [edge('start', 'next', 'review'), edge('review', 'next', 'done')],
+      ),
+    );
+    const run = await stack.api.waitForRun(await stack.api.startRun(flowId, {}, full));
+    expect(run.status).toBe('failed');
+    expect(run.state.nodes.review.error).toContain('at most 500 review versions');
+  });
+
   it('review.csv of that version holds the JSON figures, row for row', async () => {
     const res = await fetch(`${stack.url}/api/campaigns/${campaignId}/review.csv?version=${output.version}`, {
       headers: { authorization: `Bearer ${stack.api.token}` },

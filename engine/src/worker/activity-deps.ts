@@ -15,6 +15,8 @@ import { FlowService } from '../services/flows.ts';
 import { PeopleService } from '../services/people.ts';
 import { SubflowService } from '../services/subflows.ts';
 import { ReviewService } from '../services/reviews.ts';
+import { DomainError } from '../services/errors.ts';
+import { ApplicationFailure } from '@temporalio/common';
 
 /** E-mail links stay valid this long; the task's due time usually comes first. */
 export const LINK_TTL_SECONDS = 7 * 86_400;
@@ -59,7 +61,15 @@ export function buildActivityDeps(opts: ActivityDepsOptions): ActivityDeps {
   const reviews = new ReviewService(opts.db, campaigns);
   return {
     outbound,
-    storeReview: (req) => reviews.storeForFlow(req),
+    storeReview: async (req) => {
+      try {
+        return await reviews.storeForFlow(req);
+      } catch (err) {
+        // A campaign that is gone, cannot be reviewed or keeps no more versions will not change by trying again.
+        if (err instanceof DomainError) throw ApplicationFailure.create({ message: err.message, type: err.name, nonRetryable: true });
+        throw err;
+      }
+    },
     prepareSubflow: (req) => subflows.prepare(req),
     monitors: {
       attach: (req) => monitors.attach(req),
