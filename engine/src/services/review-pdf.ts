@@ -139,6 +139,7 @@ export class ReviewPdfRenderer {
       const page = await context.newPage();
       await page.addInitScript((lang) => localStorage.setItem('flightdeck.locale', lang), input.lang);
       const hash = `#/campaigns/${encodeURIComponent(input.campaignId)}/review?version=${input.review.stored.version}`;
+      const tooLong = () => new Unavailable(`The PDF took longer than ${this.timeoutMs / 1000} s to render; try again`);
       const work = (async () => {
         await page.goto(`${ORIGIN}/${hash}`, { waitUntil: 'load' });
         await page.waitForSelector(`[data-testid="review-page"][data-version="${input.review.stored.version}"]`);
@@ -146,13 +147,15 @@ export class ReviewPdfRenderer {
         await page.evaluate(() => document.fonts.ready.then(() => new Promise((r) => requestAnimationFrame(() => r(null)))));
         await page.emulateMedia({ media: 'print' });
         return page.pdf({ format: 'A4', printBackground: true, margin: { top: '12mm', bottom: '12mm', left: '10mm', right: '10mm' } });
-      })();
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Unavailable(`The PDF took longer than ${this.timeoutMs / 1000} s to render; try again`)),
-          this.timeoutMs,
-        );
+      })().catch((err: unknown) => {
+        // Playwright's own step timeouts are the same limit, reached inside a step.
+        throw (err as Error)?.name === 'TimeoutError' ? tooLong() : err;
       });
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(tooLong()), this.timeoutMs);
+      });
+      // Past the timeout the page is closed under it; its failure then has nobody to tell.
+      work.catch(() => undefined);
       return await Promise.race([work, timeout]);
     } finally {
       clearTimeout(timer);
@@ -174,7 +177,13 @@ export class ReviewPdfRenderer {
     }
     // The editor's own files, and nothing outside its folder.
     const dist = normalize(this.opts.editorDist);
-    const path = normalize(join(dist, decodeURIComponent(url.pathname)));
+    let name = url.pathname;
+    try {
+      name = decodeURIComponent(name);
+    } catch {
+      // Not a file of ours: the page itself, as for any other unknown path.
+    }
+    const path = normalize(join(dist, name));
     const file = path === dist || path === dist + sep || !path.startsWith(dist + sep) ? join(dist, 'index.html') : path;
     const body = await readFile(existsSync(file) ? file : join(dist, 'index.html')).catch(() => undefined);
     if (!body) return route.abort('failed');
