@@ -33,6 +33,11 @@ ENV NODE_ENV=production \
     PORT=4000 \
     npm_config_fund=false npm_config_audit=false npm_config_update_notifier=false
 WORKDIR /app
+# Chromium prints the review PDF (GET /api/campaigns/:id/review.pdf); Noto CJK so its Chinese renders as text, not boxes.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends chromium fonts-noto-cjk \
+ && rm -rf /var/lib/apt/lists/*
+ENV CHROMIUM_PATH=/usr/bin/chromium
 COPY package.json package-lock.json ./
 COPY workflows/package.json workflows/
 COPY activities/package.json activities/

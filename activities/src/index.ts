@@ -15,6 +15,8 @@ import type {
   CloseWorkTasksRequest,
   OpenWorkTasksRequest,
   WorkTaskState,
+  StoreReviewRequest,
+  StoredReviewResult,
 } from '@flightdeck/workflows';
 import { deliveryActivities, type DeliveryLedger } from './deliver.ts';
 
@@ -36,6 +38,8 @@ export interface ActivityDeps {
   prepareSubflow(req: PrepareSubflowRequest): Promise<PreparedSubflow>;
   /** The server's work_tasks table: created once per node execution, completed by people through the API. */
   workTasks: WorkTaskDeps;
+  /** Computes and stores the campaign's next review version, once per execution key. */
+  storeReview(req: StoreReviewRequest): Promise<StoredReviewResult>;
   /** Where webhook nodes and channel sends may connect. Default: public addresses only. */
   outbound?: OutboundGuard;
   /** The clock channel sends read quiet hours on; tests set it on either side of a window's end instead of waiting for one. */
@@ -84,6 +88,7 @@ export function createActivities(deps: ActivityDeps) {
     openWorkTasks: (req: OpenWorkTasksRequest) => deps.workTasks.open(req),
     readWorkTasks: (req: { ids: string[] }) => deps.workTasks.read(req.ids),
     closeWorkTasks: (req: CloseWorkTasksRequest) => deps.workTasks.close(req),
+    storeCampaignReview: (req: StoreReviewRequest) => deps.storeReview(req),
   } satisfies FlowActivities;
   return activities;
 }

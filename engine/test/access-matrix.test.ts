@@ -116,6 +116,7 @@ POST   /api/campaigns/{id}/metrics           Y Y Y - - -    0 0 - - -    -     !
 GET    /api/campaigns/{id}/metrics           Y Y Y Y Y Y    0 0 0 0 0    -     ! !
 GET    /api/campaigns/{id}/review            Y Y Y Y Y Y    0 0 0 0 0    -     ! !
 GET    /api/campaigns/{id}/review.csv        Y Y Y Y Y Y    0 0 0 0 0    -     ! !
+GET    /api/campaigns/{id}/review.pdf        Y Y Y Y Y Y    0 0 0 0 0    -     ! !
 POST   /api/campaigns/{id}/review            Y Y Y - - -    0 0 - - -    -     ! !
 GET    /api/campaigns/{id}/reviews           Y Y Y Y Y Y    0 0 0 0 0    -     ! !
 GET    /api/campaigns/{id}/reviews/compare   Y Y Y Y Y Y    0 0 0 0 0    -     ! !
@@ -840,6 +841,9 @@ describe('access matrix', () => {
     },
     'GET /api/campaigns/{id}/review.csv': {
       build: () => ({ path: `/api/campaigns/${fx.campaignId}/review.csv` }),
+    },
+    'GET /api/campaigns/{id}/review.pdf': {
+      build: () => ({ path: `/api/campaigns/${fx.campaignId}/review.pdf?lang=en` }),
     },
     'POST /api/campaigns/{id}/review': {
       build: () => ({ path: `/api/campaigns/${fx.campaignId}/review` }),

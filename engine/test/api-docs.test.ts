@@ -65,9 +65,11 @@ describe('catalogue, OpenAPI, health, and every route against its contract', () 
       },
       body: init.raw ?? (body === undefined ? undefined : JSON.stringify(body)),
     });
-    const text = await res.text();
-    // A CSV export answers text, which its contract (a string schema) checks as it is.
-    const json = res.headers.get('content-type')?.startsWith('text/csv') ? text : text ? JSON.parse(text) : undefined;
+    // A PDF answers bytes, which its contract checks as they are; a CSV export text, checked by a string schema.
+    const pdf = res.headers.get('content-type') === 'application/pdf';
+    const bytes = pdf ? new Uint8Array(await res.arrayBuffer()) : undefined;
+    const text = pdf ? '' : await res.text();
+    const json = pdf ? bytes : res.headers.get('content-type')?.startsWith('text/csv') ? text : text ? JSON.parse(text) : undefined;
     const route = routeOf(method, path.split('?')[0]!);
     expect(route, `${method} ${path} reached no registered route`).toBeDefined();
     const where = `${method} ${route!.path} answered ${res.status}: ${text.slice(0, 300)}`;
@@ -75,7 +77,8 @@ describe('catalogue, OpenAPI, health, and every route against its contract', () 
     // Successes, and the few failures that answer with a document of their own (an unhealthy /healthz).
     if (res.status < 300 || (declared?.schema && declared.schema !== problemSchema)) {
       expect(declared, `${where}, a status it does not declare`).toBeDefined();
-      if (declared!.schema) expect(responseDrift(declared!.schema, json), where).toEqual([]);
+      if (declared!.schema && pdf) expect(declared!.schema.safeParse(bytes).success, where).toBe(true);
+      else if (declared!.schema) expect(responseDrift(declared!.schema, json), where).toEqual([]);
       else expect(json, where).toBeUndefined();
       if (res.status < 300) answered.add(`${route!.method} ${route!.path}`);
     } else {
@@ -293,6 +296,10 @@ describe('catalogue, OpenAPI, health, and every route against its contract', () 
     const reviewCsv = await api().get(`/api/campaigns/${imported.body.id}/review.csv`);
     expect(reviewCsv.headers.get('content-type')).toMatch(/^text\/csv/);
     expect(reviewCsv.body).toMatch(/^section,scope,metric,actual,target,rate,status\r\n/);
+    // And printed: engine/test/review-node.test.ts reads the PDF's text.
+    const reviewPdf = await api().get(`/api/campaigns/${imported.body.id}/review.pdf?lang=zh-CN`);
+    expect(reviewPdf.status).toBe(200);
+    expect(reviewPdf.headers.get('content-type')).toBe('application/pdf');
     // Lessons from it, searched in Chinese, and what a new plan on the same channel draws from them.
     const lesson = await api().post('/api/lessons', {
       campaignId: imported.body.id,

@@ -22,4 +22,13 @@ describe('shipped templates', () => {
       expect([...wired].sort(), id).toEqual([...handles].sort());
     }
   });
+
+  it('the KPI watch reviews the campaign when the watch ends, every review handle drawn', () => {
+    const t = TEMPLATES.find((x) => x.id === 'campaign-kpi-watch')!;
+    const review = t.graph.nodes.find((n) => n.type === 'campaign.review')!;
+    expect(t.graph.edges.find((e) => e.sourceHandle === 'ended')?.target).toBe(review.id);
+    const def = NODE_TYPES.find((d) => d.type === 'campaign.review')!;
+    const wired = t.graph.edges.filter((e) => e.source === review.id).map((e) => e.sourceHandle);
+    expect(wired.sort()).toEqual(def.handles(def.configSchema.parse(review.config)).sort());
+  });
 });

@@ -21,6 +21,7 @@ import type { ApprovalTaskView, NotifyApproversRequest } from './nodes/approval.
 import type { AttachMonitorRequest, CheckMonitorRequest, MonitorCheck } from './nodes/monitor.ts';
 import type { PrepareSubflowRequest, PreparedSubflow } from './nodes/subflow.ts';
 import type { CloseWorkTasksRequest, OpenWorkTasksRequest, WorkTaskState } from './nodes/work-tasks.ts';
+import type { StoreReviewRequest, StoredReviewResult } from './nodes/review.ts';
 import type { AlertView, ReadAlertRequest, RecordAlertEventRequest } from './nodes/escalate.ts';
 
 /** What a scheduled run records about itself before it starts, since no API call created it. */
@@ -56,6 +57,8 @@ export interface FlowActivities {
   readWorkTasks: (req: { ids: string[] }) => Promise<WorkTaskState[]>;
   /** Closes those of `ids` still open (a completion that came first stays done) and returns those tasks as they are now. */
   closeWorkTasks: (req: CloseWorkTasksRequest) => Promise<WorkTaskState[]>;
+  /** Computes the campaign's review and stores it as its next version, once per node execution (a retry finds it). */
+  storeCampaignReview: (req: StoreReviewRequest) => Promise<StoredReviewResult>;
 }
 
 export type ActivityName = keyof FlowActivities;

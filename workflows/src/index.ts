@@ -66,4 +66,5 @@ export {
 export * from './nodes/escalate.ts';
 export * from './nodes/work-tasks.ts';
 export { HUMAN_TASK_TYPE, humanTask } from './nodes/human-task.ts';
+export { STORE_REVIEW_ACTIVITY, type StoreReviewRequest, type StoredReviewResult } from './nodes/review.ts';
 export * from './flow-warnings.ts';

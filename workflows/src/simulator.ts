@@ -11,6 +11,10 @@ import type { ActivityArgs, ActivityName, ActivityResult } from './activities.ts
 import { ATTACH_MONITOR_ACTIVITY, DETACH_MONITOR_ACTIVITY } from './nodes/monitor.ts';
 import { PREPARE_SUBFLOW_ACTIVITY, type ChildFlowOutcome } from './nodes/subflow.ts';
 import { WORK_TASK_ACTIVITIES, type WorkTaskState } from './nodes/work-tasks.ts';
+import { STORE_REVIEW_ACTIVITY } from './nodes/review.ts';
+import { computeReview } from './review/compute.ts';
+import type { ReviewCampaign } from './review/types.ts';
+import { reviewHeadline } from './review/headline.ts';
 
 /** A dry run's task table: tasks are made and read back, and nobody completes them, so they run to their due time. */
 function simulatedWorkTasks(): SimulatedActivities {
@@ -168,6 +172,17 @@ export async function simulateFlow(graph: unknown, options: SimulationOptions = 
     ...DEFAULT_FAKES,
     ...simulatedWorkTasks(),
     [CAMPAIGN_PHASES_ACTIVITY]: () => ({ phases: (options.campaign as { phases?: CampaignPhase[] } | undefined)?.phases ?? [] }),
+    // A dry run stores nothing and has no metrics: the review of the campaign as given, with no figures, as version 1.
+    [STORE_REVIEW_ACTIVITY]: ([req]) => {
+      const campaign = { timezone: 'UTC', ...(options.campaign as object | undefined) } as ReviewCampaign;
+      const computed = computeReview(campaign, [], {}, { generatedAt: new Date(req.at).toISOString() });
+      return {
+        reviewId: `simulated:${req.executionKey}`,
+        version: 1,
+        computedAt: new Date(req.at).toISOString(),
+        headline: reviewHeadline(computed),
+      };
+    },
   };
   const notices = new Map<string, number>();
   for (const n of options.notices ?? []) {

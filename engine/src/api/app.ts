@@ -41,6 +41,7 @@ import { MetricsService, type AfterInsert } from '../services/metrics.ts';
 import { installSecurityHeaders } from './security-headers.ts';
 import { reviewRoutes } from './routes/reviews.ts';
 import { ReviewService } from '../services/reviews.ts';
+import { ReviewPdfRenderer } from '../services/review-pdf.ts';
 import { lessonRoutes } from './routes/lessons.ts';
 import { workTaskRoutes } from './routes/work-tasks.ts';
 import { WorkTaskService } from '../services/work-tasks.ts';
@@ -54,8 +55,10 @@ export interface AppDeps {
   namespace: string;
   taskQueue: string;
   log: Logger;
-  /** The built editor (editor/dist); served at / when present. */
+  /** The built editor (editor/dist); served at / when present, and printed for review PDFs. */
   editorDist?: string;
+  /** Chromium for review PDFs; default CHROMIUM_PATH, then /usr/bin/chromium. */
+  chromiumPath?: string;
   /** Signs e-mail approval links (shared with the worker). */
   secret: string;
   /** Seals channel secrets at rest (AES-256-GCM). */
@@ -84,6 +87,8 @@ export interface AppServices {
   alerts: AlertService;
   metrics: MetricsService;
   lessons: LessonService;
+  /** Its browser is closed with the server. */
+  reviewPdf: ReviewPdfRenderer;
 }
 
 export function createApp(deps: AppDeps): { app: Express; registry: RouteRegistry } & AppServices {
@@ -119,7 +124,8 @@ export function createApp(deps: AppDeps): { app: Express; registry: RouteRegistr
   app.use(campaignRoutes(registry, campaigns, people));
   app.use(metricsRoutes(registry, metrics));
   const reviews = new ReviewService(deps.db, campaigns, deps.clock);
-  app.use(reviewRoutes(registry, reviews, metrics));
+  const reviewPdf = new ReviewPdfRenderer({ editorDist: deps.editorDist ?? '', chromiumPath: deps.chromiumPath });
+  app.use(reviewRoutes(registry, reviews, metrics, reviewPdf));
   const lessons = new LessonService(deps.db);
   app.use(lessonRoutes(registry, lessons, new RelatedLessonsService(lessons, campaigns, reviews)));
   const links = linkSigner(deps.secret);
@@ -149,5 +155,5 @@ export function createApp(deps: AppDeps): { app: Express; registry: RouteRegistr
     app.get('/{*rest}', (_req, res) => res.sendFile(join(deps.editorDist!, 'index.html')));
   }
   app.use(problemHandler(deps.log));
-  return { app, registry, runs, flows, campaigns, people, approvals, connections, alerts, metrics, lessons };
+  return { app, registry, runs, flows, campaigns, people, approvals, connections, alerts, metrics, lessons, reviewPdf };
 }

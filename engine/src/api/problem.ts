@@ -62,6 +62,7 @@ const DOMAIN_STATUS: Record<DomainError['kind'], [number, string]> = {
   conflict: [409, 'Conflict'],
   invalid: [422, 'Invalid request'],
   malformed: [400, 'Invalid request'],
+  unavailable: [503, 'Service unavailable'],
 };
 
 /** A service's refusal, or PostgreSQL's, as the problem the client gets; undefined for our own faults. */

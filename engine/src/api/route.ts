@@ -146,8 +146,14 @@ function checkAnswer(spec: RouteSpec<z.ZodType, z.ZodType, z.ZodType>, result: {
   const declared = spec.responses.find((r) => r.status === result.status);
   const where = `${spec.method.toUpperCase()} ${spec.path} answered ${result.status}`;
   if (!declared) throw new HttpProblem(500, 'Undeclared response', `${where}, which the route does not declare`);
+  // A binary body (a PDF) is not JSON: its schema checks the bytes as they are.
+  const binary = Buffer.isBuffer(result.body);
   const drift = declared.schema
-    ? responseDrift(declared.schema, result.body)
+    ? binary
+      ? declared.schema.safeParse(result.body).success
+        ? []
+        : ['binary bytes, where the route declares another body']
+      : responseDrift(declared.schema, result.body)
     : result.body === undefined
       ? []
       : ['a body, where the route declares none'];
@@ -232,7 +238,11 @@ export function defineRoute<
     for (const [k, v] of Object.entries(result.headers ?? {})) res.setHeader(k, v);
     const mediaType = spec.responses.find((r) => r.status === result.status)?.mediaType;
     if (result.body === undefined) res.status(result.status).end();
-    else if (mediaType) res.status(result.status).type(mediaType).send(String(result.body));
+    else if (mediaType)
+      res
+        .status(result.status)
+        .type(mediaType)
+        .send(Buffer.isBuffer(result.body) ? result.body : String(result.body));
     else res.status(result.status).json(result.body);
   });
 }

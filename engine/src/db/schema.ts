@@ -573,8 +573,16 @@ export const reviews = pgTable(
     points: integer('points').notNull(),
     watermark: timestamp('watermark', { withTimezone: true }),
     computedAt: timestamp('computed_at', { withTimezone: true }).notNull(),
+    /** The review node's execution that stored it: a retried activity finds this version instead of adding one. */
+    executionKey: text('execution_key'),
   },
-  (t) => [uniqueIndex('reviews_campaign_version_uq').on(t.campaignId, t.version), check('reviews_version_positive', sql`${t.version} > 0`)],
+  (t) => [
+    uniqueIndex('reviews_campaign_version_uq').on(t.campaignId, t.version),
+    uniqueIndex('reviews_execution_key_uq')
+      .on(t.executionKey)
+      .where(sql`${t.executionKey} IS NOT NULL`),
+    check('reviews_version_positive', sql`${t.version} > 0`),
+  ],
 );
 
 /**

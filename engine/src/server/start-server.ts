@@ -21,6 +21,8 @@ export interface ServerOptions {
   port: number;
   log: Logger;
   editorDist?: string;
+  /** Chromium for review PDFs (default CHROMIUM_PATH, then /usr/bin/chromium). */
+  chromiumPath?: string;
   /** How often runs that closed unobserved get their final state written; 0 turns it off. */
   syncIntervalMs?: number;
   secret: string;
@@ -61,6 +63,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     taskQueue: opts.taskQueue,
     log: opts.log,
     editorDist: opts.editorDist ?? EDITOR_DIST,
+    chromiumPath: opts.chromiumPath,
     secret: opts.secret,
     encryptionKey: opts.encryptionKey,
     clock: opts.clock,
@@ -111,6 +114,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await syncing;
+      await app.reviewPdf.close();
       await temporal.close();
       await db.close();
     },

@@ -10,7 +10,7 @@ export interface FieldIssue {
 }
 
 export abstract class DomainError extends Error {
-  abstract readonly kind: 'not_found' | 'forbidden' | 'conflict' | 'invalid' | 'malformed';
+  abstract readonly kind: 'not_found' | 'forbidden' | 'conflict' | 'invalid' | 'malformed' | 'unavailable';
   constructor(
     message: string,
     readonly issues: FieldIssue[] = [],
@@ -41,6 +41,11 @@ export class Invalid extends DomainError {
 /** A value that cannot be taken at all (bad text, out of range): the request itself is wrong. */
 export class Malformed extends DomainError {
   readonly kind = 'malformed';
+}
+
+/** Something this server needs is missing or busy (a browser to print with): nothing the request did wrong. */
+export class Unavailable extends DomainError {
+  readonly kind = 'unavailable';
 }
 
 /** One-field shorthand: `invalid('departmentId', 'No such department')`. */

@@ -10,6 +10,9 @@ import {
   type ReviewComparison,
   type ReviewPhaseChange,
   type ReviewRecords,
+  reviewHeadline,
+  type StoreReviewRequest,
+  type StoredReviewResult,
 } from '@flightdeck/workflows';
 import type { Database } from '../db/client.ts';
 import { alertEvents, alerts, approvalTasks, auditLog, metricPoints, reviews, runs, users, type ReviewRow } from '../db/schema.ts';
@@ -185,11 +188,12 @@ export class ReviewService {
     };
   }
 
-  async review(campaignId: string): Promise<Review> {
+  /** `at`: when it is made (default: the service's clock); the review node passes its workflow time. */
+  async review(campaignId: string, at: number = this.clock()): Promise<Review> {
     const campaign = await this.campaigns.get(campaignId);
     const [points, records] = await Promise.all([this.points(campaign.id), this.records(campaign.id, campaign.launchedAt)]);
     try {
-      return computeReview(campaign, points, records, { generatedAt: new Date(this.clock()).toISOString() });
+      return computeReview(campaign, points, records, { generatedAt: new Date(at).toISOString() });
     } catch (err) {
       // Stored data passed the same checks on the way in, so this is a campaign edited around them; say which field.
       if (err instanceof ReviewInputError) throw new Invalid(err.message, [{ path: err.field, message: err.message }]);
@@ -199,13 +203,29 @@ export class ReviewService {
 
   /** Computes the review now and stores it as the campaign's next version. */
   async store(campaignId: string, by: ReviewRequester): Promise<StoredReview> {
-    return this.storeUnder(campaignId, by, false);
+    return storedOf(await this.storeUnder(campaignId, by, false));
+  }
+
+  /**
+   * The review node's store: one version per node execution, so an activity retried after its first attempt
+   * committed (a lost reply, a worker that died) answers that version instead of adding another.
+   */
+  async storeForFlow(req: StoreReviewRequest): Promise<StoredReviewResult> {
+    const [run] = await this.db.select({ id: runs.id }).from(runs).where(eq(runs.workflowId, req.workflowId));
+    const by: ReviewRequester = { trigger: 'flow', actorId: null, actor: `Review node "${req.nodeId}"`, runId: run?.id ?? null };
+    const row = await this.storeUnder(req.campaignId, by, false, { at: req.at, executionKey: req.executionKey });
+    return {
+      reviewId: row.id,
+      version: row.version,
+      computedAt: row.computedAt.toISOString(),
+      headline: reviewHeadline(row.document as Review),
+    };
   }
 
   /** The latest stored version; none yet: computed and stored now (as version 1, trigger first_read). */
   async latest(campaignId: string, by: Omit<ReviewRequester, 'trigger'>): Promise<StoredReview> {
     const row = await this.latestRow(campaignId);
-    return row ? storedOf(row) : this.storeUnder(campaignId, { ...by, trigger: 'first_read' }, true);
+    return storedOf(row ?? (await this.storeUnder(campaignId, { ...by, trigger: 'first_read' }, true)));
   }
 
   async version(campaignId: string, version: number): Promise<StoredReview> {
@@ -254,21 +274,35 @@ export class ReviewService {
    * Numbers versions under a per-campaign transaction lock, so two recomputes at once get 1 and 2, not a
    * clash; onlyIfNone: the first read's store, which a concurrent first read may have done already.
    */
-  private async storeUnder(campaignId: string, by: ReviewRequester, onlyIfNone: boolean): Promise<StoredReview> {
+  private async storeUnder(
+    campaignId: string,
+    by: ReviewRequester,
+    onlyIfNone: boolean,
+    opts: { at?: number; executionKey?: string } = {},
+  ): Promise<ReviewRow> {
     return this.db.transaction(async (tx) => {
       await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext('flightdeck.review'), hashtext(${campaignId}))`);
+      if (opts.executionKey !== undefined) {
+        // Under the campaign's lock, so a retry that overlaps its first attempt waits for it and then finds its version.
+        const [done] = await tx
+          .select()
+          .from(reviews)
+          .where(and(eq(reviews.campaignId, campaignId), eq(reviews.executionKey, opts.executionKey)));
+        if (done) return done;
+      }
       const [top] = await tx
         .select({ version: max(reviews.version) })
         .from(reviews)
         .where(eq(reviews.campaignId, campaignId));
       const last = top?.version ?? 0;
-      if (onlyIfNone && last > 0) return storedOf((await this.latestRowIn(tx, campaignId))!);
+      if (onlyIfNone && last > 0) return (await this.latestRowIn(tx, campaignId))!;
       if (last >= REVIEW_VERSIONS_MAX) throw conflict('version', `A campaign keeps at most ${REVIEW_VERSIONS_MAX} review versions`);
       const [mark] = await tx
         .select({ watermark: max(metricPoints.receivedAt) })
         .from(metricPoints)
         .where(eq(metricPoints.campaignId, campaignId));
-      const review = await this.review(campaignId);
+      const at = opts.at ?? this.clock();
+      const review = await this.review(campaignId, at);
       const [row] = await tx
         .insert(reviews)
         .values({
@@ -281,10 +315,11 @@ export class ReviewService {
           runId: by.runId ?? null,
           points: review.points,
           watermark: mark?.watermark ?? null,
-          computedAt: new Date(this.clock()),
+          computedAt: new Date(at),
+          executionKey: opts.executionKey ?? null,
         })
         .returning();
-      return storedOf(row!);
+      return row!;
     });
   }
 

@@ -60,6 +60,7 @@ const kpiWatchGraph: FlowDocumentInput = {
       600,
     ),
     n('again', 'control.delay', 'Keep watching', { duration: '1s' }, 860, 240),
+    n('review', 'campaign.review', 'Post-campaign review', { settle: '48h' }, 260, 840),
     n('done', 'control.end', 'Campaign over', { status: 'completed' }, 560, 840),
   ],
   edges: [
@@ -70,7 +71,10 @@ const kpiWatchGraph: FlowDocumentInput = {
     e('reapprove_spend', 'approved', 'again'),
     e('reapprove_spend', 'rejected', 'again'),
     e('reapprove_spend', 'timed_out', 'again'),
-    e('monitor', 'ended', 'done'),
+    // When the watch ends with the campaign, the review follows once late data has settled.
+    e('monitor', 'ended', 'review'),
+    e('review', 'next', 'done'),
+    e('review', 'timed_out', 'done'),
     e('tell_owner', 'sent', 'again'),
     e('tell_owner', 'failed', 'again'),
     e('escalate', 'acknowledged', 'again'),
@@ -86,12 +90,14 @@ export const campaignKpiWatchFlow = {
   description:
     CAMPAIGN_KPI_WATCH_TEXT.en.description +
     ' Warnings reach the owner under the bell; CPA over its benchmark asks the department head to re-approve the spend; ' +
-    'critical alerts escalate to the owner, then the department head.',
+    'critical alerts escalate to the owner, then the department head. When the campaign ends, the review (复盘) is ' +
+    'stored 48 h later, once late data is in.',
   zh: {
     name: CAMPAIGN_KPI_WATCH_TEXT['zh-CN'].title,
     description:
       CAMPAIGN_KPI_WATCH_TEXT['zh-CN'].description +
-      ' 警告以站内通知告知负责人；单次转化成本超出基准时请部门负责人重新审批投放；严重告警先升级给负责人，再到部门负责人。',
+      ' 警告以站内通知告知负责人；单次转化成本超出基准时请部门负责人重新审批投放；严重告警先升级给负责人，再到部门负责人。' +
+      '活动结束 48 小时后（迟到数据到齐）保存复盘。',
   },
   graph: kpiWatchGraph,
 };

@@ -104,6 +104,8 @@ export interface StackOptions {
   /** The hook endpoint's backpressure bounds, lowered to test the refusal. */
   hookAdmission?: HookAdmissionLimits;
   log?: Logger;
+  /** Chromium for review PDFs; a missing file tests the 503. */
+  chromiumPath?: string;
 }
 
 export async function startStack(label: string, opts: StackOptions = {}): Promise<TestStack> {
@@ -127,6 +129,7 @@ export async function startStack(label: string, opts: StackOptions = {}): Promis
     syncIntervalMs: 500,
     // The test build: the browser tests drive the editor through window.__flightdeck.
     editorDist: opts.editorDist ?? EDITOR_TEST_DIST,
+    chromiumPath: opts.chromiumPath,
     clock: opts.clock,
     outbound,
     hookAdmission: opts.hookAdmission,

@@ -21,6 +21,7 @@ import { monitor } from './monitor.ts';
 import { escalate } from './escalate.ts';
 import { subflow } from './subflow.ts';
 import { humanTask } from './human-task.ts';
+import { review } from './review.ts';
 
 /** The catalogue: every node type, each defined once in its own file. */
 export const NODE_TYPES: readonly NodeDefinition[] = [
@@ -40,6 +41,7 @@ export const NODE_TYPES: readonly NodeDefinition[] = [
   monitor,
   escalate,
   subflow,
+  review,
   condition,
   parallelSplit,
   join,
@@ -107,6 +109,7 @@ export {
   launch,
   channelControl,
   subflow,
+  review,
 };
 export type { NodeDefinition, NodeFamily, NodeText, NodeContext, NodeResult, Locale, Arrivals } from './define.ts';
 export { LOCALES } from './define.ts';

@@ -229,4 +229,11 @@ export const reviewComparisonSchema = z
 /** A version number as a query value; one that was never stored is a 404 naming `version`. */
 const versionNumber = z.coerce.number().int().min(1).max(2_147_483_647);
 export const reviewVersionQuery = z.strictObject({ version: versionNumber.optional() });
+export const reviewPdfQuery = z.strictObject({
+  version: versionNumber.optional(),
+  lang: z.enum(['en', 'zh-CN']).optional().meta({ description: "The report's language; by default the caller's" }),
+});
+export const reviewPdfSchema = z
+  .custom<Uint8Array>((v) => v instanceof Uint8Array && String.fromCharCode(...v.subarray(0, 5)) === '%PDF-', 'Not a PDF')
+  .meta({ type: 'string', format: 'binary', description: 'application/pdf: the review page as printed (A4)' });
 export const reviewCompareQuery = z.strictObject({ from: versionNumber, to: versionNumber });

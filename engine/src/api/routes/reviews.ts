@@ -7,13 +7,17 @@ import {
   reviewCompareQuery,
   reviewComparisonSchema,
   reviewCsvSchema,
+  reviewPdfQuery,
+  reviewPdfSchema,
   reviewVersionQuery,
   reviewVersionsSchema,
   storedReviewSchema,
 } from '../contracts/index.ts';
 import type { Actor } from '../../auth/access.ts';
+import { Unavailable } from '../../services/errors.ts';
 import type { MetricsService } from '../../services/metrics.ts';
 import type { ReviewService, StoredReview } from '../../services/reviews.ts';
+import type { ReviewPdfRenderer } from '../../services/review-pdf.ts';
 
 const tag = 'Reviews';
 const problem = (status: number, description: string) => ({ status, description, schema: problemSchema });
@@ -30,7 +34,7 @@ const body = ({ stored, review }: StoredReview) => ({ ...review, stored });
 const requester = (actor: Actor) => ({ actorId: actor.via === 'system' ? null : actor.id, actor: actor.name });
 
 /** The post-campaign review (复盘): who may read the campaign may read its review; others get the same 404 as for a made-up id. */
-export function reviewRoutes(registry: RouteRegistry, reviews: ReviewService, metrics: MetricsService): Router {
+export function reviewRoutes(registry: RouteRegistry, reviews: ReviewService, metrics: MetricsService, pdf: ReviewPdfRenderer): Router {
   const r = Router();
   const dept = async (q: { params: { id: string } }) => (await metrics.resolveCampaign(q.params.id)).departmentId;
   const notFound = problem(404, 'No such campaign (or one you may not see), or no such version');
@@ -110,6 +114,47 @@ export function reviewRoutes(registry: RouteRegistry, reviews: ReviewService, me
         status: 200,
         body: reviewCsv(review),
         headers: { 'content-disposition': `attachment; filename="review-${id}-v${stored.version}.csv"` },
+      };
+    },
+  );
+
+  defineRoute(
+    r,
+    registry,
+    {
+      method: 'get',
+      path: '/api/campaigns/:id/review.pdf',
+      tag,
+      access: { permission: 'campaigns:read', in: dept },
+      summary: 'A review version as a PDF: the report page printed by headless Chromium; the latest by default',
+      description:
+        "The page is printed with its print stylesheet, in `lang` (by default the caller's language), one PDF at a time. " +
+        'Without Chromium on the server the answer is 503, naming what to install.',
+      params: campaignRefParam,
+      query: reviewPdfQuery,
+      responses: [
+        { status: 200, description: 'The report', schema: reviewPdfSchema, mediaType: 'application/pdf' },
+        notFound,
+        unreviewable,
+        problem(503, 'No browser to print with here (the detail says what to install), or too many PDFs at once'),
+      ],
+    },
+    async ({ params, query, actor }) => {
+      const { id } = await metrics.resolveCampaign(params.id);
+      // Refused before any reading, so a server without a browser costs nothing per request.
+      const why = pdf.missing();
+      if (why) throw new Unavailable(why, [{ path: 'chromium', message: why }]);
+      const stored = await pick(id, query.version, actor);
+      const bytes = await pdf.render({
+        campaignId: id,
+        review: body(stored),
+        versions: [stored.stored],
+        lang: query.lang ?? actor.locale,
+      });
+      return {
+        status: 200,
+        body: bytes,
+        headers: { 'content-disposition': `attachment; filename="review-${id}-v${stored.stored.version}.pdf"` },
       };
     },
   );
