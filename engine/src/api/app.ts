@@ -40,6 +40,8 @@ import { metricsBodyParser, metricsRoutes } from './routes/metrics.ts';
 import { MetricsService, type AfterInsert } from '../services/metrics.ts';
 import { installSecurityHeaders } from './security-headers.ts';
 import { reviewRoutes } from './routes/reviews.ts';
+import { portfolioRoutes } from './routes/portfolio.ts';
+import { PortfolioService } from '../services/portfolio.ts';
 import { ReviewService } from '../services/reviews.ts';
 import { lessonRoutes } from './routes/lessons.ts';
 import { LessonService } from '../services/lessons.ts';
@@ -118,6 +120,7 @@ export function createApp(deps: AppDeps): { app: Express; registry: RouteRegistr
   app.use(metricsRoutes(registry, metrics));
   const reviews = new ReviewService(deps.db, campaigns, deps.clock);
   app.use(reviewRoutes(registry, reviews, metrics));
+  app.use(portfolioRoutes(registry, new PortfolioService(deps.db, campaigns, deps.clock), metrics));
   const lessons = new LessonService(deps.db);
   app.use(lessonRoutes(registry, lessons, new RelatedLessonsService(lessons, campaigns, reviews)));
   const links = linkSigner(deps.secret);

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { seesDepartment, type Actor } from '../auth/access.ts';
 import type { LessonsRelated, lessonsRelatedQuerySchema } from '../api/contracts/lessons.ts';
-import type { CampaignService, CampaignView } from './campaigns.ts';
+import { campaignChannels, type CampaignService, type CampaignView } from './campaigns.ts';
 import type { LessonService } from './lessons.ts';
 import type { ReviewService } from './reviews.ts';
 import { DomainError, NotFound } from './errors.ts';
@@ -13,7 +13,7 @@ const COMPARABLE = 5;
 
 const names = (list: string | undefined) =>
   [...new Set((list ?? '').split(',').map((s) => s.trim()))].filter((s) => s.length > 0 && s.length <= 64).slice(0, 30);
-const channelsOf = (c: CampaignView) => [...new Set([...c.channels.map((x) => x.name), ...c.budget.lines.map((l) => l.channel)])];
+const channelsOf = campaignChannels;
 const kpisOf = (c: CampaignView) => [...new Set(c.goals.map((g) => g.kpi))];
 
 /**

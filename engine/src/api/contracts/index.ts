@@ -20,3 +20,4 @@ export * from './alerts.ts';
 export * from './metrics.ts';
 export * from './reviews.ts';
 export * from './lessons.ts';
+export * from './portfolio.ts';
