@@ -120,9 +120,10 @@ export function createApp(deps: AppDeps): { app: Express; registry: RouteRegistr
   app.use(metricsRoutes(registry, metrics));
   const reviews = new ReviewService(deps.db, campaigns, deps.clock);
   app.use(reviewRoutes(registry, reviews, metrics));
-  app.use(portfolioRoutes(registry, new PortfolioService(deps.db, campaigns, deps.clock), metrics));
+  const portfolio = new PortfolioService(deps.db, campaigns, deps.clock);
+  app.use(portfolioRoutes(registry, portfolio, metrics));
   const lessons = new LessonService(deps.db);
-  app.use(lessonRoutes(registry, lessons, new RelatedLessonsService(lessons, campaigns, reviews)));
+  app.use(lessonRoutes(registry, lessons, new RelatedLessonsService(lessons, campaigns, portfolio)));
   const links = linkSigner(deps.secret);
   app.use(approvalRoutes(registry, approvals, people, links));
   app.use(alertRoutes(registry, alerts, campaigns, people, links));

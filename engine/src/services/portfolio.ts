@@ -57,6 +57,18 @@ export class PortfolioService {
     return out;
   }
 
+  /** Attainment per goal for a few campaigns at once (the related-lessons panel), from one totals query; none without metrics. */
+  async attainment(list: readonly CampaignView[]): Promise<Map<string, Row['goals']>> {
+    const totals = await this.totals(list.map((c) => c.id));
+    const now = this.clock();
+    return new Map(
+      list.map((c) => {
+        const f = portfolioFigures(c, totals.get(c.id) ?? {}, now);
+        return [c.id, f.hasMetrics ? f.goals : []];
+      }),
+    );
+  }
+
   async portfolio(actor: Actor, query: PortfolioQuery): Promise<Portfolio> {
     const q = query.q?.trim().toLowerCase();
     const visible = (await this.campaigns.list(actor, query.status)).filter(
