@@ -14,6 +14,8 @@ type Kpi = CampaignComparison['kpis'][number];
 /** A KPI value in its unit; no value is a dash. */
 function formatKpi(k: Kpi, value: number | null, locale: Locale): string {
   const unit = METRICS[k.metric].unit;
+  // ROI is revenue ÷ spend, read as a multiple (4.16), as the portfolio shows it, not as a percentage.
+  if (k.metric === 'roi') return formatNumber(value, locale, { maximumFractionDigits: 2 });
   if (unit === 'ratio') return formatPercent(value, locale, 2);
   if (unit === 'money') return formatMoney(value, undefined, locale);
   return formatNumber(value, locale, { maximumFractionDigits: 0 });
@@ -64,7 +66,7 @@ export function ComparisonSection({ campaignId }: { campaignId: string }) {
                   {formatKpi(k, k.value, locale)}
                 </td>
                 <td className="fd-num">{formatKpi(k, k.median, locale)}</td>
-                <td className="fd-num" data-testid="comparison-rank">
+                <td className="fd-num fd-nowrap" data-testid="comparison-rank">
                   {k.rank === null ? '—' : t('comparison.rankOf', { rank: k.rank, of: k.of })}
                 </td>
                 {past.map((p) => (
