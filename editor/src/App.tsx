@@ -14,6 +14,7 @@ import { EditorPage } from './editor/EditorPage.tsx';
 import { FlowListPage } from './flows/FlowListPage.tsx';
 import { InboxPage } from './inbox/InboxPage.tsx';
 import { LessonsPage } from './lessons/LessonsPage.tsx';
+import { PortfolioPage } from './campaigns/PortfolioPage.tsx';
 import { href, navigate, parseRoute, useHash, type Route } from './routes.ts';
 import { RunPage } from './runs/RunPage.tsx';
 import { TokensPage } from './tokens/TokensPage.tsx';
@@ -65,6 +66,8 @@ function Page({ route }: { route: Exclude<Route, { name: 'signin' }> }) {
       return <AlertPage key={route.alertId} alertId={route.alertId} />;
     case 'lessons':
       return <LessonsPage view={route.view} />;
+    case 'portfolio':
+      return <PortfolioPage view={route.view} />;
     default:
       return <NotFound />;
   }

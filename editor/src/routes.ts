@@ -17,6 +17,7 @@ export type Route =
   | { name: 'alerts'; view: AlertsView }
   | { name: 'alert'; alertId: string }
   | { name: 'lessons'; view: LessonsView }
+  | { name: 'portfolio'; view: PortfolioView }
   | { name: 'notFound'; hash: string };
 
 export function parseRoute(hash: string): Route {
@@ -33,6 +34,7 @@ export function parseRoute(hash: string): Route {
   if (path === '/tokens' || path === '/tokens/') return { name: 'tokens' };
   if (path === '/alerts' || path === '/alerts/') return { name: 'alerts', view: alertsViewOf(query) };
   if (path === '/lessons' || path === '/lessons/') return { name: 'lessons', view: lessonsViewOf(query) };
+  if (path === '/portfolio' || path === '/portfolio/') return { name: 'portfolio', view: portfolioViewOf(query) };
   if (path === '/flows/new') return { name: 'editor', flowId: null };
   let m = /^\/flows\/([^/]+)\/?$/.exec(path);
   if (m) return { name: 'editor', flowId: decodeURIComponent(m[1]!) };
@@ -67,12 +69,30 @@ export const href = {
     return q.size ? `#/alerts?${q}` : '#/alerts';
   },
   alert: (id: string) => `#/alerts/${encodeURIComponent(id)}`,
+  portfolio: (view: PortfolioView = {}) => {
+    const q = new URLSearchParams();
+    for (const k of PORTFOLIO_VIEW_KEYS) if (view[k]) q.set(k, view[k]);
+    return q.size ? `#/portfolio?${q}` : '#/portfolio';
+  },
   lessons: (view: LessonsView = {}) => {
     const q = new URLSearchParams();
     for (const k of LESSON_VIEW_KEYS) if (view[k]) q.set(k, view[k]);
     return q.size ? `#/lessons?${q}` : '#/lessons';
   },
 };
+
+/** The Portfolio page's sort and filters, kept in the address so a view can be shared; the API names what it refuses. */
+export type PortfolioView = Partial<Record<(typeof PORTFOLIO_VIEW_KEYS)[number], string>>;
+const PORTFOLIO_VIEW_KEYS = ['sort', 'order', 'status', 'department', 'channel', 'q'] as const;
+
+export function portfolioViewOf(query: URLSearchParams): PortfolioView {
+  const view: PortfolioView = {};
+  for (const k of PORTFOLIO_VIEW_KEYS) {
+    const v = query.get(k)?.trim();
+    if (v) view[k] = v.slice(0, 200);
+  }
+  return view;
+}
 
 /** The Lessons page's search and filters, kept in the address so a search can be shared. */
 export type LessonsView = Partial<Record<(typeof LESSON_VIEW_KEYS)[number], string>>;

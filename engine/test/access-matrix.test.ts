@@ -120,6 +120,9 @@ GET    /api/campaigns/{id}/review.pdf        Y Y Y Y Y Y    0 0 0 0 0    -     !
 POST   /api/campaigns/{id}/review            Y Y Y - - -    0 0 - - -    -     ! !
 GET    /api/campaigns/{id}/reviews           Y Y Y Y Y Y    0 0 0 0 0    -     ! !
 GET    /api/campaigns/{id}/reviews/compare   Y Y Y Y Y Y    0 0 0 0 0    -     ! !
+GET    /api/campaigns/{id}/comparison        Y Y Y Y Y Y    0 0 0 0 0    -     ! !
+GET    /api/portfolio                        Y Y Y Y Y Y    Y Y Y Y Y    -     ! !
+GET    /api/portfolio.csv                    Y Y Y Y Y Y    Y Y Y Y Y    -     ! !
 GET    /api/approvals                        Y Y Y Y Y Y    Y Y Y Y Y    Y     ! !
 GET    /api/approvals/{taskId}               Y Y Y Y Y Y    0 0 0 0 0    0     ! !
 POST   /api/approvals/{taskId}/decision      - - - Y - -    0 0 0 0 0    0     ! !
@@ -860,6 +863,17 @@ describe('access matrix', () => {
         return { path: `/api/campaigns/${fx.campaignId}/reviews/compare?from=1&to=1` };
       },
       check: (_who, res) => expect(res.body.changed).toEqual([]),
+    },
+    'GET /api/campaigns/{id}/comparison': {
+      build: () => ({ path: `/api/campaigns/${fx.campaignId}/comparison` }),
+      check: (_who, res) => expect(res.body.campaign.id).toBe(fx.campaignId),
+    },
+    'GET /api/portfolio': {
+      build: () => ({ path: '/api/portfolio' }),
+      check: (who, res) => (isBeta(who) ? expect(ids(res)).not.toContain(fx.campaignId) : expect(ids(res)).toContain(fx.campaignId)),
+    },
+    'GET /api/portfolio.csv': {
+      build: () => ({ path: '/api/portfolio.csv' }),
     },
     'PUT /api/campaigns/{id}/phases': {
       // The mark (12 characters) is a phase of a fresh campaign; the audit entry that moved its dates carries it.

@@ -300,6 +300,11 @@ describe('catalogue, OpenAPI, health, and every route against its contract', () 
     const reviewPdf = await api().get(`/api/campaigns/${imported.body.id}/review.pdf?lang=zh-CN`);
     expect(reviewPdf.status).toBe(200);
     expect(reviewPdf.headers.get('content-type')).toBe('application/pdf');
+    // The portfolio row those points make, as JSON and CSV, and the campaign against past ones (none has ended).
+    const portfolio = await api().get('/api/portfolio?sort=attainment&channel=douyin_ads');
+    expect(portfolio.body.items.find((r: { id: string }) => r.id === imported.body.id).spent).toBe(624.56);
+    expect((await api().get('/api/portfolio.csv?order=asc')).body).toMatch(/^name,department,status,/);
+    expect((await api().get(`/api/campaigns/${imported.body.id}/comparison`)).body.campaign.id).toBe(imported.body.id);
     // Lessons from it, searched in Chinese, and what a new plan on the same channel draws from them.
     const lesson = await api().post('/api/lessons', {
       campaignId: imported.body.id,

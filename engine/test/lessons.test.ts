@@ -266,7 +266,7 @@ describe('the lessons knowledge base (real PostgreSQL)', () => {
     expect(hidden.body.errors[0].path).toBe('campaignId');
   });
 
-  it('related: lessons about the same channels and goals, and the attainment of comparable campaigns from their reviews', async () => {
+  it('related: lessons about the same channels and goals, and the attainment of comparable campaigns (the review goal rows)', async () => {
     const plan = await stack.api.post('/api/campaigns', {
       name: 'Double 11 plan',
       departmentId: alphaId,
@@ -282,13 +282,12 @@ describe('the lessons knowledge base (real PostgreSQL)', () => {
     expect(c618.sharedKpis).toEqual(['revenue']);
     const review = await stack.api.get(`/api/campaigns/${id618}/review`);
     const revenue = review.body.attainment.find((g: { kpi: string }) => g.kpi === 'revenue');
-    expect(c618.attainment.find((g: { kpi: string }) => g.kpi === 'revenue')).toEqual({
-      kpi: 'revenue',
-      target: revenue.target,
-      actual: revenue.actual,
-      rate: revenue.rate,
-      status: revenue.status,
-    });
+    // The same goal rows over the same points; the panel's totals are summed in one query, the review's by the hour,
+    // so the two agree to the last few bits of a float, not bit for bit.
+    const panel = c618.attainment.find((g: { kpi: string }) => g.kpi === 'revenue');
+    expect(panel).toMatchObject({ kpi: 'revenue', target: revenue.target, status: revenue.status });
+    expect(panel.actual).toBeCloseTo(revenue.actual, 6);
+    expect(panel.rate).toBeCloseTo(revenue.rate, 12);
     expect(revenue.rate).toBeCloseTo(0.96, 2);
     // Before the campaign exists: by channels and KPIs.
     const byPlan = await alpha.api.get('/api/lessons/related?channels=xhs_kol&kpis=roi');

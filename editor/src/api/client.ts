@@ -1,5 +1,8 @@
 import type {
   AlertDetail,
+  CampaignComparison,
+  Portfolio,
+  PortfolioQuery,
   AlertFilter,
   AlertPage,
   ReviewVersions,
@@ -140,6 +143,13 @@ function relatedQuery(r: RelatedLessonsQuery): string {
   return q.toString();
 }
 
+/** The portfolio's query string: only what is set, so the CSV link and the table ask the same thing. */
+export function portfolioQueryString(q: PortfolioQuery): string {
+  const out = new URLSearchParams();
+  for (const [k, v] of Object.entries(q)) if (typeof v === 'string' && v) out.set(k, v);
+  return out.size ? `?${out}` : '';
+}
+
 export const api = {
   listFlows: () => request<{ items: FlowSummary[] }>('GET', '/api/flows').then((r) => r.items),
   getFlow: (id: string) => request<Flow>('GET', `/api/flows/${enc(id)}`),
@@ -216,6 +226,9 @@ export const api = {
   searchLessons: (filter: LessonFilter, page: number, limit = 20) =>
     request<LessonSearch>('GET', `/api/lessons?${lessonQuery(filter, page, limit)}`),
   createLesson: (body: NewLesson) => request<Lesson>('POST', '/api/lessons', body),
+  getPortfolio: (q: PortfolioQuery) => request<Portfolio>('GET', `/api/portfolio${portfolioQueryString(q)}`),
+  portfolioCsvHref: (q: PortfolioQuery) => `/api/portfolio.csv${portfolioQueryString(q)}`,
+  getComparison: (campaignId: string) => request<CampaignComparison>('GET', `/api/campaigns/${enc(campaignId)}/comparison`),
   relatedLessons: (q: RelatedLessonsQuery) => request<LessonsRelated>('GET', `/api/lessons/related?${relatedQuery(q)}`),
   getAlert: (id: string) => request<AlertDetail>('GET', `/api/alerts/${enc(id)}`),
   ackAlert: (id: string) => request<AlertDetail>('POST', `/api/alerts/${enc(id)}/ack`),

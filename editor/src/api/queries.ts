@@ -2,6 +2,7 @@ import { useInfiniteQuery, useMutation, useQueries, useQuery, useQueryClient } f
 import { api } from './client.ts';
 import type {
   AlertDetail,
+  PortfolioQuery,
   AlertFilter,
   Campaign,
   CampaignStatus,
@@ -48,6 +49,8 @@ export const keys = {
   lessons: ['lessons'] as const,
   lessonSearch: (filter: LessonFilter) => ['lessons', 'search', filter] as const,
   relatedLessons: (q: RelatedLessonsQuery) => ['lessons', 'related', q] as const,
+  portfolio: (q: PortfolioQuery) => ['portfolio', q] as const,
+  comparison: (campaignId: string) => ['campaigns', campaignId, 'comparison'] as const,
 };
 
 export function useFlows() {
@@ -381,6 +384,15 @@ export function useLessonSearch(filter: LessonFilter) {
 }
 
 /** Past lessons and comparable campaigns for a campaign (or a plan's channels and KPIs). */
+/** Keeps the last rows on screen while a new sort or filter loads, so the table does not flash empty. */
+export function usePortfolio(q: PortfolioQuery) {
+  return useQuery({ queryKey: keys.portfolio(q), queryFn: () => api.getPortfolio(q), placeholderData: (previous) => previous });
+}
+
+export function useComparison(campaignId: string) {
+  return useQuery({ queryKey: keys.comparison(campaignId), queryFn: () => api.getComparison(campaignId) });
+}
+
 export function useRelatedLessons(q: RelatedLessonsQuery | null) {
   return useQuery({ queryKey: keys.relatedLessons(q ?? {}), queryFn: () => api.relatedLessons(q!), enabled: !!q });
 }

@@ -100,6 +100,11 @@ export type NewLesson = In<typeof C.lessonInputSchema>;
 export type LessonsRelated = Out<typeof C.lessonsRelatedSchema>;
 /** Channels and KPIs comma-separated, as the query string takes them. */
 export type RelatedLessonsQuery = Omit<In<typeof C.lessonsRelatedQuerySchema>, 'limit'>;
+export type Portfolio = Out<typeof C.portfolioSchema>;
+export type PortfolioRow = Portfolio['items'][number];
+/** The portfolio's sort and filters as the address and the API take them (all optional). */
+export type PortfolioQuery = In<typeof C.portfolioQuerySchema>;
+export type CampaignComparison = Out<typeof C.comparisonSchema>;
 export type LessonOutcome = NonNullable<Lesson['outcome']>;
 /** The filter's choices; typed against the contract, so a new outcome there fails to compile here. */
 export const LESSON_OUTCOMES = ['met', 'missed', 'mixed'] as const satisfies readonly LessonOutcome[];

@@ -23,6 +23,7 @@ import { PhaseDatesDialog } from './PhaseDatesDialog.tsx';
 import { KpiCharts } from './KpiCharts.tsx';
 import { MetricsCard } from './MetricsCard.tsx';
 import { RelatedLessonsPanel } from '../lessons/RelatedLessonsPanel.tsx';
+import { ComparisonSection } from './ComparisonSection.tsx';
 
 /** One campaign: goals, budget, phases, its status moves, and the runs started against it. */
 export function CampaignPage({ campaignId }: { campaignId: string }) {
@@ -141,6 +142,7 @@ function CampaignView({ campaign: c }: { campaign: Campaign }) {
           )}
           <RelatedLessonsPanel query={{ campaignId: c.id }} />
           <KpiCharts campaign={c} />
+          <ComparisonSection campaignId={c.id} />
           {mayDo(me, 'campaigns:write', c.departmentId) && <MetricsCard campaignId={c.id} />}
           <section className="fd-card fd-section fd-section--wide" aria-labelledby="runs-h">
             <h2 id="runs-h">{t('campaign.runs')}</h2>

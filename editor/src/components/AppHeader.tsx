@@ -7,7 +7,7 @@ import { LanguageSwitch } from './LanguageSwitch.tsx';
 import { NotificationBell } from './NotificationBell.tsx';
 import { Link } from './Link.tsx';
 
-type Section = 'flows' | 'campaigns' | 'alerts' | 'lessons' | 'connections' | 'inbox' | null;
+type Section = 'flows' | 'campaigns' | 'portfolio' | 'alerts' | 'lessons' | 'connections' | 'inbox' | null;
 
 function sectionOf(hash: string): Section {
   const r = parseRoute(hash);
@@ -15,6 +15,7 @@ function sectionOf(hash: string): Section {
   if (r.name === 'campaigns' || r.name === 'campaign') return 'campaigns';
   if (r.name === 'alerts' || r.name === 'alert') return 'alerts';
   if (r.name === 'lessons') return 'lessons';
+  if (r.name === 'portfolio') return 'portfolio';
   if (r.name === 'connections') return 'connections';
   if (r.name === 'inbox') return 'inbox';
   return null;
@@ -48,6 +49,9 @@ export function AppHeader({ children }: { children?: ReactNode }) {
         </Link>
         <Link href={href.campaigns()} className={navClass('campaigns')} aria-current={current('campaigns')} data-testid="nav-campaigns">
           {t('header.campaigns')}
+        </Link>
+        <Link href={href.portfolio()} className={navClass('portfolio')} aria-current={current('portfolio')} data-testid="nav-portfolio">
+          {t('header.portfolio')}
         </Link>
         <Link href={href.alerts()} className={navClass('alerts')} aria-current={current('alerts')} data-testid="nav-alerts">
           {t('header.alerts')}

@@ -50,6 +50,8 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   tag: string;
   params?: P;
   query?: Q;
+  /** The status for a query that does not fit `query`: 400 by default; 422 where a value is well-formed but not one of the choices. */
+  queryStatus?: 400 | 422;
   body?: B;
   responses: readonly RouteResponse[];
   /** Longer than the summary: rules a client must know (the OpenAPI operation's description). */
@@ -218,7 +220,7 @@ export function defineRoute<
     ];
     if (unstorable.length) throw new HttpProblem(400, 'Invalid request', 'The request contains text that cannot be stored', unstorable);
     const params = parse(spec.params, req.params, 'params');
-    const query = parse(spec.query, req.query, 'query');
+    const query = parse(spec.query, req.query, 'query', spec.queryStatus);
     const body = parse(spec.body, req.body ?? {}, 'body');
     const parsed = { params, query, body, req, res, actor: actor! };
     if (typeof spec.access === 'object') {

@@ -42,6 +42,11 @@ export function presentCampaign(row: CampaignRow, departmentName: string | null)
 }
 export type CampaignView = ReturnType<typeof presentCampaign>;
 
+/** The channels a campaign works on: those it names and those its budget lines spend on. */
+export const campaignChannels = (c: Pick<CampaignView, 'channels' | 'budget'>) => [
+  ...new Set([...(c.channels ?? []).map((x) => x.name), ...(c.budget?.lines ?? []).map((l) => l.channel)]),
+];
+
 export class CampaignService {
   constructor(
     private readonly db: Database,

@@ -1,31 +1,31 @@
 import type { z } from 'zod';
 import { seesDepartment, type Actor } from '../auth/access.ts';
 import type { LessonsRelated, lessonsRelatedQuerySchema } from '../api/contracts/lessons.ts';
-import type { CampaignService, CampaignView } from './campaigns.ts';
+import { campaignChannels, type CampaignService, type CampaignView } from './campaigns.ts';
 import type { LessonService } from './lessons.ts';
-import type { ReviewService } from './reviews.ts';
+import type { PortfolioService } from './portfolio.ts';
 import { DomainError, NotFound } from './errors.ts';
 
 type RelatedQuery = z.output<typeof lessonsRelatedQuerySchema>;
 
-/** Comparable campaigns are reviewed on request; a handful keeps the panel's cost to a few reviews. */
+/** A handful of comparable campaigns: what fits beside a flow. */
 const COMPARABLE = 5;
 
 const names = (list: string | undefined) =>
   [...new Set((list ?? '').split(',').map((s) => s.trim()))].filter((s) => s.length > 0 && s.length <= 64).slice(0, 30);
-const channelsOf = (c: CampaignView) => [...new Set([...c.channels.map((x) => x.name), ...c.budget.lines.map((l) => l.channel)])];
+const channelsOf = campaignChannels;
 const kpisOf = (c: CampaignView) => [...new Set(c.goals.map((g) => g.kpi))];
 
 /**
  * What the editor shows when a campaign is created or its flow is drawn: the visible lessons about its
  * channels and goals (or a plan's, before the campaign exists), and how comparable past campaigns did
- * against their goals, from their reviews (computeReview through ReviewService).
+ * against their goals (the portfolio's attainment: the review's goal rows over their totals, read in one query).
  */
 export class RelatedLessonsService {
   constructor(
     private readonly lessons: LessonService,
     private readonly campaigns: CampaignService,
-    private readonly reviews: ReviewService,
+    private readonly portfolio: PortfolioService,
   ) {}
 
   async related(actor: Actor, query: RelatedQuery): Promise<LessonsRelated> {
@@ -56,30 +56,24 @@ export class RelatedLessonsService {
           Number(b.c.launchedAt !== null) - Number(a.c.launchedAt !== null),
       )
       .slice(0, COMPARABLE);
-    const [lessons, campaigns] = await Promise.all([
+    const [lessons, attainment] = await Promise.all([
       this.lessons.about(actor, { channels, kpis, campaignIds: others.map((o) => o.c.id), exceptCampaignId: self?.id }, query.limit),
-      Promise.all(
-        others.map(async ({ c, sharedChannels, sharedKpis }) => ({
-          id: c.id,
-          name: c.name,
-          status: c.status,
-          sharedChannels,
-          sharedKpis,
-          attainment: await this.attainment(c.id),
-        })),
-      ),
+      this.portfolio.attainment(others.map((o) => o.c)),
     ]);
+    const campaigns = others.map(({ c, sharedChannels, sharedKpis }) => ({
+      id: c.id,
+      name: c.name,
+      status: c.status,
+      sharedChannels,
+      sharedKpis,
+      attainment: (attainment.get(c.id) ?? []).map((g) => ({
+        kpi: g.kpi,
+        target: g.target,
+        actual: g.actual,
+        rate: g.rate,
+        status: g.status,
+      })),
+    }));
     return { lessons, campaigns };
-  }
-
-  /** A campaign the review cannot cover (too many points, an edited goal) shows no attainment rather than failing the panel. */
-  private async attainment(campaignId: string) {
-    try {
-      const review = await this.reviews.review(campaignId);
-      return review.attainment.map((g) => ({ kpi: g.kpi, target: g.target, actual: g.actual, rate: g.rate, status: g.status }));
-    } catch (err) {
-      if (err instanceof DomainError) return [];
-      throw err;
-    }
   }
 }

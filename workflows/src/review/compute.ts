@@ -54,7 +54,7 @@ interface PhaseWindow {
 }
 
 /** What the review left out of a campaign it could not read, so the document says so instead of throwing or guessing. */
-type Warn = (field: string, message: string) => void;
+export type Warn = (field: string, message: string) => void;
 
 function phaseWindows(campaign: ReviewCampaign, warn: Warn): PhaseWindow[] {
   const phases = campaign.phases ?? [];
@@ -110,7 +110,8 @@ function accumulate(points: readonly MetricPoint[], phases: readonly PhaseWindow
   return { byChannel, byChannelPhase, outside, reported };
 }
 
-function goalRows(campaign: ReviewCampaign, total: RawSums, budgetTotal: number | null, warn: Warn) {
+/** Attainment per goal over a campaign's totals: the review's rows, and the portfolio's (one definition for both). */
+export function goalRows(campaign: Pick<ReviewCampaign, 'goals'>, total: RawSums, budgetTotal: number | null, warn: Warn = () => {}) {
   const goals = Array.isArray(campaign.goals) ? campaign.goals.slice(0, MAX_GOALS) : [];
   return goals
     .filter((g, i) => {
@@ -140,6 +141,12 @@ function goalRows(campaign: ReviewCampaign, total: RawSums, budgetTotal: number 
     });
 }
 
+/** The budget total a review counts: a positive number up to MAX_METRIC_VALUE, or none. */
+export function budgetTotalOf(campaign: Pick<ReviewCampaign, 'budget'>): number | null {
+  const t = campaign.budget?.total;
+  return isMetricValue(t) && t > 0 ? t : null;
+}
+
 function budgetSection(
   campaign: ReviewCampaign,
   byChannel: Map<string, RawSums>,
@@ -148,7 +155,7 @@ function budgetSection(
   warn: Warn,
 ) {
   const b = campaign.budget ?? null;
-  const total = isMetricValue(b?.total) && b.total > 0 ? b.total : null;
+  const total = budgetTotalOf(campaign);
   if (b?.total !== undefined && b.total !== 0 && total === null)
     warn('campaign.budget.total', 'not a positive number up to 1e15; left out');
   const rawLines = Array.isArray(b?.lines) ? b.lines.slice(0, MAX_LINES) : [];

@@ -7,12 +7,12 @@ export const REVIEW_CSV_HEADER = 'section,scope,metric,actual,target,rate,status
  * One text cell. Quoted when it holds a comma, quote or line break; and a cell a spreadsheet would
  * run as a formula (=, +, -, @, tab, CR first) is prefixed with an apostrophe, since goal names are typed by people.
  */
-function cell(text: string): string {
+export function csvCell(text: string): string {
   const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
   return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }
 /** Numbers as JavaScript prints them (full precision, no thousands separators); no value is an empty cell. */
-const num = (n: number | null | undefined) => (typeof n === 'number' && Number.isFinite(n) ? String(n) : '');
+export const csvNumber = (n: number | null | undefined) => (typeof n === 'number' && Number.isFinite(n) ? String(n) : '');
 
 /** One figure of a review: the unit of its CSV and of a comparison between two versions. */
 export interface ReviewFigure {
@@ -74,7 +74,15 @@ export function reviewFigures(review: Review): ReviewFigure[] {
 /** The review's figures as CSV: "section,scope,metric,actual,target,rate,status", one figure a row. Pure. */
 export function reviewCsv(review: Review): string {
   const lines = reviewFigures(review).map((f) =>
-    [cell(f.section), cell(f.scope), cell(f.metric), num(f.actual), num(f.target), num(f.rate), cell(f.status)].join(','),
+    [
+      csvCell(f.section),
+      csvCell(f.scope),
+      csvCell(f.metric),
+      csvNumber(f.actual),
+      csvNumber(f.target),
+      csvNumber(f.rate),
+      csvCell(f.status),
+    ].join(','),
   );
   return [REVIEW_CSV_HEADER, ...lines].join('\r\n') + '\r\n';
 }

@@ -21,3 +21,4 @@ export * from './metrics.ts';
 export * from './reviews.ts';
 export * from './lessons.ts';
 export * from './work-tasks.ts';
+export * from './portfolio.ts';

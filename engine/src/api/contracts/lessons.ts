@@ -150,7 +150,9 @@ export const comparableCampaignSchema = z.object({
   status: z.string(),
   sharedChannels: z.array(z.string()),
   sharedKpis: z.array(z.string()),
-  attainment: z.array(attainmentSchema).meta({ description: "From the campaign's review (computeReview); empty without metrics" }),
+  attainment: z
+    .array(attainmentSchema)
+    .meta({ description: "The review's goal rows over the campaign's stored totals (as the portfolio); empty without metrics" }),
 });
 export const lessonsRelatedSchema = z.object({
   lessons: z.array(lessonSchema),
