@@ -13,6 +13,7 @@ const ALERT: FlowAlert = {
   alertId: 'a1',
   ruleId: 'negative_spike',
   ruleLabel: 'Negative mentions up 50 %',
+  ruleText: null,
   channel: null,
   severity: 'critical',
   state: 'firing',
@@ -49,7 +50,9 @@ const levels = [
   { people: [{ kind: 'department_head', department: 'campaign' }], ackWithin: '1h' },
   { people: [{ kind: 'role', role: 'admin' }], ackWithin: '2h' },
 ];
-const fired: MonitorCheck = { monitorId: 'm1', statuses: [], watermark: null, fired: ALERT, nextWakeMs: null, ended: false };
+// Opened long before the run looks: its group's wait is over, so the ladder starts at once.
+const open = [{ ...ALERT, since: 0, silenced: false }];
+const fired: MonitorCheck = { monitorId: 'm1', statuses: [], watermark: null, open, nextWakeMs: null, ended: false };
 
 /** The alert's state over virtual time (relative to the start), and when the server signalled the run about it. */
 function simulate(escalate: Record<string, unknown>, story: { atMs: number; state: AlertState; snoozedUntil?: number }[] = []) {

@@ -42,6 +42,8 @@ export interface TransitionBatch {
   transitions: readonly Transition[];
   /** When the points that caused them arrived (not their event time). */
   receivedAt: Date;
+  /** Each rule in plain words, kept on the alerts it opens (a rule absent here is called by its id). */
+  rules?: Readonly<Record<string, { label: string; text: Record<string, string> }>>;
 }
 
 export interface AlertListFilter {
@@ -132,6 +134,8 @@ export class AlertService {
           runId: batch.runId ?? null,
           nodeId,
           ruleId: t.ruleId,
+          ruleLabel: batch.rules?.[t.ruleId]?.label || t.ruleId,
+          ruleText: batch.rules?.[t.ruleId]?.text ?? null,
           channel: t.channel,
           dedupKey: key,
           severity: t.severity,
@@ -551,6 +555,8 @@ function present({ a, campaignName, ackName, resolverName }: AlertSelect) {
     runId: a.runId,
     nodeId: a.nodeId,
     ruleId: a.ruleId,
+    ruleLabel: a.ruleLabel || a.ruleId,
+    ruleText: a.ruleText ?? null,
     channel: a.channel,
     severity: a.severity,
     state: a.state,
