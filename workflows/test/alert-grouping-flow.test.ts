@@ -112,6 +112,7 @@ function simulate(story: Story, grouping?: unknown) {
           snoozedUntil: null,
           pageUrl: `https://fd.example/#/alerts/${req.alertId}`,
           ackUrls: {},
+          chatAckUrl: null,
         };
       },
       deliverMessages: ([req], _attempt, now): DeliverResult => {

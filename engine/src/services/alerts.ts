@@ -13,7 +13,18 @@ import {
   type Transition,
 } from '@flightdeck/workflows';
 import type { Database } from '../db/client.ts';
-import { alertEvents, alerts, campaigns, runs, silences, usedLinkTokens, users, type AlertRow, type SilenceRow } from '../db/schema.ts';
+import {
+  alertEvents,
+  alerts,
+  campaigns,
+  channelConnections,
+  runs,
+  silences,
+  usedLinkTokens,
+  users,
+  type AlertRow,
+  type SilenceRow,
+} from '../db/schema.ts';
 import { scopeOf, type Actor } from '../auth/access.ts';
 import type { Clock } from '../auth/throttle.ts';
 import { audit } from './audit.ts';
@@ -76,7 +87,7 @@ const WAKE_BATCH = 500;
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 const finite = (n: number | null | undefined) => (typeof n === 'number' && Number.isFinite(n) ? n : null);
-const personId = (actor: Actor | null) => (actor && actor.via !== 'system' ? actor.id : null);
+const personId = (actor: Actor | null) => (actor && actor.via !== 'system' && actor.via !== 'chat-link' ? actor.id : null);
 
 export class AlertService {
   constructor(
@@ -282,6 +293,33 @@ export class AlertService {
     });
   }
 
+  /**
+   * The chat room a robot message's link acknowledges for: its connection, while it exists and belongs to the alert's
+   * department (or to none). Null otherwise: the link then speaks for nobody.
+   */
+  async chatActor(alertId: string, connectionId: string): Promise<Actor | null> {
+    const department = await this.departmentOf(alertId);
+    const [room] = await this.db
+      .select({
+        id: channelConnections.id,
+        name: channelConnections.name,
+        d: channelConnections.departmentId,
+        kind: channelConnections.kind,
+      })
+      .from(channelConnections)
+      .where(eq(channelConnections.id, connectionId));
+    if (!room || (room.d !== null && room.d !== department)) return null;
+    return {
+      id: room.id,
+      email: '',
+      name: `${room.name} (${room.kind})`,
+      departmentId: room.d,
+      locale: 'en',
+      grants: [],
+      via: 'chat-link',
+    };
+  }
+
   async linkUsed(jti: string): Promise<boolean> {
     return (await this.db.select({ jti: usedLinkTokens.jti }).from(usedLinkTokens).where(eq(usedLinkTokens.jti, jti))).length > 0;
   }
@@ -312,6 +350,7 @@ export class AlertService {
       const kind = ({ ack: 'acknowledged', resolve: 'resolved', snooze: 'snoozed', unsnooze: 'unsnoozed' } as const)[action.kind];
       const detail = {
         via: actor.via,
+        ...(actor.via === 'chat-link' ? { room: actor.name } : {}),
         from: current.state,
         ...(action.kind === 'snooze' ? { until: new Date(action.until).toISOString() } : {}),
       };

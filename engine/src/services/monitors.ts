@@ -52,7 +52,11 @@ export interface MonitorServiceDeps {
   campaigns: Pick<CampaignService, 'get'>;
   signal?: Signal;
   /** The alert's page and per-person one-click ack links. */
-  links?: { page(alertId: string): string; ack(alertId: string, userId: string): Promise<string> };
+  links?: {
+    page(alertId: string): string;
+    ack(alertId: string, userId: string): Promise<string>;
+    chatAck(alertId: string, connectionId: string): Promise<string>;
+  };
   clock?: () => number;
 }
 
@@ -169,6 +173,7 @@ export class MonitorService {
       snoozedUntil: row.snoozedUntil?.toISOString() ?? null,
       pageUrl: links.page(req.alertId),
       ackUrls,
+      chatAckUrl: req.connection ? await links.chatAck(req.alertId, req.connection) : null,
     };
   }
 

@@ -30,12 +30,16 @@ export interface AlertView {
   pageUrl: string;
   /** Per person asked for: a signed one-click link acknowledging as them (GET shows a confirmation page, POST decides). */
   ackUrls: Record<string, string>;
+  /** For the chat room asked for: the same kind of link, acknowledging for the room (anyone in it may click). */
+  chatAckUrl: string | null;
 }
 
 export interface ReadAlertRequest {
   alertId: string;
   /** User ids to sign one-click ack links for. */
   people?: string[];
+  /** A chat robot connection to sign a one-click ack link for. */
+  connection?: string;
 }
 
 export interface RecordAlertEventRequest {
@@ -152,7 +156,8 @@ export const escalate = defineNode({
     const levels = config.bySeverity[alert.severity as Severity] ?? config.levels;
     const key = alertNoticeKey(alert.alertId);
     const runId = (scope.run as { id: string }).id;
-    const read = (people: string[] = []) => ports.callActivity(READ_ALERT_ACTIVITY, [{ alertId: alert.alertId, people }], quickActivity);
+    const read = (people: string[] = [], connection?: string) =>
+      ports.callActivity(READ_ALERT_ACTIVITY, [{ alertId: alert.alertId, people, ...(connection ? { connection } : {}) }], quickActivity);
     const settled = (view: AlertView) =>
       view.state === 'acknowledged' ? 'acknowledged' : view.state === 'resolved' ? 'resolved' : undefined;
     const steps: JsonValue[] = [];
@@ -164,7 +169,7 @@ export const escalate = defineNode({
         if (done) return { handle: done, output: { alert: alert as unknown as JsonValue, steps, by: done } };
         const recipients = await resolveRecipients(ctx, level);
         const people = recipients.flatMap((r) => (r.userId ? [r.userId] : []));
-        if (people.length) view = await read(people);
+        if (people.length || level.connection) view = await read(people, level.connection);
         const target = level.connection ? { connectionId: level.connection } : ({ builtin: 'email' } as const);
         const send = (to: Recipient[], ackUrl: string, suffix: string) =>
           deliverAll(ctx, {
@@ -182,11 +187,12 @@ export const escalate = defineNode({
               escalation: { level: index + 1, round: round + 1 },
             } as unknown as Record<string, JsonValue>,
           });
-        // A person gets a link that acks as them; a group robot, or an address outside the directory, the alert's page.
+        // A person gets a link that acks as them; a group robot one that acks for its room; an address outside the
+        // directory, the alert's page (acking there needs a sign-in).
         const summary = { kind: '', sent: 0, failed: 0 };
         const parts = target.builtin
           ? recipients.map((r, i) => send([r], (r.userId && view.ackUrls[r.userId]) || view.pageUrl, `/${i}`))
-          : [send(recipients, view.pageUrl, '')];
+          : [send(recipients, view.chatAckUrl ?? view.pageUrl, '')];
         for (const part of parts) {
           const done = await part;
           summary.kind = done.kind;
