@@ -53,6 +53,8 @@ export interface TransitionBatch {
   transitions: readonly Transition[];
   /** When the points that caused them arrived (not their event time). */
   receivedAt: Date;
+  /** Transitions the same evaluation took back (a late point): an episode's resolution among them no longer stands. */
+  retracted?: readonly Transition[];
   /** Each rule in plain words, kept on the alerts it opens (a rule absent here is called by its id). */
   rules?: Readonly<Record<string, { label: string; text: Record<string, string> }>>;
 }
@@ -109,9 +111,22 @@ export class AlertService {
     const changes: AlertChange[] = [...(await this.wakeSnoozed(tx, batch.receivedAt, batch.campaignId))];
     // In event-time order, so a fire and its resolution in one batch end resolved.
     const ordered = [...batch.transitions].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
-    for (const t of ordered) {
+    // A late point that changed a value but not the phases sends an episode's fire again (its value differs); when the
+    // episode's alert is resolved and its resolution still stands (not retracted, or sent again later in the batch),
+    // the fire is that alert's, corrected, not a new alert's.
+    const corrected = new Set<string>();
+    const same = (u: Transition, t: Transition) => u.to === 'ok' && u.ruleId === t.ruleId && u.channel === t.channel;
+    for (const [i, t] of ordered.entries()) {
       const key = alertDedupKey({ nodeId, ruleId: t.ruleId, channel: t.channel });
-      if (t.to === 'firing') changes.push(await this.fire(tx, batch, nodeId, key, t));
+      if (t.to === 'firing') {
+        const resolvedAgain = ordered.slice(i + 1).some((u) => same(u, t));
+        const stands = !(batch.retracted ?? []).some((u) => same(u, t) && Date.parse(u.at) > Date.parse(t.at));
+        if ((stands || resolvedAgain) && (await this.correctEpisode(tx, batch.campaignId, key, t))) {
+          corrected.add(key);
+          continue;
+        }
+        changes.push(await this.fire(tx, batch, nodeId, key, t));
+      } else if (t.to === 'ok' && corrected.delete(key)) continue;
       else if (t.to === 'ok') {
         const open = await this.openAlert(tx, batch.campaignId, key);
         if (!open) continue;
@@ -129,6 +144,35 @@ export class AlertService {
       }
     }
     return changes;
+  }
+
+  /** The resolved alert of the episode that fired at `t.at`, its numbers corrected; false when there is none. */
+  private async correctEpisode(tx: Executor, campaignId: string, key: string, t: Transition): Promise<boolean> {
+    const measured = { value: finite(t.value), threshold: finite(t.threshold), baseline: finite(t.baseline) };
+    const rows = await tx
+      .update(alerts)
+      .set(measured)
+      .where(
+        and(eq(alerts.campaignId, campaignId), eq(alerts.dedupKey, key), eq(alerts.state, 'resolved'), eq(alerts.firedAt, new Date(t.at))),
+      )
+      .returning({ id: alerts.id });
+    return rows.length > 0;
+  }
+
+  /**
+   * Resolves alerts whose fire a late or corrected point retracted, once their keep-firing period ended (`at`, event
+   * time): by the rule, as a firing → ok transition would, with the reason on the timeline.
+   */
+  async resolveRetracted(tx: Executor, resolutions: readonly { id: string; at: number }[], receivedAt: Date): Promise<void> {
+    for (const r of resolutions) {
+      const [row] = await tx
+        .update(alerts)
+        .set({ state: 'resolved', resolvedAt: receivedAt, resolvedBy: null, snoozedUntil: null, updatedAt: receivedAt })
+        .where(and(eq(alerts.id, r.id), ne(alerts.state, 'resolved')))
+        .returning({ id: alerts.id });
+      if (row)
+        await this.event(tx, r.id, 'resolved', null, receivedAt, { by: 'rule', eventTime: new Date(r.at).toISOString(), retracted: true });
+    }
   }
 
   private async fire(tx: Executor, batch: TransitionBatch, nodeId: string | null, key: string, t: Transition): Promise<AlertChange> {

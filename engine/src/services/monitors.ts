@@ -3,6 +3,7 @@ import {
   BucketSeries,
   campaignFacts,
   describeRule,
+  orphanedAlerts,
   evaluateMonitor,
   monitorNoticeKey,
   parseDuration,
@@ -217,27 +218,57 @@ export class MonitorService {
       ...(at.changedFrom === undefined ? {} : { changedFrom: at.changedFrom }),
       ...(at.now === undefined ? {} : { now: at.now }),
     });
+    const judged = result.watermark ? Date.parse(result.watermark) : (row.watermark?.getTime() ?? null);
+    let changed = false;
+    if (result.transitions.length) {
+      const [run] = await tx.select({ id: runs.id }).from(runs).where(eq(runs.workflowId, row.workflowId));
+      const changes = await this.deps.alerts.applyTransitions(tx, {
+        campaignId: row.campaignId,
+        runId: run?.id ?? null,
+        nodeId: row.nodeId,
+        transitions: result.transitions,
+        retracted: result.retracted,
+        receivedAt: new Date(this.clock()),
+        rules: rulesInWords(config),
+      });
+      changed = changes.length > 0;
+    }
+    // After the transitions: a retracted fire that a refire replaced leaves its alert firing, as it should.
+    const orphans = await this.orphans(tx, row, config, result.statuses, judged);
+    if (orphans.resolve.length) {
+      await this.deps.alerts.resolveRetracted(tx, orphans.resolve, new Date(this.clock()));
+      changed = true;
+    }
+    // An orphan inside its keep-firing period ends with a later judged bucket, as a firing rule's does: a point
+    // brings it, not the clock, so it needs no wake (one in the past would only spin the node's timer).
+    const wake = result.nextWake ? Date.parse(result.nextWake.at) : null;
     await tx
       .update(monitors)
       .set({
         state: result.state,
         statuses: result.statuses,
-        watermark: result.watermark ? new Date(result.watermark) : row.watermark,
-        nextWake: result.nextWake ? new Date(result.nextWake.at) : null,
+        watermark: judged === null ? null : new Date(judged),
+        nextWake: wake === null ? null : new Date(wake),
         updatedAt: new Date(this.clock()),
       })
       .where(eq(monitors.id, row.id));
-    if (!result.transitions.length) return false;
-    const [run] = await tx.select({ id: runs.id }).from(runs).where(eq(runs.workflowId, row.workflowId));
-    const changes = await this.deps.alerts.applyTransitions(tx, {
-      campaignId: row.campaignId,
-      runId: run?.id ?? null,
-      nodeId: row.nodeId,
-      transitions: result.transitions,
-      receivedAt: new Date(this.clock()),
-      rules: rulesInWords(config),
-    });
-    return changes.length > 0;
+    return changed;
+  }
+
+  /** Open alerts of this monitor's node whose firing the data no longer bears out (see orphanedAlerts). */
+  private async orphans(tx: Executor, row: MonitorRow, config: MonitorConfig, statuses: RuleStatus[], judged: number | null) {
+    const open = await tx
+      .select({ id: alerts.id, ruleId: alerts.ruleId, channel: alerts.channel, lastFiredAt: alerts.lastFiredAt })
+      .from(alerts)
+      .where(and(eq(alerts.campaignId, row.campaignId), eq(alerts.nodeId, row.nodeId), ne(alerts.state, 'resolved')))
+      .limit(OPEN_ALERTS);
+    if (!open.length) return { resolve: [], pendingUntil: null };
+    return orphanedAlerts(
+      config,
+      statuses,
+      open.map((a) => ({ ...a, lastFiredAt: a.lastFiredAt.getTime() })),
+      judged,
+    );
   }
 
   /** One call of the node: judge what time alone changes (no-data, pending, keep-firing), then claim one alert. */
