@@ -606,9 +606,15 @@ export class AlertService {
     return (await this.silenceFor(this.db, alert, at)) !== null;
   }
 
-  /** When the silence muting this alert at `at` ends, or null when none does. */
-  async silencedUntil(alert: { campaignId: string; ruleId: string; channel: string | null }, at: Date): Promise<Date | null> {
-    return (await this.silenceFor(this.db, alert, at))?.endsAt ?? null;
+  /** The silences of a campaign active at `at`, read once: for each alert, when the one muting it ends (or null). */
+  async silencesAt(campaignId: string, at: Date, tx: Executor = this.db) {
+    const active = await tx
+      .select()
+      .from(silences)
+      .where(and(eq(silences.campaignId, campaignId), lte(silences.startsAt, at), gt(silences.endsAt, at)))
+      .limit(200);
+    return (alert: { campaignId: string; ruleId: string; channel: string | null }): Date | null =>
+      active.find((s) => silenceMatches(silenceTimes(s), alert, at.getTime()))?.endsAt ?? null;
   }
 
   private async silenceFor(tx: Executor, alert: { campaignId: string; ruleId: string; channel: string | null }, at: Date) {

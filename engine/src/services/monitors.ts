@@ -326,12 +326,12 @@ export class MonitorService {
       )
       .orderBy(asc(alerts.firedAt), asc(alerts.id))
       .limit(OPEN_ALERTS);
-    const now = new Date(this.clock());
     const config = row.config as MonitorConfig;
+    const mutedBy = await this.deps.alerts.silencesAt(row.campaignId, new Date(this.clock()), tx);
     let mutedUntil: number | null = null;
     const open: OpenAlert[] = [];
     for (const a of rows) {
-      const until = a.state === 'firing' ? await this.deps.alerts.silencedUntil(a, now) : null;
+      const until = a.state === 'firing' ? mutedBy(a) : null;
       if (until) mutedUntil = Math.min(mutedUntil ?? Infinity, until.getTime());
       const rule = config.rules.find((r) => r.id === a.ruleId);
       open.push({
