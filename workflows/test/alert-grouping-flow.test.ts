@@ -20,7 +20,7 @@ const TEXT =
   '{{ alert.ruleLabel }}{{ group.more }} {{ alert.alertId }}|{{ group.reason }}|{% for a in alerts %}{{ a.alertId }},{% endfor %}';
 
 /** A watch over three rules; an unanswered escalation goes back to the monitor, which tells a still-firing group again. */
-const flow = (grouping?: unknown) => ({
+const flow = (grouping?: unknown, ackLoops = false) => ({
   nodes: [
     at('start', 'trigger.manual', {}),
     at('monitor', 'monitoring.monitor', {
@@ -29,14 +29,14 @@ const flow = (grouping?: unknown) => ({
     }),
     at('escalate', 'monitoring.escalate', { monitor: 'monitor', levels: [{ connection: ROBOT, ackWithin: '1h' }], text: TEXT }),
     at('cool', 'control.delay', { duration: '1s' }),
-    at('acked', 'control.end', {}),
+    ...(ackLoops ? [] : [at('acked', 'control.end', {})]),
     at('over', 'control.end', {}),
   ],
   edges: [
     ...['neg', 'cpa', 'cpm'].map((h) => ({ id: `m-${h}`, source: 'monitor', sourceHandle: h, target: 'escalate' })),
     { id: 'e1', source: 'start', sourceHandle: 'next', target: 'monitor' },
     { id: 'e2', source: 'monitor', sourceHandle: 'ended', target: 'over' },
-    { id: 'e3', source: 'escalate', sourceHandle: 'acknowledged', target: 'acked' },
+    { id: 'e3', source: 'escalate', sourceHandle: 'acknowledged', target: ackLoops ? 'cool' : 'acked' },
     { id: 'e4', source: 'escalate', sourceHandle: 'resolved', target: 'cool' },
     { id: 'e5', source: 'escalate', sourceHandle: 'exhausted', target: 'cool' },
     { id: 'e6', source: 'cool', sourceHandle: 'next', target: 'monitor' },
@@ -55,7 +55,7 @@ interface Story {
  * The monitor service on the virtual clock: alerts open at their times (each opening signals the run, as the
  * ingest path does), and the check lists the open ones. Records what reached the robot, and when.
  */
-function simulate(story: Story, grouping?: unknown) {
+function simulate(story: Story, grouping?: unknown, ackLoops = false) {
   const sends: { at: number; lead: string; alerts: string[]; reason: string; text: string }[] = [];
   let start = 0;
   let attached = false;
@@ -93,7 +93,7 @@ function simulate(story: Story, grouping?: unknown) {
     ended: now - start >= story.endsAt,
   });
   const opened = story.alerts.flatMap((a) => [a.opensAt, ...(a.resolvesAt === undefined ? [] : [a.resolvesAt])]);
-  return simulateFlow(flow(grouping), {
+  return simulateFlow(flow(grouping, ackLoops), {
     campaign: { id: 'c1', name: '618', timezone: 'Asia/Shanghai', department: 'E-commerce' },
     notices: [
       ...opened.map((atMs) => ({ atMs, key: 'monitor:m1' })),
@@ -178,6 +178,29 @@ describe('alert grouping in the monitor node (virtual clock)', () => {
     // The message lists the alerts besides the lead, in plain words.
     expect(sends[1]!.text).toBe('\nFiring with it (1):\n- cpa above 10 on the campaign: 12 against 10\n');
     expect(sends[0]!.text).toBe('');
+  });
+
+  it("an ack of the message's first alert quiets the group; the others are reminded at the repeat", async () => {
+    const { sends, result } = await simulate(
+      {
+        alerts: [
+          { id: 'a1', ruleId: 'neg', channel: 'douyin_ads', opensAt: 0 },
+          { id: 'a2', ruleId: 'cpa', channel: null, opensAt: 20 * S },
+          { id: 'a3', ruleId: 'cpm', channel: 'xhs_kol', opensAt: 40 * S },
+        ],
+        ackAt: 30 * MIN,
+        endsAt: 5 * HOUR,
+      },
+      undefined,
+      true,
+    );
+    expect(result.issues).toBeUndefined();
+    // The ack ends the escalation and the monitor watches again: a1 left the group, which is no news; a2 and a3 still
+    // fire unanswered, so the repeat (4 h after the first message) tells them, a2 leading.
+    expect(sends.map((s) => [s.at / MIN, s.lead, s.alerts, s.reason])).toEqual([
+      [1, 'a1', ['a1', 'a2', 'a3'], 'new'],
+      [241, 'a2', ['a2', 'a3'], 'repeat'],
+    ]);
   });
 
   it('by rule: each rule is its own group and its own message', async () => {

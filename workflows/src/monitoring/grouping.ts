@@ -87,8 +87,15 @@ export function nextNotification(
 ): { due: DueNotification | null; memory: Record<string, GroupMemory>; nextDueAt: number | null } {
   // Nothing fires in it any more: with no resolution message to send, the group is over now, not at its interval,
   // and an alert after it starts a new group (its wait, not the old group's interval).
+  // An alert leaving a group (acknowledged, resolved, silenced) is no news to tell either: only one joining is, so an
+  // ack of a grouped message's first alert quiets the group until its repeat.
+  const firing = new Set(alerts.filter(notifiable).map((a) => a.id));
   const live = new Set(alerts.filter(notifiable).map((a) => a.groupKey));
-  const current = Object.fromEntries(Object.entries(memory).filter(([key]) => live.has(key)));
+  const current = Object.fromEntries(
+    Object.entries(memory)
+      .filter(([key]) => live.has(key))
+      .map(([key, m]) => [key, { ...m, notified: m.notified.filter((id) => firing.has(id)) }]),
+  );
   const r = dueNotifications(alerts, current, now, times);
   const due = r.due.find((d) => d.firing.length > 0) ?? null;
   const kept = { ...r.memory };

@@ -205,7 +205,7 @@ export const groupingSchema = z
       .describe('A new group waits this long so alerts firing together arrive in one message'),
     interval: durationSchema
       .default(GROUPING_DEFAULTS.interval)
-      .describe('A group that changed (an alert joined) is told again no sooner than this after its last message'),
+      .describe('A group a new alert joined is told again no sooner than this after its last message'),
     repeat: durationSchema.default(GROUPING_DEFAULTS.repeat).describe('A group still firing and unanswered is told again this often'),
   })
   .superRefine((g, ctx) => {

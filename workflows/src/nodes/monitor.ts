@@ -159,8 +159,9 @@ export const monitor = defineNode({
     'points; the run is signalled only when a rule changes state, and keeps one durable timer for pending, keep-firing and ' +
     'no-data periods. Firing alerts are handed to the flow in groups, as Alertmanager sends them: by default every rule ' +
     "of the campaign together (`grouping.by: rule`: one group per rule). A new group waits `grouping.wait` (1m) so a batch's " +
-    'alerts arrive in one message; a group that changed is handed over again no sooner than `grouping.interval` (15m) ' +
-    'after its last hand-over, and one still firing and unacknowledged every `grouping.repeat` (4h) when the flow loops ' +
+    'alerts arrive in one message; a group a new alert joined is handed over again no sooner than `grouping.interval` ' +
+    '(15m) after its last hand-over (one leaving it, acknowledged or resolved, is no news), and what still fires ' +
+    'unacknowledged in it every `grouping.repeat` (4h) when the flow loops ' +
     "back. The group leaves on its first alert's rule handle, with `nodes.<id>.output.alert` (the first), `.alerts` (all) " +
     'and `.group` (`reason`: new, changed or repeat; `size`; `summary` and `more`, its alerts in plain words). Alerts stay ' +
     'open until acknowledged or resolved, whatever the flow does next.',
