@@ -9,6 +9,7 @@ import {
   MAX_SNOOZE_MS,
   presetUntil,
   resolveUntil,
+  ruleInWords,
   timelineSteps,
 } from '../src/alerts/alertFormat.ts';
 import { alertQuery } from '../src/api/client.ts';
@@ -89,6 +90,30 @@ describe('the timeline', () => {
     expect(alertActions('snoozed')).toEqual({ ack: true, resolve: true, snooze: true });
     expect(alertActions('acknowledged')).toEqual({ ack: false, resolve: true, snooze: true });
     expect(alertActions('resolved')).toEqual({ ack: false, resolve: false, snooze: false });
+  });
+});
+
+describe('the rule in words', () => {
+  const text = { en: 'CTR below 2 % on tmall', 'zh-CN': 'tmall 的点击率低于 2%' };
+  it("shows the author's label, with the condition in the reader's language under it", () => {
+    expect(ruleInWords({ ruleId: 'ctr_low', ruleLabel: 'CTR too low', ruleText: text }, 'zh-CN')).toEqual({
+      title: 'CTR too low',
+      text: 'tmall 的点击率低于 2%',
+    });
+  });
+  it('a rule without a label is its condition, in the reader language; an old alert is its id', () => {
+    expect(ruleInWords({ ruleId: 'ctr_low', ruleLabel: text.en, ruleText: text }, 'zh-CN')).toEqual({ title: text['zh-CN'], text: null });
+    expect(ruleInWords({ ruleId: 'ctr_low', ruleLabel: text.en, ruleText: text }, 'en')).toEqual({ title: text.en, text: null });
+    expect(ruleInWords({ ruleId: 'ctr_low', ruleLabel: 'ctr_low', ruleText: null }, 'en')).toEqual({ title: 'ctr_low', text: null });
+  });
+  it('names the chat room that acknowledged from its link', () => {
+    const [step] = timelineSteps({
+      openedAt: '2026-06-01T08:00:00.000Z',
+      timeline: [
+        { id: 1, kind: 'acknowledged', at: '2026-06-01T08:01:00.000Z', actor: null, detail: { via: 'chat-link', room: 'Ops (wecom)' } },
+      ],
+    });
+    expect(step).toMatchObject({ actor: 'Ops (wecom)', via: 'chat-link' });
   });
 });
 

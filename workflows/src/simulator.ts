@@ -63,7 +63,7 @@ const DEFAULT_FAKES: SimulatedActivities = {
     monitorId: `simulated:${req.nodeId}`,
     statuses: [],
     watermark: null,
-    fired: null,
+    open: [],
     nextWakeMs: null,
     ended: true,
   }),

@@ -21,35 +21,38 @@ const watchFlow = flow(
   [edge('t', 'm'), edge('m', 'cool', 'spike'), edge('cool', 'm'), edge('m', 'done', 'ended')],
 );
 
-/** The monitor service as the flow sees it: alerts fire at set times, each handed over once; the campaign ends at 30 h. */
+/**
+ * The monitor service as the flow sees it: alerts fire at set times and resolve half an hour later; the node's
+ * grouping tells each once (after its group wait). The campaign ends at 30 h.
+ */
 function monitorService(): SimulatedActivities {
+  const base = Date.UTC(2026, 5, 1);
   const fires = [3 * HOUR, 10 * HOUR, 11 * HOUR];
-  const claimed = new Set<number>();
   const check = (now: number): MonitorCheck => {
-    const due = fires.find((at) => at <= now - Date.UTC(2026, 5, 1) && !claimed.has(at));
-    if (due !== undefined) claimed.add(due);
-    const alert =
-      due === undefined
-        ? null
-        : {
-            alertId: `a${due}`,
-            ruleId: 'spike',
-            ruleLabel: 'Negative mentions above 10',
-            channel: null,
-            severity: 'critical' as const,
-            state: 'firing' as const,
-            firedAt: new Date(Date.UTC(2026, 5, 1) + due).toISOString(),
-            value: 14,
-            threshold: 10,
-            unit: '',
-          };
+    const open = fires
+      .filter((at) => at <= now - base && now - base < at + HOUR / 2)
+      .map((at) => ({
+        alertId: `a${at}`,
+        ruleId: 'spike',
+        ruleLabel: 'Negative mentions above 10',
+        ruleText: null,
+        channel: null,
+        severity: 'critical' as const,
+        state: 'firing' as const,
+        firedAt: new Date(base + at).toISOString(),
+        value: 14,
+        threshold: 10,
+        unit: '',
+        since: base + at,
+        silenced: false,
+      }));
     return {
       monitorId: 'mon-1',
       statuses: [],
       watermark: null,
-      fired: alert,
+      open,
       nextWakeMs: null,
-      ended: now - Date.UTC(2026, 5, 1) >= 30 * HOUR,
+      ended: now - base >= 30 * HOUR,
     };
   };
   return {

@@ -13,6 +13,7 @@ const ALERT: FlowAlert = {
   alertId: 'a1',
   ruleId: 'negative_spike',
   ruleLabel: 'Negative mentions up 50 %',
+  ruleText: null,
   channel: null,
   severity: 'critical',
   state: 'firing',
@@ -49,7 +50,9 @@ const levels = [
   { people: [{ kind: 'department_head', department: 'campaign' }], ackWithin: '1h' },
   { people: [{ kind: 'role', role: 'admin' }], ackWithin: '2h' },
 ];
-const fired: MonitorCheck = { monitorId: 'm1', statuses: [], watermark: null, fired: ALERT, nextWakeMs: null, ended: false };
+// Opened long before the run looks: its group's wait is over, so the ladder starts at once.
+const open = [{ ...ALERT, since: 0, silenced: false }];
+const fired: MonitorCheck = { monitorId: 'm1', statuses: [], watermark: null, open, nextWakeMs: null, ended: false };
 
 /** The alert's state over virtual time (relative to the start), and when the server signalled the run about it. */
 function simulate(escalate: Record<string, unknown>, story: { atMs: number; state: AlertState; snoozedUntil?: number }[] = []) {
@@ -64,7 +67,15 @@ function simulate(escalate: Record<string, unknown>, story: { atMs: number; stat
         const latest = story.filter((s) => s.atMs <= now - start).at(-1);
         const snoozedUntil = latest?.snoozedUntil === undefined ? null : new Date(start + latest.snoozedUntil).toISOString();
         const ackUrls = Object.fromEntries((req.people ?? []).map((p) => [p, `https://fd.example/alert-ack?token=${p}`]));
-        return { alertId: 'a1', state: latest?.state ?? 'firing', snoozedUntil, pageUrl: 'https://fd.example/#/alerts/a1', ackUrls };
+        const chatAckUrl = req.connection ? `https://fd.example/alert-ack?token=room-${req.connection}` : null;
+        return {
+          alertId: 'a1',
+          state: latest?.state ?? 'firing',
+          snoozedUntil,
+          pageUrl: 'https://fd.example/#/alerts/a1',
+          ackUrls,
+          chatAckUrl,
+        };
       },
       resolveApprovers: ([req]) =>
         req.refs.flatMap((r) =>
@@ -127,9 +138,9 @@ describe('escalation policy (PagerDuty semantics, on the virtual clock)', () => 
     ]);
   });
 
-  it('each person gets a link that acknowledges as them; the robot gets the alert page', async () => {
+  it('each person gets a link that acknowledges as them; the robot one that acknowledges for its room', async () => {
     const { sends } = await simulate({ levels }, [{ atMs: 150 * MIN, state: 'acknowledged' }]);
-    expect(sends[0]!.text).toContain('#/alerts/a1');
+    expect(sends[0]!.text).toContain(`alert-ack?token=room-${ROBOT}`);
     expect(sends[1]!.text).toContain('alert-ack?token=head');
     expect(sends.slice(2).map((s) => s.text.match(/token=(\w+)/)?.[1])).toEqual(['ad1', 'ad2']);
   });

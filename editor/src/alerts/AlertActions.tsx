@@ -4,7 +4,8 @@ import { useAlertAction, type AlertAct } from '../api/queries.ts';
 import type { Alert } from '../api/types.ts';
 import { useErrorText } from '../components/errorText.ts';
 import { useToast } from '../components/Toasts.tsx';
-import { alertActions } from './alertFormat.ts';
+import { useLocale } from '../i18n/index.ts';
+import { alertActions, ruleInWords } from './alertFormat.ts';
 import { SilenceDialog } from './SilenceDialog.tsx';
 import { SnoozeDialog } from './SnoozeDialog.tsx';
 
@@ -14,13 +15,14 @@ import { SnoozeDialog } from './SnoozeDialog.tsx';
  */
 export function AlertActions({ alert, canAct }: { alert: Alert; canAct: boolean }) {
   const { t } = useTranslation();
+  const locale = useLocale();
   const toast = useToast();
   const errorText = useErrorText();
   const act = useAlertAction();
   const [dialog, setDialog] = useState<'snooze' | 'silence' | null>(null);
   if (!canAct) return null;
   const allowed = alertActions(alert.state);
-  const names = { rule: alert.ruleId, campaign: alert.campaignName };
+  const names = { rule: ruleInWords(alert, locale).title, campaign: alert.campaignName };
   const run = (a: AlertAct, done: string) =>
     act.mutate({ id: alert.id, act: a }, { onSuccess: () => toast('success', done), onError: (err) => toast('error', errorText(err)) });
 

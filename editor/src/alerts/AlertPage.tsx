@@ -13,6 +13,7 @@ import { href } from '../routes.ts';
 import { AlertActions } from './AlertActions.tsx';
 import { AlertStateBadge, SeverityBadge } from './AlertBadges.tsx';
 import { AlertTimeline } from './AlertTimeline.tsx';
+import { ruleInWords } from './alertFormat.ts';
 
 /** One alert: what fired and how far off it was, what can be done about it, and its timeline. */
 export function AlertPage({ alertId }: { alertId: string }) {
@@ -22,7 +23,7 @@ export function AlertPage({ alertId }: { alertId: string }) {
   const query = useAlert(alertId);
   const canAct = mayDo(useOptionalAuth()?.user, 'campaigns:write');
   const a = query.data;
-  useDocumentTitle(a ? `${a.ruleId} · ${a.campaignName}` : t('alerts.title'));
+  useDocumentTitle(a ? `${ruleInWords(a, locale).title} · ${a.campaignName}` : t('alerts.title'));
   const fmt = (n: number | null) => (n === null || !a ? '—' : formatTarget(n, a.unit, locale));
   const when = (iso: string | null) => formatShortDateTime(iso, locale);
 
@@ -55,8 +56,11 @@ export function AlertPage({ alertId }: { alertId: string }) {
                       <span className="fd-muted fd-small">{t('alerts.snoozedUntil', { time: when(a.snoozedUntil) })}</span>
                     )}
                   </div>
-                  <h1 className="fd-mono">{a.ruleId}</h1>
+                  <h1 data-testid="alert-rule">{ruleInWords(a, locale).title}</h1>
+                  {ruleInWords(a, locale).text && <p data-testid="alert-rule-text">{ruleInWords(a, locale).text}</p>}
                   <p className="fd-muted">
+                    <span className="fd-mono">{a.ruleId}</span>
+                    {' · '}
                     <Link href={href.campaign(a.campaignId)}>{a.campaignName}</Link>
                     {' · '}
                     {a.channel ?? t('alerts.wholeCampaign')}

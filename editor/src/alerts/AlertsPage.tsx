@@ -13,6 +13,7 @@ import { alertFilterOf, href, navigate, type AlertsView } from '../routes.ts';
 import { AlertActions } from './AlertActions.tsx';
 import { AlertStateBadge, SeverityBadge } from './AlertBadges.tsx';
 import { SilenceList } from './SilenceList.tsx';
+import { ruleInWords } from './alertFormat.ts';
 
 /** The Alerts page: filters in the address (so a view can be shared), a table of alerts a page at a time, the silences under it. */
 export function AlertsPage({ view }: { view: AlertsView }) {
@@ -192,12 +193,13 @@ function AlertTable({ items, canAct }: { items: Alert[]; canAct: boolean }) {
               <td data-label={col('rule')}>
                 <Link
                   href={href.alert(a.id)}
-                  className="fd-flowlink fd-mono"
-                  aria-label={t('alerts.openLabel', { rule: a.ruleId, campaign: a.campaignName })}
+                  className="fd-flowlink"
+                  aria-label={t('alerts.openLabel', { rule: ruleInWords(a, locale).title, campaign: a.campaignName })}
                   data-testid={`alert-open-${a.id}`}
                 >
-                  {a.ruleId}
+                  {ruleInWords(a, locale).title}
                 </Link>
+                {ruleInWords(a, locale).title !== a.ruleId && <div className="fd-muted fd-small fd-mono">{a.ruleId}</div>}
               </td>
               <td data-label={col('channel')}>{a.channel ?? <span className="fd-muted">{t('alerts.wholeCampaign')}</span>}</td>
               <td data-label={col('firedAt')} className="fd-nowrap">

@@ -58,9 +58,9 @@ export interface Step {
   id: number;
   kind: AlertEvent['kind'];
   at: string;
-  /** The person, or null for the rule, the clock or the system. */
+  /** The person (or the chat room, from a robot message's link), or null for the rule, the clock or the system. */
   actor: string | null;
-  /** session, token, email-link: how the person acted. */
+  /** session, token, email-link, chat-link: how the person (or room) acted. */
   via: string | null;
   /** notified / escalated: the channel kind and who it reached. */
   channelKind: string | null;
@@ -94,7 +94,7 @@ export function timelineSteps(alert: Pick<AlertDetail, 'openedAt' | 'timeline'>)
       id: e.id,
       kind: e.kind,
       at: e.at,
-      actor: e.actor?.name || null,
+      actor: e.actor?.name || str(d.room) || null,
       via: str(d.via),
       channelKind: str(d.channelKind),
       target: str(d.target),
@@ -134,4 +134,19 @@ export function localInput(ms: number): string {
   const d = new Date(ms);
   const p = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+
+/**
+ * The rule as a reader knows it: its label (its author's words, or its condition described when it fired) and the
+ * condition in the reader's language. Alerts older than the label show the id.
+ */
+export function ruleInWords(
+  a: { ruleId: string; ruleLabel?: string; ruleText?: Record<string, string> | null },
+  locale: string,
+): { title: string; text: string | null } {
+  const text = a.ruleText?.[locale] ?? a.ruleText?.en ?? null;
+  const title = a.ruleLabel && a.ruleLabel !== a.ruleId ? a.ruleLabel : a.ruleId;
+  // A label that is the English description reads in the reader's language when there is one.
+  if (text && a.ruleText?.en === title) return { title: text, text: null };
+  return { title, text: text === title ? null : text };
 }

@@ -948,7 +948,7 @@ export const zhCN: Resources = {
       valueVs: '数值 {{value}}，阈值 {{threshold}}',
     },
     by: { rule: '规则', system: '系统', clock: '时钟' },
-    via: { session: '在 Flightdeck 中', token: '通过 API 令牌', 'email-link': '通过邮件链接', system: '自动' },
+    via: { session: '在 Flightdeck 中', token: '通过 API 令牌', 'email-link': '通过邮件链接', 'chat-link': '通过群聊链接', system: '自动' },
     delay: '数据到达后 {{delay}}',
     delayCounted: '自打开该告警的数据到达时起算',
     delayMeasured: '在该步骤发生时测得',

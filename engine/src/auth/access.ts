@@ -22,7 +22,8 @@ export interface Actor {
   departmentId: string | null;
   locale: 'en' | 'zh-CN';
   grants: Grant[];
-  via: 'session' | 'token' | 'email-link' | 'system';
+  /** chat-link: a robot message's one-click link; the actor is the chat room (anyone in it may have clicked), not a person. */
+  via: 'session' | 'token' | 'email-link' | 'chat-link' | 'system';
   /** Set when the caller sent an API token: which one, and what it may do. */
   token?: { id: string; scopes: TokenScope[] };
 }

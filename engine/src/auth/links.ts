@@ -23,12 +23,13 @@ const AUDIENCE = 'flightdeck:approval-link';
 /** Its own audience, so an approval link never acknowledges an alert, nor the other way round. */
 const ALERT_ACK_AUDIENCE = 'flightdeck:alert-ack-link';
 
-/** What a one-click alert acknowledgement link carries. */
-export interface AlertAckClaims {
-  alertId: string;
-  userId: string;
-  jti: string;
-}
+/**
+ * What a one-click alert acknowledgement link carries: a person's (e-mail) acks as them; a chat room's (robot
+ * message) acks for the room, since anyone in it may click, and the timeline names the room.
+ */
+export type AlertAckClaims = { alertId: string; jti: string } & ({ userId: string } | { connectionId: string });
+
+const CHAT_SUBJECT = 'connection:';
 
 export function linkSigner(secret: string) {
   const key = new TextEncoder().encode(secret);
@@ -57,10 +58,10 @@ export function linkSigner(secret: string) {
         throw new LinkError('invalid', 'This link is not valid (it may have been altered)');
       }
     },
-    async signAlertAck(claims: Omit<AlertAckClaims, 'jti'>, ttlSeconds: number): Promise<string> {
+    async signAlertAck(claims: { alertId: string } & ({ userId: string } | { connectionId: string }), ttlSeconds: number) {
       return new SignJWT({ alert: claims.alertId })
         .setProtectedHeader({ alg: 'HS256' })
-        .setSubject(claims.userId)
+        .setSubject('userId' in claims ? claims.userId : `${CHAT_SUBJECT}${claims.connectionId}`)
         .setAudience(ALERT_ACK_AUDIENCE)
         .setJti(randomUUID())
         .setIssuedAt()
@@ -72,6 +73,8 @@ export function linkSigner(secret: string) {
         const { payload } = await jwtVerify(token, key, { audience: ALERT_ACK_AUDIENCE, algorithms: ['HS256'] });
         if (typeof payload.alert !== 'string' || !payload.sub || !payload.jti)
           throw new LinkError('invalid', 'This link is not a Flightdeck alert link');
+        if (payload.sub.startsWith(CHAT_SUBJECT))
+          return { alertId: payload.alert, connectionId: payload.sub.slice(CHAT_SUBJECT.length), jti: payload.jti };
         return { alertId: payload.alert, userId: payload.sub, jti: payload.jti };
       } catch (err) {
         if (err instanceof LinkError) throw err;
@@ -95,5 +98,14 @@ export function alertAckLinker(secret: string, publicUrl: string) {
   const base = publicUrl.replace(/\/$/, '');
   return async function alertAckLink(alertId: string, personId: string): Promise<string> {
     return `${base}/alert-ack?token=${await signer.signAlertAck({ alertId, userId: personId }, ALERT_LINK_TTL_SECONDS)}`;
+  };
+}
+
+/** `chatAckLink(alertId, connectionId)`: the same one-click link, for a robot message in that chat room. */
+export function chatAckLinker(secret: string, publicUrl: string) {
+  const signer = linkSigner(secret);
+  const base = publicUrl.replace(/\/$/, '');
+  return async function chatAckLink(alertId: string, connectionId: string): Promise<string> {
+    return `${base}/alert-ack?token=${await signer.signAlertAck({ alertId, connectionId }, ALERT_LINK_TTL_SECONDS)}`;
   };
 }

@@ -333,6 +333,10 @@ export const alerts = pgTable(
     runId: uuid('run_id').references(() => runs.id, { onDelete: 'set null' }),
     nodeId: text('node_id'),
     ruleId: text('rule_id').notNull(),
+    /** The rule in plain words when it fired (its label, or its condition described): the id means nothing to a reader. */
+    ruleLabel: text('rule_label').notNull().default(''),
+    /** The rule's condition described per locale (en, zh-CN); null for alerts opened before it was kept. */
+    ruleText: jsonb('rule_text').$type<Record<string, string>>(),
     /** null: a rule over the whole campaign. */
     channel: text('channel'),
     dedupKey: text('dedup_key').notNull(),
@@ -355,7 +359,7 @@ export const alerts = pgTable(
     resolvedAt: timestamp('resolved_at', { withTimezone: true }),
     /** null with resolvedAt set: the rule resolved it. */
     resolvedBy: uuid('resolved_by').references(() => users.id, { onDelete: 'set null' }),
-    /** The monitor node execution the alert was handed to (its rule's handle), so each alert starts one branch. */
+    /** Once the monitor node execution the alert was handed to; grouping in the node decides that now, and nothing writes it. */
     claimedBy: text('claimed_by'),
   },
   (t) => [

@@ -13,7 +13,18 @@ import {
   type Transition,
 } from '@flightdeck/workflows';
 import type { Database } from '../db/client.ts';
-import { alertEvents, alerts, campaigns, runs, silences, usedLinkTokens, users, type AlertRow, type SilenceRow } from '../db/schema.ts';
+import {
+  alertEvents,
+  alerts,
+  campaigns,
+  channelConnections,
+  runs,
+  silences,
+  usedLinkTokens,
+  users,
+  type AlertRow,
+  type SilenceRow,
+} from '../db/schema.ts';
 import { scopeOf, type Actor } from '../auth/access.ts';
 import type { Clock } from '../auth/throttle.ts';
 import { audit } from './audit.ts';
@@ -42,6 +53,10 @@ export interface TransitionBatch {
   transitions: readonly Transition[];
   /** When the points that caused them arrived (not their event time). */
   receivedAt: Date;
+  /** Transitions the same evaluation took back (a late point): an episode's resolution among them no longer stands. */
+  retracted?: readonly Transition[];
+  /** Each rule in plain words, kept on the alerts it opens (a rule absent here is called by its id). */
+  rules?: Readonly<Record<string, { label: string; text: Record<string, string> }>>;
 }
 
 export interface AlertListFilter {
@@ -74,7 +89,7 @@ const WAKE_BATCH = 500;
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 const finite = (n: number | null | undefined) => (typeof n === 'number' && Number.isFinite(n) ? n : null);
-const personId = (actor: Actor | null) => (actor && actor.via !== 'system' ? actor.id : null);
+const personId = (actor: Actor | null) => (actor && actor.via !== 'system' && actor.via !== 'chat-link' ? actor.id : null);
 
 export class AlertService {
   constructor(
@@ -96,9 +111,22 @@ export class AlertService {
     const changes: AlertChange[] = [...(await this.wakeSnoozed(tx, batch.receivedAt, batch.campaignId))];
     // In event-time order, so a fire and its resolution in one batch end resolved.
     const ordered = [...batch.transitions].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
-    for (const t of ordered) {
+    // A late point that changed a value but not the phases sends an episode's fire again (its value differs); when the
+    // episode's alert is resolved and its resolution still stands (not retracted, or sent again later in the batch),
+    // the fire is that alert's, corrected, not a new alert's.
+    const corrected = new Set<string>();
+    const same = (u: Transition, t: Transition) => u.to === 'ok' && u.ruleId === t.ruleId && u.channel === t.channel;
+    for (const [i, t] of ordered.entries()) {
       const key = alertDedupKey({ nodeId, ruleId: t.ruleId, channel: t.channel });
-      if (t.to === 'firing') changes.push(await this.fire(tx, batch, nodeId, key, t));
+      if (t.to === 'firing') {
+        const resolvedAgain = ordered.slice(i + 1).some((u) => same(u, t));
+        const stands = !(batch.retracted ?? []).some((u) => same(u, t) && Date.parse(u.at) > Date.parse(t.at));
+        if ((stands || resolvedAgain) && (await this.correctEpisode(tx, batch.campaignId, key, t))) {
+          corrected.add(key);
+          continue;
+        }
+        changes.push(await this.fire(tx, batch, nodeId, key, t));
+      } else if (t.to === 'ok' && corrected.delete(key)) continue;
       else if (t.to === 'ok') {
         const open = await this.openAlert(tx, batch.campaignId, key);
         if (!open) continue;
@@ -118,6 +146,35 @@ export class AlertService {
     return changes;
   }
 
+  /** The resolved alert of the episode that fired at `t.at`, its numbers corrected; false when there is none. */
+  private async correctEpisode(tx: Executor, campaignId: string, key: string, t: Transition): Promise<boolean> {
+    const measured = { value: finite(t.value), threshold: finite(t.threshold), baseline: finite(t.baseline) };
+    const rows = await tx
+      .update(alerts)
+      .set(measured)
+      .where(
+        and(eq(alerts.campaignId, campaignId), eq(alerts.dedupKey, key), eq(alerts.state, 'resolved'), eq(alerts.firedAt, new Date(t.at))),
+      )
+      .returning({ id: alerts.id });
+    return rows.length > 0;
+  }
+
+  /**
+   * Resolves alerts whose fire a late or corrected point retracted, once their keep-firing period ended (`at`, event
+   * time): by the rule, as a firing → ok transition would, with the reason on the timeline.
+   */
+  async resolveRetracted(tx: Executor, resolutions: readonly { id: string; at: number }[], receivedAt: Date): Promise<void> {
+    for (const r of resolutions) {
+      const [row] = await tx
+        .update(alerts)
+        .set({ state: 'resolved', resolvedAt: receivedAt, resolvedBy: null, snoozedUntil: null, updatedAt: receivedAt })
+        .where(and(eq(alerts.id, r.id), ne(alerts.state, 'resolved')))
+        .returning({ id: alerts.id });
+      if (row)
+        await this.event(tx, r.id, 'resolved', null, receivedAt, { by: 'rule', eventTime: new Date(r.at).toISOString(), retracted: true });
+    }
+  }
+
   private async fire(tx: Executor, batch: TransitionBatch, nodeId: string | null, key: string, t: Transition): Promise<AlertChange> {
     const firedAt = new Date(t.at);
     const measured = { value: finite(t.value), threshold: finite(t.threshold), baseline: finite(t.baseline), unit: t.unit };
@@ -132,6 +189,8 @@ export class AlertService {
           runId: batch.runId ?? null,
           nodeId,
           ruleId: t.ruleId,
+          ruleLabel: batch.rules?.[t.ruleId]?.label || t.ruleId,
+          ruleText: batch.rules?.[t.ruleId]?.text ?? null,
           channel: t.channel,
           dedupKey: key,
           severity: t.severity,
@@ -278,6 +337,33 @@ export class AlertService {
     });
   }
 
+  /**
+   * The chat room a robot message's link acknowledges for: its connection, while it exists and belongs to the alert's
+   * department (or to none). Null otherwise: the link then speaks for nobody.
+   */
+  async chatActor(alertId: string, connectionId: string): Promise<Actor | null> {
+    const department = await this.departmentOf(alertId);
+    const [room] = await this.db
+      .select({
+        id: channelConnections.id,
+        name: channelConnections.name,
+        d: channelConnections.departmentId,
+        kind: channelConnections.kind,
+      })
+      .from(channelConnections)
+      .where(eq(channelConnections.id, connectionId));
+    if (!room || (room.d !== null && room.d !== department)) return null;
+    return {
+      id: room.id,
+      email: '',
+      name: `${room.name} (${room.kind})`,
+      departmentId: room.d,
+      locale: 'en',
+      grants: [],
+      via: 'chat-link',
+    };
+  }
+
   async linkUsed(jti: string): Promise<boolean> {
     return (await this.db.select({ jti: usedLinkTokens.jti }).from(usedLinkTokens).where(eq(usedLinkTokens.jti, jti))).length > 0;
   }
@@ -308,6 +394,7 @@ export class AlertService {
       const kind = ({ ack: 'acknowledged', resolve: 'resolved', snooze: 'snoozed', unsnooze: 'unsnoozed' } as const)[action.kind];
       const detail = {
         via: actor.via,
+        ...(actor.via === 'chat-link' ? { room: actor.name } : {}),
         from: current.state,
         ...(action.kind === 'snooze' ? { until: new Date(action.until).toISOString() } : {}),
       };
@@ -519,9 +606,15 @@ export class AlertService {
     return (await this.silenceFor(this.db, alert, at)) !== null;
   }
 
-  /** When the silence muting this alert at `at` ends, or null when none does. */
-  async silencedUntil(alert: { campaignId: string; ruleId: string; channel: string | null }, at: Date): Promise<Date | null> {
-    return (await this.silenceFor(this.db, alert, at))?.endsAt ?? null;
+  /** The silences of a campaign active at `at`, read once: for each alert, when the one muting it ends (or null). */
+  async silencesAt(campaignId: string, at: Date, tx: Executor = this.db) {
+    const active = await tx
+      .select()
+      .from(silences)
+      .where(and(eq(silences.campaignId, campaignId), lte(silences.startsAt, at), gt(silences.endsAt, at)))
+      .limit(200);
+    return (alert: { campaignId: string; ruleId: string; channel: string | null }): Date | null =>
+      active.find((s) => silenceMatches(silenceTimes(s), alert, at.getTime()))?.endsAt ?? null;
   }
 
   private async silenceFor(tx: Executor, alert: { campaignId: string; ruleId: string; channel: string | null }, at: Date) {
@@ -551,6 +644,8 @@ function present({ a, campaignName, ackName, resolverName }: AlertSelect) {
     runId: a.runId,
     nodeId: a.nodeId,
     ruleId: a.ruleId,
+    ruleLabel: a.ruleLabel || a.ruleId,
+    ruleText: a.ruleText ?? null,
     channel: a.channel,
     severity: a.severity,
     state: a.state,

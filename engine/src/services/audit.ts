@@ -38,10 +38,12 @@ export interface AuditEntry {
  */
 export async function audit(db: Executor, actor: Actor | null, entry: AuditEntry): Promise<void> {
   await db.insert(auditLog).values({
-    actorId: actor && actor.via !== 'system' ? actor.id : null,
-    actor: actor
-      ? `${actor.name} <${actor.email}>${actor.via === 'token' ? ' (API token)' : actor.via === 'email-link' ? ' (e-mail link)' : ''}`
-      : 'system',
+    actorId: actor && actor.via !== 'system' && actor.via !== 'chat-link' ? actor.id : null,
+    actor: !actor
+      ? 'system'
+      : actor.via === 'chat-link'
+        ? `chat room ${actor.name} (chat link)`
+        : `${actor.name} <${actor.email}>${actor.via === 'token' ? ' (API token)' : actor.via === 'email-link' ? ' (e-mail link)' : ''}`,
     action: entry.action,
     entityType: entry.entityType,
     entityId: entry.entityId,

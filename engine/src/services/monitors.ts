@@ -1,7 +1,9 @@
-import { and, asc, eq, inArray, isNull, or, sql } from 'drizzle-orm';
+import { and, asc, eq, ne, sql } from 'drizzle-orm';
 import {
   BucketSeries,
   campaignFacts,
+  describeRule,
+  orphanedAlerts,
   evaluateMonitor,
   monitorNoticeKey,
   parseDuration,
@@ -9,12 +11,13 @@ import {
   type AlertView,
   type AttachMonitorRequest,
   type CheckMonitorRequest,
-  type FlowAlert,
   type MetricPoint,
   type MonitorCheck,
   type MonitorConfig,
   type MonitoredCampaign,
   type MonitorState,
+  type OpenAlert,
+  OPEN_ALERTS,
   type RawSums,
   type ReadAlertRequest,
   type RecordAlertEventRequest,
@@ -29,10 +32,17 @@ import { NotFound } from './errors.ts';
 
 type MonitorRow = typeof monitors.$inferSelect;
 
-const earliest = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.min(a, b));
+/** Each rule as alerts call it: the label its author gave, or else its condition in plain words. */
+function rulesInWords(config: MonitorConfig): Record<string, { label: string; text: Record<string, string> }> {
+  const out: Record<string, { label: string; text: Record<string, string> }> = {};
+  for (const rule of config.rules) {
+    const text = { en: describeRule(rule, 'en'), 'zh-CN': describeRule(rule, 'zh-CN') };
+    out[rule.id] = { label: rule.label || text.en, text };
+  }
+  return out;
+}
 
-/** Open alerts looked at per claim: silenced ones are passed over, so a few silences never hide the next alert. */
-const CLAIM_CANDIDATES = 20;
+const earliest = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.min(a, b));
 
 /** Tells a run something changed (a Temporal signal); failures are the run's to recover from on its recheck. */
 export type Signal = (workflowId: string, key: string) => Promise<void>;
@@ -43,7 +53,11 @@ export interface MonitorServiceDeps {
   campaigns: Pick<CampaignService, 'get'>;
   signal?: Signal;
   /** The alert's page and per-person one-click ack links. */
-  links?: { page(alertId: string): string; ack(alertId: string, userId: string): Promise<string> };
+  links?: {
+    page(alertId: string): string;
+    ack(alertId: string, userId: string): Promise<string>;
+    chatAck(alertId: string, connectionId: string): Promise<string>;
+  };
   clock?: () => number;
 }
 
@@ -160,6 +174,7 @@ export class MonitorService {
       snoozedUntil: row.snoozedUntil?.toISOString() ?? null,
       pageUrl: links.page(req.alertId),
       ackUrls,
+      chatAckUrl: req.connection ? await links.chatAck(req.alertId, req.connection) : null,
     };
   }
 
@@ -203,26 +218,57 @@ export class MonitorService {
       ...(at.changedFrom === undefined ? {} : { changedFrom: at.changedFrom }),
       ...(at.now === undefined ? {} : { now: at.now }),
     });
+    const judged = result.watermark ? Date.parse(result.watermark) : (row.watermark?.getTime() ?? null);
+    let changed = false;
+    if (result.transitions.length) {
+      const [run] = await tx.select({ id: runs.id }).from(runs).where(eq(runs.workflowId, row.workflowId));
+      const changes = await this.deps.alerts.applyTransitions(tx, {
+        campaignId: row.campaignId,
+        runId: run?.id ?? null,
+        nodeId: row.nodeId,
+        transitions: result.transitions,
+        retracted: result.retracted,
+        receivedAt: new Date(this.clock()),
+        rules: rulesInWords(config),
+      });
+      changed = changes.length > 0;
+    }
+    // After the transitions: a retracted fire that a refire replaced leaves its alert firing, as it should.
+    const orphans = await this.orphans(tx, row, config, result.statuses, judged);
+    if (orphans.resolve.length) {
+      await this.deps.alerts.resolveRetracted(tx, orphans.resolve, new Date(this.clock()));
+      changed = true;
+    }
+    // An orphan inside its keep-firing period ends with a later judged bucket, as a firing rule's does: a point
+    // brings it, not the clock, so it needs no wake (one in the past would only spin the node's timer).
+    const wake = result.nextWake ? Date.parse(result.nextWake.at) : null;
     await tx
       .update(monitors)
       .set({
         state: result.state,
         statuses: result.statuses,
-        watermark: result.watermark ? new Date(result.watermark) : row.watermark,
-        nextWake: result.nextWake ? new Date(result.nextWake.at) : null,
+        watermark: judged === null ? null : new Date(judged),
+        nextWake: wake === null ? null : new Date(wake),
         updatedAt: new Date(this.clock()),
       })
       .where(eq(monitors.id, row.id));
-    if (!result.transitions.length) return false;
-    const [run] = await tx.select({ id: runs.id }).from(runs).where(eq(runs.workflowId, row.workflowId));
-    const changes = await this.deps.alerts.applyTransitions(tx, {
-      campaignId: row.campaignId,
-      runId: run?.id ?? null,
-      nodeId: row.nodeId,
-      transitions: result.transitions,
-      receivedAt: new Date(this.clock()),
-    });
-    return changes.length > 0;
+    return changed;
+  }
+
+  /** Open alerts of this monitor's node whose firing the data no longer bears out (see orphanedAlerts). */
+  private async orphans(tx: Executor, row: MonitorRow, config: MonitorConfig, statuses: RuleStatus[], judged: number | null) {
+    const open = await tx
+      .select({ id: alerts.id, ruleId: alerts.ruleId, channel: alerts.channel, lastFiredAt: alerts.lastFiredAt })
+      .from(alerts)
+      .where(and(eq(alerts.campaignId, row.campaignId), eq(alerts.nodeId, row.nodeId), ne(alerts.state, 'resolved')))
+      .limit(OPEN_ALERTS);
+    if (!open.length) return { resolve: [], pendingUntil: null };
+    return orphanedAlerts(
+      config,
+      statuses,
+      open.map((a) => ({ ...a, lastFiredAt: a.lastFiredAt.getTime() })),
+      judged,
+    );
   }
 
   /** One call of the node: judge what time alone changes (no-data, pending, keep-firing), then claim one alert. */
@@ -237,7 +283,7 @@ export class MonitorService {
       await this.evaluate(tx, row, campaign, { now });
       current = (await tx.select().from(monitors).where(eq(monitors.id, monitorId)))[0] ?? row;
     }
-    const { alert: fired, mutedUntil } = await this.claim(tx, current, executionKey);
+    const { open, mutedUntil } = await this.openAlerts(tx, current);
     const end = facts.end;
     const every = parseDuration((row.config as MonitorConfig).every) ?? 3_600_000;
     const lateness = parseDuration((row.config as MonitorConfig).lateness) ?? 0;
@@ -254,66 +300,57 @@ export class MonitorService {
       monitorId,
       statuses: current.statuses as RuleStatus[],
       watermark: current.watermark?.toISOString() ?? null,
-      fired,
+      open,
       // A silence ending is a wake too: the alert it hid is handed over then, if it still fires.
       nextWakeMs: earliest(current.nextWake?.getTime() ?? null, mutedUntil),
-      ended: !fired && now !== undefined && (dataDone || clockDone),
+      // Not while something fires and nobody was told yet: the node tells it first (its group's wait is short).
+      ended: now !== undefined && (dataDone || clockDone),
     } satisfies MonitorCheck;
   }
 
-  /** The oldest firing alert of this monitor's node nobody took, or the one this execution took before (a retried call). */
-  private async claim(
-    tx: Executor,
-    row: MonitorRow,
-    executionKey: string,
-  ): Promise<{ alert: FlowAlert | null; mutedUntil: number | null }> {
-    const candidates = await tx
+  /**
+   * The monitor's open alerts, oldest first, each with whether a silence mutes it now, and when the first such silence
+   * ends (a wake: the alert it hid is told then, if it still fires). Alerts opened before the monitor are another's.
+   */
+  private async openAlerts(tx: Executor, row: MonitorRow): Promise<{ open: OpenAlert[]; mutedUntil: number | null }> {
+    const rows = await tx
       .select()
       .from(alerts)
       .where(
         and(
           eq(alerts.campaignId, row.campaignId),
           eq(alerts.nodeId, row.nodeId),
-          or(
-            eq(alerts.claimedBy, executionKey),
-            and(isNull(alerts.claimedBy), inArray(alerts.state, ['firing']), sql`${alerts.openedAt} >= ${row.createdAt}`),
-          ),
+          ne(alerts.state, 'resolved'),
+          sql`${alerts.openedAt} >= ${row.createdAt}`,
         ),
       )
-      .orderBy(sql`${alerts.claimedBy} IS NULL`, asc(alerts.firedAt), asc(alerts.id))
-      .limit(CLAIM_CANDIDATES)
-      .for('update', { skipLocked: true });
-    // A silenced alert is not handed to the flow (nobody is told); once its silence ends, the next look takes it.
-    const now = new Date(this.clock());
-    let alert: (typeof candidates)[number] | undefined;
-    let mutedUntil: number | null = null;
-    for (const c of candidates) {
-      const until = c.claimedBy === executionKey ? null : await this.deps.alerts.silencedUntil(c, now);
-      if (until === null) {
-        alert = c;
-        break;
-      }
-      mutedUntil = Math.min(mutedUntil ?? Infinity, until.getTime());
-    }
-    if (!alert) return { alert: null, mutedUntil };
-    if (alert.claimedBy === null) await tx.update(alerts).set({ claimedBy: executionKey }).where(eq(alerts.id, alert.id));
+      .orderBy(asc(alerts.firedAt), asc(alerts.id))
+      .limit(OPEN_ALERTS);
     const config = row.config as MonitorConfig;
-    const rule = config.rules.find((r) => r.id === alert.ruleId);
-    return {
-      mutedUntil: null,
-      alert: {
-        alertId: alert.id,
-        ruleId: alert.ruleId,
-        ruleLabel: rule?.label || alert.ruleId,
-        channel: alert.channel,
-        severity: alert.severity,
-        state: alert.state,
-        firedAt: alert.firedAt.toISOString(),
-        value: alert.value,
-        threshold: alert.threshold,
-        unit: alert.unit,
-      },
-    };
+    const mutedBy = await this.deps.alerts.silencesAt(row.campaignId, new Date(this.clock()), tx);
+    let mutedUntil: number | null = null;
+    const open: OpenAlert[] = [];
+    for (const a of rows) {
+      const until = a.state === 'firing' ? mutedBy(a) : null;
+      if (until) mutedUntil = Math.min(mutedUntil ?? Infinity, until.getTime());
+      const rule = config.rules.find((r) => r.id === a.ruleId);
+      open.push({
+        alertId: a.id,
+        ruleId: a.ruleId,
+        ruleLabel: a.ruleLabel || rule?.label || a.ruleId,
+        ruleText: a.ruleText ?? null,
+        channel: a.channel,
+        severity: a.severity,
+        state: a.state,
+        firedAt: a.firedAt.toISOString(),
+        value: a.value,
+        threshold: a.threshold,
+        unit: a.unit,
+        since: a.openedAt.getTime(),
+        silenced: until !== null,
+      });
+    }
+    return { open, mutedUntil };
   }
 
   /** When the campaign's latest point arrived (received time), or null when none has. */

@@ -10,7 +10,7 @@ import { secretBox } from '../auth/encryption.ts';
 import { runs } from '../db/schema.ts';
 import { AlertService } from '../services/alerts.ts';
 import { MonitorService } from '../services/monitors.ts';
-import { alertAckLinker } from '../auth/links.ts';
+import { alertAckLinker, chatAckLinker } from '../auth/links.ts';
 import { FlowService } from '../services/flows.ts';
 import { PeopleService } from '../services/people.ts';
 import { SubflowService } from '../services/subflows.ts';
@@ -54,7 +54,11 @@ export function buildActivityDeps(opts: ActivityDepsOptions): ActivityDeps {
     alerts: new AlertService(opts.db, undefined, opts.notifyRun),
     campaigns,
     signal: opts.notifyRun,
-    links: { page: (alertId) => `${base}/#/alerts/${alertId}`, ack: alertAckLinker(opts.secret, opts.publicUrl) },
+    links: {
+      page: (alertId) => `${base}/#/alerts/${alertId}`,
+      ack: alertAckLinker(opts.secret, opts.publicUrl),
+      chatAck: chatAckLinker(opts.secret, opts.publicUrl),
+    },
   });
   const subflows = new SubflowService(opts.db, new FlowService(opts.db), new PeopleService(opts.db));
   const workTasks = new WorkTaskStore(opts.db, directory);

@@ -6,6 +6,8 @@
  * `repeatInterval` while anything in it still fires. Pure: the caller gives the time.
  */
 
+import { parseDuration } from '../duration.ts';
+
 export interface GroupingTimes {
   groupWaitMs: number;
   groupIntervalMs: number;
@@ -61,6 +63,51 @@ export interface GroupingResult {
 }
 
 export const groupKeyOf = (a: { campaignId: string; ruleId: string }) => `${a.campaignId}/${a.ruleId}`;
+
+/** A monitor's grouping config as times; a duration that does not parse (the validator refuses it) counts as the default. */
+export function groupingTimes(g: { wait: string; interval: string; repeat: string }): GroupingTimes {
+  const or = (text: string, fallback: number) => parseDuration(text) ?? fallback;
+  return {
+    groupWaitMs: or(g.wait, GROUP_WAIT_MS),
+    groupIntervalMs: or(g.interval, GROUP_INTERVAL_MS),
+    repeatIntervalMs: or(g.repeat, REPEAT_INTERVAL_MS),
+  };
+}
+
+/**
+ * Which due notification to hand over now, and the memory to keep, for a caller that tells only firing alerts (a
+ * resolution is the alert's own state): only one group leaves at a time (it takes one handle), so the other due
+ * groups keep what they had and are due again at once.
+ */
+export function nextNotification(
+  alerts: readonly GroupedAlert[],
+  memory: Readonly<Record<string, GroupMemory>>,
+  now: number,
+  times: GroupingTimes,
+): { due: DueNotification | null; memory: Record<string, GroupMemory>; nextDueAt: number | null } {
+  // Nothing fires in it any more: with no resolution message to send, the group is over now, not at its interval,
+  // and an alert after it starts a new group (its wait, not the old group's interval).
+  // An alert leaving a group (acknowledged, resolved, silenced) is no news to tell either: only one joining is, so an
+  // ack of a grouped message's first alert quiets the group until its repeat.
+  const firing = new Set(alerts.filter(notifiable).map((a) => a.id));
+  const live = new Set(alerts.filter(notifiable).map((a) => a.groupKey));
+  const current = Object.fromEntries(
+    Object.entries(memory)
+      .filter(([key]) => live.has(key))
+      .map(([key, m]) => [key, { ...m, notified: m.notified.filter((id) => firing.has(id)) }]),
+  );
+  const r = dueNotifications(alerts, current, now, times);
+  const due = r.due.find((d) => d.firing.length > 0) ?? null;
+  const kept = { ...r.memory };
+  for (const d of r.due) {
+    if (d === due || !d.firing.length) continue;
+    const before = current[d.groupKey];
+    const firstAt = Math.min(...alerts.filter((a) => a.groupKey === d.groupKey).map((a) => a.since));
+    kept[d.groupKey] = before ?? { firstAt, lastNotifiedAt: null, notified: [] };
+  }
+  const others = r.due.some((d) => d !== due && d.firing.length > 0);
+  return { due, memory: kept, nextDueAt: others ? now : r.nextDueAt };
+}
 
 const notifiable = (a: GroupedAlert) => a.state === 'firing' && !a.silenced;
 const sameSet = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);

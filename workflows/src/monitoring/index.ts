@@ -8,3 +8,4 @@ export * from './alert-state.ts';
 export * from './grouping.ts';
 export * from './replay.ts';
 export { describeRule, durationText } from './describe.ts';
+export * from './retraction.ts';

@@ -186,6 +186,35 @@ export function readsPerEvaluation(rule: Rule, every: number): number {
   return span * (1 + baselineDays) + ms(cond.trailing) / every / (daily ? DAY_MS / every : 1);
 }
 
+/**
+ * Campaign defaults, not Alertmanager's: a batch from an ad platform lands all its channels and rules within a minute,
+ * so a minute's wait gathers it; buckets are 5 min to 1 h, so a group told again sooner than 15 min says little new;
+ * a campaign day is short, so an unanswered incident is told again every 4 h.
+ */
+export const GROUPING_DEFAULTS = { by: 'campaign', wait: '1m', interval: '15m', repeat: '4h' } as const;
+const MAX_GROUP_WAIT_MS = DAY_MS;
+
+export const groupingSchema = z
+  .strictObject({
+    by: z
+      .enum(['campaign', 'rule'])
+      .default(GROUPING_DEFAULTS.by)
+      .describe('campaign: every rule of the campaign in one message; rule: one message per rule (its channels together)'),
+    wait: durationSchema
+      .default(GROUPING_DEFAULTS.wait)
+      .describe('A new group waits this long so alerts firing together arrive in one message'),
+    interval: durationSchema
+      .default(GROUPING_DEFAULTS.interval)
+      .describe('A group a new alert joined is told again no sooner than this after its last message'),
+    repeat: durationSchema.default(GROUPING_DEFAULTS.repeat).describe('A group still firing and unanswered is told again this often'),
+  })
+  .superRefine((g, ctx) => {
+    if (ms(g.wait) > MAX_GROUP_WAIT_MS) ctx.addIssue({ code: 'custom', path: ['wait'], message: 'At most 1d' });
+    if (ms(g.interval) < 60_000) ctx.addIssue({ code: 'custom', path: ['interval'], message: 'At least 1m' });
+    if (ms(g.repeat) < ms(g.interval)) ctx.addIssue({ code: 'custom', path: ['repeat'], message: 'At least the group interval' });
+  });
+export type GroupingConfig = z.output<typeof groupingSchema>;
+
 export const monitorConfigSchema = z
   .strictObject({
     every: z.enum(CADENCES).default('1h').describe("How often rules are judged: one bucket of metrics, on the campaign's wall clock"),
@@ -193,6 +222,9 @@ export const monitorConfigSchema = z
       .default('7d')
       .describe('How far back a late or corrected point may still change alerts; older corrections count from then on'),
     rules: z.array(ruleSchema).min(1).max(50).describe('One output handle per rule'),
+    grouping: groupingSchema
+      .prefault({})
+      .describe('How alerts are gathered into one message, and how often one still firing is told again'),
   })
   .superRefine((monitor, ctx) => {
     const every = ms(monitor.every);

@@ -12,7 +12,7 @@ import {
   recipientsNeedCampaign,
   resolveRecipients,
 } from './deliver.ts';
-import { alertNoticeKey, type FlowAlert } from './monitor.ts';
+import { alertNoticeKey, type AlertGroup, type FlowAlert } from './monitor.ts';
 import type { AlertState } from '../monitoring/alert-state.ts';
 import { SEVERITIES, type Severity } from '../monitoring/schema.ts';
 import { DEFAULT_RETRY } from './retry.ts';
@@ -30,12 +30,16 @@ export interface AlertView {
   pageUrl: string;
   /** Per person asked for: a signed one-click link acknowledging as them (GET shows a confirmation page, POST decides). */
   ackUrls: Record<string, string>;
+  /** For the chat room asked for: the same kind of link, acknowledging for the room (anyone in it may click). */
+  chatAckUrl: string | null;
 }
 
 export interface ReadAlertRequest {
   alertId: string;
   /** User ids to sign one-click ack links for. */
   people?: string[];
+  /** A chat robot connection to sign a one-click ack link for. */
+  connection?: string;
 }
 
 export interface RecordAlertEventRequest {
@@ -82,7 +86,8 @@ export const escalate = defineNode({
     title: message(200).default('[{{ alert.severity }}] {{ alert.ruleLabel }}: {{ campaign.name }}'),
     text: message(2000).default(
       '{{ alert.ruleLabel }} fired on {{ alert.channel | default: "the campaign" }} at {{ alert.firedAt }}: ' +
-        '{{ alert.value }} against {{ alert.threshold }}. Level {{ escalation.level }}. Acknowledge: {{ alert.ackUrl }}',
+        '{{ alert.value }} against {{ alert.threshold }}.{{ group.more }} Level {{ escalation.level }}. ' +
+        'Acknowledge: {{ alert.ackUrl }}',
     ),
   }),
   handles: () => ['acknowledged', 'resolved', 'exhausted'],
@@ -125,8 +130,10 @@ export const escalate = defineNode({
   docs:
     'PagerDuty semantics: levels of people, roles, department heads or the campaign owner, each with the time it has to ' +
     'acknowledge and the channel it is reached on (a chat robot connection, or e-mail). The alert is the one the named ' +
-    'monitor node handed over (`nodes.<monitor>.output.alert`). An ack (editor, API or the one-click link in the message) ' +
-    'signals the run and stops the ladder at once; resolving ends it. A snoozed alert holds the ladder until the snooze ' +
+    'monitor node handed over (`nodes.<monitor>.output.alert`), with the alerts grouped with it as `alerts` and `group` ' +
+    '(the default text lists them in `group.more`; the grouping timings are set on the monitor). An ack (editor, API or ' +
+    'the one-click link in the message) signals the run and stops the ladder at once; resolving ends it. A snoozed alert ' +
+    'holds the ladder until the snooze ' +
     "ends. The policy is the run's frozen version, whatever is published later. Every step lands in the alert's timeline.",
   expressions: (config) => [
     ...messageExpressions(config, ['title', 'text']),
@@ -139,13 +146,18 @@ export const escalate = defineNode({
       .find(Boolean),
   async execute(ctx) {
     const { config, ports, scope, node } = ctx;
-    const nodes = (scope.nodes ?? {}) as Record<string, { output?: { alert?: FlowAlert } } | undefined>;
-    const alert = nodes[config.monitor]?.output?.alert;
+    const nodes = (scope.nodes ?? {}) as Record<
+      string,
+      { output?: { alert?: FlowAlert; alerts?: FlowAlert[]; group?: AlertGroup } } | undefined
+    >;
+    const handed = nodes[config.monitor]?.output;
+    const alert = handed?.alert;
     if (!alert?.alertId) throw new Error(`Node "${config.monitor}" has handed over no alert to escalate`);
     const levels = config.bySeverity[alert.severity as Severity] ?? config.levels;
     const key = alertNoticeKey(alert.alertId);
     const runId = (scope.run as { id: string }).id;
-    const read = (people: string[] = []) => ports.callActivity(READ_ALERT_ACTIVITY, [{ alertId: alert.alertId, people }], quickActivity);
+    const read = (people: string[] = [], connection?: string) =>
+      ports.callActivity(READ_ALERT_ACTIVITY, [{ alertId: alert.alertId, people, ...(connection ? { connection } : {}) }], quickActivity);
     const settled = (view: AlertView) =>
       view.state === 'acknowledged' ? 'acknowledged' : view.state === 'resolved' ? 'resolved' : undefined;
     const steps: JsonValue[] = [];
@@ -157,7 +169,7 @@ export const escalate = defineNode({
         if (done) return { handle: done, output: { alert: alert as unknown as JsonValue, steps, by: done } };
         const recipients = await resolveRecipients(ctx, level);
         const people = recipients.flatMap((r) => (r.userId ? [r.userId] : []));
-        if (people.length) view = await read(people);
+        if (people.length || level.connection) view = await read(people, level.connection);
         const target = level.connection ? { connectionId: level.connection } : ({ builtin: 'email' } as const);
         const send = (to: Recipient[], ackUrl: string, suffix: string) =>
           deliverAll(ctx, {
@@ -167,13 +179,20 @@ export const escalate = defineNode({
             timeout: '30s',
             retry: DEFAULT_RETRY,
             keySuffix: `r${round}l${index}${suffix}`,
-            variables: { alert: { ...alert, ackUrl }, escalation: { level: index + 1, round: round + 1 } },
+            variables: {
+              alert: { ...alert, ackUrl },
+              // The alerts told with it (grouping): one message for a batch that fired several rules.
+              alerts: handed?.alerts ?? [alert],
+              group: handed?.group ?? { key: alert.ruleId, reason: 'new', size: 1, summary: '', more: '' },
+              escalation: { level: index + 1, round: round + 1 },
+            } as unknown as Record<string, JsonValue>,
           });
-        // A person gets a link that acks as them; a group robot, or an address outside the directory, the alert's page.
+        // A person gets a link that acks as them; a group robot one that acks for its room; an address outside the
+        // directory, the alert's page (acking there needs a sign-in).
         const summary = { kind: '', sent: 0, failed: 0 };
         const parts = target.builtin
           ? recipients.map((r, i) => send([r], (r.userId && view.ackUrls[r.userId]) || view.pageUrl, `/${i}`))
-          : [send(recipients, view.pageUrl, '')];
+          : [send(recipients, view.chatAckUrl ?? view.pageUrl, '')];
         for (const part of parts) {
           const done = await part;
           summary.kind = done.kind;

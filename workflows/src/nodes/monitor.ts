@@ -4,6 +4,7 @@ import { monitorConfigSchema, type MonitorConfig, type Severity } from '../monit
 import type { RuleStatus } from '../monitoring/evaluate.ts';
 import type { ActivityName } from '../activities.ts';
 import type { JsonValue } from '../json.ts';
+import { groupingTimes, nextNotification, type GroupMemory, type NotificationReason } from '../monitoring/grouping.ts';
 
 export const ATTACH_MONITOR_ACTIVITY = 'attachMonitor' satisfies ActivityName;
 export const CHECK_MONITOR_ACTIVITY = 'checkMonitor' satisfies ActivityName;
@@ -20,7 +21,10 @@ import type { AlertState } from '../monitoring/alert-state.ts';
 export interface FlowAlert {
   alertId: string;
   ruleId: string;
+  /** The rule in plain words: its label, or its condition described. */
   ruleLabel: string;
+  /** The rule's condition described per locale (en, zh-CN); null when the alert did not keep it. */
+  ruleText: Record<string, string> | null;
   channel: string | null;
   severity: Severity;
   state: AlertState;
@@ -29,6 +33,25 @@ export interface FlowAlert {
   value: number | null;
   threshold: number | null;
   unit: string;
+}
+
+/** An open alert of the monitor, as grouping needs it. */
+export interface OpenAlert extends FlowAlert {
+  /** When it became notifiable (opened, or woke from a snooze), epoch ms. */
+  since: number;
+  /** A silence mutes it now: nobody is told until the silence ends (a wake of the check). */
+  silenced: boolean;
+}
+
+/** What the monitor hands the flow: the group whose message is due, its first alert leading. */
+export interface AlertGroup {
+  key: string;
+  reason: NotificationReason;
+  size: number;
+  /** One line per alert, for a message: "label on channel: value against threshold". */
+  summary: string;
+  /** The lines of the alerts besides the first, after a heading; empty when it is alone (a message template adds it as is). */
+  more: string;
 }
 
 export interface AttachMonitorRequest {
@@ -52,10 +75,10 @@ export interface MonitorCheck {
   statuses: RuleStatus[];
   watermark: string | null;
   /**
-   * The oldest firing alert of this monitor not yet handed to the flow, now claimed by this
-   * execution (a retried call gets the same one back); null when there is none.
+   * The monitor's open alerts (firing, acknowledged or snoozed; at most OPEN_ALERTS, oldest first). Grouping in the
+   * node decides which are told and when: the decision is the workflow's, so a retried call changes nothing.
    */
-  fired: FlowAlert | null;
+  open: OpenAlert[];
   /** When a timer must look again though no point arrives (pending, keep-firing, no-data), as epoch ms. */
   nextWakeMs: number | null;
   /** The campaign is over (its last phase ended): the watch stops. */
@@ -64,6 +87,31 @@ export interface MonitorCheck {
 
 /** Without a wake, look again this often anyway (a lost signal costs at most this). */
 const RECHECK_MS = 6 * 60 * 60_000;
+/** Open alerts a check hands the node; a monitor has at most 50 rules, each with its channels. */
+export const OPEN_ALERTS = 200;
+/** Alerts a message lists one by one; the rest are counted. */
+const SUMMARY_LINES = 20;
+
+const groupKey = (by: 'campaign' | 'rule', a: FlowAlert) => (by === 'campaign' ? 'campaign' : `rule:${a.ruleId}`);
+
+function summarise(alerts: readonly FlowAlert[]): string {
+  const line = (a: FlowAlert) =>
+    `- ${a.ruleLabel} on ${a.channel ?? 'the campaign'}: ${a.value ?? '?'}${a.threshold === null ? '' : ` against ${a.threshold}`}`;
+  const more = alerts.length > SUMMARY_LINES ? [`and ${alerts.length - SUMMARY_LINES} more`] : [];
+  return [...alerts.slice(0, SUMMARY_LINES).map(line), ...more].join('\n');
+}
+
+function groupOf(key: string, reason: NotificationReason, alerts: readonly FlowAlert[]): AlertGroup {
+  const others = alerts.slice(1);
+  const more = others.length ? `\nFiring with it (${others.length}):\n${summarise(others)}\n` : '';
+  return { key, reason, size: alerts.length, summary: summarise(alerts), more };
+}
+
+/** The grouping memory a previous execution left (a loop back) or a parked one carried over (continue-as-new). */
+function memoryOf(v: unknown): Record<string, GroupMemory> {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return {};
+  return v as Record<string, GroupMemory>;
+}
 
 export const monitor = defineNode({
   type: 'monitoring.monitor',
@@ -86,27 +134,48 @@ export const monitor = defineNode({
       description:
         "Watches the run's campaign's metrics as they arrive and takes a rule's handle when that rule fires. " +
         'Loop back to it to keep watching; it ends when the campaign does.',
-      fields: { every: { label: 'Evaluate every' }, lateness: { label: 'Late points accepted for' }, rules: { label: 'Rules' } },
+      fields: {
+        every: { label: 'Evaluate every' },
+        lateness: { label: 'Late points accepted for' },
+        rules: { label: 'Rules' },
+        grouping: { label: 'Grouping' },
+      },
       handles: { ended: 'campaign ended' },
     },
     'zh-CN': {
       title: 'KPI 监控',
       description: '在指标到达时监控本次运行所属活动的数据；某条规则触发时走该规则的出口。连回此节点可继续监控，活动结束时结束。',
-      fields: { every: { label: '评估周期' }, lateness: { label: '迟到数据接受期' }, rules: { label: '规则' } },
+      fields: {
+        every: { label: '评估周期' },
+        lateness: { label: '迟到数据接受期' },
+        rules: { label: '规则' },
+        grouping: { label: '告警分组' },
+      },
       handles: { ended: '活动已结束' },
     },
   },
   docs:
     'Rules are judged in event time by the ingest path (`POST /api/campaigns/:id/metrics`), in the same transaction as the ' +
     'points; the run is signalled only when a rule changes state, and keeps one durable timer for pending, keep-firing and ' +
-    "no-data periods. Each firing alert is handed to the flow once, on its rule's handle, with the alert as the output " +
-    '(`nodes.<id>.output.alert`). Alerts stay open until acknowledged or resolved, whatever the flow does next.',
+    'no-data periods. Firing alerts are handed to the flow in groups, as Alertmanager sends them: by default every rule ' +
+    "of the campaign together (`grouping.by: rule`: one group per rule). A new group waits `grouping.wait` (1m) so a batch's " +
+    'alerts arrive in one message; a group a new alert joined is handed over again no sooner than `grouping.interval` ' +
+    '(15m) after its last hand-over (one leaving it, acknowledged or resolved, is no news), and what still fires ' +
+    'unacknowledged in it every `grouping.repeat` (4h) when the flow loops ' +
+    "back. The group leaves on its first alert's rule handle, with `nodes.<id>.output.alert` (the first), `.alerts` (all) " +
+    'and `.group` (`reason`: new, changed or repeat; `size`; `summary` and `more`, its alerts in plain words). Alerts stay ' +
+    'open until acknowledged or resolved, whatever the flow does next.',
   needsCampaign: () => "it watches the run's campaign's metrics",
-  async execute({ config, ports, scope, node, executionKey, setDetail, park, unpark, resume }) {
+  async execute({ config, ports, scope, node, executionKey, setDetail, park, unpark, resume, peers }) {
     const campaignId = (scope.campaign as { id?: string } | null)?.id;
     if (!campaignId) throw new Error("A monitor watches the run's campaign; this run has none");
     const runId = (scope.run as { id: string }).id;
-    const parked = resume as { monitorId?: unknown; seen?: unknown } | undefined;
+    const parked = resume as { monitorId?: unknown; seen?: unknown; grouping?: unknown } | undefined;
+    const times = groupingTimes(config.grouping);
+    const by = config.grouping.by;
+    // Groups told before live in the node's detail: the next loop (or the next run, parked) picks them up.
+    const before = peers()[node.id]?.detail as { grouping?: unknown } | undefined;
+    let memory = memoryOf(parked ? parked.grouping : before?.grouping);
     let check: MonitorCheck;
     // Zero, not the count now: a signal sent between the attach and this line is newer than what the attach read.
     // A needless look costs one activity; a missed one, an alert that waits for the recheck.
@@ -123,15 +192,30 @@ export const monitor = defineNode({
     if (typeof check?.monitorId !== 'string') throw new Error('The monitor service attached no monitor');
     const key = monitorNoticeKey(check.monitorId);
     for (;;) {
-      setDetail({ monitorId: check.monitorId, watermark: check.watermark, statuses: check.statuses } as unknown as JsonValue);
-      if (check.fired) return { handle: check.fired.ruleId, output: { alert: check.fired } as unknown as JsonValue };
+      const open = check.open ?? [];
+      const grouped = open.map((a) => ({ id: a.alertId, groupKey: groupKey(by, a), state: a.state, silenced: a.silenced, since: a.since }));
+      const plan = nextNotification(grouped, memory, ports.now(), times);
+      memory = plan.memory;
+      const detail = { monitorId: check.monitorId, watermark: check.watermark, statuses: check.statuses, grouping: memory };
+      setDetail(detail as unknown as JsonValue);
+      if (plan.due) {
+        const ids = new Set(plan.due.firing);
+        const alerts: FlowAlert[] = open
+          .filter((a) => ids.has(a.alertId))
+          .map(({ since: _since, silenced: _silenced, ...a }) => a)
+          .sort((a, b) => a.firedAt.localeCompare(b.firedAt) || a.alertId.localeCompare(b.alertId));
+        const group = groupOf(plan.due.groupKey, plan.due.reason, alerts);
+        return { handle: alerts[0]!.ruleId, output: { alert: alerts[0]!, alerts, group } as unknown as JsonValue };
+      }
       if (check.ended) {
         await ports.callActivity(DETACH_MONITOR_ACTIVITY, [{ monitorId: check.monitorId }], quickActivity);
         return { handle: 'ended', output: { statuses: check.statuses } as unknown as JsonValue };
       }
-      const wait = check.nextWakeMs === null ? RECHECK_MS : Math.min(RECHECK_MS, Math.max(1, check.nextWakeMs - ports.now()));
+      // One timer for everything: the rules' own wakes and the next group message due (a wait, an interval, a repeat).
+      const wakeAt = [check.nextWakeMs, plan.nextDueAt].filter((t): t is number => t !== null);
+      const wait = wakeAt.length ? Math.min(RECHECK_MS, Math.max(1, Math.min(...wakeAt) - ports.now())) : RECHECK_MS;
       // The wait is the hand-over point of a continue-as-new: the next run resumes here with what was seen.
-      park({ monitorId: check.monitorId, seen });
+      park({ monitorId: check.monitorId, seen, grouping: memory } as unknown as JsonValue);
       await ports.waitForNotice(key, wait, seen);
       unpark();
       // Counted before the call that reads the state, so a signal sent while it runs is not missed.

@@ -60,6 +60,11 @@ export const alertSchema = z
     runId: z.uuid().nullable(),
     nodeId: z.string().nullable(),
     ruleId: z.string(),
+    ruleLabel: z.string().meta({ description: "The rule in plain words: its author's label, or its condition described" }),
+    ruleText: z
+      .record(z.string(), z.string())
+      .nullable()
+      .meta({ description: "The rule's condition described per locale (en, zh-CN); null for alerts older than this field" }),
     channel: z.string().nullable().meta({ description: 'null: a rule over the whole campaign' }),
     severity: z.enum(SEVERITIES),
     state: z.enum(ALERT_STATES),

@@ -186,6 +186,12 @@ export function alertRoutes(
   // One-click acknowledgement from a message. GET only shows a page: link scanners acknowledge nothing.
   const linkActor = async (token: string) => {
     const claims = await links.verifyAlertAck(token);
+    if ('connectionId' in claims) {
+      // A robot message's link: it acknowledges for its chat room, while that room may still hear of the alert.
+      const room = await alerts.chatActor(claims.alertId, claims.connectionId).catch(() => null);
+      if (!room) throw new HttpProblem(404, 'Not found', 'There is nothing here, or nothing you may see');
+      return { claims, actor: room };
+    }
     const user = await people.userRow(claims.userId);
     if (!user || !user.active) throw new LinkError('invalid', 'This link belongs to a user who no longer exists');
     const actor = await people.actorFor(user, 'email-link');
@@ -215,7 +221,7 @@ export function alertRoutes(
         res,
         200,
         `<h1>Acknowledged</h1><p>${esc(describe(after))}: the alert is now <strong>${esc(after.state)}</strong>.` +
-          ` Thank you, ${esc(actor.name)}.</p>`,
+          (actor.via === 'chat-link' ? ` Acknowledged for ${esc(actor.name)}.</p>` : ` Thank you, ${esc(actor.name)}.</p>`),
         TITLE,
       );
     } catch (err) {
@@ -225,7 +231,7 @@ export function alertRoutes(
   return r;
 }
 
-const describe = (a: AlertView) => `${a.campaignName}: ${a.ruleId}${a.channel ? ` on ${a.channel}` : ''} (${a.severity})`;
+const describe = (a: AlertView) => `${a.campaignName}: ${a.ruleLabel}${a.channel ? ` on ${a.channel}` : ''} (${a.severity})`;
 
 function confirmPage(alert: AlertView, token: string, used: boolean): string {
   const head = `<h1>${esc(describe(alert))}</h1>`;

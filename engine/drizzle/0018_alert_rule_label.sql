@@ -1,0 +1,2 @@
+ALTER TABLE "alerts" ADD COLUMN "rule_label" text DEFAULT '' NOT NULL;--> statement-breakpoint
+ALTER TABLE "alerts" ADD COLUMN "rule_text" jsonb;
