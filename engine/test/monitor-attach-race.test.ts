@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validateFlow } from '@flightdeck/workflows';
+import { parseDuration, validateFlow } from '@flightdeck/workflows';
 import { startStack, type TestStack } from './support/stack.ts';
 import { waitFor } from './support/wait-for.ts';
 import { crisisFlow, scenarioIngest, scenarioRows } from './support/crisis-flow.ts';
@@ -70,5 +70,37 @@ describe('a monitor attached while a batch commits', () => {
     } finally {
       batch.release();
     }
+  });
+
+  it('a campaign whose dates are past is watched for its replay: silence counts from the attach, not from never', async () => {
+    const { owner, campaign, flowId } = await crisisFlow(stack, 'https://robot.example.test/hook');
+    const graph = (await owner.api.get(`/api/flows/${flowId}`)).body.graph;
+    const checked = validateFlow(graph);
+    if (!checked.ok) throw new Error(JSON.stringify(checked.issues));
+    const monitorConfig = checked.flow.nodes.find((n) => n.id === 'monitor')!.config as { lateness: string };
+    const monitors = new MonitorService({
+      db: stack.server.db.db,
+      alerts: stack.server.app.alerts,
+      campaigns: stack.server.app.campaigns,
+      signal: async () => {},
+    });
+    const executionKey = 'past-run/monitor/1';
+    const attached = await monitors.attach({
+      runId: 'past-run',
+      nodeId: 'monitor',
+      executionKey,
+      campaignId: campaign.id,
+      monitor: monitorConfig as never,
+    });
+    const { rows } = await stack.server.db.pool.query('SELECT created_at FROM monitors WHERE id = $1', [attached.monitorId]);
+    const attachedAt = (rows[0].created_at as Date).getTime();
+    const lateness = parseDuration(monitorConfig.lateness)!;
+    // The 618 campaign ended months before the attach, and no point has come yet: a check now keeps watching,
+    // and wakes when the silence would be long enough to end it.
+    const early = await monitors.check({ monitorId: attached.monitorId, executionKey, now: attachedAt + 1_000 });
+    expect(early.ended).toBe(false);
+    expect(early.nextWakeMs).toBe(attachedAt + lateness);
+    const late = await monitors.check({ monitorId: attached.monitorId, executionKey, now: attachedAt + lateness });
+    expect(late.ended).toBe(true);
   });
 });

@@ -291,10 +291,15 @@ export class MonitorService {
     // window and no point has arrived for that long. Not the clock alone: a campaign replayed after its dates (a demo,
     // a backfill from an ad platform) is watched while its points keep coming.
     const dataDone = end !== null && current.watermark !== null && current.watermark.getTime() >= end - every;
+    // Silence counts from the last point, or from the attach when none came yet: a monitor attached to a campaign
+    // whose dates are past waits for its replay (a first check may come before the first batch commits).
     let clockDone = false;
-    if (end !== null && now !== undefined && now >= end + lateness) {
-      const last = await this.lastArrival(tx, current.campaignId);
-      clockDone = last === null || now - last >= lateness;
+    let clockWake: number | null = null;
+    if (end !== null && now !== undefined && !dataDone) {
+      const silentSince = Math.max((await this.lastArrival(tx, current.campaignId)) ?? 0, row.createdAt.getTime());
+      const over = Math.max(end, silentSince) + lateness;
+      clockDone = now >= over;
+      if (!clockDone) clockWake = over;
     }
     return {
       monitorId,
@@ -302,7 +307,7 @@ export class MonitorService {
       watermark: current.watermark?.toISOString() ?? null,
       open,
       // A silence ending is a wake too: the alert it hid is handed over then, if it still fires.
-      nextWakeMs: earliest(current.nextWake?.getTime() ?? null, mutedUntil),
+      nextWakeMs: earliest(earliest(current.nextWake?.getTime() ?? null, mutedUntil), clockWake),
       // Not while something fires and nobody was told yet: the node tells it first (its group's wait is short).
       ended: now !== undefined && (dataDone || clockDone),
     } satisfies MonitorCheck;
