@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { NODE_TYPES, validateFlow } from '@flightdeck/workflows';
+import {
+  NODE_TYPES,
+  simulateFlow,
+  validateFlow,
+  type FlowAlert,
+  type MonitorCheck,
+  type RuleInput,
+  type SimulationOptions,
+} from '@flightdeck/workflows';
 import { TEMPLATES } from '../src/templates/standard-launch-approval.ts';
 
 /** Every shipped template is a valid flow in both languages, and the monitoring ones route every rule somewhere. */
@@ -30,5 +38,101 @@ describe('shipped templates', () => {
     const def = NODE_TYPES.find((d) => d.type === 'campaign.review')!;
     const wired = t.graph.edges.filter((e) => e.source === review.id).map((e) => e.sourceHandle);
     expect(wired.sort()).toEqual(def.handles(def.configSchema.parse(review.config)).sort());
+  });
+});
+
+/** The KPI watch on the simulator's virtual clock: one alert handed to the flow, then the campaign ends. */
+describe('Campaign KPI watch, dry run', () => {
+  const t = TEMPLATES.find((x) => x.id === 'campaign-kpi-watch')!;
+  const DAY = 86_400_000;
+  const owner = { id: '00000000-0000-4000-8000-0000000000a1', name: 'Evan Zhou', email: 'evan@example.com' };
+  const campaign = {
+    id: 'c1',
+    name: '618 launch',
+    timezone: 'Asia/Shanghai',
+    department: 'E-commerce',
+    owner,
+    phases: [{ name: 'burst', startsAt: '2026-05-20T00:00:00Z', endsAt: '2026-06-01T00:00:00Z' }],
+  };
+  const rule = (id: string) =>
+    (t.graph.nodes.find((n) => n.id === 'monitor')!.config as { rules: RuleInput[] }).rules.find((r) => r.id === id)!;
+  const alertOf = (ruleId: string, channel: string | null): FlowAlert => ({
+    alertId: 'a1',
+    ruleId,
+    ruleLabel: rule(ruleId).label!,
+    channel,
+    severity: 'warning',
+    state: 'firing',
+    firedAt: '2026-06-01T15:00:00.000Z',
+    value: 0.015,
+    threshold: 0.021,
+    unit: 'ratio',
+  });
+  /** The monitor hands the flow `alert` on its first look and reports the campaign over on the next. */
+  const watch = (alert: FlowAlert, taskInputs: NonNullable<SimulationOptions['taskInputs']> = []) => {
+    let looks = 0;
+    const check = (): MonitorCheck => ({
+      monitorId: 'm1',
+      statuses: [],
+      watermark: null,
+      fired: looks++ === 0 ? alert : null,
+      nextWakeMs: null,
+      ended: looks > 1,
+    });
+    return simulateFlow(t.graph, {
+      campaign,
+      taskInputs,
+      activities: {
+        attachMonitor: check,
+        checkMonitor: check,
+        resolveApprovers: () => [{ id: 'head', name: 'Hana Head', email: 'hana@example.com' }],
+        syncApprovalTask: () => undefined,
+        notifyApprovers: ([req]) => ({ sent: req.to.length }),
+      },
+    });
+  };
+
+  it.each(['ctr_off_3_days', 'cvr_off_3_days'])('%s opens an optimisation review task for the owner, due in 2 days', async (id) => {
+    const r = await watch(alertOf(id, 'xhs_kol'));
+    expect(r.ok, JSON.stringify(r.issues)).toBe(true);
+    const opened = r.calls.filter((c) => c.name === 'openWorkTasks');
+    expect(opened).toHaveLength(1);
+    expect(opened[0]!.args[0]).toMatchObject({
+      kind: 'task',
+      title: 'Optimisation review: 618 launch on xhs_kol',
+      assignees: [{ kind: 'user', user: owner.id }],
+      remindEveryMs: DAY,
+    });
+    const req = opened[0]!.args[0] as { instructions: string; dueAt: string };
+    expect(Date.parse(req.dueAt) - opened[0]!.at).toBe(2 * DAY);
+    expect(req.instructions).toContain(`${rule(id).label} on xhs_kol since 2026-06-01T15:00:00.000Z`);
+    // Nobody completes it in a dry run: it times out, the watch goes on, and ends with the campaign into the review.
+    const nodes = r.state!.nodes;
+    expect(nodes.optimisation_review).toMatchObject({ status: 'completed', handle: 'timed_out' });
+    expect((nodes.optimisation_review!.output as { reminders: number }).reminders).toBeGreaterThanOrEqual(1);
+    expect(nodes.reapprove_spend!.status).not.toBe('completed');
+    expect(nodes.review!.status, JSON.stringify(nodes.review)).toBe('completed');
+    expect(r.state!.status, JSON.stringify(r.state!.nodes)).toBe('completed');
+  });
+
+  it('CPA over its benchmark asks the department head to re-approve the spend, and opens no task', async () => {
+    const approve = { userId: 'head', decision: 'approve' };
+    const r = await watch({ ...alertOf('cpa_over_benchmark', null), value: 58, threshold: 54, unit: 'CNY' }, [
+      { atMs: 60_000, nodeId: 'reapprove_spend', input: approve },
+    ]);
+    expect(r.ok, JSON.stringify(r.issues)).toBe(true);
+    expect(r.taskResults, JSON.stringify(r.state?.nodes)).toEqual([expect.objectContaining({ nodeId: 'reapprove_spend', accepted: true })]);
+    expect(r.calls.some((c) => c.name === 'openWorkTasks')).toBe(false);
+    const synced = JSON.stringify(r.calls.find((c) => c.name === 'syncApprovalTask')!.args);
+    expect(synced).toContain('CPA 58 over its benchmark: re-approve spend for 618 launch');
+    expect(r.state!.nodes.reapprove_spend).toMatchObject({ status: 'completed', handle: 'approved' });
+    expect(r.state!.nodes.optimisation_review!.status).not.toBe('completed');
+    expect(r.state!.status, JSON.stringify(r.state!.nodes)).toBe('completed');
+  });
+
+  it('the other warnings still only tell the owner', async () => {
+    const r = await watch(alertOf('ctr_below_target', 'xhs_kol'));
+    expect(r.state!.nodes.tell_owner).toMatchObject({ status: 'completed', handle: 'sent' });
+    expect(r.state!.nodes.optimisation_review!.status).not.toBe('completed');
   });
 });

@@ -43,6 +43,8 @@ export interface Receiver {
   mode: Mode;
   /** Called as each request arrives, so a test can act on the arrival instead of guessing its time. */
   onRequest?: (req: Received) => void;
+  /** While set, replies wait for it: a test acts between a request's arrival and its answer, not in a race with it. */
+  hold?: Promise<unknown>;
   /** Replies to give instead of the platform logic, first in first out. */
   forced: Reply[];
   /** Records an accepted delivery; returns false for a duplicate. */
@@ -74,17 +76,21 @@ async function start(handler: Handler): Promise<Receiver> {
       rx.requests.push(received);
       rx.onRequest?.(received);
       if (rx.mode === 'hang') return; // never answer; the client must time out
-      let reply: Reply;
-      if (tooBig) reply = { status: 413, body: 'request entity too large' };
-      else if (rx.forced.length) reply = rx.forced.shift()!;
-      else if (rx.mode === 'error500') reply = { status: 500, body: 'internal error' };
-      else reply = handler(received, rx);
-      const isText = typeof reply.body === 'string';
-      res.writeHead(reply.status, {
-        'content-type': isText ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8',
-        ...reply.headers,
-      });
-      res.end(isText ? reply.body : JSON.stringify(reply.body));
+      const answer = () => {
+        let reply: Reply;
+        if (tooBig) reply = { status: 413, body: 'request entity too large' };
+        else if (rx.forced.length) reply = rx.forced.shift()!;
+        else if (rx.mode === 'error500') reply = { status: 500, body: 'internal error' };
+        else reply = handler(received, rx);
+        const isText = typeof reply.body === 'string';
+        res.writeHead(reply.status, {
+          'content-type': isText ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8',
+          ...reply.headers,
+        });
+        res.end(isText ? reply.body : JSON.stringify(reply.body));
+      };
+      if (rx.hold) void rx.hold.then(answer, answer);
+      else answer();
     });
   });
   server.requestTimeout = 5_000;

@@ -20,6 +20,21 @@ const ownerNotice = {
 
 const watchRules = campaignKpiWatch().rules as RuleInput[];
 const critical = new Set(watchRules.filter((r) => r.severity === 'critical').map((r) => r.id));
+/** The rules the sources tie to an optimisation review: a core metric 10 % off for 3 days running. */
+const reviewRules = new Set(
+  watchRules
+    .filter((r) => r.kind === 'sustained' && r.unit === 'days' && r.count === 3 && r.condition.kind === 'deviation')
+    .map((r) => r.id),
+);
+/** Where each rule's alert goes: one table, so the edges and the docs cannot disagree. */
+const actionFor = (ruleId: string) =>
+  ruleId === 'cpa_over_benchmark'
+    ? 'reapprove_spend'
+    : reviewRules.has(ruleId)
+      ? 'optimisation_review'
+      : critical.has(ruleId)
+        ? 'escalate'
+        : 'tell_owner';
 
 const kpiWatchGraph: FlowDocumentInput = {
   schemaVersion: 1,
@@ -47,9 +62,8 @@ const kpiWatchGraph: FlowDocumentInput = {
       'approval.request',
       'Re-approve spend',
       {
-        title:
-          'CPA over benchmark on {{ nodes.monitor.output.alert.channel | default: "the campaign" }}: ' +
-          're-approve spend for {{ campaign.name }}',
+        // Approval titles take plain {{ path }} substitutions, no Liquid filters; the CPA rule is the campaign's, no channel's.
+        title: 'CPA {{ nodes.monitor.output.alert.value }} over its benchmark: re-approve spend for {{ campaign.name }}',
         approvers: [{ kind: 'department_head', department: 'campaign' }],
         mode: 'any',
         due: '1d',
@@ -59,15 +73,33 @@ const kpiWatchGraph: FlowDocumentInput = {
       560,
       600,
     ),
+    n(
+      'optimisation_review',
+      'human.task',
+      'Optimisation review',
+      {
+        title: 'Optimisation review: {{ campaign.name }} on {{ nodes.monitor.output.alert.channel }}',
+        instructions:
+          '{{ nodes.monitor.output.alert.ruleLabel }} on {{ nodes.monitor.output.alert.channel }} since ' +
+          '{{ nodes.monitor.output.alert.firedAt }} ' +
+          '({{ nodes.monitor.output.alert.value }} against {{ nodes.monitor.output.alert.threshold }}). ' +
+          'Find the cause, decide what to change on the channel, and note it here.',
+        owner: true,
+        due: '2d',
+        remindEvery: '1d',
+      },
+      560,
+      -20,
+    ),
     n('again', 'control.delay', 'Keep watching', { duration: '1s' }, 860, 240),
     n('review', 'campaign.review', 'Post-campaign review', { settle: '48h' }, 260, 840),
     n('done', 'control.end', 'Campaign over', { status: 'completed' }, 560, 840),
   ],
   edges: [
     e('start', 'next', 'monitor'),
-    ...watchRules.map((r) =>
-      e('monitor', r.id, r.id === 'cpa_over_benchmark' ? 'reapprove_spend' : critical.has(r.id) ? 'escalate' : 'tell_owner'),
-    ),
+    ...watchRules.map((r) => e('monitor', r.id, actionFor(r.id))),
+    e('optimisation_review', 'done', 'again'),
+    e('optimisation_review', 'timed_out', 'again'),
     e('reapprove_spend', 'approved', 'again'),
     e('reapprove_spend', 'rejected', 'again'),
     e('reapprove_spend', 'timed_out', 'again'),
@@ -89,14 +121,17 @@ export const campaignKpiWatchFlow = {
   name: CAMPAIGN_KPI_WATCH_TEXT.en.title,
   description:
     CAMPAIGN_KPI_WATCH_TEXT.en.description +
-    ' Warnings reach the owner under the bell; CPA over its benchmark asks the department head to re-approve the spend; ' +
+    ' Warnings reach the owner under the bell; a CTR or CVR 10 % off its baseline for 3 days gives the owner an ' +
+    'optimisation review task in their inbox (due in 2 days, a reminder a day); CPA over its benchmark asks the ' +
+    'department head to re-approve the spend; ' +
     'critical alerts escalate to the owner, then the department head. When the campaign ends, the review (复盘) is ' +
     'stored 48 h later, once late data is in.',
   zh: {
     name: CAMPAIGN_KPI_WATCH_TEXT['zh-CN'].title,
     description:
       CAMPAIGN_KPI_WATCH_TEXT['zh-CN'].description +
-      ' 警告以站内通知告知负责人；单次转化成本超出基准时请部门负责人重新审批投放；严重告警先升级给负责人，再到部门负责人。' +
+      ' 警告以站内通知告知负责人；点击率或转化率连续 3 天偏离基线 10% 以上时，在负责人的待办中创建优化复盘任务（2 天内完成，每天提醒）；' +
+      '单次转化成本超出基准时请部门负责人重新审批投放；严重告警先升级给负责人，再到部门负责人。' +
       '活动结束 48 小时后（迟到数据到齐）保存复盘。',
   },
   graph: kpiWatchGraph,
