@@ -60,6 +60,7 @@ describe('Campaign KPI watch, dry run', () => {
     alertId: 'a1',
     ruleId,
     ruleLabel: rule(ruleId).label!,
+    ruleText: null,
     channel,
     severity: 'warning',
     state: 'firing',
@@ -68,17 +69,24 @@ describe('Campaign KPI watch, dry run', () => {
     threshold: 0.021,
     unit: 'ratio',
   });
-  /** The monitor hands the flow `alert` on its first look and reports the campaign over on the next. */
+  /**
+   * The monitor lists `alert` as open for its first ten minutes (long enough for the group's one-minute wait, so the
+   * flow is told once) and reports the campaign over after that.
+   */
   const watch = (alert: FlowAlert, taskInputs: NonNullable<SimulationOptions['taskInputs']> = []) => {
-    let looks = 0;
-    const check = (): MonitorCheck => ({
-      monitorId: 'm1',
-      statuses: [],
-      watermark: null,
-      fired: looks++ === 0 ? alert : null,
-      nextWakeMs: null,
-      ended: looks > 1,
-    });
+    let firstLook: number | undefined;
+    const check = (_args: unknown, _attempt: number, now: number): MonitorCheck => {
+      firstLook ??= now;
+      const fresh = now < firstLook + 10 * 60_000;
+      return {
+        monitorId: 'm1',
+        statuses: [],
+        watermark: null,
+        open: fresh ? [{ ...alert, since: firstLook, silenced: false }] : [],
+        nextWakeMs: null,
+        ended: !fresh,
+      };
+    };
     return simulateFlow(t.graph, {
       campaign,
       taskInputs,
@@ -117,8 +125,9 @@ describe('Campaign KPI watch, dry run', () => {
 
   it('CPA over its benchmark asks the department head to re-approve the spend, and opens no task', async () => {
     const approve = { userId: 'head', decision: 'approve' };
+    // The approval opens once the alert's group has waited its minute; the head votes a few minutes later.
     const r = await watch({ ...alertOf('cpa_over_benchmark', null), value: 58, threshold: 54, unit: 'CNY' }, [
-      { atMs: 60_000, nodeId: 'reapprove_spend', input: approve },
+      { atMs: 5 * 60_000, nodeId: 'reapprove_spend', input: approve },
     ]);
     expect(r.ok, JSON.stringify(r.issues)).toBe(true);
     expect(r.taskResults, JSON.stringify(r.state?.nodes)).toEqual([expect.objectContaining({ nodeId: 'reapprove_spend', accepted: true })]);

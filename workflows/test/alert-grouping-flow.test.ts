@@ -25,7 +25,8 @@ const flow = (grouping?: unknown, ackLoops = false) => ({
     at('start', 'trigger.manual', {}),
     at('monitor', 'monitoring.monitor', {
       rules: [rule('neg', 'negative_mentions'), rule('cpa', 'cpa'), rule('cpm', 'cpm')],
-      ...(grouping === undefined ? {} : { grouping }),
+      // A minute's wait unless a test says otherwise (the default is none: a batch is already its own group).
+      grouping: grouping === undefined ? { wait: '1m' } : grouping,
     }),
     at('escalate', 'monitoring.escalate', { monitor: 'monitor', levels: [{ connection: ROBOT, ackWithin: '1h' }], text: TEXT }),
     at('cool', 'control.delay', { duration: '1s' }),
@@ -213,7 +214,7 @@ describe('alert grouping in the monitor node (virtual clock)', () => {
         ],
         endsAt: 24 * HOUR,
       },
-      { by: 'rule' },
+      { by: 'rule', wait: '1m' },
     );
     expect(sends.map((s) => [s.at / MIN, s.alerts])).toEqual([
       [1, ['a1', 'a2']],
