@@ -122,7 +122,7 @@ export function summarise(result: WhatIfResult, timeline: readonly TimelineEntry
   for (const e of timeline) {
     if (e.kind === 'alert') s.alerts++;
     else if (e.kind === 'send') s.messages += Number(e.label) || 0;
-    else if (e.kind === 'webhook') e.label.startsWith('2') ? s.webhooks.ok++ : s.webhooks.failed++;
+    else if (e.kind === 'webhook') s.webhooks[e.label.startsWith('2') ? 'ok' : 'failed']++;
     else if (e.kind === 'launch') s.launchAt ??= e.at;
     else if (e.kind === 'escalation') {
       const { level, first } = e.output as { level: number; first: boolean };
