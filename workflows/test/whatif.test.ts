@@ -124,6 +124,10 @@ describe('what-if against the 618 scenario', () => {
     const esc = timeline.find((e) => e.nodeId === 'escalate' && e.kind === 'step')!;
     expect((esc.input as { monitor: { alert: { firedAt: string } } }).monitor.alert.firedAt).toBe(firedAt);
     expect(esc.label).toBe('exhausted');
+    // In the order it happened: the alert, the escalation step it started, then the messages and escalations inside it.
+    const at = timeline.filter((e) => e.at === alerts[0]!.at).map((e) => e.kind);
+    expect(at.slice(0, 2)).toEqual(['alert', 'step']);
+    expect(at.indexOf('escalation')).toBeGreaterThan(1);
   });
 
   it('an injected anomaly adds the alerts the base series does not have', async () => {

@@ -73,13 +73,14 @@ export function EditorToolbar(props: {
         </button>
         <button
           type="button"
-          className="fd-btn"
+          className="fd-btn fd-simbtn"
           data-testid="simulate-flow"
           disabled={disabled}
           onClick={props.onSimulate}
           title={t('whatIf.buttonHelp')}
+          aria-label={t('whatIf.button')}
         >
-          {t('whatIf.button')}
+          <span aria-hidden>🧪</span> <span className="fd-btn__label">{t('whatIf.button')}</span>
         </button>
         <button type="button" className="fd-btn fd-btn--primary" data-testid="run-flow" disabled={disabled} onClick={props.onRun}>
           ▶ {t('editor.run')}

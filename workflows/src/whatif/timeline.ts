@@ -17,8 +17,8 @@ export interface TimelineEntry {
 const WAIT_TYPES = new Set(['control.delay', 'control.wait_until']);
 
 /**
- * The timeline a what-if shows, in time order (steps before the effects they caused at the same
- * instant): each node execution from start to end, plus the sends, webhooks, escalations and
+ * The timeline a what-if shows, in time order (steps and alerts before the effects they caused at the
+ * same instant): each node execution from start to end, plus the sends, webhooks, escalations and
  * launch it made, and the alerts monitors handed over.
  */
 export function buildTimeline(result: WhatIfResult, nodeTypes: Readonly<Record<string, string>>): TimelineEntry[] {
@@ -60,7 +60,8 @@ export function buildTimeline(result: WhatIfResult, nodeTypes: Readonly<Record<s
     }
   }
   for (const e of result.events) entries.push(effectEntry(e));
-  const rank = (e: TimelineEntry) => (e.kind === 'step' || e.kind === 'wait' || e.kind === 'approval' ? 0 : 1);
+  // Entries from the step stream keep its order (a monitor's alert, then the escalation it starts); effects follow.
+  const rank = (e: TimelineEntry) => (e.kind === 'step' || e.kind === 'wait' || e.kind === 'approval' || e.kind === 'alert' ? 0 : 1);
   return entries
     .map((e, i) => ({ e, i }))
     .sort((a, b) => a.e.at - b.e.at || rank(a.e) - rank(b.e) || a.i - b.i)
