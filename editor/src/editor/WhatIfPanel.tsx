@@ -38,6 +38,8 @@ export interface WhatIfPanelProps {
 }
 
 type ApprovalChoice = 'approve' | 'reject' | 'none';
+/** Timeline lines drawn at most: a run looping on a busy monitor can make thousands; the summary counts them all. */
+const SHOWN_ENTRIES = 2000;
 interface Outcome {
   timeline: TimelineEntry[];
   summary: WhatIfSummary;
@@ -318,7 +320,7 @@ export default function WhatIfPanel(props: WhatIfPanelProps) {
             />
           </label>
           <ol className="fd-whatif__timeline" data-testid="whatif-timeline">
-            {outcome.timeline.map((e, i) => (
+            {outcome.timeline.slice(0, SHOWN_ENTRIES).map((e, i) => (
               <li key={i} className={`fd-whatif__entry kind-${e.kind}${e.at > scrub ? ' is-later' : ''}`} data-kind={e.kind}>
                 <button type="button" className="fd-whatif__line" onClick={() => setOpen(open === i ? null : i)} aria-expanded={open === i}>
                   <time>{when.format(e.at)}</time> <span className="fd-whatif__kind">{t(`whatIf.kind.${e.kind}`)}</span>{' '}
@@ -333,6 +335,9 @@ export default function WhatIfPanel(props: WhatIfPanelProps) {
               </li>
             ))}
           </ol>
+          {outcome.timeline.length > SHOWN_ENTRIES && (
+            <p className="fd-muted">{t('whatIf.moreEntries', { count: outcome.timeline.length - SHOWN_ENTRIES })}</p>
+          )}
         </section>
       )}
     </aside>

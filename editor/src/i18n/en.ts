@@ -478,6 +478,7 @@ export const en = {
     afterHours: 'after (hours)',
     run: 'Simulate',
     running: 'Simulating…',
+    moreEntries: '… and {{count}} more lines, counted in the summary',
     scrubber: 'Virtual time: {{at}}',
     input: 'Input',
     output: 'Output',

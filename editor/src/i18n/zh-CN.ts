@@ -472,6 +472,7 @@ export const zhCN: Resources = {
     afterHours: '多少小时后',
     run: '模拟',
     running: '模拟中…',
+    moreEntries: '… 另有 {{count}} 行未列出，已计入摘要',
     scrubber: '虚拟时间：{{at}}',
     input: '输入',
     output: '输出',
