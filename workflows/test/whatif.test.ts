@@ -14,6 +14,7 @@ import {
   type WhatIfOptions,
 } from '../src/whatif/index.ts';
 import { loadScenario } from './support/scenarios.ts';
+import { simulateFlow } from '../src/simulator.ts';
 
 const SEED = fileURLToPath(new URL('../../engine/seed', import.meta.url));
 const s618 = loadScenario('s618-new-product-launch');
@@ -188,6 +189,39 @@ describe('scripted responses', () => {
     const failing = await run({ webhooks: { hook: 500 } });
     expect(failing.r.simulation.state?.nodes.hook?.handle).toBe('failed');
     expect(summarise(failing.r, failing.t)).toMatchObject({ webhooks: { ok: 0, failed: 2 }, launchAt: null });
+  });
+});
+
+describe('what-if and the interpreter', () => {
+  it('listening to the steps changes nothing the run does', async () => {
+    const options = {
+      campaign: { id: 'c1' },
+      activities: { resolveApprovers: () => [{ id: 'u1', name: 'Ann', email: 'ann@example.invalid' }] },
+      taskInputs: [{ atMs: 2 * HOUR, nodeId: 'ok', input: { userId: 'u1', decision: 'approve' } }],
+    };
+    const steps: unknown[] = [];
+    const listened = await simulateFlow(launchFlow, { ...options, onStep: (s) => steps.push(s) });
+    const plain = await simulateFlow(launchFlow, options);
+    expect(listened.state?.status).toBe('completed');
+    expect(listened.state).toEqual(plain.state);
+    expect(listened.calls).toEqual(plain.calls);
+    // One start and one end per node execution.
+    expect(steps).toHaveLength(2 * Object.values(plain.state!.nodes).reduce((n, s) => n + s.executions, 0));
+  });
+
+  it('scripted answer hours of any value never break the run', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(fc.double(), fc.integer()),
+        fc.constantFrom('approve', 'reject') as fc.Arbitrary<'approve' | 'reject'>,
+        async (h, kind) => {
+          const r = await simulateWhatIf(launchFlow, { campaign, points: [], responses: { approvals: { ok: { kind, afterHours: h } } } });
+          expect(r.simulation.ok).toBe(true);
+          expect(r.simulation.state?.nodes.ok?.status).toBe('completed');
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 });
 

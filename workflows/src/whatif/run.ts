@@ -47,6 +47,8 @@ export interface WhatIfResult {
 }
 
 const HOUR = 3_600_000;
+/** The latest a scripted answer comes: a year after the task opens. */
+export const MAX_ANSWER_HOURS = 8760;
 const nodeOfKey = (key: string) => key.split('/')[1] ?? '?';
 
 /** A run of `graph` against a metric series with scripted answers, on virtual time: the editor's what-if. */
@@ -106,7 +108,9 @@ export async function simulateWhatIf(graph: unknown, o: WhatIfOptions): Promise<
       if (r.kind === 'none') return [];
       const decision = r.kind === 'approve' ? 'approve' : 'reject';
       const input = { userId: SIMULATED_APPROVER.id, decision, ...(decision === 'reject' ? { comment: 'Rejected in a what-if' } : {}) };
-      return [{ afterMs: Math.max(0, r.afterHours) * HOUR, input }];
+      // The form bounds the hours; a value from elsewhere (NaN, a year and more) is held to 0–1 year, not trusted.
+      const hours = Number.isFinite(r.afterHours) ? Math.min(Math.max(0, r.afterHours), MAX_ANSWER_HOURS) : 0;
+      return [{ afterMs: hours * HOUR, input }];
     },
   });
   return { simulation, steps, events, startAt };
