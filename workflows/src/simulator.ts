@@ -1,7 +1,7 @@
 import type { JsonValue } from './json.ts';
 import { validateFlow, type ValidationIssue } from './validator.ts';
 import { FlowInterpreter, type InterpreterSnapshot } from './interpreter/interpreter.ts';
-import { ActivityCallError, type ActivityCallOptions, type RuntimePorts } from './interpreter/ports.ts';
+import { ActivityCallError, type ActivityCallOptions, type RuntimePorts, type StepEvent } from './interpreter/ports.ts';
 import type { RunState } from './interpreter/state.ts';
 import { DELIVER_ACTIVITY, recipientLabel, type DeliverResult } from './nodes/deliver.ts';
 import { LAUNCH_ACTIVITY, type LaunchResult } from './nodes/launch.ts';
@@ -119,6 +119,13 @@ export interface SimulationOptions {
   handOverWhenParked?: boolean;
   /** How a sub-flow's child run ends, by its workflow id; by default it succeeds at once (completed, or started without wait). */
   childFlows?: (req: { workflowId: string; wait: boolean }) => ChildFlowOutcome;
+  /** Told of every node execution's start and end, with what it read and what it gave (the what-if timeline). */
+  onStep?: (step: StepEvent) => void;
+  /**
+   * Answers a task when it opens (relative to its opening, unlike `taskInputs`): an approver who
+   * decides three hours after being asked, wherever in the run that is. Each task is asked once.
+   */
+  respondToTask?: (task: { nodeId: string; openedAtMs: number }) => { afterMs: number; input: unknown }[];
 }
 
 export interface SimulationResult {
@@ -212,6 +219,7 @@ export async function simulateFlow(graph: unknown, options: SimulationOptions = 
       return ports.waitUntil(() => (notices.get(key) ?? 0) > seen, timeoutMs);
     },
     noticeCount: (key) => notices.get(key) ?? 0,
+    ...(options.onStep ? { observe: options.onStep } : {}),
     async runChildFlow({ workflowId, wait }) {
       const scripted = options.childFlows?.({ workflowId, wait });
       return scripted ?? { status: wait ? 'completed' : 'started' };
@@ -269,7 +277,7 @@ export async function simulateFlow(graph: unknown, options: SimulationOptions = 
   };
   const limit = start + (options.maxVirtualMs ?? 366 * 86_400_000);
   const undelivered = new Set(options.taskInputs ?? []);
-  for (const input of options.taskInputs ?? []) {
+  const deliver = (input: SimulatedTaskInput) =>
     void scripted(input.atMs - (now - start)).then(() => {
       undelivered.delete(input);
       const task = interpreter.openTasks().find((t) => t.nodeId === input.nodeId);
@@ -288,11 +296,24 @@ export async function simulateFlow(graph: unknown, options: SimulationOptions = 
       }
       recheck();
     });
-  }
+  for (const input of options.taskInputs ?? []) deliver(input);
+  const asked = new Set<string>();
+  const respond = () => {
+    for (const task of options.respondToTask ? interpreter.openTasks() : []) {
+      if (asked.has(task.id)) continue;
+      asked.add(task.id);
+      for (const answer of options.respondToTask!({ nodeId: task.nodeId, openedAtMs: now - start })) {
+        const input = { atMs: now - start + Math.max(0, answer.afterMs), nodeId: task.nodeId, input: answer.input };
+        undelivered.add(input);
+        deliver(input);
+      }
+    }
+  };
   // Let every token run until all are blocked on timers, then jump the clock to the next one.
   while (!done) {
     await new Promise((r) => setTimeout(r, 0));
     if (done) break;
+    respond();
     // At most once per virtual instant: a resumed node looks once and parks again at the same time.
     if (options.handOverWhenParked && lastHandOverAt !== now && interpreter.canHandOver()) {
       lastHandOverAt = now;

@@ -11,6 +11,8 @@ export function EditorToolbar(props: {
   onSave: () => void;
   onPublish: () => void;
   onRun: () => void;
+  /** Opens the what-if panel: the draft simulated against a metric series, nothing sent. */
+  onSimulate: () => void;
   /** Present when the flow starts from a webhook: opens its signing secret. */
   onHookSecret?: () => void;
 }) {
@@ -68,6 +70,17 @@ export function EditorToolbar(props: {
           title={t('editor.publishHelp')}
         >
           {props.busy === 'publish' ? t('editor.publishing') : t('editor.publish')}
+        </button>
+        <button
+          type="button"
+          className="fd-btn fd-simbtn"
+          data-testid="simulate-flow"
+          disabled={disabled}
+          onClick={props.onSimulate}
+          title={t('whatIf.buttonHelp')}
+          aria-label={t('whatIf.button')}
+        >
+          <span aria-hidden>🧪</span> <span className="fd-btn__label">{t('whatIf.button')}</span>
         </button>
         <button type="button" className="fd-btn fd-btn--primary" data-testid="run-flow" disabled={disabled} onClick={props.onRun}>
           ▶ {t('editor.run')}

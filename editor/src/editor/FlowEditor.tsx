@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { flushSync } from 'react-dom';
 import { useReactFlow, type XYPosition } from '@xyflow/react';
 import { useTranslation } from 'react-i18next';
@@ -23,6 +23,9 @@ import { useTestHooks, type FlightdeckTestApi } from './testHooks.ts';
 import { useFlowDraft } from './useFlowDraft.ts';
 import { useFlowPersistence } from './useFlowPersistence.ts';
 
+// The what-if runs the interpreter and the KPI maths in the browser: its code loads when it is first opened.
+const WhatIfPanel = lazy(() => import('./WhatIfPanel.tsx'));
+
 const NODE_W = 220;
 const NODE_H = 90;
 
@@ -40,6 +43,8 @@ export function FlowEditor(props: { flow: Flow | null; initialGraph: FlowDocumen
   const [tab, setTab] = useState<BottomTab>('problems');
   const [runOpen, setRunOpen] = useState(false);
   const [hookOpen, setHookOpen] = useState(false);
+  const [whatIfOpen, setWhatIfOpen] = useState(false);
+  const [reached, setReached] = useState<ReadonlySet<string> | null>(null);
   const webhookTriggered = draft.nodes.some((n) => n.data.type === 'trigger.webhook');
   const scheduled = draft.nodes.some((n) => n.data.type === 'trigger.schedule');
 
@@ -54,8 +59,8 @@ export function FlowEditor(props: { flow: Flow | null; initialGraph: FlowDocumen
   // eslint-disable-next-line react-hooks/exhaustive-deps
   const stableOrphans = useMemo(() => orphans, [orphanKey]);
   const canvasInfo = useMemo<CanvasInfo>(
-    () => ({ mode: 'edit', issues: issueIndex, run: null, orphanHandles: stableOrphans }),
-    [issueIndex, stableOrphans],
+    () => ({ mode: 'edit', issues: issueIndex, run: null, orphanHandles: stableOrphans, reached }),
+    [issueIndex, stableOrphans, reached],
   );
 
   const save = useCallback(async () => {
@@ -192,6 +197,7 @@ export function FlowEditor(props: { flow: Flow | null; initialGraph: FlowDocumen
           onSave={() => void save()}
           onPublish={() => void publish()}
           onRun={() => setRunOpen(true)}
+          onSimulate={() => setWhatIfOpen(true)}
           onHookSecret={webhookTriggered ? () => setHookOpen(true) : undefined}
         />
       </AppHeader>
@@ -201,7 +207,20 @@ export function FlowEditor(props: { flow: Flow | null; initialGraph: FlowDocumen
           <section className="fd-center">
             <EditorCanvas draft={draft} issues={issueIndex} />
           </section>
-          <Inspector draft={draft} issues={issueIndex} description={store.description} onDescription={store.setDescription} />
+          {whatIfOpen ? (
+            <Suspense fallback={<aside className="fd-inspector">{t('common.loading')}</aside>}>
+              <WhatIfPanel
+                doc={draft.doc}
+                onReached={setReached}
+                onClose={() => {
+                  setReached(null);
+                  setWhatIfOpen(false);
+                }}
+              />
+            </Suspense>
+          ) : (
+            <Inspector draft={draft} issues={issueIndex} description={store.description} onDescription={store.setDescription} />
+          )}
           <BottomPanel
             tab={tab}
             onTab={setTab}

@@ -31,7 +31,7 @@ function sampleInputOf(doc: FlowDocument): unknown {
  * messages). Without a directory the owner is only known when it is the user; otherwise a
  * placeholder stands in, so expressions like campaign.owner.email still evaluate.
  */
-function campaignSnapshot(c: Campaign, me: User | null | undefined): JsonValue {
+export function campaignSnapshot(c: Campaign, me: User | null | undefined): JsonValue {
   const owner = c.ownerId
     ? me && me.id === c.ownerId
       ? { id: me.id, name: me.name, email: me.email }

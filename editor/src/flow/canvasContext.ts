@@ -12,6 +12,8 @@ export interface CanvasInfo {
   run: RunState | null;
   /** Handles that edges leave from but the node no longer has (config changed, bad import); drawn so the edge stays visible. */
   orphanHandles?: ReadonlyMap<string, readonly string[]>;
+  /** A what-if's scrubber: the nodes its run had reached by the chosen virtual time (null: no what-if shown). */
+  reached?: ReadonlySet<string> | null;
 }
 
 export const CanvasContext = createContext<CanvasInfo>({ mode: 'edit', issues: EMPTY_INDEX, run: null });

@@ -233,6 +233,7 @@ export class FlowInterpreter {
       });
     }
     if (!def) return this.fail(node, state, `Unknown node type "${node.type}"`);
+    if (this.ports.observe && resume === undefined) this.observeStart(nodeId, state);
 
     let result: NodeResult;
     try {
@@ -279,11 +280,31 @@ export class FlowInterpreter {
       handle: result.handle ?? result.handles?.join(','),
     });
     if (result.output !== undefined) state.output = result.output;
+    this.ports.observe?.({
+      kind: 'end',
+      nodeId,
+      execution: state.executions,
+      at: endedAt,
+      status: 'completed',
+      handle: state.handle,
+      output: result.output,
+    });
     if (result.endRun) {
       const { status, reason } = result.endRun;
       this.halt(new RunStop(status, reason ?? (status === 'completed' ? '' : `Ended at "${node.label ?? node.id}"`)));
     }
     this.follow(nodeId, result.handles ?? (result.handle === undefined ? [] : [result.handle]));
+  }
+
+  /** What a starting node can read: the outputs of the nodes with an edge into it. */
+  private observeStart(nodeId: string, state: NodeState): void {
+    const input: Record<string, JsonValue> = {};
+    for (const [from, edges] of this.outgoing) {
+      if (!edges.some((e) => e.target === nodeId)) continue;
+      const output = this.state.nodes[from]?.output;
+      if (output !== undefined) input[from] = output;
+    }
+    this.ports.observe!({ kind: 'start', nodeId, execution: state.executions, at: this.ports.now(), input: structuredClone(input) });
   }
 
   /** A node that was still working when the run was decided: its outcome no longer counts. */
@@ -296,6 +317,7 @@ export class FlowInterpreter {
   private fail(node: FlowNode, state: NodeState, message: string): never {
     const endedAt = this.ports.now();
     Object.assign(state, { status: 'failed', endedAt, durationMs: endedAt - (state.startedAt ?? endedAt), error: message });
+    this.ports.observe?.({ kind: 'end', nodeId: node.id, execution: state.executions, at: endedAt, status: 'failed', error: message });
     this.halt(new RunStop('failed', `"${node.label ?? node.id}" failed: ${message}`));
   }
 

@@ -1,3 +1,4 @@
+import type { JsonValue } from '../json.ts';
 import type { ActivityArgs, ActivityName, ActivityResult } from '../activities.ts';
 import type { ChildFlowOutcome, PreparedSubflow } from '../nodes/subflow.ts';
 
@@ -37,7 +38,23 @@ export interface RuntimePorts {
    * with `wait`, resolves when it ends. Never rejects for the child's own failure: that is an outcome.
    */
   runChildFlow(req: { workflowId: string; args: PreparedSubflow['args']; wait: boolean }): Promise<ChildFlowOutcome>;
+  /** Told of each node execution's start and end; only a simulation listens (it changes nothing the run does). */
+  observe?(step: StepEvent): void;
 }
+
+/** One node execution starting (with the outputs it can read) or ending (with its handle and output, or error). */
+export type StepEvent =
+  | { kind: 'start'; nodeId: string; execution: number; at: number; input: JsonValue }
+  | {
+      kind: 'end';
+      nodeId: string;
+      execution: number;
+      at: number;
+      status: 'completed' | 'failed';
+      handle?: string;
+      output?: JsonValue;
+      error?: string;
+    };
 
 /** Why a human's input to a waiting task was refused; the API maps the code to 403, 409 or 422. */
 export type TaskRejectionCode = 'not_found' | 'not_eligible' | 'duplicate' | 'closed' | 'invalid';

@@ -1,0 +1,3 @@
+export * from './series.ts';
+export * from './run.ts';
+export * from './timeline.ts';

@@ -1,0 +1,288 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import {
+  buildTimeline,
+  checkAnomaly,
+  injectAnomaly,
+  nodesReachedBy,
+  scenarioPoints,
+  simulateWhatIf,
+  summarise,
+  WhatIfInputError,
+  type WhatIfOptions,
+} from '../src/whatif/index.ts';
+import { loadScenario } from './support/scenarios.ts';
+import { simulateFlow } from '../src/simulator.ts';
+
+const SEED = fileURLToPath(new URL('../../engine/seed', import.meta.url));
+const s618 = loadScenario('s618-new-product-launch');
+const csv = readFileSync(`${SEED}/s618-new-product-launch.metrics.csv`, 'utf8');
+
+/** The crisis-response shape: a negative-mentions spike escalates over two levels, then the watch goes on. */
+const crisisFlow = {
+  schemaVersion: 1,
+  nodes: [
+    { id: 'start', type: 'trigger.manual', position: { x: 0, y: 0 }, config: {} },
+    {
+      id: 'monitor',
+      type: 'monitoring.monitor',
+      position: { x: 0, y: 0 },
+      config: {
+        every: '1h',
+        rules: [
+          {
+            id: 'negative_spike',
+            kind: 'deviation',
+            metric: 'negative_mentions',
+            per: 'campaign',
+            by: 0.5,
+            direction: 'up',
+            baseline: 'same_time',
+            days: 14,
+            ignoreBelow: 10,
+            keepFiringFor: '2h',
+            severity: 'critical',
+          },
+        ],
+      },
+    },
+    {
+      id: 'escalate',
+      type: 'monitoring.escalate',
+      position: { x: 0, y: 0 },
+      config: {
+        monitor: 'monitor',
+        levels: [
+          { owner: true, ackWithin: '1h' },
+          { people: [{ kind: 'role', role: 'admin' }], ackWithin: '1h' },
+        ],
+      },
+    },
+    { id: 'again', type: 'control.delay', position: { x: 0, y: 0 }, config: { duration: '1s' } },
+    { id: 'done', type: 'control.end', position: { x: 0, y: 0 }, config: { status: 'completed' } },
+  ],
+  edges: [
+    { id: 'e1', source: 'start', sourceHandle: 'next', target: 'monitor' },
+    { id: 'e2', source: 'monitor', sourceHandle: 'negative_spike', target: 'escalate' },
+    { id: 'e3', source: 'monitor', sourceHandle: 'ended', target: 'done' },
+    { id: 'e4', source: 'escalate', sourceHandle: 'acknowledged', target: 'again' },
+    { id: 'e5', source: 'escalate', sourceHandle: 'resolved', target: 'again' },
+    { id: 'e6', source: 'escalate', sourceHandle: 'exhausted', target: 'again' },
+    { id: 'e7', source: 'again', sourceHandle: 'next', target: 'monitor' },
+  ],
+};
+const types = Object.fromEntries(crisisFlow.nodes.map((n) => [n.id, n.type]));
+const campaign: WhatIfOptions['campaign'] = { ...s618.campaign, id: 'c618', name: '618 launch', owner: { id: 'u1', name: 'Olivia' } };
+
+const HOUR = 3_600_000;
+const hourOf = (iso: string) => (Date.parse(iso) - s618.start) / HOUR;
+const node = (id: string, type: string, config: Record<string, unknown> = {}) => ({ id, type, position: { x: 0, y: 0 }, config });
+const link = (source: string, sourceHandle: string, target: string) => ({ id: `${source}-${sourceHandle}`, source, sourceHandle, target });
+
+/** Approval, then a webhook, then the launch: the human and outside steps a what-if scripts. */
+const launchFlow = {
+  schemaVersion: 1,
+  nodes: [
+    node('start', 'trigger.manual'),
+    node('ok', 'approval.request', { title: 'Go?', approvers: [{ kind: 'user', user: 'u1' }], due: '1d', onTimeout: 'branch' }),
+    node('hook', 'channel.webhook', { url: 'https://example.com/hook', retry: { maximumAttempts: 2 } }),
+    node('launch', 'campaign.launch'),
+    node('done', 'control.end', { status: 'completed' }),
+    node('stop', 'control.end', { status: 'failed' }),
+  ],
+  edges: [
+    link('start', 'next', 'ok'),
+    link('ok', 'approved', 'hook'),
+    link('ok', 'rejected', 'stop'),
+    link('ok', 'timed_out', 'stop'),
+    link('hook', 'sent', 'launch'),
+    link('hook', 'failed', 'stop'),
+    link('launch', 'next', 'done'),
+  ],
+};
+const launchTypes = Object.fromEntries(launchFlow.nodes.map((n) => [n.id, n.type]));
+
+describe('what-if against the 618 scenario', () => {
+  it('hands the negative-mentions spike (hours 494–506) to the flow and escalates it to level 2', async () => {
+    const r = await simulateWhatIf(crisisFlow, { campaign, points: scenarioPoints(csv) });
+    expect(r.simulation.issues).toBeUndefined();
+    expect(r.simulation.state?.status).toBe('completed');
+    const timeline = buildTimeline(r, types);
+    const alerts = timeline.filter((e) => e.kind === 'alert');
+    expect(alerts).toHaveLength(1);
+    const firedAt = (alerts[0]!.output as { alert: { firedAt: string } }).alert.firedAt;
+    expect(hourOf(firedAt)).toBeGreaterThanOrEqual(494);
+    expect(hourOf(firedAt)).toBeLessThan(506);
+    // Known once its hour has closed, never before the data says so.
+    expect(alerts[0]!.at).toBe(Date.parse(firedAt) + HOUR);
+    const summary = summarise(r, timeline);
+    expect(summary).toMatchObject({ alerts: 1, notifications: 1, escalationsByLevel: { 2: 1 }, messages: 2, launchAt: null });
+    // The watch ends with the campaign's last phase.
+    expect(r.startAt + r.simulation.virtualMs).toBe(Date.parse('2026-06-19T00:00:00Z'));
+    // Every node execution has its input and output: the escalation read the monitor's alert.
+    const esc = timeline.find((e) => e.nodeId === 'escalate' && e.kind === 'step')!;
+    expect((esc.input as { monitor: { alert: { firedAt: string } } }).monitor.alert.firedAt).toBe(firedAt);
+    expect(esc.label).toBe('exhausted');
+    // In the order it happened: the alert, the escalation step it started, then the messages and escalations inside it.
+    const at = timeline.filter((e) => e.at === alerts[0]!.at).map((e) => e.kind);
+    expect(at.slice(0, 2)).toEqual(['alert', 'step']);
+    expect(at.indexOf('escalation')).toBeGreaterThan(1);
+  });
+
+  it('an injected anomaly adds the alerts the base series does not have', async () => {
+    const base = scenarioPoints(csv);
+    const anomaly = checkAnomaly({
+      channel: '*',
+      metric: 'negative',
+      factor: '15',
+      from: '2026-06-01T00:00:00Z',
+      to: '2026-06-01T06:00:00Z',
+    });
+    const spiked = injectAnomaly(base, anomaly);
+    expect(spiked.filter((p, i) => p !== base[i]).length).toBeGreaterThan(0);
+    const r = await simulateWhatIf(crisisFlow, { campaign, points: spiked });
+    const alerts = buildTimeline(r, types).filter((e) => e.kind === 'alert');
+    expect(alerts.length).toBeGreaterThanOrEqual(2);
+    const first = (alerts[0]!.output as { alert: { firedAt: string } }).alert.firedAt;
+    expect(Date.parse(first)).toBeGreaterThanOrEqual(anomaly.from);
+    expect(Date.parse(first)).toBeLessThan(anomaly.to);
+  });
+
+  it('the scrubber lights up the nodes started by a virtual time', async () => {
+    const r = await simulateWhatIf(crisisFlow, { campaign, points: scenarioPoints(csv) });
+    const timeline = buildTimeline(r, types);
+    const alertAt = timeline.find((e) => e.kind === 'alert')!.at;
+    expect([...nodesReachedBy(timeline, r.startAt)].sort()).toEqual(['monitor', 'start']);
+    expect(nodesReachedBy(timeline, alertAt - 1).has('escalate')).toBe(false);
+    expect(nodesReachedBy(timeline, alertAt).has('escalate')).toBe(true);
+    expect(nodesReachedBy(timeline, r.startAt + r.simulation.virtualMs).has('done')).toBe(true);
+  });
+});
+
+describe('scripted responses', () => {
+  const run = (responses: Parameters<typeof simulateWhatIf>[1]['responses']) =>
+    simulateWhatIf(launchFlow, { campaign, points: [], responses }).then((r) => ({ r, t: buildTimeline(r, launchTypes) }));
+
+  it('by default the approver approves 3 h after being asked, the webhook answers 200 and the launch follows', async () => {
+    const { r, t } = await run(undefined);
+    expect(r.simulation.state?.status).toBe('completed');
+    const s = summarise(r, t);
+    expect(s.approvals).toEqual({ approved: 1, rejected: 0, timedOut: 0 });
+    expect(s.webhooks).toEqual({ ok: 1, failed: 0 });
+    expect(s.launchAt).toBe(r.startAt + 3 * HOUR);
+  });
+
+  it('approve after N hours counts from when the task opens', async () => {
+    const { r, t } = await run({ approvals: { ok: { kind: 'approve', afterHours: 7 } } });
+    expect(summarise(r, t).launchAt).toBe(r.startAt + 7 * HOUR);
+  });
+
+  it('reject, no answer and a 500 each take their path', async () => {
+    const rejected = await run({ approvals: { ok: { kind: 'reject', afterHours: 1 } } });
+    expect(rejected.r.simulation.state?.nodes.ok?.handle).toBe('rejected');
+    expect(summarise(rejected.r, rejected.t).approvals.rejected).toBe(1);
+    const silent = await run({ approvals: { ok: { kind: 'none' } } });
+    expect(silent.r.simulation.state?.nodes.ok).toMatchObject({ handle: 'timed_out', endedAt: silent.r.startAt + 24 * HOUR });
+    expect(summarise(silent.r, silent.t).approvals.timedOut).toBe(1);
+    const failing = await run({ webhooks: { hook: 500 } });
+    expect(failing.r.simulation.state?.nodes.hook?.handle).toBe('failed');
+    expect(summarise(failing.r, failing.t)).toMatchObject({ webhooks: { ok: 0, failed: 2 }, launchAt: null });
+  });
+});
+
+describe('what-if and the interpreter', () => {
+  it('listening to the steps changes nothing the run does', async () => {
+    const options = {
+      campaign: { id: 'c1' },
+      activities: { resolveApprovers: () => [{ id: 'u1', name: 'Ann', email: 'ann@example.invalid' }] },
+      taskInputs: [{ atMs: 2 * HOUR, nodeId: 'ok', input: { userId: 'u1', decision: 'approve' } }],
+    };
+    const steps: unknown[] = [];
+    const listened = await simulateFlow(launchFlow, { ...options, onStep: (s) => steps.push(s) });
+    const plain = await simulateFlow(launchFlow, options);
+    expect(listened.state?.status).toBe('completed');
+    expect(listened.state).toEqual(plain.state);
+    expect(listened.calls).toEqual(plain.calls);
+    // One start and one end per node execution.
+    expect(steps).toHaveLength(2 * Object.values(plain.state!.nodes).reduce((n, s) => n + s.executions, 0));
+  });
+
+  it('scripted answer hours of any value never break the run', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(fc.double(), fc.integer()),
+        fc.constantFrom('approve', 'reject') as fc.Arbitrary<'approve' | 'reject'>,
+        async (h, kind) => {
+          const r = await simulateWhatIf(launchFlow, { campaign, points: [], responses: { approvals: { ok: { kind, afterHours: h } } } });
+          expect(r.simulation.ok).toBe(true);
+          expect(r.simulation.state?.nodes.ok?.status).toBe('completed');
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
+
+describe('what-if inputs', () => {
+  it('reads the scenario CSV with ingest’s rules, naming the line and field of a bad point', () => {
+    expect(scenarioPoints(csv)).toHaveLength(s618.points.length);
+    expect(() => scenarioPoints('ts,channel,metric,value\n2026-05-20T00:00:00Z,weibo,clicks,NaN\n')).toThrow(/line 2 value/);
+    expect(() => scenarioPoints('a,b\n')).toThrow(WhatIfInputError);
+    expect(() => scenarioPoints('ts,channel,metric,value\n')).toThrow(/no points/);
+  });
+
+  it('CSV input never throws anything but WhatIfInputError', () => {
+    const cell = fc.oneof(fc.string({ maxLength: 30 }), fc.constantFrom('2026-05-20T00:00:00Z', 'weibo', 'clicks', '1e308', '-0', ''));
+    const line = fc.array(cell, { minLength: 0, maxLength: 6 }).map((c) => c.join(','));
+    const file = fc.tuple(
+      fc.constantFrom('ts,channel,metric,value', '\uFEFFts,channel,metric,value', 'x'),
+      fc.array(line, { maxLength: 20 }),
+    );
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          file.map(([h, ls]) => [h, ...ls].join(fc.sample(fc.constantFrom('\n', '\r\n'), 1)[0])),
+          fc.anything(),
+        ),
+        (text) => {
+          try {
+            const points = scenarioPoints(text);
+            for (const p of points) expect(Number.isFinite(p.value)).toBe(true);
+          } catch (e) {
+            expect(e).toBeInstanceOf(WhatIfInputError);
+          }
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+
+  it('anomaly form values never throw anything but WhatIfInputError, and a good anomaly keeps values in range', () => {
+    const any = fc.oneof(
+      fc.anything(),
+      fc.string({ maxLength: 40 }),
+      fc.double(),
+      fc.constantFrom('weibo', 'clicks', '2026-06-01T00:00:00Z'),
+    );
+    fc.assert(
+      fc.property(fc.record({ channel: any, metric: any, factor: any, from: any, to: any }), (form) => {
+        try {
+          const a = checkAnomaly(form);
+          const out = injectAnomaly([{ ts: new Date(a.from).toISOString(), channel: a.channel, metric: a.metric, value: 1e15 }], a);
+          expect(Math.abs(out[0]!.value)).toBeLessThanOrEqual(1e15);
+        } catch (e) {
+          expect(e).toBeInstanceOf(WhatIfInputError);
+        }
+      }),
+      { numRuns: 500 },
+    );
+    expect(() => checkAnomaly({ channel: 'weibo', metric: 'ctr', factor: 2, from: '2026-06-01T00:00Z', to: '2026-06-02T00:00Z' })).toThrow(
+      /metric: ctr is a derived KPI/,
+    );
+    expect(() =>
+      checkAnomaly({ channel: 'weibo', metric: 'clicks', factor: 2, from: '2026-06-02T00:00Z', to: '2026-06-01T00:00Z' }),
+    ).toThrow(/to: Must be after/);
+  });
+});
