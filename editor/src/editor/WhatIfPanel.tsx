@@ -149,6 +149,7 @@ export default function WhatIfPanel(props: WhatIfPanelProps) {
 
   const summaryLine = (s: WhatIfSummary) => {
     const parts = [t('whatIf.sum.alerts', { count: s.alerts })];
+    if (s.repeats) parts.push(t('whatIf.sum.repeats', { count: s.repeats }));
     for (const [level, count] of Object.entries(s.escalationsByLevel)) parts.push(t('whatIf.sum.escalations', { count, level }));
     if (s.launchAt !== null) parts.push(t('whatIf.sum.launch', { at: when.format(s.launchAt) }));
     parts.push(t('whatIf.sum.messages', { count: s.messages }));

@@ -502,6 +502,8 @@ export const en = {
     sum: {
       alerts_one: '{{count}} alert',
       alerts_other: '{{count}} alerts',
+      repeats_one: 'told again {{count}} time while unacknowledged',
+      repeats_other: 'told again {{count}} times while unacknowledged',
       escalations_one: '{{count}} escalation to level {{level}}',
       escalations_other: '{{count}} escalations to level {{level}}',
       launch: 'launch on {{at}}',

@@ -496,6 +496,8 @@ export const zhCN: Resources = {
     sum: {
       alerts_one: '{{count}} 条告警',
       alerts_other: '{{count}} 条告警',
+      repeats_one: '未确认期间重复提醒 {{count}} 次',
+      repeats_other: '未确认期间重复提醒 {{count}} 次',
       escalations_one: '{{count}} 次升级到第 {{level}} 级',
       escalations_other: '{{count}} 次升级到第 {{level}} 级',
       launch: '{{at}} 上线',

@@ -22,7 +22,6 @@ interface ReplayedAlert {
  */
 export class SimulatedMonitors {
   private readonly byNode = new Map<string, ReplayedAlert[]>();
-  private readonly claimed = new Set<string>();
   private readonly alerts = new Map<string, ReplayedAlert>();
   readonly end: number;
 
@@ -40,6 +39,7 @@ export class SimulatedMonitors {
     const every = parseDuration(monitor.every) ?? 3_600_000;
     const { transitions } = replayMonitor(this.campaign, monitor, this.points);
     const labels = new Map(monitor.rules.map((r) => [r.id, describeRule(r, 'en')]));
+    const texts = new Map(monitor.rules.map((r) => [r.id, { en: describeRule(r, 'en'), 'zh-CN': describeRule(r, 'zh-CN') }]));
     list = [];
     const open = new Map<string, ReplayedAlert>();
     for (const t of transitions) {
@@ -50,6 +50,7 @@ export class SimulatedMonitors {
           alertId: `simulated:${nodeId}:${key}:${t.at}`,
           ruleId: t.ruleId,
           ruleLabel: labels.get(t.ruleId) ?? t.ruleId,
+          ruleText: texts.get(t.ruleId) ?? null,
           channel: t.channel,
           severity: t.severity,
           state: 'firing',
@@ -72,27 +73,34 @@ export class SimulatedMonitors {
     return list;
   }
 
-  /** What attachMonitor and checkMonitor answer for a node at virtual time `now`. */
+  /**
+   * What attachMonitor and checkMonitor answer for a node at virtual time `now`: every alert firing then, as the
+   * service lists them; the node's own grouping decides when the flow is told, as in production.
+   */
   check(nodeId: string, monitor: MonitorConfig, now: number): MonitorCheck {
     const list = this.replayed(nodeId, monitor);
-    const firing = (e: ReplayedAlert) => e.knownAt <= now && (e.resolvedAt === null || e.resolvedAt > now);
-    const due = list.find((e) => firing(e) && !this.claimed.has(e.alert.alertId));
-    if (due) this.claimed.add(due.alert.alertId);
-    const next = list.find((e) => e.knownAt > now && !this.claimed.has(e.alert.alertId))?.knownAt ?? null;
-    const ended = !due && now >= this.end;
+    const firing = list.filter((e) => e.knownAt <= now && (e.resolvedAt === null || e.resolvedAt > now));
+    const next = list.find((e) => e.knownAt > now)?.knownAt ?? null;
     return {
       monitorId: `simulated:${nodeId}`,
       statuses: [],
       watermark: null,
-      fired: due ? due.alert : null,
+      open: firing.map((e) => ({ ...e.alert, since: e.knownAt, silenced: false })),
       nextWakeMs: next ?? (now < this.end ? this.end : null),
-      ended,
+      ended: !firing.length && now >= this.end,
     };
   }
 
   readAlert(alertId: string, now: number): AlertView {
     const entry = this.alerts.get(alertId);
     const resolved = entry?.resolvedAt != null && entry.resolvedAt <= now;
-    return { alertId, state: resolved ? 'resolved' : 'firing', snoozedUntil: null, pageUrl: 'about:blank#simulated', ackUrls: {} };
+    return {
+      alertId,
+      state: resolved ? 'resolved' : 'firing',
+      snoozedUntil: null,
+      pageUrl: 'about:blank#simulated',
+      ackUrls: {},
+      chatAckUrl: null,
+    };
   }
 }

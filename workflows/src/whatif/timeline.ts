@@ -96,7 +96,9 @@ export function nodesReachedBy(timeline: readonly TimelineEntry[], at: number): 
 
 export interface WhatIfSummary {
   status: string;
+  /** Distinct alerts the flow was told of; `repeats`: the times a group still firing was told again. */
   alerts: number;
+  repeats: number;
   /** Escalations past the first level, by the level reached (level 1 is the first notification). */
   escalationsByLevel: Record<number, number>;
   notifications: number;
@@ -112,6 +114,7 @@ export function summarise(result: WhatIfResult, timeline: readonly TimelineEntry
   const s: WhatIfSummary = {
     status: result.simulation.state?.status ?? (result.simulation.ok ? 'completed' : 'invalid'),
     alerts: 0,
+    repeats: 0,
     escalationsByLevel: {},
     notifications: 0,
     messages: 0,
@@ -120,9 +123,14 @@ export function summarise(result: WhatIfResult, timeline: readonly TimelineEntry
     approvals: { approved: 0, rejected: 0, timedOut: 0 },
     virtualMs: result.simulation.virtualMs,
   };
+  const told = new Set<string>();
   for (const e of timeline) {
-    if (e.kind === 'alert') s.alerts++;
-    else if (e.kind === 'send') s.messages += Number(e.label) || 0;
+    if (e.kind === 'alert') {
+      const out = e.output as { alert?: { alertId?: string }; group?: { reason?: string } } | undefined;
+      if (out?.group?.reason === 'repeat') s.repeats++;
+      told.add(out?.alert?.alertId ?? `${e.at}`);
+      s.alerts = told.size;
+    } else if (e.kind === 'send') s.messages += Number(e.label) || 0;
     else if (e.kind === 'webhook') s.webhooks[e.label.startsWith('2') ? 'ok' : 'failed']++;
     else if (e.kind === 'launch') s.launchAt ??= e.at;
     else if (e.kind === 'escalation') {
