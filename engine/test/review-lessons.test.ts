@@ -134,4 +134,26 @@ describe('campaign.review lesson tasks (real PostgreSQL + Temporal)', () => {
     const past = related.body.campaigns.find((c: { id: string }) => c.id === campaignId);
     expect(past.sharedChannels).toContain('douyin_ads');
   });
+
+  it('nobody records a lesson by the due time: the task closes as timed out and the run takes timed_out', async () => {
+    const { flowId } = await owner.api.publishFlow(
+      'Review, lessons overdue',
+      flow(
+        [
+          node('start', 'trigger.manual'),
+          node('review', 'campaign.review', { lessons: { due: '2s' } }),
+          node('done', 'control.end', { status: 'completed', reason: 'lessons in' }),
+          node('late', 'control.end', { status: 'completed', reason: 'lessons overdue' }),
+        ],
+        [edge('start', 'next', 'review'), edge('review', 'next', 'done'), edge('review', 'timed_out', 'late')],
+      ),
+    );
+    const runId = await owner.api.startRun(flowId, {}, campaignId);
+    const run = await owner.api.waitForRun(runId);
+    expect(run.state.nodes.review).toMatchObject({ handle: 'timed_out', output: { lessons: [], lessonTasks: { status: 'timed_out' } } });
+    expect(run.state.nodes.late.status).toBe('completed');
+    const taskId = run.state.nodes.review.output.lessonTasks.tasks[0].id;
+    expect((await owner.api.get(`/api/tasks/${taskId}`)).body).toMatchObject({ status: 'timed_out', kind: 'lesson' });
+    expect((await owner.api.post(`/api/tasks/${taskId}/complete`, { fact: 'f', cause: 'c', insight: 'i', action: 'a' })).status).toBe(409);
+  });
 });

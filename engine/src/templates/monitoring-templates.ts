@@ -60,7 +60,14 @@ const kpiWatchGraph: FlowDocumentInput = {
       600,
     ),
     n('again', 'control.delay', 'Keep watching', { duration: '1s' }, 860, 240),
-    n('review', 'campaign.review', 'Post-campaign review', { settle: '48h' }, 260, 840),
+    n(
+      'review',
+      'campaign.review',
+      'Post-campaign review and lessons',
+      { settle: '48h', lessons: { owner: true, waitFor: 'any', due: '7d', remindEvery: '2d' } },
+      260,
+      840,
+    ),
     n('done', 'control.end', 'Campaign over', { status: 'completed' }, 560, 840),
   ],
   edges: [
@@ -91,13 +98,14 @@ export const campaignKpiWatchFlow = {
     CAMPAIGN_KPI_WATCH_TEXT.en.description +
     ' Warnings reach the owner under the bell; CPA over its benchmark asks the department head to re-approve the spend; ' +
     'critical alerts escalate to the owner, then the department head. When the campaign ends, the review (复盘) is ' +
-    'stored 48 h later, once late data is in.',
+    'stored 48 h later, once late data is in, and the owner is asked to record the lessons (pre-filled from the missed ' +
+    'goals and overspent lines) within a week, with a reminder every two days.',
   zh: {
     name: CAMPAIGN_KPI_WATCH_TEXT['zh-CN'].title,
     description:
       CAMPAIGN_KPI_WATCH_TEXT['zh-CN'].description +
       ' 警告以站内通知告知负责人；单次转化成本超出基准时请部门负责人重新审批投放；严重告警先升级给负责人，再到部门负责人。' +
-      '活动结束 48 小时后（迟到数据到齐）保存复盘。',
+      '活动结束 48 小时后（迟到数据到齐）保存复盘，并请负责人在一周内记录经验教训（按未达成目标与超支渠道预填），每两天提醒一次。',
   },
   graph: kpiWatchGraph,
 };
