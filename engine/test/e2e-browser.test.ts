@@ -393,7 +393,7 @@ describe('editor end to end', () => {
       await p.getByTestId('new-flow-template-launch-on-warm-up').check();
       await p.getByTestId('new-flow-create').click();
       await p.getByTestId('node-launch').waitFor();
-      expect(await p.locator('[data-testid^="node-"][data-type]').count()).toBe(6);
+      expect(await p.locator('[data-testid^="node-"][data-type]').count()).toBe(7);
       await p.getByTestId('run-flow').click();
       await p.getByTestId('run-campaign').selectOption(campaign.id);
       await p.getByTestId('run-start').click();
@@ -414,8 +414,9 @@ describe('editor end to end', () => {
       await p.screenshot({ path: `${SHOTS}phase-dates.png` });
       await p.getByTestId('phase-dates-save').click();
       await p.getByTestId('phase-dates-dialog').waitFor({ state: 'detached' });
-      const run = await designer.api.waitForRun(runId);
-      expect(run.status, JSON.stringify(run.state?.nodes)).toBe('completed');
+      // Live: the run goes on to wait for the campaign's end, for its review and the owner's lessons.
+      const run = await designer.api.waitForNode(runId, 'review', 'running');
+      expect(run.state.nodes.launch.status).toBe('completed');
       expect(run.state.nodes.warm_up.output.moved).toHaveLength(1);
       await expect.poll(async () => p.getByTestId('campaign-status').getAttribute('data-status'), { timeout: SAFETY_NET_MS }).toBe('live');
 

@@ -15,6 +15,12 @@ const scenario = JSON.parse(readFileSync(fileURLToPath(new URL('../seed/s618-new
  */
 describe('618 launches on its warm-up date', () => {
   let stack: TestStack;
+  /** The campaign end the run's review waits for, once the node has read the phases. */
+  const reviewWaitsFor = (runId: string) =>
+    waitFor('the review to wait for the campaign end', async () => {
+      const detail = (await stack.api.get(`/api/runs/${runId}`)).body.state?.nodes.review?.detail;
+      return detail?.campaignEndsAt as string | undefined;
+    });
   let smtp: Awaited<ReturnType<typeof startSmtp>>;
   let robot: Awaited<ReturnType<typeof startWeCom>>;
 
@@ -77,8 +83,10 @@ describe('618 launches on its warm-up date', () => {
     expect(moved.status, JSON.stringify(moved.body)).toBe(200);
     expect(moved.body.notifiedRuns).toBe(1);
 
-    const run = await owner.api.waitForRun(runId);
-    expect(run.status, JSON.stringify(run.state?.nodes)).toBe('completed');
+    // Live: the run goes on to wait for the campaign's end, to review it and ask the owner for lessons.
+    const run = await owner.api.waitForNode(runId, 'review', 'running');
+    expect(run.state.nodes.tell_owner).toMatchObject({ status: 'completed', handle: 'sent' });
+    expect(Date.parse(await reviewWaitsFor(runId))).toBe(warmUp + 30 * DAY);
     // Not before the warm-up date.
     expect(Date.parse(run.state.nodes.launch.output.launchedAt)).toBeGreaterThanOrEqual(warmUp);
 
@@ -123,6 +131,7 @@ describe('618 launches on its warm-up date', () => {
       after: { status?: string };
     }[];
     expect(audit.find((a) => a.action === 'campaign.launched')?.after).toMatchObject({ status: 'live', nodeId: 'launch' });
+    expect((await owner.api.post(`/api/runs/${runId}/cancel`, {})).status).toBe(202);
   });
 
   it('moving the warm-up date moves the waiting launch: earlier launches sooner, later holds it back', async () => {
@@ -153,11 +162,12 @@ describe('618 launches on its warm-up date', () => {
     const moved = await owner.api.put(`/api/campaigns/${early.id}/phases`, { phases: phasesFrom(newDate) });
     expect(moved.status, JSON.stringify(moved.body)).toBe(200);
     expect(moved.body.notifiedRuns).toBe(1);
-    const done = await owner.api.waitForRun(earlyRun);
-    expect(done.status, JSON.stringify(done.state?.nodes)).toBe('completed');
+    const done = await owner.api.waitForNode(earlyRun, 'review', 'running');
+    expect(done.state.nodes.tell_owner.status).toBe('completed');
     expect(Date.parse(done.state.nodes.launch.output.launchedAt)).toBeGreaterThanOrEqual(newDate);
     expect(done.state.nodes.warm_up.output.moved).toEqual([expect.objectContaining({ to: new Date(newDate).toISOString() })]);
     expect((await owner.api.get(`/api/campaigns/${early.id}`)).body.status).toBe('live');
+    expect((await owner.api.post(`/api/runs/${earlyRun}/cancel`, {})).status).toBe(202);
 
     // Postponed: due tomorrow, moved to next week. Waiting for the old date to pass would take a day (and a short old
     // date raced the move), so the evidence is the run's own timers: the one for the old date was cancelled, and the

@@ -39,6 +39,15 @@ describe('shipped templates', () => {
     const wired = t.graph.edges.filter((e) => e.source === review.id).map((e) => e.sourceHandle);
     expect(wired.sort()).toEqual(def.handles(def.configSchema.parse(review.config)).sort());
   });
+
+  it.each(['campaign-kpi-watch', 'launch-on-warm-up'])('%s: after the review the owner records lessons, both handles drawn', (id) => {
+    const t = TEMPLATES.find((x) => x.id === id)!;
+    const review = t.graph.nodes.find((n) => n.type === 'campaign.review')!;
+    const def = NODE_TYPES.find((d) => d.type === 'campaign.review')!;
+    expect(def.configSchema.parse(review.config)).toMatchObject({ lessons: { owner: true, due: '7d', remindEvery: '2d' } });
+    const wired = t.graph.edges.filter((e) => e.source === review.id).map((e) => e.sourceHandle);
+    expect(wired.sort()).toEqual(['next', 'timed_out']);
+  });
 });
 
 /** The KPI watch on the simulator's virtual clock: one alert handed to the flow, then the campaign ends. */

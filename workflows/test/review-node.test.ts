@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { simulateFlow, validateFlow, getNodeType } from '../src/index.ts';
+import { DELIVER_ACTIVITY } from '../src/nodes/deliver.ts';
+import type { SimulatedActivities } from '../src/simulator.ts';
+import type { ReviewHeadline } from '../src/review/headline.ts';
+import type { OpenWorkTasksRequest, WorkTaskStatus } from '../src/nodes/work-tasks.ts';
+import { flowWarnings } from '../src/flow-warnings.ts';
 
 const HOUR = 3_600_000;
 const START = Date.UTC(2026, 4, 1);
@@ -160,5 +165,206 @@ describe('campaign.review on virtual time', () => {
     );
     expect(def.configSchema.safeParse({ settle: '2y' }).success).toBe(false);
     expect(def.configSchema.safeParse({ settle: '400d' }).success).toBe(false);
+  });
+});
+
+describe('campaign.review lesson tasks on virtual time', () => {
+  const KEY = 'simulation/review/1/lessons';
+  const owner = { id: 'owner-1', name: 'Evan Zhou', email: 'evan@example.com' };
+  const withOwner = { ...campaign, owner, department: 'E-commerce' };
+  const REVIEWED = END + 48 * HOUR;
+  const headline: ReviewHeadline = {
+    noData: false,
+    points: 10,
+    goals: [
+      { kpi: 'roi', target: 3, actual: 3.4, rate: 1.13, status: 'over', met: true },
+      { kpi: 'cpa', target: 44, actual: 52, rate: 44 / 52, status: 'at_risk', met: false },
+    ],
+    revenue: 100,
+    spend: 30,
+    roi: 3.4,
+    budget: { total: 25, actual: 30, overspent: true, currency: 'CNY' },
+    missed: ['cpa'],
+    overspentLines: ['douyin_ads/burst'],
+  };
+  /** The task table on the virtual clock: slot → hours after the review at which its assignee records a lesson. */
+  function table(doneAfter: Record<number, number>, reviewed: ReviewHeadline = headline) {
+    const rows = new Map<
+      string,
+      { id: string; slot: number; status: WorkTaskStatus; result: { lessonId: string } | null; completedBy: string | null }
+    >();
+    let opened: OpenWorkTasksRequest | undefined;
+    const settle = (now: number) => {
+      for (const r of rows.values())
+        if (r.status === 'open' && doneAfter[r.slot] !== undefined && REVIEWED + doneAfter[r.slot]! * HOUR <= now)
+          Object.assign(r, { status: 'done', completedBy: `u${r.slot}`, result: { lessonId: `lesson-${r.slot}` } });
+    };
+    const view = (ids: string[]) =>
+      ids.map((id) => {
+        const r = rows.get(id)!;
+        return { ...r, assignee: `slot ${r.slot}`, notify: [{ id: `u${r.slot}`, name: `U${r.slot}`, email: `u${r.slot}@example.com` }] };
+      });
+    const activities: SimulatedActivities = {
+      storeCampaignReview: ([req]) => ({ reviewId: 'r-1', version: 2, computedAt: new Date(req.at).toISOString(), headline: reviewed }),
+      openWorkTasks: ([req]) => {
+        opened = req;
+        const ids = req.assignees.map((_, slot) => `${req.executionKey}/${slot}`);
+        ids.forEach((id, slot) => rows.has(id) || rows.set(id, { id, slot, status: 'open', result: null, completedBy: null }));
+        return view(ids);
+      },
+      readWorkTasks: ([req], _a, now) => (settle(now), view(req.ids)),
+      closeWorkTasks: ([req], _a, now) => {
+        settle(now);
+        for (const id of req.ids) if (rows.get(id)!.status === 'open') rows.get(id)!.status = req.status;
+        return view(req.ids);
+      },
+    };
+    return { activities, rows, opened: () => opened! };
+  }
+  const lessonGraph = (lessons: Record<string, unknown>, late = true) => {
+    const g = graph({ lessons });
+    if (!late) return g;
+    g.nodes.push({ id: 'late', type: 'control.end', config: {}, position: { x: 3, y: 1 } });
+    g.edges.push({ id: 'c', source: 'review', sourceHandle: 'timed_out', target: 'late' });
+    return g;
+  };
+  const run = (lessons: Record<string, unknown>, doneAfter: Record<number, number>, opts: { late?: boolean; signal?: boolean } = {}) => {
+    const t = table(doneAfter);
+    return simulateFlow(lessonGraph(lessons, opts.late ?? true), {
+      startAt: START,
+      campaign: withOwner,
+      activities: t.activities,
+      notices:
+        opts.signal === false ? [] : Object.values(doneAfter).map((h) => ({ atMs: REVIEWED + h * HOUR - START, key: `worktasks:${KEY}` })),
+    }).then((r) => ({ r, t }));
+  };
+  const messages = (r: Awaited<ReturnType<typeof simulateFlow>>) =>
+    r.calls
+      .filter((c) => c.name === DELIVER_ACTIVITY && c.outcome === 'ok')
+      .map((c) => [(c.at - REVIEWED) / HOUR, (c.args[0] as { keyPrefix: string }).keyPrefix.split('/').pop()]);
+
+  it("the owner's lesson is recorded: next at that moment, with the lesson's id; the task is pre-filled from the review", async () => {
+    const { r, t } = await run({}, { 0: 30 });
+    expect(r.state?.status, JSON.stringify(r.state?.nodes.review)).toBe('completed');
+    expect(r.state?.nodes.review).toMatchObject({ handle: 'next', endedAt: REVIEWED + 30 * HOUR });
+    expect(r.state?.nodes.done?.status).toBe('completed');
+    expect(r.state?.nodes.review?.output).toMatchObject({ reviewId: 'r-1', version: 2, lessons: ['lesson-0'] });
+    const opened = t.opened();
+    expect(opened).toMatchObject({
+      kind: 'lesson',
+      executionKey: KEY,
+      title: 'Lessons from 618',
+      assignees: [{ kind: 'user', user: 'owner-1' }],
+      campaignId: 'c-618',
+      dueAt: new Date(REVIEWED + 7 * 24 * HOUR).toISOString(),
+      remindEveryMs: 2 * 24 * HOUR,
+      hints: { kpi: 'cpa', channel: 'douyin_ads', outcome: 'mixed' },
+    });
+    expect(opened.instructions).toContain('- CPA missed by 18 % on douyin_ads');
+    expect(opened.instructions).toContain('- douyin_ads/burst over its budget');
+  });
+
+  it('nobody records one by the due time: reminders every 2 days, then timed_out, the task closed', async () => {
+    const { r, t } = await run({}, {});
+    expect(r.state?.nodes.review).toMatchObject({ handle: 'timed_out', endedAt: REVIEWED + 7 * 24 * HOUR });
+    expect(r.state?.nodes.late?.status).toBe('completed');
+    expect(r.state?.nodes.done?.status).toBe('skipped');
+    expect(messages(r)).toEqual([
+      [0, 'opened'],
+      [48, 'remind-1'],
+      [96, 'remind-2'],
+      [144, 'remind-3'],
+    ]);
+    expect([...t.rows.values()].map((x) => x.status)).toEqual(['timed_out']);
+    expect(r.state?.nodes.review?.output).toMatchObject({ lessons: [], lessonTasks: { status: 'timed_out', reminders: 3 } });
+  });
+
+  it('without a timed_out path an overdue lesson fails the node, saying so; the validator warns of it beforehand', async () => {
+    const doc = lessonGraph({ due: '1d', remindEvery: '12h' }, false);
+    const checked = validateFlow(doc);
+    expect(checked.ok && flowWarnings(checked.flow).filter((w) => w.code === 'unhandled_outcome')).toMatchObject([
+      { nodeId: 'review', handle: 'timed_out' },
+    ]);
+    // Without lessons, nothing can time out, so nothing is warned of.
+    const plain = validateFlow(graph({}));
+    expect(plain.ok && flowWarnings(plain.flow).filter((w) => w.code === 'unhandled_outcome')).toEqual([]);
+    const { r } = await run({ due: '1d', remindEvery: '12h' }, {}, { late: false });
+    expect(r.state?.nodes.review?.status).toBe('failed');
+    expect(r.state?.nodes.review?.error).toContain('no "timed_out" path is drawn');
+  });
+
+  it('roles as well as the owner, waitFor all: next only once both are in; a lost signal is found at the hourly look', async () => {
+    const lessons = {
+      assignees: [{ kind: 'role', role: 'analyst', department: 'E-commerce' }],
+      waitFor: 'all',
+      due: '3d',
+      remindEvery: '1d',
+    };
+    const { r, t } = await run(lessons, { 0: 5, 1: 30 }, { signal: false });
+    expect(t.opened().assignees).toEqual([
+      { kind: 'user', user: 'owner-1' },
+      { kind: 'role', role: 'analyst', department: 'E-commerce' },
+    ]);
+    expect(r.state?.nodes.review).toMatchObject({ handle: 'next', endedAt: REVIEWED + 30 * HOUR });
+    expect(r.state?.nodes.review?.output).toMatchObject({ lessons: ['lesson-0', 'lesson-1'] });
+    // One reminder at 24 h, to the role's holder who had not written theirs.
+    expect(messages(r).map(([, k]) => k)).toEqual(['opened', 'remind-1']);
+  });
+
+  it('a review with nothing missed still asks, saying so, with outcome "met" and no KPI', async () => {
+    const t = table({}, { ...headline, goals: [headline.goals[0]!], missed: [], overspentLines: [], budget: null });
+    const r = await simulateFlow(lessonGraph({ owner: true, due: '1d', remindEvery: '1d' }), {
+      startAt: START,
+      campaign: withOwner,
+      activities: t.activities,
+    });
+    expect(r.state?.nodes.review?.handle).toBe('timed_out');
+    expect(t.opened().hints).toEqual({ outcome: 'met' });
+    expect(t.opened().instructions).toContain('no missed goal');
+  });
+
+  it('the lessons config: owner or assignees needed, reminders bounded, hostile values refused as issues', () => {
+    const def = getNodeType('campaign.review')!;
+    expect(def.configSchema.parse({ lessons: {} })).toMatchObject({
+      lessons: { owner: true, assignees: [], waitFor: 'any', due: '7d', remindEvery: '2d' },
+    });
+    expect(validateFlow(lessonGraph({})).ok).toBe(true);
+    expect(validateFlow(lessonGraph({ owner: false })).ok).toBe(false);
+    expect(validateFlow(lessonGraph({ due: '7d', remindEvery: '30s' })).ok).toBe(false);
+    expect(validateFlow(lessonGraph({ due: '52w', remindEvery: '1h' })).ok).toBe(false);
+    const text = fc.oneof(fc.string({ maxLength: 30 }), fc.constantFrom('{{ ', '{{ campaign.name }}', 'x'.repeat(5000), '\u0000'));
+    const ref = fc.oneof(
+      fc.record({ kind: fc.constant('user'), user: text }),
+      fc.record(
+        { kind: fc.constant('role'), role: fc.constantFrom('analyst', 'wizard'), department: text },
+        { requiredKeys: ['kind', 'role'] },
+      ),
+      fc.record({ kind: fc.constant('expression'), expression: fc.constantFrom('"user:a@b.c"', '1 +', 'input.who') }),
+      fc.jsonValue({ maxDepth: 1 }),
+    );
+    const lessons = fc.oneof(
+      fc.record(
+        {
+          owner: fc.oneof(fc.boolean(), fc.constant('yes')),
+          assignees: fc.oneof(fc.array(ref, { maxLength: 3 }), fc.constant('everyone')),
+          waitFor: fc.constantFrom('any', 'all', 'most', 1),
+          due: fc.constantFrom('1h', '7d', 'soon', '', '999999w', 5, null),
+          remindEvery: fc.constantFrom('15m', '2d', 'often', '0s', '1s'),
+          instructions: text,
+          extra: fc.jsonValue({ maxDepth: 1 }),
+        },
+        { requiredKeys: [] },
+      ),
+      fc.jsonValue({ maxDepth: 2 }),
+    );
+    fc.assert(
+      fc.property(lessons, (l) => {
+        const checked = validateFlow(lessonGraph(l as Record<string, unknown>));
+        const parsed = def.configSchema.safeParse({ lessons: l });
+        expect(checked.ok).toBe(parsed.success);
+        if (!checked.ok) expect(checked.issues.some((i) => JSON.stringify(i).includes('lessons'))).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -92,7 +92,14 @@ const kpiWatchGraph: FlowDocumentInput = {
       -20,
     ),
     n('again', 'control.delay', 'Keep watching', { duration: '1s' }, 860, 240),
-    n('review', 'campaign.review', 'Post-campaign review', { settle: '48h' }, 260, 840),
+    n(
+      'review',
+      'campaign.review',
+      'Post-campaign review and lessons',
+      { settle: '48h', lessons: { owner: true, waitFor: 'any', due: '7d', remindEvery: '2d' } },
+      260,
+      840,
+    ),
     n('done', 'control.end', 'Campaign over', { status: 'completed' }, 560, 840),
   ],
   edges: [
@@ -125,14 +132,15 @@ export const campaignKpiWatchFlow = {
     'optimisation review task in their inbox (due in 2 days, a reminder a day); CPA over its benchmark asks the ' +
     'department head to re-approve the spend; ' +
     'critical alerts escalate to the owner, then the department head. When the campaign ends, the review (复盘) is ' +
-    'stored 48 h later, once late data is in.',
+    'stored 48 h later, once late data is in, and the owner is asked to record the lessons (pre-filled from the missed ' +
+    'goals and overspent lines) within a week, with a reminder every two days.',
   zh: {
     name: CAMPAIGN_KPI_WATCH_TEXT['zh-CN'].title,
     description:
       CAMPAIGN_KPI_WATCH_TEXT['zh-CN'].description +
       ' 警告以站内通知告知负责人；点击率或转化率连续 3 天偏离基线 10% 以上时，在负责人的待办中创建优化复盘任务（2 天内完成，每天提醒）；' +
       '单次转化成本超出基准时请部门负责人重新审批投放；严重告警先升级给负责人，再到部门负责人。' +
-      '活动结束 48 小时后（迟到数据到齐）保存复盘。',
+      '活动结束 48 小时后（迟到数据到齐）保存复盘，并请负责人在一周内记录经验教训（按未达成目标与超支渠道预填），每两天提醒一次。',
   },
   graph: kpiWatchGraph,
 };

@@ -149,17 +149,21 @@ export const standardLaunchApproval = {
 
 /**
  * The launch itself: wait (durably, for weeks if need be) for the warm-up phase, go live,
- * announce on the team's channels, and tell the owner by e-mail and under the bell.
+ * announce on the team's channels, and tell the owner by e-mail and under the bell; after the campaign, the review
+ * and the owner's lessons.
  */
 export const launchOnWarmUp = {
   id: 'launch-on-warm-up',
   name: 'Launch on the warm-up date',
   description:
     "Waits for the campaign's warm-up phase, sets it live, announces it on the chosen channels " +
-    '(add your WeCom/Feishu/DingTalk connections to the launch node) and e-mails the owner.',
+    '(add your WeCom/Feishu/DingTalk connections to the launch node) and e-mails the owner. When the campaign has ended ' +
+    'and late data has settled (48 h), it stores the review (复盘) and asks the owner to record the lessons within a week.',
   zh: {
     name: '预热日上线',
-    description: '等待活动进入预热阶段，将其设为进行中，在所选渠道发布上线通知（在上线节点添加企业微信/飞书/钉钉连接），并邮件通知负责人。',
+    description:
+      '等待活动进入预热阶段，将其设为进行中，在所选渠道发布上线通知（在上线节点添加企业微信/飞书/钉钉连接），并邮件通知负责人。' +
+      '活动结束且迟到数据沉淀 48 小时后保存复盘，并请负责人在一周内记录经验教训。',
   },
   graph: {
     schemaVersion: 1,
@@ -197,7 +201,15 @@ export const launchOnWarmUp = {
         720,
         200,
       ),
-      n('live', 'control.end', 'Live', { status: 'completed' }, 960, 200),
+      n(
+        'review',
+        'campaign.review',
+        'Review and lessons 复盘',
+        { settle: '48h', lessons: { owner: true, waitFor: 'any', due: '7d', remindEvery: '2d' } },
+        960,
+        200,
+      ),
+      n('live', 'control.end', 'Reviewed', { status: 'completed' }, 1200, 200),
       n('launch_failed', 'control.end', 'Launch problem', { status: 'failed', reason: 'The launch or its announcement failed' }, 720, 400),
     ],
     edges: [
@@ -205,7 +217,10 @@ export const launchOnWarmUp = {
       e('warm_up', 'next', 'launch'),
       e('launch', 'next', 'tell_owner'),
       e('launch', 'failed', 'launch_failed'),
-      e('tell_owner', 'sent', 'live'),
+      // Live until the campaign ends; then the review, and the owner's lessons (overdue ones end the run all the same).
+      e('tell_owner', 'sent', 'review'),
+      e('review', 'next', 'live'),
+      e('review', 'timed_out', 'live'),
       e('tell_owner', 'failed', 'launch_failed'),
     ],
   },

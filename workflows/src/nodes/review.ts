@@ -3,12 +3,13 @@ import { renderText, templateExpressions } from '../templates.ts';
 import { durationMs, durationSchema } from '../duration.ts';
 import { toRetryPolicy } from './retry.ts';
 import { defineNode, type NodeExpression } from './define.ts';
-import { quickActivity } from './resolve-people.ts';
+import { expressionRefs, quickActivity } from './resolve-people.ts';
 import { CAMPAIGN_PHASES_ACTIVITY, campaignNoticeKey, type CampaignPhase } from './wait-until.ts';
 import type { ActivityName } from '../activities.ts';
 import type { ActivityCallOptions } from '../interpreter/ports.ts';
 import type { JsonValue } from '../json.ts';
 import type { ReviewHeadline } from '../review/headline.ts';
+import { askForLessons, reviewLessonsSchema } from './review-lessons.ts';
 
 export const STORE_REVIEW_ACTIVITY = 'storeCampaignReview' satisfies ActivityName;
 
@@ -66,10 +67,12 @@ export const review = defineNode({
       .optional()
       .meta({ widget: 'template', description: "An ISO 8601 time, or a template giving one; by default the campaign's end" }),
     settle: durationSchema.default('48h').meta({ description: 'Extra wait for late metrics before the review is computed' }),
+    lessons: reviewLessonsSchema.optional().meta({ description: 'Lesson tasks after the review; none when left out' }),
   }),
   // `timed_out` belongs to the lesson tasks that follow the computation (assignees who do not write theirs in time);
   // with none configured the node always goes on by `next`.
   handles: () => ['next', 'timed_out'],
+  outcomesThatFailUndrawn: (config) => (config.lessons ? ['timed_out'] : []),
   hasInput: true,
   editor: { icon: '📝', color: '#0f766e', defaultConfig: { settle: '48h' } },
   text: {
@@ -77,20 +80,35 @@ export const review = defineNode({
       title: 'Post-campaign review',
       description:
         "Waits until the run's campaign has ended (its last phase's end, following date edits) plus a settling time for late data, " +
-        'then computes the review (复盘) and stores it as a new version.',
+        'then computes the review (复盘) and stores it as a new version; optionally asks the owner or roles to record lessons.',
       fields: {
         at: { label: 'Review after (ISO 8601)', help: "Leave empty to wait for the campaign's end" },
         settle: { label: 'Settling time for late data', help: 'For example 48h or 3d' },
+        lessons: { label: 'Lesson tasks', help: 'Ask for lessons (fact, cause, insight, action) once the review is stored' },
+        'lessons.owner': { label: 'Campaign owner records them' },
+        'lessons.assignees': { label: 'Also assign', help: 'Users, roles (anyone holding it may do it), department heads' },
+        'lessons.waitFor': { label: 'Done when', options: { any: 'anyone has recorded one', all: 'every assignee has' } },
+        'lessons.due': { label: 'Due after the review', help: 'For example 7d' },
+        'lessons.remindEvery': { label: 'Remind every', help: 'For example 2d' },
+        'lessons.instructions': { label: 'Extra instructions', help: "Added after the review's findings" },
       },
       handles: { next: 'next', timed_out: 'lessons overdue' },
     },
     'zh-CN': {
       title: '活动复盘',
       description:
-        '等待本次运行所属活动结束（最后一个阶段的结束时间，日期修改后随之调整），再等待迟到数据的沉淀期，然后计算复盘并保存为新版本。',
+        '等待本次运行所属活动结束（最后一个阶段的结束时间，日期修改后随之调整），再等待迟到数据的沉淀期，然后计算复盘并保存为新版本；' +
+        '可选：请负责人或相关角色记录经验教训。',
       fields: {
         at: { label: '复盘时间 (ISO 8601)', help: '留空则等待活动结束' },
         settle: { label: '迟到数据沉淀期', help: '例如 48h 或 3d' },
+        lessons: { label: '经验教训任务', help: '复盘保存后请相关人员记录经验（事实、原因、洞察、行动）' },
+        'lessons.owner': { label: '由活动负责人记录' },
+        'lessons.assignees': { label: '另行指派', help: '用户、角色（持有该角色者均可处理）、部门负责人' },
+        'lessons.waitFor': { label: '完成条件', options: { any: '任一人已记录', all: '所有负责人已记录' } },
+        'lessons.due': { label: '复盘后截止时长', help: '例如 7d' },
+        'lessons.remindEvery': { label: '提醒间隔', help: '例如 2d' },
+        'lessons.instructions': { label: '补充说明', help: '附在复盘发现之后' },
       },
       handles: { next: '下一步', timed_out: '经验教训逾期' },
     },
@@ -101,11 +119,18 @@ export const review = defineNode({
     'the phases again and waits for the new end; `at` fixes the time instead. Then the review is computed from what is stored ' +
     'and kept as the campaign\'s next version (trigger "flow"; a retried step stores no second version). The output carries ' +
     '`reviewId`, `version` and `headline` (goals with attainment and status, revenue, spend, ROI, budget, missed goals). ' +
-    'The `timed_out` handle is reserved for lesson tasks after the review; without them the node goes on by `next`.',
+    'With `lessons`, the node then gives the campaign owner (and/or the people and roles named) a lesson task each: fact, ' +
+    'cause, insight and action, the KPI and channel pre-filled from the goal missed by most and the line over budget, the ' +
+    "review's findings in the instructions. It waits for any or all of them, reminding every `remindEvery` until `due` " +
+    '(7 d and 2 d by default): done → `next` with `lessons` (the recorded lesson ids) in the output; due → `timed_out`, ' +
+    'which fails the node when not drawn. Without `lessons` the node goes on by `next` once the review is stored.',
   needsCampaign: () => "it reviews the run's campaign",
-  expressions: (config) =>
-    config.at ? templateExpressions(config.at, ['at']).map((t): NodeExpression => ({ ...t, kind: 'template' })) : [],
-  async execute({ config, ports, scope, node, executionKey, setDetail, park, unpark, resume }) {
+  expressions: (config) => [
+    ...(config.at ? templateExpressions(config.at, ['at']).map((t): NodeExpression => ({ ...t, kind: 'template' })) : []),
+    ...(config.lessons ? expressionRefs(config.lessons.assignees, ['lessons', 'assignees']) : []),
+  ],
+  async execute(ctx) {
+    const { config, ports, scope, node, executionKey, setDetail, park, unpark, resume } = ctx;
     const campaign = scope.campaign as { id?: string; phases?: CampaignPhase[] } | null;
     if (!campaign?.id) throw new Error("A review node reviews the run's campaign; this run has none");
     const workflowId = (scope.run as { id: string }).id;
@@ -159,9 +184,14 @@ export const review = defineNode({
     const request: StoreReviewRequest = { campaignId: campaign.id, workflowId, nodeId: node.id, executionKey, at: ports.now() };
     const stored = await ports.callActivity(STORE_REVIEW_ACTIVITY, [request], reviewActivity);
     if (typeof stored?.reviewId !== 'string') throw new Error('The review service stored no review');
-    // Lesson tasks, when configured, open here and may leave by `timed_out`; none are, so the review is done.
+    // Lesson tasks, when configured, open once the review is stored (a retry of the store finds the same version).
+    const asked = config.lessons
+      ? await askForLessons(ctx, config.lessons, String((campaign as { name?: unknown }).name ?? 'the campaign'), stored.headline ?? null)
+      : undefined;
+    if (asked?.outcome === 'timed_out' && !ctx.hasEdge('timed_out'))
+      throw new Error(`No lesson was recorded by ${asked.dueAt}, and no "timed_out" path is drawn`);
     return {
-      handle: 'next',
+      handle: asked?.outcome === 'timed_out' ? 'timed_out' : 'next',
       output: {
         reviewId: stored.reviewId,
         version: stored.version,
@@ -170,6 +200,9 @@ export const review = defineNode({
         waitedMs,
         headline: stored.headline,
         ...(moves.length ? { moved: moves } : {}),
+        ...(asked
+          ? { lessons: asked.lessonIds, lessonTasks: { status: asked.outcome, tasks: asked.tasks, reminders: asked.reminders } }
+          : {}),
       } as unknown as JsonValue,
     };
   },

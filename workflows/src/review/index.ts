@@ -15,6 +15,7 @@ export {
 export { csvCell, csvNumber, reviewCsv, reviewFigures, REVIEW_CSV_HEADER, type ReviewFigure } from './csv.ts';
 export { compareReviews, type FigureChange, type ReviewComparison } from './compare.ts';
 export { reviewHeadline, type ReviewHeadline } from './headline.ts';
+export { lessonHintsFromHeadline, type ReviewLessonHints } from './lesson-hints.ts';
 export {
   campaignTiming,
   compareWithPast,
