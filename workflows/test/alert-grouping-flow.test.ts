@@ -25,8 +25,8 @@ const flow = (grouping?: unknown, ackLoops = false) => ({
     at('start', 'trigger.manual', {}),
     at('monitor', 'monitoring.monitor', {
       rules: [rule('neg', 'negative_mentions'), rule('cpa', 'cpa'), rule('cpm', 'cpm')],
-      // A minute's wait unless a test says otherwise (the default is none: a batch is already its own group).
-      grouping: grouping === undefined ? { wait: '1m' } : grouping,
+      // One group per campaign with a minute's wait unless a test says otherwise (the defaults: per rule, no wait).
+      grouping: grouping === undefined ? { by: 'campaign', wait: '1m' } : grouping,
     }),
     at('escalate', 'monitoring.escalate', { monitor: 'monitor', levels: [{ connection: ROBOT, ackWithin: '1h' }], text: TEXT }),
     at('cool', 'control.delay', { duration: '1s' }),

@@ -187,13 +187,14 @@ export function readsPerEvaluation(rule: Rule, every: number): number {
 }
 
 /**
- * Campaign defaults, not Alertmanager's. No wait by default: a batch from an ad platform lands all its channels and
- * rules in one transaction, which the monitor's first look sees together, so the batch is already the group, and the
- * first message goes out within a second of the point (a wait is for rules that fire from separate batches). Buckets
- * are 5 min to 1 h, so a group told again sooner than 15 min says little new; a campaign day is short, so an
- * unanswered incident is told again every 4 h.
+ * Campaign defaults, not Alertmanager's. Grouped by rule: the node has a handle per rule, so a rule that fires
+ * is its own news and takes its own path (its channels go together). No wait by default: a batch from an ad
+ * platform lands all its channels and rules in one transaction, which the monitor's first look sees together, so
+ * the batch is already the group, and the first message goes out within a second of the point (a wait is for
+ * rules that fire from separate batches). Buckets are 5 min to 1 h, so a group told again sooner than 15 min says
+ * little new; a campaign day is short, so an unanswered incident is told again every 4 h.
  */
-export const GROUPING_DEFAULTS = { by: 'campaign', wait: '0s', interval: '15m', repeat: '4h' } as const;
+export const GROUPING_DEFAULTS = { by: 'rule', wait: '0s', interval: '15m', repeat: '4h' } as const;
 const MAX_GROUP_WAIT_MS = DAY_MS;
 
 export const groupingSchema = z

@@ -43,7 +43,7 @@ export interface OpenAlert extends FlowAlert {
   silenced: boolean;
 }
 
-/** What the monitor hands the flow: the group whose message is due, its first alert leading. */
+/** What the monitor hands the flow: the group whose message is due, led by its newest news (its first alert otherwise). */
 export interface AlertGroup {
   key: string;
   reason: NotificationReason;
@@ -194,6 +194,7 @@ export const monitor = defineNode({
     for (;;) {
       const open = check.open ?? [];
       const grouped = open.map((a) => ({ id: a.alertId, groupKey: groupKey(by, a), state: a.state, silenced: a.silenced, since: a.since }));
+      const toldBefore = memory;
       const plan = nextNotification(grouped, memory, ports.now(), times);
       memory = plan.memory;
       const detail = { monitorId: check.monitorId, watermark: check.watermark, statuses: check.statuses, grouping: memory };
@@ -205,7 +206,11 @@ export const monitor = defineNode({
           .map(({ since: _since, silenced: _silenced, ...a }) => a)
           .sort((a, b) => a.firedAt.localeCompare(b.firedAt) || a.alertId.localeCompare(b.alertId));
         const group = groupOf(plan.due.groupKey, plan.due.reason, alerts);
-        return { handle: alerts[0]!.ruleId, output: { alert: alerts[0]!, alerts, group } as unknown as JsonValue };
+        // The news leads: an alert that joined a group told before takes the handle, so the flow branches on what
+        // just fired (a 3-day rule joining the CTR alert of its campaign starts the optimisation review).
+        const told = new Set(toldBefore[plan.due.groupKey]?.notified ?? []);
+        const lead = alerts.find((a) => !told.has(a.alertId)) ?? alerts[0]!;
+        return { handle: lead.ruleId, output: { alert: lead, alerts, group } as unknown as JsonValue };
       }
       if (check.ended) {
         await ports.callActivity(DETACH_MONITOR_ACTIVITY, [{ monitorId: check.monitorId }], quickActivity);
