@@ -13,7 +13,8 @@ import { approvalCount, isApprovalView } from '../approvals/approval.ts';
 function FlowNodeViewImpl({ id, data, selected }: NodeProps<CanvasNode>) {
   const { t } = useTranslation();
   const locale = useLocale();
-  const { mode, issues, run, orphanHandles } = useCanvasInfo();
+  const { mode, issues, run, orphanHandles, diff } = useCanvasInfo();
+  const mark = mode === 'diff' ? diff?.get(id) : undefined;
   const orphans = orphanHandles?.get(id) ?? [];
   const desc = nodeType(data.type);
   const text = nodeText(data.type, locale);
@@ -35,13 +36,22 @@ function FlowNodeViewImpl({ id, data, selected }: NodeProps<CanvasNode>) {
   if (nodeIssues.length) classes.push('has-issues');
   if (!desc) classes.push('is-unknown');
   if (status) classes.push(`status-${status}`);
+  if (mark) classes.push(`diff-${mark}`);
 
   const style = { '--node-color': desc?.editor.color ?? '#64748b' } as CSSProperties;
   const title = text?.title ?? data.type;
   const tooltip = nodeIssues.length ? nodeIssues.map((i) => `• ${i.message}`).join('\n') : (text?.description ?? '');
 
   return (
-    <div className={classes.join(' ')} style={style} data-testid={`node-${id}`} data-status={status} data-type={data.type} title={tooltip}>
+    <div
+      className={classes.join(' ')}
+      style={style}
+      data-testid={`node-${id}`}
+      data-status={status}
+      data-diff={mark}
+      data-type={data.type}
+      title={tooltip}
+    >
       {(desc?.hasInput ?? true) && (
         <Handle type="target" position={Position.Left} isConnectable={editable} className="fd-handle fd-handle--in" />
       )}
