@@ -9,6 +9,8 @@ import { CanvasContext, type CanvasInfo, type DiffMark } from '../flow/canvasCon
 import { toCanvas, type CanvasEdge, type CanvasNode } from '../flow/graph.ts';
 import { EMPTY_INDEX } from '../flow/issues.ts';
 
+const GHOST_DROP = 130;
+
 const edgeKey = (e: { source: string; sourceHandle?: string | null; target: string }) =>
   JSON.stringify([e.source, e.sourceHandle ?? '', e.target]);
 
@@ -22,7 +24,13 @@ export function diffCanvas(from: FlowDocumentInput, to: FlowDocumentInput, diff:
   for (const c of diff.nodes.changed) marks.set(c.id, 'changed');
   for (const id of diff.nodes.moved) marks.set(id, 'moved');
   const removed = new Set(diff.nodes.removed);
-  const nodes = [...b.nodes, ...a.nodes.filter((n) => removed.has(n.id))].map((n) => ({
+  // A ghost where a newer node now stands (a node replaced by another) is drawn just below it, so both can be seen.
+  const covered = (p: { x: number; y: number }) =>
+    b.nodes.some((n) => Math.abs(n.position.x - p.x) < 200 && Math.abs(n.position.y - p.y) < 80);
+  const ghosts = a.nodes
+    .filter((n) => removed.has(n.id))
+    .map((n) => (covered(n.position) ? { ...n, position: { x: n.position.x, y: n.position.y + GHOST_DROP } } : n));
+  const nodes = [...b.nodes, ...ghosts].map((n) => ({
     ...n,
     draggable: false,
     connectable: false,

@@ -122,12 +122,14 @@ function DiffDialog(props: { flowId: string; a: number; b: number; onClose: () =
         <p className="fd-error-text">{errorText(diff.error)}</p>
       ) : (
         <div className="fd-diffview">
-          <DiffCanvas from={diff.data.from.graph} to={diff.data.to.graph} diff={diff.data.diff} />
+          <div className="fd-diffview__canvas">
+            <DiffCanvas from={diff.data.from.graph} to={diff.data.to.graph} diff={diff.data.diff} />
+          </div>
           <div className="fd-diffview__side">
-            <p className="fd-legend">
-              <span className="fd-legend__added">{t('versions.legendAdded')}</span>{' '}
-              <span className="fd-legend__removed">{t('versions.legendRemoved')}</span>{' '}
-              <span className="fd-legend__changed">{t('versions.legendChanged')}</span>
+            <p className="fd-difflegend">
+              <span className="fd-difflegend__added">{t('versions.legendAdded')}</span>{' '}
+              <span className="fd-difflegend__removed">{t('versions.legendRemoved')}</span>{' '}
+              <span className="fd-difflegend__changed">{t('versions.legendChanged')}</span>
             </p>
             <DiffList diff={diff.data.diff} />
           </div>
