@@ -98,6 +98,8 @@ GET    /api/flows/{id}                       Y Y Y Y Y Y    0 0 0 0 0    -     !
 PUT    /api/flows/{id}                       Y Y Y - - -    0 0 - - -    -     ! !
 POST   /api/flows/{id}/versions              Y Y Y - - -    0 0 - - -    -     ! !
 GET    /api/flows/{id}/versions              Y Y Y Y Y Y    0 0 0 0 0    -     ! !
+GET    /api/flows/{id}/versions/{a}/diff/{b} Y Y Y Y Y Y    0 0 0 0 0    -     ! !
+POST   /api/flows/{id}/versions/{n}/rollback Y Y Y - - -    0 0 - - -    -     ! !
 POST   /api/flows/{id}/runs                  Y Y Y - - -    0 0 - - -    -     ! !
 GET    /api/templates                        Y Y Y Y Y Y    Y Y Y Y Y    Y     ! !
 POST   /api/templates/{templateId}/flows     Y Y Y - - -    - - - - -    -     ! !
@@ -583,6 +585,14 @@ describe('access matrix', () => {
     'GET /api/flows/{id}/versions': {
       build: () => ({ path: `/api/flows/${fx.flowId}/versions` }),
       check: (_who, res) => expect(res.body.items.length).toBeGreaterThan(0),
+    },
+    'GET /api/flows/{id}/versions/{a}/diff/{b}': {
+      build: () => ({ path: `/api/flows/${fx.flowId}/versions/1/diff/1` }),
+      check: (_who, res) => expect(res.body.diff.nodes.changed).toEqual([]),
+    },
+    'POST /api/flows/{id}/versions/{n}/rollback': {
+      build: () => ({ path: `/api/flows/${fx.flowId}/versions/1/rollback` }),
+      check: (_who, res) => expect(res.body.note).toBe('Rolled back to v1'),
     },
     'POST /api/flows/{id}/runs': {
       build: (_who, mark) => ({ path: `/api/flows/${fx.flowId}/runs`, body: { input: { mark } }, effect: marked(mark) }),

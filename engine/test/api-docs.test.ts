@@ -206,6 +206,8 @@ describe('catalogue, OpenAPI, health, and every route against its contract', () 
     expect((await api().get(`/api/flows/${id}`)).body.description).toBe('checked against its contract');
     expect((await api().post(`/api/flows/${id}/versions`, { note: 'first' })).status).toBe(201);
     expect((await api().get(`/api/flows/${id}/versions`)).body.items).toHaveLength(1);
+    expect((await api().get(`/api/flows/${id}/versions/1/diff/1`)).body.diff.nodes.changed).toEqual([]);
+    expect((await api().post(`/api/flows/${id}/versions/1/rollback`)).body.note).toBe('Rolled back to v1');
     expect((await api().get(`/api/flows/${id}/schedule`)).body).toEqual({ schedule: null });
 
     const templates = await api().get('/api/templates');

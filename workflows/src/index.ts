@@ -68,3 +68,4 @@ export * from './nodes/work-tasks.ts';
 export { HUMAN_TASK_TYPE, humanTask } from './nodes/human-task.ts';
 export { STORE_REVIEW_ACTIVITY, type StoreReviewRequest, type StoredReviewResult } from './nodes/review.ts';
 export * from './flow-warnings.ts';
+export * from './flow-diff.ts';

@@ -24,6 +24,7 @@ import type {
   FlowSummary,
   FlowTemplate,
   FlowVersion,
+  VersionDiff,
   HookSecret,
   InboxItem,
   WorkTask,
@@ -88,6 +89,8 @@ interface RequestOptions {
   raw?: boolean;
   /** The raw body's media type, when it is not JSON (a CSV file). */
   contentType?: string;
+  /** Extra request headers (If-Match on a draft save). */
+  headers?: Record<string, string>;
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -97,6 +100,7 @@ async function request<T>(method: string, path: string, body?: unknown, options:
   const headers: Record<string, string> = { Accept: 'application/json, application/problem+json' };
   if (body !== undefined) headers['Content-Type'] = options.raw && options.contentType ? options.contentType : 'application/json';
   if (!SAFE_METHODS.has(method) && csrfToken) headers['x-csrf-token'] = csrfToken;
+  Object.assign(headers, options.headers);
   try {
     res = await fetch(path, {
       method,
@@ -154,13 +158,17 @@ export const api = {
   listFlows: () => request<{ items: FlowSummary[] }>('GET', '/api/flows').then((r) => r.items),
   getFlow: (id: string) => request<Flow>('GET', `/api/flows/${enc(id)}`),
   createFlow: (body: NewFlow) => request<Flow>('POST', '/api/flows', body),
-  updateFlow: (id: string, patch: FlowPatch) => request<Flow>('PUT', `/api/flows/${enc(id)}`, patch),
+  /** With the draft's revision, a save over someone else's newer one is refused (409) instead of overwriting it. */
+  updateFlow: (id: string, patch: FlowPatch, revision?: number) =>
+    request<Flow>('PUT', `/api/flows/${enc(id)}`, patch, revision === undefined ? {} : { headers: { 'If-Match': `"${revision}"` } }),
   publish: (id: string, note?: string) => request<FlowVersion>('POST', `/api/flows/${enc(id)}/versions`, note ? { note } : {}),
   listTemplates: () => request<{ items: FlowTemplate[] }>('GET', '/api/templates').then((r) => r.items),
   createFromTemplate: (templateId: string, body: { name?: string }) =>
     request<Flow>('POST', `/api/templates/${enc(templateId)}/flows`, body),
   getSchedule: (id: string) => request<{ schedule: FlowSchedule | null }>('GET', `/api/flows/${enc(id)}/schedule`).then((r) => r.schedule),
   unpublish: (id: string) => request<{ scheduleRemoved: boolean }>('POST', `/api/flows/${enc(id)}/unpublish`),
+  diffVersions: (id: string, a: number, b: number) => request<VersionDiff>('GET', `/api/flows/${enc(id)}/versions/${a}/diff/${b}`),
+  rollback: (id: string, n: number) => request<FlowVersion>('POST', `/api/flows/${enc(id)}/versions/${n}/rollback`),
   listVersions: (id: string) => request<{ items: FlowVersion[] }>('GET', `/api/flows/${enc(id)}/versions`).then((r) => r.items),
   startRun: (flowId: string, body: StartRun) => request<Run>('POST', `/api/flows/${enc(flowId)}/runs`, body),
   listRuns: (flowId: string) => request<{ items: RunSummary[] }>('GET', `/api/runs?flowId=${enc(flowId)}`).then((r) => r.items),

@@ -19,6 +19,7 @@ export type FlowGraph = Out<typeof C.flowGraphSchema>;
 export type FlowSummary = Out<typeof C.flowSummarySchema>;
 export type Flow = Out<typeof C.flowSchema>;
 export type FlowVersion = Out<typeof C.flowVersionSchema>;
+export type VersionDiff = Out<typeof C.versionDiffSchema>;
 export type FlowTemplate = Out<typeof C.flowTemplateSchema>;
 export type FlowSchedule = Out<typeof C.flowScheduleSchema>;
 export type OverlapPolicy = FlowSchedule['overlap'];

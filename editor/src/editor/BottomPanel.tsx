@@ -5,8 +5,11 @@ import type { Issue } from '../flow/issues.ts';
 import { ProblemsPanel } from './ProblemsPanel.tsx';
 import { RunsPanel } from './RunsPanel.tsx';
 import { SchedulePanel } from './SchedulePanel.tsx';
+import { VersionsPanel } from '../versions/VersionsPanel.tsx';
+import { useOptionalAuth } from '../auth/AuthProvider.tsx';
+import { mayDo } from '../auth/permissions.ts';
 
-export type BottomTab = 'problems' | 'runs' | 'schedule';
+export type BottomTab = 'problems' | 'runs' | 'schedule' | 'versions';
 
 /** The tabs under the canvas: the draft's problems, the flow's past runs and, for a scheduled flow, its schedule. */
 export function BottomPanel(props: {
@@ -21,8 +24,11 @@ export function BottomPanel(props: {
   flowId: string | null;
   /** Set when the draft starts with a schedule trigger. */
   schedule?: { departmentId: string | null | undefined; draftAhead: boolean };
+  departmentId: string | null | undefined;
+  onRollback: (version: number) => Promise<void>;
 }) {
   const { t } = useTranslation();
+  const auth = useOptionalAuth();
   // The Schedule tab goes with the schedule trigger; if it was showing, the runs take its place.
   const current: BottomTab = props.tab === 'schedule' && !props.schedule ? 'runs' : props.tab;
   const tabButton = (tab: BottomTab, label: ReactNode) => (
@@ -61,11 +67,18 @@ export function BottomPanel(props: {
           </>,
         )}
         {tabButton('runs', t('runs.title'))}
+        {tabButton('versions', t('versions.title'))}
         {props.schedule && tabButton('schedule', t('schedule.title'))}
       </div>
       <div className="fd-tabpanel" role="tabpanel" id="bottom-tabpanel" aria-labelledby={`tab-${current}`}>
         {current === 'problems' ? (
           <ProblemsPanel issues={props.issues} warnings={props.warnings} nodes={props.nodes} edges={props.edges} onPick={props.onPick} />
+        ) : current === 'versions' ? (
+          <VersionsPanel
+            flowId={props.flowId}
+            canPublish={mayDo(auth?.user, 'flows:publish', props.departmentId ?? undefined)}
+            onRollback={props.onRollback}
+          />
         ) : current === 'schedule' && props.schedule ? (
           <SchedulePanel flowId={props.flowId} departmentId={props.schedule.departmentId} draftAhead={props.schedule.draftAhead} />
         ) : (

@@ -4,6 +4,10 @@ import { useReactFlow, type XYPosition } from '@xyflow/react';
 import { useTranslation } from 'react-i18next';
 import type { FlowDocumentInput } from '@flightdeck/workflows';
 import type { Flow } from '../api/types.ts';
+import { api, ApiError } from '../api/client.ts';
+import { ConflictDialog } from '../versions/ConflictDialog.tsx';
+import { useQueryClient } from '@tanstack/react-query';
+import { keys } from '../api/queries.ts';
 import { AppHeader } from '../components/AppHeader.tsx';
 import { useErrorText } from '../components/errorText.ts';
 import { useDocumentTitle } from '../components/useDocumentTitle.ts';
@@ -37,7 +41,9 @@ export function FlowEditor(props: { flow: Flow | null; initialGraph: FlowDocumen
   const { screenToFlowPosition, setCenter, getZoom } = useReactFlow();
   const draft = useFlowDraft(props.initialGraph);
   const store = useFlowPersistence(props.flow, draft, props.onCreated);
-  const { saveNow, publishNow } = store;
+  const { saveNow, publishNow, loadFromServer } = store;
+  const qc = useQueryClient();
+  const [resolving, setResolving] = useState(false);
   useDocumentTitle(store.name);
   const [busy, setBusy] = useState<'save' | 'publish' | null>(null);
   const [tab, setTab] = useState<BottomTab>('problems');
@@ -69,7 +75,8 @@ export function FlowEditor(props: { flow: Flow | null; initialGraph: FlowDocumen
       await saveNow();
       toast('success', t('editor.saved'));
     } catch (e) {
-      toast('error', t('editor.saveFailed', { detail: errorText(e) }));
+      // A conflict opens its own dialog.
+      if (!(e instanceof ApiError && e.status === 409)) toast('error', t('editor.saveFailed', { detail: errorText(e) }));
     } finally {
       setBusy(null);
     }
@@ -92,6 +99,39 @@ export function FlowEditor(props: { flow: Flow | null; initialGraph: FlowDocumen
       setBusy(null);
     }
   }, [draft.issues.length, publishNow, toast, t, errorText]);
+
+  /** Publishes version n again as the newest, and shows the draft the server made of it. */
+  const rollback = useCallback(
+    async (n: number) => {
+      const id = store.flowId;
+      if (!id) return;
+      try {
+        const v = await api.rollback(id, n);
+        loadFromServer(await api.getFlow(id));
+        void qc.invalidateQueries({ queryKey: keys.versions(id) });
+        void qc.invalidateQueries({ queryKey: keys.flows, exact: true });
+        toast('success', t('versions.rolledBack', { from: n, version: v.version }));
+      } catch (e) {
+        toast('error', t('versions.rollbackFailed', { detail: errorText(e) }));
+      }
+    },
+    [store.flowId, loadFromServer, qc, toast, t, errorText],
+  );
+
+  const resolve = useCallback(
+    async (choice: 'reload' | 'keep') => {
+      setResolving(true);
+      try {
+        await store.resolveConflict(choice);
+        toast('success', choice === 'reload' ? t('conflict.reloaded') : t('editor.saved'));
+      } catch (e) {
+        if (!(e instanceof ApiError && e.status === 409)) toast('error', t('editor.saveFailed', { detail: errorText(e) }));
+      } finally {
+        setResolving(false);
+      }
+    },
+    [store, toast, t, errorText],
+  );
 
   const canvasRect = () => document.querySelector('.fd-editor .fd-canvas')?.getBoundingClientRect();
 
@@ -182,7 +222,15 @@ export function FlowEditor(props: { flow: Flow | null; initialGraph: FlowDocumen
   useTestHooks(testApi);
 
   const saveState =
-    busy === 'save' ? t('editor.saving') : store.dirty ? t('editor.unsaved') : store.flowId ? t('editor.allSaved') : t('editor.notSaved');
+    busy === 'save'
+      ? t('editor.saving')
+      : store.autosaveError
+        ? t('editor.autosaveFailed')
+        : store.dirty
+          ? t('editor.unsaved')
+          : store.flowId
+            ? t('editor.allSaved')
+            : t('editor.notSaved');
 
   return (
     <div className="fd-app fd-editor">
@@ -230,10 +278,20 @@ export function FlowEditor(props: { flow: Flow | null; initialGraph: FlowDocumen
             edges={draft.edges}
             onPick={pick}
             flowId={store.flowId}
+            departmentId={props.flow?.departmentId}
+            onRollback={rollback}
             {...(scheduled ? { schedule: { departmentId: props.flow?.departmentId, draftAhead: store.draftAhead } } : {})}
           />
         </main>
       </CanvasContext.Provider>
+      {store.conflict && (
+        <ConflictDialog
+          diff={store.conflict.diff}
+          busy={resolving}
+          onReload={() => void resolve('reload')}
+          onKeepMine={() => void resolve('keep')}
+        />
+      )}
       {hookOpen && (
         <HookSecretDialog
           // The secret belongs to a saved flow; an unsaved one is saved first.

@@ -118,6 +118,19 @@ export function useFlowDraft(initial: FlowDocumentInput) {
 
   const getDocument = useCallback(() => toDocument(nodesRef.current, edgesRef.current), []);
 
+  /** Puts another graph on the canvas (someone else's save, a rollback); returns it as the document it now is. */
+  const replace = useCallback(
+    (graph: FlowDocumentInput) => {
+      const next = toCanvas(graph);
+      nodesRef.current = next.nodes;
+      edgesRef.current = next.edges;
+      setNodes(next.nodes);
+      setEdges(next.edges);
+      return toDocument(next.nodes, next.edges);
+    },
+    [setNodes, setEdges],
+  );
+
   return {
     nodes,
     edges,
@@ -135,6 +148,7 @@ export function useFlowDraft(initial: FlowDocumentInput) {
     removeEdge,
     select,
     getDocument,
+    replace,
   };
 }
 

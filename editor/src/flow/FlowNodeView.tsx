@@ -13,7 +13,8 @@ import { approvalCount, isApprovalView } from '../approvals/approval.ts';
 function FlowNodeViewImpl({ id, data, selected }: NodeProps<CanvasNode>) {
   const { t } = useTranslation();
   const locale = useLocale();
-  const { mode, issues, run, orphanHandles, reached } = useCanvasInfo();
+  const { mode, issues, run, orphanHandles, reached, diff } = useCanvasInfo();
+  const mark = mode === 'diff' ? diff?.get(id) : undefined;
   const orphans = orphanHandles?.get(id) ?? [];
   const desc = nodeType(data.type);
   const text = nodeText(data.type, locale);
@@ -37,6 +38,7 @@ function FlowNodeViewImpl({ id, data, selected }: NodeProps<CanvasNode>) {
   if (status) classes.push(`status-${status}`);
   const wasReached = reached ? reached.has(id) : undefined;
   if (wasReached !== undefined) classes.push(wasReached ? 'is-reached' : 'is-unreached');
+  if (mark) classes.push(`diff-${mark}`);
 
   const style = { '--node-color': desc?.editor.color ?? '#64748b' } as CSSProperties;
   const title = text?.title ?? data.type;
@@ -50,6 +52,7 @@ function FlowNodeViewImpl({ id, data, selected }: NodeProps<CanvasNode>) {
       data-status={status}
       data-type={data.type}
       data-reached={wasReached}
+      data-diff={mark}
       title={tooltip}
     >
       {(desc?.hasInput ?? true) && (

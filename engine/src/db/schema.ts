@@ -123,6 +123,8 @@ export const flows = pgTable('flows', {
   createdBy: uuid('created_by').references(() => users.id),
   description: text('description').notNull().default(''),
   graph: jsonb('graph').notNull(),
+  /** Counts saves of the draft: its ETag, so a save made against an older draft is refused rather than lost. */
+  revision: integer('revision').notNull().default(1),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
@@ -145,6 +147,8 @@ export const flowVersions = pgTable(
     format: integer('format'),
     contentHash: text('content_hash'),
     note: text('note').notNull().default(''),
+    /** Who published it; null on versions published before this was recorded. */
+    createdBy: uuid('created_by').references(() => users.id),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [uniqueIndex('flow_versions_flow_version_uq').on(t.flowId, t.version)],

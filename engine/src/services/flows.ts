@@ -1,8 +1,8 @@
 import { and, desc, eq, inArray, isNull, max, sql } from 'drizzle-orm';
 import type { z } from 'zod';
-import { freezeFlow, validateFlow, type FlowDocumentInput, type ValidationIssue } from '@flightdeck/workflows';
+import { diffFlows, freezeFlow, validateFlow, type FlowDocumentInput, type ValidationIssue } from '@flightdeck/workflows';
 import type { Database } from '../db/client.ts';
-import { flows, flowVersions, type FlowRow, type FlowVersionRow } from '../db/schema.ts';
+import { flows, flowVersions, users, type FlowRow, type FlowVersionRow } from '../db/schema.ts';
 import { HttpProblem, issuesToFieldErrors, notFound } from '../api/problem.ts';
 import { scopeOf, type Actor } from '../auth/access.ts';
 import { audit } from './audit.ts';
@@ -50,14 +50,36 @@ export function presentFlow(row: FlowRow, latestVersion: number | null, issues?:
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
     latestVersion,
+    revision: row.revision,
     // A draft passed the document schema when it was saved (checkDraft), as it was sent.
     graph: row.graph as FlowDocumentInput,
     issues: issuesToFieldErrors(issues),
   };
 }
 
-export function presentVersion(row: FlowVersionRow): z.output<typeof flowVersionSchema> {
-  return { id: row.id, flowId: row.flowId, version: row.version, note: row.note, createdAt: row.createdAt.toISOString() };
+type Author = { id: string; name: string } | null;
+type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
+
+export function presentVersion(row: FlowVersionRow, author: Author): z.output<typeof flowVersionSchema> {
+  return {
+    id: row.id,
+    flowId: row.flowId,
+    version: row.version,
+    note: row.note,
+    createdAt: row.createdAt.toISOString(),
+    createdBy: author,
+  };
+}
+
+/** A save made against a draft revision other than the stored one: someone else saved in between. */
+function staleDraft(current: FlowRow, expected: number): HttpProblem {
+  return new HttpProblem(
+    409,
+    'Edit conflict',
+    `The draft was saved by someone else since you loaded it (you had revision ${expected}, it is now ${current.revision})`,
+    [{ path: 'if-match', message: `Stale revision ${expected}; the current draft is revision ${current.revision}`, code: 'stale' }],
+    { currentRevision: current.revision },
+  );
 }
 
 export class FlowService {
@@ -121,14 +143,21 @@ export class FlowService {
     });
   }
 
-  async update(actor: Actor, id: string, input: { name?: string; description?: string; graph?: Record<string, unknown> }) {
+  /** expectedRevision: the If-Match the caller sent; without one the save goes through as before (last write wins). */
+  async update(
+    actor: Actor,
+    id: string,
+    input: { name?: string; description?: string; graph?: Record<string, unknown> },
+    expectedRevision?: number,
+  ) {
     const issues = input.graph !== undefined ? checkDraft(input.graph) : undefined;
     return this.db.transaction(async (tx) => {
       const [before] = await tx.select().from(flows).where(eq(flows.id, id)).for('update');
       if (!before) throw notFound('Flow', id);
+      if (expectedRevision !== undefined && before.revision !== expectedRevision) throw staleDraft(before, expectedRevision);
       const [row] = await tx
         .update(flows)
-        .set({ ...input, updatedAt: new Date() })
+        .set({ ...input, revision: before.revision + 1, updatedAt: new Date() })
         .where(eq(flows.id, id))
         .returning();
       const pick = (f: typeof before) => Object.fromEntries(Object.keys(input).map((k) => [k, f[k as keyof typeof f]]));
@@ -150,41 +179,95 @@ export class FlowService {
       // Serialises concurrent publishes of one flow so version numbers never collide.
       const [row] = await tx.select().from(flows).where(eq(flows.id, id)).for('update');
       if (!row) throw notFound('Flow', id);
-      // What is stored is what the validator produced, defaults and all: the version means this from now on.
-      const checked = freezeFlow(row.graph);
-      if (!checked.ok) {
-        throw new HttpProblem(
-          422,
-          'Flow is not valid',
-          `Fix ${checked.issues.length} problem(s) before publishing`,
-          issuesToFieldErrors(checked.issues, ['graph']),
-        );
-      }
-      await checkSubflowReferences(tx, actor, checked.frozen.graph);
-      const { graph, format, hash } = checked.frozen;
-      const [{ next }] = (await tx
-        .select({ next: sql<number>`coalesce(max(${flowVersions.version}), 0) + 1` })
-        .from(flowVersions)
-        .where(eq(flowVersions.flowId, id))) as [{ next: number }];
-      const [version] = await tx
-        .insert(flowVersions)
-        .values({ flowId: id, version: Number(next), graph, format, contentHash: hash, note })
-        .returning();
-      await audit(tx, actor, {
-        action: 'version.published',
-        entityType: 'version',
-        entityId: version!.id,
-        departmentId: row.departmentId,
-        after: { flowId: id, version: version!.version, note },
-      });
-      return presentVersion(version!);
+      return this.publishGraph(tx, actor, row, row.graph, note);
     });
   }
 
+  /**
+   * Publishes version n's graph again, as the next version, and makes it the draft: going back means
+   * the next edit starts from it. The stored graph passes today's validator, or nothing happens.
+   */
+  async rollback(actor: Actor, id: string, n: number) {
+    return this.db.transaction(async (tx) => {
+      const [row] = await tx.select().from(flows).where(eq(flows.id, id)).for('update');
+      if (!row) throw notFound('Flow', id);
+      const old = await tx.query.flowVersions.findFirst({ where: and(eq(flowVersions.flowId, id), eq(flowVersions.version, n)) });
+      if (!old) throw new HttpProblem(404, 'Not found', `Version ${n} does not exist`, [{ path: 'n', message: `No version ${n}` }]);
+      const published = await this.publishGraph(tx, actor, row, old.graph, `Rolled back to v${n}`);
+      await tx
+        .update(flows)
+        .set({ graph: old.graph, revision: row.revision + 1, updatedAt: new Date() })
+        .where(eq(flows.id, id));
+      await audit(tx, actor, {
+        action: 'flow.updated',
+        entityType: 'flow',
+        entityId: id,
+        departmentId: row.departmentId,
+        before: { graph: row.graph },
+        after: { graph: old.graph, rolledBackTo: n },
+      });
+      return published;
+    });
+  }
+
+  private async publishGraph(tx: Tx, actor: Actor, row: FlowRow, source: unknown, note: string) {
+    const id = row.id;
+    // What is stored is what the validator produced, defaults and all: the version means this from now on.
+    const checked = freezeFlow(source);
+    if (!checked.ok) {
+      throw new HttpProblem(
+        422,
+        'Flow is not valid',
+        `Fix ${checked.issues.length} problem(s) before publishing`,
+        issuesToFieldErrors(checked.issues, ['graph']),
+      );
+    }
+    await checkSubflowReferences(tx, actor, checked.frozen.graph);
+    const { graph, format, hash } = checked.frozen;
+    const [{ next }] = (await tx
+      .select({ next: sql<number>`coalesce(max(${flowVersions.version}), 0) + 1` })
+      .from(flowVersions)
+      .where(eq(flowVersions.flowId, id))) as [{ next: number }];
+    const [version] = await tx
+      .insert(flowVersions)
+      .values({ flowId: id, version: Number(next), graph, format, contentHash: hash, note, createdBy: actor.id })
+      .returning();
+    await audit(tx, actor, {
+      action: 'version.published',
+      entityType: 'version',
+      entityId: version!.id,
+      departmentId: row.departmentId,
+      after: { flowId: id, version: version!.version, note },
+    });
+    return presentVersion(version!, { id: actor.id, name: actor.name });
+  }
+
+  /** Every version, newest first, with who published it; no cap (a flow has as many as it was published). */
   async versions(flowId: string) {
     await this.get(flowId);
-    const rows = await this.db.select().from(flowVersions).where(eq(flowVersions.flowId, flowId)).orderBy(desc(flowVersions.version));
-    return rows.map(presentVersion);
+    const rows = await this.db
+      .select({ v: flowVersions, by: { id: users.id, name: users.name } })
+      .from(flowVersions)
+      .leftJoin(users, eq(users.id, flowVersions.createdBy))
+      .where(eq(flowVersions.flowId, flowId))
+      .orderBy(desc(flowVersions.version));
+    return rows.map(({ v, by }) => presentVersion(v, by?.id ? by : null));
+  }
+
+  /** Two versions' graphs as stored and what changed from a to b. */
+  async diff(flowId: string, a: number, b: number) {
+    const [from, to] = await Promise.all([this.storedVersion(flowId, a, 'a'), this.storedVersion(flowId, b, 'b')]);
+    return {
+      from: { version: a, graph: from.graph as FlowDocumentInput },
+      to: { version: b, graph: to.graph as FlowDocumentInput },
+      diff: diffFlows(from.graph, to.graph),
+    };
+  }
+
+  private async storedVersion(flowId: string, n: number, field: string): Promise<FlowVersionRow> {
+    const row = await this.db.query.flowVersions.findFirst({ where: and(eq(flowVersions.flowId, flowId), eq(flowVersions.version, n)) });
+    if (!row) throw new HttpProblem(404, 'Not found', `Version ${n} does not exist`, [{ path: field, message: `No version ${n}` }]);
+    return row;
   }
 
   async version(flowId: string, version?: number): Promise<FlowVersionRow> {

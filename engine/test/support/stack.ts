@@ -193,6 +193,7 @@ export interface ApiResponse<T = any> {
   status: number;
   body: T;
   contentType: string;
+  headers: Headers;
 }
 
 export class ApiClient {
@@ -201,12 +202,19 @@ export class ApiClient {
     readonly token?: string,
   ) {}
 
-  async call<T = any>(method: string, path: string, body?: unknown, raw?: string): Promise<ApiResponse<T>> {
+  async call<T = any>(
+    method: string,
+    path: string,
+    body?: unknown,
+    raw?: string,
+    headers: Record<string, string> = {},
+  ): Promise<ApiResponse<T>> {
     const res = await fetch(this.base + path, {
       method,
       headers: {
         ...(body !== undefined || raw !== undefined ? { 'content-type': 'application/json' } : {}),
         ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+        ...headers,
       },
       body: raw ?? (body !== undefined ? JSON.stringify(body) : undefined),
     });
@@ -217,7 +225,7 @@ export class ApiClient {
     } catch {
       /* not JSON */
     }
-    return { status: res.status, body: parsed as T, contentType: res.headers.get('content-type') ?? '' };
+    return { status: res.status, body: parsed as T, contentType: res.headers.get('content-type') ?? '', headers: res.headers };
   }
 
   get = <T = any>(path: string) => this.call<T>('GET', path);

@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { flowDocumentSchema, flowNodeSchema, FLOW_LIMITS, positionSchema, type FlowDocumentInput } from '@flightdeck/workflows';
+import {
+  flowDocumentSchema,
+  flowNodeSchema,
+  FLOW_LIMITS,
+  positionSchema,
+  type FlowDiff,
+  type FlowDocumentInput,
+} from '@flightdeck/workflows';
 import { fieldErrorSchema, timestamp, type Assert, type SameShape } from './common.ts';
 
 /** The graph is checked by the flow validator, which reports node-level paths; here it only has to be an object. */
@@ -52,6 +59,7 @@ export const flowSummarySchema = z
     createdAt: timestamp,
     updatedAt: timestamp,
     latestVersion: z.number().int().nullable(),
+    revision: z.number().int().meta({ description: "The draft's revision, also its ETag; send it back in If-Match to save safely" }),
   })
   .meta({ id: 'FlowSummary' });
 
@@ -63,8 +71,53 @@ export const flowSchema = flowSummarySchema
   .meta({ id: 'Flow' });
 
 export const flowVersionSchema = z
-  .object({ id: z.uuid(), flowId: z.uuid(), version: z.number().int(), note: z.string(), createdAt: timestamp })
+  .object({
+    id: z.uuid(),
+    flowId: z.uuid(),
+    version: z.number().int(),
+    note: z.string(),
+    createdAt: timestamp,
+    createdBy: z
+      .object({ id: z.uuid(), name: z.string() })
+      .nullable()
+      .meta({ description: 'Who published it; null for versions published before authors were recorded' }),
+  })
   .meta({ id: 'FlowVersion' });
+
+const versionNumber = z.coerce
+  .number({ message: 'A version number' })
+  .int('A version number')
+  .min(1, 'Versions start at 1')
+  .max(2_147_483_647, 'No such version');
+export const versionParam = z.strictObject({ id: z.uuid({ message: 'Must be a UUID' }), n: versionNumber });
+export const versionDiffParams = z.strictObject({ id: z.uuid({ message: 'Must be a UUID' }), a: versionNumber, b: versionNumber });
+
+const fieldChangeSchema = z.object({
+  path: z.string().meta({ description: 'Dotted path from the node: config.subject, config.to.0, label, type' }),
+  before: z.unknown().optional().meta({ description: 'Absent when the field did not exist on that side' }),
+  after: z.unknown().optional(),
+});
+const edgeRefSchema = z.object({ id: z.string(), source: z.string(), sourceHandle: z.string(), target: z.string() });
+export const flowDiffSchema = z
+  .object({
+    nodes: z.object({
+      added: z.array(z.string()),
+      removed: z.array(z.string()),
+      changed: z.array(z.object({ id: z.string(), fields: z.array(fieldChangeSchema), truncated: z.literal(true).optional() })),
+      moved: z.array(z.string()).meta({ description: 'Nodes whose position alone changed' }),
+    }),
+    edges: z.object({ added: z.array(edgeRefSchema), removed: z.array(edgeRefSchema) }),
+  })
+  .meta({ id: 'FlowDiff' });
+type _DiffIsTheDiff = Assert<SameShape<z.output<typeof flowDiffSchema>, FlowDiff>>;
+
+export const versionDiffSchema = z
+  .object({
+    from: z.object({ version: z.number().int(), graph: flowGraphSchema }),
+    to: z.object({ version: z.number().int(), graph: flowGraphSchema }),
+    diff: flowDiffSchema,
+  })
+  .meta({ id: 'FlowVersionDiff' });
 
 /** Temporal's overlap policies, by the names a schedule trigger's config uses. */
 export const OVERLAP_POLICIES = ['skip', 'buffer_one', 'buffer_all', 'cancel_other', 'terminate_other', 'allow_all'] as const;

@@ -13,16 +13,31 @@ import {
   unpublishedSchema,
   updateFlowBody,
   uuidParam,
+  versionDiffParams,
+  versionDiffSchema,
+  versionParam,
 } from '../contracts/index.ts';
 import { defineRoute, type ParsedRequest, type RouteRegistry } from '../route.ts';
 import type { FlowService } from '../../services/flows.ts';
 import type { ScheduleService } from '../../services/schedules.ts';
 import { TEMPLATES } from '../../templates/standard-launch-approval.ts';
-import { notFound } from '../problem.ts';
+import { HttpProblem, notFound } from '../problem.ts';
 import { z } from 'zod';
 
 const tag = 'Flows';
 const problem = (status: number, description: string) => ({ status, description, schema: problemSchema });
+const etag = (revision: number) => `"${revision}"`;
+
+/** If-Match as a draft revision: undefined when absent or `*` (any draft will do), 400 naming the header when unreadable. */
+export function expectedRevision(header: string | undefined): number | undefined {
+  if (header === undefined || header.trim() === '*') return undefined;
+  const m = /^\s*(?:W\/)?"(\d{1,9})"\s*$/.exec(header);
+  if (!m)
+    throw new HttpProblem(400, 'Invalid request', 'If-Match must be the ETag of the draft', [
+      { path: 'if-match', message: 'Send the ETag as given, e.g. "3"' },
+    ]);
+  return Number(m[1]);
+}
 
 export function flowRoutes(registry: RouteRegistry, flows: FlowService, schedules: ScheduleService): Router {
   const r = Router();
@@ -74,12 +89,13 @@ export function flowRoutes(registry: RouteRegistry, flows: FlowService, schedule
       access: { permission: 'flows:read', in: flowDept },
       summary: 'Read a flow with its draft graph and validator findings',
       params: uuidParam,
+      description: "The ETag header is the draft's revision; send it as If-Match when saving.",
       responses: [{ status: 200, description: 'The flow', schema: flowSchema }, problem(404, 'No such flow')],
     },
-    async ({ params }) => ({
-      status: 200,
-      body: await flows.get(params.id),
-    }),
+    async ({ params }) => {
+      const flow = await flows.get(params.id);
+      return { status: 200, body: flow, headers: { etag: etag(flow.revision) } };
+    },
   );
   defineRoute(
     r,
@@ -90,16 +106,24 @@ export function flowRoutes(registry: RouteRegistry, flows: FlowService, schedule
       tag,
       access: { permission: 'flows:write', in: flowDept },
       summary: 'Update a flow draft',
+      description:
+        'Send If-Match with the ETag from reading the flow: when someone saved since, the answer is 409 with the current ' +
+        'revision (currentRevision) and nothing is saved. Without If-Match (or with *) the save goes through whatever ' +
+        'was saved before, as it always did. The answer carries the new ETag.',
       params: uuidParam,
       body: updateFlowBody,
       responses: [
         { status: 200, description: 'Updated', schema: flowSchema },
-        problem(400, 'Invalid request'),
+        problem(400, 'Invalid request (or an unreadable If-Match)'),
         problem(404, 'No such flow'),
+        problem(409, 'The draft changed since the If-Match revision'),
         problem(422, 'Invalid flow document'),
       ],
     },
-    async ({ params, body, actor }) => ({ status: 200, body: await flows.update(actor, params.id, body) }),
+    async ({ params, body, actor, req }) => {
+      const flow = await flows.update(actor, params.id, body, expectedRevision(req.get('if-match')));
+      return { status: 200, body: flow, headers: { etag: etag(flow.revision) } };
+    },
   );
   defineRoute(
     r,
@@ -141,6 +165,48 @@ export function flowRoutes(registry: RouteRegistry, flows: FlowService, schedule
       status: 200,
       body: { items: await flows.versions(params.id) },
     }),
+  );
+  defineRoute(
+    r,
+    registry,
+    {
+      method: 'get',
+      path: '/api/flows/:id/versions/:a/diff/:b',
+      tag,
+      access: { permission: 'flows:read', in: flowDept },
+      summary: 'Two versions as stored, and what changed from a to b: nodes added, removed, changed (field by field) or moved; edges',
+      params: versionDiffParams,
+      responses: [
+        { status: 200, description: 'The diff', schema: versionDiffSchema },
+        problem(400, 'Invalid request'),
+        problem(404, 'No such flow or version'),
+      ],
+    },
+    async ({ params }) => ({ status: 200, body: await flows.diff(params.id, params.a, params.b) }),
+  );
+  defineRoute(
+    r,
+    registry,
+    {
+      method: 'post',
+      path: '/api/flows/:id/versions/:n/rollback',
+      tag,
+      access: { permission: 'flows:publish', in: flowDept },
+      summary: 'Publish version n again as a new version (note "Rolled back to vN"); it becomes the draft too',
+      description: "The graph as stored is checked by today's validator: 422 naming the field when today's rules refuse it.",
+      params: versionParam,
+      responses: [
+        { status: 201, description: 'Published', schema: flowVersionSchema },
+        problem(400, 'Invalid request'),
+        problem(404, 'No such flow or version'),
+        problem(422, "Today's rules refuse the old graph"),
+      ],
+    },
+    async ({ params, actor }) => {
+      const published = await flows.rollback(actor, params.id, params.n);
+      await schedules.sync(actor, params.id, await flows.version(params.id, published.version), await flows.departmentOf(params.id));
+      return { status: 201, body: published };
+    },
   );
   defineRoute(
     r,

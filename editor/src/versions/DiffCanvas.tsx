@@ -1,0 +1,89 @@
+import { useMemo } from 'react';
+import { Background, Controls, MarkerType, ReactFlow, ReactFlowProvider, useNodesState } from '@xyflow/react';
+import type { FlowDiff, FlowDocumentInput } from '@flightdeck/workflows';
+import { useTranslation } from 'react-i18next';
+import { canvasNodeTypes } from '../flow/FlowNodeView.tsx';
+import { useFlowAriaLabels } from '../flow/ariaLabels.ts';
+import { FIT_OPTIONS, FitView } from '../flow/FitView.tsx';
+import { CanvasContext, type CanvasInfo, type DiffMark } from '../flow/canvasContext.ts';
+import { toCanvas, type CanvasEdge, type CanvasNode } from '../flow/graph.ts';
+import { EMPTY_INDEX } from '../flow/issues.ts';
+
+const GHOST_DROP = 130;
+
+const edgeKey = (e: { source: string; sourceHandle?: string | null; target: string }) =>
+  JSON.stringify([e.source, e.sourceHandle ?? '', e.target]);
+
+/** The newer graph with the older one's removed nodes and edges drawn in as ghosts, everything marked by what happened to it. */
+export function diffCanvas(from: FlowDocumentInput, to: FlowDocumentInput, diff: FlowDiff) {
+  const a = toCanvas(from);
+  const b = toCanvas(to);
+  const marks = new Map<string, DiffMark>();
+  for (const id of diff.nodes.added) marks.set(id, 'added');
+  for (const id of diff.nodes.removed) marks.set(id, 'removed');
+  for (const c of diff.nodes.changed) marks.set(c.id, 'changed');
+  for (const id of diff.nodes.moved) marks.set(id, 'moved');
+  const removed = new Set(diff.nodes.removed);
+  // A ghost where a newer node now stands (a node replaced by another) is drawn just below it, so both can be seen.
+  const covered = (p: { x: number; y: number }) =>
+    b.nodes.some((n) => Math.abs(n.position.x - p.x) < 200 && Math.abs(n.position.y - p.y) < 80);
+  const ghosts = a.nodes
+    .filter((n) => removed.has(n.id))
+    .map((n) => (covered(n.position) ? { ...n, position: { x: n.position.x, y: n.position.y + GHOST_DROP } } : n));
+  const nodes = [...b.nodes, ...ghosts].map((n) => ({
+    ...n,
+    draggable: false,
+    connectable: false,
+    deletable: false,
+  }));
+  const added = new Set(diff.edges.added.map(edgeKey));
+  const gone = new Set(diff.edges.removed.map(edgeKey));
+  const edges: CanvasEdge[] = [
+    ...b.edges.map((e) => ({ ...e, className: added.has(edgeKey(e)) ? 'fd-edge--added' : undefined })),
+    ...a.edges.filter((e) => gone.has(edgeKey(e))).map((e) => ({ ...e, id: `removed:${e.id}`, className: 'fd-edge--removed' })),
+  ].map((e) => ({ ...e, markerEnd: { type: MarkerType.ArrowClosed, width: 18, height: 18 } }));
+  return { nodes, edges, marks };
+}
+
+export function DiffCanvas(props: { from: FlowDocumentInput; to: FlowDocumentInput; diff: FlowDiff; onSelect?: (id: string) => void }) {
+  return (
+    <ReactFlowProvider>
+      <DiffCanvasInner {...props} />
+    </ReactFlowProvider>
+  );
+}
+
+function DiffCanvasInner(props: { from: FlowDocumentInput; to: FlowDocumentInput; diff: FlowDiff; onSelect?: (id: string) => void }) {
+  const { t } = useTranslation();
+  const ariaLabelConfig = useFlowAriaLabels();
+  const shown = useMemo(() => diffCanvas(props.from, props.to, props.diff), [props.from, props.to, props.diff]);
+  // Measured sizes come back as node changes; fitView needs them.
+  const [nodes, , onNodesChange] = useNodesState<CanvasNode>(shown.nodes);
+  const info = useMemo<CanvasInfo>(() => ({ mode: 'diff', issues: EMPTY_INDEX, run: null, diff: shown.marks }), [shown.marks]);
+  return (
+    <CanvasContext.Provider value={info}>
+      <div className="fd-canvas fd-diffcanvas" data-testid="diff-canvas" aria-label={t('versions.diffCanvas')}>
+        <ReactFlow<CanvasNode, CanvasEdge>
+          nodes={nodes}
+          edges={shown.edges}
+          onNodesChange={onNodesChange}
+          nodeTypes={canvasNodeTypes}
+          nodesDraggable={false}
+          nodesConnectable={false}
+          edgesFocusable={false}
+          deleteKeyCode={null}
+          onNodeClick={(_, n) => props.onSelect?.(n.id)}
+          fitView
+          fitViewOptions={FIT_OPTIONS}
+          minZoom={0.2}
+          proOptions={{ hideAttribution: true }}
+          ariaLabelConfig={ariaLabelConfig}
+        >
+          <FitView onResize />
+          <Background gap={16} />
+          <Controls showInteractive={false} />
+        </ReactFlow>
+      </div>
+    </CanvasContext.Provider>
+  );
+}

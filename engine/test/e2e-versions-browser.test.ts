@@ -1,0 +1,133 @@
+/// <reference lib="dom" />
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdirSync } from 'node:fs';
+import { chromium, type Browser } from 'playwright-core';
+import { startStack, TEST_PASSWORD, type TestStack } from './support/stack.ts';
+import { SAFETY_NET_MS } from './support/wait-for.ts';
+import { edge, flow, node } from './support/flows.ts';
+import { EDITOR_TEST_DIST } from '../src/server/start-server.ts';
+
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const SHOTS = process.env.FD_SHOTS || '/tmp/fd/shots/';
+
+/**
+ * The Versions tab in headless Chromium on the real API and PostgreSQL: two published versions,
+ * compared on the canvas (the changed node amber, the added green, the removed ghosted), a save
+ * over someone else's newer one stopped by the conflict dialog, and a rollback.
+ */
+describe('versions in the editor', () => {
+  let stack: TestStack;
+  let browser: Browser;
+  let ada: Awaited<ReturnType<TestStack['user']>>;
+  let bob: Awaited<ReturnType<TestStack['user']>>;
+  let flowId = '';
+
+  beforeAll(async () => {
+    if (!existsSync(`${EDITOR_TEST_DIST}/index.html`))
+      throw new Error('editor/dist-test is missing: `npm test` builds it first (npm run build:test -w @flightdeck/editor)');
+    if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: apt-get install -y chromium (.ci/run does)`);
+    mkdirSync(SHOTS, { recursive: true });
+    stack = await startStack('e2e-versions', { worker: false });
+    ada = await stack.user('Ada Designer', [{ role: 'designer', department: null }]);
+    bob = await stack.user('Bob Designer', [{ role: 'designer', department: null }]);
+    const v1 = flow(
+      [node('start', 'trigger.manual'), node('wait', 'control.delay', { duration: '1h' }), node('done', 'control.end')],
+      [edge('start', 'next', 'wait'), edge('wait', 'next', 'done')],
+    );
+    const v2 = flow(
+      [node('start', 'trigger.manual'), node('wait', 'control.delay', { duration: '2h' }), node('end2', 'control.end')],
+      [edge('start', 'next', 'wait'), edge('wait', 'next', 'end2')],
+    );
+    const created = await ada.api.post('/api/flows', { name: 'Launch reminder', graph: v1 });
+    flowId = created.body.id;
+    expect((await ada.api.post(`/api/flows/${flowId}/versions`, { note: 'first cut' })).status).toBe(201);
+    expect((await bob.api.put(`/api/flows/${flowId}`, { graph: v2 })).status).toBe(200);
+    expect((await bob.api.post(`/api/flows/${flowId}/versions`, { note: 'longer wait' })).status).toBe(201);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--no-first-run'],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.close();
+  });
+
+  it('lists both versions, shows the diff on the canvas, stops a stale save, and rolls back', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    ctx.setDefaultTimeout(SAFETY_NET_MS);
+    const p = await ctx.newPage();
+    p.on('dialog', (d) => void d.accept());
+    try {
+      await p.goto(`${stack.url}/#/signin`);
+      await p.getByTestId('signin-email').fill(ada.email);
+      await p.getByTestId('signin-password').fill(TEST_PASSWORD);
+      await p.getByTestId('signin-submit').click();
+      await p.getByTestId('signout').waitFor();
+      await p.goto(`${stack.url}/#/flows/${flowId}`);
+      await p.getByTestId('tab-versions').click();
+      const row2 = p.getByTestId('version-row-2');
+      await row2.waitFor();
+      expect(await row2.innerText()).toContain('Bob Designer');
+      expect(await row2.innerText()).toContain('longer wait');
+      expect(await p.getByTestId('version-row-1').innerText()).toContain('Ada Designer');
+
+      await p.getByTestId('pick-version-1').check();
+      await p.getByTestId('pick-version-2').check();
+      await p.getByTestId('compare-versions').click();
+      const dialog = p.getByTestId('diff-dialog');
+      const canvas = dialog.getByTestId('diff-canvas');
+      await canvas.getByTestId('node-wait').waitFor();
+      expect(await canvas.getByTestId('node-wait').getAttribute('data-diff')).toBe('changed');
+      expect(await canvas.getByTestId('node-end2').getAttribute('data-diff')).toBe('added');
+      expect(await canvas.getByTestId('node-done').getAttribute('data-diff')).toBe('removed');
+      expect(await canvas.getByTestId('node-start').getAttribute('data-diff')).toBeNull();
+      const fields = await dialog.getByTestId('diff-changed-wait').innerText();
+      expect(fields).toContain('config.duration');
+      expect(fields).toContain('1h');
+      expect(fields).toContain('2h');
+      await p.screenshot({ path: `${SHOTS}versions-diff.png` });
+      await p.keyboard.press('Escape');
+      await expect.poll(() => dialog.count(), { timeout: SAFETY_NET_MS }).toBe(0);
+
+      // Bob saves while Ada edits: her save is refused and the dialog says what Bob changed.
+      await p.evaluate(() => (window as any).__flightdeck.updateConfig('wait', { duration: '3h' }));
+      const bobs = (await bob.api.get(`/api/flows/${flowId}`)).body.graph;
+      bobs.nodes[1].config = { duration: '5h' };
+      expect((await bob.api.put(`/api/flows/${flowId}`, { graph: bobs })).status).toBe(200);
+      await p.getByTestId('save-flow').click();
+      const conflict = p.getByTestId('conflict-dialog');
+      await conflict.waitFor();
+      expect(await conflict.getByTestId('diff-changed-wait').innerText()).toContain('5h');
+      await p.screenshot({ path: `${SHOTS}versions-conflict.png` });
+      await conflict.getByTestId('conflict-keep').click();
+      await expect.poll(() => conflict.count(), { timeout: SAFETY_NET_MS }).toBe(0);
+      await expect
+        .poll(async () => (await bob.api.get(`/api/flows/${flowId}`)).body.graph.nodes[1].config.duration, { timeout: SAFETY_NET_MS })
+        .toBe('3h');
+
+      await p.getByTestId('rollback-1').click();
+      const row3 = p.getByTestId('version-row-3');
+      await row3.waitFor();
+      expect(await row3.innerText()).toContain('Rolled back to v1');
+      await expect
+        .poll(
+          () =>
+            p.evaluate(() =>
+              (window as any).__flightdeck
+                .getFlow()
+                .nodes.map((n: { id: string }) => n.id)
+                .join(','),
+            ),
+          {
+            timeout: SAFETY_NET_MS,
+          },
+        )
+        .toBe('start,wait,done');
+      await p.screenshot({ path: `${SHOTS}versions-rollback.png` });
+    } finally {
+      await ctx.close();
+    }
+  });
+});
