@@ -132,7 +132,12 @@ export function useCampaigns(options: { enabled?: boolean } = {}) {
 }
 
 export function useCampaign(id: string) {
-  return useQuery({ queryKey: keys.campaign(id), queryFn: () => api.getCampaign(id) });
+  return useQuery({
+    queryKey: keys.campaign(id),
+    queryFn: () => api.getCampaign(id),
+    // An approved campaign goes live when a run's launch step runs (a phase date moved, a wait ended), not from this page.
+    refetchInterval: (q) => (q.state.data?.status === 'approved' ? 3000 : false),
+  });
 }
 
 /** Hourly sums; polled slowly, since points arrive while the page is open. */
