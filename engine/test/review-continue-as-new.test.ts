@@ -11,9 +11,7 @@ import { startTemporalDevServer, type RunningTemporal } from '../src/launcher/te
 
 type History = temporal.api.history.v1.IHistory;
 type Phase = { name: string; startsAt: string; endsAt: string };
-const SCENARIO = JSON.parse(
-  readFileSync(fileURLToPath(new URL('../../../shared/scenarios/s618-new-product-launch.campaign.json', import.meta.url)), 'utf8'),
-);
+const SCENARIO = JSON.parse(readFileSync(fileURLToPath(new URL('../seed/s618-new-product-launch.campaign.json', import.meta.url)), 'utf8'));
 const DAY = 86_400_000;
 
 /**

@@ -9,7 +9,7 @@ import { startStack, type TestStack } from './support/stack.ts';
 import { edge, flow, node } from './support/flows.ts';
 import { waitFor } from './support/wait-for.ts';
 
-const scenario = (file: string) => fileURLToPath(new URL(`../../../shared/scenarios/${file}`, import.meta.url));
+const scenario = (file: string) => fileURLToPath(new URL(`../seed/${file}`, import.meta.url));
 const CSV = readFileSync(scenario('s618-new-product-launch.metrics.csv'), 'utf8');
 const SCENARIO = JSON.parse(readFileSync(scenario('s618-new-product-launch.campaign.json'), 'utf8'));
 
