@@ -2,13 +2,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchTestChromium, signIn } from './support/browser.ts';
 import { INGEST_LIMITS } from '@flightdeck/workflows';
-import { startStack, TEST_PASSWORD, type TestStack } from './support/stack.ts';
+import { startStack, type TestStack } from './support/stack.ts';
 import { SAFETY_NET_MS } from './support/wait-for.ts';
 import { EDITOR_TEST_DIST } from '../src/server/start-server.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const SHOTS = fileURLToPath(new URL('../../test-results/', import.meta.url));
 const file = (name: string) => readFileSync(fileURLToPath(new URL(`../seed/${name}`, import.meta.url)), 'utf8');
 
@@ -27,7 +27,6 @@ describe('the portfolio in the editor', () => {
   beforeAll(async () => {
     if (!existsSync(`${EDITOR_TEST_DIST}/index.html`))
       throw new Error('editor/dist-test is missing: `npm test` builds it first (npm run build:test -w @flightdeck/editor)');
-    if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: apt-get install -y chromium (.ci/run does)`);
     mkdirSync(SHOTS, { recursive: true });
     stack = await startStack('e2e-portfolio', { worker: false, clock: () => Date.parse('2026-06-15T00:00:00Z') });
     const metrics = stack.server.app.metrics;
@@ -51,11 +50,7 @@ describe('the portfolio in the editor', () => {
       ],
       { department: 'E-commerce' },
     );
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--no-first-run'],
-    });
+    browser = await launchTestChromium();
   });
   afterAll(async () => {
     await browser?.close();
@@ -67,11 +62,7 @@ describe('the portfolio in the editor', () => {
     ctx.setDefaultTimeout(SAFETY_NET_MS);
     const p = await ctx.newPage();
     try {
-      await p.goto(`${stack.url}/#/signin`);
-      await p.getByTestId('signin-email').fill(viewer.email);
-      await p.getByTestId('signin-password').fill(TEST_PASSWORD);
-      await p.getByTestId('signin-submit').click();
-      await p.getByTestId('signout').waitFor();
+      await signIn(p, stack.url, viewer.email);
 
       await p.getByTestId('nav-portfolio').click();
       const row618 = p.getByTestId(`portfolio-row-${ids.s618}`);

@@ -2,13 +2,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
-import { startStack, TEST_PASSWORD, type TestStack } from './support/stack.ts';
+import type { Browser } from 'playwright-core';
+import { launchTestChromium, signIn } from './support/browser.ts';
+import { startStack, type TestStack } from './support/stack.ts';
 import { edge, flow, node } from './support/flows.ts';
 import { SAFETY_NET_MS, waitFor } from './support/wait-for.ts';
 import { EDITOR_TEST_DIST } from '../src/server/start-server.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const SHOTS = fileURLToPath(new URL('../../test-results/', import.meta.url));
 
 /**
@@ -25,7 +25,6 @@ describe('work tasks in the inbox', () => {
   beforeAll(async () => {
     if (!existsSync(`${EDITOR_TEST_DIST}/index.html`))
       throw new Error('editor/dist-test is missing: `npm test` builds it first (npm run build:test -w @flightdeck/editor)');
-    if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: apt-get install -y chromium (.ci/run does)`);
     mkdirSync(SHOTS, { recursive: true });
     stack = await startStack('e2e-tasks');
     const ops = await stack.departmentId('Ops');
@@ -54,11 +53,7 @@ describe('work tasks in the inbox', () => {
     runId = await stack.api.startRun(flowId, {}, campaign.body.id);
     await waitFor('the task in the owner’s list', async () => (await owner.api.get('/api/tasks')).body.items.length === 1 || undefined);
     expect((await owner.api.put('/api/me/preferences', { locale: 'zh-CN' })).status).toBe(200);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--no-first-run'],
-    });
+    browser = await launchTestChromium();
   });
   afterAll(async () => {
     await browser?.close();
@@ -70,11 +65,7 @@ describe('work tasks in the inbox', () => {
     ctx.setDefaultTimeout(SAFETY_NET_MS);
     const p = await ctx.newPage();
     try {
-      await p.goto(`${stack.url}/#/signin`);
-      await p.getByTestId('signin-email').fill(owner.email);
-      await p.getByTestId('signin-password').fill(TEST_PASSWORD);
-      await p.getByTestId('signin-submit').click();
-      await p.getByTestId('signout').waitFor();
+      await signIn(p, stack.url, owner.email);
       await p.getByTestId('nav-inbox').click();
 
       const card = p.getByTestId('work-task-review');

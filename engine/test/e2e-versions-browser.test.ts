@@ -1,13 +1,13 @@
 /// <reference lib="dom" />
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
-import { startStack, TEST_PASSWORD, type TestStack } from './support/stack.ts';
+import type { Browser } from 'playwright-core';
+import { launchTestChromium, signIn } from './support/browser.ts';
+import { startStack, type TestStack } from './support/stack.ts';
 import { SAFETY_NET_MS } from './support/wait-for.ts';
 import { edge, flow, node } from './support/flows.ts';
 import { EDITOR_TEST_DIST } from '../src/server/start-server.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const SHOTS = process.env.FD_SHOTS || '/tmp/fd/shots/';
 
 /**
@@ -25,7 +25,6 @@ describe('versions in the editor', () => {
   beforeAll(async () => {
     if (!existsSync(`${EDITOR_TEST_DIST}/index.html`))
       throw new Error('editor/dist-test is missing: `npm test` builds it first (npm run build:test -w @flightdeck/editor)');
-    if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: apt-get install -y chromium (.ci/run does)`);
     mkdirSync(SHOTS, { recursive: true });
     stack = await startStack('e2e-versions', { worker: false });
     ada = await stack.user('Ada Designer', [{ role: 'designer', department: null }]);
@@ -43,11 +42,7 @@ describe('versions in the editor', () => {
     expect((await ada.api.post(`/api/flows/${flowId}/versions`, { note: 'first cut' })).status).toBe(201);
     expect((await bob.api.put(`/api/flows/${flowId}`, { graph: v2 })).status).toBe(200);
     expect((await bob.api.post(`/api/flows/${flowId}/versions`, { note: 'longer wait' })).status).toBe(201);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--no-first-run'],
-    });
+    browser = await launchTestChromium();
   });
   afterAll(async () => {
     await browser?.close();
@@ -60,11 +55,7 @@ describe('versions in the editor', () => {
     const p = await ctx.newPage();
     p.on('dialog', (d) => void d.accept());
     try {
-      await p.goto(`${stack.url}/#/signin`);
-      await p.getByTestId('signin-email').fill(ada.email);
-      await p.getByTestId('signin-password').fill(TEST_PASSWORD);
-      await p.getByTestId('signin-submit').click();
-      await p.getByTestId('signout').waitFor();
+      await signIn(p, stack.url, ada.email);
       await p.goto(`${stack.url}/#/flows/${flowId}`);
       await p.getByTestId('tab-versions').click();
       const row2 = p.getByTestId('version-row-2');

@@ -2,13 +2,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
-import { startStack, TEST_PASSWORD, type TestStack } from './support/stack.ts';
+import type { Browser } from 'playwright-core';
+import { launchTestChromium, signIn } from './support/browser.ts';
+import { startStack, type TestStack } from './support/stack.ts';
 import { SAFETY_NET_MS } from './support/wait-for.ts';
 import { scenarioIngest, scenarioRows } from './support/crisis-flow.ts';
 import { EDITOR_TEST_DIST } from '../src/server/start-server.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const SHOTS = process.env.FD_SHOTS_DIR || fileURLToPath(new URL('../../test-results/', import.meta.url));
 const SCENARIO_CSV = fileURLToPath(new URL('../seed/s618-new-product-launch.metrics.csv', import.meta.url));
 const SCENARIO = JSON.parse(readFileSync(fileURLToPath(new URL('../seed/s618-new-product-launch.campaign.json', import.meta.url)), 'utf8'));
@@ -27,15 +27,10 @@ describe('what-if simulation in the editor', () => {
   beforeAll(async () => {
     if (!existsSync(`${EDITOR_TEST_DIST}/index.html`))
       throw new Error('editor/dist-test is missing: `npm test` builds it first (npm run build:test -w @flightdeck/editor)');
-    if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: apt-get install -y chromium (.ci/run does)`);
     mkdirSync(SHOTS, { recursive: true });
     stack = await startStack('e2e-whatif', { worker: false });
     designer = await stack.user('Dee Designer', [{ role: 'designer', department: 'Ops' }], { department: 'Ops' });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--no-first-run'],
-    });
+    browser = await launchTestChromium();
   });
   afterAll(async () => {
     await browser?.close();
@@ -51,11 +46,7 @@ describe('what-if simulation in the editor', () => {
       if (new URL(r.url()).pathname.startsWith('/api/')) apiCalls.push(`${r.method()} ${new URL(r.url()).pathname}`);
     });
     try {
-      await p.goto(`${stack.url}/#/signin`);
-      await p.getByTestId('signin-email').fill(designer.email);
-      await p.getByTestId('signin-password').fill(TEST_PASSWORD);
-      await p.getByTestId('signin-submit').click();
-      await p.getByTestId('signout').waitFor();
+      await signIn(p, stack.url, designer.email);
       await p.goto(`${stack.url}/#/flows`);
       await p.getByTestId('new-flow').click();
       await p.getByTestId('new-flow-template-crisis-response').check();
@@ -124,11 +115,7 @@ describe('what-if simulation in the editor', () => {
     ctx.setDefaultTimeout(SAFETY_NET_MS);
     const p = await ctx.newPage();
     try {
-      await p.goto(`${stack.url}/#/signin`);
-      await p.getByTestId('signin-email').fill(owner.email);
-      await p.getByTestId('signin-password').fill(TEST_PASSWORD);
-      await p.getByTestId('signin-submit').click();
-      await p.getByTestId('signout').waitFor();
+      await signIn(p, stack.url, owner.email);
       await p.goto(`${stack.url}/#/flows`);
       await p.getByTestId('new-flow').click();
       await p.getByTestId('new-flow-template-crisis-response').check();
