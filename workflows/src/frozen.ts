@@ -1,5 +1,4 @@
 import type { FlowDocument } from './flow.ts';
-import { validateFlow, type ValidationIssue } from './validator.ts';
 
 /**
  * A published version is frozen: the graph exactly as the validator produced it (every default
@@ -15,17 +14,6 @@ export interface FrozenFlow {
   /** sha-256 of the canonical JSON of `graph`, hex. */
   hash: string;
   graph: FlowDocument;
-}
-
-export type FreezeResult = { ok: true; frozen: FrozenFlow } | { ok: false; issues: ValidationIssue[] };
-
-/** Validates and normalizes a draft into what publishing stores. */
-export function freezeFlow(draft: unknown): FreezeResult {
-  const checked = validateFlow(draft);
-  if (!checked.ok) return { ok: false, issues: checked.issues };
-  // A JSON round trip: the stored form is what jsonb gives back (no undefined members).
-  const graph = JSON.parse(JSON.stringify(checked.flow)) as FlowDocument;
-  return { ok: true, frozen: { format: FROZEN_FORMAT, hash: contentHash(graph), graph } };
 }
 
 export class FrozenFlowError extends Error {

@@ -7,6 +7,7 @@ export * from './templates.ts';
 export * from './messages.ts';
 export * from './validator.ts';
 export * from './frozen.ts';
+export * from './freeze.ts';
 export * from './nodes/index.ts';
 export { WEBHOOK_ACTIVITY, type WebhookRequest, type WebhookResponse } from './nodes/webhook.ts';
 export {

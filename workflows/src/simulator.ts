@@ -1,6 +1,7 @@
 import type { JsonValue } from './json.ts';
 import { validateFlow, type ValidationIssue } from './validator.ts';
 import { FlowInterpreter, type InterpreterSnapshot } from './interpreter/interpreter.ts';
+import { getNodeType } from './nodes/index.ts';
 import { ActivityCallError, type ActivityCallOptions, type RuntimePorts, type StepEvent } from './interpreter/ports.ts';
 import type { RunState } from './interpreter/state.ts';
 import { DELIVER_ACTIVITY, recipientLabel, type DeliverResult } from './nodes/deliver.ts';
@@ -256,7 +257,7 @@ export async function simulateFlow(graph: unknown, options: SimulationOptions = 
     campaign: options.campaign,
     requester: options.requester ?? null,
   };
-  let interpreter = new FlowInterpreter(checked.flow, context, ports);
+  let interpreter = new FlowInterpreter(checked.flow, context, ports, getNodeType);
   let done = false;
   const begin = (it: FlowInterpreter) =>
     it.run().finally(() => {
@@ -271,7 +272,7 @@ export async function simulateFlow(graph: unknown, options: SimulationOptions = 
     generation += 1;
     for (let i = timers.length - 1; i >= 0; i--) if (timers[i]!.gen !== -1) timers.splice(i, 1);
     for (const w of [...waiters]) if (w.gen !== -1) waiters.delete(w);
-    interpreter = new FlowInterpreter(checked.flow, context, ports, snapshot);
+    interpreter = new FlowInterpreter(checked.flow, context, ports, getNodeType, snapshot);
     handovers += 1;
     running = begin(interpreter);
   };

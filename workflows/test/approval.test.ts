@@ -21,6 +21,7 @@ import {
 } from '../src/nodes/approval.ts';
 import { WEBHOOK_ACTIVITY, type WebhookRequest } from '../src/nodes/webhook.ts';
 import type { ResolvePeopleRequest } from '../src/nodes/resolve-people.ts';
+import { getNodeType } from '../src/nodes/index.ts';
 import type { FlowDocumentInput } from '../src/flow.ts';
 import {
   approvalActivities,
@@ -841,6 +842,7 @@ describe('approval: the Update contract on the interpreter', () => {
       checked.flow,
       { runId: 'r1', flowId: 'f1', versionId: 'v1', version: 1, input: {}, requester: { id: 'cat', name: 'Cat' } },
       ports,
+      getNodeType,
     );
     const running = interpreter.run();
     for (let i = 0; i < 10 && !interpreter.openTasks().length; i++) await new Promise((r) => setTimeout(r, 0));

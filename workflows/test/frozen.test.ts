@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createHash } from 'node:crypto';
-import { canonicalJson, contentHash, freezeFlow, FROZEN_FORMAT, sha256Hex, thawFlow } from '../src/frozen.ts';
+import { canonicalJson, contentHash, FROZEN_FORMAT, sha256Hex, thawFlow } from '../src/frozen.ts';
+import { freezeFlow } from '../src/freeze.ts';
 import { delay, edge, flow, trigger, webhook } from './helpers.ts';
 
 describe('frozen versions', () => {

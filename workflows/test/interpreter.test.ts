@@ -6,6 +6,7 @@ import type { RunState } from '../src/interpreter/state.ts';
 import { TERMINAL_RUN_STATUSES } from '../src/interpreter/state.ts';
 import { validateFlow } from '../src/validator.ts';
 import { WEBHOOK_ACTIVITY, type WebhookRequest, type WebhookResponse } from '../src/nodes/webhook.ts';
+import { getNodeType } from '../src/nodes/index.ts';
 import type { FlowDocumentInput } from '../src/flow.ts';
 import { condition, delay, edge, end, flow, trigger, webhook } from './helpers.ts';
 
@@ -153,6 +154,7 @@ describe('interpreter: conditions', () => {
       validated.flow,
       { runId: 'r', flowId: 'f', versionId: 'v', version: 1, input: { amount: 1 } },
       ports,
+      getNodeType,
     );
     const done = interpreter.run();
     for (let i = 0; i < 20 && !wake; i++) await Promise.resolve();

@@ -1,7 +1,6 @@
 import type { FlowDocument, FlowEdge, FlowNode } from '../flow.ts';
 import type { JsonValue } from '../json.ts';
-import { getNodeType } from '../nodes/index.ts';
-import type { NodeResult } from '../nodes/define.ts';
+import type { NodeResult, NodeTypeLookup } from '../nodes/define.ts';
 import { ActivityCallError, TaskRejection, type HumanTask, type RuntimePorts } from './ports.ts';
 import type { NodeState, RunState } from './state.ts';
 
@@ -78,6 +77,8 @@ export class FlowInterpreter {
     private readonly flow: FlowDocument,
     private readonly ctx: RunContext,
     private readonly ports: RuntimePorts,
+    /** The node types' semantics: the whole catalogue, or (in a workflow) only the types this flow uses, loaded for it. */
+    private readonly nodeTypes: NodeTypeLookup,
     private readonly resumeFrom?: InterpreterSnapshot,
   ) {
     this.state = resumeFrom ? resumeFrom.state : { status: 'running', startedAt: ports.now(), nodes: {} };
@@ -99,7 +100,7 @@ export class FlowInterpreter {
       for (const g of this.resumeFrom.gates) this.gates.set(g.nodeId, { arrived: new Set(g.arrived), fired: g.fired });
       for (const p of this.resumeFrom.parked) this.launch(p.nodeId, p.position);
     } else {
-      const trigger = this.flow.nodes.find((n) => getNodeType(n.type)?.family === 'trigger');
+      const trigger = this.flow.nodes.find((n) => this.nodeTypes(n.type)?.family === 'trigger');
       if (!trigger) throw new RunStop('failed', 'The flow has no trigger');
       this.launch(trigger.id);
     }
@@ -215,7 +216,7 @@ export class FlowInterpreter {
   private async execute(nodeId: string, resume?: JsonValue): Promise<void> {
     if (this.stopped) return;
     const node = this.nodes.get(nodeId)!;
-    const def = getNodeType(node.type);
+    const def = this.nodeTypes(node.type);
     const state = this.state.nodes[nodeId]!;
     if (++this.totalExecutions > MAX_NODE_EXECUTIONS) {
       this.halt(new RunStop('failed', `The run executed more than ${MAX_NODE_EXECUTIONS} nodes; is a loop missing its exit?`));
@@ -339,7 +340,7 @@ export class FlowInterpreter {
   /** A token reaches a node. Ungated nodes run on every arrival; a join asks its gate, and runs at most once per wave. */
   private arrive(edge: FlowEdge): void {
     const node = this.nodes.get(edge.target)!;
-    const def = getNodeType(node.type);
+    const def = this.nodeTypes(node.type);
     if (!def?.gate) return this.launch(edge.target);
     const gate = this.gateFor(edge.target);
     gate.arrived.add(edge.id);
@@ -354,7 +355,7 @@ export class FlowInterpreter {
 
   private consultGate(nodeId: string): void {
     const node = this.nodes.get(nodeId)!;
-    const def = getNodeType(node.type)!;
+    const def = this.nodeTypes(node.type)!;
     const gate = this.gateFor(nodeId);
     const incoming = this.incoming.get(nodeId) ?? [];
     const dead = incoming.filter((e) => this.deadEdges.has(e.id) && !gate.arrived.has(e.id)).length;
@@ -375,7 +376,7 @@ export class FlowInterpreter {
     this.deadEdges.add(edge.id);
     const target = this.state.nodes[edge.target];
     if (!target) return;
-    if (getNodeType(this.nodes.get(edge.target)!.type)?.gate) {
+    if (this.nodeTypes(this.nodes.get(edge.target)!.type)?.gate) {
       if (target.status === 'pending' || this.gates.has(edge.target)) this.consultGate(edge.target);
       return;
     }

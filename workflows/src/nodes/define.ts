@@ -100,6 +100,9 @@ export interface NodeDefinition<S extends z.ZodType = z.ZodType> {
   execute(ctx: NodeContext<z.output<S>>): Promise<NodeResult>;
 }
 
+/** Finds a node type's definition by its type name. */
+export type NodeTypeLookup = (type: string) => NodeDefinition | undefined;
+
 export function defineNode<S extends z.ZodType>(def: NodeDefinition<S>): NodeDefinition<S> {
   return def;
 }

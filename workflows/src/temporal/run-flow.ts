@@ -20,8 +20,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { JsonValue } from '../json.ts';
-import { validateFlow } from '../validator.ts';
 import { thawFlow } from '../frozen.ts';
+import { loadNodeTypes } from '../nodes/load.ts';
 import type { FlowDocument } from '../flow.ts';
 import { FlowInterpreter } from '../interpreter/interpreter.ts';
 import { ActivityCallError, TaskRejection, type ActivityCallOptions, type RuntimePorts } from '../interpreter/ports.ts';
@@ -174,9 +174,11 @@ function guard<T>(fn: () => T): T {
 /**
  * The graph this run executes. A frozen version is used exactly as published (its hash checked),
  * never re-validated or re-defaulted, so its meaning and its replay cannot change under it. Runs
- * started before versions were frozen carry a raw graph and keep the path they started on.
+ * started before versions were frozen carry a raw graph and keep the path they started on; only they
+ * load the validator (webpack's eager mode: in the bundle, evaluated on first use), so a run of a
+ * frozen version does not pay for evaluating every node type's schemas.
  */
-function pinnedFlow(args: RunFlowInput): FlowDocument {
+async function pinnedFlow(args: RunFlowInput): Promise<FlowDocument> {
   if (args.contentHash !== undefined) {
     try {
       return thawFlow({ format: args.format, hash: args.contentHash, graph: args.graph });
@@ -184,6 +186,7 @@ function pinnedFlow(args: RunFlowInput): FlowDocument {
       throw ApplicationFailure.nonRetryable((err as Error).message, 'InvalidFlow');
     }
   }
+  const { validateFlow } = await import(/* webpackMode: "eager" */ '../validator.ts');
   const checked = validateFlow(args.graph);
   if (!checked.ok) {
     const first = checked.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`);
@@ -211,7 +214,8 @@ export async function runFlow(args: RunFlowInput): Promise<RunState> {
     },
   });
 
-  const flow = pinnedFlow(args);
+  const flow = await pinnedFlow(args);
+  const nodeTypes = await loadNodeTypes(flow.nodes.map((n) => n.type));
 
   const info = workflowInfo();
   if (args.scheduled && !args.resume) {
@@ -238,6 +242,7 @@ export async function runFlow(args: RunFlowInput): Promise<RunState> {
       requester: args.requester ?? null,
     },
     temporalPorts(notices),
+    nodeTypes,
     args.resume?.interpreter,
   );
   const running = interpreter;
