@@ -471,7 +471,8 @@ export function reallocateByRoi(lines: readonly ChannelRoiInput[], options: { st
       proposedShare,
       amount: l.amount,
       proposedAmount,
-      change: l.amount > 0 ? (proposedAmount - l.amount) / l.amount : proposedAmount > 0 ? Infinity : 0,
+      // A line of 0 has no ROI weight, so it stays 0.
+      change: l.amount > 0 ? (proposedAmount - l.amount) / l.amount : 0,
     };
   });
   let largest: ChannelMove | undefined;
