@@ -25,6 +25,11 @@ const channelName = z.string().superRefine((v, ctx) => {
   if (issue) ctx.addIssue({ code: 'custom', message: issue });
 });
 
+function campaignOver(phases: readonly { startsAt?: string; endsAt?: string | null }[], now: number): boolean {
+  const ends = phases.map((p) => Date.parse(p.endsAt ?? p.startsAt ?? '')).filter((t) => !Number.isNaN(t));
+  return ends.length > 0 && Math.max(...ends) <= now;
+}
+
 /**
  * Reads the campaign's KPIs over the window that ends now, per channel, and judges them with the KPI
  * module: an A/B test of two channels' CTRs (the probability that B's CTR is the higher), or a budget
@@ -88,7 +93,11 @@ export const campaignKpis = defineNode({
     'share, moved `step` of the way towards shares weighted by ROI, and `needsApproval` when a line changes by more than ' +
     '`reapproveAbove`. Branch on these with a condition node.',
   async execute({ config, ports, scope }): Promise<NodeResult> {
-    const campaign = scope.campaign as { id?: string; budget?: { lines?: { channel: string; amount: number }[] } } | null;
+    const campaign = scope.campaign as {
+      id?: string;
+      budget?: { lines?: { channel: string; amount: number }[] };
+      phases?: { startsAt?: string; endsAt?: string | null }[];
+    } | null;
     if (!campaign?.id) throw new Error('Campaign KPIs need the run to have a campaign');
     const to = ports.now();
     const from = to - durationMs(config.window);
@@ -98,6 +107,8 @@ export const campaignKpis = defineNode({
     const output: Record<string, JsonValue> = {
       from: new Date(from).toISOString(),
       to: new Date(to).toISOString(),
+      // For a loop that runs while the campaign does: its last phase has ended.
+      campaignOver: campaignOver(campaign.phases ?? [], to),
       channels: rows.map((r) => ({ channel: r.channel, sums: r.sums, ctr: metricValue('ctr', r.sums), roi: metricValue('roi', r.sums) })),
     };
     if (config.abTest) {
