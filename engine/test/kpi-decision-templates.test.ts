@@ -31,6 +31,8 @@ const sumCampaignMetrics = ([req]: [{ from: number; to: number }]) =>
     channel,
     sums: sumPoints(points, { channel, from: req.from, to: req.to }),
   }));
+const launched = (_args: unknown, _attempt: number, now: number) =>
+  ({ launchedAt: new Date(now).toISOString(), status: 'live', alreadyLive: false, announced: [] }) as const;
 const head = { id: 'head', name: 'Hana Head', email: 'hana@example.com' };
 
 function withNode(graph: FlowDocumentInput, id: string, config: Record<string, unknown>): FlowDocumentInput {
@@ -59,8 +61,8 @@ describe('A/B creative test on the 618 scenario', () => {
       startAt,
       activities: {
         sumCampaignMetrics,
-        launchCampaign: (_args, _attempt, now) => ({ launchedAt: new Date(now).toISOString(), announced: [] }),
-        deliverMessages: ([req]) => ({ kind: req.kind, sent: 1, failed: 0, outcomes: [] }),
+        launchCampaign: launched,
+        deliverMessages: ([req]) => ({ kind: 'in_app', sent: req.recipients.length, failed: 0, outcomes: [] }),
       },
     });
     expect(r.ok, JSON.stringify(r.issues)).toBe(true);
@@ -92,8 +94,8 @@ describe('A/B creative test on the 618 scenario', () => {
       activities: {
         sumCampaignMetrics: ([req]) =>
           sumCampaignMetrics([req]).map((c) => ({ ...c, sums: { clicks: c.channel === 'xhs_kol' ? 10 : 11, impressions: 400 } })),
-        launchCampaign: (_args, _attempt, now) => ({ launchedAt: new Date(now).toISOString(), announced: [] }),
-        deliverMessages: ([req]) => ({ kind: req.kind, sent: 1, failed: 0, outcomes: [] }),
+        launchCampaign: launched,
+        deliverMessages: ([req]) => ({ kind: 'in_app', sent: req.recipients.length, failed: 0, outcomes: [] }),
         resolveApprovers: () => [owner],
         syncApprovalTask: () => undefined,
         notifyApprovers: ([req]) => ({ sent: req.to.length }),

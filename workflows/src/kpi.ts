@@ -457,7 +457,10 @@ export function reallocateByRoi(lines: readonly ChannelRoiInput[], options: { st
     revenue: lines.reduce((s, l) => s + (l.sums.revenue ?? 0), 0),
     spend: lines.reduce((s, l) => s + (l.sums.spend ?? 0), 0),
   });
-  const weights = lines.map((l, i) => l.amount * Math.max(0, rois[i] ?? overall ?? 0));
+  const effective = lines.map((_, i) => Math.max(0, rois[i] ?? overall ?? 0));
+  // Weights relative to the best ROI and the total, so no product of a huge line and a huge ROI overflows.
+  const best = Math.max(0, ...effective);
+  const weights = lines.map((l, i) => (total > 0 && best > 0 ? (l.amount / total) * (effective[i]! / best) : 0));
   const weightSum = weights.reduce((s, w) => s + w, 0);
   const channels = lines.map((l, i): ChannelMove => {
     const share = total > 0 ? l.amount / total : 0;
