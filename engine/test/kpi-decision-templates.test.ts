@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { readMetricsCsv, simulateFlow, sumPoints, validateFlow, type FlowDocumentInput, type MetricPoint } from '@flightdeck/workflows';
+import { simulateWhatIf } from '@flightdeck/workflows/whatif';
 import { TEMPLATES, templateIn } from '../src/templates/standard-launch-approval.ts';
 
 /** The A/B creative test and the weekly ROI reallocation, simulated on the 618 scenario as the repo ships it (engine/seed). */
@@ -112,6 +113,19 @@ describe('A/B creative test on the 618 scenario', () => {
     expect(nodes.ask_owner).toMatchObject({ status: 'completed', handle: 'rejected' });
     expect(r.calls.some((c) => c.name === 'setChannelPaused')).toBe(false);
     expect(nodes.kept).toMatchObject({ status: 'completed' });
+  });
+});
+
+describe("the editor's what-if, on the scenario's series", () => {
+  it('answers the KPI node from the series: the A/B test pauses A, the reallocation asks the simulated approver', async () => {
+    const ab = withNode(templateIn(template('ab-creative-test'), 'en').graph, 'decide', { abTest: { a: 'xhs_kol', b: 'douyin_ads' } });
+    const r = await simulateWhatIf(ab, { campaign, points, startAt });
+    expect(r.simulation.ok, JSON.stringify(r.simulation.issues)).toBe(true);
+    expect(r.simulation.state!.nodes.decide!.output).toMatchObject({ abTest: { winnerChannel: 'douyin_ads' } });
+    expect(r.simulation.state!.nodes.pause_a).toMatchObject({ status: 'completed' });
+    const weekly = await simulateWhatIf(templateIn(template('weekly-budget-reallocation'), 'en').graph, { campaign, points, startAt });
+    expect(weekly.simulation.state!.nodes.reapprove).toMatchObject({ handle: 'approved', executions: 5 });
+    expect(weekly.simulation.state!.status).toBe('completed');
   });
 });
 
