@@ -59,4 +59,52 @@ describe('templates gallery', () => {
       expect(Object.keys(r.sums).sort()).toEqual(Object.keys(expected).sort());
     }
   });
+
+  it('campaign.kpis on Temporal: a run reads the stored metrics of its window and judges the A/B test', async () => {
+    const imported = await en.api.post('/api/campaigns/import', {
+      ...JSON.parse(seed('s618-new-product-launch.campaign.json')),
+      id: 'kpis-on-temporal',
+      name: 'KPIs on Temporal',
+    });
+    expect(imported.status, JSON.stringify(imported.body)).toBe(201);
+    // Points half an hour before the run: the node's window ends at the workflow's time, which here is the real one.
+    const ts = new Date(Date.now() - 30 * 60_000).toISOString();
+    const lines = [
+      `${ts},douyin_ads,impressions,1000`,
+      `${ts},douyin_ads,clicks,90`,
+      `${ts},xhs_kol,impressions,1000`,
+      `${ts},xhs_kol,clicks,18`,
+    ];
+    const res = await (await scenarioIngest(stack, imported.body.id, en.id)).post(lines);
+    expect(res.status, await res.clone().text()).toBe(200);
+    const created = await en.api.post('/api/flows', {
+      name: 'KPIs',
+      departmentId: imported.body.departmentId,
+      graph: {
+        nodes: [
+          { id: 'start', type: 'trigger.manual', config: {} },
+          { id: 'k', type: 'campaign.kpis', config: { window: '6h', abTest: { a: 'xhs_kol', b: 'douyin_ads' } } },
+          { id: 'done', type: 'control.end', config: {} },
+        ],
+        edges: [
+          { id: 'e1', source: 'start', sourceHandle: 'next', target: 'k' },
+          { id: 'e2', source: 'k', sourceHandle: 'next', target: 'done' },
+        ],
+      },
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect((await en.api.post(`/api/flows/${created.body.id}/versions`, {})).status).toBe(201);
+    const run = await en.api.waitForRun(await en.api.startRun(created.body.id, {}, imported.body.id));
+    expect(run.status, JSON.stringify(run.state)).toBe('completed');
+    expect(run.state.nodes.k.output).toMatchObject({
+      campaignOver: expect.any(Boolean),
+      abTest: {
+        a: { channel: 'xhs_kol', clicks: 18, impressions: 1000 },
+        b: { channel: 'douyin_ads', clicks: 90, impressions: 1000 },
+        winner: 'b',
+        method: 'exact',
+      },
+    });
+    expect(run.state.nodes.k.output.abTest.probability).toBeGreaterThan(0.999);
+  });
 });
