@@ -2,7 +2,7 @@ import { sendWebhook, webhookActivity } from './webhook.ts';
 import { createOutboundGuard, type OutboundGuard } from './outbound/index.ts';
 import { approvalActivities, type ApprovalDeps } from './approvals.ts';
 import type { CampaignPhase, CampaignStatusRequest, ChannelControlRequest, LaunchRequest, LaunchResult } from '@flightdeck/workflows';
-import type { FlowActivities, RegisterRunRequest } from '@flightdeck/workflows';
+import type { ChannelSums, FlowActivities, RegisterRunRequest, SumMetricsRequest } from '@flightdeck/workflows';
 import type {
   AlertView,
   ReadAlertRequest,
@@ -40,6 +40,7 @@ export interface ActivityDeps {
   workTasks: WorkTaskDeps;
   /** Computes and stores the campaign's next review version, once per execution key. */
   storeReview(req: StoreReviewRequest): Promise<StoredReviewResult>;
+  sumMetrics(req: SumMetricsRequest): Promise<ChannelSums[]>;
   /** Where webhook nodes and channel sends may connect. Default: public addresses only. */
   outbound?: OutboundGuard;
   /** The clock channel sends read quiet hours on; tests set it on either side of a window's end instead of waiting for one. */
@@ -89,6 +90,7 @@ export function createActivities(deps: ActivityDeps) {
     readWorkTasks: (req: { ids: string[] }) => deps.workTasks.read(req.ids),
     closeWorkTasks: (req: CloseWorkTasksRequest) => deps.workTasks.close(req),
     storeCampaignReview: (req: StoreReviewRequest) => deps.storeReview(req),
+    sumCampaignMetrics: (req: SumMetricsRequest) => deps.sumMetrics(req),
   } satisfies FlowActivities;
   return activities;
 }

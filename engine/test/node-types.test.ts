@@ -190,6 +190,8 @@ describe('every node type runs on Temporal', () => {
       'human.task',
       // engine/test/review-node.test.ts: waits for the 618 campaign's end through a date edit and stores its review.
       'campaign.review',
+      // engine/test/templates-gallery.test.ts: a run reads stored metrics through sumCampaignMetrics and judges an A/B test.
+      'campaign.kpis',
     ];
     expect([...new Set([...covered, ...elsewhere])].sort()).toEqual(NODE_TYPES.map((d) => d.type).sort());
   });

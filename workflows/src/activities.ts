@@ -22,6 +22,7 @@ import type { AttachMonitorRequest, CheckMonitorRequest, MonitorCheck } from './
 import type { PrepareSubflowRequest, PreparedSubflow } from './nodes/subflow.ts';
 import type { CloseWorkTasksRequest, OpenWorkTasksRequest, WorkTaskState } from './nodes/work-tasks.ts';
 import type { StoreReviewRequest, StoredReviewResult } from './nodes/review.ts';
+import type { ChannelSums, SumMetricsRequest } from './nodes/campaign-kpis.ts';
 import type { AlertView, ReadAlertRequest, RecordAlertEventRequest } from './nodes/escalate.ts';
 
 /** What a scheduled run records about itself before it starts, since no API call created it. */
@@ -59,6 +60,8 @@ export interface FlowActivities {
   closeWorkTasks: (req: CloseWorkTasksRequest) => Promise<WorkTaskState[]>;
   /** Computes the campaign's review and stores it as its next version, once per node execution (a retry finds it). */
   storeCampaignReview: (req: StoreReviewRequest) => Promise<StoredReviewResult>;
+  /** The campaign's stored metrics summed per channel over a window, for the KPI node. */
+  sumCampaignMetrics: (req: SumMetricsRequest) => Promise<ChannelSums[]>;
 }
 
 export type ActivityName = keyof FlowActivities;

@@ -70,3 +70,4 @@ export { HUMAN_TASK_TYPE, humanTask } from './nodes/human-task.ts';
 export { STORE_REVIEW_ACTIVITY, type StoreReviewRequest, type StoredReviewResult } from './nodes/review.ts';
 export * from './flow-warnings.ts';
 export * from './flow-diff.ts';
+export * from './nodes/campaign-kpis.ts';

@@ -166,6 +166,11 @@ export class MetricsService {
     return counts;
   }
 
+  /** Each channel's sums over [from, to), in channel order. */
+  sumPerChannel(campaignId: string, from: number, to: number) {
+    return sumPerChannelRows(this.db, campaignId, from, to);
+  }
+
   /** Points in a window (raw, or summed per hour, channel and metric), at most METRICS_QUERY_ROWS of them, in time order. */
   async query(campaignId: string, q: MetricsQuery) {
     const where: SQL[] = [eq(metricPoints.campaignId, campaignId)];
@@ -223,6 +228,24 @@ export class MetricsService {
         .map((r) => ({ ...r, ts: r.ts.toISOString(), dimensions: r.dimensions as Record<string, string> })),
     };
   }
+}
+
+/** Per channel, the raw metrics' sums over [from, to) (epoch ms): what the KPI node judges. */
+export async function sumPerChannelRows(db: Database, campaignId: string, from: number, to: number) {
+  const rows = await db
+    .select({ channel: metricPoints.channel, metric: metricPoints.metric, value: sql<number>`sum(${metricPoints.value})` })
+    .from(metricPoints)
+    .where(and(eq(metricPoints.campaignId, campaignId), gte(metricPoints.ts, new Date(from)), lt(metricPoints.ts, new Date(to))))
+    .groupBy(metricPoints.channel, metricPoints.metric)
+    .orderBy(metricPoints.channel, metricPoints.metric);
+  const out = new Map<string, Partial<Record<RawMetric, number>>>();
+  for (const r of rows) {
+    if (!isRawMetric(r.metric)) continue;
+    let sums = out.get(r.channel);
+    if (!sums) out.set(r.channel, (sums = {}));
+    sums[r.metric] = Number(r.value);
+  }
+  return [...out.entries()].map(([channel, sums]) => ({ channel, sums }));
 }
 
 /** The series a batch touched and each one's time span. */

@@ -1,5 +1,6 @@
 import { MONITORING_TEMPLATES } from './monitoring-templates.ts';
-import type { FlowDocumentInput } from '@flightdeck/workflows';
+import { KPI_DECISION_TEMPLATES } from './kpi-decision-templates.ts';
+import type { FlowDocumentInput, Locale } from '@flightdeck/workflows';
 import { e, n } from './graph.ts';
 
 /**
@@ -14,6 +15,14 @@ interface Template {
   description: string;
   zh: { name: string; description: string };
   graph: FlowDocumentInput;
+  /** The graph with its labels and messages in a language, for templates that have them in both. */
+  graphFor?: (lang: Locale) => FlowDocumentInput;
+}
+
+/** A template as a new flow in the creator's language: name, description and, where the template has them, labels and messages. */
+export function templateIn(t: Template, lang: Locale) {
+  const zh = lang === 'zh-CN';
+  return { name: zh ? t.zh.name : t.name, description: zh ? t.zh.description : t.description, graph: t.graphFor?.(lang) ?? t.graph };
 }
 
 export const FINANCE_THRESHOLD = 1_000_000;
@@ -226,4 +235,4 @@ export const launchOnWarmUp = {
   },
 } satisfies Template;
 
-export const TEMPLATES = [standardLaunchApproval, launchOnWarmUp, ...MONITORING_TEMPLATES];
+export const TEMPLATES: Template[] = [standardLaunchApproval, launchOnWarmUp, ...MONITORING_TEMPLATES, ...KPI_DECISION_TEMPLATES];

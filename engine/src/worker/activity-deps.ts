@@ -16,6 +16,7 @@ import { PeopleService } from '../services/people.ts';
 import { SubflowService } from '../services/subflows.ts';
 import { WorkTaskStore } from '../services/work-task-store.ts';
 import { ReviewService } from '../services/reviews.ts';
+import { MetricsService } from '../services/metrics.ts';
 
 /** E-mail links stay valid this long; the task's due time usually comes first. */
 export const LINK_TTL_SECONDS = 7 * 86_400;
@@ -63,11 +64,13 @@ export function buildActivityDeps(opts: ActivityDepsOptions): ActivityDeps {
   const subflows = new SubflowService(opts.db, new FlowService(opts.db), new PeopleService(opts.db));
   const workTasks = new WorkTaskStore(opts.db, directory);
   const reviews = new ReviewService(opts.db, campaigns);
+  const metrics = new MetricsService(opts.db);
   return {
     outbound,
     workTasks: { open: (req) => workTasks.open(req), read: (ids) => workTasks.read(ids), close: (req) => workTasks.close(req) },
     // A refusal (campaign gone, no more versions) leaves as a final failure through DomainErrorsAreFinal.
     storeReview: (req) => reviews.storeForFlow(req),
+    sumMetrics: (req) => metrics.sumPerChannel(req.campaignId, req.from, req.to),
     prepareSubflow: (req) => subflows.prepare(req),
     monitors: {
       attach: (req) => monitors.attach(req),

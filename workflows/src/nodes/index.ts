@@ -22,6 +22,7 @@ import { escalate } from './escalate.ts';
 import { subflow } from './subflow.ts';
 import { humanTask } from './human-task.ts';
 import { review } from './review.ts';
+import { campaignKpis } from './campaign-kpis.ts';
 
 /** The catalogue: every node type, each defined once in its own file. */
 export const NODE_TYPES: readonly NodeDefinition[] = [
@@ -38,6 +39,7 @@ export const NODE_TYPES: readonly NodeDefinition[] = [
   launch,
   channelControl,
   campaignStatus,
+  campaignKpis,
   monitor,
   escalate,
   subflow,

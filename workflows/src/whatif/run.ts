@@ -7,6 +7,7 @@ import { campaignFacts } from '../monitoring/campaign.ts';
 import { simulateFlow, type SimulatedActivities, type SimulationResult } from '../simulator.ts';
 import { DELIVER_ACTIVITY, recipientLabel } from '../nodes/deliver.ts';
 import { SimulatedMonitors } from './monitor-service.ts';
+import { sumPoints } from '../kpi.ts';
 
 export const SIMULATED_APPROVER = { id: 'simulated-approver', name: 'Simulated approver', email: 'approver@simulation.invalid' };
 
@@ -75,6 +76,12 @@ export async function simulateWhatIf(graph: unknown, o: WhatIfOptions): Promise<
       const first = req.kind === 'notified';
       events.push({ kind: 'escalation', at: req.at, nodeId: req.nodeId, level: req.level, round: req.round, first, alertId: req.alertId });
     },
+    // The KPI node reads the series as the server's sums would: each channel's points in the window.
+    sumCampaignMetrics: ([req]) =>
+      [...new Set(o.points.map((p) => p.channel))].sort().map((channel) => ({
+        channel,
+        sums: sumPoints(o.points, { channel, from: req.from, to: req.to }),
+      })),
     resolveApprovers: () => [SIMULATED_APPROVER],
     syncApprovalTask: () => undefined,
     notifyApprovers: ([req]) => ({ sent: req.to.length }),

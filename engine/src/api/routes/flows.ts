@@ -20,7 +20,7 @@ import {
 import { defineRoute, type ParsedRequest, type RouteRegistry } from '../route.ts';
 import type { FlowService } from '../../services/flows.ts';
 import type { ScheduleService } from '../../services/schedules.ts';
-import { TEMPLATES } from '../../templates/standard-launch-approval.ts';
+import { TEMPLATES, templateIn } from '../../templates/standard-launch-approval.ts';
 import { HttpProblem, notFound } from '../problem.ts';
 import { z } from 'zod';
 
@@ -273,10 +273,12 @@ export function flowRoutes(registry: RouteRegistry, flows: FlowService, schedule
     async ({ params, body, actor }) => {
       const template = TEMPLATES.find((t) => t.id === params.templateId);
       if (!template) throw notFound('Template', params.templateId);
+      // In the creator's language (kept with their account), as the gallery showed it to them.
+      const localized = templateIn(template, actor.locale);
       const flow = await flows.create(actor, {
-        name: body.name ?? template.name,
-        description: template.description,
-        graph: template.graph,
+        name: body.name ?? localized.name,
+        description: localized.description,
+        graph: localized.graph,
         departmentId: body.departmentId,
       });
       return { status: 201, body: flow };
