@@ -101,6 +101,18 @@ describe('KPI chart model', () => {
       { alertId: 'a1', kind: 'fired', at: Date.parse(H2), y: 0.01, ruleId: 'ctr_low', severity: 'warning' },
       { alertId: 'a1', kind: 'acked', at: Date.parse('2026-06-01T04:20:00.000Z'), y: 0.01, ruleId: 'ctr_low', severity: 'warning' },
     ]);
+    // A replayed alert, acked months later in wall time: drawn as long after the fire as the ack came after it opened.
+    const replayed = alert('a6', { acknowledgedAt: '2026-12-03T08:31:44.000Z', openedAt: '2026-12-03T08:29:21.000Z' });
+    const late = buildKpiChart({ points: POINTS, alerts: [replayed], kpi: 'ctr', channel: null, timeZone: ZONE, rules });
+    expect(late.markers[1]).toEqual({
+      alertId: 'a6',
+      kind: 'acked',
+      at: Date.parse(H2) + 143_000,
+      when: Date.parse('2026-12-03T08:31:44.000Z'),
+      y: 0.01,
+      ruleId: 'ctr_low',
+      severity: 'warning',
+    });
     const tmall = buildKpiChart({ points: POINTS, alerts, kpi: 'ctr', channel: 'tmall', timeZone: ZONE, rules });
     expect(tmall.markers.map((m) => [m.alertId, m.y])).toEqual([['a3', 0.03]]);
     const cpa = buildKpiChart({ points: POINTS, alerts, kpi: 'cpa', channel: null, timeZone: ZONE, rules });

@@ -12,6 +12,7 @@
  */
 import { createServer } from 'node:http';
 import { SMTPServer } from 'smtp-server';
+import { textPart } from './mail-text.ts';
 
 const ROBOT_PORT = Number(process.env.ROBOT_PORT ?? 4101);
 const SMTP_PORT = Number(process.env.SMTP_PORT ?? 2525);
@@ -48,6 +49,8 @@ const smtp = new SMTPServer({
     stream.on('end', () => {
       const subject = /^subject: (.*)$/im.exec(raw)?.[1] ?? '';
       console.log(`\n[mailbox] ${new Date().toISOString()} to ${session.envelope.rcptTo.map((r) => r.address).join(', ')}: ${subject}`);
+      // The text too: its one-click links are what a local demo clicks.
+      console.log(textPart(raw));
       done();
     });
   },

@@ -1,9 +1,10 @@
 /**
- * npm run replay -- <campaignId-or-slug> <csv> [--speed 3600] [--url http://127.0.0.1:4000] [--token T]
+ * npm run replay -- <campaignId-or-slug> <csv> [--speed 3600] [--from T] [--until T] [--url http://127.0.0.1:4000] [--token T]
  *
  * Replays a scenario metrics file through the HTTP API as if it were arriving live: the points of
  * each timestamp in one batch, `speed` simulated seconds per wall second. The token (or
- * FLIGHTDECK_TOKEN) needs the ingest scope.
+ * FLIGHTDECK_TOKEN) needs the ingest scope. `--from` / `--until` (ISO times, simulated) replay a part only: a demo
+ * can stop inside an incident, so its alert stays open while the escalation plays out, then go on from there.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -17,16 +18,37 @@ const { values, positionals } = parseArgs({
     speed: { type: 'string', default: '3600' },
     url: { type: 'string', default: 'http://127.0.0.1:4000' },
     token: { type: 'string' },
+    from: { type: 'string' },
+    until: { type: 'string' },
   },
 });
 const [campaign, file] = positionals;
 const token = values.token ?? process.env.FLIGHTDECK_TOKEN;
 if (!campaign || !file || !token) {
-  console.error('usage: npm run replay -- <campaignId-or-slug> <file.metrics.csv> [--speed 3600] [--url URL] --token fdk_… (ingest scope)');
+  console.error(
+    'usage: npm run replay -- <campaignId-or-slug> <file.metrics.csv> [--speed 3600] [--from T] [--until T] [--url URL] ' +
+      '--token fdk_… (ingest scope)',
+  );
   process.exit(2);
 }
 const speed = Number(values.speed);
-const batches = planReplay(replayRows(readFileSync(file, 'utf8')), speed);
+const bound = (name: 'from' | 'until') => {
+  const raw = values[name];
+  if (raw === undefined) return null;
+  const t = Date.parse(raw);
+  if (!Number.isFinite(t)) {
+    console.error(`--${name} must be a time such as 2026-06-09T20:00:00Z, got "${raw}"`);
+    process.exit(2);
+  }
+  return t;
+};
+const [from, until] = [bound('from'), bound('until')];
+// Points at or after --from and before --until (event time).
+const rows = replayRows(readFileSync(file, 'utf8')).filter((r) => {
+  const t = Date.parse(r.ts);
+  return (from === null || t >= from) && (until === null || t < until);
+});
+const batches = planReplay(rows, speed);
 const endpoint = `${values.url.replace(/\/$/, '')}/api/campaigns/${encodeURIComponent(campaign)}/metrics`;
 const total = batches.reduce((n, b) => n + b.lines.length, 0);
 console.log(`Replaying ${total} points in ${batches.length} batches at ${speed}× to ${endpoint}`);

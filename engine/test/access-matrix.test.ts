@@ -137,6 +137,7 @@ POST   /api/flows/{id}/unpublish             Y Y Y - - -    0 0 - - -    -     !
 GET    /api/alerts                           Y Y Y Y Y Y    Y Y Y Y Y    -     ! !
 GET    /api/alerts/{id}                      Y Y Y Y Y Y    0 0 0 0 0    -     ! !
 POST   /api/alerts/{id}/ack                  Y Y Y - - -    0 0 - - -    -     ! !
+POST   /api/alerts/ack                       Y Y Y - - -    Y Y - - -    -     ! !
 POST   /api/alerts/{id}/resolve              Y Y Y - - -    0 0 - - -    -     ! !
 POST   /api/alerts/{id}/snooze               Y Y Y - - -    0 0 - - -    -     ! !
 GET    /api/silences                         Y Y Y Y Y Y    Y Y Y Y Y    -     ! !
@@ -678,6 +679,16 @@ describe('access matrix', () => {
         return { path: `/api/alerts/${id}/ack`, effect: (e) => e.action === 'alert.acknowledged' && e.entityId === id };
       },
       check: (_who, res) => expect(res.body.state).toBe('acknowledged'),
+    },
+    // Beta's writers may call it, and learn nothing: Alpha's alert is not_found, as a made-up id would be.
+    'POST /api/alerts/ack': {
+      build: async (who, mark) => {
+        const id = await freshAlert(mark);
+        const effect = isBeta(who) ? {} : { effect: (e: AuditRow) => e.action === 'alert.acknowledged' && e.entityId === id };
+        return { path: '/api/alerts/ack', body: { ids: [id] }, ...effect };
+      },
+      check: (who, res) =>
+        expect(res.body.results.map((r: { outcome: string }) => r.outcome)).toEqual([isBeta(who) ? 'not_found' : 'acknowledged']),
     },
     'POST /api/alerts/{id}/resolve': {
       build: async (_who, mark) => {

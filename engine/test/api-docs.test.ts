@@ -546,6 +546,8 @@ describe('catalogue, OpenAPI, health, and every route against its contract', () 
     const until = new Date(Date.now() + 3_600_000).toISOString();
     expect((await api().post(`/api/alerts/${second}/snooze`, { until })).body.state).toBe('snoozed');
     expect((await api().post(`/api/alerts/${first}/resolve`)).body.state).toBe('resolved');
+    const many = (await api().post('/api/alerts/ack', { ids: [first, second] })).body.results;
+    expect(many.map((r: { outcome: string }) => r.outcome)).toEqual(['already_resolved', 'acknowledged']);
     const silence = await api().post('/api/silences', { campaignId: campaign.body.id, endsAt: until, comment: 'maintenance' });
     expect(silence.status).toBe(201);
     expect((await api().get(`/api/silences?campaignId=${campaign.body.id}`)).body.items).toHaveLength(1);

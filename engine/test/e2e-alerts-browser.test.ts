@@ -104,8 +104,9 @@ describe('alerts in the editor', () => {
       await p.getByTestId('nav-alerts').click();
       const row = p.getByTestId(`alert-row-${ctrAlert}`);
       await row.waitFor();
+      // The first cell is the row's tick box for "Acknowledge selected".
       const cells = await row.locator('td').allInnerTexts();
-      expect(cells.slice(0, 7).map((c) => c.trim())).toEqual([
+      expect(cells.slice(1, 8).map((c) => c.trim())).toEqual([
         expect.stringContaining('Warning'),
         'Firing',
         '618 launch',
@@ -118,7 +119,7 @@ describe('alerts in the editor', () => {
       expect(await p.locator('[data-testid^="alert-row-"]').first().getAttribute('data-testid')).toBe(`alert-row-${cpaAlert}`);
       expect(await p.getByTestId(`alert-row-${cpaAlert}`).innerText()).toContain('whole campaign');
       expect(await p.getByTestId(`alert-ack-${ctrAlert}`).getAttribute('aria-label')).toBe('Acknowledge the alert ctr_low of 618 launch');
-      expect(await p.locator('.fd-table--alerts th[scope="col"]').count()).toBe(8);
+      expect(await p.locator('.fd-table--alerts th[scope="col"]').count()).toBe(9);
       await p.screenshot({ path: `${SHOTS}alerts.png`, fullPage: true });
 
       await p.getByTestId(`alert-ack-${ctrAlert}`).click();
@@ -364,6 +365,34 @@ describe('alerts in the editor', () => {
       expect(await result.innerText()).toContain('Would have fired 1 time');
       expect(await result.innerText()).toContain('tmall · value 1.2%');
       await p.getByTestId('inspector').screenshot({ path: `${SHOTS}monitor-preview.png` });
+    } finally {
+      await ctx.close();
+    }
+  });
+  it('Acknowledge selected: ticked alerts are acknowledged in one decision; rows and timelines say so', async () => {
+    const a = await fire(tr('bulk_a', 'tmall', new Date(T - 3 * HOUR).toISOString()), T - 20_000);
+    const b = await fire(tr('bulk_b', 'jd', new Date(T - 3 * HOUR).toISOString()), T - 20_000);
+    const { ctx, p } = await open({ width: 1280, height: 860 });
+    try {
+      await p.goto(`${stack.url}/#/alerts?campaignId=${campaignId}`);
+      await p.getByTestId(`alert-row-${a}`).waitFor();
+      const button = p.getByTestId('alerts-ack-selected');
+      expect(await button.isDisabled()).toBe(true);
+      expect(await p.getByTestId(`alert-select-${a}`).getAttribute('aria-label')).toBe('Select the alert bulk_a of 618 launch');
+      await p.getByTestId(`alert-select-${a}`).check();
+      await p.getByTestId(`alert-select-${b}`).check();
+      expect(await button.innerText()).toContain('Acknowledge selected (2)');
+      await p.screenshot({ path: `${SHOTS}alerts-ack-selected.png`, fullPage: true });
+      await button.click();
+      await poll(() => p.getByTestId(`alert-row-${a}`).getAttribute('data-state')).toBe('acknowledged');
+      await poll(() => p.getByTestId(`alert-row-${b}`).getAttribute('data-state')).toBe('acknowledged');
+      // Acknowledged rows can no longer be ticked; the selection is empty again.
+      expect(await p.getByTestId(`alert-select-${a}`).count()).toBe(0);
+      for (const id of [a, b]) {
+        const stored = (await stack.api.get(`/api/alerts/${id}`)).body;
+        expect(stored).toMatchObject({ state: 'acknowledged', acknowledgedBy: { id: designer.id } });
+        expect(stored.timeline.find((e: { kind: string }) => e.kind === 'acknowledged').detail).toMatchObject({ together: 2 });
+      }
     } finally {
       await ctx.close();
     }

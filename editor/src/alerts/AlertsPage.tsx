@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useAlerts, useCampaigns } from '../api/queries.ts';
 import { ALERT_STATES, SEVERITIES, type Alert } from '../api/types.ts';
@@ -10,6 +11,7 @@ import { Link } from '../components/Link.tsx';
 import { useDocumentTitle } from '../components/useDocumentTitle.ts';
 import { useLocale } from '../i18n/index.ts';
 import { alertFilterOf, href, navigate, type AlertsView } from '../routes.ts';
+import { AckSelected, ackable } from './AckSelected.tsx';
 import { AlertActions } from './AlertActions.tsx';
 import { AlertStateBadge, SeverityBadge } from './AlertBadges.tsx';
 import { SilenceList } from './SilenceList.tsx';
@@ -157,12 +159,41 @@ function AlertTable({ items, canAct }: { items: Alert[]; canAct: boolean }) {
   const { t } = useTranslation();
   const locale = useLocale();
   const col = (k: string) => t(`alerts.col.${k}`);
+  const [picked, setPicked] = useState<ReadonlySet<string>>(new Set());
+  // Only what is still on the page and ackable counts: a refetch may have moved an alert on.
+  const choosable = items.filter(ackable);
+  const selected = choosable.filter((a) => picked.has(a.id)).map((a) => a.id);
+  const toggle = (id: string, on: boolean) =>
+    setPicked((p) => {
+      const next = new Set(p);
+      if (on) next.add(id);
+      else next.delete(id);
+      return next;
+    });
+  const all = choosable.length > 0 && selected.length === choosable.length;
   return (
     <div className="fd-table-wrap">
+      {canAct && choosable.length > 0 && (
+        <div className="fd-alerts__bulk">
+          <AckSelected selected={selected} onDone={() => setPicked(new Set())} />
+        </div>
+      )}
       <table className="fd-table fd-table--alerts" data-testid="alert-list">
         <caption className="fd-sr-only">{t('alerts.title')}</caption>
         <thead>
           <tr>
+            {canAct && (
+              <th scope="col">
+                <input
+                  type="checkbox"
+                  checked={all}
+                  disabled={!choosable.length}
+                  onChange={(e) => setPicked(e.target.checked ? new Set(choosable.map((a) => a.id)) : new Set())}
+                  aria-label={t('alerts.selectAll')}
+                  data-testid="alerts-select-all"
+                />
+              </th>
+            )}
             <th scope="col">{col('severity')}</th>
             <th scope="col">{col('state')}</th>
             <th scope="col">{col('campaign')}</th>
@@ -178,6 +209,19 @@ function AlertTable({ items, canAct }: { items: Alert[]; canAct: boolean }) {
         <tbody>
           {items.map((a) => (
             <tr key={a.id} data-testid={`alert-row-${a.id}`} data-state={a.state} className={`fd-alertrow fd-alertrow--${a.severity}`}>
+              {canAct && (
+                <td>
+                  {ackable(a) && (
+                    <input
+                      type="checkbox"
+                      checked={picked.has(a.id)}
+                      onChange={(e) => toggle(a.id, e.target.checked)}
+                      aria-label={t('alerts.selectLabel', { rule: ruleInWords(a, locale).title, campaign: a.campaignName })}
+                      data-testid={`alert-select-${a.id}`}
+                    />
+                  )}
+                </td>
+              )}
               <td data-label={col('severity')}>
                 <SeverityBadge severity={a.severity} />
               </td>

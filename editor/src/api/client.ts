@@ -1,4 +1,5 @@
 import type {
+  AckManyResult,
   AlertDetail,
   CampaignComparison,
   Portfolio,
@@ -240,6 +241,7 @@ export const api = {
   relatedLessons: (q: RelatedLessonsQuery) => request<LessonsRelated>('GET', `/api/lessons/related?${relatedQuery(q)}`),
   getAlert: (id: string) => request<AlertDetail>('GET', `/api/alerts/${enc(id)}`),
   ackAlert: (id: string) => request<AlertDetail>('POST', `/api/alerts/${enc(id)}/ack`),
+  ackAlerts: (ids: string[]) => request<AckManyResult>('POST', '/api/alerts/ack', { ids }),
   resolveAlert: (id: string) => request<AlertDetail>('POST', `/api/alerts/${enc(id)}/resolve`),
   snoozeAlert: (id: string, until: string) => request<AlertDetail>('POST', `/api/alerts/${enc(id)}/snooze`, { until }),
   /** Pending and active silences end after every expired one, so they lead the list. */

@@ -358,6 +358,19 @@ export function useAlertAction() {
   });
 }
 
+/** Several alerts in one decision (the Alerts page's multi-select); each comes back with its own outcome. */
+export function useAckAlerts() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (ids: string[]) => api.ackAlerts(ids),
+    onSuccess: (_r, ids) => {
+      for (const id of ids) void qc.invalidateQueries({ queryKey: keys.alert(id) });
+      // The list and every campaign page's chart markers.
+      void qc.invalidateQueries({ queryKey: keys.alerts });
+    },
+  });
+}
+
 export function useSilences() {
   return useQuery({ queryKey: keys.silences, queryFn: api.listSilences, refetchInterval: 60_000 });
 }

@@ -84,6 +84,7 @@ export { ALERT_STATES, SEVERITIES, type AlertState, type Severity } from '@fligh
 /** One alert as lists show it; the detail adds its timeline. */
 export type Alert = Out<typeof C.alertSchema>;
 export type AlertDetail = Out<typeof C.alertDetailSchema>;
+export type AckManyResult = Out<typeof C.ackManyResultSchema>;
 export type AlertEvent = AlertDetail['timeline'][number];
 export type AlertPage = Out<typeof C.alertPageSchema>;
 /** The list's filters as the query string takes them (limit and cursor left to the client). */

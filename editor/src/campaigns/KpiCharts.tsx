@@ -32,8 +32,9 @@ export function KpiCharts({ campaign: c }: { campaign: Campaign }) {
   const { t } = useTranslation();
   const locale = useLocale();
   const errorText = useErrorText();
-  const [kpi, setKpi] = useState<MetricId>(() => firstKpi(c));
-  const [channel, setChannel] = useState('');
+  // Null until someone picks: the chart then shows what the latest alert is about, which is what the page is opened for.
+  const [pickedKpi, setKpi] = useState<MetricId | null>(null);
+  const [pickedChannel, setChannel] = useState<string | null>(null);
   const metrics = useCampaignMetrics(c.id);
   const alerts = useCampaignAlerts(c.id);
   const alertItems = useMemo(() => alerts.data?.items ?? [], [alerts.data]);
@@ -42,6 +43,11 @@ export function KpiCharts({ campaign: c }: { campaign: Campaign }) {
   const runKey = runData.map((r) => r?.id ?? '').join();
   // eslint-disable-next-line react-hooks/exhaustive-deps -- the runs change when their ids do
   const rules = useMemo(() => rulesOfRuns(runData.filter(Boolean), alertItems), [runKey, alertItems]);
+  const latest = alertItems[0];
+  const latestRule = latest ? rules.get(latest.ruleId) : undefined;
+  const alerted = latestRule && 'metric' in latestRule && typeof latestRule.metric === 'string' ? metricIdOf(latestRule.metric) : undefined;
+  const kpi = pickedKpi ?? alerted ?? firstKpi(c);
+  const channel = pickedChannel ?? (alerted && latest?.channel ? latest.channel : '');
   const points = useMemo(() => metrics.data?.items ?? [], [metrics.data]);
   const channels = useMemo(
     () =>
@@ -162,7 +168,7 @@ export function KpiCharts({ campaign: c }: { campaign: Campaign }) {
                   <Link href={href.alert(m.alertId)}>
                     {m.kind === 'fired' ? '▲ ' + t('charts.fired', { rule: m.ruleId }) : '● ' + t('charts.acked', { rule: m.ruleId })}
                   </Link>{' '}
-                  <span className="fd-muted">{formatShortDateTime(m.at, locale, c.timezone)}</span>
+                  <span className="fd-muted">{formatShortDateTime(m.when ?? m.at, locale, c.timezone)}</span>
                 </li>
               ))}
             </ul>

@@ -28,6 +28,8 @@ export interface ChartAlert {
   severity: string;
   firedAt: string;
   acknowledgedAt: string | null;
+  /** When the alert opened (wall time): an ack is drawn that long after it fired, on the chart's event-time axis. */
+  openedAt?: string;
   /** The unit of the value that fired it (ratio, money, count, ms). */
   unit?: string;
   nodeId?: string | null;
@@ -37,8 +39,10 @@ export interface ChartAlert {
 export interface ChartMarker {
   alertId: string;
   kind: 'fired' | 'acked';
-  /** Epoch ms. */
+  /** Epoch ms, on the chart's axis (event time). */
   at: number;
+  /** When it happened, if that is not `at` (an ack is a wall-clock moment; the list says it). */
+  when?: number;
   /** Where on the y axis: the series' value at that time, so the marker sits on the line. */
   y: number;
   ruleId: string;
@@ -203,8 +207,14 @@ export function buildKpiChart(input: KpiChartInput): KpiChartModel {
     const fired = timeOf(a.firedAt)!;
     markers.push({ alertId: a.id, kind: 'fired', at: fired, y: yAt(series, fired, fallbackY), ruleId: a.ruleId, severity: a.severity });
     const acked = timeOf(a.acknowledgedAt);
-    if (acked !== null)
-      markers.push({ alertId: a.id, kind: 'acked', at: acked, y: yAt(series, acked, fallbackY), ruleId: a.ruleId, severity: a.severity });
+    // The axis is event time, the ack a wall-clock moment: a replayed month's alert acked today would stretch the axis to
+    // today and squash the data. Drawn as long after the fire as it came after the alert opened (live, the same place).
+    const opened = timeOf(a.openedAt);
+    const at = acked === null ? null : opened === null ? acked : fired + Math.max(0, acked - opened);
+    if (acked !== null && at !== null) {
+      const when = at === acked ? {} : { when: acked };
+      markers.push({ alertId: a.id, kind: 'acked', at, ...when, y: yAt(series, at, fallbackY), ruleId: a.ruleId, severity: a.severity });
+    }
   }
   markers.sort((a, b) => a.at - b.at);
   return { series, target, thresholds, markers, skipped };

@@ -27,7 +27,9 @@ const ALERT_ACK_AUDIENCE = 'flightdeck:alert-ack-link';
  * What a one-click alert acknowledgement link carries: a person's (e-mail) acks as them; a chat room's (robot
  * message) acks for the room, since anyone in it may click, and the timeline names the room.
  */
-export type AlertAckClaims = { alertId: string; jti: string } & ({ userId: string } | { connectionId: string });
+export type AlertAckClaims = { alertId: string; jti: string; setId?: string } & ({ userId: string } | { connectionId: string });
+/** A grouped message's link names the set of alerts it told (alert_ack_sets); its `alertId` is the set's lead. */
+type AlertAckTarget = { alertId: string; setId?: string } & ({ userId: string } | { connectionId: string });
 
 const CHAT_SUBJECT = 'connection:';
 
@@ -58,8 +60,8 @@ export function linkSigner(secret: string) {
         throw new LinkError('invalid', 'This link is not valid (it may have been altered)');
       }
     },
-    async signAlertAck(claims: { alertId: string } & ({ userId: string } | { connectionId: string }), ttlSeconds: number) {
-      return new SignJWT({ alert: claims.alertId })
+    async signAlertAck(claims: AlertAckTarget, ttlSeconds: number) {
+      return new SignJWT({ alert: claims.alertId, ...(claims.setId ? { set: claims.setId } : {}) })
         .setProtectedHeader({ alg: 'HS256' })
         .setSubject('userId' in claims ? claims.userId : `${CHAT_SUBJECT}${claims.connectionId}`)
         .setAudience(ALERT_ACK_AUDIENCE)
@@ -71,11 +73,16 @@ export function linkSigner(secret: string) {
     async verifyAlertAck(token: string): Promise<AlertAckClaims> {
       try {
         const { payload } = await jwtVerify(token, key, { audience: ALERT_ACK_AUDIENCE, algorithms: ['HS256'] });
-        if (typeof payload.alert !== 'string' || !payload.sub || !payload.jti)
+        if (
+          typeof payload.alert !== 'string' ||
+          !payload.sub ||
+          !payload.jti ||
+          (payload.set !== undefined && typeof payload.set !== 'string')
+        )
           throw new LinkError('invalid', 'This link is not a Flightdeck alert link');
-        if (payload.sub.startsWith(CHAT_SUBJECT))
-          return { alertId: payload.alert, connectionId: payload.sub.slice(CHAT_SUBJECT.length), jti: payload.jti };
-        return { alertId: payload.alert, userId: payload.sub, jti: payload.jti };
+        const base = { alertId: payload.alert, jti: payload.jti, ...(payload.set ? { setId: payload.set as string } : {}) };
+        if (payload.sub.startsWith(CHAT_SUBJECT)) return { ...base, connectionId: payload.sub.slice(CHAT_SUBJECT.length) };
+        return { ...base, userId: payload.sub };
       } catch (err) {
         if (err instanceof LinkError) throw err;
         if (err instanceof errors.JWTExpired) throw new LinkError('expired', 'This link has expired; acknowledge from Flightdeck instead');
@@ -96,8 +103,9 @@ export const ALERT_LINK_TTL_SECONDS = 86_400;
 export function alertAckLinker(secret: string, publicUrl: string) {
   const signer = linkSigner(secret);
   const base = publicUrl.replace(/\/$/, '');
-  return async function alertAckLink(alertId: string, personId: string): Promise<string> {
-    return `${base}/alert-ack?token=${await signer.signAlertAck({ alertId, userId: personId }, ALERT_LINK_TTL_SECONDS)}`;
+  return async function alertAckLink(alertId: string, personId: string, setId?: string): Promise<string> {
+    const claims = { alertId, userId: personId, ...(setId ? { setId } : {}) };
+    return `${base}/alert-ack?token=${await signer.signAlertAck(claims, ALERT_LINK_TTL_SECONDS)}`;
   };
 }
 
@@ -105,7 +113,8 @@ export function alertAckLinker(secret: string, publicUrl: string) {
 export function chatAckLinker(secret: string, publicUrl: string) {
   const signer = linkSigner(secret);
   const base = publicUrl.replace(/\/$/, '');
-  return async function chatAckLink(alertId: string, connectionId: string): Promise<string> {
-    return `${base}/alert-ack?token=${await signer.signAlertAck({ alertId, connectionId }, ALERT_LINK_TTL_SECONDS)}`;
+  return async function chatAckLink(alertId: string, connectionId: string, setId?: string): Promise<string> {
+    const claims = { alertId, connectionId, ...(setId ? { setId } : {}) };
+    return `${base}/alert-ack?token=${await signer.signAlertAck(claims, ALERT_LINK_TTL_SECONDS)}`;
   };
 }

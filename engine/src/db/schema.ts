@@ -324,6 +324,17 @@ export const usedLinkTokens = pgTable('used_link_tokens', {
 });
 
 /**
+ * The alerts one grouped message told, so its one-click link acknowledges them all: the link carries this set's id,
+ * not the ids (a chat message or a URL has no room for a group of 200). The id is derived from the sorted ids, so
+ * every retry and level of one group's message names the same row.
+ */
+export const alertAckSets = pgTable('alert_ack_sets', {
+  id: uuid('id').primaryKey(),
+  alertIds: uuid('alert_ids').array().notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/**
  * What a monitor's rule raised: one row per incident. The dedup key (node, rule, channel) is unique among a
  * campaign's open alerts, so a rule that fires again while its alert is open refires that alert.
  */

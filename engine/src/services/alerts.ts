@@ -28,6 +28,7 @@ import {
 import { scopeOf, type Actor } from '../auth/access.ts';
 import type { Clock } from '../auth/throttle.ts';
 import { audit } from './audit.ts';
+import { ackSetMembers } from './alert-ack-sets.ts';
 import { Conflict, invalid, NotFound } from './errors.ts';
 
 /** A transaction or the database itself: applyTransitions runs inside the ingest path's transaction. */
@@ -330,11 +331,7 @@ export class AlertService {
    * acknowledgement (already resolved) leaves the link as it was, and a second click finds it used.
    */
   ackByLink(actor: Actor, alertId: string, jti: string) {
-    return this.act(actor, alertId, { kind: 'ack' }, async (tx) => {
-      const used = await tx.insert(usedLinkTokens).values({ jti }).onConflictDoNothing().returning();
-      if (!used.length)
-        throw new Conflict('This link has been used already', [{ path: 'token', message: 'Used already', code: 'link_used' }]);
-    });
+    return this.act(actor, alertId, { kind: 'ack' }, (tx) => useLink(tx, jti));
   }
 
   /**
@@ -374,43 +371,129 @@ export class AlertService {
       await first?.(tx);
       const [row] = await tx.select().from(alerts).where(eq(alerts.id, alertId)).for('update');
       if (!row) throw new NotFound(`Alert ${alertId} does not exist`);
-      let current = row;
-      // A snooze that ran out is over before anyone acts on the alert.
-      if (snoozeOver({ state: row.state, snoozedUntil: row.snoozedUntil?.getTime() ?? null }, now.getTime())) {
-        await this.event(tx, row.id, 'unsnoozed', null, now, { snoozedUntil: iso(row.snoozedUntil) });
-        current = { ...row, state: 'firing', snoozedUntil: null };
-      }
-      const verdict = decideAlert({ state: current.state, snoozedUntil: current.snoozedUntil?.getTime() ?? null }, action, now.getTime());
+      const verdict = await this.decideOn(tx, row, action, now);
       if (!verdict.ok) {
         if (verdict.code === 'invalid') throw invalid(verdict.field ?? '', verdict.reason);
         throw new Conflict(verdict.reason, [{ path: '', message: verdict.reason, code: 'alert_state' }]);
       }
-      const who = personId(actor);
-      const set: Partial<typeof alerts.$inferInsert> = { state: verdict.state, updatedAt: now };
-      if (action.kind === 'ack') Object.assign(set, { acknowledgedAt: now, acknowledgedBy: who, snoozedUntil: null });
-      if (action.kind === 'resolve') Object.assign(set, { resolvedAt: now, resolvedBy: who, snoozedUntil: null });
-      if (action.kind === 'snooze') set.snoozedUntil = new Date(action.until);
-      await tx.update(alerts).set(set).where(eq(alerts.id, row.id));
-      const kind = ({ ack: 'acknowledged', resolve: 'resolved', snooze: 'snoozed', unsnooze: 'unsnoozed' } as const)[action.kind];
-      const detail = {
-        via: actor.via,
-        ...(actor.via === 'chat-link' ? { room: actor.name } : {}),
-        from: current.state,
-        ...(action.kind === 'snooze' ? { until: new Date(action.until).toISOString() } : {}),
-      };
-      await this.event(tx, row.id, kind, who, now, detail);
-      const [dept] = await tx.select({ d: campaigns.departmentId }).from(campaigns).where(eq(campaigns.id, row.campaignId));
-      await audit(tx, actor, {
-        action: `alert.${kind}`,
-        entityType: 'alert',
-        entityId: row.id,
-        departmentId: dept?.d ?? null,
-        before: { state: row.state, snoozedUntil: iso(row.snoozedUntil) },
-        after: { state: verdict.state, ...(set.snoozedUntil ? { snoozedUntil: set.snoozedUntil.toISOString() } : {}) },
-      });
+      await this.record(tx, actor, row, verdict.current, action, verdict.state, now, {});
     });
     await this.signalRun(alertId);
     return this.get(alertId);
+  }
+
+  /**
+   * Acknowledges several alerts in one decision (one transaction): a grouped message's link, or the API's and the
+   * editor's multi-select. Each alert gets its own outcome; one already acknowledged or resolved is reported, not acted
+   * on. `may` says whether the actor may act on an alert of a department (`hidden`: as if it did not exist). With
+   * `jti`, the link is used up in the same transaction, and only when at least one alert was acknowledged, so a link
+   * whose alerts were all handled elsewhere stays as it was (as a single alert's link does).
+   */
+  async acknowledgeMany(
+    actor: Actor,
+    ids: readonly string[],
+    opts: { jti?: string; may?: (departmentId: string | null) => 'yes' | 'forbidden' | 'hidden' } = {},
+  ): Promise<AckManyResult[]> {
+    const now = new Date(this.clock());
+    const unique = [...new Set(ids)];
+    const outcome = new Map<string, AckManyResult>();
+    await this.db.transaction(async (tx) => {
+      if (opts.jti) await useLink(tx, opts.jti);
+      // Locked in id order: two overlapping multi-acks cannot deadlock.
+      const rows = unique.length ? await tx.select().from(alerts).where(inArray(alerts.id, unique)).orderBy(alerts.id).for('update') : [];
+      const depts = new Map<string, string | null>();
+      const campaignIds = [...new Set(rows.map((r) => r.campaignId))];
+      if (campaignIds.length)
+        for (const c of await tx
+          .select({ id: campaigns.id, d: campaigns.departmentId })
+          .from(campaigns)
+          .where(inArray(campaigns.id, campaignIds)))
+          depts.set(c.id, c.d);
+      for (const row of rows) {
+        const may = opts.may?.(depts.get(row.campaignId) ?? null) ?? 'yes';
+        if (may !== 'yes') {
+          outcome.set(row.id, { id: row.id, outcome: may === 'hidden' ? 'not_found' : 'forbidden', state: null });
+          continue;
+        }
+        if (row.state === 'acknowledged' || row.state === 'resolved') {
+          outcome.set(row.id, { id: row.id, outcome: `already_${row.state}`, state: row.state });
+          continue;
+        }
+        const verdict = await this.decideOn(tx, row, { kind: 'ack' }, now);
+        if (!verdict.ok) {
+          outcome.set(row.id, { id: row.id, outcome: 'refused', state: row.state, reason: verdict.reason });
+          continue;
+        }
+        await this.record(
+          tx,
+          actor,
+          row,
+          verdict.current,
+          { kind: 'ack' },
+          verdict.state,
+          now,
+          unique.length > 1 ? { together: unique.length } : {},
+        );
+        outcome.set(row.id, { id: row.id, outcome: 'acknowledged', state: verdict.state });
+      }
+      if (opts.jti && ![...outcome.values()].some((o) => o.outcome === 'acknowledged'))
+        throw new Conflict('Every alert of this link is acknowledged or resolved already', [
+          { path: 'token', message: 'Nothing left to acknowledge', code: 'alert_state' },
+        ]);
+    });
+    const results = unique.map((id) => outcome.get(id) ?? { id, outcome: 'not_found' as const, state: null });
+    for (const r of results) if (r.outcome === 'acknowledged') await this.signalRun(r.id);
+    return results;
+  }
+
+  /** The verdict on an action, after waking a snooze that ran out (that wake is recorded first). */
+  private async decideOn(tx: Executor, row: AlertRow, action: AlertAction, now: Date) {
+    let current = row;
+    // A snooze that ran out is over before anyone acts on the alert.
+    if (snoozeOver({ state: row.state, snoozedUntil: row.snoozedUntil?.getTime() ?? null }, now.getTime())) {
+      await this.event(tx, row.id, 'unsnoozed', null, now, { snoozedUntil: iso(row.snoozedUntil) });
+      current = { ...row, state: 'firing', snoozedUntil: null };
+    }
+    const verdict = decideAlert({ state: current.state, snoozedUntil: current.snoozedUntil?.getTime() ?? null }, action, now.getTime());
+    return verdict.ok ? { ...verdict, current } : verdict;
+  }
+
+  /** Stores a decided action: the alert's new state, its timeline entry (who, via what, from which room or mailbox), the audit. */
+  private async record(
+    tx: Executor,
+    actor: Actor,
+    row: AlertRow,
+    current: AlertRow,
+    action: AlertAction,
+    state: AlertState,
+    now: Date,
+    extra: object,
+  ) {
+    const who = personId(actor);
+    const set: Partial<typeof alerts.$inferInsert> = { state, updatedAt: now };
+    if (action.kind === 'ack') Object.assign(set, { acknowledgedAt: now, acknowledgedBy: who, snoozedUntil: null });
+    if (action.kind === 'resolve') Object.assign(set, { resolvedAt: now, resolvedBy: who, snoozedUntil: null });
+    if (action.kind === 'snooze') set.snoozedUntil = new Date(action.until);
+    await tx.update(alerts).set(set).where(eq(alerts.id, row.id));
+    const kind = ({ ack: 'acknowledged', resolve: 'resolved', snooze: 'snoozed', unsnooze: 'unsnoozed' } as const)[action.kind];
+    const detail = {
+      via: actor.via,
+      ...(actor.via === 'chat-link' ? { room: actor.name } : {}),
+      ...(actor.via === 'email-link' && actor.email ? { mailbox: actor.email } : {}),
+      from: current.state,
+      ...(action.kind === 'snooze' ? { until: new Date(action.until).toISOString() } : {}),
+      ...extra,
+    };
+    await this.event(tx, row.id, kind, who, now, detail);
+    const [dept] = await tx.select({ d: campaigns.departmentId }).from(campaigns).where(eq(campaigns.id, row.campaignId));
+    await audit(tx, actor, {
+      action: `alert.${kind}`,
+      entityType: 'alert',
+      entityId: row.id,
+      departmentId: dept?.d ?? null,
+      before: { state: row.state, snoozedUntil: iso(row.snoozedUntil) },
+      after: { state, ...(set.snoozedUntil ? { snoozedUntil: set.snoozedUntil.toISOString() } : {}) },
+    });
   }
 
   /** After the commit: the run escalating this alert looks at it again at once. A run that has ended cannot take it. */
@@ -472,6 +555,19 @@ export class AlertService {
         detail: e.detail as Record<string, unknown>,
       })),
     };
+  }
+
+  /** Several alerts as the API shows them (no timelines), in the order asked; missing ones are left out. */
+  async getMany(ids: readonly string[]): Promise<AlertView[]> {
+    if (!ids.length) return [];
+    const rows = await this.selectAlerts().where(inArray(alerts.id, [...ids]));
+    const byId = new Map(rows.map((r) => [r.a.id, present(r)]));
+    return ids.flatMap((id) => byId.get(id) ?? []);
+  }
+
+  /** The alerts a one-click link acknowledges: its set's (a grouped message), or its own alone. */
+  ackSetMembers(leadId: string, setId: string | undefined): Promise<string[]> {
+    return ackSetMembers(this.db, leadId, setId);
   }
 
   private selectAlerts() {
@@ -626,6 +722,21 @@ export class AlertService {
     const hit = candidates.find((s) => silenceMatches(silenceTimes(s), alert, at.getTime()));
     return hit ?? null;
   }
+}
+
+/** One alert's outcome in a multi-acknowledgement. */
+export interface AckManyResult {
+  id: string;
+  outcome: 'acknowledged' | 'already_acknowledged' | 'already_resolved' | 'refused' | 'forbidden' | 'not_found';
+  /** Its state after the decision; null when it is not one the actor may see. */
+  state: AlertState | null;
+  reason?: string;
+}
+
+/** Uses up a one-click link's jti in the caller's transaction; a second use is refused. */
+async function useLink(tx: Executor, jti: string) {
+  const used = await tx.insert(usedLinkTokens).values({ jti }).onConflictDoNothing().returning();
+  if (!used.length) throw new Conflict('This link has been used already', [{ path: 'token', message: 'Used already', code: 'link_used' }]);
 }
 
 const silenceTimes = (s: SilenceRow) => ({ ...s, startsAt: s.startsAt.getTime(), endsAt: s.endsAt.getTime() });

@@ -29,6 +29,7 @@ import type { AlertService, Executor } from './alerts.ts';
 import type { CampaignService } from './campaigns.ts';
 import type { AffectedSeries, MetricsTx } from './metrics.ts';
 import { NotFound } from './errors.ts';
+import { storeAckSet } from './alert-ack-sets.ts';
 
 type MonitorRow = typeof monitors.$inferSelect;
 
@@ -55,8 +56,8 @@ export interface MonitorServiceDeps {
   /** The alert's page and per-person one-click ack links. */
   links?: {
     page(alertId: string): string;
-    ack(alertId: string, userId: string): Promise<string>;
-    chatAck(alertId: string, connectionId: string): Promise<string>;
+    ack(alertId: string, userId: string, setId?: string): Promise<string>;
+    chatAck(alertId: string, connectionId: string, setId?: string): Promise<string>;
   };
   clock?: () => number;
 }
@@ -166,15 +167,19 @@ export class MonitorService {
     if (!row) throw new NotFound(`Alert ${req.alertId} does not exist`);
     const links = this.deps.links;
     if (!links) throw new Error('This monitor service signs no links (the API process does not read alerts for runs)');
+    // A grouped message's links acknowledge every alert it tells; only links are signed for it, so a read without
+    // people or a room (the ladder's look after a notice) stores nothing.
+    const wantsLinks = (req.people?.length ?? 0) > 0 || !!req.connection;
+    const setId = (wantsLinks && (await storeAckSet(this.deps.db, req.alertId, req.group))) || undefined;
     const ackUrls: Record<string, string> = {};
-    for (const userId of [...new Set(req.people ?? [])].slice(0, 100)) ackUrls[userId] = await links.ack(req.alertId, userId);
+    for (const userId of [...new Set(req.people ?? [])].slice(0, 100)) ackUrls[userId] = await links.ack(req.alertId, userId, setId);
     return {
       alertId: req.alertId,
       state: row.state,
       snoozedUntil: row.snoozedUntil?.toISOString() ?? null,
       pageUrl: links.page(req.alertId),
       ackUrls,
-      chatAckUrl: req.connection ? await links.chatAck(req.alertId, req.connection) : null,
+      chatAckUrl: req.connection ? await links.chatAck(req.alertId, req.connection, setId) : null,
     };
   }
 

@@ -40,6 +40,8 @@ export interface ReadAlertRequest {
   people?: string[];
   /** A chat robot connection to sign a one-click ack link for. */
   connection?: string;
+  /** The alerts the message tells with it (a group): its links then acknowledge them all. */
+  group?: string[];
 }
 
 export interface RecordAlertEventRequest {
@@ -156,8 +158,13 @@ export const escalate = defineNode({
     const levels = config.bySeverity[alert.severity as Severity] ?? config.levels;
     const key = alertNoticeKey(alert.alertId);
     const runId = (scope.run as { id: string }).id;
+    const group = (handed?.alerts ?? []).map((a) => a.alertId);
     const read = (people: string[] = [], connection?: string) =>
-      ports.callActivity(READ_ALERT_ACTIVITY, [{ alertId: alert.alertId, people, ...(connection ? { connection } : {}) }], quickActivity);
+      ports.callActivity(
+        READ_ALERT_ACTIVITY,
+        [{ alertId: alert.alertId, people, ...(connection ? { connection } : {}), group }],
+        quickActivity,
+      );
     const settled = (view: AlertView) =>
       view.state === 'acknowledged' ? 'acknowledged' : view.state === 'resolved' ? 'resolved' : undefined;
     const steps: JsonValue[] = [];

@@ -36,6 +36,31 @@ export const snoozeBody = z.strictObject({
   until: instantSchema.meta({ description: 'In the future, at most 30 days ahead' }),
 });
 
+/** Alerts acknowledged in one decision: the editor's multi-select sends a page of them at most. */
+export const ACK_MANY_MAX = 100;
+export const ackManyBody = z.strictObject({
+  ids: z
+    .array(z.uuid({ message: 'An alert id (a UUID)' }))
+    .min(1, 'Name at least one alert')
+    .max(ACK_MANY_MAX, `At most ${ACK_MANY_MAX} alerts at once`)
+    .meta({ description: `The alerts to acknowledge, 1 to ${ACK_MANY_MAX}; a repeated id counts once` }),
+});
+
+export const ackManyResultSchema = z
+  .object({
+    results: z.array(
+      z.object({
+        id: z.uuid(),
+        outcome: z
+          .enum(['acknowledged', 'already_acknowledged', 'already_resolved', 'refused', 'forbidden', 'not_found'])
+          .meta({ description: 'not_found also for an alert you may not see; forbidden: you may see it but not act on it' }),
+        state: z.enum(ALERT_STATES).nullable().meta({ description: 'Its state now; null when not found' }),
+        reason: z.string().optional(),
+      }),
+    ),
+  })
+  .meta({ id: 'AckManyResult', description: 'One result per distinct id, in the order given' });
+
 export const silenceBody = z.strictObject({
   campaignId: z.uuid(),
   ruleId: ruleId.nullable().optional().meta({ description: 'null or absent: every rule of the campaign' }),

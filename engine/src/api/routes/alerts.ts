@@ -1,5 +1,7 @@
 import express, { Router } from 'express';
 import {
+  ackManyBody,
+  ackManyResultSchema,
   alertDetailSchema,
   alertListQuery,
   alertPageSchema,
@@ -14,7 +16,7 @@ import {
 import { defineRoute, type ParsedRequest, type RouteRegistry } from '../route.ts';
 import { HttpProblem } from '../problem.ts';
 import { esc, linkFailure, page } from '../link-page.ts';
-import { decodeCursor, type AlertService, type AlertView } from '../../services/alerts.ts';
+import { decodeCursor, type AckManyResult, type AlertService, type AlertView } from '../../services/alerts.ts';
 import type { CampaignService } from '../../services/campaigns.ts';
 import type { PeopleService } from '../../services/people.ts';
 import { can } from '../../auth/access.ts';
@@ -73,6 +75,28 @@ export function alertRoutes(
       ],
     },
     async ({ params }) => ({ status: 200, body: await alerts.get(params.id) }),
+  );
+  defineRoute(
+    r,
+    registry,
+    {
+      method: 'post',
+      path: '/api/alerts/ack',
+      tag,
+      access: { permission: 'campaigns:write', in: 'any' },
+      summary: 'Acknowledge several alerts in one decision; each gets its own result (acknowledged or handled already are reported)',
+      body: ackManyBody,
+      responses: [
+        { status: 200, description: 'One result per distinct id', schema: ackManyResultSchema },
+        problem(400, 'Invalid body: the field names the bad id'),
+        problem(403, 'You may act on no alerts at all'),
+      ],
+    },
+    async ({ actor, body }) => {
+      const may = (d: string | null) =>
+        can(actor, 'campaigns:write', d) ? 'yes' : can(actor, 'campaigns:read', d) ? 'forbidden' : 'hidden';
+      return { status: 200, body: { results: await alerts.acknowledgeMany(actor, body.ids, { may }) } };
+    },
   );
   for (const [verb, summary] of [
     ['ack', 'Acknowledge: stops notifications and escalation'],
@@ -186,11 +210,14 @@ export function alertRoutes(
   // One-click acknowledgement from a message. GET only shows a page: link scanners acknowledge nothing.
   const linkActor = async (token: string) => {
     const claims = await links.verifyAlertAck(token);
+    // A grouped message's link: every alert the message told, its lead first.
+    const ids = await alerts.ackSetMembers(claims.alertId, claims.setId);
     if ('connectionId' in claims) {
       // A robot message's link: it acknowledges for its chat room, while that room may still hear of the alert.
       const room = await alerts.chatActor(claims.alertId, claims.connectionId).catch(() => null);
       if (!room) throw new HttpProblem(404, 'Not found', 'There is nothing here, or nothing you may see');
-      return { claims, actor: room };
+      const may = (d: string | null) => (room.departmentId === null || room.departmentId === d ? 'yes' : 'hidden');
+      return { claims, actor: room, ids, may };
     }
     const user = await people.userRow(claims.userId);
     if (!user || !user.active) throw new LinkError('invalid', 'This link belongs to a user who no longer exists');
@@ -199,15 +226,16 @@ export function alertRoutes(
     const department = await alerts.departmentOf(claims.alertId).catch(() => undefined);
     if (department === undefined || !can(actor, 'campaigns:read', department))
       throw new HttpProblem(404, 'Not found', 'There is nothing here, or nothing you may see');
-    return { claims, actor };
+    const may = (d: string | null) => (can(actor, 'campaigns:read', d) ? 'yes' : 'hidden');
+    return { claims, actor, ids, may };
   };
   r.get('/alert-ack', async (req, res) => {
     const token = typeof req.query.token === 'string' ? req.query.token : '';
     try {
-      const { claims } = await linkActor(token);
-      const alert = await alerts.get(claims.alertId);
+      const { claims, ids } = await linkActor(token);
       const used = await alerts.linkUsed(claims.jti);
-      page(res, 200, confirmPage(alert, token, used), TITLE);
+      if (ids.length > 1) page(res, 200, groupConfirmPage(await alerts.getMany(ids), token, used), TITLE);
+      else page(res, 200, confirmPage(await alerts.get(claims.alertId), token, used), TITLE);
     } catch (err) {
       linkFailure(res, err, TITLE);
     }
@@ -215,7 +243,13 @@ export function alertRoutes(
   r.post('/alert-ack', express.urlencoded({ extended: false, limit: '16kb' }), async (req, res) => {
     const token = typeof req.body?.token === 'string' ? req.body.token : '';
     try {
-      const { claims, actor } = await linkActor(token);
+      const { claims, actor, ids, may } = await linkActor(token);
+      const thanks = actor.via === 'chat-link' ? ` Acknowledged for ${esc(actor.name)}.` : ` Thank you, ${esc(actor.name)}.`;
+      if (ids.length > 1) {
+        const results = await alerts.acknowledgeMany(actor, ids, { jti: claims.jti, may });
+        page(res, 200, groupDonePage(await alerts.getMany(ids), results, thanks), TITLE);
+        return;
+      }
       const after = await alerts.ackByLink(actor, claims.alertId, claims.jti);
       page(
         res,
@@ -232,6 +266,45 @@ export function alertRoutes(
 }
 
 const describe = (a: AlertView) => `${a.campaignName}: ${a.ruleLabel}${a.channel ? ` on ${a.channel}` : ''} (${a.severity})`;
+
+const facts = (a: AlertView) =>
+  `fired ${esc(a.firedAt)}` +
+  (a.value !== null ? `; value ${esc(String(a.value))}` : '') +
+  (a.threshold !== null ? `, threshold ${esc(String(a.threshold))}` : '');
+
+const OUTCOME: Record<AckManyResult['outcome'], string> = {
+  acknowledged: 'acknowledged now',
+  already_acknowledged: 'was acknowledged already',
+  already_resolved: 'was resolved already',
+  refused: 'not acknowledged',
+  forbidden: 'not yours to acknowledge',
+  not_found: 'no longer exists',
+};
+
+/** A grouped message's link: the page lists every alert it told, and one button acknowledges those still open. */
+function groupConfirmPage(list: AlertView[], token: string, used: boolean): string {
+  const open = list.filter((a) => a.state !== 'resolved' && a.state !== 'acknowledged');
+  const items = list.map((a) => `<li>${esc(describe(a))}: ${facts(a)}; <strong>${esc(a.state)}</strong></li>`).join('');
+  const head = `<h1>${list.length} alerts told together</h1><ul>${items}</ul>`;
+  if (used) return `${head}<p>This link has been used already.</p>`;
+  if (!open.length) return `${head}<p>Every alert here is already acknowledged or resolved.</p>`;
+  return (
+    `${head}<form method="post" action="/alert-ack"><input type="hidden" name="token" value="${esc(token)}">` +
+    `<button type="submit">Acknowledge ${open.length === list.length ? 'all' : 'the'} ${open.length} open</button></form>`
+  );
+}
+
+function groupDonePage(list: AlertView[], results: AckManyResult[], thanks: string): string {
+  const byId = new Map(list.map((a) => [a.id, a]));
+  const items = results
+    .map((r) => {
+      const a = byId.get(r.id);
+      return `<li>${a ? esc(describe(a)) : esc(r.id)}: <strong>${esc(OUTCOME[r.outcome])}</strong></li>`;
+    })
+    .join('');
+  const n = results.filter((r) => r.outcome === 'acknowledged').length;
+  return `<h1>Acknowledged ${n} of ${results.length}</h1><ul>${items}</ul><p>${thanks.trim()}</p>`;
+}
 
 function confirmPage(alert: AlertView, token: string, used: boolean): string {
   const head = `<h1>${esc(describe(alert))}</h1>`;
