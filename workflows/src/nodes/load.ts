@@ -22,6 +22,7 @@ const LOADERS: Readonly<Record<string, Loader>> = {
   'channel.webhook': async () => (await import(/* webpackMode: "eager" */ './webhook.ts')).webhook,
   'campaign.launch': async () => (await import(/* webpackMode: "eager" */ './launch.ts')).launch,
   'campaign.channel_control': async () => (await import(/* webpackMode: "eager" */ './channel-control.ts')).channelControl,
+  'campaign.kpis': async () => (await import(/* webpackMode: "eager" */ './campaign-kpis.ts')).campaignKpis,
   'campaign.status': async () => (await import(/* webpackMode: "eager" */ './campaign-status.ts')).campaignStatus,
   'monitoring.monitor': async () => (await import(/* webpackMode: "eager" */ './monitor.ts')).monitor,
   'monitoring.escalate': async () => (await import(/* webpackMode: "eager" */ './escalate.ts')).escalate,
