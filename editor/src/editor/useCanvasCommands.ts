@@ -105,7 +105,9 @@ export function useCanvasCommands(draft: FlowDraft, open: { search: () => void; 
       const { autoLayout } = await import('../flow/autoLayout.ts');
       const { nodes, edges } = draft.current();
       draft.moveNodes(await autoLayout(nodes, edges));
-      void fitView({ ...FIT_OPTIONS, duration: 250 });
+      // After React Flow has painted the new positions, or it would fit the old ones.
+      await new Promise((resolve) => requestAnimationFrame(resolve));
+      await fitView(FIT_OPTIONS);
     } catch (e) {
       toast('error', t('tools.layoutFailed', { detail: e instanceof Error ? e.message : String(e) }));
     } finally {
@@ -146,7 +148,9 @@ export function useCanvasCommands(draft: FlowDraft, open: { search: () => void; 
     };
     // Copy and paste as the browser's own events: no clipboard permission needed, and any app's text arrives.
     const onCopy = (e: ClipboardEvent) => {
-      if (isEditable(e.target) || document.getSelection()?.toString()) return;
+      // Text the user selected outside the canvas is theirs to copy; on the canvas, the selected nodes are meant.
+      const onCanvas = e.target === document.body || (e.target instanceof HTMLElement && !!e.target.closest('.react-flow'));
+      if (isEditable(e.target) || (!onCanvas && document.getSelection()?.toString())) return;
       const text = latest.current.copyText();
       if (!text || !e.clipboardData) return;
       e.preventDefault();
