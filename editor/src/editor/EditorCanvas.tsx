@@ -92,7 +92,15 @@ export function EditorCanvas({ draft, issues, children }: { draft: FlowDraft; is
   const isValidConnection = useCallback((c: Connection | Edge) => draft.canConnect(c), [draft]);
 
   return (
-    <div className="fd-canvas" onDragOver={onDragOver} onDrop={onDrop} data-testid="canvas" aria-label={t('canvas.label')}>
+    <div
+      className="fd-canvas"
+      onDragOver={onDragOver}
+      onDrop={onDrop}
+      // Shift-drag draws a selection box; without this the browser also extends a text selection across the page.
+      onMouseDown={(e) => e.shiftKey && e.preventDefault()}
+      data-testid="canvas"
+      aria-label={t('canvas.label')}
+    >
       <ReactFlow<CanvasNode, CanvasEdge>
         nodes={draft.nodes}
         edges={edges}
