@@ -1,5 +1,16 @@
-import { useCallback, useMemo, type DragEvent } from 'react';
-import { Background, Controls, MarkerType, MiniMap, ReactFlow, useReactFlow, type Connection, type Edge } from '@xyflow/react';
+import { useCallback, useMemo, useState, type DragEvent, type ReactNode } from 'react';
+import {
+  Background,
+  Controls,
+  MarkerType,
+  MiniMap,
+  ReactFlow,
+  SelectionMode,
+  useReactFlow,
+  type Connection,
+  type Edge,
+  type OnBeforeDelete,
+} from '@xyflow/react';
 import { useTranslation } from 'react-i18next';
 import { nodeType } from '../catalogue.ts';
 import { canvasNodeTypes } from '../flow/FlowNodeView.tsx';
@@ -9,16 +20,21 @@ import type { CanvasEdge, CanvasNode } from '../flow/graph.ts';
 import type { IssueIndex } from '../flow/issues.ts';
 import type { FlowDraft } from './useFlowDraft.ts';
 import { PALETTE_MIME } from './Palette.tsx';
+import { Modal } from '../components/Modal.tsx';
 
 const DELETE_KEYS = ['Backspace', 'Delete'];
+const MULTI_SELECT_KEYS = ['Shift', 'Meta', 'Control'];
 const defaultEdgeOptions = { markerEnd: { type: MarkerType.ArrowClosed, width: 18, height: 18 } };
 
 function truncate(s: string, n: number): string {
   return s.length > n ? `${s.slice(0, n - 1)}…` : s;
 }
 
-/** The editable canvas: drop from the palette, connect handles, delete with the keyboard. */
-export function EditorCanvas({ draft, issues }: { draft: FlowDraft; issues: IssueIndex }) {
+/**
+ * The editable canvas: drop from the palette, connect handles, select with a shift-drag box, delete
+ * with the keyboard (asking first when connections go with the nodes). `children` draw over it.
+ */
+export function EditorCanvas({ draft, issues, children }: { draft: FlowDraft; issues: IssueIndex; children?: ReactNode }) {
   const { t } = useTranslation();
   const { screenToFlowPosition } = useReactFlow();
   const ariaLabelConfig = useFlowAriaLabels();
@@ -57,11 +73,34 @@ export function EditorCanvas({ draft, issues }: { draft: FlowDraft; issues: Issu
     [draft, screenToFlowPosition],
   );
 
+  const [confirm, setConfirm] = useState<{ edges: number; resolve: (ok: boolean) => void } | null>(null);
+  // One undo step for the nodes and edges React Flow is about to remove (it reports them in two batches).
+  const onBeforeDelete = useCallback<OnBeforeDelete<CanvasNode, CanvasEdge>>(
+    async ({ nodes, edges: gone }) => {
+      if (!nodes.length && !gone.length) return false;
+      // Edges the user picked are meant; edges that only go because their node does are worth a question.
+      const attached = gone.filter((e) => !e.selected).length;
+      const ok = attached === 0 || (await new Promise<boolean>((resolve) => setConfirm({ edges: attached, resolve })));
+      setConfirm(null);
+      if (ok) draft.remember();
+      return ok;
+    },
+    [draft],
+  );
+
   const onConnect = useCallback((c: Connection) => void draft.connect(c), [draft]);
   const isValidConnection = useCallback((c: Connection | Edge) => draft.canConnect(c), [draft]);
 
   return (
-    <div className="fd-canvas" onDragOver={onDragOver} onDrop={onDrop} data-testid="canvas" aria-label={t('canvas.label')}>
+    <div
+      className="fd-canvas"
+      onDragOver={onDragOver}
+      onDrop={onDrop}
+      // Shift-drag draws a selection box; without this the browser also extends a text selection across the page.
+      onMouseDown={(e) => e.shiftKey && e.preventDefault()}
+      data-testid="canvas"
+      aria-label={t('canvas.label')}
+    >
       <ReactFlow<CanvasNode, CanvasEdge>
         nodes={draft.nodes}
         edges={edges}
@@ -71,6 +110,10 @@ export function EditorCanvas({ draft, issues }: { draft: FlowDraft; issues: Issu
         onConnect={onConnect}
         isValidConnection={isValidConnection}
         deleteKeyCode={DELETE_KEYS}
+        onBeforeDelete={onBeforeDelete}
+        selectionKeyCode="Shift"
+        multiSelectionKeyCode={MULTI_SELECT_KEYS}
+        selectionMode={SelectionMode.Partial}
         defaultEdgeOptions={defaultEdgeOptions}
         fitView
         fitViewOptions={FIT_OPTIONS}
@@ -81,11 +124,31 @@ export function EditorCanvas({ draft, issues }: { draft: FlowDraft; issues: Issu
         ariaLabelConfig={ariaLabelConfig}
       >
         <FitView />
+        {children}
         <Background gap={16} />
         <Controls showInteractive={false} />
         <MiniMap pannable zoomable nodeColor={(n) => nodeType((n as CanvasNode).data.type)?.editor.color ?? '#94a3b8'} />
       </ReactFlow>
       {draft.nodes.length === 0 && <div className="fd-canvas__empty">{t('canvas.empty')}</div>}
+      {confirm && (
+        <Modal
+          title={t('tools.confirmDeleteTitle')}
+          onClose={() => confirm.resolve(false)}
+          testId="confirm-delete"
+          footer={
+            <>
+              <button type="button" className="fd-btn" data-testid="confirm-delete-cancel" onClick={() => confirm.resolve(false)}>
+                {t('common.cancel')}
+              </button>
+              <button type="button" className="fd-btn fd-btn--danger" data-testid="confirm-delete-ok" onClick={() => confirm.resolve(true)}>
+                {t('tools.confirmDelete')}
+              </button>
+            </>
+          }
+        >
+          <p>{t('tools.confirmDeleteBody', { count: confirm.edges })}</p>
+        </Modal>
+      )}
     </div>
   );
 }

@@ -19,6 +19,10 @@ import { href, navigate, setLeaveGuard } from '../routes.ts';
 import { BottomPanel, type BottomTab } from './BottomPanel.tsx';
 import { EditorCanvas } from './EditorCanvas.tsx';
 import { EditorToolbar } from './EditorToolbar.tsx';
+import { CanvasTools } from './CanvasTools.tsx';
+import { NodeSearchDialog } from './NodeSearchDialog.tsx';
+import { ShortcutsDialog } from './ShortcutsDialog.tsx';
+import { useCanvasCommands } from './useCanvasCommands.ts';
 import { HookSecretDialog } from './HookSecretDialog.tsx';
 import { Inspector } from './Inspector.tsx';
 import { Palette } from './Palette.tsx';
@@ -51,6 +55,10 @@ export function FlowEditor(props: { flow: Flow | null; initialGraph: FlowDocumen
   const [hookOpen, setHookOpen] = useState(false);
   const [whatIfOpen, setWhatIfOpen] = useState(false);
   const [reached, setReached] = useState<ReadonlySet<string> | null>(null);
+  const [searchOpen, setSearchOpen] = useState(false);
+  const [helpOpen, setHelpOpen] = useState(false);
+  const commands = useCanvasCommands(draft, { search: () => setSearchOpen(true), help: () => setHelpOpen(true) });
+  const selectedCount = draft.nodes.reduce((n, x) => n + (x.selected ? 1 : 0), 0);
   const webhookTriggered = draft.nodes.some((n) => n.data.type === 'trigger.webhook');
   const scheduled = draft.nodes.some((n) => n.data.type === 'trigger.schedule');
 
@@ -253,7 +261,22 @@ export function FlowEditor(props: { flow: Flow | null; initialGraph: FlowDocumen
         <main className="fd-workspace">
           <Palette onAdd={addFromPalette} />
           <section className="fd-center">
-            <EditorCanvas draft={draft} issues={issueIndex} />
+            <EditorCanvas draft={draft} issues={issueIndex}>
+              <CanvasTools
+                canUndo={draft.canUndo}
+                canRedo={draft.canRedo}
+                onUndo={draft.undo}
+                onRedo={draft.redo}
+                onLayout={() => void commands.layout()}
+                layingOut={commands.layingOut}
+                onSearch={() => setSearchOpen(true)}
+                onHelp={() => setHelpOpen(true)}
+                selectedCount={selectedCount}
+                onAlign={commands.alignSelected}
+                onDistribute={commands.distributeSelected}
+                onDuplicate={commands.duplicate}
+              />
+            </EditorCanvas>
           </section>
           {whatIfOpen ? (
             <Suspense fallback={<aside className="fd-inspector">{t('common.loading')}</aside>}>
@@ -292,6 +315,17 @@ export function FlowEditor(props: { flow: Flow | null; initialGraph: FlowDocumen
           onKeepMine={() => void resolve('keep')}
         />
       )}
+      {searchOpen && (
+        <NodeSearchDialog
+          nodes={draft.nodes}
+          onClose={() => setSearchOpen(false)}
+          onPick={(nodeId) => {
+            setSearchOpen(false);
+            pick({ nodeId });
+          }}
+        />
+      )}
+      {helpOpen && <ShortcutsDialog onClose={() => setHelpOpen(false)} />}
       {hookOpen && (
         <HookSecretDialog
           // The secret belongs to a saved flow; an unsaved one is saved first.

@@ -1,4 +1,5 @@
 import type { CSSProperties } from 'react';
+import { useReactFlow } from '@xyflow/react';
 import { useTranslation } from 'react-i18next';
 import { handleLabel, nodeText, nodeType } from '../catalogue.ts';
 import { useLocale } from '../i18n/index.ts';
@@ -61,6 +62,8 @@ export function Inspector(props: { draft: FlowDraft; issues: IssueIndex; descrip
 
 function NodeInspector({ node, draft, issues }: { node: CanvasNode; draft: FlowDraft; issues: IssueIndex }) {
   const { t } = useTranslation();
+  // Through React Flow, so the button asks and records an undo step exactly as the Delete key does.
+  const { deleteElements } = useReactFlow();
   const locale = useLocale();
   const desc = nodeType(node.data.type);
   const text = nodeText(node.data.type, locale);
@@ -142,7 +145,12 @@ function NodeInspector({ node, draft, issues }: { node: CanvasNode; draft: FlowD
         </details>
       )}
       <div className="fd-inspector__actions">
-        <button type="button" className="fd-btn fd-btn--danger" data-testid="delete-node" onClick={() => draft.removeNode(node.id)}>
+        <button
+          type="button"
+          className="fd-btn fd-btn--danger"
+          data-testid="delete-node"
+          onClick={() => void deleteElements({ nodes: [{ id: node.id }] })}
+        >
           {t('inspector.deleteNode')}
         </button>
       </div>

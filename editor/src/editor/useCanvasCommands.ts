@@ -1,0 +1,178 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { useReactFlow } from '@xyflow/react';
+import { useTranslation } from 'react-i18next';
+import { nodeType } from '../catalogue.ts';
+import { useToast } from '../components/Toasts.tsx';
+import { align, distribute, type Alignment, type Axis, type Box } from '../flow/arrange.ts';
+import { parseFragment, placeFragment, serializeFragment, type Fragment } from '../flow/fragment.ts';
+import type { CanvasNode } from '../flow/graph.ts';
+import { FIT_OPTIONS } from '../flow/FitView.tsx';
+import type { FlowDraft } from './useFlowDraft.ts';
+
+const OFFSET = 40;
+
+const boxOf = (n: CanvasNode): Box => ({
+  id: n.id,
+  x: n.position.x,
+  y: n.position.y,
+  w: n.measured?.width ?? 220,
+  h: n.measured?.height ?? 90,
+});
+
+/** Typing in a field keeps the browser's own undo, copy and paste. */
+export function isEditable(target: EventTarget | null): boolean {
+  return target instanceof HTMLElement && !!target.closest('input, textarea, select, [contenteditable=""], [contenteditable="true"]');
+}
+
+/**
+ * The canvas's bulk commands (copy, paste, duplicate, align, distribute, auto-layout) and their
+ * keyboard shortcuts. Each is one undo step, through the draft.
+ */
+export function useCanvasCommands(draft: FlowDraft, open: { search: () => void; help: () => void }) {
+  const { t } = useTranslation();
+  const toast = useToast();
+  const { fitView, screenToFlowPosition } = useReactFlow();
+  const [layingOut, setLayingOut] = useState(false);
+  const pastes = useRef(0);
+
+  const selected = useCallback(() => draft.current().nodes.filter((n) => n.selected), [draft]);
+
+  const insertFragment = useCallback(
+    (fragment: Fragment, offset: { x: number; y: number }) => {
+      const known = fragment.nodes.filter((n) => nodeType(n.type));
+      const skipped = fragment.nodes.length - known.length;
+      const { nodes, edges } = draft.current();
+      const placed = placeFragment(
+        { nodes: known, edges: fragment.edges },
+        { nodeIds: nodes.map((n) => n.id), edgeIds: edges.map((e) => e.id) },
+        offset,
+      );
+      draft.insert(placed);
+      if (skipped) toast('error', t('tools.pasteUnknownTypes', { count: skipped }));
+      return placed.nodes.length;
+    },
+    [draft, toast, t],
+  );
+
+  const copyText = useCallback((): string | null => {
+    const nodes = selected();
+    if (!nodes.length) return null;
+    pastes.current = 0;
+    return serializeFragment(nodes, draft.current().edges);
+  }, [draft, selected]);
+
+  const pasteText = useCallback(
+    (text: string): boolean => {
+      const parsed = parseFragment(text);
+      if (!parsed.ok) {
+        if (parsed.reason === 'tooLarge') toast('error', t('tools.pasteTooLarge'));
+        else if (parsed.reason === 'notFragment') toast('error', t('tools.pasteNotFragment'));
+        return false;
+      }
+      const existing = new Set(draft.current().nodes.map((n) => n.id));
+      let offset: { x: number; y: number };
+      if (parsed.fragment.nodes.every((n) => existing.has(n.id))) {
+        // Copied from this flow: each paste steps down and right from the original.
+        pastes.current += 1;
+        offset = { x: OFFSET * pastes.current, y: OFFSET * pastes.current };
+      } else {
+        // From elsewhere: the fragment's top-left corner goes to the middle of the visible canvas.
+        const pane = document.querySelector('[data-testid="canvas"]')?.getBoundingClientRect();
+        const c = pane ? screenToFlowPosition({ x: pane.left + pane.width / 3, y: pane.top + pane.height / 3 }) : { x: 0, y: 0 };
+        const minX = Math.min(...parsed.fragment.nodes.map((n) => n.position.x));
+        const minY = Math.min(...parsed.fragment.nodes.map((n) => n.position.y));
+        offset = { x: c.x - minX, y: c.y - minY };
+      }
+      const count = insertFragment(parsed.fragment, offset);
+      if (count) toast('success', t('tools.pasted', { count }));
+      return count > 0;
+    },
+    [draft, insertFragment, screenToFlowPosition, toast, t],
+  );
+
+  const duplicate = useCallback(() => {
+    const text = copyText();
+    const parsed = text ? parseFragment(text) : null;
+    if (parsed?.ok) insertFragment(parsed.fragment, { x: OFFSET, y: OFFSET });
+  }, [copyText, insertFragment]);
+
+  const alignSelected = useCallback((how: Alignment) => draft.moveNodes(align(selected().map(boxOf), how)), [draft, selected]);
+  const distributeSelected = useCallback((axis: Axis) => draft.moveNodes(distribute(selected().map(boxOf), axis)), [draft, selected]);
+
+  const layout = useCallback(async () => {
+    setLayingOut(true);
+    try {
+      const { autoLayout } = await import('../flow/autoLayout.ts');
+      const { nodes, edges } = draft.current();
+      draft.moveNodes(await autoLayout(nodes, edges));
+      // After React Flow has painted the new positions, or it would fit the old ones.
+      await new Promise((resolve) => requestAnimationFrame(resolve));
+      await fitView(FIT_OPTIONS);
+    } catch (e) {
+      toast('error', t('tools.layoutFailed', { detail: e instanceof Error ? e.message : String(e) }));
+    } finally {
+      setLayingOut(false);
+    }
+  }, [draft, fitView, toast, t]);
+
+  const latest = useRef({ draft, copyText, pasteText, duplicate, open });
+  useEffect(() => {
+    latest.current = { draft, copyText, pasteText, duplicate, open };
+  });
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const { draft: d, duplicate: dup, open: o } = latest.current;
+      const mod = e.ctrlKey || e.metaKey;
+      const key = e.key.toLowerCase();
+      if (mod && key === 'k') {
+        e.preventDefault();
+        o.search();
+        return;
+      }
+      if (isEditable(e.target) || document.querySelector('dialog[open]')) return;
+      if (mod && key === 'z') {
+        e.preventDefault();
+        if (e.shiftKey) d.redo();
+        else d.undo();
+      } else if (mod && key === 'y') {
+        e.preventDefault();
+        d.redo();
+      } else if (mod && key === 'd') {
+        e.preventDefault();
+        dup();
+      } else if (e.key === '?' && !mod) {
+        e.preventDefault();
+        o.help();
+      }
+    };
+    // Copy and paste as the browser's own events: no clipboard permission needed, and any app's text arrives.
+    const onCopy = (e: ClipboardEvent) => {
+      // Text the user selected outside the canvas is theirs to copy; on the canvas, the selected nodes are meant.
+      const onCanvas = e.target === document.body || (e.target instanceof HTMLElement && !!e.target.closest('.react-flow'));
+      if (isEditable(e.target) || (!onCanvas && document.getSelection()?.toString())) return;
+      const text = latest.current.copyText();
+      if (!text || !e.clipboardData) return;
+      e.preventDefault();
+      e.clipboardData.setData('text/plain', text);
+      const count = latest.current.draft.current().nodes.filter((n) => n.selected).length;
+      toast('success', t('tools.copied', { count }));
+    };
+    const onPaste = (e: ClipboardEvent) => {
+      if (isEditable(e.target) || document.querySelector('dialog[open]')) return;
+      const text = e.clipboardData?.getData('text/plain');
+      if (!text) return;
+      if (latest.current.pasteText(text)) e.preventDefault();
+    };
+    window.addEventListener('keydown', onKey);
+    document.addEventListener('copy', onCopy);
+    document.addEventListener('paste', onPaste);
+    return () => {
+      window.removeEventListener('keydown', onKey);
+      document.removeEventListener('copy', onCopy);
+      document.removeEventListener('paste', onPaste);
+    };
+  }, [toast, t]);
+
+  return { duplicate, alignSelected, distributeSelected, layout, layingOut, pasteText };
+}
