@@ -2,7 +2,7 @@ import type { Locale } from '@flightdeck/workflows';
 
 /** The UI locales; node texts in the catalogue use the same tags. */
 export const UI_LOCALES: readonly Locale[] = ['en', 'zh-CN'];
-// Per browser for now; when accounts exist the server-side preference should seed this key.
+// The browser's copy: before sign-in, and until the account's preference (users.locale) arrives with /api/auth/me.
 export const LOCALE_STORAGE_KEY = 'flightdeck.locale';
 
 export function normalizeLocale(tag: string | null | undefined): Locale | undefined {
