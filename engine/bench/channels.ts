@@ -11,7 +11,8 @@
 import { createServer } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { Worker, bundleWorkflowCode, DefaultLogger, NativeConnection } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection } from '@temporalio/worker';
+import { FlowWorker } from '../src/worker/flow-worker.ts';
 import protos from '@temporalio/proto';
 import { createOutboundGuard, webhookActivity } from '@flightdeck/activities';
 
@@ -46,7 +47,8 @@ const stack = await startBenchStack('channels', {
 const { server, temporal } = stack;
 // The baseline runs on its own worker and queue, with the same activity concurrency.
 const baselineConnection = await NativeConnection.connect({ address: temporal.address });
-const baselineWorker = await Worker.create({
+const baselineWorker = await FlowWorker.create({
+  // the product's sandbox settings, for a like-for-like baseline
   connection: baselineConnection,
   taskQueue: 'bench-channels-baseline',
   workflowBundle: await bundleWorkflowCode({

@@ -7,7 +7,8 @@ import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, bundleWorkflowCode } from '@temporalio/worker';
+import { FlowWorker } from '../src/worker/flow-worker.ts';
 import { createOutboundGuard, webhookActivity } from '@flightdeck/activities';
 
 // The bench's receivers are on loopback, which outbound calls refuse unless allowed.
@@ -64,7 +65,8 @@ const workflowBundle = await bundleWorkflowCode({
 });
 const nativeConnection = await NativeConnection.connect({ address: temporal.address });
 const taskQueue = 'bench';
-const worker = await Worker.create({
+const worker = await FlowWorker.create({
+  // the product's sandbox settings, for a like-for-like baseline
   connection: nativeConnection,
   taskQueue,
   workflowBundle,

@@ -15,7 +15,8 @@
 import { createServer } from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { Worker, bundleWorkflowCode, DefaultLogger, NativeConnection } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection } from '@temporalio/worker';
+import { FlowWorker } from '../src/worker/flow-worker.ts';
 import type { Client } from '@temporalio/client';
 import { createOutboundGuard, webhookActivity } from '@flightdeck/activities';
 import { signStandardWebhook } from '../src/services/hooks.ts';
@@ -59,7 +60,8 @@ const client: Client = server.temporal.client;
 // bundle of the hand-written workflow alone (the shared one's runFlow export loaded all of Flightdeck's modules per run).
 const yardQueue = 'bench-webhook-yardstick';
 const yardConnection = await NativeConnection.connect({ address: temporal.address });
-const yardWorker = await Worker.create({
+const yardWorker = await FlowWorker.create({
+  // the product's sandbox settings, for a like-for-like baseline
   connection: yardConnection,
   taskQueue: yardQueue,
   workflowBundle: await bundleWorkflowCode({

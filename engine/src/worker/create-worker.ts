@@ -1,4 +1,5 @@
-import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, type BundleOptions } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, bundleWorkflowCode, type BundleOptions, type Worker } from '@temporalio/worker';
+import { FlowWorker } from './flow-worker.ts';
 import { DomainErrorsAreFinal } from './domain-failures.ts';
 import type { ActivityExecuteInput, ActivityInboundCallsInterceptor, LogEntry, Next, WorkflowBundle } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
@@ -98,7 +99,7 @@ export interface FlowWorkerOptions {
 export async function createFlowWorker(opts: FlowWorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
   installWorkerRuntime();
   const connection = await NativeConnection.connect({ address: opts.address });
-  const worker = await Worker.create({
+  const worker = await FlowWorker.create({
     connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
@@ -112,13 +113,7 @@ export async function createFlowWorker(opts: FlowWorkerOptions): Promise<{ worke
     },
     activities: { ...createActivities(opts.deps), ...(opts.activities ?? {}) },
     maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions ?? 200,
-    // The sandbox's timeout is wall-clock: on a loaded machine a task's bounded CPU (the expression
-    // budget keeps one activation near 0.5 s of one core) can stretch several times over, and when
-    // the timeout fires inside a promise callback Node aborts the whole process
-    // (nodejs/node#38503). Nothing in a flow can run unbounded, so this is only a backstop. The SDK
-    // (1.24) honours the option (worker-options.js spreads it over its 5 s default) but no longer
-    // lists it in WorkerOptions, hence the spread.
-    ...({ isolateExecutionTimeout: '30s' } as object),
+    // No per-call sandbox timeout: FlowWorker keeps the backstop with one timer per activation (see flow-worker.ts).
     // A stopped worker hands its tasks back quickly, so a restarted one picks up the run.
     shutdownGraceTime: '5s',
   });

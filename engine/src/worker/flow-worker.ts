@@ -1,0 +1,64 @@
+import { Worker, type CompiledWorkerOptions, type Logger } from '@temporalio/worker';
+import type { Workflow, WorkflowCreator } from '@temporalio/worker/lib/workflow/interface.js';
+import type { WorkflowBundleWithSourceMapAndFilename } from '@temporalio/worker/lib/workflow/workflow-worker-thread/input.js';
+
+/**
+ * How long one activation may take before the worker gives up on its process. Nothing in a flow runs unbounded (the
+ * expression budget keeps an activation near 0.5 s of one core), so only a loop in our own code reaches this.
+ */
+export const ACTIVATION_BACKSTOP_MS = 30_000;
+
+/** What the backstop does when it fires; a test swaps it. Exiting lets the supervisor (the launcher, systemd, k8s) restart. */
+let onStuckActivation = (runId: string, ms: number): void => {
+  process.stderr.write(`workflow activation of run ${runId} has not returned in ${ms} ms: a loop in workflow code; exiting\n`);
+  process.exit(70);
+};
+export function setStuckActivationHandler(handler: (runId: string, ms: number) => void): () => void {
+  const before = onStuckActivation;
+  onStuckActivation = handler;
+  return () => {
+    onStuckActivation = before;
+  };
+}
+
+/**
+ * The SDK runs every call into the workflow sandbox with a `vm` timeout (its backstop for a looping workflow), and
+ * Node starts and joins a watchdog thread for each such call: about 70 µs of CPU and 0.8–4 ms of wall time per call on
+ * this 2-core machine under load, with several calls per workflow task (`engine/bench/webhook-flow.ts` profiles:
+ * `runInContext` was the workflow thread's largest item). When that timeout fires inside a promise callback, Node
+ * aborts the whole process anyway (nodejs/node#38503). So the sandbox runs without it, and one timer per activation in
+ * the worker's own thread keeps the backstop.
+ */
+export class FlowWorker extends Worker {
+  protected static override async createWorkflowCreator(
+    bundle: WorkflowBundleWithSourceMapAndFilename,
+    compiledOptions: CompiledWorkerOptions,
+    logger: Logger,
+  ): Promise<WorkflowCreator> {
+    const untimed = { ...compiledOptions, isolateExecutionTimeoutMs: undefined as unknown as number };
+    return withActivationBackstop(await super.createWorkflowCreator(bundle, untimed, logger), ACTIVATION_BACKSTOP_MS);
+  }
+}
+
+export function withActivationBackstop(creator: WorkflowCreator, limitMs: number): WorkflowCreator {
+  return {
+    destroy: () => creator.destroy(),
+    async createWorkflow(options) {
+      const workflow: Workflow = await creator.createWorkflow(options);
+      const runId = options.info.runId;
+      return {
+        getAndResetSinkCalls: () => workflow.getAndResetSinkCalls(),
+        dispose: () => workflow.dispose(),
+        async activate(activation) {
+          const timer = setTimeout(() => onStuckActivation(runId, limitMs), limitMs);
+          timer.unref();
+          try {
+            return await workflow.activate(activation);
+          } finally {
+            clearTimeout(timer);
+          }
+        },
+      };
+    },
+  };
+}
