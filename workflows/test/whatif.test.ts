@@ -193,6 +193,68 @@ describe('scripted responses', () => {
   });
 });
 
+/** A task for the owner, then the post-campaign review with its lesson task: the work a what-if scripts besides approvals. */
+const workFlow = {
+  schemaVersion: 1,
+  nodes: [
+    node('start', 'trigger.manual'),
+    node('task', 'human.task', { title: 'Check the creatives', owner: true, due: '1d', remindEvery: '6h' }),
+    node('review', 'campaign.review', { settle: '48h', lessons: { owner: true, due: '7d', remindEvery: '2d' } }),
+    node('done', 'control.end', { status: 'completed' }),
+  ],
+  edges: [
+    link('start', 'next', 'task'),
+    link('task', 'done', 'review'),
+    link('task', 'timed_out', 'review'),
+    link('review', 'next', 'done'),
+    link('review', 'timed_out', 'done'),
+  ],
+};
+
+describe('scripted work tasks and the review', () => {
+  const CAMPAIGN_END = Date.parse('2026-06-19T00:00:00Z');
+  const run = (responses?: Parameters<typeof simulateWhatIf>[1]['responses'], points = scenarioPoints(csv)) =>
+    simulateWhatIf(workFlow, { campaign, points, responses });
+
+  it('by default a task is done 3 h after it opens, and the review is stored and its lesson recorded on virtual time', async () => {
+    const r = await run();
+    expect(r.simulation.issues).toBeUndefined();
+    expect(r.simulation.state?.status).toBe('completed');
+    const nodes = r.simulation.state!.nodes;
+    expect(nodes.task).toMatchObject({ handle: 'done', endedAt: r.startAt + 3 * HOUR });
+    // The settle wait is virtual: the review is computed 48 h after the campaign's last phase ends, the lesson 3 h later.
+    expect(nodes.review).toMatchObject({ handle: 'next', endedAt: CAMPAIGN_END + 51 * HOUR });
+    const out = nodes.review!.output as { campaignEndsAt: string; version: number; headline: { revenue: number } };
+    expect(out.campaignEndsAt).toBe('2026-06-19T00:00:00.000Z');
+    // Computed from the series, as the server computes from the stored metrics: the 618 file's revenue is in it.
+    expect(out.headline.revenue).toBeGreaterThan(1_000_000);
+  });
+
+  it('done after N hours counts from when the task opens; no answer times the task and the lessons out', async () => {
+    const late = await run({ tasks: { task: { kind: 'done', afterHours: 20 } } });
+    expect(late.simulation.state!.nodes.task).toMatchObject({ handle: 'done', endedAt: late.startAt + 20 * HOUR });
+    const silent = await run({ tasks: { task: { kind: 'none' }, review: { kind: 'none' } } });
+    expect(silent.simulation.state?.status).toBe('completed');
+    expect(silent.simulation.state!.nodes.task).toMatchObject({ handle: 'timed_out', endedAt: silent.startAt + 24 * HOUR });
+    expect(silent.simulation.state!.nodes.review).toMatchObject({ handle: 'timed_out', endedAt: CAMPAIGN_END + (48 + 7 * 24) * HOUR });
+    // An answer after the due time is no answer: the task has closed.
+    const tooLate = await run({ tasks: { task: { kind: 'done', afterHours: 30 } } }, []);
+    expect(tooLate.simulation.state!.nodes.task?.handle).toBe('timed_out');
+  });
+
+  it('task answer hours of any value never break the run', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.double(), fc.integer()), async (h) => {
+        const r = await simulateWhatIf(workFlow, { campaign, points: [], responses: { tasks: { task: { kind: 'done', afterHours: h } } } });
+        expect(r.simulation.ok).toBe(true);
+        expect(r.simulation.state?.status).toBe('completed');
+        expect(['done', 'timed_out']).toContain(r.simulation.state?.nodes.task?.handle);
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
+
 describe('what-if and the interpreter', () => {
   it('listening to the steps changes nothing the run does', async () => {
     const options = {
