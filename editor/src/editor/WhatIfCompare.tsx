@@ -45,26 +45,8 @@ export function WhatIfCompare(props: {
           {c.status && (
             <li data-diff="status">{t('whatIf.compare.status', { before: status(c.status.before), after: status(c.status.after) })}</li>
           )}
-          {c.alerts.added.length > 0 && (
-            <li data-diff="added">
-              {t('whatIf.compare.added')}
-              <ul>
-                {c.alerts.added.map((a) => (
-                  <li key={`${a.ruleId}${a.channel}${a.firedAt}`}>{alert(a)}</li>
-                ))}
-              </ul>
-            </li>
-          )}
-          {c.alerts.removed.length > 0 && (
-            <li data-diff="removed">
-              {t('whatIf.compare.removed')}
-              <ul>
-                {c.alerts.removed.map((a) => (
-                  <li key={`${a.ruleId}${a.channel}${a.firedAt}`}>{alert(a)}</li>
-                ))}
-              </ul>
-            </li>
-          )}
+          <AlertList kind="added" title={t('whatIf.compare.added')} alerts={c.alerts.added} text={alert} />
+          <AlertList kind="removed" title={t('whatIf.compare.removed')} alerts={c.alerts.removed} text={alert} />
           {c.escalations.length > 0 && (
             <li data-diff="escalations">
               {t('whatIf.compare.escalations')}
@@ -121,5 +103,19 @@ export function WhatIfCompare(props: {
         {t('whatIf.compare.forget')}
       </button>
     </section>
+  );
+}
+
+function AlertList(props: { kind: string; title: string; alerts: ComparedAlert[]; text: (a: ComparedAlert) => string }) {
+  if (!props.alerts.length) return null;
+  return (
+    <li data-diff={props.kind}>
+      {props.title}
+      <ul>
+        {props.alerts.map((a) => (
+          <li key={`${a.ruleId}${a.channel}${a.firedAt}`}>{props.text(a)}</li>
+        ))}
+      </ul>
+    </li>
   );
 }

@@ -282,60 +282,34 @@ export default function WhatIfPanel(props: WhatIfPanelProps) {
       {approvalNodes.map((n) => {
         const a = approvals[n.id] ?? { choice: 'approve' as ApprovalChoice, hours: '3' };
         return (
-          <div key={n.id} className="fd-whatif__response" data-testid={`whatif-approval-${n.id}`}>
-            <span>{label(n.id)}</span>
-            <select
-              className="fd-input"
-              value={a.choice}
-              onChange={(e) => setApprovals({ ...approvals, [n.id]: { ...a, choice: e.target.value as ApprovalChoice } })}
-            >
-              <option value="approve">{t('whatIf.approve')}</option>
-              <option value="reject">{t('whatIf.reject')}</option>
-              <option value="none">{t('whatIf.noAnswer')}</option>
-            </select>
-            {a.choice !== 'none' && (
-              <label>
-                {t('whatIf.afterHours')}{' '}
-                <input
-                  className="fd-input fd-whatif__hours"
-                  type="number"
-                  min={0}
-                  max={8760}
-                  value={a.hours}
-                  onChange={(e) => setApprovals({ ...approvals, [n.id]: { ...a, hours: e.target.value } })}
-                />
-              </label>
-            )}
-          </div>
+          <ScriptedAnswer
+            key={n.id}
+            testId={`whatif-approval-${n.id}`}
+            label={label(n.id)}
+            answer={a}
+            choices={[
+              ['approve', t('whatIf.approve')],
+              ['reject', t('whatIf.reject')],
+              ['none', t('whatIf.noAnswer')],
+            ]}
+            onChange={(next) => setApprovals({ ...approvals, [n.id]: { ...a, ...next } as typeof a })}
+          />
         );
       })}
       {taskNodes.map((n) => {
         const a = tasks[n.id] ?? { choice: 'done' as TaskChoice, hours: '3' };
         return (
-          <div key={n.id} className="fd-whatif__response" data-testid={`whatif-task-${n.id}`}>
-            <span>{label(n.id)}</span>
-            <select
-              className="fd-input"
-              value={a.choice}
-              onChange={(e) => setTasks({ ...tasks, [n.id]: { ...a, choice: e.target.value as TaskChoice } })}
-            >
-              <option value="done">{n.type === 'campaign.review' ? t('whatIf.lessonsDone') : t('whatIf.taskDone')}</option>
-              <option value="none">{t('whatIf.noAnswer')}</option>
-            </select>
-            {a.choice !== 'none' && (
-              <label>
-                {t('whatIf.afterHours')}{' '}
-                <input
-                  className="fd-input fd-whatif__hours"
-                  type="number"
-                  min={0}
-                  max={8760}
-                  value={a.hours}
-                  onChange={(e) => setTasks({ ...tasks, [n.id]: { ...a, hours: e.target.value } })}
-                />
-              </label>
-            )}
-          </div>
+          <ScriptedAnswer
+            key={n.id}
+            testId={`whatif-task-${n.id}`}
+            label={label(n.id)}
+            answer={a}
+            choices={[
+              ['done', n.type === 'campaign.review' ? t('whatIf.lessonsDone') : t('whatIf.taskDone')],
+              ['none', t('whatIf.noAnswer')],
+            ]}
+            onChange={(next) => setTasks({ ...tasks, [n.id]: { ...a, ...next } as typeof a })}
+          />
         );
       })}
       {webhookNodes.map((n) => (
@@ -426,5 +400,41 @@ function Json({ title, value }: { title: string; value: JsonValue }) {
       <summary>{title}</summary>
       <pre className="fd-pre fd-mono">{JSON.stringify(value, null, 2).slice(0, 20_000)}</pre>
     </details>
+  );
+}
+
+/** One human step's scripted answer: what they do (or "none") and, unless none, after how many hours. */
+function ScriptedAnswer(props: {
+  testId: string;
+  label: string;
+  answer: { choice: string; hours: string };
+  choices: [string, string][];
+  onChange: (next: { choice?: string; hours?: string }) => void;
+}) {
+  const { t } = useTranslation();
+  return (
+    <div className="fd-whatif__response" data-testid={props.testId}>
+      <span>{props.label}</span>
+      <select className="fd-input" value={props.answer.choice} onChange={(e) => props.onChange({ choice: e.target.value })}>
+        {props.choices.map(([value, text]) => (
+          <option key={value} value={value}>
+            {text}
+          </option>
+        ))}
+      </select>
+      {props.answer.choice !== 'none' && (
+        <label>
+          {t('whatIf.afterHours')}{' '}
+          <input
+            className="fd-input fd-whatif__hours"
+            type="number"
+            min={0}
+            max={8760}
+            value={props.answer.hours}
+            onChange={(e) => props.onChange({ hours: e.target.value })}
+          />
+        </label>
+      )}
+    </div>
   );
 }

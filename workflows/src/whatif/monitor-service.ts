@@ -92,7 +92,8 @@ export class SimulatedMonitors {
       watermark: null,
       open: firing.map((e) => ({ ...e.alert, since: e.knownAt, silenced: false })),
       nextWakeMs: next ?? (now < this.end ? this.end : null),
-      ended: !firing.length && over,
+      // As the service answers: over at the end, whatever still fires; the node tells what is due before it ends.
+      ended: over,
     };
   }
 
