@@ -46,6 +46,7 @@ export {
 export * from './interpreter/state.ts';
 export { FlowInterpreter, RunStop, MAX_NODE_EXECUTIONS, type RunContext, type Requester } from './interpreter/interpreter.ts';
 export { simulateFlow, type SimulationOptions, type SimulationResult } from './simulator.ts';
+export { simulatedPeople } from './simulated-people.ts';
 export * from './kpi.ts';
 export * from './metric-points.ts';
 export * from './monitoring/index.ts';

@@ -1,4 +1,5 @@
 import type { JsonValue } from './json.ts';
+import type { MetricPoint } from './kpi.ts';
 import { validateFlow, type ValidationIssue } from './validator.ts';
 import { FlowInterpreter, type InterpreterSnapshot } from './interpreter/interpreter.ts';
 import { getNodeType } from './nodes/index.ts';
@@ -11,26 +12,39 @@ import { CAMPAIGN_PHASES_ACTIVITY, type CampaignPhase } from './nodes/wait-until
 import type { ActivityArgs, ActivityName, ActivityResult } from './activities.ts';
 import { ATTACH_MONITOR_ACTIVITY, DETACH_MONITOR_ACTIVITY } from './nodes/monitor.ts';
 import { PREPARE_SUBFLOW_ACTIVITY, type ChildFlowOutcome } from './nodes/subflow.ts';
-import { WORK_TASK_ACTIVITIES, type WorkTaskState } from './nodes/work-tasks.ts';
+import { WORK_TASK_ACTIVITIES, workTaskNoticeKey, type OpenWorkTasksRequest, type WorkTaskState } from './nodes/work-tasks.ts';
 import { STORE_REVIEW_ACTIVITY } from './nodes/review.ts';
 import { computeReview } from './review/compute.ts';
 import type { ReviewCampaign } from './review/types.ts';
 import { reviewHeadline } from './review/headline.ts';
 
-/** A dry run's task table: tasks are made and read back, and nobody completes them, so they run to their due time. */
-function simulatedWorkTasks(): SimulatedActivities {
+/**
+ * A dry run's task table: tasks are made and read back. Unless `whenOpened` arranges a completion (a scripted answer),
+ * nobody completes them, so they run to their due time.
+ */
+function simulatedWorkTasks(whenOpened?: (req: OpenWorkTasksRequest, complete: () => void) => void): SimulatedActivities {
   const rows = new Map<string, WorkTaskState>();
+  // Every task of the execution still open is done: "done" is what the scripted person did, whoever was asked.
+  const complete = (executionKey: string) => () => {
+    for (const row of rows.values())
+      if (row.id.startsWith(`${executionKey}/`) && row.status === 'open') Object.assign(row, { status: 'done', completedBy: 'simulated' });
+  };
   const pick = (ids: string[]) => ids.flatMap((id) => (rows.has(id) ? [{ ...rows.get(id)! }] : []));
   return {
-    [WORK_TASK_ACTIVITIES.open]: ([req]) =>
-      req.assignees.map((a, slot) => {
+    [WORK_TASK_ACTIVITIES.open]: ([req]) => {
+      const first = !rows.has(`${req.executionKey}/0`);
+      const made = req.assignees.map((a, slot) => {
         const id = `${req.executionKey}/${slot}`;
         if (!rows.has(id)) {
           const assignee = a.kind === 'user' ? a.user : a.kind === 'role' ? `role:${a.role}` : `head:${a.department}`;
           rows.set(id, { id, slot, status: 'open', assignee, notify: [], completedBy: null, result: null });
         }
         return { ...rows.get(id)! };
-      }),
+      });
+      // Once per execution, as the server makes its rows once: a retried open is not a second task.
+      if (first) whenOpened?.(req, complete(req.executionKey));
+      return made;
+    },
     [WORK_TASK_ACTIVITIES.read]: ([req]) => pick(req.ids),
     [WORK_TASK_ACTIVITIES.close]: ([req]) => {
       for (const id of req.ids) {
@@ -127,6 +141,13 @@ export interface SimulationOptions {
    * decides three hours after being asked, wherever in the run that is. Each task is asked once.
    */
   respondToTask?: (task: { nodeId: string; openedAtMs: number }) => { afterMs: number; input: unknown }[];
+  /** The campaign's metric series the review node computes from (only the points before its time); none by default. */
+  reviewPoints?: readonly MetricPoint[];
+  /**
+   * Completes a node's work tasks (a `human.task`, a review's lesson tasks) that long after they open, or never
+   * (null: they run to their due time). The completion signals the run as the server's does.
+   */
+  respondToWorkTask?: (task: { nodeId: string; kind: 'task' | 'lesson' }) => { afterMs: number } | null;
 }
 
 export interface SimulationResult {
@@ -175,15 +196,28 @@ export async function simulateFlow(graph: unknown, options: SimulationOptions = 
     }
   };
 
+  const notices = new Map<string, number>();
+  const notice = (key: string) => {
+    notices.set(key, (notices.get(key) ?? 0) + 1);
+    recheck();
+  };
   // The campaign is the simulation's own: re-reading its phases gives them back unchanged.
   const fakes: SimulatedActivities = {
     ...DEFAULT_FAKES,
-    ...simulatedWorkTasks(),
+    ...simulatedWorkTasks((req, complete) => {
+      const answer = options.respondToWorkTask?.({ nodeId: req.nodeId, kind: req.kind });
+      if (!answer) return;
+      void scripted(Math.max(0, answer.afterMs)).then(() => {
+        complete();
+        notice(workTaskNoticeKey(req.executionKey));
+      });
+    }),
     [CAMPAIGN_PHASES_ACTIVITY]: () => ({ phases: (options.campaign as { phases?: CampaignPhase[] } | undefined)?.phases ?? [] }),
-    // A dry run stores nothing and has no metrics: the review of the campaign as given, with no figures, as version 1.
+    // A dry run stores nothing: the review of the campaign as given, from the scripted metrics reported by then, as version 1.
     [STORE_REVIEW_ACTIVITY]: ([req]) => {
       const campaign = { timezone: 'UTC', ...(options.campaign as object | undefined) } as ReviewCampaign;
-      const computed = computeReview(campaign, [], {}, { generatedAt: new Date(req.at).toISOString() });
+      const points = (options.reviewPoints ?? []).filter((p) => Date.parse(p.ts) < req.at);
+      const computed = computeReview(campaign, points, {}, { generatedAt: new Date(req.at).toISOString() });
       return {
         reviewId: `simulated:${req.executionKey}`,
         version: 1,
@@ -192,12 +226,8 @@ export async function simulateFlow(graph: unknown, options: SimulationOptions = 
       };
     },
   };
-  const notices = new Map<string, number>();
   for (const n of options.notices ?? []) {
-    void scripted(n.atMs).then(() => {
-      notices.set(n.key, (notices.get(n.key) ?? 0) + 1);
-      recheck();
-    });
+    void scripted(n.atMs).then(() => notice(n.key));
   }
 
   const ports: RuntimePorts = {

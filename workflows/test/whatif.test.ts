@@ -5,12 +5,14 @@ import { fileURLToPath } from 'node:url';
 import {
   buildTimeline,
   checkAnomaly,
+  compareSummaries,
   injectAnomaly,
   nodesReachedBy,
   scenarioPoints,
   simulateWhatIf,
   summarise,
   WhatIfInputError,
+  type TimelineEntry,
   type WhatIfOptions,
 } from '../src/whatif/index.ts';
 import { loadScenario } from './support/scenarios.ts';
@@ -190,6 +192,178 @@ describe('scripted responses', () => {
     const failing = await run({ webhooks: { hook: 500 } });
     expect(failing.r.simulation.state?.nodes.hook?.handle).toBe('failed');
     expect(summarise(failing.r, failing.t)).toMatchObject({ webhooks: { ok: 0, failed: 2 }, launchAt: null });
+  });
+});
+
+/** A task for the owner, then the post-campaign review with its lesson task: the work a what-if scripts besides approvals. */
+const workFlow = {
+  schemaVersion: 1,
+  nodes: [
+    node('start', 'trigger.manual'),
+    node('task', 'human.task', { title: 'Check the creatives', owner: true, due: '1d', remindEvery: '6h' }),
+    node('review', 'campaign.review', { settle: '48h', lessons: { owner: true, due: '7d', remindEvery: '2d' } }),
+    node('done', 'control.end', { status: 'completed' }),
+  ],
+  edges: [
+    link('start', 'next', 'task'),
+    link('task', 'done', 'review'),
+    link('task', 'timed_out', 'review'),
+    link('review', 'next', 'done'),
+    link('review', 'timed_out', 'done'),
+  ],
+};
+
+describe('scripted work tasks and the review', () => {
+  const CAMPAIGN_END = Date.parse('2026-06-19T00:00:00Z');
+  const run = (responses?: Parameters<typeof simulateWhatIf>[1]['responses'], points = scenarioPoints(csv)) =>
+    simulateWhatIf(workFlow, { campaign, points, responses });
+
+  it('by default a task is done 3 h after it opens, and the review is stored and its lesson recorded on virtual time', async () => {
+    const r = await run();
+    expect(r.simulation.issues).toBeUndefined();
+    expect(r.simulation.state?.status).toBe('completed');
+    const nodes = r.simulation.state!.nodes;
+    expect(nodes.task).toMatchObject({ handle: 'done', endedAt: r.startAt + 3 * HOUR });
+    // The settle wait is virtual: the review is computed 48 h after the campaign's last phase ends, the lesson 3 h later.
+    expect(nodes.review).toMatchObject({ handle: 'next', endedAt: CAMPAIGN_END + 51 * HOUR });
+    const out = nodes.review!.output as { campaignEndsAt: string; version: number; headline: { revenue: number } };
+    expect(out.campaignEndsAt).toBe('2026-06-19T00:00:00.000Z');
+    // Computed from the series, as the server computes from the stored metrics: the 618 file's revenue is in it.
+    expect(out.headline.revenue).toBeGreaterThan(1_000_000);
+  });
+
+  it('done after N hours counts from when the task opens; no answer times the task and the lessons out', async () => {
+    const late = await run({ tasks: { task: { kind: 'done', afterHours: 20 } } });
+    expect(late.simulation.state!.nodes.task).toMatchObject({ handle: 'done', endedAt: late.startAt + 20 * HOUR });
+    const silent = await run({ tasks: { task: { kind: 'none' }, review: { kind: 'none' } } });
+    expect(silent.simulation.state?.status).toBe('completed');
+    expect(silent.simulation.state!.nodes.task).toMatchObject({ handle: 'timed_out', endedAt: silent.startAt + 24 * HOUR });
+    expect(silent.simulation.state!.nodes.review).toMatchObject({ handle: 'timed_out', endedAt: CAMPAIGN_END + (48 + 7 * 24) * HOUR });
+    // An answer after the due time is no answer: the task has closed.
+    const tooLate = await run({ tasks: { task: { kind: 'done', afterHours: 30 } } }, []);
+    expect(tooLate.simulation.state!.nodes.task?.handle).toBe('timed_out');
+  });
+
+  it('task answer hours of any value never break the run', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.double(), fc.integer()), async (h) => {
+        const r = await simulateWhatIf(workFlow, { campaign, points: [], responses: { tasks: { task: { kind: 'done', afterHours: h } } } });
+        expect(r.simulation.ok).toBe(true);
+        expect(r.simulation.state?.status).toBe('completed');
+        expect(['done', 'timed_out']).toContain(r.simulation.state?.nodes.task?.handle);
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
+
+describe('comparing two simulations on the same series', () => {
+  const series = scenarioPoints(csv);
+  const simulate = async (graph: typeof crisisFlow, points = series) => {
+    const r = await simulateWhatIf(graph, { campaign, points });
+    const timeline = buildTimeline(r, types);
+    return { summary: summarise(r, timeline), timeline };
+  };
+  /** The crisis flow with its rule's threshold raised: +2000 % instead of +50 %, which the 618 spike (×12) never reaches. */
+  const raised = {
+    ...crisisFlow,
+    nodes: crisisFlow.nodes.map((n) =>
+      n.id === 'monitor' ? { ...n, config: { ...n.config, rules: [{ ...n.config.rules![0]!, by: 20 }] } } : n,
+    ),
+  } as typeof crisisFlow;
+
+  it('the same flow twice: nothing differs', async () => {
+    const a = await simulate(crisisFlow);
+    const c = compareSummaries(a, await simulate(crisisFlow));
+    expect(c).toEqual({
+      status: null,
+      alerts: { added: [], removed: [] },
+      escalations: [],
+      messages: [],
+      figures: [],
+      launch: null,
+      same: true,
+    });
+  });
+
+  it('a raised threshold: the spike alert is gone, and with it every escalation and message of the ladder', async () => {
+    const before = await simulate(crisisFlow);
+    const c = compareSummaries(before, await simulate(raised));
+    expect(c.same).toBe(false);
+    expect(c.alerts.added).toEqual([]);
+    expect(c.alerts.removed).toHaveLength(1);
+    expect(c.alerts.removed[0]).toMatchObject({ ruleId: 'negative_spike', channel: null });
+    expect(hourOf(c.alerts.removed[0]!.firedAt)).toBeGreaterThanOrEqual(494);
+    // Told when it opened and at 3 repeats: 4 first notifications (level 1) and 4 escalations to level 2, 8 messages.
+    expect(c.escalations).toEqual([
+      { key: 'escalate level 1', nodeId: 'escalate', level: 1, before: 4, after: 0 },
+      { key: 'escalate level 2', nodeId: 'escalate', level: 2, before: 4, after: 0 },
+    ]);
+    expect(c.messages).toEqual([{ key: 'escalate', nodeId: 'escalate', before: 8, after: 0 }]);
+    expect(c.figures).toEqual([{ key: 'repeats', before: 3, after: 0 }]);
+    // Compared the other way round, what was removed is added.
+    const back = compareSummaries(await simulate(raised), before);
+    expect(back.alerts.added).toEqual(c.alerts.removed);
+    expect(back.escalations.map((e) => [e.key, e.before, e.after])).toEqual(c.escalations.map((e) => [e.key, e.after, e.before]));
+  });
+
+  it('the same flow on a series with an injected spike: the new alert is added, the base one stays', async () => {
+    const spiked = injectAnomaly(
+      series,
+      checkAnomaly({ channel: '*', metric: 'negative_mentions', factor: '15', from: '2026-06-05T02:00:00Z', to: '2026-06-05T08:00:00Z' }),
+    );
+    const c = compareSummaries(await simulate(crisisFlow), await simulate(crisisFlow, spiked));
+    expect(c.alerts.removed).toEqual([]);
+    expect(c.alerts.added.map((a) => a.ruleId)).toEqual(['negative_spike']);
+    expect(Date.parse(c.alerts.added[0]!.firedAt)).toBeGreaterThanOrEqual(Date.parse('2026-06-05T02:00:00Z'));
+  });
+
+  it('property: any two timelines compare symmetrically, and a timeline with itself is the same', () => {
+    const entry: fc.Arbitrary<TimelineEntry> = fc.oneof(
+      fc.record({
+        at: fc.integer({ min: 0, max: 100 }),
+        kind: fc.constant('alert' as const),
+        nodeId: fc.constantFrom('monitor', 'm2'),
+        label: fc.constantFrom('r1', 'r2'),
+        output: fc.record({
+          alert: fc.record({
+            ruleId: fc.constantFrom('r1', 'r2'),
+            channel: fc.constantFrom(null, 'weibo'),
+            firedAt: fc.constantFrom('t1', 't2'),
+          }),
+        }),
+      }),
+      fc.record({
+        at: fc.integer({ min: 0, max: 100 }),
+        kind: fc.constant('send' as const),
+        nodeId: fc.constantFrom('escalate', 'tell'),
+        label: fc.constantFrom('1', '2', 'x'),
+      }),
+      fc.integer({ min: 1, max: 3 }).chain((level) =>
+        fc.record({
+          at: fc.integer({ min: 0, max: 100 }),
+          kind: fc.constant('escalation' as const),
+          nodeId: fc.constantFrom('escalate', 'e2'),
+          label: fc.constant(`${level}`),
+          output: fc.record({ level: fc.constant(level), round: fc.constant(1), first: fc.constant(level === 1) }),
+        }),
+      ),
+    );
+    const run = fc.array(entry, { maxLength: 30 }).map((timeline) => {
+      const r = { simulation: { ok: true, calls: [], taskResults: [], virtualMs: 0 }, steps: [], events: [], startAt: 0 };
+      return { summary: summarise(r, timeline), timeline };
+    });
+    fc.assert(
+      fc.property(run, run, (a, b) => {
+        expect(compareSummaries(a, a).same).toBe(true);
+        const ab = compareSummaries(a, b);
+        const ba = compareSummaries(b, a);
+        expect(ab.alerts.added).toEqual(ba.alerts.removed);
+        expect(ab.messages.map((m) => [m.key, m.after, m.before])).toEqual(ba.messages.map((m) => [m.key, m.before, m.after]));
+        expect(ab.same).toBe(ba.same);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 

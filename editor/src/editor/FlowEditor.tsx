@@ -54,6 +54,9 @@ export function FlowEditor(props: { flow: Flow | null; initialGraph: FlowDocumen
   const [runOpen, setRunOpen] = useState(false);
   const [hookOpen, setHookOpen] = useState(false);
   const [whatIfOpen, setWhatIfOpen] = useState(false);
+  // Once opened, the what-if panel stays mounted (hidden while the inspector edits the flow), so its last result is
+  // still there to compare the next simulation with.
+  const [whatIfMounted, setWhatIfMounted] = useState(false);
   const [reached, setReached] = useState<ReadonlySet<string> | null>(null);
   const [searchOpen, setSearchOpen] = useState(false);
   const [helpOpen, setHelpOpen] = useState(false);
@@ -253,7 +256,10 @@ export function FlowEditor(props: { flow: Flow | null; initialGraph: FlowDocumen
           onSave={() => void save()}
           onPublish={() => void publish()}
           onRun={() => setRunOpen(true)}
-          onSimulate={() => setWhatIfOpen(true)}
+          onSimulate={() => {
+            setWhatIfMounted(true);
+            setWhatIfOpen(true);
+          }}
           onHookSecret={webhookTriggered ? () => setHookOpen(true) : undefined}
         />
       </AppHeader>
@@ -278,10 +284,11 @@ export function FlowEditor(props: { flow: Flow | null; initialGraph: FlowDocumen
               />
             </EditorCanvas>
           </section>
-          {whatIfOpen ? (
-            <Suspense fallback={<aside className="fd-inspector">{t('common.loading')}</aside>}>
+          {whatIfMounted && (
+            <Suspense fallback={whatIfOpen ? <aside className="fd-inspector">{t('common.loading')}</aside> : null}>
               <WhatIfPanel
                 doc={draft.doc}
+                visible={whatIfOpen}
                 onReached={setReached}
                 onClose={() => {
                   setReached(null);
@@ -289,7 +296,8 @@ export function FlowEditor(props: { flow: Flow | null; initialGraph: FlowDocumen
                 }}
               />
             </Suspense>
-          ) : (
+          )}
+          {!whatIfOpen && (
             <Inspector draft={draft} issues={issueIndex} description={store.description} onDescription={store.setDescription} />
           )}
           <BottomPanel

@@ -2,12 +2,11 @@ import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import {
   APPROVAL_ACTIVITIES,
+  simulatedPeople,
   simulateFlow,
   type CampaignNeed,
-  type ConcreteApproverRef,
   type FlowDocument,
   type JsonValue,
-  type Person,
   type ResolveApproversRequest,
   type SimulationResult,
 } from '@flightdeck/workflows';
@@ -38,32 +37,6 @@ export function campaignSnapshot(c: Campaign, me: User | null | undefined): Json
       : { id: c.ownerId, name: 'Campaign owner', email: 'owner@example.invalid' }
     : null;
   return JSON.parse(JSON.stringify({ ...c, owner })) as JsonValue;
-}
-
-/**
- * The dry run has no directory of people: each approver reference stands for one made-up person
- * named after it, so approval nodes open, remind and escalate as they would for real.
- */
-function fakeResolveApprovers(args: unknown[]): Person[] {
-  const req = args[0] as ResolveApproversRequest | undefined;
-  const seen = new Map<string, Person>();
-  const department = (name: string) => (name === 'campaign' ? (req?.campaignDepartment ?? 'campaign') : name);
-  for (const ref of req?.refs ?? ([] as ConcreteApproverRef[])) {
-    const label =
-      ref.kind === 'user'
-        ? ref.user
-        : ref.kind === 'role'
-          ? `role:${ref.role}${ref.department ? `@${department(ref.department)}` : ''}`
-          : `head:${department(ref.department)}`;
-    const id = `sim:${label}`;
-    if (!seen.has(id))
-      seen.set(id, {
-        id,
-        name: label,
-        email: label.includes('@') && ref.kind === 'user' ? label : `${label.replace(/[^a-z0-9]+/gi, '.')}@example.invalid`,
-      });
-  }
-  return [...seen.values()];
 }
 
 /**
@@ -134,7 +107,9 @@ export function RunDialog(props: {
           input: parsed.value as never,
           ...(campaign ? { campaign: campaignSnapshot(campaign, me) } : {}),
           requester: me ? { id: me.id, name: me.name, email: me.email } : null,
-          activities: { [APPROVAL_ACTIVITIES.resolve]: fakeResolveApprovers },
+          activities: {
+            [APPROVAL_ACTIVITIES.resolve]: (args: unknown[]) => simulatedPeople(args[0] as ResolveApproversRequest | undefined),
+          },
         }),
       );
     } catch (e) {

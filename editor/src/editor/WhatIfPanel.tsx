@@ -1,10 +1,12 @@
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { FlowDocument, JsonValue, MetricPoint } from '@flightdeck/workflows';
 import {
   buildTimeline,
   checkAnomaly,
+  compareSummaries,
   DEFAULT_APPROVAL,
+  DEFAULT_TASK,
   DEFAULT_WEBHOOK,
   injectAnomaly,
   nodesReachedBy,
@@ -14,6 +16,7 @@ import {
   WhatIfInputError,
   type ApprovalResponse,
   type ScriptedResponses,
+  type TaskResponse,
   type TimelineEntry,
   type WhatIfOptions,
   type WhatIfSummary,
@@ -25,6 +28,7 @@ import { useOptionalAuth } from '../auth/AuthProvider.tsx';
 import { useErrorText } from '../components/errorText.ts';
 import { useLocale } from '../i18n/index.ts';
 import { campaignSnapshot } from './RunDialog.tsx';
+import { WhatIfCompare } from './WhatIfCompare.tsx';
 
 /**
  * What-if: the draft run in the browser, on virtual time, against a campaign's stored metrics or
@@ -33,14 +37,24 @@ import { campaignSnapshot } from './RunDialog.tsx';
  */
 export interface WhatIfPanelProps {
   doc: FlowDocument;
+  /** Closed, the panel stays mounted and hidden, so its last result is there to compare with when it opens again. */
+  visible: boolean;
   onReached: (reached: ReadonlySet<string> | null) => void;
   onClose: () => void;
 }
 
 type ApprovalChoice = 'approve' | 'reject' | 'none';
+type TaskChoice = 'done' | 'none';
+/** Hours typed in a form: 0 to a year, else the default. */
+const hoursOf = (text: string, fallback: number) => {
+  const hours = Number(text);
+  return text.trim() !== '' && Number.isFinite(hours) && hours >= 0 && hours <= 8760 ? hours : fallback;
+};
+/** Nodes whose work tasks a what-if scripts: a person's task, and a review's lesson tasks. */
+const hasTasks = (n: FlowDocument['nodes'][number]) => n.type === 'human.task' || (n.type === 'campaign.review' && !!n.config.lessons);
 /** Timeline lines drawn at most: a run looping on a busy monitor can make thousands; the summary counts them all. */
 const SHOWN_ENTRIES = 2000;
-interface Outcome {
+export interface Outcome {
   timeline: TimelineEntry[];
   summary: WhatIfSummary;
   startAt: number;
@@ -68,14 +82,18 @@ export default function WhatIfPanel(props: WhatIfPanelProps) {
   const [anomaly, setAnomaly] = useState({ channel: '*', metric: 'negative_mentions', factor: '10', from: '', to: '' });
   const [approvals, setApprovals] = useState<Record<string, { choice: ApprovalChoice; hours: string }>>({});
   const [webhooks, setWebhooks] = useState<Record<string, WebhookResponseCode>>({});
+  const [tasks, setTasks] = useState<Record<string, { choice: TaskChoice; hours: string }>>({});
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [outcome, setOutcome] = useState<Outcome | null>(null);
+  // The result before the last one: what the compare view sets the last one against.
+  const [previous, setPrevious] = useState<Outcome | null>(null);
   const [scrub, setScrub] = useState(0);
   const [open, setOpen] = useState<number | null>(null);
 
   const approvalNodes = props.doc.nodes.filter((n) => n.type === 'approval.request');
   const webhookNodes = props.doc.nodes.filter((n) => n.type === 'channel.webhook');
+  const taskNodes = props.doc.nodes.filter(hasTasks);
   const types = useMemo(() => Object.fromEntries(props.doc.nodes.map((n) => [n.id, n.type])), [props.doc]);
   const campaign = campaigns.data?.find((c) => c.id === campaignId);
   // The result's own zone: the campaign it was simulated against, whatever is picked since.
@@ -91,9 +109,18 @@ export default function WhatIfPanel(props: WhatIfPanelProps) {
       approvalNodes.map((n) => {
         const a = approvals[n.id];
         if (!a) return [n.id, DEFAULT_APPROVAL];
-        const hours = Number(a.hours);
-        const afterHours = a.hours.trim() !== '' && Number.isFinite(hours) && hours >= 0 && hours <= 8760 ? hours : 3;
-        const r: ApprovalResponse = a.choice === 'none' ? { kind: 'none' } : { kind: a.choice, afterHours };
+        const r: ApprovalResponse = a.choice === 'none' ? { kind: 'none' } : { kind: a.choice, afterHours: hoursOf(a.hours, 3) };
+        return [n.id, r];
+      }),
+    ),
+    tasks: Object.fromEntries(
+      taskNodes.map((n) => {
+        const a = tasks[n.id];
+        const r: TaskResponse = !a
+          ? DEFAULT_TASK
+          : a.choice === 'none'
+            ? { kind: 'none' }
+            : { kind: 'done', afterHours: hoursOf(a.hours, 3) };
         return [n.id, r];
       }),
     ),
@@ -123,6 +150,7 @@ export default function WhatIfPanel(props: WhatIfPanelProps) {
       const timeline = buildTimeline(result, types);
       const endAt = result.startAt + result.simulation.virtualMs;
       const issues = (result.simulation.issues ?? []).map((i) => i.message);
+      setPrevious(outcome);
       setOutcome({
         timeline,
         summary: summarise(result, timeline),
@@ -141,6 +169,13 @@ export default function WhatIfPanel(props: WhatIfPanelProps) {
       setBusy(false);
     }
   };
+
+  // Shown again after being closed: the canvas lights the path of the result it kept.
+  useEffect(() => {
+    if (props.visible && outcome) props.onReached(nodesReachedBy(outcome.timeline, scrub));
+    // Only on opening: a new result or a scrub tells the canvas itself.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [props.visible]);
 
   const onScrub = (at: number) => {
     setScrub(at);
@@ -163,7 +198,7 @@ export default function WhatIfPanel(props: WhatIfPanelProps) {
   const label = (id: string) => props.doc.nodes.find((n) => n.id === id)?.label || id;
 
   return (
-    <aside className="fd-inspector fd-whatif" data-testid="whatif-panel" aria-label={t('whatIf.title')}>
+    <aside className="fd-inspector fd-whatif" data-testid="whatif-panel" aria-label={t('whatIf.title')} hidden={!props.visible}>
       <div className="fd-whatif__head">
         <h2>{t('whatIf.title')}</h2>
         <button
@@ -243,35 +278,38 @@ export default function WhatIfPanel(props: WhatIfPanelProps) {
         </div>
       )}
 
-      {(approvalNodes.length > 0 || webhookNodes.length > 0) && <h3 className="fd-whatif__sub">{t('whatIf.responses')}</h3>}
+      {approvalNodes.length + webhookNodes.length + taskNodes.length > 0 && <h3 className="fd-whatif__sub">{t('whatIf.responses')}</h3>}
       {approvalNodes.map((n) => {
         const a = approvals[n.id] ?? { choice: 'approve' as ApprovalChoice, hours: '3' };
         return (
-          <div key={n.id} className="fd-whatif__response" data-testid={`whatif-approval-${n.id}`}>
-            <span>{label(n.id)}</span>
-            <select
-              className="fd-input"
-              value={a.choice}
-              onChange={(e) => setApprovals({ ...approvals, [n.id]: { ...a, choice: e.target.value as ApprovalChoice } })}
-            >
-              <option value="approve">{t('whatIf.approve')}</option>
-              <option value="reject">{t('whatIf.reject')}</option>
-              <option value="none">{t('whatIf.noAnswer')}</option>
-            </select>
-            {a.choice !== 'none' && (
-              <label>
-                {t('whatIf.afterHours')}{' '}
-                <input
-                  className="fd-input fd-whatif__hours"
-                  type="number"
-                  min={0}
-                  max={8760}
-                  value={a.hours}
-                  onChange={(e) => setApprovals({ ...approvals, [n.id]: { ...a, hours: e.target.value } })}
-                />
-              </label>
-            )}
-          </div>
+          <ScriptedAnswer
+            key={n.id}
+            testId={`whatif-approval-${n.id}`}
+            label={label(n.id)}
+            answer={a}
+            choices={[
+              ['approve', t('whatIf.approve')],
+              ['reject', t('whatIf.reject')],
+              ['none', t('whatIf.noAnswer')],
+            ]}
+            onChange={(next) => setApprovals({ ...approvals, [n.id]: { ...a, ...next } as typeof a })}
+          />
+        );
+      })}
+      {taskNodes.map((n) => {
+        const a = tasks[n.id] ?? { choice: 'done' as TaskChoice, hours: '3' };
+        return (
+          <ScriptedAnswer
+            key={n.id}
+            testId={`whatif-task-${n.id}`}
+            label={label(n.id)}
+            answer={a}
+            choices={[
+              ['done', n.type === 'campaign.review' ? t('whatIf.lessonsDone') : t('whatIf.taskDone')],
+              ['none', t('whatIf.noAnswer')],
+            ]}
+            onChange={(next) => setTasks({ ...tasks, [n.id]: { ...a, ...next } as typeof a })}
+          />
         );
       })}
       {webhookNodes.map((n) => (
@@ -303,6 +341,17 @@ export default function WhatIfPanel(props: WhatIfPanelProps) {
             {summaryLine(outcome.summary)}
           </p>
           <p className="fd-muted">{t(`whatIf.status.${outcome.summary.status}`, { defaultValue: outcome.summary.status })}</p>
+          {previous && (
+            <WhatIfCompare
+              before={previous}
+              after={outcome}
+              comparison={compareSummaries(previous, outcome)}
+              summaryLine={summaryLine}
+              label={label}
+              when={(at) => when.format(at)}
+              onForget={() => setPrevious(null)}
+            />
+          )}
           {outcome.issues.map((i) => (
             <p key={i} className="fd-error-text">
               {i}
@@ -351,5 +400,41 @@ function Json({ title, value }: { title: string; value: JsonValue }) {
       <summary>{title}</summary>
       <pre className="fd-pre fd-mono">{JSON.stringify(value, null, 2).slice(0, 20_000)}</pre>
     </details>
+  );
+}
+
+/** One human step's scripted answer: what they do (or "none") and, unless none, after how many hours. */
+function ScriptedAnswer(props: {
+  testId: string;
+  label: string;
+  answer: { choice: string; hours: string };
+  choices: [string, string][];
+  onChange: (next: { choice?: string; hours?: string }) => void;
+}) {
+  const { t } = useTranslation();
+  return (
+    <div className="fd-whatif__response" data-testid={props.testId}>
+      <span>{props.label}</span>
+      <select className="fd-input" value={props.answer.choice} onChange={(e) => props.onChange({ choice: e.target.value })}>
+        {props.choices.map(([value, text]) => (
+          <option key={value} value={value}>
+            {text}
+          </option>
+        ))}
+      </select>
+      {props.answer.choice !== 'none' && (
+        <label>
+          {t('whatIf.afterHours')}{' '}
+          <input
+            className="fd-input fd-whatif__hours"
+            type="number"
+            min={0}
+            max={8760}
+            value={props.answer.hours}
+            onChange={(e) => props.onChange({ hours: e.target.value })}
+          />
+        </label>
+      )}
+    </div>
   );
 }

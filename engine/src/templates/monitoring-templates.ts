@@ -36,7 +36,7 @@ const actionFor = (ruleId: string) =>
         ? 'escalate'
         : 'tell_owner';
 
-const kpiWatchGraph: FlowDocumentInput = {
+export const kpiWatchGraph: FlowDocumentInput = {
   schemaVersion: 1,
   nodes: [
     n('start', 'trigger.manual', 'Start watching', { sampleInput: {} }, 0, 240),
@@ -160,6 +160,16 @@ const crisisRule: RuleInput = {
   severity: 'critical',
 };
 
+/** The crisis ladder: the owner (customer service lead), the department head (PR lead), then the admins (executive), 4 h in all. */
+export const CRISIS_LADDER = {
+  levels: [
+    { owner: true, ackWithin: '1h' },
+    { people: [{ kind: 'department_head', department: 'campaign' }], ackWithin: '1h' },
+    { people: [{ kind: 'role', role: 'admin' }], ackWithin: '2h' },
+  ],
+  repeat: 0,
+};
+
 export const crisisResponse = {
   id: 'crisis-response',
   name: 'Crisis response',
@@ -178,22 +188,7 @@ export const crisisResponse = {
     nodes: [
       n('start', 'trigger.manual', 'Start watching', { sampleInput: {} }, 0, 200),
       n('monitor', 'monitoring.monitor', 'Negative mentions', { every: '1h', lateness: '7d', rules: [crisisRule] }, 260, 200),
-      n(
-        'escalate',
-        'monitoring.escalate',
-        'Crisis ladder',
-        {
-          monitor: 'monitor',
-          levels: [
-            { owner: true, ackWithin: '1h' },
-            { people: [{ kind: 'department_head', department: 'campaign' }], ackWithin: '1h' },
-            { people: [{ kind: 'role', role: 'admin' }], ackWithin: '2h' },
-          ],
-          repeat: 0,
-        },
-        560,
-        200,
-      ),
+      n('escalate', 'monitoring.escalate', 'Crisis ladder', { monitor: 'monitor', ...CRISIS_LADDER }, 560, 200),
       n('again', 'control.delay', 'Keep watching', { duration: '1s' }, 860, 200),
       n('done', 'control.end', 'Campaign over', { status: 'completed' }, 560, 420),
     ],

@@ -1,7 +1,9 @@
 import { MONITORING_TEMPLATES } from './monitoring-templates.ts';
+import { launch618 } from './launch-618.ts';
 import { KPI_DECISION_TEMPLATES } from './kpi-decision-templates.ts';
 import type { FlowDocumentInput, Locale } from '@flightdeck/workflows';
 import { e, n } from './graph.ts';
+import { FINANCE_THRESHOLD, launchApprovalChain } from './approval-chain.ts';
 
 /**
  * "Standard launch approval": brand and legal review side by side, then the department head,
@@ -25,16 +27,6 @@ export function templateIn(t: Template, lang: Locale) {
   return { name: zh ? t.zh.name : t.name, description: zh ? t.zh.description : t.description, graph: t.graphFor?.(lang) ?? t.graph };
 }
 
-export const FINANCE_THRESHOLD = 1_000_000;
-
-const tellOwner = (why: string) => ({
-  owner: true,
-  subject: `{{ campaign.name }}: ${why}`,
-  text:
-    `Hello {{ campaign.owner.name }},\n\nThe launch approval for {{ campaign.name }} ended: ${why}.` +
-    `\nOpen the run to see who decided what and why.\n`,
-});
-
 export const standardLaunchApproval = {
   id: 'standard-launch-approval',
   name: 'Standard launch approval',
@@ -48,111 +40,8 @@ export const standardLaunchApproval = {
   },
   graph: {
     schemaVersion: 1,
-    nodes: [
-      n('start', 'trigger.manual', 'Request launch approval', { sampleInput: {} }, 0, 200),
-      n('submitted', 'campaign.status', 'Pending approval', { status: 'pending_approval' }, 240, 200),
-      n('reviews', 'control.parallel', 'Brand and legal in parallel', { branches: ['brand', 'legal'] }, 480, 200),
-      n(
-        'brand_review',
-        'approval.request',
-        'Brand review',
-        {
-          title: 'Brand review: {{ campaign.name }}',
-          approvers: [{ kind: 'role', role: 'approver', department: 'Brand' }],
-          mode: 'any',
-          due: '2d',
-          remindEvery: '1d',
-          onTimeout: 'branch',
-        },
-        720,
-        60,
-      ),
-      n(
-        'legal_review',
-        'approval.request',
-        'Legal/compliance review',
-        {
-          title: 'Legal and compliance review: {{ campaign.name }}',
-          approvers: [{ kind: 'role', role: 'approver', department: 'Legal' }],
-          mode: 'any',
-          due: '2d',
-          remindEvery: '1d',
-          onTimeout: 'branch',
-        },
-        720,
-        340,
-      ),
-      n('reviews_done', 'control.join', 'Both reviews passed', { mode: 'all' }, 980, 200),
-      n(
-        'head_approval',
-        'approval.request',
-        'Department head',
-        {
-          title: 'Department head approval: {{ campaign.name }}',
-          approvers: [{ kind: 'department_head', department: 'campaign' }],
-          mode: 'any',
-          due: '2d',
-          remindEvery: '1d',
-          distinctAcrossLevels: true,
-          onTimeout: 'escalate',
-          escalateTo: [{ kind: 'role', role: 'department_admin', department: 'campaign' }],
-          maxEscalations: 1,
-        },
-        1220,
-        200,
-      ),
-      n(
-        'big_budget',
-        'control.condition',
-        'Budget above threshold?',
-        { expression: `campaign.budget.total > ${FINANCE_THRESHOLD}` },
-        1460,
-        200,
-      ),
-      n(
-        'finance_approval',
-        'approval.request',
-        'Finance director',
-        {
-          title: 'Finance approval: {{ campaign.name }}',
-          approvers: [{ kind: 'department_head', department: 'Finance' }],
-          mode: 'any',
-          due: '2d',
-          remindEvery: '1d',
-          distinctAcrossLevels: true,
-          onTimeout: 'branch',
-        },
-        1700,
-        60,
-      ),
-      n('launch', 'campaign.status', 'Launch: mark approved', { status: 'approved' }, 1960, 200),
-      n('approved_end', 'control.end', 'Approved', { status: 'completed' }, 2200, 200),
-      n('tell_rejected', 'channel.email', 'Tell the owner: rejected', tellOwner('rejected'), 1460, 520),
-      n('tell_timeout', 'channel.email', 'Tell the owner: timed out', tellOwner('no decision in time'), 1460, 700),
-      n('back_to_draft', 'campaign.status', 'Back to draft', { status: 'draft' }, 1700, 600),
-      n('rejected_end', 'control.end', 'Not approved', { status: 'failed', reason: 'The launch was not approved' }, 1940, 600),
-    ],
-    edges: [
-      e('start', 'next', 'submitted'),
-      e('submitted', 'next', 'reviews'),
-      e('reviews', 'brand', 'brand_review'),
-      e('reviews', 'legal', 'legal_review'),
-      e('brand_review', 'approved', 'reviews_done'),
-      e('legal_review', 'approved', 'reviews_done'),
-      e('reviews_done', 'next', 'head_approval'),
-      e('head_approval', 'approved', 'big_budget'),
-      e('big_budget', 'true', 'finance_approval'),
-      e('big_budget', 'false', 'launch'),
-      e('finance_approval', 'approved', 'launch'),
-      e('launch', 'next', 'approved_end'),
-      ...['brand_review', 'legal_review', 'head_approval', 'finance_approval'].flatMap((id) => [
-        e(id, 'rejected', 'tell_rejected'),
-        e(id, 'timed_out', 'tell_timeout'),
-      ]),
-      e('tell_rejected', 'sent', 'back_to_draft'),
-      e('tell_timeout', 'sent', 'back_to_draft'),
-      e('back_to_draft', 'next', 'rejected_end'),
-    ],
+    nodes: [...launchApprovalChain.nodes, n('approved_end', 'control.end', 'Approved', { status: 'completed' }, 2200, 200)],
+    edges: [...launchApprovalChain.edges, e('launch', 'next', 'approved_end')],
   },
 } satisfies Template;
 
@@ -235,4 +124,10 @@ export const launchOnWarmUp = {
   },
 } satisfies Template;
 
-export const TEMPLATES: Template[] = [standardLaunchApproval, launchOnWarmUp, ...MONITORING_TEMPLATES, ...KPI_DECISION_TEMPLATES];
+export const TEMPLATES: Template[] = [
+  standardLaunchApproval,
+  launchOnWarmUp,
+  launch618,
+  ...MONITORING_TEMPLATES,
+  ...KPI_DECISION_TEMPLATES,
+];

@@ -79,7 +79,12 @@ export class SimulatedMonitors {
    */
   check(nodeId: string, monitor: MonitorConfig, now: number): MonitorCheck {
     const list = this.replayed(nodeId, monitor);
-    const firing = list.filter((e) => e.knownAt <= now && (e.resolvedAt === null || e.resolvedAt > now));
+    // Nobody acknowledges in a what-if, where a person would have by the campaign's end: after it, only the news of
+    // its last bucket is handed over, not repeats of an alert that stays firing (a spent budget line stays spent).
+    const over = now >= this.end;
+    const firing = list.filter(
+      (e) => e.knownAt <= now && (e.resolvedAt === null || e.resolvedAt > now) && (!over || e.knownAt >= this.end),
+    );
     const next = list.find((e) => e.knownAt > now)?.knownAt ?? null;
     return {
       monitorId: `simulated:${nodeId}`,
@@ -87,7 +92,8 @@ export class SimulatedMonitors {
       watermark: null,
       open: firing.map((e) => ({ ...e.alert, since: e.knownAt, silenced: false })),
       nextWakeMs: next ?? (now < this.end ? this.end : null),
-      ended: !firing.length && now >= this.end,
+      // As the service answers: over at the end, whatever still fires; the node tells what is due before it ends.
+      ended: over,
     };
   }
 

@@ -8,18 +8,23 @@ import { simulateFlow, type SimulatedActivities, type SimulationResult } from '.
 import { DELIVER_ACTIVITY, recipientLabel } from '../nodes/deliver.ts';
 import { SimulatedMonitors } from './monitor-service.ts';
 import { sumPoints } from '../kpi.ts';
-
-export const SIMULATED_APPROVER = { id: 'simulated-approver', name: 'Simulated approver', email: 'approver@simulation.invalid' };
+import { simulatedPeople } from '../simulated-people.ts';
 
 /** How a human step answers: approve or reject that many hours after it is asked, or never. */
 export type ApprovalResponse = { kind: 'approve'; afterHours: number } | { kind: 'reject'; afterHours: number } | { kind: 'none' };
 export type WebhookResponseCode = 200 | 500;
 
+/** How a work task answers (a `human.task`, a review's lesson tasks): done that many hours after it opens, or never (it times out). */
+export type TaskResponse = { kind: 'done'; afterHours: number } | { kind: 'none' };
+
 export const DEFAULT_APPROVAL: ApprovalResponse = { kind: 'approve', afterHours: 3 };
+export const DEFAULT_TASK: TaskResponse = { kind: 'done', afterHours: 3 };
 export const DEFAULT_WEBHOOK: WebhookResponseCode = 200;
 
 export interface ScriptedResponses {
   approvals?: Record<string, ApprovalResponse>;
+  /** By node id: a `human.task` node's tasks, or a `campaign.review` node's lesson tasks. */
+  tasks?: Record<string, TaskResponse>;
   webhooks?: Record<string, WebhookResponseCode>;
 }
 
@@ -51,6 +56,8 @@ const HOUR = 3_600_000;
 /** The latest a scripted answer comes: a year after the task opens. */
 export const MAX_ANSWER_HOURS = 8760;
 const nodeOfKey = (key: string) => key.split('/')[1] ?? '?';
+/** The form bounds the hours; a value from elsewhere (NaN, a year and more) is held to 0–1 year, not trusted. */
+const answerDelayMs = (hours: number) => (Number.isFinite(hours) ? Math.min(Math.max(0, hours), MAX_ANSWER_HOURS) : 0) * HOUR;
 
 /** A run of `graph` against a metric series with scripted answers, on virtual time: the editor's what-if. */
 export async function simulateWhatIf(graph: unknown, o: WhatIfOptions): Promise<WhatIfResult> {
@@ -60,6 +67,8 @@ export async function simulateWhatIf(graph: unknown, o: WhatIfOptions): Promise<
   const events: WhatIfEvent[] = [];
   const approvals = o.responses?.approvals ?? {};
   const webhooks = o.responses?.webhooks ?? {};
+  const tasks = o.responses?.tasks ?? {};
+  const deciders = new Map<string, string>();
   const facts = campaignFacts(o.campaign);
   const startAt = o.startAt ?? facts.start ?? (o.points[0] ? Date.parse(o.points[0].ts) : Date.UTC(2026, 5, 1));
 
@@ -82,8 +91,11 @@ export async function simulateWhatIf(graph: unknown, o: WhatIfOptions): Promise<
         channel,
         sums: sumPoints(o.points, { channel, from: req.from, to: req.to }),
       })),
-    resolveApprovers: () => [SIMULATED_APPROVER],
-    syncApprovalTask: () => undefined,
+    resolveApprovers: ([req]) => simulatedPeople(req),
+    // Who may decide each approval now, so the scripted answer comes from one of them (levels have different people).
+    syncApprovalTask: ([view]) => {
+      deciders.set(view.nodeId, view.eligible[0]?.id ?? 'sim:nobody');
+    },
     notifyApprovers: ([req]) => ({ sent: req.to.length }),
     [DELIVER_ACTIVITY]: ([req], _attempt, now) => {
       const to = req.recipients.length ? req.recipients.map(recipientLabel) : ['channel'];
@@ -114,11 +126,15 @@ export async function simulateWhatIf(graph: unknown, o: WhatIfOptions): Promise<
       const r = approvals[nodeId] ?? DEFAULT_APPROVAL;
       if (r.kind === 'none') return [];
       const decision = r.kind === 'approve' ? 'approve' : 'reject';
-      const input = { userId: SIMULATED_APPROVER.id, decision, ...(decision === 'reject' ? { comment: 'Rejected in a what-if' } : {}) };
-      // The form bounds the hours; a value from elsewhere (NaN, a year and more) is held to 0–1 year, not trusted.
-      const hours = Number.isFinite(r.afterHours) ? Math.min(Math.max(0, r.afterHours), MAX_ANSWER_HOURS) : 0;
-      return [{ afterMs: hours * HOUR, input }];
+      const input = { userId: deciders.get(nodeId), decision, ...(decision === 'reject' ? { comment: 'Rejected in a what-if' } : {}) };
+      return [{ afterMs: answerDelayMs(r.afterHours), input }];
     },
+    respondToWorkTask: ({ nodeId }) => {
+      const r = tasks[nodeId] ?? DEFAULT_TASK;
+      return r.kind === 'none' ? null : { afterMs: answerDelayMs(r.afterHours) };
+    },
+    // The review reads the series as the server's would read the stored metrics: every point before its time.
+    reviewPoints: o.points,
   });
   return { simulation, steps, events, startAt };
 }
