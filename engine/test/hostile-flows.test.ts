@@ -5,6 +5,7 @@ import { FIRST_ADMIN_EMAIL } from '../src/seed/first-admin.ts';
 import { startStack, type TestStack } from './support/stack.ts';
 import { edge, flow, node } from './support/flows.ts';
 import { ACTIVATION_BACKSTOP_MS, FlowWorker } from '../src/worker/flow-worker.ts';
+import { waitFor } from './support/wait-for.ts';
 
 /**
  * Hostile conditions and message templates against a real worker, API, PostgreSQL and Temporal:
@@ -78,6 +79,19 @@ describe('hostile flows fail alone', () => {
   it('runs workflows with the activation backstop far above what the budgets allow', () => {
     expect(stack.worker.worker).toBeInstanceOf(FlowWorker);
     expect(ACTIVATION_BACKSTOP_MS).toBe(30_000);
+  });
+
+  it("runs workflows in threads without V8 promise hooks, so Temporal's stack-trace query says they are off", async () => {
+    const graph = flow(
+      [node('start', 'trigger.manual'), node('wait', 'control.delay', { duration: '1h' }), node('done', 'control.end')],
+      [edge('start', 'next', 'wait'), edge('wait', 'next', 'done')],
+    );
+    const { flowId } = await stack.api.publishFlow('parked for a stack trace', graph);
+    const runId = await stack.api.startRun(flowId);
+    const handle = stack.server.temporal.client.workflow.getHandle(`run-${runId}`);
+    await waitFor('the run to park in its delay', async () => (await handle.query<any>('runState'))?.nodes?.wait?.status === 'running');
+    await expect(handle.query('__stack_trace')).rejects.toThrow(/stack traces are not enabled/);
+    await handle.cancel();
   });
 
   it('a condition over its budget fails its run with the reason', async () => {

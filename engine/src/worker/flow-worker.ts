@@ -1,6 +1,12 @@
+import { Worker as NodeThread } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
 import { Worker, type CompiledWorkerOptions, type Logger } from '@temporalio/worker';
 import type { Workflow, WorkflowCreator } from '@temporalio/worker/lib/workflow/interface.js';
+import { ThreadedVMWorkflowCreator, WorkerThreadClient } from '@temporalio/worker/lib/workflow/threaded-vm.js';
 import type { WorkflowBundleWithSourceMapAndFilename } from '@temporalio/worker/lib/workflow/workflow-worker-thread/input.js';
+
+/** Temporal's workflow thread module, entered through ours (see the file for why). */
+const WORKFLOW_THREAD_ENTRY = fileURLToPath(new URL('./workflow-thread.mjs', import.meta.url));
 
 /**
  * How long one activation may take before the worker gives up on its process. Nothing in a flow runs unbounded (the
@@ -36,8 +42,33 @@ export class FlowWorker extends Worker {
     logger: Logger,
   ): Promise<WorkflowCreator> {
     const untimed = { ...compiledOptions, isolateExecutionTimeoutMs: undefined as unknown as number };
-    return withActivationBackstop(await super.createWorkflowCreator(bundle, untimed, logger), ACTIVATION_BACKSTOP_MS);
+    // Debug mode runs workflows on this thread; otherwise the threads are the SDK's, started through our entry module.
+    const creator = compiledOptions.debugMode
+      ? await super.createWorkflowCreator(bundle, untimed, logger)
+      : await startWorkflowThreads(bundle, untimed, logger);
+    return withActivationBackstop(creator, ACTIVATION_BACKSTOP_MS);
   }
+}
+
+/** What `ThreadedVMWorkflowCreator.create` does (SDK 1.24), with our thread entry. */
+async function startWorkflowThreads(bundle: WorkflowBundleWithSourceMapAndFilename, options: CompiledWorkerOptions, logger: Logger) {
+  const clients = Array.from(
+    { length: options.workflowThreadPoolSize },
+    () => new WorkerThreadClient(new NodeThread(WORKFLOW_THREAD_ENTRY), logger, options.patchActivationCallback),
+  );
+  await Promise.all(
+    clients.map((client) =>
+      client.send({
+        type: 'init',
+        workflowBundle: bundle,
+        isolateExecutionTimeoutMs: options.isolateExecutionTimeoutMs,
+        reuseV8Context: options.reuseV8Context ?? true,
+        registeredActivityNames: new Set(options.activities.keys()),
+        hasPatchActivationCallback: options.patchActivationCallback !== undefined,
+      }),
+    ),
+  );
+  return new ThreadedVMWorkflowCreator(clients);
 }
 
 export function withActivationBackstop(creator: WorkflowCreator, limitMs: number): WorkflowCreator {
