@@ -2,6 +2,7 @@ import { and, asc, count, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { z } from 'zod';
+import { presentDelivery } from './delivery-view.ts';
 import { campaignNeeds, type FlowDocument, type FlowDocumentInput, type JsonValue, type RunState } from '@flightdeck/workflows';
 import type { RunFlowInput } from '@flightdeck/workflows/temporal';
 import type { Database } from '../db/client.ts';
@@ -222,22 +223,7 @@ export class RunService {
     const counts = Object.fromEntries(counted.map((c) => [c.status, c.n])) as Partial<
       Record<(typeof deliveries.status.enumValues)[number], number>
     >;
-    const items = rows.map(({ d, connectionName, recipientName }) => ({
-      id: d.id,
-      nodeId: d.nodeId,
-      recipient: d.recipient,
-      recipientName,
-      channel: d.channel,
-      connectionId: d.connectionId,
-      connectionName,
-      status: d.status,
-      reason: d.status === 'held' ? d.heldReason : null,
-      notBefore: d.status === 'held' ? (d.notBefore?.toISOString() ?? null) : null,
-      attempts: d.attempts,
-      sentAt: d.sentAt?.toISOString() ?? null,
-      error: d.error,
-      createdAt: d.createdAt.toISOString(),
-    }));
+    const items = rows.map(({ d, connectionName, recipientName }) => presentDelivery(d, connectionName, recipientName));
     return { items, counts, total: counted.reduce((a, c) => a + c.n, 0) };
   }
 
