@@ -55,6 +55,14 @@ export const en = {
     wholeChannel: 'the group',
     showing: 'showing {{shown}} of {{total}}, failed and held first',
     until: 'until {{time}}',
+    actions: 'Actions',
+    resend: 'Resend',
+    isResend: 'a resend',
+    resendTitle: 'Send this message again?',
+    resendWarning:
+      'The first attempt stopped before the provider answered, so nobody knows whether it arrived. {{who}} may get the message twice.',
+    resendConfirm: 'Resend',
+    resending: 'Resending…',
     status: { held: 'Held', sending: 'Sending', sent: 'Sent', unconfirmed: 'Unconfirmed', failed: 'Failed' },
     reason: { quiet_hours: 'Quiet hours', rate_limit: 'Rate limit', paused: 'Channel paused' },
     channels: {

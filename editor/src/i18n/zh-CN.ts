@@ -57,6 +57,13 @@ export const zhCN: Resources = {
     wholeChannel: '群',
     showing: '显示 {{total}} 条中的 {{shown}} 条，失败与暂存优先',
     until: '至 {{time}}',
+    actions: '操作',
+    resend: '重新发送',
+    isResend: '重发',
+    resendTitle: '再次发送这条消息？',
+    resendWarning: '上一次发送在服务商回应前中断，无法确认是否已送达。{{who}} 可能会收到两次。',
+    resendConfirm: '重新发送',
+    resending: '发送中…',
     status: { held: '暂存', sending: '发送中', sent: '已发送', unconfirmed: '未确认', failed: '失败' },
     reason: { quiet_hours: '免打扰时段', rate_limit: '频率限制', paused: '渠道已暂停' },
     channels: {
