@@ -185,6 +185,8 @@ describe('exactly once across a worker crash', () => {
       status: string;
       resendOf: string | null;
     }[];
+    // The original is no longer offered for a resend.
+    expect(after.find((d) => d.id === original)).toMatchObject({ status: 'unconfirmed', resendable: false });
     expect(after.map((d) => [d.status, d.resendOf]).sort()).toEqual([
       ['sent', original],
       ['unconfirmed', null],

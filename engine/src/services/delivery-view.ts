@@ -7,6 +7,8 @@ export function presentDelivery(
   d: typeof deliveries.$inferSelect,
   connectionName: string | null,
   recipientName: string | null,
+  /** A resend of it is under way or went out: another would be refused. */
+  resent = false,
 ): z.output<typeof deliverySchema> {
   return {
     id: d.id,
@@ -23,7 +25,7 @@ export function presentDelivery(
     sentAt: d.sentAt?.toISOString() ?? null,
     error: d.error,
     resendOf: d.resendOf,
-    resendable: d.status === 'unconfirmed' && d.message !== null && d.connectionId !== null,
+    resendable: d.status === 'unconfirmed' && d.message !== null && d.connectionId !== null && !resent,
     createdAt: d.createdAt.toISOString(),
   };
 }

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, isNotNull, sql, type SQL } from 'drizzle-orm';
 import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { z } from 'zod';
@@ -223,7 +223,19 @@ export class RunService {
     const counts = Object.fromEntries(counted.map((c) => [c.status, c.n])) as Partial<
       Record<(typeof deliveries.status.enumValues)[number], number>
     >;
-    const items = rows.map(({ d, connectionName, recipientName }) => presentDelivery(d, connectionName, recipientName));
+    // Resends that went out or are going: their originals are not offered again (the resend route refuses them).
+    const resends = await this.db
+      .select({ of: deliveries.resendOf })
+      .from(deliveries)
+      .where(
+        and(
+          eq(deliveries.runId, run.workflowId),
+          isNotNull(deliveries.resendOf),
+          inArray(deliveries.status, ['sending', 'sent', 'unconfirmed']),
+        ),
+      );
+    const resent = new Set(resends.map((r) => r.of));
+    const items = rows.map(({ d, connectionName, recipientName }) => presentDelivery(d, connectionName, recipientName, resent.has(d.id)));
     return { items, counts, total: counted.reduce((a, c) => a + c.n, 0) };
   }
 
