@@ -21,7 +21,7 @@ import {
   type ChannelMessage,
   type DeliveryResult,
 } from './channels/index.ts';
-import type { Mailer } from './email.ts';
+import type { Mailer, OutgoingMail } from './email.ts';
 import { sharedRenderPool, type RenderPool } from './render-pool.ts';
 import { escapeHtml } from './html.ts';
 import { admitWait, assignSlots, effectiveRateLimit, parseQuietHours, quietUntil, type RateLimit } from './send-window.ts';
@@ -58,6 +58,12 @@ export interface InAppNotice {
   link: string | null;
   runId: string;
 }
+
+/**
+ * A delivery's rendered message, as the recipient gets it: recorded with the claim, so a delivery
+ * left unconfirmed can be sent again as it was. Text and addresses only; never a secret.
+ */
+export type StoredMessage = { kind: 'channel'; message: ChannelMessage } | { kind: 'email'; mail: OutgoingMail };
 
 export type LedgerStatus = 'held' | 'sending' | 'sent' | 'unconfirmed' | 'failed';
 
@@ -97,8 +103,9 @@ export interface DeliveryLedger {
    * Claims a delivery for this attempt until `leaseUntil`: status sending, attempts + 1. `busy`
    * when it is already sent or another live attempt holds it, so two attempts never both send;
    * `interrupted` (claimed as well) when the previous claim lapsed with no answer recorded.
+   * `message` is what this attempt is about to send (absent for in-app notices, never resent).
    */
-  attempt(key: string, leaseUntil: Date): Promise<Claim>;
+  attempt(key: string, leaseUntil: Date, message?: StoredMessage): Promise<Claim>;
   sent(key: string, result: DeliveryResult): Promise<void>;
   /** Closes an interrupted delivery without sending it again; `note` says why. */
   unconfirmed(key: string, note: string): Promise<void>;
@@ -121,6 +128,12 @@ const REPEAT_SAFE = new Set<DeliveryChannel>(['webhook', 'in-app']);
 /** Sends due within this are waited for in the activity; later ones hand back to a durable timer. */
 const WAIT_IN_ACTIVITY_MS = 2_000;
 const CONCURRENCY = 8;
+
+/** A rendered message: the one call that delivers it, and what it says (for the ledger). */
+interface Prepared {
+  send: () => Promise<DeliveryResult>;
+  message?: StoredMessage;
+}
 
 interface Item {
   key: string;
@@ -328,7 +341,7 @@ export function deliveryActivities(ledger: DeliveryLedger, opts: DeliveryOptions
           await ctx.sleep(wait);
         }
         ctx.heartbeat(index);
-        const outcome = await sendOne(target, item, prepared.send, attemptEnds).catch((err: unknown) => {
+        const outcome = await sendOne(target, item, prepared, attemptEnds).catch((err: unknown) => {
           if (err instanceof ChannelError && err.retryable && err.status === 429) {
             holdFrom(index, 'rate_limit', Date.now() + (err.retryAfterMs ?? 60_000));
             return undefined;
@@ -361,9 +374,9 @@ export function deliveryActivities(ledger: DeliveryLedger, opts: DeliveryOptions
     req: DeliverRequest,
     item: Item,
     attemptEnds: number,
-  ): Promise<{ send: () => Promise<DeliveryResult> } | { outcome: DeliveryOutcome }> {
+  ): Promise<Prepared | { outcome: DeliveryOutcome }> {
     try {
-      return { send: await prepareSend(target, req, item, attemptEnds) };
+      return await prepareSend(target, req, item, attemptEnds);
     } catch (err) {
       const message = `The message could not be rendered: ${err instanceof Error ? err.message : String(err)}`;
       await ledger.failed(item.key, message, null);
@@ -372,15 +385,10 @@ export function deliveryActivities(ledger: DeliveryLedger, opts: DeliveryOptions
   }
 
   /** One message: the ledger says "sending", the provider answers, the ledger records it. */
-  async function sendOne(
-    target: ResolvedTarget,
-    item: Item,
-    send: () => Promise<DeliveryResult>,
-    attemptEnds: number,
-  ): Promise<DeliveryOutcome> {
+  async function sendOne(target: ResolvedTarget, item: Item, { send, message }: Prepared, attemptEnds: number): Promise<DeliveryOutcome> {
     // The lease ends just after this attempt's start-to-close timeout does: by the time Temporal
     // retries after a crash the claim has lapsed, while a slow but live attempt keeps its messages.
-    const claim = await ledger.attempt(item.key, new Date(attemptEnds + 1_000));
+    const claim = await ledger.attempt(item.key, new Date(attemptEnds + 1_000), message);
     if (claim === 'busy') throw inFlight(item);
     if (claim === 'interrupted' && !REPEAT_SAFE.has(target.kind)) {
       const note = unconfirmedNote(target);
@@ -444,12 +452,7 @@ export function deliveryActivities(ledger: DeliveryLedger, opts: DeliveryOptions
   }
 
   /** Renders the message for this recipient and returns the one call that delivers it. */
-  async function prepareSend(
-    target: ResolvedTarget,
-    req: DeliverRequest,
-    item: Item,
-    attemptEnds: number,
-  ): Promise<() => Promise<DeliveryResult>> {
+  async function prepareSend(target: ResolvedTarget, req: DeliverRequest, item: Item, attemptEnds: number): Promise<Prepared> {
     const variables = { ...req.variables, recipient: item.person ?? { address: item.recipient } };
     const render = async (source: string | undefined, mode: 'text' | 'html' = 'text') =>
       source === undefined ? undefined : renderBounded(source, variables, mode);
@@ -462,7 +465,7 @@ export function deliveryActivities(ledger: DeliveryLedger, opts: DeliveryOptions
         link: req.templates.link ? (await render(req.templates.link))! : null,
         runId: req.runId,
       };
-      return async () => ({ status: 200, providerMessageId: (await ledger.notify(notice)).id, body: null });
+      return { send: async () => ({ status: 200, providerMessageId: (await ledger.notify(notice)).id, body: null }) };
     }
     if (target.kind === 'email') {
       const text = (await render(req.templates.text))!;
@@ -470,7 +473,10 @@ export function deliveryActivities(ledger: DeliveryLedger, opts: DeliveryOptions
         ? (await render(req.templates.html, 'html'))!
         : `<div style="white-space:pre-wrap;font-family:sans-serif">${escapeHtml(text)}</div>`;
       const mail = { to: item.recipient, subject: (await render(req.templates.title)) ?? '', text, html };
-      return async () => ({ status: 250, providerMessageId: (await (target.mailer ?? ledger.mailer).send(mail)).messageId, body: null });
+      return {
+        message: { kind: 'email', mail },
+        send: async () => ({ status: 250, providerMessageId: (await (target.mailer ?? ledger.mailer).send(mail)).messageId, body: null }),
+      };
     }
     const message: ChannelMessage = {
       text: (await render(req.templates.text))!,
@@ -481,13 +487,16 @@ export function deliveryActivities(ledger: DeliveryLedger, opts: DeliveryOptions
     if (to.length) message.to = to;
     // A request gives up before its attempt's deadline, so a live attempt always records its
     // outcome before its lease lapses: a lapsed lease then means a dead worker, nothing slower.
-    return () =>
-      sendToChannel(target.channel!, message, {
-        idempotencyKey: providerKey(item.key),
-        signal: Context.current().cancellationSignal,
-        outbound,
-        timeoutMs: Math.max(1, Math.min(DEFAULT_TIMEOUT_MS, attemptEnds - 250 - Date.now())),
-      });
+    return {
+      message: { kind: 'channel', message },
+      send: () =>
+        sendToChannel(target.channel!, message, {
+          idempotencyKey: providerKey(item.key),
+          signal: Context.current().cancellationSignal,
+          outbound,
+          timeoutMs: Math.max(1, Math.min(DEFAULT_TIMEOUT_MS, attemptEnds - 250 - Date.now())),
+        }),
+    };
   }
 
   return { deliverMessages };

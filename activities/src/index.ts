@@ -99,7 +99,17 @@ export { sendWebhook, webhookActivity };
 export * from './outbound/index.ts';
 export { createMailer, type Mailer, type OutgoingMail } from './email.ts';
 export type { ApprovalDeps } from './approvals.ts';
-export type { Claim, DeliveryLedger, DeliveryChannel, InAppNotice, LedgerRow, LedgerStatus, ResolvedTarget } from './deliver.ts';
+export type {
+  Claim,
+  DeliveryLedger,
+  DeliveryChannel,
+  InAppNotice,
+  LedgerRow,
+  LedgerStatus,
+  ResolvedTarget,
+  StoredMessage,
+} from './deliver.ts';
+export { providerKey } from './deliver.ts';
 export { assignSlots, effectiveRateLimit, parseQuietHours, quietUntil, type QuietHours, type RateLimit } from './send-window.ts';
-export { sendToChannel, ChannelError, CHANNELS, type ChannelConnection } from './channels/index.ts';
+export { sendToChannel, ChannelError, CHANNELS, type ChannelConnection, type DeliveryResult } from './channels/index.ts';
 export * from './channels/catalogue.ts';

@@ -107,6 +107,7 @@ GET    /api/runs                             Y Y Y Y Y Y    Y Y Y Y Y    -     !
 GET    /api/runs/{id}                        Y Y Y Y Y Y    0 0 0 0 0    -     ! !
 POST   /api/runs/{id}/cancel                 Y Y Y - - -    0 0 - - -    -     ! !
 GET    /api/runs/{id}/deliveries             Y Y Y Y Y Y    0 0 0 0 0    -     ! !
+POST   /api/deliveries/{id}/resend           Y 0 0 0 0 0    0 0 0 0 0    -     ! !
 GET    /api/campaigns                        Y Y Y Y Y Y    Y Y Y Y Y    -     ! !
 POST   /api/campaigns                        Y Y Y - - -    - - - - -    -     ! !
 POST   /api/campaigns/import                 Y Y Y - - -    - - - - -    -     ! !
@@ -818,6 +819,32 @@ describe('access matrix', () => {
       build: () => ({ path: `/api/runs/${fx.runId}/deliveries` }),
       check: (_who, res) => expect(Array.isArray(res.body.items)).toBe(true),
     },
+    'POST /api/deliveries/{id}/resend': {
+      // Only the run's owner (the admin started fx.runId) or an administrator; to every other reader it does not exist.
+      // The row is what a worker killed mid-send leaves (channels-crash.test.ts makes one for real), to a local receiver.
+      build: async () => {
+        const name = `Resend connection ${rand()}`;
+        const c = await stack.api.post('/api/connections', {
+          kind: 'slack',
+          name,
+          departmentId: fx.alphaId,
+          secrets: { url: slack.webhookUrl },
+        });
+        const { rows } = await stack.server.db.pool.query<{ id: string }>(
+          `insert into deliveries (idempotency_key, connection_id, channel, run_id, node_id, recipient, status, attempts, message, error)
+           values ($1, $2, 'slack', $3, 'send', 'channel', 'unconfirmed', 1, $4, 'Unconfirmed: the worker stopped') returning id`,
+          [
+            `matrix/${rand()}`,
+            c.body.id,
+            `run-${fx.runId}`,
+            JSON.stringify({ kind: 'channel', message: { text: 'resent by the matrix' } }),
+          ],
+        );
+        const id = rows[0]!.id;
+        return { path: `/api/deliveries/${id}/resend`, effect: (e) => e.action === 'delivery.resent' && e.entityId === id };
+      },
+      check: (_who, res) => expect(res.body.status).toBe('sent'),
+    },
     'DELETE /api/connections/{id}': {
       build: async () => {
         const name = `Doomed connection ${rand()}`;
@@ -1097,6 +1124,7 @@ describe('access matrix', () => {
       'silence',
       'lesson',
       'task',
+      'delivery',
     ]) {
       const r = await stack.api.get(`/api/audit?entityType=${type}&limit=500`);
       expect(r.body.items.length, `fewer than 500 ${type} entries, so none were cut off`).toBeLessThan(500);

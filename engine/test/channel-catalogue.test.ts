@@ -8,8 +8,11 @@ import {
   CHANNEL_CATALOGUE,
   CHANNEL_KINDS,
   CHANNELS,
+  fieldsOf,
   messageKinds,
+  secretSchema,
   secretSchemas,
+  settingsSchema,
   type ChannelKindDefinition,
   type ConnectionKind,
 } from '@flightdeck/activities';
@@ -116,6 +119,67 @@ describe('secret schemas derived from the catalogue refuse what the catalogue do
         // A javascript: string is a fine plain-text secret; it is bad only where a URL is expected.
         if (!omit && typeof value === 'string' && value.startsWith('javascript:') && target.format === 'text') return;
         expect(SECRET_SCHEMAS[kind].safeParse(secrets).success).toBe(false);
+      }),
+    );
+  });
+});
+
+describe('SMS providers: one kind, each provider with its own secrets and settings', () => {
+  const sms = CHANNEL_CATALOGUE.sms;
+  const providers = Object.keys(sms.variants!.options);
+  const VALID: Record<string, string> = {
+    text: 'x',
+    url: 'https://gw.example.test',
+    templateId: 'SMS_1',
+    paramName: 'content',
+    region: 'ap-guangzhou',
+  };
+  const required = (fields: readonly { name: string; required: boolean; format: string }[]) =>
+    Object.fromEntries(fields.filter((f) => f.required).map((f) => [f.name, VALID[f.format]!]));
+
+  it('the provider setting picks the fields; no setting is Twilio, as connections saved before the choice were', () => {
+    expect(providers).toEqual(['twilio', 'aliyun', 'tencent']);
+    expect(fieldsOf(sms, {})).toBe(sms.variants!.options.twilio);
+    expect(fieldsOf(sms, { provider: 'nope' })).toBeUndefined();
+    expect(fieldsOf(sms, { provider: 'constructor' })).toBeUndefined();
+    for (const p of providers) {
+      const fields = fieldsOf(sms, { provider: p })!;
+      expect(settingsSchema(fields).safeParse({ ...required(fields.settings), provider: p }).success).toBe(true);
+      expect(secretSchema(fields).safeParse(required(fields.secrets)).success).toBe(true);
+      // Another provider's credentials are not this one's.
+      for (const other of providers.filter((o) => o !== p)) {
+        expect(secretSchema(fields).safeParse(required(sms.variants!.options[other]!.secrets)).success).toBe(false);
+      }
+    }
+  });
+
+  it('refuses a generated bad value in any provider setting, naming that field', () => {
+    const bad = fc.oneof(
+      fc.constant(''),
+      fc.integer(),
+      fc.boolean(),
+      fc.constant(null),
+      fc.array(fc.string()),
+      fc.string({ maxLength: 30 }).map((s) => `${s} \n${s}`),
+      fc.string({ minLength: 65, maxLength: 80 }).map((s) => s.replace(/[^A-Za-z]/g, 'x')),
+      fc.constantFrom('../x', 'http://127.0.0.1/', '模板', 'SMS_1;drop'),
+    );
+    const checked = providers.flatMap((p) =>
+      fieldsOf(sms, { provider: p })!
+        .settings.filter((f) => f.format !== 'text' || f.required || f.options)
+        .map((f) => ({ p, f })),
+    );
+    fc.assert(
+      fc.property(fc.constantFrom(...checked), bad, ({ p, f }, value) => {
+        const fields = fieldsOf(sms, { provider: p })!;
+        // Plain text settings take any short non-empty text; only their type and emptiness are wrong here.
+        if (f.format === 'text' && !f.options && typeof value === 'string' && value.trim() && value.length <= 500) return;
+        const parsed = settingsSchema(fields).safeParse({ ...required(fields.settings), provider: p, [f.name]: value });
+        if (f.name === 'provider') expect(fieldsOf(sms, { provider: value })).toBeUndefined();
+        else {
+          expect(parsed.success).toBe(false);
+          expect(parsed.error!.issues.map((i) => i.path.join('.'))).toContain(f.name);
+        }
       }),
     );
   });

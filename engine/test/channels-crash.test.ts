@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
+import fc from 'fast-check';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startStack, startWorker, type TestStack } from './support/stack.ts';
@@ -139,5 +140,81 @@ describe('exactly once across a worker crash', () => {
     expect(resumed.status).toBe(200);
     expect(resumed.body.resumedRuns).toBe(0);
     expect(wecom.requests).toHaveLength(1);
+  });
+
+  it('an unconfirmed delivery is resent by hand once: same message, a new linked delivery, in the audit log', async () => {
+    const wecom = await startWeCom('crash-key-resend');
+    receivers.push(wecom);
+    const connection = (
+      await stack.api.post('/api/connections', { kind: 'wecom', name: 'Crash robot resend', secrets: { url: wecom.webhookUrl } })
+    ).body.id;
+    const { runId } = await runThroughCrash('crash-resend', connection, 'before-record');
+    expect(wecom.requests).toHaveLength(1);
+    const listed = (await stack.api.get(`/api/runs/${runId}/deliveries`)).body.items as {
+      id: string;
+      status: string;
+      resendable: boolean;
+    }[];
+    expect(listed).toMatchObject([{ status: 'unconfirmed', resendable: true }]);
+    const original = listed[0]!.id;
+
+    // Someone who may read every run, but neither started this one nor administers: not theirs to resend, nor to know of.
+    const stranger = await stack.user('Sam Stranger', [{ role: 'viewer', department: null }]);
+    const refused = await stranger.api.post(`/api/deliveries/${original}/resend`);
+    expect(refused.status, JSON.stringify(refused.body)).toBe(404);
+    expect(wecom.requests).toHaveLength(1);
+
+    const resent = await stack.api.post(`/api/deliveries/${original}/resend`);
+    expect(resent.status, JSON.stringify(resent.body)).toBe(201);
+    expect(resent.body).toMatchObject({ status: 'sent', resendOf: original, channel: 'wecom', resendable: false });
+    expect(wecom.requests).toHaveLength(2);
+    // The very message the crashed attempt sent, rendered then, not again.
+    expect(wecom.requests[1]!.body).toBe(wecom.requests[0]!.body);
+
+    // Once: a second press, and a resend of a delivery that is not unconfirmed, are both 409.
+    const again = await stack.api.post(`/api/deliveries/${original}/resend`);
+    expect(again.status).toBe(409);
+    expect(again.body.errors).toMatchObject([{ path: 'id', code: 'already_resent' }]);
+    const ofSent = await stack.api.post(`/api/deliveries/${resent.body.id}/resend`);
+    expect(ofSent.status).toBe(409);
+    expect(ofSent.body.errors).toMatchObject([{ path: 'id', code: 'not_unconfirmed' }]);
+    expect(wecom.requests).toHaveLength(2);
+
+    const after = (await stack.api.get(`/api/runs/${runId}/deliveries`)).body.items as {
+      id: string;
+      status: string;
+      resendOf: string | null;
+    }[];
+    // The original is no longer offered for a resend.
+    expect(after.find((d) => d.id === original)).toMatchObject({ status: 'unconfirmed', resendable: false });
+    expect(after.map((d) => [d.status, d.resendOf]).sort()).toEqual([
+      ['sent', original],
+      ['unconfirmed', null],
+    ]);
+    const audit = (await stack.api.get(`/api/audit?entityId=${original}`)).body.items as { action: string; after: { resendId: string } }[];
+    expect(audit).toMatchObject([{ action: 'delivery.resent', after: { resendId: resent.body.id } }]);
+  });
+
+  it('the resend route takes only a UUID: anything else is a 400 naming the id, an unknown one a 404, never a 5xx', async () => {
+    const notUuid = fc.oneof(
+      fc.string({ maxLength: 60 }),
+      fc.constantFrom('..', '../../etc/passwd', '%00', '1 or 1=1', 'ffffffff-ffff-ffff-ffff-fffffffffffff', '０'),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          notUuid.map((v) => ({ v, uuid: false })),
+          fc.uuid().map((v) => ({ v, uuid: true })),
+        ),
+        async ({ v, uuid }) => {
+          const r = await stack.api.post(`/api/deliveries/${encodeURIComponent(v)}/resend`);
+          expect(r.status, `${v}: ${JSON.stringify(r.body)}`).toBeLessThan(500);
+          if (uuid) expect(r.status).toBe(404);
+          else if (r.status === 400) expect(JSON.stringify(r.body.errors)).toContain('id');
+          else expect(r.status).toBe(404); // an empty or slash-bearing id reaches no route at all
+        },
+      ),
+      { numRuns: 80 },
+    );
   });
 });

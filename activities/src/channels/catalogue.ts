@@ -10,7 +10,7 @@
 import { z } from 'zod';
 
 /** How a field's value is checked. Secrets are sealed on the server and never returned. */
-export type FieldFormat = 'url' | 'text' | 'smtpUrl';
+export type FieldFormat = 'url' | 'text' | 'smtpUrl' | 'templateId' | 'paramName' | 'region';
 
 export interface ChannelField {
   name: string;
@@ -18,6 +18,25 @@ export interface ChannelField {
   format: FieldFormat;
   /** Shown as a placeholder, to say what the value looks like. */
   example?: string;
+  /** The only values it may take (a choice in the form). */
+  options?: readonly string[];
+}
+
+/** One way of sending a kind (an SMS provider): its own secrets and settings. */
+export interface ChannelVariant {
+  label: string;
+  secrets: readonly ChannelField[];
+  settings: readonly ChannelField[];
+}
+
+/**
+ * A kind sent through one of several providers, picked by a setting. A connection without the
+ * setting uses the default, so connections saved before the choice existed keep working.
+ */
+export interface ChannelVariants {
+  setting: string;
+  default: string;
+  options: { readonly [name: string]: ChannelVariant };
 }
 
 export interface ChannelKindDefinition {
@@ -27,8 +46,10 @@ export interface ChannelKindDefinition {
   message: boolean;
   /** The provider's documented limit, in messages per minute per connection, where documented. */
   ratePerMinute?: number;
+  /** With variants: the default variant's fields (each variant has its own; see `fieldsOf`). */
   secrets: readonly ChannelField[];
   settings: readonly ChannelField[];
+  variants?: ChannelVariants;
 }
 
 /** The one list of kinds. Add a kind here and the compiler asks for it everywhere else. */
@@ -46,6 +67,56 @@ export const WECOM_RATE_PER_MINUTE = 20;
 export const FEISHU_RATE_PER_MINUTE = 100;
 export const DINGTALK_RATE_PER_MINUTE = 20;
 export const SLACK_RATE_PER_MINUTE = 60;
+
+/** The SMS providers (adapters in ./sms*.ts). `baseUrl` is for gateways and local receivers; the outbound guard checks it. */
+export const SMS_PROVIDER_IDS = ['twilio', 'aliyun', 'tencent'] as const;
+export type SmsProviderId = (typeof SMS_PROVIDER_IDS)[number];
+const PROVIDER: ChannelField = { name: 'provider', required: false, format: 'text', example: 'twilio', options: SMS_PROVIDER_IDS };
+
+const TWILIO_SMS: ChannelVariant = {
+  label: 'Twilio',
+  secrets: [
+    { name: 'accountSid', required: true, format: 'text', example: 'AC…' },
+    { name: 'authToken', required: true, format: 'text' },
+    { name: 'baseUrl', required: false, format: 'url', example: 'https://api.twilio.com' },
+  ],
+  settings: [PROVIDER, { name: 'from', required: true, format: 'text', example: '+15005550006' }, ...RULES],
+};
+
+/** Aliyun dysmsapi SendSms: the message goes out as one parameter of an approved template. */
+const ALIYUN_SMS: ChannelVariant = {
+  label: 'Aliyun SMS (阿里云短信)',
+  secrets: [
+    { name: 'accessKeyId', required: true, format: 'text', example: 'LTAI…' },
+    { name: 'accessKeySecret', required: true, format: 'text' },
+    { name: 'baseUrl', required: false, format: 'url', example: 'https://dysmsapi.aliyuncs.com' },
+  ],
+  settings: [
+    PROVIDER,
+    { name: 'signName', required: true, format: 'text', example: '阿里云短信测试' },
+    { name: 'templateCode', required: true, format: 'templateId', example: 'SMS_154950909' },
+    { name: 'templateParam', required: false, format: 'paramName', example: 'content' },
+    ...RULES,
+  ],
+};
+
+/** Tencent Cloud SMS SendSms (API 3.0): the message is the template's one parameter. */
+const TENCENT_SMS: ChannelVariant = {
+  label: 'Tencent Cloud SMS (腾讯云短信)',
+  secrets: [
+    { name: 'secretId', required: true, format: 'text', example: 'AKID…' },
+    { name: 'secretKey', required: true, format: 'text' },
+    { name: 'baseUrl', required: false, format: 'url', example: 'https://sms.tencentcloudapi.com' },
+  ],
+  settings: [
+    PROVIDER,
+    { name: 'smsSdkAppId', required: true, format: 'templateId', example: '1400006666' },
+    { name: 'signName', required: true, format: 'text', example: '腾讯云' },
+    { name: 'templateId', required: true, format: 'templateId', example: '1110' },
+    { name: 'region', required: false, format: 'region', example: 'ap-guangzhou' },
+    ...RULES,
+  ],
+};
 
 export const CHANNEL_CATALOGUE: { readonly [K in ConnectionKind]: ChannelKindDefinition } = {
   wecom: {
@@ -90,12 +161,9 @@ export const CHANNEL_CATALOGUE: { readonly [K in ConnectionKind]: ChannelKindDef
     label: 'SMS',
     icon: '📱',
     message: true,
-    secrets: [
-      { name: 'accountSid', required: true, format: 'text', example: 'AC…' },
-      { name: 'authToken', required: true, format: 'text' },
-      { name: 'baseUrl', required: false, format: 'url', example: 'https://api.twilio.com' },
-    ],
-    settings: [{ name: 'from', required: true, format: 'text', example: '+15005550006' }, ...RULES],
+    secrets: TWILIO_SMS.secrets,
+    settings: TWILIO_SMS.settings,
+    variants: { setting: 'provider', default: 'twilio', options: { twilio: TWILIO_SMS, aliyun: ALIYUN_SMS, tencent: TENCENT_SMS } },
   },
   webhook: {
     label: 'Webhook (Standard Webhooks)',
@@ -130,13 +198,44 @@ const FORMATS: Record<FieldFormat, z.ZodType<string>> = {
     .string()
     .regex(/^smtps?:\/\//, 'Must be an smtp:// or smtps:// URL')
     .max(2000),
+  // Provider identifiers travel inside signed requests: plain ASCII, so nothing needs escaping twice.
+  templateId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'Letters, digits, "_" and "-" only, at most 64'),
+  paramName: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9_]{0,31}$/, 'A template variable name: a letter, then letters, digits or "_", at most 32'),
+  region: z.string().regex(/^[a-z]{2}-[a-z]+(-[0-9])?$/, 'A region such as ap-guangzhou'),
 };
 
+function fieldSchema(f: ChannelField): z.ZodType {
+  const format = f.options ? z.enum(f.options as [string, ...string[]]) : FORMATS[f.format];
+  return f.required ? format : format.optional();
+}
+
 /** The schema of a kind's secrets: exactly its fields (unknown ones refused), each in its format. */
-export function secretSchema(definition: ChannelKindDefinition): z.ZodObject {
-  const shape: Record<string, z.ZodType> = {};
-  for (const f of definition.secrets) shape[f.name] = f.required ? FORMATS[f.format] : FORMATS[f.format].optional();
-  return z.strictObject(shape);
+export function secretSchema(definition: Pick<ChannelKindDefinition, 'secrets'>): z.ZodObject {
+  return z.strictObject(Object.fromEntries(definition.secrets.map((f) => [f.name, fieldSchema(f)])));
+}
+
+/**
+ * The schema of a kind's settings: its fields in their formats. Other keys pass (the sending rules
+ * also read `timezone` and `ratePerMinute`, which the forms do not ask for).
+ */
+export function settingsSchema(definition: Pick<ChannelKindDefinition, 'settings'>): z.ZodObject {
+  return z.looseObject(Object.fromEntries(definition.settings.map((f) => [f.name, fieldSchema(f)])));
+}
+
+/**
+ * The fields a connection of this kind has with these settings: its variant's (the one the
+ * variant setting names, or the default), or the kind's own. Undefined for an unknown variant.
+ */
+export function fieldsOf(
+  definition: ChannelKindDefinition,
+  settings: Record<string, unknown>,
+): Pick<ChannelKindDefinition, 'secrets' | 'settings'> | undefined {
+  const v = definition.variants;
+  if (!v) return definition;
+  const chosen = settings[v.setting] === undefined ? v.default : settings[v.setting];
+  return typeof chosen === 'string' && Object.hasOwn(v.options, chosen) ? v.options[chosen] : undefined;
 }
 
 /** Each kind's secret schema, derived from a catalogue (the real one, or a test's). */

@@ -59,9 +59,13 @@ export const CHANNELS: { [K in ChannelKind]: ChannelAdapter<ConnectionOf<K>> } =
     kind: 'sms',
     label: CHANNEL_CATALOGUE.sms.label,
     description:
-      "Sends one SMS to one recipient through the connection's provider " +
-      '(Twilio first; Aliyun and Tencent fit the same provider interface).',
-    docs: ['https://www.twilio.com/docs/messaging/api/message-resource'],
+      "Sends one SMS to one recipient through the connection's provider: Twilio (free text), " +
+      'Aliyun SMS (SendSms, HMAC-SHA1 RPC signature) or Tencent Cloud SMS (SendSms, TC3-HMAC-SHA256), both with an approved template.',
+    docs: [
+      'https://www.twilio.com/docs/messaging/api/message-resource',
+      'https://help.aliyun.com/zh/sms/developer-reference/api-dysmsapi-2017-05-25-sendsms',
+      'https://cloud.tencent.com/document/api/382/55981',
+    ],
     send: sendSms,
   },
   webhook: {
@@ -106,4 +110,21 @@ export {
   type SmsMessage,
   type SmsProvider,
 } from './sms.ts';
+export {
+  aliyunCanonicalQuery,
+  aliyunPercentEncode,
+  aliyunProvider,
+  aliyunSignature,
+  aliyunStringToSign,
+  buildAliyunRequest,
+} from './sms-aliyun.ts';
+export {
+  buildTencentRequest,
+  tc3Authorization,
+  tc3CanonicalRequest,
+  tc3Signature,
+  tc3StringToSign,
+  tencentProvider,
+  type Tc3Input,
+} from './sms-tencent.ts';
 export { buildWebhookRequest, sendWebhookChannel, standardWebhookSignature, webhookSecretBytes, WEBHOOK_EVENT_TYPE } from './webhook.ts';

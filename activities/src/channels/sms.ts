@@ -8,40 +8,11 @@ import {
   type TwilioSmsConnection,
 } from './types.ts';
 import { describeBody, httpRetryable, perform, requireUrl, retryAfterMs } from './http.ts';
+import { checkSms, smsConfigError, type SmsMessage, type SmsProvider } from './sms-common.ts';
+import { aliyunProvider } from './sms-aliyun.ts';
+import { tencentProvider } from './sms-tencent.ts';
 
-/**
- * SMS behind one interface. A provider turns one SMS to one recipient into one HTTP request and
- * interprets the answer. Twilio's shape comes first; Aliyun (dysmsapi `SendSms`: template code,
- * sign name, JSON template params, RPC signature) and Tencent Cloud (`SendSms`: SmsSdkAppId,
- * TemplateId, TC3-HMAC-SHA256 signature) fit the same interface: they read `templateId` /
- * `templateParams` / `signName` instead of `body`, and add their connection type to
- * `SmsConnection`.
- */
-export interface SmsMessage {
-  /** One recipient, E.164 (`+8613800000000`). */
-  to: string;
-  /** Free text, for providers that send free text (Twilio). */
-  body: string;
-  /** Template-based providers (Aliyun, Tencent): template id/code and its parameters. */
-  templateId?: string;
-  templateParams?: Record<string, string>;
-  /** Template-based providers: the approved signature (签名) to send under. */
-  signName?: string;
-}
-
-export interface SmsProvider<C extends SmsConnection = SmsConnection> {
-  readonly id: C['provider'];
-  readonly label: string;
-  /** Documented sending limit in messages per minute, where the provider documents one. */
-  readonly ratePerMinute?: number;
-  readonly docs: string[];
-  /** Pure: the request that sends `sms` at `now`. */
-  buildRequest(connection: C, sms: SmsMessage, now: number, idempotencyKey: string): HttpRequestSpec;
-  /** Maps the provider's answer to a delivery, or throws a `ChannelError`. */
-  interpret(answer: { status: number; headers: Headers; body: unknown }, now: number): DeliveryResult;
-}
-
-export const E164 = /^\+[1-9][0-9]{6,14}$/;
+export { E164, type SmsMessage, type SmsProvider } from './sms-common.ts';
 
 // --- Twilio -------------------------------------------------------------------------------
 
@@ -70,32 +41,10 @@ export function buildTwilioRequest(
   _now: number,
   idempotencyKey: string,
 ): HttpRequestSpec {
-  if (!connection.accountSid || !connection.authToken) {
-    throw new ChannelError({
-      channel: 'sms',
-      retryable: false,
-      providerCode: 'config',
-      providerMessage: 'the Twilio connection needs an Account SID and an Auth Token',
-    });
-  }
-  if (!connection.from && !connection.messagingServiceSid) {
-    throw new ChannelError({
-      channel: 'sms',
-      retryable: false,
-      providerCode: 'config',
-      providerMessage: 'the Twilio connection needs a From number or a Messaging Service SID',
-    });
-  }
-  if (!E164.test(sms.to)) {
-    throw new ChannelError({
-      channel: 'sms',
-      retryable: false,
-      providerCode: 'invalid_to',
-      providerMessage: `"${sms.to}" is not an E.164 phone number`,
-    });
-  }
-  if (!sms.body.trim())
-    throw new ChannelError({ channel: 'sms', retryable: false, providerCode: 'empty', providerMessage: 'the SMS body is empty' });
+  if (!connection.accountSid || !connection.authToken) throw smsConfigError('the Twilio connection needs an Account SID and an Auth Token');
+  if (!connection.from && !connection.messagingServiceSid)
+    throw smsConfigError('the Twilio connection needs a From number or a Messaging Service SID');
+  checkSms(sms);
   if (sms.body.length > TWILIO_BODY_MAX_CHARS) {
     throw new ChannelError({
       channel: 'sms',
@@ -172,6 +121,8 @@ export const twilioProvider: SmsProvider<TwilioSmsConnection> = {
 
 export const SMS_PROVIDERS: { [P in SmsConnection['provider']]: SmsProvider<Extract<SmsConnection, { provider: P }>> } = {
   twilio: twilioProvider,
+  aliyun: aliyunProvider,
+  tencent: tencentProvider,
 };
 
 /** The SMS a channel message becomes: exactly one recipient per call. */
@@ -204,12 +155,6 @@ export async function sendSms(connection: SmsConnection, message: ChannelMessage
 
 function providerOf(connection: SmsConnection): SmsProvider {
   const p = (SMS_PROVIDERS as Record<string, SmsProvider | undefined>)[connection.provider];
-  if (!p)
-    throw new ChannelError({
-      channel: 'sms',
-      retryable: false,
-      providerCode: 'config',
-      providerMessage: `unknown SMS provider "${connection.provider}"`,
-    });
+  if (!p) throw smsConfigError(`unknown SMS provider "${connection.provider}"`);
   return p;
 }

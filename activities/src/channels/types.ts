@@ -73,8 +73,37 @@ export interface TwilioSmsConnection {
   baseUrl?: string;
 }
 
-/** Every SMS provider's connection. Aliyun and Tencent adapters add their own members here. */
-export type SmsConnection = TwilioSmsConnection;
+export interface AliyunSmsConnection {
+  kind: 'sms';
+  provider: 'aliyun';
+  accessKeyId: string;
+  accessKeySecret: string;
+  /** The approved signature (签名) and template (模板) the message goes out under. */
+  signName: string;
+  templateCode: string;
+  /** The template variable that carries the message text. Default `content`. */
+  templateParam?: string;
+  /** Defaults to `https://dysmsapi.aliyuncs.com`; tests point it at a local receiver. */
+  baseUrl?: string;
+}
+
+export interface TencentSmsConnection {
+  kind: 'sms';
+  provider: 'tencent';
+  secretId: string;
+  secretKey: string;
+  smsSdkAppId: string;
+  signName: string;
+  /** The approved template; the message text is its one parameter. */
+  templateId: string;
+  /** Default `ap-guangzhou`. */
+  region?: string;
+  /** Defaults to `https://sms.tencentcloudapi.com`; tests point it at a local receiver. */
+  baseUrl?: string;
+}
+
+/** Every SMS provider's connection. */
+export type SmsConnection = TwilioSmsConnection | AliyunSmsConnection | TencentSmsConnection;
 
 export interface WebhookConnection {
   kind: 'webhook';

@@ -52,9 +52,9 @@ export interface Receiver {
   close(): Promise<void>;
 }
 
-type Handler = (req: Received, rx: Receiver) => Reply;
+export type Handler = (req: Received, rx: Receiver) => Reply;
 
-async function start(handler: Handler): Promise<Receiver> {
+export async function start(handler: Handler): Promise<Receiver> {
   const seen = new Set<string>();
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -122,7 +122,7 @@ async function start(handler: Handler): Promise<Receiver> {
   return rx;
 }
 
-function json(body: string): Record<string, unknown> | undefined {
+export function json(body: string): Record<string, unknown> | undefined {
   try {
     const v = JSON.parse(body) as unknown;
     return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
@@ -131,12 +131,12 @@ function json(body: string): Record<string, unknown> | undefined {
   }
 }
 
-function header(req: Received, name: string): string | undefined {
+export function header(req: Received, name: string): string | undefined {
   const v = req.headers[name.toLowerCase()];
   return Array.isArray(v) ? v[0] : v;
 }
 
-function safeEqual(a: string, b: string): boolean {
+export function safeEqual(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);

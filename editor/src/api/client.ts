@@ -46,6 +46,7 @@ import type {
   NotificationList,
   ApiToken,
   Problem,
+  Delivery,
   Run,
   RunDeliveries,
   RunSummary,
@@ -218,6 +219,7 @@ export const api = {
   listNotifications: () => request<NotificationList>('GET', '/api/notifications?limit=20'),
   markNotificationsRead: (which: MarkRead) => request<Unread>('POST', '/api/notifications/read', which),
   listRunDeliveries: (runId: string) => request<RunDeliveries>('GET', `/api/runs/${enc(runId)}/deliveries`),
+  resendDelivery: (id: string) => request<Delivery>('POST', `/api/deliveries/${enc(id)}/resend`),
   /** Creates or rotates the signing secret of a webhook-triggered flow; the answer is the only time it is shown. */
   rotateHookSecret: (flowId: string) => request<HookSecret>('POST', `/api/flows/${enc(flowId)}/hook-secret`),
 

@@ -305,6 +305,15 @@ export function useMarkNotificationsRead() {
 }
 
 /** A run's messages; polled while the run goes on, since held messages go out later. */
+/** Sends an unconfirmed delivery again; the list then shows the new, linked delivery. */
+export function useResendDelivery(runId: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (id: string) => api.resendDelivery(id),
+    onSettled: () => void qc.invalidateQueries({ queryKey: keys.deliveries(runId) }),
+  });
+}
+
 export function useRunDeliveries(runId: string, live: boolean) {
   return useQuery({ queryKey: keys.deliveries(runId), queryFn: () => api.listRunDeliveries(runId), refetchInterval: live ? 2000 : false });
 }

@@ -18,3 +18,8 @@ export function mayDo(user: User | null | undefined, permission: Permission, dep
       (departmentId === undefined || g.departmentId === null || g.departmentId === departmentId),
   );
 }
+
+/** A global administrator (leaves out admin-only buttons; the server decides). */
+export function isAdmin(user: User | null | undefined): boolean {
+  return !!user && liveGrants(user).some((g) => g.role === 'admin' && g.departmentId === null);
+}

@@ -7,7 +7,7 @@ import { useOptionalAuth } from '../auth/AuthProvider.tsx';
 import { mayDo } from '../auth/permissions.ts';
 import { useErrorText } from '../components/errorText.ts';
 import { Modal } from '../components/Modal.tsx';
-import { KIND_FIELDS, type KindField } from './kinds.ts';
+import { formFields, KIND_FIELDS, variantOf, type KindField } from './kinds.ts';
 
 /**
  * Creates a connection, or edits one (`existing`): the secrets go to the server and are never
@@ -45,7 +45,10 @@ export function ConnectionDialog({
     return list.sort((a, b) => (a.id === user?.departmentId ? -1 : b.id === user?.departmentId ? 1 : a.name.localeCompare(b.name)));
   }, [departments.data, user]);
   const departmentId = department || allowed[0]?.id || '';
-  const meta = KIND_FIELDS[kind];
+  const meta = formFields(kind, settings);
+  // Another provider has other credentials: every secret is asked for again.
+  const switched = !!existing && variantOf(kind, existing.settings ?? {}) !== variantOf(kind, settings);
+  const keeps = (group: 'secrets' | 'settings') => !!existing && group === 'secrets' && !switched;
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -119,27 +122,45 @@ export function ConnectionDialog({
       <div className={`fd-field${invalid(path) ? ' is-invalid' : ''}`} key={`${kind}-${id}`}>
         <label className="fd-field__label" htmlFor={id}>
           {t(`connections.field.${f.name}`, { defaultValue: f.name })}
-          {f.required && !(existing && group === 'secrets') && (
+          {f.required && !keeps(group) && (
             <span className="fd-required" aria-hidden>
               {' '}
               *
             </span>
           )}
         </label>
-        <input
-          id={id}
-          data-testid={id}
-          className={`fd-input${group === 'secrets' ? ' fd-mono' : ''}`}
-          type={group === 'secrets' ? 'password' : 'text'}
-          autoComplete={group === 'secrets' ? 'new-password' : 'off'}
-          spellCheck={false}
-          required={f.required && !(existing && group === 'secrets')}
-          placeholder={existing && group === 'secrets' && existing.secretFields.includes(f.name) ? t('connections.keepSecret') : f.example}
-          aria-invalid={invalid(path)}
-          aria-describedby={describe(path, id)}
-          value={values[f.name] ?? ''}
-          onChange={(e) => setValues((v) => ({ ...v, [f.name]: e.target.value }))}
-        />
+        {f.options ? (
+          <select
+            id={id}
+            data-testid={id}
+            className="fd-input"
+            aria-invalid={invalid(path)}
+            aria-describedby={describe(path, id)}
+            value={values[f.name] || f.options[0]}
+            onChange={(e) => setValues((v) => ({ ...v, [f.name]: e.target.value }))}
+          >
+            {f.options.map((o) => (
+              <option key={o} value={o}>
+                {t(`connections.option.${f.name}.${o}`, { defaultValue: o })}
+              </option>
+            ))}
+          </select>
+        ) : (
+          <input
+            id={id}
+            data-testid={id}
+            className={`fd-input${group === 'secrets' ? ' fd-mono' : ''}`}
+            type={group === 'secrets' ? 'password' : 'text'}
+            autoComplete={group === 'secrets' ? 'new-password' : 'off'}
+            spellCheck={false}
+            required={f.required && !keeps(group)}
+            placeholder={keeps(group) && existing!.secretFields.includes(f.name) ? t('connections.keepSecret') : f.example}
+            aria-invalid={invalid(path)}
+            aria-describedby={describe(path, id)}
+            value={values[f.name] ?? ''}
+            onChange={(e) => setValues((v) => ({ ...v, [f.name]: e.target.value }))}
+          />
+        )}
         {t(`connections.help.${kind}.${f.name}`, { defaultValue: t(`connections.ruleHelp.${f.name}`, { defaultValue: '' }) }) && (
           <p className="fd-field__help">
             {t(`connections.help.${kind}.${f.name}`, { defaultValue: t(`connections.ruleHelp.${f.name}`, { defaultValue: '' }) })}

@@ -1,14 +1,16 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useRunDeliveries } from '../api/queries.ts';
+import { useResendDelivery, useRunDeliveries } from '../api/queries.ts';
+import { Modal } from '../components/Modal.tsx';
 import type { Delivery } from '../api/types.ts';
 import { useErrorText } from '../components/errorText.ts';
 import { formatDateTime } from '../components/format.ts';
 import { useLocale } from '../i18n/index.ts';
 
 /** Every message the run sent or holds, from the delivery ledger: the answer to "did it go out?". */
-export function RunDeliveries({ runId, live }: { runId: string; live: boolean }) {
+export function RunDeliveries({ runId, live, canResend = false }: { runId: string; live: boolean; canResend?: boolean }) {
   const { t } = useTranslation();
+  const [confirming, setConfirming] = useState<Delivery | null>(null);
   const locale = useLocale();
   const errorText = useErrorText();
   const deliveries = useRunDeliveries(runId, live);
@@ -20,6 +22,7 @@ export function RunDeliveries({ runId, live }: { runId: string; live: boolean })
     if (wasLive.current && !live) void refetch();
     wasLive.current = live;
   }, [live, refetch]);
+  const resendColumn = canResend && !!data?.items.some((d) => d.resendable || d.resendOf);
   return (
     <section className="fd-deliveries" aria-labelledby="deliveries-title" data-testid="run-deliveries">
       <h2 id="deliveries-title" className="fd-deliveries__title">
@@ -60,6 +63,7 @@ export function RunDeliveries({ runId, live }: { runId: string; live: boolean })
                 <th>{t('deliveries.statusCol')}</th>
                 <th>{t('deliveries.attempts')}</th>
                 <th>{t('deliveries.sentAt')}</th>
+                {resendColumn && <th>{t('deliveries.actions')}</th>}
               </tr>
             </thead>
             <tbody>
@@ -78,13 +82,67 @@ export function RunDeliveries({ runId, live }: { runId: string; live: boolean })
                   </td>
                   <td>{d.attempts}</td>
                   <td>{formatDateTime(d.sentAt, locale)}</td>
+                  {resendColumn && (
+                    <td>
+                      {d.resendable && (
+                        <button
+                          type="button"
+                          className="fd-btn fd-btn--small"
+                          data-testid="delivery-resend"
+                          onClick={() => setConfirming(d)}
+                        >
+                          {t('deliveries.resend')}
+                        </button>
+                      )}
+                      {d.resendOf && <div className="fd-small fd-muted">{t('deliveries.isResend')}</div>}
+                    </td>
+                  )}
                 </tr>
               ))}
             </tbody>
           </table>
         </div>
       )}
+      {confirming && <ResendDialog runId={runId} delivery={confirming} onClose={() => setConfirming(null)} />}
     </section>
+  );
+}
+
+/** Asks before a resend: nobody knows whether the first one arrived, so the recipient may get it twice. */
+function ResendDialog({ runId, delivery, onClose }: { runId: string; delivery: Delivery; onClose: () => void }) {
+  const { t } = useTranslation();
+  const errorText = useErrorText();
+  const resend = useResendDelivery(runId);
+  const who = delivery.recipientName ?? delivery.recipient;
+  return (
+    <Modal
+      title={t('deliveries.resendTitle')}
+      onClose={onClose}
+      testId="resend-dialog"
+      footer={
+        <>
+          <button type="button" className="fd-btn" onClick={onClose}>
+            {t('common.cancel')}
+          </button>
+          <button
+            type="button"
+            className="fd-btn fd-btn--primary"
+            data-testid="resend-confirm"
+            disabled={resend.isPending}
+            onClick={() => resend.mutate(delivery.id, { onSuccess: onClose })}
+          >
+            {resend.isPending ? t('deliveries.resending') : t('deliveries.resendConfirm')}
+          </button>
+        </>
+      }
+    >
+      <p data-testid="resend-warning">{t('deliveries.resendWarning', { who })}</p>
+      {resend.isError && (
+        <p className="fd-error-text" role="alert" data-testid="resend-error">
+          {errorText(resend.error)}
+        </p>
+      )}
+    </Modal>
   );
 }
 

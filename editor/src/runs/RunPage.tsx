@@ -11,6 +11,8 @@ import { href } from '../routes.ts';
 import { RunView } from './RunView.tsx';
 import { RunDeliveries } from './RunDeliveries.tsx';
 import { RunLinks } from './RunLinks.tsx';
+import { useOptionalAuth } from '../auth/AuthProvider.tsx';
+import { isAdmin } from '../auth/permissions.ts';
 
 /** One run: its status while it runs (polled every second) and what each node did. */
 export function RunPage({ runId }: { runId: string }) {
@@ -18,6 +20,7 @@ export function RunPage({ runId }: { runId: string }) {
   const locale = useLocale();
   const toast = useToast();
   const errorText = useErrorText();
+  const user = useOptionalAuth()?.user;
   const run = useRun(runId);
   const flow = useFlow(run.data?.flowId);
   const cancel = useCancelRun(runId);
@@ -123,7 +126,7 @@ export function RunPage({ runId }: { runId: string }) {
       </section>
       <main className="fd-runpage">
         <RunView graph={r.graph} state={r.state} live />
-        <RunDeliveries runId={r.id} live={status === 'running'} />
+        <RunDeliveries runId={r.id} live={status === 'running'} canResend={!user || user.id === r.requestedBy || isAdmin(user)} />
       </main>
     </div>
   );

@@ -24,6 +24,8 @@ import { peopleRoutes } from './routes/people.ts';
 import { campaignRoutes } from './routes/campaigns.ts';
 import { approvalRoutes } from './routes/approvals.ts';
 import { connectionRoutes } from './routes/connections.ts';
+import { deliveryRoutes } from './routes/deliveries.ts';
+import { DeliveryResendService } from '../services/delivery-resend.ts';
 import { hookSecretRoute, inboundHookContract, inboundHookRoute } from './routes/hooks.ts';
 import { HookAdmission, type HookAdmissionLimits } from './hook-admission.ts';
 import { HookService } from '../services/hooks.ts';
@@ -137,6 +139,7 @@ export function createApp(deps: AppDeps): { app: Express; registry: RouteRegistr
   app.use(workTaskRoutes(registry, new WorkTaskService(deps.db, lessons, runs, signalNotice(deps.temporal), deps.log)));
   app.use(alertRoutes(registry, alerts, campaigns, people, links));
   app.use(connectionRoutes(registry, connections));
+  app.use(deliveryRoutes(registry, new DeliveryResendService(deps.db, connections, deps.outbound)));
   app.use(notificationRoutes(registry, new NotificationService(deps.db)));
   app.use(hookSecretRoute(registry, hooks, flows));
   app.use(

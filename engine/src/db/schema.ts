@@ -17,6 +17,7 @@ import {
   type AnyPgColumn,
 } from 'drizzle-orm/pg-core';
 import { CHANNEL_KINDS } from '@flightdeck/activities/catalogue';
+import type { StoredMessage } from '@flightdeck/activities';
 import { ALERT_EVENT_KINDS, ALERT_STATES, ROLES, SEVERITIES } from '@flightdeck/workflows';
 
 export const departments = pgTable('departments', {
@@ -279,10 +280,18 @@ export const deliveries = pgTable(
     attempts: integer('attempts').notNull().default(0),
     providerMessageId: text('provider_message_id'),
     response: jsonb('response'),
+    /** What the recipient gets, as rendered when an attempt claimed it (no secrets): a resend sends exactly this. */
+    message: jsonb('message').$type<StoredMessage>(),
+    /** A manual resend: the unconfirmed delivery it repeats. */
+    resendOf: uuid('resend_of').references((): AnyPgColumn => deliveries.id, { onDelete: 'set null' }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     sentAt: timestamp('sent_at', { withTimezone: true }),
   },
-  (t) => [index('deliveries_run_idx').on(t.runId), index('deliveries_held_idx').on(t.connectionId, t.status)],
+  (t) => [
+    index('deliveries_run_idx').on(t.runId),
+    index('deliveries_held_idx').on(t.connectionId, t.status),
+    index('deliveries_resend_of_idx').on(t.resendOf),
+  ],
 );
 
 /** Reserved send times per connection: at most the limit in any window, shared by every worker and run. */

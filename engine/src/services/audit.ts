@@ -23,7 +23,8 @@ export interface AuditEntry {
     | 'alert'
     | 'silence'
     | 'lesson'
-    | 'task';
+    | 'task'
+    | 'delivery';
   entityId: string;
   departmentId?: string | null;
   before?: unknown;

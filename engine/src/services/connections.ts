@@ -6,7 +6,7 @@ import { HttpProblem, notFound, zodFieldErrors } from '../api/problem.ts';
 import { scopeOf, type Actor } from '../auth/access.ts';
 import type { SecretBox } from '../auth/encryption.ts';
 import { audit } from './audit.ts';
-import { CHANNEL_CATALOGUE, secretSchemas, type ConnectionKind } from '@flightdeck/activities';
+import { CHANNEL_CATALOGUE, fieldsOf, secretSchema, secretSchemas, settingsSchema, type ConnectionKind } from '@flightdeck/activities';
 import {
   ChannelError,
   createMailer,
@@ -28,7 +28,7 @@ export type NotifyRun = (workflowId: string, key: string) => Promise<void>;
 export { CHANNEL_KINDS } from '@flightdeck/activities';
 export type ChannelKind = ConnectionKind;
 
-/** What each kind keeps secret, from the channel catalogue. Everything here is sealed; none of it is ever returned by the API. */
+/** What each kind keeps secret (for SMS, the default provider's), from the channel catalogue. Sealed; never returned by the API. */
 export const SECRET_SCHEMAS = secretSchemas(CHANNEL_CATALOGUE);
 
 type Row = typeof T.$inferSelect;
@@ -86,7 +86,8 @@ export class ConnectionService {
   }
 
   async create(actor: Actor, body: z.output<typeof connectionBody>) {
-    const secrets = SECRET_SCHEMAS[body.kind].safeParse(body.secrets);
+    const fields = checkSettings(body.kind, body.settings);
+    const secrets = secretSchema(fields).safeParse(body.secrets);
     if (!secrets.success)
       throw new HttpProblem(
         400,
@@ -96,7 +97,7 @@ export class ConnectionService {
       );
     checkSendingRules(body.kind, body.settings);
     const id = crypto.randomUUID();
-    const fields = Object.keys(secrets.data);
+    const secretFields = Object.keys(secrets.data);
     return this.db.transaction(async (tx) => {
       const [row] = await tx
         .insert(channelConnections)
@@ -107,7 +108,7 @@ export class ConnectionService {
           departmentId: body.departmentId ?? actor.departmentId,
           settings: body.settings,
           secretSealed: this.box.seal(JSON.stringify(secrets.data), id),
-          secretFields: fields,
+          secretFields,
           createdBy: actor.id,
         })
         .returning();
@@ -117,7 +118,7 @@ export class ConnectionService {
         entityType: 'connection',
         entityId: id,
         departmentId: row!.departmentId,
-        after: { kind: body.kind, name: body.name, settings: body.settings, secretFields: fields },
+        after: { kind: body.kind, name: body.name, settings: body.settings, secretFields },
       });
       return presentConnection(row!);
     });
@@ -127,11 +128,14 @@ export class ConnectionService {
     const row = await this.db.query.channelConnections.findFirst({ where: eq(channelConnections.id, id) });
     if (!row) throw notFound('Connection', id);
     const settings = patch.settings ?? (row.settings as Record<string, string | number | boolean>);
+    const fields = checkSettings(row.kind, settings);
     checkSendingRules(row.kind, settings);
+    // Another provider has other credentials: none of the old ones are kept, all of the new ones are asked for.
+    const switched = fields !== fieldsOf(CHANNEL_CATALOGUE[row.kind], row.settings as Record<string, unknown>);
     let sealed: { secretSealed: string; secretFields: string[] } | undefined;
-    if (patch.secrets && Object.keys(patch.secrets).length) {
-      const merged = { ...JSON.parse(this.box.open(row.secretSealed, row.id)), ...patch.secrets };
-      const secrets = SECRET_SCHEMAS[row.kind].safeParse(merged);
+    if (switched || (patch.secrets && Object.keys(patch.secrets).length)) {
+      const merged = { ...(switched ? {} : JSON.parse(this.box.open(row.secretSealed, row.id))), ...patch.secrets };
+      const secrets = secretSchema(fields).safeParse(merged);
       if (!secrets.success)
         throw new HttpProblem(
           400,
@@ -230,14 +234,7 @@ export class ConnectionService {
       case 'webhook':
         return { kind, url: secrets.url!, secret: secrets.secret! };
       case 'sms':
-        return {
-          kind,
-          provider: 'twilio',
-          accountSid: secrets.accountSid!,
-          authToken: secrets.authToken!,
-          ...(s.from ? { from: s.from } : {}),
-          ...(secrets.baseUrl ? { baseUrl: secrets.baseUrl } : {}),
-        };
+        return smsConnection(s, secrets);
       default:
         // E-mail goes through a mailer (deliveries and sendTest pick it), never a chat adapter.
         throw invalid('kind', `A ${kind} connection does not take channel messages`, 'wrong_kind');
@@ -310,6 +307,65 @@ export class ConnectionService {
 
 const escapeHtml = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+/** An SMS connection as its provider's adapter wants it (settings were checked against the provider's fields when saved). */
+function smsConnection(s: Record<string, string | undefined>, secrets: Record<string, string>): ChannelConnection {
+  const baseUrl = secrets.baseUrl ? { baseUrl: secrets.baseUrl } : {};
+  switch (s.provider ?? CHANNEL_CATALOGUE.sms.variants!.default) {
+    case 'aliyun':
+      return {
+        kind: 'sms',
+        provider: 'aliyun',
+        accessKeyId: secrets.accessKeyId!,
+        accessKeySecret: secrets.accessKeySecret!,
+        signName: s.signName!,
+        templateCode: s.templateCode!,
+        ...(s.templateParam ? { templateParam: s.templateParam } : {}),
+        ...baseUrl,
+      };
+    case 'tencent':
+      return {
+        kind: 'sms',
+        provider: 'tencent',
+        secretId: secrets.secretId!,
+        secretKey: secrets.secretKey!,
+        smsSdkAppId: s.smsSdkAppId!,
+        signName: s.signName!,
+        templateId: s.templateId!,
+        ...(s.region ? { region: s.region } : {}),
+        ...baseUrl,
+      };
+    default:
+      return {
+        kind: 'sms',
+        provider: 'twilio',
+        accountSid: secrets.accountSid!,
+        authToken: secrets.authToken!,
+        ...(s.from ? { from: s.from } : {}),
+        ...baseUrl,
+      };
+  }
+}
+
+/** The fields this kind takes with these settings (its provider's, for SMS), the settings checked against them. */
+function checkSettings(kind: ChannelKind, settings: Record<string, unknown>) {
+  const definition = CHANNEL_CATALOGUE[kind];
+  const fields = fieldsOf(definition, settings);
+  if (!fields) {
+    const v = definition.variants!;
+    const message = `Unknown ${v.setting}; one of ${Object.keys(v.options).join(', ')}`;
+    throw new HttpProblem(400, 'Invalid request', message, [{ path: `settings.${v.setting}`, message }]);
+  }
+  const parsed = settingsSchema(fields).safeParse(settings);
+  if (!parsed.success)
+    throw new HttpProblem(
+      400,
+      'Invalid request',
+      `The ${kind} connection's settings are invalid`,
+      zodFieldErrors(parsed.error, ['settings']),
+    );
+  return fields;
+}
 
 /** Quiet hours and rate limits are checked when saved, so a typo never silently stops a channel. */
 function checkSendingRules(kind: ChannelKind, settings: Record<string, unknown>) {

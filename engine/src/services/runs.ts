@@ -1,7 +1,8 @@
-import { and, asc, count, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, isNotNull, sql, type SQL } from 'drizzle-orm';
 import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { z } from 'zod';
+import { presentDelivery } from './delivery-view.ts';
 import { campaignNeeds, type FlowDocument, type FlowDocumentInput, type JsonValue, type RunState } from '@flightdeck/workflows';
 import type { RunFlowInput } from '@flightdeck/workflows/temporal';
 import type { Database } from '../db/client.ts';
@@ -222,22 +223,19 @@ export class RunService {
     const counts = Object.fromEntries(counted.map((c) => [c.status, c.n])) as Partial<
       Record<(typeof deliveries.status.enumValues)[number], number>
     >;
-    const items = rows.map(({ d, connectionName, recipientName }) => ({
-      id: d.id,
-      nodeId: d.nodeId,
-      recipient: d.recipient,
-      recipientName,
-      channel: d.channel,
-      connectionId: d.connectionId,
-      connectionName,
-      status: d.status,
-      reason: d.status === 'held' ? d.heldReason : null,
-      notBefore: d.status === 'held' ? (d.notBefore?.toISOString() ?? null) : null,
-      attempts: d.attempts,
-      sentAt: d.sentAt?.toISOString() ?? null,
-      error: d.error,
-      createdAt: d.createdAt.toISOString(),
-    }));
+    // Resends that went out or are going: their originals are not offered again (the resend route refuses them).
+    const resends = await this.db
+      .select({ of: deliveries.resendOf })
+      .from(deliveries)
+      .where(
+        and(
+          eq(deliveries.runId, run.workflowId),
+          isNotNull(deliveries.resendOf),
+          inArray(deliveries.status, ['sending', 'sent', 'unconfirmed']),
+        ),
+      );
+    const resent = new Set(resends.map((r) => r.of));
+    const items = rows.map(({ d, connectionName, recipientName }) => presentDelivery(d, connectionName, recipientName, resent.has(d.id)));
     return { items, counts, total: counted.reduce((a, c) => a + c.n, 0) };
   }
 

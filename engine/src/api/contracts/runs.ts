@@ -116,6 +116,10 @@ export const deliverySchema = z
     attempts: z.number().int(),
     sentAt: timestamp.nullable(),
     error: z.string().nullable(),
+    resendOf: z.uuid().nullable().meta({ description: 'A manual resend: the unconfirmed delivery it repeats' }),
+    resendable: z.boolean().meta({
+      description: 'Unconfirmed, with its rendered message and connection recorded: POST /api/deliveries/{id}/resend may send it again',
+    }),
     createdAt: timestamp,
   })
   .meta({ id: 'Delivery' });
