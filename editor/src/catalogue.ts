@@ -40,8 +40,20 @@ export function handleLabel(type: string, handle: string, locale: Locale): strin
 /**
  * Output handles for a node's current config: some types (switch cases, monitor rules) derive
  * them from the config. A config that does not parse yet keeps the catalogue's default handles.
+ * Remembered per config object (an edit makes a new one, nothing mutates one), so every node on the canvas and
+ * every edge that leaves it share one parse, and a node keeps the same array from render to render.
  */
-export function handlesFor(type: string, config: Record<string, unknown>): string[] {
+export function handlesFor(type: string, config: Record<string, unknown>): readonly string[] {
+  const known = HANDLES.get(config);
+  if (known?.type === type) return known.handles;
+  const handles = computeHandles(type, config);
+  HANDLES.set(config, { type, handles });
+  return handles;
+}
+
+const HANDLES = new WeakMap<object, { type: string; handles: readonly string[] }>();
+
+function computeHandles(type: string, config: Record<string, unknown>): readonly string[] {
   const def = getNodeType(type);
   if (def) {
     const parsed = def.configSchema.safeParse(config);

@@ -43,7 +43,7 @@ const SYSTEM = {
 export async function startBenchStack(
   label: string,
   ports: { pg: number; temporal: number },
-  opts: { durable?: boolean; hookLimits?: typeof HOOK_LIMITS; hookAdmission?: HookAdmissionLimits } = {},
+  opts: { durable?: boolean; hookLimits?: typeof HOOK_LIMITS; hookAdmission?: HookAdmissionLimits; editorDist?: string } = {},
 ) {
   // BENCH_WORKER_LOG=WARN shows why workflow tasks fail when a bench hangs.
   installWorkerRuntime((process.env.BENCH_WORKER_LOG as 'WARN' | undefined) ?? 'ERROR');
@@ -74,6 +74,7 @@ export async function startBenchStack(
     outbound: createOutboundGuard({ allow: '127.0.0.1' }),
     hookLimits: opts.hookLimits,
     hookAdmission: opts.hookAdmission,
+    editorDist: opts.editorDist,
   });
   const deps = buildActivityDeps({
     db: server.db.db,

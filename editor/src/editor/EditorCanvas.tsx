@@ -9,6 +9,7 @@ import {
   useReactFlow,
   type Connection,
   type Edge,
+  type Node,
   type OnBeforeDelete,
 } from '@xyflow/react';
 import { useTranslation } from 'react-i18next';
@@ -25,6 +26,9 @@ import { Modal } from '../components/Modal.tsx';
 const DELETE_KEYS = ['Backspace', 'Delete'];
 const MULTI_SELECT_KEYS = ['Shift', 'Meta', 'Control'];
 const defaultEdgeOptions = { markerEnd: { type: MarkerType.ArrowClosed, width: 18, height: 18 } };
+
+// Module-level: a new function each render would repaint every minimap node on every drag frame.
+const miniMapColor = (n: Node) => nodeType((n as CanvasNode).data.type)?.editor.color ?? '#94a3b8';
 
 function truncate(s: string, n: number): string {
   return s.length > n ? `${s.slice(0, n - 1)}…` : s;
@@ -127,7 +131,7 @@ export function EditorCanvas({ draft, issues, children }: { draft: FlowDraft; is
         {children}
         <Background gap={16} />
         <Controls showInteractive={false} />
-        <MiniMap pannable zoomable nodeColor={(n) => nodeType((n as CanvasNode).data.type)?.editor.color ?? '#94a3b8'} />
+        <MiniMap pannable zoomable nodeColor={miniMapColor} />
       </ReactFlow>
       {draft.nodes.length === 0 && <div className="fd-canvas__empty">{t('canvas.empty')}</div>}
       {confirm && (

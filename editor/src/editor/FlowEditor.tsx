@@ -44,6 +44,7 @@ export function FlowEditor(props: { flow: Flow | null; initialGraph: FlowDocumen
   const errorText = useErrorText();
   const { screenToFlowPosition, setCenter, getZoom } = useReactFlow();
   const draft = useFlowDraft(props.initialGraph);
+  const { addNode } = draft;
   const store = useFlowPersistence(props.flow, draft, props.onCreated);
   const { saveNow, publishNow, loadFromServer } = store;
   const qc = useQueryClient();
@@ -161,11 +162,18 @@ export function FlowEditor(props: { flow: Flow | null; initialGraph: FlowDocumen
     return freeSpot(p, draft.nodes);
   }, [draft.nodes, screenToFlowPosition]);
 
-  /** Adds a node where placeNew says, and pans to it when that is outside the visible canvas. */
+  /**
+   * Adds a node where placeNew says, and pans to it when that is outside the visible canvas. Reads the latest render
+   * through a ref so that the palette's callback stays the same while a drag rewrites the nodes every frame.
+   */
+  const placeNewRef = useRef(placeNew);
+  useEffect(() => {
+    placeNewRef.current = placeNew;
+  }, [placeNew]);
   const addFromPalette = useCallback(
     (type: string) => {
-      const p = placeNew();
-      draft.addNode(type, p, { select: true });
+      const p = placeNewRef.current();
+      addNode(type, p, { select: true });
       const r = canvasRect();
       if (!r) return;
       const tl = screenToFlowPosition({ x: r.left, y: r.top });
@@ -173,7 +181,7 @@ export function FlowEditor(props: { flow: Flow | null; initialGraph: FlowDocumen
       const inside = p.x >= tl.x && p.y >= tl.y && p.x + NODE_W <= br.x && p.y + NODE_H <= br.y;
       if (!inside) void setCenter(p.x + NODE_W / 2, p.y + NODE_H / 2, { zoom: getZoom(), duration: 250 });
     },
-    [draft, placeNew, screenToFlowPosition, setCenter, getZoom],
+    [addNode, screenToFlowPosition, setCenter, getZoom],
   );
 
   /** Selects what a problem is about and brings it into view. */

@@ -5,6 +5,7 @@ import { handleLabel, nodeText, nodeType } from '../catalogue.ts';
 import { useLocale } from '../i18n/index.ts';
 import type { CanvasEdge, CanvasNode } from '../flow/graph.ts';
 import type { IssueIndex } from '../flow/issues.ts';
+import { NodeIcon } from '../flow/NodeIcon.tsx';
 import { JsonField } from './JsonField.tsx';
 import { MonitorPreview } from './MonitorPreview.tsx';
 import { FlowLessons } from '../lessons/FlowLessons.tsx';
@@ -74,7 +75,7 @@ function NodeInspector({ node, draft, issues }: { node: CanvasNode; draft: FlowD
     <div className="fd-inspector__node" data-testid="inspector-node" data-node-id={node.id}>
       <header className="fd-inspector__head" style={{ '--node-color': desc?.editor.color ?? '#64748b' } as CSSProperties}>
         <span className="fd-node__icon" aria-hidden>
-          {desc?.editor.icon ?? '?'}
+          <NodeIcon type={node.data.type} />
         </span>
         <div>
           <div className="fd-inspector__type">{text?.title ?? node.data.type}</div>

@@ -1,13 +1,14 @@
-import { useMemo, useState, type CSSProperties } from 'react';
+import { memo, useMemo, useState, type CSSProperties } from 'react';
 import { useTranslation } from 'react-i18next';
 import { families, nodeText, nodeTypes } from '../catalogue.ts';
 import { useLocale } from '../i18n/index.ts';
+import { NodeIcon } from '../flow/NodeIcon.tsx';
 
 /** The drag payload type, private to the palette and the canvas. */
 export const PALETTE_MIME = 'application/x-flightdeck-node-type';
 
-/** Node types grouped by family; drag one onto the canvas, or click to add it in view. */
-export function Palette({ onAdd }: { onAdd: (type: string) => void }) {
+/** Node types grouped by family; drag one onto the canvas, or click to add it in view. Memoised: a drag repaints the editor each frame. */
+export const Palette = memo(function Palette({ onAdd }: { onAdd: (type: string) => void }) {
   const { t } = useTranslation();
   const locale = useLocale();
   const [query, setQuery] = useState('');
@@ -62,7 +63,7 @@ export function Palette({ onAdd }: { onAdd: (type: string) => void }) {
                     style={{ '--node-color': d.editor.color } as CSSProperties}
                   >
                     <span className="fd-palette__icon" aria-hidden>
-                      {d.editor.icon}
+                      <NodeIcon type={d.type} />
                     </span>
                     <span className="fd-palette__text">
                       <span className="fd-palette__name">{text?.title ?? d.type}</span>
@@ -77,4 +78,4 @@ export function Palette({ onAdd }: { onAdd: (type: string) => void }) {
       ))}
     </aside>
   );
-}
+});

@@ -1,3 +1,4 @@
+import { useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
 import { handleLabel } from '../catalogue.ts';
 import { useLocale } from '../i18n/index.ts';
@@ -14,6 +15,9 @@ export function ProblemsPanel(props: {
 }) {
   const { t } = useTranslation();
   const locale = useLocale();
+  // Looked up once per issue: a find per issue made a flow with hundreds of issues quadratic on every drag frame.
+  const nodesById = useMemo(() => new Map(props.nodes.map((n) => [n.id, n])), [props.nodes]);
+  const edgesById = useMemo(() => new Map(props.edges.map((e) => [e.id, e])), [props.edges]);
   if (!props.issues.length && !props.warnings.length) {
     return (
       <div className="fd-problems fd-problems--ok" data-testid="problems-panel">
@@ -22,14 +26,13 @@ export function ProblemsPanel(props: {
     );
   }
   const nodeName = (id: string) => {
-    const n = props.nodes.find((x) => x.id === id);
-    return n?.data.label || id;
+    return nodesById.get(id)?.data.label || id;
   };
   const where = (issue: Issue): string => {
     if (issue.edgeId) {
-      const e = props.edges.find((x) => x.id === issue.edgeId);
+      const e = edgesById.get(issue.edgeId);
       if (!e) return issue.edgeId;
-      const source = props.nodes.find((x) => x.id === e.source);
+      const source = nodesById.get(e.source);
       const handle = source ? handleLabel(source.data.type, e.sourceHandle ?? '', locale) : e.sourceHandle;
       return t('problems.edge', { from: nodeName(e.source), handle, to: nodeName(e.target) });
     }

@@ -1,4 +1,4 @@
-import { memo, useEffect, useMemo, type CSSProperties } from 'react';
+import { memo, useEffect, useRef, type CSSProperties } from 'react';
 import { Handle, Position, useUpdateNodeInternals, type NodeProps } from '@xyflow/react';
 import { useTranslation } from 'react-i18next';
 import { handleLabel, handlesFor, nodeText, nodeType } from '../catalogue.ts';
@@ -6,8 +6,25 @@ import { useLocale } from '../i18n/index.ts';
 import { formatMs } from '../components/format.ts';
 import { useCanvasInfo } from './canvasContext.ts';
 import { takenHandles } from './runState.ts';
+import { NodeIcon } from './NodeIcon.tsx';
 import type { CanvasNode } from './graph.ts';
 import { approvalCount, isApprovalView } from '../approvals/approval.ts';
+
+/**
+ * React Flow measures a node's handles when the node mounts and when its size changes; a config edit that adds or
+ * renames a handle (a split's branch, a monitor's rule) changes neither, so the node asks for a new measure then.
+ * Only then: asking on mount as well costs a DOM query and a store update per node, which made opening a large
+ * flow quadratic.
+ */
+function useRemeasureOnHandleChange(id: string, handleKey: string): void {
+  const updateNodeInternals = useUpdateNodeInternals();
+  const measured = useRef(handleKey);
+  useEffect(() => {
+    if (measured.current === handleKey) return;
+    measured.current = handleKey;
+    updateNodeInternals(id);
+  }, [id, handleKey, updateNodeInternals]);
+}
 
 /** One node on the canvas, in the editor and in the run view; everything it shows comes from the catalogue. */
 function FlowNodeViewImpl({ id, data, selected }: NodeProps<CanvasNode>) {
@@ -18,13 +35,8 @@ function FlowNodeViewImpl({ id, data, selected }: NodeProps<CanvasNode>) {
   const orphans = orphanHandles?.get(id) ?? [];
   const desc = nodeType(data.type);
   const text = nodeText(data.type, locale);
-  const handles = useMemo(() => handlesFor(data.type, data.config), [data.type, data.config]);
-  const updateNodeInternals = useUpdateNodeInternals();
-  const handleKey = [...handles, ...orphans].join('\u0000');
-  useEffect(() => {
-    // React Flow caches handle positions; config-driven handles must be re-measured when they change.
-    updateNodeInternals(id);
-  }, [id, handleKey, updateNodeInternals]);
+  const handles = handlesFor(data.type, data.config);
+  useRemeasureOnHandleChange(id, [...handles, ...orphans].join('\u0000'));
 
   const nodeIssues = mode === 'edit' ? (issues.byNode.get(id) ?? []) : [];
   const state = mode === 'run' ? run?.nodes[id] : undefined;
@@ -60,7 +72,7 @@ function FlowNodeViewImpl({ id, data, selected }: NodeProps<CanvasNode>) {
       )}
       <div className="fd-node__head">
         <span className="fd-node__icon" aria-hidden>
-          {desc?.editor.icon ?? '?'}
+          <NodeIcon type={data.type} />
         </span>
         <div className="fd-node__names">
           <div className="fd-node__title">{title}</div>
