@@ -120,8 +120,11 @@ describe('channel send', () => {
       detail: true,
     };
     const before = wecom.deliveries.length;
-    const first = (await new MockActivityEnvironment({ attempt: 1 }).run(activities.deliverMessages, req)) as DeliverResult;
-    const retry = (await new MockActivityEnvironment({ attempt: 2 }).run(activities.deliverMessages, req)) as DeliverResult;
+    // The mock's default attempt lasts 1 s, which a busy machine can spend before the provider answers.
+    const attempt = (n: number) =>
+      new MockActivityEnvironment({ attempt: n, startToCloseTimeoutMs: 60_000, currentAttemptScheduledTimestampMs: Date.now() });
+    const first = (await attempt(1).run(activities.deliverMessages, req)) as DeliverResult;
+    const retry = (await attempt(2).run(activities.deliverMessages, req)) as DeliverResult;
     expect(first.outcomes).toEqual([expect.objectContaining({ status: 'sent', deduplicated: false })]);
     expect(retry.outcomes).toEqual([expect.objectContaining({ status: 'sent', deduplicated: true })]);
     expect(wecom.deliveries.length - before).toBe(1);

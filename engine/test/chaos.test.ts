@@ -26,7 +26,8 @@ describe('chaos: crashes and restarts under load', () => {
     expect(report.temporalRestarts).toBe(1);
     expect(report.postgresRestarts).toBe(1);
     expect(report.tasksApproved).toBe(200);
-    expect(report.approvalsAccepted).toBe(200);
+    // Each approval was answered 200, or its answer was lost to a fault and the task shows the vote taken.
+    expect(report.approvalsAccepted + report.approvalsTakenWithoutAnswer).toBe(200);
     expect(report.messagesReceived).toBe(200);
     expect(report.runsWithDuplicateMessages).toBe(0);
     expect(report.runsWithoutMessage).toBe(0);

@@ -41,6 +41,8 @@ export interface ChaosReport {
   temporalRestarts: number;
   postgresRestarts: number;
   approvalsAccepted: number;
+  /** Decisions whose answer a fault swallowed, found taken when the task was read back. */
+  approvalsTakenWithoutAnswer: number;
   approvalCallsFailed: number;
   tasksApproved: number;
   webhookRequests: number;
@@ -230,6 +232,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     let approvalsAccepted = 0;
     let approvalCallsFailed = 0;
     const decided = new Set<string>();
+    const tried = new Set<string>();
+    let approvalsTakenWithoutAnswer = 0;
     // Progress counts approvals and messages alike, so faults land in both halves of a run.
     const progress = () => (decided.size + receiver.deliveries.length) / (2 * opts.runs);
 
@@ -266,11 +270,23 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       // The scripted approver: approve whatever is open in the inbox.
       const inbox = await approver.api.get('/api/approvals').catch(() => undefined);
       if (inbox?.status === 200) {
+        const listed = new Set((inbox.body.items as { taskId: string }[]).map((t) => t.taskId));
+        // A decision whose answer was lost to a restart (a 503, a reset connection) may still have been taken, and then
+        // a retry meets "already approved": the task, read back, says whether the approver's vote is in it.
+        for (const taskId of [...tried].filter((id) => !decided.has(id) && !listed.has(id))) {
+          const task = await approver.api.get(`/api/approvals/${encodeURIComponent(taskId)}`).catch(() => undefined);
+          const votes = (task?.status === 200 ? task.body.votes : []) as { userId: string; decision: string }[];
+          if (votes.some((v) => v.userId === approver.id && v.decision === 'approve')) {
+            approvalsTakenWithoutAnswer++;
+            decided.add(taskId);
+          }
+        }
         const open = (inbox.body.items as { taskId: string }[]).filter((t) => !decided.has(t.taskId));
         // Ten approvers' worth at a time, as people deciding from their inboxes would.
         for (let i = 0; i < open.length; i += 10) {
           await Promise.all(
             open.slice(i, i + 10).map(async (task) => {
+              tried.add(task.taskId);
               const r = await approver.api
                 .post(`/api/approvals/${encodeURIComponent(task.taskId)}/decision`, { decision: 'approve' })
                 .catch(() => undefined);
@@ -344,6 +360,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       temporalRestarts,
       postgresRestarts,
       approvalsAccepted,
+      approvalsTakenWithoutAnswer,
       approvalCallsFailed,
       tasksApproved: Number(approvedTasks.rows[0]!.n),
       webhookRequests: receiver.requests.length,
@@ -368,7 +385,8 @@ export function formatChaosReport(r: ChaosReport): string {
     `chaos (seed ${r.seed}): ${r.completed}/${r.runs} runs completed in ${r.seconds} s`,
     `  faults: ${r.workerKills} worker kills (SIGKILL, ${r.workerStarts} worker starts), ` +
       `${r.temporalRestarts} Temporal restart, ${r.postgresRestarts} PostgreSQL restart`,
-    `  approvals: ${r.approvalsAccepted} decisions accepted, ${r.tasksApproved} tasks approved, ` +
+    `  approvals: ${r.approvalsAccepted} decisions accepted (${r.approvalsTakenWithoutAnswer} more taken without an answer), ` +
+      `${r.tasksApproved} tasks approved, ` +
       `${r.approvalCallsFailed} calls failed during faults and were retried`,
     `  messages: ${r.messagesReceived} received, ${r.webhookRequests} requests ` +
       `(${r.resends} resends under the same webhook-id, dropped by the receiver), ` +
