@@ -1,3 +1,4 @@
+import { FlaskConical, KeyRound } from 'lucide-react';
 import { useTranslation } from 'react-i18next';
 
 /** The editor's part of the top bar: the flow's name, its save state and the main actions. */
@@ -48,7 +49,7 @@ export function EditorToolbar(props: {
             title={t('hookSecret.buttonHelp')}
             aria-label={t('hookSecret.button')}
           >
-            <span aria-hidden>🔑</span> <span className="fd-btn__label">{t('hookSecret.button')}</span>
+            <KeyRound aria-hidden size={14} /> <span className="fd-btn__label">{t('hookSecret.button')}</span>
           </button>
         )}
         <button
@@ -80,7 +81,7 @@ export function EditorToolbar(props: {
           title={t('whatIf.buttonHelp')}
           aria-label={t('whatIf.button')}
         >
-          <span aria-hidden>🧪</span> <span className="fd-btn__label">{t('whatIf.button')}</span>
+          <FlaskConical aria-hidden size={14} /> <span className="fd-btn__label">{t('whatIf.button')}</span>
         </button>
         <button type="button" className="fd-btn fd-btn--primary" data-testid="run-flow" disabled={disabled} onClick={props.onRun}>
           ▶ {t('editor.run')}
