@@ -16,6 +16,7 @@ import { startServer } from '../src/server/start-server.ts';
 import { createLogger } from '../src/logger.ts';
 import type { HOOK_LIMITS } from '../src/auth/throttle.ts';
 import type { HookAdmissionLimits } from '../src/api/hook-admission.ts';
+import { announceRunChange } from '../src/services/run-changes.ts';
 
 /** CPU ms of another process (the dev server), from /proc: load-independent where wall-clock rates are not. */
 export function processCpuMs(pid: number | undefined): number {
@@ -83,7 +84,13 @@ export async function startBenchStack(
     publicUrl: server.url,
     outbound: createOutboundGuard({ allow: '127.0.0.1' }),
   });
-  const { worker, connection } = await createFlowWorker({ address: temporal.address, namespace: 'default', taskQueue, deps });
+  const { worker, connection } = await createFlowWorker({
+    address: temporal.address,
+    namespace: 'default',
+    taskQueue,
+    deps,
+    announceRunChange: (workflowId) => announceRunChange(server.db.db, workflowId),
+  });
   const running = worker.run();
   const people = server.app.people;
 

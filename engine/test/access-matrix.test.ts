@@ -107,6 +107,7 @@ GET    /api/runs                             Y Y Y Y Y Y    Y Y Y Y Y    -     !
 GET    /api/runs/{id}                        Y Y Y Y Y Y    0 0 0 0 0    -     ! !
 POST   /api/runs/{id}/cancel                 Y Y Y - - -    0 0 - - -    -     ! !
 GET    /api/runs/{id}/deliveries             Y Y Y Y Y Y    0 0 0 0 0    -     ! !
+GET    /api/runs/{id}/events                 Y Y Y Y Y Y    0 0 0 0 0    -     ! !
 POST   /api/deliveries/{id}/resend           Y 0 0 0 0 0    0 0 0 0 0    -     ! !
 GET    /api/campaigns                        Y Y Y Y Y Y    Y Y Y Y Y    -     ! !
 POST   /api/campaigns                        Y Y Y - - -    - - - - -    -     ! !
@@ -403,6 +404,16 @@ describe('access matrix', () => {
     const id = await stack.api.startRun(fx.flowId, { secret: fx.runInput });
     extraRuns.push(id);
     return id;
+  }
+  let ended: Promise<string> | undefined;
+  /** One cancelled run, made on first use and shared. */
+  function endedRun(): Promise<string> {
+    return (ended ??= (async () => {
+      const id = await freshRun();
+      await stack.api.post(`/api/runs/${id}/cancel`);
+      await stack.api.waitForRun(id);
+      return id;
+    })());
   }
   async function freshUser(): Promise<string> {
     const r = await stack.api.post('/api/users', {
@@ -814,6 +825,11 @@ describe('access matrix', () => {
     'POST /api/notifications/read': {
       build: () => ({ path: '/api/notifications/read', body: { all: true } }),
       check: (_who, res) => expect(res.body.unread).toBe(0),
+    },
+    'GET /api/runs/{id}/events': {
+      // An ended run's stream is its last state and `end`, then closed: the whole answer can be read.
+      build: async () => ({ path: `/api/runs/${await endedRun()}/events` }),
+      check: (_who, res) => expect(res.body).toContain('event: end'),
     },
     'GET /api/runs/{id}/deliveries': {
       build: () => ({ path: `/api/runs/${fx.runId}/deliveries` }),

@@ -69,7 +69,8 @@ describe('catalogue, OpenAPI, health, and every route against its contract', () 
     const pdf = res.headers.get('content-type') === 'application/pdf';
     const bytes = pdf ? new Uint8Array(await res.arrayBuffer()) : undefined;
     const text = pdf ? '' : await res.text();
-    const json = pdf ? bytes : res.headers.get('content-type')?.startsWith('text/csv') ? text : text ? JSON.parse(text) : undefined;
+    const textual = /^text\/(csv|event-stream)/.test(res.headers.get('content-type') ?? '');
+    const json = pdf ? bytes : textual ? text : text ? JSON.parse(text) : undefined;
     const route = routeOf(method, path.split('?')[0]!);
     expect(route, `${method} ${path} reached no registered route`).toBeDefined();
     const where = `${method} ${route!.path} answered ${res.status}: ${text.slice(0, 300)}`;
@@ -428,6 +429,10 @@ describe('catalogue, OpenAPI, health, and every route against its contract', () 
 
     expect((await api().get(`/api/runs?campaignId=${cid}`)).body.items.map((r: { id: string }) => r.id)).toEqual([run.body.id]);
     expect((await api().get(`/api/runs/${run.body.id}`)).body.state.nodes.done.status).toBe('completed');
+    // An ended run's stream is its last state and `end`, then closed, so the whole answer can be read.
+    const events = (await api().get(`/api/runs/${run.body.id}/events`)).body as string;
+    expect(events).toMatch(/^event: run\ndata: \{.*"status":"completed"/m);
+    expect(events).toContain('event: end\ndata: {"status":"completed"}');
     const deliveries = (await api().get(`/api/runs/${run.body.id}/deliveries`)).body;
     expect(deliveries.counts).toEqual({ sent: 2 });
     const bell = (await api().get('/api/notifications')).body;

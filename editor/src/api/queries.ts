@@ -1,5 +1,7 @@
 import { useInfiniteQuery, useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
 import { api } from './client.ts';
+import { useRunStream } from './runStream.ts';
 import type {
   AlertDetail,
   PortfolioQuery,
@@ -106,13 +108,16 @@ export function useRuns(flowId: string | undefined) {
 }
 
 export function useRun(id: string) {
-  return useQuery({
+  const [streaming, setStreaming] = useState(false);
+  const run = useQuery({
     queryKey: keys.run(id),
     queryFn: () => api.getRun(id),
-    // Poll only while something can still change.
-    refetchInterval: (q) => (q.state.data?.status === 'running' ? 1000 : false),
+    // Changes arrive on the run's event stream; polling, only while something can still change, is the fallback.
+    refetchInterval: (q) => (!streaming && q.state.data?.status === 'running' ? 1000 : false),
     refetchIntervalInBackground: false,
   });
+  useRunStream(id, run.data?.status === 'running', setStreaming);
+  return run;
 }
 
 export function useCancelRun(id: string) {

@@ -28,6 +28,8 @@ export type FlowPatch = In<typeof C.updateFlowBody>;
 export type HookSecret = Out<typeof C.hookSecretSchema>;
 
 export type Run = Out<typeof C.runSchema>;
+/** What the run's event stream sends on each change: the run without its graph. */
+export type RunLive = Out<typeof C.runLiveSchema>;
 /** A run in a list: no graph and no node state. */
 export type RunSummary = Out<typeof C.runSummarySchema>;
 export type StartRun = In<typeof C.startRunBody>;

@@ -37,6 +37,8 @@ import { HttpProblem, problemHandler, sendProblem } from './problem.ts';
 import { CHECK_RESPONSES, type RouteRegistry } from './route.ts';
 import { flowRoutes } from './routes/flows.ts';
 import { runRoutes } from './routes/runs.ts';
+import type { RunChangeFeed } from '../services/run-changes.ts';
+import { RunStreamAdmission, type RunStreamLimits } from './run-stream-admission.ts';
 import { systemRoutes } from './routes/system.ts';
 import { metricsBodyParser, metricsRoutes } from './routes/metrics.ts';
 import { MetricsService, type AfterInsert } from '../services/metrics.ts';
@@ -77,6 +79,10 @@ export interface AppDeps {
   outbound?: OutboundGuard;
   /** Check every answer against its route's declared schema (the tests do): drift becomes a 500 that names it. */
   checkResponses?: boolean;
+  /** Wakes the run view's streams when a run changes (LISTEN/NOTIFY, so the worker's changes arrive too). */
+  runChanges: RunChangeFeed;
+  /** Bounds on open run streams (run-stream-admission.ts); tests lower them. */
+  runStreams?: RunStreamLimits;
   /** Runs inside each metrics batch's transaction after its points are written (the monitor's seam); default none. */
   afterMetricsInsert?: AfterInsert;
 }
@@ -93,6 +99,7 @@ export interface AppServices {
   lessons: LessonService;
   /** Its browser is closed with the server. */
   reviewPdf: ReviewPdfRenderer;
+  runStreams: RunStreamAdmission;
 }
 
 export function createApp(deps: AppDeps): { app: Express; registry: RouteRegistry } & AppServices {
@@ -124,7 +131,8 @@ export function createApp(deps: AppDeps): { app: Express; registry: RouteRegistr
   app.use(authenticate(people));
   app.use(peopleRoutes(registry, people, deps.db));
   app.use(flowRoutes(registry, flows, new ScheduleService(deps.db, deps.temporal, deps.taskQueue)));
-  app.use(runRoutes(registry, runs, flows, campaigns));
+  const runStreams = new RunStreamAdmission(deps.runStreams);
+  app.use(runRoutes(registry, runs, flows, campaigns, { feed: deps.runChanges, admission: runStreams }));
   app.use(campaignRoutes(registry, campaigns, people));
   app.use(metricsRoutes(registry, metrics));
   const reviews = new ReviewService(deps.db, campaigns, deps.clock);
@@ -162,5 +170,5 @@ export function createApp(deps: AppDeps): { app: Express; registry: RouteRegistr
     app.get('/{*rest}', (_req, res) => res.sendFile(join(deps.editorDist!, 'index.html')));
   }
   app.use(problemHandler(deps.log));
-  return { app, registry, runs, flows, campaigns, people, approvals, connections, alerts, metrics, lessons, reviewPdf };
+  return { app, registry, runs, flows, campaigns, people, approvals, connections, alerts, metrics, lessons, reviewPdf, runStreams };
 }

@@ -236,6 +236,8 @@ export function defineRoute<
       }
     }
     const result: { status: number; body?: unknown; headers?: Headers } = await handler(parsed);
+    // A streaming handler (server-sent events) has answered by itself.
+    if (res.headersSent) return;
     if (req.app.get(CHECK_RESPONSES)) checkAnswer(spec as unknown as RouteSpec<z.ZodType, z.ZodType, z.ZodType>, result);
     for (const [k, v] of Object.entries(result.headers ?? {})) res.setHeader(k, v);
     const mediaType = spec.responses.find((r) => r.status === result.status)?.mediaType;

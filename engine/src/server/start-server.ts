@@ -7,6 +7,8 @@ import { connectTemporal, type TemporalHandle } from '../temporal/client.ts';
 import { createApp } from '../api/app.ts';
 import type { Logger } from '../logger.ts';
 import type { HOOK_LIMITS } from '../auth/throttle.ts';
+import { RunChangeFeed } from '../services/run-changes.ts';
+import type { RunStreamLimits } from '../api/run-stream-admission.ts';
 
 export const EDITOR_DIST = fileURLToPath(new URL('../../../editor/dist', import.meta.url));
 /** The editor built with its end-to-end test hooks (`npm run build:test -w @flightdeck/editor`); only tests serve it. */
@@ -36,6 +38,8 @@ export interface ServerOptions {
   hookAdmission?: HookAdmissionLimits;
   /** The tests check every answer against its declared schema. */
   checkResponses?: boolean;
+  /** Bounds on the run view's open streams; tests lower them. */
+  runStreams?: RunStreamLimits;
 }
 
 export interface RunningServer {
@@ -55,7 +59,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     await db.close();
     throw err;
   });
+  const runChanges = new RunChangeFeed(opts.databaseUrl, opts.log);
   const app = createApp({
+    runChanges,
+    runStreams: opts.runStreams,
     db: db.db,
     temporal: () => temporal.client,
     temporalAddress: opts.temporalAddress,
@@ -114,6 +121,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await syncing;
+      await runChanges.close();
       await app.reviewPdf.close();
       await temporal.close();
       await db.close();

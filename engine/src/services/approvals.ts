@@ -9,6 +9,7 @@ import { can, type Actor } from '../auth/access.ts';
 import type { CampaignService } from './campaigns.ts';
 import type { RunService } from './runs.ts';
 import { audit } from './audit.ts';
+import { announceRunChange } from './run-changes.ts';
 
 /** Called by the worker's activity and after each decision; a write never replaces a newer version. */
 export async function mirrorApprovalTask(db: Database, view: ApprovalTaskView): Promise<void> {
@@ -158,6 +159,8 @@ export class ApprovalService {
       throw err;
     }
     await this.mirror(view);
+    // The Update has returned, so the workflow's state already holds the decision: the run view may re-read now.
+    await announceRunChange(this.db, row.workflowId);
     await audit(this.db, actor, {
       action: `approval.${decision === 'approve' ? 'approved' : 'rejected'}`,
       entityType: 'approval',

@@ -15,7 +15,8 @@ import { invalid } from './errors.ts';
 import { audit } from './audit.ts';
 import { RUN_FLOW_WORKFLOW, type RunFlowWorkflow } from './run-flow-workflow.ts';
 import { runLinks, type RunLinks } from './run-links.ts';
-import type { runDeliveriesSchema, runSchema, runSummarySchema } from '../api/contracts/runs.ts';
+import type { runDeliveriesSchema, runLiveSchema, runSchema, runSummarySchema } from '../api/contracts/runs.ts';
+import { announceRunChange } from './run-changes.ts';
 
 type RunStatus = RunRow['status'];
 
@@ -48,11 +49,11 @@ function runFields(row: RunRow) {
   };
 }
 
-/** A run with its node state (the live one when given, else the one stored) and the graph of its version. */
-export function presentRun(
+/** A run with its node state (the live one when given, else the one stored): what the run view's stream sends. */
+export function presentLiveRun(
   row: RunRow,
-  extra: { graph: unknown; state?: RunState | null; flowName?: string; links?: RunLinks },
-): z.output<typeof runSchema> {
+  extra: { state?: RunState | null; flowName?: string; links?: RunLinks },
+): z.output<typeof runLiveSchema> {
   return {
     ...runFields(row),
     // A run just started has no children yet; its parent is known from the row alone only by id, so it is read with the run.
@@ -60,9 +61,16 @@ export function presentRun(
     children: extra.links?.children ?? [],
     ...(extra.flowName ? { flowName: extra.flowName } : {}),
     state: (extra.state !== undefined ? extra.state : (row.state as RunState | null)) ?? null,
-    // A version's graph is stored frozen (or, from before freezing, as it was published).
-    graph: extra.graph as FlowDocumentInput,
   };
+}
+
+/** A run with its node state and the graph of its version. */
+export function presentRun(
+  row: RunRow,
+  extra: { graph: unknown; state?: RunState | null; flowName?: string; links?: RunLinks },
+): z.output<typeof runSchema> {
+  // A version's graph is stored frozen (or, from before freezing, as it was published).
+  return { ...presentLiveRun(row, extra), graph: extra.graph as FlowDocumentInput };
 }
 
 /** How many of a run's messages the run view lists; the counts cover all of them. */
@@ -248,10 +256,25 @@ export class RunService {
       .where(eq(runs.id, id));
     const hit = found[0];
     if (!hit) throw notFound('Run', id);
-    const links = await runLinks(this.db, id);
-    if (hit.run.status !== 'running') return presentRun(hit.run, { graph: hit.graph, flowName: hit.flowName, links });
-    const { row, state } = await this.refresh(hit.run);
-    return presentRun(row, { state, graph: hit.graph, flowName: hit.flowName, links });
+    const { row, state } = await this.current(hit.run);
+    return presentRun(row, { state, graph: hit.graph, flowName: hit.flowName, links: await runLinks(this.db, id) });
+  }
+
+  /** The run as it is now, without its graph (which never changes): what the run view's stream sends on each change. */
+  async live(id: string) {
+    const [hit] = await this.db
+      .select({ run: runs, flowName: flows.name })
+      .from(runs)
+      .innerJoin(flows, eq(flows.id, runs.flowId))
+      .where(eq(runs.id, id));
+    if (!hit) throw notFound('Run', id);
+    const { row, state } = await this.current(hit.run);
+    return presentLiveRun(row, { state, flowName: hit.flowName, links: await runLinks(this.db, id) });
+  }
+
+  /** An ended run is what its row says; a running one is asked (and its row closed if it has ended meanwhile). */
+  private async current(row: RunRow): Promise<{ row: RunRow; state?: RunState | null }> {
+    return row.status === 'running' ? await this.refresh(row) : { row };
   }
 
   async cancel(actor: Actor, id: string) {
@@ -337,6 +360,7 @@ export class RunService {
       .where(and(eq(runs.id, row.id), eq(runs.status, 'running')))
       .returning();
     if (updated) {
+      await announceRunChange(this.db, row.workflowId);
       // A run that ended by cancellation or failure leaves no task open in anyone's inbox that nothing waits for.
       await this.db
         .update(workTasks)

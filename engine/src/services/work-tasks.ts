@@ -5,6 +5,7 @@ import type { Database } from '../db/client.ts';
 import { campaigns, departments, users, workTasks, type WorkTaskRow } from '../db/schema.ts';
 import { can, type Actor } from '../auth/access.ts';
 import type { WorkTaskCompleteBody, WorkTaskView } from '../api/contracts/work-tasks.ts';
+import { announceRunChange } from './run-changes.ts';
 import type { LessonService } from './lessons.ts';
 import type { RunService } from './runs.ts';
 import { audit } from './audit.ts';
@@ -199,6 +200,7 @@ export class WorkTaskService {
     await this.signal(done.workflowId, workTaskNoticeKey(done.executionKey)).catch((err: Error) =>
       this.log?.warn({ taskId: id, workflowId: done.workflowId, err: err.message }, 'could not signal the run of a completed task'),
     );
+    await announceRunChange(this.db, done.workflowId);
     return (await this.present([done]))[0]!;
   }
 }

@@ -1,6 +1,7 @@
 import { DefaultLogger, NativeConnection, Runtime, bundleWorkflowCode, type BundleOptions, type Worker } from '@temporalio/worker';
 import { FlowWorker } from './flow-worker.ts';
 import { DomainErrorsAreFinal } from './domain-failures.ts';
+import { AnnounceActivityEnds } from './announce-activity-ends.ts';
 import type { ActivityExecuteInput, ActivityInboundCallsInterceptor, LogEntry, Next, WorkflowBundle } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import { inspect } from 'node:util';
@@ -94,6 +95,8 @@ export interface FlowWorkerOptions {
   /** Extra activities, for tests and the benchmark's hand-written baseline. */
   activities?: Record<string, (...args: never[]) => Promise<unknown>>;
   maxConcurrentActivityTaskExecutions?: number;
+  /** Wakes the run view's streams after each activity (announceRunChange on the worker's database). */
+  announceRunChange?: (workflowId: string) => Promise<void>;
 }
 
 export async function createFlowWorker(opts: FlowWorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
@@ -109,7 +112,11 @@ export async function createFlowWorker(opts: FlowWorkerOptions): Promise<{ worke
     // A prebuilt bundle carries the workflow interceptors already (bundleFlowWorkflows puts them in).
     interceptors: {
       ...(opts.workflowBundle ? {} : { workflowModules: [WORKFLOW_INTERCEPTORS_PATH] }),
-      activity: [() => ({ inbound: new ScrubDatabaseErrors() }), () => ({ inbound: new DomainErrorsAreFinal() })],
+      activity: [
+        () => ({ inbound: new ScrubDatabaseErrors() }),
+        () => ({ inbound: new DomainErrorsAreFinal() }),
+        ...(opts.announceRunChange ? [() => ({ inbound: new AnnounceActivityEnds(opts.announceRunChange!) })] : []),
+      ],
     },
     activities: { ...createActivities(opts.deps), ...(opts.activities ?? {}) },
     maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions ?? 200,

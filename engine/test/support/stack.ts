@@ -1,5 +1,7 @@
 import { lazyNotifier } from '../../src/temporal/client.ts';
 import type { HookAdmissionLimits } from '../../src/api/hook-admission.ts';
+import type { RunStreamLimits } from '../../src/api/run-stream-admission.ts';
+import { announceRunChange } from '../../src/services/run-changes.ts';
 import { inject } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -35,7 +37,12 @@ export interface TestWorker {
   stop(): Promise<void>;
 }
 
-export async function startWorker(taskQueue: string, deps: ActivityDeps, address = inject('temporalAddress')): Promise<TestWorker> {
+export async function startWorker(
+  taskQueue: string,
+  deps: ActivityDeps,
+  address = inject('temporalAddress'),
+  announceRunChange?: (workflowId: string) => Promise<void>,
+): Promise<TestWorker> {
   quietTemporal();
   const { worker, connection } = await createFlowWorker({
     address,
@@ -43,6 +50,7 @@ export async function startWorker(taskQueue: string, deps: ActivityDeps, address
     taskQueue,
     workflowBundle: { code: readFileSync(inject('workflowBundlePath'), 'utf8') },
     deps,
+    announceRunChange,
   });
   const running = worker.run();
   let stopped: Promise<void> | undefined;
@@ -106,6 +114,8 @@ export interface StackOptions {
   log?: Logger;
   /** Chromium for review PDFs; a missing file tests the 503. */
   chromiumPath?: string;
+  /** Bounds on the run view's open streams, lowered to test the 429. */
+  runStreams?: RunStreamLimits;
 }
 
 export async function startStack(label: string, opts: StackOptions = {}): Promise<TestStack> {
@@ -133,6 +143,7 @@ export async function startStack(label: string, opts: StackOptions = {}): Promis
     clock: opts.clock,
     outbound,
     hookAdmission: opts.hookAdmission,
+    runStreams: opts.runStreams,
     // Every answer in every test is checked against its route's schema: drift fails the test that saw it.
     checkResponses: true,
   });
@@ -147,7 +158,9 @@ export async function startStack(label: string, opts: StackOptions = {}): Promis
     outbound,
     quietHoursClock: opts.quietHoursClock,
   });
-  const worker = opts.worker === false ? (undefined as unknown as TestWorker) : await startWorker(taskQueue, deps, temporalAddress);
+  const announce = (workflowId: string) => announceRunChange(server.db.db, workflowId);
+  const worker =
+    opts.worker === false ? (undefined as unknown as TestWorker) : await startWorker(taskQueue, deps, temporalAddress, announce);
   const people = server.app.people;
   await ensureFirstAdmin(people, TEST_PASSWORD);
   const adminActor = await people.actorFor((await people.userByEmail(FIRST_ADMIN_EMAIL))!, 'system');

@@ -95,6 +95,9 @@ export const runSchema = z
   })
   .meta({ id: 'Run' });
 
+/** The run view's stream: the run as it is now, without the graph (read once with the run; it never changes). */
+export const runLiveSchema = runSchema.omit({ graph: true }).meta({ id: 'RunLive' });
+
 /** A run in a list: no graph, and no node state (read the run for those). */
 export const runSummarySchema = z.object({ ...runFields, flowName: z.string(), state: z.null() }).meta({ id: 'RunSummary' });
 

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { z } from 'zod';
 import {
   list,
   listRunsQuery,
@@ -15,11 +16,26 @@ import type { CampaignService } from '../../services/campaigns.ts';
 import { can, seesDepartment } from '../../auth/access.ts';
 import { HttpProblem, notFound } from '../problem.ts';
 import type { RunService } from '../../services/runs.ts';
+import type { RunChangeFeed } from '../../services/run-changes.ts';
+import { streamRunChanges } from '../run-events.ts';
+import type { RunStreamAdmission } from '../run-stream-admission.ts';
+
+/** What the run view's stream needs besides the runs: the change feed and the bound on open streams. */
+export interface RunStreams {
+  feed: RunChangeFeed;
+  admission: RunStreamAdmission;
+}
 
 const tag = 'Runs';
 const problem = (status: number, description: string) => ({ status, description, schema: problemSchema });
 
-export function runRoutes(registry: RouteRegistry, runs: RunService, flows: FlowService, campaigns: CampaignService): Router {
+export function runRoutes(
+  registry: RouteRegistry,
+  runs: RunService,
+  flows: FlowService,
+  campaigns: CampaignService,
+  streams: RunStreams,
+): Router {
   const r = Router();
   const runDept = (q: ParsedRequest<{ id: string }, unknown, unknown>) => runs.departmentOf(q.params.id);
   defineRoute(
@@ -89,6 +105,39 @@ export function runRoutes(registry: RouteRegistry, runs: RunService, flows: Flow
       status: 200,
       body: await runs.get(params.id),
     }),
+  );
+  defineRoute(
+    r,
+    registry,
+    {
+      method: 'get',
+      path: '/api/runs/:id/events',
+      tag,
+      access: { permission: 'runs:read', in: runDept },
+      summary: 'The run as server-sent events: `run` each time it changes, `end` once it is over',
+      description:
+        'text/event-stream. Each `run` event carries the run without its graph (the RunLive schema), first as it is now ' +
+        'and then whenever it changes (an approval decided, a task completed, an activity finished; re-read at least every ' +
+        '15 s, with a heartbeat comment). An `end` event follows the last `run` of a run that is over, and the stream closes. ' +
+        'At most a few streams per person and a bounded total: beyond them, 429.',
+      params: uuidParam,
+      responses: [
+        { status: 200, description: 'The event stream', schema: z.string(), mediaType: 'text/event-stream' },
+        problem(404, 'No such run'),
+        problem(429, 'Too many streams open'),
+      ],
+    },
+    async ({ params, actor, res }) => {
+      const release = streams.admission.admit(actor.id);
+      try {
+        const first = await runs.live(params.id);
+        await streamRunChanges({ res, first, read: () => runs.live(params.id), feed: streams.feed });
+      } finally {
+        release();
+      }
+      // The stream has answered already; defineRoute sends this only when the client left before it opened.
+      return { status: 200, body: '' };
+    },
   );
   defineRoute(
     r,
