@@ -4,7 +4,7 @@
  */
 
 /** JavaScript the sign-in page transfers, brotli-compressed, at most. */
-export const SIGN_IN_BUDGET_KIB = 150;
+export const SIGN_IN_BUDGET_KIB = 128;
 
 /** Chunks (vite's [name]-[hash].js) the sign-in page must not fetch: the canvas, CEL, Liquid, charts, elk, the simulator. */
 export const HEAVY_CHUNK = /^(flow|cel|liquid|charts|elk\.bundled|WhatIfPanel|EditorPage|RunPage)-/;
