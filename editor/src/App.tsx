@@ -1,23 +1,31 @@
-import { useEffect } from 'react';
+import { lazy, Suspense, useEffect, type ComponentType } from 'react';
 import { useTranslation } from 'react-i18next';
-import { AlertPage } from './alerts/AlertPage.tsx';
-import { AlertsPage } from './alerts/AlertsPage.tsx';
 import { useAuth } from './auth/AuthProvider.tsx';
 import { SessionExpiredDialog, SignInPage } from './auth/SignInPage.tsx';
-import { CampaignListPage } from './campaigns/CampaignListPage.tsx';
-import { CampaignPage } from './campaigns/CampaignPage.tsx';
-import { ReviewPage } from './campaigns/ReviewPage.tsx';
-import { ConnectionsPage } from './connections/ConnectionsPage.tsx';
-import { AppHeader } from './components/AppHeader.tsx';
-import { Link } from './components/Link.tsx';
-import { EditorPage } from './editor/EditorPage.tsx';
-import { FlowListPage } from './flows/FlowListPage.tsx';
-import { InboxPage } from './inbox/InboxPage.tsx';
-import { LessonsPage } from './lessons/LessonsPage.tsx';
-import { PortfolioPage } from './campaigns/PortfolioPage.tsx';
 import { href, navigate, parseRoute, useHash, type Route } from './routes.ts';
-import { RunPage } from './runs/RunPage.tsx';
-import { TokensPage } from './tokens/TokensPage.tsx';
+
+/**
+ * Every page but sign-in loads on first visit: the sign-in page must not fetch the canvas, CEL, Liquid, the charts
+ * or the simulator (the budget in the README, measured by engine/bench/editor-assets.ts).
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- React.lazy's own bound; each page keeps its props type
+function page<M extends Record<K, ComponentType<any>>, K extends keyof M>(load: () => Promise<M>, name: K) {
+  return lazy(async () => ({ default: (await load())[name] }));
+}
+const AlertPage = page(() => import('./alerts/AlertPage.tsx'), 'AlertPage');
+const AlertsPage = page(() => import('./alerts/AlertsPage.tsx'), 'AlertsPage');
+const CampaignListPage = page(() => import('./campaigns/CampaignListPage.tsx'), 'CampaignListPage');
+const CampaignPage = page(() => import('./campaigns/CampaignPage.tsx'), 'CampaignPage');
+const ReviewPage = page(() => import('./campaigns/ReviewPage.tsx'), 'ReviewPage');
+const ConnectionsPage = page(() => import('./connections/ConnectionsPage.tsx'), 'ConnectionsPage');
+const EditorPage = page(() => import('./editor/EditorPage.tsx'), 'EditorPage');
+const FlowListPage = page(() => import('./flows/FlowListPage.tsx'), 'FlowListPage');
+const InboxPage = page(() => import('./inbox/InboxPage.tsx'), 'InboxPage');
+const LessonsPage = page(() => import('./lessons/LessonsPage.tsx'), 'LessonsPage');
+const PortfolioPage = page(() => import('./campaigns/PortfolioPage.tsx'), 'PortfolioPage');
+const RunPage = page(() => import('./runs/RunPage.tsx'), 'RunPage');
+const NotFoundPage = page(() => import('./components/NotFoundPage.tsx'), 'NotFoundPage');
+const TokensPage = page(() => import('./tokens/TokensPage.tsx'), 'TokensPage');
 
 export function App() {
   const hash = useHash();
@@ -34,7 +42,9 @@ export function App() {
   if (route.name === 'signin') return <SignInPage next={route.next} />;
   return (
     <>
-      <Page route={route} />
+      <Suspense fallback={<Splash />}>
+        <Page route={route} />
+      </Suspense>
       {auth.status === 'signedOut' && auth.expired && <SessionExpiredDialog />}
     </>
   );
@@ -69,7 +79,7 @@ function Page({ route }: { route: Exclude<Route, { name: 'signin' }> }) {
     case 'portfolio':
       return <PortfolioPage view={route.view} />;
     default:
-      return <NotFound />;
+      return <NotFoundPage />;
   }
 }
 
@@ -81,21 +91,6 @@ function Splash() {
         ➤
       </span>
       <span className="fd-muted">{t('common.loading')}</span>
-    </div>
-  );
-}
-
-function NotFound() {
-  const { t } = useTranslation();
-  return (
-    <div className="fd-app">
-      <AppHeader />
-      <div className="fd-state">
-        <h2>{t('notFound.title')}</h2>
-        <Link className="fd-btn" href={href.flows()}>
-          {t('notFound.back')}
-        </Link>
-      </div>
     </div>
   );
 }

@@ -1,5 +1,5 @@
 import { useSyncExternalStore } from 'react';
-import { ALERT_STATES, SEVERITIES, type AlertState, type Severity } from '@flightdeck/workflows';
+import { ALERT_STATES, SEVERITIES, type AlertState, type Severity } from '@flightdeck/workflows/vocabulary';
 import type { AlertFilter } from './api/types.ts';
 
 /** Hash routes: the engine serves one index.html, so the app needs no server-side routing. */

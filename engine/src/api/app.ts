@@ -43,6 +43,7 @@ import { systemRoutes } from './routes/system.ts';
 import { metricsBodyParser, metricsRoutes } from './routes/metrics.ts';
 import { MetricsService, type AfterInsert } from '../services/metrics.ts';
 import { installSecurityHeaders } from './security-headers.ts';
+import { editorAssets } from './editor-assets.ts';
 import { reviewRoutes } from './routes/reviews.ts';
 import { portfolioRoutes } from './routes/portfolio.ts';
 import { PortfolioService } from '../services/portfolio.ts';
@@ -160,14 +161,7 @@ export function createApp(deps: AppDeps): { app: Express; registry: RouteRegistr
 
   app.use('/api', (req, res) => sendProblem(res, new HttpProblem(404, 'Not found', `No route ${req.method} ${req.originalUrl}`)));
   if (deps.editorDist && existsSync(join(deps.editorDist, 'index.html'))) {
-    app.use(
-      express.static(deps.editorDist, {
-        index: 'index.html',
-        maxAge: '1h',
-        setHeaders: (res, path) => path.endsWith('index.html') && res.setHeader('cache-control', 'no-cache'),
-      }),
-    );
-    app.get('/{*rest}', (_req, res) => res.sendFile(join(deps.editorDist!, 'index.html')));
+    app.use(editorAssets(deps.editorDist));
   }
   app.use(problemHandler(deps.log));
   return { app, registry, runs, flows, campaigns, people, approvals, connections, alerts, metrics, lessons, reviewPdf, runStreams };

@@ -6,8 +6,8 @@ import { DAY_MS } from '../time.ts';
  * is touched (the API, a one-click link, the ingest path).
  */
 
-export const ALERT_STATES = ['firing', 'acknowledged', 'snoozed', 'resolved'] as const;
-export type AlertState = (typeof ALERT_STATES)[number];
+import { ALERT_STATES, type AlertState } from './vocabulary.ts';
+export { ALERT_STATES, type AlertState };
 
 export const ALERT_EVENT_KINDS = [
   'fired',

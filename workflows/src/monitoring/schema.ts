@@ -8,8 +8,8 @@ import { MAX_METRIC_VALUE, METRIC_IDS, RAW_METRICS } from '../kpi.ts';
  * form shows a usable rule as soon as a kind is picked; every field says what it does.
  */
 
-export const SEVERITIES = ['info', 'warning', 'critical'] as const;
-export type Severity = (typeof SEVERITIES)[number];
+import { SEVERITIES, type Severity } from './vocabulary.ts';
+export { SEVERITIES, type Severity };
 
 /** Evaluation cadences: divisors of an hour, so buckets line up with the campaign's wall clock. */
 export const CADENCES = ['5m', '10m', '15m', '30m', '1h'] as const;
