@@ -94,3 +94,14 @@ export class ActivityCallError extends Error {
     this.name = 'ActivityCallError';
   }
 }
+
+/**
+ * Thrown out of a node's waits when its branch was cancelled (a join in `any` mode went on without it). A node may
+ * catch it to close what it opened (an approval, a task), and must then let it go on without waiting again.
+ */
+export class BranchCancelled extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+    this.name = 'BranchCancelled';
+  }
+}

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { durationMs, durationSchema } from '../duration.ts';
 import type { JsonValue } from '../json.ts';
 import { renderText } from '../templates.ts';
-import { TaskRejection } from '../interpreter/ports.ts';
+import { BranchCancelled, TaskRejection } from '../interpreter/ports.ts';
 import type { Requester } from '../interpreter/interpreter.ts';
 import { approverRefSchema, refsNeedCampaign, type ApproverRef, type Person } from '../people.ts';
 import { defineNode } from './define.ts';
@@ -16,7 +16,7 @@ export const APPROVAL_ACTIVITIES = {
 } as const satisfies Record<string, ActivityName>;
 
 export type Decision = 'approve' | 'reject';
-export type ApprovalStatus = 'open' | 'approved' | 'rejected' | 'timed_out';
+export type ApprovalStatus = 'open' | 'approved' | 'rejected' | 'timed_out' | 'cancelled';
 
 export interface Vote {
   userId: string;
@@ -47,6 +47,8 @@ export interface ApprovalTaskView {
   openedAt: string;
   dueAt: string;
   closedAt?: string;
+  /** Why it closed without a decision (cancelled: "another branch finished first"). */
+  closedReason?: string;
   autoDecided?: boolean;
   requester: Requester | null;
   campaign: { id?: string; name?: string; department?: string } | null;
@@ -394,6 +396,14 @@ export const approval = defineNode({
         view.closedAt = iso();
         publish();
       }
+    } catch (err) {
+      if (!(err instanceof BranchCancelled)) throw err;
+      // The branch lost a join's race: the task closes with the reason, and the inbox stops listing it before the run goes on.
+      Object.assign(view, { status: 'cancelled', closedAt: iso(), closedReason: err.reason });
+      publish();
+      close();
+      await ports.callActivity(APPROVAL_ACTIVITIES.sync, [snapshot()], quick);
+      throw err;
     } finally {
       close();
     }
