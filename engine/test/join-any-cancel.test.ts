@@ -45,7 +45,7 @@ describe('join any cancels the slower branch', () => {
     );
 
   const inboxOf = async (who: { api: TestStack['api'] }, runId: string, status: 'open' | 'closed') =>
-    ((await who.api.get(`/api/approvals?status=${status}`)).body.items as { runId: string; nodeId: string }[]).filter(
+    ((await who.api.get(`/api/approvals?status=${status}`)).body.items as { runId: string; nodeId: string; taskId: string }[]).filter(
       (t) => t.runId === runId,
     );
 
@@ -58,7 +58,7 @@ describe('join any cancels the slower branch', () => {
     const legalTask = await waitFor('the legal task in the inbox', async () => (await inboxOf(legal, runId, 'open'))[0]);
     await waitFor('the brand task in the inbox', async () => (await inboxOf(brand, runId, 'open'))[0]);
 
-    const decided = await legal.api.post(`/api/approvals/${encodeURIComponent((legalTask as { taskId: string }).taskId)}/decision`, {
+    const decided = await legal.api.post(`/api/approvals/${encodeURIComponent(legalTask.taskId)}/decision`, {
       decision: 'approve',
     });
     expect(decided.status, JSON.stringify(decided.body)).toBe(200);
@@ -79,12 +79,9 @@ describe('join any cancels the slower branch', () => {
       task: { status: 'cancelled', closedReason: 'another branch finished first' },
     });
     // A late decision on it is refused as on any closed task.
-    const late = await brand.api.post(
-      `/api/approvals/${encodeURIComponent((closed[0] as unknown as { taskId: string }).taskId)}/decision`,
-      {
-        decision: 'approve',
-      },
-    );
+    const late = await brand.api.post(`/api/approvals/${encodeURIComponent(closed[0]!.taskId)}/decision`, {
+      decision: 'approve',
+    });
     expect(late.status).toBe(409);
   });
 });
