@@ -188,12 +188,15 @@ export async function simulateFlow(graph: unknown, options: SimulationOptions = 
   // Conditions are re-checked after every timer and every delivered input, as Temporal re-checks them after every activation.
   const waiters = new Set<{ predicate: () => boolean; resolve: (v: boolean) => void; gen: number }>();
   const recheck = () => {
+    let woke = false;
     for (const w of [...waiters]) {
       if (w.predicate()) {
         waiters.delete(w);
         w.resolve(true);
+        woke = true;
       }
     }
+    return woke;
   };
 
   const notices = new Map<string, number>();
@@ -343,6 +346,9 @@ export async function simulateFlow(graph: unknown, options: SimulationOptions = 
   // Let every token run until all are blocked on timers, then jump the clock to the next one.
   while (!done) {
     await new Promise((r) => setTimeout(r, 0));
+    // What the tokens did since may have made a wait's condition true (a join cancelling a branch): Temporal would
+    // see it in the same activation, before any timer.
+    if (recheck()) continue;
     if (done) break;
     respond();
     // At most once per virtual instant: a resumed node looks once and parks again at the same time.

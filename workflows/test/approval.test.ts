@@ -491,6 +491,63 @@ describe('approval: separation of duties', () => {
     expect(hooks(r)).toEqual(['go']);
   });
 
+  /** brand (Ann or Dan) and legal (Ann and Bob, all of them) side by side, both with distinctAcrossLevels, then a join. */
+  const sideBySide = (legal: Record<string, unknown> = {}) =>
+    flow(
+      [
+        trigger(),
+        { id: 'split', type: 'control.parallel', config: { branches: ['brand', 'legal'] } },
+        approvalNode('brand', { approvers: [user('ann'), user('dan')], due: '4h', distinctAcrossLevels: true }),
+        approvalNode('legal', { approvers: [user('ann'), user('bob')], mode: 'all', due: '4h', distinctAcrossLevels: true, ...legal }),
+        { id: 'join', type: 'control.join', config: { mode: 'all' } },
+        webhook('go'),
+      ],
+      [
+        edge('t', 'split'),
+        edge('split', 'brand', 'brand'),
+        edge('split', 'legal', 'legal'),
+        edge('brand', 'join', 'approved'),
+        edge('legal', 'join', 'approved'),
+        edge('join', 'go'),
+      ],
+    );
+
+  it('distinctAcrossLevels: two approvals open side by side do not share an approver', async () => {
+    // Ann is asked by both while both are open; she decides brand, so legal refuses her and needs only Bob.
+    const r = await sim(sideBySide(), {
+      taskInputs: [vote(MIN, approve('ann'), 'brand'), vote(2 * MIN, approve('ann'), 'legal'), vote(3 * MIN, approve('bob'), 'legal')],
+    });
+    expect(r.taskResults.map((t) => [t.nodeId, t.accepted, t.code])).toEqual([
+      ['brand', true, undefined],
+      ['legal', false, 'not_eligible'],
+      ['legal', true, undefined],
+    ]);
+    expect(r.taskResults[1]!.message).toBe('You cannot decide this approval: decided the "brand" level of this run');
+    // Her leaving the list is mirrored, so the inbox stops offering her legal's task; "all" now means Bob.
+    expect(detail(r, 'legal')).toMatchObject({
+      status: 'approved',
+      needed: 1,
+      eligible: [{ id: 'bob' }],
+      excluded: [{ id: 'ann', name: 'Ann', reason: 'decided the "brand" level of this run' }],
+    });
+    const mirrored = r.calls.filter((c) => c.name === 'syncApprovalTask').map((c) => c.args[0] as ApprovalTaskView);
+    const afterAnn = mirrored.find((v) => v.nodeId === 'legal' && v.excluded.some((e) => e.id === 'ann'));
+    expect(afterAnn?.eligible.map((p) => p.id)).toEqual(['bob']);
+    expect(hooks(r)).toEqual(['go']);
+  });
+
+  it('distinctAcrossLevels side by side: the other order is refused the same way', async () => {
+    const r = await sim(sideBySide({ mode: 'any' }), {
+      taskInputs: [vote(MIN, approve('ann'), 'legal'), vote(2 * MIN, approve('ann'), 'brand'), vote(3 * MIN, approve('dan'), 'brand')],
+    });
+    expect(r.taskResults.map((t) => [t.nodeId, t.accepted, t.code])).toEqual([
+      ['legal', true, undefined],
+      ['brand', false, 'not_eligible'],
+      ['brand', true, undefined],
+    ]);
+    expect(detail(r, 'brand').votes.map((v) => v.userId)).toEqual(['dan']);
+  });
+
   it('without distinctAcrossLevels the same person may decide both levels', async () => {
     const r = await sim(twoLevels({ approvers: [user('ann'), user('cat')], distinctAcrossLevels: false }), {
       taskInputs: [vote(MIN, approve('ann'), 'l1'), vote(2 * MIN, approve('ann'), 'l2')],

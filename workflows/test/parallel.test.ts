@@ -156,7 +156,24 @@ describe('parallel split + join all', () => {
 });
 
 describe('join any and N of M', () => {
-  it('any: fires on the first arrival; a later arrival does not run the step after again', async () => {
+  it('any with cancelOthers off: fires on the first arrival; a later arrival does not run the step after again', async () => {
+    const r = await sim(
+      splitJoin(
+        [
+          { name: 'legal', wait: '1h' },
+          { name: 'brand', wait: '3h' },
+        ],
+        { mode: 'any', cancelOthers: false },
+      ),
+    );
+    expect(hookCalls(r)).toEqual([['after', HOUR]]);
+    expect(r.state.nodes.j).toMatchObject({ status: 'completed', executions: 1, startedAt: START + HOUR });
+    // The slower branch still finishes, and the run ends when it does.
+    expect(r.state.nodes.d_brand!.status).toBe('completed');
+    expect(r.state.endedAt).toBe(START + 3 * HOUR);
+  });
+
+  it('any (cancelOthers by default): the slower branch is cancelled when the join goes on, and the run ends then', async () => {
     const r = await sim(
       splitJoin(
         [
@@ -167,10 +184,47 @@ describe('join any and N of M', () => {
       ),
     );
     expect(hookCalls(r)).toEqual([['after', HOUR]]);
-    expect(r.state.nodes.j).toMatchObject({ status: 'completed', executions: 1, startedAt: START + HOUR });
-    // The slower branch still finishes, and the run ends when it does.
-    expect(r.state.nodes.d_brand!.status).toBe('completed');
-    expect(r.state.endedAt).toBe(START + 3 * HOUR);
+    expect(r.state.nodes.d_brand).toMatchObject({ status: 'cancelled', endedAt: START + HOUR, error: 'another branch finished first' });
+    expect(r.state.nodes.j).toMatchObject({ status: 'completed', executions: 1 });
+    expect(r.state).toMatchObject({ status: 'completed', endedAt: START + HOUR });
+  });
+
+  it("any: the losing branch's approval closes as cancelled with the reason, and is mirrored so the inbox drops it", async () => {
+    const doc = flow(
+      [
+        trigger(),
+        split('s', ['legal', 'brand']),
+        approvalNode('legal', { approvers: [{ kind: 'user', user: 'ann' }], due: '1d' }),
+        approvalNode('brand', { approvers: [{ kind: 'user', user: 'dan' }], due: '1d' }),
+        joinNode('j', { mode: 'any' }),
+        webhook('after'),
+      ],
+      [
+        edge('t', 's'),
+        edge('s', 'legal', 'legal'),
+        edge('s', 'brand', 'brand'),
+        edge('legal', 'j', 'approved'),
+        edge('brand', 'j', 'approved'),
+        edge('j', 'after'),
+      ],
+    );
+    const r = await sim(doc, { taskInputs: [{ atMs: 2 * HOUR, nodeId: 'legal', input: approve('ann') }] });
+    expect(r.state).toMatchObject({ status: 'completed', endedAt: START + 2 * HOUR });
+    expect(r.state.nodes.brand).toMatchObject({ status: 'cancelled', error: 'another branch finished first' });
+    const mirrored = r.calls.filter((c) => c.name === 'syncApprovalTask').map((c) => c.args[0] as { nodeId: string; status: string });
+    expect(mirrored.filter((v) => v.nodeId === 'brand').at(-1)).toMatchObject({
+      status: 'cancelled',
+      closedReason: 'another branch finished first',
+      closedAt: new Date(START + 2 * HOUR).toISOString(),
+    });
+    // Dan's vote after the race is refused as on any closed task.
+    const late = await sim(doc, {
+      taskInputs: [
+        { atMs: 2 * HOUR, nodeId: 'legal', input: approve('ann') },
+        { atMs: 3 * HOUR, nodeId: 'brand', input: approve('dan') },
+      ],
+    });
+    expect(late.taskResults[1]).toMatchObject({ accepted: false, code: 'closed' });
   });
 
   it('any: an end node after the join ends the run and cancels the slower branch', async () => {
@@ -202,7 +256,8 @@ describe('join any and N of M', () => {
     );
     expect(hookCalls(r)).toEqual([['after', 2 * HOUR]]);
     expect(r.state.nodes.j).toMatchObject({ executions: 1, startedAt: START + 2 * HOUR });
-    expect(r.state.nodes.d_c!.status).toBe('completed');
+    // The third branch lost the race: cancelled when the join went on.
+    expect(r.state.nodes.d_c).toMatchObject({ status: 'cancelled', endedAt: START + 2 * HOUR });
   });
 });
 
@@ -347,7 +402,7 @@ describe('join with branches that die', () => {
 
   it('gate (pure): all / any / count over arrivals and dead edges', () => {
     const gate = (config: { mode: 'all' | 'any' | 'count'; count?: number }, arrived: number, dead: number, total: number) =>
-      joinType.gate!(config, { arrived, dead, total });
+      joinType.gate!({ cancelOthers: true, ...config }, { arrived, dead, total });
     expect(gate({ mode: 'all' }, 1, 0, 2)).toBe('wait');
     expect(gate({ mode: 'all' }, 2, 0, 2)).toBe('fire');
     expect(gate({ mode: 'all' }, 1, 1, 2)).toBe('fire');

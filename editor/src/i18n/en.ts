@@ -352,7 +352,7 @@ export const en = {
     task: 'Approval',
     title: 'Title',
     statusLabel: 'Status',
-    status: { open: 'Open', approved: 'Approved', rejected: 'Rejected', timed_out: 'Timed out' },
+    status: { open: 'Open', approved: 'Approved', rejected: 'Rejected', timed_out: 'Timed out', cancelled: 'Cancelled' },
     mode: 'Who decides',
     modeAny_one: 'Any one of {{count}} approver',
     modeAny_other: 'Any one of {{count}} approvers',

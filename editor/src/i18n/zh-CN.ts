@@ -347,7 +347,7 @@ export const zhCN: Resources = {
     task: '审批',
     title: '标题',
     statusLabel: '状态',
-    status: { open: '待处理', approved: '已批准', rejected: '已驳回', timed_out: '已超时' },
+    status: { open: '待处理', approved: '已批准', rejected: '已驳回', timed_out: '已超时', cancelled: '已取消' },
     mode: '审批方式',
     modeAny_one: '{{count}} 位审批人中任一人',
     modeAny_other: '{{count}} 位审批人中任一人',

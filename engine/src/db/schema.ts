@@ -203,7 +203,7 @@ export const approvalTasks = pgTable(
     workflowId: text('workflow_id').notNull(),
     nodeId: text('node_id').notNull(),
     title: text('title').notNull(),
-    status: text('status', { enum: ['open', 'approved', 'rejected', 'timed_out'] }).notNull(),
+    status: text('status', { enum: ['open', 'approved', 'rejected', 'timed_out', 'cancelled'] }).notNull(),
     eligibleUserIds: text('eligible_user_ids').array().notNull(),
     detail: jsonb('detail').notNull(),
     version: integer('version').notNull(),

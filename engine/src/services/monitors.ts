@@ -1,4 +1,4 @@
-import { and, asc, eq, ne, sql } from 'drizzle-orm';
+import { and, asc, eq, gte, ne, sql } from 'drizzle-orm';
 import {
   BucketSeries,
   campaignFacts,
@@ -12,6 +12,7 @@ import {
   type AttachMonitorRequest,
   type CheckMonitorRequest,
   type MetricPoint,
+  type MissedAlert,
   type MonitorCheck,
   type MonitorConfig,
   type MonitoredCampaign,
@@ -128,7 +129,7 @@ export class MonitorService {
         .for('update');
       // Everything stored so far: a monitor attached mid-campaign judges the past as well, in event time.
       if (row!.state === null) await this.evaluate(tx, row!, campaign, {});
-      return this.checkIn(tx, row!.id, req.executionKey, campaign, undefined);
+      return this.checkIn(tx, row!.id, req.executionKey, campaign, undefined, req.missedSince);
     });
   }
 
@@ -136,7 +137,7 @@ export class MonitorService {
     const [row] = await this.deps.db.select({ campaignId: monitors.campaignId }).from(monitors).where(eq(monitors.id, req.monitorId));
     if (!row) throw new NotFound(`Monitor ${req.monitorId} does not exist`);
     const campaign = await this.monitoredCampaign(row.campaignId);
-    return this.deps.db.transaction((tx) => this.checkIn(tx, req.monitorId, req.executionKey, campaign, req.now));
+    return this.deps.db.transaction((tx) => this.checkIn(tx, req.monitorId, req.executionKey, campaign, req.now, req.missedSince));
   }
 
   async detach(monitorId: string): Promise<void> {
@@ -277,7 +278,14 @@ export class MonitorService {
   }
 
   /** One call of the node: judge what time alone changes (no-data, pending, keep-firing), then claim one alert. */
-  private async checkIn(tx: Executor, monitorId: string, executionKey: string, campaign: MonitoredCampaign, now: number | undefined) {
+  private async checkIn(
+    tx: Executor,
+    monitorId: string,
+    executionKey: string,
+    campaign: MonitoredCampaign,
+    now: number | undefined,
+    missedSince?: number,
+  ) {
     const [row] = await tx.select().from(monitors).where(eq(monitors.id, monitorId)).for('update');
     if (!row) throw new NotFound(`Monitor ${monitorId} does not exist`);
     let current: MonitorRow = row;
@@ -289,6 +297,7 @@ export class MonitorService {
       current = (await tx.select().from(monitors).where(eq(monitors.id, monitorId)))[0] ?? row;
     }
     const { open, mutedUntil } = await this.openAlerts(tx, current);
+    const missed = missedSince === undefined ? undefined : await this.resolvedSince(tx, current, missedSince);
     const end = facts.end;
     const every = parseDuration((row.config as MonitorConfig).every) ?? 3_600_000;
     const lateness = parseDuration((row.config as MonitorConfig).lateness) ?? 0;
@@ -315,6 +324,7 @@ export class MonitorService {
       nextWakeMs: earliest(earliest(current.nextWake?.getTime() ?? null, mutedUntil), clockWake),
       // Not while something fires and nobody was told yet: the node tells it first (its group's wait is short).
       ended: now !== undefined && (dataDone || clockDone),
+      ...(missed ? { missed } : {}),
     } satisfies MonitorCheck;
   }
 
@@ -361,6 +371,35 @@ export class MonitorService {
       });
     }
     return { open, mutedUntil };
+  }
+
+  /** The monitor's alerts opened from `since` (epoch ms) on and resolved already, oldest first: those the flow missed. */
+  private async resolvedSince(tx: Executor, row: MonitorRow, since: number): Promise<MissedAlert[]> {
+    const from = new Date(Math.max(since, row.createdAt.getTime()));
+    const rows = await tx
+      .select()
+      .from(alerts)
+      .where(
+        and(eq(alerts.campaignId, row.campaignId), eq(alerts.nodeId, row.nodeId), eq(alerts.state, 'resolved'), gte(alerts.openedAt, from)),
+      )
+      .orderBy(asc(alerts.firedAt), asc(alerts.id))
+      .limit(OPEN_ALERTS);
+    const config = row.config as MonitorConfig;
+    return rows.map((a) => ({
+      alertId: a.id,
+      ruleId: a.ruleId,
+      ruleLabel: a.ruleLabel || config.rules.find((r) => r.id === a.ruleId)?.label || a.ruleId,
+      ruleText: a.ruleText ?? null,
+      channel: a.channel,
+      severity: a.severity,
+      state: a.state,
+      firedAt: a.firedAt.toISOString(),
+      value: a.value,
+      threshold: a.threshold,
+      unit: a.unit,
+      since: a.openedAt.getTime(),
+      resolvedAt: (a.resolvedAt ?? a.updatedAt).getTime(),
+    }));
   }
 
   /** When the campaign's latest point arrived (received time), or null when none has. */

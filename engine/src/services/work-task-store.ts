@@ -73,7 +73,7 @@ export class WorkTaskStore {
     if (req.ids.length)
       await this.db
         .update(workTasks)
-        .set({ status: req.status })
+        .set({ status: req.status, ...(req.reason === undefined ? {} : { result: { reason: req.reason } }) })
         .where(and(inArray(workTasks.id, req.ids), eq(workTasks.status, 'open')));
     return this.read(req.ids);
   }

@@ -1,7 +1,7 @@
 import type { FlowDocument, FlowEdge, FlowNode } from '../flow.ts';
 import type { JsonValue } from '../json.ts';
 import type { NodeResult, NodeTypeLookup } from '../nodes/define.ts';
-import { ActivityCallError, TaskRejection, type HumanTask, type RuntimePorts } from './ports.ts';
+import { ActivityCallError, BranchCancelled, TaskRejection, type HumanTask, type RuntimePorts } from './ports.ts';
 import type { NodeState, RunState } from './state.ts';
 
 /** Who started the run: approvals exclude them (separation of duties) and notices name them. */
@@ -32,6 +32,9 @@ export class RunStop extends Error {
     this.name = 'RunStop';
   }
 }
+
+/** Patch id (Temporal's patched()) of joins cancelling the branches that lost their race. */
+export const JOIN_CANCELS_SLOWER_BRANCHES = 'join-cancels-slower-branches';
 
 /** A flow that loops (through a delay) more than this in one run is almost surely a mistake; counted per run of a chain. */
 export const MAX_NODE_EXECUTIONS = 10_000;
@@ -70,6 +73,10 @@ export class FlowInterpreter {
   /** Running executions per node, and the position of those parked in a durable wait. */
   private readonly active = new Map<string, number>();
   private readonly parked = new Map<string, JsonValue>();
+  /** Running executions per node, each with the reason it was cancelled once its branch lost a join's race. */
+  private readonly executions = new Map<string, Set<{ cancelled?: string }>>();
+  /** The nodes from which a join that cancels slower branches can be reached; worked out on first use. */
+  private feedsCancellingJoin?: Set<string>;
   /** The first thing that ended the run early: a RunStop, or an error the shell must see (cancellation). */
   private failure: unknown;
 
@@ -236,13 +243,16 @@ export class FlowInterpreter {
     if (!def) return this.fail(node, state, `Unknown node type "${node.type}"`);
     if (this.ports.observe && resume === undefined) this.observeStart(nodeId, state);
 
+    const execution: { cancelled?: string } = {};
+    const running = this.executions.get(nodeId) ?? new Set();
+    this.executions.set(nodeId, running.add(execution));
     let result: NodeResult;
     try {
       result = await def.execute({
         node,
         // The validator already parsed every config (defaults applied); parsing again per node would cost every run.
         config: node.config,
-        ports: this.ports,
+        ports: this.mayBeCancelled(nodeId) ? this.cancellablePorts(execution) : this.ports,
         scope: this.scope(),
         hasEdge: (handle) => (this.outgoing.get(nodeId) ?? []).some((e) => e.sourceHandle === handle),
         executionKey: `${this.ctx.runId}/${nodeId}/${state.executions}`,
@@ -265,14 +275,18 @@ export class FlowInterpreter {
     } catch (err) {
       if (err instanceof RunStop) throw err;
       if (this.stopped) return this.abandon(state);
+      if (execution.cancelled !== undefined) return this.cancelled(nodeId, state, execution.cancelled);
       if (err instanceof ActivityCallError || err instanceof Error) {
         if (isCancellation(err)) throw err;
         return this.fail(node, state, err.message);
       }
       throw err;
+    } finally {
+      running.delete(execution);
     }
 
     if (this.stopped) return this.abandon(state);
+    if (execution.cancelled !== undefined) return this.cancelled(nodeId, state, execution.cancelled);
     const endedAt = this.ports.now();
     Object.assign(state, {
       status: 'completed',
@@ -306,6 +320,88 @@ export class FlowInterpreter {
       if (output !== undefined) input[from] = output;
     }
     this.ports.observe!({ kind: 'start', nodeId, execution: state.executions, at: this.ports.now(), input: structuredClone(input) });
+  }
+
+  /**
+   * The ports a node execution runs on: its waits end with BranchCancelled once its branch is cancelled, so a node
+   * waiting for people (days, maybe) stops at once. Activities are not cut short: a node closes what it opened with them.
+   */
+  private cancellablePorts(execution: { cancelled?: string }): RuntimePorts {
+    const base = this.ports;
+    const go = () => {
+      if (execution.cancelled !== undefined) throw new BranchCancelled(execution.cancelled);
+    };
+    const until = async (predicate: () => boolean, timeoutMs?: number) => {
+      go();
+      const met = await base.waitUntil(() => execution.cancelled !== undefined || predicate(), timeoutMs);
+      go();
+      return met;
+    };
+    return {
+      ...base,
+      // The node's own timer stays as it was (a replayed history finds the same one); the wait ends with it or the cancel.
+      async sleep(ms) {
+        go();
+        let slept = false;
+        void base.sleep(ms).then(() => void (slept = true));
+        await base.waitUntil(() => slept || execution.cancelled !== undefined);
+        go();
+      },
+      waitUntil: until,
+      waitForNotice(key, timeoutMs, since) {
+        const seen = since ?? base.noticeCount(key);
+        return until(() => base.noticeCount(key) > seen, timeoutMs);
+      },
+    };
+  }
+
+  /** Whether a join that cancels slower branches lies ahead of the node: only then do its waits listen for a cancel. */
+  private mayBeCancelled(nodeId: string): boolean {
+    if (!this.feedsCancellingJoin) {
+      this.feedsCancellingJoin = new Set();
+      for (const node of this.flow.nodes) {
+        if (this.nodeTypes(node.type)?.cancelsSlowerBranches?.(node.config) === undefined) continue;
+        const todo = [node.id];
+        while (todo.length) {
+          for (const edge of this.incoming.get(todo.pop()!) ?? []) {
+            if (this.feedsCancellingJoin.has(edge.source)) continue;
+            this.feedsCancellingJoin.add(edge.source);
+            todo.push(edge.source);
+          }
+        }
+      }
+    }
+    return this.feedsCancellingJoin.has(nodeId);
+  }
+
+  /** Cancels the running executions of the nodes whose tokens could only reach `joinId`: the branches that lost its race. */
+  private cancelSlowerBranches(joinId: string, reason: string): void {
+    const downstream = this.reachableFrom(joinId);
+    for (const [nodeId, running] of this.executions) {
+      if (!running.size || downstream.has(nodeId) || !this.reachableFrom(nodeId).has(joinId)) continue;
+      for (const execution of running) execution.cancelled ??= reason;
+    }
+  }
+
+  /** Every node a token from `nodeId` can reach (not itself, unless a loop leads back). */
+  private reachableFrom(nodeId: string): Set<string> {
+    const seen = new Set<string>();
+    const todo = [nodeId];
+    while (todo.length) {
+      for (const edge of this.outgoing.get(todo.pop()!) ?? []) {
+        if (seen.has(edge.target)) continue;
+        seen.add(edge.target);
+        todo.push(edge.target);
+      }
+    }
+    return seen;
+  }
+
+  /** A node whose branch was cancelled: it ends cancelled, and the paths after it die (the join they led to has gone on). */
+  private cancelled(nodeId: string, state: NodeState, reason: string): void {
+    const endedAt = this.ports.now();
+    Object.assign(state, { status: 'cancelled', endedAt, durationMs: endedAt - (state.startedAt ?? endedAt), error: reason });
+    for (const edge of this.outgoing.get(nodeId) ?? []) this.killEdge(edge);
   }
 
   /** A node that was still working when the run was decided: its outcome no longer counts. */
@@ -363,6 +459,9 @@ export class FlowInterpreter {
     const verdict = def.gate!(node.config, arrivals);
     if (!gate.fired && verdict === 'fire') {
       gate.fired = true;
+      const reason = def.cancelsSlowerBranches?.(node.config);
+      // Histories recorded before joins cancelled anything replay with the slower branches running on.
+      if (reason !== undefined && (this.ports.patched?.(JOIN_CANCELS_SLOWER_BRANCHES) ?? true)) this.cancelSlowerBranches(nodeId, reason);
       this.launch(nodeId);
     } else if (!gate.fired && verdict === 'skip' && this.state.nodes[nodeId]!.status === 'pending') {
       this.state.nodes[nodeId]!.status = 'skipped';

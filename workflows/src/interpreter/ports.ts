@@ -38,6 +38,11 @@ export interface RuntimePorts {
    * with `wait`, resolves when it ends. Never rejects for the child's own failure: that is an outcome.
    */
   runChildFlow(req: { workflowId: string; args: PreparedSubflow['args']; wait: boolean }): Promise<ChildFlowOutcome>;
+  /**
+   * Temporal's patched(): true unless this run's history was recorded before the change `id` names, so an old
+   * history replays on the old path. Absent (as in the simulator) means every change applies.
+   */
+  patched?(id: string): boolean;
   /** Told of each node execution's start and end; only a simulation listens (it changes nothing the run does). */
   observe?(step: StepEvent): void;
 }
@@ -87,5 +92,16 @@ export class ActivityCallError extends Error {
   ) {
     super(message);
     this.name = 'ActivityCallError';
+  }
+}
+
+/**
+ * Thrown out of a node's waits when its branch was cancelled (a join in `any` mode went on without it). A node may
+ * catch it to close what it opened (an approval, a task), and must then let it go on without waiting again.
+ */
+export class BranchCancelled extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+    this.name = 'BranchCancelled';
   }
 }

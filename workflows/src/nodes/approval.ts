@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { durationMs, durationSchema } from '../duration.ts';
 import type { JsonValue } from '../json.ts';
 import { renderText } from '../templates.ts';
-import { TaskRejection } from '../interpreter/ports.ts';
+import { BranchCancelled, TaskRejection } from '../interpreter/ports.ts';
 import type { Requester } from '../interpreter/interpreter.ts';
 import { approverRefSchema, refsNeedCampaign, type ApproverRef, type Person } from '../people.ts';
 import { defineNode } from './define.ts';
@@ -16,7 +16,7 @@ export const APPROVAL_ACTIVITIES = {
 } as const satisfies Record<string, ActivityName>;
 
 export type Decision = 'approve' | 'reject';
-export type ApprovalStatus = 'open' | 'approved' | 'rejected' | 'timed_out';
+export type ApprovalStatus = 'open' | 'approved' | 'rejected' | 'timed_out' | 'cancelled';
 
 export interface Vote {
   userId: string;
@@ -47,6 +47,8 @@ export interface ApprovalTaskView {
   openedAt: string;
   dueAt: string;
   closedAt?: string;
+  /** Why it closed without a decision (cancelled: "another branch finished first"). */
+  closedReason?: string;
   autoDecided?: boolean;
   requester: Requester | null;
   campaign: { id?: string; name?: string; department?: string } | null;
@@ -107,8 +109,11 @@ export function neededApprovals(
   return Math.min(eligible, Math.max(1, Math.ceil(((quorum?.percent ?? 50) * eligible) / 100)));
 }
 
-/** Pure: refuses a decision the task cannot take, with the reason an approver reads. */
-export function checkDecision(view: ApprovalTaskView, raw: unknown): DecisionInput {
+/**
+ * Pure: refuses a decision the task cannot take, with the reason an approver reads. `decidedElsewhere`: people who
+ * decided another approval of the run since this one opened (a parallel branch), with why they may not decide this one.
+ */
+export function checkDecision(view: ApprovalTaskView, raw: unknown, decidedElsewhere?: ReadonlyMap<string, string>): DecisionInput {
   const parsed = decisionInputSchema.safeParse(raw);
   if (!parsed.success) throw new TaskRejection('invalid', `Invalid decision: ${parsed.error.issues[0]?.message ?? 'malformed'}`);
   const input = parsed.data;
@@ -116,8 +121,8 @@ export function checkDecision(view: ApprovalTaskView, raw: unknown): DecisionInp
   if (view.requester?.id === input.userId) {
     throw new TaskRejection('not_eligible', 'You requested this run, so someone else must approve it (separation of duties)');
   }
-  const excluded = view.excluded.find((e) => e.id === input.userId);
-  if (excluded) throw new TaskRejection('not_eligible', `You cannot decide this approval: ${excluded.reason}`);
+  const excluded = view.excluded.find((e) => e.id === input.userId)?.reason ?? decidedElsewhere?.get(input.userId);
+  if (excluded) throw new TaskRejection('not_eligible', `You cannot decide this approval: ${excluded}`);
   if (!view.eligible.some((p) => p.id === input.userId)) throw new TaskRejection('not_eligible', 'You are not an approver of this task');
   if (view.votes.some((v) => v.userId === input.userId && v.level === view.level))
     throw new TaskRejection('duplicate', 'You have already decided this approval');
@@ -125,6 +130,9 @@ export function checkDecision(view: ApprovalTaskView, raw: unknown): DecisionInp
     throw new TaskRejection('invalid', 'A rejection needs a comment that says why');
   return input;
 }
+
+/** Patch id (Temporal's patched()) of the check across approvals open at the same time. */
+export const DISTINCT_WHILE_OPEN = 'approval-distinct-while-open';
 
 const refsField = z.array(approverRefSchema).max(20);
 
@@ -226,14 +234,20 @@ export const approval = defineNode({
     const run = scope.run as { id: string; flowId: string };
     const iso = () => new Date(ports.now()).toISOString();
 
+    // People who decided another approval of this run, with the reason they may not decide this one.
+    const decidedElsewhere = () => {
+      const elsewhere = new Map<string, string>();
+      for (const [id, peer] of Object.entries(ctx.peers())) {
+        const votes = (peer.detail as { votes?: Vote[] } | undefined)?.votes ?? [];
+        if (id !== node.id) for (const v of votes) elsewhere.set(v.userId, `decided the "${id}" level of this run`);
+      }
+      return elsewhere;
+    };
     // Separation of duties, decided before anyone is asked: the requester, and (if set) people who decided another level.
     const excludedFor = (people: Person[], ownVotes: Vote[] = []) => {
       const earlier = new Map<string, string>();
       if (config.distinctAcrossLevels) {
-        for (const [id, peer] of Object.entries(ctx.peers())) {
-          const votes = (peer.detail as { votes?: Vote[] } | undefined)?.votes ?? [];
-          if (id !== node.id) for (const v of votes) earlier.set(v.userId, `decided the "${id}" level of this run`);
-        }
+        for (const [userId, reason] of decidedElsewhere()) earlier.set(userId, reason);
         // An escalation is a level too: whoever decided an earlier level of this approval does not decide the next.
         for (const v of ownVotes) earlier.set(v.userId, `decided level ${v.level} of this approval`);
       }
@@ -285,14 +299,25 @@ export const approval = defineNode({
         ports.callActivity(APPROVAL_ACTIVITIES.notify, [{ kind, task: snapshot(), to } satisfies NotifyApproversRequest], quick),
       );
 
+    // Approvals open at the same time (parallel branches) count as levels too: a person who decides one of them while
+    // this one is open may not decide this one. Recorded histories from before replay without it.
+    const distinctWhileOpen = config.distinctAcrossLevels && (ports.patched?.(DISTINCT_WHILE_OPEN) ?? true);
+    const elsewhere = () => (distinctWhileOpen ? decidedElsewhere() : undefined);
+    /** Eligible people who have since decided a parallel approval: they leave this one's list. */
+    const nowIneligible = () => {
+      const other = elsewhere();
+      const votedHere = (id: string) => view.votes.some((v) => v.userId === id && v.level === view.level);
+      return other ? view.eligible.filter((p) => other.has(p.id) && !votedHere(p.id)) : [];
+    };
+
     ctx.setDetail(snapshot() as unknown as JsonValue);
     // Open for decisions before the inbox can show it: a fast approver must never find it "closed".
     const close = ctx.openTask({
       id: view.taskId,
       nodeId: node.id,
-      validate: (input) => void checkDecision(view, input),
+      validate: (input) => void checkDecision(view, input, elsewhere()),
       apply: (input) => {
-        const vote = checkDecision(view, input);
+        const vote = checkDecision(view, input, elsewhere());
         const person = view.eligible.find((p) => p.id === vote.userId)!;
         view.votes.push({
           userId: vote.userId,
@@ -309,6 +334,21 @@ export const approval = defineNode({
       },
     });
 
+    // They move to the excluded list (the inbox stops showing them the task) and the level needs what the rest can give.
+    // With no one left the task waits for its due time, when escalation can bring others.
+    const excludeDecidedElsewhere = () => {
+      const gone = nowIneligible();
+      const reasons = elsewhere()!;
+      view.eligible = view.eligible.filter((p) => !gone.includes(p));
+      view.excluded = [...view.excluded, ...gone.map((p) => ({ id: p.id, name: p.name, reason: reasons.get(p.id)! }))];
+      if (view.eligible.length) {
+        view.needed = neededApprovals(config.mode, config.quorum, view.eligible.length);
+        view.status = tally(view);
+        if (view.status !== 'open') view.closedAt = iso();
+      }
+      publish();
+      mirror();
+    };
     const remindMs = config.remindEvery ? durationMs(config.remindEvery) : undefined;
     let dueAt = ports.now() + dueMs;
     let lastReminder = ports.now();
@@ -318,8 +358,12 @@ export const approval = defineNode({
       notify('opened', view.eligible);
       while (view.status === 'open') {
         const wakeAt = Math.min(remindMs ? lastReminder + remindMs : Infinity, dueAt);
-        const decided = await ports.waitUntil(() => view.status !== 'open', Math.max(0, wakeAt - ports.now()));
-        if (decided) break;
+        const woke = await ports.waitUntil(() => view.status !== 'open' || nowIneligible().length > 0, Math.max(0, wakeAt - ports.now()));
+        if (view.status !== 'open') break;
+        if (woke) {
+          excludeDecidedElsewhere();
+          continue;
+        }
         const now = ports.now();
         if (now < dueAt) {
           lastReminder = now;
@@ -352,6 +396,14 @@ export const approval = defineNode({
         view.closedAt = iso();
         publish();
       }
+    } catch (err) {
+      if (!(err instanceof BranchCancelled)) throw err;
+      // The branch lost a join's race: the task closes with the reason, and the inbox stops listing it before the run goes on.
+      Object.assign(view, { status: 'cancelled', closedAt: iso(), closedReason: err.reason });
+      publish();
+      close();
+      await ports.callActivity(APPROVAL_ACTIVITIES.sync, [snapshot()], quick);
+      throw err;
     } finally {
       close();
     }

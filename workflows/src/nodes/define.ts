@@ -95,6 +95,11 @@ export interface NodeDefinition<S extends z.ZodType = z.ZodType> {
   outcomesThatFailUndrawn?(config: z.output<S>): string[];
   /** Why this node cannot run without the run's campaign (in words), or undefined when it can. */
   needsCampaign?(config: z.output<S>): string | undefined;
+  /**
+   * For joins: why the branches still running towards it are cancelled when it fires (a join in `any` mode), or
+   * undefined to let them run on.
+   */
+  cancelsSlowerBranches?(config: z.output<S>): string | undefined;
   /** For joins: decides, from the arrivals so far, whether the node runs now, waits, or is skipped. Runs at most once per wave. */
   gate?(config: z.output<S>, arrivals: Arrivals): 'fire' | 'wait' | 'skip';
   execute(ctx: NodeContext<z.output<S>>): Promise<NodeResult>;

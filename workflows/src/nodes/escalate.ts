@@ -168,12 +168,14 @@ export const escalate = defineNode({
     const settled = (view: AlertView) =>
       view.state === 'acknowledged' ? 'acknowledged' : view.state === 'resolved' ? 'resolved' : undefined;
     const steps: JsonValue[] = [];
+    // Alerts that came and went while the flow was elsewhere: the first level hears of them once; there is nothing to ack.
+    const missed = handed?.group?.reason === 'missed';
     let seen = 0;
     for (let round = 0; round <= config.repeat; round++) {
       for (const [index, level] of levels.entries()) {
         let view = await read();
         const done = settled(view);
-        if (done) return { handle: done, output: { alert: alert as unknown as JsonValue, steps, by: done } };
+        if (done && !missed) return { handle: done, output: { alert: alert as unknown as JsonValue, steps, by: done } };
         const recipients = await resolveRecipients(ctx, level);
         const people = recipients.flatMap((r) => (r.userId ? [r.userId] : []));
         if (people.length || level.connection) view = await read(people, level.connection);
@@ -222,6 +224,7 @@ export const escalate = defineNode({
         await ports.callActivity(RECORD_ALERT_EVENT_ACTIVITY, [step], quickActivity);
         steps.push(step as unknown as JsonValue);
         ctx.setDetail({ alertId: alert.alertId, level: index + 1, round: round + 1, steps } as JsonValue);
+        if (missed) return { handle: 'resolved', output: { alert: alert as unknown as JsonValue, steps, by: 'resolved' } };
         const deadline = ports.now() + (parseDuration(level.ackWithin) ?? 0);
         for (;;) {
           // A snooze holds the ladder until it ends (the level's own time may have run out by then).

@@ -46,7 +46,8 @@ export interface OpenAlert extends FlowAlert {
 /** What the monitor hands the flow: the group whose message is due, led by its newest news (its first alert otherwise). */
 export interface AlertGroup {
   key: string;
-  reason: NotificationReason;
+  /** `missed`: alerts that opened and resolved while the flow was elsewhere (an escalation); told once, nothing to ack. */
+  reason: NotificationReason | 'missed';
   size: number;
   /** One line per alert, for a message: "label on channel: value against threshold". */
   summary: string;
@@ -61,6 +62,8 @@ export interface AttachMonitorRequest {
   executionKey: string;
   campaignId: string;
   monitor: MonitorConfig;
+  /** Epoch ms the previous execution handed its group over: alerts opened and resolved since then come back as `missed`. */
+  missedSince?: number;
 }
 
 export interface CheckMonitorRequest {
@@ -68,6 +71,14 @@ export interface CheckMonitorRequest {
   executionKey: string;
   /** Workflow time: no-data rules judge silence up to it, and the watch ends after the campaign. */
   now: number;
+  /** As in AttachMonitorRequest. */
+  missedSince?: number;
+}
+
+/** An alert that opened and resolved while the flow was elsewhere (an escalation): nobody watching was told of it. */
+export interface MissedAlert extends FlowAlert {
+  since: number;
+  resolvedAt: number;
 }
 
 export interface MonitorCheck {
@@ -83,6 +94,8 @@ export interface MonitorCheck {
   nextWakeMs: number | null;
   /** The campaign is over (its last phase ended): the watch stops. */
   ended: boolean;
+  /** With `missedSince`: the monitor's alerts opened since then and resolved already (at most OPEN_ALERTS, oldest first). */
+  missed?: MissedAlert[];
 }
 
 /** Without a wake, look again this often anyway (a lost signal costs at most this). */
@@ -101,10 +114,41 @@ function summarise(alerts: readonly FlowAlert[]): string {
   return [...alerts.slice(0, SUMMARY_LINES).map(line), ...more].join('\n');
 }
 
-function groupOf(key: string, reason: NotificationReason, alerts: readonly FlowAlert[]): AlertGroup {
+function groupOf(key: string, reason: AlertGroup['reason'], alerts: readonly FlowAlert[]): AlertGroup {
   const others = alerts.slice(1);
   const more = others.length ? `\nFiring with it (${others.length}):\n${summarise(others)}\n` : '';
   return { key, reason, size: alerts.length, summary: summarise(alerts), more };
+}
+
+/** What one execution of the node leaves the next (in its detail) or a continued-as-new run (in its park position). */
+interface CarriedWatch {
+  grouping?: unknown;
+  missed?: unknown;
+  /** When the execution handed a group to the flow (epoch ms): the next one asks what opened and resolved since. */
+  handedAt?: unknown;
+}
+
+/** Patch ids (Temporal's patched()): histories recorded before these changes replay on the old path. */
+export const END_WINS_OVER_REPEATS = 'monitor-end-wins-over-repeats';
+export const TELL_MISSED_ALERTS = 'monitor-tells-missed-alerts';
+const patchedIn = (ports: { patched?(id: string): boolean }, id: string) => ports.patched?.(id) ?? true;
+
+const flowAlert = ({ since: _since, silenced: _silenced, resolvedAt: _resolvedAt, ...a }: FlowAlert & Partial<MissedAlert & OpenAlert>) =>
+  a as FlowAlert;
+const byFiredAt = (a: FlowAlert, b: FlowAlert) => a.firedAt.localeCompare(b.firedAt) || a.alertId.localeCompare(b.alertId);
+
+function missedOf(v: unknown): MissedAlert[] {
+  return Array.isArray(v) ? (v as MissedAlert[]) : [];
+}
+
+/**
+ * Adds the alerts a check says were missed to the queue, once each. Only those that lasted the group's wait: a
+ * watching monitor would not have told a shorter one either (it resolved inside the wait).
+ */
+export function enqueueMissed(queue: readonly MissedAlert[], missed: readonly MissedAlert[], groupWaitMs: number): MissedAlert[] {
+  const queued = new Set(queue.map((a) => a.alertId));
+  const fresh = missed.filter((a) => !queued.has(a.alertId) && a.resolvedAt - a.since >= groupWaitMs);
+  return fresh.length ? [...queue, ...fresh].slice(0, OPEN_ALERTS) : [...queue];
 }
 
 /** The grouping memory a previous execution left (a loop back) or a parked one carried over (continue-as-new). */
@@ -170,12 +214,14 @@ export const monitor = defineNode({
     const campaignId = (scope.campaign as { id?: string } | null)?.id;
     if (!campaignId) throw new Error("A monitor watches the run's campaign; this run has none");
     const runId = (scope.run as { id: string }).id;
-    const parked = resume as { monitorId?: unknown; seen?: unknown; grouping?: unknown } | undefined;
+    const parked = resume as (CarriedWatch & { monitorId?: unknown; seen?: unknown }) | undefined;
     const times = groupingTimes(config.grouping);
     const by = config.grouping.by;
     // Groups told before live in the node's detail: the next loop (or the next run, parked) picks them up.
-    const before = peers()[node.id]?.detail as { grouping?: unknown } | undefined;
-    let memory = memoryOf(parked ? parked.grouping : before?.grouping);
+    const carried = parked ?? (peers()[node.id]?.detail as CarriedWatch | undefined);
+    let memory = memoryOf(carried?.grouping);
+    let queue = missedOf(carried?.missed);
+    const handedAt = typeof carried?.handedAt === 'number' ? carried.handedAt : undefined;
     let check: MonitorCheck;
     // Zero, not the count now: a signal sent between the attach and this line is newer than what the attach read.
     // A needless look costs one activity; a missed one, an alert that waits for the recheck.
@@ -186,31 +232,59 @@ export const monitor = defineNode({
       const again: CheckMonitorRequest = { monitorId: parked.monitorId, executionKey, now: ports.now() };
       check = await ports.callActivity(CHECK_MONITOR_ACTIVITY, [again], quickActivity);
     } else {
-      const request: AttachMonitorRequest = { runId, nodeId: node.id, executionKey, campaignId, monitor: config };
+      // Looping back after a hand-over: what opened and resolved while the flow was elsewhere comes back as missed.
+      const since = handedAt === undefined ? {} : { missedSince: handedAt };
+      const request: AttachMonitorRequest = { runId, nodeId: node.id, executionKey, campaignId, monitor: config, ...since };
       check = await ports.callActivity(ATTACH_MONITOR_ACTIVITY, [request], quickActivity);
     }
     if (typeof check?.monitorId !== 'string') throw new Error('The monitor service attached no monitor');
     const key = monitorNoticeKey(check.monitorId);
     for (;;) {
       const open = check.open ?? [];
+      queue = enqueueMissed(queue, check.missed ?? [], times.groupWaitMs);
       const grouped = open.map((a) => ({ id: a.alertId, groupKey: groupKey(by, a), state: a.state, silenced: a.silenced, since: a.since }));
       const toldBefore = memory;
       const plan = nextNotification(grouped, memory, ports.now(), times);
-      memory = plan.memory;
-      const detail = { monitorId: check.monitorId, watermark: check.watermark, statuses: check.statuses, grouping: memory };
-      setDetail(detail as unknown as JsonValue);
-      if (plan.due) {
-        const ids = new Set(plan.due.firing);
+      // Once the campaign is over a repeat is no news: with a ladder as long as the repeat interval and nobody
+      // acknowledging, a repeat would be due at every loop back, and the watch would never end.
+      const stale = plan.due?.reason === 'repeat' && check.ended && patchedIn(ports, END_WINS_OVER_REPEATS);
+      const due = stale ? null : plan.due;
+      memory = stale ? toldBefore : plan.memory;
+      const detail = (handed?: number): JsonValue =>
+        ({
+          monitorId: check.monitorId,
+          watermark: check.watermark,
+          statuses: check.statuses,
+          grouping: memory,
+          ...(queue.length ? { missed: queue } : {}),
+          ...(handed === undefined ? {} : { handedAt: handed }),
+        }) as unknown as JsonValue;
+      setDetail(detail());
+      if (due) {
+        const ids = new Set(due.firing);
         const alerts: FlowAlert[] = open
           .filter((a) => ids.has(a.alertId))
-          .map(({ since: _since, silenced: _silenced, ...a }) => a)
-          .sort((a, b) => a.firedAt.localeCompare(b.firedAt) || a.alertId.localeCompare(b.alertId));
-        const group = groupOf(plan.due.groupKey, plan.due.reason, alerts);
+          .map(flowAlert)
+          .sort(byFiredAt);
+        const group = groupOf(due.groupKey, due.reason, alerts);
         // The news leads: an alert that joined a group told before takes the handle, so the flow branches on what
         // just fired (a 3-day rule joining the CTR alert of its campaign starts the optimisation review).
-        const told = new Set(toldBefore[plan.due.groupKey]?.notified ?? []);
+        const told = new Set(toldBefore[due.groupKey]?.notified ?? []);
         const lead = alerts.find((a) => !told.has(a.alertId)) ?? alerts[0]!;
+        setDetail(detail(ports.now()));
         return { handle: lead.ruleId, output: { alert: lead, alerts, group } as unknown as JsonValue };
+      }
+      if (queue.length && patchedIn(ports, TELL_MISSED_ALERTS)) {
+        // One group per hand-over, as for firing ones; the rest stay queued for the next pass.
+        const first = groupKey(by, queue[0]!);
+        const alerts = queue.filter((a) => groupKey(by, a) === first);
+        queue = queue.filter((a) => groupKey(by, a) !== first);
+        const told = alerts.map(flowAlert).sort(byFiredAt);
+        setDetail(detail(ports.now()));
+        return {
+          handle: told[0]!.ruleId,
+          output: { alert: told[0]!, alerts: told, group: groupOf(first, 'missed', told) } as unknown as JsonValue,
+        };
       }
       if (check.ended) {
         await ports.callActivity(DETACH_MONITOR_ACTIVITY, [{ monitorId: check.monitorId }], quickActivity);
@@ -220,7 +294,7 @@ export const monitor = defineNode({
       const wakeAt = [check.nextWakeMs, plan.nextDueAt].filter((t): t is number => t !== null);
       const wait = wakeAt.length ? Math.min(RECHECK_MS, Math.max(1, Math.min(...wakeAt) - ports.now())) : RECHECK_MS;
       // The wait is the hand-over point of a continue-as-new: the next run resumes here with what was seen.
-      park({ monitorId: check.monitorId, seen, grouping: memory } as unknown as JsonValue);
+      park({ monitorId: check.monitorId, seen, grouping: memory, ...(queue.length ? { missed: queue } : {}) } as unknown as JsonValue);
       await ports.waitForNotice(key, wait, seen);
       unpark();
       // Counted before the call that reads the state, so a signal sent while it runs is not missed.

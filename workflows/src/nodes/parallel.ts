@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { defineNode } from './define.ts';
 
+/** Why an approval or task of a branch that lost a join's race was closed: the inbox and the run view show it. */
+export const SLOWER_BRANCH_REASON = 'another branch finished first';
+
 const branchName = z.string().regex(/^[a-z][a-z0-9_]{0,31}$/, 'Lower-case letters, digits and underscores, starting with a letter');
 
 export const parallelSplit = defineNode({
@@ -42,6 +45,7 @@ export const join = defineNode({
     .strictObject({
       mode: z.enum(['all', 'any', 'count']).default('all'),
       count: z.number().int().min(1).max(8).optional(),
+      cancelOthers: z.boolean().default(true).describe('When it goes on before every branch arrived, cancel the branches still running'),
     })
     .refine((c) => c.mode !== 'count' || c.count !== undefined, { message: 'Say how many branches must arrive', path: ['count'] }),
   handles: () => ['next'],
@@ -51,20 +55,34 @@ export const join = defineNode({
     en: {
       title: 'Join',
       description: 'Waits for all, any, or N of the incoming branches, then continues once: never twice.',
-      fields: { mode: { label: 'Wait for' }, count: { label: 'How many (N of M)' } },
+      fields: {
+        mode: { label: 'Wait for' },
+        count: { label: 'How many (N of M)' },
+        cancelOthers: {
+          label: 'Cancel the slower branches',
+          help: 'Any or N of M: once it goes on, branches still running stop, and their approvals and tasks close',
+        },
+      },
       handles: { next: 'next' },
     },
     'zh-CN': {
       title: '汇合',
       description: '等待全部、任一或 N 个分支到达后继续，且只继续一次。',
-      fields: { mode: { label: '等待' }, count: { label: '数量 (M 取 N)' } },
+      fields: {
+        mode: { label: '等待' },
+        count: { label: '数量 (M 取 N)' },
+        cancelOthers: { label: '取消较慢的分支', help: '任一或 M 取 N：继续后，仍在运行的分支停止，其审批与任务随之关闭' },
+      },
       handles: { next: '下一步' },
     },
   },
   docs:
     'An explicit join, so a step after two branches runs exactly once. ' +
     "Branches that were not taken (a condition's other side) count as settled: " +
-    '"all" continues when every incoming edge has either arrived or died; if none can arrive, the join is skipped.',
+    '"all" continues when every incoming edge has either arrived or died; if none can arrive, the join is skipped. ' +
+    'In "any" or "count" mode the branches still running when it goes on are cancelled (`cancelOthers`, on by default): ' +
+    'their open approvals and tasks close with the reason "another branch finished first", and leave the inbox.',
+  cancelsSlowerBranches: (config) => (config.mode !== 'all' && config.cancelOthers !== false ? SLOWER_BRANCH_REASON : undefined),
   gate(config, { arrived, dead, total }) {
     const need = config.mode === 'all' ? total - dead : config.mode === 'any' ? 1 : (config.count ?? 1);
     if (arrived >= Math.max(1, need)) return 'fire';

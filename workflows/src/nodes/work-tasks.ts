@@ -5,6 +5,7 @@ import type { NodeContext } from './define.ts';
 import { quickActivity } from './resolve-people.ts';
 import { deliverAll, type Recipient } from './deliver.ts';
 import { DEFAULT_RETRY } from './retry.ts';
+import { BranchCancelled } from '../interpreter/ports.ts';
 
 /**
  * Work people do for a flow (an optimisation review, a lesson to record), kept in the server's work_tasks table: the
@@ -61,6 +62,8 @@ export interface WorkTaskState {
 export interface CloseWorkTasksRequest {
   ids: string[];
   status: 'timed_out' | 'cancelled';
+  /** Why they closed undone, kept as the task's result (`{ reason }`): "another branch finished first". */
+  reason?: string;
 }
 
 /** The signal key a run's tasks listen on: one per node execution. */
@@ -149,34 +152,50 @@ export async function awaitWorkTasks(ctx: NodeContext<unknown>, opts: AwaitWorkT
     tasks = await ports.callActivity(WORK_TASK_ACTIVITIES.read, [{ ids: tasks.map((t) => t.id) }], quickActivity);
     show();
   };
-  const close = async (ids: string[], status: CloseWorkTasksRequest['status']) => {
+  const close = async (ids: string[], status: CloseWorkTasksRequest['status'], reason?: string) => {
     if (!ids.length) return;
-    const closed = await ports.callActivity(WORK_TASK_ACTIVITIES.close, [{ ids, status }], quickActivity);
+    const request: CloseWorkTasksRequest = { ids, status, ...(reason === undefined ? {} : { reason }) };
+    const closed = await ports.callActivity(WORK_TASK_ACTIVITIES.close, [request], quickActivity);
     tasks = tasks.map((t) => closed.find((c) => c.id === t.id) ?? t);
     show();
   };
   let seen = ports.noticeCount(key);
   let lastReminder = ports.now();
-  while (!settled(tasks, opts.waitFor)) {
-    const now = ports.now();
-    if (now >= dueAtMs || tasks.every((t) => t.status !== 'open')) break;
-    const nextReminder = opts.remindEveryMs ? lastReminder + opts.remindEveryMs : Infinity;
-    const wakeAt = Math.min(nextReminder, dueAtMs, now + RECHECK_MS);
-    const signalled = await ports.waitForNotice(key, Math.max(0, wakeAt - now), seen);
-    seen = ports.noticeCount(key);
-    await read();
-    if (signalled || settled(tasks, opts.waitFor)) continue;
-    const at = ports.now();
-    if (at < dueAtMs && at >= nextReminder) {
-      lastReminder = at;
-      const open = tasks.filter((t) => t.status === 'open');
-      reminders.push({ at: new Date(at).toISOString(), to: recipients(open).map((r) => r.userId!) });
-      show();
-      await tell(open, suffix(`remind-${reminders.length}`), 'Reminder: ');
-    }
+  try {
+    await waitForTasks();
+  } catch (err) {
+    if (!(err instanceof BranchCancelled)) throw err;
+    // The branch lost a join's race: what is still open closes with the reason, and leaves people's lists.
+    await close(
+      tasks.filter((t) => t.status === 'open').map((t) => t.id),
+      'cancelled',
+      err.reason,
+    );
+    throw err;
   }
   const open = tasks.filter((t) => t.status === 'open').map((t) => t.id);
   // Closing is conditional in the table: a completion that committed first stays done, and counts.
   await close(open, settled(tasks, opts.waitFor) ? 'cancelled' : 'timed_out');
   return { outcome: settled(tasks, opts.waitFor) ? 'done' : 'timed_out', tasks, reminders, dueAt };
+
+  async function waitForTasks() {
+    while (!settled(tasks, opts.waitFor)) {
+      const now = ports.now();
+      if (now >= dueAtMs || tasks.every((t) => t.status !== 'open')) break;
+      const nextReminder = opts.remindEveryMs ? lastReminder + opts.remindEveryMs : Infinity;
+      const wakeAt = Math.min(nextReminder, dueAtMs, now + RECHECK_MS);
+      const signalled = await ports.waitForNotice(key, Math.max(0, wakeAt - now), seen);
+      seen = ports.noticeCount(key);
+      await read();
+      if (signalled || settled(tasks, opts.waitFor)) continue;
+      const at = ports.now();
+      if (at < dueAtMs && at >= nextReminder) {
+        lastReminder = at;
+        const open = tasks.filter((t) => t.status === 'open');
+        reminders.push({ at: new Date(at).toISOString(), to: recipients(open).map((r) => r.userId!) });
+        show();
+        await tell(open, suffix(`remind-${reminders.length}`), 'Reminder: ');
+      }
+    }
+  }
 }

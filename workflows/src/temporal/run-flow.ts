@@ -13,6 +13,7 @@ import {
   defineSignal,
   defineUpdate,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   sleep,
@@ -109,6 +110,7 @@ function temporalPorts(notices: Map<string, number>): RuntimePorts {
       return condition(() => (notices.get(key) ?? 0) > seen, Math.max(1, timeoutMs));
     },
     noticeCount: (key) => notices.get(key) ?? 0,
+    patched: (id) => patched(id),
     runChildFlow: ({ workflowId, args, wait }) => runChild(workflowId, args, wait),
     async callActivity<K extends ActivityName>(name: K, args: ActivityArgs<K>, options: ActivityCallOptions): Promise<ActivityResult<K>> {
       // TypeScript cannot tie FlowActivities[K] to ActivityArgs<K> for a generic K; the port's signature checks callers.

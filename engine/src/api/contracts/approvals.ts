@@ -3,7 +3,7 @@ import type { ApprovalTaskView } from '@flightdeck/workflows';
 import { timestamp, type Assert, type SameShape } from './common.ts';
 import { campaignSchema } from './campaigns.ts';
 
-export const APPROVAL_STATUSES = ['open', 'approved', 'rejected', 'timed_out'] as const;
+export const APPROVAL_STATUSES = ['open', 'approved', 'rejected', 'timed_out', 'cancelled'] as const;
 
 export const approvalListQuery = z.strictObject({ status: z.enum(['open', 'closed']).default('open') });
 export const approvalTaskParam = z.strictObject({ taskId: z.string().min(1).max(300) });
@@ -40,6 +40,7 @@ export const approvalTaskViewSchema = z
     openedAt: timestamp,
     dueAt: timestamp,
     closedAt: timestamp.optional(),
+    closedReason: z.string().optional().meta({ description: 'Why it closed without a decision ("another branch finished first")' }),
     autoDecided: z.boolean().optional(),
     requester: z.object({ id: z.string(), name: z.string(), email: z.string().optional() }).nullable(),
     campaign: z.object({ id: z.string().optional(), name: z.string().optional(), department: z.string().optional() }).nullable(),
