@@ -435,6 +435,10 @@ describe('catalogue, OpenAPI, health, and every route against its contract', () 
     expect(events).toContain('event: end\ndata: {"status":"completed"}');
     const deliveries = (await api().get(`/api/runs/${run.body.id}/deliveries`)).body;
     expect(deliveries.counts).toEqual({ sent: 2 });
+    // What a worker killed mid-send leaves behind: the ledger cannot say whether the message went out.
+    const announced = deliveries.items.find((d: { nodeId: string | null }) => d.nodeId === 'announce');
+    await stack.server.db.pool.query(`update deliveries set status = 'unconfirmed' where id = $1`, [announced.id]);
+    expect((await api().post(`/api/deliveries/${announced.id}/resend`, {})).status).toBe(201);
     const bell = (await api().get('/api/notifications')).body;
     expect(bell.items[0]).toMatchObject({ title: 'Contract campaign announced', readAt: null });
     expect((await api().post('/api/notifications/read', { ids: [bell.items[0].id] })).body.unread).toBe(bell.unread - 1);

@@ -11,10 +11,6 @@ describe('join any cancels the slower branch', () => {
   let brand: Awaited<ReturnType<TestStack['user']>>;
 
   beforeAll(async () => {
-    // Workflow threads without promise hooks (a47af67) fail runs with two approvals open side by side ("Flightdeck runs
-    // workflows without promise hooks" out of the SDK, then nondeterminism), on that commit's code too; until that is
-    // fixed this test keeps the hooks, so it checks the join and not that defect.
-    process.env.FLIGHTDECK_WORKFLOW_STACK_TRACES = '1';
     stack = await startStack('join-any-cancel');
     designer = await stack.user('Dana Designer', [{ role: 'designer', department: 'Marketing' }], { department: 'Marketing' });
     legal = await stack.user('Leo Legal', [{ role: 'approver', department: 'Marketing' }], { department: 'Marketing' });
