@@ -353,22 +353,7 @@ export class MonitorService {
     for (const a of rows) {
       const until = a.state === 'firing' ? mutedBy(a) : null;
       if (until) mutedUntil = Math.min(mutedUntil ?? Infinity, until.getTime());
-      const rule = config.rules.find((r) => r.id === a.ruleId);
-      open.push({
-        alertId: a.id,
-        ruleId: a.ruleId,
-        ruleLabel: a.ruleLabel || rule?.label || a.ruleId,
-        ruleText: a.ruleText ?? null,
-        channel: a.channel,
-        severity: a.severity,
-        state: a.state,
-        firedAt: a.firedAt.toISOString(),
-        value: a.value,
-        threshold: a.threshold,
-        unit: a.unit,
-        since: a.openedAt.getTime(),
-        silenced: until !== null,
-      });
+      open.push({ ...flowAlertOf(a, config), silenced: until !== null });
     }
     return { open, mutedUntil };
   }
@@ -385,21 +370,7 @@ export class MonitorService {
       .orderBy(asc(alerts.firedAt), asc(alerts.id))
       .limit(OPEN_ALERTS);
     const config = row.config as MonitorConfig;
-    return rows.map((a) => ({
-      alertId: a.id,
-      ruleId: a.ruleId,
-      ruleLabel: a.ruleLabel || config.rules.find((r) => r.id === a.ruleId)?.label || a.ruleId,
-      ruleText: a.ruleText ?? null,
-      channel: a.channel,
-      severity: a.severity,
-      state: a.state,
-      firedAt: a.firedAt.toISOString(),
-      value: a.value,
-      threshold: a.threshold,
-      unit: a.unit,
-      since: a.openedAt.getTime(),
-      resolvedAt: (a.resolvedAt ?? a.updatedAt).getTime(),
-    }));
+    return rows.map((a) => ({ ...flowAlertOf(a, config), resolvedAt: (a.resolvedAt ?? a.updatedAt).getTime() }));
   }
 
   /** When the campaign's latest point arrived (received time), or null when none has. */
@@ -440,4 +411,22 @@ export class MonitorService {
       await this.deps.signal(row.workflowId, monitorNoticeKey(row.id)).catch(() => undefined);
     }
   }
+}
+
+/** An alert row as the monitor node hands it to the flow (open or missed alike). */
+function flowAlertOf(a: typeof alerts.$inferSelect, config: MonitorConfig) {
+  return {
+    alertId: a.id,
+    ruleId: a.ruleId,
+    ruleLabel: a.ruleLabel || config.rules.find((r) => r.id === a.ruleId)?.label || a.ruleId,
+    ruleText: a.ruleText ?? null,
+    channel: a.channel,
+    severity: a.severity,
+    state: a.state,
+    firedAt: a.firedAt.toISOString(),
+    value: a.value,
+    threshold: a.threshold,
+    unit: a.unit,
+    since: a.openedAt.getTime(),
+  };
 }
