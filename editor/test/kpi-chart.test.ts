@@ -166,7 +166,9 @@ describe('KPI chart model', () => {
         fc.oneof(fc.double(), fc.constant(null), fc.constant(10_000)),
         (points, alerts, goals, runs, kpi, channel, timeZone, budget) => {
           const rules = rulesOfRuns(runs, alerts);
-          const model = buildKpiChart({ points, alerts, kpi, channel, timeZone, goals: goals as never, budget, rules });
+          const campaign = { timezone: timeZone, goals: goals as never };
+          const model = buildKpiChart({ points, alerts, kpi, channel, timeZone, goals: goals as never, budget, rules, campaign });
+          for (const b of model.band?.points ?? []) expect(b.every(Number.isFinite) && b[1] <= b[2]).toBe(true);
           for (const [t, v] of model.series) expect(Number.isFinite(t) && Number.isFinite(v)).toBe(true);
           for (const m of model.markers) expect(Number.isFinite(m.at) && Number.isFinite(m.y)).toBe(true);
           for (const th of model.thresholds) expect(Number.isFinite(th.value)).toBe(true);
@@ -177,7 +179,7 @@ describe('KPI chart model', () => {
             currency: 'CNY',
             locale: 'en',
             timeZone,
-            words: { goal: 'Goal', ceiling: 'Ceiling', rule: (r) => r, fired: (r) => r, acked: (r) => r },
+            words: { goal: 'Goal', ceiling: 'Ceiling', rule: (r) => r, fired: (r) => r, acked: (r) => r, baseline: (r) => r },
           });
           const y = option.yAxis as { min: number; max: number };
           expect(Number.isFinite(y.min) && Number.isFinite(y.max) && y.max > y.min).toBe(true);
@@ -188,6 +190,39 @@ describe('KPI chart model', () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('baseline band', () => {
+  // Tmall's CTR is 3 % for two hours, then 1 %: the trailing baseline needs three hours, so a day of steady hours comes first.
+  const steady = Array.from({ length: 6 }, (_, h) => new Date(Date.parse(H0) - (6 - h) * 3_600_000).toISOString()).flatMap((ts) => [
+    p(ts, 'tmall', 'impressions', 1000),
+    p(ts, 'tmall', 'clicks', 30),
+  ]);
+  const points = [...steady, ...POINTS];
+  const dev = { id: 'ctr_dev', kind: 'deviation', metric: 'ctr', by: 0.2, baseline: 'trailing', trailing: '6h', channels: ['tmall'] };
+  const run = { id: 'run-2', graph: { nodes: [{ id: 'watch', type: 'monitoring.monitor', config: { rules: [dev] } }] } };
+  const alerts = [alert('a1', { ruleId: 'ctr_dev', channel: 'tmall', runId: 'run-2' })];
+
+  it("draws the deviation rule's baseline ±by on its channel's chart, and nothing overall", () => {
+    const rules = rulesOfRuns([run], alerts);
+    const campaign = { timezone: ZONE };
+    const tmall = buildKpiChart({ points, alerts, kpi: 'ctr', channel: 'tmall', timeZone: ZONE, rules, campaign });
+    expect(tmall.band?.ruleId).toBe('ctr_dev');
+    const last = tmall.band!.points.at(-1)!;
+    expect(last[0]).toBe(Date.parse(H2));
+    expect(last[3]).toBeCloseTo(0.03, 10);
+    expect([last[1], last[2]]).toEqual([expect.closeTo(0.024, 10), expect.closeTo(0.036, 10)]);
+    expect(buildKpiChart({ points, alerts, kpi: 'ctr', channel: null, timeZone: ZONE, rules, campaign }).band).toBeNull();
+    const option = kpiChartOption(tmall, {
+      kpi: 'ctr',
+      currency: 'CNY',
+      locale: 'en',
+      timeZone: ZONE,
+      words: { goal: 'Goal', ceiling: 'Ceiling', rule: (r) => r, fired: (r) => r, acked: (r) => r, baseline: (r) => `base ${r}` },
+    });
+    const ids = (option.series as { id: string }[]).map((s) => s.id);
+    expect(ids).toEqual(expect.arrayContaining(['band-lower', 'band-width', 'baseline']));
   });
 });
 

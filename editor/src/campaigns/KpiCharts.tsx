@@ -5,11 +5,11 @@ import { useCampaignAlerts, useCampaignMetrics, useRunsById } from '../api/queri
 import type { Campaign } from '../api/types.ts';
 import { EChart, type ChartClick } from '../components/EChart.tsx';
 import { useErrorText } from '../components/errorText.ts';
-import { formatShortDateTime } from '../components/format.ts';
+import { formatPercent, formatShortDateTime } from '../components/format.ts';
 import { Link } from '../components/Link.tsx';
 import { useLocale } from '../i18n/index.ts';
 import { href, navigate } from '../routes.ts';
-import { buildKpiChart, channelsOf, rulesOfRuns } from './kpiChart.ts';
+import { buildKpiChart, channelsOf, deviationCondition, rulesOfRuns } from './kpiChart.ts';
 import { formatKpi, kpiChartOption } from './kpiChartOption.ts';
 
 const SHOWN_MARKERS = 12;
@@ -60,9 +60,21 @@ export function KpiCharts({ campaign: c }: { campaign: Campaign }) {
   const budget = channel ? c.budget.lines.filter((l) => l.channel === channel).reduce((s, l) => s + l.amount, 0) : c.budget.total;
 
   const model = useMemo(
-    () => buildKpiChart({ points, alerts: alertItems, kpi, channel: channel || null, timeZone: c.timezone, goals: c.goals, budget, rules }),
-    [points, alertItems, kpi, channel, c.timezone, c.goals, budget, rules],
+    () =>
+      buildKpiChart({
+        points,
+        alerts: alertItems,
+        kpi,
+        channel: channel || null,
+        timeZone: c.timezone,
+        goals: c.goals,
+        budget,
+        rules,
+        campaign: c,
+      }),
+    [points, alertItems, kpi, channel, c, budget, rules],
   );
+  const bandRule = model.band ? deviationCondition(rules.get(model.band.ruleId)) : null;
   const currency = c.budget.currency;
   const option = useMemo(
     () =>
@@ -77,6 +89,7 @@ export function KpiCharts({ campaign: c }: { campaign: Campaign }) {
           rule: (ruleId) => t('charts.ruleLine', { rule: ruleId }),
           fired: (ruleId) => t('charts.fired', { rule: ruleId }),
           acked: (ruleId) => t('charts.acked', { rule: ruleId }),
+          baseline: (ruleId) => t('charts.baseline', { rule: ruleId }),
         },
       }),
     [model, kpi, currency, locale, c.timezone, t],
@@ -159,6 +172,14 @@ export function KpiCharts({ campaign: c }: { campaign: Campaign }) {
                 {t('charts.ruleText', { rule: th.ruleId, value: fmt(th.value) })}
               </li>
             ))}
+            {model.band && bandRule && (
+              <li className="fd-chart__band" data-testid={`chart-band-${model.band.ruleId}`}>
+                {t(model.band.daily ? 'charts.bandDailyText' : 'charts.bandText', {
+                  rule: model.band.ruleId,
+                  by: formatPercent(bandRule.by, locale, 0),
+                })}
+              </li>
+            )}
             {!model.series.length && <li className="fd-muted">{t('charts.noValues')}</li>}
           </ul>
           {model.markers.length > 0 && (

@@ -1,4 +1,5 @@
 import {
+  baselineBand,
   bucketPoints,
   goalFor,
   isMetricValue,
@@ -11,6 +12,7 @@ import {
   type Goal,
   type MetricId,
   type MetricPoint,
+  type MonitoredCampaign,
   type Rule,
 } from '@flightdeck/workflows';
 
@@ -61,6 +63,8 @@ export interface KpiChartInput {
   budget?: number | null;
   /** The monitor rules behind the alerts, by rule id (see rulesOfRuns). */
   rules?: ReadonlyMap<string, Rule>;
+  /** The campaign, for a deviation rule's baseline band (its zone, plan and budget lines); no band without it. */
+  campaign?: MonitoredCampaign;
 }
 
 export interface KpiChartModel {
@@ -68,6 +72,8 @@ export interface KpiChartModel {
   series: [number, number][];
   target: { value: number; lowerIsBetter: boolean } | null;
   thresholds: { ruleId: string; value: number }[];
+  /** A deviation rule's band on this KPI and scope: [bucket start ms, lower, upper, baseline]. */
+  band: { ruleId: string; daily: boolean; points: [number, number, number, number][] } | null;
   markers: ChartMarker[];
   /** Points and alerts left out as malformed. */
   skipped: number;
@@ -108,6 +114,14 @@ export function ruleMetric(rule: Rule): MetricId {
   if (rule.kind === 'budget') return 'budget_burn';
   if (rule.kind === 'sustained') return rule.condition.metric;
   return rule.metric;
+}
+
+/** The deviation condition a rule judges (alone or sustained), for the band's legend. */
+export function deviationCondition(rule: Rule | undefined): Extract<Rule, { kind: 'deviation' }> | { by: number } | null {
+  if (!rule) return null;
+  if (rule.kind === 'deviation') return rule;
+  if (rule.kind === 'sustained' && rule.condition.kind === 'deviation') return rule.condition;
+  return null;
 }
 
 /** Whether the rule judges this scope: campaign rules the overall line, channel rules each (or their) channel. */
@@ -197,6 +211,8 @@ export function buildKpiChart(input: KpiChartInput): KpiChartModel {
     if (line !== null && Number.isFinite(line)) thresholds.push({ ruleId: rule.id, value: line });
   }
 
+  const band = bandOf(points, rules, input);
+
   const fallbackY = target?.value ?? 0;
   const markers: ChartMarker[] = [];
   for (const a of alerts) {
@@ -217,7 +233,27 @@ export function buildKpiChart(input: KpiChartInput): KpiChartModel {
     }
   }
   markers.sort((a, b) => a.at - b.at);
-  return { series, target, thresholds, markers, skipped };
+  return { series, target, thresholds, band, markers, skipped };
+}
+
+/**
+ * The band of the first deviation rule judging this KPI and scope, from the evaluator's own
+ * baseline. A campaign the evaluator cannot read (an unknown zone) draws the chart without it.
+ */
+function bandOf(points: readonly MetricPoint[], rules: ReadonlyMap<string, Rule>, input: KpiChartInput): KpiChartModel['band'] {
+  if (!input.campaign) return null;
+  for (const rule of rules.values()) {
+    if (ruleMetric(rule) !== input.kpi || !ruleCovers(rule, input.channel)) continue;
+    let band;
+    try {
+      band = baselineBand({ points, rule, campaign: input.campaign, channel: input.channel });
+    } catch {
+      return null;
+    }
+    if (!band) continue;
+    return { ruleId: band.ruleId, daily: band.daily, points: band.points.map((p) => [p.at, p.lower, p.upper, p.baseline]) };
+  }
+  return null;
 }
 
 /** The channels the points name, sorted, for the channel picker. */

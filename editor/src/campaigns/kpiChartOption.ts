@@ -18,6 +18,7 @@ export interface ChartWords {
   rule: (ruleId: string) => string;
   fired: (ruleId: string) => string;
   acked: (ruleId: string) => string;
+  baseline: (ruleId: string) => string;
 }
 
 /** Canvas rich text gives braces and bars a meaning; data never should. */
@@ -29,6 +30,7 @@ function yRange(model: KpiChartModel): { min: number; max: number } {
   const ys = [
     ...model.series.map(([, v]) => v),
     ...model.thresholds.map((t) => t.value),
+    ...(model.band?.points.flatMap(([, lo, hi]) => [lo, hi]) ?? []),
     ...(model.target ? [model.target.value] : []),
   ].filter(Number.isFinite);
   const lo = Math.min(0, ...ys);
@@ -37,6 +39,48 @@ function yRange(model: KpiChartModel): { min: number; max: number } {
   const max = hi > 0 ? hi * 1.1 : 1;
   // Values near the float limit would overflow by the 10 % headroom; the axis then keeps the values themselves.
   return { min: Number.isFinite(min) ? min : lo, max: Number.isFinite(max) ? max : hi };
+}
+
+const BAND = '#f59e0b';
+
+/**
+ * The baseline band as ECharts draws one: the lower line, then the band's width stacked on it and
+ * filled, and the baseline dashed in between. The band is silent: hover reads the KPI, not its edges.
+ */
+function bandSeries(model: KpiChartModel, name: string): LineSeriesOption[] {
+  const band = model.band;
+  if (!band || !band.points.length) return [];
+  const common = {
+    type: 'line' as const,
+    showSymbol: false,
+    silent: true,
+    stack: 'band',
+    // Both edges below zero (a falling ROI) must still stack as one band, not as two signs.
+    stackStrategy: 'all' as const,
+    lineStyle: { opacity: 0 },
+    z: 1,
+  };
+  return [
+    { ...common, id: 'band-lower', name, data: band.points.map(([t, lo]) => [t, lo]) },
+    {
+      ...common,
+      id: 'band-width',
+      name,
+      data: band.points.map(([t, lo, hi]) => [t, hi - lo]),
+      areaStyle: { color: BAND, opacity: 0.18 },
+    },
+    {
+      id: 'baseline',
+      type: 'line',
+      name,
+      silent: true,
+      showSymbol: false,
+      data: band.points.map(([t, , , b]) => [t, b]),
+      lineStyle: { color: BAND, type: 'dashed', width: 1 },
+      itemStyle: { color: BAND },
+      z: 2,
+    },
+  ];
 }
 
 export function kpiChartOption(
@@ -95,6 +139,7 @@ export function kpiChartOption(
         for (const p of params) {
           const [x, y] = (Array.isArray(p.value) ? p.value : []) as number[];
           if (p.seriesId === 'kpi' && typeof y === 'number') out.push(`${label}: ${fmt(y)}`);
+          else if (p.seriesId === 'baseline' && typeof y === 'number') out.push(`${p.seriesName ?? ''}: ${fmt(y)}`);
           else if ((p.seriesId === 'fired' || p.seriesId === 'acked') && typeof x === 'number' && Math.abs(x - at) <= HALF_HOUR) {
             const ruleId = plain(String((p.data as { ruleId?: unknown } | undefined)?.ruleId ?? ''));
             out.push(p.seriesId === 'fired' ? o.words.fired(ruleId) : o.words.acked(ruleId));
@@ -115,6 +160,7 @@ export function kpiChartOption(
         itemStyle: { color: '#2563eb' },
         markLine: lines,
       },
+      ...bandSeries(model, plain(o.words.baseline(model.band?.ruleId ?? ''))),
       { id: 'fired', type: 'scatter', data: marker('fired'), symbol: 'pin', symbolSize: 26, itemStyle: { color: '#dc2626' }, z: 5 },
       { id: 'acked', type: 'scatter', data: marker('acked'), symbol: 'circle', symbolSize: 12, itemStyle: { color: '#16a34a' }, z: 5 },
     ],

@@ -9,3 +9,4 @@ export * from './grouping.ts';
 export * from './replay.ts';
 export { describeRule, durationText } from './describe.ts';
 export * from './retraction.ts';
+export * from './band.ts';
