@@ -162,6 +162,29 @@ describe('acknowledging a grouped alert message', () => {
     for (const a of alerts) expect((await alert(a.id)).timeline.filter((e) => e.kind === 'acknowledged')).toHaveLength(1);
   });
 
+  it('the ladder follows every alert its message told: acking the lead alone goes on; acking the last stops it at once', async () => {
+    const { owner, head } = setup;
+    const { campaign, runId, alerts } = await watched('lead');
+    await waitFor('the grouped message in the room', () => robot.deliveries.find((d) => d.body.includes(campaign.name)));
+    const leadId = (await owner.api.get(`/api/runs/${runId}`)).body.state.nodes.escalate.detail.alertId as string;
+    const other = alerts.find((a) => a.id !== leadId)!;
+    expect(alerts.map((a) => a.id)).toContain(leadId);
+
+    // The lead alone, from the alerts page: the other alert still fires, so level 2 is still mailed.
+    expect((await owner.api.post(`/api/alerts/${leadId}/ack`, {})).status).toBe(200);
+    await waitFor('level 2 in the head’s mailbox', () =>
+      smtp.mails.find((m) => m.to.includes(head.email) && m.subject.includes(campaign.name)),
+    );
+    expect((await owner.api.get(`/api/runs/${runId}`)).body.state.nodes.escalate.status).toBe('running');
+
+    // The last one open: level 2 waits an hour for an answer, so an ending now is the ack's signal reaching the ladder
+    // (it waits on the lead's notices; the acked alert was another).
+    expect((await owner.api.post(`/api/alerts/${other.id}/ack`, {})).status).toBe(200);
+    const run = await owner.api.waitForNode(runId, 'escalate', 'completed');
+    expect(run.state.nodes.escalate.output.by).toBe('acknowledged');
+    expect(run.state.nodes.escalate.output.steps.map((s: { level: number }) => s.level)).toEqual([1, 2]);
+  });
+
   it('POST /api/alerts/ack: generated bad bodies get a 400 problem naming the field; never a 5xx; nothing changes', async () => {
     const { owner } = setup;
     const uuid = fc.uuid();

@@ -28,7 +28,7 @@ import {
 import { scopeOf, type Actor } from '../auth/access.ts';
 import type { Clock } from '../auth/throttle.ts';
 import { audit } from './audit.ts';
-import { ackSetMembers } from './alert-ack-sets.ts';
+import { ackSetMembers, toldWith } from './alert-ack-sets.ts';
 import { Conflict, invalid, NotFound } from './errors.ts';
 
 /** A transaction or the database itself: applyTransitions runs inside the ingest path's transaction. */
@@ -378,7 +378,7 @@ export class AlertService {
       }
       await this.record(tx, actor, row, verdict.current, action, verdict.state, now, {});
     });
-    await this.signalRun(alertId);
+    await this.signalRuns([alertId]);
     return this.get(alertId);
   }
 
@@ -442,7 +442,7 @@ export class AlertService {
         ]);
     });
     const results = unique.map((id) => outcome.get(id) ?? { id, outcome: 'not_found' as const, state: null });
-    for (const r of results) if (r.outcome === 'acknowledged') await this.signalRun(r.id);
+    await this.signalRuns(results.filter((r) => r.outcome === 'acknowledged').map((r) => r.id));
     return results;
   }
 
@@ -496,15 +496,20 @@ export class AlertService {
     });
   }
 
-  /** After the commit: the run escalating this alert looks at it again at once. A run that has ended cannot take it. */
-  private async signalRun(alertId: string): Promise<void> {
-    if (!this.signal) return;
-    const [row] = await this.db
-      .select({ workflowId: runs.workflowId })
+  /**
+   * After the commit: the run escalating this alert looks at it again at once, and so does a ladder that told it in a
+   * grouped message (it waits on its lead, which may be another alert). A run that has ended cannot take it.
+   */
+  private async signalRuns(alertIds: readonly string[]): Promise<void> {
+    if (!this.signal || !alertIds.length) return;
+    const told = await toldWith(this.db, alertIds);
+    if (!told.length) return;
+    const rows = await this.db
+      .select({ id: alerts.id, workflowId: runs.workflowId })
       .from(alerts)
       .innerJoin(runs, eq(runs.id, alerts.runId))
-      .where(eq(alerts.id, alertId));
-    if (row) await this.signal(row.workflowId, alertNoticeKey(alertId)).catch(() => undefined);
+      .where(inArray(alerts.id, told));
+    for (const row of rows) await this.signal(row.workflowId, alertNoticeKey(row.id)).catch(() => undefined);
   }
 
   // ---- reading ----------------------------------------------------------------------------------

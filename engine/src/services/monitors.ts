@@ -23,6 +23,7 @@ import {
   type ReadAlertRequest,
   type RecordAlertEventRequest,
   type RuleStatus,
+  toldGroupState,
 } from '@flightdeck/workflows';
 import type { Database } from '../db/client.ts';
 import { alerts, monitors, runs } from '../db/schema.ts';
@@ -30,7 +31,7 @@ import type { AlertService, Executor } from './alerts.ts';
 import type { CampaignService } from './campaigns.ts';
 import type { AffectedSeries, MetricsTx } from './metrics.ts';
 import { NotFound } from './errors.ts';
-import { storeAckSet } from './alert-ack-sets.ts';
+import { groupAlerts, storeAckSet } from './alert-ack-sets.ts';
 
 type MonitorRow = typeof monitors.$inferSelect;
 
@@ -161,23 +162,22 @@ export class MonitorService {
   }
 
   async readAlert(req: ReadAlertRequest): Promise<AlertView> {
-    const [row] = await this.deps.db
-      .select({ state: alerts.state, snoozedUntil: alerts.snoozedUntil })
-      .from(alerts)
-      .where(eq(alerts.id, req.alertId));
-    if (!row) throw new NotFound(`Alert ${req.alertId} does not exist`);
+    const told = await groupAlerts(this.deps.db, req.alertId, req.group);
+    if (!told.length) throw new NotFound(`Alert ${req.alertId} does not exist`);
+    // The ladder follows every alert its message told, not just the lead: one still firing keeps it going.
+    const row = toldGroupState(told.map((a) => ({ state: a.state, snoozedUntil: a.snoozedUntil?.getTime() ?? null })));
     const links = this.deps.links;
     if (!links) throw new Error('This monitor service signs no links (the API process does not read alerts for runs)');
     // A grouped message's links acknowledge every alert it tells; only links are signed for it, so a read without
     // people or a room (the ladder's look after a notice) stores nothing.
     const wantsLinks = (req.people?.length ?? 0) > 0 || !!req.connection;
-    const setId = (wantsLinks && (await storeAckSet(this.deps.db, req.alertId, req.group))) || undefined;
+    const setId = (wantsLinks && (await storeAckSet(this.deps.db, told))) || undefined;
     const ackUrls: Record<string, string> = {};
     for (const userId of [...new Set(req.people ?? [])].slice(0, 100)) ackUrls[userId] = await links.ack(req.alertId, userId, setId);
     return {
       alertId: req.alertId,
       state: row.state,
-      snoozedUntil: row.snoozedUntil?.toISOString() ?? null,
+      snoozedUntil: row.snoozedUntil === null ? null : new Date(row.snoozedUntil).toISOString(),
       pageUrl: links.page(req.alertId),
       ackUrls,
       chatAckUrl: req.connection ? await links.chatAck(req.alertId, req.connection, setId) : null,

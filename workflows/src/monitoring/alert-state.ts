@@ -99,3 +99,16 @@ export type SilenceStatus = 'pending' | 'active' | 'expired';
 export function silenceStatus(s: Pick<SilenceLike, 'startsAt' | 'endsAt'>, now: number): SilenceStatus {
   return now < s.startsAt ? 'pending' : now < s.endsAt ? 'active' : 'expired';
 }
+
+/**
+ * Where the alerts one message told stand together, for the escalation ladder that told them: it
+ * goes on while any of them is still firing, and stops only when each is acknowledged or resolved
+ * (acknowledged if a person answered any, else resolved). While every open one is snoozed, the
+ * ladder waits for the first snooze to end. A lone alert stands as it is.
+ */
+export function toldGroupState(members: readonly AlertLike[]): AlertLike {
+  const open = members.filter((m) => m.state === 'firing' || m.state === 'snoozed');
+  if (!open.length) return { state: members.some((m) => m.state === 'acknowledged') ? 'acknowledged' : 'resolved', snoozedUntil: null };
+  if (open.some((m) => m.state === 'firing' || m.snoozedUntil === null)) return { state: 'firing', snoozedUntil: null };
+  return { state: 'snoozed', snoozedUntil: Math.min(...open.map((m) => m.snoozedUntil!)) };
+}

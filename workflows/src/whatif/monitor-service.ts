@@ -2,6 +2,7 @@ import { parseDuration } from '../duration.ts';
 import type { MetricPoint } from '../kpi.ts';
 import { campaignFacts, type MonitoredCampaign } from '../monitoring/campaign.ts';
 import { describeRule } from '../monitoring/describe.ts';
+import { toldGroupState, type AlertLike } from '../monitoring/alert-state.ts';
 import { replayMonitor } from '../monitoring/replay.ts';
 import type { MonitorConfig } from '../monitoring/schema.ts';
 import type { FlowAlert, MonitorCheck } from '../nodes/monitor.ts';
@@ -97,12 +98,16 @@ export class SimulatedMonitors {
     };
   }
 
-  readAlert(alertId: string, now: number): AlertView {
-    const entry = this.alerts.get(alertId);
-    const resolved = entry?.resolvedAt != null && entry.resolvedAt <= now;
+  /** As the service reads it: the state of every alert the message told together (see toldGroupState). */
+  readAlert(alertId: string, now: number, group: readonly string[] = []): AlertView {
+    const stateOf = (id: string): AlertLike => {
+      const entry = this.alerts.get(id);
+      return { state: entry?.resolvedAt != null && entry.resolvedAt <= now ? 'resolved' : 'firing', snoozedUntil: null };
+    };
+    const told = [alertId, ...group.filter((id) => id !== alertId && this.alerts.has(id))];
     return {
       alertId,
-      state: resolved ? 'resolved' : 'firing',
+      state: toldGroupState(told.map(stateOf)).state,
       snoozedUntil: null,
       pageUrl: 'about:blank#simulated',
       ackUrls: {},

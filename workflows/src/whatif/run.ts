@@ -80,7 +80,7 @@ export async function simulateWhatIf(graph: unknown, o: WhatIfOptions): Promise<
     },
     checkMonitor: ([req], _attempt, now) => monitors.check(req.monitorId.slice('simulated:'.length), configs.get(req.monitorId)!, now),
     detachMonitor: () => undefined,
-    readAlert: ([req], _attempt, now) => monitors.readAlert(req.alertId, now),
+    readAlert: ([req], _attempt, now) => monitors.readAlert(req.alertId, now, req.group),
     recordAlertEvent: ([req]) => {
       const first = req.kind === 'notified';
       events.push({ kind: 'escalation', at: req.at, nodeId: req.nodeId, level: req.level, round: req.round, first, alertId: req.alertId });
