@@ -37,7 +37,14 @@ describe('templates gallery', () => {
     expect((await zh.api.post(`/api/templates/${id}/flows`, { name: 'Mine' })).body.name).toBe('Mine');
   });
 
-  it.each(['ab-creative-test', 'weekly-budget-reallocation', 'launch-618'])('%s: labels in Chinese for a Chinese creator', async (id) => {
+  it.each([
+    'ab-creative-test',
+    'weekly-budget-reallocation',
+    'launch-618',
+    'standard-launch-approval',
+    'campaign-kpi-watch',
+    'crisis-response',
+  ])('%s: labels in Chinese for a Chinese creator', async (id) => {
     const labels = (body: { graph: { nodes: { label: string; config: unknown }[] } }) =>
       body.graph.nodes.map((n) => n.label + JSON.stringify(n.config)).join(' ');
     expect(labels((await zh.api.post(`/api/templates/${id}/flows`, {})).body)).toMatch(HAN);

@@ -19,6 +19,18 @@ describe('shipped templates', () => {
     expect(t.zh.description.length).toBeGreaterThan(0);
   });
 
+  it.each(TEMPLATES.map((t) => [t.id, t] as const))('%s: in Chinese every label is Chinese, and the flow still validates', (_id, t) => {
+    expect(t.graphFor, 'a template without its Chinese graph').toBeTypeOf('function');
+    expect(t.graphFor!('en')).toEqual(t.graph);
+    const zh = t.graphFor!('zh-CN');
+    const checked = validateFlow(zh);
+    expect(checked.ok, JSON.stringify('issues' in checked ? checked.issues : [])).toBe(true);
+    for (const node of zh.nodes) expect(node.label, node.id).toMatch(/[\u4e00-\u9fff]/);
+    // The same flow: ids, types, positions and edges are the English graph's.
+    expect(zh.edges).toEqual(t.graph.edges);
+    expect(zh.nodes.map((n) => [n.id, n.type, n.position])).toEqual(t.graph.nodes.map((n) => [n.id, n.type, n.position]));
+  });
+
   it('the monitoring templates give every rule handle an edge and end when the campaign does', () => {
     const monitor = NODE_TYPES.find((d) => d.type === 'monitoring.monitor')!;
     for (const id of ['campaign-kpi-watch', 'crisis-response']) {

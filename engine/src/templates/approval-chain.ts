@@ -1,5 +1,5 @@
 import type { FlowDocumentInput } from '@flightdeck/workflows';
-import { e, n } from './graph.ts';
+import { e, n, type ChineseText } from './graph.ts';
 
 /**
  * The launch approval chain as a part of a flow: brand and legal review side by side, then the department head,
@@ -15,6 +15,39 @@ const tellOwner = (why: string) => ({
     `Hello {{ campaign.owner.name }},\n\nThe launch approval for {{ campaign.name }} ended: ${why}.` +
     `\nOpen the run to see who decided what and why.\n`,
 });
+
+const tellOwnerZh = (why: string) => ({
+  subject: `{{ campaign.name }}：${why}`,
+  text: `{{ campaign.owner.name }}，您好：\n\n{{ campaign.name }} 的上线审批已结束：${why}。\n打开运行记录可查看谁在何时作了什么决定及理由。\n`,
+});
+
+/** The chain's words in Chinese (its labels, approval titles and the owner's e-mails), by node id. */
+export const APPROVAL_CHAIN_ZH = {
+  labels: {
+    start: '申请上线审批',
+    submitted: '待审批',
+    reviews: '品牌与法务并行审批',
+    brand_review: '品牌审核',
+    legal_review: '法务/合规审核',
+    reviews_done: '两项审核均通过',
+    head_approval: '部门负责人审批',
+    big_budget: '预算超过阈值？',
+    finance_approval: '财务总监审批',
+    launch: '上线审批通过',
+    tell_rejected: '通知负责人：已驳回',
+    tell_timeout: '通知负责人：已超时',
+    back_to_draft: '退回草稿',
+    rejected_end: '未获批准',
+  },
+  config: {
+    brand_review: { title: '品牌审核：{{ campaign.name }}' },
+    legal_review: { title: '法务与合规审核：{{ campaign.name }}' },
+    head_approval: { title: '部门负责人审批：{{ campaign.name }}' },
+    finance_approval: { title: '财务审批：{{ campaign.name }}' },
+    tell_rejected: tellOwnerZh('已驳回'),
+    tell_timeout: tellOwnerZh('未在期限内作出决定'),
+  },
+} satisfies ChineseText;
 
 export const launchApprovalChain: Pick<FlowDocumentInput, 'nodes' | 'edges'> = {
   nodes: [

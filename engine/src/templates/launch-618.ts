@@ -1,7 +1,7 @@
 import { campaignKpiWatch, type FlowDocumentInput, type Locale } from '@flightdeck/workflows';
-import { FINANCE_THRESHOLD, launchApprovalChain } from './approval-chain.ts';
-import { CRISIS_LADDER, kpiWatchGraph } from './monitoring-templates.ts';
-import { e, n } from './graph.ts';
+import { APPROVAL_CHAIN_ZH, FINANCE_THRESHOLD, launchApprovalChain } from './approval-chain.ts';
+import { CRISIS_LADDER, KPI_WATCH_ZH, kpiWatchGraph } from './monitoring-templates.ts';
+import { e, inChinese, n } from './graph.ts';
 
 /**
  * "618 launch": the whole lifecycle of the 618 scenario in one flow, made of the shipped parts rather than copies of
@@ -35,31 +35,13 @@ const TEXT = {
 
 /** The labels in Chinese, by node id; in English the parts keep their own. */
 const ZH_LABELS: Record<string, string> = {
-  start: '申请上线审批',
-  submitted: '待审批',
-  reviews: '品牌与法务并行审批',
-  brand_review: '品牌审核',
-  legal_review: '法务/合规审核',
-  reviews_done: '两项审核均通过',
-  head_approval: '部门负责人审批',
-  big_budget: '预算超过阈值？',
-  finance_approval: '财务总监审批',
-  launch: '上线审批通过',
-  tell_rejected: '通知负责人：已驳回',
-  tell_timeout: '通知负责人：已超时',
-  back_to_draft: '退回草稿',
-  rejected_end: '未获批准',
+  ...APPROVAL_CHAIN_ZH.labels,
   warm_up: '等待预热阶段',
   go_live: '上线并发布通知',
   launch_failed: '上线失败',
+  ...KPI_WATCH_ZH.labels,
   monitor: '活动 KPI 监控（618 规则）',
-  tell_owner: '告知负责人',
   escalate: '危机升级链',
-  reapprove_spend: '重新审批投放',
-  optimisation_review: '优化复盘任务',
-  again: '继续监控',
-  review: '活动复盘与经验教训',
-  done: '活动结束',
 };
 
 /**
@@ -94,7 +76,10 @@ function graph(lang: Locale): FlowDocumentInput {
   ];
   return {
     schemaVersion: 1,
-    nodes: lang === 'zh-CN' ? nodes.map((node) => ({ ...node, label: ZH_LABELS[node.id] ?? node.label })) : nodes,
+    nodes:
+      lang === 'zh-CN'
+        ? inChinese({ nodes }, { labels: ZH_LABELS, config: { ...APPROVAL_CHAIN_ZH.config, ...KPI_WATCH_ZH.config } }).nodes
+        : nodes,
     edges: [
       ...launchApprovalChain.edges,
       e('launch', 'next', 'warm_up'),

@@ -1,5 +1,5 @@
-import { campaignKpiWatch, CAMPAIGN_KPI_WATCH_TEXT, type FlowDocumentInput, type RuleInput } from '@flightdeck/workflows';
-import { e, n } from './graph.ts';
+import { campaignKpiWatch, CAMPAIGN_KPI_WATCH_TEXT, type FlowDocumentInput, type Locale, type RuleInput } from '@flightdeck/workflows';
+import { e, inChinese, n, type ChineseText } from './graph.ts';
 
 /**
  * The monitoring half of the lifecycle as ready flows: "Campaign KPI watch" (the source documents'
@@ -123,6 +123,44 @@ export const kpiWatchGraph: FlowDocumentInput = {
   ],
 };
 
+const alertFacts = '{{ nodes.monitor.output.alert.value }}（阈值 {{ nodes.monitor.output.alert.threshold }}）';
+
+/** The KPI watch's words in Chinese, by node id; its rules' labels come from campaignKpiWatch in the locale. */
+export const KPI_WATCH_ZH = {
+  labels: {
+    start: '开始监控',
+    monitor: '活动 KPI 监控',
+    tell_owner: '告知负责人',
+    escalate: '升级通知',
+    reapprove_spend: '重新审批投放',
+    optimisation_review: '优化复盘任务',
+    again: '继续监控',
+    review: '活动复盘与经验教训',
+    done: '活动结束',
+  },
+  config: {
+    tell_owner: {
+      title: '{{ nodes.monitor.output.alert.ruleLabel }}：{{ campaign.name }}',
+      text:
+        '{{ nodes.monitor.output.alert.ruleLabel }}，渠道 {{ nodes.monitor.output.alert.channel | default: "整个活动" }}，' +
+        `触发于 {{ nodes.monitor.output.alert.firedAt }}：${alertFacts}。`,
+    },
+    reapprove_spend: { title: '单次转化成本 {{ nodes.monitor.output.alert.value }} 超出基准：请重新审批 {{ campaign.name }} 的投放' },
+    optimisation_review: {
+      title: '优化复盘：{{ campaign.name }} · {{ nodes.monitor.output.alert.channel }}',
+      instructions:
+        '{{ nodes.monitor.output.alert.channel }} 自 {{ nodes.monitor.output.alert.firedAt }} 起' +
+        `{{ nodes.monitor.output.alert.ruleLabel }}（${alertFacts}）。请查明原因，决定该渠道要做的调整，并记录在此。`,
+    },
+  },
+} satisfies ChineseText;
+
+function kpiWatchGraphIn(lang: Locale): FlowDocumentInput {
+  if (lang !== 'zh-CN') return kpiWatchGraph;
+  const zh = inChinese(kpiWatchGraph, KPI_WATCH_ZH);
+  return { ...zh, nodes: zh.nodes.map((node) => (node.id === 'monitor' ? { ...node, config: campaignKpiWatch({ locale: lang }) } : node)) };
+}
+
 export const campaignKpiWatchFlow = {
   id: 'campaign-kpi-watch',
   name: CAMPAIGN_KPI_WATCH_TEXT.en.title,
@@ -143,6 +181,7 @@ export const campaignKpiWatchFlow = {
       '活动结束 48 小时后（迟到数据到齐）保存复盘，并请负责人在一周内记录经验教训（按未达成目标与超支渠道预填），每两天提醒一次。',
   },
   graph: kpiWatchGraph,
+  graphFor: kpiWatchGraphIn,
 };
 
 const crisisRule: RuleInput = {
@@ -169,6 +208,11 @@ export const CRISIS_LADDER = {
   ],
   repeat: 0,
 };
+
+const CRISIS_ZH = {
+  labels: { start: '开始监控', monitor: '负面声量', escalate: '危机升级链', again: '继续监控', done: '活动结束' },
+  config: { monitor: { rules: [{ ...crisisRule, label: '负面声量上升 50%' }] } },
+} satisfies ChineseText;
 
 export const crisisResponse = {
   id: 'crisis-response',
@@ -202,6 +246,7 @@ export const crisisResponse = {
       e('again', 'next', 'monitor'),
     ],
   } satisfies FlowDocumentInput,
+  graphFor: (lang: Locale): FlowDocumentInput => (lang === 'zh-CN' ? inChinese(crisisResponse.graph, CRISIS_ZH) : crisisResponse.graph),
 };
 
 export const MONITORING_TEMPLATES = [campaignKpiWatchFlow, crisisResponse];

@@ -2,8 +2,8 @@ import { MONITORING_TEMPLATES } from './monitoring-templates.ts';
 import { launch618 } from './launch-618.ts';
 import { KPI_DECISION_TEMPLATES } from './kpi-decision-templates.ts';
 import type { FlowDocumentInput, Locale } from '@flightdeck/workflows';
-import { e, n } from './graph.ts';
-import { FINANCE_THRESHOLD, launchApprovalChain } from './approval-chain.ts';
+import { e, inChinese, n, type ChineseText } from './graph.ts';
+import { APPROVAL_CHAIN_ZH, FINANCE_THRESHOLD, launchApprovalChain } from './approval-chain.ts';
 
 /**
  * "Standard launch approval": brand and legal review side by side, then the department head,
@@ -43,7 +43,40 @@ export const standardLaunchApproval = {
     nodes: [...launchApprovalChain.nodes, n('approved_end', 'control.end', 'Approved', { status: 'completed' }, 2200, 200)],
     edges: [...launchApprovalChain.edges, e('launch', 'next', 'approved_end')],
   },
+  graphFor: (lang: Locale): FlowDocumentInput =>
+    lang === 'zh-CN'
+      ? inChinese(standardLaunchApproval.graph, { ...APPROVAL_CHAIN_ZH, labels: { ...APPROVAL_CHAIN_ZH.labels, approved_end: '已批准' } })
+      : standardLaunchApproval.graph,
 } satisfies Template;
+
+const LAUNCH_ON_WARM_UP_ZH = {
+  labels: {
+    start: '安排上线',
+    warm_up: '等待预热阶段',
+    launch: '上线并发布通知',
+    tell_owner: '邮件通知负责人',
+    review: '复盘与经验教训',
+    live: '已复盘',
+    launch_failed: '上线失败',
+  },
+  config: {
+    launch: {
+      title: '🚀 {{ campaign.name }} 已上线',
+      text:
+        '{{ campaign.name }} 已于 {{ launch.at }} 上线。负责人：{{ campaign.owner.name }}。' +
+        '预算 {{ campaign.budget.total }} {{ campaign.budget.currency }}。',
+    },
+    tell_owner: {
+      subject: '{{ campaign.name }} 已上线',
+      text:
+        '{{ recipient.name }}，您好：\n\n{{ campaign.name }} 已于 {{ nodes.launch.output.launchedAt }} 上线。' +
+        '\n预热阶段已开始；运行记录中可查看每条上线通知。\n',
+      html:
+        '<p>{{ recipient.name }}，您好：</p>' +
+        '<p><strong>{{ campaign.name }}</strong> 已于 {{ nodes.launch.output.launchedAt }} 上线。</p>',
+    },
+  },
+} satisfies ChineseText;
 
 /**
  * The launch itself: wait (durably, for weeks if need be) for the warm-up phase, go live,
@@ -122,6 +155,8 @@ export const launchOnWarmUp = {
       e('tell_owner', 'failed', 'launch_failed'),
     ],
   },
+  graphFor: (lang: Locale): FlowDocumentInput =>
+    lang === 'zh-CN' ? inChinese(launchOnWarmUp.graph, LAUNCH_ON_WARM_UP_ZH) : launchOnWarmUp.graph,
 } satisfies Template;
 
 export const TEMPLATES: Template[] = [
