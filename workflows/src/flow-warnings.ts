@@ -1,5 +1,6 @@
 import type { FlowDocument } from './flow.ts';
 import { getNodeType } from './nodes/index.ts';
+import { problemWords, type ProblemParams } from './problem-text.ts';
 
 /**
  * What a valid flow may still fail on at run time: an outcome with no path drawn, or a step that
@@ -12,6 +13,9 @@ export interface FlowWarning {
   path: (string | number)[];
   nodeId: string;
   message: string;
+  /** The same in Chinese (see problem-text.ts). */
+  zh?: string;
+  params?: ProblemParams;
   /** For unhandled_outcome: the handle with no edge. */
   handle?: string;
 }
@@ -87,7 +91,7 @@ export function flowWarnings(flow: FlowDocument): FlowWarning[] {
         path: ['nodes', i],
         nodeId: node.id,
         handle,
-        message: `"${name(node.id)}" has no "${handle}" path: when that happens, the run fails`,
+        ...problemWords('unhandled_outcome', { node: name(node.id), handle }),
       });
     }
   });
@@ -96,12 +100,12 @@ export function flowWarnings(flow: FlowDocument): FlowWarning[] {
   if (needs.length && trigger?.type === 'trigger.manual') {
     // One note for the flow, not one per step: a manual run is given its campaign, and the API refuses one without.
     const named = needs.slice(0, 3).map((n) => `"${name(n.nodeId)}" (${n.reason})`);
-    const more = needs.length > 3 ? ` and ${needs.length - 3} more` : '';
+    const more = needs.length > 3 ? needs.length - 3 : '';
     warnings.push({
       code: 'needs_campaign',
       path: ['nodes', flow.nodes.indexOf(trigger)],
       nodeId: trigger.id,
-      message: `Runs of this flow need a campaign: ${named.join(', ')}${more} fail without one`,
+      ...problemWords('needs_campaign', { steps: named.join(', '), more }),
     });
   } else if (trigger) {
     // Events and schedules start runs without a campaign, so each of these steps would fail every run.
@@ -110,7 +114,7 @@ export function flowWarnings(flow: FlowDocument): FlowWarning[] {
         code: 'needs_campaign',
         path: ['nodes', flow.nodes.findIndex((n) => n.id === need.nodeId)],
         nodeId: need.nodeId,
-        message: `"${name(need.nodeId)}" needs the run's campaign (${need.reason}), but runs started by ${trigger.type} have none`,
+        ...problemWords('needs_campaign_event', { node: name(need.nodeId), reason: need.reason, trigger: trigger.type }),
       });
     }
   }

@@ -6,6 +6,7 @@ export * from './expressions.ts';
 export * from './templates.ts';
 export * from './messages.ts';
 export * from './validator.ts';
+export { problemText, problemWords, type ProblemKey, type ProblemParams } from './problem-text.ts';
 export * from './frozen.ts';
 export * from './freeze.ts';
 export * from './nodes/index.ts';

@@ -4,6 +4,7 @@ import { findJsonProblems } from './json.ts';
 import { checkExpression } from './expressions.ts';
 import { getNodeType } from './nodes/index.ts';
 import { parseDuration } from './duration.ts';
+import { bothLanguages, problemWords, zodWords, type ProblemParams } from './problem-text.ts';
 
 /**
  * The static validator. The API runs it before saving or publishing, the editor runs it on
@@ -12,7 +13,12 @@ import { parseDuration } from './duration.ts';
  */
 export interface ValidationIssue {
   path: (string | number)[];
+  /** In English, as the API has always said it. */
   message: string;
+  /** The same in Chinese, where the problem's words are known (see problem-text.ts). */
+  zh?: string;
+  /** What the words are made of: the problem's key and its values (ids, handles, counts). */
+  params?: ProblemParams;
   code: IssueCode;
   nodeId?: string;
   edgeId?: string;
@@ -35,7 +41,7 @@ export type IssueCode =
 export type ValidationResult = { ok: true; flow: FlowDocument } | { ok: false; issues: ValidationIssue[]; flow?: FlowDocument };
 
 export function zodIssuesToValidation(error: z.ZodError, prefix: (string | number)[] = [], code: IssueCode = 'schema'): ValidationIssue[] {
-  return error.issues.map((i) => ({ path: [...prefix, ...(i.path as (string | number)[])], message: i.message, code }));
+  return error.issues.map((i) => ({ path: [...prefix, ...(i.path as (string | number)[])], ...zodWords(i.message), code }));
 }
 
 export function validateFlow(raw: unknown): ValidationResult {
@@ -49,7 +55,7 @@ export function validateFlow(raw: unknown): ValidationResult {
       ),
     };
   }
-  const parsed = flowDocumentSchema.safeParse(raw);
+  const parsed = flowDocumentSchema.safeParse(raw, { error: bothLanguages });
   if (!parsed.success) return { ok: false, issues: attachIds(raw, zodIssuesToValidation(parsed.error)) };
 
   const flow = parsed.data;
@@ -60,16 +66,16 @@ export function validateFlow(raw: unknown): ValidationResult {
   flow.nodes.forEach((node, i) => {
     const at = ['nodes', i];
     if (nodeIndex.has(node.id)) {
-      issues.push({ path: [...at, 'id'], nodeId: node.id, code: 'duplicate_id', message: `Node id "${node.id}" is used twice` });
+      issues.push({ path: [...at, 'id'], nodeId: node.id, code: 'duplicate_id', ...problemWords('node_id_twice', { id: node.id }) });
       return;
     }
     nodeIndex.set(node.id, i);
     const def = getNodeType(node.type);
     if (!def) {
-      issues.push({ path: [...at, 'type'], nodeId: node.id, code: 'unknown_type', message: `Unknown node type "${node.type}"` });
+      issues.push({ path: [...at, 'type'], nodeId: node.id, code: 'unknown_type', ...problemWords('unknown_type', { type: node.type }) });
       return;
     }
-    const config = def.configSchema.safeParse(node.config);
+    const config = def.configSchema.safeParse(node.config, { error: bothLanguages });
     if (!config.success) {
       for (const issue of zodIssuesToValidation(config.error, [...at, 'config'], 'config')) issues.push({ ...issue, nodeId: node.id });
       return;
@@ -84,8 +90,10 @@ export function validateFlow(raw: unknown): ValidationResult {
           path: [...at, 'config', ...expr.path],
           nodeId: node.id,
           code: 'expression',
-          message:
-            `${expr.kind === 'cel' ? 'Expression' : 'Template expression'} "${truncate(expr.source)}"` + ` does not parse: ${check.error}`,
+          ...problemWords(expr.kind === 'cel' ? 'expression' : 'template_expression', {
+            source: truncate(expr.source),
+            error: check.error ?? '',
+          }),
         });
       }
     }
@@ -95,10 +103,7 @@ export function validateFlow(raw: unknown): ValidationResult {
     issues.push({
       path: ['nodes'],
       code: 'trigger_count',
-      message:
-        triggers.length === 0
-          ? 'A flow needs exactly one trigger; it has none'
-          : `A flow needs exactly one trigger; it has ${triggers.length}`,
+      ...(triggers.length === 0 ? problemWords('no_trigger') : problemWords('triggers', { count: triggers.length })),
       ...(triggers[1] ? { nodeId: triggers[1].id } : {}),
     });
   }
@@ -109,25 +114,25 @@ export function validateFlow(raw: unknown): ValidationResult {
     const at = ['edges', i];
     const tag = { edgeId: edge.id };
     if (edgeIds.has(edge.id))
-      issues.push({ path: [...at, 'id'], ...tag, code: 'duplicate_id', message: `Edge id "${edge.id}" is used twice` });
+      issues.push({ path: [...at, 'id'], ...tag, code: 'duplicate_id', ...problemWords('edge_id_twice', { id: edge.id }) });
     edgeIds.add(edge.id);
     if (!nodeIndex.has(edge.source)) {
       issues.push({
         path: [...at, 'source'],
         ...tag,
         code: 'dangling_edge',
-        message: `Edge starts at "${edge.source}", which is not a node`,
+        ...problemWords('edge_source_missing', { node: edge.source }),
       });
     } else {
       const handles = handlesOf.get(edge.source);
       if (handles && !handles.has(edge.sourceHandle)) {
-        const list = [...handles].join(', ') || 'none';
+        const list = [...handles].join(', ');
         issues.push({
           path: [...at, 'sourceHandle'],
           ...tag,
           nodeId: edge.source,
           code: 'unknown_handle',
-          message: `Node "${edge.source}" has no "${edge.sourceHandle}" handle (it has: ${list})`,
+          ...problemWords('unknown_handle', { node: edge.source, handle: edge.sourceHandle, handles: list }),
         });
       }
     }
@@ -136,7 +141,7 @@ export function validateFlow(raw: unknown): ValidationResult {
         path: [...at, 'target'],
         ...tag,
         code: 'dangling_edge',
-        message: `Edge ends at "${edge.target}", which is not a node`,
+        ...problemWords('edge_target_missing', { node: edge.target }),
       });
     } else {
       const target = flow.nodes[nodeIndex.get(edge.target)!]!;
@@ -146,12 +151,12 @@ export function validateFlow(raw: unknown): ValidationResult {
           ...tag,
           nodeId: target.id,
           code: 'edge_into_trigger',
-          message: `"${target.id}" is a trigger and cannot have incoming edges`,
+          ...problemWords('edge_into_trigger', { node: target.id }),
         });
       }
     }
     const link = `${edge.source}\u0000${edge.sourceHandle}\u0000${edge.target}`;
-    if (seenLinks.has(link)) issues.push({ path: [...at], ...tag, code: 'duplicate_id', message: 'The same connection is drawn twice' });
+    if (seenLinks.has(link)) issues.push({ path: [...at], ...tag, code: 'duplicate_id', ...problemWords('connection_twice') });
     seenLinks.add(link);
   });
 
@@ -164,7 +169,7 @@ export function validateFlow(raw: unknown): ValidationResult {
           path: ['nodes', i],
           nodeId: node.id,
           code: 'unreachable',
-          message: `"${node.label ?? node.id}" cannot be reached from the trigger`,
+          ...problemWords('unreachable', { node: node.label ?? node.id }),
         });
       }
     });
@@ -175,9 +180,7 @@ export function validateFlow(raw: unknown): ValidationResult {
       path: ['nodes', nodeIndex.get(cycle[0]!)!],
       nodeId: cycle[0],
       code: 'cycle',
-      message:
-        `Loop without a delay: ${[...cycle, cycle[0]].join(' → ')}. ` +
-        `A loop must pass through a delay node of at least ${MIN_LOOP_DELAY_MS / 1000} s`,
+      ...problemWords('cycle', { loop: [...cycle, cycle[0]].join(' → '), seconds: MIN_LOOP_DELAY_MS / 1000 }),
     });
   }
 

@@ -1,3 +1,4 @@
+import { problemText } from '@flightdeck/workflows';
 import type { CSSProperties } from 'react';
 import { useReactFlow } from '@xyflow/react';
 import { useTranslation } from 'react-i18next';
@@ -86,7 +87,7 @@ function NodeInspector({ node, draft, issues }: { node: CanvasNode; draft: FlowD
       {generalIssues.length > 0 && (
         <ul className="fd-field__issues">
           {generalIssues.map((i, n) => (
-            <li key={n}>{i.message}</li>
+            <li key={n}>{problemText(i, locale)}</li>
           ))}
         </ul>
       )}
@@ -179,7 +180,7 @@ function EdgeInspector({ edge, draft, issues }: { edge: CanvasEdge; draft: FlowD
       {edgeIssues.length > 0 && (
         <ul className="fd-field__issues">
           {edgeIssues.map((i, n) => (
-            <li key={n}>{i.message}</li>
+            <li key={n}>{problemText(i, locale)}</li>
           ))}
         </ul>
       )}

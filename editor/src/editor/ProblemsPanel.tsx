@@ -1,3 +1,4 @@
+import { problemText } from '@flightdeck/workflows';
 import { useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
 import { handleLabel } from '../catalogue.ts';
@@ -63,7 +64,7 @@ export function ProblemsPanel(props: {
                 {issue.warning ? '⚠' : '!'}
               </span>
               <span className="fd-problem__where">{where(issue)}</span>
-              <span className="fd-problem__msg">{issue.message}</span>
+              <span className="fd-problem__msg">{problemText(issue, locale)}</span>
               {issue.source === 'server' && <span className="fd-tag">{t('problems.fromServer')}</span>}
             </button>
           </li>

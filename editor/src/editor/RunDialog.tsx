@@ -1,7 +1,9 @@
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { useLocale } from '../i18n/index.ts';
 import {
   APPROVAL_ACTIVITIES,
+  problemText,
   simulatedPeople,
   simulateFlow,
   type CampaignNeed,
@@ -55,6 +57,7 @@ export function RunDialog(props: {
   onClose: () => void;
 }) {
   const { t } = useTranslation();
+  const locale = useLocale();
   const [text, setText] = useState(() => JSON.stringify(sampleInputOf(props.doc), null, 2));
   const mustPublish = props.latestVersion === null;
   const [publishFirst, setPublishFirst] = useState(mustPublish || props.suggestPublish);
@@ -88,7 +91,7 @@ export function RunDialog(props: {
       const run = await props.onStart({ input: parsed.value, publishFirst, ...(campaignId ? { campaignId } : {}) });
       props.onStarted(run);
     } catch (e) {
-      const details = e instanceof ApiError ? (e.problem.errors ?? []).map((x) => `• ${x.message}`) : [];
+      const details = e instanceof ApiError ? (e.problem.errors ?? []).map((x) => `• ${problemText(x, locale)}`) : [];
       setError([errorText(e), ...details].join('\n'));
     } finally {
       setBusy(false);
@@ -146,7 +149,7 @@ export function RunDialog(props: {
         {simulation.issues?.length ? (
           <ul className="fd-field__issues">
             {simulation.issues.map((i, n) => (
-              <li key={n}>{i.message}</li>
+              <li key={n}>{problemText(i, locale)}</li>
             ))}
           </ul>
         ) : null}

@@ -1,7 +1,8 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { parseDuration, formatDuration, type NodeText } from '@flightdeck/workflows';
+import { parseDuration, formatDuration, problemText, type NodeText } from '@flightdeck/workflows';
 import { configPath, type Issue } from '../flow/issues.ts';
+import { useLocale } from '../i18n/index.ts';
 import { ConnectionSelect } from './ConnectionSelect.tsx';
 import { FlowSelect } from './FlowSelect.tsx';
 import { MessagePreview } from './MessagePreview.tsx';
@@ -138,11 +139,12 @@ function Fields({ ctx, schema, path, value }: { ctx: FormContext; schema: JsonSc
 }
 
 function IssueList({ issues, id }: { issues: Issue[]; id?: string }) {
+  const locale = useLocale();
   if (!issues.length) return null;
   return (
     <ul className="fd-field__issues" id={id}>
       {issues.map((i, n) => (
-        <li key={n}>{i.message}</li>
+        <li key={n}>{problemText(i, locale)}</li>
       ))}
     </ul>
   );

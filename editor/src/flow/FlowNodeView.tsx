@@ -1,3 +1,4 @@
+import { problemText } from '@flightdeck/workflows';
 import { memo, useEffect, useRef, type CSSProperties } from 'react';
 import { Handle, Position, useUpdateNodeInternals, type NodeProps } from '@xyflow/react';
 import { useTranslation } from 'react-i18next';
@@ -54,7 +55,7 @@ function FlowNodeViewImpl({ id, data, selected }: NodeProps<CanvasNode>) {
 
   const style = { '--node-color': desc?.editor.color ?? '#64748b' } as CSSProperties;
   const title = text?.title ?? data.type;
-  const tooltip = nodeIssues.length ? nodeIssues.map((i) => `• ${i.message}`).join('\n') : (text?.description ?? '');
+  const tooltip = nodeIssues.length ? nodeIssues.map((i) => `• ${problemText(i, locale)}`).join('\n') : (text?.description ?? '');
 
   return (
     <div
@@ -131,7 +132,7 @@ function FlowNodeViewImpl({ id, data, selected }: NodeProps<CanvasNode>) {
       {nodeIssues.length > 0 && (
         <ul className="fd-node__issues">
           {nodeIssues.slice(0, 2).map((i, n) => (
-            <li key={n}>{i.message}</li>
+            <li key={n}>{problemText(i, locale)}</li>
           ))}
           {nodeIssues.length > 2 && <li>{t('node.moreIssues', { count: nodeIssues.length - 2 })}</li>}
         </ul>

@@ -5,6 +5,8 @@ import type { ProblemError } from '../api/types.ts';
 export interface Issue {
   path: (string | number)[];
   message: string;
+  /** The same in Chinese, where the problem's words are known. */
+  zh?: string;
   code?: string;
   nodeId?: string;
   edgeId?: string;
@@ -36,6 +38,7 @@ export function fromServer(errors: readonly ProblemError[]): Issue[] {
       .filter(Boolean)
       .map((p) => (/^\d+$/.test(p) ? Number(p) : p)),
     message: e.message,
+    ...(e.zh ? { zh: e.zh } : {}),
     ...(e.code ? { code: e.code } : {}),
     ...(e.nodeId ? { nodeId: e.nodeId } : {}),
     ...(e.edgeId ? { edgeId: e.edgeId } : {}),

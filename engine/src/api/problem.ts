@@ -35,6 +35,8 @@ export function issuesToFieldErrors(issues: ValidationIssue[], prefix: string[] 
   return issues.map((i) => ({
     path: joinPath([...prefix, ...i.path]),
     message: i.message,
+    ...(i.zh ? { zh: i.zh } : {}),
+    ...(i.params ? { params: i.params } : {}),
     code: i.code,
     ...(i.nodeId ? { nodeId: i.nodeId } : {}),
     ...(i.edgeId ? { edgeId: i.edgeId } : {}),

@@ -10,6 +10,11 @@ export const timestamp = z.iso.datetime({ offset: true });
 export const fieldErrorSchema = z.object({
   path: z.string(),
   message: z.string(),
+  zh: z.string().optional().meta({ description: 'The same problem in Chinese, where its words are known' }),
+  params: z
+    .record(z.string(), z.union([z.string(), z.number()]))
+    .optional()
+    .meta({ description: "What the message is made of: the problem's key and its values" }),
   code: z.string().optional(),
   nodeId: z.string().optional(),
   edgeId: z.string().optional(),

@@ -1,0 +1,112 @@
+import type { z } from 'zod';
+import en from 'zod/v4/locales/en.js';
+import zhCN from 'zod/v4/locales/zh-CN.js';
+import type { Locale } from './nodes/define.ts';
+
+/**
+ * The words of the validator's problems and the flow's warnings, in both languages, from one table: each problem has
+ * a key and its parameters, and its English `message` (what the API has always answered) and Chinese `zh` are made
+ * from them when it is found. The editor shows the one for the reader's language; a client that reads only `message`
+ * is unchanged. Zod's own messages come from zod's locales; a schema's hand-written message is English only.
+ */
+
+export type ProblemParams = Record<string, string | number>;
+
+export interface ProblemWords {
+  message: string;
+  zh: string;
+  params: ProblemParams;
+}
+
+const s = (p: ProblemParams, k: string) => String(p[k] ?? '');
+
+const TEXT = {
+  node_id_twice: { en: (p) => `Node id "${s(p, 'id')}" is used twice`, 'zh-CN': (p) => `节点 ID“${s(p, 'id')}”重复使用` },
+  unknown_type: { en: (p) => `Unknown node type "${s(p, 'type')}"`, 'zh-CN': (p) => `未知的节点类型“${s(p, 'type')}”` },
+  expression: {
+    en: (p) => `Expression "${s(p, 'source')}" does not parse: ${s(p, 'error')}`,
+    'zh-CN': (p) => `表达式“${s(p, 'source')}”无法解析：${s(p, 'error')}`,
+  },
+  template_expression: {
+    en: (p) => `Template expression "${s(p, 'source')}" does not parse: ${s(p, 'error')}`,
+    'zh-CN': (p) => `模板表达式“${s(p, 'source')}”无法解析：${s(p, 'error')}`,
+  },
+  no_trigger: { en: () => 'A flow needs exactly one trigger; it has none', 'zh-CN': () => '流程需要且只能有一个触发器；当前没有' },
+  triggers: {
+    en: (p) => `A flow needs exactly one trigger; it has ${s(p, 'count')}`,
+    'zh-CN': (p) => `流程需要且只能有一个触发器；当前有 ${s(p, 'count')} 个`,
+  },
+  edge_id_twice: { en: (p) => `Edge id "${s(p, 'id')}" is used twice`, 'zh-CN': (p) => `连线 ID“${s(p, 'id')}”重复使用` },
+  edge_source_missing: {
+    en: (p) => `Edge starts at "${s(p, 'node')}", which is not a node`,
+    'zh-CN': (p) => `连线起点“${s(p, 'node')}”不是节点`,
+  },
+  edge_target_missing: {
+    en: (p) => `Edge ends at "${s(p, 'node')}", which is not a node`,
+    'zh-CN': (p) => `连线终点“${s(p, 'node')}”不是节点`,
+  },
+  unknown_handle: {
+    en: (p) => `Node "${s(p, 'node')}" has no "${s(p, 'handle')}" handle (it has: ${s(p, 'handles') || 'none'})`,
+    'zh-CN': (p) => `节点“${s(p, 'node')}”没有“${s(p, 'handle')}”出口（现有：${s(p, 'handles') || '无'}）`,
+  },
+  edge_into_trigger: {
+    en: (p) => `"${s(p, 'node')}" is a trigger and cannot have incoming edges`,
+    'zh-CN': (p) => `“${s(p, 'node')}”是触发器，不能有连入的连线`,
+  },
+  connection_twice: { en: () => 'The same connection is drawn twice', 'zh-CN': () => '同一条连线画了两次' },
+  unreachable: {
+    en: (p) => `"${s(p, 'node')}" cannot be reached from the trigger`,
+    'zh-CN': (p) => `从触发器无法到达“${s(p, 'node')}”`,
+  },
+  cycle: {
+    en: (p) => `Loop without a delay: ${s(p, 'loop')}. A loop must pass through a delay node of at least ${s(p, 'seconds')} s`,
+    'zh-CN': (p) => `循环中没有延时：${s(p, 'loop')}。循环必须经过至少 ${s(p, 'seconds')} 秒的延时节点`,
+  },
+  unhandled_outcome: {
+    en: (p) => `"${s(p, 'node')}" has no "${s(p, 'handle')}" path: when that happens, the run fails`,
+    'zh-CN': (p) => `“${s(p, 'node')}”没有画“${s(p, 'handle')}”分支：一旦出现这种结果，运行就会失败`,
+  },
+  needs_campaign: {
+    en: (p) => `Runs of this flow need a campaign: ${s(p, 'steps')}${s(p, 'more') ? ` and ${s(p, 'more')} more` : ''} fail without one`,
+    'zh-CN': (p) => `此流程的运行需要关联活动：${s(p, 'steps')}${s(p, 'more') ? ` 等另外 ${s(p, 'more')} 个步骤` : ''}在没有活动时会失败`,
+  },
+  needs_campaign_event: {
+    en: (p) => `"${s(p, 'node')}" needs the run's campaign (${s(p, 'reason')}), but runs started by ${s(p, 'trigger')} have none`,
+    'zh-CN': (p) => `“${s(p, 'node')}”需要运行所属的活动（${s(p, 'reason')}），但由 ${s(p, 'trigger')} 启动的运行没有活动`,
+  },
+} satisfies Record<string, Record<Locale, (p: ProblemParams) => string>>;
+
+export type ProblemKey = keyof typeof TEXT;
+
+/** A problem's words in both languages, with its parameters. */
+export function problemWords(key: ProblemKey, params: ProblemParams = {}): ProblemWords {
+  return { message: TEXT[key].en(params), zh: TEXT[key]['zh-CN'](params), params: { key, ...params } };
+}
+
+/** What a reader sees of a problem: its Chinese words for a Chinese reader where it has them, else its message. */
+export function problemText(issue: { message: string; zh?: string }, locale: Locale): string {
+  return locale === 'zh-CN' && typeof issue.zh === 'string' && issue.zh ? issue.zh : issue.message;
+}
+
+const DEFAULT_MARK = '\u0000zod-default\u0000';
+const enWords = en().localeError;
+const zhWords = zhCN().localeError;
+const textOf = (m: ReturnType<typeof enWords>) => (typeof m === 'string' ? m : (m?.message ?? ''));
+
+/**
+ * A per-parse error map for safeParse: it runs only where the schema gave no message of its own, and there it writes
+ * both languages (zod's locales, while the issue still holds its input), for zodWords to unpack.
+ */
+export const bothLanguages: z.core.$ZodErrorMap = (issue) =>
+  DEFAULT_MARK + JSON.stringify([textOf(enWords(issue)), textOf(zhWords(issue))]);
+
+/** A zod issue's words: the two languages bothLanguages wrote, or the schema's own message (English) alone. */
+export function zodWords(message: string): { message: string; zh?: string } {
+  if (!message.startsWith(DEFAULT_MARK)) return { message };
+  try {
+    const [m, zh] = JSON.parse(message.slice(DEFAULT_MARK.length)) as [string, string];
+    return { message: m, zh };
+  } catch {
+    return { message: message.slice(DEFAULT_MARK.length) };
+  }
+}
