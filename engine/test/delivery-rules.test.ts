@@ -244,6 +244,38 @@ describe.concurrent('delivery rules', () => {
     expect(deliveries.map((d) => `${d.channel}:${d.status}`).sort()).toEqual(['email:sent', 'email:sent', 'in-app:sent']);
   });
 
+  it("an unconfirmed e-mail sent by the server's own mailer is resent through it, once, as a linked delivery", async () => {
+    const graph = flow(
+      [
+        node('start', 'trigger.manual'),
+        node('mail', 'channel.email', { to: 'resend.me@example.test', subject: 'Server mail to resend', text: 'Once more, by hand' }),
+        node('done', 'control.end'),
+      ],
+      [edge('start', 'next', 'mail'), edge('mail', 'sent', 'done')],
+    );
+    const { flowId } = await stack.api.publishFlow('server mail resend', graph);
+    const runId = await stack.api.startRun(flowId, {});
+    expect((await stack.api.waitForRun(runId)).status).toBe('completed');
+    type Row = { id: string; status: string; connectionId: string | null; resendable: boolean; resendOf: string | null };
+    const [sent] = (await stack.api.get(`/api/runs/${runId}/deliveries`)).body.items as Row[];
+    expect(sent).toMatchObject({ status: 'sent', connectionId: null, resendable: false });
+    // What a worker killed between the SMTP answer and its record leaves (engine/test/channels-crash.test.ts makes it for real).
+    await stack.server.db.pool.query(`update deliveries set status = 'unconfirmed' where id = $1`, [sent!.id]);
+    const [unconfirmed] = (await stack.api.get(`/api/runs/${runId}/deliveries`)).body.items as Row[];
+    expect(unconfirmed).toMatchObject({ status: 'unconfirmed', resendable: true });
+
+    const resent = await stack.api.post(`/api/deliveries/${sent!.id}/resend`, {});
+    expect(resent.status, JSON.stringify(resent.body)).toBe(201);
+    expect(resent.body).toMatchObject({ status: 'sent', resendOf: sent!.id, connectionId: null, resendable: false });
+    const mails = smtp.mails.filter((m) => m.subject === 'Server mail to resend');
+    expect(mails).toHaveLength(2);
+    expect(mails[1]).toMatchObject({ to: ['resend.me@example.test'], text: mails[0]!.text, html: mails[0]!.html });
+    // Once: a second press is refused, and nothing more is sent.
+    const again = await stack.api.post(`/api/deliveries/${sent!.id}/resend`, {});
+    expect(again.status).toBe(409);
+    expect(smtp.mails.filter((m) => m.subject === 'Server mail to resend')).toHaveLength(2);
+  });
+
   it('refuses to send e-mail through a chat connection, and SMS without recipients, with a clear reason', async () => {
     const robot = await startWeCom('wrong-kind');
     try {

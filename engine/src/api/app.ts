@@ -57,6 +57,8 @@ import { RelatedLessonsService } from '../services/lessons-related.ts';
 
 export interface AppDeps {
   db: Database;
+  /** The server's own mailer (SMTP_URL, MAIL_FROM): a resend of e-mail sent without a connection goes through it. */
+  mail?: { smtpUrl?: string; from?: string };
   temporal: () => Client;
   temporalAddress: string;
   namespace: string;
@@ -148,7 +150,7 @@ export function createApp(deps: AppDeps): { app: Express; registry: RouteRegistr
   app.use(workTaskRoutes(registry, new WorkTaskService(deps.db, lessons, runs, signalNotice(deps.temporal), deps.log)));
   app.use(alertRoutes(registry, alerts, campaigns, people, links));
   app.use(connectionRoutes(registry, connections));
-  app.use(deliveryRoutes(registry, new DeliveryResendService(deps.db, connections, deps.outbound)));
+  app.use(deliveryRoutes(registry, new DeliveryResendService(deps.db, connections, deps.outbound, deps.mail)));
   app.use(notificationRoutes(registry, new NotificationService(deps.db)));
   app.use(hookSecretRoute(registry, hooks, flows));
   app.use(

@@ -142,6 +142,7 @@ try {
     log,
     secret,
     encryptionKey: parseEncryptionKey(encryptionKey),
+    mail: { smtpUrl: config.smtpUrl, from: config.mailFrom },
   });
   stops.push({ name: 'API', stop: () => server.close() });
 

@@ -16,6 +16,8 @@ export const EDITOR_TEST_DIST = fileURLToPath(new URL('../../../editor/dist-test
 
 export interface ServerOptions {
   databaseUrl: string;
+  /** The server's own mailer, as the worker's (SMTP_URL, MAIL_FROM). */
+  mail?: { smtpUrl?: string; from?: string };
   temporalAddress: string;
   namespace: string;
   taskQueue: string;
@@ -62,6 +64,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const runChanges = new RunChangeFeed(opts.databaseUrl, opts.log);
   const app = createApp({
     runChanges,
+    mail: opts.mail,
     runStreams: opts.runStreams,
     db: db.db,
     temporal: () => temporal.client,

@@ -30,6 +30,8 @@ export class DeliveryResendService {
     private readonly db: Database,
     private readonly connections: ConnectionService,
     private readonly outbound: OutboundGuard = guardFromEnv(),
+    /** The server's own mailer (SMTP_URL, MAIL_FROM), for e-mail the flow sent without a connection of its own. */
+    private readonly serverMail: { smtpUrl?: string; from?: string } = {},
   ) {}
 
   /** The department of the run the delivery belongs to (for the route's access check). */
@@ -61,14 +63,17 @@ export class DeliveryResendService {
         throw new Conflict(`Only an unconfirmed delivery can be resent; this one is ${d.status}`, [
           { path: 'id', message: `The delivery is ${d.status}`, code: 'not_unconfirmed' },
         ]);
-      if (!d.message || !d.connectionId)
+      // E-mail sent by the server's own mailer has no connection; it goes again the same way.
+      if (!d.message || (!d.connectionId && d.message.kind !== 'email'))
         throw new Conflict('This delivery has no recorded message or connection to send it again with', [
           { path: 'id', message: 'Nothing recorded to resend', code: 'not_resendable' },
         ]);
-      const [connection] = await tx
-        .select({ pausedAt: channelConnections.pausedAt })
-        .from(channelConnections)
-        .where(eq(channelConnections.id, d.connectionId));
+      const [connection] = d.connectionId
+        ? await tx
+            .select({ pausedAt: channelConnections.pausedAt })
+            .from(channelConnections)
+            .where(eq(channelConnections.id, d.connectionId))
+        : [];
       if (connection?.pausedAt)
         throw new Conflict('The connection is paused; resume it first', [
           { path: 'id', message: 'The connection is paused', code: 'paused' },
@@ -111,7 +116,7 @@ export class DeliveryResendService {
     const { row } = claimed;
     let update: Partial<typeof deliveries.$inferInsert>;
     try {
-      const result = await this.send(row.connectionId!, claimed.message, row.idempotencyKey);
+      const result = await this.send(row.connectionId, claimed.message, row.idempotencyKey);
       update = { status: 'sent', providerMessageId: result.providerMessageId ?? null, sentAt: new Date(), error: null };
     } catch (err) {
       // A manual resend is one request: whatever went wrong is recorded, and the owner may press again.
@@ -122,24 +127,28 @@ export class DeliveryResendService {
       .set({ ...update, leaseUntil: null })
       .where(eq(deliveries.id, row.id))
       .returning();
-    const [named] = await this.db
-      .select({ name: channelConnections.name })
-      .from(channelConnections)
-      .where(eq(channelConnections.id, row.connectionId!));
+    const [named] = row.connectionId
+      ? await this.db.select({ name: channelConnections.name }).from(channelConnections).where(eq(channelConnections.id, row.connectionId))
+      : [];
     return presentDelivery(after!, named?.name ?? null, null);
   }
 
-  private async send(connectionId: string, stored: StoredMessage, key: string): Promise<DeliveryResult> {
+  private async send(connectionId: string | null, stored: StoredMessage, key: string): Promise<DeliveryResult> {
     if (stored.kind === 'email') {
-      const { settings, secrets } = await this.connections.reveal(connectionId);
-      const mailer = createMailer({
-        smtpUrl: secrets.smtpUrl,
-        outbound: this.outbound,
-        ...(typeof settings.from === 'string' ? { from: settings.from } : {}),
-      });
+      const mailer = connectionId ? await this.connectionMailer(connectionId) : createMailer(this.serverMail);
       return { status: 250, providerMessageId: (await mailer.send(stored.mail)).messageId, body: null };
     }
+    if (!connectionId) throw new Error('Only e-mail goes without a connection');
     const channel = await this.connections.channelConnection(connectionId);
     return sendToChannel(channel, stored.message, { idempotencyKey: providerKey(key), outbound: this.outbound });
+  }
+
+  private async connectionMailer(connectionId: string) {
+    const { settings, secrets } = await this.connections.reveal(connectionId);
+    return createMailer({
+      smtpUrl: secrets.smtpUrl,
+      outbound: this.outbound,
+      ...(typeof settings.from === 'string' ? { from: settings.from } : {}),
+    });
   }
 }

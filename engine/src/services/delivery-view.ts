@@ -25,7 +25,8 @@ export function presentDelivery(
     sentAt: d.sentAt?.toISOString() ?? null,
     error: d.error,
     resendOf: d.resendOf,
-    resendable: d.status === 'unconfirmed' && d.message !== null && d.connectionId !== null && !resent,
+    // E-mail without a connection went through the server's own mailer, and can go through it again.
+    resendable: d.status === 'unconfirmed' && d.message !== null && (d.connectionId !== null || d.message.kind === 'email') && !resent,
     createdAt: d.createdAt.toISOString(),
   };
 }

@@ -146,6 +146,7 @@ export async function startStack(label: string, opts: StackOptions = {}): Promis
     runStreams: opts.runStreams,
     // Every answer in every test is checked against its route's schema: drift fails the test that saw it.
     checkResponses: true,
+    mail: { smtpUrl: opts.smtpUrl },
   });
   const notifyRun = lazyNotifier(temporalAddress, 'default');
   const deps = buildActivityDeps({
