@@ -100,8 +100,11 @@ export function EditorCanvas({ draft, issues, children }: { draft: FlowDraft; is
 
   const onConnect = useCallback((c: Connection) => void draft.connect(c), [draft]);
   const isValidConnection = useCallback((c: Connection | Edge) => draft.canConnect(c), [draft]);
-  const { updateNote, renameGroup } = draft;
-  const annotationActions = useMemo<AnnotationActions>(() => ({ updateNote, renameGroup }), [updateNote, renameGroup]);
+  const { updateNote, renameGroup, takeFreshNote } = draft;
+  const annotationActions = useMemo<AnnotationActions>(
+    () => ({ updateNote, renameGroup, takeFreshNote }),
+    [updateNote, renameGroup, takeFreshNote],
+  );
 
   return (
     <div

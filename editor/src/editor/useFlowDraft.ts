@@ -338,10 +338,19 @@ export function useFlowDraft(initial: FlowDocumentInput) {
     [],
   );
 
+  // The note just added opens for typing once; the same note brought back by redo or a paste does not.
+  const freshNote = useRef<string | null>(null);
+  const takeFreshNote = useCallback((id: string) => {
+    if (freshNote.current !== id) return false;
+    freshNote.current = null;
+    return true;
+  }, []);
+
   /** A new, selected note at `position`; returns its id. */
   const addNote = useCallback(
     (position: XYPosition, text = ''): string => {
       const id = nextAnnotationId('note', allIds());
+      freshNote.current = id;
       const [note] = notesToCanvas([{ id, text, color: 'yellow', position, size: { width: NOTE_SIZE.width, height: NOTE_SIZE.height } }]);
       remember();
       flushSync(() =>
@@ -448,6 +457,7 @@ export function useFlowDraft(initial: FlowDocumentInput) {
     canvasNodes,
     onCanvasNodesChange,
     addNote,
+    takeFreshNote,
     updateNote,
     groupSelected,
     ungroupSelected,

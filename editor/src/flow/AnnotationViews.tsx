@@ -9,8 +9,7 @@ import { useAnnotationActions } from './annotationContext.ts';
 function NoteViewImpl({ id, data, selected }: NodeProps<NoteCanvasNode>) {
   const { t } = useTranslation();
   const actions = useAnnotationActions();
-  // A new, empty note opens for typing at once.
-  const [editing, setEditing] = useState(() => !!actions && data.text === '');
+  const [editing, setEditing] = useState(() => !!actions?.takeFreshNote(id));
   const blocks = noteBlocks(data.text);
   return (
     <div className={`fd-note fd-note--${data.color}`} data-testid={`note-${id}`}>

@@ -5,6 +5,8 @@ import type { NoteData } from './annotations.ts';
 export interface AnnotationActions {
   updateNote(id: string, patch: Partial<NoteData>): void;
   renameGroup(id: string, label: string): void;
+  /** True once, for the note the user just added: it opens for typing. */
+  takeFreshNote(id: string): boolean;
 }
 
 export const AnnotationContext = createContext<AnnotationActions | null>(null);
