@@ -160,6 +160,38 @@ describe('pasting a fragment whose ids clash', () => {
   });
 });
 
+describe('hostile fragments with notes and groups', () => {
+  it('property: any notes and groups parse to a fragment or a reason, never a throw, and place inside the fragment', () => {
+    const base = { format: 'flightdeck.fragment/1', nodes: [{ id: 'a', type: 'control.end', config: {}, position: { x: 0, y: 0 } }] };
+    const note = fc.record({
+      id: fc.oneof(fc.constantFrom('a', 'note_1', '__proto__', 'constructor'), fc.string({ maxLength: 70 })),
+      text: fc.string({ maxLength: 50 }),
+      color: fc.constantFrom('yellow', 'blue', 'red'),
+      position: fc.record({ x: fc.double(), y: fc.integer() }),
+      size: fc.record({ width: fc.integer({ min: -10, max: 3000 }), height: fc.integer({ min: 0, max: 3000 }) }),
+    });
+    const group = fc.record({
+      id: fc.constantFrom('a', 'g', 'group_1'),
+      label: fc.string({ maxLength: 130 }),
+      nodes: fc.array(fc.string()),
+    });
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.array(note, { maxLength: 4 }), fc.anything()),
+        fc.oneof(fc.array(group, { maxLength: 4 }), fc.anything()),
+        (notes, groups) => {
+          const parsed = parseFragment(JSON.stringify({ ...base, notes, groups }));
+          if (!parsed.ok) return;
+          const placed = placeFragment(parsed.fragment, { nodeIds: ['a', 'note_1', 'g'], edgeIds: [] }, { x: 5, y: 5 });
+          const ids = [...placed.nodes, ...placed.notes, ...placed.groups].map((x) => x.id);
+          expect(new Set([...ids, 'a', 'note_1', 'g']).size).toBe(ids.length + 3);
+          for (const g of placed.groups) for (const m of g.nodes) expect(placed.nodes.map((n) => n.id)).toContain(m);
+        },
+      ),
+    );
+  });
+});
+
 describe('group frames and notes on the canvas', () => {
   const nodes = [canvasNode('a', 0, 0), canvasNode('b', 300, 100), canvasNode('c', 900, 900)];
 
