@@ -1,6 +1,7 @@
 /// <reference lib="dom" />
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { launchTestChromium, signIn } from './support/browser.ts';
 import { startStack, type TestStack } from './support/stack.ts';
@@ -8,17 +9,21 @@ import { SAFETY_NET_MS } from './support/wait-for.ts';
 import { EDITOR_TEST_DIST } from '../src/server/start-server.ts';
 
 const SHOTS = process.env.FD_SHOTS_CANVAS || '/tmp/fd/shots-canvas/';
+/** The annotations' screenshots, kept with the repository's (ignored) artifacts. */
+const ARTIFACTS = fileURLToPath(new URL('../../.artifacts/canvas/', import.meta.url));
 
 type Doc = {
-  nodes: { id: string; type: string; label?: string; position: { x: number; y: number } }[];
+  nodes: { id: string; type: string; label?: string; config: Record<string, unknown>; position: { x: number; y: number } }[];
   edges: { source: string; sourceHandle: string; target: string }[];
+  notes?: { id: string; text: string; color: string; position: { x: number; y: number }; size: { width: number; height: number } }[];
+  groups?: { id: string; label: string; nodes: string[] }[];
 };
 
 /**
  * The canvas's craft in headless Chromium on the real API: drawing, undo and redo (a whole drag
  * is one step), box selection, copy and paste through the clipboard events, a fragment pasted
  * from someone's chat message, delete with its confirmation, auto-layout, Ctrl+K and the
- * shortcuts panel in both languages.
+ * shortcuts panel in both languages; sticky notes, group frames and a pasted fragment whose ids clash.
  */
 describe('canvas craft in the editor', () => {
   let stack: TestStack;
@@ -29,6 +34,7 @@ describe('canvas craft in the editor', () => {
     if (!existsSync(`${EDITOR_TEST_DIST}/index.html`))
       throw new Error('editor/dist-test is missing: `npm test` builds it first (npm run build:test -w @flightdeck/editor)');
     mkdirSync(SHOTS, { recursive: true });
+    mkdirSync(ARTIFACTS, { recursive: true });
     stack = await startStack('e2e-canvas', { worker: false });
     ada = await stack.user('Ada Designer', [{ role: 'designer', department: null }]);
     browser = await launchTestChromium();
@@ -261,6 +267,192 @@ describe('canvas craft in the editor', () => {
       await p.screenshot({ path: `${SHOTS}09-node-search-zh.png` });
     } catch (e) {
       await p.screenshot({ path: `${SHOTS}failure.png` });
+      throw e;
+    } finally {
+      await ctx.close();
+    }
+  });
+  it('writes a sticky note, groups nodes in a frame that moves them, pastes a clashing fragment with renamed references', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    ctx.setDefaultTimeout(SAFETY_NET_MS);
+    const p = await ctx.newPage();
+    try {
+      await signIn(p, stack.url, ada.email);
+      await p.goto(stack.url);
+      await p.getByTestId('new-flow').click();
+      await p.getByTestId('new-flow-name').fill('Canvas annotations');
+      await p.getByTestId('new-flow-create').click();
+      await p.locator('[data-type="trigger.manual"]').waitFor();
+      const start = await idOf(p, 'trigger.manual');
+      const [check, yes, no] = await p.evaluate((s) => {
+        const api = (window as any).__flightdeck;
+        const ids = [
+          api.addNode('control.condition', { x: 360, y: 200 }),
+          api.addNode('control.end', { x: 680, y: 80 }),
+          api.addNode('control.end', { x: 680, y: 320 }),
+        ] as string[];
+        api.connect(s, 'next', ids[0]);
+        api.connect(ids[0], 'true', ids[1]);
+        api.connect(ids[0], 'false', ids[2]);
+        return ids as [string, string, string];
+      }, start);
+      await p.locator('.react-flow__controls-fitview').click();
+
+      // A note from the toolbar opens for typing; Escape shows it rendered (a heading, a list item, bold text).
+      await p.getByTestId('add-note').click();
+      const text = p.locator('textarea[data-testid$="-text"]');
+      await text.fill('# Legal first\n- ask **Leo** before launch');
+      await text.press('Escape');
+      const noteId = (await getFlow(p)).notes![0]!.id;
+      const body = p.getByTestId(`note-${noteId}-body`);
+      expect(await body.locator('h4').innerText()).toBe('Legal first');
+      expect(await body.locator('strong').innerText()).toBe('Leo');
+      await p.getByTestId(`note-${noteId}-color-blue`).click();
+      expect((await getFlow(p)).notes).toMatchObject([{ id: noteId, text: '# Legal first\n- ask **Leo** before launch', color: 'blue' }]);
+      // Undo takes back the colour, then the text, then the note; redo brings all back. The flow's nodes never change.
+      await p.keyboard.press('Control+z');
+      expect((await getFlow(p)).notes![0]!.color).toBe('yellow');
+      await p.keyboard.press('Control+z');
+      expect((await getFlow(p)).notes![0]!.text).toBe('');
+      await p.keyboard.press('Control+z');
+      expect((await getFlow(p)).notes).toBeUndefined();
+      for (let i = 0; i < 3; i++) await p.keyboard.press('Control+Shift+z');
+      expect((await getFlow(p)).notes).toMatchObject([{ text: '# Legal first\n- ask **Leo** before launch', color: 'blue' }]);
+      expect(await count(p)).toBe('4/3');
+
+      // Dragged by its bar out of the way, to the canvas's lower left.
+      const bar = (await p.locator(`[data-testid="note-${noteId}"] .fd-note__bar`).boundingBox())!;
+      const pane = (await p.getByTestId('canvas').boundingBox())!;
+      const at0 = (await getFlow(p)).notes![0]!.position;
+      await p.mouse.move(bar.x + 30, bar.y + bar.height / 2);
+      await p.mouse.down();
+      await p.mouse.move(pane.x + 120, pane.y + pane.height - 260, { steps: 10 });
+      await p.mouse.up();
+      await expect.poll(async () => (await getFlow(p)).notes![0]!.position, { timeout: SAFETY_NET_MS }).not.toEqual(at0);
+
+      // Resizing by the corner is saved with the note, as one step.
+      const size0 = (await getFlow(p)).notes![0]!.size;
+      await p.getByTestId(`note-${noteId}-body`).click();
+      const corner = (await p.locator('.react-flow__node-note .react-flow__resize-control.handle.bottom.right').boundingBox())!;
+      await p.mouse.move(corner.x + corner.width / 2, corner.y + corner.height / 2);
+      await p.mouse.down();
+      await p.mouse.move(corner.x + 80, corner.y + 60, { steps: 8 });
+      await p.mouse.up();
+      await expect.poll(async () => (await getFlow(p)).notes![0]!.size.width, { timeout: SAFETY_NET_MS }).toBeGreaterThan(size0.width);
+      await p.keyboard.press('Control+z');
+      expect((await getFlow(p)).notes![0]!.size).toEqual(size0);
+      await p.keyboard.press('Control+Shift+z');
+
+      // Select the condition and both ends (Ctrl+click) and group them with Ctrl+G: a labelled frame around them.
+      await p.getByTestId(`node-${check}`).click();
+      await p.getByTestId(`node-${yes}`).click({ modifiers: ['Control'] });
+      await p.getByTestId(`node-${no}`).click({ modifiers: ['Control'] });
+      await expect.poll(() => p.locator('.react-flow__node-flow.selected').count(), { timeout: SAFETY_NET_MS }).toBe(3);
+      await p.keyboard.press('Control+g');
+      await expect
+        .poll(async () => (await getFlow(p)).groups?.[0]?.nodes.sort(), { timeout: SAFETY_NET_MS })
+        .toEqual([check, yes, no].sort());
+      const groupId = (await getFlow(p)).groups![0]!.id;
+      await p.getByTestId(`frame-${groupId}-label`).fill('Branches');
+      expect((await getFlow(p)).groups![0]!.label).toBe('Branches');
+
+      // Dragging the frame moves every member by the same amount, as one undo step; the trigger stays.
+      const before = new Map((await getFlow(p)).nodes.map((n) => [n.id, n.position]));
+      const frame = (await p.getByTestId(`frame-${groupId}`).boundingBox())!;
+      await p.mouse.move(frame.x + frame.width - 16, frame.y + 14);
+      await p.mouse.down();
+      await p.mouse.move(frame.x + frame.width + 64, frame.y + 94, { steps: 12 });
+      await p.mouse.up();
+      const after = new Map((await getFlow(p)).nodes.map((n) => [n.id, n.position]));
+      const dx = after.get(check)!.x - before.get(check)!.x;
+      const dy = after.get(check)!.y - before.get(check)!.y;
+      expect(dx).toBeGreaterThan(0);
+      expect(dy).toBeGreaterThan(0);
+      for (const id of [yes, no]) expect(after.get(id)).toEqual({ x: before.get(id)!.x + dx, y: before.get(id)!.y + dy });
+      expect(after.get(start)).toEqual(before.get(start));
+      await p.screenshot({ path: `${ARTIFACTS}01-note-and-group.png` });
+      await p.keyboard.press('Control+z');
+      expect((await getFlow(p)).nodes.find((n) => n.id === no)!.position).toEqual(before.get(no));
+      await p.keyboard.press('Control+Shift+z');
+
+      // Ungroup (the frame is selected after its drag): the frame goes, the nodes stay where they are; undo restores it.
+      await p.getByTestId(`frame-${groupId}`).click({ position: { x: frame.width - 16, y: 14 } });
+      await p.keyboard.press('Control+Shift+g');
+      await expect.poll(async () => (await getFlow(p)).groups, { timeout: SAFETY_NET_MS }).toBeUndefined();
+      expect(await count(p)).toBe('4/3');
+      await p.keyboard.press('Control+z');
+      expect((await getFlow(p)).groups).toMatchObject([{ id: groupId, label: 'Branches' }]);
+
+      // A fragment from a colleague whose ids clash with this flow's: the clashing node is renamed, and so is every
+      // reference to it in the pasted configs (CEL, both spellings), its edge and its group; a reference to a node outside
+      // the fragment (the trigger) is left as it is.
+      const fragment = {
+        format: 'flightdeck.fragment/1',
+        nodes: [
+          { id: check, type: 'control.condition', config: { expression: `nodes.${start}.output.ok == true` }, position: { x: 0, y: 0 } },
+          {
+            id: 'double_check',
+            type: 'control.condition',
+            config: { expression: `nodes.${check}.output.x == 1 && nodes["${check}"].output.y == 2` },
+            position: { x: 300, y: 0 },
+          },
+        ],
+        edges: [{ source: check, sourceHandle: 'true', target: 'double_check' }],
+        notes: [{ id: noteId, text: 'Pasted note', color: 'green', position: { x: 0, y: 160 }, size: { width: 200, height: 100 } }],
+        groups: [{ id: groupId, label: 'Pasted pair', nodes: [check, 'double_check'] }],
+      };
+      await paste(p, JSON.stringify(fragment));
+      await expect.poll(() => count(p), { timeout: SAFETY_NET_MS }).toBe('6/4');
+      const pasted = await getFlow(p);
+      const renamed = pasted.nodes.find((n) => ![start, check, yes, no, 'double_check'].includes(n.id))!;
+      expect(renamed.type).toBe('control.condition');
+      expect(renamed.config.expression).toBe(`nodes.${start}.output.ok == true`);
+      const second = pasted.nodes.find((n) => n.id === 'double_check')!;
+      expect(second.config.expression).toBe(`nodes.${renamed.id}.output.x == 1 && nodes["${renamed.id}"].output.y == 2`);
+      expect(pasted.edges).toContainEqual(expect.objectContaining({ source: renamed.id, sourceHandle: 'true', target: 'double_check' }));
+      expect(pasted.notes!.map((n) => n.text)).toEqual(['# Legal first\n- ask **Leo** before launch', 'Pasted note']);
+      expect(new Set(pasted.notes!.map((n) => n.id)).size).toBe(2);
+      const pastedGroup = pasted.groups!.find((g) => g.label === 'Pasted pair')!;
+      expect(pastedGroup.id).not.toBe(groupId);
+      expect(pastedGroup.nodes).toEqual([renamed.id, 'double_check']);
+      // The toast says what was renamed.
+      await expect.poll(() => p.locator('.fd-toast').last().innerText(), { timeout: SAFETY_NET_MS }).toContain(`${check} → ${renamed.id}`);
+      await p.screenshot({ path: `${ARTIFACTS}02-pasted-clashing-fragment.png` });
+
+      // Delete removes a selected note (and nothing else), as one undo step.
+      const pastedNote = pasted.notes![1]!.id;
+      // The paste left everything it added selected; clear that, then pick the note alone.
+      await p.evaluate(() => (window as any).__flightdeck.select(null));
+      await p.getByTestId(`note-${pastedNote}-body`).click();
+      await expect.poll(() => p.locator('.react-flow__node.selected').count(), { timeout: SAFETY_NET_MS }).toBe(1);
+      await p.keyboard.press('Delete');
+      await expect.poll(async () => (await getFlow(p)).notes?.map((n) => n.id), { timeout: SAFETY_NET_MS }).toEqual([noteId]);
+      expect(await count(p)).toBe('6/4');
+      await p.keyboard.press('Control+z');
+      expect((await getFlow(p)).notes!.map((n) => n.id)).toEqual([noteId, pastedNote]);
+
+      // Saved with the flow (the server's validator accepts them) and drawn again after a reload.
+      await p.getByTestId('save-flow').click();
+      await expect.poll(() => p.getByTestId('save-state').getAttribute('data-dirty'), { timeout: SAFETY_NET_MS }).toBe('false');
+      const flowId = await p.evaluate(() => (window as any).__flightdeck.getFlowId() as string);
+      const stored = await ada.api.get(`/api/flows/${flowId}`);
+      expect(stored.body.graph.notes).toHaveLength(2);
+      expect(stored.body.graph.groups).toHaveLength(2);
+      await p.reload();
+      await p.getByTestId(`frame-${pastedGroup.id}`).waitFor();
+      await p.getByTestId(`note-${noteId}`).waitFor();
+      expect(await p.locator('.react-flow__node-note').count()).toBe(2);
+
+      // The shortcuts panel lists the new keys.
+      await p.getByTestId('open-shortcuts').click();
+      const help = p.getByTestId('shortcuts-dialog');
+      await help.waitFor();
+      expect(await help.innerText()).toContain('Shift + Ctrl/⌘ + G');
+      // In the language the first test left this account in, either one.
+      expect(await help.innerText()).toMatch(/sticky note|便签/);
+      await p.screenshot({ path: `${ARTIFACTS}03-shortcuts.png` });
+    } catch (e) {
+      await p.screenshot({ path: `${ARTIFACTS}failure.png` });
       throw e;
     } finally {
       await ctx.close();

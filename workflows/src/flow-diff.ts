@@ -28,25 +28,36 @@ export interface EdgeRef {
   target: string;
 }
 
+export interface AnnotationDiff {
+  added: string[];
+  removed: string[];
+  /** A note's text or colour, a group's label or members. */
+  changed: string[];
+  /** A note moved or resized (a group has no position of its own: it frames its members). */
+  moved: string[];
+}
+
 export interface FlowDiff {
   nodes: { added: string[]; removed: string[]; changed: NodeChange[]; moved: string[] };
   edges: { added: EdgeRef[]; removed: EdgeRef[] };
+  notes: AnnotationDiff;
+  groups: AnnotationDiff;
 }
 
 type Rec = Record<string, unknown>;
 const isRecord = (v: unknown): v is Rec => typeof v === 'object' && v !== null && !Array.isArray(v);
 const own = (o: Rec, k: string) => Object.prototype.hasOwnProperty.call(o, k);
 
-function listOf(doc: unknown, key: 'nodes' | 'edges'): Rec[] {
+function listOf(doc: unknown, key: 'nodes' | 'edges' | 'notes' | 'groups'): Rec[] {
   if (!isRecord(doc)) return [];
   const list = doc[key];
   return Array.isArray(list) ? list.slice(0, DIFF_LIMITS.items).filter(isRecord) : [];
 }
 
 /** First occurrence wins: a document with duplicate ids is invalid, and the diff still has to say something. */
-function nodesById(doc: unknown): Map<string, Rec> {
+function byId(doc: unknown, key: 'nodes' | 'notes' | 'groups'): Map<string, Rec> {
   const m = new Map<string, Rec>();
-  for (const n of listOf(doc, 'nodes')) if (typeof n.id === 'string' && !m.has(n.id)) m.set(n.id, n);
+  for (const n of listOf(doc, key)) if (typeof n.id === 'string' && !m.has(n.id)) m.set(n.id, n);
   return m;
 }
 
@@ -118,10 +129,35 @@ function nodeFields(a: Rec, b: Rec): { fields: FieldChange[]; truncated: boolean
   return { fields: out.slice(0, DIFF_LIMITS.fieldsPerNode), truncated };
 }
 
+/** Notes and groups by id: `placed` fields (position, size) make a move, any other field a change. */
+function diffAnnotations(a: unknown, b: unknown, key: 'notes' | 'groups', placed: readonly string[]): AnnotationDiff {
+  const before = byId(a, key);
+  const after = byId(b, key);
+  const out: AnnotationDiff = { added: [], removed: [], changed: [], moved: [] };
+  for (const id of before.keys()) if (!after.has(id)) out.removed.push(id);
+  for (const [id, x] of after) {
+    const y = before.get(id);
+    if (!y) {
+      out.added.push(id);
+      continue;
+    }
+    const keys = [...new Set([...Object.keys(x), ...Object.keys(y)])].filter((k) => k !== 'id');
+    const differs = (k: string) => !same(x[k] ?? null, y[k] ?? null, 0);
+    if (keys.some((k) => !placed.includes(k) && differs(k))) out.changed.push(id);
+    else if (placed.some(differs)) out.moved.push(id);
+  }
+  return out;
+}
+
 export function diffFlows(a: unknown, b: unknown): FlowDiff {
-  const na = nodesById(a);
-  const nb = nodesById(b);
-  const diff: FlowDiff = { nodes: { added: [], removed: [], changed: [], moved: [] }, edges: { added: [], removed: [] } };
+  const na = byId(a, 'nodes');
+  const nb = byId(b, 'nodes');
+  const diff: FlowDiff = {
+    nodes: { added: [], removed: [], changed: [], moved: [] },
+    edges: { added: [], removed: [] },
+    notes: diffAnnotations(a, b, 'notes', ['position', 'size']),
+    groups: diffAnnotations(a, b, 'groups', []),
+  };
   for (const id of na.keys()) if (!nb.has(id)) diff.nodes.removed.push(id);
   for (const [id, after] of nb) {
     const before = na.get(id);
@@ -142,7 +178,9 @@ export function diffFlows(a: unknown, b: unknown): FlowDiff {
 
 export function isEmptyDiff(d: FlowDiff): boolean {
   const { nodes, edges } = d;
+  const annotationsSame = [d.notes, d.groups].every((x) => !x.added.length && !x.removed.length && !x.changed.length && !x.moved.length);
   return (
+    annotationsSame &&
     !nodes.added.length &&
     !nodes.removed.length &&
     !nodes.changed.length &&

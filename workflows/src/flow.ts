@@ -34,13 +34,50 @@ export const flowEdgeSchema = z.strictObject({
   target: idSchema,
 });
 
+/**
+ * Annotations: sticky notes and node groups. They are saved with the document (and so frozen with a published version
+ * and covered by its hash) but are never executed: the interpreter only walks `nodes` and `edges`. Both keys are
+ * optional and left out when empty, so a flow drawn before they existed validates and hashes exactly as it did.
+ */
+export const ANNOTATION_LIMITS = { notes: 100, noteChars: 4000, groups: 50, groupLabel: 120 } as const;
+export const NOTE_COLORS = ['yellow', 'blue', 'green', 'pink', 'grey'] as const;
+export type NoteColor = (typeof NOTE_COLORS)[number];
+export const NOTE_SIZE = { min: 80, max: 2000, width: 240, height: 160 } as const;
+
+const noteLength = z.number().finite().min(NOTE_SIZE.min).max(NOTE_SIZE.max);
+export const flowNoteSchema = z.strictObject({
+  id: idSchema,
+  /** Plain text; the editor renders a little markdown (headings, lists, bold) itself, never as HTML. */
+  text: z.string().max(ANNOTATION_LIMITS.noteChars),
+  color: z.enum(NOTE_COLORS),
+  position: positionSchema,
+  size: z.strictObject({ width: noteLength, height: noteLength }),
+});
+
+// Every field required (no defaults): a draft's note is the published one, and input and output types are the same.
+
+/**
+ * A labelled frame around some nodes. It names its members instead of being their parent: node positions stay
+ * absolute, so the engine, auto-layout, align and the version diff see the same coordinates whether or not a node
+ * is grouped, and the frame's bounds are derived from its members wherever it is drawn.
+ */
+export const flowGroupSchema = z.strictObject({
+  id: idSchema,
+  label: z.string().max(ANNOTATION_LIMITS.groupLabel),
+  nodes: z.array(idSchema).min(1).max(FLOW_LIMITS.nodes),
+});
+
 export const flowDocumentSchema = z.strictObject({
   schemaVersion: z.literal(1).default(1),
   nodes: z.array(flowNodeSchema).max(FLOW_LIMITS.nodes),
   edges: z.array(flowEdgeSchema).max(FLOW_LIMITS.edges),
+  notes: z.array(flowNoteSchema).max(ANNOTATION_LIMITS.notes).optional(),
+  groups: z.array(flowGroupSchema).max(ANNOTATION_LIMITS.groups).optional(),
 });
 
 export type FlowNode = z.infer<typeof flowNodeSchema>;
 export type FlowEdge = z.infer<typeof flowEdgeSchema>;
+export type FlowNote = z.infer<typeof flowNoteSchema>;
+export type FlowGroup = z.infer<typeof flowGroupSchema>;
 export type FlowDocument = z.infer<typeof flowDocumentSchema>;
 export type FlowDocumentInput = z.input<typeof flowDocumentSchema>;

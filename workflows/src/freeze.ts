@@ -11,5 +11,8 @@ export function freezeFlow(draft: unknown): FreezeResult {
   if (!checked.ok) return { ok: false, issues: checked.issues };
   // A JSON round trip: the stored form is what jsonb gives back (no undefined members).
   const graph = JSON.parse(JSON.stringify(checked.flow)) as FlowDocument;
+  // An empty notes or groups list means what an absent one does: one form, so both hash alike (and as older flows do).
+  if (graph.notes?.length === 0) delete graph.notes;
+  if (graph.groups?.length === 0) delete graph.groups;
   return { ok: true, frozen: { format: FROZEN_FORMAT, hash: contentHash(graph), graph } };
 }

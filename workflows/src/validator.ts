@@ -36,7 +36,8 @@ export type IssueCode =
   | 'edge_into_trigger'
   | 'unreachable'
   | 'expression'
-  | 'cycle';
+  | 'cycle'
+  | 'annotation';
 
 export type ValidationResult = { ok: true; flow: FlowDocument } | { ok: false; issues: ValidationIssue[]; flow?: FlowDocument };
 
@@ -184,7 +185,45 @@ export function validateFlow(raw: unknown): ValidationResult {
     });
   }
 
+  issues.push(...annotationIssues(flow, nodeIndex));
+
   return issues.length ? { ok: false, issues, flow } : { ok: true, flow };
+}
+
+/**
+ * Notes and groups share the canvas's id space with the nodes (they are drawn as canvas nodes), and a group may only
+ * frame nodes that exist, each in at most one group: nested or overlapping frames could not be moved sanely.
+ */
+function annotationIssues(flow: FlowDocument, nodeIndex: ReadonlyMap<string, number>): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  const ids = new Set(nodeIndex.keys());
+  const claim = (id: string, path: (string | number)[]) => {
+    if (ids.has(id)) issues.push({ path, code: 'duplicate_id', message: `The id "${id}" is already used by a node, note or group` });
+    ids.add(id);
+  };
+  (flow.notes ?? []).forEach((note, i) => claim(note.id, ['notes', i, 'id']));
+  const groupOf = new Map<string, string>();
+  (flow.groups ?? []).forEach((group, i) => {
+    claim(group.id, ['groups', i, 'id']);
+    group.nodes.forEach((member, j) => {
+      const at = ['groups', i, 'nodes', j];
+      if (!nodeIndex.has(member)) {
+        issues.push({
+          path: at,
+          code: 'annotation',
+          message: `Group "${group.label || group.id}" frames "${member}", which is not a node`,
+        });
+      } else if (groupOf.has(member)) {
+        issues.push({
+          path: at,
+          nodeId: member,
+          code: 'annotation',
+          message: `"${member}" is already in group "${groupOf.get(member)}"; a node belongs to one group at most`,
+        });
+      } else groupOf.set(member, group.id);
+    });
+  });
+  return issues;
 }
 
 function truncate(s: string): string {

@@ -25,6 +25,10 @@ export function CanvasTools(props: {
   onAlign: (how: Alignment) => void;
   onDistribute: (axis: Axis) => void;
   onDuplicate: () => void;
+  onAddNote: () => void;
+  onGroup: () => void;
+  /** Absent when nothing selected is in a group. */
+  onUngroup?: () => void;
 }) {
   const { t } = useTranslation();
   const btn = 'fd-btn fd-btn--small';
@@ -61,6 +65,9 @@ export function CanvasTools(props: {
         >
           {props.layingOut ? t('tools.layingOut') : t('tools.layout')}
         </button>
+        <button type="button" className={btn} data-testid="add-note" onClick={props.onAddNote} title={t('notes.addHelp')}>
+          {t('notes.add')}
+        </button>
         <button type="button" className={btn} data-testid="open-node-search" onClick={props.onSearch} title={t('tools.searchHelp')}>
           {t('tools.search')}
         </button>
@@ -68,11 +75,23 @@ export function CanvasTools(props: {
           {t('tools.shortcuts')}
         </button>
       </div>
-      {props.selectedCount >= 1 && (
+      {(props.selectedCount >= 1 || props.onUngroup) && (
         <div role="toolbar" aria-label={t('tools.align')} className="fd-canvastools__row" data-testid="arrange-tools">
-          <button type="button" className={btn} data-testid="duplicate" onClick={props.onDuplicate}>
-            {t('tools.duplicate')}
-          </button>
+          {props.selectedCount >= 1 && (
+            <>
+              <button type="button" className={btn} data-testid="duplicate" onClick={props.onDuplicate}>
+                {t('tools.duplicate')}
+              </button>
+              <button type="button" className={btn} data-testid="group" onClick={props.onGroup} title={t('groups.groupHelp')}>
+                {t('groups.group')}
+              </button>
+            </>
+          )}
+          {props.onUngroup && (
+            <button type="button" className={btn} data-testid="ungroup" onClick={props.onUngroup} title={t('groups.ungroupHelp')}>
+              {t('groups.ungroup')}
+            </button>
+          )}
           {props.selectedCount >= 2 &&
             ALIGN.map((a) => (
               <button

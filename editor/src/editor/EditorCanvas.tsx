@@ -15,6 +15,9 @@ import {
 import { useTranslation } from 'react-i18next';
 import { nodeType } from '../catalogue.ts';
 import { canvasNodeTypes } from '../flow/FlowNodeView.tsx';
+import { FrameView, NoteView } from '../flow/AnnotationViews.tsx';
+import { AnnotationContext, type AnnotationActions } from '../flow/annotationContext.ts';
+import type { AnyCanvasNode } from '../flow/annotations.ts';
 import { useFlowAriaLabels } from '../flow/ariaLabels.ts';
 import { FIT_OPTIONS, FitView } from '../flow/FitView.tsx';
 import type { CanvasEdge, CanvasNode } from '../flow/graph.ts';
@@ -27,8 +30,11 @@ const DELETE_KEYS = ['Backspace', 'Delete'];
 const MULTI_SELECT_KEYS = ['Shift', 'Meta', 'Control'];
 const defaultEdgeOptions = { markerEnd: { type: MarkerType.ArrowClosed, width: 18, height: 18 } };
 
+const editorNodeTypes = { ...canvasNodeTypes, note: NoteView, frame: FrameView };
+
 // Module-level: a new function each render would repaint every minimap node on every drag frame.
-const miniMapColor = (n: Node) => nodeType((n as CanvasNode).data.type)?.editor.color ?? '#94a3b8';
+const miniMapColor = (n: Node) =>
+  n.type === 'note' ? '#fde68a' : n.type === 'frame' ? 'transparent' : (nodeType((n as CanvasNode).data.type)?.editor.color ?? '#94a3b8');
 
 function truncate(s: string, n: number): string {
   return s.length > n ? `${s.slice(0, n - 1)}…` : s;
@@ -79,7 +85,7 @@ export function EditorCanvas({ draft, issues, children }: { draft: FlowDraft; is
 
   const [confirm, setConfirm] = useState<{ edges: number; resolve: (ok: boolean) => void } | null>(null);
   // One undo step for the nodes and edges React Flow is about to remove (it reports them in two batches).
-  const onBeforeDelete = useCallback<OnBeforeDelete<CanvasNode, CanvasEdge>>(
+  const onBeforeDelete = useCallback<OnBeforeDelete<AnyCanvasNode, CanvasEdge>>(
     async ({ nodes, edges: gone }) => {
       if (!nodes.length && !gone.length) return false;
       // Edges the user picked are meant; edges that only go because their node does are worth a question.
@@ -94,6 +100,11 @@ export function EditorCanvas({ draft, issues, children }: { draft: FlowDraft; is
 
   const onConnect = useCallback((c: Connection) => void draft.connect(c), [draft]);
   const isValidConnection = useCallback((c: Connection | Edge) => draft.canConnect(c), [draft]);
+  const { updateNote, renameGroup, takeFreshNote } = draft;
+  const annotationActions = useMemo<AnnotationActions>(
+    () => ({ updateNote, renameGroup, takeFreshNote }),
+    [updateNote, renameGroup, takeFreshNote],
+  );
 
   return (
     <div
@@ -105,35 +116,37 @@ export function EditorCanvas({ draft, issues, children }: { draft: FlowDraft; is
       data-testid="canvas"
       aria-label={t('canvas.label')}
     >
-      <ReactFlow<CanvasNode, CanvasEdge>
-        nodes={draft.nodes}
-        edges={edges}
-        nodeTypes={canvasNodeTypes}
-        onNodesChange={draft.onNodesChange}
-        onEdgesChange={draft.onEdgesChange}
-        onConnect={onConnect}
-        isValidConnection={isValidConnection}
-        deleteKeyCode={DELETE_KEYS}
-        onBeforeDelete={onBeforeDelete}
-        selectionKeyCode="Shift"
-        multiSelectionKeyCode={MULTI_SELECT_KEYS}
-        selectionMode={SelectionMode.Partial}
-        defaultEdgeOptions={defaultEdgeOptions}
-        fitView
-        fitViewOptions={FIT_OPTIONS}
-        minZoom={0.2}
-        snapToGrid
-        snapGrid={[8, 8]}
-        proOptions={{ hideAttribution: true }}
-        ariaLabelConfig={ariaLabelConfig}
-      >
-        <FitView />
-        {children}
-        <Background gap={16} />
-        <Controls showInteractive={false} />
-        <MiniMap pannable zoomable nodeColor={miniMapColor} />
-      </ReactFlow>
-      {draft.nodes.length === 0 && <div className="fd-canvas__empty">{t('canvas.empty')}</div>}
+      <AnnotationContext.Provider value={annotationActions}>
+        <ReactFlow<AnyCanvasNode, CanvasEdge>
+          nodes={draft.canvasNodes}
+          edges={edges}
+          nodeTypes={editorNodeTypes}
+          onNodesChange={draft.onCanvasNodesChange}
+          onEdgesChange={draft.onEdgesChange}
+          onConnect={onConnect}
+          isValidConnection={isValidConnection}
+          deleteKeyCode={DELETE_KEYS}
+          onBeforeDelete={onBeforeDelete}
+          selectionKeyCode="Shift"
+          multiSelectionKeyCode={MULTI_SELECT_KEYS}
+          selectionMode={SelectionMode.Partial}
+          defaultEdgeOptions={defaultEdgeOptions}
+          fitView
+          fitViewOptions={FIT_OPTIONS}
+          minZoom={0.2}
+          snapToGrid
+          snapGrid={[8, 8]}
+          proOptions={{ hideAttribution: true }}
+          ariaLabelConfig={ariaLabelConfig}
+        >
+          <FitView />
+          {children}
+          <Background gap={16} />
+          <Controls showInteractive={false} />
+          <MiniMap pannable zoomable nodeColor={miniMapColor} />
+        </ReactFlow>
+      </AnnotationContext.Provider>
+      {draft.nodes.length === 0 && draft.notes.length === 0 && <div className="fd-canvas__empty">{t('canvas.empty')}</div>}
       {confirm && (
         <Modal
           title={t('tools.confirmDeleteTitle')}

@@ -63,6 +63,7 @@ export function FlowEditor(props: { flow: Flow | null; initialGraph: FlowDocumen
   const [helpOpen, setHelpOpen] = useState(false);
   const commands = useCanvasCommands(draft, { search: () => setSearchOpen(true), help: () => setHelpOpen(true) });
   const selectedCount = draft.nodes.reduce((n, x) => n + (x.selected ? 1 : 0), 0);
+  const canUngroup = draft.groups.some((g) => g.selected || g.nodes.some((id) => draft.nodes.some((n) => n.selected && n.id === id)));
   const webhookTriggered = draft.nodes.some((n) => n.data.type === 'trigger.webhook');
   const scheduled = draft.nodes.some((n) => n.data.type === 'trigger.schedule');
 
@@ -289,6 +290,9 @@ export function FlowEditor(props: { flow: Flow | null; initialGraph: FlowDocumen
                 onAlign={commands.alignSelected}
                 onDistribute={commands.distributeSelected}
                 onDuplicate={commands.duplicate}
+                onAddNote={() => void commands.addNote()}
+                onGroup={commands.group}
+                onUngroup={canUngroup ? () => void draft.ungroupSelected() : undefined}
               />
             </EditorCanvas>
           </section>

@@ -25,7 +25,7 @@ export function isEditable(target: EventTarget | null): boolean {
 }
 
 /**
- * The canvas's bulk commands (copy, paste, duplicate, align, distribute, auto-layout) and their
+ * The canvas's bulk commands (copy, paste, duplicate, align, distribute, auto-layout, notes, groups) and their
  * keyboard shortcuts. Each is one undo step, through the draft.
  */
 export function useCanvasCommands(draft: FlowDraft, open: { search: () => void; help: () => void }) {
@@ -36,30 +36,36 @@ export function useCanvasCommands(draft: FlowDraft, open: { search: () => void; 
   const pastes = useRef(0);
 
   const selected = useCallback(() => draft.current().nodes.filter((n) => n.selected), [draft]);
+  /** What a copy takes: the selected nodes and the members of selected frames, and the selected notes. */
+  const copySelection = useCallback(() => {
+    const { nodes, notes, groups } = draft.current();
+    const framed = new Set(groups.filter((g) => g.selected).flatMap((g) => g.nodes));
+    return { nodes: nodes.filter((n) => n.selected || framed.has(n.id)), notes: notes.filter((n) => n.selected), groups };
+  }, [draft]);
 
   const insertFragment = useCallback(
     (fragment: Fragment, offset: { x: number; y: number }) => {
       const known = fragment.nodes.filter((n) => nodeType(n.type));
       const skipped = fragment.nodes.length - known.length;
-      const { nodes, edges } = draft.current();
+      const { nodes, edges, notes, groups } = draft.current();
       const placed = placeFragment(
-        { nodes: known, edges: fragment.edges },
-        { nodeIds: nodes.map((n) => n.id), edgeIds: edges.map((e) => e.id) },
+        { ...fragment, nodes: known },
+        { nodeIds: [...nodes, ...notes, ...groups].map((n) => n.id), edgeIds: edges.map((e) => e.id) },
         offset,
       );
       draft.insert(placed);
       if (skipped) toast('error', t('tools.pasteUnknownTypes', { count: skipped }));
-      return placed.nodes.length;
+      return placed;
     },
     [draft, toast, t],
   );
 
   const copyText = useCallback((): string | null => {
-    const nodes = selected();
-    if (!nodes.length) return null;
+    const { nodes, notes, groups } = copySelection();
+    if (!nodes.length && !notes.length) return null;
     pastes.current = 0;
-    return serializeFragment(nodes, draft.current().edges);
-  }, [draft, selected]);
+    return serializeFragment(nodes, draft.current().edges, notes, groups);
+  }, [draft, copySelection]);
 
   const pasteText = useCallback(
     (text: string): boolean => {
@@ -69,9 +75,11 @@ export function useCanvasCommands(draft: FlowDraft, open: { search: () => void; 
         else if (parsed.reason === 'notFragment') toast('error', t('tools.pasteNotFragment'));
         return false;
       }
-      const existing = new Set(draft.current().nodes.map((n) => n.id));
+      const { nodes, notes } = draft.current();
+      const existing = new Set([...nodes, ...notes].map((n) => n.id));
+      const placedItems = [...parsed.fragment.nodes, ...(parsed.fragment.notes ?? [])];
       let offset: { x: number; y: number };
-      if (parsed.fragment.nodes.every((n) => existing.has(n.id))) {
+      if (placedItems.every((n) => existing.has(n.id))) {
         // Copied from this flow: each paste steps down and right from the original.
         pastes.current += 1;
         offset = { x: OFFSET * pastes.current, y: OFFSET * pastes.current };
@@ -79,16 +87,33 @@ export function useCanvasCommands(draft: FlowDraft, open: { search: () => void; 
         // From elsewhere: the fragment's top-left corner goes to the middle of the visible canvas.
         const pane = document.querySelector('[data-testid="canvas"]')?.getBoundingClientRect();
         const c = pane ? screenToFlowPosition({ x: pane.left + pane.width / 3, y: pane.top + pane.height / 3 }) : { x: 0, y: 0 };
-        const minX = Math.min(...parsed.fragment.nodes.map((n) => n.position.x));
-        const minY = Math.min(...parsed.fragment.nodes.map((n) => n.position.y));
+        const minX = Math.min(...placedItems.map((n) => n.position.x));
+        const minY = Math.min(...placedItems.map((n) => n.position.y));
         offset = { x: c.x - minX, y: c.y - minY };
       }
-      const count = insertFragment(parsed.fragment, offset);
-      if (count) toast('success', t('tools.pasted', { count }));
+      const placed = insertFragment(parsed.fragment, offset);
+      const count = placed.nodes.length + placed.notes.length;
+      const renamedNodes = [...placed.renamed].filter(([from]) => parsed.fragment.nodes.some((n) => n.id === from));
+      if (count && renamedNodes.length && !placedItems.every((n) => existing.has(n.id))) {
+        // From elsewhere with clashing ids: say which, since the references in the pasted nodes now use the new ones.
+        const list = renamedNodes.map(([from, to]) => `${from} → ${to}`).join(', ');
+        toast('success', t('tools.pastedRenamed', { count, list }));
+      } else if (count) toast('success', t('tools.pasted', { count }));
       return count > 0;
     },
     [draft, insertFragment, screenToFlowPosition, toast, t],
   );
+
+  /** A note in the middle of the visible canvas, or right of the single selected node. */
+  const addNote = useCallback(() => {
+    const pane = document.querySelector('[data-testid="canvas"]')?.getBoundingClientRect();
+    const c = pane ? screenToFlowPosition({ x: pane.left + pane.width / 2, y: pane.top + pane.height / 2 }) : { x: 0, y: 0 };
+    return draft.addNote({ x: Math.round(c.x - 120), y: Math.round(c.y - 80) });
+  }, [draft, screenToFlowPosition]);
+
+  const group = useCallback(() => {
+    if (!draft.groupSelected(t('groups.defaultLabel'))) toast('error', t('groups.nothingToGroup'));
+  }, [draft, toast, t]);
 
   const duplicate = useCallback(() => {
     const text = copyText();
@@ -115,14 +140,14 @@ export function useCanvasCommands(draft: FlowDraft, open: { search: () => void; 
     }
   }, [draft, fitView, toast, t]);
 
-  const latest = useRef({ draft, copyText, pasteText, duplicate, open });
+  const latest = useRef({ draft, copyText, pasteText, duplicate, open, group, addNote });
   useEffect(() => {
-    latest.current = { draft, copyText, pasteText, duplicate, open };
+    latest.current = { draft, copyText, pasteText, duplicate, open, group, addNote };
   });
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      const { draft: d, duplicate: dup, open: o } = latest.current;
+      const { draft: d, duplicate: dup, open: o, group: g, addNote: note } = latest.current;
       const mod = e.ctrlKey || e.metaKey;
       const key = e.key.toLowerCase();
       if (mod && key === 'k') {
@@ -141,6 +166,14 @@ export function useCanvasCommands(draft: FlowDraft, open: { search: () => void; 
       } else if (mod && key === 'd') {
         e.preventDefault();
         dup();
+      } else if (mod && key === 'g') {
+        // Ctrl/⌘+G groups, Shift+Ctrl/⌘+G ungroups, as in drawing tools.
+        e.preventDefault();
+        if (e.shiftKey) d.ungroupSelected();
+        else g();
+      } else if (key === 'n' && !mod && !e.altKey && !e.shiftKey) {
+        e.preventDefault();
+        note();
       } else if (e.key === '?' && !mod) {
         e.preventDefault();
         o.help();
@@ -155,8 +188,8 @@ export function useCanvasCommands(draft: FlowDraft, open: { search: () => void; 
       if (!text || !e.clipboardData) return;
       e.preventDefault();
       e.clipboardData.setData('text/plain', text);
-      const count = latest.current.draft.current().nodes.filter((n) => n.selected).length;
-      toast('success', t('tools.copied', { count }));
+      const { nodes, notes } = JSON.parse(text) as { nodes: unknown[]; notes?: unknown[] };
+      toast('success', t('tools.copied', { count: nodes.length + (notes?.length ?? 0) }));
     };
     const onPaste = (e: ClipboardEvent) => {
       if (isEditable(e.target) || document.querySelector('dialog[open]')) return;
@@ -174,5 +207,5 @@ export function useCanvasCommands(draft: FlowDraft, open: { search: () => void; 
     };
   }, [toast, t]);
 
-  return { duplicate, alignSelected, distributeSelected, layout, layingOut, pasteText };
+  return { duplicate, alignSelected, distributeSelected, layout, layingOut, pasteText, addNote, group };
 }

@@ -2,6 +2,7 @@ import { useCallback, useMemo, useRef, useState } from 'react';
 import { flushSync } from 'react-dom';
 import {
   addEdge,
+  applyNodeChanges,
   useEdgesState,
   useNodesState,
   type Connection,
@@ -30,11 +31,26 @@ import {
 } from '../flow/graph.ts';
 import { fromValidation, fromWarnings, type Issue } from '../flow/issues.ts';
 import { emptyHistory, record, redo as redoOf, undo as undoOf, type History } from '../flow/history.ts';
+import {
+  frameMoves,
+  frameNodes,
+  groupNodes,
+  nextAnnotationId,
+  notesToCanvas,
+  ungroupNodes,
+  type AnyCanvasNode,
+  type GroupState,
+  type NoteCanvasNode,
+  type NoteData,
+} from '../flow/annotations.ts';
+import { NOTE_SIZE } from '@flightdeck/workflows';
 
-/** One undo step: the graph as it was. Arrays are never mutated, so keeping references is enough. */
+/** One undo step: the graph as it was, notes and groups included. Arrays are never mutated, so keeping references is enough. */
 interface Snapshot {
   nodes: CanvasNode[];
   edges: CanvasEdge[];
+  notes: NoteCanvasNode[];
+  groups: GroupState[];
 }
 
 /**
@@ -47,13 +63,20 @@ export function useFlowDraft(initial: FlowDocumentInput) {
   const start = useMemo(() => toCanvas(initial), [initial]);
   const [nodes, setNodes, onNodesChangeRaw] = useNodesState<CanvasNode>(start.nodes);
   const [edges, setEdges, onEdgesChangeRaw] = useEdgesState<CanvasEdge>(start.edges);
+  // Never executed, and kept apart from the flow's nodes so that nothing reading those has to skip them.
+  const [notes, setNotes] = useState<NoteCanvasNode[]>(start.notes);
+  const [groups, setGroups] = useState<GroupState[]>(start.groups);
 
   // Mirrors of the latest state, so imperative callers (test hooks, id generation) see edits at once.
   const nodesRef = useRef(nodes);
   const edgesRef = useRef(edges);
+  const notesRef = useRef(notes);
+  const groupsRef = useRef(groups);
   /* eslint-disable react-hooks/refs -- written during render, not in an effect, for the reason above */
   nodesRef.current = nodes;
   edgesRef.current = edges;
+  notesRef.current = notes;
+  groupsRef.current = groups;
   /* eslint-enable react-hooks/refs */
 
   const historyRef = useRef<History<Snapshot>>(emptyHistory());
@@ -65,41 +88,49 @@ export function useFlowDraft(initial: FlowDocumentInput) {
     );
   }, []);
   /** Records the graph as it is now, before a change; `key` coalesces a run of edits to one thing. */
+  const snapshot = useCallback(
+    (): Snapshot => ({ nodes: nodesRef.current, edges: edgesRef.current, notes: notesRef.current, groups: groupsRef.current }),
+    [],
+  );
   const remember = useCallback(
     (key?: string) => {
-      const before = { nodes: nodesRef.current, edges: edgesRef.current };
+      const before = snapshot();
       historyRef.current = record(historyRef.current, before, { ...(key !== undefined ? { key } : {}), now: Date.now() });
       syncCan();
     },
-    [syncCan],
+    [syncCan, snapshot],
   );
   const show = useCallback(
     (s: Snapshot) => {
       nodesRef.current = s.nodes;
       edgesRef.current = s.edges;
+      notesRef.current = s.notes;
+      groupsRef.current = s.groups;
       flushSync(() => {
         setNodes(s.nodes);
         setEdges(s.edges);
+        setNotes(s.notes);
+        setGroups(s.groups);
       });
     },
     [setNodes, setEdges],
   );
   const undo = useCallback(() => {
-    const r = undoOf(historyRef.current, { nodes: nodesRef.current, edges: edgesRef.current });
+    const r = undoOf(historyRef.current, snapshot());
     if (!r) return false;
     historyRef.current = r.history;
     show(r.state);
     syncCan();
     return true;
-  }, [show, syncCan]);
+  }, [show, syncCan, snapshot]);
   const redo = useCallback(() => {
-    const r = redoOf(historyRef.current, { nodes: nodesRef.current, edges: edgesRef.current });
+    const r = redoOf(historyRef.current, snapshot());
     if (!r) return false;
     historyRef.current = r.history;
     show(r.state);
     syncCan();
     return true;
-  }, [show, syncCan]);
+  }, [show, syncCan, snapshot]);
 
   // A drag sends a position change per frame: the step is recorded once, when the first one arrives.
   const dragging = useRef(false);
@@ -121,9 +152,68 @@ export function useFlowDraft(initial: FlowDocumentInput) {
   );
   const onEdgesChange = useCallback((changes: EdgeChange<CanvasEdge>[]) => onEdgesChangeRaw(changes), [onEdgesChangeRaw]);
 
-  const doc = useMemo(() => toDocument(nodes, edges), [nodes, edges]);
+  const frames = useMemo(() => frameNodes(groups, nodes), [groups, nodes]);
+  const framesRef = useRef(frames);
+  // eslint-disable-next-line react-hooks/refs -- as the refs above
+  framesRef.current = frames;
+  /** What React Flow draws: frames under the nodes, notes over them. */
+  const canvasNodes = useMemo<AnyCanvasNode[]>(() => [...frames, ...nodes, ...notes], [frames, nodes, notes]);
+
+  // A note's drag or resize is one step, as a node's drag is.
+  const noteGesture = useRef(false);
+  /**
+   * React Flow's changes for everything it draws, split by owner: a note's go to the notes, a frame's select it,
+   * move its members or (removed) ungroup them; the rest are the flow's nodes'.
+   */
+  const onCanvasNodesChange = useCallback(
+    (changes: NodeChange<AnyCanvasNode>[]) => {
+      const noteIds = new Set(notesRef.current.map((n) => n.id));
+      const frameById = new Map(framesRef.current.map((f) => [f.id, f]));
+      const idOf = (c: NodeChange<AnyCanvasNode>) => (c.type === 'add' || c.type === 'replace' ? c.item.id : c.id);
+      const forNotes = changes.filter((c) => noteIds.has(idOf(c))) as NodeChange<NoteCanvasNode>[];
+      const forFrames = changes.filter((c) => frameById.has(idOf(c)));
+      const forNodes = changes.filter((c) => !noteIds.has(idOf(c)) && !frameById.has(idOf(c))) as NodeChange<CanvasNode>[];
+
+      if (forNotes.length) {
+        const gesture = forNotes.some((c) => (c.type === 'position' && c.dragging) || (c.type === 'dimensions' && c.resizing));
+        const ended = forNotes.some((c) => (c.type === 'position' && !c.dragging) || (c.type === 'dimensions' && c.resizing === false));
+        if (gesture && !noteGesture.current) remember();
+        else if (ended && !noteGesture.current && forNotes.some((c) => c.type === 'position')) remember('keyboard-move');
+        noteGesture.current = gesture;
+        const next = applyNodeChanges(forNotes, notesRef.current);
+        notesRef.current = next;
+        setNotes(next);
+      }
+      if (forFrames.length) {
+        const moving = new Set(forNodes.filter((c) => c.type === 'position').map((c) => c.id));
+        let nextGroups = groupsRef.current;
+        for (const c of forFrames) {
+          if (c.type === 'select') nextGroups = nextGroups.map((g) => (g.id === c.id ? { ...g, selected: c.selected } : g));
+          else if (c.type === 'remove') nextGroups = nextGroups.filter((g) => g.id !== c.id);
+          else if (c.type === 'position' && c.position)
+            forNodes.push(...frameMoves(frameById.get(c.id)!, c.position, nodesRef.current, moving, !!c.dragging));
+        }
+        if (nextGroups !== groupsRef.current) {
+          groupsRef.current = nextGroups;
+          setGroups(nextGroups);
+        }
+      }
+      if (forNodes.length) onNodesChange(forNodes);
+    },
+    [onNodesChange, remember],
+  );
+
+  const doc = useMemo(() => toDocument(nodes, edges, notes, groups), [nodes, edges, notes, groups]);
   // Dragging changes positions many times a second; validation only needs to rerun when structure changes.
-  const structureKey = useMemo(() => JSON.stringify({ n: doc.nodes.map(({ position: _p, ...rest }) => rest), e: doc.edges }), [doc]);
+  const structureKey = useMemo(
+    () =>
+      JSON.stringify({
+        n: doc.nodes.map(({ position: _p, ...rest }) => rest),
+        e: doc.edges,
+        a: [doc.notes?.map((n) => [n.id, n.text.length]), doc.groups],
+      }),
+    [doc],
+  );
   const { issues, warnings, campaignNeeds } = useMemo((): { issues: Issue[]; warnings: Issue[]; campaignNeeds: CampaignNeed[] } => {
     const result = validateFlow(doc);
     if (!result.ok) return { issues: fromValidation(result.issues), warnings: [], campaignNeeds: [] };
@@ -217,18 +307,99 @@ export function useFlowDraft(initial: FlowDocumentInput) {
     [commitEdges, remember],
   );
 
-  /** Adds pasted or duplicated nodes and edges as one step; they become the selection. */
+  const commitNotes = useCallback((next: NoteCanvasNode[]) => {
+    notesRef.current = next;
+    setNotes(next);
+  }, []);
+  const commitGroups = useCallback((next: GroupState[]) => {
+    groupsRef.current = next;
+    setGroups(next);
+  }, []);
+
+  /** Adds pasted or duplicated nodes, edges, notes and groups as one step; they become the selection. */
   const insert = useCallback(
-    (more: { nodes: CanvasNode[]; edges: CanvasEdge[] }) => {
-      if (!more.nodes.length) return;
+    (more: { nodes: CanvasNode[]; edges: CanvasEdge[]; notes?: NoteCanvasNode[]; groups?: GroupState[] }) => {
+      if (!more.nodes.length && !more.notes?.length) return;
       remember();
       const unselect = <T extends { selected?: boolean }>(x: T): T => (x.selected ? { ...x, selected: false } : x);
       flushSync(() => {
         commitNodes([...nodesRef.current.map(unselect), ...more.nodes]);
         commitEdges([...edgesRef.current.map(unselect), ...more.edges]);
+        commitNotes([...notesRef.current.map(unselect), ...(more.notes ?? [])]);
+        commitGroups([...groupsRef.current.map(unselect), ...(more.groups ?? [])]);
       });
     },
-    [commitNodes, commitEdges, remember],
+    [commitNodes, commitEdges, commitNotes, commitGroups, remember],
+  );
+
+  /** Every id on the canvas: nodes, notes and groups share one id space. */
+  const allIds = useCallback(
+    () => [...nodesRef.current.map((n) => n.id), ...notesRef.current.map((n) => n.id), ...groupsRef.current.map((g) => g.id)],
+    [],
+  );
+
+  // The note just added opens for typing once; the same note brought back by redo or a paste does not.
+  const freshNote = useRef<string | null>(null);
+  const takeFreshNote = useCallback((id: string) => {
+    if (freshNote.current !== id) return false;
+    freshNote.current = null;
+    return true;
+  }, []);
+
+  /** A new, selected note at `position`; returns its id. */
+  const addNote = useCallback(
+    (position: XYPosition, text = ''): string => {
+      const id = nextAnnotationId('note', allIds());
+      freshNote.current = id;
+      const [note] = notesToCanvas([{ id, text, color: 'yellow', position, size: { width: NOTE_SIZE.width, height: NOTE_SIZE.height } }]);
+      remember();
+      flushSync(() =>
+        commitNotes([...notesRef.current.map((n) => (n.selected ? { ...n, selected: false } : n)), { ...note!, selected: true }]),
+      );
+      return id;
+    },
+    [allIds, commitNotes, remember],
+  );
+
+  const updateNote = useCallback(
+    (id: string, patch: Partial<NoteData>) => {
+      remember(`note:${id}:${Object.keys(patch).sort().join(',')}`);
+      commitNotes(notesRef.current.map((n) => (n.id === id ? { ...n, data: { ...n.data, ...patch } } : n)));
+    },
+    [commitNotes, remember],
+  );
+
+  /** Frames the selected nodes (or the given ones) in a new group; returns its id, or null with nothing to group. */
+  const groupSelected = useCallback(
+    (label: string, ids?: readonly string[]): string | null => {
+      const members = ids ?? nodesRef.current.filter((n) => n.selected).map((n) => n.id);
+      if (!members.length) return null;
+      const id = nextAnnotationId('group', allIds());
+      remember();
+      flushSync(() => commitGroups(groupNodes(groupsRef.current, members, id, label)));
+      return id;
+    },
+    [allIds, commitGroups, remember],
+  );
+
+  /** Removes the selected frames and the groups of the selected nodes; the nodes stay. */
+  const ungroupSelected = useCallback((): boolean => {
+    const next = ungroupNodes(
+      groupsRef.current,
+      nodesRef.current.filter((n) => n.selected).map((n) => n.id),
+    );
+    if (next.length === groupsRef.current.length) return false;
+    remember();
+    flushSync(() => commitGroups(next));
+    return true;
+  }, [commitGroups, remember]);
+
+  const renameGroup = useCallback(
+    (id: string, label: string) => {
+      remember(`group:${id}:label`);
+      commitGroups(groupsRef.current.map((g) => (g.id === id ? { ...g, label } : g)));
+    },
+    [commitGroups, remember],
   );
 
   /** Moves several nodes at once (align, distribute, auto-layout) as one step. */
@@ -250,11 +421,13 @@ export function useFlowDraft(initial: FlowDocumentInput) {
     (target: { nodeId?: string; edgeId?: string }) => {
       setNodes((ns) => ns.map((n) => (!!n.selected === (n.id === target.nodeId) ? n : { ...n, selected: n.id === target.nodeId })));
       setEdges((es) => es.map((e) => (!!e.selected === (e.id === target.edgeId) ? e : { ...e, selected: e.id === target.edgeId })));
+      setNotes((ns) => (ns.some((n) => n.selected) ? ns.map((n) => (n.selected ? { ...n, selected: false } : n)) : ns));
+      setGroups((gs) => (gs.some((g) => g.selected) ? gs.map((g) => (g.selected ? { ...g, selected: false } : g)) : gs));
     },
     [setNodes, setEdges],
   );
 
-  const getDocument = useCallback(() => toDocument(nodesRef.current, edgesRef.current), []);
+  const getDocument = useCallback(() => toDocument(nodesRef.current, edgesRef.current, notesRef.current, groupsRef.current), []);
 
   /** Puts another graph on the canvas (someone else's save, a rollback); returns it as the document it now is. */
   const replace = useCallback(
@@ -265,9 +438,13 @@ export function useFlowDraft(initial: FlowDocumentInput) {
       syncCan();
       nodesRef.current = next.nodes;
       edgesRef.current = next.edges;
+      notesRef.current = next.notes;
+      groupsRef.current = next.groups;
       setNodes(next.nodes);
       setEdges(next.edges);
-      return toDocument(next.nodes, next.edges);
+      setNotes(next.notes);
+      setGroups(next.groups);
+      return toDocument(next.nodes, next.edges, next.notes, next.groups);
     },
     [setNodes, setEdges, syncCan],
   );
@@ -275,6 +452,16 @@ export function useFlowDraft(initial: FlowDocumentInput) {
   return {
     nodes,
     edges,
+    notes,
+    groups,
+    canvasNodes,
+    onCanvasNodesChange,
+    addNote,
+    takeFreshNote,
+    updateNote,
+    groupSelected,
+    ungroupSelected,
+    renameGroup,
     onNodesChange,
     onEdgesChange,
     doc,
@@ -298,7 +485,7 @@ export function useFlowDraft(initial: FlowDocumentInput) {
     canUndo: can.undo,
     canRedo: can.redo,
     /** The latest graph, for imperative callers between renders. */
-    current: () => ({ nodes: nodesRef.current, edges: edgesRef.current }),
+    current: () => ({ nodes: nodesRef.current, edges: edgesRef.current, notes: notesRef.current, groups: groupsRef.current }),
   };
 }
 

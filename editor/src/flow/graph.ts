@@ -1,6 +1,7 @@
 import type { Edge, Node, XYPosition } from '@xyflow/react';
 import type { FlowDocument, FlowDocumentInput } from '@flightdeck/workflows';
 import { handlesFor, initialConfig, nodeTypes } from '../catalogue.ts';
+import { groupsToDocument, notesToCanvas, notesToDocument, type GroupState, type NoteCanvasNode } from './annotations.ts';
 
 /** What a canvas node carries: the flow node minus id and position, which React Flow owns. */
 export type FlowNodeData = {
@@ -15,8 +16,15 @@ export type CanvasEdge = Edge;
 export const CANVAS_NODE_TYPE = 'flow' as const;
 
 /** Accepts a document as sent (a draft may leave config and position out). */
-export function toCanvas(doc: FlowDocumentInput): { nodes: CanvasNode[]; edges: CanvasEdge[] } {
+export function toCanvas(doc: FlowDocumentInput): {
+  nodes: CanvasNode[];
+  edges: CanvasEdge[];
+  notes: NoteCanvasNode[];
+  groups: GroupState[];
+} {
   return {
+    notes: notesToCanvas(doc.notes),
+    groups: (doc.groups ?? []).map((g) => ({ ...g, nodes: [...g.nodes] })),
     nodes: doc.nodes.map((n) => ({
       id: n.id,
       type: CANVAS_NODE_TYPE,
@@ -27,7 +35,14 @@ export function toCanvas(doc: FlowDocumentInput): { nodes: CanvasNode[]; edges: 
   };
 }
 
-export function toDocument(nodes: readonly CanvasNode[], edges: readonly CanvasEdge[]): FlowDocument {
+/** Notes and groups are left out when there are none, so a flow without them saves as it always did. */
+export function toDocument(
+  nodes: readonly CanvasNode[],
+  edges: readonly CanvasEdge[],
+  notes: readonly NoteCanvasNode[] = [],
+  groups: readonly GroupState[] = [],
+): FlowDocument {
+  const savedGroups = groupsToDocument(groups, nodes);
   return {
     schemaVersion: 1,
     nodes: nodes.map((n) => ({
@@ -39,6 +54,8 @@ export function toDocument(nodes: readonly CanvasNode[], edges: readonly CanvasE
       position: { x: Math.round(n.position.x), y: Math.round(n.position.y) },
     })),
     edges: edges.map((e) => ({ id: e.id, source: e.source, sourceHandle: e.sourceHandle ?? '', target: e.target })),
+    ...(notes.length ? { notes: notesToDocument(notes) } : {}),
+    ...(savedGroups.length ? { groups: savedGroups } : {}),
   };
 }
 

@@ -10,7 +10,9 @@ import {
 import { fieldErrorSchema, timestamp, type Assert, type SameShape } from './common.ts';
 
 /** The graph is checked by the flow validator, which reports node-level paths; here it only has to be an object. */
-const graphField = z.record(z.string(), z.unknown()).meta({ description: 'A flow document: { schemaVersion, nodes, edges }' });
+const graphField = z
+  .record(z.string(), z.unknown())
+  .meta({ description: 'A flow document: { schemaVersion, nodes, edges, notes?, groups? }' });
 
 export const createFlowBody = z.strictObject({
   name: z.string().trim().min(1, 'A flow needs a name').max(200),
@@ -98,6 +100,12 @@ const fieldChangeSchema = z.object({
   after: z.unknown().optional(),
 });
 const edgeRefSchema = z.object({ id: z.string(), source: z.string(), sourceHandle: z.string(), target: z.string() });
+const annotationDiffSchema = z.object({
+  added: z.array(z.string()),
+  removed: z.array(z.string()),
+  changed: z.array(z.string()).meta({ description: "A note's text or colour, a group's label or members" }),
+  moved: z.array(z.string()).meta({ description: 'Notes moved or resized; groups have no position of their own' }),
+});
 export const flowDiffSchema = z
   .object({
     nodes: z.object({
@@ -107,6 +115,8 @@ export const flowDiffSchema = z
       moved: z.array(z.string()).meta({ description: 'Nodes whose position alone changed' }),
     }),
     edges: z.object({ added: z.array(edgeRefSchema), removed: z.array(edgeRefSchema) }),
+    notes: annotationDiffSchema.meta({ description: 'Sticky notes, by id; never executed' }),
+    groups: annotationDiffSchema.meta({ description: 'Node groups (frames), by id; never executed' }),
   })
   .meta({ id: 'FlowDiff' });
 type _DiffIsTheDiff = Assert<SameShape<z.output<typeof flowDiffSchema>, FlowDiff>>;
