@@ -53,6 +53,18 @@ const TEXT = {
     en: (p) => `"${s(p, 'node')}" is a trigger and cannot have incoming edges`,
     'zh-CN': (p) => `“${s(p, 'node')}”是触发器，不能有连入的连线`,
   },
+  annotation_id_taken: {
+    en: (p) => `The id "${s(p, 'id')}" is already used by a node, note or group`,
+    'zh-CN': (p) => `ID“${s(p, 'id')}”已被节点、便签或分组使用`,
+  },
+  group_member_missing: {
+    en: (p) => `Group "${s(p, 'group')}" frames "${s(p, 'node')}", which is not a node`,
+    'zh-CN': (p) => `分组“${s(p, 'group')}”框住的“${s(p, 'node')}”不是节点`,
+  },
+  node_in_two_groups: {
+    en: (p) => `"${s(p, 'node')}" is already in group "${s(p, 'group')}"; a node belongs to one group at most`,
+    'zh-CN': (p) => `“${s(p, 'node')}”已在分组“${s(p, 'group')}”中；一个节点最多属于一个分组`,
+  },
   connection_twice: { en: () => 'The same connection is drawn twice', 'zh-CN': () => '同一条连线画了两次' },
   unreachable: {
     en: (p) => `"${s(p, 'node')}" cannot be reached from the trigger`,

@@ -198,7 +198,7 @@ function annotationIssues(flow: FlowDocument, nodeIndex: ReadonlyMap<string, num
   const issues: ValidationIssue[] = [];
   const ids = new Set(nodeIndex.keys());
   const claim = (id: string, path: (string | number)[]) => {
-    if (ids.has(id)) issues.push({ path, code: 'duplicate_id', message: `The id "${id}" is already used by a node, note or group` });
+    if (ids.has(id)) issues.push({ path, code: 'duplicate_id', ...problemWords('annotation_id_taken', { id }) });
     ids.add(id);
   };
   (flow.notes ?? []).forEach((note, i) => claim(note.id, ['notes', i, 'id']));
@@ -211,14 +211,14 @@ function annotationIssues(flow: FlowDocument, nodeIndex: ReadonlyMap<string, num
         issues.push({
           path: at,
           code: 'annotation',
-          message: `Group "${group.label || group.id}" frames "${member}", which is not a node`,
+          ...problemWords('group_member_missing', { group: group.label || group.id, node: member }),
         });
       } else if (groupOf.has(member)) {
         issues.push({
           path: at,
           nodeId: member,
           code: 'annotation',
-          message: `"${member}" is already in group "${groupOf.get(member)}"; a node belongs to one group at most`,
+          ...problemWords('node_in_two_groups', { node: member, group: groupOf.get(member)! }),
         });
       } else groupOf.set(member, group.id);
     });
