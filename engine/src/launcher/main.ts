@@ -142,6 +142,7 @@ try {
     log,
     secret,
     encryptionKey: parseEncryptionKey(encryptionKey),
+    temporalUiUrl: config.temporalUiUrl ?? temporalUi,
   });
   stops.push({ name: 'API', stop: () => server.close() });
 

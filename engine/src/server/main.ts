@@ -26,6 +26,7 @@ const server = await startServer({
   secret: config.secret,
   encryptionKey: parseEncryptionKey(config.encryptionKey),
   outbound: createOutboundGuard({ allow: config.outboundAllow }),
+  temporalUiUrl: config.temporalUiUrl,
 });
 const admin = await ensureFirstAdmin(server.app.people);
 if (admin) log.warn({ email: admin.email }, `first administrator created; password: ${admin.password}`);
