@@ -1,5 +1,5 @@
 import { useTranslation } from 'react-i18next';
-import type { FlowDocumentInput, RunState } from '@flightdeck/workflows';
+import { nodeInput, type FlowDocumentInput, type RunState } from '@flightdeck/workflows';
 import { handleLabel, nodeTitle } from '../catalogue.ts';
 import { useLocale } from '../i18n/index.ts';
 import { elapsed, formatDateTime, formatMs, prettyJson } from '../components/format.ts';
@@ -18,7 +18,13 @@ interface NodeRunDetailsProps {
   live?: boolean;
 }
 
-/** What one node did in a run: status, timing, the outcome it took, its output or error. */
+/** The attempt a call-out node's answer came on (a webhook's `attempt`), when its output says. */
+function attemptOf(output: unknown): number | undefined {
+  const a = output !== null && typeof output === 'object' && !Array.isArray(output) ? (output as { attempt?: unknown }).attempt : undefined;
+  return typeof a === 'number' && Number.isInteger(a) && a > 0 ? a : undefined;
+}
+
+/** What one node did in a run: status, timing, attempts, the outcome it took, what it read, its output or error. */
 export function NodeRunDetails({ graph, state, nodeId, live = false }: NodeRunDetailsProps) {
   const { t } = useTranslation();
   const locale = useLocale();
@@ -28,6 +34,8 @@ export function NodeRunDetails({ graph, state, nodeId, live = false }: NodeRunDe
   const s = state?.nodes[node.id];
   const status = s?.status ?? 'pending';
   const duration = s?.durationMs ?? (s?.startedAt !== undefined && status === 'running' ? elapsed(s.startedAt, undefined) : undefined);
+  const attempt = attemptOf(s?.output);
+  const input = state && s && s.executions > 0 ? nodeInput(graph.edges, state.nodes, node.id) : undefined;
   return (
     <div className="fd-run-node" data-testid="run-node-details" data-node-id={node.id}>
       <h3 className="fd-run-node__title">
@@ -40,6 +48,12 @@ export function NodeRunDetails({ graph, state, nodeId, live = false }: NodeRunDe
         </dd>
         <dt>{t('run.executions')}</dt>
         <dd>{s?.executions ?? 0}</dd>
+        {attempt !== undefined && (
+          <>
+            <dt>{t('run.attempts')}</dt>
+            <dd data-testid="run-node-attempts">{attempt}</dd>
+          </>
+        )}
         <dt>{t('run.started')}</dt>
         <dd>{formatDateTime(s?.startedAt, locale)}</dd>
         <dt>{t('run.ended')}</dt>
@@ -98,6 +112,18 @@ export function NodeRunDetails({ graph, state, nodeId, live = false }: NodeRunDe
             </pre>
           </>
         )
+      )}
+      {input !== undefined && (
+        <>
+          <h4>{t('run.nodeInput')}</h4>
+          {Object.keys(input).length ? (
+            <pre className="fd-pre" data-testid="run-node-input">
+              {prettyJson(input)}
+            </pre>
+          ) : (
+            <p className="fd-muted">{t('run.noInput')}</p>
+          )}
+        </>
       )}
       <h4>{t('run.output')}</h4>
       {s?.output !== undefined ? (

@@ -2,6 +2,7 @@ import { useTranslation } from 'react-i18next';
 import { useErrorText } from '../components/errorText.ts';
 import { useDocumentTitle } from '../components/useDocumentTitle.ts';
 import { useCampaign, useCancelRun, useFlow, useRun } from '../api/queries.ts';
+import { RunActions } from './RunActions.tsx';
 import { AppHeader } from '../components/AppHeader.tsx';
 import { elapsed, formatDateTime, formatMs, prettyJson } from '../components/format.ts';
 import { Link } from '../components/Link.tsx';
@@ -84,6 +85,7 @@ export function RunPage({ runId }: { runId: string }) {
               {cancel.isPending ? t('run.cancelling') : t('run.cancel')}
             </button>
           )}
+          <RunActions run={r} status={status} />
         </div>
         <dl className="fd-facts fd-facts--inline">
           <div>
