@@ -47,20 +47,19 @@ export function failedNode(workflowId: string, state: RunState | null): { nodeId
   return null;
 }
 
-/** Whether an activity's arguments carry the node execution's key (webhook, delivery, task, review, monitor calls do). */
-function mentionsKey(scheduled: HistoryEvent, key: string): boolean {
-  const payloads = scheduled.activityTaskScheduledEventAttributes?.input?.payloads ?? [];
-  for (const payload of payloads) {
-    let text: string;
-    try {
-      text = JSON.stringify(defaultPayloadConverter.fromPayload(payload));
-    } catch {
-      continue;
-    }
-    if (text.includes(JSON.stringify(key)) || text.includes(JSON.stringify(`${key}/`).slice(0, -1))) return true;
+/** The activity's arguments as JSON text, or null when they cannot be read. */
+function argumentsText(scheduled: HistoryEvent): string | null {
+  try {
+    const payloads = scheduled.activityTaskScheduledEventAttributes?.input?.payloads ?? [];
+    return JSON.stringify(payloads.map((p) => defaultPayloadConverter.fromPayload(p)));
+  } catch {
+    return null;
   }
-  return false;
 }
+
+/** Whether the arguments carry the execution key (webhook, delivery, task, review and monitor calls do), or one under it. */
+const carriesKey = (text: string, key: string) =>
+  text.includes(JSON.stringify(key)) || text.includes(JSON.stringify(`${key}/`).slice(0, -1));
 
 /** Whether the failure is the one the node reported: the activity's own message, or a timeout (the shell words those). */
 function isNodesFailure(event: HistoryEvent, error: string): boolean {
@@ -71,26 +70,28 @@ function isNodesFailure(event: HistoryEvent, error: string): boolean {
 
 /**
  * The workflow task to reset to: the one whose commands scheduled the failed node's last failed activity. Its
- * activity is found by the execution key in its arguments, or else by the failure's message being the node's error.
+ * activity is the last failed one carrying the node execution's key; else, for activities that carry no key, the
+ * last failed one whose failure is the node's error and that carries no other node's key.
  */
 export function resetPoint(events: HistoryEvent[], node: { key: string; error: string }): number | null {
   const byId = new Map<number, HistoryEvent>();
   for (const e of events) byId.set(toNumber(e.eventId), e);
-  for (let i = events.length - 1; i >= 0; i--) {
-    const e = events[i]!;
-    const type = e.eventType;
-    if (type !== EVENT.ACTIVITY_TASK_FAILED && type !== EVENT.ACTIVITY_TASK_TIMED_OUT) continue;
+  const otherKey = JSON.stringify(`${node.key.slice(0, node.key.indexOf('/') + 1)}`).slice(0, -1);
+  const failures: { event: HistoryEvent; scheduled: HistoryEvent; text: string | null }[] = [];
+  for (const e of events) {
+    if (e.eventType !== EVENT.ACTIVITY_TASK_FAILED && e.eventType !== EVENT.ACTIVITY_TASK_TIMED_OUT) continue;
     const scheduledId = toNumber(
       e.activityTaskFailedEventAttributes?.scheduledEventId ?? e.activityTaskTimedOutEventAttributes?.scheduledEventId,
     );
     const scheduled = byId.get(scheduledId);
-    if (!scheduled || scheduled.eventType !== EVENT.ACTIVITY_TASK_SCHEDULED) continue;
-    if (!mentionsKey(scheduled, node.key) && !isNodesFailure(e, node.error)) continue;
-    const taskId = toNumber(scheduled.activityTaskScheduledEventAttributes?.workflowTaskCompletedEventId);
-    const task = byId.get(taskId);
-    if (task && task.eventType === EVENT.WORKFLOW_TASK_COMPLETED) return taskId;
+    if (scheduled?.eventType === EVENT.ACTIVITY_TASK_SCHEDULED) failures.push({ event: e, scheduled, text: argumentsText(scheduled) });
   }
-  return null;
+  const found =
+    failures.findLast((f) => f.text !== null && carriesKey(f.text, node.key)) ??
+    failures.findLast((f) => isNodesFailure(f.event, node.error) && !(f.text ?? '').includes(otherKey));
+  if (!found) return null;
+  const taskId = toNumber(found.scheduled.activityTaskScheduledEventAttributes?.workflowTaskCompletedEventId);
+  return byId.get(taskId)?.eventType === EVENT.WORKFLOW_TASK_COMPLETED ? taskId : null;
 }
 
 /**
