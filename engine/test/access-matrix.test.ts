@@ -109,6 +109,7 @@ POST   /api/runs/{id}/cancel                 Y Y Y - - -    0 0 - - -    -     !
 POST   /api/runs/{id}/rerun                  Y Y Y - - -    0 0 - - -    -     ! !
 POST   /api/runs/{id}/retry                  Y Y Y - - -    0 0 - - -    -     ! !
 GET    /api/runs/{id}/deliveries             Y Y Y Y Y Y    0 0 0 0 0    -     ! !
+GET    /api/runs/{id}/activities             Y Y Y Y Y Y    0 0 0 0 0    -     ! !
 GET    /api/runs/{id}/events                 Y Y Y Y Y Y    0 0 0 0 0    -     ! !
 POST   /api/deliveries/{id}/resend           Y 0 0 0 0 0    0 0 0 0 0    -     ! !
 GET    /api/campaigns                        Y Y Y Y Y Y    Y Y Y Y Y    -     ! !
@@ -659,6 +660,10 @@ describe('access matrix', () => {
         const run = await freshRun();
         return { path: `/api/runs/${run}/cancel`, effect: (e) => e.action === 'run.cancel_requested' && e.entityId === run };
       },
+    },
+    'GET /api/runs/{id}/activities': {
+      build: () => ({ path: `/api/runs/${fx.runId}/activities` }),
+      check: (_who, res) => expect(res.body.available).toBe(true),
     },
     'POST /api/runs/{id}/rerun': {
       build: async () => {

@@ -478,6 +478,10 @@ describe('catalogue, OpenAPI, health, and every route against its contract', () 
     await runEnded(broken.body.id);
     expect((await api().post(`/api/runs/${broken.body.id}/retry`, {})).status).toBe(202);
     await runEnded(broken.body.id);
+    const calls = (await api().get(`/api/runs/${broken.body.id}/activities`)).body;
+    expect(calls.items).toContainEqual(
+      expect.objectContaining({ activityType: 'sendWebhook', nodeId: 'call', status: 'failed', attempts: 1 }),
+    );
 
     // A lesson task for Ava: her list, the task, and completing it with the lesson form.
     const asks = await api().post('/api/flows', {

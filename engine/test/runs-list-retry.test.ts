@@ -239,6 +239,15 @@ describe('runs: list filters and search, re-run, retry from the failed node', ()
       expect(deliveriesAfter.counts).toEqual({ sent: 1 });
       expect(deliveriesAfter.items.map((d: { id: string }) => d.id)).toEqual(deliveriesBefore.items.map((d: { id: string }) => d.id));
 
+      // Attempts per node, from the history of the run as it is now: the reset run replays the first two steps.
+      const activities = (await stack.api.get(`/api/runs/${runId}/activities`)).body;
+      expect(activities.available).toBe(true);
+      expect(activities.items.map((a: { nodeId: string; status: string }) => [a.nodeId, a.status])).toEqual([
+        ['first', 'completed'],
+        ['bell', 'completed'],
+        ['flaky', 'completed'],
+      ]);
+      expect(activities.items[2]).toMatchObject({ activityType: 'sendWebhook', execution: 1, attempts: 1, error: null });
       // Temporal has the failed attempt and the reset run, under the same workflow id.
       const history = await stack.server.temporal.client.workflow.getHandle(`run-${runId}`, firstRunId).describe();
       expect(history.status.name).toBe('FAILED');

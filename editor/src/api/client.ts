@@ -52,6 +52,7 @@ import type {
   RunSummary,
   RunFilter,
   RunPage,
+  RunActivities,
   Session,
   Silence,
   StartRun,
@@ -180,6 +181,7 @@ export const api = {
     request<{ items: RunSummary[] }>('GET', `/api/runs?campaignId=${enc(campaignId)}`).then((r) => r.items),
   getRun: (id: string) => request<Run>('GET', `/api/runs/${enc(id)}`),
   cancelRun: (id: string) => request<Run>('POST', `/api/runs/${enc(id)}/cancel`),
+  getRunActivities: (id: string) => request<RunActivities>('GET', `/api/runs/${enc(id)}/activities`),
   rerunRun: (id: string) => request<Run>('POST', `/api/runs/${enc(id)}/rerun`, {}),
   retryRun: (id: string) => request<Run>('POST', `/api/runs/${enc(id)}/retry`, {}),
 

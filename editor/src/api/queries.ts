@@ -137,6 +137,15 @@ export function useCancelRun(id: string) {
   });
 }
 
+/** The activities a run called, for attempts per node; read again while the run goes on. */
+export function useRunActivities(id: string, live: boolean) {
+  return useQuery({
+    queryKey: [...keys.run(id), 'activities'] as const,
+    queryFn: () => api.getRunActivities(id),
+    refetchInterval: live ? 3000 : false,
+  });
+}
+
 /** Re-run (a new run, linked) or retry from the failed node (the same run, running again). */
 export function useRunAction(id: string, action: 'rerun' | 'retry') {
   const qc = useQueryClient();

@@ -899,6 +899,16 @@ export const en = {
     attempts: 'Attempts',
     nodeInput: 'Input',
     noInput: 'Nothing from earlier steps.',
+    calls: 'Calls',
+    callAttempts: 'attempts: {{count}}',
+    callStatus: {
+      scheduled: 'waiting',
+      running: 'running',
+      completed: 'done',
+      failed: 'failed',
+      timed_out: 'timed out',
+      cancelled: 'cancelled',
+    },
   },
   connections: {
     title: 'Channels',

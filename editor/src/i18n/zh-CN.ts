@@ -888,6 +888,16 @@ export const zhCN: Resources = {
     attempts: '尝试次数',
     nodeInput: '输入',
     noInput: '没有来自前面步骤的数据。',
+    calls: '调用',
+    callAttempts: '尝试 {{count}} 次',
+    callStatus: {
+      scheduled: '等待中',
+      running: '进行中',
+      completed: '完成',
+      failed: '失败',
+      timed_out: '超时',
+      cancelled: '已取消',
+    },
   },
   connections: {
     title: '渠道',

@@ -4,6 +4,7 @@ import { handleLabel, nodeTitle } from '../catalogue.ts';
 import { useLocale } from '../i18n/index.ts';
 import { elapsed, formatDateTime, formatMs, prettyJson } from '../components/format.ts';
 import { StatusBadge } from './status.tsx';
+import type { RunActivities } from '../api/types.ts';
 import { takenHandles } from '../flow/runState.ts';
 import { ApprovalTaskDetails } from '../approvals/ApprovalTaskDetails.tsx';
 import { currentVotes, isApprovalView } from '../approvals/approval.ts';
@@ -16,6 +17,7 @@ interface NodeRunDetailsProps {
   state: RunState | null;
   nodeId: string | null;
   live?: boolean;
+  activities?: RunActivities['items'];
 }
 
 /** The attempt a call-out node's answer came on (a webhook's `attempt`), when its output says. */
@@ -25,7 +27,7 @@ function attemptOf(output: unknown): number | undefined {
 }
 
 /** What one node did in a run: status, timing, attempts, the outcome it took, what it read, its output or error. */
-export function NodeRunDetails({ graph, state, nodeId, live = false }: NodeRunDetailsProps) {
+export function NodeRunDetails({ graph, state, nodeId, live = false, activities }: NodeRunDetailsProps) {
   const { t } = useTranslation();
   const locale = useLocale();
   const me = useOptionalAuth()?.user;
@@ -34,7 +36,9 @@ export function NodeRunDetails({ graph, state, nodeId, live = false }: NodeRunDe
   const s = state?.nodes[node.id];
   const status = s?.status ?? 'pending';
   const duration = s?.durationMs ?? (s?.startedAt !== undefined && status === 'running' ? elapsed(s.startedAt, undefined) : undefined);
-  const attempt = attemptOf(s?.output);
+  // Its calls in its latest execution, from Temporal's history; else what a webhook's answer says.
+  const calls = (activities ?? []).filter((a) => node && a.nodeId === node.id && a.execution === s?.executions);
+  const attempt = calls.length ? Math.max(...calls.map((c) => c.attempts)) : attemptOf(s?.output);
   const input = state && s && s.executions > 0 ? nodeInput(graph.edges, state.nodes, node.id) : undefined;
   return (
     <div className="fd-run-node" data-testid="run-node-details" data-node-id={node.id}>
@@ -112,6 +116,19 @@ export function NodeRunDetails({ graph, state, nodeId, live = false }: NodeRunDe
             </pre>
           </>
         )
+      )}
+      {calls.length > 0 && (
+        <>
+          <h4>{t('run.calls')}</h4>
+          <ul className="fd-plain-list" data-testid="run-node-calls">
+            {calls.map((c, i) => (
+              <li key={i}>
+                <code>{c.activityType}</code> · {t('run.callAttempts', { count: c.attempts })} · {t(`run.callStatus.${c.status}`)}
+                {c.error && <span className="fd-error-text"> · {c.error}</span>}
+              </li>
+            ))}
+          </ul>
+        </>
       )}
       {input !== undefined && (
         <>

@@ -1,7 +1,7 @@
 import { useTranslation } from 'react-i18next';
 import { useErrorText } from '../components/errorText.ts';
 import { useDocumentTitle } from '../components/useDocumentTitle.ts';
-import { useCampaign, useCancelRun, useFlow, useRun } from '../api/queries.ts';
+import { useCampaign, useCancelRun, useFlow, useRun, useRunActivities } from '../api/queries.ts';
 import { RunActions } from './RunActions.tsx';
 import { AppHeader } from '../components/AppHeader.tsx';
 import { elapsed, formatDateTime, formatMs, prettyJson } from '../components/format.ts';
@@ -25,6 +25,7 @@ export function RunPage({ runId }: { runId: string }) {
   const run = useRun(runId);
   const flow = useFlow(run.data?.flowId);
   const cancel = useCancelRun(runId);
+  const activities = useRunActivities(runId, (run.data?.status ?? 'running') === 'running');
   useDocumentTitle(run.data ? `${t(`status.${run.data.status}`)} · ${flow.data?.name ?? t('run.title', { id: runId.slice(0, 8) })}` : null);
 
   if (run.isPending) {
@@ -127,7 +128,7 @@ export function RunPage({ runId }: { runId: string }) {
         {run.isRefetchError && <span className="fd-error-text">{t('run.pollError')}</span>}
       </section>
       <main className="fd-runpage">
-        <RunView graph={r.graph} state={r.state} live />
+        <RunView graph={r.graph} state={r.state} live activities={activities.data?.items} />
         <RunDeliveries runId={r.id} live={status === 'running'} canResend={!user || user.id === r.requestedBy || isAdmin(user)} />
       </main>
     </div>

@@ -14,6 +14,7 @@ import { scopeOf, type Actor } from '../auth/access.ts';
 import { conflict, invalid } from './errors.ts';
 import { pgErrorOf } from './db-errors.ts';
 import { resetToFailedNode } from './run-retry.ts';
+import { runActivities } from './run-activities.ts';
 import { audit } from './audit.ts';
 import { RUN_FLOW_WORKFLOW, type RunFlowWorkflow } from './run-flow-workflow.ts';
 import { runLinks, type RunLinks } from './run-links.ts';
@@ -158,6 +159,14 @@ export class RunService {
       .where(eq(runs.id, runId));
     if (!row) throw notFound('Run', runId);
     return row.d;
+  }
+
+  /** The activities the run's workflow called, with attempts and outcomes (Temporal's history; none before it started). */
+  async activities(id: string) {
+    const [row] = await this.db.select({ workflowId: runs.workflowId }).from(runs).where(eq(runs.id, id));
+    if (!row) throw notFound('Run', id);
+    if (row.workflowId.startsWith('pending-')) return { items: [], available: false, truncated: false };
+    return runActivities(this.deps.temporal(), row.workflowId);
   }
 
   async campaignOf(runId: string): Promise<string | null> {

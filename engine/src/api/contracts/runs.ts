@@ -152,6 +152,31 @@ export const runPageSchema = z
   })
   .meta({ id: 'RunPage' });
 
+/** Each activity the run's workflow called: the run view's attempts per node. */
+export const runActivitiesSchema = z
+  .object({
+    items: z
+      .array(
+        z.object({
+          activityType: z.string(),
+          nodeId: z
+            .string()
+            .nullable()
+            .meta({ description: 'The node whose execution key its arguments carry; null when they carry none' }),
+          execution: z.number().int().nullable(),
+          status: z.enum(['scheduled', 'running', 'completed', 'failed', 'timed_out', 'cancelled']),
+          attempts: z.number().int().meta({ description: 'The attempt it closed on (0 while none has closed)' }),
+          error: z.string().nullable(),
+          scheduledAt: timestamp.nullable(),
+          closedAt: timestamp.nullable(),
+        }),
+      )
+      .max(1000),
+    available: z.boolean().meta({ description: 'false when Temporal no longer keeps the run (past its retention)' }),
+    truncated: z.boolean(),
+  })
+  .meta({ id: 'RunActivities' });
+
 export const RERUN_REASON_MAX = 500;
 
 /** Retry and re-run ask for nothing but may say why; the audit entry keeps it. */

@@ -4,6 +4,7 @@ import {
   listRunsQuery,
   problemSchema,
   runActionBody,
+  runActivitiesSchema,
   runDeliveriesSchema,
   runPageSchema,
   runSchema,
@@ -175,6 +176,26 @@ export function runRoutes(
       status: 200,
       body: await runs.deliveries(params.id),
     }),
+  );
+  defineRoute(
+    r,
+    registry,
+    {
+      method: 'get',
+      path: '/api/runs/:id/activities',
+      tag,
+      access: { permission: 'runs:read', in: runDept },
+      summary: "The activities the run's workflow called, each with its node, attempts, outcome, error and times",
+      description:
+        "Read from Temporal's history of the run's latest workflow run (after a continue-as-new or a retry, that one), at most " +
+        '1,000. The node is the one whose execution key the arguments carry (webhooks, deliveries, tasks, reviews, monitors).',
+      params: uuidParam,
+      responses: [
+        { status: 200, description: 'The activities, in the order they were scheduled', schema: runActivitiesSchema },
+        problem(404, 'No such run'),
+      ],
+    },
+    async ({ params }) => ({ status: 200, body: await runs.activities(params.id) }),
   );
   defineRoute(
     r,
