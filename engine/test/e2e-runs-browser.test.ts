@@ -63,9 +63,19 @@ describe('retry, re-run and the filtered runs list in the editor', () => {
     );
     await page.screenshot({ path: '.artifacts/runs/failed.png' });
 
+    // The failed step's call: two attempts, with the receiver's answer; and what it read, from the trigger.
+    await page.getByTestId('node-hook').click();
+    await expect
+      .poll(async () => page.getByTestId('run-node-calls').innerText(), { timeout: SAFETY_NET_MS })
+      .toMatch(/sendWebhook · attempts: 2 · failed · HTTP 500/);
+
     await page.getByTestId('run-retry').click();
     await page.locator('[data-testid="run-status"][data-status="completed"]').waitFor();
     expect(receiver.calls).toHaveLength(3);
+    await expect
+      .poll(async () => page.getByTestId('run-node-calls').innerText(), { timeout: SAFETY_NET_MS })
+      .toMatch(/sendWebhook · attempts: 1 · done/);
+    await page.screenshot({ path: '.artifacts/runs/retried.png' });
 
     await page.getByTestId('run-rerun').click();
     await page.getByTestId('run-rerun-of-link').waitFor();

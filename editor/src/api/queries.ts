@@ -137,12 +137,14 @@ export function useCancelRun(id: string) {
   });
 }
 
-/** The activities a run called, for attempts per node; read again while the run goes on. */
-export function useRunActivities(id: string, live: boolean) {
+/** The activities a run called, for attempts per node; read again while it runs, and once more when its status changes. */
+export function useRunActivities(id: string, status: string | undefined) {
   return useQuery({
-    queryKey: [...keys.run(id), 'activities'] as const,
+    queryKey: [...keys.run(id), 'activities', status] as const,
     queryFn: () => api.getRunActivities(id),
-    refetchInterval: live ? 3000 : false,
+    enabled: status !== undefined,
+    placeholderData: (previous) => previous,
+    refetchInterval: status === 'running' ? 3000 : false,
   });
 }
 

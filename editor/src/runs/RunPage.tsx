@@ -25,7 +25,7 @@ export function RunPage({ runId }: { runId: string }) {
   const run = useRun(runId);
   const flow = useFlow(run.data?.flowId);
   const cancel = useCancelRun(runId);
-  const activities = useRunActivities(runId, (run.data?.status ?? 'running') === 'running');
+  const activities = useRunActivities(runId, run.data?.state?.status ?? run.data?.status);
   useDocumentTitle(run.data ? `${t(`status.${run.data.status}`)} · ${flow.data?.name ?? t('run.title', { id: runId.slice(0, 8) })}` : null);
 
   if (run.isPending) {
