@@ -28,6 +28,11 @@ export interface EngineConfig {
    * Empty by default: only public addresses.
    */
   outboundAllow: string;
+  /**
+   * `TEMPORAL_UI_URL`: the Temporal web UI the run page links to (each run's workflow there). Unset: no link,
+   * except under `npm start`, whose dev server's UI it is.
+   */
+  temporalUiUrl: string | undefined;
 }
 
 function int(name: string, fallback: number): number {
@@ -36,6 +41,21 @@ function int(name: string, fallback: number): number {
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${name} must be a port number, got "${raw}"`);
   return n;
+}
+
+/** An http(s) base URL, checked at start-up; the link is built on it and shown to people. */
+function temporalUiUrl(): string | undefined {
+  const raw = process.env.TEMPORAL_UI_URL?.trim();
+  if (!raw) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error(`TEMPORAL_UI_URL must be an http:// or https:// URL, got "${raw}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new Error(`TEMPORAL_UI_URL must be an http:// or https:// URL, got "${raw}"`);
+  return url.toString().replace(/\/+$/, '');
 }
 
 /** Checked at start-up, so a typo in the allowlist stops the process instead of refusing every send. */
@@ -68,5 +88,6 @@ export function loadConfig(): EngineConfig {
     mailFrom: process.env.MAIL_FROM || undefined,
     encryptionKey: process.env.FLIGHTDECK_ENCRYPTION_KEY || undefined,
     outboundAllow: outboundAllow(),
+    temporalUiUrl: temporalUiUrl(),
   };
 }

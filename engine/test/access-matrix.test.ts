@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { ApiClient, startStack, TEST_PASSWORD, type ApiResponse, type TestStack } from './support/stack.ts';
-import { edge, flow, node } from './support/flows.ts';
+import { edge, fastRetry, flow, node } from './support/flows.ts';
 import { waitFor } from './support/wait-for.ts';
 import { startSlack } from '../../activities/test/channels/receivers.ts';
 
@@ -106,7 +106,10 @@ POST   /api/templates/{templateId}/flows     Y Y Y - - -    - - - - -    -     !
 GET    /api/runs                             Y Y Y Y Y Y    Y Y Y Y Y    -     ! !
 GET    /api/runs/{id}                        Y Y Y Y Y Y    0 0 0 0 0    -     ! !
 POST   /api/runs/{id}/cancel                 Y Y Y - - -    0 0 - - -    -     ! !
+POST   /api/runs/{id}/rerun                  Y Y Y - - -    0 0 - - -    -     ! !
+POST   /api/runs/{id}/retry                  Y Y Y - - -    0 0 - - -    -     ! !
 GET    /api/runs/{id}/deliveries             Y Y Y Y Y Y    0 0 0 0 0    -     ! !
+GET    /api/runs/{id}/activities             Y Y Y Y Y Y    0 0 0 0 0    -     ! !
 GET    /api/runs/{id}/events                 Y Y Y Y Y Y    0 0 0 0 0    -     ! !
 POST   /api/deliveries/{id}/resend           Y 0 0 0 0 0    0 0 0 0 0    -     ! !
 GET    /api/campaigns                        Y Y Y Y Y Y    Y Y Y Y Y    -     ! !
@@ -244,6 +247,7 @@ describe('access matrix', () => {
     alphaId: '',
     betaId: '',
     flowId: '',
+    failingFlowId: '',
     flowName: `Private flow ${rand()}`,
     holdNode: `hold_${rand()}`,
     runId: '',
@@ -318,6 +322,22 @@ describe('access matrix', () => {
     fx.flowId = created.body.id;
     expect((await admin.post(`/api/flows/${fx.flowId}/versions`, {})).status).toBe(201);
     fx.runId = await admin.startRun(fx.flowId, { secret: fx.runInput });
+    // Fails at once at its webhook (nothing listens on port 9), so each retry has a failed run of its own.
+    const failing = await admin.post('/api/flows', {
+      name: `Failing flow ${rand()}`,
+      departmentId: fx.alphaId,
+      graph: flow(
+        [
+          node('start', 'trigger.manual'),
+          node('call', 'channel.webhook', { url: 'http://127.0.0.1:9/nothing', retry: fastRetry(1) }),
+          node('done', 'control.end'),
+        ],
+        [edge('start', 'next', 'call'), edge('call', 'sent', 'done')],
+      ),
+    });
+    expect(failing.status, JSON.stringify(failing.body)).toBe(201);
+    fx.failingFlowId = failing.body.id;
+    expect((await admin.post(`/api/flows/${fx.failingFlowId}/versions`, {})).status).toBe(201);
     const campaign = await admin.post('/api/campaigns', { name: fx.campaignName, departmentId: fx.alphaId });
     expect(campaign.status, JSON.stringify(campaign.body)).toBe(201);
     fx.campaignId = campaign.body.id;
@@ -403,6 +423,11 @@ describe('access matrix', () => {
   async function freshRun(): Promise<string> {
     const id = await stack.api.startRun(fx.flowId, { secret: fx.runInput });
     extraRuns.push(id);
+    return id;
+  }
+  async function freshFailedRun(): Promise<string> {
+    const id = await stack.api.startRun(fx.failingFlowId, { secret: fx.runInput });
+    if ((await stack.api.waitForRun(id)).status !== 'failed') throw new Error('the failing flow did not fail');
     return id;
   }
   let ended: Promise<string> | undefined;
@@ -634,6 +659,23 @@ describe('access matrix', () => {
       build: async () => {
         const run = await freshRun();
         return { path: `/api/runs/${run}/cancel`, effect: (e) => e.action === 'run.cancel_requested' && e.entityId === run };
+      },
+    },
+    'GET /api/runs/{id}/activities': {
+      build: () => ({ path: `/api/runs/${fx.runId}/activities` }),
+      check: (_who, res) => expect(res.body.available).toBe(true),
+    },
+    'POST /api/runs/{id}/rerun': {
+      build: async () => {
+        const run = await freshRun();
+        return { path: `/api/runs/${run}/rerun`, body: {}, effect: (e) => e.action === 'run.rerun' && e.entityId === run };
+      },
+      check: (_who, res) => void extraRuns.push(res.body.id),
+    },
+    'POST /api/runs/{id}/retry': {
+      build: async () => {
+        const run = await freshFailedRun();
+        return { path: `/api/runs/${run}/retry`, body: {}, effect: (e) => e.action === 'run.retried' && e.entityId === run };
       },
     },
     'GET /api/campaigns': {

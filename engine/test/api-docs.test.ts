@@ -456,6 +456,32 @@ describe('catalogue, OpenAPI, health, and every route against its contract', () 
     expect((await api().post(`/api/runs/${long.body.id}/cancel`)).status).toBe(202);
     await runEnded(long.body.id);
     expect((await api().get(`/api/runs?flowId=${waiting.body.id}`)).body.items[0].status).toBe('cancelled');
+    const repeated = await api().post(`/api/runs/${long.body.id}/rerun`, { reason: 'contract' });
+    expect(repeated.status).toBe(201);
+    expect((await api().post(`/api/runs/${repeated.body.id}/cancel`)).status).toBe(202);
+    await runEnded(repeated.body.id);
+
+    // A run failing at its webhook (nothing listens on port 9), retried from that node: it fails there again.
+    const failing = await api().post('/api/flows', {
+      name: 'Fails at its webhook',
+      graph: flow(
+        [
+          node('start', 'trigger.manual'),
+          node('call', 'channel.webhook', { url: 'http://127.0.0.1:9/nothing', retry: { maximumAttempts: 1 } }),
+          node('done', 'control.end'),
+        ],
+        [edge('start', 'next', 'call'), edge('call', 'sent', 'done')],
+      ),
+    });
+    await api().post(`/api/flows/${failing.body.id}/versions`, {});
+    const broken = await api().post(`/api/flows/${failing.body.id}/runs`, {});
+    await runEnded(broken.body.id);
+    expect((await api().post(`/api/runs/${broken.body.id}/retry`, {})).status).toBe(202);
+    await runEnded(broken.body.id);
+    const calls = (await api().get(`/api/runs/${broken.body.id}/activities`)).body;
+    expect(calls.items).toContainEqual(
+      expect.objectContaining({ activityType: 'sendWebhook', nodeId: 'call', status: 'failed', attempts: 1 }),
+    );
 
     // A lesson task for Ava: her list, the task, and completing it with the lesson form.
     const asks = await api().post('/api/flows', {

@@ -50,6 +50,9 @@ import type {
   Run,
   RunDeliveries,
   RunSummary,
+  RunFilter,
+  RunPage,
+  RunActivities,
   Session,
   Silence,
   StartRun,
@@ -173,11 +176,14 @@ export const api = {
   rollback: (id: string, n: number) => request<FlowVersion>('POST', `/api/flows/${enc(id)}/versions/${n}/rollback`),
   listVersions: (id: string) => request<{ items: FlowVersion[] }>('GET', `/api/flows/${enc(id)}/versions`).then((r) => r.items),
   startRun: (flowId: string, body: StartRun) => request<Run>('POST', `/api/flows/${enc(flowId)}/runs`, body),
-  listRuns: (flowId: string) => request<{ items: RunSummary[] }>('GET', `/api/runs?flowId=${enc(flowId)}`).then((r) => r.items),
+  listRuns: (filter: RunFilter, cursor?: string | null) => request<RunPage>('GET', `/api/runs?${alertQuery(filter, cursor)}`),
   listCampaignRuns: (campaignId: string) =>
     request<{ items: RunSummary[] }>('GET', `/api/runs?campaignId=${enc(campaignId)}`).then((r) => r.items),
   getRun: (id: string) => request<Run>('GET', `/api/runs/${enc(id)}`),
   cancelRun: (id: string) => request<Run>('POST', `/api/runs/${enc(id)}/cancel`),
+  getRunActivities: (id: string) => request<RunActivities>('GET', `/api/runs/${enc(id)}/activities`),
+  rerunRun: (id: string) => request<Run>('POST', `/api/runs/${enc(id)}/rerun`, {}),
+  retryRun: (id: string) => request<Run>('POST', `/api/runs/${enc(id)}/retry`, {}),
 
   login: (email: string, password: string) => request<Session>('POST', '/api/auth/login', { email, password }, { quiet401: true }),
   me: () => request<Session>('GET', '/api/auth/me', undefined, { quiet401: true }),
@@ -252,8 +258,8 @@ export const api = {
   expireSilence: (id: string) => request<void>('DELETE', `/api/silences/${enc(id)}`),
 };
 
-/** The list's query string: only the filters that are set, so the server's defaults apply to the rest. */
-export function alertQuery(filter: AlertFilter, cursor?: string | null, limit = 50): string {
+/** A list's query string (alerts, runs): only the filters that are set, so the server's defaults apply to the rest. */
+export function alertQuery(filter: AlertFilter | RunFilter, cursor?: string | null, limit = 50): string {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(filter)) if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
   q.set('limit', String(limit));

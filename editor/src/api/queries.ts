@@ -17,6 +17,7 @@ import type {
   NewSilence,
   RelatedLessonsQuery,
   Run,
+  RunFilter,
 } from './types.ts';
 
 /** Query keys in one place so mutations invalidate exactly what they change. */
@@ -98,12 +99,16 @@ export function useUnpublish(flowId: string) {
   });
 }
 
-export function useRuns(flowId: string | undefined) {
-  return useQuery({
-    queryKey: keys.runs(flowId ?? ''),
-    queryFn: () => api.listRuns(flowId!),
+/** A flow's runs under the list's filters, a page at a time; polled while one of them runs. */
+export function useRuns(flowId: string | undefined, filter: Omit<RunFilter, 'flowId'> = {}) {
+  return useInfiniteQuery({
+    // Under keys.runs(flowId), so what invalidates a flow's runs reaches every filtered list of them.
+    queryKey: [...keys.runs(flowId ?? ''), filter] as const,
+    queryFn: ({ pageParam }) => api.listRuns({ ...filter, flowId: flowId! }, pageParam),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.nextCursor,
     enabled: !!flowId,
-    refetchInterval: (q) => (q.state.data?.some((r) => r.status === 'running') ? 3000 : false),
+    refetchInterval: (q) => (q.state.data?.pages.some((p) => p.items.some((r) => r.status === 'running')) ? 3000 : false),
   });
 }
 
@@ -126,6 +131,30 @@ export function useCancelRun(id: string) {
     mutationFn: () => api.cancelRun(id),
     onSuccess: (run: Run) => {
       qc.setQueryData(keys.run(id), (old: Run | undefined) => ({ ...old, ...run }));
+      void qc.invalidateQueries({ queryKey: keys.run(id) });
+      void qc.invalidateQueries({ queryKey: keys.runs(run.flowId) });
+    },
+  });
+}
+
+/** The activities a run called, for attempts per node; read again while it runs, and once more when its status changes. */
+export function useRunActivities(id: string, status: string | undefined) {
+  return useQuery({
+    queryKey: [...keys.run(id), 'activities', status] as const,
+    queryFn: () => api.getRunActivities(id),
+    enabled: status !== undefined,
+    placeholderData: (previous) => previous,
+    refetchInterval: status === 'running' ? 3000 : false,
+  });
+}
+
+/** Re-run (a new run, linked) or retry from the failed node (the same run, running again). */
+export function useRunAction(id: string, action: 'rerun' | 'retry') {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: () => (action === 'rerun' ? api.rerunRun(id) : api.retryRun(id)),
+    onSuccess: (run: Run) => {
+      if (action === 'retry') qc.setQueryData(keys.run(id), (old: Run | undefined) => ({ ...old, ...run }));
       void qc.invalidateQueries({ queryKey: keys.run(id) });
       void qc.invalidateQueries({ queryKey: keys.runs(run.flowId) });
     },

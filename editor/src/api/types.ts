@@ -32,6 +32,10 @@ export type Run = Out<typeof C.runSchema>;
 export type RunLive = Out<typeof C.runLiveSchema>;
 /** A run in a list: no graph and no node state. */
 export type RunSummary = Out<typeof C.runSummarySchema>;
+export type RunPage = Out<typeof C.runPageSchema>;
+export type RunActivities = Out<typeof C.runActivitiesSchema>;
+/** The runs list's filters, as the API takes them (the page size and cursor are the list's own). */
+export type RunFilter = Omit<In<typeof C.listRunsQuery>, 'limit' | 'cursor'>;
 export type StartRun = In<typeof C.startRunBody>;
 export type Delivery = Out<typeof C.deliverySchema>;
 export type DeliveryStatus = Delivery['status'];

@@ -1,7 +1,8 @@
 import { useTranslation } from 'react-i18next';
 import { useErrorText } from '../components/errorText.ts';
 import { useDocumentTitle } from '../components/useDocumentTitle.ts';
-import { useCampaign, useCancelRun, useFlow, useRun } from '../api/queries.ts';
+import { useCampaign, useCancelRun, useFlow, useRun, useRunActivities } from '../api/queries.ts';
+import { RunActions } from './RunActions.tsx';
 import { AppHeader } from '../components/AppHeader.tsx';
 import { elapsed, formatDateTime, formatMs, prettyJson } from '../components/format.ts';
 import { Link } from '../components/Link.tsx';
@@ -24,6 +25,7 @@ export function RunPage({ runId }: { runId: string }) {
   const run = useRun(runId);
   const flow = useFlow(run.data?.flowId);
   const cancel = useCancelRun(runId);
+  const activities = useRunActivities(runId, run.data?.state?.status ?? run.data?.status);
   useDocumentTitle(run.data ? `${t(`status.${run.data.status}`)} · ${flow.data?.name ?? t('run.title', { id: runId.slice(0, 8) })}` : null);
 
   if (run.isPending) {
@@ -84,6 +86,7 @@ export function RunPage({ runId }: { runId: string }) {
               {cancel.isPending ? t('run.cancelling') : t('run.cancel')}
             </button>
           )}
+          <RunActions run={r} status={status} />
         </div>
         <dl className="fd-facts fd-facts--inline">
           <div>
@@ -125,7 +128,7 @@ export function RunPage({ runId }: { runId: string }) {
         {run.isRefetchError && <span className="fd-error-text">{t('run.pollError')}</span>}
       </section>
       <main className="fd-runpage">
-        <RunView graph={r.graph} state={r.state} live />
+        <RunView graph={r.graph} state={r.state} live activities={activities.data?.items} />
         <RunDeliveries runId={r.id} live={status === 'running'} canResend={!user || user.id === r.requestedBy || isAdmin(user)} />
       </main>
     </div>

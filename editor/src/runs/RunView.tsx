@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { FlowDocumentInput, RunState } from '@flightdeck/workflows';
+import type { RunActivities } from '../api/types.ts';
 import { NodeRunDetails } from './NodeRunDetails.tsx';
 import { RunCanvas } from './RunCanvas.tsx';
 
@@ -8,7 +9,18 @@ const LEGEND = ['pending', 'running', 'completed', 'failed', 'skipped', 'cancell
 
 /** A run's graph with per-node status, and the details of the node picked on it. Used for real runs and dry runs. */
 /** `live`: a real run on the server (decisions can be made from it), not a dry run. */
-export function RunView({ graph, state, live = false }: { graph: FlowDocumentInput; state: RunState | null; live?: boolean }) {
+export function RunView({
+  graph,
+  state,
+  live = false,
+  activities,
+}: {
+  graph: FlowDocumentInput;
+  state: RunState | null;
+  live?: boolean;
+  /** A real run's activity calls, for attempts per node. */
+  activities?: RunActivities['items'];
+}) {
   const { t } = useTranslation();
   const [selected, setSelected] = useState<string | null>(null);
   const counts = new Map<string, number>();
@@ -31,7 +43,7 @@ export function RunView({ graph, state, live = false }: { graph: FlowDocumentInp
       </div>
       <aside className="fd-runview__side" aria-label={t('run.nodeDetails')}>
         <div className="fd-panel__title">{t('run.nodeDetails')}</div>
-        <NodeRunDetails graph={graph} state={state} nodeId={selected} live={live} />
+        <NodeRunDetails graph={graph} state={state} nodeId={selected} live={live} activities={activities} />
       </aside>
     </div>
   );

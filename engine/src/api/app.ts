@@ -63,6 +63,8 @@ export interface AppDeps {
   temporalAddress: string;
   namespace: string;
   taskQueue: string;
+  /** The Temporal web UI the run page links to; no link without it. */
+  temporalUiUrl?: string;
   log: Logger;
   /** The built editor (editor/dist); served at / when present, and printed for review PDFs. */
   editorDist?: string;
@@ -113,7 +115,14 @@ export function createApp(deps: AppDeps): { app: Express; registry: RouteRegistr
   const box = secretBox(deps.encryptionKey);
   const flows = new FlowService(deps.db);
   const campaigns = new CampaignService(deps.db, signalNotice(deps.temporal));
-  const runs = new RunService({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, flows, campaigns });
+  const runs = new RunService({
+    db: deps.db,
+    temporal: deps.temporal,
+    taskQueue: deps.taskQueue,
+    flows,
+    campaigns,
+    ...(deps.temporalUiUrl ? { temporalUi: { baseUrl: deps.temporalUiUrl, namespace: deps.namespace } } : {}),
+  });
   const hooks = new HookService(deps.db, box, runs);
   app.use(inboundHookRoute(hooks, new HookGuard(deps.clock, deps.hookLimits), new HookAdmission(deps.hookAdmission)));
   app.use(metricsBodyParser());

@@ -184,11 +184,16 @@ export const runs = pgTable(
     /** Set on a sub-flow's run: the run and node that started it. */
     parentRunId: uuid('parent_run_id').references((): AnyPgColumn => runs.id, { onDelete: 'set null' }),
     parentNodeId: text('parent_node_id'),
+    /** Set on a re-run: the run whose version, input and campaign it repeats. */
+    rerunOf: uuid('rerun_of').references((): AnyPgColumn => runs.id, { onDelete: 'set null' }),
   },
   (t) => [
     index('runs_flow_started_idx').on(t.flowId, t.startedAt),
     index('runs_status_idx').on(t.status),
     index('runs_parent_idx').on(t.parentRunId),
+    index('runs_rerun_of_idx').on(t.rerunOf),
+    index('runs_started_id_idx').on(t.startedAt, t.id),
+    index('runs_campaign_started_idx').on(t.campaignId, t.startedAt),
   ],
 );
 

@@ -143,6 +143,7 @@ try {
     secret,
     encryptionKey: parseEncryptionKey(encryptionKey),
     mail: { smtpUrl: config.smtpUrl, from: config.mailFrom },
+    temporalUiUrl: config.temporalUiUrl ?? temporalUi,
   });
   stops.push({ name: 'API', stop: () => server.close() });
 

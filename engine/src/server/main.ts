@@ -27,6 +27,7 @@ const server = await startServer({
   encryptionKey: parseEncryptionKey(config.encryptionKey),
   outbound: createOutboundGuard({ allow: config.outboundAllow }),
   mail: { smtpUrl: config.smtpUrl, from: config.mailFrom },
+  temporalUiUrl: config.temporalUiUrl,
 });
 const admin = await ensureFirstAdmin(server.app.people);
 if (admin) log.warn({ email: admin.email }, `first administrator created; password: ${admin.password}`);

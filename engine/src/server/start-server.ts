@@ -42,6 +42,8 @@ export interface ServerOptions {
   checkResponses?: boolean;
   /** Bounds on the run view's open streams; tests lower them. */
   runStreams?: RunStreamLimits;
+  /** The Temporal web UI the run page links to; no link without it. */
+  temporalUiUrl?: string;
 }
 
 export interface RunningServer {
@@ -81,6 +83,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     hookLimits: opts.hookLimits,
     hookAdmission: opts.hookAdmission,
     checkResponses: opts.checkResponses,
+    temporalUiUrl: opts.temporalUiUrl,
   });
   const server: Server = await new Promise<Server>((resolve, reject) => {
     // Express 5 hands a listen error (EADDRINUSE) to this callback instead of only emitting it.

@@ -1,4 +1,4 @@
-import { asc, eq } from 'drizzle-orm';
+import { asc, desc, eq } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { flows, runs, type RunRow } from '../db/schema.ts';
 
@@ -14,9 +14,11 @@ export interface RunLinks {
     status: RunRow['status'];
     startedAt: string;
   }[];
+  /** Later runs that repeat this one, newest first. */
+  reruns: { runId: string; status: RunRow['status']; startedAt: string; requestedBy: string | null }[];
 }
 
-/** A run's parent (when a sub-flow node started it) and the runs its sub-flow nodes started. */
+/** A run's parent (when a sub-flow node started it), the runs its sub-flow nodes started, and its re-runs. */
 export async function runLinks(db: Database, runId: string): Promise<RunLinks> {
   const [self] = await db.select({ parentRunId: runs.parentRunId, parentNodeId: runs.parentNodeId }).from(runs).where(eq(runs.id, runId));
   let parent: RunLinks['parent'] = null;
@@ -45,5 +47,11 @@ export async function runLinks(db: Database, runId: string): Promise<RunLinks> {
     status: run.status,
     startedAt: run.startedAt.toISOString(),
   }));
-  return { parent, children };
+  const reruns = await db
+    .select({ runId: runs.id, status: runs.status, startedAt: runs.startedAt, requestedBy: runs.requestedBy })
+    .from(runs)
+    .where(eq(runs.rerunOf, runId))
+    .orderBy(desc(runs.startedAt))
+    .limit(50);
+  return { parent, children, reruns: reruns.map((r) => ({ ...r, startedAt: r.startedAt.toISOString() })) };
 }

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, inArray, isNotNull, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, inArray, isNotNull, lt, sql, type SQL } from 'drizzle-orm';
 import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { z } from 'zod';
@@ -11,11 +11,14 @@ import { HttpProblem, notFound } from '../api/problem.ts';
 import { frozenFields, type FlowService } from './flows.ts';
 import type { CampaignService } from './campaigns.ts';
 import { scopeOf, type Actor } from '../auth/access.ts';
-import { invalid } from './errors.ts';
+import { conflict, invalid } from './errors.ts';
+import { pgErrorOf } from './db-errors.ts';
+import { resetToFailedNode } from './run-retry.ts';
+import { runActivities } from './run-activities.ts';
 import { audit } from './audit.ts';
 import { RUN_FLOW_WORKFLOW, type RunFlowWorkflow } from './run-flow-workflow.ts';
 import { runLinks, type RunLinks } from './run-links.ts';
-import type { runDeliveriesSchema, runLiveSchema, runSchema, runSummarySchema } from '../api/contracts/runs.ts';
+import type { runDeliveriesSchema, runLiveSchema, runPageSchema, runSchema, runSummarySchema } from '../api/contracts/runs.ts';
 import { announceRunChange } from './run-changes.ts';
 
 type RunStatus = RunRow['status'];
@@ -29,6 +32,56 @@ export interface RunServiceDeps {
   taskQueue: string;
   flows: FlowService;
   campaigns: CampaignService;
+  /** The Temporal web UI the run page links to, and the namespace its runs live in; no link without it. */
+  temporalUi?: { baseUrl: string; namespace: string };
+}
+
+/** What the runs list may be filtered by; `after` is the decoded cursor (the last row of the page before). */
+export interface RunListFilter {
+  flowId?: string;
+  campaignId?: string;
+  status?: RunStatus;
+  version?: number;
+  startedFrom?: string;
+  startedTo?: string;
+  q?: string;
+  limit: number;
+  after?: RunCursor;
+}
+
+/** A keyset position: the exact start time as PostgreSQL keeps it (microseconds, which a JS Date would drop) and the id. */
+export interface RunCursor {
+  startedAt: string;
+  id: string;
+}
+
+/** A search scans inputs; past this it is stopped and the caller is asked to narrow it, so one query cannot hog the database. */
+const SEARCH_TIMEOUT_MS = 5_000;
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const MICRO_ISO_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+
+/** Pages are keyset cursors (start time, id): opaque to clients, stable while runs start. */
+export function encodeRunCursor(c: RunCursor): string {
+  return Buffer.from(JSON.stringify([c.startedAt, c.id])).toString('base64url');
+}
+
+/** The cursor back, or null when it is not one of ours. */
+export function decodeRunCursor(cursor: string): RunCursor | null {
+  try {
+    const v: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (!Array.isArray(v) || v.length !== 2 || typeof v[0] !== 'string' || typeof v[1] !== 'string') return null;
+    const [startedAt, id] = v as [string, string];
+    if (!MICRO_ISO_RE.test(startedAt) || !Number.isFinite(Date.parse(startedAt)) || !UUID_RE.test(id)) return null;
+    return { startedAt, id };
+  } catch {
+    return null;
+  }
+}
+
+/** LIKE's wildcards and its escape character taken literally: the search text is never a pattern. */
+export function likeLiteral(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
 function runFields(row: RunRow) {
@@ -46,19 +99,22 @@ function runFields(row: RunRow) {
     endedAt: row.endedAt?.toISOString() ?? null,
     workflowId: row.workflowId,
     temporalRunId: row.temporalRunId,
+    rerunOf: row.rerunOf,
   };
 }
 
 /** A run with its node state (the live one when given, else the one stored): what the run view's stream sends. */
 export function presentLiveRun(
   row: RunRow,
-  extra: { state?: RunState | null; flowName?: string; links?: RunLinks },
+  extra: { state?: RunState | null; flowName?: string; links?: RunLinks; temporalUiUrl?: string | null },
 ): z.output<typeof runLiveSchema> {
   return {
     ...runFields(row),
     // A run just started has no children yet; its parent is known from the row alone only by id, so it is read with the run.
     parent: extra.links?.parent ?? null,
     children: extra.links?.children ?? [],
+    reruns: extra.links?.reruns ?? [],
+    temporalUiUrl: extra.temporalUiUrl ?? null,
     ...(extra.flowName ? { flowName: extra.flowName } : {}),
     state: (extra.state !== undefined ? extra.state : (row.state as RunState | null)) ?? null,
   };
@@ -67,7 +123,7 @@ export function presentLiveRun(
 /** A run with its node state and the graph of its version. */
 export function presentRun(
   row: RunRow,
-  extra: { graph: unknown; state?: RunState | null; flowName?: string; links?: RunLinks },
+  extra: { graph: unknown; state?: RunState | null; flowName?: string; links?: RunLinks; temporalUiUrl?: string | null },
 ): z.output<typeof runSchema> {
   // A version's graph is stored frozen (or, from before freezing, as it was published).
   return { ...presentLiveRun(row, extra), graph: extra.graph as FlowDocumentInput };
@@ -105,11 +161,25 @@ export class RunService {
     return row.d;
   }
 
+  /** The activities the run's workflow called, with attempts and outcomes (Temporal's history; none before it started). */
+  async activities(id: string) {
+    const [row] = await this.db.select({ workflowId: runs.workflowId }).from(runs).where(eq(runs.id, id));
+    if (!row) throw notFound('Run', id);
+    if (row.workflowId.startsWith('pending-')) return { items: [], available: false, truncated: false };
+    return runActivities(this.deps.temporal(), row.workflowId);
+  }
+
+  async campaignOf(runId: string): Promise<string | null> {
+    const [row] = await this.db.select({ c: runs.campaignId }).from(runs).where(eq(runs.id, runId));
+    if (!row) throw notFound('Run', runId);
+    return row.c;
+  }
+
   /** `actor` null: started by an event (a signed webhook), not by a person. `requireTrigger` refuses versions whose trigger differs. */
   async start(
     actor: Actor | null,
     flowId: string,
-    body: { input: JsonValue; version?: number; campaignId?: string },
+    body: { input: JsonValue; version?: number; campaignId?: string; rerunOf?: string },
     requireTrigger?: string,
   ) {
     const version = await this.deps.flows.version(flowId, body.version);
@@ -139,6 +209,7 @@ export class RunService {
         input: body.input,
         campaignId: campaign?.id ?? null,
         requestedBy: actor?.id ?? null,
+        rerunOf: body.rerunOf ?? null,
       })
       .returning();
     const workflowId = `run-${row!.id}`;
@@ -165,9 +236,15 @@ export class RunService {
         action: 'run.started',
         entityType: 'run',
         entityId: row!.id,
-        after: { flowId, version: version.version, campaignId: campaign?.id ?? null, input: body.input },
+        after: {
+          flowId,
+          version: version.version,
+          campaignId: campaign?.id ?? null,
+          input: body.input,
+          ...(body.rerunOf ? { rerunOf: body.rerunOf } : {}),
+        },
       });
-      return presentRun(updated!, { graph: version.graph });
+      return presentRun(updated!, { graph: version.graph, temporalUiUrl: this.temporalUiUrl(updated!) });
     } catch (err) {
       await this.db
         .update(runs)
@@ -189,21 +266,130 @@ export class RunService {
       );
   }
 
-  async list(actor: Actor, filter: { flowId?: string; campaignId?: string; status?: RunStatus; limit: number }) {
+  /** This run's workflow in the Temporal web UI, when one is configured and the workflow was started. */
+  private temporalUiUrl(row: RunRow): string | null {
+    const ui = this.deps.temporalUi;
+    if (!ui || !row.temporalRunId || row.workflowId.startsWith('pending-')) return null;
+    const path = [ui.namespace, row.workflowId, row.temporalRunId].map(encodeURIComponent);
+    return `${ui.baseUrl}/namespaces/${path[0]}/workflows/${path[1]}/${path[2]}/history`;
+  }
+
+  /** The runs the actor may see, newest first, a page at a time; every filter is a bound parameter, the search text literal. */
+  async list(actor: Actor, filter: RunListFilter): Promise<z.output<typeof runPageSchema>> {
     const where: SQL[] = [];
     const scope = scopeOf(actor, 'runs:read');
     if (scope !== 'all') where.push(scope.length ? inArray(flows.departmentId, scope) : sql`false`);
     if (filter.campaignId) where.push(eq(runs.campaignId, filter.campaignId));
     if (filter.flowId) where.push(eq(runs.flowId, filter.flowId));
     if (filter.status) where.push(eq(runs.status, filter.status));
-    const rows = await this.db
-      .select({ run: runs, flowName: flows.name })
-      .from(runs)
-      .innerJoin(flows, eq(flows.id, runs.flowId))
-      .where(where.length ? and(...where) : undefined)
-      .orderBy(desc(runs.startedAt))
-      .limit(filter.limit);
-    return rows.map((r): z.output<typeof runSummarySchema> => ({ ...runFields(r.run), flowName: r.flowName, state: null }));
+    if (filter.version !== undefined) where.push(eq(runs.version, filter.version));
+    if (filter.startedFrom) where.push(gte(runs.startedAt, new Date(filter.startedFrom)));
+    if (filter.startedTo) where.push(lt(runs.startedAt, new Date(filter.startedTo)));
+    if (filter.q) where.push(sql`${runs.input}::text ilike ${`%${likeLiteral(filter.q)}%`} escape '\\'`);
+    if (filter.after) where.push(sql`(${runs.startedAt}, ${runs.id}) < (${filter.after.startedAt}::timestamptz, ${filter.after.id}::uuid)`);
+    const select = (db: Database) =>
+      db
+        .select({
+          run: runs,
+          flowName: flows.name,
+          // The exact start time, for the cursor: a JS Date keeps milliseconds, PostgreSQL microseconds.
+          at: sql<string>`to_char(${runs.startedAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
+        })
+        .from(runs)
+        .innerJoin(flows, eq(flows.id, runs.flowId))
+        .where(where.length ? and(...where) : undefined)
+        .orderBy(desc(runs.startedAt), desc(runs.id))
+        .limit(filter.limit + 1);
+    let rows: Awaited<ReturnType<typeof select>>;
+    try {
+      rows = filter.q
+        ? await this.db.transaction(async (tx) => {
+            await tx.execute(sql.raw(`set local statement_timeout = ${SEARCH_TIMEOUT_MS}`));
+            return select(tx as unknown as Database);
+          })
+        : await select(this.db);
+    } catch (err) {
+      // 57014: the statement timeout above. Nothing the caller sent was wrong, but a narrower search will answer.
+      if (pgErrorOf(err)?.code === '57014')
+        throw invalid('q', 'The search took too long: narrow it with a flow, a campaign, a status or a time range', 'too_slow');
+      throw err;
+    }
+    const page = rows.slice(0, filter.limit);
+    const last = page.at(-1);
+    return {
+      items: page.map((r): z.output<typeof runSummarySchema> => ({ ...runFields(r.run), flowName: r.flowName, state: null })),
+      nextCursor: rows.length > filter.limit && last ? encodeRunCursor({ startedAt: last.at, id: last.run.id }) : null,
+    };
+  }
+
+  /**
+   * A new run of the same flow version with the same input and campaign (the campaign as it is now: every run
+   * takes its snapshot when it starts), linked to the one it repeats.
+   */
+  async rerun(actor: Actor, id: string, reason?: string) {
+    const original = await this.db.query.runs.findFirst({ where: eq(runs.id, id) });
+    if (!original) throw notFound('Run', id);
+    if (original.parentRunId)
+      throw conflict('id', "A sub-flow's run is started by its parent's step: re-run the parent run instead", 'subflow_run');
+    const run = await this.start(actor, original.flowId, {
+      input: original.input as JsonValue,
+      version: original.version,
+      ...(original.campaignId ? { campaignId: original.campaignId } : {}),
+      rerunOf: original.id,
+    });
+    await audit(this.db, actor, {
+      action: 'run.rerun',
+      entityType: 'run',
+      entityId: original.id,
+      after: { rerunId: run.id, ...(reason ? { reason } : {}) },
+    });
+    return run;
+  }
+
+  /**
+   * Retries a failed run from its failed node by resetting its workflow in Temporal (see run-retry.ts for why a
+   * reset, and where to). The row is claimed first (failed → running), so two presses reset it once.
+   */
+  async retry(actor: Actor, id: string, reason?: string) {
+    const row = await this.db.query.runs.findFirst({ where: eq(runs.id, id) });
+    if (!row) throw notFound('Run', id);
+    if (row.status !== 'failed') throw conflict('id', `Only a failed run can be retried; this one is ${row.status}`, 'not_failed');
+    if (row.parentRunId)
+      throw conflict('id', "A sub-flow's run reports to its parent, which has gone on: retry the parent run instead", 'subflow_run');
+    if (row.workflowId.startsWith('pending-') || !row.temporalRunId)
+      throw conflict('id', 'The run never started in Temporal: re-run it instead', 'never_started');
+    const [claimed] = await this.db
+      .update(runs)
+      .set({ status: 'running', endedAt: null })
+      .where(and(eq(runs.id, id), eq(runs.status, 'failed')))
+      .returning();
+    if (!claimed) throw conflict('id', 'The run is being retried already', 'not_failed');
+    let reset: { runId: string; nodeId: string };
+    try {
+      reset = await resetToFailedNode(this.deps.temporal(), row, `Retried by ${actor.name}${reason ? `: ${reason}` : ''}`);
+    } catch (err) {
+      // Given back as it was: the run is still failed, and may be retried or re-run.
+      await this.db
+        .update(runs)
+        .set({ status: 'failed', endedAt: row.endedAt })
+        .where(and(eq(runs.id, id), eq(runs.status, 'running')));
+      throw err;
+    }
+    // Set again here: the sync loop may have closed the claimed row as failed before the reset landed.
+    const [updated] = await this.db
+      .update(runs)
+      .set({ status: 'running', endedAt: null, reason: null, temporalRunId: reset.runId })
+      .where(eq(runs.id, id))
+      .returning();
+    await announceRunChange(this.db, row.workflowId);
+    await audit(this.db, actor, {
+      action: 'run.retried',
+      entityType: 'run',
+      entityId: id,
+      before: { status: 'failed', reason: row.reason, temporalRunId: row.temporalRunId },
+      after: { status: 'running', fromNode: reset.nodeId, temporalRunId: reset.runId, ...(reason ? { reason } : {}) },
+    });
+    return this.get(updated!.id);
   }
 
   /** The run's messages from the delivery ledger: what went out, what waits and why, what failed. */
@@ -257,7 +443,13 @@ export class RunService {
     const hit = found[0];
     if (!hit) throw notFound('Run', id);
     const { row, state } = await this.current(hit.run);
-    return presentRun(row, { state, graph: hit.graph, flowName: hit.flowName, links: await runLinks(this.db, id) });
+    return presentRun(row, {
+      state,
+      graph: hit.graph,
+      flowName: hit.flowName,
+      links: await runLinks(this.db, id),
+      temporalUiUrl: this.temporalUiUrl(row),
+    });
   }
 
   /** The run as it is now, without its graph (which never changes): what the run view's stream sends on each change. */
@@ -269,7 +461,12 @@ export class RunService {
       .where(eq(runs.id, id));
     if (!hit) throw notFound('Run', id);
     const { row, state } = await this.current(hit.run);
-    return presentLiveRun(row, { state, flowName: hit.flowName, links: await runLinks(this.db, id) });
+    return presentLiveRun(row, {
+      state,
+      flowName: hit.flowName,
+      links: await runLinks(this.db, id),
+      temporalUiUrl: this.temporalUiUrl(row),
+    });
   }
 
   /** An ended run is what its row says; a running one is asked (and its row closed if it has ended meanwhile). */

@@ -116,6 +116,8 @@ export interface StackOptions {
   chromiumPath?: string;
   /** Bounds on the run view's open streams, lowered to test the 429. */
   runStreams?: RunStreamLimits;
+  /** The Temporal web UI the run page links to; none unless given. */
+  temporalUiUrl?: string;
 }
 
 export async function startStack(label: string, opts: StackOptions = {}): Promise<TestStack> {
@@ -144,6 +146,7 @@ export async function startStack(label: string, opts: StackOptions = {}): Promis
     outbound,
     hookAdmission: opts.hookAdmission,
     runStreams: opts.runStreams,
+    temporalUiUrl: opts.temporalUiUrl,
     // Every answer in every test is checked against its route's schema: drift fails the test that saw it.
     checkResponses: true,
     mail: { smtpUrl: opts.smtpUrl },

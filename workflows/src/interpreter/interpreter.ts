@@ -2,7 +2,7 @@ import type { FlowDocument, FlowEdge, FlowNode } from '../flow.ts';
 import type { JsonValue } from '../json.ts';
 import type { NodeResult, NodeTypeLookup } from '../nodes/define.ts';
 import { ActivityCallError, BranchCancelled, TaskRejection, type HumanTask, type RuntimePorts } from './ports.ts';
-import type { NodeState, RunState } from './state.ts';
+import { nodeInput, type NodeState, type RunState } from './state.ts';
 
 /** Who started the run: approvals exclude them (separation of duties) and notices name them. */
 export interface Requester {
@@ -313,12 +313,7 @@ export class FlowInterpreter {
 
   /** What a starting node can read: the outputs of the nodes with an edge into it. */
   private observeStart(nodeId: string, state: NodeState): void {
-    const input: Record<string, JsonValue> = {};
-    for (const [from, edges] of this.outgoing) {
-      if (!edges.some((e) => e.target === nodeId)) continue;
-      const output = this.state.nodes[from]?.output;
-      if (output !== undefined) input[from] = output;
-    }
+    const input = nodeInput(this.flow.edges, this.state.nodes, nodeId);
     this.ports.observe!({ kind: 'start', nodeId, execution: state.executions, at: this.ports.now(), input: structuredClone(input) });
   }
 

@@ -27,3 +27,21 @@ export interface RunState {
 }
 
 export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ['completed', 'failed', 'cancelled'];
+
+/**
+ * What a node reads when it starts: the outputs of the nodes with an edge into it, by node id. The run view shows
+ * it as the node's input, and the simulator's observer records it, from the same state the interpreter keeps.
+ */
+export function nodeInput(
+  edges: readonly { source: string; target: string }[],
+  nodes: Readonly<Record<string, NodeState>>,
+  nodeId: string,
+): Record<string, JsonValue> {
+  const input: Record<string, JsonValue> = {};
+  for (const edge of edges) {
+    if (edge.target !== nodeId || edge.source in input) continue;
+    const output = nodes[edge.source]?.output;
+    if (output !== undefined) input[edge.source] = output;
+  }
+  return input;
+}

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { safeJsonSchema, type RunState } from '@flightdeck/workflows';
+import { instantSchema, safeJsonSchema, type RunState } from '@flightdeck/workflows';
 import { timestamp, type Assert, type SameShape } from './common.ts';
 import { flowGraphSchema } from './flows.ts';
 
@@ -20,12 +20,46 @@ export const startRunBody = z.strictObject({
     .meta({ description: 'Version to run; the latest published one if omitted' }),
 });
 
-export const listRunsQuery = z.strictObject({
-  flowId: z.uuid({ message: 'Must be a UUID' }).optional(),
-  campaignId: z.uuid({ message: 'Must be a UUID' }).optional(),
-  status: z.enum(RUN_STATUSES).optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-});
+export const RUN_PAGE_MAX = 200;
+/** The search text's bound: it is matched against each run's input, so its cost grows with it. */
+export const RUN_SEARCH_MAX = 100;
+
+export const listRunsQuery = z
+  .strictObject({
+    flowId: z.uuid({ message: 'Must be a UUID' }).optional(),
+    campaignId: z.uuid({ message: 'Must be a UUID' }).optional(),
+    status: z.enum(RUN_STATUSES).optional(),
+    version: z.coerce
+      .number({ message: 'A version number' })
+      .int('A whole version number')
+      .min(1, 'Versions start at 1')
+      .max(2_147_483_647, 'No such version')
+      .optional()
+      .meta({ description: 'Runs of this version number (of any flow, so usually with flowId)' }),
+    startedFrom: instantSchema.optional().meta({ description: 'Started at or after (ISO 8601 with a zone)' }),
+    startedTo: instantSchema.optional().meta({ description: 'Started before (ISO 8601 with a zone)' }),
+    q: z
+      .string()
+      .trim()
+      .min(1, 'Type something to search for')
+      .max(RUN_SEARCH_MAX, `At most ${RUN_SEARCH_MAX} characters`)
+      .optional()
+      .meta({
+        description:
+          "Text found anywhere in the run's input JSON (keys or values), ignoring case; taken literally (% and _ are not wildcards)",
+      }),
+    limit: z.coerce.number().int().min(1).max(RUN_PAGE_MAX).default(50),
+    cursor: z
+      .string()
+      .max(200)
+      .regex(/^[A-Za-z0-9_-]+$/, 'Not a cursor from this API')
+      .optional()
+      .meta({ description: "The previous page's nextCursor" }),
+  })
+  .refine((q) => !q.startedFrom || !q.startedTo || Date.parse(q.startedFrom) < Date.parse(q.startedTo), {
+    path: ['startedTo'],
+    message: 'Must be after startedFrom',
+  });
 
 const nodeState = z.object({
   status: z.enum(['pending', 'running', 'completed', 'failed', 'skipped', 'cancelled']),
@@ -70,6 +104,7 @@ const runFields = {
   endedAt: timestamp.nullable(),
   workflowId: z.string(),
   temporalRunId: z.string().nullable(),
+  rerunOf: z.uuid().nullable().meta({ description: 'A re-run: the run whose version, input and campaign it repeats' }),
 };
 
 const runLink = { runId: z.uuid(), nodeId: z.string(), flowId: z.uuid(), flowName: z.string(), status: z.enum(RUN_STATUSES) };
@@ -83,12 +118,21 @@ export const runChildSchema = z
   .object({ ...runLink, version: z.number().int(), startedAt: timestamp })
   .meta({ id: 'RunChild', description: "A run one of this run's sub-flow nodes (`nodeId`) started" });
 
+export const runRerunSchema = z
+  .object({ runId: z.uuid(), status: z.enum(RUN_STATUSES), startedAt: timestamp, requestedBy: z.uuid().nullable() })
+  .meta({ id: 'RunRerun', description: 'A later run that repeats this one (POST /api/runs/{id}/rerun)' });
+
 /** One run with its per-node state and the graph of the version it runs. */
 export const runSchema = z
   .object({
     ...runFields,
     parent: runParentSchema,
     children: z.array(runChildSchema).max(200),
+    reruns: z.array(runRerunSchema).max(50).meta({ description: 'The latest 50 re-runs of this run, newest first' }),
+    temporalUiUrl: z
+      .string()
+      .nullable()
+      .meta({ description: "This run's workflow in the Temporal web UI; null when no UI is configured (TEMPORAL_UI_URL)" }),
     flowName: z.string().optional().meta({ description: 'Not sent when the run has just started' }),
     state: runStateSchema.nullable(),
     graph: flowGraphSchema,
@@ -100,6 +144,50 @@ export const runLiveSchema = runSchema.omit({ graph: true }).meta({ id: 'RunLive
 
 /** A run in a list: no graph, and no node state (read the run for those). */
 export const runSummarySchema = z.object({ ...runFields, flowName: z.string(), state: z.null() }).meta({ id: 'RunSummary' });
+
+export const runPageSchema = z
+  .object({
+    items: z.array(runSummarySchema),
+    nextCursor: z.string().nullable().meta({ description: 'Pass as cursor for the next page; null on the last one' }),
+  })
+  .meta({ id: 'RunPage' });
+
+/** Each activity the run's workflow called: the run view's attempts per node. */
+export const runActivitiesSchema = z
+  .object({
+    items: z
+      .array(
+        z.object({
+          activityType: z.string(),
+          nodeId: z
+            .string()
+            .nullable()
+            .meta({ description: 'The node whose execution key its arguments carry; null when they carry none' }),
+          execution: z.number().int().nullable(),
+          status: z.enum(['scheduled', 'running', 'completed', 'failed', 'timed_out', 'cancelled']),
+          attempts: z.number().int().meta({ description: 'The attempt it closed on (0 while none has closed)' }),
+          error: z.string().nullable(),
+          scheduledAt: timestamp.nullable(),
+          closedAt: timestamp.nullable(),
+        }),
+      )
+      .max(1000),
+    available: z.boolean().meta({ description: 'false when Temporal no longer keeps the run (past its retention)' }),
+    truncated: z.boolean(),
+  })
+  .meta({ id: 'RunActivities' });
+
+export const RERUN_REASON_MAX = 500;
+
+/** Retry and re-run ask for nothing but may say why; the audit entry keeps it. */
+export const runActionBody = z.strictObject({
+  reason: z
+    .string()
+    .trim()
+    .max(RERUN_REASON_MAX, `At most ${RERUN_REASON_MAX} characters`)
+    .optional()
+    .meta({ description: 'Why, for the audit log' }),
+});
 
 export const DELIVERY_STATUSES = ['held', 'sending', 'sent', 'unconfirmed', 'failed'] as const;
 

@@ -1,12 +1,13 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import {
-  list,
   listRunsQuery,
   problemSchema,
+  runActionBody,
+  runActivitiesSchema,
   runDeliveriesSchema,
+  runPageSchema,
   runSchema,
-  runSummarySchema,
   startRunBody,
   uuidParam,
 } from '../contracts/index.ts';
@@ -15,7 +16,8 @@ import type { FlowService } from '../../services/flows.ts';
 import type { CampaignService } from '../../services/campaigns.ts';
 import { can, seesDepartment } from '../../auth/access.ts';
 import { HttpProblem, notFound } from '../problem.ts';
-import type { RunService } from '../../services/runs.ts';
+import { decodeRunCursor, type RunService } from '../../services/runs.ts';
+import type { Actor } from '../../auth/access.ts';
 import type { RunChangeFeed } from '../../services/run-changes.ts';
 import { streamRunChanges } from '../run-events.ts';
 import type { RunStreamAdmission } from '../run-stream-admission.ts';
@@ -38,6 +40,17 @@ export function runRoutes(
 ): Router {
   const r = Router();
   const runDept = (q: ParsedRequest<{ id: string }, unknown, unknown>) => runs.departmentOf(q.params.id);
+  // Running against a campaign reads it, so the caller must be allowed to read that campaign too.
+  // A campaign in a department the caller cannot see is answered as one that does not exist.
+  const mayReadCampaign = async (actor: Actor, campaignId: string | null | undefined) => {
+    if (!campaignId) return;
+    const department = await campaigns.departmentOf(campaignId);
+    if (!can(actor, 'campaigns:read', department)) {
+      throw seesDepartment(actor, department)
+        ? new HttpProblem(403, 'Forbidden', 'You need the campaigns:read permission for that campaign')
+        : notFound('Campaign', campaignId);
+    }
+  };
   defineRoute(
     r,
     registry,
@@ -58,16 +71,7 @@ export function runRoutes(
       ],
     },
     async ({ params, body, actor }) => {
-      // Running against a campaign reads it, so the caller must be allowed to read that campaign too.
-      // A campaign in a department the caller cannot see is answered as one that does not exist.
-      if (body.campaignId) {
-        const department = await campaigns.departmentOf(body.campaignId);
-        if (!can(actor, 'campaigns:read', department)) {
-          throw seesDepartment(actor, department)
-            ? new HttpProblem(403, 'Forbidden', 'You need the campaigns:read permission for that campaign')
-            : notFound('Campaign', body.campaignId);
-        }
-      }
+      await mayReadCampaign(actor, body.campaignId);
       const run = await runs.start(actor, params.id, body);
       return { status: 201, body: run, headers: { location: `/api/runs/${run.id}` } };
     },
@@ -80,14 +84,27 @@ export function runRoutes(
       path: '/api/runs',
       tag,
       access: { permission: 'runs:read', in: 'any' },
-      summary: 'List runs',
+      summary: 'List runs: by flow, campaign, status, version and start time, or text in their input; newest first, a page at a time',
+      description:
+        "`q` is matched literally (ignoring case) against each run's input as JSON, keys and values, at most " +
+        '100 characters; a search that would take over 5 s is stopped with a 422 asking to narrow it. ' +
+        '`startedFrom` is inclusive and `startedTo` exclusive. Pages follow `nextCursor`.',
       query: listRunsQuery,
-      responses: [{ status: 200, description: 'Runs, newest first', schema: list(runSummarySchema) }, problem(400, 'Invalid query')],
+      responses: [
+        { status: 200, description: 'Runs, newest first', schema: runPageSchema },
+        problem(400, 'Invalid query: the problem names the field'),
+        problem(422, 'The search took too long'),
+      ],
     },
-    async ({ query, actor }) => ({
-      status: 200,
-      body: { items: await runs.list(actor, query) },
-    }),
+    async ({ query, actor }) => {
+      const after = query.cursor ? decodeRunCursor(query.cursor) : undefined;
+      if (after === null)
+        throw new HttpProblem(400, 'Invalid request', 'The cursor is not one this API gave', [
+          { path: 'query.cursor', message: 'Not a cursor from this API' },
+        ]);
+      const { cursor: _cursor, ...filter } = query;
+      return { status: 200, body: await runs.list(actor, { ...filter, ...(after ? { after } : {}) }) };
+    },
   );
   defineRoute(
     r,
@@ -164,6 +181,26 @@ export function runRoutes(
     r,
     registry,
     {
+      method: 'get',
+      path: '/api/runs/:id/activities',
+      tag,
+      access: { permission: 'runs:read', in: runDept },
+      summary: "The activities the run's workflow called, each with its node, attempts, outcome, error and times",
+      description:
+        "Read from Temporal's history of the run's latest workflow run (after a continue-as-new or a retry, that one), at most " +
+        '1,000. The node is the one whose execution key the arguments carry (webhooks, deliveries, tasks, reviews, monitors).',
+      params: uuidParam,
+      responses: [
+        { status: 200, description: 'The activities, in the order they were scheduled', schema: runActivitiesSchema },
+        problem(404, 'No such run'),
+      ],
+    },
+    async ({ params }) => ({ status: 200, body: await runs.activities(params.id) }),
+  );
+  defineRoute(
+    r,
+    registry,
+    {
       method: 'post',
       path: '/api/runs/:id/cancel',
       tag,
@@ -177,6 +214,58 @@ export function runRoutes(
       ],
     },
     async ({ params, actor }) => ({ status: 202, body: await runs.cancel(actor, params.id) }),
+  );
+  // Whoever may start runs of the flow may repeat one; the department is the flow's, read through the run.
+  defineRoute(
+    r,
+    registry,
+    {
+      method: 'post',
+      path: '/api/runs/:id/rerun',
+      tag,
+      access: { permission: 'runs:start', in: runDept },
+      summary: 'Start a new run of the same flow version with the same input and campaign, linked to this one',
+      description:
+        'The new run names this one in `rerunOf`, and this one lists it in `reruns`; both are in the audit log with who asked. ' +
+        'The campaign is read as it is now (every run takes its snapshot when it starts).',
+      params: uuidParam,
+      body: runActionBody,
+      responses: [
+        { status: 201, description: 'The new run', schema: runSchema },
+        problem(404, 'No such run'),
+        problem(409, "A sub-flow's run (re-run its parent), or the version cannot run"),
+        problem(503, 'Temporal unavailable'),
+      ],
+    },
+    async ({ params, body, actor }) => {
+      await mayReadCampaign(actor, await runs.campaignOf(params.id));
+      const run = await runs.rerun(actor, params.id, body.reason);
+      return { status: 201, body: run, headers: { location: `/api/runs/${run.id}` } };
+    },
+  );
+  defineRoute(
+    r,
+    registry,
+    {
+      method: 'post',
+      path: '/api/runs/:id/retry',
+      tag,
+      access: { permission: 'runs:start', in: runDept },
+      summary: 'Retry a failed run from its failed node (a Temporal reset of its workflow)',
+      description:
+        "Resets the run's workflow to the workflow task before the failed node's activity was scheduled: what ran before " +
+        'is kept and not repeated, the failed step and anything after it run again with the same idempotency keys, so ' +
+        'messages the delivery ledger has sent are not sent again. The run goes back to running under the same id. ' +
+        "Only failed runs (else 409); not a sub-flow's run, and not a node that failed without calling out.",
+      params: uuidParam,
+      body: runActionBody,
+      responses: [
+        { status: 202, description: 'The run, running again', schema: runSchema },
+        problem(404, 'No such run'),
+        problem(409, 'Not a failed run, or one that cannot be retried (the problem says why)'),
+      ],
+    },
+    async ({ params, body, actor }) => ({ status: 202, body: await runs.retry(actor, params.id, body.reason) }),
   );
   return r;
 }

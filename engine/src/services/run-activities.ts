@@ -1,0 +1,96 @@
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
+import type { z } from 'zod';
+import type { runActivitiesSchema } from '../api/contracts/runs.ts';
+
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+type RunActivities = z.output<typeof runActivitiesSchema>;
+type Activity = RunActivities['items'][number];
+
+const { EventType } = temporal.api.enums.v1;
+/** A history is bounded by continue-as-new (8,000 events); the view lists at most this many calls of it. */
+export const ACTIVITIES_SHOWN = 1_000;
+
+const num = (v: { toNumber(): number } | number | null | undefined): number =>
+  v === null || v === undefined ? 0 : typeof v === 'number' ? v : v.toNumber();
+
+function iso(t: temporal.api.history.v1.IHistoryEvent['eventTime']): string | null {
+  if (!t) return null;
+  return new Date(num(t.seconds) * 1000 + Math.floor((t.nanos ?? 0) / 1e6)).toISOString();
+}
+
+/** The node execution an activity belongs to, from the execution key in its arguments (`run-<id>/<node>/<n>`). */
+function executionOf(scheduled: HistoryEvent, workflowId: string): { nodeId: string; execution: number } | null {
+  let text: string;
+  try {
+    const payloads = scheduled.activityTaskScheduledEventAttributes?.input?.payloads ?? [];
+    text = JSON.stringify(payloads.map((p) => defaultPayloadConverter.fromPayload(p)));
+  } catch {
+    return null;
+  }
+  const prefix = JSON.stringify(`${workflowId}/`).slice(0, -1);
+  const at = text.indexOf(prefix);
+  if (at < 0) return null;
+  const m = /^([^/"\\]+)\/(\d+)/.exec(text.slice(at + prefix.length));
+  return m ? { nodeId: m[1]!, execution: Number(m[2]) } : null;
+}
+
+/**
+ * Every activity the run's workflow called (its latest run, after any continue-as-new or retry), with the node
+ * execution it belongs to where its arguments say, its attempts, outcome, error and times: the run view's
+ * "attempts". Read from Temporal's history; a run Temporal no longer keeps has none to show.
+ */
+export async function runActivities(client: Client, workflowId: string): Promise<RunActivities> {
+  let events: HistoryEvent[];
+  try {
+    events = (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return { items: [], available: false, truncated: false };
+    throw err;
+  }
+  const byScheduled = new Map<number, Activity>();
+  for (const e of events) {
+    const type = e.eventType;
+    if (type === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) {
+      if (byScheduled.size >= ACTIVITIES_SHOWN) continue;
+      const execution = executionOf(e, workflowId);
+      byScheduled.set(num(e.eventId), {
+        activityType: e.activityTaskScheduledEventAttributes?.activityType?.name ?? '',
+        nodeId: execution?.nodeId ?? null,
+        execution: execution?.execution ?? null,
+        status: 'scheduled',
+        attempts: 0,
+        error: null,
+        scheduledAt: iso(e.eventTime),
+        closedAt: null,
+      });
+      continue;
+    }
+    const ref =
+      e.activityTaskStartedEventAttributes?.scheduledEventId ??
+      e.activityTaskCompletedEventAttributes?.scheduledEventId ??
+      e.activityTaskFailedEventAttributes?.scheduledEventId ??
+      e.activityTaskTimedOutEventAttributes?.scheduledEventId ??
+      e.activityTaskCanceledEventAttributes?.scheduledEventId;
+    const activity = ref === undefined || ref === null ? undefined : byScheduled.get(num(ref));
+    if (!activity) continue;
+    if (type === EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED) {
+      // Recorded once, when the activity closes, with the attempt it closed on.
+      activity.attempts = e.activityTaskStartedEventAttributes?.attempt ?? 1;
+      if (activity.status === 'scheduled') activity.status = 'running';
+      continue;
+    }
+    activity.closedAt = iso(e.eventTime);
+    if (type === EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED) activity.status = 'completed';
+    else if (type === EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED) {
+      activity.status = 'failed';
+      activity.error = e.activityTaskFailedEventAttributes?.failure?.message ?? null;
+    } else if (type === EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT) {
+      activity.status = 'timed_out';
+      activity.error = e.activityTaskTimedOutEventAttributes?.failure?.message ?? 'Timed out';
+    } else if (type === EventType.EVENT_TYPE_ACTIVITY_TASK_CANCELED) activity.status = 'cancelled';
+  }
+  const scheduled = events.filter((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED).length;
+  return { items: [...byScheduled.values()], available: true, truncated: scheduled > ACTIVITIES_SHOWN };
+}

@@ -1,0 +1,104 @@
+/// <reference lib="dom" />
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdirSync } from 'node:fs';
+import type { Browser } from 'playwright-core';
+import { launchTestChromium, signIn } from './support/browser.ts';
+import { startStack, type TestStack } from './support/stack.ts';
+import { startReceiver } from './support/receiver.ts';
+import { edge, fastRetry, flow, node } from './support/flows.ts';
+import { SAFETY_NET_MS } from './support/wait-for.ts';
+import { EDITOR_TEST_DIST } from '../src/server/start-server.ts';
+
+/**
+ * The run page's Retry and Re-run, and the flow's runs list searched by input, in headless Chromium on the real
+ * API, PostgreSQL and Temporal: a designer retries a run whose webhook failed (it completes), re-runs it (the
+ * new run links back), and finds runs by a SKU in their input.
+ */
+describe('retry, re-run and the filtered runs list in the editor', () => {
+  let stack: TestStack;
+  let browser: Browser;
+  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let designer: Awaited<ReturnType<TestStack['user']>>;
+  let flowId = '';
+  let runId = '';
+
+  beforeAll(async () => {
+    if (!existsSync(`${EDITOR_TEST_DIST}/index.html`))
+      throw new Error('editor/dist-test is missing: `npm test` builds it first (npm run build:test -w @flightdeck/editor)');
+    stack = await startStack('e2e-runs', { temporalUiUrl: 'http://127.0.0.1:8233' });
+    // 500 for the run's two attempts, then 200 for every later call (the retry and the re-run).
+    receiver = await startReceiver((_c, i) => (i < 2 ? { status: 500, body: { error: 'busy' } } : { status: 200, body: { ok: true } }));
+    designer = await stack.user('Rita Runner', [{ role: 'designer', department: 'Ops' }], { department: 'Ops' });
+    ({ flowId } = await designer.api.publishFlow(
+      'Flaky hook',
+      flow(
+        [
+          node('start', 'trigger.manual'),
+          node('hook', 'channel.webhook', { url: `${receiver.url}/hook`, retry: fastRetry(2) }),
+          node('done', 'control.end'),
+        ],
+        [edge('start', 'next', 'hook'), edge('hook', 'sent', 'done')],
+      ),
+    ));
+    runId = await designer.api.startRun(flowId, { sku: 'SKU-7781' });
+    expect((await stack.api.waitForRun(runId)).status).toBe('failed');
+    browser = await launchTestChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await receiver?.close();
+    await stack?.close();
+  });
+
+  it('retries the failed run, re-runs it, and finds it by its input', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.setDefaultTimeout(SAFETY_NET_MS);
+    page.on('dialog', (d) => void d.accept());
+    mkdirSync('.artifacts/runs', { recursive: true });
+    await signIn(page, stack.url, designer.email);
+    await page.goto(`${stack.url}/#/runs/${runId}`);
+    await page.locator('[data-testid="run-status"][data-status="failed"]').waitFor();
+    expect(await page.getByTestId('run-temporal-link').getAttribute('href')).toMatch(
+      new RegExp(`^http://127\\.0\\.0\\.1:8233/namespaces/default/workflows/run-${runId}/`),
+    );
+    await page.screenshot({ path: '.artifacts/runs/failed.png' });
+
+    // The failed step's call: two attempts, with the receiver's answer; and what it read, from the trigger.
+    await page.getByTestId('node-hook').click();
+    await expect
+      .poll(async () => page.getByTestId('run-node-calls').innerText(), { timeout: SAFETY_NET_MS })
+      .toMatch(/sendWebhook · attempts: 2 · failed · HTTP 500/);
+
+    await page.getByTestId('run-retry').click();
+    await page.locator('[data-testid="run-status"][data-status="completed"]').waitFor();
+    expect(receiver.calls).toHaveLength(3);
+    await expect
+      .poll(async () => page.getByTestId('run-node-calls').innerText(), { timeout: SAFETY_NET_MS })
+      .toMatch(/sendWebhook · attempts: 1 · done/);
+    await page.screenshot({ path: '.artifacts/runs/retried.png' });
+
+    await page.getByTestId('run-rerun').click();
+    await page.getByTestId('run-rerun-of-link').waitFor();
+    await page.locator('[data-testid="run-status"][data-status="completed"]').waitFor();
+    const rerunId = decodeURIComponent(new URL(page.url()).hash.replace('#/runs/', ''));
+    expect(rerunId).not.toBe(runId);
+    expect((await stack.api.get(`/api/runs/${rerunId}`)).body).toMatchObject({ rerunOf: runId, input: { sku: 'SKU-7781' } });
+    await page.screenshot({ path: '.artifacts/runs/rerun.png' });
+
+    // A run with other input, which the search must leave out.
+    const otherId = await designer.api.startRun(flowId, { sku: 'SKU-0001' });
+    await stack.api.waitForRun(otherId);
+    await page.goto(`${stack.url}/#/flows/${flowId}`);
+    await page.locator('#tab-runs').click();
+    await page.getByTestId(`run-row-${otherId}`).waitFor();
+    await page.getByTestId('runs-filter-search').fill('sku-7781');
+    await page.getByTestId('runs-filter-apply').click();
+    await page.getByTestId(`run-row-${rerunId}`).waitFor();
+    await page.getByTestId(`run-row-${otherId}`).waitFor({ state: 'detached' });
+    expect(await page.locator('[data-testid^="run-row-"]').count()).toBe(2);
+    await page.getByTestId('runs-filter-status').selectOption('completed');
+    await page.getByTestId(`run-row-${runId}`).waitFor();
+    await page.screenshot({ path: '.artifacts/runs/list.png' });
+    await page.close();
+  });
+});
