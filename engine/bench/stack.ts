@@ -17,6 +17,7 @@ import { createLogger } from '../src/logger.ts';
 import type { HOOK_LIMITS } from '../src/auth/throttle.ts';
 import type { HookAdmissionLimits } from '../src/api/hook-admission.ts';
 import { announceRunChange } from '../src/services/run-changes.ts';
+import pg from 'pg';
 
 /** CPU ms of another process (the dev server), from /proc: load-independent where wall-clock rates are not. */
 export function processCpuMs(pid: number | undefined): number {
@@ -26,6 +27,39 @@ export function processCpuMs(pid: number | undefined): number {
   } catch {
     return NaN;
   }
+}
+
+/** "insert runs", "select flow_hooks", "pg_notify": what a statement does to which table, for counting. */
+export function statementShape(text: string): string {
+  const q = text.replace(/\s+/g, ' ').trim().toLowerCase();
+  if (q.includes('pg_notify')) return 'pg_notify';
+  if (/^(begin|commit|rollback)\b/.test(q)) return q.split(' ')[0]!;
+  const verb = q.startsWith('with') ? 'with' : q.split(' ')[0]!;
+  const table = /(?:from|into|update)\s+"?([a-z_]+)"?/.exec(q)?.[1] ?? '?';
+  return `${verb} ${table}`;
+}
+
+/**
+ * Every statement any pg client of this process sends, by shape, from now until `stop()`: the API and the worker
+ * share the process in the benches, and their statements tell apart by what they touch.
+ */
+export function countStatements(): { stop(): Record<string, number> } {
+  const counts: Record<string, number> = {};
+  const proto = pg.Client.prototype as unknown as { query: (...a: unknown[]) => unknown };
+  const original = proto.query;
+  proto.query = function (this: unknown, ...args: unknown[]) {
+    const first = args[0] as string | { text?: string } | undefined;
+    const text = typeof first === 'string' ? first : (first?.text ?? '');
+    const shape = statementShape(text);
+    counts[shape] = (counts[shape] ?? 0) + 1;
+    return original.apply(this, args);
+  };
+  return {
+    stop() {
+      proto.query = original;
+      return counts;
+    },
+  };
 }
 
 export const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.max(0, Math.ceil((p / 100) * xs.length) - 1)]!;

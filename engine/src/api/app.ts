@@ -112,7 +112,7 @@ export function createApp(deps: AppDeps): { app: Express; registry: RouteRegistr
   const flows = new FlowService(deps.db);
   const campaigns = new CampaignService(deps.db, signalNotice(deps.temporal));
   const runs = new RunService({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, flows, campaigns });
-  const hooks = new HookService(deps.db, box, runs);
+  const hooks = new HookService(deps.db, box, runs, flows);
   app.use(inboundHookRoute(hooks, new HookGuard(deps.clock, deps.hookLimits), new HookAdmission(deps.hookAdmission)));
   app.use(metricsBodyParser());
   app.use(express.json({ limit: FLOW_LIMITS.documentBytes, strict: true, type: ['application/json', 'application/*+json'] }));
