@@ -92,7 +92,18 @@ describe('webhook / event trigger', () => {
       },
     ]);
     expect(await verifyAuditChain(pool)).toMatchObject({ ok: true });
-    await stack.api.waitForRun(runId);
+
+    // Its end, written when the API first sees it closed: the row's final state, the audit entry, the chain still whole.
+    const ended = await stack.api.waitForRun(runId);
+    const closed = await pool.query('select status, state, ended_at from runs where id = $1', [runId]);
+    expect(closed.rows[0]).toMatchObject({ status: ended.status, state: { status: ended.status }, ended_at: expect.any(Date) });
+    const actions = await pool.query(
+      "select action, before, after from audit_log where entity_type = 'run' and entity_id = $1 order by seq",
+      [runId],
+    );
+    expect(actions.rows.map((r) => r.action)).toEqual(['run.started', `run.${ended.status}`]);
+    expect(actions.rows[1]).toMatchObject({ before: { status: 'running' }, after: { status: ended.status } });
+    expect(await verifyAuditChain(pool)).toMatchObject({ ok: true });
   });
 
   it('two concurrent deliveries of one event start exactly one run', async () => {

@@ -27,7 +27,7 @@ import { audit, auditFrom } from './audit.ts';
 import { RUN_FLOW_WORKFLOW, type RunFlowWorkflow } from './run-flow-workflow.ts';
 import { runLinks, type RunLinks } from './run-links.ts';
 import type { runDeliveriesSchema, runLiveSchema, runSchema, runSummarySchema } from '../api/contracts/runs.ts';
-import { announceRunChange } from './run-changes.ts';
+import { RUN_CHANGES_CHANNEL } from './run-changes.ts';
 
 type RunStatus = RunRow['status'];
 
@@ -416,29 +416,35 @@ export class RunService {
     }
   }
 
+  /**
+   * The run's end in one statement: the row closed (once: only while it is running), its open inbox tasks cancelled (a
+   * run that ended by cancellation or failure leaves none that nothing waits for), the audit entry, and the run view's
+   * wake-up, which PostgreSQL sends at commit.
+   */
   private async close(row: RunRow, status: RunStatus, state: RunState | null, reason: string | null): Promise<RunRow> {
     const endedAt = state?.endedAt ? new Date(state.endedAt) : new Date();
-    const [updated] = await this.db
-      .update(runs)
-      .set({ status, state, reason, endedAt })
-      .where(and(eq(runs.id, row.id), eq(runs.status, 'running')))
-      .returning();
-    if (updated) {
-      await announceRunChange(this.db, row.workflowId);
-      // A run that ended by cancellation or failure leaves no task open in anyone's inbox that nothing waits for.
-      await this.db
-        .update(workTasks)
-        .set({ status: 'cancelled' })
-        .where(and(eq(workTasks.runId, row.id), eq(workTasks.status, 'open')));
-      await audit(this.db, null, {
-        action: `run.${status}`,
-        entityType: 'run',
-        entityId: row.id,
-        before: { status: 'running' },
-        after: { status, reason },
-      });
-    }
-    return updated ?? (await this.db.query.runs.findFirst({ where: eq(runs.id, row.id) }))!;
+    const entry = {
+      action: `run.${status}`,
+      entityType: 'run' as const,
+      entityId: row.id,
+      before: { status: 'running' },
+      after: { status, reason },
+    };
+    const { rows } = await this.db.execute(sql`
+      with closed as (
+        update ${runs} set status = ${status}, state = ${state === null ? null : JSON.stringify(state)}::jsonb, reason = ${reason},
+               ended_at = ${endedAt}
+         where id = ${row.id} and status = 'running'
+        returning id
+      ), tasks as (
+        update ${workTasks} set status = 'cancelled' where run_id in (select id from closed) and status = 'open' returning 1
+      ), logged as (
+        ${auditFrom(sql`closed cross join (select count(*) from tasks) as t`, null, entry)}
+        returning id
+      )
+      select pg_notify(${RUN_CHANGES_CHANNEL}, ${row.workflowId}) from logged`);
+    if (rows.length) return { ...row, status, state, reason, endedAt };
+    return (await this.db.query.runs.findFirst({ where: eq(runs.id, row.id) }))!;
   }
 
   /** Writes final states of runs that ended while nobody was looking, so past runs reopen without Temporal. */
