@@ -28,6 +28,7 @@ import { RUN_FLOW_WORKFLOW, type RunFlowWorkflow } from './run-flow-workflow.ts'
 import { runLinks, type RunLinks } from './run-links.ts';
 import type { runDeliveriesSchema, runLiveSchema, runSchema, runSummarySchema } from '../api/contracts/runs.ts';
 import { RUN_CHANGES_CHANNEL } from './run-changes.ts';
+import { ClosedRuns } from './closed-runs.ts';
 
 type RunStatus = RunRow['status'];
 
@@ -100,7 +101,11 @@ function campaignNeedsOf(versionId: string, graph: FlowDocument) {
 }
 
 export class RunService {
-  constructor(private readonly deps: RunServiceDeps) {}
+  private readonly closedRuns: ClosedRuns;
+
+  constructor(private readonly deps: RunServiceDeps) {
+    this.closedRuns = new ClosedRuns(deps.temporal);
+  }
 
   private get db() {
     return this.deps.db;
@@ -241,16 +246,14 @@ export class RunService {
     return { workflowId, temporalRunId };
   }
 
-  /** Settles when the workflow closes, however it ends (one long poll on Temporal, no result read by the caller). */
+  /** Settles when the workflow closes, however it ends (one visibility query for all the runs waited for, see closed-runs.ts). */
   whenClosed(workflowId: string): Promise<void> {
-    return this.deps
-      .temporal()
-      .workflow.getHandle(workflowId)
-      .result()
-      .then(
-        () => undefined,
-        () => undefined,
-      );
+    return this.closedRuns.whenClosed(workflowId);
+  }
+
+  /** Stops waiting for runs to close: the server is closing. */
+  stop(): void {
+    this.closedRuns.stop();
   }
 
   async list(actor: Actor, filter: { flowId?: string; campaignId?: string; status?: RunStatus; limit: number }) {
