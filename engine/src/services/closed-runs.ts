@@ -37,6 +37,13 @@ export class ClosedRuns {
     clearTimeout(this.timer);
   }
 
+  private longPoll(workflowId: string): void {
+    const waiters = this.waiting.get(workflowId) ?? [];
+    this.waiting.delete(workflowId);
+    const release = () => waiters.forEach((resolve) => resolve());
+    this.temporal().workflow.getHandle(workflowId).result().then(release, release);
+  }
+
   private schedule(): void {
     if (this.timer || this.stopped || this.waiting.size === 0) return;
     this.timer = setTimeout(() => void this.poll(), this.pollMs);
@@ -57,7 +64,9 @@ export class ClosedRuns {
         }
       }
     } catch {
-      // Temporal unreachable for a moment: the next poll asks again.
+      // Visibility cannot answer (a store without this query, Temporal unreachable): the runs waited for are
+      // long-polled one by one instead, as before, rather than held until the admission's hold time.
+      if (!this.stopped) for (const id of [...this.waiting.keys()]) this.longPoll(id);
     } finally {
       this.timer = undefined;
       this.schedule();
