@@ -16,7 +16,8 @@ import { startServer } from '../src/server/start-server.ts';
 import { createLogger } from '../src/logger.ts';
 import type { HOOK_LIMITS } from '../src/auth/throttle.ts';
 import type { HookAdmissionLimits } from '../src/api/hook-admission.ts';
-import { announceRunChange } from '../src/services/run-changes.ts';
+import { gatheredRunChanges } from '../src/services/run-changes.ts';
+import pg from 'pg';
 
 /** CPU ms of another process (the dev server), from /proc: load-independent where wall-clock rates are not. */
 export function processCpuMs(pid: number | undefined): number {
@@ -26,6 +27,41 @@ export function processCpuMs(pid: number | undefined): number {
   } catch {
     return NaN;
   }
+}
+
+/** "insert runs", "select flow_hooks", "pg_notify": what a statement does to which table, for counting. */
+export function statementShape(text: string): string {
+  const q = text.replace(/\s+/g, ' ').trim().toLowerCase();
+  if (q.includes('pg_notify')) return 'pg_notify';
+  if (/^(begin|commit|rollback)\b/.test(q)) return q.split(' ')[0]!;
+  const verb = q.startsWith('with') ? 'with' : q.split(' ')[0]!;
+  const table = /(?:from|into|update)\s+"?([a-z_]+)"?/.exec(q)?.[1] ?? '?';
+  return `${verb} ${table}`;
+}
+
+/**
+ * Every statement any pg client of this process sends, by shape, from now until `stop()`: the API and the worker
+ * share the process in the benches, and their statements tell apart by what they touch.
+ */
+export function countStatements(): { stop(): Record<string, number> } {
+  // By the exact text while counting (a map lookup), shaped only at the end: the count must cost the API next to nothing.
+  const byText = new Map<string, number>();
+  const proto = pg.Client.prototype as unknown as { query: (...a: unknown[]) => unknown };
+  const original = proto.query;
+  proto.query = function (this: unknown, ...args: unknown[]) {
+    const first = args[0] as string | { text?: string } | undefined;
+    const text = typeof first === 'string' ? first : (first?.text ?? '');
+    byText.set(text, (byText.get(text) ?? 0) + 1);
+    return original.apply(this, args);
+  };
+  return {
+    stop() {
+      proto.query = original;
+      const counts: Record<string, number> = {};
+      for (const [text, n] of byText) counts[statementShape(text)] = (counts[statementShape(text)] ?? 0) + n;
+      return counts;
+    },
+  };
 }
 
 export const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.max(0, Math.ceil((p / 100) * xs.length) - 1)]!;
@@ -89,7 +125,7 @@ export async function startBenchStack(
     namespace: 'default',
     taskQueue,
     deps,
-    announceRunChange: (workflowId) => announceRunChange(server.db.db, workflowId),
+    announceRunChange: gatheredRunChanges(server.db.db),
   });
   const running = worker.run();
   const people = server.app.people;

@@ -21,7 +21,7 @@ import type { Client } from '@temporalio/client';
 import { createOutboundGuard, webhookActivity } from '@flightdeck/activities';
 import { signStandardWebhook } from '../src/services/hooks.ts';
 import { HOOK_LIMITS } from '../src/auth/throttle.ts';
-import { percentile, processCpuMs, startBenchStack, writeBenchResult } from './stack.ts';
+import { countStatements, percentile, processCpuMs, startBenchStack, writeBenchResult } from './stack.ts';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1000);
 const SENDERS = Number(process.env.BENCH_SENDERS ?? 10);
@@ -190,9 +190,11 @@ async function measure(label: string, send: (key: string) => Promise<Sent>) {
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   const server0 = temporalCpuMs();
+  const counting = countStatements();
   const sent = await fromSenders(EVENTS, label, send);
   await waitForArrivals(sent);
   const cpu = process.cpuUsage(cpu0);
+  const statements = counting.stop();
   const serverMs = temporalCpuMs() - server0;
   const latency = sent.map((s) => arrived.get(s.key)! - s.sentAt);
   const h = await histories(sent);
@@ -204,6 +206,11 @@ async function measure(label: string, send: (key: string) => Promise<Sent>) {
     latencyMs: { p50: Math.round(percentile(latency, 50)), p99: Math.round(percentile(latency, 99)) },
     // This process holds the API, both workers and the senders; the dev server is measured apart.
     cpuMsPerRun: { node: +((cpu.user + cpu.system) / 1000 / EVENTS).toFixed(2), temporal: +(serverMs / EVENTS).toFixed(2) },
+    // PostgreSQL statements per run, API's and worker's together (see countStatements), by what they do.
+    statementsPerRun: {
+      total: +(Object.values(statements).reduce((a, n) => a + n, 0) / EVENTS).toFixed(2),
+      ...Object.fromEntries(Object.entries(statements).map(([shape, n]) => [shape, +(n / EVENTS).toFixed(2)])),
+    },
     backlog: {
       firstTenthP50Ms: Math.round(percentile(latency.slice(0, tenth), 50)),
       lastTenthP50Ms: Math.round(percentile(latency.slice(-tenth), 50)),
@@ -332,6 +339,7 @@ console.log(row('yardstick', yardstick));
 console.log(
   `    ratio        ${result.ratio.runsPerSec}× runs/s   ` + '(targets: ≥ 40 runs/s, p50 ≤ 150 ms, p99 ≤ 500 ms, ≥ 0.9×, ≤ 10 ms per task)',
 );
+console.log(`    statements per run, flightdeck: ${JSON.stringify(flightdeck.statementsPerRun)}`);
 console.log(`    refusals ${JSON.stringify(refusals)}, duplicate deliveries ${duplicates}`);
 const o = overloadPhase;
 console.log(

@@ -3,6 +3,7 @@ import { startStack, type TestStack } from './support/stack.ts';
 import { startReceiver } from './support/receiver.ts';
 import { edge, fastRetry, flow, node } from './support/flows.ts';
 import { signStandardWebhook } from '../src/services/hooks.ts';
+import { verifyAuditChain } from '../src/services/audit.ts';
 
 /** Inbound events: Standard Webhooks signatures, one run per event id, 202 with the run. */
 describe('webhook / event trigger', () => {
@@ -65,6 +66,44 @@ describe('webhook / event trigger', () => {
     expect(again.status).toBe(202);
     expect(await again.json()).toMatchObject({ runId, duplicate: true });
     expect(receiver.calls.filter((c) => (c.body as { order: string }).order === 'A-1001')).toHaveLength(1);
+  });
+
+  it('the run of an event is recorded with it: the run row, the event pointing at it, and its audit entry in the chain', async () => {
+    const answer = await deliver('evt_audit', ['an', { array: 'body' }]);
+    expect(answer.status).toBe(202);
+    const { runId } = await answer.json();
+    const { pool } = stack.server.db;
+    const run = await pool.query('select workflow_id, temporal_run_id, status, input from runs where id = $1', [runId]);
+    expect(run.rows[0]).toMatchObject({ workflow_id: `run-${runId}`, status: expect.any(String), input: ['an', { array: 'body' }] });
+    expect(run.rows[0].temporal_run_id).toEqual(expect.any(String));
+    const event = await pool.query('select run_id from hook_events where flow_id = $1 and event_id = $2', [flowId, 'evt_audit']);
+    expect(event.rows).toEqual([{ run_id: runId }]);
+    const entries = await pool.query(
+      "select actor_id, actor, action, entity_type, after from audit_log where entity_type = 'run' and entity_id = $1",
+      [runId],
+    );
+    expect(entries.rows).toEqual([
+      {
+        actor_id: null,
+        actor: 'system',
+        action: 'run.started',
+        entity_type: 'run',
+        after: { flowId, version: 1, campaignId: null, input: ['an', { array: 'body' }] },
+      },
+    ]);
+    expect(await verifyAuditChain(pool)).toMatchObject({ ok: true });
+
+    // Its end, written when the API first sees it closed: the row's final state, the audit entry, the chain still whole.
+    const ended = await stack.api.waitForRun(runId);
+    const closed = await pool.query('select status, state, ended_at from runs where id = $1', [runId]);
+    expect(closed.rows[0]).toMatchObject({ status: ended.status, state: { status: ended.status }, ended_at: expect.any(Date) });
+    const actions = await pool.query(
+      "select action, before, after from audit_log where entity_type = 'run' and entity_id = $1 order by seq",
+      [runId],
+    );
+    expect(actions.rows.map((r) => r.action)).toEqual(['run.started', `run.${ended.status}`]);
+    expect(actions.rows[1]).toMatchObject({ before: { status: 'running' }, after: { status: ended.status } });
+    expect(await verifyAuditChain(pool)).toMatchObject({ ok: true });
   });
 
   it('two concurrent deliveries of one event start exactly one run', async () => {

@@ -4,6 +4,8 @@ import { startStack, type TestStack } from './support/stack.ts';
 import { edge, flow, node } from './support/flows.ts';
 import { openSse, type SseStream } from './support/sse.ts';
 import { waitFor } from './support/wait-for.ts';
+import { gatheredRunChanges, RunChangeFeed } from '../src/services/run-changes.ts';
+import type { Database } from '../src/db/client.ts';
 
 /** The run view's push channel on the real stack: PostgreSQL LISTEN/NOTIFY, Temporal Updates, the worker in process. */
 describe('GET /api/runs/:id/events', () => {
@@ -89,6 +91,26 @@ describe('GET /api/runs/:id/events', () => {
     expect(after.data.state.nodes.ask.detail.votes[0]).toMatchObject({ name: 'Ava Approver', decision: 'approve' });
     const end = await events.next('the end', (e) => e.event === 'end');
     expect(end.data).toEqual({ status: 'completed' });
+  });
+
+  it('the worker gathers activity ends: several at once leave as one statement, and each run is woken once', async () => {
+    const { db, pool } = stack.server.db;
+    const feed = new RunChangeFeed((pool as unknown as { options: { connectionString: string } }).options.connectionString);
+    const woken: string[] = [];
+    feed.watch('run-gathered-a', () => woken.push('a'));
+    feed.watch('run-gathered-b', () => woken.push('b'));
+    await feed.ensureListening();
+    woken.length = 0; // the feed's own re-read once it listens
+    let statements = 0;
+    const counted = { execute: (q: Parameters<Database['execute']>[0]) => (statements++, db.execute(q)) } as unknown as Database;
+    const announce = gatheredRunChanges(counted);
+    announce('run-gathered-a');
+    announce('run-gathered-b');
+    announce('run-gathered-a');
+    await waitFor('both runs woken', () => woken.length >= 2);
+    expect(woken.sort()).toEqual(['a', 'b']);
+    expect(statements).toBe(1);
+    await feed.close();
   });
 
   it('an ended run: its state and the end, then the stream closes', async () => {

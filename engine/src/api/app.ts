@@ -123,7 +123,7 @@ export function createApp(deps: AppDeps): { app: Express; registry: RouteRegistr
     campaigns,
     ...(deps.temporalUiUrl ? { temporalUi: { baseUrl: deps.temporalUiUrl, namespace: deps.namespace } } : {}),
   });
-  const hooks = new HookService(deps.db, box, runs);
+  const hooks = new HookService(deps.db, box, runs, flows);
   app.use(inboundHookRoute(hooks, new HookGuard(deps.clock, deps.hookLimits), new HookAdmission(deps.hookAdmission)));
   app.use(metricsBodyParser());
   app.use(express.json({ limit: FLOW_LIMITS.documentBytes, strict: true, type: ['application/json', 'application/*+json'] }));

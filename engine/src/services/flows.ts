@@ -276,15 +276,19 @@ export class FlowService {
         version === undefined ? eq(flowVersions.flowId, flowId) : and(eq(flowVersions.flowId, flowId), eq(flowVersions.version, version)),
       orderBy: desc(flowVersions.version),
     });
-    if (!row) {
-      await this.get(flowId);
+    if (!row) await this.get(flowId);
+    return this.runnable(row, version);
+  }
+
+  /** The version a run may start from (`row`, as read; none: not published), frozen first if it was published before freezing. */
+  async runnable(row: FlowVersionRow | undefined, version?: number): Promise<FlowVersionRow> {
+    if (!row)
       throw new HttpProblem(
         409,
         'Not published',
         version === undefined ? 'Publish the flow before running it' : `Version ${version} does not exist`,
         [{ path: 'version', message: version === undefined ? 'The flow has no published version' : `No version ${version}` }],
       );
-    }
     return row.contentHash ? row : this.freezeLegacy(row);
   }
 

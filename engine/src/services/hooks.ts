@@ -1,14 +1,15 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { JsonValue } from '@flightdeck/workflows';
 import { findJsonProblems } from '@flightdeck/workflows';
 import type { Database } from '../db/client.ts';
-import { flowHooks, hookEvents } from '../db/schema.ts';
+import { flowHooks, flowVersions, hookEvents } from '../db/schema.ts';
 import { HttpProblem, joinPath } from '../api/problem.ts';
 import { findUnstorableStrings } from '../api/unstorable.ts';
 import type { Actor } from '../auth/access.ts';
 import type { SecretBox } from '../auth/encryption.ts';
 import type { RunService } from './runs.ts';
+import type { FlowService } from './flows.ts';
 import { audit } from './audit.ts';
 
 /** How old a signed event may be: Standard Webhooks' recommendation, against replays of captured requests. */
@@ -25,6 +26,7 @@ export class HookService {
     private readonly db: Database,
     private readonly box: SecretBox,
     private readonly runs: RunService,
+    private readonly flows: FlowService,
   ) {}
 
   /** A new secret for the flow's hook, shown once; the old one stops working. */
@@ -56,7 +58,18 @@ export class HookService {
     }
     if (Math.abs(Date.now() / 1000 - timestamp) > HOOK_TOLERANCE_SECONDS)
       throw new HttpProblem(401, 'Stale event', `webhook-timestamp is more than ${HOOK_TOLERANCE_SECONDS} s away from now`);
-    const hook = await this.db.query.flowHooks.findFirst({ where: eq(flowHooks.flowId, flowId) });
+    // The secret and the latest version in one round trip; a frozen version is run as read.
+    const [hook] = await this.db
+      .select({ secretSealed: flowHooks.secretSealed, version: flowVersions })
+      .from(flowHooks)
+      .leftJoin(
+        flowVersions,
+        and(
+          eq(flowVersions.flowId, flowHooks.flowId),
+          eq(flowVersions.version, sql`(select max(v.version) from ${flowVersions} v where v.flow_id = ${flowId})`),
+        ),
+      )
+      .where(eq(flowHooks.flowId, flowId));
     // The same answer for "no such flow" and "bad signature": the endpoint does not tell which flows exist.
     const expected = hook
       ? signStandardWebhook(this.box.open(hook.secretSealed, `hook:${flowId}`), id, timestamp, raw.toString('utf8'))
@@ -87,27 +100,27 @@ export class HookService {
         { path: 'webhook-id', message: 'Too long or not text' },
       ]);
 
-    // Claim the event id first: of two concurrent deliveries, exactly one starts a run.
-    const claimed = await this.db.insert(hookEvents).values({ flowId, eventId: id }).onConflictDoNothing().returning();
-    if (!claimed.length) {
-      for (let i = 0; i < 50; i++) {
-        const seen = await this.db.query.hookEvents.findFirst({ where: and(eq(hookEvents.flowId, flowId), eq(hookEvents.eventId, id)) });
-        if (seen?.runId) return { runId: seen.runId, duplicate: true };
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      throw new HttpProblem(409, 'Event in progress', 'This event is being processed; retry later');
-    }
+    let run: { id: string; workflowId: string } | null;
     try {
-      const run = await this.runs.start(null, flowId, { input }, 'trigger.webhook');
-      await this.db
-        .update(hookEvents)
-        .set({ runId: run.id })
-        .where(and(eq(hookEvents.flowId, flowId), eq(hookEvents.eventId, id)));
-      return { runId: run.id, duplicate: false, closed: this.runs.whenClosed(run.workflowId) };
+      run = await this.runs.startForEvent(await this.flows.runnable(hook!.version ?? undefined), id, input);
     } catch (err) {
-      // Nothing started: let the sender's redelivery try again.
-      await this.db.delete(hookEvents).where(and(eq(hookEvents.flowId, flowId), eq(hookEvents.eventId, id)));
+      // Refused as the flow is now (say, republished with another trigger): an event accepted before still answers with its run.
+      const seen = await this.acceptedRun(flowId, id).catch(() => undefined);
+      if (seen) return { runId: seen, duplicate: true };
       throw err;
     }
+    if (run) return { runId: run.id, duplicate: false, closed: this.runs.whenClosed(run.workflowId) };
+    // Another delivery of this event claimed it: answer with its run once it has one.
+    for (let i = 0; i < 50; i++) {
+      const seen = await this.acceptedRun(flowId, id);
+      if (seen) return { runId: seen, duplicate: true };
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new HttpProblem(409, 'Event in progress', 'This event is being processed; retry later');
+  }
+
+  private async acceptedRun(flowId: string, eventId: string): Promise<string | undefined> {
+    const seen = await this.db.query.hookEvents.findFirst({ where: and(eq(hookEvents.flowId, flowId), eq(hookEvents.eventId, eventId)) });
+    return seen?.runId ?? undefined;
   }
 }

@@ -19,6 +19,37 @@ export async function announceRunChange(db: Database, workflowId: string): Promi
   }
 }
 
+/** Several runs' changes in one statement (one notification per run), for the announcer below. */
+export async function announceRunChanges(db: Database, workflowIds: string[]): Promise<void> {
+  try {
+    await db.execute(
+      sql`select pg_notify(${RUN_CHANGES_CHANNEL}, id) from json_array_elements_text(${JSON.stringify(workflowIds)}::json) id`,
+    );
+  } catch {
+    // As above: the heartbeat re-read finds what a lost wake-up would have said.
+  }
+}
+
+/** How long the worker gathers activity ends before it says which runs changed: unseen by a person watching a run. */
+export const RUN_CHANGE_GATHER_MS = 50;
+
+/**
+ * The worker's announcer: the activity ends of the next `gatherMs` leave as one statement, each run named once, instead
+ * of a statement per activity end (at a broadcast's rate that was one round trip per message sent).
+ */
+export function gatheredRunChanges(db: Database, gatherMs = RUN_CHANGE_GATHER_MS): (workflowId: string) => void {
+  let gathering: Set<string> | undefined;
+  return (workflowId) => {
+    if (gathering) return void gathering.add(workflowId);
+    const ids = (gathering = new Set([workflowId]));
+    // A process that stops meanwhile loses this wake-up only; the streams' heartbeat re-read still finds the change.
+    setTimeout(() => {
+      gathering = undefined;
+      void announceRunChanges(db, [...ids]);
+    }, gatherMs).unref();
+  };
+}
+
 /** The first reconnect waits this long, doubling up to the cap: a restarting database is not hammered. */
 const RECONNECT_FIRST_MS = 250;
 const RECONNECT_MAX_MS = 10_000;

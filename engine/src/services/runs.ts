@@ -6,7 +6,18 @@ import { presentDelivery } from './delivery-view.ts';
 import { campaignNeeds, type FlowDocument, type FlowDocumentInput, type JsonValue, type RunState } from '@flightdeck/workflows';
 import type { RunFlowInput } from '@flightdeck/workflows/temporal';
 import type { Database } from '../db/client.ts';
-import { channelConnections, deliveries, flowVersions, flows, runs, users, workTasks, type RunRow } from '../db/schema.ts';
+import {
+  channelConnections,
+  deliveries,
+  flowVersions,
+  flows,
+  hookEvents,
+  runs,
+  users,
+  workTasks,
+  type FlowVersionRow,
+  type RunRow,
+} from '../db/schema.ts';
 import { HttpProblem, notFound } from '../api/problem.ts';
 import { frozenFields, type FlowService } from './flows.ts';
 import type { CampaignService } from './campaigns.ts';
@@ -15,11 +26,12 @@ import { conflict, invalid } from './errors.ts';
 import { pgErrorOf } from './db-errors.ts';
 import { resetToFailedNode } from './run-retry.ts';
 import { runActivities } from './run-activities.ts';
-import { audit } from './audit.ts';
+import { audit, auditFrom } from './audit.ts';
 import { RUN_FLOW_WORKFLOW, type RunFlowWorkflow } from './run-flow-workflow.ts';
 import { runLinks, type RunLinks } from './run-links.ts';
 import type { runDeliveriesSchema, runLiveSchema, runPageSchema, runSchema, runSummarySchema } from '../api/contracts/runs.ts';
-import { announceRunChange } from './run-changes.ts';
+import { announceRunChange, RUN_CHANGES_CHANNEL } from './run-changes.ts';
+import { ClosedRuns } from './closed-runs.ts';
 
 type RunStatus = RunRow['status'];
 
@@ -145,7 +157,11 @@ function campaignNeedsOf(versionId: string, graph: FlowDocument) {
 }
 
 export class RunService {
-  constructor(private readonly deps: RunServiceDeps) {}
+  private readonly closedRuns: ClosedRuns;
+
+  constructor(private readonly deps: RunServiceDeps) {
+    this.closedRuns = new ClosedRuns(deps.temporal);
+  }
 
   private get db() {
     return this.deps.db;
@@ -182,7 +198,39 @@ export class RunService {
     body: { input: JsonValue; version?: number; campaignId?: string; rerunOf?: string },
     requireTrigger?: string,
   ) {
-    const version = await this.deps.flows.version(flowId, body.version);
+    const plan = await this.plan(actor, await this.deps.flows.version(flowId, body.version), body, requireTrigger);
+    const [row] = await this.db.insert(runs).values(plan.row).returning();
+    const started = { ...row!, ...(await this.launch(plan, row!.id)) };
+    return presentRun(started, { graph: plan.version.graph, temporalUiUrl: this.temporalUiUrl(started) });
+  }
+
+  /**
+   * A run for a signed event, claimed by its webhook-id in the same statement as the run's row: of two concurrent
+   * deliveries exactly one gets a run; the other gets null. `version` is the flow's latest, read with its hook.
+   */
+  async startForEvent(version: FlowVersionRow, eventId: string, input: JsonValue): Promise<{ id: string; workflowId: string } | null> {
+    const plan = await this.plan(null, version, { input }, 'trigger.webhook');
+    const r = plan.row;
+    const { rows } = await this.db.execute<{ id: string }>(sql`
+      with claim as (
+        insert into ${hookEvents} (flow_id, event_id) values (${r.flowId}, ${eventId}) on conflict do nothing returning flow_id
+      )
+      insert into ${runs} (flow_id, version_id, version, workflow_id, input, campaign_id, requested_by)
+      select ${r.flowId}::uuid, ${r.versionId}::uuid, ${r.version}::int, ${r.workflowId}, ${JSON.stringify(r.input)}::jsonb, null, null
+        from claim
+      returning id`);
+    if (!rows.length) return null;
+    const { id } = rows[0]!;
+    return { id, workflowId: (await this.launch(plan, id, { flowId: r.flowId, eventId })).workflowId };
+  }
+
+  /** The checks before a run is written (the trigger, a campaign the flow needs) and what its row and workflow get. */
+  private async plan(
+    actor: Actor | null,
+    version: FlowVersionRow,
+    body: { input: JsonValue; campaignId?: string; rerunOf?: string },
+    requireTrigger?: string,
+  ) {
     if (requireTrigger) {
       const trigger = (version.graph as { nodes: { type: string }[] }).nodes.find((n) => n.type.startsWith('trigger.'));
       if (trigger?.type !== requireTrigger)
@@ -199,71 +247,90 @@ export class RunService {
     }
     // The campaign travels as a snapshot: later edits to the campaign do not change what this run decided on.
     const campaign = body.campaignId ? await this.deps.campaigns.snapshot(body.campaignId) : undefined;
-    const [row] = await this.db
-      .insert(runs)
-      .values({
-        flowId,
-        versionId: version.id,
-        version: version.version,
-        workflowId: `pending-${crypto.randomUUID()}`,
-        input: body.input,
-        campaignId: campaign?.id ?? null,
-        requestedBy: actor?.id ?? null,
-        rerunOf: body.rerunOf ?? null,
-      })
-      .returning();
-    const workflowId = `run-${row!.id}`;
+    const row = {
+      flowId: version.flowId,
+      versionId: version.id,
+      version: version.version,
+      // Until its workflow has started: the sync skips a run whose workflow is not there yet.
+      workflowId: `pending-${crypto.randomUUID()}`,
+      input: body.input,
+      campaignId: campaign?.id ?? null,
+      requestedBy: actor?.id ?? null,
+      rerunOf: body.rerunOf ?? null,
+    };
+    return { actor, version, input: body.input, campaign, row };
+  }
+
+  /**
+   * Starts the run's workflow, then records it in one statement: the row gets its workflow, the event (if any) its
+   * run, and the audit log its entry. A start that fails leaves the row failed and the event unclaimed, for a redelivery.
+   */
+  private async launch(
+    plan: Awaited<ReturnType<RunService['plan']>>,
+    id: string,
+    event?: { flowId: string; eventId: string },
+  ): Promise<{ workflowId: string; temporalRunId: string }> {
+    const { actor, version, input, campaign } = plan;
+    const workflowId = `run-${id}`;
     const args: RunFlowInput = {
-      flowId,
+      flowId: version.flowId,
       versionId: version.id,
       version: version.version,
       graph: version.graph,
       ...frozenFields(version),
-      input: body.input,
+      input,
       campaign: (campaign as unknown as JsonValue) ?? null,
       requester: actor ? { id: actor.id, name: actor.name, email: actor.email } : null,
     };
+    let temporalRunId: string;
     try {
       const handle = await this.deps
         .temporal()
         .workflow.start<RunFlowWorkflow>(RUN_FLOW_WORKFLOW, { taskQueue: this.deps.taskQueue, workflowId, args: [args] });
-      const [updated] = await this.db
-        .update(runs)
-        .set({ workflowId, temporalRunId: handle.firstExecutionRunId })
-        .where(eq(runs.id, row!.id))
-        .returning();
-      await audit(this.db, actor, {
-        action: 'run.started',
-        entityType: 'run',
-        entityId: row!.id,
-        after: {
-          flowId,
-          version: version.version,
-          campaignId: campaign?.id ?? null,
-          input: body.input,
-          ...(body.rerunOf ? { rerunOf: body.rerunOf } : {}),
-        },
-      });
-      return presentRun(updated!, { graph: version.graph, temporalUiUrl: this.temporalUiUrl(updated!) });
+      temporalRunId = handle.firstExecutionRunId;
     } catch (err) {
       await this.db
         .update(runs)
         .set({ workflowId, status: 'failed', reason: `Could not start: ${(err as Error).message}`, endedAt: new Date() })
-        .where(eq(runs.id, row!.id));
+        .where(eq(runs.id, id));
+      if (event) await this.db.delete(hookEvents).where(and(eq(hookEvents.flowId, event.flowId), eq(hookEvents.eventId, event.eventId)));
       throw new HttpProblem(503, 'Temporal unavailable', `The run could not be started: ${(err as Error).message}`);
     }
+    const entry = {
+      action: 'run.started',
+      entityType: 'run' as const,
+      entityId: id,
+      after: {
+        flowId: version.flowId,
+        version: version.version,
+        campaignId: campaign?.id ?? null,
+        input,
+        ...(plan.row.rerunOf ? { rerunOf: plan.row.rerunOf } : {}),
+      },
+    };
+    // The audit entry reads the updates' rows, so it is written last and its chain-head lock is the last one taken.
+    const claimed = event
+      ? sql`, claimed as (
+          update ${hookEvents} set run_id = ${id} where flow_id = ${event.flowId} and event_id = ${event.eventId} returning run_id
+        )`
+      : sql``;
+    const source = event ? sql`started cross join (select count(*) from claimed) as c` : sql`started`;
+    await this.db.execute(sql`
+      with started as (
+        update ${runs} set workflow_id = ${workflowId}, temporal_run_id = ${temporalRunId} where id = ${id} returning id
+      )${claimed}
+      ${auditFrom(source, actor, entry)}`);
+    return { workflowId, temporalRunId };
   }
 
-  /** Settles when the workflow closes, however it ends (one long poll on Temporal, no result read by the caller). */
+  /** Settles when the workflow closes, however it ends (one visibility query for all the runs waited for, see closed-runs.ts). */
   whenClosed(workflowId: string): Promise<void> {
-    return this.deps
-      .temporal()
-      .workflow.getHandle(workflowId)
-      .result()
-      .then(
-        () => undefined,
-        () => undefined,
-      );
+    return this.closedRuns.whenClosed(workflowId);
+  }
+
+  /** Stops waiting for runs to close: the server is closing. */
+  stop(): void {
+    this.closedRuns.stop();
   }
 
   /** This run's workflow in the Temporal web UI, when one is configured and the workflow was started. */
@@ -549,29 +616,35 @@ export class RunService {
     }
   }
 
+  /**
+   * The run's end in one statement: the row closed (once: only while it is running), its open inbox tasks cancelled (a
+   * run that ended by cancellation or failure leaves none that nothing waits for), the audit entry, and the run view's
+   * wake-up, which PostgreSQL sends at commit.
+   */
   private async close(row: RunRow, status: RunStatus, state: RunState | null, reason: string | null): Promise<RunRow> {
     const endedAt = state?.endedAt ? new Date(state.endedAt) : new Date();
-    const [updated] = await this.db
-      .update(runs)
-      .set({ status, state, reason, endedAt })
-      .where(and(eq(runs.id, row.id), eq(runs.status, 'running')))
-      .returning();
-    if (updated) {
-      await announceRunChange(this.db, row.workflowId);
-      // A run that ended by cancellation or failure leaves no task open in anyone's inbox that nothing waits for.
-      await this.db
-        .update(workTasks)
-        .set({ status: 'cancelled' })
-        .where(and(eq(workTasks.runId, row.id), eq(workTasks.status, 'open')));
-      await audit(this.db, null, {
-        action: `run.${status}`,
-        entityType: 'run',
-        entityId: row.id,
-        before: { status: 'running' },
-        after: { status, reason },
-      });
-    }
-    return updated ?? (await this.db.query.runs.findFirst({ where: eq(runs.id, row.id) }))!;
+    const entry = {
+      action: `run.${status}`,
+      entityType: 'run' as const,
+      entityId: row.id,
+      before: { status: 'running' },
+      after: { status, reason },
+    };
+    const { rows } = await this.db.execute(sql`
+      with closed as (
+        update ${runs} set status = ${status}, state = ${state === null ? null : JSON.stringify(state)}::jsonb, reason = ${reason},
+               ended_at = ${endedAt}
+         where id = ${row.id} and status = 'running'
+        returning id
+      ), tasks as (
+        update ${workTasks} set status = 'cancelled' where run_id in (select id from closed) and status = 'open' returning 1
+      ), logged as (
+        ${auditFrom(sql`closed cross join (select count(*) from tasks) as t`, null, entry)}
+        returning id
+      )
+      select pg_notify(${RUN_CHANGES_CHANNEL}, ${row.workflowId}) from logged`);
+    if (rows.length) return { ...row, status, state, reason, endedAt };
+    return (await this.db.query.runs.findFirst({ where: eq(runs.id, row.id) }))!;
   }
 
   /** Writes final states of runs that ended while nobody was looking, so past runs reopen without Temporal. */

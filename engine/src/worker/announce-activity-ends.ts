@@ -6,14 +6,14 @@ import type { ActivityExecuteInput, ActivityInboundCallsInterceptor, Next } from
  * change what its run shows, so the run view's streams are woken after each one, succeeded or failed.
  */
 export class AnnounceActivityEnds implements ActivityInboundCallsInterceptor {
-  constructor(private readonly announce: (workflowId: string) => Promise<void>) {}
+  constructor(private readonly announce: (workflowId: string) => void) {}
 
   async execute(input: ActivityExecuteInput, next: Next<ActivityInboundCallsInterceptor, 'execute'>) {
     try {
       return await next(input);
     } finally {
       const workflowId = Context.current().info.workflowExecution?.workflowId;
-      if (workflowId) void this.announce(workflowId);
+      if (workflowId) this.announce(workflowId);
     }
   }
 }

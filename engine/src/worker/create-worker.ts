@@ -95,8 +95,8 @@ export interface FlowWorkerOptions {
   /** Extra activities, for tests and the benchmark's hand-written baseline. */
   activities?: Record<string, (...args: never[]) => Promise<unknown>>;
   maxConcurrentActivityTaskExecutions?: number;
-  /** Wakes the run view's streams after each activity (announceRunChange on the worker's database). */
-  announceRunChange?: (workflowId: string) => Promise<void>;
+  /** Wakes the run view's streams after each activity (gatheredRunChanges on the worker's database). */
+  announceRunChange?: (workflowId: string) => void;
 }
 
 export async function createFlowWorker(opts: FlowWorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {

@@ -7,7 +7,7 @@ import { buildActivityDeps } from './activity-deps.ts';
 import { openDatabase } from '../db/client.ts';
 import { parseEncryptionKey } from '../auth/encryption.ts';
 import { createOutboundGuard } from '@flightdeck/activities';
-import { announceRunChange } from '../services/run-changes.ts';
+import { gatheredRunChanges } from '../services/run-changes.ts';
 
 /**
  * The worker as its own process: for docker-compose and horizontal scaling, and under `npm start`, where
@@ -40,7 +40,7 @@ const { worker } = await createFlowWorker({
   taskQueue: config.taskQueue,
   deps,
   workflowBundle: await cachedBundle(),
-  announceRunChange: (workflowId) => announceRunChange(db.db, workflowId),
+  announceRunChange: gatheredRunChanges(db.db),
 });
 if (process.send) {
   process.once('disconnect', () => {

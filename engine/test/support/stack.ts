@@ -1,7 +1,7 @@
 import { lazyNotifier } from '../../src/temporal/client.ts';
 import type { HookAdmissionLimits } from '../../src/api/hook-admission.ts';
 import type { RunStreamLimits } from '../../src/api/run-stream-admission.ts';
-import { announceRunChange } from '../../src/services/run-changes.ts';
+import { gatheredRunChanges } from '../../src/services/run-changes.ts';
 import { inject } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -41,7 +41,7 @@ export async function startWorker(
   taskQueue: string,
   deps: ActivityDeps,
   address = inject('temporalAddress'),
-  announceRunChange?: (workflowId: string) => Promise<void>,
+  announceRunChange?: (workflowId: string) => void,
 ): Promise<TestWorker> {
   quietTemporal();
   const { worker, connection } = await createFlowWorker({
@@ -162,7 +162,7 @@ export async function startStack(label: string, opts: StackOptions = {}): Promis
     outbound,
     quietHoursClock: opts.quietHoursClock,
   });
-  const announce = (workflowId: string) => announceRunChange(server.db.db, workflowId);
+  const announce = gatheredRunChanges(server.db.db);
   const worker =
     opts.worker === false ? (undefined as unknown as TestWorker) : await startWorker(taskQueue, deps, temporalAddress, announce);
   const people = server.app.people;
