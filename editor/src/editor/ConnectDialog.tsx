@@ -1,25 +1,15 @@
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { handleLabel, handlesFor, hasInput, nodeText } from '../catalogue.ts';
+import { nodeText } from '../catalogue.ts';
 import { Modal } from '../components/Modal.tsx';
 import { useListbox } from '../components/useListbox.ts';
+import { connectChoices, matchChoices, type ConnectChoice } from '../flow/connectChoices.ts';
 import type { CanvasEdge, CanvasNode } from '../flow/graph.ts';
 import { useLocale } from '../i18n/index.ts';
 
-const MAX_SHOWN = 50;
-
-interface Choice {
-  key: string;
-  handle: string;
-  handleText: string;
-  target: string;
-  targetText: string;
-  targetTitle: string;
-}
-
 /**
- * "Connect to…": the keyboard's way to draw an edge. Every outcome of the source paired with every node that takes an
- * input and is not already joined by it; the search matches the outcome, the target's name, type or id.
+ * "Connect to…": the keyboard's way to draw an edge, from a searchable list of the source's outcomes and the nodes
+ * each can go to (flow/connectChoices.ts).
  */
 export function ConnectDialog(props: {
   source: CanvasNode;
@@ -33,34 +23,11 @@ export function ConnectDialog(props: {
   const [query, setQuery] = useState('');
   const { source, nodes, edges } = props;
 
-  const choices = useMemo<Choice[]>(() => {
-    const taken = new Set(edges.filter((e) => e.source === source.id).map((e) => `${e.sourceHandle}\u0000${e.target}`));
-    const targets = nodes.filter((n) => n.id !== source.id && hasInput(n.data.type));
-    return handlesFor(source.data.type, source.data.config).flatMap((handle) =>
-      targets
-        .filter((n) => !taken.has(`${handle}\u0000${n.id}`))
-        .map((n) => {
-          const title = nodeText(n.data.type, locale)?.title ?? n.data.type;
-          return {
-            key: `${handle}\u0000${n.id}`,
-            handle,
-            handleText: handleLabel(source.data.type, handle, locale),
-            target: n.id,
-            targetText: n.data.label || title,
-            targetTitle: title,
-          };
-        }),
-    );
-  }, [source, nodes, edges, locale]);
-
-  const matches = useMemo(() => {
-    const words = query.trim().toLowerCase().split(/\s+/).filter(Boolean);
-    const haystack = (c: Choice) => [c.handle, c.handleText, c.target, c.targetText, c.targetTitle].join(' ').toLowerCase();
-    return choices.filter((c) => words.every((w) => haystack(c).includes(w))).slice(0, MAX_SHOWN);
-  }, [choices, query]);
-  const pick = (c: Choice) => props.onConnect(c.handle, c.target);
+  const choices = useMemo(() => connectChoices(source, nodes, edges, locale), [source, nodes, edges, locale]);
+  const matches = useMemo(() => matchChoices(choices, query), [choices, query]);
+  const pick = (c: ConnectChoice) => props.onConnect(c.handle, c.target);
   const { current, setActive, onKeyDown } = useListbox(matches, pick);
-  const optionId = (c: Choice) => `fd-connect-${c.handle}-${c.target}`;
+  const optionId = (c: ConnectChoice) => `fd-connect-${c.handle}-${c.target}`;
   const sourceName = source.data.label || (nodeText(source.data.type, locale)?.title ?? source.id);
 
   return (
