@@ -14,14 +14,15 @@ export function LanguageSwitch() {
       className="fd-lang"
       data-testid="lang-switch"
       data-locale={locale}
-      aria-label={t('header.switchLanguage')}
+      // The name is the visible text plus what the button does, so that speech input can say what it sees (WCAG 2.5.3).
       title={t('header.switchLanguage')}
       onClick={() => (auth ? auth.changeLocale(next) : setLocale(next))}
     >
+      <span className="fd-sr-only">{t('header.languageIs')}</span>
       <span className={locale === 'en' ? 'is-active' : ''} lang="en">
         EN
       </span>
-      <span aria-hidden>/</span>
+      <span>/</span>
       <span className={locale === 'zh-CN' ? 'is-active' : ''} lang="zh-CN">
         中文
       </span>

@@ -1,8 +1,11 @@
 import { useEffect, useRef, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 
-/** A modal dialog on the native <dialog> element, which brings focus trapping and Escape for free. */
-/** Without onClose the dialog cannot be dismissed (Escape does nothing, no close button). */
+/**
+ * A modal dialog on the native <dialog> element, which brings focus trapping and Escape for free. The control marked
+ * data-autofocus takes the focus when it opens. Without onClose the dialog cannot be dismissed (Escape does nothing, no
+ * close button).
+ */
 export function Modal(props: {
   title: string;
   onClose?: () => void;
@@ -15,7 +18,12 @@ export function Modal(props: {
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => {
     const d = ref.current;
-    if (d && !d.open) d.showModal();
+    if (d && !d.open) {
+      d.showModal();
+      // React's autoFocus runs while the dialog is still closed, and so does nothing: showModal would then focus the
+      // first control, the close button, and typed text would go nowhere. The field meant to take the typing says so.
+      d.querySelector<HTMLElement>('[data-autofocus]')?.focus();
+    }
     return () => d?.close();
   }, []);
   return (

@@ -21,6 +21,8 @@ export function EditorToolbar(props: {
   const disabled = props.busy !== null;
   return (
     <>
+      {/* The name is edited in the field beside it; the h1 gives heading navigation a start on this page. */}
+      <h1 className="fd-sr-only">{props.name || t('editor.flowName')}</h1>
       <input
         className="fd-input fd-flowname"
         data-testid="flow-name"

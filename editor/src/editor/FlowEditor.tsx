@@ -21,6 +21,7 @@ import { EditorCanvas } from './EditorCanvas.tsx';
 import { EditorToolbar } from './EditorToolbar.tsx';
 import { CanvasTools } from './CanvasTools.tsx';
 import { NodeSearchDialog } from './NodeSearchDialog.tsx';
+import { ConnectDialog } from './ConnectDialog.tsx';
 import { ShortcutsDialog } from './ShortcutsDialog.tsx';
 import { useCanvasCommands } from './useCanvasCommands.ts';
 import { HookSecretDialog } from './HookSecretDialog.tsx';
@@ -33,6 +34,11 @@ import { useFlowPersistence } from './useFlowPersistence.ts';
 
 // The what-if runs the interpreter and the KPI maths in the browser: its code loads when it is first opened.
 const WhatIfPanel = lazy(() => import('./WhatIfPanel.tsx'));
+
+/** Where Alt+P and Alt+I put the focus: the palette's search, the inspector's first field one can change. */
+const PALETTE_FOCUS = '[data-testid="palette"] input';
+const INSPECTOR_FOCUS = '[data-testid="inspector"] :is(input:not([readonly]), textarea, select, button)';
+const focusFirst = (selector: string) => document.querySelector<HTMLElement>(selector)?.focus();
 
 const NODE_W = 220;
 const NODE_H = 90;
@@ -61,7 +67,24 @@ export function FlowEditor(props: { flow: Flow | null; initialGraph: FlowDocumen
   const [reached, setReached] = useState<ReadonlySet<string> | null>(null);
   const [searchOpen, setSearchOpen] = useState(false);
   const [helpOpen, setHelpOpen] = useState(false);
-  const commands = useCanvasCommands(draft, { search: () => setSearchOpen(true), help: () => setHelpOpen(true) });
+  const [connectFrom, setConnectFrom] = useState<string | null>(null);
+  const openConnect = useCallback(
+    (nodeId?: string) => {
+      const selected = draft.current().nodes.filter((n) => n.selected);
+      const from = nodeId ?? (selected.length === 1 ? selected[0]!.id : null);
+      if (from) setConnectFrom(from);
+      else toast('error', t('connect.selectOne'));
+    },
+    [draft, toast, t],
+  );
+  const commands = useCanvasCommands(draft, {
+    search: () => setSearchOpen(true),
+    help: () => setHelpOpen(true),
+    connect: () => openConnect(),
+    focusPalette: () => focusFirst(PALETTE_FOCUS),
+    focusInspector: () => focusFirst(INSPECTOR_FOCUS),
+  });
+  const connectSource = connectFrom ? draft.nodes.find((n) => n.id === connectFrom) : undefined;
   const selectedCount = draft.nodes.reduce((n, x) => n + (x.selected ? 1 : 0), 0);
   const canUngroup = draft.groups.some((g) => g.selected || g.nodes.some((id) => draft.nodes.some((n) => n.selected && n.id === id)));
   const webhookTriggered = draft.nodes.some((n) => n.data.type === 'trigger.webhook');
@@ -310,7 +333,13 @@ export function FlowEditor(props: { flow: Flow | null; initialGraph: FlowDocumen
             </Suspense>
           )}
           {!whatIfOpen && (
-            <Inspector draft={draft} issues={issueIndex} description={store.description} onDescription={store.setDescription} />
+            <Inspector
+              draft={draft}
+              issues={issueIndex}
+              description={store.description}
+              onDescription={store.setDescription}
+              onConnectFrom={openConnect}
+            />
           )}
           <BottomPanel
             tab={tab}
@@ -342,6 +371,21 @@ export function FlowEditor(props: { flow: Flow | null; initialGraph: FlowDocumen
           onPick={(nodeId) => {
             setSearchOpen(false);
             pick({ nodeId });
+          }}
+        />
+      )}
+      {connectSource && (
+        <ConnectDialog
+          source={connectSource}
+          nodes={draft.nodes}
+          edges={draft.edges}
+          onClose={() => setConnectFrom(null)}
+          onConnect={(handle, target) => {
+            setConnectFrom(null);
+            if (!draft.connect({ source: connectSource.id, sourceHandle: handle, target, targetHandle: null })) return;
+            // The target is selected next, so that a chain is built by connecting onwards from each new node.
+            draft.select({ nodeId: target });
+            toast('success', t('connect.done', { source: connectSource.data.label || connectSource.id, target }));
           }}
         />
       )}

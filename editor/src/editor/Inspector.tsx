@@ -2,7 +2,7 @@ import { problemText } from '@flightdeck/workflows';
 import type { CSSProperties } from 'react';
 import { useReactFlow } from '@xyflow/react';
 import { useTranslation } from 'react-i18next';
-import { handleLabel, nodeText, nodeType } from '../catalogue.ts';
+import { handleLabel, handlesFor, nodeText, nodeType } from '../catalogue.ts';
 import { useLocale } from '../i18n/index.ts';
 import type { CanvasEdge, CanvasNode } from '../flow/graph.ts';
 import type { IssueIndex } from '../flow/issues.ts';
@@ -15,14 +15,21 @@ import type { JsonSchema } from './schema.ts';
 import type { FlowDraft } from './useFlowDraft.ts';
 
 /** The right-hand panel: the selected node's settings, the selected edge, or the flow itself. */
-export function Inspector(props: { draft: FlowDraft; issues: IssueIndex; description: string; onDescription: (s: string) => void }) {
+export function Inspector(props: {
+  draft: FlowDraft;
+  issues: IssueIndex;
+  description: string;
+  onDescription: (s: string) => void;
+  /** Opens "Connect to…" from this node: the keyboard's way to draw an edge. */
+  onConnectFrom: (nodeId: string) => void;
+}) {
   const { t } = useTranslation();
   const selectedNodes = props.draft.nodes.filter((n) => n.selected);
   const selectedEdges = props.draft.edges.filter((e) => e.selected);
 
   let body;
   if (selectedNodes.length === 1 && selectedEdges.length === 0) {
-    body = <NodeInspector node={selectedNodes[0]!} draft={props.draft} issues={props.issues} />;
+    body = <NodeInspector node={selectedNodes[0]!} draft={props.draft} issues={props.issues} onConnectFrom={props.onConnectFrom} />;
   } else if (selectedEdges.length === 1 && selectedNodes.length === 0) {
     body = <EdgeInspector edge={selectedEdges[0]!} draft={props.draft} issues={props.issues} />;
   } else if (selectedNodes.length + selectedEdges.length > 1) {
@@ -56,13 +63,14 @@ export function Inspector(props: { draft: FlowDraft; issues: IssueIndex; descrip
   }
   return (
     <aside className="fd-inspector" aria-label={t('inspector.title')} data-testid="inspector">
-      <div className="fd-panel__title">{t('inspector.title')}</div>
+      <h2 className="fd-panel__title">{t('inspector.title')}</h2>
       {body}
     </aside>
   );
 }
 
-function NodeInspector({ node, draft, issues }: { node: CanvasNode; draft: FlowDraft; issues: IssueIndex }) {
+function NodeInspector(props: { node: CanvasNode; draft: FlowDraft; issues: IssueIndex; onConnectFrom: (nodeId: string) => void }) {
+  const { node, draft, issues } = props;
   const { t } = useTranslation();
   // Through React Flow, so the button asks and records an undo step exactly as the Delete key does.
   const { deleteElements } = useReactFlow();
@@ -147,6 +155,17 @@ function NodeInspector({ node, draft, issues }: { node: CanvasNode; draft: FlowD
         </details>
       )}
       <div className="fd-inspector__actions">
+        {handlesFor(node.data.type, node.data.config).length > 0 && (
+          <button
+            type="button"
+            className="fd-btn"
+            data-testid="inspector-connect"
+            onClick={() => props.onConnectFrom(node.id)}
+            title={t('connect.buttonHelp')}
+          >
+            {t('connect.button')}
+          </button>
+        )}
         <button
           type="button"
           className="fd-btn fd-btn--danger"

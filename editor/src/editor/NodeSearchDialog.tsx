@@ -4,6 +4,7 @@ import { nodeText } from '../catalogue.ts';
 import { Modal } from '../components/Modal.tsx';
 import type { CanvasNode } from '../flow/graph.ts';
 import { useLocale } from '../i18n/index.ts';
+import { useListbox } from '../components/useListbox.ts';
 
 const MAX_SHOWN = 50;
 
@@ -12,7 +13,6 @@ export function NodeSearchDialog(props: { nodes: readonly CanvasNode[]; onPick: 
   const { t } = useTranslation();
   const locale = useLocale();
   const [query, setQuery] = useState('');
-  const [active, setActive] = useState(0);
   const matches = useMemo(() => {
     const q = query.trim().toLowerCase();
     return props.nodes
@@ -24,13 +24,13 @@ export function NodeSearchDialog(props: { nodes: readonly CanvasNode[]; onPick: 
       })
       .slice(0, MAX_SHOWN);
   }, [props.nodes, query, locale]);
-  const current = Math.min(active, Math.max(0, matches.length - 1));
+  const { current, setActive, onKeyDown } = useListbox(matches, (m) => props.onPick(m.id));
 
   return (
     <Modal title={t('nodeSearch.title')} onClose={props.onClose} testId="node-search">
       <input
         className="fd-input fd-nodesearch__input"
-        autoFocus
+        data-autofocus
         type="search"
         role="combobox"
         aria-expanded
@@ -44,18 +44,7 @@ export function NodeSearchDialog(props: { nodes: readonly CanvasNode[]; onPick: 
           setQuery(e.target.value);
           setActive(0);
         }}
-        onKeyDown={(e) => {
-          if (e.key === 'ArrowDown') {
-            e.preventDefault();
-            setActive(Math.min(current + 1, matches.length - 1));
-          } else if (e.key === 'ArrowUp') {
-            e.preventDefault();
-            setActive(Math.max(current - 1, 0));
-          } else if (e.key === 'Enter' && matches[current]) {
-            e.preventDefault();
-            props.onPick(matches[current].id);
-          }
-        }}
+        onKeyDown={onKeyDown}
       />
       <p className="fd-muted">{t('nodeSearch.hint')}</p>
       {matches.length === 0 ? (

@@ -30,9 +30,10 @@ export const Palette = memo(function Palette({ onAdd }: { onAdd: (type: string) 
 
   return (
     <aside className="fd-palette" aria-label={t('palette.title')} data-testid="palette">
-      <div className="fd-panel__title">{t('palette.title')}</div>
+      <h2 className="fd-panel__title">{t('palette.title')}</h2>
       <input
         className="fd-input fd-palette__search"
+        data-testid="palette-search"
         type="search"
         placeholder={t('palette.search')}
         aria-label={t('palette.search')}

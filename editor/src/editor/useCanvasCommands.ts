@@ -24,11 +24,28 @@ export function isEditable(target: EventTarget | null): boolean {
   return target instanceof HTMLElement && !!target.closest('input, textarea, select, [contenteditable=""], [contenteditable="true"]');
 }
 
+/** What the editor opens or focuses on a shortcut; the dialogs and panels live in FlowEditor. */
+export interface CanvasOpeners {
+  search: () => void;
+  help: () => void;
+  /** "Connect to…" from the selected node. */
+  connect: () => void;
+  /** Focus moves into the palette's search or the inspector's first field. */
+  focusPalette: () => void;
+  focusInspector: () => void;
+}
+
+/**
+ * Alt plus a letter, matched by the physical key: on a Mac, Alt+C types "ç", so e.key would never be "c". A modifier
+ * keeps these off plain typing (WCAG 2.1.4, character key shortcuts).
+ */
+const ALT_KEYS: Record<string, keyof CanvasOpeners> = { KeyC: 'connect', KeyP: 'focusPalette', KeyI: 'focusInspector' };
+
 /**
  * The canvas's bulk commands (copy, paste, duplicate, align, distribute, auto-layout, notes, groups) and their
  * keyboard shortcuts. Each is one undo step, through the draft.
  */
-export function useCanvasCommands(draft: FlowDraft, open: { search: () => void; help: () => void }) {
+export function useCanvasCommands(draft: FlowDraft, open: CanvasOpeners) {
   const { t } = useTranslation();
   const toast = useToast();
   const { fitView, screenToFlowPosition } = useReactFlow();
@@ -153,6 +170,12 @@ export function useCanvasCommands(draft: FlowDraft, open: { search: () => void; 
       if (mod && key === 'k') {
         e.preventDefault();
         o.search();
+        return;
+      }
+      if (e.altKey && !mod && !e.shiftKey && ALT_KEYS[e.code] && !document.querySelector('dialog[open]')) {
+        // Also from a field: the point is to get out of one into the next region.
+        e.preventDefault();
+        o[ALT_KEYS[e.code]!]();
         return;
       }
       if (isEditable(e.target) || document.querySelector('dialog[open]')) return;

@@ -109,7 +109,7 @@ export function NewFlowDialog({ onClose, onCreated }: { onClose: () => void; onC
             id="new-flow-name"
             data-testid="new-flow-name"
             className="fd-input"
-            autoFocus
+            data-autofocus
             maxLength={200}
             value={name}
             placeholder={template ? textOf(template).name : t('flows.namePlaceholder')}

@@ -62,7 +62,8 @@ export function RunPage({ runId }: { runId: string }) {
             {flow.data?.name ?? t('run.flow')}
           </Link>
           <span aria-hidden>›</span>
-          <span>{t('run.title', { id: r.id.slice(0, 8) })}</span>
+          {/* The page's one h1, for heading navigation; it looks like the crumb it is. */}
+          <h1 className="fd-crumbs__here">{t('run.title', { id: r.id.slice(0, 8) })}</h1>
         </nav>
       </AppHeader>
       <section className="fd-runhead" aria-label={t('run.summary')}>

@@ -42,7 +42,7 @@ export function RunView({
         </ul>
       </div>
       <aside className="fd-runview__side" aria-label={t('run.nodeDetails')}>
-        <div className="fd-panel__title">{t('run.nodeDetails')}</div>
+        <h2 className="fd-panel__title">{t('run.nodeDetails')}</h2>
         <NodeRunDetails graph={graph} state={state} nodeId={selected} live={live} activities={activities} />
       </aside>
     </div>
