@@ -11,7 +11,6 @@ import {
   type AlertView,
   type AttachMonitorRequest,
   type CheckMonitorRequest,
-  type MetricPoint,
   type MissedAlert,
   type MonitorCheck,
   type MonitorConfig,
@@ -19,6 +18,8 @@ import {
   type MonitorState,
   type OpenAlert,
   OPEN_ALERTS,
+  RAW_METRICS,
+  type RawMetric,
   type RawSums,
   type ReadAlertRequest,
   type RecordAlertEventRequest,
@@ -214,11 +215,7 @@ export class MonitorService {
     const watermark = at.watermark ?? row.watermark?.getTime();
     const plan = planEvaluation(config, campaign, state, { changedFrom: at.changedFrom, watermark });
     const from = plan.from === null ? null : Date.parse(plan.from);
-    const series = BucketSeries.fromPoints(await this.points(tx, row.campaignId, from), {
-      every,
-      timeZone: campaignFacts(campaign).timeZone,
-      ...(from === null ? {} : { opening: { before: from, totals: await this.totalsBefore(tx, row.campaignId, from) } }),
-    });
+    const series = await this.series(tx, row.campaignId, from, every, campaignFacts(campaign).timeZone);
     const result = evaluateMonitor(config, campaign, state, {
       series,
       ...(at.changedFrom === undefined ? {} : { changedFrom: at.changedFrom }),
@@ -383,25 +380,39 @@ export class MonitorService {
     return ms ? Number(ms) : null;
   }
 
-  /** Stored points from `from` on, summed over dimensions per channel, metric and timestamp. */
-  private async points(tx: Executor, campaignId: string, from: number | null): Promise<MetricPoint[]> {
-    const rows = await tx.execute<{ channel: string; metric: string; ts: string; value: number }>(sql`
-      SELECT channel, metric, to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ts, sum(value)::float8 AS value
-      FROM metric_points
-      WHERE campaign_id = ${campaignId}::uuid ${from === null ? sql`` : sql`AND ts >= ${new Date(from).toISOString()}::timestamptz`}
-      GROUP BY channel, metric, ts ORDER BY ts`);
-    return rows.rows.map((r) => ({ ts: r.ts, channel: r.channel, metric: r.metric, value: Number(r.value) }));
-  }
-
-  /** Each channel's totals before `from`: budget burn reads cumulative spend. */
-  private async totalsBefore(tx: Executor, campaignId: string, from: number): Promise<Record<string, RawSums>> {
-    const rows = await tx.execute<{ channel: string; metric: string; value: number }>(sql`
-      SELECT channel, metric, sum(value)::float8 AS value FROM metric_points
-      WHERE campaign_id = ${campaignId}::uuid AND ts < ${new Date(from).toISOString()}::timestamptz
-      GROUP BY channel, metric`);
+  /**
+   * The series the evaluator reads, in one statement: from `from` on, each channel's raw metrics summed over dimensions
+   * per timestamp (one row per channel and timestamp, in time order, times as epoch ms, so PostgreSQL formats no row and
+   * nothing here parses one); before it, each channel's spend, which is all the evaluator reads of the time before
+   * (budget burn is cumulative), from the key index's spend entries rather than every metric's rows.
+   */
+  private async series(tx: Executor, campaignId: string, from: number | null, every: number, timeZone: string): Promise<BucketSeries> {
+    type Row = { channel: string; at: number | null } & Record<RawMetric, number | null>;
+    const since = from === null ? null : new Date(from).toISOString();
+    const sums = sql.raw(RAW_METRICS.map((m) => `sum(value) FILTER (WHERE metric = '${m}')::float8 AS ${m}`).join(', '));
+    const window = sql`
+      SELECT channel, floor(extract(epoch FROM ts) * 1000)::float8 AS at, ${sums}
+      FROM metric_points WHERE campaign_id = ${campaignId}::uuid ${since === null ? sql`` : sql`AND ts >= ${since}::timestamptz`}
+      GROUP BY channel, ts`;
+    const before = sql.raw(RAW_METRICS.map((m) => (m === 'spend' ? 'sum(value)::float8 AS spend' : `NULL::float8 AS ${m}`)).join(', '));
+    const rows = await tx.execute<Row>(
+      since === null
+        ? sql`${window} ORDER BY at`
+        : sql`SELECT channel, NULL::float8 AS at, ${before} FROM metric_points
+              WHERE campaign_id = ${campaignId}::uuid AND metric = 'spend' AND ts < ${since}::timestamptz GROUP BY channel
+              UNION ALL (${window}) ORDER BY at NULLS FIRST`,
+    );
+    const sumsOf = (r: Row) => {
+      const out: RawSums = {};
+      for (const m of RAW_METRICS) if (r[m] !== null) out[m] = Number(r[m]);
+      return out;
+    };
     const totals: Record<string, RawSums> = {};
-    for (const r of rows.rows) (totals[r.channel] ??= {})[r.metric as keyof RawSums] = Number(r.value);
-    return totals;
+    let i = 0;
+    for (; i < rows.rows.length && rows.rows[i]!.at === null; i++) totals[rows.rows[i]!.channel] = sumsOf(rows.rows[i]!);
+    const series = new BucketSeries(every, timeZone, from === null ? undefined : { before: from, totals });
+    for (; i < rows.rows.length; i++) series.addSums(rows.rows[i]!.channel, Number(rows.rows[i]!.at), sumsOf(rows.rows[i]!), i);
+    return series;
   }
 
   private async signalAll(rows: readonly MonitorRow[]): Promise<void> {

@@ -1,5 +1,15 @@
-import { addSums, addToSums, checkPoint, isRawMetric, type MetricPoint, type RawMetric, type RawSums } from '../kpi.ts';
-import { bucketStart } from '../time.ts';
+import {
+  addSums,
+  addToSums,
+  checkPoint,
+  isRawMetric,
+  MetricValueError,
+  RAW_METRICS,
+  type MetricPoint,
+  type RawMetric,
+  type RawSums,
+} from '../kpi.ts';
+import { bucketStart, EARLIEST_DATE, LATEST_DATE } from '../time.ts';
 
 /**
  * What the evaluator reads: raw sums per channel and evaluation bucket (summed over dimensions).
@@ -55,6 +65,25 @@ export class BucketSeries implements MetricSeries {
       let channel = this.byChannel.get(p.channel);
       if (!channel) this.byChannel.set(p.channel, (channel = new ChannelBuckets()));
       channel.add(start, p.metric, p.value);
+      if (this.first === undefined || start < this.first) this.first = start;
+      if (this.last === undefined || start > this.last) this.last = start;
+    }
+  }
+
+  /**
+   * Adds one channel's sums at one instant (epoch ms), as a store that sums per timestamp hands them over; in time
+   * order, these give the buckets `add` would give for the same points. A bad time or value is refused, naming `i`.
+   */
+  addSums(channel: string, at: number, sums: Readonly<RawSums>, i = 0): void {
+    if (!Number.isFinite(at) || at < EARLIEST_DATE || at >= LATEST_DATE) throw new MetricValueError(`Point ${i}: ${at} is not a time`);
+    if (typeof channel !== 'string' || !channel) throw new MetricValueError(`Point ${i}: no channel`);
+    const start = bucketStart(at, this.every, this.timeZone);
+    let buckets = this.byChannel.get(channel);
+    for (const metric of RAW_METRICS) {
+      const value = sums[metric];
+      if (value === undefined) continue;
+      if (!buckets) this.byChannel.set(channel, (buckets = new ChannelBuckets()));
+      buckets.add(start, metric, value);
       if (this.first === undefined || start < this.first) this.first = start;
       if (this.last === undefined || start > this.last) this.last = start;
     }
