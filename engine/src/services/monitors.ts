@@ -1,6 +1,7 @@
 import { and, asc, eq, gte, ne, sql } from 'drizzle-orm';
 import {
-  BucketSeries,
+  seriesFromStore,
+  type BucketSeries,
   campaignFacts,
   describeRule,
   orphanedAlerts,
@@ -78,8 +79,12 @@ async function lockCampaignMonitors(tx: MetricsTx, campaignId: string): Promise<
   await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${`flightdeck:monitors:${campaignId}`}))`);
 }
 
+/** Monitors whose config objects are kept (see configOf); the oldest goes first. */
+const CONFIGS_REMEMBERED = 1000;
+
 export class MonitorService {
   private readonly clock: () => number;
+  private readonly configs = new Map<string, { config: MonitorConfig; words: ReturnType<typeof rulesInWords> }>();
 
   constructor(private readonly deps: MonitorServiceDeps) {
     this.clock = deps.clock ?? (() => Date.now());
@@ -196,6 +201,21 @@ export class MonitorService {
     });
   }
 
+  /**
+   * A monitor's config, one object per monitor while this process runs: the evaluator remembers each rule's fingerprint
+   * (a SHA-256 of the rule) by object, which a config parsed afresh from its row on every batch never hits. A monitor's
+   * config is written once, when it attaches (a re-attach changes only its execution), so its id names it.
+   */
+  private configOf(row: MonitorRow): { config: MonitorConfig; words: ReturnType<typeof rulesInWords> } {
+    let known = this.configs.get(row.id);
+    if (!known) {
+      if (this.configs.size >= CONFIGS_REMEMBERED) this.configs.delete(this.configs.keys().next().value!);
+      const config = row.config as MonitorConfig;
+      this.configs.set(row.id, (known = { config, words: rulesInWords(config) }));
+    }
+    return known;
+  }
+
   /** The campaign as the evaluator reads it: its zone, goals, budget lines, phases and channel plans. */
   private async monitoredCampaign(campaignId: string): Promise<MonitoredCampaign> {
     const c = (await this.deps.campaigns.get(campaignId)) as unknown as MonitoredCampaign & { timezone?: string };
@@ -209,7 +229,7 @@ export class MonitorService {
     campaign: MonitoredCampaign,
     at: { changedFrom?: number; watermark?: number; now?: number },
   ): Promise<boolean> {
-    const config = row.config as MonitorConfig;
+    const { config, words } = this.configOf(row);
     const state = row.state as MonitorState | null;
     const every = parseDuration(config.every) ?? 3_600_000;
     const watermark = at.watermark ?? row.watermark?.getTime();
@@ -232,7 +252,7 @@ export class MonitorService {
         transitions: result.transitions,
         retracted: result.retracted,
         receivedAt: new Date(this.clock()),
-        rules: rulesInWords(config),
+        rules: words,
       });
       changed = changes.length > 0;
     }
@@ -397,22 +417,19 @@ export class MonitorService {
     const before = sql.raw(RAW_METRICS.map((m) => (m === 'spend' ? 'sum(value)::float8 AS spend' : `NULL::float8 AS ${m}`)).join(', '));
     const rows = await tx.execute<Row>(
       since === null
-        ? sql`${window} ORDER BY at`
+        ? sql`${window}`
         : sql`SELECT channel, NULL::float8 AS at, ${before} FROM metric_points
               WHERE campaign_id = ${campaignId}::uuid AND metric = 'spend' AND ts < ${since}::timestamptz GROUP BY channel
-              UNION ALL (${window}) ORDER BY at NULLS FIRST`,
+              UNION ALL (${window})`, // no ORDER BY: over the union it made PostgreSQL plan parallel workers; seriesFromStore sorts
     );
-    const sumsOf = (r: Row) => {
-      const out: RawSums = {};
-      for (const m of RAW_METRICS) if (r[m] !== null) out[m] = Number(r[m]);
-      return out;
-    };
-    const totals: Record<string, RawSums> = {};
-    let i = 0;
-    for (; i < rows.rows.length && rows.rows[i]!.at === null; i++) totals[rows.rows[i]!.channel] = sumsOf(rows.rows[i]!);
-    const series = new BucketSeries(every, timeZone, from === null ? undefined : { before: from, totals });
-    for (; i < rows.rows.length; i++) series.addSums(rows.rows[i]!.channel, Number(rows.rows[i]!.at), sumsOf(rows.rows[i]!), i);
-    return series;
+    return seriesFromStore(
+      rows.rows.map((r) => {
+        const sums: RawSums = {};
+        for (const m of RAW_METRICS) if (r[m] !== null) sums[m] = Number(r[m]);
+        return { channel: r.channel, at: r.at === null ? null : Number(r.at), sums };
+      }),
+      { every, timeZone, from },
+    );
   }
 
   private async signalAll(rows: readonly MonitorRow[]): Promise<void> {

@@ -112,6 +112,35 @@ export class BucketSeries implements MetricSeries {
   }
 }
 
+/** A store's sums for one channel: at one instant (epoch ms) summed over dimensions, or (`at` null) its total before the window. */
+export interface StoredSums {
+  channel: string;
+  at: number | null;
+  sums: Readonly<RawSums>;
+}
+
+/**
+ * The series a store hands over as sums per channel and timestamp from `from` on (every row when `from` is null), with
+ * each channel's totals before `from` as its opening: what the ingest path reads in one statement. Rows may come in any
+ * order; they are added in time order, so the buckets are those `fromPoints` gives for the same stored points.
+ */
+export function seriesFromStore(
+  rows: readonly StoredSums[],
+  options: { every: number; timeZone: string; from: number | null },
+): BucketSeries {
+  const totals: Record<string, RawSums> = {};
+  const timed: StoredSums[] = [];
+  for (const r of rows) {
+    if (r.at === null) totals[r.channel] = { ...r.sums };
+    else timed.push(r);
+  }
+  timed.sort((a, b) => a.at! - b.at!);
+  const opening = options.from === null ? undefined : { before: options.from, totals };
+  const series = new BucketSeries(options.every, options.timeZone, opening);
+  timed.forEach((r, i) => series.addSums(r.channel, r.at!, r.sums, i));
+  return series;
+}
+
 /**
  * One channel's buckets, with prefix sums in time order. Always adding in time order makes a
  * total the same to the last bit however the points arrived, so a late point and a replay agree.
