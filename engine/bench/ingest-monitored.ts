@@ -3,15 +3,16 @@
  * the 618 scenario campaign get the scenario's own hourly metrics (3 channels × 7 metrics, 720 hours) over HTTP in
  * batches of 1,000 points, in time order per campaign; half of the copies are watched by a running "Campaign KPI watch"
  * (the 618 rules, judged in each batch's transaction), half by nothing. One client, then four at once (each on its own
- * campaigns: a campaign's batches take turns anyway). Prints points/s, batch p50/p99, the monitored/unwatched ratio and
- * the load average and the API + worker CPU per 1,000 points around each case; checks that every watched copy raised the same alerts.
+ * campaigns: a campaign's batches take turns anyway). Prints points/s against the 50,000 target, batch p50/p99, the
+ * monitored/unwatched ratio, the load average, and the CPU per 1,000 points of the API + worker and of PostgreSQL around
+ * each case (CPU, unlike rates, is what a shared machine inflates least); checks that every watched copy raised the same alerts.
  *
  * Alone: BENCH_MONITORED_CAMPAIGNS=8 npx tsx engine/bench/ingest-monitored.ts
  */
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { percentile, startBenchStack, writeBenchResult } from './stack.ts';
+import { percentile, postgresCpuMs, startBenchStack, writeBenchResult } from './stack.ts';
 
 const BATCH = 1000;
 const CAMPAIGNS = Number(process.env.BENCH_MONITORED_CAMPAIGNS ?? 8);
@@ -54,8 +55,10 @@ async function attached(runId: string): Promise<void> {
 
 const load = () => loadavg().map((l) => +l.toFixed(2));
 
-// CPU time of this process (API and worker), which a shared machine inflates far less than wall-clock rates. PostgreSQL's
-// is left out: its pool's backends come and go, so summing them from /proc gave nonsense (even negative figures).
+// CPU time of this process (API and worker), which a shared machine inflates far less than wall-clock rates; PostgreSQL's
+// counts every backend, those that exited included (postgresCpuMs).
+const TARGET = 50_000;
+const pgCpuMs = () => postgresCpuMs(stack.postgresPid);
 const nodeCpuMs = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
@@ -71,6 +74,7 @@ async function ingestCase(watched: boolean, clients: number) {
   let sent = 0;
   let next = 0;
   const cpu0 = nodeCpuMs();
+  const pg0 = pgCpuMs();
   const start = performance.now();
   await Promise.all(
     Array.from({ length: clients }, async () => {
@@ -93,6 +97,7 @@ async function ingestCase(watched: boolean, clients: number) {
   );
   const seconds = (performance.now() - start) / 1000;
   const cpuMs = nodeCpuMs() - cpu0;
+  const pgMs = pgCpuMs() - pg0;
   if (sent !== CAMPAIGNS * points.length) throw new Error(`sent ${sent} points, expected ${CAMPAIGNS * points.length}`);
   return {
     watched,
@@ -104,6 +109,7 @@ async function ingestCase(watched: boolean, clients: number) {
     batchP50Ms: +percentile(batchMs, 50).toFixed(1),
     batchP99Ms: +percentile(batchMs, 99).toFixed(1),
     apiAndWorkerCpuMsPer1000Points: +((cpuMs * 1000) / sent).toFixed(1),
+    postgresCpuMsPer1000Points: +((pgMs * 1000) / sent).toFixed(1),
     loadBefore,
     loadAfter: load(),
     ids: campaigns.map((c) => c.id),
@@ -141,10 +147,16 @@ for (const c of cases)
   console.log(
     `  ${c.watched ? 'monitored' : 'no monitor'}, ${c.clients} client(s): ${c.pointsPerSecond} points/s ` +
       `(${c.points} in ${c.seconds} s; batch p50 ${c.batchP50Ms} ms, p99 ${c.batchP99Ms} ms; ` +
-      `${c.apiAndWorkerCpuMsPer1000Points} ms of API + worker CPU per 1,000 points; ` +
+      `CPU per 1,000 points: API + worker ${c.apiAndWorkerCpuMsPer1000Points} ms, PostgreSQL ${c.postgresCpuMsPer1000Points} ms; ` +
       `load ${c.loadBefore.join(' ')} → ${c.loadAfter.join(' ')})`,
   );
 console.log(`  monitored / no monitor: ${ratios.clients1} with one client, ${ratios.clients4} with four`);
+const best = cases.filter((c) => c.watched).sort((a, b) => b.pointsPerSecond - a.pointsPerSecond)[0]!;
+const verdict = best.pointsPerSecond >= TARGET ? 'met' : `not met (${((100 * best.pointsPerSecond) / TARGET).toFixed(0)} % of it)`;
+console.log(
+  `  target ≥ ${TARGET.toLocaleString('en')} points/s with the rules judged: best ${best.pointsPerSecond.toLocaleString('en')} ` +
+    `(${best.clients} client(s)), ${verdict}`,
+);
 console.log(`  alerts per watched campaign: ${alertsPerCampaign.length}, the same in all ${alertSets.size}`);
 console.log(`  command: ${COMMAND}`);
 writeBenchResult('ingest-monitored', {
@@ -153,6 +165,6 @@ writeBenchResult('ingest-monitored', {
   cases: cases.map(({ ids: _ids, ...c }) => c),
   ratioMonitoredToUnwatched: ratios,
   alertsPerWatchedCampaign: alertsPerCampaign,
-  target: { pointsPerSecond: 50_000, met: row(true, 1).pointsPerSecond >= 50_000 },
+  target: { pointsPerSecond: TARGET, best: best.pointsPerSecond, bestClients: best.clients, met: best.pointsPerSecond >= TARGET },
 });
 await stack.close();

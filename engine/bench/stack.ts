@@ -3,7 +3,7 @@
  * server in a temp directory, the API and a worker, and an admin with an API token.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -62,6 +62,31 @@ export function countStatements(): { stop(): Record<string, number> } {
       return counts;
     },
   };
+}
+
+/**
+ * CPU ms of a PostgreSQL server and every backend it ever ran: the postmaster's own, its exited children's (which the
+ * kernel adds to it when it reaps them) and its live children's. Monotonic, unlike a sum over the backends alive at two
+ * moments, which loses those that exit in between.
+ */
+export function postgresCpuMs(postmasterPid: number): number {
+  const fieldsOf = (pid: string | number) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  const ms = (f: string[], from: number, to: number) => (f.slice(from, to + 1).reduce((a, v) => a + Number(v), 0) * 1000) / 100;
+  try {
+    let total = ms(fieldsOf(postmasterPid), 11, 14);
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const f = fieldsOf(entry);
+        if (Number(f[1]) === postmasterPid) total += ms(f, 11, 12);
+      } catch {
+        // gone between the listing and the read: the postmaster has its time now, or will on the next reading
+      }
+    }
+    return total;
+  } catch {
+    return NaN;
+  }
 }
 
 export const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.max(0, Math.ceil((p / 100) * xs.length) - 1)]!;
@@ -152,6 +177,7 @@ export async function startBenchStack(
   return {
     server,
     temporal,
+    postgresPid: pg.pid,
     user,
     api,
     async close() {

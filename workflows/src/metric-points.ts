@@ -124,19 +124,45 @@ export function checkDimensions(dims: unknown): { dimensions: Record<string, str
   return { dimensions: Object.fromEntries(sorted), key: sorted.length ? JSON.stringify(sorted) : '' };
 }
 
+/**
+ * The answers of the checks that depend on one string only (a time, a channel, a metric name), remembered for one batch:
+ * its points share a handful of each, and a time is the costly one (a regex, a calendar round trip). Bounded by the batch.
+ */
+export interface CheckMemo {
+  time(text: unknown): number | string;
+  channel(text: unknown): string | undefined;
+  metric(text: unknown): RawMetric | string;
+}
+
+function remembered<T>(check: (text: unknown) => T): (text: unknown) => T {
+  const known = new Map<string, T>();
+  return (text) => {
+    if (typeof text !== 'string') return check(text);
+    let answer = known.get(text);
+    if (answer === undefined && !known.has(text)) known.set(text, (answer = check(text)));
+    return answer as T;
+  };
+}
+
+export function checkMemo(): CheckMemo {
+  return { time: remembered(parseMetricTime), channel: remembered(channelIssue), metric: remembered(rawMetricOf) };
+}
+
+const UNREMEMBERED: CheckMemo = { time: parseMetricTime, channel: channelIssue, metric: rawMetricOf };
+
 /** One point as it arrived (JSON item or CSV row) → the point to store, or every problem with it. */
-export function checkIngestPoint(raw: unknown): { point: IngestPoint } | { issues: PointIssue[] } {
+export function checkIngestPoint(raw: unknown, memo: CheckMemo = UNREMEMBERED): { point: IngestPoint } | { issues: PointIssue[] } {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
     return { issues: [{ field: 'point', message: 'A point is an object {ts, channel, metric, value, dimensions?}' }] };
   const p = raw as Record<string, unknown>;
   const issues: PointIssue[] = [];
   const extra = Object.keys(p).filter((k) => !['ts', 'channel', 'metric', 'value', 'dimensions'].includes(k));
   if (extra.length) issues.push({ field: 'point', message: `Unknown field(s): ${extra.slice(0, 5).join(', ').slice(0, 200)}` });
-  const ts = parseMetricTime(p.ts);
+  const ts = memo.time(p.ts);
   if (typeof ts === 'string') issues.push({ field: 'ts', message: ts });
-  const channel = channelIssue(p.channel);
+  const channel = memo.channel(p.channel);
   if (channel) issues.push({ field: 'channel', message: channel });
-  const metric = rawMetricOf(p.metric);
+  const metric = memo.metric(p.metric);
   if (!isRawMetric(metric)) issues.push({ field: 'metric', message: metric });
   const value = valueIssue(p.value);
   if (value) issues.push({ field: 'value', message: value });
@@ -170,8 +196,9 @@ export function checkIngestBatch(raws: readonly { at: number; raw: unknown }[]):
   const points: IngestPoint[] = [];
   const issues: BatchIssue[] = [];
   let badPoints = 0;
+  const memo = checkMemo();
   for (const { at, raw } of raws) {
-    const r = checkIngestPoint(raw);
+    const r = checkIngestPoint(raw, memo);
     if ('point' in r) points.push(r.point);
     else {
       badPoints++;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
   checkDimensions,
+  checkIngestBatch,
   checkIngestPoint,
   fileLineOf,
   INGEST_LIMITS,
@@ -122,5 +123,38 @@ describe('metrics CSV', () => {
     expect(fileLineOf(text, batches[0]!, 3)).toBe(3);
     expect(fileLineOf(text, batches[1]!, 2)).toBe(5);
     expect(fileLineOf(text, batches[1]!, 3)).toBe(6);
+  });
+});
+
+describe('a batch remembers the checks of its repeated strings', () => {
+  const text = fc.oneof(
+    fc.constantFrom('2026-05-20T00:00:00Z', '2026-05-20T08:00:00+08:00', '2026-02-30T00:00:00Z', 'soon', '', 'toString', '__proto__'),
+    fc.constantFrom('web', 'douyin_ads', 'Web', 'Clicks', 'ctr', 'negative', 'bogus', 'constructor'),
+    fc.string({ maxLength: 12 }),
+  );
+  const value = fc.oneof(text, fc.constantFrom(undefined, null, 7, Number.NaN, Infinity, 1e300, -5, {}, []), fc.double());
+  const raw = fc.oneof(
+    fc.record({ ts: value, channel: value, metric: value, value }, { requiredKeys: [] }),
+    fc.constantFrom(null, 'point', 3, [], { ts: '2026-05-20T00:00:00Z', channel: 'web', metric: 'clicks', value: 1, extra: 1 }),
+  );
+
+  it('answers as checking each point alone would, point by point and issue by issue (fast-check)', () => {
+    fc.assert(
+      fc.property(fc.array(raw, { maxLength: 60 }), (raws) => {
+        const batch = checkIngestBatch(raws.map((r, at) => ({ at, raw: r })));
+        const alone = raws.map((r) => checkIngestPoint(r));
+        const bad = alone.filter((r) => 'issues' in r).length;
+        if (bad === 0) expect(batch).toEqual({ ok: true, points: alone.map((r) => (r as { point: unknown }).point) });
+        else {
+          expect(batch.ok).toBe(false);
+          if (!batch.ok) {
+            expect(batch.badPoints).toBe(bad);
+            const issues = alone.flatMap((r, at) => ('issues' in r ? r.issues.map((i) => ({ at, ...i })) : []));
+            expect(batch.issues).toEqual(issues.slice(0, INGEST_LIMITS.listedIssues));
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -112,30 +112,34 @@ export class AlertService {
     const changes: AlertChange[] = [...(await this.wakeSnoozed(tx, batch.receivedAt, batch.campaignId))];
     // In event-time order, so a fire and its resolution in one batch end resolved.
     const ordered = [...batch.transitions].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+    const keyOf = (t: Transition) => alertDedupKey({ nodeId, ruleId: t.ruleId, channel: t.channel });
+    const known = await this.alertsInPlay(tx, batch.campaignId, ordered.map(keyOf), ordered);
     // A late point that changed a value but not the phases sends an episode's fire again (its value differs); when the
     // episode's alert is resolved and its resolution still stands (not retracted, or sent again later in the batch),
     // the fire is that alert's, corrected, not a new alert's.
     const corrected = new Set<string>();
     const same = (u: Transition, t: Transition) => u.to === 'ok' && u.ruleId === t.ruleId && u.channel === t.channel;
     for (const [i, t] of ordered.entries()) {
-      const key = alertDedupKey({ nodeId, ruleId: t.ruleId, channel: t.channel });
+      const key = keyOf(t);
       if (t.to === 'firing') {
         const resolvedAgain = ordered.slice(i + 1).some((u) => same(u, t));
         const stands = !(batch.retracted ?? []).some((u) => same(u, t) && Date.parse(u.at) > Date.parse(t.at));
-        if ((stands || resolvedAgain) && (await this.correctEpisode(tx, batch.campaignId, key, t))) {
+        if ((stands || resolvedAgain) && (await this.correctEpisode(tx, known, key, t))) {
           corrected.add(key);
           continue;
         }
-        changes.push(await this.fire(tx, batch, nodeId, key, t));
+        changes.push(await this.fire(tx, batch, nodeId, key, t, known));
       } else if (t.to === 'ok' && corrected.delete(key)) continue;
       else if (t.to === 'ok') {
-        const open = await this.openAlert(tx, batch.campaignId, key);
+        const open = known.open.get(key);
         if (!open) continue;
         const at = new Date(t.at);
         await tx
           .update(alerts)
           .set({ state: 'resolved', resolvedAt: batch.receivedAt, resolvedBy: null, snoozedUntil: null, updatedAt: batch.receivedAt })
           .where(eq(alerts.id, open.id));
+        known.open.delete(key);
+        known.resolved.push({ id: open.id, key, firedAt: open.firedAt.getTime() });
         await this.event(tx, open.id, 'resolved', null, batch.receivedAt, {
           by: 'rule',
           eventTime: at.toISOString(),
@@ -147,15 +151,52 @@ export class AlertService {
     return changes;
   }
 
+  /**
+   * What a batch's transitions act on, read once rather than per transition: the open alert of each key (locked, in id
+   * order as ackMany locks them) and the resolved alerts that fired at one of the batch's fire times (episodes a fire may
+   * correct). The loop keeps both current as it opens and resolves alerts.
+   */
+  private async alertsInPlay(tx: Executor, campaignId: string, keys: string[], ordered: readonly Transition[]): Promise<AlertsInPlay> {
+    const unique = [...new Set(keys)];
+    const fireTimes = [...new Set(ordered.filter((t) => t.to === 'firing').map((t) => t.at))].map((at) => new Date(at));
+    const open = unique.length
+      ? await tx
+          .select()
+          .from(alerts)
+          .where(and(eq(alerts.campaignId, campaignId), inArray(alerts.dedupKey, unique), ne(alerts.state, 'resolved')))
+          .orderBy(alerts.id)
+          .for('update')
+      : [];
+    const resolved = fireTimes.length
+      ? await tx
+          .select({ id: alerts.id, key: alerts.dedupKey, firedAt: alerts.firedAt })
+          .from(alerts)
+          .where(
+            and(
+              eq(alerts.campaignId, campaignId),
+              inArray(alerts.dedupKey, unique),
+              eq(alerts.state, 'resolved'),
+              inArray(alerts.firedAt, fireTimes),
+            ),
+          )
+      : [];
+    return {
+      campaignId,
+      open: new Map(open.map((a) => [a.dedupKey, a])),
+      resolved: resolved.map((r) => ({ id: r.id, key: r.key, firedAt: r.firedAt.getTime() })),
+    };
+  }
+
   /** The resolved alert of the episode that fired at `t.at`, its numbers corrected; false when there is none. */
-  private async correctEpisode(tx: Executor, campaignId: string, key: string, t: Transition): Promise<boolean> {
+  private async correctEpisode(tx: Executor, known: AlertsInPlay, key: string, t: Transition): Promise<boolean> {
+    const firedAt = Date.parse(t.at);
+    const ids = known.resolved.filter((r) => r.key === key && r.firedAt === firedAt).map((r) => r.id);
+    if (!ids.length) return false;
     const measured = { value: finite(t.value), threshold: finite(t.threshold), baseline: finite(t.baseline) };
     const rows = await tx
       .update(alerts)
       .set(measured)
-      .where(
-        and(eq(alerts.campaignId, campaignId), eq(alerts.dedupKey, key), eq(alerts.state, 'resolved'), eq(alerts.firedAt, new Date(t.at))),
-      )
+      .where(and(inArray(alerts.id, ids), eq(alerts.state, 'resolved')))
       .returning({ id: alerts.id });
     return rows.length > 0;
   }
@@ -176,11 +217,20 @@ export class AlertService {
     }
   }
 
-  private async fire(tx: Executor, batch: TransitionBatch, nodeId: string | null, key: string, t: Transition): Promise<AlertChange> {
+  private async fire(
+    tx: Executor,
+    batch: TransitionBatch,
+    nodeId: string | null,
+    key: string,
+    t: Transition,
+    known: AlertsInPlay,
+  ): Promise<AlertChange> {
     const firedAt = new Date(t.at);
     const measured = { value: finite(t.value), threshold: finite(t.threshold), baseline: finite(t.baseline), unit: t.unit };
-    const silence = await this.silenceFor(tx, { campaignId: batch.campaignId, ruleId: t.ruleId, channel: t.channel }, batch.receivedAt);
-    let open = await this.openAlert(tx, batch.campaignId, key);
+    known.silences ??= await this.silencesActive(tx, batch.campaignId, batch.receivedAt);
+    const alert = { campaignId: batch.campaignId, ruleId: t.ruleId, channel: t.channel };
+    const silence = matchingSilence(known.silences, alert, batch.receivedAt);
+    let open = known.open.get(key);
     if (!open) {
       // A concurrent batch may open the same alert first; the partial unique index decides, and this one refires it.
       const [created] = await tx
@@ -205,6 +255,7 @@ export class AlertService {
         .onConflictDoNothing({ target: [alerts.campaignId, alerts.dedupKey], where: sql`${alerts.state} <> 'resolved'` })
         .returning();
       if (created) {
+        known.open.set(key, created);
         await this.event(tx, created.id, 'fired', null, batch.receivedAt, { eventTime: t.at, from: t.from, ...measured });
         if (silence) await this.event(tx, created.id, 'silenced', null, batch.receivedAt, { silenceId: silence.id });
         return { ...changeOf(created, 'opened'), silenced: silence !== null };
@@ -222,6 +273,7 @@ export class AlertService {
       })
       .where(eq(alerts.id, open.id))
       .returning();
+    known.open.set(key, updated!);
     await this.event(tx, open.id, 'refired', null, batch.receivedAt, { eventTime: t.at, from: t.from, ...measured });
     if (silence) await this.event(tx, open.id, 'silenced', null, batch.receivedAt, { silenceId: silence.id });
     return { ...changeOf(updated!, 'refired'), silenced: silence !== null };
@@ -704,7 +756,7 @@ export class AlertService {
 
   /** The silence that mutes this alert at `at`, if any. */
   async isSilenced(alert: { campaignId: string; ruleId: string; channel: string | null }, at: Date): Promise<boolean> {
-    return (await this.silenceFor(this.db, alert, at)) !== null;
+    return matchingSilence(await this.silencesActive(this.db, alert.campaignId, at), alert, at) !== null;
   }
 
   /** The silences of a campaign active at `at`, read once: for each alert, when the one muting it ends (or null). */
@@ -718,15 +770,22 @@ export class AlertService {
       active.find((s) => silenceMatches(silenceTimes(s), alert, at.getTime()))?.endsAt ?? null;
   }
 
-  private async silenceFor(tx: Executor, alert: { campaignId: string; ruleId: string; channel: string | null }, at: Date) {
-    const candidates = await tx
+  /** The campaign's silences in force at `at` (at most 200), for the fires of one batch. */
+  private async silencesActive(tx: Executor, campaignId: string, at: Date): Promise<SilenceRow[]> {
+    return tx
       .select()
       .from(silences)
-      .where(and(eq(silences.campaignId, alert.campaignId), lte(silences.startsAt, at), gt(silences.endsAt, at)))
+      .where(and(eq(silences.campaignId, campaignId), lte(silences.startsAt, at), gt(silences.endsAt, at)))
       .limit(200);
-    const hit = candidates.find((s) => silenceMatches(silenceTimes(s), alert, at.getTime()));
-    return hit ?? null;
   }
+}
+
+/** The alerts one batch's transitions act on, kept current while they are applied (see alertsInPlay). */
+interface AlertsInPlay {
+  campaignId: string;
+  open: Map<string, AlertRow>;
+  resolved: { id: string; key: string; firedAt: number }[];
+  silences?: SilenceRow[];
 }
 
 /** One alert's outcome in a multi-acknowledgement. */
@@ -745,6 +804,15 @@ async function useLink(tx: Executor, jti: string) {
 }
 
 const silenceTimes = (s: SilenceRow) => ({ ...s, startsAt: s.startsAt.getTime(), endsAt: s.endsAt.getTime() });
+
+/** The first of these silences that mutes the alert at `at`, or null. */
+function matchingSilence(
+  candidates: readonly SilenceRow[],
+  alert: { campaignId: string; ruleId: string; channel: string | null },
+  at: Date,
+) {
+  return candidates.find((s) => silenceMatches(silenceTimes(s), alert, at.getTime())) ?? null;
+}
 
 function changeOf(row: AlertRow, kind: AlertChange['kind']): AlertChange {
   return { alertId: row.id, kind, ruleId: row.ruleId, channel: row.channel, severity: row.severity, state: row.state, silenced: false };

@@ -1,6 +1,7 @@
 import { and, asc, eq, gte, ne, sql } from 'drizzle-orm';
 import {
-  BucketSeries,
+  seriesFromStore,
+  type BucketSeries,
   campaignFacts,
   describeRule,
   orphanedAlerts,
@@ -11,7 +12,6 @@ import {
   type AlertView,
   type AttachMonitorRequest,
   type CheckMonitorRequest,
-  type MetricPoint,
   type MissedAlert,
   type MonitorCheck,
   type MonitorConfig,
@@ -19,6 +19,8 @@ import {
   type MonitorState,
   type OpenAlert,
   OPEN_ALERTS,
+  RAW_METRICS,
+  type RawMetric,
   type RawSums,
   type ReadAlertRequest,
   type RecordAlertEventRequest,
@@ -78,8 +80,12 @@ async function lockCampaignMonitors(tx: MetricsTx, campaignId: string): Promise<
   await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${`flightdeck:monitors:${campaignId}`}))`);
 }
 
+/** Monitors whose config objects are kept (see configOf); the oldest goes first. */
+const CONFIGS_REMEMBERED = 1000;
+
 export class MonitorService {
   private readonly clock: () => number;
+  private readonly configs = new Map<string, { config: MonitorConfig; words: ReturnType<typeof rulesInWords> }>();
 
   constructor(private readonly deps: MonitorServiceDeps) {
     this.clock = deps.clock ?? (() => Date.now());
@@ -195,6 +201,21 @@ export class MonitorService {
     });
   }
 
+  /**
+   * A monitor's config, one object per monitor while this process runs: the evaluator remembers each rule's fingerprint
+   * (a SHA-256 of the rule) by object, which a config parsed afresh from its row on every batch never hits. A monitor's
+   * config is written once, when it attaches (a re-attach changes only its execution), so its id names it.
+   */
+  private configOf(row: MonitorRow): { config: MonitorConfig; words: ReturnType<typeof rulesInWords> } {
+    let known = this.configs.get(row.id);
+    if (!known) {
+      if (this.configs.size >= CONFIGS_REMEMBERED) this.configs.delete(this.configs.keys().next().value!);
+      const config = row.config as MonitorConfig;
+      this.configs.set(row.id, (known = { config, words: rulesInWords(config) }));
+    }
+    return known;
+  }
+
   /** The campaign as the evaluator reads it: its zone, goals, budget lines, phases and channel plans. */
   private async monitoredCampaign(campaignId: string): Promise<MonitoredCampaign> {
     const c = (await this.deps.campaigns.get(campaignId)) as unknown as MonitoredCampaign & { timezone?: string };
@@ -208,17 +229,13 @@ export class MonitorService {
     campaign: MonitoredCampaign,
     at: { changedFrom?: number; watermark?: number; now?: number },
   ): Promise<boolean> {
-    const config = row.config as MonitorConfig;
+    const { config, words } = this.configOf(row);
     const state = row.state as MonitorState | null;
     const every = parseDuration(config.every) ?? 3_600_000;
     const watermark = at.watermark ?? row.watermark?.getTime();
     const plan = planEvaluation(config, campaign, state, { changedFrom: at.changedFrom, watermark });
     const from = plan.from === null ? null : Date.parse(plan.from);
-    const series = BucketSeries.fromPoints(await this.points(tx, row.campaignId, from), {
-      every,
-      timeZone: campaignFacts(campaign).timeZone,
-      ...(from === null ? {} : { opening: { before: from, totals: await this.totalsBefore(tx, row.campaignId, from) } }),
-    });
+    const series = await this.series(tx, row.campaignId, from, every, campaignFacts(campaign).timeZone);
     const result = evaluateMonitor(config, campaign, state, {
       series,
       ...(at.changedFrom === undefined ? {} : { changedFrom: at.changedFrom }),
@@ -235,7 +252,7 @@ export class MonitorService {
         transitions: result.transitions,
         retracted: result.retracted,
         receivedAt: new Date(this.clock()),
-        rules: rulesInWords(config),
+        rules: words,
       });
       changed = changes.length > 0;
     }
@@ -383,25 +400,36 @@ export class MonitorService {
     return ms ? Number(ms) : null;
   }
 
-  /** Stored points from `from` on, summed over dimensions per channel, metric and timestamp. */
-  private async points(tx: Executor, campaignId: string, from: number | null): Promise<MetricPoint[]> {
-    const rows = await tx.execute<{ channel: string; metric: string; ts: string; value: number }>(sql`
-      SELECT channel, metric, to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ts, sum(value)::float8 AS value
-      FROM metric_points
-      WHERE campaign_id = ${campaignId}::uuid ${from === null ? sql`` : sql`AND ts >= ${new Date(from).toISOString()}::timestamptz`}
-      GROUP BY channel, metric, ts ORDER BY ts`);
-    return rows.rows.map((r) => ({ ts: r.ts, channel: r.channel, metric: r.metric, value: Number(r.value) }));
-  }
-
-  /** Each channel's totals before `from`: budget burn reads cumulative spend. */
-  private async totalsBefore(tx: Executor, campaignId: string, from: number): Promise<Record<string, RawSums>> {
-    const rows = await tx.execute<{ channel: string; metric: string; value: number }>(sql`
-      SELECT channel, metric, sum(value)::float8 AS value FROM metric_points
-      WHERE campaign_id = ${campaignId}::uuid AND ts < ${new Date(from).toISOString()}::timestamptz
-      GROUP BY channel, metric`);
-    const totals: Record<string, RawSums> = {};
-    for (const r of rows.rows) (totals[r.channel] ??= {})[r.metric as keyof RawSums] = Number(r.value);
-    return totals;
+  /**
+   * The series the evaluator reads, in one statement: from `from` on, each channel's raw metrics summed over dimensions
+   * per timestamp (one row per channel and timestamp, in time order, times as epoch ms, so PostgreSQL formats no row and
+   * nothing here parses one); before it, each channel's spend, which is all the evaluator reads of the time before
+   * (budget burn is cumulative), from the key index's spend entries rather than every metric's rows.
+   */
+  private async series(tx: Executor, campaignId: string, from: number | null, every: number, timeZone: string): Promise<BucketSeries> {
+    type Row = { channel: string; at: number | null } & Record<RawMetric, number | null>;
+    const since = from === null ? null : new Date(from).toISOString();
+    const sums = sql.raw(RAW_METRICS.map((m) => `sum(value) FILTER (WHERE metric = '${m}')::float8 AS ${m}`).join(', '));
+    const window = sql`
+      SELECT channel, floor(extract(epoch FROM ts) * 1000)::float8 AS at, ${sums}
+      FROM metric_points WHERE campaign_id = ${campaignId}::uuid ${since === null ? sql`` : sql`AND ts >= ${since}::timestamptz`}
+      GROUP BY channel, ts`;
+    const before = sql.raw(RAW_METRICS.map((m) => (m === 'spend' ? 'sum(value)::float8 AS spend' : `NULL::float8 AS ${m}`)).join(', '));
+    const rows = await tx.execute<Row>(
+      since === null
+        ? sql`${window}`
+        : sql`SELECT channel, NULL::float8 AS at, ${before} FROM metric_points
+              WHERE campaign_id = ${campaignId}::uuid AND metric = 'spend' AND ts < ${since}::timestamptz GROUP BY channel
+              UNION ALL (${window})`, // no ORDER BY: over the union it made PostgreSQL plan parallel workers; seriesFromStore sorts
+    );
+    return seriesFromStore(
+      rows.rows.map((r) => {
+        const sums: RawSums = {};
+        for (const m of RAW_METRICS) if (r[m] !== null) sums[m] = Number(r[m]);
+        return { channel: r.channel, at: r.at === null ? null : Number(r.at), sums };
+      }),
+      { every, timeZone, from },
+    );
   }
 
   private async signalAll(rows: readonly MonitorRow[]): Promise<void> {

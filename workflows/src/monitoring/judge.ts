@@ -1,4 +1,17 @@
-import { addSums, goalFor, lowerIsBetter, metricIdOf, metricValue, METRICS, type Goal, type MetricId, type RawSums } from '../kpi.ts';
+import {
+  addSums,
+  goalFor,
+  isRawMetric,
+  lowerIsBetter,
+  METRIC_IDS,
+  metricIdOf,
+  metricValue,
+  METRICS,
+  type Goal,
+  type MetricId,
+  type RawMetric,
+  type RawSums,
+} from '../kpi.ts';
 import { addLocalDays, bucketStart, localDayStart } from '../time.ts';
 import { parseDuration } from '../duration.ts';
 import type { CampaignFacts } from './campaign.ts';
@@ -19,6 +32,14 @@ interface SpanValue {
   /** Buckets in the span in which any of the scope's channels reported. */
   filled: number;
   sums: RawSums;
+}
+
+/** The raw metrics each metric is computed from: a span sums only these. */
+const INPUTS = {} as Record<MetricId, readonly RawMetric[]>;
+for (const id of METRIC_IDS) {
+  const def = METRICS[id];
+  const inputs = def.numerator ? [def.numerator, def.denominator] : [id];
+  INPUTS[id] = inputs.filter((m): m is RawMetric => m !== undefined && isRawMetric(m));
 }
 
 /** Fewer buckets of history than this make no trailing baseline: one hour is not a campaign's norm. */
@@ -77,13 +98,18 @@ export class Judge {
 
   private span(metric: MetricId, scope: Scope, from: number, to: number): SpanValue {
     const sums: RawSums = {};
+    const inputs = INPUTS[metric];
     let filled = 0;
     for (let t = from; t < to; t += this.every) {
       let any = false;
       for (const c of scope.channels) {
         const b = this.series.bucket(c, t);
         if (b) {
-          addSums(sums, b);
+          // Only what the metric is computed from, added in the same order as a sum of every metric would.
+          for (const m of inputs) {
+            const v = b[m];
+            if (v !== undefined) sums[m] = (sums[m] ?? 0) + v;
+          }
           any = true;
         }
       }

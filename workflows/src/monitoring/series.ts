@@ -1,5 +1,15 @@
-import { addSums, addToSums, checkPoint, isRawMetric, type MetricPoint, type RawMetric, type RawSums } from '../kpi.ts';
-import { bucketStart } from '../time.ts';
+import {
+  addSums,
+  addToSums,
+  checkPoint,
+  isRawMetric,
+  MetricValueError,
+  RAW_METRICS,
+  type MetricPoint,
+  type RawMetric,
+  type RawSums,
+} from '../kpi.ts';
+import { bucketStart, EARLIEST_DATE, LATEST_DATE } from '../time.ts';
 
 /**
  * What the evaluator reads: raw sums per channel and evaluation bucket (summed over dimensions).
@@ -60,6 +70,25 @@ export class BucketSeries implements MetricSeries {
     }
   }
 
+  /**
+   * Adds one channel's sums at one instant (epoch ms), as a store that sums per timestamp hands them over; in time
+   * order, these give the buckets `add` would give for the same points. A bad time or value is refused, naming `i`.
+   */
+  addSums(channel: string, at: number, sums: Readonly<RawSums>, i = 0): void {
+    if (!Number.isFinite(at) || at < EARLIEST_DATE || at >= LATEST_DATE) throw new MetricValueError(`Point ${i}: ${at} is not a time`);
+    if (typeof channel !== 'string' || !channel) throw new MetricValueError(`Point ${i}: no channel`);
+    const start = bucketStart(at, this.every, this.timeZone);
+    let buckets = this.byChannel.get(channel);
+    for (const metric of RAW_METRICS) {
+      const value = sums[metric];
+      if (value === undefined) continue;
+      if (!buckets) this.byChannel.set(channel, (buckets = new ChannelBuckets()));
+      buckets.add(start, metric, value);
+      if (this.first === undefined || start < this.first) this.first = start;
+      if (this.last === undefined || start > this.last) this.last = start;
+    }
+  }
+
   latest(): number | undefined {
     return this.last;
   }
@@ -81,6 +110,35 @@ export class BucketSeries implements MetricSeries {
     const opening = this.opening && start >= this.opening.before ? (this.opening.totals[channel]?.[metric] ?? 0) : 0;
     return opening + (buckets ? buckets.totalBefore(metric, start) : 0);
   }
+}
+
+/** A store's sums for one channel: at one instant (epoch ms) summed over dimensions, or (`at` null) its total before the window. */
+export interface StoredSums {
+  channel: string;
+  at: number | null;
+  sums: Readonly<RawSums>;
+}
+
+/**
+ * The series a store hands over as sums per channel and timestamp from `from` on (every row when `from` is null), with
+ * each channel's totals before `from` as its opening: what the ingest path reads in one statement. Rows may come in any
+ * order; they are added in time order, so the buckets are those `fromPoints` gives for the same stored points.
+ */
+export function seriesFromStore(
+  rows: readonly StoredSums[],
+  options: { every: number; timeZone: string; from: number | null },
+): BucketSeries {
+  const totals: Record<string, RawSums> = {};
+  const timed: StoredSums[] = [];
+  for (const r of rows) {
+    if (r.at === null) totals[r.channel] = { ...r.sums };
+    else timed.push(r);
+  }
+  timed.sort((a, b) => a.at! - b.at!);
+  const opening = options.from === null ? undefined : { before: options.from, totals };
+  const series = new BucketSeries(options.every, options.timeZone, opening);
+  timed.forEach((r, i) => series.addSums(r.channel, r.at!, r.sums, i));
+  return series;
 }
 
 /**
