@@ -1,6 +1,9 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+// The package is CommonJS: Node's ESM loader (npm start, tsx) gives it a default export only, so values come from
+// that and the named import is for types.
+import proto from '@temporalio/proto';
+import type { temporal } from '@temporalio/proto';
 import type { z } from 'zod';
 import type { runActivitiesSchema } from '../api/contracts/runs.ts';
 
@@ -8,7 +11,7 @@ type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 type RunActivities = z.output<typeof runActivitiesSchema>;
 type Activity = RunActivities['items'][number];
 
-const { EventType } = temporal.api.enums.v1;
+const { EventType } = proto.temporal.api.enums.v1;
 /** A history is bounded by continue-as-new (8,000 events); the view lists at most this many calls of it. */
 export const ACTIVITIES_SHOWN = 1_000;
 

@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+// The package is CommonJS: Node's ESM loader (npm start, tsx) gives it a default export only, so values come from
+// that and the named import is for types.
+import proto from '@temporalio/proto';
+import type { temporal } from '@temporalio/proto';
 import type { RunState } from '@flightdeck/workflows';
 import type { RunRow } from '../db/schema.ts';
 import { conflict } from './errors.ts';
@@ -27,7 +30,7 @@ type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
  * it is refused; a history Temporal no longer keeps (past the namespace's retention) cannot be reset.
  */
 
-const { EventType } = temporal.api.enums.v1;
+const { EventType } = proto.temporal.api.enums.v1;
 const EVENT = {
   WORKFLOW_TASK_COMPLETED: EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
   ACTIVITY_TASK_SCHEDULED: EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED,
