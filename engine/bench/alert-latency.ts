@@ -92,6 +92,7 @@ async function until(key: string): Promise<number> {
 }
 
 const latencies: number[] = [];
+const slow: { key: string; ms: number; runId: string; campaignId: string }[] = [];
 const base = Date.parse('2026-06-01T00:00:00Z');
 for (let i = 0; i < CROSSINGS + 5; i++) {
   const key = `crossing-${i}`;
@@ -118,6 +119,17 @@ for (let i = 0; i < CROSSINGS + 5; i++) {
   const at = await until(key);
   // The first five warm the caches and the JIT; they are not counted.
   if (i >= 5) latencies.push(at - t0);
+  if (i >= 5 && at - t0 > 1000) slow.push({ key, ms: Math.round(at - t0), runId: run.id, campaignId: campaign.id });
+}
+
+// A crossing slower than a second is a tail to explain, not to average away: what its alert and delivery went through.
+for (const s of slow) {
+  const [alert] = (await api('GET', `/api/alerts?campaignId=${s.campaignId}`)).items ?? [];
+  const timeline = alert ? (await api('GET', `/api/alerts/${alert.id}`)).timeline : [];
+  const deliveries = (await api('GET', `/api/runs/${s.runId}/deliveries`)).items ?? [];
+  console.log(`slow ${s.key}: ${s.ms} ms`);
+  for (const e of timeline) console.log(`  alert ${e.kind} at ${e.at}`);
+  for (const d of deliveries) console.log(`  delivery ${d.status}, ${d.attempts} attempt(s), ${d.error ?? ''} sent ${d.sentAt ?? '-'}`);
 }
 
 const machine =
