@@ -58,6 +58,14 @@ describe('baselineBand: the band a deviation rule holds a KPI in', () => {
     expect(last.lower).toBeCloseTo(0.016, 10);
   });
 
+  it('raises the upper line to ignoreBelow where the baseline is under it: a small rise is not news', () => {
+    const spike = rule({ id: 'spike', kind: 'deviation', metric: 'clicks', by: 0.5, direction: 'up', ignoreBelow: 100 });
+    const last = baselineBand({ points: ctrDays(), rule: spike, campaign, channel: 'a' })!.points.at(-1)!;
+    expect(last.baseline).toBe(20);
+    expect(last.upper).toBe(100);
+    expect(last.lower).toBe(20);
+  });
+
   it('gives nothing for a rule with a fixed line', () => {
     const fixed = rule({ id: 'ctr_low', kind: 'threshold', metric: 'ctr', op: 'below', value: 0.01 });
     expect(baselineBand({ points: ctrDays(), rule: fixed, campaign, channel: 'a' })).toBeNull();

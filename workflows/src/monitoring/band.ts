@@ -61,11 +61,14 @@ function usable(points: readonly unknown[]): MetricPoint[] {
 function bandAround(baseline: number, cond: Extract<RuleCondition, { kind: 'deviation' }>, at: number): BandPoint {
   const below = baseline * (1 - cond.by);
   const above = baseline * (1 + cond.by);
+  // A rise counts only once the value reaches ignoreBelow (3 mentions against 1 is +200 % but not news): the line a
+  // rise must cross is the higher of the two.
+  const upper = Math.max(below, above, cond.ignoreBelow > 0 && Math.abs(baseline) < cond.ignoreBelow ? cond.ignoreBelow : -Infinity);
   return {
     at,
     baseline,
     lower: cond.direction === 'up' ? baseline : Math.min(below, above),
-    upper: cond.direction === 'down' ? baseline : Math.max(below, above),
+    upper: cond.direction === 'down' ? baseline : upper,
   };
 }
 
