@@ -20,7 +20,10 @@ import { percentile, startBenchStack, writeBenchResult } from './stack.ts';
 import { historyTimeline } from './history-timeline.ts';
 
 const CROSSINGS = Number(process.env.BENCH_CROSSINGS ?? 100);
-const COMMAND = `BENCH_CROSSINGS=${CROSSINGS} npx tsx engine/bench/alert-latency.ts   (part of npm run bench)`;
+const PER_CONNECTION_SET = process.env.BENCH_CROSSINGS_PER_CONNECTION
+  ? `BENCH_CROSSINGS_PER_CONNECTION=${process.env.BENCH_CROSSINGS_PER_CONNECTION} `
+  : '';
+const COMMAND = `BENCH_CROSSINGS=${CROSSINGS} ${PER_CONNECTION_SET}npx tsx engine/bench/alert-latency.ts   (part of npm run bench)`;
 
 const arrived = new Map<string, number>();
 const receiver = createServer((req, res) => {
