@@ -8,13 +8,22 @@
  * claims the alert, the escalation node sends level 1 through the delivery ledger. Beside it, the
  * same number of polling "ticks" other tools would need: Grafana's fastest evaluation interval is
  * 10 s (default 60 s), n8n's polling trigger 60 s, so their expected wait alone is half of that.
+ *
+ * A crossing takes a few hundred ms, faster than Slack's documented 60 messages a minute per webhook: through one
+ * connection the 61st message in a minute is held by the rate limit (~37 s here), which is the product keeping
+ * Slack's limit, not latency. So each connection (and a flow on it) carries fewer crossings than that limit.
  */
 import { createServer } from 'node:http';
 import { cpus, loadavg } from 'node:os';
+import { SLACK_RATE_PER_MINUTE } from '@flightdeck/activities';
 import { percentile, startBenchStack, writeBenchResult } from './stack.ts';
+import { historyTimeline } from './history-timeline.ts';
 
 const CROSSINGS = Number(process.env.BENCH_CROSSINGS ?? 100);
-const COMMAND = `BENCH_CROSSINGS=${CROSSINGS} npx tsx engine/bench/alert-latency.ts   (part of npm run bench)`;
+const PER_CONNECTION_SET = process.env.BENCH_CROSSINGS_PER_CONNECTION
+  ? `BENCH_CROSSINGS_PER_CONNECTION=${process.env.BENCH_CROSSINGS_PER_CONNECTION} `
+  : '';
+const COMMAND = `BENCH_CROSSINGS=${CROSSINGS} ${PER_CONNECTION_SET}npx tsx engine/bench/alert-latency.ts   (part of npm run bench)`;
 
 const arrived = new Map<string, number>();
 const receiver = createServer((req, res) => {
@@ -38,42 +47,54 @@ const api = (method: string, path: string, body?: unknown) => stack.api(admin.to
 const people = stack.server.app.people;
 const ingestToken = (await people.createApiToken(admin.actor, 'ingest', { scopes: ['ingest'] })).token;
 
-const slack = await api('POST', '/api/connections', {
-  kind: 'slack',
-  name: 'Ops alerts',
-  departmentId: null,
-  secrets: { url: receiverUrl },
-});
+// BENCH_CROSSINGS_PER_CONNECTION=105 puts them all on one connection again, to see the hold.
+const CROSSINGS_PER_CONNECTION = Number(process.env.BENCH_CROSSINGS_PER_CONNECTION ?? SLACK_RATE_PER_MINUTE - 10);
 const pos = { x: 0, y: 0 };
-const flow = await api('POST', '/api/flows', {
-  name: 'bench alert latency',
-  graph: {
-    schemaVersion: 1,
-    nodes: [
-      { id: 'start', type: 'trigger.manual', config: {}, position: pos },
-      {
-        id: 'monitor',
-        type: 'monitoring.monitor',
-        config: {
-          every: '5m',
-          rules: [{ id: 'mentions_high', kind: 'threshold', metric: 'negative_mentions', per: 'campaign', op: 'above', value: 100 }],
+/** A Slack connection of its own and a published flow escalating to it. */
+async function flowOnItsOwnConnection(n: number): Promise<{ id: string }> {
+  const slack = await api('POST', '/api/connections', {
+    kind: 'slack',
+    name: `Ops alerts ${n}`,
+    departmentId: null,
+    secrets: { url: receiverUrl },
+  });
+  const flow = await api('POST', '/api/flows', {
+    name: `bench alert latency ${n}`,
+    graph: {
+      schemaVersion: 1,
+      nodes: [
+        { id: 'start', type: 'trigger.manual', config: {}, position: pos },
+        {
+          id: 'monitor',
+          type: 'monitoring.monitor',
+          config: {
+            every: '5m',
+            rules: [{ id: 'mentions_high', kind: 'threshold', metric: 'negative_mentions', per: 'campaign', op: 'above', value: 100 }],
+          },
+          position: pos,
         },
-        position: pos,
-      },
-      {
-        id: 'escalate',
-        type: 'monitoring.escalate',
-        config: { monitor: 'monitor', levels: [{ connection: slack.id, ackWithin: '1h' }], text: '{{ campaign.name }}: {{ alert.value }}' },
-        position: pos,
-      },
-    ],
-    edges: [
-      { id: 'e1', source: 'start', sourceHandle: 'next', target: 'monitor' },
-      { id: 'e2', source: 'monitor', sourceHandle: 'mentions_high', target: 'escalate' },
-    ],
-  },
-});
-await api('POST', `/api/flows/${flow.id}/versions`, {});
+        {
+          id: 'escalate',
+          type: 'monitoring.escalate',
+          config: {
+            monitor: 'monitor',
+            levels: [{ connection: slack.id, ackWithin: '1h' }],
+            text: '{{ campaign.name }}: {{ alert.value }}',
+          },
+          position: pos,
+        },
+      ],
+      edges: [
+        { id: 'e1', source: 'start', sourceHandle: 'next', target: 'monitor' },
+        { id: 'e2', source: 'monitor', sourceHandle: 'mentions_high', target: 'escalate' },
+      ],
+    },
+  });
+  await api('POST', `/api/flows/${flow.id}/versions`, {});
+  return flow;
+}
+const flows: { id: string }[] = [];
+for (let n = 0; n * CROSSINGS_PER_CONNECTION < CROSSINGS + 5; n++) flows.push(await flowOnItsOwnConnection(n));
 
 async function monitorAttached(runId: string): Promise<void> {
   for (;;) {
@@ -92,11 +113,12 @@ async function until(key: string): Promise<number> {
 }
 
 const latencies: number[] = [];
-const slow: { key: string; ms: number; runId: string; campaignId: string }[] = [];
+const slow: { key: string; i: number; ms: number; runId: string; workflowId: string; campaignId: string; t0: number }[] = [];
 const base = Date.parse('2026-06-01T00:00:00Z');
 for (let i = 0; i < CROSSINGS + 5; i++) {
   const key = `crossing-${i}`;
   const campaign = await api('POST', '/api/campaigns', { name: key });
+  const flow = flows[Math.floor(i / CROSSINGS_PER_CONNECTION)]!;
   const run = await api('POST', `/api/flows/${flow.id}/runs`, { input: {}, campaignId: campaign.id });
   await monitorAttached(run.id);
   // A quiet hour first, then the crossing: the same shape as live data.
@@ -119,7 +141,17 @@ for (let i = 0; i < CROSSINGS + 5; i++) {
   const at = await until(key);
   // The first five warm the caches and the JIT; they are not counted.
   if (i >= 5) latencies.push(at - t0);
-  if (i >= 5 && at - t0 > 1000) slow.push({ key, ms: Math.round(at - t0), runId: run.id, campaignId: campaign.id });
+  if (i >= 5 && at - t0 > 1000) {
+    slow.push({
+      key,
+      i,
+      ms: Math.round(at - t0),
+      runId: run.id,
+      workflowId: run.workflowId ?? `run-${run.id}`,
+      campaignId: campaign.id,
+      t0,
+    });
+  }
 }
 
 // A crossing slower than a second is a tail to explain, not to average away: what its alert and delivery went through.
@@ -130,6 +162,15 @@ for (const s of slow) {
   console.log(`slow ${s.key}: ${s.ms} ms`);
   for (const e of timeline) console.log(`  alert ${e.kind} at ${e.at}`);
   for (const d of deliveries) console.log(`  delivery ${d.status}, ${d.attempts} attempt(s), ${d.error ?? ''} sent ${d.sentAt ?? '-'}`);
+  // A rate-limit hold shows as a timer after the first deliverMessages; these say whether the connection was at its limit.
+  const group = Math.floor(s.i / CROSSINGS_PER_CONNECTION);
+  const before = [...arrived.entries()].filter(([k, t]) => {
+    const j = Number(k.split('-')[1]);
+    return j !== s.i && Math.floor(j / CROSSINGS_PER_CONNECTION) === group && t <= s.t0 && t > s.t0 - 60_000;
+  });
+  console.log(`  its connection delivered ${before.length} messages in the minute before (Slack's limit: ${SLACK_RATE_PER_MINUTE})`);
+  console.log(`  ingest call at ${new Date(performance.timeOrigin + s.t0).toISOString()}; history of ${s.workflowId}:`);
+  for (const line of await historyTimeline(stack.server.temporal.client, s.workflowId)) console.log(`    ${line}`);
 }
 
 const machine =
