@@ -54,6 +54,8 @@ export function RunPage({ runId }: { runId: string }) {
   const r = run.data;
   const status = r.state?.status ?? r.status;
   const reason = r.reason ?? r.state?.reason;
+  // The live state learns of the end before the row does (the sync writes ended_at): an ended run shows its end time.
+  const endedAt = r.endedAt ?? (status !== 'running' ? r.state?.endedAt : undefined);
   return (
     <div className="fd-app">
       <AppHeader>
@@ -100,11 +102,11 @@ export function RunPage({ runId }: { runId: string }) {
           </div>
           <div>
             <dt>{t('run.ended')}</dt>
-            <dd>{formatDateTime(r.endedAt, locale)}</dd>
+            <dd>{formatDateTime(endedAt, locale)}</dd>
           </div>
           <div>
             <dt>{t('run.duration')}</dt>
-            <dd>{formatMs(elapsed(r.startedAt, r.endedAt))}</dd>
+            <dd>{formatMs(elapsed(r.startedAt, endedAt))}</dd>
           </div>
           {r.campaignId && (
             <div>
