@@ -193,7 +193,12 @@ export const MESSAGE_KINDS = messageKinds(CHANNEL_CATALOGUE, CHANNEL_KINDS) as E
 
 const FORMATS: Record<FieldFormat, z.ZodType<string>> = {
   url: z.url({ protocol: /^https?$/, message: 'Must be an http(s) URL' }).max(2000),
-  text: z.string().min(1).max(500),
+  // Refused when blank, kept as typed otherwise: a signature name of spaces would be signed and then rejected by the provider.
+  text: z
+    .string()
+    .min(1)
+    .max(500)
+    .refine((s) => s.trim().length > 0, 'Must not be blank'),
   smtpUrl: z
     .string()
     .regex(/^smtps?:\/\//, 'Must be an smtp:// or smtps:// URL')
