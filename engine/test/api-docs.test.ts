@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { NODE_TYPES } from '@flightdeck/workflows';
+import { waitFor } from './support/wait-for.ts';
 import { startStack, TEST_PASSWORD, type TestStack } from './support/stack.ts';
 import { startReceiver } from './support/receiver.ts';
 import { edge, flow, node } from './support/flows.ts';
@@ -105,15 +106,8 @@ describe('catalogue, OpenAPI, health, and every route against its contract', () 
   });
   const api = () => as(admin);
 
-  /** Polls, as the editor does, until `found` says yes; the deadline only bounds a hung run. */
-  async function until<T>(what: string, poll: () => Promise<T | undefined>): Promise<T> {
-    for (const deadline = Date.now() + 60_000; Date.now() < deadline;) {
-      const value = await poll();
-      if (value !== undefined) return value;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`${what} never happened`);
-  }
+  /** Polls, as the editor does, until `poll` says yes; the shared safety net only bounds a hung run, never a busy one. */
+  const until = <T>(what: string, poll: () => Promise<T | undefined>) => waitFor(what, poll) as Promise<T>;
   const runEnded = (id: string) =>
     until(`run ${id} ending`, async () => ((await api().get(`/api/runs/${id}`)).body.status !== 'running' ? true : undefined));
 
