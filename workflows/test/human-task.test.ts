@@ -209,6 +209,60 @@ describe('human.task', () => {
   });
 });
 
+describe('awaitWorkTasks, a completion racing the "new task" message', () => {
+  it('a task completed while its message is still going out wakes the wait at once, not after the hourly recheck', async () => {
+    let now = START;
+    let status: WorkTaskState['status'] = 'open';
+    let notices = 0;
+    const row = (): WorkTaskState => ({
+      id: 'k/0',
+      slot: 0,
+      status,
+      assignee: 'u',
+      notify: [{ id: 'u0', name: 'U', email: 'u@example.com' }],
+      completedBy: status === 'done' ? 'u0' : null,
+      result: status === 'done' ? { note: 'done' } : null,
+    });
+    const ports = {
+      now: () => now,
+      sleep: async (ms: number) => void (now += ms),
+      waitUntil: async () => false,
+      waitForNotice: async (_key: string, ms: number, since = 0) => {
+        if (notices > since) return true;
+        now += ms;
+        return false;
+      },
+      noticeCount: () => notices,
+      callActivity: async (name: string) => {
+        if (name === WORK_TASK_ACTIVITIES.open || name === WORK_TASK_ACTIVITIES.read || name === WORK_TASK_ACTIVITIES.close) return [row()];
+        // The "new task" message: the assignee completes the task, and its signal arrives, before the send returns.
+        status = 'done';
+        notices += 1;
+        return { kind: 'in-app', sent: 1, failed: 0, outcomes: [] };
+      },
+    } as unknown as NodeContext<unknown>['ports'];
+    const ctx = {
+      node: { id: 'work', type: 'human.task', config: {} },
+      config: {},
+      ports,
+      scope: { run: { id: 'wf-1' }, campaign: null },
+      hasEdge: () => true,
+      executionKey: 'wf-1/work/1',
+      setDetail: () => {},
+    } as unknown as NodeContext<unknown>;
+    const outcome = await awaitWorkTasks(ctx, {
+      kind: 'task',
+      title: 'Review',
+      instructions: '',
+      assignees: [{ kind: 'user', user: 'u' }],
+      dueMs: 48 * HOUR,
+      waitFor: 'any',
+    });
+    expect(outcome.outcome).toBe('done');
+    expect(now).toBe(START);
+  });
+});
+
 describe('awaitWorkTasks, as a review node would call it', () => {
   it('two batches in one node execution make distinct tasks, signal keys and messages', async () => {
     const table = taskTable({ 0: 30 * 60_000 });

@@ -71,6 +71,8 @@ export const workTaskNoticeKey = (executionKey: string) => `worktasks:${executio
 
 /** A missed signal is found out at the latest this long after (or at the next reminder). */
 const RECHECK_MS = 60 * 60_000;
+/** Patch id (Temporal's patched()): histories recorded before it count notices from after the "new task" message. */
+export const NOTICES_FROM_OPEN = 'work-tasks-count-notices-from-open';
 
 export interface AwaitWorkTasksOptions {
   kind: WorkTaskKind;
@@ -130,6 +132,10 @@ export async function awaitWorkTasks(ctx: NodeContext<unknown>, opts: AwaitWorkT
     remindEveryMs: opts.remindEveryMs ?? null,
     hints: opts.hints ?? {},
   };
+  const key = workTaskNoticeKey(executionKey);
+  // Counted before the tasks exist: a completion that lands while the "new task" message is still going out must
+  // wake the wait, not be taken for one already read (which left the run asleep for RECHECK_MS).
+  const seenBeforeOpen = ports.noticeCount(key);
   let tasks = await ports.callActivity(WORK_TASK_ACTIVITIES.open, [request], quickActivity);
   const reminders: WorkTasksOutcome['reminders'] = [];
   const show = () => ctx.setDetail({ title: opts.title, kind: opts.kind, dueAt, tasks, reminders } as unknown as JsonValue);
@@ -147,7 +153,6 @@ export async function awaitWorkTasks(ctx: NodeContext<unknown>, opts: AwaitWorkT
   show();
   await tell(tasks, suffix('opened'), 'New task: ');
 
-  const key = workTaskNoticeKey(executionKey);
   const read = async () => {
     tasks = await ports.callActivity(WORK_TASK_ACTIVITIES.read, [{ ids: tasks.map((t) => t.id) }], quickActivity);
     show();
@@ -159,7 +164,7 @@ export async function awaitWorkTasks(ctx: NodeContext<unknown>, opts: AwaitWorkT
     tasks = tasks.map((t) => closed.find((c) => c.id === t.id) ?? t);
     show();
   };
-  let seen = ports.noticeCount(key);
+  let seen = (ports.patched?.(NOTICES_FROM_OPEN) ?? true) ? seenBeforeOpen : ports.noticeCount(key);
   let lastReminder = ports.now();
   try {
     await waitForTasks();
