@@ -14,8 +14,7 @@ import {
 } from '@xyflow/react';
 import { useTranslation } from 'react-i18next';
 import { nodeType } from '../catalogue.ts';
-import { canvasNodeTypes } from '../flow/FlowNodeView.tsx';
-import { FrameView, NoteView } from '../flow/AnnotationViews.tsx';
+import { annotatedNodeTypes } from '../flow/annotationNodeTypes.ts';
 import { AnnotationContext, type AnnotationActions } from '../flow/annotationContext.ts';
 import type { AnyCanvasNode } from '../flow/annotations.ts';
 import { useFlowAriaLabels } from '../flow/ariaLabels.ts';
@@ -29,8 +28,6 @@ import { Modal } from '../components/Modal.tsx';
 const DELETE_KEYS = ['Backspace', 'Delete'];
 const MULTI_SELECT_KEYS = ['Shift', 'Meta', 'Control'];
 const defaultEdgeOptions = { markerEnd: { type: MarkerType.ArrowClosed, width: 18, height: 18 } };
-
-const editorNodeTypes = { ...canvasNodeTypes, note: NoteView, frame: FrameView };
 
 // Module-level: a new function each render would repaint every minimap node on every drag frame.
 const miniMapColor = (n: Node) =>
@@ -120,7 +117,7 @@ export function EditorCanvas({ draft, issues, children }: { draft: FlowDraft; is
         <ReactFlow<AnyCanvasNode, CanvasEdge>
           nodes={draft.canvasNodes}
           edges={edges}
-          nodeTypes={editorNodeTypes}
+          nodeTypes={annotatedNodeTypes}
           onNodesChange={draft.onCanvasNodesChange}
           onEdgesChange={draft.onEdgesChange}
           onConnect={onConnect}
