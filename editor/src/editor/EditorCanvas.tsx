@@ -16,7 +16,7 @@ import { useTranslation } from 'react-i18next';
 import { nodeType } from '../catalogue.ts';
 import { annotatedNodeTypes } from '../flow/annotationNodeTypes.ts';
 import { AnnotationContext, type AnnotationActions } from '../flow/annotationContext.ts';
-import type { AnyCanvasNode } from '../flow/annotations.ts';
+import { annotationMiniMapColor, type AnyCanvasNode } from '../flow/annotations.ts';
 import { useFlowAriaLabels } from '../flow/ariaLabels.ts';
 import { FIT_OPTIONS, FitView } from '../flow/FitView.tsx';
 import type { CanvasEdge, CanvasNode } from '../flow/graph.ts';
@@ -30,8 +30,7 @@ const MULTI_SELECT_KEYS = ['Shift', 'Meta', 'Control'];
 const defaultEdgeOptions = { markerEnd: { type: MarkerType.ArrowClosed, width: 18, height: 18 } };
 
 // Module-level: a new function each render would repaint every minimap node on every drag frame.
-const miniMapColor = (n: Node) =>
-  n.type === 'note' ? '#fde68a' : n.type === 'frame' ? 'transparent' : (nodeType((n as CanvasNode).data.type)?.editor.color ?? '#94a3b8');
+const miniMapColor = (n: Node) => annotationMiniMapColor(n) ?? nodeType((n as CanvasNode).data.type)?.editor.color ?? '#94a3b8';
 
 function truncate(s: string, n: number): string {
   return s.length > n ? `${s.slice(0, n - 1)}…` : s;

@@ -31,6 +31,9 @@ const NODE_H = 90;
 
 export const isNote = (n: AnyCanvasNode): n is NoteCanvasNode => n.type === NOTE_NODE_TYPE;
 export const isFrame = (n: AnyCanvasNode): n is FrameCanvasNode => n.type === FRAME_NODE_TYPE;
+/** A note's or frame's colour on a minimap (a frame is only its members); undefined for the flow's nodes. */
+export const annotationMiniMapColor = (n: { type?: string }): string | undefined =>
+  n.type === NOTE_NODE_TYPE ? '#fde68a' : n.type === FRAME_NODE_TYPE ? 'transparent' : undefined;
 
 export function notesToCanvas(notes: readonly FlowNote[] = []): NoteCanvasNode[] {
   return notes.map((n) => ({

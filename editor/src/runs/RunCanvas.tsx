@@ -4,7 +4,7 @@ import type { FlowDocumentInput, RunState } from '@flightdeck/workflows';
 import { useTranslation } from 'react-i18next';
 import { annotatedNodeTypes } from '../flow/annotationNodeTypes.ts';
 import { CANVAS_NODE_TYPE } from '../flow/graph.ts';
-import { flowNodeChanges, readOnlyCanvasNodes, type AnyCanvasNode } from '../flow/annotations.ts';
+import { annotationMiniMapColor, flowNodeChanges, readOnlyCanvasNodes, type AnyCanvasNode } from '../flow/annotations.ts';
 import { useFlowAriaLabels } from '../flow/ariaLabels.ts';
 import { FIT_OPTIONS, FitView } from '../flow/FitView.tsx';
 import { CanvasContext, type CanvasInfo } from '../flow/canvasContext.ts';
@@ -104,7 +104,11 @@ function RunCanvasInner(props: RunCanvasProps) {
           <FitView onResize />
           <Background gap={16} />
           <Controls showInteractive={false} />
-          <MiniMap pannable zoomable nodeColor={(n) => STATUS_COLOR[props.state?.nodes[n.id]?.status ?? 'pending'] ?? '#94a3b8'} />
+          <MiniMap
+            pannable
+            zoomable
+            nodeColor={(n) => annotationMiniMapColor(n) ?? STATUS_COLOR[props.state?.nodes[n.id]?.status ?? 'pending'] ?? '#94a3b8'}
+          />
         </ReactFlow>
       </div>
     </CanvasContext.Provider>
