@@ -29,9 +29,8 @@ describe('retry, re-run and the filtered runs list in the editor', () => {
     // 500 for the run's two attempts, then 200 for every later call (the retry and the re-run).
     receiver = await startReceiver((_c, i) => (i < 2 ? { status: 500, body: { error: 'busy' } } : { status: 200, body: { ok: true } }));
     designer = await stack.user('Rita Runner', [{ role: 'designer', department: 'Ops' }], { department: 'Ops' });
-    ({ flowId } = await designer.api.publishFlow(
-      'Flaky hook',
-      flow(
+    ({ flowId } = await designer.api.publishFlow('Flaky hook', {
+      ...flow(
         [
           node('start', 'trigger.manual'),
           node('hook', 'channel.webhook', { url: `${receiver.url}/hook`, retry: fastRetry(2) }),
@@ -39,7 +38,18 @@ describe('retry, re-run and the filtered runs list in the editor', () => {
         ],
         [edge('start', 'next', 'hook'), edge('hook', 'sent', 'done')],
       ),
-    ));
+      // Annotations travel with the pinned graph and are drawn on the run's canvas, read-only.
+      notes: [
+        {
+          id: 'note_1',
+          text: '# Ops\n- the hook is **flaky**',
+          color: 'blue',
+          position: { x: 0, y: 200 },
+          size: { width: 260, height: 120 },
+        },
+      ],
+      groups: [{ id: 'group_1', label: 'Delivery', nodes: ['hook'] }],
+    }));
     runId = await designer.api.startRun(flowId, { sku: 'SKU-7781' });
     expect((await stack.api.waitForRun(runId)).status).toBe('failed');
     browser = await launchTestChromium();
@@ -62,6 +72,12 @@ describe('retry, re-run and the filtered runs list in the editor', () => {
       new RegExp(`^http://127\\.0\\.0\\.1:8233/namespaces/default/workflows/run-${runId}/`),
     );
     await page.screenshot({ path: '.artifacts/runs/failed.png' });
+    const canvas = page.getByTestId('run-canvas');
+    expect(await canvas.getByTestId('note-note_1').innerText()).toContain('the hook is flaky');
+    expect(await canvas.getByTestId('frame-group_1').innerText()).toContain('Delivery');
+    expect(await canvas.getByTestId('frame-group_1').isVisible()).toBe(true);
+    expect(await canvas.locator('.fd-note textarea, .fd-note button, .fd-frame input').count()).toBe(0);
+    await page.screenshot({ path: '.artifacts/runs/notes-groups.png' });
 
     // The failed step's call: two attempts, with the receiver's answer; and what it read, from the trigger.
     await page.getByTestId('node-hook').click();

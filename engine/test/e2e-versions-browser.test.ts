@@ -1,6 +1,7 @@
 /// <reference lib="dom" />
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { launchTestChromium, signIn } from './support/browser.ts';
 import { startStack, type TestStack } from './support/stack.ts';
@@ -9,11 +10,20 @@ import { edge, flow, node } from './support/flows.ts';
 import { EDITOR_TEST_DIST } from '../src/server/start-server.ts';
 
 const SHOTS = process.env.FD_SHOTS || '/tmp/fd/shots/';
+const ARTIFACTS = fileURLToPath(new URL('../../.artifacts/versions/', import.meta.url));
+const note = (id: string, text: string, x: number) => ({
+  id,
+  text,
+  color: 'yellow',
+  position: { x, y: 200 },
+  size: { width: 240, height: 120 },
+});
 
 /**
  * The Versions tab in headless Chromium on the real API and PostgreSQL: two published versions,
  * compared on the canvas (the changed node amber, the added green, the removed ghosted), a save
- * over someone else's newer one stopped by the conflict dialog, and a rollback.
+ * over someone else's newer one stopped by the conflict dialog, and a rollback. The versions' sticky notes and
+ * group frames are drawn on the diff canvas, read-only and marked as the nodes are.
  */
 describe('versions in the editor', () => {
   let stack: TestStack;
@@ -26,17 +36,26 @@ describe('versions in the editor', () => {
     if (!existsSync(`${EDITOR_TEST_DIST}/index.html`))
       throw new Error('editor/dist-test is missing: `npm test` builds it first (npm run build:test -w @flightdeck/editor)');
     mkdirSync(SHOTS, { recursive: true });
+    mkdirSync(ARTIFACTS, { recursive: true });
     stack = await startStack('e2e-versions', { worker: false });
     ada = await stack.user('Ada Designer', [{ role: 'designer', department: null }]);
     bob = await stack.user('Bob Designer', [{ role: 'designer', department: null }]);
-    const v1 = flow(
-      [node('start', 'trigger.manual'), node('wait', 'control.delay', { duration: '1h' }), node('done', 'control.end')],
-      [edge('start', 'next', 'wait'), edge('wait', 'next', 'done')],
-    );
-    const v2 = flow(
-      [node('start', 'trigger.manual'), node('wait', 'control.delay', { duration: '2h' }), node('end2', 'control.end')],
-      [edge('start', 'next', 'wait'), edge('wait', 'next', 'end2')],
-    );
+    const v1 = {
+      ...flow(
+        [node('start', 'trigger.manual'), node('wait', 'control.delay', { duration: '1h' }), node('done', 'control.end')],
+        [edge('start', 'next', 'wait'), edge('wait', 'next', 'done')],
+      ),
+      notes: [note('note_1', 'Ask **legal** first', 0), note('note_old', 'Drop me', 600)],
+      groups: [{ id: 'group_1', label: 'Reminder', nodes: ['wait', 'done'] }],
+    };
+    const v2 = {
+      ...flow(
+        [node('start', 'trigger.manual'), node('wait', 'control.delay', { duration: '2h' }), node('end2', 'control.end')],
+        [edge('start', 'next', 'wait'), edge('wait', 'next', 'end2')],
+      ),
+      notes: [note('note_1', 'Ask **legal** first', 0), note('note_new', 'Legal signed off', 300)],
+      groups: [{ id: 'group_1', label: 'Reminder window', nodes: ['wait', 'end2'] }],
+    };
     const created = await ada.api.post('/api/flows', { name: 'Launch reminder', graph: v1 });
     flowId = created.body.id;
     expect((await ada.api.post(`/api/flows/${flowId}/versions`, { note: 'first cut' })).status).toBe(201);
@@ -78,7 +97,23 @@ describe('versions in the editor', () => {
       expect(fields).toContain('config.duration');
       expect(fields).toContain('1h');
       expect(fields).toContain('2h');
+      // Notes and group frames: drawn read-only (no editing controls, not reachable by Tab), marked like the nodes.
+      expect(await canvas.getByTestId('note-note_1').innerText()).toContain('Ask legal first');
+      expect(await canvas.getByTestId('note-note_1').getAttribute('data-diff')).toBeNull();
+      expect(await canvas.getByTestId('note-note_new').innerText()).toContain('Legal signed off');
+      expect(await canvas.getByTestId('note-note_new').getAttribute('data-diff')).toBe('added');
+      expect(await canvas.getByTestId('note-note_old').getAttribute('data-diff')).toBe('removed');
+      expect(await canvas.getByTestId('frame-group_1').innerText()).toContain('Reminder window');
+      expect(await canvas.getByTestId('frame-group_1').getAttribute('data-diff')).toBe('changed');
+      expect(await canvas.getByTestId('note-note_1').isVisible()).toBe(true);
+      expect(await canvas.getByTestId('frame-group_1').isVisible()).toBe(true);
+      expect(await canvas.locator('.fd-note textarea, .fd-note button, .fd-frame input').count()).toBe(0);
+      const tabbable = await canvas
+        .locator('.react-flow__node-note, .react-flow__node-frame')
+        .evaluateAll((els) => els.map((el) => el.getAttribute('tabindex')));
+      expect(tabbable).toEqual(expect.not.arrayContaining(['0']));
       await p.screenshot({ path: `${SHOTS}versions-diff.png` });
+      await p.screenshot({ path: `${ARTIFACTS}diff-notes-groups.png` });
       await p.keyboard.press('Escape');
       await expect.poll(() => dialog.count(), { timeout: SAFETY_NET_MS }).toBe(0);
 

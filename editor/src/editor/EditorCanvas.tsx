@@ -14,10 +14,9 @@ import {
 } from '@xyflow/react';
 import { useTranslation } from 'react-i18next';
 import { nodeType } from '../catalogue.ts';
-import { canvasNodeTypes } from '../flow/FlowNodeView.tsx';
-import { FrameView, NoteView } from '../flow/AnnotationViews.tsx';
+import { annotatedNodeTypes } from '../flow/annotationNodeTypes.ts';
 import { AnnotationContext, type AnnotationActions } from '../flow/annotationContext.ts';
-import type { AnyCanvasNode } from '../flow/annotations.ts';
+import { annotationMiniMapColor, type AnyCanvasNode } from '../flow/annotations.ts';
 import { useFlowAriaLabels } from '../flow/ariaLabels.ts';
 import { FIT_OPTIONS, FitView } from '../flow/FitView.tsx';
 import type { CanvasEdge, CanvasNode } from '../flow/graph.ts';
@@ -30,11 +29,8 @@ const DELETE_KEYS = ['Backspace', 'Delete'];
 const MULTI_SELECT_KEYS = ['Shift', 'Meta', 'Control'];
 const defaultEdgeOptions = { markerEnd: { type: MarkerType.ArrowClosed, width: 18, height: 18 } };
 
-const editorNodeTypes = { ...canvasNodeTypes, note: NoteView, frame: FrameView };
-
 // Module-level: a new function each render would repaint every minimap node on every drag frame.
-const miniMapColor = (n: Node) =>
-  n.type === 'note' ? '#fde68a' : n.type === 'frame' ? 'transparent' : (nodeType((n as CanvasNode).data.type)?.editor.color ?? '#94a3b8');
+const miniMapColor = (n: Node) => annotationMiniMapColor(n) ?? nodeType((n as CanvasNode).data.type)?.editor.color ?? '#94a3b8';
 
 function truncate(s: string, n: number): string {
   return s.length > n ? `${s.slice(0, n - 1)}…` : s;
@@ -120,7 +116,7 @@ export function EditorCanvas({ draft, issues, children }: { draft: FlowDraft; is
         <ReactFlow<AnyCanvasNode, CanvasEdge>
           nodes={draft.canvasNodes}
           edges={edges}
-          nodeTypes={editorNodeTypes}
+          nodeTypes={annotatedNodeTypes}
           onNodesChange={draft.onCanvasNodesChange}
           onEdgesChange={draft.onEdgesChange}
           onConnect={onConnect}

@@ -33,6 +33,7 @@ import { fromValidation, fromWarnings, type Issue } from '../flow/issues.ts';
 import { emptyHistory, record, redo as redoOf, undo as undoOf, type History } from '../flow/history.ts';
 import {
   frameMoves,
+  changeId,
   frameNodes,
   groupNodes,
   nextAnnotationId,
@@ -169,7 +170,7 @@ export function useFlowDraft(initial: FlowDocumentInput) {
     (changes: NodeChange<AnyCanvasNode>[]) => {
       const noteIds = new Set(notesRef.current.map((n) => n.id));
       const frameById = new Map(framesRef.current.map((f) => [f.id, f]));
-      const idOf = (c: NodeChange<AnyCanvasNode>) => (c.type === 'add' || c.type === 'replace' ? c.item.id : c.id);
+      const idOf = changeId;
       const forNotes = changes.filter((c) => noteIds.has(idOf(c))) as NodeChange<NoteCanvasNode>[];
       const forFrames = changes.filter((c) => frameById.has(idOf(c)));
       const forNodes = changes.filter((c) => !noteIds.has(idOf(c)) && !frameById.has(idOf(c))) as NodeChange<CanvasNode>[];

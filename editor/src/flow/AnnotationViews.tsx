@@ -4,6 +4,13 @@ import { useTranslation } from 'react-i18next';
 import { ANNOTATION_LIMITS, NOTE_COLORS, NOTE_SIZE } from '@flightdeck/workflows';
 import { noteBlocks, type FrameCanvasNode, type NoteCanvasNode } from './annotations.ts';
 import { useAnnotationActions } from './annotationContext.ts';
+import { useCanvasInfo, type DiffMark } from './canvasContext.ts';
+
+/** In a version diff, what happened to this note or group; drawn with the class the nodes' marks use. */
+function useDiffMark(id: string): DiffMark | undefined {
+  const { mode, diff } = useCanvasInfo();
+  return mode === 'diff' ? diff?.get(id) : undefined;
+}
 
 /** A sticky note: dragged by its bar, resized by its corners when selected, edited with a double click. */
 function NoteViewImpl({ id, data, selected }: NodeProps<NoteCanvasNode>) {
@@ -11,8 +18,9 @@ function NoteViewImpl({ id, data, selected }: NodeProps<NoteCanvasNode>) {
   const actions = useAnnotationActions();
   const [editing, setEditing] = useState(() => !!actions?.takeFreshNote(id));
   const blocks = noteBlocks(data.text);
+  const mark = useDiffMark(id);
   return (
-    <div className={`fd-note fd-note--${data.color}`} data-testid={`note-${id}`}>
+    <div className={`fd-note fd-note--${data.color}${mark ? ` diff-${mark}` : ''}`} data-testid={`note-${id}`} data-diff={mark}>
       {actions && (
         <NodeResizer
           isVisible={!!selected}
@@ -75,9 +83,11 @@ function NoteViewImpl({ id, data, selected }: NodeProps<NoteCanvasNode>) {
 function FrameViewImpl({ id, data, selected }: NodeProps<FrameCanvasNode>) {
   const { t } = useTranslation();
   const actions = useAnnotationActions();
+  const mark = useDiffMark(id);
   return (
     <div
-      className={`fd-frame${selected ? ' is-selected' : ''}`}
+      className={`fd-frame${selected ? ' is-selected' : ''}${mark ? ` diff-${mark}` : ''}`}
+      data-diff={mark}
       data-testid={`frame-${id}`}
       aria-label={t('groups.frame', { label: data.label })}
     >

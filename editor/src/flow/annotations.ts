@@ -1,4 +1,4 @@
-import type { Node, NodePositionChange, XYPosition } from '@xyflow/react';
+import type { Node, NodeChange, NodePositionChange, XYPosition } from '@xyflow/react';
 import { NOTE_SIZE, type FlowGroup, type FlowNote, type NoteColor } from '@flightdeck/workflows';
 import type { CanvasNode } from './graph.ts';
 
@@ -31,6 +31,9 @@ const NODE_H = 90;
 
 export const isNote = (n: AnyCanvasNode): n is NoteCanvasNode => n.type === NOTE_NODE_TYPE;
 export const isFrame = (n: AnyCanvasNode): n is FrameCanvasNode => n.type === FRAME_NODE_TYPE;
+/** A note's or frame's colour on a minimap (a frame is only its members); undefined for the flow's nodes. */
+export const annotationMiniMapColor = (n: { type?: string }): string | undefined =>
+  n.type === NOTE_NODE_TYPE ? '#fde68a' : n.type === FRAME_NODE_TYPE ? 'transparent' : undefined;
 
 export function notesToCanvas(notes: readonly FlowNote[] = []): NoteCanvasNode[] {
   return notes.map((n) => ({
@@ -140,4 +143,27 @@ export function noteBlocks(text: string): NoteBlock[] {
       const spans = body.split(/\*\*/).map((part, i) => ({ text: part, bold: i % 2 === 1 }));
       return { kind: heading ? 'heading' : item ? 'item' : 'text', spans: spans.filter((s) => s.text) };
     });
+}
+
+/**
+ * The notes and frames of a canvas that shows a version as it is (a run, a version diff): drawn as the editor draws
+ * them, but not dragged, selected, deleted or reached by Tab; the views show no controls when there are no actions.
+ */
+export function readOnlyCanvasNodes(
+  notes: readonly NoteCanvasNode[],
+  groups: readonly GroupState[],
+  nodes: readonly CanvasNode[],
+): AnyCanvasNode[] {
+  const fixed = { draggable: false, selectable: false, focusable: false, connectable: false, deletable: false, selected: false };
+  // As the editor draws them: frames under the nodes, notes over them.
+  return [...frameNodes(groups, nodes).map((f) => ({ ...f, ...fixed })), ...nodes, ...notes.map((n) => ({ ...n, ...fixed }))];
+}
+
+/** The node a React Flow change is about. */
+export const changeId = (c: NodeChange<AnyCanvasNode>): string => (c.type === 'add' || c.type === 'replace' ? c.item.id : c.id);
+
+/** A read-only canvas's changes for the flow's nodes (their measured sizes); its notes and frames are fixed. */
+export function flowNodeChanges(changes: readonly NodeChange<AnyCanvasNode>[], drawn: readonly AnyCanvasNode[]): NodeChange<CanvasNode>[] {
+  const annotations = new Set(drawn.filter((n) => isNote(n) || isFrame(n)).map((n) => n.id));
+  return changes.filter((c) => !annotations.has(changeId(c))) as NodeChange<CanvasNode>[];
 }

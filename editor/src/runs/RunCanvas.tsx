@@ -2,7 +2,9 @@ import { useEffect, useMemo, useRef } from 'react';
 import { Background, Controls, MarkerType, MiniMap, ReactFlow, ReactFlowProvider, useNodesState } from '@xyflow/react';
 import type { FlowDocumentInput, RunState } from '@flightdeck/workflows';
 import { useTranslation } from 'react-i18next';
-import { canvasNodeTypes } from '../flow/FlowNodeView.tsx';
+import { annotatedNodeTypes } from '../flow/annotationNodeTypes.ts';
+import { CANVAS_NODE_TYPE } from '../flow/graph.ts';
+import { annotationMiniMapColor, flowNodeChanges, readOnlyCanvasNodes, type AnyCanvasNode } from '../flow/annotations.ts';
 import { useFlowAriaLabels } from '../flow/ariaLabels.ts';
 import { FIT_OPTIONS, FitView } from '../flow/FitView.tsx';
 import { CanvasContext, type CanvasInfo } from '../flow/canvasContext.ts';
@@ -58,6 +60,8 @@ function RunCanvasInner(props: RunCanvasProps) {
   useEffect(() => {
     setNodes((ns) => ns.map((n) => (!!n.selected === (n.id === props.selectedId) ? n : { ...n, selected: n.id === props.selectedId })));
   }, [props.selectedId, setNodes, nodes.length]);
+  // Frames follow the measured nodes, so they are derived on each render rather than kept in the nodes' state.
+  const drawn = useMemo(() => readOnlyCanvasNodes(base.notes, base.groups, nodes), [base, nodes]);
   const edges = useMemo<CanvasEdge[]>(
     () =>
       base.edges.map((e) => {
@@ -80,16 +84,16 @@ function RunCanvasInner(props: RunCanvasProps) {
   return (
     <CanvasContext.Provider value={info}>
       <div className="fd-canvas" data-testid="run-canvas" aria-label={t('run.canvas')}>
-        <ReactFlow<CanvasNode, CanvasEdge>
-          nodes={nodes}
+        <ReactFlow<AnyCanvasNode, CanvasEdge>
+          nodes={drawn}
           edges={edges}
-          onNodesChange={onNodesChange}
-          nodeTypes={canvasNodeTypes}
+          onNodesChange={(changes) => onNodesChange(flowNodeChanges(changes, drawn))}
+          nodeTypes={annotatedNodeTypes}
           nodesDraggable={false}
           nodesConnectable={false}
           edgesFocusable={false}
           deleteKeyCode={null}
-          onNodeClick={(_, n) => props.onSelect(n.id)}
+          onNodeClick={(_, n) => n.type === CANVAS_NODE_TYPE && props.onSelect(n.id)}
           onPaneClick={() => props.onSelect(null)}
           fitView
           fitViewOptions={FIT_OPTIONS}
@@ -100,7 +104,11 @@ function RunCanvasInner(props: RunCanvasProps) {
           <FitView onResize />
           <Background gap={16} />
           <Controls showInteractive={false} />
-          <MiniMap pannable zoomable nodeColor={(n) => STATUS_COLOR[props.state?.nodes[n.id]?.status ?? 'pending'] ?? '#94a3b8'} />
+          <MiniMap
+            pannable
+            zoomable
+            nodeColor={(n) => annotationMiniMapColor(n) ?? STATUS_COLOR[props.state?.nodes[n.id]?.status ?? 'pending'] ?? '#94a3b8'}
+          />
         </ReactFlow>
       </div>
     </CanvasContext.Provider>
