@@ -29,6 +29,7 @@ import { scopeOf, type Actor } from '../auth/access.ts';
 import type { Clock } from '../auth/throttle.ts';
 import { audit } from './audit.ts';
 import { ackSetMembers, toldWith } from './alert-ack-sets.ts';
+import { decodeKeyset, encodeKeyset } from './keyset-cursor.ts';
 import { Conflict, invalid, NotFound } from './errors.ts';
 
 /** A transaction or the database itself: applyTransitions runs inside the ingest path's transaction. */
@@ -867,22 +868,14 @@ function presentSilence(r: { s: SilenceRow; campaignName: string; creator: strin
   };
 }
 
-/** Pages are keyset cursors (fired time, id): opaque to clients, stable while alerts are added. */
+/** Pages are keyset cursors (fired time, id; see keyset-cursor.ts). */
 export function encodeCursor(firedAt: Date, id: string): string {
-  return Buffer.from(JSON.stringify([firedAt.toISOString(), id])).toString('base64url');
+  return encodeKeyset(firedAt.toISOString(), id);
 }
 
-/** The cursor back, or null when it is not one of ours. */
+/** The cursor back, or null when it is not one of ours (its time exactly as encodeCursor writes one). */
 export function decodeCursor(cursor: string): { firedAt: string; id: string } | null {
-  try {
-    const v: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (!Array.isArray(v) || v.length !== 2 || typeof v[0] !== 'string' || typeof v[1] !== 'string') return null;
-    const [firedAt, id] = v as [string, string];
-    const t = Date.parse(firedAt);
-    if (!Number.isFinite(t) || new Date(t).toISOString() !== firedAt) return null;
-    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return null;
-    return { firedAt, id };
-  } catch {
-    return null;
-  }
+  const isIso = (s: string) => Number.isFinite(Date.parse(s)) && new Date(Date.parse(s)).toISOString() === s;
+  const k = decodeKeyset(cursor, isIso);
+  return k && { firedAt: k.time, id: k.id };
 }

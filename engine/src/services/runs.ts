@@ -32,6 +32,7 @@ import { runLinks, type RunLinks } from './run-links.ts';
 import type { runDeliveriesSchema, runLiveSchema, runPageSchema, runSchema, runSummarySchema } from '../api/contracts/runs.ts';
 import { announceRunChange, RUN_CHANGES_CHANNEL } from './run-changes.ts';
 import { ClosedRuns } from './closed-runs.ts';
+import { decodeKeyset, encodeKeyset } from './keyset-cursor.ts';
 
 type RunStatus = RunRow['status'];
 
@@ -70,25 +71,17 @@ export interface RunCursor {
 /** A search scans inputs; past this it is stopped and the caller is asked to narrow it, so one query cannot hog the database. */
 const SEARCH_TIMEOUT_MS = 5_000;
 
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MICRO_ISO_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 
-/** Pages are keyset cursors (start time, id): opaque to clients, stable while runs start. */
+/** Pages are keyset cursors (start time to the microsecond, id; see keyset-cursor.ts). */
 export function encodeRunCursor(c: RunCursor): string {
-  return Buffer.from(JSON.stringify([c.startedAt, c.id])).toString('base64url');
+  return encodeKeyset(c.startedAt, c.id);
 }
 
 /** The cursor back, or null when it is not one of ours. */
 export function decodeRunCursor(cursor: string): RunCursor | null {
-  try {
-    const v: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (!Array.isArray(v) || v.length !== 2 || typeof v[0] !== 'string' || typeof v[1] !== 'string') return null;
-    const [startedAt, id] = v as [string, string];
-    if (!MICRO_ISO_RE.test(startedAt) || !Number.isFinite(Date.parse(startedAt)) || !UUID_RE.test(id)) return null;
-    return { startedAt, id };
-  } catch {
-    return null;
-  }
+  const k = decodeKeyset(cursor, (s) => MICRO_ISO_RE.test(s) && Number.isFinite(Date.parse(s)));
+  return k && { startedAt: k.time, id: k.id };
 }
 
 /** LIKE's wildcards and its escape character taken literally: the search text is never a pattern. */

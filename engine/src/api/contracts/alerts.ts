@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ALERT_EVENT_KINDS, ALERT_STATES, instantSchema, SEVERITIES } from '@flightdeck/workflows';
-import { timestamp } from './common.ts';
+import { cursorParam, timestamp } from './common.ts';
 
 /** Rule ids are the monitor's handles: lower-case, digits and _. */
 const ruleId = z
@@ -23,12 +23,7 @@ export const alertListQuery = z
     from: instantSchema.optional().meta({ description: 'Fired at or after (event time)' }),
     to: instantSchema.optional().meta({ description: 'Fired before (event time)' }),
     limit: z.coerce.number().int().min(1).max(ALERT_PAGE_MAX).default(50),
-    cursor: z
-      .string()
-      .max(200)
-      .regex(/^[A-Za-z0-9_-]+$/, 'Not a cursor from this API')
-      .optional()
-      .meta({ description: "The previous page's nextCursor" }),
+    cursor: cursorParam,
   })
   .refine((q) => !q.from || !q.to || Date.parse(q.from) < Date.parse(q.to), { path: ['to'], message: 'Must be after from' });
 

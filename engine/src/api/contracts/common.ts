@@ -30,6 +30,14 @@ export const problemSchema = z
   })
   .meta({ id: 'Problem' });
 
+/** A list page's `cursor` query parameter: the previous page's nextCursor, base64url, bounded. */
+export const cursorParam = z
+  .string()
+  .max(200)
+  .regex(/^[A-Za-z0-9_-]+$/, 'Not a cursor from this API')
+  .optional()
+  .meta({ description: "The previous page's nextCursor" });
+
 export const list = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item) });
 
 /** Compile-time only: a schema's output and a type defined elsewhere (the flow language's) are the same shape. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { instantSchema, safeJsonSchema, type RunState } from '@flightdeck/workflows';
-import { timestamp, type Assert, type SameShape } from './common.ts';
+import { cursorParam, timestamp, type Assert, type SameShape } from './common.ts';
 import { flowGraphSchema } from './flows.ts';
 
 export const RUN_STATUSES = ['running', 'completed', 'failed', 'cancelled'] as const;
@@ -49,12 +49,7 @@ export const listRunsQuery = z
           "Text found anywhere in the run's input JSON (keys or values), ignoring case; taken literally (% and _ are not wildcards)",
       }),
     limit: z.coerce.number().int().min(1).max(RUN_PAGE_MAX).default(50),
-    cursor: z
-      .string()
-      .max(200)
-      .regex(/^[A-Za-z0-9_-]+$/, 'Not a cursor from this API')
-      .optional()
-      .meta({ description: "The previous page's nextCursor" }),
+    cursor: cursorParam,
   })
   .refine((q) => !q.startedFrom || !q.startedTo || Date.parse(q.startedFrom) < Date.parse(q.startedTo), {
     path: ['startedTo'],
