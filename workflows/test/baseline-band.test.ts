@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { MetricPoint } from '../src/kpi.ts';
 import {
+  BAND_READ_BUDGET,
   baselineBand,
+  readsPerEvaluation,
   campaignKpiWatch,
   parseMonitor,
   replayMonitor,
@@ -64,6 +66,14 @@ describe('baselineBand: the band a deviation rule holds a KPI in', () => {
     expect(last.baseline).toBe(20);
     expect(last.upper).toBe(100);
     expect(last.lower).toBe(20);
+  });
+
+  it('keeps its cost bounded for a crafted rule: a long window over many baseline days draws only the latest hours', () => {
+    const heavy = rule({ id: 'heavy', kind: 'deviation', metric: 'ctr', window: '14d', baseline: 'same_time', days: 28 });
+    const band = baselineBand({ points: ctrDays(), rule: heavy, campaign, channel: 'a' })!;
+    const reads = readsPerEvaluation(heavy, HOUR_MS);
+    expect(band.points.length).toBeGreaterThan(0);
+    expect(reads * band.points.length).toBeLessThanOrEqual(BAND_READ_BUDGET);
   });
 
   it('gives nothing for a rule with a fixed line', () => {

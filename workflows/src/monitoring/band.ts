@@ -2,7 +2,7 @@ import { checkPoint, type MetricPoint } from '../kpi.ts';
 import { addLocalDays, bucketStart, HOUR_MS, localDayStart } from '../time.ts';
 import { campaignFacts, type MonitoredCampaign } from './campaign.ts';
 import { Judge, type Scope } from './judge.ts';
-import type { Rule, RuleCondition } from './schema.ts';
+import { readsPerEvaluation, type Rule, type RuleCondition } from './schema.ts';
 import { BucketSeries } from './series.ts';
 
 /**
@@ -13,6 +13,8 @@ import { BucketSeries } from './series.ts';
 
 /** A chart covers a campaign's month; a band over more buckets than this is a request to refuse, not to draw. */
 export const MAX_BAND_BUCKETS = 24 * 100;
+/** Bucket reads one band may cost in all (a month of an ordinary deviation rule is well under a tenth of it). */
+export const BAND_READ_BUDGET = 5_000_000;
 
 export interface BandPoint {
   /** Bucket start, epoch ms. */
@@ -96,7 +98,12 @@ export function baselineBand(input: BaselineBandInput): BaselineBand | null {
         : facts.total;
   const scope: Scope = { key: input.channel ?? '*', channels, budget };
   const judge = new Judge(series, facts);
-  const from = Math.max(first, bucketStart(last - (MAX_BAND_BUCKETS - 1) * HOUR_MS, HOUR_MS, tz));
+  // A rule's own reads per bucket (long windows × baseline days) times the buckets drawn: a crafted rule must not
+  // freeze the browser of whoever opens the campaign page, so the band then covers only the latest hours.
+  const reads = Math.max(1, readsPerEvaluation(rule, HOUR_MS)) * Math.max(1, channels.length);
+  const buckets = Math.min(MAX_BAND_BUCKETS, Math.floor(BAND_READ_BUDGET / reads));
+  if (buckets < 1) return { ruleId: rule.id, daily: false, points: [] };
+  const from = Math.max(first, bucketStart(last - (buckets - 1) * HOUR_MS, HOUR_MS, tz));
   const points: BandPoint[] = [];
   const daily = rule.kind === 'sustained' && rule.unit === 'days';
   if (daily) {
