@@ -17,7 +17,8 @@ describe('GET /api/runs/:id/events', () => {
   const open: SseStream[] = [];
 
   beforeAll(async () => {
-    stack = await startStack('run-events', { runStreams: { perUser: 2, total: 4 } });
+    // No heartbeat within a test's life: every change a stream shows here arrived by a wake-up.
+    stack = await startStack('run-events', { runStreams: { perUser: 2, total: 4, heartbeatMs: 3_600_000 } });
     designer = await stack.user('Dana Designer', [{ role: 'designer', department: 'Marketing' }], { department: 'Marketing' });
     approver = await stack.user('Ava Approver', [{ role: 'approver', department: 'Marketing' }], { department: 'Marketing' });
     stranger = await stack.user('Sam Elsewhere', [{ role: 'designer', department: 'Elsewhere' }], { department: 'Elsewhere' });
@@ -111,6 +112,30 @@ describe('GET /api/runs/:id/events', () => {
     expect(woken.sort()).toEqual(['a', 'b']);
     expect(statements).toBe(1);
     await feed.close();
+  });
+
+  it('a change with no activity (a delay that ends, the next wait that starts) reaches the stream by a wake-up', async () => {
+    const { flowId: timers } = await designer.api.publishFlow(
+      'timer only',
+      flow(
+        [
+          node('start', 'trigger.manual'),
+          node('short', 'control.delay', { duration: '2s' }),
+          node('long', 'control.delay', { duration: '1h' }),
+          node('end', 'control.end'),
+        ],
+        [edge('start', 'next', 'short'), edge('short', 'next', 'long'), edge('long', 'next', 'end')],
+      ),
+    );
+    const runId = await designer.api.startRun(timers, {});
+    const events = await stream(runId);
+    const moved = await events.next(
+      'the short delay over and the long one waiting',
+      (e) => e.event === 'run' && e.data.state?.nodes?.short?.status === 'completed' && e.data.state?.nodes?.long?.status === 'running',
+    );
+    expect(moved.data.status).toBe('running');
+    expect((await stack.api.post(`/api/runs/${runId}/cancel`)).status).toBe(202);
+    expect((await events.next('the end', (e) => e.event === 'end')).data.status).toBe('cancelled');
   });
 
   it('an ended run: its state and the end, then the stream closes', async () => {

@@ -144,7 +144,13 @@ export function createApp(deps: AppDeps): { app: Express; registry: RouteRegistr
   app.use(peopleRoutes(registry, people, deps.db));
   app.use(flowRoutes(registry, flows, new ScheduleService(deps.db, deps.temporal, deps.taskQueue)));
   const runStreams = new RunStreamAdmission(deps.runStreams);
-  app.use(runRoutes(registry, runs, flows, campaigns, { feed: deps.runChanges, admission: runStreams }));
+  app.use(
+    runRoutes(registry, runs, flows, campaigns, {
+      feed: deps.runChanges,
+      admission: runStreams,
+      heartbeatMs: deps.runStreams?.heartbeatMs,
+    }),
+  );
   app.use(campaignRoutes(registry, campaigns, people));
   app.use(metricsRoutes(registry, metrics));
   const reviews = new ReviewService(deps.db, campaigns, deps.clock);

@@ -10,6 +10,8 @@ export const RUN_STREAMS_TOTAL = 500;
 export interface RunStreamLimits {
   perUser?: number;
   total?: number;
+  /** How often an open stream re-reads its run without a wake-up (RUN_STREAM_HEARTBEAT_MS unless set). */
+  heartbeatMs?: number;
 }
 
 export class RunStreamAdmission {

@@ -2,7 +2,15 @@ import { DefaultLogger, NativeConnection, Runtime, bundleWorkflowCode, type Bund
 import { FlowWorker } from './flow-worker.ts';
 import { DomainErrorsAreFinal } from './domain-failures.ts';
 import { AnnounceActivityEnds } from './announce-activity-ends.ts';
-import type { ActivityExecuteInput, ActivityInboundCallsInterceptor, LogEntry, Next, WorkflowBundle } from '@temporalio/worker';
+import type {
+  ActivityExecuteInput,
+  ActivityInboundCallsInterceptor,
+  InjectedSinks,
+  LogEntry,
+  Next,
+  WorkflowBundle,
+} from '@temporalio/worker';
+import type { RunProgressSinks } from '../../../workflows/src/temporal/interceptors.ts';
 import { fileURLToPath } from 'node:url';
 import { inspect } from 'node:util';
 import { scrubText, scrubValue } from '../logger.ts';
@@ -99,6 +107,14 @@ export interface FlowWorkerOptions {
   announceRunChange?: (workflowId: string) => void;
 }
 
+/**
+ * The workflow's "what a watcher sees may have changed" (workflows/src/temporal/interceptors.ts), turned into the run
+ * view's wake-up. Registered even without an announcer: a workflow calling a sink the worker lacks logs an error.
+ */
+export function runProgressSinks(announce?: (workflowId: string) => void): InjectedSinks<RunProgressSinks> {
+  return { runProgress: { changed: { fn: (info) => announce?.(info.workflowId), callDuringReplay: false } } };
+}
+
 export async function createFlowWorker(opts: FlowWorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
   installWorkerRuntime();
   const connection = await NativeConnection.connect({ address: opts.address });
@@ -119,6 +135,7 @@ export async function createFlowWorker(opts: FlowWorkerOptions): Promise<{ worke
       ],
     },
     activities: { ...createActivities(opts.deps), ...(opts.activities ?? {}) },
+    sinks: runProgressSinks(opts.announceRunChange),
     maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions ?? 200,
     // No per-call sandbox timeout: FlowWorker keeps the backstop with one timer per activation (see flow-worker.ts).
     // A stopped worker hands its tasks back quickly, so a restarted one picks up the run.

@@ -26,6 +26,7 @@ import type { RunStreamAdmission } from '../run-stream-admission.ts';
 export interface RunStreams {
   feed: RunChangeFeed;
   admission: RunStreamAdmission;
+  heartbeatMs?: number;
 }
 
 const tag = 'Runs';
@@ -134,7 +135,7 @@ export function runRoutes(
       summary: 'The run as server-sent events: `run` each time it changes, `end` once it is over',
       description:
         'text/event-stream. Each `run` event carries the run without its graph (the RunLive schema), first as it is now ' +
-        'and then whenever it changes (an approval decided, a task completed, an activity finished; re-read at least every ' +
+        'and then whenever it changes (an approval decided, a task completed, an activity finished, a timer fired; re-read every ' +
         '15 s, with a heartbeat comment). An `end` event follows the last `run` of a run that is over, and the stream closes. ' +
         'At most a few streams per person and a bounded total: beyond them, 429.',
       params: uuidParam,
@@ -148,7 +149,13 @@ export function runRoutes(
       const release = streams.admission.admit(actor.id);
       try {
         const first = await runs.live(params.id);
-        await streamRunChanges({ res, first, read: () => runs.live(params.id), feed: streams.feed });
+        await streamRunChanges({
+          res,
+          first,
+          read: () => runs.live(params.id),
+          feed: streams.feed,
+          heartbeatMs: streams.heartbeatMs,
+        });
       } finally {
         release();
       }
