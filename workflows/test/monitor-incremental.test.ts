@@ -6,6 +6,8 @@ import {
   campaignKpiWatch,
   evaluateMonitor,
   monitorConfigSchema,
+  packMonitorState,
+  unpackMonitorState,
   planEvaluation,
   seriesFromStore,
   type MonitoredCampaign,
@@ -89,6 +91,17 @@ const byEvent = (t: Transition) => `${t.at}|${t.ruleId}|${t.channel ?? '*'}|${t.
 const sorted = (ts: Iterable<Transition>) => [...ts].sort((a, b) => (byEvent(a) < byEvent(b) ? -1 : byEvent(a) > byEvent(b) ? 1 : 0));
 const phases = (s: RuleStatus[]) => s.map((x) => `${x.ruleId}|${x.channel ?? '*'}|${x.state}|${x.since}`);
 
+/** The budget line warning fires on the first batch's spend; the second batch replaces that spend with 0. */
+const RETRACTING: Stored[][] = [
+  [
+    { channel: 'app', metric: 'spend', ts: 1779235200000, dims: '[["region","north"]]', value: 4352 },
+    { channel: 'web', metric: 'negative_mentions', ts: 1779434100000, dims: '', value: 1000000 },
+    { channel: 'app', metric: 'new_customers', ts: 1779453900000, dims: '[["region","north"]]', value: 12 },
+    { channel: 'web', metric: 'impressions', ts: 1779542100000, dims: '[["region","north"]]', value: 2995 },
+  ],
+  [{ channel: 'app', metric: 'spend', ts: 1779235200000, dims: '[["region","north"]]', value: 0 }],
+];
+
 describe('incremental judging, batch by batch, ends where judging the final series from scratch does', () => {
   const point = fc.record({
     channel: fc.constantFrom('web', 'app'),
@@ -98,25 +111,25 @@ describe('incremental judging, batch by batch, ends where judging the final seri
     dims: fc.constantFrom('', '[["region","north"]]'),
     value: fc.oneof(fc.integer({ min: 0, max: 5000 }), fc.double({ min: 0, max: 1e6, noNaN: true })),
   });
-  // Time-ordered batches with a few stragglers and repeats shuffled in: how ad platforms send.
+  // Time-ordered batches with stragglers coming again with another value (late points replacing what was stored), and
+  // in some cases the batches themselves sent in any order: how ad platforms' exports arrive.
   const batches = fc.array(point, { minLength: 1, maxLength: 240 }).chain((points) =>
     fc
       .tuple(
-        fc.shuffledSubarray(points, { minLength: 0, maxLength: Math.min(points.length, 20) }),
+        fc.shuffledSubarray(points, { minLength: 0, maxLength: Math.min(points.length, 30) }),
         fc.array(fc.integer({ min: 1, max: 60 }), { minLength: 1, maxLength: 10 }),
-        fc.double({ min: 0, max: 1e6, noNaN: true }),
+        fc.array(fc.oneof(fc.constant(0), fc.double({ min: 0, max: 1e6, noNaN: true })), { minLength: 1, maxLength: 30 }),
       )
-      .map(([late, sizes, replaced]) => {
+      .chain(([late, sizes, values]) => {
         const ordered = [...points].sort((a, b) => a.ts - b.ts);
-        // Stragglers come again at the end with another value: late points replacing what was stored.
-        const all = [...ordered, ...late.map((p) => ({ ...p, value: replaced }))];
+        const all = [...ordered, ...late.map((p, i) => ({ ...p, value: values[i % values.length]! }))];
         const out: Stored[][] = [];
         for (let i = 0, s = 0; i < all.length;) {
           const n = sizes[s++ % sizes.length]!;
           out.push(all.slice(i, i + n));
           i += n;
         }
-        return out;
+        return fc.oneof(fc.constant(out), fc.shuffledSubarray(out, { minLength: out.length, maxLength: out.length }));
       }),
   );
 
@@ -141,8 +154,9 @@ describe('incremental judging, batch by batch, ends where judging the final seri
           for (const t of last.retracted) expect(live.delete(canonicalJson(t))).toBe(true);
           for (const t of last.transitions) live.set(canonicalJson(t), t);
           retracted += last.retracted.length;
-          // As the engine stores it: through JSON.
-          state = JSON.parse(JSON.stringify(last.state));
+          // As the engine stores it: packed, through JSON, and back, which must give the state the evaluator returned.
+          state = unpackMonitorState(JSON.parse(JSON.stringify(packMonitorState(last.state))));
+          expect(state).toEqual(JSON.parse(JSON.stringify(last.state)));
         }
         const scratch = evaluateMonitor(monitor, campaign, null, { series: read(store, null) });
         expect(phases(last!.statuses)).toEqual(phases(scratch.statuses));
@@ -155,7 +169,8 @@ describe('incremental judging, batch by batch, ends where judging the final seri
         expect(last!.watermark).toBe(scratch.watermark);
         alerts += scratch.transitions.length;
       }),
-      { numRuns: 80 },
+      // Besides the random cases, one found (and shrunk) by fast-check in which a late point retracts what a rule fired.
+      { numRuns: 200, examples: [[RETRACTING]] },
     );
     // Not vacuous: rules fired, and late points took some of it back on the way.
     expect(alerts).toBeGreaterThan(0);
