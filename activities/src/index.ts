@@ -110,6 +110,7 @@ export type {
   StoredMessage,
 } from './deliver.ts';
 export { providerKey } from './deliver.ts';
+export { sharedRenderPool } from './render-pool.ts';
 export { assignSlots, effectiveRateLimit, parseQuietHours, quietUntil, type QuietHours, type RateLimit } from './send-window.ts';
 export { sendToChannel, ChannelError, CHANNELS, type ChannelConnection, type DeliveryResult } from './channels/index.ts';
 export * from './channels/catalogue.ts';

@@ -138,6 +138,13 @@ const alertsPerCampaign = [...distinct][0]?.split('\n').filter(Boolean) ?? [];
 if (distinct.size !== 1 || alertsPerCampaign.length === 0)
   throw new Error(`watched copies disagree on their alerts (${distinct.size} different sets)`);
 
+// What each batch writes of a monitor's state (JSON text, and as stored: TOAST-compressed jsonb).
+const stateSize = (
+  await stack.server.db.pool.query<{ text: number; stored: number }>(
+    `SELECT round(avg(length(state::text)))::int AS text, round(avg(pg_column_size(state)))::int AS stored FROM monitors`,
+  )
+).rows[0]!;
+
 const row = (watched: boolean, clients: number) => cases.find((c) => c.watched === watched && c.clients === clients)!;
 const ratios = Object.fromEntries(
   [1, 4].map((n) => [`clients${n}`, +(row(true, n).pointsPerSecond / row(false, n).pointsPerSecond).toFixed(2)]),
@@ -158,6 +165,7 @@ console.log(
     `(${best.clients} client(s)), ${verdict}`,
 );
 console.log(`  alerts per watched campaign: ${alertsPerCampaign.length}, the same in all ${alertSets.size}`);
+console.log(`  monitor state written per batch: ${stateSize.text} bytes of JSON, ${stateSize.stored} stored`);
 console.log(`  command: ${COMMAND}`);
 writeBenchResult('ingest-monitored', {
   command: COMMAND,
@@ -165,6 +173,7 @@ writeBenchResult('ingest-monitored', {
   cases: cases.map(({ ids: _ids, ...c }) => c),
   ratioMonitoredToUnwatched: ratios,
   alertsPerWatchedCampaign: alertsPerCampaign,
+  monitorStateBytes: stateSize,
   target: { pointsPerSecond: TARGET, best: best.pointsPerSecond, bestClients: best.clients, met: best.pointsPerSecond >= TARGET },
 });
 await stack.close();

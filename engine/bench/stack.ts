@@ -11,7 +11,7 @@ import { startEmbeddedPostgres } from '../src/launcher/embedded-postgres.ts';
 import { findTemporalCli, HOW_TO_GET_TEMPORAL, startTemporalDevServer } from '../src/launcher/temporal-cli.ts';
 import { createFlowWorker, installWorkerRuntime } from '../src/worker/create-worker.ts';
 import { buildActivityDeps } from '../src/worker/activity-deps.ts';
-import { createOutboundGuard } from '@flightdeck/activities';
+import { createOutboundGuard, sharedRenderPool } from '@flightdeck/activities';
 import { startServer } from '../src/server/start-server.ts';
 import { createLogger } from '../src/logger.ts';
 import type { HOOK_LIMITS } from '../src/auth/throttle.ts';
@@ -187,6 +187,8 @@ export async function startBenchStack(
       await server.close();
       await temporal.stop();
       await pg.stop();
+      // The message render thread a delivery started: its port would keep the process alive after everything else closed.
+      await sharedRenderPool().close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -294,6 +294,48 @@ describe('metrics ingest', () => {
     expect(await stored(cid)).toBe(3);
   });
 
+  it('no foreign key (0023): a deleted campaign loses its points; a batch for a campaign gone is refused naming id', async () => {
+    const pool = stack.server.db.pool;
+    const batch = (hour: number) => [point(`2026-05-20T${String(hour).padStart(2, '0')}:00:00Z`, 'sms', 'clicks', hour)];
+    const [gone, kept] = [await newCampaign('Deleted later'), await newCampaign('Kept')];
+    expect((await postJson(gone, batch(1))).status).toBe(200);
+    expect((await postJson(kept, batch(1))).status).toBe(200);
+    await pool.query('DELETE FROM campaigns WHERE id = $1', [gone]);
+    expect([await stored(gone), await stored(kept)]).toEqual([0, 1]);
+
+    // Over HTTP the route finds it gone; the service refuses it too (a caller holding an id from before the deletion).
+    const refused = await postJson(gone, batch(2));
+    expect(refused.status).toBe(404);
+    expect(refused.type).toContain('application/problem+json');
+    expect(refused.body.errors).toEqual([expect.objectContaining({ path: 'params.id', code: 'not_found' })]);
+    const metrics = stack.server.app.metrics;
+    await expect(metrics.ingest(gone, metrics.checkJson({ points: batch(2) }))).rejects.toMatchObject({
+      kind: 'not_found',
+      issues: [expect.objectContaining({ path: 'campaignId' })],
+    });
+    expect(await stored(gone)).toBe(0);
+
+    // A deletion that comes while a batch is being stored waits for it, then removes the batch's points as well.
+    const racing = await newCampaign('Deleted during a batch');
+    let deletion: Promise<unknown> | undefined;
+    const held = new MetricsService(stack.server.db.db, {
+      afterInsert: async () => {
+        deletion = pool.query('DELETE FROM campaigns WHERE id = $1', [racing]);
+        // The DELETE is waiting on the batch's lock of the campaign row (asked of PostgreSQL, not timed).
+        for (;;) {
+          const waiting = await pool.query(
+            `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'
+               AND query LIKE 'DELETE FROM campaigns%'`,
+          );
+          if (waiting.rows.length) break;
+        }
+      },
+    });
+    await held.ingest(racing, held.checkJson({ points: batch(3) }));
+    await deletion;
+    expect(await stored(racing)).toBe(0);
+  });
+
   it('npm run replay sends a scenario file through the API by timestamp and prints its progress', async () => {
     const made = await stack.api.post('/api/campaigns', { name: 'Replayed' });
     const cid = made.body.id as string;

@@ -115,10 +115,20 @@ function forbidden(permission: Permission): HttpProblem {
   return new HttpProblem(403, 'Forbidden', `You need the ${permission} permission for this`);
 }
 
-/** The one answer for "no such thing" and "a thing in a department you cannot see", so ids do not tell which exist. */
-export function hidden(): HttpProblem {
-  return new HttpProblem(404, 'Not found', 'There is nothing here, or nothing you may see');
+/**
+ * The one answer for "no such thing" and "a thing in a department you cannot see", so ids do not tell which exist;
+ * `field` (the route's path parameter, "params.id") names what the caller got wrong, the same in both cases.
+ */
+export function hidden(field?: string): HttpProblem {
+  const detail = 'There is nothing here, or nothing you may see';
+  return new HttpProblem(404, 'Not found', detail, field ? [{ path: field, message: detail, code: 'not_found' }] : undefined);
 }
+
+/** The path parameter a hidden 404 names: the route's first (its thing's id or slug). */
+const hiddenField = (path: string) => {
+  const param = /:(\w+)/.exec(path)?.[1];
+  return param ? `params.${param}` : undefined;
+};
 
 function scopeRefused(required: RouteScope): HttpProblem {
   return required === 'session'
@@ -127,11 +137,11 @@ function scopeRefused(required: RouteScope): HttpProblem {
 }
 
 /** The department a route touches; a lookup that finds nothing answers exactly like one the caller may not see. */
-async function departmentOf<R>(find: (r: R) => Promise<string | null>, parsed: R): Promise<string | null> {
+async function departmentOf<R>(find: (r: R) => Promise<string | null>, parsed: R, field?: string): Promise<string | null> {
   try {
     return await find(parsed);
   } catch (err) {
-    if ((err instanceof HttpProblem && err.status === 404) || (err instanceof DomainError && err.kind === 'not_found')) throw hidden();
+    if ((err instanceof HttpProblem && err.status === 404) || (err instanceof DomainError && err.kind === 'not_found')) throw hidden(field);
     throw err;
   }
 }
@@ -229,10 +239,12 @@ export function defineRoute<
       // Refuse before looking anything up, so a 403 never depends on (or hints at) what exists.
       if (anywhere !== 'all' && anywhere.length === 0) throw forbidden(permission);
       if (spec.access.in !== 'any') {
-        const department = await departmentOf(spec.access.in, parsed);
+        const field = hiddenField(spec.path);
+        const department = await departmentOf(spec.access.in, parsed, field);
         // 403 only for those who may know the thing exists; everyone else gets the same 404 as for a made-up id.
         const hides = spec.access.hidesOutsiders ?? spec.path.includes(':');
-        if (!can(actor!, permission, department)) throw hides && !seesDepartment(actor!, department) ? hidden() : forbidden(permission);
+        if (!can(actor!, permission, department))
+          throw hides && !seesDepartment(actor!, department) ? hidden(field) : forbidden(permission);
       }
     }
     const result: { status: number; body?: unknown; headers?: Headers } = await handler(parsed);

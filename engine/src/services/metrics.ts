@@ -78,6 +78,12 @@ function refused(issues: BatchIssue[], badPoints: number, where: (at: number) =>
   );
 }
 
+/** A campaign that is not there (or no longer), named as the services name it. */
+const noSuchCampaign = (ref: string) => {
+  const message = `Campaign ${ref.slice(0, 64)} does not exist`;
+  return new NotFound(message, [{ path: 'campaignId', message, code: 'not_found' }]);
+};
+
 const keyOf = (p: IngestPoint) => `${p.channel}\u0000${p.metric}\u0000${p.ts}\u0000${p.dimensionsKey}`;
 
 /** Metrics in and out: batches checked whole, upserted (last write wins), read back raw or per hour. */
@@ -95,7 +101,7 @@ export class MetricsService {
   async resolveCampaign(ref: string): Promise<{ id: string; departmentId: string | null }> {
     const where = UUID.test(ref) ? eq(campaigns.id, ref) : eq(campaigns.slug, ref);
     const [row] = await this.db.select({ id: campaigns.id, departmentId: campaigns.departmentId }).from(campaigns).where(where);
-    if (!row) throw new NotFound(`Campaign ${ref} does not exist`);
+    if (!row) throw noSuchCampaign(ref);
     return row;
   }
 
@@ -132,6 +138,7 @@ export class MetricsService {
   /** Stores a checked batch in one transaction: new points inserted, known ones overwritten, then the afterInsert hook. */
   async ingest(campaignId: string, points: readonly IngestPoint[]): Promise<IngestCounts> {
     if (points.length > INGEST_LIMITS.points) throw tooMany('points', points.length);
+    if (!UUID.test(campaignId)) throw noSuchCampaign(campaignId);
     // The same key twice in one batch: the later one wins, and the earlier counts as replaced.
     const last = new Map<string, IngestPoint>();
     for (const p of points) last.set(keyOf(p), p);
@@ -141,6 +148,10 @@ export class MetricsService {
     if (rows.length === 0) return { accepted: 0, replaced: 0, rejected: 0 };
     let afterCommit: AfterCommit | undefined;
     const counts = await this.db.transaction(async (tx) => {
+      // Once per batch what the dropped foreign key did per point (migration 0023): the campaign's key locked as
+      // the key's check locked it, so its deletion waits for this batch (and then removes its points) or came first.
+      const campaign = await tx.execute(sql`SELECT 1 FROM campaigns WHERE id = ${campaignId}::uuid FOR KEY SHARE`);
+      if (!campaign.rows.length) throw noSuchCampaign(campaignId);
       const result = await tx.execute<{ inserted: number; total: number }>(sql`
         WITH upserted AS (
           INSERT INTO metric_points (campaign_id, channel, metric, ts, dimensions, dimensions_key, value)

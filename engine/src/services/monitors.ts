@@ -16,7 +16,8 @@ import {
   type MonitorCheck,
   type MonitorConfig,
   type MonitoredCampaign,
-  type MonitorState,
+  packMonitorState,
+  unpackMonitorState,
   type OpenAlert,
   OPEN_ALERTS,
   RAW_METRICS,
@@ -230,7 +231,7 @@ export class MonitorService {
     at: { changedFrom?: number; watermark?: number; now?: number },
   ): Promise<boolean> {
     const { config, words } = this.configOf(row);
-    const state = row.state as MonitorState | null;
+    const state = unpackMonitorState(row.state);
     const every = parseDuration(config.every) ?? 3_600_000;
     const watermark = at.watermark ?? row.watermark?.getTime();
     const plan = planEvaluation(config, campaign, state, { changedFrom: at.changedFrom, watermark });
@@ -268,7 +269,7 @@ export class MonitorService {
     await tx
       .update(monitors)
       .set({
-        state: result.state,
+        state: packMonitorState(result.state),
         statuses: result.statuses,
         watermark: judged === null ? null : new Date(judged),
         nextWake: wake === null ? null : new Date(wake),

@@ -1,6 +1,6 @@
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { INGEST_LIMITS } from '@flightdeck/workflows';
-import { defineRoute, type RouteRegistry } from '../route.ts';
+import { defineRoute, hidden, type RouteRegistry } from '../route.ts';
 import {
   campaignRefParam,
   ingestResultSchema,
@@ -11,6 +11,7 @@ import {
   problemSchema,
 } from '../contracts/index.ts';
 import { HttpProblem } from '../problem.ts';
+import { NotFound } from '../../services/errors.ts';
 import { BatchRefused, type MetricsService } from '../../services/metrics.ts';
 
 const tag = 'Metrics';
@@ -86,7 +87,12 @@ export function metricsRoutes(registry: RouteRegistry, metrics: MetricsService):
         if (!(err instanceof BatchRefused)) throw err;
         throw new HttpProblem(422, 'Invalid request', err.message, err.issues, { accepted: 0, replaced: 0, rejected: err.badPoints });
       }
-      return { status: 200, body: await metrics.ingest(campaign.id, points) };
+      try {
+        return { status: 200, body: await metrics.ingest(campaign.id, points) };
+      } catch (err) {
+        // Deleted since the route found it: the same answer as for a campaign that never was.
+        throw err instanceof NotFound ? hidden('params.id') : err;
+      }
     },
   );
 
