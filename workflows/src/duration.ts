@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { lazily } from './lazy.ts';
 
 /**
  * Durations are written the way ops staff say them: "30s", "15m", "2h", "3d", "1w",
@@ -37,14 +38,16 @@ function parseUncached(text: string): number | undefined {
   return total;
 }
 
-export const durationSchema = z
-  .string()
-  .max(64)
-  .refine((v) => parseDuration(v) !== undefined, {
-    message: 'Not a duration: write it like "30s", "15m", "2h", "3d", "1w" or "1h30m"',
-  })
-  .refine((v) => (parseDuration(v) ?? 0) <= MAX_DURATION_MS, { message: 'Duration is longer than a year' })
-  .meta({ widget: 'duration' });
+export const durationSchema = lazily(() =>
+  z
+    .string()
+    .max(64)
+    .refine((v) => parseDuration(v) !== undefined, {
+      message: 'Not a duration: write it like "30s", "15m", "2h", "3d", "1w" or "1h30m"',
+    })
+    .refine((v) => (parseDuration(v) ?? 0) <= MAX_DURATION_MS, { message: 'Duration is longer than a year' })
+    .meta({ widget: 'duration' }),
+);
 
 export function durationMs(text: string): number {
   const ms = parseDuration(text);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { lazily } from './lazy.ts';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
@@ -27,6 +28,9 @@ export function findJsonProblems(value: unknown, path: (string | number)[] = [],
 }
 
 /** Any JSON value, refusing prototype keys and excessive nesting. */
-export const safeJsonSchema: z.ZodType<JsonValue> = z.json().superRefine((value, ctx) => {
-  for (const p of findJsonProblems(value)) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
-}) as z.ZodType<JsonValue>;
+export const safeJsonSchema = lazily(
+  (): z.ZodType<JsonValue> =>
+    z.json().superRefine((value, ctx) => {
+      for (const p of findJsonProblems(value)) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
+    }) as z.ZodType<JsonValue>,
+);

@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import { lazily } from './lazy.ts';
 
 /** Roles, least privilege first-class: the API grants them per department, and approvals address them. */
 export const ROLES = ['admin', 'department_admin', 'designer', 'approver', 'analyst', 'viewer'] as const;
 export type Role = (typeof ROLES)[number];
-export const roleSchema = z.enum(ROLES);
+export const roleSchema = lazily(() => z.enum(ROLES));
 
 /** What a role may do. The server enforces it per route; the editor only hides buttons that would be refused. */
 export const PERMISSIONS = [
@@ -73,13 +74,15 @@ export interface Person {
  * department. Expressions return strings in the same vocabulary: "user:<email or id>",
  * "role:<role>" or "role:<role>@<department>", "head:<department>".
  */
-export const approverRefSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('user'), user: z.string().min(1).max(200) }),
-  z.strictObject({ kind: z.literal('role'), role: roleSchema, department: z.string().max(200).optional() }),
-  z.strictObject({ kind: z.literal('department_head'), department: z.string().min(1).max(200) }),
-  z.strictObject({ kind: z.literal('expression'), expression: z.string().min(1).max(2000).meta({ widget: 'cel' }) }),
-]);
-export type ApproverRef = z.infer<typeof approverRefSchema>;
+export const approverRefSchema = lazily(() =>
+  z.discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('user'), user: z.string().min(1).max(200) }),
+    z.strictObject({ kind: z.literal('role'), role: roleSchema(), department: z.string().max(200).optional() }),
+    z.strictObject({ kind: z.literal('department_head'), department: z.string().min(1).max(200) }),
+    z.strictObject({ kind: z.literal('expression'), expression: z.string().min(1).max(2000).meta({ widget: 'cel' }) }),
+  ]),
+);
+export type ApproverRef = z.infer<ReturnType<typeof approverRefSchema>>;
 /** What the resolver activity receives: expressions already evaluated in the workflow. */
 export type ConcreteApproverRef = Exclude<ApproverRef, { kind: 'expression' }>;
 
@@ -97,7 +100,7 @@ export function parseApproverString(text: string): ConcreteApproverRef | undefin
   if (kind === 'head') return { kind: 'department_head', department: rest };
   if (kind === 'role') {
     const [role, department] = rest.split('@');
-    const parsed = roleSchema.safeParse(role);
+    const parsed = roleSchema().safeParse(role);
     return parsed.success ? { kind: 'role', role: parsed.data, ...(department ? { department } : {}) } : undefined;
   }
   return undefined;

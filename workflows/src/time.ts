@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { lazily } from './lazy.ts';
 
 /**
  * Time zones and instants as users type them. Intl accepts more than IANA names (offsets such as
@@ -26,7 +27,7 @@ export function isTimeZone(tz: string): boolean {
   return ok;
 }
 
-export const timeZoneSchema = z.string().max(64).refine(isTimeZone, 'Not an IANA time zone (e.g. Asia/Shanghai)');
+export const timeZoneSchema = lazily(() => z.string().max(64).refine(isTimeZone, 'Not an IANA time zone (e.g. Asia/Shanghai)'));
 
 /**
  * Dates a campaign can sensibly hold. Outside these a date is a typo (year 20260), and
@@ -41,7 +42,9 @@ export function isSaneInstant(text: string): boolean {
 }
 
 /** An ISO 8601 date-time with an offset, between 2000 and 2100. */
-export const instantSchema = z.iso.datetime({ offset: true }).refine(isSaneInstant, 'Pick a date between 2000-01-01 and 2099-12-31');
+export const instantSchema = lazily(() =>
+  z.iso.datetime({ offset: true }).refine(isSaneInstant, 'Pick a date between 2000-01-01 and 2099-12-31'),
+);
 
 export const HOUR_MS = 3_600_000;
 export const DAY_MS = 86_400_000;

@@ -22,7 +22,7 @@ const parse = (input: MonitorConfigInput): MonitorConfig => {
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
   return parsed.monitor;
 };
-const rule = (input: RuleInput) => ruleSchema.parse(input);
+const rule = (input: RuleInput) => ruleSchema().parse(input);
 const campaign: MonitoredCampaign = { timezone: 'Asia/Shanghai', channels: [{ name: 'a' }] };
 const START = Date.parse('2026-05-01T00:00:00+08:00');
 

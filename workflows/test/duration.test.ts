@@ -42,21 +42,21 @@ describe('parseDuration', () => {
 
 describe('durationSchema', () => {
   it('accepts up to a year (366 days) and rejects longer', () => {
-    expect(durationSchema.safeParse('366d').success).toBe(true);
+    expect(durationSchema().safeParse('366d').success).toBe(true);
     expect(MAX_DURATION_MS).toBe(366 * D);
-    const tooLong = durationSchema.safeParse('400d');
+    const tooLong = durationSchema().safeParse('400d');
     expect(tooLong.success).toBe(false);
     expect(tooLong.error?.issues[0]?.message).toMatch(/longer than a year/);
   });
 
   it('explains the format when it is not a duration', () => {
-    const bad = durationSchema.safeParse('5 parsecs');
+    const bad = durationSchema().safeParse('5 parsecs');
     expect(bad.error?.issues[0]?.message).toMatch(/Not a duration.*"1h30m"/);
   });
 
   it('rejects non-strings and very long strings', () => {
-    expect(durationSchema.safeParse(3600).success).toBe(false);
-    expect(durationSchema.safeParse('1s'.repeat(40)).success).toBe(false);
+    expect(durationSchema().safeParse(3600).success).toBe(false);
+    expect(durationSchema().safeParse('1s'.repeat(40)).success).toBe(false);
   });
 });
 

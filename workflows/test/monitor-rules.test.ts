@@ -107,7 +107,7 @@ describe('s618 new product launch under "Campaign KPI watch"', () => {
       unit: 'days',
       condition: { kind: 'target', metric: 'ctr', share: 0.8 },
     };
-    expect(describeRule(ruleSchema.parse(rule), 'en')).toBe('CTR on xhs_kol is below 80 % of target for 3 days');
+    expect(describeRule(ruleSchema().parse(rule), 'en')).toBe('CTR on xhs_kol is below 80 % of target for 3 days');
     const r = replayMonitor(s.campaign, parse({ rules: [rule] }), s.points);
     // The drop starts at 17:00 local: that first day's CTR stays above the line, the next three are below it.
     const third = localDayEnd(hourAt(s, ctr.to_hour - 1));
@@ -866,7 +866,7 @@ describe('event-time determinism (property)', () => {
 });
 
 describe('describeRule', () => {
-  const d = (rule: RuleInput, locale: 'en' | 'zh-CN' = 'en') => describeRule(ruleSchema.parse(rule), locale);
+  const d = (rule: RuleInput, locale: 'en' | 'zh-CN' = 'en') => describeRule(ruleSchema().parse(rule), locale);
 
   it('threshold', () => {
     const r: RuleInput = { id: 'a', kind: 'threshold', metric: 'ctr', op: 'below', value: 0.02, channels: ['xhs_kol'] };

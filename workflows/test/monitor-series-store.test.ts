@@ -40,7 +40,7 @@ const campaign: MonitoredCampaign = {
     { name: 'app', ctr: 0.02 },
   ],
 };
-const monitor = monitorConfigSchema.parse({ ...campaignKpiWatch({ goals: campaign.goals }), lateness: '2d' });
+const monitor = monitorConfigSchema().parse({ ...campaignKpiWatch({ goals: campaign.goals }), lateness: '2d' });
 
 interface Stored {
   channel: string;

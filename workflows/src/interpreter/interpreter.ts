@@ -3,6 +3,7 @@ import type { JsonValue } from '../json.ts';
 import type { NodeResult, NodeTypeLookup } from '../nodes/define.ts';
 import { ActivityCallError, BranchCancelled, TaskRejection, type HumanTask, type RuntimePorts } from './ports.ts';
 import { nodeInput, type NodeState, type RunState } from './state.ts';
+import { CONVERT_NAMED_VARIABLES, CONVERT_WHOLE_SCOPE } from '../expressions.ts';
 
 /** Who started the run: approvals exclude them (separation of duties) and notices name them. */
 export interface Requester {
@@ -217,6 +218,7 @@ export class FlowInterpreter {
       campaign: campaign ?? null,
       requester: requester ?? null,
       run: { id: runId, flowId, versionId, version, startedAt: new Date(this.state.startedAt).toISOString() },
+      ...((this.ports.patched?.(CONVERT_NAMED_VARIABLES) ?? true) ? {} : { [CONVERT_WHOLE_SCOPE]: true }),
     };
   }
 

@@ -36,7 +36,7 @@ export function monitorBenchCase(options: { days?: number; channels?: number; mo
     phases: [{ startsAt: new Date(START).toISOString(), endsAt: new Date(START + 400 * 24 * HOUR_MS).toISOString() }],
     channels: names.map((name) => ({ name, ctr: 0.03, cvr: 0.03 })),
   };
-  const monitor = monitorConfigSchema.parse(options.monitor ?? campaignKpiWatch({ goals: campaign.goals }));
+  const monitor = monitorConfigSchema().parse(options.monitor ?? campaignKpiWatch({ goals: campaign.goals }));
   const series = new BucketSeries(HOUR_MS, campaign.timezone);
   let seed = 12345;
   const noise = () => {

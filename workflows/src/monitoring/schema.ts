@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { lazily } from '../lazy.ts';
 import { durationSchema, parseDuration } from '../duration.ts';
 import { DAY_MS } from '../time.ts';
 import { MAX_METRIC_VALUE, METRIC_IDS, RAW_METRICS } from '../kpi.ts';
@@ -19,10 +20,10 @@ export const MAX_WINDOW_BUCKETS = 168;
 export const MAX_LATENESS_MS = 31 * DAY_MS;
 
 const HANDLE = /^[a-z][a-z0-9_]{0,47}$/;
-const finite = z.number().min(-MAX_METRIC_VALUE).max(MAX_METRIC_VALUE);
-const channelName = z.string().trim().min(1).max(64);
+const finite = lazily(() => z.number().min(-MAX_METRIC_VALUE).max(MAX_METRIC_VALUE));
+const channelName = lazily(() => z.string().trim().min(1).max(64));
 
-const common = {
+const common = lazily(() => ({
   id: z
     .string()
     .regex(HANDLE, 'Start with a lower-case letter; then lower-case letters, digits or _ (at most 48)')
@@ -33,32 +34,32 @@ const common = {
     .enum(['channel', 'campaign'])
     .default('channel')
     .describe('channel: each channel is judged on its own and alerts on its own; campaign: the channels are summed first'),
-  channels: z.array(channelName).max(50).default([]).describe('Only these channels (empty: every channel of the campaign)'),
-  for: durationSchema.default('0s').describe('Pending period: the condition must hold this long before the rule fires (0s: at once)'),
-  keepFiringFor: durationSchema
+  channels: z.array(channelName()).max(50).default([]).describe('Only these channels (empty: every channel of the campaign)'),
+  for: durationSchema().default('0s').describe('Pending period: the condition must hold this long before the rule fires (0s: at once)'),
+  keepFiringFor: durationSchema()
     .default('0s')
     .describe('After the condition stops holding, keep firing this long before resolving, so a value near the line does not flap'),
-};
+}));
 
-const metric = z
-  .enum(METRIC_IDS)
-  .describe('A raw metric (impressions, spend…) or a derived KPI (ctr, cvr, cpa, roi, aov, cpm, budget_burn…)');
-const window = durationSchema
-  .optional()
-  .describe('Judge the metric summed over this trailing window (e.g. 6h, 1d); empty: one evaluation bucket');
+const metric = lazily(() =>
+  z.enum(METRIC_IDS).describe('A raw metric (impressions, spend…) or a derived KPI (ctr, cvr, cpa, roi, aov, cpm, budget_burn…)'),
+);
+const window = lazily(() =>
+  durationSchema().optional().describe('Judge the metric summed over this trailing window (e.g. 6h, 1d); empty: one evaluation bucket'),
+);
 
-const thresholdFields = {
+const thresholdFields = lazily(() => ({
   kind: z.literal('threshold'),
-  metric,
-  window,
+  metric: metric(),
+  window: window(),
   op: z.enum(['above', 'below']).default('above').describe('Fire when the value is above or below the threshold'),
-  value: finite.default(0).describe("The threshold, in the metric's unit (a ratio such as 0.02 for 2 %)"),
-};
+  value: finite().default(0).describe("The threshold, in the metric's unit (a ratio such as 0.02 for 2 %)"),
+}));
 
-const targetFields = {
+const targetFields = lazily(() => ({
   kind: z.literal('target'),
-  metric,
-  window,
+  metric: metric(),
+  window: window(),
   against: z
     .enum(['goal', 'plan'])
     .default('goal')
@@ -74,12 +75,12 @@ const targetFields = {
     .enum(['worse', 'above', 'below'])
     .default('worse')
     .describe('worse: below the line for a goal to reach, above it for a ceiling (CPA, direction "max"); or always above / below'),
-};
+}));
 
-const deviationFields = {
+const deviationFields = lazily(() => ({
   kind: z.literal('deviation'),
-  metric,
-  window,
+  metric: metric(),
+  window: window(),
   by: z.number().positive().max(100).default(0.15).describe('How far from the baseline, as a share: 0.15 = ±15 %'),
   direction: z.enum(['either', 'up', 'down']).default('either').describe('Which moves count: either way, only rises, or only falls'),
   baseline: z
@@ -91,7 +92,7 @@ const deviationFields = {
     .enum(['median', 'mean'])
     .default('median')
     .describe('same_time: median (an anomaly of fewer than half the days does not become the baseline) or mean of those days'),
-  trailing: durationSchema
+  trailing: durationSchema()
     .default('1d')
     .describe('trailing: how far back the baseline reaches; also the fallback on day one, before any previous day exists'),
   ignoreBelow: z
@@ -102,68 +103,68 @@ const deviationFields = {
     .describe(
       'Ignore moves while both the value and its baseline are below this level: a rise from 1 to 2 mentions is +100 % but not news',
     ),
-};
+}));
 
-export const conditionSchema = z.discriminatedUnion('kind', [
-  z.strictObject(thresholdFields),
-  z.strictObject(targetFields),
-  z.strictObject(deviationFields),
-]);
-export type RuleCondition = z.output<typeof conditionSchema>;
+export const conditionSchema = lazily(() =>
+  z.discriminatedUnion('kind', [z.strictObject(thresholdFields()), z.strictObject(targetFields()), z.strictObject(deviationFields())]),
+);
+export type RuleCondition = z.output<ReturnType<typeof conditionSchema>>;
 
-export const ruleSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ ...common, ...thresholdFields }).describe('Absolute threshold: the metric above or below a fixed value'),
-  z
-    .strictObject({ ...common, ...targetFields })
-    .describe('Against the campaign goal: e.g. CTR 20 % below its target, CPA 20 % above its ceiling'),
-  z
-    .strictObject({ ...common, ...deviationFields })
-    .describe('Deviation from a dynamic baseline: e.g. ±15 % from the same hour on the previous 7 days'),
-  z
-    .strictObject({
-      ...common,
-      kind: z.literal('sustained'),
-      count: z.number().int().min(2).max(31).default(3).describe('How many in a row'),
-      unit: z
-        .enum(['days', 'evaluations'])
-        .default('days')
-        .describe(
-          "days: whole calendar days in the campaign's time zone, each judged on the day's total; evaluations: consecutive evaluations",
-        ),
-      condition: conditionSchema.describe('What must hold each time (for days, over the whole day: its window is the day)'),
-    })
-    .describe('Sustained: a condition that holds N days or N evaluations in a row ("10 % off for 3 days")'),
-  z
-    .strictObject({
-      ...common,
-      kind: z.literal('budget'),
-      share: z
-        .number()
-        .positive()
-        .max(10)
-        .default(0.8)
-        .describe('Fire when spend reaches this share of the budget: 0.8 = 80 %, 1 = exhausted'),
-      basis: z
-        .enum(['actual', 'projected'])
-        .default('actual')
-        .describe("actual: spend so far; projected: spend so far extended in a straight line to the campaign's end"),
-    })
-    .describe('Budget burn: per channel against its budget line, per campaign against the total'),
-  z
-    .strictObject({
-      ...common,
-      kind: z.literal('no_data'),
-      after: durationSchema.default('2h').describe('Fire when a channel has reported nothing for this long'),
-      metric: z.enum(RAW_METRICS).default('impressions').describe('The metric whose reports count as data'),
-      zeroIsData: z
-        .boolean()
-        .default(false)
-        .describe('Off: a report of 0 counts as silence (ad platforms report zeros during an outage); on: any report counts'),
-    })
-    .describe("No data: a channel silent for a while, judged against the campaign's latest data and, when live, the clock"),
-]);
-export type Rule = z.output<typeof ruleSchema>;
-export type RuleInput = z.input<typeof ruleSchema>;
+export const ruleSchema = lazily(() =>
+  z.discriminatedUnion('kind', [
+    z.strictObject({ ...common(), ...thresholdFields() }).describe('Absolute threshold: the metric above or below a fixed value'),
+    z
+      .strictObject({ ...common(), ...targetFields() })
+      .describe('Against the campaign goal: e.g. CTR 20 % below its target, CPA 20 % above its ceiling'),
+    z
+      .strictObject({ ...common(), ...deviationFields() })
+      .describe('Deviation from a dynamic baseline: e.g. ±15 % from the same hour on the previous 7 days'),
+    z
+      .strictObject({
+        ...common(),
+        kind: z.literal('sustained'),
+        count: z.number().int().min(2).max(31).default(3).describe('How many in a row'),
+        unit: z
+          .enum(['days', 'evaluations'])
+          .default('days')
+          .describe(
+            "days: whole calendar days in the campaign's time zone, each judged on the day's total; evaluations: consecutive evaluations",
+          ),
+        condition: conditionSchema().describe('What must hold each time (for days, over the whole day: its window is the day)'),
+      })
+      .describe('Sustained: a condition that holds N days or N evaluations in a row ("10 % off for 3 days")'),
+    z
+      .strictObject({
+        ...common(),
+        kind: z.literal('budget'),
+        share: z
+          .number()
+          .positive()
+          .max(10)
+          .default(0.8)
+          .describe('Fire when spend reaches this share of the budget: 0.8 = 80 %, 1 = exhausted'),
+        basis: z
+          .enum(['actual', 'projected'])
+          .default('actual')
+          .describe("actual: spend so far; projected: spend so far extended in a straight line to the campaign's end"),
+      })
+      .describe('Budget burn: per channel against its budget line, per campaign against the total'),
+    z
+      .strictObject({
+        ...common(),
+        kind: z.literal('no_data'),
+        after: durationSchema().default('2h').describe('Fire when a channel has reported nothing for this long'),
+        metric: z.enum(RAW_METRICS).default('impressions').describe('The metric whose reports count as data'),
+        zeroIsData: z
+          .boolean()
+          .default(false)
+          .describe('Off: a report of 0 counts as silence (ad platforms report zeros during an outage); on: any report counts'),
+      })
+      .describe("No data: a channel silent for a while, judged against the campaign's latest data and, when live, the clock"),
+  ]),
+);
+export type Rule = z.output<ReturnType<typeof ruleSchema>>;
+export type RuleInput = z.input<ReturnType<typeof ruleSchema>>;
 export type RuleKind = Rule['kind'];
 
 const ms = (text: string) => parseDuration(text) ?? 0;
@@ -197,80 +198,84 @@ export function readsPerEvaluation(rule: Rule, every: number): number {
 export const GROUPING_DEFAULTS = { by: 'rule', wait: '0s', interval: '15m', repeat: '4h' } as const;
 const MAX_GROUP_WAIT_MS = DAY_MS;
 
-export const groupingSchema = z
-  .strictObject({
-    by: z
-      .enum(['campaign', 'rule'])
-      .default(GROUPING_DEFAULTS.by)
-      .describe('campaign: every rule of the campaign in one message; rule: one message per rule (its channels together)'),
-    wait: durationSchema
-      .default(GROUPING_DEFAULTS.wait)
-      .describe('A new group waits this long so alerts firing together arrive in one message'),
-    interval: durationSchema
-      .default(GROUPING_DEFAULTS.interval)
-      .describe('A group a new alert joined is told again no sooner than this after its last message'),
-    repeat: durationSchema.default(GROUPING_DEFAULTS.repeat).describe('A group still firing and unanswered is told again this often'),
-  })
-  .superRefine((g, ctx) => {
-    if (ms(g.wait) > MAX_GROUP_WAIT_MS) ctx.addIssue({ code: 'custom', path: ['wait'], message: 'At most 1d' });
-    if (ms(g.interval) < 60_000) ctx.addIssue({ code: 'custom', path: ['interval'], message: 'At least 1m' });
-    if (ms(g.repeat) < ms(g.interval)) ctx.addIssue({ code: 'custom', path: ['repeat'], message: 'At least the group interval' });
-  });
-export type GroupingConfig = z.output<typeof groupingSchema>;
+export const groupingSchema = lazily(() =>
+  z
+    .strictObject({
+      by: z
+        .enum(['campaign', 'rule'])
+        .default(GROUPING_DEFAULTS.by)
+        .describe('campaign: every rule of the campaign in one message; rule: one message per rule (its channels together)'),
+      wait: durationSchema()
+        .default(GROUPING_DEFAULTS.wait)
+        .describe('A new group waits this long so alerts firing together arrive in one message'),
+      interval: durationSchema()
+        .default(GROUPING_DEFAULTS.interval)
+        .describe('A group a new alert joined is told again no sooner than this after its last message'),
+      repeat: durationSchema().default(GROUPING_DEFAULTS.repeat).describe('A group still firing and unanswered is told again this often'),
+    })
+    .superRefine((g, ctx) => {
+      if (ms(g.wait) > MAX_GROUP_WAIT_MS) ctx.addIssue({ code: 'custom', path: ['wait'], message: 'At most 1d' });
+      if (ms(g.interval) < 60_000) ctx.addIssue({ code: 'custom', path: ['interval'], message: 'At least 1m' });
+      if (ms(g.repeat) < ms(g.interval)) ctx.addIssue({ code: 'custom', path: ['repeat'], message: 'At least the group interval' });
+    }),
+);
+export type GroupingConfig = z.output<ReturnType<typeof groupingSchema>>;
 
-export const monitorConfigSchema = z
-  .strictObject({
-    every: z.enum(CADENCES).default('1h').describe("How often rules are judged: one bucket of metrics, on the campaign's wall clock"),
-    lateness: durationSchema
-      .default('7d')
-      .describe('How far back a late or corrected point may still change alerts; older corrections count from then on'),
-    rules: z.array(ruleSchema).min(1).max(50).describe('One output handle per rule'),
-    grouping: groupingSchema
-      .prefault({})
-      .describe('How alerts are gathered into one message, and how often one still firing is told again'),
-  })
-  .superRefine((monitor, ctx) => {
-    const every = ms(monitor.every);
-    const reads = monitor.rules.reduce((n, rule) => n + readsPerEvaluation(rule, every), 0);
-    if (reads > MAX_READS_PER_EVALUATION)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['rules'],
-        message:
-          `The rules read ${Math.ceil(reads)} buckets per evaluation and channel; at most ${MAX_READS_PER_EVALUATION} ` +
-          '(use shorter windows, fewer baseline days or a longer cadence)',
+export const monitorConfigSchema = lazily(() =>
+  z
+    .strictObject({
+      every: z.enum(CADENCES).default('1h').describe("How often rules are judged: one bucket of metrics, on the campaign's wall clock"),
+      lateness: durationSchema()
+        .default('7d')
+        .describe('How far back a late or corrected point may still change alerts; older corrections count from then on'),
+      rules: z.array(ruleSchema()).min(1).max(50).describe('One output handle per rule'),
+      grouping: groupingSchema()
+        .prefault({})
+        .describe('How alerts are gathered into one message, and how often one still firing is told again'),
+    })
+    .superRefine((monitor, ctx) => {
+      const every = ms(monitor.every);
+      const reads = monitor.rules.reduce((n, rule) => n + readsPerEvaluation(rule, every), 0);
+      if (reads > MAX_READS_PER_EVALUATION)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['rules'],
+          message:
+            `The rules read ${Math.ceil(reads)} buckets per evaluation and channel; at most ${MAX_READS_PER_EVALUATION} ` +
+            '(use shorter windows, fewer baseline days or a longer cadence)',
+        });
+      if (ms(monitor.lateness) > MAX_LATENESS_MS) ctx.addIssue({ code: 'custom', path: ['lateness'], message: 'At most 31d' });
+      const seen = new Set<string>();
+      monitor.rules.forEach((rule, i) => {
+        if (seen.has(rule.id)) ctx.addIssue({ code: 'custom', path: ['rules', i, 'id'], message: `Two rules are called "${rule.id}"` });
+        seen.add(rule.id);
+        const windowed = rule.kind === 'sustained' ? (rule.unit === 'evaluations' ? rule.condition : undefined) : rule;
+        const windowPath = rule.kind === 'sustained' ? ['rules', i, 'condition', 'window'] : ['rules', i, 'window'];
+        if (windowed && 'window' in windowed && windowed.window !== undefined) {
+          const w = ms(windowed.window);
+          if (w < every || w % every !== 0)
+            ctx.addIssue({ code: 'custom', path: windowPath, message: `Must be a whole number of evaluation buckets (${monitor.every})` });
+          else if (w / every > MAX_WINDOW_BUCKETS)
+            ctx.addIssue({ code: 'custom', path: windowPath, message: `At most ${MAX_WINDOW_BUCKETS} buckets of ${monitor.every}` });
+        }
+        const deviation =
+          rule.kind === 'deviation' ? rule : rule.kind === 'sustained' && rule.condition.kind === 'deviation' ? rule.condition : undefined;
+        if (deviation) {
+          const base = rule.kind === 'sustained' ? ['rules', i, 'condition'] : ['rules', i];
+          const t = ms(deviation.trailing);
+          if (t < every || t > 7 * DAY_MS)
+            ctx.addIssue({ code: 'custom', path: [...base, 'trailing'], message: `Between ${monitor.every} and 7d` });
+        }
+        if (rule.kind === 'no_data' && ms(rule.after) < every)
+          ctx.addIssue({ code: 'custom', path: ['rules', i, 'after'], message: `At least one evaluation bucket (${monitor.every})` });
+        for (const key of ['for', 'keepFiringFor'] as const) {
+          if (ms(rule[key]) > MAX_LATENESS_MS) ctx.addIssue({ code: 'custom', path: ['rules', i, key], message: 'At most 31d' });
+        }
       });
-    if (ms(monitor.lateness) > MAX_LATENESS_MS) ctx.addIssue({ code: 'custom', path: ['lateness'], message: 'At most 31d' });
-    const seen = new Set<string>();
-    monitor.rules.forEach((rule, i) => {
-      if (seen.has(rule.id)) ctx.addIssue({ code: 'custom', path: ['rules', i, 'id'], message: `Two rules are called "${rule.id}"` });
-      seen.add(rule.id);
-      const windowed = rule.kind === 'sustained' ? (rule.unit === 'evaluations' ? rule.condition : undefined) : rule;
-      const windowPath = rule.kind === 'sustained' ? ['rules', i, 'condition', 'window'] : ['rules', i, 'window'];
-      if (windowed && 'window' in windowed && windowed.window !== undefined) {
-        const w = ms(windowed.window);
-        if (w < every || w % every !== 0)
-          ctx.addIssue({ code: 'custom', path: windowPath, message: `Must be a whole number of evaluation buckets (${monitor.every})` });
-        else if (w / every > MAX_WINDOW_BUCKETS)
-          ctx.addIssue({ code: 'custom', path: windowPath, message: `At most ${MAX_WINDOW_BUCKETS} buckets of ${monitor.every}` });
-      }
-      const deviation =
-        rule.kind === 'deviation' ? rule : rule.kind === 'sustained' && rule.condition.kind === 'deviation' ? rule.condition : undefined;
-      if (deviation) {
-        const base = rule.kind === 'sustained' ? ['rules', i, 'condition'] : ['rules', i];
-        const t = ms(deviation.trailing);
-        if (t < every || t > 7 * DAY_MS)
-          ctx.addIssue({ code: 'custom', path: [...base, 'trailing'], message: `Between ${monitor.every} and 7d` });
-      }
-      if (rule.kind === 'no_data' && ms(rule.after) < every)
-        ctx.addIssue({ code: 'custom', path: ['rules', i, 'after'], message: `At least one evaluation bucket (${monitor.every})` });
-      for (const key of ['for', 'keepFiringFor'] as const) {
-        if (ms(rule[key]) > MAX_LATENESS_MS) ctx.addIssue({ code: 'custom', path: ['rules', i, key], message: 'At most 31d' });
-      }
-    });
-  });
-export type MonitorConfig = z.output<typeof monitorConfigSchema>;
-export type MonitorConfigInput = z.input<typeof monitorConfigSchema>;
+    }),
+);
+export type MonitorConfig = z.output<ReturnType<typeof monitorConfigSchema>>;
+export type MonitorConfigInput = z.input<ReturnType<typeof monitorConfigSchema>>;
 
 export interface MonitorIssue {
   path: (string | number)[];
@@ -281,7 +286,7 @@ export type ParsedMonitor = { ok: true; monitor: MonitorConfig } | { ok: false; 
 
 /** Checks a monitor config as a user wrote it; never throws. */
 export function parseMonitor(raw: unknown): ParsedMonitor {
-  const parsed = monitorConfigSchema.safeParse(raw);
+  const parsed = monitorConfigSchema().safeParse(raw);
   if (parsed.success) return { ok: true, monitor: parsed.data };
   return {
     ok: false,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { lazily } from '../lazy.ts';
 import { durationMs, durationSchema } from '../duration.ts';
 import type { JsonValue } from '../json.ts';
 import { renderText } from '../templates.ts';
@@ -64,12 +65,14 @@ export interface NotifyApproversRequest {
   to: Person[];
 }
 
-export const decisionInputSchema = z.strictObject({
-  userId: z.string().min(1).max(200),
-  decision: z.enum(['approve', 'reject']),
-  comment: z.string().max(2000).optional(),
-});
-export type DecisionInput = z.infer<typeof decisionInputSchema>;
+export const decisionInputSchema = lazily(() =>
+  z.strictObject({
+    userId: z.string().min(1).max(200),
+    decision: z.enum(['approve', 'reject']),
+    comment: z.string().max(2000).optional(),
+  }),
+);
+export type DecisionInput = z.infer<ReturnType<typeof decisionInputSchema>>;
 
 /**
  * What a task shows of the run's campaign: its id, name and department. Not the whole snapshot,
@@ -114,7 +117,7 @@ export function neededApprovals(
  * decided another approval of the run since this one opened (a parallel branch), with why they may not decide this one.
  */
 export function checkDecision(view: ApprovalTaskView, raw: unknown, decidedElsewhere?: ReadonlyMap<string, string>): DecisionInput {
-  const parsed = decisionInputSchema.safeParse(raw);
+  const parsed = decisionInputSchema().safeParse(raw);
   if (!parsed.success) throw new TaskRejection('invalid', `Invalid decision: ${parsed.error.issues[0]?.message ?? 'malformed'}`);
   const input = parsed.data;
   if (view.status !== 'open') throw new TaskRejection('closed', `This approval is already ${view.status.replace('_', ' ')}`);
@@ -134,26 +137,28 @@ export function checkDecision(view: ApprovalTaskView, raw: unknown, decidedElsew
 /** Patch id (Temporal's patched()) of the check across approvals open at the same time. */
 export const DISTINCT_WHILE_OPEN = 'approval-distinct-while-open';
 
-const refsField = z.array(approverRefSchema).max(20);
+const refsField = lazily(() => z.array(approverRefSchema()).max(20));
 
-const configSchema = z
-  .strictObject({
-    title: z.string().min(1).max(200).default('Approval').meta({ widget: 'template' }),
-    approvers: refsField.min(1, 'Name at least one approver'),
-    mode: z.enum(['any', 'all', 'quorum']).default('any'),
-    quorum: z
-      .strictObject({ count: z.number().int().min(1).max(50).optional(), percent: z.number().min(1).max(100).optional() })
-      .refine((q) => (q.count === undefined) !== (q.percent === undefined), 'Give either a count or a percent')
-      .optional(),
-    distinctAcrossLevels: z.boolean().default(false),
-    due: durationSchema.default('3d'),
-    remindEvery: durationSchema.optional(),
-    onTimeout: z.enum(['escalate', 'auto_approve', 'auto_reject', 'branch']).default('branch'),
-    escalateTo: refsField.default([]),
-    maxEscalations: z.number().int().min(1).max(5).default(1),
-  })
-  .refine((c) => c.mode !== 'quorum' || c.quorum !== undefined, { message: 'A quorum needs a count or a percent', path: ['quorum'] })
-  .refine((c) => c.onTimeout !== 'escalate' || c.escalateTo.length > 0, { message: 'Say whom to escalate to', path: ['escalateTo'] });
+const configSchema = lazily(() =>
+  z
+    .strictObject({
+      title: z.string().min(1).max(200).default('Approval').meta({ widget: 'template' }),
+      approvers: refsField().min(1, 'Name at least one approver'),
+      mode: z.enum(['any', 'all', 'quorum']).default('any'),
+      quorum: z
+        .strictObject({ count: z.number().int().min(1).max(50).optional(), percent: z.number().min(1).max(100).optional() })
+        .refine((q) => (q.count === undefined) !== (q.percent === undefined), 'Give either a count or a percent')
+        .optional(),
+      distinctAcrossLevels: z.boolean().default(false),
+      due: durationSchema().default('3d'),
+      remindEvery: durationSchema().optional(),
+      onTimeout: z.enum(['escalate', 'auto_approve', 'auto_reject', 'branch']).default('branch'),
+      escalateTo: refsField().default([]),
+      maxEscalations: z.number().int().min(1).max(5).default(1),
+    })
+    .refine((c) => c.mode !== 'quorum' || c.quorum !== undefined, { message: 'A quorum needs a count or a percent', path: ['quorum'] })
+    .refine((c) => c.onTimeout !== 'escalate' || c.escalateTo.length > 0, { message: 'Say whom to escalate to', path: ['escalateTo'] }),
+);
 
 const quick = quickActivity;
 

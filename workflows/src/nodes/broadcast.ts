@@ -24,24 +24,25 @@ function toRecipient(value: unknown, i: number): Recipient {
 export const broadcast = defineNode({
   type: 'channel.broadcast',
   family: 'channel',
-  configSchema: z.strictObject({
-    connection: z.uuid({ message: 'Choose a channel connection' }).meta({ widget: 'connection' }),
-    recipients: z.string().min(1).max(2000).meta({
-      widget: 'cel',
-      description: 'A CEL expression giving the list, e.g. input.recipients: addresses, or objects with address/email/phone/name',
+  configSchema: () =>
+    z.strictObject({
+      connection: z.uuid({ message: 'Choose a channel connection' }).meta({ widget: 'connection' }),
+      recipients: z.string().min(1).max(2000).meta({
+        widget: 'cel',
+        description: 'A CEL expression giving the list, e.g. input.recipients: addresses, or objects with address/email/phone/name',
+      }),
+      title: message(200).optional(),
+      text: message(4000).min(1),
+      batchSize: z
+        .number()
+        .int()
+        .min(1)
+        .max(1000)
+        .default(500)
+        .meta({ description: 'Recipients per activity: 10,000 recipients in batches of 500 is 20 activities in the history, not 10,000' }),
+      timeout: durationSchema().default('10m').meta({ description: 'How long one batch may take' }),
+      retry: retrySchema().default({ maximumAttempts: 10, initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2m' }),
     }),
-    title: message(200).optional(),
-    text: message(4000).min(1),
-    batchSize: z
-      .number()
-      .int()
-      .min(1)
-      .max(1000)
-      .default(500)
-      .meta({ description: 'Recipients per activity: 10,000 recipients in batches of 500 is 20 activities in the history, not 10,000' }),
-    timeout: durationSchema.default('10m').meta({ description: 'How long one batch may take' }),
-    retry: retrySchema.default({ maximumAttempts: 10, initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2m' }),
-  }),
   handles: () => ['sent', 'failed'],
   hasInput: true,
   editor: {

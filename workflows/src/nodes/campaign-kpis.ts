@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { lazily } from '../lazy.ts';
 import { defineNode, type NodeResult } from './define.ts';
 import { durationMs, durationSchema } from '../duration.ts';
 import { quickActivity } from './resolve-people.ts';
@@ -20,10 +21,12 @@ export interface ChannelSums {
   sums: RawSums;
 }
 
-const channelName = z.string().superRefine((v, ctx) => {
-  const issue = channelIssue(v);
-  if (issue) ctx.addIssue({ code: 'custom', message: issue });
-});
+const channelName = lazily(() =>
+  z.string().superRefine((v, ctx) => {
+    const issue = channelIssue(v);
+    if (issue) ctx.addIssue({ code: 'custom', message: issue });
+  }),
+);
 
 function campaignOver(phases: readonly { startsAt?: string; endsAt?: string | null }[], now: number): boolean {
   const ends = phases.map((p) => Date.parse(p.endsAt ?? p.startsAt ?? '')).filter((t) => !Number.isNaN(t));
@@ -38,19 +41,20 @@ function campaignOver(phases: readonly { startsAt?: string; endsAt?: string | nu
 export const campaignKpis = defineNode({
   type: 'campaign.kpis',
   family: 'campaign',
-  configSchema: z.strictObject({
-    window: durationSchema.default('7d').meta({ description: 'The period judged: the last 48h, 7d, …' }),
-    abTest: z
-      .strictObject({ a: channelName, b: channelName })
-      .refine((t) => t.a !== t.b, { message: 'A and B are two different channels', path: ['b'] })
-      .optional(),
-    reallocate: z
-      .strictObject({
-        step: z.number().min(0).max(1).default(0.5).meta({ description: 'How far each week moves towards the ROI-weighted shares' }),
-        reapproveAbove: z.number().min(0).max(10).default(0.2).meta({ description: 'A line changing by more than this fraction' }),
-      })
-      .optional(),
-  }),
+  configSchema: () =>
+    z.strictObject({
+      window: durationSchema().default('7d').meta({ description: 'The period judged: the last 48h, 7d, …' }),
+      abTest: z
+        .strictObject({ a: channelName(), b: channelName() })
+        .refine((t) => t.a !== t.b, { message: 'A and B are two different channels', path: ['b'] })
+        .optional(),
+      reallocate: z
+        .strictObject({
+          step: z.number().min(0).max(1).default(0.5).meta({ description: 'How far each week moves towards the ROI-weighted shares' }),
+          reapproveAbove: z.number().min(0).max(10).default(0.2).meta({ description: 'A line changing by more than this fraction' }),
+        })
+        .optional(),
+    }),
   handles: () => ['next'],
   hasInput: true,
   needsCampaign: () => "it reads the run's campaign's metrics",

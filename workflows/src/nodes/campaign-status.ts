@@ -15,9 +15,10 @@ export interface CampaignStatusRequest {
 export const campaignStatus = defineNode({
   type: 'campaign.status',
   family: 'campaign',
-  configSchema: z.strictObject({
-    status: z.enum(['pending_approval', 'approved', 'scheduled', 'live', 'paused', 'completed', 'cancelled', 'draft']),
-  }),
+  configSchema: () =>
+    z.strictObject({
+      status: z.enum(['pending_approval', 'approved', 'scheduled', 'live', 'paused', 'completed', 'cancelled', 'draft']),
+    }),
   handles: () => ['next', 'failed'],
   hasInput: true,
   editor: { icon: '⚑', color: '#9333ea', defaultConfig: { status: 'approved' } },

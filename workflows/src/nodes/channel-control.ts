@@ -17,11 +17,12 @@ export interface ChannelControlRequest {
 export const channelControl = defineNode({
   type: 'campaign.channel_control',
   family: 'campaign',
-  configSchema: z.strictObject({
-    connection: z.uuid({ message: 'Choose a channel connection' }).meta({ widget: 'connection' }),
-    action: z.enum(['pause', 'resume']).default('pause'),
-    reason: z.string().max(500).optional(),
-  }),
+  configSchema: () =>
+    z.strictObject({
+      connection: z.uuid({ message: 'Choose a channel connection' }).meta({ widget: 'connection' }),
+      action: z.enum(['pause', 'resume']).default('pause'),
+      reason: z.string().max(500).optional(),
+    }),
   handles: () => ['next', 'failed'],
   hasInput: true,
   editor: { icon: '⏯', color: '#9333ea', defaultConfig: { connection: '00000000-0000-4000-8000-000000000000', action: 'pause' } },

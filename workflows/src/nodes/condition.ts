@@ -5,9 +5,10 @@ import { defineNode } from './define.ts';
 export const condition = defineNode({
   type: 'control.condition',
   family: 'control',
-  configSchema: z.strictObject({
-    expression: z.string().min(1).max(MAX_EXPRESSION_LENGTH).meta({ widget: 'cel' }),
-  }),
+  configSchema: () =>
+    z.strictObject({
+      expression: z.string().min(1).max(MAX_EXPRESSION_LENGTH).meta({ widget: 'cel' }),
+    }),
   handles: () => ['true', 'false'],
   hasInput: true,
   editor: { icon: '◇', color: '#d97706', defaultConfig: { expression: 'input.amount > 100' } },

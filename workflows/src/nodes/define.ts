@@ -3,6 +3,7 @@ import type { JsonValue } from '../json.ts';
 import type { FlowNode } from '../flow.ts';
 import type { HumanTask, RuntimePorts } from '../interpreter/ports.ts';
 import type { NodeState } from '../interpreter/state.ts';
+import { lazily } from '../lazy.ts';
 
 export type NodeFamily = 'trigger' | 'control' | 'channel' | 'approval' | 'campaign' | 'monitoring' | 'review';
 export type Locale = 'en' | 'zh-CN';
@@ -108,6 +109,15 @@ export interface NodeDefinition<S extends z.ZodType = z.ZodType> {
 /** Finds a node type's definition by its type name. */
 export type NodeTypeLookup = (type: string) => NodeDefinition | undefined;
 
-export function defineNode<S extends z.ZodType>(def: NodeDefinition<S>): NodeDefinition<S> {
-  return def;
+/**
+ * A node type as its file writes it: everything a run needs, and the config schema as a function that builds it. A
+ * run of a frozen version reads neither the schema nor anything built from it, so loading the type for a run builds
+ * no zod schema; the validator, the editor and the API read `configSchema`, built on that first read and kept.
+ */
+export type NodeSource<S extends z.ZodType> = Omit<NodeDefinition<S>, 'configSchema'> & { configSchema: () => S };
+
+export function defineNode<S extends z.ZodType>(source: NodeSource<S>): NodeDefinition<S> {
+  const { configSchema, ...rest } = source;
+  const schema = lazily(configSchema);
+  return Object.defineProperty(rest, 'configSchema', { get: schema, enumerable: true }) as NodeDefinition<S>;
 }

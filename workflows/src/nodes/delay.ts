@@ -5,7 +5,7 @@ import { defineNode } from './define.ts';
 export const delay = defineNode({
   type: 'control.delay',
   family: 'control',
-  configSchema: z.strictObject({ duration: durationSchema }),
+  configSchema: () => z.strictObject({ duration: durationSchema() }),
   handles: () => ['next'],
   hasInput: true,
   editor: { icon: '⏱', color: '#7c3aed', defaultConfig: { duration: '1h' } },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { lazily } from '../lazy.ts';
 import { ActivityCallError } from '../interpreter/ports.ts';
 import { checkMessage, pickVariables } from '../messages.ts';
 import { approverRefSchema, refsNeedCampaign, type Person } from '../people.ts';
@@ -97,21 +98,24 @@ export interface DeliverResult {
 }
 
 /** Fields every sending node shares: who receives it. */
-export const recipientFields = {
+export const recipientFields = lazily(() => ({
   to: z.string().max(200_000).optional().meta({
     widget: 'template',
     description: 'Explicit addresses (e-mail, phone, chat user id), comma- or line-separated; may hold {{ cel }} placeholders',
   }),
   people: z
-    .array(approverRefSchema)
+    .array(approverRefSchema())
     .max(50)
     .default([])
     .meta({ description: 'Users, roles, department heads, or a CEL expression giving "user:…", "role:…", "head:…"' }),
   owner: z.boolean().default(false).meta({ description: "The campaign's owner" }),
-};
+}));
 
 /** Why a node's recipients need the run's campaign (its owner, its department), or undefined. */
-export function recipientsNeedCampaign(config: { owner: boolean; people: z.output<typeof recipientFields.people> }): string | undefined {
+export function recipientsNeedCampaign(config: {
+  owner: boolean;
+  people: z.output<ReturnType<typeof recipientFields>['people']>;
+}): string | undefined {
   return config.owner ? "it sends to the campaign's owner" : refsNeedCampaign(config.people);
 }
 
@@ -121,7 +125,10 @@ export const message = (max: number, format?: 'html') =>
     .max(max)
     .meta({ widget: 'message', ...(format ? { format } : {}) });
 
-export function recipientExpressions(config: { to?: string; people: z.output<typeof recipientFields.people> }): NodeExpression[] {
+export function recipientExpressions(config: {
+  to?: string;
+  people: z.output<ReturnType<typeof recipientFields>['people']>;
+}): NodeExpression[] {
   return [
     ...(config.to ? templateExpressions(config.to, ['to']).map((t) => ({ ...t, kind: 'template' as const })) : []),
     ...expressionRefs(config.people, ['people']),
@@ -143,7 +150,7 @@ const ADDRESS_SPLIT = /[,;\n]/;
 /** Everyone a node's recipient fields name, once each. */
 export async function resolveRecipients(
   ctx: NodeContext<unknown>,
-  config: { to?: string; people: z.output<typeof recipientFields.people>; owner: boolean },
+  config: { to?: string; people: z.output<ReturnType<typeof recipientFields>['people']>; owner: boolean },
 ): Promise<Recipient[]> {
   const { ports, scope } = ctx;
   const out: Recipient[] = [];

@@ -15,29 +15,30 @@ import {
 export const email = defineNode({
   type: 'channel.email',
   family: 'channel',
-  configSchema: z
-    .strictObject({
-      connection: z
-        .uuid()
-        .optional()
-        .meta({
-          widget: 'connection',
-          connectionKinds: ['email'],
-          description: "An e-mail (SMTP) connection; empty uses the server's SMTP_URL",
-        }),
-      ...recipientFields,
-      subject: message(300).min(1),
-      text: message(20_000).min(1).meta({ widget: 'message' }),
-      html: message(100_000, 'html')
-        .optional()
-        .meta({ description: 'The HTML part; every {{ output }} is HTML-escaped. Empty: the text, escaped, as HTML.' }),
-      timeout: durationSchema.default('1m'),
-      retry: retrySchema.default({ maximumAttempts: 5, initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '5m' }),
-    })
-    .refine((c) => !!c.to || c.people.length > 0 || c.owner, {
-      message: 'Say who receives it: addresses, people or the campaign owner',
-      path: ['to'],
-    }),
+  configSchema: () =>
+    z
+      .strictObject({
+        connection: z
+          .uuid()
+          .optional()
+          .meta({
+            widget: 'connection',
+            connectionKinds: ['email'],
+            description: "An e-mail (SMTP) connection; empty uses the server's SMTP_URL",
+          }),
+        ...recipientFields(),
+        subject: message(300).min(1),
+        text: message(20_000).min(1).meta({ widget: 'message' }),
+        html: message(100_000, 'html')
+          .optional()
+          .meta({ description: 'The HTML part; every {{ output }} is HTML-escaped. Empty: the text, escaped, as HTML.' }),
+        timeout: durationSchema().default('1m'),
+        retry: retrySchema().default({ maximumAttempts: 5, initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '5m' }),
+      })
+      .refine((c) => !!c.to || c.people.length > 0 || c.owner, {
+        message: 'Say who receives it: addresses, people or the campaign owner',
+        path: ['to'],
+      }),
   handles: () => ['sent', 'failed'],
   hasInput: true,
   editor: {

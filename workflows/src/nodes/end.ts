@@ -4,10 +4,11 @@ import { defineNode } from './define.ts';
 export const end = defineNode({
   type: 'control.end',
   family: 'control',
-  configSchema: z.strictObject({
-    status: z.enum(['completed', 'failed', 'cancelled']).default('completed'),
-    reason: z.string().max(500).optional(),
-  }),
+  configSchema: () =>
+    z.strictObject({
+      status: z.enum(['completed', 'failed', 'cancelled']).default('completed'),
+      reason: z.string().max(500).optional(),
+    }),
   handles: () => [],
   hasInput: true,
   editor: { icon: '■', color: '#475569', defaultConfig: { status: 'completed' } },

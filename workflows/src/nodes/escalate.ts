@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { lazily } from '../lazy.ts';
 import { defineNode } from './define.ts';
 import { durationSchema, parseDuration } from '../duration.ts';
 import { quickActivity } from './resolve-people.ts';
@@ -59,39 +60,42 @@ export interface RecordAlertEventRequest {
   failed: number;
 }
 
-const levelSchema = z.strictObject({
-  ...recipientFields,
-  connection: z
-    .uuid({ message: 'Choose a channel connection' })
-    .optional()
-    .meta({ widget: 'connection', description: 'A chat robot or SMS connection; empty: e-mail to the people' }),
-  ackWithin: durationSchema.default('30m').describe('How long this level has to acknowledge before the next one is called'),
-});
-export type EscalationLevel = z.output<typeof levelSchema>;
+const levelSchema = lazily(() =>
+  z.strictObject({
+    ...recipientFields(),
+    connection: z
+      .uuid({ message: 'Choose a channel connection' })
+      .optional()
+      .meta({ widget: 'connection', description: 'A chat robot or SMS connection; empty: e-mail to the people' }),
+    ackWithin: durationSchema().default('30m').describe('How long this level has to acknowledge before the next one is called'),
+  }),
+);
+export type EscalationLevel = z.output<ReturnType<typeof levelSchema>>;
 
-const ladder = z.array(levelSchema).min(1).max(10);
+const ladder = lazily(() => z.array(levelSchema()).min(1).max(10));
 
 export const escalate = defineNode({
   type: 'monitoring.escalate',
   family: 'monitoring',
-  configSchema: z.strictObject({
-    monitor: z
-      .string()
-      .regex(/^[A-Za-z0-9_-]{1,64}$/, 'The id of the monitor node whose alert this escalates')
-      .describe('The monitor node whose alert this escalates'),
-    levels: ladder.describe('Called in order; each has its time to acknowledge'),
-    bySeverity: z
-      .partialRecord(z.enum(SEVERITIES), ladder)
-      .default({})
-      .describe('A ladder of its own for a severity (a severe alert straight to the PR lead); others use the levels'),
-    repeat: z.number().int().min(0).max(5).default(0).describe('Run the ladder again this many times before giving up'),
-    title: message(200).default('[{{ alert.severity }}] {{ alert.ruleLabel }}: {{ campaign.name }}'),
-    text: message(2000).default(
-      '{{ alert.ruleLabel }} fired on {{ alert.channel | default: "the campaign" }} at {{ alert.firedAt }}: ' +
-        '{{ alert.value }} against {{ alert.threshold }}.{{ group.more }} Level {{ escalation.level }}. ' +
-        'Acknowledge: {{ alert.ackUrl }}',
-    ),
-  }),
+  configSchema: () =>
+    z.strictObject({
+      monitor: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]{1,64}$/, 'The id of the monitor node whose alert this escalates')
+        .describe('The monitor node whose alert this escalates'),
+      levels: ladder().describe('Called in order; each has its time to acknowledge'),
+      bySeverity: z
+        .partialRecord(z.enum(SEVERITIES), ladder())
+        .default({})
+        .describe('A ladder of its own for a severity (a severe alert straight to the PR lead); others use the levels'),
+      repeat: z.number().int().min(0).max(5).default(0).describe('Run the ladder again this many times before giving up'),
+      title: message(200).default('[{{ alert.severity }}] {{ alert.ruleLabel }}: {{ campaign.name }}'),
+      text: message(2000).default(
+        '{{ alert.ruleLabel }} fired on {{ alert.channel | default: "the campaign" }} at {{ alert.firedAt }}: ' +
+          '{{ alert.value }} against {{ alert.threshold }}.{{ group.more }} Level {{ escalation.level }}. ' +
+          'Acknowledge: {{ alert.ackUrl }}',
+      ),
+    }),
   handles: () => ['acknowledged', 'resolved', 'exhausted'],
   hasInput: true,
   editor: {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { lazily } from '../lazy.ts';
 import { durationMs, durationSchema, parseDuration } from '../duration.ts';
 import type { JsonValue } from '../json.ts';
 import { renderText, templateExpressions } from '../templates.ts';
@@ -12,37 +13,39 @@ export const HUMAN_TASK_TYPE = 'human.task';
 /** Reminders per task before it is due, so a config cannot turn one task into a stream of messages. */
 export const MAX_REMINDERS = 100;
 
-const hint = z.string().trim().min(1).max(64).optional();
+const hint = lazily(() => z.string().trim().min(1).max(64).optional());
 
-const configSchema = z
-  .strictObject({
-    title: z.string().min(1).max(200).default('Task').meta({ widget: 'template' }),
-    instructions: z.string().max(4000).default('').meta({ widget: 'template' }),
-    kind: z.enum(['task', 'lesson']).default('task'),
-    assignees: z.array(approverRefSchema).max(20).default([]),
-    owner: z.boolean().default(false).meta({ description: "The campaign's owner" }),
-    waitFor: z.enum(['any', 'all']).default('any'),
-    due: durationSchema.default('3d'),
-    remindEvery: durationSchema.optional(),
-    kpi: hint.meta({ description: 'A lesson task: the KPI it is about' }),
-    channel: hint.meta({ description: 'A lesson task: the channel it is about' }),
-  })
-  .refine((c) => c.owner || c.assignees.length > 0, {
-    message: 'Say who does it: people, roles or the campaign owner',
-    path: ['assignees'],
-  })
-  // Reminders are messages to people: a minute apart at the least, and at most MAX_REMINDERS before the due time.
-  // Parsed leniently: a duration its own field refused must not throw here.
-  .refine((c) => !c.remindEvery || (parseDuration(c.remindEvery) ?? Infinity) >= 60_000, {
-    message: 'Remind at most once a minute',
-    path: ['remindEvery'],
-  })
-  .refine((c) => !c.remindEvery || (parseDuration(c.due) ?? 0) / (parseDuration(c.remindEvery) ?? Infinity) <= MAX_REMINDERS, {
-    message: `At most ${MAX_REMINDERS} reminders before the due time: remind less often`,
-    path: ['remindEvery'],
-  });
+const configSchema = lazily(() =>
+  z
+    .strictObject({
+      title: z.string().min(1).max(200).default('Task').meta({ widget: 'template' }),
+      instructions: z.string().max(4000).default('').meta({ widget: 'template' }),
+      kind: z.enum(['task', 'lesson']).default('task'),
+      assignees: z.array(approverRefSchema()).max(20).default([]),
+      owner: z.boolean().default(false).meta({ description: "The campaign's owner" }),
+      waitFor: z.enum(['any', 'all']).default('any'),
+      due: durationSchema().default('3d'),
+      remindEvery: durationSchema().optional(),
+      kpi: hint().meta({ description: 'A lesson task: the KPI it is about' }),
+      channel: hint().meta({ description: 'A lesson task: the channel it is about' }),
+    })
+    .refine((c) => c.owner || c.assignees.length > 0, {
+      message: 'Say who does it: people, roles or the campaign owner',
+      path: ['assignees'],
+    })
+    // Reminders are messages to people: a minute apart at the least, and at most MAX_REMINDERS before the due time.
+    // Parsed leniently: a duration its own field refused must not throw here.
+    .refine((c) => !c.remindEvery || (parseDuration(c.remindEvery) ?? Infinity) >= 60_000, {
+      message: 'Remind at most once a minute',
+      path: ['remindEvery'],
+    })
+    .refine((c) => !c.remindEvery || (parseDuration(c.due) ?? 0) / (parseDuration(c.remindEvery) ?? Infinity) <= MAX_REMINDERS, {
+      message: `At most ${MAX_REMINDERS} reminders before the due time: remind less often`,
+      path: ['remindEvery'],
+    }),
+);
 
-type Config = z.output<typeof configSchema>;
+type Config = z.output<ReturnType<typeof configSchema>>;
 
 const templateRefs = (config: Config): NodeExpression[] =>
   (['title', 'instructions'] as const).flatMap((k) =>

@@ -25,17 +25,18 @@ export interface LaunchResult {
 export const launch = defineNode({
   type: 'campaign.launch',
   family: 'campaign',
-  configSchema: z.strictObject({
-    announce: z
-      .array(z.uuid().meta({ widget: 'connection' }))
-      .max(10)
-      .default([])
-      .meta({ description: 'Channel connections that announce the launch (team groups)' }),
-    title: message(200).default('🚀 {{ campaign.name }} is live'),
-    text: message(4000).default('{{ campaign.name }} went live at {{ launch.at }} (owner: {{ campaign.owner.name }}).'),
-    notifyOwner: z.boolean().default(true).meta({ description: "Put the launch under the owner's bell" }),
-    retry: retrySchema.default({ maximumAttempts: 5, initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2m' }),
-  }),
+  configSchema: () =>
+    z.strictObject({
+      announce: z
+        .array(z.uuid().meta({ widget: 'connection' }))
+        .max(10)
+        .default([])
+        .meta({ description: 'Channel connections that announce the launch (team groups)' }),
+      title: message(200).default('🚀 {{ campaign.name }} is live'),
+      text: message(4000).default('{{ campaign.name }} went live at {{ launch.at }} (owner: {{ campaign.owner.name }}).'),
+      notifyOwner: z.boolean().default(true).meta({ description: "Put the launch under the owner's bell" }),
+      retry: retrySchema().default({ maximumAttempts: 5, initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2m' }),
+    }),
   handles: () => ['next', 'failed'],
   hasInput: true,
   editor: { icon: '🚀', color: '#9333ea', defaultConfig: { announce: [] } },

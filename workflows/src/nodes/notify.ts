@@ -14,18 +14,23 @@ import {
 export const notify = defineNode({
   type: 'channel.in_app',
   family: 'channel',
-  configSchema: z
-    .strictObject({
-      ...recipientFields,
-      title: message(200).min(1),
-      text: message(2000).default(''),
-      link: z.string().max(500).optional().meta({ description: 'An app path the notification opens, e.g. /campaigns/…; empty: this run' }),
-      retry: retrySchema.default({ maximumAttempts: 10, initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' }),
-    })
-    .refine((c) => !!c.to || c.people.length > 0 || c.owner, {
-      message: 'Say who is notified: people, user ids or the campaign owner',
-      path: ['people'],
-    }),
+  configSchema: () =>
+    z
+      .strictObject({
+        ...recipientFields(),
+        title: message(200).min(1),
+        text: message(2000).default(''),
+        link: z
+          .string()
+          .max(500)
+          .optional()
+          .meta({ description: 'An app path the notification opens, e.g. /campaigns/…; empty: this run' }),
+        retry: retrySchema().default({ maximumAttempts: 10, initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' }),
+      })
+      .refine((c) => !!c.to || c.people.length > 0 || c.owner, {
+        message: 'Say who is notified: people, user ids or the campaign owner',
+        path: ['people'],
+      }),
   handles: () => ['sent', 'failed'],
   hasInput: true,
   editor: { icon: '🔔', color: '#0d9488', defaultConfig: { owner: true, title: '{{ campaign.name }}: step done' } },

@@ -1,22 +1,26 @@
 import { z } from 'zod';
+import { lazily } from '../lazy.ts';
 import { defineNode } from './define.ts';
 
 /** Why an approval or task of a branch that lost a join's race was closed: the inbox and the run view show it. */
 export const SLOWER_BRANCH_REASON = 'another branch finished first';
 
-const branchName = z.string().regex(/^[a-z][a-z0-9_]{0,31}$/, 'Lower-case letters, digits and underscores, starting with a letter');
+const branchName = lazily(() =>
+  z.string().regex(/^[a-z][a-z0-9_]{0,31}$/, 'Lower-case letters, digits and underscores, starting with a letter'),
+);
 
 export const parallelSplit = defineNode({
   type: 'control.parallel',
   family: 'control',
-  configSchema: z.strictObject({
-    branches: z
-      .array(branchName)
-      .min(2, 'A split needs at least two branches')
-      .max(8)
-      .refine((b) => new Set(b).size === b.length, 'Branch names must differ')
-      .default(['a', 'b']),
-  }),
+  configSchema: () =>
+    z.strictObject({
+      branches: z
+        .array(branchName())
+        .min(2, 'A split needs at least two branches')
+        .max(8)
+        .refine((b) => new Set(b).size === b.length, 'Branch names must differ')
+        .default(['a', 'b']),
+    }),
   handles: (config) => config.branches ?? [],
   hasInput: true,
   editor: { icon: '⑃', color: '#0891b2', defaultConfig: { branches: ['legal', 'brand'] }, dynamicHandles: true },
@@ -41,13 +45,14 @@ export const parallelSplit = defineNode({
 export const join = defineNode({
   type: 'control.join',
   family: 'control',
-  configSchema: z
-    .strictObject({
-      mode: z.enum(['all', 'any', 'count']).default('all'),
-      count: z.number().int().min(1).max(8).optional(),
-      cancelOthers: z.boolean().default(true).describe('When it goes on before every branch arrived, cancel the branches still running'),
-    })
-    .refine((c) => c.mode !== 'count' || c.count !== undefined, { message: 'Say how many branches must arrive', path: ['count'] }),
+  configSchema: () =>
+    z
+      .strictObject({
+        mode: z.enum(['all', 'any', 'count']).default('all'),
+        count: z.number().int().min(1).max(8).optional(),
+        cancelOthers: z.boolean().default(true).describe('When it goes on before every branch arrived, cancel the branches still running'),
+      })
+      .refine((c) => c.mode !== 'count' || c.count !== undefined, { message: 'Say how many branches must arrive', path: ['count'] }),
   handles: () => ['next'],
   hasInput: true,
   editor: { icon: '⑂', color: '#0891b2', defaultConfig: { mode: 'all' } },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { lazily } from '../lazy.ts';
 import { durationMs, durationSchema, parseDuration } from '../duration.ts';
 import { approverRefSchema, type ConcreteApproverRef, type Person } from '../people.ts';
 import { lessonHintsFromHeadline } from '../review/lesson-hints.ts';
@@ -9,28 +10,30 @@ import { concreteRefs } from './resolve-people.ts';
 import { awaitWorkTasks, type WorkTasksOutcome } from './work-tasks.ts';
 
 /** The review node's lesson tasks: who records the lessons (as human.task names them), by when, with what reminders. */
-export const reviewLessonsSchema = z
-  .strictObject({
-    owner: z.boolean().default(true).meta({ description: "The campaign's owner" }),
-    assignees: z.array(approverRefSchema).max(20).default([]),
-    waitFor: z.enum(['any', 'all']).default('any'),
-    due: durationSchema.default('7d').meta({ description: 'After the review is stored' }),
-    remindEvery: durationSchema.default('2d'),
-    instructions: z.string().max(2000).default(''),
-  })
-  .refine((c) => c.owner || c.assignees.length > 0, {
-    message: 'Say who records the lessons: people, roles or the campaign owner',
-    path: ['assignees'],
-  })
-  // As for human.task: a minute apart at the least, at most MAX_REMINDERS before due; parsed leniently (a bad duration
-  // is its own field's issue).
-  .refine((c) => (parseDuration(c.remindEvery) ?? Infinity) >= 60_000, { message: 'Remind at most once a minute', path: ['remindEvery'] })
-  .refine((c) => (parseDuration(c.due) ?? 0) / (parseDuration(c.remindEvery) ?? Infinity) <= MAX_REMINDERS, {
-    message: `At most ${MAX_REMINDERS} reminders before the due time: remind less often`,
-    path: ['remindEvery'],
-  });
+export const reviewLessonsSchema = lazily(() =>
+  z
+    .strictObject({
+      owner: z.boolean().default(true).meta({ description: "The campaign's owner" }),
+      assignees: z.array(approverRefSchema()).max(20).default([]),
+      waitFor: z.enum(['any', 'all']).default('any'),
+      due: durationSchema().default('7d').meta({ description: 'After the review is stored' }),
+      remindEvery: durationSchema().default('2d'),
+      instructions: z.string().max(2000).default(''),
+    })
+    .refine((c) => c.owner || c.assignees.length > 0, {
+      message: 'Say who records the lessons: people, roles or the campaign owner',
+      path: ['assignees'],
+    })
+    // As for human.task: a minute apart at the least, at most MAX_REMINDERS before due; parsed leniently (a bad duration
+    // is its own field's issue).
+    .refine((c) => (parseDuration(c.remindEvery) ?? Infinity) >= 60_000, { message: 'Remind at most once a minute', path: ['remindEvery'] })
+    .refine((c) => (parseDuration(c.due) ?? 0) / (parseDuration(c.remindEvery) ?? Infinity) <= MAX_REMINDERS, {
+      message: `At most ${MAX_REMINDERS} reminders before the due time: remind less often`,
+      path: ['remindEvery'],
+    }),
+);
 
-export type ReviewLessons = z.output<typeof reviewLessonsSchema>;
+export type ReviewLessons = z.output<ReturnType<typeof reviewLessonsSchema>>;
 
 export interface LessonsAsked {
   outcome: WorkTasksOutcome['outcome'];

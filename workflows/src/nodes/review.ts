@@ -60,15 +60,16 @@ function campaignEnd(phases: readonly CampaignPhase[], moved: boolean): number {
 export const review = defineNode({
   type: 'campaign.review',
   family: 'review',
-  configSchema: z.strictObject({
-    at: z
-      .string()
-      .max(200)
-      .optional()
-      .meta({ widget: 'template', description: "An ISO 8601 time, or a template giving one; by default the campaign's end" }),
-    settle: durationSchema.default('48h').meta({ description: 'Extra wait for late metrics before the review is computed' }),
-    lessons: reviewLessonsSchema.optional().meta({ description: 'Lesson tasks after the review; none when left out' }),
-  }),
+  configSchema: () =>
+    z.strictObject({
+      at: z
+        .string()
+        .max(200)
+        .optional()
+        .meta({ widget: 'template', description: "An ISO 8601 time, or a template giving one; by default the campaign's end" }),
+      settle: durationSchema().default('48h').meta({ description: 'Extra wait for late metrics before the review is computed' }),
+      lessons: reviewLessonsSchema().optional().meta({ description: 'Lesson tasks after the review; none when left out' }),
+    }),
   // `timed_out` belongs to the lesson tasks that follow the computation (assignees who do not write theirs in time);
   // with none configured the node always goes on by `next`.
   handles: () => ['next', 'timed_out'],

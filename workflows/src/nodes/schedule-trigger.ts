@@ -21,20 +21,21 @@ export const OVERLAP_POLICIES = ['skip', 'buffer_one', 'buffer_all', 'cancel_oth
 export const scheduleTrigger = defineNode({
   type: 'trigger.schedule',
   family: 'trigger',
-  configSchema: z.strictObject({
-    cron: z
-      .string()
-      .min(1)
-      .max(200)
-      .refine((c) => checkCron(c) === undefined, { error: (iss) => checkCron(String(iss.input)) ?? 'Not a cron expression' }),
-    timezone: timeZoneSchema.default('Asia/Shanghai'),
-    overlap: z
-      .enum(OVERLAP_POLICIES)
-      .default('skip')
-      .meta({ description: 'When the previous run is still going: skip, buffer one/all, cancel or terminate it, or allow all' }),
-    catchupWindow: durationSchema.default('1h').meta({ description: 'After downtime, start missed runs from at most this far back' }),
-    sampleInput: safeJsonSchema.default({}).meta({ widget: 'json' }),
-  }),
+  configSchema: () =>
+    z.strictObject({
+      cron: z
+        .string()
+        .min(1)
+        .max(200)
+        .refine((c) => checkCron(c) === undefined, { error: (iss) => checkCron(String(iss.input)) ?? 'Not a cron expression' }),
+      timezone: timeZoneSchema().default('Asia/Shanghai'),
+      overlap: z
+        .enum(OVERLAP_POLICIES)
+        .default('skip')
+        .meta({ description: 'When the previous run is still going: skip, buffer one/all, cancel or terminate it, or allow all' }),
+      catchupWindow: durationSchema().default('1h').meta({ description: 'After downtime, start missed runs from at most this far back' }),
+      sampleInput: safeJsonSchema().default({}).meta({ widget: 'json' }),
+    }),
   handles: () => ['next'],
   hasInput: false,
   editor: {

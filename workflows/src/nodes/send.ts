@@ -15,17 +15,18 @@ import {
 export const send = defineNode({
   type: 'channel.send',
   family: 'channel',
-  configSchema: z.strictObject({
-    connection: z.uuid({ message: 'Choose a channel connection' }).meta({ widget: 'connection' }),
-    title: message(200).optional(),
-    text: message(4000).min(1),
-    markdown: message(4000).optional(),
-    ...recipientFields,
-    timeout: durationSchema.default('30s').meta({
-      description: "How long one attempt may take before Temporal tries again (also how soon a crashed worker's send is retried)",
+  configSchema: () =>
+    z.strictObject({
+      connection: z.uuid({ message: 'Choose a channel connection' }).meta({ widget: 'connection' }),
+      title: message(200).optional(),
+      text: message(4000).min(1),
+      markdown: message(4000).optional(),
+      ...recipientFields(),
+      timeout: durationSchema().default('30s').meta({
+        description: "How long one attempt may take before Temporal tries again (also how soon a crashed worker's send is retried)",
+      }),
+      retry: retrySchema().default({ maximumAttempts: 5, initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2m' }),
     }),
-    retry: retrySchema.default({ maximumAttempts: 5, initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2m' }),
-  }),
   handles: () => ['sent', 'failed'],
   hasInput: true,
   editor: {

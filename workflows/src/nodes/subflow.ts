@@ -71,22 +71,23 @@ export function subflowInputProblem(value: unknown): string | undefined {
 export const subflow = defineNode({
   type: SUBFLOW_TYPE,
   family: 'control',
-  configSchema: z.strictObject({
-    flowId: z.uuid({ message: 'Must be a flow id (UUID)' }).meta({ widget: 'flow', description: 'The published flow to start' }),
-    version: z
-      .number()
-      .int()
-      .min(1)
-      .max(2_147_483_647)
-      .meta({ description: 'The published version to run, pinned: a later publish does not change what this node starts' }),
-    input: z
-      .string()
-      .min(1)
-      .max(MAX_EXPRESSION_LENGTH)
-      .default('nodes.monitor.output.alert')
-      .meta({ widget: 'cel', description: "The child's input (CEL); by default the alert the monitor raised" }),
-    wait: z.boolean().default(true).meta({ description: 'Wait for the child run to end (completed / failed) or go on once it started' }),
-  }),
+  configSchema: () =>
+    z.strictObject({
+      flowId: z.uuid({ message: 'Must be a flow id (UUID)' }).meta({ widget: 'flow', description: 'The published flow to start' }),
+      version: z
+        .number()
+        .int()
+        .min(1)
+        .max(2_147_483_647)
+        .meta({ description: 'The published version to run, pinned: a later publish does not change what this node starts' }),
+      input: z
+        .string()
+        .min(1)
+        .max(MAX_EXPRESSION_LENGTH)
+        .default('nodes.monitor.output.alert')
+        .meta({ widget: 'cel', description: "The child's input (CEL); by default the alert the monitor raised" }),
+      wait: z.boolean().default(true).meta({ description: 'Wait for the child run to end (completed / failed) or go on once it started' }),
+    }),
   handles: (config) => (config.wait === false ? ['started'] : ['completed', 'failed']),
   hasInput: true,
   editor: {

@@ -32,20 +32,21 @@ function phaseStart(phases: CampaignPhase[], name: string, moved: boolean): numb
 export const waitUntil = defineNode({
   type: 'control.wait_until',
   family: 'control',
-  configSchema: z
-    .strictObject({
-      phase: z.string().max(32).optional().meta({ description: "The start of this phase of the run's campaign, e.g. warm_up" }),
-      at: z.string().max(200).optional().meta({ widget: 'template', description: 'An ISO 8601 time, or a template giving one' }),
-      offset: z
-        .string()
-        .regex(/^-?(\d+(ms|s|m|h|d|w))+$/, 'Like "-1h" or "30m"')
-        .optional()
-        .meta({ description: 'Shift from that time, e.g. -1h to wake an hour before' }),
-    })
-    .refine((c) => (c.phase === undefined) !== (c.at === undefined), {
-      message: 'Give either a campaign phase or a time',
-      path: ['phase'],
-    }),
+  configSchema: () =>
+    z
+      .strictObject({
+        phase: z.string().max(32).optional().meta({ description: "The start of this phase of the run's campaign, e.g. warm_up" }),
+        at: z.string().max(200).optional().meta({ widget: 'template', description: 'An ISO 8601 time, or a template giving one' }),
+        offset: z
+          .string()
+          .regex(/^-?(\d+(ms|s|m|h|d|w))+$/, 'Like "-1h" or "30m"')
+          .optional()
+          .meta({ description: 'Shift from that time, e.g. -1h to wake an hour before' }),
+      })
+      .refine((c) => (c.phase === undefined) !== (c.at === undefined), {
+        message: 'Give either a campaign phase or a time',
+        path: ['phase'],
+      }),
   handles: () => ['next'],
   hasInput: true,
   editor: { icon: '⏰', color: '#7c3aed', defaultConfig: { phase: 'warm_up' } },

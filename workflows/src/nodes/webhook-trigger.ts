@@ -5,9 +5,10 @@ import { defineNode } from './define.ts';
 export const webhookTrigger = defineNode({
   type: 'trigger.webhook',
   family: 'trigger',
-  configSchema: z.strictObject({
-    sampleInput: safeJsonSchema.default({}).meta({ widget: 'json' }),
-  }),
+  configSchema: () =>
+    z.strictObject({
+      sampleInput: safeJsonSchema().default({}).meta({ widget: 'json' }),
+    }),
   handles: () => ['next'],
   hasInput: false,
   editor: { icon: '⚡', color: '#2563eb', defaultConfig: { sampleInput: { event: 'order.paid' } } },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { lazily } from '../lazy.ts';
 import { durationMs, durationSchema } from '../duration.ts';
 import { safeJsonSchema, type JsonValue } from '../json.ts';
 import { renderTemplate, renderText, templateExpressions } from '../templates.ts';
@@ -26,24 +27,25 @@ export interface WebhookResponse {
 
 export const WEBHOOK_ACTIVITY = 'sendWebhook' satisfies ActivityName;
 
-const headerName = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$/, 'Not a valid HTTP header name');
+const headerName = lazily(() => z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$/, 'Not a valid HTTP header name'));
 
 export const webhook = defineNode({
   type: 'channel.webhook',
   family: 'channel',
-  configSchema: z.strictObject({
-    url: z
-      .string()
-      .min(1)
-      .max(2000)
-      .refine((u) => u.includes('{{') || /^https?:\/\/[^\s]+$/i.test(u), 'Must be an http:// or https:// URL')
-      .meta({ widget: 'template' }),
-    method: z.enum(['POST', 'PUT', 'PATCH']).default('POST'),
-    headers: z.record(headerName, z.string().max(2000)).default({}).meta({ widget: 'json' }),
-    body: safeJsonSchema.default({}).meta({ widget: 'json-template' }),
-    timeout: durationSchema.default('10s'),
-    retry: retrySchema.default({ maximumAttempts: 3, initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' }),
-  }),
+  configSchema: () =>
+    z.strictObject({
+      url: z
+        .string()
+        .min(1)
+        .max(2000)
+        .refine((u) => u.includes('{{') || /^https?:\/\/[^\s]+$/i.test(u), 'Must be an http:// or https:// URL')
+        .meta({ widget: 'template' }),
+      method: z.enum(['POST', 'PUT', 'PATCH']).default('POST'),
+      headers: z.record(headerName(), z.string().max(2000)).default({}).meta({ widget: 'json' }),
+      body: safeJsonSchema().default({}).meta({ widget: 'json-template' }),
+      timeout: durationSchema().default('10s'),
+      retry: retrySchema().default({ maximumAttempts: 3, initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' }),
+    }),
   handles: () => ['sent', 'failed'],
   hasInput: true,
   editor: {

@@ -20,15 +20,15 @@ export const alertListQuery = z
       .optional()
       .meta({ description: "'open': every state but resolved" }),
     severity: z.enum(SEVERITIES).optional(),
-    from: instantSchema.optional().meta({ description: 'Fired at or after (event time)' }),
-    to: instantSchema.optional().meta({ description: 'Fired before (event time)' }),
+    from: instantSchema().optional().meta({ description: 'Fired at or after (event time)' }),
+    to: instantSchema().optional().meta({ description: 'Fired before (event time)' }),
     limit: z.coerce.number().int().min(1).max(ALERT_PAGE_MAX).default(50),
     cursor: cursorParam,
   })
   .refine((q) => !q.from || !q.to || Date.parse(q.from) < Date.parse(q.to), { path: ['to'], message: 'Must be after from' });
 
 export const snoozeBody = z.strictObject({
-  until: instantSchema.meta({ description: 'In the future, at most 30 days ahead' }),
+  until: instantSchema().meta({ description: 'In the future, at most 30 days ahead' }),
 });
 
 /** Alerts acknowledged in one decision: the editor's multi-select sends a page of them at most. */
@@ -60,8 +60,8 @@ export const silenceBody = z.strictObject({
   campaignId: z.uuid(),
   ruleId: ruleId.nullable().optional().meta({ description: 'null or absent: every rule of the campaign' }),
   channel: channel.nullable().optional().meta({ description: 'null or absent: every channel' }),
-  startsAt: instantSchema.optional().meta({ description: 'Default now' }),
-  endsAt: instantSchema.meta({ description: 'After the start and in the future; at most 90 days after the start' }),
+  startsAt: instantSchema().optional().meta({ description: 'Default now' }),
+  endsAt: instantSchema().meta({ description: 'After the start and in the future; at most 90 days after the start' }),
   comment: z.string().trim().max(2000).optional(),
 });
 

@@ -19,7 +19,7 @@ const budgetSchema = z.strictObject({
   contingencyRatio: z.number().min(0).max(0.5).default(0.1),
   lines: z.array(budgetLineSchema).max(100).default([]),
 });
-const phaseSchema = z.strictObject({ name: z.string().min(1).max(32), startsAt: instantSchema, endsAt: instantSchema });
+const phaseSchema = z.strictObject({ name: z.string().min(1).max(32), startsAt: instantSchema(), endsAt: instantSchema() });
 // Times with different offsets do not compare as strings.
 const phasesSchema = z
   .array(phaseSchema)
@@ -41,7 +41,7 @@ export const campaignBodySchema = z
     name: z.string().trim().min(1).max(200),
     departmentId: z.uuid().nullable().optional(),
     ownerId: z.uuid().nullable().optional(),
-    timezone: timeZoneSchema.default('Asia/Shanghai'),
+    timezone: timeZoneSchema().default('Asia/Shanghai'),
     goals: z.array(goalSchema).max(30).default([]),
     budget: budgetSchema.default({ total: 0, currency: 'CNY', contingencyRatio: 0.1, lines: [] }),
     phases: phasesSchema.default([]),
@@ -69,7 +69,7 @@ export const scenarioSchema = z.looseObject({
   }),
   phases: z.array(z.looseObject({ name: z.string(), starts_at: z.string(), ends_at: z.string() })),
   channels: z.array(z.looseObject({ name: z.string() })).default([]),
-  timezone: timeZoneSchema.optional(),
+  timezone: timeZoneSchema().optional(),
 });
 
 /** A campaign as the API shows it: what was saved (checked by the body schema), with its department's name. */

@@ -31,9 +31,9 @@ export const userBody = z.strictObject({
     .optional(),
 });
 export const grantBody = z.strictObject({
-  role: roleSchema,
+  role: roleSchema(),
   departmentId: z.uuid().nullable().default(null).meta({ description: 'null: in every department' }),
-  expiresAt: instantSchema.nullable().optional().meta({ description: 'A temporary grant ends here' }),
+  expiresAt: instantSchema().nullable().optional().meta({ description: 'A temporary grant ends here' }),
 });
 export const preferencesBody = z.strictObject({ locale: localeSchema });
 export const tokenBody = z.strictObject({
@@ -45,7 +45,9 @@ export const tokenBody = z.strictObject({
     .refine((a) => new Set(a).size === a.length, 'Each scope once')
     .optional()
     .meta({ description: `What the token may do on top of your roles; default ${DEFAULT_TOKEN_SCOPES.join(', ')}` }),
-  expiresAt: instantSchema.optional().meta({ description: `Default ${DEFAULT_TOKEN_DAYS} days from now, at most ${MAX_TOKEN_DAYS}` }),
+  expiresAt: instantSchema()
+    .optional()
+    .meta({ description: `Default ${DEFAULT_TOKEN_DAYS} days from now, at most ${MAX_TOKEN_DAYS}` }),
 });
 export const tokenListQuery = z.strictObject({ userId: z.uuid().optional() });
 export const departmentBody = z.strictObject({ name: z.string().trim().min(1).max(100), headUserId: z.uuid().nullable().optional() });
@@ -66,7 +68,7 @@ export const userSchema = z
     active: z.boolean(),
     grants: z.array(
       z.object({
-        role: roleSchema,
+        role: roleSchema(),
         departmentId: z.uuid().nullable().meta({ description: 'null: in every department' }),
         expiresAt: timestamp.nullable(),
       }),
@@ -80,7 +82,7 @@ export const sessionSchema = z.object({ user: userSchema, csrfToken: z.string().
 export const grantSchema = z.object({
   id: z.uuid(),
   userId: z.uuid(),
-  role: roleSchema,
+  role: roleSchema(),
   departmentId: z.uuid().nullable(),
   expiresAt: timestamp.nullable(),
 });

@@ -6,7 +6,7 @@ import { flowGraphSchema } from './flows.ts';
 export const RUN_STATUSES = ['running', 'completed', 'failed', 'cancelled'] as const;
 
 export const startRunBody = z.strictObject({
-  input: safeJsonSchema.default({}).meta({ description: 'Run input; expressions read it as `input`' }),
+  input: safeJsonSchema().default({}).meta({ description: 'Run input; expressions read it as `input`' }),
   campaignId: z
     .uuid({ message: 'Must be a UUID' })
     .optional()
@@ -36,8 +36,8 @@ export const listRunsQuery = z
       .max(2_147_483_647, 'No such version')
       .optional()
       .meta({ description: 'Runs of this version number (of any flow, so usually with flowId)' }),
-    startedFrom: instantSchema.optional().meta({ description: 'Started at or after (ISO 8601 with a zone)' }),
-    startedTo: instantSchema.optional().meta({ description: 'Started before (ISO 8601 with a zone)' }),
+    startedFrom: instantSchema().optional().meta({ description: 'Started at or after (ISO 8601 with a zone)' }),
+    startedTo: instantSchema().optional().meta({ description: 'Started before (ISO 8601 with a zone)' }),
     q: z
       .string()
       .trim()
