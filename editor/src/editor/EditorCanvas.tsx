@@ -19,6 +19,7 @@ import { AnnotationContext, type AnnotationActions } from '../flow/annotationCon
 import { annotationMiniMapColor, type AnyCanvasNode } from '../flow/annotations.ts';
 import { useFlowAriaLabels } from '../flow/ariaLabels.ts';
 import { FIT_OPTIONS, FitView } from '../flow/FitView.tsx';
+import { PRO_OPTIONS } from '../flow/canvasOptions.ts';
 import type { CanvasEdge, CanvasNode } from '../flow/graph.ts';
 import type { IssueIndex } from '../flow/issues.ts';
 import type { FlowDraft } from './useFlowDraft.ts';
@@ -28,6 +29,9 @@ import { Modal } from '../components/Modal.tsx';
 const DELETE_KEYS = ['Backspace', 'Delete'];
 const MULTI_SELECT_KEYS = ['Shift', 'Meta', 'Control'];
 const defaultEdgeOptions = { markerEnd: { type: MarkerType.ArrowClosed, width: 18, height: 18 } };
+// Stable props (see canvasOptions.ts): the canvas re-renders on each drag frame, so its callbacks never depend on `draft`
+// itself, a new object each render, only on its stable callbacks.
+const SNAP_GRID: [number, number] = [8, 8];
 
 // Module-level: a new function each render would repaint every minimap node on every drag frame.
 const miniMapColor = (n: Node) => annotationMiniMapColor(n) ?? nodeType((n as CanvasNode).data.type)?.editor.color ?? '#94a3b8';
@@ -67,6 +71,7 @@ export function EditorCanvas({ draft, issues, children }: { draft: FlowDraft; is
     e.dataTransfer.dropEffect = 'copy';
   }, []);
 
+  const { addNode, remember, connect, canConnect } = draft;
   const onDrop = useCallback(
     (e: DragEvent) => {
       const type = e.dataTransfer.getData(PALETTE_MIME);
@@ -74,9 +79,9 @@ export function EditorCanvas({ draft, issues, children }: { draft: FlowDraft; is
       e.preventDefault();
       const p = screenToFlowPosition({ x: e.clientX, y: e.clientY });
       // Drop so the pointer sits near the node's top-left corner, as when dragging a card.
-      draft.addNode(type, { x: Math.round(p.x - 20), y: Math.round(p.y - 20) }, { select: true });
+      addNode(type, { x: Math.round(p.x - 20), y: Math.round(p.y - 20) }, { select: true });
     },
-    [draft, screenToFlowPosition],
+    [addNode, screenToFlowPosition],
   );
 
   const [confirm, setConfirm] = useState<{ edges: number; resolve: (ok: boolean) => void } | null>(null);
@@ -88,14 +93,14 @@ export function EditorCanvas({ draft, issues, children }: { draft: FlowDraft; is
       const attached = gone.filter((e) => !e.selected).length;
       const ok = attached === 0 || (await new Promise<boolean>((resolve) => setConfirm({ edges: attached, resolve })));
       setConfirm(null);
-      if (ok) draft.remember();
+      if (ok) remember();
       return ok;
     },
-    [draft],
+    [remember],
   );
 
-  const onConnect = useCallback((c: Connection) => void draft.connect(c), [draft]);
-  const isValidConnection = useCallback((c: Connection | Edge) => draft.canConnect(c), [draft]);
+  const onConnect = useCallback((c: Connection) => void connect(c), [connect]);
+  const isValidConnection = useCallback((c: Connection | Edge) => canConnect(c), [canConnect]);
   const { updateNote, renameGroup, takeFreshNote } = draft;
   const annotationActions = useMemo<AnnotationActions>(
     () => ({ updateNote, renameGroup, takeFreshNote }),
@@ -131,8 +136,8 @@ export function EditorCanvas({ draft, issues, children }: { draft: FlowDraft; is
           fitViewOptions={FIT_OPTIONS}
           minZoom={0.2}
           snapToGrid
-          snapGrid={[8, 8]}
-          proOptions={{ hideAttribution: true }}
+          snapGrid={SNAP_GRID}
+          proOptions={PRO_OPTIONS}
           ariaLabelConfig={ariaLabelConfig}
         >
           <FitView />
