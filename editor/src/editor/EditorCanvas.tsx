@@ -1,6 +1,8 @@
 import { useCallback, useMemo, useState, type DragEvent, type ReactNode } from 'react';
+import { Map as MapIcon } from 'lucide-react';
 import {
   Background,
+  ControlButton,
   Controls,
   MarkerType,
   MiniMap,
@@ -36,6 +38,12 @@ const SNAP_GRID: [number, number] = [8, 8];
 // Module-level: a new function each render would repaint every minimap node on every drag frame.
 const miniMapColor = (n: Node) => annotationMiniMapColor(n) ?? nodeType((n as CanvasNode).data.type)?.editor.color ?? '#94a3b8';
 
+/**
+ * Above this many nodes the minimap starts hidden (a control button shows it): it follows every node, so on a large
+ * flow it costs a drag frame a good part of its budget.
+ */
+const MINIMAP_NODE_LIMIT = 200;
+
 function truncate(s: string, n: number): string {
   return s.length > n ? `${s.slice(0, n - 1)}…` : s;
 }
@@ -48,6 +56,8 @@ export function EditorCanvas({ draft, issues, children }: { draft: FlowDraft; is
   const { t } = useTranslation();
   const { screenToFlowPosition } = useReactFlow();
   const ariaLabelConfig = useFlowAriaLabels();
+  const [miniMapChoice, setMiniMapChoice] = useState<boolean | null>(null);
+  const showMiniMap = miniMapChoice ?? draft.nodes.length <= MINIMAP_NODE_LIMIT;
 
   // Issues are painted on a derived copy so that React Flow's own edge state stays untouched.
   const edges = useMemo<CanvasEdge[]>(
@@ -143,8 +153,18 @@ export function EditorCanvas({ draft, issues, children }: { draft: FlowDraft; is
           <FitView />
           {children}
           <Background gap={16} />
-          <Controls showInteractive={false} />
-          <MiniMap pannable zoomable nodeColor={miniMapColor} />
+          <Controls showInteractive={false}>
+            <ControlButton
+              onClick={() => setMiniMapChoice(!showMiniMap)}
+              aria-pressed={showMiniMap}
+              aria-label={t(showMiniMap ? 'canvas.hideMinimap' : 'canvas.showMinimap')}
+              title={t(showMiniMap ? 'canvas.hideMinimap' : 'canvas.showMinimap')}
+              data-testid="minimap-toggle"
+            >
+              <MapIcon aria-hidden />
+            </ControlButton>
+          </Controls>
+          {showMiniMap && <MiniMap pannable zoomable nodeColor={miniMapColor} />}
         </ReactFlow>
       </AnnotationContext.Provider>
       {draft.nodes.length === 0 && draft.notes.length === 0 && <div className="fd-canvas__empty">{t('canvas.empty')}</div>}
