@@ -133,13 +133,11 @@ async function openMs(page: Page, url: string): Promise<number> {
 /** The page's requests (ms from navigation start), to see the open's waterfall beside its CPU profile. */
 async function requestTimes(page: Page): Promise<{ name: string; start: number; end: number }[]> {
   return page.evaluate(() =>
-    performance
-      .getEntriesByType('resource')
-      .map((e) => ({
-        name: e.name.replace(location.origin, ''),
-        start: Math.round(e.startTime),
-        end: Math.round((e as PerformanceResourceTiming).responseEnd),
-      })),
+    performance.getEntriesByType('resource').map((e) => ({
+      name: e.name.replace(location.origin, ''),
+      start: Math.round(e.startTime),
+      end: Math.round((e as PerformanceResourceTiming).responseEnd),
+    })),
   );
 }
 
