@@ -11,7 +11,8 @@
  *   RECORD_FRAMES).
  * Needs editor/dist (npm run build) and Chromium (CHROMIUM_PATH or /usr/bin/chromium).
  * Finding where the time goes: BENCH_EDITOR_PROFILE=<dir> writes a CPU profile of the last open and of the drag per size
- * (.cpuprofile, for Chrome's DevTools), best with an unminified build: `npx vite build --minify false --outDir /tmp/x`
+ * (.cpuprofile, for Chrome's DevTools) and the open's requests with their times (.requests.json), best with an
+ * unminified build: `npx vite build --minify false --outDir /tmp/x`
  * in editor/, then BENCH_EDITOR_DIST=/tmp/x.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -129,6 +130,17 @@ async function openMs(page: Page, url: string): Promise<number> {
   return Number(await handle.jsonValue());
 }
 
+/** The page's requests (ms from navigation start), to see the open's waterfall beside its CPU profile. */
+async function requestTimes(page: Page): Promise<{ name: string; start: number; end: number }[]> {
+  return page.evaluate(() =>
+    performance.getEntriesByType('resource').map((e) => ({
+      name: e.name.replace(location.origin, ''),
+      start: Math.round(e.startTime),
+      end: Math.round((e as PerformanceResourceTiming).responseEnd),
+    })),
+  );
+}
+
 /** Drags a node from the middle of the view a few hundred pixels, recording every frame's delta meanwhile. */
 async function dragFrames(page: Page): Promise<{ frames: number[]; work: number[]; moved: boolean }> {
   const box = (await page.getByTestId('canvas').boundingBox())!;
@@ -212,6 +224,7 @@ try {
     const opens: number[] = [];
     for (let i = 0; i < OPENS - 1; i++) opens.push(await openMs(page, url));
     opens.push(await profiled(cdp, `open-${size}`, () => openMs(page, url)));
+    if (PROFILE_DIR) writeFileSync(`${PROFILE_DIR}/open-${size}.requests.json`, JSON.stringify(await requestTimes(page), null, 1));
     const { frames, work, moved } = await profiled(cdp, `drag-${size}`, () => dragFrames(page));
     if (!moved) throw new Error('the dragged node did not move: the frames measured no drag');
     rows.push({

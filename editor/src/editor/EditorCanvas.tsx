@@ -1,6 +1,8 @@
 import { useCallback, useMemo, useState, type DragEvent, type ReactNode } from 'react';
+import { Map as MapIcon } from 'lucide-react';
 import {
   Background,
+  ControlButton,
   Controls,
   MarkerType,
   MiniMap,
@@ -19,6 +21,7 @@ import { AnnotationContext, type AnnotationActions } from '../flow/annotationCon
 import { annotationMiniMapColor, type AnyCanvasNode } from '../flow/annotations.ts';
 import { useFlowAriaLabels } from '../flow/ariaLabels.ts';
 import { FIT_OPTIONS, FitView } from '../flow/FitView.tsx';
+import { PRO_OPTIONS } from '../flow/canvasOptions.ts';
 import type { CanvasEdge, CanvasNode } from '../flow/graph.ts';
 import type { IssueIndex } from '../flow/issues.ts';
 import type { FlowDraft } from './useFlowDraft.ts';
@@ -28,9 +31,18 @@ import { Modal } from '../components/Modal.tsx';
 const DELETE_KEYS = ['Backspace', 'Delete'];
 const MULTI_SELECT_KEYS = ['Shift', 'Meta', 'Control'];
 const defaultEdgeOptions = { markerEnd: { type: MarkerType.ArrowClosed, width: 18, height: 18 } };
+// Stable props (see canvasOptions.ts): the canvas re-renders on each drag frame, so its callbacks never depend on `draft`
+// itself, a new object each render, only on its stable callbacks.
+const SNAP_GRID: [number, number] = [8, 8];
 
 // Module-level: a new function each render would repaint every minimap node on every drag frame.
 const miniMapColor = (n: Node) => annotationMiniMapColor(n) ?? nodeType((n as CanvasNode).data.type)?.editor.color ?? '#94a3b8';
+
+/**
+ * Above this many nodes the minimap starts hidden (a control button shows it): it follows every node, so on a large
+ * flow it costs a drag frame a good part of its budget.
+ */
+const MINIMAP_NODE_LIMIT = 200;
 
 function truncate(s: string, n: number): string {
   return s.length > n ? `${s.slice(0, n - 1)}…` : s;
@@ -44,6 +56,8 @@ export function EditorCanvas({ draft, issues, children }: { draft: FlowDraft; is
   const { t } = useTranslation();
   const { screenToFlowPosition } = useReactFlow();
   const ariaLabelConfig = useFlowAriaLabels();
+  const [miniMapChoice, setMiniMapChoice] = useState<boolean | null>(null);
+  const showMiniMap = miniMapChoice ?? draft.nodes.length <= MINIMAP_NODE_LIMIT;
 
   // Issues are painted on a derived copy so that React Flow's own edge state stays untouched.
   const edges = useMemo<CanvasEdge[]>(
@@ -67,6 +81,7 @@ export function EditorCanvas({ draft, issues, children }: { draft: FlowDraft; is
     e.dataTransfer.dropEffect = 'copy';
   }, []);
 
+  const { addNode, remember, connect, canConnect } = draft;
   const onDrop = useCallback(
     (e: DragEvent) => {
       const type = e.dataTransfer.getData(PALETTE_MIME);
@@ -74,9 +89,9 @@ export function EditorCanvas({ draft, issues, children }: { draft: FlowDraft; is
       e.preventDefault();
       const p = screenToFlowPosition({ x: e.clientX, y: e.clientY });
       // Drop so the pointer sits near the node's top-left corner, as when dragging a card.
-      draft.addNode(type, { x: Math.round(p.x - 20), y: Math.round(p.y - 20) }, { select: true });
+      addNode(type, { x: Math.round(p.x - 20), y: Math.round(p.y - 20) }, { select: true });
     },
-    [draft, screenToFlowPosition],
+    [addNode, screenToFlowPosition],
   );
 
   const [confirm, setConfirm] = useState<{ edges: number; resolve: (ok: boolean) => void } | null>(null);
@@ -88,14 +103,14 @@ export function EditorCanvas({ draft, issues, children }: { draft: FlowDraft; is
       const attached = gone.filter((e) => !e.selected).length;
       const ok = attached === 0 || (await new Promise<boolean>((resolve) => setConfirm({ edges: attached, resolve })));
       setConfirm(null);
-      if (ok) draft.remember();
+      if (ok) remember();
       return ok;
     },
-    [draft],
+    [remember],
   );
 
-  const onConnect = useCallback((c: Connection) => void draft.connect(c), [draft]);
-  const isValidConnection = useCallback((c: Connection | Edge) => draft.canConnect(c), [draft]);
+  const onConnect = useCallback((c: Connection) => void connect(c), [connect]);
+  const isValidConnection = useCallback((c: Connection | Edge) => canConnect(c), [canConnect]);
   const { updateNote, renameGroup, takeFreshNote } = draft;
   const annotationActions = useMemo<AnnotationActions>(
     () => ({ updateNote, renameGroup, takeFreshNote }),
@@ -131,15 +146,25 @@ export function EditorCanvas({ draft, issues, children }: { draft: FlowDraft; is
           fitViewOptions={FIT_OPTIONS}
           minZoom={0.2}
           snapToGrid
-          snapGrid={[8, 8]}
-          proOptions={{ hideAttribution: true }}
+          snapGrid={SNAP_GRID}
+          proOptions={PRO_OPTIONS}
           ariaLabelConfig={ariaLabelConfig}
         >
           <FitView />
           {children}
           <Background gap={16} />
-          <Controls showInteractive={false} />
-          <MiniMap pannable zoomable nodeColor={miniMapColor} />
+          <Controls showInteractive={false}>
+            <ControlButton
+              onClick={() => setMiniMapChoice(!showMiniMap)}
+              aria-pressed={showMiniMap}
+              aria-label={t(showMiniMap ? 'canvas.hideMinimap' : 'canvas.showMinimap')}
+              title={t(showMiniMap ? 'canvas.hideMinimap' : 'canvas.showMinimap')}
+              data-testid="minimap-toggle"
+            >
+              <MapIcon aria-hidden />
+            </ControlButton>
+          </Controls>
+          {showMiniMap && <MiniMap pannable zoomable nodeColor={miniMapColor} />}
         </ReactFlow>
       </AnnotationContext.Provider>
       {draft.nodes.length === 0 && draft.notes.length === 0 && <div className="fd-canvas__empty">{t('canvas.empty')}</div>}

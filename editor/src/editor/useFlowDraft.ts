@@ -2,9 +2,9 @@ import { useCallback, useMemo, useRef, useState } from 'react';
 import { flushSync } from 'react-dom';
 import {
   addEdge,
+  applyEdgeChanges,
   applyNodeChanges,
-  useEdgesState,
-  useNodesState,
+  useStoreApi,
   type Connection,
   type Edge,
   type EdgeChange,
@@ -62,23 +62,36 @@ interface Snapshot {
  */
 export function useFlowDraft(initial: FlowDocumentInput) {
   const start = useMemo(() => toCanvas(initial), [initial]);
-  const [nodes, setNodes, onNodesChangeRaw] = useNodesState<CanvasNode>(start.nodes);
-  const [edges, setEdges, onEdgesChangeRaw] = useEdgesState<CanvasEdge>(start.edges);
+  const [nodes, setNodes] = useState<CanvasNode[]>(start.nodes);
+  const [edges, setEdges] = useState<CanvasEdge[]>(start.edges);
   // Never executed, and kept apart from the flow's nodes so that nothing reading those has to skip them.
   const [notes, setNotes] = useState<NoteCanvasNode[]>(start.notes);
   const [groups, setGroups] = useState<GroupState[]>(start.groups);
 
-  // Mirrors of the latest state, so imperative callers (test hooks, id generation) see edits at once.
-  const nodesRef = useRef(nodes);
-  const edgesRef = useRef(edges);
-  const notesRef = useRef(notes);
-  const groupsRef = useRef(groups);
-  /* eslint-disable react-hooks/refs -- written during render, not in an effect, for the reason above */
-  nodesRef.current = nodes;
-  edgesRef.current = edges;
-  notesRef.current = notes;
-  groupsRef.current = groups;
-  /* eslint-enable react-hooks/refs */
+  /*
+   * The graph itself: every edit writes these first, so imperative callers (test hooks, id generation) see it at once,
+   * and the state above follows them for rendering. During a drag they run ahead of the state (see `showLive`).
+   */
+  const nodesRef = useRef(start.nodes);
+  const edgesRef = useRef(start.edges);
+  const notesRef = useRef(start.notes);
+  const groupsRef = useRef(start.groups);
+  const commitNodes = useCallback((next: CanvasNode[]) => {
+    nodesRef.current = next;
+    setNodes(next);
+  }, []);
+  const commitEdges = useCallback((next: CanvasEdge[]) => {
+    edgesRef.current = next;
+    setEdges(next);
+  }, []);
+  const commitNotes = useCallback((next: NoteCanvasNode[]) => {
+    notesRef.current = next;
+    setNotes(next);
+  }, []);
+  const commitGroups = useCallback((next: GroupState[]) => {
+    groupsRef.current = next;
+    setGroups(next);
+  }, []);
 
   const historyRef = useRef<History<Snapshot>>(emptyHistory());
   const [can, setCan] = useState({ undo: false, redo: false });
@@ -102,19 +115,14 @@ export function useFlowDraft(initial: FlowDocumentInput) {
     [syncCan, snapshot],
   );
   const show = useCallback(
-    (s: Snapshot) => {
-      nodesRef.current = s.nodes;
-      edgesRef.current = s.edges;
-      notesRef.current = s.notes;
-      groupsRef.current = s.groups;
+    (s: Snapshot) =>
       flushSync(() => {
-        setNodes(s.nodes);
-        setEdges(s.edges);
-        setNotes(s.notes);
-        setGroups(s.groups);
-      });
-    },
-    [setNodes, setEdges],
+        commitNodes(s.nodes);
+        commitEdges(s.edges);
+        commitNotes(s.notes);
+        commitGroups(s.groups);
+      }),
+    [commitNodes, commitEdges, commitNotes, commitGroups],
   );
   const undo = useCallback(() => {
     const r = undoOf(historyRef.current, snapshot());
@@ -133,10 +141,23 @@ export function useFlowDraft(initial: FlowDocumentInput) {
     return true;
   }, [show, syncCan, snapshot]);
 
+  const flowStore = useStoreApi<AnyCanvasNode, CanvasEdge>();
+  /**
+   * A drag moves nodes on every frame. Rendering the editor for each (and React Flow taking the nodes back through its
+   * props) cost more than a frame on a large flow, so while a drag lasts its positions go to the refs and straight into
+   * React Flow's store, frames following their members; the state, and so the document and validation, take them when
+   * the drag ends (its last change is not `dragging`).
+   */
+  const aheadOfState = useRef(false);
+  const showLive = useCallback(() => {
+    aheadOfState.current = true;
+    flowStore.getState().setNodes([...frameNodes(groupsRef.current, nodesRef.current), ...nodesRef.current, ...notesRef.current]);
+  }, [flowStore]);
+
   // A drag sends a position change per frame: the step is recorded once, when the first one arrives.
   const dragging = useRef(false);
   const onNodesChange = useCallback(
-    (changes: NodeChange<CanvasNode>[]) => {
+    (changes: NodeChange<CanvasNode>[], live = false) => {
       const moves = changes.filter((c) => c.type === 'position');
       if (moves.some((c) => c.type === 'position' && c.dragging)) {
         if (!dragging.current) remember();
@@ -147,16 +168,18 @@ export function useFlowDraft(initial: FlowDocumentInput) {
         dragging.current = false;
       }
       // Removals come from the Delete key; the canvas records them in onBeforeDelete, as one step for nodes and edges.
-      onNodesChangeRaw(changes);
+      const next = applyNodeChanges(changes, nodesRef.current);
+      if (live) nodesRef.current = next;
+      else commitNodes(next);
     },
-    [onNodesChangeRaw, remember],
+    [commitNodes, remember],
   );
-  const onEdgesChange = useCallback((changes: EdgeChange<CanvasEdge>[]) => onEdgesChangeRaw(changes), [onEdgesChangeRaw]);
+  const onEdgesChange = useCallback(
+    (changes: EdgeChange<CanvasEdge>[]) => commitEdges(applyEdgeChanges(changes, edgesRef.current)),
+    [commitEdges],
+  );
 
   const frames = useMemo(() => frameNodes(groups, nodes), [groups, nodes]);
-  const framesRef = useRef(frames);
-  // eslint-disable-next-line react-hooks/refs -- as the refs above
-  framesRef.current = frames;
   /** What React Flow draws: frames under the nodes, notes over them. */
   const canvasNodes = useMemo<AnyCanvasNode[]>(() => [...frames, ...nodes, ...notes], [frames, nodes, notes]);
 
@@ -168,8 +191,9 @@ export function useFlowDraft(initial: FlowDocumentInput) {
    */
   const onCanvasNodesChange = useCallback(
     (changes: NodeChange<AnyCanvasNode>[]) => {
+      const live = changes.every((c) => c.type === 'position' && c.dragging);
       const noteIds = new Set(notesRef.current.map((n) => n.id));
-      const frameById = new Map(framesRef.current.map((f) => [f.id, f]));
+      const frameById = new Map(frameNodes(groupsRef.current, nodesRef.current).map((f) => [f.id, f]));
       const idOf = changeId;
       const forNotes = changes.filter((c) => noteIds.has(idOf(c))) as NodeChange<NoteCanvasNode>[];
       const forFrames = changes.filter((c) => frameById.has(idOf(c)));
@@ -182,8 +206,8 @@ export function useFlowDraft(initial: FlowDocumentInput) {
         else if (ended && !noteGesture.current && forNotes.some((c) => c.type === 'position')) remember('keyboard-move');
         noteGesture.current = gesture;
         const next = applyNodeChanges(forNotes, notesRef.current);
-        notesRef.current = next;
-        setNotes(next);
+        if (live) notesRef.current = next;
+        else commitNotes(next);
       }
       if (forFrames.length) {
         const moving = new Set(forNodes.filter((c) => c.type === 'position').map((c) => c.id));
@@ -194,14 +218,17 @@ export function useFlowDraft(initial: FlowDocumentInput) {
           else if (c.type === 'position' && c.position)
             forNodes.push(...frameMoves(frameById.get(c.id)!, c.position, nodesRef.current, moving, !!c.dragging));
         }
-        if (nextGroups !== groupsRef.current) {
-          groupsRef.current = nextGroups;
-          setGroups(nextGroups);
-        }
+        if (nextGroups !== groupsRef.current) commitGroups(nextGroups);
       }
-      if (forNodes.length) onNodesChange(forNodes);
+      if (forNodes.length) onNodesChange(forNodes, live);
+      if (live) showLive();
+      else if (aheadOfState.current) {
+        aheadOfState.current = false;
+        commitNodes(nodesRef.current);
+        commitNotes(notesRef.current);
+      }
     },
-    [onNodesChange, remember],
+    [onNodesChange, remember, showLive, commitNodes, commitNotes, commitGroups],
   );
 
   const doc = useMemo(() => toDocument(nodes, edges, notes, groups), [nodes, edges, notes, groups]);
@@ -237,12 +264,11 @@ export function useFlowDraft(initial: FlowDocumentInput) {
       };
       const next = [...nodesRef.current.map((n) => (options.select && n.selected ? { ...n, selected: false } : n)), node];
       remember();
-      nodesRef.current = next;
       // Synchronous so that an id handed back to a caller is already on the canvas.
-      flushSync(() => setNodes(next));
+      flushSync(() => commitNodes(next));
       return id;
     },
-    [setNodes, remember],
+    [commitNodes, remember],
   );
 
   const canConnect = useCallback((c: Connection | Edge): boolean => {
@@ -259,27 +285,10 @@ export function useFlowDraft(initial: FlowDocumentInput) {
       const id = nextEdgeId(edgesRef.current.map((e) => e.id));
       const next = addEdge({ ...c, id }, edgesRef.current);
       remember();
-      edgesRef.current = next;
-      flushSync(() => setEdges(next));
+      flushSync(() => commitEdges(next));
       return id;
     },
-    [canConnect, setEdges, remember],
-  );
-
-  /** Writes through the refs at once, so that a record taken right after sees this edit. */
-  const commitNodes = useCallback(
-    (next: CanvasNode[]) => {
-      nodesRef.current = next;
-      setNodes(next);
-    },
-    [setNodes],
-  );
-  const commitEdges = useCallback(
-    (next: CanvasEdge[]) => {
-      edgesRef.current = next;
-      setEdges(next);
-    },
-    [setEdges],
+    [canConnect, commitEdges, remember],
   );
 
   const updateNodeData = useCallback(
@@ -307,15 +316,6 @@ export function useFlowDraft(initial: FlowDocumentInput) {
     },
     [commitEdges, remember],
   );
-
-  const commitNotes = useCallback((next: NoteCanvasNode[]) => {
-    notesRef.current = next;
-    setNotes(next);
-  }, []);
-  const commitGroups = useCallback((next: GroupState[]) => {
-    groupsRef.current = next;
-    setGroups(next);
-  }, []);
 
   /** Adds pasted or duplicated nodes, edges, notes and groups as one step; they become the selection. */
   const insert = useCallback(
@@ -420,12 +420,16 @@ export function useFlowDraft(initial: FlowDocumentInput) {
   /** Selects one node or edge (or nothing), as a click on it would. */
   const select = useCallback(
     (target: { nodeId?: string; edgeId?: string }) => {
-      setNodes((ns) => ns.map((n) => (!!n.selected === (n.id === target.nodeId) ? n : { ...n, selected: n.id === target.nodeId })));
-      setEdges((es) => es.map((e) => (!!e.selected === (e.id === target.edgeId) ? e : { ...e, selected: e.id === target.edgeId })));
-      setNotes((ns) => (ns.some((n) => n.selected) ? ns.map((n) => (n.selected ? { ...n, selected: false } : n)) : ns));
-      setGroups((gs) => (gs.some((g) => g.selected) ? gs.map((g) => (g.selected ? { ...g, selected: false } : g)) : gs));
+      const ns = nodesRef.current;
+      const es = edgesRef.current;
+      const notes = notesRef.current;
+      const gs = groupsRef.current;
+      commitNodes(ns.map((n) => (!!n.selected === (n.id === target.nodeId) ? n : { ...n, selected: n.id === target.nodeId })));
+      commitEdges(es.map((e) => (!!e.selected === (e.id === target.edgeId) ? e : { ...e, selected: e.id === target.edgeId })));
+      if (notes.some((n) => n.selected)) commitNotes(notes.map((n) => (n.selected ? { ...n, selected: false } : n)));
+      if (gs.some((g) => g.selected)) commitGroups(gs.map((g) => (g.selected ? { ...g, selected: false } : g)));
     },
-    [setNodes, setEdges],
+    [commitNodes, commitEdges, commitNotes, commitGroups],
   );
 
   const getDocument = useCallback(() => toDocument(nodesRef.current, edgesRef.current, notesRef.current, groupsRef.current), []);
@@ -437,17 +441,13 @@ export function useFlowDraft(initial: FlowDocumentInput) {
       // Another graph, not an edit: undoing into the one it replaced would silently revert someone's save.
       historyRef.current = emptyHistory();
       syncCan();
-      nodesRef.current = next.nodes;
-      edgesRef.current = next.edges;
-      notesRef.current = next.notes;
-      groupsRef.current = next.groups;
-      setNodes(next.nodes);
-      setEdges(next.edges);
-      setNotes(next.notes);
-      setGroups(next.groups);
+      commitNodes(next.nodes);
+      commitEdges(next.edges);
+      commitNotes(next.notes);
+      commitGroups(next.groups);
       return toDocument(next.nodes, next.edges, next.notes, next.groups);
     },
-    [setNodes, setEdges, syncCan],
+    [commitNodes, commitEdges, commitNotes, commitGroups, syncCan],
   );
 
   return {

@@ -1,9 +1,8 @@
 import { problemText } from '@flightdeck/workflows';
 import { memo, useEffect, useRef, type CSSProperties } from 'react';
 import { Handle, Position, useUpdateNodeInternals, type NodeProps } from '@xyflow/react';
-import { useTranslation } from 'react-i18next';
 import { handleLabel, handlesFor, nodeText, nodeType } from '../catalogue.ts';
-import { useLocale } from '../i18n/index.ts';
+import { useCanvasText } from '../i18n/index.ts';
 import { formatMs } from '../components/format.ts';
 import { useCanvasInfo } from './canvasContext.ts';
 import { takenHandles } from './runState.ts';
@@ -29,8 +28,7 @@ function useRemeasureOnHandleChange(id: string, handleKey: string): void {
 
 /** One node on the canvas, in the editor and in the run view; everything it shows comes from the catalogue. */
 function FlowNodeViewImpl({ id, data, selected }: NodeProps<CanvasNode>) {
-  const { t } = useTranslation();
-  const locale = useLocale();
+  const { t, locale } = useCanvasText();
   const { mode, issues, run, orphanHandles, reached, diff } = useCanvasInfo();
   const mark = mode === 'diff' ? diff?.get(id) : undefined;
   const orphans = orphanHandles?.get(id) ?? [];

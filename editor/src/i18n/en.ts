@@ -697,6 +697,8 @@ export const en = {
     fitView: 'Fit to view',
     toggleInteractive: 'Toggle interactivity',
     minimap: 'Mini map',
+    showMinimap: 'Show the mini map',
+    hideMinimap: 'Hide the mini map',
     handle: 'Connection point',
     a11y: {
       node: 'Press Enter or Space to select a node. Delete removes it; arrow keys move it.',

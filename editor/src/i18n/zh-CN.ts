@@ -691,6 +691,8 @@ export const zhCN: Resources = {
     fitView: '适应视图',
     toggleInteractive: '切换交互',
     minimap: '缩略图',
+    showMinimap: '显示缩略图',
+    hideMinimap: '隐藏缩略图',
     handle: '连接点',
     a11y: {
       node: '按 Enter 或空格选中节点。Delete 删除，方向键移动。',

@@ -7,6 +7,7 @@ import { CANVAS_NODE_TYPE } from '../flow/graph.ts';
 import { annotationMiniMapColor, flowNodeChanges, readOnlyCanvasNodes, type AnyCanvasNode } from '../flow/annotations.ts';
 import { useFlowAriaLabels } from '../flow/ariaLabels.ts';
 import { FIT_OPTIONS, FitView } from '../flow/FitView.tsx';
+import { PRO_OPTIONS } from '../flow/canvasOptions.ts';
 import { CanvasContext, type CanvasInfo } from '../flow/canvasContext.ts';
 import { toCanvas, type CanvasEdge, type CanvasNode } from '../flow/graph.ts';
 import { EMPTY_INDEX } from '../flow/issues.ts';
@@ -98,7 +99,7 @@ function RunCanvasInner(props: RunCanvasProps) {
           fitView
           fitViewOptions={FIT_OPTIONS}
           minZoom={0.2}
-          proOptions={{ hideAttribution: true }}
+          proOptions={PRO_OPTIONS}
           ariaLabelConfig={ariaLabelConfig}
         >
           <FitView onResize />

@@ -6,6 +6,7 @@ import { annotatedNodeTypes } from '../flow/annotationNodeTypes.ts';
 import { flowNodeChanges, readOnlyCanvasNodes, type AnyCanvasNode } from '../flow/annotations.ts';
 import { useFlowAriaLabels } from '../flow/ariaLabels.ts';
 import { FIT_OPTIONS, FitView } from '../flow/FitView.tsx';
+import { PRO_OPTIONS } from '../flow/canvasOptions.ts';
 import { CanvasContext, type CanvasInfo, type DiffMark } from '../flow/canvasContext.ts';
 import { CANVAS_NODE_TYPE, toCanvas, type CanvasEdge, type CanvasNode } from '../flow/graph.ts';
 import { EMPTY_INDEX } from '../flow/issues.ts';
@@ -94,7 +95,7 @@ function DiffCanvasInner(props: { from: FlowDocumentInput; to: FlowDocumentInput
           fitView
           fitViewOptions={FIT_OPTIONS}
           minZoom={0.2}
-          proOptions={{ hideAttribution: true }}
+          proOptions={PRO_OPTIONS}
           ariaLabelConfig={ariaLabelConfig}
         >
           <FitView onResize />
