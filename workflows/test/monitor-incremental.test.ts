@@ -47,7 +47,7 @@ const campaign: MonitoredCampaign = {
   ],
 };
 // The 618 watch's eleven rules, with a lateness longer than the data, so no point is too late to count.
-const monitor = monitorConfigSchema.parse({ ...campaignKpiWatch({ goals: campaign.goals }), lateness: `${DAYS + 2}d` });
+const monitor = monitorConfigSchema().parse({ ...campaignKpiWatch({ goals: campaign.goals }), lateness: `${DAYS + 2}d` });
 
 interface Stored {
   channel: string;
