@@ -197,7 +197,7 @@ function parseMatrix(text: string): Map<string, Record<Principal, Outcome>> {
 const EXPECTED = parseMatrix(MATRIX);
 
 /** The problem document's keys; a refusal carries nothing else. */
-const PROBLEM_KEYS = ['type', 'title', 'status', 'detail', 'errors'];
+const PROBLEM_KEYS = ['type', 'title', 'status', 'detail', 'code', 'params', 'errors'];
 
 interface AuditRow {
   id: number;

@@ -18,6 +18,7 @@ import { SEVERITIES, type Severity } from '../monitoring/schema.ts';
 import { DEFAULT_RETRY } from './retry.ts';
 import type { ActivityName } from '../activities.ts';
 import type { JsonValue } from '../json.ts';
+import { schemaMessage } from '../problem-text.ts';
 
 export const READ_ALERT_ACTIVITY = 'readAlert' satisfies ActivityName;
 export const RECORD_ALERT_EVENT_ACTIVITY = 'recordAlertEvent' satisfies ActivityName;
@@ -62,7 +63,7 @@ export interface RecordAlertEventRequest {
 const levelSchema = z.strictObject({
   ...recipientFields,
   connection: z
-    .uuid({ message: 'Choose a channel connection' })
+    .uuid({ message: schemaMessage('choose_connection') })
     .optional()
     .meta({ widget: 'connection', description: 'A chat robot or SMS connection; empty: e-mail to the people' }),
   ackWithin: durationSchema.default('30m').describe('How long this level has to acknowledge before the next one is called'),
@@ -77,7 +78,7 @@ export const escalate = defineNode({
   configSchema: z.strictObject({
     monitor: z
       .string()
-      .regex(/^[A-Za-z0-9_-]{1,64}$/, 'The id of the monitor node whose alert this escalates')
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, schemaMessage('monitor_node_id'))
       .describe('The monitor node whose alert this escalates'),
     levels: ladder.describe('Called in order; each has its time to acknowledge'),
     bySeverity: z
