@@ -93,6 +93,9 @@ const iso = (d: Date | null) => d?.toISOString() ?? null;
 const finite = (n: number | null | undefined) => (typeof n === 'number' && Number.isFinite(n) ? n : null);
 const personId = (actor: Actor | null) => (actor && actor.via !== 'system' && actor.via !== 'chat-link' ? actor.id : null);
 
+/** A broadcast's batches can wait many times; the timeline keeps the first few of one step's waits. */
+const MAX_HOLDS_PER_STEP = 20;
+
 export class AlertService {
   constructor(
     private readonly db: Database,
@@ -326,6 +329,8 @@ export class AlertService {
       deliveryId?: string | null;
       pointArrivedAt?: Date;
       key?: string;
+      /** Where its message waited first (a rate limit, quiet hours, a paused channel): a step each, before this one. */
+      held?: { reason: string; since: Date; until: Date | null }[];
     },
     tx?: Executor,
   ): Promise<void> {
@@ -342,6 +347,15 @@ export class AlertService {
       if (seen) return;
     }
     const arrived = n.pointArrivedAt ?? row.openedAt;
+    // In the step's transaction, so a retry that finds the step recorded finds its holds too.
+    for (const h of (n.held ?? []).slice(0, MAX_HOLDS_PER_STEP))
+      await this.event(tx, alertId, 'held', null, h.since, {
+        reason: h.reason,
+        until: h.until?.toISOString() ?? null,
+        channelKind: n.channelKind,
+        target: n.target,
+        delayMs: h.since.getTime() - arrived.getTime(),
+      });
     await this.event(tx, alertId, n.kind ?? 'notified', null, n.at, {
       channelKind: n.channelKind,
       target: n.target,

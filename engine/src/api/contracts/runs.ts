@@ -182,6 +182,8 @@ export const runActionBody = z.strictObject({
 export const DELIVERY_STATUSES = ['held', 'sending', 'sent', 'unconfirmed', 'failed'] as const;
 
 /** One message of a run, from the delivery ledger. */
+const holdReason = z.enum(['quiet_hours', 'rate_limit', 'paused']);
+
 export const deliverySchema = z
   .object({
     id: z.uuid(),
@@ -192,8 +194,12 @@ export const deliverySchema = z
     connectionId: z.uuid().nullable(),
     connectionName: z.string().nullable(),
     status: z.enum(DELIVERY_STATUSES),
-    reason: z.enum(['quiet_hours', 'rate_limit', 'paused']).nullable().meta({ description: 'Why a held message waits' }),
+    reason: holdReason.nullable().meta({ description: 'Why a held message waits' }),
     notBefore: timestamp.nullable().meta({ description: 'A held message waits until then (null: until its channel is resumed)' }),
+    wasHeld: z
+      .object({ reason: holdReason, until: timestamp.nullable() })
+      .nullable()
+      .meta({ description: 'No longer held: the last hold it waited out before it went out (until null: until the channel resumed)' }),
     attempts: z.number().int(),
     sentAt: timestamp.nullable(),
     error: z.string().nullable(),
