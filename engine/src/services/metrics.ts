@@ -10,6 +10,7 @@ import {
   type BatchIssue,
   type IngestPoint,
   type RawMetric,
+  said,
 } from '@flightdeck/workflows';
 import type { Database } from '../db/client.ts';
 import { campaigns, metricPoints } from '../db/schema.ts';
@@ -95,7 +96,7 @@ export class MetricsService {
   async resolveCampaign(ref: string): Promise<{ id: string; departmentId: string | null }> {
     const where = UUID.test(ref) ? eq(campaigns.id, ref) : eq(campaigns.slug, ref);
     const [row] = await this.db.select({ id: campaigns.id, departmentId: campaigns.departmentId }).from(campaigns).where(where);
-    if (!row) throw new NotFound(`Campaign ${ref} does not exist`);
+    if (!row) throw new NotFound(said('not_found_campaign', { id: ref }));
     return row;
   }
 
