@@ -58,6 +58,31 @@ describe('the timeline', () => {
     ev(5, 'resolved', '2026-06-01T09:00:00.000Z', { by: 'rule', value: 0.02 }),
   ];
 
+  it('a held message is a step of its own: why, and until when', () => {
+    const until = '2026-06-01T08:15:39.000Z';
+    const held = ev(6, 'held', '2026-06-01T08:15:02.000Z', {
+      reason: 'rate_limit',
+      until,
+      channelKind: 'sms',
+      target: 'On-call',
+      delayMs: 902_000,
+    });
+    const [s] = timelineSteps({ openedAt, timeline: [held] });
+    expect(s).toMatchObject({
+      kind: 'held',
+      reason: 'rate_limit',
+      until,
+      channelKind: 'sms',
+      target: 'On-call',
+      delayMs: 902_000,
+      measured: true,
+    });
+    // Until the channel resumed: no end time.
+    expect(timelineSteps({ openedAt, timeline: [{ ...held, detail: { reason: 'paused', until: null } }] })[0]).toMatchObject({
+      until: null,
+    });
+  });
+
   it('takes the measured delay where the server recorded one, and counts from the arrival otherwise', () => {
     const steps = timelineSteps({ openedAt, timeline });
     expect(steps.map((s) => [s.kind, s.delayMs, s.measured])).toEqual([

@@ -197,7 +197,7 @@ function parseMatrix(text: string): Map<string, Record<Principal, Outcome>> {
 const EXPECTED = parseMatrix(MATRIX);
 
 /** The problem document's keys; a refusal carries nothing else. */
-const PROBLEM_KEYS = ['type', 'title', 'status', 'detail', 'errors'];
+const PROBLEM_KEYS = ['type', 'title', 'status', 'detail', 'code', 'params', 'errors'];
 
 interface AuditRow {
   id: number;
@@ -1277,10 +1277,13 @@ describe('access matrix', () => {
     // Dan cannot see Beta: the campaign answers as one that does not exist.
     const madeUp = await dan.post(`/api/flows/${fx.flowId}/runs`, { input: {}, campaignId: randomUUID() });
     expect(run.status).toBe(404);
-    expect({ ...run.body, detail: run.body.detail.replace(betaCampaign.body.id, '<id>') }).toEqual({
+    // The same problem, naming only the id the caller sent (in the detail and its params).
+    expect({ ...run.body, detail: run.body.detail.replace(betaCampaign.body.id, '<id>'), params: { id: '<id>' } }).toEqual({
       ...madeUp.body,
       detail: madeUp.body.detail.replace(/[0-9a-f-]{36}/, '<id>'),
+      params: { id: '<id>' },
     });
+    expect([run.body.params.id, madeUp.body.params.id]).toEqual([betaCampaign.body.id, expect.any(String)]);
     expect(JSON.stringify(run.body)).not.toContain('Beta private');
     // Filters do not widen a list: a Beta outsider asking for Alpha's flow's runs gets none.
     expect((await clients.beta_viewer.get(`/api/runs?flowId=${fx.flowId}`)).body.items).toEqual([]);

@@ -12,7 +12,13 @@ import { crisisFlow, scenarioIngest } from './support/crisis-flow.ts';
 const LINK = /https?:\/\/[^\s"\\<>|)]*\/alert-ack\?token=[\w.-]+/;
 const scenario = JSON.parse(readFileSync(fileURLToPath(new URL('../seed/s618-new-product-launch.campaign.json', import.meta.url)), 'utf8'));
 
-type Alert = { id: string; ruleId: string; state: string; timeline: { kind: string; actor: { id: string } | null; detail: object }[] };
+type Alert = {
+  id: string;
+  ruleId: string;
+  ruleLabel: string;
+  state: string;
+  timeline: { kind: string; actor: { id: string } | null; detail: object }[];
+};
 
 /**
  * A grouped message acknowledged in one decision, on real PostgreSQL, Temporal, a local WeCom robot and a local SMTP
@@ -172,9 +178,17 @@ describe('acknowledging a grouped alert message', () => {
 
     // The lead alone, from the alerts page: the other alert still fires, so level 2 is still mailed.
     expect((await owner.api.post(`/api/alerts/${leadId}/ack`, {})).status).toBe(200);
-    await waitFor('level 2 in the head’s mailbox', () =>
+    const mail = await waitFor('level 2 in the head’s mailbox', () =>
       smtp.mails.find((m) => m.to.includes(head.email) && m.subject.includes(campaign.name)),
     );
+    // It leads with the alert still firing, not the acknowledged lead, and says how many it tells and how many fire.
+    const [leadLabel, otherLabel] = [alerts.find((a) => a.id === leadId)!.ruleLabel, other.ruleLabel];
+    expect(leadLabel).not.toBe(otherLabel);
+    expect(mail.subject).toContain(otherLabel);
+    expect(mail.subject).not.toContain(leadLabel);
+    expect(mail.text.startsWith(`${otherLabel} fired on`), mail.text).toBe(true);
+    expect(mail.text).toContain('2 alerts told together, 1 still firing. With it (1):');
+    expect(mail.text).toContain(`- ${leadLabel} on`);
     expect((await owner.api.get(`/api/runs/${runId}`)).body.state.nodes.escalate.status).toBe('running');
 
     // The last one open: level 2 waits an hour for an answer, so an ending now is the ack's signal reaching the ladder

@@ -430,4 +430,36 @@ describe('alerts', () => {
     // The target alert is still there and in a state a sequence of legal moves can reach.
     expect(['firing', 'acknowledged', 'snoozed', 'resolved']).toContain((await stack.api.get(`/api/alerts/${id}`)).body.state);
   });
+
+  it('a message the rate limit held is a step of its own on the timeline, before the message, recorded once', async () => {
+    const alertId = await open('held_ctr');
+    const since = new Date(now() - 37_000);
+    const step = {
+      alertId,
+      kind: 'escalated' as const,
+      runId: 'run-held',
+      nodeId: 'escalate',
+      at: now(),
+      level: 2,
+      round: 1,
+      channelKind: 'wecom',
+      recipients: ['Ops room'],
+      sent: 1,
+      failed: 0,
+      held: [{ reason: 'rate_limit' as const, since: since.toISOString(), until: new Date(now()).toISOString() }],
+    };
+    // Twice: a retried activity must not put the step, or its hold, on the timeline again.
+    for (let i = 0; i < 2; i++) await stack.deps.monitors.recordEvent(step);
+    const view = (await stack.api.get(`/api/alerts/${alertId}`)).body;
+    expect(view.timeline.map((e: { kind: string }) => e.kind)).toEqual(['fired', 'held', 'escalated']);
+    expect(view.timeline[1]).toMatchObject({
+      kind: 'held',
+      at: since.toISOString(),
+      actor: null,
+      detail: { reason: 'rate_limit', until: new Date(now()).toISOString(), channelKind: 'wecom', target: 'level 2: Ops room' },
+    });
+    // A hold that does not read as one (a history from elsewhere) is left off; the step itself is still recorded.
+    await stack.deps.monitors.recordEvent({ ...step, level: 3, held: [{ reason: 'rate_limit', since: 'not a time', until: null }] });
+    expect(await timeline(alertId)).toEqual(['fired', 'held', 'escalated', 'escalated']);
+  });
 });

@@ -43,6 +43,7 @@ describe.concurrent('delivery rules', () => {
       status: string;
       reason: string | null;
       notBefore: string | null;
+      wasHeld: { reason: string; until: string | null } | null;
       recipient: string;
       channel: string;
       attempts: number;
@@ -83,6 +84,14 @@ describe.concurrent('delivery rules', () => {
       const held = done.filter((r) => r.state.nodes.send.output.held?.some((h: { reason: string }) => h.reason === 'rate_limit'));
       expect(held.length).toBeGreaterThanOrEqual(2);
       for (const r of runs) for (const d of await deliveriesOf(r)) expect(d).toMatchObject({ status: 'sent', attempts: 1 });
+      // Once sent, a held message's record still says why it came late: the rate limit, until its slot.
+      for (const r of held) {
+        const last = (r.state.nodes.send.output.held as { reason: string; since: string; until: string }[]).at(-1)!;
+        expect(Date.parse(last.since)).toBeLessThanOrEqual(Date.parse(last.until));
+        expect(await deliveriesOf(r.id)).toEqual([
+          expect.objectContaining({ status: 'sent', reason: null, notBefore: null, wasHeld: { reason: 'rate_limit', until: last.until } }),
+        ]);
+      }
     } finally {
       await robot.close();
     }
@@ -143,6 +152,7 @@ describe.concurrent('delivery rules', () => {
       const run = await stack.api.waitForRun(runId);
       expect(run.status).toBe('completed');
       expect(robot.deliveries).toHaveLength(1);
+      expect(await deliveriesOf(runId)).toEqual([expect.objectContaining({ status: 'sent', wasHeld: { reason: 'paused', until: null } })]);
       // Signalled, not found at the next hourly check: the history holds the signal, and its recheck timer never fired.
       const history = await stack.server.temporal.client.workflow.getHandle(`run-${runId}`).fetchHistory();
       expect(history.events!.some((e) => e.workflowExecutionSignaledEventAttributes)).toBe(true);
@@ -399,9 +409,11 @@ describe('quiet hours on a controlled clock', () => {
       expect(run.status).toBe('completed');
       const holds = run.state.nodes.send.output.held as unknown[];
       expect(holds.length).toBeGreaterThanOrEqual(1);
-      for (const h of holds) expect(h).toEqual({ reason: 'quiet_hours', until: opens });
+      for (const h of holds) expect(h).toEqual({ reason: 'quiet_hours', since: expect.any(String), until: opens });
       expect(hook.deliveries).toHaveLength(1);
-      expect(await deliveries()).toEqual([expect.objectContaining({ status: 'sent', attempts: 1, reason: null })]);
+      expect(await deliveries()).toEqual([
+        expect.objectContaining({ status: 'sent', attempts: 1, reason: null, wasHeld: { reason: 'quiet_hours', until: opens } }),
+      ]);
     } finally {
       await hook.close();
     }

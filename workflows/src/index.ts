@@ -6,7 +6,20 @@ export * from './expressions.ts';
 export * from './templates.ts';
 export * from './messages.ts';
 export * from './validator.ts';
-export { problemText, problemWords, type ProblemKey, type ProblemParams } from './problem-text.ts';
+export {
+  PROBLEM_KEYS,
+  isProblemKey,
+  problemIn,
+  problemText,
+  problemWords,
+  said,
+  schemaMessage,
+  bothLanguages,
+  zodWords,
+  type ProblemKey,
+  type ProblemParams,
+  type Said,
+} from './problem-text.ts';
 export * from './frozen.ts';
 export * from './freeze.ts';
 export * from './nodes/index.ts';

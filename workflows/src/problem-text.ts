@@ -2,15 +2,19 @@ import type { z } from 'zod';
 import en from 'zod/v4/locales/en.js';
 import zhCN from 'zod/v4/locales/zh-CN.js';
 import type { Locale } from './nodes/define.ts';
+import type { ProblemParams, Words } from './words/entry.ts';
+import { API_PROBLEM_TEXT } from './words/api-problems.ts';
+import { SCHEMA_TEXT } from './words/schema-messages.ts';
 
 /**
- * The words of the validator's problems and the flow's warnings, in both languages, from one table: each problem has
- * a key and its parameters, and its English `message` (what the API has always answered) and Chinese `zh` are made
- * from them when it is found. The editor shows the one for the reader's language; a client that reads only `message`
- * is unchanged. Zod's own messages come from zod's locales; a schema's hand-written message is English only.
+ * The words of every problem, in both languages, from one table: the validator's problems and the flow's warnings
+ * (here), the API's own problem documents (words/api-problems.ts) and the schemas' hand-written messages
+ * (words/schema-messages.ts). Each has a key and its parameters, and its English `message` (what the API has always
+ * answered) and Chinese `zh` are made from them when it is found. The editor shows the one for the reader's language;
+ * a client that reads only `message` is unchanged. Zod's own messages come from zod's locales.
  */
 
-export type ProblemParams = Record<string, string | number>;
+export type { ProblemParams } from './words/entry.ts';
 
 export interface ProblemWords {
   message: string;
@@ -20,7 +24,7 @@ export interface ProblemWords {
 
 const s = (p: ProblemParams, k: string) => String(p[k] ?? '');
 
-const TEXT = {
+const VALIDATION_TEXT = {
   node_id_twice: { en: (p) => `Node id "${s(p, 'id')}" is used twice`, 'zh-CN': (p) => `节点 ID“${s(p, 'id')}”重复使用` },
   unknown_type: { en: (p) => `Unknown node type "${s(p, 'type')}"`, 'zh-CN': (p) => `未知的节点类型“${s(p, 'type')}”` },
   expression: {
@@ -86,9 +90,41 @@ const TEXT = {
     en: (p) => `"${s(p, 'node')}" needs the run's campaign (${s(p, 'reason')}), but runs started by ${s(p, 'trigger')} have none`,
     'zh-CN': (p) => `“${s(p, 'node')}”需要运行所属的活动（${s(p, 'reason')}），但由 ${s(p, 'trigger')} 启动的运行没有活动`,
   },
-} satisfies Record<string, Record<Locale, (p: ProblemParams) => string>>;
+} satisfies Record<string, Words>;
+
+const TEXT = { ...VALIDATION_TEXT, ...API_PROBLEM_TEXT, ...SCHEMA_TEXT } satisfies Record<string, Words>;
 
 export type ProblemKey = keyof typeof TEXT;
+
+/** Every key of the table, for its own tests. */
+export const PROBLEM_KEYS = Object.keys(TEXT) as ProblemKey[];
+
+export const isProblemKey = (key: unknown): key is ProblemKey => typeof key === 'string' && Object.hasOwn(TEXT, key);
+
+/** A problem named by its key: what a service or the HTTP edge throws, worded for the reader at the edge. */
+export interface Said {
+  key: ProblemKey;
+  params: ProblemParams;
+}
+export const said = (key: ProblemKey, params: ProblemParams = {}): Said => ({ key, params });
+
+/** A problem's words in one language. */
+export function problemIn(key: ProblemKey, params: ProblemParams, locale: Locale): string {
+  return TEXT[key][locale](params);
+}
+
+const SCHEMA_MESSAGES = new Map<string, Said>();
+
+/**
+ * A schema's own message (English, as zod shows it), remembered so that zodWords finds its key and Chinese words.
+ * Call it where the schema is defined (fixed parameters); a message made per parse names its key in the issue's
+ * `params` instead, so the map stays bounded.
+ */
+export function schemaMessage(key: ProblemKey, params: ProblemParams = {}): string {
+  const message = TEXT[key].en(params);
+  SCHEMA_MESSAGES.set(message, said(key, params));
+  return message;
+}
 
 /** A problem's words in both languages, with its parameters. */
 export function problemWords(key: ProblemKey, params: ProblemParams = {}): ProblemWords {
@@ -112,8 +148,15 @@ const textOf = (m: ReturnType<typeof enWords>) => (typeof m === 'string' ? m : (
 export const bothLanguages: z.core.$ZodErrorMap = (issue) =>
   DEFAULT_MARK + JSON.stringify([textOf(enWords(issue)), textOf(zhWords(issue))]);
 
-/** A zod issue's words: the two languages bothLanguages wrote, or the schema's own message (English) alone. */
-export function zodWords(message: string): { message: string; zh?: string } {
+/**
+ * A zod issue's words: the two languages bothLanguages wrote; a schema's own message in both languages where the table
+ * has it (by the key in the issue's params, or as schemaMessage remembered it); else its message (English) alone.
+ */
+export function zodWords(issue: { message: string; params?: unknown }): { message: string; zh?: string; params?: ProblemParams } {
+  const { message } = issue;
+  const named = issue.params as { key?: unknown } | undefined;
+  const own = isProblemKey(named?.key) ? said(named.key, issue.params as ProblemParams) : SCHEMA_MESSAGES.get(message);
+  if (own) return problemWords(own.key, own.params);
   if (!message.startsWith(DEFAULT_MARK)) return { message };
   try {
     const [m, zh] = JSON.parse(message.slice(DEFAULT_MARK.length)) as [string, string];

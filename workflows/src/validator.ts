@@ -42,7 +42,7 @@ export type IssueCode =
 export type ValidationResult = { ok: true; flow: FlowDocument } | { ok: false; issues: ValidationIssue[]; flow?: FlowDocument };
 
 export function zodIssuesToValidation(error: z.ZodError, prefix: (string | number)[] = [], code: IssueCode = 'schema'): ValidationIssue[] {
-  return error.issues.map((i) => ({ path: [...prefix, ...(i.path as (string | number)[])], ...zodWords(i.message), code }));
+  return error.issues.map((i) => ({ path: [...prefix, ...(i.path as (string | number)[])], ...zodWords(i), code }));
 }
 
 export function validateFlow(raw: unknown): ValidationResult {

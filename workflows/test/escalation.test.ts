@@ -4,7 +4,7 @@ import { simulateFlow } from '../src/simulator.ts';
 import { validateFlow } from '../src/validator.ts';
 import type { DeliverRequest, DeliverResult } from '../src/nodes/deliver.ts';
 import type { FlowAlert, MonitorCheck } from '../src/nodes/monitor.ts';
-import type { AlertView } from '../src/nodes/escalate.ts';
+import type { AlertView, RecordAlertEventRequest } from '../src/nodes/escalate.ts';
 import type { AlertState } from '../src/monitoring/alert-state.ts';
 
 const MIN = 60_000;
@@ -55,9 +55,16 @@ const open = [{ ...ALERT, since: 0, silenced: false }];
 const fired: MonitorCheck = { monitorId: 'm1', statuses: [], watermark: null, open, nextWakeMs: null, ended: false };
 
 /** The alert's state over virtual time (relative to the start), and when the server signalled the run about it. */
-function simulate(escalate: Record<string, unknown>, story: { atMs: number; state: AlertState; snoozedUntil?: number }[] = []) {
+function simulate(
+  escalate: Record<string, unknown>,
+  story: { atMs: number; state: AlertState; snoozedUntil?: number }[] = [],
+  /** The rate limit holds the first message this long before it goes out. */
+  opts: { holdFirstMs?: number } = {},
+) {
   const sends: { at: number; level: number; recipients: number; text: string }[] = [];
+  const events: RecordAlertEventRequest[] = [];
   let start = 0;
+  let held = false;
   return simulateFlow(flow(escalate), {
     campaign: { id: 'c1', name: '618', timezone: 'Asia/Shanghai', department: 'E-commerce' },
     notices: story.map((s) => ({ atMs: s.atMs, key: 'alert:a1' })),
@@ -86,14 +93,23 @@ function simulate(escalate: Record<string, unknown>, story: { atMs: number; stat
                 { id: 'ad2', name: 'Abe Admin', email: 'abe@example.com' },
               ],
         ),
+      recordAlertEvent: ([req]) => {
+        events.push(req as RecordAlertEventRequest);
+      },
       deliverMessages: ([req], _attempt, now): DeliverResult => {
         const r = req as DeliverRequest;
+        if (opts.holdFirstMs && !held) {
+          held = true;
+          const until = now + opts.holdFirstMs;
+          const kind = 'connectionId' in r.target ? 'wecom' : 'email';
+          return { kind, sent: 0, failed: 0, outcomes: [], held: { reason: 'rate_limit', until, waitMs: opts.holdFirstMs, pending: 1 } };
+        }
         const level = (r.variables.escalation as { level: number }).level;
         sends.push({ at: now - start, level, recipients: r.recipients.length, text: JSON.stringify(r.variables.alert) });
         return { kind: 'connectionId' in r.target ? 'wecom' : 'email', sent: 1, failed: 0, outcomes: [] };
       },
     },
-  }).then((result) => ({ result, sends }));
+  }).then((result) => ({ result, sends, events }));
 }
 
 describe('escalation policy (PagerDuty semantics, on the virtual clock)', () => {
@@ -121,6 +137,18 @@ describe('escalation policy (PagerDuty semantics, on the virtual clock)', () => 
     expect(result.state!.nodes.acked!.status).toBe('completed');
     expect(sends.map((s) => s.level)).toEqual([1, 2]);
     expect(result.virtualMs).toBe(75 * MIN);
+  });
+
+  it("a rate-limit hold rides on the ladder's step, with when it began and until when, for the alert's timeline", async () => {
+    const { sends, events } = await simulate({ levels: levels.slice(0, 1) }, [{ atMs: 10 * MIN, state: 'acknowledged' }], {
+      holdFirstMs: 37_000,
+    });
+    expect(sends.map((s) => s.at)).toEqual([37_000]);
+    expect(events).toHaveLength(1);
+    const step = events[0]!;
+    expect(step.held).toEqual([{ reason: 'rate_limit', since: expect.any(String), until: expect.any(String) }]);
+    expect(Date.parse(step.held![0]!.until!) - Date.parse(step.held![0]!.since)).toBe(37_000);
+    expect(step.at - Date.parse(step.held![0]!.since)).toBe(37_000);
   });
 
   it('a rule that resolves the alert ends the ladder on `resolved`', async () => {

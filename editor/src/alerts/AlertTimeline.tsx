@@ -8,6 +8,7 @@ import { formatDelay, keyDelays, timelineSteps, type Step } from './alertFormat.
 const ICON: Record<Step['kind'], string> = {
   fired: '⚡',
   refired: '⚡',
+  held: '‖',
   notified: '✉',
   escalated: '⇪',
   acknowledged: '✓',
@@ -65,14 +66,19 @@ function TimelineStep({ step: s, unit }: { step: Step; unit: string }) {
   const locale = useLocale();
   const channel = s.channelKind ? t(`deliveries.channels.${s.channelKind}`, { defaultValue: s.channelKind }) : '—';
   const target = s.target ?? t('alerts.step.someone');
+  const reason = s.reason ? t(`deliveries.reason.${s.reason}`, { defaultValue: s.reason }) : '—';
   const title =
     s.kind === 'notified' || s.kind === 'escalated'
       ? t(`alerts.step.${s.kind}`, { target, channel })
-      : s.kind === 'snoozed'
-        ? t('alerts.step.snoozed', { time: formatShortDateTime(s.until, locale) })
-        : s.kind === 'resolved' && s.by === 'rule'
-          ? t('alerts.step.resolvedByRule')
-          : t(`alerts.step.${s.kind}`);
+      : s.kind === 'held'
+        ? s.until
+          ? t('alerts.step.held', { target, channel, reason, time: formatShortDateTime(s.until, locale) })
+          : t('alerts.step.heldPaused', { target, channel, reason })
+        : s.kind === 'snoozed'
+          ? t('alerts.step.snoozed', { time: formatShortDateTime(s.until, locale) })
+          : s.kind === 'resolved' && s.by === 'rule'
+            ? t('alerts.step.resolvedByRule')
+            : t(`alerts.step.${s.kind}`);
   // Who: a person, or the rule (fired, refired, resolved by it), or the clock (a snooze running out), or the system.
   const who = s.actor
     ? s.actor

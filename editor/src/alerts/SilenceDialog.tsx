@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { problemText } from '@flightdeck/workflows';
 import { ApiError } from '../api/client.ts';
 import { useCampaigns, useCreateSilence } from '../api/queries.ts';
 import type { NewSilence } from '../api/types.ts';
@@ -62,7 +63,8 @@ export function SilenceDialog({ target, onClose }: { target?: SilenceTarget; onC
       },
       onError: (err) => {
         const byPath: Record<string, string> = {};
-        for (const x of err instanceof ApiError ? (err.problem.errors ?? []) : []) byPath[x.path.replace(/^body\./, '')] = x.message;
+        for (const x of err instanceof ApiError ? (err.problem.errors ?? []) : [])
+          byPath[x.path.replace(/^body\./, '')] = problemText(x, locale);
         setFieldErrors(byPath);
         setError(errorText(err));
       },

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { problemText } from '@flightdeck/workflows';
 import { ApiError } from '../api/client.ts';
 import { useAlertAction } from '../api/queries.ts';
 import type { Alert } from '../api/types.ts';
@@ -36,7 +37,7 @@ export function SnoozeDialog({ alert, onClose }: { alert: Alert; onClose: () => 
         },
         onError: (err) => {
           const field = err instanceof ApiError ? err.problem.errors?.find((x) => x.path.endsWith('until')) : undefined;
-          if (field) setFieldError(field.message);
+          if (field) setFieldError(problemText(field, locale));
           else setError(errorText(err));
         },
       },

@@ -67,7 +67,9 @@ export interface Step {
   target: string | null;
   /** resolved: 'rule' when the rule resolved it. */
   by: string | null;
-  /** snoozed: until when; unsnoozed: the snooze that ran out. */
+  /** held: why the message waited (quiet_hours, rate_limit, paused). */
+  reason: string | null;
+  /** snoozed: until when; unsnoozed: the snooze that ran out; held: the hold's end (null: until the channel resumed). */
   until: string | null;
   value: number | null;
   threshold: number | null;
@@ -99,6 +101,7 @@ export function timelineSteps(alert: Pick<AlertDetail, 'openedAt' | 'timeline'>)
       channelKind: str(d.channelKind),
       target: str(d.target),
       by: str(d.by),
+      reason: str(d.reason),
       until: str(d.until) ?? str(d.snoozedUntil),
       value: num(d.value),
       threshold: num(d.threshold),

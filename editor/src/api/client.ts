@@ -60,6 +60,7 @@ import type {
   User,
 } from './types.ts';
 import type { Locale } from '@flightdeck/workflows';
+import i18next from 'i18next';
 
 /** A failed API call, carrying the RFC 9457 problem the engine sent (or one made up for network failures). */
 export class ApiError extends Error {
@@ -103,6 +104,10 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 async function request<T>(method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
   let res: Response;
   const headers: Record<string, string> = { Accept: 'application/json, application/problem+json' };
+  // The engine words its problems in this language for a caller not signed in (sign-in itself); once signed in it
+  // uses the account's, which this same choice is kept in.
+  const language = i18next.resolvedLanguage ?? i18next.language;
+  if (language) headers['Accept-Language'] = language;
   if (body !== undefined) headers['Content-Type'] = options.raw && options.contentType ? options.contentType : 'application/json';
   if (!SAFE_METHODS.has(method) && csrfToken) headers['x-csrf-token'] = csrfToken;
   Object.assign(headers, options.headers);

@@ -1,15 +1,18 @@
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { problemText } from '@flightdeck/workflows';
 import { ApiError } from '../api/client.ts';
 import { useImportCampaign } from '../api/queries.ts';
 import type { Campaign } from '../api/types.ts';
 import { useErrorText } from '../components/errorText.ts';
+import { useLocale } from '../i18n/index.ts';
 import { Modal } from '../components/Modal.tsx';
 
 /** Imports a scenario file (…campaign.json) picked from disk or pasted; importing the same id again updates it. */
 export function ImportCampaignDialog({ onClose, onImported }: { onClose: () => void; onImported: (c: Campaign) => void }) {
   const { t } = useTranslation();
   const errorText = useErrorText();
+  const locale = useLocale();
   const importer = useImportCampaign();
   const [text, setText] = useState('');
   const [fileName, setFileName] = useState<string | null>(null);
@@ -32,7 +35,8 @@ export function ImportCampaignDialog({ onClose, onImported }: { onClose: () => v
     importer.mutate(text, {
       onSuccess: (c) => onImported(c),
       onError: (e) => {
-        const details = e instanceof ApiError ? (e.problem.errors ?? []).map((x) => `• ${x.path ? `${x.path}: ` : ''}${x.message}`) : [];
+        const details =
+          e instanceof ApiError ? (e.problem.errors ?? []).map((x) => `• ${x.path ? `${x.path}: ` : ''}${problemText(x, locale)}`) : [];
         setError([errorText(e), ...details].join('\n'));
       },
     });

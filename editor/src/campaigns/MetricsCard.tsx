@@ -1,10 +1,11 @@
 import { useRef, useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
-import { fileLineOf, INGEST_LIMITS, splitMetricsCsv, type CsvBatch } from '@flightdeck/workflows';
+import { fileLineOf, INGEST_LIMITS, splitMetricsCsv, type CsvBatch, problemText } from '@flightdeck/workflows';
 import { api, ApiError } from '../api/client.ts';
 import { keys } from '../api/queries.ts';
 import { useErrorText } from '../components/errorText.ts';
+import { useLocale } from '../i18n/index.ts';
 
 /** Small enough that the bar moves on a scenario file (15,000 points: 8 batches), well under the API's limit. */
 const BATCH_POINTS = Math.min(2000, INGEST_LIMITS.points);
@@ -30,6 +31,7 @@ interface Upload {
 export function MetricsCard({ campaignId }: { campaignId: string }) {
   const { t } = useTranslation();
   const errorText = useErrorText();
+  const locale = useLocale();
   const qc = useQueryClient();
   const input = useRef<HTMLInputElement>(null);
   const [upload, setUpload] = useState<Upload | null>(null);
@@ -61,9 +63,9 @@ export function MetricsCard({ campaignId }: { campaignId: string }) {
     if (!(e instanceof ApiError) || !e.problem.errors?.length) return undefined;
     return e.problem.errors.slice(0, SHOWN_PROBLEMS).map((err) => {
       const m = /^line\.(\d+)(?:\.(\w+))?$/.exec(err.path);
-      if (!m) return err.message;
+      if (!m) return problemText(err, locale);
       const line = fileLineOf(text, batch, Number(m[1]));
-      return t('metrics.problem', { line, field: m[2] ?? t('metrics.row'), message: err.message });
+      return t('metrics.problem', { line, field: m[2] ?? t('metrics.row'), message: problemText(err, locale) });
     });
   };
 

@@ -1,9 +1,11 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { problemText } from '@flightdeck/workflows';
 import { ApiError } from '../api/client.ts';
 import { useSetCampaignPhases } from '../api/queries.ts';
 import type { Campaign } from '../api/types.ts';
 import { useErrorText } from '../components/errorText.ts';
+import { useLocale } from '../i18n/index.ts';
 import { Modal } from '../components/Modal.tsx';
 import { useToast } from '../components/Toasts.tsx';
 import { fromZonedInput, toZonedInput } from '../components/zonedTime.ts';
@@ -24,6 +26,7 @@ export function PhaseDatesDialog({ campaign, onClose }: { campaign: Campaign; on
   const { t } = useTranslation();
   const toast = useToast();
   const errorText = useErrorText();
+  const locale = useLocale();
   const phaseLabel = usePhaseLabel();
   const save = useSetCampaignPhases(campaign.id);
   const tz = campaign.timezone;
@@ -69,7 +72,7 @@ export function PhaseDatesDialog({ campaign, onClose }: { campaign: Campaign; on
       },
       onError: (err) => {
         const byPath: Record<string, string> = {};
-        for (const x of err instanceof ApiError ? (err.problem.errors ?? []) : []) byPath[x.path] = x.message;
+        for (const x of err instanceof ApiError ? (err.problem.errors ?? []) : []) byPath[x.path] = problemText(x, locale);
         setFieldErrors(byPath);
         setError(errorText(err));
       },

@@ -1,11 +1,13 @@
 import { useMemo, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
+import { problemText } from '@flightdeck/workflows';
 import { ApiError } from '../api/client.ts';
 import { useCreateConnection, useDepartments, useUpdateConnection } from '../api/queries.ts';
 import { CONNECTION_KINDS, type Connection, type ConnectionKind } from '../api/types.ts';
 import { useOptionalAuth } from '../auth/AuthProvider.tsx';
 import { mayDo } from '../auth/permissions.ts';
 import { useErrorText } from '../components/errorText.ts';
+import { useLocale } from '../i18n/index.ts';
 import { Modal } from '../components/Modal.tsx';
 import { formFields, KIND_FIELDS, variantOf, type KindField } from './kinds.ts';
 
@@ -24,6 +26,7 @@ export function ConnectionDialog({
 }) {
   const { t } = useTranslation();
   const errorText = useErrorText();
+  const locale = useLocale();
   const user = useOptionalAuth()?.user;
   const departments = useDepartments();
   const create = useCreateConnection();
@@ -72,9 +75,9 @@ export function ConnectionDialog({
           ...meta.settings.map((f) => `settings.${f.name}`),
         ]);
         for (const x of err instanceof ApiError ? (err.problem.errors ?? []) : []) {
-          if (known.has(x.path)) (byPath[x.path] ??= []).push(x.message);
-          else if (x.path === 'secrets' || x.path === 'settings') rest.push(x.message);
-          else rest.push(`${x.path ? `${x.path}: ` : ''}${x.message}`);
+          if (known.has(x.path)) (byPath[x.path] ??= []).push(problemText(x, locale));
+          else if (x.path === 'secrets' || x.path === 'settings') rest.push(problemText(x, locale));
+          else rest.push(`${x.path ? `${x.path}: ` : ''}${problemText(x, locale)}`);
         }
         setFieldErrors(byPath);
         setError([errorText(err), ...rest.map((m) => `• ${m}`)].join('\n'));

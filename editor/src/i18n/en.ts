@@ -56,6 +56,8 @@ export const en = {
     wholeChannel: 'the group',
     showing: 'showing {{shown}} of {{total}}, failed and held first',
     until: 'until {{time}}',
+    wasHeld: 'Held first ({{reason}}) until {{time}}',
+    wasHeldPaused: 'Held first ({{reason}}) until the channel resumed',
     actions: 'Actions',
     resend: 'Resend',
     isResend: 'a resend',
@@ -1260,6 +1262,8 @@ export const en = {
     step: {
       fired: 'Fired',
       refired: 'Fired again',
+      held: 'Message to {{target}} on {{channel}} held ({{reason}}) until {{time}}',
+      heldPaused: 'Message to {{target}} on {{channel}} held ({{reason}}) until the channel resumed',
       notified: 'Notified {{target}} on {{channel}}',
       escalated: 'Escalated to {{target}} on {{channel}}',
       acknowledged: 'Acknowledged',

@@ -58,6 +58,8 @@ export const zhCN: Resources = {
     wholeChannel: '群',
     showing: '显示 {{total}} 条中的 {{shown}} 条，失败与暂存优先',
     until: '至 {{time}}',
+    wasHeld: '发出前曾暂存（{{reason}}）至 {{time}}',
+    wasHeldPaused: '发出前曾暂存（{{reason}}），直到渠道恢复',
     actions: '操作',
     resend: '重新发送',
     isResend: '重发',
@@ -1245,6 +1247,8 @@ export const zhCN: Resources = {
     step: {
       fired: '触发',
       refired: '再次触发',
+      held: '经{{channel}}发给 {{target}} 的消息暂存（{{reason}}）至 {{time}}',
+      heldPaused: '经{{channel}}发给 {{target}} 的消息暂存（{{reason}}），直到渠道恢复',
       notified: '已通过{{channel}}通知 {{target}}',
       escalated: '已通过{{channel}}升级给 {{target}}',
       acknowledged: '已确认',

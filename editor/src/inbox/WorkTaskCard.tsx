@@ -1,12 +1,13 @@
 import { useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { METRIC_IDS } from '@flightdeck/workflows';
+import { METRIC_IDS, problemText } from '@flightdeck/workflows';
 import { ApiError } from '../api/client.ts';
 import { useCompleteWorkTask } from '../api/queries.ts';
 import { LESSON_OUTCOMES, type WorkTask, type WorkTaskCompletion } from '../api/types.ts';
 import { DueTime } from '../approvals/ApprovalTaskDetails.tsx';
 import { isOverdue } from '../approvals/approval.ts';
 import { useErrorText } from '../components/errorText.ts';
+import { useLocale } from '../i18n/index.ts';
 import { Link } from '../components/Link.tsx';
 import { useToast } from '../components/Toasts.tsx';
 import { useNow } from '../components/useNow.ts';
@@ -28,6 +29,7 @@ export function WorkTaskCard({ task }: { task: WorkTask }) {
   const now = useNow();
   const toast = useToast();
   const errorText = useErrorText();
+  const locale = useLocale();
   const complete = useCompleteWorkTask();
   const id = useId();
   const lesson = task.kind === 'lesson';
@@ -73,7 +75,8 @@ export function WorkTaskCard({ task }: { task: WorkTask }) {
         onSuccess: () => toast('success', t(lesson ? 'tasks.lessonSaved' : 'tasks.doneToast', { title: task.title })),
         onError: (err) => {
           const byPath: Record<string, string> = {};
-          for (const x of err instanceof ApiError ? (err.problem.errors ?? []) : []) byPath[x.path.replace(/^body\./, '')] = x.message;
+          for (const x of err instanceof ApiError ? (err.problem.errors ?? []) : [])
+            byPath[x.path.replace(/^body\./, '')] = problemText(x, locale);
           setFieldErrors(byPath);
           const status = err instanceof ApiError ? err.status : 0;
           const title = status === 403 ? t('tasks.notAllowed') : status === 409 ? t('tasks.conflict') : t('tasks.failed');

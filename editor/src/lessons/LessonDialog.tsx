@@ -1,9 +1,11 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { problemText } from '@flightdeck/workflows';
 import { ApiError } from '../api/client.ts';
 import { useCampaigns, useCreateLesson } from '../api/queries.ts';
 import { LESSON_OUTCOMES, type NewLesson } from '../api/types.ts';
 import { useErrorText } from '../components/errorText.ts';
+import { useLocale } from '../i18n/index.ts';
 import { Modal } from '../components/Modal.tsx';
 import { useToast } from '../components/Toasts.tsx';
 
@@ -17,6 +19,7 @@ export function LessonDialog({ onClose }: { onClose: () => void }) {
   const { t } = useTranslation();
   const toast = useToast();
   const errorText = useErrorText();
+  const locale = useLocale();
   const create = useCreateLesson();
   const campaigns = useCampaigns();
   const [form, setForm] = useState({ campaignId: '', fact: '', cause: '', insight: '', action: '', channel: '', kpi: '', outcome: '' });
@@ -43,7 +46,8 @@ export function LessonDialog({ onClose }: { onClose: () => void }) {
       },
       onError: (err) => {
         const byPath: Record<string, string> = {};
-        for (const x of err instanceof ApiError ? (err.problem.errors ?? []) : []) byPath[x.path.replace(/^body\./, '')] = x.message;
+        for (const x of err instanceof ApiError ? (err.problem.errors ?? []) : [])
+          byPath[x.path.replace(/^body\./, '')] = problemText(x, locale);
         setFieldErrors(byPath);
         setError(errorText(err));
       },

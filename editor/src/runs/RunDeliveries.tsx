@@ -159,6 +159,13 @@ function DeliveryStatus({ delivery: d, locale }: { delivery: Delivery; locale: R
           {d.notBefore && ` · ${t('deliveries.until', { time: formatDateTime(d.notBefore, locale) })}`}
         </div>
       )}
+      {d.wasHeld && (
+        <div className="fd-small fd-muted" data-testid="delivery-was-held">
+          {d.wasHeld.until
+            ? t('deliveries.wasHeld', { reason: t(`deliveries.reason.${d.wasHeld.reason}`), time: formatDateTime(d.wasHeld.until, locale) })
+            : t('deliveries.wasHeldPaused', { reason: t(`deliveries.reason.${d.wasHeld.reason}`) })}
+        </div>
+      )}
       {d.error && (
         <div className={`fd-small ${d.status === 'unconfirmed' ? 'fd-muted' : 'fd-error-text'}`} data-testid="delivery-error">
           {d.error}

@@ -54,6 +54,7 @@ import { workTaskRoutes } from './routes/work-tasks.ts';
 import { WorkTaskService } from '../services/work-tasks.ts';
 import { LessonService } from '../services/lessons.ts';
 import { RelatedLessonsService } from '../services/lessons-related.ts';
+import { said } from '@flightdeck/workflows';
 
 export interface AppDeps {
   db: Database;
@@ -125,12 +126,14 @@ export function createApp(deps: AppDeps): { app: Express; registry: RouteRegistr
   });
   const hooks = new HookService(deps.db, box, runs, flows);
   app.use(inboundHookRoute(hooks, new HookGuard(deps.clock, deps.hookLimits), new HookAdmission(deps.hookAdmission)));
+  const people = new PeopleService(deps.db, deps.clock);
+  // Before the body is read, so a refusal of the body (413, 415) is worded in the caller's language too.
+  app.use(authenticate(people));
   app.use(metricsBodyParser());
   app.use(express.json({ limit: FLOW_LIMITS.documentBytes, strict: true, type: ['application/json', 'application/*+json'] }));
 
   const registry: RouteRegistry = [];
   app.set(CHECK_RESPONSES, deps.checkResponses === true);
-  const people = new PeopleService(deps.db, deps.clock);
   const approvals = new ApprovalService(deps.db, deps.temporal, campaigns, runs);
   const connections = new ConnectionService(deps.db, box, signalNotice(deps.temporal), deps.outbound);
   const alerts = new AlertService(deps.db, deps.clock, signalNotice(deps.temporal));
@@ -140,7 +143,6 @@ export function createApp(deps: AppDeps): { app: Express; registry: RouteRegistr
     afterInsert: deps.afterMetricsInsert ?? ((tx, campaignId, affected) => monitors.afterPointsStored(tx, campaignId, affected)),
   });
   let openapi: ReturnType<typeof buildOpenApi> | undefined;
-  app.use(authenticate(people));
   app.use(peopleRoutes(registry, people, deps.db));
   app.use(flowRoutes(registry, flows, new ScheduleService(deps.db, deps.temporal, deps.taskQueue)));
   const runStreams = new RunStreamAdmission(deps.runStreams);
@@ -176,7 +178,9 @@ export function createApp(deps: AppDeps): { app: Express; registry: RouteRegistr
     ),
   );
 
-  app.use('/api', (req, res) => sendProblem(res, new HttpProblem(404, 'Not found', `No route ${req.method} ${req.originalUrl}`)));
+  app.use('/api', (req, res) =>
+    sendProblem(res, new HttpProblem(404, 'Not found', said('no_route', { method: req.method, path: req.originalUrl }))),
+  );
   if (deps.editorDist && existsSync(join(deps.editorDist, 'index.html'))) {
     app.use(editorAssets(deps.editorDist));
   }

@@ -3,6 +3,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { extname, join, relative, sep } from 'node:path';
 import { chooseEncoding, type Precompressed } from './accept-encoding.ts';
 import { HttpProblem, sendProblem } from './problem.ts';
+import { said } from '@flightdeck/workflows';
 
 /** Vite names every file under assets/ by its content hash, so a name never changes meaning. */
 export const IMMUTABLE = 'public, max-age=31536000, immutable';
@@ -57,7 +58,7 @@ function send(req: Request, res: Response, asset: Asset, cacheControl: string): 
     if (!err || res.headersSent) return;
     res.removeHeader('content-encoding'); // removed since the start (a rebuild): say so plainly
     res.setHeader('cache-control', REVALIDATE);
-    sendProblem(res, new HttpProblem(404, 'Not found', `No file ${req.path}`));
+    sendProblem(res, new HttpProblem(404, 'Not found', said('no_file', { path: req.path })));
   });
 }
 
@@ -75,7 +76,7 @@ export function editorAssets(dist: string): RequestHandler {
     if (asset) return send(req, res, asset, path!.startsWith('/assets/') ? IMMUTABLE : REVALIDATE);
     // A missing asset must not turn into index.html: a browser would run HTML as a script.
     if (path === undefined || req.path.startsWith('/assets/') || !index) {
-      return sendProblem(res, new HttpProblem(404, 'Not found', `No file ${req.path}`));
+      return sendProblem(res, new HttpProblem(404, 'Not found', said('no_file', { path: req.path })));
     }
     return send(req, res, index, REVALIDATE);
   };

@@ -1,4 +1,5 @@
 import { HttpProblem } from './problem.ts';
+import { said } from '@flightdeck/workflows';
 
 /**
  * Backpressure for the inbound hook endpoint, two bounds per API process:
@@ -22,8 +23,8 @@ export interface HookAdmissionLimits {
 
 export class HookBusy extends HttpProblem {
   readonly retryAfterSeconds = HOOK_RETRY_AFTER_SECONDS;
-  constructor(reason: string) {
-    super(503, 'Busy', `${reason}; try again in ${HOOK_RETRY_AFTER_SECONDS} s`);
+  constructor(reason: 'hooks_starting' | 'hooks_open', limit: number) {
+    super(503, 'Busy', said(reason, { limit, seconds: HOOK_RETRY_AFTER_SECONDS }));
   }
 }
 
@@ -61,8 +62,8 @@ export class HookAdmission {
    * settles or holdMs passes.
    */
   async admit<T extends { closed?: Promise<unknown> }>(work: () => Promise<T>): Promise<T> {
-    if (this.starting >= this.maxStarting) throw new HookBusy(`More than ${this.maxStarting} events are starting runs right now`);
-    if (this.open + this.starting >= this.maxOpen) throw new HookBusy(`${this.maxOpen} runs started by events are still open`);
+    if (this.starting >= this.maxStarting) throw new HookBusy('hooks_starting', this.maxStarting);
+    if (this.open + this.starting >= this.maxOpen) throw new HookBusy('hooks_open', this.maxOpen);
     this.starting++;
     let result: T;
     try {

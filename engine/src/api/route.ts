@@ -1,6 +1,6 @@
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
-import { findJsonProblems } from '@flightdeck/workflows';
+import { bothLanguages, findJsonProblems, problemWords, said } from '@flightdeck/workflows';
 import { HttpProblem, joinPath, zodFieldErrors } from './problem.ts';
 import { can, scopeOf, seesDepartment, type Actor, type Permission } from '../auth/access.ts';
 import { requiredScope, tokenMay, type RouteScope } from '../auth/scopes.ts';
@@ -99,12 +99,12 @@ export type RouteRegistry = RouteSpec<z.ZodType, z.ZodType, z.ZodType>[];
 
 function parse<T extends z.ZodType>(schema: T | undefined, value: unknown, where: string, status = 400): z.output<T> {
   if (!schema) return undefined as z.output<T>;
-  const r = schema.safeParse(value);
+  const r = schema.safeParse(value, { error: bothLanguages });
   if (!r.success) {
     throw new HttpProblem(
       status,
       'Invalid request',
-      `The request ${where} has ${r.error.issues.length} problem(s)`,
+      said('request_problems', { where, count: r.error.issues.length }),
       zodFieldErrors(r.error, where === 'body' ? [] : [where]),
     );
   }
@@ -112,7 +112,7 @@ function parse<T extends z.ZodType>(schema: T | undefined, value: unknown, where
 }
 
 function forbidden(permission: Permission): HttpProblem {
-  return new HttpProblem(403, 'Forbidden', `You need the ${permission} permission for this`);
+  return new HttpProblem(403, 'Forbidden', said('need_permission', { permission }));
 }
 
 /**
@@ -120,8 +120,8 @@ function forbidden(permission: Permission): HttpProblem {
  * `field` (the route's path parameter, "params.id") names what the caller got wrong, the same in both cases.
  */
 export function hidden(field?: string): HttpProblem {
-  const detail = 'There is nothing here, or nothing you may see';
-  return new HttpProblem(404, 'Not found', detail, field ? [{ path: field, message: detail, code: 'not_found' }] : undefined);
+  const issues = field ? [{ path: field, ...problemWords('hidden'), code: 'not_found' }] : undefined;
+  return new HttpProblem(404, 'Not found', said('hidden'), issues);
 }
 
 /** The path parameter a hidden 404 names: the route's first (its thing's id or slug). */
@@ -132,8 +132,8 @@ const hiddenField = (path: string) => {
 
 function scopeRefused(required: RouteScope): HttpProblem {
   return required === 'session'
-    ? new HttpProblem(403, 'Session required', 'API tokens cannot do this; sign in to the editor')
-    : new HttpProblem(403, 'Token scope', `This API token lacks the ${required} scope`);
+    ? new HttpProblem(403, 'Session required', said('need_session'))
+    : new HttpProblem(403, 'Token scope', said('need_scope', { scope: required }));
 }
 
 /** The department a route touches; a lookup that finds nothing answers exactly like one the caller may not see. */
@@ -193,7 +193,7 @@ export function defineRoute<
   registry.push(spec as unknown as RouteSpec<z.ZodType, z.ZodType, z.ZodType>);
   router[spec.method](spec.path, async (req: Request, res: Response) => {
     if (spec.body && req.method !== 'GET' && !req.is('application/json') && req.body === undefined) {
-      throw new HttpProblem(415, 'Unsupported media type', 'Send the body as application/json');
+      throw new HttpProblem(415, 'Unsupported media type', said('send_json'));
     }
     // Before zod: copying an object with an own "__proto__" key would quietly turn it into a prototype.
     const hostile = findJsonProblems(req.body ?? {});
@@ -201,23 +201,18 @@ export function defineRoute<
       throw new HttpProblem(
         400,
         'Invalid request',
-        'The body contains keys that are not allowed',
+        said('forbidden_keys'),
         hostile.map((p) => ({ path: joinPath(p.path), message: p.message, code: 'forbidden_key' })),
       );
     }
     const actor = res.locals.actor as Actor | undefined;
     if (spec.access !== 'public') {
-      if (!actor)
-        throw new HttpProblem(
-          401,
-          'Sign in required',
-          res.locals.badToken ? 'The API token is not valid' : 'Sign in, or send an API token as "Authorization: Bearer …"',
-        );
+      if (!actor) throw new HttpProblem(401, 'Sign in required', res.locals.badToken ? said('bad_token') : said('need_sign_in'));
       // A cookie travels with any request the browser makes; the CSRF header proves the page is ours.
       if (actor.via === 'session' && !['GET', 'HEAD', 'OPTIONS'].includes(req.method)) {
         const sent = req.get(CSRF_HEADER) ?? '';
         if (!safeEqual(sent, String(res.locals.csrfToken ?? '')))
-          throw new HttpProblem(403, 'CSRF check failed', `Send the session's CSRF token in the ${CSRF_HEADER} header`);
+          throw new HttpProblem(403, 'CSRF check failed', said('csrf_failed', { header: CSRF_HEADER }));
       }
       // A token does what its scopes allow on top of its owner's roles; any other bearer is a token too.
       const required = requiredScope(req.method, spec.scope);
@@ -228,7 +223,7 @@ export function defineRoute<
       ...findUnstorableStrings(req.query, ['query']),
       ...findUnstorableStrings(req.body ?? {}),
     ];
-    if (unstorable.length) throw new HttpProblem(400, 'Invalid request', 'The request contains text that cannot be stored', unstorable);
+    if (unstorable.length) throw new HttpProblem(400, 'Invalid request', said('unstorable_text'), unstorable);
     const params = parse(spec.params, req.params, 'params');
     const query = parse(spec.query, req.query, 'query', spec.queryStatus);
     const body = parse(spec.body, req.body ?? {}, 'body');

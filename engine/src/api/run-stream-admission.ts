@@ -1,4 +1,5 @@
 import { HttpProblem } from './problem.ts';
+import { said } from '@flightdeck/workflows';
 
 /**
  * Each open stream holds a socket and re-reads its run (a workflow query) on every change, so their number is
@@ -33,10 +34,8 @@ export class RunStreamAdmission {
   /** Takes a place for this user's stream, or throws the 429; the returned release gives it back once. */
   admit(userId: string): () => void {
     const mine = this.byUser.get(userId) ?? 0;
-    if (mine >= this.perUser)
-      throw new HttpProblem(429, 'Too many streams', `You have ${mine} run streams open; close one (at most ${this.perUser})`);
-    if (this.open >= this.total)
-      throw new HttpProblem(429, 'Too many streams', `The server has ${this.open} run streams open, its limit; try again later`);
+    if (mine >= this.perUser) throw new HttpProblem(429, 'Too many streams', said('streams_yours', { open: mine, limit: this.perUser }));
+    if (this.open >= this.total) throw new HttpProblem(429, 'Too many streams', said('streams_server', { open: this.open }));
     this.byUser.set(userId, mine + 1);
     this.open += 1;
     let released = false;

@@ -1,4 +1,5 @@
 import { HttpProblem } from '../api/problem.ts';
+import { said, type ProblemParams } from '@flightdeck/workflows';
 
 /** Milliseconds since the epoch; injected so tests move time instead of sleeping. */
 export type Clock = () => number;
@@ -107,9 +108,9 @@ export class RateWindow {
 /** A 429; the edge sends `retryAfterSeconds` as the Retry-After header. */
 export class RateLimited extends HttpProblem {
   readonly retryAfterSeconds: number;
-  constructor(waitMs: number, detail: string) {
+  constructor(waitMs: number, detail: 'too_many_sign_ins' | 'too_many_bad_signatures' | 'too_many_events', params: ProblemParams = {}) {
     const seconds = Math.max(1, Math.ceil(waitMs / 1000));
-    super(429, 'Too many requests', `${detail}; try again in ${seconds} s`);
+    super(429, 'Too many requests', said(detail, { ...params, seconds }));
     this.retryAfterSeconds = seconds;
   }
 }
@@ -142,7 +143,7 @@ export class SignInGuard {
   /** Throws a 429 while any of the address, the IP or the pair is locked. */
   check(email: string, ip: string): void {
     const wait = Math.max(this.pair.retryAfterMs(pairKey(email, ip)), this.account.retryAfterMs(email), this.ip.retryAfterMs(ip));
-    if (wait > 0) throw new RateLimited(wait, 'Too many failed sign-ins');
+    if (wait > 0) throw new RateLimited(wait, 'too_many_sign_ins');
   }
 
   failed(email: string, ip: string): void {
@@ -180,9 +181,9 @@ export class HookGuard {
 
   check(ip: string): void {
     const locked = this.bad.retryAfterMs(ip);
-    if (locked > 0) throw new RateLimited(locked, 'Too many events with a bad signature from this address');
+    if (locked > 0) throw new RateLimited(locked, 'too_many_bad_signatures');
     const wait = this.rate.hit(ip);
-    if (wait > 0) throw new RateLimited(wait, `More than ${this.rate.limit} events a minute from this address`);
+    if (wait > 0) throw new RateLimited(wait, 'too_many_events', { limit: this.rate.limit });
   }
 
   rejected(ip: string): void {

@@ -276,7 +276,10 @@ export const deliveries = pgTable(
     recipient: text('recipient').notNull(),
     /** `unconfirmed`: its worker died mid-send; not repeated, so it reached the receiver at most once. */
     status: text('status', { enum: ['held', 'sending', 'sent', 'unconfirmed', 'failed'] }).notNull(),
-    /** Why a held message waits, and until when (null: until the channel is resumed). */
+    /**
+     * Why a held message waits, and until when (null: until the channel is resumed); kept once it goes out, as the
+     * last hold it waited out.
+     */
     heldReason: text('held_reason', { enum: ['quiet_hours', 'rate_limit', 'paused'] }),
     notBefore: timestamp('not_before', { withTimezone: true }),
     /** The attempt sending it owns it until then; another attempt may not send it meanwhile. */

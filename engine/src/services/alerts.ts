@@ -11,6 +11,7 @@ import {
   type AlertState,
   type Severity,
   type Transition,
+  said,
 } from '@flightdeck/workflows';
 import type { Database } from '../db/client.ts';
 import {
@@ -92,6 +93,9 @@ const WAKE_BATCH = 500;
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 const finite = (n: number | null | undefined) => (typeof n === 'number' && Number.isFinite(n) ? n : null);
 const personId = (actor: Actor | null) => (actor && actor.via !== 'system' && actor.via !== 'chat-link' ? actor.id : null);
+
+/** A broadcast's batches can wait many times; the timeline keeps the first few of one step's waits. */
+const MAX_HOLDS_PER_STEP = 20;
 
 export class AlertService {
   constructor(
@@ -326,13 +330,15 @@ export class AlertService {
       deliveryId?: string | null;
       pointArrivedAt?: Date;
       key?: string;
+      /** Where its message waited first (a rate limit, quiet hours, a paused channel): a step each, before this one. */
+      held?: { reason: string; since: Date; until: Date | null }[];
     },
     tx?: Executor,
   ): Promise<void> {
     if (!tx) return this.db.transaction((t) => this.recordNotified(alertId, n, t));
     // The alert's row lock serialises two attempts of one step (a retry racing a worker that was only presumed dead).
     const [row] = await tx.select({ openedAt: alerts.openedAt }).from(alerts).where(eq(alerts.id, alertId)).for('update');
-    if (!row) throw new NotFound(`Alert ${alertId} does not exist`);
+    if (!row) throw new NotFound(said('not_found_alert', { id: alertId }));
     if (n.key !== undefined) {
       const [seen] = await tx
         .select({ id: alertEvents.id })
@@ -342,6 +348,15 @@ export class AlertService {
       if (seen) return;
     }
     const arrived = n.pointArrivedAt ?? row.openedAt;
+    // In the step's transaction, so a retry that finds the step recorded finds its holds too.
+    for (const h of (n.held ?? []).slice(0, MAX_HOLDS_PER_STEP))
+      await this.event(tx, alertId, 'held', null, h.since, {
+        reason: h.reason,
+        until: h.until?.toISOString() ?? null,
+        channelKind: n.channelKind,
+        target: n.target,
+        delayMs: h.since.getTime() - arrived.getTime(),
+      });
     await this.event(tx, alertId, n.kind ?? 'notified', null, n.at, {
       channelKind: n.channelKind,
       target: n.target,
@@ -363,7 +378,7 @@ export class AlertService {
       .from(alerts)
       .innerJoin(campaigns, eq(campaigns.id, alerts.campaignId))
       .where(eq(alerts.id, alertId));
-    if (!row) throw new NotFound(`Alert ${alertId} does not exist`);
+    if (!row) throw new NotFound(said('not_found_alert', { id: alertId }));
     return row.d;
   }
 
@@ -423,7 +438,7 @@ export class AlertService {
     await this.db.transaction(async (tx) => {
       await first?.(tx);
       const [row] = await tx.select().from(alerts).where(eq(alerts.id, alertId)).for('update');
-      if (!row) throw new NotFound(`Alert ${alertId} does not exist`);
+      if (!row) throw new NotFound(said('not_found_alert', { id: alertId }));
       const verdict = await this.decideOn(tx, row, action, now);
       if (!verdict.ok) {
         if (verdict.code === 'invalid') throw invalid(verdict.field ?? '', verdict.reason);
@@ -490,9 +505,7 @@ export class AlertService {
         outcome.set(row.id, { id: row.id, outcome: 'acknowledged', state: verdict.state });
       }
       if (opts.jti && ![...outcome.values()].some((o) => o.outcome === 'acknowledged'))
-        throw new Conflict('Every alert of this link is acknowledged or resolved already', [
-          { path: 'token', message: 'Nothing left to acknowledge', code: 'alert_state' },
-        ]);
+        throw new Conflict(said('link_nothing_open'), [{ path: 'token', message: 'Nothing left to acknowledge', code: 'alert_state' }]);
     });
     const results = unique.map((id) => outcome.get(id) ?? { id, outcome: 'not_found' as const, state: null });
     await this.signalRuns(results.filter((r) => r.outcome === 'acknowledged').map((r) => r.id));
@@ -595,7 +608,7 @@ export class AlertService {
 
   async get(alertId: string) {
     const [row] = await this.selectAlerts().where(eq(alerts.id, alertId));
-    if (!row) throw new NotFound(`Alert ${alertId} does not exist`);
+    if (!row) throw new NotFound(said('not_found_alert', { id: alertId }));
     const events = await this.db
       .select({ e: alertEvents, name: users.name })
       .from(alertEvents)
@@ -645,7 +658,7 @@ export class AlertService {
       .from(silences)
       .innerJoin(campaigns, eq(campaigns.id, silences.campaignId))
       .where(eq(silences.id, silenceId));
-    if (!row) throw new NotFound(`Silence ${silenceId} does not exist`);
+    if (!row) throw new NotFound(said('not_found_silence', { id: silenceId }));
     return row.d;
   }
 
@@ -702,7 +715,7 @@ export class AlertService {
         .innerJoin(campaigns, eq(campaigns.id, silences.campaignId))
         .where(eq(silences.id, silenceId))
         .for('update', { of: silences });
-      if (!row) throw new NotFound(`Silence ${silenceId} does not exist`);
+      if (!row) throw new NotFound(said('not_found_silence', { id: silenceId }));
       if (row.s.endsAt <= now) return;
       const endsAt = row.s.startsAt > now ? row.s.startsAt : now;
       await tx.update(silences).set({ endsAt }).where(eq(silences.id, silenceId));
@@ -743,7 +756,7 @@ export class AlertService {
 
   private async getSilence(id: string) {
     const [row] = await this.selectSilences().where(eq(silences.id, id));
-    if (!row) throw new NotFound(`Silence ${id} does not exist`);
+    if (!row) throw new NotFound(said('not_found_silence', { id }));
     return presentSilence(row, this.clock());
   }
 
@@ -801,7 +814,7 @@ export interface AckManyResult {
 /** Uses up a one-click link's jti in the caller's transaction; a second use is refused. */
 async function useLink(tx: Executor, jti: string) {
   const used = await tx.insert(usedLinkTokens).values({ jti }).onConflictDoNothing().returning();
-  if (!used.length) throw new Conflict('This link has been used already', [{ path: 'token', message: 'Used already', code: 'link_used' }]);
+  if (!used.length) throw new Conflict(said('link_used'), [{ path: 'token', message: 'Used already', code: 'link_used' }]);
 }
 
 const silenceTimes = (s: SilenceRow) => ({ ...s, startsAt: s.startsAt.getTime(), endsAt: s.endsAt.getTime() });

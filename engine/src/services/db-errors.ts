@@ -1,4 +1,5 @@
 import { Conflict, Invalid, Malformed, type DomainError } from './errors.ts';
+import { said } from '@flightdeck/workflows';
 
 /**
  * PostgreSQL's refusals, as domain errors naming the field. drizzle wraps the driver's error in a
@@ -53,24 +54,31 @@ export function domainErrorFromDb(err: unknown): DomainError | undefined {
   if (!e) return undefined;
   const fields = e.column ? [camel(e.column)] : keyColumns(e.detail);
   const field = fields.length ? fields.join(',') : (fromConstraint(e) ?? '');
-  const named = field ? `${field}: ` : '';
   switch (e.code) {
     case '23505':
-      return new Conflict(`${named}already taken`, [{ path: field, message: 'Already taken', code: 'unique' }]);
+      return new Conflict(field ? said('already_taken', { field }) : 'already taken', [
+        { path: field, message: 'Already taken', code: 'unique' },
+      ]);
     case '23503':
       return /still referenced/.test(e.detail ?? '')
-        ? new Conflict('Other records still refer to this one', [{ path: field, message: 'Still in use', code: 'in_use' }])
-        : new Invalid(`${named}refers to something that does not exist`, [{ path: field, message: 'Does not exist', code: 'foreign_key' }]);
+        ? new Conflict(said('still_referenced'), [{ path: field, message: 'Still in use', code: 'in_use' }])
+        : new Invalid(field ? said('refers_to_nothing', { field }) : 'refers to something that does not exist', [
+            { path: field, message: 'Does not exist', code: 'foreign_key' },
+          ]);
     case '23502':
-      return new Invalid(`${named}is required`, [{ path: field, message: 'Required', code: 'not_null' }]);
+      return new Invalid(field ? said('required_value', { field }) : 'is required', [
+        { path: field, message: 'Required', code: 'not_null' },
+      ]);
     case '23514':
-      return new Invalid(`${named}is not allowed`, [{ path: field, message: 'Not allowed', code: 'check' }]);
+      return new Invalid(field ? said('not_allowed_value', { field }) : 'is not allowed', [
+        { path: field, message: 'Not allowed', code: 'check' },
+      ]);
   }
   // Data exceptions (class 22: bad text, overflow, dates out of range, untranslatable characters) and
   // limits (class 54: an index row or value too large): the input, not us.
   if (e.code.startsWith('22') || e.code.startsWith('54') || e.code.startsWith('23')) {
     const message = withoutValue(e.message);
-    return new Malformed(`A value cannot be stored: ${message}`, [{ path: field, message, code: `pg_${e.code}` }]);
+    return new Malformed(said('unstorable_value', { error: message }), [{ path: field, message, code: `pg_${e.code}` }]);
   }
   return undefined;
 }

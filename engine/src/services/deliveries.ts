@@ -197,9 +197,10 @@ export function deliveryLedger(db: Database, connections: ConnectionService, mai
     async attempt(key, leaseUntil, message) {
       // One statement: the claim, and what the claim it replaced looked like. A lease that is still
       // set but has lapsed was never released (every answer clears it): its worker died mid-send.
+      // The hold it waited out (held_reason, not_before) stays: the delivery view shows why a message came late.
       const { rows } = await db.execute<{ previous_lease: Date | null }>(sql`
         update ${deliveries} d
-           set status = 'sending', held_reason = null, not_before = null, lease_until = ${leaseUntil}, attempts = d.attempts + 1,
+           set status = 'sending', lease_until = ${leaseUntil}, attempts = d.attempts + 1,
                message = coalesce(${message === undefined ? null : JSON.stringify(message)}::jsonb, d.message)
           from (select idempotency_key, status, lease_until from ${deliveries} where idempotency_key = ${key}) prev
          where d.idempotency_key = prev.idempotency_key

@@ -15,6 +15,7 @@ import { audit } from './audit.ts';
 import type { ConnectionService } from './connections.ts';
 import { presentDelivery } from './delivery-view.ts';
 import { Conflict, NotFound } from './errors.ts';
+import { said } from '@flightdeck/workflows';
 
 /** How long the resend's row is leased while its one request is out (a request gives up after 10 s). */
 const RESEND_LEASE_MS = 60_000;
@@ -42,7 +43,7 @@ export class DeliveryResendService {
       .innerJoin(runs, eq(runs.workflowId, deliveries.runId))
       .innerJoin(flows, eq(flows.id, runs.flowId))
       .where(eq(deliveries.id, id));
-    if (!row) throw new NotFound(`No delivery ${id}`);
+    if (!row) throw new NotFound(said('no_delivery', { id }));
     return row.department;
   }
 
@@ -57,15 +58,15 @@ export class DeliveryResendService {
         .where(eq(deliveries.id, id))
         .for('update', { of: deliveries });
       // Only the run's owner and administrators resend; to anyone else it is as if it did not exist.
-      if (!found || (found.requestedBy !== actor.id && !isAdmin(actor))) throw new NotFound(`No delivery ${id}`);
+      if (!found || (found.requestedBy !== actor.id && !isAdmin(actor))) throw new NotFound(said('no_delivery', { id }));
       const { d } = found;
       if (d.status !== 'unconfirmed')
-        throw new Conflict(`Only an unconfirmed delivery can be resent; this one is ${d.status}`, [
+        throw new Conflict(said('resend_not_unconfirmed', { status: d.status }), [
           { path: 'id', message: `The delivery is ${d.status}`, code: 'not_unconfirmed' },
         ]);
       // E-mail sent by the server's own mailer has no connection; it goes again the same way.
       if (!d.message || (!d.connectionId && d.message.kind !== 'email'))
-        throw new Conflict('This delivery has no recorded message or connection to send it again with', [
+        throw new Conflict(said('resend_nothing_recorded'), [
           { path: 'id', message: 'Nothing recorded to resend', code: 'not_resendable' },
         ]);
       const [connection] = d.connectionId
@@ -75,16 +76,14 @@ export class DeliveryResendService {
             .where(eq(channelConnections.id, d.connectionId))
         : [];
       if (connection?.pausedAt)
-        throw new Conflict('The connection is paused; resume it first', [
-          { path: 'id', message: 'The connection is paused', code: 'paused' },
-        ]);
+        throw new Conflict(said('resend_paused'), [{ path: 'id', message: 'The connection is paused', code: 'paused' }]);
       const [{ n } = { n: 0 }] = await tx.select({ n: count() }).from(deliveries).where(eq(deliveries.resendOf, id));
       const [live] = await tx
         .select({ id: deliveries.id, status: deliveries.status })
         .from(deliveries)
         .where(and(eq(deliveries.resendOf, id), inArray(deliveries.status, ['sending', 'sent', 'unconfirmed'])));
       if (live)
-        throw new Conflict(`This delivery was already resent (${live.status})`, [
+        throw new Conflict(said('resend_already', { status: live.status }), [
           { path: 'id', message: `Already resent: delivery ${live.id}`, code: 'already_resent' },
         ]);
       const [row] = await tx

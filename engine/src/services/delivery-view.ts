@@ -21,6 +21,8 @@ export function presentDelivery(
     status: d.status,
     reason: d.status === 'held' ? d.heldReason : null,
     notBefore: d.status === 'held' ? (d.notBefore?.toISOString() ?? null) : null,
+    // Past the hold, its reason stays: a message the rate limit held 37 s does not look like a slow channel.
+    wasHeld: d.status !== 'held' && d.heldReason ? { reason: d.heldReason, until: d.notBefore?.toISOString() ?? null } : null,
     attempts: d.attempts,
     sentAt: d.sentAt?.toISOString() ?? null,
     error: d.error,

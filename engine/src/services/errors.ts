@@ -1,3 +1,5 @@
+import { problemWords, type Said } from '@flightdeck/workflows';
+
 /**
  * What a service refuses, in its own words: the edge (engine/src/api/problem.ts) turns each into
  * an application/problem+json response. Services never know about HTTP; they say which field is wrong.
@@ -9,13 +11,16 @@ export interface FieldIssue {
   code?: string;
 }
 
+/** A refusal says what it is in English, or names its words in the table (said(…)) so the edge words it for the caller. */
 export abstract class DomainError extends Error {
   abstract readonly kind: 'not_found' | 'forbidden' | 'conflict' | 'invalid' | 'malformed' | 'unavailable';
+  readonly said?: Said;
   constructor(
-    message: string,
+    message: string | Said,
     readonly issues: FieldIssue[] = [],
   ) {
-    super(message);
+    super(typeof message === 'string' ? message : problemWords(message.key, message.params).message);
+    if (typeof message === 'object') this.said = message;
     this.name = new.target.name;
   }
 }

@@ -8,6 +8,7 @@ import { scopeOf, type Actor } from '../auth/access.ts';
 import { audit } from './audit.ts';
 import { checkSubflowReferences } from './subflow-references.ts';
 import type { flowSchema, flowVersionSchema } from '../api/contracts/flows.ts';
+import { said } from '@flightdeck/workflows';
 
 /** What a run carries besides the graph, so the workflow can trust the version as frozen. */
 export function frozenFields(version: FlowVersionRow): { format?: number; contentHash?: string } {
@@ -192,7 +193,7 @@ export class FlowService {
       const [row] = await tx.select().from(flows).where(eq(flows.id, id)).for('update');
       if (!row) throw notFound('Flow', id);
       const old = await tx.query.flowVersions.findFirst({ where: and(eq(flowVersions.flowId, id), eq(flowVersions.version, n)) });
-      if (!old) throw new HttpProblem(404, 'Not found', `Version ${n} does not exist`, [{ path: 'n', message: `No version ${n}` }]);
+      if (!old) throw new HttpProblem(404, 'Not found', said('not_found_version', { n }), [{ path: 'n', message: `No version ${n}` }]);
       const published = await this.publishGraph(tx, actor, row, old.graph, `Rolled back to v${n}`);
       await tx
         .update(flows)
@@ -266,7 +267,7 @@ export class FlowService {
 
   private async storedVersion(flowId: string, n: number, field: string): Promise<FlowVersionRow> {
     const row = await this.db.query.flowVersions.findFirst({ where: and(eq(flowVersions.flowId, flowId), eq(flowVersions.version, n)) });
-    if (!row) throw new HttpProblem(404, 'Not found', `Version ${n} does not exist`, [{ path: field, message: `No version ${n}` }]);
+    if (!row) throw new HttpProblem(404, 'Not found', said('not_found_version', { n }), [{ path: field, message: `No version ${n}` }]);
     return row;
   }
 

@@ -5,6 +5,7 @@ import { campaignChannels, type CampaignService, type CampaignView } from './cam
 import type { LessonService } from './lessons.ts';
 import type { PortfolioService } from './portfolio.ts';
 import { DomainError, NotFound } from './errors.ts';
+import { said } from '@flightdeck/workflows';
 
 type RelatedQuery = z.output<typeof lessonsRelatedQuerySchema>;
 
@@ -34,10 +35,10 @@ export class RelatedLessonsService {
     let self: CampaignView | undefined;
     if (query.campaignId) {
       self = await this.campaigns.get(query.campaignId).catch((err: unknown) => {
-        if (err instanceof DomainError || (err as { status?: number }).status === 404) throw new NotFound('No such campaign');
+        if (err instanceof DomainError || (err as { status?: number }).status === 404) throw new NotFound(said('no_campaign'));
         throw err;
       });
-      if (!seesDepartment(actor, self.departmentId)) throw new NotFound('No such campaign');
+      if (!seesDepartment(actor, self.departmentId)) throw new NotFound(said('no_campaign'));
       channels = [...new Set([...channels, ...channelsOf(self)])];
       kpis = [...new Set([...kpis, ...kpisOf(self)])];
     }

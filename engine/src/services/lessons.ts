@@ -15,6 +15,7 @@ import {
   type LessonView,
 } from '../api/contracts/lessons.ts';
 import { chineseTsquery, hasChinese, highlight, searchTerms, segmentForIndex, type LessonSearchTerms } from './lesson-text.ts';
+import { said } from '@flightdeck/workflows';
 
 export type { LessonInput } from '../api/contracts/lessons.ts';
 
@@ -28,7 +29,7 @@ export function searchColumns(t: Texts) {
   };
 }
 
-const notFound = () => new NotFound('There is no such lesson, or it is not one you may see', [{ path: 'id', message: 'No such lesson' }]);
+const notFound = () => new NotFound(said('no_lesson'), [{ path: 'id', message: 'No such lesson' }]);
 
 /** zod's issues as a domain refusal naming each field: the service may be called without the HTTP edge (the review node). */
 function parseOrThrow<T>(
@@ -148,7 +149,7 @@ export class LessonService {
       if (!d) throw invalid('departmentId', 'No such department');
     }
     if (actor && actor.via !== 'system' && !can(actor, 'campaigns:read', departmentId) && actor.departmentId !== departmentId)
-      throw new Forbidden('You may record lessons only in your own departments', [{ path: 'departmentId', message: 'Not yours' }]);
+      throw new Forbidden(said('lesson_own_departments'), [{ path: 'departmentId', message: 'Not yours' }]);
     const texts = { fact: v.fact, cause: v.cause, insight: v.insight, action: v.action, kpi: v.kpi ?? null, channel: v.channel ?? null };
     const lang = v.lang ?? (hasChinese(`${v.fact}${v.cause}${v.insight}${v.action}`) ? 'zh-CN' : 'en');
     // A system actor may carry an id that names nobody (the bench's); only a person is an author.
@@ -186,7 +187,7 @@ export class LessonService {
   async update(id: string, patch: LessonPatch, actor: Actor): Promise<LessonView> {
     const p = parseOrThrow(lessonPatchSchema.safeParse(patch));
     const { l } = await this.visible(id, actor);
-    if (!this.mayEdit(actor, l)) throw new Forbidden('Only its author or an editor of its department may change a lesson');
+    if (!this.mayEdit(actor, l)) throw new Forbidden(said('lesson_change_author'));
     const texts: Texts = {
       fact: p.fact ?? l.fact,
       cause: p.cause ?? l.cause,
@@ -220,7 +221,7 @@ export class LessonService {
 
   async remove(id: string, actor: Actor): Promise<void> {
     const { l } = await this.visible(id, actor);
-    if (!this.mayEdit(actor, l)) throw new Forbidden('Only its author or an editor of its department may delete a lesson');
+    if (!this.mayEdit(actor, l)) throw new Forbidden(said('lesson_delete_author'));
     await this.db.transaction(async (tx) => {
       await tx.delete(lessons).where(eq(lessons.id, id));
       const { search: _search, ...before } = l;
@@ -231,7 +232,7 @@ export class LessonService {
   /** Admins only: a shared lesson is visible to every department. */
   async setShared(id: string, shared: boolean, actor: Actor): Promise<LessonView> {
     const { l } = await this.visible(id, actor);
-    if (!isAdmin(actor)) throw new Forbidden('Only an admin may share a lesson with every department');
+    if (!isAdmin(actor)) throw new Forbidden(said('lesson_share_admin'));
     await this.db.transaction(async (tx) => {
       await tx.update(lessons).set({ shared, updatedAt: new Date() }).where(eq(lessons.id, id));
       await audit(tx, actor, {

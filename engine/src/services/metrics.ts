@@ -10,6 +10,8 @@ import {
   type BatchIssue,
   type IngestPoint,
   type RawMetric,
+  problemWords,
+  said,
 } from '@flightdeck/workflows';
 import type { Database } from '../db/client.ts';
 import { campaigns, metricPoints } from '../db/schema.ts';
@@ -80,8 +82,8 @@ function refused(issues: BatchIssue[], badPoints: number, where: (at: number) =>
 
 /** A campaign that is not there (or no longer), named as the services name it. */
 const noSuchCampaign = (ref: string) => {
-  const message = `Campaign ${ref.slice(0, 64)} does not exist`;
-  return new NotFound(message, [{ path: 'campaignId', message, code: 'not_found' }]);
+  const words = said('not_found_campaign', { id: ref.slice(0, 64) });
+  return new NotFound(words, [{ path: 'campaignId', ...problemWords(words.key, words.params), code: 'not_found' }]);
 };
 
 const keyOf = (p: IngestPoint) => `${p.channel}\u0000${p.metric}\u0000${p.ts}\u0000${p.dimensionsKey}`;

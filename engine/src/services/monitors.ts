@@ -188,6 +188,7 @@ export class MonitorService {
       pageUrl: links.page(req.alertId),
       ackUrls,
       chatAckUrl: req.connection ? await links.chatAck(req.alertId, req.connection, setId) : null,
+      firing: told.filter((a) => a.state === 'firing').map((a) => a.id),
     };
   }
 
@@ -199,6 +200,13 @@ export class MonitorService {
       target: `level ${req.level}${req.round > 1 ? ` (round ${req.round})` : ''}: ${req.recipients.join(', ') || 'the channel'}`,
       // One entry per step of one run's ladder, however often the activity is retried.
       key: `${req.runId}/${req.nodeId}/r${req.round}l${req.level}`,
+      held: (req.held ?? []).flatMap((h) => {
+        const since = new Date(h.since);
+        // The request comes from a workflow's history: a hold that does not read as one is left off, not a failed step.
+        if (Number.isNaN(since.getTime())) return [];
+        const until = h.until === null ? null : new Date(h.until);
+        return [{ reason: h.reason, since, until: until && !Number.isNaN(until.getTime()) ? until : null }];
+      }),
     });
   }
 

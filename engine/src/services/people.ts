@@ -9,6 +9,7 @@ import { conflict, invalid } from './errors.ts';
 import type { Role } from '@flightdeck/workflows';
 import { SignInGuard, systemClock, type Clock } from '../auth/throttle.ts';
 import { DEFAULT_TOKEN_DAYS, DEFAULT_TOKEN_SCOPES, MAX_TOKEN_DAYS, type TokenScope } from '../auth/scopes.ts';
+import { said } from '@flightdeck/workflows';
 
 type TokenRow = typeof apiTokens.$inferSelect;
 
@@ -82,7 +83,7 @@ export class PeopleService {
     const ok = await verifyPassword(password, user?.passwordHash ?? null);
     if (!user || !ok || !user.active) {
       this.guard.failed(address, ip);
-      throw new HttpProblem(401, 'Sign-in failed', 'The e-mail or the password is wrong');
+      throw new HttpProblem(401, 'Sign-in failed', said('sign_in_wrong'));
     }
     this.guard.succeeded(address, ip);
     const token = randomToken();
@@ -214,7 +215,7 @@ export class PeopleService {
   ) {
     const email = input.email.trim().toLowerCase();
     if (await this.db.query.users.findFirst({ where: eq(users.email, email) })) {
-      throw new HttpProblem(409, 'Already exists', `A user with e-mail ${email} exists`, [{ path: 'email', message: 'Taken' }]);
+      throw new HttpProblem(409, 'Already exists', said('user_exists', { email }), [{ path: 'email', message: 'Taken' }]);
     }
     const [row] = await this.db
       .insert(users)

@@ -13,6 +13,7 @@ import {
   reviewHeadline,
   type StoreReviewRequest,
   type StoredReviewResult,
+  said,
 } from '@flightdeck/workflows';
 import type { Database } from '../db/client.ts';
 import { alertEvents, alerts, approvalTasks, auditLog, metricPoints, reviews, runs, users, type ReviewRow } from '../db/schema.ts';
@@ -233,7 +234,7 @@ export class ReviewService {
       .select()
       .from(reviews)
       .where(and(eq(reviews.campaignId, campaignId), eq(reviews.version, version)));
-    if (!row) throw new NotFound(`The campaign has no review version ${version}`, [{ path: 'version', message: 'No such version' }]);
+    if (!row) throw new NotFound(said('no_review_version', { version }), [{ path: 'version', message: 'No such version' }]);
     return storedOf(row);
   }
 

@@ -33,6 +33,7 @@ import type { runDeliveriesSchema, runLiveSchema, runPageSchema, runSchema, runS
 import { announceRunChange, RUN_CHANGES_CHANNEL } from './run-changes.ts';
 import { ClosedRuns } from './closed-runs.ts';
 import { decodeKeyset, encodeKeyset } from './keyset-cursor.ts';
+import { said } from '@flightdeck/workflows';
 
 type RunStatus = RunRow['status'];
 
@@ -537,7 +538,7 @@ export class RunService {
   async cancel(actor: Actor, id: string) {
     const row = await this.db.query.runs.findFirst({ where: eq(runs.id, id) });
     if (!row) throw notFound('Run', id);
-    if (row.status !== 'running') throw new HttpProblem(409, 'Run has ended', `The run is already ${row.status}`);
+    if (row.status !== 'running') throw new HttpProblem(409, 'Run has ended', said('run_ended', { status: row.status }));
     await this.deps.temporal().workflow.getHandle(row.workflowId).cancel();
     await audit(this.db, actor, { action: 'run.cancel_requested', entityType: 'run', entityId: id, before: { status: row.status } });
     return this.get(id);

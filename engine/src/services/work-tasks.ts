@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
-import { workTaskNoticeKey, type WorkTaskStatus } from '@flightdeck/workflows';
+import { workTaskNoticeKey, type WorkTaskStatus, said } from '@flightdeck/workflows';
 import type { Database } from '../db/client.ts';
 import { campaigns, departments, users, workTasks, type WorkTaskRow } from '../db/schema.ts';
 import { can, type Actor } from '../auth/access.ts';
@@ -17,8 +17,7 @@ export type SignalRun = (workflowId: string, key: string) => Promise<void>;
 
 const LESSON_FIELDS = ['fact', 'cause', 'insight', 'action', 'kpi', 'channel', 'outcome'] as const;
 
-const notFound = (id: string) =>
-  new NotFound('There is no such task, or it is not one you may see', [{ path: 'id', message: `No task ${id}` }]);
+const notFound = (id: string) => new NotFound(said('no_task'), [{ path: 'id', message: `No task ${id}` }]);
 
 /** Whether the task is the actor's: theirs by name, or their role's where they hold it. */
 export function assignedTo(
@@ -148,12 +147,11 @@ export class WorkTaskService {
    */
   async complete(actor: Actor, id: string, body: WorkTaskCompleteBody): Promise<WorkTaskView> {
     const seen = await this.visible(actor, id);
-    if (!assignedTo(actor, seen))
-      throw new Forbidden('Only its assignee (or a holder of its role) may complete this task', [{ path: 'id', message: 'Not yours' }]);
+    if (!assignedTo(actor, seen)) throw new Forbidden(said('task_not_yours'), [{ path: 'id', message: 'Not yours' }]);
     const done = await this.db.transaction(async (tx) => {
       const [row] = await tx.select().from(workTasks).where(eq(workTasks.id, id)).for('update');
       if (!row || row.status !== 'open')
-        throw new Conflict(`This task is already ${(row?.status ?? 'gone').replace('_', ' ')}`, [
+        throw new Conflict(said('task_not_open', { status: (row?.status ?? 'gone').replace('_', ' ') }), [
           { path: 'id', message: 'Not open', code: row?.status ?? 'gone' },
         ]);
       let result: { lessonId: string } | { note: string } | Record<string, never>;

@@ -11,6 +11,8 @@ export { ALERT_STATES, type AlertState };
 
 export const ALERT_EVENT_KINDS = [
   'fired',
+  // A message about it waited (a rate limit, quiet hours, a paused channel) before it went out: why, and until when.
+  'held',
   'notified',
   'escalated',
   'acknowledged',

@@ -9,6 +9,7 @@ import { approverRefSchema, refsNeedCampaign, type ApproverRef, type Person } fr
 import { defineNode } from './define.ts';
 import { expressionRefs, quickActivity, resolvePeople, RESOLVE_PEOPLE_ACTIVITY } from './resolve-people.ts';
 import type { ActivityName } from '../activities.ts';
+import { schemaMessage } from '../problem-text.ts';
 
 export const APPROVAL_ACTIVITIES = {
   resolve: RESOLVE_PEOPLE_ACTIVITY,
@@ -143,11 +144,11 @@ const configSchema = lazily(() =>
   z
     .strictObject({
       title: z.string().min(1).max(200).default('Approval').meta({ widget: 'template' }),
-      approvers: refsField().min(1, 'Name at least one approver'),
+      approvers: refsField().min(1, schemaMessage('one_approver')),
       mode: z.enum(['any', 'all', 'quorum']).default('any'),
       quorum: z
         .strictObject({ count: z.number().int().min(1).max(50).optional(), percent: z.number().min(1).max(100).optional() })
-        .refine((q) => (q.count === undefined) !== (q.percent === undefined), 'Give either a count or a percent')
+        .refine((q) => (q.count === undefined) !== (q.percent === undefined), schemaMessage('count_or_percent'))
         .optional(),
       distinctAcrossLevels: z.boolean().default(false),
       due: durationSchema().default('3d'),
@@ -156,8 +157,11 @@ const configSchema = lazily(() =>
       escalateTo: refsField().default([]),
       maxEscalations: z.number().int().min(1).max(5).default(1),
     })
-    .refine((c) => c.mode !== 'quorum' || c.quorum !== undefined, { message: 'A quorum needs a count or a percent', path: ['quorum'] })
-    .refine((c) => c.onTimeout !== 'escalate' || c.escalateTo.length > 0, { message: 'Say whom to escalate to', path: ['escalateTo'] }),
+    .refine((c) => c.mode !== 'quorum' || c.quorum !== undefined, { message: schemaMessage('quorum_needs'), path: ['quorum'] })
+    .refine((c) => c.onTimeout !== 'escalate' || c.escalateTo.length > 0, {
+      message: schemaMessage('escalate_whom'),
+      path: ['escalateTo'],
+    }),
 );
 
 const quick = quickActivity;

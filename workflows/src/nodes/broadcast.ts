@@ -4,6 +4,7 @@ import { retrySchema } from './retry.ts';
 import { durationSchema } from '../duration.ts';
 import { evaluateExpression } from '../expressions.ts';
 import { message, messageExpressions, sendAndRoute, type Recipient } from './deliver.ts';
+import { schemaMessage } from '../problem-text.ts';
 
 export const MAX_BROADCAST_RECIPIENTS = 100_000;
 
@@ -26,7 +27,7 @@ export const broadcast = defineNode({
   family: 'channel',
   configSchema: () =>
     z.strictObject({
-      connection: z.uuid({ message: 'Choose a channel connection' }).meta({ widget: 'connection' }),
+      connection: z.uuid({ message: schemaMessage('choose_connection') }).meta({ widget: 'connection' }),
       recipients: z.string().min(1).max(2000).meta({
         widget: 'cel',
         description: 'A CEL expression giving the list, e.g. input.recipients: addresses, or objects with address/email/phone/name',

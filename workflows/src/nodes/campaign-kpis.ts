@@ -7,6 +7,7 @@ import { compareCtr, metricValue, reallocateByRoi, type RawSums } from '../kpi.t
 import { channelIssue } from '../metric-points.ts';
 import type { ActivityName } from '../activities.ts';
 import type { JsonValue } from '../json.ts';
+import { schemaMessage } from '../problem-text.ts';
 
 export const SUM_METRICS_ACTIVITY = 'sumCampaignMetrics' satisfies ActivityName;
 
@@ -46,7 +47,7 @@ export const campaignKpis = defineNode({
       window: durationSchema().default('7d').meta({ description: 'The period judged: the last 48h, 7d, …' }),
       abTest: z
         .strictObject({ a: channelName(), b: channelName() })
-        .refine((t) => t.a !== t.b, { message: 'A and B are two different channels', path: ['b'] })
+        .refine((t) => t.a !== t.b, { message: schemaMessage('ab_differ'), path: ['b'] })
         .optional(),
       reallocate: z
         .strictObject({

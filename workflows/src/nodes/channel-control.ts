@@ -3,6 +3,7 @@ import { defineNode, type NodeResult } from './define.ts';
 import { ActivityCallError } from '../interpreter/ports.ts';
 import { quickActivity } from './resolve-people.ts';
 import type { ActivityName } from '../activities.ts';
+import { schemaMessage } from '../problem-text.ts';
 
 export const CHANNEL_CONTROL_ACTIVITY = 'setChannelPaused' satisfies ActivityName;
 
@@ -19,7 +20,7 @@ export const channelControl = defineNode({
   family: 'campaign',
   configSchema: () =>
     z.strictObject({
-      connection: z.uuid({ message: 'Choose a channel connection' }).meta({ widget: 'connection' }),
+      connection: z.uuid({ message: schemaMessage('choose_connection') }).meta({ widget: 'connection' }),
       action: z.enum(['pause', 'resume']).default('pause'),
       reason: z.string().max(500).optional(),
     }),

@@ -207,7 +207,8 @@ export interface DeliverySummary {
   failed: number;
   outcomes: DeliveryOutcome[];
   batches: number;
-  held: { reason: HoldReason; until: string | null }[];
+  /** Each wait: why, from when (workflow time) and until when (null: until the channel resumed). */
+  held: { reason: HoldReason; since: string; until: string | null }[];
 }
 
 /** Sends to every recipient in batches, waiting (durably) wherever the activity says "held". */
@@ -259,7 +260,11 @@ export async function deliverAll(ctx: NodeContext<unknown>, opts: DeliverOptions
         break;
       }
       const { reason, until } = result.held;
-      summary.held.push({ reason, until: until === null ? null : new Date(until).toISOString() });
+      summary.held.push({
+        reason,
+        since: new Date(ports.now()).toISOString(),
+        until: until === null ? null : new Date(until).toISOString(),
+      });
       ctx.setDetail({
         held: { reason, until: until === null ? null : new Date(until).toISOString(), pending: result.held.pending },
         sent: summary.sent + result.sent,

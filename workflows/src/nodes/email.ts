@@ -11,6 +11,7 @@ import {
   resolveRecipients,
   sendAndRoute,
 } from './deliver.ts';
+import { schemaMessage } from '../problem-text.ts';
 
 export const email = defineNode({
   type: 'channel.email',
@@ -36,7 +37,7 @@ export const email = defineNode({
         retry: retrySchema().default({ maximumAttempts: 5, initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '5m' }),
       })
       .refine((c) => !!c.to || c.people.length > 0 || c.owner, {
-        message: 'Say who receives it: addresses, people or the campaign owner',
+        message: schemaMessage('email_who'),
         path: ['to'],
       }),
   handles: () => ['sent', 'failed'],

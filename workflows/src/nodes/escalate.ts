@@ -5,6 +5,7 @@ import { durationSchema, parseDuration } from '../duration.ts';
 import { quickActivity } from './resolve-people.ts';
 import {
   deliverAll,
+  type DeliverySummary,
   message,
   type Recipient,
   messageExpressions,
@@ -13,12 +14,13 @@ import {
   recipientsNeedCampaign,
   resolveRecipients,
 } from './deliver.ts';
-import { alertNoticeKey, type AlertGroup, type FlowAlert } from './monitor.ts';
+import { alertNoticeKey, toldNow, type AlertGroup, type FlowAlert } from './monitor.ts';
 import type { AlertState } from '../monitoring/alert-state.ts';
 import { SEVERITIES, type Severity } from '../monitoring/schema.ts';
 import { DEFAULT_RETRY } from './retry.ts';
 import type { ActivityName } from '../activities.ts';
 import type { JsonValue } from '../json.ts';
+import { schemaMessage } from '../problem-text.ts';
 
 export const READ_ALERT_ACTIVITY = 'readAlert' satisfies ActivityName;
 export const RECORD_ALERT_EVENT_ACTIVITY = 'recordAlertEvent' satisfies ActivityName;
@@ -33,6 +35,8 @@ export interface AlertView {
   ackUrls: Record<string, string>;
   /** For the chat room asked for: the same kind of link, acknowledging for the room (anyone in it may click). */
   chatAckUrl: string | null;
+  /** Of the alerts the message tells, those still firing (absent from answers older than it): a later level leads with one. */
+  firing?: string[];
 }
 
 export interface ReadAlertRequest {
@@ -58,13 +62,15 @@ export interface RecordAlertEventRequest {
   recipients: string[];
   sent: number;
   failed: number;
+  /** Where the step's message waited before it went out (a rate limit's 37 s): each its own step on the timeline. */
+  held?: { reason: 'quiet_hours' | 'rate_limit' | 'paused'; since: string; until: string | null }[];
 }
 
 const levelSchema = lazily(() =>
   z.strictObject({
     ...recipientFields(),
     connection: z
-      .uuid({ message: 'Choose a channel connection' })
+      .uuid({ message: schemaMessage('choose_connection') })
       .optional()
       .meta({ widget: 'connection', description: 'A chat robot or SMS connection; empty: e-mail to the people' }),
     ackWithin: durationSchema().default('30m').describe('How long this level has to acknowledge before the next one is called'),
@@ -81,7 +87,7 @@ export const escalate = defineNode({
     z.strictObject({
       monitor: z
         .string()
-        .regex(/^[A-Za-z0-9_-]{1,64}$/, 'The id of the monitor node whose alert this escalates')
+        .regex(/^[A-Za-z0-9_-]{1,64}$/, schemaMessage('monitor_node_id'))
         .describe('The monitor node whose alert this escalates'),
       levels: ladder().describe('Called in order; each has its time to acknowledge'),
       bySeverity: z
@@ -184,6 +190,10 @@ export const escalate = defineNode({
         const people = recipients.flatMap((r) => (r.userId ? [r.userId] : []));
         if (people.length || level.connection) view = await read(people, level.connection);
         const target = level.connection ? { connectionId: level.connection } : ({ builtin: 'email' } as const);
+        const handedGroup = handed?.group ?? { key: alert.ruleId, reason: 'new', size: 1, summary: '', more: '' };
+        // A level after an ack leads with an alert still firing, not the one acknowledged already.
+        const told = toldNow(alert, handedGroup, handed?.alerts ?? [alert], missed ? undefined : view.firing);
+        const lead = told.lead;
         const send = (to: Recipient[], ackUrl: string, suffix: string) =>
           deliverAll(ctx, {
             target,
@@ -193,16 +203,16 @@ export const escalate = defineNode({
             retry: DEFAULT_RETRY,
             keySuffix: `r${round}l${index}${suffix}`,
             variables: {
-              alert: { ...alert, ackUrl },
+              alert: { ...lead, ackUrl },
               // The alerts told with it (grouping): one message for a batch that fired several rules.
-              alerts: handed?.alerts ?? [alert],
-              group: handed?.group ?? { key: alert.ruleId, reason: 'new', size: 1, summary: '', more: '' },
+              alerts: told.alerts,
+              group: told.group,
               escalation: { level: index + 1, round: round + 1 },
             } as unknown as Record<string, JsonValue>,
           });
         // A person gets a link that acks as them; a group robot one that acks for its room; an address outside the
         // directory, the alert's page (acking there needs a sign-in).
-        const summary = { kind: '', sent: 0, failed: 0 };
+        const summary = { kind: '', sent: 0, failed: 0, held: [] as DeliverySummary['held'] };
         const parts = target.builtin
           ? recipients.map((r, i) => send([r], (r.userId && view.ackUrls[r.userId]) || view.pageUrl, `/${i}`))
           : [send(recipients, view.chatAckUrl ?? view.pageUrl, '')];
@@ -211,6 +221,7 @@ export const escalate = defineNode({
           summary.kind = done.kind;
           summary.sent += done.sent;
           summary.failed += done.failed;
+          summary.held.push(...done.held);
         }
         const step = {
           alertId: alert.alertId,
@@ -224,6 +235,7 @@ export const escalate = defineNode({
           recipients: recipients.map((r) => r.name ?? r.email ?? r.address ?? r.userId ?? '?'),
           sent: summary.sent,
           failed: summary.failed,
+          ...(summary.held.length ? { held: summary.held } : {}),
         } as const;
         await ports.callActivity(RECORD_ALERT_EVENT_ACTIVITY, [step], quickActivity);
         steps.push(step as unknown as JsonValue);

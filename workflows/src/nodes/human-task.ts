@@ -7,6 +7,7 @@ import { approverRefSchema, refsNeedCampaign, type ConcreteApproverRef, type Per
 import { defineNode, type NodeExpression } from './define.ts';
 import { concreteRefs, expressionRefs } from './resolve-people.ts';
 import { awaitWorkTasks } from './work-tasks.ts';
+import { schemaMessage } from '../problem-text.ts';
 
 export const HUMAN_TASK_TYPE = 'human.task';
 
@@ -30,17 +31,17 @@ const configSchema = lazily(() =>
       channel: hint().meta({ description: 'A lesson task: the channel it is about' }),
     })
     .refine((c) => c.owner || c.assignees.length > 0, {
-      message: 'Say who does it: people, roles or the campaign owner',
+      message: schemaMessage('task_who'),
       path: ['assignees'],
     })
     // Reminders are messages to people: a minute apart at the least, and at most MAX_REMINDERS before the due time.
     // Parsed leniently: a duration its own field refused must not throw here.
     .refine((c) => !c.remindEvery || (parseDuration(c.remindEvery) ?? Infinity) >= 60_000, {
-      message: 'Remind at most once a minute',
+      message: schemaMessage('remind_minute'),
       path: ['remindEvery'],
     })
     .refine((c) => !c.remindEvery || (parseDuration(c.due) ?? 0) / (parseDuration(c.remindEvery) ?? Infinity) <= MAX_REMINDERS, {
-      message: `At most ${MAX_REMINDERS} reminders before the due time: remind less often`,
+      message: schemaMessage('reminders_max', { max: MAX_REMINDERS }),
       path: ['remindEvery'],
     }),
 );

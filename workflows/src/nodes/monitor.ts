@@ -53,6 +53,8 @@ export interface AlertGroup {
   summary: string;
   /** The lines of the alerts besides the first, after a heading; empty when it is alone (a message template adds it as is). */
   more: string;
+  /** A later level's message: how many of the `size` told are still firing (absent while all are). */
+  firing?: number;
 }
 
 export interface AttachMonitorRequest {
@@ -118,6 +120,27 @@ function groupOf(key: string, reason: AlertGroup['reason'], alerts: readonly Flo
   const others = alerts.slice(1);
   const more = others.length ? `\nFiring with it (${others.length}):\n${summarise(others)}\n` : '';
   return { key, reason, size: alerts.length, summary: summarise(alerts), more };
+}
+
+/**
+ * A grouped message as a later level of its ladder tells it: led by the first alert still firing (the first one may be
+ * acknowledged by now), the others after it, and the heading saying how many are told and how many still fire. Without
+ * `firing` (an answer from before it was reported) or while every one fires, it is the group as it was handed over.
+ */
+export function toldNow(
+  handedLead: FlowAlert,
+  group: AlertGroup,
+  alerts: readonly FlowAlert[],
+  firing: readonly string[] | undefined,
+): { lead: FlowAlert; alerts: FlowAlert[]; group: AlertGroup } {
+  const still = new Set(firing ?? []);
+  const open = alerts.filter((a) => still.has(a.alertId)).length;
+  if (!firing || alerts.length < 2 || open === alerts.length) return { lead: handedLead, alerts: [...alerts], group };
+  const lead = still.has(handedLead.alertId) ? handedLead : (alerts.find((a) => still.has(a.alertId)) ?? handedLead);
+  const ordered = [lead, ...alerts.filter((a) => a.alertId !== lead.alertId)];
+  const others = ordered.slice(1);
+  const more = `\n${alerts.length} alerts told together, ${open} still firing. With it (${others.length}):\n${summarise(others)}\n`;
+  return { lead, alerts: ordered, group: { ...group, size: alerts.length, summary: summarise(ordered), more, firing: open } };
 }
 
 /** What one execution of the node leaves the next (in its detail) or a continued-as-new run (in its park position). */

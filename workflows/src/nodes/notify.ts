@@ -10,6 +10,7 @@ import {
   resolveRecipients,
   sendAndRoute,
 } from './deliver.ts';
+import { schemaMessage } from '../problem-text.ts';
 
 export const notify = defineNode({
   type: 'channel.in_app',
@@ -28,7 +29,7 @@ export const notify = defineNode({
         retry: retrySchema().default({ maximumAttempts: 10, initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' }),
       })
       .refine((c) => !!c.to || c.people.length > 0 || c.owner, {
-        message: 'Say who is notified: people, user ids or the campaign owner',
+        message: schemaMessage('notify_who'),
         path: ['people'],
       }),
   handles: () => ['sent', 'failed'],

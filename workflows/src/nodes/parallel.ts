@@ -1,13 +1,12 @@
 import { z } from 'zod';
 import { lazily } from '../lazy.ts';
 import { defineNode } from './define.ts';
+import { schemaMessage } from '../problem-text.ts';
 
 /** Why an approval or task of a branch that lost a join's race was closed: the inbox and the run view show it. */
 export const SLOWER_BRANCH_REASON = 'another branch finished first';
 
-const branchName = lazily(() =>
-  z.string().regex(/^[a-z][a-z0-9_]{0,31}$/, 'Lower-case letters, digits and underscores, starting with a letter'),
-);
+const branchName = lazily(() => z.string().regex(/^[a-z][a-z0-9_]{0,31}$/, schemaMessage('branch_name')));
 
 export const parallelSplit = defineNode({
   type: 'control.parallel',
@@ -16,9 +15,9 @@ export const parallelSplit = defineNode({
     z.strictObject({
       branches: z
         .array(branchName())
-        .min(2, 'A split needs at least two branches')
+        .min(2, schemaMessage('two_branches'))
         .max(8)
-        .refine((b) => new Set(b).size === b.length, 'Branch names must differ')
+        .refine((b) => new Set(b).size === b.length, schemaMessage('branches_differ'))
         .default(['a', 'b']),
     }),
   handles: (config) => config.branches ?? [],
@@ -52,7 +51,7 @@ export const join = defineNode({
         count: z.number().int().min(1).max(8).optional(),
         cancelOthers: z.boolean().default(true).describe('When it goes on before every branch arrived, cancel the branches still running'),
       })
-      .refine((c) => c.mode !== 'count' || c.count !== undefined, { message: 'Say how many branches must arrive', path: ['count'] }),
+      .refine((c) => c.mode !== 'count' || c.count !== undefined, { message: schemaMessage('join_count'), path: ['count'] }),
   handles: () => ['next'],
   hasInput: true,
   editor: { icon: '⑂', color: '#0891b2', defaultConfig: { mode: 'all' } },

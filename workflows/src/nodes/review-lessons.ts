@@ -8,6 +8,7 @@ import type { NodeContext } from './define.ts';
 import { MAX_REMINDERS } from './human-task.ts';
 import { concreteRefs } from './resolve-people.ts';
 import { awaitWorkTasks, type WorkTasksOutcome } from './work-tasks.ts';
+import { schemaMessage } from '../problem-text.ts';
 
 /** The review node's lesson tasks: who records the lessons (as human.task names them), by when, with what reminders. */
 export const reviewLessonsSchema = lazily(() =>
@@ -21,14 +22,14 @@ export const reviewLessonsSchema = lazily(() =>
       instructions: z.string().max(2000).default(''),
     })
     .refine((c) => c.owner || c.assignees.length > 0, {
-      message: 'Say who records the lessons: people, roles or the campaign owner',
+      message: schemaMessage('lessons_who'),
       path: ['assignees'],
     })
     // As for human.task: a minute apart at the least, at most MAX_REMINDERS before due; parsed leniently (a bad duration
     // is its own field's issue).
-    .refine((c) => (parseDuration(c.remindEvery) ?? Infinity) >= 60_000, { message: 'Remind at most once a minute', path: ['remindEvery'] })
+    .refine((c) => (parseDuration(c.remindEvery) ?? Infinity) >= 60_000, { message: schemaMessage('remind_minute'), path: ['remindEvery'] })
     .refine((c) => (parseDuration(c.due) ?? 0) / (parseDuration(c.remindEvery) ?? Infinity) <= MAX_REMINDERS, {
-      message: `At most ${MAX_REMINDERS} reminders before the due time: remind less often`,
+      message: schemaMessage('reminders_max', { max: MAX_REMINDERS }),
       path: ['remindEvery'],
     }),
 );

@@ -3,6 +3,7 @@ import { safeJsonSchema } from '../json.ts';
 import { durationSchema } from '../duration.ts';
 import { defineNode } from './define.ts';
 import { timeZoneSchema } from '../time.ts';
+import { schemaMessage } from '../problem-text.ts';
 
 const FIELD = /^(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(\/\d+)?(,(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(\/\d+)?)*$/;
 
@@ -27,7 +28,7 @@ export const scheduleTrigger = defineNode({
         .string()
         .min(1)
         .max(200)
-        .refine((c) => checkCron(c) === undefined, { error: (iss) => checkCron(String(iss.input)) ?? 'Not a cron expression' }),
+        .refine((c) => checkCron(c) === undefined, { error: (iss) => checkCron(String(iss.input)) ?? schemaMessage('not_cron') }),
       timezone: timeZoneSchema().default('Asia/Shanghai'),
       overlap: z
         .enum(OVERLAP_POLICIES)

@@ -11,13 +11,14 @@ import {
   resolveRecipients,
   sendAndRoute,
 } from './deliver.ts';
+import { schemaMessage } from '../problem-text.ts';
 
 export const send = defineNode({
   type: 'channel.send',
   family: 'channel',
   configSchema: () =>
     z.strictObject({
-      connection: z.uuid({ message: 'Choose a channel connection' }).meta({ widget: 'connection' }),
+      connection: z.uuid({ message: schemaMessage('choose_connection') }).meta({ widget: 'connection' }),
       title: message(200).optional(),
       text: message(4000).min(1),
       markdown: message(4000).optional(),

@@ -5,6 +5,7 @@ import { ActivityCallError } from '../interpreter/ports.ts';
 import { findJsonProblems, type JsonValue } from '../json.ts';
 import type { ActivityName } from '../activities.ts';
 import { quickActivity } from './resolve-people.ts';
+import { schemaMessage } from '../problem-text.ts';
 
 export const SUBFLOW_TYPE = 'flow.subflow';
 export const PREPARE_SUBFLOW_ACTIVITY = 'prepareSubflow' satisfies ActivityName;
@@ -73,7 +74,7 @@ export const subflow = defineNode({
   family: 'control',
   configSchema: () =>
     z.strictObject({
-      flowId: z.uuid({ message: 'Must be a flow id (UUID)' }).meta({ widget: 'flow', description: 'The published flow to start' }),
+      flowId: z.uuid({ message: schemaMessage('flow_id') }).meta({ widget: 'flow', description: 'The published flow to start' }),
       version: z
         .number()
         .int()

@@ -4,6 +4,7 @@ import { parseDuration } from '../duration.ts';
 import { defineNode, type NodeExpression } from './define.ts';
 import { quickActivity } from './resolve-people.ts';
 import type { ActivityName } from '../activities.ts';
+import { schemaMessage } from '../problem-text.ts';
 
 export const CAMPAIGN_PHASES_ACTIVITY = 'readCampaignPhases' satisfies ActivityName;
 
@@ -39,12 +40,12 @@ export const waitUntil = defineNode({
         at: z.string().max(200).optional().meta({ widget: 'template', description: 'An ISO 8601 time, or a template giving one' }),
         offset: z
           .string()
-          .regex(/^-?(\d+(ms|s|m|h|d|w))+$/, 'Like "-1h" or "30m"')
+          .regex(/^-?(\d+(ms|s|m|h|d|w))+$/, schemaMessage('offset_like'))
           .optional()
           .meta({ description: 'Shift from that time, e.g. -1h to wake an hour before' }),
       })
       .refine((c) => (c.phase === undefined) !== (c.at === undefined), {
-        message: 'Give either a campaign phase or a time',
+        message: schemaMessage('phase_or_time'),
         path: ['phase'],
       }),
   handles: () => ['next'],

@@ -7,6 +7,7 @@ import { ActivityCallError } from '../interpreter/ports.ts';
 import { defineNode, type NodeExpression } from './define.ts';
 import { retrySchema, toRetryPolicy } from './retry.ts';
 import type { ActivityName } from '../activities.ts';
+import { schemaMessage } from '../problem-text.ts';
 
 /** The request the webhook activity receives; the activity lives in activities/, this is its contract. */
 export interface WebhookRequest {
@@ -27,7 +28,7 @@ export interface WebhookResponse {
 
 export const WEBHOOK_ACTIVITY = 'sendWebhook' satisfies ActivityName;
 
-const headerName = lazily(() => z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$/, 'Not a valid HTTP header name'));
+const headerName = lazily(() => z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$/, schemaMessage('header_name')));
 
 export const webhook = defineNode({
   type: 'channel.webhook',
@@ -38,7 +39,7 @@ export const webhook = defineNode({
         .string()
         .min(1)
         .max(2000)
-        .refine((u) => u.includes('{{') || /^https?:\/\/[^\s]+$/i.test(u), 'Must be an http:// or https:// URL')
+        .refine((u) => u.includes('{{') || /^https?:\/\/[^\s]+$/i.test(u), schemaMessage('http_url'))
         .meta({ widget: 'template' }),
       method: z.enum(['POST', 'PUT', 'PATCH']).default('POST'),
       headers: z.record(headerName(), z.string().max(2000)).default({}).meta({ widget: 'json' }),

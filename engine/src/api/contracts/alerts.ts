@@ -1,11 +1,10 @@
 import { z } from 'zod';
 import { ALERT_EVENT_KINDS, ALERT_STATES, instantSchema, SEVERITIES } from '@flightdeck/workflows';
 import { cursorParam, timestamp } from './common.ts';
+import { schemaMessage } from '@flightdeck/workflows';
 
 /** Rule ids are the monitor's handles: lower-case, digits and _. */
-const ruleId = z
-  .string()
-  .regex(/^[a-z][a-z0-9_]{0,47}$/, 'A rule id: a lower-case letter, then lower-case letters, digits or _ (at most 48)');
+const ruleId = z.string().regex(/^[a-z][a-z0-9_]{0,47}$/, schemaMessage('rule_id'));
 const channel = z.string().trim().min(1).max(64);
 const person = z.object({ id: z.uuid(), name: z.string() });
 
@@ -25,7 +24,10 @@ export const alertListQuery = z
     limit: z.coerce.number().int().min(1).max(ALERT_PAGE_MAX).default(50),
     cursor: cursorParam,
   })
-  .refine((q) => !q.from || !q.to || Date.parse(q.from) < Date.parse(q.to), { path: ['to'], message: 'Must be after from' });
+  .refine((q) => !q.from || !q.to || Date.parse(q.from) < Date.parse(q.to), {
+    path: ['to'],
+    message: schemaMessage('after_field', { field: 'from' }),
+  });
 
 export const snoozeBody = z.strictObject({
   until: instantSchema().meta({ description: 'In the future, at most 30 days ahead' }),
@@ -35,8 +37,8 @@ export const snoozeBody = z.strictObject({
 export const ACK_MANY_MAX = 100;
 export const ackManyBody = z.strictObject({
   ids: z
-    .array(z.uuid({ message: 'An alert id (a UUID)' }))
-    .min(1, 'Name at least one alert')
+    .array(z.uuid({ message: schemaMessage('alert_id') }))
+    .min(1, schemaMessage('one_alert'))
     .max(ACK_MANY_MAX, `At most ${ACK_MANY_MAX} alerts at once`)
     .meta({ description: `The alerts to acknowledge, 1 to ${ACK_MANY_MAX}; a repeated id counts once` }),
 });

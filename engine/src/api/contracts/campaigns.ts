@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CAMPAIGN_STATUSES, instantSchema, timeZoneSchema } from '@flightdeck/workflows';
 import { timestamp } from './common.ts';
+import { problemWords, schemaMessage, type ProblemKey, type ProblemParams } from '@flightdeck/workflows';
 
 const goalSchema = z.looseObject({
   kpi: z.string().min(1).max(64),
@@ -19,6 +20,8 @@ const budgetSchema = z.strictObject({
   contingencyRatio: z.number().min(0).max(0.5).default(0.1),
   lines: z.array(budgetLineSchema).max(100).default([]),
 });
+/** A message made per parse: its key rides in the issue's params, where zodWords finds it. */
+const named = (key: ProblemKey, params: ProblemParams) => ({ message: problemWords(key, params).message, params: { key, ...params } });
 const phaseSchema = z.strictObject({ name: z.string().min(1).max(32), startsAt: instantSchema(), endsAt: instantSchema() });
 // Times with different offsets do not compare as strings.
 const phasesSchema = z
@@ -27,9 +30,9 @@ const phasesSchema = z
   .superRefine((phases, ctx) => {
     phases.forEach((p, i) => {
       if (Date.parse(p.startsAt) >= Date.parse(p.endsAt))
-        ctx.addIssue({ code: 'custom', message: `The ${p.name} phase must end after it starts`, path: [i, 'endsAt'] });
+        ctx.addIssue({ code: 'custom', ...named('phase_ends_first', { name: p.name }), path: [i, 'endsAt'] });
       if (phases.findIndex((q) => q.name === p.name) !== i)
-        ctx.addIssue({ code: 'custom', message: `Two phases are called ${p.name}`, path: [i, 'name'] });
+        ctx.addIssue({ code: 'custom', ...named('phase_twice', { name: p.name }), path: [i, 'name'] });
     });
   });
 const channelsSchema = z.array(z.looseObject({ name: z.string().min(1).max(64) })).max(50);
@@ -48,7 +51,7 @@ export const campaignBodySchema = z
     channels: channelsSchema.default([]),
   })
   .refine((c) => c.budget.lines.reduce((a, l) => a + l.amount, 0) <= c.budget.total, {
-    message: 'Budget lines add up to more than the total',
+    message: schemaMessage('budget_over'),
     path: ['budget', 'lines'],
   });
 export type CampaignBody = z.output<typeof campaignBodySchema>;

@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { schemaMessage } from '@flightdeck/workflows';
 
 /** Pieces every area's contract uses: path ids, times, problems and lists. */
-export const uuidParam = z.strictObject({ id: z.uuid({ message: 'Must be a UUID' }) });
+export const uuidParam = z.strictObject({ id: z.uuid({ message: schemaMessage('must_be_uuid') }) });
 
 /** A time the server wrote (ISO 8601; the server's own are UTC, a person's keep their offset). */
 export const timestamp = z.iso.datetime({ offset: true });
@@ -25,7 +26,12 @@ export const problemSchema = z
     type: z.string(),
     title: z.string(),
     status: z.number().int(),
-    detail: z.string().optional(),
+    detail: z.string().optional().meta({ description: "In the caller's language: the account's, else Accept-Language's, else English" }),
+    code: z.string().optional().meta({ description: "The problem's stable key (its words' entry), the same in every language" }),
+    params: z
+      .record(z.string(), z.union([z.string(), z.number()]))
+      .optional()
+      .meta({ description: 'The values its detail is made of' }),
     errors: z.array(fieldErrorSchema).optional(),
   })
   .meta({ id: 'Problem' });
@@ -34,7 +40,7 @@ export const problemSchema = z
 export const cursorParam = z
   .string()
   .max(200)
-  .regex(/^[A-Za-z0-9_-]+$/, 'Not a cursor from this API')
+  .regex(/^[A-Za-z0-9_-]+$/, schemaMessage('not_a_cursor'))
   .optional()
   .meta({ description: "The previous page's nextCursor" });
 

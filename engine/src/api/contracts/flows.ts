@@ -8,6 +8,7 @@ import {
   type FlowDocumentInput,
 } from '@flightdeck/workflows';
 import { fieldErrorSchema, timestamp, type Assert, type SameShape } from './common.ts';
+import { schemaMessage } from '@flightdeck/workflows';
 
 /** The graph is checked by the flow validator, which reports node-level paths; here it only has to be an object. */
 const graphField = z
@@ -15,20 +16,24 @@ const graphField = z
   .meta({ description: 'A flow document: { schemaVersion, nodes, edges, notes?, groups? }' });
 
 export const createFlowBody = z.strictObject({
-  name: z.string().trim().min(1, 'A flow needs a name').max(200),
+  name: z.string().trim().min(1, schemaMessage('flow_needs_name')).max(200),
   description: z.string().max(5000).default(''),
   graph: graphField.optional(),
-  departmentId: z.uuid({ message: 'Must be a UUID' }).nullable().optional().meta({ description: 'Owning department; yours if omitted' }),
+  departmentId: z
+    .uuid({ message: schemaMessage('must_be_uuid') })
+    .nullable()
+    .optional()
+    .meta({ description: 'Owning department; yours if omitted' }),
 });
 
 export const updateFlowBody = z
   .strictObject({
-    name: z.string().trim().min(1, 'A flow needs a name').max(200).optional(),
+    name: z.string().trim().min(1, schemaMessage('flow_needs_name')).max(200).optional(),
     description: z.string().max(5000).optional(),
     graph: graphField.optional(),
   })
   .refine((b) => b.name !== undefined || b.description !== undefined || b.graph !== undefined, {
-    message: 'Nothing to update: send name, description or graph',
+    message: schemaMessage('flow_patch_empty'),
   });
 
 export const publishBody = z.strictObject({ note: z.string().max(2000).default('') });
@@ -87,12 +92,16 @@ export const flowVersionSchema = z
   .meta({ id: 'FlowVersion' });
 
 const versionNumber = z.coerce
-  .number({ message: 'A version number' })
-  .int('A version number')
-  .min(1, 'Versions start at 1')
-  .max(2_147_483_647, 'No such version');
-export const versionParam = z.strictObject({ id: z.uuid({ message: 'Must be a UUID' }), n: versionNumber });
-export const versionDiffParams = z.strictObject({ id: z.uuid({ message: 'Must be a UUID' }), a: versionNumber, b: versionNumber });
+  .number({ message: schemaMessage('version_number') })
+  .int(schemaMessage('version_number'))
+  .min(1, schemaMessage('version_from_one'))
+  .max(2_147_483_647, schemaMessage('no_such_version'));
+export const versionParam = z.strictObject({ id: z.uuid({ message: schemaMessage('must_be_uuid') }), n: versionNumber });
+export const versionDiffParams = z.strictObject({
+  id: z.uuid({ message: schemaMessage('must_be_uuid') }),
+  a: versionNumber,
+  b: versionNumber,
+});
 
 const fieldChangeSchema = z.object({
   path: z.string().meta({ description: 'Dotted path from the node: config.subject, config.to.0, label, type' }),

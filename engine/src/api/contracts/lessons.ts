@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { timestamp } from './common.ts';
+import { schemaMessage } from '@flightdeck/workflows';
 
 /** Bounds that keep a lesson, and a search over them, cheap: texts are paragraphs, not documents. */
 export const LESSON_LIMITS = { text: 4000, short: 64, query: 200, pageSize: 50, pages: 20 } as const;
@@ -50,7 +51,7 @@ export const lessonPatchSchema = z
     outcome: z.enum(LESSON_OUTCOMES).nullable().optional(),
     lang: z.enum(LESSON_LANGS).optional(),
   })
-  .refine((p) => Object.keys(p).length > 0, { message: 'Change at least one field' });
+  .refine((p) => Object.keys(p).length > 0, { message: schemaMessage('change_one_field') });
 export type LessonPatch = z.output<typeof lessonPatchSchema>;
 
 export const lessonSharedBodySchema = z.strictObject({ shared: z.boolean() });
@@ -58,7 +59,7 @@ export const lessonSharedBodySchema = z.strictObject({ shared: z.boolean() });
 // Years 1970 to 9999: every such time is one PostgreSQL and JS both store and compare alike.
 const dateOrInstant = z
   .union([z.iso.date(), z.iso.datetime({ offset: true })])
-  .refine((v) => Date.parse(v) >= 0 && Date.parse(v) < Date.UTC(9999, 11, 31), { message: 'A date between 1970 and 9999' });
+  .refine((v) => Date.parse(v) >= 0 && Date.parse(v) < Date.UTC(9999, 11, 31), { message: schemaMessage('date_range') });
 
 /** GET /api/lessons: every filter optional; without q the newest come first. */
 export const lessonQuerySchema = z
@@ -77,7 +78,7 @@ export const lessonQuerySchema = z
     limit: z.coerce.number().int().min(1).max(LESSON_LIMITS.pageSize).default(20),
     page: z.coerce.number().int().min(1).max(LESSON_LIMITS.pages).default(1),
   })
-  .refine((q) => !q.from || !q.to || Date.parse(q.from) <= Date.parse(q.to), { message: 'from is after to', path: ['from'] });
+  .refine((q) => !q.from || !q.to || Date.parse(q.from) <= Date.parse(q.to), { message: schemaMessage('from_after_to'), path: ['from'] });
 export type LessonQuery = z.output<typeof lessonQuerySchema>;
 
 export const lessonSchema = z
@@ -135,7 +136,7 @@ export const lessonsRelatedQuerySchema = z
     kpis: z.string().max(1000).optional().meta({ description: 'Comma-separated KPI names (goals)' }),
     limit: z.coerce.number().int().min(1).max(20).default(5),
   })
-  .refine((q) => q.campaignId || q.channels || q.kpis, { message: 'Give campaignId, or channels and/or kpis', path: ['campaignId'] });
+  .refine((q) => q.campaignId || q.channels || q.kpis, { message: schemaMessage('related_needs'), path: ['campaignId'] });
 
 const attainmentSchema = z.object({
   kpi: z.string(),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { INGEST_LIMITS, METRICS_QUERY_ROWS, RAW_METRICS } from '@flightdeck/workflows';
+import { schemaMessage } from '@flightdeck/workflows';
 
 /** A campaign by its id or by the slug an import gave it ("s618-new-product-launch"), so a replay script needs no lookup. */
 export const campaignRefParam = z.strictObject({
@@ -7,7 +8,7 @@ export const campaignRefParam = z.strictObject({
     .string()
     .min(1)
     .max(128)
-    .regex(/^[A-Za-z0-9_-]+$/, 'A campaign id or slug'),
+    .regex(/^[A-Za-z0-9_-]+$/, schemaMessage('campaign_ref')),
 });
 
 const metricTime = z.string().max(40).meta({ description: 'ISO 8601 with a zone (Z or ±hh:mm), years 2000–2099 (UTC)' });

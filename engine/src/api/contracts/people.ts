@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { instantSchema, roleSchema, type Locale } from '@flightdeck/workflows';
 import { timestamp, type Assert, type SameShape } from './common.ts';
+import { schemaMessage } from '@flightdeck/workflows';
 
 /**
  * What an API token may do, on top of its owner's roles. A session (the editor) is not limited by
@@ -16,18 +17,21 @@ const localeSchema = z.enum(['en', 'zh-CN']);
 type _EveryLocale = Assert<SameShape<z.output<typeof localeSchema>, Locale>>;
 
 export const loginBody = z.strictObject({
-  email: z.email({ message: 'Not an e-mail address' }).max(200),
+  email: z.email({ message: schemaMessage('not_email') }).max(200),
   password: z.string().min(1).max(200),
 });
 export const userBody = z.strictObject({
-  email: z.email({ message: 'Not an e-mail address' }).max(200),
+  email: z.email({ message: schemaMessage('not_email') }).max(200),
   name: z.string().trim().min(1).max(200),
-  password: z.string().min(10, 'Use at least 10 characters').max(200),
+  password: z
+    .string()
+    .min(10, schemaMessage('password_short', { min: 10 }))
+    .max(200),
   departmentId: z.uuid().nullable().optional(),
   locale: localeSchema.optional(),
   phone: z
     .string()
-    .regex(/^\+[1-9]\d{6,14}$/, 'A phone number in E.164 form, like +8613800000000')
+    .regex(/^\+[1-9]\d{6,14}$/, schemaMessage('phone_e164'))
     .optional(),
 });
 export const grantBody = z.strictObject({
@@ -42,7 +46,7 @@ export const tokenBody = z.strictObject({
     .array(z.enum(TOKEN_SCOPES))
     .min(1)
     .max(TOKEN_SCOPES.length)
-    .refine((a) => new Set(a).size === a.length, 'Each scope once')
+    .refine((a) => new Set(a).size === a.length, schemaMessage('scope_once'))
     .optional()
     .meta({ description: `What the token may do on top of your roles; default ${DEFAULT_TOKEN_SCOPES.join(', ')}` }),
   expiresAt: instantSchema()

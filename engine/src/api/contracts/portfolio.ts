@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CAMPAIGN_STATUSES, METRIC_IDS } from '@flightdeck/workflows';
+import { schemaMessage } from '@flightdeck/workflows';
 
 /** A figure, or null for "no value" (no metrics, a zero denominator); never NaN. */
 const figure = z.number().nullable();
@@ -13,7 +14,7 @@ export const portfolioQuerySchema = z
     sort: z.enum(PORTFOLIO_SORTS).default('updatedAt'),
     order: z.enum(['asc', 'desc']).default('desc'),
     status: z.enum(CAMPAIGN_STATUSES).optional(),
-    department: z.uuid({ message: 'A department id (UUID)' }).optional(),
+    department: z.uuid({ message: schemaMessage('department_id') }).optional(),
     channel: z
       .string()
       .min(1)

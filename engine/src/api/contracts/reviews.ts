@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { REVIEW_FORMAT } from '@flightdeck/workflows';
+import { schemaMessage } from '@flightdeck/workflows';
 
 /** A figure, or null for "no value" (a zero denominator, a metric nothing reported); never NaN. */
 const figure = z.number().nullable();
@@ -234,6 +235,6 @@ export const reviewPdfQuery = z.strictObject({
   lang: z.enum(['en', 'zh-CN']).optional().meta({ description: "The report's language; by default the caller's" }),
 });
 export const reviewPdfSchema = z
-  .custom<Uint8Array>((v) => v instanceof Uint8Array && String.fromCharCode(...v.subarray(0, 5)) === '%PDF-', 'Not a PDF')
+  .custom<Uint8Array>((v) => v instanceof Uint8Array && String.fromCharCode(...v.subarray(0, 5)) === '%PDF-', schemaMessage('not_pdf'))
   .meta({ type: 'string', format: 'binary', description: 'application/pdf: the review page as printed (A4)' });
 export const reviewCompareQuery = z.strictObject({ from: versionNumber, to: versionNumber });

@@ -2,13 +2,14 @@ import { z } from 'zod';
 import { instantSchema, safeJsonSchema, type RunState } from '@flightdeck/workflows';
 import { cursorParam, timestamp, type Assert, type SameShape } from './common.ts';
 import { flowGraphSchema } from './flows.ts';
+import { schemaMessage } from '@flightdeck/workflows';
 
 export const RUN_STATUSES = ['running', 'completed', 'failed', 'cancelled'] as const;
 
 export const startRunBody = z.strictObject({
   input: safeJsonSchema().default({}).meta({ description: 'Run input; expressions read it as `input`' }),
   campaignId: z
-    .uuid({ message: 'Must be a UUID' })
+    .uuid({ message: schemaMessage('must_be_uuid') })
     .optional()
     .meta({ description: 'The campaign this run belongs to; its snapshot is readable as `campaign`' }),
   version: z
@@ -26,34 +27,28 @@ export const RUN_SEARCH_MAX = 100;
 
 export const listRunsQuery = z
   .strictObject({
-    flowId: z.uuid({ message: 'Must be a UUID' }).optional(),
-    campaignId: z.uuid({ message: 'Must be a UUID' }).optional(),
+    flowId: z.uuid({ message: schemaMessage('must_be_uuid') }).optional(),
+    campaignId: z.uuid({ message: schemaMessage('must_be_uuid') }).optional(),
     status: z.enum(RUN_STATUSES).optional(),
     version: z.coerce
-      .number({ message: 'A version number' })
+      .number({ message: schemaMessage('version_number') })
       .int('A whole version number')
-      .min(1, 'Versions start at 1')
-      .max(2_147_483_647, 'No such version')
+      .min(1, schemaMessage('version_from_one'))
+      .max(2_147_483_647, schemaMessage('no_such_version'))
       .optional()
       .meta({ description: 'Runs of this version number (of any flow, so usually with flowId)' }),
     startedFrom: instantSchema().optional().meta({ description: 'Started at or after (ISO 8601 with a zone)' }),
     startedTo: instantSchema().optional().meta({ description: 'Started before (ISO 8601 with a zone)' }),
-    q: z
-      .string()
-      .trim()
-      .min(1, 'Type something to search for')
-      .max(RUN_SEARCH_MAX, `At most ${RUN_SEARCH_MAX} characters`)
-      .optional()
-      .meta({
-        description:
-          "Text found anywhere in the run's input JSON (keys or values), ignoring case; taken literally (% and _ are not wildcards)",
-      }),
+    q: z.string().trim().min(1, schemaMessage('search_empty')).max(RUN_SEARCH_MAX, `At most ${RUN_SEARCH_MAX} characters`).optional().meta({
+      description:
+        "Text found anywhere in the run's input JSON (keys or values), ignoring case; taken literally (% and _ are not wildcards)",
+    }),
     limit: z.coerce.number().int().min(1).max(RUN_PAGE_MAX).default(50),
     cursor: cursorParam,
   })
   .refine((q) => !q.startedFrom || !q.startedTo || Date.parse(q.startedFrom) < Date.parse(q.startedTo), {
     path: ['startedTo'],
-    message: 'Must be after startedFrom',
+    message: schemaMessage('after_field', { field: 'startedFrom' }),
   });
 
 const nodeState = z.object({
@@ -187,6 +182,8 @@ export const runActionBody = z.strictObject({
 export const DELIVERY_STATUSES = ['held', 'sending', 'sent', 'unconfirmed', 'failed'] as const;
 
 /** One message of a run, from the delivery ledger. */
+const holdReason = z.enum(['quiet_hours', 'rate_limit', 'paused']);
+
 export const deliverySchema = z
   .object({
     id: z.uuid(),
@@ -197,8 +194,12 @@ export const deliverySchema = z
     connectionId: z.uuid().nullable(),
     connectionName: z.string().nullable(),
     status: z.enum(DELIVERY_STATUSES),
-    reason: z.enum(['quiet_hours', 'rate_limit', 'paused']).nullable().meta({ description: 'Why a held message waits' }),
+    reason: holdReason.nullable().meta({ description: 'Why a held message waits' }),
     notBefore: timestamp.nullable().meta({ description: 'A held message waits until then (null: until its channel is resumed)' }),
+    wasHeld: z
+      .object({ reason: holdReason, until: timestamp.nullable() })
+      .nullable()
+      .meta({ description: 'No longer held: the last hold it waited out before it went out (until null: until the channel resumed)' }),
     attempts: z.number().int(),
     sentAt: timestamp.nullable(),
     error: z.string().nullable(),

@@ -2,10 +2,11 @@ import { z } from 'zod';
 import { ROLES, WORK_TASK_STATUSES } from '@flightdeck/workflows';
 import { timestamp } from './common.ts';
 import { LESSON_LIMITS, LESSON_OUTCOMES } from './lessons.ts';
+import { schemaMessage } from '@flightdeck/workflows';
 
 export const workTaskListQuery = z.strictObject({
   status: z.enum(WORK_TASK_STATUSES).default('open'),
-  campaignId: z.uuid({ message: 'Must be a UUID' }).optional(),
+  campaignId: z.uuid({ message: schemaMessage('must_be_uuid') }).optional(),
 });
 
 const lessonText = z.string().max(LESSON_LIMITS.text, { message: `At most ${LESSON_LIMITS.text} characters` });
@@ -16,7 +17,11 @@ const shortText = z.string().max(LESSON_LIMITS.short, { message: `At most ${LESS
  * lessons service so the same rules hold everywhere); a plain task takes an optional note.
  */
 export const workTaskCompleteBody = z.strictObject({
-  note: z.string().trim().max(2000, { message: 'At most 2000 characters' }).optional(),
+  note: z
+    .string()
+    .trim()
+    .max(2000, schemaMessage('at_most_chars', { max: 2000 }))
+    .optional(),
   fact: lessonText.optional(),
   cause: lessonText.optional(),
   insight: lessonText.optional(),

@@ -21,6 +21,7 @@ import type { CampaignService } from '../../services/campaigns.ts';
 import type { PeopleService } from '../../services/people.ts';
 import { can } from '../../auth/access.ts';
 import { LinkError, type LinkSigner } from '../../auth/links.ts';
+import { said } from '@flightdeck/workflows';
 
 const tag = 'Alerts';
 const problem = (status: number, description: string) => ({ status, description, schema: problemSchema });
@@ -52,7 +53,7 @@ export function alertRoutes(
     async ({ actor, query }) => {
       const after = query.cursor ? decodeCursor(query.cursor) : undefined;
       if (after === null)
-        throw new HttpProblem(400, 'Invalid request', 'The cursor is not one this API gave', [
+        throw new HttpProblem(400, 'Invalid request', said('cursor_foreign'), [
           { path: 'query.cursor', message: 'Not a cursor from this API' },
         ]);
       const { cursor: _cursor, ...filter } = query;
@@ -215,7 +216,7 @@ export function alertRoutes(
     if ('connectionId' in claims) {
       // A robot message's link: it acknowledges for its chat room, while that room may still hear of the alert.
       const room = await alerts.chatActor(claims.alertId, claims.connectionId).catch(() => null);
-      if (!room) throw new HttpProblem(404, 'Not found', 'There is nothing here, or nothing you may see');
+      if (!room) throw new HttpProblem(404, 'Not found', said('hidden'));
       const may = (d: string | null) => (room.departmentId === null || room.departmentId === d ? 'yes' : 'hidden');
       return { claims, actor: room, ids, may };
     }
@@ -224,8 +225,7 @@ export function alertRoutes(
     const actor = await people.actorFor(user, 'email-link');
     // The link speaks for its person only while they may still see the campaign.
     const department = await alerts.departmentOf(claims.alertId).catch(() => undefined);
-    if (department === undefined || !can(actor, 'campaigns:read', department))
-      throw new HttpProblem(404, 'Not found', 'There is nothing here, or nothing you may see');
+    if (department === undefined || !can(actor, 'campaigns:read', department)) throw new HttpProblem(404, 'Not found', said('hidden'));
     const may = (d: string | null) => (can(actor, 'campaigns:read', d) ? 'yes' : 'hidden');
     return { claims, actor, ids, may };
   };

@@ -8,6 +8,7 @@ import { approvalListQuery, approvalTaskParam, decisionBody, inboxItemSchema, li
 import type { ApprovalService } from '../../services/approvals.ts';
 import type { PeopleService } from '../../services/people.ts';
 import { LinkError, type LinkSigner } from '../../auth/links.ts';
+import { said } from '@flightdeck/workflows';
 
 const tag = 'Approvals';
 const problem = (status: number, description: string) => ({ status, description, schema: problemSchema });
@@ -87,7 +88,7 @@ export function approvalRoutes(registry: RouteRegistry, approvals: ApprovalServi
         const row = await approvals.get(actor, claims.taskId);
         return page(res, 422, confirmPage(row.task, 'reject', token, 'A rejection needs a comment that says why.'));
       }
-      if (await approvals.linkUsed(claims.jti)) throw new HttpProblem(409, 'Link used', 'This link has been used already.');
+      if (await approvals.linkUsed(claims.jti)) throw new HttpProblem(409, 'Link used', said('link_used'));
       // Only a decision the workflow accepted uses the link up; a refused one (closed, not eligible, invalid) leaves it as it was.
       // Two clicks at once cannot both count: the workflow takes one vote per approver.
       const after = await approvals.decide(actor, claims.taskId, claims.decision, comment);

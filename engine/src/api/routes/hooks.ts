@@ -8,6 +8,7 @@ import type { FlowService } from '../../services/flows.ts';
 import { RateLimited, type HookGuard } from '../../auth/throttle.ts';
 import { clientIp } from '../authenticate.ts';
 import { HookAdmission, HookBusy, HOOK_MAX_OPEN_RUNS, HOOK_MAX_STARTING, HOOK_OPEN_HOLD_MS } from '../hook-admission.ts';
+import { said } from '@flightdeck/workflows';
 
 /**
  * The inbound endpoint's contract. It is mounted by hand (below), not by defineRoute, and stays out
@@ -66,7 +67,7 @@ export function inboundHookRoute(hooks: HookService, guard: HookGuard, admission
   };
   r.post('/api/hooks/:flowId', limit, express.raw({ type: () => true, limit: '1mb' }), async (req, res) => {
     const flowId = String(req.params.flowId);
-    if (!uuidParam.shape.id.safeParse(flowId).success) return sendProblem(res, new HttpProblem(404, 'Not found', 'No such hook'));
+    if (!uuidParam.shape.id.safeParse(flowId).success) return sendProblem(res, new HttpProblem(404, 'Not found', said('no_such_hook')));
     try {
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const { runId, duplicate } = await admission.admit(() => hooks.receive(flowId, req.headers, raw));

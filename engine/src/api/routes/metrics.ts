@@ -13,6 +13,7 @@ import {
 import { HttpProblem } from '../problem.ts';
 import { NotFound } from '../../services/errors.ts';
 import { BatchRefused, type MetricsService } from '../../services/metrics.ts';
+import { said } from '@flightdeck/workflows';
 
 const tag = 'Metrics';
 const problem = (status: number, description: string) => ({ status, description, schema: problemSchema });
@@ -41,7 +42,7 @@ export function metricsBodyParser(): Router {
   const csv = express.text({ limit: INGEST_LIMITS.bodyBytes, type: ['text/csv'] });
   const tooLarge = (err: unknown, next: NextFunction) =>
     (err as { type?: string } | undefined)?.type === 'entity.too.large'
-      ? next(new HttpProblem(413, 'Payload too large', `A metrics batch is at most ${INGEST_LIMITS.bodyBytes} bytes; split it`))
+      ? next(new HttpProblem(413, 'Payload too large', said('metrics_too_large', { bytes: INGEST_LIMITS.bodyBytes })))
       : next(err);
   r.post(PATH, (req: Request, res: Response, next: NextFunction) =>
     json(req, res, (err?: unknown) => (err ? tooLarge(err, next) : next())),
@@ -82,7 +83,7 @@ export function metricsRoutes(registry: RouteRegistry, metrics: MetricsService):
       try {
         if (req.is('text/csv') && typeof req.body === 'string') points = metrics.checkCsv(req.body);
         else if (req.is('application/json') || req.is('application/*+json')) points = metrics.checkJson(req.body);
-        else throw new HttpProblem(415, 'Unsupported media type', 'Send the batch as application/json or text/csv');
+        else throw new HttpProblem(415, 'Unsupported media type', said('send_json_or_csv'));
       } catch (err) {
         if (!(err instanceof BatchRefused)) throw err;
         throw new HttpProblem(422, 'Invalid request', err.message, err.issues, { accepted: 0, replaced: 0, rejected: err.badPoints });

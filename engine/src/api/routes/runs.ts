@@ -21,6 +21,7 @@ import type { Actor } from '../../auth/access.ts';
 import type { RunChangeFeed } from '../../services/run-changes.ts';
 import { streamRunChanges } from '../run-events.ts';
 import type { RunStreamAdmission } from '../run-stream-admission.ts';
+import { said } from '@flightdeck/workflows';
 
 /** What the run view's stream needs besides the runs: the change feed and the bound on open streams. */
 export interface RunStreams {
@@ -100,7 +101,7 @@ export function runRoutes(
     async ({ query, actor }) => {
       const after = query.cursor ? decodeRunCursor(query.cursor) : undefined;
       if (after === null)
-        throw new HttpProblem(400, 'Invalid request', 'The cursor is not one this API gave', [
+        throw new HttpProblem(400, 'Invalid request', said('cursor_foreign'), [
           { path: 'query.cursor', message: 'Not a cursor from this API' },
         ]);
       const { cursor: _cursor, ...filter } = query;
