@@ -189,6 +189,15 @@ export function readOnlyCanvasNodes(
   return [...frameNodes(groups, nodes).map((f) => ({ ...f, ...fixed })), ...nodes, ...notes.map((n) => ({ ...n, ...fixed }))];
 }
 
+/**
+ * The notes in the order a person reads the canvas: top to bottom, and left to right among notes that start on the same
+ * row (within half a default note's height), for the text list beside a read-only canvas.
+ */
+export function notesInReadingOrder<T extends { id: string; position: XYPosition }>(notes: readonly T[]): T[] {
+  const row = (n: T) => Math.round(n.position.y / (NOTE_SIZE.height / 2));
+  return [...notes].sort((a, b) => row(a) - row(b) || a.position.x - b.position.x || a.id.localeCompare(b.id));
+}
+
 /** The node a React Flow change is about. */
 export const changeId = (c: NodeChange<AnyCanvasNode>): string => (c.type === 'add' || c.type === 'replace' ? c.item.id : c.id);
 

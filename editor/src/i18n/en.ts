@@ -670,6 +670,10 @@ export const en = {
     empty: 'Double-click to write',
     dragHelp: 'Drag to move; drag a corner to resize when selected',
     colors: { yellow: 'Yellow', blue: 'Blue', green: 'Green', pink: 'Pink', grey: 'Grey' },
+    list_one: '{{count}} note on this canvas',
+    list_other: '{{count}} notes on this canvas',
+    blank: '(empty note)',
+    marks: { added: 'Added', removed: 'Removed', changed: 'Changed', moved: 'Moved' },
   },
   groups: {
     group: 'Group',

@@ -664,6 +664,10 @@ export const zhCN: Resources = {
     empty: '双击开始编辑',
     dragHelp: '拖动以移动；选中后拖动角落可调整大小',
     colors: { yellow: '黄色', blue: '蓝色', green: '绿色', pink: '粉色', grey: '灰色' },
+    list_one: '画布上的便签（{{count}} 条）',
+    list_other: '画布上的便签（{{count}} 条）',
+    blank: '（空便签）',
+    marks: { added: '新增', removed: '删除', changed: '修改', moved: '移动' },
   },
   groups: {
     group: '分组',

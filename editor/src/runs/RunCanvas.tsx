@@ -7,6 +7,7 @@ import { CANVAS_NODE_TYPE } from '../flow/graph.ts';
 import { annotationMiniMapColor, flowNodeChanges, readOnlyCanvasNodes, type AnyCanvasNode } from '../flow/annotations.ts';
 import { useFlowAriaLabels } from '../flow/ariaLabels.ts';
 import { FIT_OPTIONS, FitView } from '../flow/FitView.tsx';
+import { ReadOnlyNotesList } from '../flow/ReadOnlyNotesList.tsx';
 import { CanvasContext, type CanvasInfo } from '../flow/canvasContext.ts';
 import { toCanvas, type CanvasEdge, type CanvasNode } from '../flow/graph.ts';
 import { EMPTY_INDEX } from '../flow/issues.ts';
@@ -110,6 +111,7 @@ function RunCanvasInner(props: RunCanvasProps) {
             nodeColor={(n) => annotationMiniMapColor(n) ?? STATUS_COLOR[props.state?.nodes[n.id]?.status ?? 'pending'] ?? '#94a3b8'}
           />
         </ReactFlow>
+        <ReadOnlyNotesList notes={base.notes} />
       </div>
     </CanvasContext.Provider>
   );
