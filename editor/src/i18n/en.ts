@@ -1,7 +1,7 @@
 /** English UI strings. zh-CN.ts must have the same keys (its type enforces it). */
 export const en = {
   app: { name: 'Flightdeck' },
-  common: { loading: 'Loading…', retry: 'Retry', cancel: 'Cancel', close: 'Close' },
+  common: { loading: 'Loading…', retry: 'Retry', cancel: 'Cancel', close: 'Close', scrollTable: 'Table (scrolls sideways)' },
   errors: {
     unreachable: 'The Flightdeck API is not reachable. Check that the server is running, then retry.',
     http: 'The server answered with HTTP {{status}}.',

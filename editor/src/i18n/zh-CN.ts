@@ -3,7 +3,7 @@ import type { Resources } from './en.ts';
 /** 简体中文界面文本。键与 en.ts 一致；中文没有复数形式，只用 _other。 */
 export const zhCN: Resources = {
   app: { name: 'Flightdeck' },
-  common: { loading: '加载中…', retry: '重试', cancel: '取消', close: '关闭' },
+  common: { loading: '加载中…', retry: '重试', cancel: '取消', close: '关闭', scrollTable: '表格（可横向滚动）' },
   errors: {
     unreachable: '无法连接 Flightdeck API。请确认服务器正在运行，然后重试。',
     http: '服务器返回 HTTP {{status}}。',
