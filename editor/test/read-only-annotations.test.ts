@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FRAME_PAD, flowNodeChanges, notesToCanvas, readOnlyCanvasNodes } from '../src/flow/annotations.ts';
+import { FRAME_PAD, flowNodeChanges, notesInReadingOrder, notesToCanvas, readOnlyCanvasNodes } from '../src/flow/annotations.ts';
 import type { CanvasNode } from '../src/flow/graph.ts';
 
 const node = (id: string, x: number, y: number): CanvasNode => ({
@@ -40,5 +40,16 @@ describe('read-only notes and frames (run view, version diff)', () => {
       drawn,
     );
     expect(changes.map((c) => ('id' in c ? c.id : ''))).toEqual(['a']);
+  });
+});
+
+describe("read-only notes' text list", () => {
+  const at = (id: string, x: number, y: number) => ({ id, position: { x, y } });
+  it('reads top to bottom, and left to right on a row, whatever order the document keeps them in', () => {
+    // b and c start on one row (30 px apart, under half a note's height); d is below them; a is above all.
+    const notes = [at('d', -400, 400), at('c', 500, 30), at('b', 100, 0), at('a', 900, -300)];
+    expect(notesInReadingOrder(notes).map((n) => n.id)).toEqual(['a', 'b', 'c', 'd']);
+    // The input is left as it was.
+    expect(notes.map((n) => n.id)).toEqual(['d', 'c', 'b', 'a']);
   });
 });

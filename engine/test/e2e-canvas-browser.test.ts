@@ -23,7 +23,8 @@ type Doc = {
  * The canvas's craft in headless Chromium on the real API: drawing, undo and redo (a whole drag
  * is one step), box selection, copy and paste through the clipboard events, a fragment pasted
  * from someone's chat message, delete with its confirmation, auto-layout, Ctrl+K and the
- * shortcuts panel in both languages; sticky notes, group frames and a pasted fragment whose ids clash.
+ * shortcuts panel in both languages; sticky notes, group frames, auto-layout around and inside frames, and a pasted
+ * fragment whose ids clash.
  */
 describe('canvas craft in the editor', () => {
   let stack: TestStack;
@@ -272,7 +273,7 @@ describe('canvas craft in the editor', () => {
       await ctx.close();
     }
   });
-  it('writes a sticky note, groups nodes in a frame that moves them, pastes a clashing fragment with renamed references', async () => {
+  it('writes a sticky note, groups nodes in a frame that moves them, pastes a clashing fragment, tidies up around the frames', async () => {
     const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
     ctx.setDefaultTimeout(SAFETY_NET_MS);
     const p = await ctx.newPage();
@@ -382,6 +383,61 @@ describe('canvas craft in the editor', () => {
       expect(await count(p)).toBe('4/3');
       await p.keyboard.press('Control+z');
       expect((await getFlow(p)).groups).toMatchObject([{ id: groupId, label: 'Branches' }]);
+
+      // Tidy up with a group: its members are laid out together inside their frame, which is drawn around them again,
+      // and the trigger lands off the frame. The note dragged onto the frame moves with it (its offset from the members'
+      // corner is kept). The whole layout is one undo step; two undos then put the note and the layout back as they were.
+      await p.locator('.react-flow__controls-fitview').click();
+      const branchesBox = (await p.getByTestId(`frame-${groupId}`).boundingBox())!;
+      const notesHome = (await getFlow(p)).notes!.map((n) => n.position);
+      const noteBar = (await p.locator(`[data-testid="note-${noteId}"] .fd-note__bar`).boundingBox())!;
+      await p.mouse.move(noteBar.x + 30, noteBar.y + noteBar.height / 2);
+      await p.mouse.down();
+      await p.mouse.move(branchesBox.x + 60, branchesBox.y + 40, { steps: 10 });
+      await p.mouse.up();
+      await expect.poll(async () => (await getFlow(p)).notes!.map((n) => n.position), { timeout: SAFETY_NET_MS }).not.toEqual(notesHome);
+      const unlaid = await getFlow(p);
+      await p.getByTestId('auto-layout').click();
+      await expect
+        .poll(async () => (await getFlow(p)).nodes.find((n) => n.id === check)!.position, { timeout: SAFETY_NET_MS })
+        .not.toEqual(unlaid.nodes.find((n) => n.id === check)!.position);
+      await expect.poll(() => p.getByTestId('auto-layout').isEnabled(), { timeout: SAFETY_NET_MS }).toBe(true);
+      const tidied = await getFlow(p);
+      const membersCorner = (f: Doc, members: string[]) => {
+        const ps = f.nodes.filter((n) => members.includes(n.id)).map((n) => n.position);
+        return { x: Math.min(...ps.map((q) => q.x)), y: Math.min(...ps.map((q) => q.y)) };
+      };
+      const branchMembers = [check, yes, no];
+      const offset = (f: Doc, id: string) => {
+        const at = f.notes!.find((n) => n.id === id)!.position;
+        const c = membersCorner(f, branchMembers);
+        return { x: at.x - c.x, y: at.y - c.y };
+      };
+      expect(offset(tidied, noteId)).toEqual(offset(unlaid, noteId));
+      const boxOf = async (testId: string) => (await p.getByTestId(testId).boundingBox())!;
+      const inside = (a: { x: number; y: number; width: number; height: number }, b: typeof a) =>
+        a.x >= b.x - 1 && a.y >= b.y - 1 && a.x + a.width <= b.x + b.width + 1 && a.y + a.height <= b.y + b.height + 1;
+      const apart = (a: { x: number; y: number; width: number; height: number }, b: typeof a) =>
+        a.x + a.width <= b.x + 1 || b.x + b.width <= a.x + 1 || a.y + a.height <= b.y + 1 || b.y + b.height <= a.y + 1;
+      for (const g of tidied.groups!) {
+        const frameBox = await boxOf(`frame-${g.id}`);
+        for (const n of tidied.nodes) {
+          const nodeBox = await boxOf(`node-${n.id}`);
+          if (g.nodes.includes(n.id)) expect(inside(nodeBox, frameBox), `${n.id} inside ${g.label}`).toBe(true);
+          else expect(apart(nodeBox, frameBox), `${n.id} off ${g.label}`).toBe(true);
+        }
+      }
+      await p.screenshot({ path: `${ARTIFACTS}04-auto-layout-groups.png` });
+      await p.keyboard.press('Control+z');
+      const undone = await getFlow(p);
+      expect(undone.nodes.map((n) => n.position)).toEqual(unlaid.nodes.map((n) => n.position));
+      expect(undone.notes!.map((n) => n.position)).toEqual(unlaid.notes!.map((n) => n.position));
+      await p.keyboard.press('Control+Shift+z');
+      expect((await getFlow(p)).notes!.map((n) => n.position)).toEqual(tidied.notes!.map((n) => n.position));
+      await p.keyboard.press('Control+z');
+      await p.keyboard.press('Control+z');
+      expect((await getFlow(p)).notes!.map((n) => n.position)).toEqual(notesHome);
+      expect((await getFlow(p)).nodes.map((n) => n.position)).toEqual(unlaid.nodes.map((n) => n.position));
 
       // A fragment from a colleague whose ids clash with this flow's: the clashing node is renamed, and so is every
       // reference to it in the pasted configs (CEL, both spellings), its edge and its group; a reference to a node outside

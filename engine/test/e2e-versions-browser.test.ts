@@ -112,6 +112,22 @@ describe('versions in the editor', () => {
         .locator('.react-flow__node-note, .react-flow__node-frame')
         .evaluateAll((els) => els.map((el) => el.getAttribute('tabindex')));
       expect(tabbable).toEqual(expect.not.arrayContaining(['0']));
+      // Their text is listed over the canvas's corner too, for keyboard and screen-reader users: a disclosure that takes
+      // focus and opens with Enter, the notes read top to bottom and left to right, each with its mark.
+      const list = canvas.getByTestId('canvas-notes');
+      expect(await list.locator('summary').innerText()).toMatch(/3 notes on this canvas|画布上的便签（3 条）/);
+      await list.locator('summary').focus();
+      await p.keyboard.press('Enter');
+      await expect.poll(() => list.evaluate((d) => (d as HTMLDetailsElement).open), { timeout: SAFETY_NET_MS }).toBe(true);
+      expect(await list.locator('li').evaluateAll((els) => els.map((el) => el.getAttribute('data-testid')))).toEqual([
+        'canvas-notes-note_1',
+        'canvas-notes-note_new',
+        'canvas-notes-note_old',
+      ]);
+      expect(await list.getByTestId('canvas-notes-note_1').innerText()).toContain('Ask legal first');
+      expect(await list.getByTestId('canvas-notes-note_1').getAttribute('data-diff')).toBeNull();
+      expect(await list.getByTestId('canvas-notes-note_new').innerText()).toMatch(/(Added|新增)\s+Legal signed off/);
+      expect(await list.getByTestId('canvas-notes-note_old').innerText()).toMatch(/(Removed|删除)\s+Drop me/);
       await p.screenshot({ path: `${SHOTS}versions-diff.png` });
       await p.screenshot({ path: `${ARTIFACTS}diff-notes-groups.png` });
       await p.keyboard.press('Escape');

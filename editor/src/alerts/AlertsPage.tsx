@@ -16,6 +16,7 @@ import { AlertActions } from './AlertActions.tsx';
 import { AlertStateBadge, SeverityBadge } from './AlertBadges.tsx';
 import { SilenceList } from './SilenceList.tsx';
 import { ruleInWords } from './alertFormat.ts';
+import { ScrollRegion } from '../components/ScrollRegion.tsx';
 
 /** The Alerts page: filters in the address (so a view can be shared), a table of alerts a page at a time, the silences under it. */
 export function AlertsPage({ view }: { view: AlertsView }) {
@@ -172,7 +173,7 @@ function AlertTable({ items, canAct }: { items: Alert[]; canAct: boolean }) {
     });
   const all = choosable.length > 0 && selected.length === choosable.length;
   return (
-    <div className="fd-table-wrap">
+    <ScrollRegion>
       {canAct && choosable.length > 0 && (
         <div className="fd-alerts__bulk">
           <AckSelected selected={selected} onDone={() => setPicked(new Set())} />
@@ -261,7 +262,7 @@ function AlertTable({ items, canAct }: { items: Alert[]; canAct: boolean }) {
           ))}
         </tbody>
       </table>
-    </div>
+    </ScrollRegion>
   );
 }
 

@@ -14,6 +14,7 @@ import { href } from '../routes.ts';
 import { CampaignStatusBadge, phaseRange } from './CampaignFacts.tsx';
 import { ImportCampaignDialog } from './ImportCampaignDialog.tsx';
 import { RelatedLessonsPanel } from '../lessons/RelatedLessonsPanel.tsx';
+import { ScrollRegion } from '../components/ScrollRegion.tsx';
 
 /** Every campaign I may read, most recently changed first, and the way to import one. */
 export function CampaignListPage() {
@@ -44,7 +45,7 @@ export function CampaignListPage() {
     >
       {(items) => {
         return (
-          <div className="fd-table-wrap">
+          <ScrollRegion>
             <table className="fd-table fd-table--campaigns" data-testid="campaign-list">
               <thead>
                 <tr>
@@ -79,7 +80,7 @@ export function CampaignListPage() {
                 ))}
               </tbody>
             </table>
-          </div>
+          </ScrollRegion>
         );
       }}
     </ListQueryBody>

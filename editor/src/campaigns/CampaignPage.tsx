@@ -24,6 +24,7 @@ import { KpiCharts } from './KpiCharts.tsx';
 import { MetricsCard } from './MetricsCard.tsx';
 import { RelatedLessonsPanel } from '../lessons/RelatedLessonsPanel.tsx';
 import { ComparisonSection } from './ComparisonSection.tsx';
+import { ScrollRegion } from '../components/ScrollRegion.tsx';
 
 /** One campaign: goals, budget, phases, its status moves, and the runs started against it. */
 export function CampaignPage({ campaignId }: { campaignId: string }) {
@@ -221,7 +222,7 @@ function CampaignRuns({ campaignId }: { campaignId: string }) {
     );
   const sorted = [...runs.data].sort((a, b) => b.startedAt.localeCompare(a.startedAt));
   return (
-    <div className="fd-table-wrap">
+    <ScrollRegion>
       <table className="fd-table fd-table--compact" data-testid="campaign-runs">
         <thead>
           <tr>
@@ -252,7 +253,7 @@ function CampaignRuns({ campaignId }: { campaignId: string }) {
           ))}
         </tbody>
       </table>
-    </div>
+    </ScrollRegion>
   );
 }
 

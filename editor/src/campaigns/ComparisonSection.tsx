@@ -8,6 +8,7 @@ import { Link } from '../components/Link.tsx';
 import type { Locale } from '@flightdeck/workflows';
 import { useLocale } from '../i18n/index.ts';
 import { href } from '../routes.ts';
+import { ScrollRegion } from '../components/ScrollRegion.tsx';
 
 type Kpi = CampaignComparison['kpis'][number];
 
@@ -43,7 +44,7 @@ export function ComparisonSection({ campaignId }: { campaignId: string }) {
   else {
     const past = comparison.data.comparable;
     body = (
-      <div className="fd-table-wrap">
+      <ScrollRegion>
         <table className="fd-table fd-table--compact" data-testid="comparison-table">
           <thead>
             <tr>
@@ -78,7 +79,7 @@ export function ComparisonSection({ campaignId }: { campaignId: string }) {
             ))}
           </tbody>
         </table>
-      </div>
+      </ScrollRegion>
     );
   }
   return (

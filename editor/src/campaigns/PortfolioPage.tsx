@@ -12,6 +12,7 @@ import { useDocumentTitle } from '../components/useDocumentTitle.ts';
 import { useLocale } from '../i18n/index.ts';
 import { href, navigate, type PortfolioView } from '../routes.ts';
 import { CampaignStatusBadge } from './CampaignFacts.tsx';
+import { ScrollRegion } from '../components/ScrollRegion.tsx';
 
 type SortKey = 'name' | 'status' | 'department' | 'phase' | 'attainment' | 'roi' | 'budgetUse' | 'updatedAt';
 const COLUMNS: { key: SortKey; numeric?: boolean }[] = [
@@ -66,7 +67,7 @@ export function PortfolioPage({ view }: { view: PortfolioView }) {
     );
   else
     body = (
-      <div className="fd-table-wrap">
+      <ScrollRegion>
         <table className="fd-table fd-table--portfolio" data-testid="portfolio-table">
           <thead>
             <tr>
@@ -96,7 +97,7 @@ export function PortfolioPage({ view }: { view: PortfolioView }) {
             ))}
           </tbody>
         </table>
-      </div>
+      </ScrollRegion>
     );
 
   return (

@@ -10,6 +10,7 @@ import { EChart } from '../components/EChart.tsx';
 import { useErrorText } from '../components/errorText.ts';
 import { formatDateTime, formatMoney, formatMs, formatPercent } from '../components/format.ts';
 import { Link } from '../components/Link.tsx';
+import { ScrollRegion } from '../components/ScrollRegion.tsx';
 import { useToast } from '../components/Toasts.tsx';
 import { useDocumentTitle } from '../components/useDocumentTitle.ts';
 import { useLocale } from '../i18n/index.ts';
@@ -89,26 +90,28 @@ function ReviewView({ campaignId, review: r }: { campaignId: string; review: Sto
       <section className="fd-card fd-review__section">
         <h2>{t('review.conventions')}</h2>
         <p data-testid="review-cpa-convention">{t('review.cpaConvention')}</p>
-        <table className="fd-table" data-testid="review-bands">
-          <thead>
-            <tr>
-              <th>{t('review.band')}</th>
-              <th>{t('review.range')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {r.bands.map((b) => (
-              <tr key={b.status}>
-                <td>{b.label[locale]}</td>
-                <td>
-                  {b.from === null ? '<' : formatPercent(b.from, locale, 0)}
-                  {b.from !== null && b.to !== null ? ' – ' : ' '}
-                  {b.to === null ? '>' : formatPercent(b.to, locale, 0)}
-                </td>
+        <ScrollRegion>
+          <table className="fd-table" data-testid="review-bands">
+            <thead>
+              <tr>
+                <th>{t('review.band')}</th>
+                <th>{t('review.range')}</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {r.bands.map((b) => (
+                <tr key={b.status}>
+                  <td>{b.label[locale]}</td>
+                  <td>
+                    {b.from === null ? '<' : formatPercent(b.from, locale, 0)}
+                    {b.from !== null && b.to !== null ? ' – ' : ' '}
+                    {b.to === null ? '>' : formatPercent(b.to, locale, 0)}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </ScrollRegion>
         <ul className="fd-review__conventions">
           {Object.entries(r.conventions).map(([k, v]) => (
             <li key={k}>
@@ -120,31 +123,33 @@ function ReviewView({ campaignId, review: r }: { campaignId: string; review: Sto
 
       <section className="fd-card fd-review__section">
         <h2>{t('review.attainment')}</h2>
-        <table className="fd-table" data-testid="review-attainment">
-          <thead>
-            <tr>
-              <th>{t('review.goal')}</th>
-              <th>{t('review.target')}</th>
-              <th>{t('review.actual')}</th>
-              <th>{t('review.rate')}</th>
-              <th>{t('review.status')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {r.attainment.map((g) => (
-              <tr key={g.kpi} data-kpi={g.kpi} data-status={g.status ?? ''}>
-                <td>{g.label[locale]}</td>
-                <td>{figure(g.target, g.metric, currency, locale)}</td>
-                <td>{figure(g.actual, g.metric, currency, locale)}</td>
-                <td>{formatPercent(g.rate, locale, 1)}</td>
-                <td>
-                  {g.status ? r.bands.find((b) => b.status === g.status)?.label[locale] : '—'}
-                  {g.met !== null && ` · ${g.met ? t('review.met') : t('review.missed')}`}
-                </td>
+        <ScrollRegion>
+          <table className="fd-table" data-testid="review-attainment">
+            <thead>
+              <tr>
+                <th>{t('review.goal')}</th>
+                <th>{t('review.target')}</th>
+                <th>{t('review.actual')}</th>
+                <th>{t('review.rate')}</th>
+                <th>{t('review.status')}</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {r.attainment.map((g) => (
+                <tr key={g.kpi} data-kpi={g.kpi} data-status={g.status ?? ''}>
+                  <td>{g.label[locale]}</td>
+                  <td>{figure(g.target, g.metric, currency, locale)}</td>
+                  <td>{figure(g.actual, g.metric, currency, locale)}</td>
+                  <td>{formatPercent(g.rate, locale, 1)}</td>
+                  <td>
+                    {g.status ? r.bands.find((b) => b.status === g.status)?.label[locale] : '—'}
+                    {g.met !== null && ` · ${g.met ? t('review.met') : t('review.missed')}`}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </ScrollRegion>
         {r.attainment.some((g) => g.rate !== null) && (
           <div className="fd-review__chart">
             <EChart
@@ -158,28 +163,30 @@ function ReviewView({ campaignId, review: r }: { campaignId: string; review: Sto
 
       <section className="fd-card fd-review__section">
         <h2>{t('review.efficiency')}</h2>
-        <table className="fd-table" data-testid="review-efficiency">
-          <thead>
-            <tr>
-              <th>{t('review.scope')}</th>
-              {REVIEW_KPIS.map((k) => (
-                <th key={k}>{k.toUpperCase().replace('_', ' ')}</th>
+        <ScrollRegion>
+          <table className="fd-table" data-testid="review-efficiency">
+            <thead>
+              <tr>
+                <th>{t('review.scope')}</th>
+                {REVIEW_KPIS.map((k) => (
+                  <th key={k}>{k.toUpperCase().replace('_', ' ')}</th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              <KpiRow name={t('review.overall')} set={r.efficiency.overall} currency={currency} locale={locale} />
+              {r.efficiency.channels.map((c) => (
+                <KpiRow key={`c${c.name}`} name={t('review.channel', { name: c.name })} set={c} currency={currency} locale={locale} />
               ))}
-            </tr>
-          </thead>
-          <tbody>
-            <KpiRow name={t('review.overall')} set={r.efficiency.overall} currency={currency} locale={locale} />
-            {r.efficiency.channels.map((c) => (
-              <KpiRow key={`c${c.name}`} name={t('review.channel', { name: c.name })} set={c} currency={currency} locale={locale} />
-            ))}
-            {r.efficiency.phases.map((p) => (
-              <KpiRow key={`p${p.name}`} name={t('review.phase', { name: p.name })} set={p} currency={currency} locale={locale} />
-            ))}
-            {r.efficiency.outsidePhases && (
-              <KpiRow name={t('review.outsidePhases')} set={r.efficiency.outsidePhases} currency={currency} locale={locale} />
-            )}
-          </tbody>
-        </table>
+              {r.efficiency.phases.map((p) => (
+                <KpiRow key={`p${p.name}`} name={t('review.phase', { name: p.name })} set={p} currency={currency} locale={locale} />
+              ))}
+              {r.efficiency.outsidePhases && (
+                <KpiRow name={t('review.outsidePhases')} set={r.efficiency.outsidePhases} currency={currency} locale={locale} />
+              )}
+            </tbody>
+          </table>
+        </ScrollRegion>
       </section>
 
       <BudgetSection review={r} />
@@ -288,38 +295,40 @@ function BudgetSection({ review: r }: { review: StoredReview }) {
         <p className="fd-muted">{t('review.noBudget')}</p>
       ) : (
         <>
-          <table className="fd-table" data-testid="review-budget">
-            <thead>
-              <tr>
-                <th>{t('review.line')}</th>
-                <th>{t('review.planned')}</th>
-                <th>{t('review.actual')}</th>
-                <th>{t('review.variance')}</th>
-                <th>{t('review.burn')}</th>
-                <th>{t('review.status')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {b.lines.map((l) => (
-                <tr key={`${l.channel}/${l.phase ?? ''}`} data-channel={l.channel} data-overspent={l.overspent}>
-                  <td>{l.phase ? `${l.channel} / ${l.phase}` : l.channel}</td>
-                  <td>{money(l.planned)}</td>
-                  <td>{money(l.actual)}</td>
-                  <td>{money(l.variance)}</td>
-                  <td>{formatPercent(l.burn, locale, 1)}</td>
-                  <td>{l.overspent ? `${t('review.overspent')} ${money(l.overspend)}` : t('review.within')}</td>
+          <ScrollRegion>
+            <table className="fd-table" data-testid="review-budget">
+              <thead>
+                <tr>
+                  <th>{t('review.line')}</th>
+                  <th>{t('review.planned')}</th>
+                  <th>{t('review.actual')}</th>
+                  <th>{t('review.variance')}</th>
+                  <th>{t('review.burn')}</th>
+                  <th>{t('review.status')}</th>
                 </tr>
-              ))}
-              <tr>
-                <th scope="row">{t('review.total')}</th>
-                <td>{money(b.planned)}</td>
-                <td>{money(b.actual)}</td>
-                <td>{money(b.variance)}</td>
-                <td>{formatPercent(b.burn, locale, 1)}</td>
-                <td>{b.overspent ? t('review.overspent') : t('review.within')}</td>
-              </tr>
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {b.lines.map((l) => (
+                  <tr key={`${l.channel}/${l.phase ?? ''}`} data-channel={l.channel} data-overspent={l.overspent}>
+                    <td>{l.phase ? `${l.channel} / ${l.phase}` : l.channel}</td>
+                    <td>{money(l.planned)}</td>
+                    <td>{money(l.actual)}</td>
+                    <td>{money(l.variance)}</td>
+                    <td>{formatPercent(l.burn, locale, 1)}</td>
+                    <td>{l.overspent ? `${t('review.overspent')} ${money(l.overspend)}` : t('review.within')}</td>
+                  </tr>
+                ))}
+                <tr>
+                  <th scope="row">{t('review.total')}</th>
+                  <td>{money(b.planned)}</td>
+                  <td>{money(b.actual)}</td>
+                  <td>{money(b.variance)}</td>
+                  <td>{formatPercent(b.burn, locale, 1)}</td>
+                  <td>{b.overspent ? t('review.overspent') : t('review.within')}</td>
+                </tr>
+              </tbody>
+            </table>
+          </ScrollRegion>
           {b.unplanned.map((u) => (
             <p key={u.channel}>
               {t('review.unplanned', { channel: u.channel })}: {money(u.actual)}

@@ -145,8 +145,8 @@ export function useCanvasCommands(draft: FlowDraft, open: CanvasOpeners) {
     setLayingOut(true);
     try {
       const { autoLayout } = await import('../flow/autoLayout.ts');
-      const { nodes, edges } = draft.current();
-      draft.moveNodes(await autoLayout(nodes, edges));
+      const { nodes, edges, groups, notes } = draft.current();
+      draft.moveNodes(await autoLayout(nodes, edges, groups, notes));
       // After React Flow has painted the new positions, or it would fit the old ones.
       await new Promise((resolve) => requestAnimationFrame(resolve));
       await fitView(FIT_OPTIONS);

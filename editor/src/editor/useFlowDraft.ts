@@ -403,18 +403,26 @@ export function useFlowDraft(initial: FlowDocumentInput) {
     [commitGroups, remember],
   );
 
-  /** Moves several nodes at once (align, distribute, auto-layout) as one step. */
+  /** Moves several nodes, and notes (ids are one space), at once (align, distribute, auto-layout) as one step. */
   const moveNodes = useCallback(
     (positions: ReadonlyMap<string, XYPosition>) => {
-      const moved = nodesRef.current.some((n) => {
-        const p = positions.get(n.id);
-        return p && (p.x !== n.position.x || p.y !== n.position.y);
-      });
-      if (!moved) return;
+      const movedIn = <T extends { id: string; position: XYPosition }>(items: readonly T[]) =>
+        items.some((n) => {
+          const p = positions.get(n.id);
+          return p && (p.x !== n.position.x || p.y !== n.position.y);
+        });
+      const place = <T extends { id: string; position: XYPosition }>(items: T[]) =>
+        items.map((n) => (positions.has(n.id) ? { ...n, position: positions.get(n.id)! } : n));
+      const nodesMove = movedIn(nodesRef.current);
+      const notesMove = movedIn(notesRef.current);
+      if (!nodesMove && !notesMove) return;
       remember();
-      flushSync(() => commitNodes(nodesRef.current.map((n) => (positions.has(n.id) ? { ...n, position: positions.get(n.id)! } : n))));
+      flushSync(() => {
+        if (nodesMove) commitNodes(place(nodesRef.current));
+        if (notesMove) commitNotes(place(notesRef.current));
+      });
     },
-    [commitNodes, remember],
+    [commitNodes, commitNotes, remember],
   );
 
   /** Selects one node or edge (or nothing), as a click on it would. */

@@ -12,6 +12,21 @@ function useDiffMark(id: string): DiffMark | undefined {
   return mode === 'diff' ? diff?.get(id) : undefined;
 }
 
+/** A note's text with its little markdown, as React elements (never as HTML); on the canvas and in the notes' list. */
+export function NoteText({ text }: { text: string }) {
+  return noteBlocks(text).map((b, i) => {
+    const spans = b.spans.map((s, j) => (s.bold ? <strong key={j}>{s.text}</strong> : <span key={j}>{s.text}</span>));
+    if (b.kind === 'heading') return <h4 key={i}>{spans}</h4>;
+    if (b.kind === 'item')
+      return (
+        <p key={i} className="fd-note__item">
+          • {spans}
+        </p>
+      );
+    return <p key={i}>{spans}</p>;
+  });
+}
+
 /** A sticky note: dragged by its bar, resized by its corners when selected, edited with a double click. */
 function NoteViewImpl({ id, data, selected }: NodeProps<NoteCanvasNode>) {
   const { t } = useTranslation();
@@ -62,17 +77,7 @@ function NoteViewImpl({ id, data, selected }: NodeProps<NoteCanvasNode>) {
       ) : (
         <div className="fd-note__body nowheel" data-testid={`note-${id}-body`} onDoubleClick={() => actions && setEditing(true)}>
           {blocks.length === 0 && <p className="fd-muted">{actions ? t('notes.empty') : ''}</p>}
-          {blocks.map((b, i) => {
-            const spans = b.spans.map((s, j) => (s.bold ? <strong key={j}>{s.text}</strong> : <span key={j}>{s.text}</span>));
-            if (b.kind === 'heading') return <h4 key={i}>{spans}</h4>;
-            if (b.kind === 'item')
-              return (
-                <p key={i} className="fd-note__item">
-                  • {spans}
-                </p>
-              );
-            return <p key={i}>{spans}</p>;
-          })}
+          <NoteText text={data.text} />
         </div>
       )}
     </div>

@@ -90,6 +90,36 @@ export function frameNodes(groups: readonly GroupState[], nodes: readonly Canvas
   return frames;
 }
 
+/**
+ * Where the notes that sit on a frame go when its members move from `before` to `after` (auto-layout): each keeps its
+ * place relative to the frame's corner. A note sits on the frame its centre is in (the smallest, where frames overlap);
+ * notes on no frame are not in the answer, and stay where they are.
+ */
+export function notesCarriedByFrames(
+  notes: readonly NoteCanvasNode[],
+  groups: readonly GroupState[],
+  before: readonly CanvasNode[],
+  after: readonly CanvasNode[],
+): Map<string, XYPosition> {
+  const framesBefore = frameNodes(groups, before);
+  const framesAfter = new Map(frameNodes(groups, after).map((f) => [f.id, f]));
+  const area = (f: FrameCanvasNode) => f.width! * f.height!;
+  const out = new Map<string, XYPosition>();
+  for (const n of notes) {
+    const cx = n.position.x + (n.width ?? n.measured?.width ?? NOTE_SIZE.width) / 2;
+    const cy = n.position.y + (n.height ?? n.measured?.height ?? NOTE_SIZE.height) / 2;
+    const on = framesBefore
+      .filter((f) => cx >= f.position.x && cx <= f.position.x + f.width! && cy >= f.position.y && cy <= f.position.y + f.height!)
+      .sort((a, b) => area(a) - area(b))[0];
+    const moved = on && framesAfter.get(on.id);
+    if (!on || !moved) continue;
+    const dx = moved.position.x - on.position.x;
+    const dy = moved.position.y - on.position.y;
+    if (dx || dy) out.set(n.id, { x: n.position.x + dx, y: n.position.y + dy });
+  }
+  return out;
+}
+
 /** A new group of `members`; a node leaves the group it was in (a node is in one group at most), and emptied groups go. */
 export function groupNodes(groups: readonly GroupState[], members: readonly string[], id: string, label: string): GroupState[] {
   const taken = new Set(members);
@@ -157,6 +187,15 @@ export function readOnlyCanvasNodes(
   const fixed = { draggable: false, selectable: false, focusable: false, connectable: false, deletable: false, selected: false };
   // As the editor draws them: frames under the nodes, notes over them.
   return [...frameNodes(groups, nodes).map((f) => ({ ...f, ...fixed })), ...nodes, ...notes.map((n) => ({ ...n, ...fixed }))];
+}
+
+/**
+ * The notes in the order a person reads the canvas: top to bottom, and left to right among notes that start on the same
+ * row (within half a default note's height), for the text list beside a read-only canvas.
+ */
+export function notesInReadingOrder<T extends { id: string; position: XYPosition }>(notes: readonly T[]): T[] {
+  const row = (n: T) => Math.round(n.position.y / (NOTE_SIZE.height / 2));
+  return [...notes].sort((a, b) => row(a) - row(b) || a.position.x - b.position.x || a.id.localeCompare(b.id));
 }
 
 /** The node a React Flow change is about. */

@@ -1,7 +1,7 @@
 /** English UI strings. zh-CN.ts must have the same keys (its type enforces it). */
 export const en = {
   app: { name: 'Flightdeck' },
-  common: { loading: 'Loading…', retry: 'Retry', cancel: 'Cancel', close: 'Close' },
+  common: { loading: 'Loading…', retry: 'Retry', cancel: 'Cancel', close: 'Close', scrollTable: 'Table (scrolls sideways)' },
   errors: {
     unreachable: 'The Flightdeck API is not reachable. Check that the server is running, then retry.',
     http: 'The server answered with HTTP {{status}}.',
@@ -672,6 +672,10 @@ export const en = {
     empty: 'Double-click to write',
     dragHelp: 'Drag to move; drag a corner to resize when selected',
     colors: { yellow: 'Yellow', blue: 'Blue', green: 'Green', pink: 'Pink', grey: 'Grey' },
+    list_one: '{{count}} note on this canvas',
+    list_other: '{{count}} notes on this canvas',
+    blank: '(empty note)',
+    marks: { added: 'Added', removed: 'Removed', changed: 'Changed', moved: 'Moved' },
   },
   groups: {
     group: 'Group',

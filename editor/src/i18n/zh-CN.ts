@@ -3,7 +3,7 @@ import type { Resources } from './en.ts';
 /** 简体中文界面文本。键与 en.ts 一致；中文没有复数形式，只用 _other。 */
 export const zhCN: Resources = {
   app: { name: 'Flightdeck' },
-  common: { loading: '加载中…', retry: '重试', cancel: '取消', close: '关闭' },
+  common: { loading: '加载中…', retry: '重试', cancel: '取消', close: '关闭', scrollTable: '表格（可横向滚动）' },
   errors: {
     unreachable: '无法连接 Flightdeck API。请确认服务器正在运行，然后重试。',
     http: '服务器返回 HTTP {{status}}。',
@@ -666,6 +666,10 @@ export const zhCN: Resources = {
     empty: '双击开始编辑',
     dragHelp: '拖动以移动；选中后拖动角落可调整大小',
     colors: { yellow: '黄色', blue: '蓝色', green: '绿色', pink: '粉色', grey: '灰色' },
+    list_one: '画布上的便签（{{count}} 条）',
+    list_other: '画布上的便签（{{count}} 条）',
+    blank: '（空便签）',
+    marks: { added: '新增', removed: '删除', changed: '修改', moved: '移动' },
   },
   groups: {
     group: '分组',

@@ -8,6 +8,7 @@ import { annotationMiniMapColor, flowNodeChanges, readOnlyCanvasNodes, type AnyC
 import { useFlowAriaLabels } from '../flow/ariaLabels.ts';
 import { FIT_OPTIONS, FitView } from '../flow/FitView.tsx';
 import { PRO_OPTIONS } from '../flow/canvasOptions.ts';
+import { ReadOnlyNotesList } from '../flow/ReadOnlyNotesList.tsx';
 import { CanvasContext, type CanvasInfo } from '../flow/canvasContext.ts';
 import { toCanvas, type CanvasEdge, type CanvasNode } from '../flow/graph.ts';
 import { EMPTY_INDEX } from '../flow/issues.ts';
@@ -111,6 +112,7 @@ function RunCanvasInner(props: RunCanvasProps) {
             nodeColor={(n) => annotationMiniMapColor(n) ?? STATUS_COLOR[props.state?.nodes[n.id]?.status ?? 'pending'] ?? '#94a3b8'}
           />
         </ReactFlow>
+        <ReadOnlyNotesList notes={base.notes} />
       </div>
     </CanvasContext.Provider>
   );

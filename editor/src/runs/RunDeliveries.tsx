@@ -6,6 +6,7 @@ import type { Delivery } from '../api/types.ts';
 import { useErrorText } from '../components/errorText.ts';
 import { formatDateTime } from '../components/format.ts';
 import { useLocale } from '../i18n/index.ts';
+import { ScrollRegion } from '../components/ScrollRegion.tsx';
 
 /** Every message the run sent or holds, from the delivery ledger: the answer to "did it go out?". */
 export function RunDeliveries({ runId, live, canResend = false }: { runId: string; live: boolean; canResend?: boolean }) {
@@ -53,7 +54,7 @@ export function RunDeliveries({ runId, live, canResend = false }: { runId: strin
         </p>
       )}
       {data && data.items.length > 0 && (
-        <div className="fd-table-wrap">
+        <ScrollRegion>
           <table className="fd-table">
             <thead>
               <tr>
@@ -101,7 +102,7 @@ export function RunDeliveries({ runId, live, canResend = false }: { runId: strin
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollRegion>
       )}
       {confirming && <ResendDialog runId={runId} delivery={confirming} onClose={() => setConfirming(null)} />}
     </section>

@@ -7,6 +7,7 @@ import { flowNodeChanges, readOnlyCanvasNodes, type AnyCanvasNode } from '../flo
 import { useFlowAriaLabels } from '../flow/ariaLabels.ts';
 import { FIT_OPTIONS, FitView } from '../flow/FitView.tsx';
 import { PRO_OPTIONS } from '../flow/canvasOptions.ts';
+import { ReadOnlyNotesList } from '../flow/ReadOnlyNotesList.tsx';
 import { CanvasContext, type CanvasInfo, type DiffMark } from '../flow/canvasContext.ts';
 import { CANVAS_NODE_TYPE, toCanvas, type CanvasEdge, type CanvasNode } from '../flow/graph.ts';
 import { EMPTY_INDEX } from '../flow/issues.ts';
@@ -102,6 +103,7 @@ function DiffCanvasInner(props: { from: FlowDocumentInput; to: FlowDocumentInput
           <Background gap={16} />
           <Controls showInteractive={false} />
         </ReactFlow>
+        <ReadOnlyNotesList notes={shown.notes} marks={shown.marks} />
       </div>
     </CanvasContext.Provider>
   );
