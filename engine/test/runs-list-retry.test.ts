@@ -4,6 +4,8 @@ import { startStack, type TestStack } from './support/stack.ts';
 import { startReceiver } from './support/receiver.ts';
 import { edge, fastRetry, flow, node } from './support/flows.ts';
 import { waitFor } from './support/wait-for.ts';
+import { eq } from 'drizzle-orm';
+import { runs } from '../src/db/schema.ts';
 
 /** The runs list's filters, search and pages; re-run; retry from the failed node as a Temporal reset. */
 describe('runs: list filters and search, re-run, retry from the failed node', () => {
@@ -260,6 +262,44 @@ describe('runs: list filters and search, re-run, retry from the failed node', ()
       );
     } finally {
       await before.close();
+      await flaky.close();
+    }
+  });
+
+  it('retry: a close judged on the failed execution before the reset landed does not close the retried run', async () => {
+    const flaky = await startReceiver((_call, i) => (i < 2 ? { status: 500, body: { error: 'busy' } } : { status: 200, body: { ok: 1 } }));
+    const handles = stack.server.temporal.client.workflow;
+    const getHandle = handles.getHandle;
+    try {
+      const graph = flow(
+        [
+          node('start', 'trigger.manual'),
+          node('flaky', 'channel.webhook', { url: `${flaky.url}/flaky`, body: { step: 'flaky' }, retry: fastRetry(2) }),
+          node('hold', 'control.delay', { duration: '1h' }),
+          node('done', 'control.end'),
+        ],
+        [edge('start', 'next', 'flaky'), edge('flaky', 'sent', 'hold'), edge('hold', 'next', 'done')],
+      );
+      const { flowId } = await stack.api.publishFlow('retry-stale-close', graph);
+      const runId = await stack.api.startRun(flowId);
+      const failed = await stack.api.waitForRun(runId);
+      expect(failed.status).toBe('failed');
+      const [before] = await stack.server.db.db.select().from(runs).where(eq(runs.id, runId));
+      expect((await stack.api.post(`/api/runs/${runId}/retry`, {})).status).toBe(202);
+      await waitFor('the retried step sent', () => flaky.calls.length === 3);
+      // The sync loop's read of the claimed row, described before the reset landed and written after the retry's own
+      // write: the interleaving a slow sync on a busy machine makes. Temporal is asked about the failed execution.
+      handles.getHandle = ((id: string, temporalRunId?: string) =>
+        getHandle.call(handles, id, temporalRunId ?? before!.temporalRunId!)) as typeof getHandle;
+      await stack.server.app.runs.refresh({ ...before!, status: 'running', endedAt: null });
+      handles.getHandle = getHandle;
+      const [after] = await stack.server.db.db.select().from(runs).where(eq(runs.id, runId));
+      expect(after).toMatchObject({ status: 'running' });
+      expect(after!.temporalRunId).not.toBe(before!.temporalRunId);
+      expect((await stack.api.post(`/api/runs/${runId}/cancel`)).status).toBe(202);
+      expect((await stack.api.waitForRun(runId)).status).toBe('cancelled');
+    } finally {
+      handles.getHandle = getHandle;
       await flaky.close();
     }
   });

@@ -629,6 +629,8 @@ export class RunService {
         update ${runs} set status = ${status}, state = ${state === null ? null : JSON.stringify(state)}::jsonb, reason = ${reason},
                ended_at = ${endedAt}
          where id = ${row.id} and status = 'running'
+           -- Only the execution this close was judged on: a retry's reset, recorded meanwhile, names a new one.
+           and temporal_run_id is not distinct from ${row.temporalRunId}
         returning id
       ), tasks as (
         update ${workTasks} set status = 'cancelled' where run_id in (select id from closed) and status = 'open' returning 1
