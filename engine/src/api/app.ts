@@ -89,6 +89,7 @@ export interface AppDeps {
   runChanges: RunChangeFeed;
   /** Bounds on open run streams (run-stream-admission.ts); tests lower them. */
   runStreams?: RunStreamLimits;
+  decisionDeadlineMs?: number;
   /** Runs inside each metrics batch's transaction after its points are written (the monitor's seam); default none. */
   afterMetricsInsert?: AfterInsert;
 }
@@ -134,7 +135,7 @@ export function createApp(deps: AppDeps): { app: Express; registry: RouteRegistr
 
   const registry: RouteRegistry = [];
   app.set(CHECK_RESPONSES, deps.checkResponses === true);
-  const approvals = new ApprovalService(deps.db, deps.temporal, campaigns, runs);
+  const approvals = new ApprovalService(deps.db, deps.temporal, campaigns, runs, deps.decisionDeadlineMs);
   const connections = new ConnectionService(deps.db, box, signalNotice(deps.temporal), deps.outbound);
   const alerts = new AlertService(deps.db, deps.clock, signalNotice(deps.temporal));
   // Rules are judged where the points land, in their transaction; the run hears only of a change of state.

@@ -110,9 +110,14 @@ export async function startEmbeddedPostgres(opts: {
   process.on('exit', stopWithUs);
   void exitedPromise.then(() => process.off('exit', stopWithUs));
   await new Promise<void>((resolve, reject) => {
+    const ready = 'database system is ready to accept connections';
+    // The line may arrive split across two reads: look at the end of the previous one too.
+    let tail = '';
     child.stderr!.on('data', (chunk: Buffer) => {
       remember(chunk);
-      if (chunk.toString('utf8').includes('database system is ready to accept connections')) resolve();
+      const text = tail + chunk.toString('utf8');
+      if (text.includes(ready)) resolve();
+      tail = text.slice(-ready.length);
     });
     child.once('error', (err) => reject(new PostgresStartError(`PostgreSQL could not be started (${bin.postgres}): ${err.message}`)));
     void exitedPromise.then(() =>

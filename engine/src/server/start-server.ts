@@ -42,6 +42,8 @@ export interface ServerOptions {
   checkResponses?: boolean;
   /** Bounds on the run view's open streams; tests lower them. */
   runStreams?: RunStreamLimits;
+  /** How long an approval decision waits for its run to take it; tests lower it. */
+  decisionDeadlineMs?: number;
   /** The Temporal web UI the run page links to; no link without it. */
   temporalUiUrl?: string;
 }
@@ -68,6 +70,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     runChanges,
     mail: opts.mail,
     runStreams: opts.runStreams,
+    decisionDeadlineMs: opts.decisionDeadlineMs,
     db: db.db,
     temporal: () => temporal.client,
     temporalAddress: opts.temporalAddress,

@@ -1,5 +1,5 @@
 import { and, arrayContains, desc, eq, inArray, lt, ne, sql } from 'drizzle-orm';
-import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ApprovalTaskView, Decision } from '@flightdeck/workflows';
 import type { Database } from '../db/client.ts';
@@ -9,6 +9,7 @@ import { can, type Actor } from '../auth/access.ts';
 import type { CampaignService } from './campaigns.ts';
 import type { RunService } from './runs.ts';
 import { audit } from './audit.ts';
+import { Unavailable } from './errors.ts';
 import { announceRunChange } from './run-changes.ts';
 
 /** Called by the worker's activity and after each decision; a write never replaces a newer version. */
@@ -37,6 +38,12 @@ export async function mirrorApprovalTask(db: Database, view: ApprovalTaskView): 
     .onConflictDoUpdate({ target: approvalTasks.taskId, set: values, setWhere: lt(approvalTasks.version, view.version) });
 }
 
+/**
+ * How long a decision waits for the run to take it. With no worker (one restarting after a crash, a Temporal restart) an
+ * Update waits in Temporal's queue without end; the approver gets an answer instead, and Temporal keeps the decision.
+ */
+const DECISION_DEADLINE_MS = 20_000;
+
 const REJECTION_STATUS: Record<string, number> = { not_eligible: 403, duplicate: 409, closed: 409, invalid: 422, not_found: 404 };
 
 export class ApprovalService {
@@ -45,6 +52,7 @@ export class ApprovalService {
     private readonly temporal: () => Client,
     private readonly campaigns: CampaignService,
     private readonly runs: RunService,
+    private readonly decisionDeadlineMs = DECISION_DEADLINE_MS,
   ) {}
 
   mirror(view: ApprovalTaskView): Promise<void> {
@@ -137,12 +145,20 @@ export class ApprovalService {
     const before = row.detail as ApprovalTaskView;
     let view: ApprovalTaskView;
     try {
-      view = await this.temporal()
-        .workflow.getHandle(row.workflowId)
-        .executeUpdate<ApprovalTaskView, [{ taskId: string; input: unknown }]>('submitTask', {
-          args: [{ taskId, input: { userId: actor.id, decision, ...(comment ? { comment } : {}) } }],
-        });
+      const client = this.temporal();
+      view = await client.connection.withDeadline(Date.now() + this.decisionDeadlineMs, () =>
+        client.workflow
+          .getHandle(row.workflowId)
+          .executeUpdate<ApprovalTaskView, [{ taskId: string; input: unknown }]>('submitTask', {
+            args: [{ taskId, input: { userId: actor.id, decision, ...(comment ? { comment } : {}) } }],
+          }),
+      );
     } catch (err) {
+      if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+        throw new Unavailable({ key: 'decision_not_taken_yet', params: { seconds: this.decisionDeadlineMs / 1000 } }, [
+          { path: 'taskId', message: 'The run did not take the decision in time' },
+        ]);
+      }
       const cause = err instanceof WorkflowUpdateFailedError ? err.cause : undefined;
       if (cause instanceof ApplicationFailure && cause.type && REJECTION_STATUS[cause.type]) {
         const status = REJECTION_STATUS[cause.type]!;

@@ -121,7 +121,12 @@ class WorkerSupervisor {
     const child = this.child;
     if (!child || child.exitCode !== null) return;
     await new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
+      // A worker whose graceful shutdown waits on a server that is gone would keep the test waiting: it is killed.
+      const hard = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      child.once('exit', () => {
+        clearTimeout(hard);
+        resolve();
+      });
       child.kill('SIGTERM');
     });
   }
@@ -139,13 +144,65 @@ async function patiently<T>(what: string, deadline: number, call: () => Promise<
   }
 }
 
+/** How long the scenario may take before it gives up: a hang guard, not a performance bound (a busy machine only takes longer). */
+export const CHAOS_HANG_GUARD_MS = 20 * 60_000;
+
+/**
+ * Runs the scenario; past the hang guard it fails with the scenario's last lines, even when a call it awaits never
+ * returns (its cleanup then stops every process, which ends that call).
+ */
 export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
-  const log = opts.log ?? (() => {});
+  const recent: string[] = [];
+  const began = Date.now();
+  const note = (line: string) => {
+    recent.push(`${((Date.now() - began) / 1000).toFixed(1)} s  ${line}`);
+    recent.splice(0, Math.max(0, recent.length - 40));
+  };
+  const log = (line: string) => {
+    note(line);
+    opts.log?.(line);
+  };
+  let timer: NodeJS.Timeout | undefined;
+  const hung = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`chaos (seed ${opts.seed}): still going at the hang guard; its last lines:\n  ${recent.join('\n  ')}`)),
+      CHAOS_HANG_GUARD_MS,
+    );
+  });
+  let release: (() => Promise<void>) | undefined;
+  try {
+    return await Promise.race([scenario(opts, began, log, note, (r) => (release = r)), hung]);
+  } catch (err) {
+    // A failure names the scenario's last lines too, whatever threw.
+    if (err instanceof Error && !err.message.includes('its last lines')) err.message += `\n  last lines:\n  ${recent.join('\n  ')}`;
+    throw err;
+  } finally {
+    clearTimeout(timer);
+    // Cleanup that itself hangs (a server that will not close) must not keep the test past its guard: it gets a minute.
+    let cleanupTimer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      release?.(),
+      new Promise<void>((resolve) => {
+        cleanupTimer = setTimeout(() => {
+          opts.log?.(`chaos cleanup still waiting after 60 s: ${recent.slice(-3).join(' | ')}`);
+          resolve();
+        }, 60_000);
+      }),
+    ]);
+    clearTimeout(cleanupTimer);
+  }
+}
+
+async function scenario(
+  opts: ChaosOptions,
+  began: number,
+  log: (line: string) => void,
+  note: (line: string) => void,
+  onRelease: (release: () => Promise<void>) => void,
+): Promise<ChaosReport> {
   log(`chaos seed ${opts.seed}`);
   const random = seeded(opts.seed);
-  const began = Date.now();
-  // A hang guard, not a performance bound: generous, so a busy machine only takes longer.
-  const deadline = began + 20 * 60_000;
+  const deadline = began + CHAOS_HANG_GUARD_MS;
   const dir = mkdtempSync(join(tmpdir(), 'flightdeck-chaos-'));
   const pgPort = await freePort();
   const temporalPort = await freePort();
@@ -155,6 +212,20 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   let stack: TestStack | undefined;
   let supervisor: WorkerSupervisor | undefined;
   const receiver = await startStandardWebhook(WH_SECRET);
+  let released: Promise<void> | undefined;
+  // Once, whoever asks first: the scenario when it ends, or the hang guard while the scenario still waits on a call.
+  const release = () =>
+    (released ??= (async () => {
+      note('release: stopping the worker');
+      await supervisor?.stop();
+      note('release: closing the API');
+      await stack?.close().catch(() => {});
+      note('release: stopping Temporal, PostgreSQL and the receiver');
+      await Promise.allSettled([temporal?.stop(), postgres?.stop(), receiver.close()]);
+      rmSync(dir, { recursive: true, force: true });
+      note('release: done');
+    })());
+  onRelease(release);
   try {
     postgres = await startEmbeddedPostgres({ dataDir: dir, port: pgPort, database: 'flightdeck_chaos' });
     temporal = await startTemporalDevServer({ binary: opts.temporalCli, port: temporalPort, dbFile });
@@ -267,6 +338,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     for (;;) {
       if (Date.now() > deadline)
         throw new Error(`chaos: runs still going at the hang guard (${decided.size} approved, ${receiver.deliveries.length} received)`);
+      note(`round: ${decided.size} decided, ${receiver.deliveries.length} received, ${approvalCallsFailed} calls failed`);
       // The scripted approver: approve whatever is open in the inbox.
       const inbox = await approver.api.get('/api/approvals').catch(() => undefined);
       if (inbox?.status === 200) {
@@ -275,7 +347,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
         // a retry meets "already approved": the task, read back, says whether the approver's vote is in it.
         for (const taskId of [...tried].filter((id) => !decided.has(id) && !listed.has(id))) {
           const task = await approver.api.get(`/api/approvals/${encodeURIComponent(taskId)}`).catch(() => undefined);
-          const votes = (task?.status === 200 ? task.body.votes : []) as { userId: string; decision: string }[];
+          const votes = (task?.status === 200 ? task.body.task.votes : []) as { userId: string; decision: string }[];
           if (votes.some((v) => v.userId === approver.id && v.decision === 'approve')) {
             approvalsTakenWithoutAnswer++;
             decided.add(taskId);
@@ -373,10 +445,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       seconds: Math.round((Date.now() - began) / 1000),
     };
   } finally {
-    await supervisor?.stop();
-    await stack?.close().catch(() => {});
-    await Promise.allSettled([temporal?.stop(), postgres?.stop(), receiver.close()]);
-    rmSync(dir, { recursive: true, force: true });
+    await release();
   }
 }
 

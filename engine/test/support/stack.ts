@@ -116,6 +116,8 @@ export interface StackOptions {
   chromiumPath?: string;
   /** Bounds on the run view's open streams, lowered to test the 429. */
   runStreams?: RunStreamLimits;
+  /** How long a decision waits for its run; lowered to test the answer when no worker takes it. */
+  decisionDeadlineMs?: number;
   /** The Temporal web UI the run page links to; none unless given. */
   temporalUiUrl?: string;
 }
@@ -146,6 +148,7 @@ export async function startStack(label: string, opts: StackOptions = {}): Promis
     outbound,
     hookAdmission: opts.hookAdmission,
     runStreams: opts.runStreams,
+    decisionDeadlineMs: opts.decisionDeadlineMs,
     temporalUiUrl: opts.temporalUiUrl,
     // Every answer in every test is checked against its route's schema: drift fails the test that saw it.
     checkResponses: true,
@@ -226,7 +229,9 @@ export class ApiClient {
     raw?: string,
     headers: Record<string, string> = {},
   ): Promise<ApiResponse<T>> {
+    // A hang guard: a request the server never answers fails its test with its name, instead of the test's timeout.
     const res = await fetch(this.base + path, {
+      signal: AbortSignal.timeout(SAFETY_NET_MS),
       method,
       headers: {
         ...(body !== undefined || raw !== undefined ? { 'content-type': 'application/json' } : {}),

@@ -32,6 +32,11 @@ export const API_PROBLEM_TEXT = {
   http_temporal_unavailable: words('Temporal unavailable', 'Temporal 不可用'),
   http_run_has_ended: words('Run has ended', '运行已结束'),
   http_cannot_decide_now: words('Cannot decide now', '现在无法审批'),
+  decision_not_taken_yet: words(
+    'The run did not take the decision within {seconds} s (its worker may be restarting). ' +
+      'Temporal keeps it: open the task again before deciding once more',
+    '运行未在 {seconds} 秒内接收该审批（其执行进程可能正在重启）。' + 'Temporal 会保留这次审批：请先重新打开任务，再决定是否重新提交',
+  ),
   http_invalid_comment: words('Invalid comment', '评论无效'),
   http_link_used: words('Link used', '链接已使用'),
   http_undeclared_response: words('Undeclared response', '未声明的响应'),
