@@ -147,11 +147,9 @@ export class ApprovalService {
     try {
       const client = this.temporal();
       view = await client.connection.withDeadline(Date.now() + this.decisionDeadlineMs, () =>
-        client.workflow
-          .getHandle(row.workflowId)
-          .executeUpdate<ApprovalTaskView, [{ taskId: string; input: unknown }]>('submitTask', {
-            args: [{ taskId, input: { userId: actor.id, decision, ...(comment ? { comment } : {}) } }],
-          }),
+        client.workflow.getHandle(row.workflowId).executeUpdate<ApprovalTaskView, [{ taskId: string; input: unknown }]>('submitTask', {
+          args: [{ taskId, input: { userId: actor.id, decision, ...(comment ? { comment } : {}) } }],
+        }),
       );
     } catch (err) {
       if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
