@@ -1,4 +1,4 @@
-import { lazy, Suspense, useEffect, type ComponentType } from 'react';
+import { createElement, lazy, Suspense, useEffect, useState, type ComponentProps, type ComponentType } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useAuth } from './auth/AuthProvider.tsx';
 import { SessionExpiredDialog, SignInPage } from './auth/SignInPage.tsx';
@@ -6,11 +6,29 @@ import { href, navigate, parseRoute, useHash, type Route } from './routes.ts';
 
 /**
  * Every page but sign-in loads on first visit: the sign-in page must not fetch the canvas, CEL, Liquid, the charts
- * or the simulator (the budget in the README, measured by engine/bench/editor-assets.ts).
+ * or the simulator (the budget in the README, measured by engine/bench/editor-assets.ts). A page whose chunk is already
+ * here (preloadRoute) renders at once: through `lazy` it would suspend once more, and React holds a Suspense
+ * boundary's content back for 300 ms after its fallback showed.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- React.lazy's own bound; each page keeps its props type
 function page<M extends Record<K, ComponentType<any>>, K extends keyof M>(load: () => Promise<M>, name: K) {
-  return lazy(async () => ({ default: (await load())[name] }));
+  let loaded: M[K] | null = null;
+  let loading: Promise<M[K]> | null = null;
+  const preload = (): Promise<M[K]> =>
+    (loading ??= load().then(
+      (m) => (loaded = m[name]),
+      (e: unknown) => {
+        loading = null; // a chunk that failed to load is asked for again next time
+        throw e;
+      },
+    ));
+  const Lazy = lazy(async () => ({ default: await preload() }));
+  function Page(props: ComponentProps<M[K]>) {
+    // Decided once per mount: turning from the lazy wrapper to the loaded page would mount the page again.
+    const [ready] = useState(() => loaded);
+    return createElement(ready ?? Lazy, props);
+  }
+  return Object.assign(Page, { preload });
 }
 const AlertPage = page(() => import('./alerts/AlertPage.tsx'), 'AlertPage');
 const AlertsPage = page(() => import('./alerts/AlertsPage.tsx'), 'AlertsPage');
@@ -26,6 +44,33 @@ const PortfolioPage = page(() => import('./campaigns/PortfolioPage.tsx'), 'Portf
 const RunPage = page(() => import('./runs/RunPage.tsx'), 'RunPage');
 const NotFoundPage = page(() => import('./components/NotFoundPage.tsx'), 'NotFoundPage');
 const TokensPage = page(() => import('./tokens/TokensPage.tsx'), 'TokensPage');
+
+const pageOf: Record<Exclude<Route['name'], 'signin'>, { preload(): Promise<unknown> }> = {
+  alert: AlertPage,
+  alerts: AlertsPage,
+  campaigns: CampaignListPage,
+  campaign: CampaignPage,
+  review: ReviewPage,
+  connections: ConnectionsPage,
+  editor: EditorPage,
+  flows: FlowListPage,
+  inbox: InboxPage,
+  lessons: LessonsPage,
+  portfolio: PortfolioPage,
+  run: RunPage,
+  notFound: NotFoundPage,
+  tokens: TokensPage,
+};
+
+/**
+ * Starts loading the page a URL opens while the session check is still out: otherwise its chunks wait for that answer,
+ * and its data for them. The sign-in page loads nothing more (its budget in the README).
+ */
+export function preloadRoute(route: Route): void {
+  if (route.name === 'signin') return;
+  // A failed load fails again, visibly, when the page itself asks for it.
+  pageOf[route.name].preload().catch(() => undefined);
+}
 
 export function App() {
   const hash = useHash();

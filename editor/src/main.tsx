@@ -5,10 +5,12 @@ import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import '@xyflow/react/dist/style.css';
 import './styles.css';
 import './i18n/index.ts';
-import { App } from './App.tsx';
+import { App, preloadRoute } from './App.tsx';
 import { ToastProvider } from './components/Toasts.tsx';
 import { ApiError } from './api/client.ts';
-import { AuthProvider } from './auth/AuthProvider.tsx';
+import { AuthProvider, probeSessionEarly } from './auth/AuthProvider.tsx';
+import { prefetchFlowForOpen } from './api/queries.ts';
+import { parseRoute } from './routes.ts';
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -19,6 +21,12 @@ const queryClient = new QueryClient({
     },
   },
 });
+
+// The session, the page's chunks and, for a flow's URL, the flow itself are fetched side by side, not one after another.
+probeSessionEarly();
+const opened = parseRoute(location.hash);
+preloadRoute(opened);
+if (opened.name === 'editor' && opened.flowId) prefetchFlowForOpen(queryClient, opened.flowId);
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

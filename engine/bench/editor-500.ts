@@ -6,7 +6,8 @@
  * Targets (issue 14): a 500-node flow open in under 1 s, and p95 frame time under 16 ms while dragging a node.
  *
  * - open: a fresh page load of the flow's URL, from navigation start (performance.now() in the page) until every one
- *   of the flow's nodes is in the DOM and measured by React Flow (it hides a node until it knows its size).
+ *   of the flow's nodes is in the DOM and measured by React Flow (it hides a node until it knows its size), and every
+ *   edge is drawn (it draws one once it has measured both ends).
  * - drag: requestAnimationFrame deltas while playwright drags a node across the canvas, and each frame's work (see
  *   RECORD_FRAMES).
  * Needs editor/dist (npm run build) and Chromium (CHROMIUM_PATH or /usr/bin/chromium).
@@ -71,15 +72,20 @@ export function benchFlow(size: number): FlowDocument {
 }
 
 /**
- * Installed before the app's own code: records when all the nodes that `?expect=` names are rendered and measured.
- * Page scripts are strings: tsx names functions with a helper (`__name`) that the page does not have.
+ * Installed before the app's own code: records when all the nodes that `?expect=` names are rendered and measured
+ * (React Flow hides a node it has no size for), and the `?edges=` edges drawn, which React Flow does only once it has
+ * measured both ends' handles. Page scripts are strings: tsx names functions with a helper (`__name`) that the page does not have.
  */
 const WATCH_NODES = `(() => {
-  const expected = Number(new URLSearchParams(location.search).get('expect'));
+  const query = new URLSearchParams(location.search);
+  const expected = Number(query.get('expect'));
+  const edges = Number(query.get('edges'));
   if (!expected) return;
   const tick = () => {
     const nodes = document.querySelectorAll('.react-flow__node');
-    if (nodes.length >= expected && [...nodes].every((n) => n.style.visibility !== 'hidden')) window.__fdOpenedAt = performance.now();
+    const drawn = [...document.querySelectorAll('.react-flow__edge-path')].filter((p) => p.getAttribute('d')).length;
+    const shown = [...nodes].every((n) => n.style.visibility !== 'hidden');
+    if (nodes.length >= expected && drawn >= edges && shown) window.__fdOpenedAt = performance.now();
     else requestAnimationFrame(tick);
   };
   requestAnimationFrame(tick);
@@ -220,7 +226,7 @@ try {
   const rows = [];
   for (const size of SIZES) {
     const flow = await stack.api(admin.token, 'POST', '/api/flows', { name: `Editor bench ${size}`, graph: benchFlow(size) });
-    const url = `${stack.server.url}/?expect=${size}#/flows/${flow.id}`;
+    const url = `${stack.server.url}/?expect=${size}&edges=${size - 1}#/flows/${flow.id}`;
     const opens: number[] = [];
     for (let i = 0; i < OPENS - 1; i++) opens.push(await openMs(page, url));
     opens.push(await profiled(cdp, `open-${size}`, () => openMs(page, url)));

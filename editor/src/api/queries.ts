@@ -1,4 +1,4 @@
-import { useInfiniteQuery, useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useInfiniteQuery, useMutation, useQueries, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api } from './client.ts';
 import { useRunStream } from './runStream.ts';
@@ -65,14 +65,35 @@ export function useTemplates() {
   return useQuery({ queryKey: keys.templates, queryFn: api.listTemplates, staleTime: Infinity });
 }
 
-export function useFlow(id: string | undefined) {
+/** The flow whose URL the page was loaded with, and when main.tsx started reading it (see claimOpenedFlow). */
+let openedFlow: { id: string; at: number } | null = null;
+
+/** Reads the flow a page load opens beside the session check and the editor's chunks, instead of after them. */
+export function prefetchFlowForOpen(qc: QueryClient, id: string): void {
+  openedFlow = { id, at: Date.now() };
+  void qc.prefetchQuery({ queryKey: keys.flow(id), queryFn: () => api.getFlow(id) });
+}
+
+/**
+ * For the first editor of the flow the page load opened: when that read started, so the editor takes it as this visit's
+ * read of the server's copy (epoch ms), or null. Once only: a later visit reads the flow again.
+ */
+export function claimOpenedFlow(id: string | null): number | null {
+  if (!openedFlow || openedFlow.id !== id) return null;
+  const { at } = openedFlow;
+  openedFlow = null;
+  return at;
+}
+
+/** `readSince`: this visit's read already started then (claimOpenedFlow), so mounting does not start another. */
+export function useFlow(id: string | undefined, readSince: number | null = null) {
   return useQuery({
     queryKey: keys.flow(id ?? ''),
     queryFn: () => api.getFlow(id!),
     enabled: !!id,
     // Opening a flow always reads the server's copy; after that the editor owns the draft, so
     // window focus must not refetch it into something that looks like a remote edit.
-    refetchOnMount: 'always',
+    refetchOnMount: readSince === null ? 'always' : false,
     refetchOnWindowFocus: false,
   });
 }

@@ -28,6 +28,14 @@ export interface AuthValue {
 
 const AuthContext = createContext<AuthValue | null>(null);
 
+/** The page's first session check, started by main.tsx before React renders; the provider's first probe takes it. */
+let earlyProbe: Promise<Session> | null = null;
+export function probeSessionEarly(): void {
+  earlyProbe ??= api.me();
+  // Its failure is read by the probe that takes it; unhandled until then is not an error.
+  earlyProbe.catch(() => undefined);
+}
+
 interface State {
   status: AuthStatus;
   user: User | null;
@@ -51,7 +59,9 @@ export function AuthProvider({ children }: { children: ReactNode }) {
 
   const probe = useCallback(async () => {
     try {
-      const s = await api.me();
+      const early = earlyProbe;
+      earlyProbe = null;
+      const s = await (early ?? api.me());
       lastUserId.current = s.user.id;
       adopt(s);
     } catch (e) {

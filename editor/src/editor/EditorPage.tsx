@@ -3,7 +3,7 @@ import { ReactFlowProvider } from '@xyflow/react';
 import { useTranslation } from 'react-i18next';
 import { ApiError } from '../api/client.ts';
 import { useErrorText } from '../components/errorText.ts';
-import { useFlow } from '../api/queries.ts';
+import { claimOpenedFlow, useFlow } from '../api/queries.ts';
 import { AppHeader } from '../components/AppHeader.tsx';
 import { Link } from '../components/Link.tsx';
 import { initialGraph } from '../flow/graph.ts';
@@ -16,7 +16,8 @@ export function EditorPage({ flowId }: { flowId: string | null }) {
   // A flow created from #/flows/new keeps its editor instance (and viewport) when the URL gains its id.
   const [createdId, setCreatedId] = useState<string | null>(null);
   const adopted = flowId !== null && flowId === createdId;
-  const flow = useFlow(flowId && !adopted ? flowId : undefined);
+  const [readSince] = useState(() => claimOpenedFlow(flowId));
+  const flow = useFlow(flowId && !adopted ? flowId : undefined, readSince);
   const blank = useMemo(() => initialGraph(), []);
   const errorText = useErrorText();
 
@@ -28,7 +29,8 @@ export function EditorPage({ flowId }: { flowId: string | null }) {
     );
   }
   // A cached copy may be stale; wait for this visit's read before the editor takes its draft from it.
-  if (flow.isPending || (flow.isFetching && !flow.isFetchedAfterMount)) {
+  const readThisVisit = flow.isFetchedAfterMount || (readSince !== null && flow.dataUpdatedAt >= readSince);
+  if (flow.isPending || (flow.isFetching && !readThisVisit)) {
     return (
       <div className="fd-app">
         <AppHeader />

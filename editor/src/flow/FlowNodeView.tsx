@@ -139,5 +139,10 @@ function FlowNodeViewImpl({ id, data, selected }: NodeProps<CanvasNode>) {
   );
 }
 
-export const FlowNodeView = memo(FlowNodeViewImpl);
+/**
+ * Only what the node shows: React Flow passes its measured size and place as props too, so a plain memo re-rendered
+ * every node once they were measured (half the time of opening a large flow) and the dragged node on every frame.
+ */
+const sameView = (a: NodeProps<CanvasNode>, b: NodeProps<CanvasNode>) => a.id === b.id && a.data === b.data && a.selected === b.selected;
+export const FlowNodeView = memo(FlowNodeViewImpl, sameView);
 export const canvasNodeTypes = { flow: FlowNodeView };

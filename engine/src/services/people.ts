@@ -27,6 +27,8 @@ export function presentToken(t: TokenRow) {
 }
 
 export const SESSION_DAYS = 7;
+/** How exactly a token remembers its last use. */
+const LAST_USED_RESOLUTION_MS = 60_000;
 
 export function presentUser(u: UserRow, grants: Grant[] = []) {
   return {
@@ -113,7 +115,7 @@ export class PeopleService {
   async fromApiToken(token: string): Promise<Actor | undefined> {
     const now = new Date(this.clock());
     const [row] = await this.db
-      .select({ user: users, id: apiTokens.id, scopes: apiTokens.scopes })
+      .select({ user: users, id: apiTokens.id, scopes: apiTokens.scopes, lastUsedAt: apiTokens.lastUsedAt })
       .from(apiTokens)
       .innerJoin(users, eq(users.id, apiTokens.userId))
       .where(
@@ -125,7 +127,9 @@ export class PeopleService {
         ),
       );
     if (!row) return undefined;
-    await this.db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.id));
+    // A minute is precise enough for the tokens page; an ingest client writing the row with every batch cost a statement each.
+    const usedRecently = row.lastUsedAt !== null && now.getTime() - row.lastUsedAt.getTime() < LAST_USED_RESOLUTION_MS;
+    if (!usedRecently) await this.db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.id));
     return { ...(await this.actorFor(row.user, 'token')), token: { id: row.id, scopes: row.scopes as TokenScope[] } };
   }
 
