@@ -15,16 +15,6 @@ export type CanvasEdge = Edge;
 
 export const CANVAS_NODE_TYPE = 'flow' as const;
 
-/**
- * The size a node is drawn at (styles.css: .fd-node is 220 px wide, a head, then a row per output handle), until React
- * Flow measures it. Without one React Flow draws every node hidden, measures it, then draws it again visible: for a
- * large flow a second full layout of the canvas, and a good part of the time it takes to open.
- */
-function expectedSize(type: string, config: Record<string, unknown>): { initialWidth: number; initialHeight: number } {
-  const outputs = handlesFor(type, config).length;
-  return { initialWidth: 220, initialHeight: outputs === 0 ? 56 : 64 + 21 * outputs };
-}
-
 /** Accepts a document as sent (a draft may leave config and position out). */
 export function toCanvas(doc: FlowDocumentInput): {
   nodes: CanvasNode[];
@@ -41,7 +31,6 @@ export function toCanvas(doc: FlowDocumentInput): {
         id: n.id,
         type: CANVAS_NODE_TYPE,
         position: { x: n.position?.x ?? 0, y: n.position?.y ?? 0 },
-        ...expectedSize(n.type, config),
         data: { type: n.type, ...(n.label !== undefined ? { label: n.label } : {}), config },
       };
     }),
