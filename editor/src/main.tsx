@@ -9,7 +9,7 @@ import { App, preloadRoute } from './App.tsx';
 import { ToastProvider } from './components/Toasts.tsx';
 import { ApiError } from './api/client.ts';
 import { AuthProvider, probeSessionEarly } from './auth/AuthProvider.tsx';
-import { prefetchFlowForOpen } from './api/queries.ts';
+import { prefetchFlowForOpen } from './api/openedFlow.ts';
 import { parseRoute } from './routes.ts';
 
 const queryClient = new QueryClient({

@@ -1,6 +1,7 @@
-import { useInfiniteQuery, useMutation, useQueries, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
+import { useInfiniteQuery, useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api } from './client.ts';
+import { keys } from './keys.ts';
 import { useRunStream } from './runStream.ts';
 import type {
   AlertDetail,
@@ -20,41 +21,7 @@ import type {
   RunFilter,
 } from './types.ts';
 
-/** Query keys in one place so mutations invalidate exactly what they change. */
-export const keys = {
-  flows: ['flows'] as const,
-  flow: (id: string) => ['flows', id] as const,
-  versions: (id: string) => ['flows', id, 'versions'] as const,
-  /** Under the flow's key: publishing invalidates the flow, and with it its schedule. */
-  schedule: (id: string) => ['flows', id, 'schedule'] as const,
-  runs: (flowId: string) => ['runs', { flowId }] as const,
-  run: (id: string) => ['run', id] as const,
-  campaigns: ['campaigns'] as const,
-  campaign: (id: string) => ['campaigns', id] as const,
-  campaignRuns: (id: string) => ['runs', { campaignId: id }] as const,
-  departments: ['departments'] as const,
-  connections: ['connections'] as const,
-  approvals: ['approvals'] as const,
-  inbox: (status: 'open' | 'closed') => ['approvals', status] as const,
-  notifications: ['notifications'] as const,
-  workTasks: ['tasks'] as const,
-  workTaskList: (status: 'open' | 'done') => ['tasks', status] as const,
-  deliveries: (runId: string) => ['run', runId, 'deliveries'] as const,
-  templates: ['templates'] as const,
-  alerts: ['alerts'] as const,
-  alertList: (filter: AlertFilter) => ['alerts', 'list', filter] as const,
-  alert: (id: string) => ['alerts', 'one', id] as const,
-  campaignAlerts: (campaignId: string) => ['alerts', 'campaign', campaignId] as const,
-  campaignMetrics: (campaignId: string) => ['campaigns', campaignId, 'metrics'] as const,
-  review: (campaignId: string, version: number | null) => ['campaigns', campaignId, 'review', version ?? 'latest'] as const,
-  reviews: (campaignId: string) => ['campaigns', campaignId, 'reviews'] as const,
-  silences: ['silences'] as const,
-  lessons: ['lessons'] as const,
-  lessonSearch: (filter: LessonFilter) => ['lessons', 'search', filter] as const,
-  relatedLessons: (q: RelatedLessonsQuery) => ['lessons', 'related', q] as const,
-  portfolio: (q: PortfolioQuery) => ['portfolio', q] as const,
-  comparison: (campaignId: string) => ['campaigns', campaignId, 'comparison'] as const,
-};
+export { keys };
 
 export function useFlows() {
   return useQuery({ queryKey: keys.flows, queryFn: api.listFlows });
@@ -63,26 +30,6 @@ export function useFlows() {
 export function useTemplates() {
   // Templates ship with the server: they change only with a new release.
   return useQuery({ queryKey: keys.templates, queryFn: api.listTemplates, staleTime: Infinity });
-}
-
-/** The flow whose URL the page was loaded with, and when main.tsx started reading it (see claimOpenedFlow). */
-let openedFlow: { id: string; at: number } | null = null;
-
-/** Reads the flow a page load opens beside the session check and the editor's chunks, instead of after them. */
-export function prefetchFlowForOpen(qc: QueryClient, id: string): void {
-  openedFlow = { id, at: Date.now() };
-  void qc.prefetchQuery({ queryKey: keys.flow(id), queryFn: () => api.getFlow(id) });
-}
-
-/**
- * For the first editor of the flow the page load opened: when that read started, so the editor takes it as this visit's
- * read of the server's copy (epoch ms), or null. Once only: a later visit reads the flow again.
- */
-export function claimOpenedFlow(id: string | null): number | null {
-  if (!openedFlow || openedFlow.id !== id) return null;
-  const { at } = openedFlow;
-  openedFlow = null;
-  return at;
 }
 
 /** `readSince`: this visit's read already started then (claimOpenedFlow), so mounting does not start another. */

@@ -1,0 +1,37 @@
+import type { AlertFilter, LessonFilter, PortfolioQuery, RelatedLessonsQuery } from './types.ts';
+
+/** Query keys in one place so mutations invalidate exactly what they change. */
+export const keys = {
+  flows: ['flows'] as const,
+  flow: (id: string) => ['flows', id] as const,
+  versions: (id: string) => ['flows', id, 'versions'] as const,
+  /** Under the flow's key: publishing invalidates the flow, and with it its schedule. */
+  schedule: (id: string) => ['flows', id, 'schedule'] as const,
+  runs: (flowId: string) => ['runs', { flowId }] as const,
+  run: (id: string) => ['run', id] as const,
+  campaigns: ['campaigns'] as const,
+  campaign: (id: string) => ['campaigns', id] as const,
+  campaignRuns: (id: string) => ['runs', { campaignId: id }] as const,
+  departments: ['departments'] as const,
+  connections: ['connections'] as const,
+  approvals: ['approvals'] as const,
+  inbox: (status: 'open' | 'closed') => ['approvals', status] as const,
+  notifications: ['notifications'] as const,
+  workTasks: ['tasks'] as const,
+  workTaskList: (status: 'open' | 'done') => ['tasks', status] as const,
+  deliveries: (runId: string) => ['run', runId, 'deliveries'] as const,
+  templates: ['templates'] as const,
+  alerts: ['alerts'] as const,
+  alertList: (filter: AlertFilter) => ['alerts', 'list', filter] as const,
+  alert: (id: string) => ['alerts', 'one', id] as const,
+  campaignAlerts: (campaignId: string) => ['alerts', 'campaign', campaignId] as const,
+  campaignMetrics: (campaignId: string) => ['campaigns', campaignId, 'metrics'] as const,
+  review: (campaignId: string, version: number | null) => ['campaigns', campaignId, 'review', version ?? 'latest'] as const,
+  reviews: (campaignId: string) => ['campaigns', campaignId, 'reviews'] as const,
+  silences: ['silences'] as const,
+  lessons: ['lessons'] as const,
+  lessonSearch: (filter: LessonFilter) => ['lessons', 'search', filter] as const,
+  relatedLessons: (q: RelatedLessonsQuery) => ['lessons', 'related', q] as const,
+  portfolio: (q: PortfolioQuery) => ['portfolio', q] as const,
+  comparison: (campaignId: string) => ['campaigns', campaignId, 'comparison'] as const,
+};
