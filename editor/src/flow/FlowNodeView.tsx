@@ -140,8 +140,8 @@ function FlowNodeViewImpl({ id, data, selected }: NodeProps<CanvasNode>) {
 }
 
 /**
- * Only what the node shows: React Flow passes its measured size and place as props too, so a plain memo re-rendered
- * every node once they were measured (half the time of opening a large flow) and the dragged node on every frame.
+ * Only what the node shows: React Flow passes its measured size and place as props too, so a plain memo rendered every
+ * node a second time once they were measured, and the dragged node on every frame.
  */
 const sameView = (a: NodeProps<CanvasNode>, b: NodeProps<CanvasNode>) => a.id === b.id && a.data === b.data && a.selected === b.selected;
 export const FlowNodeView = memo(FlowNodeViewImpl, sameView);
