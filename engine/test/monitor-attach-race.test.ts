@@ -103,4 +103,45 @@ describe('a monitor attached while a batch commits', () => {
     const late = await monitors.check({ monitorId: attached.monitorId, executionKey, now: attachedAt + lateness });
     expect(late.ended).toBe(true);
   });
+
+  it('counts silence from the last batch, kept on the monitor, and from the points again after a re-attach', async () => {
+    const { owner, campaign, flowId } = await crisisFlow(stack, 'https://robot.example.test/hook');
+    const graph = (await owner.api.get(`/api/flows/${flowId}`)).body.graph;
+    const checked = validateFlow(graph);
+    if (!checked.ok) throw new Error(JSON.stringify(checked.issues));
+    const monitorConfig = checked.flow.nodes.find((n) => n.id === 'monitor')!.config as { lateness: string };
+    const lateness = parseDuration(monitorConfig.lateness)!;
+    const monitors = new MonitorService({
+      db: stack.server.db.db,
+      alerts: stack.server.app.alerts,
+      campaigns: stack.server.app.campaigns,
+      signal: async () => {},
+    });
+    const attach = (executionKey: string) =>
+      monitors.attach({ runId: 'silence-run', nodeId: 'monitor', executionKey, campaignId: campaign.id, monitor: monitorConfig as never });
+    const first = await attach('silence-run/monitor/1');
+    // A day of the 618 campaign, months after its dates: the API's ingest judges the attached monitor in the batch.
+    const { ingest } = await scenarioIngest(stack, campaign.id, owner.id);
+    await ingest(0, 24);
+    const stored = async () =>
+      (
+        await stack.server.db.pool.query<{ arrived: Date | null; latest: Date }>(
+          `SELECT m.last_arrival AS arrived, (SELECT max(received_at) FROM metric_points WHERE campaign_id = m.campaign_id) AS latest
+             FROM monitors m WHERE m.id = $1`,
+          [first.monitorId],
+        )
+      ).rows[0]!;
+    const { arrived, latest } = await stored();
+    expect(arrived?.getTime()).toBe(latest.getTime());
+    const endsAt = latest.getTime() + lateness;
+    const checkAt = (executionKey: string, now: number) => monitors.check({ monitorId: first.monitorId, executionKey, now });
+    expect((await checkAt('silence-run/monitor/1', endsAt - 1)).ended).toBe(false);
+    expect((await checkAt('silence-run/monitor/1', endsAt)).ended).toBe(true);
+
+    // Attached again (a loop back to the node): arrivals while it was away are not on the row, so the points say.
+    await attach('silence-run/monitor/2');
+    expect((await stored()).arrived).toBeNull();
+    expect((await checkAt('silence-run/monitor/2', endsAt - 1)).ended).toBe(false);
+    expect((await checkAt('silence-run/monitor/2', endsAt)).ended).toBe(true);
+  });
 });

@@ -428,6 +428,11 @@ export const monitors = pgTable(
       .default(sql`'[]'::jsonb`),
     watermark: timestamp('watermark', { withTimezone: true }),
     nextWake: timestamp('next_wake', { withTimezone: true }),
+    /**
+     * When the campaign's latest point arrived, as the batch that stored it wrote it (its received_at), while this
+     * monitor was active; null until a batch comes after its attach, when the points are read for it instead.
+     */
+    lastArrival: timestamp('last_arrival', { withTimezone: true }),
     active: boolean('active').notNull().default(true),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),

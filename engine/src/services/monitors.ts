@@ -128,7 +128,8 @@ export class MonitorService {
         })
         .onConflictDoUpdate({
           target: [monitors.workflowId, monitors.nodeId],
-          set: { active: true, executionKey: req.executionKey, updatedAt: new Date(this.clock()) },
+          // Arrivals while it was detached were not kept on it: its checks read the points until the next batch.
+          set: { active: true, executionKey: req.executionKey, lastArrival: null, updatedAt: new Date(this.clock()) },
         });
       const [row] = await tx
         .select()
@@ -277,6 +278,8 @@ export class MonitorService {
     await tx
       .update(monitors)
       .set({
+        // A batch's points arrived at its transaction's now(), the received_at it wrote them with.
+        ...(at.changedFrom === undefined ? {} : { lastArrival: sql`now()` }),
         state: packMonitorState(result.state),
         statuses: result.statuses,
         watermark: judged === null ? null : new Date(judged),
@@ -336,7 +339,8 @@ export class MonitorService {
     let clockDone = false;
     let clockWake: number | null = null;
     if (end !== null && now !== undefined && !dataDone) {
-      const silentSince = Math.max((await this.lastArrival(tx, current.campaignId)) ?? 0, row.createdAt.getTime());
+      const arrived = current.lastArrival?.getTime() ?? (await this.lastArrival(tx, current.campaignId));
+      const silentSince = Math.max(arrived ?? 0, row.createdAt.getTime());
       const over = Math.max(end, silentSince) + lateness;
       clockDone = now >= over;
       if (!clockDone) clockWake = over;
@@ -399,7 +403,7 @@ export class MonitorService {
     return rows.map((a) => ({ ...flowAlertOf(a, config), resolvedAt: (a.resolvedAt ?? a.updatedAt).getTime() }));
   }
 
-  /** When the campaign's latest point arrived (received time), or null when none has. */
+  /** When the campaign's latest point arrived (received time), or null: it reads every point, so only when the row does not say. */
   private async lastArrival(tx: Executor, campaignId: string): Promise<number | null> {
     const rows = await tx.execute<{ ms: string | null }>(
       sql`SELECT (extract(epoch FROM max(received_at)) * 1000)::bigint::text AS ms
