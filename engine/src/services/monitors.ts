@@ -406,7 +406,8 @@ export class MonitorService {
   /** When the campaign's latest point arrived (received time), or null: it reads every point, so only when the row does not say. */
   private async lastArrival(tx: Executor, campaignId: string): Promise<number | null> {
     const rows = await tx.execute<{ ms: string | null }>(
-      sql`SELECT (extract(epoch FROM max(received_at)) * 1000)::bigint::text AS ms
+      // floor, not the cast's rounding: to the ms as a Date read from the column is (the row's last_arrival is one).
+      sql`SELECT floor(extract(epoch FROM max(received_at)) * 1000)::bigint::text AS ms
           FROM metric_points WHERE campaign_id = ${campaignId}::uuid`,
     );
     const ms = rows.rows[0]?.ms;
