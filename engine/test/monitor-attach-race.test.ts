@@ -20,6 +20,21 @@ describe('a monitor attached while a batch commits', () => {
     await stack?.close();
   });
 
+  /** The crisis flow's campaign, its monitor node's config as validated, and a monitor service of the test's own. */
+  async function crisisMonitor() {
+    const { owner, campaign, flowId } = await crisisFlow(stack, 'https://robot.example.test/hook');
+    const checked = validateFlow((await owner.api.get(`/api/flows/${flowId}`)).body.graph);
+    if (!checked.ok) throw new Error(JSON.stringify(checked.issues));
+    const monitorConfig = checked.flow.nodes.find((n) => n.id === 'monitor')!.config as { lateness: string };
+    const monitors = new MonitorService({
+      db: stack.server.db.db,
+      alerts: stack.server.app.alerts,
+      campaigns: stack.server.app.campaigns,
+      signal: async () => {},
+    });
+    return { owner, campaign, monitorConfig, monitors };
+  }
+
   it('waits for the batch and judges its points', async () => {
     const { owner, campaign, flowId } = await crisisFlow(stack, 'https://robot.example.test/hook');
     const { ingest } = await scenarioIngest(stack, campaign.id, owner.id);
@@ -73,17 +88,7 @@ describe('a monitor attached while a batch commits', () => {
   });
 
   it('a campaign whose dates are past is watched for its replay: silence counts from the attach, not from never', async () => {
-    const { owner, campaign, flowId } = await crisisFlow(stack, 'https://robot.example.test/hook');
-    const graph = (await owner.api.get(`/api/flows/${flowId}`)).body.graph;
-    const checked = validateFlow(graph);
-    if (!checked.ok) throw new Error(JSON.stringify(checked.issues));
-    const monitorConfig = checked.flow.nodes.find((n) => n.id === 'monitor')!.config as { lateness: string };
-    const monitors = new MonitorService({
-      db: stack.server.db.db,
-      alerts: stack.server.app.alerts,
-      campaigns: stack.server.app.campaigns,
-      signal: async () => {},
-    });
+    const { campaign, monitorConfig, monitors } = await crisisMonitor();
     const executionKey = 'past-run/monitor/1';
     const attached = await monitors.attach({
       runId: 'past-run',
@@ -105,18 +110,8 @@ describe('a monitor attached while a batch commits', () => {
   });
 
   it('counts silence from the last batch, kept on the monitor, and from the points again after a re-attach', async () => {
-    const { owner, campaign, flowId } = await crisisFlow(stack, 'https://robot.example.test/hook');
-    const graph = (await owner.api.get(`/api/flows/${flowId}`)).body.graph;
-    const checked = validateFlow(graph);
-    if (!checked.ok) throw new Error(JSON.stringify(checked.issues));
-    const monitorConfig = checked.flow.nodes.find((n) => n.id === 'monitor')!.config as { lateness: string };
+    const { owner, campaign, monitorConfig, monitors } = await crisisMonitor();
     const lateness = parseDuration(monitorConfig.lateness)!;
-    const monitors = new MonitorService({
-      db: stack.server.db.db,
-      alerts: stack.server.app.alerts,
-      campaigns: stack.server.app.campaigns,
-      signal: async () => {},
-    });
     const attach = (executionKey: string) =>
       monitors.attach({ runId: 'silence-run', nodeId: 'monitor', executionKey, campaignId: campaign.id, monitor: monitorConfig as never });
     const first = await attach('silence-run/monitor/1');

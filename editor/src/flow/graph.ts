@@ -25,15 +25,12 @@ export function toCanvas(doc: FlowDocumentInput): {
   return {
     notes: notesToCanvas(doc.notes),
     groups: (doc.groups ?? []).map((g) => ({ ...g, nodes: [...g.nodes] })),
-    nodes: doc.nodes.map((n) => {
-      const config = n.config ?? {};
-      return {
-        id: n.id,
-        type: CANVAS_NODE_TYPE,
-        position: { x: n.position?.x ?? 0, y: n.position?.y ?? 0 },
-        data: { type: n.type, ...(n.label !== undefined ? { label: n.label } : {}), config },
-      };
-    }),
+    nodes: doc.nodes.map((n) => ({
+      id: n.id,
+      type: CANVAS_NODE_TYPE,
+      position: { x: n.position?.x ?? 0, y: n.position?.y ?? 0 },
+      data: { type: n.type, ...(n.label !== undefined ? { label: n.label } : {}), config: n.config ?? {} },
+    })),
     edges: doc.edges.map((e) => ({ id: e.id, source: e.source, sourceHandle: e.sourceHandle, target: e.target })),
   };
 }
