@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type TestStack } from './support/stack.ts';
@@ -289,10 +290,12 @@ describe('runs: list filters and search, re-run, retry from the failed node', ()
       expect((await stack.api.post(`/api/runs/${runId}/retry`, {})).status).toBe(202);
       await waitFor('the retried step sent', () => flaky.calls.length === 3);
       // The sync loop's read of the claimed row, described before the reset landed and written after the retry's own
-      // write: the interleaving a slow sync on a busy machine makes. Temporal is asked about the failed execution.
+      // write: the interleaving a slow sync on a busy machine makes. Temporal is asked about the failed execution, by
+      // this refresh only: the server's own sync loop, ticking meanwhile, must see the retried run as it is.
+      const stale = new AsyncLocalStorage<true>();
       handles.getHandle = ((id: string, temporalRunId?: string) =>
-        getHandle.call(handles, id, temporalRunId ?? before!.temporalRunId!)) as typeof getHandle;
-      await stack.server.app.runs.refresh({ ...before!, status: 'running', endedAt: null });
+        getHandle.call(handles, id, temporalRunId ?? (stale.getStore() ? before!.temporalRunId! : undefined))) as typeof getHandle;
+      await stale.run(true, () => stack.server.app.runs.refresh({ ...before!, status: 'running', endedAt: null }));
       handles.getHandle = getHandle;
       const [after] = await stack.server.db.db.select().from(runs).where(eq(runs.id, runId));
       expect(after).toMatchObject({ status: 'running' });
