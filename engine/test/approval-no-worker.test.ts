@@ -1,12 +1,16 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq, sql } from 'drizzle-orm';
+import { auditLog, heldDecisions } from '../src/db/schema.ts';
 import { startStack, startWorker, type TestStack } from './support/stack.ts';
 import { edge, flow, node } from './support/flows.ts';
 import { waitFor } from './support/wait-for.ts';
 
 /**
  * A decision sent while no worker runs (one restarting after a crash) cannot be taken by the run. The approver gets a
- * 503 problem naming the task within the decision deadline, lowered here, instead of a request that never ends; Temporal
- * keeps the decision, and the run takes it once a worker is back.
+ * 503 problem naming the task within the decision deadline, lowered here, instead of a request that never ends. The
+ * decision is held in PostgreSQL and sent again, so the run takes it once a worker is back, even when Temporal dropped
+ * the Update it had admitted (it keeps one only in memory until a worker accepts it).
  */
 describe('an approval decided while no worker runs', () => {
   let stack: TestStack;
@@ -18,11 +22,11 @@ describe('an approval decided while no worker runs', () => {
     await stack?.close();
   });
 
-  it('answers 503 naming the task, and the run takes the decision when a worker is back', async () => {
+  async function askedRun(name: string) {
     const designer = await stack.user('Nora Designer', [{ role: 'designer', department: 'Ops' }], { department: 'Ops' });
     const approver = await stack.user('Omar Approver', [{ role: 'approver', department: 'Ops' }], { department: 'Ops' });
     const { flowId } = await designer.api.publishFlow(
-      'decided while no worker runs',
+      name,
       flow(
         [
           node('start', 'trigger.manual'),
@@ -37,6 +41,41 @@ describe('an approval decided while no worker runs', () => {
     const task = await waitFor('the task in the inbox', async () =>
       (await approver.api.get('/api/approvals')).body.items.find((t: { runId: string }) => t.runId === runId),
     );
+    return { designer, approver, runId, taskId: task.taskId as string };
+  }
+
+  it('sends a held decision that Temporal never saw, once, and records who decided', async () => {
+    const { designer, approver, runId, taskId } = await askedRun('held while Temporal lost it');
+    // What an Update lost from Temporal's memory leaves behind: the held row, and a run that never heard of it.
+    const db = stack.server.db.db;
+    await db.insert(heldDecisions).values({
+      updateId: `decision/${randomUUID()}`,
+      taskId,
+      decision: 'reject',
+      comment: 'Budget is not signed',
+      actor: { id: approver.id, name: 'Omar Approver', email: approver.email, via: 'session' },
+      nextTryAt: new Date(0),
+    });
+    const run = await designer.api.waitForRun(runId);
+    expect(run.state.nodes.ask.handle).toBe('rejected');
+    await waitFor(
+      'the held row gone',
+      async () => (await db.select().from(heldDecisions).where(eq(heldDecisions.taskId, taskId))).length === 0,
+    );
+    const read = await approver.api.get(`/api/approvals/${encodeURIComponent(taskId)}`);
+    expect(
+      read.body.task.votes.map((v: { userId: string; decision: string; comment?: string }) => [v.userId, v.decision, v.comment]),
+    ).toEqual([[approver.id, 'reject', 'Budget is not signed']]);
+    const entries = await db
+      .select({ action: auditLog.action, actor: auditLog.actor, actorId: auditLog.actorId })
+      .from(auditLog)
+      .where(sql`${auditLog.entityType} = 'approval' and ${auditLog.entityId} = ${taskId}`);
+    expect(entries).toEqual([{ action: 'approval.rejected', actor: `Omar Approver <${approver.email}>`, actorId: approver.id }]);
+  });
+
+  it('answers 503 naming the task, and the run takes the decision when a worker is back', async () => {
+    const { designer, approver, runId, taskId } = await askedRun('decided while no worker runs');
+    const task = { taskId };
 
     await stack.worker.stop();
     const answer = await approver.api.post(`/api/approvals/${encodeURIComponent(task.taskId)}/decision`, { decision: 'approve' });
@@ -52,5 +91,16 @@ describe('an approval decided while no worker runs', () => {
     const read = await approver.api.get(`/api/approvals/${encodeURIComponent(task.taskId)}`);
     const votes = read.body.task.votes as { userId: string; decision: string }[];
     expect(votes.map((v) => [v.userId, v.decision])).toEqual([[approver.id, 'approve']]);
+    // Whether Temporal kept the Update or the held row's send was the one taken, the vote and its audit entry are one.
+    const db = stack.server.db.db;
+    await waitFor(
+      'the held row gone',
+      async () => (await db.select().from(heldDecisions).where(eq(heldDecisions.taskId, taskId))).length === 0,
+    );
+    const entries = await db
+      .select({ action: auditLog.action })
+      .from(auditLog)
+      .where(sql`${auditLog.entityType} = 'approval' and ${auditLog.entityId} = ${taskId}`);
+    expect(entries).toEqual([{ action: 'approval.approved' }]);
   });
 });

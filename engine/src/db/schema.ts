@@ -219,6 +219,29 @@ export const approvalTasks = pgTable(
   (t) => [index('approval_tasks_status_idx').on(t.status), index('approval_tasks_run_idx').on(t.runId)],
 );
 
+/**
+ * A decision sent to a run and not yet known to be taken. Temporal keeps an Update admitted while no worker runs only in
+ * its memory (not in the history), so it can be lost; this row is what keeps it. The row goes once the run answers,
+ * and until then the server's sync loop sends it again under the same update id, which Temporal deduplicates.
+ */
+export const heldDecisions = pgTable(
+  'held_decisions',
+  {
+    updateId: text('update_id').primaryKey(),
+    taskId: text('task_id')
+      .notNull()
+      .references(() => approvalTasks.taskId, { onDelete: 'cascade' }),
+    decision: text('decision', { enum: ['approve', 'reject'] }).notNull(),
+    comment: text('comment'),
+    /** Who decided, as the audit entry will name them when a later send is the one the run takes. */
+    actor: jsonb('actor').notNull(),
+    heldAt: timestamp('held_at', { withTimezone: true }).notNull().defaultNow(),
+    /** A lease: the sender that claims the row moves this on, so two API processes do not send it side by side. */
+    nextTryAt: timestamp('next_try_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [index('held_decisions_next_try_idx').on(t.nextTryAt)],
+);
+
 /** A department's way to reach a channel. Secrets (webhook URLs with keys, signing secrets, tokens) are sealed with AES-256-GCM. */
 export const channelConnections = pgTable('channel_connections', {
   id: uuid('id').primaryKey().defaultRandom(),

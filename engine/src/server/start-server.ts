@@ -103,17 +103,25 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   // The sync in flight, if any: closing waits for it, or its Temporal calls would be retried on a
   // closed channel (an uncaught error from inside the gRPC client's retry timer).
   let syncing: Promise<void> | undefined;
+  // Apart from the runs' sync: with no worker, a held decision's send waits out its deadline.
+  let delivering: Promise<void> | undefined;
   const interval = opts.syncIntervalMs ?? 2000;
   const timer =
     interval > 0
       ? setInterval(() => {
-          if (syncing) return;
-          syncing = app.runs
+          syncing ??= app.runs
             .syncRunning()
             .then(() => undefined)
             .catch((err: unknown) => opts.log.warn({ err }, 'run sync failed'))
             .finally(() => {
               syncing = undefined;
+            });
+          delivering ??= app.approvals
+            .deliverHeld()
+            .then(() => undefined)
+            .catch((err: unknown) => opts.log.warn({ err }, 'held decisions not sent'))
+            .finally(() => {
+              delivering = undefined;
             });
         }, interval)
       : undefined;
@@ -131,6 +139,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await syncing;
+      await delivering;
       await runChanges.close();
       await app.reviewPdf.close();
       await temporal.close();

@@ -1,9 +1,10 @@
-import { and, arrayContains, desc, eq, inArray, lt, ne, sql } from 'drizzle-orm';
+import { randomUUID } from 'node:crypto';
+import { and, arrayContains, desc, eq, inArray, lt, lte, ne, sql } from 'drizzle-orm';
 import { WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ApprovalTaskView, Decision } from '@flightdeck/workflows';
 import type { Database } from '../db/client.ts';
-import { approvalTasks, runs, usedLinkTokens } from '../db/schema.ts';
+import { approvalTasks, heldDecisions, runs, usedLinkTokens } from '../db/schema.ts';
 import { HttpProblem, notFound } from '../api/problem.ts';
 import { can, type Actor } from '../auth/access.ts';
 import type { CampaignService } from './campaigns.ts';
@@ -40,11 +41,35 @@ export async function mirrorApprovalTask(db: Database, view: ApprovalTaskView): 
 
 /**
  * How long a decision waits for the run to take it. With no worker (one restarting after a crash, a Temporal restart) an
- * Update waits in Temporal's queue without end; the approver gets an answer instead, and Temporal keeps the decision.
+ * Update waits in Temporal's queue without end; the approver gets an answer instead, and the held row keeps the decision.
  */
 const DECISION_DEADLINE_MS = 20_000;
 
 const REJECTION_STATUS: Record<string, number> = { not_eligible: 403, duplicate: 409, closed: 409, invalid: 422, not_found: 404 };
+
+/** What a held decision keeps of its author: enough for the audit entry, nothing that grants anything. */
+type HeldActor = Pick<Actor, 'id' | 'name' | 'email' | 'via'>;
+type HeldDecision = Omit<typeof heldDecisions.$inferInsert, 'actor' | 'nextTryAt'> & { actor: HeldActor; nextTryAt: Date };
+
+const heldActor = (a: Actor): HeldActor => ({ id: a.id, name: a.name, email: a.email, via: a.via });
+
+/** The run's answer when it refused the decision, as the problem the approver gets; undefined for anything else. */
+function refusal(err: unknown): HttpProblem | undefined {
+  const cause = err instanceof WorkflowUpdateFailedError ? err.cause : undefined;
+  if (cause instanceof ApplicationFailure && cause.type && REJECTION_STATUS[cause.type]) {
+    const status = REJECTION_STATUS[cause.type]!;
+    return new HttpProblem(
+      status,
+      status === 403 ? 'Not allowed to decide' : status === 409 ? 'Cannot decide now' : 'Invalid decision',
+      cause.message,
+      [{ path: cause.type === 'invalid' ? 'comment' : 'taskId', message: cause.message, code: cause.type }],
+    );
+  }
+  if ((err as Error).name === 'WorkflowNotFoundError' || /not found|already completed/i.test((err as Error).message)) {
+    return new HttpProblem(409, 'Cannot decide now', 'The run this approval belongs to has ended');
+  }
+  return undefined;
+}
 
 export class ApprovalService {
   constructor(
@@ -137,53 +162,119 @@ export class ApprovalService {
     if (!involved && !can(actor, 'runs:read', await this.runs.departmentOf(row.runId))) throw notFound('Approval', row.taskId);
   }
 
-  /** Sends the decision to the workflow as an Update; the workflow's validator has the last word. */
+  /**
+   * Sends the decision to the workflow as an Update; the workflow's validator has the last word. The decision is held in
+   * PostgreSQL first: when the run does not take it in time (no worker), the approver hears so and the sync loop sends it
+   * again until the run answers (`deliverHeld`).
+   */
   async decide(actor: Actor, taskId: string, decision: Decision, comment?: string) {
     const row = await this.db.query.approvalTasks.findFirst({ where: eq(approvalTasks.taskId, taskId) });
     if (!row) throw notFound('Approval', taskId);
     await this.mustSee(actor, row);
+    const held: HeldDecision = {
+      // One id per request: its later sends are that request's, which Temporal deduplicates, while a second request
+      // is a second vote, which the run refuses as one.
+      updateId: `decision/${randomUUID()}`,
+      taskId,
+      decision,
+      comment: comment ?? null,
+      actor: heldActor(actor),
+      nextTryAt: new Date(Date.now() + this.decisionDeadlineMs * 2),
+    };
+    await this.db.insert(heldDecisions).values(held);
+    const outcome = await this.send(row, held);
+    if (outcome.kind === 'not_taken') {
+      throw new Unavailable({ key: 'decision_not_taken_yet', params: { seconds: this.decisionDeadlineMs / 1000 } }, [
+        { path: 'taskId', message: 'The run did not take the decision in time' },
+      ]);
+    }
+    if (outcome.kind === 'refused') throw outcome.problem;
+    return await this.get(actor, taskId);
+  }
+
+  /**
+   * Sends the held decisions whose lease has run out once more. Called by the server's sync loop; each row is claimed by
+   * moving its lease, so another API process skips it, and a row whose send does not return stays for the next round.
+   */
+  async deliverHeld(limit = 20): Promise<number> {
+    const claimed = await this.db
+      .update(heldDecisions)
+      .set({ nextTryAt: sql`now() + make_interval(secs => ${(this.decisionDeadlineMs * 2) / 1000})` })
+      .where(
+        inArray(
+          heldDecisions.updateId,
+          this.db
+            .select({ id: heldDecisions.updateId })
+            .from(heldDecisions)
+            .where(lte(heldDecisions.nextTryAt, sql`now()`))
+            .orderBy(heldDecisions.nextTryAt)
+            .limit(limit),
+        ),
+      )
+      .returning();
+    // Side by side: with no worker each send waits out the deadline, and one run's wait should not hold the others'.
+    const outcomes = await Promise.all(
+      claimed.map(async (h) => {
+        const row = await this.db.query.approvalTasks.findFirst({ where: eq(approvalTasks.taskId, h.taskId) });
+        if (!row) return 'gone'; // the task's run was deleted, and the held row with it
+        const outcome = await this.send(row, { ...h, actor: h.actor as HeldActor }).catch(() => ({ kind: 'not_taken' as const }));
+        if (outcome.kind === 'refused') {
+          // The approver was told "not taken yet"; what the run said later is in the audit log, where the task's history is.
+          await audit(this.db, h.actor as Actor, {
+            action: 'approval.decision_refused',
+            entityType: 'approval',
+            entityId: h.taskId,
+            departmentId: await this.runs.departmentOf(row.runId),
+            before: null,
+            after: { decision: h.decision, reason: outcome.problem.detail ?? outcome.problem.title },
+          });
+        }
+        return outcome.kind;
+      }),
+    );
+    return outcomes.filter((k) => k === 'taken').length;
+  }
+
+  /** One send of a held decision. Any answer from the run ends the hold; only "not in time" keeps it. */
+  private async send(
+    row: typeof approvalTasks.$inferSelect,
+    held: HeldDecision,
+  ): Promise<{ kind: 'taken' } | { kind: 'not_taken' } | { kind: 'refused'; problem: HttpProblem }> {
     const before = row.detail as ApprovalTaskView;
     let view: ApprovalTaskView;
     try {
       const client = this.temporal();
       view = await client.connection.withDeadline(Date.now() + this.decisionDeadlineMs, () =>
         client.workflow.getHandle(row.workflowId).executeUpdate<ApprovalTaskView, [{ taskId: string; input: unknown }]>('submitTask', {
-          args: [{ taskId, input: { userId: actor.id, decision, ...(comment ? { comment } : {}) } }],
+          updateId: held.updateId,
+          args: [
+            {
+              taskId: held.taskId,
+              input: { userId: held.actor.id, decision: held.decision, ...(held.comment ? { comment: held.comment } : {}) },
+            },
+          ],
         }),
       );
     } catch (err) {
-      if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
-        throw new Unavailable({ key: 'decision_not_taken_yet', params: { seconds: this.decisionDeadlineMs / 1000 } }, [
-          { path: 'taskId', message: 'The run did not take the decision in time' },
-        ]);
-      }
-      const cause = err instanceof WorkflowUpdateFailedError ? err.cause : undefined;
-      if (cause instanceof ApplicationFailure && cause.type && REJECTION_STATUS[cause.type]) {
-        const status = REJECTION_STATUS[cause.type]!;
-        throw new HttpProblem(
-          status,
-          status === 403 ? 'Not allowed to decide' : status === 409 ? 'Cannot decide now' : 'Invalid decision',
-          cause.message,
-          [{ path: cause.type === 'invalid' ? 'comment' : 'taskId', message: cause.message, code: cause.type }],
-        );
-      }
-      if ((err as Error).name === 'WorkflowNotFoundError' || /not found|already completed/i.test((err as Error).message)) {
-        throw new HttpProblem(409, 'Cannot decide now', 'The run this approval belongs to has ended');
-      }
-      throw err;
+      if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return { kind: 'not_taken' };
+      const problem = refusal(err);
+      if (!problem) throw err;
+      await this.db.delete(heldDecisions).where(eq(heldDecisions.updateId, held.updateId));
+      return { kind: 'refused', problem };
     }
+    await this.db.delete(heldDecisions).where(eq(heldDecisions.updateId, held.updateId));
     await this.mirror(view);
     // The Update has returned, so the workflow's state already holds the decision: the run view may re-read now.
     await announceRunChange(this.db, row.workflowId);
-    await audit(this.db, actor, {
-      action: `approval.${decision === 'approve' ? 'approved' : 'rejected'}`,
+    await audit(this.db, held.actor as Actor, {
+      action: `approval.${held.decision === 'approve' ? 'approved' : 'rejected'}`,
       entityType: 'approval',
-      entityId: taskId,
+      entityId: held.taskId,
       departmentId: await this.runs.departmentOf(row.runId),
       before: { status: before.status, votes: before.votes.length },
-      after: { status: view.status, decision, comment: comment ?? null },
+      after: { status: view.status, decision: held.decision, comment: held.comment },
     });
-    return await this.get(actor, taskId);
+    return { kind: 'taken' };
   }
 
   async linkUsed(jti: string): Promise<boolean> {

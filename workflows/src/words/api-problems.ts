@@ -34,8 +34,9 @@ export const API_PROBLEM_TEXT = {
   http_cannot_decide_now: words('Cannot decide now', '现在无法审批'),
   decision_not_taken_yet: words(
     'The run did not take the decision within {seconds} s (its worker may be restarting). ' +
-      'Temporal keeps it: open the task again before deciding once more',
-    '运行未在 {seconds} 秒内接收该审批（其执行进程可能正在重启）。' + 'Temporal 会保留这次审批：请先重新打开任务，再决定是否重新提交',
+      'Flightdeck keeps it and sends it again until the run takes it: open the task later to see it counted',
+    '运行未在 {seconds} 秒内接收该审批（其执行进程可能正在重启）。' +
+      'Flightdeck 会保留这次审批并持续重新提交，直到运行接收：稍后重新打开任务即可看到结果',
   ),
   http_invalid_comment: words('Invalid comment', '评论无效'),
   http_link_used: words('Link used', '链接已使用'),
