@@ -47,6 +47,27 @@ async function profiled<T>(cdp: CDPSession, name: string, work: () => Promise<T>
   }
 }
 
+/**
+ * With BENCH_EDITOR_TRACE=1 (and BENCH_EDITOR_PROFILE=<dir>) the last open writes Chromium's timeline trace instead of a
+ * CPU profile: the profile charges style, layout and paint to "(program)" or to whichever script forced them, and the
+ * trace names them (UpdateLayoutTree, Layout, Paint) with their times. `npx tsx engine/bench/trace-summary.ts <file>`.
+ */
+const TRACE = Boolean(PROFILE_DIR && process.env.BENCH_EDITOR_TRACE);
+
+async function traced<T>(page: Page, name: string, work: () => Promise<T>): Promise<T> {
+  mkdirSync(PROFILE_DIR!, { recursive: true });
+  const browser = page.context().browser()!;
+  await browser.startTracing(page, {
+    path: `${PROFILE_DIR}/${name}.trace.json`,
+    categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'blink.user_timing', 'v8.execute'],
+  });
+  try {
+    return await work();
+  } finally {
+    await browser.stopTracing();
+  }
+}
+
 /** Node types whose default config is valid on its own, so the flow has no problems to paint (the common case). */
 const BODY_TYPES = ['channel.webhook', 'control.condition', 'control.delay', 'channel.in_app', 'campaign.status', 'control.wait_until'];
 
@@ -229,7 +250,9 @@ try {
     const url = `${stack.server.url}/?expect=${size}&edges=${size - 1}#/flows/${flow.id}`;
     const opens: number[] = [];
     for (let i = 0; i < OPENS - 1; i++) opens.push(await openMs(page, url));
-    opens.push(await profiled(cdp, `open-${size}`, () => openMs(page, url)));
+    opens.push(
+      TRACE ? await traced(page, `open-${size}`, () => openMs(page, url)) : await profiled(cdp, `open-${size}`, () => openMs(page, url)),
+    );
     if (PROFILE_DIR) writeFileSync(`${PROFILE_DIR}/open-${size}.requests.json`, JSON.stringify(await requestTimes(page), null, 1));
     const { frames, work, moved } = await profiled(cdp, `drag-${size}`, () => dragFrames(page));
     if (!moved) throw new Error('the dragged node did not move: the frames measured no drag');

@@ -104,6 +104,15 @@ describe('canvas craft in the editor', () => {
       await connect(p, check, 'false', no);
       expect(await count(p)).toBe('4/3');
 
+      // Each node wears its type's colour and icon, from the stylesheet the canvas builds (CSSOM: the CSP allows no
+      // inline <style>, so a blocked sheet would leave every node grey and without an icon).
+      const looks = await p.getByTestId(`node-${check}`).evaluate((n) => ({
+        border: getComputedStyle(n).borderTopColor,
+        icon: getComputedStyle(n.querySelector('.fd-node__icon')!, '::before').maskImage,
+      }));
+      expect(looks.border).toBe('rgb(217, 119, 6)');
+      expect(looks.icon).toMatch(/^url\("data:image\/svg\+xml,/);
+
       // Undo takes back the last connection, redo puts it back; the toolbar buttons do the same.
       await p.getByTestId('canvas').click({ position: { x: 480, y: 590 } });
       await p.keyboard.press('Control+z');
