@@ -104,14 +104,13 @@ describe('canvas craft in the editor', () => {
       await connect(p, check, 'false', no);
       expect(await count(p)).toBe('4/3');
 
-      // Each node wears its type's colour and icon, from the stylesheet the canvas builds (CSSOM: the CSP allows no
-      // inline <style>, so a blocked sheet would leave every node grey and without an icon).
+      // Each node wears its type's colour (the catalogue's) and its icon.
       const looks = await p.getByTestId(`node-${check}`).evaluate((n) => ({
         border: getComputedStyle(n).borderTopColor,
-        icon: getComputedStyle(n.querySelector('.fd-node__icon')!, '::before').maskImage,
+        icon: n.querySelectorAll('.fd-node__icon svg path').length,
       }));
       expect(looks.border).toBe('rgb(217, 119, 6)');
-      expect(looks.icon).toMatch(/^url\("data:image\/svg\+xml,/);
+      expect(looks.icon).toBeGreaterThan(0);
 
       // Undo takes back the last connection, redo puts it back; the toolbar buttons do the same.
       await p.getByTestId('canvas').click({ position: { x: 480, y: 590 } });

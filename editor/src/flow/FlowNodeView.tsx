@@ -1,12 +1,12 @@
 import { problemText } from '@flightdeck/workflows';
-import { memo, useEffect, useRef } from 'react';
+import { memo, useEffect, useRef, type CSSProperties } from 'react';
 import { Handle, Position, useUpdateNodeInternals, type NodeProps } from '@xyflow/react';
 import { handleLabel, handlesFor, nodeText, nodeType } from '../catalogue.ts';
 import { useCanvasText } from '../i18n/index.ts';
 import { formatMs } from '../components/format.ts';
 import { useCanvasInfo } from './canvasContext.ts';
 import { takenHandles } from './runState.ts';
-import { typeClass } from './canvasGlyphs.ts';
+import { NodeIcon } from './NodeIcon.tsx';
 import type { CanvasNode } from './graph.ts';
 import { approvalCount, isApprovalView } from '../approvals/approval.ts';
 
@@ -42,7 +42,7 @@ function FlowNodeViewImpl({ id, data, selected }: NodeProps<CanvasNode>) {
   const status = mode === 'run' ? (state?.status ?? 'pending') : undefined;
   const taken = takenHandles(state);
   const editable = mode === 'edit';
-  const classes = ['fd-node', typeClass(data.type)];
+  const classes = ['fd-node'];
   if (selected) classes.push('is-selected');
   if (nodeIssues.length) classes.push('has-issues');
   if (!desc) classes.push('is-unknown');
@@ -51,12 +51,14 @@ function FlowNodeViewImpl({ id, data, selected }: NodeProps<CanvasNode>) {
   if (wasReached !== undefined) classes.push(wasReached ? 'is-reached' : 'is-unreached');
   if (mark) classes.push(`diff-${mark}`);
 
+  const style = { '--node-color': desc?.editor.color ?? '#64748b' } as CSSProperties;
   const title = text?.title ?? data.type;
   const tooltip = nodeIssues.length ? nodeIssues.map((i) => `• ${problemText(i, locale)}`).join('\n') : (text?.description ?? '');
 
   return (
     <div
       className={classes.join(' ')}
+      style={style}
       data-testid={`node-${id}`}
       data-status={status}
       data-type={data.type}
@@ -68,7 +70,9 @@ function FlowNodeViewImpl({ id, data, selected }: NodeProps<CanvasNode>) {
         <Handle type="target" position={Position.Left} isConnectable={editable} className="fd-handle fd-handle--in" />
       )}
       <div className="fd-node__head">
-        <span className="fd-node__icon fd-glyph" aria-hidden />
+        <span className="fd-node__icon" aria-hidden>
+          <NodeIcon type={data.type} />
+        </span>
         <div className="fd-node__names">
           <div className="fd-node__title">{title}</div>
           <div className="fd-node__label">{data.label || id}</div>
