@@ -83,6 +83,12 @@ describe('an approval decided while no worker runs', () => {
     expect(answer.contentType).toContain('application/problem+json');
     expect(answer.body.errors[0].path).toBe('taskId');
     expect(answer.body.detail).toMatch(/did not take the decision within 0\.3 s/);
+    // The approver's card says the decision is kept, so they do not send it again.
+    const meanwhile = await approver.api.get(`/api/approvals/${encodeURIComponent(task.taskId)}`);
+    expect(meanwhile.body.status).toBe('open');
+    expect(meanwhile.body.held.map((h: { userId: string; decision: string }) => [h.userId, h.decision])).toEqual([
+      [approver.id, 'approve'],
+    ]);
 
     stack.worker = await startWorker(stack.taskQueue, stack.deps);
     const run = await designer.api.waitForRun(runId);
@@ -91,6 +97,7 @@ describe('an approval decided while no worker runs', () => {
     const read = await approver.api.get(`/api/approvals/${encodeURIComponent(task.taskId)}`);
     const votes = read.body.task.votes as { userId: string; decision: string }[];
     expect(votes.map((v) => [v.userId, v.decision])).toEqual([[approver.id, 'approve']]);
+    expect(read.body.held).toEqual([]);
     // Whether Temporal kept the Update or the held row's send was the one taken, the vote and its audit entry are one.
     const db = stack.server.db.db;
     await waitFor(

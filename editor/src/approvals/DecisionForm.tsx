@@ -1,6 +1,8 @@
 import { useId, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError } from '../api/client.ts';
+import { useQueryClient } from '@tanstack/react-query';
+import { keys } from '../api/keys.ts';
 import { useDecide } from '../api/queries.ts';
 import type { InboxItem } from '../api/types.ts';
 import { useErrorText } from '../components/errorText.ts';
@@ -16,6 +18,7 @@ export function DecisionForm(props: { taskId: string; nodeId: string; title: str
   const toast = useToast();
   const errorText = useErrorText();
   const decide = useDecide();
+  const qc = useQueryClient();
   const [comment, setComment] = useState('');
   const [error, setError] = useState<{ title: string; detail: string; onComment: boolean } | null>(null);
   const ref = useRef<HTMLTextAreaElement>(null);
@@ -51,6 +54,8 @@ export function DecisionForm(props: { taskId: string; nodeId: string; title: str
           setError({ title, detail: errorText(e), onComment: status === 422 });
           // Someone else was quicker: the card leaves with the next refresh, so say it where it stays readable.
           if (status === 409) toast('error', `${title} ${errorText(e)}`);
+          // Not taken in time (no worker): the decision is kept, and the card says so once it is read again.
+          if (status === 503) void qc.invalidateQueries({ queryKey: keys.approvals });
           if (status === 422) ref.current?.focus();
         },
       },

@@ -404,6 +404,8 @@ export const en = {
     conflict: 'This approval was already decided or has closed.',
     invalid: 'The decision was not accepted.',
     failed: 'The decision could not be sent.',
+    heldMine: 'Your decision ({{decision}}, {{time}}) is kept: the run could not take it yet, and Flightdeck sends it again until it does.',
+    heldOther: '{{name}} decided ({{decision}}, {{time}}); the run has not taken it yet, and Flightdeck sends it again until it does.',
   },
   tasks: {
     heading: 'Tasks for you',

@@ -399,6 +399,8 @@ export const zhCN: Resources = {
     conflict: '此审批已被处理或已关闭。',
     invalid: '该决定未被接受。',
     failed: '无法提交该决定。',
+    heldMine: '你的决定（{{decision}}，{{time}}）已保留：运行暂时无法接收，Flightdeck 会持续重新提交，直到运行接收。',
+    heldOther: '{{name}} 已作出决定（{{decision}}，{{time}}）；运行尚未接收，Flightdeck 会持续重新提交，直到运行接收。',
   },
   tasks: {
     heading: '你的任务',

@@ -25,7 +25,8 @@ export function InboxCard({ item }: { item: InboxItem }) {
   const campaignName = campaign?.name ?? view.campaign?.name ?? null;
   const department = campaign?.department ?? view.campaign?.department ?? null;
   const myVote = me ? currentVotes(view).find((v) => v.userId === me) : undefined;
-  const canDecide = item.status === 'open' && !myVote;
+  const held = item.status === 'open' ? item.held : [];
+  const canDecide = item.status === 'open' && !myVote && !held.some((h) => h.userId === me);
   const overdue = isOverdue(item, now);
 
   return (
@@ -154,6 +155,19 @@ export function InboxCard({ item }: { item: InboxItem }) {
         </div>
       </details>
 
+      {held.length > 0 && (
+        <div className="fd-alert" role="status" data-testid="inbox-item-held">
+          {held.map((h) => (
+            <p key={`${h.userId}-${h.heldAt}`}>
+              {t(h.userId === me ? 'decision.heldMine' : 'decision.heldOther', {
+                name: h.name,
+                decision: t(h.decision === 'approve' ? 'decision.approve' : 'decision.reject'),
+                time: formatShortDateTime(h.heldAt, locale),
+              })}
+            </p>
+          ))}
+        </div>
+      )}
       {canDecide && <DecisionForm taskId={item.taskId} nodeId={item.nodeId} title={item.title} />}
     </article>
   );

@@ -90,6 +90,9 @@ export class ApprovalService {
       ? await this.db.select({ id: runs.id, campaignId: runs.campaignId, flowId: runs.flowId }).from(runs).where(inArray(runs.id, runIds))
       : [];
     const campaignCache = new Map<string, Awaited<ReturnType<CampaignService['get']>> | null>();
+    // Decisions sent and not yet taken by the run (no worker): the approver sees theirs is kept, and does not send it again.
+    const taskIds = rows.filter((r) => r.status === 'open').map((r) => r.taskId);
+    const held = taskIds.length ? await this.db.select().from(heldDecisions).where(inArray(heldDecisions.taskId, taskIds)) : [];
     // "What was approved before": the other approvals of the same run, decided already.
     const siblings = runIds.length
       ? await this.db
@@ -119,6 +122,12 @@ export class ApprovalService {
           closedAt: r.closedAt?.toISOString() ?? null,
           task,
           campaign,
+          held: held
+            .filter((h) => h.taskId === r.taskId)
+            .map((h) => {
+              const by = h.actor as HeldActor;
+              return { userId: by.id, name: by.name, decision: h.decision, heldAt: h.heldAt.toISOString() };
+            }),
           previous: siblings
             .filter((s) => s.runId === r.runId && s.taskId !== r.taskId)
             .map((s) => ({

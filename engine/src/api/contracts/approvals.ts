@@ -63,6 +63,10 @@ export const inboxItemSchema = z
     closedAt: timestamp.nullable(),
     task: approvalTaskViewSchema,
     campaign: campaignSchema.nullable(),
+    held: z.array(z.object({ userId: z.string(), name: z.string(), decision: z.enum(['approve', 'reject']), heldAt: timestamp })).meta({
+      description:
+        'Decisions sent while the run could not take them (no worker): Flightdeck keeps each and sends it again until the run answers',
+    }),
     previous: z.array(
       z.object({ title: z.string(), status: z.enum(APPROVAL_STATUSES), votes: z.array(voteSchema), closedAt: timestamp.nullable() }),
     ),
