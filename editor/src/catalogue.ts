@@ -1,4 +1,11 @@
-import { describeNodeTypes, getNodeType, type Locale, type NodeText, type NodeTypeDescription } from '@flightdeck/workflows';
+import {
+  describeNodeTypes,
+  getNodeType,
+  handlesReadConfig,
+  type Locale,
+  type NodeText,
+  type NodeTypeDescription,
+} from '@flightdeck/workflows';
 import { applyDefaults, type JsonSchema } from './editor/schema.ts';
 
 /**
@@ -55,8 +62,7 @@ const HANDLES = new WeakMap<object, { type: string; handles: readonly string[] }
 
 function computeHandles(type: string, config: Record<string, unknown>): readonly string[] {
   const def = getNodeType(type);
-  // Most types' handles read no config (a function of no parameters): no parse of each node's config for those.
-  if (def && def.handles.length === 0) return BY_TYPE.get(type)?.handles ?? [];
+  if (def && !handlesReadConfig(def)) return BY_TYPE.get(type)?.handles ?? [];
   if (def) {
     const parsed = def.configSchema.safeParse(config);
     if (parsed.success) {

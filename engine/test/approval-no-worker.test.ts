@@ -51,6 +51,7 @@ describe('an approval decided while no worker runs', () => {
     await db.insert(heldDecisions).values({
       updateId: `decision/${randomUUID()}`,
       taskId,
+      userId: approver.id,
       decision: 'reject',
       comment: 'Budget is not signed',
       actor: { id: approver.id, name: 'Omar Approver', email: approver.email, via: 'session' },
@@ -89,6 +90,16 @@ describe('an approval decided while no worker runs', () => {
     expect(meanwhile.body.held.map((h: { userId: string; decision: string }) => [h.userId, h.decision])).toEqual([
       [approver.id, 'approve'],
     ]);
+    // A second answer meanwhile, even a changed one, is refused: the kept decision is the answer until the run takes it.
+    const again = await approver.api.post(`/api/approvals/${encodeURIComponent(task.taskId)}/decision`, {
+      decision: 'reject',
+      comment: 'Changed my mind',
+    });
+    expect(again.status).toBe(409);
+    expect(again.contentType).toContain('application/problem+json');
+    expect(again.body.errors[0].path).toBe('taskId');
+    expect(again.body.detail).toMatch(/already kept/);
+    expect((await stack.server.db.db.select().from(heldDecisions).where(eq(heldDecisions.taskId, taskId))).length).toBe(1);
 
     stack.worker = await startWorker(stack.taskQueue, stack.deps);
     const run = await designer.api.waitForRun(runId);

@@ -67,6 +67,7 @@ describe('a held decision in the inbox', () => {
     await db.insert(heldDecisions).values({
       updateId,
       taskId,
+      userId: approver.id,
       decision: 'approve',
       comment: null,
       actor: { id: approver.id, name: 'Omar Approver', email: approver.email, via: 'session' },

@@ -231,6 +231,8 @@ export const heldDecisions = pgTable(
     taskId: text('task_id')
       .notNull()
       .references(() => approvalTasks.taskId, { onDelete: 'cascade' }),
+    /** Who decided: one held decision per person and task, so an outage cannot pile up a person's repeats. */
+    userId: text('user_id').notNull(),
     decision: text('decision', { enum: ['approve', 'reject'] }).notNull(),
     comment: text('comment'),
     /** Who decided, as the audit entry will name them when a later send is the one the run takes. */
@@ -239,7 +241,7 @@ export const heldDecisions = pgTable(
     /** A lease: the sender that claims the row moves this on, so two API processes do not send it side by side. */
     nextTryAt: timestamp('next_try_at', { withTimezone: true }).notNull(),
   },
-  (t) => [index('held_decisions_next_try_idx').on(t.nextTryAt)],
+  (t) => [index('held_decisions_next_try_idx').on(t.nextTryAt), uniqueIndex('held_decisions_task_user_idx').on(t.taskId, t.userId)],
 );
 
 /** A department's way to reach a channel. Secrets (webhook URLs with keys, signing secrets, tokens) are sealed with AES-256-GCM. */

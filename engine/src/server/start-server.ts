@@ -100,29 +100,23 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;
 
-  // The sync in flight, if any: closing waits for it, or its Temporal calls would be retried on a
-  // closed channel (an uncaught error from inside the gRPC client's retry timer).
-  let syncing: Promise<void> | undefined;
-  // Apart from the runs' sync: with no worker, a held decision's send waits out its deadline.
-  let delivering: Promise<void> | undefined;
+  // Each round in flight, if any: closing waits for them, or their Temporal calls would be retried on a closed channel
+  // (an uncaught error from inside the gRPC client's retry timer). The held decisions go apart from the runs' sync:
+  // with no worker, a held decision's send waits out its deadline.
+  const syncRuns = oneRoundAtATime(
+    () => app.runs.syncRunning(),
+    (err) => opts.log.warn({ err }, 'run sync failed'),
+  );
+  const sendHeld = oneRoundAtATime(
+    () => app.approvals.deliverHeld(),
+    (err) => opts.log.warn({ err }, 'held decisions not sent'),
+  );
   const interval = opts.syncIntervalMs ?? 2000;
   const timer =
     interval > 0
       ? setInterval(() => {
-          syncing ??= app.runs
-            .syncRunning()
-            .then(() => undefined)
-            .catch((err: unknown) => opts.log.warn({ err }, 'run sync failed'))
-            .finally(() => {
-              syncing = undefined;
-            });
-          delivering ??= app.approvals
-            .deliverHeld()
-            .then(() => undefined)
-            .catch((err: unknown) => opts.log.warn({ err }, 'held decisions not sent'))
-            .finally(() => {
-              delivering = undefined;
-            });
+          syncRuns.tick();
+          sendHeld.tick();
         }, interval)
       : undefined;
   timer?.unref();
@@ -138,12 +132,27 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       app.runs.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await syncing;
-      await delivering;
+      await syncRuns.settled();
+      await sendHeld.settled();
       await runChanges.close();
       await app.reviewPdf.close();
       await temporal.close();
       await db.close();
     },
+  };
+}
+
+/** A periodic job that starts a round only when the last one has ended; `settled` waits for the one in flight. */
+function oneRoundAtATime(round: () => Promise<unknown>, onError: (err: unknown) => void) {
+  let running: Promise<void> | undefined;
+  return {
+    tick() {
+      running ??= round()
+        .then(() => undefined, onError)
+        .finally(() => {
+          running = undefined;
+        });
+    },
+    settled: () => running,
   };
 }

@@ -9,8 +9,8 @@ import { HttpProblem, notFound } from '../api/problem.ts';
 import { can, type Actor } from '../auth/access.ts';
 import type { CampaignService } from './campaigns.ts';
 import type { RunService } from './runs.ts';
-import { audit } from './audit.ts';
-import { Unavailable } from './errors.ts';
+import { audit, type AuditActor } from './audit.ts';
+import { Conflict, Unavailable } from './errors.ts';
 import { announceRunChange } from './run-changes.ts';
 
 /** Called by the worker's activity and after each decision; a write never replaces a newer version. */
@@ -47,11 +47,10 @@ const DECISION_DEADLINE_MS = 20_000;
 
 const REJECTION_STATUS: Record<string, number> = { not_eligible: 403, duplicate: 409, closed: 409, invalid: 422, not_found: 404 };
 
-/** What a held decision keeps of its author: enough for the audit entry, nothing that grants anything. */
-type HeldActor = Pick<Actor, 'id' | 'name' | 'email' | 'via'>;
-type HeldDecision = Omit<typeof heldDecisions.$inferInsert, 'actor' | 'nextTryAt'> & { actor: HeldActor; nextTryAt: Date };
+type HeldDecision = Omit<typeof heldDecisions.$inferInsert, 'actor' | 'nextTryAt'> & { actor: AuditActor; nextTryAt: Date };
 
-const heldActor = (a: Actor): HeldActor => ({ id: a.id, name: a.name, email: a.email, via: a.via });
+/** What a held decision keeps of its author: enough for the audit entry, nothing that grants anything. */
+const heldActor = (a: Actor): AuditActor => ({ id: a.id, name: a.name, email: a.email, via: a.via });
 
 /** The run's answer when it refused the decision, as the problem the approver gets; undefined for anything else. */
 function refusal(err: unknown): HttpProblem | undefined {
@@ -125,8 +124,7 @@ export class ApprovalService {
           held: held
             .filter((h) => h.taskId === r.taskId)
             .map((h) => {
-              const by = h.actor as HeldActor;
-              return { userId: by.id, name: by.name, decision: h.decision, heldAt: h.heldAt.toISOString() };
+              return { userId: h.userId, name: (h.actor as AuditActor).name, decision: h.decision, heldAt: h.heldAt.toISOString() };
             }),
           previous: siblings
             .filter((s) => s.runId === r.runId && s.taskId !== r.taskId)
@@ -185,12 +183,18 @@ export class ApprovalService {
       // is a second vote, which the run refuses as one.
       updateId: `decision/${randomUUID()}`,
       taskId,
+      userId: actor.id,
       decision,
       comment: comment ?? null,
       actor: heldActor(actor),
       nextTryAt: new Date(Date.now() + this.decisionDeadlineMs * 2),
     };
-    await this.db.insert(heldDecisions).values(held);
+    const kept = await this.db.insert(heldDecisions).values(held).onConflictDoNothing().returning({ id: heldDecisions.updateId });
+    // One held decision per person and task: until the run takes it, it is the answer (the inbox card says so).
+    if (!kept.length)
+      throw new Conflict({ key: 'decision_already_held', params: {} }, [
+        { path: 'taskId', message: 'A decision of yours is already kept' },
+      ]);
     const outcome = await this.send(row, held);
     if (outcome.kind === 'not_taken') {
       throw new Unavailable({ key: 'decision_not_taken_yet', params: { seconds: this.decisionDeadlineMs / 1000 } }, [
@@ -226,10 +230,10 @@ export class ApprovalService {
       claimed.map(async (h) => {
         const row = await this.db.query.approvalTasks.findFirst({ where: eq(approvalTasks.taskId, h.taskId) });
         if (!row) return 'gone'; // the task's run was deleted, and the held row with it
-        const outcome = await this.send(row, { ...h, actor: h.actor as HeldActor }).catch(() => ({ kind: 'not_taken' as const }));
+        const outcome = await this.send(row, { ...h, actor: h.actor as AuditActor }).catch(() => ({ kind: 'not_taken' as const }));
         if (outcome.kind === 'refused') {
           // The approver was told "not taken yet"; what the run said later is in the audit log, where the task's history is.
-          await audit(this.db, h.actor as Actor, {
+          await audit(this.db, h.actor as AuditActor, {
             action: 'approval.decision_refused',
             entityType: 'approval',
             entityId: h.taskId,
@@ -259,7 +263,7 @@ export class ApprovalService {
           args: [
             {
               taskId: held.taskId,
-              input: { userId: held.actor.id, decision: held.decision, ...(held.comment ? { comment: held.comment } : {}) },
+              input: { userId: held.userId, decision: held.decision, ...(held.comment ? { comment: held.comment } : {}) },
             },
           ],
         }),
@@ -275,7 +279,7 @@ export class ApprovalService {
     await this.mirror(view);
     // The Update has returned, so the workflow's state already holds the decision: the run view may re-read now.
     await announceRunChange(this.db, row.workflowId);
-    await audit(this.db, held.actor as Actor, {
+    await audit(this.db, held.actor, {
       action: `approval.${held.decision === 'approve' ? 'approved' : 'rejected'}`,
       entityType: 'approval',
       entityId: held.taskId,

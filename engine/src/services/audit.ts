@@ -5,6 +5,9 @@ import type { Database } from '../db/client.ts';
 import { auditLog } from '../db/schema.ts';
 import type { Actor } from '../auth/access.ts';
 
+/** What an entry names of whoever acted: a decision kept for a later send stores only this of its author. */
+export type AuditActor = Pick<Actor, 'id' | 'name' | 'email' | 'via'>;
+
 type Executor = Pick<Database, 'insert'>;
 
 export interface AuditEntry {
@@ -38,7 +41,7 @@ export interface AuditEntry {
  * its trigger locks the chain head until this transaction ends, so concurrent writers queue and never fork it.
  * Call it last in a transaction: the chain-head lock is then the last lock taken, so it can join no deadlock.
  */
-export async function audit(db: Executor, actor: Actor | null, entry: AuditEntry): Promise<void> {
+export async function audit(db: Executor, actor: AuditActor | null, entry: AuditEntry): Promise<void> {
   await db.insert(auditLog).values(auditValues(actor, entry));
 }
 
@@ -46,7 +49,7 @@ export async function audit(db: Executor, actor: Actor | null, entry: AuditEntry
  * The same entry as the last part of a statement that also makes the change: `insert into audit_log ... select ...
  * from <source>`, written once per row `source` yields (one round trip instead of two, and one transaction).
  */
-export function auditFrom(source: SQL, actor: Actor | null, entry: AuditEntry): SQL {
+export function auditFrom(source: SQL, actor: AuditActor | null, entry: AuditEntry): SQL {
   const v = auditValues(actor, entry);
   // As drizzle's jsonb columns do: JSON text, so an array or a string stays JSON and does not become a PostgreSQL literal.
   const json = (x: unknown) => (x === null ? null : JSON.stringify(x));
@@ -56,7 +59,7 @@ export function auditFrom(source: SQL, actor: Actor | null, entry: AuditEntry): 
       from ${source}`;
 }
 
-function auditValues(actor: Actor | null, entry: AuditEntry) {
+function auditValues(actor: AuditActor | null, entry: AuditEntry) {
   return {
     actorId: actor && actor.via !== 'system' && actor.via !== 'chat-link' ? actor.id : null,
     actor: !actor

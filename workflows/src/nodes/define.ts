@@ -110,6 +110,14 @@ export interface NodeDefinition<S extends z.ZodType = z.ZodType> {
 export type NodeTypeLookup = (type: string) => NodeDefinition | undefined;
 
 /**
+ * Whether a type's handles depend on its config (a split's branches, a monitor's rules). Most types' `handles` take no
+ * parameter, so listing them needs no parse of a config, and so builds no schema.
+ */
+export function handlesReadConfig(def: Pick<NodeDefinition, 'handles'>): boolean {
+  return def.handles.length > 0;
+}
+
+/**
  * A node type as its file writes it: everything a run needs, and the config schema as a function that builds it. A
  * run of a frozen version reads neither the schema nor anything built from it, so loading the type for a run builds
  * no zod schema; the validator, the editor and the API read `configSchema`, built on that first read and kept.

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { NodeDefinition, NodeFamily } from './define.ts';
+import { handlesReadConfig, type NodeDefinition, type NodeFamily } from './define.ts';
 import { manualTrigger } from './manual-trigger.ts';
 import { webhook } from './webhook.ts';
 import { delay } from './delay.ts';
@@ -86,8 +86,7 @@ export function describeNodeTypes(): NodeTypeDescription[] {
       type: d.type,
       family: d.family,
       hasInput: d.hasInput,
-      // A type whose handles read no config (most) needs no parse of its defaults to list them.
-      handles: d.handles.length === 0 ? d.handles({} as never) : d.handles(defaultsOf(d)),
+      handles: handlesReadConfig(d) ? d.handles(defaultsOf(d)) : d.handles({} as never),
       editor: d.editor,
       text: d.text,
       docs: d.docs,
@@ -99,6 +98,7 @@ export function describeNodeTypes(): NodeTypeDescription[] {
   });
 }
 
+export { handlesReadConfig };
 export {
   manualTrigger,
   webhookTrigger,

@@ -38,6 +38,10 @@ export const API_PROBLEM_TEXT = {
     '运行未在 {seconds} 秒内接收该审批（其执行进程可能正在重启）。' +
       'Flightdeck 会保留这次审批并持续重新提交，直到运行接收：稍后重新打开任务即可看到结果',
   ),
+  decision_already_held: words(
+    'Your decision on this approval is already kept, waiting for the run to take it; it cannot be changed meanwhile',
+    '你对此审批的决定已保留，正在等待运行接收；在此期间无法更改',
+  ),
   http_invalid_comment: words('Invalid comment', '评论无效'),
   http_link_used: words('Link used', '链接已使用'),
   http_undeclared_response: words('Undeclared response', '未声明的响应'),
