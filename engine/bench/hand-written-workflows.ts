@@ -2,7 +2,7 @@
  * The same work as the interpreter's flows, written by hand against the SDK: the yardsticks. This
  * bundle holds nothing else, so a yardstick run does not also load Flightdeck's modules.
  */
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { WebhookRequest, WebhookResponse } from '@flightdeck/workflows';
 
 const { sendWebhook } = proxyActivities<{ sendWebhook(req: WebhookRequest): Promise<WebhookResponse> }>({
@@ -31,6 +31,23 @@ export async function handWrittenTenSteps(args: { url: string; runId: string }):
 /** One webhook call and nothing else: the yardstick for a channel send (interpreter, ledger, signing). */
 export async function handWrittenOneSend(args: { url: string; runId: string }): Promise<void> {
   await sendWebhook({
+    url: args.url,
+    method: 'POST',
+    headers: {},
+    body: { run: args.runId },
+    timeoutMs: 10_000,
+    idempotencyKey: `${args.runId}/send/1`,
+  });
+}
+
+const local = proxyLocalActivities<{ sendWebhook(req: WebhookRequest): Promise<WebhookResponse> }>({
+  startToCloseTimeout: 15_000,
+  retry: { maximumAttempts: 3, initialInterval: 1000, backoffCoefficient: 2, maximumInterval: 60_000 },
+});
+
+/** handWrittenOneSend with the call as a local activity. */
+export async function handWrittenOneLocalSend(args: { url: string; runId: string }): Promise<void> {
+  await local.sendWebhook({
     url: args.url,
     method: 'POST',
     headers: {},

@@ -1,8 +1,9 @@
 /**
  * Part of npm run bench: a webhook flow (trigger.webhook → channel.webhook to a local receiver →
  * control.end) fed signed events (Standard Webhooks) by 10 concurrent senders through
- * POST /api/hooks/<flow>, side by side with the hand-written yardstick (one activity making the
- * same HTTP call, started straight from a Temporal client) in the same run, on the same dev server.
+ * POST /api/hooks/<flow>, side by side with two hand-written yardsticks (one activity making the
+ * same HTTP call, started straight from a Temporal client: as a local activity, as the product runs
+ * sendWebhook, and as a regular one) in the same run, on the same dev server.
  *
  * Measures completed runs/s (events in / last run closed, from the histories), event→receiver
  * latency p50/p99 (sender clock to receiver clock, one process), whether the backlog grows (first
@@ -126,11 +127,16 @@ async function sendEvent(key: string): Promise<Sent> {
   }
 }
 
-async function startYardstick(key: string): Promise<Sent> {
-  const sentAt = performance.now();
-  await client.workflow.start('handWrittenOneSend', { taskQueue: yardQueue, workflowId: key, args: [{ url: receiverUrl, runId: key }] });
-  return { key, workflowId: key, sentAt };
-}
+/** A yardstick run started straight from the client: `workflow` is handWrittenOneSend or its local-activity twin. */
+const startYardstick =
+  (workflow: 'handWrittenOneSend' | 'handWrittenOneLocalSend') =>
+  async (key: string): Promise<Sent> => {
+    const sentAt = performance.now();
+    await client.workflow.start(workflow, { taskQueue: yardQueue, workflowId: key, args: [{ url: receiverUrl, runId: key }] });
+    return { key, workflowId: key, sentAt };
+  };
+const regularYardstick = startYardstick('handWrittenOneSend');
+const localYardstick = startYardstick('handWrittenOneLocalSend');
 
 /** `count` items from `senders` concurrent loops, each sending its next item once the last was accepted. */
 async function fromSenders(count: number, prefix: string, send: (key: string) => Promise<Sent>): Promise<Sent[]> {
@@ -171,7 +177,8 @@ async function histories(sent: Sent[]) {
       }),
     );
   }
-  const summary = (xs: number[]) => ({ n: xs.length, p50: +percentile(xs, 50).toFixed(1), p99: +percentile(xs, 99).toFixed(1) });
+  const summary = (xs: number[]) =>
+    xs.length ? { n: xs.length, p50: +percentile(xs, 50).toFixed(1), p99: +percentile(xs, 99).toFixed(1) } : { n: 0, p50: NaN, p99: NaN };
   return { lastCloseEpochMs: lastClose, notCompleted: open, workflowTaskMs: { first: summary(firstTaskMs), later: summary(laterTaskMs) } };
 }
 
@@ -222,10 +229,14 @@ async function measure(label: string, send: (key: string) => Promise<Sent>) {
 // Warm both paths (bundles, caches, JIT) before measuring; then alternate nothing: one after the other.
 await waitForArrivals([
   ...(await fromSenders(WARMUP, 'warm-flow', sendEvent)),
-  ...(await fromSenders(WARMUP, 'warm-yard', startYardstick)),
+  ...(await fromSenders(WARMUP, 'warm-yard', regularYardstick)),
+  ...(await fromSenders(WARMUP, 'warm-yard-local', localYardstick)),
 ]);
 const flightdeck = await measure('flow', sendEvent);
-const yardstick = await measure('yard', startYardstick);
+// Two yardsticks: the call as a regular activity (the issue's baseline shape), and as a local activity (the
+// product's own setting for sendWebhook since 2026-12-07: the like-for-like one).
+const yardstick = await measure('yard', regularYardstick);
+const yardstickLocal = await measure('yard-local', localYardstick);
 
 /** One signed event, one attempt: 202 or a refusal (429/503 with Retry-After), counted, never retried here. */
 async function offerEvent(key: string): Promise<{ accepted: boolean; retryAfter: string | null }> {
@@ -318,7 +329,11 @@ const result = {
   senders: SENDERS,
   flightdeck,
   yardstick,
-  ratio: { runsPerSec: +(flightdeck.runsPerSec / yardstick.runsPerSec).toFixed(3) },
+  yardstickLocal,
+  ratio: {
+    runsPerSec: +(flightdeck.runsPerSec / yardstickLocal.runsPerSec).toFixed(3),
+    runsPerSecAgainstRegularActivity: +(flightdeck.runsPerSec / yardstick.runsPerSec).toFixed(3),
+  },
   refusals,
   overload: overloadPhase,
   duplicates,
@@ -333,11 +348,14 @@ const row = (name: string, r: typeof flightdeck) =>
   `later ${r.workflowTaskMs.later.p50}/${r.workflowTaskMs.later.p99} ms   ` +
   `CPU/run node ${r.cpuMsPerRun.node} ms, temporal ${r.cpuMsPerRun.temporal} ms` +
   (r.notCompleted ? `   (${r.notCompleted} not completed)` : '');
-console.log(`\nWebhook flow: ${EVENTS} signed events from ${SENDERS} concurrent senders, against the hand-written yardstick\n`);
+console.log(`\nWebhook flow: ${EVENTS} signed events from ${SENDERS} concurrent senders, against the hand-written yardsticks\n`);
 console.log(row('flightdeck', flightdeck));
-console.log(row('yardstick', yardstick));
+console.log(row('yard local', yardstickLocal));
+console.log(row('yard regular', yardstick));
 console.log(
-  `    ratio        ${result.ratio.runsPerSec}× runs/s   ` + '(targets: ≥ 40 runs/s, p50 ≤ 150 ms, p99 ≤ 500 ms, ≥ 0.9×, ≤ 10 ms per task)',
+  `    ratio        ${result.ratio.runsPerSec}× runs/s against the local-activity yardstick (same settings), ` +
+    `${result.ratio.runsPerSecAgainstRegularActivity}× against the regular one   ` +
+    '(targets: ≥ 40 runs/s, p50 ≤ 150 ms, p99 ≤ 500 ms, ≥ 0.9×, ≤ 10 ms per task)',
 );
 console.log(`    statements per run, flightdeck: ${JSON.stringify(flightdeck.statementsPerRun)}`);
 console.log(`    refusals ${JSON.stringify(refusals)}, duplicate deliveries ${duplicates}`);

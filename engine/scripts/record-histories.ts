@@ -18,6 +18,7 @@ import { createFlowWorker } from '../src/worker/create-worker.ts';
 import { startServer } from '../src/server/start-server.ts';
 import { buildActivityDeps } from '../src/worker/activity-deps.ts';
 import { createLogger } from '../src/logger.ts';
+import { createOutboundGuard } from '@flightdeck/activities';
 import { RECORDED_FLOWS } from '../test/fixtures/recorded-flows.ts';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -53,7 +54,14 @@ const server = await startServer({
   secret: 'record',
   encryptionKey: Buffer.alloc(32, 1),
 });
-const deps = buildActivityDeps({ db: server.db.db, secret: 'record', encryptionKey: Buffer.alloc(32, 1), publicUrl: server.url });
+// The flows call the local receiver, which the outbound guard refuses unless allowed.
+const deps = buildActivityDeps({
+  db: server.db.db,
+  secret: 'record',
+  encryptionKey: Buffer.alloc(32, 1),
+  publicUrl: server.url,
+  outbound: createOutboundGuard({ allow: '127.0.0.1' }),
+});
 const { worker, connection } = await createFlowWorker({ address: temporal.address, namespace: 'default', taskQueue, deps });
 const running = worker.run();
 

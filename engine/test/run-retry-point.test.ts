@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
+import { LOCAL_ACTIVITY_MARKER, localActivityOf } from '../src/services/local-activity-marker.ts';
 import { failedNode, resetPoint } from '../src/services/run-retry.ts';
 import { decodeRunCursor, encodeRunCursor, likeLiteral } from '../src/services/runs.ts';
 
@@ -35,6 +36,18 @@ function history() {
       add({
         eventType: EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED,
         activityTaskFailedEventAttributes: { scheduledEventId: scheduled as never, failure: { message } },
+      }),
+    /** A local activity's marker as the core SDK records it: its key is the summary, not an argument. */
+    local: (task: number, summary: string | null, failure: { message: string } | null) =>
+      add({
+        eventType: EventType.EVENT_TYPE_MARKER_RECORDED,
+        markerRecordedEventAttributes: {
+          markerName: LOCAL_ACTIVITY_MARKER,
+          workflowTaskCompletedEventId: task as never,
+          details: { data: { payloads: [defaultPayloadConverter.toPayload({ activity_type: 'sendWebhook', attempt: 3 })!] } },
+          failure,
+        },
+        ...(summary === null ? {} : { userMetadata: { summary: defaultPayloadConverter.toPayload(summary)! } }),
       }),
     timeOut: (scheduled: number) =>
       add({
@@ -77,6 +90,62 @@ describe('the reset point of a retry', () => {
     const ts = slow.task();
     slow.timeOut(slow.schedule(ts, 'campaign-id'));
     expect(resetPoint(slow.events, { key, error: 'Timed out (START_TO_CLOSE)' })).toBe(ts);
+  });
+
+  it("is the task that ran the failed node's local activity, found by the key its marker's summary carries", () => {
+    const h = history();
+    const t1 = h.task();
+    h.local(t1, key, { message: 'HTTP 500 from http://x' });
+    const t2 = h.task();
+    // A later branch's local call fails too, under its own key: not the node that failed the run.
+    h.local(t2, 'run-1/side/1', { message: 'HTTP 500 from http://x' });
+    h.local(t2, 'run-1/ok/1', null);
+    expect(resetPoint(h.events, { key, error: 'HTTP 500 from http://x' })).toBe(t1);
+    // A marker without a summary (recorded by an older worker) is found by its failure, as a keyless activity is.
+    const k = history();
+    const t = k.task();
+    k.local(t, null, { message: 'boom' });
+    expect(resetPoint(k.events, { key, error: 'boom' })).toBe(t);
+    expect(resetPoint(k.events, { key, error: 'other' })).toBeNull();
+  });
+
+  it("reads a local activity's marker, and reads anything else as none", () => {
+    const h = history();
+    const t = h.task();
+    h.local(t, key, { message: 'HTTP 500' });
+    expect(localActivityOf(h.events.at(-1)!)).toMatchObject({ activityType: 'sendWebhook', attempt: 3, executionKey: key });
+    expect(localActivityOf(h.events[0]!)).toBeNull();
+    expect(
+      localActivityOf({ markerRecordedEventAttributes: { markerName: 'core_patch', details: { data: { payloads: [] } } } }),
+    ).toBeNull();
+  });
+
+  it('property: a marker with any details, summary or failure is read or refused, never throws', () => {
+    const payload = fc.oneof(
+      fc.constant(undefined),
+      fc.jsonValue().map((v) => defaultPayloadConverter.toPayload(v)),
+      fc.record({ metadata: fc.dictionary(fc.string(), fc.uint8Array()), data: fc.uint8Array({ maxLength: 40 }) }),
+    );
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.constant(LOCAL_ACTIVITY_MARKER), fc.string()),
+        fc.array(payload, { maxLength: 3 }),
+        payload,
+        fc.option(fc.record({ message: fc.string() }), { nil: undefined }),
+        (markerName, payloads, summary, failure) => {
+          const event = {
+            markerRecordedEventAttributes: { markerName, details: { data: { payloads: payloads as never } }, failure },
+            userMetadata: { summary: summary as never },
+          };
+          const read = localActivityOf(event);
+          if (read) {
+            expect(typeof read.activityType).toBe('string');
+            expect(read.executionKey === null || typeof read.executionKey === 'string').toBe(true);
+          }
+        },
+      ),
+      { numRuns: 1000, seed: 27 },
+    );
   });
 
   it('is none for a node that failed without calling out', () => {

@@ -7,6 +7,7 @@ import { edge, fastRetry, flow, node } from './support/flows.ts';
 import { waitFor } from './support/wait-for.ts';
 import { eq } from 'drizzle-orm';
 import { runs } from '../src/db/schema.ts';
+import { localActivityOf } from '../src/services/local-activity-marker.ts';
 
 /** The runs list's filters, search and pages; re-run; retry from the failed node as a Temporal reset. */
 describe('runs: list filters and search, re-run, retry from the failed node', () => {
@@ -219,6 +220,22 @@ describe('runs: list filters and search, re-run, retry from the failed node', ()
       expect(failed.state.nodes.flaky).toMatchObject({ status: 'failed' });
       expect(flaky.calls).toHaveLength(2);
       const firstRunId = failed.temporalRunId;
+      // The webhooks ran as local activities: one marker per call, under its execution's key, the in-task retries
+      // counted in it; and a run started today carries its patches, so it records no patch markers or their upserts.
+      const firstHistory = await stack.server.temporal.client.workflow.getHandle(`run-${runId}`, firstRunId).fetchHistory();
+      const events = firstHistory.events ?? [];
+      expect(
+        events.flatMap((e) => {
+          const local = localActivityOf(e);
+          return local ? [[local.activityType, local.executionKey, local.attempt, local.failure?.message ?? null]] : [];
+        }),
+      ).toEqual([
+        ['sendWebhook', `run-${runId}/first/1`, 1, null],
+        ['sendWebhook', `run-${runId}/flaky/1`, 2, expect.stringContaining('HTTP 500')],
+      ]);
+      expect(events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'sendWebhook')).toEqual([]);
+      expect(events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')).toEqual([]);
+      expect(events.filter((e) => e.upsertWorkflowSearchAttributesEventAttributes)).toEqual([]);
       const deliveriesBefore = (await stack.api.get(`/api/runs/${runId}/deliveries`)).body;
       expect(deliveriesBefore.counts).toEqual({ sent: 1 });
 

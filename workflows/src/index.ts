@@ -42,6 +42,8 @@ export { RESOLVE_PEOPLE_ACTIVITY, type ResolvePeopleRequest } from './nodes/reso
 export { CAMPAIGN_STATUS_ACTIVITY, type CampaignStatusRequest } from './nodes/campaign-status.ts';
 export * from './interpreter/ports.ts';
 export type { ActivityArgs, ActivityName, ActivityResult, FlowActivities, RegisterRunRequest } from './activities.ts';
+export { LOCAL_ACTIVITIES } from './activities.ts';
+export { CURRENT_PATCHES } from './patches.ts';
 export * from './people.ts';
 export {
   APPROVAL_ACTIVITIES,

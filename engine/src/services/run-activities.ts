@@ -6,6 +6,7 @@ import proto from '@temporalio/proto';
 import type { temporal } from '@temporalio/proto';
 import type { z } from 'zod';
 import type { runActivitiesSchema } from '../api/contracts/runs.ts';
+import { localActivityOf } from './local-activity-marker.ts';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 type RunActivities = z.output<typeof runActivitiesSchema>;
@@ -23,20 +24,41 @@ function iso(t: temporal.api.history.v1.IHistoryEvent['eventTime']): string | nu
   return new Date(num(t.seconds) * 1000 + Math.floor((t.nanos ?? 0) / 1e6)).toISOString();
 }
 
-/** The node execution an activity belongs to, from the execution key in its arguments (`run-<id>/<node>/<n>`). */
-function executionOf(scheduled: HistoryEvent, workflowId: string): { nodeId: string; execution: number } | null {
-  let text: string;
-  try {
-    const payloads = scheduled.activityTaskScheduledEventAttributes?.input?.payloads ?? [];
-    text = JSON.stringify(payloads.map((p) => defaultPayloadConverter.fromPayload(p)));
-  } catch {
-    return null;
-  }
+/** The node execution a text names by its execution key (`run-<id>/<node>/<n>`): an activity's arguments or summary. */
+function executionIn(text: string, workflowId: string): { nodeId: string; execution: number } | null {
   const prefix = JSON.stringify(`${workflowId}/`).slice(0, -1);
   const at = text.indexOf(prefix);
   if (at < 0) return null;
   const m = /^([^/"\\]+)\/(\d+)/.exec(text.slice(at + prefix.length));
   return m ? { nodeId: m[1]!, execution: Number(m[2]) } : null;
+}
+
+/** The node execution a scheduled activity belongs to, from the execution key in its arguments. */
+function executionOf(scheduled: HistoryEvent, workflowId: string): { nodeId: string; execution: number } | null {
+  try {
+    const payloads = scheduled.activityTaskScheduledEventAttributes?.input?.payloads ?? [];
+    return executionIn(JSON.stringify(payloads.map((p) => defaultPayloadConverter.fromPayload(p))), workflowId);
+  } catch {
+    return null;
+  }
+}
+
+/** A local activity, whole in its one marker: the attempt it ended on, its outcome and the execution in its summary. */
+function localActivity(e: HistoryEvent, workflowId: string): Activity | null {
+  const record = localActivityOf(e);
+  if (!record) return null;
+  const execution = record.executionKey === null ? null : executionIn(JSON.stringify(record.executionKey), workflowId);
+  const failure = record.failure;
+  return {
+    activityType: record.activityType,
+    nodeId: execution?.nodeId ?? null,
+    execution: execution?.execution ?? null,
+    status: !failure ? 'completed' : failure.timeoutFailureInfo ? 'timed_out' : 'failed',
+    attempts: record.attempt,
+    error: failure ? (failure.message ?? (failure.timeoutFailureInfo ? 'Timed out' : null)) : null,
+    scheduledAt: record.scheduledAt === null ? null : new Date(record.scheduledAt).toISOString(),
+    closedAt: iso(e.eventTime),
+  };
 }
 
 /**
@@ -52,11 +74,18 @@ export async function runActivities(client: Client, workflowId: string): Promise
     if (err instanceof WorkflowNotFoundError) return { items: [], available: false, truncated: false };
     throw err;
   }
+  // By the event that opened each: a scheduled activity's ActivityTaskScheduled, a local activity's marker.
   const byScheduled = new Map<number, Activity>();
+  let calls = 0;
   for (const e of events) {
     const type = e.eventType;
+    if (type === EventType.EVENT_TYPE_MARKER_RECORDED) {
+      const local = localActivity(e, workflowId);
+      if (local && calls++ < ACTIVITIES_SHOWN) byScheduled.set(num(e.eventId), local);
+      continue;
+    }
     if (type === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) {
-      if (byScheduled.size >= ACTIVITIES_SHOWN) continue;
+      if (calls++ >= ACTIVITIES_SHOWN) continue;
       const execution = executionOf(e, workflowId);
       byScheduled.set(num(e.eventId), {
         activityType: e.activityTaskScheduledEventAttributes?.activityType?.name ?? '',
@@ -94,6 +123,5 @@ export async function runActivities(client: Client, workflowId: string): Promise
       activity.error = e.activityTaskTimedOutEventAttributes?.failure?.message ?? 'Timed out';
     } else if (type === EventType.EVENT_TYPE_ACTIVITY_TASK_CANCELED) activity.status = 'cancelled';
   }
-  const scheduled = events.filter((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED).length;
-  return { items: [...byScheduled.values()], available: true, truncated: scheduled > ACTIVITIES_SHOWN };
+  return { items: [...byScheduled.values()], available: true, truncated: calls > ACTIVITIES_SHOWN };
 }

@@ -8,6 +8,7 @@ import type { temporal } from '@temporalio/proto';
 import type { RunState } from '@flightdeck/workflows';
 import type { RunRow } from '../db/schema.ts';
 import { conflict } from './errors.ts';
+import { localActivityOf } from './local-activity-marker.ts';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
@@ -36,6 +37,7 @@ const EVENT = {
   ACTIVITY_TASK_SCHEDULED: EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED,
   ACTIVITY_TASK_FAILED: EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED,
   ACTIVITY_TASK_TIMED_OUT: EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT,
+  MARKER_RECORDED: EventType.EVENT_TYPE_MARKER_RECORDED,
 };
 
 const toNumber = (v: { toNumber(): number } | number | null | undefined): number =>
@@ -64,37 +66,69 @@ function argumentsText(scheduled: HistoryEvent): string | null {
 const carriesKey = (text: string, key: string) =>
   text.includes(JSON.stringify(key)) || text.includes(JSON.stringify(`${key}/`).slice(0, -1));
 
-/** Whether the failure is the one the node reported: the activity's own message, or a timeout (the shell words those). */
-function isNodesFailure(event: HistoryEvent, error: string): boolean {
-  if (event.activityTaskTimedOutEventAttributes) return error.startsWith('Timed out');
-  const message = event.activityTaskFailedEventAttributes?.failure?.message;
-  return !!message && message === error;
+/** A failed call of the history: its arguments' text (null when unreadable), its failure, and the task that called it. */
+interface FailedCall {
+  text: string | null;
+  message: string | null | undefined;
+  timedOut: boolean;
+  taskId: number;
 }
 
-/**
- * The workflow task to reset to: the one whose commands scheduled the failed node's last failed activity. Its
- * activity is the last failed one carrying the node execution's key; else, for activities that carry no key, the
- * last failed one whose failure is the node's error and that carries no other node's key.
- */
-export function resetPoint(events: HistoryEvent[], node: { key: string; error: string }): number | null {
-  const byId = new Map<number, HistoryEvent>();
-  for (const e of events) byId.set(toNumber(e.eventId), e);
-  const otherKey = JSON.stringify(`${node.key.slice(0, node.key.indexOf('/') + 1)}`).slice(0, -1);
-  const failures: { event: HistoryEvent; scheduled: HistoryEvent; text: string | null }[] = [];
+/** Whether the failure is the one the node reported: the activity's own message, or a timeout (the shell words those). */
+function isNodesFailure(call: FailedCall, error: string): boolean {
+  if (call.timedOut) return error.startsWith('Timed out');
+  return !!call.message && call.message === error;
+}
+
+/** Every activity that failed for good: scheduled ones by their failed or timed-out event, local ones by their marker. */
+function failedCalls(events: HistoryEvent[], byId: Map<number, HistoryEvent>): FailedCall[] {
+  const calls: FailedCall[] = [];
   for (const e of events) {
+    if (e.eventType === EVENT.MARKER_RECORDED) {
+      const local = localActivityOf(e);
+      if (!local?.failure) continue;
+      calls.push({
+        // Its summary is the execution key, the one text of it that a key can be found in.
+        text: local.executionKey === null ? null : JSON.stringify(local.executionKey),
+        message: local.failure.message,
+        timedOut: !!local.failure.timeoutFailureInfo,
+        // The task that ran it: a reset to it runs the call again, as a reset to a scheduling task does.
+        taskId: toNumber(e.markerRecordedEventAttributes?.workflowTaskCompletedEventId),
+      });
+      continue;
+    }
     if (e.eventType !== EVENT.ACTIVITY_TASK_FAILED && e.eventType !== EVENT.ACTIVITY_TASK_TIMED_OUT) continue;
     const scheduledId = toNumber(
       e.activityTaskFailedEventAttributes?.scheduledEventId ?? e.activityTaskTimedOutEventAttributes?.scheduledEventId,
     );
     const scheduled = byId.get(scheduledId);
-    if (scheduled?.eventType === EVENT.ACTIVITY_TASK_SCHEDULED) failures.push({ event: e, scheduled, text: argumentsText(scheduled) });
+    if (scheduled?.eventType !== EVENT.ACTIVITY_TASK_SCHEDULED) continue;
+    calls.push({
+      text: argumentsText(scheduled),
+      message: e.activityTaskFailedEventAttributes?.failure?.message,
+      timedOut: !!e.activityTaskTimedOutEventAttributes,
+      taskId: toNumber(scheduled.activityTaskScheduledEventAttributes?.workflowTaskCompletedEventId),
+    });
   }
+  return calls;
+}
+
+/**
+ * The workflow task to reset to: the one whose commands scheduled the failed node's last failed activity (or, for
+ * a local activity, the task that ran it). Its activity is the last failed one carrying the node execution's key;
+ * else, for activities that carry no key, the last failed one whose failure is the node's error and that carries no
+ * other node's key.
+ */
+export function resetPoint(events: HistoryEvent[], node: { key: string; error: string }): number | null {
+  const byId = new Map<number, HistoryEvent>();
+  for (const e of events) byId.set(toNumber(e.eventId), e);
+  const otherKey = JSON.stringify(`${node.key.slice(0, node.key.indexOf('/') + 1)}`).slice(0, -1);
+  const failures = failedCalls(events, byId);
   const found =
     failures.findLast((f) => f.text !== null && carriesKey(f.text, node.key)) ??
-    failures.findLast((f) => isNodesFailure(f.event, node.error) && !(f.text ?? '').includes(otherKey));
+    failures.findLast((f) => isNodesFailure(f, node.error) && !(f.text ?? '').includes(otherKey));
   if (!found) return null;
-  const taskId = toNumber(found.scheduled.activityTaskScheduledEventAttributes?.workflowTaskCompletedEventId);
-  return byId.get(taskId)?.eventType === EVENT.WORKFLOW_TASK_COMPLETED ? taskId : null;
+  return byId.get(found.taskId)?.eventType === EVENT.WORKFLOW_TASK_COMPLETED ? found.taskId : null;
 }
 
 /**

@@ -27,7 +27,7 @@ import { pgErrorOf } from './db-errors.ts';
 import { resetToFailedNode } from './run-retry.ts';
 import { runActivities } from './run-activities.ts';
 import { audit, auditFrom } from './audit.ts';
-import { RUN_FLOW_WORKFLOW, type RunFlowWorkflow } from './run-flow-workflow.ts';
+import { RUN_FLOW_WORKFLOW, startedNow, type RunFlowWorkflow } from './run-flow-workflow.ts';
 import { runLinks, type RunLinks } from './run-links.ts';
 import type { runDeliveriesSchema, runLiveSchema, runPageSchema, runSchema, runSummarySchema } from '../api/contracts/runs.ts';
 import { announceRunChange, RUN_CHANGES_CHANNEL } from './run-changes.ts';
@@ -275,6 +275,7 @@ export class RunService {
       input,
       campaign: (campaign as unknown as JsonValue) ?? null,
       requester: actor ? { id: actor.id, name: actor.name, email: actor.email } : null,
+      ...startedNow(),
     };
     let temporalRunId: string;
     try {

@@ -11,7 +11,7 @@ import type { OVERLAP_POLICIES, flowScheduleSchema } from '../api/contracts/flow
 import type { z } from 'zod';
 
 type OverlapPolicy = (typeof OVERLAP_POLICIES)[number];
-import { RUN_FLOW_WORKFLOW, type RunFlowWorkflow } from './run-flow-workflow.ts';
+import { RUN_FLOW_WORKFLOW, startedNow, type RunFlowWorkflow } from './run-flow-workflow.ts';
 
 const OVERLAP: Record<OverlapPolicy, ScheduleOverlapPolicy> = {
   skip: ScheduleOverlapPolicy.SKIP,
@@ -57,6 +57,7 @@ export class ScheduleService {
       ...frozenFields(version),
       input: c.sampleInput ?? {},
       scheduled: true,
+      ...startedNow(),
     };
     const options = {
       scheduleId: scheduleIdOf(flowId),

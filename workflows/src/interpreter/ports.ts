@@ -16,6 +16,8 @@ export interface RetryPolicy {
 export interface ActivityCallOptions {
   startToCloseTimeoutMs: number;
   retry: RetryPolicy;
+  /** The node execution the call belongs to, where its arguments do not say (a local activity's record keeps none). */
+  executionKey?: string;
 }
 
 export interface RuntimePorts {

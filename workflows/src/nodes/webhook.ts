@@ -116,6 +116,7 @@ export const webhook = defineNode({
         // One attempt's budget plus headroom for connection set-up.
         startToCloseTimeoutMs: request.timeoutMs + 5_000,
         retry: toRetryPolicy(config.retry),
+        executionKey,
       });
       return { handle: 'sent', output: response as unknown as JsonValue };
     } catch (err) {

@@ -15,6 +15,7 @@ import {
   isCancellation,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   sleep,
   startChild,
@@ -47,6 +48,13 @@ export interface RunFlowInput {
   scheduled?: boolean;
   /** Set when this run continues an earlier one of the same workflow id as new (its history had grown long). */
   resume?: { interpreter: InterpreterSnapshot; notices: Record<string, number>; handovers: number };
+  /**
+   * The activities this run calls as local activities, fixed when it started (LOCAL_ACTIVITIES then) and kept
+   * through continue-as-new and into its sub-flows. Absent on runs started before local activities: none.
+   */
+  localActivities?: ActivityName[];
+  /** The patch ids this run is past from its start (CURRENT_PATCHES then): answered without `patched()`'s marker. */
+  patches?: string[];
 }
 
 /**
@@ -76,21 +84,27 @@ export const submitTaskUpdate = defineUpdate<unknown, [TaskInput]>('submitTask')
 export const noticeSignal = defineSignal<[string]>('notice');
 
 /** Temporal's side of the ports: durable timers and activities with the node's own retry policy. */
-function temporalPorts(notices: Map<string, number>): RuntimePorts {
+function temporalPorts(notices: Map<string, number>, args: Pick<RunFlowInput, 'localActivities' | 'patches'>): RuntimePorts {
+  const local: ReadonlySet<string> = new Set(args.localActivities);
+  const startedPast: ReadonlySet<string> = new Set(args.patches);
   const proxies = new Map<string, FlowActivities>();
-  const proxyFor = (options: ActivityCallOptions) => {
-    const key = JSON.stringify(options);
+  const temporalOptions = (options: ActivityCallOptions) => ({
+    startToCloseTimeout: options.startToCloseTimeoutMs,
+    retry: {
+      maximumAttempts: options.retry.maximumAttempts,
+      initialInterval: options.retry.initialIntervalMs,
+      backoffCoefficient: options.retry.backoffCoefficient,
+      maximumInterval: options.retry.maximumIntervalMs,
+    },
+  });
+  const proxyFor = (name: ActivityName, options: ActivityCallOptions): FlowActivities => {
+    // A local activity's marker does not keep its arguments, so the execution it belongs to rides in its summary
+    // (the run's activity list reads it there): one proxy per call, a plain object.
+    if (local.has(name)) return proxyLocalActivities<FlowActivities>({ ...temporalOptions(options), summary: options.executionKey });
+    const key = JSON.stringify([options.startToCloseTimeoutMs, options.retry]);
     let proxy = proxies.get(key);
     if (!proxy) {
-      proxy = proxyActivities<FlowActivities>({
-        startToCloseTimeout: options.startToCloseTimeoutMs,
-        retry: {
-          maximumAttempts: options.retry.maximumAttempts,
-          initialInterval: options.retry.initialIntervalMs,
-          backoffCoefficient: options.retry.backoffCoefficient,
-          maximumInterval: options.retry.maximumIntervalMs,
-        },
-      });
+      proxy = proxyActivities<FlowActivities>(temporalOptions(options));
       proxies.set(key, proxy);
     }
     return proxy;
@@ -110,15 +124,20 @@ function temporalPorts(notices: Map<string, number>): RuntimePorts {
       return condition(() => (notices.get(key) ?? 0) > seen, Math.max(1, timeoutMs));
     },
     noticeCount: (key) => notices.get(key) ?? 0,
-    patched: (id) => patched(id),
-    runChildFlow: ({ workflowId, args, wait }) => runChild(workflowId, args, wait),
+    patched: (id) => startedPast.has(id) || patched(id),
+    runChildFlow: ({ workflowId, args: childArgs, wait }) =>
+      runChild(workflowId, childArgs, wait, { localActivities: args.localActivities, patches: args.patches }),
     async callActivity<K extends ActivityName>(name: K, args: ActivityArgs<K>, options: ActivityCallOptions): Promise<ActivityResult<K>> {
       // TypeScript cannot tie FlowActivities[K] to ActivityArgs<K> for a generic K; the port's signature checks callers.
-      const activity = proxyFor(options)[name] as unknown as (...a: ActivityArgs<K>) => Promise<ActivityResult<K>>;
+      const activity = proxyFor(name, options)[name] as unknown as (...a: ActivityArgs<K>) => Promise<ActivityResult<K>>;
       try {
         return await activity(...args);
       } catch (err) {
-        if (err instanceof ActivityFailure && !isCancellation(err)) throw toActivityCallError(err);
+        if (isCancellation(err)) throw err;
+        if (err instanceof ActivityFailure) throw toActivityCallError(err.cause, err.message);
+        // A local activity's failure reaches the workflow unwrapped: core resolves it with the activity's own failure.
+        if (local.has(name) && (err instanceof ApplicationFailure || err instanceof TimeoutFailure))
+          throw toActivityCallError(err, err.message);
         throw err;
       }
     },
@@ -129,10 +148,16 @@ function temporalPorts(notices: Map<string, number>): RuntimePorts {
  * One child per node execution: the id is the execution's, and a replay finds the start in history. A child the
  * parent does not wait for outlives it (abandoned); one it waits for is cancelled with it.
  */
-async function runChild(workflowId: string, args: RunFlowInput, wait: boolean): Promise<ChildFlowOutcome> {
+async function runChild(
+  workflowId: string,
+  args: RunFlowInput,
+  wait: boolean,
+  inherited: Pick<RunFlowInput, 'localActivities' | 'patches'>,
+): Promise<ChildFlowOutcome> {
   const handle = await startChild(runFlow, {
     workflowId,
-    args: [args],
+    // A sub-flow runs the way its parent started: the same local activities, past the same patches.
+    args: [{ ...args, ...inherited }],
     parentClosePolicy: wait ? ParentClosePolicy.REQUEST_CANCEL : ParentClosePolicy.ABANDON,
   });
   if (!wait) return { status: 'started' };
@@ -149,8 +174,8 @@ async function runChild(workflowId: string, args: RunFlowInput, wait: boolean): 
   }
 }
 
-function toActivityCallError(err: ActivityFailure): ActivityCallError {
-  const cause = err.cause;
+/** What a node sees of a failed call: the activity's own failure (the cause), or the wrapper's message without one. */
+function toActivityCallError(cause: Error | undefined, message: string): ActivityCallError {
   if (cause instanceof ApplicationFailure) {
     return new ActivityCallError(cause.message, {
       nonRetryable: !!cause.nonRetryable,
@@ -160,7 +185,7 @@ function toActivityCallError(err: ActivityFailure): ActivityCallError {
   }
   if (cause instanceof TimeoutFailure)
     return new ActivityCallError(`Timed out (${cause.timeoutType})`, { nonRetryable: false, type: 'Timeout' });
-  return new ActivityCallError(cause?.message ?? err.message, { nonRetryable: false });
+  return new ActivityCallError(cause?.message ?? message, { nonRetryable: false });
 }
 
 /** A TaskRejection becomes an ApplicationFailure whose type is the rejection code, which the API maps to 403/409/422. */
@@ -243,7 +268,7 @@ export async function runFlow(args: RunFlowInput): Promise<RunState> {
       campaign: args.campaign,
       requester: args.requester ?? null,
     },
-    temporalPorts(notices),
+    temporalPorts(notices, args),
     nodeTypes,
     args.resume?.interpreter,
   );
