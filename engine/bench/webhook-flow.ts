@@ -17,7 +17,7 @@ import { createServer } from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection } from '@temporalio/worker';
-import { FlowWorker } from '../src/worker/flow-worker.ts';
+import { FlowWorker, observeActivations } from '../src/worker/flow-worker.ts';
 import type { Client } from '@temporalio/client';
 import { createOutboundGuard, webhookActivity } from '@flightdeck/activities';
 import { signStandardWebhook } from '../src/services/hooks.ts';
@@ -150,6 +150,9 @@ async function fromSenders(count: number, prefix: string, send: (key: string) =>
   return out;
 }
 
+const summarize = (xs: number[]) =>
+  xs.length ? { n: xs.length, p50: +percentile(xs, 50).toFixed(1), p99: +percentile(xs, 99).toFixed(1) } : { n: 0, p50: NaN, p99: NaN };
+
 const ms = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) => Number(t?.seconds ?? 0) * 1000 + (t?.nanos ?? 0) / 1e6;
 
 /** From each run's history: when it closed, and how long each workflow task took on the worker. */
@@ -177,9 +180,11 @@ async function histories(sent: Sent[]) {
       }),
     );
   }
-  const summary = (xs: number[]) =>
-    xs.length ? { n: xs.length, p50: +percentile(xs, 50).toFixed(1), p99: +percentile(xs, 99).toFixed(1) } : { n: 0, p50: NaN, p99: NaN };
-  return { lastCloseEpochMs: lastClose, notCompleted: open, workflowTaskMs: { first: summary(firstTaskMs), later: summary(laterTaskMs) } };
+  return {
+    lastCloseEpochMs: lastClose,
+    notCompleted: open,
+    workflowTaskMs: { first: summarize(firstTaskMs), later: summarize(laterTaskMs) },
+  };
 }
 
 async function waitForArrivals(sent: Sent[]) {
@@ -198,8 +203,12 @@ async function measure(label: string, send: (key: string) => Promise<Sent>) {
   const cpu0 = process.cpuUsage();
   const server0 = temporalCpuMs();
   const counting = countStatements();
+  // The worker's own time per activation (the sides run one after the other, so every activation now is this side's).
+  const activations = { first: [] as number[], later: [] as number[] };
+  const stopObserving = observeActivations((a) => activations[a.first ? 'first' : 'later'].push(a.ms));
   const sent = await fromSenders(EVENTS, label, send);
   await waitForArrivals(sent);
+  stopObserving();
   const cpu = process.cpuUsage(cpu0);
   const statements = counting.stop();
   const serverMs = temporalCpuMs() - server0;
@@ -222,6 +231,7 @@ async function measure(label: string, send: (key: string) => Promise<Sent>) {
       firstTenthP50Ms: Math.round(percentile(latency.slice(0, tenth), 50)),
       lastTenthP50Ms: Math.round(percentile(latency.slice(-tenth), 50)),
     },
+    activationMs: { first: summarize(activations.first), later: summarize(activations.later) },
     ...h,
   };
 }
@@ -346,6 +356,8 @@ const row = (name: string, r: typeof flightdeck) =>
   `backlog p50 ${r.backlog.firstTenthP50Ms}→${r.backlog.lastTenthP50Ms} ms   ` +
   `task first p50/p99 ${r.workflowTaskMs.first.p50}/${r.workflowTaskMs.first.p99} ms, ` +
   `later ${r.workflowTaskMs.later.p50}/${r.workflowTaskMs.later.p99} ms   ` +
+  `worker per activation first ${r.activationMs.first.p50}/${r.activationMs.first.p99} ms, ` +
+  `later ${r.activationMs.later.p50}/${r.activationMs.later.p99} ms   ` +
   `CPU/run node ${r.cpuMsPerRun.node} ms, temporal ${r.cpuMsPerRun.temporal} ms` +
   (r.notCompleted ? `   (${r.notCompleted} not completed)` : '');
 console.log(`\nWebhook flow: ${EVENTS} signed events from ${SENDERS} concurrent senders, against the hand-written yardsticks\n`);

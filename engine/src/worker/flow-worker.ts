@@ -71,22 +71,45 @@ async function startWorkflowThreads(bundle: WorkflowBundleWithSourceMapAndFilena
   return new ThreadedVMWorkflowCreator(clients);
 }
 
+/** One activation's time on the worker: from the call into the workflow thread until its commands came back. */
+export interface ActivationTiming {
+  workflowType: string;
+  runId: string;
+  /** The first activation of this workflow object (a run's start, or its replay after the cache let it go). */
+  first: boolean;
+  ms: number;
+}
+let activationObserver: ((timing: ActivationTiming) => void) | undefined;
+/**
+ * Hears every activation's time, for the benches: a workflow task's span in history also holds the dev server's
+ * hand-over and, since webhook calls are local activities, the calls themselves, so it is not the worker's time.
+ */
+export function observeActivations(observer: (timing: ActivationTiming) => void): () => void {
+  activationObserver = observer;
+  return () => {
+    activationObserver = undefined;
+  };
+}
+
 export function withActivationBackstop(creator: WorkflowCreator, limitMs: number): WorkflowCreator {
   return {
     destroy: () => creator.destroy(),
     async createWorkflow(options) {
       const workflow: Workflow = await creator.createWorkflow(options);
-      const runId = options.info.runId;
+      const { runId, workflowType } = options.info;
+      let activations = 0;
       return {
         getAndResetSinkCalls: () => workflow.getAndResetSinkCalls(),
         dispose: () => workflow.dispose(),
         async activate(activation) {
           const timer = setTimeout(() => onStuckActivation(runId, limitMs), limitMs);
           timer.unref();
+          const startedAt = performance.now();
           try {
             return await workflow.activate(activation);
           } finally {
             clearTimeout(timer);
+            activationObserver?.({ workflowType, runId, first: activations++ === 0, ms: performance.now() - startedAt });
           }
         },
       };
