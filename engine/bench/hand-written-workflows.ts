@@ -5,9 +5,22 @@
 import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { WebhookRequest, WebhookResponse } from '@flightdeck/workflows';
 
-const { sendWebhook } = proxyActivities<{ sendWebhook(req: WebhookRequest): Promise<WebhookResponse> }>({
+type Send = { sendWebhook(req: WebhookRequest): Promise<WebhookResponse> };
+const OPTIONS = {
   startToCloseTimeout: 15_000,
   retry: { maximumAttempts: 3, initialInterval: 1000, backoffCoefficient: 2, maximumInterval: 60_000 },
+};
+const { sendWebhook } = proxyActivities<Send>(OPTIONS);
+const local = proxyLocalActivities<Send>(OPTIONS);
+
+/** The one-send yardsticks' request, the same whichever way it is sent. */
+const oneSend = (args: { url: string; runId: string }): WebhookRequest => ({
+  url: args.url,
+  method: 'POST',
+  headers: {},
+  body: { run: args.runId },
+  timeoutMs: 10_000,
+  idempotencyKey: `${args.runId}/send/1`,
 });
 
 /** Ten webhook calls in a row, no interpreter: the yardstick for the interpreter's overhead. */
@@ -30,29 +43,10 @@ export async function handWrittenTenSteps(args: { url: string; runId: string }):
 
 /** One webhook call and nothing else: the yardstick for a channel send (interpreter, ledger, signing). */
 export async function handWrittenOneSend(args: { url: string; runId: string }): Promise<void> {
-  await sendWebhook({
-    url: args.url,
-    method: 'POST',
-    headers: {},
-    body: { run: args.runId },
-    timeoutMs: 10_000,
-    idempotencyKey: `${args.runId}/send/1`,
-  });
+  await sendWebhook(oneSend(args));
 }
-
-const local = proxyLocalActivities<{ sendWebhook(req: WebhookRequest): Promise<WebhookResponse> }>({
-  startToCloseTimeout: 15_000,
-  retry: { maximumAttempts: 3, initialInterval: 1000, backoffCoefficient: 2, maximumInterval: 60_000 },
-});
 
 /** handWrittenOneSend with the call as a local activity. */
 export async function handWrittenOneLocalSend(args: { url: string; runId: string }): Promise<void> {
-  await local.sendWebhook({
-    url: args.url,
-    method: 'POST',
-    headers: {},
-    body: { run: args.runId },
-    timeoutMs: 10_000,
-    idempotencyKey: `${args.runId}/send/1`,
-  });
+  await local.sendWebhook(oneSend(args));
 }
