@@ -28,6 +28,7 @@ const EVENTS = Number(process.env.BENCH_EVENTS ?? 1000);
 const SENDERS = Number(process.env.BENCH_SENDERS ?? 10);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 20);
 const OVERLOAD_SECONDS = Number(process.env.BENCH_OVERLOAD_SECONDS ?? 20);
+const TARGET_RATE = 40;
 const COMMAND = `BENCH_EVENTS=${EVENTS} BENCH_SENDERS=${SENDERS} npx tsx engine/bench/webhook-flow.ts   (part of npm run bench)`;
 
 // The receiver notes when each delivery arrived, keyed by the event (flow) or the workflow (yardstick).
@@ -269,12 +270,14 @@ async function offerEvent(key: string): Promise<{ accepted: boolean; retryAfter:
 }
 
 /**
- * Overload: events offered open-loop at twice the rate the flow just sustained (paced, not waiting
- * for answers), for OVERLOAD_SECONDS. The product's own bound (hook-admission.ts) must hold: some are
- * refused with Retry-After, the accepted ones arrive, and the number accepted but not yet delivered
- * stays flat instead of growing with the offered load.
+ * Events offered open-loop at `rate` (paced, not waiting for answers), for OVERLOAD_SECONDS. At twice the
+ * rate the flow just sustained, the product's own bound (hook-admission.ts) must hold: some are refused
+ * with Retry-After, the accepted ones arrive, and the number accepted but not yet delivered stays flat
+ * instead of growing with the offered load. At the issue's target rate (40/s) it gives the latency a
+ * sender sees when the product keeps up, which the closed-loop senders above cannot show: they send the
+ * next event on each 202, so they fill the admission bound whatever the rate.
  */
-async function overload(rate: number) {
+async function offerPaced(rate: number, prefix: string) {
   const count = Math.round(rate * OVERLOAD_SECONDS);
   const sentAt = new Map<string, number>();
   const offers: Promise<void>[] = [];
@@ -289,7 +292,7 @@ async function overload(rate: number) {
     const due = t0 + (i * 1000) / rate;
     const wait = due - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    const key = `over-${i}`;
+    const key = `${prefix}-${i}`;
     sentAt.set(key, performance.now());
     offers.push(
       offerEvent(key).then((o) => {
@@ -325,7 +328,8 @@ async function overload(rate: number) {
     },
   };
 }
-const overloadPhase = await overload(2 * flightdeck.runsPerSec);
+const atTargetRate = await offerPaced(TARGET_RATE, 'paced');
+const overloadPhase = await offerPaced(2 * flightdeck.runsPerSec, 'over');
 
 const machine =
   `${process.platform} ${process.arch}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ` +
@@ -345,6 +349,7 @@ const result = {
     runsPerSecAgainstRegularActivity: +(flightdeck.runsPerSec / yardstick.runsPerSec).toFixed(3),
   },
   refusals,
+  atTargetRate,
   overload: overloadPhase,
   duplicates,
   targets: { runsPerSec: 40, p50Ms: 150, p99Ms: 500, ratio: 0.9, workflowTaskMs: 10 },
@@ -371,6 +376,12 @@ console.log(
 );
 console.log(`    statements per run, flightdeck: ${JSON.stringify(flightdeck.statementsPerRun)}`);
 console.log(`    refusals ${JSON.stringify(refusals)}, duplicate deliveries ${duplicates}`);
+const t = atTargetRate;
+console.log(
+  `    paced        ${t.offeredPerSec}/s offered (the target rate) for ${OVERLOAD_SECONDS} s: ${t.accepted} accepted, ` +
+    `${t.refused} refused; event→receiver p50 ${t.acceptedLatencyMs.p50} ms, p99 ${t.acceptedLatencyMs.p99} ms; ` +
+    `backlog max ${t.backlog.max}`,
+);
 const o = overloadPhase;
 console.log(
   `    overload     ${o.offeredPerSec}/s offered (2× the sustained rate) for ${OVERLOAD_SECONDS} s: ${o.accepted} accepted, ` +
