@@ -41,8 +41,10 @@ export class PortfolioService {
   async totals(ids: readonly string[]): Promise<Map<string, RawSums>> {
     const out = new Map<string, RawSums>(ids.map((id) => [id, {}]));
     if (!ids.length) return out;
+    // Summed in the points' key order: a double's sum depends on the order, and a scan's order is not fixed, so the
+    // same page and its CSV could differ in the last digit (seen in CI).
     const result = await this.db.execute<{ campaign_id: string; metric: string; value: number | string }>(sql`
-      SELECT campaign_id, metric, sum(value)::float8 AS value FROM metric_points
+      SELECT campaign_id, metric, sum(value ORDER BY ts, channel, dimensions_key)::float8 AS value FROM metric_points
       WHERE campaign_id = ANY(${sql.param([...ids])}::uuid[]) AND metric = ANY(${sql.param([...RAW_METRICS])}::text[])
       GROUP BY 1, 2`);
     for (const r of result.rows) {
