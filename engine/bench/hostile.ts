@@ -58,8 +58,8 @@ console.log(`CEL limits: ${JSON.stringify(EXPRESSION_LIMITS)}`);
 const expressionCosts: Record<string, unknown> = {};
 for (const [name, source] of Object.entries(EXPRESSIONS)) {
   const t = time(() => evaluateExpression(source, { input }));
-  expressionCosts[name] = { ...t, steps: lastExpressionCost.steps };
-  console.log(`  ${name.padEnd(40)} ${String(t.ms).padStart(7)} ms  ${String(lastExpressionCost.steps).padStart(8)} steps  ${t.error}`);
+  expressionCosts[name] = { ...t, steps: lastExpressionCost().steps };
+  console.log(`  ${name.padEnd(40)} ${String(t.ms).padStart(7)} ms  ${String(lastExpressionCost().steps).padStart(8)} steps  ${t.error}`);
 }
 console.log(`Liquid limits: ${JSON.stringify(MESSAGE_LIMITS)}`);
 const templateCosts: Record<string, unknown> = {};

@@ -454,8 +454,12 @@ export function fromCel(value: unknown): unknown {
   return value;
 }
 
+// Not exported as the object itself: the worker shares this module between runs and freezes what it exports.
+const lastCost = { steps: 0, allocated: 0 };
 /** What the last evaluation on this thread cost; for the bench and the tests. */
-export const lastExpressionCost = { steps: 0, allocated: 0 };
+export function lastExpressionCost(): { steps: number; allocated: number } {
+  return { ...lastCost };
+}
 
 export function evaluateExpression(source: string, scope: Record<string, unknown>): unknown {
   if (!meterReady)
@@ -479,8 +483,8 @@ export function evaluateExpression(source: string, scope: Record<string, unknown
   } finally {
     meter = outer;
     if (task) task.steps += m.steps;
-    lastExpressionCost.steps = m.steps;
-    lastExpressionCost.allocated = m.allocated;
+    lastCost.steps = m.steps;
+    lastCost.allocated = m.allocated;
   }
 }
 

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { flowDocumentSchema, type FlowDocument } from './flow.ts';
+import { flowSchemas, type FlowDocument } from './flow.ts';
 import { findJsonProblems } from './json.ts';
 import { checkExpression } from './expressions.ts';
 import { getNodeType } from './nodes/index.ts';
@@ -56,7 +56,7 @@ export function validateFlow(raw: unknown): ValidationResult {
       ),
     };
   }
-  const parsed = flowDocumentSchema.safeParse(raw, { error: bothLanguages });
+  const parsed = flowSchemas().flowDocumentSchema.safeParse(raw, { error: bothLanguages });
   if (!parsed.success) return { ok: false, issues: attachIds(raw, zodIssuesToValidation(parsed.error)) };
 
   const flow = parsed.data;

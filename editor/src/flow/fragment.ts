@@ -1,16 +1,5 @@
 import { z } from 'zod';
-import {
-  flowEdgeSchema,
-  flowGroupSchema,
-  flowNodeSchema,
-  flowNoteSchema,
-  idSchema,
-  ANNOTATION_LIMITS,
-  type FlowEdge,
-  type FlowGroup,
-  type FlowNode,
-  type FlowNote,
-} from '@flightdeck/workflows';
+import { flowSchemas, ANNOTATION_LIMITS, type FlowEdge, type FlowGroup, type FlowNode, type FlowNote } from '@flightdeck/workflows';
 import { nextEdgeId, nextNodeId, CANVAS_NODE_TYPE, type CanvasEdge, type CanvasNode } from './graph.ts';
 import { nextAnnotationId, notesToCanvas, notesToDocument, type GroupState, type NoteCanvasNode } from './annotations.ts';
 import { renameRefs } from './nodeRefs.ts';
@@ -23,6 +12,7 @@ import { renameRefs } from './nodeRefs.ts';
 export const FRAGMENT_FORMAT = 'flightdeck.fragment/1';
 export const FRAGMENT_LIMITS = { chars: 256_000, nodes: 200, edges: 800 } as const;
 
+const { flowEdgeSchema, flowGroupSchema, flowNodeSchema, flowNoteSchema, idSchema } = flowSchemas();
 const fragmentSchema = z.object({
   format: z.literal(FRAGMENT_FORMAT),
   nodes: z.array(flowNodeSchema).max(FRAGMENT_LIMITS.nodes),

@@ -126,6 +126,9 @@ export type NodeSource<S extends z.ZodType> = Omit<NodeDefinition<S>, 'configSch
 
 export function defineNode<S extends z.ZodType>(source: NodeSource<S>): NodeDefinition<S> {
   const { configSchema, ...rest } = source;
-  const schema = lazily(configSchema);
-  return Object.defineProperty(rest, 'configSchema', { get: schema, enumerable: true }) as NodeDefinition<S>;
+  // The getter sits on the definition's own prototype, not on the definition: a workflow worker freezes what its shared
+  // modules export, reading every own property, getters included, and a frozen schema cannot parse (see
+  // temporal/freeze-ready.ts). The schema stays in this closure, built by whoever reads it first.
+  const withSchema = Object.defineProperty({}, 'configSchema', { get: lazily(configSchema), enumerable: true });
+  return Object.assign(Object.create(withSchema) as object, rest) as NodeDefinition<S>;
 }

@@ -1,12 +1,5 @@
 import { z } from 'zod';
-import {
-  flowDocumentSchema,
-  flowNodeSchema,
-  FLOW_LIMITS,
-  positionSchema,
-  type FlowDiff,
-  type FlowDocumentInput,
-} from '@flightdeck/workflows';
+import { flowSchemas, FLOW_LIMITS, type FlowDiff, type FlowDocumentInput } from '@flightdeck/workflows';
 import { fieldErrorSchema, timestamp, type Assert, type SameShape } from './common.ts';
 import { schemaMessage } from '@flightdeck/workflows';
 
@@ -47,6 +40,7 @@ export const templateFlowBody = z.strictObject({
  * A flow document as it was sent: drafts are stored as the designer saved them, so a node's
  * config and position (and the schemaVersion) may be missing. Published versions fill them in.
  */
+const { flowDocumentSchema, flowNodeSchema, positionSchema } = flowSchemas();
 export const flowGraphSchema = flowDocumentSchema
   .extend({
     schemaVersion: z.literal(1).optional(),
