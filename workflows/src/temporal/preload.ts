@@ -20,9 +20,11 @@ zod
   .safeParse({ a: 1, b: ['x'], c: { d: [1] } });
 
 /**
- * Every module of ours a run can load (all of workflows/src but this folder, whose run-flow and interceptors talk to
- * the SDK per run). Re-evaluating them for each run cost about 1.5 ms of a webhook flow's 16 and most of a 20-node
- * flow's first workflow task. Sharing them is safe because none holds per-run state at module scope: the expression
+ * Every module of ours a run can load: all of workflows/src, the workflow and its interceptors among them, and with
+ * them the SDK's public module (@temporalio/workflow's index and what it pulls in beyond what the SDK shares already).
+ * Re-evaluating them for each run cost about 1.5 ms of a webhook flow's 16 and most of a 20-node flow's first
+ * workflow task. Sharing them is safe because none holds per-run state at module scope (the workflow's holds
+ * definitions of queries, updates and signals, and the SDK's proxies that find the run's activator when called): the expression
  * budget is opened and closed around each activation (interceptors.ts), and their caches (parsed expressions, regexes,
  * time zones, Liquid engines) map an input to the same value whichever run fills them, and are bounded. The SDK
  * freezes what they export, so none may export an object it changes later (the integration suite runs them frozen),
@@ -38,7 +40,11 @@ declare global {
     ): { keys(): string[]; (key: string): unknown };
   }
 }
-const OUR_MODULES = import.meta.webpackContext('..', { recursive: true, regExp: /^\.\/(?!temporal\/)[\w/-]+\.ts$/, mode: 'sync' });
+const OUR_MODULES = import.meta.webpackContext('..', {
+  recursive: true,
+  regExp: /^\.\/(?!temporal\/(preload|freeze-ready)\.ts$)[\w/-]+\.ts$/,
+  mode: 'sync',
+});
 
 const ours: Record<string, unknown> = Object.fromEntries(OUR_MODULES.keys().map((key) => [key, OUR_MODULES(key)]));
 
