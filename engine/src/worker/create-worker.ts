@@ -22,9 +22,9 @@ export const WORKFLOWS_PATH = fileURLToPath(new URL('../../../workflows/src/temp
 export const WORKFLOW_INTERCEPTORS_PATH = fileURLToPath(new URL('../../../workflows/src/temporal/interceptors.ts', import.meta.url));
 
 /**
- * Evaluated once per reusable V8 context instead of once per workflow run: the libraries our workflow modules use
- * (see the module for why it is a module of ours and not the packages' names). Our own modules, which build
- * engines and budgets from them, still load per run.
+ * Evaluated once per reusable V8 context instead of once per workflow run: the libraries our workflow modules use and
+ * every module of ours (see the module for why it is a module of ours and not the packages' names, and what keeps
+ * sharing them safe).
  */
 export const PRELOADED_LIBRARIES = [fileURLToPath(new URL('../../../workflows/src/temporal/preload.ts', import.meta.url))] as const;
 
