@@ -79,8 +79,8 @@ export interface AppDeps {
   clock?: Clock;
   /** The hook endpoint's per-IP limits; only the benchmarks raise them, for their own loopback sender. */
   hookLimits?: typeof HOOK_LIMITS;
-  /** The hook endpoint's backpressure bounds (hook-admission.ts); tests lower them. */
-  hookAdmission?: HookAdmissionLimits;
+  /** The hook endpoint's backpressure bounds (hook-admission.ts); tests lower them, or pass the gate to watch it. */
+  hookAdmission?: HookAdmissionLimits | HookAdmission;
   /** Where a connection's "send test message" may go; default: FLIGHTDECK_OUTBOUND_ALLOW of the environment. */
   outbound?: OutboundGuard;
   /** Check every answer against its route's declared schema (the tests do): drift becomes a 500 that names it. */
@@ -126,7 +126,13 @@ export function createApp(deps: AppDeps): { app: Express; registry: RouteRegistr
     ...(deps.temporalUiUrl ? { temporalUi: { baseUrl: deps.temporalUiUrl, namespace: deps.namespace } } : {}),
   });
   const hooks = new HookService(deps.db, box, runs, flows);
-  app.use(inboundHookRoute(hooks, new HookGuard(deps.clock, deps.hookLimits), new HookAdmission(deps.hookAdmission)));
+  app.use(
+    inboundHookRoute(
+      hooks,
+      new HookGuard(deps.clock, deps.hookLimits),
+      deps.hookAdmission instanceof HookAdmission ? deps.hookAdmission : new HookAdmission(deps.hookAdmission),
+    ),
+  );
   const people = new PeopleService(deps.db, deps.clock);
   // Before the body is read, so a refusal of the body (413, 415) is worded in the caller's language too.
   app.use(authenticate(people));

@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import type { HookAdmissionLimits } from '../api/hook-admission.ts';
+import type { HookAdmission, HookAdmissionLimits } from '../api/hook-admission.ts';
 import type { OutboundGuard } from '@flightdeck/activities';
 import { fileURLToPath } from 'node:url';
 import { openDatabase, migrateDatabase, type DatabaseHandle } from '../db/client.ts';
@@ -37,7 +37,7 @@ export interface ServerOptions {
   /** Raised only by the benchmarks for their loopback sender; the product keeps HOOK_LIMITS. */
   hookLimits?: typeof HOOK_LIMITS;
   /** The hook endpoint's backpressure bounds; tests and the bench's overload phase lower them. */
-  hookAdmission?: HookAdmissionLimits;
+  hookAdmission?: HookAdmissionLimits | HookAdmission;
   /** The tests check every answer against its declared schema. */
   checkResponses?: boolean;
   /** Bounds on the run view's open streams; tests lower them. */

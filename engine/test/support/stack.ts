@@ -1,5 +1,5 @@
 import { lazyNotifier } from '../../src/temporal/client.ts';
-import type { HookAdmissionLimits } from '../../src/api/hook-admission.ts';
+import type { HookAdmission, HookAdmissionLimits } from '../../src/api/hook-admission.ts';
 import type { RunStreamLimits } from '../../src/api/run-stream-admission.ts';
 import { gatheredRunChanges } from '../../src/services/run-changes.ts';
 import { inject } from 'vitest';
@@ -110,7 +110,7 @@ export interface StackOptions {
   quietHoursClock?: () => number;
   outbound?: OutboundGuard;
   /** The hook endpoint's backpressure bounds, lowered to test the refusal. */
-  hookAdmission?: HookAdmissionLimits;
+  hookAdmission?: HookAdmissionLimits | HookAdmission;
   log?: Logger;
   /** Chromium for review PDFs; a missing file tests the 503. */
   chromiumPath?: string;

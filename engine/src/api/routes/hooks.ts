@@ -7,7 +7,15 @@ import type { HookService } from '../../services/hooks.ts';
 import type { FlowService } from '../../services/flows.ts';
 import { RateLimited, type HookGuard } from '../../auth/throttle.ts';
 import { clientIp } from '../authenticate.ts';
-import { HookAdmission, HookBusy, HOOK_MAX_OPEN_RUNS, HOOK_MAX_STARTING, HOOK_OPEN_HOLD_MS } from '../hook-admission.ts';
+import {
+  HookAdmission,
+  HookBusy,
+  HOOK_MAX_OPEN_RUNS,
+  HOOK_MAX_QUEUED,
+  HOOK_MAX_STARTING,
+  HOOK_OPEN_HOLD_MS,
+  HOOK_QUEUE_MS,
+} from '../hook-admission.ts';
 import { said } from '@flightdeck/workflows';
 
 /**
@@ -23,9 +31,12 @@ export const inboundHookContract: RouteSpec<typeof uuidParam, z.ZodType, z.ZodTy
   access: 'public',
   summary: 'A signed event (Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature) starts a run of the published version',
   description:
-    'The body is any JSON (at most 1 MB), signed over its exact bytes. Runs that events start are bounded: past ' +
-    `${HOOK_MAX_STARTING} events starting at once, or ${HOOK_MAX_OPEN_RUNS} open runs started in the last ` +
-    `${HOOK_OPEN_HOLD_MS / 1000} s, the answer is 503 with Retry-After (seconds), as Standard Webhooks senders expect.`,
+    'The body is any JSON (at most 1 MB), signed over its exact bytes. Runs that events start are bounded: while ' +
+    `${HOOK_MAX_OPEN_RUNS} runs started by events in the last ${HOOK_OPEN_HOLD_MS / 1000} s are open, an event waits ` +
+    `for one to end, in turn, for up to ${HOOK_QUEUE_MS / 1000} s behind at most ${HOOK_MAX_QUEUED} others, so a sender ` +
+    'is slowed to the rate runs complete. Past that (or past ' +
+    `${HOOK_MAX_STARTING} events starting at once) the answer is 503 with Retry-After (seconds), as Standard Webhooks ` +
+    'senders expect.',
   documentedBody: { 'application/json': z.unknown() },
   params: uuidParam,
   responses: [
@@ -43,7 +54,8 @@ export const inboundHookContract: RouteSpec<typeof uuidParam, z.ZodType, z.ZodTy
       status: 503,
       description:
         `Runs cannot keep up now: too many events starting runs, or ${HOOK_MAX_OPEN_RUNS} runs started by events ` +
-        `(in the last ${HOOK_OPEN_HOLD_MS / 1000} s) still open. Retry after Retry-After seconds`,
+        `(in the last ${HOOK_OPEN_HOLD_MS / 1000} s) still open after the event waited ${HOOK_QUEUE_MS / 1000} s ` +
+        'or behind a full queue. Retry after Retry-After seconds',
       schema: problemSchema,
     },
   ],
