@@ -32,7 +32,7 @@ export function useTemplates() {
   return useQuery({ queryKey: keys.templates, queryFn: api.listTemplates, staleTime: Infinity });
 }
 
-/** `readSince`: this visit's read already started then (claimOpenedFlow), so mounting does not start another. */
+/** `readSince`: this visit's read already started then (openedFlowReadAt), so mounting does not start another. */
 export function useFlow(id: string | undefined, readSince: number | null = null) {
   return useQuery({
     queryKey: keys.flow(id ?? ''),

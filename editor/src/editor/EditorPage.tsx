@@ -1,9 +1,9 @@
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { ReactFlowProvider } from '@xyflow/react';
 import { useTranslation } from 'react-i18next';
 import { ApiError } from '../api/client.ts';
 import { useErrorText } from '../components/errorText.ts';
-import { claimOpenedFlow } from '../api/openedFlow.ts';
+import { openedFlowReadAt, releaseOpenedFlow } from '../api/openedFlow.ts';
 import { useFlow } from '../api/queries.ts';
 import { AppHeader } from '../components/AppHeader.tsx';
 import { Link } from '../components/Link.tsx';
@@ -17,7 +17,8 @@ export function EditorPage({ flowId }: { flowId: string | null }) {
   // A flow created from #/flows/new keeps its editor instance (and viewport) when the URL gains its id.
   const [createdId, setCreatedId] = useState<string | null>(null);
   const adopted = flowId !== null && flowId === createdId;
-  const [readSince] = useState(() => claimOpenedFlow(flowId));
+  const [readSince] = useState(() => openedFlowReadAt(flowId));
+  useEffect(() => releaseOpenedFlow(flowId), [flowId]);
   const flow = useFlow(flowId && !adopted ? flowId : undefined, readSince);
   const blank = useMemo(() => initialGraph(), []);
   const errorText = useErrorText();
