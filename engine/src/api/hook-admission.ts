@@ -21,7 +21,8 @@ import { said } from '@flightdeck/workflows';
  */
 export const HOOK_MAX_OPEN_RUNS = 24;
 export const HOOK_OPEN_HOLD_MS = 2_000;
-export const HOOK_QUEUE_MS = 2_000;
+/** Longer than the hold: a burst that fills the window is admitted when the hold passes, not refused at that instant. */
+export const HOOK_QUEUE_MS = 3_000;
 export const HOOK_MAX_QUEUED = 64;
 export const HOOK_MAX_STARTING = 64;
 export const HOOK_RETRY_AFTER_SECONDS = 1;
