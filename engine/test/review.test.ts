@@ -163,6 +163,26 @@ describe('GET /api/campaigns/:id/review and review.csv', () => {
     expect(await csv.text()).toContain('summary,campaign,no_data');
   });
 
+  it('hourly sums do not depend on the order PostgreSQL reads the rows: 0.1 + 0.2 + 0.3 is 0.6', async () => {
+    const made = await stack.api.post('/api/campaigns', {
+      name: 'Three shops',
+      goals: [{ kpi: 'revenue', target: 1, unit: 'CNY' }],
+    });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    // One hour, one channel, three dimensions: summed in the order stored, doubles give 0.6000000000000001.
+    const points = [0.1, 0.2, 0.3].map((value, i) => ({
+      ts: '2026-06-01T01:00:00Z',
+      channel: 'tmall',
+      metric: 'revenue',
+      value,
+      dimensions: { shop: `s${i}` },
+    }));
+    const metrics = stack.server.app.metrics;
+    expect((await metrics.ingest(made.body.id, metrics.checkJson({ points }))).accepted).toBe(3);
+    const review = (await stack.api.get(`/api/campaigns/${made.body.id}/review`)).body;
+    expect(review.attainment.find((g: { kpi: string }) => g.kpi === 'revenue').actual).toBe(0.6);
+  });
+
   it('access as the campaign: 404 for those who cannot see it and for made-up ids, problem+json every time', async () => {
     const outsider = await stack.user('Olga Outsider', [{ role: 'analyst', department: 'Elsewhere' }], { department: 'Elsewhere' });
     for (const path of [`/api/campaigns/${id618}/review`, `/api/campaigns/${id618}/review.csv`]) {

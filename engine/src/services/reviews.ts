@@ -80,10 +80,14 @@ export class ReviewService {
     private readonly clock: Clock = systemClock,
   ) {}
 
-  /** Hourly sums per channel and metric: at most one row per hour, channel and metric, whatever the ingest rate. */
+  /**
+   * Hourly sums per channel and metric: at most one row per hour, channel and metric, whatever the ingest rate. Summed
+   * as numeric: a sum of doubles depends on the order the rows are read (0.1 + 0.2 + 0.3), and the same data must give
+   * the same review whatever plan PostgreSQL picks.
+   */
   private async points(campaignId: string): Promise<MetricPoint[]> {
     const result = await this.db.execute<{ ts: Date | string; channel: string; metric: string; value: number | string }>(sql`
-      SELECT date_bin('1 hour', ts, timestamptz '2000-01-01T00:00:00Z') AS ts, channel, metric, sum(value)::float8 AS value
+      SELECT date_bin('1 hour', ts, timestamptz '2000-01-01T00:00:00Z') AS ts, channel, metric, sum(value::numeric)::float8 AS value
       FROM metric_points WHERE campaign_id = ${campaignId}::uuid
       GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
       LIMIT ${REVIEW_LIMITS.points + 1}`);
