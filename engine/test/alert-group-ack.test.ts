@@ -172,7 +172,12 @@ describe('acknowledging a grouped alert message', () => {
     const { owner, head } = setup;
     const { campaign, runId, alerts } = await watched('lead');
     await waitFor('the grouped message in the room', () => robot.deliveries.find((d) => d.body.includes(campaign.name)));
-    const leadId = (await owner.api.get(`/api/runs/${runId}`)).body.state.nodes.escalate.detail.alertId as string;
+    // The room can have the message before the run's state names the ladder's lead (the send's result is recorded after
+    // it arrives): wait for the state, not for a moment.
+    const leadId = await waitFor(
+      'the ladder to name its lead alert',
+      async () => (await owner.api.get(`/api/runs/${runId}`)).body.state?.nodes?.escalate?.detail?.alertId as string | undefined,
+    );
     const other = alerts.find((a) => a.id !== leadId)!;
     expect(alerts.map((a) => a.id)).toContain(leadId);
 

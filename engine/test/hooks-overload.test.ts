@@ -19,7 +19,7 @@ describe('webhook overload pushback', () => {
   let flowId: string;
   let secret: string;
   const held: (() => void)[] = [];
-  const gate = new HookAdmission({ maxOpen: 1, maxQueued: 1, queueMs: 3_600_000 });
+  const gate = new HookAdmission({ maxOpen: 1, maxQueued: 2, queueMs: 3_600_000, holdMs: 3_600_000 });
 
   beforeAll(async () => {
     stack = await startStack('hooks-overload', { hookAdmission: gate });
@@ -41,10 +41,11 @@ describe('webhook overload pushback', () => {
     await stack?.close();
   });
 
-  const deliver = (id: string, body: unknown) => {
+  const deliver = (id: string, body: unknown, signal?: AbortSignal) => {
     const raw = JSON.stringify(body);
     const ts = Math.floor(Date.now() / 1000);
     return fetch(`${stack.url}/api/hooks/${flowId}`, {
+      signal,
       method: 'POST',
       headers: {
         'content-type': 'application/json',
@@ -67,6 +68,9 @@ describe('webhook overload pushback', () => {
 
     const waiting = deliver('evt_b', { order: 'B' });
     await waitFor('the second event to wait for room', () => gate.queued === 1);
+    const hangUp = new AbortController();
+    const abandoned = deliver('evt_d', { order: 'D' }, hangUp.signal).catch((e: unknown) => e);
+    await waitFor('the third event to wait for room', () => gate.queued === 2);
     const refused = await deliver('evt_c', { order: 'C' });
     expect(refused.status).toBe(503);
     expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
@@ -76,6 +80,15 @@ describe('webhook overload pushback', () => {
     expect(problem.detail).toMatch(/still open/);
     expect(await runsOf('B')).toHaveLength(0);
     expect(await runsOf('C')).toHaveLength(0);
+
+    // The sender of D hangs up: its place is given back.
+    hangUp.abort();
+    expect(await abandoned).toMatchObject({ name: 'AbortError' });
+    await waitFor('the hung-up event to leave the queue', () => gate.queued === 1);
+    // Unsigned, while a signed event would wait: answered at once, and it takes no place.
+    const unsigned = await fetch(`${stack.url}/api/hooks/${flowId}`, { method: 'POST', body: '{"order":"E"}' });
+    expect(unsigned.status).toBe(401);
+    expect(gate.queued).toBe(1);
 
     held.shift()!();
     expect((await stack.api.waitForRun(runId)).status).toBe('completed');
@@ -99,5 +112,6 @@ describe('webhook overload pushback', () => {
     const [c] = await runsOf('C');
     expect((await stack.api.waitForRun(c.id)).status).toBe('completed');
     expect(receiver.calls.map((call) => (call.body as { order: string }).order)).toEqual(['A', 'B', 'C']);
+    expect(await runsOf('D')).toHaveLength(0);
   });
 });

@@ -8,6 +8,8 @@ let openedFlow: { id: string; at: number } | null = null;
 /** Reads the flow a page load opens beside the session check and the editor's chunks, instead of after them. */
 export function prefetchFlowForOpen(qc: QueryClient, id: string): void {
   openedFlow = { id, at: Date.now() };
+  // An editor that never committed (left while loading, or failed) must not hand this read to a later visit.
+  window.addEventListener('hashchange', () => (openedFlow = null), { once: true });
   void qc.prefetchQuery({ queryKey: keys.flow(id), queryFn: () => api.getFlow(id) });
 }
 

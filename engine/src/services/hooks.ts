@@ -3,7 +3,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { JsonValue } from '@flightdeck/workflows';
 import { findJsonProblems } from '@flightdeck/workflows';
 import type { Database } from '../db/client.ts';
-import { flowHooks, flowVersions, hookEvents } from '../db/schema.ts';
+import { flowHooks, flowVersions, hookEvents, type FlowVersionRow } from '../db/schema.ts';
 import { HttpProblem, joinPath } from '../api/problem.ts';
 import { findUnstorableStrings } from '../api/unstorable.ts';
 import type { Actor } from '../auth/access.ts';
@@ -18,6 +18,16 @@ export const HOOK_TOLERANCE_SECONDS = 300;
 export function signStandardWebhook(secret: string, id: string, timestamp: number, body: string): string {
   const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
   return `v1,${createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64')}`;
+}
+
+/** A delivery whose signature, age and body passed: what starting its run needs. */
+export interface VerifiedEvent {
+  flowId: string;
+  /** webhook-id */
+  id: string;
+  input: JsonValue;
+  /** The flow's latest version as read with the secret (undefined: none published). */
+  version: FlowVersionRow | undefined;
 }
 
 /** Inbound events that start runs: Standard Webhooks signatures, idempotent by webhook-id. */
@@ -41,11 +51,11 @@ export class HookService {
     return { secret, url: `/api/hooks/${flowId}` };
   }
 
-  async receive(
-    flowId: string,
-    headers: Record<string, string | string[] | undefined>,
-    raw: Buffer,
-  ): Promise<{ runId: string; duplicate: boolean; closed?: Promise<void> }> {
+  /**
+   * Checks a delivery (signature, age, body) without starting anything; cheap, and done before the event may wait for
+   * room (hook-admission.ts), so an unsigned or badly signed request is answered 401 at once and never holds a place.
+   */
+  async verify(flowId: string, headers: Record<string, string | string[] | undefined>, raw: Buffer): Promise<VerifiedEvent> {
     const header = (name: string) => {
       const v = headers[name];
       return Array.isArray(v) ? v[0] : v;
@@ -99,10 +109,15 @@ export class HookService {
       throw new HttpProblem(400, 'Invalid request', 'webhook-id must be at most 200 characters of text', [
         { path: 'webhook-id', message: 'Too long or not text' },
       ]);
+    return { flowId, id, input, version: hook!.version ?? undefined };
+  }
 
+  /** Starts the run of a verified event, or answers with the run an earlier delivery of it started. */
+  async start(event: VerifiedEvent): Promise<{ runId: string; duplicate: boolean; closed?: Promise<void> }> {
+    const { flowId, id, input } = event;
     let run: { id: string; workflowId: string } | null;
     try {
-      run = await this.runs.startForEvent(await this.flows.runnable(hook!.version ?? undefined), id, input);
+      run = await this.runs.startForEvent(await this.flows.runnable(event.version), id, input);
     } catch (err) {
       // Refused as the flow is now (say, republished with another trigger): an event accepted before still answers with its run.
       const seen = await this.acceptedRun(flowId, id).catch(() => undefined);

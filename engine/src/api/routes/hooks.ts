@@ -8,6 +8,7 @@ import type { FlowService } from '../../services/flows.ts';
 import { RateLimited, type HookGuard } from '../../auth/throttle.ts';
 import { clientIp } from '../authenticate.ts';
 import {
+  HookAbandoned,
   HookAdmission,
   HookBusy,
   HOOK_MAX_OPEN_RUNS,
@@ -31,7 +32,8 @@ export const inboundHookContract: RouteSpec<typeof uuidParam, z.ZodType, z.ZodTy
   access: 'public',
   summary: 'A signed event (Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature) starts a run of the published version',
   description:
-    'The body is any JSON (at most 1 MB), signed over its exact bytes. Runs that events start are bounded: while ' +
+    'The body is any JSON (at most 1 MB), signed over its exact bytes. The signature is checked first. Runs that ' +
+    'events start are bounded: while ' +
     `${HOOK_MAX_OPEN_RUNS} runs started by events in the last ${HOOK_OPEN_HOLD_MS / 1000} s are open, an event waits ` +
     `for one to end, in turn, for up to ${HOOK_QUEUE_MS / 1000} s behind at most ${HOOK_MAX_QUEUED} others, so a sender ` +
     'is slowed to the rate runs complete. Past that (or past ' +
@@ -82,7 +84,19 @@ export function inboundHookRoute(hooks: HookService, guard: HookGuard, admission
     if (!uuidParam.shape.id.safeParse(flowId).success) return sendProblem(res, new HttpProblem(404, 'Not found', said('no_such_hook')));
     try {
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      const { runId, duplicate } = await admission.admit(() => hooks.receive(flowId, req.headers, raw));
+      // Verified before it may wait for room: a request that is not signed never holds a place in the queue.
+      const event = await hooks.verify(flowId, req.headers, raw);
+      // A sender that hangs up while its event waits gives its place back, and nothing starts for it.
+      const gone = new AbortController();
+      res.once('close', () => res.writableEnded || gone.abort());
+      let started;
+      try {
+        started = await admission.admit(() => hooks.start(event), gone.signal);
+      } catch (err) {
+        if (err instanceof HookAbandoned) return;
+        throw err;
+      }
+      const { runId, duplicate } = started;
       const accepted: z.input<typeof hookAcceptedSchema> = { runId, duplicate, location: `/api/runs/${runId}` };
       res.status(202).json(accepted);
     } catch (err) {
