@@ -178,32 +178,31 @@ export class HookAdmission {
     while (this.queue.length > 0 && this.hasRoom()) this.queue.shift()!.grant();
   }
 
+  /** A new run holds a window slot for holdMs and a ceiling slot for longHoldMs, or until it closes, whichever is first. */
   private hold(closed: Promise<unknown>): void {
+    const window = this.slot(this.holdMs, () => this.open--);
+    const ceiling = this.slot(this.longHoldMs, () => this.longOpen--);
     this.open++;
     this.longOpen++;
-    // One timer per bound; a close releases whichever still hold. Timers must not keep a stopping process alive.
-    let short: ReturnType<typeof setTimeout> | undefined = setTimeout(() => releaseShort(), this.holdMs);
-    let long: ReturnType<typeof setTimeout> | undefined = setTimeout(() => releaseLong(), this.longHoldMs);
-    short.unref?.();
-    long.unref?.();
-    const releaseShort = () => {
-      if (short === undefined) return;
-      clearTimeout(short);
-      short = undefined;
-      this.open--;
-      this.freed();
-    };
-    const releaseLong = () => {
-      if (long === undefined) return;
-      clearTimeout(long);
-      long = undefined;
-      this.longOpen--;
-      this.freed();
-    };
     const release = () => {
-      releaseShort();
-      releaseLong();
+      window();
+      ceiling();
     };
     closed.then(release, release);
+  }
+
+  /** A slot given back once, by its timer or by the run's close. The timer must not keep a stopping process alive. */
+  private slot(ms: number, giveBack: () => void): () => void {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const release = () => {
+      if (timer === undefined) return;
+      clearTimeout(timer);
+      timer = undefined;
+      giveBack();
+      this.freed();
+    };
+    timer = setTimeout(release, ms);
+    timer.unref?.();
+    return release;
   }
 }
