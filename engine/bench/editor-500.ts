@@ -13,7 +13,7 @@
  * Needs editor/dist (npm run build) and Chromium (CHROMIUM_PATH or /usr/bin/chromium).
  * Finding where the time goes: BENCH_EDITOR_PROFILE=<dir> writes a CPU profile of the last open and of the drag per size
  * (.cpuprofile, for Chrome's DevTools) and the open's requests with their times (.requests.json), best with an
- * unminified build: `npx vite build --minify false --outDir /tmp/x`
+ * unminified build: `npx vite build --minify false --outDir /tmp/x`; BENCH_EDITOR_SHOTS=<dir> a screenshot after the opens
  * in editor/, then BENCH_EDITOR_DIST=/tmp/x.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -30,6 +30,7 @@ const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const COMMAND = 'npx tsx engine/bench/editor-500.ts';
 const TARGET = { openMs: 1000, dragP95Ms: 16 };
 const PROFILE_DIR = process.env.BENCH_EDITOR_PROFILE;
+const SHOTS_DIR = process.env.BENCH_EDITOR_SHOTS;
 const DIST = process.env.BENCH_EDITOR_DIST ?? EDITOR_DIST;
 
 /** Runs `work` under Chromium's CPU profiler when BENCH_EDITOR_PROFILE is set; the profile goes to <dir>/<name>.cpuprofile. */
@@ -93,21 +94,48 @@ export function benchFlow(size: number): FlowDocument {
 }
 
 /**
- * Installed before the app's own code: records when all the nodes that `?expect=` names are rendered and measured
- * (React Flow hides a node it has no size for), and the `?edges=` edges drawn, which React Flow does only once it has
- * measured both ends' handles. Page scripts are strings: tsx names functions with a helper (`__name`) that the page does not have.
+ * Installed before the app's own code, with the flow's nodes and edges in `window.__fdFlow` (as [id, x, y] and
+ * [id, source, target]): records when the canvas is
+ * drawn as the user first sees it. That is: the editor has fitted the flow to the pane (it does on every open), every
+ * node whose box is in view is in the DOM and measured by React Flow (it hides a node it has no size for), every node
+ * it drew is shown, and every edge between two nodes in view is drawn (React Flow draws one once it knows both ends'
+ * handles). A build that draws every node meets this when all of them are drawn; one that draws only the nodes in view
+ * (above 200 nodes, `flow/nodeGeometry.ts`) when those are. `window.__fdOpenedNodes` is how many nodes were drawn then.
+ * Page scripts are strings: tsx names functions with a helper (`__name`) that the page does not have.
  */
 const WATCH_NODES = `(() => {
-  const query = new URLSearchParams(location.search);
-  const expected = Number(query.get('expect'));
-  const edges = Number(query.get('edges'));
-  if (!expected) return;
+  if (!new URLSearchParams(location.search).has('watch')) return;
+  const NODE_W = 220, NODE_H = 52;
   const tick = () => {
-    const nodes = document.querySelectorAll('.react-flow__node');
-    const drawn = [...document.querySelectorAll('.react-flow__edge-path')].filter((p) => p.getAttribute('d')).length;
-    const shown = [...nodes].every((n) => n.style.visibility !== 'hidden');
-    if (nodes.length >= expected && drawn >= edges && shown) window.__fdOpenedAt = performance.now();
-    else requestAnimationFrame(tick);
+    // Read at each frame: each flow's init script sets it, and the latest set is this page's flow.
+    const flow = window.__fdFlow;
+    const pane = document.querySelector('.react-flow');
+    const viewport = document.querySelector('.react-flow__viewport');
+    if (!flow || !pane || !viewport) return requestAnimationFrame(tick);
+    const m = new DOMMatrixReadOnly(getComputedStyle(viewport).transform);
+    const z = m.a, tx = m.e, ty = m.f;
+    // Not fitted yet: every flow here is larger than the pane at zoom 1.
+    if (z === 1) return requestAnimationFrame(tick);
+    const w = pane.clientWidth, h = pane.clientHeight;
+    const inView = new Set();
+    for (const [id, x, y] of flow.nodes) {
+      const left = x * z + tx, top = y * z + ty;
+      if (left < w && left + NODE_W * z > 0 && top < h && top + NODE_H * z > 0) inView.add(id);
+    }
+    const drawn = new Map();
+    for (const n of document.querySelectorAll('.react-flow__node')) drawn.set(n.dataset.id, n);
+    let ok = inView.size > 0 && [...drawn.values()].every((n) => n.style.visibility !== 'hidden');
+    for (const id of inView) if (!drawn.has(id)) ok = false;
+    if (ok)
+      for (const [id, source, target] of flow.edges) {
+        if (!inView.has(source) || !inView.has(target)) continue;
+        const path = document.querySelector('.react-flow__edge[data-id="' + id + '"] .react-flow__edge-path');
+        if (!path || !path.getAttribute('d')) { ok = false; break; }
+      }
+    if (ok) {
+      window.__fdOpenedAt = performance.now();
+      window.__fdOpenedNodes = drawn.size;
+    } else requestAnimationFrame(tick);
   };
   requestAnimationFrame(tick);
 })()`;
@@ -139,10 +167,11 @@ const RECORD_FRAMES = `(() => {
   });
 })()`;
 
-async function openMs(page: Page, url: string): Promise<number> {
+/** One open: ms from navigation start until the canvas is drawn (see WATCH_NODES), and how many nodes it drew. */
+async function openMs(page: Page, url: string): Promise<{ ms: number; drawn: number }> {
   await page.goto('about:blank');
   await page.goto(url);
-  const handle = await page
+  await page
     .waitForFunction(() => (window as unknown as { __fdOpenedAt?: number }).__fdOpenedAt, undefined, { timeout: 120_000 })
     .catch(async (e: unknown) => {
       await page.screenshot({ path: '/tmp/editor-bench-failed.png' });
@@ -154,7 +183,10 @@ async function openMs(page: Page, url: string): Promise<number> {
       ]);
       throw new Error(`the flow did not open (screenshot: /tmp/editor-bench-failed.png; page ${JSON.stringify(seen)}): ${e}`);
     });
-  return Number(await handle.jsonValue());
+  return page.evaluate(() => {
+    const w = window as unknown as { __fdOpenedAt: number; __fdOpenedNodes: number };
+    return { ms: w.__fdOpenedAt, drawn: w.__fdOpenedNodes };
+  });
 }
 
 /** The page's requests (ms from navigation start), to see the open's waterfall beside its CPU profile. */
@@ -246,20 +278,37 @@ try {
 
   const rows = [];
   for (const size of SIZES) {
-    const flow = await stack.api(admin.token, 'POST', '/api/flows', { name: `Editor bench ${size}`, graph: benchFlow(size) });
-    const url = `${stack.server.url}/?expect=${size}&edges=${size - 1}#/flows/${flow.id}`;
-    const opens: number[] = [];
+    const graph = benchFlow(size);
+    const flow = await stack.api(admin.token, 'POST', '/api/flows', { name: `Editor bench ${size}`, graph });
+    const watched = {
+      nodes: graph.nodes.map((n) => [n.id, n.position!.x, n.position!.y]),
+      edges: graph.edges.map((e) => [e.id, e.source, e.target]),
+    };
+    await page.addInitScript(`window.__fdFlow = ${JSON.stringify(watched)};`);
+    const url = `${stack.server.url}/?watch#/flows/${flow.id}`;
+    const opens: { ms: number; drawn: number }[] = [];
     for (let i = 0; i < OPENS - 1; i++) opens.push(await openMs(page, url));
     opens.push(
       TRACE ? await traced(page, `open-${size}`, () => openMs(page, url)) : await profiled(cdp, `open-${size}`, () => openMs(page, url)),
     );
+    // What the open measured, to look at: the canvas as the user first sees it.
+    if (SHOTS_DIR) {
+      mkdirSync(SHOTS_DIR, { recursive: true });
+      await page.screenshot({ path: `${SHOTS_DIR}/open-${size}.png` });
+    }
     if (PROFILE_DIR) writeFileSync(`${PROFILE_DIR}/open-${size}.requests.json`, JSON.stringify(await requestTimes(page), null, 1));
     const { frames, work, moved } = await profiled(cdp, `drag-${size}`, () => dragFrames(page));
     if (!moved) throw new Error('the dragged node did not move: the frames measured no drag');
     rows.push({
       nodes: size,
-      openMs: opens.map((ms) => Math.round(ms)),
-      openMedianMs: Math.round(percentile(opens, 50)),
+      openMs: opens.map((o) => Math.round(o.ms)),
+      openMedianMs: Math.round(
+        percentile(
+          opens.map((o) => o.ms),
+          50,
+        ),
+      ),
+      drawnAtOpen: Math.max(...opens.map((o) => o.drawn)),
       dragFrames: frames.length,
       dragP50Ms: +percentile(frames, 50).toFixed(1),
       dragP95Ms: +percentile(frames, 95).toFixed(1),
@@ -272,11 +321,13 @@ try {
   }
   const result = { command: COMMAND, loadBefore, loadAfter: load(), target: TARGET, rows };
   console.log(`\nEditor, headless Chromium, production build (${COMMAND}; load ${loadBefore} → ${result.loadAfter} on 2 cores)`);
-  console.log('| nodes | open, median (each) | drag frames | frame delta p50 / p95 / p99 / max | frame work p50 / p95 / p99 |');
-  console.log('|---|---|---|---|---|');
+  console.log(
+    '| nodes | open, median (each) | nodes drawn at open | drag frames | frame delta p50 / p95 / p99 / max | frame work p50 / p95 / p99 |',
+  );
+  console.log('|---|---|---|---|---|---|');
   for (const r of rows)
     console.log(
-      `| ${r.nodes} | ${r.openMedianMs} ms (${r.openMs.join(', ')}) | ${r.dragFrames} | ` +
+      `| ${r.nodes} | ${r.openMedianMs} ms (${r.openMs.join(', ')}) | ${r.drawnAtOpen} | ${r.dragFrames} | ` +
         `${r.dragP50Ms} / ${r.dragP95Ms} / ${r.dragP99Ms} / ${r.dragMaxMs} ms | ${r.workP50Ms} / ${r.workP95Ms} / ${r.workP99Ms} ms |`,
     );
   console.log(

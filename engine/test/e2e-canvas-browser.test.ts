@@ -522,4 +522,95 @@ describe('canvas craft in the editor', () => {
       await ctx.close();
     }
   });
+  it('draws only the nodes in view of a large flow, with edges to the rest where their handles turn out to be', async () => {
+    // 300 nodes, 24 to a row: wider than the pane at the canvas's smallest zoom, so some are out of view on open.
+    const columns = 24;
+    const nodes = Array.from({ length: 300 }, (_, i) => ({
+      id: `n${i}`,
+      type: i === 0 ? 'trigger.manual' : i === 299 ? 'control.end' : 'control.delay',
+      config: i === 0 || i === 299 ? {} : { duration: '1h' },
+      position: { x: (i % columns) * 280, y: Math.floor(i / columns) * 160 },
+    }));
+    const edges = nodes.slice(1).map((n, i) => ({ id: `e${i}`, source: `n${i}`, sourceHandle: 'next', target: n.id }));
+    const created = await ada.api.post('/api/flows', { name: 'Large canvas', graph: { schemaVersion: 1, nodes, edges } });
+    expect(created.status).toBe(201);
+
+    const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    ctx.setDefaultTimeout(SAFETY_NET_MS);
+    const p = await ctx.newPage();
+    try {
+      await signIn(p, stack.url, ada.email);
+      await p.goto(`${stack.url}/#/flows/${created.body.id}`);
+      // The fit centres the flow, so its first columns may be out of view too.
+      await p.locator('.react-flow__node').first().waitFor();
+      // Fitted to the pane (the flow is far wider than it at zoom 1), and the nodes drawn measured.
+      const zoom = () =>
+        p.evaluate(() => new DOMMatrixReadOnly(getComputedStyle(document.querySelector('.react-flow__viewport')!).transform).a);
+      await expect.poll(zoom, { timeout: SAFETY_NET_MS }).toBeLessThan(0.5);
+      const drawn = () => p.evaluate(() => [...document.querySelectorAll<HTMLElement>('.react-flow__node')].map((n) => n.dataset.id!));
+      await expect.poll(async () => (await drawn()).length, { timeout: SAFETY_NET_MS }).toBeGreaterThan(20);
+      const first = new Set(await drawn());
+      expect(first.size).toBeLessThan(300);
+      expect((await getFlow(p)).nodes).toHaveLength(300);
+
+      // An edge from a drawn node to one out of view is drawn too, ending where that node's input handle is expected.
+      const crossing = edges.findIndex((e) => first.has(e.source) && !first.has(e.target));
+      expect(crossing).toBeGreaterThanOrEqual(0);
+      const { target } = edges[crossing]!;
+      const edgeId = `e${crossing}`;
+      /** The edge's end, in flow coordinates (edges are drawn inside the viewport's transform). */
+      const endOf = () =>
+        p.evaluate((id) => {
+          const d = document.querySelector(`.react-flow__edge[data-id="${id}"] .react-flow__edge-path`)?.getAttribute('d');
+          if (!d) return null;
+          const numbers = d.match(/-?[\d.]+/g)!.map(Number);
+          return { x: numbers.at(-2)!, y: numbers.at(-1)! };
+        }, edgeId);
+      const expected = await endOf();
+      expect(expected).not.toBeNull();
+
+      // Panning brings the node into view: it is drawn and measured, and its edge moves to the measured handle, which
+      // is where it was expected to within a few pixels.
+      const pane = (await p.getByTestId('canvas').boundingBox())!;
+      await p.mouse.move(pane.x + pane.width - 40, pane.y + pane.height - 40);
+      await p.mouse.down();
+      await p.mouse.move(pane.x + 40, pane.y + pane.height - 40, { steps: 8 });
+      await p.mouse.up();
+      await p.locator(`[data-testid="node-${target}"]`).waitFor();
+      const handle = p.locator(`[data-testid="node-${target}"] .react-flow__handle.target`);
+      /** The target handle's centre on the left, in flow coordinates, from the screen. */
+      const handleEnd = async () => {
+        const box = (await handle.boundingBox())!;
+        return p.evaluate(
+          ({ x, y }) => {
+            const vp = document.querySelector('.react-flow__viewport')!.getBoundingClientRect();
+            const z = new DOMMatrixReadOnly(getComputedStyle(document.querySelector('.react-flow__viewport')!).transform).a;
+            return { x: (x - vp.left) / z, y: (y - vp.top) / z };
+          },
+          { x: box.x, y: box.y + box.height / 2 },
+        );
+      };
+      const near = (a: { x: number; y: number } | null, b: { x: number; y: number }, px: number) =>
+        !!a && Math.abs(a.x - b.x) <= px && Math.abs(a.y - b.y) <= px;
+      await expect.poll(async () => near(await endOf(), await handleEnd(), 2), { timeout: SAFETY_NET_MS }).toBe(true);
+      const measured = (await endOf())!;
+      expect(Math.abs(measured.x - expected!.x)).toBeLessThanOrEqual(6);
+      expect(Math.abs(measured.y - expected!.y)).toBeLessThanOrEqual(6);
+
+      // Dragging the node keeps the edge on its measured handle (the estimate is not read again for a moved node).
+      const box = (await p.locator(`[data-testid="node-${target}"] .fd-node__head`).boundingBox())!;
+      await p.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      await p.mouse.down();
+      await p.mouse.move(box.x + box.width / 2 + 30, box.y + box.height / 2 + 25, { steps: 5 });
+      await p.mouse.up();
+      await expect.poll(async () => near(await endOf(), await handleEnd(), 2), { timeout: SAFETY_NET_MS }).toBe(true);
+      expect(near(await endOf(), measured, 2)).toBe(false);
+      await p.screenshot({ path: `${ARTIFACTS}04-large-flow.png` });
+    } catch (e) {
+      await p.screenshot({ path: `${ARTIFACTS}failure.png` });
+      throw e;
+    } finally {
+      await ctx.close();
+    }
+  });
 });

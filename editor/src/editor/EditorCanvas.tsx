@@ -22,6 +22,7 @@ import { annotationMiniMapColor, type AnyCanvasNode } from '../flow/annotations.
 import { useFlowAriaLabels } from '../flow/ariaLabels.ts';
 import { FIT_OPTIONS, FitView } from '../flow/FitView.tsx';
 import { PRO_OPTIONS } from '../flow/canvasOptions.ts';
+import { VISIBLE_ONLY_NODE_LIMIT } from '../flow/nodeGeometry.ts';
 import type { CanvasEdge, CanvasNode } from '../flow/graph.ts';
 import type { IssueIndex } from '../flow/issues.ts';
 import type { FlowDraft } from './useFlowDraft.ts';
@@ -142,6 +143,7 @@ export function EditorCanvas({ draft, issues, children }: { draft: FlowDraft; is
           multiSelectionKeyCode={MULTI_SELECT_KEYS}
           selectionMode={SelectionMode.Partial}
           defaultEdgeOptions={defaultEdgeOptions}
+          onlyRenderVisibleElements={draft.nodes.length > VISIBLE_ONLY_NODE_LIMIT}
           fitView
           fitViewOptions={FIT_OPTIONS}
           minZoom={0.2}

@@ -45,6 +45,7 @@ import {
   type NoteData,
 } from '../flow/annotations.ts';
 import { NOTE_SIZE } from '@flightdeck/workflows';
+import { withExpectedGeometry, withoutExpectedGeometry } from '../flow/nodeGeometry.ts';
 
 /** One undo step: the graph as it was, notes and groups included. Arrays are never mutated, so keeping references is enough. */
 interface Snapshot {
@@ -61,7 +62,10 @@ interface Snapshot {
  * one field coalesced into one step.
  */
 export function useFlowDraft(initial: FlowDocumentInput) {
-  const start = useMemo(() => toCanvas(initial), [initial]);
+  const start = useMemo(() => {
+    const canvas = toCanvas(initial);
+    return { ...canvas, nodes: withExpectedGeometry(canvas.nodes) };
+  }, [initial]);
   const [nodes, setNodes] = useState<CanvasNode[]>(start.nodes);
   const [edges, setEdges] = useState<CanvasEdge[]>(start.edges);
   // Never executed, and kept apart from the flow's nodes so that nothing reading those has to skip them.
@@ -114,10 +118,12 @@ export function useFlowDraft(initial: FlowDocumentInput) {
     },
     [syncCan, snapshot],
   );
+  // Nodes React Flow has measured: an undo must not bring back their expected geometry (see nodeGeometry.ts).
+  const measuredIds = useRef(new Set<string>());
   const show = useCallback(
     (s: Snapshot) =>
       flushSync(() => {
-        commitNodes(s.nodes);
+        commitNodes(withoutExpectedGeometry(s.nodes, measuredIds.current));
         commitEdges(s.edges);
         commitNotes(s.notes);
         commitGroups(s.groups);
@@ -168,7 +174,10 @@ export function useFlowDraft(initial: FlowDocumentInput) {
         dragging.current = false;
       }
       // Removals come from the Delete key; the canvas records them in onBeforeDelete, as one step for nodes and edges.
-      const next = applyNodeChanges(changes, nodesRef.current);
+      const measuredNow = new Set<string>();
+      for (const c of changes) if (c.type === 'dimensions') measuredNow.add(c.id);
+      for (const id of measuredNow) measuredIds.current.add(id);
+      const next = withoutExpectedGeometry(applyNodeChanges(changes, nodesRef.current), measuredNow);
       if (live) nodesRef.current = next;
       else commitNodes(next);
     },

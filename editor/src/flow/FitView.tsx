@@ -1,7 +1,11 @@
 import { useEffect, useRef } from 'react';
 import { useNodesInitialized, useReactFlow, useStore, type FitViewOptions } from '@xyflow/react';
 
-export const FIT_OPTIONS: FitViewOptions = { maxZoom: 1.1, padding: 0.2 };
+/*
+ * `includeHiddenNodes` (no canvas hides nodes) makes React Flow fit every node by its size, measured or expected: by
+ * default it fits only the measured ones, and a large flow draws only the nodes in view (flow/nodeGeometry.ts).
+ */
+export const FIT_OPTIONS: FitViewOptions = { maxZoom: 1.1, padding: 0.2, includeHiddenNodes: true };
 
 /**
  * Fits the graph once the pane has a size and every node has been measured; React Flow's own
