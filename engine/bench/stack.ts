@@ -109,6 +109,7 @@ export async function startBenchStack(
 ) {
   // BENCH_WORKER_LOG=WARN shows why workflow tasks fail when a bench hangs.
   installWorkerRuntime((process.env.BENCH_WORKER_LOG as 'WARN' | undefined) ?? 'ERROR');
+  const eager = process.env.BENCH_EAGER !== '0';
   process.env.FLIGHTDECK_BCRYPT_COST ??= '4';
   const dir = mkdtempSync(join(tmpdir(), 'flightdeck-bench-'));
   const binary = findTemporalCli();
@@ -137,22 +138,28 @@ export async function startBenchStack(
     hookLimits: opts.hookLimits,
     hookAdmission: opts.hookAdmission,
     editorDist: opts.editorDist,
+    // The worker in the API's process, as `npm start` runs it, so runs start eagerly; BENCH_EAGER=0 for the worker
+    // apart (the shape before eager start), to measure the two side by side.
+    ...(eager ? { worker: {} } : {}),
   });
-  const deps = buildActivityDeps({
-    db: server.db.db,
-    secret,
-    encryptionKey,
-    publicUrl: server.url,
-    outbound: createOutboundGuard({ allow: '127.0.0.1' }),
-  });
-  const { worker, connection } = await createFlowWorker({
-    address: temporal.address,
-    namespace: 'default',
-    taskQueue,
-    deps,
-    announceRunChange: gatheredRunChanges(server.db.db),
-  });
-  const running = worker.run();
+  const separate = eager ? undefined : await separateWorker();
+  async function separateWorker() {
+    const deps = buildActivityDeps({
+      db: server.db.db,
+      secret,
+      encryptionKey,
+      publicUrl: server.url,
+      outbound: createOutboundGuard({ allow: '127.0.0.1' }),
+    });
+    const { worker, connection } = await createFlowWorker({
+      address: temporal.address,
+      namespace: 'default',
+      taskQueue,
+      deps,
+      announceRunChange: gatheredRunChanges(server.db.db),
+    });
+    return { worker, connection, running: worker.run() };
+  }
   const people = server.app.people;
 
   /** A user (with a role everywhere, if given), their actor and an API token. */
@@ -181,9 +188,11 @@ export async function startBenchStack(
     user,
     api,
     async close() {
-      worker.shutdown();
-      await running;
-      await connection.close();
+      if (separate) {
+        separate.worker.shutdown();
+        await separate.running;
+        await separate.connection.close();
+      }
       await server.close();
       await temporal.stop();
       await pg.stop();

@@ -18,7 +18,7 @@ import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection } from '@temporalio/worker';
 import { FlowWorker, observeActivations } from '../src/worker/flow-worker.ts';
-import type { Client } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { createOutboundGuard, webhookActivity } from '@flightdeck/activities';
 import { signStandardWebhook } from '../src/services/hooks.ts';
 import { HOOK_LIMITS } from '../src/auth/throttle.ts';
@@ -82,6 +82,9 @@ const yardWorker = await FlowWorker.create({
   maxConcurrentActivityTaskExecutions: 200,
 });
 const yardRunning = yardWorker.run();
+// Like for like: the yardsticks start eagerly on their worker when the product does (BENCH_EAGER=0: neither does).
+const EAGER = process.env.BENCH_EAGER !== '0';
+const yardClient = EAGER ? new Client({ connection: yardConnection, namespace: 'default' }) : client;
 
 const admin = await stack.user('admin@bench.local', 'Admin', 'admin');
 const api = (method: string, path: string, body?: unknown) => stack.api(admin.token, method, path, body);
@@ -141,7 +144,12 @@ const startYardstick =
   (workflow: 'handWrittenOneSend' | 'handWrittenOneLocalSend') =>
   async (key: string): Promise<Sent> => {
     const sentAt = performance.now();
-    await client.workflow.start(workflow, { taskQueue: yardQueue, workflowId: key, args: [{ url: receiverUrl, runId: key }] });
+    await yardClient.workflow.start(workflow, {
+      taskQueue: yardQueue,
+      workflowId: key,
+      args: [{ url: receiverUrl, runId: key }],
+      requestEagerStart: EAGER,
+    });
     return { key, workflowId: key, sentAt };
   };
 const regularYardstick = startYardstick('handWrittenOneSend');
@@ -159,7 +167,8 @@ const windowedLocalYardstick = async (key: string): Promise<Sent> => {
   for (;;) {
     try {
       await yardAdmission.admit(async () => {
-        await client.workflow.start('handWrittenOneLocalSend', {
+        await yardClient.workflow.start('handWrittenOneLocalSend', {
+          requestEagerStart: EAGER,
           taskQueue: yardQueue,
           workflowId: key,
           args: [{ url: receiverUrl, runId: key }],
@@ -428,6 +437,9 @@ console.log(
 );
 console.log(`    statements per run, flightdeck: ${JSON.stringify(flightdeck.statementsPerRun)}`);
 console.log(`    refusals ${JSON.stringify(refusals)}, duplicate deliveries ${duplicates}`);
+console.log(
+  `    runs started eagerly, flightdeck: ${server.app.runs.eagerStarts} of ${server.app.runs.eagerStarts + server.app.runs.queuedStarts}`,
+);
 const t = atTargetRate;
 console.log(
   `    paced        ${t.offeredPerSec}/s offered (the target rate) for ${OVERLOAD_SECONDS} s: ${t.accepted} accepted, ` +

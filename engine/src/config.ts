@@ -33,6 +33,11 @@ export interface EngineConfig {
    * except under `npm start`, whose dev server's UI it is.
    */
   temporalUiUrl: string | undefined;
+  /**
+   * `FLIGHTDECK_API_WORKER`: the API process runs a flow worker of its own, which the runs it starts are started on
+   * eagerly (server/local-worker.ts). On unless `0`; the worker process runs either way.
+   */
+  apiWorker: boolean;
 }
 
 function int(name: string, fallback: number): number {
@@ -89,5 +94,6 @@ export function loadConfig(): EngineConfig {
     encryptionKey: process.env.FLIGHTDECK_ENCRYPTION_KEY || undefined,
     outboundAllow: outboundAllow(),
     temporalUiUrl: temporalUiUrl(),
+    apiWorker: process.env.FLIGHTDECK_API_WORKER !== '0',
   };
 }

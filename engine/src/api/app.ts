@@ -61,6 +61,8 @@ export interface AppDeps {
   /** The server's own mailer (SMTP_URL, MAIL_FROM): a resend of e-mail sent without a connection goes through it. */
   mail?: { smtpUrl?: string; from?: string };
   temporal: () => Client;
+  /** A client on the connection of a worker in this process: runs start through it eagerly (server/local-worker.ts). */
+  starter?: () => Client | undefined;
   temporalAddress: string;
   namespace: string;
   taskQueue: string;
@@ -120,6 +122,7 @@ export function createApp(deps: AppDeps): { app: Express; registry: RouteRegistr
   const runs = new RunService({
     db: deps.db,
     temporal: deps.temporal,
+    starter: deps.starter,
     taskQueue: deps.taskQueue,
     flows,
     campaigns,

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
@@ -16,6 +16,7 @@ import { DEMO_PASSWORD, DEMO_USERS, seedDemo } from '../seed/demo.ts';
 import { Supervisor } from './supervise.ts';
 import { clearLeftovers, launcherPidFiles, workerDataDirArg } from './leftovers.ts';
 import { StartFailure, describeStartFailure } from './start-failure.ts';
+import { bundleFlowWorkflows } from '../worker/create-worker.ts';
 
 /**
  * `npm start`: the whole stack on embedded defaults. PostgreSQL, the Temporal dev server and the worker
@@ -109,6 +110,10 @@ try {
   stage = 'worker';
   const bundle = join(config.dataDir, 'workflow-bundle.js');
   rmSync(bundle, { force: true });
+  // With a worker in the API's process too, the launcher bundles the workflows once for both; the worker process
+  // reads the file (and so does each restart of it), as it reads the one it wrote itself otherwise.
+  const workflowBundle = config.apiWorker ? await bundleFlowWorkflows() : undefined;
+  if (workflowBundle) writeFileSync(bundle, workflowBundle.code);
   const worker = new Supervisor({
     name: 'worker',
     module: WORKER_MAIN,
@@ -144,6 +149,7 @@ try {
     encryptionKey: parseEncryptionKey(encryptionKey),
     mail: { smtpUrl: config.smtpUrl, from: config.mailFrom },
     temporalUiUrl: config.temporalUiUrl ?? temporalUi,
+    ...(workflowBundle ? { worker: { publicUrl, workflowBundle } } : {}),
   });
   stops.push({ name: 'API', stop: () => server.close() });
 

@@ -111,11 +111,15 @@ export interface RunningTemporal {
  * `npm run bench` (engine/bench/webhook-flow.ts prints the dev server's CPU per run):
  * - eager activity dispatch: an activity scheduled by a workflow task goes back to the worker in the
  *   task's own response when the worker has a free slot, instead of a trip through matching;
+ * - eager workflow start: a run the API starts through its own worker's connection (server/local-worker.ts)
+ *   gets its first workflow task in the start's answer, again without matching (on by default in the
+ *   server; set so that it stays on);
  * - one task-queue partition: with a handful of pollers, four partitions (the default) mostly
  *   make polls miss and tasks wait for the forwarder;
  */
 export const DEV_SERVER_DYNAMIC_CONFIG: Readonly<Record<string, string | number | boolean>> = {
   'system.enableActivityEagerExecution': true,
+  'system.enableEagerWorkflowStart': true,
   'matching.numTaskqueueReadPartitions': 1,
   'matching.numTaskqueueWritePartitions': 1,
 };

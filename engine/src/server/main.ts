@@ -28,6 +28,7 @@ const server = await startServer({
   outbound: createOutboundGuard({ allow: config.outboundAllow }),
   mail: { smtpUrl: config.smtpUrl, from: config.mailFrom },
   temporalUiUrl: config.temporalUiUrl,
+  ...(config.apiWorker ? { worker: { publicUrl: config.publicUrl } } : {}),
 });
 const admin = await ensureFirstAdmin(server.app.people);
 if (admin) log.warn({ email: admin.email }, `first administrator created; password: ${admin.password}`);

@@ -8,6 +8,7 @@ import { createApp } from '../api/app.ts';
 import type { Logger } from '../logger.ts';
 import type { HOOK_LIMITS } from '../auth/throttle.ts';
 import { RunChangeFeed } from '../services/run-changes.ts';
+import { startLocalWorker, type LocalWorker, type LocalWorkerOptions } from './local-worker.ts';
 import type { RunStreamLimits } from '../api/run-stream-admission.ts';
 
 export const EDITOR_DIST = fileURLToPath(new URL('../../../editor/dist', import.meta.url));
@@ -46,6 +47,8 @@ export interface ServerOptions {
   decisionDeadlineMs?: number;
   /** The Temporal web UI the run page links to; no link without it. */
   temporalUiUrl?: string;
+  /** A flow worker in this process that runs start on eagerly (local-worker.ts); none without it. */
+  worker?: LocalWorkerOptions;
 }
 
 export interface RunningServer {
@@ -53,6 +56,8 @@ export interface RunningServer {
   port: number;
   db: DatabaseHandle;
   temporal: TemporalHandle;
+  /** The worker in this process, when `worker` was given. */
+  localWorker?: LocalWorker;
   app: ReturnType<typeof createApp>;
   close(): Promise<void>;
 }
@@ -65,6 +70,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     await db.close();
     throw err;
   });
+  // Started once the API listens (the links in its messages need the address); runs start as before until then.
+  let localWorker: LocalWorker | undefined;
   const runChanges = new RunChangeFeed(opts.databaseUrl, opts.log);
   const app = createApp({
     runChanges,
@@ -73,6 +80,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     decisionDeadlineMs: opts.decisionDeadlineMs,
     db: db.db,
     temporal: () => temporal.client,
+    starter: () => localWorker?.starter(),
     temporalAddress: opts.temporalAddress,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
@@ -99,6 +107,19 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;
+  const url = `http://${opts.host === '0.0.0.0' ? 'localhost' : opts.host}:${port}`;
+  if (opts.worker) {
+    const worker = { publicUrl: url, ...opts.worker };
+    localWorker = await startLocalWorker({ ...opts, address: opts.temporalAddress, db: db.db, worker }).catch(async (err: unknown) => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await runChanges.close();
+      await app.reviewPdf.close();
+      await temporal.close();
+      await db.close();
+      throw err;
+    });
+  }
 
   // Each round in flight, if any: closing waits for them, or their Temporal calls would be retried on a closed channel
   // (an uncaught error from inside the gRPC client's retry timer). The held decisions go apart from the runs' sync:
@@ -122,10 +143,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   timer?.unref();
 
   return {
-    url: `http://${opts.host === '0.0.0.0' ? 'localhost' : opts.host}:${port}`,
+    url,
     port,
     db,
     temporal,
+    get localWorker() {
+      return localWorker;
+    },
     app,
     async close() {
       if (timer) clearInterval(timer);
@@ -136,6 +160,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       await sendHeld.settled();
       await runChanges.close();
       await app.reviewPdf.close();
+      // After the HTTP server: a start still in flight may have been handed this worker's task.
+      await localWorker?.close();
       await temporal.close();
       await db.close();
     },

@@ -99,6 +99,8 @@ export const TEST_OUTBOUND_ALLOW = '127.0.0.1,::1';
 /** API + worker against the suite's real PostgreSQL and Temporal, on a task queue of its own. */
 export interface StackOptions {
   worker?: boolean;
+  /** The API's own worker too (server/local-worker.ts), which runs the API starts are started on eagerly. */
+  apiWorker?: boolean;
   editorDist?: string;
   smtpUrl?: string;
   /** Servers of the test's own (the chaos test restarts them); the suite's shared ones otherwise. */
@@ -153,6 +155,7 @@ export async function startStack(label: string, opts: StackOptions = {}): Promis
     // Every answer in every test is checked against its route's schema: drift fails the test that saw it.
     checkResponses: true,
     mail: { smtpUrl: opts.smtpUrl },
+    ...(opts.apiWorker ? { worker: { workflowBundle: { code: readFileSync(inject('workflowBundlePath'), 'utf8') } } } : {}),
   });
   const notifyRun = lazyNotifier(temporalAddress, 'default');
   const deps = buildActivityDeps({
