@@ -82,11 +82,16 @@ function defaultsOf(d: NodeDefinition): never {
 export function describeNodeTypes(): NodeTypeDescription[] {
   return NODE_TYPES.map((d) => {
     let jsonSchema: Record<string, unknown> | undefined;
+    let handles: string[] | undefined;
     return {
       type: d.type,
       family: d.family,
       hasInput: d.hasInput,
-      handles: handlesReadConfig(d) ? d.handles(defaultsOf(d)) : d.handles({} as never),
+      // Also built when first read: a type whose handles come from its config parses its defaults, which builds its
+      // zod schema (51 ms of an editor load for all of them, before any node is drawn).
+      get handles() {
+        return (handles ??= handlesReadConfig(d) ? d.handles(defaultsOf(d)) : d.handles({} as never));
+      },
       editor: d.editor,
       text: d.text,
       docs: d.docs,
