@@ -14,7 +14,8 @@
  * Finding where the time goes: BENCH_EDITOR_PROFILE=<dir> writes a CPU profile of the last open and of the drag per size
  * (.cpuprofile, for Chrome's DevTools) and the open's requests with their times (.requests.json), best with an
  * unminified build: `npx vite build --minify false --outDir /tmp/x`; BENCH_EDITOR_SHOTS=<dir> a screenshot after the opens
- * in editor/, then BENCH_EDITOR_DIST=/tmp/x.
+ * in editor/, then BENCH_EDITOR_DIST=/tmp/x. BENCH_EDITOR_CSS='<rules>' adds a style sheet to the page, to find what a
+ * cost belongs to by hiding parts of it (never for the figures).
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -49,8 +50,8 @@ async function profiled<T>(cdp: CDPSession, name: string, work: () => Promise<T>
 }
 
 /**
- * With BENCH_EDITOR_TRACE=1 (and BENCH_EDITOR_PROFILE=<dir>) the last open writes Chromium's timeline trace instead of a
- * CPU profile: the profile charges style, layout and paint to "(program)" or to whichever script forced them, and the
+ * With BENCH_EDITOR_TRACE=1 (and BENCH_EDITOR_PROFILE=<dir>) the last open and the drag write Chromium's timeline trace
+ * instead of a CPU profile: the profile charges style, layout and paint to "(program)" or to whichever script forced them, and the
  * trace names them (UpdateLayoutTree, Layout, Paint) with their times. `npx tsx engine/bench/trace-summary.ts <file>`.
  */
 const TRACE = Boolean(PROFILE_DIR && process.env.BENCH_EDITOR_TRACE);
@@ -270,6 +271,14 @@ try {
   const page = await context.newPage();
   const cdp = await context.newCDPSession(page);
   await page.addInitScript(WATCH_NODES);
+  if (process.env.BENCH_EDITOR_CSS)
+    await page.addInitScript(
+      `document.addEventListener('DOMContentLoaded', () => {
+        const s = document.createElement('style');
+        s.textContent = ${JSON.stringify(process.env.BENCH_EDITOR_CSS)};
+        document.head.appendChild(s);
+      });`,
+    );
   await page.goto(`${stack.server.url}/#/signin`);
   await page.getByTestId('signin-email').fill(admin.email);
   await page.getByTestId('signin-password').fill('bench-password');
@@ -297,7 +306,9 @@ try {
       await page.screenshot({ path: `${SHOTS_DIR}/open-${size}.png` });
     }
     if (PROFILE_DIR) writeFileSync(`${PROFILE_DIR}/open-${size}.requests.json`, JSON.stringify(await requestTimes(page), null, 1));
-    const { frames, work, moved } = await profiled(cdp, `drag-${size}`, () => dragFrames(page));
+    const { frames, work, moved } = TRACE
+      ? await traced(page, `drag-${size}`, () => dragFrames(page))
+      : await profiled(cdp, `drag-${size}`, () => dragFrames(page));
     if (!moved) throw new Error('the dragged node did not move: the frames measured no drag');
     rows.push({
       nodes: size,
