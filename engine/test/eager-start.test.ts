@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, startWorker, type TestStack, type TestWorker } from './support/stack.ts';
 import { startReceiver } from './support/receiver.ts';
 import { edge, fastRetry, flow, node } from './support/flows.ts';
-import { signStandardWebhook } from '../src/services/hooks.ts';
+import { postSignedEvent } from './support/hooks.ts';
 import { waitFor } from './support/wait-for.ts';
 
 /**
@@ -39,20 +39,7 @@ describe('eager start on the API process worker', () => {
     await stack?.close();
   });
 
-  const deliver = (key: string) => {
-    const raw = JSON.stringify({ key });
-    const ts = Math.floor(Date.now() / 1000);
-    return fetch(`${stack.url}/api/hooks/${hookFlow}`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'webhook-id': key,
-        'webhook-timestamp': String(ts),
-        'webhook-signature': signStandardWebhook(secret, key, ts, raw),
-      },
-      body: raw,
-    });
-  };
+  const deliver = (key: string) => postSignedEvent(stack.url, { flowId: hookFlow, secret }, key, { key });
   const delivered = (key: string) => receiver.calls.filter((c) => (c.body as { key?: string }).key === key);
 
   it('an event and a start by hand each run to the end on the API worker, started eagerly', async () => {

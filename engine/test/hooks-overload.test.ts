@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type TestStack } from './support/stack.ts';
 import { startReceiver } from './support/receiver.ts';
 import { edge, fastRetry, flow, node } from './support/flows.ts';
-import { signStandardWebhook } from '../src/services/hooks.ts';
+import { postSignedEvent } from './support/hooks.ts';
 import { waitFor } from './support/wait-for.ts';
 import { HookAdmission } from '../src/api/hook-admission.ts';
 
@@ -41,21 +41,7 @@ describe('webhook overload pushback', () => {
     await stack?.close();
   });
 
-  const deliver = (id: string, body: unknown, signal?: AbortSignal) => {
-    const raw = JSON.stringify(body);
-    const ts = Math.floor(Date.now() / 1000);
-    return fetch(`${stack.url}/api/hooks/${flowId}`, {
-      signal,
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'webhook-id': id,
-        'webhook-timestamp': String(ts),
-        'webhook-signature': signStandardWebhook(secret, id, ts, raw),
-      },
-      body: raw,
-    });
-  };
+  const deliver = (id: string, body: unknown, signal?: AbortSignal) => postSignedEvent(stack.url, { flowId, secret }, id, body, { signal });
   const runsOf = async (order: string) =>
     (await stack.api.get(`/api/runs?flowId=${flowId}`)).body.items.filter((r: { input: { order?: string } }) => r.input.order === order);
 

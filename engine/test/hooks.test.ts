@@ -3,6 +3,7 @@ import { startStack, type TestStack } from './support/stack.ts';
 import { startReceiver } from './support/receiver.ts';
 import { edge, fastRetry, flow, node } from './support/flows.ts';
 import { signStandardWebhook } from '../src/services/hooks.ts';
+import { postSignedEvent } from './support/hooks.ts';
 import { verifyAuditChain } from '../src/services/audit.ts';
 
 /** Inbound events: Standard Webhooks signatures, one run per event id, 202 with the run. */
@@ -38,20 +39,8 @@ describe('webhook / event trigger', () => {
     await stack?.close();
   });
 
-  const deliver = (id: string, body: unknown, opts: { secret?: string; timestamp?: number; flow?: string } = {}) => {
-    const raw = JSON.stringify(body);
-    const ts = opts.timestamp ?? Math.floor(Date.now() / 1000);
-    return fetch(`${stack.url}/api/hooks/${opts.flow ?? flowId}`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'webhook-id': id,
-        'webhook-timestamp': String(ts),
-        'webhook-signature': signStandardWebhook(opts.secret ?? secret, id, ts, raw),
-      },
-      body: raw,
-    });
-  };
+  const deliver = (id: string, body: unknown, opts: { secret?: string; timestamp?: number; flow?: string } = {}) =>
+    postSignedEvent(stack.url, { flowId: opts.flow ?? flowId, secret: opts.secret ?? secret }, id, body, opts);
 
   it('a signed event starts a run and answers 202 with its id; a redelivery starts nothing new', async () => {
     const first = await deliver('evt_1', { order: 'A-1001', amount: 299 });
