@@ -27,7 +27,7 @@ export interface LocalWorker {
 /**
  * A flow worker in the API's own process, whose connection the API starts runs through with eager start: Temporal
  * answers the start with the run's first workflow task and this worker runs it at once, instead of storing the task
- * for matching to hand to a poller (the dev server's share of a run's CPU falls by about a quarter, and the wait for
+ * for matching to hand to a poller (the dev server's share of a run's CPU falls by about a fifth, and the wait for
  * a poll goes; engine/bench/webhook-flow.ts measures it). A webhook flow's run is often that one task.
  *
  * It is a whole worker: it also polls, and a run it started goes on wherever Temporal sends the next task, so the
