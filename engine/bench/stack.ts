@@ -9,14 +9,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEmbeddedPostgres } from '../src/launcher/embedded-postgres.ts';
 import { findTemporalCli, HOW_TO_GET_TEMPORAL, startTemporalDevServer } from '../src/launcher/temporal-cli.ts';
-import { createFlowWorker, installWorkerRuntime } from '../src/worker/create-worker.ts';
-import { buildActivityDeps } from '../src/worker/activity-deps.ts';
+import { installWorkerRuntime } from '../src/worker/create-worker.ts';
 import { createOutboundGuard, sharedRenderPool } from '@flightdeck/activities';
 import { startServer } from '../src/server/start-server.ts';
+import { startLocalWorker } from '../src/server/local-worker.ts';
 import { createLogger } from '../src/logger.ts';
 import type { HOOK_LIMITS } from '../src/auth/throttle.ts';
 import type { HookAdmissionLimits } from '../src/api/hook-admission.ts';
-import { gatheredRunChanges } from '../src/services/run-changes.ts';
 import pg from 'pg';
 
 /** CPU ms of another process (the dev server), from /proc: load-independent where wall-clock rates are not. */
@@ -123,7 +122,7 @@ export async function startBenchStack(
   const secret = 'bench-secret';
   const encryptionKey = randomBytes(32);
   const taskQueue = `bench-${label}`;
-  const server = await startServer({
+  const serverOpts = {
     databaseUrl: pg.url,
     temporalAddress: temporal.address,
     namespace: 'default',
@@ -138,28 +137,14 @@ export async function startBenchStack(
     hookLimits: opts.hookLimits,
     hookAdmission: opts.hookAdmission,
     editorDist: opts.editorDist,
-    // The worker in the API's process, as `npm start` runs it, so runs start eagerly; BENCH_EAGER=0 for the worker
-    // apart (the shape before eager start), to measure the two side by side.
-    ...(eager ? { worker: {} } : {}),
-  });
-  const separate = eager ? undefined : await separateWorker();
-  async function separateWorker() {
-    const deps = buildActivityDeps({
-      db: server.db.db,
-      secret,
-      encryptionKey,
-      publicUrl: server.url,
-      outbound: createOutboundGuard({ allow: '127.0.0.1' }),
-    });
-    const { worker, connection } = await createFlowWorker({
-      address: temporal.address,
-      namespace: 'default',
-      taskQueue,
-      deps,
-      announceRunChange: gatheredRunChanges(server.db.db),
-    });
-    return { worker, connection, running: worker.run() };
-  }
+  };
+  // The worker in the API's process, as `npm start` runs it, so runs start eagerly; BENCH_EAGER=0 for the worker
+  // apart (the shape before eager start), to measure the two side by side.
+  const server = await startServer({ ...serverOpts, ...(eager ? { worker: {} } : {}) });
+  // The same worker in this process, but the API's client starts runs without it: every start goes through matching.
+  const separate = eager
+    ? undefined
+    : await startLocalWorker({ ...serverOpts, address: temporal.address, db: server.db.db, worker: { publicUrl: server.url } });
   const people = server.app.people;
 
   /** A user (with a role everywhere, if given), their actor and an API token. */
@@ -188,11 +173,7 @@ export async function startBenchStack(
     user,
     api,
     async close() {
-      if (separate) {
-        separate.worker.shutdown();
-        await separate.running;
-        await separate.connection.close();
-      }
+      await separate?.close();
       await server.close();
       await temporal.stop();
       await pg.stop();

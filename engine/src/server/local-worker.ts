@@ -47,7 +47,6 @@ export async function startLocalWorker(opts: {
   log: Logger;
   worker: LocalWorkerOptions & { publicUrl: string };
 }): Promise<LocalWorker> {
-  let starter: Client | undefined; // the client below; the activities signal runs through it
   const deps = buildActivityDeps({
     db: opts.db,
     secret: opts.secret,
@@ -56,7 +55,8 @@ export async function startLocalWorker(opts: {
     smtpUrl: opts.mail?.smtpUrl,
     mailFrom: opts.mail?.from,
     log: (line) => opts.log.info(line),
-    notifyRun: signalNotice(() => starter!),
+    // The client below: activities run only once the worker does, after it exists.
+    notifyRun: signalNotice(() => client),
     outbound: opts.outbound,
   });
   const { worker, connection } = await createFlowWorker({
@@ -68,7 +68,6 @@ export async function startLocalWorker(opts: {
     announceRunChange: gatheredRunChanges(opts.db),
   });
   const client = new Client({ connection, namespace: opts.namespace });
-  starter = client;
   let closed: Promise<void> | undefined;
   const running = worker.run().catch((err: unknown) => opts.log.error({ err }, 'the API process worker stopped'));
   return {
