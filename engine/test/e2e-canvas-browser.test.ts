@@ -3,8 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
-import { launchTestChromium, signIn } from './support/browser.ts';
+import { expectOnlyNodesInView, launchTestChromium, signIn } from './support/browser.ts';
 import { startStack, type TestStack } from './support/stack.ts';
+import { largeChain } from './support/flows.ts';
 import { SAFETY_NET_MS } from './support/wait-for.ts';
 import { EDITOR_TEST_DIST } from '../src/server/start-server.ts';
 
@@ -524,14 +525,7 @@ describe('canvas craft in the editor', () => {
   });
   it('draws only the nodes in view of a large flow, with edges to the rest where their handles turn out to be', async () => {
     // 300 nodes, 24 to a row: wider than the pane at the canvas's smallest zoom, so some are out of view on open.
-    const columns = 24;
-    const nodes = Array.from({ length: 300 }, (_, i) => ({
-      id: `n${i}`,
-      type: i === 0 ? 'trigger.manual' : i === 299 ? 'control.end' : 'control.delay',
-      config: i === 0 || i === 299 ? {} : { duration: '1h' },
-      position: { x: (i % columns) * 280, y: Math.floor(i / columns) * 160 },
-    }));
-    const edges = nodes.slice(1).map((n, i) => ({ id: `e${i}`, source: `n${i}`, sourceHandle: 'next', target: n.id }));
+    const { nodes, edges } = largeChain(300);
     const created = await ada.api.post('/api/flows', { name: 'Large canvas', graph: { schemaVersion: 1, nodes, edges } });
     expect(created.status).toBe(201);
 
@@ -606,6 +600,41 @@ describe('canvas craft in the editor', () => {
       await expect.poll(async () => near(await endOf(), await handleEnd(), 2), { timeout: SAFETY_NET_MS }).toBe(true);
       expect(near(await endOf(), measured, 2)).toBe(false);
       await p.screenshot({ path: `${ARTIFACTS}04-large-flow.png` });
+    } catch (e) {
+      await p.screenshot({ path: `${ARTIFACTS}failure.png` });
+      throw e;
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  it('draws only the nodes in view when it compares two versions of a large flow', async () => {
+    const v1 = largeChain(300);
+    const created = await ada.api.post('/api/flows', { name: 'Large diff', graph: v1 });
+    expect(created.status).toBe(201);
+    const flowId = created.body.id;
+    expect((await ada.api.post(`/api/flows/${flowId}/versions`, { note: 'one hour each' })).status).toBe(201);
+    // The middle delay waits two hours in the second version.
+    const v2 = { ...v1, nodes: v1.nodes.map((n) => (n.id === 'n150' ? { ...n, config: { duration: '2h' } } : n)) };
+    expect((await ada.api.put(`/api/flows/${flowId}`, { graph: v2 })).status).toBe(200);
+    expect((await ada.api.post(`/api/flows/${flowId}/versions`, { note: 'a longer wait' })).status).toBe(201);
+
+    const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    ctx.setDefaultTimeout(SAFETY_NET_MS);
+    const p = await ctx.newPage();
+    try {
+      await signIn(p, stack.url, ada.email);
+      await p.goto(`${stack.url}/#/flows/${flowId}`);
+      await p.getByTestId('tab-versions').click();
+      await p.getByTestId('pick-version-1').check();
+      await p.getByTestId('pick-version-2').check();
+      await p.getByTestId('compare-versions').click();
+      const dialog = p.getByTestId('diff-dialog');
+      const canvas = dialog.getByTestId('diff-canvas');
+      await expectOnlyNodesInView(canvas, v2);
+      // The change is listed whether or not its node is in view.
+      expect(await dialog.getByTestId('diff-changed-n150').innerText()).toContain('config.duration');
+      await p.screenshot({ path: `${ARTIFACTS}05-large-diff.png` });
     } catch (e) {
       await p.screenshot({ path: `${ARTIFACTS}failure.png` });
       throw e;

@@ -2,10 +2,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
-import { launchTestChromium, signIn } from './support/browser.ts';
+import { expectOnlyNodesInView, launchTestChromium, signIn } from './support/browser.ts';
 import { startStack, type TestStack } from './support/stack.ts';
 import { startReceiver } from './support/receiver.ts';
-import { edge, fastRetry, flow, node } from './support/flows.ts';
+import { edge, fastRetry, flow, largeChain, node } from './support/flows.ts';
 import { SAFETY_NET_MS } from './support/wait-for.ts';
 import { EDITOR_TEST_DIST } from '../src/server/start-server.ts';
 
@@ -116,5 +116,33 @@ describe('retry, re-run and the filtered runs list in the editor', () => {
     await page.getByTestId(`run-row-${runId}`).waitFor();
     await page.screenshot({ path: '.artifacts/runs/list.png' });
     await page.close();
+  });
+
+  it("draws only the nodes in view of a large flow's run, with the node it waits at", async () => {
+    const graph = largeChain(300);
+    const { flowId: largeId } = await designer.api.publishFlow('Large run', graph);
+    const largeRun = await designer.api.startRun(largeId);
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    page.setDefaultTimeout(SAFETY_NET_MS);
+    try {
+      await signIn(page, stack.url, designer.email);
+      await page.goto(`${stack.url}/#/runs/${largeRun}`);
+      // The run waits at its first delay for an hour.
+      await expect
+        .poll(async () => (await designer.api.get(`/api/runs/${largeRun}`)).body?.state?.nodes?.n1?.status, { timeout: SAFETY_NET_MS })
+        .toBe('running');
+      const canvas = page.getByTestId('run-canvas');
+      const drawn = await expectOnlyNodesInView(canvas, graph);
+      // The nodes drawn are painted with the run's state (the fit centres the flow, so n1 may be out of view).
+      const painted = await canvas
+        .locator('.react-flow__node [data-status]')
+        .evaluateAll((ns) => ns.map((n) => n.getAttribute('data-status')));
+      expect(painted.length).toBe(drawn.size);
+      expect(painted.every((s) => s === 'pending' || s === 'running' || s === 'completed')).toBe(true);
+      await page.screenshot({ path: '.artifacts/runs/large-run.png' });
+    } finally {
+      await page.close();
+      await designer.api.post(`/api/runs/${largeRun}/cancel`);
+    }
   });
 });

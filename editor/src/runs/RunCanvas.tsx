@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef } from 'react';
-import { Background, Controls, MarkerType, MiniMap, ReactFlow, ReactFlowProvider, useNodesState } from '@xyflow/react';
+import { Background, Controls, MarkerType, MiniMap, ReactFlow, ReactFlowProvider } from '@xyflow/react';
 import type { FlowDocumentInput, RunState } from '@flightdeck/workflows';
 import { useTranslation } from 'react-i18next';
 import { annotatedNodeTypes } from '../flow/annotationNodeTypes.ts';
@@ -13,6 +13,7 @@ import { CanvasContext, type CanvasInfo } from '../flow/canvasContext.ts';
 import { toCanvas, type CanvasEdge, type CanvasNode } from '../flow/graph.ts';
 import { EMPTY_INDEX } from '../flow/issues.ts';
 import { takenHandles } from '../flow/runState.ts';
+import { useReadOnlyNodes } from '../flow/useReadOnlyNodes.ts';
 
 const STATUS_COLOR: Record<string, string> = {
   pending: '#94a3b8',
@@ -51,17 +52,17 @@ function RunCanvasInner(props: RunCanvasProps) {
   const ariaLabelConfig = useFlowAriaLabels();
   const base = useMemo(() => toCanvas(props.graph), [props.graph]);
   // React Flow records measured sizes through node changes; the minimap and fitView need them.
-  const [nodes, setNodes, onNodesChange] = useNodesState<CanvasNode>(readOnly(base.nodes));
+  const { nodes, replace, update, onNodesChange, visibleOnly } = useReadOnlyNodes(() => readOnly(base.nodes));
   const shown = useRef(base);
   useEffect(() => {
     // Only a different graph replaces the nodes; re-setting the same ones would drop their measurements.
     if (shown.current === base) return;
     shown.current = base;
-    setNodes(readOnly(base.nodes));
-  }, [base, setNodes]);
+    replace(readOnly(base.nodes));
+  }, [base, replace]);
   useEffect(() => {
-    setNodes((ns) => ns.map((n) => (!!n.selected === (n.id === props.selectedId) ? n : { ...n, selected: n.id === props.selectedId })));
-  }, [props.selectedId, setNodes, nodes.length]);
+    update((ns) => ns.map((n) => (!!n.selected === (n.id === props.selectedId) ? n : { ...n, selected: n.id === props.selectedId })));
+  }, [props.selectedId, update, nodes.length]);
   // Frames follow the measured nodes, so they are derived on each render rather than kept in the nodes' state.
   const drawn = useMemo(() => readOnlyCanvasNodes(base.notes, base.groups, nodes), [base, nodes]);
   const edges = useMemo<CanvasEdge[]>(
@@ -97,6 +98,7 @@ function RunCanvasInner(props: RunCanvasProps) {
           deleteKeyCode={null}
           onNodeClick={(_, n) => n.type === CANVAS_NODE_TYPE && props.onSelect(n.id)}
           onPaneClick={() => props.onSelect(null)}
+          onlyRenderVisibleElements={visibleOnly}
           fitView
           fitViewOptions={FIT_OPTIONS}
           minZoom={0.2}

@@ -1,5 +1,5 @@
 import { useMemo } from 'react';
-import { Background, Controls, MarkerType, ReactFlow, ReactFlowProvider, useNodesState } from '@xyflow/react';
+import { Background, Controls, MarkerType, ReactFlow, ReactFlowProvider } from '@xyflow/react';
 import type { FlowDiff, FlowDocumentInput } from '@flightdeck/workflows';
 import { useTranslation } from 'react-i18next';
 import { annotatedNodeTypes } from '../flow/annotationNodeTypes.ts';
@@ -9,8 +9,9 @@ import { FIT_OPTIONS, FitView } from '../flow/FitView.tsx';
 import { PRO_OPTIONS } from '../flow/canvasOptions.ts';
 import { ReadOnlyNotesList } from '../flow/ReadOnlyNotesList.tsx';
 import { CanvasContext, type CanvasInfo, type DiffMark } from '../flow/canvasContext.ts';
-import { CANVAS_NODE_TYPE, toCanvas, type CanvasEdge, type CanvasNode } from '../flow/graph.ts';
+import { CANVAS_NODE_TYPE, toCanvas, type CanvasEdge } from '../flow/graph.ts';
 import { EMPTY_INDEX } from '../flow/issues.ts';
+import { useReadOnlyNodes } from '../flow/useReadOnlyNodes.ts';
 
 const GHOST_DROP = 130;
 
@@ -76,7 +77,7 @@ function DiffCanvasInner(props: { from: FlowDocumentInput; to: FlowDocumentInput
   const ariaLabelConfig = useFlowAriaLabels();
   const shown = useMemo(() => diffCanvas(props.from, props.to, props.diff), [props.from, props.to, props.diff]);
   // Measured sizes come back as node changes; fitView needs them.
-  const [nodes, , onNodesChange] = useNodesState<CanvasNode>(shown.nodes);
+  const { nodes, onNodesChange, visibleOnly } = useReadOnlyNodes(() => shown.nodes);
   // Frames follow the measured nodes (a removed group frames its members as they are drawn here).
   const drawn = useMemo(() => readOnlyCanvasNodes(shown.notes, shown.groups, nodes), [shown, nodes]);
   const info = useMemo<CanvasInfo>(() => ({ mode: 'diff', issues: EMPTY_INDEX, run: null, diff: shown.marks }), [shown.marks]);
@@ -93,6 +94,7 @@ function DiffCanvasInner(props: { from: FlowDocumentInput; to: FlowDocumentInput
           edgesFocusable={false}
           deleteKeyCode={null}
           onNodeClick={(_, n) => n.type === CANVAS_NODE_TYPE && props.onSelect?.(n.id)}
+          onlyRenderVisibleElements={visibleOnly}
           fitView
           fitViewOptions={FIT_OPTIONS}
           minZoom={0.2}

@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { expect } from 'vitest';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { TEST_PASSWORD } from './stack.ts';
+import { SAFETY_NET_MS } from './wait-for.ts';
 
 /** Debian's Chromium (never a downloaded build); CHROMIUM_PATH points elsewhere. */
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -22,4 +24,28 @@ export async function signIn(page: Page, baseUrl: string, email: string): Promis
   await page.getByTestId('signin-password').fill(TEST_PASSWORD);
   await page.getByTestId('signin-submit').click();
   await page.getByTestId('signout').waitFor();
+}
+
+/**
+ * On a canvas of a large flow (more than 200 nodes: React Flow draws only those in view), waits until it has drawn
+ * some of them, and checks it left some out and still drew an edge from a drawn node to one it did not draw.
+ * Returns the ids drawn.
+ */
+export async function expectOnlyNodesInView(
+  canvas: Locator,
+  flow: { nodes: readonly { id: string }[]; edges: readonly { id: string; source: string; target: string }[] },
+): Promise<Set<string>> {
+  const drawn = () => canvas.locator('.react-flow__node').evaluateAll((ns) => ns.map((n) => (n as HTMLElement).dataset.id!));
+  await expect.poll(async () => (await drawn()).length, { timeout: SAFETY_NET_MS }).toBeGreaterThan(20);
+  const ids = new Set(await drawn());
+  const flowIds = new Set(flow.nodes.map((n) => n.id));
+  expect(ids.size).toBeLessThan(flow.nodes.length);
+  const crossing = flow.edges.find((e) => ids.has(e.source) && flowIds.has(e.target) && !ids.has(e.target));
+  expect(crossing, 'an edge from a drawn node to one out of view').toBeDefined();
+  await expect
+    .poll(() => canvas.locator(`.react-flow__edge[data-id="${crossing!.id}"] .react-flow__edge-path`).getAttribute('d'), {
+      timeout: SAFETY_NET_MS,
+    })
+    .toMatch(/\d/);
+  return ids;
 }
