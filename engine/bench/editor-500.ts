@@ -107,17 +107,22 @@ export function benchFlow(size: number): FlowDocument {
 const WATCH_NODES = `(() => {
   if (!new URLSearchParams(location.search).has('watch')) return;
   const NODE_W = 220, NODE_H = 52;
+  // What it reads per frame forces no style or layout of its own: the viewport's inline transform, not its computed
+  // one, and the pane's size only once the flow is fitted (the pane is laid out by then).
+  let paneSize = null;
   const tick = () => {
     // Read at each frame: each flow's init script sets it, and the latest set is this page's flow.
     const flow = window.__fdFlow;
     const pane = document.querySelector('.react-flow');
     const viewport = document.querySelector('.react-flow__viewport');
     if (!flow || !pane || !viewport) return requestAnimationFrame(tick);
-    const m = new DOMMatrixReadOnly(getComputedStyle(viewport).transform);
-    const z = m.a, tx = m.e, ty = m.f;
+    const t = /translate\\(\\s*(-?[\\d.e+-]+)px,\\s*(-?[\\d.e+-]+)px\\)\\s*scale\\(\\s*([\\d.e+-]+)\\)/.exec(viewport.style.transform);
+    if (!t) return requestAnimationFrame(tick);
+    const tx = +t[1], ty = +t[2], z = +t[3];
     // Not fitted yet: every flow here is larger than the pane at zoom 1.
     if (z === 1) return requestAnimationFrame(tick);
-    const w = pane.clientWidth, h = pane.clientHeight;
+    paneSize ??= [pane.clientWidth, pane.clientHeight];
+    const [w, h] = paneSize;
     const inView = new Set();
     for (const [id, x, y] of flow.nodes) {
       const left = x * z + tx, top = y * z + ty;
@@ -127,12 +132,15 @@ const WATCH_NODES = `(() => {
     for (const n of document.querySelectorAll('.react-flow__node')) drawn.set(n.dataset.id, n);
     let ok = inView.size > 0 && [...drawn.values()].every((n) => n.style.visibility !== 'hidden');
     for (const id of inView) if (!drawn.has(id)) ok = false;
-    if (ok)
+    if (ok) {
+      const paths = new Map();
+      for (const e of document.querySelectorAll('.react-flow__edge')) paths.set(e.dataset.id, e.querySelector('.react-flow__edge-path'));
       for (const [id, source, target] of flow.edges) {
         if (!inView.has(source) || !inView.has(target)) continue;
-        const path = document.querySelector('.react-flow__edge[data-id="' + id + '"] .react-flow__edge-path');
+        const path = paths.get(id);
         if (!path || !path.getAttribute('d')) { ok = false; break; }
       }
+    }
     if (ok) {
       window.__fdOpenedAt = performance.now();
       window.__fdOpenedNodes = drawn.size;
