@@ -7,7 +7,6 @@ import { formatMs } from '../components/format.ts';
 import { useCanvasInfo } from './canvasContext.ts';
 import { takenHandles } from './runState.ts';
 import { NodeIcon } from './NodeIcon.tsx';
-import { useFarZoom } from './farZoom.ts';
 import type { CanvasNode } from './graph.ts';
 import { approvalCount, isApprovalView } from '../approvals/approval.ts';
 
@@ -27,13 +26,10 @@ function useRemeasureOnHandleChange(id: string, handleKey: string): void {
   }, [id, handleKey, updateNodeInternals]);
 }
 
-const NBSP = '\u00a0';
-
 /** One node on the canvas, in the editor and in the run view; everything it shows comes from the catalogue. */
 function FlowNodeViewImpl({ id, data, selected }: NodeProps<CanvasNode>) {
   const { t, locale } = useCanvasText();
   const { mode, issues, run, orphanHandles, reached, diff } = useCanvasInfo();
-  const far = useFarZoom();
   const mark = mode === 'diff' ? diff?.get(id) : undefined;
   const orphans = orphanHandles?.get(id) ?? [];
   const desc = nodeType(data.type);
@@ -54,7 +50,6 @@ function FlowNodeViewImpl({ id, data, selected }: NodeProps<CanvasNode>) {
   const wasReached = reached ? reached.has(id) : undefined;
   if (wasReached !== undefined) classes.push(wasReached ? 'is-reached' : 'is-unreached');
   if (mark) classes.push(`diff-${mark}`);
-  if (far) classes.push('is-far');
 
   const style = { '--node-color': desc?.editor.color ?? '#64748b' } as CSSProperties;
   const title = text?.title ?? data.type;
@@ -76,12 +71,11 @@ function FlowNodeViewImpl({ id, data, selected }: NodeProps<CanvasNode>) {
       )}
       <div className="fd-node__head">
         <span className="fd-node__icon" aria-hidden>
-          {!far && <NodeIcon type={data.type} />}
+          <NodeIcon type={data.type} />
         </span>
         <div className="fd-node__names">
           <div className="fd-node__title">{title}</div>
-          {/* A space keeps the line, so the node's size and its handles' places do not change with the zoom. */}
-          <div className="fd-node__label">{far ? NBSP : data.label || id}</div>
+          <div className="fd-node__label">{data.label || id}</div>
         </div>
         {nodeIssues.length > 0 && (
           <span className="fd-node__issue-count" aria-label={t('problems.count', { count: nodeIssues.length })}>
@@ -121,7 +115,7 @@ function FlowNodeViewImpl({ id, data, selected }: NodeProps<CanvasNode>) {
         <div className="fd-node__outputs">
           {handles.map((h) => (
             <div key={h} className={`fd-node__output${taken.includes(h) ? ' is-taken' : ''}`} data-handle={h}>
-              <span className="fd-node__handle-label">{far ? NBSP : handleLabel(data.type, h, locale)}</span>
+              <span className="fd-node__handle-label">{handleLabel(data.type, h, locale)}</span>
               <Handle type="source" id={h} position={Position.Right} isConnectable={editable} className="fd-handle fd-handle--out" />
             </div>
           ))}
