@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { flowWarnings, problemText, problemWords, validateFlow, type ValidationIssue } from '../src/index.ts';
+import { flowWarnings, parseMonitor, problemText, problemWords, validateFlow, type ValidationIssue } from '../src/index.ts';
 
 const HAN = /[\u4e00-\u9fff]/;
 const issuesOf = (doc: unknown): ValidationIssue[] => {
@@ -32,7 +32,7 @@ describe('problems in both languages', () => {
     for (const i of issues) expect(i.zh, i.message).toMatch(HAN);
   });
 
-  it("a config field's zod problem is in Chinese from zod's locale; a schema's own words stay English", () => {
+  it("a config field's zod problem is in Chinese from zod's locale, and a schema's own words from the table", () => {
     const issues = issuesOf({
       schemaVersion: 1,
       nodes: [node('start', 'trigger.manual'), node('d', 'control.delay', { duration: 5 })],
@@ -50,8 +50,50 @@ describe('problems in both languages', () => {
       edges: [edge('start', 'next', 'm')],
     });
     const own = monitor.find((i) => i.message.startsWith('Start with a lower-case letter'))!;
-    expect(own.zh).toBeUndefined();
-    expect(problemText(own, 'zh-CN')).toBe(own.message);
+    expect(own.zh).toBe('以小写字母开头，后接小写字母、数字或 _（最多 48 个字符）');
+    expect(problemText(own, 'zh-CN')).toBe(own.zh);
+  });
+
+  it("the monitor's own checks (its refinements) are worded in both languages, in the flow's problems and the preview's", () => {
+    const rule = { kind: 'threshold', metric: 'ctr', op: 'below', value: 0.01 };
+    const config = {
+      every: '1h',
+      lateness: '40d',
+      grouping: { wait: '2d', interval: '30s', repeat: '10s' },
+      rules: [
+        { ...rule, id: 'a', window: '90m', for: '32d' },
+        { ...rule, id: 'a' },
+        { id: 'quiet', kind: 'no_data', after: '10m' },
+        { id: 'dev', kind: 'deviation', metric: 'ctr', by: 0.15, trailing: '30m' },
+      ],
+    };
+    const issues = issuesOf({
+      schemaVersion: 1,
+      nodes: [node('start', 'trigger.manual'), node('m', 'monitoring.monitor', config)],
+      edges: [edge('start', 'next', 'm')],
+    }).filter((i) => i.nodeId === 'm');
+    const keys = new Set(issues.map((i) => i.params?.key));
+    for (const key of [
+      'duration_at_most',
+      'duration_at_least',
+      'repeat_after_interval',
+      'rule_twice',
+      'whole_buckets',
+      'one_bucket_at_least',
+      'trailing_between',
+    ])
+      expect(keys, key).toContain(key);
+    for (const i of issues) expect(i.zh, i.message).toMatch(HAN);
+    expect(issues.find((i) => i.params?.key === 'rule_twice')).toMatchObject({
+      message: 'Two rules are called "a"',
+      zh: '有两条规则都叫“a”',
+    });
+    const parsed = parseMonitor(config);
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok) {
+      expect(parsed.issues.length).toBe(issues.length);
+      for (const i of parsed.issues) expect(i.zh, i.message).toMatch(HAN);
+    }
   });
 
   it('warnings too, and the reader gets their language', () => {

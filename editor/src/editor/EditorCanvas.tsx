@@ -15,7 +15,9 @@ import {
   type OnBeforeDelete,
 } from '@xyflow/react';
 import { useTranslation } from 'react-i18next';
+import { problemText } from '@flightdeck/workflows';
 import { nodeType } from '../catalogue.ts';
+import { useLocale } from '../i18n/index.ts';
 import { annotatedNodeTypes } from '../flow/annotationNodeTypes.ts';
 import { AnnotationContext, type AnnotationActions } from '../flow/annotationContext.ts';
 import { annotationMiniMapColor, type AnyCanvasNode } from '../flow/annotations.ts';
@@ -57,6 +59,7 @@ export function EditorCanvas({ draft, issues, children }: { draft: FlowDraft; is
   const { t } = useTranslation();
   const { screenToFlowPosition } = useReactFlow();
   const ariaLabelConfig = useFlowAriaLabels();
+  const locale = useLocale();
   const [miniMapChoice, setMiniMapChoice] = useState<boolean | null>(null);
   const showMiniMap = miniMapChoice ?? draft.nodes.length <= MINIMAP_NODE_LIMIT;
 
@@ -69,11 +72,11 @@ export function EditorCanvas({ draft, issues, children }: { draft: FlowDraft; is
         return {
           ...e,
           className: 'fd-edge--error',
-          label: truncate(problems[0]!.message, 48),
+          label: truncate(problemText(problems[0]!, locale), 48),
           markerEnd: { type: MarkerType.ArrowClosed, width: 18, height: 18, color: '#dc2626' },
         };
       }),
-    [draft.edges, issues],
+    [draft.edges, issues, locale],
   );
 
   const onDragOver = useCallback((e: DragEvent) => {

@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { describeRule, parseMonitor, RULE_KIND_TEXT, type MonitorConfig } from '@flightdeck/workflows';
+import { describeRule, parseMonitor, problemText, RULE_KIND_TEXT, type MonitorConfig } from '@flightdeck/workflows';
 import { api } from '../api/client.ts';
 import { useCampaigns } from '../api/queries.ts';
 import { useErrorText } from '../components/errorText.ts';
@@ -21,7 +21,7 @@ export function MonitorPreview({ config }: { config: unknown }) {
   if (!parsed.ok) {
     const detail = parsed.issues
       .slice(0, 3)
-      .map((i) => `${i.path.join('.')}: ${i.message}`)
+      .map((i) => `${i.path.join('.')}: ${problemText(i, locale)}`)
       .join('; ');
     return (
       <section className="fd-monitor-preview fd-field" data-testid="monitor-preview">

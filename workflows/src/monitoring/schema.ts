@@ -10,6 +10,12 @@ import { MAX_METRIC_VALUE, METRIC_IDS, RAW_METRICS } from '../kpi.ts';
  */
 
 import { SEVERITIES, type Severity } from './vocabulary.ts';
+import { bothLanguages, problemIn, schemaMessage, zodWords, type ProblemKey, type ProblemParams } from '../problem-text.ts';
+
+/** A refinement's issue in both languages: its key and parameters go in `params`, where zodWords finds them. */
+function addProblem(ctx: z.RefinementCtx, path: (string | number)[], key: ProblemKey, params: ProblemParams = {}): void {
+  ctx.addIssue({ code: 'custom', path, message: problemIn(key, params, 'en'), params: { key, ...params } });
+}
 export { SEVERITIES, type Severity };
 
 /** Evaluation cadences: divisors of an hour, so buckets line up with the campaign's wall clock. */
@@ -26,7 +32,7 @@ const channelName = lazily(() => z.string().trim().min(1).max(64));
 const common = lazily(() => ({
   id: z
     .string()
-    .regex(HANDLE, 'Start with a lower-case letter; then lower-case letters, digits or _ (at most 48)')
+    .regex(HANDLE, schemaMessage('rule_handle'))
     .describe("Names the rule; it is also the monitor node's output handle for this rule"),
   label: z.string().trim().max(120).optional().describe('What alerts call the rule (the id when empty)'),
   severity: z.enum(SEVERITIES).default('warning').describe('info, warning or critical: decides the escalation ladder'),
@@ -214,9 +220,9 @@ export const groupingSchema = lazily(() =>
       repeat: durationSchema().default(GROUPING_DEFAULTS.repeat).describe('A group still firing and unanswered is told again this often'),
     })
     .superRefine((g, ctx) => {
-      if (ms(g.wait) > MAX_GROUP_WAIT_MS) ctx.addIssue({ code: 'custom', path: ['wait'], message: 'At most 1d' });
-      if (ms(g.interval) < 60_000) ctx.addIssue({ code: 'custom', path: ['interval'], message: 'At least 1m' });
-      if (ms(g.repeat) < ms(g.interval)) ctx.addIssue({ code: 'custom', path: ['repeat'], message: 'At least the group interval' });
+      if (ms(g.wait) > MAX_GROUP_WAIT_MS) addProblem(ctx, ['wait'], 'duration_at_most', { max: '1d' });
+      if (ms(g.interval) < 60_000) addProblem(ctx, ['interval'], 'duration_at_least', { min: '1m' });
+      if (ms(g.repeat) < ms(g.interval)) addProblem(ctx, ['repeat'], 'repeat_after_interval');
     }),
 );
 export type GroupingConfig = z.output<ReturnType<typeof groupingSchema>>;
@@ -237,26 +243,20 @@ export const monitorConfigSchema = lazily(() =>
       const every = ms(monitor.every);
       const reads = monitor.rules.reduce((n, rule) => n + readsPerEvaluation(rule, every), 0);
       if (reads > MAX_READS_PER_EVALUATION)
-        ctx.addIssue({
-          code: 'custom',
-          path: ['rules'],
-          message:
-            `The rules read ${Math.ceil(reads)} buckets per evaluation and channel; at most ${MAX_READS_PER_EVALUATION} ` +
-            '(use shorter windows, fewer baseline days or a longer cadence)',
-        });
-      if (ms(monitor.lateness) > MAX_LATENESS_MS) ctx.addIssue({ code: 'custom', path: ['lateness'], message: 'At most 31d' });
+        addProblem(ctx, ['rules'], 'monitor_reads', { reads: Math.ceil(reads), max: MAX_READS_PER_EVALUATION });
+      if (ms(monitor.lateness) > MAX_LATENESS_MS) addProblem(ctx, ['lateness'], 'duration_at_most', { max: '31d' });
       const seen = new Set<string>();
       monitor.rules.forEach((rule, i) => {
-        if (seen.has(rule.id)) ctx.addIssue({ code: 'custom', path: ['rules', i, 'id'], message: `Two rules are called "${rule.id}"` });
+        if (seen.has(rule.id)) addProblem(ctx, ['rules', i, 'id'], 'rule_twice', { id: rule.id });
         seen.add(rule.id);
         const windowed = rule.kind === 'sustained' ? (rule.unit === 'evaluations' ? rule.condition : undefined) : rule;
         const windowPath = rule.kind === 'sustained' ? ['rules', i, 'condition', 'window'] : ['rules', i, 'window'];
         if (windowed && 'window' in windowed && windowed.window !== undefined) {
           const w = ms(windowed.window);
           if (w < every || w % every !== 0)
-            ctx.addIssue({ code: 'custom', path: windowPath, message: `Must be a whole number of evaluation buckets (${monitor.every})` });
+            addProblem(ctx, windowPath, 'whole_buckets', { every: monitor.every });
           else if (w / every > MAX_WINDOW_BUCKETS)
-            ctx.addIssue({ code: 'custom', path: windowPath, message: `At most ${MAX_WINDOW_BUCKETS} buckets of ${monitor.every}` });
+            addProblem(ctx, windowPath, 'buckets_at_most', { max: MAX_WINDOW_BUCKETS, every: monitor.every });
         }
         const deviation =
           rule.kind === 'deviation' ? rule : rule.kind === 'sustained' && rule.condition.kind === 'deviation' ? rule.condition : undefined;
@@ -264,12 +264,12 @@ export const monitorConfigSchema = lazily(() =>
           const base = rule.kind === 'sustained' ? ['rules', i, 'condition'] : ['rules', i];
           const t = ms(deviation.trailing);
           if (t < every || t > 7 * DAY_MS)
-            ctx.addIssue({ code: 'custom', path: [...base, 'trailing'], message: `Between ${monitor.every} and 7d` });
+            addProblem(ctx, [...base, 'trailing'], 'trailing_between', { every: monitor.every });
         }
         if (rule.kind === 'no_data' && ms(rule.after) < every)
-          ctx.addIssue({ code: 'custom', path: ['rules', i, 'after'], message: `At least one evaluation bucket (${monitor.every})` });
+          addProblem(ctx, ['rules', i, 'after'], 'one_bucket_at_least', { every: monitor.every });
         for (const key of ['for', 'keepFiringFor'] as const) {
-          if (ms(rule[key]) > MAX_LATENESS_MS) ctx.addIssue({ code: 'custom', path: ['rules', i, key], message: 'At most 31d' });
+          if (ms(rule[key]) > MAX_LATENESS_MS) addProblem(ctx, ['rules', i, key], 'duration_at_most', { max: '31d' });
         }
       });
     }),
@@ -280,17 +280,22 @@ export type MonitorConfigInput = z.input<ReturnType<typeof monitorConfigSchema>>
 export interface MonitorIssue {
   path: (string | number)[];
   message: string;
+  /** The same in Chinese. */
+  zh?: string;
 }
 
 export type ParsedMonitor = { ok: true; monitor: MonitorConfig } | { ok: false; issues: MonitorIssue[] };
 
 /** Checks a monitor config as a user wrote it; never throws. */
 export function parseMonitor(raw: unknown): ParsedMonitor {
-  const parsed = monitorConfigSchema().safeParse(raw);
+  const parsed = monitorConfigSchema().safeParse(raw, { error: bothLanguages });
   if (parsed.success) return { ok: true, monitor: parsed.data };
   return {
     ok: false,
-    issues: parsed.error.issues.map((i) => ({ path: i.path.map((k) => (typeof k === 'symbol' ? String(k) : k)), message: i.message })),
+    issues: parsed.error.issues.map((i) => {
+      const { message, zh } = zodWords(i);
+      return { path: i.path.map((k) => (typeof k === 'symbol' ? String(k) : k)), message, ...(zh ? { zh } : {}) };
+    }),
   };
 }
 

@@ -55,4 +55,22 @@ export const SCHEMA_TEXT = {
   count_or_percent: words('Give either a count or a percent', '请给出人数或百分比，二者择一'),
   quorum_needs: words('A quorum needs a count or a percent', '法定人数需要人数或百分比'),
   escalate_whom: words('Say whom to escalate to', '请指定升级给谁'),
+  // The monitor node's rules (monitoring/schema.ts).
+  rule_handle: words(
+    'Start with a lower-case letter; then lower-case letters, digits or _ (at most 48)',
+    '以小写字母开头，后接小写字母、数字或 _（最多 48 个字符）',
+  ),
+  rule_twice: words('Two rules are called "{id}"', '有两条规则都叫“{id}”'),
+  monitor_reads: words(
+    'The rules read {reads} buckets per evaluation and channel; at most {max} ' +
+      '(use shorter windows, fewer baseline days or a longer cadence)',
+    '这些规则每次评估、每个渠道要读取 {reads} 个时间桶，最多 {max} 个（请缩短窗口、减少基线天数或拉长评估周期）',
+  ),
+  duration_at_most: words('At most {max}', '最多 {max}'),
+  duration_at_least: words('At least {min}', '至少 {min}'),
+  repeat_after_interval: words('At least the group interval', '不能短于分组间隔'),
+  whole_buckets: words('Must be a whole number of evaluation buckets ({every})', '必须是评估时间桶（{every}）的整数倍'),
+  buckets_at_most: words('At most {max} buckets of {every}', '最多 {max} 个 {every} 的时间桶'),
+  trailing_between: words('Between {every} and 7d', '介于 {every} 与 7d 之间'),
+  one_bucket_at_least: words('At least one evaluation bucket ({every})', '至少一个评估时间桶（{every}）'),
 } as const;
