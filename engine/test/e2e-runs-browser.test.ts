@@ -140,6 +140,41 @@ describe('retry, re-run and the filtered runs list in the editor', () => {
       expect(painted.length).toBe(drawn.size);
       expect(painted.every((s) => s === 'pending' || s === 'running' || s === 'completed')).toBe(true);
       await page.screenshot({ path: '.artifacts/runs/large-run.png' });
+
+      // An edge to a node out of view on the right ends where that node's handle turns out to be once it is drawn:
+      // the estimate counts the run view's status row.
+      const column = (id: string) => Number(id.slice(1)) % 24;
+      const crossing = graph.edges.find((e) => drawn.has(e.source) && !drawn.has(e.target) && column(e.target) > column(e.source))!;
+      expect(crossing).toBeDefined();
+      const endOf = () =>
+        canvas.locator(`.react-flow__edge[data-id="${crossing.id}"] .react-flow__edge-path`).evaluate((path) => {
+          const numbers = path
+            .getAttribute('d')!
+            .match(/-?[\d.]+/g)!
+            .map(Number);
+          return { x: numbers.at(-2)!, y: numbers.at(-1)! };
+        });
+      const estimated = await endOf();
+      const pane = (await canvas.boundingBox())!;
+      // Along the top: the minimap sits in the bottom right corner.
+      await page.mouse.move(pane.x + pane.width - 40, pane.y + 40);
+      await page.mouse.down();
+      await page.mouse.move(pane.x + pane.width / 2, pane.y + 40, { steps: 8 });
+      await page.mouse.up();
+      await canvas.getByTestId(`node-${crossing.target}`).waitFor();
+      /** The target handle's left middle, in flow coordinates, from the screen. */
+      const handleEnd = () =>
+        canvas.evaluate((root, id) => {
+          const h = root.querySelector(`[data-testid="node-${id}"] .react-flow__handle.target`)!.getBoundingClientRect();
+          const vp = root.querySelector('.react-flow__viewport')!;
+          const r = vp.getBoundingClientRect();
+          const z = new DOMMatrixReadOnly(getComputedStyle(vp).transform).a;
+          return { x: (h.left - r.left) / z, y: (h.top + h.height / 2 - r.top) / z };
+        }, crossing.target);
+      const apart = (a: { x: number; y: number }, b: { x: number; y: number }) => Math.max(Math.abs(a.x - b.x), Math.abs(a.y - b.y));
+      // Drawn and measured, the edge ends on the handle; and that is within a few pixels of where it was expected.
+      await expect.poll(async () => apart(await endOf(), await handleEnd()), { timeout: SAFETY_NET_MS }).toBeLessThanOrEqual(2);
+      expect(apart(await endOf(), estimated)).toBeLessThanOrEqual(6);
     } finally {
       await page.close();
       await designer.api.post(`/api/runs/${largeRun}/cancel`);

@@ -21,20 +21,25 @@ const HEAD_HEIGHT = 52;
 const OUTPUTS_PADDING = 9;
 const OUTPUT_ROW = 19;
 const HANDLE = 10;
+/** The run view's status row under a node's head (`.fd-node__run`: its badge and duration). */
+export const RUN_ROW_HEIGHT = 24;
 
 /** Where a node of this type and config is expected to be drawn: its size and its handles, relative to it. */
 export function expectedGeometry(
   type: string,
   config: Record<string, unknown>,
+  /** What a canvas draws under the head on top of it (the run view's status row). */
+  belowHead = 0,
 ): Pick<CanvasNode, 'initialWidth' | 'initialHeight' | 'handles'> {
   const outputs = handlesFor(type, config);
-  const height = HEAD_HEIGHT + (outputs.length ? OUTPUTS_PADDING + outputs.length * OUTPUT_ROW : 0);
+  const head = HEAD_HEIGHT + belowHead;
+  const height = head + (outputs.length ? OUTPUTS_PADDING + outputs.length * OUTPUT_ROW : 0);
   const handles: NodeHandle[] = outputs.map((id, i) => ({
     id,
     type: 'source',
     position: Position.Right,
     x: WIDTH - HANDLE / 2,
-    y: HEAD_HEIGHT + OUTPUTS_PADDING / 2 + i * OUTPUT_ROW + (OUTPUT_ROW - HANDLE) / 2,
+    y: head + OUTPUTS_PADDING / 2 + i * OUTPUT_ROW + (OUTPUT_ROW - HANDLE) / 2,
     width: HANDLE,
     height: HANDLE,
   }));
@@ -53,9 +58,9 @@ export function expectedGeometry(
 }
 
 /** The canvas nodes of a large flow carry their expected geometry; a small flow's are drawn and measured at once. */
-export function withExpectedGeometry(nodes: CanvasNode[]): CanvasNode[] {
+export function withExpectedGeometry(nodes: CanvasNode[], belowHead = 0): CanvasNode[] {
   if (nodes.length <= VISIBLE_ONLY_NODE_LIMIT) return nodes;
-  return nodes.map((n) => ({ ...n, ...expectedGeometry(n.data.type, n.data.config) }));
+  return nodes.map((n) => ({ ...n, ...expectedGeometry(n.data.type, n.data.config, belowHead) }));
 }
 
 /**

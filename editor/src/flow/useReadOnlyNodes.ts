@@ -8,7 +8,11 @@ import { VISIBLE_ONLY_NODE_LIMIT, withExpectedGeometry, withoutExpectedGeometry 
  * VISIBLE_ONLY_NODE_LIMIT each node carries its expected geometry, so React Flow draws only the nodes in view
  * (`visibleOnly`), and a node's estimate goes once React Flow has measured it, so its edges end on its real handles.
  */
-export function useReadOnlyNodes(initial: () => CanvasNode[]): {
+export function useReadOnlyNodes(
+  initial: () => CanvasNode[],
+  /** What this canvas draws under each node's head (RUN_ROW_HEIGHT in the run view), for the estimates. */
+  belowHead = 0,
+): {
   nodes: CanvasNode[];
   /** Replaces every node (another graph): they are estimated again. */
   replace: (nodes: CanvasNode[]) => void;
@@ -16,8 +20,8 @@ export function useReadOnlyNodes(initial: () => CanvasNode[]): {
   onNodesChange: (changes: NodeChange<CanvasNode>[]) => void;
   visibleOnly: boolean;
 } {
-  const [nodes, update] = useState(() => withExpectedGeometry(initial()));
-  const replace = useCallback((next: CanvasNode[]) => update(withExpectedGeometry(next)), []);
+  const [nodes, update] = useState(() => withExpectedGeometry(initial(), belowHead));
+  const replace = useCallback((next: CanvasNode[]) => update(withExpectedGeometry(next, belowHead)), [belowHead]);
   const onNodesChange = useCallback((changes: NodeChange<CanvasNode>[]) => {
     const measured = new Set<string>();
     for (const c of changes) if (c.type === 'dimensions') measured.add(c.id);

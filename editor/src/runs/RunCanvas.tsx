@@ -14,6 +14,7 @@ import { toCanvas, type CanvasEdge, type CanvasNode } from '../flow/graph.ts';
 import { EMPTY_INDEX } from '../flow/issues.ts';
 import { takenHandles } from '../flow/runState.ts';
 import { useReadOnlyNodes } from '../flow/useReadOnlyNodes.ts';
+import { RUN_ROW_HEIGHT } from '../flow/nodeGeometry.ts';
 
 const STATUS_COLOR: Record<string, string> = {
   pending: '#94a3b8',
@@ -52,7 +53,7 @@ function RunCanvasInner(props: RunCanvasProps) {
   const ariaLabelConfig = useFlowAriaLabels();
   const base = useMemo(() => toCanvas(props.graph), [props.graph]);
   // React Flow records measured sizes through node changes; the minimap and fitView need them.
-  const { nodes, replace, update, onNodesChange, visibleOnly } = useReadOnlyNodes(() => readOnly(base.nodes));
+  const { nodes, replace, update, onNodesChange, visibleOnly } = useReadOnlyNodes(() => readOnly(base.nodes), RUN_ROW_HEIGHT);
   const shown = useRef(base);
   useEffect(() => {
     // Only a different graph replaces the nodes; re-setting the same ones would drop their measurements.
