@@ -253,8 +253,7 @@ export const monitorConfigSchema = lazily(() =>
         const windowPath = rule.kind === 'sustained' ? ['rules', i, 'condition', 'window'] : ['rules', i, 'window'];
         if (windowed && 'window' in windowed && windowed.window !== undefined) {
           const w = ms(windowed.window);
-          if (w < every || w % every !== 0)
-            addProblem(ctx, windowPath, 'whole_buckets', { every: monitor.every });
+          if (w < every || w % every !== 0) addProblem(ctx, windowPath, 'whole_buckets', { every: monitor.every });
           else if (w / every > MAX_WINDOW_BUCKETS)
             addProblem(ctx, windowPath, 'buckets_at_most', { max: MAX_WINDOW_BUCKETS, every: monitor.every });
         }
@@ -263,8 +262,7 @@ export const monitorConfigSchema = lazily(() =>
         if (deviation) {
           const base = rule.kind === 'sustained' ? ['rules', i, 'condition'] : ['rules', i];
           const t = ms(deviation.trailing);
-          if (t < every || t > 7 * DAY_MS)
-            addProblem(ctx, [...base, 'trailing'], 'trailing_between', { every: monitor.every });
+          if (t < every || t > 7 * DAY_MS) addProblem(ctx, [...base, 'trailing'], 'trailing_between', { every: monitor.every });
         }
         if (rule.kind === 'no_data' && ms(rule.after) < every)
           addProblem(ctx, ['rules', i, 'after'], 'one_bucket_at_least', { every: monitor.every });
