@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
-import { expectOnlyNodesInView, launchTestChromium, signIn } from './support/browser.ts';
+import { edgeEnd, expectOnlyNodesInView, inputHandleEnd, launchTestChromium, signIn } from './support/browser.ts';
 import { startStack, type TestStack } from './support/stack.ts';
 import { largeChain } from './support/flows.ts';
 import { SAFETY_NET_MS } from './support/wait-for.ts';
@@ -551,39 +551,20 @@ describe('canvas craft in the editor', () => {
       const crossing = edges.findIndex((e) => first.has(e.source) && !first.has(e.target));
       expect(crossing).toBeGreaterThanOrEqual(0);
       const { target } = edges[crossing]!;
-      const edgeId = `e${crossing}`;
-      /** The edge's end, in flow coordinates (edges are drawn inside the viewport's transform). */
-      const endOf = () =>
-        p.evaluate((id) => {
-          const d = document.querySelector(`.react-flow__edge[data-id="${id}"] .react-flow__edge-path`)?.getAttribute('d');
-          if (!d) return null;
-          const numbers = d.match(/-?[\d.]+/g)!.map(Number);
-          return { x: numbers.at(-2)!, y: numbers.at(-1)! };
-        }, edgeId);
+      const canvas = p.getByTestId('canvas');
+      const endOf = () => edgeEnd(canvas, `e${crossing}`);
       const expected = await endOf();
       expect(expected).not.toBeNull();
 
       // Panning brings the node into view: it is drawn and measured, and its edge moves to the measured handle, which
       // is where it was expected to within a few pixels.
-      const pane = (await p.getByTestId('canvas').boundingBox())!;
+      const pane = (await canvas.boundingBox())!;
       await p.mouse.move(pane.x + pane.width - 40, pane.y + pane.height - 40);
       await p.mouse.down();
       await p.mouse.move(pane.x + 40, pane.y + pane.height - 40, { steps: 8 });
       await p.mouse.up();
       await p.locator(`[data-testid="node-${target}"]`).waitFor();
-      const handle = p.locator(`[data-testid="node-${target}"] .react-flow__handle.target`);
-      /** The target handle's centre on the left, in flow coordinates, from the screen. */
-      const handleEnd = async () => {
-        const box = (await handle.boundingBox())!;
-        return p.evaluate(
-          ({ x, y }) => {
-            const vp = document.querySelector('.react-flow__viewport')!.getBoundingClientRect();
-            const z = new DOMMatrixReadOnly(getComputedStyle(document.querySelector('.react-flow__viewport')!).transform).a;
-            return { x: (x - vp.left) / z, y: (y - vp.top) / z };
-          },
-          { x: box.x, y: box.y + box.height / 2 },
-        );
-      };
+      const handleEnd = () => inputHandleEnd(canvas, target);
       const near = (a: { x: number; y: number } | null, b: { x: number; y: number }, px: number) =>
         !!a && Math.abs(a.x - b.x) <= px && Math.abs(a.y - b.y) <= px;
       await expect.poll(async () => near(await endOf(), await handleEnd(), 2), { timeout: SAFETY_NET_MS }).toBe(true);

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
-import { expectOnlyNodesInView, launchTestChromium, signIn } from './support/browser.ts';
+import { edgeEnd, expectOnlyNodesInView, inputHandleEnd, launchTestChromium, signIn } from './support/browser.ts';
 import { startStack, type TestStack } from './support/stack.ts';
 import { startReceiver } from './support/receiver.ts';
 import { edge, fastRetry, flow, largeChain, node } from './support/flows.ts';
@@ -146,14 +146,7 @@ describe('retry, re-run and the filtered runs list in the editor', () => {
       const column = (id: string) => Number(id.slice(1)) % 24;
       const crossing = graph.edges.find((e) => drawn.has(e.source) && !drawn.has(e.target) && column(e.target) > column(e.source))!;
       expect(crossing).toBeDefined();
-      const endOf = () =>
-        canvas.locator(`.react-flow__edge[data-id="${crossing.id}"] .react-flow__edge-path`).evaluate((path) => {
-          const numbers = path
-            .getAttribute('d')!
-            .match(/-?[\d.]+/g)!
-            .map(Number);
-          return { x: numbers.at(-2)!, y: numbers.at(-1)! };
-        });
+      const endOf = async () => (await edgeEnd(canvas, crossing.id))!;
       const estimated = await endOf();
       const pane = (await canvas.boundingBox())!;
       // Along the top: the minimap sits in the bottom right corner.
@@ -162,15 +155,7 @@ describe('retry, re-run and the filtered runs list in the editor', () => {
       await page.mouse.move(pane.x + pane.width / 2, pane.y + 40, { steps: 8 });
       await page.mouse.up();
       await canvas.getByTestId(`node-${crossing.target}`).waitFor();
-      /** The target handle's left middle, in flow coordinates, from the screen. */
-      const handleEnd = () =>
-        canvas.evaluate((root, id) => {
-          const h = root.querySelector(`[data-testid="node-${id}"] .react-flow__handle.target`)!.getBoundingClientRect();
-          const vp = root.querySelector('.react-flow__viewport')!;
-          const r = vp.getBoundingClientRect();
-          const z = new DOMMatrixReadOnly(getComputedStyle(vp).transform).a;
-          return { x: (h.left - r.left) / z, y: (h.top + h.height / 2 - r.top) / z };
-        }, crossing.target);
+      const handleEnd = () => inputHandleEnd(canvas, crossing.target);
       const apart = (a: { x: number; y: number }, b: { x: number; y: number }) => Math.max(Math.abs(a.x - b.x), Math.abs(a.y - b.y));
       // Drawn and measured, the edge ends on the handle; and that is within a few pixels of where it was expected.
       await expect.poll(async () => apart(await endOf(), await handleEnd()), { timeout: SAFETY_NET_MS }).toBeLessThanOrEqual(2);

@@ -49,3 +49,29 @@ export async function expectOnlyNodesInView(
     .toMatch(/\d/);
   return ids;
 }
+
+export interface FlowPoint {
+  x: number;
+  y: number;
+}
+
+/** Where an edge ends, in flow coordinates (edges are drawn inside the viewport's transform); null until it is drawn. */
+export function edgeEnd(canvas: Locator, edgeId: string): Promise<FlowPoint | null> {
+  return canvas.evaluate((root, id) => {
+    const d = root.querySelector(`.react-flow__edge[data-id="${id}"] .react-flow__edge-path`)?.getAttribute('d');
+    if (!d) return null;
+    const numbers = d.match(/-?[\d.]+/g)!.map(Number);
+    return { x: numbers.at(-2)!, y: numbers.at(-1)! };
+  }, edgeId);
+}
+
+/** A drawn node's input handle, its left middle, in flow coordinates, from where the screen shows it. */
+export function inputHandleEnd(canvas: Locator, nodeId: string): Promise<FlowPoint> {
+  return canvas.evaluate((root, id) => {
+    const h = root.querySelector(`[data-testid="node-${id}"] .react-flow__handle.target`)!.getBoundingClientRect();
+    const vp = root.querySelector('.react-flow__viewport')!;
+    const r = vp.getBoundingClientRect();
+    const z = new DOMMatrixReadOnly(getComputedStyle(vp).transform).a;
+    return { x: (h.left - r.left) / z, y: (h.top + h.height / 2 - r.top) / z };
+  }, nodeId);
+}
